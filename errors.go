@@ -1,0 +1,166 @@
+package liveness
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"strconv"
+	"strings"
+	"syscall"
+)
+
+// kind is the type of the sentinel errors. Its text is used inside *Error
+// messages without the package prefix.
+type kind struct{ name string }
+
+func (k *kind) Error() string { return "liveness: " + k.name }
+
+// The sentinel errors. Every *Error has one of them as its Kind, so
+// errors.Is(err, ErrRateLimited) works whatever the vendor.
+var (
+	// ErrInvalidArgument: the caller's input or configuration is wrong. No
+	// network call was made when a provider rejects input.
+	ErrInvalidArgument error = &kind{"invalid argument"}
+	// ErrUnauthenticated: the credentials are wrong, expired or disabled.
+	ErrUnauthenticated error = &kind{"unauthenticated"}
+	// ErrPermissionDenied: the account may not call this API.
+	ErrPermissionDenied error = &kind{"permission denied"}
+	// ErrQuotaExceeded: the balance or call quota is used up.
+	ErrQuotaExceeded error = &kind{"quota exceeded"}
+	// ErrRateLimited: too many calls; retry later.
+	ErrRateLimited error = &kind{"rate limited"}
+	// ErrNotFound: the vendor does not know the session.
+	ErrNotFound error = &kind{"not found"}
+	// ErrSessionExpired: the session can no longer be used.
+	ErrSessionExpired error = &kind{"session expired"}
+	// ErrUnavailable: the vendor could not be reached or failed internally;
+	// retry later.
+	ErrUnavailable error = &kind{"unavailable"}
+	// ErrDiscontinued: the vendor has stopped this API.
+	ErrDiscontinued error = &kind{"discontinued"}
+	// ErrBadSignature: a callback's signature is missing or wrong.
+	ErrBadSignature error = &kind{"bad signature"}
+	// ErrBadResponse: the vendor's answer could not be understood.
+	ErrBadResponse error = &kind{"bad response"}
+	// ErrUnsupported: the provider does not support the operation.
+	ErrUnsupported error = &kind{"unsupported"}
+)
+
+// Error is the error every provider returns. Kind is the portable sentinel;
+// Code and Message are the vendor's own, verbatim (secrets redacted).
+type Error struct {
+	Vendor Vendor
+	// Op is the operation: "InitSession", "FetchResult", "VerifyCallback", ...
+	Op string
+	// Kind is one of the sentinels; errors.Is(err, Kind) holds. It is nil only
+	// when the call was stopped by the caller's context, whose error is then
+	// Err.
+	Kind error
+	// Field names the offending input field when Kind is ErrInvalidArgument.
+	Field      string
+	HTTPStatus int
+	// Code is the vendor's code, verbatim.
+	Code string
+	// Message is the vendor's message (or ours, for invalid arguments).
+	Message   string
+	RequestID string
+	// Err is the cause (transport error, decode error), secrets redacted.
+	Err error
+}
+
+// Error reads like
+// "liveness: megvii InitSession: rate limited: CONCURRENCY_LIMIT_EXCEEDED (HTTP 403, request 1462257147,3149...)".
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString("liveness: ")
+	if e.Vendor != "" {
+		b.WriteString(string(e.Vendor))
+		b.WriteByte(' ')
+	}
+	b.WriteString(e.Op)
+	sep := ": "
+	if e.Kind != nil {
+		b.WriteString(sep)
+		if k, ok := e.Kind.(*kind); ok {
+			b.WriteString(k.name)
+		} else {
+			b.WriteString(e.Kind.Error())
+		}
+	}
+	if e.Field != "" {
+		b.WriteString(sep)
+		b.WriteString(e.Field)
+	}
+	if e.Code != "" {
+		b.WriteString(sep)
+		b.WriteString(e.Code)
+		sep = " "
+	}
+	if e.Message != "" && e.Message != e.Code {
+		b.WriteString(sep)
+		b.WriteString(e.Message)
+	}
+	if e.HTTPStatus != 0 || e.RequestID != "" {
+		b.WriteString(" (")
+		if e.HTTPStatus != 0 {
+			b.WriteString("HTTP ")
+			b.WriteString(strconv.Itoa(e.HTTPStatus))
+			if e.RequestID != "" {
+				b.WriteString(", ")
+			}
+		}
+		if e.RequestID != "" {
+			b.WriteString("request ")
+			b.WriteString(e.RequestID)
+		}
+		b.WriteByte(')')
+	}
+	if e.Err != nil {
+		b.WriteString(": ")
+		b.WriteString(e.Err.Error())
+	}
+	return b.String()
+}
+
+// Is reports whether target is e's Kind, so errors.Is(err, ErrNotFound)
+// works on an *Error.
+func (e *Error) Is(target error) bool { return e.Kind != nil && target == e.Kind }
+
+// Unwrap returns the cause.
+func (e *Error) Unwrap() error { return e.Err }
+
+// InvalidArgument returns an ErrInvalidArgument *Error naming field. Vendor
+// packages use it to reject input before any network call.
+func InvalidArgument(vendor Vendor, op, field, msg string) *Error {
+	return &Error{Vendor: vendor, Op: op, Kind: ErrInvalidArgument, Field: field, Message: msg}
+}
+
+// Retryable reports whether trying the same call again may succeed: true for
+// ErrRateLimited, ErrUnavailable, network timeouts and connection failures;
+// false when the caller's own context was canceled or timed out, and for
+// everything else (nil included).
+func Retryable(err error) bool {
+	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return false
+	}
+	if errors.Is(err, ErrRateLimited) || errors.Is(err, ErrUnavailable) {
+		return true
+	}
+	var e *Error
+	if errors.As(err, &e) && e.Kind != nil {
+		// A vendor verdict such as ErrUnauthenticated stays final even when
+		// its cause happens to be a network error.
+		return false
+	}
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return true
+	}
+	var oe *net.OpError
+	if errors.As(err, &oe) {
+		return true
+	}
+	return errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) ||
+		errors.Is(err, syscall.EPIPE) || errors.Is(err, io.ErrUnexpectedEOF)
+}

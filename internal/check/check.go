@@ -1,0 +1,99 @@
+// Package check holds the input checks every vendor runs before a network
+// call, each returning an ErrInvalidArgument that names the field.
+package check
+
+import (
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/go-liveness/liveness"
+)
+
+// Checker builds argument errors for one vendor operation.
+type Checker struct {
+	Vendor liveness.Vendor
+	Op     string
+}
+
+// Fail returns the ErrInvalidArgument for field.
+func (c Checker) Fail(field, msg string) *liveness.Error {
+	return liveness.InvalidArgument(c.Vendor, c.Op, field, msg)
+}
+
+// Required fails when v is empty.
+func (c Checker) Required(field, v string) error {
+	if strings.TrimSpace(v) == "" {
+		return c.Fail(field, "is required")
+	}
+	return nil
+}
+
+// MaxBytes fails when v is longer than max bytes.
+func (c Checker) MaxBytes(field, v string, max int) error {
+	if len(v) > max {
+		return c.Fail(field, "is "+strconv.Itoa(len(v))+" bytes, more than "+strconv.Itoa(max))
+	}
+	return nil
+}
+
+// HTTPURL fails unless v is an absolute http or https URL with a host.
+func (c Checker) HTTPURL(field, v string) error {
+	if v == "" {
+		return c.Fail(field, "is required")
+	}
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return c.Fail(field, "must be an absolute http(s) URL")
+	}
+	return nil
+}
+
+// OneOf fails unless v is one of allowed (an empty v passes when
+// allowEmpty).
+func (c Checker) OneOf(field, v string, allowEmpty bool, allowed ...string) error {
+	if v == "" && allowEmpty {
+		return nil
+	}
+	for _, a := range allowed {
+		if v == a {
+			return nil
+		}
+	}
+	return c.Fail(field, strconv.Quote(v)+" is not one of "+strings.Join(allowed, ", "))
+}
+
+// First returns the first non-nil error.
+func First(errs ...error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// DefaultMaxCallbackBytes caps a callback body: Megvii's notify with
+// idcard_info is a few KB; nothing legitimate comes near 1 MiB.
+const DefaultMaxCallbackBytes = 1 << 20
+
+// ReadBody reads a callback body of at most max bytes; a larger body is
+// ErrInvalidArgument and nothing beyond max+1 bytes is read.
+func (c Checker) ReadBody(r *http.Request, max int64) ([]byte, error) {
+	if r == nil {
+		return nil, c.Fail("request", "is nil")
+	}
+	if r.Body == nil || r.Body == http.NoBody {
+		return nil, nil
+	}
+	b, err := io.ReadAll(io.LimitReader(r.Body, max+1))
+	if err != nil {
+		return nil, &liveness.Error{Vendor: c.Vendor, Op: c.Op, Kind: liveness.ErrInvalidArgument, Field: "body", Message: "cannot be read", Err: err}
+	}
+	if int64(len(b)) > max {
+		return nil, c.Fail("body", "is larger than "+strconv.FormatInt(max, 10)+" bytes")
+	}
+	return b, nil
+}

@@ -1,0 +1,85 @@
+// Package jsonx holds JSON types for vendor answers that send numbers as
+// strings, strings as numbers, or either as null: Juhe's "91.11730" scores,
+// codes that are 200 in one answer and "200" in the next.
+package jsonx
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strconv"
+)
+
+// String accepts a JSON string, number or boolean (kept as its JSON text)
+// and null (the empty string).
+type String string
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (s *String) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	switch {
+	case len(b) == 0 || bytes.Equal(b, []byte("null")):
+		*s = ""
+	case b[0] == '"':
+		var v string
+		if err := json.Unmarshal(b, &v); err != nil {
+			return err
+		}
+		*s = String(v)
+	case b[0] == '{' || b[0] == '[':
+		return fmt.Errorf("jsonx: want a string or number, got %.20s", b)
+	default:
+		*s = String(b)
+	}
+	return nil
+}
+
+// Float accepts a JSON number or a string holding one; null and "" are 0.
+type Float float64
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (f *Float) UnmarshalJSON(b []byte) error {
+	t, err := numberText(b)
+	if err != nil || t == "" {
+		*f = 0
+		return err
+	}
+	v, err := strconv.ParseFloat(t, 64)
+	if err != nil {
+		return fmt.Errorf("jsonx: %q is not a number", t)
+	}
+	*f = Float(v)
+	return nil
+}
+
+// Int accepts a JSON integer or a string holding one; null and "" are 0.
+type Int int64
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (n *Int) UnmarshalJSON(b []byte) error {
+	t, err := numberText(b)
+	if err != nil || t == "" {
+		*n = 0
+		return err
+	}
+	v, err := strconv.ParseInt(t, 10, 64)
+	if err != nil {
+		// 1.462257765e9 and 200.0 are integers too.
+		fv, ferr := strconv.ParseFloat(t, 64)
+		if ferr != nil || fv != float64(int64(fv)) {
+			return fmt.Errorf("jsonx: %q is not an integer", t)
+		}
+		v = int64(fv)
+	}
+	*n = Int(v)
+	return nil
+}
+
+// numberText returns the text of a number sent bare or quoted.
+func numberText(b []byte) (string, error) {
+	var s String
+	if err := s.UnmarshalJSON(b); err != nil {
+		return "", err
+	}
+	return string(bytes.TrimSpace([]byte(s))), nil
+}

@@ -1,0 +1,134 @@
+package testutil
+
+import (
+	"bytes"
+	"log/slog"
+	"net"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// AssertForm asserts that got holds exactly the fields of want, each once
+// and with want's value. Vendors reject or misread unknown and repeated
+// fields, so a superset is as wrong as a missing field. It reports whether
+// the assertion held.
+func AssertForm(t testing.TB, got url.Values, want map[string]string) bool {
+	t.Helper()
+	w := make(map[string][]string, len(want))
+	for k, v := range want {
+		w[k] = []string{v}
+	}
+	g := make(map[string][]string, len(got))
+	for k, vs := range got {
+		g[k] = vs
+	}
+	// Plain maps on both sides make testify print one readable diff
+	// instead of a type mismatch between url.Values and map[string]string.
+	return assert.Equal(t, w, g, "form fields")
+}
+
+// AssertFormKeys asserts that got has exactly the field names keys, for
+// requests whose values are random or time-dependent (signatures,
+// timestamps, generated IDs). It reports whether the assertion held.
+func AssertFormKeys(t testing.TB, got url.Values, keys ...string) bool {
+	t.Helper()
+	// Non-nil on both sides: testify tells a nil slice from an empty one.
+	want := append(make([]string, 0, len(keys)), keys...)
+	slices.Sort(want)
+	want = slices.Compact(want)
+	have := make([]string, 0, len(got))
+	for k := range got {
+		have = append(have, k)
+	}
+	slices.Sort(have)
+	return assert.Equal(t, want, have, "form field names")
+}
+
+// AssertNoSecret asserts that s contains none of secrets, neither raw nor
+// in the escaped forms a secret takes once it has been put into a URL,
+// which is how it usually leaks through a *url.Error. It reports whether
+// the assertion held.
+func AssertNoSecret(t testing.TB, s string, secrets ...string) bool {
+	t.Helper()
+	ok := true
+	for i, secret := range secrets {
+		// An empty secret is contained in every string; it can only be a
+		// mistake in the test.
+		require.NotEmpty(t, secret, "testutil: AssertNoSecret: secret #%d is empty", i)
+		forms := []struct{ name, text string }{
+			{"raw", secret},
+			{"query-escaped", url.QueryEscape(secret)},
+			{"path-escaped", url.PathEscape(secret)},
+		}
+		// Most secrets escape to themselves; report each leak once.
+		checked := map[string]bool{}
+		for _, f := range forms {
+			if checked[f.text] {
+				continue
+			}
+			checked[f.text] = true
+			if at := strings.Index(s, f.text); at >= 0 {
+				t.Errorf("testutil: secret #%d found %s at offset %d in:\n%s", i, f.name, at, s)
+				ok = false
+			}
+		}
+	}
+	return ok
+}
+
+// SyncBuffer is a bytes.Buffer safe for concurrent use, because a logger
+// may be written from the goroutines of an HTTP server or a retry loop
+// while the test reads it.
+type SyncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+// Write appends p to the buffer.
+func (b *SyncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+// String returns everything written so far.
+func (b *SyncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// Reset discards everything written so far.
+func (b *SyncBuffer) Reset() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.buf.Reset()
+}
+
+// LogBuffer returns a debug-level text logger and the buffer it writes to,
+// so a test can check that no secret reaches the log, including the debug
+// lines that are off in production.
+func LogBuffer() (*slog.Logger, *SyncBuffer) {
+	buf := &SyncBuffer{}
+	h := slog.NewTextHandler(buf, &slog.HandlerOptions{Level: slog.LevelDebug})
+	return slog.New(h), buf
+}
+
+// RefusedURL returns an http://127.0.0.1:PORT URL on which nothing listens,
+// so that a client gets "connection refused" at once instead of waiting for
+// a timeout. The port was free a moment ago; another process taking it in
+// between is possible but unlikely on a test machine.
+func RefusedURL(t testing.TB) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err, "testutil: RefusedURL")
+	addr := l.Addr().String()
+	require.NoError(t, l.Close(), "testutil: RefusedURL")
+	return "http://" + addr
+}

@@ -1,0 +1,29 @@
+package transport
+
+import (
+	"encoding/json"
+
+	"github.com/go-liveness/liveness"
+)
+
+// DecodeJSON decodes the answer into v. A body that is not JSON of the
+// expected shape is ErrBadResponse, or ErrUnavailable when the status says the
+// vendor itself failed (a 5xx page from a proxy is not a malformed answer).
+func (r *Response) DecodeJSON(v any) error {
+	if err := json.Unmarshal(r.Body, v); err != nil {
+		return r.NotJSON(err)
+	}
+	return nil
+}
+
+// NotJSON returns the error for an answer that is not the expected JSON.
+func (r *Response) NotJSON(cause error) *liveness.Error {
+	kind := liveness.ErrBadResponse
+	if r.StatusCode >= 500 || r.StatusCode == 429 {
+		kind = liveness.ErrUnavailable
+		if r.StatusCode == 429 {
+			kind = liveness.ErrRateLimited
+		}
+	}
+	return &liveness.Error{Kind: kind, HTTPStatus: r.StatusCode, Message: "answer is not the expected JSON", Err: cause}
+}

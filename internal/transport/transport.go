@@ -1,0 +1,289 @@
+// Package transport is the one HTTP client every vendor package uses: resty
+// underneath, a context on every call, a per-attempt timeout, retries with
+// backoff for safe calls only, a cap on answer sizes, debug logs through
+// log/slog, and redaction of the vendor's secrets from every error and log
+// line.
+package transport
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/go-resty/resty/v2"
+
+	"github.com/go-liveness/liveness"
+)
+
+// Config configures a Client.
+type Config struct {
+	Vendor liveness.Vendor
+	// Secrets are removed from every error and log line.
+	Secrets []string
+	// Options are the caller's options, applied over the defaults.
+	Options []liveness.Option
+}
+
+// Client sends vendor requests. It is safe for concurrent use.
+type Client struct {
+	vendor liveness.Vendor
+	rc     *resty.Client
+	opts   liveness.Options
+	red    *Redactor
+	log    *slog.Logger
+}
+
+// New returns a Client. It never mutates the *http.Client in cfg.Options.
+func New(cfg Config) *Client {
+	o := liveness.NewOptions(cfg.Options...)
+	hc := *o.HTTPClient // resty would install its own transport into a client without one
+	if hc.Transport == nil {
+		hc.Transport = http.DefaultTransport
+	}
+	rc := resty.NewWithClient(&hc).
+		SetLogger(discardLogger{}).
+		SetDisableWarn(true).
+		SetRetryCount(0)
+	return &Client{vendor: cfg.Vendor, rc: rc, opts: o, red: NewRedactor(cfg.Secrets...), log: o.Logger}
+}
+
+// Redactor returns the client's redactor, for vendor code that builds its own
+// messages from data that may hold a secret.
+func (c *Client) Redactor() *Redactor { return c.red }
+
+// Now returns the configured clock's time.
+func (c *Client) Now() time.Time { return c.opts.Now() }
+
+// Options returns the options the client was built with.
+func (c *Client) Options() liveness.Options { return c.opts }
+
+// File is one file part of a multipart/form-data request.
+type File struct {
+	Field, Name, ContentType string
+	Data                     []byte
+}
+
+// Request is one vendor call.
+type Request struct {
+	// Op names the operation in errors and logs ("InitSession").
+	Op     string
+	Method string
+	// URL is absolute; Query is added to it.
+	URL    string
+	Query  url.Values
+	Header http.Header
+	// Form is sent urlencoded, or as the text fields of a multipart body when
+	// Multipart is set or Files is not empty.
+	Form      url.Values
+	Files     []File
+	Multipart bool
+	// Idempotent marks a call the vendor cannot act on twice (reading a
+	// result): it is retried on Retryable errors.
+	Idempotent bool
+	// RetryIf, when set, decides retries instead of Idempotent: a call that
+	// is not idempotent may still be retried when the error proves the
+	// vendor did not process it (see NotSent).
+	RetryIf func(error) bool
+}
+
+// Response is a vendor answer, read whole.
+type Response struct {
+	StatusCode int
+	Header     http.Header
+	Body       []byte
+}
+
+// Do sends req, hands the answer to decode, and retries as req allows. Every
+// error it returns is a *liveness.Error with Vendor, Op and secrets filled
+// in or removed; decode may return *liveness.Error values without Vendor and
+// Op.
+func (c *Client) Do(ctx context.Context, req *Request, decode func(*Response) error) error {
+	retry := req.RetryIf
+	if retry == nil && req.Idempotent {
+		retry = liveness.Retryable
+	}
+	for attempt := 0; ; attempt++ {
+		resp, err := c.send(ctx, req, attempt)
+		if err == nil {
+			err = decode(resp)
+		}
+		if err == nil {
+			return nil
+		}
+		err = c.finish(req.Op, resp, err)
+		if ctx.Err() != nil || retry == nil || attempt >= c.opts.MaxRetries || !retry(err) {
+			return err
+		}
+		wait := c.backoff(attempt)
+		c.debug(ctx, "liveness retry", "op", req.Op, "attempt", attempt+1, "wait", wait, "error", err.Error())
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return &liveness.Error{Vendor: c.vendor, Op: req.Op, Err: ctx.Err()}
+		case <-t.C:
+		}
+	}
+}
+
+// finish completes an error for the caller: vendor, op and status filled in,
+// secrets removed.
+func (c *Client) finish(op string, resp *Response, err error) error {
+	var e *liveness.Error
+	if !errors.As(err, &e) {
+		e = &liveness.Error{Kind: liveness.ErrBadResponse, Err: err}
+	}
+	if e.Vendor == "" {
+		e.Vendor = c.vendor
+	}
+	if e.Op == "" {
+		e.Op = op
+	}
+	if e.HTTPStatus == 0 && resp != nil {
+		e.HTTPStatus = resp.StatusCode
+	}
+	e.Message = c.red.String(e.Message)
+	e.Code = c.red.String(e.Code)
+	e.Err = c.red.Error(e.Err)
+	return e
+}
+
+// backoff returns the wait before retry attempt+1: RetryBase doubled per
+// attempt, capped at 30 times the base, with jitter in [d/2, d).
+func (c *Client) backoff(attempt int) time.Duration {
+	d := c.opts.RetryBase
+	for i := 0; i < attempt && d < 30*c.opts.RetryBase; i++ {
+		d *= 2
+	}
+	if d <= 1 {
+		return d
+	}
+	return d/2 + rand.N(d/2)
+}
+
+// send makes one attempt and reads the whole answer.
+func (c *Client) send(ctx context.Context, req *Request, attempt int) (*Response, error) {
+	actx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
+	defer cancel()
+
+	r := c.rc.R().SetContext(actx).SetDoNotParseResponse(true)
+	r.Header.Set("User-Agent", c.opts.UserAgent)
+	for k, vs := range req.Header {
+		r.Header[http.CanonicalHeaderKey(k)] = vs
+	}
+	if len(req.Query) > 0 {
+		r.SetQueryParamsFromValues(req.Query)
+	}
+	switch {
+	case req.Multipart || len(req.Files) > 0:
+		fields := make([]*resty.MultipartField, 0, len(req.Files))
+		for _, f := range req.Files {
+			fields = append(fields, &resty.MultipartField{Param: f.Field, FileName: f.Name, ContentType: f.ContentType, Reader: bytes.NewReader(f.Data)})
+		}
+		r.SetMultipartFields(fields...)
+		if len(req.Form) > 0 {
+			r.SetFormDataFromValues(req.Form)
+		}
+	case req.Form != nil:
+		r.SetFormDataFromValues(req.Form)
+	}
+
+	start := time.Now()
+	rr, err := r.Execute(req.Method, req.URL)
+	if err != nil {
+		err = c.transportError(ctx, actx, req.Op, err)
+		c.debug(ctx, "liveness request", "op", req.Op, "method", req.Method, "url", c.logURL(req), "attempt", attempt+1,
+			"duration", time.Since(start), "error", err.Error())
+		return nil, err
+	}
+	raw := rr.RawBody()
+	defer raw.Close()
+	resp := &Response{StatusCode: rr.StatusCode(), Header: rr.Header()}
+	resp.Body, err = io.ReadAll(io.LimitReader(raw, c.opts.MaxResponseBytes+1))
+	c.debug(ctx, "liveness request", "op", req.Op, "method", req.Method, "url", c.logURL(req), "attempt", attempt+1,
+		"status", resp.StatusCode, "bytes", len(resp.Body), "duration", time.Since(start))
+	switch {
+	case err != nil:
+		return resp, c.transportError(ctx, actx, req.Op, err)
+	case int64(len(resp.Body)) > c.opts.MaxResponseBytes:
+		return resp, &liveness.Error{Kind: liveness.ErrBadResponse, HTTPStatus: resp.StatusCode,
+			Message: "answer larger than " + strconv.FormatInt(c.opts.MaxResponseBytes, 10) + " bytes"}
+	}
+	return resp, nil
+}
+
+// transportError classifies a failure to send or read: the caller's context
+// (not retryable, Kind nil), the attempt's own timeout, or an unreachable
+// vendor (ErrUnavailable).
+func (c *Client) transportError(ctx, actx context.Context, op string, err error) error {
+	if ctx.Err() != nil {
+		return &liveness.Error{Vendor: c.vendor, Op: op, Err: ctx.Err()}
+	}
+	if actx.Err() != nil {
+		// Replace the context error, which Retryable treats as the
+		// caller's, with a timeout of this attempt only.
+		return &liveness.Error{Vendor: c.vendor, Op: op, Kind: liveness.ErrUnavailable, Err: &AttemptTimeout{After: c.opts.Timeout}}
+	}
+	return &liveness.Error{Vendor: c.vendor, Op: op, Kind: liveness.ErrUnavailable, Err: c.red.Error(err)}
+}
+
+// AttemptTimeout is the cause of an ErrUnavailable when one attempt ran out
+// of its time (WithTimeout). It is a net.Error whose Timeout is true.
+type AttemptTimeout struct{ After time.Duration }
+
+func (e *AttemptTimeout) Error() string   { return fmt.Sprintf("no answer within %v", e.After) }
+func (e *AttemptTimeout) Timeout() bool   { return true }
+func (e *AttemptTimeout) Temporary() bool { return true }
+
+var _ net.Error = (*AttemptTimeout)(nil)
+
+// NotSent reports whether err proves the request never reached the vendor
+// (the connection was refused or could not be opened), so even a call that
+// is not idempotent may be sent again.
+func NotSent(err error) bool {
+	if errors.Is(err, syscall.ECONNREFUSED) {
+		return true
+	}
+	var oe *net.OpError
+	return errors.As(err, &oe) && oe.Op == "dial"
+}
+
+func (c *Client) logURL(req *Request) string {
+	u := req.URL
+	if len(req.Query) > 0 {
+		u += "?" + req.Query.Encode()
+	}
+	return c.red.String(u)
+}
+
+// debug logs at debug level; attributes are redacted. Bodies are never
+// logged: they carry names, ID numbers and faces.
+func (c *Client) debug(ctx context.Context, msg string, args ...any) {
+	if c.log == nil || !c.log.Enabled(ctx, slog.LevelDebug) {
+		return
+	}
+	for i, a := range args {
+		if s, ok := a.(string); ok {
+			args[i] = c.red.String(s)
+		}
+	}
+	c.log.DebugContext(ctx, msg, append(args, "vendor", string(c.vendor))...)
+}
+
+// discardLogger silences resty's own logging, which knows nothing of
+// redaction.
+type discardLogger struct{}
+
+func (discardLogger) Errorf(string, ...any) {}
+func (discardLogger) Warnf(string, ...any)  {}
+func (discardLogger) Debugf(string, ...any) {}

@@ -1,0 +1,239 @@
+// Package liveness runs face-liveness checks ("实人认证 / 活体检测") through
+// Jumdata, Juhe and Megvii FaceID behind one [Provider] interface.
+//
+// # The flow
+//
+// Every vendor follows the same four steps, and so does every [Provider]:
+//
+//  1. InitSession asks the vendor for a session (a page token or an order) and
+//     returns a [Session] whose CheckURL is the vendor's hosted H5 page.
+//  2. Your service sends the user's browser to Session.CheckURL (BuildCheckURL
+//     rebuilds it from a stored Session). The user does the check there.
+//  3. The vendor redirects the browser back to your ReturnURL and/or calls your
+//     NotifyURL. VerifyCallback turns that request into a [Callback], checking
+//     the vendor's signature where the vendor signs it.
+//  4. [Resolve] gives you a [Result] you may act on: the signed result carried
+//     by the callback, or else a server-side FetchResult.
+//
+// # Trust
+//
+// A callback the vendor did not sign is only a hint. Jumdata's return URL
+// carries success=true in the clear and anyone can type it; Megvii's GET return
+// carries only a biz_id. Such callbacks have Signed == false, their Claimed
+// status is informational, and Resolve always confirms them with FetchResult.
+// Signatures are checked in constant time over the raw bytes the vendor sent.
+//
+// # Results and errors
+//
+// Every vendor's answer is normalized into one [Result]: a [Status], a
+// [Reason], an optional [LivenessResult] and [FaceMatch], and the vendor's raw
+// payload. A session that is pending, failed, canceled or expired is a Result,
+// not an error. Errors are for calls that could not be answered; they are
+// *[Error] values whose Kind is one of the sentinels (ErrRateLimited,
+// ErrUnauthenticated, ...), so errors.Is works across vendors, and [Retryable]
+// tells whether trying again may help.
+//
+// # Secrets
+//
+// No error string, log line or panic contains a vendor secret (api_secret,
+// key, appSecret, AppCode), including the URLs quoted by net/http errors.
+//
+// # Vendors
+//
+// Vendor packages (jumdata, juhe, megvii) implement Provider and register a URL
+// scheme with [Register], so a provider can be opened from configuration:
+//
+//	import _ "github.com/go-liveness/liveness/megvii"
+//	p, err := liveness.Open("megvii://KEY:SECRET@api-idn.megvii.com")
+package liveness
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Vendor names a liveness vendor.
+type Vendor string
+
+// The vendors this module supports.
+const (
+	Jumdata Vendor = "jumdata" // Jumdata (聚美智数) H5 v2 and SDK v1
+	Juhe    Vendor = "juhe"    // Juhe (聚合数据) faceid
+	Megvii  Vendor = "megvii"  // Megvii FaceID Lite
+)
+
+// SessionRequest describes the session to start. Fields a vendor does not use
+// are ignored by that vendor; fields it requires are checked before any
+// network call.
+type SessionRequest struct {
+	// ReturnURL is where the vendor's page sends the browser when the check
+	// ends. Required by every vendor.
+	ReturnURL string
+	// NotifyURL is where the vendor's server reports the outcome. Optional for
+	// Juhe, required for Megvii, unused by Jumdata.
+	NotifyURL string
+	// BizNo is your own reference: Juhe orderId (8-32 ASCII letters and
+	// digits), Megvii biz_no (at most 128 bytes, unique). Jumdata has no such
+	// field; the provider keeps it in the Session only.
+	BizNo string
+	// UserID identifies the user: Megvii uuid (at most 512 bytes).
+	UserID string
+	// Name is the user's legal name: Juhe certName.
+	Name string
+	// IDNumber is the user's resident ID number: Juhe certNo.
+	IDNumber string
+	// ReferenceImages are face photos to compare with: Megvii image_ref1 and
+	// image_ref2 (at most two).
+	ReferenceImages [][]byte
+	// Extra holds vendor options: *jumdata.SessionOptions,
+	// *juhe.SessionOptions or *megvii.SessionOptions. Another vendor's type is
+	// an ErrInvalidArgument.
+	Extra any
+}
+
+// Session is a started liveness session. Store it (it is plain data and
+// marshals to JSON) if you need to rebuild the check URL later.
+type Session struct {
+	Vendor Vendor
+	// ID is what FetchResult takes: Jumdata token, Juhe jh_order_id, Megvii
+	// biz_id.
+	ID string
+	// Token is the page token (Jumdata, Megvii); empty for Juhe.
+	Token string
+	// CheckURL is the vendor's H5 page for this session; BuildCheckURL returns
+	// the same value.
+	CheckURL string
+	// BizNo is SessionRequest.BizNo.
+	BizNo string
+	// ExpiresAt is when the vendor stops accepting the session: Jumdata +10
+	// minutes, Juhe +30 minutes, Megvii expired_time.
+	ExpiresAt time.Time
+	// RequestID is the vendor's request reference: Jumdata taskNo, Megvii
+	// request_id.
+	RequestID string
+	// Raw is the vendor's response, untouched.
+	Raw json.RawMessage
+}
+
+// Status is the normalized state of a session.
+type Status string
+
+// The statuses a Result can have.
+const (
+	StatusPending  Status = "pending"  // not started or in progress
+	StatusPassed   Status = "passed"   // finished with a positive verdict
+	StatusFailed   Status = "failed"   // finished with a negative verdict
+	StatusCanceled Status = "canceled" // the user gave up
+	StatusExpired  Status = "expired"  // token / session timed out
+	StatusError    Status = "error"    // the flow could not run (device, camera, vendor fault)
+)
+
+// Final reports whether the status can no longer change: every status but
+// StatusPending (and the empty status) is final.
+func (s Status) Final() bool {
+	switch s {
+	case StatusPassed, StatusFailed, StatusCanceled, StatusExpired, StatusError:
+		return true
+	}
+	return false
+}
+
+// Reason is the normalized cause of a non-passing Result. The vendor's own
+// code stays in Result.VendorCode.
+type Reason string
+
+// The reasons a Result can carry.
+const (
+	ReasonNone              Reason = ""
+	ReasonSpoof             Reason = "spoof"              // not a live person (replay, mask, camera hijack)
+	ReasonActionMismatch    Reason = "action_mismatch"    // the requested actions were not performed
+	ReasonFaceMismatch      Reason = "face_mismatch"      // the face does not match the reference
+	ReasonIdentityMismatch  Reason = "identity_mismatch"  // name and ID number do not match
+	ReasonIdentityNotFound  Reason = "identity_not_found" // no such ID number
+	ReasonNoFace            Reason = "no_face"            // no face found in a photo
+	ReasonLowQuality        Reason = "low_quality"        // the photo or video was too poor to judge
+	ReasonRiskControl       Reason = "risk_control"       // the vendor's risk policy refused the device or user
+	ReasonWillFailed        Reason = "will_failed"        // the intention (意愿) check failed
+	ReasonDeviceUnsupported Reason = "device_unsupported" // the browser or device cannot run the check
+	ReasonPermissionDenied  Reason = "permission_denied"  // the user refused camera access
+	ReasonUserCanceled      Reason = "user_canceled"      // the user left the check
+	ReasonTimeout           Reason = "timeout"            // the session or shooting timed out
+	ReasonDataSource        Reason = "data_source"        // the authority data source failed
+	ReasonUnknown           Reason = "unknown"            // the vendor gave no usable cause
+)
+
+// Result is the normalized outcome of a session.
+type Result struct {
+	Vendor    Vendor
+	SessionID string
+	BizNo     string
+	Status    Status
+	Reason    Reason
+	// VendorCode is the vendor's own code, verbatim ("202", "FAIL",
+	// "ID_NUMBER_NAME_NOT_MATCH").
+	VendorCode string
+	// Message is the vendor's message, verbatim.
+	Message string
+	// Liveness is nil when the vendor says nothing about liveness.
+	Liveness *LivenessResult
+	// FaceMatch is nil when no comparison was made.
+	FaceMatch *FaceMatch
+	// FaceImageURL is a time-limited vendor URL of the captured face (Juhe:
+	// 10 minutes, Jumdata SDK v1: 1 hour). Download it promptly if you keep it.
+	FaceImageURL string
+	// FaceImage holds image bytes when the vendor returns them inline.
+	FaceImage []byte
+	RequestID string
+	// Raw is the vendor's payload, untouched.
+	Raw json.RawMessage
+}
+
+// Passed reports whether the result is a pass. It is false for a nil Result.
+func (r *Result) Passed() bool { return r != nil && r.Status == StatusPassed }
+
+// LivenessResult is the liveness part of a Result.
+type LivenessResult struct {
+	Passed bool
+	// Score is the vendor's liveness or quality score, in the vendor's scale.
+	Score   float64
+	Code    string
+	Message string
+}
+
+// FaceMatch is the face-comparison part of a Result.
+type FaceMatch struct {
+	Passed bool
+	// Score is the vendor's confidence, 0..100.
+	Score float64
+	// Threshold is the threshold that decided Passed.
+	Threshold float64
+	// Thresholds maps a false-accept rate to its score threshold, e.g.
+	// "1e-4": 69.
+	Thresholds map[string]float64
+}
+
+// CallbackKind tells which vendor callback a request was.
+type CallbackKind string
+
+// The callback kinds.
+const (
+	CallbackReturn CallbackKind = "return" // the browser redirect back to ReturnURL
+	CallbackNotify CallbackKind = "notify" // the vendor's server-to-server call to NotifyURL
+)
+
+// Callback is a verified view of a vendor callback request.
+type Callback struct {
+	Vendor    Vendor
+	Kind      CallbackKind
+	SessionID string
+	BizNo     string
+	// Signed is true when a vendor signature was present and verified.
+	Signed bool
+	// Claimed is what an unsigned callback claims (Jumdata success=true is
+	// StatusPassed). Anyone can forge it: never act on it.
+	Claimed Status
+	// Result is filled when a signed callback carries the full result.
+	Result *Result
+	// Raw is the callback payload as received.
+	Raw []byte
+}
