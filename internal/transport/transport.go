@@ -241,8 +241,13 @@ func (c *Client) transportError(ctx, actx context.Context, op string, err error)
 // of its time (WithTimeout). It is a net.Error whose Timeout is true.
 type AttemptTimeout struct{ After time.Duration }
 
-func (e *AttemptTimeout) Error() string   { return fmt.Sprintf("no answer within %v", e.After) }
-func (e *AttemptTimeout) Timeout() bool   { return true }
+// Error says how long the attempt waited.
+func (e *AttemptTimeout) Error() string { return fmt.Sprintf("no answer within %v", e.After) }
+
+// Timeout is always true: the attempt timed out.
+func (e *AttemptTimeout) Timeout() bool { return true }
+
+// Temporary is always true: another attempt may succeed.
 func (e *AttemptTimeout) Temporary() bool { return true }
 
 var _ net.Error = (*AttemptTimeout)(nil)
