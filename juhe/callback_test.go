@@ -1,0 +1,295 @@
+package juhe_test
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/go-liveness/liveness"
+	"github.com/go-liveness/liveness/internal/testutil"
+	"github.com/go-liveness/liveness/juhe"
+	"github.com/go-liveness/liveness/signing"
+)
+
+// returnRequest is the browser's GET of the return URL with the given
+// raw query.
+func returnRequest(rawQuery string) *http.Request {
+	return httptest.NewRequest(http.MethodGet, "https://shop.example/return?"+rawQuery, nil)
+}
+
+func TestVerifyCallbackAcceptsTheSignedReturn(t *testing.T) {
+	response := string(seedSample(t, "return_response.json"))
+	encoded := url.QueryEscape(response)
+	tests := []struct {
+		name, sign string
+	}{
+		{"signed over the decoded JSON", signing.Juhe(response, testKey)},
+		{"signed over the URL-encoded text", signing.Juhe(encoded, testKey)},
+		{"signed in upper-case hex", strings.ToUpper(signing.Juhe(response, testKey))},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fake := testutil.NewFakeVendor(t)
+			p := newProvider(t, fake.URL)
+			cb, err := p.VerifyCallback(ctx, returnRequest("response="+encoded+"&sign="+tt.sign))
+			require.NoError(t, err)
+
+			assert.Equal(t, liveness.Juhe, cb.Vendor)
+			assert.Equal(t, liveness.CallbackReturn, cb.Kind)
+			assert.Equal(t, seedOrderID, cb.SessionID)
+			assert.True(t, cb.Signed)
+			assert.Empty(t, cb.Claimed)
+			assert.Equal(t, []byte(response), cb.Raw)
+			assert.Equal(t, &liveness.Result{
+				Vendor: liveness.Juhe, SessionID: seedOrderID, Status: liveness.StatusPassed, VendorCode: "200",
+				Message:  "身份证号与姓名匹配，且比对成功",
+				Liveness: &liveness.LivenessResult{Passed: true, Score: 91.1173, Code: "200", Message: "活体检测通过"},
+				FaceMatch: &liveness.FaceMatch{Passed: true, Score: 87, Threshold: 60,
+					Thresholds: map[string]float64{"1e-3": 60, "1e-4": 70}},
+				Raw: []byte(response),
+			}, cb.Result, "the return carries no img")
+
+			res, err := liveness.Resolve(ctx, p, cb)
+			require.NoError(t, err)
+			assert.Same(t, cb.Result, res)
+			assert.Zero(t, fake.Count(), "a signed final result needs no search")
+		})
+	}
+}
+
+func TestVerifyCallbackRejectsBadSignatures(t *testing.T) {
+	response := string(seedSample(t, "return_response.json"))
+	encoded := url.QueryEscape(response)
+	good := signing.Juhe(response, testKey)
+	tampered := url.QueryEscape(strings.Replace(response, `"passed":"T"`, `"passed":"F"`, 1))
+	tests := []struct {
+		name, query string
+	}{
+		{"a tampered response", "response=" + tampered + "&sign=" + good},
+		{"a signature made with another key", "response=" + encoded + "&sign=" + signing.Juhe(response, "another-key")},
+		{"the seed's signature, whose key is unknown", "response=" + encoded + "&sign=3428ce63117ccf4ff4bc36e686131fb8"},
+		{"a missing sign", "response=" + encoded},
+		{"an empty sign", "response=" + encoded + "&sign="},
+		{"a sign that is not hex", "response=" + encoded + "&sign=zz" + good[2:]},
+		{"a truncated sign", "response=" + encoded + "&sign=" + good[:16]},
+		{"a repeated sign", "response=" + encoded + "&sign=" + good + "&sign=" + good},
+		{"a signature over the key alone", "response=" + encoded + "&sign=" + signing.Juhe("", testKey)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fake := testutil.NewFakeVendor(t)
+			_, err := newProvider(t, fake.URL).VerifyCallback(ctx, returnRequest(tt.query))
+			requireKind(t, err, liveness.ErrBadSignature, "VerifyCallback")
+			testutil.AssertNoSecret(t, err.Error(), testKey)
+			assert.Zero(t, fake.Count())
+		})
+	}
+}
+
+func TestVerifyCallbackSignedReturnWithoutFinalResultIsFetched(t *testing.T) {
+	tests := []struct {
+		name, response string
+		status         liveness.Status // of cb.Result, "" for none
+	}{
+		{"a signed not-finished state", `{"error_code":279306,"reason":"活体检测未完成","result":{"jh_order_id":"` + seedOrderID + `"}}`, liveness.StatusPending},
+		{"a signed system error", `{"error_code":10014,"reason":"系统内部异常","result":{"jh_order_id":"` + seedOrderID + `"}}`, ""},
+		{"a signed result without passed", `{"error_code":0,"reason":"SUCCESS","result":{"jh_order_id":"` + seedOrderID + `"}}`, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fake := testutil.NewFakeVendor(t)
+			fake.Handle(http.MethodPost, "/faceid/search", testutil.JSON(200, seedSample(t, "search_ok.json")))
+			p := newProvider(t, fake.URL)
+			cb, err := p.VerifyCallback(ctx, returnRequest("response="+url.QueryEscape(tt.response)+"&sign="+signing.Juhe(tt.response, testKey)))
+			require.NoError(t, err)
+			assert.True(t, cb.Signed)
+			assert.Equal(t, seedOrderID, cb.SessionID)
+			if tt.status == "" {
+				assert.Nil(t, cb.Result)
+			} else {
+				assert.Equal(t, tt.status, cb.Result.Status)
+			}
+			res, err := liveness.Resolve(ctx, p, cb)
+			require.NoError(t, err)
+			assert.Equal(t, liveness.StatusPassed, res.Status)
+			assert.Equal(t, 1, fake.CountPath("/faceid/search"))
+		})
+	}
+}
+
+func TestVerifyCallbackSignedGarbageIsABadResponse(t *testing.T) {
+	for name, response := range map[string]string{
+		"not JSON":             `passed=T`,
+		"JSON with extra data": `{"error_code":0}{"error_code":0}`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := newProvider(t, "http://127.0.0.1:1").VerifyCallback(ctx,
+				returnRequest("response="+url.QueryEscape(response)+"&sign="+signing.Juhe(response, testKey)))
+			requireKind(t, err, liveness.ErrBadResponse, "VerifyCallback")
+		})
+	}
+}
+
+func TestVerifyReturnTakesWhatASinglePageAppForwards(t *testing.T) {
+	response := string(seedSample(t, "return_response.json"))
+	p := newProvider(t, "http://127.0.0.1:1")
+
+	t.Run("the decoded JSON is accepted", func(t *testing.T) {
+		cb, err := p.VerifyReturn(response, signing.Juhe(response, testKey))
+		require.NoError(t, err)
+		assert.Equal(t, liveness.StatusPassed, cb.Result.Status)
+	})
+	t.Run("a response from a fragment query is accepted", func(t *testing.T) {
+		landed := "https://example.com/#/done?response=" + url.QueryEscape(response) + "&sign=" + signing.Juhe(response, testKey)
+		r, s, err := juhe.ParseReturnURL(landed)
+		require.NoError(t, err)
+		cb, err := p.VerifyReturn(r, s)
+		require.NoError(t, err)
+		assert.Equal(t, liveness.CallbackReturn, cb.Kind)
+		assert.True(t, cb.Signed)
+	})
+	t.Run("a wrong sign is a bad signature", func(t *testing.T) {
+		_, err := p.VerifyReturn(response, signing.Juhe(response, "x"))
+		requireKind(t, err, liveness.ErrBadSignature, "VerifyReturn")
+	})
+	for name, response := range map[string]string{
+		"an empty response is invalid":            "",
+		"a response with a bad escape is invalid": "%7B%zz",
+		"a response larger than 1 MiB is invalid": strings.Repeat("a", 1<<20+1),
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := p.VerifyReturn(response, "ab")
+			requireKind(t, err, liveness.ErrInvalidArgument, "VerifyReturn")
+		})
+	}
+}
+
+func TestVerifyCallbackReadsTheNotifyCall(t *testing.T) {
+	idSign := signing.Juhe(seedOrderID, testKey)
+	response := string(seedSample(t, "return_response.json"))
+	tests := []struct {
+		name, contentType, body string
+		sessionID, bizNo        string
+		signed, withResult      bool
+	}{
+		{"a form naming jh_order_id", "application/x-www-form-urlencoded",
+			"jh_order_id=" + seedOrderID, seedOrderID, "", false, false},
+		{"a form naming both orders", "application/x-www-form-urlencoded; charset=utf-8",
+			"jh_order_id=" + seedOrderID + "&orderId=order20240517A1", seedOrderID, "order20240517A1", false, false},
+		{"JSON naming both orders", "application/json",
+			`{"jh_order_id":"` + seedOrderID + `","orderId":"order20240517A1","passed":"T"}`, seedOrderID, "order20240517A1", false, false},
+		{"JSON sent as text/plain", "text/plain",
+			`{"jh_order_id":"` + seedOrderID + `"}`, seedOrderID, "", false, false},
+		{"a form with a sign over jh_order_id", "application/x-www-form-urlencoded",
+			"jh_order_id=" + seedOrderID + "&sign=" + idSign, seedOrderID, "", true, false},
+		{"JSON with a sign over jh_order_id", "application/json",
+			`{"jh_order_id":"` + seedOrderID + `","sign":"` + idSign + `"}`, seedOrderID, "", true, false},
+		{"a form carrying the signed response", "application/x-www-form-urlencoded",
+			"response=" + url.QueryEscape(response) + "&sign=" + signing.Juhe(response, testKey), seedOrderID, "", true, true},
+		{"JSON carrying the signed response as a string", "application/json",
+			`{"response":` + quote(response) + `,"sign":"` + signing.Juhe(response, testKey) + `"}`, seedOrderID, "", true, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fake := testutil.NewFakeVendor(t)
+			fake.Handle(http.MethodPost, "/faceid/search", testutil.JSON(200, seedSample(t, "search_ok.json")))
+			p := newProvider(t, fake.URL)
+			r := httptest.NewRequest(http.MethodPost, "https://shop.example/notify", strings.NewReader(tt.body))
+			r.Header.Set("Content-Type", tt.contentType)
+
+			cb, err := p.VerifyCallback(ctx, r)
+			require.NoError(t, err)
+			assert.Equal(t, liveness.CallbackNotify, cb.Kind)
+			assert.Equal(t, tt.sessionID, cb.SessionID)
+			assert.Equal(t, tt.bizNo, cb.BizNo)
+			assert.Equal(t, tt.signed, cb.Signed)
+			assert.Empty(t, cb.Claimed, "a notify claims nothing, whatever its fields say")
+			assert.Equal(t, tt.withResult, cb.Result != nil, "only a signed response carries a result")
+
+			res, err := liveness.Resolve(ctx, p, cb)
+			require.NoError(t, err)
+			assert.Equal(t, liveness.StatusPassed, res.Status)
+			want := 1
+			if tt.withResult {
+				want = 0
+			}
+			assert.Equal(t, want, fake.CountPath("/faceid/search"))
+		})
+	}
+}
+
+func quote(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`)
+	return `"` + r.Replace(s) + `"`
+}
+
+func TestVerifyCallbackNotifyNamingOnlyOrderIDCannotBeResolvedAlone(t *testing.T) {
+	p := newProvider(t, "http://127.0.0.1:1")
+	r := httptest.NewRequest(http.MethodPost, "https://shop.example/notify", strings.NewReader("orderId=order20240517A1"))
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	cb, err := p.VerifyCallback(ctx, r)
+	require.NoError(t, err)
+	assert.Equal(t, "order20240517A1", cb.BizNo)
+	assert.Empty(t, cb.SessionID)
+	_, err = liveness.Resolve(ctx, p, cb)
+	require.ErrorIs(t, err, liveness.ErrInvalidArgument)
+}
+
+func TestVerifyCallbackRejectsBadNotifies(t *testing.T) {
+	tests := []struct {
+		name, contentType, body string
+		kind                    error
+	}{
+		{"a wrong sign", "application/x-www-form-urlencoded",
+			"jh_order_id=" + seedOrderID + "&sign=" + signing.Juhe(seedOrderID, "other"), liveness.ErrBadSignature},
+		{"a sign over another order", "application/x-www-form-urlencoded",
+			"jh_order_id=JH1&sign=" + signing.Juhe(seedOrderID, testKey), liveness.ErrBadSignature},
+		{"a sign without jh_order_id", "application/x-www-form-urlencoded",
+			"orderId=order20240517A1&sign=" + signing.Juhe("order20240517A1", testKey), liveness.ErrBadSignature},
+		{"a repeated sign", "application/x-www-form-urlencoded",
+			"jh_order_id=" + seedOrderID + "&sign=a&sign=b", liveness.ErrBadSignature},
+		{"a response with a wrong sign", "application/x-www-form-urlencoded",
+			"response=%7B%7D&sign=" + signing.Juhe("{}", "other"), liveness.ErrBadSignature},
+		{"a repeated jh_order_id", "application/x-www-form-urlencoded",
+			"jh_order_id=JH1&jh_order_id=JH2", liveness.ErrInvalidArgument},
+		{"an empty body", "application/x-www-form-urlencoded", "", liveness.ErrInvalidArgument},
+		{"a body naming no order", "application/x-www-form-urlencoded", "status=ok", liveness.ErrInvalidArgument},
+		{"malformed JSON", "application/json", `{"jh_order_id":`, liveness.ErrInvalidArgument},
+		{"a malformed form escape", "application/x-www-form-urlencoded", "jh_order_id=%zz", liveness.ErrInvalidArgument},
+		{"a body over 1 MiB", "application/x-www-form-urlencoded",
+			"jh_order_id=" + seedOrderID + "&pad=" + strings.Repeat("a", 1<<20), liveness.ErrInvalidArgument},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := httptest.NewRequest(http.MethodPost, "https://shop.example/notify", strings.NewReader(tt.body))
+			r.Header.Set("Content-Type", tt.contentType)
+			_, err := newProvider(t, "http://127.0.0.1:1").VerifyCallback(ctx, r)
+			requireKind(t, err, tt.kind, "VerifyCallback")
+			testutil.AssertNoSecret(t, err.Error(), testKey)
+		})
+	}
+
+	t.Run("a nil request", func(t *testing.T) {
+		_, err := newProvider(t, "http://127.0.0.1:1").VerifyCallback(ctx, nil)
+		requireKind(t, err, liveness.ErrInvalidArgument, "VerifyCallback")
+	})
+	for name, query := range map[string]string{
+		"a return with a malformed escape":  "response=%7&sign=ab",
+		"a return with a repeated response": "response=%7B%7D&response=%7B%7D&sign=ab",
+		"a return whose response is empty":  "response=&sign=ab",
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := newProvider(t, "http://127.0.0.1:1").VerifyCallback(ctx, returnRequest(query))
+			requireKind(t, err, liveness.ErrInvalidArgument, "VerifyCallback")
+		})
+	}
+	t.Run("a GET without parameters", func(t *testing.T) {
+		_, err := newProvider(t, "http://127.0.0.1:1").VerifyCallback(ctx, returnRequest(""))
+		requireKind(t, err, liveness.ErrInvalidArgument, "VerifyCallback")
+	})
+}

@@ -1,0 +1,117 @@
+// Package juhe is the Juhe (聚合数据) faceid provider: real-person
+// verification, that is a liveness check in the browser followed by a
+// comparison of the face with the photo the authority holds for a name and
+// resident ID number.
+//
+// # The flow
+//
+//  1. [Provider.InitSession] calls POST /faceid/query with the user's name,
+//     ID number and your order number, and returns a [liveness.Session] whose
+//     ID is Juhe's jh_order_id and whose CheckURL is verify_url. The session
+//     is valid for 30 minutes and single use: the user can submit one check
+//     through it, so start a new session for every attempt.
+//  2. The user opens CheckURL (a link or a QR code) and does the check.
+//  3. Juhe sends the browser back to your returnUrl with
+//     response=<URL-encoded JSON>&sign=md5(response+key) appended, placed
+//     according to your route mode (see [ParseReturnURL]), and, if you gave a
+//     notifyUrl, calls it once the check has finished.
+//     [Provider.VerifyCallback] verifies the return redirect's signature and
+//     hands back the signed result; a notify call is only a trigger.
+//  4. [liveness.Resolve] uses the signed result, or calls
+//     [Provider.FetchResult] (POST /faceid/search) for an unsigned notify.
+//
+// # Testing your handlers
+//
+// [SignedReturnURL] builds the URL Juhe would send the browser to, signed
+// with your key, so you can drive your return handler without Juhe.
+//
+// # Opening by URL
+//
+//	import _ "github.com/go-liveness/liveness/juhe"
+//	p, err := liveness.Open("juhe://KEY@apis.juhe.cn")
+//
+// The user part of the URL is the key (no password); the host, with its
+// port and any path, is the base URL, apis.juhe.cn when empty
+// ("juhe://KEY@"). The one query parameter is scheme, "https" (the
+// default) or "http" for a local simulator:
+//
+//	juhe://KEY@127.0.0.1:8080/juhe?scheme=http
+//
+// Any other parameter, a password or a missing key is ErrInvalidArgument.
+// Errors never quote the URL, which holds the key.
+package juhe
+
+import (
+	"net/url"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/go-liveness/liveness"
+	"github.com/go-liveness/liveness/internal/check"
+	"github.com/go-liveness/liveness/internal/transport"
+)
+
+// DefaultBaseURL is Juhe's API host.
+const DefaultBaseURL = "https://apis.juhe.cn"
+
+// SessionTTL is how long a verify_url and its jh_order_id stay usable.
+const SessionTTL = 30 * time.Minute
+
+// The API paths, relative to Config.BaseURL.
+const (
+	queryPath  = "/faceid/query"
+	searchPath = "/faceid/search"
+)
+
+// Config holds the Juhe credentials and endpoint.
+type Config struct {
+	// Key is the API request key shown in Juhe's console (个人中心 → 我的数据).
+	// It authenticates every call and signs the return redirect.
+	Key string
+	// BaseURL is the API host, DefaultBaseURL when empty. It may carry a
+	// path prefix (a local simulator mounted under /juhe); it must not carry
+	// a query or fragment.
+	BaseURL string
+}
+
+// Provider is the Juhe faceid provider. It is safe for concurrent use.
+type Provider struct {
+	key  string
+	base string
+	c    *transport.Client
+}
+
+var _ liveness.Provider = (*Provider)(nil)
+
+// New returns a Provider for cfg. A missing key or a malformed BaseURL is
+// ErrInvalidArgument naming the Config field.
+func New(cfg Config, opts ...liveness.Option) (*Provider, error) {
+	c := check.Checker{Vendor: liveness.Juhe, Op: "New"}
+	if err := c.Required("Key", cfg.Key); err != nil {
+		return nil, err
+	}
+	if strings.IndexFunc(cfg.Key, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0 {
+		// A key pasted with its newline would fail every call with 10001.
+		return nil, c.Fail("Key", "contains white space or control characters")
+	}
+	base := cfg.BaseURL
+	if base == "" {
+		base = DefaultBaseURL
+	}
+	if err := c.HTTPURL("BaseURL", base); err != nil {
+		return nil, err
+	}
+	u, _ := url.Parse(base) // HTTPURL has parsed it
+	if u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || u.User != nil {
+		return nil, c.Fail("BaseURL", "must not carry a query, a fragment or user info")
+	}
+	return &Provider{
+		key:  cfg.Key,
+		base: strings.TrimRight(base, "/"),
+		c:    transport.New(transport.Config{Vendor: liveness.Juhe, Secrets: []string{cfg.Key}, Options: opts}),
+	}, nil
+}
+
+// Vendor returns liveness.Juhe.
+func (p *Provider) Vendor() liveness.Vendor { return liveness.Juhe }

@@ -1,0 +1,214 @@
+package juhe
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/url"
+
+	"github.com/go-liveness/liveness"
+	"github.com/go-liveness/liveness/internal/check"
+	"github.com/go-liveness/liveness/internal/jsonx"
+	"github.com/go-liveness/liveness/internal/transport"
+)
+
+// FaceMatchThreshold is the certify_score from which Juhe recommends
+// treating two faces as the same person, at a false-accept rate of 1e-3.
+// FaceMatch.Passed is Juhe's own certify_passed, not a comparison of the
+// score with this value; Juhe documents no other threshold for its
+// verdict, so FaceMatch.Threshold reports this one.
+const FaceMatchThreshold = 60
+
+// faceMatchThresholds are the thresholds Juhe publishes, by false-accept
+// rate: 60 for one in a thousand, 70 for one in ten thousand.
+func faceMatchThresholds() map[string]float64 {
+	return map[string]float64{"1e-3": 60, "1e-4": 70}
+}
+
+// envelope is the frame of every Juhe answer, and of the return redirect's
+// response JSON.
+type envelope struct {
+	ErrorCode jsonx.Int       `json:"error_code"`
+	Reason    jsonx.String    `json:"reason"`
+	Result    json.RawMessage `json:"result"`
+}
+
+// searchResult is the result object of /faceid/search and of the return
+// redirect's response.
+type searchResult struct {
+	JHOrderID jsonx.String `json:"jh_order_id"`
+	Passed    jsonx.String `json:"passed"`
+	Message   jsonx.String `json:"message"`
+	Detail    struct {
+		LivePassed     jsonx.String `json:"live_passed"`
+		LiveCode       jsonx.String `json:"live_code"`
+		LiveMessage    jsonx.String `json:"live_message"`
+		LiveScore      jsonx.Float  `json:"live_score"`
+		CertifyPassed  jsonx.String `json:"certify_passed"`
+		CertifyCode    jsonx.String `json:"certify_code"`
+		CertifyMessage jsonx.String `json:"certify_message"`
+		CertifyScore   jsonx.Float  `json:"certify_score"`
+		// CertifyRes ("1" in both samples) is not documented; it stays in
+		// Result.Raw only.
+		CertifyRes jsonx.String `json:"certify_res"`
+		// Img is only in search answers, never in the return redirect.
+		Img jsonx.String `json:"img"`
+	} `json:"detail"`
+}
+
+// FetchResult asks POST /faceid/search for the outcome of the session
+// whose jh_order_id is sessionID. The call is safe and retried on
+// Retryable errors.
+//
+// A session the user has not finished (279306, 279307) is a StatusPending
+// Result, one whose liveness step broke (279305) a StatusError Result; an
+// unknown jh_order_id (279302) is ErrNotFound. Result.FaceImageURL (img) is
+// valid for 10 minutes: download it at once if you keep it.
+func (p *Provider) FetchResult(ctx context.Context, sessionID string) (*liveness.Result, error) {
+	c := check.Checker{Vendor: liveness.Juhe, Op: "FetchResult"}
+	if err := check.First(c.Required("sessionID", sessionID), c.MaxBytes("sessionID", sessionID, 128)); err != nil {
+		return nil, err
+	}
+	var res *liveness.Result
+	err := p.c.Do(ctx, &transport.Request{
+		Op: "FetchResult", Method: http.MethodPost, URL: p.base + searchPath,
+		Form:       url.Values{"key": {p.key}, "jhOrderId": {sessionID}},
+		Idempotent: true,
+	}, func(resp *transport.Response) error {
+		env, err := decodeEnvelope(resp)
+		if err != nil {
+			return err
+		}
+		r, err := p.normalize(env, resp.Body, sessionID)
+		if err != nil {
+			return err
+		}
+		res = r
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// decodeEnvelope reads Juhe's frame; an answer without error_code is not
+// Juhe's.
+func decodeEnvelope(resp *transport.Response) (*envelope, error) {
+	var probe struct {
+		ErrorCode *json.RawMessage `json:"error_code"`
+	}
+	if err := resp.DecodeJSON(&probe); err != nil {
+		return nil, err
+	}
+	if probe.ErrorCode == nil {
+		return nil, resp.NotJSON(errors.New("no error_code"))
+	}
+	var env envelope
+	if err := resp.DecodeJSON(&env); err != nil {
+		return nil, err
+	}
+	return &env, nil
+}
+
+// normalize turns a search answer (or a return response) into a Result.
+// raw is kept as Result.Raw; sessionID names the session when the answer
+// does not. A non-zero error_code is a Result when it is a session state
+// and an error otherwise.
+func (p *Provider) normalize(env *envelope, raw []byte, sessionID string) (*liveness.Result, error) {
+	if code := int64(env.ErrorCode); code != 0 {
+		ec := lookupErrorCode(code)
+		if ec.Kind != nil {
+			return nil, &liveness.Error{Kind: ec.Kind, Code: codeText(code), Message: string(env.Reason)}
+		}
+		return &liveness.Result{
+			Vendor: liveness.Juhe, SessionID: sessionID, Status: ec.Status, Reason: ec.Reason,
+			VendorCode: codeText(code), Message: p.c.Redactor().String(string(env.Reason)), Raw: json.RawMessage(raw),
+		}, nil
+	}
+	var sr searchResult
+	if err := json.Unmarshal(env.Result, &sr); err != nil {
+		return nil, &liveness.Error{Kind: liveness.ErrBadResponse, Message: "result is not the expected JSON", Err: err}
+	}
+	res, err := sr.toResult()
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case res.SessionID == "":
+		res.SessionID = sessionID
+	case sessionID != "" && res.SessionID != sessionID:
+		// Acting on another user's pass would be worse than failing.
+		return nil, &liveness.Error{Kind: liveness.ErrBadResponse, Message: "answer is for another jh_order_id"}
+	}
+	res.Raw = json.RawMessage(raw)
+	return res, nil
+}
+
+// toResult decides the Result of a finished session. Passed needs Juhe's
+// overall passed=T and no step that says otherwise: a T next to a failed
+// step is contradictory and is not trusted.
+func (sr *searchResult) toResult() (*liveness.Result, error) {
+	if sr.Passed != "T" && sr.Passed != "F" {
+		return nil, &liveness.Error{Kind: liveness.ErrBadResponse, Message: "passed is neither T nor F"}
+	}
+	d := &sr.Detail
+	res := &liveness.Result{
+		Vendor:       liveness.Juhe,
+		SessionID:    string(sr.JHOrderID),
+		Message:      string(sr.Message),
+		FaceImageURL: string(d.Img),
+	}
+	if d.LivePassed != "" || d.LiveCode != "" {
+		res.Liveness = &liveness.LivenessResult{
+			Passed: d.LivePassed == "T", Score: float64(d.LiveScore),
+			Code: string(d.LiveCode), Message: string(d.LiveMessage),
+		}
+	}
+	if d.CertifyPassed == "T" || comparedCodes[string(d.CertifyCode)] || d.CertifyScore != 0 {
+		res.FaceMatch = &liveness.FaceMatch{
+			Passed: d.CertifyPassed == "T", Score: float64(d.CertifyScore),
+			Threshold: FaceMatchThreshold, Thresholds: faceMatchThresholds(),
+		}
+	}
+
+	liveFailed := d.LivePassed == "F" || (d.LiveCode != "" && d.LiveCode != "200")
+	certifyFailed := d.CertifyPassed == "F" || (d.CertifyCode != "" && d.CertifyCode != "200")
+	switch {
+	case sr.Passed == "T" && !liveFailed && !certifyFailed:
+		res.Status = liveness.StatusPassed
+		res.VendorCode = string(firstNonEmpty(d.CertifyCode, d.LiveCode))
+	case liveFailed:
+		res.Status, res.Reason = failure(liveCodes, string(d.LiveCode))
+		res.VendorCode = string(d.LiveCode)
+		res.Message = string(firstNonEmpty(sr.Message, d.LiveMessage))
+	case certifyFailed:
+		res.Status, res.Reason = failure(certifyCodes, string(d.CertifyCode))
+		res.VendorCode = string(d.CertifyCode)
+		res.Message = string(firstNonEmpty(sr.Message, d.CertifyMessage))
+	default:
+		// passed=F with no step explaining it.
+		res.Status, res.Reason = liveness.StatusFailed, liveness.ReasonUnknown
+	}
+	return res, nil
+}
+
+// failure is the outcome of a failed step's code. A code the table does
+// not know, or "200" next to passed=F, is a failure of unknown cause.
+func failure(table map[string]outcome, code string) (liveness.Status, liveness.Reason) {
+	o, ok := table[code]
+	if !ok || o.Status == liveness.StatusPassed {
+		return liveness.StatusFailed, liveness.ReasonUnknown
+	}
+	return o.Status, o.Reason
+}
+
+func firstNonEmpty(vs ...jsonx.String) jsonx.String {
+	for _, v := range vs {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}

@@ -1,0 +1,196 @@
+package juhe
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"github.com/go-liveness/liveness"
+	"github.com/go-liveness/liveness/internal/check"
+	"github.com/go-liveness/liveness/internal/jsonx"
+	"github.com/go-liveness/liveness/internal/transport"
+)
+
+// SessionOptions are Juhe's own session parameters, passed in
+// liveness.SessionRequest.Extra as *SessionOptions (or SessionOptions).
+type SessionOptions struct {
+	// Model is the liveness check (model), 0 for Juhe's default (1):
+	//  1 blink
+	//  2 blink and shake the head, in random order
+	//  3 blink and follow a path with the nose tip (形迹判断), in random order
+	//  4 blink and a colour-flash check
+	//  5 move near and far, and blink
+	Model int
+	// DeviceType is "WEB" or "H5" (deviceType), empty for Juhe's default H5.
+	DeviceType string
+}
+
+// Device types accepted by DeviceType.
+const (
+	DeviceWeb = "WEB"
+	DeviceH5  = "H5"
+)
+
+// InitSession starts a session with POST /faceid/query. It needs
+// req.ReturnURL, req.BizNo (Juhe's orderId: 8 to 32 ASCII letters and
+// digits), req.Name and req.IDNumber (18 characters with a valid GB 11643
+// check digit, or 15 digits; a final 'x' is sent as 'X'); req.NotifyURL is
+// optional. Everything is checked before the call.
+//
+// The session lasts SessionTTL (30 minutes) and is single use: the user can
+// submit one check with it, so start a new session for each attempt.
+// Session.ID is jh_order_id, Session.CheckURL is verify_url, which you may
+// also show as a QR code.
+//
+// A call that fails after it reached Juhe is not retried (a charged query
+// must not run twice); one that provably never left (connection refused)
+// is.
+func (p *Provider) InitSession(ctx context.Context, req *liveness.SessionRequest) (*liveness.Session, error) {
+	form, err := p.queryForm(req)
+	if err != nil {
+		return nil, err
+	}
+	var s *liveness.Session
+	err = p.c.Do(ctx, &transport.Request{
+		Op: "InitSession", Method: http.MethodPost, URL: p.base + queryPath, Form: form,
+		RetryIf: transport.NotSent,
+	}, func(resp *transport.Response) error {
+		env, err := decodeEnvelope(resp)
+		if err != nil {
+			return err
+		}
+		if env.ErrorCode != 0 {
+			ec := lookupErrorCode(int64(env.ErrorCode))
+			kind := ec.Kind
+			if kind == nil {
+				// A session state cannot answer a query call.
+				kind = liveness.ErrBadResponse
+			}
+			return &liveness.Error{Kind: kind, Code: codeText(int64(env.ErrorCode)), Message: string(env.Reason)}
+		}
+		var r struct {
+			JHOrderID jsonx.String `json:"jh_order_id"`
+			VerifyURL jsonx.String `json:"verify_url"`
+		}
+		if err := json.Unmarshal(env.Result, &r); err != nil {
+			return resp.NotJSON(err)
+		}
+		if r.JHOrderID == "" || r.VerifyURL == "" {
+			return &liveness.Error{Kind: liveness.ErrBadResponse, Message: "answer has no jh_order_id or verify_url"}
+		}
+		s = &liveness.Session{
+			Vendor:    liveness.Juhe,
+			ID:        string(r.JHOrderID),
+			CheckURL:  string(r.VerifyURL),
+			BizNo:     req.BizNo,
+			ExpiresAt: p.c.Now().Add(SessionTTL),
+			Raw:       json.RawMessage(resp.Body),
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// queryForm checks req and builds the /faceid/query form.
+func (p *Provider) queryForm(req *liveness.SessionRequest) (url.Values, error) {
+	c := check.Checker{Vendor: liveness.Juhe, Op: "InitSession"}
+	if req == nil {
+		return nil, c.Fail("request", "is nil")
+	}
+	var opts SessionOptions
+	switch x := req.Extra.(type) {
+	case nil:
+	case *SessionOptions:
+		if x != nil {
+			opts = *x
+		}
+	case SessionOptions:
+		opts = x
+	default:
+		return nil, c.Fail("Extra", "must be *juhe.SessionOptions")
+	}
+	err := check.First(
+		checkOrderID(c, req.BizNo),
+		c.Required("Name", req.Name),
+		c.MaxBytes("Name", req.Name, 256),
+		c.Required("IDNumber", req.IDNumber),
+		c.HTTPURL("ReturnURL", req.ReturnURL),
+	)
+	if err != nil {
+		return nil, err
+	}
+	if msg := checkIDNumber(req.IDNumber); msg != "" {
+		return nil, c.Fail("IDNumber", msg)
+	}
+	if req.NotifyURL != "" {
+		if err := c.HTTPURL("NotifyURL", req.NotifyURL); err != nil {
+			return nil, err
+		}
+	}
+	if opts.Model < 0 || opts.Model > 5 {
+		return nil, c.Fail("Extra.Model", strconv.Itoa(opts.Model)+" is not 1 to 5 (or 0 for the default)")
+	}
+	if err := c.OneOf("Extra.DeviceType", opts.DeviceType, true, DeviceWeb, DeviceH5); err != nil {
+		return nil, err
+	}
+
+	form := url.Values{
+		"key":       {p.key},
+		"certName":  {req.Name},
+		"certNo":    {normalizeIDNumber(req.IDNumber)},
+		"orderId":   {req.BizNo},
+		"returnUrl": {req.ReturnURL},
+	}
+	if opts.Model != 0 {
+		form.Set("model", strconv.Itoa(opts.Model))
+	}
+	if req.NotifyURL != "" {
+		form.Set("notifyUrl", req.NotifyURL)
+	}
+	if opts.DeviceType != "" {
+		form.Set("deviceType", opts.DeviceType)
+	}
+	return form, nil
+}
+
+// checkOrderID enforces Juhe's orderId rule: 8 to 32 ASCII letters and
+// digits.
+func checkOrderID(c check.Checker, id string) error {
+	if id == "" {
+		return c.Fail("BizNo", "is required (Juhe orderId)")
+	}
+	if len(id) < 8 || len(id) > 32 {
+		return c.Fail("BizNo", "must be 8 to 32 ASCII letters and digits, got "+strconv.Itoa(len(id))+" bytes")
+	}
+	for i := range len(id) {
+		b := id[i]
+		if !('0' <= b && b <= '9' || 'a' <= b && b <= 'z' || 'A' <= b && b <= 'Z') {
+			return c.Fail("BizNo", "must be 8 to 32 ASCII letters and digits")
+		}
+	}
+	return nil
+}
+
+// BuildCheckURL returns s.CheckURL (verify_url). It is ErrSessionExpired
+// once s.ExpiresAt has passed. Juhe also refuses a verify_url that has
+// already been used once, which no client can see in advance.
+func (p *Provider) BuildCheckURL(s *liveness.Session) (string, error) {
+	c := check.Checker{Vendor: liveness.Juhe, Op: "BuildCheckURL"}
+	switch {
+	case s == nil:
+		return "", c.Fail("session", "is nil")
+	case s.Vendor != "" && s.Vendor != liveness.Juhe:
+		return "", c.Fail("Vendor", "session belongs to "+string(s.Vendor))
+	case s.CheckURL == "":
+		return "", c.Fail("CheckURL", "is empty")
+	case !s.ExpiresAt.IsZero() && !p.c.Now().Before(s.ExpiresAt):
+		return "", &liveness.Error{Vendor: liveness.Juhe, Op: "BuildCheckURL", Kind: liveness.ErrSessionExpired,
+			Message: "the session expired at " + s.ExpiresAt.UTC().Format("2006-01-02T15:04:05Z")}
+	}
+	return s.CheckURL, nil
+}
