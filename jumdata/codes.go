@@ -1,0 +1,208 @@
+package jumdata
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"strings"
+
+	"github.com/go-liveness/liveness"
+	"github.com/go-liveness/liveness/internal/jsonx"
+	"github.com/go-liveness/liveness/internal/transport"
+)
+
+// codeOK is the code of every successful answer.
+const codeOK = "200"
+
+// publicCodes maps the codes any H5 v2 call can answer to the error they
+// are. 610 (request timeout) is ErrUnavailable, so a safe call retries it.
+var publicCodes = map[string]error{
+	"400": liveness.ErrInvalidArgument, // 参数错误
+	"500": liveness.ErrUnavailable,     // 系统维护，请稍候再试
+	"604": liveness.ErrDiscontinued,    // 接口停用
+	"606": liveness.ErrQuotaExceeded,   // 调用超限，请稍候再试
+	"609": liveness.ErrRateLimited,     // 请求过于频繁，请稍候再试
+	"610": liveness.ErrUnavailable,     // 请求超时
+	"999": liveness.ErrBadResponse,     // 其他，以实际返回为准
+}
+
+// outcome is the normalized state a result code stands for.
+type outcome struct {
+	Status liveness.Status
+	Reason liveness.Reason
+}
+
+// resultCodes maps the result call's own codes to the session state. They
+// are Results, not errors.
+var resultCodes = map[string]outcome{
+	"200": {liveness.StatusPassed, liveness.ReasonNone},             // 活体检测通过
+	"201": {liveness.StatusPending, liveness.ReasonNone},            // 未查询到检测结果
+	"202": {liveness.StatusFailed, liveness.ReasonSpoof},            // 活体检测未通过: camera hijack, wrong action sequence, not live
+	"203": {liveness.StatusError, liveness.ReasonDeviceUnsupported}, // 活体检测失败: browser lacks features, camera denied, bad actions, other
+	"301": {liveness.StatusExpired, liveness.ReasonTimeout},         // token已过期: no result fetched within 10 minutes
+}
+
+// sdkCodes maps the SDK v1 check's error codes (seed 003) to errors. Only
+// 200 is billed.
+var sdkCodes = map[string]error{
+	"400": liveness.ErrInvalidArgument,  // 参数错误
+	"404": liveness.ErrInvalidArgument,  // 接口地址不正确: SDKCheckURL is wrong
+	"500": liveness.ErrUnavailable,      // 系统维护,请稍候再试
+	"601": liveness.ErrPermissionDenied, // 接口未开通
+	"602": liveness.ErrUnauthenticated,  // 账号停用
+	"603": liveness.ErrQuotaExceeded,    // 余额不足请充值
+	"604": liveness.ErrDiscontinued,     // 接口停用
+	"701": liveness.ErrPermissionDenied, // 包名无权限: the app's bundle ID is not registered
+	"999": liveness.ErrBadResponse,      // 其他,以实际返回为准
+}
+
+// sdkResults maps data.result of a successful SDK v1 check.
+var sdkResults = map[string]outcome{
+	"1": {liveness.StatusPassed, liveness.ReasonNone},  // 通过
+	"2": {liveness.StatusFailed, liveness.ReasonSpoof}, // 不通过
+}
+
+// gatewayMessages maps the X-Ca-Error-Message values of the Alibaba Cloud
+// API gateway in front of the cloud market channel to errors. A message
+// matches when it starts with the prefix, ignoring case, because the
+// gateway may append details ("Invalid AppCode `not exists`"). Messages not
+// listed fall back on the HTTP status (gatewayStatus).
+var gatewayMessages = []struct {
+	Prefix string
+	Kind   error
+}{
+	{"Invalid AppCode", liveness.ErrUnauthenticated},
+	{"Invalid AppKey", liveness.ErrUnauthenticated},
+	{"Invalid AppSecret", liveness.ErrUnauthenticated},
+	{"Empty Signature", liveness.ErrUnauthenticated},
+	{"Invalid Signature", liveness.ErrUnauthenticated},
+	{"Invalid Timestamp", liveness.ErrUnauthenticated},
+	{"Timestamp Expired", liveness.ErrUnauthenticated},
+	{"Nonce Used", liveness.ErrUnauthenticated},
+	{"Unauthorized", liveness.ErrPermissionDenied}, // the app is not authorized for this API
+	{"Expiry of Authorization", liveness.ErrPermissionDenied},
+	{"Quota Exhausted", liveness.ErrQuotaExceeded},
+	{"Quota Expired", liveness.ErrQuotaExceeded},
+	{"Api Market Subscription quota exhausted", liveness.ErrQuotaExceeded},
+	{"User Arrears", liveness.ErrQuotaExceeded},
+	{"Throttled by", liveness.ErrRateLimited}, // USER / APP / API / DOMAIN / GROUP Flow Control
+	{"Invalid Url", liveness.ErrInvalidArgument},
+	{"Invalid Domain", liveness.ErrInvalidArgument},
+	{"Invalid HttpMethod", liveness.ErrInvalidArgument},
+	{"Invalid Param Location", liveness.ErrInvalidArgument},
+	{"Empty Request Body", liveness.ErrInvalidArgument},
+	{"Invalid Request Body", liveness.ErrInvalidArgument},
+	{"Unsupported Multipart", liveness.ErrInvalidArgument},
+	{"Internal Error", liveness.ErrUnavailable},
+	{"Failed To Invoke Backend Service", liveness.ErrUnavailable},
+	{"Failed To Call Backend Service", liveness.ErrUnavailable},
+	{"Service Unavailable", liveness.ErrUnavailable},
+	{"Async Service", liveness.ErrUnavailable},
+}
+
+// gatewayStatus is the fallback for a gateway message not in
+// gatewayMessages.
+func gatewayStatus(status int) error {
+	switch {
+	case status == http.StatusUnauthorized:
+		return liveness.ErrUnauthenticated
+	case status == http.StatusForbidden:
+		return liveness.ErrPermissionDenied
+	case status == http.StatusTooManyRequests:
+		return liveness.ErrRateLimited
+	case status >= 500:
+		return liveness.ErrUnavailable
+	case status >= 400:
+		return liveness.ErrInvalidArgument
+	}
+	return liveness.ErrBadResponse
+}
+
+// GatewayError returns the error for an answer of the cloud market's API
+// gateway: an HTTP 4xx/5xx carrying X-Ca-Error-Code or X-Ca-Error-Message.
+// The gateway's code is kept in Code, its message in Message and
+// X-Ca-Request-Id in RequestID. It returns nil for any other answer,
+// including the vendor's own errors, which the gateway passes through
+// without those headers.
+func GatewayError(status int, h http.Header) *liveness.Error {
+	code, msg := h.Get("X-Ca-Error-Code"), h.Get("X-Ca-Error-Message")
+	if status < 400 || (code == "" && msg == "") {
+		return nil
+	}
+	kind := gatewayStatus(status)
+	for _, m := range gatewayMessages {
+		if len(msg) >= len(m.Prefix) && strings.EqualFold(msg[:len(m.Prefix)], m.Prefix) {
+			kind = m.Kind
+			break
+		}
+	}
+	return &liveness.Error{Kind: kind, HTTPStatus: status, Code: code, Message: msg, RequestID: h.Get("X-Ca-Request-Id")}
+}
+
+// envelope is the common answer {code, msg, taskNo, data}. Some answers
+// spell msg as message.
+type envelope struct {
+	Code    jsonx.String    `json:"code"`
+	Msg     jsonx.String    `json:"msg"`
+	Message jsonx.String    `json:"message"`
+	TaskNo  jsonx.String    `json:"taskNo"`
+	Data    json.RawMessage `json:"data"`
+}
+
+func (e *envelope) code() string { return strings.TrimSpace(string(e.Code)) }
+
+func (e *envelope) message() string {
+	if e.Msg != "" {
+		return string(e.Msg)
+	}
+	return string(e.Message)
+}
+
+// hasData reports whether data is present and not null.
+func (e *envelope) hasData() bool {
+	d := bytes.TrimSpace(e.Data)
+	return len(d) > 0 && !bytes.Equal(d, []byte("null"))
+}
+
+// decodeEnvelope reads an answer: a gateway error first (its body, often
+// empty, means nothing), then the JSON envelope, which must carry a code.
+func decodeEnvelope(resp *transport.Response) (*envelope, error) {
+	if err := GatewayError(resp.StatusCode, resp.Header); err != nil {
+		return nil, err
+	}
+	var env envelope
+	if err := resp.DecodeJSON(&env); err != nil {
+		return nil, err
+	}
+	if env.code() == "" {
+		return nil, &liveness.Error{Kind: liveness.ErrBadResponse, Message: "answer has no code", RequestID: string(env.TaskNo)}
+	}
+	return &env, nil
+}
+
+// err returns the error for an envelope that is not a success, from table.
+// A code the table does not know (an unknown code, or a success code under
+// an HTTP error status) is judged by the HTTP status.
+func (e *envelope) err(resp *transport.Response, table map[string]error) *liveness.Error {
+	kind, ok := table[e.code()]
+	if !ok {
+		kind = statusKind(resp.StatusCode)
+	}
+	return &liveness.Error{Kind: kind, Code: e.code(), Message: e.message(), RequestID: string(e.TaskNo)}
+}
+
+// statusKind is the error for an answer the body cannot explain: the
+// vendor's own failure for 5xx and 429, a bad response otherwise.
+func statusKind(status int) error {
+	switch {
+	case status == http.StatusTooManyRequests:
+		return liveness.ErrRateLimited
+	case status >= 500:
+		return liveness.ErrUnavailable
+	}
+	return liveness.ErrBadResponse
+}
+
+// httpOK reports whether the status is 2xx: a success code under an error
+// status is not believed.
+func httpOK(resp *transport.Response) bool { return resp.StatusCode >= 200 && resp.StatusCode < 300 }

@@ -1,0 +1,194 @@
+// Package jumdata is the Jumdata (聚美智数) provider: the flash, action and
+// silent liveness check of the hosted H5 page v2 (炫光静默活体检测), through
+// either channel Jumdata sells it on, and the discontinued SDK v1 check.
+//
+// # The flow
+//
+//  1. [Provider.InitSession] posts returnUrl, colors and actions to your
+//     channel's init address and returns a [liveness.Session] whose ID and
+//     Token are Jumdata's token, valid for ten minutes ([SessionTTL]), and
+//     whose CheckURL is the H5 page with that token.
+//  2. The user does the check on that page.
+//  3. The page sends the browser to returnUrl?token=…&success=true|false.
+//     Jumdata does not sign that redirect: [Provider.VerifyCallback] reads it
+//     into an unsigned [liveness.Callback] whose Claimed status is a hint
+//     anyone could forge.
+//  4. [liveness.Resolve] therefore always calls [Provider.FetchResult],
+//     which posts the token to your channel's result address.
+//
+// # Channels
+//
+// Configure exactly one:
+//
+//   - Direct (Jumdata's own console): Config.AppID and Config.AppSecret. Every
+//     call carries the form fields appId, timestamp (milliseconds, from the
+//     WithClock clock), sign = hex(sha256(appId + appSecret + timestamp)) and
+//     productCode=life_check_v2.
+//   - Cloud market (an Alibaba Cloud API market subscription): Config.AppCode,
+//     sent as the header "Authorization: APPCODE <code>". The market's API
+//     gateway answers its own failures (bad AppCode, quota used up,
+//     throttling) with X-Ca-Error-Code / X-Ca-Error-Message headers and often
+//     an empty body; they become errors with the gateway's code and message
+//     kept (see [GatewayError]).
+//
+// Both channels give you the init and result addresses (InitURL, ResultURL);
+// they differ between channels and subscriptions, so they have no default.
+//
+// # Testing your handlers
+//
+// [ReturnURL] builds the URL Jumdata's page sends the browser to, so you can
+// drive your return handler without Jumdata.
+//
+// # Opening by URL
+//
+//	import _ "github.com/go-liveness/liveness/jumdata"
+//	p, err := liveness.Open("jumdata://APPID:SECRET@?init_url=…&result_url=…")
+//	p, err := liveness.Open("jumdata://?appcode=CODE&init_url=…&result_url=…")
+//
+// See [Open] for the accepted parameters.
+package jumdata
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/go-liveness/liveness"
+	"github.com/go-liveness/liveness/internal/check"
+	"github.com/go-liveness/liveness/internal/transport"
+	"github.com/go-liveness/liveness/signing"
+)
+
+// Default addresses of the endpoints that do not depend on the channel.
+const (
+	// DefaultPageURL is the H5 page the user is sent to with ?token=….
+	DefaultPageURL = "https://api-h5.jumdata.com/lifecheck/v2/check/index"
+	// DefaultSDKCheckURL is the SDK v1 verification endpoint.
+	DefaultSDKCheckURL = "https://api.jumdata.com/lifecheck-sdk/v1/check"
+)
+
+// ProductCode is the productCode form field the direct channel sends with
+// every H5 v2 call.
+const ProductCode = "life_check_v2"
+
+// SessionTTL is how long a token stays usable: the page must be done and the
+// result fetched within ten minutes of the init call (after that the result
+// call answers 301).
+const SessionTTL = 10 * time.Minute
+
+// Config holds the Jumdata credentials and endpoints. Set AppCode, or AppID
+// and AppSecret, never both.
+type Config struct {
+	// AppID and AppSecret are the direct channel's credentials; every call is
+	// signed with sha256(AppID + AppSecret + timestamp).
+	AppID, AppSecret string
+	// AppCode is the cloud market channel's credential, sent as the header
+	// "Authorization: APPCODE <AppCode>".
+	AppCode string
+	// InitURL and ResultURL are the addresses of the init and result calls
+	// your channel gives you. Required.
+	InitURL, ResultURL string
+	// PageURL is the H5 page, DefaultPageURL when empty.
+	PageURL string
+	// SDKCheckURL is the SDK v1 verification endpoint, DefaultSDKCheckURL
+	// when empty.
+	SDKCheckURL string
+}
+
+// Provider is the Jumdata provider. It is safe for concurrent use.
+type Provider struct {
+	appID, appSecret string
+	appCode          string
+	initURL          string
+	resultURL        string
+	pageURL          *url.URL
+	sdkCheckURL      string
+	c                *transport.Client
+}
+
+var _ liveness.Provider = (*Provider)(nil)
+
+// New returns a Provider for cfg. A missing or doubled channel, a missing
+// InitURL or ResultURL, or a malformed address is ErrInvalidArgument naming
+// the Config field; the error never quotes a credential.
+func New(cfg Config, opts ...liveness.Option) (*Provider, error) {
+	c := check.Checker{Vendor: liveness.Jumdata, Op: "New"}
+	direct := cfg.AppID != "" || cfg.AppSecret != ""
+	switch {
+	case direct && cfg.AppCode != "":
+		return nil, c.Fail("AppCode", "set either AppCode (cloud market) or AppID and AppSecret (direct), not both")
+	case !direct && cfg.AppCode == "":
+		return nil, c.Fail("AppCode", "no channel configured: set AppCode (cloud market) or AppID and AppSecret (direct)")
+	}
+	if direct {
+		if err := check.First(c.Required("AppID", cfg.AppID), c.Required("AppSecret", cfg.AppSecret)); err != nil {
+			return nil, err
+		}
+	}
+	for _, f := range []struct{ name, v string }{{"AppID", cfg.AppID}, {"AppSecret", cfg.AppSecret}, {"AppCode", cfg.AppCode}} {
+		// A credential pasted with its newline would fail every call, and
+		// AppCode travels in a header.
+		if strings.IndexFunc(f.v, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0 {
+			return nil, c.Fail(f.name, "contains white space or control characters")
+		}
+	}
+	page := orDefault(cfg.PageURL, DefaultPageURL)
+	sdk := orDefault(cfg.SDKCheckURL, DefaultSDKCheckURL)
+	if err := check.First(
+		c.HTTPURL("InitURL", cfg.InitURL), c.HTTPURL("ResultURL", cfg.ResultURL),
+		c.HTTPURL("PageURL", page), c.HTTPURL("SDKCheckURL", sdk),
+	); err != nil {
+		return nil, err
+	}
+	pu, _ := url.Parse(page) // HTTPURL has parsed it
+	if pu.Fragment != "" {
+		return nil, c.Fail("PageURL", "must not carry a fragment")
+	}
+	return &Provider{
+		appID:       cfg.AppID,
+		appSecret:   cfg.AppSecret,
+		appCode:     cfg.AppCode,
+		initURL:     cfg.InitURL,
+		resultURL:   cfg.ResultURL,
+		pageURL:     pu,
+		sdkCheckURL: sdk,
+		c: transport.New(transport.Config{
+			Vendor:  liveness.Jumdata,
+			Secrets: []string{cfg.AppSecret, cfg.AppCode},
+			Options: opts,
+		}),
+	}, nil
+}
+
+func orDefault(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}
+
+// Vendor returns liveness.Jumdata.
+func (p *Provider) Vendor() liveness.Vendor { return liveness.Jumdata }
+
+// Direct reports whether the provider uses the direct channel (AppID and
+// AppSecret) rather than the cloud market (AppCode).
+func (p *Provider) Direct() bool { return p.appCode == "" }
+
+// authorize adds the channel's credentials to a call: the signed form
+// fields of the direct channel (productCode only for the H5 v2 calls), or
+// the cloud market's APPCODE header.
+func (p *Provider) authorize(form url.Values, h5 bool) http.Header {
+	if p.appCode != "" {
+		return http.Header{"Authorization": {"APPCODE " + p.appCode}}
+	}
+	ts := signing.JumdataTimestamp(p.c.Now())
+	form.Set("appId", p.appID)
+	form.Set("timestamp", ts)
+	form.Set("sign", signing.Jumdata(p.appID, p.appSecret, ts))
+	if h5 {
+		form.Set("productCode", ProductCode)
+	}
+	return nil
+}

@@ -1,0 +1,84 @@
+package jumdata
+
+import (
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/go-liveness/liveness"
+	"github.com/go-liveness/liveness/internal/check"
+)
+
+func init() { liveness.Register("jumdata", open) }
+
+// openParams maps the query parameters Open accepts to what they set.
+var openParams = map[string]func(*Config, string){
+	"appcode":       func(c *Config, v string) { c.AppCode = v },
+	"init_url":      func(c *Config, v string) { c.InitURL = v },
+	"result_url":    func(c *Config, v string) { c.ResultURL = v },
+	"page_url":      func(c *Config, v string) { c.PageURL = v },
+	"sdk_check_url": func(c *Config, v string) { c.SDKCheckURL = v },
+}
+
+// Open builds a Provider from a URL, the form liveness.Open passes on:
+//
+//	jumdata://APPID:SECRET@?init_url=…&result_url=…       direct channel
+//	jumdata://?appcode=CODE&init_url=…&result_url=…       cloud market
+//
+// Optional parameters: page_url and sdk_check_url. Escape the addresses
+// (url.QueryEscape) when they carry their own query, and the secret when it
+// holds reserved characters. An unknown or repeated parameter, a host or
+// path, both channels or neither is ErrInvalidArgument; errors never quote
+// the URL.
+func Open(u *url.URL, opts ...liveness.Option) (*Provider, error) {
+	c := check.Checker{Vendor: liveness.Jumdata, Op: "Open"}
+	if u == nil {
+		return nil, c.Fail("url", "is nil")
+	}
+	if u.Host != "" || (u.Path != "" && u.Path != "/") || u.Opaque != "" || u.Fragment != "" {
+		return nil, c.Fail("url", "takes no host, path or fragment: the addresses go in init_url and result_url")
+	}
+	q, err := url.ParseQuery(u.RawQuery)
+	if err != nil {
+		return nil, c.Fail("url", "malformed query")
+	}
+	var cfg Config
+	for k, vs := range q {
+		set, ok := openParams[k]
+		if !ok {
+			return nil, c.Fail("url", "unknown parameter "+safeName(k)+" (known: appcode, init_url, result_url, page_url, sdk_check_url)")
+		}
+		if len(vs) != 1 {
+			return nil, c.Fail(k, "is given more than once")
+		}
+		set(&cfg, vs[0])
+	}
+	if u.User != nil {
+		cfg.AppID = u.User.Username()
+		secret, ok := u.User.Password()
+		if !ok || secret == "" {
+			return nil, c.Fail("AppSecret", "missing: write jumdata://APPID:SECRET@?…")
+		}
+		cfg.AppSecret = secret
+	}
+	return New(cfg, opts...)
+}
+
+// safeName quotes a parameter name for an error unless it could be a
+// credential pasted without its "appcode=" (long, or holding digits).
+func safeName(k string) string {
+	if len(k) > 24 || strings.IndexFunc(k, func(r rune) bool { return r != '_' && (r < 'a' || r > 'z') && (r < 'A' || r > 'Z') }) >= 0 {
+		return "(name not shown)"
+	}
+	return strconv.Quote(k)
+}
+
+func open(u *url.URL, opts ...liveness.Option) (liveness.Provider, error) {
+	p, err := Open(u, opts...)
+	if err != nil {
+		// A nil *Provider in a non-nil interface would pass err == nil
+		// checks downstream.
+		return nil, err
+	}
+	return p, nil
+}

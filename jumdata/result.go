@@ -1,0 +1,117 @@
+package jumdata
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/go-liveness/liveness"
+	"github.com/go-liveness/liveness/internal/check"
+	"github.com/go-liveness/liveness/internal/jsonx"
+	"github.com/go-liveness/liveness/internal/transport"
+)
+
+// FetchResult asks Jumdata for the outcome of the session whose token is
+// sessionID: a POST of token to Config.ResultURL. It is safe to repeat and
+// is retried on Retryable errors.
+//
+// Codes 200 (passed), 201 (no result yet: pending), 202 (not passed:
+// failed, spoof), 203 (the check could not run: error, device_unsupported)
+// and 301 (token expired: expired, timeout) are Results; the public codes
+// (400, 500, 604, 606, 609, 610, 999) are errors.
+//
+// Both spellings Jumdata uses are read: msg or message, faceImageUrl or
+// face_image_url. When the answer carries data.hack_score it is the
+// Liveness.Score, in Jumdata's scale. A 200 whose data says passed: false
+// is taken as failed (spoof): the explicit verdict wins over the code.
+func (p *Provider) FetchResult(ctx context.Context, sessionID string) (*liveness.Result, error) {
+	c := check.Checker{Vendor: liveness.Jumdata, Op: "FetchResult"}
+	if err := c.Required("sessionID", sessionID); err != nil {
+		return nil, err
+	}
+	form := url.Values{"token": {sessionID}}
+	hdr := p.authorize(form, true)
+	var res *liveness.Result
+	err := p.c.Do(ctx, &transport.Request{
+		Op: "FetchResult", Method: http.MethodPost, URL: p.resultURL, Header: hdr, Form: form,
+		Idempotent: true,
+	}, func(resp *transport.Response) error {
+		env, err := decodeEnvelope(resp)
+		if err != nil {
+			return err
+		}
+		o, ok := resultCodes[env.code()]
+		if !ok || !httpOK(resp) {
+			return env.err(resp, publicCodes)
+		}
+		res, err = normalizeResult(sessionID, env, o, resp.Body)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// resultData is data of a result answer, in both spellings.
+type resultData struct {
+	FaceImageURL      jsonx.String    `json:"faceImageUrl"`
+	FaceImageURLSnake jsonx.String    `json:"face_image_url"`
+	Passed            json.RawMessage `json:"passed"`
+	HackScore         *jsonx.Float    `json:"hack_score"`
+}
+
+func normalizeResult(token string, env *envelope, o outcome, body []byte) (*liveness.Result, error) {
+	var d resultData
+	if env.hasData() {
+		if err := json.Unmarshal(env.Data, &d); err != nil && o.Status == liveness.StatusPassed {
+			// A pass we cannot read is not a pass; other states carry
+			// nothing we need from data.
+			return nil, &liveness.Error{Kind: liveness.ErrBadResponse, Code: env.code(), Message: "data is not the expected object",
+				RequestID: string(env.TaskNo), Err: err}
+		}
+	}
+	if o.Status == liveness.StatusPassed {
+		if passed, ok := parseBool(d.Passed); ok && !passed {
+			o = outcome{liveness.StatusFailed, liveness.ReasonSpoof}
+		}
+	}
+	r := &liveness.Result{
+		Vendor:     liveness.Jumdata,
+		SessionID:  token,
+		Status:     o.Status,
+		Reason:     o.Reason,
+		VendorCode: env.code(),
+		Message:    env.message(),
+		RequestID:  string(env.TaskNo),
+		Raw:        json.RawMessage(body),
+	}
+	if o.Status == liveness.StatusPassed {
+		r.FaceImageURL = string(d.FaceImageURL)
+		if r.FaceImageURL == "" {
+			r.FaceImageURL = string(d.FaceImageURLSnake)
+		}
+	}
+	if o.Status == liveness.StatusPassed || o.Status == liveness.StatusFailed {
+		r.Liveness = &liveness.LivenessResult{Passed: o.Status == liveness.StatusPassed, Code: r.VendorCode, Message: r.Message}
+		if d.HackScore != nil {
+			r.Liveness.Score = float64(*d.HackScore)
+		}
+	}
+	return r, nil
+}
+
+// parseBool reads a JSON boolean, also when sent as a string; ok is false
+// when b is absent, null or anything else.
+func parseBool(b json.RawMessage) (v, ok bool) {
+	switch strings.ToLower(string(bytes.Trim(bytes.TrimSpace(b), `"`))) {
+	case "true":
+		return true, true
+	case "false":
+		return false, true
+	}
+	return false, false
+}

@@ -1,0 +1,275 @@
+package jumdata
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/go-liveness/liveness"
+	"github.com/go-liveness/liveness/internal/check"
+	"github.com/go-liveness/liveness/internal/jsonx"
+	"github.com/go-liveness/liveness/internal/transport"
+)
+
+// SessionOptions are Jumdata's own session parameters, passed in
+// liveness.SessionRequest.Extra as *SessionOptions (or SessionOptions).
+// Leaving both empty runs the silent check.
+type SessionOptions struct {
+	// Colors switches the flash check on (colors): one or more of the 14
+	// colors below, in any case; duplicates are dropped. Two or more must
+	// include at least one bright and one dark color, which the page
+	// alternates. Jumdata recommends ColorWhite with ColorBlack.
+	Colors []string
+	// Actions switches the action check on (actions): the moves the user
+	// must make, in this order. Combined with Colors it must contain
+	// ActionLookFront, during which the page flashes.
+	Actions []string
+}
+
+// The bright flash colors.
+const (
+	ColorWhite      = "#FFFFFF"
+	ColorPink       = "#FFD9E3"
+	ColorLavender   = "#D8D6FF"
+	ColorLightCyan  = "#CFF9FF"
+	ColorLightPink  = "#FFCEFD"
+	ColorLightGreen = "#D8FFCD"
+	ColorCream      = "#FFF4CB"
+)
+
+// The dark flash colors.
+const (
+	ColorBlack      = "#000000"
+	ColorDarkOlive  = "#3B3C04"
+	ColorDarkGreen  = "#183C03"
+	ColorDarkJade   = "#063C28"
+	ColorDarkTeal   = "#063C3A"
+	ColorDarkNavy   = "#060D3C"
+	ColorDarkPurple = "#3C0636"
+)
+
+// The actions.
+const (
+	ActionLookFront = "LookFront" // look straight at the camera
+	ActionLookLeft  = "LookLeft"  // turn the head left
+	ActionLookRight = "LookRight" // turn the head right
+	ActionLookUp    = "LookUp"    // raise the head
+	ActionLookDown  = "LookDown"  // lower the head
+	ActionOpenMouth = "OpenMouth" // open the mouth
+	ActionBlinkEye  = "BlinkEye"  // blink
+	ActionShakeHead = "ShakeHead" // shake the head
+	ActionNodHead   = "NodHead"   // nod
+)
+
+// BrightColors and DarkColors are the 14 colors the page can flash, and
+// Actions the nine actions in the vendor's order. They are copies:
+// changing them does not change what InitSession accepts.
+var (
+	BrightColors = slices.Clone(brightColors[:])
+	DarkColors   = slices.Clone(darkColors[:])
+	Actions      = slices.Clone(actions[:])
+)
+
+var (
+	brightColors = [...]string{ColorWhite, ColorPink, ColorLavender, ColorLightCyan, ColorLightPink, ColorLightGreen, ColorCream}
+	darkColors   = [...]string{ColorBlack, ColorDarkOlive, ColorDarkGreen, ColorDarkJade, ColorDarkTeal, ColorDarkNavy, ColorDarkPurple}
+	actions      = [...]string{ActionLookFront, ActionLookLeft, ActionLookRight, ActionLookUp, ActionLookDown,
+		ActionOpenMouth, ActionBlinkEye, ActionShakeHead, ActionNodHead}
+)
+
+// MaxReturnURLChars is the longest returnUrl Jumdata accepts, in characters.
+const MaxReturnURLChars = 128
+
+// InitSession starts a session: a POST of returnUrl, colors and actions
+// (from req.Extra, see [SessionOptions]) to Config.InitURL. req.ReturnURL is
+// required: at most 128 characters, an absolute http(s) URL for a web page
+// or a page path ("/pages/result/index", no scheme or host) for a
+// mini-program. Everything is checked before the call. req.BizNo is not sent (Jumdata has
+// no such field); it is kept in Session.BizNo.
+//
+// Session.ID and Session.Token are Jumdata's token, RequestID is taskNo,
+// ExpiresAt is now + [SessionTTL] and CheckURL is the page with the token.
+//
+// A call that fails after it reached Jumdata is not retried (the init call
+// may be billed); one that provably never left (connection refused) is.
+func (p *Provider) InitSession(ctx context.Context, req *liveness.SessionRequest) (*liveness.Session, error) {
+	form, err := initForm(req)
+	if err != nil {
+		return nil, err
+	}
+	hdr := p.authorize(form, true)
+	now := p.c.Now()
+	var s *liveness.Session
+	err = p.c.Do(ctx, &transport.Request{
+		Op: "InitSession", Method: http.MethodPost, URL: p.initURL, Header: hdr, Form: form,
+		RetryIf: transport.NotSent,
+	}, func(resp *transport.Response) error {
+		env, err := decodeEnvelope(resp)
+		if err != nil {
+			return err
+		}
+		if env.code() != codeOK || !httpOK(resp) {
+			return env.err(resp, publicCodes)
+		}
+		var d struct {
+			Token jsonx.String `json:"token"`
+		}
+		if len(env.Data) == 0 || json.Unmarshal(env.Data, &d) != nil || d.Token == "" {
+			return &liveness.Error{Kind: liveness.ErrBadResponse, Code: env.code(), Message: "answer has no data.token", RequestID: string(env.TaskNo)}
+		}
+		s = &liveness.Session{
+			Vendor:    liveness.Jumdata,
+			ID:        string(d.Token),
+			Token:     string(d.Token),
+			BizNo:     req.BizNo,
+			ExpiresAt: now.Add(SessionTTL),
+			RequestID: string(env.TaskNo),
+			Raw:       json.RawMessage(resp.Body),
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.CheckURL = p.checkURL(s.Token)
+	return s, nil
+}
+
+// BuildCheckURL returns the H5 page for s: PageURL?token=<token>.
+// ErrSessionExpired once s.ExpiresAt has passed on the configured clock,
+// since the page would only show an error.
+func (p *Provider) BuildCheckURL(s *liveness.Session) (string, error) {
+	c := check.Checker{Vendor: liveness.Jumdata, Op: "BuildCheckURL"}
+	if s == nil {
+		return "", c.Fail("session", "is nil")
+	}
+	if s.Vendor != "" && s.Vendor != liveness.Jumdata {
+		return "", c.Fail("session.Vendor", "is "+strconv.Quote(string(s.Vendor))+", not jumdata")
+	}
+	tok := s.Token
+	if tok == "" {
+		tok = s.ID
+	}
+	if tok == "" {
+		return "", c.Fail("session.Token", "is required")
+	}
+	if !s.ExpiresAt.IsZero() && !p.c.Now().Before(s.ExpiresAt) {
+		return "", &liveness.Error{Vendor: liveness.Jumdata, Op: "BuildCheckURL", Kind: liveness.ErrSessionExpired,
+			Message: "the token expired at " + s.ExpiresAt.UTC().Format("2006-01-02T15:04:05Z")}
+	}
+	return p.checkURL(tok), nil
+}
+
+func (p *Provider) checkURL(token string) string {
+	u := *p.pageURL
+	q := u.Query()
+	q.Set("token", token)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// initForm checks req and returns the init call's business fields.
+func initForm(req *liveness.SessionRequest) (url.Values, error) {
+	c := check.Checker{Vendor: liveness.Jumdata, Op: "InitSession"}
+	if req == nil {
+		return nil, c.Fail("req", "is nil")
+	}
+	if err := checkReturnURL(c, req.ReturnURL); err != nil {
+		return nil, err
+	}
+	var opts SessionOptions
+	switch x := req.Extra.(type) {
+	case nil:
+	case *SessionOptions:
+		if x != nil {
+			opts = *x
+		}
+	case SessionOptions:
+		opts = x
+	default:
+		return nil, c.Fail("Extra", "must be *jumdata.SessionOptions")
+	}
+	colors, err := normalizeColors(c, opts.Colors)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkActions(c, opts.Actions, len(colors) > 0); err != nil {
+		return nil, err
+	}
+	form := url.Values{"returnUrl": {req.ReturnURL}}
+	if len(colors) > 0 {
+		form.Set("colors", strings.Join(colors, ","))
+	}
+	if len(opts.Actions) > 0 {
+		form.Set("actions", strings.Join(opts.Actions, ","))
+	}
+	return form, nil
+}
+
+// checkReturnURL accepts an absolute http(s) URL or, for the WeChat
+// mini-program case, a page path such as "/pages/result/index?x=1": no
+// scheme, no host, no white space. Anything else with a scheme
+// (javascript:, weixin://) is refused, as the seed allows only these two.
+func checkReturnURL(c check.Checker, v string) error {
+	const field = "ReturnURL"
+	if err := c.Required(field, v); err != nil {
+		return err
+	}
+	if n := utf8.RuneCountInString(v); n > MaxReturnURLChars {
+		return c.Fail(field, "is "+strconv.Itoa(n)+" characters, more than "+strconv.Itoa(MaxReturnURLChars))
+	}
+	if strings.IndexFunc(v, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0 {
+		return c.Fail(field, "contains white space or control characters")
+	}
+	u, err := url.Parse(v)
+	if err != nil {
+		return c.Fail(field, "is not a valid URL or mini-program path")
+	}
+	if u.Scheme == "" && u.Host == "" && !strings.HasPrefix(v, "//") {
+		return nil // a mini-program path
+	}
+	return c.HTTPURL(field, v)
+}
+
+// normalizeColors returns colors upper-cased and deduplicated, in the
+// caller's order, after checking each against the 14 and the bright/dark
+// rule.
+func normalizeColors(c check.Checker, colors []string) ([]string, error) {
+	var out []string
+	seen := map[string]bool{}
+	bright, dark := false, false
+	for _, col := range colors {
+		v := strings.ToUpper(strings.TrimSpace(col))
+		isBright, isDark := slices.Contains(brightColors[:], v), slices.Contains(darkColors[:], v)
+		if !isBright && !isDark {
+			return nil, c.Fail("Colors", strconv.Quote(col)+" is not one of the 14 flash colors")
+		}
+		bright, dark = bright || isBright, dark || isDark
+		if !seen[v] {
+			seen[v] = true
+			out = append(out, v)
+		}
+	}
+	if len(out) >= 2 && !(bright && dark) {
+		return nil, c.Fail("Colors", "two or more colors must include a bright and a dark one")
+	}
+	return out, nil
+}
+
+func checkActions(c check.Checker, list []string, flash bool) error {
+	for _, a := range list {
+		if !slices.Contains(actions[:], a) {
+			return c.Fail("Actions", strconv.Quote(a)+" is not one of "+strings.Join(actions[:], ", "))
+		}
+	}
+	if flash && len(list) > 0 && !slices.Contains(list, ActionLookFront) {
+		return c.Fail("Actions", "must include LookFront when combined with Colors (the page flashes while the user looks front)")
+	}
+	return nil
+}
