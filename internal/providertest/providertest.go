@@ -1,0 +1,376 @@
+// Package providertest is the conformance suite every liveness provider runs
+// through the sandbox: one set of cases (init, check page, each outcome,
+// callbacks, resolution, expiry, forgery, faults), and a Harness per vendor
+// describing only what differs between vendors.
+package providertest
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/go-liveness/liveness"
+	"github.com/go-liveness/liveness/sandbox"
+)
+
+// Expect is the normalized result a sandbox outcome must produce.
+type Expect struct {
+	Status liveness.Status
+	Reason liveness.Reason
+	// NoReturn means the vendor sends the browser back without a callback
+	// the provider can verify (Juhe when nothing was submitted).
+	NoReturn bool
+}
+
+// FaultCase is an injected fault and the error it must become.
+type FaultCase struct {
+	Name     string
+	Endpoint sandbox.Endpoint
+	Fault    sandbox.Fault
+	// Op is the call that meets the fault: "InitSession" or "FetchResult".
+	Op            string
+	WantKind      error
+	WantRetryable bool
+}
+
+// Harness describes one vendor to the suite.
+type Harness struct {
+	Vendor liveness.Vendor
+	// NewProvider builds the provider pointed at sb, with opts (the suite
+	// passes a clock, disables retries for fault cases, and so on).
+	NewProvider func(t *testing.T, sb *sandbox.Sandbox, opts ...liveness.Option) liveness.Provider
+	// Request builds a valid SessionRequest whose callbacks go to the given
+	// URLs.
+	Request func(returnURL, notifyURL string) *liveness.SessionRequest
+	// Outcomes maps every sandbox outcome to what the provider must report.
+	Outcomes map[sandbox.Outcome]Expect
+	// Expired is the status FetchResult reports for a session left until it
+	// expired.
+	Expired liveness.Status
+	// Lifetime is the vendor's session lifetime.
+	Lifetime time.Duration
+	// SignedReturn is true when the vendor signs the return callback.
+	SignedReturn bool
+	// ForgeClaim builds an unsigned callback request claiming success for
+	// s, as an attacker could, against the receiver at baseURL.
+	ForgeClaim func(baseURL string, s *liveness.Session) *http.Request
+	// Faults are the injected faults and their errors.
+	Faults []FaultCase
+}
+
+// RunConformanceTests runs every case against h.
+func RunConformanceTests(t *testing.T, h Harness) {
+	t.Run("init gives a session whose check URL BuildCheckURL rebuilds", func(t *testing.T) { testInit(t, h) })
+	t.Run("a session is pending until completed", func(t *testing.T) { testPending(t, h) })
+	for _, o := range sandbox.Outcomes() {
+		want, ok := h.Outcomes[o]
+		if !ok {
+			t.Errorf("harness has no expectation for outcome %q", o)
+			continue
+		}
+		t.Run("outcome "+string(o)+" resolves to "+string(want.Status), func(t *testing.T) { testOutcome(t, h, o, want) })
+	}
+	t.Run("an expired session", func(t *testing.T) { testExpired(t, h) })
+	t.Run("tampered callbacks are rejected", func(t *testing.T) { testTampered(t, h) })
+	t.Run("an unsigned success claim is never believed", func(t *testing.T) { testForgedClaim(t, h) })
+	for _, fc := range h.Faults {
+		t.Run("fault "+fc.Name, func(t *testing.T) { testFault(t, h, fc) })
+	}
+}
+
+// env is one sandbox, one provider and one callback receiver.
+type env struct {
+	sb  *sandbox.Sandbox
+	p   liveness.Provider
+	rcv *receiver
+	clk *Clock
+}
+
+func newEnv(t *testing.T, h Harness, opts ...liveness.Option) *env {
+	t.Helper()
+	clk := NewClock(time.Now())
+	sb, err := sandbox.New(sandbox.WithClock(clk.Now))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = sb.Close() })
+	p := h.NewProvider(t, sb, append([]liveness.Option{liveness.WithClock(clk.Now)}, opts...)...)
+	require.Equal(t, h.Vendor, p.Vendor())
+	return &env{sb: sb, p: p, rcv: newReceiver(t, p), clk: clk}
+}
+
+func (e *env) init(t *testing.T, h Harness) *liveness.Session {
+	t.Helper()
+	s, err := e.p.InitSession(context.Background(), h.Request(e.rcv.URL+"/return", e.rcv.URL+"/notify"))
+	require.NoError(t, err)
+	return s
+}
+
+func testInit(t *testing.T, h Harness) {
+	e := newEnv(t, h)
+	s := e.init(t, h)
+	assert.Equal(t, h.Vendor, s.Vendor)
+	assert.NotEmpty(t, s.ID)
+	assert.NotEmpty(t, s.Raw)
+	assert.WithinDuration(t, e.clk.Now().Add(h.Lifetime), s.ExpiresAt, time.Minute)
+	u, err := e.p.BuildCheckURL(s)
+	require.NoError(t, err)
+	assert.Equal(t, s.CheckURL, u)
+	assert.True(t, strings.HasPrefix(u, e.sb.URL), "the check URL points at the sandbox: %s", u)
+	assert.Zero(t, e.rcv.count(), "no callback before the user acts")
+}
+
+func testPending(t *testing.T, h Harness) {
+	e := newEnv(t, h)
+	s := e.init(t, h)
+	r, err := e.p.FetchResult(context.Background(), s.ID)
+	require.NoError(t, err)
+	assert.Equal(t, liveness.StatusPending, r.Status)
+	assert.False(t, r.Passed())
+	assert.False(t, r.Status.Final())
+}
+
+func testOutcome(t *testing.T, h Harness, o sandbox.Outcome, want Expect) {
+	e := newEnv(t, h)
+	s := e.init(t, h)
+	v, err := (&sandbox.Browser{}).Press(context.Background(), s.CheckURL, o)
+	require.NoError(t, err)
+	assert.Equal(t, http.StatusOK, v.PageStatus)
+
+	ret := e.rcv.get("/return")
+	if want.NoReturn {
+		if ret != nil {
+			assert.Error(t, ret.err, "a return without the vendor's parameters cannot verify")
+		}
+	} else {
+		require.NotNil(t, ret, "the browser came back to the return URL")
+		require.NoError(t, ret.err)
+		cb := ret.cb
+		assert.Equal(t, h.Vendor, cb.Vendor)
+		assert.Equal(t, liveness.CallbackReturn, cb.Kind)
+		assert.Equal(t, s.ID, cb.SessionID)
+		if !cb.Signed {
+			assert.Nil(t, cb.Result, "an unsigned callback never carries a result")
+		}
+		if h.SignedReturn && cb.Signed {
+			require.NotNil(t, cb.Result)
+			assert.Equal(t, want.Status, cb.Result.Status)
+			assert.Equal(t, want.Reason, cb.Result.Reason)
+		}
+		res, err := liveness.Resolve(context.Background(), e.p, cb)
+		require.NoError(t, err)
+		assertResult(t, want, s, res)
+	}
+	if n := e.rcv.get("/notify"); n != nil {
+		require.NoError(t, n.err, "the notify callback verifies")
+		assert.Equal(t, liveness.CallbackNotify, n.cb.Kind)
+		assert.Equal(t, s.ID, n.cb.SessionID)
+	}
+	res, err := e.p.FetchResult(context.Background(), s.ID)
+	require.NoError(t, err)
+	assertResult(t, want, s, res)
+}
+
+func assertResult(t *testing.T, want Expect, s *liveness.Session, res *liveness.Result) {
+	t.Helper()
+	assert.Equal(t, want.Status, res.Status)
+	assert.Equal(t, want.Reason, res.Reason)
+	assert.Equal(t, s.Vendor, res.Vendor)
+	assert.Equal(t, s.ID, res.SessionID)
+	assert.NotEmpty(t, res.Raw)
+	assert.Equal(t, want.Status == liveness.StatusPassed, res.Passed())
+	if res.FaceMatch != nil && want.Status == liveness.StatusPassed {
+		assert.True(t, res.FaceMatch.Passed)
+	}
+	if want.Reason == liveness.ReasonFaceMismatch && res.FaceMatch != nil {
+		assert.False(t, res.FaceMatch.Passed)
+		assert.Less(t, res.FaceMatch.Score, res.FaceMatch.Threshold)
+	}
+}
+
+func testExpired(t *testing.T, h Harness) {
+	e := newEnv(t, h)
+	s := e.init(t, h)
+	e.clk.Advance(h.Lifetime + time.Minute)
+	_, err := e.p.BuildCheckURL(s)
+	assert.ErrorIs(t, err, liveness.ErrSessionExpired)
+	res, err := e.p.FetchResult(context.Background(), s.ID)
+	require.NoError(t, err, "an expired session is a result, not an error")
+	assert.Equal(t, h.Expired, res.Status)
+	_, err = (&sandbox.Browser{}).Press(context.Background(), s.CheckURL, sandbox.OutcomePass)
+	assert.ErrorIs(t, err, sandbox.ErrNoButtons, "the vendor page refuses an expired token")
+}
+
+func testTampered(t *testing.T, h Harness) {
+	if !h.SignedReturn {
+		t.Skip("the vendor does not sign its return callback")
+	}
+	e := newEnv(t, h)
+	s := e.init(t, h)
+	_, err := (&sandbox.Browser{}).Press(context.Background(), s.CheckURL, sandbox.OutcomeSpoof)
+	require.NoError(t, err)
+	ret := e.rcv.get("/return")
+	require.NotNil(t, ret)
+	require.NoError(t, ret.err)
+
+	for name, tamper := range map[string]func(url.Values){
+		"signature changed": func(v url.Values) { v.Set("sign", flipHex(v.Get("sign"))) },
+		"signature missing": func(v url.Values) { v.Del("sign") },
+		"payload changed": func(v url.Values) {
+			for k := range v {
+				if k != "sign" && strings.Contains(v.Get(k), "{") {
+					v.Set(k, strings.Replace(v.Get(k), "{", "{ ", 1))
+				}
+			}
+		},
+		"signature over another payload": func(v url.Values) {
+			for k := range v {
+				if k != "sign" && strings.Contains(v.Get(k), "{") {
+					v.Set(k, strings.Replace(v.Get(k), "FAIL", "PASS", -1))
+					v.Set(k, strings.Replace(v.Get(k), `"F"`, `"T"`, -1))
+				}
+			}
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			r := ret.replay(tamper)
+			cb, err := e.p.VerifyCallback(context.Background(), r)
+			assert.ErrorIs(t, err, liveness.ErrBadSignature)
+			assert.Nil(t, cb)
+		})
+	}
+}
+
+func testForgedClaim(t *testing.T, h Harness) {
+	e := newEnv(t, h)
+	s := e.init(t, h)
+	cb, err := e.p.VerifyCallback(context.Background(), h.ForgeClaim(e.rcv.URL, s))
+	require.NoError(t, err)
+	assert.False(t, cb.Signed)
+	assert.Nil(t, cb.Result)
+	res, err := liveness.Resolve(context.Background(), e.p, cb)
+	require.NoError(t, err)
+	assert.Equal(t, liveness.StatusPending, res.Status, "the claim was checked with the vendor")
+	assert.False(t, res.Passed())
+}
+
+func testFault(t *testing.T, h Harness, fc FaultCase) {
+	e := newEnv(t, h, liveness.WithRetry(0, 0), liveness.WithTimeout(2*time.Second))
+	var s *liveness.Session
+	if fc.Op == "FetchResult" {
+		s = e.init(t, h)
+	}
+	e.sb.InjectFault(fc.Endpoint, fc.Fault)
+	var err error
+	if fc.Op == "FetchResult" {
+		_, err = e.p.FetchResult(context.Background(), s.ID)
+	} else {
+		_, err = e.p.InitSession(context.Background(), h.Request(e.rcv.URL+"/return", e.rcv.URL+"/notify"))
+	}
+	require.Error(t, err)
+	assert.ErrorIs(t, err, fc.WantKind)
+	assert.Equal(t, fc.WantRetryable, liveness.Retryable(err), "Retryable(%v)", err)
+	var le *liveness.Error
+	require.True(t, errors.As(err, &le), "a *liveness.Error: %T", err)
+	assert.Equal(t, h.Vendor, le.Vendor)
+	assert.Equal(t, fc.Op, le.Op)
+}
+
+func flipHex(s string) string {
+	if s == "" {
+		return "00"
+	}
+	c := byte('0')
+	if s[0] == '0' {
+		c = '1'
+	}
+	return string(c) + s[1:]
+}
+
+// Clock is a settable clock shared by the sandbox and the provider.
+type Clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+// NewClock returns a Clock set to t.
+func NewClock(t time.Time) *Clock { return &Clock{t: t} }
+
+// Now returns the clock's time.
+func (c *Clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+
+// Advance moves the clock forward.
+func (c *Clock) Advance(d time.Duration) { c.mu.Lock(); defer c.mu.Unlock(); c.t = c.t.Add(d) }
+
+// received is one callback the receiver verified.
+type received struct {
+	method, target, contentType string
+	body                        []byte
+	cb                          *liveness.Callback
+	err                         error
+}
+
+// replay rebuilds the received request with its parameters changed.
+func (r *received) replay(tamper func(url.Values)) *http.Request {
+	u, _ := url.Parse(r.target)
+	if r.method == http.MethodPost && strings.HasPrefix(r.contentType, "application/x-www-form-urlencoded") {
+		v, _ := url.ParseQuery(string(r.body))
+		tamper(v)
+		req := httptest.NewRequest(http.MethodPost, r.target, strings.NewReader(v.Encode()))
+		req.Header.Set("Content-Type", r.contentType)
+		return req
+	}
+	q := u.Query()
+	tamper(q)
+	u.RawQuery = q.Encode()
+	return httptest.NewRequest(r.method, u.String(), nil)
+}
+
+// receiver is the integrating service: it verifies every callback it gets.
+type receiver struct {
+	*httptest.Server
+	mu   sync.Mutex
+	got  map[string]*received
+	hits int
+}
+
+func newReceiver(t *testing.T, p liveness.Provider) *receiver {
+	rc := &receiver{got: map[string]*received{}}
+	rc.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		r.Body = io.NopCloser(strings.NewReader(string(body)))
+		rec := &received{method: r.Method, target: r.URL.RequestURI(), contentType: r.Header.Get("Content-Type"), body: body}
+		rec.cb, rec.err = p.VerifyCallback(r.Context(), r)
+		rc.mu.Lock()
+		rc.got[r.URL.Path] = rec
+		rc.hits++
+		rc.mu.Unlock()
+		if rec.err != nil {
+			http.Error(w, "bad callback", http.StatusBadRequest)
+			return
+		}
+		_, _ = io.WriteString(w, "ok")
+	}))
+	t.Cleanup(rc.Close)
+	return rc
+}
+
+func (rc *receiver) get(path string) *received {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	return rc.got[path]
+}
+
+func (rc *receiver) count() int {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	return rc.hits
+}

@@ -1,0 +1,69 @@
+package jumdata_test
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/go-liveness/liveness"
+	"github.com/go-liveness/liveness/internal/providertest"
+	"github.com/go-liveness/liveness/jumdata"
+	"github.com/go-liveness/liveness/sandbox"
+)
+
+func TestConformance(t *testing.T) {
+	for name, config := range map[string]func(*sandbox.Sandbox) jumdata.Config{
+		"direct channel":       (*sandbox.Sandbox).JumdataConfig,
+		"cloud-market channel": (*sandbox.Sandbox).JumdataAppCodeConfig,
+	} {
+		t.Run(name, func(t *testing.T) {
+			providertest.RunConformanceTests(t, harness(config))
+		})
+	}
+}
+
+func harness(config func(*sandbox.Sandbox) jumdata.Config) providertest.Harness {
+	return providertest.Harness{
+		Vendor: liveness.Jumdata,
+		NewProvider: func(t *testing.T, sb *sandbox.Sandbox, opts ...liveness.Option) liveness.Provider {
+			p, err := jumdata.New(config(sb), opts...)
+			require.NoError(t, err)
+			return p
+		},
+		Request: func(returnURL, _ string) *liveness.SessionRequest {
+			return &liveness.SessionRequest{ReturnURL: returnURL, BizNo: "order-1",
+				Extra: &jumdata.SessionOptions{Colors: []string{jumdata.ColorWhite, jumdata.ColorBlack}, Actions: []string{jumdata.ActionLookFront, jumdata.ActionBlinkEye}}}
+		},
+		Outcomes: map[sandbox.Outcome]providertest.Expect{
+			sandbox.OutcomePass:              {Status: liveness.StatusPassed},
+			sandbox.OutcomeSpoof:             {Status: liveness.StatusFailed, Reason: liveness.ReasonSpoof},
+			sandbox.OutcomeFaceMismatch:      {Status: liveness.StatusFailed, Reason: liveness.ReasonSpoof},
+			sandbox.OutcomeIdentityMismatch:  {Status: liveness.StatusFailed, Reason: liveness.ReasonSpoof},
+			sandbox.OutcomeCancel:            {Status: liveness.StatusError, Reason: liveness.ReasonDeviceUnsupported},
+			sandbox.OutcomeDeviceUnsupported: {Status: liveness.StatusError, Reason: liveness.ReasonDeviceUnsupported},
+			sandbox.OutcomeTimeout:           {Status: liveness.StatusExpired, Reason: liveness.ReasonTimeout},
+		},
+		Expired:  liveness.StatusExpired,
+		Lifetime: jumdata.SessionTTL,
+		ForgeClaim: func(baseURL string, s *liveness.Session) *http.Request {
+			return httptest.NewRequest(http.MethodGet, baseURL+"/return?"+url.Values{"token": {s.ID}, "success": {"true"}}.Encode(), nil)
+		},
+		Faults: []providertest.FaultCase{
+			{Name: "609 is rate limited", Endpoint: sandbox.JumdataResult, Fault: sandbox.Fault{VendorError: "609"}, Op: "FetchResult", WantKind: liveness.ErrRateLimited, WantRetryable: true},
+			{Name: "610 is unavailable", Endpoint: sandbox.JumdataResult, Fault: sandbox.Fault{VendorError: "610"}, Op: "FetchResult", WantKind: liveness.ErrUnavailable, WantRetryable: true},
+			{Name: "606 is quota exceeded", Endpoint: sandbox.JumdataInit, Fault: sandbox.Fault{VendorError: "606"}, Op: "InitSession", WantKind: liveness.ErrQuotaExceeded},
+			{Name: "604 is discontinued", Endpoint: sandbox.JumdataInit, Fault: sandbox.Fault{VendorError: "604"}, Op: "InitSession", WantKind: liveness.ErrDiscontinued},
+			{Name: "gateway quota exhausted", Endpoint: sandbox.JumdataInit, Fault: sandbox.Fault{HTTPStatus: 403, Header: http.Header{"X-Ca-Error-Message": {"Quota Exhausted"}}}, Op: "InitSession", WantKind: liveness.ErrQuotaExceeded},
+			{Name: "gateway throttling", Endpoint: sandbox.JumdataResult, Fault: sandbox.Fault{HTTPStatus: 403, Header: http.Header{"X-Ca-Error-Message": {"Throttled by APP Flow Control"}}}, Op: "FetchResult", WantKind: liveness.ErrRateLimited, WantRetryable: true},
+			{Name: "HTTP 503 is unavailable", Endpoint: sandbox.JumdataResult, Fault: sandbox.Fault{HTTPStatus: 503}, Op: "FetchResult", WantKind: liveness.ErrUnavailable, WantRetryable: true},
+			{Name: "malformed JSON is a bad response", Endpoint: sandbox.JumdataResult, Fault: sandbox.Fault{Malformed: true}, Op: "FetchResult", WantKind: liveness.ErrBadResponse},
+			{Name: "truncated JSON is a bad response", Endpoint: sandbox.JumdataInit, Fault: sandbox.Fault{Truncated: true}, Op: "InitSession", WantKind: liveness.ErrBadResponse},
+			{Name: "a dropped connection is unavailable", Endpoint: sandbox.JumdataResult, Fault: sandbox.Fault{Drop: true}, Op: "FetchResult", WantKind: liveness.ErrUnavailable, WantRetryable: true},
+			{Name: "latency past the timeout is unavailable", Endpoint: sandbox.JumdataResult, Fault: sandbox.Fault{Latency: 5 * time.Second}, Op: "FetchResult", WantKind: liveness.ErrUnavailable, WantRetryable: true},
+		},
+	}
+}

@@ -1,0 +1,184 @@
+package sandbox
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"time"
+
+	"github.com/go-liveness/liveness"
+	"github.com/go-liveness/liveness/juhe"
+)
+
+// Juhe faceid: urlencoded query and search answering HTTP 200 with
+// error_code, the verify page, the signed return and the notify.
+
+const juheLifetime = 30 * time.Minute
+
+var juheOrderID = regexp.MustCompile(`^[A-Za-z0-9]{8,32}$`)
+
+func (s *Sandbox) juheRoutes() {
+	s.mux.HandleFunc("POST /faceid/query", s.juheQuery)
+	s.mux.HandleFunc("POST /faceid/search", s.juheSearch)
+	s.mux.HandleFunc("GET /juhe/verify/{id}", func(w http.ResponseWriter, r *http.Request) {
+		s.servePage(w, r, liveness.Juhe, r.PathValue("id"))
+	})
+}
+
+var juheReasons = map[int]string{
+	10001: "错误的请求KEY", 10002: "该KEY无请求权限", 10003: "KEY过期", 10004: "错误的OPENID", 10005: "应用未审核超时，请提交认证",
+	10007: "未知的请求源", 10008: "被禁止的IP", 10009: "被禁止的KEY", 10011: "当前IP请求超过限制", 10012: "请求超过次数限制",
+	10013: "测试KEY超过请求限制", 10014: "系统内部异常", 10020: "接口维护", 10021: "接口停用",
+	279301: "参数异常", 279302: "查询不到认证记录", 279303: "网络异常", 279304: "查询失败",
+	279305: "活体检测异常", 279306: "活体检测未完成", 279307: "客户端未提交认证或认证未完成",
+}
+
+func juheBody(code int, reason string, result any) []byte {
+	if reason == "" {
+		reason = juheReasons[code]
+	}
+	b, _ := json.Marshal(map[string]any{"error_code": code, "reason": reason, "result": result})
+	return b
+}
+
+func juheVendorError(code string) (int, []byte) {
+	n, _ := strconv.Atoi(code)
+	return http.StatusOK, juheBody(n, "", nil)
+}
+
+func (s *Sandbox) juheQuery(w http.ResponseWriter, r *http.Request) {
+	sample := func() []byte {
+		return juheBody(0, "SUCCESS", map[string]string{"jh_order_id": "JH79320240513145425BLEnR", "verify_url": "http://m.alyms.cn/F4.bTPyEV"})
+	}
+	if s.fault(w, r, JuheQuery, juheVendorError, sample) {
+		return
+	}
+	if err := r.ParseForm(); err != nil {
+		writeJSON(w, http.StatusOK, juheBody(279301, "", nil))
+		return
+	}
+	get := r.PostFormValue
+	if get("key") != JuheKey {
+		writeJSON(w, http.StatusOK, juheBody(10001, "", nil))
+		return
+	}
+	bad := func(field string) { writeJSON(w, http.StatusOK, juheBody(279301, "参数异常: "+field, nil)) }
+	switch {
+	case get("certName") == "":
+		bad("certName")
+		return
+	case get("certNo") == "":
+		bad("certNo")
+		return
+	case !juheOrderID.MatchString(get("orderId")):
+		bad("orderId")
+		return
+	case get("returnUrl") == "":
+		bad("returnUrl")
+		return
+	}
+	if m := get("model"); m != "" && (len(m) != 1 || m < "1" || m > "5") {
+		bad("model")
+		return
+	}
+	if d := get("deviceType"); d != "" && d != "WEB" && d != "H5" {
+		bad("deviceType")
+		return
+	}
+	now := s.now()
+	se := &session{
+		vendor: liveness.Juhe, id: "JH793" + now.Format("20060102150405") + newID(3)[:5],
+		bizNo: get("orderId"), name: get("certName"), idNumber: get("certNo"),
+		returnURL: get("returnUrl"), notifyURL: get("notifyUrl"), magic: magicOutcome(get("certName")),
+		createdAt: now, expiresAt: now.Add(juheLifetime),
+	}
+	s.addSession(se)
+	writeJSON(w, http.StatusOK, juheBody(0, "SUCCESS", map[string]string{
+		"jh_order_id": se.id, "verify_url": s.baseURL(r) + "/juhe/verify/" + se.id,
+	}))
+}
+
+func (s *Sandbox) juheSearch(w http.ResponseWriter, r *http.Request) {
+	sample := func() []byte { return juheBody(0, "SUCCESS", map[string]any{"passed": "T", "jh_order_id": "JH1"}) }
+	if s.fault(w, r, JuheSearch, juheVendorError, sample) {
+		return
+	}
+	if err := r.ParseForm(); err != nil {
+		writeJSON(w, http.StatusOK, juheBody(279301, "", nil))
+		return
+	}
+	if r.PostFormValue("key") != JuheKey {
+		writeJSON(w, http.StatusOK, juheBody(10001, "", nil))
+		return
+	}
+	id := r.PostFormValue("jhOrderId")
+	if id == "" {
+		writeJSON(w, http.StatusOK, juheBody(279301, "参数异常: jhOrderId", nil))
+		return
+	}
+	se := s.lookup(liveness.Juhe, id)
+	var body []byte
+	switch {
+	case se == nil:
+		body = juheBody(279302, "", nil)
+	case se.outcome == OutcomeDeviceUnsupported:
+		body = juheBody(279305, "活体检测异常：设备不支持", nil)
+	case se.outcome == "" && se.opened:
+		body = juheBody(279306, "", nil)
+	case se.outcome == "" || se.outcome == OutcomeCancel || se.outcome == OutcomeTimeout:
+		// Juhe keeps an abandoned order "not submitted" for good.
+		body = juheBody(279307, "", nil)
+	default:
+		body = juheBody(0, "SUCCESS", juheResult(se, s.baseURL(r)+"/sandbox/face.jpg"))
+	}
+	writeJSON(w, http.StatusOK, body)
+}
+
+// juheResult is the search result (and return response) of a finished
+// session; img is left out of the return response, as the vendor does.
+func juheResult(se *session, img string) map[string]any {
+	live := map[string]string{"live_passed": "T", "live_code": "200", "live_message": "活体检测通过", "live_score": "91.11730"}
+	cert := map[string]string{"certify_passed": "T", "certify_code": "200", "certify_message": "身份证号与姓名匹配，且比对成功", "certify_res": "1", "certify_score": "87"}
+	passed, message := "T", "身份证号与姓名匹配，且比对成功"
+	switch se.outcome {
+	case OutcomeSpoof:
+		live = map[string]string{"live_passed": "F", "live_code": "201", "live_message": "活体检测存在风险", "live_score": "12.50000"}
+		cert = map[string]string{"certify_passed": "F", "certify_code": "", "certify_message": "", "certify_res": "", "certify_score": ""}
+		passed, message = "F", "活体检测存在风险"
+	case OutcomeFaceMismatch:
+		cert = map[string]string{"certify_passed": "F", "certify_code": "203", "certify_message": "人脸比对失败", "certify_res": "2", "certify_score": "31"}
+		passed, message = "F", "人脸比对失败"
+	case OutcomeIdentityMismatch:
+		cert = map[string]string{"certify_passed": "F", "certify_code": "204", "certify_message": "身份证号与姓名不匹配", "certify_res": "3", "certify_score": "0"}
+		passed, message = "F", "身份证号与姓名不匹配"
+	}
+	detail := map[string]string{}
+	for k, v := range live {
+		detail[k] = v
+	}
+	for k, v := range cert {
+		detail[k] = v
+	}
+	if img != "" {
+		detail["img"] = img
+	}
+	return map[string]any{"passed": passed, "message": message, "jh_order_id": se.id, "detail": detail}
+}
+
+// juheComplete fills the return step and returns the notify form. Juhe
+// notifies only when a verification was submitted (pass or fail), and sends
+// the browser back with a signed response only then.
+func (s *Sandbox) juheComplete(se *session, c *Completion) url.Values {
+	switch se.outcome {
+	case OutcomeCancel, OutcomeTimeout, OutcomeDeviceUnsupported:
+		c.ReturnMethod = http.MethodGet
+		c.ReturnURL = se.returnURL
+		return nil
+	}
+	response, _ := json.Marshal(map[string]any{"error_code": 0, "reason": "SUCCESS", "result": juheResult(se, "")})
+	c.ReturnMethod = http.MethodGet
+	c.ReturnURL, _ = juhe.SignedReturnURL(se.returnURL, response, JuheKey)
+	return url.Values{"jh_order_id": {se.id}, "orderId": {se.bizNo}}
+}

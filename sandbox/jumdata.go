@@ -1,0 +1,224 @@
+package sandbox
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-liveness/liveness"
+	"github.com/go-liveness/liveness/signing"
+)
+
+// Jumdata H5 v2 (both auth channels), its page and unsigned return, and the
+// discontinued SDK v1 check.
+
+const (
+	jumdataInitPath   = "/lifecheck/v2/init"
+	jumdataResultPath = "/lifecheck/v2/result"
+	jumdataPagePath   = "/lifecheck/v2/check/index"
+	jumdataSDKPath    = "/lifecheck-sdk/v1/check"
+	jumdataLifetime   = 10 * time.Minute
+)
+
+var jumdataColors = strings.Fields("#FFFFFF #FFD9E3 #D8D6FF #CFF9FF #FFCEFD #D8FFCD #FFF4CB #000000 #3B3C04 #183C03 #063C28 #063C3A #060D3C #3C0636")
+var jumdataActions = strings.Fields("LookFront LookLeft LookRight LookUp LookDown OpenMouth BlinkEye ShakeHead NodHead")
+
+func (s *Sandbox) jumdataRoutes() {
+	s.mux.HandleFunc("POST "+jumdataInitPath, s.jumdataInit)
+	s.mux.HandleFunc("POST "+jumdataResultPath, s.jumdataResult)
+	s.mux.HandleFunc("GET "+jumdataPagePath, func(w http.ResponseWriter, r *http.Request) {
+		s.servePage(w, r, liveness.Jumdata, r.URL.Query().Get("token"))
+	})
+	s.mux.HandleFunc("POST "+jumdataSDKPath, s.jumdataSDKCheck)
+	s.mux.HandleFunc("GET /sandbox/face.jpg", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "image/jpeg")
+		_, _ = w.Write(sandboxJPEG)
+	})
+}
+
+func jumdataBody(code int, msg string, data any) []byte {
+	m := map[string]any{"code": code, "msg": msg, "taskNo": jumdataTaskNo()}
+	if data != nil {
+		m["data"] = data
+	}
+	b, _ := json.Marshal(m)
+	return b
+}
+
+func jumdataTaskNo() string {
+	return strconv.FormatInt(time.Now().UnixNano(), 10)
+}
+
+var jumdataMessages = map[int]string{
+	400: "参数错误", 500: "系统维护，请稍候再试", 604: "接口停用", 606: "调用超限，请稍候再试",
+	609: "请求过于频繁，请稍候再试", 610: "请求超时", 999: "其他",
+}
+
+// jumdataVendorError renders a Jumdata public code: HTTP 200, code in body.
+func jumdataVendorError(code string) (int, []byte) {
+	n, _ := strconv.Atoi(code)
+	return http.StatusOK, jumdataBody(n, jumdataMessages[n], nil)
+}
+
+// jumdataAuth checks either channel; false when it answered an error.
+func (s *Sandbox) jumdataAuth(w http.ResponseWriter, r *http.Request) bool {
+	if auth := r.Header.Get("Authorization"); auth != "" {
+		if auth != "APPCODE "+JumdataAppCode {
+			w.Header().Set("X-Ca-Error-Message", "Invalid AppCode")
+			w.Header().Set("X-Ca-Request-Id", newUUID())
+			w.WriteHeader(http.StatusForbidden)
+			return false
+		}
+		return true
+	}
+	appID, ts, sign := r.FormValue("appId"), r.FormValue("timestamp"), r.FormValue("sign")
+	if appID == "" || ts == "" || sign == "" {
+		writeJSON(w, http.StatusOK, jumdataBody(400, "参数错误: appId, timestamp, sign", nil))
+		return false
+	}
+	if appID != JumdataAppID || !signing.Equal(sign, signing.Jumdata(appID, JumdataAppSecret, ts)) {
+		writeJSON(w, http.StatusOK, jumdataBody(400, "签名错误", nil))
+		return false
+	}
+	return true
+}
+
+func (s *Sandbox) jumdataInit(w http.ResponseWriter, r *http.Request) {
+	sample := func() []byte { return jumdataBody(200, "成功", map[string]string{"token": "xxx"}) }
+	if s.fault(w, r, JumdataInit, jumdataVendorError, sample) {
+		return
+	}
+	if err := r.ParseForm(); err != nil || !s.jumdataAuth(w, r) {
+		if err != nil {
+			writeJSON(w, http.StatusOK, jumdataBody(400, "参数错误", nil))
+		}
+		return
+	}
+	if r.Header.Get("Authorization") == "" && r.PostFormValue("productCode") != "life_check_v2" {
+		writeJSON(w, http.StatusOK, jumdataBody(400, "参数错误: productCode", nil))
+		return
+	}
+	ret := r.PostFormValue("returnUrl")
+	if msg := jumdataCheckInit(ret, r.PostFormValue("colors"), r.PostFormValue("actions")); msg != "" {
+		writeJSON(w, http.StatusOK, jumdataBody(400, "参数错误: "+msg, nil))
+		return
+	}
+	now := s.now()
+	se := &session{vendor: liveness.Jumdata, id: newID(16), returnURL: ret, createdAt: now, expiresAt: now.Add(jumdataLifetime)}
+	if u, err := url.Parse(ret); err == nil {
+		se.magic = magicOutcome(MagicPrefix + u.Query().Get("sandbox_outcome"))
+	}
+	s.addSession(se)
+	writeJSON(w, http.StatusOK, jumdataBody(200, "成功", map[string]string{"token": se.id}))
+}
+
+// jumdataCheckInit applies the seed's rules to the init fields.
+func jumdataCheckInit(ret, colors, actions string) string {
+	if ret == "" || len([]rune(ret)) > 128 {
+		return "returnUrl"
+	}
+	var cs []string
+	if colors != "" {
+		cs = strings.Split(colors, ",")
+		bright, dark := false, false
+		for _, c := range cs {
+			i := indexFold(jumdataColors, c)
+			if i < 0 {
+				return "colors"
+			}
+			bright, dark = bright || i < 7, dark || i >= 7
+		}
+		if len(cs) > 1 && !(bright && dark) {
+			return "colors"
+		}
+	}
+	if actions != "" {
+		as := strings.Split(actions, ",")
+		for _, a := range as {
+			if !contains(jumdataActions, a) {
+				return "actions"
+			}
+		}
+		if len(cs) > 0 && !contains(as, "LookFront") {
+			return "actions"
+		}
+	}
+	return ""
+}
+
+func indexFold(list []string, v string) int {
+	for i, x := range list {
+		if strings.EqualFold(x, strings.TrimSpace(v)) {
+			return i
+		}
+	}
+	return -1
+}
+
+func (s *Sandbox) jumdataResult(w http.ResponseWriter, r *http.Request) {
+	sample := func() []byte { return jumdataBody(200, "活体检测通过", map[string]string{"faceImageUrl": "xxx"}) }
+	if s.fault(w, r, JumdataResult, jumdataVendorError, sample) {
+		return
+	}
+	if err := r.ParseForm(); err != nil || !s.jumdataAuth(w, r) {
+		return
+	}
+	se := s.lookup(liveness.Jumdata, r.PostFormValue("token"))
+	var body []byte
+	switch {
+	case se == nil:
+		body = jumdataBody(400, "参数错误: token", nil)
+	case s.now().After(se.expiresAt) || se.outcome == OutcomeTimeout:
+		body = jumdataBody(301, "token已过期", nil)
+	case se.outcome == "":
+		body = jumdataBody(201, "未查询到检测结果", nil)
+	case se.outcome == OutcomePass:
+		body = jumdataBody(200, "活体检测通过", map[string]string{"faceImageUrl": s.baseURL(r) + "/sandbox/face.jpg"})
+	case se.outcome == OutcomeCancel || se.outcome == OutcomeDeviceUnsupported:
+		body = jumdataBody(203, "检测失败", nil)
+	default:
+		body = jumdataBody(202, "活体检测未通过", nil)
+	}
+	writeJSON(w, http.StatusOK, body)
+}
+
+// jumdataComplete sends the browser to returnUrl?token=&success=.
+func (s *Sandbox) jumdataComplete(se *session, c *Completion) {
+	c.ReturnMethod = http.MethodGet
+	c.ReturnURL = addQuery(se.returnURL, url.Values{"token": {se.id}, "success": {strconv.FormatBool(se.outcome == OutcomePass)}})
+}
+
+// jumdataSDKCheck verifies the "encrypted file" of the mobile SDK: a file
+// whose content is a magic input fails with that outcome, any other passes.
+func (s *Sandbox) jumdataSDKCheck(w http.ResponseWriter, r *http.Request) {
+	sample := func() []byte { return []byte(`{"code":200,"taskNo":"1","data":{"result":1,"selfie_url":"https://"}}`) }
+	if s.fault(w, r, JumdataSDKCheck, jumdataVendorError, sample) {
+		return
+	}
+	if err := r.ParseMultipartForm(8 << 20); err != nil {
+		writeJSON(w, http.StatusOK, []byte(`{"msg":"参数错误","code":400,"data":{}}`))
+		return
+	}
+	if !s.jumdataAuth(w, r) {
+		return
+	}
+	f, _, err := r.FormFile("file")
+	if err != nil {
+		writeJSON(w, http.StatusOK, []byte(`{"msg":"SDK结果文件必须上传","code":400,"data":{}}`))
+		return
+	}
+	content, _ := io.ReadAll(io.LimitReader(f, 1<<20))
+	_ = f.Close()
+	if o := magicOutcome(strings.TrimSpace(string(content))); o != "" && o != OutcomePass {
+		b, _ := json.Marshal(map[string]any{"code": 200, "data": map[string]any{"order_no": newID(9), "result": 2}})
+		writeJSON(w, http.StatusOK, b)
+		return
+	}
+	b, _ := json.Marshal(map[string]any{"code": 200, "taskNo": jumdataTaskNo(),
+		"data": map[string]any{"result": 1, "selfie_url": s.baseURL(r) + "/sandbox/face.jpg"}})
+	writeJSON(w, http.StatusOK, b)
+}

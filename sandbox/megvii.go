@@ -1,0 +1,361 @@
+package sandbox
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"image"
+	"image/color"
+	"image/jpeg"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-liveness/liveness"
+	"github.com/go-liveness/liveness/signing"
+)
+
+// Megvii FaceID Lite: multipart get_token, the /do page, get_result with
+// the secret in the query, and data+sign callbacks.
+
+const megviiTokenLifetime = 10 * time.Minute
+
+// megviiMaxReads is how many times a final result can be read.
+const megviiMaxReads = 3
+
+func (s *Sandbox) megviiRoutes() {
+	s.mux.HandleFunc("POST /faceid/lite/get_token", s.megviiGetToken)
+	s.mux.HandleFunc("GET /faceid/lite/do", s.megviiDo)
+	s.mux.HandleFunc("GET /faceid/lite/get_result", s.megviiGetResult)
+}
+
+func megviiError(status int, field, value string) (int, []byte) {
+	b, _ := json.Marshal(map[string]any{field: value, "request_id": megviiRequestID(), "time_used": 3})
+	return status, b
+}
+
+// megviiVendorError renders a Megvii error code with its HTTP status and the
+// field the seed documents for it.
+func megviiVendorError(code string) (int, []byte) {
+	switch strings.SplitN(code, ":", 2)[0] {
+	case "AUTHENTICATION_ERROR", "AUTHORIZATION_ERROR":
+		return megviiError(http.StatusForbidden, "error", code)
+	case "CONCURRENCY_LIMIT_EXCEEDED":
+		return megviiError(http.StatusForbidden, "error_message", code)
+	case "API_NOT_FOUND":
+		return megviiError(http.StatusNotFound, "error", code)
+	case "INTERNAL_ERROR":
+		return megviiError(http.StatusInternalServerError, "error_message", code)
+	}
+	return megviiError(http.StatusBadRequest, "error_message", code)
+}
+
+func megviiRequestID() string {
+	return strconv.FormatInt(time.Now().Unix(), 10) + "," + newUUID()
+}
+
+var megviiProcedures = []string{"video", "still", "flash", "meglive_flash", "selfie", "will"}
+
+func (s *Sandbox) megviiGetToken(w http.ResponseWriter, r *http.Request) {
+	sample := func() []byte {
+		return []byte(`{"time_used":5,"token":"34fb21937e47ae719f11cbc719615687","biz_id":"1462259748,52b13fb5"}`)
+	}
+	if s.fault(w, r, MegviiGetToken, megviiVendorError, sample) {
+		return
+	}
+	fail := func(code string) { st, b := megviiVendorError(code); writeJSON(w, st, b) }
+	if err := r.ParseMultipartForm(8 << 20); err != nil {
+		fail("BAD_ARGUMENTS:multipart")
+		return
+	}
+	get := r.FormValue
+	switch {
+	case get("api_key") == "":
+		fail("MISSING_ARGUMENTS:api_key")
+		return
+	case get("api_secret") == "":
+		fail("MISSING_ARGUMENTS:api_secret")
+		return
+	case get("api_key") != MegviiAPIKey || get("api_secret") != MegviiAPISecret:
+		fail("AUTHENTICATION_ERROR")
+		return
+	}
+	for _, k := range []string{"return_url", "notify_url", "biz_no", "comparison_type", "uuid"} {
+		if get(k) == "" {
+			fail("MISSING_ARGUMENTS:" + k)
+			return
+		}
+	}
+	for _, k := range []string{"return_url", "notify_url"} {
+		if u, err := url.Parse(get(k)); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			fail("BAD_ARGUMENTS:" + k)
+			return
+		}
+	}
+	ct := get("comparison_type")
+	if ct != "0" && ct != "-1" {
+		fail("BAD_ARGUMENTS:comparison_type")
+		return
+	}
+	if len(get("biz_no")) > 128 {
+		fail("BAD_ARGUMENTS:biz_no")
+		return
+	}
+	if len(get("uuid")) > 512 {
+		fail("BAD_ARGUMENTS:uuid")
+		return
+	}
+	if len(get("biz_extra_data")) > 4096 {
+		fail("BAD_ARGUMENTS:biz_extra_data")
+		return
+	}
+	if v := get("procedure_type"); v != "" && !contains(megviiProcedures, v) {
+		fail("BAD_ARGUMENTS:procedure_type")
+		return
+	}
+	if v := get("maximum_shooting_time"); v != "" {
+		if n, err := strconv.Atoi(v); err != nil || n < 2 || n > 60 {
+			fail("BAD_ARGUMENTS:maximum_shooting_time")
+			return
+		}
+	}
+	if v := get("action_http_method"); v != "" && v != "GET" && v != "POST" {
+		fail("BAD_ARGUMENTS:action_http_method")
+		return
+	}
+	if ct == "0" {
+		files := r.MultipartForm.File
+		if len(files["image_ref1"]) == 0 {
+			fail("MISSING_ARGUMENTS:image_ref1")
+			return
+		}
+		for _, k := range []string{"image_ref1", "image_ref2"} {
+			if len(files[k]) == 0 {
+				continue
+			}
+			f, err := files[k][0].Open()
+			if err != nil {
+				fail("IMAGE_ERROR_UNSUPPORTED_FORMAT:" + k)
+				return
+			}
+			head := make([]byte, 512)
+			n, _ := f.Read(head)
+			_ = f.Close()
+			if !strings.HasPrefix(http.DetectContentType(head[:n]), "image/") {
+				fail("IMAGE_ERROR_UNSUPPORTED_FORMAT:" + k)
+				return
+			}
+		}
+	}
+	now := s.now()
+	se := &session{
+		vendor: liveness.Megvii, id: strconv.FormatInt(now.Unix(), 10) + "," + newUUID(), token: newID(16),
+		bizNo: get("biz_no"), userID: get("uuid"), returnURL: get("return_url"), notifyURL: get("notify_url"),
+		extra: get("biz_extra_data"), compare: ct == "0", getReturn: get("action_http_method") == "GET",
+		magic: magicOutcome(get("uuid")), createdAt: now, expiresAt: now.Add(megviiTokenLifetime),
+	}
+	s.addSession(se)
+	s.mu.Lock()
+	s.megviiTokens()[se.token] = se.id
+	s.mu.Unlock()
+	b, _ := json.Marshal(map[string]any{
+		"time_used": 5, "token": se.token, "biz_id": se.id, "request_id": megviiRequestID(), "expired_time": se.expiresAt.Unix(),
+	})
+	writeJSON(w, http.StatusOK, b)
+}
+
+// megviiTokens maps page tokens to biz_ids; the caller holds s.mu.
+func (s *Sandbox) megviiTokens() map[string]string {
+	if s.tokens == nil {
+		s.tokens = make(map[string]string)
+	}
+	return s.tokens
+}
+
+func (s *Sandbox) megviiDo(w http.ResponseWriter, r *http.Request) {
+	token := r.URL.Query().Get("token")
+	s.mu.Lock()
+	id := s.megviiTokens()[token]
+	s.mu.Unlock()
+	s.servePage(w, r, liveness.Megvii, id)
+}
+
+func (s *Sandbox) megviiGetResult(w http.ResponseWriter, r *http.Request) {
+	sample := func() []byte {
+		return []byte(`{"status":"OK","biz_info":{"biz_id":"1462259748,52b13fb5"},"request_id":"1"}`)
+	}
+	if s.fault(w, r, MegviiGetResult, megviiVendorError, sample) {
+		return
+	}
+	fail := func(code string) { st, b := megviiVendorError(code); writeJSON(w, st, b) }
+	q := r.URL.Query()
+	switch {
+	case q.Get("api_key") == "":
+		fail("MISSING_ARGUMENTS:api_key")
+		return
+	case q.Get("api_secret") == "":
+		fail("MISSING_ARGUMENTS:api_secret")
+		return
+	case q.Get("api_key") != MegviiAPIKey || q.Get("api_secret") != MegviiAPISecret:
+		fail("AUTHENTICATION_ERROR")
+		return
+	case q.Get("biz_id") == "":
+		fail("MISSING_ARGUMENTS:biz_id")
+		return
+	}
+	id := q.Get("biz_id")
+	var se *session
+	exhausted := false
+	s.update(liveness.Megvii, id, func(v *session) {
+		if v.outcome != "" {
+			v.reads++
+			exhausted = v.reads > megviiMaxReads
+		}
+		c := *v
+		se = &c
+	})
+	if se == nil || exhausted {
+		fail("RESULT_NOT_FOUND")
+		return
+	}
+	data := s.megviiData(se)
+	data["request_id"] = megviiRequestID()
+	data["time_used"] = 7
+	if se.outcome != "" && q.Get("return_image") != "" && q.Get("return_image") != "0" {
+		data["images"] = map[string]string{"image_best": "data:image/jpeg;base64," + base64.StdEncoding.EncodeToString(sandboxJPEG)}
+	}
+	if q.Get("return_verify_time") == "1" {
+		if vr, ok := data["verify_result"].(map[string]any); ok {
+			vr["verify_time"] = s.now().Unix()
+		}
+	}
+	b, _ := json.Marshal(data)
+	writeJSON(w, http.StatusOK, b)
+}
+
+// megviiThresholds are the seed's thresholds for the four false-accept rates.
+var megviiThresholds = map[string]float64{"1e-3": 64, "1e-4": 69, "1e-5": 74, "1e-6": 79.9}
+
+// megviiData is the callback and get_result payload for a session.
+func (s *Sandbox) megviiData(se *session) map[string]any {
+	d := map[string]any{
+		"biz_info": map[string]any{"biz_id": se.id, "biz_no": se.bizNo, "biz_extra_data": se.extra},
+	}
+	if se.outcome == "" {
+		d["status"] = "NOT_STARTED"
+		switch {
+		case s.now().After(se.expiresAt):
+			d["status"] = "TIMEOUT"
+		case se.opened:
+			d["status"] = "PROCESSING"
+		}
+		return d
+	}
+	comparison := func(confidence float64) map[string]any {
+		key := "result_faceid"
+		if se.compare {
+			key = "result_ref1"
+		}
+		return map[string]any{key: map[string]any{"confidence": confidence, "thresholds": megviiThresholds}}
+	}
+	live := func(result string) map[string]any {
+		return map[string]any{"result": result, "procedure_type": "video",
+			"details":          map[string]any{"UPLOAD_TIMES": 1, "FACE_NOT_FOUND": 0, "LOW_FACE_QUALITY": 0},
+			"face_genuineness": map[string]any{"synthetic_face_confidence": 0.01, "synthetic_face_threshold": 0.5, "mask_confidence": 0.01, "mask_threshold": 0.5, "screen_replay_confidence": 0.01, "screen_replay_threshold": 0.5}}
+	}
+	switch se.outcome {
+	case OutcomePass:
+		d["status"] = "OK"
+		d["liveness_result"] = live("PASS")
+		if se.compare {
+			d["verify_result"] = comparison(88.5)
+		}
+	case OutcomeSpoof:
+		d["status"] = "OK"
+		l := live("FAIL")
+		l["face_genuineness"] = map[string]any{"synthetic_face_confidence": 0.01, "synthetic_face_threshold": 0.5, "mask_confidence": 0.01, "mask_threshold": 0.5, "screen_replay_confidence": 0.93, "screen_replay_threshold": 0.5}
+		d["liveness_result"] = l
+	case OutcomeFaceMismatch:
+		d["status"] = "OK"
+		d["liveness_result"] = live("PASS")
+		d["verify_result"] = comparison(31.2)
+	case OutcomeIdentityMismatch:
+		d["status"] = "OK"
+		d["liveness_result"] = live("PASS")
+		d["verify_result"] = map[string]any{"error_message": "ID_NUMBER_NAME_NOT_MATCH"}
+	case OutcomeCancel:
+		d["status"] = "CANCELLED"
+	case OutcomeDeviceUnsupported:
+		d["status"] = "WEBRTC_UNSUPPORTED"
+		d["fail_reason"] = "SUPPORT_ERROR"
+	case OutcomeTimeout:
+		d["status"] = "TIMEOUT"
+	}
+	return d
+}
+
+// megviiComplete fills the return step and returns the notify form.
+func (s *Sandbox) megviiComplete(se *session, c *Completion) url.Values {
+	data, _ := json.Marshal(s.megviiData(se))
+	form := MegviiCallbackForm(data)
+	if se.getReturn {
+		c.ReturnMethod = http.MethodGet
+		c.ReturnURL = addQuery(se.returnURL, url.Values{"biz_id": {se.id}})
+	} else {
+		c.ReturnMethod = http.MethodPost
+		c.ReturnURL = se.returnURL
+		c.ReturnForm = form
+	}
+	return form
+}
+
+// MegviiCallbackForm returns the data+sign form Megvii posts to return_url
+// and notify_url, signed with the sandbox secret.
+func MegviiCallbackForm(data []byte) url.Values {
+	return url.Values{"data": {string(data)}, "sign": {signing.Megvii(MegviiAPISecret, string(data))}}
+}
+
+// addQuery appends q to u's query, keeping any fragment last.
+func addQuery(u string, q url.Values) string {
+	frag := ""
+	if i := strings.IndexByte(u, '#'); i >= 0 {
+		u, frag = u[:i], u[i:]
+	}
+	sep := "?"
+	if strings.Contains(u, "?") {
+		sep = "&"
+	}
+	return u + sep + q.Encode() + frag
+}
+
+func contains(list []string, v string) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+// sandboxJPEG is the captured face of every sandbox session: a small,
+// valid JPEG drawn at start-up.
+var sandboxJPEG = func() []byte {
+	img := image.NewGray(image.Rect(0, 0, 32, 32))
+	for y := 0; y < 32; y++ {
+		for x := 0; x < 32; x++ {
+			dx, dy := x-16, y-16
+			if dx*dx+dy*dy < 196 {
+				img.SetGray(x, y, color.Gray{Y: 200})
+			}
+		}
+	}
+	var buf bytes.Buffer
+	_ = jpeg.Encode(&buf, img, nil)
+	return buf.Bytes()
+}()
+
+// SampleFaceJPEG returns a small valid JPEG to use as a reference image
+// (SessionRequest.ReferenceImages) against the sandbox.
+func SampleFaceJPEG() []byte { return bytes.Clone(sandboxJPEG) }

@@ -1,0 +1,208 @@
+// Package sandbox is a local, wire-compatible simulator of the three
+// liveness vendors: their APIs, their hosted H5 pages and their signed
+// callbacks. It lets you run the whole flow, and test your own service,
+// with no vendor account, no phone and no face.
+//
+// Start it in process with [New] (it listens on 127.0.0.1) or mount
+// [NewHandler] in your own server, then point a provider at it with the
+// config helpers (MegviiConfig, JuheConfig, JumdataConfig,
+// JumdataAppCodeConfig) and the fixed sandbox credentials.
+//
+// # Completing a session
+//
+// A session stays pending until it is completed, in one of three ways:
+//
+//   - A person opens Session.CheckURL in a browser: the sandbox page, clearly
+//     marked SANDBOX, has one button per [Outcome].
+//   - A test calls [Sandbox.Complete] with the session ID and an Outcome.
+//   - A magic input chosen at InitSession completes the session with its
+//     outcome as soon as the check page is opened, in the manner of a payment
+//     provider's test cards (see [MagicInput]).
+//
+// Completing a session does what the vendor does: the result becomes
+// readable, the vendor's notify callback is sent (signed where the vendor
+// signs it) and the browser is sent back to the return URL.
+//
+// # Faults
+//
+// [Sandbox.InjectFault] makes an endpoint slow, fail with an HTTP or vendor
+// error code, answer malformed or truncated JSON, or drop the connection.
+package sandbox
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Sandbox credentials. The sandbox accepts these and rejects any other, like
+// the real services do.
+const (
+	MegviiAPIKey     = "sandbox-megvii-key"
+	MegviiAPISecret  = "sandbox-megvii-secret"
+	JuheKey          = "sandboxjuhekey0000000000000000000"
+	JumdataAppID     = "sandbox-jumdata-app"
+	JumdataAppSecret = "sandbox-jumdata-secret"
+	JumdataAppCode   = "sandbox-jumdata-appcode"
+)
+
+// Sandbox is the simulator. It is an http.Handler and safe for concurrent
+// use.
+type Sandbox struct {
+	// URL is the base URL of a sandbox started by New, e.g.
+	// "http://127.0.0.1:41234". It is empty for NewHandler until
+	// ListenAndServe or Serve runs.
+	URL string
+
+	now        func() time.Time
+	notify     *http.Client
+	retention  time.Duration
+	mux        *http.ServeMux
+	mu         sync.Mutex
+	sessions   map[sessionKey]*session
+	tokens     map[string]string // megvii page token -> biz_id
+	faults     map[Endpoint][]*faultState
+	lastSweep  time.Time
+	server     *http.Server
+	listener   net.Listener
+	serveDone  chan struct{}
+	notifyWait sync.WaitGroup
+}
+
+// Option configures a Sandbox.
+type Option func(*Sandbox)
+
+// WithClock replaces time.Now, so tests can move time past a token's
+// lifetime.
+func WithClock(now func() time.Time) Option {
+	return func(s *Sandbox) {
+		if now != nil {
+			s.now = now
+		}
+	}
+}
+
+// WithNotifyClient sends notify callbacks through c (default: a client with
+// a 10 s timeout).
+func WithNotifyClient(c *http.Client) Option {
+	return func(s *Sandbox) {
+		if c != nil {
+			s.notify = c
+		}
+	}
+}
+
+// WithRetention sets how long a session is kept after it expired (default
+// one hour), bounding the sandbox's memory.
+func WithRetention(d time.Duration) Option {
+	return func(s *Sandbox) {
+		if d > 0 {
+			s.retention = d
+		}
+	}
+}
+
+// NewHandler returns a sandbox that is not listening: mount it in your own
+// server, or call ListenAndServe.
+func NewHandler(opts ...Option) *Sandbox {
+	s := &Sandbox{
+		now:       time.Now,
+		notify:    &http.Client{Timeout: 10 * time.Second},
+		retention: time.Hour,
+		mux:       http.NewServeMux(),
+		sessions:  make(map[sessionKey]*session),
+		faults:    make(map[Endpoint][]*faultState),
+	}
+	for _, o := range opts {
+		if o != nil {
+			o(s)
+		}
+	}
+	s.routes()
+	return s
+}
+
+// New starts a sandbox on 127.0.0.1 on a free port. Close it when done.
+func New(opts ...Option) (*Sandbox, error) {
+	s := NewHandler(opts...)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	s.start(l)
+	return s, nil
+}
+
+// ListenAndServe serves the sandbox on addr until Close. It returns
+// http.ErrServerClosed after Close.
+func (s *Sandbox) ListenAndServe(addr string) error {
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	s.start(l)
+	<-s.serveDone
+	return http.ErrServerClosed
+}
+
+func (s *Sandbox) start(l net.Listener) {
+	host := l.Addr().String()
+	if strings.HasPrefix(host, "[::]") || strings.HasPrefix(host, "0.0.0.0") {
+		_, port, _ := net.SplitHostPort(host)
+		host = "127.0.0.1:" + port
+	}
+	s.URL = "http://" + host
+	s.listener = l
+	s.server = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	s.serveDone = make(chan struct{})
+	go func() {
+		defer close(s.serveDone)
+		_ = s.server.Serve(l)
+	}()
+}
+
+// Close stops a listening sandbox and waits for notify callbacks in flight.
+func (s *Sandbox) Close() error {
+	var err error
+	if s.server != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		err = s.server.Shutdown(ctx)
+		if errors.Is(err, context.DeadlineExceeded) {
+			err = s.server.Close()
+		}
+		<-s.serveDone
+	}
+	s.notifyWait.Wait()
+	return err
+}
+
+// ServeHTTP serves every vendor's endpoints and pages.
+func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.mux.ServeHTTP(w, r)
+}
+
+// baseURL returns the URL the sandbox is reached at for this request, so
+// pages link back to the right host whether started by New or mounted.
+func (s *Sandbox) baseURL(r *http.Request) string {
+	if r != nil && r.Host != "" {
+		scheme := "http"
+		if r.TLS != nil {
+			scheme = "https"
+		}
+		return scheme + "://" + r.Host
+	}
+	return s.URL
+}
+
+func (s *Sandbox) routes() {
+	s.mux.HandleFunc("GET /{$}", s.serveIndex)
+	s.megviiRoutes()
+	s.juheRoutes()
+	s.jumdataRoutes()
+	s.mux.HandleFunc("POST /sandbox/complete", s.serveComplete)
+}

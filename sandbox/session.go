@@ -1,0 +1,298 @@
+package sandbox
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/go-liveness/liveness"
+)
+
+// Outcome is how a simulated user's check ends.
+type Outcome string
+
+// The outcomes every vendor page offers.
+const (
+	OutcomePass              Outcome = "pass"               // live, and the face and identity match
+	OutcomeSpoof             Outcome = "spoof"              // not a live person
+	OutcomeFaceMismatch      Outcome = "face_mismatch"      // live, but not the reference face
+	OutcomeIdentityMismatch  Outcome = "identity_mismatch"  // name and ID number do not match
+	OutcomeCancel            Outcome = "cancel"             // the user gave up
+	OutcomeDeviceUnsupported Outcome = "device_unsupported" // the browser cannot run the check
+	OutcomeTimeout           Outcome = "timeout"            // the user never finished
+)
+
+// Outcomes lists every Outcome, in the order the pages show them.
+func Outcomes() []Outcome {
+	return []Outcome{OutcomePass, OutcomeSpoof, OutcomeFaceMismatch, OutcomeIdentityMismatch,
+		OutcomeCancel, OutcomeDeviceUnsupported, OutcomeTimeout}
+}
+
+func (o Outcome) valid() bool {
+	for _, v := range Outcomes() {
+		if o == v {
+			return true
+		}
+	}
+	return false
+}
+
+// label is the button text on the sandbox pages.
+func (o Outcome) label() string {
+	switch o {
+	case OutcomePass:
+		return "Pass"
+	case OutcomeSpoof:
+		return "Fail: spoof"
+	case OutcomeFaceMismatch:
+		return "Fail: face mismatch"
+	case OutcomeIdentityMismatch:
+		return "Fail: identity mismatch"
+	case OutcomeCancel:
+		return "Cancel"
+	case OutcomeDeviceUnsupported:
+		return "Device unsupported"
+	case OutcomeTimeout:
+		return "Time out"
+	}
+	return string(o)
+}
+
+// MagicPrefix starts every magic input.
+const MagicPrefix = "sandbox-"
+
+// MagicInput returns the input that makes a session end with o as soon as
+// its check page is opened, with no button pressed:
+//
+//   - Megvii: SessionRequest.UserID (uuid) = MagicInput(o)
+//   - Juhe: SessionRequest.Name (certName) = MagicInput(o)
+//   - Jumdata: the ReturnURL carries sandbox_outcome=<o>; see MagicReturnURL
+//
+// For example MagicInput(OutcomeSpoof) is "sandbox-spoof".
+func MagicInput(o Outcome) string { return MagicPrefix + string(o) }
+
+// MagicReturnURL adds sandbox_outcome=<o> to a Jumdata return URL (Jumdata
+// takes no other free-form input). Keep it short: Jumdata limits returnUrl
+// to 128 characters.
+func MagicReturnURL(returnURL string, o Outcome) string {
+	sep := "?"
+	if strings.Contains(returnURL, "?") {
+		sep = "&"
+	}
+	return returnURL + sep + "sandbox_outcome=" + string(o)
+}
+
+// magicOutcome reads a magic input; "" when v is none.
+func magicOutcome(v string) Outcome {
+	if o := Outcome(strings.TrimPrefix(v, MagicPrefix)); strings.HasPrefix(v, MagicPrefix) && o.valid() {
+		return o
+	}
+	return ""
+}
+
+// Errors of Complete.
+var (
+	ErrUnknownSession   = errors.New("sandbox: unknown session")
+	ErrSessionCompleted = errors.New("sandbox: session already completed")
+	ErrSessionExpired   = errors.New("sandbox: session expired")
+	ErrBadOutcome       = errors.New("sandbox: unknown outcome")
+)
+
+type sessionKey struct {
+	vendor liveness.Vendor
+	id     string
+}
+
+// session is one simulated vendor session.
+type session struct {
+	vendor    liveness.Vendor
+	id        string // megvii biz_id, juhe jh_order_id, jumdata token
+	token     string // megvii page token
+	bizNo     string
+	userID    string
+	name      string
+	idNumber  string
+	returnURL string
+	notifyURL string
+	extra     string // megvii biz_extra_data
+	compare   bool   // megvii comparison_type 0
+	getReturn bool   // megvii action_http_method=GET
+	magic     Outcome
+
+	createdAt time.Time
+	expiresAt time.Time
+	opened    bool
+	outcome   Outcome // "" while pending
+	reads     int     // megvii: reads of the final result
+}
+
+// Completion is what completing a session did: where the browser goes next
+// and whether the notify callback was delivered.
+type Completion struct {
+	Vendor    liveness.Vendor
+	SessionID string
+	Outcome   Outcome
+	// ReturnMethod is GET (a redirect to ReturnURL) or POST (a form the page
+	// submits to ReturnURL with ReturnForm).
+	ReturnMethod string
+	ReturnURL    string
+	ReturnForm   url.Values
+	// Notified is true when a notify callback was sent and answered 2xx;
+	// NotifyErr says why not when one was due.
+	Notified  bool
+	NotifyErr error
+}
+
+// ReturnRequest builds the request the browser sends to the return URL, for
+// tests that hand it straight to a provider's VerifyCallback.
+func (c *Completion) ReturnRequest(ctx context.Context) (*http.Request, error) {
+	if c.ReturnURL == "" {
+		return nil, errors.New("sandbox: this outcome sends the browser nowhere")
+	}
+	if c.ReturnMethod == http.MethodPost {
+		r, err := http.NewRequestWithContext(ctx, http.MethodPost, c.ReturnURL, strings.NewReader(c.ReturnForm.Encode()))
+		if err != nil {
+			return nil, err
+		}
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		return r, nil
+	}
+	return http.NewRequestWithContext(ctx, http.MethodGet, c.ReturnURL, nil)
+}
+
+// Complete ends a session with outcome, as if the user had pressed that
+// button on the vendor page: the result becomes readable, the notify
+// callback is sent (synchronously, with ctx), and the returned Completion
+// says where the browser goes. sessionID is Session.ID.
+func (s *Sandbox) Complete(ctx context.Context, vendor liveness.Vendor, sessionID string, outcome Outcome) (*Completion, error) {
+	if !outcome.valid() {
+		return nil, fmt.Errorf("%w %q", ErrBadOutcome, outcome)
+	}
+	s.mu.Lock()
+	se := s.sessions[sessionKey{vendor, sessionID}]
+	switch {
+	case se == nil:
+		s.mu.Unlock()
+		return nil, fmt.Errorf("%w: %s %s", ErrUnknownSession, vendor, sessionID)
+	case se.outcome != "":
+		s.mu.Unlock()
+		return nil, ErrSessionCompleted
+	case outcome != OutcomeTimeout && s.now().After(se.expiresAt):
+		s.mu.Unlock()
+		return nil, ErrSessionExpired
+	}
+	se.outcome = outcome
+	se.opened = true
+	snap := *se
+	s.mu.Unlock()
+
+	c := &Completion{Vendor: vendor, SessionID: sessionID, Outcome: outcome}
+	var notify url.Values
+	switch vendor {
+	case liveness.Megvii:
+		notify = s.megviiComplete(&snap, c)
+	case liveness.Juhe:
+		notify = s.juheComplete(&snap, c)
+	case liveness.Jumdata:
+		s.jumdataComplete(&snap, c)
+	}
+	if notify != nil && snap.notifyURL != "" {
+		c.NotifyErr = s.sendNotify(ctx, snap.notifyURL, notify)
+		c.Notified = c.NotifyErr == nil
+	}
+	return c, nil
+}
+
+// sendNotify posts a notify form and waits for the answer.
+func (s *Sandbox) sendNotify(ctx context.Context, to string, form url.Values) error {
+	s.notifyWait.Add(1)
+	defer s.notifyWait.Done()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, to, strings.NewReader(form.Encode()))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := s.notify.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		return fmt.Errorf("sandbox: notify answered HTTP %d", resp.StatusCode)
+	}
+	return nil
+}
+
+// addSession stores a new session, dropping long-expired ones first so the
+// sandbox's memory stays bounded.
+func (s *Sandbox) addSession(se *session) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.now()
+	if now.Sub(s.lastSweep) > time.Minute {
+		s.lastSweep = now
+		for k, v := range s.sessions {
+			if now.After(v.expiresAt.Add(s.retention)) {
+				delete(s.sessions, k)
+				if v.token != "" {
+					delete(s.tokens, v.token)
+				}
+			}
+		}
+	}
+	s.sessions[sessionKey{se.vendor, se.id}] = se
+}
+
+// lookup returns a copy of a session, or nil.
+func (s *Sandbox) lookup(vendor liveness.Vendor, id string) *session {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	se := s.sessions[sessionKey{vendor, id}]
+	if se == nil {
+		return nil
+	}
+	c := *se
+	return &c
+}
+
+// update runs f on a stored session under the lock; false when unknown.
+func (s *Sandbox) update(vendor liveness.Vendor, id string, f func(*session)) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	se := s.sessions[sessionKey{vendor, id}]
+	if se == nil {
+		return false
+	}
+	f(se)
+	return true
+}
+
+// SessionCount returns how many sessions the sandbox holds.
+func (s *Sandbox) SessionCount() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.sessions)
+}
+
+// newID returns n random bytes as hex.
+func newID(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// newUUID returns a random RFC 4122 version 4 UUID.
+func newUUID() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	h := hex.EncodeToString(b)
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+}
