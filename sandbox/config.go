@@ -3,6 +3,7 @@ package sandbox
 import (
 	"github.com/go-liveness/liveness/juhe"
 	"github.com/go-liveness/liveness/jumdata"
+	"github.com/go-liveness/liveness/megvii"
 )
 
 // Config helpers: ready provider configurations pointing at this sandbox
@@ -27,4 +28,10 @@ func (s *Sandbox) JumdataConfig() jumdata.Config {
 func (s *Sandbox) JumdataAppCodeConfig() jumdata.Config {
 	return jumdata.Config{AppCode: JumdataAppCode, InitURL: s.URL + jumdataInitPath,
 		ResultURL: s.URL + jumdataResultPath, PageURL: s.URL + jumdataPagePath}
+}
+
+// MegviiConfig returns a megvii.Config for this sandbox. AllowAnyNotifyPort
+// is set: your local notify receiver is not on Megvii's whitelisted ports.
+func (s *Sandbox) MegviiConfig() megvii.Config {
+	return megvii.Config{APIKey: MegviiAPIKey, APISecret: MegviiAPISecret, BaseURL: s.URL, AllowAnyNotifyPort: true}
 }

@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/go-liveness/liveness"
-	"github.com/go-liveness/liveness/signing"
+	"github.com/go-liveness/liveness/megvii"
 )
 
 // Megvii FaceID Lite: multipart get_token, the /do page, get_result with
@@ -299,7 +299,7 @@ func (s *Sandbox) megviiData(se *session) map[string]any {
 // megviiComplete fills the return step and returns the notify form.
 func (s *Sandbox) megviiComplete(se *session, c *Completion) url.Values {
 	data, _ := json.Marshal(s.megviiData(se))
-	form := MegviiCallbackForm(data)
+	form := megvii.SignCallback(MegviiAPISecret, data)
 	if se.getReturn {
 		c.ReturnMethod = http.MethodGet
 		c.ReturnURL = addQuery(se.returnURL, url.Values{"biz_id": {se.id}})
@@ -309,12 +309,6 @@ func (s *Sandbox) megviiComplete(se *session, c *Completion) url.Values {
 		c.ReturnForm = form
 	}
 	return form
-}
-
-// MegviiCallbackForm returns the data+sign form Megvii posts to return_url
-// and notify_url, signed with the sandbox secret.
-func MegviiCallbackForm(data []byte) url.Values {
-	return url.Values{"data": {string(data)}, "sign": {signing.Megvii(MegviiAPISecret, string(data))}}
 }
 
 // addQuery appends q to u's query, keeping any fragment last.

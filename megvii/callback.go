@@ -1,0 +1,238 @@
+package megvii
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/go-liveness/liveness"
+	"github.com/go-liveness/liveness/internal/check"
+	"github.com/go-liveness/liveness/signing"
+)
+
+// VerifyCallback reads a Megvii callback. There are three:
+//
+//   - the return as a POST (Megvii's default): the browser submits the form
+//     data=<json>&sign=<hex> to your return_url;
+//   - the notify: Megvii's server POSTs the same form to your notify_url;
+//   - the return as a GET (SessionOptions.ActionHTTPMethod "GET"): the
+//     browser comes back with only biz_id appended to return_url.
+//
+// A POST must carry data and sign = sha1(api_secret + data), lowercase hex;
+// it is checked in constant time over the data as received, then data must
+// be exactly one JSON object (nothing after it: sha1 over secret-first
+// input can be extended by a forger, and the extension is trailing bytes).
+// A missing or wrong sign is ErrBadSignature. The signed data becomes
+// Callback.Result, which liveness.Resolve uses without a call once final.
+// The body is read up to 1 MiB; a larger one is ErrInvalidArgument.
+//
+// The GET return is unsigned: Callback.Signed is false, Result is nil, and
+// SessionID is the URL-decoded biz_id, for liveness.Resolve to confirm with
+// FetchResult. A POST with only biz_id is read the same way.
+//
+// Both POST callbacks carry the same form, so Callback.Kind is a best
+// guess: CallbackReturn when the request looks like a browser's (a
+// User-Agent starting "Mozilla/", or Sec-Fetch-*, Origin or Referer
+// headers), CallbackNotify otherwise. The verdict is the same either way;
+// a handler that needs the kind exactly should serve return_url and
+// notify_url separately and call [Provider.VerifyCallbackAs].
+func (p *Provider) VerifyCallback(_ context.Context, r *http.Request) (*liveness.Callback, error) {
+	return p.verifyCallback(r, "")
+}
+
+// VerifyCallbackAs is VerifyCallback for a handler that knows which
+// callback it serves: Callback.Kind is kind (CallbackReturn or
+// CallbackNotify) rather than a guess. A GET is only accepted as
+// CallbackReturn.
+func (p *Provider) VerifyCallbackAs(_ context.Context, r *http.Request, kind liveness.CallbackKind) (*liveness.Callback, error) {
+	if kind != liveness.CallbackReturn && kind != liveness.CallbackNotify {
+		return nil, liveness.InvalidArgument(liveness.Megvii, "VerifyCallback", "kind", "must be return or notify")
+	}
+	return p.verifyCallback(r, kind)
+}
+
+func (p *Provider) verifyCallback(r *http.Request, kind liveness.CallbackKind) (*liveness.Callback, error) {
+	const op = "VerifyCallback"
+	c := check.Checker{Vendor: liveness.Megvii, Op: op}
+	if r == nil || r.URL == nil {
+		return nil, c.Fail("request", "is nil")
+	}
+	var fields url.Values
+	var raw []byte
+	switch r.Method {
+	case http.MethodGet, http.MethodHead:
+		if kind == liveness.CallbackNotify {
+			return nil, c.Fail("method", "Megvii's notify is a POST")
+		}
+		q, err := url.ParseQuery(r.URL.RawQuery)
+		if err != nil {
+			return nil, c.Fail("query", "is malformed")
+		}
+		return unsignedReturn(c, q, []byte(r.URL.RawQuery))
+	case http.MethodPost:
+		body, err := c.ReadBody(r, check.DefaultMaxCallbackBytes)
+		if err != nil {
+			return nil, err
+		}
+		if fields, err = formFields(r.Header.Get("Content-Type"), body); err != nil {
+			return nil, c.Fail("body", err.Error())
+		}
+		raw = body
+	default:
+		return nil, c.Fail("method", r.Method+" is not a Megvii callback")
+	}
+	if kind == "" {
+		kind = liveness.CallbackNotify
+		if fromBrowser(r) {
+			kind = liveness.CallbackReturn
+		}
+	}
+	if _, has := fields["data"]; !has {
+		if _, has := fields["sign"]; !has && kind == liveness.CallbackReturn {
+			return unsignedReturn(c, fields, raw)
+		}
+	}
+
+	badSign := func(msg string) error {
+		return &liveness.Error{Vendor: liveness.Megvii, Op: op, Kind: liveness.ErrBadSignature, Message: msg}
+	}
+	data, sign := fields["data"], fields["sign"]
+	switch {
+	case len(sign) == 0 || sign[0] == "":
+		return nil, badSign("sign is missing")
+	case len(data) == 0:
+		return nil, badSign("data is missing")
+	case len(sign) > 1 || len(data) > 1:
+		// Which copy was signed is anyone's guess.
+		return nil, badSign("data or sign is repeated")
+	case !signing.Equal(sign[0], signing.Megvii(p.secret, data[0])):
+		return nil, badSign("sign does not match sha1(api_secret + data)")
+	}
+	if _, err := DecodePayload([]byte(data[0])); err != nil {
+		return nil, &liveness.Error{Vendor: liveness.Megvii, Op: op, Kind: liveness.ErrBadSignature,
+			Message: "signed data is not exactly one JSON object", Err: err}
+	}
+	res, err := p.normalize([]byte(data[0]), "")
+	if err != nil {
+		var le *liveness.Error
+		if errors.As(err, &le) {
+			le.Vendor, le.Op = liveness.Megvii, op
+		}
+		return nil, err
+	}
+	return &liveness.Callback{
+		Vendor:    liveness.Megvii,
+		Kind:      kind,
+		SessionID: res.SessionID,
+		BizNo:     res.BizNo,
+		Signed:    true,
+		Result:    res,
+		Raw:       raw,
+	}, nil
+}
+
+// unsignedReturn reads a return that names the session by biz_id only.
+func unsignedReturn(c check.Checker, fields url.Values, raw []byte) (*liveness.Callback, error) {
+	ids := fields["biz_id"]
+	switch {
+	case len(ids) == 0 || strings.TrimSpace(ids[0]) == "":
+		return nil, c.Fail("biz_id", "is missing: not a Megvii return")
+	case len(ids) > 1:
+		return nil, c.Fail("biz_id", "is repeated")
+	case len(ids[0]) > maxBizID:
+		return nil, c.Fail("biz_id", "is too long")
+	}
+	return &liveness.Callback{
+		Vendor:    liveness.Megvii,
+		Kind:      liveness.CallbackReturn,
+		SessionID: ids[0],
+		Raw:       raw,
+	}, nil
+}
+
+// formFields parses a urlencoded or multipart form body. A body without a
+// Content-Type is read as urlencoded.
+func formFields(contentType string, body []byte) (url.Values, error) {
+	mt, params, err := mime.ParseMediaType(contentType)
+	if contentType == "" {
+		mt, err = "application/x-www-form-urlencoded", nil
+	}
+	if err != nil {
+		return nil, errors.New("has a malformed Content-Type")
+	}
+	switch mt {
+	case "application/x-www-form-urlencoded":
+		v, err := url.ParseQuery(string(body))
+		if err != nil {
+			return nil, errors.New("is not a valid form")
+		}
+		return v, nil
+	case "multipart/form-data":
+		// The body is already capped, so reading its parts whole is bounded.
+		mr := multipart.NewReader(bytes.NewReader(body), params["boundary"])
+		v := url.Values{}
+		for {
+			part, err := mr.NextPart()
+			if err == io.EOF {
+				return v, nil
+			}
+			if err != nil {
+				return nil, errors.New("is not a valid multipart form")
+			}
+			b, err := io.ReadAll(part)
+			if err != nil {
+				return nil, errors.New("is not a valid multipart form")
+			}
+			if name := part.FormName(); name != "" && part.FileName() == "" {
+				v.Add(name, string(b))
+			}
+		}
+	}
+	return nil, errors.New("is " + mt + ", not a form")
+}
+
+// fromBrowser reports whether r looks like a browser's navigation rather
+// than a server's call.
+func fromBrowser(r *http.Request) bool {
+	h := r.Header
+	return strings.HasPrefix(h.Get("User-Agent"), "Mozilla/") ||
+		h.Get("Sec-Fetch-Mode") != "" || h.Get("Sec-Fetch-Dest") != "" ||
+		h.Get("Origin") != "" || h.Get("Referer") != ""
+}
+
+// SignCallback returns the form Megvii posts to return_url and notify_url
+// for data: data, and sign = sha1(apiSecret + data) in lowercase hex. Use
+// it to test your handlers.
+func SignCallback(apiSecret string, data []byte) url.Values {
+	return url.Values{"data": {string(data)}, "sign": {signing.Megvii(apiSecret, string(data))}}
+}
+
+// NewCallbackRequest returns the POST Megvii's callback of the given kind
+// would make to target, carrying data signed with apiSecret. A
+// CallbackReturn carries a browser's headers and a CallbackNotify a
+// server's, so VerifyCallback tells them apart as it would the real ones.
+// For the unsigned GET return, request return_url with ?biz_id=<biz_id>.
+func NewCallbackRequest(kind liveness.CallbackKind, target, apiSecret string, data []byte) (*http.Request, error) {
+	if kind != liveness.CallbackReturn && kind != liveness.CallbackNotify {
+		return nil, errors.New("megvii: callback kind must be return or notify")
+	}
+	r, err := http.NewRequest(http.MethodPost, target, strings.NewReader(SignCallback(apiSecret, data).Encode()))
+	if err != nil {
+		return nil, err
+	}
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if kind == liveness.CallbackReturn {
+		r.Header.Set("User-Agent", "Mozilla/5.0 (go-liveness megvii test browser)")
+		r.Header.Set("Sec-Fetch-Mode", "navigate")
+		r.Header.Set("Sec-Fetch-Dest", "document")
+	} else {
+		r.Header.Set("User-Agent", "go-liveness megvii test notify")
+	}
+	return r, nil
+}

@@ -1,0 +1,244 @@
+package megvii_test
+
+import (
+	"bytes"
+	"crypto/sha1"
+	"encoding/hex"
+	"mime/multipart"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/go-liveness/liveness"
+	"github.com/go-liveness/liveness/internal/check"
+	"github.com/go-liveness/liveness/megvii"
+)
+
+// signedNotify is Megvii's notify POST of data, signed with testSecret.
+func signedNotify(t *testing.T, data []byte) *http.Request {
+	t.Helper()
+	r, err := megvii.NewCallbackRequest(liveness.CallbackNotify, "https://shop.example/megvii/notify", testSecret, data)
+	require.NoError(t, err)
+	return r
+}
+
+// formPost is a urlencoded POST of form, with the given User-Agent.
+func formPost(form url.Values, ua string) *http.Request {
+	r := httptest.NewRequest(http.MethodPost, "https://shop.example/megvii/callback", strings.NewReader(form.Encode()))
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	r.Header.Set("User-Agent", ua)
+	return r
+}
+
+func TestSignCallbackIsSha1OfSecretAndData(t *testing.T) {
+	data := seedSample(t, "callback_data.json")
+	sum := sha1.Sum(append([]byte(testSecret), data...))
+	form := megvii.SignCallback(testSecret, data)
+	assert.Equal(t, url.Values{"data": {string(data)}, "sign": {hex.EncodeToString(sum[:])}}, form)
+}
+
+func TestVerifyCallbackAcceptsSignedCallbacks(t *testing.T) {
+	data := seedSample(t, "callback_data.json")
+	tests := []struct {
+		name     string
+		request  func(t *testing.T) *http.Request
+		wantKind liveness.CallbackKind
+	}{
+		{"the notify from Megvii's server", func(t *testing.T) *http.Request { return signedNotify(t, data) }, liveness.CallbackNotify},
+		{"the POST return from the browser", func(t *testing.T) *http.Request {
+			r, err := megvii.NewCallbackRequest(liveness.CallbackReturn, "https://shop.example/megvii/return", testSecret, data)
+			require.NoError(t, err)
+			return r
+		}, liveness.CallbackReturn},
+		{"a return from a browser that sends only an Origin", func(t *testing.T) *http.Request {
+			r := formPost(megvii.SignCallback(testSecret, data), "")
+			r.Header.Set("Origin", "https://api-idn.megvii.com")
+			return r
+		}, liveness.CallbackReturn},
+		{"a notify from a Java client", func(t *testing.T) *http.Request {
+			return formPost(megvii.SignCallback(testSecret, data), "Apache-HttpClient/4.5.13 (Java/1.8.0)")
+		}, liveness.CallbackNotify},
+		{"a signature in upper-case hex", func(t *testing.T) *http.Request {
+			f := megvii.SignCallback(testSecret, data)
+			f.Set("sign", strings.ToUpper(f.Get("sign")))
+			return formPost(f, "")
+		}, liveness.CallbackNotify},
+		{"a multipart form", func(t *testing.T) *http.Request {
+			var body bytes.Buffer
+			mw := multipart.NewWriter(&body)
+			f := megvii.SignCallback(testSecret, data)
+			require.NoError(t, mw.WriteField("data", f.Get("data")))
+			require.NoError(t, mw.WriteField("sign", f.Get("sign")))
+			require.NoError(t, mw.Close())
+			r := httptest.NewRequest(http.MethodPost, "/notify", &body)
+			r.Header.Set("Content-Type", mw.FormDataContentType())
+			return r
+		}, liveness.CallbackNotify},
+		{"a form without a Content-Type", func(t *testing.T) *http.Request {
+			r := formPost(megvii.SignCallback(testSecret, data), "")
+			r.Header.Del("Content-Type")
+			return r
+		}, liveness.CallbackNotify},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := newProviderCfg(t, megvii.Config{FaceMatchFAR: megvii.FAR1e3})
+			r := tt.request(t)
+			cb, err := p.VerifyCallback(ctx, r)
+			require.NoError(t, err)
+			assert.Equal(t, liveness.Megvii, cb.Vendor)
+			assert.Equal(t, tt.wantKind, cb.Kind)
+			assert.True(t, cb.Signed)
+			assert.Equal(t, seedBizID, cb.SessionID)
+			assert.Equal(t, seedBizNo, cb.BizNo)
+			assert.NotEmpty(t, cb.Raw)
+			require.NotNil(t, cb.Result)
+			assert.Equal(t, liveness.StatusPassed, cb.Result.Status, "68.918 passes at 1e-3")
+			assert.Equal(t, []byte(data), []byte(cb.Result.Raw))
+
+			res, err := liveness.Resolve(ctx, p, cb)
+			require.NoError(t, err, "a signed final result needs no call")
+			assert.Same(t, cb.Result, res)
+		})
+	}
+}
+
+func TestVerifyCallbackAsSetsTheKind(t *testing.T) {
+	data := seedSample(t, "callback_data.json")
+	p := newProvider(t, megvii.RegionIDN)
+	cb, err := p.VerifyCallbackAs(ctx, signedNotify(t, data), liveness.CallbackReturn)
+	require.NoError(t, err)
+	assert.Equal(t, liveness.CallbackReturn, cb.Kind)
+
+	r, err := megvii.NewCallbackRequest(liveness.CallbackReturn, "https://shop.example/notify", testSecret, data)
+	require.NoError(t, err)
+	cb, err = p.VerifyCallbackAs(ctx, r, liveness.CallbackNotify)
+	require.NoError(t, err)
+	assert.Equal(t, liveness.CallbackNotify, cb.Kind)
+
+	_, err = p.VerifyCallbackAs(ctx, httptest.NewRequest(http.MethodGet, "/return?biz_id=1", nil), liveness.CallbackNotify)
+	requireKind(t, err, liveness.ErrInvalidArgument, "VerifyCallback")
+	_, err = p.VerifyCallbackAs(ctx, signedNotify(t, data), "webhook")
+	requireKind(t, err, liveness.ErrInvalidArgument, "VerifyCallback")
+}
+
+func TestVerifyCallbackRefusesForgeries(t *testing.T) {
+	data := string(seedSample(t, "callback_data.json"))
+	good := megvii.SignCallback(testSecret, []byte(data))
+	// An extension attack turns a seen (data, sign) into a valid sign over
+	// data + SHA-1 padding + the forger's text; here the secret stands in
+	// for the attack's arithmetic.
+	extended := data + "\x80\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x10\x40" + `,"status":"OK"}`
+	tests := []struct {
+		name string
+		form url.Values
+	}{
+		{"data changed after signing", url.Values{"data": {strings.Replace(data, `"PASS"`, `"FAIL"`, 1)}, "sign": good["sign"]}},
+		{"a signature made with another secret", megvii.SignCallback("another-secret", []byte(data))},
+		{"no sign", url.Values{"data": {data}}},
+		{"an empty sign", url.Values{"data": {data}, "sign": {""}}},
+		{"a sign that is not hex", url.Values{"data": {data}, "sign": {"zz" + good.Get("sign")[2:]}}},
+		{"a truncated sign", url.Values{"data": {data}, "sign": {good.Get("sign")[:20]}}},
+		{"no data", url.Values{"sign": good["sign"]}},
+		{"a repeated sign", url.Values{"data": {data}, "sign": {good.Get("sign"), good.Get("sign")}}},
+		{"a repeated data", url.Values{"data": {data, data}, "sign": good["sign"]}},
+		{"trailing bytes after the signed JSON", megvii.SignCallback(testSecret, []byte(extended))},
+		{"signed data that is not JSON", megvii.SignCallback(testSecret, []byte("status=OK"))},
+		{"an empty form", url.Values{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name+" is a bad signature", func(t *testing.T) {
+			cb, err := newProvider(t, megvii.RegionIDN).VerifyCallback(ctx, formPost(tt.form, "Megvii-Notify"))
+			assert.Nil(t, cb)
+			requireKind(t, err, liveness.ErrBadSignature, "VerifyCallback")
+		})
+	}
+}
+
+func TestVerifyCallbackRefusesWhatIsNotACallback(t *testing.T) {
+	p := newProvider(t, megvii.RegionIDN)
+	oversize := formPost(url.Values{"data": {strings.Repeat("x", check.DefaultMaxCallbackBytes)}, "sign": {"00"}}, "")
+	jsonBody := httptest.NewRequest(http.MethodPost, "/notify", strings.NewReader(`{"data":"{}","sign":"00"}`))
+	jsonBody.Header.Set("Content-Type", "application/json")
+	badType := httptest.NewRequest(http.MethodPost, "/notify", strings.NewReader("data=1"))
+	badType.Header.Set("Content-Type", "multipart/form-data; boundary=")
+	tests := []struct {
+		name      string
+		r         *http.Request
+		wantField string
+	}{
+		{"a body over 1 MiB", oversize, "body"},
+		{"a JSON body", jsonBody, "body"},
+		{"a broken multipart body", badType, "body"},
+		{"a PUT", httptest.NewRequest(http.MethodPut, "/notify", nil), "method"},
+		{"a GET without biz_id", httptest.NewRequest(http.MethodGet, "/return?x=1", nil), "biz_id"},
+		{"a GET with an empty biz_id", httptest.NewRequest(http.MethodGet, "/return?biz_id=", nil), "biz_id"},
+		{"a GET with two biz_ids", httptest.NewRequest(http.MethodGet, "/return?biz_id=1&biz_id=2", nil), "biz_id"},
+		{"a GET with a malformed query", httptest.NewRequest(http.MethodGet, "/return?biz_id=%zz", nil), "query"},
+		{"a nil request", nil, "request"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name+" is refused", func(t *testing.T) {
+			cb, err := p.VerifyCallback(ctx, tt.r)
+			assert.Nil(t, cb)
+			le := requireKind(t, err, liveness.ErrInvalidArgument, "VerifyCallback")
+			assert.Equal(t, tt.wantField, le.Field)
+		})
+	}
+}
+
+func TestVerifyCallbackReadsTheGetReturn(t *testing.T) {
+	p := newProvider(t, megvii.RegionIDN)
+	tests := []struct {
+		name   string
+		target string
+	}{
+		{"biz_id alone", "https://shop.example/return?biz_id=1462259748%2C52b13fb5-8dfb-4537-a62b-a641d5e929f1"},
+		{"biz_id after the return URL's own query", "https://shop.example/return?order=7&biz_id=1462259748,52b13fb5-8dfb-4537-a62b-a641d5e929f1"},
+		{"biz_id before other parameters", "https://shop.example/return?biz_id=1462259748%2C52b13fb5-8dfb-4537-a62b-a641d5e929f1&order=7"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name+" names the session, unsigned", func(t *testing.T) {
+			r := httptest.NewRequest(http.MethodGet, tt.target, nil)
+			r.Header.Set("User-Agent", "Mozilla/5.0")
+			cb, err := p.VerifyCallback(ctx, r)
+			require.NoError(t, err)
+			assert.Equal(t, liveness.CallbackReturn, cb.Kind)
+			assert.Equal(t, seedBizID, cb.SessionID, "URL-decoded")
+			assert.False(t, cb.Signed)
+			assert.Nil(t, cb.Result)
+			assert.Empty(t, cb.Claimed)
+		})
+	}
+	t.Run("a POST return with biz_id alone is read the same way", func(t *testing.T) {
+		cb, err := p.VerifyCallback(ctx, formPost(url.Values{"biz_id": {seedBizID}}, "Mozilla/5.0"))
+		require.NoError(t, err)
+		assert.False(t, cb.Signed)
+		assert.Nil(t, cb.Result)
+		assert.Equal(t, seedBizID, cb.SessionID)
+	})
+}
+
+func TestVerifyCallbackReportsSignedDataItCannotRead(t *testing.T) {
+	r := signedNotify(t, []byte(`{"status":"SOMETHING_NEW","biz_info":{"biz_id":"1"}}`))
+	_, err := newProvider(t, megvii.RegionIDN).VerifyCallback(ctx, r)
+	requireKind(t, err, liveness.ErrBadResponse, "VerifyCallback")
+}
+
+func TestNewCallbackRequest(t *testing.T) {
+	_, err := megvii.NewCallbackRequest("webhook", "https://shop.example/", testSecret, []byte(`{}`))
+	assert.Error(t, err)
+	_, err = megvii.NewCallbackRequest(liveness.CallbackNotify, "://bad", testSecret, []byte(`{}`))
+	assert.Error(t, err)
+	r, err := megvii.NewCallbackRequest(liveness.CallbackNotify, "https://shop.example/n", testSecret, []byte(`{"status":"OK"}`))
+	require.NoError(t, err)
+	assert.Equal(t, http.MethodPost, r.Method)
+	assert.Equal(t, "application/x-www-form-urlencoded", r.Header.Get("Content-Type"))
+	require.NoError(t, r.ParseForm())
+	assert.Equal(t, megvii.SignCallback(testSecret, []byte(`{"status":"OK"}`)), r.PostForm)
+}

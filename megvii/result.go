@@ -1,0 +1,261 @@
+package megvii
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/go-liveness/liveness"
+	"github.com/go-liveness/liveness/internal/check"
+	"github.com/go-liveness/liveness/internal/transport"
+)
+
+// GetResultOptions are get_result's optional parameters.
+type GetResultOptions struct {
+	// ReturnImage (return_image) asks for images: one of the Image
+	// constants. ImageBest fills Result.FaceImage.
+	ReturnImage ReturnImage
+	// ReturnVerifyTime (return_verify_time) asks for
+	// verify_result.verify_time.
+	ReturnVerifyTime bool
+}
+
+// ReturnImage selects the images get_result returns.
+type ReturnImage int
+
+// The images get_result can return. The overseas regions document
+// ImageNone and ImageBest only; RegionCN documents them all.
+const (
+	ImageNone        ReturnImage = 0 // no image (Megvii's default)
+	ImageBest        ReturnImage = 1 // image_best, the best frame of the face
+	ImageIDCardFront ReturnImage = 2 // the ID card's portrait side
+	ImageIDCardBack  ReturnImage = 3 // the ID card's emblem side
+	ImageAll         ReturnImage = 4 // every image
+	ImageSelfieFront ReturnImage = 5 // the frontal selfie (procedure_type selfie)
+	ImageSelfieSide  ReturnImage = 6 // the side selfie (procedure_type selfie)
+)
+
+// maxBizID bounds a session ID; Megvii's are about 50 bytes.
+const maxBizID = 512
+
+// FetchResult asks GET /faceid/lite/get_result for the outcome of the
+// session whose biz_id is sessionID, without images. The call is safe and
+// retried on Retryable errors, but mind that Megvii serves a result at
+// most three times within one day; after that, and for an unknown biz_id,
+// it answers RESULT_NOT_FOUND, which is ErrNotFound.
+//
+// A session not finished is a StatusPending Result; canceled, timed out
+// and failed flows are Results too. The api_secret travels in the query
+// string, as Megvii requires; it is removed from every error and log.
+func (p *Provider) FetchResult(ctx context.Context, sessionID string) (*liveness.Result, error) {
+	return p.getResult(ctx, "FetchResult", sessionID, GetResultOptions{})
+}
+
+// GetResult is FetchResult with get_result's options: ReturnImage puts the
+// best face in Result.FaceImage (every image stays reachable through
+// DecodePayload(res.Raw).DecodeImages()), ReturnVerifyTime adds
+// verify_result.verify_time.
+func (p *Provider) GetResult(ctx context.Context, bizID string, opts GetResultOptions) (*liveness.Result, error) {
+	return p.getResult(ctx, "GetResult", bizID, opts)
+}
+
+func (p *Provider) getResult(ctx context.Context, op, bizID string, opts GetResultOptions) (*liveness.Result, error) {
+	c := check.Checker{Vendor: liveness.Megvii, Op: op}
+	if err := check.First(c.Required("sessionID", bizID), c.MaxBytes("sessionID", bizID, maxBizID)); err != nil {
+		return nil, err
+	}
+	if opts.ReturnImage < ImageNone || opts.ReturnImage > ImageSelfieSide {
+		return nil, c.Fail("ReturnImage", strconv.Itoa(int(opts.ReturnImage))+" is not 0 to 6")
+	}
+	q := url.Values{"api_key": {p.key}, "api_secret": {p.secret}, "biz_id": {bizID}}
+	if opts.ReturnImage != ImageNone {
+		q.Set("return_image", strconv.Itoa(int(opts.ReturnImage)))
+	}
+	if opts.ReturnVerifyTime {
+		q.Set("return_verify_time", "1")
+	}
+	var res *liveness.Result
+	err := p.c.Do(ctx, &transport.Request{
+		Op: op, Method: http.MethodGet, URL: p.base + getResultPath, Query: q,
+		Idempotent: true,
+	}, func(resp *transport.Response) error {
+		if err := vendorError(resp); err != nil {
+			return err
+		}
+		r, err := p.normalize(resp.Body, bizID)
+		if err != nil {
+			return err
+		}
+		res = r
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// normalize turns Megvii's result JSON (a get_result answer or a
+// callback's data) into a Result; raw becomes Result.Raw. sessionID, when
+// given, must match biz_info.biz_id.
+func (p *Provider) normalize(raw []byte, sessionID string) (*liveness.Result, error) {
+	pl, err := DecodePayload(raw)
+	if err != nil {
+		return nil, badPayload("answer is not the expected JSON", err)
+	}
+	base, ok := statuses[pl.Status]
+	if !ok {
+		return nil, badPayload("unknown status "+strconv.Quote(pl.Status), nil)
+	}
+	res := &liveness.Result{
+		Vendor:     liveness.Megvii,
+		SessionID:  pl.BizInfo.BizID,
+		BizNo:      pl.BizInfo.BizNo,
+		Status:     base.Status,
+		Reason:     base.Reason,
+		VendorCode: pl.Status,
+		RequestID:  pl.RequestID,
+		Raw:        raw,
+	}
+	switch {
+	case res.SessionID == "":
+		res.SessionID = sessionID
+	case sessionID != "" && res.SessionID != sessionID:
+		// Acting on another user's pass would be worse than failing.
+		return nil, badPayload("answer is for another biz_id", nil)
+	}
+	if pl.Liveness != nil {
+		lr := &liveness.LivenessResult{Passed: pl.Liveness.Result == "PASS", Code: pl.Liveness.Result}
+		if !lr.Passed {
+			lr.Message = strings.Join(pl.Liveness.FaceGenuineness.Attacks(), ", ")
+		}
+		res.Liveness = lr
+	}
+	fm, err := p.faceMatch(pl.Verify)
+	if err != nil {
+		return nil, err
+	}
+	res.FaceMatch = fm
+	if res.FaceImage, err = bestImage(pl); err != nil {
+		return nil, err
+	}
+
+	switch pl.Status {
+	case "WEBRTC_UNSUPPORTED", "FAILED":
+		if r, ok := failReasons[pl.FailReason]; ok {
+			res.Reason = r
+		}
+		res.Message = pl.FailReason
+	case "OK":
+		decide(res, pl)
+	}
+	return res, nil
+}
+
+// decide gives a finished (OK) flow its verdict, in the order of the
+// spec's table: liveness, intention, identity, face.
+func decide(res *liveness.Result, pl *Payload) {
+	fail := func(st liveness.Status, r liveness.Reason, code, msg string) {
+		res.Status, res.Reason, res.VendorCode, res.Message = st, r, code, msg
+	}
+	switch {
+	case pl.Liveness == nil:
+		// OK without a liveness verdict cannot be a pass.
+		fail(liveness.StatusError, liveness.ReasonUnknown, pl.Status, "")
+		return
+	case pl.Liveness.Result != "PASS":
+		fail(liveness.StatusFailed, liveness.ReasonSpoof, pl.Liveness.Result, "")
+		return
+	}
+	for _, w := range pl.Will {
+		if w.Result != "PASS" {
+			code := w.WillErrorMessage
+			if code == "" {
+				code = w.Result
+			}
+			fail(liveness.StatusFailed, liveness.ReasonWillFailed, code, w.WillErrorMessage)
+			return
+		}
+	}
+	if v := pl.Verify; v != nil && v.ErrorMessage != "" {
+		o, ok := verifyErrors[v.ErrorMessage]
+		if !ok {
+			o = outcome{liveness.StatusError, liveness.ReasonUnknown}
+		}
+		fail(o.Status, o.Reason, v.ErrorMessage, v.ErrorMessage)
+		return
+	}
+	if res.FaceMatch != nil && !res.FaceMatch.Passed {
+		fail(liveness.StatusFailed, liveness.ReasonFaceMismatch, pl.Status, "")
+	}
+}
+
+// faceMatch reports the comparisons of v at the configured false-accept
+// rate. Every comparison present must pass: the first that fails is
+// reported, or else the first present, in the order result_ref1,
+// result_ref2, result_faceid, result_idcard_datasource,
+// result_idcard_photo (the reference images when you gave them, then the
+// authority's photo).
+func (p *Provider) faceMatch(v *VerifyResult) (*liveness.FaceMatch, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var first *liveness.FaceMatch
+	for _, cmp := range []struct {
+		name string
+		c    *Comparison
+	}{
+		{"result_ref1", v.ResultRef1},
+		{"result_ref2", v.ResultRef2},
+		{"result_faceid", v.ResultFaceID},
+		{"result_idcard_datasource", v.ResultIDCardDatasource},
+		{"result_idcard_photo", v.ResultIDCardPhoto},
+	} {
+		if cmp.c == nil {
+			continue
+		}
+		threshold, ok := cmp.c.Thresholds[p.far]
+		if !ok {
+			return nil, badPayload("verify_result."+cmp.name+" has no threshold for "+p.far, nil)
+		}
+		fm := &liveness.FaceMatch{
+			Score:      float64(cmp.c.Confidence),
+			Threshold:  float64(threshold),
+			Thresholds: make(map[string]float64, len(cmp.c.Thresholds)),
+		}
+		fm.Passed = fm.Score >= fm.Threshold
+		for k, t := range cmp.c.Thresholds {
+			fm.Thresholds[k] = float64(t)
+		}
+		if !fm.Passed {
+			return fm, nil
+		}
+		if first == nil {
+			first = fm
+		}
+	}
+	return first, nil
+}
+
+// bestImage decodes images.image_best, if sent.
+func bestImage(pl *Payload) ([]byte, error) {
+	raw, ok := pl.Images["image_best"]
+	if !ok {
+		return nil, nil
+	}
+	var uri string
+	if err := json.Unmarshal(raw, &uri); err != nil {
+		return nil, badPayload("images.image_best is not a string", err)
+	}
+	if uri == "" {
+		return nil, nil
+	}
+	b, err := decodeDataURI(uri)
+	if err != nil {
+		return nil, badPayload("images.image_best: "+err.Error(), nil)
+	}
+	return b, nil
+}

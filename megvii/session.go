@@ -1,0 +1,369 @@
+package megvii
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-liveness/liveness"
+	"github.com/go-liveness/liveness/internal/check"
+	"github.com/go-liveness/liveness/internal/jsonx"
+	"github.com/go-liveness/liveness/internal/transport"
+)
+
+// SessionOptions are Megvii's own get_token parameters, passed in
+// liveness.SessionRequest.Extra as *SessionOptions (or SessionOptions).
+// Every zero value leaves the parameter out, so Megvii's default applies.
+// The basic parameters come from liveness.SessionRequest: return_url
+// (ReturnURL), notify_url (NotifyURL), biz_no (BizNo), uuid (UserID), and
+// comparison_type with image_ref1/image_ref2 (ReferenceImages).
+type SessionOptions struct {
+	// SceneID (scene_id) picks a scene configured in Megvii's console; an
+	// unknown one fails with BAD_ARGUMENTS.
+	SceneID string
+	// Language (language) is the page's language: LanguageEnglish
+	// (Megvii's default) or LanguageChinese.
+	Language string
+	// ProcedureType (procedure_type) is the liveness procedure: one of the
+	// Procedure constants.
+	ProcedureType string
+	// ProcedurePriority (procedure_priority) is the fallback for browsers
+	// without WebRTC. The documents' list of values is lost; any lower-case
+	// ASCII word is sent as is.
+	ProcedurePriority string
+	// BizExtraData (biz_extra_data) comes back in the callbacks, at most
+	// 4096 bytes.
+	BizExtraData string
+	// GetShootingError (get_shooting_error) asks for shooting errors.
+	GetShootingError Switch
+	// MaximumShootingTime (maximum_shooting_time) is how many seconds, 2 to
+	// 60, the user may take once shooting started; 0 is Megvii's 15.
+	MaximumShootingTime int
+	// MultiOrientedDetection (multi_oriented_detection) rotates a reference
+	// image in which no face is found and looks again.
+	MultiOrientedDetection Switch
+	// FailWhenRefMultipleFaces (fail_when_ref_multiple_faces) fails at once
+	// when a reference image shows several faces.
+	FailWhenRefMultipleFaces Switch
+	// ReturnMultifacesTag (return_multifaces_tag) asks for multifaces_tag,
+	// whether several faces were seen during the check.
+	ReturnMultifacesTag Switch
+	// FMPMode (fmp_mode) turns the cloud's fake-face judgement on (Megvii's
+	// default) or off.
+	FMPMode Switch
+	// GetFailReason (get_fail_reason) asks for fail_reason with
+	// WEBRTC_UNSUPPORTED, which tells a refused camera from an unsupported
+	// browser.
+	GetFailReason Switch
+	// FaceOcclusionDetection (face_occlusion_detection) checks for covered
+	// faces.
+	FaceOcclusionDetection Switch
+	// EyeCloseDetection (eye_close_detection) checks for closed eyes.
+	EyeCloseDetection Switch
+	// ActionHTTPMethod (action_http_method) is how the browser returns to
+	// ReturnURL: "POST" (Megvii's default, the signed result) or "GET"
+	// (biz_id only, to be confirmed with FetchResult).
+	ActionHTTPMethod string
+	// RedirectType (redirect_type) is the page's redirect mode: "0" or "1"
+	// (with ActionHTTPMethod "GET", the browser's back button then leaves
+	// the check).
+	RedirectType string
+}
+
+// Switch is a get_token flag: On ("1"), Off ("0"), or empty for Megvii's
+// default.
+type Switch string
+
+// The values of a Switch.
+const (
+	On  Switch = "1"
+	Off Switch = "0"
+)
+
+// The page languages.
+const (
+	LanguageEnglish = "0"
+	LanguageChinese = "1"
+)
+
+// The liveness procedures (procedure_type).
+const (
+	ProcedureVideo        = "video"
+	ProcedureStill        = "still"
+	ProcedureFlash        = "flash"
+	ProcedureMegliveFlash = "meglive_flash"
+	ProcedureSelfie       = "selfie"
+	ProcedureWill         = "will"
+)
+
+// notifyPorts are the only ports Megvii's server calls back.
+var notifyPorts = map[string]bool{"443": true, "5000": true, "16003": true, "8883": true, "8028": true}
+
+// Byte limits of the get_token parameters.
+const (
+	maxBizNo        = 128
+	maxUUID         = 512
+	maxBizExtraData = 4096
+	maxRefImages    = 2
+)
+
+// tokenAnswer is get_token's success answer.
+type tokenAnswer struct {
+	Token       jsonx.String `json:"token"`
+	BizID       jsonx.String `json:"biz_id"`
+	RequestID   jsonx.String `json:"request_id"`
+	ExpiredTime jsonx.Int    `json:"expired_time"`
+}
+
+// InitSession starts a session with POST /faceid/lite/get_token. It needs
+// req.ReturnURL, req.NotifyURL (on a port Megvii calls, unless
+// Config.AllowAnyNotifyPort), req.BizNo (at most 128 bytes, unique) and
+// req.UserID (uuid, at most 512 bytes). With one or two
+// req.ReferenceImages the user's face is compared with them
+// (comparison_type 0); without, the check is liveness only (-1).
+// Everything is checked before the call.
+//
+// Session.ID is biz_id, Session.Token the single-use page token,
+// Session.ExpiresAt Megvii's expired_time.
+//
+// biz_no must be unique, so a call Megvii may have processed is not sent
+// again; it is retried only when the connection was refused or Megvii
+// answered CONCURRENCY_LIMIT_EXCEEDED or INTERNAL_ERROR.
+func (p *Provider) InitSession(ctx context.Context, req *liveness.SessionRequest) (*liveness.Session, error) {
+	form, files, err := p.tokenForm(req)
+	if err != nil {
+		return nil, err
+	}
+	var s *liveness.Session
+	err = p.c.Do(ctx, &transport.Request{
+		Op: "InitSession", Method: http.MethodPost, URL: p.base + getTokenPath,
+		Form: form, Files: files, Multipart: true,
+		RetryIf: retryGetToken,
+	}, func(resp *transport.Response) error {
+		if err := vendorError(resp); err != nil {
+			return err
+		}
+		var a tokenAnswer
+		if err := resp.DecodeJSON(&a); err != nil {
+			return err
+		}
+		if a.Token == "" || a.BizID == "" || a.ExpiredTime <= 0 {
+			return &liveness.Error{Kind: liveness.ErrBadResponse, RequestID: string(a.RequestID),
+				Message: "answer has no token, biz_id or expired_time"}
+		}
+		s = &liveness.Session{
+			Vendor:    liveness.Megvii,
+			ID:        string(a.BizID),
+			Token:     string(a.Token),
+			CheckURL:  p.checkURL(string(a.Token)),
+			BizNo:     req.BizNo,
+			ExpiresAt: time.Unix(int64(a.ExpiredTime), 0),
+			RequestID: string(a.RequestID),
+			Raw:       json.RawMessage(resp.Body),
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// retryGetToken allows another get_token only when Megvii provably did not
+// create a session: the connection was refused, or Megvii said it was
+// overloaded or failed internally.
+func retryGetToken(err error) bool {
+	if transport.NotSent(err) {
+		return true
+	}
+	var e *liveness.Error
+	if !errors.As(err, &e) {
+		return false
+	}
+	return e.Code == "CONCURRENCY_LIMIT_EXCEEDED" || e.Code == "INTERNAL_ERROR"
+}
+
+// tokenForm checks req and builds the get_token fields and files.
+func (p *Provider) tokenForm(req *liveness.SessionRequest) (url.Values, []transport.File, error) {
+	c := check.Checker{Vendor: liveness.Megvii, Op: "InitSession"}
+	if req == nil {
+		return nil, nil, c.Fail("request", "is nil")
+	}
+	var o SessionOptions
+	switch x := req.Extra.(type) {
+	case nil:
+	case *SessionOptions:
+		if x != nil {
+			o = *x
+		}
+	case SessionOptions:
+		o = x
+	default:
+		return nil, nil, c.Fail("Extra", "must be *megvii.SessionOptions")
+	}
+	err := check.First(
+		c.HTTPURL("ReturnURL", req.ReturnURL),
+		c.HTTPURL("NotifyURL", req.NotifyURL),
+		p.checkNotifyPort(c, req.NotifyURL),
+		c.Required("BizNo", req.BizNo),
+		c.MaxBytes("BizNo", req.BizNo, maxBizNo),
+		c.Required("UserID", req.UserID),
+		c.MaxBytes("UserID", req.UserID, maxUUID),
+		checkOptions(c, &o),
+	)
+	if err != nil {
+		return nil, nil, err
+	}
+	files, err := refImages(c, req.ReferenceImages)
+	if err != nil {
+		return nil, nil, err
+	}
+
+	form := url.Values{
+		"api_key":         {p.key},
+		"api_secret":      {p.secret},
+		"return_url":      {req.ReturnURL},
+		"notify_url":      {req.NotifyURL},
+		"biz_no":          {req.BizNo},
+		"uuid":            {req.UserID},
+		"comparison_type": {"-1"},
+	}
+	if len(files) > 0 {
+		form.Set("comparison_type", "0")
+	}
+	for _, f := range []struct{ name, v string }{
+		{"scene_id", o.SceneID},
+		{"language", o.Language},
+		{"procedure_type", o.ProcedureType},
+		{"procedure_priority", o.ProcedurePriority},
+		{"biz_extra_data", o.BizExtraData},
+		{"get_shooting_error", string(o.GetShootingError)},
+		{"multi_oriented_detection", string(o.MultiOrientedDetection)},
+		{"fail_when_ref_multiple_faces", string(o.FailWhenRefMultipleFaces)},
+		{"return_multifaces_tag", string(o.ReturnMultifacesTag)},
+		{"fmp_mode", string(o.FMPMode)},
+		{"get_fail_reason", string(o.GetFailReason)},
+		{"face_occlusion_detection", string(o.FaceOcclusionDetection)},
+		{"eye_close_detection", string(o.EyeCloseDetection)},
+		{"action_http_method", o.ActionHTTPMethod},
+		{"redirect_type", o.RedirectType},
+	} {
+		if f.v != "" {
+			form.Set(f.name, f.v)
+		}
+	}
+	if o.MaximumShootingTime != 0 {
+		form.Set("maximum_shooting_time", strconv.Itoa(o.MaximumShootingTime))
+	}
+	return form, files, nil
+}
+
+// checkNotifyPort fails unless Megvii would call notifyURL's port. An
+// https URL without a port is 443, an http one 80 (which Megvii does not
+// call).
+func (p *Provider) checkNotifyPort(c check.Checker, notifyURL string) error {
+	if p.anyPort {
+		return nil
+	}
+	u, err := url.Parse(notifyURL)
+	if err != nil {
+		return nil // HTTPURL reports it
+	}
+	port := u.Port()
+	if port == "" {
+		port = "80"
+		if u.Scheme == "https" {
+			port = "443"
+		}
+	}
+	if !notifyPorts[port] {
+		return c.Fail("NotifyURL", "port "+port+" is not one Megvii calls (443, 5000, 16003, 8883, 8028); "+
+			"set Config.AllowAnyNotifyPort for a local simulator")
+	}
+	return nil
+}
+
+// checkOptions checks every enumerated or bounded option.
+func checkOptions(c check.Checker, o *SessionOptions) error {
+	errs := []error{
+		c.OneOf("Extra.Language", o.Language, true, LanguageEnglish, LanguageChinese),
+		c.OneOf("Extra.ProcedureType", o.ProcedureType, true,
+			ProcedureVideo, ProcedureStill, ProcedureFlash, ProcedureMegliveFlash, ProcedureSelfie, ProcedureWill),
+		c.MaxBytes("Extra.BizExtraData", o.BizExtraData, maxBizExtraData),
+		c.OneOf("Extra.ActionHTTPMethod", o.ActionHTTPMethod, true, http.MethodGet, http.MethodPost),
+		c.OneOf("Extra.RedirectType", o.RedirectType, true, "0", "1"),
+		c.MaxBytes("Extra.SceneID", o.SceneID, 256),
+	}
+	for _, s := range []struct {
+		name string
+		v    Switch
+	}{
+		{"GetShootingError", o.GetShootingError},
+		{"MultiOrientedDetection", o.MultiOrientedDetection},
+		{"FailWhenRefMultipleFaces", o.FailWhenRefMultipleFaces},
+		{"ReturnMultifacesTag", o.ReturnMultifacesTag},
+		{"FMPMode", o.FMPMode},
+		{"GetFailReason", o.GetFailReason},
+		{"FaceOcclusionDetection", o.FaceOcclusionDetection},
+		{"EyeCloseDetection", o.EyeCloseDetection},
+	} {
+		errs = append(errs, c.OneOf("Extra."+s.name, string(s.v), true, string(On), string(Off)))
+	}
+	if n := o.MaximumShootingTime; n != 0 && (n < 2 || n > 60) {
+		errs = append(errs, c.Fail("Extra.MaximumShootingTime", strconv.Itoa(n)+" is not 2 to 60 seconds (or 0 for the default)"))
+	}
+	if v := o.ProcedurePriority; v != "" && (len(v) > 32 || strings.TrimLeft(v, "abcdefghijklmnopqrstuvwxyz0123456789_") != "") {
+		errs = append(errs, c.Fail("Extra.ProcedurePriority", "must be a lower-case ASCII word"))
+	}
+	return check.First(errs...)
+}
+
+// refImages checks the reference images and names their file parts
+// image_ref1 and image_ref2.
+func refImages(c check.Checker, images [][]byte) ([]transport.File, error) {
+	if len(images) > maxRefImages {
+		return nil, c.Fail("ReferenceImages", strconv.Itoa(len(images))+" images, Megvii takes at most 2")
+	}
+	files := make([]transport.File, 0, len(images))
+	for i, img := range images {
+		field := "image_ref" + strconv.Itoa(i+1)
+		ct := http.DetectContentType(img)
+		if len(img) == 0 || !strings.HasPrefix(ct, "image/") {
+			return nil, c.Fail("ReferenceImages["+strconv.Itoa(i)+"]", "is not an image")
+		}
+		ext := strings.TrimPrefix(ct, "image/")
+		if ext == "jpeg" {
+			ext = "jpg"
+		}
+		files = append(files, transport.File{Field: field, Name: field + "." + ext, ContentType: ct, Data: img})
+	}
+	return files, nil
+}
+
+// BuildCheckURL returns {host}/faceid/lite/do?token=<s.Token>. It is
+// ErrSessionExpired once s.ExpiresAt has passed. The token is single use,
+// which no client can see in advance: a used one shows Megvii's error page.
+func (p *Provider) BuildCheckURL(s *liveness.Session) (string, error) {
+	c := check.Checker{Vendor: liveness.Megvii, Op: "BuildCheckURL"}
+	switch {
+	case s == nil:
+		return "", c.Fail("session", "is nil")
+	case s.Vendor != "" && s.Vendor != liveness.Megvii:
+		return "", c.Fail("Vendor", "session belongs to "+string(s.Vendor))
+	case s.Token == "":
+		return "", c.Fail("Token", "is empty")
+	case !s.ExpiresAt.IsZero() && !p.c.Now().Before(s.ExpiresAt):
+		return "", &liveness.Error{Vendor: liveness.Megvii, Op: "BuildCheckURL", Kind: liveness.ErrSessionExpired,
+			Message: "the session expired at " + s.ExpiresAt.UTC().Format(time.RFC3339)}
+	}
+	return p.checkURL(s.Token), nil
+}
+
+func (p *Provider) checkURL(token string) string {
+	return p.base + doPath + "?" + url.Values{"token": {token}}.Encode()
+}
