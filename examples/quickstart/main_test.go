@@ -1,0 +1,46 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"regexp"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// The quickstart's sandbox run is the README's first command: it must keep
+// working and keep printing every vendor's pass and spoof rows.
+func TestRunSandboxPrintsEveryVendor(t *testing.T) {
+	t.Setenv("MEGVII_API_KEY", "")
+	t.Setenv("JUHE_KEY", "")
+	t.Setenv("JUMDATA_APPCODE", "")
+	t.Setenv("JUMDATA_APP_ID", "")
+	require.Empty(t, liveVendors(), "no credentials: the sandbox runs")
+
+	var out bytes.Buffer
+	require.NoError(t, runSandbox(context.Background(), &out))
+	for _, row := range []string{
+		`jumdata\s+pass\s+unsigned\s+passed\s+-\s+pass\s+-`,
+		`jumdata\s+spoof\s+unsigned\s+failed\s+spoof\s+fail\s+-`,
+		`juhe\s+pass\s+signed\s+passed\s+-\s+pass 91\.1173\s+match 87 \(threshold 60\)`,
+		`juhe\s+spoof\s+signed\s+failed\s+spoof\s+fail 12\.5\s+-`,
+		`megvii\s+pass\s+signed\s+passed\s+-\s+pass\s+match 88\.5 \(threshold 69\)`,
+		`megvii\s+spoof\s+signed\s+failed\s+spoof\s+fail\s+-`,
+	} {
+		assert.Regexp(t, regexp.MustCompile(row), out.String())
+	}
+}
+
+func TestLiveVendorsReadsTheEnvironment(t *testing.T) {
+	t.Setenv("MEGVII_API_KEY", "k")
+	t.Setenv("MEGVII_API_SECRET", "s")
+	t.Setenv("JUHE_KEY", "")
+	t.Setenv("JUMDATA_APPCODE", "code")
+	t.Setenv("JUMDATA_APP_ID", "")
+	t.Setenv("JUMDATA_INIT_URL", "") // incomplete: reported and skipped
+	ds := liveVendors()
+	require.Len(t, ds, 1)
+	assert.Equal(t, "megvii", string(ds[0].vendor))
+}
