@@ -42,10 +42,7 @@
 package juhe
 
 import (
-	"net/url"
-	"strings"
 	"time"
-	"unicode"
 
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/internal/check"
@@ -88,27 +85,16 @@ var _ liveness.Provider = (*Provider)(nil)
 // ErrInvalidArgument naming the Config field.
 func New(cfg Config, opts ...liveness.Option) (*Provider, error) {
 	c := check.Checker{Vendor: liveness.Juhe, Op: "New"}
-	if err := c.Required("Key", cfg.Key); err != nil {
+	if err := check.First(c.Required("Key", cfg.Key), c.Credential("Key", cfg.Key)); err != nil {
 		return nil, err
 	}
-	if strings.IndexFunc(cfg.Key, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0 {
-		// A key pasted with its newline would fail every call with 10001.
-		return nil, c.Fail("Key", "contains white space or control characters")
-	}
-	base := cfg.BaseURL
-	if base == "" {
-		base = DefaultBaseURL
-	}
-	if err := c.HTTPURL("BaseURL", base); err != nil {
+	base, err := c.BaseURL("BaseURL", cfg.BaseURL, DefaultBaseURL)
+	if err != nil {
 		return nil, err
-	}
-	u, _ := url.Parse(base) // HTTPURL has parsed it
-	if u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || u.User != nil {
-		return nil, c.Fail("BaseURL", "must not carry a query, a fragment or user info")
 	}
 	return &Provider{
 		key:  cfg.Key,
-		base: strings.TrimRight(base, "/"),
+		base: base,
 		c:    transport.New(transport.Config{Vendor: liveness.Juhe, Secrets: []string{cfg.Key}, Options: opts}),
 	}, nil
 }

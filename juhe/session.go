@@ -102,19 +102,11 @@ func (p *Provider) queryForm(req *liveness.SessionRequest) (url.Values, error) {
 	if req == nil {
 		return nil, c.Fail("request", "is nil")
 	}
-	var opts SessionOptions
-	switch x := req.Extra.(type) {
-	case nil:
-	case *SessionOptions:
-		if x != nil {
-			opts = *x
-		}
-	case SessionOptions:
-		opts = x
-	default:
-		return nil, c.Fail("Extra", "must be *juhe.SessionOptions")
+	opts, err := check.Extra[SessionOptions](c, req.Extra, "*juhe.SessionOptions")
+	if err != nil {
+		return nil, err
 	}
-	err := check.First(
+	err = check.First(
 		checkOrderID(c, req.BizNo),
 		c.Required("Name", req.Name),
 		c.MaxBytes("Name", req.Name, 256),

@@ -51,9 +51,7 @@ package jumdata
 import (
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
-	"unicode"
 
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/internal/check"
@@ -127,12 +125,8 @@ func New(cfg Config, opts ...liveness.Option) (*Provider, error) {
 			return nil, err
 		}
 	}
-	for _, f := range []struct{ name, v string }{{"AppID", cfg.AppID}, {"AppSecret", cfg.AppSecret}, {"AppCode", cfg.AppCode}} {
-		// A credential pasted with its newline would fail every call, and
-		// AppCode travels in a header.
-		if strings.IndexFunc(f.v, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0 {
-			return nil, c.Fail(f.name, "contains white space or control characters")
-		}
+	if err := check.First(c.Credential("AppID", cfg.AppID), c.Credential("AppSecret", cfg.AppSecret), c.Credential("AppCode", cfg.AppCode)); err != nil {
+		return nil, err
 	}
 	page := orDefault(cfg.PageURL, DefaultPageURL)
 	sdk := orDefault(cfg.SDKCheckURL, DefaultSDKCheckURL)

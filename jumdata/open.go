@@ -2,8 +2,6 @@ package jumdata
 
 import (
 	"net/url"
-	"strconv"
-	"strings"
 
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/internal/check"
@@ -38,20 +36,13 @@ func Open(u *url.URL, opts ...liveness.Option) (*Provider, error) {
 	if u.Host != "" || (u.Path != "" && u.Path != "/") || u.Opaque != "" || u.Fragment != "" {
 		return nil, c.Fail("url", "takes no host, path or fragment: the addresses go in init_url and result_url")
 	}
-	q, err := url.ParseQuery(u.RawQuery)
+	params, err := c.Query(u, "appcode", "init_url", "result_url", "page_url", "sdk_check_url")
 	if err != nil {
-		return nil, c.Fail("url", "malformed query")
+		return nil, err
 	}
 	var cfg Config
-	for k, vs := range q {
-		set, ok := openParams[k]
-		if !ok {
-			return nil, c.Fail("url", "unknown parameter "+safeName(k)+" (known: appcode, init_url, result_url, page_url, sdk_check_url)")
-		}
-		if len(vs) != 1 {
-			return nil, c.Fail(k, "is given more than once")
-		}
-		set(&cfg, vs[0])
+	for k, v := range params {
+		openParams[k](&cfg, v)
 	}
 	if u.User != nil {
 		cfg.AppID = u.User.Username()
@@ -62,15 +53,6 @@ func Open(u *url.URL, opts ...liveness.Option) (*Provider, error) {
 		cfg.AppSecret = secret
 	}
 	return New(cfg, opts...)
-}
-
-// safeName quotes a parameter name for an error unless it could be a
-// credential pasted without its "appcode=" (long, or holding digits).
-func safeName(k string) string {
-	if len(k) > 24 || strings.IndexFunc(k, func(r rune) bool { return r != '_' && (r < 'a' || r > 'z') && (r < 'A' || r > 'Z') }) >= 0 {
-		return "(name not shown)"
-	}
-	return strconv.Quote(k)
 }
 
 func open(u *url.URL, opts ...liveness.Option) (liveness.Provider, error) {

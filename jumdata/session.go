@@ -183,17 +183,9 @@ func initForm(req *liveness.SessionRequest) (url.Values, error) {
 	if err := checkReturnURL(c, req.ReturnURL); err != nil {
 		return nil, err
 	}
-	var opts SessionOptions
-	switch x := req.Extra.(type) {
-	case nil:
-	case *SessionOptions:
-		if x != nil {
-			opts = *x
-		}
-	case SessionOptions:
-		opts = x
-	default:
-		return nil, c.Fail("Extra", "must be *jumdata.SessionOptions")
+	opts, err := check.Extra[SessionOptions](c, req.Extra, "*jumdata.SessionOptions")
+	if err != nil {
+		return nil, err
 	}
 	colors, err := normalizeColors(c, opts.Colors)
 	if err != nil {

@@ -63,10 +63,6 @@
 package megvii
 
 import (
-	"net/url"
-	"strings"
-	"unicode"
-
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/internal/check"
 	"github.com/go-liveness/liveness/internal/transport"
@@ -141,25 +137,13 @@ var _ liveness.Provider = (*Provider)(nil)
 func New(cfg Config, opts ...liveness.Option) (*Provider, error) {
 	c := check.Checker{Vendor: liveness.Megvii, Op: "New"}
 	for _, f := range []struct{ name, v string }{{"APIKey", cfg.APIKey}, {"APISecret", cfg.APISecret}} {
-		if err := c.Required(f.name, f.v); err != nil {
+		if err := check.First(c.Required(f.name, f.v), c.Credential(f.name, f.v)); err != nil {
 			return nil, err
 		}
-		if strings.IndexFunc(f.v, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0 {
-			// A credential pasted with its newline fails every call with
-			// AUTHENTICATION_ERROR, far from the mistake.
-			return nil, c.Fail(f.name, "contains white space or control characters")
-		}
 	}
-	base := cfg.BaseURL
-	if base == "" {
-		base = DefaultBaseURL
-	}
-	if err := c.HTTPURL("BaseURL", base); err != nil {
+	base, err := c.BaseURL("BaseURL", cfg.BaseURL, DefaultBaseURL)
+	if err != nil {
 		return nil, err
-	}
-	u, _ := url.Parse(base) // HTTPURL has parsed it
-	if u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || u.User != nil {
-		return nil, c.Fail("BaseURL", "must not carry a query, a fragment or user info")
 	}
 	far := cfg.FaceMatchFAR
 	if far == "" {
@@ -171,7 +155,7 @@ func New(cfg Config, opts ...liveness.Option) (*Provider, error) {
 	return &Provider{
 		key:     cfg.APIKey,
 		secret:  cfg.APISecret,
-		base:    strings.TrimRight(base, "/"),
+		base:    base,
 		far:     far,
 		anyPort: cfg.AllowAnyNotifyPort,
 		c: transport.New(transport.Config{

@@ -194,19 +194,11 @@ func (p *Provider) tokenForm(req *liveness.SessionRequest) (url.Values, []transp
 	if req == nil {
 		return nil, nil, c.Fail("request", "is nil")
 	}
-	var o SessionOptions
-	switch x := req.Extra.(type) {
-	case nil:
-	case *SessionOptions:
-		if x != nil {
-			o = *x
-		}
-	case SessionOptions:
-		o = x
-	default:
-		return nil, nil, c.Fail("Extra", "must be *megvii.SessionOptions")
+	o, err := check.Extra[SessionOptions](c, req.Extra, "*megvii.SessionOptions")
+	if err != nil {
+		return nil, nil, err
 	}
-	err := check.First(
+	err = check.First(
 		c.HTTPURL("ReturnURL", req.ReturnURL),
 		c.HTTPURL("NotifyURL", req.NotifyURL),
 		p.checkNotifyPort(c, req.NotifyURL),

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/go-liveness/liveness"
 )
@@ -96,4 +97,31 @@ func (c Checker) ReadBody(r *http.Request, max int64) ([]byte, error) {
 		return nil, c.Fail("body", "is larger than "+strconv.FormatInt(max, 10)+" bytes")
 	}
 	return b, nil
+}
+
+// Credential fails when v holds white space or control characters: a
+// credential pasted with its newline fails every call far from the
+// mistake, and some travel in headers. An empty v passes; use Required.
+func (c Checker) Credential(field, v string) error {
+	if strings.IndexFunc(v, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0 {
+		return c.Fail(field, "contains white space or control characters")
+	}
+	return nil
+}
+
+// BaseURL returns v (def when empty) as a service base URL without a
+// trailing slash: an absolute http(s) URL with no query, fragment or user
+// info, since paths are appended to it.
+func (c Checker) BaseURL(field, v, def string) (string, error) {
+	if v == "" {
+		v = def
+	}
+	if err := c.HTTPURL(field, v); err != nil {
+		return "", err
+	}
+	u, _ := url.Parse(v) // HTTPURL has parsed it
+	if u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || u.User != nil {
+		return "", c.Fail(field, "must not carry a query, a fragment or user info")
+	}
+	return strings.TrimRight(v, "/"), nil
 }

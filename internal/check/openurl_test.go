@@ -1,0 +1,103 @@
+package check_test
+
+import (
+	"net/url"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/go-liveness/liveness"
+	"github.com/go-liveness/liveness/internal/check"
+)
+
+var opener = check.Checker{Vendor: liveness.Megvii, Op: "Open"}
+
+func TestQuery(t *testing.T) {
+	tests := []struct {
+		url       string
+		want      map[string]string
+		wantField string
+	}{
+		{"megvii://k:s@h?far=1e-5&scheme=http", map[string]string{"far": "1e-5", "scheme": "http"}, ""},
+		{"megvii://k:s@h", map[string]string{}, ""},
+		{"megvii://k:s@h?bogus=1", nil, "bogus"},
+		{"megvii://k:s@h?far=1&far=2", nil, "far"},
+		{"megvii://k:s@h?%zz=1", nil, "url"},
+		{"megvii://k:s@h#frag", nil, "url"},
+		{"megvii:opaque", nil, "url"},
+		{"megvii://k:s@h?s3cr3tPASTEDvalue1234=", nil, "url"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.url, func(t *testing.T) {
+			u, err := url.Parse(tt.url)
+			require.NoError(t, err)
+			got, err := opener.Query(u, "far", "scheme")
+			if tt.wantField == "" {
+				require.NoError(t, err)
+				assert.Equal(t, tt.want, got)
+				return
+			}
+			var le *liveness.Error
+			require.ErrorAs(t, err, &le)
+			assert.ErrorIs(t, err, liveness.ErrInvalidArgument)
+			assert.Equal(t, tt.wantField, le.Field)
+			assert.NotContains(t, err.Error(), "s3cr3t", "a pasted credential is never quoted")
+		})
+	}
+}
+
+func TestServiceURL(t *testing.T) {
+	for raw, want := range map[string]string{
+		"megvii://k:s@":                           "https://api-idn.megvii.com",
+		"megvii://k:s@api.megvii.com":             "https://api.megvii.com",
+		"megvii://k:s@127.0.0.1:8080/prefix":      "https://127.0.0.1:8080/prefix",
+		"megvii://k:s@127.0.0.1:8080?scheme=http": "http://127.0.0.1:8080",
+	} {
+		u, _ := url.Parse(raw)
+		params, err := opener.Query(u, "scheme")
+		require.NoError(t, err)
+		got, err := opener.ServiceURL(u, "api-idn.megvii.com", params)
+		require.NoError(t, err, raw)
+		assert.Equal(t, want, got, raw)
+	}
+	u, _ := url.Parse("megvii://k:s@h?scheme=ftp")
+	_, err := opener.ServiceURL(u, "x", map[string]string{"scheme": "ftp"})
+	assert.ErrorIs(t, err, liveness.ErrInvalidArgument)
+}
+
+func TestBaseURLAndCredential(t *testing.T) {
+	c := check.Checker{Vendor: liveness.Juhe, Op: "New"}
+	got, err := c.BaseURL("BaseURL", "", "https://apis.juhe.cn/")
+	require.NoError(t, err)
+	assert.Equal(t, "https://apis.juhe.cn", got)
+	for _, bad := range []string{"apis.juhe.cn", "https://apis.juhe.cn/?x=1", "https://apis.juhe.cn/#f", "https://u:p@apis.juhe.cn", "https://apis.juhe.cn?"} {
+		_, err := c.BaseURL("BaseURL", bad, "")
+		assert.ErrorIs(t, err, liveness.ErrInvalidArgument, bad)
+	}
+	assert.NoError(t, c.Credential("Key", "abc123"))
+	assert.NoError(t, c.Credential("Key", ""))
+	assert.ErrorIs(t, c.Credential("Key", "abc\n"), liveness.ErrInvalidArgument)
+	assert.ErrorIs(t, c.Credential("Key", "a b"), liveness.ErrInvalidArgument)
+}
+
+type options struct{ N int }
+
+func TestExtra(t *testing.T) {
+	c := check.Checker{Vendor: liveness.Juhe, Op: "InitSession"}
+	var nilPtr *options
+	for name, in := range map[string]any{"nil": nil, "nil pointer": nilPtr} {
+		got, err := check.Extra[options](c, in, "*x.options")
+		require.NoError(t, err, name)
+		assert.Equal(t, options{}, got, name)
+	}
+	got, err := check.Extra[options](c, &options{N: 2}, "*x.options")
+	require.NoError(t, err)
+	assert.Equal(t, 2, got.N)
+	got, err = check.Extra[options](c, options{N: 3}, "*x.options")
+	require.NoError(t, err)
+	assert.Equal(t, 3, got.N)
+	_, err = check.Extra[options](c, struct{}{}, "*x.options")
+	assert.ErrorIs(t, err, liveness.ErrInvalidArgument)
+	assert.ErrorContains(t, err, "Extra: must be *x.options")
+}
