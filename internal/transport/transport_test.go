@@ -455,3 +455,22 @@ func TestRedactor(t *testing.T) {
 	assert.ErrorIs(t, custom, context.Canceled)
 	assert.False(t, strings.Contains(custom.Error(), secret))
 }
+
+func TestConnectionsAreReused(t *testing.T) {
+	var conns atomic.Int32
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.WriteString(w, `{"ok":true}`)
+	}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	srv.Start()
+	defer srv.Close()
+	c := newClient(liveness.WithHTTPClient(&http.Client{Transport: &http.Transport{}}))
+	for range 5 {
+		require.NoError(t, c.Do(context.Background(), &transport.Request{Op: "FetchResult", Method: http.MethodPost, URL: srv.URL, Form: url2("k", "v")}, decodeStatus))
+	}
+	assert.Equal(t, int32(1), conns.Load(), "one keep-alive connection serves every call")
+}
