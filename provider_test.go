@@ -5,8 +5,10 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -192,15 +194,18 @@ func TestRegisterPanicsOnMisuse(t *testing.T) {
 	assert.Panics(t, func() { liveness.Register("other", nil) })
 }
 
+var concurrentRuns atomic.Int32
+
 func TestRegisterIsSafeForConcurrentUse(t *testing.T) {
 	registerTestVendor()
+	scheme := "concurrent" + strconv.Itoa(int(concurrentRuns.Add(1))) // unique under -count
 	var wg sync.WaitGroup
 	for i := range 8 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			if i == 0 {
-				liveness.Register("concurrent", func(*url.URL, ...liveness.Option) (liveness.Provider, error) {
+				liveness.Register(scheme, func(*url.URL, ...liveness.Option) (liveness.Provider, error) {
 					return &countingProvider{}, nil
 				})
 			}

@@ -67,8 +67,8 @@ type pageData struct {
 
 var vendorTitles = map[liveness.Vendor]string{
 	liveness.Megvii:  "Megvii FaceID Lite",
-	liveness.Juhe:    "Juhe 实人认证",
-	liveness.Jumdata: "Jumdata 活体检测 H5",
+	liveness.Juhe:    "Juhe faceid · 实人认证",
+	liveness.Jumdata: "Jumdata H5 liveness · 活体检测",
 }
 
 // servePage serves a vendor's check page for the session id.
