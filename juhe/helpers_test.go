@@ -3,8 +3,6 @@ package juhe_test
 import (
 	"context"
 	"errors"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -36,9 +34,7 @@ func seedSample(t *testing.T, name string) []byte {
 // localSample returns a constructed sample from this package's testdata.
 func localSample(t *testing.T, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
-	require.NoError(t, err)
-	return b
+	return testutil.LocalSample(t, name)
 }
 
 // newProvider returns a provider on baseURL that retries without waiting.

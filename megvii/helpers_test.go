@@ -3,8 +3,6 @@ package megvii_test
 import (
 	"context"
 	"errors"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -41,9 +39,7 @@ func seedSample(t *testing.T, name string) []byte {
 // localSample returns a constructed sample from this package's testdata.
 func localSample(t *testing.T, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
-	require.NoError(t, err)
-	return b
+	return testutil.LocalSample(t, name)
 }
 
 // seedClock is a minute after the seed's get_token call, before its

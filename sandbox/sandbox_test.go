@@ -19,18 +19,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/go-liveness/liveness"
+	"github.com/go-liveness/liveness/internal/testutil"
 	"github.com/go-liveness/liveness/sandbox"
 	"github.com/go-liveness/liveness/signing"
 )
-
-// clock is a settable clock.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time          { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Advance(d time.Duration) { c.mu.Lock(); defer c.mu.Unlock(); c.t = c.t.Add(d) }
 
 func start(t *testing.T, opts ...sandbox.Option) *sandbox.Sandbox {
 	t.Helper()
@@ -262,7 +254,7 @@ func TestJuheFlow(t *testing.T) {
 }
 
 func TestJumdataBothChannelsAndExpiry(t *testing.T) {
-	clk := &clock{t: time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)}
+	clk := testutil.NewClock(time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC))
 	sb := start(t, sandbox.WithClock(clk.Now))
 	rc := newReceiver(t)
 
@@ -351,7 +343,7 @@ func TestFaults(t *testing.T) {
 }
 
 func TestExpiredSessionsAreDropped(t *testing.T) {
-	clk := &clock{t: time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)}
+	clk := testutil.NewClock(time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC))
 	sb := start(t, sandbox.WithClock(clk.Now), sandbox.WithRetention(time.Minute))
 	appcode := http.Header{"Authorization": {"APPCODE " + sandbox.JumdataAppCode}}
 	for i := 0; i < 5; i++ {

@@ -20,6 +20,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/go-liveness/liveness"
+	"github.com/go-liveness/liveness/internal/testutil"
 	"github.com/go-liveness/liveness/sandbox"
 )
 
@@ -93,12 +94,12 @@ type env struct {
 	sb  *sandbox.Sandbox
 	p   liveness.Provider
 	rcv *receiver
-	clk *Clock
+	clk *testutil.Clock
 }
 
 func newEnv(t *testing.T, h Harness, opts ...liveness.Option) *env {
 	t.Helper()
-	clk := NewClock(time.Now())
+	clk := testutil.NewClock(time.Now())
 	sb, err := sandbox.New(sandbox.WithClock(clk.Now))
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = sb.Close() })
@@ -294,21 +295,6 @@ func flipHex(s string) string {
 	}
 	return string(c) + s[1:]
 }
-
-// Clock is a settable clock shared by the sandbox and the provider.
-type Clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-// NewClock returns a Clock set to t.
-func NewClock(t time.Time) *Clock { return &Clock{t: t} }
-
-// Now returns the clock's time.
-func (c *Clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-
-// Advance moves the clock forward.
-func (c *Clock) Advance(d time.Duration) { c.mu.Lock(); defer c.mu.Unlock(); c.t = c.t.Add(d) }
 
 // received is one callback the receiver verified.
 type received struct {

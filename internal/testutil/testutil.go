@@ -11,7 +11,9 @@ package testutil
 import (
 	"embed"
 	"io/fs"
+	"os"
 	"path"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -49,4 +51,17 @@ func SampleNames() []string {
 		return err
 	})
 	return names
+}
+
+// LocalSample returns testdata/<name> of the package under test (go test
+// runs in the package's directory): a vendor package's own constructed
+// samples, kept beside its tests.
+func LocalSample(t testing.TB, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatalf("testutil: local sample %q: %v", name, err)
+		return nil
+	}
+	return b
 }

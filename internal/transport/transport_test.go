@@ -5,14 +5,12 @@ import (
 	"context"
 	"errors"
 	"io"
-	"log/slog"
 	"mime"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -21,6 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/go-liveness/liveness"
+	"github.com/go-liveness/liveness/internal/testutil"
 	"github.com/go-liveness/liveness/internal/transport"
 )
 
@@ -209,7 +208,7 @@ func TestRetriesDisabled(t *testing.T) {
 }
 
 func TestConnectionRefusedIsNotSentAndRetryable(t *testing.T) {
-	url := refusedURL(t)
+	url := testutil.RefusedURL(t)
 	err := newClient(liveness.WithRetry(0, 0)).Do(context.Background(),
 		&transport.Request{Op: "InitSession", Method: http.MethodPost, URL: url, Form: url2("k", "v")}, decodeStatus)
 	require.ErrorIs(t, err, liveness.ErrUnavailable)
@@ -218,15 +217,6 @@ func TestConnectionRefusedIsNotSentAndRetryable(t *testing.T) {
 }
 
 func url2(k, v string) url.Values { return url.Values{k: {v}} }
-
-func refusedURL(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	addr := l.Addr().String()
-	require.NoError(t, l.Close())
-	return "http://" + addr
-}
 
 func TestAttemptTimeoutIsRetryableAndRetried(t *testing.T) {
 	var n atomic.Int32
@@ -362,34 +352,18 @@ func TestDecodeJSON(t *testing.T) {
 	}
 }
 
-// syncBuffer is a goroutine-safe log sink.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
-
 func assertNoSecret(t *testing.T, s string) {
 	t.Helper()
-	for _, form := range []string{secret, url.QueryEscape(secret), url.PathEscape(secret)} {
-		assert.NotContains(t, s, form)
-	}
+	testutil.AssertNoSecret(t, s, secret)
 }
 
 func TestSecretsNeverLeak(t *testing.T) {
-	var logs syncBuffer
-	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	logger, logs := testutil.LogBuffer()
 	c := newClient(liveness.WithLogger(logger), liveness.WithRetry(1, time.Millisecond))
 	query := url.Values{"api_key": {"k"}, "api_secret": {secret}, "biz_id": {"b"}}
 
 	t.Run("refused connection with the secret in the query", func(t *testing.T) {
-		err := c.Do(context.Background(), &transport.Request{Op: "FetchResult", Method: http.MethodGet, URL: refusedURL(t) + "/faceid/lite/get_result", Query: query, Idempotent: true}, decodeStatus)
+		err := c.Do(context.Background(), &transport.Request{Op: "FetchResult", Method: http.MethodGet, URL: testutil.RefusedURL(t) + "/faceid/lite/get_result", Query: query, Idempotent: true}, decodeStatus)
 		require.ErrorIs(t, err, liveness.ErrUnavailable)
 		assertNoSecret(t, err.Error())
 		for u := errors.Unwrap(err); u != nil; u = errors.Unwrap(u) {
