@@ -71,6 +71,8 @@ type Sandbox struct {
 	listener   net.Listener
 	serveDone  chan struct{}
 	notifyWait sync.WaitGroup
+	connMu     sync.Mutex
+	conns      map[net.Conn]http.ConnState
 }
 
 // Option configures a Sandbox.
@@ -157,7 +159,8 @@ func (s *Sandbox) start(l net.Listener) {
 	}
 	s.URL = "http://" + host
 	s.listener = l
-	s.server = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	s.conns = make(map[net.Conn]http.ConnState)
+	s.server = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second, ConnState: s.trackConn}
 	s.serveDone = make(chan struct{})
 	go func() {
 		defer close(s.serveDone)
@@ -165,10 +168,31 @@ func (s *Sandbox) start(l net.Listener) {
 	}()
 }
 
-// Close stops a listening sandbox and waits for notify callbacks in flight.
+// trackConn records connection states, so Close can drop connections that
+// never sent a request (http.Server.Shutdown waits seconds for those).
+func (s *Sandbox) trackConn(c net.Conn, st http.ConnState) {
+	s.connMu.Lock()
+	defer s.connMu.Unlock()
+	if st == http.StateClosed || st == http.StateHijacked {
+		delete(s.conns, c)
+		return
+	}
+	s.conns[c] = st
+}
+
+// Close stops a listening sandbox, letting requests in progress finish, and
+// waits for notify callbacks in flight.
 func (s *Sandbox) Close() error {
 	var err error
 	if s.server != nil {
+		_ = s.listener.Close()
+		s.connMu.Lock()
+		for c, st := range s.conns {
+			if st == http.StateNew || st == http.StateIdle {
+				_ = c.Close()
+			}
+		}
+		s.connMu.Unlock()
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		err = s.server.Shutdown(ctx)
