@@ -1,12 +1,15 @@
 package jumdata_test
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/go-liveness/liveness"
@@ -54,6 +57,7 @@ func harness(config func(*sandbox.Sandbox) jumdata.Config) providertest.Harness 
 		},
 		Faults: []providertest.FaultCase{
 			{Name: "609 is rate limited", Endpoint: sandbox.JumdataResult, Fault: sandbox.Fault{VendorError: "609"}, Op: "FetchResult", WantKind: liveness.ErrRateLimited, WantRetryable: true},
+			{Name: "500 maintenance is unavailable", Endpoint: sandbox.JumdataInit, Fault: sandbox.Fault{VendorError: "500"}, Op: "InitSession", WantKind: liveness.ErrUnavailable, WantRetryable: true},
 			{Name: "610 is unavailable", Endpoint: sandbox.JumdataResult, Fault: sandbox.Fault{VendorError: "610"}, Op: "FetchResult", WantKind: liveness.ErrUnavailable, WantRetryable: true},
 			{Name: "606 is quota exceeded", Endpoint: sandbox.JumdataInit, Fault: sandbox.Fault{VendorError: "606"}, Op: "InitSession", WantKind: liveness.ErrQuotaExceeded},
 			{Name: "604 is discontinued", Endpoint: sandbox.JumdataInit, Fault: sandbox.Fault{VendorError: "604"}, Op: "InitSession", WantKind: liveness.ErrDiscontinued},
@@ -66,4 +70,31 @@ func harness(config func(*sandbox.Sandbox) jumdata.Config) providertest.Harness 
 			{Name: "latency past the timeout is unavailable", Endpoint: sandbox.JumdataResult, Fault: sandbox.Fault{Latency: 5 * time.Second}, Op: "FetchResult", WantKind: liveness.ErrUnavailable, WantRetryable: true},
 		},
 	}
+}
+
+func TestCheckSDKResultOnTheSandbox(t *testing.T) {
+	sb, err := sandbox.New()
+	require.NoError(t, err)
+	defer sb.Close()
+	p, err := jumdata.New(sb.JumdataConfig(), liveness.WithRetry(0, 0))
+	require.NoError(t, err)
+
+	res, err := p.CheckSDKResult(context.Background(), strings.NewReader("encrypted sdk file"))
+	require.NoError(t, err)
+	assert.Equal(t, liveness.StatusPassed, res.Status)
+	assert.Contains(t, res.FaceImageURL, sb.URL)
+
+	res, err = p.CheckSDKResult(context.Background(), strings.NewReader(sandbox.MagicInput(sandbox.OutcomeSpoof)))
+	require.NoError(t, err)
+	assert.Equal(t, liveness.StatusFailed, res.Status)
+	assert.Equal(t, liveness.ReasonSpoof, res.Reason)
+
+	sb.InjectFault(sandbox.JumdataSDKCheck, sandbox.Fault{VendorError: "604", Times: 1})
+	_, err = p.CheckSDKResult(context.Background(), strings.NewReader("x"))
+	assert.ErrorIs(t, err, liveness.ErrDiscontinued)
+
+	ac, err := jumdata.New(sb.JumdataAppCodeConfig())
+	require.NoError(t, err)
+	_, err = ac.CheckSDKResult(context.Background(), strings.NewReader("x"))
+	assert.ErrorIs(t, err, liveness.ErrUnsupported, "the cloud-market channel has no SDK check")
 }
