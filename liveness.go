@@ -45,6 +45,13 @@
 //
 //	import _ "github.com/go-liveness/liveness/megvii"
 //	p, err := liveness.Open("megvii://KEY:SECRET@api-idn.megvii.com")
+//
+// # Testing without a vendor account
+//
+// Package sandbox simulates all three vendors locally — APIs, H5 pages and
+// signed callbacks — so the whole flow, and your own handlers, run with no
+// credentials: see github.com/go-liveness/liveness/sandbox and
+// examples/quickstart.
 package liveness
 
 import (
