@@ -70,27 +70,21 @@ func (p *Provider) FetchResult(ctx context.Context, sessionID string) (*liveness
 	if err := check.First(c.Required("sessionID", sessionID), c.MaxBytes("sessionID", sessionID, 128)); err != nil {
 		return nil, err
 	}
-	var res *liveness.Result
-	err := p.c.Do(ctx, &transport.Request{
+	return transport.Call(ctx, p.c, &transport.Request{
 		Op: "FetchResult", Method: http.MethodPost, URL: p.base + searchPath,
 		Form:       url.Values{"key": {p.key}, "jhOrderId": {sessionID}},
 		Idempotent: true,
-	}, func(resp *transport.Response) error {
+	}, func(resp *transport.Response) (*liveness.Result, error) {
 		env, err := decodeEnvelope(resp)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		r, err := p.normalize(env, resp.Body, sessionID)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		res = r
-		return nil
+		return r, nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return res, nil
 }
 
 // decodeEnvelope reads Juhe's frame; an answer without error_code is not

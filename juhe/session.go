@@ -52,14 +52,13 @@ func (p *Provider) InitSession(ctx context.Context, req *liveness.SessionRequest
 	if err != nil {
 		return nil, err
 	}
-	var s *liveness.Session
-	err = p.c.Do(ctx, &transport.Request{
+	return transport.Call(ctx, p.c, &transport.Request{
 		Op: "InitSession", Method: http.MethodPost, URL: p.base + queryPath, Form: form,
 		RetryIf: transport.NotSent,
-	}, func(resp *transport.Response) error {
+	}, func(resp *transport.Response) (*liveness.Session, error) {
 		env, err := decodeEnvelope(resp)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if env.ErrorCode != 0 {
 			ec := lookupErrorCode(int64(env.ErrorCode))
@@ -68,32 +67,27 @@ func (p *Provider) InitSession(ctx context.Context, req *liveness.SessionRequest
 				// A session state cannot answer a query call.
 				kind = liveness.ErrBadResponse
 			}
-			return &liveness.Error{Kind: kind, Code: codeText(int64(env.ErrorCode)), Message: string(env.Reason)}
+			return nil, &liveness.Error{Kind: kind, Code: codeText(int64(env.ErrorCode)), Message: string(env.Reason)}
 		}
 		var r struct {
 			JHOrderID jsonx.String `json:"jh_order_id"`
 			VerifyURL jsonx.String `json:"verify_url"`
 		}
 		if err := json.Unmarshal(env.Result, &r); err != nil {
-			return resp.NotJSON(err)
+			return nil, resp.NotJSON(err)
 		}
 		if r.JHOrderID == "" || r.VerifyURL == "" {
-			return &liveness.Error{Kind: liveness.ErrBadResponse, Message: "answer has no jh_order_id or verify_url"}
+			return nil, &liveness.Error{Kind: liveness.ErrBadResponse, Message: "answer has no jh_order_id or verify_url"}
 		}
-		s = &liveness.Session{
+		return &liveness.Session{
 			Vendor:    liveness.Juhe,
 			ID:        string(r.JHOrderID),
 			CheckURL:  string(r.VerifyURL),
 			BizNo:     req.BizNo,
 			ExpiresAt: p.c.Now().Add(SessionTTL),
 			Raw:       json.RawMessage(resp.Body),
-		}
-		return nil
+		}, nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return s, nil
 }
 
 // queryForm checks req and builds the /faceid/query form.

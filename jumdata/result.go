@@ -34,26 +34,20 @@ func (p *Provider) FetchResult(ctx context.Context, sessionID string) (*liveness
 	}
 	form := url.Values{"token": {sessionID}}
 	hdr := p.authorize(form, true)
-	var res *liveness.Result
-	err := p.c.Do(ctx, &transport.Request{
+	return transport.Call(ctx, p.c, &transport.Request{
 		Op: "FetchResult", Method: http.MethodPost, URL: p.resultURL, Header: hdr, Form: form,
 		Idempotent: true,
-	}, func(resp *transport.Response) error {
+	}, func(resp *transport.Response) (*liveness.Result, error) {
 		env, err := decodeEnvelope(resp)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		o, ok := resultCodes[env.code()]
 		if !ok || !httpOK(resp) {
-			return env.err(resp, publicCodes)
+			return nil, env.err(resp, publicCodes)
 		}
-		res, err = normalizeResult(sessionID, env, o, resp.Body)
-		return err
+		return normalizeResult(sessionID, env, o, resp.Body)
 	})
-	if err != nil {
-		return nil, err
-	}
-	return res, nil
 }
 
 // resultData is data of a result answer, in both spellings.

@@ -65,26 +65,20 @@ func (p *Provider) CheckSDKResult(ctx context.Context, file io.Reader) (*livenes
 	}
 	form := url.Values{}
 	p.authorize(form, false)
-	var res *liveness.Result
-	err = p.c.Do(ctx, &transport.Request{
+	return transport.Call(ctx, p.c, &transport.Request{
 		Op: "CheckSDKResult", Method: http.MethodPost, URL: p.sdkCheckURL, Form: form,
 		Files:   []transport.File{{Field: "file", Name: sdkFileName, ContentType: "application/octet-stream", Data: data}},
 		RetryIf: transport.NotSent,
-	}, func(resp *transport.Response) error {
+	}, func(resp *transport.Response) (*liveness.Result, error) {
 		env, err := decodeEnvelope(resp)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if env.code() != codeOK || !httpOK(resp) {
-			return env.err(resp, sdkErrorTable)
+			return nil, env.err(resp, sdkErrorTable)
 		}
-		res, err = normalizeSDK(env, resp.Body)
-		return err
+		return normalizeSDK(env, resp.Body)
 	})
-	if err != nil {
-		return nil, err
-	}
-	return res, nil
 }
 
 // sdkErrorTable is sdkCodes over publicCodes: the SDK seed lists its own

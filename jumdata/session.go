@@ -105,40 +105,34 @@ func (p *Provider) InitSession(ctx context.Context, req *liveness.SessionRequest
 	}
 	hdr := p.authorize(form, true)
 	now := p.c.Now()
-	var s *liveness.Session
-	err = p.c.Do(ctx, &transport.Request{
+	return transport.Call(ctx, p.c, &transport.Request{
 		Op: "InitSession", Method: http.MethodPost, URL: p.initURL, Header: hdr, Form: form,
 		RetryIf: transport.NotSent,
-	}, func(resp *transport.Response) error {
+	}, func(resp *transport.Response) (*liveness.Session, error) {
 		env, err := decodeEnvelope(resp)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if env.code() != codeOK || !httpOK(resp) {
-			return env.err(resp, publicCodes)
+			return nil, env.err(resp, publicCodes)
 		}
 		var d struct {
 			Token jsonx.String `json:"token"`
 		}
 		if len(env.Data) == 0 || json.Unmarshal(env.Data, &d) != nil || d.Token == "" {
-			return &liveness.Error{Kind: liveness.ErrBadResponse, Code: env.code(), Message: "answer has no data.token", RequestID: string(env.TaskNo)}
+			return nil, &liveness.Error{Kind: liveness.ErrBadResponse, Code: env.code(), Message: "answer has no data.token", RequestID: string(env.TaskNo)}
 		}
-		s = &liveness.Session{
+		return &liveness.Session{
 			Vendor:    liveness.Jumdata,
 			ID:        string(d.Token),
 			Token:     string(d.Token),
+			CheckURL:  p.checkURL(string(d.Token)),
 			BizNo:     req.BizNo,
 			ExpiresAt: now.Add(SessionTTL),
 			RequestID: string(env.TaskNo),
 			Raw:       json.RawMessage(resp.Body),
-		}
-		return nil
+		}, nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	s.CheckURL = p.checkURL(s.Token)
-	return s, nil
 }
 
 // BuildCheckURL returns the H5 page for s: PageURL?token=<token>.

@@ -77,25 +77,19 @@ func (p *Provider) getResult(ctx context.Context, op, bizID string, opts GetResu
 	if opts.ReturnVerifyTime {
 		q.Set("return_verify_time", "1")
 	}
-	var res *liveness.Result
-	err := p.c.Do(ctx, &transport.Request{
+	return transport.Call(ctx, p.c, &transport.Request{
 		Op: op, Method: http.MethodGet, URL: p.base + getResultPath, Query: q,
 		Idempotent: true,
-	}, func(resp *transport.Response) error {
+	}, func(resp *transport.Response) (*liveness.Result, error) {
 		if err := vendorError(resp); err != nil {
-			return err
+			return nil, err
 		}
 		r, err := p.normalize(resp.Body, bizID)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		res = r
-		return nil
+		return r, nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return res, nil
 }
 
 // normalize turns Megvii's result JSON (a get_result answer or a

@@ -139,24 +139,23 @@ func (p *Provider) InitSession(ctx context.Context, req *liveness.SessionRequest
 	if err != nil {
 		return nil, err
 	}
-	var s *liveness.Session
-	err = p.c.Do(ctx, &transport.Request{
+	return transport.Call(ctx, p.c, &transport.Request{
 		Op: "InitSession", Method: http.MethodPost, URL: p.base + getTokenPath,
 		Form: form, Files: files, Multipart: true,
 		RetryIf: retryGetToken,
-	}, func(resp *transport.Response) error {
+	}, func(resp *transport.Response) (*liveness.Session, error) {
 		if err := vendorError(resp); err != nil {
-			return err
+			return nil, err
 		}
 		var a tokenAnswer
 		if err := resp.DecodeJSON(&a); err != nil {
-			return err
+			return nil, err
 		}
 		if a.Token == "" || a.BizID == "" || a.ExpiredTime <= 0 {
-			return &liveness.Error{Kind: liveness.ErrBadResponse, RequestID: string(a.RequestID),
+			return nil, &liveness.Error{Kind: liveness.ErrBadResponse, RequestID: string(a.RequestID),
 				Message: "answer has no token, biz_id or expired_time"}
 		}
-		s = &liveness.Session{
+		return &liveness.Session{
 			Vendor:    liveness.Megvii,
 			ID:        string(a.BizID),
 			Token:     string(a.Token),
@@ -165,13 +164,8 @@ func (p *Provider) InitSession(ctx context.Context, req *liveness.SessionRequest
 			ExpiresAt: time.Unix(int64(a.ExpiredTime), 0),
 			RequestID: string(a.RequestID),
 			Raw:       json.RawMessage(resp.Body),
-		}
-		return nil
+		}, nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return s, nil
 }
 
 // retryGetToken allows another get_token only when Megvii provably did not

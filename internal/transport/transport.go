@@ -292,3 +292,21 @@ type discardLogger struct{}
 func (discardLogger) Errorf(string, ...any) {}
 func (discardLogger) Warnf(string, ...any)  {}
 func (discardLogger) Debugf(string, ...any) {}
+
+// Call is Do for a decode that produces the call's value: it returns what
+// the last decode returned, or the error.
+func Call[T any](ctx context.Context, c *Client, req *Request, decode func(*Response) (T, error)) (T, error) {
+	var out T
+	err := c.Do(ctx, req, func(resp *Response) error {
+		v, err := decode(resp)
+		if err == nil {
+			out = v
+		}
+		return err
+	})
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return out, nil
+}

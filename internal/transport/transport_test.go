@@ -448,3 +448,25 @@ func TestConnectionsAreReused(t *testing.T) {
 	}
 	assert.Equal(t, int32(1), conns.Load(), "one keep-alive connection serves every call")
 }
+
+func TestCallReturnsTheDecodedValue(t *testing.T) {
+	srv, calls := scripted(500, 200)
+	defer srv.Close()
+	c := newClient()
+	req := &transport.Request{Op: "FetchResult", Method: http.MethodGet, URL: srv.URL, Idempotent: true}
+	got, err := transport.Call(context.Background(), c, req, func(resp *transport.Response) (int, error) {
+		if err := decodeStatus(resp); err != nil {
+			return -1, err
+		}
+		return resp.StatusCode, nil
+	})
+	require.NoError(t, err)
+	assert.Equal(t, 200, got, "the value of the attempt that succeeded")
+	assert.Equal(t, int32(2), calls.Load())
+
+	got, err = transport.Call(context.Background(), newClient(liveness.WithRetry(0, 0)), req, func(*transport.Response) (int, error) {
+		return 7, &liveness.Error{Kind: liveness.ErrBadResponse}
+	})
+	assert.ErrorIs(t, err, liveness.ErrBadResponse)
+	assert.Zero(t, got, "no value with an error")
+}
