@@ -45,6 +45,12 @@ var (
 	ErrBadResponse error = &kind{"bad response"}
 	// ErrUnsupported: the provider does not support the operation.
 	ErrUnsupported error = &kind{"unsupported"}
+	// ErrNoResult: a callback that carries no result and names no session,
+	// such as Juhe's return after the user canceled, abandoned or timed out
+	// the check. It is a normal user path, not forgery and not bad input:
+	// look the session up from your own records (the browser that started
+	// it) and fetch its result.
+	ErrNoResult error = &kind{"no result"}
 )
 
 // Error is the error every provider returns. Kind is the portable sentinel;

@@ -20,7 +20,7 @@ var sentinels = []error{
 	liveness.ErrInvalidArgument, liveness.ErrUnauthenticated, liveness.ErrPermissionDenied,
 	liveness.ErrQuotaExceeded, liveness.ErrRateLimited, liveness.ErrNotFound, liveness.ErrSessionExpired,
 	liveness.ErrUnavailable, liveness.ErrDiscontinued, liveness.ErrBadSignature, liveness.ErrBadResponse,
-	liveness.ErrUnsupported,
+	liveness.ErrUnsupported, liveness.ErrNoResult,
 }
 
 func TestErrorString(t *testing.T) {
