@@ -70,3 +70,42 @@ func requireKind(t *testing.T, err error, kind error, op string) *liveness.Error
 	require.Equal(t, op, le.Op)
 	return le
 }
+
+// checkConsistent fails unless res agrees with itself (CANON): a nil
+// Result is fine; Status passed ⇔ Passed(); a present Liveness or
+// FaceMatch has Passed whenever Status is passed; and a failed component
+// never sits beside a passed status.
+func checkConsistent(t testing.TB, res *liveness.Result) {
+	t.Helper()
+	if msg := inconsistency(res); msg != "" {
+		t.Fatalf("inconsistent result: %s: %+v", msg, res)
+	}
+}
+
+// inconsistency says how res contradicts itself, or "" when it does not.
+func inconsistency(res *liveness.Result) string {
+	if res == nil {
+		return ""
+	}
+	if (res.Status == liveness.StatusPassed) != res.Passed() {
+		return "Status passed disagrees with Passed()"
+	}
+	if res.Vendor != liveness.Juhe {
+		return "Vendor is not juhe"
+	}
+	if res.Status == "" {
+		return "Status is empty"
+	}
+	if res.Passed() {
+		if res.Liveness != nil && !res.Liveness.Passed {
+			return "passed beside a failed Liveness"
+		}
+		if res.FaceMatch != nil && !res.FaceMatch.Passed {
+			return "passed beside a failed FaceMatch"
+		}
+		if res.Reason != liveness.ReasonNone {
+			return "passed with a Reason"
+		}
+	}
+	return ""
+}

@@ -140,35 +140,48 @@ func (p *Provider) normalize(env *envelope, raw []byte, sessionID string) (*live
 	return res, nil
 }
 
-// toResult decides the Result of a finished session. Passed needs Juhe's
-// overall passed=T and no step that says otherwise: a T next to a failed
-// step is contradictory and is not trusted.
+// toResult decides the Result of a finished session.
+//
+// Juhe's verdicts are the strings T and F (seed 001: 取值：T：通过，F：不通过);
+// anything else in passed, live_passed or certify_passed is unreadable and
+// ErrBadResponse. A step fails when its flag is F or its code is present
+// and not 200; it passes otherwise (a T flag, a 200 code, or both). Every
+// Result is consistent with itself: Status is passed only when Juhe's
+// overall passed is T and no step failed, and then Liveness and FaceMatch,
+// when present, are passed too; a T next to a failed step is a
+// contradiction and is not trusted.
 func (sr *searchResult) toResult() (*liveness.Result, error) {
+	d := &sr.Detail
 	if sr.Passed != "T" && sr.Passed != "F" {
 		return nil, &liveness.Error{Kind: liveness.ErrBadResponse, Message: "passed is neither T nor F"}
 	}
-	d := &sr.Detail
+	if !verdict(d.LivePassed) {
+		return nil, &liveness.Error{Kind: liveness.ErrBadResponse, Message: "live_passed is neither T nor F"}
+	}
+	if !verdict(d.CertifyPassed) {
+		return nil, &liveness.Error{Kind: liveness.ErrBadResponse, Message: "certify_passed is neither T nor F"}
+	}
 	res := &liveness.Result{
 		Vendor:       liveness.Juhe,
 		SessionID:    string(sr.JHOrderID),
 		Message:      string(sr.Message),
 		FaceImageURL: string(d.Img),
 	}
+	liveFailed := d.LivePassed == "F" || (d.LiveCode != "" && d.LiveCode != "200")
+	certifyFailed := d.CertifyPassed == "F" || (d.CertifyCode != "" && d.CertifyCode != "200")
 	if d.LivePassed != "" || d.LiveCode != "" {
 		res.Liveness = &liveness.LivenessResult{
-			Passed: d.LivePassed == "T", Score: float64(d.LiveScore),
+			Passed: !liveFailed, Score: float64(d.LiveScore),
 			Code: string(d.LiveCode), Message: string(d.LiveMessage),
 		}
 	}
 	if d.CertifyPassed == "T" || comparedCodes[string(d.CertifyCode)] || d.CertifyScore != 0 {
 		res.FaceMatch = &liveness.FaceMatch{
-			Passed: d.CertifyPassed == "T", Score: float64(d.CertifyScore),
+			Passed: !certifyFailed, Score: float64(d.CertifyScore),
 			Threshold: FaceMatchThreshold, Thresholds: faceMatchThresholds(),
 		}
 	}
 
-	liveFailed := d.LivePassed == "F" || (d.LiveCode != "" && d.LiveCode != "200")
-	certifyFailed := d.CertifyPassed == "F" || (d.CertifyCode != "" && d.CertifyCode != "200")
 	switch {
 	case sr.Passed == "T" && !liveFailed && !certifyFailed:
 		res.Status = liveness.StatusPassed
@@ -187,6 +200,9 @@ func (sr *searchResult) toResult() (*liveness.Result, error) {
 	}
 	return res, nil
 }
+
+// verdict reports whether a step's flag is readable: T, F, or absent.
+func verdict(v jsonx.String) bool { return v == "" || v == "T" || v == "F" }
 
 // failure is the outcome of a failed step's code. A code the table does
 // not know, or "200" next to passed=F, is a failure of unknown cause.

@@ -19,6 +19,7 @@ func fetch(t *testing.T, body []byte) (*liveness.Result, *testutil.FakeVendor, e
 	fake := testutil.NewFakeVendor(t)
 	fake.Handle(http.MethodPost, "/faceid/search", testutil.JSON(200, body))
 	res, err := newProvider(t, fake.URL).FetchResult(ctx, seedOrderID)
+	checkConsistent(t, res)
 	return res, fake, err
 }
 
@@ -145,6 +146,65 @@ func TestFetchResultRejectsBadSessionIDsWithoutACall(t *testing.T) {
 			le := requireKind(t, err, liveness.ErrInvalidArgument, "FetchResult")
 			assert.Equal(t, "sessionID", le.Field)
 			assert.Zero(t, fake.Count())
+		})
+	}
+}
+
+// The fuzz finding of issue 10: codes alone, without the *_passed flags,
+// once gave Status passed beside failed components. Every combination of
+// the flags and codes must agree with itself.
+func TestFetchResultNeverContradictsItself(t *testing.T) {
+	t.Run("the fuzz finding", func(t *testing.T) {
+		res, _, err := fetch(t, []byte(`{"error_code":0,"result":{"passed":"T","jh_order_id":"`+seedOrderID+
+			`","detail":{"live_code":"200","certify_code":"200","certify_score":"88"}}}`))
+		require.NoError(t, err)
+		checkConsistent(t, res)
+		assert.Equal(t, liveness.StatusPassed, res.Status)
+		require.NotNil(t, res.Liveness)
+		assert.True(t, res.Liveness.Passed, "live_code 200 is a passed liveness step")
+		require.NotNil(t, res.FaceMatch)
+		assert.True(t, res.FaceMatch.Passed, "certify_code 200 is a passed comparison")
+	})
+	flags := []string{"", "T", "F"}
+	liveCodes := []string{"", "200", "201", "204", "299"}
+	certifyCodes := []string{"", "200", "203", "204", "206", "299"}
+	for _, passed := range []string{"T", "F"} {
+		for _, lp := range flags {
+			for _, lc := range liveCodes {
+				for _, cp := range flags {
+					for _, cc := range certifyCodes {
+						for _, score := range []string{"", "88"} {
+							body := searchBody(passed, lp, lc, cp, cc, score)
+							res, _, err := fetch(t, body)
+							require.NoError(t, err, "%s", body)
+							if msg := inconsistency(res); msg != "" {
+								t.Errorf("%s: %s", body, msg)
+							}
+							failedStep := lp == "F" || cp == "F" || (lc != "" && lc != "200") || (cc != "" && cc != "200")
+							if res.Passed() && (passed != "T" || failedStep) {
+								t.Errorf("%s: passed although a verdict is negative", body)
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// Juhe's verdicts are the strings T and F (seed 001: 取值：T：通过，F：不通过).
+// Anything else in a verdict is unreadable, not a guess.
+func TestFetchResultRejectsUnknownVerdicts(t *testing.T) {
+	for name, body := range map[string][]byte{
+		"passed true":      []byte(`{"error_code":0,"result":{"passed":true,"jh_order_id":"` + seedOrderID + `"}}`),
+		"passed 1":         []byte(`{"error_code":0,"result":{"passed":1,"jh_order_id":"` + seedOrderID + `"}}`),
+		"live_passed Y":    searchBody("T", "Y", "200", "T", "200", "90"),
+		"certify_passed 1": searchBody("T", "T", "200", "1", "200", "90"),
+		"live_passed true": searchBody("T", "true", "200", "T", "200", "90"),
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, _, err := fetch(t, body)
+			requireKind(t, err, liveness.ErrBadResponse, "FetchResult")
 		})
 	}
 }
