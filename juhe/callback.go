@@ -1,11 +1,14 @@
 package juhe
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"mime"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/go-liveness/liveness"
@@ -205,6 +208,11 @@ func (l fieldList) single(name string) (field, error) {
 	return field{}, errString("is repeated")
 }
 
+// maxCallbackFields caps the parameters of a callback, counted before
+// they are split: Juhe's return carries two, and nothing legitimate comes
+// near this.
+const maxCallbackFields = 64
+
 type errString string
 
 func (e errString) Error() string { return string(e) }
@@ -213,6 +221,11 @@ func (e errString) Error() string { return string(e) }
 // raw text: url.Values would decode it, losing the form the signature may
 // have been computed over.
 func rawFields(q string) (fieldList, error) {
+	// Count before splitting: a 1 MiB form of 250,000 empty fields would
+	// otherwise cost tens of megabytes before any check.
+	if strings.Count(q, "&") >= maxCallbackFields {
+		return fieldList{}, errString("holds more than " + strconv.Itoa(maxCallbackFields) + " fields")
+	}
 	l := fieldList{raw: []byte(q)}
 	for part := range strings.SplitSeq(q, "&") {
 		if part == "" {
@@ -242,12 +255,13 @@ func bodyFields(contentType string, body []byte) (fieldList, error) {
 		return fieldList{}, nil
 	}
 	if mt == "application/json" || strings.HasPrefix(trimmed, "{") {
-		var m map[string]json.RawMessage
-		if err := json.Unmarshal(body, &m); err != nil {
-			return fieldList{}, errString("is not a JSON object")
+		m, err := jsonObject(body)
+		if err != nil {
+			return fieldList{}, err
 		}
 		l := fieldList{raw: body}
-		for k, v := range m {
+		for _, kv := range m {
+			k, v := kv.name, kv.value
 			var s jsonx.String
 			text := string(v)
 			if s.UnmarshalJSON(v) == nil {
@@ -259,4 +273,44 @@ func bodyFields(contentType string, body []byte) (fieldList, error) {
 		return l, nil
 	}
 	return rawFields(trimmed)
+}
+
+// member is one name and raw value of a JSON object.
+type member struct {
+	name  string
+	value json.RawMessage
+}
+
+// jsonObject decodes the members of the JSON object b in order, refusing
+// more than maxCallbackFields of them before decoding the rest, and any
+// trailing data.
+func jsonObject(b []byte) ([]member, error) {
+	const notObject = errString("is not a JSON object")
+	dec := json.NewDecoder(bytes.NewReader(b))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return nil, notObject
+	}
+	var out []member
+	for dec.More() {
+		if len(out) == maxCallbackFields {
+			return nil, errString("holds more than " + strconv.Itoa(maxCallbackFields) + " fields")
+		}
+		t, err := dec.Token()
+		if err != nil {
+			return nil, notObject
+		}
+		name, _ := t.(string)
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			return nil, notObject
+		}
+		out = append(out, member{name: name, value: v})
+	}
+	if t, err := dec.Token(); err != nil || t != json.Delim('}') {
+		return nil, notObject
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, notObject
+	}
+	return out, nil
 }

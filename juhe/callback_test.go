@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -291,5 +292,45 @@ func TestVerifyCallbackRejectsBadNotifies(t *testing.T) {
 	t.Run("a GET without parameters", func(t *testing.T) {
 		_, err := newProvider(t, "http://127.0.0.1:1").VerifyCallback(ctx, returnRequest(""))
 		requireKind(t, err, liveness.ErrInvalidArgument, "VerifyCallback")
+	})
+}
+
+// A form bomb: a 1 MiB notify of 250,000 fields is refused before it is
+// split, as is a query or JSON object with more fields than any callback
+// has.
+func TestVerifyCallbackRefusesFormBombs(t *testing.T) {
+	bomb := strings.Repeat("a=&", 1<<20/3)[:1<<20-1]
+	many := strings.Repeat("x=1&", 64) + "jh_order_id=" + seedOrderID
+	jsonMany := "{" + strings.Repeat(`"x":1,`, 64) + `"jh_order_id":"` + seedOrderID + `"}`
+	tests := []struct {
+		name, method, query, contentType, body, field string
+	}{
+		{"a 1 MiB form of about 350,000 fields", http.MethodPost, "", "application/x-www-form-urlencoded", bomb, "body"},
+		{"a form of 65 fields", http.MethodPost, "", "application/x-www-form-urlencoded", many, "body"},
+		{"a JSON object of 65 fields", http.MethodPost, "", "application/json", jsonMany, "body"},
+		{"a return query of 65 fields", http.MethodGet, many, "", "", "query"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := httptest.NewRequest(tt.method, "https://shop.example/cb?"+tt.query, strings.NewReader(tt.body))
+			r.Header.Set("Content-Type", tt.contentType)
+			fake := testutil.NewFakeVendor(t)
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			_, err := newProvider(t, fake.URL).VerifyCallback(ctx, r)
+			runtime.ReadMemStats(&after)
+			le := requireKind(t, err, liveness.ErrInvalidArgument, "VerifyCallback")
+			assert.Equal(t, tt.field, le.Field)
+			assert.Zero(t, fake.Count())
+			assert.Less(t, after.TotalAlloc-before.TotalAlloc, uint64(8<<20), "refused before splitting")
+		})
+	}
+	t.Run("64 fields are still read", func(t *testing.T) {
+		body := strings.Repeat("x=1&", 63) + "jh_order_id=" + seedOrderID
+		r := httptest.NewRequest(http.MethodPost, "https://shop.example/notify", strings.NewReader(body))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		cb, err := newProvider(t, "http://127.0.0.1:1").VerifyCallback(ctx, r)
+		require.NoError(t, err)
+		assert.Equal(t, seedOrderID, cb.SessionID)
 	})
 }
