@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"mime"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -17,79 +18,226 @@ import (
 	"github.com/go-liveness/liveness/signing"
 )
 
-// VerifyCallback reads a Juhe callback.
+// VerifyCallback reads a Juhe callback. It makes no network call. The
+// outcomes are:
 //
-// The return redirect (a GET carrying response and sign in the query) is
-// verified: sign must be md5(response + key), where Juhe's documents do not
-// say whether response is the URL-decoded JSON or the encoded text, so
-// both are accepted. The signed JSON becomes Callback.Result, which
-// liveness.Resolve uses without a call when it is final. A missing or
-// wrong sign is ErrBadSignature.
+//   - A return redirect (GET or HEAD) carrying response and sign: sign must
+//     be md5(response + key), where Juhe's documents do not say whether
+//     response is the URL-decoded JSON or the encoded text, so both are
+//     accepted. The signed JSON becomes Callback.Result (Signed is true),
+//     which liveness.Resolve uses without a call when it is final. A
+//     response whose sign is missing, repeated or wrong is forgery:
+//     ErrBadSignature.
+//   - A return carrying neither response nor sign: seed 001 appends them
+//     only when the check was completed, so this is the user who canceled,
+//     abandoned or timed out the check, a normal path and neither forgery
+//     nor bad input. If the query names the order (orderId, your BizNo,
+//     which you can put in your returnUrl's own query since Juhe keeps it;
+//     or jh_order_id / jhOrderId) the Callback is an unsigned trigger
+//     naming it; otherwise the error is liveness.ErrNoResult: look the
+//     session up from your own records (the browser that started it) and
+//     call FetchResult or FetchSessionResult.
+//   - A notify call (any other method). Its format is not documented, so it
+//     is never believed and never refused for its signature: whatever it
+//     carries (response, sign, passed), the Callback has Signed false and
+//     no Result, and liveness.Resolve always confirms it with FetchResult.
+//     The order is read from jh_order_id or jhOrderId (Callback.SessionID)
+//     and orderId (your order, Callback.BizNo), in an urlencoded form, a
+//     multipart form, a JSON body or the query, at the top level or under
+//     result (or inside a response envelope). A notify naming no order is
+//     ErrInvalidArgument: Juhe notifies only finished checks.
 //
-// The notify call's format is not public. A POST (form or JSON body, or a
-// query) carrying response and sign is verified exactly like the return.
-// Otherwise it is read as a trigger naming the session by jh_order_id (and
-// your orderId, as Callback.BizNo): it never carries a Result, so
-// liveness.Resolve confirms it with FetchResult. If such a trigger carries
-// a sign, it must be md5(jh_order_id + key), the return's rule applied to
-// the only datum it asserts; a wrong one is ErrBadSignature.
+// Anything malformed — a bad escape, a repeated response, an order number
+// that is not one (see MaxIDBytes), two different order numbers, more than
+// 64 fields or a body over 1 MiB — is ErrInvalidArgument naming the field.
 //
-// A notify naming only orderId has an empty SessionID: look the session up
-// by Callback.BizNo in your own store before resolving it.
+// A callback naming only orderId has an empty SessionID: look the session
+// up by Callback.BizNo in your own store before resolving it.
 func (p *Provider) VerifyCallback(_ context.Context, r *http.Request) (*liveness.Callback, error) {
-	const op = "VerifyCallback"
-	c := check.Checker{Vendor: liveness.Juhe, Op: op}
+	c := check.Checker{Vendor: liveness.Juhe, Op: "VerifyCallback"}
 	if r == nil || r.URL == nil {
 		return nil, c.Fail("request", "is nil")
 	}
-	kind := liveness.CallbackNotify
-	if r.Method == http.MethodGet || r.Method == http.MethodHead {
-		kind = liveness.CallbackReturn
-	}
-	fields, err := rawFields(r.URL.RawQuery)
+	query, err := rawFields(r.URL.RawQuery)
 	if err != nil {
 		return nil, c.Fail("query", err.Error())
 	}
-	if kind == liveness.CallbackNotify && !fields.has("response") {
-		body, err := c.ReadBody(r, check.DefaultMaxCallbackBytes)
-		if err != nil {
-			return nil, err
-		}
-		bf, err := bodyFields(r.Header.Get("Content-Type"), body)
-		if err != nil {
-			return nil, c.Fail("body", err.Error())
-		}
-		if len(bf.fields) > 0 {
-			fields = bf
-		}
+	if r.Method == http.MethodGet || r.Method == http.MethodHead {
+		return p.readReturn(c, query)
 	}
-	if fields.has("response") {
-		response, err := fields.single("response")
+	body, err := c.ReadBody(r, check.DefaultMaxCallbackBytes)
+	if err != nil {
+		return nil, err
+	}
+	bf, err := bodyFields(r.Header.Get("Content-Type"), body)
+	if err != nil {
+		return nil, c.Fail("body", err.Error())
+	}
+	return readNotify(c, query, bf)
+}
+
+// readReturn reads the browser's return redirect.
+func (p *Provider) readReturn(c check.Checker, f fieldList) (*liveness.Callback, error) {
+	switch {
+	case f.has("response"):
+		response, err := f.single("response")
 		if err != nil {
 			return nil, c.Fail("response", err.Error())
 		}
-		sign, err := fields.single("sign")
+		sign, err := f.single("sign")
 		if err != nil {
-			return nil, &liveness.Error{Vendor: liveness.Juhe, Op: op, Kind: liveness.ErrBadSignature, Message: "sign " + err.Error()}
+			return nil, &liveness.Error{Vendor: liveness.Juhe, Op: c.Op, Kind: liveness.ErrBadSignature, Message: "sign " + err.Error()}
 		}
-		return p.verifyResponse(op, kind, response.raw, sign.value)
+		return p.verifyResponse(c.Op, response.raw, sign.value)
+	case f.has("sign"):
+		return nil, c.Fail("response", "is missing beside sign")
 	}
-	return p.notifyTrigger(op, kind, fields)
+	ids, err := findOrder(c, f)
+	if err != nil {
+		return nil, err
+	}
+	if ids.session == "" && ids.biz == "" {
+		return nil, noResult(c.Op)
+	}
+	return &liveness.Callback{Vendor: liveness.Juhe, Kind: liveness.CallbackReturn,
+		SessionID: ids.session, BizNo: ids.biz, Raw: f.raw}, nil
+}
+
+// readNotify reads a notify call as an unsigned trigger: the body names
+// the order, or else the query does.
+func readNotify(c check.Checker, query, body fieldList) (*liveness.Callback, error) {
+	src := body
+	ids, err := findOrder(c, body)
+	if err != nil {
+		return nil, err
+	}
+	if ids.session == "" && ids.biz == "" {
+		src = query
+		if ids, err = findOrder(c, query); err != nil {
+			return nil, err
+		}
+	}
+	if ids.session == "" && ids.biz == "" {
+		return nil, c.Fail("jh_order_id", "is missing: the notify names no order (jh_order_id, jhOrderId or orderId)")
+	}
+	return &liveness.Callback{Vendor: liveness.Juhe, Kind: liveness.CallbackNotify,
+		SessionID: ids.session, BizNo: ids.biz, Raw: src.raw}, nil
+}
+
+// noResult is the error of a return that carries nothing.
+func noResult(op string) error {
+	return &liveness.Error{Vendor: liveness.Juhe, Op: op, Kind: liveness.ErrNoResult,
+		Message: "the browser came back without response and sign: the check was canceled, abandoned or timed out"}
+}
+
+// orderNames are the names under which a callback may name its order: the
+// first two are Juhe's jh_order_id (query answer, search request), the
+// last your own orderId.
+var orderNames = map[string]bool{"jh_order_id": true, "jhOrderId": true, "orderId": true}
+
+// orderIDs are the order numbers a callback names.
+type orderIDs struct{ session, biz string }
+
+// add records value found under name. Every occurrence is checked, and two
+// different values for the same order are refused: a reader must not be
+// able to pick one.
+func (o *orderIDs) add(c check.Checker, name, value string) error {
+	if err := checkID(c, name, value); err != nil {
+		return err
+	}
+	target := &o.session
+	if name == "orderId" {
+		target = &o.biz
+	}
+	if *target != "" && *target != value {
+		return c.Fail(name, "names two different orders")
+	}
+	*target = value
+	return nil
+}
+
+// findOrder looks for the order in a callback's fields: at the top level,
+// and inside a result object or a response envelope (a JSON object, or
+// one URL-encoded), under its own result too.
+func findOrder(c check.Checker, f fieldList) (orderIDs, error) {
+	var ids orderIDs
+	for _, fl := range f.fields {
+		switch {
+		case orderNames[fl.name]:
+			if err := ids.add(c, fl.name, fl.value); err != nil {
+				return orderIDs{}, err
+			}
+		case fl.name == "result" || fl.name == "response":
+			if err := scanObject(c, &ids, nestedObject(fl.value), 1); err != nil {
+				return orderIDs{}, err
+			}
+		}
+	}
+	return ids, nil
+}
+
+// nestedObject returns the members of a JSON object sent as a field's
+// value, URL-encoded or not; nil when it is not one.
+func nestedObject(v string) []member {
+	v = strings.TrimSpace(v)
+	if !strings.HasPrefix(v, "{") {
+		d, err := url.QueryUnescape(v)
+		if err != nil {
+			return nil
+		}
+		v = strings.TrimSpace(d)
+	}
+	m, err := jsonObject([]byte(v))
+	if err != nil {
+		return nil
+	}
+	return m
+}
+
+// scanObject records the order names among members, and looks one level
+// into a result member.
+func scanObject(c check.Checker, ids *orderIDs, members []member, depth int) error {
+	for _, m := range members {
+		switch {
+		case orderNames[m.name]:
+			var s jsonx.String
+			if err := s.UnmarshalJSON(m.value); err != nil {
+				return c.Fail(m.name, "is not a string")
+			}
+			if err := ids.add(c, m.name, string(s)); err != nil {
+				return err
+			}
+		case m.name == "result" && depth < 2:
+			nested, err := jsonObject(m.value)
+			if err != nil {
+				continue // null, or a result that is not an object, names nothing
+			}
+			if err := scanObject(c, ids, nested, depth+1); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // VerifyReturn verifies the response and sign of a return redirect, for a
 // single-page app that forwards them from the browser (the fragment never
 // reaches your server). Pass them as [ParseReturnURL] returns them,
 // response still URL-encoded as it appeared in the URL; an already decoded
-// JSON object is accepted too. Errors are as for VerifyCallback.
+// JSON object is accepted too. Both empty is liveness.ErrNoResult (the
+// user came back without a result); otherwise errors are as for
+// VerifyCallback.
 func (p *Provider) VerifyReturn(response, sign string) (*liveness.Callback, error) {
-	return p.verifyResponse("VerifyReturn", liveness.CallbackReturn, response, sign)
+	if response == "" && sign == "" {
+		return nil, noResult("VerifyReturn")
+	}
+	return p.verifyResponse("VerifyReturn", response, sign)
 }
 
 // verifyResponse is the one verification path of a signed response. Both
 // candidate signatures are computed and compared before either result is
 // looked at, so the time taken does not tell which form matched.
-func (p *Provider) verifyResponse(op string, kind liveness.CallbackKind, raw, sign string) (*liveness.Callback, error) {
+func (p *Provider) verifyResponse(op string, raw, sign string) (*liveness.Callback, error) {
 	c := check.Checker{Vendor: liveness.Juhe, Op: op}
 	if raw == "" {
 		return nil, c.Fail("response", "is empty")
@@ -124,47 +272,17 @@ func (p *Provider) verifyResponse(op string, kind liveness.CallbackKind, raw, si
 		JHOrderID jsonx.String `json:"jh_order_id"`
 	}
 	_ = json.Unmarshal(env.Result, &id) // an absent or odd result only leaves the ID empty
+	if id.JHOrderID != "" && checkID(c, "jh_order_id", string(id.JHOrderID)) != nil {
+		return nil, &liveness.Error{Vendor: liveness.Juhe, Op: op, Kind: liveness.ErrBadResponse,
+			Message: "signed response names an order number that is not one"}
+	}
 	cb := &liveness.Callback{
-		Vendor: liveness.Juhe, Kind: kind, SessionID: string(id.JHOrderID), Signed: true, Raw: []byte(decoded),
+		Vendor: liveness.Juhe, Kind: liveness.CallbackReturn, SessionID: string(id.JHOrderID), Signed: true, Raw: []byte(decoded),
 	}
 	// A signed response that cannot be normalized still names its session,
 	// which Resolve can fetch; the same goes for a non-final state.
 	if res, err := p.normalize(&env, []byte(decoded), cb.SessionID); err == nil {
 		cb.Result = res
-	}
-	return cb, nil
-}
-
-// notifyTrigger reads a callback that carries no signed response: in
-// practice the notify call.
-func (p *Provider) notifyTrigger(op string, kind liveness.CallbackKind, f fieldList) (*liveness.Callback, error) {
-	c := check.Checker{Vendor: liveness.Juhe, Op: op}
-	var ids [2]string
-	for i, name := range []string{"jh_order_id", "orderId"} {
-		if !f.has(name) {
-			continue
-		}
-		v, err := f.single(name)
-		if err != nil {
-			return nil, c.Fail(name, err.Error())
-		}
-		ids[i] = v.value
-	}
-	sessionID, bizNo := ids[0], ids[1]
-	if sessionID == "" && bizNo == "" {
-		return nil, c.Fail("request", "is not a Juhe callback: no response, jh_order_id or orderId")
-	}
-	cb := &liveness.Callback{Vendor: liveness.Juhe, Kind: kind, SessionID: sessionID, BizNo: bizNo, Raw: f.raw}
-	if f.has("sign") {
-		sign, err := f.single("sign")
-		if err != nil {
-			return nil, &liveness.Error{Vendor: liveness.Juhe, Op: op, Kind: liveness.ErrBadSignature, Message: "sign " + err.Error()}
-		}
-		if sessionID == "" || !signing.Equal(sign.value, signing.Juhe(sessionID, p.key)) {
-			return nil, &liveness.Error{Vendor: liveness.Juhe, Op: op, Kind: liveness.ErrBadSignature,
-				Message: "sign does not match md5(jh_order_id + key)"}
-		}
-		cb.Signed = true
 	}
 	return cb, nil
 }
@@ -249,10 +367,13 @@ func rawFields(q string) (fieldList, error) {
 // it starts with '{') or an urlencoded form. In JSON, a string's raw text
 // is its decoded value, and numbers and objects keep their JSON text.
 func bodyFields(contentType string, body []byte) (fieldList, error) {
-	mt, _, _ := mime.ParseMediaType(contentType)
+	mt, params, _ := mime.ParseMediaType(contentType)
 	trimmed := strings.TrimSpace(string(body))
 	if trimmed == "" {
 		return fieldList{}, nil
+	}
+	if mt == "multipart/form-data" {
+		return multipartFields(body, params["boundary"])
 	}
 	if mt == "application/json" || strings.HasPrefix(trimmed, "{") {
 		m, err := jsonObject(body)
@@ -313,4 +434,32 @@ func jsonObject(b []byte) ([]member, error) {
 		return nil, notObject
 	}
 	return out, nil
+}
+
+// multipartFields reads a multipart/form-data body, at most
+// maxCallbackFields parts; body is already capped in size.
+func multipartFields(body []byte, boundary string) (fieldList, error) {
+	const bad = errString("is not a multipart form")
+	if boundary == "" {
+		return fieldList{}, bad
+	}
+	mr := multipart.NewReader(bytes.NewReader(body), boundary)
+	l := fieldList{raw: body}
+	for {
+		part, err := mr.NextPart()
+		if err == io.EOF {
+			return l, nil
+		}
+		if err != nil {
+			return fieldList{}, bad
+		}
+		if len(l.fields) == maxCallbackFields {
+			return fieldList{}, errString("holds more than " + strconv.Itoa(maxCallbackFields) + " fields")
+		}
+		v, err := io.ReadAll(part)
+		if err != nil {
+			return fieldList{}, bad
+		}
+		l.fields = append(l.fields, field{name: part.FormName(), raw: string(v), value: string(v)})
+	}
 }

@@ -170,129 +170,9 @@ func TestVerifyReturnTakesWhatASinglePageAppForwards(t *testing.T) {
 	}
 }
 
-func TestVerifyCallbackReadsTheNotifyCall(t *testing.T) {
-	idSign := signing.Juhe(seedOrderID, testKey)
-	response := string(seedSample(t, "return_response.json"))
-	tests := []struct {
-		name, contentType, body string
-		sessionID, bizNo        string
-		signed, withResult      bool
-	}{
-		{"a form naming jh_order_id", "application/x-www-form-urlencoded",
-			"jh_order_id=" + seedOrderID, seedOrderID, "", false, false},
-		{"a form naming both orders", "application/x-www-form-urlencoded; charset=utf-8",
-			"jh_order_id=" + seedOrderID + "&orderId=order20240517A1", seedOrderID, "order20240517A1", false, false},
-		{"JSON naming both orders", "application/json",
-			`{"jh_order_id":"` + seedOrderID + `","orderId":"order20240517A1","passed":"T"}`, seedOrderID, "order20240517A1", false, false},
-		{"JSON sent as text/plain", "text/plain",
-			`{"jh_order_id":"` + seedOrderID + `"}`, seedOrderID, "", false, false},
-		{"a form with a sign over jh_order_id", "application/x-www-form-urlencoded",
-			"jh_order_id=" + seedOrderID + "&sign=" + idSign, seedOrderID, "", true, false},
-		{"JSON with a sign over jh_order_id", "application/json",
-			`{"jh_order_id":"` + seedOrderID + `","sign":"` + idSign + `"}`, seedOrderID, "", true, false},
-		{"a form carrying the signed response", "application/x-www-form-urlencoded",
-			"response=" + url.QueryEscape(response) + "&sign=" + signing.Juhe(response, testKey), seedOrderID, "", true, true},
-		{"JSON carrying the signed response as a string", "application/json",
-			`{"response":` + quote(response) + `,"sign":"` + signing.Juhe(response, testKey) + `"}`, seedOrderID, "", true, true},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			fake := testutil.NewFakeVendor(t)
-			fake.Handle(http.MethodPost, "/faceid/search", testutil.JSON(200, seedSample(t, "search_ok.json")))
-			p := newProvider(t, fake.URL)
-			r := httptest.NewRequest(http.MethodPost, "https://shop.example/notify", strings.NewReader(tt.body))
-			r.Header.Set("Content-Type", tt.contentType)
-
-			cb, err := p.VerifyCallback(ctx, r)
-			require.NoError(t, err)
-			assert.Equal(t, liveness.CallbackNotify, cb.Kind)
-			assert.Equal(t, tt.sessionID, cb.SessionID)
-			assert.Equal(t, tt.bizNo, cb.BizNo)
-			assert.Equal(t, tt.signed, cb.Signed)
-			assert.Empty(t, cb.Claimed, "a notify claims nothing, whatever its fields say")
-			assert.Equal(t, tt.withResult, cb.Result != nil, "only a signed response carries a result")
-
-			res, err := liveness.Resolve(ctx, p, cb)
-			require.NoError(t, err)
-			assert.Equal(t, liveness.StatusPassed, res.Status)
-			want := 1
-			if tt.withResult {
-				want = 0
-			}
-			assert.Equal(t, want, fake.CountPath("/faceid/search"))
-		})
-	}
-}
-
 func quote(s string) string {
 	r := strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`)
 	return `"` + r.Replace(s) + `"`
-}
-
-func TestVerifyCallbackNotifyNamingOnlyOrderIDCannotBeResolvedAlone(t *testing.T) {
-	p := newProvider(t, "http://127.0.0.1:1")
-	r := httptest.NewRequest(http.MethodPost, "https://shop.example/notify", strings.NewReader("orderId=order20240517A1"))
-	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	cb, err := p.VerifyCallback(ctx, r)
-	require.NoError(t, err)
-	assert.Equal(t, "order20240517A1", cb.BizNo)
-	assert.Empty(t, cb.SessionID)
-	_, err = liveness.Resolve(ctx, p, cb)
-	require.ErrorIs(t, err, liveness.ErrInvalidArgument)
-}
-
-func TestVerifyCallbackRejectsBadNotifies(t *testing.T) {
-	tests := []struct {
-		name, contentType, body string
-		kind                    error
-	}{
-		{"a wrong sign", "application/x-www-form-urlencoded",
-			"jh_order_id=" + seedOrderID + "&sign=" + signing.Juhe(seedOrderID, "other"), liveness.ErrBadSignature},
-		{"a sign over another order", "application/x-www-form-urlencoded",
-			"jh_order_id=JH1&sign=" + signing.Juhe(seedOrderID, testKey), liveness.ErrBadSignature},
-		{"a sign without jh_order_id", "application/x-www-form-urlencoded",
-			"orderId=order20240517A1&sign=" + signing.Juhe("order20240517A1", testKey), liveness.ErrBadSignature},
-		{"a repeated sign", "application/x-www-form-urlencoded",
-			"jh_order_id=" + seedOrderID + "&sign=a&sign=b", liveness.ErrBadSignature},
-		{"a response with a wrong sign", "application/x-www-form-urlencoded",
-			"response=%7B%7D&sign=" + signing.Juhe("{}", "other"), liveness.ErrBadSignature},
-		{"a repeated jh_order_id", "application/x-www-form-urlencoded",
-			"jh_order_id=JH1&jh_order_id=JH2", liveness.ErrInvalidArgument},
-		{"an empty body", "application/x-www-form-urlencoded", "", liveness.ErrInvalidArgument},
-		{"a body naming no order", "application/x-www-form-urlencoded", "status=ok", liveness.ErrInvalidArgument},
-		{"malformed JSON", "application/json", `{"jh_order_id":`, liveness.ErrInvalidArgument},
-		{"a malformed form escape", "application/x-www-form-urlencoded", "jh_order_id=%zz", liveness.ErrInvalidArgument},
-		{"a body over 1 MiB", "application/x-www-form-urlencoded",
-			"jh_order_id=" + seedOrderID + "&pad=" + strings.Repeat("a", 1<<20), liveness.ErrInvalidArgument},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			r := httptest.NewRequest(http.MethodPost, "https://shop.example/notify", strings.NewReader(tt.body))
-			r.Header.Set("Content-Type", tt.contentType)
-			_, err := newProvider(t, "http://127.0.0.1:1").VerifyCallback(ctx, r)
-			requireKind(t, err, tt.kind, "VerifyCallback")
-			testutil.AssertNoSecret(t, err.Error(), testKey)
-		})
-	}
-
-	t.Run("a nil request", func(t *testing.T) {
-		_, err := newProvider(t, "http://127.0.0.1:1").VerifyCallback(ctx, nil)
-		requireKind(t, err, liveness.ErrInvalidArgument, "VerifyCallback")
-	})
-	for name, query := range map[string]string{
-		"a return with a malformed escape":  "response=%7&sign=ab",
-		"a return with a repeated response": "response=%7B%7D&response=%7B%7D&sign=ab",
-		"a return whose response is empty":  "response=&sign=ab",
-	} {
-		t.Run(name, func(t *testing.T) {
-			_, err := newProvider(t, "http://127.0.0.1:1").VerifyCallback(ctx, returnRequest(query))
-			requireKind(t, err, liveness.ErrInvalidArgument, "VerifyCallback")
-		})
-	}
-	t.Run("a GET without parameters", func(t *testing.T) {
-		_, err := newProvider(t, "http://127.0.0.1:1").VerifyCallback(ctx, returnRequest(""))
-		requireKind(t, err, liveness.ErrInvalidArgument, "VerifyCallback")
-	})
 }
 
 // A form bomb: a 1 MiB notify of 250,000 fields is refused before it is
@@ -333,4 +213,78 @@ func TestVerifyCallbackRefusesFormBombs(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, seedOrderID, cb.SessionID)
 	})
+}
+
+// Issue 11 item 3: after cancel, abandon or timeout the browser comes back
+// to the bare returnUrl. That is ErrNoResult, distinct from forgery
+// (ErrBadSignature) and garbage (ErrInvalidArgument).
+func TestVerifyCallbackReturnWithoutResult(t *testing.T) {
+	response := string(seedSample(t, "return_response.json"))
+	tests := []struct {
+		name, query string
+		kind        error
+		field       string
+	}{
+		{"nothing at all", "", liveness.ErrNoResult, ""},
+		{"only the caller's own unrelated parameters", "from=app&lang=zh", liveness.ErrNoResult, ""},
+		{"a response with a wrong sign is forgery", "response=" + url.QueryEscape(response) + "&sign=" + signing.Juhe(response, "x"), liveness.ErrBadSignature, ""},
+		{"a response without sign is forgery", "response=" + url.QueryEscape(response), liveness.ErrBadSignature, ""},
+		{"a sign without response is garbage", "sign=" + signing.Juhe(response, testKey), liveness.ErrInvalidArgument, "response"},
+		{"a malformed escape is garbage", "response=%7&sign=ab", liveness.ErrInvalidArgument, "query"},
+		{"a repeated response is garbage", "response=%7B%7D&response=%7B%7D&sign=ab", liveness.ErrInvalidArgument, "response"},
+		{"an empty response is garbage", "response=&sign=ab", liveness.ErrInvalidArgument, "response"},
+		{"an orderId that is not one is garbage", "orderId=a%26b", liveness.ErrInvalidArgument, "orderId"},
+	}
+	for _, tt := range tests {
+		for _, method := range []string{http.MethodGet, http.MethodHead} {
+			t.Run(method+" "+tt.name, func(t *testing.T) {
+				fake := testutil.NewFakeVendor(t)
+				r := httptest.NewRequest(method, "https://shop.example/return?"+tt.query, nil)
+				_, err := newProvider(t, fake.URL).VerifyCallback(ctx, r)
+				le := requireKind(t, err, tt.kind, "VerifyCallback")
+				assert.Equal(t, tt.field, le.Field)
+				assert.Zero(t, fake.Count())
+				for _, other := range []error{liveness.ErrNoResult, liveness.ErrBadSignature, liveness.ErrInvalidArgument} {
+					if other != tt.kind {
+						assert.NotErrorIs(t, err, other)
+					}
+				}
+			})
+		}
+	}
+
+	t.Run("the SPA path says the same", func(t *testing.T) {
+		p := newProvider(t, "http://127.0.0.1:1")
+		_, _, err := juhe.ParseReturnURL("https://shop.example/#/done")
+		requireKind(t, err, liveness.ErrNoResult, "ParseReturnURL")
+		_, err = p.VerifyReturn("", "")
+		requireKind(t, err, liveness.ErrNoResult, "VerifyReturn")
+	})
+}
+
+// A returnUrl can carry your own orderId: Juhe keeps the caller's query,
+// so a return without a result still names the session by BizNo, and one
+// naming jh_order_id is an unsigned trigger resolved by a search.
+func TestVerifyCallbackReturnNamingTheOrder(t *testing.T) {
+	fake := testutil.NewFakeVendor(t)
+	fake.Handle(http.MethodPost, "/faceid/search", testutil.JSON(200, localSample(t, "search_pending.json")))
+	p := newProvider(t, fake.URL)
+
+	cb, err := p.VerifyCallback(ctx, returnRequest("orderId=order20240517A1"))
+	require.NoError(t, err)
+	assert.Equal(t, liveness.CallbackReturn, cb.Kind)
+	assert.Equal(t, "order20240517A1", cb.BizNo)
+	assert.Empty(t, cb.SessionID)
+	assert.False(t, cb.Signed)
+
+	cb, err = p.VerifyCallback(ctx, returnRequest("jh_order_id="+seedOrderID+"&passed=T"))
+	require.NoError(t, err)
+	assert.Equal(t, seedOrderID, cb.SessionID)
+	assert.False(t, cb.Signed)
+	assert.Nil(t, cb.Result)
+	res, err := liveness.Resolve(ctx, p, cb)
+	require.NoError(t, err)
+	checkConsistent(t, res)
+	assert.Equal(t, liveness.StatusPending, res.Status, "the claim is not believed")
+	assert.Equal(t, 1, fake.Count())
 }

@@ -16,9 +16,23 @@
 //     according to your route mode (see [ParseReturnURL]), and, if you gave a
 //     notifyUrl, calls it once the check has finished.
 //     [Provider.VerifyCallback] verifies the return redirect's signature and
-//     hands back the signed result; a notify call is only a trigger.
+//     hands back the signed result. A notify call's format is not
+//     documented: it is only a trigger, never signed and never believed.
 //  4. [liveness.Resolve] uses the signed result, or calls
-//     [Provider.FetchResult] (POST /faceid/search) for an unsigned notify.
+//     [Provider.FetchResult] (POST /faceid/search) for a notify.
+//
+// # Coming back without a result
+//
+// Juhe appends response and sign only when the check was completed. After
+// the user cancels, abandons or times out the check, the browser comes
+// back to your bare returnUrl, and VerifyCallback answers
+// liveness.ErrNoResult: a normal path, not forgery (ErrBadSignature) and
+// not bad input (ErrInvalidArgument). To know which session it was, put
+// your own order number in the returnUrl's query as orderId (Juhe keeps
+// your query): VerifyCallback then returns an unsigned Callback whose BizNo
+// names it. Look the Session up by BizNo and call
+// [Provider.FetchSessionResult], which also turns a session Juhe still
+// calls unfinished after its 30 minutes into StatusExpired.
 //
 // # Testing your handlers
 //

@@ -26,6 +26,10 @@ import (
 // places, or finding either twice, is ErrInvalidArgument: a forger could
 // otherwise choose which copy a reader sees.
 //
+// A URL with neither response nor sign is liveness.ErrNoResult: Juhe adds
+// them only when the check was completed, so the user canceled, abandoned
+// or timed out the check.
+//
 // response is returned as it appeared in the URL, still URL-encoded, so
 // that [Provider.VerifyReturn] can check a signature over either form. A
 // missing sign comes back empty; VerifyReturn rejects it.
@@ -54,8 +58,10 @@ func ParseReturnURL(landedURL string) (response, sign string, err error) {
 		f = inQuery
 	case b:
 		f = inFragment
+	case !inQuery.has("sign") && !inFragment.has("sign"):
+		return "", "", noResult(c.Op)
 	default:
-		return "", "", c.Fail("url", "has no response parameter")
+		return "", "", c.Fail("url", "has sign but no response parameter")
 	}
 	r, err := f.single("response")
 	if err != nil {
