@@ -67,7 +67,7 @@ type searchResult struct {
 // valid for 10 minutes: download it at once if you keep it.
 func (p *Provider) FetchResult(ctx context.Context, sessionID string) (*liveness.Result, error) {
 	c := check.Checker{Vendor: liveness.Juhe, Op: "FetchResult"}
-	if err := check.First(c.Required("sessionID", sessionID), c.MaxBytes("sessionID", sessionID, 128)); err != nil {
+	if err := checkID(c, "sessionID", sessionID); err != nil {
 		return nil, err
 	}
 	return transport.Call(ctx, p.c, &transport.Request{

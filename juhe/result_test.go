@@ -136,9 +136,15 @@ func TestFetchResultRetriesUnavailability(t *testing.T) {
 
 func TestFetchResultRejectsBadSessionIDsWithoutACall(t *testing.T) {
 	for name, id := range map[string]string{
-		"an empty session ID":       "",
-		"a blank session ID":        " ",
-		"a session ID of 129 bytes": string(make([]byte, 129)),
+		"an empty session ID":                 "",
+		"a blank session ID":                  " ",
+		"a session ID of 129 bytes":           strings.Repeat("J", 129),
+		"a session ID of 129 zero bytes":      string(make([]byte, 129)),
+		"a session ID smuggling a parameter":  "JH1&key=other",
+		"a session ID with a newline":         "JH1\n",
+		"a session ID with a slash":           "../JH1",
+		"a session ID with non-ASCII letters": "JH订单1",
+		"a session ID with a percent escape":  "JH%201",
 	} {
 		t.Run(name, func(t *testing.T) {
 			fake := testutil.NewFakeVendor(t)
@@ -207,4 +213,15 @@ func TestFetchResultRejectsUnknownVerdicts(t *testing.T) {
 			requireKind(t, err, liveness.ErrBadResponse, "FetchResult")
 		})
 	}
+}
+
+func TestFetchResultAcceptsAnOrderNumberOf128Bytes(t *testing.T) {
+	fake := testutil.NewFakeVendor(t)
+	fake.Handle(http.MethodPost, "/faceid/search", testutil.JSON(200, localSample(t, "search_pending.json")))
+	id := strings.Repeat("J", 126) + "_-"
+	res, err := newProvider(t, fake.URL).FetchResult(ctx, id)
+	require.NoError(t, err)
+	checkConsistent(t, res)
+	assert.Equal(t, id, res.SessionID)
+	testutil.AssertForm(t, fake.Last(t).Form, map[string]string{"key": testKey, "jhOrderId": id})
 }

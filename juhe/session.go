@@ -163,20 +163,39 @@ func checkOrderID(c check.Checker, id string) error {
 }
 
 // BuildCheckURL returns s.CheckURL (verify_url). It is ErrSessionExpired
-// once s.ExpiresAt has passed. Juhe also refuses a verify_url that has
+// once s.ExpiresAt has passed by the provider's clock (WithClock); a zero
+// ExpiresAt is not checked. Juhe also refuses a verify_url that has
 // already been used once, which no client can see in advance.
+//
+// A nil s, an s.ID that is not an order number (see MaxIDBytes), another
+// vendor's session or a CheckURL that is not an http(s) URL is
+// ErrInvalidArgument naming "session", "session.ID", "session.Vendor" or
+// "session.CheckURL".
 func (p *Provider) BuildCheckURL(s *liveness.Session) (string, error) {
 	c := check.Checker{Vendor: liveness.Juhe, Op: "BuildCheckURL"}
-	switch {
-	case s == nil:
-		return "", c.Fail("session", "is nil")
-	case s.Vendor != "" && s.Vendor != liveness.Juhe:
-		return "", c.Fail("Vendor", "session belongs to "+string(s.Vendor))
-	case s.CheckURL == "":
-		return "", c.Fail("CheckURL", "is empty")
-	case !s.ExpiresAt.IsZero() && !p.c.Now().Before(s.ExpiresAt):
+	if err := checkSession(c, s); err != nil {
+		return "", err
+	}
+	if err := c.HTTPURL("session.CheckURL", s.CheckURL); err != nil {
+		return "", err
+	}
+	if !s.ExpiresAt.IsZero() && !p.c.Now().Before(s.ExpiresAt) {
 		return "", &liveness.Error{Vendor: liveness.Juhe, Op: "BuildCheckURL", Kind: liveness.ErrSessionExpired,
 			Message: "the session expired at " + s.ExpiresAt.UTC().Format("2006-01-02T15:04:05Z")}
 	}
 	return s.CheckURL, nil
+}
+
+// checkSession checks a stored Session given back by the caller.
+func checkSession(c check.Checker, s *liveness.Session) error {
+	if s == nil {
+		return c.Fail("session", "is nil")
+	}
+	if err := checkID(c, "session.ID", s.ID); err != nil {
+		return err
+	}
+	if s.Vendor != "" && s.Vendor != liveness.Juhe {
+		return c.Fail("session.Vendor", "session belongs to "+string(s.Vendor))
+	}
+	return nil
 }

@@ -185,14 +185,24 @@ func TestBuildCheckURL(t *testing.T) {
 		_, err := p.BuildCheckURL(&s)
 		requireKind(t, err, liveness.ErrSessionExpired, "BuildCheckURL")
 	})
-	for name, s := range map[string]*liveness.Session{
-		"a nil session is invalid":            nil,
-		"another vendor's session is invalid": {Vendor: liveness.Megvii, CheckURL: "https://x.example"},
-		"a session without URL is invalid":    {Vendor: liveness.Juhe},
-	} {
-		t.Run(name, func(t *testing.T) {
-			_, err := p.BuildCheckURL(s)
-			requireKind(t, err, liveness.ErrInvalidArgument, "BuildCheckURL")
+	tests := []struct {
+		name  string
+		s     *liveness.Session
+		field string
+	}{
+		{"a nil session is invalid", nil, "session"},
+		{"a session without ID is invalid", &liveness.Session{Vendor: liveness.Juhe, CheckURL: live.CheckURL}, "session.ID"},
+		{"a session ID of 129 bytes is invalid", &liveness.Session{ID: strings.Repeat("J", 129), CheckURL: live.CheckURL}, "session.ID"},
+		{"a session ID with a space is invalid", &liveness.Session{ID: "JH 1", CheckURL: live.CheckURL}, "session.ID"},
+		{"another vendor's session is invalid", &liveness.Session{Vendor: liveness.Megvii, ID: "JH1", CheckURL: "https://x.example"}, "session.Vendor"},
+		{"a session without URL is invalid", &liveness.Session{Vendor: liveness.Juhe, ID: "JH1"}, "session.CheckURL"},
+		{"a javascript URL is invalid", &liveness.Session{Vendor: liveness.Juhe, ID: "JH1", CheckURL: "javascript:alert(1)"}, "session.CheckURL"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := p.BuildCheckURL(tt.s)
+			le := requireKind(t, err, liveness.ErrInvalidArgument, "BuildCheckURL")
+			assert.Equal(t, tt.field, le.Field)
 		})
 	}
 }
