@@ -54,11 +54,17 @@ type errorCode struct {
 // codes (100xx, every Juhe API).
 //
 // Decisions where the documents leave room:
-//   - 10011 (one IP over its limit) and 10012 (the key over its request
-//     limit) are ErrRateLimited: Juhe answers them when calls come too fast,
-//     and waiting helps.
-//   - 10013 (a test key over its limit) is ErrQuotaExceeded: the free calls
-//     are used up and waiting does not help; a paid key does.
+//   - 10011 当前IP请求超过限制 ("the current IP's requests are over the
+//     limit") is ErrRateLimited: the limit is put on a source address, the
+//     shape of a throttle, and waiting helps.
+//   - 10012 请求超过次数限制 ("requests over the limit on the number of
+//     calls") is ErrQuotaExceeded: 次数 is a count of calls, not a
+//     frequency (a rate would say 频率, 每秒 or QPS). Its neighbours agree:
+//     10011 is the per-IP throttle, 10013 the test key's allowance of
+//     calls. Retrying does not help; buying more calls does.
+//   - 10013 测试KEY超过请求限制 (a test key over its limit) is
+//     ErrQuotaExceeded: the free calls are used up and waiting does not
+//     help; a paid key does.
 //   - 10014 (internal error) and 10020 (maintenance) are ErrUnavailable.
 //     For 10014 Juhe warns that a charged call may still have gone
 //     through; InitSession never retries once Juhe has answered.
@@ -84,7 +90,7 @@ var errorCodes = map[int64]errorCode{
 	10008: {Kind: liveness.ErrPermissionDenied}, // 被禁止的IP
 	10009: {Kind: liveness.ErrUnauthenticated},  // 被禁止的KEY
 	10011: {Kind: liveness.ErrRateLimited},      // 当前IP请求超过限制
-	10012: {Kind: liveness.ErrRateLimited},      // 请求超过次数限制
+	10012: {Kind: liveness.ErrQuotaExceeded},    // 请求超过次数限制
 	10013: {Kind: liveness.ErrQuotaExceeded},    // 测试KEY超过请求限制
 	10014: {Kind: liveness.ErrUnavailable},      // 系统内部异常
 	10020: {Kind: liveness.ErrUnavailable},      // 接口维护

@@ -125,7 +125,7 @@ func TestErrorCodes(t *testing.T) {
 		{10008, "被禁止的IP", liveness.ErrPermissionDenied, ""},
 		{10009, "被禁止的KEY", liveness.ErrUnauthenticated, ""},
 		{10011, "当前IP请求超过限制", liveness.ErrRateLimited, ""},
-		{10012, "请求超过次数限制", liveness.ErrRateLimited, ""},
+		{10012, "请求超过次数限制", liveness.ErrQuotaExceeded, ""}, // a count (次数), not a rate: see codes.go
 		{10013, "测试KEY超过请求限制", liveness.ErrQuotaExceeded, ""},
 		{10014, "系统内部异常", liveness.ErrUnavailable, ""},
 		{10020, "接口维护", liveness.ErrUnavailable, ""},
@@ -145,6 +145,7 @@ func TestErrorCodes(t *testing.T) {
 
 			if tt.kind == nil {
 				require.NoError(t, err)
+				checkConsistent(t, res)
 				assert.Equal(t, &liveness.Result{
 					Vendor: liveness.Juhe, SessionID: seedOrderID, Status: tt.status, Reason: reasonOf(tt.status),
 					VendorCode: code, Message: tt.reason, Raw: body,
