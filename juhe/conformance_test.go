@@ -45,7 +45,7 @@ func TestConformance(t *testing.T) {
 			return r
 		},
 		Faults: []providertest.FaultCase{
-			{Name: "10012 is rate limited", Endpoint: sandbox.JuheSearch, Fault: sandbox.Fault{VendorError: "10012"}, Op: "FetchResult", WantKind: liveness.ErrRateLimited, WantRetryable: true},
+			{Name: "10012 is quota exceeded", Endpoint: sandbox.JuheSearch, Fault: sandbox.Fault{VendorError: "10012"}, Op: "FetchResult", WantKind: liveness.ErrQuotaExceeded},
 			{Name: "279303 is unavailable", Endpoint: sandbox.JuheSearch, Fault: sandbox.Fault{VendorError: "279303"}, Op: "FetchResult", WantKind: liveness.ErrUnavailable, WantRetryable: true},
 			{Name: "10014 internal error is unavailable", Endpoint: sandbox.JuheSearch, Fault: sandbox.Fault{VendorError: "10014"}, Op: "FetchResult", WantKind: liveness.ErrUnavailable, WantRetryable: true},
 			{Name: "10001 is unauthenticated", Endpoint: sandbox.JuheQuery, Fault: sandbox.Fault{VendorError: "10001"}, Op: "InitSession", WantKind: liveness.ErrUnauthenticated},
