@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"time"
 
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/internal/check"
@@ -59,19 +60,66 @@ type searchResult struct {
 
 // FetchResult asks POST /faceid/search for the outcome of the session
 // whose jh_order_id is sessionID. The call is safe and retried on
-// Retryable errors.
+// Retryable errors. A sessionID that is not an order number (see
+// MaxIDBytes) is ErrInvalidArgument naming "sessionID", before any call.
 //
 // A session the user has not finished (279306, 279307) is a StatusPending
 // Result, one whose liveness step broke (279305) a StatusError Result; an
 // unknown jh_order_id (279302) is ErrNotFound. Result.FaceImageURL (img) is
 // valid for 10 minutes: download it at once if you keep it.
+//
+// FetchResult cannot know when the session started, and Juhe keeps
+// answering 279307 for a session that was never submitted, also after its
+// 30 minutes: such a session stays StatusPending here forever. Keep the
+// Session InitSession returned and call [Provider.FetchSessionResult],
+// which turns it into StatusExpired once its lifetime has passed.
 func (p *Provider) FetchResult(ctx context.Context, sessionID string) (*liveness.Result, error) {
 	c := check.Checker{Vendor: liveness.Juhe, Op: "FetchResult"}
 	if err := checkID(c, "sessionID", sessionID); err != nil {
 		return nil, err
 	}
+	return p.search(ctx, c.Op, sessionID)
+}
+
+// ExpiryGrace is how long after Session.ExpiresAt FetchSessionResult still
+// reports a session Juhe calls unfinished as pending: a check submitted in
+// the last seconds of the 30 minutes may still be processed, and
+// ExpiresAt is reckoned on this side of the network.
+const ExpiryGrace = time.Minute
+
+// FetchSessionResult is FetchResult for a stored Session (the one
+// InitSession returned, kept by you). Because it knows when the session
+// ends, a session that Juhe still reports as unfinished (279306, 279307)
+// once s.ExpiresAt plus ExpiryGrace has passed, by the provider's clock
+// (WithClock), is a StatusExpired Result with ReasonTimeout instead of
+// StatusPending: Juhe's verify_url is valid for 30 minutes and the user
+// can no longer finish it. VendorCode, Message and Raw stay Juhe's. With a
+// zero ExpiresAt it behaves like FetchResult. Every Result carries
+// s.BizNo.
+//
+// A nil s, an s.ID that is not an order number or another vendor's session
+// is ErrInvalidArgument naming "session", "session.ID" or
+// "session.Vendor", before any call. Other errors are FetchResult's.
+func (p *Provider) FetchSessionResult(ctx context.Context, s *liveness.Session) (*liveness.Result, error) {
+	c := check.Checker{Vendor: liveness.Juhe, Op: "FetchSessionResult"}
+	if err := checkSession(c, s); err != nil {
+		return nil, err
+	}
+	res, err := p.search(ctx, c.Op, s.ID)
+	if err != nil {
+		return nil, err
+	}
+	res.BizNo = s.BizNo
+	if res.Status == liveness.StatusPending && !s.ExpiresAt.IsZero() && p.c.Now().After(s.ExpiresAt.Add(ExpiryGrace)) {
+		res.Status, res.Reason = liveness.StatusExpired, liveness.ReasonTimeout
+	}
+	return res, nil
+}
+
+// search runs POST /faceid/search for a checked order number.
+func (p *Provider) search(ctx context.Context, op, sessionID string) (*liveness.Result, error) {
 	return transport.Call(ctx, p.c, &transport.Request{
-		Op: "FetchResult", Method: http.MethodPost, URL: p.base + searchPath,
+		Op: op, Method: http.MethodPost, URL: p.base + searchPath,
 		Form:       url.Values{"key": {p.key}, "jhOrderId": {sessionID}},
 		Idempotent: true,
 	}, func(resp *transport.Response) (*liveness.Result, error) {
@@ -79,11 +127,7 @@ func (p *Provider) FetchResult(ctx context.Context, sessionID string) (*liveness
 		if err != nil {
 			return nil, err
 		}
-		r, err := p.normalize(env, resp.Body, sessionID)
-		if err != nil {
-			return nil, err
-		}
-		return r, nil
+		return p.normalize(env, resp.Body, sessionID)
 	})
 }
 
