@@ -37,7 +37,9 @@ const (
 // req.ReturnURL, req.BizNo (Juhe's orderId: 8 to 32 ASCII letters and
 // digits), req.Name and req.IDNumber (18 characters with a valid GB 11643
 // check digit, or 15 digits; a final 'x' is sent as 'X'); req.NotifyURL is
-// optional. Everything is checked before the call.
+// optional. Everything is checked before the call. Juhe compares the face
+// with the photo the ID authority holds, never with one of yours:
+// req.ReferenceImages is ErrUnsupported naming "ReferenceImages".
 //
 // The session lasts SessionTTL (30 minutes) and is single use: the user can
 // submit one check with it, so start a new session for each attempt.
@@ -95,6 +97,12 @@ func (p *Provider) queryForm(req *liveness.SessionRequest) (url.Values, error) {
 	c := check.Checker{Vendor: liveness.Juhe, Op: "InitSession"}
 	if req == nil {
 		return nil, c.Fail("request", "is nil")
+	}
+	if len(req.ReferenceImages) > 0 {
+		// Dropping them would let a caller believe a comparison it asked
+		// for was made.
+		return nil, &liveness.Error{Vendor: liveness.Juhe, Op: c.Op, Kind: liveness.ErrUnsupported, Field: "ReferenceImages",
+			Message: "Juhe compares the face with the ID authority's photo for Name and IDNumber, not with a caller's image"}
 	}
 	opts, err := check.Extra[SessionOptions](c, req.Extra, "*juhe.SessionOptions")
 	if err != nil {

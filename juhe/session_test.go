@@ -206,3 +206,32 @@ func TestBuildCheckURL(t *testing.T) {
 		})
 	}
 }
+
+// Issue 11 item 6: a caller who passes a reference image expects a
+// comparison Juhe cannot make.
+func TestInitSessionRefusesReferenceImagesWithoutACall(t *testing.T) {
+	for name, images := range map[string][][]byte{
+		"one image":         {[]byte("\xff\xd8\xff\xe0jpeg")},
+		"an empty image":    {{}},
+		"a thousand images": make([][]byte, 1000),
+	} {
+		t.Run(name, func(t *testing.T) {
+			fake := testutil.NewFakeVendor(t)
+			req := validRequest()
+			req.ReferenceImages = images
+			_, err := newProvider(t, fake.URL).InitSession(ctx, req)
+			le := requireKind(t, err, liveness.ErrUnsupported, "InitSession")
+			assert.Equal(t, "ReferenceImages", le.Field)
+			assert.Contains(t, err.Error(), "ReferenceImages")
+			assert.Zero(t, fake.Count())
+		})
+	}
+	t.Run("an empty list is no image", func(t *testing.T) {
+		fake := testutil.NewFakeVendor(t)
+		fake.Handle(http.MethodPost, "/faceid/query", testutil.JSON(200, seedSample(t, "query_ok.json")))
+		req := validRequest()
+		req.ReferenceImages = [][]byte{}
+		_, err := newProvider(t, fake.URL).InitSession(ctx, req)
+		require.NoError(t, err)
+	})
+}
