@@ -31,5 +31,5 @@ func open(u *url.URL, opts ...liveness.Option) (liveness.Provider, error) {
 	if err != nil {
 		return nil, err
 	}
-	return New(Config{Key: u.User.Username(), BaseURL: base}, opts...)
+	return build(Config{Key: u.User.Username(), BaseURL: base}, c.Op, opts...)
 }

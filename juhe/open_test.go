@@ -34,6 +34,7 @@ func TestOpen(t *testing.T) {
 		{URL: "juhe://" + testKey + "@apis.juhe.cn#frag", WantErr: true, Field: "url"},
 		{URL: "juhe:" + testKey, WantErr: true, Field: "url"},
 		{URL: "juhe://" + "bad%20key" + "@apis.juhe.cn", WantErr: true, Field: "Key"},
+		{URL: "juhe://" + "bad%0Akey" + "@apis.juhe.cn", WantErr: true, Field: "Key"},
 	}
 	for _, tt := range tests {
 		name := strings.ReplaceAll(tt.URL, testKey, "KEY")
@@ -48,6 +49,8 @@ func TestOpen(t *testing.T) {
 			var le *liveness.Error
 			require.ErrorAs(t, err, &le)
 			assert.Equal(t, tt.Field, le.Field)
+			assert.Equal(t, "Open", le.Op, "every error built through Open says Open")
+			assert.Equal(t, liveness.Juhe, le.Vendor)
 			testutil.AssertNoSecret(t, err.Error(), testKey)
 		})
 	}
