@@ -54,6 +54,7 @@ func TestVerifyCallbackAcceptsTheSignedReturn(t *testing.T) {
 					Thresholds: map[string]float64{"1e-3": 60, "1e-4": 70}},
 				Raw: []byte(response),
 			}, cb.Result, "the return carries no img")
+			checkConsistent(t, cb.Result)
 
 			res, err := liveness.Resolve(ctx, p, cb)
 			require.NoError(t, err)
@@ -115,8 +116,10 @@ func TestVerifyCallbackSignedReturnWithoutFinalResultIsFetched(t *testing.T) {
 			} else {
 				assert.Equal(t, tt.status, cb.Result.Status)
 			}
+			checkConsistent(t, cb.Result)
 			res, err := liveness.Resolve(ctx, p, cb)
 			require.NoError(t, err)
+			checkConsistent(t, res)
 			assert.Equal(t, liveness.StatusPassed, res.Status)
 			assert.Equal(t, 1, fake.CountPath("/faceid/search"))
 		})

@@ -26,13 +26,13 @@ const (
 var ctx = context.Background()
 
 // seedSample returns one of the seed's samples from internal/testutil.
-func seedSample(t *testing.T, name string) []byte {
+func seedSample(t testing.TB, name string) []byte {
 	t.Helper()
 	return testutil.Sample(t, "juhe/"+name)
 }
 
 // localSample returns a constructed sample from this package's testdata.
-func localSample(t *testing.T, name string) []byte {
+func localSample(t testing.TB, name string) []byte {
 	t.Helper()
 	return testutil.LocalSample(t, name)
 }
