@@ -2,10 +2,12 @@ package juhe_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"time"
 
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/juhe"
@@ -90,4 +92,39 @@ func Example() {
 	// return signed: true -> passed face score 87
 	// notify signed: false -> passed true
 	// liveness: juhe VerifyCallback: bad signature: sign does not match md5(response + key)
+}
+
+// A user who gives up comes back to the bare returnUrl. Put your own
+// order number in the returnUrl's query so the return names the session,
+// look the stored Session up by it, and ask FetchSessionResult, which
+// knows the session's 30 minutes.
+func ExampleProvider_FetchSessionResult() {
+	juheAPI := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, `{"reason":"客户端未提交认证或认证未完成","result":null,"error_code":279307}`)
+	}))
+	defer juheAPI.Close()
+	ctx := context.Background()
+	now := time.Date(2024, 5, 17, 10, 30, 0, 0, time.UTC)
+	p, _ := juhe.New(juhe.Config{Key: "5f3c9a0e7b2d4c1a8e6f0b3d9c7a2e41", BaseURL: juheAPI.URL},
+		liveness.WithClock(func() time.Time { return now }))
+
+	// Stored at InitSession, with ReturnURL "https://shop.example/juhe/return?orderId=order20240517A1".
+	stored := map[string]*liveness.Session{"order20240517A1": {
+		Vendor: liveness.Juhe, ID: "JH79320240517095231mUzn9", BizNo: "order20240517A1",
+		ExpiresAt: time.Date(2024, 5, 17, 9, 52, 31, 0, time.UTC).Add(juhe.SessionTTL),
+	}}
+
+	_, err := p.VerifyCallback(ctx, httptest.NewRequest(http.MethodGet, "https://shop.example/juhe/return", nil))
+	fmt.Println(errors.Is(err, liveness.ErrNoResult))
+
+	cb, _ := p.VerifyCallback(ctx, httptest.NewRequest(http.MethodGet, "https://shop.example/juhe/return?orderId=order20240517A1", nil))
+	res, err := p.FetchSessionResult(ctx, stored[cb.BizNo])
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(res.Status, res.Reason, res.VendorCode)
+	// Output:
+	// true
+	// expired timeout 279307
 }
