@@ -37,6 +37,9 @@ func verifyReturn(r *http.Request) (*liveness.Callback, error) {
 	if token == "" {
 		return nil, c.Fail("token", "is missing: not a Jumdata return")
 	}
+	if err := checkToken(c, "token", token); err != nil {
+		return nil, err
+	}
 	cb := &liveness.Callback{
 		Vendor:    liveness.Jumdata,
 		Kind:      liveness.CallbackReturn,

@@ -26,7 +26,7 @@ func TestVerifyCallbackReadsTheReturn(t *testing.T) {
 		{"success in upper case is read", "/back?success=TRUE&token=tok-1", "tok-1", liveness.StatusPassed},
 		{"a missing success claims nothing", "/back?token=tok-1", "tok-1", ""},
 		{"an odd success claims nothing", "/back?token=tok-1&success=1", "tok-1", ""},
-		{"an escaped token is decoded", "/back?token=a%2Bb%20c&success=true", "a+b c", liveness.StatusPassed},
+		{"an escaped token is decoded", "/back?token=a%2Bb%2Fc&success=true", "a+b/c", liveness.StatusPassed},
 		{"the caller's own parameters are ignored", "/back?order=42&token=tok-1&success=false", "tok-1", liveness.StatusFailed},
 	}
 	p := newProvider(t, testutil.NewFakeVendor(t), false)

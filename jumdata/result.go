@@ -16,7 +16,9 @@ import (
 
 // FetchResult asks Jumdata for the outcome of the session whose token is
 // sessionID: a POST of token to Config.ResultURL. It is safe to repeat and
-// is retried on Retryable errors.
+// is retried on Retryable errors. A sessionID that is empty, longer than
+// [MaxTokenLen] or holds anything but printable ASCII without space is
+// ErrInvalidArgument (Field "sessionID") without a call.
 //
 // Codes 200 (passed), 201 (no result yet: pending), 202 (not passed:
 // failed, spoof), 203 (the check could not run: error, device_unsupported)
@@ -29,7 +31,7 @@ import (
 // is taken as failed (spoof): the explicit verdict wins over the code.
 func (p *Provider) FetchResult(ctx context.Context, sessionID string) (*liveness.Result, error) {
 	c := check.Checker{Vendor: liveness.Jumdata, Op: "FetchResult"}
-	if err := c.Required("sessionID", sessionID); err != nil {
+	if err := checkToken(c, "sessionID", sessionID); err != nil {
 		return nil, err
 	}
 	form := url.Values{"token": {sessionID}}
