@@ -91,7 +91,9 @@ const MaxReturnURLChars = 128
 // required: at most 128 characters, an absolute http(s) URL for a web page
 // or a page path ("/pages/result/index", no scheme or host) for a
 // mini-program. Everything is checked before the call. req.BizNo is not sent (Jumdata has
-// no such field); it is kept in Session.BizNo.
+// no such field); it is kept in Session.BizNo. Jumdata compares no face
+// with a photo of the caller's: any req.ReferenceImages is ErrUnsupported
+// (Field "ReferenceImages") without a call.
 //
 // Session.ID and Session.Token are Jumdata's token (a token longer than
 // [MaxTokenLen] or with other than printable ASCII is ErrBadResponse, as
@@ -187,6 +189,13 @@ func initForm(req *liveness.SessionRequest) (url.Values, error) {
 	c := check.Checker{Vendor: liveness.Jumdata, Op: "InitSession"}
 	if req == nil {
 		return nil, c.Fail("req", "is nil")
+	}
+	if len(req.ReferenceImages) > 0 {
+		// A caller who passes a photo expects a comparison; H5 v2 only
+		// checks liveness, so dropping it would report a pass nobody
+		// compared.
+		return nil, &liveness.Error{Vendor: liveness.Jumdata, Op: "InitSession", Kind: liveness.ErrUnsupported, Field: "ReferenceImages",
+			Message: "Jumdata H5 v2 checks liveness only and compares no face with a reference image"}
 	}
 	if err := checkReturnURL(c, req.ReturnURL); err != nil {
 		return nil, err

@@ -164,6 +164,36 @@ func TestInitSessionRejectsBadInputBeforeAnyCall(t *testing.T) {
 	}
 }
 
+func TestInitSessionRefusesReferenceImages(t *testing.T) {
+	for _, ch := range channels {
+		for name, imgs := range map[string][][]byte{
+			"one image":              {[]byte("\xff\xd8\xff jpeg")},
+			"two images":             {[]byte("a"), []byte("b")},
+			"1,000 images":           make([][]byte, 1000),
+			"an empty image":         {{}},
+			"an otherwise bad input": {[]byte("a")}, // refused before the ReturnURL is looked at
+		} {
+			t.Run(ch.name+"/"+name, func(t *testing.T) {
+				fake := testutil.NewFakeVendor(t)
+				fake.Handle(http.MethodPost, initPath, testutil.JSON(http.StatusOK, testutil.Sample(t, "jumdata/init_ok.json")))
+				req := &liveness.SessionRequest{ReturnURL: returnURL, ReferenceImages: imgs}
+				if name == "an otherwise bad input" {
+					req.ReturnURL = ""
+				}
+				s, err := newProvider(t, fake, ch.direct).InitSession(context.Background(), req)
+				require.ErrorIs(t, err, liveness.ErrUnsupported)
+				assert.NotErrorIs(t, err, liveness.ErrInvalidArgument)
+				assert.Nil(t, s)
+				e := asError(t, err)
+				assert.Equal(t, "ReferenceImages", e.Field)
+				assert.Equal(t, "InitSession", e.Op)
+				assert.Contains(t, err.Error(), "ReferenceImages")
+				assert.Zero(t, fake.Count(), "no request may reach the vendor")
+			})
+		}
+	}
+}
+
 func TestInitSessionMapsVendorCodes(t *testing.T) {
 	tests := []struct {
 		code string
