@@ -30,6 +30,38 @@ var publicCodes = map[string]error{
 	"609": liveness.ErrRateLimited, // 请求过于频繁，请稍候再试
 	"610": liveness.ErrUnavailable, // 请求超时
 	"999": liveness.ErrBadResponse, // 其他，以实际返回为准
+	// Jumdata's account codes, documented in seed 003 for the direct
+	// channel's other API and answered by the same account: without them
+	// a disabled account would read as a bad response.
+	"601": liveness.ErrPermissionDenied, // 接口未开通
+	"602": liveness.ErrUnauthenticated,  // 账号停用
+	"603": liveness.ErrQuotaExceeded,    // 余额不足请充值
+}
+
+// credentialWords name a credential in a 400 (参数错误) msg. Neither seed
+// documents how the direct channel answers a wrong appId, appSecret or
+// sign; Jumdata answers code 400 with msg 签名错误 ("signature error",
+// reproduced by the sandbox) or names the fields ("参数错误: appId,
+// timestamp, sign"). The package always sends all three, so such a 400
+// says the credentials (or the clock that stamps them) are wrong.
+var credentialWords = []string{"签名", "sign", "appid", "app_id", "appsecret", "密钥", "鉴权", "认证"}
+
+// refine400 returns the error a 400 (参数错误) stands for from its msg:
+// ErrUnauthenticated when it names a credential, ErrNotFound when
+// tokenSent (the result call) and it names the token, which the package
+// has checked before sending, so Jumdata does not know it; else
+// ErrInvalidArgument.
+func refine400(msg string, tokenSent bool) error {
+	m := strings.ToLower(msg)
+	for _, w := range credentialWords {
+		if strings.Contains(m, w) {
+			return liveness.ErrUnauthenticated
+		}
+	}
+	if tokenSent && strings.Contains(m, "token") {
+		return liveness.ErrNotFound
+	}
+	return liveness.ErrInvalidArgument
 }
 
 // outcome is the normalized state a result code stands for.
@@ -259,11 +291,15 @@ func decodeEnvelope(resp *transport.Response) (*envelope, error) {
 
 // err returns the error for an envelope that is not a success, from table.
 // A code the table does not know (an unknown code, or a success code under
-// an HTTP error status) is judged by the HTTP status.
-func (e *envelope) err(resp *transport.Response, table map[string]error) *liveness.Error {
+// an HTTP error status) is judged by the HTTP status. A 400 is refined by
+// its msg (refine400); tokenSent says the call carried a token.
+func (e *envelope) err(resp *transport.Response, table map[string]error, tokenSent bool) *liveness.Error {
 	kind, ok := table[e.code()]
-	if !ok {
+	switch {
+	case !ok:
 		kind = statusKind(resp.StatusCode)
+	case e.code() == "400":
+		kind = refine400(e.message(), tokenSent)
 	}
 	return &liveness.Error{Kind: kind, Code: e.code(), Message: e.message(), RequestID: string(e.TaskNo)}
 }

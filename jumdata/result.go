@@ -55,7 +55,7 @@ func (p *Provider) FetchResult(ctx context.Context, sessionID string) (*liveness
 		}
 		o, ok := resultCodes[env.code()]
 		if !ok || !httpOK(resp) {
-			return nil, env.err(resp, publicCodes)
+			return nil, env.err(resp, publicCodes, true)
 		}
 		return normalizeResult(sessionID, env, o, resp.Body)
 	})

@@ -118,7 +118,7 @@ func (p *Provider) InitSession(ctx context.Context, req *liveness.SessionRequest
 			return nil, err
 		}
 		if env.code() != codeOK || !httpOK(resp) {
-			return nil, env.err(resp, publicCodes)
+			return nil, env.err(resp, publicCodes, false)
 		}
 		var d struct {
 			Token jsonx.String `json:"token"`
@@ -188,7 +188,7 @@ func (p *Provider) checkURL(token string) string {
 func initForm(req *liveness.SessionRequest) (url.Values, error) {
 	c := check.Checker{Vendor: liveness.Jumdata, Op: "InitSession"}
 	if req == nil {
-		return nil, c.Fail("req", "is nil")
+		return nil, c.Fail("request", "is nil")
 	}
 	if len(req.ReferenceImages) > 0 {
 		// A caller who passes a photo expects a comparison; H5 v2 only

@@ -134,7 +134,7 @@ func TestInitSessionRejectsBadInputBeforeAnyCall(t *testing.T) {
 		req       *liveness.SessionRequest
 		wantField string
 	}{
-		{"a nil request", nil, "req"},
+		{"a nil request", nil, "request"},
 		{"a missing returnUrl", &liveness.SessionRequest{}, "ReturnURL"},
 		{"a returnUrl of 129 characters", &liveness.SessionRequest{ReturnURL: "https://a.example.com/" + strings.Repeat("x", 129-22)}, "ReturnURL"},
 		{"a javascript: returnUrl", &liveness.SessionRequest{ReturnURL: "javascript:alert(1)"}, "ReturnURL"},
@@ -206,6 +206,9 @@ func TestInitSessionMapsVendorCodes(t *testing.T) {
 		{"609", liveness.ErrRateLimited},
 		{"610", liveness.ErrUnavailable},
 		{"999", liveness.ErrBadResponse},
+		{"601", liveness.ErrPermissionDenied}, // seed 003's account codes
+		{"602", liveness.ErrUnauthenticated},
+		{"603", liveness.ErrQuotaExceeded},
 		{"201", liveness.ErrBadResponse}, // a result code means nothing to init
 		{"123", liveness.ErrBadResponse},
 	}
