@@ -150,3 +150,20 @@ func assertConsistent(t testing.TB, r *liveness.Result) {
 		t.Errorf("inconsistent Result: %s: %+v", p, r)
 	}
 }
+
+// assertOutcome asserts what every call returning a Result promises:
+// either a consistent Result and no error, or no Result and a
+// *liveness.Error from Jumdata with a sentinel Kind.
+func assertOutcome(t testing.TB, res *liveness.Result, err error) {
+	t.Helper()
+	if err == nil {
+		assertConsistent(t, res)
+		return
+	}
+	assert.Nil(t, res, "a Result next to an error")
+	var e *liveness.Error
+	if assert.True(t, errors.As(err, &e), "want a *liveness.Error, got %T", err) {
+		assert.Equal(t, liveness.Jumdata, e.Vendor)
+		assert.NotNil(t, e.Kind)
+	}
+}
