@@ -11,65 +11,160 @@ import (
 	"github.com/go-liveness/liveness/internal/check"
 )
 
-// VerifyCallback reads the browser's return to returnUrl?token=…&success=….
-// Jumdata does not sign it, so the Callback is never Signed and never
-// carries a Result: [liveness.Resolve] confirms it with FetchResult.
-//
-// SessionID is token (required: a return without one is
-// ErrInvalidArgument). Claimed is what success says: "true" is
-// StatusPassed, "false" StatusFailed (either in any case); a missing or
-// other value claims nothing (the empty Status), since the page only ever
-// sends true or false. Raw is the query string as received.
-func (p *Provider) VerifyCallback(_ context.Context, r *http.Request) (*liveness.Callback, error) {
-	return verifyReturn(r)
-}
+// MaxReturnBytes is the longest return VerifyCallback and ParseReturnURL
+// read, in bytes: the query plus fragment of a request, or the whole URL.
+// A genuine return is returnUrl (at most 128 characters) plus the token
+// and success; the cap leaves room for a single-page app's own state.
+const MaxReturnBytes = 8 << 10
 
-func verifyReturn(r *http.Request) (*liveness.Callback, error) {
+// MaxReturnFields is the most parameters (query and fragment together) a
+// return may carry; they are counted before any is decoded.
+const MaxReturnFields = 64
+
+// VerifyCallback reads the browser's return to returnUrl. Seed 000's
+// template is returnUrl?token=${token}&success=${success}, appended as is
+// to the end of returnUrl, so token and success are looked for everywhere
+// a browser can deliver them (see [ParseReturnURL] for the rules); for a
+// request that means the query, including the part after a second "?" (a
+// returnUrl that had its own query). A hash-route returnUrl
+// (https://x/#/done) gets them after the "#", which browsers never send:
+// have the page forward location.href and read it with ParseReturnURL.
+//
+// Jumdata does not sign the return, so the Callback is never Signed and
+// never carries a Result: [liveness.Resolve] confirms it with FetchResult.
+// SessionID is token; Claimed is what success says ("true" StatusPassed,
+// "false" StatusFailed, any case), or nothing (the empty Status) for a
+// missing, odd or contradictory value. Raw is the query string as received
+// (with "#" and the fragment when the request URL carries one).
+//
+// Errors, all without a network call:
+//   - a return with neither token nor success is liveness.ErrNoResult: the
+//     page always sends both, so the browser reached returnUrl some other
+//     way (reload, bookmark, a user who left the check and navigated back)
+//     and names no session; look it up in your own records;
+//   - ErrInvalidArgument (Field "request") for a nil request, (Field
+//     "token") for a success without token, an empty token, a token longer
+//     than [MaxTokenLen] or with other than printable ASCII, or two tokens
+//     that differ, and (Field "url") for a return longer than
+//     [MaxReturnBytes] or with more than [MaxReturnFields] parameters.
+func (p *Provider) VerifyCallback(_ context.Context, r *http.Request) (*liveness.Callback, error) {
 	c := check.Checker{Vendor: liveness.Jumdata, Op: "VerifyCallback"}
 	if r == nil || r.URL == nil {
 		return nil, c.Fail("request", "is nil")
 	}
-	q, err := url.ParseQuery(r.URL.RawQuery)
-	if err != nil {
-		return nil, c.Fail("query", "is malformed")
+	raw := r.URL.RawQuery
+	if r.URL.Fragment != "" || r.URL.RawFragment != "" {
+		raw += "#" + r.URL.EscapedFragment()
 	}
-	token := q.Get("token")
-	if token == "" {
+	if len(raw) > MaxReturnBytes {
+		return nil, c.Fail("url", "is "+strconv.Itoa(len(raw))+" bytes, more than "+strconv.Itoa(MaxReturnBytes))
+	}
+	// A "#" sent raw in the request line stays in RawQuery: what follows
+	// it is the fragment.
+	query, frag, _ := strings.Cut(raw, "#")
+	return readReturn(c, query, frag, []byte(raw))
+}
+
+// ParseReturnURL reads the URL Jumdata's page sent the browser to, as the
+// browser shows it (location.href), for apps that forward it to the server
+// (a hash-route single-page app, whose parameters sit after the "#"). It
+// returns the same unsigned Callback as [Provider.VerifyCallback], with Raw
+// the URL as given, and the same errors under Op "ParseReturnURL".
+//
+// Seed 000 appends "?token=…&success=…" literally to the end of returnUrl,
+// so a browser can deliver them in three places, all read:
+//
+//	https://shop.example.com/back?token=T&success=true          the query
+//	https://shop.example.com/back?order=42?token=T&success=true a second "?" (returnUrl had a query)
+//	https://shop.example.com/#/done?token=T&success=true        the fragment (hash-route app; $route.query)
+//
+// Within the query and within the fragment's part after its first "?",
+// both "&" and "?" separate parameters. A token given twice with the same
+// value is read once; two different tokens are ErrInvalidArgument, since
+// one of them is not Jumdata's. success is only a claim: contradictory
+// values claim nothing. Parameters of your own are ignored.
+func ParseReturnURL(rawURL string) (*liveness.Callback, error) {
+	c := check.Checker{Vendor: liveness.Jumdata, Op: "ParseReturnURL"}
+	if len(rawURL) > MaxReturnBytes {
+		return nil, c.Fail("url", "is "+strconv.Itoa(len(rawURL))+" bytes, more than "+strconv.Itoa(MaxReturnBytes))
+	}
+	rest, frag, _ := strings.Cut(rawURL, "#")
+	_, query, _ := strings.Cut(rest, "?")
+	return readReturn(c, query, frag, []byte(rawURL))
+}
+
+// readReturn finds token and success in query and in the part of frag
+// after its first "?".
+func readReturn(c check.Checker, query, frag string, raw []byte) (*liveness.Callback, error) {
+	_, fragQuery, _ := strings.Cut(frag, "?")
+	if n := strings.Count(query, "&") + strings.Count(query, "?") + strings.Count(fragQuery, "&") + strings.Count(fragQuery, "?") + 2; n > MaxReturnFields {
+		return nil, c.Fail("url", "has more than "+strconv.Itoa(MaxReturnFields)+" parameters")
+	}
+	var tokens, successes []string
+	for _, part := range []string{query, fragQuery} {
+		for _, pair := range strings.FieldsFunc(part, func(r rune) bool { return r == '&' || r == '?' }) {
+			k, v, _ := strings.Cut(pair, "=")
+			key, err := url.QueryUnescape(k)
+			if err != nil || (key != "token" && key != "success") {
+				continue // not ours: the caller's own parameters
+			}
+			val, err := url.QueryUnescape(v)
+			if err != nil {
+				return nil, c.Fail(key, "is not valid percent-encoding")
+			}
+			if key == "token" {
+				tokens = appendNew(tokens, val)
+			} else {
+				successes = appendNew(successes, strings.ToLower(val))
+			}
+		}
+	}
+	switch {
+	case len(tokens) == 0 && len(successes) == 0:
+		return nil, &liveness.Error{Vendor: liveness.Jumdata, Op: c.Op, Kind: liveness.ErrNoResult,
+			Message: "the browser came back without token or success: no session named, no result"}
+	case len(tokens) == 0:
 		return nil, c.Fail("token", "is missing: not a Jumdata return")
+	case len(tokens) > 1:
+		return nil, c.Fail("token", "appears with "+strconv.Itoa(len(tokens))+" different values")
+	}
+	if err := checkToken(c, "token", tokens[0]); err != nil {
+		return nil, err
 	}
 	cb := &liveness.Callback{
 		Vendor:    liveness.Jumdata,
 		Kind:      liveness.CallbackReturn,
-		SessionID: token,
-		Raw:       []byte(r.URL.RawQuery),
+		SessionID: tokens[0],
+		Raw:       raw,
 	}
-	switch s := q.Get("success"); {
-	case strings.EqualFold(s, "true"):
-		cb.Claimed = liveness.StatusPassed
-	case strings.EqualFold(s, "false"):
-		cb.Claimed = liveness.StatusFailed
+	if len(successes) == 1 {
+		switch successes[0] {
+		case "true":
+			cb.Claimed = liveness.StatusPassed
+		case "false":
+			cb.Claimed = liveness.StatusFailed
+		}
 	}
 	return cb, nil
 }
 
-// ReturnURL returns the URL Jumdata's page sends the browser to when the
-// check ends: returnURL with token and success added to its query (any
-// fragment kept). Use it to test your return handler, or to drive the
-// sandbox; it carries no signature because Jumdata sends none.
-func ReturnURL(returnURL, token string, success bool) string {
-	add := url.Values{"token": {token}, "success": {strconv.FormatBool(success)}}
-	u, err := url.Parse(returnURL)
-	if err != nil {
-		sep := "?"
-		if strings.Contains(returnURL, "?") {
-			sep = "&"
+// appendNew appends v to list unless it is there already.
+func appendNew(list []string, v string) []string {
+	for _, x := range list {
+		if x == v {
+			return list
 		}
-		return returnURL + sep + add.Encode()
 	}
-	q := u.Query()
-	for k, v := range add {
-		q[k] = v
-	}
-	u.RawQuery = q.Encode()
-	return u.String()
+	return append(list, v)
+}
+
+// ReturnURL returns the URL Jumdata's page sends the browser to when the
+// check ends, built as seed 000's template says: returnURL followed
+// literally by ?token=…&success=true|false, even when returnURL already has
+// a query (a second "?") or a fragment (the parameters land in it). The
+// token is query-escaped, which leaves a real token unchanged. Use it to
+// test your return handler; it carries no signature because Jumdata sends
+// none.
+func ReturnURL(returnURL, token string, success bool) string {
+	return returnURL + "?token=" + url.QueryEscape(token) + "&success=" + strconv.FormatBool(success)
 }

@@ -20,10 +20,48 @@ var publicCodes = map[string]error{
 	"400": liveness.ErrInvalidArgument, // 参数错误
 	"500": liveness.ErrUnavailable,     // 系统维护，请稍候再试
 	"604": liveness.ErrDiscontinued,    // 接口停用
-	"606": liveness.ErrQuotaExceeded,   // 调用超限，请稍候再试
-	"609": liveness.ErrRateLimited,     // 请求过于频繁，请稍候再试
-	"610": liveness.ErrUnavailable,     // 请求超时
-	"999": liveness.ErrBadResponse,     // 其他，以实际返回为准
+	// 606 调用超限，请稍候再试 ("calls over the limit, try again later") is
+	// a quota, not a rate limit: the seed has its own code for frequency,
+	// 609 请求过于频繁 ("requests too frequent"), so 超限 here is the call
+	// count limit of the subscription or account; "请稍候再试" is the same
+	// boilerplate 500 carries and says nothing about the limit resetting
+	// soon. Retrying within seconds would not help, so it is not Retryable.
+	"606": liveness.ErrQuotaExceeded,
+	"609": liveness.ErrRateLimited, // 请求过于频繁，请稍候再试
+	"610": liveness.ErrUnavailable, // 请求超时
+	"999": liveness.ErrBadResponse, // 其他，以实际返回为准
+	// Jumdata's account codes, documented in seed 003 for the direct
+	// channel's other API and answered by the same account: without them
+	// a disabled account would read as a bad response.
+	"601": liveness.ErrPermissionDenied, // 接口未开通
+	"602": liveness.ErrUnauthenticated,  // 账号停用
+	"603": liveness.ErrQuotaExceeded,    // 余额不足请充值
+}
+
+// credentialWords name a credential in a 400 (参数错误) msg. Neither seed
+// documents how the direct channel answers a wrong appId, appSecret or
+// sign; Jumdata answers code 400 with msg 签名错误 ("signature error",
+// reproduced by the sandbox) or names the fields ("参数错误: appId,
+// timestamp, sign"). The package always sends all three, so such a 400
+// says the credentials (or the clock that stamps them) are wrong.
+var credentialWords = []string{"签名", "sign", "appid", "app_id", "appsecret", "密钥", "鉴权", "认证"}
+
+// refine400 returns the error a 400 (参数错误) stands for from its msg:
+// ErrUnauthenticated when it names a credential, ErrNotFound when
+// tokenSent (the result call) and it names the token, which the package
+// has checked before sending, so Jumdata does not know it; else
+// ErrInvalidArgument.
+func refine400(msg string, tokenSent bool) error {
+	m := strings.ToLower(msg)
+	for _, w := range credentialWords {
+		if strings.Contains(m, w) {
+			return liveness.ErrUnauthenticated
+		}
+	}
+	if tokenSent && strings.Contains(m, "token") {
+		return liveness.ErrNotFound
+	}
+	return liveness.ErrInvalidArgument
 }
 
 // outcome is the normalized state a result code stands for.
@@ -33,13 +71,84 @@ type outcome struct {
 }
 
 // resultCodes maps the result call's own codes to the session state. They
-// are Results, not errors.
+// are Results, not errors. The Reason of 202 and 203 is the general one:
+// causeReason refines it from msg.
 var resultCodes = map[string]outcome{
-	"200": {liveness.StatusPassed, liveness.ReasonNone},             // 活体检测通过
-	"201": {liveness.StatusPending, liveness.ReasonNone},            // 未查询到检测结果
-	"202": {liveness.StatusFailed, liveness.ReasonSpoof},            // 活体检测未通过: camera hijack, wrong action sequence, not live
-	"203": {liveness.StatusError, liveness.ReasonDeviceUnsupported}, // 活体检测失败: browser lacks features, camera denied, bad actions, other
-	"301": {liveness.StatusExpired, liveness.ReasonTimeout},         // token已过期: no result fetched within 10 minutes
+	"200": {liveness.StatusPassed, liveness.ReasonNone},     // 活体检测通过
+	"201": {liveness.StatusPending, liveness.ReasonNone},    // 未查询到检测结果
+	"202": {liveness.StatusFailed, liveness.ReasonSpoof},    // 活体检测未通过: camera hijack, wrong action sequence, not live
+	"203": {liveness.StatusError, liveness.ReasonUnknown},   // 活体检测失败: browser lacks features, camera denied, bad actions, other
+	"301": {liveness.StatusExpired, liveness.ReasonTimeout}, // token已过期: no result fetched within 10 minutes
+}
+
+// A cause is one of the reasons seed 000 lists behind result code 202 or
+// 203, with the words by which a msg names it. A msg names the cause when it
+// contains one of Any, or one of Pair[0] together with one of Pair[1].
+type cause struct {
+	Reason liveness.Reason
+	Any    []string
+	Pair   [2][]string
+}
+
+// causes lists, per code, the causes a msg may name. Causes the package has
+// no specific Reason for (a hardware fault, a bad action parameter, "other")
+// are listed as ReasonUnknown so that a msg naming one of them alongside
+// another cause is recognized as naming several. Matching ignores case.
+var causes = map[string][]cause{
+	// 202 活体检测未通过: 1. camera video hijack attack, 2. the actions did
+	// not follow the requested sequence, 3. the face failed the liveness
+	// judgement.
+	"202": {
+		{Reason: liveness.ReasonActionMismatch,
+			Any:  []string{"序列", "顺序", "action sequence", "action order", "action mismatch"},
+			Pair: [2][]string{{"动作"}, {"不符", "不一致", "不正确", "不匹配", "错误", "未完成", "未按"}}},
+		{Reason: liveness.ReasonSpoof,
+			Any: []string{"劫持", "攻击", "非活体", "活体判断", "翻拍", "假体", "hijack", "attack", "spoof", "not live"}},
+	},
+	// 203 活体检测失败: 1. the browser lacks the features for capture, or a
+	// software or hardware fault, 2. the user refused capture, e.g. camera
+	// permission denied, 3. bad action parameter, 4. other.
+	"203": {
+		{Reason: liveness.ReasonPermissionDenied,
+			Any: []string{"权限", "拒绝", "禁止", "授权", "permission", "notallowed", "not allowed", "denied"}},
+		{Reason: liveness.ReasonDeviceUnsupported,
+			Any: []string{"浏览器", "不支持", "特性", "browser", "unsupported", "not supported"}},
+		{Reason: liveness.ReasonUnknown,
+			Any: []string{"故障", "参数", "其它", "其他", "fault", "parameter", "other"}},
+	},
+}
+
+// causeReason returns the Reason for a result code with several causes:
+// the cause msg names, when it names exactly one, else general (spoof for
+// 202, unknown for 203), which claims no more than the code says.
+func causeReason(code, msg string, general liveness.Reason) liveness.Reason {
+	list, ok := causes[code]
+	if !ok {
+		return general
+	}
+	m := strings.ToLower(msg)
+	has := func(words []string) bool {
+		for _, w := range words {
+			if strings.Contains(m, w) {
+				return true
+			}
+		}
+		return false
+	}
+	found := liveness.ReasonNone
+	for _, c := range list {
+		if !has(c.Any) && !(has(c.Pair[0]) && has(c.Pair[1])) {
+			continue
+		}
+		if found != liveness.ReasonNone && found != c.Reason {
+			return general // several causes named: claim none of them
+		}
+		found = c.Reason
+	}
+	if found == liveness.ReasonNone {
+		return general
+	}
+	return found
 }
 
 // sdkCodes maps the SDK v1 check's error codes (seed 003) to errors. Only
@@ -182,11 +291,15 @@ func decodeEnvelope(resp *transport.Response) (*envelope, error) {
 
 // err returns the error for an envelope that is not a success, from table.
 // A code the table does not know (an unknown code, or a success code under
-// an HTTP error status) is judged by the HTTP status.
-func (e *envelope) err(resp *transport.Response, table map[string]error) *liveness.Error {
+// an HTTP error status) is judged by the HTTP status. A 400 is refined by
+// its msg (refine400); tokenSent says the call carried a token.
+func (e *envelope) err(resp *transport.Response, table map[string]error, tokenSent bool) *liveness.Error {
 	kind, ok := table[e.code()]
-	if !ok {
+	switch {
+	case !ok:
 		kind = statusKind(resp.StatusCode)
+	case e.code() == "400":
+		kind = refine400(e.message(), tokenSent)
 	}
 	return &liveness.Error{Kind: kind, Code: e.code(), Message: e.message(), RequestID: string(e.TaskNo)}
 }

@@ -118,6 +118,7 @@ func TestGatewayErrorWinsOverTheBody(t *testing.T) {
 	reply.Header.Set("X-Ca-Error-Message", "Quota Exhausted")
 	fake.Handle(http.MethodPost, resultPath, reply)
 	res, err := newProvider(t, fake, false).FetchResult(context.Background(), "tok")
+	assertOutcome(t, res, err)
 	require.ErrorIs(t, err, liveness.ErrQuotaExceeded)
 	assert.Nil(t, res)
 	e := asError(t, err)

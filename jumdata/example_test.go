@@ -2,6 +2,7 @@ package jumdata_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -88,4 +89,32 @@ func Example() {
 	// page: https://api-h5.jumdata.com/lifecheck/v2/check/index?token=tok123
 	// signed: false claimed: passed
 	// status: passed face: img.example.com/face.jpg
+}
+
+// ExampleParseReturnURL reads a return a hash-route single-page app
+// forwarded to its server: Jumdata appended token and success to the end of
+// returnUrl, after the "#", where the server never sees them unless the page
+// sends location.href along. The success claim is unsigned: confirm it with
+// liveness.Resolve (FetchResult) before acting on it.
+func ExampleParseReturnURL() {
+	for _, href := range []string{
+		"https://shop.example.com/#/liveness/done?token=tok123&success=true",
+		"https://shop.example.com/back?order=42?token=tok123&success=false",
+		"https://shop.example.com/back?order=42",
+	} {
+		cb, err := jumdata.ParseReturnURL(href)
+		if errors.Is(err, liveness.ErrNoResult) {
+			fmt.Println("no result: find the session in your own records")
+			continue
+		}
+		if err != nil {
+			fmt.Println(err)
+			continue
+		}
+		fmt.Printf("token %s, claimed %q, signed %v\n", cb.SessionID, cb.Claimed, cb.Signed)
+	}
+	// Output:
+	// token tok123, claimed "passed", signed false
+	// token tok123, claimed "failed", signed false
+	// no result: find the session in your own records
 }

@@ -1,6 +1,7 @@
 package jumdata_test
 
 import (
+	"encoding/json"
 	"errors"
 	"net/http"
 	"strconv"
@@ -129,3 +130,40 @@ func gateway(status int, code, msg string) testutil.Reply {
 }
 
 func jsonReply(body string) testutil.Reply { return testutil.JSON(http.StatusOK, []byte(body)) }
+
+// quoteJSON returns s as a JSON string literal.
+func quoteJSON(s string) string {
+	b, err := json.Marshal(s)
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
+}
+
+// assertConsistent asserts the Result invariants every vendor keeps:
+// Status passed ⇔ Passed(); a present Liveness or FaceMatch agrees with a
+// passed status (passed when the Status is, never passed under a failed
+// status); the Vendor is Jumdata and the SessionID fits MaxTokenLen.
+func assertConsistent(t testing.TB, r *liveness.Result) {
+	t.Helper()
+	if p := consistencyProblem(r); p != "" {
+		t.Errorf("inconsistent Result: %s: %+v", p, r)
+	}
+}
+
+// assertOutcome asserts what every call returning a Result promises:
+// either a consistent Result and no error, or no Result and a
+// *liveness.Error from Jumdata with a sentinel Kind.
+func assertOutcome(t testing.TB, res *liveness.Result, err error) {
+	t.Helper()
+	if err == nil {
+		assertConsistent(t, res)
+		return
+	}
+	assert.Nil(t, res, "a Result next to an error")
+	var e *liveness.Error
+	if assert.True(t, errors.As(err, &e), "want a *liveness.Error, got %T", err) {
+		assert.Equal(t, liveness.Jumdata, e.Vendor)
+		assert.NotNil(t, e.Kind)
+	}
+}

@@ -9,10 +9,12 @@
 //     Token are Jumdata's token, valid for ten minutes ([SessionTTL]), and
 //     whose CheckURL is the H5 page with that token.
 //  2. The user does the check on that page.
-//  3. The page sends the browser to returnUrl?token=…&success=true|false.
-//     Jumdata does not sign that redirect: [Provider.VerifyCallback] reads it
-//     into an unsigned [liveness.Callback] whose Claimed status is a hint
-//     anyone could forge.
+//  3. The page sends the browser to returnUrl?token=…&success=true|false,
+//     appended literally to the end of returnUrl (after its own query or
+//     fragment). Jumdata does not sign that redirect:
+//     [Provider.VerifyCallback] (or [ParseReturnURL], for a URL a hash-route
+//     app forwards) reads it into an unsigned [liveness.Callback] whose
+//     Claimed status is a hint anyone could forge.
 //  4. [liveness.Resolve] therefore always calls [Provider.FetchResult],
 //     which posts the token to your channel's result address.
 //
@@ -36,8 +38,8 @@
 //
 // # Testing your handlers
 //
-// [ReturnURL] builds the URL Jumdata's page sends the browser to, so you can
-// drive your return handler without Jumdata.
+// [ReturnURL] builds the URL Jumdata's page sends the browser to, exactly as
+// the page does, so you can drive your return handler without Jumdata.
 //
 // # Opening by URL
 //
@@ -112,7 +114,13 @@ var _ liveness.Provider = (*Provider)(nil)
 // InitURL or ResultURL, or a malformed address is ErrInvalidArgument naming
 // the Config field; the error never quotes a credential.
 func New(cfg Config, opts ...liveness.Option) (*Provider, error) {
-	c := check.Checker{Vendor: liveness.Jumdata, Op: "New"}
+	return newProvider(cfg, "New", opts)
+}
+
+// newProvider is New with the Op its errors carry: "New", or "Open" when
+// the config came from a URL.
+func newProvider(cfg Config, op string, opts []liveness.Option) (*Provider, error) {
+	c := check.Checker{Vendor: liveness.Jumdata, Op: op}
 	direct := cfg.AppID != "" || cfg.AppSecret != ""
 	switch {
 	case direct && cfg.AppCode != "":

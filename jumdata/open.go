@@ -27,7 +27,8 @@ var openParams = map[string]func(*Config, string){
 // (url.QueryEscape) when they carry their own query, and the secret when it
 // holds reserved characters. An unknown or repeated parameter, a host or
 // path, both channels or neither is ErrInvalidArgument; errors never quote
-// the URL.
+// the URL and all carry Op "Open", also those New would give for the
+// resulting Config.
 func Open(u *url.URL, opts ...liveness.Option) (*Provider, error) {
 	c := check.Checker{Vendor: liveness.Jumdata, Op: "Open"}
 	if u == nil {
@@ -52,7 +53,7 @@ func Open(u *url.URL, opts ...liveness.Option) (*Provider, error) {
 		}
 		cfg.AppSecret = secret
 	}
-	return New(cfg, opts...)
+	return newProvider(cfg, "Open", opts)
 }
 
 func open(u *url.URL, opts ...liveness.Option) (liveness.Provider, error) {

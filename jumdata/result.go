@@ -16,12 +16,23 @@ import (
 
 // FetchResult asks Jumdata for the outcome of the session whose token is
 // sessionID: a POST of token to Config.ResultURL. It is safe to repeat and
-// is retried on Retryable errors.
+// is retried on Retryable errors. A sessionID that is empty, longer than
+// [MaxTokenLen] or holds anything but printable ASCII without space is
+// ErrInvalidArgument (Field "sessionID") without a call.
 //
 // Codes 200 (passed), 201 (no result yet: pending), 202 (not passed:
-// failed, spoof), 203 (the check could not run: error, device_unsupported)
-// and 301 (token expired: expired, timeout) are Results; the public codes
-// (400, 500, 604, 606, 609, 610, 999) are errors.
+// failed), 203 (the check could not run: error) and 301 (token expired:
+// expired, timeout) are Results; the public codes (400, 500, 604, 606, 609,
+// 610, 999) are errors.
+//
+// 202 and 203 each have several causes (seed 000), and the Reason claims
+// no more than the answer says: the cause msg names, when it names exactly
+// one, else the general one. 202: ReasonActionMismatch when msg says the
+// actions did not follow the requested sequence, otherwise ReasonSpoof
+// (camera hijack, not a live face, or unnamed). 203: ReasonPermissionDenied
+// when msg says camera access was refused, ReasonDeviceUnsupported when it
+// says the browser lacks what the check needs, otherwise ReasonUnknown (a
+// software or hardware fault, a bad action parameter, other, or unnamed).
 //
 // Both spellings Jumdata uses are read: msg or message, faceImageUrl or
 // face_image_url. When the answer carries data.hack_score it is the
@@ -29,7 +40,7 @@ import (
 // is taken as failed (spoof): the explicit verdict wins over the code.
 func (p *Provider) FetchResult(ctx context.Context, sessionID string) (*liveness.Result, error) {
 	c := check.Checker{Vendor: liveness.Jumdata, Op: "FetchResult"}
-	if err := c.Required("sessionID", sessionID); err != nil {
+	if err := checkToken(c, "sessionID", sessionID); err != nil {
 		return nil, err
 	}
 	form := url.Values{"token": {sessionID}}
@@ -44,7 +55,7 @@ func (p *Provider) FetchResult(ctx context.Context, sessionID string) (*liveness
 		}
 		o, ok := resultCodes[env.code()]
 		if !ok || !httpOK(resp) {
-			return nil, env.err(resp, publicCodes)
+			return nil, env.err(resp, publicCodes, true)
 		}
 		return normalizeResult(sessionID, env, o, resp.Body)
 	})
@@ -68,6 +79,7 @@ func normalizeResult(token string, env *envelope, o outcome, body []byte) (*live
 				RequestID: string(env.TaskNo), Err: err}
 		}
 	}
+	o.Reason = causeReason(env.code(), env.message(), o.Reason)
 	if o.Status == liveness.StatusPassed {
 		if passed, ok := parseBool(d.Passed); ok && !passed {
 			o = outcome{liveness.StatusFailed, liveness.ReasonSpoof}

@@ -47,7 +47,7 @@ func TestFetchResultNormalizesEverySample(t *testing.T) {
 			Message: "活体检测未通过", RequestID: task,
 			Liveness: &liveness.LivenessResult{Passed: false, Code: "202", Message: "活体检测未通过"}}},
 		{"jumdata/result_pending.json", liveness.Result{Status: liveness.StatusPending, VendorCode: "201", Message: "未查询到检测结果", RequestID: task}},
-		{"jumdata/result_error.json", liveness.Result{Status: liveness.StatusError, Reason: liveness.ReasonDeviceUnsupported, VendorCode: "203",
+		{"jumdata/result_error.json", liveness.Result{Status: liveness.StatusError, Reason: liveness.ReasonUnknown, VendorCode: "203",
 			Message: "检测失败", RequestID: task}},
 	}
 	for _, tt := range tests {
@@ -56,12 +56,85 @@ func TestFetchResultNormalizesEverySample(t *testing.T) {
 			fake := testutil.NewFakeVendor(t)
 			fake.Handle(http.MethodPost, resultPath, testutil.JSON(http.StatusOK, body))
 			got, err := newProvider(t, fake, true).FetchResult(context.Background(), "tok-1")
+			assertOutcome(t, got, err)
 			require.NoError(t, err)
 			want := tt.want
 			want.Vendor, want.SessionID, want.Raw = liveness.Jumdata, "tok-1", body
 			assert.Equal(t, &want, got)
+			assertConsistent(t, got)
 		})
 	}
+}
+
+func TestFetchResultReasonClaimsNoMoreThanTheMessage(t *testing.T) {
+	tests := []struct {
+		code, msg  string
+		wantReason liveness.Reason
+	}{
+		// 202 活体检测未通过: camera hijack, actions out of sequence, not live.
+		{"202", "活体检测未通过", liveness.ReasonSpoof},
+		{"202", "", liveness.ReasonSpoof},
+		{"202", "检测到摄像头视频劫持攻击", liveness.ReasonSpoof},
+		{"202", "在视频中用户做出的动作不符合给定的序列", liveness.ReasonActionMismatch},
+		{"202", "动作顺序错误", liveness.ReasonActionMismatch},
+		{"202", "动作不一致", liveness.ReasonActionMismatch},
+		{"202", "Action sequence mismatch", liveness.ReasonActionMismatch},
+		{"202", "人脸未通过活体判断", liveness.ReasonSpoof},
+		{"202", "camera hijack detected", liveness.ReasonSpoof},
+		{"202", "动作活体检测未通过", liveness.ReasonSpoof},           // names the action check, not a wrong sequence
+		{"202", "检测到摄像头劫持或动作不符合给定的序列", liveness.ReasonSpoof}, // two causes: the general one
+		// 203 活体检测失败: browser features or a fault, camera refused, bad action parameter, other.
+		{"203", "检测失败", liveness.ReasonUnknown},
+		{"203", "活体检测失败", liveness.ReasonUnknown},
+		{"203", "", liveness.ReasonUnknown},
+		{"203", "浏览器缺少进行活体采集的特性", liveness.ReasonDeviceUnsupported},
+		{"203", "当前浏览器不支持", liveness.ReasonDeviceUnsupported},
+		{"203", "browser unsupported", liveness.ReasonDeviceUnsupported},
+		{"203", "浏览器缺少进行活体采集的特性或出现软硬件故障", liveness.ReasonUnknown}, // or a fault: not only the browser
+		{"203", "出现软硬件故障", liveness.ReasonUnknown},
+		{"203", "用户拒绝进行活体采集，例如摄像头权限被禁止", liveness.ReasonPermissionDenied},
+		{"203", "摄像头权限被禁止", liveness.ReasonPermissionDenied},
+		{"203", "用户拒绝进行活体采集", liveness.ReasonPermissionDenied},
+		{"203", "NotAllowedError: Permission denied", liveness.ReasonPermissionDenied},
+		{"203", "动作参数错误", liveness.ReasonUnknown},
+		{"203", "其它错误", liveness.ReasonUnknown},
+		{"203", "浏览器不支持或摄像头权限被禁止", liveness.ReasonUnknown}, // two causes
+		// Codes with one meaning keep it whatever the message.
+		{"201", "摄像头权限被禁止", liveness.ReasonNone},
+		{"301", "动作不符合给定的序列", liveness.ReasonTimeout},
+	}
+	for _, tt := range tests {
+		t.Run(tt.code+" "+tt.msg, func(t *testing.T) {
+			fake := testutil.NewFakeVendor(t)
+			fake.Handle(http.MethodPost, resultPath, jsonReply(`{"code":`+tt.code+`,"msg":`+quoteJSON(tt.msg)+`,"taskNo":"T"}`))
+			got, err := newProvider(t, fake, false).FetchResult(context.Background(), "tok")
+			assertOutcome(t, got, err)
+			require.NoError(t, err)
+			assert.Equal(t, tt.wantReason, got.Reason)
+			assert.Equal(t, tt.msg, got.Message, "the message is kept verbatim")
+			assertConsistent(t, got)
+		})
+	}
+	t.Run("the spelling message is read too", func(t *testing.T) {
+		fake := testutil.NewFakeVendor(t)
+		fake.Handle(http.MethodPost, resultPath, jsonReply(`{"code":203,"message":"摄像头权限被禁止"}`))
+		got, err := newProvider(t, fake, false).FetchResult(context.Background(), "tok")
+		assertOutcome(t, got, err)
+		require.NoError(t, err)
+		assert.Equal(t, liveness.ReasonPermissionDenied, got.Reason)
+	})
+}
+
+func Test606IsAQuotaNotARateLimit(t *testing.T) {
+	fake := testutil.NewFakeVendor(t)
+	fake.Handle(http.MethodPost, resultPath, jsonReply(`{"code":606,"msg":"调用超限，请稍候再试","taskNo":"T"}`))
+	res, err := newProvider(t, fake, false).FetchResult(context.Background(), "tok")
+	assertOutcome(t, res, err)
+	require.ErrorIs(t, err, liveness.ErrQuotaExceeded)
+	assert.NotErrorIs(t, err, liveness.ErrRateLimited)
+	assert.False(t, liveness.Retryable(err))
+	assert.Nil(t, res)
+	assert.Equal(t, 1, fake.Count(), "not retried")
 }
 
 func TestFetchResultMapsResultCodes(t *testing.T) {
@@ -73,7 +146,7 @@ func TestFetchResultMapsResultCodes(t *testing.T) {
 		{`{"code":200,"msg":"活体检测通过","data":{"faceImageUrl":"https://f/1.jpg"}}`, liveness.StatusPassed, liveness.ReasonNone},
 		{`{"code":"201","msg":"未查询到检测结果"}`, liveness.StatusPending, liveness.ReasonNone},
 		{`{"code":202,"msg":"活体检测未通过","data":null}`, liveness.StatusFailed, liveness.ReasonSpoof},
-		{`{"code":203,"msg":"检测失败","data":{}}`, liveness.StatusError, liveness.ReasonDeviceUnsupported},
+		{`{"code":203,"msg":"检测失败","data":{}}`, liveness.StatusError, liveness.ReasonUnknown},
 		{`{"code":301,"msg":"token已过期","taskNo":"T"}`, liveness.StatusExpired, liveness.ReasonTimeout},
 		{`{"code":200,"message":"成功","data":{"passed":false,"hack_score":0.98}}`, liveness.StatusFailed, liveness.ReasonSpoof},
 		{`{"code":200,"message":"成功","data":{"passed":"false"}}`, liveness.StatusFailed, liveness.ReasonSpoof},
@@ -84,10 +157,12 @@ func TestFetchResultMapsResultCodes(t *testing.T) {
 			fake := testutil.NewFakeVendor(t)
 			fake.Handle(http.MethodPost, resultPath, jsonReply(tt.body))
 			got, err := newProvider(t, fake, false).FetchResult(context.Background(), "tok")
+			assertOutcome(t, got, err)
 			require.NoError(t, err)
 			assert.Equal(t, tt.wantStatus, got.Status)
 			assert.Equal(t, tt.wantReason, got.Reason)
 			assert.Equal(t, tt.wantStatus.Final(), got.Status.Final())
+			assertConsistent(t, got)
 		})
 	}
 }
@@ -108,6 +183,7 @@ func TestFetchResultReadsBothSpellings(t *testing.T) {
 			fake := testutil.NewFakeVendor(t)
 			fake.Handle(http.MethodPost, resultPath, jsonReply(tt.body))
 			got, err := newProvider(t, fake, false).FetchResult(context.Background(), "tok")
+			assertOutcome(t, got, err)
 			require.NoError(t, err)
 			assert.Equal(t, tt.wantMsg, got.Message)
 			assert.Equal(t, tt.wantURL, got.FaceImageURL)
@@ -136,6 +212,7 @@ func TestFetchResultMapsPublicCodesToErrors(t *testing.T) {
 			fake := testutil.NewFakeVendor(t)
 			fake.Handle(http.MethodPost, resultPath, jsonReply(`{"code":`+tt.code+`,"message":"说明","taskNo":"T9"}`))
 			res, err := newProvider(t, fake, true, liveness.WithRetry(0, 0)).FetchResult(context.Background(), "tok")
+			assertOutcome(t, res, err)
 			require.ErrorIs(t, err, tt.want)
 			assert.Nil(t, res)
 			e := asError(t, err)
@@ -176,6 +253,7 @@ func TestFetchResultRetriesRetryableErrors(t *testing.T) {
 				fake.HandleSeq(http.MethodPost, resultPath, tt.first, testutil.JSON(http.StatusOK, testutil.Sample(t, "jumdata/result_passed.json")))
 			}
 			res, err := newProvider(t, fake, false).FetchResult(context.Background(), "tok")
+			assertOutcome(t, res, err)
 			require.NoError(t, err)
 			assert.True(t, res.Passed())
 			assert.GreaterOrEqual(t, fake.CountPath(resultPath), 2)
@@ -218,6 +296,7 @@ func TestFetchResultIgnoresOddDataOfNonPasses(t *testing.T) {
 	fake := testutil.NewFakeVendor(t)
 	fake.Handle(http.MethodPost, resultPath, jsonReply(`{"code":202,"msg":"活体检测未通过","data":"n/a"}`))
 	res, err := newProvider(t, fake, false).FetchResult(context.Background(), "tok")
+	assertOutcome(t, res, err)
 	require.NoError(t, err)
 	assert.Equal(t, liveness.StatusFailed, res.Status)
 }

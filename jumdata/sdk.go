@@ -75,7 +75,7 @@ func (p *Provider) CheckSDKResult(ctx context.Context, file io.Reader) (*livenes
 			return nil, err
 		}
 		if env.code() != codeOK || !httpOK(resp) {
-			return nil, env.err(resp, sdkErrorTable)
+			return nil, env.err(resp, sdkErrorTable, false)
 		}
 		return normalizeSDK(env, resp.Body)
 	})

@@ -60,6 +60,7 @@ func TestCheckSDKResultNormalizesEverySample(t *testing.T) {
 			fake := testutil.NewFakeVendor(t)
 			fake.Handle(http.MethodPost, sdkPath, testutil.JSON(http.StatusOK, body))
 			got, err := checkSDK(t, newProvider(t, fake, true), sdkFile)
+			assertOutcome(t, got, err)
 			require.NoError(t, err)
 			want := tt.want
 			want.Vendor, want.Raw = liveness.Jumdata, body
@@ -90,6 +91,7 @@ func TestCheckSDKResultMapsEveryCode(t *testing.T) {
 			fake := testutil.NewFakeVendor(t)
 			fake.Handle(http.MethodPost, sdkPath, jsonReply(`{"msg":"说明","code":"`+tt.code+`","data":{}}`))
 			res, err := checkSDK(t, newProvider(t, fake, true), sdkFile)
+			assertOutcome(t, res, err)
 			require.ErrorIs(t, err, tt.want)
 			assert.Nil(t, res)
 			e := asError(t, err)
@@ -131,6 +133,7 @@ func TestCheckSDKResultAcceptsAStringResult(t *testing.T) {
 	fake := testutil.NewFakeVendor(t)
 	fake.Handle(http.MethodPost, sdkPath, jsonReply(`{"code":"200","taskNo":"T","data":{"result":"1","selfie_url":"https://f/s.jpg"}}`))
 	res, err := checkSDK(t, newProvider(t, fake, true), sdkFile)
+	assertOutcome(t, res, err)
 	require.NoError(t, err)
 	assert.True(t, res.Passed())
 	assert.Equal(t, "https://f/s.jpg", res.FaceImageURL)

@@ -91,9 +91,13 @@ const MaxReturnURLChars = 128
 // required: at most 128 characters, an absolute http(s) URL for a web page
 // or a page path ("/pages/result/index", no scheme or host) for a
 // mini-program. Everything is checked before the call. req.BizNo is not sent (Jumdata has
-// no such field); it is kept in Session.BizNo.
+// no such field); it is kept in Session.BizNo. Jumdata compares no face
+// with a photo of the caller's: any req.ReferenceImages is ErrUnsupported
+// (Field "ReferenceImages") without a call.
 //
-// Session.ID and Session.Token are Jumdata's token, RequestID is taskNo,
+// Session.ID and Session.Token are Jumdata's token (a token longer than
+// [MaxTokenLen] or with other than printable ASCII is ErrBadResponse, as
+// no later call would accept it), RequestID is taskNo,
 // ExpiresAt is now + [SessionTTL] and CheckURL is the page with the token.
 //
 // A call that fails after it reached Jumdata is not retried (the init call
@@ -114,13 +118,17 @@ func (p *Provider) InitSession(ctx context.Context, req *liveness.SessionRequest
 			return nil, err
 		}
 		if env.code() != codeOK || !httpOK(resp) {
-			return nil, env.err(resp, publicCodes)
+			return nil, env.err(resp, publicCodes, false)
 		}
 		var d struct {
 			Token jsonx.String `json:"token"`
 		}
 		if len(env.Data) == 0 || json.Unmarshal(env.Data, &d) != nil || d.Token == "" {
 			return nil, &liveness.Error{Kind: liveness.ErrBadResponse, Code: env.code(), Message: "answer has no data.token", RequestID: string(env.TaskNo)}
+		}
+		if p := tokenProblem(string(d.Token)); p != "" {
+			// A token no later call would accept is no session.
+			return nil, &liveness.Error{Kind: liveness.ErrBadResponse, Code: env.code(), Message: "data.token " + p, RequestID: string(env.TaskNo)}
 		}
 		return &liveness.Session{
 			Vendor:    liveness.Jumdata,
@@ -135,7 +143,10 @@ func (p *Provider) InitSession(ctx context.Context, req *liveness.SessionRequest
 	})
 }
 
-// BuildCheckURL returns the H5 page for s: PageURL?token=<token>.
+// BuildCheckURL returns the H5 page for s: PageURL?token=<token>, where
+// token is s.Token, or s.ID when Token is empty. An ID or token longer than
+// [MaxTokenLen] or holding anything but printable ASCII without space is
+// ErrInvalidArgument (Field "session.ID" or "session.Token").
 // ErrSessionExpired once s.ExpiresAt has passed on the configured clock,
 // since the page would only show an error.
 func (p *Provider) BuildCheckURL(s *liveness.Session) (string, error) {
@@ -146,12 +157,17 @@ func (p *Provider) BuildCheckURL(s *liveness.Session) (string, error) {
 	if s.Vendor != "" && s.Vendor != liveness.Jumdata {
 		return "", c.Fail("session.Vendor", "is "+strconv.Quote(string(s.Vendor))+", not jumdata")
 	}
+	if s.ID != "" {
+		if err := checkToken(c, "session.ID", s.ID); err != nil {
+			return "", err
+		}
+	}
 	tok := s.Token
 	if tok == "" {
 		tok = s.ID
 	}
-	if tok == "" {
-		return "", c.Fail("session.Token", "is required")
+	if err := checkToken(c, "session.Token", tok); err != nil {
+		return "", err
 	}
 	if !s.ExpiresAt.IsZero() && !p.c.Now().Before(s.ExpiresAt) {
 		return "", &liveness.Error{Vendor: liveness.Jumdata, Op: "BuildCheckURL", Kind: liveness.ErrSessionExpired,
@@ -172,7 +188,14 @@ func (p *Provider) checkURL(token string) string {
 func initForm(req *liveness.SessionRequest) (url.Values, error) {
 	c := check.Checker{Vendor: liveness.Jumdata, Op: "InitSession"}
 	if req == nil {
-		return nil, c.Fail("req", "is nil")
+		return nil, c.Fail("request", "is nil")
+	}
+	if len(req.ReferenceImages) > 0 {
+		// A caller who passes a photo expects a comparison; H5 v2 only
+		// checks liveness, so dropping it would report a pass nobody
+		// compared.
+		return nil, &liveness.Error{Vendor: liveness.Jumdata, Op: "InitSession", Kind: liveness.ErrUnsupported, Field: "ReferenceImages",
+			Message: "Jumdata H5 v2 checks liveness only and compares no face with a reference image"}
 	}
 	if err := checkReturnURL(c, req.ReturnURL); err != nil {
 		return nil, err

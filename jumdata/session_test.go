@@ -134,7 +134,7 @@ func TestInitSessionRejectsBadInputBeforeAnyCall(t *testing.T) {
 		req       *liveness.SessionRequest
 		wantField string
 	}{
-		{"a nil request", nil, "req"},
+		{"a nil request", nil, "request"},
 		{"a missing returnUrl", &liveness.SessionRequest{}, "ReturnURL"},
 		{"a returnUrl of 129 characters", &liveness.SessionRequest{ReturnURL: "https://a.example.com/" + strings.Repeat("x", 129-22)}, "ReturnURL"},
 		{"a javascript: returnUrl", &liveness.SessionRequest{ReturnURL: "javascript:alert(1)"}, "ReturnURL"},
@@ -164,6 +164,36 @@ func TestInitSessionRejectsBadInputBeforeAnyCall(t *testing.T) {
 	}
 }
 
+func TestInitSessionRefusesReferenceImages(t *testing.T) {
+	for _, ch := range channels {
+		for name, imgs := range map[string][][]byte{
+			"one image":              {[]byte("\xff\xd8\xff jpeg")},
+			"two images":             {[]byte("a"), []byte("b")},
+			"1,000 images":           make([][]byte, 1000),
+			"an empty image":         {{}},
+			"an otherwise bad input": {[]byte("a")}, // refused before the ReturnURL is looked at
+		} {
+			t.Run(ch.name+"/"+name, func(t *testing.T) {
+				fake := testutil.NewFakeVendor(t)
+				fake.Handle(http.MethodPost, initPath, testutil.JSON(http.StatusOK, testutil.Sample(t, "jumdata/init_ok.json")))
+				req := &liveness.SessionRequest{ReturnURL: returnURL, ReferenceImages: imgs}
+				if name == "an otherwise bad input" {
+					req.ReturnURL = ""
+				}
+				s, err := newProvider(t, fake, ch.direct).InitSession(context.Background(), req)
+				require.ErrorIs(t, err, liveness.ErrUnsupported)
+				assert.NotErrorIs(t, err, liveness.ErrInvalidArgument)
+				assert.Nil(t, s)
+				e := asError(t, err)
+				assert.Equal(t, "ReferenceImages", e.Field)
+				assert.Equal(t, "InitSession", e.Op)
+				assert.Contains(t, err.Error(), "ReferenceImages")
+				assert.Zero(t, fake.Count(), "no request may reach the vendor")
+			})
+		}
+	}
+}
+
 func TestInitSessionMapsVendorCodes(t *testing.T) {
 	tests := []struct {
 		code string
@@ -176,6 +206,9 @@ func TestInitSessionMapsVendorCodes(t *testing.T) {
 		{"609", liveness.ErrRateLimited},
 		{"610", liveness.ErrUnavailable},
 		{"999", liveness.ErrBadResponse},
+		{"601", liveness.ErrPermissionDenied}, // seed 003's account codes
+		{"602", liveness.ErrUnauthenticated},
+		{"603", liveness.ErrQuotaExceeded},
 		{"201", liveness.ErrBadResponse}, // a result code means nothing to init
 		{"123", liveness.ErrBadResponse},
 	}
@@ -246,8 +279,8 @@ func TestBuildCheckURL(t *testing.T) {
 		want    string
 		wantErr error
 	}{
-		{"escapes the token", &liveness.Session{Vendor: liveness.Jumdata, ID: "a b&c=d/é", Token: "a b&c=d/é", ExpiresAt: testNow.Add(time.Minute)},
-			page + "?token=a+b%26c%3Dd%2F%C3%A9", nil},
+		{"escapes the token", &liveness.Session{Vendor: liveness.Jumdata, ID: "a+b&c=d/#", Token: "a+b&c=d/#", ExpiresAt: testNow.Add(time.Minute)},
+			page + "?token=a%2Bb%26c%3Dd%2F%23", nil},
 		{"falls back on ID without Token", &liveness.Session{ID: "t-1"}, page + "?token=t-1", nil},
 		{"works without ExpiresAt", &liveness.Session{Vendor: liveness.Jumdata, Token: "t-2"}, page + "?token=t-2", nil},
 		{"refuses an expired session", &liveness.Session{Vendor: liveness.Jumdata, Token: "t", ExpiresAt: testNow.Add(-time.Second)}, "", liveness.ErrSessionExpired},
@@ -282,14 +315,14 @@ func TestBuildCheckURLKeepsThePageQuery(t *testing.T) {
 
 func TestInitSessionCheckURLMatchesBuildCheckURL(t *testing.T) {
 	fake := testutil.NewFakeVendor(t)
-	fake.Handle(http.MethodPost, initPath, jsonReply(`{"code":"200","msg":"成功","taskNo":"T","data":{"token":"tok en+/"}}`))
+	fake.Handle(http.MethodPost, initPath, jsonReply(`{"code":"200","msg":"成功","taskNo":"T","data":{"token":"tok-en+/"}}`))
 	p := newProvider(t, fake, true)
 	s, err := p.InitSession(context.Background(), &liveness.SessionRequest{ReturnURL: returnURL})
 	require.NoError(t, err)
 	u, err := p.BuildCheckURL(s)
 	require.NoError(t, err)
 	assert.Equal(t, s.CheckURL, u)
-	assert.Equal(t, fake.URL+pagePath+"?token=tok+en%2B%2F", u)
+	assert.Equal(t, fake.URL+pagePath+"?token=tok-en%2B%2F", u)
 }
 
 func TestChangingTheExportedListsChangesNothing(t *testing.T) {
