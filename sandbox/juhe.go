@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/go-liveness/liveness"
-	"github.com/go-liveness/liveness/juhe"
 )
 
 // Juhe faceid: urlencoded query and search answering HTTP 200 with
@@ -179,6 +178,6 @@ func (s *Sandbox) juheComplete(se *session, c *Completion) url.Values {
 	}
 	response, _ := json.Marshal(map[string]any{"error_code": 0, "reason": "SUCCESS", "result": juheResult(se, "")})
 	c.ReturnMethod = http.MethodGet
-	c.ReturnURL, _ = juhe.SignedReturnURL(se.returnURL, response, JuheKey)
+	c.ReturnURL = juheReturnURL(se.returnURL, response, JuheKey)
 	return url.Values{"jh_order_id": {se.id}, "orderId": {se.bizNo}}
 }

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/go-liveness/liveness"
-	"github.com/go-liveness/liveness/signing"
 )
 
 // Jumdata H5 v2 (both auth channels), its page and unsigned return, and the
@@ -80,7 +79,7 @@ func (s *Sandbox) jumdataAuth(w http.ResponseWriter, r *http.Request) bool {
 		writeJSON(w, http.StatusOK, jumdataBody(400, "参数错误: appId, timestamp, sign", nil))
 		return false
 	}
-	if appID != JumdataAppID || !signing.Equal(sign, signing.Jumdata(appID, JumdataAppSecret, ts)) {
+	if appID != JumdataAppID || !equalHex(sign, jumdataSign(appID, JumdataAppSecret, ts)) {
 		writeJSON(w, http.StatusOK, jumdataBody(400, "签名错误", nil))
 		return false
 	}

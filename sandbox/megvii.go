@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/go-liveness/liveness"
-	"github.com/go-liveness/liveness/megvii"
 )
 
 // Megvii FaceID Lite: multipart get_token, the /do page, get_result with
@@ -299,7 +298,7 @@ func (s *Sandbox) megviiData(se *session) map[string]any {
 // megviiComplete fills the return step and returns the notify form.
 func (s *Sandbox) megviiComplete(se *session, c *Completion) url.Values {
 	data, _ := json.Marshal(s.megviiData(se))
-	form := megvii.SignCallback(MegviiAPISecret, data)
+	form := megviiCallbackForm(MegviiAPISecret, data)
 	if se.getReturn {
 		c.ReturnMethod = http.MethodGet
 		c.ReturnURL = addQuery(se.returnURL, url.Values{"biz_id": {se.id}})
