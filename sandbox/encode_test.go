@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -96,4 +97,19 @@ func TestSimulatorImportsNoClientPackage(t *testing.T) {
 			}
 		}
 	}
+}
+
+func TestJuheOrderIDsAreUnique(t *testing.T) {
+	now := time.Date(2024, 5, 13, 14, 54, 25, 0, time.UTC)
+	seen := make(map[string]struct{}, 1_000_000)
+	for i := 0; i < 1_000_000; i++ {
+		id := newJuheOrderID(now)
+		if _, dup := seen[id]; dup {
+			t.Fatalf("order ID %s handed out twice (after %d)", id, i)
+		}
+		seen[id] = struct{}{}
+	}
+	id := newJuheOrderID(now)
+	assert.Regexp(t, `^JH79320240513145425[0-9A-Za-z]{8,}$`, id)
+	assert.LessOrEqual(t, len(id), 32)
 }

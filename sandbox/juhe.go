@@ -1,11 +1,13 @@
 package sandbox
 
 import (
+	"crypto/rand"
 	"encoding/json"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-liveness/liveness"
@@ -17,6 +19,34 @@ import (
 const juheLifetime = 30 * time.Minute
 
 var juheOrderID = regexp.MustCompile(`^[A-Za-z0-9]{8,32}$`)
+
+// juheSeq numbers the order IDs this process hands out.
+var juheSeq atomic.Uint64
+
+const base62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+// newJuheOrderID returns a jh_order_id shaped like Juhe's
+// ("JH793" + yyyyMMddHHmmss + letters, e.g. JH79320240513145425BLEnR) and
+// unique in this process: the letters are a sequence number (at least five
+// base62 digits, so never repeated) followed by three random ones, so two
+// sandboxes in different processes are unlikely to collide either.
+func newJuheOrderID(now time.Time) string {
+	n := juheSeq.Add(1)
+	var seq []byte
+	for n > 0 || len(seq) < 5 {
+		seq = append(seq, base62[n%62])
+		n /= 62
+	}
+	for i, j := 0, len(seq)-1; i < j; i, j = i+1, j-1 {
+		seq[i], seq[j] = seq[j], seq[i]
+	}
+	var r [3]byte
+	_, _ = rand.Read(r[:])
+	for _, b := range r {
+		seq = append(seq, base62[int(b)%62])
+	}
+	return "JH793" + now.Format("20060102150405") + string(seq)
+}
 
 func (s *Sandbox) juheRoutes() {
 	s.mux.HandleFunc("POST /faceid/query", s.juheQuery)
@@ -88,7 +118,7 @@ func (s *Sandbox) juheQuery(w http.ResponseWriter, r *http.Request) {
 	}
 	now := s.now()
 	se := &session{
-		vendor: liveness.Juhe, id: "JH793" + now.Format("20060102150405") + newID(3)[:5],
+		vendor: liveness.Juhe, id: newJuheOrderID(now),
 		bizNo: get("orderId"), name: get("certName"), idNumber: get("certNo"),
 		returnURL: get("returnUrl"), notifyURL: get("notifyUrl"), magic: magicOutcome(get("certName")),
 		createdAt: now, expiresAt: now.Add(juheLifetime),
