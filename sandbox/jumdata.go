@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -108,11 +107,28 @@ func (s *Sandbox) jumdataInit(w http.ResponseWriter, r *http.Request) {
 	}
 	now := s.now()
 	se := &session{vendor: liveness.Jumdata, id: newID(16), returnURL: ret, createdAt: now, expiresAt: now.Add(jumdataLifetime)}
-	if u, err := url.Parse(ret); err == nil {
-		se.magic = magicOutcome(MagicPrefix + u.Query().Get("sandbox_outcome"))
-	}
+	se.magic = jumdataMagic(ret)
 	s.addSession(se)
 	writeJSON(w, http.StatusOK, jumdataBody(200, "成功", map[string]string{"token": se.id}))
+}
+
+// jumdataMagic finds sandbox_outcome=<o> anywhere in a return URL: in its
+// query, or after a hash route (MagicReturnURL appends it to the end).
+func jumdataMagic(ret string) Outcome {
+	for rest := ret; ; {
+		i := strings.Index(rest, "sandbox_outcome=")
+		if i < 0 {
+			return ""
+		}
+		if i == 0 || strings.ContainsRune("?&", rune(rest[i-1])) {
+			v := rest[i+len("sandbox_outcome="):]
+			if j := strings.IndexAny(v, "&#?"); j >= 0 {
+				v = v[:j]
+			}
+			return magicOutcome(MagicPrefix + v)
+		}
+		rest = rest[i+1:]
+	}
 }
 
 // jumdataCheckInit applies the seed's rules to the init fields.
@@ -185,10 +201,12 @@ func (s *Sandbox) jumdataResult(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, body)
 }
 
-// jumdataComplete sends the browser to returnUrl?token=&success=.
+// jumdataComplete sends the browser to returnUrl?token=&success=, the
+// parameters appended literally to the end of returnUrl (see
+// jumdataReturnURL).
 func (s *Sandbox) jumdataComplete(se *session, c *Completion) {
 	c.ReturnMethod = http.MethodGet
-	c.ReturnURL = addQuery(se.returnURL, url.Values{"token": {se.id}, "success": {strconv.FormatBool(se.outcome == OutcomePass)}})
+	c.ReturnURL = jumdataReturnURL(se.returnURL, se.id, se.outcome == OutcomePass)
 }
 
 // jumdataSDKCheck verifies the "encrypted file" of the mobile SDK: a file

@@ -291,7 +291,7 @@ func TestJumdataBothChannelsAndExpiry(t *testing.T) {
 
 	v, err := (&sandbox.Browser{}).Press(context.Background(), sb.URL+"/lifecheck/v2/check/index?token="+url.QueryEscape(tok), sandbox.OutcomePass)
 	require.NoError(t, err)
-	assert.Equal(t, rc.URL+"/r?success=true&token="+tok, v.ReturnURL)
+	assert.Equal(t, rc.URL+"/r?token="+tok+"&success=true", v.ReturnURL)
 	_, _, body = postForm(t, sb.URL+"/lifecheck/v2/result", direct, nil)
 	r := decode(t, body)
 	assert.EqualValues(t, 200, r["code"])
@@ -394,4 +394,29 @@ func TestMountedHandlerLinksToItsOwnHost(t *testing.T) {
 	status, page := get(t, srv.URL+"/")
 	assert.Equal(t, 200, status)
 	assert.Contains(t, string(page), "SANDBOX")
+}
+
+// Jumdata's page appends "?token=${token}&success=${success}" literally to
+// the end of returnUrl (H5 v2 document), whatever returnUrl holds.
+func TestJumdataReturnURLForms(t *testing.T) {
+	sb := start(t)
+	rc := newReceiver(t)
+	appcode := http.Header{"Authorization": {"APPCODE " + sandbox.JumdataAppCode}}
+	for _, tc := range []struct {
+		name, returnURL, want string
+		outcome             sandbox.Outcome
+	}{
+		{"plain", "/done", "/done?token=%s&success=true", sandbox.OutcomePass},
+		{"existing query", "/r?a=b", "/r?a=b?token=%s&success=false", sandbox.OutcomeSpoof},
+		{"hash route", "/#/done", "/#/done?token=%s&success=true", sandbox.OutcomePass},
+		{"magic after a hash route", sandbox.MagicReturnURL("/#/done", sandbox.OutcomeSpoof), "/#/done?sandbox_outcome=spoof?token=%s&success=false", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, _, body := postForm(t, sb.URL+"/lifecheck/v2/init", url.Values{"returnUrl": {rc.URL + tc.returnURL}}, appcode)
+			tok := decode(t, body)["data"].(map[string]any)["token"].(string)
+			v, err := (&sandbox.Browser{}).Press(context.Background(), sb.URL+"/lifecheck/v2/check/index?token="+tok, tc.outcome)
+			require.NoError(t, err)
+			assert.Equal(t, rc.URL+strings.Replace(tc.want, "%s", tok, 1), v.ReturnURL)
+		})
+	}
 }
