@@ -404,7 +404,7 @@ func TestJumdataReturnURLForms(t *testing.T) {
 	appcode := http.Header{"Authorization": {"APPCODE " + sandbox.JumdataAppCode}}
 	for _, tc := range []struct {
 		name, returnURL, want string
-		outcome             sandbox.Outcome
+		outcome               sandbox.Outcome
 	}{
 		{"plain", "/done", "/done?token=%s&success=true", sandbox.OutcomePass},
 		{"existing query", "/r?a=b", "/r?a=b?token=%s&success=false", sandbox.OutcomeSpoof},
