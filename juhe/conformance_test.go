@@ -16,7 +16,11 @@ import (
 )
 
 func TestConformance(t *testing.T) {
-	providertest.RunConformanceTests(t, providertest.Harness{
+	providertest.RunConformanceTests(t, harness())
+}
+
+func harness() providertest.Harness {
+	return providertest.Harness{
 		Vendor: liveness.Juhe,
 		NewProvider: func(t *testing.T, sb *sandbox.Sandbox, opts ...liveness.Option) liveness.Provider {
 			p, err := juhe.New(sb.JuheConfig(), opts...)
@@ -55,5 +59,9 @@ func TestConformance(t *testing.T) {
 			{Name: "a dropped connection is unavailable", Endpoint: sandbox.JuheSearch, Fault: sandbox.Fault{Drop: true}, Op: "FetchResult", WantKind: liveness.ErrUnavailable, WantRetryable: true},
 			{Name: "latency past the timeout is unavailable", Endpoint: sandbox.JuheSearch, Fault: sandbox.Fault{Latency: 5 * time.Second}, Op: "FetchResult", WantKind: liveness.ErrUnavailable, WantRetryable: true},
 		},
-	})
+	}
+}
+
+func TestREADMEOutcomeTable(t *testing.T) {
+	providertest.CheckOutcomeTable(t, harness(), "../README.md")
 }

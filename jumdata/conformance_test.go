@@ -44,9 +44,6 @@ func harness(config func(*sandbox.Sandbox) jumdata.Config) providertest.Harness 
 		Outcomes: map[sandbox.Outcome]providertest.Expect{
 			sandbox.OutcomePass:              {Status: liveness.StatusPassed},
 			sandbox.OutcomeSpoof:             {Status: liveness.StatusFailed, Reason: liveness.ReasonSpoof},
-			sandbox.OutcomeFaceMismatch:      {Status: liveness.StatusFailed, Reason: liveness.ReasonSpoof},
-			sandbox.OutcomeIdentityMismatch:  {Status: liveness.StatusFailed, Reason: liveness.ReasonSpoof},
-			sandbox.OutcomeCancel:            {Status: liveness.StatusError, Reason: liveness.ReasonDeviceUnsupported},
 			sandbox.OutcomeDeviceUnsupported: {Status: liveness.StatusError, Reason: liveness.ReasonDeviceUnsupported},
 			sandbox.OutcomeTimeout:           {Status: liveness.StatusExpired, Reason: liveness.ReasonTimeout},
 		},
@@ -143,4 +140,8 @@ func TestReturnURLForms(t *testing.T) {
 			assert.Equal(t, liveness.StatusPassed, res.Status)
 		})
 	}
+}
+
+func TestREADMEOutcomeTable(t *testing.T) {
+	providertest.CheckOutcomeTable(t, harness((*sandbox.Sandbox).JumdataConfig), "../README.md")
 }

@@ -25,7 +25,7 @@ func TestConformance(t *testing.T) {
 }
 
 func harness(images [][]byte) providertest.Harness {
-	return providertest.Harness{
+	h := providertest.Harness{
 		Vendor: liveness.Megvii,
 		NewProvider: func(t *testing.T, sb *sandbox.Sandbox, opts ...liveness.Option) liveness.Provider {
 			p, err := megvii.New(sb.MegviiConfig(), opts...)
@@ -40,8 +40,6 @@ func harness(images [][]byte) providertest.Harness {
 		Outcomes: map[sandbox.Outcome]providertest.Expect{
 			sandbox.OutcomePass:              {Status: liveness.StatusPassed},
 			sandbox.OutcomeSpoof:             {Status: liveness.StatusFailed, Reason: liveness.ReasonSpoof},
-			sandbox.OutcomeFaceMismatch:      {Status: liveness.StatusFailed, Reason: liveness.ReasonFaceMismatch},
-			sandbox.OutcomeIdentityMismatch:  {Status: liveness.StatusFailed, Reason: liveness.ReasonIdentityMismatch},
 			sandbox.OutcomeCancel:            {Status: liveness.StatusCanceled, Reason: liveness.ReasonUserCanceled},
 			sandbox.OutcomeDeviceUnsupported: {Status: liveness.StatusError, Reason: liveness.ReasonDeviceUnsupported},
 			sandbox.OutcomeTimeout:           {Status: liveness.StatusExpired, Reason: liveness.ReasonTimeout},
@@ -65,4 +63,14 @@ func harness(images [][]byte) providertest.Harness {
 			{Name: "latency past the timeout is unavailable", Endpoint: sandbox.MegviiGetResult, Fault: sandbox.Fault{Latency: 5 * time.Second}, Op: "FetchResult", WantKind: liveness.ErrUnavailable, WantRetryable: true},
 		},
 	}
+	if len(images) > 0 {
+		// Only a compared session (comparison_type 0) can fail the comparison.
+		h.Outcomes[sandbox.OutcomeFaceMismatch] = providertest.Expect{Status: liveness.StatusFailed, Reason: liveness.ReasonFaceMismatch}
+	}
+	return h
+}
+
+func TestREADMEOutcomeTable(t *testing.T) {
+	providertest.CheckOutcomeTable(t, harness(nil), "../README.md")
+	providertest.CheckOutcomeTable(t, harness([][]byte{sandbox.SampleFaceJPEG()}), "../README.md")
 }

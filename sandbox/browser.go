@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -76,6 +77,9 @@ func (b *Browser) Press(ctx context.Context, checkURL string, o Outcome) (*Visit
 			form.Add(html.UnescapeString(string(h[1])), html.UnescapeString(string(h[2])))
 		}
 		if string(m[2]) == "outcomes" {
+			if !bytes.Contains(m[3], []byte(`name="outcome" value="`+html.EscapeString(string(o))+`"`)) {
+				return v, fmt.Errorf("%w: the page has no %q button", ErrOutcomeNotOffered, o)
+			}
 			form.Set("outcome", string(o))
 		}
 		resp, body, err = fetch(ctx, c, http.MethodPost, html.UnescapeString(string(m[1])), form)

@@ -193,8 +193,10 @@ func (s *Sandbox) jumdataResult(w http.ResponseWriter, r *http.Request) {
 		body = jumdataBody(201, "未查询到检测结果", nil)
 	case se.outcome == OutcomePass:
 		body = jumdataBody(200, "活体检测通过", map[string]string{"faceImageUrl": s.baseURL(r) + "/sandbox/face.jpg"})
-	case se.outcome == OutcomeCancel || se.outcome == OutcomeDeviceUnsupported:
-		body = jumdataBody(203, "检测失败", nil)
+	case se.outcome == OutcomeDeviceUnsupported:
+		// 203 has four causes in the document's table; this one names the
+		// first ("浏览器缺少进行活体采集的特性"), so a client may tell it apart.
+		body = jumdataBody(203, "检测失败：浏览器缺少进行活体采集的特性", nil)
 	default:
 		body = jumdataBody(202, "活体检测未通过", nil)
 	}

@@ -280,10 +280,6 @@ func (s *Sandbox) megviiData(se *session) map[string]any {
 		d["status"] = "OK"
 		d["liveness_result"] = live("PASS")
 		d["verify_result"] = comparison(31.2)
-	case OutcomeIdentityMismatch:
-		d["status"] = "OK"
-		d["liveness_result"] = live("PASS")
-		d["verify_result"] = map[string]any{"error_message": "ID_NUMBER_NAME_NOT_MATCH"}
 	case OutcomeCancel:
 		d["status"] = "CANCELLED"
 	case OutcomeDeviceUnsupported:

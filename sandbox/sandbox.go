@@ -13,7 +13,7 @@
 // A session stays pending until it is completed, in one of three ways:
 //
 //   - A person opens Session.CheckURL in a browser: the sandbox page, clearly
-//     marked SANDBOX, has one button per [Outcome].
+//     marked SANDBOX, has one button per [Outcome] the vendor can send.
 //   - A test calls [Sandbox.Complete] with the session ID and an Outcome.
 //   - A magic input chosen at InitSession completes the session with its
 //     outcome as soon as the check page is opened, in the manner of a payment
@@ -22,6 +22,22 @@
 // Completing a session does what the vendor does: the result becomes
 // readable, the vendor's notify callback is sent (signed where the vendor
 // signs it) and the browser is sent back to the return URL.
+//
+// # Outcomes per vendor
+//
+// Each vendor's page offers only the outcomes that vendor can send
+// ([OutcomesFor], [Sandbox.SessionOutcomes]); [Sandbox.Complete] refuses the
+// others with [ErrOutcomeNotOffered]. Through this module's providers they
+// become this Status / Reason ("—": the vendor cannot send it):
+//
+//	outcome             jumdata                      juhe                         megvii
+//	pass                passed                       passed                       passed
+//	spoof               failed / spoof               failed / spoof               failed / spoof
+//	face_mismatch       —                            failed / face_mismatch       failed / face_mismatch (compared sessions only)
+//	identity_mismatch   —                            failed / identity_mismatch   —
+//	cancel              —                            pending (no result: ErrNoResult on return)   canceled / user_canceled
+//	device_unsupported  error / device_unsupported   error / unknown              error / device_unsupported
+//	timeout             expired / timeout            pending                      expired / timeout
 //
 // # Faults
 //

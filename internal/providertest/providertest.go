@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -53,7 +54,9 @@ type Harness struct {
 	// Request builds a valid SessionRequest whose callbacks go to the given
 	// URLs.
 	Request func(returnURL, notifyURL string) *liveness.SessionRequest
-	// Outcomes maps every sandbox outcome to what the provider must report.
+	// Outcomes maps each outcome the vendor's page offers for the sessions
+	// Request builds (sandbox.Sandbox.SessionOutcomes) to what the provider
+	// must report, exactly: the keys must be that list, no more, no less.
 	Outcomes map[sandbox.Outcome]Expect
 	// Expired is the status FetchResult reports for a session left until it
 	// expired.
@@ -73,13 +76,13 @@ type Harness struct {
 func RunConformanceTests(t *testing.T, h Harness) {
 	t.Run("init gives a session whose check URL BuildCheckURL rebuilds", func(t *testing.T) { testInit(t, h) })
 	t.Run("a session is pending until completed", func(t *testing.T) { testPending(t, h) })
-	for _, o := range sandbox.Outcomes() {
-		want, ok := h.Outcomes[o]
-		if !ok {
-			t.Errorf("harness has no expectation for outcome %q", o)
-			continue
-		}
-		t.Run("outcome "+string(o)+" resolves to "+string(want.Status), func(t *testing.T) { testOutcome(t, h, o, want) })
+	var offered []sandbox.Outcome
+	t.Run("the harness expects exactly the outcomes the vendor's page offers", func(t *testing.T) {
+		offered = testOffered(t, h)
+	})
+	for _, o := range offered {
+		want := h.Outcomes[o]
+		t.Run("outcome "+string(o)+" resolves to "+string(want.Status)+"/"+string(want.Reason), func(t *testing.T) { testOutcome(t, h, o, want) })
 	}
 	t.Run("an expired session", func(t *testing.T) { testExpired(t, h) })
 	t.Run("tampered callbacks are rejected", func(t *testing.T) { testTampered(t, h) })
@@ -127,6 +130,32 @@ func testInit(t *testing.T, h Harness) {
 	assert.Equal(t, s.CheckURL, u)
 	assert.True(t, strings.HasPrefix(u, e.sb.URL), "the check URL points at the sandbox: %s", u)
 	assert.Zero(t, e.rcv.count(), "no callback before the user acts")
+}
+
+// testOffered returns the outcomes the sandbox's page offers for a session
+// of h, checks the harness expects exactly those, and that the sandbox
+// refuses every other.
+func testOffered(t *testing.T, h Harness) []sandbox.Outcome {
+	e := newEnv(t, h)
+	s := e.init(t, h)
+	offered, err := e.sb.SessionOutcomes(h.Vendor, s.ID)
+	require.NoError(t, err)
+	require.NotEmpty(t, offered)
+	var expected []sandbox.Outcome
+	for o := range h.Outcomes {
+		expected = append(expected, o)
+	}
+	assert.ElementsMatch(t, offered, expected, "Harness.Outcomes lists exactly the outcomes the %s page offers", h.Vendor)
+	for _, o := range offered {
+		assert.Contains(t, sandbox.OutcomesFor(h.Vendor), o)
+	}
+	for _, o := range sandbox.Outcomes() {
+		if !slices.Contains(offered, o) {
+			_, err := e.sb.Complete(context.Background(), h.Vendor, s.ID, o)
+			assert.ErrorIs(t, err, sandbox.ErrOutcomeNotOffered, "%s cannot send %s", h.Vendor, o)
+		}
+	}
+	return offered
 }
 
 func testPending(t *testing.T, h Harness) {
