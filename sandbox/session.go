@@ -175,19 +175,20 @@ type sessionKey struct {
 
 // session is one simulated vendor session.
 type session struct {
-	vendor    liveness.Vendor
-	id        string // megvii biz_id, juhe jh_order_id, jumdata token
-	token     string // megvii page token
-	bizNo     string
-	userID    string
-	name      string
-	idNumber  string
-	returnURL string
-	notifyURL string
-	extra     string // megvii biz_extra_data
-	compare   bool   // megvii comparison_type 0
-	getReturn bool   // megvii action_http_method=GET
-	magic     Outcome
+	vendor     liveness.Vendor
+	id         string // megvii biz_id, juhe jh_order_id, jumdata token
+	token      string // megvii page token
+	bizNo      string
+	userID     string
+	name       string
+	idNumber   string
+	returnURL  string
+	notifyURL  string
+	extra      string // megvii biz_extra_data
+	compare    bool   // megvii comparison_type 0
+	getReturn  bool   // megvii action_http_method=GET
+	failReason bool   // megvii get_fail_reason=1
+	magic      Outcome
 
 	createdAt time.Time
 	expiresAt time.Time
@@ -273,13 +274,55 @@ func (s *Sandbox) Complete(ctx context.Context, vendor liveness.Vendor, sessionI
 	if notify != nil && snap.notifyURL != "" {
 		c.NotifyErr = s.sendNotify(ctx, snap.notifyURL, notify)
 		c.Notified = c.NotifyErr == nil
+		if c.NotifyErr != nil {
+			s.redeliver(snap.notifyURL, notify)
+		}
 	}
 	return c, nil
 }
 
+// track counts a notify in flight for Close; false once Close has begun.
+func (s *Sandbox) track() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.stopped {
+		return false
+	}
+	s.notifyWait.Add(1)
+	return true
+}
+
+// redeliver sends a failed notify again in the background, up to
+// notifyRetries times with doubling delays, until one is answered 2xx or
+// Close.
+func (s *Sandbox) redeliver(to string, form url.Values) {
+	if s.notifyRetries <= 0 || !s.track() {
+		return
+	}
+	go func() {
+		defer s.notifyWait.Done()
+		d := s.notifyBase
+		for i := 0; i < s.notifyRetries; i++ {
+			t := time.NewTimer(d)
+			select {
+			case <-s.stop.Done():
+				t.Stop()
+				return
+			case <-t.C:
+			}
+			if s.sendNotify(s.stop, to, form) == nil {
+				return
+			}
+			d *= 2
+		}
+	}()
+}
+
 // sendNotify posts a notify form and waits for the answer.
 func (s *Sandbox) sendNotify(ctx context.Context, to string, form url.Values) error {
-	s.notifyWait.Add(1)
+	if !s.track() {
+		return errors.New("sandbox: closed")
+	}
 	defer s.notifyWait.Done()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, to, strings.NewReader(form.Encode()))
 	if err != nil {

@@ -103,7 +103,7 @@ type env struct {
 func newEnv(t *testing.T, h Harness, opts ...liveness.Option) *env {
 	t.Helper()
 	clk := testutil.NewClock(time.Now())
-	sb, err := sandbox.New(sandbox.WithClock(clk.Now))
+	sb, err := sandbox.New(sandbox.WithClock(clk.Now), sandbox.WithAnyNotifyPort())
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = sb.Close() })
 	p := h.NewProvider(t, sb, append([]liveness.Option{liveness.WithClock(clk.Now)}, opts...)...)
