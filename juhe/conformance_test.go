@@ -40,9 +40,19 @@ func harness() providertest.Harness {
 			sandbox.OutcomeDeviceUnsupported: {Status: liveness.StatusError, Reason: liveness.ReasonUnknown, NoReturn: true},
 			sandbox.OutcomeTimeout:           {Status: liveness.StatusPending, NoReturn: true},
 		},
-		Expired:      liveness.StatusPending,
-		Lifetime:     juhe.SessionTTL,
-		SignedReturn: true,
+		BareReturn: true,
+		WrongCredentials: func(t *testing.T, sb *sandbox.Sandbox, opts ...liveness.Option) liveness.Provider {
+			cfg := sb.JuheConfig()
+			cfg.Key = "wrongjuhekey0000000000000000000"
+			p, err := juhe.New(cfg, opts...)
+			require.NoError(t, err)
+			return p
+		},
+		UnknownSessionID: "JH79320240513145425BLEnR", // the faceid document's sample
+		BadOpenURL:       "juhe://KEY@?model=9",
+		Expired:          liveness.StatusPending,
+		Lifetime:         juhe.SessionTTL,
+		SignedReturn:     true,
 		ForgeClaim: func(baseURL string, s *liveness.Session) *http.Request {
 			r := httptest.NewRequest(http.MethodPost, baseURL+"/notify", nil)
 			r.URL.RawQuery = url.Values{"jh_order_id": {s.ID}, "passed": {"T"}}.Encode()

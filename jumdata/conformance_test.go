@@ -29,6 +29,21 @@ func TestConformance(t *testing.T) {
 	}
 }
 
+// wrongCredentials spoils whichever credential the channel uses.
+func wrongCredentials(config func(*sandbox.Sandbox) jumdata.Config) func(*testing.T, *sandbox.Sandbox, ...liveness.Option) liveness.Provider {
+	return func(t *testing.T, sb *sandbox.Sandbox, opts ...liveness.Option) liveness.Provider {
+		cfg := config(sb)
+		if cfg.AppCode != "" {
+			cfg.AppCode = "wrong-appcode"
+		} else {
+			cfg.AppSecret = "wrong-secret"
+		}
+		p, err := jumdata.New(cfg, opts...)
+		require.NoError(t, err)
+		return p
+	}
+}
+
 func harness(config func(*sandbox.Sandbox) jumdata.Config) providertest.Harness {
 	return providertest.Harness{
 		Vendor: liveness.Jumdata,
@@ -47,8 +62,11 @@ func harness(config func(*sandbox.Sandbox) jumdata.Config) providertest.Harness 
 			sandbox.OutcomeDeviceUnsupported: {Status: liveness.StatusError, Reason: liveness.ReasonDeviceUnsupported},
 			sandbox.OutcomeTimeout:           {Status: liveness.StatusExpired, Reason: liveness.ReasonTimeout},
 		},
-		Expired:  liveness.StatusExpired,
-		Lifetime: jumdata.SessionTTL,
+		WrongCredentials: wrongCredentials(config),
+		UnknownSessionID: "0123456789abcdef0123456789abcdef",
+		BadOpenURL:       "jumdata://?appcode=CODE", // no init_url or result_url
+		Expired:          liveness.StatusExpired,
+		Lifetime:         jumdata.SessionTTL,
 		ForgeClaim: func(baseURL string, s *liveness.Session) *http.Request {
 			return httptest.NewRequest(http.MethodGet, baseURL+"/return?"+url.Values{"token": {s.ID}, "success": {"true"}}.Encode(), nil)
 		},

@@ -44,9 +44,18 @@ func harness(images [][]byte) providertest.Harness {
 			sandbox.OutcomeDeviceUnsupported: {Status: liveness.StatusError, Reason: liveness.ReasonDeviceUnsupported},
 			sandbox.OutcomeTimeout:           {Status: liveness.StatusExpired, Reason: liveness.ReasonTimeout},
 		},
-		Expired:      liveness.StatusExpired,
-		Lifetime:     10 * time.Minute, // the seed's get_token sample: expired_time 618 s after the call
-		SignedReturn: true,
+		WrongCredentials: func(t *testing.T, sb *sandbox.Sandbox, opts ...liveness.Option) liveness.Provider {
+			cfg := sb.MegviiConfig()
+			cfg.APISecret = "wrong-secret"
+			p, err := megvii.New(cfg, opts...)
+			require.NoError(t, err)
+			return p
+		},
+		UnknownSessionID: "1462259748,52b13fb5-8dfb-4537-a62b-a641d5e929f1", // the get_token document's sample
+		BadOpenURL:       "megvii://KEY:SECRET@?far=2",
+		Expired:          liveness.StatusExpired,
+		Lifetime:         10 * time.Minute, // the seed's get_token sample: expired_time 618 s after the call
+		SignedReturn:     true,
 		ForgeClaim: func(baseURL string, s *liveness.Session) *http.Request {
 			return httptest.NewRequest(http.MethodGet, baseURL+"/return?"+url.Values{"biz_id": {s.ID}, "status": {"OK"}}.Encode(), nil)
 		},

@@ -82,6 +82,7 @@ type Sandbox struct {
 	sessions   map[sessionKey]*session
 	tokens     map[string]string // megvii page token -> biz_id
 	faults     map[Endpoint][]*faultState
+	requests   map[Endpoint]int
 	lastSweep  time.Time
 	server     *http.Server
 	listener   net.Listener

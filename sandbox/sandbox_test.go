@@ -495,3 +495,20 @@ func TestEachVendorOffersOnlyWhatItCanSend(t *testing.T) {
 	}
 	assert.Empty(t, sandbox.OutcomesFor("acme"))
 }
+
+func TestRequestsCountsEveryEndpointCall(t *testing.T) {
+	sb := start(t)
+	for _, ep := range sandbox.Endpoints() {
+		assert.Zero(t, sb.Requests(ep))
+	}
+	sb.InjectFault(sandbox.JuheSearch, sandbox.Fault{HTTPStatus: 502, Times: 1})
+	for i := 0; i < 2; i++ {
+		postForm(t, sb.URL+"/faceid/search", url.Values{"key": {sandbox.JuheKey}, "jhOrderId": {"JH1"}}, nil)
+	}
+	postForm(t, sb.URL+"/faceid/query", url.Values{"key": {"wrong"}}, nil)
+	get(t, sb.URL+"/faceid/lite/get_result")
+	assert.Equal(t, 2, sb.Requests(sandbox.JuheSearch), "faults included")
+	assert.Equal(t, 1, sb.Requests(sandbox.JuheQuery))
+	assert.Equal(t, 1, sb.Requests(sandbox.MegviiGetResult))
+	assert.Zero(t, sb.Requests(sandbox.JumdataInit))
+}
