@@ -50,7 +50,8 @@ var ErrNoButtons = errors.New("sandbox: the check page offers no buttons")
 
 // Press opens checkURL, presses the button for o and follows the vendor's
 // way back to the return URL. With a magic session, the page completes on
-// opening and o is not used.
+// opening and o is not used. A page without a button for o (the vendor
+// cannot send it, see OutcomesFor) gives ErrOutcomeNotOffered.
 func (b *Browser) Press(ctx context.Context, checkURL string, o Outcome) (*Visit, error) {
 	c := b.Client
 	if c == nil {
