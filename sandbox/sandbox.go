@@ -262,6 +262,7 @@ func (s *Sandbox) Close() error {
 		<-s.serveDone
 	}
 	s.notifyWait.Wait()
+	s.notify.CloseIdleConnections()
 	return err
 }
 
