@@ -48,8 +48,8 @@ func harness() providertest.Harness {
 			require.NoError(t, err)
 			return p
 		},
-		UnknownSessionID: "JH79320240513145425BLEnR", // the faceid document's sample
-		BadOpenURL:       "juhe://KEY@?model=9",
+		UnknownSessionID: "JH79320240513145425BLEnR",                       // the faceid document's sample
+		BadOpenURLs:      []string{"juhe://KEY@?model=9", "juhe://k%20y@"}, // the second fails in New
 		Expired:          liveness.StatusPending,
 		Lifetime:         juhe.SessionTTL,
 		SignedReturn:     true,

@@ -64,7 +64,7 @@ func harness(config func(*sandbox.Sandbox) jumdata.Config) providertest.Harness 
 		},
 		WrongCredentials: wrongCredentials(config),
 		UnknownSessionID: "0123456789abcdef0123456789abcdef",
-		BadOpenURL:       "jumdata://?appcode=CODE", // no init_url or result_url
+		BadOpenURLs:      []string{"jumdata://?appcode=CODE&model=9", "jumdata://?appcode=CODE"}, // the second (no init_url) fails in New
 		Expired:          liveness.StatusExpired,
 		Lifetime:         jumdata.SessionTTL,
 		ForgeClaim: func(baseURL string, s *liveness.Session) *http.Request {

@@ -81,9 +81,10 @@ type Harness struct {
 	// UnknownSessionID is a well-formed session ID the sandbox never issued;
 	// FetchResult must fail with ErrNotFound.
 	UnknownSessionID string
-	// BadOpenURL is a liveness.Open URL of this vendor with a bad
-	// configuration; the error must carry Op "Open".
-	BadOpenURL string
+	// BadOpenURLs are liveness.Open URLs of this vendor with a bad
+	// configuration, found while parsing the URL or while building the
+	// provider from it; every error must carry Op "Open".
+	BadOpenURLs []string
 	// MiddlewareSafe turns on the cases where a middleware called
 	// r.ParseForm() before VerifyCallback, and where a handler reads the
 	// body after it. Off until every provider supports it.
@@ -372,7 +373,8 @@ func testFault(t *testing.T, h Harness, fc FaultCase) {
 // the same situation (the module's cross-vendor conventions).
 //
 // EXPECTED TO FAIL until the vendor fixes are merged (they are developed
-// with the providers, not here): Juhe's bare return (ErrNoResult); Jumdata's
+// with the providers, not here): Juhe's bare return (ErrNoResult) and Open
+// errors found in New (Op "New"); Jumdata's
 // wrong direct-channel credentials (the sandbox answers 400 签名错误, to be
 // ErrUnauthenticated), unknown token (400 参数错误: token, to be ErrNotFound),
 // nil request's Field ("req") and Open's Op ("New"). testOversizedIDs
@@ -406,10 +408,12 @@ func testSameSituation(t *testing.T, h Harness) {
 		assertNoRequests(t, e.sb)
 	})
 	t.Run("Open with a bad config reports Open", func(t *testing.T) {
-		require.NotEmpty(t, h.BadOpenURL, "Harness.BadOpenURL")
-		p, err := liveness.Open(h.BadOpenURL)
-		assert.Nil(t, p)
-		assertInvalid(t, err, "Open", "")
+		require.NotEmpty(t, h.BadOpenURLs, "Harness.BadOpenURLs")
+		for _, u := range h.BadOpenURLs {
+			p, err := liveness.Open(u)
+			assert.Nil(t, p, u)
+			assertInvalid(t, err, "Open", "")
+		}
 	})
 	t.Run("a bare return is no result", func(t *testing.T) {
 		if !h.BareReturn {
