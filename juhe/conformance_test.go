@@ -16,7 +16,11 @@ import (
 )
 
 func TestConformance(t *testing.T) {
-	providertest.RunConformanceTests(t, providertest.Harness{
+	providertest.RunConformanceTests(t, harness())
+}
+
+func harness() providertest.Harness {
+	return providertest.Harness{
 		Vendor: liveness.Juhe,
 		NewProvider: func(t *testing.T, sb *sandbox.Sandbox, opts ...liveness.Option) liveness.Provider {
 			p, err := juhe.New(sb.JuheConfig(), opts...)
@@ -36,9 +40,19 @@ func TestConformance(t *testing.T) {
 			sandbox.OutcomeDeviceUnsupported: {Status: liveness.StatusError, Reason: liveness.ReasonUnknown, NoReturn: true},
 			sandbox.OutcomeTimeout:           {Status: liveness.StatusPending, NoReturn: true},
 		},
-		Expired:      liveness.StatusPending,
-		Lifetime:     juhe.SessionTTL,
-		SignedReturn: true,
+		BareReturn: true,
+		WrongCredentials: func(t *testing.T, sb *sandbox.Sandbox, opts ...liveness.Option) liveness.Provider {
+			cfg := sb.JuheConfig()
+			cfg.Key = "wrongjuhekey0000000000000000000"
+			p, err := juhe.New(cfg, opts...)
+			require.NoError(t, err)
+			return p
+		},
+		UnknownSessionID: "JH79320240513145425BLEnR",                       // the faceid document's sample
+		BadOpenURLs:      []string{"juhe://KEY@?model=9", "juhe://k%20y@"}, // the second fails in New
+		Expired:          liveness.StatusPending,
+		Lifetime:         juhe.SessionTTL,
+		SignedReturn:     true,
 		ForgeClaim: func(baseURL string, s *liveness.Session) *http.Request {
 			r := httptest.NewRequest(http.MethodPost, baseURL+"/notify", nil)
 			r.URL.RawQuery = url.Values{"jh_order_id": {s.ID}, "passed": {"T"}}.Encode()
@@ -55,5 +69,9 @@ func TestConformance(t *testing.T) {
 			{Name: "a dropped connection is unavailable", Endpoint: sandbox.JuheSearch, Fault: sandbox.Fault{Drop: true}, Op: "FetchResult", WantKind: liveness.ErrUnavailable, WantRetryable: true},
 			{Name: "latency past the timeout is unavailable", Endpoint: sandbox.JuheSearch, Fault: sandbox.Fault{Latency: 5 * time.Second}, Op: "FetchResult", WantKind: liveness.ErrUnavailable, WantRetryable: true},
 		},
-	})
+	}
+}
+
+func TestREADMEOutcomeTable(t *testing.T) {
+	providertest.CheckOutcomeTable(t, harness(), "../README.md")
 }

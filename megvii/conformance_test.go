@@ -25,7 +25,7 @@ func TestConformance(t *testing.T) {
 }
 
 func harness(images [][]byte) providertest.Harness {
-	return providertest.Harness{
+	h := providertest.Harness{
 		Vendor: liveness.Megvii,
 		NewProvider: func(t *testing.T, sb *sandbox.Sandbox, opts ...liveness.Option) liveness.Provider {
 			p, err := megvii.New(sb.MegviiConfig(), opts...)
@@ -40,15 +40,22 @@ func harness(images [][]byte) providertest.Harness {
 		Outcomes: map[sandbox.Outcome]providertest.Expect{
 			sandbox.OutcomePass:              {Status: liveness.StatusPassed},
 			sandbox.OutcomeSpoof:             {Status: liveness.StatusFailed, Reason: liveness.ReasonSpoof},
-			sandbox.OutcomeFaceMismatch:      {Status: liveness.StatusFailed, Reason: liveness.ReasonFaceMismatch},
-			sandbox.OutcomeIdentityMismatch:  {Status: liveness.StatusFailed, Reason: liveness.ReasonIdentityMismatch},
 			sandbox.OutcomeCancel:            {Status: liveness.StatusCanceled, Reason: liveness.ReasonUserCanceled},
 			sandbox.OutcomeDeviceUnsupported: {Status: liveness.StatusError, Reason: liveness.ReasonDeviceUnsupported},
 			sandbox.OutcomeTimeout:           {Status: liveness.StatusExpired, Reason: liveness.ReasonTimeout},
 		},
-		Expired:      liveness.StatusExpired,
-		Lifetime:     10 * time.Minute, // the seed's get_token sample: expired_time 618 s after the call
-		SignedReturn: true,
+		WrongCredentials: func(t *testing.T, sb *sandbox.Sandbox, opts ...liveness.Option) liveness.Provider {
+			cfg := sb.MegviiConfig()
+			cfg.APISecret = "wrong-secret"
+			p, err := megvii.New(cfg, opts...)
+			require.NoError(t, err)
+			return p
+		},
+		UnknownSessionID: "1462259748,52b13fb5-8dfb-4537-a62b-a641d5e929f1", // the get_token document's sample
+		BadOpenURLs:      []string{"megvii://KEY:SECRET@?far=2", "megvii://k%20y:SECRET@"},
+		Expired:          liveness.StatusExpired,
+		Lifetime:         10 * time.Minute, // the seed's get_token sample: expired_time 618 s after the call
+		SignedReturn:     true,
 		ForgeClaim: func(baseURL string, s *liveness.Session) *http.Request {
 			return httptest.NewRequest(http.MethodGet, baseURL+"/return?"+url.Values{"biz_id": {s.ID}, "status": {"OK"}}.Encode(), nil)
 		},
@@ -65,4 +72,14 @@ func harness(images [][]byte) providertest.Harness {
 			{Name: "latency past the timeout is unavailable", Endpoint: sandbox.MegviiGetResult, Fault: sandbox.Fault{Latency: 5 * time.Second}, Op: "FetchResult", WantKind: liveness.ErrUnavailable, WantRetryable: true},
 		},
 	}
+	if len(images) > 0 {
+		// Only a compared session (comparison_type 0) can fail the comparison.
+		h.Outcomes[sandbox.OutcomeFaceMismatch] = providertest.Expect{Status: liveness.StatusFailed, Reason: liveness.ReasonFaceMismatch}
+	}
+	return h
+}
+
+func TestREADMEOutcomeTable(t *testing.T) {
+	providertest.CheckOutcomeTable(t, harness(nil), "../README.md")
+	providertest.CheckOutcomeTable(t, harness([][]byte{sandbox.SampleFaceJPEG()}), "../README.md")
 }

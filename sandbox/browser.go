@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -49,7 +50,8 @@ var ErrNoButtons = errors.New("sandbox: the check page offers no buttons")
 
 // Press opens checkURL, presses the button for o and follows the vendor's
 // way back to the return URL. With a magic session, the page completes on
-// opening and o is not used.
+// opening and o is not used. A page without a button for o (the vendor
+// cannot send it, see OutcomesFor) gives ErrOutcomeNotOffered.
 func (b *Browser) Press(ctx context.Context, checkURL string, o Outcome) (*Visit, error) {
 	c := b.Client
 	if c == nil {
@@ -76,6 +78,9 @@ func (b *Browser) Press(ctx context.Context, checkURL string, o Outcome) (*Visit
 			form.Add(html.UnescapeString(string(h[1])), html.UnescapeString(string(h[2])))
 		}
 		if string(m[2]) == "outcomes" {
+			if !bytes.Contains(m[3], []byte(`name="outcome" value="`+html.EscapeString(string(o))+`"`)) {
+				return v, fmt.Errorf("%w: the page has no %q button", ErrOutcomeNotOffered, o)
+			}
 			form.Set("outcome", string(o))
 		}
 		resp, body, err = fetch(ctx, c, http.MethodPost, html.UnescapeString(string(m[1])), form)

@@ -73,10 +73,24 @@ func (s *Sandbox) ClearFaults() {
 	s.faults = make(map[Endpoint][]*faultState)
 }
 
-// takeFault returns the fault that applies to this request to e, if any.
+// Requests returns how many requests endpoint e has received (answered or
+// not, faults included), so a test can check that a client refused bad
+// input without calling the vendor.
+func (s *Sandbox) Requests(e Endpoint) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.requests[e]
+}
+
+// takeFault counts a request to e and returns the fault that applies to
+// it, if any.
 func (s *Sandbox) takeFault(e Endpoint) *Fault {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.requests == nil {
+		s.requests = make(map[Endpoint]int)
+	}
+	s.requests[e]++
 	for _, f := range s.faults[e] {
 		if f.Times == 0 || f.used < f.Times {
 			f.used++

@@ -1,15 +1,16 @@
 package sandbox
 
 import (
+	"crypto/rand"
 	"encoding/json"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-liveness/liveness"
-	"github.com/go-liveness/liveness/juhe"
 )
 
 // Juhe faceid: urlencoded query and search answering HTTP 200 with
@@ -18,6 +19,34 @@ import (
 const juheLifetime = 30 * time.Minute
 
 var juheOrderID = regexp.MustCompile(`^[A-Za-z0-9]{8,32}$`)
+
+// juheSeq numbers the order IDs this process hands out.
+var juheSeq atomic.Uint64
+
+const base62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+// newJuheOrderID returns a jh_order_id shaped like Juhe's
+// ("JH793" + yyyyMMddHHmmss + letters, e.g. JH79320240513145425BLEnR) and
+// unique in this process: the letters are a sequence number (at least five
+// base62 digits, so never repeated) followed by three random ones, so two
+// sandboxes in different processes are unlikely to collide either.
+func newJuheOrderID(now time.Time) string {
+	n := juheSeq.Add(1)
+	var seq []byte
+	for n > 0 || len(seq) < 5 {
+		seq = append(seq, base62[n%62])
+		n /= 62
+	}
+	for i, j := 0, len(seq)-1; i < j; i, j = i+1, j-1 {
+		seq[i], seq[j] = seq[j], seq[i]
+	}
+	var r [3]byte
+	_, _ = rand.Read(r[:])
+	for _, b := range r {
+		seq = append(seq, base62[int(b)%62])
+	}
+	return "JH793" + now.Format("20060102150405") + string(seq)
+}
 
 func (s *Sandbox) juheRoutes() {
 	s.mux.HandleFunc("POST /faceid/query", s.juheQuery)
@@ -89,7 +118,7 @@ func (s *Sandbox) juheQuery(w http.ResponseWriter, r *http.Request) {
 	}
 	now := s.now()
 	se := &session{
-		vendor: liveness.Juhe, id: "JH793" + now.Format("20060102150405") + newID(3)[:5],
+		vendor: liveness.Juhe, id: newJuheOrderID(now),
 		bizNo: get("orderId"), name: get("certName"), idNumber: get("certNo"),
 		returnURL: get("returnUrl"), notifyURL: get("notifyUrl"), magic: magicOutcome(get("certName")),
 		createdAt: now, expiresAt: now.Add(juheLifetime),
@@ -179,6 +208,6 @@ func (s *Sandbox) juheComplete(se *session, c *Completion) url.Values {
 	}
 	response, _ := json.Marshal(map[string]any{"error_code": 0, "reason": "SUCCESS", "result": juheResult(se, "")})
 	c.ReturnMethod = http.MethodGet
-	c.ReturnURL, _ = juhe.SignedReturnURL(se.returnURL, response, JuheKey)
+	c.ReturnURL = juheReturnURL(se.returnURL, response, JuheKey)
 	return url.Values{"jh_order_id": {se.id}, "orderId": {se.bizNo}}
 }

@@ -4,13 +4,11 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/go-liveness/liveness"
-	"github.com/go-liveness/liveness/signing"
 )
 
 // Jumdata H5 v2 (both auth channels), its page and unsigned return, and the
@@ -80,7 +78,7 @@ func (s *Sandbox) jumdataAuth(w http.ResponseWriter, r *http.Request) bool {
 		writeJSON(w, http.StatusOK, jumdataBody(400, "参数错误: appId, timestamp, sign", nil))
 		return false
 	}
-	if appID != JumdataAppID || !signing.Equal(sign, signing.Jumdata(appID, JumdataAppSecret, ts)) {
+	if appID != JumdataAppID || !equalHex(sign, jumdataSign(appID, JumdataAppSecret, ts)) {
 		writeJSON(w, http.StatusOK, jumdataBody(400, "签名错误", nil))
 		return false
 	}
@@ -109,11 +107,28 @@ func (s *Sandbox) jumdataInit(w http.ResponseWriter, r *http.Request) {
 	}
 	now := s.now()
 	se := &session{vendor: liveness.Jumdata, id: newID(16), returnURL: ret, createdAt: now, expiresAt: now.Add(jumdataLifetime)}
-	if u, err := url.Parse(ret); err == nil {
-		se.magic = magicOutcome(MagicPrefix + u.Query().Get("sandbox_outcome"))
-	}
+	se.magic = jumdataMagic(ret)
 	s.addSession(se)
 	writeJSON(w, http.StatusOK, jumdataBody(200, "成功", map[string]string{"token": se.id}))
+}
+
+// jumdataMagic finds sandbox_outcome=<o> anywhere in a return URL: in its
+// query, or after a hash route (MagicReturnURL appends it to the end).
+func jumdataMagic(ret string) Outcome {
+	for rest := ret; ; {
+		i := strings.Index(rest, "sandbox_outcome=")
+		if i < 0 {
+			return ""
+		}
+		if i == 0 || strings.ContainsRune("?&", rune(rest[i-1])) {
+			v := rest[i+len("sandbox_outcome="):]
+			if j := strings.IndexAny(v, "&#?"); j >= 0 {
+				v = v[:j]
+			}
+			return magicOutcome(MagicPrefix + v)
+		}
+		rest = rest[i+1:]
+	}
 }
 
 // jumdataCheckInit applies the seed's rules to the init fields.
@@ -178,18 +193,22 @@ func (s *Sandbox) jumdataResult(w http.ResponseWriter, r *http.Request) {
 		body = jumdataBody(201, "未查询到检测结果", nil)
 	case se.outcome == OutcomePass:
 		body = jumdataBody(200, "活体检测通过", map[string]string{"faceImageUrl": s.baseURL(r) + "/sandbox/face.jpg"})
-	case se.outcome == OutcomeCancel || se.outcome == OutcomeDeviceUnsupported:
-		body = jumdataBody(203, "检测失败", nil)
+	case se.outcome == OutcomeDeviceUnsupported:
+		// 203 has four causes in the document's table; this one names the
+		// first ("浏览器缺少进行活体采集的特性"), so a client may tell it apart.
+		body = jumdataBody(203, "检测失败：浏览器缺少进行活体采集的特性", nil)
 	default:
 		body = jumdataBody(202, "活体检测未通过", nil)
 	}
 	writeJSON(w, http.StatusOK, body)
 }
 
-// jumdataComplete sends the browser to returnUrl?token=&success=.
+// jumdataComplete sends the browser to returnUrl?token=&success=, the
+// parameters appended literally to the end of returnUrl (see
+// jumdataReturnURL).
 func (s *Sandbox) jumdataComplete(se *session, c *Completion) {
 	c.ReturnMethod = http.MethodGet
-	c.ReturnURL = addQuery(se.returnURL, url.Values{"token": {se.id}, "success": {strconv.FormatBool(se.outcome == OutcomePass)}})
+	c.ReturnURL = jumdataReturnURL(se.returnURL, se.id, se.outcome == OutcomePass)
 }
 
 // jumdataSDKCheck verifies the "encrypted file" of the mobile SDK: a file

@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/go-liveness/liveness"
-	"github.com/go-liveness/liveness/megvii"
 )
 
 // Megvii FaceID Lite: multipart get_token, the /do page, get_result with
@@ -58,6 +57,24 @@ func megviiRequestID() string {
 
 var megviiProcedures = []string{"video", "still", "flash", "meglive_flash", "selfie", "will"}
 
+// megviiNotifyPorts are the only ports Megvii's server calls back (callback
+// document: "支持的端口有:443,5000,16003,8883,8028").
+var megviiNotifyPorts = []string{"443", "5000", "16003", "8883", "8028"}
+
+// megviiNotifyPortOK says whether Megvii would call u: its explicit port, or
+// the scheme's default, is whitelisted.
+func megviiNotifyPortOK(u string) bool {
+	p, err := url.Parse(u)
+	if err != nil {
+		return false
+	}
+	port := p.Port()
+	if port == "" {
+		port = map[string]string{"http": "80", "https": "443"}[p.Scheme]
+	}
+	return contains(megviiNotifyPorts, port)
+}
+
 func (s *Sandbox) megviiGetToken(w http.ResponseWriter, r *http.Request) {
 	sample := func() []byte {
 		return []byte(`{"time_used":5,"token":"34fb21937e47ae719f11cbc719615687","biz_id":"1462259748,52b13fb5"}`)
@@ -93,6 +110,10 @@ func (s *Sandbox) megviiGetToken(w http.ResponseWriter, r *http.Request) {
 			fail("BAD_ARGUMENTS:" + k)
 			return
 		}
+	}
+	if !s.anyNotifyPort && !megviiNotifyPortOK(get("notify_url")) {
+		fail("BAD_ARGUMENTS:notify_url")
+		return
 	}
 	ct := get("comparison_type")
 	if ct != "0" && ct != "-1" {
@@ -155,6 +176,7 @@ func (s *Sandbox) megviiGetToken(w http.ResponseWriter, r *http.Request) {
 		bizNo: get("biz_no"), userID: get("uuid"), returnURL: get("return_url"), notifyURL: get("notify_url"),
 		extra: get("biz_extra_data"), compare: ct == "0", getReturn: get("action_http_method") == "GET",
 		magic: magicOutcome(get("uuid")), createdAt: now, expiresAt: now.Add(megviiTokenLifetime),
+		failReason: get("get_fail_reason") == "1",
 	}
 	s.addSession(se)
 	s.mu.Lock()
@@ -281,15 +303,14 @@ func (s *Sandbox) megviiData(se *session) map[string]any {
 		d["status"] = "OK"
 		d["liveness_result"] = live("PASS")
 		d["verify_result"] = comparison(31.2)
-	case OutcomeIdentityMismatch:
-		d["status"] = "OK"
-		d["liveness_result"] = live("PASS")
-		d["verify_result"] = map[string]any{"error_message": "ID_NUMBER_NAME_NOT_MATCH"}
 	case OutcomeCancel:
 		d["status"] = "CANCELLED"
 	case OutcomeDeviceUnsupported:
 		d["status"] = "WEBRTC_UNSUPPORTED"
-		d["fail_reason"] = "SUPPORT_ERROR"
+		if se.failReason {
+			// Only when get_token asked for it (get_fail_reason=1).
+			d["fail_reason"] = "SUPPORT_ERROR"
+		}
 	case OutcomeTimeout:
 		d["status"] = "TIMEOUT"
 	}
@@ -299,7 +320,7 @@ func (s *Sandbox) megviiData(se *session) map[string]any {
 // megviiComplete fills the return step and returns the notify form.
 func (s *Sandbox) megviiComplete(se *session, c *Completion) url.Values {
 	data, _ := json.Marshal(s.megviiData(se))
-	form := megvii.SignCallback(MegviiAPISecret, data)
+	form := megviiCallbackForm(MegviiAPISecret, data)
 	if se.getReturn {
 		c.ReturnMethod = http.MethodGet
 		c.ReturnURL = addQuery(se.returnURL, url.Values{"biz_id": {se.id}})

@@ -98,7 +98,7 @@ func (s *Sandbox) servePage(w http.ResponseWriter, r *http.Request, vendor liven
 		s.writeReturn(w, r, c, err)
 		return
 	}
-	for _, o := range Outcomes() {
+	for _, o := range se.outcomes() {
 		d.Buttons = append(d.Buttons, button{Value: o, Label: o.label()})
 	}
 	renderPage(w, status, d)

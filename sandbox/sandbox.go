@@ -13,7 +13,7 @@
 // A session stays pending until it is completed, in one of three ways:
 //
 //   - A person opens Session.CheckURL in a browser: the sandbox page, clearly
-//     marked SANDBOX, has one button per [Outcome].
+//     marked SANDBOX, has one button per [Outcome] the vendor can send.
 //   - A test calls [Sandbox.Complete] with the session ID and an Outcome.
 //   - A magic input chosen at InitSession completes the session with its
 //     outcome as soon as the check page is opened, in the manner of a payment
@@ -22,6 +22,22 @@
 // Completing a session does what the vendor does: the result becomes
 // readable, the vendor's notify callback is sent (signed where the vendor
 // signs it) and the browser is sent back to the return URL.
+//
+// # Outcomes per vendor
+//
+// Each vendor's page offers only the outcomes that vendor can send
+// ([OutcomesFor], [Sandbox.SessionOutcomes]); [Sandbox.Complete] refuses the
+// others with [ErrOutcomeNotOffered]. Through this module's providers they
+// become this Status / Reason ("—": the vendor cannot send it):
+//
+//	outcome             jumdata                      juhe                         megvii
+//	pass                passed                       passed                       passed
+//	spoof               failed / spoof               failed / spoof               failed / spoof
+//	face_mismatch       —                            failed / face_mismatch       failed / face_mismatch (compared sessions only)
+//	identity_mismatch   —                            failed / identity_mismatch   —
+//	cancel              —                            pending (no result: ErrNoResult on return)   canceled / user_canceled
+//	device_unsupported  error / device_unsupported   error / unknown              error / device_unsupported
+//	timeout             expired / timeout            pending                      expired / timeout
 //
 // # Faults
 //
@@ -66,13 +82,21 @@ type Sandbox struct {
 	sessions   map[sessionKey]*session
 	tokens     map[string]string // megvii page token -> biz_id
 	faults     map[Endpoint][]*faultState
+	requests   map[Endpoint]int
 	lastSweep  time.Time
 	server     *http.Server
 	listener   net.Listener
 	serveDone  chan struct{}
 	notifyWait sync.WaitGroup
-	connMu     sync.Mutex
-	conns      map[net.Conn]http.ConnState
+	// stop ends notify redeliveries; stopped is set (under mu) by Close.
+	stop          context.Context
+	cancelStop    context.CancelFunc
+	stopped       bool
+	notifyRetries int
+	notifyBase    time.Duration
+	anyNotifyPort bool
+	connMu        sync.Mutex
+	conns         map[net.Conn]http.ConnState
 }
 
 // Option configures a Sandbox.
@@ -98,6 +122,33 @@ func WithNotifyClient(c *http.Client) Option {
 	}
 }
 
+// WithNotifyRetry sets how a notify callback answered with anything but
+// 2xx (or not answered) is delivered again, so a service can test that it
+// handles a repeated notify once: up to retries more attempts, the first
+// base after the failure and each next one twice as long after the last.
+// The default is 3 retries from 1 s (1 s, 2 s, 4 s); retries 0 turns
+// redelivery off. Redeliveries run on real timers in the background, and
+// Close stops them.
+func WithNotifyRetry(retries int, base time.Duration) Option {
+	return func(s *Sandbox) {
+		if retries >= 0 {
+			s.notifyRetries = retries
+		}
+		if base > 0 {
+			s.notifyBase = base
+		}
+	}
+}
+
+// WithAnyNotifyPort lets Megvii sessions name a notify_url on any port.
+// Without it the sandbox refuses, as Megvii does, a notify_url whose port
+// is not on Megvii's whitelist (443, 5000, 16003, 8883, 8028) with
+// BAD_ARGUMENTS:notify_url; a receiver on a random local port needs this
+// option.
+func WithAnyNotifyPort() Option {
+	return func(s *Sandbox) { s.anyNotifyPort = true }
+}
+
 // WithRetention sets how long a session is kept after it expired (default
 // one hour), bounding the sandbox's memory.
 func WithRetention(d time.Duration) Option {
@@ -118,7 +169,11 @@ func NewHandler(opts ...Option) *Sandbox {
 		mux:       http.NewServeMux(),
 		sessions:  make(map[sessionKey]*session),
 		faults:    make(map[Endpoint][]*faultState),
+
+		notifyRetries: 3,
+		notifyBase:    time.Second,
 	}
+	s.stop, s.cancelStop = context.WithCancel(context.Background())
 	for _, o := range opts {
 		if o != nil {
 			o(s)
@@ -180,9 +235,14 @@ func (s *Sandbox) trackConn(c net.Conn, st http.ConnState) {
 	s.conns[c] = st
 }
 
-// Close stops a listening sandbox, letting requests in progress finish, and
-// waits for notify callbacks in flight.
+// Close stops a listening sandbox, letting requests in progress finish,
+// cancels pending notify redeliveries and waits for notify callbacks in
+// flight.
 func (s *Sandbox) Close() error {
+	s.mu.Lock()
+	s.stopped = true
+	s.mu.Unlock()
+	s.cancelStop()
 	var err error
 	if s.server != nil {
 		_ = s.listener.Close()
@@ -202,6 +262,7 @@ func (s *Sandbox) Close() error {
 		<-s.serveDone
 	}
 	s.notifyWait.Wait()
+	s.notify.CloseIdleConnections()
 	return err
 }
 

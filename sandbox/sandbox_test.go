@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -26,7 +28,8 @@ import (
 
 func start(t *testing.T, opts ...sandbox.Option) *sandbox.Sandbox {
 	t.Helper()
-	sb, err := sandbox.New(opts...)
+	// The receivers listen on random local ports, off Megvii's whitelist.
+	sb, err := sandbox.New(append([]sandbox.Option{sandbox.WithAnyNotifyPort()}, opts...)...)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = sb.Close() })
 	return sb
@@ -291,7 +294,7 @@ func TestJumdataBothChannelsAndExpiry(t *testing.T) {
 
 	v, err := (&sandbox.Browser{}).Press(context.Background(), sb.URL+"/lifecheck/v2/check/index?token="+url.QueryEscape(tok), sandbox.OutcomePass)
 	require.NoError(t, err)
-	assert.Equal(t, rc.URL+"/r?success=true&token="+tok, v.ReturnURL)
+	assert.Equal(t, rc.URL+"/r?token="+tok+"&success=true", v.ReturnURL)
 	_, _, body = postForm(t, sb.URL+"/lifecheck/v2/result", direct, nil)
 	r := decode(t, body)
 	assert.EqualValues(t, 200, r["code"])
@@ -394,4 +397,118 @@ func TestMountedHandlerLinksToItsOwnHost(t *testing.T) {
 	status, page := get(t, srv.URL+"/")
 	assert.Equal(t, 200, status)
 	assert.Contains(t, string(page), "SANDBOX")
+}
+
+// Jumdata's page appends "?token=${token}&success=${success}" literally to
+// the end of returnUrl (H5 v2 document), whatever returnUrl holds.
+func TestJumdataReturnURLForms(t *testing.T) {
+	sb := start(t)
+	rc := newReceiver(t)
+	appcode := http.Header{"Authorization": {"APPCODE " + sandbox.JumdataAppCode}}
+	for _, tc := range []struct {
+		name, returnURL, want string
+		outcome               sandbox.Outcome
+	}{
+		{"plain", "/done", "/done?token=%s&success=true", sandbox.OutcomePass},
+		{"existing query", "/r?a=b", "/r?a=b?token=%s&success=false", sandbox.OutcomeSpoof},
+		{"hash route", "/#/done", "/#/done?token=%s&success=true", sandbox.OutcomePass},
+		{"magic after a hash route", sandbox.MagicReturnURL("/#/done", sandbox.OutcomeSpoof), "/#/done?sandbox_outcome=spoof?token=%s&success=false", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, _, body := postForm(t, sb.URL+"/lifecheck/v2/init", url.Values{"returnUrl": {rc.URL + tc.returnURL}}, appcode)
+			tok := decode(t, body)["data"].(map[string]any)["token"].(string)
+			v, err := (&sandbox.Browser{}).Press(context.Background(), sb.URL+"/lifecheck/v2/check/index?token="+tok, tc.outcome)
+			require.NoError(t, err)
+			assert.Equal(t, rc.URL+strings.Replace(tc.want, "%s", tok, 1), v.ReturnURL)
+		})
+	}
+}
+
+var buttonRe = regexp.MustCompile(`name="outcome" value="([^"]*)"`)
+
+// Each vendor's page offers only the outcomes that vendor can send, and
+// Complete and the page refuse the others.
+func TestEachVendorOffersOnlyWhatItCanSend(t *testing.T) {
+	sb := start(t)
+	rc := newReceiver(t)
+	appcode := http.Header{"Authorization": {"APPCODE " + sandbox.JumdataAppCode}}
+	type sess struct {
+		vendor  liveness.Vendor
+		id, url string
+		want    []sandbox.Outcome
+	}
+	var sessions = map[string]func() sess{
+		"jumdata": func() sess {
+			_, _, body := postForm(t, sb.URL+"/lifecheck/v2/init", url.Values{"returnUrl": {rc.URL + "/r"}}, appcode)
+			tok := decode(t, body)["data"].(map[string]any)["token"].(string)
+			return sess{liveness.Jumdata, tok, sb.URL + "/lifecheck/v2/check/index?token=" + tok,
+				[]sandbox.Outcome{sandbox.OutcomePass, sandbox.OutcomeSpoof, sandbox.OutcomeDeviceUnsupported, sandbox.OutcomeTimeout}}
+		},
+		"juhe": func() sess {
+			_, _, body := postForm(t, sb.URL+"/faceid/query", url.Values{"key": {sandbox.JuheKey}, "certName": {"张三"}, "certNo": {"11010519491231002X"},
+				"orderId": {"ORDER0001"}, "returnUrl": {rc.URL + "/r"}}, nil)
+			id := decode(t, body)["result"].(map[string]any)["jh_order_id"].(string)
+			return sess{liveness.Juhe, id, sb.URL + "/juhe/verify/" + id, sandbox.Outcomes()}
+		},
+		"megvii liveness only": func() sess {
+			_, body := postMultipart(t, sb.URL+"/faceid/lite/get_token", megviiFields(rc), nil)
+			tok := decode(t, body)
+			return sess{liveness.Megvii, tok["biz_id"].(string), sb.URL + "/faceid/lite/do?token=" + tok["token"].(string),
+				[]sandbox.Outcome{sandbox.OutcomePass, sandbox.OutcomeSpoof, sandbox.OutcomeCancel, sandbox.OutcomeDeviceUnsupported, sandbox.OutcomeTimeout}}
+		},
+		"megvii compared": func() sess {
+			f := megviiFields(rc)
+			f["comparison_type"] = "0"
+			_, body := postMultipart(t, sb.URL+"/faceid/lite/get_token", f, map[string][]byte{"image_ref1": sandbox.SampleFaceJPEG()})
+			tok := decode(t, body)
+			return sess{liveness.Megvii, tok["biz_id"].(string), sb.URL + "/faceid/lite/do?token=" + tok["token"].(string),
+				[]sandbox.Outcome{sandbox.OutcomePass, sandbox.OutcomeSpoof, sandbox.OutcomeFaceMismatch, sandbox.OutcomeCancel, sandbox.OutcomeDeviceUnsupported, sandbox.OutcomeTimeout}}
+		},
+	}
+	for name, mk := range sessions {
+		t.Run(name, func(t *testing.T) {
+			s := mk()
+			got, err := sb.SessionOutcomes(s.vendor, s.id)
+			require.NoError(t, err)
+			assert.Equal(t, s.want, got)
+			for _, o := range s.want {
+				assert.Contains(t, sandbox.OutcomesFor(s.vendor), o)
+			}
+			_, page := get(t, s.url)
+			var buttons []sandbox.Outcome
+			for _, m := range buttonRe.FindAllStringSubmatch(string(page), -1) {
+				buttons = append(buttons, sandbox.Outcome(m[1]))
+			}
+			assert.Equal(t, s.want, buttons, "the page's buttons")
+			for _, o := range sandbox.Outcomes() {
+				if slices.Contains(s.want, o) {
+					continue
+				}
+				_, err := sb.Complete(context.Background(), s.vendor, s.id, o)
+				assert.ErrorIs(t, err, sandbox.ErrOutcomeNotOffered, o)
+				_, err = (&sandbox.Browser{}).Press(context.Background(), s.url, o)
+				assert.ErrorIs(t, err, sandbox.ErrOutcomeNotOffered, o)
+				status, _, _ := postForm(t, sb.URL+"/sandbox/complete", url.Values{"vendor": {string(s.vendor)}, "id": {s.id}, "outcome": {string(o)}}, nil)
+				assert.Equal(t, http.StatusBadRequest, status, o)
+			}
+		})
+	}
+	assert.Empty(t, sandbox.OutcomesFor("acme"))
+}
+
+func TestRequestsCountsEveryEndpointCall(t *testing.T) {
+	sb := start(t)
+	for _, ep := range sandbox.Endpoints() {
+		assert.Zero(t, sb.Requests(ep))
+	}
+	sb.InjectFault(sandbox.JuheSearch, sandbox.Fault{HTTPStatus: 502, Times: 1})
+	for i := 0; i < 2; i++ {
+		postForm(t, sb.URL+"/faceid/search", url.Values{"key": {sandbox.JuheKey}, "jhOrderId": {"JH1"}}, nil)
+	}
+	postForm(t, sb.URL+"/faceid/query", url.Values{"key": {"wrong"}}, nil)
+	get(t, sb.URL+"/faceid/lite/get_result")
+	assert.Equal(t, 2, sb.Requests(sandbox.JuheSearch), "faults included")
+	assert.Equal(t, 1, sb.Requests(sandbox.JuheQuery))
+	assert.Equal(t, 1, sb.Requests(sandbox.MegviiGetResult))
+	assert.Zero(t, sb.Requests(sandbox.JumdataInit))
 }

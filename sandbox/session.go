@@ -17,7 +17,8 @@ import (
 // Outcome is how a simulated user's check ends.
 type Outcome string
 
-// The outcomes every vendor page offers.
+// The outcomes a simulated check can end with. Not every vendor can send
+// every one: see [OutcomesFor].
 const (
 	OutcomePass              Outcome = "pass"               // live, and the face and identity match
 	OutcomeSpoof             Outcome = "spoof"              // not a live person
@@ -32,6 +33,66 @@ const (
 func Outcomes() []Outcome {
 	return []Outcome{OutcomePass, OutcomeSpoof, OutcomeFaceMismatch, OutcomeIdentityMismatch,
 		OutcomeCancel, OutcomeDeviceUnsupported, OutcomeTimeout}
+}
+
+// OutcomesFor lists the outcomes vendor's page offers, in page order: only
+// those the vendor has a way to say, as its document describes.
+//
+//   - Jumdata H5 v2 answers code 200 (pass), 202 (not live: spoof), 203
+//     (the browser or camera failed: device_unsupported) and 301 (token
+//     expired: timeout). It has no code for a user who cancels, and it
+//     takes no reference face and no name or ID: no cancel, face_mismatch
+//     or identity_mismatch.
+//   - Juhe faceid takes a name and ID number and compares the face with the
+//     authority's photo: every outcome.
+//   - Megvii FaceID Lite takes no name or ID number: no identity_mismatch.
+//     A liveness-only session (comparison_type -1) has nothing to compare,
+//     so its page does not offer face_mismatch either (see
+//     [Sandbox.SessionOutcomes]).
+//
+// An unknown vendor has none.
+func OutcomesFor(vendor liveness.Vendor) []Outcome {
+	switch vendor {
+	case liveness.Jumdata:
+		return []Outcome{OutcomePass, OutcomeSpoof, OutcomeDeviceUnsupported, OutcomeTimeout}
+	case liveness.Juhe:
+		return Outcomes()
+	case liveness.Megvii:
+		return []Outcome{OutcomePass, OutcomeSpoof, OutcomeFaceMismatch, OutcomeCancel, OutcomeDeviceUnsupported, OutcomeTimeout}
+	}
+	return nil
+}
+
+// outcomes lists what this session's page offers.
+func (se *session) outcomes() []Outcome {
+	var out []Outcome
+	for _, o := range OutcomesFor(se.vendor) {
+		if o == OutcomeFaceMismatch && se.vendor == liveness.Megvii && !se.compare {
+			continue
+		}
+		out = append(out, o)
+	}
+	return out
+}
+
+func (se *session) offers(o Outcome) bool {
+	for _, v := range se.outcomes() {
+		if v == o {
+			return true
+		}
+	}
+	return false
+}
+
+// SessionOutcomes lists the outcomes the check page of one session offers:
+// OutcomesFor(vendor), less face_mismatch for a Megvii liveness-only
+// session. sessionID is Session.ID.
+func (s *Sandbox) SessionOutcomes(vendor liveness.Vendor, sessionID string) ([]Outcome, error) {
+	se := s.lookup(vendor, sessionID)
+	if se == nil {
+		return nil, fmt.Errorf("%w: %s %s", ErrUnknownSession, vendor, sessionID)
+	}
+	return se.outcomes(), nil
 }
 
 func (o Outcome) valid() bool {
@@ -102,6 +163,9 @@ var (
 	ErrSessionCompleted = errors.New("sandbox: session already completed")
 	ErrSessionExpired   = errors.New("sandbox: session expired")
 	ErrBadOutcome       = errors.New("sandbox: unknown outcome")
+	// ErrOutcomeNotOffered: the vendor cannot send this outcome for this
+	// session (see OutcomesFor).
+	ErrOutcomeNotOffered = errors.New("sandbox: the vendor cannot send this outcome")
 )
 
 type sessionKey struct {
@@ -111,19 +175,20 @@ type sessionKey struct {
 
 // session is one simulated vendor session.
 type session struct {
-	vendor    liveness.Vendor
-	id        string // megvii biz_id, juhe jh_order_id, jumdata token
-	token     string // megvii page token
-	bizNo     string
-	userID    string
-	name      string
-	idNumber  string
-	returnURL string
-	notifyURL string
-	extra     string // megvii biz_extra_data
-	compare   bool   // megvii comparison_type 0
-	getReturn bool   // megvii action_http_method=GET
-	magic     Outcome
+	vendor     liveness.Vendor
+	id         string // megvii biz_id, juhe jh_order_id, jumdata token
+	token      string // megvii page token
+	bizNo      string
+	userID     string
+	name       string
+	idNumber   string
+	returnURL  string
+	notifyURL  string
+	extra      string // megvii biz_extra_data
+	compare    bool   // megvii comparison_type 0
+	getReturn  bool   // megvii action_http_method=GET
+	failReason bool   // megvii get_fail_reason=1
+	magic      Outcome
 
 	createdAt time.Time
 	expiresAt time.Time
@@ -167,7 +232,8 @@ func (c *Completion) ReturnRequest(ctx context.Context) (*http.Request, error) {
 }
 
 // Complete ends a session with outcome, as if the user had pressed that
-// button on the vendor page: the result becomes readable, the notify
+// button on the vendor page (an outcome the page does not offer is refused
+// with ErrOutcomeNotOffered): the result becomes readable, the notify
 // callback is sent (synchronously, with ctx), and the returned Completion
 // says where the browser goes. sessionID is Session.ID.
 func (s *Sandbox) Complete(ctx context.Context, vendor liveness.Vendor, sessionID string, outcome Outcome) (*Completion, error) {
@@ -180,6 +246,9 @@ func (s *Sandbox) Complete(ctx context.Context, vendor liveness.Vendor, sessionI
 	case se == nil:
 		s.mu.Unlock()
 		return nil, fmt.Errorf("%w: %s %s", ErrUnknownSession, vendor, sessionID)
+	case !se.offers(outcome):
+		s.mu.Unlock()
+		return nil, fmt.Errorf("%w: %s %s", ErrOutcomeNotOffered, vendor, outcome)
 	case se.outcome != "":
 		s.mu.Unlock()
 		return nil, ErrSessionCompleted
@@ -205,13 +274,55 @@ func (s *Sandbox) Complete(ctx context.Context, vendor liveness.Vendor, sessionI
 	if notify != nil && snap.notifyURL != "" {
 		c.NotifyErr = s.sendNotify(ctx, snap.notifyURL, notify)
 		c.Notified = c.NotifyErr == nil
+		if c.NotifyErr != nil {
+			s.redeliver(snap.notifyURL, notify)
+		}
 	}
 	return c, nil
 }
 
+// track counts a notify in flight for Close; false once Close has begun.
+func (s *Sandbox) track() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.stopped {
+		return false
+	}
+	s.notifyWait.Add(1)
+	return true
+}
+
+// redeliver sends a failed notify again in the background, up to
+// notifyRetries times with doubling delays, until one is answered 2xx or
+// Close.
+func (s *Sandbox) redeliver(to string, form url.Values) {
+	if s.notifyRetries <= 0 || !s.track() {
+		return
+	}
+	go func() {
+		defer s.notifyWait.Done()
+		d := s.notifyBase
+		for i := 0; i < s.notifyRetries; i++ {
+			t := time.NewTimer(d)
+			select {
+			case <-s.stop.Done():
+				t.Stop()
+				return
+			case <-t.C:
+			}
+			if s.sendNotify(s.stop, to, form) == nil {
+				return
+			}
+			d *= 2
+		}
+	}()
+}
+
 // sendNotify posts a notify form and waits for the answer.
 func (s *Sandbox) sendNotify(ctx context.Context, to string, form url.Values) error {
-	s.notifyWait.Add(1)
+	if !s.track() {
+		return errors.New("sandbox: closed")
+	}
 	defer s.notifyWait.Done()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, to, strings.NewReader(form.Encode()))
 	if err != nil {

@@ -3,7 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"os"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -43,4 +45,42 @@ func TestLiveVendorsReadsTheEnvironment(t *testing.T) {
 	ds := liveVendors()
 	require.Len(t, ds, 1)
 	assert.Equal(t, "megvii", string(ds[0].vendor))
+}
+
+// The README shows the quickstart's output: its rows (less the session IDs
+// and ports) must be what the quickstart prints today.
+func TestREADMEShowsTheQuickstartOutput(t *testing.T) {
+	t.Setenv("MEGVII_API_KEY", "")
+	t.Setenv("JUHE_KEY", "")
+	t.Setenv("JUMDATA_APPCODE", "")
+	t.Setenv("JUMDATA_APP_ID", "")
+	var out bytes.Buffer
+	require.NoError(t, runSandbox(context.Background(), &out))
+
+	readme, err := os.ReadFile("../../README.md")
+	require.NoError(t, err)
+	_, block, ok := strings.Cut(string(readme), "\nVENDOR ")
+	require.True(t, ok, "the README shows the quickstart's table")
+	block, _, _ = strings.Cut(block, "```")
+	_, got, ok := strings.Cut(out.String(), "\nVENDOR ")
+	require.True(t, ok)
+	assert.Equal(t, rows(block), rows(got))
+}
+
+// rows returns the table rows without their last column (the session ID),
+// and the lines after the table, with runs of spaces collapsed.
+func rows(s string) []string {
+	var out []string
+	for _, line := range strings.Split(s, "\n") {
+		f := strings.Fields(line)
+		if len(f) == 0 {
+			continue
+		}
+		switch f[0] {
+		case "jumdata", "juhe", "megvii":
+			f = f[:len(f)-1]
+		}
+		out = append(out, strings.Join(f, " "))
+	}
+	return out
 }

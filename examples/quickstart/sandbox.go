@@ -28,7 +28,7 @@ type demo struct {
 
 // runSandbox runs every vendor on an in-process sandbox and prints a table.
 func runSandbox(ctx context.Context, out io.Writer) error {
-	sb, err := sandbox.New()
+	sb, err := sandbox.New(sandbox.WithAnyNotifyPort()) // the receiver is on a random local port
 	if err != nil {
 		return err
 	}

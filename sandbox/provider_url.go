@@ -1,0 +1,62 @@
+package sandbox
+
+import (
+	"net/url"
+	"strings"
+
+	"github.com/go-liveness/liveness"
+)
+
+// TestIDNumber is a resident ID number with a valid checksum (18 digits,
+// ISO 7064 MOD 11-2 check character), for SessionRequest.IDNumber against
+// the sandbox. It is the standard's own worked example, not a real person.
+const TestIDNumber = "11010519491231002X"
+
+// TestName is a name to use with TestIDNumber.
+const TestName = "张三"
+
+// ProviderURL returns the liveness.Open URL of a provider pointed at this
+// sandbox with its credentials, or "" for an unknown vendor. Import the
+// vendor's package (blank import is enough) to register it. For Jumdata it
+// is the direct channel (AppID and AppSecret); JumdataAppCodeProviderURL is
+// the cloud-market one. Megvii's URL allows any notify port, as a local
+// receiver is not on Megvii's whitelisted ports. Call it once URL is known
+// (after New, or once ListenAndServe started).
+func (s *Sandbox) ProviderURL(vendor liveness.Vendor) string {
+	host := strings.TrimPrefix(strings.TrimPrefix(s.URL, "http://"), "https://")
+	switch vendor {
+	case liveness.Megvii:
+		u := url.URL{Scheme: "megvii", User: url.UserPassword(MegviiAPIKey, MegviiAPISecret), Host: host,
+			RawQuery: "scheme=" + s.scheme() + "&allow_any_notify_port=true"}
+		return u.String()
+	case liveness.Juhe:
+		u := url.URL{Scheme: "juhe", User: url.User(JuheKey), Host: host, RawQuery: "scheme=" + s.scheme()}
+		return u.String()
+	case liveness.Jumdata:
+		q := s.jumdataEndpoints()
+		q.Set("sdk_check_url", s.URL+jumdataSDKPath)
+		return "jumdata://" + url.UserPassword(JumdataAppID, JumdataAppSecret).String() + "@?" + q.Encode()
+	}
+	return ""
+}
+
+// JumdataAppCodeProviderURL returns the liveness.Open URL of a Jumdata
+// provider on the cloud-market channel (Authorization: APPCODE) pointed at
+// this sandbox.
+func (s *Sandbox) JumdataAppCodeProviderURL() string {
+	q := s.jumdataEndpoints()
+	q.Set("appcode", JumdataAppCode)
+	return "jumdata://?" + q.Encode()
+}
+
+func (s *Sandbox) jumdataEndpoints() url.Values {
+	return url.Values{"init_url": {s.URL + jumdataInitPath}, "result_url": {s.URL + jumdataResultPath},
+		"page_url": {s.URL + jumdataPagePath}}
+}
+
+func (s *Sandbox) scheme() string {
+	if strings.HasPrefix(s.URL, "https://") {
+		return "https"
+	}
+	return "http"
+}

@@ -1,0 +1,51 @@
+package sandbox_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/go-liveness/liveness"
+	_ "github.com/go-liveness/liveness/juhe"
+	_ "github.com/go-liveness/liveness/jumdata"
+	_ "github.com/go-liveness/liveness/megvii"
+	"github.com/go-liveness/liveness/sandbox"
+)
+
+func TestTestIDNumberHasAValidChecksum(t *testing.T) {
+	id := sandbox.TestIDNumber
+	require.Len(t, id, 18)
+	weights := []int{7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2}
+	sum := 0
+	for i, w := range weights {
+		require.True(t, id[i] >= '0' && id[i] <= '9')
+		sum += int(id[i]-'0') * w
+	}
+	assert.Equal(t, "10X98765432"[sum%11], id[17])
+}
+
+func TestProviderURLOpensAWorkingProvider(t *testing.T) {
+	sb := start(t)
+	for name, u := range map[string]string{
+		"megvii":               sb.ProviderURL(liveness.Megvii),
+		"juhe":                 sb.ProviderURL(liveness.Juhe),
+		"jumdata":              sb.ProviderURL(liveness.Jumdata),
+		"jumdata cloud market": sb.JumdataAppCodeProviderURL(),
+	} {
+		t.Run(name, func(t *testing.T) {
+			p, err := liveness.Open(u)
+			require.NoError(t, err)
+			req := &liveness.SessionRequest{ReturnURL: "https://example.com/return", NotifyURL: "https://example.com:8443/notify",
+				BizNo: "ORDER0001", UserID: "user-1", Name: sandbox.TestName, IDNumber: sandbox.TestIDNumber}
+			s, err := p.InitSession(context.Background(), req)
+			require.NoError(t, err)
+			assert.Contains(t, s.CheckURL, sb.URL)
+			r, err := p.FetchResult(context.Background(), s.ID)
+			require.NoError(t, err)
+			assert.Equal(t, liveness.StatusPending, r.Status)
+		})
+	}
+	assert.Empty(t, sb.ProviderURL("acme"))
+}
