@@ -3,6 +3,7 @@ package megvii
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -42,10 +43,19 @@ const (
 const maxBizID = 512
 
 // FetchResult asks GET /faceid/lite/get_result for the outcome of the
-// session whose biz_id is sessionID, without images. The call is safe and
-// retried on Retryable errors, but mind that Megvii serves a result at
-// most three times within one day; after that, and for an unknown biz_id,
-// it answers RESULT_NOT_FOUND, which is ErrNotFound.
+// session whose biz_id is sessionID, without images.
+//
+// Megvii serves a result at most three times within one day (the read
+// budget); after that, and for an unknown biz_id, it answers
+// RESULT_NOT_FOUND, which is ErrNotFound. Every request that reaches
+// Megvii may use one of the three reads, even one whose answer never
+// arrives, so FetchResult sends get_result again only when the request
+// provably never reached Megvii (the connection could not be opened) or
+// Megvii refused it unprocessed (CONCURRENCY_LIMIT_EXCEEDED). An attempt
+// that timed out, a dropped connection and a 5xx are returned at once: they
+// are ErrUnavailable and liveness.Retryable says so, but mind that calling
+// again may use another read. Prefer the signed callback's Result, and
+// store the Result you fetched rather than fetching it again.
 //
 // A session not finished is a StatusPending Result; canceled, timed out
 // and failed flows are Results too. The api_secret travels in the query
@@ -57,9 +67,22 @@ func (p *Provider) FetchResult(ctx context.Context, sessionID string) (*liveness
 // GetResult is FetchResult with get_result's options: ReturnImage puts the
 // best face in Result.FaceImage (every image stays reachable through
 // DecodePayload(res.Raw).DecodeImages()), ReturnVerifyTime adds
-// verify_result.verify_time.
+// verify_result.verify_time. It spends the same read budget as
+// FetchResult (three reads per result, within one day) and retries only as
+// FetchResult does.
 func (p *Provider) GetResult(ctx context.Context, bizID string, opts GetResultOptions) (*liveness.Result, error) {
 	return p.getResult(ctx, "GetResult", bizID, opts)
+}
+
+// retryGetResult allows another get_result only when Megvii provably did
+// not serve the result, so no read of the three was used: the request
+// never left, or Megvii turned it away as over its concurrency limit.
+func retryGetResult(err error) bool {
+	if transport.NotSent(err) {
+		return true
+	}
+	var e *liveness.Error
+	return errors.As(err, &e) && e.Code == "CONCURRENCY_LIMIT_EXCEEDED"
 }
 
 func (p *Provider) getResult(ctx context.Context, op, bizID string, opts GetResultOptions) (*liveness.Result, error) {
@@ -79,7 +102,7 @@ func (p *Provider) getResult(ctx context.Context, op, bizID string, opts GetResu
 	}
 	return transport.Call(ctx, p.c, &transport.Request{
 		Op: op, Method: http.MethodGet, URL: p.base + getResultPath, Query: q,
-		Idempotent: true,
+		RetryIf: retryGetResult,
 	}, func(resp *transport.Response) (*liveness.Result, error) {
 		if err := vendorError(resp); err != nil {
 			return nil, err

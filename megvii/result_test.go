@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -394,9 +395,9 @@ func TestFetchResultErrors(t *testing.T) {
 		{"RESULT_NOT_FOUND is not found", testutil.JSON(400, localSample(t, "get_result_not_found.json")), liveness.ErrNotFound, "RESULT_NOT_FOUND", 1},
 		{"MISSING_ARGUMENTS is an invalid argument", testutil.JSON(400, megviiError("error_message", "MISSING_ARGUMENTS: biz_id")), liveness.ErrInvalidArgument, "MISSING_ARGUMENTS", 1},
 		{"AUTHENTICATION_ERROR is unauthenticated", testutil.JSON(403, megviiError("error", "AUTHENTICATION_ERROR")), liveness.ErrUnauthenticated, "AUTHENTICATION_ERROR", 1},
-		{"CONCURRENCY_LIMIT_EXCEEDED is retried", testutil.JSON(403, megviiError("error_message", "CONCURRENCY_LIMIT_EXCEEDED")), liveness.ErrRateLimited, "CONCURRENCY_LIMIT_EXCEEDED", 3},
-		{"INTERNAL_ERROR is retried", testutil.JSON(500, megviiError("error_message", "INTERNAL_ERROR")), liveness.ErrUnavailable, "INTERNAL_ERROR", 3},
-		{"an HTML 503 is retried", testutil.Raw(503, "text/html", []byte("<h1>503</h1>")), liveness.ErrUnavailable, "", 3},
+		{"CONCURRENCY_LIMIT_EXCEEDED is retried: Megvii turned it away unread", testutil.JSON(403, megviiError("error_message", "CONCURRENCY_LIMIT_EXCEEDED")), liveness.ErrRateLimited, "CONCURRENCY_LIMIT_EXCEEDED", 3},
+		{"INTERNAL_ERROR is not retried: it may have used a read", testutil.JSON(500, megviiError("error_message", "INTERNAL_ERROR")), liveness.ErrUnavailable, "INTERNAL_ERROR", 1},
+		{"an HTML 503 is not retried", testutil.Raw(503, "text/html", []byte("<h1>503</h1>")), liveness.ErrUnavailable, "", 1},
 		{"an HTML 404 is a bad response", testutil.Raw(404, "text/html", []byte("<h1>404</h1>")), liveness.ErrBadResponse, "", 1},
 		{"an error in a 200 answer is still an error", testutil.JSON(200, megviiError("error_message", "RESULT_NOT_FOUND")), liveness.ErrNotFound, "RESULT_NOT_FOUND", 1},
 		{"a 200 that is not JSON is a bad response", testutil.Raw(200, "text/html", []byte("<html>")), liveness.ErrBadResponse, "", 1},
@@ -412,14 +413,47 @@ func TestFetchResultErrors(t *testing.T) {
 			testutil.AssertNoSecret(t, err.Error(), testSecret)
 		})
 	}
-	t.Run("a result follows an INTERNAL_ERROR", func(t *testing.T) {
+	t.Run("a result follows a CONCURRENCY_LIMIT_EXCEEDED", func(t *testing.T) {
 		fake := testutil.NewFakeVendor(t)
-		fake.HandleSeq(http.MethodGet, resultPath, testutil.JSON(500, megviiError("error_message", "INTERNAL_ERROR")),
+		fake.HandleSeq(http.MethodGet, resultPath, testutil.JSON(403, megviiError("error_message", "CONCURRENCY_LIMIT_EXCEEDED")),
 			testutil.JSON(200, localSample(t, "get_result_not_started.json")))
 		res, err := newProvider(t, fake.URL).FetchResult(ctx, seedBizID)
 		require.NoError(t, err)
 		assert.Equal(t, liveness.StatusPending, res.Status)
 		assert.Equal(t, 2, fake.Count())
+	})
+}
+
+// Megvii serves a result three times: a retry of a request that reached
+// Megvii may burn a read, so only a request that never left is sent again.
+func TestFetchResultSpendsOneReadPerCall(t *testing.T) {
+	t.Run("an answer slower than the attempt timeout is one get_result", func(t *testing.T) {
+		fake := testutil.NewFakeVendor(t)
+		fake.HandleFunc(http.MethodGet, resultPath, func(w http.ResponseWriter, r *http.Request) {
+			select {
+			case <-r.Context().Done():
+			case <-time.After(5 * time.Second):
+			}
+		})
+		p := newProvider(t, fake.URL, liveness.WithTimeout(50*time.Millisecond))
+		for call := 1; call <= 2; call++ {
+			_, err := p.FetchResult(ctx, seedBizID)
+			requireKind(t, err, liveness.ErrUnavailable, "FetchResult")
+			assert.Equal(t, call, fake.CountPath(resultPath), "one get_result per FetchResult")
+		}
+	})
+	t.Run("a dropped connection is one get_result", func(t *testing.T) {
+		fake := testutil.NewFakeVendor(t)
+		fake.HandleFunc(http.MethodGet, resultPath, testutil.DropConnection())
+		_, err := newProvider(t, fake.URL).GetResult(ctx, seedBizID, megvii.GetResultOptions{})
+		requireKind(t, err, liveness.ErrUnavailable, "GetResult")
+		assert.Equal(t, 1, fake.CountPath(resultPath))
+	})
+	t.Run("a refused connection is retried", func(t *testing.T) {
+		logger, buf := testutil.LogBuffer()
+		_, err := newProvider(t, testutil.RefusedURL(t), liveness.WithLogger(logger)).FetchResult(ctx, seedBizID)
+		requireKind(t, err, liveness.ErrUnavailable, "FetchResult")
+		assert.Equal(t, 2, strings.Count(buf.String(), "liveness retry"), "two retries were logged")
 	})
 }
 
