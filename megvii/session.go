@@ -133,7 +133,10 @@ type tokenAnswer struct {
 //
 // biz_no must be unique, so a call Megvii may have processed is not sent
 // again; it is retried only when the connection was refused or Megvii
-// answered CONCURRENCY_LIMIT_EXCEEDED or INTERNAL_ERROR.
+// answered CONCURRENCY_LIMIT_EXCEEDED or INTERNAL_ERROR without a token.
+// A token proves the session exists: a 2xx answer with a token, biz_id and
+// expired_time is the session even when an error_message comes with it,
+// and any other answer with a token is ErrBadResponse, never retried.
 func (p *Provider) InitSession(ctx context.Context, req *liveness.SessionRequest) (*liveness.Session, error) {
 	form, files, err := p.tokenForm(req)
 	if err != nil {
@@ -144,16 +147,9 @@ func (p *Provider) InitSession(ctx context.Context, req *liveness.SessionRequest
 		Form: form, Files: files, Multipart: true,
 		RetryIf: retryGetToken,
 	}, func(resp *transport.Response) (*liveness.Session, error) {
-		if err := vendorError(resp); err != nil {
+		a, err := decodeTokenAnswer(resp)
+		if err != nil {
 			return nil, err
-		}
-		var a tokenAnswer
-		if err := resp.DecodeJSON(&a); err != nil {
-			return nil, err
-		}
-		if a.Token == "" || a.BizID == "" || a.ExpiredTime <= 0 {
-			return nil, &liveness.Error{Kind: liveness.ErrBadResponse, RequestID: string(a.RequestID),
-				Message: "answer has no token, biz_id or expired_time"}
 		}
 		return &liveness.Session{
 			Vendor:    liveness.Megvii,
@@ -168,6 +164,44 @@ func (p *Provider) InitSession(ctx context.Context, req *liveness.SessionRequest
 	})
 }
 
+// decodeTokenAnswer reads get_token's answer. The seed sends error_message
+// only when the call failed and token only when it succeeded; an answer
+// with both is read by what the token proves, that Megvii made a session:
+//
+//   - a 2xx answer with a token, a biz_id and an expired_time is the
+//     session, whatever error text comes with it (the session exists and
+//     its result will tell whether the check worked);
+//   - any other answer with a token is ErrBadResponse, which is not
+//     retryable: sending get_token again would start a second paid
+//     session for the same biz_no.
+func decodeTokenAnswer(resp *transport.Response) (*tokenAnswer, error) {
+	var a tokenAnswer
+	if json.Unmarshal(resp.Body, &a) != nil || a.Token == "" {
+		if err := vendorError(resp); err != nil {
+			return nil, err
+		}
+		if err := resp.DecodeJSON(&a); err != nil {
+			return nil, err
+		}
+	}
+	if resp.StatusCode/100 == 2 && a.Token != "" && a.BizID != "" && a.ExpiredTime > 0 {
+		return &a, nil
+	}
+	if a.Token != "" {
+		e := &liveness.Error{Kind: liveness.ErrBadResponse, RequestID: string(a.RequestID),
+			Message: "answer carries a token but is not a complete success; a session may exist, so the call is not repeated"}
+		if err := vendorError(resp); err != nil {
+			var ve *liveness.Error
+			if errors.As(err, &ve) {
+				e.Code = ve.Code
+			}
+		}
+		return nil, e
+	}
+	return nil, &liveness.Error{Kind: liveness.ErrBadResponse, RequestID: string(a.RequestID),
+		Message: "answer has no token, biz_id or expired_time"}
+}
+
 // retryGetToken allows another get_token only when Megvii provably did not
 // create a session: the connection was refused, or Megvii said it was
 // overloaded or failed internally.
@@ -176,7 +210,8 @@ func retryGetToken(err error) bool {
 		return true
 	}
 	var e *liveness.Error
-	if !errors.As(err, &e) {
+	if !errors.As(err, &e) || errors.Is(err, liveness.ErrBadResponse) {
+		// An answer with a token is ErrBadResponse whatever its code.
 		return false
 	}
 	return e.Code == "CONCURRENCY_LIMIT_EXCEEDED" || e.Code == "INTERNAL_ERROR"

@@ -1,6 +1,7 @@
 package megvii_test
 
 import (
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
@@ -329,6 +330,48 @@ func TestInitSessionRetriesOnlyWhatMegviiDidNotProcess(t *testing.T) {
 		assert.Equal(t, 2, strings.Count(buf.String(), "liveness retry"), "two retries were logged")
 		testutil.AssertNoSecret(t, buf.String(), testSecret)
 	})
+}
+
+// A token proves Megvii made a session: an answer that carries one is
+// never sent again, whatever error comes with it.
+func TestInitSessionNeverRepeatsAnAnswerWithAToken(t *testing.T) {
+	withError := func(t *testing.T, drop ...string) []byte {
+		var d map[string]any
+		require.NoError(t, json.Unmarshal(seedSample(t, "get_token_ok.json"), &d))
+		d["error_message"] = "INTERNAL_ERROR"
+		for _, k := range drop {
+			delete(d, k)
+		}
+		b, err := json.Marshal(d)
+		require.NoError(t, err)
+		return b
+	}
+	t.Run("a 200 with a token and INTERNAL_ERROR is the session", func(t *testing.T) {
+		fake := testutil.NewFakeVendor(t)
+		fake.Handle(http.MethodPost, tokenPath, testutil.JSON(200, withError(t)))
+		s, err := newProvider(t, fake.URL).InitSession(ctx, validRequest())
+		require.NoError(t, err)
+		assert.Equal(t, seedBizID, s.ID)
+		assert.Equal(t, seedToken, s.Token)
+		assert.Equal(t, 1, fake.CountPath(tokenPath))
+	})
+	for name, reply := range map[string]func(t *testing.T) testutil.Reply{
+		"a 500 with a token and INTERNAL_ERROR": func(t *testing.T) testutil.Reply { return testutil.JSON(500, withError(t)) },
+		"a 200 with a token, INTERNAL_ERROR and no expired_time": func(t *testing.T) testutil.Reply {
+			return testutil.JSON(200, withError(t, "expired_time"))
+		},
+	} {
+		t.Run(name+" is a bad response, not retryable", func(t *testing.T) {
+			fake := testutil.NewFakeVendor(t)
+			fake.Handle(http.MethodPost, tokenPath, reply(t))
+			s, err := newProvider(t, fake.URL).InitSession(ctx, validRequest())
+			assert.Nil(t, s)
+			le := requireKind(t, err, liveness.ErrBadResponse, "InitSession")
+			assert.Equal(t, "INTERNAL_ERROR", le.Code)
+			assert.False(t, liveness.Retryable(err))
+			assert.Equal(t, 1, fake.CountPath(tokenPath))
+		})
+	}
 }
 
 func TestBuildCheckURL(t *testing.T) {
