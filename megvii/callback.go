@@ -1,12 +1,8 @@
 package megvii
 
 import (
-	"bytes"
 	"context"
 	"errors"
-	"io"
-	"mime"
-	"mime/multipart"
 	"net/http"
 	"net/url"
 	"strings"
@@ -70,9 +66,9 @@ func (p *Provider) verifyCallback(r *http.Request, kind liveness.CallbackKind) (
 		if kind == liveness.CallbackNotify {
 			return nil, c.Fail("method", "Megvii's notify is a POST")
 		}
-		q, err := url.ParseQuery(r.URL.RawQuery)
+		q, err := c.QueryFields("query", r.URL.RawQuery, check.DefaultMaxFormFields)
 		if err != nil {
-			return nil, c.Fail("query", "is malformed")
+			return nil, err
 		}
 		return unsignedReturn(c, q, []byte(r.URL.RawQuery))
 	case http.MethodPost:
@@ -80,8 +76,8 @@ func (p *Provider) verifyCallback(r *http.Request, kind liveness.CallbackKind) (
 		if err != nil {
 			return nil, err
 		}
-		if fields, err = formFields(r.Header.Get("Content-Type"), body); err != nil {
-			return nil, c.Fail("body", err.Error())
+		if fields, err = c.Form(r.Header.Get("Content-Type"), body, check.DefaultMaxFormFields); err != nil {
+			return nil, err
 		}
 		raw = body
 	default:
@@ -154,47 +150,6 @@ func unsignedReturn(c check.Checker, fields url.Values, raw []byte) (*liveness.C
 		SessionID: ids[0],
 		Raw:       raw,
 	}, nil
-}
-
-// formFields parses a urlencoded or multipart form body. A body without a
-// Content-Type is read as urlencoded.
-func formFields(contentType string, body []byte) (url.Values, error) {
-	mt, params, err := mime.ParseMediaType(contentType)
-	if contentType == "" {
-		mt, err = "application/x-www-form-urlencoded", nil
-	}
-	if err != nil {
-		return nil, errors.New("has a malformed Content-Type")
-	}
-	switch mt {
-	case "application/x-www-form-urlencoded":
-		v, err := url.ParseQuery(string(body))
-		if err != nil {
-			return nil, errors.New("is not a valid form")
-		}
-		return v, nil
-	case "multipart/form-data":
-		// The body is already capped, so reading its parts whole is bounded.
-		mr := multipart.NewReader(bytes.NewReader(body), params["boundary"])
-		v := url.Values{}
-		for {
-			part, err := mr.NextPart()
-			if err == io.EOF {
-				return v, nil
-			}
-			if err != nil {
-				return nil, errors.New("is not a valid multipart form")
-			}
-			b, err := io.ReadAll(part)
-			if err != nil {
-				return nil, errors.New("is not a valid multipart form")
-			}
-			if name := part.FormName(); name != "" && part.FileName() == "" {
-				v.Add(name, string(b))
-			}
-		}
-	}
-	return nil, errors.New("is " + mt + ", not a form")
 }
 
 // fromBrowser reports whether r looks like a browser's navigation rather

@@ -242,3 +242,46 @@ func TestNewCallbackRequest(t *testing.T) {
 	require.NoError(t, r.ParseForm())
 	assert.Equal(t, megvii.SignCallback(testSecret, []byte(`{"status":"OK"}`)), r.PostForm)
 }
+
+// A form bomb (a 1 MiB body of about 250k fields) is refused before it is
+// parsed. The text after the cap is malformed: had it been parsed, the
+// error would say the form is invalid instead.
+func TestVerifyCallbackRefusesFormBombs(t *testing.T) {
+	p := newProvider(t, megvii.RegionIDN)
+	sign := megvii.SignCallback(testSecret, seedSample(t, "callback_data.json"))
+	lead := sign.Encode() + "&"
+	urlBomb := lead + strings.Repeat("a=&", 350_000)[:check.DefaultMaxCallbackBytes-len(lead)-3] + "%zz"
+	require.Greater(t, strings.Count(urlBomb, "&"), 250_000)
+
+	var mp bytes.Buffer
+	w := multipart.NewWriter(&mp)
+	for _, k := range []string{"data", "sign"} {
+		require.NoError(t, w.WriteField(k, sign.Get(k)))
+	}
+	for mp.Len() < check.DefaultMaxCallbackBytes-100 {
+		require.NoError(t, w.WriteField("a", ""))
+	}
+	mp.WriteString("--not-the-boundary\r\n") // malformed from here on
+	multipartBomb := httptest.NewRequest(http.MethodPost, "/notify", bytes.NewReader(mp.Bytes()))
+	multipartBomb.Header.Set("Content-Type", w.FormDataContentType())
+
+	urlencoded := httptest.NewRequest(http.MethodPost, "/notify", strings.NewReader(urlBomb))
+	urlencoded.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	query := httptest.NewRequest(http.MethodGet, "/return?"+strings.Repeat("biz_id=1&", 1000)+"%zz", nil)
+	for _, tt := range []struct {
+		name, field string
+		r           *http.Request
+	}{
+		{"a urlencoded body", "body", urlencoded},
+		{"a multipart body", "body", multipartBomb},
+		{"a GET return's query", "query", query},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			cb, err := p.VerifyCallback(ctx, tt.r)
+			assert.Nil(t, cb)
+			le := requireKind(t, err, liveness.ErrInvalidArgument, "VerifyCallback")
+			assert.Equal(t, tt.field, le.Field)
+			assert.Contains(t, le.Message, "more than 64 fields")
+		})
+	}
+}
