@@ -110,9 +110,18 @@ func (p *Provider) verifyCallback(r *http.Request, kind liveness.CallbackKind) (
 	case !signing.Equal(sign[0], signing.Megvii(p.secret, data[0])):
 		return nil, badSign("sign does not match sha1(api_secret + data)")
 	}
-	if _, err := DecodePayload([]byte(data[0])); err != nil {
+	pl, err := DecodePayload([]byte(data[0]))
+	if err != nil {
 		return nil, &liveness.Error{Vendor: liveness.Megvii, Op: op, Kind: liveness.ErrBadSignature,
 			Message: "signed data is not exactly one JSON object", Err: err}
+	}
+	if id := pl.BizInfo.BizID; id != "" {
+		if err := checkID(c, "biz_id", id); err != nil {
+			return nil, err
+		}
+	}
+	if err := c.MaxBytes("biz_no", pl.BizInfo.BizNo, maxBizNo); err != nil {
+		return nil, err
 	}
 	res, err := p.normalize([]byte(data[0]), "")
 	if err != nil {
@@ -141,8 +150,9 @@ func unsignedReturn(c check.Checker, fields url.Values, raw []byte) (*liveness.C
 		return nil, c.Fail("biz_id", "is missing: not a Megvii return")
 	case len(ids) > 1:
 		return nil, c.Fail("biz_id", "is repeated")
-	case len(ids[0]) > maxBizID:
-		return nil, c.Fail("biz_id", "is too long")
+	}
+	if err := checkID(c, "biz_id", ids[0]); err != nil {
+		return nil, err
 	}
 	return &liveness.Callback{
 		Vendor:    liveness.Megvii,

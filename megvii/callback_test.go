@@ -180,6 +180,10 @@ func TestVerifyCallbackRefusesWhatIsNotACallback(t *testing.T) {
 		{"a GET with an empty biz_id", httptest.NewRequest(http.MethodGet, "/return?biz_id=", nil), "biz_id"},
 		{"a GET with two biz_ids", httptest.NewRequest(http.MethodGet, "/return?biz_id=1&biz_id=2", nil), "biz_id"},
 		{"a GET with a malformed query", httptest.NewRequest(http.MethodGet, "/return?biz_id=%zz", nil), "query"},
+		{"a GET with a biz_id of 513 bytes", httptest.NewRequest(http.MethodGet, "/return?biz_id="+strings.Repeat("1", 513), nil), "biz_id"},
+		{"a GET with a control character in biz_id", httptest.NewRequest(http.MethodGet, "/return?biz_id=1%0A2", nil), "biz_id"},
+		{"a signed notify whose biz_id is 513 bytes", signedNotify(t, []byte(`{"status":"OK","biz_info":{"biz_id":"`+strings.Repeat("1", 513)+`"}}`)), "biz_id"},
+		{"a signed notify whose biz_no is 129 bytes", signedNotify(t, []byte(`{"status":"OK","biz_info":{"biz_id":"1","biz_no":"`+strings.Repeat("n", 129)+`"}}`)), "biz_no"},
 		{"a nil request", nil, "request"},
 	}
 	for _, tt := range tests {

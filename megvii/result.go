@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/internal/check"
@@ -39,8 +41,26 @@ const (
 	ImageSelfieSide  ReturnImage = 6 // the side selfie (procedure_type selfie)
 )
 
-// maxBizID bounds a session ID; Megvii's are about 50 bytes.
-const maxBizID = 512
+// MaxIDBytes bounds every ID the provider accepts from a caller or a
+// callback (biz_id, the page token, biz_no in a callback) before any
+// network call: Megvii's biz_ids are about 50 bytes and its tokens 32.
+const MaxIDBytes = 512
+
+// checkID fails unless v, the ID named field, is present, at most
+// MaxIDBytes long and free of control characters and invalid UTF-8.
+// Megvii's biz_id is opaque (a comma, perhaps spaces), so nothing more is
+// assumed.
+func checkID(c check.Checker, field, v string) error {
+	switch {
+	case strings.TrimSpace(v) == "":
+		return c.Fail(field, "is required")
+	case len(v) > MaxIDBytes:
+		return c.Fail(field, "is "+strconv.Itoa(len(v))+" bytes, more than "+strconv.Itoa(MaxIDBytes))
+	case !utf8.ValidString(v) || strings.ContainsFunc(v, unicode.IsControl):
+		return c.Fail(field, "holds control characters or invalid UTF-8")
+	}
+	return nil
+}
 
 // FetchResult asks GET /faceid/lite/get_result for the outcome of the
 // session whose biz_id is sessionID, without images.
@@ -87,7 +107,7 @@ func retryGetResult(err error) bool {
 
 func (p *Provider) getResult(ctx context.Context, op, bizID string, opts GetResultOptions) (*liveness.Result, error) {
 	c := check.Checker{Vendor: liveness.Megvii, Op: op}
-	if err := check.First(c.Required("sessionID", bizID), c.MaxBytes("sessionID", bizID, maxBizID)); err != nil {
+	if err := checkID(c, "sessionID", bizID); err != nil {
 		return nil, err
 	}
 	if opts.ReturnImage < ImageNone || opts.ReturnImage > ImageSelfieSide {

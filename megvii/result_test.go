@@ -492,6 +492,8 @@ func TestFetchResultRejectsInvalidInputWithoutACall(t *testing.T) {
 	}{
 		{"an empty biz_id", "", megvii.GetResultOptions{}},
 		{"a biz_id of 513 bytes", strings.Repeat("1", 513), megvii.GetResultOptions{}},
+		{"a biz_id with a newline", "1462259748,\n52b13fb5", megvii.GetResultOptions{}},
+		{"a biz_id that is not UTF-8", "1462259748,\xff", megvii.GetResultOptions{}},
 		{"return_image 7", seedBizID, megvii.GetResultOptions{ReturnImage: 7}},
 		{"a negative return_image", seedBizID, megvii.GetResultOptions{ReturnImage: -1}},
 	}
@@ -499,7 +501,10 @@ func TestFetchResultRejectsInvalidInputWithoutACall(t *testing.T) {
 		t.Run(tt.name+" is refused", func(t *testing.T) {
 			fake := testutil.NewFakeVendor(t)
 			_, err := newProvider(t, fake.URL).GetResult(ctx, tt.id, tt.opts)
-			requireKind(t, err, liveness.ErrInvalidArgument, "GetResult")
+			le := requireKind(t, err, liveness.ErrInvalidArgument, "GetResult")
+			if tt.opts.ReturnImage == 0 {
+				assert.Equal(t, "sessionID", le.Field)
+			}
 			assert.Zero(t, fake.Count())
 		})
 	}

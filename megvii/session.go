@@ -367,17 +367,23 @@ func refImages(c check.Checker, images [][]byte) ([]transport.File, error) {
 }
 
 // BuildCheckURL returns {host}/faceid/lite/do?token=<s.Token>. It is
-// ErrSessionExpired once s.ExpiresAt has passed. The token is single use,
+// ErrSessionExpired once s.ExpiresAt has passed. s.Token (and s.ID, when
+// set) must be at most MaxIDBytes without control characters; the fields
+// are named "session.Token", "session.ID" and "session.Vendor". The token is single use,
 // which no client can see in advance: a used one shows Megvii's error page.
 func (p *Provider) BuildCheckURL(s *liveness.Session) (string, error) {
 	c := check.Checker{Vendor: liveness.Megvii, Op: "BuildCheckURL"}
 	switch {
 	case s == nil:
 		return "", c.Fail("session", "is nil")
-	case s.Vendor != "" && s.Vendor != liveness.Megvii:
-		return "", c.Fail("Vendor", "session belongs to "+string(s.Vendor))
+	case s.ID != "" && checkID(c, "session.ID", s.ID) != nil:
+		return "", checkID(c, "session.ID", s.ID)
 	case s.Token == "":
-		return "", c.Fail("Token", "is empty")
+		return "", c.Fail("session.Token", "is empty")
+	case checkID(c, "session.Token", s.Token) != nil:
+		return "", checkID(c, "session.Token", s.Token)
+	case s.Vendor != "" && s.Vendor != liveness.Megvii:
+		return "", c.Fail("session.Vendor", "session belongs to "+string(s.Vendor))
 	case !s.ExpiresAt.IsZero() && !p.c.Now().Before(s.ExpiresAt):
 		return "", &liveness.Error{Vendor: liveness.Megvii, Op: "BuildCheckURL", Kind: liveness.ErrSessionExpired,
 			Message: "the session expired at " + s.ExpiresAt.UTC().Format(time.RFC3339)}

@@ -392,14 +392,21 @@ func TestBuildCheckURL(t *testing.T) {
 		_, err := late.BuildCheckURL(s)
 		requireKind(t, err, liveness.ErrSessionExpired, "BuildCheckURL")
 	})
-	for name, bad := range map[string]*liveness.Session{
-		"a nil session":           nil,
-		"another vendor's":        {Vendor: liveness.Juhe, Token: seedToken},
-		"a session with no token": {Vendor: liveness.Megvii, ID: seedBizID},
+	for _, tt := range []struct {
+		name, field string
+		s           *liveness.Session
+	}{
+		{"a nil session", "session", nil},
+		{"another vendor's", "session.Vendor", &liveness.Session{Vendor: liveness.Juhe, Token: seedToken}},
+		{"a session with no token", "session.Token", &liveness.Session{Vendor: liveness.Megvii, ID: seedBizID}},
+		{"a token of 513 bytes", "session.Token", &liveness.Session{Token: strings.Repeat("a", megvii.MaxIDBytes+1)}},
+		{"a token with a control character", "session.Token", &liveness.Session{Token: "34fb\n2193"}},
+		{"an ID of 513 bytes", "session.ID", &liveness.Session{ID: strings.Repeat("1", megvii.MaxIDBytes+1), Token: seedToken}},
 	} {
-		t.Run(name+" is refused", func(t *testing.T) {
-			_, err := p.BuildCheckURL(bad)
-			requireKind(t, err, liveness.ErrInvalidArgument, "BuildCheckURL")
+		t.Run(tt.name+" is refused", func(t *testing.T) {
+			_, err := p.BuildCheckURL(tt.s)
+			le := requireKind(t, err, liveness.ErrInvalidArgument, "BuildCheckURL")
+			assert.Equal(t, tt.field, le.Field)
 		})
 	}
 }
