@@ -20,13 +20,18 @@ import (
 //   - the return as a GET (SessionOptions.ActionHTTPMethod "GET"): the
 //     browser comes back with only biz_id appended to return_url.
 //
-// A POST must carry data and sign = sha1(api_secret + data), lowercase hex;
-// it is checked in constant time over the data as received, then data must
-// be exactly one JSON object (nothing after it: sha1 over secret-first
-// input can be extended by a forger, and the extension is trailing bytes).
-// A missing or wrong sign is ErrBadSignature. The signed data becomes
-// Callback.Result, which liveness.Resolve uses without a call once final.
-// The body is read up to 1 MiB; a larger one is ErrInvalidArgument.
+// A POST must carry data and sign = sha1(api_secret + data), lowercase hex.
+// The signature is checked first, in constant time over the data as
+// received, and only then is data decoded: a missing or wrong sign is
+// ErrBadSignature, and nothing else is. Signed data must be exactly one
+// JSON object (nothing after it: sha1 over secret-first input can be
+// extended by a forger, and the extension is trailing bytes) whose verdict
+// fields can be read; otherwise the callback is ErrBadResponse. Fields the
+// package does not model, or in shapes it does not know, never make a
+// signed callback unreadable: they stay in Result.Raw. The signed data
+// becomes Callback.Result, which liveness.Resolve uses without a call once
+// final. The body is read up to 1 MiB and 64 form fields; more is
+// ErrInvalidArgument naming "body".
 //
 // The GET return is unsigned: Callback.Signed is false, Result is nil, and
 // SessionID is the URL-decoded biz_id, for liveness.Resolve to confirm with
@@ -110,10 +115,11 @@ func (p *Provider) verifyCallback(r *http.Request, kind liveness.CallbackKind) (
 	case !signing.Equal(sign[0], signing.Megvii(p.secret, data[0])):
 		return nil, badSign("sign does not match sha1(api_secret + data)")
 	}
+	// The signature holds; from here on nothing is a bad signature.
 	pl, err := DecodePayload([]byte(data[0]))
 	if err != nil {
-		return nil, &liveness.Error{Vendor: liveness.Megvii, Op: op, Kind: liveness.ErrBadSignature,
-			Message: "signed data is not exactly one JSON object", Err: err}
+		return nil, &liveness.Error{Vendor: liveness.Megvii, Op: op, Kind: liveness.ErrBadResponse,
+			Message: "signed data is not exactly one JSON object Megvii documents", Err: err}
 	}
 	if id := pl.BizInfo.BizID; id != "" {
 		if err := checkID(c, "biz_id", id); err != nil {

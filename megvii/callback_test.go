@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha1"
 	"encoding/hex"
+	"encoding/json"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
@@ -130,10 +131,6 @@ func TestVerifyCallbackAsSetsTheKind(t *testing.T) {
 func TestVerifyCallbackRefusesForgeries(t *testing.T) {
 	data := string(seedSample(t, "callback_data.json"))
 	good := megvii.SignCallback(testSecret, []byte(data))
-	// An extension attack turns a seen (data, sign) into a valid sign over
-	// data + SHA-1 padding + the forger's text; here the secret stands in
-	// for the attack's arithmetic.
-	extended := data + "\x80\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x10\x40" + `,"status":"OK"}`
 	tests := []struct {
 		name string
 		form url.Values
@@ -147,8 +144,6 @@ func TestVerifyCallbackRefusesForgeries(t *testing.T) {
 		{"no data", url.Values{"sign": good["sign"]}},
 		{"a repeated sign", url.Values{"data": {data}, "sign": {good.Get("sign"), good.Get("sign")}}},
 		{"a repeated data", url.Values{"data": {data, data}, "sign": good["sign"]}},
-		{"trailing bytes after the signed JSON", megvii.SignCallback(testSecret, []byte(extended))},
-		{"signed data that is not JSON", megvii.SignCallback(testSecret, []byte("status=OK"))},
 		{"an empty form", url.Values{}},
 	}
 	for _, tt := range tests {
@@ -228,10 +223,69 @@ func TestVerifyCallbackReadsTheGetReturn(t *testing.T) {
 	})
 }
 
+// The signature is checked first: signed data the package cannot read is a
+// bad response, never a bad signature.
 func TestVerifyCallbackReportsSignedDataItCannotRead(t *testing.T) {
-	r := signedNotify(t, []byte(`{"status":"SOMETHING_NEW","biz_info":{"biz_id":"1"}}`))
-	_, err := newProvider(t, megvii.RegionIDN).VerifyCallback(ctx, r)
-	requireKind(t, err, liveness.ErrBadResponse, "VerifyCallback")
+	data := string(seedSample(t, "callback_data.json"))
+	// An extension attack turns a seen (data, sign) into a valid sign over
+	// data + SHA-1 padding + the forger's text; here the secret stands in
+	// for the attack's arithmetic. The trailing bytes refuse it.
+	extended := data + "\x80\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x10\x40" + `,"status":"OK"}`
+	for name, signed := range map[string]string{
+		"an unknown status":                    `{"status":"SOMETHING_NEW","biz_info":{"biz_id":"1"}}`,
+		"trailing bytes after the signed JSON": extended,
+		"signed data that is not JSON":         "status=OK",
+		"a status that is an object":           `{"status":{"v":"OK"},"biz_info":{"biz_id":"1"}}`,
+		"a comparison that is a string":        `{"status":"OK","liveness_result":{"result":"PASS"},"verify_result":{"result_ref1":"88"}}`,
+		"a liveness result that is an object":  `{"status":"OK","liveness_result":{"result":{"v":"PASS"}}}`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			r := formPost(megvii.SignCallback(testSecret, []byte(signed)), "Megvii-Notify")
+			cb, err := newProvider(t, megvii.RegionIDN).VerifyCallback(ctx, r)
+			assert.Nil(t, cb)
+			requireKind(t, err, liveness.ErrBadResponse, "VerifyCallback")
+		})
+	}
+}
+
+// Megvii's public "返回值说明" table shows shapes beyond the seed's sample:
+// a signed callback carrying them verifies and reads.
+func TestVerifyCallbackReadsEveryDocumentedShape(t *testing.T) {
+	selfie := localSample(t, "get_result_selfie.json")
+	p := newProviderCfg(t, megvii.Config{BaseURL: megvii.RegionIDN, FaceMatchFAR: megvii.FAR1e3})
+	cb, err := p.VerifyCallback(ctx, signedNotify(t, selfie))
+	require.NoError(t, err)
+	assert.True(t, cb.Signed)
+	checkConsistent(t, cb.Result)
+	assert.Equal(t, liveness.StatusPassed, cb.Result.Status)
+	assert.Equal(t, json.RawMessage(selfie), cb.Result.Raw)
+
+	// Shapes nobody documents yet, in every field that decides nothing.
+	odd := edited(t, func(d map[string]any) {
+		d["idcard_info"] = "withheld"
+		d["multifaces_tag"] = map[string]any{"v": 1}
+		d["images"] = "none"
+		d["time_used"] = "fast"
+		d["request_id"] = []any{1}
+		d["fail_reason"] = map[string]any{}
+		d["biz_info"].(map[string]any)["biz_extra_data"] = map[string]any{"order": "A1"}
+		lr := d["liveness_result"].(map[string]any)
+		lr["details"] = "n/a"
+		lr["face_genuineness"] = []any{0.1}
+		lr["procedure_type"] = 7
+		vr := d["verify_result"].(map[string]any)
+		vr["id_exceptions"] = "none"
+		vr["verify_time"] = map[string]any{}
+		vr["error_message"] = nil
+		d["something_new"] = map[string]any{"nested": []any{1, "x"}}
+		setConfidence(d, 88)
+	})
+	cb, err = newProvider(t, megvii.RegionIDN).VerifyCallback(ctx, signedNotify(t, odd))
+	require.NoError(t, err)
+	assert.True(t, cb.Signed)
+	checkConsistent(t, cb.Result)
+	assert.Equal(t, liveness.StatusPassed, cb.Result.Status)
+	assert.Equal(t, json.RawMessage(odd), cb.Result.Raw, "everything stays in Raw")
 }
 
 func TestNewCallbackRequest(t *testing.T) {

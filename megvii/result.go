@@ -203,8 +203,16 @@ func decide(res *liveness.Result, pl *Payload) {
 		// OK without a liveness verdict cannot be a pass.
 		fail(liveness.StatusError, liveness.ReasonUnknown, pl.Status, "")
 		return
-	case pl.Liveness.Result != "PASS":
+	case pl.Liveness.Result == "FAIL":
 		fail(liveness.StatusFailed, liveness.ReasonSpoof, pl.Liveness.Result, "")
+		return
+	case pl.Liveness.Result == "TIMEOUT":
+		// The user ran out of time: nothing was judged, nothing spoofed.
+		fail(liveness.StatusExpired, liveness.ReasonTimeout, pl.Liveness.Result, "")
+		return
+	case pl.Liveness.Result != "PASS":
+		// A verdict the documents do not list claims no cause.
+		fail(liveness.StatusError, liveness.ReasonUnknown, pl.Liveness.Result, "")
 		return
 	}
 	for _, w := range pl.Will {
@@ -217,12 +225,15 @@ func decide(res *liveness.Result, pl *Payload) {
 			return
 		}
 	}
-	if v := pl.Verify; v != nil && v.ErrorMessage != "" {
-		o, ok := verifyErrors[v.ErrorMessage]
+	if v := pl.Verify; v != nil && strings.TrimSpace(v.ErrorMessage) != "" {
+		// "IMAGE_ERROR_UNSUPPORTED_FORMAT: data_source": the code is the
+		// text before the colon; the whole text stays in Message.
+		code, _ := splitCode(v.ErrorMessage)
+		o, ok := verifyErrors[code]
 		if !ok {
 			o = outcome{liveness.StatusError, liveness.ReasonUnknown}
 		}
-		fail(o.Status, o.Reason, v.ErrorMessage, v.ErrorMessage)
+		fail(o.Status, o.Reason, code, v.ErrorMessage)
 		return
 	}
 	if res.FaceMatch != nil && !res.FaceMatch.Passed {

@@ -143,6 +143,34 @@ func TestDecodePayloadKeepsEverythingElse(t *testing.T) {
 	})
 }
 
+func TestDecodePayloadReadsTheSelfieShape(t *testing.T) {
+	raw := localSample(t, "get_result_selfie.json")
+	pl, err := megvii.DecodePayload(raw)
+	require.NoError(t, err)
+	require.NotNil(t, pl.Liveness)
+	assert.Equal(t, "PASS", pl.Liveness.Result)
+	assert.Empty(t, pl.Liveness.Details)
+	assert.Equal(t, megvii.Number(2), pl.Liveness.PhotoDetails["face_front"]["FACE_NOT_FRONT"])
+	assert.Equal(t, megvii.Number(2), pl.Liveness.PhotoDetails["face_side"]["FACE_NOT_SIDE"])
+	assert.Len(t, pl.Liveness.PhotoDetails["face_side"], 7)
+	g := pl.Liveness.FaceGenuineness
+	assert.Equal(t, megvii.Text("0"), g.SelfieInconsistent)
+	assert.Equal(t, megvii.Text("0"), g.SelfieMetadataInconsistent)
+	assert.Equal(t, []string{"synthetic_face"}, g.Attacks())
+	g.SelfieInconsistent, g.SelfieMetadataInconsistent = "1", "2"
+	assert.Equal(t, []string{"synthetic_face", "selfie_inconsistent", "selfie_metadata_inconsistent"}, g.Attacks())
+
+	fake := testutil.NewFakeVendor(t)
+	fake.Handle(http.MethodGet, resultPath, testutil.JSON(200, raw))
+	p := newProviderCfg(t, megvii.Config{BaseURL: fake.URL, FaceMatchFAR: megvii.FAR1e3})
+	res, err := p.FetchResult(ctx, seedBizID)
+	require.NoError(t, err)
+	checkConsistent(t, res)
+	assert.Equal(t, liveness.StatusPassed, res.Status)
+	assert.Equal(t, 68.918, res.FaceMatch.Score)
+	assert.Equal(t, "1462259763,e2d2f8d6-204b-4c43-92ea-1d62b071f83c", res.RequestID)
+}
+
 func TestDecodeImages(t *testing.T) {
 	img := jpegBytes(t)
 	b64 := base64.StdEncoding.EncodeToString(img)
@@ -185,8 +213,19 @@ func TestDecodeImages(t *testing.T) {
 // edited returns the seed's callback data with edit applied.
 func edited(t *testing.T, edit func(d map[string]any)) []byte {
 	t.Helper()
+	return editJSON(t, seedSample(t, "callback_data.json"), edit)
+}
+
+// editedSample is a sample of testdata, edited.
+func editedSample(t *testing.T, name string, edit func(d map[string]any)) []byte {
+	t.Helper()
+	return editJSON(t, localSample(t, name), edit)
+}
+
+func editJSON(t *testing.T, sample []byte, edit func(d map[string]any)) []byte {
+	t.Helper()
 	var d map[string]any
-	require.NoError(t, json.Unmarshal(seedSample(t, "callback_data.json"), &d))
+	require.NoError(t, json.Unmarshal(sample, &d))
 	edit(d)
 	b, err := json.Marshal(d)
 	require.NoError(t, err)
@@ -279,6 +318,41 @@ func TestTheStatusMapping(t *testing.T) {
 		}, liveness.StatusExpired, liveness.ReasonTimeout, "TIMEOUT", ""},
 		{"a passing sample without result_faceid passes on result_ref1", func(t *testing.T) []byte { return edited(t, passing) },
 			liveness.StatusPassed, liveness.ReasonNone, "OK", ""},
+		{"OK with liveness TIMEOUT is expired, not a spoof", func(t *testing.T) []byte {
+			return edited(t, func(d map[string]any) {
+				d["liveness_result"].(map[string]any)["result"] = "TIMEOUT"
+				setConfidence(d, 88)
+			})
+		}, liveness.StatusExpired, liveness.ReasonTimeout, "TIMEOUT", ""},
+		{"OK with an undocumented liveness result is an error of unknown cause", func(t *testing.T) []byte {
+			return edited(t, func(d map[string]any) {
+				d["liveness_result"].(map[string]any)["result"] = "MAYBE"
+				setConfidence(d, 88)
+			})
+		}, liveness.StatusError, liveness.ReasonUnknown, "MAYBE", ""},
+		{"the selfie sample passes at 1e-3 but not at the default 1e-4", func(t *testing.T) []byte { return localSample(t, "get_result_selfie.json") },
+			liveness.StatusFailed, liveness.ReasonFaceMismatch, "OK", ""},
+		{"a selfie whose photos disagree is a spoof", func(t *testing.T) []byte {
+			return editedSample(t, "get_result_selfie.json", func(d map[string]any) {
+				lr := d["liveness_result"].(map[string]any)
+				lr["result"] = "FAIL"
+				lr["face_genuineness"].(map[string]any)["selfie_inconsistent"] = "1"
+			})
+		}, liveness.StatusFailed, liveness.ReasonSpoof, "FAIL", ""},
+		{"verify_result.error_message IMAGE_ERROR_UNSUPPORTED_FORMAT: data_source is the data source", func(t *testing.T) []byte {
+			return edited(t, func(d map[string]any) {
+				d["verify_result"] = map[string]any{"error_message": "IMAGE_ERROR_UNSUPPORTED_FORMAT: data_source"}
+			})
+		}, liveness.StatusError, liveness.ReasonDataSource, "IMAGE_ERROR_UNSUPPORTED_FORMAT", "IMAGE_ERROR_UNSUPPORTED_FORMAT: data_source"},
+		{"verify_result.error_message with a suffix matches the code before the colon", func(t *testing.T) []byte {
+			return edited(t, func(d map[string]any) { d["verify_result"] = map[string]any{"error_message": "NO_SUCH_ID_NUMBER:x"} })
+		}, liveness.StatusFailed, liveness.ReasonIdentityNotFound, "NO_SUCH_ID_NUMBER", "NO_SUCH_ID_NUMBER:x"},
+		{"a null verify_result.error_message is no error", func(t *testing.T) []byte {
+			return edited(t, func(d map[string]any) {
+				setConfidence(d, 88)
+				d["verify_result"].(map[string]any)["error_message"] = nil
+			})
+		}, liveness.StatusPassed, liveness.ReasonNone, "OK", ""},
 	}
 	for _, row := range verifyErrorRows {
 		tests = append(tests, struct {
@@ -299,6 +373,7 @@ func TestTheStatusMapping(t *testing.T) {
 			fake.Handle(http.MethodGet, resultPath, testutil.JSON(200, body))
 			res, err := newProvider(t, fake.URL).FetchResult(ctx, seedBizID)
 			require.NoError(t, err)
+			checkConsistent(t, res)
 			assert.Equal(t, tt.wantStatus, res.Status)
 			assert.Equal(t, tt.wantReason, res.Reason)
 			assert.Equal(t, tt.wantCode, res.VendorCode)
