@@ -112,6 +112,14 @@ const (
 	maxRefImages    = 2
 )
 
+// MaxReferenceImageBytes caps each reference image (image_ref1,
+// image_ref2). Seed 002 gives no size for image_ref[x]; 2 MiB is the limit
+// Megvii's Face++ image APIs document for an uploaded image, a
+// conservative bound for a face photo that keeps a 50 MiB upload from
+// leaving the process. A larger image is ErrInvalidArgument naming
+// "ReferenceImages[i]", before any upload.
+const MaxReferenceImageBytes = 2 << 20
+
 // tokenAnswer is get_token's success answer.
 type tokenAnswer struct {
 	Token       jsonx.String `json:"token"`
@@ -124,8 +132,9 @@ type tokenAnswer struct {
 // req.ReturnURL, req.NotifyURL (on a port Megvii calls, unless
 // Config.AllowAnyNotifyPort), req.BizNo (at most 128 bytes, unique) and
 // req.UserID (uuid, at most 512 bytes). With one or two
-// req.ReferenceImages the user's face is compared with them
-// (comparison_type 0); without, the check is liveness only (-1).
+// req.ReferenceImages (images, each at most MaxReferenceImageBytes) the
+// user's face is compared with them (comparison_type 0); without, the
+// check is liveness only (-1).
 // Everything is checked before the call.
 //
 // Session.ID is biz_id, Session.Token the single-use page token,
@@ -353,9 +362,13 @@ func refImages(c check.Checker, images [][]byte) ([]transport.File, error) {
 	files := make([]transport.File, 0, len(images))
 	for i, img := range images {
 		field := "image_ref" + strconv.Itoa(i+1)
+		name := "ReferenceImages[" + strconv.Itoa(i) + "]"
+		if len(img) > MaxReferenceImageBytes {
+			return nil, c.Fail(name, "is "+strconv.Itoa(len(img))+" bytes, more than "+strconv.Itoa(MaxReferenceImageBytes))
+		}
 		ct := http.DetectContentType(img)
 		if len(img) == 0 || !strings.HasPrefix(ct, "image/") {
-			return nil, c.Fail("ReferenceImages["+strconv.Itoa(i)+"]", "is not an image")
+			return nil, c.Fail(name, "is not an image")
 		}
 		ext := strings.TrimPrefix(ct, "image/")
 		if ext == "jpeg" {

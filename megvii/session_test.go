@@ -60,6 +60,11 @@ func TestInitSessionSendsTheMultipartForm(t *testing.T) {
 		{"the bounds of maximum_shooting_time are accepted",
 			func(r *liveness.SessionRequest) { r.Extra = &megvii.SessionOptions{MaximumShootingTime: 60} },
 			map[string]string{"maximum_shooting_time": "60"}, nil},
+		{"a reference image of exactly the size cap is sent",
+			func(r *liveness.SessionRequest) {
+				r.ReferenceImages = [][]byte{padded(pngBytes, megvii.MaxReferenceImageBytes)}
+			},
+			map[string]string{"comparison_type": "0"}, map[string]string{"image_ref1": "image_ref1.png"}},
 		{"a notify URL on a whitelisted port is sent as is",
 			func(r *liveness.SessionRequest) { r.NotifyURL = "http://shop.example:8028/notify" },
 			map[string]string{"notify_url": "http://shop.example:8028/notify"}, nil},
@@ -135,6 +140,12 @@ func TestInitSessionRejectsInvalidInputWithoutACall(t *testing.T) {
 		{"three reference images", func(r *liveness.SessionRequest) { r.ReferenceImages = [][]byte{pngBytes, pngBytes, pngBytes} }, "ReferenceImages"},
 		{"a reference image that is not an image", func(r *liveness.SessionRequest) { r.ReferenceImages = [][]byte{[]byte("hello")} }, "ReferenceImages[0]"},
 		{"an empty reference image", func(r *liveness.SessionRequest) { r.ReferenceImages = [][]byte{pngBytes, nil} }, "ReferenceImages[1]"},
+		{"a reference image over the size cap", func(r *liveness.SessionRequest) {
+			r.ReferenceImages = [][]byte{pngBytes, padded(pngBytes, megvii.MaxReferenceImageBytes+1)}
+		}, "ReferenceImages[1]"},
+		{"a reference image of 50 MiB", func(r *liveness.SessionRequest) {
+			r.ReferenceImages = [][]byte{padded(pngBytes, 50<<20)}
+		}, "ReferenceImages[0]"},
 		{"another vendor's options", func(r *liveness.SessionRequest) { r.Extra = "video" }, "Extra"},
 		{"biz_extra_data of 4097 bytes", opts(megvii.SessionOptions{BizExtraData: long(4097)}), "Extra.BizExtraData"},
 		{"a shooting time of 1 second", opts(megvii.SessionOptions{MaximumShootingTime: 1}), "Extra.MaximumShootingTime"},
@@ -171,9 +182,17 @@ func TestInitSessionRejectsInvalidInputWithoutACall(t *testing.T) {
 	t.Run("a nil request is refused", func(t *testing.T) {
 		fake := testutil.NewFakeVendor(t)
 		_, err := newProvider(t, fake.URL).InitSession(ctx, nil)
-		requireKind(t, err, liveness.ErrInvalidArgument, "InitSession")
+		le := requireKind(t, err, liveness.ErrInvalidArgument, "InitSession")
+		assert.Equal(t, "request", le.Field)
 		assert.Zero(t, fake.Count())
 	})
+}
+
+// padded is img followed by zeros up to n bytes.
+func padded(img []byte, n int) []byte {
+	b := make([]byte, n)
+	copy(b, img)
+	return b
 }
 
 func TestInitSessionChecksTheNotifyPort(t *testing.T) {
