@@ -35,7 +35,12 @@ import (
 //
 // The GET return is unsigned: Callback.Signed is false, Result is nil, and
 // SessionID is the URL-decoded biz_id, for liveness.Resolve to confirm with
-// FetchResult. A POST with only biz_id is read the same way.
+// FetchResult. A POST with only biz_id is read the same way. Megvii always
+// appends biz_id (seed 004, 1.2), but a browser can land on return_url
+// without it (the back button, a bookmark); a return, GET or browser POST,
+// that carries none of biz_id, data and sign names no session and holds no
+// result: that is liveness.ErrNoResult, not an error of the caller's.
+// Look the session up in your own records and fetch its result.
 //
 // Both POST callbacks carry the same form, so Callback.Kind is a best
 // guess: CallbackReturn when the request looks like a browser's (a
@@ -152,8 +157,13 @@ func (p *Provider) verifyCallback(r *http.Request, kind liveness.CallbackKind) (
 func unsignedReturn(c check.Checker, fields url.Values, raw []byte) (*liveness.Callback, error) {
 	ids := fields["biz_id"]
 	switch {
-	case len(ids) == 0 || strings.TrimSpace(ids[0]) == "":
-		return nil, c.Fail("biz_id", "is missing: not a Megvii return")
+	case len(ids) == 0 && (fields.Has("data") || fields.Has("sign")):
+		return nil, c.Fail("biz_id", "is missing, and data and sign belong in a POST")
+	case len(ids) == 0:
+		return nil, &liveness.Error{Vendor: liveness.Megvii, Op: c.Op, Kind: liveness.ErrNoResult,
+			Message: "the return names no session (no biz_id) and carries no result"}
+	case strings.TrimSpace(ids[0]) == "":
+		return nil, c.Fail("biz_id", "is empty")
 	case len(ids) > 1:
 		return nil, c.Fail("biz_id", "is repeated")
 	}

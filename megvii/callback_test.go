@@ -5,6 +5,7 @@ import (
 	"crypto/sha1"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
@@ -171,7 +172,7 @@ func TestVerifyCallbackRefusesWhatIsNotACallback(t *testing.T) {
 		{"a JSON body", jsonBody, "body"},
 		{"a broken multipart body", badType, "body"},
 		{"a PUT", httptest.NewRequest(http.MethodPut, "/notify", nil), "method"},
-		{"a GET without biz_id", httptest.NewRequest(http.MethodGet, "/return?x=1", nil), "biz_id"},
+		{"a GET with data and sign but no biz_id", httptest.NewRequest(http.MethodGet, "/return?data=%7B%7D&sign=00", nil), "biz_id"},
 		{"a GET with an empty biz_id", httptest.NewRequest(http.MethodGet, "/return?biz_id=", nil), "biz_id"},
 		{"a GET with two biz_ids", httptest.NewRequest(http.MethodGet, "/return?biz_id=1&biz_id=2", nil), "biz_id"},
 		{"a GET with a malformed query", httptest.NewRequest(http.MethodGet, "/return?biz_id=%zz", nil), "query"},
@@ -220,6 +221,35 @@ func TestVerifyCallbackReadsTheGetReturn(t *testing.T) {
 		assert.False(t, cb.Signed)
 		assert.Nil(t, cb.Result)
 		assert.Equal(t, seedBizID, cb.SessionID)
+	})
+}
+
+// A return that names no session and carries no result is the user's
+// path back, not bad input (CANON.md).
+func TestVerifyCallbackReturnWithNothingIsNoResult(t *testing.T) {
+	p := newProvider(t, megvii.RegionIDN)
+	browserPost := httptest.NewRequest(http.MethodPost, "/return", nil)
+	browserPost.Header.Set("User-Agent", "Mozilla/5.0")
+	for name, r := range map[string]*http.Request{
+		"a GET with nothing":                 httptest.NewRequest(http.MethodGet, "/return", nil),
+		"a GET with only return_url's query": httptest.NewRequest(http.MethodGet, "/return?order=7#done", nil),
+		"a browser's empty POST":             browserPost,
+		"a browser's POST of another form":   formPost(url.Values{"order": {"7"}}, "Mozilla/5.0"),
+	} {
+		t.Run(name, func(t *testing.T) {
+			cb, err := p.VerifyCallback(ctx, r)
+			assert.Nil(t, cb)
+			requireKind(t, err, liveness.ErrNoResult, "VerifyCallback")
+			assert.False(t, errors.Is(err, liveness.ErrInvalidArgument))
+		})
+	}
+	t.Run("VerifyCallbackAs return says the same", func(t *testing.T) {
+		_, err := p.VerifyCallbackAs(ctx, httptest.NewRequest(http.MethodGet, "/return", nil), liveness.CallbackReturn)
+		requireKind(t, err, liveness.ErrNoResult, "VerifyCallback")
+	})
+	t.Run("a notify with nothing is still a bad signature", func(t *testing.T) {
+		_, err := p.VerifyCallbackAs(ctx, formPost(url.Values{}, ""), liveness.CallbackNotify)
+		requireKind(t, err, liveness.ErrBadSignature, "VerifyCallback")
 	})
 }
 

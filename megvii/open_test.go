@@ -36,6 +36,7 @@ func TestOpen(t *testing.T) {
 		{"a port flag that is not a boolean is refused", "megvii://" + testKey + ":" + testSecret + "@api.megvii.com?allow_any_notify_port=maybe", true, "allow_any_notify_port"},
 		{"a fragment is refused", "megvii://" + testKey + ":" + testSecret + "@api.megvii.com#x", true, "url"},
 		{"an opaque URL is refused", "megvii:" + testKey, true, "url"},
+		{"a secret with white space is refused by New, reported as Open", "megvii://" + testKey + ":a%20b@api.megvii.com", true, "APISecret"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
