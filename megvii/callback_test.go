@@ -93,6 +93,7 @@ func TestVerifyCallbackAcceptsSignedCallbacks(t *testing.T) {
 			r := tt.request(t)
 			cb, err := p.VerifyCallback(ctx, r)
 			require.NoError(t, err)
+			checkConsistent(t, cb.Result)
 			assert.Equal(t, liveness.Megvii, cb.Vendor)
 			assert.Equal(t, tt.wantKind, cb.Kind)
 			assert.True(t, cb.Signed)
@@ -105,6 +106,7 @@ func TestVerifyCallbackAcceptsSignedCallbacks(t *testing.T) {
 
 			res, err := liveness.Resolve(ctx, p, cb)
 			require.NoError(t, err, "a signed final result needs no call")
+			checkConsistent(t, res)
 			assert.Same(t, cb.Result, res)
 		})
 	}
@@ -115,12 +117,14 @@ func TestVerifyCallbackAsSetsTheKind(t *testing.T) {
 	p := newProvider(t, megvii.RegionIDN)
 	cb, err := p.VerifyCallbackAs(ctx, signedNotify(t, data), liveness.CallbackReturn)
 	require.NoError(t, err)
+	checkConsistent(t, cb.Result)
 	assert.Equal(t, liveness.CallbackReturn, cb.Kind)
 
 	r, err := megvii.NewCallbackRequest(liveness.CallbackReturn, "https://shop.example/notify", testSecret, data)
 	require.NoError(t, err)
 	cb, err = p.VerifyCallbackAs(ctx, r, liveness.CallbackNotify)
 	require.NoError(t, err)
+	checkConsistent(t, cb.Result)
 	assert.Equal(t, liveness.CallbackNotify, cb.Kind)
 
 	_, err = p.VerifyCallbackAs(ctx, httptest.NewRequest(http.MethodGet, "/return?biz_id=1", nil), liveness.CallbackNotify)

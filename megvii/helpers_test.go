@@ -47,12 +47,12 @@ func localSample(t *testing.T, name string) []byte {
 func seedClock() time.Time { return time.Unix(1462257147+60, 0) }
 
 // newProvider returns a provider on baseURL that retries without waiting.
-func newProvider(t *testing.T, baseURL string, opts ...liveness.Option) *megvii.Provider {
+func newProvider(t testing.TB, baseURL string, opts ...liveness.Option) *megvii.Provider {
 	t.Helper()
 	return newProviderCfg(t, megvii.Config{BaseURL: baseURL}, opts...)
 }
 
-func newProviderCfg(t *testing.T, cfg megvii.Config, opts ...liveness.Option) *megvii.Provider {
+func newProviderCfg(t testing.TB, cfg megvii.Config, opts ...liveness.Option) *megvii.Provider {
 	t.Helper()
 	cfg.APIKey, cfg.APISecret = testKey, testSecret
 	p, err := megvii.New(cfg, append([]liveness.Option{liveness.WithRetry(2, 0), liveness.WithClock(seedClock)}, opts...)...)

@@ -65,6 +65,7 @@ func TestOpenedProviderUsesTheURLsSettings(t *testing.T) {
 
 	res, err := p.FetchResult(ctx, seedBizID)
 	require.NoError(t, err)
+	checkConsistent(t, res)
 	assert.Equal(t, liveness.StatusPassed, res.Status, "68.918 passes at 1e-3")
 	assert.Equal(t, testSecret, fake.Last(t).Query.Get("api_secret"))
 

@@ -83,6 +83,7 @@ func TestFetchResultNormalizesThePublicSample(t *testing.T) {
 			fake.Handle(http.MethodGet, resultPath, testutil.JSON(200, body))
 			res, err := newProviderCfg(t, megvii.Config{BaseURL: fake.URL, FaceMatchFAR: tt.far}).FetchResult(ctx, seedBizID)
 			require.NoError(t, err)
+			checkConsistent(t, res)
 			assert.Equal(t, &liveness.Result{
 				Vendor:     liveness.Megvii,
 				SessionID:  seedBizID,
@@ -104,6 +105,7 @@ func TestFetchResultNormalizesThePublicSample(t *testing.T) {
 func TestDecodePayloadKeepsEverythingElse(t *testing.T) {
 	res, err := newProvider(t, megvii.RegionIDN).VerifyCallback(ctx, signedNotify(t, seedSample(t, "callback_data.json")))
 	require.NoError(t, err)
+	checkConsistent(t, res.Result)
 	pl, err := megvii.DecodePayload(res.Result.Raw)
 	require.NoError(t, err)
 
@@ -430,6 +432,7 @@ func TestFaceMatchReportsTheDecidingComparison(t *testing.T) {
 	fake.Handle(http.MethodGet, resultPath, testutil.JSON(200, body))
 	res, err := newProvider(t, fake.URL).FetchResult(ctx, seedBizID)
 	require.NoError(t, err)
+	checkConsistent(t, res)
 	assert.Equal(t, liveness.ReasonFaceMismatch, res.Reason)
 	assert.Equal(t, 50.0, res.FaceMatch.Score, "the failing comparison is the one reported")
 }
@@ -494,6 +497,7 @@ func TestFetchResultErrors(t *testing.T) {
 			testutil.JSON(200, localSample(t, "get_result_not_started.json")))
 		res, err := newProvider(t, fake.URL).FetchResult(ctx, seedBizID)
 		require.NoError(t, err)
+		checkConsistent(t, res)
 		assert.Equal(t, liveness.StatusPending, res.Status)
 		assert.Equal(t, 2, fake.Count())
 	})
