@@ -125,6 +125,25 @@ func (d *LivenessDetail) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+// MarshalJSON implements json.Marshaler, writing Details and PhotoDetails
+// back into the one details object Megvii sends.
+func (d LivenessDetail) MarshalJSON() ([]byte, error) {
+	details := make(map[string]any, len(d.Details)+len(d.PhotoDetails))
+	for k, v := range d.Details {
+		details[k] = v
+	}
+	for k, v := range d.PhotoDetails {
+		details[k] = v
+	}
+	w := struct {
+		Result          string          `json:"result"`
+		ProcedureType   string          `json:"procedure_type,omitempty"`
+		Details         map[string]any  `json:"details,omitempty"`
+		FaceGenuineness FaceGenuineness `json:"face_genuineness"`
+	}{d.Result, d.ProcedureType, details, d.FaceGenuineness}
+	return json.Marshal(w)
+}
+
 // lenient decodes raw into dst when raw has the shape of dst, and leaves
 // dst alone otherwise: for fields that decide nothing, whose unexpected
 // shapes stay in Result.Raw.

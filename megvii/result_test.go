@@ -162,6 +162,12 @@ func TestDecodePayloadReadsTheSelfieShape(t *testing.T) {
 	g.SelfieInconsistent, g.SelfieMetadataInconsistent = "1", "2"
 	assert.Equal(t, []string{"synthetic_face", "selfie_inconsistent", "selfie_metadata_inconsistent"}, g.Attacks())
 
+	again, err := json.Marshal(pl.Liveness)
+	require.NoError(t, err)
+	var back megvii.LivenessDetail
+	require.NoError(t, json.Unmarshal(again, &back))
+	assert.Equal(t, *pl.Liveness, back, "the nested details survive a round trip")
+
 	fake := testutil.NewFakeVendor(t)
 	fake.Handle(http.MethodGet, resultPath, testutil.JSON(200, raw))
 	p := newProviderCfg(t, megvii.Config{BaseURL: fake.URL, FaceMatchFAR: megvii.FAR1e3})
