@@ -1,12 +1,8 @@
 package megvii
 
 import (
-	"bytes"
 	"context"
 	"errors"
-	"io"
-	"mime"
-	"mime/multipart"
 	"net/http"
 	"net/url"
 	"strings"
@@ -24,17 +20,27 @@ import (
 //   - the return as a GET (SessionOptions.ActionHTTPMethod "GET"): the
 //     browser comes back with only biz_id appended to return_url.
 //
-// A POST must carry data and sign = sha1(api_secret + data), lowercase hex;
-// it is checked in constant time over the data as received, then data must
-// be exactly one JSON object (nothing after it: sha1 over secret-first
-// input can be extended by a forger, and the extension is trailing bytes).
-// A missing or wrong sign is ErrBadSignature. The signed data becomes
-// Callback.Result, which liveness.Resolve uses without a call once final.
-// The body is read up to 1 MiB; a larger one is ErrInvalidArgument.
+// A POST must carry data and sign = sha1(api_secret + data), lowercase hex.
+// The signature is checked first, in constant time over the data as
+// received, and only then is data decoded: a missing or wrong sign is
+// ErrBadSignature, and nothing else is. Signed data must be exactly one
+// JSON object (nothing after it: sha1 over secret-first input can be
+// extended by a forger, and the extension is trailing bytes) whose verdict
+// fields can be read; otherwise the callback is ErrBadResponse. Fields the
+// package does not model, or in shapes it does not know, never make a
+// signed callback unreadable: they stay in Result.Raw. The signed data
+// becomes Callback.Result, which liveness.Resolve uses without a call once
+// final. The body is read up to 1 MiB and 64 form fields; more is
+// ErrInvalidArgument naming "body".
 //
 // The GET return is unsigned: Callback.Signed is false, Result is nil, and
 // SessionID is the URL-decoded biz_id, for liveness.Resolve to confirm with
-// FetchResult. A POST with only biz_id is read the same way.
+// FetchResult. A POST with only biz_id is read the same way. Megvii always
+// appends biz_id (seed 004, 1.2), but a browser can land on return_url
+// without it (the back button, a bookmark); a return, GET or browser POST,
+// that carries none of biz_id, data and sign names no session and holds no
+// result: that is liveness.ErrNoResult, not an error of the caller's.
+// Look the session up in your own records and fetch its result.
 //
 // Both POST callbacks carry the same form, so Callback.Kind is a best
 // guess: CallbackReturn when the request looks like a browser's (a
@@ -70,9 +76,9 @@ func (p *Provider) verifyCallback(r *http.Request, kind liveness.CallbackKind) (
 		if kind == liveness.CallbackNotify {
 			return nil, c.Fail("method", "Megvii's notify is a POST")
 		}
-		q, err := url.ParseQuery(r.URL.RawQuery)
+		q, err := c.QueryFields("query", r.URL.RawQuery, check.DefaultMaxFormFields)
 		if err != nil {
-			return nil, c.Fail("query", "is malformed")
+			return nil, err
 		}
 		return unsignedReturn(c, q, []byte(r.URL.RawQuery))
 	case http.MethodPost:
@@ -80,8 +86,8 @@ func (p *Provider) verifyCallback(r *http.Request, kind liveness.CallbackKind) (
 		if err != nil {
 			return nil, err
 		}
-		if fields, err = formFields(r.Header.Get("Content-Type"), body); err != nil {
-			return nil, c.Fail("body", err.Error())
+		if fields, err = c.Form(r.Header.Get("Content-Type"), body, check.DefaultMaxFormFields); err != nil {
+			return nil, err
 		}
 		raw = body
 	default:
@@ -114,9 +120,19 @@ func (p *Provider) verifyCallback(r *http.Request, kind liveness.CallbackKind) (
 	case !signing.Equal(sign[0], signing.Megvii(p.secret, data[0])):
 		return nil, badSign("sign does not match sha1(api_secret + data)")
 	}
-	if _, err := DecodePayload([]byte(data[0])); err != nil {
-		return nil, &liveness.Error{Vendor: liveness.Megvii, Op: op, Kind: liveness.ErrBadSignature,
-			Message: "signed data is not exactly one JSON object", Err: err}
+	// The signature holds; from here on nothing is a bad signature.
+	pl, err := DecodePayload([]byte(data[0]))
+	if err != nil {
+		return nil, &liveness.Error{Vendor: liveness.Megvii, Op: op, Kind: liveness.ErrBadResponse,
+			Message: "signed data is not exactly one JSON object Megvii documents", Err: err}
+	}
+	if id := pl.BizInfo.BizID; id != "" {
+		if err := checkID(c, "biz_id", id); err != nil {
+			return nil, err
+		}
+	}
+	if err := c.MaxBytes("biz_no", pl.BizInfo.BizNo, maxBizNo); err != nil {
+		return nil, err
 	}
 	res, err := p.normalize([]byte(data[0]), "")
 	if err != nil {
@@ -141,12 +157,18 @@ func (p *Provider) verifyCallback(r *http.Request, kind liveness.CallbackKind) (
 func unsignedReturn(c check.Checker, fields url.Values, raw []byte) (*liveness.Callback, error) {
 	ids := fields["biz_id"]
 	switch {
-	case len(ids) == 0 || strings.TrimSpace(ids[0]) == "":
-		return nil, c.Fail("biz_id", "is missing: not a Megvii return")
+	case len(ids) == 0 && (fields.Has("data") || fields.Has("sign")):
+		return nil, c.Fail("biz_id", "is missing, and data and sign belong in a POST")
+	case len(ids) == 0:
+		return nil, &liveness.Error{Vendor: liveness.Megvii, Op: c.Op, Kind: liveness.ErrNoResult,
+			Message: "the return names no session (no biz_id) and carries no result"}
+	case strings.TrimSpace(ids[0]) == "":
+		return nil, c.Fail("biz_id", "is empty")
 	case len(ids) > 1:
 		return nil, c.Fail("biz_id", "is repeated")
-	case len(ids[0]) > maxBizID:
-		return nil, c.Fail("biz_id", "is too long")
+	}
+	if err := checkID(c, "biz_id", ids[0]); err != nil {
+		return nil, err
 	}
 	return &liveness.Callback{
 		Vendor:    liveness.Megvii,
@@ -154,47 +176,6 @@ func unsignedReturn(c check.Checker, fields url.Values, raw []byte) (*liveness.C
 		SessionID: ids[0],
 		Raw:       raw,
 	}, nil
-}
-
-// formFields parses a urlencoded or multipart form body. A body without a
-// Content-Type is read as urlencoded.
-func formFields(contentType string, body []byte) (url.Values, error) {
-	mt, params, err := mime.ParseMediaType(contentType)
-	if contentType == "" {
-		mt, err = "application/x-www-form-urlencoded", nil
-	}
-	if err != nil {
-		return nil, errors.New("has a malformed Content-Type")
-	}
-	switch mt {
-	case "application/x-www-form-urlencoded":
-		v, err := url.ParseQuery(string(body))
-		if err != nil {
-			return nil, errors.New("is not a valid form")
-		}
-		return v, nil
-	case "multipart/form-data":
-		// The body is already capped, so reading its parts whole is bounded.
-		mr := multipart.NewReader(bytes.NewReader(body), params["boundary"])
-		v := url.Values{}
-		for {
-			part, err := mr.NextPart()
-			if err == io.EOF {
-				return v, nil
-			}
-			if err != nil {
-				return nil, errors.New("is not a valid multipart form")
-			}
-			b, err := io.ReadAll(part)
-			if err != nil {
-				return nil, errors.New("is not a valid multipart form")
-			}
-			if name := part.FormName(); name != "" && part.FileName() == "" {
-				v.Add(name, string(b))
-			}
-		}
-	}
-	return nil, errors.New("is " + mt + ", not a form")
 }
 
 // fromBrowser reports whether r looks like a browser's navigation rather

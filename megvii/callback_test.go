@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"crypto/sha1"
 	"encoding/hex"
+	"encoding/json"
+	"errors"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
@@ -91,6 +93,7 @@ func TestVerifyCallbackAcceptsSignedCallbacks(t *testing.T) {
 			r := tt.request(t)
 			cb, err := p.VerifyCallback(ctx, r)
 			require.NoError(t, err)
+			checkConsistent(t, cb.Result)
 			assert.Equal(t, liveness.Megvii, cb.Vendor)
 			assert.Equal(t, tt.wantKind, cb.Kind)
 			assert.True(t, cb.Signed)
@@ -103,6 +106,7 @@ func TestVerifyCallbackAcceptsSignedCallbacks(t *testing.T) {
 
 			res, err := liveness.Resolve(ctx, p, cb)
 			require.NoError(t, err, "a signed final result needs no call")
+			checkConsistent(t, res)
 			assert.Same(t, cb.Result, res)
 		})
 	}
@@ -113,12 +117,14 @@ func TestVerifyCallbackAsSetsTheKind(t *testing.T) {
 	p := newProvider(t, megvii.RegionIDN)
 	cb, err := p.VerifyCallbackAs(ctx, signedNotify(t, data), liveness.CallbackReturn)
 	require.NoError(t, err)
+	checkConsistent(t, cb.Result)
 	assert.Equal(t, liveness.CallbackReturn, cb.Kind)
 
 	r, err := megvii.NewCallbackRequest(liveness.CallbackReturn, "https://shop.example/notify", testSecret, data)
 	require.NoError(t, err)
 	cb, err = p.VerifyCallbackAs(ctx, r, liveness.CallbackNotify)
 	require.NoError(t, err)
+	checkConsistent(t, cb.Result)
 	assert.Equal(t, liveness.CallbackNotify, cb.Kind)
 
 	_, err = p.VerifyCallbackAs(ctx, httptest.NewRequest(http.MethodGet, "/return?biz_id=1", nil), liveness.CallbackNotify)
@@ -130,10 +136,6 @@ func TestVerifyCallbackAsSetsTheKind(t *testing.T) {
 func TestVerifyCallbackRefusesForgeries(t *testing.T) {
 	data := string(seedSample(t, "callback_data.json"))
 	good := megvii.SignCallback(testSecret, []byte(data))
-	// An extension attack turns a seen (data, sign) into a valid sign over
-	// data + SHA-1 padding + the forger's text; here the secret stands in
-	// for the attack's arithmetic.
-	extended := data + "\x80\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x10\x40" + `,"status":"OK"}`
 	tests := []struct {
 		name string
 		form url.Values
@@ -147,8 +149,6 @@ func TestVerifyCallbackRefusesForgeries(t *testing.T) {
 		{"no data", url.Values{"sign": good["sign"]}},
 		{"a repeated sign", url.Values{"data": {data}, "sign": {good.Get("sign"), good.Get("sign")}}},
 		{"a repeated data", url.Values{"data": {data, data}, "sign": good["sign"]}},
-		{"trailing bytes after the signed JSON", megvii.SignCallback(testSecret, []byte(extended))},
-		{"signed data that is not JSON", megvii.SignCallback(testSecret, []byte("status=OK"))},
 		{"an empty form", url.Values{}},
 	}
 	for _, tt := range tests {
@@ -176,10 +176,14 @@ func TestVerifyCallbackRefusesWhatIsNotACallback(t *testing.T) {
 		{"a JSON body", jsonBody, "body"},
 		{"a broken multipart body", badType, "body"},
 		{"a PUT", httptest.NewRequest(http.MethodPut, "/notify", nil), "method"},
-		{"a GET without biz_id", httptest.NewRequest(http.MethodGet, "/return?x=1", nil), "biz_id"},
+		{"a GET with data and sign but no biz_id", httptest.NewRequest(http.MethodGet, "/return?data=%7B%7D&sign=00", nil), "biz_id"},
 		{"a GET with an empty biz_id", httptest.NewRequest(http.MethodGet, "/return?biz_id=", nil), "biz_id"},
 		{"a GET with two biz_ids", httptest.NewRequest(http.MethodGet, "/return?biz_id=1&biz_id=2", nil), "biz_id"},
 		{"a GET with a malformed query", httptest.NewRequest(http.MethodGet, "/return?biz_id=%zz", nil), "query"},
+		{"a GET with a biz_id of 513 bytes", httptest.NewRequest(http.MethodGet, "/return?biz_id="+strings.Repeat("1", 513), nil), "biz_id"},
+		{"a GET with a control character in biz_id", httptest.NewRequest(http.MethodGet, "/return?biz_id=1%0A2", nil), "biz_id"},
+		{"a signed notify whose biz_id is 513 bytes", signedNotify(t, []byte(`{"status":"OK","biz_info":{"biz_id":"`+strings.Repeat("1", 513)+`"}}`)), "biz_id"},
+		{"a signed notify whose biz_no is 129 bytes", signedNotify(t, []byte(`{"status":"OK","biz_info":{"biz_id":"1","biz_no":"`+strings.Repeat("n", 129)+`"}}`)), "biz_no"},
 		{"a nil request", nil, "request"},
 	}
 	for _, tt := range tests {
@@ -224,10 +228,98 @@ func TestVerifyCallbackReadsTheGetReturn(t *testing.T) {
 	})
 }
 
+// A return that names no session and carries no result is the user's
+// path back, not bad input (CANON.md).
+func TestVerifyCallbackReturnWithNothingIsNoResult(t *testing.T) {
+	p := newProvider(t, megvii.RegionIDN)
+	browserPost := httptest.NewRequest(http.MethodPost, "/return", nil)
+	browserPost.Header.Set("User-Agent", "Mozilla/5.0")
+	for name, r := range map[string]*http.Request{
+		"a GET with nothing":                 httptest.NewRequest(http.MethodGet, "/return", nil),
+		"a GET with only return_url's query": httptest.NewRequest(http.MethodGet, "/return?order=7#done", nil),
+		"a browser's empty POST":             browserPost,
+		"a browser's POST of another form":   formPost(url.Values{"order": {"7"}}, "Mozilla/5.0"),
+	} {
+		t.Run(name, func(t *testing.T) {
+			cb, err := p.VerifyCallback(ctx, r)
+			assert.Nil(t, cb)
+			requireKind(t, err, liveness.ErrNoResult, "VerifyCallback")
+			assert.False(t, errors.Is(err, liveness.ErrInvalidArgument))
+		})
+	}
+	t.Run("VerifyCallbackAs return says the same", func(t *testing.T) {
+		_, err := p.VerifyCallbackAs(ctx, httptest.NewRequest(http.MethodGet, "/return", nil), liveness.CallbackReturn)
+		requireKind(t, err, liveness.ErrNoResult, "VerifyCallback")
+	})
+	t.Run("a notify with nothing is still a bad signature", func(t *testing.T) {
+		_, err := p.VerifyCallbackAs(ctx, formPost(url.Values{}, ""), liveness.CallbackNotify)
+		requireKind(t, err, liveness.ErrBadSignature, "VerifyCallback")
+	})
+}
+
+// The signature is checked first: signed data the package cannot read is a
+// bad response, never a bad signature.
 func TestVerifyCallbackReportsSignedDataItCannotRead(t *testing.T) {
-	r := signedNotify(t, []byte(`{"status":"SOMETHING_NEW","biz_info":{"biz_id":"1"}}`))
-	_, err := newProvider(t, megvii.RegionIDN).VerifyCallback(ctx, r)
-	requireKind(t, err, liveness.ErrBadResponse, "VerifyCallback")
+	data := string(seedSample(t, "callback_data.json"))
+	// An extension attack turns a seen (data, sign) into a valid sign over
+	// data + SHA-1 padding + the forger's text; here the secret stands in
+	// for the attack's arithmetic. The trailing bytes refuse it.
+	extended := data + "\x80\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x10\x40" + `,"status":"OK"}`
+	for name, signed := range map[string]string{
+		"an unknown status":                    `{"status":"SOMETHING_NEW","biz_info":{"biz_id":"1"}}`,
+		"trailing bytes after the signed JSON": extended,
+		"signed data that is not JSON":         "status=OK",
+		"a status that is an object":           `{"status":{"v":"OK"},"biz_info":{"biz_id":"1"}}`,
+		"a comparison that is a string":        `{"status":"OK","liveness_result":{"result":"PASS"},"verify_result":{"result_ref1":"88"}}`,
+		"a liveness result that is an object":  `{"status":"OK","liveness_result":{"result":{"v":"PASS"}}}`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			r := formPost(megvii.SignCallback(testSecret, []byte(signed)), "Megvii-Notify")
+			cb, err := newProvider(t, megvii.RegionIDN).VerifyCallback(ctx, r)
+			assert.Nil(t, cb)
+			requireKind(t, err, liveness.ErrBadResponse, "VerifyCallback")
+		})
+	}
+}
+
+// Megvii's public "返回值说明" table shows shapes beyond the seed's sample:
+// a signed callback carrying them verifies and reads.
+func TestVerifyCallbackReadsEveryDocumentedShape(t *testing.T) {
+	selfie := localSample(t, "get_result_selfie.json")
+	p := newProviderCfg(t, megvii.Config{BaseURL: megvii.RegionIDN, FaceMatchFAR: megvii.FAR1e3})
+	cb, err := p.VerifyCallback(ctx, signedNotify(t, selfie))
+	require.NoError(t, err)
+	assert.True(t, cb.Signed)
+	checkConsistent(t, cb.Result)
+	assert.Equal(t, liveness.StatusPassed, cb.Result.Status)
+	assert.Equal(t, json.RawMessage(selfie), cb.Result.Raw)
+
+	// Shapes nobody documents yet, in every field that decides nothing.
+	odd := edited(t, func(d map[string]any) {
+		d["idcard_info"] = "withheld"
+		d["multifaces_tag"] = map[string]any{"v": 1}
+		d["images"] = "none"
+		d["time_used"] = "fast"
+		d["request_id"] = []any{1}
+		d["fail_reason"] = map[string]any{}
+		d["biz_info"].(map[string]any)["biz_extra_data"] = map[string]any{"order": "A1"}
+		lr := d["liveness_result"].(map[string]any)
+		lr["details"] = "n/a"
+		lr["face_genuineness"] = []any{0.1}
+		lr["procedure_type"] = 7
+		vr := d["verify_result"].(map[string]any)
+		vr["id_exceptions"] = "none"
+		vr["verify_time"] = map[string]any{}
+		vr["error_message"] = nil
+		d["something_new"] = map[string]any{"nested": []any{1, "x"}}
+		setConfidence(d, 88)
+	})
+	cb, err = newProvider(t, megvii.RegionIDN).VerifyCallback(ctx, signedNotify(t, odd))
+	require.NoError(t, err)
+	assert.True(t, cb.Signed)
+	checkConsistent(t, cb.Result)
+	assert.Equal(t, liveness.StatusPassed, cb.Result.Status)
+	assert.Equal(t, json.RawMessage(odd), cb.Result.Raw, "everything stays in Raw")
 }
 
 func TestNewCallbackRequest(t *testing.T) {
@@ -241,4 +333,47 @@ func TestNewCallbackRequest(t *testing.T) {
 	assert.Equal(t, "application/x-www-form-urlencoded", r.Header.Get("Content-Type"))
 	require.NoError(t, r.ParseForm())
 	assert.Equal(t, megvii.SignCallback(testSecret, []byte(`{"status":"OK"}`)), r.PostForm)
+}
+
+// A form bomb (a 1 MiB body of about 250k fields) is refused before it is
+// parsed. The text after the cap is malformed: had it been parsed, the
+// error would say the form is invalid instead.
+func TestVerifyCallbackRefusesFormBombs(t *testing.T) {
+	p := newProvider(t, megvii.RegionIDN)
+	sign := megvii.SignCallback(testSecret, seedSample(t, "callback_data.json"))
+	lead := sign.Encode() + "&"
+	urlBomb := lead + strings.Repeat("a=&", 350_000)[:check.DefaultMaxCallbackBytes-len(lead)-3] + "%zz"
+	require.Greater(t, strings.Count(urlBomb, "&"), 250_000)
+
+	var mp bytes.Buffer
+	w := multipart.NewWriter(&mp)
+	for _, k := range []string{"data", "sign"} {
+		require.NoError(t, w.WriteField(k, sign.Get(k)))
+	}
+	for mp.Len() < check.DefaultMaxCallbackBytes-100 {
+		require.NoError(t, w.WriteField("a", ""))
+	}
+	mp.WriteString("--not-the-boundary\r\n") // malformed from here on
+	multipartBomb := httptest.NewRequest(http.MethodPost, "/notify", bytes.NewReader(mp.Bytes()))
+	multipartBomb.Header.Set("Content-Type", w.FormDataContentType())
+
+	urlencoded := httptest.NewRequest(http.MethodPost, "/notify", strings.NewReader(urlBomb))
+	urlencoded.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	query := httptest.NewRequest(http.MethodGet, "/return?"+strings.Repeat("biz_id=1&", 1000)+"%zz", nil)
+	for _, tt := range []struct {
+		name, field string
+		r           *http.Request
+	}{
+		{"a urlencoded body", "body", urlencoded},
+		{"a multipart body", "body", multipartBomb},
+		{"a GET return's query", "query", query},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			cb, err := p.VerifyCallback(ctx, tt.r)
+			assert.Nil(t, cb)
+			le := requireKind(t, err, liveness.ErrInvalidArgument, "VerifyCallback")
+			assert.Equal(t, tt.field, le.Field)
+			assert.Contains(t, le.Message, "more than 64 fields")
+		})
+	}
 }

@@ -149,7 +149,9 @@ var failReasons = map[string]liveness.Reason{
 // be made or the identity did not check out. The first two rows are the
 // spec's; the others are the error messages Megvii's public get_result
 // documents list for the same field. An error message not listed is a
-// StatusError of unknown cause.
+// StatusError of unknown cause. The key is the code before the first colon
+// ("IMAGE_ERROR_UNSUPPORTED_FORMAT: data_source" is the authority's photo:
+// name and ID number checked, the photo unusable).
 var verifyErrors = map[string]outcome{
 	"ID_NUMBER_NAME_NOT_MATCH":       {liveness.StatusFailed, liveness.ReasonIdentityMismatch}, // name and ID number do not match
 	"NO_SUCH_ID_NUMBER":              {liveness.StatusFailed, liveness.ReasonIdentityNotFound}, // no record of the ID number

@@ -47,12 +47,12 @@ func localSample(t *testing.T, name string) []byte {
 func seedClock() time.Time { return time.Unix(1462257147+60, 0) }
 
 // newProvider returns a provider on baseURL that retries without waiting.
-func newProvider(t *testing.T, baseURL string, opts ...liveness.Option) *megvii.Provider {
+func newProvider(t testing.TB, baseURL string, opts ...liveness.Option) *megvii.Provider {
 	t.Helper()
 	return newProviderCfg(t, megvii.Config{BaseURL: baseURL}, opts...)
 }
 
-func newProviderCfg(t *testing.T, cfg megvii.Config, opts ...liveness.Option) *megvii.Provider {
+func newProviderCfg(t testing.TB, cfg megvii.Config, opts ...liveness.Option) *megvii.Provider {
 	t.Helper()
 	cfg.APIKey, cfg.APISecret = testKey, testSecret
 	p, err := megvii.New(cfg, append([]liveness.Option{liveness.WithRetry(2, 0), liveness.WithClock(seedClock)}, opts...)...)
@@ -95,3 +95,32 @@ func jpegBytes(t *testing.T) []byte {
 // pngBytes is the 8-byte PNG signature and enough of a header for
 // http.DetectContentType.
 var pngBytes = []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00")
+
+// checkConsistent fails unless res agrees with itself (CANON.md): Status
+// passed exactly when Passed(); a passed Result carries no Reason, and
+// its Liveness and FaceMatch, when present, passed too. A nil res passes.
+func checkConsistent(t testing.TB, res *liveness.Result) {
+	t.Helper()
+	if res == nil {
+		return
+	}
+	if res.Vendor != liveness.Megvii {
+		t.Errorf("Result.Vendor = %q", res.Vendor)
+	}
+	passed := res.Status == liveness.StatusPassed
+	if passed != res.Passed() {
+		t.Errorf("Status %q but Passed() = %v", res.Status, res.Passed())
+	}
+	if !passed {
+		return
+	}
+	if res.Reason != liveness.ReasonNone {
+		t.Errorf("a passed Result with Reason %q", res.Reason)
+	}
+	if res.Liveness != nil && !res.Liveness.Passed {
+		t.Errorf("a passed Result whose Liveness failed (%q)", res.Liveness.Code)
+	}
+	if res.FaceMatch != nil && !res.FaceMatch.Passed {
+		t.Errorf("a passed Result whose FaceMatch failed (%v < %v)", res.FaceMatch.Score, res.FaceMatch.Threshold)
+	}
+}

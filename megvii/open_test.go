@@ -36,6 +36,7 @@ func TestOpen(t *testing.T) {
 		{"a port flag that is not a boolean is refused", "megvii://" + testKey + ":" + testSecret + "@api.megvii.com?allow_any_notify_port=maybe", true, "allow_any_notify_port"},
 		{"a fragment is refused", "megvii://" + testKey + ":" + testSecret + "@api.megvii.com#x", true, "url"},
 		{"an opaque URL is refused", "megvii:" + testKey, true, "url"},
+		{"a secret with white space is refused by New, reported as Open", "megvii://" + testKey + ":a%20b@api.megvii.com", true, "APISecret"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -64,6 +65,7 @@ func TestOpenedProviderUsesTheURLsSettings(t *testing.T) {
 
 	res, err := p.FetchResult(ctx, seedBizID)
 	require.NoError(t, err)
+	checkConsistent(t, res)
 	assert.Equal(t, liveness.StatusPassed, res.Status, "68.918 passes at 1e-3")
 	assert.Equal(t, testSecret, fake.Last(t).Query.Get("api_secret"))
 

@@ -64,20 +64,103 @@ type IDCardInfo struct {
 	OCRBackQuality        json.RawMessage `json:"ocr_back_quality"`
 }
 
-// LivenessDetail is liveness_result.
+// LivenessDetail is liveness_result. Only Result decides anything; the
+// other fields are decoded leniently: a shape the package does not know is
+// left out here and stays in Result.Raw.
 type LivenessDetail struct {
-	// Result is PASS or FAIL.
+	// Result is PASS, FAIL or TIMEOUT.
 	Result        string `json:"result"`
 	ProcedureType string `json:"procedure_type"`
 	// Details counts the user's mistakes (FACE_NOT_FOUND, UPLOAD_TIMES,
 	// ...); they do not decide the result.
-	Details         map[string]Number `json:"details"`
-	FaceGenuineness FaceGenuineness   `json:"face_genuineness"`
+	Details map[string]Number `json:"details"`
+	// PhotoDetails holds the counts per photo ("face_front", "face_side")
+	// that procedure_type selfie nests under details.
+	PhotoDetails    map[string]map[string]Number `json:"-"`
+	FaceGenuineness FaceGenuineness              `json:"face_genuineness"`
+}
+
+// UnmarshalJSON implements json.Unmarshaler: result must be text (a string
+// or a number); details and face_genuineness are read as far as their
+// shape allows, never failing.
+func (d *LivenessDetail) UnmarshalJSON(b []byte) error {
+	var w struct {
+		Result          json.RawMessage            `json:"result"`
+		ProcedureType   json.RawMessage            `json:"procedure_type"`
+		Details         map[string]json.RawMessage `json:"-"`
+		RawDetails      json.RawMessage            `json:"details"`
+		FaceGenuineness json.RawMessage            `json:"face_genuineness"`
+	}
+	if err := json.Unmarshal(b, &w); err != nil {
+		return err
+	}
+	out := LivenessDetail{}
+	var result, procedure Text
+	if len(w.Result) > 0 {
+		if err := json.Unmarshal(w.Result, &result); err != nil {
+			return errors.New("liveness_result.result is not text")
+		}
+	}
+	lenient(w.ProcedureType, &procedure)
+	out.Result, out.ProcedureType = string(result), string(procedure)
+	lenient(w.RawDetails, &w.Details)
+	for k, raw := range w.Details {
+		var n Number
+		var photo map[string]Number
+		switch {
+		case json.Unmarshal(raw, &n) == nil:
+			if out.Details == nil {
+				out.Details = map[string]Number{}
+			}
+			out.Details[k] = n
+		case json.Unmarshal(raw, &photo) == nil:
+			if out.PhotoDetails == nil {
+				out.PhotoDetails = map[string]map[string]Number{}
+			}
+			out.PhotoDetails[k] = photo
+		}
+	}
+	lenient(w.FaceGenuineness, &out.FaceGenuineness)
+	*d = out
+	return nil
+}
+
+// MarshalJSON implements json.Marshaler, writing Details and PhotoDetails
+// back into the one details object Megvii sends.
+func (d LivenessDetail) MarshalJSON() ([]byte, error) {
+	details := make(map[string]any, len(d.Details)+len(d.PhotoDetails))
+	for k, v := range d.Details {
+		details[k] = v
+	}
+	for k, v := range d.PhotoDetails {
+		details[k] = v
+	}
+	w := struct {
+		Result          string          `json:"result"`
+		ProcedureType   string          `json:"procedure_type,omitempty"`
+		Details         map[string]any  `json:"details,omitempty"`
+		FaceGenuineness FaceGenuineness `json:"face_genuineness"`
+	}{d.Result, d.ProcedureType, details, d.FaceGenuineness}
+	return json.Marshal(w)
+}
+
+// lenient decodes raw into dst when raw has the shape of dst, and leaves
+// dst alone otherwise: for fields that decide nothing, whose unexpected
+// shapes stay in Result.Raw.
+func lenient[T any](raw json.RawMessage, dst *T) {
+	if len(raw) == 0 {
+		return
+	}
+	var v T
+	if json.Unmarshal(raw, &v) == nil {
+		*dst = v
+	}
 }
 
 // FaceGenuineness holds the confidences that the face is synthetic, a mask
 // or a replayed screen, each with the threshold from which Megvii counts
-// it as an attack.
+// it as an attack, and for procedure_type selfie whether the two photos
+// disagree. Each field is decoded leniently.
 type FaceGenuineness struct {
 	SyntheticFaceConfidence Number `json:"synthetic_face_confidence"`
 	SyntheticFaceThreshold  Number `json:"synthetic_face_threshold"`
@@ -85,9 +168,38 @@ type FaceGenuineness struct {
 	MaskThreshold           Number `json:"mask_threshold"`
 	ScreenReplayConfidence  Number `json:"screen_replay_confidence"`
 	ScreenReplayThreshold   Number `json:"screen_replay_threshold"`
+	// SelfieInconsistent (selfie only) is "1" when the front and side
+	// photos do not show the same content, "0" otherwise.
+	SelfieInconsistent Text `json:"selfie_inconsistent"`
+	// SelfieMetadataInconsistent (selfie only) is "1" when the photos'
+	// metadata disagree, "2" when a photo is not a JPEG (picked from an
+	// album rather than taken), "0" otherwise.
+	SelfieMetadataInconsistent Text `json:"selfie_metadata_inconsistent"`
 }
 
-// Attacks names the attacks whose confidence reached their threshold.
+// UnmarshalJSON implements json.Unmarshaler, never failing: a field of
+// another shape is left zero.
+func (g *FaceGenuineness) UnmarshalJSON(b []byte) error {
+	var m map[string]json.RawMessage
+	*g = FaceGenuineness{}
+	if json.Unmarshal(b, &m) != nil {
+		return nil
+	}
+	for k, dst := range map[string]*Number{
+		"synthetic_face_confidence": &g.SyntheticFaceConfidence, "synthetic_face_threshold": &g.SyntheticFaceThreshold,
+		"mask_confidence": &g.MaskConfidence, "mask_threshold": &g.MaskThreshold,
+		"screen_replay_confidence": &g.ScreenReplayConfidence, "screen_replay_threshold": &g.ScreenReplayThreshold,
+	} {
+		lenient(m[k], dst)
+	}
+	lenient(m["selfie_inconsistent"], &g.SelfieInconsistent)
+	lenient(m["selfie_metadata_inconsistent"], &g.SelfieMetadataInconsistent)
+	return nil
+}
+
+// Attacks names the attacks whose confidence reached their threshold, and
+// the selfie checks that failed (selfie_inconsistent,
+// selfie_metadata_inconsistent).
 func (g FaceGenuineness) Attacks() []string {
 	var out []string
 	for _, a := range []struct {
@@ -101,6 +213,12 @@ func (g FaceGenuineness) Attacks() []string {
 		if a.threshold > 0 && a.confidence >= a.threshold {
 			out = append(out, a.name)
 		}
+	}
+	if g.SelfieInconsistent != "" && g.SelfieInconsistent != "0" {
+		out = append(out, "selfie_inconsistent")
+	}
+	if g.SelfieMetadataInconsistent != "" && g.SelfieMetadataInconsistent != "0" {
+		out = append(out, "selfie_metadata_inconsistent")
 	}
 	return out
 }
@@ -122,6 +240,39 @@ type VerifyResult struct {
 		IDAttacked        Number `json:"id_attacked"`
 		IDPhotoMonochrome Number `json:"id_photo_monochrome"`
 	} `json:"id_exceptions"`
+}
+
+// UnmarshalJSON implements json.Unmarshaler: error_message must be text
+// and every comparison readable, as they decide the verdict; verify_time
+// and id_exceptions are read leniently.
+func (v *VerifyResult) UnmarshalJSON(b []byte) error {
+	var w struct {
+		VerifyTime             json.RawMessage `json:"verify_time"`
+		ErrorMessage           *Text           `json:"error_message"`
+		ResultFaceID           *Comparison     `json:"result_faceid"`
+		ResultRef1             *Comparison     `json:"result_ref1"`
+		ResultRef2             *Comparison     `json:"result_ref2"`
+		ResultIDCardPhoto      *Comparison     `json:"result_idcard_photo"`
+		ResultIDCardDatasource *Comparison     `json:"result_idcard_datasource"`
+		IDExceptions           json.RawMessage `json:"id_exceptions"`
+	}
+	if err := json.Unmarshal(b, &w); err != nil {
+		return err
+	}
+	out := VerifyResult{
+		ResultFaceID: w.ResultFaceID, ResultRef1: w.ResultRef1, ResultRef2: w.ResultRef2,
+		ResultIDCardPhoto: w.ResultIDCardPhoto, ResultIDCardDatasource: w.ResultIDCardDatasource,
+	}
+	if w.ErrorMessage != nil {
+		out.ErrorMessage = string(*w.ErrorMessage)
+	}
+	lenient(w.VerifyTime, &out.VerifyTime)
+	var ex map[string]json.RawMessage
+	lenient(w.IDExceptions, &ex)
+	lenient(ex["id_attacked"], &out.IDExceptions.IDAttacked)
+	lenient(ex["id_photo_monochrome"], &out.IDExceptions.IDPhotoMonochrome)
+	*v = out
+	return nil
 }
 
 // Comparison is one face comparison: a confidence from 0 to 100 and the
@@ -162,12 +313,66 @@ func (t *Text) UnmarshalJSON(b []byte) error {
 
 // DecodePayload parses Megvii's result JSON (Result.Raw of a Megvii
 // Result, or a callback's data). Anything after the JSON object is an
-// error.
+// error, and so is a field that decides the verdict in a shape the package
+// cannot read (status, biz_info, liveness_result.result, verify_result,
+// will_result). The informational fields (idcard_info, the details and
+// face_genuineness of liveness_result, multifaces_tag, images, fail_reason,
+// request_id, time_used) are decoded leniently: an unknown shape leaves
+// the field empty and stays in the raw JSON.
 func DecodePayload(raw []byte) (*Payload, error) {
-	var pl Payload
-	if err := json.Unmarshal(raw, &pl); err != nil {
+	var w struct {
+		Status        json.RawMessage `json:"status"`
+		FailReason    json.RawMessage `json:"fail_reason"`
+		BizInfo       json.RawMessage `json:"biz_info"`
+		IDCardInfo    json.RawMessage `json:"idcard_info"`
+		Liveness      json.RawMessage `json:"liveness_result"`
+		Verify        json.RawMessage `json:"verify_result"`
+		Will          json.RawMessage `json:"will_result"`
+		MultifacesTag json.RawMessage `json:"multifaces_tag"`
+		Images        json.RawMessage `json:"images"`
+		RequestID     json.RawMessage `json:"request_id"`
+		TimeUsed      json.RawMessage `json:"time_used"`
+	}
+	if err := json.Unmarshal(raw, &w); err != nil {
 		return nil, err
 	}
+	var pl Payload
+	var status Text
+	var biz struct {
+		BizID        Text            `json:"biz_id"`
+		BizNo        Text            `json:"biz_no"`
+		BizExtraData json.RawMessage `json:"biz_extra_data"`
+	}
+	for _, f := range []struct {
+		name string
+		raw  json.RawMessage
+		dst  any
+	}{
+		{"status", w.Status, &status},
+		{"biz_info", w.BizInfo, &biz},
+		{"liveness_result", w.Liveness, &pl.Liveness},
+		{"verify_result", w.Verify, &pl.Verify},
+		{"will_result", w.Will, &pl.Will},
+	} {
+		if len(f.raw) > 0 {
+			if err := json.Unmarshal(f.raw, f.dst); err != nil {
+				return nil, errors.New(f.name + ": " + err.Error())
+			}
+		}
+	}
+	pl.Status = string(status)
+	pl.BizInfo = BizInfo{BizID: string(biz.BizID), BizNo: string(biz.BizNo)}
+	var extra Text
+	lenient(biz.BizExtraData, &extra)
+	pl.BizInfo.BizExtraData = string(extra)
+	var failReason, requestID Text
+	lenient(w.FailReason, &failReason)
+	lenient(w.RequestID, &requestID)
+	pl.FailReason, pl.RequestID = string(failReason), string(requestID)
+	lenient(w.IDCardInfo, &pl.IDCardInfo)
+	lenient(w.MultifacesTag, &pl.MultifacesTag)
+	lenient(w.Images, &pl.Images)
+	lenient(w.TimeUsed, &pl.TimeUsed)
 	return &pl, nil
 }
 

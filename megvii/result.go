@@ -3,10 +3,13 @@ package megvii
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/internal/check"
@@ -38,14 +41,41 @@ const (
 	ImageSelfieSide  ReturnImage = 6 // the side selfie (procedure_type selfie)
 )
 
-// maxBizID bounds a session ID; Megvii's are about 50 bytes.
-const maxBizID = 512
+// MaxIDBytes bounds every ID the provider accepts from a caller or a
+// callback (biz_id, the page token, biz_no in a callback) before any
+// network call: Megvii's biz_ids are about 50 bytes and its tokens 32.
+const MaxIDBytes = 512
+
+// checkID fails unless v, the ID named field, is present, at most
+// MaxIDBytes long and free of control characters and invalid UTF-8.
+// Megvii's biz_id is opaque (a comma, perhaps spaces), so nothing more is
+// assumed.
+func checkID(c check.Checker, field, v string) error {
+	switch {
+	case strings.TrimSpace(v) == "":
+		return c.Fail(field, "is required")
+	case len(v) > MaxIDBytes:
+		return c.Fail(field, "is "+strconv.Itoa(len(v))+" bytes, more than "+strconv.Itoa(MaxIDBytes))
+	case !utf8.ValidString(v) || strings.ContainsFunc(v, unicode.IsControl):
+		return c.Fail(field, "holds control characters or invalid UTF-8")
+	}
+	return nil
+}
 
 // FetchResult asks GET /faceid/lite/get_result for the outcome of the
-// session whose biz_id is sessionID, without images. The call is safe and
-// retried on Retryable errors, but mind that Megvii serves a result at
-// most three times within one day; after that, and for an unknown biz_id,
-// it answers RESULT_NOT_FOUND, which is ErrNotFound.
+// session whose biz_id is sessionID, without images.
+//
+// Megvii serves a result at most three times within one day (the read
+// budget); after that, and for an unknown biz_id, it answers
+// RESULT_NOT_FOUND, which is ErrNotFound. Every request that reaches
+// Megvii may use one of the three reads, even one whose answer never
+// arrives, so FetchResult sends get_result again only when the request
+// provably never reached Megvii (the connection could not be opened) or
+// Megvii refused it unprocessed (CONCURRENCY_LIMIT_EXCEEDED). An attempt
+// that timed out, a dropped connection and a 5xx are returned at once: they
+// are ErrUnavailable and liveness.Retryable says so, but mind that calling
+// again may use another read. Prefer the signed callback's Result, and
+// store the Result you fetched rather than fetching it again.
 //
 // A session not finished is a StatusPending Result; canceled, timed out
 // and failed flows are Results too. The api_secret travels in the query
@@ -57,14 +87,27 @@ func (p *Provider) FetchResult(ctx context.Context, sessionID string) (*liveness
 // GetResult is FetchResult with get_result's options: ReturnImage puts the
 // best face in Result.FaceImage (every image stays reachable through
 // DecodePayload(res.Raw).DecodeImages()), ReturnVerifyTime adds
-// verify_result.verify_time.
+// verify_result.verify_time. It spends the same read budget as
+// FetchResult (three reads per result, within one day) and retries only as
+// FetchResult does.
 func (p *Provider) GetResult(ctx context.Context, bizID string, opts GetResultOptions) (*liveness.Result, error) {
 	return p.getResult(ctx, "GetResult", bizID, opts)
 }
 
+// retryGetResult allows another get_result only when Megvii provably did
+// not serve the result, so no read of the three was used: the request
+// never left, or Megvii turned it away as over its concurrency limit.
+func retryGetResult(err error) bool {
+	if transport.NotSent(err) {
+		return true
+	}
+	var e *liveness.Error
+	return errors.As(err, &e) && e.Code == "CONCURRENCY_LIMIT_EXCEEDED"
+}
+
 func (p *Provider) getResult(ctx context.Context, op, bizID string, opts GetResultOptions) (*liveness.Result, error) {
 	c := check.Checker{Vendor: liveness.Megvii, Op: op}
-	if err := check.First(c.Required("sessionID", bizID), c.MaxBytes("sessionID", bizID, maxBizID)); err != nil {
+	if err := checkID(c, "sessionID", bizID); err != nil {
 		return nil, err
 	}
 	if opts.ReturnImage < ImageNone || opts.ReturnImage > ImageSelfieSide {
@@ -79,7 +122,7 @@ func (p *Provider) getResult(ctx context.Context, op, bizID string, opts GetResu
 	}
 	return transport.Call(ctx, p.c, &transport.Request{
 		Op: op, Method: http.MethodGet, URL: p.base + getResultPath, Query: q,
-		Idempotent: true,
+		RetryIf: retryGetResult,
 	}, func(resp *transport.Response) (*liveness.Result, error) {
 		if err := vendorError(resp); err != nil {
 			return nil, err
@@ -160,8 +203,16 @@ func decide(res *liveness.Result, pl *Payload) {
 		// OK without a liveness verdict cannot be a pass.
 		fail(liveness.StatusError, liveness.ReasonUnknown, pl.Status, "")
 		return
-	case pl.Liveness.Result != "PASS":
+	case pl.Liveness.Result == "FAIL":
 		fail(liveness.StatusFailed, liveness.ReasonSpoof, pl.Liveness.Result, "")
+		return
+	case pl.Liveness.Result == "TIMEOUT":
+		// The user ran out of time: nothing was judged, nothing spoofed.
+		fail(liveness.StatusExpired, liveness.ReasonTimeout, pl.Liveness.Result, "")
+		return
+	case pl.Liveness.Result != "PASS":
+		// A verdict the documents do not list claims no cause.
+		fail(liveness.StatusError, liveness.ReasonUnknown, pl.Liveness.Result, "")
 		return
 	}
 	for _, w := range pl.Will {
@@ -174,12 +225,15 @@ func decide(res *liveness.Result, pl *Payload) {
 			return
 		}
 	}
-	if v := pl.Verify; v != nil && v.ErrorMessage != "" {
-		o, ok := verifyErrors[v.ErrorMessage]
+	if v := pl.Verify; v != nil && strings.TrimSpace(v.ErrorMessage) != "" {
+		// "IMAGE_ERROR_UNSUPPORTED_FORMAT: data_source": the code is the
+		// text before the colon; the whole text stays in Message.
+		code, _ := splitCode(v.ErrorMessage)
+		o, ok := verifyErrors[code]
 		if !ok {
 			o = outcome{liveness.StatusError, liveness.ReasonUnknown}
 		}
-		fail(o.Status, o.Reason, v.ErrorMessage, v.ErrorMessage)
+		fail(o.Status, o.Reason, code, v.ErrorMessage)
 		return
 	}
 	if res.FaceMatch != nil && !res.FaceMatch.Passed {

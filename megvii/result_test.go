@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -82,6 +83,7 @@ func TestFetchResultNormalizesThePublicSample(t *testing.T) {
 			fake.Handle(http.MethodGet, resultPath, testutil.JSON(200, body))
 			res, err := newProviderCfg(t, megvii.Config{BaseURL: fake.URL, FaceMatchFAR: tt.far}).FetchResult(ctx, seedBizID)
 			require.NoError(t, err)
+			checkConsistent(t, res)
 			assert.Equal(t, &liveness.Result{
 				Vendor:     liveness.Megvii,
 				SessionID:  seedBizID,
@@ -103,6 +105,7 @@ func TestFetchResultNormalizesThePublicSample(t *testing.T) {
 func TestDecodePayloadKeepsEverythingElse(t *testing.T) {
 	res, err := newProvider(t, megvii.RegionIDN).VerifyCallback(ctx, signedNotify(t, seedSample(t, "callback_data.json")))
 	require.NoError(t, err)
+	checkConsistent(t, res.Result)
 	pl, err := megvii.DecodePayload(res.Result.Raw)
 	require.NoError(t, err)
 
@@ -140,6 +143,40 @@ func TestDecodePayloadKeepsEverythingElse(t *testing.T) {
 		_, err := megvii.DecodePayload([]byte(`{"status":"OK"}x`))
 		assert.Error(t, err)
 	})
+}
+
+func TestDecodePayloadReadsTheSelfieShape(t *testing.T) {
+	raw := localSample(t, "get_result_selfie.json")
+	pl, err := megvii.DecodePayload(raw)
+	require.NoError(t, err)
+	require.NotNil(t, pl.Liveness)
+	assert.Equal(t, "PASS", pl.Liveness.Result)
+	assert.Empty(t, pl.Liveness.Details)
+	assert.Equal(t, megvii.Number(2), pl.Liveness.PhotoDetails["face_front"]["FACE_NOT_FRONT"])
+	assert.Equal(t, megvii.Number(2), pl.Liveness.PhotoDetails["face_side"]["FACE_NOT_SIDE"])
+	assert.Len(t, pl.Liveness.PhotoDetails["face_side"], 7)
+	g := pl.Liveness.FaceGenuineness
+	assert.Equal(t, megvii.Text("0"), g.SelfieInconsistent)
+	assert.Equal(t, megvii.Text("0"), g.SelfieMetadataInconsistent)
+	assert.Equal(t, []string{"synthetic_face"}, g.Attacks())
+	g.SelfieInconsistent, g.SelfieMetadataInconsistent = "1", "2"
+	assert.Equal(t, []string{"synthetic_face", "selfie_inconsistent", "selfie_metadata_inconsistent"}, g.Attacks())
+
+	again, err := json.Marshal(pl.Liveness)
+	require.NoError(t, err)
+	var back megvii.LivenessDetail
+	require.NoError(t, json.Unmarshal(again, &back))
+	assert.Equal(t, *pl.Liveness, back, "the nested details survive a round trip")
+
+	fake := testutil.NewFakeVendor(t)
+	fake.Handle(http.MethodGet, resultPath, testutil.JSON(200, raw))
+	p := newProviderCfg(t, megvii.Config{BaseURL: fake.URL, FaceMatchFAR: megvii.FAR1e3})
+	res, err := p.FetchResult(ctx, seedBizID)
+	require.NoError(t, err)
+	checkConsistent(t, res)
+	assert.Equal(t, liveness.StatusPassed, res.Status)
+	assert.Equal(t, 68.918, res.FaceMatch.Score)
+	assert.Equal(t, "1462259763,e2d2f8d6-204b-4c43-92ea-1d62b071f83c", res.RequestID)
 }
 
 func TestDecodeImages(t *testing.T) {
@@ -184,8 +221,19 @@ func TestDecodeImages(t *testing.T) {
 // edited returns the seed's callback data with edit applied.
 func edited(t *testing.T, edit func(d map[string]any)) []byte {
 	t.Helper()
+	return editJSON(t, seedSample(t, "callback_data.json"), edit)
+}
+
+// editedSample is a sample of testdata, edited.
+func editedSample(t *testing.T, name string, edit func(d map[string]any)) []byte {
+	t.Helper()
+	return editJSON(t, localSample(t, name), edit)
+}
+
+func editJSON(t *testing.T, sample []byte, edit func(d map[string]any)) []byte {
+	t.Helper()
 	var d map[string]any
-	require.NoError(t, json.Unmarshal(seedSample(t, "callback_data.json"), &d))
+	require.NoError(t, json.Unmarshal(sample, &d))
 	edit(d)
 	b, err := json.Marshal(d)
 	require.NoError(t, err)
@@ -278,6 +326,41 @@ func TestTheStatusMapping(t *testing.T) {
 		}, liveness.StatusExpired, liveness.ReasonTimeout, "TIMEOUT", ""},
 		{"a passing sample without result_faceid passes on result_ref1", func(t *testing.T) []byte { return edited(t, passing) },
 			liveness.StatusPassed, liveness.ReasonNone, "OK", ""},
+		{"OK with liveness TIMEOUT is expired, not a spoof", func(t *testing.T) []byte {
+			return edited(t, func(d map[string]any) {
+				d["liveness_result"].(map[string]any)["result"] = "TIMEOUT"
+				setConfidence(d, 88)
+			})
+		}, liveness.StatusExpired, liveness.ReasonTimeout, "TIMEOUT", ""},
+		{"OK with an undocumented liveness result is an error of unknown cause", func(t *testing.T) []byte {
+			return edited(t, func(d map[string]any) {
+				d["liveness_result"].(map[string]any)["result"] = "MAYBE"
+				setConfidence(d, 88)
+			})
+		}, liveness.StatusError, liveness.ReasonUnknown, "MAYBE", ""},
+		{"the selfie sample passes at 1e-3 but not at the default 1e-4", func(t *testing.T) []byte { return localSample(t, "get_result_selfie.json") },
+			liveness.StatusFailed, liveness.ReasonFaceMismatch, "OK", ""},
+		{"a selfie whose photos disagree is a spoof", func(t *testing.T) []byte {
+			return editedSample(t, "get_result_selfie.json", func(d map[string]any) {
+				lr := d["liveness_result"].(map[string]any)
+				lr["result"] = "FAIL"
+				lr["face_genuineness"].(map[string]any)["selfie_inconsistent"] = "1"
+			})
+		}, liveness.StatusFailed, liveness.ReasonSpoof, "FAIL", ""},
+		{"verify_result.error_message IMAGE_ERROR_UNSUPPORTED_FORMAT: data_source is the data source", func(t *testing.T) []byte {
+			return edited(t, func(d map[string]any) {
+				d["verify_result"] = map[string]any{"error_message": "IMAGE_ERROR_UNSUPPORTED_FORMAT: data_source"}
+			})
+		}, liveness.StatusError, liveness.ReasonDataSource, "IMAGE_ERROR_UNSUPPORTED_FORMAT", "IMAGE_ERROR_UNSUPPORTED_FORMAT: data_source"},
+		{"verify_result.error_message with a suffix matches the code before the colon", func(t *testing.T) []byte {
+			return edited(t, func(d map[string]any) { d["verify_result"] = map[string]any{"error_message": "NO_SUCH_ID_NUMBER:x"} })
+		}, liveness.StatusFailed, liveness.ReasonIdentityNotFound, "NO_SUCH_ID_NUMBER", "NO_SUCH_ID_NUMBER:x"},
+		{"a null verify_result.error_message is no error", func(t *testing.T) []byte {
+			return edited(t, func(d map[string]any) {
+				setConfidence(d, 88)
+				d["verify_result"].(map[string]any)["error_message"] = nil
+			})
+		}, liveness.StatusPassed, liveness.ReasonNone, "OK", ""},
 	}
 	for _, row := range verifyErrorRows {
 		tests = append(tests, struct {
@@ -298,6 +381,7 @@ func TestTheStatusMapping(t *testing.T) {
 			fake.Handle(http.MethodGet, resultPath, testutil.JSON(200, body))
 			res, err := newProvider(t, fake.URL).FetchResult(ctx, seedBizID)
 			require.NoError(t, err)
+			checkConsistent(t, res)
 			assert.Equal(t, tt.wantStatus, res.Status)
 			assert.Equal(t, tt.wantReason, res.Reason)
 			assert.Equal(t, tt.wantCode, res.VendorCode)
@@ -354,6 +438,7 @@ func TestFaceMatchReportsTheDecidingComparison(t *testing.T) {
 	fake.Handle(http.MethodGet, resultPath, testutil.JSON(200, body))
 	res, err := newProvider(t, fake.URL).FetchResult(ctx, seedBizID)
 	require.NoError(t, err)
+	checkConsistent(t, res)
 	assert.Equal(t, liveness.ReasonFaceMismatch, res.Reason)
 	assert.Equal(t, 50.0, res.FaceMatch.Score, "the failing comparison is the one reported")
 }
@@ -394,9 +479,9 @@ func TestFetchResultErrors(t *testing.T) {
 		{"RESULT_NOT_FOUND is not found", testutil.JSON(400, localSample(t, "get_result_not_found.json")), liveness.ErrNotFound, "RESULT_NOT_FOUND", 1},
 		{"MISSING_ARGUMENTS is an invalid argument", testutil.JSON(400, megviiError("error_message", "MISSING_ARGUMENTS: biz_id")), liveness.ErrInvalidArgument, "MISSING_ARGUMENTS", 1},
 		{"AUTHENTICATION_ERROR is unauthenticated", testutil.JSON(403, megviiError("error", "AUTHENTICATION_ERROR")), liveness.ErrUnauthenticated, "AUTHENTICATION_ERROR", 1},
-		{"CONCURRENCY_LIMIT_EXCEEDED is retried", testutil.JSON(403, megviiError("error_message", "CONCURRENCY_LIMIT_EXCEEDED")), liveness.ErrRateLimited, "CONCURRENCY_LIMIT_EXCEEDED", 3},
-		{"INTERNAL_ERROR is retried", testutil.JSON(500, megviiError("error_message", "INTERNAL_ERROR")), liveness.ErrUnavailable, "INTERNAL_ERROR", 3},
-		{"an HTML 503 is retried", testutil.Raw(503, "text/html", []byte("<h1>503</h1>")), liveness.ErrUnavailable, "", 3},
+		{"CONCURRENCY_LIMIT_EXCEEDED is retried: Megvii turned it away unread", testutil.JSON(403, megviiError("error_message", "CONCURRENCY_LIMIT_EXCEEDED")), liveness.ErrRateLimited, "CONCURRENCY_LIMIT_EXCEEDED", 3},
+		{"INTERNAL_ERROR is not retried: it may have used a read", testutil.JSON(500, megviiError("error_message", "INTERNAL_ERROR")), liveness.ErrUnavailable, "INTERNAL_ERROR", 1},
+		{"an HTML 503 is not retried", testutil.Raw(503, "text/html", []byte("<h1>503</h1>")), liveness.ErrUnavailable, "", 1},
 		{"an HTML 404 is a bad response", testutil.Raw(404, "text/html", []byte("<h1>404</h1>")), liveness.ErrBadResponse, "", 1},
 		{"an error in a 200 answer is still an error", testutil.JSON(200, megviiError("error_message", "RESULT_NOT_FOUND")), liveness.ErrNotFound, "RESULT_NOT_FOUND", 1},
 		{"a 200 that is not JSON is a bad response", testutil.Raw(200, "text/html", []byte("<html>")), liveness.ErrBadResponse, "", 1},
@@ -412,14 +497,48 @@ func TestFetchResultErrors(t *testing.T) {
 			testutil.AssertNoSecret(t, err.Error(), testSecret)
 		})
 	}
-	t.Run("a result follows an INTERNAL_ERROR", func(t *testing.T) {
+	t.Run("a result follows a CONCURRENCY_LIMIT_EXCEEDED", func(t *testing.T) {
 		fake := testutil.NewFakeVendor(t)
-		fake.HandleSeq(http.MethodGet, resultPath, testutil.JSON(500, megviiError("error_message", "INTERNAL_ERROR")),
+		fake.HandleSeq(http.MethodGet, resultPath, testutil.JSON(403, megviiError("error_message", "CONCURRENCY_LIMIT_EXCEEDED")),
 			testutil.JSON(200, localSample(t, "get_result_not_started.json")))
 		res, err := newProvider(t, fake.URL).FetchResult(ctx, seedBizID)
 		require.NoError(t, err)
+		checkConsistent(t, res)
 		assert.Equal(t, liveness.StatusPending, res.Status)
 		assert.Equal(t, 2, fake.Count())
+	})
+}
+
+// Megvii serves a result three times: a retry of a request that reached
+// Megvii may burn a read, so only a request that never left is sent again.
+func TestFetchResultSpendsOneReadPerCall(t *testing.T) {
+	t.Run("an answer slower than the attempt timeout is one get_result", func(t *testing.T) {
+		fake := testutil.NewFakeVendor(t)
+		fake.HandleFunc(http.MethodGet, resultPath, func(w http.ResponseWriter, r *http.Request) {
+			select {
+			case <-r.Context().Done():
+			case <-time.After(5 * time.Second):
+			}
+		})
+		p := newProvider(t, fake.URL, liveness.WithTimeout(50*time.Millisecond))
+		for call := 1; call <= 2; call++ {
+			_, err := p.FetchResult(ctx, seedBizID)
+			requireKind(t, err, liveness.ErrUnavailable, "FetchResult")
+			assert.Equal(t, call, fake.CountPath(resultPath), "one get_result per FetchResult")
+		}
+	})
+	t.Run("a dropped connection is one get_result", func(t *testing.T) {
+		fake := testutil.NewFakeVendor(t)
+		fake.HandleFunc(http.MethodGet, resultPath, testutil.DropConnection())
+		_, err := newProvider(t, fake.URL).GetResult(ctx, seedBizID, megvii.GetResultOptions{})
+		requireKind(t, err, liveness.ErrUnavailable, "GetResult")
+		assert.Equal(t, 1, fake.CountPath(resultPath))
+	})
+	t.Run("a refused connection is retried", func(t *testing.T) {
+		logger, buf := testutil.LogBuffer()
+		_, err := newProvider(t, testutil.RefusedURL(t), liveness.WithLogger(logger)).FetchResult(ctx, seedBizID)
+		requireKind(t, err, liveness.ErrUnavailable, "FetchResult")
+		assert.Equal(t, 2, strings.Count(buf.String(), "liveness retry"), "two retries were logged")
 	})
 }
 
@@ -458,6 +577,8 @@ func TestFetchResultRejectsInvalidInputWithoutACall(t *testing.T) {
 	}{
 		{"an empty biz_id", "", megvii.GetResultOptions{}},
 		{"a biz_id of 513 bytes", strings.Repeat("1", 513), megvii.GetResultOptions{}},
+		{"a biz_id with a newline", "1462259748,\n52b13fb5", megvii.GetResultOptions{}},
+		{"a biz_id that is not UTF-8", "1462259748,\xff", megvii.GetResultOptions{}},
 		{"return_image 7", seedBizID, megvii.GetResultOptions{ReturnImage: 7}},
 		{"a negative return_image", seedBizID, megvii.GetResultOptions{ReturnImage: -1}},
 	}
@@ -465,7 +586,10 @@ func TestFetchResultRejectsInvalidInputWithoutACall(t *testing.T) {
 		t.Run(tt.name+" is refused", func(t *testing.T) {
 			fake := testutil.NewFakeVendor(t)
 			_, err := newProvider(t, fake.URL).GetResult(ctx, tt.id, tt.opts)
-			requireKind(t, err, liveness.ErrInvalidArgument, "GetResult")
+			le := requireKind(t, err, liveness.ErrInvalidArgument, "GetResult")
+			if tt.opts.ReturnImage == 0 {
+				assert.Equal(t, "sessionID", le.Field)
+			}
 			assert.Zero(t, fake.Count())
 		})
 	}

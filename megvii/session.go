@@ -112,6 +112,14 @@ const (
 	maxRefImages    = 2
 )
 
+// MaxReferenceImageBytes caps each reference image (image_ref1,
+// image_ref2). Seed 002 gives no size for image_ref[x]; 2 MiB is the limit
+// Megvii's Face++ image APIs document for an uploaded image, a
+// conservative bound for a face photo that keeps a 50 MiB upload from
+// leaving the process. A larger image is ErrInvalidArgument naming
+// "ReferenceImages[i]", before any upload.
+const MaxReferenceImageBytes = 2 << 20
+
 // tokenAnswer is get_token's success answer.
 type tokenAnswer struct {
 	Token       jsonx.String `json:"token"`
@@ -124,8 +132,9 @@ type tokenAnswer struct {
 // req.ReturnURL, req.NotifyURL (on a port Megvii calls, unless
 // Config.AllowAnyNotifyPort), req.BizNo (at most 128 bytes, unique) and
 // req.UserID (uuid, at most 512 bytes). With one or two
-// req.ReferenceImages the user's face is compared with them
-// (comparison_type 0); without, the check is liveness only (-1).
+// req.ReferenceImages (images, each at most MaxReferenceImageBytes) the
+// user's face is compared with them (comparison_type 0); without, the
+// check is liveness only (-1).
 // Everything is checked before the call.
 //
 // Session.ID is biz_id, Session.Token the single-use page token,
@@ -133,7 +142,10 @@ type tokenAnswer struct {
 //
 // biz_no must be unique, so a call Megvii may have processed is not sent
 // again; it is retried only when the connection was refused or Megvii
-// answered CONCURRENCY_LIMIT_EXCEEDED or INTERNAL_ERROR.
+// answered CONCURRENCY_LIMIT_EXCEEDED or INTERNAL_ERROR without a token.
+// A token proves the session exists: a 2xx answer with a token, biz_id and
+// expired_time is the session even when an error_message comes with it,
+// and any other answer with a token is ErrBadResponse, never retried.
 func (p *Provider) InitSession(ctx context.Context, req *liveness.SessionRequest) (*liveness.Session, error) {
 	form, files, err := p.tokenForm(req)
 	if err != nil {
@@ -144,16 +156,9 @@ func (p *Provider) InitSession(ctx context.Context, req *liveness.SessionRequest
 		Form: form, Files: files, Multipart: true,
 		RetryIf: retryGetToken,
 	}, func(resp *transport.Response) (*liveness.Session, error) {
-		if err := vendorError(resp); err != nil {
+		a, err := decodeTokenAnswer(resp)
+		if err != nil {
 			return nil, err
-		}
-		var a tokenAnswer
-		if err := resp.DecodeJSON(&a); err != nil {
-			return nil, err
-		}
-		if a.Token == "" || a.BizID == "" || a.ExpiredTime <= 0 {
-			return nil, &liveness.Error{Kind: liveness.ErrBadResponse, RequestID: string(a.RequestID),
-				Message: "answer has no token, biz_id or expired_time"}
 		}
 		return &liveness.Session{
 			Vendor:    liveness.Megvii,
@@ -168,6 +173,44 @@ func (p *Provider) InitSession(ctx context.Context, req *liveness.SessionRequest
 	})
 }
 
+// decodeTokenAnswer reads get_token's answer. The seed sends error_message
+// only when the call failed and token only when it succeeded; an answer
+// with both is read by what the token proves, that Megvii made a session:
+//
+//   - a 2xx answer with a token, a biz_id and an expired_time is the
+//     session, whatever error text comes with it (the session exists and
+//     its result will tell whether the check worked);
+//   - any other answer with a token is ErrBadResponse, which is not
+//     retryable: sending get_token again would start a second paid
+//     session for the same biz_no.
+func decodeTokenAnswer(resp *transport.Response) (*tokenAnswer, error) {
+	var a tokenAnswer
+	if json.Unmarshal(resp.Body, &a) != nil || a.Token == "" {
+		if err := vendorError(resp); err != nil {
+			return nil, err
+		}
+		if err := resp.DecodeJSON(&a); err != nil {
+			return nil, err
+		}
+	}
+	if resp.StatusCode/100 == 2 && a.Token != "" && a.BizID != "" && a.ExpiredTime > 0 {
+		return &a, nil
+	}
+	if a.Token != "" {
+		e := &liveness.Error{Kind: liveness.ErrBadResponse, RequestID: string(a.RequestID),
+			Message: "answer carries a token but is not a complete success; a session may exist, so the call is not repeated"}
+		if err := vendorError(resp); err != nil {
+			var ve *liveness.Error
+			if errors.As(err, &ve) {
+				e.Code = ve.Code
+			}
+		}
+		return nil, e
+	}
+	return nil, &liveness.Error{Kind: liveness.ErrBadResponse, RequestID: string(a.RequestID),
+		Message: "answer has no token, biz_id or expired_time"}
+}
+
 // retryGetToken allows another get_token only when Megvii provably did not
 // create a session: the connection was refused, or Megvii said it was
 // overloaded or failed internally.
@@ -176,7 +219,8 @@ func retryGetToken(err error) bool {
 		return true
 	}
 	var e *liveness.Error
-	if !errors.As(err, &e) {
+	if !errors.As(err, &e) || errors.Is(err, liveness.ErrBadResponse) {
+		// An answer with a token is ErrBadResponse whatever its code.
 		return false
 	}
 	return e.Code == "CONCURRENCY_LIMIT_EXCEEDED" || e.Code == "INTERNAL_ERROR"
@@ -318,9 +362,13 @@ func refImages(c check.Checker, images [][]byte) ([]transport.File, error) {
 	files := make([]transport.File, 0, len(images))
 	for i, img := range images {
 		field := "image_ref" + strconv.Itoa(i+1)
+		name := "ReferenceImages[" + strconv.Itoa(i) + "]"
+		if len(img) > MaxReferenceImageBytes {
+			return nil, c.Fail(name, "is "+strconv.Itoa(len(img))+" bytes, more than "+strconv.Itoa(MaxReferenceImageBytes))
+		}
 		ct := http.DetectContentType(img)
 		if len(img) == 0 || !strings.HasPrefix(ct, "image/") {
-			return nil, c.Fail("ReferenceImages["+strconv.Itoa(i)+"]", "is not an image")
+			return nil, c.Fail(name, "is not an image")
 		}
 		ext := strings.TrimPrefix(ct, "image/")
 		if ext == "jpeg" {
@@ -332,17 +380,23 @@ func refImages(c check.Checker, images [][]byte) ([]transport.File, error) {
 }
 
 // BuildCheckURL returns {host}/faceid/lite/do?token=<s.Token>. It is
-// ErrSessionExpired once s.ExpiresAt has passed. The token is single use,
+// ErrSessionExpired once s.ExpiresAt has passed. s.Token (and s.ID, when
+// set) must be at most MaxIDBytes without control characters; the fields
+// are named "session.Token", "session.ID" and "session.Vendor". The token is single use,
 // which no client can see in advance: a used one shows Megvii's error page.
 func (p *Provider) BuildCheckURL(s *liveness.Session) (string, error) {
 	c := check.Checker{Vendor: liveness.Megvii, Op: "BuildCheckURL"}
 	switch {
 	case s == nil:
 		return "", c.Fail("session", "is nil")
-	case s.Vendor != "" && s.Vendor != liveness.Megvii:
-		return "", c.Fail("Vendor", "session belongs to "+string(s.Vendor))
+	case s.ID != "" && checkID(c, "session.ID", s.ID) != nil:
+		return "", checkID(c, "session.ID", s.ID)
 	case s.Token == "":
-		return "", c.Fail("Token", "is empty")
+		return "", c.Fail("session.Token", "is empty")
+	case checkID(c, "session.Token", s.Token) != nil:
+		return "", checkID(c, "session.Token", s.Token)
+	case s.Vendor != "" && s.Vendor != liveness.Megvii:
+		return "", c.Fail("session.Vendor", "session belongs to "+string(s.Vendor))
 	case !s.ExpiresAt.IsZero() && !p.c.Now().Before(s.ExpiresAt):
 		return "", &liveness.Error{Vendor: liveness.Megvii, Op: "BuildCheckURL", Kind: liveness.ErrSessionExpired,
 			Message: "the session expired at " + s.ExpiresAt.UTC().Format(time.RFC3339)}

@@ -1,6 +1,7 @@
 package megvii_test
 
 import (
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
@@ -59,6 +60,11 @@ func TestInitSessionSendsTheMultipartForm(t *testing.T) {
 		{"the bounds of maximum_shooting_time are accepted",
 			func(r *liveness.SessionRequest) { r.Extra = &megvii.SessionOptions{MaximumShootingTime: 60} },
 			map[string]string{"maximum_shooting_time": "60"}, nil},
+		{"a reference image of exactly the size cap is sent",
+			func(r *liveness.SessionRequest) {
+				r.ReferenceImages = [][]byte{padded(pngBytes, megvii.MaxReferenceImageBytes)}
+			},
+			map[string]string{"comparison_type": "0"}, map[string]string{"image_ref1": "image_ref1.png"}},
 		{"a notify URL on a whitelisted port is sent as is",
 			func(r *liveness.SessionRequest) { r.NotifyURL = "http://shop.example:8028/notify" },
 			map[string]string{"notify_url": "http://shop.example:8028/notify"}, nil},
@@ -134,6 +140,12 @@ func TestInitSessionRejectsInvalidInputWithoutACall(t *testing.T) {
 		{"three reference images", func(r *liveness.SessionRequest) { r.ReferenceImages = [][]byte{pngBytes, pngBytes, pngBytes} }, "ReferenceImages"},
 		{"a reference image that is not an image", func(r *liveness.SessionRequest) { r.ReferenceImages = [][]byte{[]byte("hello")} }, "ReferenceImages[0]"},
 		{"an empty reference image", func(r *liveness.SessionRequest) { r.ReferenceImages = [][]byte{pngBytes, nil} }, "ReferenceImages[1]"},
+		{"a reference image over the size cap", func(r *liveness.SessionRequest) {
+			r.ReferenceImages = [][]byte{pngBytes, padded(pngBytes, megvii.MaxReferenceImageBytes+1)}
+		}, "ReferenceImages[1]"},
+		{"a reference image of 50 MiB", func(r *liveness.SessionRequest) {
+			r.ReferenceImages = [][]byte{padded(pngBytes, 50<<20)}
+		}, "ReferenceImages[0]"},
 		{"another vendor's options", func(r *liveness.SessionRequest) { r.Extra = "video" }, "Extra"},
 		{"biz_extra_data of 4097 bytes", opts(megvii.SessionOptions{BizExtraData: long(4097)}), "Extra.BizExtraData"},
 		{"a shooting time of 1 second", opts(megvii.SessionOptions{MaximumShootingTime: 1}), "Extra.MaximumShootingTime"},
@@ -170,9 +182,17 @@ func TestInitSessionRejectsInvalidInputWithoutACall(t *testing.T) {
 	t.Run("a nil request is refused", func(t *testing.T) {
 		fake := testutil.NewFakeVendor(t)
 		_, err := newProvider(t, fake.URL).InitSession(ctx, nil)
-		requireKind(t, err, liveness.ErrInvalidArgument, "InitSession")
+		le := requireKind(t, err, liveness.ErrInvalidArgument, "InitSession")
+		assert.Equal(t, "request", le.Field)
 		assert.Zero(t, fake.Count())
 	})
+}
+
+// padded is img followed by zeros up to n bytes.
+func padded(img []byte, n int) []byte {
+	b := make([]byte, n)
+	copy(b, img)
+	return b
 }
 
 func TestInitSessionChecksTheNotifyPort(t *testing.T) {
@@ -331,6 +351,48 @@ func TestInitSessionRetriesOnlyWhatMegviiDidNotProcess(t *testing.T) {
 	})
 }
 
+// A token proves Megvii made a session: an answer that carries one is
+// never sent again, whatever error comes with it.
+func TestInitSessionNeverRepeatsAnAnswerWithAToken(t *testing.T) {
+	withError := func(t *testing.T, drop ...string) []byte {
+		var d map[string]any
+		require.NoError(t, json.Unmarshal(seedSample(t, "get_token_ok.json"), &d))
+		d["error_message"] = "INTERNAL_ERROR"
+		for _, k := range drop {
+			delete(d, k)
+		}
+		b, err := json.Marshal(d)
+		require.NoError(t, err)
+		return b
+	}
+	t.Run("a 200 with a token and INTERNAL_ERROR is the session", func(t *testing.T) {
+		fake := testutil.NewFakeVendor(t)
+		fake.Handle(http.MethodPost, tokenPath, testutil.JSON(200, withError(t)))
+		s, err := newProvider(t, fake.URL).InitSession(ctx, validRequest())
+		require.NoError(t, err)
+		assert.Equal(t, seedBizID, s.ID)
+		assert.Equal(t, seedToken, s.Token)
+		assert.Equal(t, 1, fake.CountPath(tokenPath))
+	})
+	for name, reply := range map[string]func(t *testing.T) testutil.Reply{
+		"a 500 with a token and INTERNAL_ERROR": func(t *testing.T) testutil.Reply { return testutil.JSON(500, withError(t)) },
+		"a 200 with a token, INTERNAL_ERROR and no expired_time": func(t *testing.T) testutil.Reply {
+			return testutil.JSON(200, withError(t, "expired_time"))
+		},
+	} {
+		t.Run(name+" is a bad response, not retryable", func(t *testing.T) {
+			fake := testutil.NewFakeVendor(t)
+			fake.Handle(http.MethodPost, tokenPath, reply(t))
+			s, err := newProvider(t, fake.URL).InitSession(ctx, validRequest())
+			assert.Nil(t, s)
+			le := requireKind(t, err, liveness.ErrBadResponse, "InitSession")
+			assert.Equal(t, "INTERNAL_ERROR", le.Code)
+			assert.False(t, liveness.Retryable(err))
+			assert.Equal(t, 1, fake.CountPath(tokenPath))
+		})
+	}
+}
+
 func TestBuildCheckURL(t *testing.T) {
 	p := newProvider(t, megvii.RegionSGP)
 	s := &liveness.Session{Vendor: liveness.Megvii, ID: seedBizID, Token: seedToken, ExpiresAt: time.Unix(seedExpiry, 0)}
@@ -349,14 +411,21 @@ func TestBuildCheckURL(t *testing.T) {
 		_, err := late.BuildCheckURL(s)
 		requireKind(t, err, liveness.ErrSessionExpired, "BuildCheckURL")
 	})
-	for name, bad := range map[string]*liveness.Session{
-		"a nil session":           nil,
-		"another vendor's":        {Vendor: liveness.Juhe, Token: seedToken},
-		"a session with no token": {Vendor: liveness.Megvii, ID: seedBizID},
+	for _, tt := range []struct {
+		name, field string
+		s           *liveness.Session
+	}{
+		{"a nil session", "session", nil},
+		{"another vendor's", "session.Vendor", &liveness.Session{Vendor: liveness.Juhe, Token: seedToken}},
+		{"a session with no token", "session.Token", &liveness.Session{Vendor: liveness.Megvii, ID: seedBizID}},
+		{"a token of 513 bytes", "session.Token", &liveness.Session{Token: strings.Repeat("a", megvii.MaxIDBytes+1)}},
+		{"a token with a control character", "session.Token", &liveness.Session{Token: "34fb\n2193"}},
+		{"an ID of 513 bytes", "session.ID", &liveness.Session{ID: strings.Repeat("1", megvii.MaxIDBytes+1), Token: seedToken}},
 	} {
-		t.Run(name+" is refused", func(t *testing.T) {
-			_, err := p.BuildCheckURL(bad)
-			requireKind(t, err, liveness.ErrInvalidArgument, "BuildCheckURL")
+		t.Run(tt.name+" is refused", func(t *testing.T) {
+			_, err := p.BuildCheckURL(tt.s)
+			le := requireKind(t, err, liveness.ErrInvalidArgument, "BuildCheckURL")
+			assert.Equal(t, tt.field, le.Field)
 		})
 	}
 }
