@@ -137,7 +137,8 @@ func (c *Client) Do(ctx context.Context, req *Request, decode func(*Response) er
 }
 
 // finish completes an error for the caller: vendor, op and status filled in,
-// secrets removed.
+// secrets removed from every field a vendor's answer can reach (Field,
+// Code, Message, RequestID, and the messages of Err's chain).
 func (c *Client) finish(op string, resp *Response, err error) error {
 	var e *liveness.Error
 	if !errors.As(err, &e) {
@@ -152,8 +153,13 @@ func (c *Client) finish(op string, resp *Response, err error) error {
 	if e.HTTPStatus == 0 && resp != nil {
 		e.HTTPStatus = resp.StatusCode
 	}
-	e.Message = c.red.String(e.Message)
+	// Every string a vendor's answer may have filled, not only the
+	// message: Megvii's error_message detail becomes Field, Jumdata's
+	// X-Ca-Request-Id and taskNo become RequestID.
+	e.Field = c.red.String(e.Field)
 	e.Code = c.red.String(e.Code)
+	e.Message = c.red.String(e.Message)
+	e.RequestID = c.red.String(e.RequestID)
 	e.Err = c.red.Error(e.Err)
 	return e
 }

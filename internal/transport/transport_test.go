@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"mime"
 	"net"
@@ -469,4 +470,30 @@ func TestCallReturnsTheDecodedValue(t *testing.T) {
 	})
 	assert.ErrorIs(t, err, liveness.ErrBadResponse)
 	assert.Zero(t, got, "no value with an error")
+}
+
+// TestEveryVendorFieldIsRedacted: a vendor answer can fill Field (Megvii's
+// error_message detail), RequestID (request_id, X-Ca-Request-Id, taskNo),
+// Code and Message; none may show the secret, in Error, %v, %+v or %#v.
+func TestEveryVendorFieldIsRedacted(t *testing.T) {
+	srv, _ := scripted(400)
+	defer srv.Close()
+	err := newClient(liveness.WithRetry(0, 0)).Do(context.Background(), &transport.Request{Op: "InitSession", Method: http.MethodPost, URL: srv.URL},
+		func(*transport.Response) error {
+			return &liveness.Error{Kind: liveness.ErrInvalidArgument, Field: "api_secret=" + secret, Code: "BAD_ARGUMENTS " + secret,
+				Message: "BAD_ARGUMENTS: api_secret=" + secret, RequestID: "rid-" + secret, Err: errors.New("cause " + secret)}
+		})
+	require.ErrorIs(t, err, liveness.ErrInvalidArgument)
+	var e *liveness.Error
+	require.ErrorAs(t, err, &e)
+	for name, s := range map[string]string{
+		"Field": e.Field, "Code": e.Code, "Message": e.Message, "RequestID": e.RequestID,
+		"Error": err.Error(), "%v": fmt.Sprintf("%v", err), "%+v": fmt.Sprintf("%+v", err), "%#v": fmt.Sprintf("%#v", err),
+		"Err %#v": fmt.Sprintf("%#v", e.Err), "Err %+v": fmt.Sprintf("%+v", e.Err),
+	} {
+		assertNoSecret(t, s)
+		assert.NotContains(t, s, secret[:8], name)
+	}
+	assert.Equal(t, "rid-"+transport.Redacted, e.RequestID)
+	assert.Equal(t, "api_secret="+transport.Redacted, e.Field)
 }
