@@ -41,6 +41,9 @@ type Client struct {
 	opts   liveness.Options
 	red    *Redactor
 	log    *slog.Logger
+	// logWork, when set (by tests), is called whenever a log line's
+	// attributes are built.
+	logWork func()
 }
 
 // New returns a Client. It never mutates the *http.Client in cfg.Options.
@@ -125,7 +128,9 @@ func (c *Client) Do(ctx context.Context, req *Request, decode func(*Response) er
 			return err
 		}
 		wait := c.backoff(attempt)
-		c.debug(ctx, "liveness retry", "op", req.Op, "attempt", attempt+1, "wait", wait, "error", err.Error())
+		if c.debugOn(ctx) {
+			c.debug(ctx, "liveness retry", "op", req.Op, "attempt", attempt+1, "wait", wait, "error", err)
+		}
 		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
@@ -208,16 +213,20 @@ func (c *Client) send(ctx context.Context, req *Request, attempt int) (*Response
 	rr, err := r.Execute(req.Method, req.URL)
 	if err != nil {
 		err = c.transportError(ctx, actx, req.Op, err)
-		c.debug(ctx, "liveness request", "op", req.Op, "method", req.Method, "url", c.logURL(req), "attempt", attempt+1,
-			"duration", time.Since(start), "error", err.Error())
+		if c.debugOn(ctx) {
+			c.debug(ctx, "liveness request", "op", req.Op, "method", req.Method, "url", c.logURL(req), "attempt", attempt+1,
+				"duration", time.Since(start), "error", err)
+		}
 		return nil, err
 	}
 	raw := rr.RawBody()
 	defer raw.Close()
 	resp := &Response{StatusCode: rr.StatusCode(), Header: rr.Header()}
 	resp.Body, err = io.ReadAll(io.LimitReader(raw, c.opts.MaxResponseBytes+1))
-	c.debug(ctx, "liveness request", "op", req.Op, "method", req.Method, "url", c.logURL(req), "attempt", attempt+1,
-		"status", resp.StatusCode, "bytes", len(resp.Body), "duration", time.Since(start))
+	if c.debugOn(ctx) {
+		c.debug(ctx, "liveness request", "op", req.Op, "method", req.Method, "url", c.logURL(req), "attempt", attempt+1,
+			"status", resp.StatusCode, "bytes", len(resp.Body), "duration", time.Since(start))
+	}
 	switch {
 	case err != nil:
 		return resp, c.transportError(ctx, actx, req.Op, err)
@@ -270,6 +279,9 @@ func NotSent(err error) bool {
 }
 
 func (c *Client) logURL(req *Request) string {
+	if c.logWork != nil {
+		c.logWork()
+	}
 	u := req.URL
 	if len(req.Query) > 0 {
 		u += "?" + req.Query.Encode()
@@ -277,18 +289,62 @@ func (c *Client) logURL(req *Request) string {
 	return c.red.String(u)
 }
 
-// debug logs at debug level; attributes are redacted. Bodies are never
-// logged: they carry names, ID numbers and faces.
+// debugOn reports whether debug lines are wanted, so that callers build
+// and redact their attributes only then.
+func (c *Client) debugOn(ctx context.Context) bool {
+	return c.log != nil && c.log.Enabled(ctx, slog.LevelDebug)
+}
+
+// debug logs at debug level, every attribute redacted: strings, errors,
+// Stringers and anything else but plain numbers, durations and booleans are
+// logged as their redacted text. Bodies are never logged: they carry names,
+// ID numbers and faces. Callers check debugOn first.
 func (c *Client) debug(ctx context.Context, msg string, args ...any) {
-	if c.log == nil || !c.log.Enabled(ctx, slog.LevelDebug) {
+	if !c.debugOn(ctx) {
 		return
 	}
 	for i, a := range args {
-		if s, ok := a.(string); ok {
-			args[i] = c.red.String(s)
-		}
+		args[i] = c.redactArg(a)
 	}
 	c.log.DebugContext(ctx, msg, append(args, "vendor", string(c.vendor))...)
+}
+
+// redactArg returns a log argument (a key, a value or a slog.Attr) that
+// holds no secret.
+func (c *Client) redactArg(a any) any {
+	switch v := a.(type) {
+	case nil, bool, int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64, float32, float64, time.Duration, time.Time:
+		return v
+	case string:
+		return c.red.String(v)
+	case error:
+		return c.red.String(v.Error())
+	case slog.Attr:
+		return slog.Attr{Key: c.red.String(v.Key), Value: c.redactValue(v.Value)}
+	case slog.Value:
+		return c.redactValue(v)
+	case fmt.Stringer:
+		return c.red.String(v.String())
+	}
+	return c.red.String(fmt.Sprint(a))
+}
+
+func (c *Client) redactValue(v slog.Value) slog.Value {
+	v = v.Resolve()
+	switch v.Kind() {
+	case slog.KindString:
+		return slog.StringValue(c.red.String(v.String()))
+	case slog.KindGroup:
+		attrs := v.Group()
+		out := make([]slog.Attr, len(attrs))
+		for i, a := range attrs {
+			out[i] = slog.Attr{Key: c.red.String(a.Key), Value: c.redactValue(a.Value)}
+		}
+		return slog.GroupValue(out...)
+	case slog.KindAny:
+		return slog.AnyValue(c.redactArg(v.Any()))
+	}
+	return v
 }
 
 // discardLogger silences resty's own logging, which knows nothing of
