@@ -46,13 +46,20 @@ type Client struct {
 	logWork func()
 }
 
-// New returns a Client. It never mutates the *http.Client in cfg.Options.
+// New returns a Client. It never mutates the *http.Client in cfg.Options: it
+// sends through a copy that follows no redirect.
 func New(cfg Config) *Client {
 	o := liveness.NewOptions(cfg.Options...)
 	hc := *o.HTTPClient // resty would install its own transport into a client without one
 	if hc.Transport == nil {
 		hc.Transport = http.DefaultTransport
 	}
+	// No vendor API redirects. Following one would send the query (with
+	// Megvii's api_secret) as Referer, and a 307/308 would re-post the
+	// form or multipart body (Juhe's key, Megvii's api_secret) to another
+	// host. The copy stops at the first answer; send turns a 3xx into
+	// ErrBadResponse. The caller's client is left as it is.
+	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	rc := resty.NewWithClient(&hc).
 		SetLogger(discardLogger{}).
 		SetDisableWarn(true).
@@ -222,6 +229,16 @@ func (c *Client) send(ctx context.Context, req *Request, attempt int) (*Response
 	raw := rr.RawBody()
 	defer raw.Close()
 	resp := &Response{StatusCode: rr.StatusCode(), Header: rr.Header()}
+	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
+		// Nothing of the answer is kept or quoted: its Location may hold
+		// anything, the request's secrets included.
+		if c.debugOn(ctx) {
+			c.debug(ctx, "liveness request", "op", req.Op, "method", req.Method, "url", c.logURL(req), "attempt", attempt+1,
+				"status", resp.StatusCode, "duration", time.Since(start), "error", "redirect not followed")
+		}
+		return &Response{StatusCode: resp.StatusCode}, &liveness.Error{Kind: liveness.ErrBadResponse, HTTPStatus: resp.StatusCode,
+			Message: "answer is a redirect, which no vendor API sends; not followed"}
+	}
 	resp.Body, err = io.ReadAll(io.LimitReader(raw, c.opts.MaxResponseBytes+1))
 	if c.debugOn(ctx) {
 		c.debug(ctx, "liveness request", "op", req.Op, "method", req.Method, "url", c.logURL(req), "attempt", attempt+1,

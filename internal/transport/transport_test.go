@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"mime"
 	"net"
 	"net/http"
@@ -249,20 +250,37 @@ func TestAttemptTimeoutIsRetryableAndRetried(t *testing.T) {
 	assert.False(t, transport.NotSent(err), "the vendor may have acted on it")
 }
 
+// signalHandler sends on c when a "liveness retry" line is logged.
+type signalHandler struct{ c chan struct{} }
+
+func (signalHandler) Enabled(context.Context, slog.Level) bool { return true }
+func (h signalHandler) Handle(_ context.Context, r slog.Record) error {
+	if r.Message == "liveness retry" {
+		select {
+		case h.c <- struct{}{}:
+		default:
+		}
+	}
+	return nil
+}
+func (h signalHandler) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h signalHandler) WithGroup(string) slog.Handler      { return h }
+
 func TestCallerContextStopsTheCall(t *testing.T) {
 	srv, calls := scripted(500)
 	defer srv.Close()
 
 	t.Run("canceled during backoff", func(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
-		c := newClient(liveness.WithRetry(5, time.Hour))
+		// Cancel once the retry is logged, i.e. during the backoff: the
+		// first attempt's count alone would race with its answer.
+		retrying := make(chan struct{}, 1)
+		c := newClient(liveness.WithRetry(5, time.Hour), liveness.WithLogger(slog.New(signalHandler{retrying})))
 		done := make(chan error, 1)
 		go func() {
 			done <- c.Do(ctx, &transport.Request{Op: "FetchResult", Method: http.MethodGet, URL: srv.URL, Idempotent: true}, decodeStatus)
 		}()
-		for calls.Load() == 0 {
-			time.Sleep(time.Millisecond)
-		}
+		<-retrying
 		cancel()
 		select {
 		case err := <-done:
