@@ -83,6 +83,17 @@ type Error struct {
 	Message string
 	// RequestID is the vendor's reference for the call, secrets redacted.
 	RequestID string
+	// MayHaveReached is true when the operation is not idempotent (it
+	// creates something at the vendor, such as InitSession) and the request
+	// may have reached the vendor before the call failed: the connection
+	// was lost after the request was sent, the attempt timed out, or a
+	// gateway gave up waiting for the vendor (HTTP 502, 504). The vendor may
+	// have acted on it (a paid session may exist), so [Retryable] is false;
+	// find out, for example from the vendor's console or your BizNo, before
+	// trying again. Kind stays ErrUnavailable. It is false when the request
+	// provably never left (connection refused) and for every answer in
+	// which the vendor gave its verdict.
+	MayHaveReached bool
 	// Err is the cause (transport error, decode error), secrets redacted.
 	Err error
 }
@@ -184,6 +195,9 @@ func (e *Error) GoString() string {
 		b.WriteString(", HTTPStatus:")
 		b.WriteString(strconv.Itoa(e.HTTPStatus))
 	}
+	if e.MayHaveReached {
+		b.WriteString(", MayHaveReached:true")
+	}
 	if e.Err != nil {
 		b.WriteString(", Err:")
 		b.WriteString(strconv.Quote(e.Err.Error()))
@@ -209,9 +223,24 @@ func InvalidArgument(vendor Vendor, op, field, msg string) *Error {
 // ErrRateLimited, ErrUnavailable, network timeouts and connection failures;
 // false when the caller's own context was canceled or timed out, and for
 // everything else (nil included).
+//
+// It is also false for an *Error whose MayHaveReached is set: an operation
+// that is not idempotent (InitSession creates a session, which may be paid
+// for) whose request may have reached the vendor before the call failed,
+// such as a connection lost after sending or an attempt timeout. Trying
+// again could create a second session; Kind is still ErrUnavailable. The
+// same operation is Retryable when it provably never reached the vendor
+// (connection refused) or the vendor answered that it did not act (rate
+// limited, under maintenance). Reads such as FetchResult stay Retryable
+// after a timeout or a lost connection.
 func Retryable(err error) bool {
 	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return false
+	}
+	for u := err; u != nil; u = errors.Unwrap(u) {
+		if e, ok := u.(*Error); ok && e.MayHaveReached {
+			return false
+		}
 	}
 	if errors.Is(err, ErrRateLimited) || errors.Is(err, ErrUnavailable) {
 		return true

@@ -98,7 +98,9 @@ type Request struct {
 	Files     []File
 	Multipart bool
 	// Idempotent marks a call the vendor cannot act on twice (reading a
-	// result): it is retried on Retryable errors.
+	// result): it is retried on Retryable errors. The error of a call that
+	// is not idempotent has MayHaveReached set when the request may have
+	// reached the vendor (see markAmbiguous), so Retryable says false.
 	Idempotent bool
 	// RetryIf, when set, decides retries instead of Idempotent: a call that
 	// is not idempotent may still be retried when the error proves the
@@ -123,7 +125,7 @@ func (c *Client) Do(ctx context.Context, req *Request, decode func(*Response) er
 		retry = liveness.Retryable
 	}
 	for attempt := 0; ; attempt++ {
-		resp, err := c.send(ctx, req, attempt)
+		resp, noAnswer, err := c.send(ctx, req, attempt)
 		if err == nil {
 			err = decode(resp)
 		}
@@ -131,6 +133,7 @@ func (c *Client) Do(ctx context.Context, req *Request, decode func(*Response) er
 			return nil
 		}
 		err = c.finish(req.Op, resp, err)
+		c.markAmbiguous(req, resp, noAnswer, err)
 		if ctx.Err() != nil || retry == nil || attempt >= c.opts.MaxRetries || !retry(err) {
 			return err
 		}
@@ -176,6 +179,32 @@ func (c *Client) finish(op string, resp *Response, err error) error {
 	return e
 }
 
+// markAmbiguous sets MayHaveReached on the error of a call that is not
+// idempotent when the request may have reached the vendor and nothing
+// proves the vendor did not act on it, so that liveness.Retryable says
+// false: the attempt got no whole answer (connection lost after sending,
+// attempt timeout, cut answer) and the failure does not prove NotSent, or a
+// gateway answered 502 or 504 (it gave up on the vendor, which may have
+// acted). An error req.RetryIf accepts stays retryable: the vendor package
+// knows it was not acted on. Vendor answers proper keep their verdict.
+func (c *Client) markAmbiguous(req *Request, resp *Response, noAnswer bool, err error) {
+	if req.Idempotent {
+		return
+	}
+	var e *liveness.Error
+	if !errors.As(err, &e) || e.Kind != liveness.ErrUnavailable {
+		return
+	}
+	gateway := !noAnswer && resp != nil && (resp.StatusCode == http.StatusBadGateway || resp.StatusCode == http.StatusGatewayTimeout)
+	if !(noAnswer && !NotSent(err)) && !gateway {
+		return
+	}
+	if req.RetryIf != nil && req.RetryIf(err) {
+		return
+	}
+	e.MayHaveReached = true
+}
+
 // backoff returns the wait before retry attempt+1: RetryBase doubled per
 // attempt, capped at 30 times the base, with jitter in [d/2, d).
 func (c *Client) backoff(attempt int) time.Duration {
@@ -190,7 +219,10 @@ func (c *Client) backoff(attempt int) time.Duration {
 }
 
 // send makes one attempt and reads the whole answer.
-func (c *Client) send(ctx context.Context, req *Request, attempt int) (*Response, error) {
+//
+// noAnswer is true when the attempt failed without a whole answer from the
+// vendor: the request may or may not have reached it.
+func (c *Client) send(ctx context.Context, req *Request, attempt int) (resp *Response, noAnswer bool, err error) {
 	actx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
 	defer cancel()
 
@@ -224,11 +256,11 @@ func (c *Client) send(ctx context.Context, req *Request, attempt int) (*Response
 			c.debug(ctx, "liveness request", "op", req.Op, "method", req.Method, "url", c.logURL(req), "attempt", attempt+1,
 				"duration", time.Since(start), "error", err)
 		}
-		return nil, err
+		return nil, true, err
 	}
 	raw := rr.RawBody()
 	defer raw.Close()
-	resp := &Response{StatusCode: rr.StatusCode(), Header: rr.Header()}
+	resp = &Response{StatusCode: rr.StatusCode(), Header: rr.Header()}
 	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
 		// Nothing of the answer is kept or quoted: its Location may hold
 		// anything, the request's secrets included.
@@ -236,7 +268,7 @@ func (c *Client) send(ctx context.Context, req *Request, attempt int) (*Response
 			c.debug(ctx, "liveness request", "op", req.Op, "method", req.Method, "url", c.logURL(req), "attempt", attempt+1,
 				"status", resp.StatusCode, "duration", time.Since(start), "error", "redirect not followed")
 		}
-		return &Response{StatusCode: resp.StatusCode}, &liveness.Error{Kind: liveness.ErrBadResponse, HTTPStatus: resp.StatusCode,
+		return &Response{StatusCode: resp.StatusCode}, false, &liveness.Error{Kind: liveness.ErrBadResponse, HTTPStatus: resp.StatusCode,
 			Message: "answer is a redirect, which no vendor API sends; not followed"}
 	}
 	resp.Body, err = io.ReadAll(io.LimitReader(raw, c.opts.MaxResponseBytes+1))
@@ -246,12 +278,12 @@ func (c *Client) send(ctx context.Context, req *Request, attempt int) (*Response
 	}
 	switch {
 	case err != nil:
-		return resp, c.transportError(ctx, actx, req.Op, err)
+		return resp, true, c.transportError(ctx, actx, req.Op, err)
 	case int64(len(resp.Body)) > c.opts.MaxResponseBytes:
-		return resp, &liveness.Error{Kind: liveness.ErrBadResponse, HTTPStatus: resp.StatusCode,
+		return resp, false, &liveness.Error{Kind: liveness.ErrBadResponse, HTTPStatus: resp.StatusCode,
 			Message: "answer larger than " + strconv.FormatInt(c.opts.MaxResponseBytes, 10) + " bytes"}
 	}
-	return resp, nil
+	return resp, false, nil
 }
 
 // transportError classifies a failure to send or read: the caller's context
@@ -264,14 +296,20 @@ func (c *Client) transportError(ctx, actx context.Context, op string, err error)
 	if actx.Err() != nil {
 		// Replace the context error, which Retryable treats as the
 		// caller's, with a timeout of this attempt only.
-		return &liveness.Error{Vendor: c.vendor, Op: op, Kind: liveness.ErrUnavailable, Err: &AttemptTimeout{After: c.opts.Timeout}}
+		return &liveness.Error{Vendor: c.vendor, Op: op, Kind: liveness.ErrUnavailable,
+			Err: &AttemptTimeout{After: c.opts.Timeout, WhileDialing: NotSent(err)}}
 	}
 	return &liveness.Error{Vendor: c.vendor, Op: op, Kind: liveness.ErrUnavailable, Err: c.red.Error(err)}
 }
 
 // AttemptTimeout is the cause of an ErrUnavailable when one attempt ran out
 // of its time (WithTimeout). It is a net.Error whose Timeout is true.
-type AttemptTimeout struct{ After time.Duration }
+type AttemptTimeout struct {
+	After time.Duration
+	// WhileDialing is true when the time ran out before a connection was
+	// open: the request was not sent (NotSent holds).
+	WhileDialing bool
+}
 
 // Error says how long the attempt waited.
 func (e *AttemptTimeout) Error() string { return fmt.Sprintf("no answer within %v", e.After) }
@@ -290,6 +328,10 @@ var _ net.Error = (*AttemptTimeout)(nil)
 func NotSent(err error) bool {
 	if errors.Is(err, syscall.ECONNREFUSED) {
 		return true
+	}
+	var at *AttemptTimeout
+	if errors.As(err, &at) {
+		return at.WhileDialing
 	}
 	var oe *net.OpError
 	return errors.As(err, &oe) && oe.Op == "dial"
