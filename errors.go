@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"unicode"
 )
 
 // kind is the type of the sentinel errors. Its text is used inside *Error
@@ -54,7 +55,14 @@ var (
 )
 
 // Error is the error every provider returns. Kind is the portable sentinel;
-// Code and Message are the vendor's own, verbatim (secrets redacted).
+// Code and Message are the vendor's own, verbatim except that secrets are
+// redacted.
+//
+// Every string field that a provider fills from a vendor's answer (Field,
+// Code, Message, RequestID) and the message of Err and of every error Err
+// wraps have the provider's secrets removed, in every spelling the provider
+// knows (raw, URL-escaped, base64, and any prefix of 8 or more characters).
+// Error, %v, %+v and %#v print nothing else.
 type Error struct {
 	Vendor Vendor
 	// Op is the operation: "InitSession", "FetchResult", "VerifyCallback", ...
@@ -63,14 +71,29 @@ type Error struct {
 	// when the call was stopped by the caller's context, whose error is then
 	// Err.
 	Kind error
-	// Field names the offending input field when Kind is ErrInvalidArgument.
+	// Field names the offending input field when Kind is ErrInvalidArgument,
+	// or the field of a vendor answer the vendor complained about (secrets
+	// redacted).
 	Field      string
 	HTTPStatus int
-	// Code is the vendor's code, verbatim.
+	// Code is the vendor's code, verbatim (secrets redacted).
 	Code string
-	// Message is the vendor's message (or ours, for invalid arguments).
-	Message   string
+	// Message is the vendor's message (or ours, for invalid arguments),
+	// secrets redacted.
+	Message string
+	// RequestID is the vendor's reference for the call, secrets redacted.
 	RequestID string
+	// MayHaveReached is true when the operation is not idempotent (it
+	// creates something at the vendor, such as InitSession) and the request
+	// may have reached the vendor before the call failed: the connection
+	// was lost after the request was sent, the attempt timed out, or a
+	// gateway gave up waiting for the vendor (HTTP 502, 504). The vendor may
+	// have acted on it (a paid session may exist), so [Retryable] is false;
+	// find out, for example from the vendor's console or your BizNo, before
+	// trying again. Kind stays ErrUnavailable. It is false when the request
+	// provably never left (connection refused) and for every answer in
+	// which the vendor gave its verdict.
+	MayHaveReached bool
 	// Err is the cause (transport error, decode error), secrets redacted.
 	Err error
 }
@@ -96,16 +119,16 @@ func (e *Error) Error() string {
 	}
 	if e.Field != "" {
 		b.WriteString(sep)
-		b.WriteString(e.Field)
+		writeText(&b, e.Field)
 	}
 	if e.Code != "" {
 		b.WriteString(sep)
-		b.WriteString(e.Code)
+		writeText(&b, e.Code)
 		sep = " "
 	}
 	if e.Message != "" && e.Message != e.Code {
 		b.WriteString(sep)
-		b.WriteString(e.Message)
+		writeText(&b, e.Message)
 	}
 	if e.HTTPStatus != 0 || e.RequestID != "" {
 		b.WriteString(" (")
@@ -118,14 +141,68 @@ func (e *Error) Error() string {
 		}
 		if e.RequestID != "" {
 			b.WriteString("request ")
-			b.WriteString(e.RequestID)
+			writeText(&b, e.RequestID)
 		}
 		b.WriteByte(')')
 	}
 	if e.Err != nil {
 		b.WriteString(": ")
-		b.WriteString(e.Err.Error())
+		writeText(&b, e.Err.Error())
 	}
+	return b.String()
+}
+
+// writeText writes s with control characters (a vendor's newline could
+// forge a log line) replaced by spaces.
+func writeText(b *strings.Builder, s string) {
+	if strings.IndexFunc(s, unicode.IsControl) < 0 {
+		b.WriteString(s)
+		return
+	}
+	b.WriteString(strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, s))
+}
+
+// GoString makes %#v print the same redacted text as Error, field by
+// field, and the cause only by its message: the Go syntax of an arbitrary
+// cause could show what its message leaves out.
+func (e *Error) GoString() string {
+	if e == nil {
+		return "(*liveness.Error)(nil)"
+	}
+	var b strings.Builder
+	b.WriteString("&liveness.Error{Vendor:")
+	b.WriteString(strconv.Quote(string(e.Vendor)))
+	b.WriteString(", Op:")
+	b.WriteString(strconv.Quote(e.Op))
+	b.WriteString(", Kind:")
+	if e.Kind == nil {
+		b.WriteString("nil")
+	} else {
+		b.WriteString(strconv.Quote(e.Kind.Error()))
+	}
+	for _, f := range []struct{ name, v string }{{"Field", e.Field}, {"Code", e.Code}, {"Message", e.Message}, {"RequestID", e.RequestID}} {
+		if f.v != "" {
+			b.WriteString(", " + f.name + ":")
+			b.WriteString(strconv.Quote(f.v))
+		}
+	}
+	if e.HTTPStatus != 0 {
+		b.WriteString(", HTTPStatus:")
+		b.WriteString(strconv.Itoa(e.HTTPStatus))
+	}
+	if e.MayHaveReached {
+		b.WriteString(", MayHaveReached:true")
+	}
+	if e.Err != nil {
+		b.WriteString(", Err:")
+		b.WriteString(strconv.Quote(e.Err.Error()))
+	}
+	b.WriteByte('}')
 	return b.String()
 }
 
@@ -146,9 +223,24 @@ func InvalidArgument(vendor Vendor, op, field, msg string) *Error {
 // ErrRateLimited, ErrUnavailable, network timeouts and connection failures;
 // false when the caller's own context was canceled or timed out, and for
 // everything else (nil included).
+//
+// It is also false for an *Error whose MayHaveReached is set: an operation
+// that is not idempotent (InitSession creates a session, which may be paid
+// for) whose request may have reached the vendor before the call failed,
+// such as a connection lost after sending or an attempt timeout. Trying
+// again could create a second session; Kind is still ErrUnavailable. The
+// same operation is Retryable when it provably never reached the vendor
+// (connection refused) or the vendor answered that it did not act (rate
+// limited, under maintenance). Reads such as FetchResult stay Retryable
+// after a timeout or a lost connection.
 func Retryable(err error) bool {
 	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return false
+	}
+	for u := err; u != nil; u = errors.Unwrap(u) {
+		if e, ok := u.(*Error); ok && e.MayHaveReached {
+			return false
+		}
 	}
 	if errors.Is(err, ErrRateLimited) || errors.Is(err, ErrUnavailable) {
 		return true

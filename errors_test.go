@@ -124,6 +124,12 @@ func TestRetryable(t *testing.T) {
 		{"caller deadline", fmt.Errorf("x: %w", context.DeadlineExceeded), false},
 		{"canceled while unavailable", &liveness.Error{Kind: liveness.ErrUnavailable, Err: context.Canceled}, false},
 		{"unauthenticated", kindErr(liveness.ErrUnauthenticated), false},
+		{"create that may have reached the vendor",
+			&liveness.Error{Vendor: liveness.Megvii, Op: "InitSession", Kind: liveness.ErrUnavailable, MayHaveReached: true, Err: io.ErrUnexpectedEOF}, false},
+		{"wrapped create that may have reached the vendor",
+			fmt.Errorf("signup: %w", &liveness.Error{Op: "InitSession", Kind: liveness.ErrUnavailable, MayHaveReached: true}), false},
+		{"create refused before sending",
+			&liveness.Error{Op: "InitSession", Kind: liveness.ErrUnavailable, Err: &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}}, true},
 		{"unauthenticated despite a network cause",
 			&liveness.Error{Kind: liveness.ErrUnauthenticated, Err: &net.OpError{Op: "read", Err: syscall.ECONNRESET}}, false},
 		{"invalid argument", kindErr(liveness.ErrInvalidArgument), false},
@@ -137,4 +143,33 @@ func TestRetryable(t *testing.T) {
 			assert.Equal(t, tt.want, liveness.Retryable(tt.err))
 		})
 	}
+}
+
+// hidden is a cause whose Go syntax shows more than its message.
+type hidden struct{ detail string }
+
+func (hidden) Error() string { return "cause" }
+
+func TestErrorFormatsPrintOnlyTheMessage(t *testing.T) {
+	err := &liveness.Error{Vendor: liveness.Megvii, Op: "InitSession", Kind: liveness.ErrBadResponse, Field: "f", Code: "C",
+		Message: "m", RequestID: "r", HTTPStatus: 400, Err: hidden{detail: "not for printing"}}
+	for _, verb := range []string{"%v", "%+v", "%s", "%#v"} {
+		out := fmt.Sprintf(verb, err)
+		assert.NotContains(t, out, "not for printing", verb)
+		assert.Contains(t, out, "cause", verb)
+	}
+	assert.Equal(t, `&liveness.Error{Vendor:"megvii", Op:"InitSession", Kind:"liveness: bad response", Field:"f", Code:"C", Message:"m", RequestID:"r", HTTPStatus:400, Err:"cause"}`,
+		fmt.Sprintf("%#v", err))
+	assert.Equal(t, `&liveness.Error{Vendor:"", Op:"FetchResult", Kind:nil, Err:"context canceled"}`,
+		fmt.Sprintf("%#v", &liveness.Error{Op: "FetchResult", Err: context.Canceled}))
+	var nilErr *liveness.Error
+	assert.Equal(t, "(*liveness.Error)(nil)", fmt.Sprintf("%#v", nilErr))
+}
+
+func TestErrorStringHasNoControlCharacters(t *testing.T) {
+	err := &liveness.Error{Vendor: liveness.Juhe, Op: "FetchResult", Kind: liveness.ErrBadResponse, Field: "a\nb", Code: "c\r",
+		Message: "level=ERROR msg=\"forged\"\n", RequestID: "r\x1b[31m", Err: errors.New("x\ny")}
+	s := err.Error()
+	assert.NotRegexp(t, `[\x00-\x1f\x7f]`, s)
+	assert.Equal(t, `liveness: juhe FetchResult: bad response: a b: c  level=ERROR msg="forged"  (request r [31m): x y`, s)
 }

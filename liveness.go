@@ -36,7 +36,13 @@
 // # Secrets
 //
 // No error string, log line or panic contains a vendor secret (api_secret,
-// key, appSecret, AppCode), including the URLs quoted by net/http errors.
+// key, appSecret, AppCode), including the URLs quoted by net/http errors:
+// not raw, URL-escaped or base64-encoded, and not any 8 or more leading
+// characters of one of these, whatever the vendor's answer echoes in its
+// body, headers or status line, and whichever format (%v, %+v, %#v) prints
+// the error or the errors it wraps. No call follows a redirect, which would
+// carry the request's secrets to another host: a 3xx answer is
+// ErrBadResponse.
 //
 // # Vendors
 //

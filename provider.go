@@ -2,10 +2,10 @@ package liveness
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/url"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 )
@@ -95,8 +95,13 @@ func Schemes() []string {
 //
 // Import the vendor package for its side effect first
 // (import _ "github.com/go-liveness/liveness/megvii"). A malformed URL, an
-// unknown scheme or missing credentials is ErrInvalidArgument; the error
-// never quotes the URL, which holds secrets.
+// unknown scheme, an unknown query parameter or missing credentials is
+// ErrInvalidArgument. The error never quotes what may be a credential: not
+// the URL, not an unknown scheme (a secret pasted without its scheme,
+// "d41d8…27e:", parses as one), not the name of an unknown parameter, and
+// no user name, password or parameter value of 8 or more characters,
+// whatever the vendor package put in its message (such values are replaced
+// by "REDACTED").
 func Open(rawURL string, opts ...Option) (Provider, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
@@ -111,8 +116,67 @@ func Open(rawURL string, opts ...Option) (Provider, error) {
 	open := registry.m[strings.ToLower(u.Scheme)]
 	registry.RUnlock()
 	if open == nil {
-		return nil, InvalidArgument("", "Open", "url", "unknown scheme "+strconv.Quote(u.Scheme)+
-			" (registered: "+strings.Join(Schemes(), ", ")+"; did you import the vendor package?)")
+		// The scheme is not quoted: it may be a credential pasted alone.
+		return nil, InvalidArgument("", "Open", "url", "unknown scheme (registered: "+strings.Join(Schemes(), ", ")+
+			"; did you import the vendor package?)")
 	}
-	return open(u, opts...)
+	p, err := open(u, opts...)
+	if err != nil {
+		return nil, scrubOpenError(err, u)
+	}
+	return p, nil
+}
+
+// minCredential is the length from which a part of a provider URL is taken
+// for a credential and never shown.
+const minCredential = 8
+
+// scrubOpenError removes from a vendor opener's error every part of u that
+// may be a credential: the user name, the password, and every query
+// parameter value, raw or escaped, of minCredential characters or more.
+func scrubOpenError(err error, u *url.URL) error {
+	var parts []string
+	add := func(v string) {
+		if len(v) >= minCredential {
+			parts = append(parts, v, url.QueryEscape(v), url.PathEscape(v))
+		}
+	}
+	if u.User != nil {
+		add(u.User.Username())
+		pw, _ := u.User.Password()
+		add(pw)
+	}
+	if q, qerr := url.ParseQuery(u.RawQuery); qerr == nil {
+		for _, vs := range q {
+			for _, v := range vs {
+				add(v)
+			}
+		}
+	}
+	for _, kv := range strings.Split(u.RawQuery, "&") {
+		add(kv)
+	}
+	if len(parts) == 0 {
+		return err
+	}
+	// Longest first, so that "a=SECRET" goes before "SECRET".
+	sort.Slice(parts, func(i, j int) bool { return len(parts[i]) > len(parts[j]) })
+	scrub := func(s string) string {
+		for _, p := range parts {
+			s = strings.ReplaceAll(s, p, "REDACTED")
+		}
+		return s
+	}
+	var e *Error
+	if !errors.As(err, &e) {
+		return &Error{Op: "Open", Kind: ErrInvalidArgument, Field: "url", Message: scrub(err.Error())}
+	}
+	out := *e
+	out.Field, out.Code, out.Message, out.RequestID = scrub(e.Field), scrub(e.Code), scrub(e.Message), scrub(e.RequestID)
+	if e.Err != nil {
+		if msg := e.Err.Error(); scrub(msg) != msg {
+			out.Err = errors.New(scrub(msg))
+		}
+	}
+	return &out
 }

@@ -2,6 +2,8 @@ package liveness_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -254,4 +256,49 @@ func TestNewOptions(t *testing.T) {
 	assert.Equal(t, liveness.DefaultUserAgent, o.UserAgent)
 
 	assert.Equal(t, 0, liveness.NewOptions(liveness.WithRetry(0, 0)).MaxRetries)
+}
+
+var registerEchoOnce sync.Once
+
+// registerEchoVendor registers "echovendor", whose opener quotes the whole
+// URL back in its error, as a careless vendor package could.
+func registerEchoVendor() {
+	registerEchoOnce.Do(func() {
+		liveness.Register("echovendor", func(u *url.URL, opts ...liveness.Option) (liveness.Provider, error) {
+			pw, _ := u.User.Password()
+			return nil, &liveness.Error{Op: "Open", Kind: liveness.ErrInvalidArgument, Field: u.RawQuery,
+				Message: strconv.Quote(u.User.Username()) + " " + strconv.Quote(pw) + " " + u.Query().Get("far") + " " + url.QueryEscape(u.Query().Get("x")),
+				Err:     errors.New("bad " + pw)}
+		})
+	})
+}
+
+// TestOpenNeverQuotesACredential: a secret pasted without its scheme, as an
+// unknown scheme, or in any place of a URL a vendor package quotes.
+func TestOpenNeverQuotesACredential(t *testing.T) {
+	registerTestVendor()
+	registerEchoVendor()
+	const secret = "d41d8cd98f00b204e9800998ecf8427e"
+	for _, raw := range []string{
+		secret + ":",
+		secret + ":" + secret,
+		secret + "://KEY@host",
+		"D41D8cd98f00b204e9800998ecf8427e:xyz@host",
+		"echovendor://" + secret + ":" + secret + "@host?far=" + secret + "&x=" + url.QueryEscape(secret+"/+"),
+		"echovendor://k:" + url.PathEscape(secret+"/x") + "@host?" + secret + "=1",
+	} {
+		_, err := liveness.Open(raw)
+		require.ErrorIs(t, err, liveness.ErrInvalidArgument, raw)
+		for _, out := range []string{err.Error(), fmt.Sprintf("%+v", err), fmt.Sprintf("%#v", err)} {
+			assert.NotContains(t, strings.ToLower(out), secret, raw)
+			assert.NotContains(t, out, secret[:8], raw)
+		}
+		for u := errors.Unwrap(err); u != nil; u = errors.Unwrap(u) {
+			assert.NotContains(t, u.Error(), secret[:8], raw)
+		}
+	}
+	_, err := liveness.Open(secret + ":")
+	assert.Contains(t, err.Error(), "unknown scheme")
+	_, err = liveness.Open("echovendor://k:short@host?far=1e-5")
+	assert.Contains(t, err.Error(), `"short" 1e-5`, "values shorter than a credential are shown")
 }

@@ -8,8 +8,12 @@ import (
 )
 
 // Query returns u's query parameters, each named in known and given once.
-// An unknown name is quoted in the error only when it cannot be a pasted
-// credential, since errors must never show one.
+// Its errors never quote what the URL holds, since a pasted credential
+// could be anywhere in it: no value is ever quoted, and an unknown
+// parameter is named (as Field and in the message) only when its name is
+// one of a fixed set of configuration words that cannot be a credential
+// (see showable); any other is reported with Field "url" and the list of
+// known names. A known parameter given twice is named.
 //
 // Query also refuses an opaque URL and a fragment, which no provider URL
 // has.
@@ -32,11 +36,10 @@ func (c Checker) Query(u *url.URL, known ...string) (map[string]string, error) {
 	params := make(map[string]string, len(q))
 	for _, name := range names {
 		if !contains(known, name) {
-			field, quoted := "url", "(name not shown)"
-			if safeName(name) {
-				field, quoted = name, strconv.Quote(name)
+			if showable[strings.ToLower(name)] {
+				return nil, c.Fail(name, "unknown query parameter "+strconv.Quote(name)+" ("+string(c.Vendor)+" accepts "+strings.Join(known, ", ")+")")
 			}
-			return nil, c.Fail(field, "unknown query parameter "+quoted+" ("+string(c.Vendor)+" accepts "+strings.Join(known, ", ")+")")
+			return nil, c.Fail("url", "unknown query parameter, name not shown ("+string(c.Vendor)+" accepts "+strings.Join(known, ", ")+")")
 		}
 		if len(q[name]) != 1 {
 			return nil, c.Fail(name, "must be given once")
@@ -64,11 +67,17 @@ func (c Checker) ServiceURL(u *url.URL, defaultHost string, params map[string]st
 	return (&url.URL{Scheme: scheme, Host: host, Path: u.Path, RawPath: u.RawPath}).String(), nil
 }
 
-// safeName reports whether a parameter name may be shown: not when it
-// could be a credential pasted without its name (long, or holding anything
-// but letters and '_').
-func safeName(k string) bool {
-	return len(k) <= 24 && strings.IndexFunc(k, func(r rune) bool { return r != '_' && (r < 'a' || r > 'z') && (r < 'A' || r > 'Z') }) < 0
+// showable are the parameter names an error may quote although the vendor
+// does not accept them: the names every provider URL uses and the usual
+// configuration words and mistakes. A fixed list, because any other name
+// may be a credential pasted without "appcode=" or "key=" in front.
+var showable = map[string]bool{
+	"allow_any_notify_port": true, "api_key": true, "api_secret": true, "apikey": true, "app_code": true,
+	"app_id": true, "app_key": true, "app_secret": true, "appcode": true, "appid": true, "appkey": true,
+	"appsecret": true, "base_url": true, "debug": true, "far": true, "host": true, "init_url": true,
+	"key": true, "notify_url": true, "page_url": true, "password": true, "port": true, "region": true,
+	"result_url": true, "return_url": true, "sandbox": true, "scheme": true, "sdk_check_url": true,
+	"secret": true, "timeout": true, "token": true, "url": true, "user": true,
 }
 
 func contains(list []string, v string) bool {

@@ -21,7 +21,10 @@ func TestQuery(t *testing.T) {
 	}{
 		{"megvii://k:s@h?far=1e-5&scheme=http", map[string]string{"far": "1e-5", "scheme": "http"}, ""},
 		{"megvii://k:s@h", map[string]string{}, ""},
-		{"megvii://k:s@h?bogus=1", nil, "bogus"},
+		{"megvii://k:s@h?bogus=1", nil, "url"},
+		{"megvii://k:s@h?region=cn", nil, "region"},
+		{"megvii://k:s@h?secretvalue=1", nil, "url"},
+		{"megvii://k:s@h?s3cr3tVALUE=1", nil, "url"},
 		{"megvii://k:s@h?far=1&far=2", nil, "far"},
 		{"megvii://k:s@h?%zz=1", nil, "url"},
 		{"megvii://k:s@h#frag", nil, "url"},
@@ -43,6 +46,8 @@ func TestQuery(t *testing.T) {
 			assert.ErrorIs(t, err, liveness.ErrInvalidArgument)
 			assert.Equal(t, tt.wantField, le.Field)
 			assert.NotContains(t, err.Error(), "s3cr3t", "a pasted credential is never quoted")
+			assert.NotContains(t, err.Error(), "secretvalue", "nor a name of letters only")
+			assert.NotContains(t, err.Error(), "bogus", "names outside the fixed set are never quoted")
 		})
 	}
 }

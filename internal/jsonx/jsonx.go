@@ -1,13 +1,27 @@
 // Package jsonx holds JSON types for vendor answers that send numbers as
 // strings, strings as numbers, or either as null: Juhe's "91.11730" scores,
 // codes that are 200 in one answer and "200" in the next.
+//
+// Errors never quote the input, which is the vendor's answer and may hold
+// anything, a secret included: they say only what kind of JSON value was
+// found where another was wanted.
 package jsonx
 
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
+	"errors"
 	"strconv"
+)
+
+// The errors the types return; none of them quotes the input.
+var (
+	errStringWanted  = errors.New("jsonx: want a string or number, got an object or array")
+	errBadString     = errors.New("jsonx: want a string or number, got a malformed string")
+	errNumberWanted  = errors.New("jsonx: want a number, got a value of another kind")
+	errNotNumber     = errors.New("jsonx: want a number, got a string or token that is not one")
+	errIntegerWanted = errors.New("jsonx: want an integer, got a value of another kind")
+	errNotInteger    = errors.New("jsonx: want an integer, got a number or string that is not one")
 )
 
 // String accepts a JSON string, number or boolean (kept as its JSON text)
@@ -23,11 +37,11 @@ func (s *String) UnmarshalJSON(b []byte) error {
 	case b[0] == '"':
 		var v string
 		if err := json.Unmarshal(b, &v); err != nil {
-			return err
+			return errBadString
 		}
 		*s = String(v)
 	case b[0] == '{' || b[0] == '[':
-		return fmt.Errorf("jsonx: want a string or number, got %.20s", b)
+		return errStringWanted
 	default:
 		*s = String(b)
 	}
@@ -40,13 +54,18 @@ type Float float64
 // UnmarshalJSON implements json.Unmarshaler.
 func (f *Float) UnmarshalJSON(b []byte) error {
 	t, err := numberText(b)
-	if err != nil || t == "" {
+	if err != nil {
 		*f = 0
-		return err
+		return errNumberWanted
+	}
+	if t == "" {
+		*f = 0
+		return nil
 	}
 	v, err := strconv.ParseFloat(t, 64)
 	if err != nil {
-		return fmt.Errorf("jsonx: %q is not a number", t)
+		*f = 0
+		return errNotNumber
 	}
 	*f = Float(v)
 	return nil
@@ -58,16 +77,21 @@ type Int int64
 // UnmarshalJSON implements json.Unmarshaler.
 func (n *Int) UnmarshalJSON(b []byte) error {
 	t, err := numberText(b)
-	if err != nil || t == "" {
+	if err != nil {
 		*n = 0
-		return err
+		return errIntegerWanted
+	}
+	if t == "" {
+		*n = 0
+		return nil
 	}
 	v, err := strconv.ParseInt(t, 10, 64)
 	if err != nil {
 		// 1.462257765e9 and 200.0 are integers too.
 		fv, ferr := strconv.ParseFloat(t, 64)
 		if ferr != nil || fv != float64(int64(fv)) {
-			return fmt.Errorf("jsonx: %q is not an integer", t)
+			*n = 0
+			return errNotInteger
 		}
 		v = int64(fv)
 	}

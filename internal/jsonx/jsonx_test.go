@@ -2,6 +2,8 @@ package jsonx_test
 
 import (
 	"encoding/json"
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -53,3 +55,82 @@ func TestInt(t *testing.T) {
 		assert.Error(t, json.Unmarshal([]byte(`{"V":`+in+`}`), &got), in)
 	}
 }
+
+// TestErrorsNeverQuoteTheInput: an answer's bytes may hold a secret (a
+// vendor echoing the request); a decoding error says only what kind of
+// value it found.
+func TestErrorsNeverQuoteTheInput(t *testing.T) {
+	const secret = "S3CRETs3cretS3CRET"
+	for _, in := range []string{
+		`{"api_secret":"` + secret + `"}`, `["` + secret + `"]`, `"` + secret + `"`, `"1` + secret + `"`, `true`, `1.5` + secret,
+	} {
+		var s struct {
+			S jsonx.String
+		}
+		var f struct{ F jsonx.Float }
+		var n struct{ I jsonx.Int }
+		for name, v := range map[string]any{"String": &s, "Float": &f, "Int": &n} {
+			for _, err := range []error{
+				json.Unmarshal([]byte(`{"S":`+in+`,"F":`+in+`,"I":`+in+`}`), v),
+				directUnmarshal(name, []byte(in)),
+			} {
+				if err != nil {
+					assert.NotContains(t, err.Error(), secret[:8], "%s of %s", name, in)
+					assert.NotContains(t, fmt.Sprintf("%#v", err), secret[:8], "%s of %s", name, in)
+				}
+			}
+		}
+	}
+}
+
+func directUnmarshal(kind string, b []byte) error {
+	switch kind {
+	case "String":
+		return new(jsonx.String).UnmarshalJSON(b)
+	case "Float":
+		return new(jsonx.Float).UnmarshalJSON(b)
+	}
+	return new(jsonx.Int).UnmarshalJSON(b)
+}
+
+// FuzzUnmarshal: whatever a vendor sends, the types never panic, never
+// quote the input, and give the zero value with every error.
+func FuzzUnmarshal(f *testing.F) {
+	for _, seed := range []string{`"200"`, `200`, `91.5`, `null`, `""`, `true`, `"成功"`, `{"a":"SECRETSECRET"}`, `["x"]`,
+		`"91.11730"`, `1.462257765e9`, `"2.5"`, `" 64 "`, `"\u0041"`, `"\x"`, `1e400`} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		for _, kind := range []string{"String", "Float", "Int"} {
+			err := directUnmarshal(kind, b)
+			if err == nil {
+				continue
+			}
+			msg := err.Error()
+			if !strings.HasPrefix(msg, "jsonx: want ") {
+				t.Fatalf("%s: unexpected error %q", kind, msg)
+			}
+			// The message is one of a fixed few; none holds input bytes
+			// beyond what the fixed text already contains.
+			if len(b) >= 4 && strings.Contains(msg, string(b)) && !strings.Contains(fixedErrorText, string(b)) {
+				t.Fatalf("%s: error %q quotes the input", kind, msg)
+			}
+		}
+		var s jsonx.String
+		var fl jsonx.Float
+		var n jsonx.Int
+		if s.UnmarshalJSON(b) != nil && s != "" {
+			t.Fatal("String set on error")
+		}
+		if fl.UnmarshalJSON(b) != nil && fl != 0 {
+			t.Fatal("Float set on error")
+		}
+		if n.UnmarshalJSON(b) != nil && n != 0 {
+			t.Fatal("Int set on error")
+		}
+	})
+}
+
+const fixedErrorText = "jsonx: want a string or number, got an object or array; got a malformed string; " +
+	"want a number, got a value of another kind; got a string or token that is not one; " +
+	"want an integer, got a value of another kind; got a number or string that is not one"

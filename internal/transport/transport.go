@@ -41,15 +41,25 @@ type Client struct {
 	opts   liveness.Options
 	red    *Redactor
 	log    *slog.Logger
+	// logWork, when set (by tests), is called whenever a log line's
+	// attributes are built.
+	logWork func()
 }
 
-// New returns a Client. It never mutates the *http.Client in cfg.Options.
+// New returns a Client. It never mutates the *http.Client in cfg.Options: it
+// sends through a copy that follows no redirect.
 func New(cfg Config) *Client {
 	o := liveness.NewOptions(cfg.Options...)
 	hc := *o.HTTPClient // resty would install its own transport into a client without one
 	if hc.Transport == nil {
 		hc.Transport = http.DefaultTransport
 	}
+	// No vendor API redirects. Following one would send the query (with
+	// Megvii's api_secret) as Referer, and a 307/308 would re-post the
+	// form or multipart body (Juhe's key, Megvii's api_secret) to another
+	// host. The copy stops at the first answer; send turns a 3xx into
+	// ErrBadResponse. The caller's client is left as it is.
+	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	rc := resty.NewWithClient(&hc).
 		SetLogger(discardLogger{}).
 		SetDisableWarn(true).
@@ -88,7 +98,9 @@ type Request struct {
 	Files     []File
 	Multipart bool
 	// Idempotent marks a call the vendor cannot act on twice (reading a
-	// result): it is retried on Retryable errors.
+	// result): it is retried on Retryable errors. The error of a call that
+	// is not idempotent has MayHaveReached set when the request may have
+	// reached the vendor (see markAmbiguous), so Retryable says false.
 	Idempotent bool
 	// RetryIf, when set, decides retries instead of Idempotent: a call that
 	// is not idempotent may still be retried when the error proves the
@@ -113,7 +125,7 @@ func (c *Client) Do(ctx context.Context, req *Request, decode func(*Response) er
 		retry = liveness.Retryable
 	}
 	for attempt := 0; ; attempt++ {
-		resp, err := c.send(ctx, req, attempt)
+		resp, noAnswer, err := c.send(ctx, req, attempt)
 		if err == nil {
 			err = decode(resp)
 		}
@@ -121,11 +133,14 @@ func (c *Client) Do(ctx context.Context, req *Request, decode func(*Response) er
 			return nil
 		}
 		err = c.finish(req.Op, resp, err)
+		c.markAmbiguous(req, resp, noAnswer, err)
 		if ctx.Err() != nil || retry == nil || attempt >= c.opts.MaxRetries || !retry(err) {
 			return err
 		}
 		wait := c.backoff(attempt)
-		c.debug(ctx, "liveness retry", "op", req.Op, "attempt", attempt+1, "wait", wait, "error", err.Error())
+		if c.debugOn(ctx) {
+			c.debug(ctx, "liveness retry", "op", req.Op, "attempt", attempt+1, "wait", wait, "error", err)
+		}
 		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
@@ -137,7 +152,8 @@ func (c *Client) Do(ctx context.Context, req *Request, decode func(*Response) er
 }
 
 // finish completes an error for the caller: vendor, op and status filled in,
-// secrets removed.
+// secrets removed from every field a vendor's answer can reach (Field,
+// Code, Message, RequestID, and the messages of Err's chain).
 func (c *Client) finish(op string, resp *Response, err error) error {
 	var e *liveness.Error
 	if !errors.As(err, &e) {
@@ -152,10 +168,41 @@ func (c *Client) finish(op string, resp *Response, err error) error {
 	if e.HTTPStatus == 0 && resp != nil {
 		e.HTTPStatus = resp.StatusCode
 	}
-	e.Message = c.red.String(e.Message)
+	// Every string a vendor's answer may have filled, not only the
+	// message: Megvii's error_message detail becomes Field, Jumdata's
+	// X-Ca-Request-Id and taskNo become RequestID.
+	e.Field = c.red.String(e.Field)
 	e.Code = c.red.String(e.Code)
+	e.Message = c.red.String(e.Message)
+	e.RequestID = c.red.String(e.RequestID)
 	e.Err = c.red.Error(e.Err)
 	return e
+}
+
+// markAmbiguous sets MayHaveReached on the error of a call that is not
+// idempotent when the request may have reached the vendor and nothing
+// proves the vendor did not act on it, so that liveness.Retryable says
+// false: the attempt got no whole answer (connection lost after sending,
+// attempt timeout, cut answer) and the failure does not prove NotSent, or a
+// gateway answered 502 or 504 (it gave up on the vendor, which may have
+// acted). An error req.RetryIf accepts stays retryable: the vendor package
+// knows it was not acted on. Vendor answers proper keep their verdict.
+func (c *Client) markAmbiguous(req *Request, resp *Response, noAnswer bool, err error) {
+	if req.Idempotent {
+		return
+	}
+	var e *liveness.Error
+	if !errors.As(err, &e) || e.Kind != liveness.ErrUnavailable {
+		return
+	}
+	gateway := !noAnswer && resp != nil && (resp.StatusCode == http.StatusBadGateway || resp.StatusCode == http.StatusGatewayTimeout)
+	if !(noAnswer && !NotSent(err)) && !gateway {
+		return
+	}
+	if req.RetryIf != nil && req.RetryIf(err) {
+		return
+	}
+	e.MayHaveReached = true
 }
 
 // backoff returns the wait before retry attempt+1: RetryBase doubled per
@@ -172,7 +219,10 @@ func (c *Client) backoff(attempt int) time.Duration {
 }
 
 // send makes one attempt and reads the whole answer.
-func (c *Client) send(ctx context.Context, req *Request, attempt int) (*Response, error) {
+//
+// noAnswer is true when the attempt failed without a whole answer from the
+// vendor: the request may or may not have reached it.
+func (c *Client) send(ctx context.Context, req *Request, attempt int) (resp *Response, noAnswer bool, err error) {
 	actx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
 	defer cancel()
 
@@ -202,24 +252,38 @@ func (c *Client) send(ctx context.Context, req *Request, attempt int) (*Response
 	rr, err := r.Execute(req.Method, req.URL)
 	if err != nil {
 		err = c.transportError(ctx, actx, req.Op, err)
-		c.debug(ctx, "liveness request", "op", req.Op, "method", req.Method, "url", c.logURL(req), "attempt", attempt+1,
-			"duration", time.Since(start), "error", err.Error())
-		return nil, err
+		if c.debugOn(ctx) {
+			c.debug(ctx, "liveness request", "op", req.Op, "method", req.Method, "url", c.logURL(req), "attempt", attempt+1,
+				"duration", time.Since(start), "error", err)
+		}
+		return nil, true, err
 	}
 	raw := rr.RawBody()
 	defer raw.Close()
-	resp := &Response{StatusCode: rr.StatusCode(), Header: rr.Header()}
+	resp = &Response{StatusCode: rr.StatusCode(), Header: rr.Header()}
+	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
+		// Nothing of the answer is kept or quoted: its Location may hold
+		// anything, the request's secrets included.
+		if c.debugOn(ctx) {
+			c.debug(ctx, "liveness request", "op", req.Op, "method", req.Method, "url", c.logURL(req), "attempt", attempt+1,
+				"status", resp.StatusCode, "duration", time.Since(start), "error", "redirect not followed")
+		}
+		return &Response{StatusCode: resp.StatusCode}, false, &liveness.Error{Kind: liveness.ErrBadResponse, HTTPStatus: resp.StatusCode,
+			Message: "answer is a redirect, which no vendor API sends; not followed"}
+	}
 	resp.Body, err = io.ReadAll(io.LimitReader(raw, c.opts.MaxResponseBytes+1))
-	c.debug(ctx, "liveness request", "op", req.Op, "method", req.Method, "url", c.logURL(req), "attempt", attempt+1,
-		"status", resp.StatusCode, "bytes", len(resp.Body), "duration", time.Since(start))
+	if c.debugOn(ctx) {
+		c.debug(ctx, "liveness request", "op", req.Op, "method", req.Method, "url", c.logURL(req), "attempt", attempt+1,
+			"status", resp.StatusCode, "bytes", len(resp.Body), "duration", time.Since(start))
+	}
 	switch {
 	case err != nil:
-		return resp, c.transportError(ctx, actx, req.Op, err)
+		return resp, true, c.transportError(ctx, actx, req.Op, err)
 	case int64(len(resp.Body)) > c.opts.MaxResponseBytes:
-		return resp, &liveness.Error{Kind: liveness.ErrBadResponse, HTTPStatus: resp.StatusCode,
+		return resp, false, &liveness.Error{Kind: liveness.ErrBadResponse, HTTPStatus: resp.StatusCode,
 			Message: "answer larger than " + strconv.FormatInt(c.opts.MaxResponseBytes, 10) + " bytes"}
 	}
-	return resp, nil
+	return resp, false, nil
 }
 
 // transportError classifies a failure to send or read: the caller's context
@@ -232,14 +296,20 @@ func (c *Client) transportError(ctx, actx context.Context, op string, err error)
 	if actx.Err() != nil {
 		// Replace the context error, which Retryable treats as the
 		// caller's, with a timeout of this attempt only.
-		return &liveness.Error{Vendor: c.vendor, Op: op, Kind: liveness.ErrUnavailable, Err: &AttemptTimeout{After: c.opts.Timeout}}
+		return &liveness.Error{Vendor: c.vendor, Op: op, Kind: liveness.ErrUnavailable,
+			Err: &AttemptTimeout{After: c.opts.Timeout, WhileDialing: NotSent(err)}}
 	}
 	return &liveness.Error{Vendor: c.vendor, Op: op, Kind: liveness.ErrUnavailable, Err: c.red.Error(err)}
 }
 
 // AttemptTimeout is the cause of an ErrUnavailable when one attempt ran out
 // of its time (WithTimeout). It is a net.Error whose Timeout is true.
-type AttemptTimeout struct{ After time.Duration }
+type AttemptTimeout struct {
+	After time.Duration
+	// WhileDialing is true when the time ran out before a connection was
+	// open: the request was not sent (NotSent holds).
+	WhileDialing bool
+}
 
 // Error says how long the attempt waited.
 func (e *AttemptTimeout) Error() string { return fmt.Sprintf("no answer within %v", e.After) }
@@ -259,11 +329,18 @@ func NotSent(err error) bool {
 	if errors.Is(err, syscall.ECONNREFUSED) {
 		return true
 	}
+	var at *AttemptTimeout
+	if errors.As(err, &at) {
+		return at.WhileDialing
+	}
 	var oe *net.OpError
 	return errors.As(err, &oe) && oe.Op == "dial"
 }
 
 func (c *Client) logURL(req *Request) string {
+	if c.logWork != nil {
+		c.logWork()
+	}
 	u := req.URL
 	if len(req.Query) > 0 {
 		u += "?" + req.Query.Encode()
@@ -271,18 +348,62 @@ func (c *Client) logURL(req *Request) string {
 	return c.red.String(u)
 }
 
-// debug logs at debug level; attributes are redacted. Bodies are never
-// logged: they carry names, ID numbers and faces.
+// debugOn reports whether debug lines are wanted, so that callers build
+// and redact their attributes only then.
+func (c *Client) debugOn(ctx context.Context) bool {
+	return c.log != nil && c.log.Enabled(ctx, slog.LevelDebug)
+}
+
+// debug logs at debug level, every attribute redacted: strings, errors,
+// Stringers and anything else but plain numbers, durations and booleans are
+// logged as their redacted text. Bodies are never logged: they carry names,
+// ID numbers and faces. Callers check debugOn first.
 func (c *Client) debug(ctx context.Context, msg string, args ...any) {
-	if c.log == nil || !c.log.Enabled(ctx, slog.LevelDebug) {
+	if !c.debugOn(ctx) {
 		return
 	}
 	for i, a := range args {
-		if s, ok := a.(string); ok {
-			args[i] = c.red.String(s)
-		}
+		args[i] = c.redactArg(a)
 	}
 	c.log.DebugContext(ctx, msg, append(args, "vendor", string(c.vendor))...)
+}
+
+// redactArg returns a log argument (a key, a value or a slog.Attr) that
+// holds no secret.
+func (c *Client) redactArg(a any) any {
+	switch v := a.(type) {
+	case nil, bool, int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64, float32, float64, time.Duration, time.Time:
+		return v
+	case string:
+		return c.red.String(v)
+	case error:
+		return c.red.String(v.Error())
+	case slog.Attr:
+		return slog.Attr{Key: c.red.String(v.Key), Value: c.redactValue(v.Value)}
+	case slog.Value:
+		return c.redactValue(v)
+	case fmt.Stringer:
+		return c.red.String(v.String())
+	}
+	return c.red.String(fmt.Sprint(a))
+}
+
+func (c *Client) redactValue(v slog.Value) slog.Value {
+	v = v.Resolve()
+	switch v.Kind() {
+	case slog.KindString:
+		return slog.StringValue(c.red.String(v.String()))
+	case slog.KindGroup:
+		attrs := v.Group()
+		out := make([]slog.Attr, len(attrs))
+		for i, a := range attrs {
+			out[i] = slog.Attr{Key: c.red.String(a.Key), Value: c.redactValue(a.Value)}
+		}
+		return slog.GroupValue(out...)
+	case slog.KindAny:
+		return slog.AnyValue(c.redactArg(v.Any()))
+	}
+	return v
 }
 
 // discardLogger silences resty's own logging, which knows nothing of

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
+	"log/slog"
 	"mime"
 	"net"
 	"net/http"
@@ -239,14 +241,34 @@ func TestAttemptTimeoutIsRetryableAndRetried(t *testing.T) {
 	assert.Equal(t, int32(2), n.Load())
 
 	n.Store(0)
+	err = c.Do(context.Background(), &transport.Request{Op: "FetchResult", Method: http.MethodGet, URL: srv.URL, Idempotent: true}, decodeStatus)
+	require.NoError(t, err)
+
+	n.Store(0)
 	err = c.Do(context.Background(), &transport.Request{Op: "InitSession", Method: http.MethodPost, URL: srv.URL}, decodeStatus)
 	require.ErrorIs(t, err, liveness.ErrUnavailable)
 	var te *transport.AttemptTimeout
 	require.ErrorAs(t, err, &te)
-	assert.True(t, liveness.Retryable(err))
+	assert.False(t, liveness.Retryable(err), "the vendor may have created the session")
 	assert.NotErrorIs(t, err, context.DeadlineExceeded, "an attempt timeout is not the caller's deadline")
 	assert.False(t, transport.NotSent(err), "the vendor may have acted on it")
 }
+
+// signalHandler sends on c when a "liveness retry" line is logged.
+type signalHandler struct{ c chan struct{} }
+
+func (signalHandler) Enabled(context.Context, slog.Level) bool { return true }
+func (h signalHandler) Handle(_ context.Context, r slog.Record) error {
+	if r.Message == "liveness retry" {
+		select {
+		case h.c <- struct{}{}:
+		default:
+		}
+	}
+	return nil
+}
+func (h signalHandler) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h signalHandler) WithGroup(string) slog.Handler      { return h }
 
 func TestCallerContextStopsTheCall(t *testing.T) {
 	srv, calls := scripted(500)
@@ -254,14 +276,15 @@ func TestCallerContextStopsTheCall(t *testing.T) {
 
 	t.Run("canceled during backoff", func(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
-		c := newClient(liveness.WithRetry(5, time.Hour))
+		// Cancel once the retry is logged, i.e. during the backoff: the
+		// first attempt's count alone would race with its answer.
+		retrying := make(chan struct{}, 1)
+		c := newClient(liveness.WithRetry(5, time.Hour), liveness.WithLogger(slog.New(signalHandler{retrying})))
 		done := make(chan error, 1)
 		go func() {
 			done <- c.Do(ctx, &transport.Request{Op: "FetchResult", Method: http.MethodGet, URL: srv.URL, Idempotent: true}, decodeStatus)
 		}()
-		for calls.Load() == 0 {
-			time.Sleep(time.Millisecond)
-		}
+		<-retrying
 		cancel()
 		select {
 		case err := <-done:
@@ -320,9 +343,83 @@ func TestDroppedConnectionIsUnavailable(t *testing.T) {
 		_ = conn.Close()
 	}))
 	defer srv.Close()
-	err := newClient(liveness.WithRetry(0, 0)).Do(context.Background(), &transport.Request{Op: "FetchResult", Method: http.MethodGet, URL: srv.URL}, decodeStatus)
+	err := newClient(liveness.WithRetry(0, 0)).Do(context.Background(), &transport.Request{Op: "FetchResult", Method: http.MethodGet, URL: srv.URL, Idempotent: true}, decodeStatus)
 	require.ErrorIs(t, err, liveness.ErrUnavailable)
 	assert.True(t, liveness.Retryable(err))
+}
+
+// TestAmbiguousCreatesAreNotRetryable: a call that is not idempotent and may
+// have reached the vendor is not Retryable, though still ErrUnavailable;
+// one that provably never left, or that the vendor answered, is.
+func TestAmbiguousCreatesAreNotRetryable(t *testing.T) {
+	dropAfterRead := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.ReadAll(r.Body) // the whole request arrived
+		conn, _, err := w.(http.Hijacker).Hijack()
+		if err == nil {
+			_ = conn.Close()
+		}
+	}))
+	defer dropAfterRead.Close()
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.ReadAll(r.Body) // only then does the server notice the client leaving
+		<-r.Context().Done()
+	}))
+	defer slow.Close()
+	gateway502, _ := scripted(502)
+	defer gateway502.Close()
+	gateway504, _ := scripted(504)
+	defer gateway504.Close()
+	vendor500, _ := scripted(500)
+	defer vendor500.Close()
+	limited, _ := scripted(429)
+	defer limited.Close()
+	refused := testutil.RefusedURL(t)
+	notSent := transport.NotSent
+	always := func(error) bool { return true }
+
+	tests := []struct {
+		name       string
+		url        string
+		idempotent bool
+		retryIf    func(error) bool
+		decode     func(*transport.Response) error
+		want       bool // Retryable
+	}{
+		{"create: connection refused", refused, false, notSent, decodeStatus, true},
+		{"create: connection dropped after the request was sent", dropAfterRead.URL, false, notSent, decodeStatus, false},
+		{"create without RetryIf: connection dropped", dropAfterRead.URL, false, nil, decodeStatus, false},
+		{"create: attempt timeout after sending", slow.URL, false, notSent, decodeStatus, false},
+		{"create: gateway 502", gateway502.URL, false, notSent, gatewayPage, false},
+		{"create: gateway 504", gateway504.URL, false, notSent, gatewayPage, false},
+		{"create: the vendor answered 500", vendor500.URL, false, notSent, decodeStatus, true},
+		{"create: the vendor said rate limited", limited.URL, false, notSent, decodeStatus, true},
+		{"create: RetryIf vouches for it", dropAfterRead.URL, false, always, decodeStatus, true},
+		{"read: connection dropped", dropAfterRead.URL, true, nil, decodeStatus, true},
+		{"read: attempt timeout", slow.URL, true, nil, decodeStatus, true},
+		{"read: gateway 504", gateway504.URL, true, nil, gatewayPage, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := newClient(liveness.WithRetry(0, 0), liveness.WithTimeout(100*time.Millisecond))
+			err := c.Do(context.Background(), &transport.Request{Op: "InitSession", Method: http.MethodPost, URL: tt.url,
+				Form: url2("k", "v"), Idempotent: tt.idempotent, RetryIf: tt.retryIf}, tt.decode)
+			require.Error(t, err)
+			if !errors.Is(err, liveness.ErrRateLimited) {
+				require.ErrorIs(t, err, liveness.ErrUnavailable, "the kind stays ErrUnavailable")
+			}
+			assert.Equal(t, tt.want, liveness.Retryable(err), "%v", err)
+			var e *liveness.Error
+			require.ErrorAs(t, err, &e)
+			assert.Equal(t, !tt.want, e.MayHaveReached)
+			assert.Equal(t, !tt.want, liveness.Retryable(fmt.Errorf("job: %w", err)) == false)
+		})
+	}
+}
+
+// gatewayPage decodes like a vendor package: a non-JSON 5xx is unavailable.
+func gatewayPage(resp *transport.Response) error {
+	var v struct{}
+	return resp.DecodeJSON(&v)
 }
 
 func TestDecodeJSON(t *testing.T) {
@@ -469,4 +566,30 @@ func TestCallReturnsTheDecodedValue(t *testing.T) {
 	})
 	assert.ErrorIs(t, err, liveness.ErrBadResponse)
 	assert.Zero(t, got, "no value with an error")
+}
+
+// TestEveryVendorFieldIsRedacted: a vendor answer can fill Field (Megvii's
+// error_message detail), RequestID (request_id, X-Ca-Request-Id, taskNo),
+// Code and Message; none may show the secret, in Error, %v, %+v or %#v.
+func TestEveryVendorFieldIsRedacted(t *testing.T) {
+	srv, _ := scripted(400)
+	defer srv.Close()
+	err := newClient(liveness.WithRetry(0, 0)).Do(context.Background(), &transport.Request{Op: "InitSession", Method: http.MethodPost, URL: srv.URL},
+		func(*transport.Response) error {
+			return &liveness.Error{Kind: liveness.ErrInvalidArgument, Field: "api_secret=" + secret, Code: "BAD_ARGUMENTS " + secret,
+				Message: "BAD_ARGUMENTS: api_secret=" + secret, RequestID: "rid-" + secret, Err: errors.New("cause " + secret)}
+		})
+	require.ErrorIs(t, err, liveness.ErrInvalidArgument)
+	var e *liveness.Error
+	require.ErrorAs(t, err, &e)
+	for name, s := range map[string]string{
+		"Field": e.Field, "Code": e.Code, "Message": e.Message, "RequestID": e.RequestID,
+		"Error": err.Error(), "%v": fmt.Sprintf("%v", err), "%+v": fmt.Sprintf("%+v", err), "%#v": fmt.Sprintf("%#v", err),
+		"Err %#v": fmt.Sprintf("%#v", e.Err), "Err %+v": fmt.Sprintf("%+v", e.Err),
+	} {
+		assertNoSecret(t, s)
+		assert.NotContains(t, s, secret[:8], name)
+	}
+	assert.Equal(t, "rid-"+transport.Redacted, e.RequestID)
+	assert.Equal(t, "api_secret="+transport.Redacted, e.Field)
 }
