@@ -122,7 +122,11 @@ func (p *Provider) getResult(ctx context.Context, op, bizID string, opts GetResu
 	}
 	return transport.Call(ctx, p.c, &transport.Request{
 		Op: op, Method: http.MethodGet, URL: p.base + getResultPath, Query: q,
-		RetryIf: retryGetResult,
+		// A read changes nothing Megvii could act on twice, so the caller
+		// may repeat it (liveness.Retryable holds); but every read that
+		// reaches Megvii spends one of three, so the transport itself
+		// repeats it only when retryGetResult proves none was spent.
+		Idempotent: true, RetryIf: retryGetResult,
 	}, func(resp *transport.Response) (*liveness.Result, error) {
 		if err := vendorError(resp); err != nil {
 			return nil, err

@@ -104,7 +104,9 @@ type Request struct {
 	Idempotent bool
 	// RetryIf, when set, decides retries instead of Idempotent: a call that
 	// is not idempotent may still be retried when the error proves the
-	// vendor did not process it (see NotSent).
+	// vendor did not process it (see NotSent), and an idempotent call whose
+	// every attempt costs something (Megvii's three reads of a result) may
+	// be retried less eagerly than liveness.Retryable would.
 	RetryIf func(error) bool
 }
 
