@@ -13,7 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/go-liveness/liveness"
-	"github.com/go-liveness/liveness/internal/providertest"
+	"github.com/go-liveness/liveness/providertest"
 	"github.com/go-liveness/liveness/jumdata"
 	"github.com/go-liveness/liveness/sandbox"
 )
