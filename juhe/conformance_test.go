@@ -10,8 +10,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/go-liveness/liveness"
-	"github.com/go-liveness/liveness/providertest"
 	"github.com/go-liveness/liveness/juhe"
+	"github.com/go-liveness/liveness/juhe/juhetest"
+	"github.com/go-liveness/liveness/providertest"
 	"github.com/go-liveness/liveness/sandbox"
 )
 
@@ -23,7 +24,7 @@ func harness() providertest.Harness {
 	return providertest.Harness{
 		Vendor: liveness.Juhe,
 		NewProvider: func(t *testing.T, sb *sandbox.Sandbox, opts ...liveness.Option) liveness.Provider {
-			p, err := juhe.New(sb.JuheConfig(), opts...)
+			p, err := juhe.New(juhetest.SandboxConfig(sb), opts...)
 			require.NoError(t, err)
 			return p
 		},
@@ -42,7 +43,7 @@ func harness() providertest.Harness {
 		},
 		BareReturn: true,
 		WrongCredentials: func(t *testing.T, sb *sandbox.Sandbox, opts ...liveness.Option) liveness.Provider {
-			cfg := sb.JuheConfig()
+			cfg := juhetest.SandboxConfig(sb)
 			cfg.Key = "wrongjuhekey0000000000000000000"
 			p, err := juhe.New(cfg, opts...)
 			require.NoError(t, err)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/juhe"
+	"github.com/go-liveness/liveness/juhe/juhetest"
 )
 
 // The whole flow: start a session, send the user to Juhe, verify the
@@ -57,9 +58,9 @@ func Example() {
 	checkURL, _ := p.BuildCheckURL(s)
 	fmt.Println("session", s.ID, "page", checkURL)
 
-	// 2. Juhe sends the browser back with a signed result (SignedReturnURL
+	// 2. Juhe sends the browser back with a signed result (juhetest.SignedReturnURL
 	// builds the same URL, for tests).
-	landed, _ := juhe.SignedReturnURL("https://shop.example/juhe/return", []byte(result), key)
+	landed, _ := juhetest.SignedReturnURL("https://shop.example/juhe/return", []byte(result), key)
 	cb, err := p.VerifyCallback(ctx, httptest.NewRequest(http.MethodGet, landed, nil))
 	if err != nil {
 		fmt.Println(err)

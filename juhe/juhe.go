@@ -36,8 +36,8 @@
 //
 // # Testing your handlers
 //
-// [SignedReturnURL] builds the URL Juhe would send the browser to, signed
-// with your key, so you can drive your return handler without Juhe.
+// Package juhe/juhetest builds the URL Juhe would send the browser to,
+// signed with your key, so you can drive your return handler without Juhe.
 //
 // # Opening by URL
 //

@@ -1,13 +1,11 @@
 package juhe
 
 import (
-	"encoding/json"
 	"net/url"
 	"strings"
 
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/internal/check"
-	"github.com/go-liveness/liveness/signing"
 )
 
 // ParseReturnURL extracts response and sign from the URL the browser
@@ -75,40 +73,4 @@ func ParseReturnURL(landedURL string) (response, sign string, err error) {
 		sign = s.value
 	}
 	return r.raw, sign, nil
-}
-
-// SignedReturnURL returns the URL Juhe sends the browser to after a check:
-// returnURL with response (URL-encoded) and sign = md5(response + key)
-// added, placed as in the table of [ParseReturnURL]. response is the JSON
-// Juhe would report, for example
-//
-//	{"error_code":0,"reason":"SUCCESS","result":{"passed":"T","jh_order_id":"...","detail":{...}}}
-//
-// It lets you test a return handler, and the sandbox redirect, without
-// Juhe. The signature covers the decoded JSON, one of the two forms
-// VerifyCallback accepts. Like Juhe's table, the URL loses a trailing '/'
-// of the path (other than the root) and the '/' that opens a hash route.
-func SignedReturnURL(returnURL string, response []byte, key string) (string, error) {
-	c := check.Checker{Vendor: liveness.Juhe, Op: "SignedReturnURL"}
-	if err := check.First(c.Required("key", key), c.HTTPURL("returnURL", returnURL)); err != nil {
-		return "", err
-	}
-	var obj map[string]json.RawMessage
-	if err := json.Unmarshal(response, &obj); err != nil {
-		return "", c.Fail("response", "is not a JSON object")
-	}
-	base, frag, hasFrag := strings.Cut(returnURL, "#")
-	path, query, _ := strings.Cut(base, "?")
-	if u, _ := url.Parse(base); u.Path != "" && u.Path != "/" {
-		path = strings.TrimSuffix(path, "/")
-	}
-	params := "response=" + url.QueryEscape(string(response)) + "&sign=" + signing.Juhe(string(response), key)
-	if query != "" {
-		params = query + "&" + params
-	}
-	out := path + "?" + params
-	if hasFrag {
-		out += "#" + strings.TrimPrefix(frag, "/")
-	}
-	return out, nil
 }

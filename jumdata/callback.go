@@ -157,14 +157,3 @@ func appendNew(list []string, v string) []string {
 	}
 	return append(list, v)
 }
-
-// ReturnURL returns the URL Jumdata's page sends the browser to when the
-// check ends, built as seed 000's template says: returnURL followed
-// literally by ?token=…&success=true|false, even when returnURL already has
-// a query (a second "?") or a fragment (the parameters land in it). The
-// token is query-escaped, which leaves a real token unchanged. Use it to
-// test your return handler; it carries no signature because Jumdata sends
-// none.
-func ReturnURL(returnURL, token string, success bool) string {
-	return returnURL + "?token=" + url.QueryEscape(token) + "&success=" + strconv.FormatBool(success)
-}

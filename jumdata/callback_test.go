@@ -14,6 +14,7 @@ import (
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/internal/testutil"
 	"github.com/go-liveness/liveness/jumdata"
+	"github.com/go-liveness/liveness/jumdata/jumdatatest"
 )
 
 func TestVerifyCallbackReadsTheReturn(t *testing.T) {
@@ -191,35 +192,12 @@ func TestParseReturnURLRejects(t *testing.T) {
 	}
 }
 
-func TestReturnURL(t *testing.T) {
-	tests := []struct {
-		returnURL string
-		success   bool
-		want      string
-	}{
-		{"https://shop.example.com/back", true, "https://shop.example.com/back?token=t%2F1&success=true"},
-		{"https://shop.example.com/back?order=42", false, "https://shop.example.com/back?order=42?token=t%2F1&success=false"},
-		{"https://shop.example.com/#/result", true, "https://shop.example.com/#/result?token=t%2F1&success=true"},
-		{"/pages/result/index", true, "/pages/result/index?token=t%2F1&success=true"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.returnURL, func(t *testing.T) {
-			got := jumdata.ReturnURL(tt.returnURL, "t/1", tt.success)
-			assert.Equal(t, tt.want, got)
-			cb, err := jumdata.ParseReturnURL(got)
-			require.NoError(t, err)
-			assert.Equal(t, "t/1", cb.SessionID)
-			assert.Equal(t, map[bool]liveness.Status{true: liveness.StatusPassed, false: liveness.StatusFailed}[tt.success], cb.Claimed)
-		})
-	}
-}
-
 func TestReturnURLRoundTripsThroughVerifyCallback(t *testing.T) {
 	fake := testutil.NewFakeVendor(t)
 	fake.Handle(http.MethodPost, resultPath, testutil.JSON(http.StatusOK, testutil.Sample(t, "jumdata/result_failed.json")))
 	p := newProvider(t, fake, true)
 
-	r := httptest.NewRequest(http.MethodGet, jumdata.ReturnURL(returnURL, "tok/+1", true), nil)
+	r := httptest.NewRequest(http.MethodGet, jumdatatest.ReturnURL(returnURL, "tok/+1", true), nil)
 	cb, err := p.VerifyCallback(context.Background(), r)
 	require.NoError(t, err)
 	assert.Equal(t, "tok/+1", cb.SessionID)

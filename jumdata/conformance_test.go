@@ -13,15 +13,16 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/go-liveness/liveness"
-	"github.com/go-liveness/liveness/providertest"
 	"github.com/go-liveness/liveness/jumdata"
+	"github.com/go-liveness/liveness/jumdata/jumdatatest"
+	"github.com/go-liveness/liveness/providertest"
 	"github.com/go-liveness/liveness/sandbox"
 )
 
 func TestConformance(t *testing.T) {
 	for name, config := range map[string]func(*sandbox.Sandbox) jumdata.Config{
-		"direct channel":       (*sandbox.Sandbox).JumdataConfig,
-		"cloud-market channel": (*sandbox.Sandbox).JumdataAppCodeConfig,
+		"direct channel":       jumdatatest.SandboxConfig,
+		"cloud-market channel": jumdatatest.SandboxAppCodeConfig,
 	} {
 		t.Run(name, func(t *testing.T) {
 			providertest.RunConformanceTests(t, harness(config))
@@ -91,7 +92,7 @@ func TestCheckSDKResultOnTheSandbox(t *testing.T) {
 	sb, err := sandbox.New()
 	require.NoError(t, err)
 	defer sb.Close()
-	p, err := jumdata.New(sb.JumdataConfig(), liveness.WithRetry(0, 0))
+	p, err := jumdata.New(jumdatatest.SandboxConfig(sb), liveness.WithRetry(0, 0))
 	require.NoError(t, err)
 
 	res, err := p.CheckSDKResult(context.Background(), strings.NewReader("encrypted sdk file"))
@@ -108,7 +109,7 @@ func TestCheckSDKResultOnTheSandbox(t *testing.T) {
 	_, err = p.CheckSDKResult(context.Background(), strings.NewReader("x"))
 	assert.ErrorIs(t, err, liveness.ErrDiscontinued)
 
-	ac, err := jumdata.New(sb.JumdataAppCodeConfig())
+	ac, err := jumdata.New(jumdatatest.SandboxAppCodeConfig(sb))
 	require.NoError(t, err)
 	_, err = ac.CheckSDKResult(context.Background(), strings.NewReader("x"))
 	assert.ErrorIs(t, err, liveness.ErrUnsupported, "the cloud-market channel has no SDK check")
@@ -134,7 +135,7 @@ func TestReturnURLForms(t *testing.T) {
 			sb, err := sandbox.New()
 			require.NoError(t, err)
 			defer sb.Close()
-			p, err := jumdata.New(sb.JumdataAppCodeConfig())
+			p, err := jumdata.New(jumdatatest.SandboxAppCodeConfig(sb))
 			require.NoError(t, err)
 			base := "https://app.example"
 			s, err := p.InitSession(context.Background(), &liveness.SessionRequest{ReturnURL: base + tc.path, BizNo: "order-1"})
@@ -161,5 +162,5 @@ func TestReturnURLForms(t *testing.T) {
 }
 
 func TestREADMEOutcomeTable(t *testing.T) {
-	providertest.CheckOutcomeTable(t, harness((*sandbox.Sandbox).JumdataConfig), "../README.md")
+	providertest.CheckOutcomeTable(t, harness(jumdatatest.SandboxConfig), "../README.md")
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/jumdata"
+	"github.com/go-liveness/liveness/jumdata/jumdatatest"
 )
 
 // Example runs the whole H5 v2 flow on the cloud market channel against a
@@ -69,7 +70,7 @@ func Example() {
 	fmt.Println("page:", page)
 
 	// 3. The page sends the browser back; Jumdata does not sign this.
-	back := httptest.NewRequest(http.MethodGet, jumdata.ReturnURL("https://shop.example.com/liveness/return", s.Token, true), nil)
+	back := httptest.NewRequest(http.MethodGet, jumdatatest.ReturnURL("https://shop.example.com/liveness/return", s.Token, true), nil)
 	cb, err := p.VerifyCallback(ctx, back)
 	if err != nil {
 		fmt.Println(err)

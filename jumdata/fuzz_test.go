@@ -14,6 +14,7 @@ import (
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/internal/testutil"
 	"github.com/go-liveness/liveness/jumdata"
+	"github.com/go-liveness/liveness/jumdata/jumdatatest"
 )
 
 // Native fuzz targets for every input the package reads from outside: the
@@ -72,10 +73,10 @@ func returnSeeds() []string {
 	s := []string{
 		"", "?", "#", "??", "#?", "?#?", "token=", "token", "&&&", "token=%zz", "token=a&token=b",
 		"https://s.example.com/b?token=" + strings.Repeat("t", jumdata.MaxTokenLen+1),
-		jumdata.ReturnURL("https://shop.example.com/back", "tok123", true),
-		jumdata.ReturnURL("https://shop.example.com/back?order=42", "tok123", false),
-		jumdata.ReturnURL("https://shop.example.com/#/done", "tok123", true),
-		jumdata.ReturnURL("/pages/result/index", "tok123", false),
+		jumdatatest.ReturnURL("https://shop.example.com/back", "tok123", true),
+		jumdatatest.ReturnURL("https://shop.example.com/back?order=42", "tok123", false),
+		jumdatatest.ReturnURL("https://shop.example.com/#/done", "tok123", true),
+		jumdatatest.ReturnURL("/pages/result/index", "tok123", false),
 	}
 	for _, f := range returnForms {
 		s = append(s, f.url)

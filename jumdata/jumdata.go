@@ -38,8 +38,9 @@
 //
 // # Testing your handlers
 //
-// [ReturnURL] builds the URL Jumdata's page sends the browser to, exactly as
-// the page does, so you can drive your return handler without Jumdata.
+// Package jumdata/jumdatatest builds the URL Jumdata's page sends the
+// browser to, exactly as the page does, so you can drive your return
+// handler without Jumdata.
 //
 // # Opening by URL
 //

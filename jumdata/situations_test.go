@@ -13,6 +13,7 @@ import (
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/internal/testutil"
 	"github.com/go-liveness/liveness/jumdata"
+	"github.com/go-liveness/liveness/jumdata/jumdatatest"
 	"github.com/go-liveness/liveness/sandbox"
 )
 
@@ -76,9 +77,9 @@ func TestSituationsOnTheSandbox(t *testing.T) {
 	defer sb.Close()
 	ctx := context.Background()
 
-	wrongSecret := sb.JumdataConfig()
+	wrongSecret := jumdatatest.SandboxConfig(sb)
 	wrongSecret.AppSecret = "not-the-secret"
-	wrongCode := sb.JumdataAppCodeConfig()
+	wrongCode := jumdatatest.SandboxAppCodeConfig(sb)
 	wrongCode.AppCode = "not-the-appcode"
 	for name, cfg := range map[string]jumdata.Config{"a wrong AppSecret": wrongSecret, "a wrong AppCode": wrongCode} {
 		t.Run(name+" is unauthenticated", func(t *testing.T) {
@@ -91,7 +92,7 @@ func TestSituationsOnTheSandbox(t *testing.T) {
 			testutil.AssertNoSecret(t, err.Error(), "not-the-secret", "not-the-appcode")
 		})
 	}
-	for name, cfg := range map[string]jumdata.Config{"direct": sb.JumdataConfig(), "cloud market": sb.JumdataAppCodeConfig()} {
+	for name, cfg := range map[string]jumdata.Config{"direct": jumdatatest.SandboxConfig(sb), "cloud market": jumdatatest.SandboxAppCodeConfig(sb)} {
 		t.Run("an unknown token is not found on the "+name+" channel", func(t *testing.T) {
 			p, err := jumdata.New(cfg, liveness.WithRetry(0, 0))
 			require.NoError(t, err)

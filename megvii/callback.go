@@ -186,34 +186,3 @@ func fromBrowser(r *http.Request) bool {
 		h.Get("Sec-Fetch-Mode") != "" || h.Get("Sec-Fetch-Dest") != "" ||
 		h.Get("Origin") != "" || h.Get("Referer") != ""
 }
-
-// SignCallback returns the form Megvii posts to return_url and notify_url
-// for data: data, and sign = sha1(apiSecret + data) in lowercase hex. Use
-// it to test your handlers.
-func SignCallback(apiSecret string, data []byte) url.Values {
-	return url.Values{"data": {string(data)}, "sign": {signing.Megvii(apiSecret, string(data))}}
-}
-
-// NewCallbackRequest returns the POST Megvii's callback of the given kind
-// would make to target, carrying data signed with apiSecret. A
-// CallbackReturn carries a browser's headers and a CallbackNotify a
-// server's, so VerifyCallback tells them apart as it would the real ones.
-// For the unsigned GET return, request return_url with ?biz_id=<biz_id>.
-func NewCallbackRequest(kind liveness.CallbackKind, target, apiSecret string, data []byte) (*http.Request, error) {
-	if kind != liveness.CallbackReturn && kind != liveness.CallbackNotify {
-		return nil, errors.New("megvii: callback kind must be return or notify")
-	}
-	r, err := http.NewRequest(http.MethodPost, target, strings.NewReader(SignCallback(apiSecret, data).Encode()))
-	if err != nil {
-		return nil, err
-	}
-	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	if kind == liveness.CallbackReturn {
-		r.Header.Set("User-Agent", "Mozilla/5.0 (go-liveness megvii test browser)")
-		r.Header.Set("Sec-Fetch-Mode", "navigate")
-		r.Header.Set("Sec-Fetch-Dest", "document")
-	} else {
-		r.Header.Set("User-Agent", "go-liveness megvii test notify")
-	}
-	return r, nil
-}

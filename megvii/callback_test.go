@@ -2,8 +2,6 @@ package megvii_test
 
 import (
 	"bytes"
-	"crypto/sha1"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"mime/multipart"
@@ -19,12 +17,13 @@ import (
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/internal/check"
 	"github.com/go-liveness/liveness/megvii"
+	"github.com/go-liveness/liveness/megvii/megviitest"
 )
 
 // signedNotify is Megvii's notify POST of data, signed with testSecret.
 func signedNotify(t *testing.T, data []byte) *http.Request {
 	t.Helper()
-	r, err := megvii.NewCallbackRequest(liveness.CallbackNotify, "https://shop.example/megvii/notify", testSecret, data)
+	r, err := megviitest.NewCallbackRequest(liveness.CallbackNotify, "https://shop.example/megvii/notify", testSecret, data)
 	require.NoError(t, err)
 	return r
 }
@@ -37,13 +36,6 @@ func formPost(form url.Values, ua string) *http.Request {
 	return r
 }
 
-func TestSignCallbackIsSha1OfSecretAndData(t *testing.T) {
-	data := seedSample(t, "callback_data.json")
-	sum := sha1.Sum(append([]byte(testSecret), data...))
-	form := megvii.SignCallback(testSecret, data)
-	assert.Equal(t, url.Values{"data": {string(data)}, "sign": {hex.EncodeToString(sum[:])}}, form)
-}
-
 func TestVerifyCallbackAcceptsSignedCallbacks(t *testing.T) {
 	data := seedSample(t, "callback_data.json")
 	tests := []struct {
@@ -53,27 +45,27 @@ func TestVerifyCallbackAcceptsSignedCallbacks(t *testing.T) {
 	}{
 		{"the notify from Megvii's server", func(t *testing.T) *http.Request { return signedNotify(t, data) }, liveness.CallbackNotify},
 		{"the POST return from the browser", func(t *testing.T) *http.Request {
-			r, err := megvii.NewCallbackRequest(liveness.CallbackReturn, "https://shop.example/megvii/return", testSecret, data)
+			r, err := megviitest.NewCallbackRequest(liveness.CallbackReturn, "https://shop.example/megvii/return", testSecret, data)
 			require.NoError(t, err)
 			return r
 		}, liveness.CallbackReturn},
 		{"a return from a browser that sends only an Origin", func(t *testing.T) *http.Request {
-			r := formPost(megvii.SignCallback(testSecret, data), "")
+			r := formPost(megviitest.SignCallback(testSecret, data), "")
 			r.Header.Set("Origin", "https://api-idn.megvii.com")
 			return r
 		}, liveness.CallbackReturn},
 		{"a notify from a Java client", func(t *testing.T) *http.Request {
-			return formPost(megvii.SignCallback(testSecret, data), "Apache-HttpClient/4.5.13 (Java/1.8.0)")
+			return formPost(megviitest.SignCallback(testSecret, data), "Apache-HttpClient/4.5.13 (Java/1.8.0)")
 		}, liveness.CallbackNotify},
 		{"a signature in upper-case hex", func(t *testing.T) *http.Request {
-			f := megvii.SignCallback(testSecret, data)
+			f := megviitest.SignCallback(testSecret, data)
 			f.Set("sign", strings.ToUpper(f.Get("sign")))
 			return formPost(f, "")
 		}, liveness.CallbackNotify},
 		{"a multipart form", func(t *testing.T) *http.Request {
 			var body bytes.Buffer
 			mw := multipart.NewWriter(&body)
-			f := megvii.SignCallback(testSecret, data)
+			f := megviitest.SignCallback(testSecret, data)
 			require.NoError(t, mw.WriteField("data", f.Get("data")))
 			require.NoError(t, mw.WriteField("sign", f.Get("sign")))
 			require.NoError(t, mw.Close())
@@ -82,7 +74,7 @@ func TestVerifyCallbackAcceptsSignedCallbacks(t *testing.T) {
 			return r
 		}, liveness.CallbackNotify},
 		{"a form without a Content-Type", func(t *testing.T) *http.Request {
-			r := formPost(megvii.SignCallback(testSecret, data), "")
+			r := formPost(megviitest.SignCallback(testSecret, data), "")
 			r.Header.Del("Content-Type")
 			return r
 		}, liveness.CallbackNotify},
@@ -120,7 +112,7 @@ func TestVerifyCallbackAsSetsTheKind(t *testing.T) {
 	checkConsistent(t, cb.Result)
 	assert.Equal(t, liveness.CallbackReturn, cb.Kind)
 
-	r, err := megvii.NewCallbackRequest(liveness.CallbackReturn, "https://shop.example/notify", testSecret, data)
+	r, err := megviitest.NewCallbackRequest(liveness.CallbackReturn, "https://shop.example/notify", testSecret, data)
 	require.NoError(t, err)
 	cb, err = p.VerifyCallbackAs(ctx, r, liveness.CallbackNotify)
 	require.NoError(t, err)
@@ -135,13 +127,13 @@ func TestVerifyCallbackAsSetsTheKind(t *testing.T) {
 
 func TestVerifyCallbackRefusesForgeries(t *testing.T) {
 	data := string(seedSample(t, "callback_data.json"))
-	good := megvii.SignCallback(testSecret, []byte(data))
+	good := megviitest.SignCallback(testSecret, []byte(data))
 	tests := []struct {
 		name string
 		form url.Values
 	}{
 		{"data changed after signing", url.Values{"data": {strings.Replace(data, `"PASS"`, `"FAIL"`, 1)}, "sign": good["sign"]}},
-		{"a signature made with another secret", megvii.SignCallback("another-secret", []byte(data))},
+		{"a signature made with another secret", megviitest.SignCallback("another-secret", []byte(data))},
 		{"no sign", url.Values{"data": {data}}},
 		{"an empty sign", url.Values{"data": {data}, "sign": {""}}},
 		{"a sign that is not hex", url.Values{"data": {data}, "sign": {"zz" + good.Get("sign")[2:]}}},
@@ -274,7 +266,7 @@ func TestVerifyCallbackReportsSignedDataItCannotRead(t *testing.T) {
 		"a liveness result that is an object":  `{"status":"OK","liveness_result":{"result":{"v":"PASS"}}}`,
 	} {
 		t.Run(name, func(t *testing.T) {
-			r := formPost(megvii.SignCallback(testSecret, []byte(signed)), "Megvii-Notify")
+			r := formPost(megviitest.SignCallback(testSecret, []byte(signed)), "Megvii-Notify")
 			cb, err := newProvider(t, megvii.RegionIDN).VerifyCallback(ctx, r)
 			assert.Nil(t, cb)
 			requireKind(t, err, liveness.ErrBadResponse, "VerifyCallback")
@@ -322,25 +314,12 @@ func TestVerifyCallbackReadsEveryDocumentedShape(t *testing.T) {
 	assert.Equal(t, json.RawMessage(odd), cb.Result.Raw, "everything stays in Raw")
 }
 
-func TestNewCallbackRequest(t *testing.T) {
-	_, err := megvii.NewCallbackRequest("webhook", "https://shop.example/", testSecret, []byte(`{}`))
-	assert.Error(t, err)
-	_, err = megvii.NewCallbackRequest(liveness.CallbackNotify, "://bad", testSecret, []byte(`{}`))
-	assert.Error(t, err)
-	r, err := megvii.NewCallbackRequest(liveness.CallbackNotify, "https://shop.example/n", testSecret, []byte(`{"status":"OK"}`))
-	require.NoError(t, err)
-	assert.Equal(t, http.MethodPost, r.Method)
-	assert.Equal(t, "application/x-www-form-urlencoded", r.Header.Get("Content-Type"))
-	require.NoError(t, r.ParseForm())
-	assert.Equal(t, megvii.SignCallback(testSecret, []byte(`{"status":"OK"}`)), r.PostForm)
-}
-
 // A form bomb (a 1 MiB body of about 250k fields) is refused before it is
 // parsed. The text after the cap is malformed: had it been parsed, the
 // error would say the form is invalid instead.
 func TestVerifyCallbackRefusesFormBombs(t *testing.T) {
 	p := newProvider(t, megvii.RegionIDN)
-	sign := megvii.SignCallback(testSecret, seedSample(t, "callback_data.json"))
+	sign := megviitest.SignCallback(testSecret, seedSample(t, "callback_data.json"))
 	lead := sign.Encode() + "&"
 	urlBomb := lead + strings.Repeat("a=&", 350_000)[:check.DefaultMaxCallbackBytes-len(lead)-3] + "%zz"
 	require.Greater(t, strings.Count(urlBomb, "&"), 250_000)

@@ -10,8 +10,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/go-liveness/liveness"
-	"github.com/go-liveness/liveness/providertest"
 	"github.com/go-liveness/liveness/megvii"
+	"github.com/go-liveness/liveness/megvii/megviitest"
+	"github.com/go-liveness/liveness/providertest"
 	"github.com/go-liveness/liveness/sandbox"
 )
 
@@ -28,7 +29,7 @@ func harness(images [][]byte) providertest.Harness {
 	h := providertest.Harness{
 		Vendor: liveness.Megvii,
 		NewProvider: func(t *testing.T, sb *sandbox.Sandbox, opts ...liveness.Option) liveness.Provider {
-			p, err := megvii.New(sb.MegviiConfig(), opts...)
+			p, err := megvii.New(megviitest.SandboxConfig(sb), opts...)
 			require.NoError(t, err)
 			return p
 		},
@@ -45,7 +46,7 @@ func harness(images [][]byte) providertest.Harness {
 			sandbox.OutcomeTimeout:           {Status: liveness.StatusExpired, Reason: liveness.ReasonTimeout},
 		},
 		WrongCredentials: func(t *testing.T, sb *sandbox.Sandbox, opts ...liveness.Option) liveness.Provider {
-			cfg := sb.MegviiConfig()
+			cfg := megviitest.SandboxConfig(sb)
 			cfg.APISecret = "wrong-secret"
 			p, err := megvii.New(cfg, opts...)
 			require.NoError(t, err)

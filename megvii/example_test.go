@@ -10,6 +10,7 @@ import (
 
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/megvii"
+	"github.com/go-liveness/liveness/megvii/megviitest"
 )
 
 // The whole flow: start a session, send the user to Megvii's page, verify
@@ -59,8 +60,8 @@ func Example() {
 	fmt.Println("session", s.ID, "page", strings.TrimPrefix(checkURL, megviiAPI.URL))
 
 	// 2. Megvii's server posts the signed result to NotifyURL
-	// (NewCallbackRequest builds the same request, for tests).
-	notify, _ := megvii.NewCallbackRequest(liveness.CallbackNotify, "https://shop.example/megvii/notify", secret, []byte(result))
+	// (megviitest.NewCallbackRequest builds the same request, for tests).
+	notify, _ := megviitest.NewCallbackRequest(liveness.CallbackNotify, "https://shop.example/megvii/notify", secret, []byte(result))
 	cb, err := p.VerifyCallback(ctx, notify)
 	if err != nil {
 		fmt.Println(err)
@@ -84,7 +85,7 @@ func Example() {
 	fmt.Println(cb.Kind, "signed:", cb.Signed, "->", res.Status, res.Passed())
 
 	// A forged notify is refused.
-	forged, _ := megvii.NewCallbackRequest(liveness.CallbackNotify, "https://shop.example/megvii/notify", "guess", []byte(result))
+	forged, _ := megviitest.NewCallbackRequest(liveness.CallbackNotify, "https://shop.example/megvii/notify", "guess", []byte(result))
 	_, err = p.VerifyCallback(ctx, forged)
 	fmt.Println(err)
 	// Output:

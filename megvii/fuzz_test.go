@@ -18,6 +18,7 @@ import (
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/internal/testutil"
 	"github.com/go-liveness/liveness/megvii"
+	"github.com/go-liveness/liveness/megvii/megviitest"
 )
 
 // fuzzSamples are the recorded Megvii payloads: the seed's samples
@@ -52,11 +53,11 @@ func fuzzSamples(f *testing.F) [][]byte {
 func FuzzVerifyCallback(f *testing.F) {
 	const form = "application/x-www-form-urlencoded"
 	for _, sample := range fuzzSamples(f) {
-		f.Add("POST", "", form, []byte(megvii.SignCallback(testSecret, sample).Encode()))
-		f.Add("POST", "", form, []byte(megvii.SignCallback("another-secret", sample).Encode()))
+		f.Add("POST", "", form, []byte(megviitest.SignCallback(testSecret, sample).Encode()))
+		f.Add("POST", "", form, []byte(megviitest.SignCallback("another-secret", sample).Encode()))
 		var mp bytes.Buffer
 		w := multipart.NewWriter(&mp)
-		for k, v := range megvii.SignCallback(testSecret, sample) {
+		for k, v := range megviitest.SignCallback(testSecret, sample) {
 			_ = w.WriteField(k, v[0])
 		}
 		_ = w.Close()

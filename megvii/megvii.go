@@ -36,9 +36,8 @@
 //
 // # Testing your handlers
 //
-// [SignCallback] and [NewCallbackRequest] build the callbacks Megvii would
-// send, signed with your secret, so you can drive your handlers without
-// Megvii.
+// Package megvii/megviitest builds the callbacks Megvii would send, signed
+// with your secret, so you can drive your handlers without Megvii.
 //
 // # Opening by URL
 //

@@ -1,12 +1,9 @@
 package sandbox
 
 import (
-	"go/parser"
-	"go/token"
+	"go/build"
 	"net/url"
-	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -76,27 +73,34 @@ func TestEqualHex(t *testing.T) {
 }
 
 // The simulator must not share encoders (or anything else) with the client
-// packages it checks: only config.go, which builds their Config values, may
-// import them.
+// packages it checks: no non-test file of sandbox, nor any package of this
+// module it imports, directly or not, may import a client package (megvii,
+// juhe, jumdata, their test packages), signing or the clients' internals.
 func TestSimulatorImportsNoClientPackage(t *testing.T) {
-	files, err := filepath.Glob("*.go")
-	require.NoError(t, err)
-	client := []string{"/juhe", "/jumdata", "/megvii", "/signing", "/internal/check", "/internal/transport"}
-	for _, f := range files {
-		if strings.HasSuffix(f, "_test.go") || f == "config.go" {
-			continue
+	const module = "github.com/go-liveness/liveness"
+	forbidden := []string{"/megvii", "/juhe", "/jumdata", "/signing", "/internal/check", "/internal/transport"}
+	seen := map[string]bool{}
+	var walk func(path, dir string)
+	walk = func(path, dir string) {
+		if seen[path] {
+			return
 		}
-		src, err := os.ReadFile(f)
-		require.NoError(t, err)
-		af, err := parser.ParseFile(token.NewFileSet(), f, src, parser.ImportsOnly)
-		require.NoError(t, err)
-		for _, imp := range af.Imports {
-			path, _ := strconv.Unquote(imp.Path.Value)
-			for _, c := range client {
-				assert.False(t, strings.HasPrefix(path, "github.com/go-liveness/liveness"+c), "%s imports %s", f, path)
+		seen[path] = true
+		pkg, err := build.ImportDir(dir, 0) // non-test files only
+		require.NoError(t, err, path)
+		for _, imp := range pkg.Imports {
+			rest, ok := strings.CutPrefix(imp, module)
+			if !ok || (rest != "" && rest[0] != '/') {
+				continue
 			}
+			for _, f := range forbidden {
+				assert.False(t, rest == f || strings.HasPrefix(rest, f+"/"), "%s imports %s", path, imp)
+			}
+			walk(imp, filepath.Join("..", filepath.FromSlash(rest)))
 		}
 	}
+	walk(module+"/sandbox", ".")
+	assert.Contains(t, seen, module, "the walk follows the module's own imports")
 }
 
 func TestJuheOrderIDsAreUnique(t *testing.T) {

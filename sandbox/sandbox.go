@@ -4,9 +4,17 @@
 // with no vendor account, no phone and no face.
 //
 // Start it in process with [New] (it listens on 127.0.0.1) or mount
-// [NewHandler] in your own server, then point a provider at it with the
-// config helpers (MegviiConfig, JuheConfig, JumdataConfig,
-// JumdataAppCodeConfig) and the fixed sandbox credentials.
+// [NewHandler] in your own server, then point a provider at it: by URL with
+// liveness.Open([Sandbox.ProviderURL]), or with the config helpers of the
+// vendors' test packages (megviitest.SandboxConfig, juhetest.SandboxConfig,
+// jumdatatest.SandboxConfig, jumdatatest.SandboxAppCodeConfig) and the fixed
+// sandbox credentials.
+//
+// The sandbox imports none of the client packages (megvii, juhe, jumdata,
+// signing): it computes every signature and builds every callback from the
+// vendors' documents on its own, so a bug in a client cannot be mirrored
+// here. The conformance suite (package providertest) checks the two against
+// each other.
 //
 // # Completing a session
 //

@@ -13,9 +13,6 @@ import (
 	"time"
 
 	"github.com/go-liveness/liveness"
-	"github.com/go-liveness/liveness/juhe"
-	"github.com/go-liveness/liveness/jumdata"
-	"github.com/go-liveness/liveness/megvii"
 	"github.com/go-liveness/liveness/sandbox"
 )
 
@@ -34,18 +31,15 @@ func runSandbox(ctx context.Context, out io.Writer) error {
 	}
 	defer sb.Close()
 
-	mp, err := megvii.New(sb.MegviiConfig())
-	if err != nil {
-		return err
+	// Each provider by its liveness.Open URL, pointed at the sandbox with its
+	// credentials (the vendor packages are imported, which registers them).
+	providers := map[liveness.Vendor]liveness.Provider{}
+	for _, v := range []liveness.Vendor{liveness.Megvii, liveness.Juhe, liveness.Jumdata} {
+		if providers[v], err = liveness.Open(sb.ProviderURL(v)); err != nil {
+			return err
+		}
 	}
-	jp, err := juhe.New(sb.JuheConfig())
-	if err != nil {
-		return err
-	}
-	dp, err := jumdata.New(sb.JumdataConfig())
-	if err != nil {
-		return err
-	}
+	mp, jp, dp := providers[liveness.Megvii], providers[liveness.Juhe], providers[liveness.Jumdata]
 	seq := 0
 	bizNo := func() string {
 		seq++
