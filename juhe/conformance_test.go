@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/go-liveness/liveness"
+	"github.com/go-liveness/liveness/internal/outcometable"
 	"github.com/go-liveness/liveness/juhe"
 	"github.com/go-liveness/liveness/juhe/juhetest"
 	"github.com/go-liveness/liveness/providertest"
@@ -74,5 +75,5 @@ func harness() providertest.Harness {
 }
 
 func TestREADMEOutcomeTable(t *testing.T) {
-	providertest.CheckOutcomeTable(t, harness(), "../README.md")
+	outcometable.Check(t, harness(), "../README.md")
 }

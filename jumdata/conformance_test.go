@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/go-liveness/liveness"
+	"github.com/go-liveness/liveness/internal/outcometable"
 	"github.com/go-liveness/liveness/jumdata"
 	"github.com/go-liveness/liveness/jumdata/jumdatatest"
 	"github.com/go-liveness/liveness/providertest"
@@ -162,5 +163,5 @@ func TestReturnURLForms(t *testing.T) {
 }
 
 func TestREADMEOutcomeTable(t *testing.T) {
-	providertest.CheckOutcomeTable(t, harness(jumdatatest.SandboxConfig), "../README.md")
+	outcometable.Check(t, harness(jumdatatest.SandboxConfig), "../README.md")
 }

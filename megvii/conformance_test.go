@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/go-liveness/liveness"
+	"github.com/go-liveness/liveness/internal/outcometable"
 	"github.com/go-liveness/liveness/megvii"
 	"github.com/go-liveness/liveness/megvii/megviitest"
 	"github.com/go-liveness/liveness/providertest"
@@ -81,6 +82,6 @@ func harness(images [][]byte) providertest.Harness {
 }
 
 func TestREADMEOutcomeTable(t *testing.T) {
-	providertest.CheckOutcomeTable(t, harness(nil), "../README.md")
-	providertest.CheckOutcomeTable(t, harness([][]byte{sandbox.SampleFaceJPEG()}), "../README.md")
+	outcometable.Check(t, harness(nil), "../README.md")
+	outcometable.Check(t, harness([][]byte{sandbox.SampleFaceJPEG()}), "../README.md")
 }

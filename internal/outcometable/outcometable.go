@@ -1,4 +1,6 @@
-package providertest
+// Package outcometable keeps the README's outcome table true: each vendor's
+// conformance test checks its column against its providertest.Harness.
+package outcometable
 
 import (
 	"os"
@@ -10,17 +12,18 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/go-liveness/liveness/providertest"
 	"github.com/go-liveness/liveness/sandbox"
 )
 
 var backticked = regexp.MustCompile("`([^`]*)`")
 
-// CheckOutcomeTable checks that the README's outcome table (outcome ×
+// Check checks that the README's outcome table (outcome ×
 // vendor → Status / Reason) says what h expects, so the table stays true:
 // every outcome h expects has its Status (and Reason, when not unknown) in
 // the vendor's column, and a cell reads "—" exactly when the vendor cannot
 // send that outcome at all (sandbox.OutcomesFor).
-func CheckOutcomeTable(t *testing.T, h Harness, readme string) {
+func Check(t *testing.T, h providertest.Harness, readme string) {
 	t.Helper()
 	b, err := os.ReadFile(readme)
 	require.NoError(t, err)

@@ -1,0 +1,46 @@
+// Package providertest is the conformance suite for liveness providers, in
+// the manner of gocloud's blob/drivertest: one set of cases run through the
+// sandbox (package sandbox), and a [Harness] per provider describing only
+// what differs between vendors. Every provider of this module passes it
+// (see megvii/conformance_test.go and its siblings), and a provider written
+// outside this module can be held to the same cases.
+//
+// # Running it
+//
+// From a test of your module, call [RunConformanceTests] with a Harness:
+//
+//	func TestConformance(t *testing.T) {
+//		providertest.RunConformanceTests(t, providertest.Harness{Vendor: liveness.Megvii, ...})
+//	}
+//
+// Each case starts its own sandbox (sandbox.New, with a test clock and
+// sandbox.WithAnyNotifyPort) and a callback receiver on 127.0.0.1, and asks
+// Harness.NewProvider for a provider pointed at that sandbox with the
+// sandbox's credentials: the vendors' test packages give the Config
+// (megviitest.SandboxConfig, juhetest.SandboxConfig,
+// jumdatatest.SandboxConfig), and sb.ProviderURL the liveness.Open URL.
+// NewProvider must pass the options it is given on (a clock, no retries,
+// short timeouts). The cases then start sessions, press the sandbox page's
+// buttons, verify the callbacks the sandbox sends to the receiver, resolve
+// and fetch results, let sessions expire and inject faults.
+//
+// Harness fields: Vendor, NewProvider, Request, Outcomes, Expired,
+// Lifetime, ForgeClaim, WrongCredentials and UnknownSessionID are required;
+// SignedReturn and BareReturn state what the vendor does; Faults and
+// BadOpenURLs add cases when set. See the Example for a whole Harness.
+//
+// # What it can hold
+//
+// The sandbox simulates three vendors: Jumdata, Juhe and Megvii. The suite
+// therefore holds a provider that speaks one of their wire protocols:
+// another client for one of them, or a provider wrapping one of this
+// module's (caching, metrics, failover between accounts), whose Vendor
+// is then the wrapped vendor's. A provider for any other vendor cannot run
+// it: every case drives a vendor through the sandbox, and none takes a
+// server of the provider's own.
+//
+// Signatures are the suite's other check: the sandbox signs every callback
+// from the vendors' documents with code it shares with no client, and the
+// cases require the provider to accept each genuine callback and to reject
+// each tampered or forged one.
+package providertest
