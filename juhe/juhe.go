@@ -36,8 +36,9 @@
 //
 // # Testing your handlers
 //
-// Package juhe/juhetest builds the URL Juhe would send the browser to,
-// signed with your key, so you can drive your return handler without Juhe.
+// Package [github.com/go-liveness/liveness/juhe/juhetest] builds the URL
+// Juhe would send the browser to, signed with your key, so you can drive
+// your return handler without Juhe, and a Config for the sandbox.
 //
 // # Opening by URL
 //

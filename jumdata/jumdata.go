@@ -38,9 +38,10 @@
 //
 // # Testing your handlers
 //
-// Package jumdata/jumdatatest builds the URL Jumdata's page sends the
-// browser to, exactly as the page does, so you can drive your return
-// handler without Jumdata.
+// Package [github.com/go-liveness/liveness/jumdata/jumdatatest] builds the
+// URL Jumdata's page sends the browser to, exactly as the page does, so you
+// can drive your return handler without Jumdata, and Configs for the
+// sandbox.
 //
 // # Opening by URL
 //

@@ -36,8 +36,9 @@
 //
 // # Testing your handlers
 //
-// Package megvii/megviitest builds the callbacks Megvii would send, signed
-// with your secret, so you can drive your handlers without Megvii.
+// Package [github.com/go-liveness/liveness/megvii/megviitest] builds the
+// callbacks Megvii would send, signed with your secret, so you can drive
+// your handlers without Megvii, and a Config for the sandbox.
 //
 // # Opening by URL
 //
