@@ -427,4 +427,6 @@ func TestConcurrentTraffic(t *testing.T) {
 	assert.Equal(t, n+int(e.health("juhe").Failures), e.creates(), "one more create for each failure, none twice")
 }
 
-func newGet(u string) (*http.Request, error) { return http.NewRequestWithContext(bg, http.MethodGet, u, nil) }
+func newGet(u string) (*http.Request, error) {
+	return http.NewRequestWithContext(bg, http.MethodGet, u, nil)
+}
