@@ -3,7 +3,9 @@ package failover
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -276,4 +278,44 @@ func TestNewRefusesBadConfig(t *testing.T) {
 			assert.Equal(t, "New", le.Op)
 		})
 	}
+}
+
+// With a logger the router reports each failover and each breaker that
+// opens or closes, naming the provider and the error's kind.
+func TestLogsFailoversAndBreakerChanges(t *testing.T) {
+	var buf safeBuffer
+	log := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	now := time.Unix(0, 0)
+	a := &fake{vendor: "a", next: vendorErr(liveness.ErrQuotaExceeded)}
+	b := &fake{vendor: "b"}
+	r, err := New(Config{Providers: []Member{{Provider: a}, {Provider: b}}, FailureThreshold: 1, Cooldown: time.Second},
+		liveness.WithLogger(log), liveness.WithClock(func() time.Time { return now }))
+	require.NoError(t, err)
+	_, err = r.InitSession(context.Background(), req)
+	require.NoError(t, err)
+	now = now.Add(time.Second)
+	a.next = nil
+	_, err = r.InitSession(context.Background(), req)
+	require.NoError(t, err)
+	out := buf.String()
+	assert.Contains(t, out, `msg="liveness failover: breaker opened" provider=a vendor=a kind="quota exceeded"`)
+	assert.Contains(t, out, `msg="liveness failover: trying the next provider" provider=a`)
+	assert.Contains(t, out, `msg="liveness failover: breaker closed" provider=a`)
+}
+
+type safeBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *safeBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *safeBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

@@ -105,6 +105,7 @@ import (
 	"log/slog"
 	"regexp"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/go-liveness/liveness"
@@ -320,7 +321,7 @@ func (r *Router) logf(ctx context.Context, level slog.Level, msg string, m *memb
 	args := []any{"provider", m.name, "vendor", string(m.p.Vendor())}
 	var le *liveness.Error
 	if errors.As(err, &le) && le.Kind != nil {
-		args = append(args, "kind", le.Kind.Error())
+		args = append(args, "kind", strings.TrimPrefix(le.Kind.Error(), "liveness: "))
 	}
 	if err != nil {
 		args = append(args, "error", err.Error())

@@ -3,6 +3,7 @@ package failover_test
 import (
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -35,10 +36,16 @@ func TestAnswerThatNoSessionWasMadeFailsOver(t *testing.T) {
 		{"megvii bad credentials", liveness.Megvii, "AUTHENTICATION_ERROR", liveness.ErrUnauthenticated, liveness.Juhe},
 		{"megvii no permission", liveness.Megvii, "AUTHORIZATION_ERROR:DENIED", liveness.ErrPermissionDenied, liveness.Juhe},
 		{"megvii internal error", liveness.Megvii, "INTERNAL_ERROR", liveness.ErrUnavailable, liveness.Juhe},
+		{"juhe behind a 503 page", liveness.Juhe, "503", liveness.ErrUnavailable, liveness.Jumdata},
+		{"megvii behind a 429 page", liveness.Megvii, "429", liveness.ErrRateLimited, liveness.Juhe},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnv(t, failover.Config{}, tc.first, tc.second)
-			e.sb.InjectFault(createEndpoint[tc.first], sandbox.Fault{VendorError: tc.code})
+			fault := sandbox.Fault{VendorError: tc.code}
+			if status, err := strconv.Atoi(tc.code); err == nil && status < 600 {
+				fault = sandbox.Fault{HTTPStatus: status}
+			}
+			e.sb.InjectFault(createEndpoint[tc.first], fault)
 
 			s, err := e.router.InitSession(bg, e.request())
 			require.NoError(t, err)
