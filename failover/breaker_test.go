@@ -17,7 +17,7 @@ import (
 )
 
 // fake is a provider whose InitSession answers what next says, counting
-// calls.
+// InitSession and VerifyCallback calls.
 type fake struct {
 	vendor liveness.Vendor
 	mu     sync.Mutex
@@ -53,6 +53,9 @@ func (f *fake) FetchResult(_ context.Context, id string) (*liveness.Result, erro
 }
 
 func (f *fake) VerifyCallback(_ context.Context, r *http.Request) (*liveness.Callback, error) {
+	f.mu.Lock()
+	f.calls++
+	f.mu.Unlock()
 	return &liveness.Callback{Vendor: f.vendor, Kind: liveness.CallbackReturn, SessionID: r.URL.Query().Get("id")}, nil
 }
 
