@@ -322,3 +322,5 @@ func (s *safeBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+func TestMaxIDBytes(t *testing.T) { assert.Equal(t, maxName+1+512, MaxIDBytes) }

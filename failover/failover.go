@@ -171,7 +171,8 @@ var nameRe = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,31}$`)
 // (liveness.WithClock) times the breakers and the logger
 // (liveness.WithLogger) receives breaker changes and failovers; the
 // providers keep the options they were built with. No provider, a nil
-// one, a bad or repeated route name, or a negative threshold or
+// one, a router (routers do not nest: both would add the route
+// parameter), a bad or repeated route name, or a negative threshold or
 // cool-down is ErrInvalidArgument.
 func New(cfg Config, opts ...liveness.Option) (*Router, error) {
 	return build(cfg, "New", opts)

@@ -16,9 +16,9 @@ import (
 const RouteParam = "lv_provider"
 
 // MaxIDBytes is the longest session ID the router accepts from a caller:
-// a route name, ":" and the longest vendor ID (Megvii's 512 bytes). Each
-// provider then applies its own cap to its part.
-const MaxIDBytes = maxName + 1 + 512
+// a route name (32), ":" and the longest vendor ID (Megvii's 512 bytes).
+// Each provider then applies its own cap to its part.
+const MaxIDBytes = 545
 
 // maxRouteQuery caps the query scanned for the route parameter, beyond any
 // vendor's own cap on a callback.
