@@ -65,7 +65,9 @@ func runLive(ctx context.Context, ds []demo) error {
 		if err != nil {
 			return err
 		}
-		fmt.Printf("%s: open this on a phone and do the check (expires %s):\n  %s\n", d.vendor, s.ExpiresAt.Format(time.Kitchen), s.CheckURL)
+		// s.Vendor is the vendor that served the session, d.vendor's
+		// own or, through a failover router, the one the router chose.
+		fmt.Printf("%s: open this on a phone and do the check (expires %s):\n  %s\n", s.Vendor, s.ExpiresAt.Format(time.Kitchen), s.CheckURL)
 		res, err := poll(ctx, d.provider, s.ID, wait)
 		if err != nil {
 			return fmt.Errorf("%s: %w", d.vendor, err)

@@ -16,10 +16,19 @@
 //	JUMDATA_APPCODE or JUMDATA_APP_ID + JUMDATA_APP_SECRET, with JUMDATA_INIT_URL and JUMDATA_RESULT_URL
 //	LIVENESS_RETURN_URL, LIVENESS_NOTIFY_URL      where the vendor sends the user and its callbacks
 //	LIVENESS_WAIT                                 how long to poll (default 5m)
+//
+// With -failover (or LIVENESS_FAILOVER=1) every session goes through one
+// failover router (package failover) over the vendors, and the quickstart
+// shows which vendor served each one: on the sandbox it makes one vendor
+// after another fail; with credentials it starts one session on the first
+// vendor that takes it.
+//
+//	go run ./examples/quickstart -failover
 package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"os"
 	"os/signal"
@@ -29,10 +38,20 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
+	viaRouter := flag.Bool("failover", false, "run every session through a failover router and show which vendor served it")
+	flag.Parse()
 	var err error
-	if live := liveVendors(); len(live) > 0 {
+	switch live := liveVendors(); {
+	case len(live) > 0 && failoverWanted(*viaRouter):
+		var d demo
+		if d, err = routerDemo(live); err == nil {
+			err = runLive(ctx, []demo{d})
+		}
+	case len(live) > 0:
 		err = runLive(ctx, live)
-	} else {
+	case failoverWanted(*viaRouter):
+		err = runSandboxFailover(ctx, os.Stdout)
+	default:
 		err = runSandbox(ctx, os.Stdout)
 	}
 	if err != nil {

@@ -1,0 +1,80 @@
+package failover_test
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"strings"
+
+	"github.com/go-liveness/liveness"
+	"github.com/go-liveness/liveness/failover"
+	"github.com/go-liveness/liveness/sandbox"
+)
+
+// A router over Juhe, then Megvii, against the sandbox: Juhe serves until
+// its quota is used up, then Megvii does; each session's callback is
+// verified by the vendor that served it.
+func Example() {
+	ctx := context.Background()
+	sb, err := sandbox.New(sandbox.WithAnyNotifyPort())
+	if err != nil {
+		panic(err)
+	}
+	defer sb.Close()
+
+	// In production: failover://?p=<escaped juhe://KEY@apis.juhe.cn>&p=<escaped megvii://KEY:SECRET@…>
+	p, err := liveness.Open("failover://?p=" + url.QueryEscape(sb.ProviderURL(liveness.Juhe)) +
+		"&p=" + url.QueryEscape(sb.ProviderURL(liveness.Megvii)))
+	if err != nil {
+		panic(err)
+	}
+	request := func(bizNo string) *liveness.SessionRequest {
+		return &liveness.SessionRequest{
+			ReturnURL: "https://shop.example.com/liveness/return",
+			NotifyURL: "https://shop.example.com/liveness/notify",
+			BizNo:     bizNo, UserID: "user-42", // Megvii
+			Name: sandbox.TestName, IDNumber: sandbox.TestIDNumber, // Juhe
+		}
+	}
+
+	for _, bizNo := range []string{"ORDER0001", "ORDER0002"} {
+		s, err := p.InitSession(ctx, request(bizNo))
+		if err != nil {
+			fmt.Println("error:", err)
+			continue
+		}
+		route, _, _ := strings.Cut(s.ID, ":")
+		fmt.Printf("%s served by %s (ID %s:…)\n", bizNo, s.Vendor, route)
+
+		// The user passes the check; the vendor's return comes back to
+		// your handler, which hands it to the router.
+		_, vendorID, _ := strings.Cut(s.ID, ":")
+		done, err := sb.Complete(ctx, s.Vendor, vendorID, sandbox.OutcomePass)
+		if err != nil {
+			panic(err)
+		}
+		r, _ := done.ReturnRequest(ctx)
+		cb, err := p.VerifyCallback(ctx, r)
+		if err != nil {
+			panic(err)
+		}
+		res, err := liveness.Resolve(ctx, p, cb)
+		if err != nil {
+			panic(err)
+		}
+		fmt.Printf("  callback verified by %s, signed %v: %s\n", cb.Vendor, cb.Signed, res.Status)
+
+		// Juhe's prepaid quota runs out.
+		sb.InjectFault(sandbox.JuheQuery, sandbox.Fault{VendorError: "10012"})
+	}
+	for _, h := range p.(*failover.Router).Health() {
+		fmt.Printf("%s: %s, %d failure(s) in a row, %d session(s)\n", h.Name, h.State, h.ConsecutiveFailures, h.Sessions)
+	}
+	// Output:
+	// ORDER0001 served by juhe (ID juhe:…)
+	//   callback verified by juhe, signed true: passed
+	// ORDER0002 served by megvii (ID megvii:…)
+	//   callback verified by megvii, signed true: passed
+	// juhe: closed, 1 failure(s) in a row, 1 session(s)
+	// megvii: closed, 0 failure(s) in a row, 1 session(s)
+}

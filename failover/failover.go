@@ -1,0 +1,331 @@
+// Package failover is a [liveness.Provider] over several providers: new
+// sessions go to the first healthy provider in order, and move on to the
+// next only when the failure proves that no session was made, so a
+// vendor's outage, rate limit or exhausted quota does not stop your
+// checks, and no user is ever charged twice for one check.
+//
+// # What fails over, and what does not
+//
+// [Router.InitSession] tries the providers in the order given. It goes on
+// to the next one when the error proves the vendor made no session:
+//
+//   - ErrRateLimited, ErrQuotaExceeded, ErrUnauthenticated,
+//     ErrPermissionDenied, ErrDiscontinued: the vendor answered no;
+//   - ErrUnavailable whose [liveness.Error] MayHaveReached is false: the
+//     connection was refused before the request left, or the vendor
+//     answered that it failed (Megvii INTERNAL_ERROR, Juhe 10014, an HTTP
+//     503 page).
+//
+// It also skips, without a call, a provider that refuses the request
+// before any network call (ErrInvalidArgument or ErrUnsupported carrying
+// nothing from a vendor answer): a Juhe provider when Name and IDNumber
+// are missing, Juhe and Jumdata when ReferenceImages are given, a
+// provider whose Extra type is another vendor's. The vendor package
+// itself decides, so the router never re-implements a vendor's rules.
+//
+// Every other error is returned at once, never failed over. Above all an
+// ambiguous one: a connection lost after the request was sent, an attempt
+// that timed out, a gateway's 502 or 504 (MayHaveReached is true), or an
+// answer that could not be read (ErrBadResponse). The first vendor may
+// have started a session, perhaps a paid one, and a second vendor's
+// session would be a second charge and a second check for the user.
+// Find out first (the vendor's console, your BizNo), as for any
+// non-Retryable error. A vendor's verdict on the request itself
+// (ErrInvalidArgument with an HTTP status) and the caller's canceled
+// context are returned too.
+//
+// When every provider failed or was skipped, the error is the last
+// failure (its Vendor names the provider), or the first provider's
+// refusal when none was called, or ErrUnavailable when every breaker is
+// open.
+//
+// # Circuit breakers
+//
+// Each provider has a breaker fed by InitSession: after
+// Config.FailureThreshold failures in a row (the failing-over errors,
+// ambiguous failures and unreadable answers) it opens, and the provider
+// takes no new session for Config.Cooldown. Then one InitSession is let
+// through as a probe: a session closes the breaker, a failure opens it
+// for another cool-down. [Router.Health] reports every breaker, for
+// metrics and logs; with [liveness.WithLogger] the router logs each
+// breaker that opens or closes and each failover. Reads and callbacks
+// of existing sessions always reach their provider, whatever its
+// breaker says.
+//
+// # Routing sessions and callbacks
+//
+// Every provider in a router has a route name (Member.Name, by default
+// its vendor's name: "megvii", "juhe", "jumdata"). A session the router
+// starts carries it in two stable, documented forms:
+//
+//   - Session.ID is "<name>:<vendor's ID>", for example "juhe:JH1234" or
+//     "megvii:1462259748,52b13fb5". FetchResult and BuildCheckURL take
+//     that ID and hand the vendor's own ID to the provider named; Result
+//     and Callback SessionIDs come back in the same form. Session.Vendor,
+//     Result.Vendor and Callback.Vendor stay the vendor that served it.
+//   - ReturnURL and NotifyURL get the query parameter
+//     lv_provider=<name> (see [RouteParam]), added to the URL's query
+//     (before any "#"), so VerifyCallback knows which provider's key
+//     verifies a callback without trying several. Every vendor keeps the
+//     query of the URLs it calls back: Juhe and Megvii append their own
+//     parameters to it, and Jumdata appends "?token=…&success=…"
+//     literally (a second "?"), which the router reads too. Jumdata
+//     limits returnUrl to 128 characters: the parameter takes
+//     len("&lv_provider=")+len(name) of them, and a ReturnURL that no
+//     longer fits makes the Jumdata provider refuse it (it is then
+//     skipped). The port, which Megvii's notify whitelist checks, is
+//     unchanged.
+//
+// An ID or callback naming a provider the router does not hold, or none,
+// is ErrInvalidArgument: nothing is guessed. Sessions of a router outlive
+// a reordering of its providers, and the removal of others, as long as
+// their provider keeps its name.
+//
+// # Opening by URL
+//
+//	import (
+//		_ "github.com/go-liveness/liveness/failover"
+//		_ "github.com/go-liveness/liveness/juhe"
+//		_ "github.com/go-liveness/liveness/megvii"
+//	)
+//	p, err := liveness.Open("failover://?p=" + url.QueryEscape("megvii://KEY:SECRET@api-idn.megvii.com") +
+//		"&p=" + url.QueryEscape("juhe://KEY@apis.juhe.cn"))
+//
+// Each p is a provider URL, query-escaped, in order of preference; a
+// fragment names its route ("megvii://KEY:SECRET@host#backup"), by
+// default the vendor's name. The other parameters are threshold
+// (Config.FailureThreshold) and cooldown (Config.Cooldown, a Go duration
+// such as 30s). The options given to liveness.Open apply to every
+// provider. Errors never quote a provider URL or any part of one.
+package failover
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-liveness/liveness"
+)
+
+// Vendor is what a Router's Vendor method returns. It is no vendor's name:
+// the Vendor fields of Sessions, Results and Callbacks name the vendor that
+// served the session.
+const Vendor liveness.Vendor = "failover"
+
+// Defaults of Config.
+const (
+	DefaultFailureThreshold = 5
+	DefaultCooldown         = 30 * time.Second
+)
+
+// Member is one provider of a Router.
+type Member struct {
+	// Name is the route name carried by session IDs and callback URLs:
+	// 1 to 32 of a-z, 0-9, '-' and '_', starting with a letter or digit.
+	// Empty means the provider's vendor name. Keep it stable: the sessions
+	// and callbacks in flight carry it.
+	Name     string
+	Provider liveness.Provider
+}
+
+// Config describes a Router.
+type Config struct {
+	// Providers are tried in this order for new sessions. Route names must
+	// differ: two providers of one vendor (two accounts) need a Name.
+	Providers []Member
+	// FailureThreshold is how many InitSession failures in a row open a
+	// provider's breaker; DefaultFailureThreshold when 0.
+	FailureThreshold int
+	// Cooldown is how long an open breaker keeps its provider out before
+	// a probe; DefaultCooldown when 0.
+	Cooldown time.Duration
+}
+
+// Router is a liveness.Provider over several providers. It is safe for
+// concurrent use.
+type Router struct {
+	members []*member
+	byName  map[string]*member
+	now     func() time.Time
+	log     *slog.Logger
+}
+
+type member struct {
+	name string
+	p    liveness.Provider
+	br   *breaker
+}
+
+var _ liveness.Provider = (*Router)(nil)
+
+// maxName is the longest route name.
+const maxName = 32
+
+var nameRe = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,31}$`)
+
+// New returns a Router over cfg.Providers. Of the options, the clock
+// (liveness.WithClock) times the breakers and the logger
+// (liveness.WithLogger) receives breaker changes and failovers; the
+// providers keep the options they were built with. No provider, a nil
+// one, a router (routers do not nest: both would add the route
+// parameter), a bad or repeated route name, or a negative threshold or
+// cool-down is ErrInvalidArgument.
+func New(cfg Config, opts ...liveness.Option) (*Router, error) {
+	return build(cfg, "New", opts)
+}
+
+func build(cfg Config, op string, opts []liveness.Option) (*Router, error) {
+	fail := func(field, msg string) error { return liveness.InvalidArgument(Vendor, op, field, msg) }
+	if len(cfg.Providers) == 0 {
+		return nil, fail("Providers", "is empty")
+	}
+	if cfg.FailureThreshold < 0 {
+		return nil, fail("FailureThreshold", "is negative")
+	}
+	if cfg.Cooldown < 0 {
+		return nil, fail("Cooldown", "is negative")
+	}
+	threshold, cooldown := cfg.FailureThreshold, cfg.Cooldown
+	if threshold == 0 {
+		threshold = DefaultFailureThreshold
+	}
+	if cooldown == 0 {
+		cooldown = DefaultCooldown
+	}
+	o := liveness.NewOptions(opts...)
+	r := &Router{byName: map[string]*member{}, now: o.Now, log: o.Logger}
+	for i, m := range cfg.Providers {
+		field := "Providers[" + strconv.Itoa(i) + "]"
+		if m.Provider == nil {
+			return nil, fail(field+".Provider", "is nil")
+		}
+		if m.Provider.Vendor() == Vendor {
+			// Both would add the route parameter to the same URLs.
+			return nil, fail(field+".Provider", "is a router; routers do not nest")
+		}
+		name := m.Name
+		if name == "" {
+			name = string(m.Provider.Vendor())
+		}
+		if !nameRe.MatchString(name) {
+			return nil, fail(field+".Name", "must be 1 to 32 of a-z, 0-9, '-' and '_'")
+		}
+		if _, dup := r.byName[name]; dup {
+			return nil, fail(field+".Name", strconv.Quote(name)+" is used twice: give each provider of a vendor its own Name")
+		}
+		mb := &member{name: name, p: m.Provider, br: &breaker{threshold: threshold, cooldown: cooldown}}
+		r.members = append(r.members, mb)
+		r.byName[name] = mb
+	}
+	return r, nil
+}
+
+// Vendor returns failover.Vendor.
+func (r *Router) Vendor() liveness.Vendor { return Vendor }
+
+// Health returns every provider's breaker, in the router's order.
+func (r *Router) Health() []Health {
+	now := r.now()
+	out := make([]Health, len(r.members))
+	for i, m := range r.members {
+		out[i] = m.br.health(m.name, m.p.Vendor(), now)
+	}
+	return out
+}
+
+// InitSession starts a session on the first provider in order whose
+// breaker lets it through and that can serve req, failing over as the
+// package documentation says. req.ReturnURL and req.NotifyURL are sent
+// with the route parameter added; req itself is not changed. A ReturnURL
+// or NotifyURL that already carries the route parameter is
+// ErrInvalidArgument.
+func (r *Router) InitSession(ctx context.Context, req *liveness.SessionRequest) (*liveness.Session, error) {
+	const op = "InitSession"
+	if req == nil {
+		return nil, liveness.InvalidArgument(Vendor, op, "request", "is nil")
+	}
+	for _, f := range []struct{ name, v string }{{"ReturnURL", req.ReturnURL}, {"NotifyURL", req.NotifyURL}} {
+		if _, found, _ := routeOf(f.v); found {
+			return nil, liveness.InvalidArgument(Vendor, op, f.name, "already carries "+RouteParam+"; the router adds it")
+		}
+	}
+	var refusal, last error
+	for _, m := range r.members {
+		if err := ctx.Err(); err != nil {
+			return nil, &liveness.Error{Vendor: Vendor, Op: op, Err: err}
+		}
+		ok, probe := m.br.allow(r.now())
+		if !ok {
+			continue
+		}
+		mreq := *req
+		mreq.ReturnURL = withRoute(req.ReturnURL, m.name)
+		mreq.NotifyURL = withRoute(req.NotifyURL, m.name)
+		s, err := m.p.InitSession(ctx, &mreq)
+		if err == nil {
+			if m.br.success(probe) {
+				r.logf(ctx, slog.LevelInfo, "liveness failover: breaker closed", m, nil)
+			}
+			out := *s
+			out.ID = m.name + ":" + s.ID
+			return &out, nil
+		}
+		switch classify(err) {
+		case refused:
+			m.br.release(probe)
+			if refusal == nil {
+				refusal = err
+			}
+			m.br.failedOver()
+			r.logf(ctx, slog.LevelDebug, "liveness failover: provider cannot serve the request", m, err)
+			continue
+		case failOver:
+			r.failed(ctx, m, probe, err)
+			last = err
+			m.br.failedOver()
+			r.logf(ctx, slog.LevelWarn, "liveness failover: trying the next provider", m, err)
+			continue
+		case stopFailure:
+			r.failed(ctx, m, probe, err)
+		default:
+			m.br.release(probe)
+		}
+		return nil, err
+	}
+	switch {
+	case last != nil:
+		return nil, last
+	case refusal != nil:
+		return nil, refusal
+	}
+	return nil, &liveness.Error{Vendor: Vendor, Op: op, Kind: liveness.ErrUnavailable,
+		Message: "every provider's breaker is open"}
+}
+
+// failed records a failure on m's breaker and logs it if it opened.
+func (r *Router) failed(ctx context.Context, m *member, probe bool, err error) {
+	if m.br.failure(probe, r.now(), err) {
+		r.logf(ctx, slog.LevelWarn, "liveness failover: breaker opened", m, err)
+	}
+}
+
+// logf logs one router event. err comes from a provider, which removed
+// its secrets.
+func (r *Router) logf(ctx context.Context, level slog.Level, msg string, m *member, err error) {
+	if r.log == nil || !r.log.Enabled(ctx, level) {
+		return
+	}
+	args := []any{"provider", m.name, "vendor", string(m.p.Vendor())}
+	var le *liveness.Error
+	if errors.As(err, &le) && le.Kind != nil {
+		args = append(args, "kind", strings.TrimPrefix(le.Kind.Error(), "liveness: "))
+	}
+	if err != nil {
+		args = append(args, "error", err.Error())
+	}
+	r.log.Log(ctx, level, msg, args...)
+}

@@ -1,0 +1,90 @@
+package failover_test
+
+import (
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/go-liveness/liveness"
+	"github.com/go-liveness/liveness/failover"
+	"github.com/go-liveness/liveness/sandbox"
+)
+
+func TestOpen(t *testing.T) {
+	sb, err := sandbox.New(sandbox.WithAnyNotifyPort())
+	require.NoError(t, err)
+	defer sb.Close()
+	p := func(u string) string { return "p=" + url.QueryEscape(u) }
+	megvii, juhe := sb.ProviderURL(liveness.Megvii), sb.ProviderURL(liveness.Juhe)
+
+	t.Run("providers in order, with names and breaker settings", func(t *testing.T) {
+		prov, err := liveness.Open("failover://?" + p(megvii) + "&" + p(juhe) + "&" + p(megvii+"#backup") + "&threshold=2&cooldown=1m")
+		require.NoError(t, err)
+		r, ok := prov.(*failover.Router)
+		require.True(t, ok)
+		assert.Equal(t, failover.Vendor, r.Vendor())
+		var names []string
+		for _, h := range r.Health() {
+			names = append(names, h.Name+"/"+string(h.Vendor))
+		}
+		assert.Equal(t, []string{"megvii/megvii", "juhe/juhe", "backup/megvii"}, names)
+
+		sb.InjectFault(sandbox.MegviiGetToken, sandbox.Fault{VendorError: "AUTHENTICATION_ERROR"})
+		defer sb.ClearFaults()
+		req := &liveness.SessionRequest{ReturnURL: "https://shop.example/back", NotifyURL: "https://shop.example/notify",
+			BizNo: "OPEN" + strings.Repeat("1", 10), UserID: "u", Name: sandbox.TestName, IDNumber: sandbox.TestIDNumber}
+		s, err := r.InitSession(bg, req)
+		require.NoError(t, err)
+		assert.Equal(t, liveness.Juhe, s.Vendor)
+	})
+
+	const secret = "s3cr3t-never-shown"
+	leaky := "megvii://key:" + secret + "@127.0.0.1?scheme=ftp"
+	for _, tc := range []struct {
+		name, url, field string
+	}{
+		{"no provider", "failover://", "p"},
+		{"a host", "failover://host?" + p(juhe), "url"},
+		{"credentials", "failover://" + secret + "@?" + p(juhe), "url"},
+		{"unknown parameter, not quoted", "failover://?" + p(juhe) + "&" + secret + "=1", "url"},
+		{"threshold twice", "failover://?" + p(juhe) + "&threshold=1&threshold=2", "threshold"},
+		{"bad threshold", "failover://?" + p(juhe) + "&threshold=0", "threshold"},
+		{"bad cool-down", "failover://?" + p(juhe) + "&cooldown=soon", "cooldown"},
+		{"a bad provider URL, its secret not quoted", "failover://?" + p(juhe) + "&" + p(leaky), "p[1]"},
+		{"a provider without its scheme", "failover://?" + p(secret+":"+secret), "p[0]"},
+		{"two of one vendor without names", "failover://?" + p(megvii) + "&" + p(megvii), "p[1]"},
+		{"a fragment that is no name", "failover://?" + p(megvii+"#"+secret+"!"), "p[0]"},
+		{"a router in a router", "failover://?" + p("failover://?"+p(juhe)), "p[0]"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := liveness.Open(tc.url)
+			var le *liveness.Error
+			require.ErrorAs(t, err, &le)
+			assert.Equal(t, liveness.ErrInvalidArgument, le.Kind)
+			assert.Equal(t, "Open", le.Op)
+			assert.Equal(t, tc.field, le.Field)
+			for _, format := range []string{err.Error(), le.GoString()} {
+				assert.NotContains(t, format, secret)
+				assert.NotContains(t, format, url.QueryEscape(secret))
+				assert.NotContains(t, format, sandbox.JuheKey)
+			}
+		})
+	}
+}
+
+func TestOpenAppliesOptionsToEveryProvider(t *testing.T) {
+	sb, err := sandbox.New(sandbox.WithAnyNotifyPort())
+	require.NoError(t, err)
+	defer sb.Close()
+	prov, err := liveness.Open("failover://?p="+url.QueryEscape(sb.ProviderURL(liveness.Juhe)), liveness.WithTimeout(50*time.Millisecond))
+	require.NoError(t, err)
+	sb.InjectFault(sandbox.JuheQuery, sandbox.Fault{Latency: time.Second})
+	_, err = prov.InitSession(bg, &liveness.SessionRequest{ReturnURL: "https://shop.example/back", BizNo: "OPEN22222222",
+		Name: sandbox.TestName, IDNumber: sandbox.TestIDNumber})
+	le := requireKind(t, err, liveness.ErrUnavailable)
+	assert.True(t, le.MayHaveReached, "the provider's attempt timed out after sending: returned, not failed over")
+}

@@ -1,0 +1,251 @@
+package failover
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/go-liveness/liveness"
+)
+
+// RouteParam is the query parameter the router adds to ReturnURL and
+// NotifyURL, naming the provider that serves the session:
+// lv_provider=<route name>.
+const RouteParam = "lv_provider"
+
+// MaxIDBytes is the longest session ID the router accepts from a caller:
+// a route name (32), ":" and the longest vendor ID (Megvii's 512 bytes).
+// Each provider then applies its own cap to its part.
+const MaxIDBytes = 545
+
+// maxRouteQuery caps the query scanned for the route parameter, beyond any
+// vendor's own cap on a callback.
+const maxRouteQuery = 64 << 10
+
+// withRoute returns rawURL with RouteParam=name added to its query, before
+// any fragment; "" stays "" (the provider then says what is missing). The
+// rest of the URL is left byte for byte as given.
+func withRoute(rawURL, name string) string {
+	if rawURL == "" {
+		return ""
+	}
+	base, frag, hasFrag := strings.Cut(rawURL, "#")
+	sep := "?"
+	if strings.Contains(base, "?") {
+		sep = "&"
+		if strings.HasSuffix(base, "?") || strings.HasSuffix(base, "&") {
+			sep = ""
+		}
+	}
+	out := base + sep + RouteParam + "=" + name
+	if hasFrag {
+		out += "#" + frag
+	}
+	return out
+}
+
+// routeOf finds RouteParam in the query of rawURL (before any "#").
+func routeOf(rawURL string) (name string, found bool, err error) {
+	base, _, _ := strings.Cut(rawURL, "#")
+	_, query, _ := strings.Cut(base, "?")
+	return scanRoute(query)
+}
+
+// scanRoute finds RouteParam in a raw query. Both "&" and "?" separate
+// parameters, since Jumdata appends its own with a second "?". The name
+// may be given more than once only with the same value.
+func scanRoute(query string) (name string, found bool, err error) {
+	if len(query) > maxRouteQuery {
+		return "", false, errTooLong
+	}
+	query, _, _ = strings.Cut(query, "#")
+	for query != "" {
+		var pair string
+		if i := strings.IndexAny(query, "&?"); i >= 0 {
+			pair, query = query[:i], query[i+1:]
+		} else {
+			pair, query = query, ""
+		}
+		k, v, _ := strings.Cut(pair, "=")
+		if k != RouteParam {
+			if key, err := url.QueryUnescape(k); err != nil || key != RouteParam {
+				continue
+			}
+		}
+		val, err := url.QueryUnescape(v)
+		if err != nil {
+			return "", false, errBadEscape
+		}
+		if found && val != name {
+			return "", false, errTwoRoutes
+		}
+		name, found = val, true
+	}
+	return name, found, nil
+}
+
+type routeError string
+
+func (e routeError) Error() string { return string(e) }
+
+const (
+	errTooLong   routeError = "query is too long"
+	errBadEscape routeError = RouteParam + " is not valid percent-encoding"
+	errTwoRoutes routeError = RouteParam + " names two different providers"
+)
+
+// lookup returns the member named, or an ErrInvalidArgument naming field.
+// A name that is not one a router could hold is not quoted.
+func (r *Router) lookup(op, field, name string) (*member, error) {
+	if m := r.byName[name]; m != nil {
+		return m, nil
+	}
+	what := "an invalid route name"
+	if nameRe.MatchString(name) {
+		what = strconv.Quote(name)
+	}
+	return nil, liveness.InvalidArgument(Vendor, op, field, "names "+what+", which is no provider of this router")
+}
+
+// splitID returns the member owning a router session ID and the
+// vendor's own ID.
+func (r *Router) splitID(op, field, id string) (*member, string, error) {
+	if len(id) > MaxIDBytes {
+		return nil, "", liveness.InvalidArgument(Vendor, op, field, "is "+strconv.Itoa(len(id))+" bytes, more than "+strconv.Itoa(MaxIDBytes))
+	}
+	name, rest, ok := strings.Cut(id, ":")
+	if !ok || rest == "" {
+		return nil, "", liveness.InvalidArgument(Vendor, op, field, "is not a router session ID (<provider>:<vendor ID>)")
+	}
+	m, err := r.lookup(op, field, name)
+	if err != nil {
+		return nil, "", err
+	}
+	return m, rest, nil
+}
+
+// routedID returns the router's form of a provider's session ID.
+func (m *member) routedID(id string) string {
+	if id == "" {
+		return ""
+	}
+	return m.name + ":" + id
+}
+
+func (m *member) routedResult(res *liveness.Result) *liveness.Result {
+	if res == nil {
+		return nil
+	}
+	out := *res
+	out.SessionID = m.routedID(res.SessionID)
+	return &out
+}
+
+func (m *member) routedCallback(cb *liveness.Callback) *liveness.Callback {
+	if cb == nil {
+		return nil
+	}
+	out := *cb
+	out.SessionID = m.routedID(cb.SessionID)
+	out.Result = m.routedResult(cb.Result)
+	return &out
+}
+
+// FetchResult asks the provider named by sessionID ("<name>:<vendor ID>",
+// Session.ID or Callback.SessionID) for its result, whatever its breaker
+// says. Result.SessionID is in the router's form. An ID longer than
+// MaxIDBytes, without a route name, or naming a provider the router does
+// not hold is ErrInvalidArgument naming "sessionID", without a call.
+func (r *Router) FetchResult(ctx context.Context, sessionID string) (*liveness.Result, error) {
+	m, id, err := r.splitID("FetchResult", "sessionID", sessionID)
+	if err != nil {
+		return nil, err
+	}
+	res, err := m.p.FetchResult(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return m.routedResult(res), nil
+}
+
+// BuildCheckURL asks the provider named by s.ID for the check page. A
+// nil session, or an ID as FetchResult refuses it, is ErrInvalidArgument
+// naming "session" or "session.ID"; the provider checks the rest.
+func (r *Router) BuildCheckURL(s *liveness.Session) (string, error) {
+	const op = "BuildCheckURL"
+	if s == nil {
+		return "", liveness.InvalidArgument(Vendor, op, "session", "is nil")
+	}
+	m, id, err := r.splitID(op, "session.ID", s.ID)
+	if err != nil {
+		return "", err
+	}
+	vs := *s
+	vs.ID = id
+	return m.p.BuildCheckURL(&vs)
+}
+
+// VerifyCallback hands r to the provider its route parameter names, which
+// verifies it with its own key; the Callback's SessionID (and its Result's)
+// is in the router's form. A callback without the parameter, with two
+// different ones, or naming a provider the router does not hold is
+// ErrInvalidArgument naming "lv_provider", and no provider sees it.
+func (r *Router) VerifyCallback(ctx context.Context, req *http.Request) (*liveness.Callback, error) {
+	m, err := r.callbackMember("VerifyCallback", req)
+	if err != nil {
+		return nil, err
+	}
+	cb, err := m.p.VerifyCallback(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	return m.routedCallback(cb), nil
+}
+
+// kindVerifier is a provider that can be told which callback it reads
+// (megvii.Provider).
+type kindVerifier interface {
+	VerifyCallbackAs(ctx context.Context, r *http.Request, kind liveness.CallbackKind) (*liveness.Callback, error)
+}
+
+// VerifyCallbackAs is VerifyCallback for a handler that knows which
+// callback it serves. A provider with its own VerifyCallbackAs (Megvii,
+// whose return and notify carry the same form) is told kind; for the
+// others Callback.Kind is what the provider read.
+func (r *Router) VerifyCallbackAs(ctx context.Context, req *http.Request, kind liveness.CallbackKind) (*liveness.Callback, error) {
+	const op = "VerifyCallback"
+	if kind != liveness.CallbackReturn && kind != liveness.CallbackNotify {
+		return nil, liveness.InvalidArgument(Vendor, op, "kind", "must be return or notify")
+	}
+	m, err := r.callbackMember(op, req)
+	if err != nil {
+		return nil, err
+	}
+	var cb *liveness.Callback
+	if kv, ok := m.p.(kindVerifier); ok {
+		cb, err = kv.VerifyCallbackAs(ctx, req, kind)
+	} else {
+		cb, err = m.p.VerifyCallback(ctx, req)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return m.routedCallback(cb), nil
+}
+
+func (r *Router) callbackMember(op string, req *http.Request) (*member, error) {
+	if req == nil || req.URL == nil {
+		return nil, liveness.InvalidArgument(Vendor, op, "request", "is nil")
+	}
+	name, found, err := scanRoute(req.URL.RawQuery)
+	switch {
+	case err != nil:
+		return nil, liveness.InvalidArgument(Vendor, op, RouteParam, err.Error())
+	case !found:
+		return nil, liveness.InvalidArgument(Vendor, op, RouteParam,
+			"is missing: the callback URL names no provider (was the session started through this router?)")
+	}
+	return r.lookup(op, RouteParam, name)
+}
