@@ -5,10 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"maps"
 	"mime"
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -51,6 +53,11 @@ import (
 // that is not one (see MaxIDBytes), two different order numbers, more than
 // 64 fields or a body over 1 MiB — is ErrInvalidArgument naming the field.
 //
+// A notify whose form a router or middleware parsed first (r.ParseForm,
+// r.ParseMultipartForm) is read from the parsed form, with Raw the form
+// re-encoded; otherwise the body is read and put back, so handlers after
+// VerifyCallback can read it again.
+//
 // A callback naming only orderId has an empty SessionID: look the session
 // up by Callback.BizNo in your own store before resolving it.
 func (p *Provider) VerifyCallback(_ context.Context, r *http.Request) (*liveness.Callback, error) {
@@ -65,9 +72,12 @@ func (p *Provider) VerifyCallback(_ context.Context, r *http.Request) (*liveness
 	if r.Method == http.MethodGet || r.Method == http.MethodHead {
 		return p.readReturn(c, query)
 	}
-	body, err := c.ReadBody(r, check.DefaultMaxCallbackBytes)
+	parsed, body, err := c.CallbackBody(r, check.DefaultMaxCallbackBytes, maxCallbackFields)
 	if err != nil {
 		return nil, err
+	}
+	if parsed != nil {
+		return readNotify(c, query, formFields(parsed, body))
 	}
 	bf, err := bodyFields(r.Header.Get("Content-Type"), body)
 	if err != nil {
@@ -361,6 +371,18 @@ func rawFields(q string) (fieldList, error) {
 		l.fields = append(l.fields, field{name: name, raw: v, value: value})
 	}
 	return l, nil
+}
+
+// formFields is the fieldList of a form a middleware already parsed
+// (r.ParseForm, r.ParseMultipartForm); raw is the form re-encoded.
+func formFields(form url.Values, raw []byte) fieldList {
+	l := fieldList{raw: raw}
+	for _, name := range slices.Sorted(maps.Keys(form)) {
+		for _, v := range form[name] {
+			l.fields = append(l.fields, field{name: name, raw: url.QueryEscape(v), value: v})
+		}
+	}
+	return l
 }
 
 // bodyFields reads a notify body: a JSON object (by content type, or when

@@ -33,6 +33,12 @@ import (
 // final. The body is read up to 1 MiB and 64 form fields; more is
 // ErrInvalidArgument naming "body".
 //
+// A router or middleware may have parsed the form first (r.ParseForm,
+// r.ParseMultipartForm): sign covers the decoded data value, so the parsed
+// form is verified the same way, and Callback.Raw is then the form
+// re-encoded. Otherwise the body is read and put back: handlers after
+// VerifyCallback can read it again.
+//
 // The GET return is unsigned: Callback.Signed is false, Result is nil, and
 // SessionID is the URL-decoded biz_id, for liveness.Resolve to confirm with
 // FetchResult. A POST with only biz_id is read the same way. Megvii always
@@ -82,14 +88,10 @@ func (p *Provider) verifyCallback(r *http.Request, kind liveness.CallbackKind) (
 		}
 		return unsignedReturn(c, q, []byte(r.URL.RawQuery))
 	case http.MethodPost:
-		body, err := c.ReadBody(r, check.DefaultMaxCallbackBytes)
-		if err != nil {
+		var err error
+		if fields, raw, err = c.CallbackForm(r, check.DefaultMaxCallbackBytes, check.DefaultMaxFormFields); err != nil {
 			return nil, err
 		}
-		if fields, err = c.Form(r.Header.Get("Content-Type"), body, check.DefaultMaxFormFields); err != nil {
-			return nil, err
-		}
-		raw = body
 	default:
 		return nil, c.Fail("method", r.Method+" is not a Megvii callback")
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"io"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
@@ -87,28 +88,46 @@ func TestVerifyCallbackAcceptsSignedCallbacks(t *testing.T) {
 			return r
 		}, liveness.CallbackNotify},
 	}
+	middlewares := map[string]func(*http.Request){
+		"":                          nil,
+		" after ParseForm":          func(r *http.Request) { _ = r.ParseForm() },
+		" after ParseMultipartForm": func(r *http.Request) { _ = r.ParseMultipartForm(1 << 20) },
+	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			p := newProviderCfg(t, megvii.Config{FaceMatchFAR: megvii.FAR1e3})
-			r := tt.request(t)
-			cb, err := p.VerifyCallback(ctx, r)
-			require.NoError(t, err)
-			checkConsistent(t, cb.Result)
-			assert.Equal(t, liveness.Megvii, cb.Vendor)
-			assert.Equal(t, tt.wantKind, cb.Kind)
-			assert.True(t, cb.Signed)
-			assert.Equal(t, seedBizID, cb.SessionID)
-			assert.Equal(t, seedBizNo, cb.BizNo)
-			assert.NotEmpty(t, cb.Raw)
-			require.NotNil(t, cb.Result)
-			assert.Equal(t, liveness.StatusPassed, cb.Result.Status, "68.918 passes at 1e-3")
-			assert.Equal(t, []byte(data), []byte(cb.Result.Raw))
+		for mwName, mw := range middlewares {
+			t.Run(tt.name+mwName, func(t *testing.T) {
+				p := newProviderCfg(t, megvii.Config{FaceMatchFAR: megvii.FAR1e3})
+				r := tt.request(t)
+				sent, err := io.ReadAll(r.Body)
+				require.NoError(t, err)
+				r.Body = io.NopCloser(bytes.NewReader(sent))
+				if mw != nil {
+					mw(r)
+				}
+				cb, err := p.VerifyCallback(ctx, r)
+				require.NoError(t, err)
+				if mw == nil {
+					left, err := io.ReadAll(r.Body)
+					require.NoError(t, err)
+					assert.Equal(t, string(sent), string(left), "the body is left readable")
+				}
+				checkConsistent(t, cb.Result)
+				assert.Equal(t, liveness.Megvii, cb.Vendor)
+				assert.Equal(t, tt.wantKind, cb.Kind)
+				assert.True(t, cb.Signed)
+				assert.Equal(t, seedBizID, cb.SessionID)
+				assert.Equal(t, seedBizNo, cb.BizNo)
+				assert.NotEmpty(t, cb.Raw)
+				require.NotNil(t, cb.Result)
+				assert.Equal(t, liveness.StatusPassed, cb.Result.Status, "68.918 passes at 1e-3")
+				assert.Equal(t, []byte(data), []byte(cb.Result.Raw))
 
-			res, err := liveness.Resolve(ctx, p, cb)
-			require.NoError(t, err, "a signed final result needs no call")
-			checkConsistent(t, res)
-			assert.Same(t, cb.Result, res)
-		})
+				res, err := liveness.Resolve(ctx, p, cb)
+				require.NoError(t, err, "a signed final result needs no call")
+				checkConsistent(t, res)
+				assert.Same(t, cb.Result, res)
+			})
+		}
 	}
 }
 

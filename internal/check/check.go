@@ -81,7 +81,9 @@ func First(errs ...error) error {
 const DefaultMaxCallbackBytes = 1 << 20
 
 // ReadBody reads a callback body of at most max bytes; a larger body is
-// ErrInvalidArgument and nothing beyond max+1 bytes is read.
+// ErrInvalidArgument and nothing beyond max+1 bytes is read. Whatever it
+// reads it puts back: afterwards r.Body reads the same bytes again, so a
+// handler after the callback's verification still finds the body.
 func (c Checker) ReadBody(r *http.Request, max int64) ([]byte, error) {
 	if r == nil {
 		return nil, c.Fail("request", "is nil")
@@ -90,6 +92,7 @@ func (c Checker) ReadBody(r *http.Request, max int64) ([]byte, error) {
 		return nil, nil
 	}
 	b, err := io.ReadAll(io.LimitReader(r.Body, max+1))
+	putBack(r, b)
 	if err != nil {
 		return nil, &liveness.Error{Vendor: c.Vendor, Op: c.Op, Kind: liveness.ErrInvalidArgument, Field: "body", Message: "cannot be read", Err: err}
 	}
