@@ -17,6 +17,7 @@ import (
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/internal/check"
 	"github.com/go-liveness/liveness/internal/jsonx"
+	"github.com/go-liveness/liveness/internal/vendorkit"
 	"github.com/go-liveness/liveness/signing"
 )
 
@@ -72,7 +73,7 @@ func (p *Provider) VerifyCallback(_ context.Context, r *http.Request) (*liveness
 	if r.Method == http.MethodGet || r.Method == http.MethodHead {
 		return p.readReturn(c, query)
 	}
-	parsed, body, err := c.CallbackBody(r, check.DefaultMaxCallbackBytes, maxCallbackFields)
+	parsed, body, err := vendorkit.CallbackBody(c, r, check.DefaultMaxCallbackBytes, maxCallbackFields)
 	if err != nil {
 		return nil, err
 	}

@@ -98,13 +98,7 @@ var _ liveness.Provider = (*Provider)(nil)
 // New returns a Provider for cfg. A missing key or a malformed BaseURL is
 // ErrInvalidArgument naming the Config field.
 func New(cfg Config, opts ...liveness.Option) (*Provider, error) {
-	return build(cfg, "New", opts...)
-}
-
-// build is New, with errors carrying op: "New", or "Open" when the
-// configuration came from a liveness.Open URL.
-func build(cfg Config, op string, opts ...liveness.Option) (*Provider, error) {
-	c := check.Checker{Vendor: liveness.Juhe, Op: op}
+	c := check.Checker{Vendor: liveness.Juhe, Op: "New"}
 	if err := check.First(c.Required("Key", cfg.Key), c.Credential("Key", cfg.Key)); err != nil {
 		return nil, err
 	}

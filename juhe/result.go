@@ -102,7 +102,7 @@ const ExpiryGrace = time.Minute
 // "session.Vendor", before any call. Other errors are FetchResult's.
 func (p *Provider) FetchSessionResult(ctx context.Context, s *liveness.Session) (*liveness.Result, error) {
 	c := check.Checker{Vendor: liveness.Juhe, Op: "FetchSessionResult"}
-	if err := checkSession(c, s); err != nil {
+	if _, err := storedSession.Fields(c, s); err != nil {
 		return nil, err
 	}
 	res, err := p.search(ctx, c.Op, s.ID)

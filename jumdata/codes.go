@@ -9,6 +9,7 @@ import (
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/internal/jsonx"
 	"github.com/go-liveness/liveness/internal/transport"
+	"github.com/go-liveness/liveness/internal/vendorkit"
 )
 
 // codeOK is the code of every successful answer.
@@ -65,20 +66,17 @@ func refine400(msg string, tokenSent bool) error {
 }
 
 // outcome is the normalized state a result code stands for.
-type outcome struct {
-	Status liveness.Status
-	Reason liveness.Reason
-}
+type outcome = vendorkit.Outcome
 
 // resultCodes maps the result call's own codes to the session state. They
 // are Results, not errors. The Reason of 202 and 203 is the general one:
 // causeReason refines it from msg.
 var resultCodes = map[string]outcome{
-	"200": {liveness.StatusPassed, liveness.ReasonNone},     // 活体检测通过
-	"201": {liveness.StatusPending, liveness.ReasonNone},    // 未查询到检测结果
-	"202": {liveness.StatusFailed, liveness.ReasonSpoof},    // 活体检测未通过: camera hijack, wrong action sequence, not live
-	"203": {liveness.StatusError, liveness.ReasonUnknown},   // 活体检测失败: browser lacks features, camera denied, bad actions, other
-	"301": {liveness.StatusExpired, liveness.ReasonTimeout}, // token已过期: no result fetched within 10 minutes
+	"200": {Status: liveness.StatusPassed, Reason: liveness.ReasonNone},     // 活体检测通过
+	"201": {Status: liveness.StatusPending, Reason: liveness.ReasonNone},    // 未查询到检测结果
+	"202": {Status: liveness.StatusFailed, Reason: liveness.ReasonSpoof},    // 活体检测未通过: camera hijack, wrong action sequence, not live
+	"203": {Status: liveness.StatusError, Reason: liveness.ReasonUnknown},   // 活体检测失败: browser lacks features, camera denied, bad actions, other
+	"301": {Status: liveness.StatusExpired, Reason: liveness.ReasonTimeout}, // token已过期: no result fetched within 10 minutes
 }
 
 // A cause is one of the reasons seed 000 lists behind result code 202 or
@@ -167,8 +165,8 @@ var sdkCodes = map[string]error{
 
 // sdkResults maps data.result of a successful SDK v1 check.
 var sdkResults = map[string]outcome{
-	"1": {liveness.StatusPassed, liveness.ReasonNone},  // 通过
-	"2": {liveness.StatusFailed, liveness.ReasonSpoof}, // 不通过
+	"1": {Status: liveness.StatusPassed, Reason: liveness.ReasonNone},  // 通过
+	"2": {Status: liveness.StatusFailed, Reason: liveness.ReasonSpoof}, // 不通过
 }
 
 // gatewayMessages maps the X-Ca-Error-Message values of the Alibaba Cloud
@@ -211,21 +209,7 @@ var gatewayMessages = []struct {
 
 // gatewayStatus is the fallback for a gateway message not in
 // gatewayMessages.
-func gatewayStatus(status int) error {
-	switch {
-	case status == http.StatusUnauthorized:
-		return liveness.ErrUnauthenticated
-	case status == http.StatusForbidden:
-		return liveness.ErrPermissionDenied
-	case status == http.StatusTooManyRequests:
-		return liveness.ErrRateLimited
-	case status >= 500:
-		return liveness.ErrUnavailable
-	case status >= 400:
-		return liveness.ErrInvalidArgument
-	}
-	return liveness.ErrBadResponse
-}
+func gatewayStatus(status int) error { return vendorkit.StatusKind4xx(status, vendorkit.Every4xx) }
 
 // GatewayError returns the error for an answer of the cloud market's API
 // gateway: an HTTP 4xx/5xx carrying X-Ca-Error-Code or X-Ca-Error-Message.
@@ -297,23 +281,11 @@ func (e *envelope) err(resp *transport.Response, table map[string]error, tokenSe
 	kind, ok := table[e.code()]
 	switch {
 	case !ok:
-		kind = statusKind(resp.StatusCode)
+		kind = vendorkit.StatusKind(resp.StatusCode)
 	case e.code() == "400":
 		kind = refine400(e.message(), tokenSent)
 	}
 	return &liveness.Error{Kind: kind, Code: e.code(), Message: e.message(), RequestID: string(e.TaskNo)}
-}
-
-// statusKind is the error for an answer the body cannot explain: the
-// vendor's own failure for 5xx and 429, a bad response otherwise.
-func statusKind(status int) error {
-	switch {
-	case status == http.StatusTooManyRequests:
-		return liveness.ErrRateLimited
-	case status >= 500:
-		return liveness.ErrUnavailable
-	}
-	return liveness.ErrBadResponse
 }
 
 // httpOK reports whether the status is 2xx: a success code under an error

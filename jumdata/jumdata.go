@@ -114,13 +114,7 @@ var _ liveness.Provider = (*Provider)(nil)
 // InitURL or ResultURL, or a malformed address is ErrInvalidArgument naming
 // the Config field; the error never quotes a credential.
 func New(cfg Config, opts ...liveness.Option) (*Provider, error) {
-	return newProvider(cfg, "New", opts)
-}
-
-// newProvider is New with the Op its errors carry: "New", or "Open" when
-// the config came from a URL.
-func newProvider(cfg Config, op string, opts []liveness.Option) (*Provider, error) {
-	c := check.Checker{Vendor: liveness.Jumdata, Op: op}
+	c := check.Checker{Vendor: liveness.Jumdata, Op: "New"}
 	direct := cfg.AppID != "" || cfg.AppSecret != ""
 	switch {
 	case direct && cfg.AppCode != "":

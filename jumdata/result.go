@@ -82,7 +82,7 @@ func normalizeResult(token string, env *envelope, o outcome, body []byte) (*live
 	o.Reason = causeReason(env.code(), env.message(), o.Reason)
 	if o.Status == liveness.StatusPassed {
 		if passed, ok := parseBool(d.Passed); ok && !passed {
-			o = outcome{liveness.StatusFailed, liveness.ReasonSpoof}
+			o = outcome{Status: liveness.StatusFailed, Reason: liveness.ReasonSpoof}
 		}
 	}
 	r := &liveness.Result{

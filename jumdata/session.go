@@ -15,6 +15,7 @@ import (
 	"github.com/go-liveness/liveness/internal/check"
 	"github.com/go-liveness/liveness/internal/jsonx"
 	"github.com/go-liveness/liveness/internal/transport"
+	"github.com/go-liveness/liveness/internal/vendorkit"
 )
 
 // SessionOptions are Jumdata's own session parameters, passed in
@@ -151,30 +152,16 @@ func (p *Provider) InitSession(ctx context.Context, req *liveness.SessionRequest
 // since the page would only show an error.
 func (p *Provider) BuildCheckURL(s *liveness.Session) (string, error) {
 	c := check.Checker{Vendor: liveness.Jumdata, Op: "BuildCheckURL"}
-	if s == nil {
-		return "", c.Fail("session", "is nil")
-	}
-	if s.Vendor != "" && s.Vendor != liveness.Jumdata {
-		return "", c.Fail("session.Vendor", "is "+strconv.Quote(string(s.Vendor))+", not jumdata")
-	}
-	if s.ID != "" {
-		if err := checkToken(c, "session.ID", s.ID); err != nil {
-			return "", err
-		}
-	}
-	tok := s.Token
-	if tok == "" {
-		tok = s.ID
-	}
-	if err := checkToken(c, "session.Token", tok); err != nil {
+	tok, err := storedSession.Check(c, s, p.c.Now())
+	if err != nil {
 		return "", err
-	}
-	if !s.ExpiresAt.IsZero() && !p.c.Now().Before(s.ExpiresAt) {
-		return "", &liveness.Error{Vendor: liveness.Jumdata, Op: "BuildCheckURL", Kind: liveness.ErrSessionExpired,
-			Message: "the token expired at " + s.ExpiresAt.UTC().Format("2006-01-02T15:04:05Z")}
 	}
 	return p.checkURL(tok), nil
 }
+
+// storedSession is what Jumdata needs of a Session given back: its token,
+// which is also its ID.
+var storedSession = vendorkit.StoredSession{CheckID: checkToken, Token: vendorkit.TokenOrID}
 
 func (p *Provider) checkURL(token string) string {
 	u := *p.pageURL
@@ -200,7 +187,7 @@ func initForm(req *liveness.SessionRequest) (url.Values, error) {
 	if err := checkReturnURL(c, req.ReturnURL); err != nil {
 		return nil, err
 	}
-	opts, err := check.Extra[SessionOptions](c, req.Extra, "*jumdata.SessionOptions")
+	opts, err := vendorkit.Extra[SessionOptions](c, req.Extra, "*jumdata.SessionOptions")
 	if err != nil {
 		return nil, err
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/internal/check"
+	"github.com/go-liveness/liveness/internal/vendorkit"
 	"github.com/go-liveness/liveness/signing"
 )
 
@@ -89,7 +90,7 @@ func (p *Provider) verifyCallback(r *http.Request, kind liveness.CallbackKind) (
 		return unsignedReturn(c, q, []byte(r.URL.RawQuery))
 	case http.MethodPost:
 		var err error
-		if fields, raw, err = c.CallbackForm(r, check.DefaultMaxCallbackBytes, check.DefaultMaxFormFields); err != nil {
+		if fields, raw, err = vendorkit.CallbackForm(c, r, check.DefaultMaxCallbackBytes, check.DefaultMaxFormFields); err != nil {
 			return nil, err
 		}
 	default:

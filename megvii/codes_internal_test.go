@@ -31,21 +31,21 @@ func TestErrorKindsAreTheDocumentedOnes(t *testing.T) {
 
 func TestStatusesAreTheSpecsTable(t *testing.T) {
 	assert.Equal(t, map[string]outcome{
-		"NOT_STARTED":        {liveness.StatusPending, ""},
-		"PROCESSING":         {liveness.StatusPending, ""},
-		"OK":                 {liveness.StatusPassed, ""},
-		"WEBRTC_UNSUPPORTED": {liveness.StatusError, liveness.ReasonDeviceUnsupported},
-		"FAILED":             {liveness.StatusError, liveness.ReasonUnknown},
-		"CANCELLED":          {liveness.StatusCanceled, liveness.ReasonUserCanceled},
-		"TIMEOUT":            {liveness.StatusExpired, liveness.ReasonTimeout},
+		"NOT_STARTED":        {Status: liveness.StatusPending, Reason: ""},
+		"PROCESSING":         {Status: liveness.StatusPending, Reason: ""},
+		"OK":                 {Status: liveness.StatusPassed, Reason: ""},
+		"WEBRTC_UNSUPPORTED": {Status: liveness.StatusError, Reason: liveness.ReasonDeviceUnsupported},
+		"FAILED":             {Status: liveness.StatusError, Reason: liveness.ReasonUnknown},
+		"CANCELLED":          {Status: liveness.StatusCanceled, Reason: liveness.ReasonUserCanceled},
+		"TIMEOUT":            {Status: liveness.StatusExpired, Reason: liveness.ReasonTimeout},
 	}, statuses)
 	assert.Equal(t, map[string]liveness.Reason{
 		"NETWORK_ERROR":     liveness.ReasonDeviceUnsupported,
 		"PERMISSIONS_ERROR": liveness.ReasonPermissionDenied,
 		"SUPPORT_ERROR":     liveness.ReasonDeviceUnsupported,
 	}, failReasons)
-	assert.Equal(t, outcome{liveness.StatusFailed, liveness.ReasonIdentityMismatch}, verifyErrors["ID_NUMBER_NAME_NOT_MATCH"])
-	assert.Equal(t, outcome{liveness.StatusFailed, liveness.ReasonIdentityNotFound}, verifyErrors["NO_SUCH_ID_NUMBER"])
+	assert.Equal(t, outcome{Status: liveness.StatusFailed, Reason: liveness.ReasonIdentityMismatch}, verifyErrors["ID_NUMBER_NAME_NOT_MATCH"])
+	assert.Equal(t, outcome{Status: liveness.StatusFailed, Reason: liveness.ReasonIdentityNotFound}, verifyErrors["NO_SUCH_ID_NUMBER"])
 	assert.Len(t, verifyErrors, 6)
 }
 

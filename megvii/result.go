@@ -235,7 +235,7 @@ func decide(res *liveness.Result, pl *Payload) {
 		code, _ := splitCode(v.ErrorMessage)
 		o, ok := verifyErrors[code]
 		if !ok {
-			o = outcome{liveness.StatusError, liveness.ReasonUnknown}
+			o = outcome{Status: liveness.StatusError, Reason: liveness.ReasonUnknown}
 		}
 		fail(o.Status, o.Reason, code, v.ErrorMessage)
 		return

@@ -14,6 +14,7 @@ import (
 	"github.com/go-liveness/liveness/internal/check"
 	"github.com/go-liveness/liveness/internal/jsonx"
 	"github.com/go-liveness/liveness/internal/transport"
+	"github.com/go-liveness/liveness/internal/vendorkit"
 )
 
 // SessionOptions are Megvii's own get_token parameters, passed in
@@ -232,7 +233,7 @@ func (p *Provider) tokenForm(req *liveness.SessionRequest) (url.Values, []transp
 	if req == nil {
 		return nil, nil, c.Fail("request", "is nil")
 	}
-	o, err := check.Extra[SessionOptions](c, req.Extra, "*megvii.SessionOptions")
+	o, err := vendorkit.Extra[SessionOptions](c, req.Extra, "*megvii.SessionOptions")
 	if err != nil {
 		return nil, nil, err
 	}
@@ -386,23 +387,16 @@ func refImages(c check.Checker, images [][]byte) ([]transport.File, error) {
 // which no client can see in advance: a used one shows Megvii's error page.
 func (p *Provider) BuildCheckURL(s *liveness.Session) (string, error) {
 	c := check.Checker{Vendor: liveness.Megvii, Op: "BuildCheckURL"}
-	switch {
-	case s == nil:
-		return "", c.Fail("session", "is nil")
-	case s.ID != "" && checkID(c, "session.ID", s.ID) != nil:
-		return "", checkID(c, "session.ID", s.ID)
-	case s.Token == "":
-		return "", c.Fail("session.Token", "is empty")
-	case checkID(c, "session.Token", s.Token) != nil:
-		return "", checkID(c, "session.Token", s.Token)
-	case s.Vendor != "" && s.Vendor != liveness.Megvii:
-		return "", c.Fail("session.Vendor", "session belongs to "+string(s.Vendor))
-	case !s.ExpiresAt.IsZero() && !p.c.Now().Before(s.ExpiresAt):
-		return "", &liveness.Error{Vendor: liveness.Megvii, Op: "BuildCheckURL", Kind: liveness.ErrSessionExpired,
-			Message: "the session expired at " + s.ExpiresAt.UTC().Format(time.RFC3339)}
+	tok, err := storedSession.Check(c, s, p.c.Now())
+	if err != nil {
+		return "", err
 	}
-	return p.checkURL(s.Token), nil
+	return p.checkURL(tok), nil
 }
+
+// storedSession is what Megvii needs of a Session given back: its page
+// token; its biz_id is checked when set.
+var storedSession = vendorkit.StoredSession{CheckID: checkID, Token: vendorkit.TokenRequired}
 
 func (p *Provider) checkURL(token string) string {
 	return p.base + doPath + "?" + url.Values{"token": {token}}.Encode()

@@ -1,8 +1,12 @@
-// Package check holds the input checks every vendor runs before a network
-// call, each returning an ErrInvalidArgument that names the field.
+// Package check holds the input checks every vendor runs on what comes
+// from outside (a caller's arguments and configuration, a callback's
+// body, form or query) before a network call or a verification, each
+// returning an ErrInvalidArgument that names the field. What vendors share
+// beyond input checks is in package vendorkit.
 package check
 
 import (
+	"bytes"
 	"io"
 	"net/http"
 	"net/url"
@@ -127,4 +131,14 @@ func (c Checker) BaseURL(field, v, def string) (string, error) {
 		return "", c.Fail(field, "must not carry a query, a fragment or user info")
 	}
 	return strings.TrimRight(v, "/"), nil
+}
+
+// putBack replaces r.Body by a reader over read followed by what is left
+// of the original body, closing the original when it is closed.
+func putBack(r *http.Request, read []byte) {
+	orig := r.Body
+	r.Body = struct {
+		io.Reader
+		io.Closer
+	}{io.MultiReader(bytes.NewReader(read), orig), orig}
 }

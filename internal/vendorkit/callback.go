@@ -1,8 +1,7 @@
-package check
+package vendorkit
 
 import (
-	"bytes"
-	"io"
+	"github.com/go-liveness/liveness/internal/check"
 	"mime"
 	"net/http"
 	"net/url"
@@ -18,19 +17,21 @@ import (
 //     maxFields <= 0) and max bytes of names and values, and body is
 //     form re-encoded (url.Values.Encode), since the bytes sent are gone;
 //   - otherwise form is nil and body is the body as sent, read with
-//     ReadBody (at most max bytes), and r.Body is put back as a reader
+//     check.Checker.ReadBody (at most max bytes), and r.Body is put back as a reader
 //     over the same bytes, so the handlers after VerifyCallback can read
 //     it too.
 //
 // Use it only where the vendor's signature, if any, covers decoded
 // values, which a parsed form still holds. Every failure is
 // ErrInvalidArgument naming "request" or "body".
-func (c Checker) CallbackBody(r *http.Request, max int64, maxFields int) (form url.Values, body []byte, err error) {
+func CallbackBody(c check.Checker, r *http.Request, max int64, maxFields int) (form url.Values, body []byte, err error) {
 	if r == nil {
 		return nil, nil, c.Fail("request", "is nil")
 	}
 	if parsed := parsedForm(r); parsed != nil {
-		maxFields = fieldCap(maxFields)
+		if maxFields <= 0 {
+			maxFields = check.DefaultMaxFormFields
+		}
 		n, size := 0, int64(0)
 		for k, vs := range parsed {
 			n += len(vs)
@@ -51,11 +52,11 @@ func (c Checker) CallbackBody(r *http.Request, max int64, maxFields int) (form u
 }
 
 // CallbackForm is CallbackBody for a callback that is a form: the form a
-// middleware parsed, or else the body read and parsed with Form under
+// middleware parsed, or else the body read and parsed with check.Checker.Form under
 // the request's Content-Type. raw is the body as sent, or the parsed
 // form re-encoded.
-func (c Checker) CallbackForm(r *http.Request, max int64, maxFields int) (fields url.Values, raw []byte, err error) {
-	fields, raw, err = c.CallbackBody(r, max, maxFields)
+func CallbackForm(c check.Checker, r *http.Request, max int64, maxFields int) (fields url.Values, raw []byte, err error) {
+	fields, raw, err = CallbackBody(c, r, max, maxFields)
 	if err != nil || fields != nil {
 		return fields, raw, err
 	}
@@ -86,14 +87,4 @@ func parsedForm(r *http.Request) url.Values {
 		return r.PostForm
 	}
 	return nil
-}
-
-// putBack replaces r.Body by a reader over read followed by what is left
-// of the original body, closing the original when it is closed.
-func putBack(r *http.Request, read []byte) {
-	orig := r.Body
-	r.Body = struct {
-		io.Reader
-		io.Closer
-	}{io.MultiReader(bytes.NewReader(read), orig), orig}
 }
