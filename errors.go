@@ -213,8 +213,10 @@ func (e *Error) Is(target error) bool { return e.Kind != nil && target == e.Kind
 // Unwrap returns the cause.
 func (e *Error) Unwrap() error { return e.Err }
 
-// InvalidArgument returns an ErrInvalidArgument *Error naming field. Vendor
-// packages use it to reject input before any network call.
+// InvalidArgument returns an ErrInvalidArgument *Error naming field.
+//
+// For provider implementations: vendor packages use it to reject input
+// before any network call.
 func InvalidArgument(vendor Vendor, op, field, msg string) *Error {
 	return &Error{Vendor: vendor, Op: op, Kind: ErrInvalidArgument, Field: field, Message: msg}
 }

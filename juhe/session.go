@@ -28,6 +28,10 @@ type SessionOptions struct {
 	DeviceType string
 }
 
+// Vendor returns liveness.Juhe: SessionOptions implements
+// liveness.SessionOptions, the type of SessionRequest.Extra.
+func (SessionOptions) Vendor() liveness.Vendor { return liveness.Juhe }
+
 // Device types accepted by DeviceType.
 const (
 	DeviceWeb = "WEB"

@@ -211,13 +211,13 @@ var gatewayMessages = []struct {
 // gatewayMessages.
 func gatewayStatus(status int) error { return vendorkit.StatusKind4xx(status, vendorkit.Every4xx) }
 
-// GatewayError returns the error for an answer of the cloud market's API
+// gatewayError returns the error for an answer of the cloud market's API
 // gateway: an HTTP 4xx/5xx carrying X-Ca-Error-Code or X-Ca-Error-Message.
 // The gateway's code is kept in Code, its message in Message and
 // X-Ca-Request-Id in RequestID. It returns nil for any other answer,
 // including the vendor's own errors, which the gateway passes through
 // without those headers.
-func GatewayError(status int, h http.Header) *liveness.Error {
+func gatewayError(status int, h http.Header) *liveness.Error {
 	code, msg := h.Get("X-Ca-Error-Code"), h.Get("X-Ca-Error-Message")
 	if status < 400 || (code == "" && msg == "") {
 		return nil
@@ -260,7 +260,7 @@ func (e *envelope) hasData() bool {
 // decodeEnvelope reads an answer: a gateway error first (its body, often
 // empty, means nothing), then the JSON envelope, which must carry a code.
 func decodeEnvelope(resp *transport.Response) (*envelope, error) {
-	if err := GatewayError(resp.StatusCode, resp.Header); err != nil {
+	if err := gatewayError(resp.StatusCode, resp.Header); err != nil {
 		return nil, err
 	}
 	var env envelope

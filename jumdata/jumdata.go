@@ -31,7 +31,7 @@
 //     gateway answers its own failures (bad AppCode, quota used up,
 //     throttling) with X-Ca-Error-Code / X-Ca-Error-Message headers and often
 //     an empty body; they become errors with the gateway's code and message
-//     kept (see [GatewayError]).
+//     kept.
 //
 // Both channels give you the init and result addresses (InitURL, ResultURL);
 // they differ between channels and subscriptions, so they have no default.
@@ -69,9 +69,9 @@ const (
 	DefaultSDKCheckURL = "https://api.jumdata.com/lifecheck-sdk/v1/check"
 )
 
-// ProductCode is the productCode form field the direct channel sends with
+// productCode is the productCode form field the direct channel sends with
 // every H5 v2 call.
-const ProductCode = "life_check_v2"
+const productCode = "life_check_v2"
 
 // SessionTTL is how long a token stays usable: the page must be done and the
 // result fetched within ten minutes of the init call (after that the result
@@ -184,7 +184,7 @@ func (p *Provider) authorize(form url.Values, h5 bool) http.Header {
 	form.Set("timestamp", ts)
 	form.Set("sign", signing.Jumdata(p.appID, p.appSecret, ts))
 	if h5 {
-		form.Set("productCode", ProductCode)
+		form.Set("productCode", productCode)
 	}
 	return nil
 }

@@ -33,6 +33,10 @@ type SessionOptions struct {
 	Actions []string
 }
 
+// Vendor returns liveness.Jumdata: SessionOptions implements
+// liveness.SessionOptions, the type of SessionRequest.Extra.
+func (SessionOptions) Vendor() liveness.Vendor { return liveness.Jumdata }
+
 // The bright flash colors.
 const (
 	ColorWhite      = "#FFFFFF"
@@ -68,14 +72,18 @@ const (
 	ActionNodHead   = "NodHead"   // nod
 )
 
-// BrightColors and DarkColors are the 14 colors the page can flash, and
-// Actions the nine actions in the vendor's order. They are copies:
-// changing them does not change what InitSession accepts.
-var (
-	BrightColors = slices.Clone(brightColors[:])
-	DarkColors   = slices.Clone(darkColors[:])
-	Actions      = slices.Clone(actions[:])
-)
+// BrightColors returns the bright colors the page can flash, in the
+// vendor's order. Each call returns a new copy: changing it does not
+// change what InitSession accepts.
+func BrightColors() []string { return slices.Clone(brightColors[:]) }
+
+// DarkColors returns the dark colors the page can flash, in the vendor's
+// order, as a new copy.
+func DarkColors() []string { return slices.Clone(darkColors[:]) }
+
+// Actions returns the nine actions the page can ask for, in the vendor's
+// order, as a new copy.
+func Actions() []string { return slices.Clone(actions[:]) }
 
 var (
 	brightColors = [...]string{ColorWhite, ColorPink, ColorLavender, ColorLightCyan, ColorLightPink, ColorLightGreen, ColorCream}

@@ -54,20 +54,28 @@ import (
 // User-Agent starting "Mozilla/", or Sec-Fetch-*, Origin or Referer
 // headers), CallbackNotify otherwise. The verdict is the same either way;
 // a handler that needs the kind exactly should serve return_url and
-// notify_url separately and call [Provider.VerifyCallbackAs].
+// notify_url separately and call [Provider.VerifyCallbackOfKind].
 func (p *Provider) VerifyCallback(_ context.Context, r *http.Request) (*liveness.Callback, error) {
 	return p.verifyCallback(r, "")
 }
 
-// VerifyCallbackAs is VerifyCallback for a handler that knows which
+// VerifyCallbackOfKind is VerifyCallback for a handler that knows which
 // callback it serves: Callback.Kind is kind (CallbackReturn or
 // CallbackNotify) rather than a guess. A GET is only accepted as
-// CallbackReturn.
-func (p *Provider) VerifyCallbackAs(_ context.Context, r *http.Request, kind liveness.CallbackKind) (*liveness.Callback, error) {
+// CallbackReturn. Any other kind is ErrInvalidArgument naming "kind".
+func (p *Provider) VerifyCallbackOfKind(_ context.Context, r *http.Request, kind liveness.CallbackKind) (*liveness.Callback, error) {
 	if kind != liveness.CallbackReturn && kind != liveness.CallbackNotify {
 		return nil, liveness.InvalidArgument(liveness.Megvii, "VerifyCallback", "kind", "must be return or notify")
 	}
 	return p.verifyCallback(r, kind)
+}
+
+// VerifyCallbackAs is VerifyCallbackOfKind.
+//
+// Deprecated: use [Provider.VerifyCallbackOfKind]; the old name reads
+// like errors.As.
+func (p *Provider) VerifyCallbackAs(ctx context.Context, r *http.Request, kind liveness.CallbackKind) (*liveness.Callback, error) {
+	return p.VerifyCallbackOfKind(ctx, r, kind)
 }
 
 func (p *Provider) verifyCallback(r *http.Request, kind liveness.CallbackKind) (*liveness.Callback, error) {

@@ -131,24 +131,29 @@ func TestVerifyCallbackAcceptsSignedCallbacks(t *testing.T) {
 	}
 }
 
-func TestVerifyCallbackAsSetsTheKind(t *testing.T) {
+func TestVerifyCallbackOfKindSetsTheKind(t *testing.T) {
 	data := seedSample(t, "callback_data.json")
 	p := newProvider(t, megvii.RegionIDN)
-	cb, err := p.VerifyCallbackAs(ctx, signedNotify(t, data), liveness.CallbackReturn)
+	cb, err := p.VerifyCallbackOfKind(ctx, signedNotify(t, data), liveness.CallbackReturn)
 	require.NoError(t, err)
 	checkConsistent(t, cb.Result)
 	assert.Equal(t, liveness.CallbackReturn, cb.Kind)
 
 	r, err := megvii.NewCallbackRequest(liveness.CallbackReturn, "https://shop.example/notify", testSecret, data)
 	require.NoError(t, err)
-	cb, err = p.VerifyCallbackAs(ctx, r, liveness.CallbackNotify)
+	cb, err = p.VerifyCallbackOfKind(ctx, r, liveness.CallbackNotify)
 	require.NoError(t, err)
 	checkConsistent(t, cb.Result)
 	assert.Equal(t, liveness.CallbackNotify, cb.Kind)
 
-	_, err = p.VerifyCallbackAs(ctx, httptest.NewRequest(http.MethodGet, "/return?biz_id=1", nil), liveness.CallbackNotify)
+	_, err = p.VerifyCallbackOfKind(ctx, httptest.NewRequest(http.MethodGet, "/return?biz_id=1", nil), liveness.CallbackNotify)
 	requireKind(t, err, liveness.ErrInvalidArgument, "VerifyCallback")
-	_, err = p.VerifyCallbackAs(ctx, signedNotify(t, data), "webhook")
+	_, err = p.VerifyCallbackOfKind(ctx, signedNotify(t, data), "webhook")
+	require.ErrorIs(t, err, liveness.ErrInvalidArgument)
+	cb, err = p.VerifyCallbackAs(ctx, signedNotify(t, data), liveness.CallbackReturn)
+	require.NoError(t, err)
+	assert.Equal(t, liveness.CallbackReturn, cb.Kind, "the deprecated name is the same call")
+	_, err = p.VerifyCallbackOfKind(ctx, signedNotify(t, data), "webhook")
 	requireKind(t, err, liveness.ErrInvalidArgument, "VerifyCallback")
 }
 
@@ -266,12 +271,12 @@ func TestVerifyCallbackReturnWithNothingIsNoResult(t *testing.T) {
 			assert.False(t, errors.Is(err, liveness.ErrInvalidArgument))
 		})
 	}
-	t.Run("VerifyCallbackAs return says the same", func(t *testing.T) {
-		_, err := p.VerifyCallbackAs(ctx, httptest.NewRequest(http.MethodGet, "/return", nil), liveness.CallbackReturn)
+	t.Run("VerifyCallbackOfKind return says the same", func(t *testing.T) {
+		_, err := p.VerifyCallbackOfKind(ctx, httptest.NewRequest(http.MethodGet, "/return", nil), liveness.CallbackReturn)
 		requireKind(t, err, liveness.ErrNoResult, "VerifyCallback")
 	})
 	t.Run("a notify with nothing is still a bad signature", func(t *testing.T) {
-		_, err := p.VerifyCallbackAs(ctx, formPost(url.Values{}, ""), liveness.CallbackNotify)
+		_, err := p.VerifyCallbackOfKind(ctx, formPost(url.Values{}, ""), liveness.CallbackNotify)
 		requireKind(t, err, liveness.ErrBadSignature, "VerifyCallback")
 	})
 }

@@ -76,6 +76,10 @@ type SessionOptions struct {
 	RedirectType string
 }
 
+// Vendor returns liveness.Megvii: SessionOptions implements
+// liveness.SessionOptions, the type of SessionRequest.Extra.
+func (SessionOptions) Vendor() liveness.Vendor { return liveness.Megvii }
+
 // Switch is a get_token flag: On ("1"), Off ("0"), or empty for Megvii's
 // default.
 type Switch string

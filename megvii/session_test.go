@@ -12,6 +12,7 @@ import (
 
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/internal/testutil"
+	"github.com/go-liveness/liveness/juhe"
 	"github.com/go-liveness/liveness/megvii"
 )
 
@@ -146,7 +147,7 @@ func TestInitSessionRejectsInvalidInputWithoutACall(t *testing.T) {
 		{"a reference image of 50 MiB", func(r *liveness.SessionRequest) {
 			r.ReferenceImages = [][]byte{padded(pngBytes, 50<<20)}
 		}, "ReferenceImages[0]"},
-		{"another vendor's options", func(r *liveness.SessionRequest) { r.Extra = "video" }, "Extra"},
+		{"another vendor's options", func(r *liveness.SessionRequest) { r.Extra = &juhe.SessionOptions{Model: 1} }, "Extra"},
 		{"biz_extra_data of 4097 bytes", opts(megvii.SessionOptions{BizExtraData: long(4097)}), "Extra.BizExtraData"},
 		{"a shooting time of 1 second", opts(megvii.SessionOptions{MaximumShootingTime: 1}), "Extra.MaximumShootingTime"},
 		{"a shooting time of 61 seconds", opts(megvii.SessionOptions{MaximumShootingTime: 61}), "Extra.MaximumShootingTime"},

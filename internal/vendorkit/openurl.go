@@ -89,23 +89,3 @@ func contains(list []string, v string) bool {
 	}
 	return false
 }
-
-// Extra returns the vendor options a SessionRequest carries in Extra: the
-// zero T for nil, *T (a nil *T too) or T; any other type is an
-// ErrInvalidArgument naming Extra and the type wanted (e.g.
-// "*megvii.SessionOptions").
-func Extra[T any](c check.Checker, extra any, want string) (T, error) {
-	var zero T
-	switch x := extra.(type) {
-	case nil:
-		return zero, nil
-	case *T:
-		if x == nil {
-			return zero, nil
-		}
-		return *x, nil
-	case T:
-		return x, nil
-	}
-	return zero, c.Fail("Extra", "must be "+want)
-}

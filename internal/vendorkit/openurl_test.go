@@ -89,10 +89,16 @@ func TestBaseURLAndCredential(t *testing.T) {
 
 type options struct{ N int }
 
+func (options) Vendor() liveness.Vendor { return liveness.Juhe }
+
+type otherOptions struct{}
+
+func (otherOptions) Vendor() liveness.Vendor { return liveness.Juhe }
+
 func TestExtra(t *testing.T) {
 	c := check.Checker{Vendor: liveness.Juhe, Op: "InitSession"}
 	var nilPtr *options
-	for name, in := range map[string]any{"nil": nil, "nil pointer": nilPtr} {
+	for name, in := range map[string]liveness.SessionOptions{"nil": nil, "nil pointer": nilPtr} {
 		got, err := vendorkit.Extra[options](c, in, "*x.options")
 		require.NoError(t, err, name)
 		assert.Equal(t, options{}, got, name)
@@ -103,7 +109,7 @@ func TestExtra(t *testing.T) {
 	got, err = vendorkit.Extra[options](c, options{N: 3}, "*x.options")
 	require.NoError(t, err)
 	assert.Equal(t, 3, got.N)
-	_, err = vendorkit.Extra[options](c, struct{}{}, "*x.options")
+	_, err = vendorkit.Extra[options](c, otherOptions{}, "*x.options")
 	assert.ErrorIs(t, err, liveness.ErrInvalidArgument)
 	assert.ErrorContains(t, err, "Extra: must be *x.options")
 }
