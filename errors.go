@@ -17,8 +17,12 @@ type kind struct{ name string }
 
 func (k *kind) Error() string { return "liveness: " + k.name }
 
-// The sentinel errors. Every *Error has one of them as its Kind, so
-// errors.Is(err, ErrRateLimited) works whatever the vendor.
+// The sentinel errors. Every *Error a provider returns has one of them as
+// its Kind, so errors.Is(err, ErrRateLimited) works whatever the vendor,
+// with one exception: a call stopped by the caller's own context (canceled,
+// or past its deadline) has a nil Kind and the context's error as Err, so
+// errors.Is(err, context.Canceled) or context.DeadlineExceeded holds, none
+// of these does, and Retryable is false.
 var (
 	// ErrInvalidArgument: the caller's input or configuration is wrong. No
 	// network call was made when a provider rejects input.
@@ -222,9 +226,12 @@ func InvalidArgument(vendor Vendor, op, field, msg string) *Error {
 }
 
 // Retryable reports whether trying the same call again may succeed: true for
-// ErrRateLimited, ErrUnavailable, network timeouts and connection failures;
-// false when the caller's own context was canceled or timed out, and for
-// everything else (nil included).
+// ErrRateLimited, ErrUnavailable, and, outside an *Error with a Kind,
+// network timeouts, connection failures and a truncated answer
+// (io.ErrUnexpectedEOF); false when the caller's own context was canceled
+// or timed out (an *Error with a nil Kind), for an *Error of any other Kind
+// even when its cause is a network error (a vendor's verdict stays final),
+// and for everything else (nil included).
 //
 // It is also false for an *Error whose MayHaveReached is set: an operation
 // that is not idempotent (InitSession creates a session, which may be paid

@@ -31,10 +31,10 @@ import (
 //     which liveness.Resolve uses without a call when it is final. A
 //     response whose sign is missing, repeated or wrong is forgery:
 //     ErrBadSignature.
-//   - A return carrying neither response nor sign: seed 001 appends them
-//     only when the check was completed, so this is the user who canceled,
-//     abandoned or timed out the check, a normal path and neither forgery
-//     nor bad input. If the query names the order (orderId, your BizNo,
+//   - A return carrying neither response nor sign: Juhe's faceid document
+//     appends them only when the check was completed, so this is the user
+//     who canceled, abandoned or timed out the check, a normal path and
+//     neither forgery nor bad input. If the query names the order (orderId, your BizNo,
 //     which you can put in your returnUrl's own query since Juhe keeps it;
 //     or jh_order_id / jhOrderId) the Callback is an unsigned trigger
 //     naming it; otherwise the error is liveness.ErrNoResult: look the

@@ -3,6 +3,13 @@
 // comparison of the face with the photo the authority holds for a name and
 // resident ID number.
 //
+// # Vendor documents
+//
+// Comments cite Juhe's faceid API document (聚合数据 实人认证, juhe.cn): its
+// sections 发起认证请求 (POST https://apis.juhe.cn/faceid/query) and
+// 查询认证结果 (POST https://apis.juhe.cn/faceid/search), its returnUrl
+// route table and its error-code tables (错误码参照).
+//
 // # The flow
 //
 //  1. [Provider.InitSession] calls POST /faceid/query with the user's name,

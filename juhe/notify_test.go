@@ -87,12 +87,12 @@ func TestVerifyCallbackNotifyIsAnUnsignedTrigger(t *testing.T) {
 	const bizNo = "order20240517A1"
 	response := string(seedSample(t, "return_response.json"))
 	extras := map[string]map[string]string{
-		"nothing else":                    {},
-		"a sign over jh_order_id":         {"sign": signing.Juhe(seedOrderID, testKey)},
-		"a sign made with another key":    {"sign": signing.Juhe(seedOrderID, "other")},
-		"a garbage sign":                  {"sign": "not-a-sign"},
-		"a claim of passed":               {"passed": "T"},
-		"the signed response of the seed": {"response": url.QueryEscape(response), "sign": signing.Juhe(response, testKey)},
+		"nothing else":                               {},
+		"a sign over jh_order_id":                    {"sign": signing.Juhe(seedOrderID, testKey)},
+		"a sign made with another key":               {"sign": signing.Juhe(seedOrderID, "other")},
+		"a garbage sign":                             {"sign": "not-a-sign"},
+		"a claim of passed":                          {"passed": "T"},
+		"the signed response of the faceid document": {"response": url.QueryEscape(response), "sign": signing.Juhe(response, testKey)},
 	}
 	for _, encoding := range []string{"form", "multipart", "json"} {
 		for _, nested := range []bool{false, true} {
@@ -134,7 +134,7 @@ func TestVerifyCallbackNotifyIsAnUnsignedTrigger(t *testing.T) {
 							assert.Empty(t, cb.Claimed)
 							assert.Zero(t, fake.Count(), "VerifyCallback makes no call")
 							wantSession := seedOrderID
-							if name == "orderId" && extraName != "the signed response of the seed" {
+							if name == "orderId" && extraName != "the signed response of the faceid document" {
 								// Only the response envelope names Juhe's order.
 								wantSession = ""
 							}

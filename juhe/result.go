@@ -186,7 +186,7 @@ func (p *Provider) normalize(env *envelope, raw []byte, sessionID string) (*live
 
 // toResult decides the Result of a finished session.
 //
-// Juhe's verdicts are the strings T and F (seed 001: 取值：T：通过，F：不通过);
+// Juhe's verdicts are the strings T and F (Juhe's faceid document: 取值：T：通过，F：不通过);
 // anything else in passed, live_passed or certify_passed is unreadable and
 // ErrBadResponse. A step fails when its flag is F or its code is present
 // and not 200; it passes otherwise (a T flag, a 200 code, or both). Every

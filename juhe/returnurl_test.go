@@ -13,7 +13,7 @@ import (
 	"github.com/go-liveness/liveness/signing"
 )
 
-// The five route modes of the seed's returnUrl table: the returnUrl given,
+// The five route modes of the returnUrl table of Juhe's faceid document: the returnUrl given,
 // and the URL opened after the check with "..." standing for the
 // parameters.
 var routeModes = []struct {
@@ -26,12 +26,12 @@ var routeModes = []struct {
 	{"a hash route", "https://example.com/#/aaa/bbb", "https://example.com/?PARAMS#aaa/bbb"},
 }
 
-func TestSignedReturnURLFollowsTheSeedsTableAndRoundTrips(t *testing.T) {
+func TestSignedReturnURLFollowsTheRouteTableAndRoundTrips(t *testing.T) {
 	response := seedSample(t, "return_response.json")
 	params := "response=" + url.QueryEscape(string(response)) + "&sign=" + signing.Juhe(string(response), testKey)
 	p := newProvider(t, "http://127.0.0.1:1")
 	for _, m := range routeModes {
-		t.Run(m.mode+" lands where the seed says and parses back", func(t *testing.T) {
+		t.Run(m.mode+" lands where Juhe's document says and parses back", func(t *testing.T) {
 			landed, err := juhe.SignedReturnURL(m.returnURL, response, testKey)
 			require.NoError(t, err)
 			assert.Equal(t, strings.Replace(m.landed, "PARAMS", params, 1), landed)

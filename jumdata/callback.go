@@ -21,8 +21,8 @@ const MaxReturnBytes = 8 << 10
 // return may carry; they are counted before any is decoded.
 const MaxReturnFields = 64
 
-// VerifyCallback reads the browser's return to returnUrl. Seed 000's
-// template is returnUrl?token=${token}&success=${success}, appended as is
+// VerifyCallback reads the browser's return to returnUrl. The H5 v2
+// document's template is returnUrl?token=${token}&success=${success}, appended as is
 // to the end of returnUrl, so token and success are looked for everywhere
 // a browser can deliver them (see [ParseReturnURL] for the rules); for a
 // request that means the query, including the part after a second "?" (a
@@ -71,7 +71,7 @@ func (p *Provider) VerifyCallback(_ context.Context, r *http.Request) (*liveness
 // returns the same unsigned Callback as [Provider.VerifyCallback], with Raw
 // the URL as given, and the same errors under Op "ParseReturnURL".
 //
-// Seed 000 appends "?token=…&success=…" literally to the end of returnUrl,
+// Jumdata's page appends "?token=…&success=…" literally to the end of returnUrl,
 // so a browser can deliver them in three places, all read:
 //
 //	https://shop.example.com/back?token=T&success=true          the query
@@ -159,7 +159,7 @@ func appendNew(list []string, v string) []string {
 }
 
 // ReturnURL returns the URL Jumdata's page sends the browser to when the
-// check ends, built as seed 000's template says: returnURL followed
+// check ends, built as the H5 v2 document's template says: returnURL followed
 // literally by ?token=…&success=true|false, even when returnURL already has
 // a query (a second "?") or a fragment (the parameters land in it). The
 // token is query-escaped, which leaves a real token unchanged. Use it to

@@ -22,7 +22,7 @@ var publicCodes = map[string]error{
 	"500": liveness.ErrUnavailable,     // 系统维护，请稍候再试
 	"604": liveness.ErrDiscontinued,    // 接口停用
 	// 606 调用超限，请稍候再试 ("calls over the limit, try again later") is
-	// a quota, not a rate limit: the seed has its own code for frequency,
+	// a quota, not a rate limit: the H5 v2 document has its own code for frequency,
 	// 609 请求过于频繁 ("requests too frequent"), so 超限 here is the call
 	// count limit of the subscription or account; "请稍候再试" is the same
 	// boilerplate 500 carries and says nothing about the limit resetting
@@ -31,7 +31,7 @@ var publicCodes = map[string]error{
 	"609": liveness.ErrRateLimited, // 请求过于频繁，请稍候再试
 	"610": liveness.ErrUnavailable, // 请求超时
 	"999": liveness.ErrBadResponse, // 其他，以实际返回为准
-	// Jumdata's account codes, documented in seed 003 for the direct
+	// Jumdata's account codes, documented in the SDK v1 document for the direct
 	// channel's other API and answered by the same account: without them
 	// a disabled account would read as a bad response.
 	"601": liveness.ErrPermissionDenied, // 接口未开通
@@ -39,8 +39,8 @@ var publicCodes = map[string]error{
 	"603": liveness.ErrQuotaExceeded,    // 余额不足请充值
 }
 
-// credentialWords name a credential in a 400 (参数错误) msg. Neither seed
-// documents how the direct channel answers a wrong appId, appSecret or
+// credentialWords name a credential in a 400 (参数错误) msg. Neither of
+// Jumdata's documents says how the direct channel answers a wrong appId, appSecret or
 // sign; Jumdata answers code 400 with msg 签名错误 ("signature error",
 // reproduced by the sandbox) or names the fields ("参数错误: appId,
 // timestamp, sign"). The package always sends all three, so such a 400
@@ -79,7 +79,7 @@ var resultCodes = map[string]outcome{
 	"301": {Status: liveness.StatusExpired, Reason: liveness.ReasonTimeout}, // token已过期: no result fetched within 10 minutes
 }
 
-// A cause is one of the reasons seed 000 lists behind result code 202 or
+// A cause is one of the reasons the H5 v2 document lists behind result code 202 or
 // 203, with the words by which a msg names it. A msg names the cause when it
 // contains one of Any, or one of Pair[0] together with one of Pair[1].
 type cause struct {
@@ -149,7 +149,7 @@ func causeReason(code, msg string, general liveness.Reason) liveness.Reason {
 	return found
 }
 
-// sdkCodes maps the SDK v1 check's error codes (seed 003) to errors. Only
+// sdkCodes maps the SDK v1 check's error codes (the SDK v1 document) to errors. Only
 // 200 is billed.
 var sdkCodes = map[string]error{
 	"400": liveness.ErrInvalidArgument,  // 参数错误

@@ -2,6 +2,12 @@
 // silent liveness check of the hosted H5 page v2 (炫光静默活体检测), through
 // either channel Jumdata sells it on, and the discontinued SDK v1 check.
 //
+// # Vendor documents
+//
+// Comments cite Jumdata's documents (jumdata.com) by title: the H5 v2
+// document, 炫光静默活体检测 (init, the check page, the result call and
+// their codes), and the SDK v1 document, 活体检测SDK-V1(停用).
+//
 // # The flow
 //
 //  1. [Provider.InitSession] posts returnUrl, colors and actions to your

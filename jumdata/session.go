@@ -219,7 +219,8 @@ func initForm(req *liveness.SessionRequest) (url.Values, error) {
 // checkReturnURL accepts an absolute http(s) URL or, for the WeChat
 // mini-program case, a page path such as "/pages/result/index?x=1": no
 // scheme, no host, no white space. Anything else with a scheme
-// (javascript:, weixin://) is refused, as the seed allows only these two.
+// (javascript:, weixin://) is refused, as the H5 v2 document allows only
+// these two.
 func checkReturnURL(c check.Checker, v string) error {
 	const field = "ReturnURL"
 	if err := c.Required(field, v); err != nil {

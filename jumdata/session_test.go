@@ -206,7 +206,7 @@ func TestInitSessionMapsVendorCodes(t *testing.T) {
 		{"609", liveness.ErrRateLimited},
 		{"610", liveness.ErrUnavailable},
 		{"999", liveness.ErrBadResponse},
-		{"601", liveness.ErrPermissionDenied}, // seed 003's account codes
+		{"601", liveness.ErrPermissionDenied}, // the SDK v1 document's account codes
 		{"602", liveness.ErrUnauthenticated},
 		{"603", liveness.ErrQuotaExceeded},
 		{"201", liveness.ErrBadResponse}, // a result code means nothing to init

@@ -43,7 +43,7 @@ import (
 // The GET return is unsigned: Callback.Signed is false, Result is nil, and
 // SessionID is the URL-decoded biz_id, for liveness.Resolve to confirm with
 // FetchResult. A POST with only biz_id is read the same way. Megvii always
-// appends biz_id (seed 004, 1.2), but a browser can land on return_url
+// appends biz_id (the callback document, 回调说明, section 1.2), but a browser can land on return_url
 // without it (the back button, a bookmark); a return, GET or browser POST,
 // that carries none of biz_id, data and sign names no session and holds no
 // result: that is liveness.ErrNoResult, not an error of the caller's.

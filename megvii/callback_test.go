@@ -306,7 +306,7 @@ func TestVerifyCallbackReportsSignedDataItCannotRead(t *testing.T) {
 	}
 }
 
-// Megvii's public "返回值说明" table shows shapes beyond the seed's sample:
+// Megvii's public "返回值说明" table shows shapes beyond the callback document's sample:
 // a signed callback carrying them verifies and reads.
 func TestVerifyCallbackReadsEveryDocumentedShape(t *testing.T) {
 	selfie := localSample(t, "get_result_selfie.json")

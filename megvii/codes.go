@@ -22,7 +22,8 @@ import (
 //   - API_NOT_FOUND means the host does not offer the API (a wrong region
 //     or base URL): ErrUnsupported, not ErrNotFound, which is about
 //     sessions.
-//   - INTERNAL_ERROR is ErrUnavailable: the seed asks to call again.
+//   - INTERNAL_ERROR is ErrUnavailable: the get_token document asks to
+//     call again (请再次请求).
 var errorKinds = map[string]error{
 	"IMAGE_ERROR_UNSUPPORTED_FORMAT": liveness.ErrInvalidArgument,  // 400, image_ref1/image_ref2 cannot be decoded
 	"NO_FACE_FOUND":                  liveness.ErrInvalidArgument,  // 400, no face in a reference image
@@ -129,9 +130,9 @@ var failReasons = map[string]liveness.Reason{
 }
 
 // verifyErrors maps verify_result.error_message: the comparison could not
-// be made or the identity did not check out. The first two rows are the
-// spec's; the others are the error messages Megvii's public get_result
-// documents list for the same field. An error message not listed is a
+// be made or the identity did not check out. The first two rows are
+// the identity codes of Megvii's verification; the others are the error
+// messages Megvii's public get_result documents list for the same field. An error message not listed is a
 // StatusError of unknown cause. The key is the code before the first colon
 // ("IMAGE_ERROR_UNSUPPORTED_FORMAT: data_source" is the authority's photo:
 // name and ID number checked, the photo unusable).

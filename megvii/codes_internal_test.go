@@ -8,7 +8,8 @@ import (
 	"github.com/go-liveness/liveness"
 )
 
-// The tables below restate the seeds and vendors.md row by row, written
+// The tables below restate Megvii's documents (get_token, 回调说明,
+// get_result) row by row, written
 // apart from codes.go so an edit to one shows up against the other. The
 // behaviour of every row is exercised through the Provider in
 // session_test.go, result_test.go and callback_test.go.

@@ -118,7 +118,7 @@ const (
 )
 
 // MaxReferenceImageBytes caps each reference image (image_ref1,
-// image_ref2). Seed 002 gives no size for image_ref[x]; 2 MiB is the limit
+// image_ref2). The get_token document (获取Token) gives no size for image_ref[x]; 2 MiB is the limit
 // Megvii's Face++ image APIs document for an uploaded image, a
 // conservative bound for a face photo that keeps a 50 MiB upload from
 // leaving the process. A larger image is ErrInvalidArgument naming
@@ -178,7 +178,7 @@ func (p *Provider) InitSession(ctx context.Context, req *liveness.SessionRequest
 	})
 }
 
-// decodeTokenAnswer reads get_token's answer. The seed sends error_message
+// decodeTokenAnswer reads get_token's answer. The get_token document sends error_message
 // only when the call failed and token only when it succeeded; an answer
 // with both is read by what the token proves, that Megvii made a session:
 //

@@ -241,7 +241,7 @@ func TestInitSessionChecksTheNotifyPort(t *testing.T) {
 	}
 }
 
-// megviiError is an error answer as the seed prints it.
+// megviiError is an error answer as the get_token document prints it.
 func megviiError(field, value string) []byte {
 	return []byte(`{"` + field + `": "` + value + `", "request_id": "1461740007,71eeb124-08f0-47b3-8fc8-ac048cfa1372", "time_used": 4}`)
 }
@@ -255,7 +255,7 @@ func TestInitSessionMapsEveryDocumentedError(t *testing.T) {
 		field       string
 		wantAttempt int
 	}{
-		{"the seed's failure sample is a bad argument naming return_url",
+		{"the get_token document's failure sample is a bad argument naming return_url",
 			testutil.JSON(400, seedSample(t, "get_token_error.json")), liveness.ErrInvalidArgument, "BAD_ARGUMENTS", "return_url", "return_url", 1},
 		{"BAD_ARGUMENTS without a space names its key",
 			testutil.JSON(400, megviiError("error_message", "BAD_ARGUMENTS:biz_no")), liveness.ErrInvalidArgument, "BAD_ARGUMENTS", "biz_no", "biz_no", 1},

@@ -13,7 +13,7 @@ import (
 // The expected digests below were computed with coreutils, e.g.
 // printf %s 'abc' | sha1sum, never with the code under test.
 
-// Jumdata's documented signing example (seed 003).
+// Jumdata's documented signing example (the SDK v1 document, 活体检测SDK-V1).
 const (
 	docAppID     = "xyzxy2121zxyz"
 	docAppSecret = "efcefcef1121cefcefc1212121"
