@@ -176,7 +176,7 @@ func checkOrderID(c check.Checker, id string) error {
 }
 
 // BuildCheckURL returns s.CheckURL (verify_url). It is ErrSessionExpired
-// once s.ExpiresAt has passed by the provider's clock (WithClock); a zero
+// (Field "session.ExpiresAt") once s.ExpiresAt has passed by the provider's clock (WithClock); a zero
 // ExpiresAt is not checked. Juhe also refuses a verify_url that has
 // already been used once, which no client can see in advance.
 //

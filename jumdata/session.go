@@ -155,9 +155,10 @@ func (p *Provider) InitSession(ctx context.Context, req *liveness.SessionRequest
 // BuildCheckURL returns the H5 page for s: PageURL?token=<token>, where
 // token is s.Token, or s.ID when Token is empty. An ID or token longer than
 // [MaxTokenLen] or holding anything but printable ASCII without space is
-// ErrInvalidArgument (Field "session.ID" or "session.Token").
-// ErrSessionExpired once s.ExpiresAt has passed on the configured clock,
-// since the page would only show an error.
+// ErrInvalidArgument (Field "session.ID" or "session.Token"), and so is
+// another vendor's session ("session.Vendor"). ErrSessionExpired (Field
+// "session.ExpiresAt") once s.ExpiresAt has passed on the configured
+// clock, since the page would only show an error.
 func (p *Provider) BuildCheckURL(s *liveness.Session) (string, error) {
 	c := check.Checker{Vendor: liveness.Jumdata, Op: "BuildCheckURL"}
 	tok, err := storedSession.Check(c, s, p.c.Now())

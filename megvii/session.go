@@ -385,9 +385,10 @@ func refImages(c check.Checker, images [][]byte) ([]transport.File, error) {
 }
 
 // BuildCheckURL returns {host}/faceid/lite/do?token=<s.Token>. It is
-// ErrSessionExpired once s.ExpiresAt has passed. s.Token (and s.ID, when
-// set) must be at most MaxIDBytes without control characters; the fields
-// are named "session.Token", "session.ID" and "session.Vendor". The token is single use,
+// ErrSessionExpired (Field "session.ExpiresAt") once s.ExpiresAt has
+// passed. s.Token (and s.ID, when set) must be at most MaxIDBytes without
+// control characters; the fields are named "session.ID", "session.Token"
+// and "session.Vendor", checked in that order. The token is single use,
 // which no client can see in advance: a used one shows Megvii's error page.
 func (p *Provider) BuildCheckURL(s *liveness.Session) (string, error) {
 	c := check.Checker{Vendor: liveness.Megvii, Op: "BuildCheckURL"}
