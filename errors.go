@@ -17,8 +17,12 @@ type kind struct{ name string }
 
 func (k *kind) Error() string { return "liveness: " + k.name }
 
-// The sentinel errors. Every *Error has one of them as its Kind, so
-// errors.Is(err, ErrRateLimited) works whatever the vendor.
+// The sentinel errors. Every *Error a provider returns has one of them as
+// its Kind, so errors.Is(err, ErrRateLimited) works whatever the vendor,
+// with one exception: a call stopped by the caller's own context (canceled,
+// or past its deadline) has a nil Kind and the context's error as Err, so
+// errors.Is(err, context.Canceled) or context.DeadlineExceeded holds, none
+// of these does, and Retryable is false.
 var (
 	// ErrInvalidArgument: the caller's input or configuration is wrong. No
 	// network call was made when a provider rejects input.
@@ -213,16 +217,21 @@ func (e *Error) Is(target error) bool { return e.Kind != nil && target == e.Kind
 // Unwrap returns the cause.
 func (e *Error) Unwrap() error { return e.Err }
 
-// InvalidArgument returns an ErrInvalidArgument *Error naming field. Vendor
-// packages use it to reject input before any network call.
+// InvalidArgument returns an ErrInvalidArgument *Error naming field.
+//
+// For provider implementations: vendor packages use it to reject input
+// before any network call.
 func InvalidArgument(vendor Vendor, op, field, msg string) *Error {
 	return &Error{Vendor: vendor, Op: op, Kind: ErrInvalidArgument, Field: field, Message: msg}
 }
 
 // Retryable reports whether trying the same call again may succeed: true for
-// ErrRateLimited, ErrUnavailable, network timeouts and connection failures;
-// false when the caller's own context was canceled or timed out, and for
-// everything else (nil included).
+// ErrRateLimited, ErrUnavailable, and, outside an *Error with a Kind,
+// network timeouts, connection failures and a truncated answer
+// (io.ErrUnexpectedEOF); false when the caller's own context was canceled
+// or timed out (an *Error with a nil Kind), for an *Error of any other Kind
+// even when its cause is a network error (a vendor's verdict stays final),
+// and for everything else (nil included).
 //
 // It is also false for an *Error whose MayHaveReached is set: an operation
 // that is not idempotent (InitSession creates a session, which may be paid

@@ -99,9 +99,17 @@ type SessionRequest struct {
 	// image_ref2 (at most two).
 	ReferenceImages [][]byte
 	// Extra holds vendor options: *jumdata.SessionOptions,
-	// *juhe.SessionOptions or *megvii.SessionOptions. Another vendor's type is
-	// an ErrInvalidArgument.
-	Extra any
+	// *juhe.SessionOptions or *megvii.SessionOptions (or the values). Nil
+	// leaves every vendor option at its default. Another vendor's type is
+	// an ErrInvalidArgument naming "Extra".
+	Extra SessionOptions
+}
+
+// SessionOptions is the type of SessionRequest.Extra: the session options
+// of one vendor. The vendor packages' SessionOptions types implement it.
+type SessionOptions interface {
+	// Vendor names the vendor the options are for.
+	Vendor() Vendor
 }
 
 // Session is a started liveness session. Store it (it is plain data and

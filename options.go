@@ -19,7 +19,8 @@ const (
 )
 
 // Options holds the cross-cutting settings shared by every vendor
-// constructor. Build it with [NewOptions]; vendor packages read it.
+// constructor. Services set them with the With… options; a provider
+// implementation builds the whole set with [NewOptions].
 type Options struct {
 	// HTTPClient sends every request; its Transport keeps connections alive.
 	HTTPClient *http.Client
@@ -47,6 +48,9 @@ type Option func(*Options)
 // NewOptions returns the defaults with opts applied in order. Nil options
 // and out-of-range values are ignored, so user input cannot make a
 // constructor panic.
+//
+// For provider implementations: a service passes Options to a vendor's
+// New or to Open and never needs to call it.
 func NewOptions(opts ...Option) Options {
 	o := Options{
 		HTTPClient:       defaultHTTPClient,

@@ -51,6 +51,7 @@ func Resolve(ctx context.Context, p Provider, cb *Callback) (*Result, error) {
 }
 
 // Opener builds a Provider from a URL such as "megvii://KEY:SECRET@host".
+// For provider implementations, with [Register].
 type Opener func(u *url.URL, opts ...Option) (Provider, error)
 
 var registry = struct {
@@ -58,8 +59,8 @@ var registry = struct {
 	m map[string]Opener
 }{m: make(map[string]Opener)}
 
-// Register makes a provider available to Open under scheme. Vendor packages
-// call it from init. It panics if scheme is empty, open is nil, or the scheme
+// Register makes a provider available to Open under scheme. For provider
+// implementations: vendor packages call it from init. It panics if scheme is empty, open is nil, or the scheme
 // is already registered: all three are programming errors.
 func Register(scheme string, open func(u *url.URL, opts ...Option) (Provider, error)) {
 	scheme = strings.ToLower(scheme)

@@ -251,10 +251,10 @@ func TestRoutedForms(t *testing.T) {
 	assert.Equal(t, "acct-2:S1", res.SessionID)
 
 	hr, _ := http.NewRequest(http.MethodGet, "https://shop.example/back?lv_provider=acct-2&id=S1", nil)
-	cb, err := r.VerifyCallbackAs(context.Background(), hr, liveness.CallbackReturn)
+	cb, err := r.VerifyCallbackOfKind(context.Background(), hr, liveness.CallbackReturn)
 	require.NoError(t, err)
 	assert.Equal(t, "acct-2:S1", cb.SessionID)
-	_, err = r.VerifyCallbackAs(context.Background(), hr, "other")
+	_, err = r.VerifyCallbackOfKind(context.Background(), hr, "other")
 	require.ErrorIs(t, err, liveness.ErrInvalidArgument)
 }
 

@@ -207,14 +207,14 @@ func (r *Router) VerifyCallback(ctx context.Context, req *http.Request) (*livene
 // kindVerifier is a provider that can be told which callback it reads
 // (megvii.Provider).
 type kindVerifier interface {
-	VerifyCallbackAs(ctx context.Context, r *http.Request, kind liveness.CallbackKind) (*liveness.Callback, error)
+	VerifyCallbackOfKind(ctx context.Context, r *http.Request, kind liveness.CallbackKind) (*liveness.Callback, error)
 }
 
-// VerifyCallbackAs is VerifyCallback for a handler that knows which
-// callback it serves. A provider with its own VerifyCallbackAs (Megvii,
+// VerifyCallbackOfKind is VerifyCallback for a handler that knows which
+// callback it serves. A provider with its own VerifyCallbackOfKind (Megvii,
 // whose return and notify carry the same form) is told kind; for the
 // others Callback.Kind is what the provider read.
-func (r *Router) VerifyCallbackAs(ctx context.Context, req *http.Request, kind liveness.CallbackKind) (*liveness.Callback, error) {
+func (r *Router) VerifyCallbackOfKind(ctx context.Context, req *http.Request, kind liveness.CallbackKind) (*liveness.Callback, error) {
 	const op = "VerifyCallback"
 	if kind != liveness.CallbackReturn && kind != liveness.CallbackNotify {
 		return nil, liveness.InvalidArgument(Vendor, op, "kind", "must be return or notify")
@@ -225,7 +225,7 @@ func (r *Router) VerifyCallbackAs(ctx context.Context, req *http.Request, kind l
 	}
 	var cb *liveness.Callback
 	if kv, ok := m.p.(kindVerifier); ok {
-		cb, err = kv.VerifyCallbackAs(ctx, req, kind)
+		cb, err = kv.VerifyCallbackOfKind(ctx, req, kind)
 	} else {
 		cb, err = m.p.VerifyCallback(ctx, req)
 	}

@@ -5,16 +5,19 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"maps"
 	"mime"
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/internal/check"
 	"github.com/go-liveness/liveness/internal/jsonx"
+	"github.com/go-liveness/liveness/internal/vendorkit"
 	"github.com/go-liveness/liveness/signing"
 )
 
@@ -28,10 +31,10 @@ import (
 //     which liveness.Resolve uses without a call when it is final. A
 //     response whose sign is missing, repeated or wrong is forgery:
 //     ErrBadSignature.
-//   - A return carrying neither response nor sign: seed 001 appends them
-//     only when the check was completed, so this is the user who canceled,
-//     abandoned or timed out the check, a normal path and neither forgery
-//     nor bad input. If the query names the order (orderId, your BizNo,
+//   - A return carrying neither response nor sign: Juhe's faceid document
+//     appends them only when the check was completed, so this is the user
+//     who canceled, abandoned or timed out the check, a normal path and
+//     neither forgery nor bad input. If the query names the order (orderId, your BizNo,
 //     which you can put in your returnUrl's own query since Juhe keeps it;
 //     or jh_order_id / jhOrderId) the Callback is an unsigned trigger
 //     naming it; otherwise the error is liveness.ErrNoResult: look the
@@ -51,6 +54,11 @@ import (
 // that is not one (see MaxIDBytes), two different order numbers, more than
 // 64 fields or a body over 1 MiB — is ErrInvalidArgument naming the field.
 //
+// A notify whose form a router or middleware parsed first (r.ParseForm,
+// r.ParseMultipartForm) is read from the parsed form, with Raw the form
+// re-encoded; otherwise the body is read and put back, so handlers after
+// VerifyCallback can read it again.
+//
 // A callback naming only orderId has an empty SessionID: look the session
 // up by Callback.BizNo in your own store before resolving it.
 func (p *Provider) VerifyCallback(_ context.Context, r *http.Request) (*liveness.Callback, error) {
@@ -65,9 +73,12 @@ func (p *Provider) VerifyCallback(_ context.Context, r *http.Request) (*liveness
 	if r.Method == http.MethodGet || r.Method == http.MethodHead {
 		return p.readReturn(c, query)
 	}
-	body, err := c.ReadBody(r, check.DefaultMaxCallbackBytes)
+	parsed, body, err := vendorkit.CallbackBody(c, r, check.DefaultMaxCallbackBytes, maxCallbackFields)
 	if err != nil {
 		return nil, err
+	}
+	if parsed != nil {
+		return readNotify(c, query, formFields(parsed, body))
 	}
 	bf, err := bodyFields(r.Header.Get("Content-Type"), body)
 	if err != nil {
@@ -361,6 +372,18 @@ func rawFields(q string) (fieldList, error) {
 		l.fields = append(l.fields, field{name: name, raw: v, value: value})
 	}
 	return l, nil
+}
+
+// formFields is the fieldList of a form a middleware already parsed
+// (r.ParseForm, r.ParseMultipartForm); raw is the form re-encoded.
+func formFields(form url.Values, raw []byte) fieldList {
+	l := fieldList{raw: raw}
+	for _, name := range slices.Sorted(maps.Keys(form)) {
+		for _, v := range form[name] {
+			l.fields = append(l.fields, field{name: name, raw: url.QueryEscape(v), value: v})
+		}
+	}
+	return l
 }
 
 // bodyFields reads a notify body: a JSON object (by content type, or when

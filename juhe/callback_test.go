@@ -74,7 +74,7 @@ func TestVerifyCallbackRejectsBadSignatures(t *testing.T) {
 	}{
 		{"a tampered response", "response=" + tampered + "&sign=" + good},
 		{"a signature made with another key", "response=" + encoded + "&sign=" + signing.Juhe(response, "another-key")},
-		{"the seed's signature, whose key is unknown", "response=" + encoded + "&sign=3428ce63117ccf4ff4bc36e686131fb8"},
+		{"the faceid document's sample signature, whose key is unknown", "response=" + encoded + "&sign=3428ce63117ccf4ff4bc36e686131fb8"},
 		{"a missing sign", "response=" + encoded},
 		{"an empty sign", "response=" + encoded + "&sign="},
 		{"a sign that is not hex", "response=" + encoded + "&sign=zz" + good[2:]},

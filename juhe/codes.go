@@ -4,36 +4,34 @@ import (
 	"strconv"
 
 	"github.com/go-liveness/liveness"
+	"github.com/go-liveness/liveness/internal/vendorkit"
 )
 
 // outcome is the normalized meaning of a live_code or certify_code.
-type outcome struct {
-	Status liveness.Status
-	Reason liveness.Reason
-}
+type outcome = vendorkit.Outcome
 
 // liveCodes maps detail.live_code (the liveness step) to its outcome.
 // 204, a fault of the authority source, is StatusError rather than
 // StatusFailed: the user did nothing wrong and a new session may pass.
 var liveCodes = map[string]outcome{
-	"200": {liveness.StatusPassed, liveness.ReasonNone},        // 活体检测通过
-	"201": {liveness.StatusFailed, liveness.ReasonSpoof},       // 活体检测存在风险
-	"202": {liveness.StatusFailed, liveness.ReasonRiskControl}, // 业务策略限制 (multi-open apps, virtual environments)
-	"203": {liveness.StatusFailed, liveness.ReasonLowQuality},  // 活体照片质量较低
-	"204": {liveness.StatusError, liveness.ReasonDataSource},   // 权威比对源异常
-	"205": {liveness.StatusFailed, liveness.ReasonWillFailed},  // 意愿判定不通过
+	"200": {Status: liveness.StatusPassed, Reason: liveness.ReasonNone},        // 活体检测通过
+	"201": {Status: liveness.StatusFailed, Reason: liveness.ReasonSpoof},       // 活体检测存在风险
+	"202": {Status: liveness.StatusFailed, Reason: liveness.ReasonRiskControl}, // 业务策略限制 (multi-open apps, virtual environments)
+	"203": {Status: liveness.StatusFailed, Reason: liveness.ReasonLowQuality},  // 活体照片质量较低
+	"204": {Status: liveness.StatusError, Reason: liveness.ReasonDataSource},   // 权威比对源异常
+	"205": {Status: liveness.StatusFailed, Reason: liveness.ReasonWillFailed},  // 意愿判定不通过
 }
 
 // certifyCodes maps detail.certify_code (the comparison with the authority
 // photo) to its outcome. 205 and 206 are vendor faults, hence StatusError.
 var certifyCodes = map[string]outcome{
-	"200": {liveness.StatusPassed, liveness.ReasonNone},             // 身份证号与姓名匹配，且比对成功
-	"201": {liveness.StatusFailed, liveness.ReasonNoFace},           // 人脸库中的照片检测不到人脸
-	"202": {liveness.StatusFailed, liveness.ReasonNoFace},           // 用户上传的照片检测不到人脸
-	"203": {liveness.StatusFailed, liveness.ReasonFaceMismatch},     // 人脸比对失败
-	"204": {liveness.StatusFailed, liveness.ReasonIdentityMismatch}, // 身份证号与姓名不匹配
-	"205": {liveness.StatusError, liveness.ReasonDataSource},        // 人脸对比网络超时
-	"206": {liveness.StatusError, liveness.ReasonDataSource},        // 人脸对比异常
+	"200": {Status: liveness.StatusPassed, Reason: liveness.ReasonNone},             // 身份证号与姓名匹配，且比对成功
+	"201": {Status: liveness.StatusFailed, Reason: liveness.ReasonNoFace},           // 人脸库中的照片检测不到人脸
+	"202": {Status: liveness.StatusFailed, Reason: liveness.ReasonNoFace},           // 用户上传的照片检测不到人脸
+	"203": {Status: liveness.StatusFailed, Reason: liveness.ReasonFaceMismatch},     // 人脸比对失败
+	"204": {Status: liveness.StatusFailed, Reason: liveness.ReasonIdentityMismatch}, // 身份证号与姓名不匹配
+	"205": {Status: liveness.StatusError, Reason: liveness.ReasonDataSource},        // 人脸对比网络超时
+	"206": {Status: liveness.StatusError, Reason: liveness.ReasonDataSource},        // 人脸对比异常
 }
 
 // comparedCodes are the certify_codes after which a face comparison was

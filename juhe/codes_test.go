@@ -12,7 +12,7 @@ import (
 	"github.com/go-liveness/liveness/internal/testutil"
 )
 
-// Every live_code of the seed's search table, row by row.
+// Every live_code of the faceid document's search table, row by row.
 func TestLiveCodes(t *testing.T) {
 	tests := []struct {
 		code   string
@@ -50,7 +50,7 @@ func TestLiveCodes(t *testing.T) {
 	}
 }
 
-// Every certify_code of the seed's search table, row by row, after a
+// Every certify_code of the faceid document's search table, row by row, after a
 // passed liveness step.
 func TestCertifyCodes(t *testing.T) {
 	tests := []struct {
@@ -99,7 +99,7 @@ func TestFaceMatchPassedIsJuhesVerdict(t *testing.T) {
 	assert.InDelta(t, 59.5, res.FaceMatch.Score, 1e-9)
 }
 
-// Every service and system error code of the seed, row by row: as a
+// Every service and system error code of the faceid document, row by row: as a
 // Result where it is a session state, else as an error of the right kind,
 // retried only when retrying may help.
 func TestErrorCodes(t *testing.T) {

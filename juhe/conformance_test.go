@@ -23,7 +23,8 @@ func TestConformance(t *testing.T) {
 
 func harness() providertest.Harness {
 	return providertest.Harness{
-		Vendor: liveness.Juhe,
+		MiddlewareSafe: true,
+		Vendor:         liveness.Juhe,
 		NewProvider: func(t *testing.T, sb *sandbox.Sandbox, opts ...liveness.Option) liveness.Provider {
 			p, err := juhe.New(juhetest.SandboxConfig(sb), opts...)
 			require.NoError(t, err)

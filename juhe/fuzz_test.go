@@ -17,7 +17,7 @@ import (
 	"github.com/go-liveness/liveness/juhe"
 )
 
-// seedBodies are the recorded Juhe samples (the seed's own from
+// seedBodies are the recorded Juhe samples (the faceid document's own from
 // internal/testutil, and this package's constructed ones), the fuzz
 // corpora's starting points.
 func seedBodies(f *testing.F) [][]byte {
@@ -39,7 +39,7 @@ func seedBodies(f *testing.F) [][]byte {
 	return out
 }
 
-// seedMD5 is the seed's formula, sign = md5(response + key), computed with
+// seedMD5 is the faceid document's formula, sign = md5(response + key), computed with
 // the standard library rather than the package's own helper.
 func seedMD5(s string) string {
 	sum := md5.Sum([]byte(s + testKey))

@@ -16,7 +16,7 @@ import (
 // testKey looks like a Juhe key: 32 lower-case hex digits.
 const testKey = "5f3c9a0e7b2d4c1a8e6f0b3d9c7a2e41"
 
-// The seed's order number, and a valid ID number computed for the tests
+// The order number of Juhe's faceid document samples, and a valid ID number computed for the tests
 // (GB 11643-1999 check digit; not a real person's).
 const (
 	seedOrderID  = "JH79320240517095231mUzn9"
@@ -25,7 +25,8 @@ const (
 
 var ctx = context.Background()
 
-// seedSample returns one of the seed's samples from internal/testutil.
+// seedSample returns one of the faceid document's samples from
+// internal/testutil.
 func seedSample(t testing.TB, name string) []byte {
 	t.Helper()
 	return testutil.Sample(t, "juhe/"+name)

@@ -3,6 +3,13 @@
 // comparison of the face with the photo the authority holds for a name and
 // resident ID number.
 //
+// # Vendor documents
+//
+// Comments cite Juhe's faceid API document (聚合数据 实人认证, juhe.cn): its
+// sections 发起认证请求 (POST https://apis.juhe.cn/faceid/query) and
+// 查询认证结果 (POST https://apis.juhe.cn/faceid/search), its returnUrl
+// route table and its error-code tables (错误码参照).
+//
 // # The flow
 //
 //  1. [Provider.InitSession] calls POST /faceid/query with the user's name,
@@ -99,13 +106,7 @@ var _ liveness.Provider = (*Provider)(nil)
 // New returns a Provider for cfg. A missing key or a malformed BaseURL is
 // ErrInvalidArgument naming the Config field.
 func New(cfg Config, opts ...liveness.Option) (*Provider, error) {
-	return build(cfg, "New", opts...)
-}
-
-// build is New, with errors carrying op: "New", or "Open" when the
-// configuration came from a liveness.Open URL.
-func build(cfg Config, op string, opts ...liveness.Option) (*Provider, error) {
-	c := check.Checker{Vendor: liveness.Juhe, Op: op}
+	c := check.Checker{Vendor: liveness.Juhe, Op: "New"}
 	if err := check.First(c.Required("Key", cfg.Key), c.Credential("Key", cfg.Key)); err != nil {
 		return nil, err
 	}

@@ -2,6 +2,7 @@ package juhe_test
 
 import (
 	"bytes"
+	"io"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
@@ -86,61 +87,85 @@ func TestVerifyCallbackNotifyIsAnUnsignedTrigger(t *testing.T) {
 	const bizNo = "order20240517A1"
 	response := string(seedSample(t, "return_response.json"))
 	extras := map[string]map[string]string{
-		"nothing else":                    {},
-		"a sign over jh_order_id":         {"sign": signing.Juhe(seedOrderID, testKey)},
-		"a sign made with another key":    {"sign": signing.Juhe(seedOrderID, "other")},
-		"a garbage sign":                  {"sign": "not-a-sign"},
-		"a claim of passed":               {"passed": "T"},
-		"the signed response of the seed": {"response": url.QueryEscape(response), "sign": signing.Juhe(response, testKey)},
+		"nothing else":                               {},
+		"a sign over jh_order_id":                    {"sign": signing.Juhe(seedOrderID, testKey)},
+		"a sign made with another key":               {"sign": signing.Juhe(seedOrderID, "other")},
+		"a garbage sign":                             {"sign": "not-a-sign"},
+		"a claim of passed":                          {"passed": "T"},
+		"the signed response of the faceid document": {"response": url.QueryEscape(response), "sign": signing.Juhe(response, testKey)},
 	}
 	for _, encoding := range []string{"form", "multipart", "json"} {
 		for _, nested := range []bool{false, true} {
-			for _, name := range []string{"jh_order_id", "jhOrderId", "orderId"} {
-				for extraName, extra := range extras {
-					place := "top-level"
-					if nested {
-						place = "under result"
-					}
-					t.Run(encoding+" "+place+" "+name+" with "+extraName, func(t *testing.T) {
-						value := seedOrderID
-						if name == "orderId" {
-							value = bizNo
+			for _, parsedFirst := range []bool{false, true} {
+				for _, name := range []string{"jh_order_id", "jhOrderId", "orderId"} {
+					for extraName, extra := range extras {
+						place := "top-level"
+						if nested {
+							place = "under result"
 						}
-						fields := map[string]string{name: value}
-						fake := testutil.NewFakeVendor(t)
-						fake.Handle(http.MethodPost, "/faceid/search", testutil.JSON(200, seedSample(t, "search_ok.json")))
-						p := newProvider(t, fake.URL)
+						if parsedFirst {
+							place += " parsed by a middleware first"
+						}
+						t.Run(encoding+" "+place+" "+name+" with "+extraName, func(t *testing.T) {
+							value := seedOrderID
+							if name == "orderId" {
+								value = bizNo
+							}
+							fields := map[string]string{name: value}
+							fake := testutil.NewFakeVendor(t)
+							fake.Handle(http.MethodPost, "/faceid/search", testutil.JSON(200, seedSample(t, "search_ok.json")))
+							p := newProvider(t, fake.URL)
 
-						cb, err := p.VerifyCallback(ctx, notifyRequest(t, encoding, nested, fields, extra))
-						require.NoError(t, err)
-						assert.Equal(t, liveness.CallbackNotify, cb.Kind)
-						assert.False(t, cb.Signed, "a notify is never believed")
-						assert.Nil(t, cb.Result, "a notify carries no result")
-						assert.Empty(t, cb.Claimed)
-						assert.Zero(t, fake.Count(), "VerifyCallback makes no call")
-						wantSession := seedOrderID
-						if name == "orderId" && extraName != "the signed response of the seed" {
-							// Only the response envelope names Juhe's order.
-							wantSession = ""
-						}
-						assert.Equal(t, wantSession, cb.SessionID)
-						if name == "orderId" {
-							assert.Equal(t, bizNo, cb.BizNo)
-						}
-						if wantSession == "" {
-							return // looked up by BizNo in the caller's store
-						}
-						res, err := liveness.Resolve(ctx, p, cb)
-						require.NoError(t, err)
-						checkConsistent(t, res)
-						assert.Equal(t, liveness.StatusPassed, res.Status)
-						assert.Equal(t, 1, fake.CountPath("/faceid/search"), "resolved by exactly one search")
-						testutil.AssertForm(t, fake.Last(t).Form, map[string]string{"key": testKey, "jhOrderId": seedOrderID})
-					})
+							r := notifyRequest(t, encoding, nested, fields, extra)
+							sent := readBack(t, r)
+							if parsedFirst {
+								// A router's ParseMultipartForm reads a form body
+								// (urlencoded or multipart) and leaves JSON unread.
+								_ = r.ParseMultipartForm(1 << 20)
+							}
+							cb, err := p.VerifyCallback(ctx, r)
+							require.NoError(t, err)
+							if !parsedFirst || encoding == "json" {
+								assert.Equal(t, sent, readBack(t, r), "the body is left readable")
+							}
+							assert.Equal(t, liveness.CallbackNotify, cb.Kind)
+							assert.False(t, cb.Signed, "a notify is never believed")
+							assert.Nil(t, cb.Result, "a notify carries no result")
+							assert.Empty(t, cb.Claimed)
+							assert.Zero(t, fake.Count(), "VerifyCallback makes no call")
+							wantSession := seedOrderID
+							if name == "orderId" && extraName != "the signed response of the faceid document" {
+								// Only the response envelope names Juhe's order.
+								wantSession = ""
+							}
+							assert.Equal(t, wantSession, cb.SessionID)
+							if name == "orderId" {
+								assert.Equal(t, bizNo, cb.BizNo)
+							}
+							if wantSession == "" {
+								return // looked up by BizNo in the caller's store
+							}
+							res, err := liveness.Resolve(ctx, p, cb)
+							require.NoError(t, err)
+							checkConsistent(t, res)
+							assert.Equal(t, liveness.StatusPassed, res.Status)
+							assert.Equal(t, 1, fake.CountPath("/faceid/search"), "resolved by exactly one search")
+							testutil.AssertForm(t, fake.Last(t).Form, map[string]string{"key": testKey, "jhOrderId": seedOrderID})
+						})
+					}
 				}
 			}
 		}
 	}
+}
+
+// readBack reads r's body and puts the same bytes back.
+func readBack(t *testing.T, r *http.Request) string {
+	t.Helper()
+	b, err := io.ReadAll(r.Body)
+	require.NoError(t, err)
+	r.Body = io.NopCloser(bytes.NewReader(b))
+	return string(b)
 }
 
 func TestVerifyCallbackNotifyNamesTheOrderInTheQuery(t *testing.T) {

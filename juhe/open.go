@@ -5,6 +5,7 @@ import (
 
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/internal/check"
+	"github.com/go-liveness/liveness/internal/vendorkit"
 )
 
 func init() { liveness.Register("juhe", open) }
@@ -13,11 +14,11 @@ func init() { liveness.Register("juhe", open) }
 // liveness.Open; the package doc describes the form. Parameters are
 // checked by name so that a typo is an error, not a silent default.
 func open(u *url.URL, opts ...liveness.Option) (liveness.Provider, error) {
-	c := check.Checker{Vendor: liveness.Juhe, Op: "Open"}
+	c := check.Checker{Vendor: liveness.Juhe, Op: vendorkit.OpenOp}
 	if u == nil {
 		return nil, c.Fail("url", "is nil")
 	}
-	params, err := c.Query(u, "scheme")
+	params, err := vendorkit.OpenQuery(c, u, "scheme")
 	if err != nil {
 		return nil, err
 	}
@@ -27,9 +28,10 @@ func open(u *url.URL, opts ...liveness.Option) (liveness.Provider, error) {
 	if _, has := u.User.Password(); has {
 		return nil, c.Fail("key", "juhe takes a key only, not KEY:SECRET")
 	}
-	base, err := c.ServiceURL(u, "apis.juhe.cn", params)
+	base, err := vendorkit.ServiceURL(c, u, "apis.juhe.cn", params)
 	if err != nil {
 		return nil, err
 	}
-	return build(Config{Key: u.User.Username(), BaseURL: base}, c.Op, opts...)
+	p, err := New(Config{Key: u.User.Username(), BaseURL: base}, opts...)
+	return vendorkit.Opened(liveness.Juhe, p, err)
 }

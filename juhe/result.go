@@ -102,7 +102,7 @@ const ExpiryGrace = time.Minute
 // "session.Vendor", before any call. Other errors are FetchResult's.
 func (p *Provider) FetchSessionResult(ctx context.Context, s *liveness.Session) (*liveness.Result, error) {
 	c := check.Checker{Vendor: liveness.Juhe, Op: "FetchSessionResult"}
-	if err := checkSession(c, s); err != nil {
+	if _, err := storedSession.Fields(c, s); err != nil {
 		return nil, err
 	}
 	res, err := p.search(ctx, c.Op, s.ID)
@@ -186,7 +186,7 @@ func (p *Provider) normalize(env *envelope, raw []byte, sessionID string) (*live
 
 // toResult decides the Result of a finished session.
 //
-// Juhe's verdicts are the strings T and F (seed 001: 取值：T：通过，F：不通过);
+// Juhe's verdicts are the strings T and F (Juhe's faceid document: 取值：T：通过，F：不通过);
 // anything else in passed, live_passed or certify_passed is unreadable and
 // ErrBadResponse. A step fails when its flag is F or its code is present
 // and not 200; it passes otherwise (a T flag, a 200 code, or both). Every

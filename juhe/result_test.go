@@ -13,7 +13,7 @@ import (
 )
 
 // fetch serves body from /faceid/search and returns FetchResult's answer
-// for the seed's order.
+// for the documented sample's order.
 func fetch(t *testing.T, body []byte) (*liveness.Result, *testutil.FakeVendor, error) {
 	t.Helper()
 	fake := testutil.NewFakeVendor(t)
@@ -23,7 +23,7 @@ func fetch(t *testing.T, body []byte) (*liveness.Result, *testutil.FakeVendor, e
 	return res, fake, err
 }
 
-func TestFetchResultNormalizesTheSeedSample(t *testing.T) {
+func TestFetchResultNormalizesTheDocumentedSample(t *testing.T) {
 	body := seedSample(t, "search_ok.json")
 	res, fake, err := fetch(t, body)
 	require.NoError(t, err)
@@ -198,7 +198,7 @@ func TestFetchResultNeverContradictsItself(t *testing.T) {
 	}
 }
 
-// Juhe's verdicts are the strings T and F (seed 001: 取值：T：通过，F：不通过).
+// Juhe's verdicts are the strings T and F (the faceid document: 取值：T：通过，F：不通过).
 // Anything else in a verdict is unreadable, not a guess.
 func TestFetchResultRejectsUnknownVerdicts(t *testing.T) {
 	for name, body := range map[string][]byte{

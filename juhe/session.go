@@ -11,6 +11,7 @@ import (
 	"github.com/go-liveness/liveness/internal/check"
 	"github.com/go-liveness/liveness/internal/jsonx"
 	"github.com/go-liveness/liveness/internal/transport"
+	"github.com/go-liveness/liveness/internal/vendorkit"
 )
 
 // SessionOptions are Juhe's own session parameters, passed in
@@ -26,6 +27,10 @@ type SessionOptions struct {
 	// DeviceType is "WEB" or "H5" (deviceType), empty for Juhe's default H5.
 	DeviceType string
 }
+
+// Vendor returns liveness.Juhe: SessionOptions implements
+// liveness.SessionOptions, the type of SessionRequest.Extra.
+func (SessionOptions) Vendor() liveness.Vendor { return liveness.Juhe }
 
 // Device types accepted by DeviceType.
 const (
@@ -104,7 +109,7 @@ func (p *Provider) queryForm(req *liveness.SessionRequest) (url.Values, error) {
 		return nil, &liveness.Error{Vendor: liveness.Juhe, Op: c.Op, Kind: liveness.ErrUnsupported, Field: "ReferenceImages",
 			Message: "Juhe compares the face with the ID authority's photo for Name and IDNumber, not with a caller's image"}
 	}
-	opts, err := check.Extra[SessionOptions](c, req.Extra, "*juhe.SessionOptions")
+	opts, err := vendorkit.Extra[SessionOptions](c, req.Extra, "*juhe.SessionOptions")
 	if err != nil {
 		return nil, err
 	}
@@ -171,7 +176,7 @@ func checkOrderID(c check.Checker, id string) error {
 }
 
 // BuildCheckURL returns s.CheckURL (verify_url). It is ErrSessionExpired
-// once s.ExpiresAt has passed by the provider's clock (WithClock); a zero
+// (Field "session.ExpiresAt") once s.ExpiresAt has passed by the provider's clock (WithClock); a zero
 // ExpiresAt is not checked. Juhe also refuses a verify_url that has
 // already been used once, which no client can see in advance.
 //
@@ -181,29 +186,15 @@ func checkOrderID(c check.Checker, id string) error {
 // "session.CheckURL".
 func (p *Provider) BuildCheckURL(s *liveness.Session) (string, error) {
 	c := check.Checker{Vendor: liveness.Juhe, Op: "BuildCheckURL"}
-	if err := checkSession(c, s); err != nil {
+	if _, err := storedSession.Check(c, s, p.c.Now()); err != nil {
 		return "", err
 	}
 	if err := c.HTTPURL("session.CheckURL", s.CheckURL); err != nil {
 		return "", err
 	}
-	if !s.ExpiresAt.IsZero() && !p.c.Now().Before(s.ExpiresAt) {
-		return "", &liveness.Error{Vendor: liveness.Juhe, Op: "BuildCheckURL", Kind: liveness.ErrSessionExpired,
-			Message: "the session expired at " + s.ExpiresAt.UTC().Format("2006-01-02T15:04:05Z")}
-	}
 	return s.CheckURL, nil
 }
 
-// checkSession checks a stored Session given back by the caller.
-func checkSession(c check.Checker, s *liveness.Session) error {
-	if s == nil {
-		return c.Fail("session", "is nil")
-	}
-	if err := checkID(c, "session.ID", s.ID); err != nil {
-		return err
-	}
-	if s.Vendor != "" && s.Vendor != liveness.Juhe {
-		return c.Fail("session.Vendor", "session belongs to "+string(s.Vendor))
-	}
-	return nil
-}
+// storedSession is what Juhe needs of a Session given back: its order
+// number as ID; Juhe has no page token.
+var storedSession = vendorkit.StoredSession{CheckID: checkID, IDRequired: true, Token: vendorkit.TokenUnused}

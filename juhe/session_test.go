@@ -12,6 +12,7 @@ import (
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/internal/testutil"
 	"github.com/go-liveness/liveness/juhe"
+	"github.com/go-liveness/liveness/megvii"
 )
 
 func TestInitSessionSendsTheQueryForm(t *testing.T) {
@@ -103,7 +104,7 @@ func TestInitSessionRejectsBadInputWithoutACall(t *testing.T) {
 		{"a negative model", func(r *liveness.SessionRequest) { r.Extra = &juhe.SessionOptions{Model: -1} }, "Extra.Model"},
 		{"a lower-case device type", func(r *liveness.SessionRequest) { r.Extra = &juhe.SessionOptions{DeviceType: "web"} }, "Extra.DeviceType"},
 		{"an unknown device type", func(r *liveness.SessionRequest) { r.Extra = &juhe.SessionOptions{DeviceType: "APP"} }, "Extra.DeviceType"},
-		{"another vendor's options", func(r *liveness.SessionRequest) { r.Extra = struct{ Model int }{1} }, "Extra"},
+		{"another vendor's options", func(r *liveness.SessionRequest) { r.Extra = &megvii.SessionOptions{} }, "Extra"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -9,6 +9,7 @@ import (
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/internal/jsonx"
 	"github.com/go-liveness/liveness/internal/transport"
+	"github.com/go-liveness/liveness/internal/vendorkit"
 )
 
 // codeOK is the code of every successful answer.
@@ -21,7 +22,7 @@ var publicCodes = map[string]error{
 	"500": liveness.ErrUnavailable,     // 系统维护，请稍候再试
 	"604": liveness.ErrDiscontinued,    // 接口停用
 	// 606 调用超限，请稍候再试 ("calls over the limit, try again later") is
-	// a quota, not a rate limit: the seed has its own code for frequency,
+	// a quota, not a rate limit: the H5 v2 document has its own code for frequency,
 	// 609 请求过于频繁 ("requests too frequent"), so 超限 here is the call
 	// count limit of the subscription or account; "请稍候再试" is the same
 	// boilerplate 500 carries and says nothing about the limit resetting
@@ -30,7 +31,7 @@ var publicCodes = map[string]error{
 	"609": liveness.ErrRateLimited, // 请求过于频繁，请稍候再试
 	"610": liveness.ErrUnavailable, // 请求超时
 	"999": liveness.ErrBadResponse, // 其他，以实际返回为准
-	// Jumdata's account codes, documented in seed 003 for the direct
+	// Jumdata's account codes, documented in the SDK v1 document for the direct
 	// channel's other API and answered by the same account: without them
 	// a disabled account would read as a bad response.
 	"601": liveness.ErrPermissionDenied, // 接口未开通
@@ -38,8 +39,8 @@ var publicCodes = map[string]error{
 	"603": liveness.ErrQuotaExceeded,    // 余额不足请充值
 }
 
-// credentialWords name a credential in a 400 (参数错误) msg. Neither seed
-// documents how the direct channel answers a wrong appId, appSecret or
+// credentialWords name a credential in a 400 (参数错误) msg. Neither of
+// Jumdata's documents says how the direct channel answers a wrong appId, appSecret or
 // sign; Jumdata answers code 400 with msg 签名错误 ("signature error",
 // reproduced by the sandbox) or names the fields ("参数错误: appId,
 // timestamp, sign"). The package always sends all three, so such a 400
@@ -65,23 +66,20 @@ func refine400(msg string, tokenSent bool) error {
 }
 
 // outcome is the normalized state a result code stands for.
-type outcome struct {
-	Status liveness.Status
-	Reason liveness.Reason
-}
+type outcome = vendorkit.Outcome
 
 // resultCodes maps the result call's own codes to the session state. They
 // are Results, not errors. The Reason of 202 and 203 is the general one:
 // causeReason refines it from msg.
 var resultCodes = map[string]outcome{
-	"200": {liveness.StatusPassed, liveness.ReasonNone},     // 活体检测通过
-	"201": {liveness.StatusPending, liveness.ReasonNone},    // 未查询到检测结果
-	"202": {liveness.StatusFailed, liveness.ReasonSpoof},    // 活体检测未通过: camera hijack, wrong action sequence, not live
-	"203": {liveness.StatusError, liveness.ReasonUnknown},   // 活体检测失败: browser lacks features, camera denied, bad actions, other
-	"301": {liveness.StatusExpired, liveness.ReasonTimeout}, // token已过期: no result fetched within 10 minutes
+	"200": {Status: liveness.StatusPassed, Reason: liveness.ReasonNone},     // 活体检测通过
+	"201": {Status: liveness.StatusPending, Reason: liveness.ReasonNone},    // 未查询到检测结果
+	"202": {Status: liveness.StatusFailed, Reason: liveness.ReasonSpoof},    // 活体检测未通过: camera hijack, wrong action sequence, not live
+	"203": {Status: liveness.StatusError, Reason: liveness.ReasonUnknown},   // 活体检测失败: browser lacks features, camera denied, bad actions, other
+	"301": {Status: liveness.StatusExpired, Reason: liveness.ReasonTimeout}, // token已过期: no result fetched within 10 minutes
 }
 
-// A cause is one of the reasons seed 000 lists behind result code 202 or
+// A cause is one of the reasons the H5 v2 document lists behind result code 202 or
 // 203, with the words by which a msg names it. A msg names the cause when it
 // contains one of Any, or one of Pair[0] together with one of Pair[1].
 type cause struct {
@@ -151,7 +149,7 @@ func causeReason(code, msg string, general liveness.Reason) liveness.Reason {
 	return found
 }
 
-// sdkCodes maps the SDK v1 check's error codes (seed 003) to errors. Only
+// sdkCodes maps the SDK v1 check's error codes (the SDK v1 document) to errors. Only
 // 200 is billed.
 var sdkCodes = map[string]error{
 	"400": liveness.ErrInvalidArgument,  // 参数错误
@@ -167,8 +165,8 @@ var sdkCodes = map[string]error{
 
 // sdkResults maps data.result of a successful SDK v1 check.
 var sdkResults = map[string]outcome{
-	"1": {liveness.StatusPassed, liveness.ReasonNone},  // 通过
-	"2": {liveness.StatusFailed, liveness.ReasonSpoof}, // 不通过
+	"1": {Status: liveness.StatusPassed, Reason: liveness.ReasonNone},  // 通过
+	"2": {Status: liveness.StatusFailed, Reason: liveness.ReasonSpoof}, // 不通过
 }
 
 // gatewayMessages maps the X-Ca-Error-Message values of the Alibaba Cloud
@@ -211,29 +209,15 @@ var gatewayMessages = []struct {
 
 // gatewayStatus is the fallback for a gateway message not in
 // gatewayMessages.
-func gatewayStatus(status int) error {
-	switch {
-	case status == http.StatusUnauthorized:
-		return liveness.ErrUnauthenticated
-	case status == http.StatusForbidden:
-		return liveness.ErrPermissionDenied
-	case status == http.StatusTooManyRequests:
-		return liveness.ErrRateLimited
-	case status >= 500:
-		return liveness.ErrUnavailable
-	case status >= 400:
-		return liveness.ErrInvalidArgument
-	}
-	return liveness.ErrBadResponse
-}
+func gatewayStatus(status int) error { return vendorkit.StatusKind4xx(status, vendorkit.Every4xx) }
 
-// GatewayError returns the error for an answer of the cloud market's API
+// gatewayError returns the error for an answer of the cloud market's API
 // gateway: an HTTP 4xx/5xx carrying X-Ca-Error-Code or X-Ca-Error-Message.
 // The gateway's code is kept in Code, its message in Message and
 // X-Ca-Request-Id in RequestID. It returns nil for any other answer,
 // including the vendor's own errors, which the gateway passes through
 // without those headers.
-func GatewayError(status int, h http.Header) *liveness.Error {
+func gatewayError(status int, h http.Header) *liveness.Error {
 	code, msg := h.Get("X-Ca-Error-Code"), h.Get("X-Ca-Error-Message")
 	if status < 400 || (code == "" && msg == "") {
 		return nil
@@ -276,7 +260,7 @@ func (e *envelope) hasData() bool {
 // decodeEnvelope reads an answer: a gateway error first (its body, often
 // empty, means nothing), then the JSON envelope, which must carry a code.
 func decodeEnvelope(resp *transport.Response) (*envelope, error) {
-	if err := GatewayError(resp.StatusCode, resp.Header); err != nil {
+	if err := gatewayError(resp.StatusCode, resp.Header); err != nil {
 		return nil, err
 	}
 	var env envelope
@@ -297,23 +281,11 @@ func (e *envelope) err(resp *transport.Response, table map[string]error, tokenSe
 	kind, ok := table[e.code()]
 	switch {
 	case !ok:
-		kind = statusKind(resp.StatusCode)
+		kind = vendorkit.StatusKind(resp.StatusCode)
 	case e.code() == "400":
 		kind = refine400(e.message(), tokenSent)
 	}
 	return &liveness.Error{Kind: kind, Code: e.code(), Message: e.message(), RequestID: string(e.TaskNo)}
-}
-
-// statusKind is the error for an answer the body cannot explain: the
-// vendor's own failure for 5xx and 429, a bad response otherwise.
-func statusKind(status int) error {
-	switch {
-	case status == http.StatusTooManyRequests:
-		return liveness.ErrRateLimited
-	case status >= 500:
-		return liveness.ErrUnavailable
-	}
-	return liveness.ErrBadResponse
 }
 
 // httpOK reports whether the status is 2xx: a success code under an error

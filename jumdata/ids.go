@@ -8,8 +8,8 @@ import (
 
 // MaxTokenLen is the longest token, in bytes, the package accepts as a
 // session ID: from a caller (FetchResult, BuildCheckURL), from a return
-// (VerifyCallback, ParseReturnURL) or from Jumdata's init answer. Seed 000
-// shows the token only as "xxx" and gives no format, so the cap is the
+// (VerifyCallback, ParseReturnURL) or from Jumdata's init answer. The H5
+// v2 document shows the token only as "xxx" and gives no format, so the cap is the
 // cross-vendor ceiling of 128 bytes; it is checked, with the characters
 // (printable ASCII, no space), before any network call, so an oversized or
 // binary ID never reaches the wire.

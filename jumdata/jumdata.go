@@ -2,6 +2,12 @@
 // silent liveness check of the hosted H5 page v2 (炫光静默活体检测), through
 // either channel Jumdata sells it on, and the discontinued SDK v1 check.
 //
+// # Vendor documents
+//
+// Comments cite Jumdata's documents (jumdata.com) by title: the H5 v2
+// document, 炫光静默活体检测 (init, the check page, the result call and
+// their codes), and the SDK v1 document, 活体检测SDK-V1(停用).
+//
 // # The flow
 //
 //  1. [Provider.InitSession] posts returnUrl, colors and actions to your
@@ -31,7 +37,7 @@
 //     gateway answers its own failures (bad AppCode, quota used up,
 //     throttling) with X-Ca-Error-Code / X-Ca-Error-Message headers and often
 //     an empty body; they become errors with the gateway's code and message
-//     kept (see [GatewayError]).
+//     kept.
 //
 // Both channels give you the init and result addresses (InitURL, ResultURL);
 // they differ between channels and subscriptions, so they have no default.
@@ -71,9 +77,9 @@ const (
 	DefaultSDKCheckURL = "https://api.jumdata.com/lifecheck-sdk/v1/check"
 )
 
-// ProductCode is the productCode form field the direct channel sends with
+// productCode is the productCode form field the direct channel sends with
 // every H5 v2 call.
-const ProductCode = "life_check_v2"
+const productCode = "life_check_v2"
 
 // SessionTTL is how long a token stays usable: the page must be done and the
 // result fetched within ten minutes of the init call (after that the result
@@ -116,13 +122,7 @@ var _ liveness.Provider = (*Provider)(nil)
 // InitURL or ResultURL, or a malformed address is ErrInvalidArgument naming
 // the Config field; the error never quotes a credential.
 func New(cfg Config, opts ...liveness.Option) (*Provider, error) {
-	return newProvider(cfg, "New", opts)
-}
-
-// newProvider is New with the Op its errors carry: "New", or "Open" when
-// the config came from a URL.
-func newProvider(cfg Config, op string, opts []liveness.Option) (*Provider, error) {
-	c := check.Checker{Vendor: liveness.Jumdata, Op: op}
+	c := check.Checker{Vendor: liveness.Jumdata, Op: "New"}
 	direct := cfg.AppID != "" || cfg.AppSecret != ""
 	switch {
 	case direct && cfg.AppCode != "":
@@ -192,7 +192,7 @@ func (p *Provider) authorize(form url.Values, h5 bool) http.Header {
 	form.Set("timestamp", ts)
 	form.Set("sign", signing.Jumdata(p.appID, p.appSecret, ts))
 	if h5 {
-		form.Set("productCode", ProductCode)
+		form.Set("productCode", productCode)
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/internal/check"
+	"github.com/go-liveness/liveness/internal/vendorkit"
 )
 
 func init() { liveness.Register("jumdata", open) }
@@ -30,14 +31,14 @@ var openParams = map[string]func(*Config, string){
 // the URL and all carry Op "Open", also those New would give for the
 // resulting Config.
 func Open(u *url.URL, opts ...liveness.Option) (*Provider, error) {
-	c := check.Checker{Vendor: liveness.Jumdata, Op: "Open"}
+	c := check.Checker{Vendor: liveness.Jumdata, Op: vendorkit.OpenOp}
 	if u == nil {
 		return nil, c.Fail("url", "is nil")
 	}
 	if u.Host != "" || (u.Path != "" && u.Path != "/") || u.Opaque != "" || u.Fragment != "" {
 		return nil, c.Fail("url", "takes no host, path or fragment: the addresses go in init_url and result_url")
 	}
-	params, err := c.Query(u, "appcode", "init_url", "result_url", "page_url", "sdk_check_url")
+	params, err := vendorkit.OpenQuery(c, u, "appcode", "init_url", "result_url", "page_url", "sdk_check_url")
 	if err != nil {
 		return nil, err
 	}
@@ -53,15 +54,14 @@ func Open(u *url.URL, opts ...liveness.Option) (*Provider, error) {
 		}
 		cfg.AppSecret = secret
 	}
-	return newProvider(cfg, "Open", opts)
+	p, err := New(cfg, opts...)
+	if err != nil {
+		return nil, vendorkit.OpenError(liveness.Jumdata, err)
+	}
+	return p, nil
 }
 
 func open(u *url.URL, opts ...liveness.Option) (liveness.Provider, error) {
 	p, err := Open(u, opts...)
-	if err != nil {
-		// A nil *Provider in a non-nil interface would pass err == nil
-		// checks downstream.
-		return nil, err
-	}
-	return p, nil
+	return vendorkit.Opened(liveness.Jumdata, p, err)
 }

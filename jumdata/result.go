@@ -25,7 +25,7 @@ import (
 // expired, timeout) are Results; the public codes (400, 500, 604, 606, 609,
 // 610, 999) are errors.
 //
-// 202 and 203 each have several causes (seed 000), and the Reason claims
+// 202 and 203 each have several causes (listed in the H5 v2 document), and the Reason claims
 // no more than the answer says: the cause msg names, when it names exactly
 // one, else the general one. 202: ReasonActionMismatch when msg says the
 // actions did not follow the requested sequence, otherwise ReasonSpoof
@@ -82,7 +82,7 @@ func normalizeResult(token string, env *envelope, o outcome, body []byte) (*live
 	o.Reason = causeReason(env.code(), env.message(), o.Reason)
 	if o.Status == liveness.StatusPassed {
 		if passed, ok := parseBool(d.Passed); ok && !passed {
-			o = outcome{liveness.StatusFailed, liveness.ReasonSpoof}
+			o = outcome{Status: liveness.StatusFailed, Reason: liveness.ReasonSpoof}
 		}
 	}
 	r := &liveness.Result{

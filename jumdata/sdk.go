@@ -81,9 +81,9 @@ func (p *Provider) CheckSDKResult(ctx context.Context, file io.Reader) (*livenes
 	})
 }
 
-// sdkErrorTable is sdkCodes over publicCodes: the SDK seed lists its own
-// codes, and a code only the H5 seed documents (606, 609, 610) keeps that
-// meaning rather than becoming an unknown code.
+// sdkErrorTable is sdkCodes over publicCodes: the SDK v1 document lists its
+// own codes, and a code only the H5 v2 document lists (606, 609, 610) keeps
+// that meaning rather than becoming an unknown code.
 var sdkErrorTable = func() map[string]error {
 	m := make(map[string]error, len(publicCodes)+len(sdkCodes))
 	for k, v := range publicCodes {

@@ -15,6 +15,7 @@ import (
 	"github.com/go-liveness/liveness/internal/check"
 	"github.com/go-liveness/liveness/internal/jsonx"
 	"github.com/go-liveness/liveness/internal/transport"
+	"github.com/go-liveness/liveness/internal/vendorkit"
 )
 
 // SessionOptions are Jumdata's own session parameters, passed in
@@ -31,6 +32,10 @@ type SessionOptions struct {
 	// ActionLookFront, during which the page flashes.
 	Actions []string
 }
+
+// Vendor returns liveness.Jumdata: SessionOptions implements
+// liveness.SessionOptions, the type of SessionRequest.Extra.
+func (SessionOptions) Vendor() liveness.Vendor { return liveness.Jumdata }
 
 // The bright flash colors.
 const (
@@ -67,14 +72,18 @@ const (
 	ActionNodHead   = "NodHead"   // nod
 )
 
-// BrightColors and DarkColors are the 14 colors the page can flash, and
-// Actions the nine actions in the vendor's order. They are copies:
-// changing them does not change what InitSession accepts.
-var (
-	BrightColors = slices.Clone(brightColors[:])
-	DarkColors   = slices.Clone(darkColors[:])
-	Actions      = slices.Clone(actions[:])
-)
+// BrightColors returns the bright colors the page can flash, in the
+// vendor's order. Each call returns a new copy: changing it does not
+// change what InitSession accepts.
+func BrightColors() []string { return slices.Clone(brightColors[:]) }
+
+// DarkColors returns the dark colors the page can flash, in the vendor's
+// order, as a new copy.
+func DarkColors() []string { return slices.Clone(darkColors[:]) }
+
+// Actions returns the nine actions the page can ask for, in the vendor's
+// order, as a new copy.
+func Actions() []string { return slices.Clone(actions[:]) }
 
 var (
 	brightColors = [...]string{ColorWhite, ColorPink, ColorLavender, ColorLightCyan, ColorLightPink, ColorLightGreen, ColorCream}
@@ -146,35 +155,22 @@ func (p *Provider) InitSession(ctx context.Context, req *liveness.SessionRequest
 // BuildCheckURL returns the H5 page for s: PageURL?token=<token>, where
 // token is s.Token, or s.ID when Token is empty. An ID or token longer than
 // [MaxTokenLen] or holding anything but printable ASCII without space is
-// ErrInvalidArgument (Field "session.ID" or "session.Token").
-// ErrSessionExpired once s.ExpiresAt has passed on the configured clock,
-// since the page would only show an error.
+// ErrInvalidArgument (Field "session.ID" or "session.Token"), and so is
+// another vendor's session ("session.Vendor"). ErrSessionExpired (Field
+// "session.ExpiresAt") once s.ExpiresAt has passed on the configured
+// clock, since the page would only show an error.
 func (p *Provider) BuildCheckURL(s *liveness.Session) (string, error) {
 	c := check.Checker{Vendor: liveness.Jumdata, Op: "BuildCheckURL"}
-	if s == nil {
-		return "", c.Fail("session", "is nil")
-	}
-	if s.Vendor != "" && s.Vendor != liveness.Jumdata {
-		return "", c.Fail("session.Vendor", "is "+strconv.Quote(string(s.Vendor))+", not jumdata")
-	}
-	if s.ID != "" {
-		if err := checkToken(c, "session.ID", s.ID); err != nil {
-			return "", err
-		}
-	}
-	tok := s.Token
-	if tok == "" {
-		tok = s.ID
-	}
-	if err := checkToken(c, "session.Token", tok); err != nil {
+	tok, err := storedSession.Check(c, s, p.c.Now())
+	if err != nil {
 		return "", err
-	}
-	if !s.ExpiresAt.IsZero() && !p.c.Now().Before(s.ExpiresAt) {
-		return "", &liveness.Error{Vendor: liveness.Jumdata, Op: "BuildCheckURL", Kind: liveness.ErrSessionExpired,
-			Message: "the token expired at " + s.ExpiresAt.UTC().Format("2006-01-02T15:04:05Z")}
 	}
 	return p.checkURL(tok), nil
 }
+
+// storedSession is what Jumdata needs of a Session given back: its token,
+// which is also its ID.
+var storedSession = vendorkit.StoredSession{CheckID: checkToken, Token: vendorkit.TokenOrID}
 
 func (p *Provider) checkURL(token string) string {
 	u := *p.pageURL
@@ -200,7 +196,7 @@ func initForm(req *liveness.SessionRequest) (url.Values, error) {
 	if err := checkReturnURL(c, req.ReturnURL); err != nil {
 		return nil, err
 	}
-	opts, err := check.Extra[SessionOptions](c, req.Extra, "*jumdata.SessionOptions")
+	opts, err := vendorkit.Extra[SessionOptions](c, req.Extra, "*jumdata.SessionOptions")
 	if err != nil {
 		return nil, err
 	}
@@ -224,7 +220,8 @@ func initForm(req *liveness.SessionRequest) (url.Values, error) {
 // checkReturnURL accepts an absolute http(s) URL or, for the WeChat
 // mini-program case, a page path such as "/pages/result/index?x=1": no
 // scheme, no host, no white space. Anything else with a scheme
-// (javascript:, weixin://) is refused, as the seed allows only these two.
+// (javascript:, weixin://) is refused, as the H5 v2 document allows only
+// these two.
 func checkReturnURL(c check.Checker, v string) error {
 	const field = "ReturnURL"
 	if err := c.Required(field, v); err != nil {

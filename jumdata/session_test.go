@@ -66,7 +66,7 @@ func TestInitSessionSendsTheExactRequest(t *testing.T) {
 func TestInitSessionOmitsUnusedOptions(t *testing.T) {
 	tests := []struct {
 		name  string
-		extra any
+		extra liveness.SessionOptions
 		want  map[string]string
 	}{
 		{"no Extra runs the silent check", nil, map[string]string{"returnUrl": returnURL}},
@@ -95,11 +95,11 @@ func TestInitSessionAcceptsEveryColorAndAction(t *testing.T) {
 	fake := testutil.NewFakeVendor(t)
 	fake.Handle(http.MethodPost, initPath, testutil.JSON(http.StatusOK, testutil.Sample(t, "jumdata/init_ok.json")))
 	p := newProvider(t, fake, false)
-	colors := append(append([]string{}, jumdata.BrightColors...), jumdata.DarkColors...)
+	colors := append(jumdata.BrightColors(), jumdata.DarkColors()...)
 	require.Len(t, colors, 14)
-	require.Len(t, jumdata.Actions, 9)
+	require.Len(t, jumdata.Actions(), 9)
 	_, err := p.InitSession(context.Background(), &liveness.SessionRequest{ReturnURL: returnURL,
-		Extra: &jumdata.SessionOptions{Colors: colors, Actions: jumdata.Actions}})
+		Extra: &jumdata.SessionOptions{Colors: colors, Actions: jumdata.Actions()}})
 	require.NoError(t, err)
 	assert.Equal(t, "#FFFFFF,#FFD9E3,#D8D6FF,#CFF9FF,#FFCEFD,#D8FFCD,#FFF4CB,#000000,#3B3C04,#183C03,#063C28,#063C3A,#060D3C,#3C0636",
 		fake.Last(t).Form.Get("colors"))
@@ -142,7 +142,7 @@ func TestInitSessionRejectsBadInputBeforeAnyCall(t *testing.T) {
 		{"a protocol-relative returnUrl", &liveness.SessionRequest{ReturnURL: "//shop.example.com/back"}, "ReturnURL"},
 		{"an http returnUrl without host", &liveness.SessionRequest{ReturnURL: "https:///back"}, "ReturnURL"},
 		{"a returnUrl with a space", &liveness.SessionRequest{ReturnURL: "/pages/a b"}, "ReturnURL"},
-		{"another vendor's options", &liveness.SessionRequest{ReturnURL: returnURL, Extra: struct{ Model int }{1}}, "Extra"},
+		{"another vendor's options", &liveness.SessionRequest{ReturnURL: returnURL, Extra: foreignOptions{}}, "Extra"},
 		{"an unknown color", opts([]string{"#FFFFFE"}), "Colors"},
 		{"a color name", opts([]string{"white"}), "Colors"},
 		{"an empty color", opts([]string{""}), "Colors"},
@@ -206,7 +206,7 @@ func TestInitSessionMapsVendorCodes(t *testing.T) {
 		{"609", liveness.ErrRateLimited},
 		{"610", liveness.ErrUnavailable},
 		{"999", liveness.ErrBadResponse},
-		{"601", liveness.ErrPermissionDenied}, // seed 003's account codes
+		{"601", liveness.ErrPermissionDenied}, // the SDK v1 document's account codes
 		{"602", liveness.ErrUnauthenticated},
 		{"603", liveness.ErrQuotaExceeded},
 		{"201", liveness.ErrBadResponse}, // a result code means nothing to init
@@ -326,12 +326,21 @@ func TestInitSessionCheckURLMatchesBuildCheckURL(t *testing.T) {
 }
 
 func TestChangingTheExportedListsChangesNothing(t *testing.T) {
-	saved := jumdata.BrightColors[0]
-	jumdata.BrightColors[0] = "#123456"
-	defer func() { jumdata.BrightColors[0] = saved }()
+	for _, list := range []func() []string{jumdata.BrightColors, jumdata.DarkColors, jumdata.Actions} {
+		got := list()
+		got[0] = "#123456"
+		assert.NotEqual(t, "#123456", list()[0], "each call returns a new copy")
+	}
+	bright := jumdata.BrightColors()
+	bright[0] = "#123456"
 	fake := testutil.NewFakeVendor(t)
 	_, err := newProvider(t, fake, false).InitSession(context.Background(), &liveness.SessionRequest{ReturnURL: returnURL,
 		Extra: &jumdata.SessionOptions{Colors: []string{"#123456"}}})
 	require.ErrorIs(t, err, liveness.ErrInvalidArgument)
 	assert.Equal(t, 0, fake.Count())
 }
+
+// foreignOptions are options of another vendor that claim to be Jumdata's.
+type foreignOptions struct{}
+
+func (foreignOptions) Vendor() liveness.Vendor { return liveness.Jumdata }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/internal/check"
+	"github.com/go-liveness/liveness/internal/vendorkit"
 	"github.com/go-liveness/liveness/signing"
 )
 
@@ -33,10 +34,16 @@ import (
 // final. The body is read up to 1 MiB and 64 form fields; more is
 // ErrInvalidArgument naming "body".
 //
+// A router or middleware may have parsed the form first (r.ParseForm,
+// r.ParseMultipartForm): sign covers the decoded data value, so the parsed
+// form is verified the same way, and Callback.Raw is then the form
+// re-encoded. Otherwise the body is read and put back: handlers after
+// VerifyCallback can read it again.
+//
 // The GET return is unsigned: Callback.Signed is false, Result is nil, and
 // SessionID is the URL-decoded biz_id, for liveness.Resolve to confirm with
 // FetchResult. A POST with only biz_id is read the same way. Megvii always
-// appends biz_id (seed 004, 1.2), but a browser can land on return_url
+// appends biz_id (the callback document, 回调说明, section 1.2), but a browser can land on return_url
 // without it (the back button, a bookmark); a return, GET or browser POST,
 // that carries none of biz_id, data and sign names no session and holds no
 // result: that is liveness.ErrNoResult, not an error of the caller's.
@@ -47,20 +54,28 @@ import (
 // User-Agent starting "Mozilla/", or Sec-Fetch-*, Origin or Referer
 // headers), CallbackNotify otherwise. The verdict is the same either way;
 // a handler that needs the kind exactly should serve return_url and
-// notify_url separately and call [Provider.VerifyCallbackAs].
+// notify_url separately and call [Provider.VerifyCallbackOfKind].
 func (p *Provider) VerifyCallback(_ context.Context, r *http.Request) (*liveness.Callback, error) {
 	return p.verifyCallback(r, "")
 }
 
-// VerifyCallbackAs is VerifyCallback for a handler that knows which
+// VerifyCallbackOfKind is VerifyCallback for a handler that knows which
 // callback it serves: Callback.Kind is kind (CallbackReturn or
 // CallbackNotify) rather than a guess. A GET is only accepted as
-// CallbackReturn.
-func (p *Provider) VerifyCallbackAs(_ context.Context, r *http.Request, kind liveness.CallbackKind) (*liveness.Callback, error) {
+// CallbackReturn. Any other kind is ErrInvalidArgument naming "kind".
+func (p *Provider) VerifyCallbackOfKind(_ context.Context, r *http.Request, kind liveness.CallbackKind) (*liveness.Callback, error) {
 	if kind != liveness.CallbackReturn && kind != liveness.CallbackNotify {
 		return nil, liveness.InvalidArgument(liveness.Megvii, "VerifyCallback", "kind", "must be return or notify")
 	}
 	return p.verifyCallback(r, kind)
+}
+
+// VerifyCallbackAs is VerifyCallbackOfKind.
+//
+// Deprecated: use [Provider.VerifyCallbackOfKind]; the old name reads
+// like errors.As.
+func (p *Provider) VerifyCallbackAs(ctx context.Context, r *http.Request, kind liveness.CallbackKind) (*liveness.Callback, error) {
+	return p.VerifyCallbackOfKind(ctx, r, kind)
 }
 
 func (p *Provider) verifyCallback(r *http.Request, kind liveness.CallbackKind) (*liveness.Callback, error) {
@@ -82,14 +97,10 @@ func (p *Provider) verifyCallback(r *http.Request, kind liveness.CallbackKind) (
 		}
 		return unsignedReturn(c, q, []byte(r.URL.RawQuery))
 	case http.MethodPost:
-		body, err := c.ReadBody(r, check.DefaultMaxCallbackBytes)
-		if err != nil {
+		var err error
+		if fields, raw, err = vendorkit.CallbackForm(c, r, check.DefaultMaxCallbackBytes, check.DefaultMaxFormFields); err != nil {
 			return nil, err
 		}
-		if fields, err = c.Form(r.Header.Get("Content-Type"), body, check.DefaultMaxFormFields); err != nil {
-			return nil, err
-		}
-		raw = body
 	default:
 		return nil, c.Fail("method", r.Method+" is not a Megvii callback")
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"io"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
@@ -79,49 +80,72 @@ func TestVerifyCallbackAcceptsSignedCallbacks(t *testing.T) {
 			return r
 		}, liveness.CallbackNotify},
 	}
+	middlewares := map[string]func(*http.Request){
+		"":                          nil,
+		" after ParseForm":          func(r *http.Request) { _ = r.ParseForm() },
+		" after ParseMultipartForm": func(r *http.Request) { _ = r.ParseMultipartForm(1 << 20) },
+	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			p := newProviderCfg(t, megvii.Config{FaceMatchFAR: megvii.FAR1e3})
-			r := tt.request(t)
-			cb, err := p.VerifyCallback(ctx, r)
-			require.NoError(t, err)
-			checkConsistent(t, cb.Result)
-			assert.Equal(t, liveness.Megvii, cb.Vendor)
-			assert.Equal(t, tt.wantKind, cb.Kind)
-			assert.True(t, cb.Signed)
-			assert.Equal(t, seedBizID, cb.SessionID)
-			assert.Equal(t, seedBizNo, cb.BizNo)
-			assert.NotEmpty(t, cb.Raw)
-			require.NotNil(t, cb.Result)
-			assert.Equal(t, liveness.StatusPassed, cb.Result.Status, "68.918 passes at 1e-3")
-			assert.Equal(t, []byte(data), []byte(cb.Result.Raw))
+		for mwName, mw := range middlewares {
+			t.Run(tt.name+mwName, func(t *testing.T) {
+				p := newProviderCfg(t, megvii.Config{FaceMatchFAR: megvii.FAR1e3})
+				r := tt.request(t)
+				sent, err := io.ReadAll(r.Body)
+				require.NoError(t, err)
+				r.Body = io.NopCloser(bytes.NewReader(sent))
+				if mw != nil {
+					mw(r)
+				}
+				cb, err := p.VerifyCallback(ctx, r)
+				require.NoError(t, err)
+				if mw == nil {
+					left, err := io.ReadAll(r.Body)
+					require.NoError(t, err)
+					assert.Equal(t, string(sent), string(left), "the body is left readable")
+				}
+				checkConsistent(t, cb.Result)
+				assert.Equal(t, liveness.Megvii, cb.Vendor)
+				assert.Equal(t, tt.wantKind, cb.Kind)
+				assert.True(t, cb.Signed)
+				assert.Equal(t, seedBizID, cb.SessionID)
+				assert.Equal(t, seedBizNo, cb.BizNo)
+				assert.NotEmpty(t, cb.Raw)
+				require.NotNil(t, cb.Result)
+				assert.Equal(t, liveness.StatusPassed, cb.Result.Status, "68.918 passes at 1e-3")
+				assert.Equal(t, []byte(data), []byte(cb.Result.Raw))
 
-			res, err := liveness.Resolve(ctx, p, cb)
-			require.NoError(t, err, "a signed final result needs no call")
-			checkConsistent(t, res)
-			assert.Same(t, cb.Result, res)
-		})
+				res, err := liveness.Resolve(ctx, p, cb)
+				require.NoError(t, err, "a signed final result needs no call")
+				checkConsistent(t, res)
+				assert.Same(t, cb.Result, res)
+			})
+		}
 	}
 }
 
-func TestVerifyCallbackAsSetsTheKind(t *testing.T) {
+func TestVerifyCallbackOfKindSetsTheKind(t *testing.T) {
 	data := seedSample(t, "callback_data.json")
 	p := newProvider(t, megvii.RegionIDN)
-	cb, err := p.VerifyCallbackAs(ctx, signedNotify(t, data), liveness.CallbackReturn)
+	cb, err := p.VerifyCallbackOfKind(ctx, signedNotify(t, data), liveness.CallbackReturn)
 	require.NoError(t, err)
 	checkConsistent(t, cb.Result)
 	assert.Equal(t, liveness.CallbackReturn, cb.Kind)
 
 	r, err := megviitest.NewCallbackRequest(liveness.CallbackReturn, "https://shop.example/notify", testSecret, data)
 	require.NoError(t, err)
-	cb, err = p.VerifyCallbackAs(ctx, r, liveness.CallbackNotify)
+	cb, err = p.VerifyCallbackOfKind(ctx, r, liveness.CallbackNotify)
 	require.NoError(t, err)
 	checkConsistent(t, cb.Result)
 	assert.Equal(t, liveness.CallbackNotify, cb.Kind)
 
-	_, err = p.VerifyCallbackAs(ctx, httptest.NewRequest(http.MethodGet, "/return?biz_id=1", nil), liveness.CallbackNotify)
+	_, err = p.VerifyCallbackOfKind(ctx, httptest.NewRequest(http.MethodGet, "/return?biz_id=1", nil), liveness.CallbackNotify)
 	requireKind(t, err, liveness.ErrInvalidArgument, "VerifyCallback")
-	_, err = p.VerifyCallbackAs(ctx, signedNotify(t, data), "webhook")
+	_, err = p.VerifyCallbackOfKind(ctx, signedNotify(t, data), "webhook")
+	require.ErrorIs(t, err, liveness.ErrInvalidArgument)
+	cb, err = p.VerifyCallbackAs(ctx, signedNotify(t, data), liveness.CallbackReturn)
+	require.NoError(t, err)
+	assert.Equal(t, liveness.CallbackReturn, cb.Kind, "the deprecated name is the same call")
+	_, err = p.VerifyCallbackOfKind(ctx, signedNotify(t, data), "webhook")
 	requireKind(t, err, liveness.ErrInvalidArgument, "VerifyCallback")
 }
 
@@ -239,12 +263,12 @@ func TestVerifyCallbackReturnWithNothingIsNoResult(t *testing.T) {
 			assert.False(t, errors.Is(err, liveness.ErrInvalidArgument))
 		})
 	}
-	t.Run("VerifyCallbackAs return says the same", func(t *testing.T) {
-		_, err := p.VerifyCallbackAs(ctx, httptest.NewRequest(http.MethodGet, "/return", nil), liveness.CallbackReturn)
+	t.Run("VerifyCallbackOfKind return says the same", func(t *testing.T) {
+		_, err := p.VerifyCallbackOfKind(ctx, httptest.NewRequest(http.MethodGet, "/return", nil), liveness.CallbackReturn)
 		requireKind(t, err, liveness.ErrNoResult, "VerifyCallback")
 	})
 	t.Run("a notify with nothing is still a bad signature", func(t *testing.T) {
-		_, err := p.VerifyCallbackAs(ctx, formPost(url.Values{}, ""), liveness.CallbackNotify)
+		_, err := p.VerifyCallbackOfKind(ctx, formPost(url.Values{}, ""), liveness.CallbackNotify)
 		requireKind(t, err, liveness.ErrBadSignature, "VerifyCallback")
 	})
 }
@@ -274,7 +298,7 @@ func TestVerifyCallbackReportsSignedDataItCannotRead(t *testing.T) {
 	}
 }
 
-// Megvii's public "返回值说明" table shows shapes beyond the seed's sample:
+// Megvii's public "返回值说明" table shows shapes beyond the callback document's sample:
 // a signed callback carrying them verifies and reads.
 func TestVerifyCallbackReadsEveryDocumentedShape(t *testing.T) {
 	selfie := localSample(t, "get_result_selfie.json")

@@ -2,12 +2,12 @@ package megvii
 
 import (
 	"encoding/json"
-	"net/http"
 	"strings"
 
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/internal/jsonx"
 	"github.com/go-liveness/liveness/internal/transport"
+	"github.com/go-liveness/liveness/internal/vendorkit"
 )
 
 // errorKinds maps the code of an error answer (the text before the first
@@ -22,7 +22,8 @@ import (
 //   - API_NOT_FOUND means the host does not offer the API (a wrong region
 //     or base URL): ErrUnsupported, not ErrNotFound, which is about
 //     sessions.
-//   - INTERNAL_ERROR is ErrUnavailable: the seed asks to call again.
+//   - INTERNAL_ERROR is ErrUnavailable: the get_token document asks to
+//     call again (请再次请求).
 var errorKinds = map[string]error{
 	"IMAGE_ERROR_UNSUPPORTED_FORMAT": liveness.ErrInvalidArgument,  // 400, image_ref1/image_ref2 cannot be decoded
 	"NO_FACE_FOUND":                  liveness.ErrInvalidArgument,  // 400, no face in a reference image
@@ -44,22 +45,8 @@ var argumentCodes = map[string]bool{
 }
 
 // kindForStatus is the sentinel of a code the table does not know, from the
-// HTTP status alone.
-func kindForStatus(status int) error {
-	switch {
-	case status == http.StatusTooManyRequests:
-		return liveness.ErrRateLimited
-	case status >= 500:
-		return liveness.ErrUnavailable
-	case status == http.StatusUnauthorized:
-		return liveness.ErrUnauthenticated
-	case status == http.StatusForbidden:
-		return liveness.ErrPermissionDenied
-	case status == http.StatusBadRequest:
-		return liveness.ErrInvalidArgument
-	}
-	return liveness.ErrBadResponse
-}
+// HTTP status alone: Megvii answers a bad argument with 400 only.
+func kindForStatus(status int) error { return vendorkit.StatusKind4xx(status, vendorkit.Only400) }
 
 // splitCode splits "BAD_ARGUMENTS: return_url" or "BAD_ARGUMENTS:return_url"
 // into the code and its detail; the documents space them both ways.
@@ -117,22 +104,19 @@ func vendorError(resp *transport.Response) error {
 }
 
 // outcome is the normalized meaning of a code.
-type outcome struct {
-	Status liveness.Status
-	Reason liveness.Reason
-}
+type outcome = vendorkit.Outcome
 
 // statuses maps the status field of get_result and the callbacks. "OK"
 // only says the flow ended normally: the verdict comes from
 // liveness_result, will_result and verify_result (see decide).
 var statuses = map[string]outcome{
-	"NOT_STARTED":        {liveness.StatusPending, liveness.ReasonNone},            // get_token done, the page not opened
-	"PROCESSING":         {liveness.StatusPending, liveness.ReasonNone},            // the user is on the page
-	"WEBRTC_UNSUPPORTED": {liveness.StatusError, liveness.ReasonDeviceUnsupported}, // refined by fail_reason
-	"FAILED":             {liveness.StatusError, liveness.ReasonUnknown},           // the flow broke; refined by fail_reason
-	"CANCELLED":          {liveness.StatusCanceled, liveness.ReasonUserCanceled},   // the user left
-	"TIMEOUT":            {liveness.StatusExpired, liveness.ReasonTimeout},         // the token or the shooting timed out
-	"OK":                 {liveness.StatusPassed, liveness.ReasonNone},             // finished; see decide
+	"NOT_STARTED":        {Status: liveness.StatusPending, Reason: liveness.ReasonNone},            // get_token done, the page not opened
+	"PROCESSING":         {Status: liveness.StatusPending, Reason: liveness.ReasonNone},            // the user is on the page
+	"WEBRTC_UNSUPPORTED": {Status: liveness.StatusError, Reason: liveness.ReasonDeviceUnsupported}, // refined by fail_reason
+	"FAILED":             {Status: liveness.StatusError, Reason: liveness.ReasonUnknown},           // the flow broke; refined by fail_reason
+	"CANCELLED":          {Status: liveness.StatusCanceled, Reason: liveness.ReasonUserCanceled},   // the user left
+	"TIMEOUT":            {Status: liveness.StatusExpired, Reason: liveness.ReasonTimeout},         // the token or the shooting timed out
+	"OK":                 {Status: liveness.StatusPassed, Reason: liveness.ReasonNone},             // finished; see decide
 }
 
 // failReasons maps fail_reason (sent with get_fail_reason=1) to the reason
@@ -146,17 +130,17 @@ var failReasons = map[string]liveness.Reason{
 }
 
 // verifyErrors maps verify_result.error_message: the comparison could not
-// be made or the identity did not check out. The first two rows are the
-// spec's; the others are the error messages Megvii's public get_result
-// documents list for the same field. An error message not listed is a
+// be made or the identity did not check out. The first two rows are
+// the identity codes of Megvii's verification; the others are the error
+// messages Megvii's public get_result documents list for the same field. An error message not listed is a
 // StatusError of unknown cause. The key is the code before the first colon
 // ("IMAGE_ERROR_UNSUPPORTED_FORMAT: data_source" is the authority's photo:
 // name and ID number checked, the photo unusable).
 var verifyErrors = map[string]outcome{
-	"ID_NUMBER_NAME_NOT_MATCH":       {liveness.StatusFailed, liveness.ReasonIdentityMismatch}, // name and ID number do not match
-	"NO_SUCH_ID_NUMBER":              {liveness.StatusFailed, liveness.ReasonIdentityNotFound}, // no record of the ID number
-	"NO_FACE_FOUND":                  {liveness.StatusFailed, liveness.ReasonNoFace},           // no face in the compared image
-	"IMAGE_ERROR_UNSUPPORTED_FORMAT": {liveness.StatusError, liveness.ReasonDataSource},        // the authority's photo cannot be read
-	"DATA_SOURCE_ERROR":              {liveness.StatusError, liveness.ReasonDataSource},        // the authority data source failed
-	"INTERNAL_ERROR":                 {liveness.StatusError, liveness.ReasonUnknown},           // Megvii failed
+	"ID_NUMBER_NAME_NOT_MATCH":       {Status: liveness.StatusFailed, Reason: liveness.ReasonIdentityMismatch}, // name and ID number do not match
+	"NO_SUCH_ID_NUMBER":              {Status: liveness.StatusFailed, Reason: liveness.ReasonIdentityNotFound}, // no record of the ID number
+	"NO_FACE_FOUND":                  {Status: liveness.StatusFailed, Reason: liveness.ReasonNoFace},           // no face in the compared image
+	"IMAGE_ERROR_UNSUPPORTED_FORMAT": {Status: liveness.StatusError, Reason: liveness.ReasonDataSource},        // the authority's photo cannot be read
+	"DATA_SOURCE_ERROR":              {Status: liveness.StatusError, Reason: liveness.ReasonDataSource},        // the authority data source failed
+	"INTERNAL_ERROR":                 {Status: liveness.StatusError, Reason: liveness.ReasonUnknown},           // Megvii failed
 }

@@ -8,7 +8,8 @@ import (
 	"github.com/go-liveness/liveness"
 )
 
-// The tables below restate the seeds and vendors.md row by row, written
+// The tables below restate Megvii's documents (get_token, 回调说明,
+// get_result) row by row, written
 // apart from codes.go so an edit to one shows up against the other. The
 // behaviour of every row is exercised through the Provider in
 // session_test.go, result_test.go and callback_test.go.
@@ -31,21 +32,21 @@ func TestErrorKindsAreTheDocumentedOnes(t *testing.T) {
 
 func TestStatusesAreTheSpecsTable(t *testing.T) {
 	assert.Equal(t, map[string]outcome{
-		"NOT_STARTED":        {liveness.StatusPending, ""},
-		"PROCESSING":         {liveness.StatusPending, ""},
-		"OK":                 {liveness.StatusPassed, ""},
-		"WEBRTC_UNSUPPORTED": {liveness.StatusError, liveness.ReasonDeviceUnsupported},
-		"FAILED":             {liveness.StatusError, liveness.ReasonUnknown},
-		"CANCELLED":          {liveness.StatusCanceled, liveness.ReasonUserCanceled},
-		"TIMEOUT":            {liveness.StatusExpired, liveness.ReasonTimeout},
+		"NOT_STARTED":        {Status: liveness.StatusPending, Reason: ""},
+		"PROCESSING":         {Status: liveness.StatusPending, Reason: ""},
+		"OK":                 {Status: liveness.StatusPassed, Reason: ""},
+		"WEBRTC_UNSUPPORTED": {Status: liveness.StatusError, Reason: liveness.ReasonDeviceUnsupported},
+		"FAILED":             {Status: liveness.StatusError, Reason: liveness.ReasonUnknown},
+		"CANCELLED":          {Status: liveness.StatusCanceled, Reason: liveness.ReasonUserCanceled},
+		"TIMEOUT":            {Status: liveness.StatusExpired, Reason: liveness.ReasonTimeout},
 	}, statuses)
 	assert.Equal(t, map[string]liveness.Reason{
 		"NETWORK_ERROR":     liveness.ReasonDeviceUnsupported,
 		"PERMISSIONS_ERROR": liveness.ReasonPermissionDenied,
 		"SUPPORT_ERROR":     liveness.ReasonDeviceUnsupported,
 	}, failReasons)
-	assert.Equal(t, outcome{liveness.StatusFailed, liveness.ReasonIdentityMismatch}, verifyErrors["ID_NUMBER_NAME_NOT_MATCH"])
-	assert.Equal(t, outcome{liveness.StatusFailed, liveness.ReasonIdentityNotFound}, verifyErrors["NO_SUCH_ID_NUMBER"])
+	assert.Equal(t, outcome{Status: liveness.StatusFailed, Reason: liveness.ReasonIdentityMismatch}, verifyErrors["ID_NUMBER_NAME_NOT_MATCH"])
+	assert.Equal(t, outcome{Status: liveness.StatusFailed, Reason: liveness.ReasonIdentityNotFound}, verifyErrors["NO_SUCH_ID_NUMBER"])
 	assert.Len(t, verifyErrors, 6)
 }
 

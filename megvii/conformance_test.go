@@ -28,7 +28,8 @@ func TestConformance(t *testing.T) {
 
 func harness(images [][]byte) providertest.Harness {
 	h := providertest.Harness{
-		Vendor: liveness.Megvii,
+		MiddlewareSafe: true,
+		Vendor:         liveness.Megvii,
 		NewProvider: func(t *testing.T, sb *sandbox.Sandbox, opts ...liveness.Option) liveness.Provider {
 			p, err := megvii.New(megviitest.SandboxConfig(sb), opts...)
 			require.NoError(t, err)

@@ -21,7 +21,7 @@ import (
 	"github.com/go-liveness/liveness/megvii/megviitest"
 )
 
-// fuzzSamples are the recorded Megvii payloads: the seed's samples
+// fuzzSamples are the recorded Megvii payloads: the documents' samples
 // embedded in internal/testutil and this package's testdata.
 func fuzzSamples(f *testing.F) [][]byte {
 	f.Helper()

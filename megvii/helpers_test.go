@@ -19,7 +19,8 @@ const (
 	testSecret = "Sx7_pL2q-Vn9Tz4Kb8Wm3Rj6Yc1Hd5Ga"
 )
 
-// The seed's identifiers (seed 002 and 004).
+// The identifiers of Megvii's samples (the get_token and callback
+// documents).
 const (
 	seedBizID     = "1462259748,52b13fb5-8dfb-4537-a62b-a641d5e929f1"
 	seedBizNo     = "cc47190f-5502-44a2-ab74-ea4f0f649f61"
@@ -30,7 +31,7 @@ const (
 
 var ctx = context.Background()
 
-// seedSample returns one of the seed's samples from internal/testutil.
+// seedSample returns one of the documents' samples from internal/testutil.
 func seedSample(t *testing.T, name string) []byte {
 	t.Helper()
 	return testutil.Sample(t, "megvii/"+name)
@@ -42,7 +43,7 @@ func localSample(t *testing.T, name string) []byte {
 	return testutil.LocalSample(t, name)
 }
 
-// seedClock is a minute after the seed's get_token call, before its
+// seedClock is a minute after the get_token sample's call, before its
 // expired_time.
 func seedClock() time.Time { return time.Unix(1462257147+60, 0) }
 

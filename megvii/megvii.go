@@ -2,6 +2,14 @@
 // optionally, a comparison with reference photos or the authority's photo)
 // on Megvii's hosted H5 page.
 //
+// # Vendor documents
+//
+// Comments cite Megvii's FaceID Lite documents (faceid.com; the overseas
+// edition at global.faceid.com) by title: the get_token document (H5接入 ›
+// API调用 › 获取Token), the callback document (H5接入 › API调用 ›
+// 回调说明) and the get_result document with its table of return values
+// (返回值说明).
+//
 // # The flow
 //
 //  1. [Provider.InitSession] calls POST {host}/faceid/lite/get_token

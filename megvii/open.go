@@ -1,12 +1,12 @@
 package megvii
 
 import (
-	"errors"
 	"net/url"
 	"strconv"
 
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/internal/check"
+	"github.com/go-liveness/liveness/internal/vendorkit"
 )
 
 func init() { liveness.Register("megvii", open) }
@@ -15,11 +15,11 @@ func init() { liveness.Register("megvii", open) }
 // liveness.Open; the package doc describes the form. Parameters are
 // checked by name so that a typo is an error, not a silent default.
 func open(u *url.URL, opts ...liveness.Option) (liveness.Provider, error) {
-	c := check.Checker{Vendor: liveness.Megvii, Op: "Open"}
+	c := check.Checker{Vendor: liveness.Megvii, Op: vendorkit.OpenOp}
 	if u == nil {
 		return nil, c.Fail("url", "is nil")
 	}
-	params, err := c.Query(u, "far", "allow_any_notify_port", "scheme")
+	params, err := vendorkit.OpenQuery(c, u, "far", "allow_any_notify_port", "scheme")
 	if err != nil {
 		return nil, err
 	}
@@ -44,16 +44,9 @@ func open(u *url.URL, opts ...liveness.Option) (liveness.Provider, error) {
 		}
 		cfg.AllowAnyNotifyPort = b
 	}
-	if cfg.BaseURL, err = c.ServiceURL(u, "api-idn.megvii.com", params); err != nil {
+	if cfg.BaseURL, err = vendorkit.ServiceURL(c, u, "api-idn.megvii.com", params); err != nil {
 		return nil, err
 	}
 	p, err := New(cfg, opts...)
-	if err != nil {
-		var le *liveness.Error
-		if errors.As(err, &le) {
-			le.Op = "Open"
-		}
-		return nil, err
-	}
-	return p, nil
+	return vendorkit.Opened(liveness.Megvii, p, err)
 }

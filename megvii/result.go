@@ -196,8 +196,8 @@ func (p *Provider) normalize(raw []byte, sessionID string) (*liveness.Result, er
 	return res, nil
 }
 
-// decide gives a finished (OK) flow its verdict, in the order of the
-// spec's table: liveness, intention, identity, face.
+// decide gives a finished (OK) flow its verdict, judging in this order:
+// liveness, intention (意愿), identity, face.
 func decide(res *liveness.Result, pl *Payload) {
 	fail := func(st liveness.Status, r liveness.Reason, code, msg string) {
 		res.Status, res.Reason, res.VendorCode, res.Message = st, r, code, msg
@@ -235,7 +235,7 @@ func decide(res *liveness.Result, pl *Payload) {
 		code, _ := splitCode(v.ErrorMessage)
 		o, ok := verifyErrors[code]
 		if !ok {
-			o = outcome{liveness.StatusError, liveness.ReasonUnknown}
+			o = outcome{Status: liveness.StatusError, Reason: liveness.ReasonUnknown}
 		}
 		fail(o.Status, o.Reason, code, v.ErrorMessage)
 		return

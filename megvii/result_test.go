@@ -218,7 +218,7 @@ func TestDecodeImages(t *testing.T) {
 	}
 }
 
-// edited returns the seed's callback data with edit applied.
+// edited returns the callback document's sample data with edit applied.
 func edited(t *testing.T, edit func(d map[string]any)) []byte {
 	t.Helper()
 	return editJSON(t, seedSample(t, "callback_data.json"), edit)

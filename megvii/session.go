@@ -14,6 +14,7 @@ import (
 	"github.com/go-liveness/liveness/internal/check"
 	"github.com/go-liveness/liveness/internal/jsonx"
 	"github.com/go-liveness/liveness/internal/transport"
+	"github.com/go-liveness/liveness/internal/vendorkit"
 )
 
 // SessionOptions are Megvii's own get_token parameters, passed in
@@ -75,6 +76,10 @@ type SessionOptions struct {
 	RedirectType string
 }
 
+// Vendor returns liveness.Megvii: SessionOptions implements
+// liveness.SessionOptions, the type of SessionRequest.Extra.
+func (SessionOptions) Vendor() liveness.Vendor { return liveness.Megvii }
+
 // Switch is a get_token flag: On ("1"), Off ("0"), or empty for Megvii's
 // default.
 type Switch string
@@ -113,7 +118,7 @@ const (
 )
 
 // MaxReferenceImageBytes caps each reference image (image_ref1,
-// image_ref2). Seed 002 gives no size for image_ref[x]; 2 MiB is the limit
+// image_ref2). The get_token document (获取Token) gives no size for image_ref[x]; 2 MiB is the limit
 // Megvii's Face++ image APIs document for an uploaded image, a
 // conservative bound for a face photo that keeps a 50 MiB upload from
 // leaving the process. A larger image is ErrInvalidArgument naming
@@ -173,7 +178,7 @@ func (p *Provider) InitSession(ctx context.Context, req *liveness.SessionRequest
 	})
 }
 
-// decodeTokenAnswer reads get_token's answer. The seed sends error_message
+// decodeTokenAnswer reads get_token's answer. The get_token document sends error_message
 // only when the call failed and token only when it succeeded; an answer
 // with both is read by what the token proves, that Megvii made a session:
 //
@@ -232,7 +237,7 @@ func (p *Provider) tokenForm(req *liveness.SessionRequest) (url.Values, []transp
 	if req == nil {
 		return nil, nil, c.Fail("request", "is nil")
 	}
-	o, err := check.Extra[SessionOptions](c, req.Extra, "*megvii.SessionOptions")
+	o, err := vendorkit.Extra[SessionOptions](c, req.Extra, "*megvii.SessionOptions")
 	if err != nil {
 		return nil, nil, err
 	}
@@ -380,29 +385,23 @@ func refImages(c check.Checker, images [][]byte) ([]transport.File, error) {
 }
 
 // BuildCheckURL returns {host}/faceid/lite/do?token=<s.Token>. It is
-// ErrSessionExpired once s.ExpiresAt has passed. s.Token (and s.ID, when
-// set) must be at most MaxIDBytes without control characters; the fields
-// are named "session.Token", "session.ID" and "session.Vendor". The token is single use,
+// ErrSessionExpired (Field "session.ExpiresAt") once s.ExpiresAt has
+// passed. s.Token (and s.ID, when set) must be at most MaxIDBytes without
+// control characters; the fields are named "session.ID", "session.Token"
+// and "session.Vendor", checked in that order. The token is single use,
 // which no client can see in advance: a used one shows Megvii's error page.
 func (p *Provider) BuildCheckURL(s *liveness.Session) (string, error) {
 	c := check.Checker{Vendor: liveness.Megvii, Op: "BuildCheckURL"}
-	switch {
-	case s == nil:
-		return "", c.Fail("session", "is nil")
-	case s.ID != "" && checkID(c, "session.ID", s.ID) != nil:
-		return "", checkID(c, "session.ID", s.ID)
-	case s.Token == "":
-		return "", c.Fail("session.Token", "is empty")
-	case checkID(c, "session.Token", s.Token) != nil:
-		return "", checkID(c, "session.Token", s.Token)
-	case s.Vendor != "" && s.Vendor != liveness.Megvii:
-		return "", c.Fail("session.Vendor", "session belongs to "+string(s.Vendor))
-	case !s.ExpiresAt.IsZero() && !p.c.Now().Before(s.ExpiresAt):
-		return "", &liveness.Error{Vendor: liveness.Megvii, Op: "BuildCheckURL", Kind: liveness.ErrSessionExpired,
-			Message: "the session expired at " + s.ExpiresAt.UTC().Format(time.RFC3339)}
+	tok, err := storedSession.Check(c, s, p.c.Now())
+	if err != nil {
+		return "", err
 	}
-	return p.checkURL(s.Token), nil
+	return p.checkURL(tok), nil
 }
+
+// storedSession is what Megvii needs of a Session given back: its page
+// token; its biz_id is checked when set.
+var storedSession = vendorkit.StoredSession{CheckID: checkID, Token: vendorkit.TokenRequired}
 
 func (p *Provider) checkURL(token string) string {
 	return p.base + doPath + "?" + url.Values{"token": {token}}.Encode()

@@ -12,6 +12,7 @@ import (
 
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/internal/testutil"
+	"github.com/go-liveness/liveness/juhe"
 	"github.com/go-liveness/liveness/megvii"
 )
 
@@ -146,7 +147,7 @@ func TestInitSessionRejectsInvalidInputWithoutACall(t *testing.T) {
 		{"a reference image of 50 MiB", func(r *liveness.SessionRequest) {
 			r.ReferenceImages = [][]byte{padded(pngBytes, 50<<20)}
 		}, "ReferenceImages[0]"},
-		{"another vendor's options", func(r *liveness.SessionRequest) { r.Extra = "video" }, "Extra"},
+		{"another vendor's options", func(r *liveness.SessionRequest) { r.Extra = &juhe.SessionOptions{Model: 1} }, "Extra"},
 		{"biz_extra_data of 4097 bytes", opts(megvii.SessionOptions{BizExtraData: long(4097)}), "Extra.BizExtraData"},
 		{"a shooting time of 1 second", opts(megvii.SessionOptions{MaximumShootingTime: 1}), "Extra.MaximumShootingTime"},
 		{"a shooting time of 61 seconds", opts(megvii.SessionOptions{MaximumShootingTime: 61}), "Extra.MaximumShootingTime"},
@@ -240,7 +241,7 @@ func TestInitSessionChecksTheNotifyPort(t *testing.T) {
 	}
 }
 
-// megviiError is an error answer as the seed prints it.
+// megviiError is an error answer as the get_token document prints it.
 func megviiError(field, value string) []byte {
 	return []byte(`{"` + field + `": "` + value + `", "request_id": "1461740007,71eeb124-08f0-47b3-8fc8-ac048cfa1372", "time_used": 4}`)
 }
@@ -254,7 +255,7 @@ func TestInitSessionMapsEveryDocumentedError(t *testing.T) {
 		field       string
 		wantAttempt int
 	}{
-		{"the seed's failure sample is a bad argument naming return_url",
+		{"the get_token document's failure sample is a bad argument naming return_url",
 			testutil.JSON(400, seedSample(t, "get_token_error.json")), liveness.ErrInvalidArgument, "BAD_ARGUMENTS", "return_url", "return_url", 1},
 		{"BAD_ARGUMENTS without a space names its key",
 			testutil.JSON(400, megviiError("error_message", "BAD_ARGUMENTS:biz_no")), liveness.ErrInvalidArgument, "BAD_ARGUMENTS", "biz_no", "biz_no", 1},

@@ -78,7 +78,7 @@ func TestEqualHex(t *testing.T) {
 // juhe, jumdata, their test packages), signing or the clients' internals.
 func TestSimulatorImportsNoClientPackage(t *testing.T) {
 	const module = "github.com/go-liveness/liveness"
-	forbidden := []string{"/megvii", "/juhe", "/jumdata", "/signing", "/internal/check", "/internal/transport"}
+	forbidden := []string{"/megvii", "/juhe", "/jumdata", "/signing", "/internal/check", "/internal/vendorkit", "/internal/transport"}
 	seen := map[string]bool{}
 	var walk func(path, dir string)
 	walk = func(path, dir string) {

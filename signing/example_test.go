@@ -30,13 +30,3 @@ func ExampleEqual() {
 	// true
 	// false
 }
-
-func ExampleScheme_Verify() {
-	response := `{"error_code":0,"reason":"SUCCESS"}`
-	sign := "2688a5d0cd9632a257426a2fbb570f18"
-	fmt.Println(signing.MD5.Verify(sign, response, "test-key-123"))
-	fmt.Println(signing.MD5.Verify(sign, response, "wrong-key"))
-	// Output:
-	// true
-	// false
-}

@@ -33,27 +33,22 @@ import (
 	"time"
 )
 
-// Scheme is a hash function used to sign a concatenation of strings. The
-// zero Scheme has no hash function and panics when used; use [MD5], [SHA1]
-// or [SHA256].
-type Scheme struct {
+// scheme is a hash function used to sign a concatenation of strings.
+type scheme struct {
 	name    string
 	newHash func() hash.Hash
 }
 
 var (
-	// MD5 is the scheme Juhe uses for its return redirect signature.
-	MD5 = Scheme{name: "md5", newHash: md5.New}
-	// SHA1 is the scheme Megvii FaceID uses for its callback signature.
-	SHA1 = Scheme{name: "sha1", newHash: sha1.New}
-	// SHA256 is the scheme Jumdata uses to authenticate direct-channel requests.
-	SHA256 = Scheme{name: "sha256", newHash: sha256.New}
+	md5Scheme    = scheme{name: "md5", newHash: md5.New}       // Juhe's return redirect signature
+	sha1Scheme   = scheme{name: "sha1", newHash: sha1.New}     // Megvii FaceID's callback signature
+	sha256Scheme = scheme{name: "sha256", newHash: sha256.New} // Jumdata's direct-channel request signature
 )
 
-// Sign returns the lowercase hex digest of the concatenation of parts.
+// sign returns the lowercase hex digest of the concatenation of parts.
 // Parts are fed to the hash one by one, so secrets and large payloads are
 // never copied into a joined string.
-func (s Scheme) Sign(parts ...string) string {
+func (s scheme) sign(parts ...string) string {
 	h := s.newHash()
 	for _, p := range parts {
 		// A hash.Hash never returns an error from Write.
@@ -62,34 +57,23 @@ func (s Scheme) Sign(parts ...string) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// Verify reports whether sig is the digest of the concatenation of parts.
-// sig may be upper or lower case hex; the comparison runs in constant time.
-func (s Scheme) Verify(sig string, parts ...string) bool {
-	return Equal(sig, s.Sign(parts...))
-}
-
-// String returns the scheme's name: "md5", "sha1" or "sha256".
-func (s Scheme) String() string {
-	return s.name
-}
-
 // Juhe returns the signature Juhe appends to the return URL:
 // md5(response + key), where key is the API request key.
 func Juhe(response, key string) string {
-	return MD5.Sign(response, key)
+	return md5Scheme.sign(response, key)
 }
 
 // Megvii returns the signature Megvii FaceID sends with callbacks:
 // sha1(apiSecret + data), where data is the callback's JSON.
 func Megvii(apiSecret, data string) string {
-	return SHA1.Sign(apiSecret, data)
+	return sha1Scheme.sign(apiSecret, data)
 }
 
 // Jumdata returns the request signature of Jumdata's direct channel:
 // sha256(appID + appSecret + timestamp). timestamp must be the exact string
 // sent in the timestamp field; see [JumdataTimestamp].
 func Jumdata(appID, appSecret, timestamp string) string {
-	return SHA256.Sign(appID, appSecret, timestamp)
+	return sha256Scheme.sign(appID, appSecret, timestamp)
 }
 
 // JumdataTimestamp formats t as Jumdata expects: milliseconds since the Unix

@@ -1,8 +1,12 @@
-// Package check holds the input checks every vendor runs before a network
-// call, each returning an ErrInvalidArgument that names the field.
+// Package check holds the input checks every vendor runs on what comes
+// from outside (a caller's arguments and configuration, a callback's
+// body, form or query) before a network call or a verification, each
+// returning an ErrInvalidArgument that names the field. What vendors share
+// beyond input checks is in package vendorkit.
 package check
 
 import (
+	"bytes"
 	"io"
 	"net/http"
 	"net/url"
@@ -81,7 +85,9 @@ func First(errs ...error) error {
 const DefaultMaxCallbackBytes = 1 << 20
 
 // ReadBody reads a callback body of at most max bytes; a larger body is
-// ErrInvalidArgument and nothing beyond max+1 bytes is read.
+// ErrInvalidArgument and nothing beyond max+1 bytes is read. Whatever it
+// reads it puts back: afterwards r.Body reads the same bytes again, so a
+// handler after the callback's verification still finds the body.
 func (c Checker) ReadBody(r *http.Request, max int64) ([]byte, error) {
 	if r == nil {
 		return nil, c.Fail("request", "is nil")
@@ -90,6 +96,7 @@ func (c Checker) ReadBody(r *http.Request, max int64) ([]byte, error) {
 		return nil, nil
 	}
 	b, err := io.ReadAll(io.LimitReader(r.Body, max+1))
+	putBack(r, b)
 	if err != nil {
 		return nil, &liveness.Error{Vendor: c.Vendor, Op: c.Op, Kind: liveness.ErrInvalidArgument, Field: "body", Message: "cannot be read", Err: err}
 	}
@@ -124,4 +131,14 @@ func (c Checker) BaseURL(field, v, def string) (string, error) {
 		return "", c.Fail(field, "must not carry a query, a fragment or user info")
 	}
 	return strings.TrimRight(v, "/"), nil
+}
+
+// putBack replaces r.Body by a reader over read followed by what is left
+// of the original body, closing the original when it is closed.
+func putBack(r *http.Request, read []byte) {
+	orig := r.Body
+	r.Body = struct {
+		io.Reader
+		io.Closer
+	}{io.MultiReader(bytes.NewReader(read), orig), orig}
 }

@@ -1,6 +1,7 @@
 package check_test
 
 import (
+	"io"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -63,4 +64,15 @@ func TestReadBody(t *testing.T) {
 
 	_, err = c.ReadBody(nil, 64)
 	assert.ErrorIs(t, err, liveness.ErrInvalidArgument)
+}
+
+func TestReadBodyPutsBackEvenWhatIsTooLarge(t *testing.T) {
+	big := strings.Repeat("x", 100)
+	r := httptest.NewRequest("POST", "/notify", strings.NewReader(big))
+	_, err := c.ReadBody(r, 64)
+	requireBodyError(t, err, "larger than 64 bytes")
+	again, err := io.ReadAll(r.Body)
+	require.NoError(t, err)
+	assert.Equal(t, big, string(again), "a handler after it still reads the whole body")
+	require.NoError(t, r.Body.Close())
 }

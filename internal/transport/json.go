@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 
 	"github.com/go-liveness/liveness"
+	"github.com/go-liveness/liveness/internal/vendorkit"
 )
 
 // DecodeJSON decodes the answer into v. A body that is not JSON of the
@@ -18,12 +19,5 @@ func (r *Response) DecodeJSON(v any) error {
 
 // NotJSON returns the error for an answer that is not the expected JSON.
 func (r *Response) NotJSON(cause error) *liveness.Error {
-	kind := liveness.ErrBadResponse
-	if r.StatusCode >= 500 || r.StatusCode == 429 {
-		kind = liveness.ErrUnavailable
-		if r.StatusCode == 429 {
-			kind = liveness.ErrRateLimited
-		}
-	}
-	return &liveness.Error{Kind: kind, HTTPStatus: r.StatusCode, Message: "answer is not the expected JSON", Err: cause}
+	return &liveness.Error{Kind: vendorkit.StatusKind(r.StatusCode), HTTPStatus: r.StatusCode, Message: "answer is not the expected JSON", Err: cause}
 }

@@ -3,6 +3,12 @@
 // backoff for safe calls only, a cap on answer sizes, debug logs through
 // log/slog, and redaction of the vendor's secrets from every error and log
 // line.
+//
+// It imports the root package on purpose: its errors are the
+// *liveness.Error values every provider returns (Kind, HTTPStatus,
+// MayHaveReached, redacted fields), and its settings are liveness.Options.
+// A transport-local error type would only move that contract into a
+// translation step in every vendor.
 package transport
 
 import (

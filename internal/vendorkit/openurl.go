@@ -1,13 +1,14 @@
-package check
+package vendorkit
 
 import (
+	"github.com/go-liveness/liveness/internal/check"
 	"net/url"
 	"sort"
 	"strconv"
 	"strings"
 )
 
-// Query returns u's query parameters, each named in known and given once.
+// OpenQuery returns u's query parameters, each named in known and given once.
 // Its errors never quote what the URL holds, since a pasted credential
 // could be anywhere in it: no value is ever quoted, and an unknown
 // parameter is named (as Field and in the message) only when its name is
@@ -15,9 +16,9 @@ import (
 // (see showable); any other is reported with Field "url" and the list of
 // known names. A known parameter given twice is named.
 //
-// Query also refuses an opaque URL and a fragment, which no provider URL
+// OpenQuery also refuses an opaque URL and a fragment, which no provider URL
 // has.
-func (c Checker) Query(u *url.URL, known ...string) (map[string]string, error) {
+func OpenQuery(c check.Checker, u *url.URL, known ...string) (map[string]string, error) {
 	if u.Opaque != "" {
 		return nil, c.Fail("url", "must be "+string(c.Vendor)+"://CREDENTIALS@host")
 	}
@@ -52,7 +53,7 @@ func (c Checker) Query(u *url.URL, known ...string) (map[string]string, error) {
 // ServiceURL returns the base URL a provider URL
 // VENDOR://CREDENTIALS@host[/path] names: https, or http when params holds
 // scheme=http (for a local sandbox); defaultHost when the host is empty.
-func (c Checker) ServiceURL(u *url.URL, defaultHost string, params map[string]string) (string, error) {
+func ServiceURL(c check.Checker, u *url.URL, defaultHost string, params map[string]string) (string, error) {
 	scheme := "https"
 	if s, ok := params["scheme"]; ok {
 		if s != "http" && s != "https" {
@@ -87,24 +88,4 @@ func contains(list []string, v string) bool {
 		}
 	}
 	return false
-}
-
-// Extra returns the vendor options a SessionRequest carries in Extra: the
-// zero T for nil, *T (a nil *T too) or T; any other type is an
-// ErrInvalidArgument naming Extra and the type wanted (e.g.
-// "*megvii.SessionOptions").
-func Extra[T any](c Checker, extra any, want string) (T, error) {
-	var zero T
-	switch x := extra.(type) {
-	case nil:
-		return zero, nil
-	case *T:
-		if x == nil {
-			return zero, nil
-		}
-		return *x, nil
-	case T:
-		return x, nil
-	}
-	return zero, c.Fail("Extra", "must be "+want)
 }

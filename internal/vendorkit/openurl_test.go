@@ -1,4 +1,4 @@
-package check_test
+package vendorkit_test
 
 import (
 	"net/url"
@@ -9,6 +9,7 @@ import (
 
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/internal/check"
+	"github.com/go-liveness/liveness/internal/vendorkit"
 )
 
 var opener = check.Checker{Vendor: liveness.Megvii, Op: "Open"}
@@ -35,7 +36,7 @@ func TestQuery(t *testing.T) {
 		t.Run(tt.url, func(t *testing.T) {
 			u, err := url.Parse(tt.url)
 			require.NoError(t, err)
-			got, err := opener.Query(u, "far", "scheme")
+			got, err := vendorkit.OpenQuery(opener, u, "far", "scheme")
 			if tt.wantField == "" {
 				require.NoError(t, err)
 				assert.Equal(t, tt.want, got)
@@ -60,14 +61,14 @@ func TestServiceURL(t *testing.T) {
 		"megvii://k:s@127.0.0.1:8080?scheme=http": "http://127.0.0.1:8080",
 	} {
 		u, _ := url.Parse(raw)
-		params, err := opener.Query(u, "scheme")
+		params, err := vendorkit.OpenQuery(opener, u, "scheme")
 		require.NoError(t, err)
-		got, err := opener.ServiceURL(u, "api-idn.megvii.com", params)
+		got, err := vendorkit.ServiceURL(opener, u, "api-idn.megvii.com", params)
 		require.NoError(t, err, raw)
 		assert.Equal(t, want, got, raw)
 	}
 	u, _ := url.Parse("megvii://k:s@h?scheme=ftp")
-	_, err := opener.ServiceURL(u, "x", map[string]string{"scheme": "ftp"})
+	_, err := vendorkit.ServiceURL(opener, u, "x", map[string]string{"scheme": "ftp"})
 	assert.ErrorIs(t, err, liveness.ErrInvalidArgument)
 }
 
@@ -88,21 +89,27 @@ func TestBaseURLAndCredential(t *testing.T) {
 
 type options struct{ N int }
 
+func (options) Vendor() liveness.Vendor { return liveness.Juhe }
+
+type otherOptions struct{}
+
+func (otherOptions) Vendor() liveness.Vendor { return liveness.Juhe }
+
 func TestExtra(t *testing.T) {
 	c := check.Checker{Vendor: liveness.Juhe, Op: "InitSession"}
 	var nilPtr *options
-	for name, in := range map[string]any{"nil": nil, "nil pointer": nilPtr} {
-		got, err := check.Extra[options](c, in, "*x.options")
+	for name, in := range map[string]liveness.SessionOptions{"nil": nil, "nil pointer": nilPtr} {
+		got, err := vendorkit.Extra[options](c, in, "*x.options")
 		require.NoError(t, err, name)
 		assert.Equal(t, options{}, got, name)
 	}
-	got, err := check.Extra[options](c, &options{N: 2}, "*x.options")
+	got, err := vendorkit.Extra[options](c, &options{N: 2}, "*x.options")
 	require.NoError(t, err)
 	assert.Equal(t, 2, got.N)
-	got, err = check.Extra[options](c, options{N: 3}, "*x.options")
+	got, err = vendorkit.Extra[options](c, options{N: 3}, "*x.options")
 	require.NoError(t, err)
 	assert.Equal(t, 3, got.N)
-	_, err = check.Extra[options](c, struct{}{}, "*x.options")
+	_, err = vendorkit.Extra[options](c, otherOptions{}, "*x.options")
 	assert.ErrorIs(t, err, liveness.ErrInvalidArgument)
 	assert.ErrorContains(t, err, "Extra: must be *x.options")
 }

@@ -1,0 +1,4 @@
+package jumdata
+
+// GatewayError exposes gatewayError to the package's external tests.
+var GatewayError = gatewayError
