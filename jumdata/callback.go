@@ -21,7 +21,7 @@ const MaxReturnBytes = 8 << 10
 // return may carry; they are counted before any is decoded.
 const MaxReturnFields = 64
 
-// VerifyCallback reads the browser's return to returnUrl. Seed 000's
+// VerifyCallback reads the browser's return to returnUrl. The H5 v2 document's
 // template is returnUrl?token=${token}&success=${success}, appended as is
 // to the end of returnUrl, so token and success are looked for everywhere
 // a browser can deliver them (see [ParseReturnURL] for the rules); for a
@@ -71,7 +71,7 @@ func (p *Provider) VerifyCallback(_ context.Context, r *http.Request) (*liveness
 // returns the same unsigned Callback as [Provider.VerifyCallback], with Raw
 // the URL as given, and the same errors under Op "ParseReturnURL".
 //
-// Seed 000 appends "?token=…&success=…" literally to the end of returnUrl,
+// The H5 v2 document appends "?token=…&success=…" literally to the end of returnUrl,
 // so a browser can deliver them in three places, all read:
 //
 //	https://shop.example.com/back?token=T&success=true          the query

@@ -57,7 +57,7 @@ func harness(images [][]byte) providertest.Harness {
 		UnknownSessionID: "1462259748,52b13fb5-8dfb-4537-a62b-a641d5e929f1", // the get_token document's sample
 		BadOpenURLs:      []string{"megvii://KEY:SECRET@?far=2", "megvii://k%20y:SECRET@"},
 		Expired:          liveness.StatusExpired,
-		Lifetime:         10 * time.Minute, // the seed's get_token sample: expired_time 618 s after the call
+		Lifetime:         10 * time.Minute, // Megvii's get_token sample: expired_time 618 s after the call
 		SignedReturn:     true,
 		ForgeClaim: func(baseURL string, s *liveness.Session) *http.Request {
 			return httptest.NewRequest(http.MethodGet, baseURL+"/return?"+url.Values{"biz_id": {s.ID}, "status": {"OK"}}.Encode(), nil)

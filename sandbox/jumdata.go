@@ -131,7 +131,7 @@ func jumdataMagic(ret string) Outcome {
 	}
 }
 
-// jumdataCheckInit applies the seed's rules to the init fields.
+// jumdataCheckInit applies the H5 v2 document's rules to the init fields.
 func jumdataCheckInit(ret, colors, actions string) string {
 	if ret == "" || len([]rune(ret)) > 128 {
 		return "returnUrl"

@@ -36,7 +36,7 @@ func megviiError(status int, field, value string) (int, []byte) {
 }
 
 // megviiVendorError renders a Megvii error code with its HTTP status and the
-// field the seed documents for it.
+// field Megvii's get_token document names for it.
 func megviiVendorError(code string) (int, []byte) {
 	switch strings.SplitN(code, ":", 2)[0] {
 	case "AUTHENTICATION_ERROR", "AUTHORIZATION_ERROR":
@@ -257,7 +257,7 @@ func (s *Sandbox) megviiGetResult(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, b)
 }
 
-// megviiThresholds are the seed's thresholds for the four false-accept rates.
+// megviiThresholds are the thresholds of Megvii's get_result sample for the four false-accept rates.
 var megviiThresholds = map[string]float64{"1e-3": 64, "1e-4": 69, "1e-5": 74, "1e-6": 79.9}
 
 // megviiData is the callback and get_result payload for a session.

@@ -42,7 +42,7 @@ func TestNewCallbackRequest(t *testing.T) {
 }
 
 // The callbacks built here verify with the client, each as its kind, on
-// the seed's callback sample; with another secret they do not.
+// the callback document's sample; with another secret they do not.
 func TestCallbacksVerifyWithTheClient(t *testing.T) {
 	data := testutil.Sample(t, "megvii/callback_data.json")
 	p, err := megvii.New(megvii.Config{APIKey: testKey, APISecret: testSecret})
