@@ -97,31 +97,11 @@ func jpegBytes(t *testing.T) []byte {
 // http.DetectContentType.
 var pngBytes = []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00")
 
-// checkConsistent fails unless res agrees with itself (CANON.md): Status
-// passed exactly when Passed(); a passed Result carries no Reason, and
-// its Liveness and FaceMatch, when present, passed too. A nil res passes.
+// checkConsistent fails unless res agrees with itself and with Megvii
+// (testutil.ResultProblem). A nil res passes.
 func checkConsistent(t testing.TB, res *liveness.Result) {
 	t.Helper()
-	if res == nil {
-		return
-	}
-	if res.Vendor != liveness.Megvii {
-		t.Errorf("Result.Vendor = %q", res.Vendor)
-	}
-	passed := res.Status == liveness.StatusPassed
-	if passed != res.Passed() {
-		t.Errorf("Status %q but Passed() = %v", res.Status, res.Passed())
-	}
-	if !passed {
-		return
-	}
-	if res.Reason != liveness.ReasonNone {
-		t.Errorf("a passed Result with Reason %q", res.Reason)
-	}
-	if res.Liveness != nil && !res.Liveness.Passed {
-		t.Errorf("a passed Result whose Liveness failed (%q)", res.Liveness.Code)
-	}
-	if res.FaceMatch != nil && !res.FaceMatch.Passed {
-		t.Errorf("a passed Result whose FaceMatch failed (%v < %v)", res.FaceMatch.Score, res.FaceMatch.Threshold)
+	if res != nil {
+		testutil.CheckResult(t, res, liveness.Megvii)
 	}
 }

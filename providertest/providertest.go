@@ -240,21 +240,14 @@ func testOutcome(t *testing.T, h Harness, o sandbox.Outcome, want Expect) {
 	assertResult(t, want, s, res)
 }
 
-// checkConsistent asserts that a Result never contradicts itself: Status
-// passed if and only if Passed(), and a Liveness or FaceMatch part passed
-// whenever the status is.
+// checkConsistent asserts that a Result never contradicts itself (the
+// invariants of testutil.ResultProblem: Status passed if and only if
+// Passed(), a pass without a Reason and with every present part passed, a
+// failure with a Reason).
 func checkConsistent(t *testing.T, res *liveness.Result) {
 	t.Helper()
-	if !assert.NotNil(t, res) {
-		return
-	}
-	passed := res.Status == liveness.StatusPassed
-	assert.Equal(t, passed, res.Passed(), "Status %s and Passed() disagree", res.Status)
-	if res.Liveness != nil && passed {
-		assert.True(t, res.Liveness.Passed, "a passed result with a failed liveness part")
-	}
-	if res.FaceMatch != nil && passed {
-		assert.True(t, res.FaceMatch.Passed, "a passed result with a failed face match")
+	if assert.NotNil(t, res) {
+		testutil.CheckResult(t, res, res.Vendor)
 	}
 }
 

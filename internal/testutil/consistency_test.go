@@ -1,0 +1,37 @@
+package testutil_test
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+
+	"github.com/go-liveness/liveness"
+	"github.com/go-liveness/liveness/internal/testutil"
+)
+
+func TestResultProblem(t *testing.T) {
+	pass := &liveness.LivenessResult{Passed: true}
+	fail := &liveness.LivenessResult{}
+	tests := []struct {
+		name string
+		r    *liveness.Result
+		bad  bool
+	}{
+		{"a plain pass", &liveness.Result{Vendor: liveness.Juhe, Status: liveness.StatusPassed, Liveness: pass}, false},
+		{"a failure with a reason", &liveness.Result{Vendor: liveness.Juhe, Status: liveness.StatusFailed, Reason: liveness.ReasonSpoof, Liveness: fail}, false},
+		{"pending", &liveness.Result{Vendor: liveness.Juhe, Status: liveness.StatusPending}, false},
+		{"nil", nil, true},
+		{"another vendor", &liveness.Result{Vendor: liveness.Megvii, Status: liveness.StatusPending}, true},
+		{"an unknown status", &liveness.Result{Vendor: liveness.Juhe, Status: "ok"}, true},
+		{"a pass with a reason", &liveness.Result{Vendor: liveness.Juhe, Status: liveness.StatusPassed, Reason: liveness.ReasonSpoof}, true},
+		{"a pass beside failed liveness", &liveness.Result{Vendor: liveness.Juhe, Status: liveness.StatusPassed, Liveness: fail}, true},
+		{"a pass beside a failed face match", &liveness.Result{Vendor: liveness.Juhe, Status: liveness.StatusPassed, FaceMatch: &liveness.FaceMatch{}}, true},
+		{"a failure without a reason", &liveness.Result{Vendor: liveness.Juhe, Status: liveness.StatusFailed}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := testutil.ResultProblem(tt.r, liveness.Juhe)
+			assert.Equal(t, tt.bad, p != "", "problem %q", p)
+		})
+	}
+}
