@@ -20,8 +20,8 @@ import (
 
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/callback"
-	_ "github.com/go-liveness/liveness/jumdata"
 	_ "github.com/go-liveness/liveness/juhe"
+	_ "github.com/go-liveness/liveness/jumdata"
 	"github.com/go-liveness/liveness/megvii"
 	"github.com/go-liveness/liveness/sandbox"
 )
@@ -107,7 +107,7 @@ func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return 
 
 type envOption func(*env, *[]sandbox.Option)
 
-func megviiGET(e *env, _ *[]sandbox.Option) { e.getBack = true }
+func megviiGET(e *env, _ *[]sandbox.Option)    { e.getBack = true }
 func notifyToSink(e *env, _ *[]sandbox.Option) { e.toSink = true }
 func notifyRetry(n int, base time.Duration) envOption {
 	return func(_ *env, o *[]sandbox.Option) { *o = append(*o, sandbox.WithNotifyRetry(n, base)) }
