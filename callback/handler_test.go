@@ -89,8 +89,9 @@ type env struct {
 	del     *delivery
 	events  chan callback.Event
 	logs    *syncBuffer
-	getBack bool // Megvii: return by GET ?biz_id=
-	toSink  bool // send notifies to the sink
+	getBack bool         // Megvii: return by GET ?biz_id=
+	toSink  bool         // send notifies to the sink
+	sunk    atomic.Value // the last form the sink received (url.Values)
 }
 
 type syncBuffer struct {
@@ -130,7 +131,11 @@ func newEnv(t *testing.T, vendor liveness.Vendor, opts ...envOption) *env {
 	t.Cleanup(func() { _ = sb.Close() })
 	e.sb = sb
 	e.p = e.provider()
-	e.sink = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	e.sink = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ParseForm() == nil {
+			e.sunk.Store(r.PostForm)
+		}
+	}))
 	t.Cleanup(e.sink.Close)
 	e.h = e.handler(e.p, nil)
 	e.srv = e.serve(e.h)
