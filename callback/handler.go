@@ -328,9 +328,9 @@ func (h *Handler) Begin(ctx context.Context, w http.ResponseWriter, r *http.Requ
 		return nil, liveness.InvalidArgument(h.Provider.Vendor(), "Begin", "request", "is nil")
 	}
 	if req.BizNo == "" {
-		r := *req
-		r.BizNo = newID()
-		req = &r
+		cp := *req
+		cp.BizNo = newID()
+		req = &cp
 	}
 	s, err := h.Provider.InitSession(ctx, req)
 	if err != nil {

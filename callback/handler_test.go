@@ -304,15 +304,6 @@ func (e *env) reads() int {
 	return e.sb.Requests(sandbox.JumdataResult)
 }
 
-func offered(v liveness.Vendor, o sandbox.Outcome) bool {
-	for _, x := range sandbox.OutcomesFor(v) {
-		if x == o {
-			return true
-		}
-	}
-	return false
-}
-
 // The whole flow through the browser for every vendor: pass, fail and
 // cancel come back through Return (notifies go to a sink), the browser is
 // sent to Done's URL derived from the result, and Deliver runs once with
@@ -805,5 +796,33 @@ func TestRejectsAndNoLeaks(t *testing.T) {
 	}
 	if !saw {
 		t.Error("no return event with vendor, outcome and latency")
+	}
+}
+
+// A Handler without a Provider or with a short Key answers 500 and calls
+// nothing; Notify takes only POST.
+func TestMisconfiguredAndMethods(t *testing.T) {
+	e := newEnv(t, liveness.Megvii)
+	for _, h := range []*callback.Handler{{Key: testKey}, {Provider: e.p, Key: []byte("short")}} {
+		for _, serve := range []http.HandlerFunc{h.Return, h.Notify} {
+			rec := httptest.NewRecorder()
+			serve(rec, httptest.NewRequest(http.MethodPost, "/x", strings.NewReader("data=%7B%7D&sign=00")))
+			if rec.Code != http.StatusInternalServerError {
+				t.Fatalf("misconfigured handler answered %d", rec.Code)
+			}
+		}
+	}
+	if _, err := (&callback.Handler{Provider: e.p, Key: []byte("short")}).Begin(context.Background(), httptest.NewRecorder(),
+		httptest.NewRequest(http.MethodGet, "/", nil), &liveness.SessionRequest{}); err == nil {
+		t.Fatal("Begin with a short key: no error")
+	}
+	if e.sb.Requests(sandbox.MegviiGetToken)+e.reads() != 0 {
+		t.Fatal("a misconfigured handler called the vendor")
+	}
+	if code := (&browser{c: http.DefaultClient}).do(http.MethodGet, e.srv.URL+"/notify", nil).StatusCode; code != http.StatusMethodNotAllowed {
+		t.Fatalf("GET /notify: %d", code)
+	}
+	if code := notify(e.srv.URL+"/notify", url.Values{"data": {"{}"}, "sign": {"00"}}); code != http.StatusBadRequest {
+		t.Fatalf("notify with a bad signature: %d", code)
 	}
 }
