@@ -826,3 +826,43 @@ func TestMisconfiguredAndMethods(t *testing.T) {
 		t.Fatalf("notify with a bad signature: %d", code)
 	}
 }
+
+// A Juhe returnUrl that carries the service's own order number (orderId,
+// which Juhe keeps) is resolved by BizNo: the browser that started the
+// session gets its result, another browser naming the order gets 403 and
+// costs no call.
+func TestJuheReturnByOrderID(t *testing.T) {
+	e := newEnv(t, liveness.Juhe, notifyToSink)
+	next := e.h.NewRequest
+	e.h.NewRequest = func(r *http.Request) (*liveness.SessionRequest, error) {
+		req, err := next(r)
+		if err == nil {
+			req.BizNo = "ORDER" + r.FormValue("order")
+			req.ReturnURL += "?orderId=" + req.BizNo
+		}
+		return req, err
+	}
+	b, stranger := newBrowser(), newBrowser()
+	resp, err := b.c.Get(e.srv.URL + "/start?user=u&order=00042")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = resp.Body.Close()
+	id := e.lastStarted()
+	if code := stranger.do(http.MethodGet, e.srv.URL+"/return?orderId=ORDER00042", nil).StatusCode; code != http.StatusForbidden {
+		t.Fatalf("a stranger naming the order: %d, want 403", code)
+	}
+	if code := b.do(http.MethodGet, e.srv.URL+"/return?orderId=ORDER99999", nil).StatusCode; code != http.StatusNotFound {
+		t.Fatalf("an unknown order: %d, want 404", code)
+	}
+	if e.reads() != 0 {
+		t.Fatal("refused returns made a call")
+	}
+	v := e.press(b, resp.Header.Get("Location"), sandbox.OutcomeDeviceUnsupported)
+	if !strings.HasSuffix(v.ReturnURL, "/done?status=error") {
+		t.Fatalf("landed on %s", v.ReturnURL)
+	}
+	if runs, _, st := e.del.get(id); runs != 1 || st != liveness.StatusError || e.reads() != 1 {
+		t.Fatalf("runs=%d status=%s reads=%d", runs, st, e.reads())
+	}
+}
