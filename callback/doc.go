@@ -50,10 +50,21 @@
 //	jumdata  GET ?token=&success= (unsigned: bound    none: Notify answers 404
 //	         browser only, one result call)
 //
-// Notify's acknowledgement: neither Megvii's callback document (seed 004)
-// nor Juhe's (seed 001) specifies the body of the answer; both look at the
-// HTTP status. Notify answers 200 "success" once the result is delivered
-// (or was before), and non-2xx otherwise so that the vendor retries.
+// Notify's acknowledgement, per vendor, from their documents:
+//
+//   - Megvii (seed 004, 回调说明): the FaceID server POSTs data and sign to
+//     notify_url on a whitelisted port (443, 5000, 16003, 8883, 8028) and
+//     recommends checking the signature; it documents no answer body and no
+//     retry policy.
+//   - Juhe (seed 001, notifyUrl): called only when a verification completed
+//     (passed or not), never after a cancel; it recommends confirming through
+//     the query API, which Notify does; no answer body is documented.
+//   - Jumdata (seed 000): no notify at all; the return is the only callback.
+//
+// With no body specified, the HTTP status is the acknowledgement: Notify
+// answers 200 with the text "success" once the result is delivered (or was
+// before), and non-2xx otherwise, so that a vendor that retries (as the
+// sandbox does, see sandbox.WithNotifyRetry) sends the notify again.
 //
 // Megvii's default return is a cross-site POST, which does not carry the
 // SameSite=Lax binding cookie; it needs none, since it is signed. A user

@@ -583,10 +583,10 @@ func (h *Handler) finish(w http.ResponseWriter, r *http.Request, res *liveness.R
 // carries the result; Juhe's is an unsigned trigger, confirmed with one
 // vendor call shared by every concurrent request for the session.
 //
-// The answer is what the vendor reads as an acknowledgement. Neither
-// vendor's document (seed 004 for Megvii, seed 001 for Juhe) specifies a
-// body: Megvii and Juhe look at the HTTP status. Notify answers 200 with
-// the text body "success" once the result is final and Deliver succeeded
+// The answer is the acknowledgement. Neither vendor's document (seed 004
+// for Megvii, seed 001 for Juhe; see the package documentation) specifies
+// its body, so the HTTP status carries it: Notify answers 200 with the
+// text body "success" once the result is final and Deliver succeeded
 // (or had already succeeded: a duplicate is acknowledged without running
 // Deliver again). Anything else is non-2xx, so that the vendor sends the
 // notify again: 400 for a request that does not verify, 404 for an unknown
