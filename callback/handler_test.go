@@ -866,3 +866,78 @@ func TestJuheReturnByOrderID(t *testing.T) {
 		t.Fatalf("runs=%d status=%s reads=%d", runs, st, e.reads())
 	}
 }
+
+// failStore fails every call once broken is set.
+type failStore struct {
+	callback.Store
+	broken atomic.Bool
+}
+
+var errStoreDown = errors.New("store down")
+
+func (s *failStore) Get(ctx context.Context, k string) ([]byte, bool, error) {
+	if s.broken.Load() {
+		return nil, false, errStoreDown
+	}
+	return s.Store.Get(ctx, k)
+}
+
+func (s *failStore) Set(ctx context.Context, k string, v []byte, ttl time.Duration) error {
+	if s.broken.Load() {
+		return errStoreDown
+	}
+	return s.Store.Set(ctx, k, v, ttl)
+}
+
+func (s *failStore) SetNX(ctx context.Context, k string, v []byte, ttl time.Duration) (bool, error) {
+	if s.broken.Load() {
+		return false, errStoreDown
+	}
+	return s.Store.SetNX(ctx, k, v, ttl)
+}
+
+// A Store that fails makes every handler answer 503, with no vendor read
+// and no delivery, so that the vendor or the browser tries again; once it
+// is back, the redelivered notify is delivered once. A full MemoryStore
+// makes Start answer 503.
+func TestStoreFailure(t *testing.T) {
+	e := newEnv(t, liveness.Megvii, notifyRetry(3, 30*time.Millisecond))
+	fs := &failStore{Store: callback.NewMemoryStore(0)}
+	h := e.handler(e.p, fs)
+	srv := e.serve(h)
+	b := newBrowser()
+	e.start(b, srv.URL)
+	id := e.lastStarted()
+	fs.broken.Store(true)
+	c, err := e.sb.Complete(context.Background(), liveness.Megvii, id, sandbox.OutcomePass)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Notified || !strings.Contains(fmt.Sprint(c.NotifyErr), "503") {
+		t.Fatalf("notify with the store down: %v", c.NotifyErr)
+	}
+	if resp := b.do(http.MethodPost, srv.URL+"/return", c.ReturnForm); resp.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("return with the store down: %d", resp.StatusCode)
+	}
+	if resp := b.do(http.MethodGet, srv.URL+"/start?user=u", nil); resp.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("start with the store down: %d", resp.StatusCode)
+	}
+	if runs, attempts, _ := e.del.get(id); runs+attempts != 0 {
+		t.Fatal("delivered with the store down")
+	}
+	fs.broken.Store(false)
+	deadline := time.Now().Add(5 * time.Second)
+	for runs, _, _ := e.del.get(id); runs == 0 && time.Now().Before(deadline); runs, _, _ = e.del.get(id) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if runs, attempts, _ := e.del.get(id); runs != 1 || attempts != 1 {
+		t.Fatalf("after the store came back: %d runs, %d attempts", runs, attempts)
+	}
+
+	full := &callback.MemoryStore{MaxEntries: 1}
+	_ = full.Set(context.Background(), "occupied", []byte("x"), time.Hour)
+	srv = e.serve(e.handler(e.p, full))
+	if resp := newBrowser().do(http.MethodGet, srv.URL+"/start?user=u", nil); resp.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("start with a full store: %d", resp.StatusCode)
+	}
+}
