@@ -80,8 +80,10 @@ type Handler struct {
 	// service's business logic (mark the user verified, ...). An error
 	// (or a panic) releases the delivery so that a later callback or Wait
 	// runs it again, and makes Notify answer non-2xx so that the vendor
-	// redelivers. Its context carries a deadline of DeliverTimeout. Nil
-	// delivers nothing.
+	// redelivers. Its context carries a deadline of DeliverTimeout, and it
+	// must return by then: the delivery lease lasts DeliverTimeout plus 5 s,
+	// after which another request may run it again. Make it idempotent on
+	// s.ID if it can outlive its context. Nil delivers nothing.
 	Deliver func(ctx context.Context, res *liveness.Result, s *liveness.Session) error
 	// Done returns where the browser goes after Return: a URL of the
 	// service derived from the result (for example a status page for
@@ -102,7 +104,9 @@ type Handler struct {
 	// Now is the clock that decides expiry; nil is time.Now. Give it the
 	// provider's clock (liveness.WithClock) in tests.
 	Now func() time.Time
-	// ExpiryGrace is DefaultExpiryGrace when zero.
+	// ExpiryGrace is DefaultExpiryGrace when zero. The expired result is
+	// final like any other: a signed result arriving after it (a notify
+	// delayed past the grace) is not delivered.
 	ExpiryGrace time.Duration
 	// ResultTTL is DefaultResultTTL when zero.
 	ResultTTL time.Duration

@@ -121,10 +121,15 @@ func (h *Handler) fetchLeased(ctx context.Context, s *liveness.Session) (*livene
 	if res, err := h.stored(ctx, "r", s); err != nil || res != nil {
 		return res, err
 	}
-	res, err := h.fetch(ctx, s)
+	// Once sent, the call runs to its end and its answer is stored even if
+	// this request goes away: a Megvii read it may spend is not wasted.
+	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), fetchLease-5*time.Second)
+	defer cancel()
+	res, err := h.fetch(fctx, s)
 	if err != nil {
 		return nil, err
 	}
+	ctx = fctx
 	if res.Status.Final() {
 		return h.keep(ctx, s, res)
 	}
