@@ -941,3 +941,35 @@ func TestStoreFailure(t *testing.T) {
 		t.Fatalf("start with a full store: %d", resp.StatusCode)
 	}
 }
+
+// A browser that gives up while its return waits on Megvii's get_result
+// does not waste the read: the call completes, its result is stored, and
+// the reload is served from the store.
+func TestAbandonedReturnKeepsTheRead(t *testing.T) {
+	e := newEnv(t, liveness.Megvii, megviiGET, notifyToSink)
+	b := newBrowser()
+	e.start(b, e.srv.URL)
+	id := e.lastStarted()
+	c, err := e.sb.Complete(context.Background(), liveness.Megvii, id, sandbox.OutcomePass)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.sb.InjectFault(sandbox.MegviiGetResult, sandbox.Fault{Latency: 300 * time.Millisecond, Times: 1})
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, c.ReturnURL, nil)
+	if resp, err := b.c.Do(req); err == nil {
+		_ = resp.Body.Close()
+		t.Fatal("the impatient browser got an answer")
+	}
+	cancel()
+	time.Sleep(500 * time.Millisecond)
+	if resp := b.do(http.MethodGet, c.ReturnURL, nil); resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/done?status=passed" {
+		t.Fatalf("reload: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	if r := e.reads(); r != 1 {
+		t.Fatalf("%d get_result calls, want 1", r)
+	}
+	if runs, _, _ := e.del.get(id); runs != 1 {
+		t.Fatalf("Deliver ran %d times", runs)
+	}
+}
