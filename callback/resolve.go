@@ -240,11 +240,13 @@ func sleep(ctx context.Context, d time.Duration) error {
 // resolves to expired without a call.
 //
 // What polling costs, per vendor:
-//   - Megvii: each read while the session is pending is a get_result call;
-//     the first read of the final result spends one of the three reads
-//     Megvii allows per result, and Wait makes only that one (later reads
-//     come from the Store). Keep PollInterval at a few seconds: get_result
-//     is rate limited (CONCURRENCY_LIMIT_EXCEEDED).
+//   - Megvii: each read is a get_result call, and Megvii serves a result
+//     three times within a day. Wait reads the final result once (later
+//     reads come from the Store), but Megvii does not document whether a
+//     read of an unfinished session counts against the three (the sandbox
+//     counts only reads of a finished one), so prefer the signed notify,
+//     poll only when it cannot reach you, and keep PollInterval at several
+//     seconds: get_result is also rate limited (CONCURRENCY_LIMIT_EXCEEDED).
 //   - Juhe: each read is a /faceid/search call, counted against the key's
 //     request limits (10012 over the limit is ErrQuotaExceeded, not
 //     retried); Juhe's FetchSessionResult is used, so a session never
