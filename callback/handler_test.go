@@ -973,3 +973,42 @@ func TestAbandonedReturnKeepsTheRead(t *testing.T) {
 		t.Fatalf("Deliver ran %d times", runs)
 	}
 }
+
+// A duplicate that waits longer than MaxWait for the delivery running in
+// another request is answered 503, so that the vendor sends it again; the
+// next one is acknowledged, and Deliver has run once.
+func TestBusyDuplicateAnswered503(t *testing.T) {
+	e := newEnv(t, liveness.Megvii, notifyToSink)
+	e.h.MaxWait = 50 * time.Millisecond
+	e.start(newBrowser(), e.srv.URL)
+	id := e.lastStarted()
+	c, err := e.sb.Complete(context.Background(), liveness.Megvii, id, sandbox.OutcomePass)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.del.delay = 400 * time.Millisecond
+	codes := make(chan int, 2)
+	go func() { codes <- notify(e.srv.URL+"/notify", c.ReturnForm) }()
+	time.Sleep(100 * time.Millisecond)
+	if code := notify(e.srv.URL+"/notify", c.ReturnForm); code != http.StatusServiceUnavailable {
+		t.Fatalf("a duplicate during a slow delivery answered %d, want 503", code)
+	}
+	if code := <-codes; code != http.StatusOK {
+		t.Fatalf("the delivering notify answered %d", code)
+	}
+	if code := notify(e.srv.URL+"/notify", c.ReturnForm); code != http.StatusOK {
+		t.Fatalf("the redelivered notify answered %d", code)
+	}
+	if runs, attempts, _ := e.del.get(id); runs != 1 || attempts != 1 {
+		t.Fatalf("Deliver ran %d times (%d attempts)", runs, attempts)
+	}
+	var busy bool
+	for len(e.events) > 0 {
+		if ev := <-e.events; ev.Kind == callback.KindNotify && ev.Outcome == callback.OutcomeBusy {
+			busy = true
+		}
+	}
+	if !busy {
+		t.Error("no busy event")
+	}
+}
