@@ -540,7 +540,7 @@ func (h *Handler) Return(w http.ResponseWriter, r *http.Request) {
 		}
 		if err := h.deliver(ctx, rec, res); err != nil {
 			ev.Outcome = outcomeOf(err)
-			page(w, http.StatusInternalServerError, "The result could not be recorded. Please reload this page.")
+			page(w, deliverStatus(err), "The result could not be recorded yet. Please reload this page.")
 			return err
 		}
 		ev.Outcome = string(res.Status)
@@ -558,6 +558,16 @@ func outcomeOf(err error) string {
 		return OutcomeDeliverFailed
 	}
 	return OutcomeFailed
+}
+
+// deliverStatus is the HTTP status for a deliver error: 500 when Deliver
+// failed, 503 when the delivery was busy elsewhere past MaxWait or the
+// Store failed.
+func deliverStatus(err error) int {
+	if errors.Is(err, errDeliver) {
+		return http.StatusInternalServerError
+	}
+	return http.StatusServiceUnavailable
 }
 
 // finish sends the browser on: to Done's URL, or a minimal page.
@@ -595,8 +605,8 @@ func (h *Handler) finish(w http.ResponseWriter, r *http.Request, res *liveness.R
 // Deliver again). Anything else is non-2xx, so that the vendor sends the
 // notify again: 400 for a request that does not verify, 404 for an unknown
 // session, 503 for a vendor or Store failure, a result not final yet, or a
-// session busy in another request past MaxWait, and 500 when Deliver
-// failed.
+// session whose delivery is busy in another request past MaxWait, and 500
+// when Deliver failed.
 func (h *Handler) Notify(w http.ResponseWriter, r *http.Request) {
 	h.run(r.Context(), KindNotify, func(ev *Event) error {
 		if err := h.check(); err != nil {
@@ -656,7 +666,7 @@ func (h *Handler) Notify(w http.ResponseWriter, r *http.Request) {
 		}
 		if err := h.deliver(ctx, rec, res); err != nil {
 			ev.Outcome = outcomeOf(err)
-			http.Error(w, "delivery failed", http.StatusInternalServerError)
+			http.Error(w, "delivery failed", deliverStatus(err))
 			return err
 		}
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
