@@ -470,8 +470,9 @@ func signedFinal(cb *liveness.Callback) bool {
 // The result comes from the Store, or from one vendor call shared by every
 // concurrent request for the session; a final one goes to Deliver. The
 // browser is then redirected to Done's URL, or shown a minimal page; a
-// vendor or Store failure is a 503 page, a Deliver failure a 500 page, and
-// reloading retries.
+// vendor or Store failure, or a delivery busy in another request past
+// MaxWait, is a 503 page, a Deliver failure a 500 page, and reloading
+// retries.
 func (h *Handler) Return(w http.ResponseWriter, r *http.Request) {
 	h.run(r.Context(), KindReturn, func(ev *Event) error {
 		if err := h.check(); err != nil {
