@@ -1,0 +1,87 @@
+// Package callback is the integration layer of a liveness flow: three HTTP
+// handlers (start, return, notify) and a polling helper over a session
+// Store, which give a service the safe flow for every vendor, on one
+// instance or many.
+//
+//	h := &callback.Handler{
+//		Provider:   p,                          // liveness.Open("megvii://…")
+//		Key:        key,                        // 32+ secret bytes, the same on every instance
+//		Store:      redisstore.New(rdb, "kyc"), // nil: in memory, one instance
+//		NewRequest: func(r *http.Request) (*liveness.SessionRequest, error) { … },
+//		Deliver:    func(ctx context.Context, res *liveness.Result, s *liveness.Session) error { … },
+//		Done:       func(res *liveness.Result, s *liveness.Session) string { return "/kyc/done?order=" + s.BizNo },
+//	}
+//	mux.HandleFunc("/kyc/start", h.Start)
+//	mux.HandleFunc("/kyc/return", h.Return)
+//	mux.HandleFunc("/kyc/notify", h.Notify)
+//
+// # What the handlers guarantee
+//
+//   - Deliver runs once per session when its result becomes final,
+//     whichever of Return, Notify and Wait gets there first, across
+//     concurrent requests and across instances sharing the Store. If it
+//     fails, the delivery is released: Notify answers non-2xx so that the
+//     vendor redelivers, Return shows a page whose reload retries.
+//   - Each final result is fetched from the vendor at most once per session,
+//     across instances: one request takes the session's fetch lease, the
+//     others wait for its answer, and every later callback, reload or Wait
+//     is served from the Store. Page reloads and duplicate notifies never
+//     spend Megvii's three reads of a result. A signed callback's result is
+//     stored without any call.
+//   - A session past ExpiresAt plus ExpiryGrace whose result is not known
+//     resolves to StatusExpired (ReasonTimeout) without a call.
+//   - An unsigned return (Megvii's GET ?biz_id=, Jumdata's ?token=) is acted
+//     on only for a session started by the same browser, which Start binds
+//     with a signed cookie (the state parameter of OAuth 2): a forged return
+//     naming someone else's session makes no vendor call. A return naming no
+//     session (Juhe after a cancel) is resolved through that binding.
+//   - Only sessions the Store holds are resolved; the vendor's payload never
+//     reaches the browser.
+//
+// # Vendors
+//
+//	vendor   return                                   notify
+//	megvii   POST data+sign (signed result), or       POST data+sign (signed result)
+//	         GET ?biz_id= (unsigned: bound browser
+//	         only, one get_result per session)
+//	juhe     GET ?response=&sign= (signed result),    POST, unsigned trigger: one
+//	         or bare after a cancel (ErrNoResult:     /faceid/search per session
+//	         resolved through the binding)
+//	jumdata  GET ?token=&success= (unsigned: bound    none: Notify answers 404
+//	         browser only, one result call)
+//
+// Notify's acknowledgement, per vendor, from their documents:
+//
+//   - Megvii (seed 004, 回调说明): the FaceID server POSTs data and sign to
+//     notify_url on a whitelisted port (443, 5000, 16003, 8883, 8028) and
+//     recommends checking the signature; it documents no answer body and no
+//     retry policy.
+//   - Juhe (seed 001, notifyUrl): called only when a verification completed
+//     (passed or not), never after a cancel; it recommends confirming through
+//     the query API, which Notify does; no answer body is documented.
+//   - Jumdata (seed 000): no notify at all; the return is the only callback.
+//
+// With no body specified, the HTTP status is the acknowledgement: Notify
+// answers 200 with the text "success" once the result is delivered (or was
+// before), and non-2xx otherwise, so that a vendor that retries (as the
+// sandbox does, see sandbox.WithNotifyRetry) sends the notify again.
+//
+// Megvii's default return is a cross-site POST, which does not carry the
+// SameSite=Lax binding cookie; it needs none, since it is signed. A user
+// who opens the check page on another device (a QR code) comes back without
+// the binding: an unsigned return there is refused, and the result arrives
+// through the notify or Wait.
+//
+// # Stores
+//
+// Store is a small key-value interface with expiry and two atomic
+// operations. MemoryStore is the default; package callback/redisstore
+// implements it on Redis for several instances, and callback/storetest
+// holds the conformance suite both pass.
+//
+// # Observability
+//
+// Handler.Observe receives an Event (vendor, kind, outcome, latency) per
+// request, and Handler.Logger one slog record, with no secret and no vendor
+// payload.
+package callback

@@ -1,0 +1,130 @@
+package callback_test
+
+import (
+	"context"
+	"fmt"
+	"log"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"time"
+
+	"github.com/go-liveness/liveness"
+	"github.com/go-liveness/liveness/callback"
+	_ "github.com/go-liveness/liveness/juhe"   // registers juhe://
+	_ "github.com/go-liveness/liveness/megvii" // registers megvii://
+	"github.com/go-liveness/liveness/sandbox"
+)
+
+// A service mounts the three handlers; a user's browser starts a Juhe check,
+// passes it on the (sandbox) vendor page and comes back. Juhe both notifies
+// the service and redirects the browser: Deliver runs once.
+func Example() {
+	ctx := context.Background()
+	sb, err := sandbox.New()
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer sb.Close()
+	p, err := liveness.Open(sb.ProviderURL(liveness.Juhe)) // liveness.Open("juhe://KEY@apis.juhe.cn") for real
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	mux := http.NewServeMux()
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	h := &callback.Handler{
+		Provider: p,
+		Key:      []byte("32+ secret bytes, the same on every instance"),
+		NewRequest: func(r *http.Request) (*liveness.SessionRequest, error) {
+			// Validate the user's input here; an error is answered 400.
+			return &liveness.SessionRequest{
+				ReturnURL: srv.URL + "/kyc/return",
+				NotifyURL: srv.URL + "/kyc/notify",
+				Name:      r.FormValue("name"),
+				IDNumber:  r.FormValue("id"),
+			}, nil
+		},
+		Deliver: func(ctx context.Context, res *liveness.Result, s *liveness.Session) error {
+			fmt.Println("deliver:", res.Status) // the business logic, once per session
+			return nil
+		},
+		Done: func(res *liveness.Result, s *liveness.Session) string {
+			return "/kyc/done?status=" + string(res.Status)
+		},
+		Logger: slog.New(slog.DiscardHandler),
+	}
+	mux.HandleFunc("/kyc/start", h.Start)
+	mux.HandleFunc("/kyc/return", h.Return)
+	mux.HandleFunc("/kyc/notify", h.Notify)
+	mux.HandleFunc("/kyc/done", func(w http.ResponseWriter, r *http.Request) {})
+
+	// The user's browser: open /kyc/start, which redirects to the vendor's
+	// page, press "pass" there and follow the way back.
+	jar, _ := cookiejar.New(nil)
+	first := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := first.Get(srv.URL + "/kyc/start?" + url.Values{"name": {sandbox.TestName}, "id": {sandbox.TestIDNumber}}.Encode())
+	if err != nil {
+		log.Fatal(err)
+	}
+	resp.Body.Close()
+	visit, err := (&sandbox.Browser{Client: &http.Client{Jar: jar}}).Press(ctx, resp.Header.Get("Location"), sandbox.OutcomePass)
+	if err != nil {
+		log.Fatal(err)
+	}
+	landed, _ := url.Parse(visit.ReturnURL)
+	fmt.Println("browser lands on:", landed.RequestURI())
+	// Output:
+	// deliver: passed
+	// browser lands on: /kyc/done?status=passed
+}
+
+// Without callbacks (a command-line tool, a kiosk), Wait polls until the
+// result is final and delivers it; the result is then served from the Store.
+func ExampleHandler_Wait() {
+	ctx := context.Background()
+	sb, err := sandbox.New(sandbox.WithAnyNotifyPort())
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer sb.Close()
+	p, err := liveness.Open(sb.ProviderURL(liveness.Megvii))
+	if err != nil {
+		log.Fatal(err)
+	}
+	h := &callback.Handler{
+		Provider:     p,
+		Key:          []byte("32+ secret bytes, the same on every instance"),
+		PollInterval: 10 * time.Millisecond, // seconds, with a real vendor
+		Logger:       slog.New(slog.DiscardHandler),
+	}
+	s, err := p.InitSession(ctx, &liveness.SessionRequest{
+		ReturnURL: "https://shop.example/kyc/return",
+		NotifyURL: "http://127.0.0.1:1/kyc/notify", // nothing listens: this flow polls
+		BizNo:     "order-42",
+		UserID:    sandbox.MagicInput(sandbox.OutcomeCancel), // the user will cancel
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("open", s.CheckURL != "")
+	go func() {
+		// The user opens the page, which a magic input ends at once.
+		if resp, err := http.Get(s.CheckURL); err == nil {
+			resp.Body.Close()
+		}
+	}()
+	wctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	res, err := h.Wait(wctx, s)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(res.Status, res.Reason)
+	// Output:
+	// open true
+	// canceled user_canceled
+}

@@ -1,0 +1,1014 @@
+package callback_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/go-liveness/liveness"
+	"github.com/go-liveness/liveness/callback"
+	_ "github.com/go-liveness/liveness/juhe"
+	_ "github.com/go-liveness/liveness/jumdata"
+	"github.com/go-liveness/liveness/megvii"
+	"github.com/go-liveness/liveness/sandbox"
+)
+
+// clock is a settable clock shared by the sandbox, the provider and the
+// handler.
+type clock struct{ ns atomic.Int64 }
+
+func newClock() *clock {
+	c := &clock{}
+	c.ns.Store(time.Now().UnixNano())
+	return c
+}
+func (c *clock) Now() time.Time          { return time.Unix(0, c.ns.Load()) }
+func (c *clock) Advance(d time.Duration) { c.ns.Add(int64(d)) }
+
+// delivery records the runs of Deliver.
+type delivery struct {
+	mu       sync.Mutex
+	runs     map[string]int // successful runs per session ID
+	attempts map[string]int // every run per session ID
+	status   map[string]liveness.Status
+	fail     int // fail this many first attempts per session
+	delay    time.Duration
+}
+
+func newDelivery() *delivery {
+	return &delivery{runs: map[string]int{}, attempts: map[string]int{}, status: map[string]liveness.Status{}}
+}
+
+func (d *delivery) Deliver(ctx context.Context, res *liveness.Result, s *liveness.Session) error {
+	if d.delay > 0 {
+		time.Sleep(d.delay)
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.attempts[s.ID]++
+	if d.attempts[s.ID] <= d.fail {
+		return errors.New("the service's database is down")
+	}
+	if res.SessionID != "" && res.SessionID != s.ID {
+		return fmt.Errorf("result of %q delivered for %q", res.SessionID, s.ID)
+	}
+	d.runs[s.ID]++
+	d.status[s.ID] = res.Status
+	return nil
+}
+
+func (d *delivery) get(id string) (runs, attempts int, st liveness.Status) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.runs[id], d.attempts[id], d.status[id]
+}
+
+// env is a sandbox, a provider, a Handler and the service's server.
+type env struct {
+	t       *testing.T
+	vendor  liveness.Vendor
+	sb      *sandbox.Sandbox
+	clock   *clock
+	p       liveness.Provider
+	h       *callback.Handler
+	srv     *httptest.Server
+	sink    *httptest.Server // a notify URL that acknowledges and does nothing
+	del     *delivery
+	events  chan callback.Event
+	logs    *syncBuffer
+	getBack bool         // Megvii: return by GET ?biz_id=
+	toSink  bool         // send notifies to the sink
+	sunk    atomic.Value // the last form the sink received (url.Values)
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+
+type envOption func(*env, *[]sandbox.Option)
+
+func megviiGET(e *env, _ *[]sandbox.Option)    { e.getBack = true }
+func notifyToSink(e *env, _ *[]sandbox.Option) { e.toSink = true }
+func notifyRetry(n int, base time.Duration) envOption {
+	return func(_ *env, o *[]sandbox.Option) { *o = append(*o, sandbox.WithNotifyRetry(n, base)) }
+}
+
+var testKey = func() []byte { k := make([]byte, 32); _, _ = rand.Read(k); return k }()
+
+func newEnv(t *testing.T, vendor liveness.Vendor, opts ...envOption) *env {
+	t.Helper()
+	e := &env{t: t, vendor: vendor, clock: newClock(), del: newDelivery(),
+		events: make(chan callback.Event, 1000), logs: &syncBuffer{}}
+	sbOpts := []sandbox.Option{sandbox.WithAnyNotifyPort(), sandbox.WithClock(e.clock.Now), sandbox.WithNotifyRetry(0, 0)}
+	for _, o := range opts {
+		o(e, &sbOpts)
+	}
+	sb, err := sandbox.New(sbOpts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = sb.Close() })
+	e.sb = sb
+	e.p = e.provider()
+	e.sink = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ParseForm() == nil {
+			e.sunk.Store(r.PostForm)
+		}
+	}))
+	t.Cleanup(e.sink.Close)
+	e.h = e.handler(e.p, nil)
+	e.srv = e.serve(e.h)
+	return e
+}
+
+func (e *env) provider() liveness.Provider {
+	p, err := liveness.Open(e.sb.ProviderURL(e.vendor), liveness.WithClock(e.clock.Now))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return p
+}
+
+// handler returns a Handler for p; its NewRequest points at the server
+// serving it, found through the request's Host.
+func (e *env) handler(p liveness.Provider, store callback.Store) *callback.Handler {
+	return &callback.Handler{
+		Provider: p,
+		Key:      testKey,
+		Store:    store,
+		Now:      e.clock.Now,
+		NewRequest: func(r *http.Request) (*liveness.SessionRequest, error) {
+			user := r.FormValue("user")
+			if user == "" {
+				return nil, errors.New("user is required")
+			}
+			base := "http://" + r.Host
+			req := &liveness.SessionRequest{ReturnURL: base + "/return", NotifyURL: base + "/notify"}
+			if e.toSink {
+				req.NotifyURL = e.sink.URL + "/notify"
+			}
+			switch e.vendor {
+			case liveness.Megvii:
+				req.UserID = user
+				if e.getBack {
+					req.Extra = &megvii.SessionOptions{ActionHTTPMethod: "GET"}
+				}
+			case liveness.Juhe:
+				req.Name, req.IDNumber = sandbox.TestName, sandbox.TestIDNumber
+			case liveness.Jumdata:
+				req.NotifyURL = ""
+			}
+			return req, nil
+		},
+		Deliver: e.del.Deliver,
+		Done: func(res *liveness.Result, s *liveness.Session) string {
+			return "/done?status=" + string(res.Status)
+		},
+		Observe: func(ev callback.Event) {
+			select {
+			case e.events <- ev:
+			default:
+			}
+		},
+		Logger: slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+	}
+}
+
+func (e *env) serve(h *callback.Handler) *httptest.Server {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/start", h.Start)
+	mux.HandleFunc("/return", h.Return)
+	mux.HandleFunc("/notify", h.Notify)
+	mux.HandleFunc("/done", func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, "done") })
+	srv := httptest.NewServer(mux)
+	e.t.Cleanup(srv.Close)
+	return srv
+}
+
+// browser is a user's browser: a cookie jar.
+type browser struct {
+	jar *cookiejar.Jar
+	// c does not follow redirects, to see each answer.
+	c *http.Client
+}
+
+func newBrowser() *browser {
+	jar, _ := cookiejar.New(nil)
+	return &browser{jar: jar, c: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error {
+		return http.ErrUseLastResponse
+	}}}
+}
+
+// start opens base/start and returns the session's check URL.
+func (e *env) start(b *browser, base string) string {
+	e.t.Helper()
+	resp, err := b.c.Get(base + "/start?user=" + url.QueryEscape(sandbox.MagicPrefix+"nobody"))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	_ = resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther {
+		e.t.Fatalf("start: HTTP %d, want 303", resp.StatusCode)
+	}
+	return resp.Header.Get("Location")
+}
+
+// sessionID returns the ID of the session a Start event reported last.
+func (e *env) lastStarted() string {
+	e.t.Helper()
+	for {
+		select {
+		case ev := <-e.events:
+			if ev.Kind == callback.KindStart && ev.Outcome == callback.OutcomeStarted {
+				return ev.SessionID
+			}
+		default:
+			e.t.Fatal("no start event")
+			return ""
+		}
+	}
+}
+
+// press plays the user on the check page, following the way back with b's
+// cookies.
+func (e *env) press(b *browser, checkURL string, o sandbox.Outcome) *sandbox.Visit {
+	e.t.Helper()
+	v, err := (&sandbox.Browser{Client: &http.Client{Jar: b.jar}}).Press(context.Background(), checkURL, o)
+	if err != nil {
+		e.t.Fatalf("press %s: %v", o, err)
+	}
+	return v
+}
+
+func (b *browser) do(method, u string, form url.Values) *http.Response {
+	var body io.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	}
+	req, _ := http.NewRequest(method, u, body)
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	req.Header.Set("User-Agent", "Mozilla/5.0")
+	resp, err := b.c.Do(req)
+	if err != nil {
+		panic(err)
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	_ = resp.Body.Close()
+	return resp
+}
+
+// notify posts a notify form as the vendor's server would.
+func notify(u string, form url.Values) int {
+	req, _ := http.NewRequest(http.MethodPost, u, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	_ = resp.Body.Close()
+	return resp.StatusCode
+}
+
+// reads counts the vendor's result calls.
+func (e *env) reads() int {
+	switch e.vendor {
+	case liveness.Megvii:
+		return e.sb.Requests(sandbox.MegviiGetResult)
+	case liveness.Juhe:
+		return e.sb.Requests(sandbox.JuheSearch)
+	}
+	return e.sb.Requests(sandbox.JumdataResult)
+}
+
+// The whole flow through the browser for every vendor: pass, fail and
+// cancel come back through Return (notifies go to a sink), the browser is
+// sent to Done's URL derived from the result, and Deliver runs once with
+// the Status of the outcome table.
+func TestReturnEveryVendor(t *testing.T) {
+	want := map[liveness.Vendor]map[sandbox.Outcome]liveness.Status{
+		liveness.Megvii:  {sandbox.OutcomePass: liveness.StatusPassed, sandbox.OutcomeSpoof: liveness.StatusFailed, sandbox.OutcomeCancel: liveness.StatusCanceled},
+		liveness.Juhe:    {sandbox.OutcomePass: liveness.StatusPassed, sandbox.OutcomeSpoof: liveness.StatusFailed, sandbox.OutcomeCancel: liveness.StatusPending},
+		liveness.Jumdata: {sandbox.OutcomePass: liveness.StatusPassed, sandbox.OutcomeSpoof: liveness.StatusFailed, sandbox.OutcomeTimeout: liveness.StatusExpired},
+	}
+	for _, tc := range []struct {
+		name   string
+		vendor liveness.Vendor
+		opts   []envOption
+	}{
+		{"megvii-post", liveness.Megvii, nil},
+		{"megvii-get", liveness.Megvii, []envOption{megviiGET}},
+		{"juhe", liveness.Juhe, nil},
+		{"jumdata", liveness.Jumdata, nil},
+	} {
+		for o, st := range want[tc.vendor] {
+			t.Run(tc.name+"/"+string(o), func(t *testing.T) {
+				e := newEnv(t, tc.vendor, append(tc.opts, notifyToSink)...)
+				b := newBrowser()
+				check := e.start(b, e.srv.URL)
+				id := e.lastStarted()
+				v := e.press(b, check, o)
+				if v.ReturnStatus != http.StatusOK {
+					t.Fatalf("return answered %d: %s", v.ReturnStatus, v.ReturnBody)
+				}
+				runs, _, got := e.del.get(id)
+				if st == liveness.StatusPending {
+					// Juhe's cancel: a bare return, resolved through the
+					// binding to a result that is not final.
+					if runs != 0 || !strings.HasSuffix(v.ReturnURL, "/done?status=pending") || e.reads() != 1 {
+						t.Fatalf("pending: runs=%d landed on %s, %d reads", runs, v.ReturnURL, e.reads())
+					}
+					return
+				}
+				if runs != 1 || got != st {
+					t.Fatalf("Deliver ran %d times with %q, want once with %q", runs, got, st)
+				}
+				if !strings.HasSuffix(v.ReturnURL, "/done?status="+string(st)) {
+					t.Fatalf("browser landed on %s", v.ReturnURL)
+				}
+				signed := tc.name == "megvii-post" || (tc.vendor == liveness.Juhe && o != sandbox.OutcomeCancel)
+				if r := e.reads(); (signed && r != 0) || (!signed && r != 1) {
+					t.Fatalf("%d vendor reads (signed %v)", r, signed)
+				}
+			})
+		}
+	}
+}
+
+// Pass, fail and cancel through Notify, for the vendors that notify: the
+// vendor's notify is acknowledged 2xx and Deliver runs once.
+func TestNotifyEveryVendor(t *testing.T) {
+	for _, tc := range []struct {
+		vendor liveness.Vendor
+		o      sandbox.Outcome
+		want   liveness.Status // "" when the vendor sends no notify
+	}{
+		{liveness.Megvii, sandbox.OutcomePass, liveness.StatusPassed},
+		{liveness.Megvii, sandbox.OutcomeSpoof, liveness.StatusFailed},
+		{liveness.Megvii, sandbox.OutcomeCancel, liveness.StatusCanceled},
+		{liveness.Juhe, sandbox.OutcomePass, liveness.StatusPassed},
+		{liveness.Juhe, sandbox.OutcomeSpoof, liveness.StatusFailed},
+		{liveness.Juhe, sandbox.OutcomeCancel, ""}, // Juhe notifies completed checks only
+	} {
+		t.Run(string(tc.vendor)+"/"+string(tc.o), func(t *testing.T) {
+			e := newEnv(t, tc.vendor)
+			e.start(newBrowser(), e.srv.URL)
+			id := e.lastStarted()
+			c, err := e.sb.Complete(context.Background(), tc.vendor, id, tc.o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			runs, _, got := e.del.get(id)
+			if tc.want == "" {
+				if c.Notified || c.NotifyErr != nil || runs != 0 {
+					t.Fatalf("notified=%v err=%v runs=%d", c.Notified, c.NotifyErr, runs)
+				}
+				return
+			}
+			if !c.Notified {
+				t.Fatalf("notify not acknowledged: %v", c.NotifyErr)
+			}
+			if runs != 1 || got != tc.want {
+				t.Fatalf("Deliver ran %d times with %q, want once with %q", runs, got, tc.want)
+			}
+			wantReads := 0 // Megvii's notify is signed
+			if tc.vendor == liveness.Juhe {
+				wantReads = 1 // Juhe's is a trigger
+			}
+			if r := e.reads(); r != wantReads {
+				t.Fatalf("%d vendor reads, want %d", r, wantReads)
+			}
+		})
+	}
+	t.Run("jumdata sends none", func(t *testing.T) {
+		e := newEnv(t, liveness.Jumdata)
+		if code := notify(e.srv.URL+"/notify", url.Values{"token": {"x"}}); code != http.StatusNotFound {
+			t.Fatalf("Notify for Jumdata answered %d, want 404", code)
+		}
+	})
+}
+
+// 50 reloads of a Megvii GET return (?biz_id=), all at once, make one
+// get_result call and one delivery; the browser always lands on Done.
+func TestMegviiReloadStorm(t *testing.T) {
+	e := newEnv(t, liveness.Megvii, megviiGET, notifyToSink)
+	b := newBrowser()
+	e.start(b, e.srv.URL)
+	id := e.lastStarted()
+	c, err := e.sb.Complete(context.Background(), liveness.Megvii, id, sandbox.OutcomePass)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	codes := make([]int, 50)
+	for i := range codes {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			resp := b.do(http.MethodGet, c.ReturnURL, nil)
+			codes[i] = resp.StatusCode
+			if loc := resp.Header.Get("Location"); loc != "/done?status=passed" {
+				t.Errorf("reload %d: Location %q", i, loc)
+			}
+		}()
+	}
+	wg.Wait()
+	for i, code := range codes {
+		if code != http.StatusSeeOther {
+			t.Fatalf("reload %d answered %d", i, code)
+		}
+	}
+	if r := e.sb.Requests(sandbox.MegviiGetResult); r != 1 {
+		t.Fatalf("50 reloads made %d get_result calls, want 1", r)
+	}
+	if runs, attempts, _ := e.del.get(id); runs != 1 || attempts != 1 {
+		t.Fatalf("Deliver ran %d times (%d attempts), want once", runs, attempts)
+	}
+	// And 50 more, one after the other: still one read.
+	for i := 0; i < 50; i++ {
+		b.do(http.MethodGet, c.ReturnURL, nil)
+	}
+	if r := e.sb.Requests(sandbox.MegviiGetResult); r != 1 {
+		t.Fatalf("%d get_result calls after 100 reloads, want 1", r)
+	}
+}
+
+// An unsigned return naming a session another browser started is refused
+// with no vendor call, for every vendor; the real browser still gets its
+// result.
+func TestForgedUnsignedReturn(t *testing.T) {
+	for _, tc := range []struct {
+		vendor liveness.Vendor
+		opts   []envOption
+		forge  func(e *env, id string, c *sandbox.Completion) string
+	}{
+		{liveness.Megvii, []envOption{megviiGET}, func(e *env, id string, _ *sandbox.Completion) string {
+			return e.srv.URL + "/return?biz_id=" + url.QueryEscape(id)
+		}},
+		{liveness.Jumdata, nil, func(e *env, id string, _ *sandbox.Completion) string {
+			return e.srv.URL + "/return?token=" + url.QueryEscape(id) + "&success=true"
+		}},
+		{liveness.Juhe, nil, func(e *env, id string, _ *sandbox.Completion) string {
+			return e.srv.URL + "/return?jh_order_id=" + url.QueryEscape(id)
+		}},
+	} {
+		t.Run(string(tc.vendor), func(t *testing.T) {
+			e := newEnv(t, tc.vendor, append(tc.opts, notifyToSink)...)
+			victim, attacker := newBrowser(), newBrowser()
+			e.start(victim, e.srv.URL)
+			id := e.lastStarted()
+			e.start(attacker, e.srv.URL) // the attacker has a binding of its own
+			c, err := e.sb.Complete(context.Background(), tc.vendor, id, sandbox.OutcomePass)
+			if err != nil {
+				t.Fatal(err)
+			}
+			forged := tc.forge(e, id, c)
+			for i := 0; i < 10; i++ {
+				for _, b := range []*browser{attacker, newBrowser()} {
+					if resp := b.do(http.MethodGet, forged, nil); resp.StatusCode != http.StatusForbidden {
+						t.Fatalf("forged return answered %d, want 403", resp.StatusCode)
+					}
+				}
+			}
+			if r := e.reads(); r != 0 {
+				t.Fatalf("forged returns made %d vendor reads, want 0", r)
+			}
+			if runs, _, _ := e.del.get(id); runs != 0 {
+				t.Fatal("a forged return delivered")
+			}
+			if tc.vendor == liveness.Juhe {
+				return // the victim's real return is signed: see TestReturnEveryVendor
+			}
+			if resp := victim.do(http.MethodGet, c.ReturnURL, nil); resp.StatusCode != http.StatusSeeOther {
+				t.Fatalf("the victim's own return answered %d", resp.StatusCode)
+			}
+			if runs, _, st := e.del.get(id); runs != 1 || st != liveness.StatusPassed || e.reads() != 1 {
+				t.Fatalf("victim: runs=%d status=%s reads=%d", runs, st, e.reads())
+			}
+		})
+	}
+}
+
+// Juhe sends the browser back bare (no response, no sign) after a cancel or
+// a device failure: the return is resolved through the browser's binding.
+// A browser without the binding gets nothing and costs no call.
+func TestJuheBareReturnThroughBinding(t *testing.T) {
+	e := newEnv(t, liveness.Juhe, notifyToSink)
+	b := newBrowser()
+	check := e.start(b, e.srv.URL)
+	id := e.lastStarted()
+
+	stranger := newBrowser()
+	if resp := stranger.do(http.MethodGet, e.srv.URL+"/return", nil); resp.StatusCode != http.StatusBadRequest {
+		t.Fatalf("bare return without binding answered %d, want 400", resp.StatusCode)
+	}
+	if e.reads() != 0 {
+		t.Fatal("a bare return without binding made a call")
+	}
+
+	v := e.press(b, check, sandbox.OutcomeDeviceUnsupported)
+	if u, _ := url.Parse(v.ReturnURL); !strings.HasPrefix(v.ReturnURL, e.srv.URL+"/done") {
+		t.Fatalf("landed on %s (%d %s)", u, v.ReturnStatus, v.ReturnBody)
+	}
+	runs, _, st := e.del.get(id)
+	if runs != 1 || st != liveness.StatusError {
+		t.Fatalf("Deliver: runs=%d status=%s, want once with error", runs, st)
+	}
+	if r := e.reads(); r != 1 {
+		t.Fatalf("%d reads, want 1", r)
+	}
+}
+
+// Duplicate notifies, sequential and concurrent, run Deliver once; an
+// unsigned Juhe notify costs one search however many arrive.
+func TestDuplicateNotifies(t *testing.T) {
+	for _, vendor := range []liveness.Vendor{liveness.Megvii, liveness.Juhe} {
+		t.Run(string(vendor), func(t *testing.T) {
+			e := newEnv(t, vendor, notifyToSink)
+			e.start(newBrowser(), e.srv.URL)
+			id := e.lastStarted()
+			c, err := e.sb.Complete(context.Background(), vendor, id, sandbox.OutcomePass)
+			if err != nil {
+				t.Fatal(err)
+			}
+			form := c.ReturnForm // Megvii: the signed form the notify carries too
+			if vendor == liveness.Juhe {
+				form = url.Values{"jh_order_id": {id}}
+			}
+			e.del.delay = 20 * time.Millisecond // widen the race
+			var wg sync.WaitGroup
+			var bad atomic.Int32
+			for i := 0; i < 30; i++ {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					if code := notify(e.srv.URL+"/notify", form); code != http.StatusOK {
+						bad.Add(1)
+						t.Errorf("notify answered %d", code)
+					}
+				}()
+			}
+			wg.Wait()
+			for i := 0; i < 5; i++ {
+				if code := notify(e.srv.URL+"/notify", form); code != http.StatusOK {
+					t.Fatalf("repeated notify answered %d", code)
+				}
+			}
+			if runs, attempts, _ := e.del.get(id); runs != 1 || attempts != 1 {
+				t.Fatalf("Deliver ran %d times (%d attempts), want once", runs, attempts)
+			}
+			want := 0
+			if vendor == liveness.Juhe {
+				want = 1
+			}
+			if r := e.reads(); r != want {
+				t.Fatalf("%d vendor reads, want %d", r, want)
+			}
+		})
+	}
+}
+
+// A Deliver that fails makes Notify answer non-2xx; the sandbox redelivers
+// the notify, as the vendor does, and Deliver then runs once.
+func TestFailingDeliverRedelivered(t *testing.T) {
+	for _, vendor := range []liveness.Vendor{liveness.Megvii, liveness.Juhe} {
+		t.Run(string(vendor), func(t *testing.T) {
+			e := newEnv(t, vendor, notifyRetry(3, 20*time.Millisecond))
+			e.del.fail = 1
+			e.start(newBrowser(), e.srv.URL)
+			id := e.lastStarted()
+			c, err := e.sb.Complete(context.Background(), vendor, id, sandbox.OutcomeSpoof)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.Notified || c.NotifyErr == nil || !strings.Contains(c.NotifyErr.Error(), "500") {
+				t.Fatalf("first notify: notified=%v err=%v, want HTTP 500", c.Notified, c.NotifyErr)
+			}
+			deadline := time.Now().Add(5 * time.Second)
+			for {
+				if runs, _, _ := e.del.get(id); runs == 1 || time.Now().After(deadline) {
+					break
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+			time.Sleep(200 * time.Millisecond) // later redeliveries, if any were left
+			runs, attempts, st := e.del.get(id)
+			if runs != 1 || attempts != 2 || st != liveness.StatusFailed {
+				t.Fatalf("Deliver: %d runs in %d attempts with %s, want 1 run in 2 attempts", runs, attempts, st)
+			}
+			want := 0
+			if vendor == liveness.Juhe {
+				want = 1 // the redelivery was served from the store
+			}
+			if r := e.reads(); r != want {
+				t.Fatalf("%d vendor reads, want %d", r, want)
+			}
+		})
+	}
+}
+
+// A pending session past ExpiresAt (plus the grace) resolves to expired
+// without a call.
+func TestExpiredWithoutCall(t *testing.T) {
+	e := newEnv(t, liveness.Juhe, notifyToSink)
+	b := newBrowser()
+	check := e.start(b, e.srv.URL)
+	id := e.lastStarted()
+	e.press(b, check, sandbox.OutcomeCancel) // bare return: pending, one search
+	if r := e.reads(); r != 1 {
+		t.Fatalf("%d reads, want 1", r)
+	}
+	e.clock.Advance(30*time.Minute + callback.DefaultExpiryGrace + time.Second)
+	resp := b.do(http.MethodGet, e.srv.URL+"/return", nil)
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/done?status=expired" {
+		t.Fatalf("return after expiry: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	if r := e.reads(); r != 1 {
+		t.Fatalf("%d reads after expiry, want still 1", r)
+	}
+	if runs, _, st := e.del.get(id); runs != 1 || st != liveness.StatusExpired {
+		t.Fatalf("Deliver: runs=%d status=%s", runs, st)
+	}
+}
+
+// Wait polls until final through the same store: one get_result for the
+// final result of a Megvii session, none for a second Wait, and Deliver
+// runs once.
+func TestWait(t *testing.T) {
+	e := newEnv(t, liveness.Megvii, notifyToSink)
+	e.h.PollInterval = 10 * time.Millisecond
+	ctx := context.Background()
+	s, err := e.p.InitSession(ctx, &liveness.SessionRequest{ReturnURL: e.srv.URL + "/return",
+		NotifyURL: e.sink.URL, BizNo: "wait-1", UserID: "u"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		time.Sleep(50 * time.Millisecond)
+		_, _ = e.sb.Complete(ctx, liveness.Megvii, s.ID, sandbox.OutcomePass)
+	}()
+	wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	res, err := e.h.Wait(wctx, s)
+	if err != nil || res.Status != liveness.StatusPassed {
+		t.Fatalf("Wait = %v, %v", res, err)
+	}
+	pending := e.sb.Requests(sandbox.MegviiGetResult)
+	res, err = e.h.Wait(wctx, s)
+	if err != nil || res.Status != liveness.StatusPassed {
+		t.Fatalf("second Wait = %v, %v", res, err)
+	}
+	if r := e.sb.Requests(sandbox.MegviiGetResult); r != pending {
+		t.Fatalf("second Wait made %d calls", r-pending)
+	}
+	if runs, _, _ := e.del.get(s.ID); runs != 1 {
+		t.Fatalf("Deliver ran %d times", runs)
+	}
+
+	// A session never finished: Wait ends expired once the clock passes
+	// ExpiresAt plus the grace.
+	s2, err := e.p.InitSession(ctx, &liveness.SessionRequest{ReturnURL: e.srv.URL + "/return",
+		NotifyURL: e.sink.URL, BizNo: "wait-2", UserID: "u"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		time.Sleep(50 * time.Millisecond)
+		e.clock.Advance(time.Until(s2.ExpiresAt) + callback.DefaultExpiryGrace + time.Hour)
+	}()
+	res, err = e.h.Wait(wctx, s2)
+	if err != nil || res.Status != liveness.StatusExpired {
+		t.Fatalf("Wait on an abandoned session = %v, %v", res, err)
+	}
+
+	if _, err := e.h.Wait(ctx, &liveness.Session{Vendor: liveness.Juhe, ID: "x"}); !errors.Is(err, liveness.ErrInvalidArgument) {
+		t.Fatalf("Wait on another vendor's session: %v", err)
+	}
+}
+
+// Start validates its input before any vendor call, and sets the binding
+// cookie HttpOnly, SameSite=Lax, and Secure for an https return URL.
+func TestStart(t *testing.T) {
+	e := newEnv(t, liveness.Megvii)
+	b := newBrowser()
+	resp := b.do(http.MethodGet, e.srv.URL+"/start", nil)
+	if resp.StatusCode != http.StatusBadRequest || e.sb.Requests(sandbox.MegviiGetToken) != 0 {
+		t.Fatalf("start without input: %d, %d get_token calls", resp.StatusCode, e.sb.Requests(sandbox.MegviiGetToken))
+	}
+	if resp := b.do(http.MethodDelete, e.srv.URL+"/start?user=u", nil); resp.StatusCode != http.StatusMethodNotAllowed {
+		t.Fatalf("DELETE /start: %d", resp.StatusCode)
+	}
+	resp = b.do(http.MethodGet, e.srv.URL+"/start?user=u", nil)
+	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), e.sb.URL) {
+		t.Fatalf("start: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	var c *http.Cookie
+	for _, k := range resp.Cookies() {
+		if k.Name == callback.CookieName {
+			c = k
+		}
+	}
+	if c == nil || !c.HttpOnly || c.SameSite != http.SameSiteLaxMode || c.Secure {
+		t.Fatalf("binding cookie %+v", c)
+	}
+
+	h := e.handler(e.p, nil)
+	h.NewRequest = func(r *http.Request) (*liveness.SessionRequest, error) {
+		return &liveness.SessionRequest{ReturnURL: "https://shop.example/return", NotifyURL: e.sink.URL, UserID: "u"}, nil
+	}
+	rec := httptest.NewRecorder()
+	h.Start(rec, httptest.NewRequest(http.MethodGet, "/start", nil))
+	if rec.Code != http.StatusSeeOther {
+		t.Fatalf("start: %d", rec.Code)
+	}
+	if cs := rec.Result().Cookies(); len(cs) != 1 || !cs[0].Secure {
+		t.Fatalf("https return URL: cookie %+v, want Secure", cs)
+	}
+}
+
+// Return and Notify take only the vendor's methods, refuse bad signatures
+// and unknown sessions, never echo the vendor's payload, and log no secret.
+func TestRejectsAndNoLeaks(t *testing.T) {
+	e := newEnv(t, liveness.Juhe, notifyToSink)
+	e.h.Done = nil
+	b := newBrowser()
+	check := e.start(b, e.srv.URL)
+	v := e.press(b, check, sandbox.OutcomePass)
+	if v.ReturnStatus != http.StatusOK || !bytes.Contains(v.ReturnBody, []byte("Verification passed.")) {
+		t.Fatalf("page: %d %s", v.ReturnStatus, v.ReturnBody)
+	}
+	for _, leak := range []string{"jh_order_id", "sign", "response", "certify", sandbox.TestName} {
+		if bytes.Contains(v.ReturnBody, []byte(leak)) {
+			t.Errorf("the page shows %q: %s", leak, v.ReturnBody)
+		}
+	}
+	if resp := b.do(http.MethodPost, e.srv.URL+"/return", url.Values{"a": {"b"}}); resp.StatusCode != http.StatusMethodNotAllowed {
+		t.Fatalf("POST to Juhe's return: %d", resp.StatusCode)
+	}
+	if resp := b.do(http.MethodGet, e.srv.URL+"/return?response=%7B%7D&sign=00", nil); resp.StatusCode != http.StatusBadRequest {
+		t.Fatalf("bad signature: %d", resp.StatusCode)
+	}
+	if code := notify(e.srv.URL+"/notify", url.Values{"jh_order_id": {"JH000000000000000000000"}}); code != http.StatusNotFound {
+		t.Fatalf("notify for an unknown session: %d", code)
+	}
+	big := url.Values{"jh_order_id": {strings.Repeat("x", 2<<20)}}
+	if code := notify(e.srv.URL+"/notify", big); code != http.StatusBadRequest {
+		t.Fatalf("2 MiB notify: %d", code)
+	}
+	logs := e.logs.String()
+	for _, secret := range []string{sandbox.JuheKey, sandbox.TestIDNumber, "certify"} {
+		if strings.Contains(logs, secret) {
+			t.Errorf("logs hold %q", secret)
+		}
+	}
+	if !strings.Contains(logs, "outcome=passed") || !strings.Contains(logs, "outcome=rejected") {
+		t.Errorf("logs lack outcomes:\n%s", logs)
+	}
+	var saw bool
+	for len(e.events) > 0 {
+		ev := <-e.events
+		if ev.Kind == callback.KindReturn && ev.Outcome == "passed" && ev.Vendor == liveness.Juhe && ev.Latency > 0 {
+			saw = true
+		}
+	}
+	if !saw {
+		t.Error("no return event with vendor, outcome and latency")
+	}
+}
+
+// A Handler without a Provider or with a short Key answers 500 and calls
+// nothing; Notify takes only POST.
+func TestMisconfiguredAndMethods(t *testing.T) {
+	e := newEnv(t, liveness.Megvii)
+	for _, h := range []*callback.Handler{{Key: testKey}, {Provider: e.p, Key: []byte("short")}} {
+		for _, serve := range []http.HandlerFunc{h.Return, h.Notify} {
+			rec := httptest.NewRecorder()
+			serve(rec, httptest.NewRequest(http.MethodPost, "/x", strings.NewReader("data=%7B%7D&sign=00")))
+			if rec.Code != http.StatusInternalServerError {
+				t.Fatalf("misconfigured handler answered %d", rec.Code)
+			}
+		}
+	}
+	if _, err := (&callback.Handler{Provider: e.p, Key: []byte("short")}).Begin(context.Background(), httptest.NewRecorder(),
+		httptest.NewRequest(http.MethodGet, "/", nil), &liveness.SessionRequest{}); err == nil {
+		t.Fatal("Begin with a short key: no error")
+	}
+	if e.sb.Requests(sandbox.MegviiGetToken)+e.reads() != 0 {
+		t.Fatal("a misconfigured handler called the vendor")
+	}
+	if code := (&browser{c: http.DefaultClient}).do(http.MethodGet, e.srv.URL+"/notify", nil).StatusCode; code != http.StatusMethodNotAllowed {
+		t.Fatalf("GET /notify: %d", code)
+	}
+	if code := notify(e.srv.URL+"/notify", url.Values{"data": {"{}"}, "sign": {"00"}}); code != http.StatusBadRequest {
+		t.Fatalf("notify with a bad signature: %d", code)
+	}
+}
+
+// A Juhe returnUrl that carries the service's own order number (orderId,
+// which Juhe keeps) is resolved by BizNo: the browser that started the
+// session gets its result, another browser naming the order gets 403 and
+// costs no call.
+func TestJuheReturnByOrderID(t *testing.T) {
+	e := newEnv(t, liveness.Juhe, notifyToSink)
+	next := e.h.NewRequest
+	e.h.NewRequest = func(r *http.Request) (*liveness.SessionRequest, error) {
+		req, err := next(r)
+		if err == nil {
+			req.BizNo = "ORDER" + r.FormValue("order")
+			req.ReturnURL += "?orderId=" + req.BizNo
+		}
+		return req, err
+	}
+	b, stranger := newBrowser(), newBrowser()
+	resp, err := b.c.Get(e.srv.URL + "/start?user=u&order=00042")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = resp.Body.Close()
+	id := e.lastStarted()
+	if code := stranger.do(http.MethodGet, e.srv.URL+"/return?orderId=ORDER00042", nil).StatusCode; code != http.StatusForbidden {
+		t.Fatalf("a stranger naming the order: %d, want 403", code)
+	}
+	if code := b.do(http.MethodGet, e.srv.URL+"/return?orderId=ORDER99999", nil).StatusCode; code != http.StatusNotFound {
+		t.Fatalf("an unknown order: %d, want 404", code)
+	}
+	if e.reads() != 0 {
+		t.Fatal("refused returns made a call")
+	}
+	v := e.press(b, resp.Header.Get("Location"), sandbox.OutcomeDeviceUnsupported)
+	if !strings.HasSuffix(v.ReturnURL, "/done?status=error") {
+		t.Fatalf("landed on %s", v.ReturnURL)
+	}
+	if runs, _, st := e.del.get(id); runs != 1 || st != liveness.StatusError || e.reads() != 1 {
+		t.Fatalf("runs=%d status=%s reads=%d", runs, st, e.reads())
+	}
+}
+
+// failStore fails every call once broken is set.
+type failStore struct {
+	callback.Store
+	broken atomic.Bool
+}
+
+var errStoreDown = errors.New("store down")
+
+func (s *failStore) Get(ctx context.Context, k string) ([]byte, bool, error) {
+	if s.broken.Load() {
+		return nil, false, errStoreDown
+	}
+	return s.Store.Get(ctx, k)
+}
+
+func (s *failStore) Set(ctx context.Context, k string, v []byte, ttl time.Duration) error {
+	if s.broken.Load() {
+		return errStoreDown
+	}
+	return s.Store.Set(ctx, k, v, ttl)
+}
+
+func (s *failStore) SetNX(ctx context.Context, k string, v []byte, ttl time.Duration) (bool, error) {
+	if s.broken.Load() {
+		return false, errStoreDown
+	}
+	return s.Store.SetNX(ctx, k, v, ttl)
+}
+
+// A Store that fails makes every handler answer 503, with no vendor read
+// and no delivery, so that the vendor or the browser tries again; once it
+// is back, the redelivered notify is delivered once. A full MemoryStore
+// makes Start answer 503.
+func TestStoreFailure(t *testing.T) {
+	e := newEnv(t, liveness.Megvii, notifyRetry(3, 30*time.Millisecond))
+	fs := &failStore{Store: callback.NewMemoryStore(0)}
+	h := e.handler(e.p, fs)
+	srv := e.serve(h)
+	b := newBrowser()
+	e.start(b, srv.URL)
+	id := e.lastStarted()
+	fs.broken.Store(true)
+	c, err := e.sb.Complete(context.Background(), liveness.Megvii, id, sandbox.OutcomePass)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Notified || !strings.Contains(fmt.Sprint(c.NotifyErr), "503") {
+		t.Fatalf("notify with the store down: %v", c.NotifyErr)
+	}
+	if resp := b.do(http.MethodPost, srv.URL+"/return", c.ReturnForm); resp.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("return with the store down: %d", resp.StatusCode)
+	}
+	if resp := b.do(http.MethodGet, srv.URL+"/start?user=u", nil); resp.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("start with the store down: %d", resp.StatusCode)
+	}
+	if runs, attempts, _ := e.del.get(id); runs+attempts != 0 {
+		t.Fatal("delivered with the store down")
+	}
+	fs.broken.Store(false)
+	deadline := time.Now().Add(5 * time.Second)
+	for runs, _, _ := e.del.get(id); runs == 0 && time.Now().Before(deadline); runs, _, _ = e.del.get(id) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if runs, attempts, _ := e.del.get(id); runs != 1 || attempts != 1 {
+		t.Fatalf("after the store came back: %d runs, %d attempts", runs, attempts)
+	}
+
+	full := &callback.MemoryStore{MaxEntries: 1}
+	_ = full.Set(context.Background(), "occupied", []byte("x"), time.Hour)
+	srv = e.serve(e.handler(e.p, full))
+	if resp := newBrowser().do(http.MethodGet, srv.URL+"/start?user=u", nil); resp.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("start with a full store: %d", resp.StatusCode)
+	}
+}
+
+// A browser that gives up while its return waits on Megvii's get_result
+// does not waste the read: the call completes, its result is stored, and
+// the reload is served from the store.
+func TestAbandonedReturnKeepsTheRead(t *testing.T) {
+	e := newEnv(t, liveness.Megvii, megviiGET, notifyToSink)
+	b := newBrowser()
+	e.start(b, e.srv.URL)
+	id := e.lastStarted()
+	c, err := e.sb.Complete(context.Background(), liveness.Megvii, id, sandbox.OutcomePass)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.sb.InjectFault(sandbox.MegviiGetResult, sandbox.Fault{Latency: 300 * time.Millisecond, Times: 1})
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, c.ReturnURL, nil)
+	if resp, err := b.c.Do(req); err == nil {
+		_ = resp.Body.Close()
+		t.Fatal("the impatient browser got an answer")
+	}
+	cancel()
+	time.Sleep(500 * time.Millisecond)
+	if resp := b.do(http.MethodGet, c.ReturnURL, nil); resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/done?status=passed" {
+		t.Fatalf("reload: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	if r := e.reads(); r != 1 {
+		t.Fatalf("%d get_result calls, want 1", r)
+	}
+	if runs, _, _ := e.del.get(id); runs != 1 {
+		t.Fatalf("Deliver ran %d times", runs)
+	}
+}
+
+// A duplicate that waits longer than MaxWait for the delivery running in
+// another request is answered 503, so that the vendor sends it again; the
+// next one is acknowledged, and Deliver has run once.
+func TestBusyDuplicateAnswered503(t *testing.T) {
+	e := newEnv(t, liveness.Megvii, notifyToSink)
+	e.h.MaxWait = 50 * time.Millisecond
+	e.start(newBrowser(), e.srv.URL)
+	id := e.lastStarted()
+	c, err := e.sb.Complete(context.Background(), liveness.Megvii, id, sandbox.OutcomePass)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.del.delay = 400 * time.Millisecond
+	codes := make(chan int, 2)
+	go func() { codes <- notify(e.srv.URL+"/notify", c.ReturnForm) }()
+	time.Sleep(100 * time.Millisecond)
+	if code := notify(e.srv.URL+"/notify", c.ReturnForm); code != http.StatusServiceUnavailable {
+		t.Fatalf("a duplicate during a slow delivery answered %d, want 503", code)
+	}
+	if code := <-codes; code != http.StatusOK {
+		t.Fatalf("the delivering notify answered %d", code)
+	}
+	if code := notify(e.srv.URL+"/notify", c.ReturnForm); code != http.StatusOK {
+		t.Fatalf("the redelivered notify answered %d", code)
+	}
+	if runs, attempts, _ := e.del.get(id); runs != 1 || attempts != 1 {
+		t.Fatalf("Deliver ran %d times (%d attempts)", runs, attempts)
+	}
+	var busy bool
+	for len(e.events) > 0 {
+		if ev := <-e.events; ev.Kind == callback.KindNotify && ev.Outcome == callback.OutcomeBusy {
+			busy = true
+		}
+	}
+	if !busy {
+		t.Error("no busy event")
+	}
+}

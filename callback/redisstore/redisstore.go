@@ -1,0 +1,91 @@
+// Package redisstore is a callback.Store on Redis, for services that run
+// several instances: the handlers of every instance then share sessions,
+// bindings, fetch and delivery leases and results, so each result is
+// fetched once and delivered once across all of them.
+//
+// It lives in its own package so that services that do not use Redis do
+// not link its client.
+//
+// Every key is namespaced with the prefix given to New ("prefix:" + key)
+// and carries a TTL. SetNX is SET NX PX; DeleteIf is a Lua script (GET,
+// compare, DEL) run atomically by Redis.
+package redisstore
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/go-liveness/liveness/callback"
+	"github.com/redis/go-redis/v9"
+)
+
+// Store is a callback.Store on a Redis client. It is safe for concurrent
+// use.
+type Store struct {
+	c      redis.UniversalClient
+	prefix string
+}
+
+var _ callback.Store = (*Store)(nil)
+
+// New returns a Store on c whose keys all start with prefix + ":" (an empty
+// prefix is "liveness"). Give every service, or every environment sharing
+// one Redis, its own prefix.
+func New(c redis.UniversalClient, prefix string) *Store {
+	if prefix == "" {
+		prefix = "liveness"
+	}
+	return &Store{c: c, prefix: prefix + ":"}
+}
+
+var errBadTTL = errors.New("redisstore: ttl must be positive")
+
+// deleteIf deletes KEYS[1] when it holds ARGV[1].
+var deleteIf = redis.NewScript(`if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("DEL", KEYS[1]) end return 0`)
+
+// Get implements callback.Store.
+func (s *Store) Get(ctx context.Context, key string) ([]byte, bool, error) {
+	b, err := s.c.Get(ctx, s.prefix+key).Bytes()
+	if errors.Is(err, redis.Nil) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	return b, true, nil
+}
+
+// Set implements callback.Store (SET key value PX ttl).
+func (s *Store) Set(ctx context.Context, key string, value []byte, ttl time.Duration) error {
+	if ttl <= 0 {
+		return errBadTTL
+	}
+	return s.c.Set(ctx, s.prefix+key, value, pxTTL(ttl)).Err()
+}
+
+// SetNX implements callback.Store (SET key value NX PX ttl).
+func (s *Store) SetNX(ctx context.Context, key string, value []byte, ttl time.Duration) (bool, error) {
+	if ttl <= 0 {
+		return false, errBadTTL
+	}
+	err := s.c.SetArgs(ctx, s.prefix+key, value, redis.SetArgs{Mode: "NX", TTL: pxTTL(ttl)}).Err()
+	if errors.Is(err, redis.Nil) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// DeleteIf implements callback.Store, atomically with a Lua script.
+func (s *Store) DeleteIf(ctx context.Context, key string, value []byte) (bool, error) {
+	n, err := deleteIf.Run(ctx, s.c, []string{s.prefix + key}, value).Int()
+	return n == 1, err
+}
+
+// pxTTL rounds a TTL up to whole milliseconds, the unit of PX.
+func pxTTL(d time.Duration) time.Duration {
+	if r := d % time.Millisecond; r != 0 {
+		d += time.Millisecond - r
+	}
+	return d
+}

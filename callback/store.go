@@ -1,0 +1,189 @@
+package callback
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"sync"
+	"time"
+)
+
+// Store keeps what the handlers share between requests and between
+// instances: the sessions they started, the browser bindings, the per-session
+// fetch and delivery leases, and the results. It is a small key-value store
+// with expiry and two atomic operations; [MemoryStore] serves one instance,
+// github.com/go-liveness/liveness/callback/redisstore serves several.
+//
+// Keys are printable strings of at most a few hundred bytes chosen by the
+// handlers; values are non-empty byte strings. Every method must be safe for
+// concurrent use, and SetNX and DeleteIf must be atomic with respect to every
+// other call on the same key, across all the processes sharing the store.
+// Package callback/storetest holds the conformance suite an implementation
+// must pass.
+type Store interface {
+	// Get returns the value stored under key. ok is false, with no error,
+	// when the key is absent or has expired.
+	Get(ctx context.Context, key string) (value []byte, ok bool, err error)
+	// Set stores value under key for ttl (> 0), replacing any value and
+	// expiry.
+	Set(ctx context.Context, key string, value []byte, ttl time.Duration) error
+	// SetNX stores value under key for ttl (> 0) only when the key is absent
+	// or expired, and reports whether it did.
+	SetNX(ctx context.Context, key string, value []byte, ttl time.Duration) (bool, error)
+	// DeleteIf deletes key only when it holds exactly value, and reports
+	// whether it did.
+	DeleteIf(ctx context.Context, key string, value []byte) (bool, error)
+}
+
+// ErrStoreFull is returned by a MemoryStore asked to add a key when it holds
+// MaxEntries live keys.
+var ErrStoreFull = errors.New("callback: memory store full")
+
+// errBadTTL is returned for a ttl <= 0.
+var errBadTTL = errors.New("callback: store ttl must be positive")
+
+// DefaultMaxEntries bounds a MemoryStore whose MaxEntries is 0. A session
+// uses about six keys.
+const DefaultMaxEntries = 100_000
+
+// MemoryStore is an in-process Store: a map with expiry, bounded in size,
+// safe for concurrent use. It suits a service that runs as one instance; the
+// zero value is ready to use. Use a shared store (callback/redisstore) when
+// several instances serve the callbacks, or exactly-once holds per instance
+// only.
+//
+// When MaxEntries live keys are stored, expired keys are dropped; if none
+// has expired, adding a key fails with ErrStoreFull rather than evicting a
+// live one, since dropping a delivery mark could run the caller's func twice.
+// The handlers then answer 503 and the vendor or the browser tries again.
+type MemoryStore struct {
+	// MaxEntries bounds the number of keys; 0 means DefaultMaxEntries.
+	MaxEntries int
+	// Now is the clock for expiry; nil means time.Now.
+	Now func() time.Time
+
+	mu        sync.Mutex
+	m         map[string]memEntry
+	lastSweep time.Time
+}
+
+type memEntry struct {
+	value   []byte
+	expires time.Time
+}
+
+// NewMemoryStore returns a MemoryStore holding at most maxEntries keys (0:
+// DefaultMaxEntries).
+func NewMemoryStore(maxEntries int) *MemoryStore { return &MemoryStore{MaxEntries: maxEntries} }
+
+func (s *MemoryStore) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+// live returns the unexpired entry under key; the caller holds mu.
+func (s *MemoryStore) live(key string, now time.Time) (memEntry, bool) {
+	e, ok := s.m[key]
+	if !ok {
+		return memEntry{}, false
+	}
+	if !now.Before(e.expires) {
+		delete(s.m, key)
+		return memEntry{}, false
+	}
+	return e, true
+}
+
+// room makes room for one more key; the caller holds mu.
+func (s *MemoryStore) room(key string, now time.Time) error {
+	if s.m == nil {
+		s.m = make(map[string]memEntry)
+	}
+	max := s.MaxEntries
+	if max <= 0 {
+		max = DefaultMaxEntries
+	}
+	if _, exists := s.m[key]; exists || len(s.m) < max {
+		return nil
+	}
+	// Sweep at most once a second, so a full store under load does not
+	// scan the whole map on every call.
+	if now.Sub(s.lastSweep) >= time.Second || now.Before(s.lastSweep) {
+		s.lastSweep = now
+		for k, e := range s.m {
+			if !now.Before(e.expires) {
+				delete(s.m, k)
+			}
+		}
+	}
+	if len(s.m) < max {
+		return nil
+	}
+	return ErrStoreFull
+}
+
+// Get implements Store.
+func (s *MemoryStore) Get(_ context.Context, key string) ([]byte, bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e, ok := s.live(key, s.now())
+	if !ok {
+		return nil, false, nil
+	}
+	return bytes.Clone(e.value), true, nil
+}
+
+// Set implements Store.
+func (s *MemoryStore) Set(_ context.Context, key string, value []byte, ttl time.Duration) error {
+	if ttl <= 0 {
+		return errBadTTL
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.now()
+	if err := s.room(key, now); err != nil {
+		return err
+	}
+	s.m[key] = memEntry{value: bytes.Clone(value), expires: now.Add(ttl)}
+	return nil
+}
+
+// SetNX implements Store.
+func (s *MemoryStore) SetNX(_ context.Context, key string, value []byte, ttl time.Duration) (bool, error) {
+	if ttl <= 0 {
+		return false, errBadTTL
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.now()
+	if _, ok := s.live(key, now); ok {
+		return false, nil
+	}
+	if err := s.room(key, now); err != nil {
+		return false, err
+	}
+	s.m[key] = memEntry{value: bytes.Clone(value), expires: now.Add(ttl)}
+	return true, nil
+}
+
+// DeleteIf implements Store.
+func (s *MemoryStore) DeleteIf(_ context.Context, key string, value []byte) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e, ok := s.live(key, s.now())
+	if !ok || !bytes.Equal(e.value, value) {
+		return false, nil
+	}
+	delete(s.m, key)
+	return true, nil
+}
+
+// Len returns the number of keys held, expired ones not yet dropped
+// included.
+func (s *MemoryStore) Len() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.m)
+}
