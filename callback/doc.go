@@ -52,14 +52,14 @@
 //
 // Notify's acknowledgement, per vendor, from their documents:
 //
-//   - Megvii (seed 004, 回调说明): the FaceID server POSTs data and sign to
+//   - Megvii (FaceID Lite callback document, 回调说明): the FaceID server POSTs data and sign to
 //     notify_url on a whitelisted port (443, 5000, 16003, 8883, 8028) and
 //     recommends checking the signature; it documents no answer body and no
 //     retry policy.
-//   - Juhe (seed 001, notifyUrl): called only when a verification completed
+//   - Juhe (faceid document, notifyUrl): called only when a verification completed
 //     (passed or not), never after a cancel; it recommends confirming through
 //     the query API, which Notify does; no answer body is documented.
-//   - Jumdata (seed 000): no notify at all; the return is the only callback.
+//   - Jumdata (H5 v2 document): no notify at all; the return is the only callback.
 //
 // With no body specified, the HTTP status is the acknowledgement: Notify
 // answers 200 with the text "success" once the result is delivered (or was

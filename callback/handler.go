@@ -434,14 +434,14 @@ func (h *Handler) lookup(ctx context.Context, cb *liveness.Callback) (*record, e
 }
 
 // kindVerifier is a provider that can be told which callback it reads
-// (megvii.Provider.VerifyCallbackAs), instead of guessing.
+// (megvii.Provider.VerifyCallbackOfKind), instead of guessing.
 type kindVerifier interface {
-	VerifyCallbackAs(ctx context.Context, r *http.Request, kind liveness.CallbackKind) (*liveness.Callback, error)
+	VerifyCallbackOfKind(ctx context.Context, r *http.Request, kind liveness.CallbackKind) (*liveness.Callback, error)
 }
 
 func (h *Handler) verify(ctx context.Context, r *http.Request, kind liveness.CallbackKind) (*liveness.Callback, error) {
 	if kv, ok := h.Provider.(kindVerifier); ok {
-		return kv.VerifyCallbackAs(ctx, r, kind)
+		return kv.VerifyCallbackOfKind(ctx, r, kind)
 	}
 	return h.Provider.VerifyCallback(ctx, r)
 }
@@ -598,8 +598,8 @@ func (h *Handler) finish(w http.ResponseWriter, r *http.Request, res *liveness.R
 // carries the result; Juhe's is an unsigned trigger, confirmed with one
 // vendor call shared by every concurrent request for the session.
 //
-// The answer is the acknowledgement. Neither vendor's document (seed 004
-// for Megvii, seed 001 for Juhe; see the package documentation) specifies
+// The answer is the acknowledgement. Neither vendor's document (Megvii's
+// callback document, Juhe's faceid document; see the package documentation) specifies
 // its body, so the HTTP status carries it: Notify answers 200 with the
 // text body "success" once the result is final and Deliver succeeded
 // (or had already succeeded: a duplicate is acknowledged without running
