@@ -51,6 +51,34 @@
 //
 // [Sandbox.InjectFault] makes an endpoint slow, fail with an HTTP or vendor
 // error code, answer malformed or truncated JSON, or drop the connection.
+//
+// # Control API
+//
+// A sandbox run as a standalone server (the liveness command's "liveness
+// sandbox") is driven over HTTP, so services in any language can test
+// against it. The control API lives under [ControlPrefix] ("/_sandbox/"),
+// on no vendor's path; request bodies are JSON and must be sent with
+// Content-Type application/json, answers are JSON, and an error answer is a
+// [ControlError]:
+//
+//	GET    /_sandbox/sessions                        the sessions held ([]SessionInfo)
+//	POST   /_sandbox/sessions/{vendor}/{id}/complete  {"outcome":"pass"} → CompleteResponse
+//	                                                  (404 unknown session, 409 completed,
+//	                                                  410 expired, 422 outcome not offered)
+//	POST   /_sandbox/faults                          a FaultRequest → 201
+//	DELETE /_sandbox/faults                          clear every fault → 204
+//	GET    /_sandbox/endpoints                       the endpoints faults apply to
+//
+// For example:
+//
+//	curl -H 'Content-Type: application/json' -d '{"outcome":"spoof"}' \
+//	  http://127.0.0.1:8080/_sandbox/sessions/megvii/BIZ_ID/complete
+//	curl -H 'Content-Type: application/json' \
+//	  -d '{"endpoint":"juhe/search","vendor_error":"10012","times":1}' \
+//	  http://127.0.0.1:8080/_sandbox/faults
+//
+// The control API has no authentication, like the rest of the sandbox:
+// serve it on a loopback or private address only.
 package sandbox
 
 import (
@@ -298,4 +326,5 @@ func (s *Sandbox) routes() {
 	s.juheRoutes()
 	s.jumdataRoutes()
 	s.mux.HandleFunc("POST /sandbox/complete", s.serveComplete)
+	s.controlRoutes()
 }
