@@ -1,0 +1,223 @@
+package main
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/mdp/qrterminal/v3"
+
+	"github.com/go-liveness/liveness"
+	"github.com/go-liveness/liveness/juhe"
+	"github.com/go-liveness/liveness/jumdata"
+	"github.com/go-liveness/liveness/megvii"
+)
+
+// multi is a repeatable string flag.
+type multi []string
+
+func (m *multi) String() string     { return strings.Join(*m, ",") }
+func (m *multi) Set(v string) error { *m = append(*m, v); return nil }
+
+// vendorFlag is a session option of one vendor.
+type vendorFlag struct {
+	vendor liveness.Vendor
+	name   string
+}
+
+var vendorFlags = []vendorFlag{
+	{liveness.Megvii, "megvii-procedure"}, {liveness.Megvii, "megvii-language"}, {liveness.Megvii, "megvii-scene-id"},
+	{liveness.Megvii, "megvii-return-method"}, {liveness.Megvii, "megvii-max-shooting-time"}, {liveness.Megvii, "megvii-biz-extra-data"},
+	{liveness.Juhe, "juhe-model"}, {liveness.Juhe, "juhe-device-type"},
+	{liveness.Jumdata, "jumdata-colors"}, {liveness.Jumdata, "jumdata-actions"},
+}
+
+func runInit(c *cmd, args []string) int {
+	const usage = "liveness init --return-url URL [--notify-url URL] [flags]"
+	fs := newFlags("init")
+	prov := providerFlag(fs)
+	returnURL := fs.String("return-url", "", "where the vendor's page sends the browser back (required)")
+	notifyURL := fs.String("notify-url", "", "where the vendor's server reports the outcome (required by megvii)")
+	bizNo := fs.String("biz-no", "", "your own reference (juhe orderId, megvii biz_no; default: 32 random hex characters)")
+	userID := fs.String("user-id", "", "the user's ID (megvii uuid)")
+	name := fs.String("name", "", "the user's legal name (juhe)")
+	idNumber := fs.String("id-number", "", "the user's resident ID number (juhe)")
+	var refs multi
+	fs.Var(&refs, "ref-image", "a reference face photo file (megvii; repeat for two)")
+	asJSON := fs.Bool("json", false, "print the session as JSON (the input of liveness url)")
+	qr := fs.String("qr", "auto", "print a QR code of the check URL: auto (on a terminal), always or never")
+
+	mProc := fs.String("megvii-procedure", "", "megvii procedure_type: video, still, flash, meglive_flash, selfie, will")
+	mLang := fs.String("megvii-language", "", "megvii page language: en or zh")
+	mScene := fs.String("megvii-scene-id", "", "megvii scene_id")
+	mMethod := fs.String("megvii-return-method", "", "megvii action_http_method: POST (signed result) or GET")
+	mShoot := fs.Int("megvii-max-shooting-time", 0, "megvii maximum_shooting_time, 2 to 60 seconds")
+	mExtra := fs.String("megvii-biz-extra-data", "", "megvii biz_extra_data, returned in the callbacks")
+	jModel := fs.Int("juhe-model", 0, "juhe liveness model, 1 to 5")
+	jDevice := fs.String("juhe-device-type", "", "juhe deviceType: H5 or WEB")
+	dColors := fs.String("jumdata-colors", "", "jumdata flash colors, comma-separated hex codes such as #FFFFFF,#000000")
+	dActions := fs.String("jumdata-actions", "", "jumdata actions, comma-separated (see jumdata.SessionOptions)")
+
+	pos, code, ok := c.parse(fs, usage, args)
+	if !ok {
+		return code
+	}
+	if len(pos) > 0 {
+		return c.usageError(usage, "takes no arguments, got %d", len(pos))
+	}
+	if *returnURL == "" {
+		return c.usageError(usage, "flag --return-url is required")
+	}
+	switch *qr {
+	case "auto", "always", "never":
+	default:
+		return c.usageError(usage, "flag --qr must be auto, always or never")
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	p, code := c.provider(*prov, usage)
+	if p == nil {
+		return code
+	}
+	v := p.Vendor()
+	for _, vf := range vendorFlags {
+		if set[vf.name] && vf.vendor != v {
+			return c.usageError(usage, "flag --%s is for %s, and the provider is %s", vf.name, vf.vendor, v)
+		}
+	}
+	if *bizNo == "" {
+		// Megvii and Juhe need one: 32 hex characters suit both.
+		b := make([]byte, 16)
+		_, _ = rand.Read(b)
+		*bizNo = hex.EncodeToString(b)
+	}
+	req := &liveness.SessionRequest{ReturnURL: *returnURL, NotifyURL: *notifyURL, BizNo: *bizNo, UserID: *userID,
+		Name: *name, IDNumber: *idNumber}
+	for _, f := range refs {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			fmt.Fprintf(c.stderr, "%s: --ref-image: %v\n", c.name, err)
+			return exitError
+		}
+		req.ReferenceImages = append(req.ReferenceImages, b)
+	}
+	switch v {
+	case liveness.Megvii:
+		o := megvii.SessionOptions{ProcedureType: *mProc, SceneID: *mScene, ActionHTTPMethod: *mMethod,
+			MaximumShootingTime: *mShoot, BizExtraData: *mExtra}
+		switch *mLang {
+		case "":
+		case "en":
+			o.Language = megvii.LanguageEnglish
+		case "zh":
+			o.Language = megvii.LanguageChinese
+		default:
+			return c.usageError(usage, "flag --megvii-language must be en or zh")
+		}
+		if o != (megvii.SessionOptions{}) {
+			req.Extra = &o
+		}
+	case liveness.Juhe:
+		if o := (juhe.SessionOptions{Model: *jModel, DeviceType: *jDevice}); o != (juhe.SessionOptions{}) {
+			req.Extra = &o
+		}
+	case liveness.Jumdata:
+		o := jumdata.SessionOptions{Colors: splitList(*dColors), Actions: splitList(*dActions)}
+		if o.Colors != nil || o.Actions != nil {
+			req.Extra = &o
+		}
+	}
+	s, err := p.InitSession(c.ctx, req)
+	if err != nil {
+		return c.fail(err)
+	}
+	if *asJSON {
+		return c.writeJSON(s)
+	}
+	tw := newTable(c.stdout)
+	tw.row("vendor", string(s.Vendor))
+	tw.row("session", s.ID)
+	tw.row("token", s.Token)
+	tw.row("biz_no", s.BizNo)
+	tw.row("expires", formatTime(s.ExpiresAt))
+	tw.row("request_id", s.RequestID)
+	tw.row("check_url", s.CheckURL)
+	tw.flush()
+	if *qr == "always" || (*qr == "auto" && isTerminal(c.stdout)) {
+		fmt.Fprintln(c.stdout)
+		qrterminal.GenerateHalfBlock(s.CheckURL, qrterminal.L, c.stdout)
+		fmt.Fprintln(c.stdout, "Scan to open the check on a phone.")
+	}
+	return exitOK
+}
+
+func splitList(s string) []string {
+	if s == "" {
+		return nil
+	}
+	var out []string
+	for _, v := range strings.Split(s, ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+func runURL(c *cmd, args []string) int {
+	const usage = "liveness url [--provider URL] [--json] SESSION-JSON|FILE|-"
+	fs := newFlags("url")
+	prov := providerFlag(fs)
+	asJSON := fs.Bool("json", false, `print {"check_url": …}`)
+	pos, code, ok := c.parse(fs, usage, args)
+	if !ok {
+		return code
+	}
+	if len(pos) != 1 {
+		return c.usageError(usage, "takes one argument, the session JSON printed by liveness init --json, got %d", len(pos))
+	}
+	var data []byte
+	switch arg := strings.TrimSpace(pos[0]); {
+	case arg == "-":
+		b, err := io.ReadAll(io.LimitReader(c.stdin, 1<<20))
+		if err != nil {
+			fmt.Fprintf(c.stderr, "%s: reading standard input: %v\n", c.name, err)
+			return exitError
+		}
+		data = b
+	case strings.HasPrefix(arg, "{"):
+		data = []byte(arg)
+	default:
+		b, err := os.ReadFile(arg)
+		if err != nil {
+			fmt.Fprintf(c.stderr, "%s: %v\n", c.name, err)
+			return exitError
+		}
+		data = b
+	}
+	var s liveness.Session
+	if err := json.Unmarshal(data, &s); err != nil || s.ID == "" {
+		return c.usageError(usage, "the argument is not a session printed by liveness init --json")
+	}
+	p, code := c.provider(*prov, usage)
+	if p == nil {
+		return code
+	}
+	if s.Vendor != p.Vendor() {
+		return c.usageError(usage, "the session is a %s session, and the provider is %s", s.Vendor, p.Vendor())
+	}
+	u, err := p.BuildCheckURL(&s)
+	if err != nil {
+		return c.fail(err)
+	}
+	if *asJSON {
+		return c.writeJSON(map[string]string{"check_url": u})
+	}
+	fmt.Fprintln(c.stdout, u)
+	return exitOK
+}

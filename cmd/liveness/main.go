@@ -1,0 +1,250 @@
+// Command liveness starts face-liveness checks, looks results up and checks
+// captured callbacks through Jumdata, Juhe or Megvii FaceID, and runs the
+// vendors' simulator, without writing Go.
+//
+// Install it with
+//
+//	go install github.com/go-liveness/liveness/cmd/liveness@latest
+//
+// # Provider
+//
+// Every command that talks to a vendor takes the provider as a
+// liveness.Open URL, from --provider or the LIVENESS_PROVIDER environment
+// variable (prefer the variable: a flag shows in the process list):
+//
+//	megvii://KEY:SECRET@api-idn.megvii.com
+//	juhe://KEY@apis.juhe.cn
+//	jumdata://APPID:SECRET@?init_url=...&result_url=...
+//	jumdata://?appcode=CODE&init_url=...&result_url=...
+//	failover://?p=URL&p=URL
+//
+// The URL's credentials never appear in any output: not in results, errors,
+// usage or --help.
+//
+// # Commands
+//
+//	liveness init --return-url URL [--notify-url URL] [--biz-no …] [vendor flags] [--json]
+//	    Start a session; print its ID, token, expiry and check URL, and a QR
+//	    code of the check URL on a terminal (--qr always|never|auto).
+//	liveness url SESSION-JSON
+//	    Print the check URL of a session printed by init --json (the JSON
+//	    itself, a file name, or - for standard input).
+//	liveness result [--wait [--timeout D] [--interval D]] [--json] ID
+//	    Print a session's result; --wait polls until it is final, through
+//	    the callback package's Handler.Wait, at an interval that spares each
+//	    vendor's read budget.
+//	liveness verify [--kind return|notify] [--json] [URL]
+//	    Verify a captured callback: a return URL, or a form or JSON body on
+//	    standard input. Print what it claims and whether its signature holds.
+//	liveness sandbox [--addr 127.0.0.1:8080] [--json]
+//	    Serve the vendors' simulator and print ready provider URLs.
+//	liveness sandbox list|complete|fault …
+//	    Drive a running sandbox over its control API (package sandbox).
+//
+// Vendor flags of init (each is an error with another vendor's provider):
+//
+//	--megvii-procedure, --megvii-language (en|zh), --megvii-scene-id,
+//	--megvii-return-method (GET|POST), --megvii-max-shooting-time,
+//	--megvii-biz-extra-data
+//	--juhe-model (1-5), --juhe-device-type (H5|WEB)
+//	--jumdata-colors (comma-separated), --jumdata-actions (comma-separated)
+//
+// # Exit codes
+//
+//	0  success: the result passed, the callback verified
+//	1  error: the vendor or the network failed, the input could not be read
+//	2  usage: a bad or missing flag or argument, input rejected before any call
+//	3  not passed: the result is failed, canceled, expired or error; the
+//	   callback's signature does not hold
+//	4  pending: the result is not final (result, result --wait past --timeout)
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/go-liveness/liveness"
+	_ "github.com/go-liveness/liveness/failover" // failover://
+	_ "github.com/go-liveness/liveness/juhe"     // juhe://
+	_ "github.com/go-liveness/liveness/jumdata"  // jumdata://
+	_ "github.com/go-liveness/liveness/megvii"   // megvii://
+)
+
+// The exit codes.
+const (
+	exitOK        = 0
+	exitError     = 1
+	exitUsage     = 2
+	exitNotPassed = 3
+	exitPending   = 4
+)
+
+const envProvider = "LIVENESS_PROVIDER"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := runContext(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv)
+	stop()
+	os.Exit(code)
+}
+
+// run runs the command line args (without the program name) and returns
+// the exit code. getenv reads the environment.
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
+	return runContext(context.Background(), args, stdin, stdout, stderr, getenv)
+}
+
+// cmd is one invocation's environment.
+type cmd struct {
+	ctx    context.Context
+	name   string // "liveness init"
+	stdin  io.Reader
+	stdout io.Writer
+	stderr io.Writer
+	getenv func(string) string
+	// scrub removes the provider's secrets from everything written.
+	scrub *scrubber
+}
+
+type command struct {
+	name, usage, help string
+	run               func(c *cmd, args []string) int
+}
+
+var commands []command
+
+func init() {
+	commands = []command{
+		{"init", "liveness init --return-url URL [--notify-url URL] [flags]", "start a session and print its check URL", runInit},
+		{"url", "liveness url [flags] SESSION-JSON|FILE|-", "print the check URL of a stored session", runURL},
+		{"result", "liveness result [--wait] [--json] [flags] SESSION-ID", "print a session's result", runResult},
+		{"verify", "liveness verify [--kind return|notify] [--json] [flags] [URL] (or a body on stdin)", "verify a captured callback", runVerify},
+		{"sandbox", "liveness sandbox [--addr HOST:PORT] [--json] | sandbox list|complete|fault ...", "run or drive the vendors' simulator", runSandbox},
+	}
+}
+
+const mainUsage = "usage: liveness <init|url|result|verify|sandbox> [flags] [args]"
+
+func runContext(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
+	sc := &scrubber{}
+	c := &cmd{ctx: ctx, name: "liveness", stdin: stdin, stdout: sc.wrap(stdout), stderr: sc.wrap(stderr), getenv: getenv, scrub: sc}
+	if len(args) == 0 {
+		fmt.Fprintln(c.stderr, mainUsage)
+		return exitUsage
+	}
+	switch args[0] {
+	case "-h", "-help", "--help", "help":
+		fmt.Fprintln(c.stdout, mainUsage)
+		fmt.Fprintln(c.stdout, "\ncommands:")
+		for _, cm := range commands {
+			fmt.Fprintf(c.stdout, "  %-8s %s\n", cm.name, cm.help)
+		}
+		fmt.Fprintln(c.stdout, "\nThe provider is a liveness.Open URL from --provider or "+envProvider+".")
+		fmt.Fprintln(c.stdout, "Exit codes: 0 passed/ok, 1 error, 2 usage, 3 not passed, 4 pending.")
+		fmt.Fprintln(c.stdout, "Run liveness <command> --help for a command's flags.")
+		return exitOK
+	}
+	for _, cm := range commands {
+		if cm.name == args[0] {
+			c.name = "liveness " + cm.name
+			return cm.run(c, args[1:])
+		}
+	}
+	// The argument is not quoted: it may be a credential pasted by mistake.
+	fmt.Fprintln(c.stderr, "liveness: unknown command (want init, url, result, verify or sandbox)")
+	fmt.Fprintln(c.stderr, mainUsage)
+	return exitUsage
+}
+
+// usageError prints a usage error and the command's one-line usage.
+func (c *cmd) usageError(usage, format string, a ...any) int {
+	fmt.Fprintf(c.stderr, "%s: %s\n", c.name, fmt.Sprintf(format, a...))
+	fmt.Fprintln(c.stderr, "usage: "+usage)
+	return exitUsage
+}
+
+// fail prints an error and returns its exit code: 2 for input a provider
+// rejected before any call, 1 otherwise.
+func (c *cmd) fail(err error) int {
+	fmt.Fprintf(c.stderr, "%s: %v\n", c.name, err)
+	var le *liveness.Error
+	if errors.As(err, &le) && errors.Is(err, liveness.ErrInvalidArgument) && le.HTTPStatus == 0 {
+		return exitUsage
+	}
+	return exitError
+}
+
+// newFlags returns a flag set that reports errors to the caller, not to
+// os.Stderr.
+func newFlags(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	return fs
+}
+
+// parse parses args with fs, taking flags before, between and after the
+// positional arguments (until "--"), and returns the positional ones. It
+// returns an exit code when it handled --help (0) or an error (2).
+func (c *cmd) parse(fs *flag.FlagSet, usage string, args []string) ([]string, int, bool) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				fmt.Fprintln(c.stdout, "usage: "+usage)
+				fmt.Fprintln(c.stdout)
+				fs.SetOutput(c.stdout)
+				fs.PrintDefaults()
+				return nil, exitOK, false
+			}
+			// The flag package names the flag and never quotes a string
+			// flag's value.
+			return nil, c.usageError(usage, "%s", strings.Replace(err.Error(), " -", " --", 1)), false
+		}
+		rest := fs.Args()
+		i := 0
+		for i < len(rest) && (rest[i] == "-" || !strings.HasPrefix(rest[i], "-")) {
+			i++
+		}
+		pos = append(pos, rest[:i]...)
+		if i == len(rest) {
+			return pos, 0, true
+		}
+		if rest[i] == "--" {
+			return append(pos, rest[i+1:]...), 0, true
+		}
+		args = rest[i:]
+	}
+}
+
+// provider opens the provider from --provider or LIVENESS_PROVIDER.
+func (c *cmd) provider(flagValue, usage string) (liveness.Provider, int) {
+	raw := flagValue
+	if raw == "" {
+		raw = c.getenv(envProvider)
+	}
+	if raw == "" {
+		return nil, c.usageError(usage, "flag --provider (or %s) is required: a liveness.Open URL such as megvii://KEY:SECRET@api-idn.megvii.com", envProvider)
+	}
+	c.scrub.addURL(raw)
+	p, err := liveness.Open(raw, providerOptions...)
+	if err != nil {
+		fmt.Fprintf(c.stderr, "%s: --provider: %v\n", c.name, err)
+		return nil, exitUsage
+	}
+	return p, exitOK
+}
+
+// providerOptions are passed to liveness.Open; tests set a fixed clock.
+var providerOptions []liveness.Option
+
+// providerFlag adds --provider to fs.
+func providerFlag(fs *flag.FlagSet) *string {
+	return fs.String("provider", "", "the provider, a liveness.Open URL (default $"+envProvider+"); never printed")
+}

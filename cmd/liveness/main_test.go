@@ -1,0 +1,498 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"io"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/go-liveness/liveness"
+	"github.com/go-liveness/liveness/sandbox"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+// now is the fixed clock of the sandbox and the providers, so expiry
+// times and Megvii's biz_id prefixes are the same on every run.
+var now = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+
+func TestMain(m *testing.M) {
+	flag.Parse()
+	providerOptions = []liveness.Option{liveness.WithClock(func() time.Time { return now }), liveness.WithRetry(0, 0)}
+	minPollInterval = 10 * time.Millisecond
+	os.Exit(m.Run())
+}
+
+func newSandbox(t *testing.T) *sandbox.Sandbox {
+	t.Helper()
+	sb, err := sandbox.New(sandbox.WithAnyNotifyPort(), sandbox.WithClock(func() time.Time { return now }), sandbox.WithNotifyRetry(0, 0))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = sb.Close() })
+	return sb
+}
+
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+// cli runs the command in process with env as its whole environment.
+func cli(t *testing.T, env map[string]string, stdin string, args ...string) result {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := run(args, strings.NewReader(stdin), &out, &errb, func(k string) string { return env[k] })
+	return result{code, out.String(), errb.String()}
+}
+
+var (
+	reUUID  = regexp.MustCompile(`[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`)
+	reJuhe  = regexp.MustCompile(`JH793\d{14}[0-9A-Za-z]{8,}`)
+	reHex   = regexp.MustCompile(`\b[0-9a-f]{16,}\b`)
+	reTaskB = regexp.MustCompile(`"taskNo": ?"?\d+"?`)
+	// Megvii's request_id and time_used come from the wall clock.
+	reReqID = regexp.MustCompile(`\d{10},<uuid>`)
+	reUsed  = regexp.MustCompile(`"time_used": \d+`)
+)
+
+// normalize replaces what changes from run to run: the sandbox's port and
+// the random IDs.
+func normalize(sb *sandbox.Sandbox, s string) string {
+	s = strings.ReplaceAll(s, sb.URL, "http://SANDBOX")
+	s = strings.ReplaceAll(s, url.QueryEscape(sb.URL), url.QueryEscape("http://SANDBOX"))
+	s = reUUID.ReplaceAllString(s, "<uuid>")
+	s = reJuhe.ReplaceAllString(s, "<juhe-order>")
+	s = reTaskB.ReplaceAllString(s, `"taskNo": <task>`)
+	s = reHex.ReplaceAllString(s, "<hex>")
+	s = strings.ReplaceAll(s, "1767323045,<uuid>", "BIZID")
+	s = reReqID.ReplaceAllString(s, "<request-id>")
+	return reUsed.ReplaceAllString(s, `"time_used": <ms>`)
+}
+
+// golden compares got with testdata/name, or rewrites it with -update.
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		require.NoError(t, os.MkdirAll("testdata", 0o755))
+		require.NoError(t, os.WriteFile(path, []byte(got), 0o644))
+		return
+	}
+	want, err := os.ReadFile(path)
+	require.NoError(t, err, "run go test -update to create it")
+	assert.Equal(t, string(want), got, "golden file %s (go test -update rewrites it)", path)
+}
+
+// initArgs are the init flags each vendor needs.
+var initArgs = map[liveness.Vendor][]string{
+	liveness.Megvii:  {"--return-url", "https://shop.example/kyc/return", "--notify-url", "https://shop.example/kyc/notify", "--biz-no", "ORDER0001", "--user-id", "user-1"},
+	liveness.Juhe:    {"--return-url", "https://shop.example/kyc/return", "--biz-no", "ORDER0001", "--name", sandbox.TestName, "--id-number", sandbox.TestIDNumber},
+	liveness.Jumdata: {"--return-url", "https://shop.example/kyc/return", "--biz-no", "ORDER0001"},
+}
+
+var vendors = []liveness.Vendor{liveness.Megvii, liveness.Juhe, liveness.Jumdata}
+
+// startSession runs liveness init --json and returns the session.
+func startSession(t *testing.T, env map[string]string, v liveness.Vendor, extra ...string) (liveness.Session, string) {
+	t.Helper()
+	r := cli(t, env, "", append(append([]string{"init", "--json"}, initArgs[v]...), extra...)...)
+	require.Equal(t, exitOK, r.code, r.stderr)
+	var s liveness.Session
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &s))
+	return s, r.stdout
+}
+
+func TestInitURLResultGolden(t *testing.T) {
+	sb := newSandbox(t)
+	ctx := context.Background()
+	outcome := map[liveness.Vendor]sandbox.Outcome{liveness.Megvii: sandbox.OutcomeSpoof, liveness.Juhe: sandbox.OutcomeFaceMismatch, liveness.Jumdata: sandbox.OutcomePass}
+	for _, v := range vendors {
+		t.Run(string(v), func(t *testing.T) {
+			env := map[string]string{envProvider: sb.ProviderURL(v)}
+			r := cli(t, env, "", append([]string{"init"}, initArgs[v]...)...)
+			require.Equal(t, exitOK, r.code, r.stderr)
+			assert.Empty(t, r.stderr)
+			assert.NotContains(t, r.stdout, "█", "no QR code when stdout is not a terminal")
+			golden(t, string(v)+"_init.txt", normalize(sb, r.stdout))
+
+			s, js := startSession(t, env, v)
+			golden(t, string(v)+"_init.json", normalize(sb, js))
+
+			// url takes the JSON itself, a file or stdin.
+			file := filepath.Join(t.TempDir(), "s.json")
+			require.NoError(t, os.WriteFile(file, []byte(js), 0o600))
+			for _, args := range [][]string{{"url", js}, {"url", file}, {"url", "-"}} {
+				r = cli(t, env, js, args...)
+				require.Equal(t, exitOK, r.code, r.stderr)
+				assert.Equal(t, s.CheckURL+"\n", r.stdout)
+			}
+			r = cli(t, env, "", "url", "--json", js)
+			assert.JSONEq(t, `{"check_url":"`+s.CheckURL+`"}`, r.stdout)
+
+			r = cli(t, env, "", "result", s.ID)
+			assert.Equal(t, exitPending, r.code, r.stderr)
+			golden(t, string(v)+"_result_pending.txt", normalize(sb, r.stdout))
+
+			_, err := sb.Complete(ctx, v, s.ID, outcome[v])
+			require.NoError(t, err)
+			want := exitNotPassed
+			if outcome[v] == sandbox.OutcomePass {
+				want = exitOK
+			}
+			r = cli(t, env, "", "result", s.ID)
+			assert.Equal(t, want, r.code, r.stderr)
+			golden(t, string(v)+"_result.txt", normalize(sb, r.stdout))
+			r = cli(t, env, "", "result", "--json", s.ID)
+			assert.Equal(t, want, r.code, r.stderr)
+			golden(t, string(v)+"_result.json", normalize(sb, r.stdout))
+		})
+	}
+}
+
+func TestInitQRCode(t *testing.T) {
+	sb := newSandbox(t)
+	env := map[string]string{envProvider: sb.ProviderURL(liveness.Jumdata)}
+	r := cli(t, env, "", append([]string{"init", "--qr", "always"}, initArgs[liveness.Jumdata]...)...)
+	require.Equal(t, exitOK, r.code, r.stderr)
+	assert.Contains(t, r.stdout, "▀")
+	assert.Contains(t, r.stdout, "Scan to open the check on a phone.")
+
+	isTerminal = func(io.Writer) bool { return true }
+	defer func() { isTerminal = defaultIsTerminal }()
+	r = cli(t, env, "", append([]string{"init"}, initArgs[liveness.Jumdata]...)...)
+	assert.Contains(t, r.stdout, "▀", "auto: a QR code on a terminal")
+	r = cli(t, env, "", append([]string{"init", "--qr", "never"}, initArgs[liveness.Jumdata]...)...)
+	assert.NotContains(t, r.stdout, "▀")
+}
+
+var defaultIsTerminal = isTerminal
+
+func TestVendorOptions(t *testing.T) {
+	sb := newSandbox(t)
+	megvii := map[string]string{envProvider: sb.ProviderURL(liveness.Megvii)}
+	juhe := map[string]string{envProvider: sb.ProviderURL(liveness.Juhe)}
+	jumdata := map[string]string{envProvider: sb.ProviderURL(liveness.Jumdata)}
+
+	// Options of the provider's own vendor reach the vendor.
+	_, js := startSession(t, megvii, liveness.Megvii, "--megvii-procedure", "still", "--megvii-language", "zh", "--megvii-return-method", "GET")
+	assert.Contains(t, js, `"Vendor": "megvii"`)
+	startSession(t, juhe, liveness.Juhe, "--juhe-model", "2", "--juhe-device-type", "WEB")
+	startSession(t, jumdata, liveness.Jumdata, "--jumdata-colors", "#FFFFFF,#000000")
+
+	// The vendor package validates them before any call.
+	before := sb.Requests(sandbox.JuheQuery)
+	r := cli(t, juhe, "", append([]string{"init", "--juhe-model", "9"}, initArgs[liveness.Juhe]...)...)
+	assert.Equal(t, exitUsage, r.code)
+	assert.Contains(t, r.stderr, "Model")
+	assert.Equal(t, before, sb.Requests(sandbox.JuheQuery), "no call for invalid input")
+}
+
+func TestUsageErrors(t *testing.T) {
+	sb := newSandbox(t)
+	env := map[string]string{envProvider: sb.ProviderURL(liveness.Megvii)}
+	for _, tc := range []struct {
+		name  string
+		env   map[string]string
+		args  []string
+		msg   string
+		usage string
+	}{
+		{"no command", env, nil, "", "usage: liveness <init"},
+		{"unknown command", env, []string{"frobnicate"}, "unknown command", "usage: liveness <init"},
+		{"unknown flag", env, []string{"init", "--frob", "1"}, "flag provided but not defined: --frob", "usage: liveness init"},
+		{"unknown vendor flag", env, []string{"init", "--megvii-colour", "x", "--return-url", "u"}, "not defined: --megvii-colour", "usage: liveness init"},
+		{"another vendor's flag", env, append([]string{"init", "--jumdata-colors", "#FFFFFF"}, initArgs[liveness.Megvii]...), "flag --jumdata-colors is for jumdata, and the provider is megvii", "usage: liveness init"},
+		{"missing return url", env, []string{"init"}, "flag --return-url is required", "usage: liveness init"},
+		{"bad qr", env, []string{"init", "--return-url", "u", "--qr", "maybe"}, "flag --qr", "usage: liveness init"},
+		{"bad language", env, append([]string{"init", "--megvii-language", "fr"}, initArgs[liveness.Megvii]...), "flag --megvii-language", "usage: liveness init"},
+		{"no provider", map[string]string{}, []string{"result", "ID"}, "flag --provider (or LIVENESS_PROVIDER) is required", "usage: liveness result"},
+		{"bad provider", map[string]string{}, []string{"result", "--provider", "nope://x", "ID"}, "--provider", ""},
+		{"result without id", env, []string{"result"}, "takes one argument", "usage: liveness result"},
+		{"timeout without wait", env, []string{"result", "--timeout", "1s", "ID"}, "need --wait", "usage: liveness result"},
+		{"interval too short", env, []string{"result", "--wait", "--interval", "1ms", "ID"}, "flag --interval must be at least", "usage: liveness result"},
+		{"bad duration", env, []string{"result", "--wait", "--timeout", "soon", "ID"}, "--timeout", "usage: liveness result"},
+		{"url not json", env, []string{"url", "{nope"}, "not a session", "usage: liveness url"},
+		{"verify kind", env, []string{"verify", "--kind", "other", "http://x/"}, "flag --kind must be return or notify", "usage: liveness verify"},
+		{"verify relative url", env, []string{"verify", "/cb?x=1"}, "not an absolute callback URL", "usage: liveness verify"},
+		{"complete vendor", env, []string{"sandbox", "complete", "acme", "ID", "pass"}, "the vendor must be", "usage: liveness sandbox complete"},
+		{"complete outcome", env, []string{"sandbox", "complete", "jumdata", "ID", "cancel"}, "the outcome must be one of pass, spoof, device_unsupported, timeout for jumdata", "usage: liveness sandbox complete"},
+		{"fault endpoint", env, []string{"sandbox", "fault", "--drop", "nowhere"}, "the endpoint must be clear or one of megvii/get_token", "usage: liveness sandbox fault"},
+		{"fault kind", env, []string{"sandbox", "fault", "juhe/query"}, "give at least one of", "usage: liveness sandbox fault"},
+		{"sandbox extra", env, []string{"sandbox", "serve"}, "unknown subcommand", "usage: liveness sandbox"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := cli(t, tc.env, "", tc.args...)
+			assert.Equal(t, exitUsage, r.code, r.stderr)
+			assert.Empty(t, r.stdout)
+			assert.Contains(t, r.stderr, tc.msg)
+			if tc.usage != "" {
+				lines := strings.Split(strings.TrimSpace(r.stderr), "\n")
+				assert.True(t, strings.HasPrefix(lines[len(lines)-1], tc.usage), "the last line is the one-line usage: %q", r.stderr)
+				assert.LessOrEqual(t, len(lines), 2, "an error line and the usage line")
+			}
+		})
+	}
+}
+
+func TestHelp(t *testing.T) {
+	for _, args := range [][]string{{"--help"}, {"init", "--help"}, {"url", "-h"}, {"result", "--help"}, {"verify", "--help"},
+		{"sandbox", "--help"}, {"sandbox", "list", "--help"}, {"sandbox", "complete", "--help"}, {"sandbox", "fault", "--help"}} {
+		r := cli(t, nil, "", args...)
+		assert.Equal(t, exitOK, r.code, args)
+		assert.Contains(t, r.stdout, "usage: liveness", args)
+		assert.Empty(t, r.stderr)
+	}
+	r := cli(t, nil, "", "init", "--help")
+	for _, f := range []string{"-return-url", "-megvii-procedure", "-juhe-model", "-jumdata-colors", "-provider", "-json", "-qr"} {
+		assert.Contains(t, r.stdout, f)
+	}
+}
+
+func TestResultExitCodes(t *testing.T) {
+	sb := newSandbox(t)
+	ctx := context.Background()
+	env := map[string]string{envProvider: sb.ProviderURL(liveness.Megvii)}
+	for _, tc := range []struct {
+		outcome sandbox.Outcome
+		status  liveness.Status
+		code    int
+	}{
+		{"", liveness.StatusPending, exitPending},
+		{sandbox.OutcomePass, liveness.StatusPassed, exitOK},
+		{sandbox.OutcomeSpoof, liveness.StatusFailed, exitNotPassed},
+		{sandbox.OutcomeCancel, liveness.StatusCanceled, exitNotPassed},
+		{sandbox.OutcomeDeviceUnsupported, liveness.StatusError, exitNotPassed},
+		{sandbox.OutcomeTimeout, liveness.StatusExpired, exitNotPassed},
+	} {
+		s, _ := startSession(t, env, liveness.Megvii, "--biz-no", "B"+string(tc.outcome))
+		if tc.outcome != "" {
+			_, err := sb.Complete(ctx, liveness.Megvii, s.ID, tc.outcome)
+			require.NoError(t, err)
+		}
+		r := cli(t, env, "", "result", "--json", s.ID)
+		assert.Equal(t, tc.code, r.code, "%s: %s", tc.outcome, r.stderr)
+		var res liveness.Result
+		require.NoError(t, json.Unmarshal([]byte(r.stdout), &res))
+		assert.Equal(t, tc.status, res.Status)
+	}
+
+	// A vendor failure is 1, and says why.
+	s, _ := startSession(t, env, liveness.Megvii, "--biz-no", "BFAULT")
+	sb.InjectFault(sandbox.MegviiGetResult, sandbox.Fault{VendorError: "INTERNAL_ERROR", Times: 1})
+	r := cli(t, env, "", "result", s.ID)
+	assert.Equal(t, exitError, r.code)
+	assert.Contains(t, r.stderr, "liveness result: liveness: megvii FetchResult: unavailable: INTERNAL_ERROR")
+	assert.Empty(t, r.stdout)
+	// An unknown session.
+	r = cli(t, env, "", "result", "1767323045,00000000-0000-4000-8000-000000000000")
+	assert.Equal(t, exitError, r.code, r.stderr)
+}
+
+func TestResultWait(t *testing.T) {
+	sb := newSandbox(t)
+	env := map[string]string{envProvider: sb.ProviderURL(liveness.Juhe)}
+	s, _ := startSession(t, env, liveness.Juhe)
+
+	for _, term := range []bool{false, true} {
+		isTerminal = func(io.Writer) bool { return term }
+		before := sb.Requests(sandbox.JuheSearch)
+		var wg sync.WaitGroup
+		var r result
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r = cli(t, env, "", "result", "--wait", "--interval", "20ms", s.ID)
+		}()
+		// Complete the session once Wait has read it pending at least once.
+		require.Eventually(t, func() bool { return sb.Requests(sandbox.JuheSearch) > before }, 5*time.Second, 5*time.Millisecond)
+		if !term {
+			_, err := sb.Complete(context.Background(), liveness.Juhe, s.ID, sandbox.OutcomeSpoof)
+			require.NoError(t, err)
+		}
+		wg.Wait()
+		isTerminal = defaultIsTerminal
+		assert.Equal(t, exitNotPassed, r.code, r.stderr)
+		assert.Contains(t, r.stdout, "status          failed")
+		assert.Contains(t, r.stdout, "reason          spoof")
+		if term {
+			assert.Contains(t, r.stderr, "waiting for the result of "+s.ID, "a progress indicator on a terminal")
+			assert.Equal(t, before+1, sb.Requests(sandbox.JuheSearch), "a final result is read once")
+		} else {
+			assert.Empty(t, r.stderr, "no progress indicator when piped")
+			assert.Greater(t, sb.Requests(sandbox.JuheSearch), before+1, "completed mid-poll: read pending, then final")
+		}
+	}
+
+	// Still pending at --timeout: exit 4 with the pending result.
+	s2, _ := startSession(t, env, liveness.Juhe, "--biz-no", "ORDER0002")
+	r := cli(t, env, "", "result", "--wait", "--interval", "10ms", "--timeout", "100ms", "--json", s2.ID)
+	assert.Equal(t, exitPending, r.code, r.stderr)
+	assert.Contains(t, r.stderr, "still pending: --timeout 100ms reached")
+	var res liveness.Result
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &res))
+	assert.Equal(t, liveness.StatusPending, res.Status)
+}
+
+func TestVerify(t *testing.T) {
+	sb := newSandbox(t)
+	ctx := context.Background()
+	megvii := map[string]string{envProvider: sb.ProviderURL(liveness.Megvii)}
+	s, _ := startSession(t, megvii, liveness.Megvii)
+	c, err := sb.Complete(ctx, liveness.Megvii, s.ID, sandbox.OutcomePass)
+	require.NoError(t, err)
+	require.Equal(t, "POST", c.ReturnMethod)
+	body := c.ReturnForm.Encode()
+
+	r := cli(t, megvii, body, "verify", "--kind", "return")
+	require.Equal(t, exitOK, r.code, r.stderr)
+	golden(t, "megvii_verify.txt", normalize(sb, r.stdout))
+	r = cli(t, megvii, body, "verify", "--kind", "return", "--json")
+	require.Equal(t, exitOK, r.code, r.stderr)
+	golden(t, "megvii_verify.json", normalize(sb, r.stdout))
+
+	// A tampered body: the signature does not hold, exit 3.
+	form := url.Values{}
+	for k, v := range c.ReturnForm {
+		form[k] = v
+	}
+	form.Set("data", strings.Replace(form.Get("data"), `"PASS"`, `"FAIL"`, 1)+" ")
+	r = cli(t, megvii, form.Encode(), "verify")
+	assert.Equal(t, exitNotPassed, r.code, r.stderr)
+	assert.Contains(t, r.stdout, "signature  does NOT hold")
+	r = cli(t, megvii, form.Encode(), "verify", "--json")
+	assert.Equal(t, exitNotPassed, r.code)
+	assert.Contains(t, r.stdout, `"valid": false`)
+
+	// Jumdata's return URL is unsigned: its claim is shown as a hint.
+	jumdata := map[string]string{envProvider: sb.ProviderURL(liveness.Jumdata)}
+	s, _ = startSession(t, jumdata, liveness.Jumdata)
+	c, err = sb.Complete(ctx, liveness.Jumdata, s.ID, sandbox.OutcomePass)
+	require.NoError(t, err)
+	r = cli(t, jumdata, "", "verify", c.ReturnURL)
+	require.Equal(t, exitOK, r.code, r.stderr)
+	golden(t, "jumdata_verify.txt", normalize(sb, r.stdout))
+}
+
+func TestSandboxControlCommands(t *testing.T) {
+	sb := newSandbox(t)
+	ctx := context.Background()
+	env := map[string]string{envProvider: sb.ProviderURL(liveness.Jumdata), envSandbox: sb.URL}
+
+	r := cli(t, env, "", "sandbox", "list")
+	require.Equal(t, exitOK, r.code, r.stderr)
+	assert.Equal(t, "no sessions\n", r.stdout)
+	r = cli(t, env, "", "sandbox", "list", "--json")
+	assert.Equal(t, "[]\n", r.stdout)
+
+	s, _ := startSession(t, env, liveness.Jumdata)
+	r = cli(t, env, "", "sandbox", "list")
+	require.Equal(t, exitOK, r.code, r.stderr)
+	golden(t, "sandbox_list.txt", normalize(sb, r.stdout))
+	r = cli(t, env, "", "sandbox", "list", "--json")
+	golden(t, "sandbox_list.json", normalize(sb, r.stdout))
+
+	// Flags may follow the arguments.
+	r = cli(t, map[string]string{}, "", "sandbox", "complete", "jumdata", s.ID, "spoof", "--sandbox", sb.URL)
+	require.Equal(t, exitOK, r.code, r.stderr)
+	golden(t, "sandbox_complete.txt", normalize(sb, r.stdout))
+	r = cli(t, env, "", "result", s.ID)
+	assert.Equal(t, exitNotPassed, r.code)
+	assert.Contains(t, r.stdout, "reason          spoof")
+	r = cli(t, env, "", "sandbox", "complete", "jumdata", s.ID, "pass")
+	assert.Equal(t, exitError, r.code)
+	assert.Contains(t, r.stderr, "session already completed")
+
+	s2, _ := startSession(t, env, liveness.Jumdata)
+	r = cli(t, env, "", "sandbox", "complete", "--json", "jumdata", s2.ID, "pass")
+	require.Equal(t, exitOK, r.code, r.stderr)
+	golden(t, "sandbox_complete.json", normalize(sb, r.stdout))
+
+	// Faults through the control API reach the vendor endpoints.
+	r = cli(t, env, "", "sandbox", "fault", "--times", "1", "--vendor-error", "609", "jumdata/init")
+	require.Equal(t, exitOK, r.code, r.stderr)
+	assert.Equal(t, "fault injected into jumdata/init for 1 request(s)\n", r.stdout)
+	r = cli(t, env, "", append([]string{"init"}, initArgs[liveness.Jumdata]...)...)
+	assert.Equal(t, exitError, r.code)
+	assert.Contains(t, r.stderr, "rate limited")
+	r = cli(t, env, "", "sandbox", "fault", "--http-status", "503", "jumdata/result")
+	require.Equal(t, exitOK, r.code, r.stderr)
+	r = cli(t, env, "", "result", s2.ID)
+	assert.Equal(t, exitError, r.code)
+	r = cli(t, env, "", "sandbox", "fault", "clear")
+	require.Equal(t, exitOK, r.code, r.stderr)
+	r = cli(t, env, "", "result", s2.ID)
+	assert.Equal(t, exitOK, r.code, r.stderr)
+
+	// No sandbox there: an error, not a usage error.
+	r = cli(t, map[string]string{envSandbox: "http://127.0.0.1:1"}, "", "sandbox", "list")
+	assert.Equal(t, exitError, r.code)
+	assert.Contains(t, r.stderr, "is liveness sandbox running?")
+	_ = ctx
+}
+
+func TestSandboxServe(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan string, 1)
+	sandboxReady = func(u string) { ready <- u }
+	defer func() { sandboxReady = nil }()
+	var out, errb bytes.Buffer
+	done := make(chan int, 1)
+	go func() {
+		done <- runContext(ctx, []string{"sandbox", "--addr", "127.0.0.1:0", "--json"}, strings.NewReader(""), &out, &errb, func(string) string { return "" })
+	}()
+	var base string
+	select {
+	case base = <-ready:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the sandbox did not start")
+	}
+	var printed struct {
+		URL        string            `json:"url"`
+		ControlURL string            `json:"control_url"`
+		Providers  map[string]string `json:"providers"`
+	}
+	require.NoError(t, json.Unmarshal(out.Bytes(), &printed))
+	assert.Equal(t, base, printed.URL)
+	assert.Equal(t, base+"/_sandbox/", printed.ControlURL)
+	require.Len(t, printed.Providers, 4)
+
+	// Every printed URL opens and works against the served sandbox.
+	for _, name := range []string{"megvii", "juhe", "jumdata", "jumdata_appcode"} {
+		v := liveness.Vendor(strings.TrimSuffix(name, "_appcode"))
+		env := map[string]string{envProvider: printed.Providers[name], envSandbox: base}
+		s, _ := startSession(t, env, v)
+		r := cli(t, env, "", "sandbox", "complete", string(v), s.ID, "pass")
+		require.Equal(t, exitOK, r.code, "%s: %s", name, r.stderr)
+		r = cli(t, env, "", "result", s.ID)
+		assert.Equal(t, exitOK, r.code, "%s: %s", name, r.stderr)
+	}
+
+	cancel()
+	select {
+	case code := <-done:
+		assert.Equal(t, exitOK, code, errb.String())
+	case <-time.After(10 * time.Second):
+		t.Fatal("the sandbox did not stop")
+	}
+
+	// The table form names every vendor.
+	ctx2, cancel2 := context.WithCancel(context.Background())
+	sandboxReady = func(string) { cancel2() }
+	out.Reset()
+	code := runContext(ctx2, []string{"sandbox", "--addr", "127.0.0.1:0"}, strings.NewReader(""), &out, &errb, func(string) string { return "" })
+	assert.Equal(t, exitOK, code)
+	for _, w := range []string{"megvii://", "juhe://", "jumdata://sandbox-jumdata-app", "jumdata://?appcode=", "/_sandbox/"} {
+		assert.Contains(t, out.String(), w)
+	}
+}

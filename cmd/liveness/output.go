@@ -1,0 +1,97 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"text/tabwriter"
+	"time"
+
+	"github.com/go-liveness/liveness"
+)
+
+// table prints key-value rows, keys in a fixed-width column (so that a
+// script can cut it), leaving empty values out. tw serves tables with
+// columns of their own.
+type table struct {
+	w  io.Writer
+	tw *tabwriter.Writer
+}
+
+func newTable(w io.Writer) *table { return &table{w, tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)} }
+
+func (t *table) row(k, v string) {
+	if v != "" {
+		fmt.Fprintf(t.w, "%-15s %s\n", k, v)
+	}
+}
+
+func (t *table) flush() { _ = t.tw.Flush() }
+
+func (c *cmd) writeJSON(v any) int {
+	enc := json.NewEncoder(c.stdout)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		fmt.Fprintf(c.stderr, "%s: %v\n", c.name, err)
+		return exitError
+	}
+	return exitOK
+}
+
+func formatTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+func formatFloat(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
+
+// printResult prints a result as a table.
+func printResult(w io.Writer, r *liveness.Result) {
+	t := newTable(w)
+	t.row("vendor", string(r.Vendor))
+	t.row("session", r.SessionID)
+	t.row("biz_no", r.BizNo)
+	t.row("status", string(r.Status))
+	t.row("reason", string(r.Reason))
+	t.row("vendor_code", r.VendorCode)
+	t.row("message", r.Message)
+	if l := r.Liveness; l != nil {
+		t.row("liveness", fmt.Sprintf("passed=%t score=%s", l.Passed, formatFloat(l.Score)))
+	}
+	if m := r.FaceMatch; m != nil {
+		t.row("face_match", fmt.Sprintf("passed=%t score=%s threshold=%s", m.Passed, formatFloat(m.Score), formatFloat(m.Threshold)))
+	}
+	t.row("face_image_url", r.FaceImageURL)
+	if len(r.FaceImage) > 0 {
+		t.row("face_image", strconv.Itoa(len(r.FaceImage))+" bytes (use --json)")
+	}
+	t.row("request_id", r.RequestID)
+	t.flush()
+}
+
+// statusCode is the exit code of a result.
+func statusCode(r *liveness.Result) int {
+	switch {
+	case r.Passed():
+		return exitOK
+	case r.Status.Final():
+		return exitNotPassed
+	}
+	return exitPending
+}
+
+// isTerminal reports whether w is a terminal (a character device), not a
+// pipe or a file. Tests replace it.
+var isTerminal = func(w io.Writer) bool {
+	f, ok := unwrap(w).(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}

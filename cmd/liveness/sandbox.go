@@ -1,0 +1,317 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-liveness/liveness"
+	"github.com/go-liveness/liveness/sandbox"
+)
+
+const envSandbox = "LIVENESS_SANDBOX"
+
+// sandboxOptions are passed to the served sandbox; tests set a fixed clock.
+var sandboxOptions []sandbox.Option
+
+// sandboxReady, when set, receives the served sandbox's URL; for tests.
+var sandboxReady func(url string)
+
+func runSandbox(c *cmd, args []string) int {
+	if len(args) > 0 {
+		switch args[0] {
+		case "list":
+			c.name += " list"
+			return runSandboxList(c, args[1:])
+		case "complete":
+			c.name += " complete"
+			return runSandboxComplete(c, args[1:])
+		case "fault":
+			c.name += " fault"
+			return runSandboxFault(c, args[1:])
+		}
+	}
+	const usage = "liveness sandbox [--addr HOST:PORT] [--json] | liveness sandbox list|complete|fault ..."
+	fs := newFlags("sandbox")
+	addr := fs.String("addr", "127.0.0.1:8080", "the address to serve on")
+	asJSON := fs.Bool("json", false, "print the URLs as one JSON object")
+	pos, code, ok := c.parse(fs, usage, args)
+	if !ok {
+		return code
+	}
+	if len(pos) > 0 {
+		return c.usageError(usage, "unknown subcommand (want list, complete or fault)")
+	}
+	l, err := net.Listen("tcp", *addr)
+	if err != nil {
+		fmt.Fprintf(c.stderr, "%s: %v\n", c.name, err)
+		return exitError
+	}
+	host := l.Addr().String()
+	if h, port, _ := net.SplitHostPort(host); net.ParseIP(h).IsUnspecified() {
+		host = net.JoinHostPort("127.0.0.1", port)
+	}
+	sb := sandbox.NewHandler(append([]sandbox.Option{sandbox.WithAnyNotifyPort()}, sandboxOptions...)...)
+	sb.URL = "http://" + host
+	srv := &http.Server{Handler: sb, ReadHeaderTimeout: 10 * time.Second}
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(l) }()
+
+	providers := map[string]string{
+		"megvii":          sb.ProviderURL(liveness.Megvii),
+		"juhe":            sb.ProviderURL(liveness.Juhe),
+		"jumdata":         sb.ProviderURL(liveness.Jumdata),
+		"jumdata_appcode": sb.JumdataAppCodeProviderURL(),
+	}
+	if *asJSON {
+		c.writeJSON(map[string]any{"url": sb.URL, "control_url": sb.URL + sandbox.ControlPrefix, "providers": providers})
+	} else {
+		fmt.Fprintf(c.stdout, "go-liveness sandbox on %s (Ctrl-C to stop)\n\n", sb.URL)
+		fmt.Fprintf(c.stdout, "Provider URLs (--provider or %s), with the sandbox's public test credentials:\n", envProvider)
+		t := newTable(c.stdout)
+		for _, k := range []string{"megvii", "juhe", "jumdata", "jumdata_appcode"} {
+			t.row("  "+k, providers[k])
+		}
+		t.flush()
+		fmt.Fprintf(c.stdout, "\nControl API: %s (liveness sandbox list|complete|fault, %s=%s)\n", sb.URL+sandbox.ControlPrefix, envSandbox, sb.URL)
+	}
+	if sandboxReady != nil {
+		sandboxReady(sb.URL)
+	}
+	select {
+	case err = <-done:
+	case <-c.ctx.Done():
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		err = srv.Shutdown(ctx)
+		cancel()
+		<-done
+	}
+	_ = sb.Close()
+	if err != nil && !errors.Is(err, http.ErrServerClosed) {
+		fmt.Fprintf(c.stderr, "%s: %v\n", c.name, err)
+		return exitError
+	}
+	return exitOK
+}
+
+// sandboxFlag adds --sandbox to fs.
+func sandboxFlag(fs interface {
+	String(name, value, usage string) *string
+}) *string {
+	return fs.String("sandbox", "", "the running sandbox's URL (default $"+envSandbox+", else http://127.0.0.1:8080)")
+}
+
+func (c *cmd) sandboxURL(flagValue string) string {
+	u := flagValue
+	if u == "" {
+		u = c.getenv(envSandbox)
+	}
+	if u == "" {
+		u = "http://127.0.0.1:8080"
+	}
+	return strings.TrimRight(u, "/")
+}
+
+// control calls the sandbox's control API and decodes its JSON answer
+// into out; an error answer's message is returned as the error.
+func (c *cmd) control(base, method, path string, in, out any) error {
+	var body io.Reader
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return err
+		}
+		body = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(c.ctx, method, base+sandbox.ControlPrefix+path, body)
+	if err != nil {
+		return errors.New("--sandbox is not a URL")
+	}
+	if in != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	client := &http.Client{Timeout: 30 * time.Second}
+	resp, err := client.Do(req)
+	if err != nil {
+		return fmt.Errorf("the sandbox at %s did not answer (is liveness sandbox running?): %w", base, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode/100 != 2 {
+		var e sandbox.ControlError
+		if json.Unmarshal(b, &e) == nil && e.Error != "" {
+			return errors.New(e.Error)
+		}
+		return fmt.Errorf("the sandbox answered HTTP %d", resp.StatusCode)
+	}
+	if out != nil && len(b) > 0 {
+		return json.Unmarshal(b, out)
+	}
+	return nil
+}
+
+func runSandboxList(c *cmd, args []string) int {
+	const usage = "liveness sandbox list [--sandbox URL] [--json]"
+	fs := newFlags("list")
+	base := sandboxFlag(fs)
+	asJSON := fs.Bool("json", false, "print the sessions as JSON")
+	pos, code, ok := c.parse(fs, usage, args)
+	if !ok {
+		return code
+	}
+	if len(pos) > 0 {
+		return c.usageError(usage, "takes no arguments, got %d", len(pos))
+	}
+	var list []sandbox.SessionInfo
+	if err := c.control(c.sandboxURL(*base), http.MethodGet, "sessions", nil, &list); err != nil {
+		return c.fail(err)
+	}
+	if *asJSON {
+		if list == nil {
+			list = []sandbox.SessionInfo{}
+		}
+		return c.writeJSON(list)
+	}
+	if len(list) == 0 {
+		fmt.Fprintln(c.stdout, "no sessions")
+		return exitOK
+	}
+	t := newTable(c.stdout)
+	fmt.Fprintln(t.tw, "VENDOR\tSESSION\tSTATE\tOUTCOME\tEXPIRES\tOUTCOMES OFFERED")
+	for _, s := range list {
+		outs := make([]string, len(s.Outcomes))
+		for i, o := range s.Outcomes {
+			outs[i] = string(o)
+		}
+		o := string(s.Outcome)
+		if o == "" {
+			o = "-"
+		}
+		fmt.Fprintf(t.tw, "%s\t%s\t%s\t%s\t%s\t%s\n", s.Vendor, s.ID, s.State, o, formatTime(s.ExpiresAt), strings.Join(outs, ","))
+	}
+	t.flush()
+	return exitOK
+}
+
+func runSandboxComplete(c *cmd, args []string) int {
+	const usage = "liveness sandbox complete [--sandbox URL] [--json] VENDOR SESSION-ID OUTCOME"
+	fs := newFlags("complete")
+	base := sandboxFlag(fs)
+	asJSON := fs.Bool("json", false, "print what completing did as JSON")
+	pos, code, ok := c.parse(fs, usage, args)
+	if !ok {
+		return code
+	}
+	if len(pos) != 3 {
+		return c.usageError(usage, "takes three arguments, vendor, session ID and outcome, got %d", len(pos))
+	}
+	vendor, id, outcome := pos[0], pos[1], sandbox.Outcome(pos[2])
+	switch liveness.Vendor(vendor) {
+	case liveness.Megvii, liveness.Juhe, liveness.Jumdata:
+	default:
+		return c.usageError(usage, "the vendor must be megvii, juhe or jumdata")
+	}
+	valid := false
+	var offered []string
+	for _, o := range sandbox.OutcomesFor(liveness.Vendor(vendor)) {
+		valid = valid || o == outcome
+		offered = append(offered, string(o))
+	}
+	if !valid {
+		return c.usageError(usage, "the outcome must be one of %s for %s", strings.Join(offered, ", "), vendor)
+	}
+	var out sandbox.CompleteResponse
+	path := "sessions/" + url.PathEscape(vendor) + "/" + url.PathEscape(id) + "/complete"
+	if err := c.control(c.sandboxURL(*base), http.MethodPost, path, sandbox.CompleteRequest{Outcome: outcome}, &out); err != nil {
+		return c.fail(err)
+	}
+	if *asJSON {
+		return c.writeJSON(out)
+	}
+	t := newTable(c.stdout)
+	t.row("vendor", string(out.Vendor))
+	t.row("session", out.SessionID)
+	t.row("outcome", string(out.Outcome))
+	if out.ReturnURL != "" {
+		t.row("return", out.ReturnMethod+" "+out.ReturnURL)
+	}
+	switch {
+	case out.Notified:
+		t.row("notify", "delivered")
+	case out.NotifyError != "":
+		t.row("notify", "failed: "+out.NotifyError)
+	}
+	t.flush()
+	return exitOK
+}
+
+func runSandboxFault(c *cmd, args []string) int {
+	const usage = "liveness sandbox fault [--sandbox URL] [--times N] [--latency D] [--drop|--vendor-error CODE|--http-status N|--malformed|--truncated] ENDPOINT | clear"
+	fs := newFlags("fault")
+	base := sandboxFlag(fs)
+	var f sandbox.FaultRequest
+	fs.IntVar(&f.Times, "times", 0, "how many requests the fault applies to (0: all, until clear)")
+	latency := fs.Duration("latency", 0, "delay the answer")
+	fs.BoolVar(&f.Drop, "drop", false, "close the connection without answering")
+	fs.StringVar(&f.VendorError, "vendor-error", "", "answer with the vendor's error code (megvii CONCURRENCY_LIMIT_EXCEEDED, INTERNAL_ERROR; juhe 10012, 279303; jumdata 609, 610)")
+	fs.IntVar(&f.HTTPStatus, "http-status", 0, "answer with this HTTP status and an HTML page")
+	fs.BoolVar(&f.Malformed, "malformed", false, "answer HTTP 200 with a body that is not JSON")
+	fs.BoolVar(&f.Truncated, "truncated", false, "answer the vendor's JSON cut in half")
+	pos, code, ok := c.parse(fs, usage, args)
+	if !ok {
+		return code
+	}
+	if len(pos) != 1 {
+		return c.usageError(usage, "takes one argument, an endpoint or clear, got %d", len(pos))
+	}
+	if pos[0] == "clear" {
+		if err := c.control(c.sandboxURL(*base), http.MethodDelete, "faults", nil, nil); err != nil {
+			return c.fail(err)
+		}
+		fmt.Fprintln(c.stdout, "faults cleared")
+		return exitOK
+	}
+	known := false
+	var names []string
+	for _, e := range sandbox.Endpoints() {
+		known = known || string(e) == pos[0]
+		names = append(names, string(e))
+	}
+	if !known {
+		return c.usageError(usage, "the endpoint must be clear or one of %s", strings.Join(names, ", "))
+	}
+	f.Endpoint = sandbox.Endpoint(pos[0])
+	if *latency < 0 {
+		return c.usageError(usage, "flag --latency must not be negative")
+	}
+	if *latency > 0 {
+		f.Latency = latency.String()
+	}
+	if f.Times < 0 {
+		return c.usageError(usage, "flag --times must not be negative")
+	}
+	if f.Latency == "" && !f.Drop && f.VendorError == "" && f.HTTPStatus == 0 && !f.Malformed && !f.Truncated {
+		return c.usageError(usage, "give at least one of --latency, --drop, --vendor-error, --http-status, --malformed, --truncated")
+	}
+	if err := c.control(c.sandboxURL(*base), http.MethodPost, "faults", f, nil); err != nil {
+		return c.fail(err)
+	}
+	times := "every request until cleared"
+	if f.Times > 0 {
+		times = strconv.Itoa(f.Times) + " request(s)"
+	}
+	fmt.Fprintf(c.stdout, "fault injected into %s for %s\n", f.Endpoint, times)
+	return exitOK
+}
