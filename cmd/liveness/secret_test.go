@@ -1,0 +1,175 @@
+package main
+
+import (
+	"bytes"
+	"encoding/base64"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/go-liveness/liveness"
+	"github.com/go-liveness/liveness/sandbox"
+)
+
+// leaks lists the forms of secret found in out: raw, escaped, base64, or
+// any 8 leading characters.
+func leaks(out string, secret string) []string {
+	var found []string
+	forms := []string{secret, url.QueryEscape(secret), url.PathEscape(secret), base64.StdEncoding.EncodeToString([]byte(secret)),
+		base64.RawURLEncoding.EncodeToString([]byte(secret))}
+	if len(secret) >= 8 {
+		forms = append(forms, secret[:8])
+	}
+	for _, f := range forms {
+		if strings.Contains(out, f) {
+			found = append(found, f)
+		}
+	}
+	return found
+}
+
+// TestNoSecretInOutput runs every command, in its table and JSON forms,
+// its errors and its --help, with provider URLs holding distinctive
+// secrets (wrong ones, which the sandbox refuses, and the sandbox's own,
+// which it accepts), from --provider and from LIVENESS_PROVIDER, and
+// checks that no secret appears in stdout or stderr.
+func TestNoSecretInOutput(t *testing.T) {
+	sb := newSandbox(t)
+	host := strings.TrimPrefix(sb.URL, "http://")
+	const (
+		mKey    = "MGVkeyQx7Lw2Pz9"
+		mSecret = "MGVsecretZq7Xyzzy4242"
+		jhKey   = "JHkeyQx7Lw2Pz9Zq7Xyzzy4242000000"
+		jdSec   = "JDsecretQx7Lw2Pz9"
+		jdCode  = "JDappcodeQx7Lw2Pz9Zq"
+	)
+	jdEndpoints := strings.SplitN(sb.ProviderURL(liveness.Jumdata), "?", 2)[1]
+	wrong := map[string]string{
+		"megvii":  "megvii://" + mKey + ":" + mSecret + "@" + host + "?scheme=http&allow_any_notify_port=true",
+		"juhe":    "juhe://" + jhKey + "@" + host + "?scheme=http",
+		"jumdata": "jumdata://JDappQx7Lw2:" + jdSec + "@?" + jdEndpoints,
+		"appcode": "jumdata://?appcode=" + jdCode + "&" + strings.ReplaceAll(jdEndpoints, "&sdk_check_url="+url.QueryEscape(sb.URL+"/lifecheck-sdk/v1/check"), ""),
+	}
+	wrong["failover"] = "failover://?p=" + url.QueryEscape(wrong["megvii"]) + "&p=" + url.QueryEscape(wrong["juhe"])
+	wrong["unknown param"] = "megvii://" + mKey + ":" + mSecret + "@" + host + "?" + mSecret + "=1"
+	wrong["malformed"] = "megvii://" + mKey + ":" + mSecret + "@%zz"
+	wrong["no scheme"] = mSecret + ":" + mKey
+	secrets := []string{mKey, mSecret, jhKey, jdSec, jdCode}
+
+	right := map[string]string{
+		"megvii ok":  sb.ProviderURL(liveness.Megvii),
+		"juhe ok":    sb.ProviderURL(liveness.Juhe),
+		"jumdata ok": sb.ProviderURL(liveness.Jumdata),
+		"appcode ok": sb.JumdataAppCodeProviderURL(),
+	}
+	sandboxSecrets := []string{sandbox.MegviiAPIKey, sandbox.MegviiAPISecret, sandbox.JuheKey, sandbox.JumdataAppSecret, sandbox.JumdataAppCode}
+
+	// A real session and callback of each vendor, for url and verify.
+	sessions := map[liveness.Vendor]string{}
+	callbacks := map[liveness.Vendor][2]string{} // URL, body
+	for _, v := range vendors {
+		env := map[string]string{envProvider: sb.ProviderURL(v)}
+		s, js := startSession(t, env, v)
+		sessions[v] = js
+		c, err := sb.Complete(t.Context(), v, s.ID, sandbox.OutcomePass)
+		require.NoError(t, err)
+		if c.ReturnMethod == "POST" {
+			callbacks[v] = [2]string{"", c.ReturnForm.Encode()}
+		} else {
+			callbacks[v] = [2]string{c.ReturnURL, ""}
+		}
+	}
+	vendorOf := func(name string) liveness.Vendor {
+		for _, v := range vendors {
+			if strings.HasPrefix(name, string(v)) {
+				return v
+			}
+		}
+		if strings.HasPrefix(name, "appcode") {
+			return liveness.Jumdata
+		}
+		return liveness.Megvii
+	}
+	commands := func(v liveness.Vendor) [][]string {
+		cb := callbacks[v]
+		verify := []string{"verify"}
+		if cb[0] != "" {
+			verify = append(verify, cb[0])
+		}
+		cmds := [][]string{
+			append([]string{"init"}, initArgs[v]...),
+			append([]string{"init", "--json"}, initArgs[v]...),
+			append([]string{"init", "--qr", "always"}, initArgs[v]...),
+			append([]string{"init", "--juhe-model", "2", "--jumdata-colors", "#FFFFFF", "--megvii-language", "zh"}, initArgs[v]...),
+			{"init"},
+			{"init", "--bogus"},
+			{"url", sessions[v]},
+			{"url", "--json", sessions[v]},
+			{"url", "{}"},
+			{"result", "SESSION1"},
+			{"result", "--json", "SESSION1"},
+			{"result", "--wait", "--interval", "10ms", "--timeout", "50ms", "SESSION1"},
+			{"result"},
+			verify,
+			append(append([]string{}, verify...), "--json"),
+			{"verify", "--kind", "notify", "http://x.example/cb?data=1&sign=2"},
+			{"--help"}, {"init", "--help"}, {"url", "--help"}, {"result", "--help"}, {"verify", "--help"},
+			{"sandbox", "list", "--help"}, {"sandbox", "list"}, {"nonsense"},
+		}
+		return cmds
+	}
+
+	check := func(t *testing.T, name, raw string, secrets []string) {
+		v := vendorOf(name)
+		var all bytes.Buffer
+		runs := 0
+		for _, args := range commands(v) {
+			stdin := callbacks[v][1]
+			// From the environment, and from the flag (where the command
+			// takes one: elsewhere it is an unknown flag, an error that
+			// must not quote it either).
+			for _, viaFlag := range []bool{false, true} {
+				env := map[string]string{envProvider: raw, envSandbox: sb.URL}
+				a := args
+				if viaFlag {
+					env = map[string]string{envSandbox: sb.URL}
+					a = append([]string{args[0], "--provider", raw}, args[1:]...)
+					if args[0] == "sandbox" {
+						a = append(append([]string{}, args...), "--provider="+raw)
+					}
+				}
+				r := cli(t, env, stdin, a...)
+				runs++
+				all.WriteString(r.stdout + r.stderr)
+				for _, s := range secrets {
+					if f := leaks(r.stdout+r.stderr, s); len(f) > 0 {
+						t.Errorf("%v (flag %t): output holds %q:\n%s%s", args, viaFlag, f, r.stdout, r.stderr)
+					}
+				}
+			}
+		}
+		assert.Greater(t, all.Len(), 1000, "the commands printed something")
+	}
+	for name, raw := range wrong {
+		t.Run(name, func(t *testing.T) { check(t, name, raw, secrets) })
+	}
+	for name, raw := range right {
+		t.Run(name, func(t *testing.T) { check(t, name, raw, sandboxSecrets) })
+	}
+}
+
+// TestScrubber: whatever a message quotes, the command's writers remove
+// the provider URL's credentials.
+func TestScrubber(t *testing.T) {
+	var out bytes.Buffer
+	s := &scrubber{}
+	inner := (&url.URL{Scheme: "megvii", User: url.UserPassword("KEYkey123", "SEC/ret+456"), Host: "h", RawQuery: "x=1"}).String()
+	s.addURL("failover://?p=" + url.QueryEscape(inner) + "&p=" + url.QueryEscape("jumdata://?appcode=CODEcode789&init_url=https://h/i"))
+	w := s.wrap(&out)
+	_, _ = w.Write([]byte("a KEYkey123 b SEC/ret+456 c " + url.QueryEscape("SEC/ret+456") + " d " +
+		base64.StdEncoding.EncodeToString([]byte("SEC/ret+456")) + " e CODEcode789 f https://h/i\n"))
+	assert.Equal(t, "a REDACTED b REDACTED c REDACTED d REDACTED e REDACTED f https://h/i\n", out.String())
+}
