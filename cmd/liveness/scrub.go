@@ -56,9 +56,8 @@ func (s *scrubber) add(v string) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for _, form := range []string{v, url.QueryEscape(v), url.PathEscape(v), base64.StdEncoding.EncodeToString([]byte(v))} {
-		s.secrets = append(s.secrets, form)
-	}
+	s.secrets = append(s.secrets, v, url.QueryEscape(v), url.PathEscape(v), base64.StdEncoding.EncodeToString([]byte(v)),
+		base64.RawURLEncoding.EncodeToString([]byte(v)))
 }
 
 func (s *scrubber) clean(p []byte) []byte {
