@@ -482,6 +482,7 @@ func TestSandboxServe(t *testing.T) {
 	select {
 	case code := <-done:
 		assert.Equal(t, exitOK, code, errb.String())
+		errb.Reset()
 	case <-time.After(10 * time.Second):
 		t.Fatal("the sandbox did not stop")
 	}
@@ -492,7 +493,20 @@ func TestSandboxServe(t *testing.T) {
 	out.Reset()
 	code := runContext(ctx2, []string{"sandbox", "--addr", "127.0.0.1:0"}, strings.NewReader(""), &out, &errb, func(string) string { return "" })
 	assert.Equal(t, exitOK, code)
+	assert.Empty(t, errb.String(), "no warning on a loopback address")
 	for _, w := range []string{"megvii://", "juhe://", "jumdata://sandbox-jumdata-app", "jumdata://?appcode=", "/_sandbox/"} {
 		assert.Contains(t, out.String(), w)
 	}
+}
+
+func TestSandboxServeWarnsOffLoopback(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	var printed string
+	sandboxReady = func(u string) { printed = u; cancel() }
+	defer func() { sandboxReady = nil }()
+	var out, errb bytes.Buffer
+	code := runContext(ctx, []string{"sandbox", "--addr", "0.0.0.0:0"}, strings.NewReader(""), &out, &errb, func(string) string { return "" })
+	assert.Equal(t, exitOK, code)
+	assert.Contains(t, errb.String(), "warning: --addr 0.0.0.0:0 is not a loopback address")
+	assert.True(t, strings.HasPrefix(printed, "http://127.0.0.1:"), "the printed URLs use the loopback address: %s", printed)
 }

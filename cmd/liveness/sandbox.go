@@ -57,7 +57,11 @@ func runSandbox(c *cmd, args []string) int {
 		return exitError
 	}
 	host := l.Addr().String()
-	if h, port, _ := net.SplitHostPort(host); net.ParseIP(h).IsUnspecified() {
+	h, port, _ := net.SplitHostPort(host)
+	if ip := net.ParseIP(h); ip == nil || !ip.IsLoopback() {
+		fmt.Fprintf(c.stderr, "%s: warning: --addr %s is not a loopback address, and the sandbox (its control API included) has no authentication\n", c.name, *addr)
+	}
+	if net.ParseIP(h).IsUnspecified() {
 		host = net.JoinHostPort("127.0.0.1", port)
 	}
 	sb := sandbox.NewHandler(append([]sandbox.Option{sandbox.WithAnyNotifyPort()}, sandboxOptions...)...)

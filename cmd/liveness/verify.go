@@ -36,7 +36,7 @@ func runVerify(c *cmd, args []string) int {
 	fs := newFlags("verify")
 	prov := providerFlag(fs)
 	asJSON := fs.Bool("json", false, "print the verdict as JSON")
-	kind := fs.String("kind", "", "which callback it is, return or notify (megvii tells them apart only this way; default: guessed)")
+	kind := fs.String("kind", "", "which callback it is, return or notify: used by megvii, whose return and notify look alike (default: guessed); other vendors tell them apart")
 	method := fs.String("method", "", "the request's method (default GET with a URL, POST with a body on stdin)")
 	contentType := fs.String("content-type", "", "the body's Content-Type (default: JSON when it starts with {, else a form)")
 	pos, code, ok := c.parse(fs, usage, args)
