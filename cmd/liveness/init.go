@@ -41,8 +41,8 @@ func runInit(c *cmd, args []string) int {
 	const usage = "liveness init --return-url URL [--notify-url URL] [flags]"
 	fs := newFlags("init")
 	prov := providerFlag(fs)
-	returnURL := fs.String("return-url", "", "where the vendor's page sends the browser back (required)")
-	notifyURL := fs.String("notify-url", "", "where the vendor's server reports the outcome (required by megvii)")
+	returnURL := fs.String("return-url", "", "`URL` where the vendor's page sends the browser back (required)")
+	notifyURL := fs.String("notify-url", "", "`URL` where the vendor's server reports the outcome (required by megvii)")
 	bizNo := fs.String("biz-no", "", "your own reference (juhe orderId, megvii biz_no; default: 32 random hex characters)")
 	userID := fs.String("user-id", "", "the user's ID (megvii uuid)")
 	name := fs.String("name", "", "the user's legal name (juhe)")
@@ -181,28 +181,9 @@ func runURL(c *cmd, args []string) int {
 	if len(pos) != 1 {
 		return c.usageError(usage, "takes one argument, the session JSON printed by liveness init --json, got %d", len(pos))
 	}
-	var data []byte
-	switch arg := strings.TrimSpace(pos[0]); {
-	case arg == "-":
-		b, err := io.ReadAll(io.LimitReader(c.stdin, 1<<20))
-		if err != nil {
-			fmt.Fprintf(c.stderr, "%s: reading standard input: %v\n", c.name, err)
-			return exitError
-		}
-		data = b
-	case strings.HasPrefix(arg, "{"):
-		data = []byte(arg)
-	default:
-		b, err := os.ReadFile(arg)
-		if err != nil {
-			fmt.Fprintf(c.stderr, "%s: %v\n", c.name, err)
-			return exitError
-		}
-		data = b
-	}
-	var s liveness.Session
-	if err := json.Unmarshal(data, &s); err != nil || s.ID == "" {
-		return c.usageError(usage, "the argument is not a session printed by liveness init --json")
+	s, code := c.readSession(usage, pos[0])
+	if s == nil {
+		return code
 	}
 	p, code := c.provider(*prov, usage)
 	if p == nil {
@@ -211,7 +192,7 @@ func runURL(c *cmd, args []string) int {
 	if s.Vendor != p.Vendor() {
 		return c.usageError(usage, "the session is a %s session, and the provider is %s", s.Vendor, p.Vendor())
 	}
-	u, err := p.BuildCheckURL(&s)
+	u, err := p.BuildCheckURL(s)
 	if err != nil {
 		return c.fail(err)
 	}
@@ -220,4 +201,33 @@ func runURL(c *cmd, args []string) int {
 	}
 	fmt.Fprintln(c.stdout, u)
 	return exitOK
+}
+
+// readSession reads a session printed by liveness init --json: the JSON
+// itself, a file name, or - for standard input.
+func (c *cmd) readSession(usage, arg string) (*liveness.Session, int) {
+	var data []byte
+	switch arg = strings.TrimSpace(arg); {
+	case arg == "-":
+		b, err := io.ReadAll(io.LimitReader(c.stdin, 1<<20))
+		if err != nil {
+			fmt.Fprintf(c.stderr, "%s: reading standard input: %v\n", c.name, err)
+			return nil, exitError
+		}
+		data = b
+	case strings.HasPrefix(arg, "{"):
+		data = []byte(arg)
+	default:
+		b, err := os.ReadFile(arg)
+		if err != nil {
+			fmt.Fprintf(c.stderr, "%s: %v\n", c.name, err)
+			return nil, exitError
+		}
+		data = b
+	}
+	var s liveness.Session
+	if err := json.Unmarshal(data, &s); err != nil || s.ID == "" {
+		return nil, c.usageError(usage, "the session is not one printed by liveness init --json")
+	}
+	return &s, exitOK
 }

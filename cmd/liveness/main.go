@@ -29,10 +29,13 @@
 //	liveness url SESSION-JSON
 //	    Print the check URL of a session printed by init --json (the JSON
 //	    itself, a file name, or - for standard input).
-//	liveness result [--wait [--timeout D] [--interval D]] [--json] ID
+//	liveness result [--wait [--timeout D] [--interval D]] [--json] ID|--session FILE
 //	    Print a session's result; --wait polls until it is final, through
 //	    the callback package's Handler.Wait, at an interval that spares each
-//	    vendor's read budget.
+//	    vendor's read budget (Megvii 5 s, Juhe and Jumdata 3 s, growing by
+//	    half up to 30 s), with a progress indicator on a terminal only. With
+//	    --session (the output of init --json) it stops at the session's
+//	    expiry, and reads nothing for a session already past it.
 //	liveness verify [--kind return|notify] [--json] [URL]
 //	    Verify a captured callback: a return URL, or a form or JSON body on
 //	    standard input. Print what it claims and whether its signature holds.
@@ -199,8 +202,7 @@ func (c *cmd) parse(fs *flag.FlagSet, usage string, args []string) ([]string, in
 			if errors.Is(err, flag.ErrHelp) {
 				fmt.Fprintln(c.stdout, "usage: "+usage)
 				fmt.Fprintln(c.stdout)
-				fs.SetOutput(c.stdout)
-				fs.PrintDefaults()
+				printFlags(c.stdout, fs)
 				return nil, exitOK, false
 			}
 			// The flag package names the flag and never quotes a string
@@ -247,4 +249,21 @@ var providerOptions []liveness.Option
 // providerFlag adds --provider to fs.
 func providerFlag(fs *flag.FlagSet) *string {
 	return fs.String("provider", "", "the provider, a liveness.Open URL (default $"+envProvider+"); never printed")
+}
+
+// printFlags lists fs's flags in the --name form the usage lines use.
+func printFlags(w io.Writer, fs *flag.FlagSet) {
+	fs.VisitAll(func(f *flag.Flag) {
+		arg, usage := flag.UnquoteUsage(f)
+		line := "  --" + f.Name
+		if arg != "" {
+			line += " " + arg
+		}
+		switch f.DefValue {
+		case "", "false", "0", "0s":
+		default:
+			usage += " (default " + f.DefValue + ")"
+		}
+		fmt.Fprintf(w, "%s\n      %s\n", line, usage)
+	})
 }

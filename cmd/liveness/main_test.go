@@ -32,6 +32,7 @@ func TestMain(m *testing.M) {
 	flag.Parse()
 	providerOptions = []liveness.Option{liveness.WithClock(func() time.Time { return now }), liveness.WithRetry(0, 0)}
 	minPollInterval = 10 * time.Millisecond
+	clock = func() time.Time { return now }
 	os.Exit(m.Run())
 }
 
@@ -222,7 +223,8 @@ func TestUsageErrors(t *testing.T) {
 		{"timeout without wait", env, []string{"result", "--timeout", "1s", "ID"}, "need --wait", "usage: liveness result"},
 		{"interval too short", env, []string{"result", "--wait", "--interval", "1ms", "ID"}, "flag --interval must be at least", "usage: liveness result"},
 		{"bad duration", env, []string{"result", "--wait", "--timeout", "soon", "ID"}, "--timeout", "usage: liveness result"},
-		{"url not json", env, []string{"url", "{nope"}, "not a session", "usage: liveness url"},
+		{"url not json", env, []string{"url", "{nope"}, "the session is not one printed by liveness init --json", "usage: liveness url"},
+		{"result id and session", env, []string{"result", "--session", "-", "ID"}, "not both", "usage: liveness result"},
 		{"verify kind", env, []string{"verify", "--kind", "other", "http://x/"}, "flag --kind must be return or notify", "usage: liveness verify"},
 		{"verify relative url", env, []string{"verify", "/cb?x=1"}, "not an absolute callback URL", "usage: liveness verify"},
 		{"complete vendor", env, []string{"sandbox", "complete", "acme", "ID", "pass"}, "the vendor must be", "usage: liveness sandbox complete"},
@@ -254,7 +256,7 @@ func TestHelp(t *testing.T) {
 		assert.Empty(t, r.stderr)
 	}
 	r := cli(t, nil, "", "init", "--help")
-	for _, f := range []string{"-return-url", "-megvii-procedure", "-juhe-model", "-jumdata-colors", "-provider", "-json", "-qr"} {
+	for _, f := range []string{"--return-url URL", "--megvii-procedure", "--juhe-model int", "--jumdata-colors", "--provider", "--json", "--qr", "(default auto)"} {
 		assert.Contains(t, r.stdout, f)
 	}
 }
@@ -509,4 +511,40 @@ func TestSandboxServeWarnsOffLoopback(t *testing.T) {
 	assert.Equal(t, exitOK, code)
 	assert.Contains(t, errb.String(), "warning: --addr 0.0.0.0:0 is not a loopback address")
 	assert.True(t, strings.HasPrefix(printed, "http://127.0.0.1:"), "the printed URLs use the loopback address: %s", printed)
+}
+
+// A stored session past its expiry: url refuses it, and result --wait
+// --session resolves it expired without spending a vendor read.
+func TestExpiredSession(t *testing.T) {
+	sb := newSandbox(t)
+	env := map[string]string{envProvider: sb.ProviderURL(liveness.Megvii)}
+	s, _ := startSession(t, env, liveness.Megvii)
+	s.ExpiresAt = now.Add(-time.Hour)
+	b, err := json.Marshal(s)
+	require.NoError(t, err)
+
+	r := cli(t, env, "", "url", string(b))
+	assert.Equal(t, exitError, r.code)
+	assert.Contains(t, r.stderr, "session expired")
+
+	reads := sb.Requests(sandbox.MegviiGetResult)
+	r = cli(t, env, string(b), "result", "--wait", "--session", "-", "--json")
+	assert.Equal(t, exitNotPassed, r.code, r.stderr)
+	var res liveness.Result
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &res))
+	assert.Equal(t, liveness.StatusExpired, res.Status)
+	assert.Equal(t, reads, sb.Requests(sandbox.MegviiGetResult), "no vendor read for a session known to be expired")
+
+	// A live session from --session is waited for like an ID.
+	s2, js := startSession(t, env, liveness.Megvii, "--biz-no", "ORDER0002")
+	_, err = sb.Complete(t.Context(), liveness.Megvii, s2.ID, sandbox.OutcomePass)
+	require.NoError(t, err)
+	r = cli(t, env, js, "result", "--wait", "--session", "-")
+	assert.Equal(t, exitOK, r.code, r.stderr)
+	assert.Contains(t, r.stdout, "status          passed")
+
+	// Another vendor's session is a usage error.
+	r = cli(t, map[string]string{envProvider: sb.ProviderURL(liveness.Juhe)}, js, "result", "--session", "-")
+	assert.Equal(t, exitUsage, r.code)
+	assert.Contains(t, r.stderr, "the session is a megvii session, and the provider is juhe")
 }

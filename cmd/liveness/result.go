@@ -29,23 +29,40 @@ var pollInterval = map[liveness.Vendor]time.Duration{
 // defaultPollInterval applies to other providers (failover).
 const defaultPollInterval = 5 * time.Second
 
+// clock decides when a session has expired; tests set the providers'
+// fixed clock.
+var clock = time.Now
+
 // minPollInterval is the shortest --interval accepted. Tests lower it.
 var minPollInterval = 2 * time.Second
 
 func runResult(c *cmd, args []string) int {
-	const usage = "liveness result [--wait [--timeout D] [--interval D]] [--json] [--provider URL] SESSION-ID"
+	const usage = "liveness result [--wait [--timeout D] [--interval D]] [--json] [--provider URL] SESSION-ID | --session FILE|-"
 	fs := newFlags("result")
 	prov := providerFlag(fs)
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	wait := fs.Bool("wait", false, "poll until the result is final (exit 4 if still pending after --timeout)")
 	timeout := fs.Duration("timeout", 30*time.Minute, "how long --wait polls at most")
+	sessionFile := fs.String("session", "", "read the session printed by liveness init --json from FILE (- for stdin) instead of an ID: --wait then stops at its expiry")
 	interval := fs.Duration("interval", 0, "--wait's first interval between reads (default 5s megvii, 3s juhe and jumdata; at least 2s)")
 	pos, code, ok := c.parse(fs, usage, args)
 	if !ok {
 		return code
 	}
-	if len(pos) != 1 || pos[0] == "" {
+	var session liveness.Session
+	switch {
+	case *sessionFile != "" && len(pos) > 0:
+		return c.usageError(usage, "takes a session ID or --session, not both")
+	case *sessionFile != "":
+		s, code := c.readSession(usage, *sessionFile)
+		if s == nil {
+			return code
+		}
+		session = *s
+	case len(pos) != 1 || pos[0] == "":
 		return c.usageError(usage, "takes one argument, the session ID, got %d", len(pos))
+	default:
+		session.ID = pos[0]
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
@@ -62,13 +79,17 @@ func runResult(c *cmd, args []string) int {
 	if p == nil {
 		return code
 	}
-	id := pos[0]
+	if session.Vendor == "" {
+		session.Vendor = p.Vendor()
+	} else if session.Vendor != p.Vendor() {
+		return c.usageError(usage, "the session is a %s session, and the provider is %s", session.Vendor, p.Vendor())
+	}
 	var res *liveness.Result
 	var err error
 	if *wait {
-		res, err = c.wait(p, id, *timeout, *interval)
+		res, err = c.wait(p, &session, *timeout, *interval)
 	} else {
-		res, err = p.FetchResult(c.ctx, id)
+		res, err = p.FetchResult(c.ctx, session.ID)
 	}
 	if err != nil && res == nil {
 		return c.fail(err)
@@ -89,7 +110,7 @@ func runResult(c *cmd, args []string) int {
 
 // wait polls through callback.Handler.Wait, with an in-memory store: the
 // command is one process.
-func (c *cmd) wait(p liveness.Provider, id string, timeout, interval time.Duration) (*liveness.Result, error) {
+func (c *cmd) wait(p liveness.Provider, s *liveness.Session, timeout, interval time.Duration) (*liveness.Result, error) {
 	if interval == 0 {
 		interval = defaultPollInterval
 		if d, ok := pollInterval[p.Vendor()]; ok {
@@ -104,11 +125,12 @@ func (c *cmd) wait(p liveness.Provider, id string, timeout, interval time.Durati
 		Store:        callback.NewMemoryStore(0),
 		Logger:       slog.New(slog.DiscardHandler),
 		PollInterval: interval,
+		Now:          clock,
 	}
 	ctx, cancel := context.WithTimeout(c.ctx, timeout)
 	defer cancel()
-	stop := c.progress("waiting for the result of " + id)
-	res, err := h.Wait(ctx, &liveness.Session{Vendor: p.Vendor(), ID: id})
+	stop := c.progress("waiting for the result of " + s.ID)
+	res, err := h.Wait(ctx, s)
 	stop()
 	if errors.Is(err, context.DeadlineExceeded) && c.ctx.Err() == nil {
 		err = fmt.Errorf("--timeout %s reached", timeout)
