@@ -226,6 +226,7 @@ func TestUsageErrors(t *testing.T) {
 		{"url not json", env, []string{"url", "{nope"}, "the session is not one printed by liveness init --json", "usage: liveness url"},
 		{"result id and session", env, []string{"result", "--session", "-", "ID"}, "not both", "usage: liveness result"},
 		{"verify kind", env, []string{"verify", "--kind", "other", "http://x/"}, "flag --kind must be return or notify", "usage: liveness verify"},
+		{"verify nothing", env, []string{"verify"}, "give the callback URL, or its form or JSON body on standard input", "usage: liveness verify"},
 		{"verify relative url", env, []string{"verify", "/cb?x=1"}, "not an absolute callback URL", "usage: liveness verify"},
 		{"complete vendor", env, []string{"sandbox", "complete", "acme", "ID", "pass"}, "the vendor must be", "usage: liveness sandbox complete"},
 		{"complete outcome", env, []string{"sandbox", "complete", "jumdata", "ID", "cancel"}, "the outcome must be one of pass, spoof, device_unsupported, timeout for jumdata", "usage: liveness sandbox complete"},

@@ -87,8 +87,11 @@ func statusCode(r *liveness.Result) int {
 
 // isTerminal reports whether w is a terminal (a character device), not a
 // pipe or a file. Tests replace it.
-var isTerminal = func(w io.Writer) bool {
-	f, ok := unwrap(w).(*os.File)
+var isTerminal = func(w io.Writer) bool { return isCharDevice(unwrap(w)) }
+
+// isCharDevice reports whether v is an *os.File on a character device.
+func isCharDevice(v any) bool {
+	f, ok := v.(*os.File)
 	if !ok {
 		return false
 	}

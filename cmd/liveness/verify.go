@@ -61,6 +61,9 @@ func runVerify(c *cmd, args []string) int {
 	}
 	var body []byte
 	if m != http.MethodGet && m != http.MethodHead {
+		if isCharDevice(c.stdin) {
+			fmt.Fprintln(c.stderr, "reading the callback body from standard input (end it with Ctrl-D)")
+		}
 		b, err := io.ReadAll(io.LimitReader(c.stdin, 1<<20+1))
 		if err != nil {
 			fmt.Fprintf(c.stderr, "%s: reading standard input: %v\n", c.name, err)
@@ -70,6 +73,9 @@ func runVerify(c *cmd, args []string) int {
 			return c.usageError(usage, "the body on standard input is over 1 MiB")
 		}
 		body = bytes.TrimSpace(b)
+		if len(body) == 0 && len(pos) == 0 {
+			return c.usageError(usage, "give the callback URL, or its form or JSON body on standard input")
+		}
 	}
 	r, err := http.NewRequestWithContext(c.ctx, m, target, bytes.NewReader(body))
 	if err != nil || r.URL.Host == "" {
