@@ -160,6 +160,12 @@ func runContext(ctx context.Context, args []string, stdin io.Reader, stdout, std
 			return cm.run(c, args[1:])
 		}
 	}
+	if strings.HasPrefix(args[0], "-") {
+		// Not quoted: it may be --provider=URL.
+		fmt.Fprintln(c.stderr, "liveness: flags go after the command, as in liveness result --provider URL ID")
+		fmt.Fprintln(c.stderr, mainUsage)
+		return exitUsage
+	}
 	// The argument is not quoted: it may be a credential pasted by mistake.
 	fmt.Fprintln(c.stderr, "liveness: unknown command (want init, url, result, verify or sandbox)")
 	fmt.Fprintln(c.stderr, mainUsage)

@@ -210,6 +210,7 @@ func TestUsageErrors(t *testing.T) {
 		usage string
 	}{
 		{"no command", env, nil, "", "usage: liveness <init"},
+		{"flag before command", env, []string{"--provider=x", "init"}, "flags go after the command", "usage: liveness <init"},
 		{"unknown command", env, []string{"frobnicate"}, "unknown command", "usage: liveness <init"},
 		{"unknown flag", env, []string{"init", "--frob", "1"}, "flag provided but not defined: --frob", "usage: liveness init"},
 		{"unknown vendor flag", env, []string{"init", "--megvii-colour", "x", "--return-url", "u"}, "not defined: --megvii-colour", "usage: liveness init"},

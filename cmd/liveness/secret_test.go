@@ -93,7 +93,7 @@ func TestNoSecretInOutput(t *testing.T) {
 		}
 		return liveness.Megvii
 	}
-	commands := func(v liveness.Vendor) [][]string {
+	commands := func(v liveness.Vendor, raw string) [][]string {
 		cb := callbacks[v]
 		verify := []string{"verify"}
 		if cb[0] != "" {
@@ -117,16 +117,16 @@ func TestNoSecretInOutput(t *testing.T) {
 			append(append([]string{}, verify...), "--json"),
 			{"verify", "--kind", "notify", "http://x.example/cb?data=1&sign=2"},
 			{"--help"}, {"init", "--help"}, {"url", "--help"}, {"result", "--help"}, {"verify", "--help"},
-			{"sandbox", "list", "--help"}, {"sandbox", "list"}, {"nonsense"},
+			{"sandbox", "list", "--help"}, {"sandbox", "list"}, {"nonsense"}, {"--provider=" + raw, "init"}, {"result", raw}, {raw},
 		}
 		return cmds
 	}
 
-	check := func(t *testing.T, name, raw string, secrets []string) {
+	check := func(t *testing.T, name, raw string, secrets []string, want string) {
 		v := vendorOf(name)
 		var all bytes.Buffer
 		runs := 0
-		for _, args := range commands(v) {
+		for _, args := range commands(v, raw) {
 			stdin := callbacks[v][1]
 			// From the environment, and from the flag (where the command
 			// takes one: elsewhere it is an unknown flag, an error that
@@ -152,12 +152,18 @@ func TestNoSecretInOutput(t *testing.T) {
 			}
 		}
 		assert.Greater(t, all.Len(), 1000, "the commands printed something")
+		assert.Contains(t, all.String(), want, "the commands reached the provider")
 	}
 	for name, raw := range wrong {
-		t.Run(name, func(t *testing.T) { check(t, name, raw, secrets) })
+		want := "unauthenticated"
+		switch name {
+		case "unknown param", "malformed", "no scheme":
+			want = "--provider: liveness: "
+		}
+		t.Run(name, func(t *testing.T) { check(t, name, raw, secrets, want) })
 	}
 	for name, raw := range right {
-		t.Run(name, func(t *testing.T) { check(t, name, raw, sandboxSecrets) })
+		t.Run(name, func(t *testing.T) { check(t, name, raw, sandboxSecrets, "check_url") })
 	}
 }
 
