@@ -81,6 +81,13 @@ func normalize(sb *sandbox.Sandbox, s string) string {
 	return reUsed.ReplaceAllString(s, `"time_used": <ms>`)
 }
 
+// normalizeURL replaces a served sandbox's URL, plain and query-escaped.
+func normalizeURL(base, s string) string {
+	s = strings.ReplaceAll(s, base, "http://SANDBOX")
+	s = strings.ReplaceAll(s, url.QueryEscape(base), url.QueryEscape("http://SANDBOX"))
+	return strings.ReplaceAll(s, strings.TrimPrefix(base, "http://"), "SANDBOX")
+}
+
 // golden compares got with testdata/name, or rewrites it with -update.
 func golden(t *testing.T, name, got string) {
 	t.Helper()
@@ -467,6 +474,7 @@ func TestSandboxServe(t *testing.T) {
 		Providers  map[string]string `json:"providers"`
 	}
 	require.NoError(t, json.Unmarshal(out.Bytes(), &printed))
+	golden(t, "sandbox_serve.json", normalizeURL(base, out.String()))
 	assert.Equal(t, base, printed.URL)
 	assert.Equal(t, base+"/_sandbox/", printed.ControlURL)
 	require.Len(t, printed.Providers, 4)
@@ -493,11 +501,13 @@ func TestSandboxServe(t *testing.T) {
 
 	// The table form names every vendor.
 	ctx2, cancel2 := context.WithCancel(context.Background())
-	sandboxReady = func(string) { cancel2() }
+	var served string
+	sandboxReady = func(u string) { served = u; cancel2() }
 	out.Reset()
 	code := runContext(ctx2, []string{"sandbox", "--addr", "127.0.0.1:0"}, strings.NewReader(""), &out, &errb, func(string) string { return "" })
 	assert.Equal(t, exitOK, code)
 	assert.Empty(t, errb.String(), "no warning on a loopback address")
+	golden(t, "sandbox_serve.txt", normalizeURL(served, out.String()))
 	for _, w := range []string{"megvii://", "juhe://", "jumdata://sandbox-jumdata-app", "jumdata://?appcode=", "/_sandbox/"} {
 		assert.Contains(t, out.String(), w)
 	}

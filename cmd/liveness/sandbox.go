@@ -83,7 +83,7 @@ func runSandbox(c *cmd, args []string) int {
 		fmt.Fprintf(c.stdout, "Provider URLs (--provider or %s), with the sandbox's public test credentials:\n", envProvider)
 		t := newTable(c.stdout)
 		for _, k := range []string{"megvii", "juhe", "jumdata", "jumdata_appcode"} {
-			t.row("  "+k, providers[k])
+			fmt.Fprintf(t.tw, "  %s\t%s\n", k, providers[k])
 		}
 		t.flush()
 		fmt.Fprintf(c.stdout, "\nControl API: %s (liveness sandbox list|complete|fault, %s=%s)\n", sb.URL+sandbox.ControlPrefix, envSandbox, sb.URL)
