@@ -123,6 +123,9 @@ type Handler struct {
 
 // Event describes one handled request or Wait, for metrics and tracing.
 type Event struct {
+	// Vendor is the vendor that serves the session once it is known (for
+	// a Provider over several vendors, such as a failover.Router, the one
+	// that served it), else the Provider's Vendor.
 	Vendor liveness.Vendor
 	// Kind is "start", "return", "notify" or "wait".
 	Kind string
@@ -202,9 +205,14 @@ func (h *Handler) logger() *slog.Logger {
 	return slog.Default()
 }
 
+// ns is the namespace of the Handler's store keys: its Provider's Vendor,
+// which for a router over several vendors (package failover) is the
+// router's, not the Vendor of each Session it starts.
+func (h *Handler) ns() liveness.Vendor { return h.Provider.Vendor() }
+
 // key names a store entry: kind s (session record), n (BizNo → ID), b
 // (browser binding → ID), f (fetch lease), p (pending result), r (final
-// result), d (delivery mark).
+// result), d (delivery mark); v is the namespace (Handler.ns).
 func key(kind string, v liveness.Vendor, id string) string {
 	return kind + ":" + string(v) + ":" + id
 }
@@ -311,7 +319,7 @@ func (h *Handler) Start(w http.ResponseWriter, r *http.Request) {
 			}
 			return err
 		}
-		ev.SessionID, ev.Outcome = s.ID, OutcomeStarted
+		ev.SessionID, ev.Outcome, ev.Vendor = s.ID, OutcomeStarted, s.Vendor
 		w.Header().Set("Cache-Control", "no-store")
 		http.Redirect(w, r, s.CheckURL, http.StatusSeeOther)
 		return nil
@@ -367,19 +375,19 @@ func (h *Handler) save(ctx context.Context, rec *record, onlyNew bool) error {
 	}
 	st := h.store()
 	if onlyNew {
-		if _, err := st.SetNX(ctx, key("s", s.Vendor, s.ID), b, ttl); err != nil {
+		if _, err := st.SetNX(ctx, key("s", h.ns(), s.ID), b, ttl); err != nil {
 			return err
 		}
-	} else if err := st.Set(ctx, key("s", s.Vendor, s.ID), b, ttl); err != nil {
+	} else if err := st.Set(ctx, key("s", h.ns(), s.ID), b, ttl); err != nil {
 		return err
 	}
 	if s.BizNo != "" {
-		if _, err := st.SetNX(ctx, key("n", s.Vendor, s.BizNo), []byte(s.ID), ttl); err != nil {
+		if _, err := st.SetNX(ctx, key("n", h.ns(), s.BizNo), []byte(s.ID), ttl); err != nil {
 			return err
 		}
 	}
 	if rec.Binding != "" {
-		return st.Set(ctx, key("b", s.Vendor, rec.Binding), []byte(s.ID), ttl)
+		return st.Set(ctx, key("b", h.ns(), rec.Binding), []byte(s.ID), ttl)
 	}
 	return nil
 }
@@ -397,7 +405,9 @@ func (h *Handler) load(ctx context.Context, v liveness.Vendor, id string) (*reco
 	if err := json.Unmarshal(b, &rec); err != nil {
 		return nil, fmt.Errorf("callback: stored session unreadable: %w", err)
 	}
-	if rec.Session.ID != id || rec.Session.Vendor != v {
+	// The key's namespace is the Provider's, so a router's sessions (whose
+	// Vendor is the one that served them) are found under the router's.
+	if rec.Session.ID != id {
 		return nil, errors.New("callback: stored session does not match its key")
 	}
 	return &rec, nil
@@ -532,7 +542,7 @@ func (h *Handler) Return(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		s := &rec.Session
-		ev.SessionID = s.ID
+		ev.SessionID, ev.Vendor = s.ID, s.Vendor
 		res, err := h.resolve(ctx, rec, cb)
 		if err != nil {
 			ev.Outcome = outcomeOf(err)
@@ -653,7 +663,7 @@ func (h *Handler) Notify(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, "unknown session", http.StatusNotFound)
 			return nil
 		}
-		ev.SessionID = rec.Session.ID
+		ev.SessionID, ev.Vendor = rec.Session.ID, rec.Session.Vendor
 		res, err := h.resolve(ctx, rec, cb)
 		if err != nil {
 			ev.Outcome = outcomeOf(err)

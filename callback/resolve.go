@@ -20,6 +20,22 @@ type sessionFetcher interface {
 	FetchSessionResult(ctx context.Context, s *liveness.Session) (*liveness.Result, error)
 }
 
+// idSplitter is a provider over several vendors (failover.Router) that
+// names the vendor owning one of its session IDs.
+type idSplitter interface {
+	SplitID(sessionID string) (vendor liveness.Vendor, vendorID string, err error)
+}
+
+// owns reports whether s is a session of the Handler's Provider: of its
+// vendor, or for a router, of the vendor its ID routes to.
+func (h *Handler) owns(s *liveness.Session) bool {
+	if sp, ok := h.Provider.(idSplitter); ok {
+		v, _, err := sp.SplitID(s.ID)
+		return err == nil && v == s.Vendor
+	}
+	return s.Vendor == h.Provider.Vendor()
+}
+
 // fetch makes the one vendor call for s.
 func (h *Handler) fetch(ctx context.Context, s *liveness.Session) (*liveness.Result, error) {
 	if sf, ok := h.Provider.(sessionFetcher); ok {
@@ -30,7 +46,7 @@ func (h *Handler) fetch(ctx context.Context, s *liveness.Session) (*liveness.Res
 
 // stored returns the result stored under kind (r final, p pending), or nil.
 func (h *Handler) stored(ctx context.Context, kind string, s *liveness.Session) (*liveness.Result, error) {
-	b, ok, err := h.store().Get(ctx, key(kind, s.Vendor, s.ID))
+	b, ok, err := h.store().Get(ctx, key(kind, h.ns(), s.ID))
 	if err != nil || !ok {
 		return nil, err
 	}
@@ -48,7 +64,7 @@ func (h *Handler) keep(ctx context.Context, s *liveness.Session, res *liveness.R
 	if err != nil {
 		return nil, err
 	}
-	ok, err := h.store().SetNX(ctx, key("r", s.Vendor, s.ID), b, orDefault(h.ResultTTL, DefaultResultTTL))
+	ok, err := h.store().SetNX(ctx, key("r", h.ns(), s.ID), b, orDefault(h.ResultTTL, DefaultResultTTL))
 	if err != nil || ok {
 		return res, err
 	}
@@ -85,7 +101,7 @@ func (h *Handler) resolve(ctx context.Context, rec *record, cb *liveness.Callbac
 		})
 	}
 	st := h.store()
-	fkey := key("f", s.Vendor, s.ID)
+	fkey := key("f", h.ns(), s.ID)
 	deadline := time.Now().Add(orDefault(h.MaxWait, DefaultMaxWait))
 	wait := 5 * time.Millisecond
 	for {
@@ -134,7 +150,7 @@ func (h *Handler) fetchLeased(ctx context.Context, s *liveness.Session) (*livene
 		return h.keep(ctx, s, res)
 	}
 	if b, err := json.Marshal(res); err == nil {
-		_ = h.store().Set(ctx, key("p", s.Vendor, s.ID), b, pendingTTL)
+		_ = h.store().Set(ctx, key("p", h.ns(), s.ID), b, pendingTTL)
 	}
 	return res, nil
 }
@@ -150,7 +166,7 @@ func (h *Handler) deliver(ctx context.Context, rec *record, res *liveness.Result
 	}
 	s := &rec.Session
 	st := h.store()
-	dkey := key("d", s.Vendor, s.ID)
+	dkey := key("d", h.ns(), s.ID)
 	timeout := orDefault(h.DeliverTimeout, DefaultDeliverTimeout)
 	deadline := time.Now().Add(orDefault(h.MaxWait, DefaultMaxWait))
 	wait := 5 * time.Millisecond
@@ -284,10 +300,10 @@ func (h *Handler) wait(ctx context.Context, s *liveness.Session, ev *Event) (*li
 		return nil, liveness.InvalidArgument(v, "Wait", "session", "is nil")
 	case s.ID == "":
 		return nil, liveness.InvalidArgument(v, "Wait", "session.ID", "is empty")
-	case s.Vendor != v:
+	case !h.owns(s):
 		return nil, liveness.InvalidArgument(v, "Wait", "session.Vendor", "is another vendor's session")
 	}
-	ev.SessionID = s.ID
+	ev.SessionID, ev.Vendor = s.ID, s.Vendor
 	rec, err := h.load(ctx, v, s.ID)
 	if err != nil {
 		return nil, err

@@ -249,3 +249,52 @@ func (r *Router) callbackMember(op string, req *http.Request) (*member, error) {
 	}
 	return r.lookup(op, RouteParam, name)
 }
+
+// SplitID returns the vendor of the provider that owns a router session ID
+// ("<name>:<vendor ID>") and that provider's own ID for the session, without
+// a call. It is how code outside the router (the callback handlers, a
+// conformance suite, a log line) learns which vendor serves a session. An
+// ID FetchResult would refuse is ErrInvalidArgument naming "sessionID".
+func (r *Router) SplitID(sessionID string) (vendor liveness.Vendor, vendorID string, err error) {
+	m, id, err := r.splitID("SplitID", "sessionID", sessionID)
+	if err != nil {
+		return "", "", err
+	}
+	return m.p.Vendor(), id, nil
+}
+
+// sessionFetcher is a provider that fetches a result knowing the whole
+// Session (juhe.Provider), which lets it expire a session the vendor would
+// call pending forever.
+type sessionFetcher interface {
+	FetchSessionResult(ctx context.Context, s *liveness.Session) (*liveness.Result, error)
+}
+
+// FetchSessionResult is FetchResult for a caller holding the whole Session
+// (the callback handlers): a provider with its own FetchSessionResult
+// (Juhe, which turns a session never submitted into expired after its
+// ExpiresAt) gets the Session with the vendor's own ID; the others get
+// FetchResult. A nil session is ErrInvalidArgument naming "session", an ID
+// FetchResult would refuse one naming "session.ID".
+func (r *Router) FetchSessionResult(ctx context.Context, s *liveness.Session) (*liveness.Result, error) {
+	const op = "FetchSessionResult"
+	if s == nil {
+		return nil, liveness.InvalidArgument(Vendor, op, "session", "is nil")
+	}
+	m, id, err := r.splitID(op, "session.ID", s.ID)
+	if err != nil {
+		return nil, err
+	}
+	var res *liveness.Result
+	if sf, ok := m.p.(sessionFetcher); ok {
+		vs := *s
+		vs.ID = id
+		res, err = sf.FetchSessionResult(ctx, &vs)
+	} else {
+		res, err = m.p.FetchResult(ctx, id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return m.routedResult(res), nil
+}
