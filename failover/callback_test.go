@@ -71,7 +71,7 @@ func newCallbackEnv(t *testing.T) *cbEnv {
 			e.results[s.ID] = res
 			return nil
 		},
-		Done: func(res *liveness.Result, s *liveness.Session) string { return "/done?status=" + string(res.Status) },
+		Done:   func(res *liveness.Result, s *liveness.Session) string { return "/done?status=" + string(res.Status) },
 		Logger: slog.New(slog.DiscardHandler),
 		Observe: func(ev callback.Event) {
 			e.mu.Lock()
