@@ -2,6 +2,7 @@ package failover_test
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -129,3 +130,18 @@ func requireKind(t *testing.T, err error, kind error) *liveness.Error {
 }
 
 var bg = context.Background()
+
+// requestFor returns a request every vendor can serve, calling back base.
+func (e *env) requestFor(base string) *liveness.SessionRequest {
+	n := seq.Add(1)
+	return &liveness.SessionRequest{
+		ReturnURL: base + "/return",
+		NotifyURL: base + "/notify",
+		BizNo:     "FO" + strconv.FormatInt(time.Now().UnixNano(), 10) + strconv.FormatInt(n, 10),
+		UserID:    "user-" + strconv.FormatInt(n, 10),
+		Name:      sandbox.TestName,
+		IDNumber:  sandbox.TestIDNumber,
+	}
+}
+
+func errAs(err error, le **liveness.Error) bool { return errors.As(err, le) }
