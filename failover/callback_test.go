@@ -190,3 +190,42 @@ func TestCallbackHandlerOverRouter(t *testing.T) {
 		})
 	}
 }
+
+// A return that names no provider, no session and carries no result (a
+// return URL reloaded bare, a Juhe return after a cancel) is
+// liveness.ErrNoResult through the router when a provider reads it so, and
+// the callback handler resolves it through the browser's binding; one that
+// any provider reads as naming a session still needs its route.
+func TestBareReturnThroughRouter(t *testing.T) {
+	e := newCallbackEnv(t)
+	e.sb.InjectFault(sandbox.MegviiGetToken, sandbox.Fault{VendorError: "CONCURRENCY_LIMIT_EXCEEDED", Times: 1})
+	jar, check, id := e.start(t)
+	v, _ := vendorID(t, id)
+	require.Equal(t, liveness.Juhe, v)
+	visit, err := (&sandbox.Browser{Client: &http.Client{Jar: jar}}).Press(context.Background(), check, sandbox.OutcomeDeviceUnsupported)
+	require.NoError(t, err)
+	require.Equal(t, http.StatusOK, visit.ReturnStatus, "%s", visit.ReturnBody)
+
+	for _, target := range []string{"/return", "/return?from=app"} {
+		_, err := e.router.VerifyCallback(context.Background(), httptest.NewRequest(http.MethodGet, target, nil))
+		require.ErrorIs(t, err, liveness.ErrNoResult, target)
+		require.NotErrorIs(t, err, liveness.ErrInvalidArgument, target)
+		// The browser reloads the bare return URL: its own session.
+		c := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		resp, err := c.Get(e.srv.URL + target)
+		require.NoError(t, err)
+		_ = resp.Body.Close()
+		assert.Equal(t, http.StatusSeeOther, resp.StatusCode, target)
+		assert.Equal(t, "/done?status=error", resp.Header.Get("Location"))
+	}
+	runs, res := e.delivered(id)
+	assert.Equal(t, 1, runs)
+	assert.Equal(t, liveness.StatusError, res.Status)
+
+	for _, target := range []string{"/return?biz_id=1462259748,52b13fb5", "/return?token=abc&success=true"} {
+		_, err := e.router.VerifyCallback(context.Background(), httptest.NewRequest(http.MethodGet, target, nil))
+		require.ErrorIs(t, err, liveness.ErrInvalidArgument, target)
+	}
+	_, err = e.router.VerifyCallback(context.Background(), httptest.NewRequest(http.MethodPost, "/return", nil))
+	require.ErrorIs(t, err, liveness.ErrInvalidArgument, "a POST is never a bare return")
+}

@@ -80,7 +80,12 @@
 //     unchanged.
 //
 // An ID or callback naming a provider the router does not hold, or none,
-// is ErrInvalidArgument: nothing is guessed. Sessions of a router outlive
+// is ErrInvalidArgument: nothing is guessed. One exception carries nothing
+// to guess: a GET return naming no provider that a provider reads as
+// liveness.ErrNoResult (no session, no result: Juhe's bare return, a
+// return URL reloaded without its parameters) and none reads as a
+// callback is ErrNoResult, which the callback handlers resolve through
+// the browser's binding. Sessions of a router outlive
 // a reordering of its providers, and the removal of others, as long as
 // their provider keeps its name.
 //
