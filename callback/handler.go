@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -69,6 +70,11 @@ type Handler struct {
 	// started it (HMAC-SHA256). At least 32 random bytes, the same on every
 	// instance, kept secret. Required.
 	Key []byte
+	// PreviousKeys are keys Key replaced, still accepted (not used to sign)
+	// for the bindings they signed, so that rotating Key does not strand
+	// the browsers in the middle of a check: keep a replaced key here for
+	// a day (the binding cookie's lifetime), then drop it.
+	PreviousKeys [][]byte
 	// NewRequest builds the SessionRequest for a Start request: it reads
 	// and validates the user's input (an error is answered 400) and sets
 	// at least ReturnURL (the URL Return is mounted on) and, for vendors
@@ -90,6 +96,13 @@ type Handler struct {
 	// s.BizNo). Return redirects there with 303 See Other; nil or "" shows
 	// a minimal page that says whether the check passed. The vendor's
 	// payload is never shown to the browser.
+	//
+	// A URL a browser would read as another site's ("//host", "/\host",
+	// a scheme other than http and https) or holding a control character,
+	// space or backslash is not followed: the minimal page is shown and a
+	// warning logged. An absolute http(s) URL is followed whatever its
+	// host, so build it from the service's own configuration, not from the
+	// request or the vendor's result.
 	Done func(res *liveness.Result, s *liveness.Session) string
 	// Store holds sessions, bindings, leases and results. Nil uses a
 	// MemoryStore private to this Handler (one instance only).
@@ -119,6 +132,8 @@ type Handler struct {
 
 	once     sync.Once
 	memStore Store
+	unkeptMu sync.Mutex
+	unkept   map[string]*liveness.Result // final results the Store failed to keep, by session ID
 }
 
 // Event describes one handled request or Wait, for metrics and tracing.
@@ -212,7 +227,8 @@ func (h *Handler) ns() liveness.Vendor { return h.Provider.Vendor() }
 
 // key names a store entry: kind s (session record), n (BizNo → ID), b
 // (browser binding → ID), f (fetch lease), p (pending result), r (final
-// result), d (delivery mark); v is the namespace (Handler.ns).
+// result), d (delivery mark), t (a notify trigger skipped the pending
+// answer); v is the namespace (Handler.ns).
 func key(kind string, v liveness.Vendor, id string) string {
 	return kind + ":" + string(v) + ":" + id
 }
@@ -363,12 +379,7 @@ func (h *Handler) Begin(ctx context.Context, w http.ResponseWriter, r *http.Requ
 // onlyNew it keeps a record already stored (Wait must not drop a binding).
 func (h *Handler) save(ctx context.Context, rec *record, onlyNew bool) error {
 	s := &rec.Session
-	ttl := orDefault(h.ResultTTL, DefaultResultTTL)
-	if !s.ExpiresAt.IsZero() {
-		if until := s.ExpiresAt.Sub(h.now()) + orDefault(h.ExpiryGrace, DefaultExpiryGrace); until > 0 {
-			ttl += until
-		}
-	}
+	ttl := h.ttl(s)
 	b, err := json.Marshal(rec)
 	if err != nil {
 		return err
@@ -390,6 +401,22 @@ func (h *Handler) save(ctx context.Context, rec *record, onlyNew bool) error {
 		return st.Set(ctx, key("b", h.ns(), rec.Binding), []byte(s.ID), ttl)
 	}
 	return nil
+}
+
+// ttl is how long the entries of s are kept from now: ResultTTL, plus the
+// time left until s expires and its grace. Every entry of a session (its
+// record, its result, its delivery mark) is written with it, so that the
+// result and the mark, written after the record, outlive it: a callback
+// replayed while the record is kept finds them, and never runs Deliver
+// again.
+func (h *Handler) ttl(s *liveness.Session) time.Duration {
+	ttl := orDefault(h.ResultTTL, DefaultResultTTL)
+	if !s.ExpiresAt.IsZero() {
+		if until := s.ExpiresAt.Sub(h.now()) + orDefault(h.ExpiryGrace, DefaultExpiryGrace); until > 0 {
+			ttl += until
+		}
+	}
+	return ttl
 }
 
 // load returns the record of the session whose ID is id, nil when unknown.
@@ -543,7 +570,7 @@ func (h *Handler) Return(w http.ResponseWriter, r *http.Request) {
 		}
 		s := &rec.Session
 		ev.SessionID, ev.Vendor = s.ID, s.Vendor
-		res, err := h.resolve(ctx, rec, cb)
+		res, err := h.resolve(ctx, rec, cb, false)
 		if err != nil {
 			ev.Outcome = outcomeOf(err)
 			page(w, http.StatusServiceUnavailable, "The result is not available yet. Please reload this page.")
@@ -558,6 +585,26 @@ func (h *Handler) Return(w http.ResponseWriter, r *http.Request) {
 		h.finish(w, r, res, s)
 		return nil
 	})
+}
+
+// safeRedirect reports whether u may be sent as a redirect: a relative
+// reference that stays on this site (not "//host", nor "/\host", which
+// browsers read as "//host"), or an absolute http or https URL with a host;
+// no control character, space or backslash anywhere.
+func safeRedirect(u string) bool {
+	for i := 0; i < len(u); i++ {
+		if c := u[i]; c <= ' ' || c == 0x7f || c == '\\' {
+			return false
+		}
+	}
+	p, err := url.Parse(u)
+	if err != nil {
+		return false
+	}
+	if p.Scheme == "" {
+		return p.Host == "" && !strings.HasPrefix(u, "//")
+	}
+	return (p.Scheme == "http" || p.Scheme == "https") && p.Host != "" && p.Opaque == ""
 }
 
 // outcomeOf names the Event outcome of a resolve or deliver error.
@@ -587,8 +634,12 @@ func (h *Handler) finish(w http.ResponseWriter, r *http.Request, res *liveness.R
 	w.Header().Set("Referrer-Policy", "no-referrer")
 	if h.Done != nil {
 		if u := h.Done(res, s); u != "" {
-			http.Redirect(w, r, u, http.StatusSeeOther)
-			return
+			if safeRedirect(u) {
+				http.Redirect(w, r, u, http.StatusSeeOther)
+				return
+			}
+			h.logger().LogAttrs(r.Context(), slog.LevelWarn, "liveness callback: Done returned a URL that is not followed",
+				slog.String("session", s.ID))
 		}
 	}
 	switch {
@@ -664,7 +715,8 @@ func (h *Handler) Notify(w http.ResponseWriter, r *http.Request) {
 			return nil
 		}
 		ev.SessionID, ev.Vendor = rec.Session.ID, rec.Session.Vendor
-		res, err := h.resolve(ctx, rec, cb)
+		// An unsigned notify (Juhe) says the check is complete now.
+		res, err := h.resolve(ctx, rec, cb, !cb.Signed)
 		if err != nil {
 			ev.Outcome = outcomeOf(err)
 			http.Error(w, "try again", http.StatusServiceUnavailable)

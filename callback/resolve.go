@@ -64,7 +64,7 @@ func (h *Handler) keep(ctx context.Context, s *liveness.Session, res *liveness.R
 	if err != nil {
 		return nil, err
 	}
-	ok, err := h.store().SetNX(ctx, key("r", h.ns(), s.ID), b, orDefault(h.ResultTTL, DefaultResultTTL))
+	ok, err := h.store().SetNX(ctx, key("r", h.ns(), s.ID), b, h.ttl(s))
 	if err != nil || ok {
 		return res, err
 	}
@@ -85,13 +85,21 @@ func (h *Handler) expired(s *liveness.Session) bool {
 // fetched within the last second; else one vendor call, made by whichever
 // request takes the session's fetch lease while the others wait for its
 // answer in the Store.
-func (h *Handler) resolve(ctx context.Context, rec *record, cb *liveness.Callback) (*liveness.Result, error) {
+//
+// trigger is set for a callback by which the vendor says the result is
+// final now (Juhe's unsigned notify): a pending answer read before it is
+// stale, and is not served from the Store (for one such callback a
+// second per session, so that forged ones cannot make a read each).
+func (h *Handler) resolve(ctx context.Context, rec *record, cb *liveness.Callback, trigger bool) (*liveness.Result, error) {
 	s := &rec.Session
 	if res, err := h.stored(ctx, "r", s); err != nil || res != nil {
 		return res, err
 	}
 	if signedFinal(cb) {
 		return h.keep(ctx, s, cb.Result)
+	}
+	if res, err := h.rekeep(ctx, s); err != nil || res != nil {
+		return res, err
 	}
 	if h.expired(s) {
 		return h.keep(ctx, s, &liveness.Result{
@@ -101,12 +109,23 @@ func (h *Handler) resolve(ctx context.Context, rec *record, cb *liveness.Callbac
 		})
 	}
 	st := h.store()
+	if trigger {
+		// At most one trigger a second skips the pending answer, so
+		// that forged notifies cannot make a read each.
+		ok, err := st.SetNX(ctx, key("t", h.ns(), s.ID), []byte("1"), pendingTTL)
+		if err != nil {
+			return nil, err
+		}
+		trigger = ok
+	}
 	fkey := key("f", h.ns(), s.ID)
 	deadline := time.Now().Add(orDefault(h.MaxWait, DefaultMaxWait))
 	wait := 5 * time.Millisecond
 	for {
-		if res, err := h.stored(ctx, "p", s); err != nil || res != nil {
-			return res, err
+		if !trigger {
+			if res, err := h.stored(ctx, "p", s); err != nil || res != nil {
+				return res, err
+			}
 		}
 		token := []byte(newID())
 		got, err := st.SetNX(ctx, fkey, token, fetchLease)
@@ -133,8 +152,12 @@ func (h *Handler) resolve(ctx context.Context, rec *record, cb *liveness.Callbac
 
 // fetchLeased makes the vendor call; the caller holds the fetch lease.
 func (h *Handler) fetchLeased(ctx context.Context, s *liveness.Session) (*liveness.Result, error) {
-	// The previous holder may have stored the result after our last look.
+	// The previous holder may have stored the result after our last look,
+	// or read it and failed to store it.
 	if res, err := h.stored(ctx, "r", s); err != nil || res != nil {
+		return res, err
+	}
+	if res, err := h.rekeep(ctx, s); err != nil || res != nil {
 		return res, err
 	}
 	// Once sent, the call runs to its end and its answer is stored even if
@@ -147,12 +170,53 @@ func (h *Handler) fetchLeased(ctx context.Context, s *liveness.Session) (*livene
 	}
 	ctx = fctx
 	if res.Status.Final() {
-		return h.keep(ctx, s, res)
+		kept, err := h.keep(ctx, s, res)
+		if err != nil {
+			h.stash(s, res)
+		}
+		return kept, err
 	}
 	if b, err := json.Marshal(res); err == nil {
 		_ = h.store().Set(ctx, key("p", h.ns(), s.ID), b, pendingTTL)
 	}
 	return res, nil
+}
+
+// maxUnkept bounds the final results a Handler holds in memory because the
+// Store failed to keep them.
+const maxUnkept = 10_000
+
+// stash holds a final result read from the vendor that the Store failed to
+// keep, so that the next request on this instance stores it instead of
+// reading it again (Megvii serves a result three times).
+func (h *Handler) stash(s *liveness.Session, res *liveness.Result) {
+	h.unkeptMu.Lock()
+	defer h.unkeptMu.Unlock()
+	if h.unkept == nil {
+		h.unkept = map[string]*liveness.Result{}
+	}
+	if len(h.unkept) < maxUnkept {
+		h.unkept[s.ID] = res
+	}
+}
+
+// rekeep stores a result stash held for s, and returns the one stored; nil
+// when none is held.
+func (h *Handler) rekeep(ctx context.Context, s *liveness.Session) (*liveness.Result, error) {
+	h.unkeptMu.Lock()
+	res := h.unkept[s.ID]
+	h.unkeptMu.Unlock()
+	if res == nil {
+		return nil, nil
+	}
+	kept, err := h.keep(ctx, s, res)
+	if err != nil {
+		return nil, err
+	}
+	h.unkeptMu.Lock()
+	delete(h.unkept, s.ID)
+	h.unkeptMu.Unlock()
+	return kept, nil
 }
 
 // deliver runs Deliver once per session for a final result. The first
@@ -210,7 +274,7 @@ func (h *Handler) runDeliver(ctx context.Context, dkey string, token []byte, tim
 		_, _ = st.DeleteIf(bg, dkey, token)
 		return fmt.Errorf("%w: %w", errDeliver, err)
 	}
-	if err := st.Set(bg, dkey, []byte(doneMark), orDefault(h.ResultTTL, DefaultResultTTL)); err != nil {
+	if err := st.Set(bg, dkey, []byte(doneMark), h.ttl(s)); err != nil {
 		// Deliver ran; the mark is lost, and a later callback may run it
 		// again once the lease expires. Say so.
 		return fmt.Errorf("callback: delivered, but the delivery mark could not be stored: %w", err)
@@ -317,7 +381,7 @@ func (h *Handler) wait(ctx context.Context, s *liveness.Session, ev *Event) (*li
 	interval := orDefault(h.PollInterval, DefaultPollInterval)
 	var last *liveness.Result
 	for {
-		res, err := h.resolve(ctx, rec, nil)
+		res, err := h.resolve(ctx, rec, nil, false)
 		switch {
 		case err == nil && res.Status.Final():
 			if err := h.deliver(ctx, rec, res); err != nil {

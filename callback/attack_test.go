@@ -1,0 +1,202 @@
+package callback_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/go-liveness/liveness"
+	"github.com/go-liveness/liveness/callback"
+	"github.com/go-liveness/liveness/sandbox"
+)
+
+// A signed callback replayed after the result and the delivery mark expired
+// (ResultTTL) but while the session record is still kept (it is kept for
+// the session's lifetime and grace on top of ResultTTL) must not run
+// Deliver a second time: the marks live at least as long as the record.
+func TestReplayAfterResultTTLDeliversNothing(t *testing.T) {
+	e := newEnv(t, liveness.Megvii, notifyToSink)
+	store := &callback.MemoryStore{Now: e.clock.Now}
+	h := e.handler(e.p, store)
+	srv := e.serve(h)
+	e.start(newBrowser(), srv.URL)
+	id := e.lastStarted()
+	c, err := e.sb.Complete(context.Background(), liveness.Megvii, id, sandbox.OutcomePass)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code := notify(srv.URL+"/notify", c.ReturnForm); code != http.StatusOK {
+		t.Fatalf("notify: %d", code)
+	}
+	e.clock.Advance(callback.DefaultResultTTL + time.Minute)
+	code := notify(srv.URL+"/notify", c.ReturnForm)
+	if runs, attempts, _ := e.del.get(id); runs != 1 || attempts != 1 {
+		t.Fatalf("a replay %v later (answered %d) ran Deliver %d times (%d attempts), want once",
+			callback.DefaultResultTTL+time.Minute, code, runs, attempts)
+	}
+}
+
+// Juhe's notify says the check is complete; a pending answer cached a
+// moment before (a reload, a Wait) must not make it answer 503: Juhe
+// documents no redelivery, so the notify would be lost.
+func TestJuheNotifyNotAnsweredFromAStalePending(t *testing.T) {
+	e := newEnv(t, liveness.Juhe)
+	e.start(newBrowser(), e.srv.URL)
+	id := e.lastStarted()
+	// Forged notifies for the pending session: at most two reads a second.
+	before := e.reads()
+	for i := 0; i < 20; i++ {
+		notify(e.srv.URL+"/notify", url.Values{"jh_order_id": {id}})
+	}
+	if r := e.reads() - before; r > 2 {
+		t.Fatalf("20 forged notifies made %d reads", r)
+	}
+	time.Sleep(1100 * time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	res, _ := e.h.Wait(ctx, &liveness.Session{Vendor: liveness.Juhe, ID: id})
+	cancel()
+	if res == nil || res.Status != liveness.StatusPending {
+		t.Fatalf("Wait before completion: %+v", res)
+	}
+	c, err := e.sb.Complete(context.Background(), liveness.Juhe, id, sandbox.OutcomePass)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.Notified {
+		t.Fatalf("the notify right after a pending read was not acknowledged: %v", c.NotifyErr)
+	}
+	if runs, _, st := e.del.get(id); runs != 1 || st != liveness.StatusPassed {
+		t.Fatalf("Deliver: %d runs, %s", runs, st)
+	}
+}
+
+// keepFailStore fails the first write of a final result.
+type keepFailStore struct {
+	callback.Store
+	failed atomic.Bool
+}
+
+func (s *keepFailStore) SetNX(ctx context.Context, k string, v []byte, ttl time.Duration) (bool, error) {
+	if strings.HasPrefix(k, "r:") && s.failed.CompareAndSwap(false, true) {
+		return false, errStoreDown
+	}
+	return s.Store.SetNX(ctx, k, v, ttl)
+}
+
+// A Store that fails to keep the final result Megvii just served must not
+// cost another of Megvii's three reads: the reload is served without one.
+func TestStoreFailingAfterTheReadKeepsTheRead(t *testing.T) {
+	e := newEnv(t, liveness.Megvii, megviiGET, notifyToSink)
+	fs := &keepFailStore{Store: callback.NewMemoryStore(0)}
+	srv := e.serve(e.handler(e.p, fs))
+	b := newBrowser()
+	e.start(b, srv.URL)
+	id := e.lastStarted()
+	c, err := e.sb.Complete(context.Background(), liveness.Megvii, id, sandbox.OutcomePass)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := strings.Replace(c.ReturnURL, e.srv.URL, srv.URL, 1)
+	if resp := b.do(http.MethodGet, u, nil); resp.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("return with the write failing: %d", resp.StatusCode)
+	}
+	for i := 0; i < 3; i++ {
+		if resp := b.do(http.MethodGet, u, nil); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("reload %d: %d", i, resp.StatusCode)
+		}
+	}
+	if r := e.reads(); r != 1 {
+		t.Fatalf("%d get_result calls, want 1", r)
+	}
+	if runs, _, _ := e.del.get(id); runs != 1 {
+		t.Fatalf("Deliver ran %d times", runs)
+	}
+}
+
+// Done's URL is the service's, but it may be built from data: one that a
+// browser would read as another site (//host, /\host, a scheme other than
+// http and https) or that carries control characters is not followed; the
+// minimal page is shown instead.
+func TestDoneURLNotAnOpenRedirect(t *testing.T) {
+	for _, tc := range []struct {
+		u      string
+		follow bool
+	}{
+		{"/done?status=passed", true},
+		{"done", true},
+		{"https://service.example/kyc/done", true},
+		{"//evil.example/x", false},
+		{"/\\evil.example/x", false},
+		{"\\\\evil.example", false},
+		{"javascript:alert(1)", false},
+		{"data:text/html,<script>alert(1)</script>", false},
+		{"/done\r\nSet-Cookie: a=b", false},
+		{" //evil.example", false},
+		{"https:evil.example", false},
+	} {
+		t.Run(tc.u, func(t *testing.T) {
+			e := newEnv(t, liveness.Megvii, notifyToSink)
+			h := e.handler(e.p, nil)
+			h.Done = func(*liveness.Result, *liveness.Session) string { return tc.u }
+			srv := e.serve(h)
+			b := newBrowser()
+			e.start(b, srv.URL)
+			id := e.lastStarted()
+			c, err := e.sb.Complete(context.Background(), liveness.Megvii, id, sandbox.OutcomePass)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp := b.do(http.MethodPost, srv.URL+"/return", c.ReturnForm)
+			loc := resp.Header.Get("Location")
+			if tc.follow && (resp.StatusCode != http.StatusSeeOther || loc == "") {
+				t.Fatalf("%d, Location %q", resp.StatusCode, loc)
+			}
+			if !tc.follow && (resp.StatusCode != http.StatusOK || loc != "") {
+				t.Fatalf("followed %q: %d, Location %q", tc.u, resp.StatusCode, loc)
+			}
+		})
+	}
+}
+
+// Rotating Key must not strand the browsers in the middle of a check: a
+// binding signed with a key in PreviousKeys is still honoured, one signed
+// with any other key is not.
+func TestKeyRotation(t *testing.T) {
+	e := newEnv(t, liveness.Megvii, megviiGET, notifyToSink)
+	store := callback.NewMemoryStore(0)
+	old := e.handler(e.p, store)
+	srvOld := e.serve(old)
+	b := newBrowser()
+	e.start(b, srvOld.URL)
+	id := e.lastStarted()
+	c, err := e.sb.Complete(context.Background(), liveness.Megvii, id, sandbox.OutcomePass)
+	if err != nil {
+		t.Fatal(err)
+	}
+	newKey := []byte(strings.Repeat("k", 32))
+	for _, tc := range []struct {
+		name     string
+		previous [][]byte
+		want     int
+	}{
+		{"without the old key", nil, http.StatusForbidden},
+		{"with the old key", [][]byte{newKey, testKey}, http.StatusSeeOther},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := e.handler(e.p, store)
+			h.Key, h.PreviousKeys = newKey, tc.previous
+			srv := e.serve(h)
+			u, _ := url.Parse(c.ReturnURL)
+			// The cookie jar holds the binding for the old server's host;
+			// both servers are on 127.0.0.1.
+			resp := b.do(http.MethodGet, srv.URL+"/return?"+u.RawQuery, nil)
+			if resp.StatusCode != tc.want {
+				t.Fatalf("%d, want %d", resp.StatusCode, tc.want)
+			}
+		})
+	}
+}
