@@ -2,7 +2,6 @@ package failover_test
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -143,5 +142,3 @@ func (e *env) requestFor(base string) *liveness.SessionRequest {
 		IDNumber:  sandbox.TestIDNumber,
 	}
 }
-
-func errAs(err error, le **liveness.Error) bool { return errors.As(err, le) }
