@@ -200,3 +200,40 @@ func TestKeyRotation(t *testing.T) {
 		})
 	}
 }
+
+// checkURLProvider is a hostile vendor: its sessions' check page is
+// whatever it says.
+type checkURLProvider struct {
+	liveness.Provider
+	u string
+}
+
+func (p checkURLProvider) InitSession(ctx context.Context, req *liveness.SessionRequest) (*liveness.Session, error) {
+	s, err := p.Provider.InitSession(ctx, req)
+	if err == nil {
+		s.CheckURL = p.u
+	}
+	return s, err
+}
+
+// Start sends the browser only to an absolute http(s) check page, whatever
+// the vendor's answer says.
+func TestStartRedirectsOnlyToACheckPage(t *testing.T) {
+	for _, tc := range []struct {
+		u    string
+		want int
+	}{
+		{"https://vendor.example/h5?token=x", http.StatusSeeOther},
+		{"javascript:alert(document.cookie)", http.StatusBadGateway},
+		{"/local/path", http.StatusBadGateway},
+		{"//evil.example", http.StatusBadGateway},
+		{"https://vendor.example/\r\nSet-Cookie:x=y", http.StatusBadGateway},
+	} {
+		e := newEnv(t, liveness.Megvii)
+		srv := e.serve(e.handler(checkURLProvider{e.p, tc.u}, nil))
+		resp := newBrowser().do(http.MethodGet, srv.URL+"/start?user=u", nil)
+		if resp.StatusCode != tc.want {
+			t.Errorf("CheckURL %q: %d, want %d", tc.u, resp.StatusCode, tc.want)
+		}
+	}
+}

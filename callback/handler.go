@@ -299,7 +299,9 @@ func (h *Handler) run(ctx context.Context, kind string, f func(ev *Event) error)
 // NewRequest (an error is 400), calls InitSession, records the Session in
 // the Store, binds it to this browser with a signed cookie (HttpOnly,
 // SameSite=Lax, Secure when the request is https or ReturnURL is) and
-// redirects (303) to Session.CheckURL. It takes GET and POST.
+// redirects (303) to Session.CheckURL, which must be an absolute http(s)
+// URL (anything else the vendor answers is a 502 page). It takes GET and
+// POST.
 func (h *Handler) Start(w http.ResponseWriter, r *http.Request) {
 	h.run(r.Context(), KindStart, func(ev *Event) error {
 		if !allowMethod(w, r, []string{http.MethodGet, http.MethodPost}) {
@@ -335,7 +337,15 @@ func (h *Handler) Start(w http.ResponseWriter, r *http.Request) {
 			}
 			return err
 		}
-		ev.SessionID, ev.Outcome, ev.Vendor = s.ID, OutcomeStarted, s.Vendor
+		ev.SessionID, ev.Vendor = s.ID, s.Vendor
+		if u, err := url.Parse(s.CheckURL); err != nil || !safeRedirect(s.CheckURL) || u.Host == "" {
+			// The vendor's answer names the page; send the browser
+			// nowhere else than an http(s) page.
+			ev.Outcome = OutcomeFailed
+			page(w, http.StatusBadGateway, "The check could not be started. Please try again.")
+			return errors.New("callback: the session's CheckURL is not an absolute http(s) URL")
+		}
+		ev.Outcome = OutcomeStarted
 		w.Header().Set("Cache-Control", "no-store")
 		http.Redirect(w, r, s.CheckURL, http.StatusSeeOther)
 		return nil
@@ -665,7 +675,8 @@ func (h *Handler) finish(w http.ResponseWriter, r *http.Request, res *liveness.R
 // text body "success" once the result is final and Deliver succeeded
 // (or had already succeeded: a duplicate is acknowledged without running
 // Deliver again). Anything else is non-2xx, so that the vendor sends the
-// notify again: 400 for a request that does not verify, 404 for an unknown
+// notify again: 400 for a request that does not verify or is no notify (a
+// vendor's return posted to it), 404 for an unknown
 // session, 503 for a vendor or Store failure, a result not final yet, or a
 // session whose delivery is busy in another request past MaxWait, and 500
 // when Deliver failed.
@@ -697,6 +708,11 @@ func (h *Handler) Notify(w http.ResponseWriter, r *http.Request) {
 		}
 		ctx := r.Context()
 		cb, err := h.verify(ctx, r, liveness.CallbackNotify)
+		if err == nil && cb.Kind != liveness.CallbackNotify {
+			// A return posted to the notify URL (under a router, which
+			// cannot refuse a vendor that sends no notify by its name).
+			err = errors.New("callback: not a notify")
+		}
 		if err != nil {
 			ev.Outcome = OutcomeRejected
 			http.Error(w, "bad callback", http.StatusBadRequest)

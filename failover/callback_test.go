@@ -229,3 +229,23 @@ func TestBareReturnThroughRouter(t *testing.T) {
 	_, err = e.router.VerifyCallback(context.Background(), httptest.NewRequest(http.MethodPost, "/return", nil))
 	require.ErrorIs(t, err, liveness.ErrInvalidArgument, "a POST is never a bare return")
 }
+
+// Under a router the handlers cannot refuse a vendor's notify by its
+// vendor before verifying: a Jumdata return (unsigned, Jumdata sends no
+// notify) posted to the notify URL must still be refused, with no read.
+func TestNotifyOfAVendorThatSendsNoneThroughRouter(t *testing.T) {
+	e := newCallbackEnv(t)
+	e.sb.InjectFault(sandbox.MegviiGetToken, sandbox.Fault{VendorError: "CONCURRENCY_LIMIT_EXCEEDED", Times: 1})
+	e.sb.InjectFault(sandbox.JuheQuery, sandbox.Fault{VendorError: "10012", Times: 1})
+	_, _, id := e.start(t)
+	v, vid := vendorID(t, id)
+	require.Equal(t, liveness.Jumdata, v)
+	for i := 0; i < 5; i++ {
+		u := e.srv.URL + "/notify?" + failover.RouteParam + "=jumdata?token=" + url.QueryEscape(vid) + "&success=true"
+		resp, err := http.Post(u, "application/x-www-form-urlencoded", strings.NewReader(""))
+		require.NoError(t, err)
+		_ = resp.Body.Close()
+		assert.Equal(t, http.StatusBadRequest, resp.StatusCode)
+	}
+	assert.Zero(t, e.sb.Requests(sandbox.JumdataResult), "reads")
+}
