@@ -237,3 +237,72 @@ func TestStartRedirectsOnlyToACheckPage(t *testing.T) {
 		}
 	}
 }
+
+// Forged, truncated, foreign-key and oversized binding cookies bind
+// nothing: an unsigned return for the session is refused with no read.
+func TestForgedBindingCookies(t *testing.T) {
+	e := newEnv(t, liveness.Megvii, megviiGET, notifyToSink)
+	victim := newBrowser()
+	e.start(victim, e.srv.URL)
+	id := e.lastStarted()
+	c, err := e.sb.Complete(context.Background(), liveness.Megvii, id, sandbox.OutcomePass)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, _ := url.Parse(e.srv.URL)
+	var value string
+	for _, ck := range victim.jar.Cookies(u) {
+		if ck.Name == callback.CookieName {
+			value = ck.Value
+		}
+	}
+	bid, mac, ok := strings.Cut(value, ".")
+	if !ok || len(bid) != 32 {
+		t.Fatalf("binding cookie %q", value)
+	}
+	for name, v := range map[string]string{
+		"no mac":          bid,
+		"empty mac":       bid + ".",
+		"truncated mac":   bid + "." + mac[:len(mac)-2],
+		"flipped mac":     bid + "." + flip(mac),
+		"upper-case id":   strings.ToUpper(bid) + "." + mac,
+		"id only dots":    strings.Repeat(".", 40),
+		"oversized":       value + strings.Repeat("A", 200),
+		"id of 31":        bid[:31] + "." + mac,
+		"mac of another":  bid + "." + strings.Repeat("A", len(mac)),
+		"trailing junk":   value + ".x",
+		"leading space":   " " + value,
+		"two ids":         bid + bid + "." + mac,
+		"url-escaped mac": bid + "." + url.QueryEscape(mac+"="),
+	} {
+		t.Run(name, func(t *testing.T) {
+			req, _ := http.NewRequest(http.MethodGet, c.ReturnURL, nil)
+			req.AddCookie(&http.Cookie{Name: callback.CookieName, Value: v})
+			resp, err := http.DefaultTransport.RoundTrip(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_ = resp.Body.Close()
+			if resp.StatusCode != http.StatusForbidden {
+				t.Fatalf("cookie %q: %d, want 403", v, resp.StatusCode)
+			}
+		})
+	}
+	if r := e.reads(); r != 0 {
+		t.Fatalf("%d reads", r)
+	}
+	// The genuine cookie still works.
+	if resp := victim.do(http.MethodGet, c.ReturnURL, nil); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("the victim's own return: %d", resp.StatusCode)
+	}
+}
+
+func flip(s string) string {
+	b := []byte(s)
+	if b[0] == 'A' {
+		b[0] = 'B'
+	} else {
+		b[0] = 'A'
+	}
+	return string(b)
+}
