@@ -15,18 +15,23 @@ import (
 	"github.com/go-liveness/liveness/failover"
 	"github.com/go-liveness/liveness/juhe"
 	"github.com/go-liveness/liveness/juhe/juhetest"
+	"github.com/go-liveness/liveness/jumdata"
+	"github.com/go-liveness/liveness/jumdata/jumdatatest"
 	"github.com/go-liveness/liveness/megvii"
 	"github.com/go-liveness/liveness/megvii/megviitest"
 	"github.com/go-liveness/liveness/providertest"
 	"github.com/go-liveness/liveness/sandbox"
 )
 
-// The public conformance suite passes over a one-vendor Router, for a
-// vendor with a signed return (Megvii) and one with a bare return and an
-// unsigned notify (Juhe): the router is a Provider like any other.
+// The public conformance suite passes over a one-vendor Router, for every
+// vendor, with the vendor's own harness: the router is a Provider like any
+// other.
 func TestConformanceOverARouter(t *testing.T) {
 	t.Run("megvii", func(t *testing.T) { providertest.RunConformanceTests(t, routerHarness(megviiHarness())) })
 	t.Run("juhe", func(t *testing.T) { providertest.RunConformanceTests(t, routerHarness(juheHarness())) })
+	t.Run("jumdata", func(t *testing.T) {
+		providertest.RunConformanceTests(t, routerHarness(jumdataHarness(jumdatatest.SandboxConfig)))
+	})
 }
 
 // routerHarness wraps a vendor's harness: its providers go behind a
@@ -186,6 +191,65 @@ func juheHarness() providertest.Harness {
 			{Name: "truncated JSON is a bad response", Endpoint: sandbox.JuheQuery, Fault: sandbox.Fault{Truncated: true}, Op: "InitSession", WantKind: liveness.ErrBadResponse},
 			{Name: "a dropped connection is unavailable", Endpoint: sandbox.JuheSearch, Fault: sandbox.Fault{Drop: true}, Op: "FetchResult", WantKind: liveness.ErrUnavailable, WantRetryable: true},
 			{Name: "latency past the timeout is unavailable", Endpoint: sandbox.JuheSearch, Fault: sandbox.Fault{Latency: 5 * time.Second}, Op: "FetchResult", WantKind: liveness.ErrUnavailable, WantRetryable: true},
+		},
+	}
+}
+
+// jumdata's own harness (its conformance test).
+func jumdataWrongCredentials(config func(*sandbox.Sandbox) jumdata.Config) func(*testing.T, *sandbox.Sandbox, ...liveness.Option) liveness.Provider {
+	return func(t *testing.T, sb *sandbox.Sandbox, opts ...liveness.Option) liveness.Provider {
+		cfg := config(sb)
+		if cfg.AppCode != "" {
+			cfg.AppCode = "wrong-appcode"
+		} else {
+			cfg.AppSecret = "wrong-secret"
+		}
+		p, err := jumdata.New(cfg, opts...)
+		require.NoError(t, err)
+		return p
+	}
+}
+
+func jumdataHarness(config func(*sandbox.Sandbox) jumdata.Config) providertest.Harness {
+	return providertest.Harness{
+		MiddlewareSafe: true,
+		Vendor:         liveness.Jumdata,
+		NewProvider: func(t *testing.T, sb *sandbox.Sandbox, opts ...liveness.Option) liveness.Provider {
+			p, err := jumdata.New(config(sb), opts...)
+			require.NoError(t, err)
+			return p
+		},
+		Request: func(returnURL, _ string) *liveness.SessionRequest {
+			return &liveness.SessionRequest{ReturnURL: returnURL, BizNo: "order-1",
+				Extra: &jumdata.SessionOptions{Colors: []string{jumdata.ColorWhite, jumdata.ColorBlack}, Actions: []string{jumdata.ActionLookFront, jumdata.ActionBlinkEye}}}
+		},
+		Outcomes: map[sandbox.Outcome]providertest.Expect{
+			sandbox.OutcomePass:              {Status: liveness.StatusPassed},
+			sandbox.OutcomeSpoof:             {Status: liveness.StatusFailed, Reason: liveness.ReasonSpoof},
+			sandbox.OutcomeDeviceUnsupported: {Status: liveness.StatusError, Reason: liveness.ReasonDeviceUnsupported},
+			sandbox.OutcomeTimeout:           {Status: liveness.StatusExpired, Reason: liveness.ReasonTimeout},
+		},
+		WrongCredentials: jumdataWrongCredentials(config),
+		UnknownSessionID: "0123456789abcdef0123456789abcdef",
+		BadOpenURLs:      []string{"jumdata://?appcode=CODE&model=9", "jumdata://?appcode=CODE"}, // the second (no init_url) fails in New
+		Expired:          liveness.StatusExpired,
+		Lifetime:         jumdata.SessionTTL,
+		ForgeClaim: func(baseURL string, s *liveness.Session) *http.Request {
+			return httptest.NewRequest(http.MethodGet, baseURL+"/return?"+url.Values{"token": {s.ID}, "success": {"true"}}.Encode(), nil)
+		},
+		Faults: []providertest.FaultCase{
+			{Name: "609 is rate limited", Endpoint: sandbox.JumdataResult, Fault: sandbox.Fault{VendorError: "609"}, Op: "FetchResult", WantKind: liveness.ErrRateLimited, WantRetryable: true},
+			{Name: "500 maintenance is unavailable", Endpoint: sandbox.JumdataInit, Fault: sandbox.Fault{VendorError: "500"}, Op: "InitSession", WantKind: liveness.ErrUnavailable, WantRetryable: true},
+			{Name: "610 is unavailable", Endpoint: sandbox.JumdataResult, Fault: sandbox.Fault{VendorError: "610"}, Op: "FetchResult", WantKind: liveness.ErrUnavailable, WantRetryable: true},
+			{Name: "606 is quota exceeded", Endpoint: sandbox.JumdataInit, Fault: sandbox.Fault{VendorError: "606"}, Op: "InitSession", WantKind: liveness.ErrQuotaExceeded},
+			{Name: "604 is discontinued", Endpoint: sandbox.JumdataInit, Fault: sandbox.Fault{VendorError: "604"}, Op: "InitSession", WantKind: liveness.ErrDiscontinued},
+			{Name: "gateway quota exhausted", Endpoint: sandbox.JumdataInit, Fault: sandbox.Fault{HTTPStatus: 403, Header: http.Header{"X-Ca-Error-Message": {"Quota Exhausted"}}}, Op: "InitSession", WantKind: liveness.ErrQuotaExceeded},
+			{Name: "gateway throttling", Endpoint: sandbox.JumdataResult, Fault: sandbox.Fault{HTTPStatus: 403, Header: http.Header{"X-Ca-Error-Message": {"Throttled by APP Flow Control"}}}, Op: "FetchResult", WantKind: liveness.ErrRateLimited, WantRetryable: true},
+			{Name: "HTTP 503 is unavailable", Endpoint: sandbox.JumdataResult, Fault: sandbox.Fault{HTTPStatus: 503}, Op: "FetchResult", WantKind: liveness.ErrUnavailable, WantRetryable: true},
+			{Name: "malformed JSON is a bad response", Endpoint: sandbox.JumdataResult, Fault: sandbox.Fault{Malformed: true}, Op: "FetchResult", WantKind: liveness.ErrBadResponse},
+			{Name: "truncated JSON is a bad response", Endpoint: sandbox.JumdataInit, Fault: sandbox.Fault{Truncated: true}, Op: "InitSession", WantKind: liveness.ErrBadResponse},
+			{Name: "a dropped connection is unavailable", Endpoint: sandbox.JumdataResult, Fault: sandbox.Fault{Drop: true}, Op: "FetchResult", WantKind: liveness.ErrUnavailable, WantRetryable: true},
+			{Name: "latency past the timeout is unavailable", Endpoint: sandbox.JumdataResult, Fault: sandbox.Fault{Latency: 5 * time.Second}, Op: "FetchResult", WantKind: liveness.ErrUnavailable, WantRetryable: true},
 		},
 	}
 }
