@@ -306,3 +306,71 @@ func flip(s string) string {
 	}
 	return string(b)
 }
+
+// markFailStore fails the first write of a delivery mark.
+type markFailStore struct {
+	callback.Store
+	failed atomic.Bool
+}
+
+func (s *markFailStore) Set(ctx context.Context, k string, v []byte, ttl time.Duration) error {
+	if strings.HasPrefix(k, "d:") && string(v) == "done" && s.failed.CompareAndSwap(false, true) {
+		return errStoreDown
+	}
+	return s.Store.Set(ctx, k, v, ttl)
+}
+
+// Deliver succeeded but the Store failed to write the delivery mark: the
+// notify is answered non-2xx, and neither its redelivery nor one after the
+// delivery lease expired runs Deliver again.
+func TestLostDeliveryMarkDoesNotDeliverTwice(t *testing.T) {
+	e := newEnv(t, liveness.Megvii, notifyToSink)
+	fs := &markFailStore{Store: &callback.MemoryStore{Now: e.clock.Now}}
+	srv := e.serve(e.handler(e.p, fs))
+	e.start(newBrowser(), srv.URL)
+	id := e.lastStarted()
+	c, err := e.sb.Complete(context.Background(), liveness.Megvii, id, sandbox.OutcomePass)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code := notify(srv.URL+"/notify", c.ReturnForm); code/100 == 2 {
+		t.Fatalf("notify with the mark lost answered %d", code)
+	}
+	e.clock.Advance(callback.DefaultDeliverTimeout + 10*time.Second) // the lease is gone
+	for i := 0; i < 3; i++ {
+		if code := notify(srv.URL+"/notify", c.ReturnForm); code != http.StatusOK {
+			t.Fatalf("redelivered notify %d answered %d", i, code)
+		}
+	}
+	if runs, attempts, _ := e.del.get(id); runs != 1 || attempts != 1 {
+		t.Fatalf("Deliver ran %d times (%d attempts), want once", runs, attempts)
+	}
+}
+
+// A Deliver that fails while a duplicate waits for it: the duplicate runs
+// it again once the lease is released, and the vendor's retry after that is
+// acknowledged without a third run.
+func TestDeliverFailingWhileADuplicateWaits(t *testing.T) {
+	e := newEnv(t, liveness.Megvii, notifyToSink)
+	e.start(newBrowser(), e.srv.URL)
+	id := e.lastStarted()
+	c, err := e.sb.Complete(context.Background(), liveness.Megvii, id, sandbox.OutcomePass)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.del.fail, e.del.delay = 1, 100*time.Millisecond
+	codes := make(chan int, 2)
+	go func() { codes <- notify(e.srv.URL+"/notify", c.ReturnForm) }()
+	time.Sleep(30 * time.Millisecond)
+	go func() { codes <- notify(e.srv.URL+"/notify", c.ReturnForm) }()
+	a, b := <-codes, <-codes
+	if !((a == http.StatusOK) != (b == http.StatusOK)) || a+b != http.StatusOK+http.StatusInternalServerError {
+		t.Fatalf("answers %d and %d, want one 500 and one 200", a, b)
+	}
+	if code := notify(e.srv.URL+"/notify", c.ReturnForm); code != http.StatusOK {
+		t.Fatalf("retry: %d", code)
+	}
+	if runs, attempts, _ := e.del.get(id); runs != 1 || attempts != 2 {
+		t.Fatalf("Deliver ran %d times in %d attempts, want once in 2", runs, attempts)
+	}
+}

@@ -89,7 +89,11 @@ type Handler struct {
 	// redelivers. Its context carries a deadline of DeliverTimeout, and it
 	// must return by then: the delivery lease lasts DeliverTimeout plus 5 s,
 	// after which another request may run it again. Make it idempotent on
-	// s.ID if it can outlive its context. Nil delivers nothing.
+	// s.ID if it can outlive its context. If the Store fails to take the
+	// mark after Deliver succeeded, the request answers non-2xx and this
+	// instance stores the mark on the next callback without running
+	// Deliver; another instance may run it again once the lease expired.
+	// Nil delivers nothing.
 	Deliver func(ctx context.Context, res *liveness.Result, s *liveness.Session) error
 	// Done returns where the browser goes after Return: a URL of the
 	// service derived from the result (for example a status page for
@@ -134,6 +138,7 @@ type Handler struct {
 	memStore Store
 	unkeptMu sync.Mutex
 	unkept   map[string]*liveness.Result // final results the Store failed to keep, by session ID
+	undone   map[string]bool             // sessions delivered whose mark the Store failed to keep
 }
 
 // Event describes one handled request or Wait, for metrics and tracing.

@@ -231,6 +231,14 @@ func (h *Handler) deliver(ctx context.Context, rec *record, res *liveness.Result
 	s := &rec.Session
 	st := h.store()
 	dkey := key("d", h.ns(), s.ID)
+	if h.unmarked(s.ID, false) {
+		// Deliver ran here, and the Store failed to take the mark.
+		if err := st.Set(ctx, dkey, []byte(doneMark), h.ttl(s)); err != nil {
+			return err
+		}
+		h.unmarked(s.ID, true)
+		return nil
+	}
 	timeout := orDefault(h.DeliverTimeout, DefaultDeliverTimeout)
 	deadline := time.Now().Add(orDefault(h.MaxWait, DefaultMaxWait))
 	wait := 5 * time.Millisecond
@@ -275,11 +283,32 @@ func (h *Handler) runDeliver(ctx context.Context, dkey string, token []byte, tim
 		return fmt.Errorf("%w: %w", errDeliver, err)
 	}
 	if err := st.Set(bg, dkey, []byte(doneMark), h.ttl(s)); err != nil {
-		// Deliver ran; the mark is lost, and a later callback may run it
-		// again once the lease expires. Say so.
+		// Deliver ran; the mark is not stored. This instance remembers
+		// it and stores it on the next callback; another instance may
+		// run Deliver again once the lease expires. Say so.
+		h.unkeptMu.Lock()
+		if h.undone == nil {
+			h.undone = map[string]bool{}
+		}
+		if len(h.undone) < maxUnkept {
+			h.undone[s.ID] = true
+		}
+		h.unkeptMu.Unlock()
 		return fmt.Errorf("callback: delivered, but the delivery mark could not be stored: %w", err)
 	}
 	return nil
+}
+
+// unmarked reports whether Deliver ran on this instance for the session
+// whose ID is id without its mark being stored; forget drops the memory.
+func (h *Handler) unmarked(id string, forget bool) bool {
+	h.unkeptMu.Lock()
+	defer h.unkeptMu.Unlock()
+	ok := h.undone[id]
+	if forget {
+		delete(h.undone, id)
+	}
+	return ok
 }
 
 // safeDeliver runs f, turning a panic into an error (without its value,
