@@ -2,6 +2,7 @@ package callback_test
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -372,5 +373,51 @@ func TestDeliverFailingWhileADuplicateWaits(t *testing.T) {
 	}
 	if runs, attempts, _ := e.del.get(id); runs != 1 || attempts != 2 {
 		t.Fatalf("Deliver ran %d times in %d attempts, want once in 2", runs, attempts)
+	}
+}
+
+// hostileProvider is a vendor whose signed callbacks carry markup in every
+// field it controls.
+type hostileProvider struct {
+	liveness.Provider
+	status liveness.Status
+}
+
+func (p hostileProvider) VerifyCallback(ctx context.Context, r *http.Request) (*liveness.Callback, error) {
+	id := r.URL.Query().Get("id")
+	x := `<script>alert(1)</script>"'&`
+	return &liveness.Callback{Vendor: liveness.Megvii, Kind: liveness.CallbackReturn, SessionID: id, Signed: true,
+		Result: &liveness.Result{Vendor: liveness.Megvii, SessionID: id, Status: p.status, Reason: liveness.Reason(x),
+			Message: x, VendorCode: x, Raw: []byte(x)}}, nil
+}
+
+// The minimal page and the logs show no field a vendor controls, whatever
+// the result holds: no markup reaches the browser.
+func TestMinimalPageEchoesNothing(t *testing.T) {
+	for _, st := range []liveness.Status{liveness.StatusPassed, liveness.StatusFailed, `<script>alert(1)</script>`} {
+		e := newEnv(t, liveness.Megvii, notifyToSink)
+		h := e.handler(hostileProvider{e.p, st}, nil)
+		h.Done = nil
+		srv := e.serve(h)
+		b := newBrowser()
+		e.start(b, srv.URL)
+		id := e.lastStarted()
+		req, _ := http.NewRequest(http.MethodGet, srv.URL+"/return?id="+url.QueryEscape(id), nil)
+		resp, err := b.c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body := new(strings.Builder)
+		_, _ = io.Copy(body, resp.Body)
+		_ = resp.Body.Close()
+		if strings.Contains(body.String(), "<script") || strings.Contains(body.String(), "alert") {
+			t.Fatalf("status %q: the page echoes the vendor: %s", st, body)
+		}
+		if ct := resp.Header.Get("Content-Type"); ct != "text/html; charset=utf-8" || resp.Header.Get("X-Content-Type-Options") != "nosniff" {
+			t.Fatalf("headers %v", resp.Header)
+		}
+		if logs := e.logs.String(); strings.Contains(logs, "alert") {
+			t.Fatalf("the logs hold the vendor's fields: %s", logs)
+		}
 	}
 }
