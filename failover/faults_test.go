@@ -2,6 +2,9 @@ package failover_test
 
 import (
 	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -10,6 +13,13 @@ import (
 
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/failover"
+	"github.com/go-liveness/liveness/internal/testutil"
+	"github.com/go-liveness/liveness/juhe"
+	"github.com/go-liveness/liveness/juhe/juhetest"
+	"github.com/go-liveness/liveness/jumdata"
+	"github.com/go-liveness/liveness/jumdata/jumdatatest"
+	"github.com/go-liveness/liveness/megvii"
+	"github.com/go-liveness/liveness/megvii/megviitest"
 	"github.com/go-liveness/liveness/sandbox"
 )
 
@@ -88,6 +98,69 @@ func TestEveryCreateFault(t *testing.T) {
 				assert.Equal(t, first, le.Vendor)
 				assert.False(t, liveness.Retryable(err), "an ambiguous create is not Retryable")
 				assert.Equal(t, 1, creates(first)+creates(order[1])+creates(order[2]), "exactly one create reached any vendor")
+			})
+		}
+	}
+}
+
+// A vendor answer that says a session was made, under an HTTP error status
+// (a success code and a token under a 500, a 429, a 503), is not proof that
+// no session was made: the router must not start a second one. (Each
+// vendor package decides whether it believes it; Juhe does.)
+func TestSuccessUnderAnErrorStatusIsNotFailedOver(t *testing.T) {
+	for _, v := range []liveness.Vendor{liveness.Jumdata, liveness.Juhe, liveness.Megvii} {
+		for _, status := range []int{http.StatusInternalServerError, http.StatusTooManyRequests, http.StatusServiceUnavailable} {
+			t.Run(string(v)+"/"+strconv.Itoa(status), func(t *testing.T) {
+				sb, err := sandbox.New(sandbox.WithAnyNotifyPort())
+				require.NoError(t, err)
+				t.Cleanup(func() { _ = sb.Close() })
+				var hits atomic.Int32
+				body := map[liveness.Vendor][]byte{
+					liveness.Jumdata: testutil.Sample(t, "jumdata/init_ok.json"),
+					liveness.Juhe:    testutil.Sample(t, "juhe/query_ok.json"),
+					liveness.Megvii:  []byte(`{"request_id":"1,r","time_used":5,"token":"0cf1dc6fd6b498e5f29c7d6d04878c85","biz_id":"1,b","expired_time":4102444800}`),
+				}[v]
+				fake := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					hits.Add(1)
+					w.Header().Set("Content-Type", "application/json")
+					w.WriteHeader(status)
+					_, _ = w.Write(body)
+				}))
+				t.Cleanup(fake.Close)
+				var first liveness.Provider
+				switch v {
+				case liveness.Jumdata:
+					cfg := jumdatatest.SandboxConfig(sb)
+					cfg.InitURL = fake.URL + "/init"
+					first, err = jumdata.New(cfg)
+				case liveness.Juhe:
+					cfg := juhetest.SandboxConfig(sb)
+					cfg.BaseURL = fake.URL
+					first, err = juhe.New(cfg)
+				case liveness.Megvii:
+					cfg := megviitest.SandboxConfig(sb)
+					cfg.BaseURL = fake.URL
+					first, err = megvii.New(cfg)
+				}
+				require.NoError(t, err)
+				second := liveness.Megvii
+				if v == liveness.Megvii {
+					second = liveness.Juhe
+				}
+				p2, err := liveness.Open(sb.ProviderURL(second))
+				require.NoError(t, err)
+				r, err := failover.New(failover.Config{Providers: []failover.Member{{Provider: first}, {Provider: p2}}})
+				require.NoError(t, err)
+				s, err := r.InitSession(bg, (&env{}).requestFor("http://127.0.0.1:8443"))
+				if err == nil {
+					// The vendor package believed it (Juhe): the session
+					// it names is the one served.
+					assert.Equal(t, v, s.Vendor)
+				} else {
+					assert.False(t, liveness.Retryable(err))
+				}
+				assert.Equal(t, int32(1), hits.Load())
+				assert.Zero(t, sb.Requests(createEndpoint[second]), "a second session was started")
 			})
 		}
 	}
