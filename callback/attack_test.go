@@ -421,3 +421,33 @@ func TestMinimalPageEchoesNothing(t *testing.T) {
 		}
 	}
 }
+
+// Huge and many-field bodies and queries are refused before any vendor
+// call, for every vendor and both handlers.
+func TestHugeAndManyFieldCallbacks(t *testing.T) {
+	for _, v := range []liveness.Vendor{liveness.Megvii, liveness.Juhe, liveness.Jumdata} {
+		e := newEnv(t, v, notifyToSink)
+		e.start(newBrowser(), e.srv.URL)
+		many := strings.Repeat("a=1&", 250_000) // 1 MB, 250 000 fields
+		huge := "data=" + strings.Repeat("x", 2<<20)
+		for _, path := range []string{"/notify", "/return", "/return?" + strings.Repeat("b=2&", 2000)} {
+			for _, body := range []string{many, huge} {
+				for _, m := range []string{http.MethodPost, http.MethodGet} {
+					req, _ := http.NewRequest(m, e.srv.URL+path, strings.NewReader(body))
+					req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+					resp, err := http.DefaultClient.Do(req)
+					if err != nil {
+						continue // the server may close on a body it will not read
+					}
+					_ = resp.Body.Close()
+					if resp.StatusCode/100 == 2 || resp.StatusCode/100 == 3 {
+						t.Fatalf("%s %s %.20s (%d bytes): %d", v, m, path, len(body), resp.StatusCode)
+					}
+				}
+			}
+		}
+		if r := e.reads(); r != 0 {
+			t.Fatalf("%s: %d reads", v, r)
+		}
+	}
+}
