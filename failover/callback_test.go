@@ -249,3 +249,18 @@ func TestNotifyOfAVendorThatSendsNoneThroughRouter(t *testing.T) {
 	}
 	assert.Zero(t, e.sb.Requests(sandbox.JumdataResult), "reads")
 }
+
+// Wait over a router takes the router's sessions and refuses one whose
+// Vendor is not the vendor its ID routes to, or whose ID names no provider.
+func TestWaitOverRouterChecksTheRoute(t *testing.T) {
+	e := newCallbackEnv(t)
+	for _, s := range []*liveness.Session{
+		{Vendor: liveness.Juhe, ID: "megvii:1462259748,52b13fb5"},
+		{Vendor: liveness.Megvii, ID: "1462259748,52b13fb5"},
+		{Vendor: failover.Vendor, ID: "megvii:1462259748,52b13fb5"},
+	} {
+		_, err := e.h.Wait(context.Background(), s)
+		require.ErrorIs(t, err, liveness.ErrInvalidArgument, "%+v", s)
+	}
+	assert.Zero(t, e.sb.Requests(sandbox.MegviiGetResult)+e.sb.Requests(sandbox.JuheSearch))
+}
