@@ -27,14 +27,17 @@ func newID() string {
 }
 
 // sign returns the cookie value for binding id: id "." base64url(HMAC-SHA256(key, id)).
-func (h *Handler) sign(id string) string {
-	m := hmac.New(sha256.New, h.Key)
+func (h *Handler) sign(id string) string { return signWith(h.Key, id) }
+
+func signWith(key []byte, id string) string {
+	m := hmac.New(sha256.New, key)
 	m.Write([]byte("liveness-binding:" + id))
 	return id + "." + base64.RawURLEncoding.EncodeToString(m.Sum(nil))
 }
 
 // binding returns the binding ID of r's cookie, or "" when r carries none or
-// one that does not verify (compared in constant time).
+// one that does not verify (compared in constant time) with Key or one of
+// PreviousKeys.
 func (h *Handler) binding(r *http.Request) string {
 	c, err := r.Cookie(CookieName)
 	if err != nil || len(c.Value) > 128 {
@@ -47,10 +50,15 @@ func (h *Handler) binding(r *http.Request) string {
 	if _, err := hex.DecodeString(id); err != nil {
 		return ""
 	}
-	if !hmac.Equal([]byte(c.Value), []byte(h.sign(id))) {
-		return ""
+	if hmac.Equal([]byte(c.Value), []byte(h.sign(id))) {
+		return id
 	}
-	return id
+	for _, k := range h.PreviousKeys {
+		if len(k) >= 32 && hmac.Equal([]byte(c.Value), []byte(signWith(k, id))) {
+			return id
+		}
+	}
+	return ""
 }
 
 // setBinding sets the binding cookie: HttpOnly, SameSite=Lax (sent on the

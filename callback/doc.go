@@ -72,6 +72,14 @@
 // the binding: an unsigned return there is refused, and the result arrives
 // through the notify or Wait.
 //
+// # Several vendors
+//
+// Provider may be a failover.Router: the handlers then serve the sessions
+// of every vendor it holds, each callback verified by the vendor that
+// served its session (the router's route parameter), Events naming that
+// vendor. Without the vendor's name to go by before verifying, Notify
+// refuses any verified callback that is not a notify.
+//
 // # Stores
 //
 // Store is a small key-value interface with expiry and two atomic

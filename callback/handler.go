@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -69,6 +70,11 @@ type Handler struct {
 	// started it (HMAC-SHA256). At least 32 random bytes, the same on every
 	// instance, kept secret. Required.
 	Key []byte
+	// PreviousKeys are keys Key replaced, still accepted (not used to sign)
+	// for the bindings they signed, so that rotating Key does not strand
+	// the browsers in the middle of a check: keep a replaced key here for
+	// a day (the binding cookie's lifetime), then drop it.
+	PreviousKeys [][]byte
 	// NewRequest builds the SessionRequest for a Start request: it reads
 	// and validates the user's input (an error is answered 400) and sets
 	// at least ReturnURL (the URL Return is mounted on) and, for vendors
@@ -83,13 +89,24 @@ type Handler struct {
 	// redelivers. Its context carries a deadline of DeliverTimeout, and it
 	// must return by then: the delivery lease lasts DeliverTimeout plus 5 s,
 	// after which another request may run it again. Make it idempotent on
-	// s.ID if it can outlive its context. Nil delivers nothing.
+	// s.ID if it can outlive its context. If the Store fails to take the
+	// mark after Deliver succeeded, the request answers non-2xx and this
+	// instance stores the mark on the next callback without running
+	// Deliver; another instance may run it again once the lease expired.
+	// Nil delivers nothing.
 	Deliver func(ctx context.Context, res *liveness.Result, s *liveness.Session) error
 	// Done returns where the browser goes after Return: a URL of the
 	// service derived from the result (for example a status page for
 	// s.BizNo). Return redirects there with 303 See Other; nil or "" shows
 	// a minimal page that says whether the check passed. The vendor's
 	// payload is never shown to the browser.
+	//
+	// A URL a browser would read as another site's ("//host", "/\host",
+	// a scheme other than http and https) or holding a control character,
+	// space or backslash is not followed: the minimal page is shown and a
+	// warning logged. An absolute http(s) URL is followed whatever its
+	// host, so build it from the service's own configuration, not from the
+	// request or the vendor's result.
 	Done func(res *liveness.Result, s *liveness.Session) string
 	// Store holds sessions, bindings, leases and results. Nil uses a
 	// MemoryStore private to this Handler (one instance only).
@@ -119,10 +136,16 @@ type Handler struct {
 
 	once     sync.Once
 	memStore Store
+	unkeptMu sync.Mutex
+	unkept   map[string]*liveness.Result // final results the Store failed to keep, by session ID
+	undone   map[string]bool             // sessions delivered whose mark the Store failed to keep
 }
 
 // Event describes one handled request or Wait, for metrics and tracing.
 type Event struct {
+	// Vendor is the vendor that serves the session once it is known (for
+	// a Provider over several vendors, such as a failover.Router, the one
+	// that served it), else the Provider's Vendor.
 	Vendor liveness.Vendor
 	// Kind is "start", "return", "notify" or "wait".
 	Kind string
@@ -202,9 +225,15 @@ func (h *Handler) logger() *slog.Logger {
 	return slog.Default()
 }
 
+// ns is the namespace of the Handler's store keys: its Provider's Vendor,
+// which for a router over several vendors (package failover) is the
+// router's, not the Vendor of each Session it starts.
+func (h *Handler) ns() liveness.Vendor { return h.Provider.Vendor() }
+
 // key names a store entry: kind s (session record), n (BizNo → ID), b
 // (browser binding → ID), f (fetch lease), p (pending result), r (final
-// result), d (delivery mark).
+// result), d (delivery mark), t (a notify trigger skipped the pending
+// answer); v is the namespace (Handler.ns).
 func key(kind string, v liveness.Vendor, id string) string {
 	return kind + ":" + string(v) + ":" + id
 }
@@ -275,7 +304,9 @@ func (h *Handler) run(ctx context.Context, kind string, f func(ev *Event) error)
 // NewRequest (an error is 400), calls InitSession, records the Session in
 // the Store, binds it to this browser with a signed cookie (HttpOnly,
 // SameSite=Lax, Secure when the request is https or ReturnURL is) and
-// redirects (303) to Session.CheckURL. It takes GET and POST.
+// redirects (303) to Session.CheckURL, which must be an absolute http(s)
+// URL (anything else the vendor answers is a 502 page). It takes GET and
+// POST.
 func (h *Handler) Start(w http.ResponseWriter, r *http.Request) {
 	h.run(r.Context(), KindStart, func(ev *Event) error {
 		if !allowMethod(w, r, []string{http.MethodGet, http.MethodPost}) {
@@ -311,7 +342,15 @@ func (h *Handler) Start(w http.ResponseWriter, r *http.Request) {
 			}
 			return err
 		}
-		ev.SessionID, ev.Outcome = s.ID, OutcomeStarted
+		ev.SessionID, ev.Vendor = s.ID, s.Vendor
+		if u, err := url.Parse(s.CheckURL); err != nil || !safeRedirect(s.CheckURL) || u.Host == "" {
+			// The vendor's answer names the page; send the browser
+			// nowhere else than an http(s) page.
+			ev.Outcome = OutcomeFailed
+			page(w, http.StatusBadGateway, "The check could not be started. Please try again.")
+			return errors.New("callback: the session's CheckURL is not an absolute http(s) URL")
+		}
+		ev.Outcome = OutcomeStarted
 		w.Header().Set("Cache-Control", "no-store")
 		http.Redirect(w, r, s.CheckURL, http.StatusSeeOther)
 		return nil
@@ -355,33 +394,44 @@ func (h *Handler) Begin(ctx context.Context, w http.ResponseWriter, r *http.Requ
 // onlyNew it keeps a record already stored (Wait must not drop a binding).
 func (h *Handler) save(ctx context.Context, rec *record, onlyNew bool) error {
 	s := &rec.Session
-	ttl := orDefault(h.ResultTTL, DefaultResultTTL)
-	if !s.ExpiresAt.IsZero() {
-		if until := s.ExpiresAt.Sub(h.now()) + orDefault(h.ExpiryGrace, DefaultExpiryGrace); until > 0 {
-			ttl += until
-		}
-	}
+	ttl := h.ttl(s)
 	b, err := json.Marshal(rec)
 	if err != nil {
 		return err
 	}
 	st := h.store()
 	if onlyNew {
-		if _, err := st.SetNX(ctx, key("s", s.Vendor, s.ID), b, ttl); err != nil {
+		if _, err := st.SetNX(ctx, key("s", h.ns(), s.ID), b, ttl); err != nil {
 			return err
 		}
-	} else if err := st.Set(ctx, key("s", s.Vendor, s.ID), b, ttl); err != nil {
+	} else if err := st.Set(ctx, key("s", h.ns(), s.ID), b, ttl); err != nil {
 		return err
 	}
 	if s.BizNo != "" {
-		if _, err := st.SetNX(ctx, key("n", s.Vendor, s.BizNo), []byte(s.ID), ttl); err != nil {
+		if _, err := st.SetNX(ctx, key("n", h.ns(), s.BizNo), []byte(s.ID), ttl); err != nil {
 			return err
 		}
 	}
 	if rec.Binding != "" {
-		return st.Set(ctx, key("b", s.Vendor, rec.Binding), []byte(s.ID), ttl)
+		return st.Set(ctx, key("b", h.ns(), rec.Binding), []byte(s.ID), ttl)
 	}
 	return nil
+}
+
+// ttl is how long the entries of s are kept from now: ResultTTL, plus the
+// time left until s expires and its grace. Every entry of a session (its
+// record, its result, its delivery mark) is written with it, so that the
+// result and the mark, written after the record, outlive it: a callback
+// replayed while the record is kept finds them, and never runs Deliver
+// again.
+func (h *Handler) ttl(s *liveness.Session) time.Duration {
+	ttl := orDefault(h.ResultTTL, DefaultResultTTL)
+	if !s.ExpiresAt.IsZero() {
+		if until := s.ExpiresAt.Sub(h.now()) + orDefault(h.ExpiryGrace, DefaultExpiryGrace); until > 0 {
+			ttl += until
+		}
+	}
+	return ttl
 }
 
 // load returns the record of the session whose ID is id, nil when unknown.
@@ -397,7 +447,9 @@ func (h *Handler) load(ctx context.Context, v liveness.Vendor, id string) (*reco
 	if err := json.Unmarshal(b, &rec); err != nil {
 		return nil, fmt.Errorf("callback: stored session unreadable: %w", err)
 	}
-	if rec.Session.ID != id || rec.Session.Vendor != v {
+	// The key's namespace is the Provider's, so a router's sessions (whose
+	// Vendor is the one that served them) are found under the router's.
+	if rec.Session.ID != id {
 		return nil, errors.New("callback: stored session does not match its key")
 	}
 	return &rec, nil
@@ -532,8 +584,8 @@ func (h *Handler) Return(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		s := &rec.Session
-		ev.SessionID = s.ID
-		res, err := h.resolve(ctx, rec, cb)
+		ev.SessionID, ev.Vendor = s.ID, s.Vendor
+		res, err := h.resolve(ctx, rec, cb, false)
 		if err != nil {
 			ev.Outcome = outcomeOf(err)
 			page(w, http.StatusServiceUnavailable, "The result is not available yet. Please reload this page.")
@@ -548,6 +600,26 @@ func (h *Handler) Return(w http.ResponseWriter, r *http.Request) {
 		h.finish(w, r, res, s)
 		return nil
 	})
+}
+
+// safeRedirect reports whether u may be sent as a redirect: a relative
+// reference that stays on this site (not "//host", nor "/\host", which
+// browsers read as "//host"), or an absolute http or https URL with a host;
+// no control character, space or backslash anywhere.
+func safeRedirect(u string) bool {
+	for i := 0; i < len(u); i++ {
+		if c := u[i]; c <= ' ' || c == 0x7f || c == '\\' {
+			return false
+		}
+	}
+	p, err := url.Parse(u)
+	if err != nil {
+		return false
+	}
+	if p.Scheme == "" {
+		return p.Host == "" && !strings.HasPrefix(u, "//")
+	}
+	return (p.Scheme == "http" || p.Scheme == "https") && p.Host != "" && p.Opaque == ""
 }
 
 // outcomeOf names the Event outcome of a resolve or deliver error.
@@ -577,8 +649,12 @@ func (h *Handler) finish(w http.ResponseWriter, r *http.Request, res *liveness.R
 	w.Header().Set("Referrer-Policy", "no-referrer")
 	if h.Done != nil {
 		if u := h.Done(res, s); u != "" {
-			http.Redirect(w, r, u, http.StatusSeeOther)
-			return
+			if safeRedirect(u) {
+				http.Redirect(w, r, u, http.StatusSeeOther)
+				return
+			}
+			h.logger().LogAttrs(r.Context(), slog.LevelWarn, "liveness callback: Done returned a URL that is not followed",
+				slog.String("session", s.ID))
 		}
 	}
 	switch {
@@ -604,7 +680,8 @@ func (h *Handler) finish(w http.ResponseWriter, r *http.Request, res *liveness.R
 // text body "success" once the result is final and Deliver succeeded
 // (or had already succeeded: a duplicate is acknowledged without running
 // Deliver again). Anything else is non-2xx, so that the vendor sends the
-// notify again: 400 for a request that does not verify, 404 for an unknown
+// notify again: 400 for a request that does not verify or is no notify (a
+// vendor's return posted to it), 404 for an unknown
 // session, 503 for a vendor or Store failure, a result not final yet, or a
 // session whose delivery is busy in another request past MaxWait, and 500
 // when Deliver failed.
@@ -636,6 +713,11 @@ func (h *Handler) Notify(w http.ResponseWriter, r *http.Request) {
 		}
 		ctx := r.Context()
 		cb, err := h.verify(ctx, r, liveness.CallbackNotify)
+		if err == nil && cb.Kind != liveness.CallbackNotify {
+			// A return posted to the notify URL (under a router, which
+			// cannot refuse a vendor that sends no notify by its name).
+			err = errors.New("callback: not a notify")
+		}
 		if err != nil {
 			ev.Outcome = OutcomeRejected
 			http.Error(w, "bad callback", http.StatusBadRequest)
@@ -653,8 +735,9 @@ func (h *Handler) Notify(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, "unknown session", http.StatusNotFound)
 			return nil
 		}
-		ev.SessionID = rec.Session.ID
-		res, err := h.resolve(ctx, rec, cb)
+		ev.SessionID, ev.Vendor = rec.Session.ID, rec.Session.Vendor
+		// An unsigned notify (Juhe) says the check is complete now.
+		res, err := h.resolve(ctx, rec, cb, !cb.Signed)
 		if err != nil {
 			ev.Outcome = outcomeOf(err)
 			http.Error(w, "try again", http.StatusServiceUnavailable)

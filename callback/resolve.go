@@ -20,6 +20,22 @@ type sessionFetcher interface {
 	FetchSessionResult(ctx context.Context, s *liveness.Session) (*liveness.Result, error)
 }
 
+// idSplitter is a provider over several vendors (failover.Router) that
+// names the vendor owning one of its session IDs.
+type idSplitter interface {
+	SplitID(sessionID string) (vendor liveness.Vendor, vendorID string, err error)
+}
+
+// owns reports whether s is a session of the Handler's Provider: of its
+// vendor, or for a router, of the vendor its ID routes to.
+func (h *Handler) owns(s *liveness.Session) bool {
+	if sp, ok := h.Provider.(idSplitter); ok {
+		v, _, err := sp.SplitID(s.ID)
+		return err == nil && v == s.Vendor
+	}
+	return s.Vendor == h.Provider.Vendor()
+}
+
 // fetch makes the one vendor call for s.
 func (h *Handler) fetch(ctx context.Context, s *liveness.Session) (*liveness.Result, error) {
 	if sf, ok := h.Provider.(sessionFetcher); ok {
@@ -30,7 +46,7 @@ func (h *Handler) fetch(ctx context.Context, s *liveness.Session) (*liveness.Res
 
 // stored returns the result stored under kind (r final, p pending), or nil.
 func (h *Handler) stored(ctx context.Context, kind string, s *liveness.Session) (*liveness.Result, error) {
-	b, ok, err := h.store().Get(ctx, key(kind, s.Vendor, s.ID))
+	b, ok, err := h.store().Get(ctx, key(kind, h.ns(), s.ID))
 	if err != nil || !ok {
 		return nil, err
 	}
@@ -48,7 +64,7 @@ func (h *Handler) keep(ctx context.Context, s *liveness.Session, res *liveness.R
 	if err != nil {
 		return nil, err
 	}
-	ok, err := h.store().SetNX(ctx, key("r", s.Vendor, s.ID), b, orDefault(h.ResultTTL, DefaultResultTTL))
+	ok, err := h.store().SetNX(ctx, key("r", h.ns(), s.ID), b, h.ttl(s))
 	if err != nil || ok {
 		return res, err
 	}
@@ -69,13 +85,21 @@ func (h *Handler) expired(s *liveness.Session) bool {
 // fetched within the last second; else one vendor call, made by whichever
 // request takes the session's fetch lease while the others wait for its
 // answer in the Store.
-func (h *Handler) resolve(ctx context.Context, rec *record, cb *liveness.Callback) (*liveness.Result, error) {
+//
+// trigger is set for a callback by which the vendor says the result is
+// final now (Juhe's unsigned notify): a pending answer read before it is
+// stale, and is not served from the Store (for one such callback a
+// second per session, so that forged ones cannot make a read each).
+func (h *Handler) resolve(ctx context.Context, rec *record, cb *liveness.Callback, trigger bool) (*liveness.Result, error) {
 	s := &rec.Session
 	if res, err := h.stored(ctx, "r", s); err != nil || res != nil {
 		return res, err
 	}
 	if signedFinal(cb) {
 		return h.keep(ctx, s, cb.Result)
+	}
+	if res, err := h.rekeep(ctx, s); err != nil || res != nil {
+		return res, err
 	}
 	if h.expired(s) {
 		return h.keep(ctx, s, &liveness.Result{
@@ -85,12 +109,23 @@ func (h *Handler) resolve(ctx context.Context, rec *record, cb *liveness.Callbac
 		})
 	}
 	st := h.store()
-	fkey := key("f", s.Vendor, s.ID)
+	if trigger {
+		// At most one trigger a second skips the pending answer, so
+		// that forged notifies cannot make a read each.
+		ok, err := st.SetNX(ctx, key("t", h.ns(), s.ID), []byte("1"), pendingTTL)
+		if err != nil {
+			return nil, err
+		}
+		trigger = ok
+	}
+	fkey := key("f", h.ns(), s.ID)
 	deadline := time.Now().Add(orDefault(h.MaxWait, DefaultMaxWait))
 	wait := 5 * time.Millisecond
 	for {
-		if res, err := h.stored(ctx, "p", s); err != nil || res != nil {
-			return res, err
+		if !trigger {
+			if res, err := h.stored(ctx, "p", s); err != nil || res != nil {
+				return res, err
+			}
 		}
 		token := []byte(newID())
 		got, err := st.SetNX(ctx, fkey, token, fetchLease)
@@ -117,8 +152,12 @@ func (h *Handler) resolve(ctx context.Context, rec *record, cb *liveness.Callbac
 
 // fetchLeased makes the vendor call; the caller holds the fetch lease.
 func (h *Handler) fetchLeased(ctx context.Context, s *liveness.Session) (*liveness.Result, error) {
-	// The previous holder may have stored the result after our last look.
+	// The previous holder may have stored the result after our last look,
+	// or read it and failed to store it.
 	if res, err := h.stored(ctx, "r", s); err != nil || res != nil {
+		return res, err
+	}
+	if res, err := h.rekeep(ctx, s); err != nil || res != nil {
 		return res, err
 	}
 	// Once sent, the call runs to its end and its answer is stored even if
@@ -131,12 +170,53 @@ func (h *Handler) fetchLeased(ctx context.Context, s *liveness.Session) (*livene
 	}
 	ctx = fctx
 	if res.Status.Final() {
-		return h.keep(ctx, s, res)
+		kept, err := h.keep(ctx, s, res)
+		if err != nil {
+			h.stash(s, res)
+		}
+		return kept, err
 	}
 	if b, err := json.Marshal(res); err == nil {
-		_ = h.store().Set(ctx, key("p", s.Vendor, s.ID), b, pendingTTL)
+		_ = h.store().Set(ctx, key("p", h.ns(), s.ID), b, pendingTTL)
 	}
 	return res, nil
+}
+
+// maxUnkept bounds the final results a Handler holds in memory because the
+// Store failed to keep them.
+const maxUnkept = 10_000
+
+// stash holds a final result read from the vendor that the Store failed to
+// keep, so that the next request on this instance stores it instead of
+// reading it again (Megvii serves a result three times).
+func (h *Handler) stash(s *liveness.Session, res *liveness.Result) {
+	h.unkeptMu.Lock()
+	defer h.unkeptMu.Unlock()
+	if h.unkept == nil {
+		h.unkept = map[string]*liveness.Result{}
+	}
+	if len(h.unkept) < maxUnkept {
+		h.unkept[s.ID] = res
+	}
+}
+
+// rekeep stores a result stash held for s, and returns the one stored; nil
+// when none is held.
+func (h *Handler) rekeep(ctx context.Context, s *liveness.Session) (*liveness.Result, error) {
+	h.unkeptMu.Lock()
+	res := h.unkept[s.ID]
+	h.unkeptMu.Unlock()
+	if res == nil {
+		return nil, nil
+	}
+	kept, err := h.keep(ctx, s, res)
+	if err != nil {
+		return nil, err
+	}
+	h.unkeptMu.Lock()
+	delete(h.unkept, s.ID)
+	h.unkeptMu.Unlock()
+	return kept, nil
 }
 
 // deliver runs Deliver once per session for a final result. The first
@@ -150,7 +230,15 @@ func (h *Handler) deliver(ctx context.Context, rec *record, res *liveness.Result
 	}
 	s := &rec.Session
 	st := h.store()
-	dkey := key("d", s.Vendor, s.ID)
+	dkey := key("d", h.ns(), s.ID)
+	if h.unmarked(s.ID, false) {
+		// Deliver ran here, and the Store failed to take the mark.
+		if err := st.Set(ctx, dkey, []byte(doneMark), h.ttl(s)); err != nil {
+			return err
+		}
+		h.unmarked(s.ID, true)
+		return nil
+	}
 	timeout := orDefault(h.DeliverTimeout, DefaultDeliverTimeout)
 	deadline := time.Now().Add(orDefault(h.MaxWait, DefaultMaxWait))
 	wait := 5 * time.Millisecond
@@ -194,12 +282,33 @@ func (h *Handler) runDeliver(ctx context.Context, dkey string, token []byte, tim
 		_, _ = st.DeleteIf(bg, dkey, token)
 		return fmt.Errorf("%w: %w", errDeliver, err)
 	}
-	if err := st.Set(bg, dkey, []byte(doneMark), orDefault(h.ResultTTL, DefaultResultTTL)); err != nil {
-		// Deliver ran; the mark is lost, and a later callback may run it
-		// again once the lease expires. Say so.
+	if err := st.Set(bg, dkey, []byte(doneMark), h.ttl(s)); err != nil {
+		// Deliver ran; the mark is not stored. This instance remembers
+		// it and stores it on the next callback; another instance may
+		// run Deliver again once the lease expires. Say so.
+		h.unkeptMu.Lock()
+		if h.undone == nil {
+			h.undone = map[string]bool{}
+		}
+		if len(h.undone) < maxUnkept {
+			h.undone[s.ID] = true
+		}
+		h.unkeptMu.Unlock()
 		return fmt.Errorf("callback: delivered, but the delivery mark could not be stored: %w", err)
 	}
 	return nil
+}
+
+// unmarked reports whether Deliver ran on this instance for the session
+// whose ID is id without its mark being stored; forget drops the memory.
+func (h *Handler) unmarked(id string, forget bool) bool {
+	h.unkeptMu.Lock()
+	defer h.unkeptMu.Unlock()
+	ok := h.undone[id]
+	if forget {
+		delete(h.undone, id)
+	}
+	return ok
 }
 
 // safeDeliver runs f, turning a panic into an error (without its value,
@@ -284,10 +393,10 @@ func (h *Handler) wait(ctx context.Context, s *liveness.Session, ev *Event) (*li
 		return nil, liveness.InvalidArgument(v, "Wait", "session", "is nil")
 	case s.ID == "":
 		return nil, liveness.InvalidArgument(v, "Wait", "session.ID", "is empty")
-	case s.Vendor != v:
+	case !h.owns(s):
 		return nil, liveness.InvalidArgument(v, "Wait", "session.Vendor", "is another vendor's session")
 	}
-	ev.SessionID = s.ID
+	ev.SessionID, ev.Vendor = s.ID, s.Vendor
 	rec, err := h.load(ctx, v, s.ID)
 	if err != nil {
 		return nil, err
@@ -301,7 +410,7 @@ func (h *Handler) wait(ctx context.Context, s *liveness.Session, ev *Event) (*li
 	interval := orDefault(h.PollInterval, DefaultPollInterval)
 	var last *liveness.Result
 	for {
-		res, err := h.resolve(ctx, rec, nil)
+		res, err := h.resolve(ctx, rec, nil, false)
 		switch {
 		case err == nil && res.Status.Final():
 			if err := h.deliver(ctx, rec, res); err != nil {

@@ -216,12 +216,27 @@ func classify(err error) outcome {
 		liveness.ErrPermissionDenied, liveness.ErrDiscontinued:
 		return failOver
 	case liveness.ErrUnavailable:
-		// MayHaveReached is false: the connection was refused, or the
-		// vendor answered that it failed (and gave no session).
+		if bareServerError(e) {
+			return stopFailure
+		}
+		// MayHaveReached is false: the connection was refused, the
+		// vendor answered in its own words that it failed (Megvii
+		// INTERNAL_ERROR, Juhe 10014), or a 503 said that the request
+		// was not served.
 		return failOver
 	case liveness.ErrBadResponse:
 		// An answer that could not be read may hold a session.
 		return stopFailure
 	}
 	return stop
+}
+
+// bareServerError reports an HTTP 5xx answer other than 503 that carries
+// no vendor code: an error page from the vendor's server or a proxy (500,
+// 501, 505, ...). Unlike a 503 (the request was not served) or the vendor's
+// own error code, it does not prove that no session was made: the server
+// may have failed after creating it. The transport marks 502 and 504
+// itself.
+func bareServerError(e *liveness.Error) bool {
+	return e.Code == "" && e.HTTPStatus >= 500 && e.HTTPStatus != 503
 }

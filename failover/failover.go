@@ -25,8 +25,11 @@
 //
 // Every other error is returned at once, never failed over. Above all an
 // ambiguous one: a connection lost after the request was sent, an attempt
-// that timed out, a gateway's 502 or 504 (MayHaveReached is true), or an
-// answer that could not be read (ErrBadResponse). The first vendor may
+// that timed out, a gateway's 502 or 504 (MayHaveReached is true), an
+// HTTP 5xx error page other than 503 that carries no vendor code (a 500:
+// the server may have failed after making the session; the router returns
+// it with MayHaveReached set), or an answer that could not be read
+// (ErrBadResponse). The first vendor may
 // have started a session, perhaps a paid one, and a second vendor's
 // session would be a second charge and a second check for the user.
 // Find out first (the vendor's console, your BizNo), as for any
@@ -77,7 +80,12 @@
 //     unchanged.
 //
 // An ID or callback naming a provider the router does not hold, or none,
-// is ErrInvalidArgument: nothing is guessed. Sessions of a router outlive
+// is ErrInvalidArgument: nothing is guessed. One exception carries nothing
+// to guess: a GET return naming no provider that a provider reads as
+// liveness.ErrNoResult (no session, no result: Juhe's bare return, a
+// return URL reloaded without its parameters) and none reads as a
+// callback is ErrNoResult, which the callback handlers resolve through
+// the browser's binding. Sessions of a router outlive
 // a reordering of its providers, and the removal of others, as long as
 // their provider keeps its name.
 //
@@ -291,6 +299,7 @@ func (r *Router) InitSession(ctx context.Context, req *liveness.SessionRequest) 
 			continue
 		case stopFailure:
 			r.failed(ctx, m, probe, err)
+			err = ambiguous(err)
 		default:
 			m.br.release(probe)
 		}
@@ -304,6 +313,20 @@ func (r *Router) InitSession(ctx context.Context, req *liveness.SessionRequest) 
 	}
 	return nil, &liveness.Error{Vendor: Vendor, Op: op, Kind: liveness.ErrUnavailable,
 		Message: "every provider's breaker is open"}
+}
+
+// ambiguous returns err with MayHaveReached set when it is a bare server
+// error (see bareServerError) that the provider did not mark, so that
+// liveness.Retryable says false of a create that may have made a session.
+// err itself is not changed.
+func ambiguous(err error) error {
+	var e *liveness.Error
+	if !errors.As(err, &e) || e.MayHaveReached || e.Kind != liveness.ErrUnavailable || !bareServerError(e) {
+		return err
+	}
+	cp := *e
+	cp.MayHaveReached = true
+	return &cp
 }
 
 // failed records a failure on m's breaker and logs it if it opened.

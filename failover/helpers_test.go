@@ -129,3 +129,16 @@ func requireKind(t *testing.T, err error, kind error) *liveness.Error {
 }
 
 var bg = context.Background()
+
+// requestFor returns a request every vendor can serve, calling back base.
+func (e *env) requestFor(base string) *liveness.SessionRequest {
+	n := seq.Add(1)
+	return &liveness.SessionRequest{
+		ReturnURL: base + "/return",
+		NotifyURL: base + "/notify",
+		BizNo:     "FO" + strconv.FormatInt(time.Now().UnixNano(), 10) + strconv.FormatInt(n, 10),
+		UserID:    "user-" + strconv.FormatInt(n, 10),
+		Name:      sandbox.TestName,
+		IDNumber:  sandbox.TestIDNumber,
+	}
+}

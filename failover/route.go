@@ -2,6 +2,7 @@ package failover
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -195,7 +196,7 @@ func (r *Router) BuildCheckURL(s *liveness.Session) (string, error) {
 func (r *Router) VerifyCallback(ctx context.Context, req *http.Request) (*liveness.Callback, error) {
 	m, err := r.callbackMember("VerifyCallback", req)
 	if err != nil {
-		return nil, err
+		return nil, r.bareReturn(ctx, req, err)
 	}
 	cb, err := m.p.VerifyCallback(ctx, req)
 	if err != nil {
@@ -221,6 +222,9 @@ func (r *Router) VerifyCallbackOfKind(ctx context.Context, req *http.Request, ki
 	}
 	m, err := r.callbackMember(op, req)
 	if err != nil {
+		if kind == liveness.CallbackReturn {
+			err = r.bareReturn(ctx, req, err)
+		}
 		return nil, err
 	}
 	var cb *liveness.Callback
@@ -235,6 +239,38 @@ func (r *Router) VerifyCallbackOfKind(ctx context.Context, req *http.Request, ki
 	return m.routedCallback(cb), nil
 }
 
+// errNoRoute marks a callback whose URL carries no route parameter.
+var errNoRoute = errors.New("no route")
+
+// bareReturn turns err, the refusal of a callback that names no provider,
+// into liveness.ErrNoResult when it is a GET or HEAD that one of the
+// providers reads as a return naming no session and carrying no result
+// (Juhe's bare return after a cancel, or a return URL reloaded without
+// its parameters), so that the caller resolves it as it would for that
+// vendor (the callback handlers, through the browser's binding). Nothing
+// else is taken from a provider that was not named: a callback it would
+// accept is still refused.
+func (r *Router) bareReturn(ctx context.Context, req *http.Request, err error) error {
+	if !errors.Is(err, errNoRoute) || (req.Method != http.MethodGet && req.Method != http.MethodHead) {
+		return err
+	}
+	noResult := false
+	for _, m := range r.members {
+		_, merr := m.p.VerifyCallback(ctx, req.Clone(ctx))
+		if merr == nil {
+			// A provider reads it as naming a session: it must name
+			// its provider.
+			return err
+		}
+		noResult = noResult || errors.Is(merr, liveness.ErrNoResult)
+	}
+	if !noResult {
+		return err
+	}
+	return &liveness.Error{Vendor: Vendor, Op: "VerifyCallback", Kind: liveness.ErrNoResult,
+		Message: "the return names no provider, no session and carries no result"}
+}
+
 func (r *Router) callbackMember(op string, req *http.Request) (*member, error) {
 	if req == nil || req.URL == nil {
 		return nil, liveness.InvalidArgument(Vendor, op, "request", "is nil")
@@ -244,8 +280,59 @@ func (r *Router) callbackMember(op string, req *http.Request) (*member, error) {
 	case err != nil:
 		return nil, liveness.InvalidArgument(Vendor, op, RouteParam, err.Error())
 	case !found:
-		return nil, liveness.InvalidArgument(Vendor, op, RouteParam,
+		e := liveness.InvalidArgument(Vendor, op, RouteParam,
 			"is missing: the callback URL names no provider (was the session started through this router?)")
+		e.Err = errNoRoute
+		return nil, e
 	}
 	return r.lookup(op, RouteParam, name)
+}
+
+// SplitID returns the vendor of the provider that owns a router session ID
+// ("<name>:<vendor ID>") and that provider's own ID for the session, without
+// a call. It is how code outside the router (the callback handlers, a
+// conformance suite, a log line) learns which vendor serves a session. An
+// ID FetchResult would refuse is ErrInvalidArgument naming "sessionID".
+func (r *Router) SplitID(sessionID string) (vendor liveness.Vendor, vendorID string, err error) {
+	m, id, err := r.splitID("SplitID", "sessionID", sessionID)
+	if err != nil {
+		return "", "", err
+	}
+	return m.p.Vendor(), id, nil
+}
+
+// sessionFetcher is a provider that fetches a result knowing the whole
+// Session (juhe.Provider), which lets it expire a session the vendor would
+// call pending forever.
+type sessionFetcher interface {
+	FetchSessionResult(ctx context.Context, s *liveness.Session) (*liveness.Result, error)
+}
+
+// FetchSessionResult is FetchResult for a caller holding the whole Session
+// (the callback handlers): a provider with its own FetchSessionResult
+// (Juhe, which turns a session never submitted into expired after its
+// ExpiresAt) gets the Session with the vendor's own ID; the others get
+// FetchResult. A nil session is ErrInvalidArgument naming "session", an ID
+// FetchResult would refuse one naming "session.ID".
+func (r *Router) FetchSessionResult(ctx context.Context, s *liveness.Session) (*liveness.Result, error) {
+	const op = "FetchSessionResult"
+	if s == nil {
+		return nil, liveness.InvalidArgument(Vendor, op, "session", "is nil")
+	}
+	m, id, err := r.splitID(op, "session.ID", s.ID)
+	if err != nil {
+		return nil, err
+	}
+	var res *liveness.Result
+	if sf, ok := m.p.(sessionFetcher); ok {
+		vs := *s
+		vs.ID = id
+		res, err = sf.FetchSessionResult(ctx, &vs)
+	} else {
+		res, err = m.p.FetchResult(ctx, id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return m.routedResult(res), nil
 }

@@ -127,7 +127,15 @@ func (p *Provider) InitSession(ctx context.Context, req *liveness.SessionRequest
 			return nil, err
 		}
 		if env.code() != codeOK || !httpOK(resp) {
-			return nil, env.err(resp, publicCodes, false)
+			e := env.err(resp, publicCodes, false)
+			if env.code() == codeOK || env.hasData() {
+				// The answer says a session was made (a success code
+				// or a token under an HTTP error status): it is not
+				// believed, nor is it proof that none was, so the
+				// create must not be repeated, here or elsewhere.
+				e.MayHaveReached = true
+			}
+			return nil, e
 		}
 		var d struct {
 			Token jsonx.String `json:"token"`

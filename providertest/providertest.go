@@ -81,6 +81,13 @@ type Harness struct {
 	// configuration, found while parsing the URL or while building the
 	// provider from it; every error must carry Op "Open".
 	BadOpenURLs []string
+	// SandboxSession, when set, maps a Session the provider started to the
+	// vendor and the vendor's own session ID that the sandbox knows, for a
+	// provider over several vendors (a failover.Router, whose
+	// Router.SplitID does it). The provider's Vendor() then need not be
+	// Vendor, but every session must map to Vendor. Nil: the provider is
+	// Vendor's own, and Session.ID is the sandbox's ID.
+	SandboxSession func(s *liveness.Session) (vendor liveness.Vendor, vendorID string, err error)
 	// MiddlewareSafe turns on the cases where a middleware called
 	// r.ParseForm() before VerifyCallback, and where a handler reads the
 	// body after it. Off until every provider supports it.
@@ -131,7 +138,9 @@ func newEnv(t *testing.T, h Harness, opts ...liveness.Option) *env {
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = sb.Close() })
 	p := h.NewProvider(t, sb, append([]liveness.Option{liveness.WithClock(clk.Now)}, opts...)...)
-	require.Equal(t, h.Vendor, p.Vendor())
+	if h.SandboxSession == nil {
+		require.Equal(t, h.Vendor, p.Vendor())
+	}
 	return &env{sb: sb, p: p, rcv: newReceiver(t, p), clk: clk}
 }
 
@@ -162,7 +171,8 @@ func testInit(t *testing.T, h Harness) {
 func testOffered(t *testing.T, h Harness) []sandbox.Outcome {
 	e := newEnv(t, h)
 	s := e.init(t, h)
-	offered, err := e.sb.SessionOutcomes(h.Vendor, s.ID)
+	id := sandboxID(t, h, s)
+	offered, err := e.sb.SessionOutcomes(h.Vendor, id)
 	require.NoError(t, err)
 	require.NotEmpty(t, offered)
 	var expected []sandbox.Outcome
@@ -175,11 +185,23 @@ func testOffered(t *testing.T, h Harness) []sandbox.Outcome {
 	}
 	for _, o := range sandbox.Outcomes() {
 		if !slices.Contains(offered, o) {
-			_, err := e.sb.Complete(context.Background(), h.Vendor, s.ID, o)
+			_, err := e.sb.Complete(context.Background(), h.Vendor, id, o)
 			assert.ErrorIs(t, err, sandbox.ErrOutcomeNotOffered, "%s cannot send %s", h.Vendor, o)
 		}
 	}
 	return offered
+}
+
+// sandboxID returns the ID the sandbox knows s by (Harness.SandboxSession).
+func sandboxID(t *testing.T, h Harness, s *liveness.Session) string {
+	t.Helper()
+	if h.SandboxSession == nil {
+		return s.ID
+	}
+	v, id, err := h.SandboxSession(s)
+	require.NoError(t, err)
+	require.Equal(t, h.Vendor, v, "the vendor serving session %s", s.ID)
+	return id
 }
 
 func testPending(t *testing.T, h Harness) {

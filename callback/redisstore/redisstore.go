@@ -9,6 +9,12 @@
 // Every key is namespaced with the prefix given to New ("prefix:" + key)
 // and carries a TTL. SetNX is SET NX PX; DeleteIf is a Lua script (GET,
 // compare, DEL) run atomically by Redis.
+//
+// Exactly-once delivery holds only as long as Redis keeps what it was
+// told: run it with maxmemory-policy noeviction (an evicted delivery mark
+// runs Deliver again, an evicted result spends another vendor read) and
+// read and write one primary (a replica promoted before it received a
+// delivery mark has lost it).
 package redisstore
 
 import (

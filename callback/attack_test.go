@@ -1,0 +1,453 @@
+package callback_test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/go-liveness/liveness"
+	"github.com/go-liveness/liveness/callback"
+	"github.com/go-liveness/liveness/sandbox"
+)
+
+// A signed callback replayed after the result and the delivery mark expired
+// (ResultTTL) but while the session record is still kept (it is kept for
+// the session's lifetime and grace on top of ResultTTL) must not run
+// Deliver a second time: the marks live at least as long as the record.
+func TestReplayAfterResultTTLDeliversNothing(t *testing.T) {
+	e := newEnv(t, liveness.Megvii, notifyToSink)
+	store := &callback.MemoryStore{Now: e.clock.Now}
+	h := e.handler(e.p, store)
+	srv := e.serve(h)
+	e.start(newBrowser(), srv.URL)
+	id := e.lastStarted()
+	c, err := e.sb.Complete(context.Background(), liveness.Megvii, id, sandbox.OutcomePass)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code := notify(srv.URL+"/notify", c.ReturnForm); code != http.StatusOK {
+		t.Fatalf("notify: %d", code)
+	}
+	e.clock.Advance(callback.DefaultResultTTL + time.Minute)
+	code := notify(srv.URL+"/notify", c.ReturnForm)
+	if runs, attempts, _ := e.del.get(id); runs != 1 || attempts != 1 {
+		t.Fatalf("a replay %v later (answered %d) ran Deliver %d times (%d attempts), want once",
+			callback.DefaultResultTTL+time.Minute, code, runs, attempts)
+	}
+}
+
+// Juhe's notify says the check is complete; a pending answer cached a
+// moment before (a reload, a Wait) must not make it answer 503: Juhe
+// documents no redelivery, so the notify would be lost.
+func TestJuheNotifyNotAnsweredFromAStalePending(t *testing.T) {
+	e := newEnv(t, liveness.Juhe)
+	e.start(newBrowser(), e.srv.URL)
+	id := e.lastStarted()
+	// Forged notifies for the pending session: at most two reads a second.
+	before := e.reads()
+	for i := 0; i < 20; i++ {
+		notify(e.srv.URL+"/notify", url.Values{"jh_order_id": {id}})
+	}
+	if r := e.reads() - before; r > 2 {
+		t.Fatalf("20 forged notifies made %d reads", r)
+	}
+	time.Sleep(1100 * time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	res, _ := e.h.Wait(ctx, &liveness.Session{Vendor: liveness.Juhe, ID: id})
+	cancel()
+	if res == nil || res.Status != liveness.StatusPending {
+		t.Fatalf("Wait before completion: %+v", res)
+	}
+	c, err := e.sb.Complete(context.Background(), liveness.Juhe, id, sandbox.OutcomePass)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.Notified {
+		t.Fatalf("the notify right after a pending read was not acknowledged: %v", c.NotifyErr)
+	}
+	if runs, _, st := e.del.get(id); runs != 1 || st != liveness.StatusPassed {
+		t.Fatalf("Deliver: %d runs, %s", runs, st)
+	}
+}
+
+// keepFailStore fails the first write of a final result.
+type keepFailStore struct {
+	callback.Store
+	failed atomic.Bool
+}
+
+func (s *keepFailStore) SetNX(ctx context.Context, k string, v []byte, ttl time.Duration) (bool, error) {
+	if strings.HasPrefix(k, "r:") && s.failed.CompareAndSwap(false, true) {
+		return false, errStoreDown
+	}
+	return s.Store.SetNX(ctx, k, v, ttl)
+}
+
+// A Store that fails to keep the final result Megvii just served must not
+// cost another of Megvii's three reads: the reload is served without one.
+func TestStoreFailingAfterTheReadKeepsTheRead(t *testing.T) {
+	e := newEnv(t, liveness.Megvii, megviiGET, notifyToSink)
+	fs := &keepFailStore{Store: callback.NewMemoryStore(0)}
+	srv := e.serve(e.handler(e.p, fs))
+	b := newBrowser()
+	e.start(b, srv.URL)
+	id := e.lastStarted()
+	c, err := e.sb.Complete(context.Background(), liveness.Megvii, id, sandbox.OutcomePass)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := strings.Replace(c.ReturnURL, e.srv.URL, srv.URL, 1)
+	if resp := b.do(http.MethodGet, u, nil); resp.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("return with the write failing: %d", resp.StatusCode)
+	}
+	for i := 0; i < 3; i++ {
+		if resp := b.do(http.MethodGet, u, nil); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("reload %d: %d", i, resp.StatusCode)
+		}
+	}
+	if r := e.reads(); r != 1 {
+		t.Fatalf("%d get_result calls, want 1", r)
+	}
+	if runs, _, _ := e.del.get(id); runs != 1 {
+		t.Fatalf("Deliver ran %d times", runs)
+	}
+}
+
+// Done's URL is the service's, but it may be built from data: one that a
+// browser would read as another site (//host, /\host, a scheme other than
+// http and https) or that carries control characters is not followed; the
+// minimal page is shown instead.
+func TestDoneURLNotAnOpenRedirect(t *testing.T) {
+	for _, tc := range []struct {
+		u      string
+		follow bool
+	}{
+		{"/done?status=passed", true},
+		{"done", true},
+		{"https://service.example/kyc/done", true},
+		{"//evil.example/x", false},
+		{"/\\evil.example/x", false},
+		{"\\\\evil.example", false},
+		{"javascript:alert(1)", false},
+		{"data:text/html,<script>alert(1)</script>", false},
+		{"/done\r\nSet-Cookie: a=b", false},
+		{" //evil.example", false},
+		{"https:evil.example", false},
+	} {
+		t.Run(tc.u, func(t *testing.T) {
+			e := newEnv(t, liveness.Megvii, notifyToSink)
+			h := e.handler(e.p, nil)
+			h.Done = func(*liveness.Result, *liveness.Session) string { return tc.u }
+			srv := e.serve(h)
+			b := newBrowser()
+			e.start(b, srv.URL)
+			id := e.lastStarted()
+			c, err := e.sb.Complete(context.Background(), liveness.Megvii, id, sandbox.OutcomePass)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp := b.do(http.MethodPost, srv.URL+"/return", c.ReturnForm)
+			loc := resp.Header.Get("Location")
+			if tc.follow && (resp.StatusCode != http.StatusSeeOther || loc == "") {
+				t.Fatalf("%d, Location %q", resp.StatusCode, loc)
+			}
+			if !tc.follow && (resp.StatusCode != http.StatusOK || loc != "") {
+				t.Fatalf("followed %q: %d, Location %q", tc.u, resp.StatusCode, loc)
+			}
+		})
+	}
+}
+
+// Rotating Key must not strand the browsers in the middle of a check: a
+// binding signed with a key in PreviousKeys is still honoured, one signed
+// with any other key is not.
+func TestKeyRotation(t *testing.T) {
+	e := newEnv(t, liveness.Megvii, megviiGET, notifyToSink)
+	store := callback.NewMemoryStore(0)
+	old := e.handler(e.p, store)
+	srvOld := e.serve(old)
+	b := newBrowser()
+	e.start(b, srvOld.URL)
+	id := e.lastStarted()
+	c, err := e.sb.Complete(context.Background(), liveness.Megvii, id, sandbox.OutcomePass)
+	if err != nil {
+		t.Fatal(err)
+	}
+	newKey := []byte(strings.Repeat("k", 32))
+	for _, tc := range []struct {
+		name     string
+		previous [][]byte
+		want     int
+	}{
+		{"without the old key", nil, http.StatusForbidden},
+		{"with the old key", [][]byte{newKey, testKey}, http.StatusSeeOther},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := e.handler(e.p, store)
+			h.Key, h.PreviousKeys = newKey, tc.previous
+			srv := e.serve(h)
+			u, _ := url.Parse(c.ReturnURL)
+			// The cookie jar holds the binding for the old server's host;
+			// both servers are on 127.0.0.1.
+			resp := b.do(http.MethodGet, srv.URL+"/return?"+u.RawQuery, nil)
+			if resp.StatusCode != tc.want {
+				t.Fatalf("%d, want %d", resp.StatusCode, tc.want)
+			}
+		})
+	}
+}
+
+// checkURLProvider is a hostile vendor: its sessions' check page is
+// whatever it says.
+type checkURLProvider struct {
+	liveness.Provider
+	u string
+}
+
+func (p checkURLProvider) InitSession(ctx context.Context, req *liveness.SessionRequest) (*liveness.Session, error) {
+	s, err := p.Provider.InitSession(ctx, req)
+	if err == nil {
+		s.CheckURL = p.u
+	}
+	return s, err
+}
+
+// Start sends the browser only to an absolute http(s) check page, whatever
+// the vendor's answer says.
+func TestStartRedirectsOnlyToACheckPage(t *testing.T) {
+	for _, tc := range []struct {
+		u    string
+		want int
+	}{
+		{"https://vendor.example/h5?token=x", http.StatusSeeOther},
+		{"javascript:alert(document.cookie)", http.StatusBadGateway},
+		{"/local/path", http.StatusBadGateway},
+		{"//evil.example", http.StatusBadGateway},
+		{"https://vendor.example/\r\nSet-Cookie:x=y", http.StatusBadGateway},
+	} {
+		e := newEnv(t, liveness.Megvii)
+		srv := e.serve(e.handler(checkURLProvider{e.p, tc.u}, nil))
+		resp := newBrowser().do(http.MethodGet, srv.URL+"/start?user=u", nil)
+		if resp.StatusCode != tc.want {
+			t.Errorf("CheckURL %q: %d, want %d", tc.u, resp.StatusCode, tc.want)
+		}
+	}
+}
+
+// Forged, truncated, foreign-key and oversized binding cookies bind
+// nothing: an unsigned return for the session is refused with no read.
+func TestForgedBindingCookies(t *testing.T) {
+	e := newEnv(t, liveness.Megvii, megviiGET, notifyToSink)
+	victim := newBrowser()
+	e.start(victim, e.srv.URL)
+	id := e.lastStarted()
+	c, err := e.sb.Complete(context.Background(), liveness.Megvii, id, sandbox.OutcomePass)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, _ := url.Parse(e.srv.URL)
+	var value string
+	for _, ck := range victim.jar.Cookies(u) {
+		if ck.Name == callback.CookieName {
+			value = ck.Value
+		}
+	}
+	bid, mac, ok := strings.Cut(value, ".")
+	if !ok || len(bid) != 32 {
+		t.Fatalf("binding cookie %q", value)
+	}
+	for name, v := range map[string]string{
+		"no mac":          bid,
+		"empty mac":       bid + ".",
+		"truncated mac":   bid + "." + mac[:len(mac)-2],
+		"flipped mac":     bid + "." + flip(mac),
+		"upper-case id":   strings.ToUpper(bid) + "." + mac,
+		"id only dots":    strings.Repeat(".", 40),
+		"oversized":       value + strings.Repeat("A", 200),
+		"id of 31":        bid[:31] + "." + mac,
+		"mac of another":  bid + "." + strings.Repeat("A", len(mac)),
+		"trailing junk":   value + ".x",
+		"leading space":   " " + value,
+		"two ids":         bid + bid + "." + mac,
+		"url-escaped mac": bid + "." + url.QueryEscape(mac+"="),
+	} {
+		t.Run(name, func(t *testing.T) {
+			req, _ := http.NewRequest(http.MethodGet, c.ReturnURL, nil)
+			req.AddCookie(&http.Cookie{Name: callback.CookieName, Value: v})
+			resp, err := http.DefaultTransport.RoundTrip(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_ = resp.Body.Close()
+			if resp.StatusCode != http.StatusForbidden {
+				t.Fatalf("cookie %q: %d, want 403", v, resp.StatusCode)
+			}
+		})
+	}
+	if r := e.reads(); r != 0 {
+		t.Fatalf("%d reads", r)
+	}
+	// The genuine cookie still works.
+	if resp := victim.do(http.MethodGet, c.ReturnURL, nil); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("the victim's own return: %d", resp.StatusCode)
+	}
+}
+
+func flip(s string) string {
+	b := []byte(s)
+	if b[0] == 'A' {
+		b[0] = 'B'
+	} else {
+		b[0] = 'A'
+	}
+	return string(b)
+}
+
+// markFailStore fails the first write of a delivery mark.
+type markFailStore struct {
+	callback.Store
+	failed atomic.Bool
+}
+
+func (s *markFailStore) Set(ctx context.Context, k string, v []byte, ttl time.Duration) error {
+	if strings.HasPrefix(k, "d:") && string(v) == "done" && s.failed.CompareAndSwap(false, true) {
+		return errStoreDown
+	}
+	return s.Store.Set(ctx, k, v, ttl)
+}
+
+// Deliver succeeded but the Store failed to write the delivery mark: the
+// notify is answered non-2xx, and neither its redelivery nor one after the
+// delivery lease expired runs Deliver again.
+func TestLostDeliveryMarkDoesNotDeliverTwice(t *testing.T) {
+	e := newEnv(t, liveness.Megvii, notifyToSink)
+	fs := &markFailStore{Store: &callback.MemoryStore{Now: e.clock.Now}}
+	srv := e.serve(e.handler(e.p, fs))
+	e.start(newBrowser(), srv.URL)
+	id := e.lastStarted()
+	c, err := e.sb.Complete(context.Background(), liveness.Megvii, id, sandbox.OutcomePass)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code := notify(srv.URL+"/notify", c.ReturnForm); code/100 == 2 {
+		t.Fatalf("notify with the mark lost answered %d", code)
+	}
+	e.clock.Advance(callback.DefaultDeliverTimeout + 10*time.Second) // the lease is gone
+	for i := 0; i < 3; i++ {
+		if code := notify(srv.URL+"/notify", c.ReturnForm); code != http.StatusOK {
+			t.Fatalf("redelivered notify %d answered %d", i, code)
+		}
+	}
+	if runs, attempts, _ := e.del.get(id); runs != 1 || attempts != 1 {
+		t.Fatalf("Deliver ran %d times (%d attempts), want once", runs, attempts)
+	}
+}
+
+// A Deliver that fails while a duplicate waits for it: the duplicate runs
+// it again once the lease is released, and the vendor's retry after that is
+// acknowledged without a third run.
+func TestDeliverFailingWhileADuplicateWaits(t *testing.T) {
+	e := newEnv(t, liveness.Megvii, notifyToSink)
+	e.start(newBrowser(), e.srv.URL)
+	id := e.lastStarted()
+	c, err := e.sb.Complete(context.Background(), liveness.Megvii, id, sandbox.OutcomePass)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.del.fail, e.del.delay = 1, 100*time.Millisecond
+	codes := make(chan int, 2)
+	go func() { codes <- notify(e.srv.URL+"/notify", c.ReturnForm) }()
+	time.Sleep(30 * time.Millisecond)
+	go func() { codes <- notify(e.srv.URL+"/notify", c.ReturnForm) }()
+	a, b := <-codes, <-codes
+	if !((a == http.StatusOK) != (b == http.StatusOK)) || a+b != http.StatusOK+http.StatusInternalServerError {
+		t.Fatalf("answers %d and %d, want one 500 and one 200", a, b)
+	}
+	if code := notify(e.srv.URL+"/notify", c.ReturnForm); code != http.StatusOK {
+		t.Fatalf("retry: %d", code)
+	}
+	if runs, attempts, _ := e.del.get(id); runs != 1 || attempts != 2 {
+		t.Fatalf("Deliver ran %d times in %d attempts, want once in 2", runs, attempts)
+	}
+}
+
+// hostileProvider is a vendor whose signed callbacks carry markup in every
+// field it controls.
+type hostileProvider struct {
+	liveness.Provider
+	status liveness.Status
+}
+
+func (p hostileProvider) VerifyCallback(ctx context.Context, r *http.Request) (*liveness.Callback, error) {
+	id := r.URL.Query().Get("id")
+	x := `<script>alert(1)</script>"'&`
+	return &liveness.Callback{Vendor: liveness.Megvii, Kind: liveness.CallbackReturn, SessionID: id, Signed: true,
+		Result: &liveness.Result{Vendor: liveness.Megvii, SessionID: id, Status: p.status, Reason: liveness.Reason(x),
+			Message: x, VendorCode: x, Raw: []byte(x)}}, nil
+}
+
+// The minimal page and the logs show no field a vendor controls, whatever
+// the result holds: no markup reaches the browser.
+func TestMinimalPageEchoesNothing(t *testing.T) {
+	for _, st := range []liveness.Status{liveness.StatusPassed, liveness.StatusFailed, `<script>alert(1)</script>`} {
+		e := newEnv(t, liveness.Megvii, notifyToSink)
+		h := e.handler(hostileProvider{e.p, st}, nil)
+		h.Done = nil
+		srv := e.serve(h)
+		b := newBrowser()
+		e.start(b, srv.URL)
+		id := e.lastStarted()
+		req, _ := http.NewRequest(http.MethodGet, srv.URL+"/return?id="+url.QueryEscape(id), nil)
+		resp, err := b.c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body := new(strings.Builder)
+		_, _ = io.Copy(body, resp.Body)
+		_ = resp.Body.Close()
+		if strings.Contains(body.String(), "<script") || strings.Contains(body.String(), "alert") {
+			t.Fatalf("status %q: the page echoes the vendor: %s", st, body)
+		}
+		if ct := resp.Header.Get("Content-Type"); ct != "text/html; charset=utf-8" || resp.Header.Get("X-Content-Type-Options") != "nosniff" {
+			t.Fatalf("headers %v", resp.Header)
+		}
+		if logs := e.logs.String(); strings.Contains(logs, "alert") {
+			t.Fatalf("the logs hold the vendor's fields: %s", logs)
+		}
+	}
+}
+
+// Huge and many-field bodies and queries are refused before any vendor
+// call, for every vendor and both handlers.
+func TestHugeAndManyFieldCallbacks(t *testing.T) {
+	for _, v := range []liveness.Vendor{liveness.Megvii, liveness.Juhe, liveness.Jumdata} {
+		e := newEnv(t, v, notifyToSink)
+		e.start(newBrowser(), e.srv.URL)
+		many := strings.Repeat("a=1&", 250_000) // 1 MB, 250 000 fields
+		huge := "data=" + strings.Repeat("x", 2<<20)
+		for _, path := range []string{"/notify", "/return", "/return?" + strings.Repeat("b=2&", 2000)} {
+			for _, body := range []string{many, huge} {
+				for _, m := range []string{http.MethodPost, http.MethodGet} {
+					req, _ := http.NewRequest(m, e.srv.URL+path, strings.NewReader(body))
+					req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+					resp, err := http.DefaultClient.Do(req)
+					if err != nil {
+						continue // the server may close on a body it will not read
+					}
+					_ = resp.Body.Close()
+					if resp.StatusCode/100 == 2 || resp.StatusCode/100 == 3 {
+						t.Fatalf("%s %s %.20s (%d bytes): %d", v, m, path, len(body), resp.StatusCode)
+					}
+				}
+			}
+		}
+		if r := e.reads(); r != 0 {
+			t.Fatalf("%s: %d reads", v, r)
+		}
+	}
+}
