@@ -193,7 +193,7 @@ func (c *Client) finish(op string, resp *Response, err error) error {
 // false: the attempt got no whole answer (connection lost after sending,
 // attempt timeout, cut answer) and the failure does not prove NotSent, or a
 // gateway answered 502 or 504 (it gave up on the vendor, which may have
-// acted). An error req.RetryIf accepts stays retryable: the vendor package
+// acted), or a bare 500 without a vendor code came back. An error req.RetryIf accepts stays retryable: the vendor package
 // knows it was not acted on. Vendor answers proper keep their verdict.
 func (c *Client) markAmbiguous(req *Request, resp *Response, noAnswer bool, err error) {
 	if req.Idempotent {
@@ -203,7 +203,12 @@ func (c *Client) markAmbiguous(req *Request, resp *Response, noAnswer bool, err 
 	if !errors.As(err, &e) || e.Kind != liveness.ErrUnavailable {
 		return
 	}
-	gateway := !noAnswer && resp != nil && (resp.StatusCode == http.StatusBadGateway || resp.StatusCode == http.StatusGatewayTimeout)
+	// A 502 or 504 is a gateway that gave up on the vendor; a bare 500
+	// (no vendor code) failed somewhere after the request arrived. Either
+	// may follow a create the vendor made. A 503, or a 500 in the vendor's
+	// own words, is the vendor saying it did not serve the call.
+	gateway := !noAnswer && resp != nil && (resp.StatusCode == http.StatusBadGateway || resp.StatusCode == http.StatusGatewayTimeout ||
+		(resp.StatusCode == http.StatusInternalServerError && e.Code == ""))
 	if !(noAnswer && !NotSent(err)) && !gateway {
 		return
 	}
