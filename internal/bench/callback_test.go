@@ -158,7 +158,7 @@ func BenchmarkVerifyCallback(b *testing.B) {
 			name string
 			f    func(*http.Request) error
 		}{{"baseline", p.bare}, {"provider", p.provider}} {
-			b.Run(p.name+"/"+side.name, func(b *testing.B) {
+			b.Run("vendor="+p.name+"/side="+side.name, func(b *testing.B) {
 				b.ReportAllocs()
 				for b.Loop() {
 					if err := side.f(p.request()); err != nil {

@@ -117,7 +117,7 @@ const notifyURL = "http://notify.test/notify"
 // throughput.
 func BenchmarkSandbox(b *testing.B) {
 	for _, v := range vendors {
-		b.Run(string(v)+"/sequential", func(b *testing.B) {
+		b.Run("vendor="+string(v)+"/mode=sequential", func(b *testing.B) {
 			sb, ps := inProcessSandbox(b)
 			var n int64
 			ctx := context.Background()
@@ -130,7 +130,7 @@ func BenchmarkSandbox(b *testing.B) {
 			}
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "sessions/s")
 		})
-		b.Run(string(v)+"/parallel", func(b *testing.B) {
+		b.Run("vendor="+string(v)+"/mode=parallel", func(b *testing.B) {
 			sb, ps := inProcessSandbox(b)
 			var n atomic.Int64
 			b.ReportAllocs()
@@ -156,7 +156,7 @@ func BenchmarkSandbox(b *testing.B) {
 func BenchmarkSandboxHeld(b *testing.B) {
 	for _, held := range []int{0, 10_000, 100_000} {
 		for _, v := range vendors {
-			b.Run(fmt.Sprintf("%s/held=%d", v, held), func(b *testing.B) {
+			b.Run(fmt.Sprintf("vendor=%s/held=%d", v, held), func(b *testing.B) {
 				clk := testutil.NewClock(time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC))
 				sb, ps := inProcessSandbox(b, sandbox.WithClock(clk.Now), sandbox.WithRetention(time.Minute))
 				ctx := context.Background()

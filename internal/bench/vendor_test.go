@@ -496,7 +496,7 @@ func BenchmarkFlow(b *testing.B) {
 			name string
 			f    flow
 		}{{"baseline", p.baseline}, {"provider", p.provider}} {
-			b.Run(p.name+"/"+side.name, func(b *testing.B) {
+			b.Run("vendor="+p.name+"/side="+side.name, func(b *testing.B) {
 				ctx := context.Background()
 				b.ReportAllocs()
 				for b.Loop() {
