@@ -2,6 +2,7 @@ package liveness
 
 import (
 	"log/slog"
+	"net"
 	"net/http"
 	"time"
 )
@@ -70,12 +71,51 @@ func NewOptions(opts ...Option) Options {
 }
 
 // defaultHTTPClient is shared by providers built without WithHTTPClient, so
-// they share one pool of keep-alive connections. Timeouts are per attempt,
-// set through the request context, not here.
-var defaultHTTPClient = &http.Client{Transport: http.DefaultTransport}
+// they share one pool of keep-alive connections. Timeouts of a whole
+// attempt are set through the request context (WithTimeout), not here.
+var defaultHTTPClient = &http.Client{Transport: newVendorTransport()}
+
+// Connection settings of the default transport (see newVendorTransport).
+const (
+	// defaultMaxIdleConnsPerHost is how many idle connections are kept per
+	// vendor host: enough for 64 concurrent calls to find a warm
+	// connection, where Go's http.DefaultTransport keeps 2 and opens (and
+	// handshakes) a new one for every caller beyond them.
+	defaultMaxIdleConnsPerHost = 64
+	defaultDialTimeout         = 5 * time.Second
+	defaultTLSHandshakeTimeout = 5 * time.Second
+	defaultIdleConnTimeout     = 90 * time.Second
+)
+
+// newVendorTransport returns the transport the default client uses, tuned
+// for calls to a few vendor hosts from many goroutines: its own connection
+// pool (not http.DefaultTransport's, which other code may change),
+// defaultMaxIdleConnsPerHost idle connections per host, HTTP/2 when the
+// vendor's TLS server offers it, the proxy from the environment, and
+// dial, TLS handshake and idle timeouts. WithHTTPClient replaces the
+// whole client.
+func newVendorTransport() *http.Transport {
+	return &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           (&net.Dialer{Timeout: defaultDialTimeout, KeepAlive: 30 * time.Second}).DialContext,
+		ForceAttemptHTTP2:     true,
+		MaxIdleConns:          4 * defaultMaxIdleConnsPerHost,
+		MaxIdleConnsPerHost:   defaultMaxIdleConnsPerHost,
+		IdleConnTimeout:       defaultIdleConnTimeout,
+		TLSHandshakeTimeout:   defaultTLSHandshakeTimeout,
+		ExpectContinueTimeout: time.Second,
+	}
+}
 
 // WithHTTPClient sends requests through c (a nil c is ignored). Its Timeout,
 // if set, bounds each attempt in addition to WithTimeout.
+//
+// Without it, every provider shares one client whose transport is tuned for
+// vendor traffic: 64 idle connections kept per vendor host (so concurrent
+// callers reuse warm connections instead of opening one each), HTTP/2 when
+// the vendor offers it, the proxy from the environment, a 5 s dial and TLS
+// handshake timeout and 90 s for an idle connection. A client of your own
+// (with a nil Transport, http.DefaultTransport) is used as it is.
 func WithHTTPClient(c *http.Client) Option {
 	return func(o *Options) {
 		if c != nil {

@@ -30,7 +30,7 @@ func faceMatchThresholds() map[string]float64 {
 // envelope is the frame of every Juhe answer, and of the return redirect's
 // response JSON.
 type envelope struct {
-	ErrorCode jsonx.Int       `json:"error_code"`
+	ErrorCode presentCode     `json:"error_code"`
 	Reason    jsonx.String    `json:"reason"`
 	Result    json.RawMessage `json:"result"`
 }
@@ -134,20 +134,31 @@ func (p *Provider) search(ctx context.Context, op, sessionID string) (*liveness.
 // decodeEnvelope reads Juhe's frame; an answer without error_code is not
 // Juhe's.
 func decodeEnvelope(resp *transport.Response) (*envelope, error) {
-	var probe struct {
-		ErrorCode *json.RawMessage `json:"error_code"`
-	}
-	if err := resp.DecodeJSON(&probe); err != nil {
-		return nil, err
-	}
-	if probe.ErrorCode == nil {
-		return nil, resp.NotJSON(errors.New("no error_code"))
-	}
+	// One pass: presentCode records whether the field was there.
 	var env envelope
 	if err := resp.DecodeJSON(&env); err != nil {
 		return nil, err
 	}
+	if !env.ErrorCode.present {
+		return nil, resp.NotJSON(errors.New("no error_code"))
+	}
 	return &env, nil
+}
+
+// presentCode is error_code, read as jsonx.Int, remembering whether the
+// answer carried it (null counts as absent).
+type presentCode struct {
+	jsonx.Int
+	present bool
+}
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (c *presentCode) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		return nil
+	}
+	c.present = true
+	return c.Int.UnmarshalJSON(b)
 }
 
 // normalize turns a search answer (or a return response) into a Result.
@@ -155,7 +166,7 @@ func decodeEnvelope(resp *transport.Response) (*envelope, error) {
 // does not. A non-zero error_code is a Result when it is a session state
 // and an error otherwise.
 func (p *Provider) normalize(env *envelope, raw []byte, sessionID string) (*liveness.Result, error) {
-	if code := int64(env.ErrorCode); code != 0 {
+	if code := int64(env.ErrorCode.Int); code != 0 {
 		ec := lookupErrorCode(code)
 		if ec.Kind != nil {
 			return nil, &liveness.Error{Kind: ec.Kind, Code: codeText(code), Message: string(env.Reason)}

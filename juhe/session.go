@@ -67,14 +67,14 @@ func (p *Provider) InitSession(ctx context.Context, req *liveness.SessionRequest
 		if err != nil {
 			return nil, err
 		}
-		if env.ErrorCode != 0 {
-			ec := lookupErrorCode(int64(env.ErrorCode))
+		if env.ErrorCode.Int != 0 {
+			ec := lookupErrorCode(int64(env.ErrorCode.Int))
 			kind := ec.Kind
 			if kind == nil {
 				// A session state cannot answer a query call.
 				kind = liveness.ErrBadResponse
 			}
-			return nil, &liveness.Error{Kind: kind, Code: codeText(int64(env.ErrorCode)), Message: string(env.Reason)}
+			return nil, &liveness.Error{Kind: kind, Code: codeText(int64(env.ErrorCode.Int)), Message: string(env.Reason)}
 		}
 		var r struct {
 			JHOrderID jsonx.String `json:"jh_order_id"`

@@ -131,8 +131,10 @@ func (p *Provider) verifyCallback(r *http.Request, kind liveness.CallbackKind) (
 	case !signing.Equal(sign[0], signing.Megvii(p.secret, data[0])):
 		return nil, badSign("sign does not match sha1(api_secret + data)")
 	}
-	// The signature holds; from here on nothing is a bad signature.
-	pl, err := DecodePayload([]byte(data[0]))
+	// The signature holds; from here on nothing is a bad signature. The
+	// data is decoded once, for the checks and the Result.
+	signed := []byte(data[0])
+	pl, err := DecodePayload(signed)
 	if err != nil {
 		return nil, &liveness.Error{Vendor: liveness.Megvii, Op: op, Kind: liveness.ErrBadResponse,
 			Message: "signed data is not exactly one JSON object Megvii documents", Err: err}
@@ -145,7 +147,7 @@ func (p *Provider) verifyCallback(r *http.Request, kind liveness.CallbackKind) (
 	if err := c.MaxBytes("biz_no", pl.BizInfo.BizNo, maxBizNo); err != nil {
 		return nil, err
 	}
-	res, err := p.normalize([]byte(data[0]), "")
+	res, err := p.normalizePayload(pl, signed, "")
 	if err != nil {
 		var le *liveness.Error
 		if errors.As(err, &le) {

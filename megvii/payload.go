@@ -108,7 +108,7 @@ func (d *LivenessDetail) UnmarshalJSON(b []byte) error {
 		var n Number
 		var photo map[string]Number
 		switch {
-		case json.Unmarshal(raw, &n) == nil:
+		case n.UnmarshalJSON(raw) == nil: // raw is validated; see lenient
 			if out.Details == nil {
 				out.Details = map[string]Number{}
 			}
@@ -147,12 +147,23 @@ func (d LivenessDetail) MarshalJSON() ([]byte, error) {
 // lenient decodes raw into dst when raw has the shape of dst, and leaves
 // dst alone otherwise: for fields that decide nothing, whose unexpected
 // shapes stay in Result.Raw.
+//
+// raw is always a value encoding/json has already validated (a
+// json.RawMessage of the answer), so a type with its own UnmarshalJSON
+// (Text, Number, FaceGenuineness) is handed raw directly: json.Unmarshal
+// would validate it again and then make the same call.
 func lenient[T any](raw json.RawMessage, dst *T) {
 	if len(raw) == 0 {
 		return
 	}
 	var v T
-	if json.Unmarshal(raw, &v) == nil {
+	var err error
+	if u, ok := any(&v).(json.Unmarshaler); ok {
+		err = u.UnmarshalJSON(raw)
+	} else {
+		err = json.Unmarshal(raw, &v)
+	}
+	if err == nil {
 		*dst = v
 	}
 }

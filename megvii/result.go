@@ -147,6 +147,11 @@ func (p *Provider) normalize(raw []byte, sessionID string) (*liveness.Result, er
 	if err != nil {
 		return nil, badPayload("answer is not the expected JSON", err)
 	}
+	return p.normalizePayload(pl, raw, sessionID)
+}
+
+// normalizePayload is normalize for a payload already decoded from raw.
+func (p *Provider) normalizePayload(pl *Payload, raw []byte, sessionID string) (*liveness.Result, error) {
 	base, ok := statuses[pl.Status]
 	if !ok {
 		return nil, badPayload("unknown status "+strconv.Quote(pl.Status), nil)

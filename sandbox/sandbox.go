@@ -119,7 +119,7 @@ type Sandbox struct {
 	tokens     map[string]string // megvii page token -> biz_id
 	faults     map[Endpoint][]*faultState
 	requests   map[Endpoint]int
-	lastSweep  time.Time
+	expiry     expiryHeap // sessions by drop time (expiresAt + retention)
 	server     *http.Server
 	listener   net.Listener
 	serveDone  chan struct{}

@@ -358,6 +358,24 @@ func TestExpiredSessionsAreDropped(t *testing.T) {
 	assert.Equal(t, 1, sb.SessionCount())
 }
 
+// TestExpiredSessionsDrainInBoundedSteps: a new session drops at most 16
+// retained sessions (the oldest first), so no request walks the whole
+// store; a backlog drains as sessions keep coming.
+func TestExpiredSessionsDrainInBoundedSteps(t *testing.T) {
+	clk := testutil.NewClock(time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC))
+	sb := start(t, sandbox.WithClock(clk.Now), sandbox.WithRetention(time.Minute))
+	appcode := http.Header{"Authorization": {"APPCODE " + sandbox.JumdataAppCode}}
+	for i := 0; i < 40; i++ {
+		postForm(t, sb.URL+"/lifecheck/v2/init", url.Values{"returnUrl": {"https://a.b/r"}}, appcode)
+	}
+	clk.Advance(time.Hour)
+	postForm(t, sb.URL+"/lifecheck/v2/init", url.Values{"returnUrl": {"https://a.b/r"}}, appcode)
+	assert.Equal(t, 40-16+1, sb.SessionCount(), "one request drops 16")
+	postForm(t, sb.URL+"/lifecheck/v2/init", url.Values{"returnUrl": {"https://a.b/r"}}, appcode)
+	postForm(t, sb.URL+"/lifecheck/v2/init", url.Values{"returnUrl": {"https://a.b/r"}}, appcode)
+	assert.Equal(t, 3, sb.SessionCount(), "the backlog is gone, the new sessions stay")
+}
+
 func TestCompleteErrors(t *testing.T) {
 	sb := start(t)
 	_, err := sb.Complete(context.Background(), liveness.Megvii, "nope", sandbox.OutcomePass)

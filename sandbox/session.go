@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"container/heap"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -340,24 +341,50 @@ func (s *Sandbox) sendNotify(ctx context.Context, to string, form url.Values) er
 	return nil
 }
 
-// addSession stores a new session, dropping long-expired ones first so the
-// sandbox's memory stays bounded.
+// addSession stores a new session and drops at most dropPerAdd sessions
+// whose retention has run out, oldest first, from the expiry heap: the
+// work per request is bounded however many sessions the sandbox holds, and
+// a backlog (after a clock jump) drains by that many per new session.
 func (s *Sandbox) addSession(se *session) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.now()
-	if now.Sub(s.lastSweep) > time.Minute {
-		s.lastSweep = now
-		for k, v := range s.sessions {
-			if now.After(v.expiresAt.Add(s.retention)) {
-				delete(s.sessions, k)
-				if v.token != "" {
-					delete(s.tokens, v.token)
-				}
+	for i := 0; i < dropPerAdd && len(s.expiry) > 0 && now.After(s.expiry[0].dropAt); i++ {
+		e := heap.Pop(&s.expiry).(expiryEntry)
+		if v := s.sessions[e.key]; v != nil && now.After(v.expiresAt.Add(s.retention)) {
+			delete(s.sessions, e.key)
+			if v.token != "" {
+				delete(s.tokens, v.token)
 			}
 		}
 	}
-	s.sessions[sessionKey{se.vendor, se.id}] = se
+	k := sessionKey{se.vendor, se.id}
+	s.sessions[k] = se
+	heap.Push(&s.expiry, expiryEntry{dropAt: se.expiresAt.Add(s.retention), key: k})
+}
+
+// dropPerAdd bounds how many retained sessions one addSession drops.
+const dropPerAdd = 16
+
+// expiryEntry is when a session is dropped.
+type expiryEntry struct {
+	dropAt time.Time
+	key    sessionKey
+}
+
+// expiryHeap orders sessions by drop time, earliest first
+// (container/heap).
+type expiryHeap []expiryEntry
+
+func (h expiryHeap) Len() int           { return len(h) }
+func (h expiryHeap) Less(i, j int) bool { return h[i].dropAt.Before(h[j].dropAt) }
+func (h expiryHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *expiryHeap) Push(x any)        { *h = append(*h, x.(expiryEntry)) }
+func (h *expiryHeap) Pop() any {
+	old := *h
+	e := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return e
 }
 
 // lookup returns a copy of a session, or nil.

@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"errors"
 	"strconv"
+	"unicode/utf8"
 )
 
 // The errors the types return; none of them quotes the input.
@@ -35,6 +36,14 @@ func (s *String) UnmarshalJSON(b []byte) error {
 	case len(b) == 0 || bytes.Equal(b, []byte("null")):
 		*s = ""
 	case b[0] == '"':
+		// encoding/json has validated the whole document before calling
+		// an Unmarshaler, so b is one well-formed string: without an
+		// escape, and valid UTF-8 (json would replace invalid bytes),
+		// its text is the bytes between the quotes.
+		if len(b) >= 2 && b[len(b)-1] == '"' && plain(b[1:len(b)-1]) {
+			*s = String(b[1 : len(b)-1])
+			return nil
+		}
 		var v string
 		if err := json.Unmarshal(b, &v); err != nil {
 			return errBadString
@@ -46,6 +55,19 @@ func (s *String) UnmarshalJSON(b []byte) error {
 		*s = String(b)
 	}
 	return nil
+}
+
+// plain reports whether b, the inside of a JSON string, is its own text:
+// valid UTF-8 with no escape, no quote and no control byte. Anything else
+// (an escape, or bytes a direct call did not get from encoding/json) takes
+// the full decoder, which decodes or refuses it.
+func plain(b []byte) bool {
+	for _, c := range b {
+		if c < 0x20 || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return utf8.Valid(b)
 }
 
 // Float accepts a JSON number or a string holding one; null and "" are 0.

@@ -23,6 +23,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -240,12 +241,17 @@ func (c *Client) send(ctx context.Context, req *Request, attempt int) (resp *Res
 	defer cancel()
 
 	r := c.rc.R().SetContext(actx).SetDoNotParseResponse(true)
+	// The request's own header map, filled once: resty's R() has made it,
+	// and nothing else holds it.
 	r.Header.Set("User-Agent", c.opts.UserAgent)
 	for k, vs := range req.Header {
 		r.Header[http.CanonicalHeaderKey(k)] = vs
 	}
+	target := req.URL
 	if len(req.Query) > 0 {
-		r.SetQueryParamsFromValues(req.Query)
+		// Encoded here once rather than copied into resty's query
+		// parameters and merged back into a re-parsed URL.
+		target += "?" + req.Query.Encode()
 	}
 	switch {
 	case req.Multipart || len(req.Files) > 0:
@@ -258,11 +264,15 @@ func (c *Client) send(ctx context.Context, req *Request, attempt int) (resp *Res
 			r.SetFormDataFromValues(req.Form)
 		}
 	case req.Form != nil:
-		r.SetFormDataFromValues(req.Form)
+		// An urlencoded form is the body as an io.Reader: resty hands a
+		// reader to http.NewRequest as is, where SetFormDataFromValues
+		// would copy the form and encode it in its middleware.
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		r.SetBody(strings.NewReader(req.Form.Encode()))
 	}
 
 	start := time.Now()
-	rr, err := r.Execute(req.Method, req.URL)
+	rr, err := r.Execute(req.Method, target)
 	if err != nil {
 		err = c.transportError(ctx, actx, req.Op, err)
 		if c.debugOn(ctx) {
