@@ -109,8 +109,8 @@ var vendorOrder = []liveness.Vendor{liveness.Megvii, liveness.Juhe, liveness.Jum
 
 var vendorTitles = map[liveness.Vendor]string{
 	liveness.Megvii:  "Megvii FaceID Lite",
-	liveness.Juhe:    "Juhe faceid (实人认证)",
-	liveness.Jumdata: "Jumdata H5 liveness (活体检测)",
+	liveness.Juhe:    "Juhe faceid",
+	liveness.Jumdata: "Jumdata H5 liveness",
 }
 
 // New builds the App.
@@ -255,7 +255,7 @@ func (a *App) index(w http.ResponseWriter, r *http.Request) {
 	a.render(w, http.StatusOK, "index", map[string]any{
 		"Vendors": vs, "Selected": r.URL.Query().Get("vendor"),
 		"JuheName": a.cfg.JuheName, "JuheIDNumber": a.cfg.JuheIDNumber,
-		"Recent": a.recent(5),
+		"Recent": a.Recent(5),
 	})
 }
 
@@ -370,11 +370,11 @@ func (a *App) result(w http.ResponseWriter, r *http.Request) {
 // sessions lists the recent sessions.
 func (a *App) sessions(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
-	a.render(w, http.StatusOK, "sessions", map[string]any{"Recent": a.recent(50)})
+	a.render(w, http.StatusOK, "sessions", map[string]any{"Recent": a.Recent(50)})
 }
 
-// recent returns the views of the n latest sessions, newest first.
-func (a *App) recent(n int) []View {
+// Recent returns the views of the n latest sessions, newest first.
+func (a *App) Recent(n int) []View {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	var vs []View

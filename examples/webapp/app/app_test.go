@@ -9,6 +9,7 @@ import (
 	"net/http/cookiejar"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -25,6 +26,18 @@ type env struct {
 	sb   *sandbox.Sandbox
 	app  *app.App
 	base string
+
+	mu   sync.Mutex
+	seen []string // "METHOD /path" of the app's requests
+}
+
+// requests returns the requests the app served since the last call.
+func (e *env) requests() []string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	seen := e.seen
+	e.seen = nil
+	return seen
 }
 
 func newEnv(t *testing.T) *env {
@@ -54,7 +67,13 @@ func newEnv(t *testing.T) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := &http.Server{Handler: e.app, ReadHeaderTimeout: 5 * time.Second}
+	logged := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		e.mu.Lock()
+		e.seen = append(e.seen, r.Method+" "+r.URL.Path)
+		e.mu.Unlock()
+		e.app.ServeHTTP(w, r)
+	})
+	srv := &http.Server{Handler: logged, ReadHeaderTimeout: 5 * time.Second}
 	go func() { _ = srv.Serve(l) }()
 	t.Cleanup(func() { _ = srv.Close() })
 	return e
