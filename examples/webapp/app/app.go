@@ -8,6 +8,7 @@
 //	POST /start              begin a session (callback.Handler.Begin), then /check/{ref}
 //	GET  /check/{ref}        the check's link and its QR code, for a phone to take over
 //	GET  /status/{ref}       the check's state as JSON (the check page polls it)
+//	POST /refresh/{ref}      ask the vendor once (callback.Handler.Wait), for a check done on a phone
 //	GET  /result/{ref}       status, reason, liveness and face-match scores
 //	GET  /sessions           the recent sessions and their states
 //	     /{vendor}/return    callback.Handler.Return
@@ -91,6 +92,9 @@ type Entry struct {
 	Delivered bool
 	// Returned is true once the browser came back through Return.
 	Returned bool
+
+	session     liveness.Session
+	lastRefresh time.Time
 }
 
 // App is the web application. Create it with New.
@@ -163,6 +167,7 @@ func New(cfg Config) (*App, error) {
 	a.mux.HandleFunc("POST /start", a.start)
 	a.mux.HandleFunc("GET /check/{ref}", a.check)
 	a.mux.HandleFunc("GET /status/{ref}", a.status)
+	a.mux.HandleFunc("POST /refresh/{ref}", a.refresh)
 	a.mux.HandleFunc("GET /result/{ref}", a.result)
 	a.mux.HandleFunc("GET /sessions", a.sessions)
 	if _, ok := a.handlers[liveness.Jumdata]; ok {
@@ -301,7 +306,7 @@ func (a *App) start(w http.ResponseWriter, r *http.Request) {
 		a.message(w, http.StatusBadGateway, "The check could not start", msg)
 		return
 	}
-	a.record(&Entry{Ref: ref, Vendor: v, SessionID: s.ID, CheckURL: s.CheckURL, Started: time.Now()})
+	a.record(&Entry{Ref: ref, Vendor: v, SessionID: s.ID, CheckURL: s.CheckURL, Started: time.Now(), session: *s})
 	http.Redirect(w, r, "/check/"+ref, http.StatusSeeOther)
 }
 
@@ -354,6 +359,48 @@ func (a *App) status(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	_ = json.NewEncoder(w).Encode(map[string]any{"status": v.Status, "final": v.Final})
+}
+
+// RefreshInterval is the least time between two refreshes of one session:
+// each may be a vendor read.
+const RefreshInterval = 5 * time.Second
+
+// refresh asks the vendor for the result once, through the handler's Wait
+// (a final result already stored costs nothing), for a check done on a
+// phone whose return the binding refused and whose vendor sends no notify
+// (Jumdata), or whose notify cannot reach this app.
+func (a *App) refresh(w http.ResponseWriter, r *http.Request) {
+	ref := r.PathValue("ref")
+	a.mu.Lock()
+	e, ok := a.entries[ref]
+	var s liveness.Session
+	allowed := ok && time.Since(e.lastRefresh) >= RefreshInterval
+	if allowed {
+		e.lastRefresh, s = time.Now(), e.session
+	}
+	a.mu.Unlock()
+	switch {
+	case !ok:
+		a.message(w, http.StatusNotFound, "Unknown check", "This check is not known here.")
+		return
+	case !allowed:
+		a.message(w, http.StatusTooManyRequests, "Not so fast", "Please wait a few seconds before asking again.")
+		return
+	}
+	// One read: Wait's first poll comes at once, the next only after the
+	// handler's PollInterval, by when ctx has ended.
+	ctx, cancel := context.WithTimeout(r.Context(), time.Second)
+	defer cancel()
+	// A final result went to Deliver, which recorded it; a pending one (with
+	// ctx's error) is shown as it is.
+	if res, _ := a.handlers[s.Vendor].Wait(ctx, &s); res != nil {
+		a.update(&s, func(e *Entry) {
+			if !e.Delivered {
+				e.Result = res
+			}
+		})
+	}
+	http.Redirect(w, r, "/result/"+ref, http.StatusSeeOther)
 }
 
 // result serves the result page, from the app's memory: reloading it costs

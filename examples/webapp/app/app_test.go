@@ -2,6 +2,8 @@ package app_test
 
 import (
 	"context"
+	"encoding/base64"
+	"html"
 	"io"
 	"log/slog"
 	"net"
@@ -12,6 +14,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/skip2/go-qrcode"
 
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/examples/webapp/app"
@@ -198,5 +202,59 @@ func TestUnknownResult(t *testing.T) {
 	e := newEnv(t)
 	if code, _ := get(t, client(t), e.base+"/result/0123"); code != http.StatusNotFound {
 		t.Fatalf("status %d", code)
+	}
+}
+
+// TestCheckPageQRCode checks that the check page's QR code encodes the
+// vendor's check URL.
+func TestCheckPageQRCode(t *testing.T) {
+	e := newEnv(t)
+	c := client(t)
+	ref := e.start(t, c, url.Values{"vendor": {"megvii"}})
+	ent, _ := e.app.Entry(ref)
+	png, err := qrcode.Encode(ent.CheckURL, qrcode.Medium, 320)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, body := get(t, c, e.base+"/check/"+ref); !strings.Contains(html.UnescapeString(body), `src="data:image/png;base64,`+base64.StdEncoding.EncodeToString(png)+`"`) {
+		t.Fatal("the check page's QR code is not the check URL's")
+	}
+}
+
+// TestRefresh: a Jumdata check done on a phone (no return here, no
+// notify) is read once on request, and not again within RefreshInterval.
+func TestRefresh(t *testing.T) {
+	e := newEnv(t)
+	c := client(t)
+	ref := e.start(t, c, url.Values{"vendor": {"jumdata"}})
+	ent, _ := e.app.Entry(ref)
+	if _, err := e.sb.Complete(context.Background(), liveness.Jumdata, ent.SessionID, sandbox.OutcomeSpoof); err != nil {
+		t.Fatal(err)
+	}
+	before := e.sb.Requests(sandbox.JumdataResult)
+	resp, err := c.Post(e.base+"/refresh/"+ref, "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/result/"+ref {
+		t.Fatalf("refresh: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	if _, body := get(t, c, e.base+"/result/"+ref); !strings.Contains(body, `id="status">failed<`) {
+		t.Fatal("the result page does not show the failed check")
+	}
+	if got, _ := e.app.Entry(ref); !got.Delivered {
+		t.Error("the result was not delivered")
+	}
+	resp, err = c.Post(e.base+"/refresh/"+ref, "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusTooManyRequests {
+		t.Errorf("a second refresh at once: %d", resp.StatusCode)
+	}
+	if got := e.sb.Requests(sandbox.JumdataResult) - before; got != 1 {
+		t.Errorf("%d Jumdata result reads, want 1", got)
 	}
 }

@@ -199,6 +199,25 @@ func TestBrowser(t *testing.T) {
 		}
 	})
 
+	t.Run("a phone takes over", func(t *testing.T) {
+		// The check page follows a check done elsewhere: the vendor's
+		// notify reaches the app, and the page moves to the result.
+		for _, v := range []liveness.Vendor{liveness.Megvii, liveness.Juhe} {
+			ctx := tab(t, b)
+			ref := e.check(t, ctx, v, false)
+			ent, _ := e.app.Entry(ref)
+			if _, err := e.sb.Complete(context.Background(), v, ent.SessionID, sandbox.OutcomePass); err != nil {
+				t.Fatal(err)
+			}
+			if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS("#status"))); err != nil {
+				t.Fatalf("%s: the check page did not follow: %v", v, err)
+			}
+			if p := read(t, ctx); p.Path != "/result/"+ref || p.Status != "passed" {
+				t.Errorf("%s: the check page moved to %+v", v, p)
+			}
+		}
+	})
+
 	t.Run("reloads spend one read", func(t *testing.T) {
 		ctx := tab(t, b)
 		before := e.sb.Requests(sandbox.JumdataResult)
