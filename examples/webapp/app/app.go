@@ -164,15 +164,15 @@ func New(cfg Config) (*App, error) {
 	static, _ := fs.Sub(assets, "static")
 	a.mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
 	a.mux.HandleFunc("GET /{$}", a.index)
-	a.mux.HandleFunc("POST /start", a.start)
+	a.mux.HandleFunc("POST /start", a.sameOrigin(a.start))
 	a.mux.HandleFunc("GET /check/{ref}", a.check)
 	a.mux.HandleFunc("GET /status/{ref}", a.status)
-	a.mux.HandleFunc("POST /refresh/{ref}", a.refresh)
+	a.mux.HandleFunc("POST /refresh/{ref}", a.sameOrigin(a.refresh))
 	a.mux.HandleFunc("GET /result/{ref}", a.result)
 	a.mux.HandleFunc("GET /sessions", a.sessions)
 	if _, ok := a.handlers[liveness.Jumdata]; ok {
 		a.mux.HandleFunc("GET /jumdata/app", a.hashPage)
-		a.mux.HandleFunc("POST /jumdata/app", a.hashForward)
+		a.mux.HandleFunc("POST /jumdata/app", a.sameOrigin(a.hashForward))
 	}
 	return a, nil
 }
@@ -182,8 +182,26 @@ func (a *App) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("X-Frame-Options", "DENY")
-	h.Set("Referrer-Policy", "no-referrer")
+	// same-origin: the browser sends Origin on the app's own form posts
+	// (no-referrer would make it "null") and no Referer to the vendors.
+	h.Set("Referrer-Policy", "same-origin")
 	a.mux.ServeHTTP(w, r)
+}
+
+// sameOrigin refuses a form posted from another site (the browser's
+// Sec-Fetch-Site says cross-site, or its Origin header is not the app's),
+// so that no other page starts checks or spends vendor reads in the user's
+// name.
+func (a *App) sameOrigin(f http.HandlerFunc) http.HandlerFunc {
+	base, _ := url.Parse(a.cfg.BaseURL)
+	self := base.Scheme + "://" + base.Host
+	return func(w http.ResponseWriter, r *http.Request) {
+		if o := r.Header.Get("Origin"); (o != "" && o != self) || r.Header.Get("Sec-Fetch-Site") == "cross-site" {
+			a.message(w, http.StatusForbidden, "Refused", "This form was posted from another site.")
+			return
+		}
+		f(w, r)
+	}
 }
 
 // Handler returns the callback.Handler of vendor v, nil when not offered.

@@ -258,3 +258,30 @@ func TestRefresh(t *testing.T) {
 		t.Errorf("%d Jumdata result reads, want 1", got)
 	}
 }
+
+// TestCrossSitePostRefused: another site's page cannot start a check or
+// spend a vendor read through the user's browser.
+func TestCrossSitePostRefused(t *testing.T) {
+	e := newEnv(t)
+	c := client(t)
+	ref := e.start(t, c, url.Values{"vendor": {"jumdata"}})
+	for _, path := range []string{"/start", "/refresh/" + ref, "/jumdata/app"} {
+		req, _ := http.NewRequest(http.MethodPost, e.base+path, strings.NewReader("vendor=jumdata"))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Origin", "https://evil.example")
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusForbidden {
+			t.Errorf("%s from another origin: %d", path, resp.StatusCode)
+		}
+	}
+	if n := len(e.app.Recent(app.MaxSessions)); n != 1 {
+		t.Errorf("%d sessions, want 1", n)
+	}
+	if n := e.sb.Requests(sandbox.JumdataResult); n != 0 {
+		t.Errorf("%d vendor reads", n)
+	}
+}

@@ -71,7 +71,7 @@ func browser(t *testing.T) context.Context {
 // tab opens a new tab with a deadline.
 func tab(t *testing.T, b context.Context) context.Context {
 	ctx, cancel := chromedp.NewContext(b)
-	ctx, cancelT := context.WithTimeout(ctx, 30*time.Second)
+	ctx, cancelT := context.WithTimeout(ctx, 20*time.Second)
 	t.Cleanup(func() { cancelT(); cancel() })
 	return ctx
 }
@@ -146,6 +146,12 @@ func visit(t *testing.T, ctx context.Context, u string) page {
 	t.Helper()
 	if err := chromedp.Do(ctx, chromedp.Navigate(u), chromedp.WaitReady(chromedp.CSS("body"))); err != nil {
 		t.Fatal(err)
+	}
+	if strings.Contains(u, "/jumdata/app") {
+		// The hash-route page forwards itself: wait for the page it leads to.
+		if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`!document.getElementById("forward") && document.readyState === "complete"`)); err != nil {
+			t.Fatal(err)
+		}
 	}
 	return read(t, ctx)
 }
