@@ -170,7 +170,17 @@ func TestBrowser(t *testing.T) {
 					}
 					ctx := tab(t, b)
 					ref := e.check(t, ctx, v, false)
+					e.requests() // from here on
 					p := e.press(t, ctx, ref, o)
+					// Megvii's page returns with an auto-submitting POST form
+					// (its signed result), the others with a GET redirect.
+					method := "GET"
+					if v == liveness.Megvii {
+						method = "POST"
+					}
+					if got := e.requests(); !slices.Contains(got, method+" /"+string(v)+"/return") {
+						t.Errorf("the browser did not come back with %s /%s/return: %v", method, v, got)
+					}
 					if p.Status != w[0] || p.Reason != w[1] {
 						t.Errorf("result page shows %q %q, want %q %q", p.Status, p.Reason, w[0], w[1])
 					}
