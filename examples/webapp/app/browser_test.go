@@ -149,11 +149,25 @@ func visit(t *testing.T, ctx context.Context, u string) page {
 	}
 	if strings.Contains(u, "/jumdata/app") {
 		// The hash-route page forwards itself: wait for the page it leads to.
-		if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`!document.getElementById("forward") && document.readyState === "complete"`)); err != nil {
-			t.Fatal(err)
-		}
+		waitFor(t, ctx, `!document.getElementById("forward") && document.readyState === "complete"`)
 	}
 	return read(t, ctx)
+}
+
+// waitFor evaluates expr in the tab until it is true, across the page's
+// own navigations (an evaluation whose page went away is tried again).
+func waitFor(t *testing.T, ctx context.Context, expr string) {
+	t.Helper()
+	for {
+		if ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](expr)); err == nil && ok {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("waiting for %s: %v", expr, ctx.Err())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
 }
 
 func TestBrowser(t *testing.T) {
