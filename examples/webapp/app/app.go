@@ -370,7 +370,9 @@ func (a *App) check(w http.ResponseWriter, r *http.Request) {
 func (a *App) status(w http.ResponseWriter, r *http.Request) {
 	e, ok := a.Entry(r.PathValue("ref"))
 	if !ok {
-		http.Error(w, `{"error":"unknown"}`, http.StatusNotFound)
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusNotFound)
+		_, _ = w.Write([]byte(`{"error":"unknown check"}` + "\n"))
 		return
 	}
 	v := view(e)
