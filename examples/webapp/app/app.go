@@ -1,0 +1,553 @@
+// Package app is the web application of examples/webapp: a service that
+// runs liveness checks through the callback package's handlers, one
+// callback.Handler per vendor over one shared Store.
+//
+// Routes:
+//
+//	GET  /                   pick a vendor and start a check
+//	POST /start              begin a session (callback.Handler.Begin), then /check/{ref}
+//	GET  /check/{ref}        the check's link and its QR code, for a phone to take over
+//	GET  /status/{ref}       the check's state as JSON (the check page polls it)
+//	POST /refresh/{ref}      ask the vendor once (callback.Handler.Wait), for a check done on a phone
+//	GET  /result/{ref}       status, reason, liveness and face-match scores
+//	GET  /sessions           the recent sessions and their states
+//	     /{vendor}/return    callback.Handler.Return
+//	POST /{vendor}/notify    callback.Handler.Notify
+//	GET  /jumdata/app        a hash-route return page (returnUrl …/jumdata/app#/done)
+//	POST /jumdata/app        where that page forwards location.href
+//
+// {ref} is the session's BizNo, 32 random hex characters chosen at start: the
+// result page is a capability URL, as unguessable as the session itself.
+package app
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"embed"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/skip2/go-qrcode"
+
+	"github.com/go-liveness/liveness"
+	"github.com/go-liveness/liveness/callback"
+	"github.com/go-liveness/liveness/jumdata"
+)
+
+//go:embed templates/*.html static/*
+var assets embed.FS
+
+// MaxSessions bounds the sessions the app remembers for its pages; the
+// oldest is forgotten first.
+const MaxSessions = 500
+
+// Config configures the App.
+type Config struct {
+	// BaseURL is the URL at which the browser and the vendors reach the
+	// app, e.g. "http://127.0.0.1:8080". Required.
+	BaseURL string
+	// Providers are the vendors offered, each with its provider. Required.
+	Providers map[liveness.Vendor]liveness.Provider
+	// Key signs the browser binding cookie (32+ bytes); nil draws one at
+	// random, which is right for one process.
+	Key []byte
+	// Store is shared by the vendors' handlers; nil is a callback.MemoryStore.
+	Store callback.Store
+	// Sandbox, when not empty, is the URL of the sandbox the providers talk
+	// to: the pages say so.
+	Sandbox string
+	// MegviiReference, when set, is the reference face a Megvii session is
+	// compared with (image_ref1); nil runs Megvii liveness-only.
+	MegviiReference []byte
+	// JuheName and JuheIDNumber prefill the start form's Juhe fields.
+	JuheName, JuheIDNumber string
+	// Logger receives the handlers' records; nil is slog.Default().
+	Logger *slog.Logger
+	// Observe, when set, receives every callback.Event.
+	Observe func(callback.Event)
+}
+
+// Entry is what the app remembers of one session for its pages.
+type Entry struct {
+	Ref       string
+	Vendor    liveness.Vendor
+	SessionID string
+	CheckURL  string
+	Started   time.Time
+	// Result is the latest result seen (final once Delivered).
+	Result *liveness.Result
+	// Delivered is true once the Deliver func ran for the final result.
+	Delivered bool
+	// Returned is true once the browser came back through Return.
+	Returned bool
+
+	session     liveness.Session
+	lastRefresh time.Time
+}
+
+// App is the web application. Create it with New.
+type App struct {
+	cfg      Config
+	handlers map[liveness.Vendor]*callback.Handler
+	mux      *http.ServeMux
+	pages    map[string]*template.Template
+
+	mu      sync.Mutex
+	entries map[string]*Entry
+	order   []string // refs, oldest first
+}
+
+var vendorOrder = []liveness.Vendor{liveness.Megvii, liveness.Juhe, liveness.Jumdata}
+
+var vendorTitles = map[liveness.Vendor]string{
+	liveness.Megvii:  "Megvii FaceID Lite",
+	liveness.Juhe:    "Juhe faceid",
+	liveness.Jumdata: "Jumdata H5 liveness",
+}
+
+// New builds the App.
+func New(cfg Config) (*App, error) {
+	if cfg.BaseURL == "" {
+		return nil, errors.New("app: Config.BaseURL is required")
+	}
+	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
+	if len(cfg.Providers) == 0 {
+		return nil, errors.New("app: Config.Providers is empty")
+	}
+	if cfg.Key == nil {
+		cfg.Key = make([]byte, 32)
+		if _, err := rand.Read(cfg.Key); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.Store == nil {
+		cfg.Store = callback.NewMemoryStore(0)
+	}
+	a := &App{cfg: cfg, handlers: map[liveness.Vendor]*callback.Handler{}, mux: http.NewServeMux(),
+		pages: map[string]*template.Template{}, entries: map[string]*Entry{}}
+	for _, name := range []string{"index", "check", "result", "sessions", "hashroute", "message"} {
+		t, err := template.New("layout.html").Funcs(funcs).ParseFS(assets, "templates/layout.html", "templates/"+name+".html")
+		if err != nil {
+			return nil, err
+		}
+		a.pages[name] = t
+	}
+	for v, p := range cfg.Providers {
+		if p == nil || p.Vendor() != v {
+			return nil, errors.New("app: Config.Providers[" + string(v) + "] is not a " + string(v) + " provider")
+		}
+		h := &callback.Handler{
+			Provider: p,
+			Key:      cfg.Key,
+			Store:    cfg.Store,
+			Deliver:  a.deliver,
+			Done:     a.done,
+			Logger:   cfg.Logger,
+			Observe:  cfg.Observe,
+		}
+		a.handlers[v] = h
+		a.mux.HandleFunc("/"+string(v)+"/return", h.Return)
+		a.mux.HandleFunc("/"+string(v)+"/notify", h.Notify)
+	}
+	static, _ := fs.Sub(assets, "static")
+	a.mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
+	a.mux.HandleFunc("GET /{$}", a.index)
+	a.mux.HandleFunc("POST /start", a.sameOrigin(a.start))
+	a.mux.HandleFunc("GET /check/{ref}", a.check)
+	a.mux.HandleFunc("GET /status/{ref}", a.status)
+	a.mux.HandleFunc("POST /refresh/{ref}", a.sameOrigin(a.refresh))
+	a.mux.HandleFunc("GET /result/{ref}", a.result)
+	a.mux.HandleFunc("GET /sessions", a.sessions)
+	if _, ok := a.handlers[liveness.Jumdata]; ok {
+		a.mux.HandleFunc("GET /jumdata/app", a.hashPage)
+		a.mux.HandleFunc("POST /jumdata/app", a.sameOrigin(a.hashForward))
+	}
+	return a, nil
+}
+
+// ServeHTTP serves the app.
+func (a *App) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("X-Frame-Options", "DENY")
+	// same-origin: the browser sends Origin on the app's own form posts
+	// (no-referrer would make it "null") and no Referer to the vendors.
+	h.Set("Referrer-Policy", "same-origin")
+	a.mux.ServeHTTP(w, r)
+}
+
+// sameOrigin refuses a form posted from another site (the browser's
+// Sec-Fetch-Site says cross-site, or its Origin header is not the app's),
+// so that no other page starts checks or spends vendor reads in the user's
+// name.
+func (a *App) sameOrigin(f http.HandlerFunc) http.HandlerFunc {
+	base, _ := url.Parse(a.cfg.BaseURL)
+	self := base.Scheme + "://" + base.Host
+	return func(w http.ResponseWriter, r *http.Request) {
+		if o := r.Header.Get("Origin"); (o != "" && o != self) || r.Header.Get("Sec-Fetch-Site") == "cross-site" {
+			a.message(w, http.StatusForbidden, "Refused", "This form was posted from another site.")
+			return
+		}
+		f(w, r)
+	}
+}
+
+// Handler returns the callback.Handler of vendor v, nil when not offered.
+func (a *App) Handler(v liveness.Vendor) *callback.Handler { return a.handlers[v] }
+
+// Entry returns a copy of what the app knows of the session ref.
+func (a *App) Entry(ref string) (Entry, bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	e, ok := a.entries[ref]
+	if !ok {
+		return Entry{}, false
+	}
+	return *e, true
+}
+
+func newRef() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// record adds a started session, forgetting the oldest past MaxSessions.
+func (a *App) record(e *Entry) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.entries[e.Ref] = e
+	a.order = append(a.order, e.Ref)
+	for len(a.order) > MaxSessions {
+		delete(a.entries, a.order[0])
+		a.order = a.order[1:]
+	}
+}
+
+// update changes the entry of s, if the app still remembers it.
+func (a *App) update(s *liveness.Session, f func(e *Entry)) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if e, ok := a.entries[s.BizNo]; ok && e.SessionID == s.ID && e.Vendor == s.Vendor {
+		f(e)
+	}
+}
+
+// deliver is the callback.Handler's Deliver: the service's business logic
+// (here, remembering the verdict), run once per session.
+func (a *App) deliver(_ context.Context, res *liveness.Result, s *liveness.Session) error {
+	a.update(s, func(e *Entry) { e.Result, e.Delivered = res, true })
+	return nil
+}
+
+// done is the callback.Handler's Done: the browser goes to the result page.
+func (a *App) done(res *liveness.Result, s *liveness.Session) string {
+	a.update(s, func(e *Entry) {
+		if !e.Delivered {
+			e.Result = res
+		}
+		e.Returned = true
+	})
+	return "/result/" + s.BizNo
+}
+
+// index serves the start form.
+func (a *App) index(w http.ResponseWriter, r *http.Request) {
+	type vendorOpt struct {
+		Value liveness.Vendor
+		Title string
+	}
+	var vs []vendorOpt
+	for _, v := range vendorOrder {
+		if _, ok := a.handlers[v]; ok {
+			vs = append(vs, vendorOpt{v, vendorTitles[v]})
+		}
+	}
+	a.render(w, http.StatusOK, "index", map[string]any{
+		"Vendors": vs, "Selected": r.URL.Query().Get("vendor"),
+		"JuheName": a.cfg.JuheName, "JuheIDNumber": a.cfg.JuheIDNumber,
+		"Recent": a.Recent(5),
+	})
+}
+
+// start begins a session for the vendor picked and sends the browser to its
+// check page.
+func (a *App) start(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	v := liveness.Vendor(r.PostFormValue("vendor"))
+	h := a.handlers[v]
+	if h == nil {
+		a.message(w, http.StatusBadRequest, "Unknown vendor", "Pick one of the vendors offered.")
+		return
+	}
+	ref := newRef()
+	req := &liveness.SessionRequest{
+		ReturnURL: a.cfg.BaseURL + "/" + string(v) + "/return",
+		NotifyURL: a.cfg.BaseURL + "/" + string(v) + "/notify",
+		BizNo:     ref,
+	}
+	switch v {
+	case liveness.Megvii:
+		req.UserID = "webapp-" + ref[:8]
+		if a.cfg.MegviiReference != nil {
+			req.ReferenceImages = [][]byte{a.cfg.MegviiReference}
+		}
+	case liveness.Juhe:
+		req.Name = strings.TrimSpace(r.PostFormValue("name"))
+		req.IDNumber = strings.TrimSpace(r.PostFormValue("id_number"))
+	case liveness.Jumdata:
+		req.NotifyURL = ""
+		if r.PostFormValue("route") == "hash" {
+			// A hash-route single-page app: Jumdata appends ?token=…&success=…
+			// after the fragment, which only the page's script can read.
+			req.ReturnURL = a.cfg.BaseURL + "/jumdata/app#/done"
+		}
+	}
+	s, err := h.Begin(r.Context(), w, r, req)
+	if err != nil {
+		msg := "The vendor did not start the check. Please try again."
+		if errors.Is(err, liveness.ErrInvalidArgument) {
+			msg = "The vendor refused the request: " + invalidField(err) + "."
+		}
+		a.message(w, http.StatusBadGateway, "The check could not start", msg)
+		return
+	}
+	a.record(&Entry{Ref: ref, Vendor: v, SessionID: s.ID, CheckURL: s.CheckURL, Started: time.Now(), session: *s})
+	http.Redirect(w, r, "/check/"+ref, http.StatusSeeOther)
+}
+
+// invalidField names the field of an ErrInvalidArgument, without the value.
+func invalidField(err error) string {
+	var le *liveness.Error
+	if errors.As(err, &le) && le.Field != "" {
+		return "check the field " + le.Field
+	}
+	return "check the input"
+}
+
+// lookup returns a copy of the entry named by the path's ref.
+func (a *App) lookup(w http.ResponseWriter, r *http.Request) (Entry, bool) {
+	e, ok := a.Entry(r.PathValue("ref"))
+	if !ok {
+		a.message(w, http.StatusNotFound, "Unknown check", "This check is not known here (the app remembers the last "+itoa(MaxSessions)+" only).")
+	}
+	return e, ok
+}
+
+// check serves the page of a started check: a link to the vendor's page
+// and its QR code.
+func (a *App) check(w http.ResponseWriter, r *http.Request) {
+	e, ok := a.lookup(w, r)
+	if !ok {
+		return
+	}
+	png, err := qrcode.Encode(e.CheckURL, qrcode.Medium, 320)
+	if err != nil {
+		a.message(w, http.StatusInternalServerError, "No QR code", "The check URL is too long for a QR code.")
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	a.render(w, http.StatusOK, "check", map[string]any{
+		"E": view(e), "CheckURL": e.CheckURL,
+		"QR": template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(png)),
+	})
+}
+
+// status answers the check's state as JSON, from the app's memory (no
+// vendor call).
+func (a *App) status(w http.ResponseWriter, r *http.Request) {
+	e, ok := a.Entry(r.PathValue("ref"))
+	if !ok {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusNotFound)
+		_, _ = w.Write([]byte(`{"error":"unknown check"}` + "\n"))
+		return
+	}
+	v := view(e)
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	_ = json.NewEncoder(w).Encode(map[string]any{"status": v.Status, "final": v.Final})
+}
+
+// RefreshInterval is the least time between two refreshes of one session:
+// each may be a vendor read.
+const RefreshInterval = 5 * time.Second
+
+// refresh asks the vendor for the result once, through the handler's Wait
+// (a final result already stored costs nothing), for a check done on a
+// phone whose return the binding refused and whose vendor sends no notify
+// (Jumdata), or whose notify cannot reach this app.
+func (a *App) refresh(w http.ResponseWriter, r *http.Request) {
+	ref := r.PathValue("ref")
+	a.mu.Lock()
+	e, ok := a.entries[ref]
+	var s liveness.Session
+	allowed := ok && time.Since(e.lastRefresh) >= RefreshInterval
+	if allowed {
+		e.lastRefresh, s = time.Now(), e.session
+	}
+	a.mu.Unlock()
+	switch {
+	case !ok:
+		a.message(w, http.StatusNotFound, "Unknown check", "This check is not known here.")
+		return
+	case !allowed:
+		a.message(w, http.StatusTooManyRequests, "Not so fast", "Please wait a few seconds before asking again.")
+		return
+	}
+	// One read: Wait's first poll comes at once, the next only after the
+	// handler's PollInterval, by when ctx has ended.
+	ctx, cancel := context.WithTimeout(r.Context(), time.Second)
+	defer cancel()
+	// A final result went to Deliver, which recorded it; a pending one (with
+	// ctx's error) is shown as it is.
+	if res, _ := a.handlers[s.Vendor].Wait(ctx, &s); res != nil {
+		a.update(&s, func(e *Entry) {
+			if !e.Delivered {
+				e.Result = res
+			}
+		})
+	}
+	http.Redirect(w, r, "/result/"+ref, http.StatusSeeOther)
+}
+
+// result serves the result page, from the app's memory: reloading it costs
+// no vendor call.
+func (a *App) result(w http.ResponseWriter, r *http.Request) {
+	e, ok := a.lookup(w, r)
+	if !ok {
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	a.render(w, http.StatusOK, "result", map[string]any{"E": view(e)})
+}
+
+// sessions lists the recent sessions.
+func (a *App) sessions(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Cache-Control", "no-store")
+	a.render(w, http.StatusOK, "sessions", map[string]any{"Recent": a.Recent(50)})
+}
+
+// Recent returns the views of the n latest sessions, newest first.
+func (a *App) Recent(n int) []View {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	var vs []View
+	for i := len(a.order) - 1; i >= 0 && len(vs) < n; i-- {
+		vs = append(vs, view(*a.entries[a.order[i]]))
+	}
+	return vs
+}
+
+// hashPage is the return page of a hash-route app: the server never sees
+// the fragment, so the page's script forwards location.href.
+func (a *App) hashPage(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Cache-Control", "no-store")
+	a.render(w, http.StatusOK, "hashroute", nil)
+}
+
+// hashForward reads the forwarded location.href with
+// jumdata.ParseReturnURL and hands the return to callback.Handler.Return as
+// the plain ?token=…&success=… return it stands for, with this request's
+// cookies: the same binding rules apply.
+func (a *App) hashForward(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, int64(jumdata.MaxReturnBytes)+1024)
+	href := r.PostFormValue("href")
+	cb, err := jumdata.ParseReturnURL(href)
+	if err != nil && !errors.Is(err, liveness.ErrNoResult) {
+		a.message(w, http.StatusBadRequest, "Not a return", "This link is not a valid return from the check.")
+		return
+	}
+	q := url.Values{}
+	if cb != nil {
+		q.Set("token", cb.SessionID)
+		switch cb.Claimed {
+		case liveness.StatusPassed:
+			q.Set("success", "true")
+		case liveness.StatusFailed:
+			q.Set("success", "false")
+		}
+	}
+	r2 := r.Clone(r.Context())
+	r2.Method = http.MethodGet
+	r2.URL = &url.URL{Path: "/jumdata/return", RawQuery: q.Encode()}
+	r2.RequestURI = r2.URL.RequestURI()
+	r2.Body, r2.ContentLength = http.NoBody, 0
+	r2.Form, r2.PostForm = nil, nil
+	r2.Header.Del("Content-Type")
+	a.handlers[liveness.Jumdata].Return(w, r2)
+}
+
+// message renders a short page.
+func (a *App) message(w http.ResponseWriter, status int, title, text string) {
+	a.render(w, status, "message", map[string]any{"Title": title, "Text": text})
+}
+
+func (a *App) render(w http.ResponseWriter, status int, name string, data map[string]any) {
+	if data == nil {
+		data = map[string]any{}
+	}
+	data["Sandbox"] = a.cfg.Sandbox
+	var buf bytes.Buffer
+	if err := a.pages[name].Execute(&buf, data); err != nil {
+		http.Error(w, "page error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = buf.WriteTo(w)
+}
+
+// View is an Entry as the pages show it.
+type View struct {
+	Entry
+	Title  string
+	Status liveness.Status
+	Reason liveness.Reason
+	Final  bool
+	// Note explains a state the app inferred.
+	Note string
+}
+
+// view reads an entry for the pages. Juhe sends the browser back without a
+// result when the user canceled, abandoned or timed out the check (its
+// faceid document); such a return, pending at the vendor, shows as
+// canceled.
+func view(e Entry) View {
+	v := View{Entry: e, Title: vendorTitles[e.Vendor], Status: liveness.StatusPending}
+	if e.Result != nil {
+		v.Status, v.Reason, v.Final = e.Result.Status, e.Result.Reason, e.Result.Status.Final()
+	}
+	if !v.Final && e.Returned && e.Vendor == liveness.Juhe {
+		v.Status, v.Reason, v.Final = liveness.StatusCanceled, liveness.ReasonUserCanceled, true
+		v.Note = "Juhe sent the browser back without a result: the check was canceled, abandoned or timed out."
+	}
+	return v
+}
+
+var funcs = template.FuncMap{
+	"score": func(f float64) string { return strings.TrimRight(strings.TrimRight(formatFloat(f), "0"), ".") },
+	"short": func(s string) string {
+		if len(s) > 14 {
+			return s[:12] + "…"
+		}
+		return s
+	},
+	"ago": func(t time.Time) string { return t.Format("15:04:05") },
+}
+
+func formatFloat(f float64) string { return strconv.FormatFloat(f, 'f', 2, 64) }
+
+func itoa(n int) string { return strconv.Itoa(n) }

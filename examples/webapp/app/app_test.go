@@ -1,0 +1,287 @@
+package app_test
+
+import (
+	"context"
+	"encoding/base64"
+	"html"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/skip2/go-qrcode"
+
+	"github.com/go-liveness/liveness"
+	"github.com/go-liveness/liveness/examples/webapp/app"
+	_ "github.com/go-liveness/liveness/juhe"
+	_ "github.com/go-liveness/liveness/jumdata"
+	_ "github.com/go-liveness/liveness/megvii"
+	"github.com/go-liveness/liveness/sandbox"
+)
+
+// env is the app served on a free port against an in-process sandbox.
+type env struct {
+	sb   *sandbox.Sandbox
+	app  *app.App
+	base string
+
+	mu   sync.Mutex
+	seen []string // "METHOD /path" of the app's requests
+}
+
+// requests returns the requests the app served since the last call.
+func (e *env) requests() []string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	seen := e.seen
+	e.seen = nil
+	return seen
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	sb, err := sandbox.New(sandbox.WithAnyNotifyPort())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = sb.Close() })
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps := map[liveness.Vendor]liveness.Provider{}
+	for _, v := range []liveness.Vendor{liveness.Megvii, liveness.Juhe, liveness.Jumdata} {
+		if ps[v], err = liveness.Open(sb.ProviderURL(v)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e := &env{sb: sb, base: "http://" + l.Addr().String()}
+	e.app, err = app.New(app.Config{
+		BaseURL: e.base, Providers: ps, Sandbox: sb.URL,
+		MegviiReference: sandbox.SampleFaceJPEG(),
+		JuheName:        sandbox.TestName, JuheIDNumber: sandbox.TestIDNumber,
+		Logger: slog.New(slog.DiscardHandler),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	logged := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		e.mu.Lock()
+		e.seen = append(e.seen, r.Method+" "+r.URL.Path)
+		e.mu.Unlock()
+		e.app.ServeHTTP(w, r)
+	})
+	srv := &http.Server{Handler: logged, ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = srv.Serve(l) }()
+	t.Cleanup(func() { _ = srv.Close() })
+	return e
+}
+
+// want is the verdict the result page shows for each vendor's outcome: the
+// sandbox's table (package sandbox), with Juhe's bare return after a cancel
+// or a timeout shown as canceled.
+var want = map[liveness.Vendor]map[sandbox.Outcome][2]string{
+	liveness.Megvii: {
+		sandbox.OutcomePass:              {"passed", ""},
+		sandbox.OutcomeSpoof:             {"failed", "spoof"},
+		sandbox.OutcomeFaceMismatch:      {"failed", "face_mismatch"},
+		sandbox.OutcomeCancel:            {"canceled", "user_canceled"},
+		sandbox.OutcomeDeviceUnsupported: {"error", "device_unsupported"},
+		sandbox.OutcomeTimeout:           {"expired", "timeout"},
+	},
+	liveness.Juhe: {
+		sandbox.OutcomePass:              {"passed", ""},
+		sandbox.OutcomeSpoof:             {"failed", "spoof"},
+		sandbox.OutcomeFaceMismatch:      {"failed", "face_mismatch"},
+		sandbox.OutcomeIdentityMismatch:  {"failed", "identity_mismatch"},
+		sandbox.OutcomeCancel:            {"canceled", "user_canceled"},
+		sandbox.OutcomeDeviceUnsupported: {"error", "unknown"},
+		sandbox.OutcomeTimeout:           {"canceled", "user_canceled"},
+	},
+	liveness.Jumdata: {
+		sandbox.OutcomePass:              {"passed", ""},
+		sandbox.OutcomeSpoof:             {"failed", "spoof"},
+		sandbox.OutcomeDeviceUnsupported: {"error", "device_unsupported"},
+		sandbox.OutcomeTimeout:           {"expired", "timeout"},
+	},
+}
+
+// client is a browser without JavaScript: a cookie jar, no redirects
+// followed.
+func client(t *testing.T) *http.Client {
+	jar, _ := cookiejar.New(nil)
+	return &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+}
+
+// start posts the start form and returns the session's ref.
+func (e *env) start(t *testing.T, c *http.Client, form url.Values) string {
+	t.Helper()
+	resp, err := c.PostForm(e.base+"/start", form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	loc := resp.Header.Get("Location")
+	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, "/check/") {
+		t.Fatalf("start %v: %d, Location %q", form, resp.StatusCode, loc)
+	}
+	return strings.TrimPrefix(loc, "/check/")
+}
+
+func get(t *testing.T, c *http.Client, u string) (int, string) {
+	t.Helper()
+	resp, err := c.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// TestEveryOutcome runs every outcome of every vendor with an HTTP client
+// playing the browser (sandbox.Browser); browser_test.go does it again in
+// Chromium.
+func TestEveryOutcome(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	for v, outcomes := range want {
+		for _, o := range sandbox.OutcomesFor(v) {
+			t.Run(string(v)+"/"+string(o), func(t *testing.T) {
+				w, ok := outcomes[o]
+				if !ok {
+					t.Fatalf("no expected verdict for %s %s", v, o)
+				}
+				c := client(t)
+				ref := e.start(t, c, url.Values{"vendor": {string(v)}, "name": {sandbox.TestName}, "id_number": {sandbox.TestIDNumber}})
+				if code, body := get(t, c, e.base+"/check/"+ref); code != 200 || !strings.Contains(body, "data:image/png;base64,") {
+					t.Fatalf("check page: %d, no QR code", code)
+				}
+				ent, _ := e.app.Entry(ref)
+				visit, err := (&sandbox.Browser{Client: &http.Client{Jar: c.Jar}}).Press(ctx, ent.CheckURL, o)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !strings.HasSuffix(visit.ReturnURL, "/result/"+ref) || visit.ReturnStatus != 200 {
+					t.Fatalf("landed on %s (%d)", visit.ReturnURL, visit.ReturnStatus)
+				}
+				body := string(visit.ReturnBody)
+				if !strings.Contains(body, `id="status">`+w[0]+`<`) {
+					t.Errorf("result page does not show status %s:\n%s", w[0], body)
+				}
+				if w[1] != "" && !strings.Contains(body, `id="reason">`+w[1]+`<`) {
+					t.Errorf("result page does not show reason %s", w[1])
+				}
+				if _, list := get(t, c, e.base+"/sessions"); !strings.Contains(list, "/result/"+ref) {
+					t.Error("the session is not listed")
+				}
+			})
+		}
+	}
+}
+
+func TestStartRejectsUnknownVendor(t *testing.T) {
+	e := newEnv(t)
+	resp, err := client(t).PostForm(e.base+"/start", url.Values{"vendor": {"acme"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest {
+		t.Fatalf("status %d", resp.StatusCode)
+	}
+}
+
+func TestUnknownResult(t *testing.T) {
+	e := newEnv(t)
+	if code, _ := get(t, client(t), e.base+"/result/0123"); code != http.StatusNotFound {
+		t.Fatalf("status %d", code)
+	}
+}
+
+// TestCheckPageQRCode checks that the check page's QR code encodes the
+// vendor's check URL.
+func TestCheckPageQRCode(t *testing.T) {
+	e := newEnv(t)
+	c := client(t)
+	ref := e.start(t, c, url.Values{"vendor": {"megvii"}})
+	ent, _ := e.app.Entry(ref)
+	png, err := qrcode.Encode(ent.CheckURL, qrcode.Medium, 320)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, body := get(t, c, e.base+"/check/"+ref); !strings.Contains(html.UnescapeString(body), `src="data:image/png;base64,`+base64.StdEncoding.EncodeToString(png)+`"`) {
+		t.Fatal("the check page's QR code is not the check URL's")
+	}
+}
+
+// TestRefresh: a Jumdata check done on a phone (no return here, no
+// notify) is read once on request, and not again within RefreshInterval.
+func TestRefresh(t *testing.T) {
+	e := newEnv(t)
+	c := client(t)
+	ref := e.start(t, c, url.Values{"vendor": {"jumdata"}})
+	ent, _ := e.app.Entry(ref)
+	if _, err := e.sb.Complete(context.Background(), liveness.Jumdata, ent.SessionID, sandbox.OutcomeSpoof); err != nil {
+		t.Fatal(err)
+	}
+	before := e.sb.Requests(sandbox.JumdataResult)
+	resp, err := c.Post(e.base+"/refresh/"+ref, "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/result/"+ref {
+		t.Fatalf("refresh: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	if _, body := get(t, c, e.base+"/result/"+ref); !strings.Contains(body, `id="status">failed<`) {
+		t.Fatal("the result page does not show the failed check")
+	}
+	if got, _ := e.app.Entry(ref); !got.Delivered {
+		t.Error("the result was not delivered")
+	}
+	resp, err = c.Post(e.base+"/refresh/"+ref, "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusTooManyRequests {
+		t.Errorf("a second refresh at once: %d", resp.StatusCode)
+	}
+	if got := e.sb.Requests(sandbox.JumdataResult) - before; got != 1 {
+		t.Errorf("%d Jumdata result reads, want 1", got)
+	}
+}
+
+// TestCrossSitePostRefused: another site's page cannot start a check or
+// spend a vendor read through the user's browser.
+func TestCrossSitePostRefused(t *testing.T) {
+	e := newEnv(t)
+	c := client(t)
+	ref := e.start(t, c, url.Values{"vendor": {"jumdata"}})
+	for _, path := range []string{"/start", "/refresh/" + ref, "/jumdata/app"} {
+		req, _ := http.NewRequest(http.MethodPost, e.base+path, strings.NewReader("vendor=jumdata"))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Origin", "https://evil.example")
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusForbidden {
+			t.Errorf("%s from another origin: %d", path, resp.StatusCode)
+		}
+	}
+	if n := len(e.app.Recent(app.MaxSessions)); n != 1 {
+		t.Errorf("%d sessions, want 1", n)
+	}
+	if n := e.sb.Requests(sandbox.JumdataResult); n != 0 {
+		t.Errorf("%d vendor reads", n)
+	}
+}

@@ -1,0 +1,351 @@
+package app_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/go-liveness/liveness"
+	"github.com/go-liveness/liveness/examples/webapp/app"
+	"github.com/go-liveness/liveness/sandbox"
+)
+
+// The browser tests drive a real Chromium through the app and the
+// sandbox's vendor pages: Megvii's auto-submitting POST return, Juhe's
+// bare return after a cancel and Jumdata's hash-route return run the
+// pages' own HTML and JavaScript. One browser process, one tab per case.
+
+// chromium returns the path of a Chromium or Chrome, or skips the test (fails
+// it when CI=true).
+func chromium(t *testing.T) string {
+	t.Helper()
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatal("no chromium: install chromium (apt-get install -y chromium)")
+	}
+	t.Skip("no chromium: install chromium (apt-get install -y chromium) to run the browser tests")
+	return ""
+}
+
+// browser starts one headless Chromium for the test and returns its
+// context; each chromedp.NewContext(browser) is a new tab.
+func browser(t *testing.T) context.Context {
+	path := chromium(t)
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(path),
+		chromedp.Flag("headless", true),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1000, 820),
+	}
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	bctx, cancelBrowser := chromedp.NewContext(actx)
+	t.Cleanup(func() { cancelBrowser(); cancelAlloc() })
+	if err := chromedp.Do(bctx); err != nil { // starts the browser
+		t.Fatalf("starting %s: %v", path, err)
+	}
+	return bctx
+}
+
+// tab opens a new tab with a deadline.
+func tab(t *testing.T, b context.Context) context.Context {
+	ctx, cancel := chromedp.NewContext(b)
+	ctx, cancelT := context.WithTimeout(ctx, 20*time.Second)
+	t.Cleanup(func() { cancelT(); cancel() })
+	return ctx
+}
+
+// page is what a tab shows.
+type page struct {
+	Path, Status, Reason, Message string
+}
+
+func read(t *testing.T, ctx context.Context) page {
+	t.Helper()
+	raw, err := chromedp.Run(ctx, chromedp.Evaluate[string](`JSON.stringify({
+		Path: location.pathname,
+		Status: document.querySelector("#status")?.textContent ?? "",
+		Reason: document.querySelector("#reason")?.textContent ?? "",
+		Message: document.body?.innerText ?? ""})`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var p page
+	if err := json.Unmarshal([]byte(raw), &p); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// check starts a check of vendor in the tab, on the app's form, and
+// returns its ref; the tab shows the check page.
+func (e *env) check(t *testing.T, ctx context.Context, v liveness.Vendor, hashRoute bool) string {
+	t.Helper()
+	acts := []chromedp.Action[chromedp.Void]{chromedp.Navigate(e.base + "/?vendor=" + string(v)), chromedp.WaitVisible(chromedp.CSS("#go"))}
+	if hashRoute {
+		acts = append(acts, chromedp.Click(chromedp.CSS("#route-hash")))
+	}
+	acts = append(acts, chromedp.Click(chromedp.CSS("#go")), chromedp.WaitVisible(chromedp.CSS("#qr")))
+	if err := chromedp.Do(ctx, acts...); err != nil {
+		t.Fatal(err)
+	}
+	loc, err := chromedp.Run(ctx, chromedp.Location())
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := url.Parse(loc)
+	if err != nil || !strings.HasPrefix(u.Path, "/check/") {
+		t.Fatalf("the form led to %s", loc)
+	}
+	return strings.TrimPrefix(u.Path, "/check/")
+}
+
+// press opens the vendor's page from the check page, presses the button of
+// o and waits for the result page.
+func (e *env) press(t *testing.T, ctx context.Context, ref string, o sandbox.Outcome) page {
+	t.Helper()
+	btn := chromedp.CSS(`button[value="` + string(o) + `"]`)
+	if err := chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS("#open")),
+		chromedp.WaitVisible(btn),
+		chromedp.Click(btn),
+		chromedp.WaitVisible(chromedp.CSS("#status")),
+	); err != nil {
+		t.Fatalf("%s: %v (tab at %+v)", o, err, read(t, ctx))
+	}
+	p := read(t, ctx)
+	if p.Path != "/result/"+ref {
+		t.Fatalf("landed on %s, want /result/%s", p.Path, ref)
+	}
+	return p
+}
+
+// visit navigates the tab to u as a person typing it, and reads the page.
+func visit(t *testing.T, ctx context.Context, u string) page {
+	t.Helper()
+	if err := chromedp.Do(ctx, chromedp.Navigate(u), chromedp.WaitReady(chromedp.CSS("body"))); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(u, "/jumdata/app") {
+		// The hash-route page forwards itself: wait for the page it leads to.
+		waitFor(t, ctx, `!document.getElementById("forward") && document.readyState === "complete"`)
+	}
+	return read(t, ctx)
+}
+
+// waitFor evaluates expr in the tab until it is true, across the page's
+// own navigations (an evaluation whose page went away is tried again).
+func waitFor(t *testing.T, ctx context.Context, expr string) {
+	t.Helper()
+	for {
+		if ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](expr)); err == nil && ok {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("waiting for %s: %v", expr, ctx.Err())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+func TestBrowser(t *testing.T) {
+	b := browser(t)
+	e := newEnv(t)
+
+	t.Run("outcomes", func(t *testing.T) {
+		for _, v := range []liveness.Vendor{liveness.Megvii, liveness.Juhe, liveness.Jumdata} {
+			for _, o := range sandbox.OutcomesFor(v) {
+				t.Run(string(v)+"/"+string(o), func(t *testing.T) {
+					w, ok := want[v][o]
+					if !ok {
+						t.Fatalf("no expected verdict for %s %s", v, o)
+					}
+					ctx := tab(t, b)
+					ref := e.check(t, ctx, v, false)
+					e.requests() // from here on
+					p := e.press(t, ctx, ref, o)
+					// Megvii's page returns with an auto-submitting POST form
+					// (its signed result), the others with a GET redirect.
+					method := "GET"
+					if v == liveness.Megvii {
+						method = "POST"
+					}
+					if got := e.requests(); !slices.Contains(got, method+" /"+string(v)+"/return") {
+						t.Errorf("the browser did not come back with %s /%s/return: %v", method, v, got)
+					}
+					if p.Status != w[0] || p.Reason != w[1] {
+						t.Errorf("result page shows %q %q, want %q %q", p.Status, p.Reason, w[0], w[1])
+					}
+					if v == liveness.Megvii && o == sandbox.OutcomePass && os.Getenv("WEBAPP_SCREENSHOT") != "" {
+						screenshot(t, ctx)
+					}
+				})
+			}
+		}
+	})
+
+	t.Run("jumdata hash route", func(t *testing.T) {
+		for _, o := range []sandbox.Outcome{sandbox.OutcomePass, sandbox.OutcomeSpoof} {
+			ctx := tab(t, b)
+			before := e.sb.Requests(sandbox.JumdataResult)
+			ref := e.check(t, ctx, liveness.Jumdata, true)
+			e.requests() // from here on
+			p := e.press(t, ctx, ref, o)
+			if got := e.requests(); !slices.Contains(got, "GET /jumdata/app") || !slices.Contains(got, "POST /jumdata/app") || slices.Contains(got, "GET /jumdata/return") {
+				t.Errorf("%s: the browser did not come back through the hash-route page: %v", o, got)
+			}
+			w := want[liveness.Jumdata][o]
+			if p.Status != w[0] || p.Reason != w[1] {
+				t.Errorf("%s: result page shows %q %q, want %q %q", o, p.Status, p.Reason, w[0], w[1])
+			}
+			if got := e.sb.Requests(sandbox.JumdataResult) - before; got != 1 {
+				t.Errorf("%s: %d Jumdata result reads, want 1", o, got)
+			}
+			if ent, _ := e.app.Entry(ref); !ent.Returned {
+				t.Errorf("%s: the return did not go through the app", o)
+			}
+		}
+	})
+
+	t.Run("a phone takes over", func(t *testing.T) {
+		// The check page follows a check done elsewhere: the vendor's
+		// notify reaches the app, and the page moves to the result.
+		for _, v := range []liveness.Vendor{liveness.Megvii, liveness.Juhe} {
+			ctx := tab(t, b)
+			ref := e.check(t, ctx, v, false)
+			ent, _ := e.app.Entry(ref)
+			if _, err := e.sb.Complete(context.Background(), v, ent.SessionID, sandbox.OutcomePass); err != nil {
+				t.Fatal(err)
+			}
+			if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS("#status"))); err != nil {
+				t.Fatalf("%s: the check page did not follow: %v", v, err)
+			}
+			if p := read(t, ctx); p.Path != "/result/"+ref || p.Status != "passed" {
+				t.Errorf("%s: the check page moved to %+v", v, p)
+			}
+		}
+	})
+
+	t.Run("reloads spend one read", func(t *testing.T) {
+		ctx := tab(t, b)
+		before := e.sb.Requests(sandbox.JumdataResult)
+		ref := e.check(t, ctx, liveness.Jumdata, false)
+		e.press(t, ctx, ref, sandbox.OutcomePass)
+		ent, _ := e.app.Entry(ref)
+		for range 5 {
+			if err := chromedp.Do(ctx, chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("#status"))); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// The return URL itself, reloaded from history or typed again.
+		for range 3 {
+			if p := visit(t, ctx, e.base+"/jumdata/return?token="+ent.SessionID+"&success=true"); p.Status != "passed" {
+				t.Fatalf("return again shows %+v", p)
+			}
+		}
+		if got := e.sb.Requests(sandbox.JumdataResult) - before; got != 1 {
+			t.Errorf("%d Jumdata result reads, want 1", got)
+		}
+	})
+
+	t.Run("forged returns", func(t *testing.T) {
+		ctx := tab(t, b)
+		// This browser's own Jumdata check failed; a hand-typed success=true
+		// shows the real verdict, from the stored result.
+		ref := e.check(t, ctx, liveness.Jumdata, false)
+		e.press(t, ctx, ref, sandbox.OutcomeSpoof)
+		own, _ := e.app.Entry(ref)
+		reads := e.sb.Requests(sandbox.JumdataResult)
+		if p := visit(t, ctx, e.base+"/jumdata/return?token="+own.SessionID+"&success=true"); p.Status != "failed" || p.Reason != "spoof" {
+			t.Errorf("forged success=true on a failed check shows %+v", p)
+		}
+		// Megvii: the same with a GET ?biz_id= of this browser's failed check.
+		mref := e.check(t, ctx, liveness.Megvii, false)
+		e.press(t, ctx, mref, sandbox.OutcomeSpoof)
+		mown, _ := e.app.Entry(mref)
+		if p := visit(t, ctx, e.base+"/megvii/return?biz_id="+mown.SessionID); p.Status != "failed" || p.Reason != "spoof" {
+			t.Errorf("a hand-typed Megvii return shows %+v", p)
+		}
+
+		// Checks another browser started (an HTTP client with its own
+		// cookies), still pending: the typed returns spend no vendor read.
+		other := client(t)
+		victims := map[liveness.Vendor]string{}
+		for _, v := range []liveness.Vendor{liveness.Megvii, liveness.Jumdata, liveness.Juhe} {
+			vr := e.start(t, other, url.Values{"vendor": {string(v)}, "name": {sandbox.TestName}, "id_number": {sandbox.TestIDNumber}})
+			ent, _ := e.app.Entry(vr)
+			victims[v] = ent.SessionID
+		}
+		megviiReads, juheReads := e.sb.Requests(sandbox.MegviiGetResult), e.sb.Requests(sandbox.JuheSearch)
+		for _, u := range []string{
+			"/jumdata/return?token=" + victims[liveness.Jumdata] + "&success=true",
+			"/jumdata/app#/done?token=" + victims[liveness.Jumdata] + "&success=true",
+			"/megvii/return?biz_id=" + victims[liveness.Megvii],
+			"/juhe/return?orderId=" + mustEntryBiz(t, e, liveness.Juhe, victims[liveness.Juhe]),
+		} {
+			p := visit(t, ctx, e.base+u)
+			if p.Status == "passed" || !strings.Contains(p.Message, "started in another browser") {
+				t.Errorf("%s shows %+v", u, p)
+			}
+		}
+		if got := e.sb.Requests(sandbox.JumdataResult) - reads; got != 0 {
+			t.Errorf("forged Jumdata returns spent %d reads", got)
+		}
+		if got := e.sb.Requests(sandbox.MegviiGetResult) - megviiReads; got != 0 {
+			t.Errorf("forged Megvii returns spent %d reads", got)
+		}
+		if got := e.sb.Requests(sandbox.JuheSearch) - juheReads; got != 0 {
+			t.Errorf("forged Juhe returns spent %d reads", got)
+		}
+		// A Juhe return with a forged signed response is refused.
+		forged := url.Values{"response": {`{"error_code":0,"result":{"passed":"T","jh_order_id":"` + victims[liveness.Juhe] + `"}}`}, "sign": {strings.Repeat("0", 32)}}
+		if p := visit(t, ctx, e.base+"/juhe/return?"+forged.Encode()); p.Status == "passed" || !strings.Contains(p.Message, "not valid") {
+			t.Errorf("a forged Juhe response shows %+v", p)
+		}
+	})
+}
+
+// mustEntryBiz returns the BizNo (the app's ref) of a session.
+func mustEntryBiz(t *testing.T, e *env, v liveness.Vendor, id string) string {
+	t.Helper()
+	for _, ent := range e.app.Recent(app.MaxSessions) {
+		if ent.Vendor == v && ent.SessionID == id {
+			return ent.Ref
+		}
+	}
+	t.Fatalf("no entry for %s %s", v, id)
+	return ""
+}
+
+// screenshot saves the tab to examples/webapp/screenshot.png.
+func screenshot(t *testing.T, ctx context.Context) {
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join("..", "screenshot.png"), png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,145 @@
+// Command webapp is a small web application on the callback package's
+// handlers: pick a vendor, start a liveness check (or scan its QR code with
+// a phone), come back to a result page with the status, the reason and the
+// scores; a notify endpoint and a list of recent sessions too.
+//
+// With no credentials in the environment it runs every vendor against an
+// in-process sandbox, whose pages offer one button per outcome:
+//
+//	go run ./examples/webapp            # http://127.0.0.1:8080
+//	go run ./examples/webapp -addr 127.0.0.1:9000
+//
+// With a vendor's credentials in the environment (the quickstart's
+// variables) it offers the vendors configured, for real:
+//
+//	MEGVII_API_KEY, MEGVII_API_SECRET            [MEGVII_BASE_URL, default RegionIDN]
+//	JUHE_KEY                                      (JUHE_NAME, JUHE_ID_NUMBER prefill the form)
+//	JUMDATA_APPCODE or JUMDATA_APP_ID + JUMDATA_APP_SECRET, with JUMDATA_INIT_URL and JUMDATA_RESULT_URL
+//	LIVENESS_PUBLIC_URL                           the app's URL as the vendors and phones reach it
+//	                                              (default http://<addr>; Megvii notifies only ports
+//	                                              443, 5000, 16003, 8883 and 8028)
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"time"
+
+	"github.com/go-liveness/liveness"
+	"github.com/go-liveness/liveness/examples/webapp/app"
+	"github.com/go-liveness/liveness/juhe"
+	"github.com/go-liveness/liveness/jumdata"
+	"github.com/go-liveness/liveness/megvii"
+	"github.com/go-liveness/liveness/sandbox"
+)
+
+func main() {
+	addr := flag.String("addr", "127.0.0.1:8080", "address to listen on")
+	flag.Parse()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if err := run(ctx, *addr); err != nil {
+		fmt.Fprintln(os.Stderr, "webapp:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, addr string) error {
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	base := os.Getenv("LIVENESS_PUBLIC_URL")
+	if base == "" {
+		base = "http://" + l.Addr().String()
+	}
+	cfg := app.Config{BaseURL: base, Logger: slog.Default(),
+		JuheName: os.Getenv("JUHE_NAME"), JuheIDNumber: os.Getenv("JUHE_ID_NUMBER")}
+	if cfg.Providers, err = liveProviders(); err != nil {
+		return err
+	}
+	if len(cfg.Providers) == 0 {
+		sb, err := sandbox.New(sandbox.WithAnyNotifyPort())
+		if err != nil {
+			return err
+		}
+		defer sb.Close()
+		if cfg.Providers, err = SandboxProviders(sb); err != nil {
+			return err
+		}
+		cfg.Sandbox = sb.URL
+		cfg.MegviiReference = sandbox.SampleFaceJPEG()
+		cfg.JuheName, cfg.JuheIDNumber = sandbox.TestName, sandbox.TestIDNumber
+		fmt.Printf("sandbox vendors at %s\n", sb.URL)
+	}
+	a, err := app.New(cfg)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: a, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		<-ctx.Done()
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(sctx)
+	}()
+	fmt.Printf("webapp at %s\n", base)
+	if err := srv.Serve(l); !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// SandboxProviders opens every vendor's provider against sb.
+func SandboxProviders(sb *sandbox.Sandbox) (map[liveness.Vendor]liveness.Provider, error) {
+	ps := map[liveness.Vendor]liveness.Provider{}
+	for _, v := range []liveness.Vendor{liveness.Megvii, liveness.Juhe, liveness.Jumdata} {
+		p, err := liveness.Open(sb.ProviderURL(v))
+		if err != nil {
+			return nil, err
+		}
+		ps[v] = p
+	}
+	return ps, nil
+}
+
+// liveProviders builds the providers whose credentials are in the
+// environment, with the quickstart's variables.
+func liveProviders() (map[liveness.Vendor]liveness.Provider, error) {
+	ps := map[liveness.Vendor]liveness.Provider{}
+	var errs []string
+	add := func(v liveness.Vendor, p liveness.Provider, err error) {
+		if err != nil {
+			errs = append(errs, fmt.Sprintf("%s credentials found but unusable: %v", v, err))
+			return
+		}
+		ps[v] = p
+	}
+	if key := os.Getenv("MEGVII_API_KEY"); key != "" {
+		p, err := megvii.New(megvii.Config{APIKey: key, APISecret: os.Getenv("MEGVII_API_SECRET"), BaseURL: os.Getenv("MEGVII_BASE_URL")})
+		add(liveness.Megvii, p, err)
+	}
+	if key := os.Getenv("JUHE_KEY"); key != "" {
+		p, err := juhe.New(juhe.Config{Key: key})
+		add(liveness.Juhe, p, err)
+	}
+	if os.Getenv("JUMDATA_APPCODE") != "" || os.Getenv("JUMDATA_APP_ID") != "" {
+		p, err := jumdata.New(jumdata.Config{
+			AppCode: os.Getenv("JUMDATA_APPCODE"), AppID: os.Getenv("JUMDATA_APP_ID"), AppSecret: os.Getenv("JUMDATA_APP_SECRET"),
+			InitURL: os.Getenv("JUMDATA_INIT_URL"), ResultURL: os.Getenv("JUMDATA_RESULT_URL"),
+		})
+		add(liveness.Jumdata, p, err)
+	}
+	if len(errs) > 0 {
+		return nil, errors.New(strings.Join(errs, "; "))
+	}
+	return ps, nil
+}
