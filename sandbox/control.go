@@ -2,7 +2,6 @@ package sandbox
 
 import (
 	"encoding/json"
-	"errors"
 	"io"
 	"mime"
 	"net/http"
@@ -161,16 +160,7 @@ func (s *Sandbox) serveControlComplete(w http.ResponseWriter, r *http.Request) {
 	}
 	c, err := s.Complete(r.Context(), liveness.Vendor(r.PathValue("vendor")), r.PathValue("id"), req.Outcome)
 	if err != nil {
-		status := http.StatusUnprocessableEntity
-		switch {
-		case errors.Is(err, ErrUnknownSession):
-			status = http.StatusNotFound
-		case errors.Is(err, ErrSessionCompleted):
-			status = http.StatusConflict
-		case errors.Is(err, ErrSessionExpired):
-			status = http.StatusGone
-		}
-		controlFail(w, status, err.Error())
+		controlFail(w, completeStatus(err, http.StatusUnprocessableEntity), err.Error())
 		return
 	}
 	out := CompleteResponse{Vendor: c.Vendor, SessionID: c.SessionID, Outcome: c.Outcome, ReturnMethod: c.ReturnMethod,

@@ -121,20 +121,25 @@ func (s *Sandbox) serveComplete(w http.ResponseWriter, r *http.Request) {
 	s.writeReturn(w, r, c, err)
 }
 
+// completeStatus is the HTTP status for an error of Complete: the session's
+// state where the error names it, else def.
+func completeStatus(err error, def int) int {
+	switch {
+	case errors.Is(err, ErrUnknownSession):
+		return http.StatusNotFound
+	case errors.Is(err, ErrSessionCompleted):
+		return http.StatusConflict
+	case errors.Is(err, ErrSessionExpired):
+		return http.StatusGone
+	}
+	return def
+}
+
 // writeReturn sends the browser back to the return URL the way the vendor
 // does, or shows why it cannot.
 func (s *Sandbox) writeReturn(w http.ResponseWriter, r *http.Request, c *Completion, err error) {
 	if err != nil {
-		status := http.StatusBadRequest
-		switch {
-		case errors.Is(err, ErrUnknownSession):
-			status = http.StatusNotFound
-		case errors.Is(err, ErrSessionCompleted):
-			status = http.StatusConflict
-		case errors.Is(err, ErrSessionExpired):
-			status = http.StatusGone
-		}
-		renderPage(w, status, pageData{Title: "Check not completed", Message: err.Error()})
+		renderPage(w, completeStatus(err, http.StatusBadRequest), pageData{Title: "Check not completed", Message: err.Error()})
 		return
 	}
 	switch {
