@@ -176,6 +176,10 @@ var known = func() map[string]string {
 	} {
 		m[s] = s
 	}
+	for _, s := range genuinenessFields {
+		m[s] = s
+	}
+	m["id_attacked"], m["id_photo_monochrome"] = "id_attacked", "id_photo_monochrome"
 	return m
 }()
 
