@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"unicode/utf8"
+
+	"github.com/go-liveness/liveness/internal/jsonx"
 )
 
 // This file is DecodePayload's one-pass decoder. The answer is validated
@@ -28,115 +30,6 @@ var (
 	errNotText     = errors.New("liveness_result.result is not text")
 	errBadEncoding = errors.New("malformed string")
 )
-
-// wsEnd returns the index of the first non-space byte of b from i.
-func wsEnd(b []byte, i int) int {
-	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
-		i++
-	}
-	return i
-}
-
-// stringEnd returns the index just past the string starting at b[i].
-func stringEnd(b []byte, i int) int {
-	for i++; i < len(b); i++ {
-		switch b[i] {
-		case '\\':
-			i++
-		case '"':
-			return i + 1
-		}
-	}
-	return i
-}
-
-// valueEnd returns the index just past the value starting at b[i], in
-// validated JSON.
-func valueEnd(b []byte, i int) int {
-	switch b[i] {
-	case '"':
-		return stringEnd(b, i)
-	case '{', '[':
-		depth := 0
-		for ; i < len(b); i++ {
-			switch b[i] {
-			case '"':
-				i = stringEnd(b, i) - 1
-			case '{', '[':
-				depth++
-			case '}', ']':
-				depth--
-				if depth == 0 {
-					return i + 1
-				}
-			}
-		}
-		return i
-	default:
-		for ; i < len(b); i++ {
-			switch b[i] {
-			case ',', '}', ']', ' ', '\t', '\n', '\r':
-				return i
-			}
-		}
-		return i
-	}
-}
-
-// members walks the members of an object or the elements of an array of
-// validated JSON; b starts with '{' or '['.
-type members struct {
-	b []byte
-	i int
-}
-
-func walk(b []byte) members { return members{b: b, i: 1} }
-
-// next returns the next key (with its quotes; nil in an array) and value.
-func (m *members) next() (key, val []byte, ok bool) {
-	i := wsEnd(m.b, m.i)
-	if i >= len(m.b) || m.b[i] == '}' || m.b[i] == ']' {
-		return nil, nil, false
-	}
-	if m.b[i] == ',' {
-		i = wsEnd(m.b, i+1)
-	}
-	if m.b[0] == '{' {
-		e := stringEnd(m.b, i)
-		key = m.b[i:e]
-		i = wsEnd(m.b, wsEnd(m.b, e)+1) // past the colon
-	}
-	e := valueEnd(m.b, i)
-	m.i = e
-	return key, m.b[i:e], true
-}
-
-func isNull(v []byte) bool { return v[0] == 'n' }
-
-// fieldIndex returns the index in names of the struct field the key
-// selects, the way encoding/json matches them (exactly, then
-// case-insensitively), or -1.
-func fieldIndex(key []byte, names []string) (int, error) {
-	in := key[1 : len(key)-1]
-	if bytes.IndexByte(in, '\\') >= 0 {
-		var s string
-		if json.Unmarshal(key, &s) != nil {
-			return -1, errBadKey
-		}
-		in = []byte(s)
-	}
-	for i, n := range names {
-		if string(in) == n {
-			return i, nil
-		}
-	}
-	for i, n := range names {
-		if bytes.EqualFold(in, []byte(n)) {
-			return i, nil
-		}
-	}
-	return -1, nil
-}
 
 // plainString reports whether the inside of a JSON string is its own
 // text: valid UTF-8 without an escape or a control byte.
@@ -253,10 +146,10 @@ func decodePayloadTo(raw []byte, errorKey *bool) (*Payload, error) {
 		return nil, errNotJSON
 	}
 	d := &payloadDecoder{raw: raw}
-	v := raw[wsEnd(raw, 0):]
-	v = v[:valueEnd(v, 0)]
+	v := raw[jsonx.WSEnd(raw, 0):]
+	v = v[:jsonx.ValueEnd(v, 0)]
 	var pl Payload
-	if isNull(v) {
+	if jsonx.IsNull(v) {
 		return &pl, nil
 	}
 	if v[0] != '{' {
@@ -265,12 +158,12 @@ func decodePayloadTo(raw []byte, errorKey *bool) (*Payload, error) {
 	// The last of duplicate keys wins, as with the json.RawMessage fields
 	// the decoder read them into before.
 	var vals [13][]byte
-	for m := walk(v); ; {
-		key, val, ok := m.next()
+	for m := jsonx.Walk(v); ; {
+		key, val, ok := m.Next()
 		if !ok {
 			break
 		}
-		i, err := fieldIndex(key, payloadFields)
+		i, err := jsonx.FieldIndex(key, payloadFields)
 		if err != nil {
 			return nil, err
 		}
@@ -292,7 +185,7 @@ func decodePayloadTo(raw []byte, errorKey *bool) (*Payload, error) {
 		}
 	}
 	if v := vals[4]; v != nil {
-		if isNull(v) {
+		if jsonx.IsNull(v) {
 			pl.Liveness = nil
 		} else {
 			pl.Liveness = new(LivenessDetail)
@@ -302,7 +195,7 @@ func decodePayloadTo(raw []byte, errorKey *bool) (*Payload, error) {
 		}
 	}
 	if v := vals[5]; v != nil {
-		if !isNull(v) {
+		if !jsonx.IsNull(v) {
 			pl.Verify = new(VerifyResult)
 			if err := d.verify(v, pl.Verify); err != nil {
 				return nil, errors.New("verify_result: " + err.Error())
@@ -363,19 +256,19 @@ func lenientNumber(v []byte, old Number) Number {
 var bizFields = []string{"biz_id", "biz_no", "biz_extra_data"}
 
 func (d *payloadDecoder) bizInfo(v []byte, out *BizInfo) error {
-	if isNull(v) {
+	if jsonx.IsNull(v) {
 		return nil
 	}
 	if v[0] != '{' {
 		return errWantObject
 	}
 	var extra []byte
-	for m := walk(v); ; {
-		key, val, ok := m.next()
+	for m := jsonx.Walk(v); ; {
+		key, val, ok := m.Next()
 		if !ok {
 			break
 		}
-		i, err := fieldIndex(key, bizFields)
+		i, err := jsonx.FieldIndex(key, bizFields)
 		if err != nil {
 			return err
 		}
@@ -406,12 +299,12 @@ func (d *payloadDecoder) liveness(v []byte, out *LivenessDetail) error {
 		return errWantObject
 	}
 	var vals [4][]byte
-	for m := walk(v); ; {
-		key, val, ok := m.next()
+	for m := jsonx.Walk(v); ; {
+		key, val, ok := m.Next()
 		if !ok {
 			break
 		}
-		i, err := fieldIndex(key, livenessFields)
+		i, err := jsonx.FieldIndex(key, livenessFields)
 		if err != nil {
 			return err
 		}
@@ -428,8 +321,8 @@ func (d *payloadDecoder) liveness(v []byte, out *LivenessDetail) error {
 	}
 	out.ProcedureType = lenientText(vals[1], "")
 	if v := vals[2]; v != nil && v[0] == '{' {
-		for m := walk(v); ; {
-			key, val, ok := m.next()
+		for m := jsonx.Walk(v); ; {
+			key, val, ok := m.Next()
 			if !ok {
 				break
 			}
@@ -477,7 +370,7 @@ func (d *payloadDecoder) liveness(v []byte, out *LivenessDetail) error {
 // numberMap decodes an object of numbers into *out, merging as
 // encoding/json does; null leaves a nil map.
 func numberMap(v []byte, out *map[string]Number) error {
-	if isNull(v) {
+	if jsonx.IsNull(v) {
 		*out = nil
 		return nil
 	}
@@ -487,8 +380,8 @@ func numberMap(v []byte, out *map[string]Number) error {
 	if *out == nil {
 		*out = map[string]Number{}
 	}
-	for m := walk(v); ; {
-		key, val, ok := m.next()
+	for m := jsonx.Walk(v); ; {
+		key, val, ok := m.Next()
 		if !ok {
 			return nil
 		}
@@ -516,8 +409,8 @@ func faceGenuineness(v []byte) FaceGenuineness {
 		return g
 	}
 	var vals [8][]byte
-	for m := walk(v); ; {
-		key, val, ok := m.next()
+	for m := jsonx.Walk(v); ; {
+		key, val, ok := m.Next()
 		if !ok {
 			break
 		}
@@ -552,12 +445,12 @@ func (d *payloadDecoder) verify(v []byte, out *VerifyResult) error {
 	var verifyTime, exceptions []byte
 	cmps := [5]**Comparison{&out.ResultFaceID, &out.ResultRef1, &out.ResultRef2,
 		&out.ResultIDCardPhoto, &out.ResultIDCardDatasource}
-	for m := walk(v); ; {
-		key, val, ok := m.next()
+	for m := jsonx.Walk(v); ; {
+		key, val, ok := m.Next()
 		if !ok {
 			break
 		}
-		i, err := fieldIndex(key, verifyFields)
+		i, err := jsonx.FieldIndex(key, verifyFields)
 		if err != nil {
 			return err
 		}
@@ -565,7 +458,7 @@ func (d *payloadDecoder) verify(v []byte, out *VerifyResult) error {
 		case 0:
 			verifyTime = val
 		case 1:
-			if isNull(val) {
+			if jsonx.IsNull(val) {
 				out.ErrorMessage = ""
 				continue
 			}
@@ -585,8 +478,8 @@ func (d *payloadDecoder) verify(v []byte, out *VerifyResult) error {
 	out.VerifyTime = lenientNumber(verifyTime, 0)
 	if exceptions != nil && exceptions[0] == '{' {
 		var attacked, monochrome []byte
-		for m := walk(exceptions); ; {
-			key, val, ok := m.next()
+		for m := jsonx.Walk(exceptions); ; {
+			key, val, ok := m.Next()
 			if !ok {
 				break
 			}
@@ -613,7 +506,7 @@ var comparisonFields = []string{"confidence", "thresholds"}
 // comparison decodes into *out as encoding/json decodes into a
 // *Comparison: null clears it, an object fills the one already there.
 func comparison(v []byte, out **Comparison) error {
-	if isNull(v) {
+	if jsonx.IsNull(v) {
 		*out = nil
 		return nil
 	}
@@ -624,12 +517,12 @@ func comparison(v []byte, out **Comparison) error {
 		*out = new(Comparison)
 	}
 	c := *out
-	for m := walk(v); ; {
-		key, val, ok := m.next()
+	for m := jsonx.Walk(v); ; {
+		key, val, ok := m.Next()
 		if !ok {
 			return nil
 		}
-		i, err := fieldIndex(key, comparisonFields)
+		i, err := jsonx.FieldIndex(key, comparisonFields)
 		if err != nil {
 			return err
 		}
@@ -650,7 +543,7 @@ var willFields = []string{"result", "will_error_message"}
 
 // will decodes will_result as encoding/json decodes a []WillResult.
 func (d *payloadDecoder) will(v []byte, out *[]WillResult) error {
-	if isNull(v) {
+	if jsonx.IsNull(v) {
 		*out = nil
 		return nil
 	}
@@ -658,26 +551,26 @@ func (d *payloadDecoder) will(v []byte, out *[]WillResult) error {
 		return errWantArray
 	}
 	list := []WillResult{}
-	for m := walk(v); ; {
-		_, el, ok := m.next()
+	for m := jsonx.Walk(v); ; {
+		_, el, ok := m.Next()
 		if !ok {
 			break
 		}
 		var w WillResult
-		if !isNull(el) {
+		if !jsonx.IsNull(el) {
 			if el[0] != '{' {
 				return errWantObject
 			}
-			for f := walk(el); ; {
-				key, val, ok := f.next()
+			for f := jsonx.Walk(el); ; {
+				key, val, ok := f.Next()
 				if !ok {
 					break
 				}
-				i, err := fieldIndex(key, willFields)
+				i, err := jsonx.FieldIndex(key, willFields)
 				if err != nil {
 					return err
 				}
-				if i < 0 || isNull(val) {
+				if i < 0 || jsonx.IsNull(val) {
 					continue
 				}
 				if val[0] != '"' {
@@ -705,7 +598,7 @@ var idCardFields = []string{"idcard_mode", "idcard_uneditable_field", "idcard_nu
 
 // idCard decodes idcard_info as encoding/json decodes a *IDCardInfo.
 func (d *payloadDecoder) idCard(v []byte, out **IDCardInfo) error {
-	if isNull(v) {
+	if jsonx.IsNull(v) {
 		return nil
 	}
 	if v[0] != '{' {
@@ -715,12 +608,12 @@ func (d *payloadDecoder) idCard(v []byte, out **IDCardInfo) error {
 	strs := [5]*string{&info.IDCardUneditableField, &info.IDCardNumber, &info.IDCardName,
 		&info.IDCardValidDate, &info.IDCardIssuedBy}
 	raws := [4]*json.RawMessage{&info.FrontSide, &info.BackSide, &info.OCRFrontQuality, &info.OCRBackQuality}
-	for m := walk(v); ; {
-		key, val, ok := m.next()
+	for m := jsonx.Walk(v); ; {
+		key, val, ok := m.Next()
 		if !ok {
 			break
 		}
-		i, err := fieldIndex(key, idCardFields)
+		i, err := jsonx.FieldIndex(key, idCardFields)
 		if err != nil {
 			return err
 		}
@@ -730,7 +623,7 @@ func (d *payloadDecoder) idCard(v []byte, out **IDCardInfo) error {
 				return err
 			}
 		case i >= 1 && i <= 5:
-			if isNull(val) {
+			if jsonx.IsNull(val) {
 				continue
 			}
 			if val[0] != '"' {
@@ -752,15 +645,15 @@ func (d *payloadDecoder) idCard(v []byte, out **IDCardInfo) error {
 // rawMap decodes an object into a map of its raw values, as encoding/json
 // decodes a map[string]json.RawMessage.
 func (d *payloadDecoder) rawMap(v []byte, out *map[string]json.RawMessage) error {
-	if isNull(v) {
+	if jsonx.IsNull(v) {
 		return nil
 	}
 	if v[0] != '{' {
 		return errWantObject
 	}
 	mp := map[string]json.RawMessage{}
-	for m := walk(v); ; {
-		key, val, ok := m.next()
+	for m := jsonx.Walk(v); ; {
+		key, val, ok := m.Next()
 		if !ok {
 			break
 		}
