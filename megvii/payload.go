@@ -329,7 +329,9 @@ func (t *Text) UnmarshalJSON(b []byte) error {
 // will_result). The informational fields (idcard_info, the details and
 // face_genuineness of liveness_result, multifaces_tag, images, fail_reason,
 // request_id, time_used) are decoded leniently: an unknown shape leaves
-// the field empty and stays in the raw JSON.
+// the field empty and stays in the raw JSON. The payload's json.RawMessage
+// values (the ID card's sides and OCR qualities, the images) are parts of
+// one copy of raw, each capped at its own length; raw itself is not kept.
 func DecodePayload(raw []byte) (*Payload, error) {
 	pl, _, err := decodePayload(raw)
 	return pl, err
