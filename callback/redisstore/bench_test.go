@@ -5,6 +5,7 @@ import (
 	"context"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -13,6 +14,10 @@ import (
 	"github.com/go-liveness/liveness/callback/redisstore"
 	"github.com/redis/go-redis/v9"
 )
+
+// leases numbers SetNX's keys: new in every run of -count, whose Redis
+// keeps the keys of the runs before.
+var leases atomic.Int64
 
 // storeOps is what BenchmarkStore measures, the Store's or the baseline's.
 type storeOps struct {
@@ -125,9 +130,7 @@ func BenchmarkStore(b *testing.B) {
 						b.Fatal(err)
 					}
 					b.ReportAllocs()
-					i := 0
 					for b.Loop() {
-						i++
 						var err error
 						switch op {
 						case "Get":
@@ -140,7 +143,7 @@ func BenchmarkStore(b *testing.B) {
 						case "SetNX":
 							// A new key each time: the lease a delivery takes.
 							var ok bool
-							if ok, err = ops.setNX(ctx, "lease:"+op+side+strconv.Itoa(i), value, ttl); !ok && err == nil {
+							if ok, err = ops.setNX(ctx, "lease:"+side+strconv.FormatInt(leases.Add(1), 10), value, ttl); !ok && err == nil {
 								b.Fatal("SetNX of a new key refused")
 							}
 						case "DeleteIf":
