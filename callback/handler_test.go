@@ -78,7 +78,7 @@ func (d *delivery) get(id string) (runs, attempts int, st liveness.Status) {
 
 // env is a sandbox, a provider, a Handler and the service's server.
 type env struct {
-	t       *testing.T
+	t       testing.TB
 	vendor  liveness.Vendor
 	sb      *sandbox.Sandbox
 	clock   *clock
@@ -116,7 +116,7 @@ func notifyRetry(n int, base time.Duration) envOption {
 
 var testKey = func() []byte { k := make([]byte, 32); _, _ = rand.Read(k); return k }()
 
-func newEnv(t *testing.T, vendor liveness.Vendor, opts ...envOption) *env {
+func newEnv(t testing.TB, vendor liveness.Vendor, opts ...envOption) *env {
 	t.Helper()
 	e := &env{t: t, vendor: vendor, clock: newClock(), del: newDelivery(),
 		events: make(chan callback.Event, 1000), logs: &syncBuffer{}}

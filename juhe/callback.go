@@ -278,15 +278,23 @@ func (p *Provider) verifyResponse(op string, raw, sign string) (*liveness.Callba
 	}
 
 	body := []byte(decoded) // read by json and kept as Result.Raw; Callback.Raw is its own copy
+	// One pass over the envelope and one over the result, which gives
+	// both the session's ID and, below, its Result.
 	var env envelope
-	if err := json.Unmarshal(body, &env); err != nil {
+	if err := decodeEnvelopeBytes(body, &env); err != nil {
 		return nil, &liveness.Error{Vendor: liveness.Juhe, Op: op, Kind: liveness.ErrBadResponse,
 			Message: "signed response is not the expected JSON", Err: err}
 	}
-	var id struct {
+	var sr searchResult
+	srErr := decodeSearchResult(env.Result, &sr)
+	id := struct {
 		JHOrderID jsonx.String `json:"jh_order_id"`
+	}{sr.JHOrderID}
+	if srErr != nil {
+		// An odd result may still name its order.
+		id.JHOrderID = ""
+		_ = json.Unmarshal(env.Result, &id) // an absent or odd result only leaves the ID empty
 	}
-	_ = json.Unmarshal(env.Result, &id) // an absent or odd result only leaves the ID empty
 	if id.JHOrderID != "" && checkID(c, "jh_order_id", string(id.JHOrderID)) != nil {
 		return nil, &liveness.Error{Vendor: liveness.Juhe, Op: op, Kind: liveness.ErrBadResponse,
 			Message: "signed response names an order number that is not one"}
@@ -296,7 +304,7 @@ func (p *Provider) verifyResponse(op string, raw, sign string) (*liveness.Callba
 	}
 	// A signed response that cannot be normalized still names its session,
 	// which Resolve can fetch; the same goes for a non-final state.
-	if res, err := p.normalize(&env, body, cb.SessionID); err == nil {
+	if res, err := p.normalizeDecoded(&env, &sr, srErr, body, cb.SessionID); err == nil {
 		cb.Result = res
 	}
 	return cb, nil

@@ -166,6 +166,17 @@ func (c *presentCode) UnmarshalJSON(b []byte) error {
 // does not. A non-zero error_code is a Result when it is a session state
 // and an error otherwise.
 func (p *Provider) normalize(env *envelope, raw []byte, sessionID string) (*liveness.Result, error) {
+	var sr searchResult
+	var err error
+	if env.ErrorCode.Int == 0 {
+		err = decodeSearchResult(env.Result, &sr)
+	}
+	return p.normalizeDecoded(env, &sr, err, raw, sessionID)
+}
+
+// normalizeDecoded is normalize with env.Result already decoded into sr,
+// or failed to decode with srErr.
+func (p *Provider) normalizeDecoded(env *envelope, sr *searchResult, srErr error, raw []byte, sessionID string) (*liveness.Result, error) {
 	if code := int64(env.ErrorCode.Int); code != 0 {
 		ec := lookupErrorCode(code)
 		if ec.Kind != nil {
@@ -176,9 +187,8 @@ func (p *Provider) normalize(env *envelope, raw []byte, sessionID string) (*live
 			VendorCode: codeText(code), Message: p.c.Redactor().String(string(env.Reason)), Raw: json.RawMessage(raw),
 		}, nil
 	}
-	var sr searchResult
-	if err := json.Unmarshal(env.Result, &sr); err != nil {
-		return nil, &liveness.Error{Kind: liveness.ErrBadResponse, Message: "result is not the expected JSON", Err: err}
+	if srErr != nil {
+		return nil, &liveness.Error{Kind: liveness.ErrBadResponse, Message: "result is not the expected JSON", Err: srErr}
 	}
 	res, err := sr.toResult()
 	if err != nil {

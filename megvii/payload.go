@@ -329,62 +329,12 @@ func (t *Text) UnmarshalJSON(b []byte) error {
 // will_result). The informational fields (idcard_info, the details and
 // face_genuineness of liveness_result, multifaces_tag, images, fail_reason,
 // request_id, time_used) are decoded leniently: an unknown shape leaves
-// the field empty and stays in the raw JSON.
+// the field empty and stays in the raw JSON. The payload's json.RawMessage
+// values (the ID card's sides and OCR qualities, the images) are parts of
+// one copy of raw, each capped at its own length; raw itself is not kept.
 func DecodePayload(raw []byte) (*Payload, error) {
-	var w struct {
-		Status        json.RawMessage `json:"status"`
-		FailReason    json.RawMessage `json:"fail_reason"`
-		BizInfo       json.RawMessage `json:"biz_info"`
-		IDCardInfo    json.RawMessage `json:"idcard_info"`
-		Liveness      json.RawMessage `json:"liveness_result"`
-		Verify        json.RawMessage `json:"verify_result"`
-		Will          json.RawMessage `json:"will_result"`
-		MultifacesTag json.RawMessage `json:"multifaces_tag"`
-		Images        json.RawMessage `json:"images"`
-		RequestID     json.RawMessage `json:"request_id"`
-		TimeUsed      json.RawMessage `json:"time_used"`
-	}
-	if err := json.Unmarshal(raw, &w); err != nil {
-		return nil, err
-	}
-	var pl Payload
-	var status Text
-	var biz struct {
-		BizID        Text            `json:"biz_id"`
-		BizNo        Text            `json:"biz_no"`
-		BizExtraData json.RawMessage `json:"biz_extra_data"`
-	}
-	for _, f := range []struct {
-		name string
-		raw  json.RawMessage
-		dst  any
-	}{
-		{"status", w.Status, &status},
-		{"biz_info", w.BizInfo, &biz},
-		{"liveness_result", w.Liveness, &pl.Liveness},
-		{"verify_result", w.Verify, &pl.Verify},
-		{"will_result", w.Will, &pl.Will},
-	} {
-		if len(f.raw) > 0 {
-			if err := json.Unmarshal(f.raw, f.dst); err != nil {
-				return nil, errors.New(f.name + ": " + err.Error())
-			}
-		}
-	}
-	pl.Status = string(status)
-	pl.BizInfo = BizInfo{BizID: string(biz.BizID), BizNo: string(biz.BizNo)}
-	var extra Text
-	lenient(biz.BizExtraData, &extra)
-	pl.BizInfo.BizExtraData = string(extra)
-	var failReason, requestID Text
-	lenient(w.FailReason, &failReason)
-	lenient(w.RequestID, &requestID)
-	pl.FailReason, pl.RequestID = string(failReason), string(requestID)
-	lenient(w.IDCardInfo, &pl.IDCardInfo)
-	lenient(w.MultifacesTag, &pl.MultifacesTag)
-	lenient(w.Images, &pl.Images)
-	lenient(w.TimeUsed, &pl.TimeUsed)
-	return &pl, nil
+	pl, _, err := decodePayload(raw)
+	return pl, err
 }
 
 // DecodeImages decodes every image of the payload. Megvii sends data URIs,

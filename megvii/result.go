@@ -128,29 +128,31 @@ func (p *Provider) getResult(ctx context.Context, op, bizID string, opts GetResu
 		// repeats it only when retryGetResult proves none was spent.
 		Idempotent: true, RetryIf: retryGetResult,
 	}, func(resp *transport.Response) (*liveness.Result, error) {
-		if err := vendorError(resp); err != nil {
-			return nil, err
+		if resp.StatusCode/100 != 2 {
+			if err := vendorError(resp); err != nil {
+				return nil, err
+			}
 		}
-		r, err := p.normalize(resp.Body, bizID)
+		// A 2xx answer is an error answer only with an error or
+		// error_message key, which the payload decoder reports: the
+		// answer is read once, not once for errors and again for the
+		// payload.
+		pl, errorKey, err := decodePayload(resp.Body)
+		if errorKey {
+			if err := vendorError(resp); err != nil {
+				return nil, err
+			}
+		}
 		if err != nil {
-			return nil, err
+			return nil, badPayload("answer is not the expected JSON", err)
 		}
-		return r, nil
+		return p.normalizePayload(pl, resp.Body, bizID)
 	})
 }
 
-// normalize turns Megvii's result JSON (a get_result answer or a
-// callback's data) into a Result; raw becomes Result.Raw. sessionID, when
-// given, must match biz_info.biz_id.
-func (p *Provider) normalize(raw []byte, sessionID string) (*liveness.Result, error) {
-	pl, err := DecodePayload(raw)
-	if err != nil {
-		return nil, badPayload("answer is not the expected JSON", err)
-	}
-	return p.normalizePayload(pl, raw, sessionID)
-}
-
-// normalizePayload is normalize for a payload already decoded from raw.
+// normalizePayload turns Megvii's result JSON (a get_result answer or a
+// callback's data), decoded into pl, into a Result; raw becomes
+// Result.Raw. sessionID, when given, must match biz_info.biz_id.
 func (p *Provider) normalizePayload(pl *Payload, raw []byte, sessionID string) (*liveness.Result, error) {
 	base, ok := statuses[pl.Status]
 	if !ok {

@@ -243,15 +243,13 @@ func (s *Sandbox) megviiGetResult(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	data := s.megviiData(se)
-	data["request_id"] = megviiRequestID()
-	data["time_used"] = 7
+	data.RequestID = megviiRequestID()
+	data.TimeUsed = 7
 	if se.outcome != "" && q.Get("return_image") != "" && q.Get("return_image") != "0" {
-		data["images"] = map[string]string{"image_best": "data:image/jpeg;base64," + base64.StdEncoding.EncodeToString(sandboxJPEG)}
+		data.Images = map[string]string{"image_best": "data:image/jpeg;base64," + base64.StdEncoding.EncodeToString(sandboxJPEG)}
 	}
-	if q.Get("return_verify_time") == "1" {
-		if vr, ok := data["verify_result"].(map[string]any); ok {
-			vr["verify_time"] = s.now().Unix()
-		}
+	if q.Get("return_verify_time") == "1" && data.VerifyResult != nil {
+		data.VerifyResult.VerifyTime = s.now().Unix()
 	}
 	b, _ := json.Marshal(data)
 	writeJSON(w, http.StatusOK, b)
@@ -260,59 +258,110 @@ func (s *Sandbox) megviiGetResult(w http.ResponseWriter, r *http.Request) {
 // megviiThresholds are the thresholds of Megvii's get_result sample for the four false-accept rates.
 var megviiThresholds = map[string]float64{"1e-3": 64, "1e-4": 69, "1e-5": 74, "1e-6": 79.9}
 
+// megviiPayload is the callback and get_result payload. Its fields are in
+// the order of their JSON names, the order encoding/json writes a map's
+// keys in, and absent ones are omitted: the bytes are those of the
+// map[string]any the sandbox built before, without the map
+// (TestMegviiPayloadBytesUnchanged).
+type megviiPayload struct {
+	BizInfo        megviiBizInfo     `json:"biz_info"`
+	FailReason     string            `json:"fail_reason,omitempty"`
+	Images         map[string]string `json:"images,omitempty"`
+	LivenessResult *megviiLiveness   `json:"liveness_result,omitempty"`
+	RequestID      string            `json:"request_id,omitempty"`
+	Status         string            `json:"status,omitempty"`
+	TimeUsed       int               `json:"time_used,omitempty"`
+	VerifyResult   *megviiVerify     `json:"verify_result,omitempty"`
+}
+
+type megviiBizInfo struct {
+	BizExtraData string `json:"biz_extra_data"`
+	BizID        string `json:"biz_id"`
+	BizNo        string `json:"biz_no"`
+}
+
+type megviiLiveness struct {
+	Details struct {
+		FaceNotFound   int `json:"FACE_NOT_FOUND"`
+		LowFaceQuality int `json:"LOW_FACE_QUALITY"`
+		UploadTimes    int `json:"UPLOAD_TIMES"`
+	} `json:"details"`
+	FaceGenuineness megviiGenuineness `json:"face_genuineness"`
+	ProcedureType   string            `json:"procedure_type"`
+	Result          string            `json:"result"`
+}
+
+type megviiGenuineness struct {
+	MaskConfidence          float64 `json:"mask_confidence"`
+	MaskThreshold           float64 `json:"mask_threshold"`
+	ScreenReplayConfidence  float64 `json:"screen_replay_confidence"`
+	ScreenReplayThreshold   float64 `json:"screen_replay_threshold"`
+	SyntheticFaceConfidence float64 `json:"synthetic_face_confidence"`
+	SyntheticFaceThreshold  float64 `json:"synthetic_face_threshold"`
+}
+
+type megviiVerify struct {
+	ResultFaceID *megviiComparison `json:"result_faceid,omitempty"`
+	ResultRef1   *megviiComparison `json:"result_ref1,omitempty"`
+	VerifyTime   int64             `json:"verify_time,omitempty"`
+}
+
+type megviiComparison struct {
+	Confidence float64            `json:"confidence"`
+	Thresholds map[string]float64 `json:"thresholds"`
+}
+
 // megviiData is the callback and get_result payload for a session.
-func (s *Sandbox) megviiData(se *session) map[string]any {
-	d := map[string]any{
-		"biz_info": map[string]any{"biz_id": se.id, "biz_no": se.bizNo, "biz_extra_data": se.extra},
-	}
+func (s *Sandbox) megviiData(se *session) *megviiPayload {
+	d := &megviiPayload{BizInfo: megviiBizInfo{BizID: se.id, BizNo: se.bizNo, BizExtraData: se.extra}}
 	if se.outcome == "" {
-		d["status"] = "NOT_STARTED"
+		d.Status = "NOT_STARTED"
 		switch {
 		case s.now().After(se.expiresAt):
-			d["status"] = "TIMEOUT"
+			d.Status = "TIMEOUT"
 		case se.opened:
-			d["status"] = "PROCESSING"
+			d.Status = "PROCESSING"
 		}
 		return d
 	}
-	comparison := func(confidence float64) map[string]any {
-		key := "result_faceid"
+	comparison := func(confidence float64) *megviiVerify {
+		c := &megviiComparison{Confidence: confidence, Thresholds: megviiThresholds}
 		if se.compare {
-			key = "result_ref1"
+			return &megviiVerify{ResultRef1: c}
 		}
-		return map[string]any{key: map[string]any{"confidence": confidence, "thresholds": megviiThresholds}}
+		return &megviiVerify{ResultFaceID: c}
 	}
-	live := func(result string) map[string]any {
-		return map[string]any{"result": result, "procedure_type": "video",
-			"details":          map[string]any{"UPLOAD_TIMES": 1, "FACE_NOT_FOUND": 0, "LOW_FACE_QUALITY": 0},
-			"face_genuineness": map[string]any{"synthetic_face_confidence": 0.01, "synthetic_face_threshold": 0.5, "mask_confidence": 0.01, "mask_threshold": 0.5, "screen_replay_confidence": 0.01, "screen_replay_threshold": 0.5}}
+	live := func(result string, screenReplay float64) *megviiLiveness {
+		l := &megviiLiveness{Result: result, ProcedureType: "video",
+			FaceGenuineness: megviiGenuineness{SyntheticFaceConfidence: 0.01, SyntheticFaceThreshold: 0.5,
+				MaskConfidence: 0.01, MaskThreshold: 0.5, ScreenReplayConfidence: screenReplay, ScreenReplayThreshold: 0.5}}
+		l.Details.UploadTimes = 1
+		return l
 	}
 	switch se.outcome {
 	case OutcomePass:
-		d["status"] = "OK"
-		d["liveness_result"] = live("PASS")
+		d.Status = "OK"
+		d.LivenessResult = live("PASS", 0.01)
 		if se.compare {
-			d["verify_result"] = comparison(88.5)
+			d.VerifyResult = comparison(88.5)
 		}
 	case OutcomeSpoof:
-		d["status"] = "OK"
-		l := live("FAIL")
-		l["face_genuineness"] = map[string]any{"synthetic_face_confidence": 0.01, "synthetic_face_threshold": 0.5, "mask_confidence": 0.01, "mask_threshold": 0.5, "screen_replay_confidence": 0.93, "screen_replay_threshold": 0.5}
-		d["liveness_result"] = l
+		d.Status = "OK"
+		d.LivenessResult = live("FAIL", 0.93)
 	case OutcomeFaceMismatch:
-		d["status"] = "OK"
-		d["liveness_result"] = live("PASS")
-		d["verify_result"] = comparison(31.2)
+		d.Status = "OK"
+		d.LivenessResult = live("PASS", 0.01)
+		d.VerifyResult = comparison(31.2)
 	case OutcomeCancel:
-		d["status"] = "CANCELLED"
+		d.Status = "CANCELLED"
 	case OutcomeDeviceUnsupported:
-		d["status"] = "WEBRTC_UNSUPPORTED"
+		d.Status = "WEBRTC_UNSUPPORTED"
 		if se.failReason {
 			// Only when get_token asked for it (get_fail_reason=1).
-			d["fail_reason"] = "SUPPORT_ERROR"
+			d.FailReason = "SUPPORT_ERROR"
 		}
 	case OutcomeTimeout:
-		d["status"] = "TIMEOUT"
+		d.Status = "TIMEOUT"
 	}
 	return d
 }

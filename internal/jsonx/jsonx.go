@@ -80,11 +80,11 @@ func (f *Float) UnmarshalJSON(b []byte) error {
 		*f = 0
 		return errNumberWanted
 	}
-	if t == "" {
+	if len(t) == 0 {
 		*f = 0
 		return nil
 	}
-	v, err := strconv.ParseFloat(t, 64)
+	v, err := strconv.ParseFloat(string(t), 64)
 	if err != nil {
 		*f = 0
 		return errNotNumber
@@ -103,14 +103,14 @@ func (n *Int) UnmarshalJSON(b []byte) error {
 		*n = 0
 		return errIntegerWanted
 	}
-	if t == "" {
+	if len(t) == 0 {
 		*n = 0
 		return nil
 	}
-	v, err := strconv.ParseInt(t, 10, 64)
+	v, err := strconv.ParseInt(string(t), 10, 64)
 	if err != nil {
 		// 1.462257765e9 and 200.0 are integers too.
-		fv, ferr := strconv.ParseFloat(t, 64)
+		fv, ferr := strconv.ParseFloat(string(t), 64)
 		if ferr != nil || fv != float64(int64(fv)) {
 			*n = 0
 			return errNotInteger
@@ -121,11 +121,26 @@ func (n *Int) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// numberText returns the text of a number sent bare or quoted.
-func numberText(b []byte) (string, error) {
-	var s String
-	if err := s.UnmarshalJSON(b); err != nil {
-		return "", err
+// numberText returns the text of a number sent bare or quoted: what
+// String would hold, trimmed, read without copying it when it is the
+// input's own bytes.
+func numberText(b []byte) ([]byte, error) {
+	b = bytes.TrimSpace(b)
+	switch {
+	case len(b) == 0 || bytes.Equal(b, []byte("null")):
+		return nil, nil
+	case b[0] == '"':
+		if len(b) >= 2 && b[len(b)-1] == '"' && plain(b[1:len(b)-1]) {
+			return bytes.TrimSpace(b[1 : len(b)-1]), nil
+		}
+		var s String
+		if err := s.UnmarshalJSON(b); err != nil {
+			return nil, err
+		}
+		return bytes.TrimSpace([]byte(s)), nil
+	case b[0] == '{' || b[0] == '[':
+		return nil, errStringWanted
+	default:
+		return b, nil
 	}
-	return string(bytes.TrimSpace([]byte(s))), nil
 }

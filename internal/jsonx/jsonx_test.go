@@ -149,3 +149,21 @@ func TestStringFastPathMatchesDecoder(t *testing.T) {
 		}
 	}
 }
+
+// TestNumbersDecodeWithoutAllocating: a number, bare or quoted, is parsed
+// from the answer's own bytes.
+func TestNumbersDecodeWithoutAllocating(t *testing.T) {
+	for _, in := range []string{`91.5`, `"91.11730"`, `" 64 "`, `null`, `1462257765`} {
+		var f jsonx.Float
+		var n jsonx.Int
+		b := []byte(in)
+		if a := testing.AllocsPerRun(100, func() { _ = f.UnmarshalJSON(b) }); a != 0 {
+			t.Errorf("Float %s: %v allocations", in, a)
+		}
+		if in != `91.5` && in != `"91.11730"` {
+			if a := testing.AllocsPerRun(100, func() { _ = n.UnmarshalJSON(b) }); a != 0 {
+				t.Errorf("Int %s: %v allocations", in, a)
+			}
+		}
+	}
+}
