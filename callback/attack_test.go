@@ -360,9 +360,10 @@ func TestDeliverFailingWhileADuplicateWaits(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.del.fail, e.del.delay = 1, 100*time.Millisecond
+	e.del.entered = make(chan struct{}, 2)
 	codes := make(chan int, 2)
 	go func() { codes <- notify(e.srv.URL+"/notify", c.ReturnForm) }()
-	time.Sleep(30 * time.Millisecond)
+	<-e.del.entered // the first notify is delivering when the duplicate comes
 	go func() { codes <- notify(e.srv.URL+"/notify", c.ReturnForm) }()
 	a, b := <-codes, <-codes
 	if !((a == http.StatusOK) != (b == http.StatusOK)) || a+b != http.StatusOK+http.StatusInternalServerError {

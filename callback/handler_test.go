@@ -46,6 +46,8 @@ type delivery struct {
 	status   map[string]liveness.Status
 	fail     int // fail this many first attempts per session
 	delay    time.Duration
+	entered  chan struct{} // when set, each run signals on it (without blocking) as it begins
+	hold     chan struct{} // when set, each run waits for it to close
 }
 
 func newDelivery() *delivery {
@@ -53,6 +55,15 @@ func newDelivery() *delivery {
 }
 
 func (d *delivery) Deliver(ctx context.Context, res *liveness.Result, s *liveness.Session) error {
+	if d.entered != nil {
+		select {
+		case d.entered <- struct{}{}:
+		default:
+		}
+	}
+	if d.hold != nil {
+		<-d.hold
+	}
 	if d.delay > 0 {
 		time.Sleep(d.delay)
 	}
@@ -986,11 +997,13 @@ func TestBusyDuplicateAnswered503(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.del.delay = 400 * time.Millisecond
+	e.del.entered, e.del.hold = make(chan struct{}, 1), make(chan struct{})
 	codes := make(chan int, 2)
 	go func() { codes <- notify(e.srv.URL+"/notify", c.ReturnForm) }()
-	time.Sleep(100 * time.Millisecond)
-	if code := notify(e.srv.URL+"/notify", c.ReturnForm); code != http.StatusServiceUnavailable {
+	<-e.del.entered // the first notify is delivering, and stays there
+	code := notify(e.srv.URL+"/notify", c.ReturnForm)
+	close(e.del.hold)
+	if code != http.StatusServiceUnavailable {
 		t.Fatalf("a duplicate during a slow delivery answered %d, want 503", code)
 	}
 	if code := <-codes; code != http.StatusOK {

@@ -134,7 +134,7 @@ func TestOneProbeAtATime(t *testing.T) {
 		s, _ := r.InitSession(context.Background(), req)
 		done <- s
 	}()
-	require.Eventually(t, func() bool { return a.count() == 2 }, time.Second, time.Millisecond)
+	require.Eventually(t, func() bool { return a.count() == 2 }, 10*time.Second, time.Millisecond)
 	s, err := r.InitSession(context.Background(), req)
 	require.NoError(t, err)
 	assert.Equal(t, liveness.Vendor("b"), s.Vendor, "the probe is in flight: b serves")
