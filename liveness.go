@@ -115,25 +115,25 @@ type SessionOptions interface {
 // Session is a started liveness session. Store it (it is plain data and
 // marshals to JSON) if you need to rebuild the check URL later.
 type Session struct {
-	Vendor Vendor
+	Vendor Vendor `json:"vendor"`
 	// ID is what FetchResult takes: Jumdata token, Juhe jh_order_id, Megvii
 	// biz_id.
-	ID string
+	ID string `json:"id"`
 	// Token is the page token (Jumdata, Megvii); empty for Juhe.
-	Token string
+	Token string `json:"token,omitempty"`
 	// CheckURL is the vendor's H5 page for this session; BuildCheckURL returns
 	// the same value.
-	CheckURL string
+	CheckURL string `json:"check_url,omitempty"`
 	// BizNo is SessionRequest.BizNo.
-	BizNo string
+	BizNo string `json:"biz_no,omitempty"`
 	// ExpiresAt is when the vendor stops accepting the session: Jumdata +10
 	// minutes, Juhe +30 minutes, Megvii expired_time.
-	ExpiresAt time.Time
+	ExpiresAt time.Time `json:"expires_at,omitzero"`
 	// RequestID is the vendor's request reference: Jumdata taskNo, Megvii
 	// request_id.
-	RequestID string
+	RequestID string `json:"request_id,omitempty"`
 	// Raw is the vendor's response, untouched.
-	Raw json.RawMessage
+	Raw json.RawMessage `json:"raw,omitempty"`
 }
 
 // Status is the normalized state of a session.
@@ -183,30 +183,34 @@ const (
 	ReasonUnknown           Reason = "unknown"            // the vendor gave no usable cause
 )
 
-// Result is the normalized outcome of a session.
+// Result is the normalized outcome of a session. Like Session and
+// Callback it marshals to JSON with snake_case keys ("session_id",
+// "vendor_code", "face_match", …), leaving out empty optional fields;
+// FaceImage is base64 and Raw is the vendor's JSON as it came, so a stored
+// Result reads back equal.
 type Result struct {
-	Vendor    Vendor
-	SessionID string
-	BizNo     string
-	Status    Status
-	Reason    Reason
+	Vendor    Vendor `json:"vendor"`
+	SessionID string `json:"session_id"`
+	BizNo     string `json:"biz_no,omitempty"`
+	Status    Status `json:"status"`
+	Reason    Reason `json:"reason,omitempty"`
 	// VendorCode is the vendor's own code, verbatim ("202", "FAIL",
 	// "ID_NUMBER_NAME_NOT_MATCH").
-	VendorCode string
+	VendorCode string `json:"vendor_code,omitempty"`
 	// Message is the vendor's message, verbatim.
-	Message string
+	Message string `json:"message,omitempty"`
 	// Liveness is nil when the vendor says nothing about liveness.
-	Liveness *LivenessResult
+	Liveness *LivenessResult `json:"liveness,omitempty"`
 	// FaceMatch is nil when no comparison was made.
-	FaceMatch *FaceMatch
+	FaceMatch *FaceMatch `json:"face_match,omitempty"`
 	// FaceImageURL is a time-limited vendor URL of the captured face (Juhe:
 	// 10 minutes, Jumdata SDK v1: 1 hour). Download it promptly if you keep it.
-	FaceImageURL string
+	FaceImageURL string `json:"face_image_url,omitempty"`
 	// FaceImage holds image bytes when the vendor returns them inline.
-	FaceImage []byte
-	RequestID string
+	FaceImage []byte `json:"face_image,omitempty"`
+	RequestID string `json:"request_id,omitempty"`
 	// Raw is the vendor's payload, untouched.
-	Raw json.RawMessage
+	Raw json.RawMessage `json:"raw,omitempty"`
 }
 
 // Passed reports whether the result is a pass. It is false for a nil Result.
@@ -214,23 +218,23 @@ func (r *Result) Passed() bool { return r != nil && r.Status == StatusPassed }
 
 // LivenessResult is the liveness part of a Result.
 type LivenessResult struct {
-	Passed bool
+	Passed bool `json:"passed"`
 	// Score is the vendor's liveness or quality score, in the vendor's scale.
-	Score   float64
-	Code    string
-	Message string
+	Score   float64 `json:"score"`
+	Code    string  `json:"code,omitempty"`
+	Message string  `json:"message,omitempty"`
 }
 
 // FaceMatch is the face-comparison part of a Result.
 type FaceMatch struct {
-	Passed bool
+	Passed bool `json:"passed"`
 	// Score is the vendor's confidence, 0..100.
-	Score float64
+	Score float64 `json:"score"`
 	// Threshold is the threshold that decided Passed.
-	Threshold float64
+	Threshold float64 `json:"threshold"`
 	// Thresholds maps a false-accept rate to its score threshold, e.g.
 	// "1e-4": 69.
-	Thresholds map[string]float64
+	Thresholds map[string]float64 `json:"thresholds,omitempty"`
 }
 
 // CallbackKind tells which vendor callback a request was.
@@ -244,17 +248,17 @@ const (
 
 // Callback is a verified view of a vendor callback request.
 type Callback struct {
-	Vendor    Vendor
-	Kind      CallbackKind
-	SessionID string
-	BizNo     string
+	Vendor    Vendor       `json:"vendor"`
+	Kind      CallbackKind `json:"kind"`
+	SessionID string       `json:"session_id,omitempty"`
+	BizNo     string       `json:"biz_no,omitempty"`
 	// Signed is true when a vendor signature was present and verified.
-	Signed bool
+	Signed bool `json:"signed"`
 	// Claimed is what an unsigned callback claims (Jumdata success=true is
 	// StatusPassed). Anyone can forge it: never act on it.
-	Claimed Status
+	Claimed Status `json:"claimed,omitempty"`
 	// Result is filled when a signed callback carries the full result.
-	Result *Result
+	Result *Result `json:"result,omitempty"`
 	// Raw is the callback payload as received.
-	Raw []byte
+	Raw []byte `json:"raw,omitempty"`
 }

@@ -194,7 +194,7 @@ func TestVendorOptions(t *testing.T) {
 
 	// Options of the provider's own vendor reach the vendor.
 	_, js := startSession(t, megvii, liveness.Megvii, "--megvii-procedure", "still", "--megvii-language", "zh", "--megvii-return-method", "GET")
-	assert.Contains(t, js, `"Vendor": "megvii"`)
+	assert.Contains(t, js, `"vendor": "megvii"`)
 	startSession(t, juhe, liveness.Juhe, "--juhe-model", "2", "--juhe-device-type", "WEB")
 	startSession(t, jumdata, liveness.Jumdata, "--jumdata-colors", "#FFFFFF,#000000")
 

@@ -1,0 +1,58 @@
+package liveness_test
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/go-liveness/liveness"
+)
+
+// TestJSON pins the JSON form of Session, Result and Callback (what the
+// callback stores keep and the CLI prints with --json): snake_case keys,
+// empty optional fields left out, and a round trip that gives back the
+// same value.
+func TestJSON(t *testing.T) {
+	res := &liveness.Result{
+		Vendor: liveness.Megvii, SessionID: "biz-1", BizNo: "order-1", Status: liveness.StatusFailed,
+		Reason: liveness.ReasonFaceMismatch, VendorCode: "FAIL", Message: "m", RequestID: "rid",
+		Liveness:     &liveness.LivenessResult{Passed: true, Score: 0.5, Code: "PASS", Message: "ok"},
+		FaceMatch:    &liveness.FaceMatch{Passed: false, Score: 41.5, Threshold: 69, Thresholds: map[string]float64{"1e-4": 69}},
+		FaceImageURL: "https://img", FaceImage: []byte{1, 2}, Raw: json.RawMessage(`{"a":1}`),
+	}
+	s := &liveness.Session{Vendor: liveness.Jumdata, ID: "tok", Token: "tok", CheckURL: "https://page", BizNo: "order-2",
+		ExpiresAt: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), RequestID: "task", Raw: json.RawMessage(`{"b":2}`)}
+	cb := &liveness.Callback{Vendor: liveness.Juhe, Kind: liveness.CallbackReturn, SessionID: "jh", BizNo: "o",
+		Signed: true, Claimed: liveness.StatusPassed, Result: &liveness.Result{Vendor: liveness.Juhe, SessionID: "jh", Status: liveness.StatusPassed}, Raw: []byte("x")}
+
+	for _, tc := range []struct {
+		name string
+		v    any
+		want string
+		back any
+	}{
+		{"Result", res, `{"vendor":"megvii","session_id":"biz-1","biz_no":"order-1","status":"failed","reason":"face_mismatch",` +
+			`"vendor_code":"FAIL","message":"m","liveness":{"passed":true,"score":0.5,"code":"PASS","message":"ok"},` +
+			`"face_match":{"passed":false,"score":41.5,"threshold":69,"thresholds":{"1e-4":69}},"face_image_url":"https://img",` +
+			`"face_image":"AQI=","request_id":"rid","raw":{"a":1}}`, &liveness.Result{}},
+		{"pending Result", &liveness.Result{Vendor: liveness.Juhe, SessionID: "jh", Status: liveness.StatusPending},
+			`{"vendor":"juhe","session_id":"jh","status":"pending"}`, &liveness.Result{}},
+		{"Session", s, `{"vendor":"jumdata","id":"tok","token":"tok","check_url":"https://page","biz_no":"order-2",` +
+			`"expires_at":"2026-01-02T03:04:05Z","request_id":"task","raw":{"b":2}}`, &liveness.Session{}},
+		{"bare Session", &liveness.Session{Vendor: liveness.Juhe, ID: "jh"}, `{"vendor":"juhe","id":"jh"}`, &liveness.Session{}},
+		{"Callback", cb, `{"vendor":"juhe","kind":"return","session_id":"jh","biz_no":"o","signed":true,"claimed":"passed",` +
+			`"result":{"vendor":"juhe","session_id":"jh","status":"passed"},"raw":"eA=="}`, &liveness.Callback{}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b, err := json.Marshal(tc.v)
+			require.NoError(t, err)
+			assert.JSONEq(t, tc.want, string(b))
+			assert.Equal(t, tc.want, string(b), "key order follows the struct")
+			require.NoError(t, json.Unmarshal(b, tc.back))
+			assert.Equal(t, tc.v, tc.back, "round trip")
+		})
+	}
+}
