@@ -3,11 +3,8 @@ package jumdata_test
 import (
 	"context"
 	"net/http"
-	"net/http/httptest"
-	"net/url"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -21,72 +18,13 @@ import (
 )
 
 func TestConformance(t *testing.T) {
-	for name, config := range map[string]func(*sandbox.Sandbox) jumdata.Config{
-		"direct channel":       jumdatatest.SandboxConfig,
-		"cloud-market channel": jumdatatest.SandboxAppCodeConfig,
+	for name, h := range map[string]func() providertest.Harness{
+		"direct channel":       jumdatatest.Harness,
+		"cloud-market channel": jumdatatest.AppCodeHarness,
 	} {
 		t.Run(name, func(t *testing.T) {
-			providertest.RunConformanceTests(t, harness(config))
+			providertest.RunConformanceTests(t, h())
 		})
-	}
-}
-
-// wrongCredentials spoils whichever credential the channel uses.
-func wrongCredentials(config func(*sandbox.Sandbox) jumdata.Config) func(*testing.T, *sandbox.Sandbox, ...liveness.Option) liveness.Provider {
-	return func(t *testing.T, sb *sandbox.Sandbox, opts ...liveness.Option) liveness.Provider {
-		cfg := config(sb)
-		if cfg.AppCode != "" {
-			cfg.AppCode = "wrong-appcode"
-		} else {
-			cfg.AppSecret = "wrong-secret"
-		}
-		p, err := jumdata.New(cfg, opts...)
-		require.NoError(t, err)
-		return p
-	}
-}
-
-func harness(config func(*sandbox.Sandbox) jumdata.Config) providertest.Harness {
-	return providertest.Harness{
-		MiddlewareSafe: true,
-		Vendor:         liveness.Jumdata,
-		NewProvider: func(t *testing.T, sb *sandbox.Sandbox, opts ...liveness.Option) liveness.Provider {
-			p, err := jumdata.New(config(sb), opts...)
-			require.NoError(t, err)
-			return p
-		},
-		Request: func(returnURL, _ string) *liveness.SessionRequest {
-			return &liveness.SessionRequest{ReturnURL: returnURL, BizNo: "order-1",
-				Extra: &jumdata.SessionOptions{Colors: []string{jumdata.ColorWhite, jumdata.ColorBlack}, Actions: []string{jumdata.ActionLookFront, jumdata.ActionBlinkEye}}}
-		},
-		Outcomes: map[sandbox.Outcome]providertest.Expect{
-			sandbox.OutcomePass:              {Status: liveness.StatusPassed},
-			sandbox.OutcomeSpoof:             {Status: liveness.StatusFailed, Reason: liveness.ReasonSpoof},
-			sandbox.OutcomeDeviceUnsupported: {Status: liveness.StatusError, Reason: liveness.ReasonDeviceUnsupported},
-			sandbox.OutcomeTimeout:           {Status: liveness.StatusExpired, Reason: liveness.ReasonTimeout},
-		},
-		WrongCredentials: wrongCredentials(config),
-		UnknownSessionID: "0123456789abcdef0123456789abcdef",
-		BadOpenURLs:      []string{"jumdata://?appcode=CODE&model=9", "jumdata://?appcode=CODE"}, // the second (no init_url) fails in New
-		Expired:          liveness.StatusExpired,
-		Lifetime:         jumdata.SessionTTL,
-		ForgeClaim: func(baseURL string, s *liveness.Session) *http.Request {
-			return httptest.NewRequest(http.MethodGet, baseURL+"/return?"+url.Values{"token": {s.ID}, "success": {"true"}}.Encode(), nil)
-		},
-		Faults: []providertest.FaultCase{
-			{Name: "609 is rate limited", Endpoint: sandbox.JumdataResult, Fault: sandbox.Fault{VendorError: "609"}, Op: "FetchResult", WantKind: liveness.ErrRateLimited, WantRetryable: true},
-			{Name: "500 maintenance is unavailable", Endpoint: sandbox.JumdataInit, Fault: sandbox.Fault{VendorError: "500"}, Op: "InitSession", WantKind: liveness.ErrUnavailable, WantRetryable: true},
-			{Name: "610 is unavailable", Endpoint: sandbox.JumdataResult, Fault: sandbox.Fault{VendorError: "610"}, Op: "FetchResult", WantKind: liveness.ErrUnavailable, WantRetryable: true},
-			{Name: "606 is quota exceeded", Endpoint: sandbox.JumdataInit, Fault: sandbox.Fault{VendorError: "606"}, Op: "InitSession", WantKind: liveness.ErrQuotaExceeded},
-			{Name: "604 is discontinued", Endpoint: sandbox.JumdataInit, Fault: sandbox.Fault{VendorError: "604"}, Op: "InitSession", WantKind: liveness.ErrDiscontinued},
-			{Name: "gateway quota exhausted", Endpoint: sandbox.JumdataInit, Fault: sandbox.Fault{HTTPStatus: 403, Header: http.Header{"X-Ca-Error-Message": {"Quota Exhausted"}}}, Op: "InitSession", WantKind: liveness.ErrQuotaExceeded},
-			{Name: "gateway throttling", Endpoint: sandbox.JumdataResult, Fault: sandbox.Fault{HTTPStatus: 403, Header: http.Header{"X-Ca-Error-Message": {"Throttled by APP Flow Control"}}}, Op: "FetchResult", WantKind: liveness.ErrRateLimited, WantRetryable: true},
-			{Name: "HTTP 503 is unavailable", Endpoint: sandbox.JumdataResult, Fault: sandbox.Fault{HTTPStatus: 503}, Op: "FetchResult", WantKind: liveness.ErrUnavailable, WantRetryable: true},
-			{Name: "malformed JSON is a bad response", Endpoint: sandbox.JumdataResult, Fault: sandbox.Fault{Malformed: true}, Op: "FetchResult", WantKind: liveness.ErrBadResponse},
-			{Name: "truncated JSON is a bad response", Endpoint: sandbox.JumdataInit, Fault: sandbox.Fault{Truncated: true}, Op: "InitSession", WantKind: liveness.ErrBadResponse},
-			{Name: "a dropped connection is unavailable", Endpoint: sandbox.JumdataResult, Fault: sandbox.Fault{Drop: true}, Op: "FetchResult", WantKind: liveness.ErrUnavailable, WantRetryable: true},
-			{Name: "latency past the timeout is unavailable", Endpoint: sandbox.JumdataResult, Fault: sandbox.Fault{Latency: 5 * time.Second}, Op: "FetchResult", WantKind: liveness.ErrUnavailable, WantRetryable: true},
-		},
 	}
 }
 
@@ -164,5 +102,5 @@ func TestReturnURLForms(t *testing.T) {
 }
 
 func TestREADMEOutcomeTable(t *testing.T) {
-	outcometable.Check(t, harness(jumdatatest.SandboxConfig), "../README.md")
+	outcometable.Check(t, jumdatatest.Harness(), "../README.md")
 }

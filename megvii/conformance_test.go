@@ -1,17 +1,9 @@
 package megvii_test
 
 import (
-	"net/http"
-	"net/http/httptest"
-	"net/url"
 	"testing"
-	"time"
 
-	"github.com/stretchr/testify/require"
-
-	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/internal/outcometable"
-	"github.com/go-liveness/liveness/megvii"
 	"github.com/go-liveness/liveness/megvii/megviitest"
 	"github.com/go-liveness/liveness/providertest"
 	"github.com/go-liveness/liveness/sandbox"
@@ -22,67 +14,11 @@ func TestConformance(t *testing.T) {
 		"liveness only":                   nil,
 		"compared with a reference image": {sandbox.SampleFaceJPEG()},
 	} {
-		t.Run(name, func(t *testing.T) { providertest.RunConformanceTests(t, harness(images)) })
+		t.Run(name, func(t *testing.T) { providertest.RunConformanceTests(t, megviitest.Harness(images...)) })
 	}
-}
-
-func harness(images [][]byte) providertest.Harness {
-	h := providertest.Harness{
-		MiddlewareSafe: true,
-		Vendor:         liveness.Megvii,
-		NewProvider: func(t *testing.T, sb *sandbox.Sandbox, opts ...liveness.Option) liveness.Provider {
-			p, err := megvii.New(megviitest.SandboxConfig(sb), opts...)
-			require.NoError(t, err)
-			return p
-		},
-		Request: func(returnURL, notifyURL string) *liveness.SessionRequest {
-			return &liveness.SessionRequest{ReturnURL: returnURL, NotifyURL: notifyURL, BizNo: "order-" + time.Now().Format("150405.000000000"),
-				UserID: "user-42", ReferenceImages: images,
-				Extra: &megvii.SessionOptions{ProcedureType: megvii.ProcedureVideo, GetFailReason: megvii.On}}
-		},
-		Outcomes: map[sandbox.Outcome]providertest.Expect{
-			sandbox.OutcomePass:              {Status: liveness.StatusPassed},
-			sandbox.OutcomeSpoof:             {Status: liveness.StatusFailed, Reason: liveness.ReasonSpoof},
-			sandbox.OutcomeCancel:            {Status: liveness.StatusCanceled, Reason: liveness.ReasonUserCanceled},
-			sandbox.OutcomeDeviceUnsupported: {Status: liveness.StatusError, Reason: liveness.ReasonDeviceUnsupported},
-			sandbox.OutcomeTimeout:           {Status: liveness.StatusExpired, Reason: liveness.ReasonTimeout},
-		},
-		WrongCredentials: func(t *testing.T, sb *sandbox.Sandbox, opts ...liveness.Option) liveness.Provider {
-			cfg := megviitest.SandboxConfig(sb)
-			cfg.APISecret = "wrong-secret"
-			p, err := megvii.New(cfg, opts...)
-			require.NoError(t, err)
-			return p
-		},
-		UnknownSessionID: "1462259748,52b13fb5-8dfb-4537-a62b-a641d5e929f1", // the get_token document's sample
-		BadOpenURLs:      []string{"megvii://KEY:SECRET@?far=2", "megvii://k%20y:SECRET@"},
-		Expired:          liveness.StatusExpired,
-		Lifetime:         10 * time.Minute, // Megvii's get_token sample: expired_time 618 s after the call
-		SignedReturn:     true,
-		ForgeClaim: func(baseURL string, s *liveness.Session) *http.Request {
-			return httptest.NewRequest(http.MethodGet, baseURL+"/return?"+url.Values{"biz_id": {s.ID}, "status": {"OK"}}.Encode(), nil)
-		},
-		Faults: []providertest.FaultCase{
-			{Name: "CONCURRENCY_LIMIT_EXCEEDED is rate limited", Endpoint: sandbox.MegviiGetToken, Fault: sandbox.Fault{VendorError: "CONCURRENCY_LIMIT_EXCEEDED"}, Op: "InitSession", WantKind: liveness.ErrRateLimited, WantRetryable: true},
-			{Name: "INTERNAL_ERROR is unavailable", Endpoint: sandbox.MegviiGetResult, Fault: sandbox.Fault{VendorError: "INTERNAL_ERROR"}, Op: "FetchResult", WantKind: liveness.ErrUnavailable, WantRetryable: true},
-			{Name: "AUTHENTICATION_ERROR is unauthenticated", Endpoint: sandbox.MegviiGetToken, Fault: sandbox.Fault{VendorError: "AUTHENTICATION_ERROR"}, Op: "InitSession", WantKind: liveness.ErrUnauthenticated},
-			{Name: "AUTHORIZATION_ERROR is permission denied", Endpoint: sandbox.MegviiGetResult, Fault: sandbox.Fault{VendorError: "AUTHORIZATION_ERROR:Denied."}, Op: "FetchResult", WantKind: liveness.ErrPermissionDenied},
-			{Name: "RESULT_NOT_FOUND is not found", Endpoint: sandbox.MegviiGetResult, Fault: sandbox.Fault{VendorError: "RESULT_NOT_FOUND"}, Op: "FetchResult", WantKind: liveness.ErrNotFound},
-			{Name: "HTTP 502 is unavailable", Endpoint: sandbox.MegviiGetResult, Fault: sandbox.Fault{HTTPStatus: 502}, Op: "FetchResult", WantKind: liveness.ErrUnavailable, WantRetryable: true},
-			{Name: "malformed JSON is a bad response", Endpoint: sandbox.MegviiGetResult, Fault: sandbox.Fault{Malformed: true}, Op: "FetchResult", WantKind: liveness.ErrBadResponse},
-			{Name: "truncated JSON is a bad response", Endpoint: sandbox.MegviiGetToken, Fault: sandbox.Fault{Truncated: true}, Op: "InitSession", WantKind: liveness.ErrBadResponse},
-			{Name: "a dropped connection is unavailable", Endpoint: sandbox.MegviiGetResult, Fault: sandbox.Fault{Drop: true}, Op: "FetchResult", WantKind: liveness.ErrUnavailable, WantRetryable: true},
-			{Name: "latency past the timeout is unavailable", Endpoint: sandbox.MegviiGetResult, Fault: sandbox.Fault{Latency: 5 * time.Second}, Op: "FetchResult", WantKind: liveness.ErrUnavailable, WantRetryable: true},
-		},
-	}
-	if len(images) > 0 {
-		// Only a compared session (comparison_type 0) can fail the comparison.
-		h.Outcomes[sandbox.OutcomeFaceMismatch] = providertest.Expect{Status: liveness.StatusFailed, Reason: liveness.ReasonFaceMismatch}
-	}
-	return h
 }
 
 func TestREADMEOutcomeTable(t *testing.T) {
-	outcometable.Check(t, harness(nil), "../README.md")
-	outcometable.Check(t, harness([][]byte{sandbox.SampleFaceJPEG()}), "../README.md")
+	outcometable.Check(t, megviitest.Harness(), "../README.md")
+	outcometable.Check(t, megviitest.Harness(sandbox.SampleFaceJPEG()), "../README.md")
 }

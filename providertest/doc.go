@@ -2,8 +2,9 @@
 // the manner of gocloud's blob/drivertest: one set of cases run through the
 // sandbox (package sandbox), and a [Harness] per provider describing only
 // what differs between vendors. Every provider of this module passes it
-// (see megvii/conformance_test.go and its siblings), and a provider written
-// outside this module can be held to the same cases.
+// (see megvii/conformance_test.go and its siblings, which run the harnesses
+// the vendors' test packages export), and a provider written outside this
+// module can be held to the same cases.
 //
 // # Running it
 //
@@ -28,6 +29,15 @@
 // Lifetime, ForgeClaim, WrongCredentials and UnknownSessionID are required;
 // SignedReturn and BareReturn state what the vendor does; Faults and
 // BadOpenURLs add cases when set. See the Example for a whole Harness.
+//
+// The harnesses this module's own providers pass are exported as worked
+// examples for someone writing a provider: megviitest.Harness,
+// juhetest.Harness, jumdatatest.Harness and jumdatatest.AppCodeHarness
+// (in megvii/megviitest, juhe/juhetest and jumdata/jumdatatest). A provider
+// wrapping one of this module's can run that vendor's harness with
+// NewProvider and WrongCredentials wrapped (and, if it changes session IDs,
+// SandboxSession, UnknownSessionID and ForgeClaim adapted), as
+// failover/conformance_test.go does for a one-vendor failover.Router.
 //
 // # What it can hold
 //

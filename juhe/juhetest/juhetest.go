@@ -1,6 +1,7 @@
 // Package juhetest builds what Juhe's faceid service sends a service — the
 // signed return URL the browser lands on after a check — and a [juhe.Config]
-// pointed at the sandbox, so you can test your handlers without Juhe.
+// pointed at the sandbox, so you can test your handlers without Juhe;
+// [Harness] is the providertest conformance harness juhe passes.
 //
 // The signature is computed here from Juhe's faceid document ("sign值说明":
 // sign = md5(response + key), lowercase hex) with the standard library,

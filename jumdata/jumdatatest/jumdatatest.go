@@ -1,7 +1,8 @@
 // Package jumdatatest builds what Jumdata's H5 page sends a service — the
 // return URL the browser lands on when the check ends — and [jumdata.Config]
 // values pointed at the sandbox, so you can test your handlers without
-// Jumdata.
+// Jumdata; [Harness] and [AppCodeHarness] are the providertest conformance
+// harnesses jumdata passes.
 //
 // Jumdata signs none of its callbacks (only a service's requests to Jumdata
 // are signed), so nothing here computes a signature: [ReturnURL] follows the

@@ -1,6 +1,7 @@
 // Package megviitest builds what Megvii FaceID Lite sends a service — the
 // signed return and notify callbacks — and a [megvii.Config] pointed at the
-// sandbox, so you can test your handlers without Megvii.
+// sandbox, so you can test your handlers without Megvii; [Harness] is the
+// providertest conformance harness megvii passes.
 //
 // The signature is computed here from Megvii's callback document
 // (sign = sha1(api_secret + data), lowercase hex) with the standard library,

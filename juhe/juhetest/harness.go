@@ -1,0 +1,79 @@
+package juhetest
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/go-liveness/liveness"
+	"github.com/go-liveness/liveness/juhe"
+	"github.com/go-liveness/liveness/providertest"
+	"github.com/go-liveness/liveness/sandbox"
+)
+
+// Harness returns the conformance harness juhe's own tests run (see
+// [providertest.RunConformanceTests]): a juhe provider built from
+// [SandboxConfig], sessions with a name and ID number, and the outcomes,
+// errors and lifetime Juhe's faceid document gives, including the bare
+// return Juhe sends after a cancel, an abandon or a timeout.
+//
+// It is also a worked example of a Harness for a provider of your own; a
+// provider wrapping juhe's can start from it and replace NewProvider and
+// WrongCredentials.
+func Harness() providertest.Harness {
+	return providertest.Harness{
+		MiddlewareSafe: true,
+		Vendor:         liveness.Juhe,
+		NewProvider: func(t *testing.T, sb *sandbox.Sandbox, opts ...liveness.Option) liveness.Provider {
+			p, err := juhe.New(SandboxConfig(sb), opts...)
+			require.NoError(t, err)
+			return p
+		},
+		Request: func(returnURL, notifyURL string) *liveness.SessionRequest {
+			return &liveness.SessionRequest{ReturnURL: returnURL, NotifyURL: notifyURL, BizNo: "ORDER" + time.Now().Format("150405000"),
+				Name: "张三", IDNumber: "11010519491231002X"}
+		},
+		Outcomes: map[sandbox.Outcome]providertest.Expect{
+			sandbox.OutcomePass:              {Status: liveness.StatusPassed},
+			sandbox.OutcomeSpoof:             {Status: liveness.StatusFailed, Reason: liveness.ReasonSpoof},
+			sandbox.OutcomeFaceMismatch:      {Status: liveness.StatusFailed, Reason: liveness.ReasonFaceMismatch},
+			sandbox.OutcomeIdentityMismatch:  {Status: liveness.StatusFailed, Reason: liveness.ReasonIdentityMismatch},
+			sandbox.OutcomeCancel:            {Status: liveness.StatusPending, NoReturn: true},
+			sandbox.OutcomeDeviceUnsupported: {Status: liveness.StatusError, Reason: liveness.ReasonUnknown, NoReturn: true},
+			sandbox.OutcomeTimeout:           {Status: liveness.StatusPending, NoReturn: true},
+		},
+		BareReturn: true,
+		WrongCredentials: func(t *testing.T, sb *sandbox.Sandbox, opts ...liveness.Option) liveness.Provider {
+			cfg := SandboxConfig(sb)
+			cfg.Key = "wrongjuhekey0000000000000000000"
+			p, err := juhe.New(cfg, opts...)
+			require.NoError(t, err)
+			return p
+		},
+		UnknownSessionID: "JH79320240513145425BLEnR",                       // the faceid document's sample
+		BadOpenURLs:      []string{"juhe://KEY@?model=9", "juhe://k%20y@"}, // the second fails in New
+		Expired:          liveness.StatusPending,
+		Lifetime:         juhe.SessionTTL,
+		SignedReturn:     true,
+		ForgeClaim: func(baseURL string, s *liveness.Session) *http.Request {
+			r := httptest.NewRequest(http.MethodPost, baseURL+"/notify", nil)
+			r.URL.RawQuery = url.Values{"jh_order_id": {s.ID}, "passed": {"T"}}.Encode()
+			return r
+		},
+		Faults: []providertest.FaultCase{
+			{Name: "10012 is quota exceeded", Endpoint: sandbox.JuheSearch, Fault: sandbox.Fault{VendorError: "10012"}, Op: "FetchResult", WantKind: liveness.ErrQuotaExceeded},
+			{Name: "279303 is unavailable", Endpoint: sandbox.JuheSearch, Fault: sandbox.Fault{VendorError: "279303"}, Op: "FetchResult", WantKind: liveness.ErrUnavailable, WantRetryable: true},
+			{Name: "10014 internal error is unavailable", Endpoint: sandbox.JuheSearch, Fault: sandbox.Fault{VendorError: "10014"}, Op: "FetchResult", WantKind: liveness.ErrUnavailable, WantRetryable: true},
+			{Name: "10001 is unauthenticated", Endpoint: sandbox.JuheQuery, Fault: sandbox.Fault{VendorError: "10001"}, Op: "InitSession", WantKind: liveness.ErrUnauthenticated},
+			{Name: "HTTP 502 is unavailable", Endpoint: sandbox.JuheSearch, Fault: sandbox.Fault{HTTPStatus: 502}, Op: "FetchResult", WantKind: liveness.ErrUnavailable, WantRetryable: true},
+			{Name: "malformed JSON is a bad response", Endpoint: sandbox.JuheSearch, Fault: sandbox.Fault{Malformed: true}, Op: "FetchResult", WantKind: liveness.ErrBadResponse},
+			{Name: "truncated JSON is a bad response", Endpoint: sandbox.JuheQuery, Fault: sandbox.Fault{Truncated: true}, Op: "InitSession", WantKind: liveness.ErrBadResponse},
+			{Name: "a dropped connection is unavailable", Endpoint: sandbox.JuheSearch, Fault: sandbox.Fault{Drop: true}, Op: "FetchResult", WantKind: liveness.ErrUnavailable, WantRetryable: true},
+			{Name: "latency past the timeout is unavailable", Endpoint: sandbox.JuheSearch, Fault: sandbox.Fault{Latency: 5 * time.Second}, Op: "FetchResult", WantKind: liveness.ErrUnavailable, WantRetryable: true},
+		},
+	}
+}

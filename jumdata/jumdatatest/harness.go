@@ -1,0 +1,91 @@
+package jumdatatest
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/go-liveness/liveness"
+	"github.com/go-liveness/liveness/jumdata"
+	"github.com/go-liveness/liveness/providertest"
+	"github.com/go-liveness/liveness/sandbox"
+)
+
+// Harness returns the conformance harness jumdata's own tests run on the
+// direct channel (see [providertest.RunConformanceTests]): a jumdata
+// provider built from [SandboxConfig], sessions with colors and actions,
+// and the outcomes, errors and lifetime Jumdata's H5 v2 document gives.
+// [AppCodeHarness] is the same on the cloud-market channel.
+//
+// It is also a worked example of a Harness for a provider of your own; a
+// provider wrapping jumdata's can start from it and replace NewProvider and
+// WrongCredentials.
+func Harness() providertest.Harness { return harness(SandboxConfig) }
+
+// AppCodeHarness is [Harness] on the cloud-market channel: the provider is
+// built from [SandboxAppCodeConfig] and the wrong credential is the
+// AppCode.
+func AppCodeHarness() providertest.Harness { return harness(SandboxAppCodeConfig) }
+
+// wrongCredentials spoils whichever credential the channel uses.
+func wrongCredentials(config func(*sandbox.Sandbox) jumdata.Config) func(*testing.T, *sandbox.Sandbox, ...liveness.Option) liveness.Provider {
+	return func(t *testing.T, sb *sandbox.Sandbox, opts ...liveness.Option) liveness.Provider {
+		cfg := config(sb)
+		if cfg.AppCode != "" {
+			cfg.AppCode = "wrong-appcode"
+		} else {
+			cfg.AppSecret = "wrong-secret"
+		}
+		p, err := jumdata.New(cfg, opts...)
+		require.NoError(t, err)
+		return p
+	}
+}
+
+func harness(config func(*sandbox.Sandbox) jumdata.Config) providertest.Harness {
+	return providertest.Harness{
+		MiddlewareSafe: true,
+		Vendor:         liveness.Jumdata,
+		NewProvider: func(t *testing.T, sb *sandbox.Sandbox, opts ...liveness.Option) liveness.Provider {
+			p, err := jumdata.New(config(sb), opts...)
+			require.NoError(t, err)
+			return p
+		},
+		Request: func(returnURL, _ string) *liveness.SessionRequest {
+			return &liveness.SessionRequest{ReturnURL: returnURL, BizNo: "order-1",
+				Extra: &jumdata.SessionOptions{Colors: []string{jumdata.ColorWhite, jumdata.ColorBlack}, Actions: []string{jumdata.ActionLookFront, jumdata.ActionBlinkEye}}}
+		},
+		Outcomes: map[sandbox.Outcome]providertest.Expect{
+			sandbox.OutcomePass:              {Status: liveness.StatusPassed},
+			sandbox.OutcomeSpoof:             {Status: liveness.StatusFailed, Reason: liveness.ReasonSpoof},
+			sandbox.OutcomeDeviceUnsupported: {Status: liveness.StatusError, Reason: liveness.ReasonDeviceUnsupported},
+			sandbox.OutcomeTimeout:           {Status: liveness.StatusExpired, Reason: liveness.ReasonTimeout},
+		},
+		WrongCredentials: wrongCredentials(config),
+		UnknownSessionID: "0123456789abcdef0123456789abcdef",
+		BadOpenURLs:      []string{"jumdata://?appcode=CODE&model=9", "jumdata://?appcode=CODE"}, // the second (no init_url) fails in New
+		Expired:          liveness.StatusExpired,
+		Lifetime:         jumdata.SessionTTL,
+		ForgeClaim: func(baseURL string, s *liveness.Session) *http.Request {
+			return httptest.NewRequest(http.MethodGet, baseURL+"/return?"+url.Values{"token": {s.ID}, "success": {"true"}}.Encode(), nil)
+		},
+		Faults: []providertest.FaultCase{
+			{Name: "609 is rate limited", Endpoint: sandbox.JumdataResult, Fault: sandbox.Fault{VendorError: "609"}, Op: "FetchResult", WantKind: liveness.ErrRateLimited, WantRetryable: true},
+			{Name: "500 maintenance is unavailable", Endpoint: sandbox.JumdataInit, Fault: sandbox.Fault{VendorError: "500"}, Op: "InitSession", WantKind: liveness.ErrUnavailable, WantRetryable: true},
+			{Name: "610 is unavailable", Endpoint: sandbox.JumdataResult, Fault: sandbox.Fault{VendorError: "610"}, Op: "FetchResult", WantKind: liveness.ErrUnavailable, WantRetryable: true},
+			{Name: "606 is quota exceeded", Endpoint: sandbox.JumdataInit, Fault: sandbox.Fault{VendorError: "606"}, Op: "InitSession", WantKind: liveness.ErrQuotaExceeded},
+			{Name: "604 is discontinued", Endpoint: sandbox.JumdataInit, Fault: sandbox.Fault{VendorError: "604"}, Op: "InitSession", WantKind: liveness.ErrDiscontinued},
+			{Name: "gateway quota exhausted", Endpoint: sandbox.JumdataInit, Fault: sandbox.Fault{HTTPStatus: 403, Header: http.Header{"X-Ca-Error-Message": {"Quota Exhausted"}}}, Op: "InitSession", WantKind: liveness.ErrQuotaExceeded},
+			{Name: "gateway throttling", Endpoint: sandbox.JumdataResult, Fault: sandbox.Fault{HTTPStatus: 403, Header: http.Header{"X-Ca-Error-Message": {"Throttled by APP Flow Control"}}}, Op: "FetchResult", WantKind: liveness.ErrRateLimited, WantRetryable: true},
+			{Name: "HTTP 503 is unavailable", Endpoint: sandbox.JumdataResult, Fault: sandbox.Fault{HTTPStatus: 503}, Op: "FetchResult", WantKind: liveness.ErrUnavailable, WantRetryable: true},
+			{Name: "malformed JSON is a bad response", Endpoint: sandbox.JumdataResult, Fault: sandbox.Fault{Malformed: true}, Op: "FetchResult", WantKind: liveness.ErrBadResponse},
+			{Name: "truncated JSON is a bad response", Endpoint: sandbox.JumdataInit, Fault: sandbox.Fault{Truncated: true}, Op: "InitSession", WantKind: liveness.ErrBadResponse},
+			{Name: "a dropped connection is unavailable", Endpoint: sandbox.JumdataResult, Fault: sandbox.Fault{Drop: true}, Op: "FetchResult", WantKind: liveness.ErrUnavailable, WantRetryable: true},
+			{Name: "latency past the timeout is unavailable", Endpoint: sandbox.JumdataResult, Fault: sandbox.Fault{Latency: 5 * time.Second}, Op: "FetchResult", WantKind: liveness.ErrUnavailable, WantRetryable: true},
+		},
+	}
+}
