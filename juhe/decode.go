@@ -14,10 +14,7 @@ import (
 // included). TestDecodersMatchEncodingJSON and FuzzDecodersMatchEncodingJSON
 // hold them to json.Unmarshal.
 
-var (
-	errNotJSON    = errors.New("not valid JSON")
-	errWantObject = errors.New("want an object")
-)
+var errNotJSON = errors.New("not valid JSON")
 
 var envelopeFields = []string{"error_code", "reason", "result"}
 
@@ -32,31 +29,17 @@ func decodeEnvelopeBytes(b []byte, env *envelope) error {
 	if jsonx.IsNull(v) {
 		return nil
 	}
-	if v[0] != '{' {
-		return errWantObject
-	}
-	for m := jsonx.Walk(v); ; {
-		key, val, ok := m.Next()
-		if !ok {
-			return nil
-		}
-		i, err := jsonx.FieldIndex(key, envelopeFields)
-		if err != nil {
-			return err
-		}
+	return jsonx.Object(v, envelopeFields, func(i int, val []byte) error {
 		switch i {
 		case 0:
-			if err := env.ErrorCode.UnmarshalJSON(val); err != nil {
-				return err
-			}
+			return env.ErrorCode.UnmarshalJSON(val)
 		case 1:
-			if err := env.Reason.UnmarshalJSON(val); err != nil {
-				return err
-			}
+			return env.Reason.UnmarshalJSON(val)
 		case 2:
 			env.Result = val
 		}
-	}
+		return nil
+	})
 }
 
 var (
@@ -74,56 +57,31 @@ func decodeSearchResult(b []byte, sr *searchResult) error {
 	if jsonx.IsNull(b) {
 		return nil
 	}
-	if b[0] != '{' {
-		return errWantObject
-	}
 	d := &sr.Detail
-	strs := [...]*jsonx.String{&d.LivePassed, &d.LiveCode, &d.LiveMessage, nil, &d.CertifyPassed,
+	strs := [...]*jsonx.String{&sr.JHOrderID, &sr.Passed, &sr.Message}
+	detailStrs := [...]*jsonx.String{&d.LivePassed, &d.LiveCode, &d.LiveMessage, nil, &d.CertifyPassed,
 		&d.CertifyCode, &d.CertifyMessage, nil, &d.CertifyRes, &d.Img}
-	for m := jsonx.Walk(b); ; {
-		key, val, ok := m.Next()
-		if !ok {
-			return nil
-		}
-		i, err := jsonx.FieldIndex(key, searchFields)
-		if err != nil {
-			return err
-		}
+	return jsonx.Object(b, searchFields, func(i int, val []byte) error {
 		switch i {
 		case 0, 1, 2:
-			dst := [...]*jsonx.String{&sr.JHOrderID, &sr.Passed, &sr.Message}[i]
-			if err := dst.UnmarshalJSON(val); err != nil {
-				return err
-			}
+			return strs[i].UnmarshalJSON(val)
 		case 3:
 			if jsonx.IsNull(val) {
-				continue
+				return nil
 			}
-			if val[0] != '{' {
-				return errWantObject
-			}
-			for f := jsonx.Walk(val); ; {
-				key, val, ok := f.Next()
-				if !ok {
-					break
-				}
-				j, err := jsonx.FieldIndex(key, detailFields)
-				if err != nil {
-					return err
-				}
+			// A repeated detail fills the same struct.
+			return jsonx.Object(val, detailFields, func(j int, val []byte) error {
 				switch j {
 				case -1:
+					return nil
 				case 3:
-					err = d.LiveScore.UnmarshalJSON(val)
+					return d.LiveScore.UnmarshalJSON(val)
 				case 7:
-					err = d.CertifyScore.UnmarshalJSON(val)
-				default:
-					err = strs[j].UnmarshalJSON(val)
+					return d.CertifyScore.UnmarshalJSON(val)
 				}
-				if err != nil {
-					return err
-				}
-			}
+				return detailStrs[j].UnmarshalJSON(val)
+			})
 		}
-	}
+		return nil
+	})
 }

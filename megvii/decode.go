@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"unicode/utf8"
 
 	"github.com/go-liveness/liveness/internal/jsonx"
 )
@@ -23,33 +22,13 @@ import (
 // Errors of the decoder. None quotes the input.
 var (
 	errNotJSON     = errors.New("not valid JSON")
-	errWantObject  = errors.New("want an object")
+	errWantObject  = jsonx.ErrWantObject
 	errWantArray   = errors.New("want an array")
 	errWantString  = errors.New("want a string")
 	errBadKey      = errors.New("malformed key")
 	errNotText     = errors.New("liveness_result.result is not text")
 	errBadEncoding = errors.New("malformed string")
 )
-
-// plainString reports whether the inside of a JSON string is its own
-// text: valid UTF-8 without an escape or a control byte.
-func plainString(b []byte) bool {
-	for _, c := range b {
-		if c < 0x20 || c == '"' || c == '\\' || c >= 0x80 {
-			return plainUTF8(b)
-		}
-	}
-	return true
-}
-
-func plainUTF8(b []byte) bool {
-	for _, c := range b {
-		if c < 0x20 || c == '"' || c == '\\' {
-			return false
-		}
-	}
-	return utf8.Valid(b)
-}
 
 // known holds the texts Megvii's answers repeat (statuses, verdicts, the
 // keys of details and thresholds): a plain string equal to one of them is
@@ -90,7 +69,7 @@ func textOf(v []byte) (string, error) {
 
 // stringValue is the text of a JSON string value.
 func stringValue(v []byte) (string, error) {
-	if in := v[1 : len(v)-1]; plainString(in) {
+	if in := v[1 : len(v)-1]; jsonx.Plain(in) {
 		if s, ok := known[string(in)]; ok {
 			return s, nil
 		}
@@ -101,6 +80,23 @@ func stringValue(v []byte) (string, error) {
 		return "", errBadEncoding
 	}
 	return s, nil
+}
+
+// stringField decodes v into *dst as encoding/json decodes a string
+// field: null leaves it alone, a value of another kind is an error.
+func stringField(v []byte, dst *string) error {
+	if jsonx.IsNull(v) {
+		return nil
+	}
+	if v[0] != '"' {
+		return errWantString
+	}
+	s, err := stringValue(v)
+	if err != nil {
+		return err
+	}
+	*dst = s
+	return nil
 }
 
 // mapKey is the text of a key of a map.
@@ -152,24 +148,16 @@ func decodePayloadTo(raw []byte, errorKey *bool) (*Payload, error) {
 	if jsonx.IsNull(v) {
 		return &pl, nil
 	}
-	if v[0] != '{' {
-		return nil, errWantObject
-	}
 	// The last of duplicate keys wins, as with the json.RawMessage fields
 	// the decoder read them into before.
 	var vals [13][]byte
-	for m := jsonx.Walk(v); ; {
-		key, val, ok := m.Next()
-		if !ok {
-			break
-		}
-		i, err := jsonx.FieldIndex(key, payloadFields)
-		if err != nil {
-			return nil, err
-		}
+	if err := jsonx.Object(v, payloadFields, func(i int, val []byte) error {
 		if i >= 0 {
 			vals[i] = val
 		}
+		return nil
+	}); err != nil {
+		return nil, err
 	}
 	*errorKey = vals[11] != nil || vals[12] != nil
 	if v := vals[0]; v != nil {
@@ -259,19 +247,8 @@ func (d *payloadDecoder) bizInfo(v []byte, out *BizInfo) error {
 	if jsonx.IsNull(v) {
 		return nil
 	}
-	if v[0] != '{' {
-		return errWantObject
-	}
 	var extra []byte
-	for m := jsonx.Walk(v); ; {
-		key, val, ok := m.Next()
-		if !ok {
-			break
-		}
-		i, err := jsonx.FieldIndex(key, bizFields)
-		if err != nil {
-			return err
-		}
+	if err := jsonx.Object(v, bizFields, func(i int, val []byte) error {
 		switch i {
 		case 0, 1:
 			var t Text
@@ -286,6 +263,9 @@ func (d *payloadDecoder) bizInfo(v []byte, out *BizInfo) error {
 		case 2:
 			extra = val
 		}
+		return nil
+	}); err != nil {
+		return err
 	}
 	out.BizExtraData = lenientText(extra, "")
 	return nil
@@ -295,22 +275,14 @@ var livenessFields = []string{"result", "procedure_type", "details", "face_genui
 
 // liveness is LivenessDetail.UnmarshalJSON in place.
 func (d *payloadDecoder) liveness(v []byte, out *LivenessDetail) error {
-	if v[0] != '{' {
-		return errWantObject
-	}
 	var vals [4][]byte
-	for m := jsonx.Walk(v); ; {
-		key, val, ok := m.Next()
-		if !ok {
-			break
-		}
-		i, err := jsonx.FieldIndex(key, livenessFields)
-		if err != nil {
-			return err
-		}
+	if err := jsonx.Object(v, livenessFields, func(i int, val []byte) error {
 		if i >= 0 {
 			vals[i] = val
 		}
+		return nil
+	}); err != nil {
+		return err
 	}
 	if vals[0] != nil {
 		t, err := textOf(vals[0])
@@ -321,14 +293,12 @@ func (d *payloadDecoder) liveness(v []byte, out *LivenessDetail) error {
 	}
 	out.ProcedureType = lenientText(vals[1], "")
 	if v := vals[2]; v != nil && v[0] == '{' {
-		for m := jsonx.Walk(v); ; {
-			key, val, ok := m.Next()
-			if !ok {
-				break
-			}
+		// The callback never fails: a member that is neither shape, or
+		// has a malformed key, is left out.
+		_ = jsonx.Map(v, func(key, val []byte) error {
 			k, err := mapKey(key)
 			if err != nil {
-				continue
+				return nil
 			}
 			var n Number
 			if n.UnmarshalJSON(val) == nil {
@@ -338,7 +308,7 @@ func (d *payloadDecoder) liveness(v []byte, out *LivenessDetail) error {
 				out.Details[k] = n
 				// A later duplicate of another shape replaces it.
 				delete(out.PhotoDetails, k)
-				continue
+				return nil
 			}
 			var photo map[string]Number
 			if val[0] == '{' && numberMap(val, &photo) == nil {
@@ -347,13 +317,14 @@ func (d *payloadDecoder) liveness(v []byte, out *LivenessDetail) error {
 				}
 				out.PhotoDetails[k] = photo
 				delete(out.Details, k)
-				continue
+				return nil
 			}
 			// Neither: the previous value of a duplicate key stays
 			// out, as in a map decoded first.
 			delete(out.Details, k)
 			delete(out.PhotoDetails, k)
-		}
+			return nil
+		})
 		if len(out.Details) == 0 {
 			out.Details = nil
 		}
@@ -380,11 +351,7 @@ func numberMap(v []byte, out *map[string]Number) error {
 	if *out == nil {
 		*out = map[string]Number{}
 	}
-	for m := jsonx.Walk(v); ; {
-		key, val, ok := m.Next()
-		if !ok {
-			return nil
-		}
+	return jsonx.Map(v, func(key, val []byte) error {
 		k, err := mapKey(key)
 		if err != nil {
 			return err
@@ -394,7 +361,8 @@ func numberMap(v []byte, out *map[string]Number) error {
 			return err
 		}
 		(*out)[k] = n
-	}
+		return nil
+	})
 }
 
 var genuinenessFields = []string{"synthetic_face_confidence", "synthetic_face_threshold", "mask_confidence",
@@ -405,24 +373,21 @@ var genuinenessFields = []string{"synthetic_face_confidence", "synthetic_face_th
 // last of duplicate keys deciding (a map's keys are exact).
 func faceGenuineness(v []byte) FaceGenuineness {
 	var g FaceGenuineness
-	if v[0] != '{' {
-		return g
-	}
 	var vals [8][]byte
-	for m := jsonx.Walk(v); ; {
-		key, val, ok := m.Next()
-		if !ok {
-			break
-		}
+	if jsonx.Map(v, func(key, val []byte) error {
 		k, err := mapKey(key)
 		if err != nil {
-			return FaceGenuineness{}
+			return err
 		}
 		for i, n := range genuinenessFields {
 			if k == n {
 				vals[i] = val
 			}
 		}
+		return nil
+	}) != nil {
+		// Not an object, or a malformed key: nothing.
+		return g
 	}
 	nums := [6]*Number{&g.SyntheticFaceConfidence, &g.SyntheticFaceThreshold, &g.MaskConfidence,
 		&g.MaskThreshold, &g.ScreenReplayConfidence, &g.ScreenReplayThreshold}
@@ -439,28 +404,17 @@ var verifyFields = []string{"verify_time", "error_message", "result_faceid", "re
 
 // verify is VerifyResult.UnmarshalJSON in place.
 func (d *payloadDecoder) verify(v []byte, out *VerifyResult) error {
-	if v[0] != '{' {
-		return errWantObject
-	}
 	var verifyTime, exceptions []byte
 	cmps := [5]**Comparison{&out.ResultFaceID, &out.ResultRef1, &out.ResultRef2,
 		&out.ResultIDCardPhoto, &out.ResultIDCardDatasource}
-	for m := jsonx.Walk(v); ; {
-		key, val, ok := m.Next()
-		if !ok {
-			break
-		}
-		i, err := jsonx.FieldIndex(key, verifyFields)
-		if err != nil {
-			return err
-		}
+	if err := jsonx.Object(v, verifyFields, func(i int, val []byte) error {
 		switch i {
 		case 0:
 			verifyTime = val
 		case 1:
 			if jsonx.IsNull(val) {
 				out.ErrorMessage = ""
-				continue
+				return nil
 			}
 			t, err := textOf(val)
 			if err != nil {
@@ -468,25 +422,21 @@ func (d *payloadDecoder) verify(v []byte, out *VerifyResult) error {
 			}
 			out.ErrorMessage = t
 		case 2, 3, 4, 5, 6:
-			if err := comparison(val, cmps[i-2]); err != nil {
-				return err
-			}
+			return comparison(val, cmps[i-2])
 		case 7:
 			exceptions = val
 		}
+		return nil
+	}); err != nil {
+		return err
 	}
 	out.VerifyTime = lenientNumber(verifyTime, 0)
 	if exceptions != nil && exceptions[0] == '{' {
 		var attacked, monochrome []byte
-		for m := jsonx.Walk(exceptions); ; {
-			key, val, ok := m.Next()
-			if !ok {
-				break
-			}
+		if jsonx.Map(exceptions, func(key, val []byte) error {
 			k, err := mapKey(key)
 			if err != nil {
-				attacked, monochrome = nil, nil
-				break
+				return err
 			}
 			switch k {
 			case "id_attacked":
@@ -494,6 +444,9 @@ func (d *payloadDecoder) verify(v []byte, out *VerifyResult) error {
 			case "id_photo_monochrome":
 				monochrome = val
 			}
+			return nil
+		}) != nil {
+			attacked, monochrome = nil, nil
 		}
 		out.IDExceptions.IDAttacked = lenientNumber(attacked, 0)
 		out.IDExceptions.IDPhotoMonochrome = lenientNumber(monochrome, 0)
@@ -517,26 +470,15 @@ func comparison(v []byte, out **Comparison) error {
 		*out = new(Comparison)
 	}
 	c := *out
-	for m := jsonx.Walk(v); ; {
-		key, val, ok := m.Next()
-		if !ok {
-			return nil
-		}
-		i, err := jsonx.FieldIndex(key, comparisonFields)
-		if err != nil {
-			return err
-		}
+	return jsonx.Object(v, comparisonFields, func(i int, val []byte) error {
 		switch i {
 		case 0:
-			if err := c.Confidence.UnmarshalJSON(val); err != nil {
-				return err
-			}
+			return c.Confidence.UnmarshalJSON(val)
 		case 1:
-			if err := numberMap(val, &c.Thresholds); err != nil {
-				return err
-			}
+			return numberMap(val, &c.Thresholds)
 		}
-	}
+		return nil
+	})
 }
 
 var willFields = []string{"result", "will_error_message"}
@@ -558,33 +500,16 @@ func (d *payloadDecoder) will(v []byte, out *[]WillResult) error {
 		}
 		var w WillResult
 		if !jsonx.IsNull(el) {
-			if el[0] != '{' {
-				return errWantObject
-			}
-			for f := jsonx.Walk(el); ; {
-				key, val, ok := f.Next()
-				if !ok {
-					break
+			if err := jsonx.Object(el, willFields, func(i int, val []byte) error {
+				switch i {
+				case 0:
+					return stringField(val, &w.Result)
+				case 1:
+					return stringField(val, &w.WillErrorMessage)
 				}
-				i, err := jsonx.FieldIndex(key, willFields)
-				if err != nil {
-					return err
-				}
-				if i < 0 || jsonx.IsNull(val) {
-					continue
-				}
-				if val[0] != '"' {
-					return errWantString
-				}
-				s, err := stringValue(val)
-				if err != nil {
-					return err
-				}
-				if i == 0 {
-					w.Result = s
-				} else {
-					w.WillErrorMessage = s
-				}
+				return nil
+			}); err != nil {
+				return err
 			}
 		}
 		list = append(list, w)
@@ -608,35 +533,18 @@ func (d *payloadDecoder) idCard(v []byte, out **IDCardInfo) error {
 	strs := [5]*string{&info.IDCardUneditableField, &info.IDCardNumber, &info.IDCardName,
 		&info.IDCardValidDate, &info.IDCardIssuedBy}
 	raws := [4]*json.RawMessage{&info.FrontSide, &info.BackSide, &info.OCRFrontQuality, &info.OCRBackQuality}
-	for m := jsonx.Walk(v); ; {
-		key, val, ok := m.Next()
-		if !ok {
-			break
-		}
-		i, err := jsonx.FieldIndex(key, idCardFields)
-		if err != nil {
-			return err
-		}
+	if err := jsonx.Object(v, idCardFields, func(i int, val []byte) error {
 		switch {
 		case i == 0:
-			if err := info.IDCardMode.UnmarshalJSON(val); err != nil {
-				return err
-			}
+			return info.IDCardMode.UnmarshalJSON(val)
 		case i >= 1 && i <= 5:
-			if jsonx.IsNull(val) {
-				continue
-			}
-			if val[0] != '"' {
-				return errWantString
-			}
-			s, err := stringValue(val)
-			if err != nil {
-				return err
-			}
-			*strs[i-1] = s
+			return stringField(val, strs[i-1])
 		case i >= 6:
 			*raws[i-6] = d.keep(val)
 		}
+		return nil
+	}); err != nil {
+		return err
 	}
 	*out = info
 	return nil
@@ -652,16 +560,15 @@ func (d *payloadDecoder) rawMap(v []byte, out *map[string]json.RawMessage) error
 		return errWantObject
 	}
 	mp := map[string]json.RawMessage{}
-	for m := jsonx.Walk(v); ; {
-		key, val, ok := m.Next()
-		if !ok {
-			break
-		}
+	if err := jsonx.Map(v, func(key, val []byte) error {
 		k, err := mapKey(key)
 		if err != nil {
 			return err
 		}
 		mp[k] = d.keep(val)
+		return nil
+	}); err != nil {
+		return err
 	}
 	*out = mp
 	return nil

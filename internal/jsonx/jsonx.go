@@ -40,7 +40,7 @@ func (s *String) UnmarshalJSON(b []byte) error {
 		// an Unmarshaler, so b is one well-formed string: without an
 		// escape, and valid UTF-8 (json would replace invalid bytes),
 		// its text is the bytes between the quotes.
-		if len(b) >= 2 && b[len(b)-1] == '"' && plain(b[1:len(b)-1]) {
+		if len(b) >= 2 && b[len(b)-1] == '"' && Plain(b[1:len(b)-1]) {
 			*s = String(b[1 : len(b)-1])
 			return nil
 		}
@@ -57,17 +57,21 @@ func (s *String) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// plain reports whether b, the inside of a JSON string, is its own text:
+// Plain reports whether b, the inside of a JSON string, is its own text:
 // valid UTF-8 with no escape, no quote and no control byte. Anything else
 // (an escape, or bytes a direct call did not get from encoding/json) takes
 // the full decoder, which decodes or refuses it.
-func plain(b []byte) bool {
+func Plain(b []byte) bool {
+	ascii := true
 	for _, c := range b {
 		if c < 0x20 || c == '"' || c == '\\' {
 			return false
 		}
+		if c >= 0x80 {
+			ascii = false
+		}
 	}
-	return utf8.Valid(b)
+	return ascii || utf8.Valid(b)
 }
 
 // Float accepts a JSON number or a string holding one; null and "" are 0.
@@ -130,7 +134,7 @@ func numberText(b []byte) ([]byte, error) {
 	case len(b) == 0 || bytes.Equal(b, []byte("null")):
 		return nil, nil
 	case b[0] == '"':
-		if len(b) >= 2 && b[len(b)-1] == '"' && plain(b[1:len(b)-1]) {
+		if len(b) >= 2 && b[len(b)-1] == '"' && Plain(b[1:len(b)-1]) {
 			return bytes.TrimSpace(b[1 : len(b)-1]), nil
 		}
 		var s String

@@ -14,6 +14,11 @@ import (
 
 var errBadKey = errors.New("jsonx: malformed key")
 
+// ErrWantObject is the error of Object and Map for a value that is not an
+// object. Its text names no package: a decoder puts it after the name of
+// the field that held the value.
+var ErrWantObject = errors.New("want an object")
+
 // WSEnd returns the index of the first non-space byte of b from i.
 func WSEnd(b []byte, i int) int {
 	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
@@ -123,4 +128,37 @@ func FieldIndex(key []byte, names []string) (int, error) {
 		}
 	}
 	return -1, nil
+}
+
+// Map calls fn with the key (with its quotes) and the value of each
+// member of v, a value of validated JSON, in order, until fn returns an
+// error, which Map returns. A value other than an object, null included,
+// is ErrWantObject: null means something else to each caller.
+func Map(v []byte, fn func(key, val []byte) error) error {
+	if v[0] != '{' {
+		return ErrWantObject
+	}
+	for m := Walk(v); ; {
+		key, val, ok := m.Next()
+		if !ok {
+			return nil
+		}
+		if err := fn(key, val); err != nil {
+			return err
+		}
+	}
+}
+
+// Object is Map for an object read into a struct whose fields are named
+// by fields: it calls fn with the index FieldIndex finds for each key (-1
+// for a key of no field; the last of duplicate keys comes last) and the
+// value. A key FieldIndex cannot read stops it with that error.
+func Object(v []byte, fields []string, fn func(i int, val []byte) error) error {
+	return Map(v, func(key, val []byte) error {
+		i, err := FieldIndex(key, fields)
+		if err != nil {
+			return err
+		}
+		return fn(i, val)
+	})
 }
