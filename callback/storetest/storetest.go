@@ -1,6 +1,13 @@
 // Package storetest is the conformance suite of callback.Store: every
 // implementation runs it from its tests with a function that returns a new,
-// empty store.
+// empty store. MemoryStore and the Redis store run it; a store written
+// outside this module is held to the same cases from its own test:
+//
+//	func TestMyStore(t *testing.T) {
+//		storetest.Run(t, func(t *testing.T) callback.Store {
+//			return mystore.New(t.TempDir()) // a new, empty store per subtest
+//		})
+//	}
 package storetest
 
 import (
