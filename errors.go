@@ -88,7 +88,8 @@ type Error struct {
 	// RequestID is the vendor's reference for the call, secrets redacted.
 	RequestID string
 	// MayHaveReached is true when the operation is not idempotent (it
-	// creates something at the vendor, such as InitSession) and the request
+	// creates something at the vendor, such as InitSession, or spends a
+	// budget, such as Megvii's FetchResult, one of three reads) and the request
 	// may have reached the vendor before the call failed: the connection
 	// was lost after the request was sent, the attempt timed out, or a
 	// gateway gave up waiting for the vendor (HTTP 502, 504). The vendor may
@@ -241,7 +242,9 @@ func InvalidArgument(vendor Vendor, op, field, msg string) *Error {
 // same operation is Retryable when it provably never reached the vendor
 // (connection refused) or the vendor answered that it did not act (rate
 // limited, under maintenance). Reads such as FetchResult stay Retryable
-// after a timeout or a lost connection.
+// after a timeout or a lost connection, except a read that spends a
+// budget: Megvii serves a result three times, so its FetchResult counts
+// as not idempotent and sets MayHaveReached likewise.
 func Retryable(err error) bool {
 	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return false

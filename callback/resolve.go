@@ -356,6 +356,9 @@ func sleep(ctx context.Context, d time.Duration) error {
 //     counts only reads of a finished one), so prefer the signed notify,
 //     poll only when it cannot reach you, and keep PollInterval at several
 //     seconds: get_result is also rate limited (CONCURRENCY_LIMIT_EXCEEDED).
+//     A read that may have reached Megvii without an answer (a timeout, a
+//     dropped connection, a 502) is not Retryable, so Wait returns it
+//     rather than spend another read.
 //   - Juhe: each read is a /faceid/search call, counted against the key's
 //     request limits (10012 over the limit is ErrQuotaExceeded, not
 //     retried); Juhe's FetchSessionResult is used, so a session never

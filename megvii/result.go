@@ -71,11 +71,13 @@ func checkID(c check.Checker, field, v string) error {
 // Megvii may use one of the three reads, even one whose answer never
 // arrives, so FetchResult sends get_result again only when the request
 // provably never reached Megvii (the connection could not be opened) or
-// Megvii refused it unprocessed (CONCURRENCY_LIMIT_EXCEEDED). An attempt
-// that timed out, a dropped connection and a 5xx are returned at once: they
-// are ErrUnavailable and liveness.Retryable says so, but mind that calling
-// again may use another read. Prefer the signed callback's Result, and
-// store the Result you fetched rather than fetching it again.
+// Megvii refused it unprocessed (CONCURRENCY_LIMIT_EXCEEDED, a 503). An
+// attempt that timed out, a dropped connection, a gateway's 502 or 504 and
+// a bare 500 are returned at once as ErrUnavailable with MayHaveReached
+// set, and liveness.Retryable says false: calling again may use another
+// read, so do it knowingly (the signed notify is the better source then).
+// Prefer the signed callback's Result, and store the Result you fetched
+// rather than fetching it again.
 //
 // A session not finished is a StatusPending Result; canceled, timed out
 // and failed flows are Results too. The api_secret travels in the query
@@ -122,11 +124,12 @@ func (p *Provider) getResult(ctx context.Context, op, bizID string, opts GetResu
 	}
 	return transport.Call(ctx, p.c, &transport.Request{
 		Op: op, Method: http.MethodGet, URL: p.base + getResultPath, Query: q,
-		// A read changes nothing Megvii could act on twice, so the caller
-		// may repeat it (liveness.Retryable holds); but every read that
-		// reaches Megvii spends one of three, so the transport itself
-		// repeats it only when retryGetResult proves none was spent.
-		Idempotent: true, RetryIf: retryGetResult,
+		// Every read that reaches Megvii spends one of three, so it is
+		// not idempotent: the transport repeats it only when
+		// retryGetResult proves none was spent, and an error after a
+		// request that may have reached Megvii has MayHaveReached set, so
+		// that liveness.Retryable says false to the caller as well.
+		RetryIf: retryGetResult,
 	}, func(resp *transport.Response) (*liveness.Result, error) {
 		if resp.StatusCode/100 != 2 {
 			if err := vendorError(resp); err != nil {

@@ -68,11 +68,11 @@ func Harness(referenceImages ...[]byte) providertest.Harness {
 			{Name: "AUTHENTICATION_ERROR is unauthenticated", Endpoint: sandbox.MegviiGetToken, Fault: sandbox.Fault{VendorError: "AUTHENTICATION_ERROR"}, Op: "InitSession", WantKind: liveness.ErrUnauthenticated},
 			{Name: "AUTHORIZATION_ERROR is permission denied", Endpoint: sandbox.MegviiGetResult, Fault: sandbox.Fault{VendorError: "AUTHORIZATION_ERROR:Denied."}, Op: "FetchResult", WantKind: liveness.ErrPermissionDenied},
 			{Name: "RESULT_NOT_FOUND is not found", Endpoint: sandbox.MegviiGetResult, Fault: sandbox.Fault{VendorError: "RESULT_NOT_FOUND"}, Op: "FetchResult", WantKind: liveness.ErrNotFound},
-			{Name: "HTTP 502 is unavailable", Endpoint: sandbox.MegviiGetResult, Fault: sandbox.Fault{HTTPStatus: 502}, Op: "FetchResult", WantKind: liveness.ErrUnavailable, WantRetryable: true},
+			{Name: "HTTP 502 is unavailable (a read may be spent: not retryable)", Endpoint: sandbox.MegviiGetResult, Fault: sandbox.Fault{HTTPStatus: 502}, Op: "FetchResult", WantKind: liveness.ErrUnavailable, WantRetryable: false},
 			{Name: "malformed JSON is a bad response", Endpoint: sandbox.MegviiGetResult, Fault: sandbox.Fault{Malformed: true}, Op: "FetchResult", WantKind: liveness.ErrBadResponse},
 			{Name: "truncated JSON is a bad response", Endpoint: sandbox.MegviiGetToken, Fault: sandbox.Fault{Truncated: true}, Op: "InitSession", WantKind: liveness.ErrBadResponse},
-			{Name: "a dropped connection is unavailable", Endpoint: sandbox.MegviiGetResult, Fault: sandbox.Fault{Drop: true}, Op: "FetchResult", WantKind: liveness.ErrUnavailable, WantRetryable: true},
-			{Name: "latency past the timeout is unavailable", Endpoint: sandbox.MegviiGetResult, Fault: sandbox.Fault{Latency: 5 * time.Second}, Op: "FetchResult", WantKind: liveness.ErrUnavailable, WantRetryable: true},
+			{Name: "a dropped connection is unavailable (a read may be spent: not retryable)", Endpoint: sandbox.MegviiGetResult, Fault: sandbox.Fault{Drop: true}, Op: "FetchResult", WantKind: liveness.ErrUnavailable, WantRetryable: false},
+			{Name: "latency past the timeout is unavailable (a read may be spent: not retryable)", Endpoint: sandbox.MegviiGetResult, Fault: sandbox.Fault{Latency: 5 * time.Second}, Op: "FetchResult", WantKind: liveness.ErrUnavailable, WantRetryable: false},
 		},
 	}
 	if len(referenceImages) > 0 {
