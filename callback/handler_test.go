@@ -1025,3 +1025,35 @@ func TestBusyDuplicateAnswered503(t *testing.T) {
 		t.Error("no busy event")
 	}
 }
+
+// A Megvii read that may have been spent without an answer (a dropped
+// connection) ends Wait with that error instead of reading again: the
+// session keeps its other reads, and a later Wait finds the result.
+func TestWaitStopsAfterAMegviiReadThatMayBeSpent(t *testing.T) {
+	e := newEnv(t, liveness.Megvii, notifyToSink)
+	e.h.PollInterval = 10 * time.Millisecond
+	ctx := context.Background()
+	s, err := e.p.InitSession(ctx, &liveness.SessionRequest{ReturnURL: e.srv.URL + "/return",
+		NotifyURL: e.sink.URL, BizNo: "wait-drop", UserID: "u"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.sb.Complete(ctx, liveness.Megvii, s.ID, sandbox.OutcomePass); err != nil {
+		t.Fatal(err)
+	}
+	e.sb.InjectFault(sandbox.MegviiGetResult, sandbox.Fault{Drop: true, Times: 1})
+	before := e.sb.Requests(sandbox.MegviiGetResult)
+	wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	res, err := e.h.Wait(wctx, s)
+	var le *liveness.Error
+	if !errors.As(err, &le) || !le.MayHaveReached || liveness.Retryable(err) {
+		t.Fatalf("Wait = %v, %v after %d calls; want the dropped read's error, not retryable", res.Status, err, e.sb.Requests(sandbox.MegviiGetResult)-before)
+	}
+	if r := e.sb.Requests(sandbox.MegviiGetResult) - before; r != 1 {
+		t.Fatalf("%d get_result calls, want 1", r)
+	}
+	if res, err = e.h.Wait(wctx, s); err != nil || res.Status != liveness.StatusPassed {
+		t.Fatalf("a later Wait = %v, %v", res, err)
+	}
+}

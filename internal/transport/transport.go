@@ -70,7 +70,8 @@ func New(cfg Config) *Client {
 	rc := resty.NewWithClient(&hc).
 		SetLogger(discardLogger{}).
 		SetDisableWarn(true).
-		SetRetryCount(0)
+		SetRetryCount(0).
+		SetPreRequestHook(unreplayable)
 	return &Client{vendor: cfg.Vendor, rc: rc, opts: o, red: NewRedactor(cfg.Secrets...), log: o.Logger}
 }
 
@@ -240,7 +241,13 @@ func (c *Client) send(ctx context.Context, req *Request, attempt int) (resp *Res
 	actx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
 	defer cancel()
 
-	r := c.rc.R().SetContext(actx).SetDoNotParseResponse(true)
+	rctx := actx
+	if !req.Idempotent && req.Form == nil && !req.Multipart && len(req.Files) == 0 {
+		// A request without a body that must not be sent twice (see
+		// unreplayable).
+		rctx = context.WithValue(actx, noReplayKey{}, true)
+	}
+	r := c.rc.R().SetContext(rctx).SetDoNotParseResponse(true)
 	// The request's own header map, filled once: resty's R() has made it,
 	// and nothing else holds it.
 	r.Header.Set("User-Agent", c.opts.UserAgent)
@@ -454,3 +461,29 @@ func Call[T any](ctx context.Context, c *Client, req *Request, decode func(*Resp
 	}
 	return out, nil
 }
+
+// noReplayKey marks the context of a request that is not Idempotent.
+type noReplayKey struct{}
+
+// unreplayable keeps net/http from sending a request that is not
+// Idempotent a second time by itself. http.Transport replays a GET without
+// a body when a reused keep-alive connection fails after the request was
+// written (it counts on GET being idempotent), which would spend a second
+// of Megvii's three reads of a result behind the caller's back. A request
+// whose Body is set and cannot be rewound (GetBody nil) is never replayed;
+// an empty body of unknown length on a GET is probed, found empty and not
+// sent, so the request on the wire is unchanged. (A POST is replayed only
+// when nothing of it was written, which is safe, and its body is left
+// alone.)
+func unreplayable(_ *resty.Client, r *http.Request) error {
+	if r.Context().Value(noReplayKey{}) != nil && (r.Body == nil || r.Body == http.NoBody) {
+		r.Body, r.GetBody, r.ContentLength = emptyBody{}, nil, 0
+	}
+	return nil
+}
+
+// emptyBody is an empty request body that cannot be rewound.
+type emptyBody struct{}
+
+func (emptyBody) Read([]byte) (int, error) { return 0, io.EOF }
+func (emptyBody) Close() error             { return nil }
