@@ -11,7 +11,7 @@ import (
 )
 
 // Issue 11 item 7: the same situation gives the same sentinel and field
-// as for every vendor (CANON.md).
+// as for every vendor (providertest holds all three to it).
 func TestCrossVendorConventions(t *testing.T) {
 	t.Run("a nil request is named request", func(t *testing.T) {
 		fake := testutil.NewFakeVendor(t)

@@ -72,7 +72,7 @@ func requireKind(t *testing.T, err error, kind error, op string) *liveness.Error
 	return le
 }
 
-// checkConsistent fails unless res agrees with itself (CANON): a nil
+// checkConsistent fails unless res agrees with itself: a nil
 // Result is fine; Status passed ⇔ Passed(); a present Liveness or
 // FaceMatch has Passed whenever Status is passed; and a failed component
 // never sits beside a passed status.

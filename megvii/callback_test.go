@@ -245,7 +245,7 @@ func TestVerifyCallbackReadsTheGetReturn(t *testing.T) {
 }
 
 // A return that names no session and carries no result is the user's
-// path back, not bad input (CANON.md).
+// path back, not bad input (liveness.ErrNoResult).
 func TestVerifyCallbackReturnWithNothingIsNoResult(t *testing.T) {
 	p := newProvider(t, megvii.RegionIDN)
 	browserPost := httptest.NewRequest(http.MethodPost, "/return", nil)

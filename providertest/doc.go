@@ -28,7 +28,12 @@
 // Harness fields: Vendor, NewProvider, Request, Outcomes, Expired,
 // Lifetime, ForgeClaim, WrongCredentials and UnknownSessionID are required;
 // SignedReturn and BareReturn state what the vendor does; Faults and
-// BadOpenURLs add cases when set. See the Example for a whole Harness.
+// BadOpenURLs add cases when set; SandboxSession maps the sessions of a
+// provider that changes session IDs (a router) to the sandbox's. Every
+// provider is held to every other case, among them callbacks verified
+// after a middleware parsed the form (and the body still readable after
+// VerifyCallback) and a bare return being liveness.ErrNoResult. See the
+// Example for a whole Harness.
 //
 // The harnesses this module's own providers pass are exported as worked
 // examples for someone writing a provider: megviitest.Harness,

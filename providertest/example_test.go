@@ -69,7 +69,8 @@ func harness() providertest.Harness {
 			return httptest.NewRequest(http.MethodGet, baseURL+"/return?"+url.Values{"biz_id": {s.ID}, "status": {"OK"}}.Encode(), nil)
 		},
 		Faults: []providertest.FaultCase{
-			{Name: "HTTP 502 is unavailable", Endpoint: sandbox.MegviiGetResult, Fault: sandbox.Fault{HTTPStatus: 502},
+			// Megvii says it did not serve the read: no read was spent.
+			{Name: "HTTP 503 is unavailable and retryable", Endpoint: sandbox.MegviiGetResult, Fault: sandbox.Fault{HTTPStatus: 503},
 				Op: "FetchResult", WantKind: liveness.ErrUnavailable, WantRetryable: true},
 		},
 	}

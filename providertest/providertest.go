@@ -67,9 +67,11 @@ type Harness struct {
 	// Faults are the injected faults and their errors.
 	Faults []FaultCase
 
-	// BareReturn is true when the vendor can send the browser back to the
-	// return URL with nothing appended (Juhe after a cancel, an abandon or a
-	// timeout): VerifyCallback must then answer liveness.ErrNoResult.
+	// BareReturn is true when the vendor itself sends the browser back to
+	// the return URL with nothing appended (Juhe after a cancel, an abandon
+	// or a timeout), so the flows that end that way expect
+	// liveness.ErrNoResult from the return. (A bare return is
+	// ErrNoResult for every provider; that case runs whatever this says.)
 	BareReturn bool
 	// WrongCredentials builds the provider pointed at sb with credentials
 	// the sandbox refuses; every call must fail with ErrUnauthenticated.
@@ -88,10 +90,6 @@ type Harness struct {
 	// Vendor, but every session must map to Vendor. Nil: the provider is
 	// Vendor's own, and Session.ID is the sandbox's ID.
 	SandboxSession func(s *liveness.Session) (vendor liveness.Vendor, vendorID string, err error)
-	// MiddlewareSafe turns on the cases where a middleware called
-	// r.ParseForm() before VerifyCallback, and where a handler reads the
-	// body after it. Off until every provider supports it.
-	MiddlewareSafe bool
 }
 
 // RunConformanceTests runs every case against h.
@@ -109,12 +107,7 @@ func RunConformanceTests(t *testing.T, h Harness) {
 	t.Run("an expired session", func(t *testing.T) { testExpired(t, h) })
 	t.Run("the same situation gives the same error", func(t *testing.T) { testSameSituation(t, h) })
 	t.Run("oversized IDs are refused before any request", func(t *testing.T) { testOversizedIDs(t, h) })
-	t.Run("callbacks survive middleware", func(t *testing.T) {
-		if !h.MiddlewareSafe {
-			t.Skip("Harness.MiddlewareSafe is off")
-		}
-		testMiddleware(t, h)
-	})
+	t.Run("callbacks survive middleware", func(t *testing.T) { testMiddleware(t, h) })
 	t.Run("the sandbox's signed callbacks verify", func(t *testing.T) { testGenuine(t, h) })
 	t.Run("tampered callbacks are rejected", func(t *testing.T) { testTampered(t, h) })
 	t.Run("an unsigned success claim is never believed", func(t *testing.T) { testForgedClaim(t, h) })
@@ -412,16 +405,9 @@ func testFault(t *testing.T, h Harness, fc FaultCase) {
 }
 
 // testSameSituation holds every vendor to the same sentinel and Field for
-// the same situation (the module's cross-vendor conventions).
-//
-// EXPECTED TO FAIL until the vendor fixes are merged (they are developed
-// with the providers, not here): Juhe's bare return (ErrNoResult) and Open
-// errors found in New (Op "New"); Jumdata's
-// wrong direct-channel credentials (the sandbox answers 400 签名错误, to be
-// ErrUnauthenticated), unknown token (400 参数错误: token, to be ErrNotFound),
-// nil request's Field ("req") and Open's Op ("New"). testOversizedIDs
-// likewise fails for BuildCheckURL on every vendor and for Jumdata and Juhe
-// VerifyCallback/FetchResult until every ID is capped.
+// the same situation: wrong credentials are ErrUnauthenticated, an unknown
+// session ErrNotFound, a nil request names "request", a bad Open URL has Op
+// "Open", and a bare return is ErrNoResult.
 func testSameSituation(t *testing.T, h Harness) {
 	ctx := context.Background()
 	t.Run("wrong credentials are unauthenticated", func(t *testing.T) {
@@ -459,10 +445,10 @@ func testSameSituation(t *testing.T, h Harness) {
 			assertInvalid(t, err, "Open", "")
 		}
 	})
+	// Every vendor: a browser back at the return URL with nothing of the
+	// vendor's (Juhe after a cancel; any vendor's return URL opened from
+	// history or typed) is ErrNoResult, neither forgery nor bad input.
 	t.Run("a bare return is no result", func(t *testing.T) {
-		if !h.BareReturn {
-			t.Skip("the vendor always appends its parameters to the return URL")
-		}
 		e := newEnv(t, h)
 		for _, target := range []string{"/return", "/return?", "/return?from=app"} {
 			cb, err := e.p.VerifyCallback(ctx, httptest.NewRequest(http.MethodGet, e.rcv.URL+target, nil))

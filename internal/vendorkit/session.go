@@ -37,7 +37,7 @@ const (
 const ExpiryFormat = time.RFC3339
 
 // Check checks s for BuildCheckURL in the order every vendor follows,
-// naming the fields as CANON says: a nil s ("session"), then s.ID
+// naming the fields the same for every vendor: a nil s ("session"), then s.ID
 // ("session.ID"), s.Token ("session.Token"), s.Vendor ("session.Vendor"),
 // all ErrInvalidArgument, then s.ExpiresAt against now: ErrSessionExpired
 // (Field "session.ExpiresAt") once it has passed; a zero ExpiresAt is

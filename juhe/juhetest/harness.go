@@ -26,8 +26,7 @@ import (
 // WrongCredentials.
 func Harness() providertest.Harness {
 	return providertest.Harness{
-		MiddlewareSafe: true,
-		Vendor:         liveness.Juhe,
+		Vendor: liveness.Juhe,
 		NewProvider: func(t *testing.T, sb *sandbox.Sandbox, opts ...liveness.Option) liveness.Provider {
 			p, err := juhe.New(SandboxConfig(sb), opts...)
 			require.NoError(t, err)

@@ -48,8 +48,7 @@ func wrongCredentials(config func(*sandbox.Sandbox) jumdata.Config) func(*testin
 
 func harness(config func(*sandbox.Sandbox) jumdata.Config) providertest.Harness {
 	return providertest.Harness{
-		MiddlewareSafe: true,
-		Vendor:         liveness.Jumdata,
+		Vendor: liveness.Jumdata,
 		NewProvider: func(t *testing.T, sb *sandbox.Sandbox, opts ...liveness.Option) liveness.Provider {
 			p, err := jumdata.New(config(sb), opts...)
 			require.NoError(t, err)

@@ -28,8 +28,7 @@ import (
 // WrongCredentials.
 func Harness(referenceImages ...[]byte) providertest.Harness {
 	h := providertest.Harness{
-		MiddlewareSafe: true,
-		Vendor:         liveness.Megvii,
+		Vendor: liveness.Megvii,
 		NewProvider: func(t *testing.T, sb *sandbox.Sandbox, opts ...liveness.Option) liveness.Provider {
 			p, err := megvii.New(SandboxConfig(sb), opts...)
 			require.NoError(t, err)
