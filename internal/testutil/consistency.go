@@ -8,17 +8,17 @@ import (
 
 // ResultProblem says how r contradicts itself or its vendor, or "" when it
 // does not. These are the invariants every provider keeps for every Result
-// it returns: it is from vendor; its Status is one of the six; Status is
-// passed exactly when Passed(); a pass carries no Reason, and a present
-// Liveness or FaceMatch passed too; a failure names a Reason.
+// it returns: it is from vendor; its Status is one of the six; a pass
+// carries no Reason, and a present Liveness or FaceMatch passed too; a
+// failure names a Reason, and no component it blames says it passed (a
+// spoof beside a passed Liveness, a face mismatch beside a passed
+// FaceMatch).
 func ResultProblem(r *liveness.Result, vendor liveness.Vendor) string {
 	switch {
 	case r == nil:
 		return "nil Result"
 	case r.Vendor != vendor:
 		return "Vendor is " + string(r.Vendor) + ", not " + string(vendor)
-	case (r.Status == liveness.StatusPassed) != r.Passed():
-		return "Status " + string(r.Status) + " disagrees with Passed()"
 	}
 	switch r.Status {
 	case liveness.StatusPassed, liveness.StatusFailed, liveness.StatusPending, liveness.StatusError,
@@ -28,6 +28,12 @@ func ResultProblem(r *liveness.Result, vendor liveness.Vendor) string {
 	}
 	if r.Status == liveness.StatusFailed && r.Reason == liveness.ReasonNone {
 		return "a failure without a Reason"
+	}
+	switch {
+	case r.Reason == liveness.ReasonSpoof && r.Liveness != nil && r.Liveness.Passed:
+		return "Reason spoof beside a passed Liveness"
+	case r.Reason == liveness.ReasonFaceMismatch && r.FaceMatch != nil && r.FaceMatch.Passed:
+		return "Reason face_mismatch beside a passed FaceMatch"
 	}
 	if r.Status != liveness.StatusPassed {
 		return ""

@@ -27,6 +27,11 @@ func TestResultProblem(t *testing.T) {
 		{"a pass beside failed liveness", &liveness.Result{Vendor: liveness.Juhe, Status: liveness.StatusPassed, Liveness: fail}, true},
 		{"a pass beside a failed face match", &liveness.Result{Vendor: liveness.Juhe, Status: liveness.StatusPassed, FaceMatch: &liveness.FaceMatch{}}, true},
 		{"a failure without a reason", &liveness.Result{Vendor: liveness.Juhe, Status: liveness.StatusFailed}, true},
+		{"a spoof beside passed liveness", &liveness.Result{Vendor: liveness.Juhe, Status: liveness.StatusFailed, Reason: liveness.ReasonSpoof, Liveness: pass}, true},
+		{"a face mismatch beside a passed face match", &liveness.Result{Vendor: liveness.Juhe, Status: liveness.StatusFailed,
+			Reason: liveness.ReasonFaceMismatch, Liveness: pass, FaceMatch: &liveness.FaceMatch{Passed: true}}, true},
+		{"a face mismatch beside a failed face match", &liveness.Result{Vendor: liveness.Juhe, Status: liveness.StatusFailed,
+			Reason: liveness.ReasonFaceMismatch, Liveness: pass, FaceMatch: &liveness.FaceMatch{}}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
