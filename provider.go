@@ -34,6 +34,12 @@ type Provider interface {
 // Resolve returns a result you may act on: cb.Result when the callback was
 // signed and carries a final result (no network call), otherwise exactly one
 // p.FetchResult(ctx, cb.SessionID). An unsigned claim is never believed.
+//
+// A callback that names no session (cb.SessionID empty, such as a Juhe
+// notify carrying only the caller's orderId, which Juhe's search cannot
+// look up) is ErrInvalidArgument (Field "SessionID") without a call: find
+// the session by cb.BizNo in your own records and call FetchResult, as
+// package callback does.
 func Resolve(ctx context.Context, p Provider, cb *Callback) (*Result, error) {
 	if cb == nil {
 		return nil, InvalidArgument("", "Resolve", "callback", "is nil")

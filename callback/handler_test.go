@@ -1057,3 +1057,47 @@ func TestWaitStopsAfterAMegviiReadThatMayBeSpent(t *testing.T) {
 		t.Fatalf("a later Wait = %v, %v", res, err)
 	}
 }
+
+// A Juhe notify that names only the service's order number (orderId, in a
+// form or a JSON body) is resolved through the BizNo index with one read
+// and delivered once; an orderId the store does not know costs no call.
+func TestJuheNotifyByOrderID(t *testing.T) {
+	for _, body := range []string{"form", "json"} {
+		t.Run(body, func(t *testing.T) {
+			e := newEnv(t, liveness.Juhe, notifyToSink)
+			next := e.h.NewRequest
+			e.h.NewRequest = func(r *http.Request) (*liveness.SessionRequest, error) {
+				req, err := next(r)
+				if err == nil {
+					req.BizNo = "ORDER00077"
+				}
+				return req, err
+			}
+			e.start(newBrowser(), e.srv.URL)
+			id := e.lastStarted()
+			if _, err := e.sb.Complete(context.Background(), liveness.Juhe, id, sandbox.OutcomePass); err != nil {
+				t.Fatal(err)
+			}
+			send := func(order string) int {
+				if body == "form" {
+					return notify(e.srv.URL+"/notify", url.Values{"orderId": {order}})
+				}
+				resp, err := http.Post(e.srv.URL+"/notify", "application/json", strings.NewReader(`{"orderId":"`+order+`"}`))
+				if err != nil {
+					t.Fatal(err)
+				}
+				_ = resp.Body.Close()
+				return resp.StatusCode
+			}
+			if code := send("ORDER99999"); code != http.StatusNotFound || e.reads() != 0 {
+				t.Fatalf("an unknown order: %d with %d reads, want 404 and none", code, e.reads())
+			}
+			if code := send("ORDER00077"); code != http.StatusOK {
+				t.Fatalf("notify by orderId: %d", code)
+			}
+			if runs, _, st := e.del.get(id); runs != 1 || st != liveness.StatusPassed || e.reads() != 1 {
+				t.Fatalf("runs=%d status=%s reads=%d", runs, st, e.reads())
+			}
+		})
+	}
+}
