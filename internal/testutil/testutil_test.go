@@ -2,6 +2,7 @@ package testutil_test
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -315,6 +316,10 @@ func TestAssertNoSecret(t *testing.T) {
 		{"fails on the raw secret", "secret is s3cr et/+& here", true},
 		{"fails on the query-escaped secret", "https://x/?api_secret=" + url.QueryEscape(secret), true},
 		{"fails on the path-escaped secret", "https://x/" + url.PathEscape(secret), true},
+		{"fails on the base64 secret", "Basic " + base64.StdEncoding.EncodeToString([]byte(secret)), true},
+		{"fails on the raw base64url secret", "t=" + base64.RawURLEncoding.EncodeToString([]byte(secret)), true},
+		{"fails on the first 8 characters", "it began s3cr et/ and was cut", true},
+		{"passes on 7 characters", "it began s3cr et and was cut", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
