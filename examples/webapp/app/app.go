@@ -4,20 +4,25 @@
 //
 // Routes:
 //
-//	GET  /                   pick a vendor and start a check
+//	GET  /                   pick a vendor and start a check; with ?response=…&sign=…,
+//	                         Juhe's return to the root hash route (returnUrl …/#/juhe/done)
 //	POST /start              begin a session (callback.Handler.Begin), then /check/{ref}
 //	GET  /check/{ref}        the check's link and its QR code, for a phone to take over
 //	GET  /status/{ref}       the check's state as JSON (the check page polls it)
 //	POST /refresh/{ref}      ask the vendor once (callback.Handler.Wait), for a check done on a phone
 //	GET  /result/{ref}       status, reason, liveness and face-match scores
-//	GET  /sessions           the recent sessions and their states
+//	GET  /sessions           the recent sessions this browser started, and their states
 //	     /{vendor}/return    callback.Handler.Return
 //	POST /{vendor}/notify    callback.Handler.Notify
 //	GET  /jumdata/app        a hash-route return page (returnUrl …/jumdata/app#/done)
 //	POST /jumdata/app        where that page forwards location.href
+//	GET  /juhe/app[/]        callback.Handler.Return for Juhe's returnUrl …/juhe/app/#result
 //
 // {ref} is the session's BizNo, 32 random hex characters chosen at start: the
 // result page is a capability URL, as unguessable as the session itself.
+// The lists of sessions (/sessions, the start page) show only the sessions
+// the browser asking started (the app's own cookie, BrowserCookie), so they
+// hand out no other user's capability URL.
 package app
 
 import (
@@ -44,6 +49,7 @@ import (
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/callback"
 	"github.com/go-liveness/liveness/jumdata"
+	"github.com/go-liveness/liveness/megvii"
 )
 
 //go:embed templates/*.html static/*
@@ -52,6 +58,49 @@ var assets embed.FS
 // MaxSessions bounds the sessions the app remembers for its pages; the
 // oldest is forgotten first.
 const MaxSessions = 500
+
+// BrowserCookie names the app's cookie that tells the browsers apart for
+// the session lists: 32 random hex characters set by the first start, an
+// unguessable bearer value like the callback package's binding cookie.
+const BrowserCookie = "webapp_browser"
+
+// The returnUrl forms the start form offers for Juhe, after the route table
+// of its faceid document ("returnUrl参数说明"), and where each one brings
+// the browser back (the sandbox's Juhe page follows the table):
+//
+//	path   …/juhe/return               …/juhe/return?response=…&sign=…
+//	query  …/juhe/return?orderId={ref}  …/juhe/return?orderId={ref}&response=…&sign=…
+//	hash   …/juhe/app/#result           …/juhe/app?response=…&sign=…#result
+//	root   …/#/juhe/done                …/?response=…&sign=…#juhe/done
+//
+// The parameters always land before '#', so the server reads them: Return
+// is mounted on /juhe/return, /juhe/app and /juhe/app/, and the start page
+// hands a request carrying them to it. After a cancel Juhe sends the
+// browser to the returnUrl as given, without them: the query form still
+// names the order (orderId), the others are resolved through the binding
+// cookie; for the root form only the page's script sees the route
+// (#/juhe/done) and goes on to /juhe/return.
+const (
+	JuheRoutePath  = "path"
+	JuheRouteQuery = "query"
+	JuheRouteHash  = "hash"
+	JuheRouteRoot  = "root"
+)
+
+// juheReturnURL is the returnUrl of the Juhe route form route.
+func juheReturnURL(base, route, ref string) (string, bool) {
+	switch route {
+	case JuheRoutePath, "":
+		return base + "/juhe/return", true
+	case JuheRouteQuery:
+		return base + "/juhe/return?orderId=" + ref, true
+	case JuheRouteHash:
+		return base + "/juhe/app/#result", true
+	case JuheRouteRoot:
+		return base + "/#/juhe/done", true
+	}
+	return "", false
+}
 
 // Config configures the App.
 type Config struct {
@@ -77,6 +126,9 @@ type Config struct {
 	Logger *slog.Logger
 	// Observe, when set, receives every callback.Event.
 	Observe func(callback.Event)
+	// Now is the app's clock (the handlers' too), which decides when a
+	// session is expired; nil is time.Now.
+	Now func() time.Time
 }
 
 // Entry is what the app remembers of one session for its pages.
@@ -85,6 +137,8 @@ type Entry struct {
 	Vendor    liveness.Vendor
 	SessionID string
 	CheckURL  string
+	// ReturnURL is the return URL given to the vendor.
+	ReturnURL string
 	Started   time.Time
 	// Result is the latest result seen (final once Delivered).
 	Result *liveness.Result
@@ -94,6 +148,7 @@ type Entry struct {
 	Returned bool
 
 	session     liveness.Session
+	browser     string // the BrowserCookie of the browser that started it
 	lastRefresh time.Time
 }
 
@@ -132,6 +187,9 @@ func New(cfg Config) (*App, error) {
 			return nil, err
 		}
 	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
 	if cfg.Store == nil {
 		cfg.Store = callback.NewMemoryStore(0)
 	}
@@ -156,10 +214,15 @@ func New(cfg Config) (*App, error) {
 			Done:     a.done,
 			Logger:   cfg.Logger,
 			Observe:  cfg.Observe,
+			Now:      cfg.Now,
 		}
 		a.handlers[v] = h
 		a.mux.HandleFunc("/"+string(v)+"/return", h.Return)
 		a.mux.HandleFunc("/"+string(v)+"/notify", h.Notify)
+	}
+	if h := a.handlers[liveness.Juhe]; h != nil {
+		a.mux.HandleFunc("/juhe/app", h.Return)
+		a.mux.HandleFunc("/juhe/app/{$}", h.Return)
 	}
 	static, _ := fs.Sub(assets, "static")
 	a.mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
@@ -263,8 +326,15 @@ func (a *App) done(res *liveness.Result, s *liveness.Session) string {
 	return "/result/" + s.BizNo
 }
 
-// index serves the start form.
+// index serves the start form, or hands Juhe's return to the root hash
+// route (…/?response=…&sign=…#juhe/done) to its Return.
 func (a *App) index(w http.ResponseWriter, r *http.Request) {
+	if h := a.handlers[liveness.Juhe]; h != nil {
+		if q := r.URL.Query(); q.Has("response") || q.Has("sign") {
+			h.Return(w, r)
+			return
+		}
+	}
 	type vendorOpt struct {
 		Value liveness.Vendor
 		Title string
@@ -278,7 +348,7 @@ func (a *App) index(w http.ResponseWriter, r *http.Request) {
 	a.render(w, http.StatusOK, "index", map[string]any{
 		"Vendors": vs, "Selected": r.URL.Query().Get("vendor"),
 		"JuheName": a.cfg.JuheName, "JuheIDNumber": a.cfg.JuheIDNumber,
-		"Recent": a.Recent(5),
+		"Recent": a.recentOf(browserOf(r), 5),
 	})
 }
 
@@ -293,6 +363,12 @@ func (a *App) start(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ref := newRef()
+	browser := browserOf(r)
+	if browser == "" {
+		browser = newRef()
+		http.SetCookie(w, &http.Cookie{Name: BrowserCookie, Value: browser, Path: "/", MaxAge: 86400,
+			HttpOnly: true, Secure: strings.HasPrefix(a.cfg.BaseURL, "https:"), SameSite: http.SameSiteLaxMode})
+	}
 	req := &liveness.SessionRequest{
 		ReturnURL: a.cfg.BaseURL + "/" + string(v) + "/return",
 		NotifyURL: a.cfg.BaseURL + "/" + string(v) + "/notify",
@@ -304,9 +380,21 @@ func (a *App) start(w http.ResponseWriter, r *http.Request) {
 		if a.cfg.MegviiReference != nil {
 			req.ReferenceImages = [][]byte{a.cfg.MegviiReference}
 		}
+		if r.PostFormValue("megvii_return") == "get" {
+			// The page comes back with GET ?biz_id= only, unsigned: the
+			// handler reads the result once (get_result), for this
+			// browser only, unless a signed notify brought it first.
+			req.Extra = &megvii.SessionOptions{ActionHTTPMethod: http.MethodGet}
+		}
 	case liveness.Juhe:
 		req.Name = strings.TrimSpace(r.PostFormValue("name"))
 		req.IDNumber = strings.TrimSpace(r.PostFormValue("id_number"))
+		u, ok := juheReturnURL(a.cfg.BaseURL, r.PostFormValue("juhe_route"), ref)
+		if !ok {
+			a.message(w, http.StatusBadRequest, "Unknown return route", "Pick one of the Juhe return routes offered.")
+			return
+		}
+		req.ReturnURL = u
 	case liveness.Jumdata:
 		req.NotifyURL = ""
 		if r.PostFormValue("route") == "hash" {
@@ -324,7 +412,8 @@ func (a *App) start(w http.ResponseWriter, r *http.Request) {
 		a.message(w, http.StatusBadGateway, "The check could not start", msg)
 		return
 	}
-	a.record(&Entry{Ref: ref, Vendor: v, SessionID: s.ID, CheckURL: s.CheckURL, Started: time.Now(), session: *s})
+	a.record(&Entry{Ref: ref, Vendor: v, SessionID: s.ID, CheckURL: s.CheckURL, ReturnURL: req.ReturnURL,
+		Started: time.Now(), session: *s, browser: browser})
 	http.Redirect(w, r, "/check/"+ref, http.StatusSeeOther)
 }
 
@@ -424,31 +513,78 @@ func (a *App) refresh(w http.ResponseWriter, r *http.Request) {
 }
 
 // result serves the result page, from the app's memory: reloading it costs
-// no vendor call.
+// no vendor call. A session still pending past its expiry (and the
+// handler's grace) is resolved through the handler's Wait, which finds it
+// expired without a call.
 func (a *App) result(w http.ResponseWriter, r *http.Request) {
 	e, ok := a.lookup(w, r)
 	if !ok {
 		return
 	}
+	if x := e.session.ExpiresAt; !view(e).Final && !x.IsZero() && a.cfg.Now().After(x.Add(callback.DefaultExpiryGrace)) {
+		s := e.session
+		ctx, cancel := context.WithTimeout(r.Context(), time.Second)
+		res, _ := a.handlers[s.Vendor].Wait(ctx, &s)
+		cancel()
+		if res != nil {
+			a.update(&s, func(e *Entry) {
+				if !e.Delivered {
+					e.Result = res
+				}
+			})
+			if got, ok := a.Entry(e.Ref); ok {
+				e = got
+			}
+		}
+	}
 	w.Header().Set("Cache-Control", "no-store")
 	a.render(w, http.StatusOK, "result", map[string]any{"E": view(e)})
 }
 
-// sessions lists the recent sessions.
+// sessions lists the recent sessions this browser started.
 func (a *App) sessions(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
-	a.render(w, http.StatusOK, "sessions", map[string]any{"Recent": a.Recent(50)})
+	a.render(w, http.StatusOK, "sessions", map[string]any{"Recent": a.recentOf(browserOf(r), 50)})
 }
 
-// Recent returns the views of the n latest sessions, newest first.
+// Recent returns the views of the n latest sessions of every browser,
+// newest first: for the service's own use, never for a page.
 func (a *App) Recent(n int) []View {
+	return a.recent(n, func(*Entry) bool { return true })
+}
+
+// recentOf returns the views of the n latest sessions that browser started,
+// newest first; none for a browser the app does not know ("").
+func (a *App) recentOf(browser string, n int) []View {
+	if browser == "" {
+		return nil
+	}
+	return a.recent(n, func(e *Entry) bool { return e.browser == browser })
+}
+
+func (a *App) recent(n int, keep func(*Entry) bool) []View {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	var vs []View
 	for i := len(a.order) - 1; i >= 0 && len(vs) < n; i-- {
-		vs = append(vs, view(*a.entries[a.order[i]]))
+		if e := a.entries[a.order[i]]; keep(e) {
+			vs = append(vs, view(*e))
+		}
 	}
 	return vs
+}
+
+// browserOf returns the request's BrowserCookie, "" when it has none or
+// one the app did not set (not 32 hex characters).
+func browserOf(r *http.Request) string {
+	c, err := r.Cookie(BrowserCookie)
+	if err != nil || len(c.Value) != 32 {
+		return ""
+	}
+	if _, err := hex.DecodeString(c.Value); err != nil {
+		return ""
+	}
+	return c.Value
 }
 
 // hashPage is the return page of a hash-route app: the server never sees
@@ -517,22 +653,32 @@ type View struct {
 	Status liveness.Status
 	Reason liveness.Reason
 	Final  bool
-	// Note explains a state the app inferred.
+	// Note explains a pending result the browser came back with.
 	Note string
+	// ExpiresAt is when the vendor's session ends (zero when unknown).
+	ExpiresAt time.Time
 }
 
-// view reads an entry for the pages. Juhe sends the browser back without a
-// result when the user canceled, abandoned or timed out the check (its
-// faceid document); such a return, pending at the vendor, shows as
-// canceled.
+// view reads an entry for the pages: the status and reason are the
+// library's, as Deliver or Return's Done got them, never re-interpreted
+// here. A pending result the browser came back with is explained: Juhe
+// sends the browser back bare after a cancel, an abandoned check or a
+// timeout (its faceid document), and its search answers "not submitted"
+// (279307) for such an order, which the juhe package reports as pending
+// until the session expires; the result becomes final when a notify, a
+// read ("Ask the vendor now") or the expiry brings it.
 func view(e Entry) View {
-	v := View{Entry: e, Title: vendorTitles[e.Vendor], Status: liveness.StatusPending}
+	v := View{Entry: e, Title: vendorTitles[e.Vendor], Status: liveness.StatusPending, ExpiresAt: e.session.ExpiresAt}
 	if e.Result != nil {
 		v.Status, v.Reason, v.Final = e.Result.Status, e.Result.Reason, e.Result.Status.Final()
 	}
-	if !v.Final && e.Returned && e.Vendor == liveness.Juhe {
-		v.Status, v.Reason, v.Final = liveness.StatusCanceled, liveness.ReasonUserCanceled, true
-		v.Note = "Juhe sent the browser back without a result: the check was canceled, abandoned or timed out."
+	if !v.Final && e.Returned {
+		v.Note = "You came back from the check, but the vendor has not reported a final result for it yet."
+		if e.Vendor == liveness.Juhe {
+			v.Note = "Juhe sent you back without a result, and reports the check as not submitted yet: " +
+				"it was canceled, abandoned or timed out, or is still being finished. " +
+				"Juhe notifies completed checks only, so this stays pending until a result comes or the session expires."
+		}
 	}
 	return v
 }

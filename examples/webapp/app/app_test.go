@@ -3,6 +3,7 @@ package app_test
 import (
 	"context"
 	"encoding/base64"
+	"errors"
 	"html"
 	"io"
 	"log/slog"
@@ -10,6 +11,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -18,8 +20,9 @@ import (
 	"github.com/skip2/go-qrcode"
 
 	"github.com/go-liveness/liveness"
+	"github.com/go-liveness/liveness/callback"
 	"github.com/go-liveness/liveness/examples/webapp/app"
-	_ "github.com/go-liveness/liveness/juhe"
+	"github.com/go-liveness/liveness/juhe"
 	_ "github.com/go-liveness/liveness/jumdata"
 	_ "github.com/go-liveness/liveness/megvii"
 	"github.com/go-liveness/liveness/sandbox"
@@ -33,6 +36,7 @@ type env struct {
 
 	mu   sync.Mutex
 	seen []string // "METHOD /path" of the app's requests
+	uris []string // "METHOD /path?query" of the same
 }
 
 // requests returns the requests the app served since the last call.
@@ -40,13 +44,45 @@ func (e *env) requests() []string {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	seen := e.seen
-	e.seen = nil
+	e.seen, e.uris = nil, nil
 	return seen
 }
 
-func newEnv(t *testing.T) *env {
+// requestURIs returns the requests the app served since the last call to
+// requests, with their queries.
+func (e *env) requestURIs() []string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return slices.Clone(e.uris)
+}
+
+// envOption changes the app's Config or adds a sandbox option.
+type envOption func(*app.Config, *[]sandbox.Option)
+
+// noNotify: the sandbox's notifies never reach the app, as Megvii's do
+// not when the app listens on a port Megvii does not call (main.go).
+func noNotify(_ *app.Config, o *[]sandbox.Option) {
+	*o = append(*o, sandbox.WithNotifyRetry(0, 0), sandbox.WithNotifyClient(&http.Client{
+		Transport: roundTrip(func(*http.Request) (*http.Response, error) { return nil, errors.New("unreachable") }),
+	}))
+}
+
+type roundTrip func(*http.Request) (*http.Response, error)
+
+func (f roundTrip) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+func newEnv(t *testing.T, opts ...envOption) *env {
 	t.Helper()
-	sb, err := sandbox.New(sandbox.WithAnyNotifyPort())
+	cfg := app.Config{
+		MegviiReference: sandbox.SampleFaceJPEG(),
+		JuheName:        sandbox.TestName, JuheIDNumber: sandbox.TestIDNumber,
+		Logger: slog.New(slog.DiscardHandler),
+	}
+	sbOpts := []sandbox.Option{sandbox.WithAnyNotifyPort()}
+	for _, o := range opts {
+		o(&cfg, &sbOpts)
+	}
+	sb, err := sandbox.New(sbOpts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,18 +98,14 @@ func newEnv(t *testing.T) *env {
 		}
 	}
 	e := &env{sb: sb, base: "http://" + l.Addr().String()}
-	e.app, err = app.New(app.Config{
-		BaseURL: e.base, Providers: ps, Sandbox: sb.URL,
-		MegviiReference: sandbox.SampleFaceJPEG(),
-		JuheName:        sandbox.TestName, JuheIDNumber: sandbox.TestIDNumber,
-		Logger: slog.New(slog.DiscardHandler),
-	})
-	if err != nil {
+	cfg.BaseURL, cfg.Providers, cfg.Sandbox = e.base, ps, sb.URL
+	if e.app, err = app.New(cfg); err != nil {
 		t.Fatal(err)
 	}
 	logged := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		e.mu.Lock()
 		e.seen = append(e.seen, r.Method+" "+r.URL.Path)
+		e.uris = append(e.uris, r.Method+" "+r.URL.RequestURI())
 		e.mu.Unlock()
 		e.app.ServeHTTP(w, r)
 	})
@@ -84,8 +116,17 @@ func newEnv(t *testing.T) *env {
 }
 
 // want is the verdict the result page shows for each vendor's outcome: the
-// sandbox's table (package sandbox), with Juhe's bare return after a cancel
-// or a timeout shown as canceled.
+// library's, as the callback package resolves it (callback's
+// TestReturnEveryVendor), which the app shows without re-interpreting it.
+//
+// Juhe's page sends the browser back bare after a cancel or a timeout, and
+// its search answers 279307 "not submitted" for that order, which the juhe
+// package reads as pending: Juhe reports an abandoned order that way until
+// it expires, so a bare return cannot tell a cancel from a check still
+// being finished on another device. The page says pending and explains it;
+// the expiry (TestJuhePendingExpires) or a later notify makes it final.
+// device_unsupported is Juhe's 279305, an error with no reason Juhe names
+// (unknown).
 var want = map[liveness.Vendor]map[sandbox.Outcome][2]string{
 	liveness.Megvii: {
 		sandbox.OutcomePass:              {"passed", ""},
@@ -100,9 +141,9 @@ var want = map[liveness.Vendor]map[sandbox.Outcome][2]string{
 		sandbox.OutcomeSpoof:             {"failed", "spoof"},
 		sandbox.OutcomeFaceMismatch:      {"failed", "face_mismatch"},
 		sandbox.OutcomeIdentityMismatch:  {"failed", "identity_mismatch"},
-		sandbox.OutcomeCancel:            {"canceled", "user_canceled"},
+		sandbox.OutcomeCancel:            {"pending", ""},
 		sandbox.OutcomeDeviceUnsupported: {"error", "unknown"},
-		sandbox.OutcomeTimeout:           {"canceled", "user_canceled"},
+		sandbox.OutcomeTimeout:           {"pending", ""},
 	},
 	liveness.Jumdata: {
 		sandbox.OutcomePass:              {"passed", ""},
@@ -283,5 +324,87 @@ func TestCrossSitePostRefused(t *testing.T) {
 	}
 	if n := e.sb.Requests(sandbox.JumdataResult); n != 0 {
 		t.Errorf("%d vendor reads", n)
+	}
+}
+
+// TestSessionsListOnlyThisBrowser: /sessions and the start page list the
+// sessions the browser asking started, never another browser's result
+// links (capability URLs).
+func TestSessionsListOnlyThisBrowser(t *testing.T) {
+	e := newEnv(t)
+	alice, bob := client(t), client(t)
+	a1 := e.start(t, alice, url.Values{"vendor": {"jumdata"}})
+	a2 := e.start(t, alice, url.Values{"vendor": {"megvii"}})
+	b1 := e.start(t, bob, url.Values{"vendor": {"jumdata"}})
+	for _, tc := range []struct {
+		name        string
+		c           *http.Client
+		see, hidden []string
+	}{
+		{"alice", alice, []string{a1, a2}, []string{b1}},
+		{"bob", bob, []string{b1}, []string{a1, a2}},
+		{"a stranger", client(t), nil, []string{a1, a2, b1}},
+	} {
+		for _, path := range []string{"/sessions", "/"} {
+			_, body := get(t, tc.c, e.base+path)
+			for _, ref := range tc.see {
+				if !strings.Contains(body, "/result/"+ref) {
+					t.Errorf("%s: %s does not list her own %s", tc.name, path, ref)
+				}
+			}
+			for _, ref := range tc.hidden {
+				if strings.Contains(body, ref) {
+					t.Errorf("%s: %s lists another browser's %s", tc.name, path, ref)
+				}
+			}
+		}
+	}
+	// A cookie the app did not set is no key to anyone's list.
+	forged := client(t)
+	u, _ := url.Parse(e.base)
+	forged.Jar.SetCookies(u, []*http.Cookie{{Name: app.BrowserCookie, Value: ""}})
+	if _, body := get(t, forged, e.base+"/sessions"); strings.Contains(body, "/result/") {
+		t.Error("an empty browser cookie lists sessions")
+	}
+}
+
+// TestJuhePendingExpires: a Juhe check the user left (a bare return,
+// pending at Juhe) shows pending, with the explanation, until the session
+// is past its expiry and the handler's grace; then the result page shows it
+// expired, delivered, without a vendor call.
+func TestJuhePendingExpires(t *testing.T) {
+	var mu sync.Mutex
+	now := time.Now()
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	e := newEnv(t, func(c *app.Config, _ *[]sandbox.Option) { c.Now = clock })
+	c := client(t)
+	ref := e.start(t, c, url.Values{"vendor": {"juhe"}, "name": {sandbox.TestName}, "id_number": {sandbox.TestIDNumber}})
+	ent, _ := e.app.Entry(ref)
+	visit, err := (&sandbox.Browser{Client: &http.Client{Jar: c.Jar}}).Press(context.Background(), ent.CheckURL, sandbox.OutcomeCancel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := string(visit.ReturnBody)
+	if !strings.Contains(body, `id="status">pending<`) || !strings.Contains(body, "reports the check as not submitted") ||
+		!strings.Contains(body, `http-equiv="refresh"`) || !strings.Contains(body, `action="/refresh/`+ref+`"`) {
+		t.Fatalf("the pending result page does not explain itself:\n%s", body)
+	}
+	reads := e.sb.Requests(sandbox.JuheSearch)
+	for range 3 {
+		if _, body := get(t, c, e.base+"/result/"+ref); !strings.Contains(body, `id="status">pending<`) {
+			t.Fatal("reloaded before the expiry: not pending")
+		}
+	}
+	mu.Lock()
+	now = ent.Started.Add(juhe.SessionTTL + callback.DefaultExpiryGrace + time.Minute)
+	mu.Unlock()
+	if _, body := get(t, c, e.base+"/result/"+ref); !strings.Contains(body, `id="status">expired<`) || !strings.Contains(body, `id="reason">timeout<`) {
+		t.Fatalf("past the expiry: %s", body)
+	}
+	if got, _ := e.app.Entry(ref); !got.Delivered {
+		t.Error("the expired result was not delivered")
+	}
+	if got := e.sb.Requests(sandbox.JuheSearch) - reads; got != 0 {
+		t.Errorf("%d Juhe search reads after the return, want 0", got)
 	}
 }

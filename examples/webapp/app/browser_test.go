@@ -20,9 +20,10 @@ import (
 )
 
 // The browser tests drive a real Chromium through the app and the
-// sandbox's vendor pages: Megvii's auto-submitting POST return, Juhe's
-// bare return after a cancel and Jumdata's hash-route return run the
-// pages' own HTML and JavaScript. One browser process, one tab per case.
+// sandbox's vendor pages: Megvii's auto-submitting POST return and its GET
+// return, Juhe's returnUrl route forms (signed, and bare after a cancel)
+// and Jumdata's hash-route return run the pages' own HTML and JavaScript.
+// One browser process, one tab per case.
 
 // chromium returns the path of a Chromium or Chrome, or skips the test (fails
 // it when CI=true).
@@ -78,13 +79,14 @@ func tab(t *testing.T, b context.Context) context.Context {
 
 // page is what a tab shows.
 type page struct {
-	Path, Status, Reason, Message string
+	Path, Hash, Status, Reason, Message string
 }
 
 func read(t *testing.T, ctx context.Context) page {
 	t.Helper()
 	raw, err := chromedp.Run(ctx, chromedp.Evaluate[string](`JSON.stringify({
 		Path: location.pathname,
+		Hash: location.hash,
 		Status: document.querySelector("#status")?.textContent ?? "",
 		Reason: document.querySelector("#reason")?.textContent ?? "",
 		Message: document.body?.innerText ?? ""})`))
@@ -98,13 +100,15 @@ func read(t *testing.T, ctx context.Context) page {
 	return p
 }
 
-// check starts a check of vendor in the tab, on the app's form, and
-// returns its ref; the tab shows the check page.
-func (e *env) check(t *testing.T, ctx context.Context, v liveness.Vendor, hashRoute bool) string {
+// check starts a check of vendor in the tab, on the app's form, after
+// clicking the form's options named (CSS selectors: "#route-hash",
+// "#megvii-get", "#juhe-root", ...), and returns its ref; the tab shows the
+// check page.
+func (e *env) check(t *testing.T, ctx context.Context, v liveness.Vendor, options ...string) string {
 	t.Helper()
 	acts := []chromedp.Action[chromedp.Void]{chromedp.Navigate(e.base + "/?vendor=" + string(v)), chromedp.WaitVisible(chromedp.CSS("#go"))}
-	if hashRoute {
-		acts = append(acts, chromedp.Click(chromedp.CSS("#route-hash")))
+	for _, o := range options {
+		acts = append(acts, chromedp.Click(chromedp.CSS(o)))
 	}
 	acts = append(acts, chromedp.Click(chromedp.CSS("#go")), chromedp.WaitVisible(chromedp.CSS("#qr")))
 	if err := chromedp.Do(ctx, acts...); err != nil {
@@ -183,7 +187,7 @@ func TestBrowser(t *testing.T) {
 						t.Fatalf("no expected verdict for %s %s", v, o)
 					}
 					ctx := tab(t, b)
-					ref := e.check(t, ctx, v, false)
+					ref := e.check(t, ctx, v)
 					e.requests() // from here on
 					p := e.press(t, ctx, ref, o)
 					// Megvii's page returns with an auto-submitting POST form
@@ -198,6 +202,9 @@ func TestBrowser(t *testing.T) {
 					if p.Status != w[0] || p.Reason != w[1] {
 						t.Errorf("result page shows %q %q, want %q %q", p.Status, p.Reason, w[0], w[1])
 					}
+					if w[0] == "pending" && !strings.Contains(p.Message, "has not reported a final result yet") {
+						t.Errorf("the pending result is not explained: %s", p.Message)
+					}
 					if v == liveness.Megvii && o == sandbox.OutcomePass && os.Getenv("WEBAPP_SCREENSHOT") != "" {
 						screenshot(t, ctx)
 					}
@@ -210,7 +217,7 @@ func TestBrowser(t *testing.T) {
 		for _, o := range []sandbox.Outcome{sandbox.OutcomePass, sandbox.OutcomeSpoof} {
 			ctx := tab(t, b)
 			before := e.sb.Requests(sandbox.JumdataResult)
-			ref := e.check(t, ctx, liveness.Jumdata, true)
+			ref := e.check(t, ctx, liveness.Jumdata, "#route-hash")
 			e.requests() // from here on
 			p := e.press(t, ctx, ref, o)
 			if got := e.requests(); !slices.Contains(got, "GET /jumdata/app") || !slices.Contains(got, "POST /jumdata/app") || slices.Contains(got, "GET /jumdata/return") {
@@ -234,7 +241,7 @@ func TestBrowser(t *testing.T) {
 		// notify reaches the app, and the page moves to the result.
 		for _, v := range []liveness.Vendor{liveness.Megvii, liveness.Juhe} {
 			ctx := tab(t, b)
-			ref := e.check(t, ctx, v, false)
+			ref := e.check(t, ctx, v)
 			ent, _ := e.app.Entry(ref)
 			if _, err := e.sb.Complete(context.Background(), v, ent.SessionID, sandbox.OutcomePass); err != nil {
 				t.Fatal(err)
@@ -248,10 +255,155 @@ func TestBrowser(t *testing.T) {
 		}
 	})
 
+	t.Run("juhe routes", func(t *testing.T) {
+		// Each returnUrl form of Juhe's route table (app.JuheRoute*): the
+		// sandbox's page sends the browser back the way the table says,
+		// signed after a submitted check, bare after a cancel or a device
+		// failure, and the app must take it to the right result page.
+		for _, r := range []struct {
+			option, returnURL string
+			// signed is the start of the signed return's request URI, bare
+			// the bare return's requests, {ref} standing for the ref.
+			signed string
+			bare   []string
+			hash   string // the fragment left on the result page after a signed return
+		}{
+			{"#juhe-path", "/juhe/return", "GET /juhe/return?response=", []string{"GET /juhe/return"}, ""},
+			{"#juhe-query", "/juhe/return?orderId={ref}", "GET /juhe/return?orderId={ref}&response=", []string{"GET /juhe/return?orderId={ref}"}, ""},
+			{"#juhe-hash", "/juhe/app/#result", "GET /juhe/app?response=", []string{"GET /juhe/app/"}, "#result"},
+			{"#juhe-root", "/#/juhe/done", "GET /?response=", []string{"GET /", "GET /juhe/return"}, "#juhe/done"},
+		} {
+			// A signed return; a bare one to a pending result; a bare one to
+			// a final result (the outcomes subtest has the others, by path).
+			for _, o := range []sandbox.Outcome{sandbox.OutcomePass, sandbox.OutcomeCancel, sandbox.OutcomeDeviceUnsupported} {
+				t.Run(r.option[1:]+"/"+string(o), func(t *testing.T) {
+					ctx := tab(t, b)
+					reads := e.sb.Requests(sandbox.JuheSearch)
+					ref := e.check(t, ctx, liveness.Juhe, r.option)
+					sub := func(s string) string { return strings.ReplaceAll(s, "{ref}", ref) }
+					if ent, _ := e.app.Entry(ref); ent.ReturnURL != e.base+sub(r.returnURL) {
+						t.Fatalf("returnUrl %s, want %s", ent.ReturnURL, e.base+sub(r.returnURL))
+					}
+					e.requests() // from here on
+					p := e.press(t, ctx, ref, o)
+					uris := e.requestURIs()
+					var back string
+					if o == sandbox.OutcomePass {
+						for _, u := range uris {
+							if strings.HasPrefix(u, sub(r.signed)) && strings.Contains(u, "&sign=") {
+								back = strings.TrimPrefix(u, "GET ")
+							}
+						}
+						if back == "" {
+							t.Errorf("no signed return %s…: %v", sub(r.signed), uris)
+						}
+						if p.Hash != r.hash {
+							t.Errorf("the result page's fragment is %q, want %q", p.Hash, r.hash)
+						}
+					} else {
+						i := 0
+						for _, u := range uris {
+							if i < len(r.bare) && u == sub(r.bare[i]) {
+								i++
+							}
+						}
+						if i < len(r.bare) {
+							t.Errorf("the bare return did not come through %v: %v", r.bare, uris)
+						}
+					}
+					w := want[liveness.Juhe][o]
+					if p.Status != w[0] || p.Reason != w[1] {
+						t.Errorf("result page shows %q %q, want %q %q", p.Status, p.Reason, w[0], w[1])
+					}
+					if ent, _ := e.app.Entry(ref); !ent.Returned {
+						t.Error("the return did not go through the handler")
+					}
+					// One search read whatever the route: the notify's trigger
+					// after a submitted check (the signed return then reads
+					// nothing), the bare return's otherwise. Reloading the
+					// result page, or the signed return URL, spends none.
+					for range 3 {
+						if err := chromedp.Do(ctx, chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("#status"))); err != nil {
+							t.Fatal(err)
+						}
+					}
+					if back != "" {
+						for range 2 {
+							if p := visit(t, ctx, e.base+back); p.Status != w[0] {
+								t.Errorf("the return again shows %+v", p)
+							}
+						}
+					}
+					if got := e.sb.Requests(sandbox.JuheSearch) - reads; got != 1 {
+						t.Errorf("%d Juhe search reads, want 1", got)
+					}
+				})
+			}
+		}
+	})
+
+	t.Run("megvii GET return: reloads spend one read", func(t *testing.T) {
+		// Megvii's page comes back with GET ?biz_id= only (unsigned), and
+		// no notify reaches the app (as on a port Megvii does not call):
+		// the return reads the result once, for this browser, and reloads
+		// and the return URL typed again read nothing more.
+		e := newEnv(t, noNotify)
+		for _, o := range []sandbox.Outcome{sandbox.OutcomePass, sandbox.OutcomeSpoof} {
+			ctx := tab(t, b)
+			reads := e.sb.Requests(sandbox.MegviiGetResult)
+			ref := e.check(t, ctx, liveness.Megvii, "#megvii-get")
+			ent, _ := e.app.Entry(ref)
+			e.requests() // from here on
+			p := e.press(t, ctx, ref, o)
+			back := "/megvii/return?" + url.Values{"biz_id": {ent.SessionID}}.Encode()
+			if got := e.requestURIs(); !slices.Contains(got, "GET "+back) || slices.Contains(got, "POST /megvii/return") {
+				t.Errorf("%s: the browser did not come back with GET %s: %v", o, back, got)
+			}
+			w := want[liveness.Megvii][o]
+			if p.Status != w[0] || p.Reason != w[1] {
+				t.Errorf("%s: result page shows %q %q, want %q %q", o, p.Status, p.Reason, w[0], w[1])
+			}
+			for range 5 {
+				if err := chromedp.Do(ctx, chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("#status"))); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for range 3 {
+				if p := visit(t, ctx, e.base+back); p.Status != w[0] {
+					t.Errorf("%s: the return again shows %+v", o, p)
+				}
+			}
+			if got := e.sb.Requests(sandbox.MegviiGetResult) - reads; got != 1 {
+				t.Errorf("%s: %d Megvii get_result reads, want 1", o, got)
+			}
+		}
+	})
+
+	t.Run("sessions list", func(t *testing.T) {
+		// /sessions lists the checks this browser started, not another
+		// browser's (an HTTP client with its own cookies), and the other
+		// way round.
+		ctx := tab(t, b)
+		own := e.check(t, ctx, liveness.Jumdata)
+		other := client(t)
+		theirs := e.start(t, other, url.Values{"vendor": {"megvii"}})
+		visit(t, ctx, e.base+"/sessions")
+		links, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll('a[href^="/result/"]')].map(a => a.getAttribute("href"))`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Contains(links, "/result/"+own) || slices.Contains(links, "/result/"+theirs) {
+			t.Errorf("this browser's /sessions links %v (own %s, another's %s)", links, own, theirs)
+		}
+		if _, body := get(t, other, e.base+"/sessions"); strings.Contains(body, own) || !strings.Contains(body, "/result/"+theirs) {
+			t.Errorf("the other browser's /sessions: %s", body)
+		}
+	})
+
 	t.Run("reloads spend one read", func(t *testing.T) {
 		ctx := tab(t, b)
 		before := e.sb.Requests(sandbox.JumdataResult)
-		ref := e.check(t, ctx, liveness.Jumdata, false)
+		ref := e.check(t, ctx, liveness.Jumdata)
 		e.press(t, ctx, ref, sandbox.OutcomePass)
 		ent, _ := e.app.Entry(ref)
 		for range 5 {
@@ -274,7 +426,7 @@ func TestBrowser(t *testing.T) {
 		ctx := tab(t, b)
 		// This browser's own Jumdata check failed; a hand-typed success=true
 		// shows the real verdict, from the stored result.
-		ref := e.check(t, ctx, liveness.Jumdata, false)
+		ref := e.check(t, ctx, liveness.Jumdata)
 		e.press(t, ctx, ref, sandbox.OutcomeSpoof)
 		own, _ := e.app.Entry(ref)
 		reads := e.sb.Requests(sandbox.JumdataResult)
@@ -282,7 +434,7 @@ func TestBrowser(t *testing.T) {
 			t.Errorf("forged success=true on a failed check shows %+v", p)
 		}
 		// Megvii: the same with a GET ?biz_id= of this browser's failed check.
-		mref := e.check(t, ctx, liveness.Megvii, false)
+		mref := e.check(t, ctx, liveness.Megvii)
 		e.press(t, ctx, mref, sandbox.OutcomeSpoof)
 		mown, _ := e.app.Entry(mref)
 		if p := visit(t, ctx, e.base+"/megvii/return?biz_id="+mown.SessionID); p.Status != "failed" || p.Reason != "spoof" {
