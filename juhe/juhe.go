@@ -5,7 +5,8 @@
 //
 // # Vendor documents
 //
-// Comments cite Juhe's faceid API document (聚合数据 实人认证, juhe.cn): its
+// Comments cite Juhe's faceid API document (聚合数据 实人认证,
+// https://www.juhe.cn/docs/api/id/793): its
 // sections 发起认证请求 (POST https://apis.juhe.cn/faceid/query) and
 // 查询认证结果 (POST https://apis.juhe.cn/faceid/search), its returnUrl
 // route table and its error-code tables (错误码参照).

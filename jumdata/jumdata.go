@@ -55,7 +55,12 @@
 //	p, err := liveness.Open("jumdata://APPID:SECRET@?init_url=…&result_url=…")
 //	p, err := liveness.Open("jumdata://?appcode=CODE&init_url=…&result_url=…")
 //
-// See [Open] for the accepted parameters.
+// Optional parameters: page_url and sdk_check_url. Escape the addresses
+// (url.QueryEscape) when they carry their own query, and the secret when it
+// holds reserved characters. An unknown or repeated parameter, a host or
+// path, both channels or neither is ErrInvalidArgument; errors never quote
+// the URL and all carry Op "Open", also those New would give for the
+// resulting Config.
 package jumdata
 
 import (

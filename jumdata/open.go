@@ -10,7 +10,7 @@ import (
 
 func init() { liveness.Register("jumdata", open) }
 
-// openParams maps the query parameters Open accepts to what they set.
+// openParams maps the query parameters openURL accepts to what they set.
 var openParams = map[string]func(*Config, string){
 	"appcode":       func(c *Config, v string) { c.AppCode = v },
 	"init_url":      func(c *Config, v string) { c.InitURL = v },
@@ -19,18 +19,9 @@ var openParams = map[string]func(*Config, string){
 	"sdk_check_url": func(c *Config, v string) { c.SDKCheckURL = v },
 }
 
-// Open builds a Provider from a URL, the form liveness.Open passes on:
-//
-//	jumdata://APPID:SECRET@?init_url=…&result_url=…       direct channel
-//	jumdata://?appcode=CODE&init_url=…&result_url=…       cloud market
-//
-// Optional parameters: page_url and sdk_check_url. Escape the addresses
-// (url.QueryEscape) when they carry their own query, and the secret when it
-// holds reserved characters. An unknown or repeated parameter, a host or
-// path, both channels or neither is ErrInvalidArgument; errors never quote
-// the URL and all carry Op "Open", also those New would give for the
-// resulting Config.
-func Open(u *url.URL, opts ...liveness.Option) (*Provider, error) {
+// openURL builds a Provider from a URL, the form liveness.Open passes on;
+// the package doc describes the form.
+func openURL(u *url.URL, opts ...liveness.Option) (*Provider, error) {
 	c := check.Checker{Vendor: liveness.Jumdata, Op: vendorkit.OpenOp}
 	if u == nil {
 		return nil, c.Fail("url", "is nil")
@@ -62,6 +53,6 @@ func Open(u *url.URL, opts ...liveness.Option) (*Provider, error) {
 }
 
 func open(u *url.URL, opts ...liveness.Option) (liveness.Provider, error) {
-	p, err := Open(u, opts...)
+	p, err := openURL(u, opts...)
 	return vendorkit.Opened(liveness.Jumdata, p, err)
 }

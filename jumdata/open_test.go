@@ -91,8 +91,3 @@ func TestOpenedProvidersUseTheirChannel(t *testing.T) {
 		})
 	}
 }
-
-func TestOpenRejectsANilURL(t *testing.T) {
-	_, err := jumdata.Open(nil)
-	require.ErrorIs(t, err, liveness.ErrInvalidArgument)
-}
