@@ -29,7 +29,10 @@
 //     spend Megvii's three reads of a result. A signed callback's result is
 //     stored without any call.
 //   - A session past ExpiresAt plus ExpiryGrace whose result is not known
-//     resolves to StatusExpired (ReasonTimeout) without a call.
+//     resolves to StatusExpired (ReasonTimeout) without a call. The grace
+//     (5 minutes unless set; a negative ExpiryGrace is none) keeps a check
+//     submitted in its last seconds, whose result may still be on its way,
+//     from being declared expired while it finishes.
 //   - An unsigned return (Megvii's GET ?biz_id=, Jumdata's ?token=) is acted
 //     on only for a session started by the same browser, which Start binds
 //     with a signed cookie (the state parameter of OAuth 2): a forged return

@@ -121,9 +121,11 @@ type Handler struct {
 	// Now is the clock that decides expiry; nil is time.Now. Give it the
 	// provider's clock (liveness.WithClock) in tests.
 	Now func() time.Time
-	// ExpiryGrace is DefaultExpiryGrace when zero. The expired result is
-	// final like any other: a signed result arriving after it (a notify
-	// delayed past the grace) is not delivered.
+	// ExpiryGrace is DefaultExpiryGrace when zero; a negative ExpiryGrace
+	// is none, so that a pending session is expired without a call as
+	// soon as ExpiresAt passes. The expired result is final like any
+	// other: a signed result arriving after it (a notify delayed past the
+	// grace) is not delivered.
 	ExpiryGrace time.Duration
 	// ResultTTL is DefaultResultTTL when zero.
 	ResultTTL time.Duration
@@ -209,6 +211,14 @@ func (h *Handler) now() time.Time {
 		return h.Now()
 	}
 	return time.Now()
+}
+
+// grace is the ExpiryGrace in effect.
+func (h *Handler) grace() time.Duration {
+	if h.ExpiryGrace < 0 {
+		return 0
+	}
+	return orDefault(h.ExpiryGrace, DefaultExpiryGrace)
 }
 
 func orDefault(d, def time.Duration) time.Duration {
@@ -427,7 +437,7 @@ func (h *Handler) save(ctx context.Context, rec *record, onlyNew bool) error {
 func (h *Handler) ttl(s *liveness.Session) time.Duration {
 	ttl := orDefault(h.ResultTTL, DefaultResultTTL)
 	if !s.ExpiresAt.IsZero() {
-		if until := s.ExpiresAt.Sub(h.now()) + orDefault(h.ExpiryGrace, DefaultExpiryGrace); until > 0 {
+		if until := s.ExpiresAt.Sub(h.now()) + h.grace(); until > 0 {
 			ttl += until
 		}
 	}

@@ -1101,3 +1101,31 @@ func TestJuheNotifyByOrderID(t *testing.T) {
 		})
 	}
 }
+
+// A negative ExpiryGrace is none: a second past ExpiresAt the session is
+// expired without a call.
+func TestExpiredWithoutCallNoGrace(t *testing.T) {
+	for _, tc := range []struct {
+		grace     time.Duration
+		wantReads int
+		wantTo    string
+	}{
+		{-1, 1, "/done?status=expired"},
+	} {
+		t.Run(fmt.Sprint(tc.grace), func(t *testing.T) {
+			e := newEnv(t, liveness.Juhe, notifyToSink)
+			e.h.ExpiryGrace = tc.grace
+			b := newBrowser()
+			check := e.start(b, e.srv.URL)
+			e.press(b, check, sandbox.OutcomeCancel) // bare return: pending, one search
+			e.clock.Advance(30*time.Minute + time.Second)
+			resp := b.do(http.MethodGet, e.srv.URL+"/return", nil)
+			if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != tc.wantTo {
+				t.Fatalf("return after expiry: %d %s, want %s", resp.StatusCode, resp.Header.Get("Location"), tc.wantTo)
+			}
+			if r := e.reads(); r != tc.wantReads {
+				t.Fatalf("%d reads, want %d", r, tc.wantReads)
+			}
+		})
+	}
+}

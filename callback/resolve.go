@@ -76,7 +76,7 @@ func (h *Handler) keep(ctx context.Context, s *liveness.Session, res *liveness.R
 
 // expired reports whether s is past its ExpiresAt plus the grace.
 func (h *Handler) expired(s *liveness.Session) bool {
-	return !s.ExpiresAt.IsZero() && h.now().After(s.ExpiresAt.Add(orDefault(h.ExpiryGrace, DefaultExpiryGrace)))
+	return !s.ExpiresAt.IsZero() && h.now().After(s.ExpiresAt.Add(h.grace()))
 }
 
 // resolve returns the session's result, in this order: the final result in
