@@ -202,13 +202,13 @@ func TestVendorOptions(t *testing.T) {
 	before := sb.Requests(sandbox.JuheQuery)
 	r := cli(t, juhe, "", append([]string{"init", "--juhe-model", "9"}, initArgs[liveness.Juhe]...)...)
 	assert.Equal(t, exitUsage, r.code)
-	assert.Contains(t, r.stderr, "Model")
+	assert.Contains(t, r.stderr, "liveness init: --juhe-model: 9 is not 1 to 5")
 	assert.Equal(t, before, sb.Requests(sandbox.JuheQuery), "no call for invalid input")
 }
 
 func TestUsageErrors(t *testing.T) {
 	sb := newSandbox(t)
-	env := map[string]string{envProvider: sb.ProviderURL(liveness.Megvii)}
+	env := map[string]string{envProvider: sb.ProviderURL(liveness.Megvii), envSandbox: sb.URL}
 	for _, tc := range []struct {
 		name  string
 		env   map[string]string
@@ -380,19 +380,64 @@ func TestVerify(t *testing.T) {
 	form.Set("data", strings.Replace(form.Get("data"), `"PASS"`, `"FAIL"`, 1)+" ")
 	r = cli(t, megvii, form.Encode(), "verify")
 	assert.Equal(t, exitNotPassed, r.code, r.stderr)
-	assert.Contains(t, r.stdout, "signature  does NOT hold")
+	golden(t, "megvii_verify_bad.txt", normalize(sb, r.stdout))
 	r = cli(t, megvii, form.Encode(), "verify", "--json")
 	assert.Equal(t, exitNotPassed, r.code)
-	assert.Contains(t, r.stdout, `"valid": false`)
+	golden(t, "megvii_verify_bad.json", normalize(sb, r.stdout))
 
-	// Jumdata's return URL is unsigned: its claim is shown as a hint.
+	// Jumdata's return URL is unsigned: a claim, never a verification
+	// (exit 5), with the command that fetches the result.
 	jumdata := map[string]string{envProvider: sb.ProviderURL(liveness.Jumdata)}
 	s, _ = startSession(t, jumdata, liveness.Jumdata)
 	c, err = sb.Complete(ctx, liveness.Jumdata, s.ID, sandbox.OutcomePass)
 	require.NoError(t, err)
 	r = cli(t, jumdata, "", "verify", c.ReturnURL)
-	require.Equal(t, exitOK, r.code, r.stderr)
+	require.Equal(t, exitUnsigned, r.code, r.stderr)
 	golden(t, "jumdata_verify.txt", normalize(sb, r.stdout))
+	assert.Contains(t, r.stdout, "liveness result "+s.ID)
+	r = cli(t, jumdata, "", "verify", "--json", c.ReturnURL)
+	require.Equal(t, exitUnsigned, r.code, r.stderr)
+	golden(t, "jumdata_verify.json", normalize(sb, r.stdout))
+	assert.Contains(t, r.stdout, `"valid": false`)
+
+	// A forged Jumdata return, any token and success=true: the same.
+	forged := "https://evil.example/r?token=0123456789abcdef0123456789abcdef&success=true"
+	r = cli(t, jumdata, "", "verify", forged)
+	assert.Equal(t, exitUnsigned, r.code, r.stderr)
+	assert.Contains(t, r.stdout, "claims          passed (unverified: anyone can forge it, never act on it)")
+	r = cli(t, jumdata, "", "verify", "--json", forged)
+	assert.Equal(t, exitUnsigned, r.code, r.stderr)
+	assert.Contains(t, r.stdout, `"valid": false`)
+	assert.Contains(t, r.stdout, `"verdict": "unsigned"`)
+
+	// Juhe: the signed return verifies (exit 0); a notify, a JSON body on
+	// standard input, is unsigned (exit 5); a tampered response does not
+	// hold, and what it claims is shown.
+	juhe := map[string]string{envProvider: sb.ProviderURL(liveness.Juhe)}
+	s, _ = startSession(t, juhe, liveness.Juhe)
+	c, err = sb.Complete(ctx, liveness.Juhe, s.ID, sandbox.OutcomePass)
+	require.NoError(t, err)
+	r = cli(t, juhe, "", "verify", c.ReturnURL)
+	require.Equal(t, exitOK, r.code, r.stderr)
+	golden(t, "juhe_verify.txt", normalize(sb, r.stdout))
+	r = cli(t, juhe, "", "verify", "--json", c.ReturnURL)
+	require.Equal(t, exitOK, r.code, r.stderr)
+	golden(t, "juhe_verify.json", normalize(sb, r.stdout))
+
+	notify := `{"jh_order_id":"` + s.ID + `","orderId":"ORDER0001","passed":"T"}`
+	r = cli(t, juhe, notify, "verify", "--kind", "notify")
+	require.Equal(t, exitUnsigned, r.code, r.stderr)
+	golden(t, "juhe_notify_verify.txt", normalize(sb, r.stdout))
+	r = cli(t, juhe, notify, "verify", "--json")
+	require.Equal(t, exitUnsigned, r.code, r.stderr)
+	golden(t, "juhe_notify_verify.json", normalize(sb, r.stdout))
+
+	tampered := strings.Replace(c.ReturnURL, "sign=", "sign=0", 1)
+	r = cli(t, juhe, "", "verify", tampered)
+	require.Equal(t, exitNotPassed, r.code, r.stderr)
+	assert.Contains(t, r.stdout, "session         "+s.ID)
+	assert.Contains(t, r.stdout, "signature       does NOT hold")
+	assert.Contains(t, r.stdout, "claims          passed=")
 }
 
 func TestSandboxControlCommands(t *testing.T) {
