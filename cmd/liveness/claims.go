@@ -41,53 +41,59 @@ func unverifiedClaims(target string, body []byte) claims {
 		}
 	}
 	if data := fields.Get("data"); data != "" {
-		return megviiClaims(data)
+		return readClaims(data, megviiPaths)
 	}
 	if resp, _, err := juhe.ParseReturnURL(target); err == nil && resp != "" {
 		if d, err := url.QueryUnescape(resp); err == nil && !strings.HasPrefix(strings.TrimSpace(resp), "{") {
 			resp = d
 		}
-		return juheClaims(resp)
+		return readClaims(resp, juhePaths)
 	}
 	return claims{}
 }
 
-func megviiClaims(data string) claims {
-	var pl struct {
-		Status  any `json:"status"`
-		BizInfo struct {
-			BizID any `json:"biz_id"`
-			BizNo any `json:"biz_no"`
-		} `json:"biz_info"`
-		Liveness struct {
-			Result any `json:"result"`
-		} `json:"liveness_result"`
-	}
-	out := claims{vendor: liveness.Megvii}
-	if json.NewDecoder(strings.NewReader(data)).Decode(&pl) != nil {
-		return out
-	}
-	out.session, out.bizNo = text(pl.BizInfo.BizID), text(pl.BizInfo.BizNo)
-	out.claim = joinClaims("status", text(pl.Status), "liveness", text(pl.Liveness.Result))
-	return out
+// claimPaths says where a vendor's payload holds what it claims: dotted
+// paths into its JSON.
+type claimPaths struct {
+	vendor         liveness.Vendor
+	session, bizNo string
+	// claims are name, path pairs.
+	claims []string
 }
 
-func juheClaims(response string) claims {
-	var env struct {
-		Reason any `json:"reason"`
-		Result struct {
-			JHOrderID any `json:"jh_order_id"`
-			OrderID   any `json:"orderId"`
-			Passed    any `json:"passed"`
-			Message   any `json:"message"`
-		} `json:"result"`
-	}
-	out := claims{vendor: liveness.Juhe}
-	if json.NewDecoder(strings.NewReader(response)).Decode(&env) != nil {
+var (
+	megviiPaths = claimPaths{vendor: liveness.Megvii, session: "biz_info.biz_id", bizNo: "biz_info.biz_no",
+		claims: []string{"status", "status", "liveness", "liveness_result.result"}}
+	juhePaths = claimPaths{vendor: liveness.Juhe, session: "result.jh_order_id", bizNo: "result.orderId",
+		claims: []string{"passed", "result.passed", "message", "result.message"}}
+)
+
+// readClaims reads payload, a JSON object, as paths says.
+func readClaims(payload string, paths claimPaths) claims {
+	out := claims{vendor: paths.vendor}
+	var obj map[string]any
+	if json.NewDecoder(strings.NewReader(payload)).Decode(&obj) != nil {
 		return out
 	}
-	out.session, out.bizNo = text(env.Result.JHOrderID), text(env.Result.OrderID)
-	out.claim = joinClaims("passed", text(env.Result.Passed), "message", text(env.Result.Message))
+	at := func(path string) string {
+		var v any = obj
+		for _, k := range strings.Split(path, ".") {
+			m, ok := v.(map[string]any)
+			if !ok {
+				return ""
+			}
+			v = m[k]
+		}
+		return text(v)
+	}
+	out.session, out.bizNo = at(paths.session), at(paths.bizNo)
+	var parts []string
+	for i := 0; i+1 < len(paths.claims); i += 2 {
+		if v := at(paths.claims[i+1]); v != "" {
+			parts = append(parts, paths.claims[i]+"="+v)
+		}
+	}
+	out.claim = strings.Join(parts, " ")
 	return out
 }
 
@@ -114,14 +120,4 @@ func text(v any) string {
 		s = string(r[:maxClaimText]) + "…"
 	}
 	return s
-}
-
-func joinClaims(kv ...string) string {
-	var parts []string
-	for i := 0; i+1 < len(kv); i += 2 {
-		if kv[i+1] != "" {
-			parts = append(parts, kv[i]+"="+kv[i+1])
-		}
-	}
-	return strings.Join(parts, " ")
 }

@@ -355,6 +355,23 @@ func TestResultWait(t *testing.T) {
 	assert.Equal(t, liveness.StatusPending, res.Status)
 }
 
+// verifyGolden runs verify args in its table and JSON forms, checks the
+// exit code of both, compares them with testdata/name.txt and name.json
+// (when name is set), and returns both outputs.
+func verifyGolden(t *testing.T, sb *sandbox.Sandbox, env map[string]string, stdin string, want int, name string, args ...string) (string, string) {
+	t.Helper()
+	var out [2]string
+	for i, form := range [][]string{nil, {"--json"}} {
+		r := cli(t, env, stdin, append(append([]string{"verify"}, form...), args...)...)
+		require.Equal(t, want, r.code, r.stderr)
+		out[i] = r.stdout
+		if name != "" {
+			golden(t, name+[]string{".txt", ".json"}[i], normalize(sb, r.stdout))
+		}
+	}
+	return out[0], out[1]
+}
+
 func TestVerify(t *testing.T) {
 	sb := newSandbox(t)
 	ctx := context.Background()
@@ -363,27 +380,17 @@ func TestVerify(t *testing.T) {
 	c, err := sb.Complete(ctx, liveness.Megvii, s.ID, sandbox.OutcomePass)
 	require.NoError(t, err)
 	require.Equal(t, "POST", c.ReturnMethod)
-	body := c.ReturnForm.Encode()
+	verifyGolden(t, sb, megvii, c.ReturnForm.Encode(), exitOK, "megvii_verify", "--kind", "return")
 
-	r := cli(t, megvii, body, "verify", "--kind", "return")
-	require.Equal(t, exitOK, r.code, r.stderr)
-	golden(t, "megvii_verify.txt", normalize(sb, r.stdout))
-	r = cli(t, megvii, body, "verify", "--kind", "return", "--json")
-	require.Equal(t, exitOK, r.code, r.stderr)
-	golden(t, "megvii_verify.json", normalize(sb, r.stdout))
-
-	// A tampered body: the signature does not hold, exit 3.
+	// A tampered body: the signature does not hold, exit 3, and what the
+	// callback claims is shown.
 	form := url.Values{}
 	for k, v := range c.ReturnForm {
 		form[k] = v
 	}
 	form.Set("data", strings.Replace(form.Get("data"), `"PASS"`, `"FAIL"`, 1)+" ")
-	r = cli(t, megvii, form.Encode(), "verify")
-	assert.Equal(t, exitNotPassed, r.code, r.stderr)
-	golden(t, "megvii_verify_bad.txt", normalize(sb, r.stdout))
-	r = cli(t, megvii, form.Encode(), "verify", "--json")
-	assert.Equal(t, exitNotPassed, r.code)
-	golden(t, "megvii_verify_bad.json", normalize(sb, r.stdout))
+	_, js := verifyGolden(t, sb, megvii, form.Encode(), exitNotPassed, "megvii_verify_bad")
+	assert.Contains(t, js, `"valid": false`)
 
 	// Jumdata's return URL is unsigned: a claim, never a verification
 	// (exit 5), with the command that fetches the result.
@@ -391,24 +398,15 @@ func TestVerify(t *testing.T) {
 	s, _ = startSession(t, jumdata, liveness.Jumdata)
 	c, err = sb.Complete(ctx, liveness.Jumdata, s.ID, sandbox.OutcomePass)
 	require.NoError(t, err)
-	r = cli(t, jumdata, "", "verify", c.ReturnURL)
-	require.Equal(t, exitUnsigned, r.code, r.stderr)
-	golden(t, "jumdata_verify.txt", normalize(sb, r.stdout))
-	assert.Contains(t, r.stdout, "liveness result "+s.ID)
-	r = cli(t, jumdata, "", "verify", "--json", c.ReturnURL)
-	require.Equal(t, exitUnsigned, r.code, r.stderr)
-	golden(t, "jumdata_verify.json", normalize(sb, r.stdout))
-	assert.Contains(t, r.stdout, `"valid": false`)
+	txt, js := verifyGolden(t, sb, jumdata, "", exitUnsigned, "jumdata_verify", c.ReturnURL)
+	assert.Contains(t, txt, "liveness result "+s.ID)
+	assert.Contains(t, js, `"valid": false`)
 
 	// A forged Jumdata return, any token and success=true: the same.
-	forged := "https://evil.example/r?token=0123456789abcdef0123456789abcdef&success=true"
-	r = cli(t, jumdata, "", "verify", forged)
-	assert.Equal(t, exitUnsigned, r.code, r.stderr)
-	assert.Contains(t, r.stdout, "claims          passed (unverified: anyone can forge it, never act on it)")
-	r = cli(t, jumdata, "", "verify", "--json", forged)
-	assert.Equal(t, exitUnsigned, r.code, r.stderr)
-	assert.Contains(t, r.stdout, `"valid": false`)
-	assert.Contains(t, r.stdout, `"verdict": "unsigned"`)
+	txt, js = verifyGolden(t, sb, jumdata, "", exitUnsigned, "", "https://evil.example/r?token=0123456789abcdef0123456789abcdef&success=true")
+	assert.Contains(t, txt, "claims          passed (unverified: anyone can forge it, never act on it)")
+	assert.Contains(t, js, `"valid": false`)
+	assert.Contains(t, js, `"verdict": "unsigned"`)
 
 	// Juhe: the signed return verifies (exit 0); a notify, a JSON body on
 	// standard input, is unsigned (exit 5); a tampered response does not
@@ -417,27 +415,13 @@ func TestVerify(t *testing.T) {
 	s, _ = startSession(t, juhe, liveness.Juhe)
 	c, err = sb.Complete(ctx, liveness.Juhe, s.ID, sandbox.OutcomePass)
 	require.NoError(t, err)
-	r = cli(t, juhe, "", "verify", c.ReturnURL)
-	require.Equal(t, exitOK, r.code, r.stderr)
-	golden(t, "juhe_verify.txt", normalize(sb, r.stdout))
-	r = cli(t, juhe, "", "verify", "--json", c.ReturnURL)
-	require.Equal(t, exitOK, r.code, r.stderr)
-	golden(t, "juhe_verify.json", normalize(sb, r.stdout))
-
+	verifyGolden(t, sb, juhe, "", exitOK, "juhe_verify", c.ReturnURL)
 	notify := `{"jh_order_id":"` + s.ID + `","orderId":"ORDER0001","passed":"T"}`
-	r = cli(t, juhe, notify, "verify", "--kind", "notify")
-	require.Equal(t, exitUnsigned, r.code, r.stderr)
-	golden(t, "juhe_notify_verify.txt", normalize(sb, r.stdout))
-	r = cli(t, juhe, notify, "verify", "--json")
-	require.Equal(t, exitUnsigned, r.code, r.stderr)
-	golden(t, "juhe_notify_verify.json", normalize(sb, r.stdout))
-
-	tampered := strings.Replace(c.ReturnURL, "sign=", "sign=0", 1)
-	r = cli(t, juhe, "", "verify", tampered)
-	require.Equal(t, exitNotPassed, r.code, r.stderr)
-	assert.Contains(t, r.stdout, "session         "+s.ID)
-	assert.Contains(t, r.stdout, "signature       does NOT hold")
-	assert.Contains(t, r.stdout, "claims          passed=")
+	verifyGolden(t, sb, juhe, notify, exitUnsigned, "juhe_notify_verify", "--kind", "notify")
+	txt, _ = verifyGolden(t, sb, juhe, "", exitNotPassed, "", strings.Replace(c.ReturnURL, "sign=", "sign=0", 1))
+	assert.Contains(t, txt, "session         "+s.ID)
+	assert.Contains(t, txt, "signature       does NOT hold")
+	assert.Contains(t, txt, "claims          passed=")
 }
 
 func TestSandboxControlCommands(t *testing.T) {
