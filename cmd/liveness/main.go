@@ -167,7 +167,7 @@ func init() {
 	commands = []command{
 		{"init", "liveness init --return-url URL [--notify-url URL] [flags]", "start a session and print its check URL", runInit},
 		{"url", "liveness url [flags] SESSION-JSON|FILE|-", "print the check URL of a stored session", runURL},
-		{"result", "liveness result [--wait] [--json] [flags] SESSION-ID", "print a session's result", runResult},
+		{"result", "liveness result [--wait [--max-reads N]] [--json] [flags] SESSION-ID", "print a session's result", runResult},
 		{"verify", "liveness verify [--kind return|notify] [--json] [flags] [URL] (or a body on stdin)", "verify a captured callback", runVerify},
 		{"sandbox", "liveness sandbox [--addr HOST:PORT] [--json] | sandbox list|complete|fault ...", "run or drive the vendors' simulator", runSandbox},
 	}

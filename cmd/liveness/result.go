@@ -58,7 +58,7 @@ Exit codes: 0 passed, 3 not passed (failed, canceled, expired, error),
 4 pending (or --timeout, --max-reads reached), 1 error, 2 usage.`
 
 func runResult(c *cmd, args []string) int {
-	const usage = "liveness result [--wait [--timeout D] [--interval D]] [--json] [--provider URL] SESSION-ID | --session FILE|-"
+	const usage = "liveness result [--wait [--timeout D] [--interval D] [--max-reads N]] [--json] [--provider URL] SESSION-ID | --session FILE|-"
 	fs := newFlags("result")
 	c.help = resultHelp
 	prov := providerFlag(fs)
