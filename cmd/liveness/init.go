@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/mdp/qrterminal/v3"
@@ -37,18 +38,28 @@ var vendorFlags = []vendorFlag{
 	{liveness.Jumdata, "jumdata-colors"}, {liveness.Jumdata, "jumdata-actions"},
 }
 
+// initHelp is init --help's note on vendor flags.
+const initHelp = `
+A flag the provider cannot use (--name with megvii, --user-id with juhe,
+--notify-url with jumdata, another vendor's --megvii-*, --juhe-*,
+--jumdata-*) is a usage error. Through a failover router a flag is accepted
+when one of its providers uses it; a request carries one vendor's options,
+so give one vendor's flags: the router's providers of other vendors then
+refuse the request and are skipped.`
+
 func runInit(c *cmd, args []string) int {
 	const usage = "liveness init --return-url URL [--notify-url URL] [flags]"
 	fs := newFlags("init")
+	c.help = initHelp
 	prov := providerFlag(fs)
 	returnURL := fs.String("return-url", "", "`URL` where the vendor's page sends the browser back (required)")
-	notifyURL := fs.String("notify-url", "", "`URL` where the vendor's server reports the outcome (required by megvii)")
+	notifyURL := fs.String("notify-url", "", "`URL` where the vendor's server reports the outcome (required by megvii; juhe optional; jumdata sends none)")
 	bizNo := fs.String("biz-no", "", "your own reference (juhe orderId, megvii biz_no; default: 32 random hex characters)")
-	userID := fs.String("user-id", "", "the user's ID (megvii uuid)")
-	name := fs.String("name", "", "the user's legal name (juhe)")
-	idNumber := fs.String("id-number", "", "the user's resident ID number (juhe)")
+	userID := fs.String("user-id", "", "the user's ID (megvii uuid; megvii only)")
+	name := fs.String("name", "", "the user's legal name (juhe certName; juhe only)")
+	idNumber := fs.String("id-number", "", "the user's resident ID number (juhe certNo; juhe only)")
 	var refs multi
-	fs.Var(&refs, "ref-image", "a reference face photo file (megvii; repeat for two)")
+	fs.Var(&refs, "ref-image", "a reference face photo file (megvii only; repeat for two)")
 	asJSON := fs.Bool("json", false, "print the session as JSON (the input of liveness url)")
 	qr := fs.String("qr", "auto", "print a QR code of the check URL: auto (on a terminal), always or never")
 
@@ -78,17 +89,28 @@ func runInit(c *cmd, args []string) int {
 	default:
 		return c.usageError(usage, "flag --qr must be auto, always or never")
 	}
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	var set []string
+	fs.Visit(func(f *flag.Flag) { set = append(set, f.Name) })
 	p, code := c.provider(*prov, usage)
 	if p == nil {
 		return code
 	}
-	v := p.Vendor()
+	if msg := checkFlagVendors(p, set); msg != "" {
+		return c.usageError(usage, "%s", msg)
+	}
+	// The vendor whose options are given. A request carries one vendor's
+	// options (SessionRequest.Extra); through a router, the providers of
+	// the other vendors refuse them and are skipped.
+	var optVendor liveness.Vendor
+	var optFlag string
 	for _, vf := range vendorFlags {
-		if set[vf.name] && vf.vendor != v {
-			return c.usageError(usage, "flag --%s is for %s, and the provider is %s", vf.name, vf.vendor, v)
+		if !slices.Contains(set, vf.name) {
+			continue
 		}
+		if optVendor != "" && optVendor != vf.vendor {
+			return c.usageError(usage, "flags --%s and --%s are options of two vendors, and a request carries one vendor's options (the router's providers of another vendor refuse them): give one vendor's flags", optFlag, vf.name)
+		}
+		optVendor, optFlag = vf.vendor, vf.name
 	}
 	if *bizNo == "" {
 		// Megvii and Juhe need one: 32 hex characters suit both.
@@ -106,7 +128,7 @@ func runInit(c *cmd, args []string) int {
 		}
 		req.ReferenceImages = append(req.ReferenceImages, b)
 	}
-	switch v {
+	switch optVendor {
 	case liveness.Megvii:
 		o := megvii.SessionOptions{ProcedureType: *mProc, SceneID: *mScene, ActionHTTPMethod: *mMethod,
 			MaximumShootingTime: *mShoot, BizExtraData: *mExtra}
@@ -119,21 +141,17 @@ func runInit(c *cmd, args []string) int {
 		default:
 			return c.usageError(usage, "flag --megvii-language must be en or zh")
 		}
-		if o != (megvii.SessionOptions{}) {
-			req.Extra = &o
-		}
+		req.Extra = &o
 	case liveness.Juhe:
-		if o := (juhe.SessionOptions{Model: *jModel, DeviceType: *jDevice}); o != (juhe.SessionOptions{}) {
-			req.Extra = &o
-		}
+		req.Extra = &juhe.SessionOptions{Model: *jModel, DeviceType: *jDevice}
 	case liveness.Jumdata:
-		o := jumdata.SessionOptions{Colors: splitList(*dColors), Actions: splitList(*dActions)}
-		if o.Colors != nil || o.Actions != nil {
-			req.Extra = &o
-		}
+		req.Extra = &jumdata.SessionOptions{Colors: splitList(*dColors), Actions: splitList(*dActions)}
 	}
 	s, err := p.InitSession(c.ctx, req)
 	if err != nil {
+		if _, ok := p.(router); ok && inputError(err) != nil {
+			c.note = "no provider of the router took the request; this is the first refusal"
+		}
 		return c.fail(err)
 	}
 	if *asJSON {
@@ -189,8 +207,8 @@ func runURL(c *cmd, args []string) int {
 	if p == nil {
 		return code
 	}
-	if s.Vendor != p.Vendor() {
-		return c.usageError(usage, "the session is a %s session, and the provider is %s", s.Vendor, p.Vendor())
+	if code, ok := c.checkSessionVendor(p, s); !ok {
+		return code
 	}
 	u, err := p.BuildCheckURL(s)
 	if err != nil {
@@ -230,4 +248,24 @@ func (c *cmd) readSession(usage, arg string) (*liveness.Session, int) {
 		return nil, c.usageError(usage, "the session is not one printed by liveness init --json")
 	}
 	return &s, exitOK
+}
+
+// checkSessionVendor sets s.Vendor when empty and checks that p serves the
+// session: its vendor is p's, or for a router the vendor of the provider
+// its ID names.
+func (c *cmd) checkSessionVendor(p liveness.Provider, s *liveness.Session) (int, bool) {
+	v, err := sessionVendor(p, s.ID)
+	if err != nil {
+		return c.fail(err), false
+	}
+	switch {
+	case s.Vendor == "":
+		s.Vendor = v
+	case s.Vendor != v:
+		if _, ok := p.(router); ok {
+			return c.usageError(c.usage, "the session is a %s session, and its ID names a %s provider of the router", s.Vendor, v), false
+		}
+		return c.usageError(c.usage, "the session is a %s session, and the provider is %s", s.Vendor, v), false
+	}
+	return exitOK, true
 }

@@ -23,43 +23,76 @@
 //
 // # Commands
 //
-//	liveness init --return-url URL [--notify-url URL] [--biz-no …] [vendor flags] [--json]
+//	liveness init --return-url URL [--notify-url URL] [--biz-no …] [user flags] [vendor flags] [--json]
 //	    Start a session; print its ID, token, expiry and check URL, and a QR
 //	    code of the check URL on a terminal (--qr always|never|auto).
 //	liveness url SESSION-JSON
 //	    Print the check URL of a session printed by init --json (the JSON
 //	    itself, a file name, or - for standard input).
-//	liveness result [--wait [--timeout D] [--interval D]] [--json] ID|--session FILE
-//	    Print a session's result; --wait polls until it is final, through
-//	    the callback package's Handler.Wait, at an interval that spares each
-//	    vendor's read budget (Megvii 5 s, Juhe and Jumdata 3 s, growing by
-//	    half up to 30 s), with a progress indicator on a terminal only. With
+//	liveness result [--wait [--timeout D] [--interval D] [--max-reads N]] [--json] ID|--session FILE
+//	    Print a session's result. Every read may cost: Megvii serves a
+//	    finished result three times within a day, so each result of a
+//	    finished Megvii session spends one of its three reads. --wait polls
+//	    until the result is final, through the callback package's
+//	    Handler.Wait, at an interval that spares each vendor's read budget
+//	    (Megvii 5 s, Juhe and Jumdata 3 s, growing by half up to 30 s),
+//	    reads a finished result once, and stops pending after --max-reads
+//	    reads (20 for Megvii by default, about 8 minutes, since Megvii does
+//	    not document whether reads of an unfinished session count; no limit
+//	    for the others), with a progress indicator on a terminal only. With
 //	    --session (the output of init --json) it stops at the session's
 //	    expiry, and reads nothing for a session already past it.
 //	liveness verify [--kind return|notify] [--json] [URL]
-//	    Verify a captured callback: a return URL, or a form or JSON body on
-//	    standard input. Print what it claims and whether its signature holds.
+//	    Check a captured callback: a return URL, or a form or JSON body on
+//	    standard input. Print what it claims and whether it is signed and
+//	    its signature holds. Only that proves anything (exit 0); an
+//	    unsigned callback (a Jumdata return, a Juhe notify, a Megvii GET
+//	    return) is a claim anyone can forge (exit 5): fetch the result.
 //	liveness sandbox [--addr 127.0.0.1:8080] [--json]
 //	    Serve the vendors' simulator and print ready provider URLs.
 //	liveness sandbox list|complete|fault …
 //	    Drive a running sandbox over its control API (package sandbox).
+//	    complete takes a router's session ID ("megvii:…") as well.
 //
-// Vendor flags of init (each is an error with another vendor's provider):
+// Flags of init that not every vendor uses; each is a usage error with a
+// provider that cannot use it (rather than silently dropped):
 //
+//	--notify-url (megvii, juhe: Jumdata sends no notify)
+//	--user-id, --ref-image (megvii); --name, --id-number (juhe)
 //	--megvii-procedure, --megvii-language (en|zh), --megvii-scene-id,
 //	--megvii-return-method (GET|POST), --megvii-max-shooting-time,
 //	--megvii-biz-extra-data
 //	--juhe-model (1-5), --juhe-device-type (H5|WEB)
 //	--jumdata-colors (comma-separated), --jumdata-actions (comma-separated)
 //
+// Input a provider refuses before any call is a usage error naming the
+// flag that set it ("liveness init: --user-id: is required (megvii
+// InitSession)"), followed by the one-line usage.
+//
+// # Through a failover router
+//
+// With a failover:// provider every command works unchanged: init prints
+// the router's session ID ("megvii:…"), which url, result (--wait,
+// --session) and sandbox complete take. A flag is accepted when a provider
+// of the router uses it. A request carries one vendor's options
+// (SessionRequest.Extra), so the vendor flags of two vendors together are
+// a usage error, and with one vendor's flags the router's providers of
+// other vendors refuse the request and are skipped: the session goes to a
+// provider of that vendor, or fails.
+//
 // # Exit codes
 //
-//	0  success: the result passed, the callback verified
+//	0  success: the result passed; the callback is signed and its signature
+//	   holds
 //	1  error: the vendor or the network failed, the input could not be read
 //	2  usage: a bad or missing flag or argument, input rejected before any call
 //	3  not passed: the result is failed, canceled, expired or error; the
 //	   callback's signature does not hold
-//	4  pending: the result is not final (result, result --wait past --timeout)
+//	4  pending: the result is not final (result; result --wait past
+//	   --timeout or --max-reads)
+//	5  unsigned: verify read a callback the vendor does not sign (a Jumdata
+//	   return, a Juhe notify, a Megvii GET return): what it claims proves
+//	   nothing; fetch the result with liveness result ID
 package main
 
 import (
@@ -87,6 +120,7 @@ const (
 	exitUsage     = 2
 	exitNotPassed = 3
 	exitPending   = 4
+	exitUnsigned  = 5
 )
 
 const envProvider = "LIVENESS_PROVIDER"
@@ -114,6 +148,12 @@ type cmd struct {
 	getenv func(string) string
 	// scrub removes the provider's secrets from everything written.
 	scrub *scrubber
+	// usage is the command's one-line usage, set by parse.
+	usage string
+	// help, when set, is printed by --help between the usage and the flags.
+	help string
+	// note, when set, is added to the message of fail's usage error.
+	note string
 }
 
 type command struct {
@@ -127,7 +167,7 @@ func init() {
 	commands = []command{
 		{"init", "liveness init --return-url URL [--notify-url URL] [flags]", "start a session and print its check URL", runInit},
 		{"url", "liveness url [flags] SESSION-JSON|FILE|-", "print the check URL of a stored session", runURL},
-		{"result", "liveness result [--wait] [--json] [flags] SESSION-ID", "print a session's result", runResult},
+		{"result", "liveness result [--wait [--max-reads N]] [--json] [flags] SESSION-ID", "print a session's result", runResult},
 		{"verify", "liveness verify [--kind return|notify] [--json] [flags] [URL] (or a body on stdin)", "verify a captured callback", runVerify},
 		{"sandbox", "liveness sandbox [--addr HOST:PORT] [--json] | sandbox list|complete|fault ...", "run or drive the vendors' simulator", runSandbox},
 	}
@@ -150,7 +190,8 @@ func runContext(ctx context.Context, args []string, stdin io.Reader, stdout, std
 			fmt.Fprintf(c.stdout, "  %-8s %s\n", cm.name, cm.help)
 		}
 		fmt.Fprintln(c.stdout, "\nThe provider is a liveness.Open URL from --provider or "+envProvider+".")
-		fmt.Fprintln(c.stdout, "Exit codes: 0 passed/ok, 1 error, 2 usage, 3 not passed, 4 pending.")
+		fmt.Fprintln(c.stdout, "Exit codes: 0 passed/ok (a callback signed and verified), 1 error, 2 usage, 3 not passed")
+		fmt.Fprintln(c.stdout, "(or a signature that does not hold), 4 pending, 5 unsigned callback (fetch the result).")
 		fmt.Fprintln(c.stdout, "Run liveness <command> --help for a command's flags.")
 		return exitOK
 	}
@@ -180,14 +221,30 @@ func (c *cmd) usageError(usage, format string, a ...any) int {
 }
 
 // fail prints an error and returns its exit code: 2 for input a provider
-// rejected before any call, 1 otherwise.
+// rejected before any call, whose message names the flag that set the
+// field and is followed by the one-line usage, 1 otherwise.
 func (c *cmd) fail(err error) int {
-	fmt.Fprintf(c.stderr, "%s: %v\n", c.name, err)
-	var le *liveness.Error
-	if errors.As(err, &le) && errors.Is(err, liveness.ErrInvalidArgument) && le.HTTPStatus == 0 {
-		return exitUsage
+	le := inputError(err)
+	if le == nil {
+		fmt.Fprintf(c.stderr, "%s: %v\n", c.name, err)
+		return exitError
 	}
-	return exitError
+	what := flagOf(le.Field)
+	if what == "" {
+		what = le.Field
+	}
+	msg := le.Message
+	if msg == "" {
+		msg = "is invalid"
+	}
+	if what == "" {
+		return c.usageError(c.usage, "%v", err)
+	}
+	msg = fmt.Sprintf("%s (%s %s)", msg, le.Vendor, le.Op)
+	if c.note != "" {
+		msg += "; " + c.note
+	}
+	return c.usageError(c.usage, "%s: %s", what, msg)
 }
 
 // newFlags returns a flag set that reports errors to the caller, not to
@@ -202,12 +259,17 @@ func newFlags(name string) *flag.FlagSet {
 // positional arguments (until "--"), and returns the positional ones. It
 // returns an exit code when it handled --help (0) or an error (2).
 func (c *cmd) parse(fs *flag.FlagSet, usage string, args []string) ([]string, int, bool) {
+	c.usage = usage
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
 				fmt.Fprintln(c.stdout, "usage: "+usage)
 				fmt.Fprintln(c.stdout)
+				if c.help != "" {
+					fmt.Fprintln(c.stdout, strings.TrimSpace(c.help))
+					fmt.Fprintln(c.stdout)
+				}
 				printFlags(c.stdout, fs)
 				return nil, exitOK, false
 			}

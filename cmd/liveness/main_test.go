@@ -202,13 +202,13 @@ func TestVendorOptions(t *testing.T) {
 	before := sb.Requests(sandbox.JuheQuery)
 	r := cli(t, juhe, "", append([]string{"init", "--juhe-model", "9"}, initArgs[liveness.Juhe]...)...)
 	assert.Equal(t, exitUsage, r.code)
-	assert.Contains(t, r.stderr, "Model")
+	assert.Contains(t, r.stderr, "liveness init: --juhe-model: 9 is not 1 to 5")
 	assert.Equal(t, before, sb.Requests(sandbox.JuheQuery), "no call for invalid input")
 }
 
 func TestUsageErrors(t *testing.T) {
 	sb := newSandbox(t)
-	env := map[string]string{envProvider: sb.ProviderURL(liveness.Megvii)}
+	env := map[string]string{envProvider: sb.ProviderURL(liveness.Megvii), envSandbox: sb.URL}
 	for _, tc := range []struct {
 		name  string
 		env   map[string]string
@@ -355,6 +355,23 @@ func TestResultWait(t *testing.T) {
 	assert.Equal(t, liveness.StatusPending, res.Status)
 }
 
+// verifyGolden runs verify args in its table and JSON forms, checks the
+// exit code of both, compares them with testdata/name.txt and name.json
+// (when name is set), and returns both outputs.
+func verifyGolden(t *testing.T, sb *sandbox.Sandbox, env map[string]string, stdin string, want int, name string, args ...string) (string, string) {
+	t.Helper()
+	var out [2]string
+	for i, form := range [][]string{nil, {"--json"}} {
+		r := cli(t, env, stdin, append(append([]string{"verify"}, form...), args...)...)
+		require.Equal(t, want, r.code, r.stderr)
+		out[i] = r.stdout
+		if name != "" {
+			golden(t, name+[]string{".txt", ".json"}[i], normalize(sb, r.stdout))
+		}
+	}
+	return out[0], out[1]
+}
+
 func TestVerify(t *testing.T) {
 	sb := newSandbox(t)
 	ctx := context.Background()
@@ -363,36 +380,48 @@ func TestVerify(t *testing.T) {
 	c, err := sb.Complete(ctx, liveness.Megvii, s.ID, sandbox.OutcomePass)
 	require.NoError(t, err)
 	require.Equal(t, "POST", c.ReturnMethod)
-	body := c.ReturnForm.Encode()
+	verifyGolden(t, sb, megvii, c.ReturnForm.Encode(), exitOK, "megvii_verify", "--kind", "return")
 
-	r := cli(t, megvii, body, "verify", "--kind", "return")
-	require.Equal(t, exitOK, r.code, r.stderr)
-	golden(t, "megvii_verify.txt", normalize(sb, r.stdout))
-	r = cli(t, megvii, body, "verify", "--kind", "return", "--json")
-	require.Equal(t, exitOK, r.code, r.stderr)
-	golden(t, "megvii_verify.json", normalize(sb, r.stdout))
-
-	// A tampered body: the signature does not hold, exit 3.
+	// A tampered body: the signature does not hold, exit 3, and what the
+	// callback claims is shown.
 	form := url.Values{}
 	for k, v := range c.ReturnForm {
 		form[k] = v
 	}
 	form.Set("data", strings.Replace(form.Get("data"), `"PASS"`, `"FAIL"`, 1)+" ")
-	r = cli(t, megvii, form.Encode(), "verify")
-	assert.Equal(t, exitNotPassed, r.code, r.stderr)
-	assert.Contains(t, r.stdout, "signature  does NOT hold")
-	r = cli(t, megvii, form.Encode(), "verify", "--json")
-	assert.Equal(t, exitNotPassed, r.code)
-	assert.Contains(t, r.stdout, `"valid": false`)
+	_, js := verifyGolden(t, sb, megvii, form.Encode(), exitNotPassed, "megvii_verify_bad")
+	assert.Contains(t, js, `"valid": false`)
 
-	// Jumdata's return URL is unsigned: its claim is shown as a hint.
+	// Jumdata's return URL is unsigned: a claim, never a verification
+	// (exit 5), with the command that fetches the result.
 	jumdata := map[string]string{envProvider: sb.ProviderURL(liveness.Jumdata)}
 	s, _ = startSession(t, jumdata, liveness.Jumdata)
 	c, err = sb.Complete(ctx, liveness.Jumdata, s.ID, sandbox.OutcomePass)
 	require.NoError(t, err)
-	r = cli(t, jumdata, "", "verify", c.ReturnURL)
-	require.Equal(t, exitOK, r.code, r.stderr)
-	golden(t, "jumdata_verify.txt", normalize(sb, r.stdout))
+	txt, js := verifyGolden(t, sb, jumdata, "", exitUnsigned, "jumdata_verify", c.ReturnURL)
+	assert.Contains(t, txt, "liveness result "+s.ID)
+	assert.Contains(t, js, `"valid": false`)
+
+	// A forged Jumdata return, any token and success=true: the same.
+	txt, js = verifyGolden(t, sb, jumdata, "", exitUnsigned, "", "https://evil.example/r?token=0123456789abcdef0123456789abcdef&success=true")
+	assert.Contains(t, txt, "claims          passed (unverified: anyone can forge it, never act on it)")
+	assert.Contains(t, js, `"valid": false`)
+	assert.Contains(t, js, `"verdict": "unsigned"`)
+
+	// Juhe: the signed return verifies (exit 0); a notify, a JSON body on
+	// standard input, is unsigned (exit 5); a tampered response does not
+	// hold, and what it claims is shown.
+	juhe := map[string]string{envProvider: sb.ProviderURL(liveness.Juhe)}
+	s, _ = startSession(t, juhe, liveness.Juhe)
+	c, err = sb.Complete(ctx, liveness.Juhe, s.ID, sandbox.OutcomePass)
+	require.NoError(t, err)
+	verifyGolden(t, sb, juhe, "", exitOK, "juhe_verify", c.ReturnURL)
+	notify := `{"jh_order_id":"` + s.ID + `","orderId":"ORDER0001","passed":"T"}`
+	verifyGolden(t, sb, juhe, notify, exitUnsigned, "juhe_notify_verify", "--kind", "notify")
+	txt, _ = verifyGolden(t, sb, juhe, "", exitNotPassed, "", strings.Replace(c.ReturnURL, "sign=", "sign=0", 1))
+	assert.Contains(t, txt, "session         "+s.ID)
+	assert.Contains(t, txt, "signature       does NOT hold")
+	assert.Contains(t, txt, "claims          passed=")
 }
 
 func TestSandboxControlCommands(t *testing.T) {

@@ -26,8 +26,16 @@ var pollInterval = map[liveness.Vendor]time.Duration{
 	liveness.Jumdata: 3 * time.Second,
 }
 
-// defaultPollInterval applies to other providers (failover).
+// defaultPollInterval applies to other vendors.
 const defaultPollInterval = 5 * time.Second
+
+// defaultMaxReads is --wait's default cap on vendor reads per vendor
+// (none where absent). Megvii serves a finished result three times a day
+// and does not document whether a read of an unfinished session counts
+// too; 20 reads at its intervals (5 s growing to 30 s) span about 8
+// minutes. Wait stops at the first final answer, so a finished result is
+// read once.
+var defaultMaxReads = map[liveness.Vendor]int{liveness.Megvii: 20}
 
 // clock decides when a session has expired; tests set the providers'
 // fixed clock.
@@ -36,15 +44,30 @@ var clock = time.Now
 // minPollInterval is the shortest --interval accepted. Tests lower it.
 var minPollInterval = 2 * time.Second
 
+// resultHelp is result --help's note on read budgets.
+const resultHelp = `
+Every read may cost: Megvii serves a finished result three times within a
+day, then answers not found for good, so each liveness result of a finished
+Megvii session spends one of its three reads (store the --json output rather
+than reading again). --wait reads a finished result once, and at most
+--max-reads times in all (20 for megvii by default, about 8 minutes: Megvii
+does not document whether reads of an unfinished session count). Juhe
+counts reads against the key's limits; Jumdata's may be billed.
+
+Exit codes: 0 passed, 3 not passed (failed, canceled, expired, error),
+4 pending (or --timeout, --max-reads reached), 1 error, 2 usage.`
+
 func runResult(c *cmd, args []string) int {
-	const usage = "liveness result [--wait [--timeout D] [--interval D]] [--json] [--provider URL] SESSION-ID | --session FILE|-"
+	const usage = "liveness result [--wait [--timeout D] [--interval D] [--max-reads N]] [--json] [--provider URL] SESSION-ID | --session FILE|-"
 	fs := newFlags("result")
+	c.help = resultHelp
 	prov := providerFlag(fs)
 	asJSON := fs.Bool("json", false, "print the result as JSON")
-	wait := fs.Bool("wait", false, "poll until the result is final (exit 4 if still pending after --timeout)")
+	wait := fs.Bool("wait", false, "poll until the result is final (exit 4 if still pending after --timeout or --max-reads)")
 	timeout := fs.Duration("timeout", 30*time.Minute, "how long --wait polls at most")
 	sessionFile := fs.String("session", "", "read the session printed by liveness init --json from FILE (- for stdin) instead of an ID: --wait then stops at its expiry")
 	interval := fs.Duration("interval", 0, "--wait's first interval between reads (default 5s megvii, 3s juhe and jumdata; at least 2s)")
+	maxReads := fs.Int("max-reads", 0, "the most vendor reads --wait makes before it stops, pending (exit 4); 0 for no limit but --timeout (default 20 for megvii, no limit for juhe and jumdata)")
 	pos, code, ok := c.parse(fs, usage, args)
 	if !ok {
 		return code
@@ -66,8 +89,11 @@ func runResult(c *cmd, args []string) int {
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	if !*wait && (set["timeout"] || set["interval"]) {
-		return c.usageError(usage, "flags --timeout and --interval need --wait")
+	if !*wait && (set["timeout"] || set["interval"] || set["max-reads"]) {
+		return c.usageError(usage, "flags --timeout, --interval and --max-reads need --wait")
+	}
+	if *maxReads < 0 {
+		return c.usageError(usage, "flag --max-reads must not be negative")
 	}
 	if *timeout <= 0 {
 		return c.usageError(usage, "flag --timeout must be positive")
@@ -79,15 +105,17 @@ func runResult(c *cmd, args []string) int {
 	if p == nil {
 		return code
 	}
-	if session.Vendor == "" {
-		session.Vendor = p.Vendor()
-	} else if session.Vendor != p.Vendor() {
-		return c.usageError(usage, "the session is a %s session, and the provider is %s", session.Vendor, p.Vendor())
+	if code, ok := c.checkSessionVendor(p, &session); !ok {
+		return code
 	}
 	var res *liveness.Result
 	var err error
 	if *wait {
-		res, err = c.wait(p, &session, *timeout, *interval)
+		reads := *maxReads
+		if !set["max-reads"] {
+			reads = defaultMaxReads[session.Vendor]
+		}
+		res, err = c.wait(p, &session, *timeout, *interval, reads)
 	} else {
 		res, err = p.FetchResult(c.ctx, session.ID)
 	}
@@ -108,19 +136,25 @@ func runResult(c *cmd, args []string) int {
 	return statusCode(res)
 }
 
-// wait polls through callback.Handler.Wait, with an in-memory store: the
-// command is one process.
-func (c *cmd) wait(p liveness.Provider, s *liveness.Session, timeout, interval time.Duration) (*liveness.Result, error) {
+// wait polls through callback.Handler.Wait, with an in-memory store (the
+// command is one process), making at most maxReads vendor reads (0: no
+// limit).
+func (c *cmd) wait(p liveness.Provider, s *liveness.Session, timeout, interval time.Duration, maxReads int) (*liveness.Result, error) {
 	if interval == 0 {
 		interval = defaultPollInterval
-		if d, ok := pollInterval[p.Vendor()]; ok {
+		if d, ok := pollInterval[s.Vendor]; ok {
 			interval = d
 		}
 	}
 	key := make([]byte, 32)
 	_, _ = rand.Read(key)
+	rc := &readCounter{Provider: p, max: maxReads}
+	var counted liveness.Provider = rc
+	if _, ok := p.(router); ok {
+		counted = routerCounter{rc}
+	}
 	h := &callback.Handler{
-		Provider:     p,
+		Provider:     counted,
 		Key:          key,
 		Store:        callback.NewMemoryStore(0),
 		Logger:       slog.New(slog.DiscardHandler),
@@ -132,10 +166,96 @@ func (c *cmd) wait(p liveness.Provider, s *liveness.Session, timeout, interval t
 	stop := c.progress("waiting for the result of " + s.ID)
 	res, err := h.Wait(ctx, s)
 	stop()
-	if errors.Is(err, context.DeadlineExceeded) && c.ctx.Err() == nil {
+	switch {
+	case errors.Is(err, context.DeadlineExceeded) && c.ctx.Err() == nil:
 		err = fmt.Errorf("--timeout %s reached", timeout)
+	case errors.Is(err, errMaxReads):
+		res = rc.lastResult()
+		err = fmt.Errorf("--max-reads %d reached (each read may count against the vendor's read budget); run liveness result --wait again later, or raise --max-reads", maxReads)
 	}
 	return res, err
+}
+
+// errMaxReads ends Wait: it is not liveness.Retryable.
+var errMaxReads = errors.New("--max-reads reached")
+
+// readCounter is the provider --wait polls through: it counts the reads,
+// ends Wait with errMaxReads once max reads found the session pending,
+// and keeps the last result read.
+type readCounter struct {
+	liveness.Provider
+	max int
+
+	mu   sync.Mutex
+	n    int
+	last *liveness.Result
+}
+
+func (rc *readCounter) take() error {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	if rc.max > 0 && rc.n >= rc.max {
+		return errMaxReads
+	}
+	rc.n++
+	return nil
+}
+
+// keep records a read's answer; after the last read allowed, a pending
+// one ends Wait at once (errMaxReads) rather than after another interval.
+func (rc *readCounter) keep(res *liveness.Result, err error) (*liveness.Result, error) {
+	if res == nil {
+		return res, err
+	}
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	rc.last = res
+	if err == nil && !res.Status.Final() && rc.max > 0 && rc.n >= rc.max {
+		return nil, errMaxReads
+	}
+	return res, err
+}
+
+func (rc *readCounter) lastResult() *liveness.Result {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	return rc.last
+}
+
+// FetchResult reads through the provider, if the budget allows.
+func (rc *readCounter) FetchResult(ctx context.Context, id string) (*liveness.Result, error) {
+	if err := rc.take(); err != nil {
+		return nil, err
+	}
+	return rc.keep(rc.Provider.FetchResult(ctx, id))
+}
+
+// sessionFetcher is a provider that fetches knowing the whole Session
+// (juhe.Provider, failover.Router), which Handler.Wait prefers.
+type sessionFetcher interface {
+	FetchSessionResult(ctx context.Context, s *liveness.Session) (*liveness.Result, error)
+}
+
+// FetchSessionResult is the provider's own when it has one, else
+// FetchResult; it counts as one read.
+func (rc *readCounter) FetchSessionResult(ctx context.Context, s *liveness.Session) (*liveness.Result, error) {
+	sf, ok := rc.Provider.(sessionFetcher)
+	if !ok {
+		return rc.FetchResult(ctx, s.ID)
+	}
+	if err := rc.take(); err != nil {
+		return nil, err
+	}
+	return rc.keep(sf.FetchSessionResult(ctx, s))
+}
+
+// routerCounter is a readCounter over a router, which Handler.Wait asks
+// which vendor owns a session ID.
+type routerCounter struct{ *readCounter }
+
+// SplitID is the router's.
+func (r routerCounter) SplitID(id string) (liveness.Vendor, string, error) {
+	return r.Provider.(router).SplitID(id)
 }
 
 // progress shows a spinner with the time elapsed on stderr when it is a

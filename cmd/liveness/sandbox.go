@@ -10,6 +10,8 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -156,15 +158,52 @@ func (c *cmd) control(base, method, path string, in, out any) error {
 	if resp.StatusCode/100 != 2 {
 		var e sandbox.ControlError
 		if json.Unmarshal(b, &e) == nil && e.Error != "" {
-			return errors.New(e.Error)
+			return &controlError{status: resp.StatusCode, msg: e.Error}
 		}
-		return fmt.Errorf("the sandbox answered HTTP %d", resp.StatusCode)
+		return &controlError{status: resp.StatusCode, msg: fmt.Sprintf("the sandbox answered HTTP %d", resp.StatusCode)}
 	}
 	if out != nil && len(b) > 0 {
 		return json.Unmarshal(b, out)
 	}
 	return nil
 }
+
+// controlError is an error answer of the control API.
+type controlError struct {
+	status int
+	msg    string
+}
+
+func (e *controlError) Error() string { return e.msg }
+
+// sessionOutcomes asks the sandbox which outcomes the session's page
+// offers; nil when it cannot tell.
+func (c *cmd) sessionOutcomes(base string, vendor liveness.Vendor, id string) []sandbox.Outcome {
+	var list []sandbox.SessionInfo
+	if c.control(base, http.MethodGet, "sessions", nil, &list) != nil {
+		return nil
+	}
+	for _, s := range list {
+		if s.Vendor == vendor && s.ID == id {
+			return s.Outcomes
+		}
+	}
+	return nil
+}
+
+// routedID returns the vendor's own ID of a session ID that a failover
+// router printed ("megvii:1462259748,52b1…": route name, colon, vendor
+// ID). No vendor's own ID holds a colon.
+func routedID(id string) string {
+	name, rest, ok := strings.Cut(id, ":")
+	if ok && rest != "" && routeName.MatchString(name) {
+		return rest
+	}
+	return id
+}
+
+// routeName is a failover route name (failover.Member.Name).
+var routeName = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,31}$`)
 
 func runSandboxList(c *cmd, args []string) int {
 	const usage = "liveness sandbox list [--sandbox URL] [--json]"
@@ -221,24 +260,37 @@ func runSandboxComplete(c *cmd, args []string) int {
 	if len(pos) != 3 {
 		return c.usageError(usage, "takes three arguments, vendor, session ID and outcome, got %d", len(pos))
 	}
-	vendor, id, outcome := pos[0], pos[1], sandbox.Outcome(pos[2])
-	switch liveness.Vendor(vendor) {
+	vendor, id, outcome := liveness.Vendor(pos[0]), routedID(pos[1]), sandbox.Outcome(pos[2])
+	switch vendor {
 	case liveness.Megvii, liveness.Juhe, liveness.Jumdata:
 	default:
 		return c.usageError(usage, "the vendor must be megvii, juhe or jumdata")
 	}
-	valid := false
-	var offered []string
-	for _, o := range sandbox.OutcomesFor(liveness.Vendor(vendor)) {
-		valid = valid || o == outcome
-		offered = append(offered, string(o))
+	sbURL := c.sandboxURL(*base)
+	// badOutcome lists the outcomes the session offers, as the sandbox
+	// tells (a liveness-only Megvii session offers no face_mismatch), else
+	// those of the vendor.
+	badOutcome := func() int {
+		offered, what := c.sessionOutcomes(sbURL, vendor, id), "this "+string(vendor)+" session"
+		if offered == nil {
+			offered, what = sandbox.OutcomesFor(vendor), string(vendor)
+		}
+		names := make([]string, len(offered))
+		for i, o := range offered {
+			names[i] = string(o)
+		}
+		return c.usageError(usage, "the outcome must be one of %s for %s", strings.Join(names, ", "), what)
 	}
-	if !valid {
-		return c.usageError(usage, "the outcome must be one of %s for %s", strings.Join(offered, ", "), vendor)
+	if !slices.Contains(sandbox.OutcomesFor(vendor), outcome) {
+		return badOutcome()
 	}
 	var out sandbox.CompleteResponse
-	path := "sessions/" + url.PathEscape(vendor) + "/" + url.PathEscape(id) + "/complete"
-	if err := c.control(c.sandboxURL(*base), http.MethodPost, path, sandbox.CompleteRequest{Outcome: outcome}, &out); err != nil {
+	path := "sessions/" + url.PathEscape(string(vendor)) + "/" + url.PathEscape(id) + "/complete"
+	if err := c.control(sbURL, http.MethodPost, path, sandbox.CompleteRequest{Outcome: outcome}, &out); err != nil {
+		var ce *controlError
+		if errors.As(err, &ce) && ce.status == http.StatusUnprocessableEntity && strings.Contains(ce.msg, sandbox.ErrOutcomeNotOffered.Error()) {
+			return badOutcome()
+		}
 		return c.fail(err)
 	}
 	if *asJSON {

@@ -64,6 +64,8 @@ func TestNoSecretInOutput(t *testing.T) {
 		"juhe ok":    sb.ProviderURL(liveness.Juhe),
 		"jumdata ok": sb.ProviderURL(liveness.Jumdata),
 		"appcode ok": sb.JumdataAppCodeProviderURL(),
+		// A router over every sandbox vendor: init reaches Megvii.
+		"failover ok": routerURL(sb, liveness.Megvii, liveness.Juhe, liveness.Jumdata),
 	}
 	sandboxSecrets := []string{sandbox.MegviiAPIKey, sandbox.MegviiAPISecret, sandbox.JuheKey, sandbox.JumdataAppSecret, sandbox.JumdataAppCode}
 
@@ -116,6 +118,18 @@ func TestNoSecretInOutput(t *testing.T) {
 			verify,
 			append(append([]string{}, verify...), "--json"),
 			{"verify", "--kind", "notify", "http://x.example/cb?data=1&sign=2"},
+			// Input errors naming the flag, flags the provider cannot
+			// use, the read cap, unsigned and badly signed callbacks.
+			append([]string{"init"}, without(initArgs[v], "--user-id")...),
+			append([]string{"init"}, without(initArgs[v], "--name")...),
+			{"init", "--name", "x", "--user-id", "u", "--return-url", "https://shop.example/r"},
+			{"init", "--megvii-language", "en", "--juhe-model", "2", "--return-url", "https://shop.example/r"},
+			{"result", "--wait", "--interval", "10ms", "--max-reads", "1", "SESSION1"},
+			{"result", "--wait", "--interval", "10ms", "--max-reads", "1", "megvii:SESSION1"},
+			{"verify", "https://x.example/r?token=0123456789abcdef0123456789abcdef&success=true"},
+			{"verify", "--json", "https://x.example/r?response=%7B%22result%22%3A%7B%22passed%22%3A%22T%22%7D%7D&sign=00"},
+			{"verify", "https://x.example/r?lv_provider=juhe&response=%7B%22result%22%3A%7B%22passed%22%3A%22T%22%7D%7D&sign=00"},
+			{"sandbox", "complete", "megvii", "megvii:SESSION1", "face_mismatch"},
 			{"--help"}, {"init", "--help"}, {"url", "--help"}, {"result", "--help"}, {"verify", "--help"},
 			{"sandbox", "list", "--help"}, {"sandbox", "list"}, {"nonsense"}, {"--provider=" + raw, "init"}, {"result", raw}, {raw},
 		}

@@ -18,22 +18,43 @@ type kindVerifier interface {
 	VerifyCallbackOfKind(ctx context.Context, r *http.Request, kind liveness.CallbackKind) (*liveness.Callback, error)
 }
 
-// verifyOutput is verify's JSON form.
+// verifyOutput is verify's JSON form. Valid is true only when the
+// callback is signed and its signature holds.
 type verifyOutput struct {
-	Valid     bool                  `json:"valid"`
+	Valid bool `json:"valid"`
+	// Verdict is "holds", "unsigned" or "does_not_hold".
+	Verdict   string                `json:"verdict"`
 	Error     string                `json:"error,omitempty"`
 	Vendor    liveness.Vendor       `json:"vendor,omitempty"`
 	Kind      liveness.CallbackKind `json:"kind,omitempty"`
 	SessionID string                `json:"session_id,omitempty"`
 	BizNo     string                `json:"biz_no,omitempty"`
 	Signed    bool                  `json:"signed"`
-	Claimed   liveness.Status       `json:"claimed,omitempty"`
-	Result    *liveness.Result      `json:"result,omitempty"`
+	// Claimed is what an unsigned callback claims: never act on it.
+	Claimed liveness.Status `json:"claimed,omitempty"`
+	// VendorClaim is what a callback whose signature does not hold claims,
+	// in the vendor's words.
+	VendorClaim string           `json:"vendor_claim,omitempty"`
+	Result      *liveness.Result `json:"result,omitempty"`
+	// Next is the command that fetches the result, which alone tells.
+	Next string `json:"next,omitempty"`
 }
+
+// verifyHelp is verify --help's note on what it proves.
+const verifyHelp = `
+Only a signed callback whose signature holds proves anything (exit 0,
+"valid": true). An unsigned one (a Jumdata return, a Juhe notify, a Megvii
+GET return) is a claim anyone can forge: verify prints what it claims and
+exits 5; fetch the result with liveness result ID. A signature that does not
+hold exits 3, with what the callback claims.
+
+Exit codes: 0 signed and holds, 3 signature does not hold, 5 unsigned,
+1 error, 2 usage.`
 
 func runVerify(c *cmd, args []string) int {
 	const usage = "liveness verify [--kind return|notify] [--method M] [--content-type T] [--json] [--provider URL] [URL] (or a body on stdin)"
 	fs := newFlags("verify")
+	c.help = verifyHelp
 	prov := providerFlag(fs)
 	asJSON := fs.Bool("json", false, "print the verdict as JSON")
 	kind := fs.String("kind", "", "which callback it is, return or notify: used by megvii, whose return and notify look alike (default: guessed); other vendors tell them apart")
@@ -102,19 +123,23 @@ func runVerify(c *cmd, args []string) int {
 		cb, err = p.VerifyCallback(c.ctx, r)
 	}
 	if errors.Is(err, liveness.ErrBadSignature) {
-		if *asJSON {
-			c.writeJSON(verifyOutput{Vendor: p.Vendor(), Error: err.Error()})
-		} else {
-			fmt.Fprintf(c.stdout, "signature  does NOT hold: %v\n", err)
-		}
-		return exitNotPassed
+		return c.badSignature(p, target, body, err, *asJSON)
 	}
 	if err != nil {
 		return c.fail(err)
 	}
+	out := verifyOutput{Valid: cb.Signed, Verdict: "holds", Vendor: cb.Vendor, Kind: cb.Kind, SessionID: cb.SessionID,
+		BizNo: cb.BizNo, Signed: cb.Signed, Claimed: cb.Claimed, Result: cb.Result}
+	code = exitOK
+	if !cb.Signed {
+		out.Verdict, code = "unsigned", exitUnsigned
+		out.Next = nextStep(cb.SessionID)
+	}
 	if *asJSON {
-		return c.writeJSON(verifyOutput{Valid: true, Vendor: cb.Vendor, Kind: cb.Kind, SessionID: cb.SessionID,
-			BizNo: cb.BizNo, Signed: cb.Signed, Claimed: cb.Claimed, Result: cb.Result})
+		if c.writeJSON(out) != exitOK {
+			return exitError
+		}
+		return code
 	}
 	t := newTable(c.stdout)
 	t.row("vendor", string(cb.Vendor))
@@ -124,13 +149,63 @@ func runVerify(c *cmd, args []string) int {
 	if cb.Signed {
 		t.row("signature", "holds")
 	} else {
-		t.row("signature", "none: the vendor does not sign this callback; its claim is only a hint, fetch the result")
+		t.row("signature", "none: "+string(cb.Vendor)+" does not sign this callback, so it proves nothing")
+		claim := "no status the library reads (it names the session)"
+		if cb.Claimed != "" {
+			claim = string(cb.Claimed) + " (unverified: anyone can forge it, never act on it)"
+		}
+		t.row("claims", claim)
+		if cb.Claimed == "" {
+			t.row("payload", text(string(cb.Raw)))
+		}
+		t.row("next", out.Next)
 	}
-	t.row("claimed", string(cb.Claimed))
 	t.flush()
 	if cb.Result != nil {
 		fmt.Fprintln(c.stdout, "\nresult carried by the callback:")
 		printResult(c.stdout, cb.Result)
 	}
-	return exitOK
+	return code
+}
+
+// nextStep is the command that fetches the result of session id.
+func nextStep(id string) string {
+	if id == "" {
+		return "find the session by its biz_no in your records, then fetch its result: liveness result SESSION-ID"
+	}
+	return "fetch the result, which alone tells: liveness result " + shellQuote(id)
+}
+
+// shellQuote quotes s for a POSIX shell when it holds more than safe
+// characters.
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.:,/=+") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// badSignature reports a callback whose signature does not hold, with
+// what it claims (exit 3).
+func (c *cmd) badSignature(p liveness.Provider, target string, body []byte, err error, asJSON bool) int {
+	cl := unverifiedClaims(target, body)
+	vendor := cl.vendor
+	if vendor == "" {
+		vendor = p.Vendor()
+	}
+	if asJSON {
+		c.writeJSON(verifyOutput{Verdict: "does_not_hold", Vendor: vendor, Error: err.Error(), SessionID: cl.session,
+			BizNo: cl.bizNo, VendorClaim: cl.claim})
+		return exitNotPassed
+	}
+	t := newTable(c.stdout)
+	t.row("vendor", string(vendor))
+	t.row("session", cl.session)
+	t.row("biz_no", cl.bizNo)
+	t.row("signature", "does NOT hold: "+err.Error())
+	if cl.claim != "" {
+		t.row("claims", cl.claim+" (forged or altered: never act on it)")
+	}
+	t.flush()
+	return exitNotPassed
 }

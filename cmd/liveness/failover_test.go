@@ -1,0 +1,141 @@
+package main
+
+import (
+	"encoding/json"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/go-liveness/liveness"
+	"github.com/go-liveness/liveness/sandbox"
+)
+
+// routerURL is a failover:// URL over the sandbox's providers of vendors,
+// in that order.
+func routerURL(sb *sandbox.Sandbox, vendors ...liveness.Vendor) string {
+	u := "failover://?"
+	for i, v := range vendors {
+		if i > 0 {
+			u += "&"
+		}
+		u += "p=" + url.QueryEscape(sb.ProviderURL(v))
+	}
+	return u
+}
+
+// Every command works unchanged through a failover router over the
+// sandbox's vendors.
+func TestFailoverProvider(t *testing.T) {
+	sb := newSandbox(t)
+	env := map[string]string{envProvider: routerURL(sb, liveness.Megvii, liveness.Juhe, liveness.Jumdata), envSandbox: sb.URL}
+
+	// init: the first provider serves it; the ID carries its route name.
+	r := cli(t, env, "", append([]string{"init", "--json"}, initArgs[liveness.Megvii]...)...)
+	require.Equal(t, exitOK, r.code, r.stderr)
+	golden(t, "failover_init.json", normalize(sb, r.stdout))
+	var s liveness.Session
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &s))
+	require.Equal(t, liveness.Megvii, s.Vendor)
+	require.True(t, strings.HasPrefix(s.ID, "megvii:"), s.ID)
+	file := filepath.Join(t.TempDir(), "s.json")
+	require.NoError(t, os.WriteFile(file, []byte(r.stdout), 0o600))
+
+	// url FILE.
+	r = cli(t, env, "", "url", file)
+	require.Equal(t, exitOK, r.code, r.stderr)
+	assert.Equal(t, s.CheckURL+"\n", r.stdout)
+
+	// result --session FILE, pending.
+	r = cli(t, env, "", "result", "--session", file)
+	assert.Equal(t, exitPending, r.code, r.stderr)
+	assert.Contains(t, r.stdout, "session         "+s.ID)
+
+	// sandbox complete takes the router's ID.
+	r = cli(t, env, "", "sandbox", "complete", "megvii", s.ID, "pass")
+	require.Equal(t, exitOK, r.code, r.stderr)
+
+	// result --wait ID and result --wait --session FILE.
+	r = cli(t, env, "", "result", "--wait", s.ID)
+	assert.Equal(t, exitOK, r.code, r.stderr)
+	golden(t, "failover_result.txt", normalize(sb, r.stdout))
+	r = cli(t, env, "", "result", "--wait", "--session", file, "--json")
+	assert.Equal(t, exitOK, r.code, r.stderr)
+	var res liveness.Result
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &res))
+	assert.Equal(t, s.ID, res.SessionID)
+	assert.Equal(t, liveness.StatusPassed, res.Status)
+
+	// A session naming no provider of the router: the argument is named.
+	r = cli(t, env, "", "result", "1767323045,00000000-0000-4000-8000-000000000000")
+	assert.Equal(t, exitUsage, r.code, r.stderr)
+	assert.Contains(t, r.stderr, "liveness result: the session ID: is not a router session ID")
+	assert.Contains(t, r.stderr, "\nusage: liveness result")
+	// A stored session whose vendor is not the one its ID names.
+	bad := s
+	bad.Vendor = liveness.Juhe
+	b, err := json.Marshal(bad)
+	require.NoError(t, err)
+	r = cli(t, env, "", "url", string(b))
+	assert.Equal(t, exitUsage, r.code, r.stderr)
+	assert.Contains(t, r.stderr, "the session is a juhe session, and its ID names a megvii provider of the router")
+
+	// Vendor flags: the request carries one vendor's options; the router's
+	// providers of other vendors refuse them and are skipped.
+	r = cli(t, env, "", append([]string{"init", "--json", "--megvii-language", "en"}, initArgs[liveness.Megvii]...)...)
+	require.Equal(t, exitOK, r.code, r.stderr)
+	assert.Contains(t, r.stdout, `"id": "megvii:`)
+	r = cli(t, env, "", append([]string{"init", "--json", "--juhe-model", "2"}, initArgs[liveness.Juhe]...)...)
+	require.Equal(t, exitOK, r.code, r.stderr)
+	assert.Contains(t, r.stdout, `"id": "juhe:`)
+	r = cli(t, env, "", "init", "--json", "--jumdata-colors", "#FFFFFF", "--return-url", "https://shop.example/r")
+	require.Equal(t, exitOK, r.code, r.stderr)
+	assert.Contains(t, r.stdout, `"id": "jumdata:`)
+	var js liveness.Session
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &js))
+	r = cli(t, env, "", "sandbox", "complete", "jumdata", js.ID, "pass")
+	require.Equal(t, exitOK, r.code, r.stderr)
+	r = cli(t, env, "", "result", js.ID)
+	assert.Equal(t, exitOK, r.code, r.stderr)
+
+	// Two vendors' options cannot travel in one request.
+	r = cli(t, env, "", append([]string{"init", "--megvii-language", "en", "--juhe-model", "2"}, initArgs[liveness.Juhe]...)...)
+	assert.Equal(t, exitUsage, r.code, r.stderr)
+	assert.Contains(t, r.stderr, "flags --megvii-language and --juhe-model are options of two vendors, and a request carries one vendor's options")
+
+	// A flag no provider of the router uses.
+	two := map[string]string{envProvider: routerURL(sb, liveness.Juhe, liveness.Jumdata)}
+	for _, f := range [][]string{{"--megvii-language", "en"}, {"--user-id", "u1"}, {"--ref-image", file}} {
+		r = cli(t, two, "", append(append([]string{"init"}, f...), initArgs[liveness.Juhe]...)...)
+		assert.Equal(t, exitUsage, r.code, r.stderr)
+		assert.Contains(t, r.stderr, "flag "+f[0]+" is for megvii, and no provider of the router is (it holds juhe, jumdata)")
+	}
+}
+
+// The signed callbacks of a router's session verify through it.
+func TestFailoverVerify(t *testing.T) {
+	sb := newSandbox(t)
+	env := map[string]string{envProvider: routerURL(sb, liveness.Juhe, liveness.Jumdata)}
+	s, _ := startSession(t, env, liveness.Juhe)
+	c, err := sb.Complete(t.Context(), liveness.Juhe, strings.TrimPrefix(s.ID, "juhe:"), sandbox.OutcomePass)
+	require.NoError(t, err)
+	r := cli(t, env, "", "verify", "--json", c.ReturnURL)
+	require.Equal(t, exitOK, r.code, r.stderr)
+	assert.Contains(t, r.stdout, `"valid": true`)
+	assert.Contains(t, r.stdout, `"session_id": "`+s.ID+`"`)
+}
+
+// Input every provider of a router refused names the first refusal's flag.
+func TestFailoverRefusal(t *testing.T) {
+	sb := newSandbox(t)
+	env := map[string]string{envProvider: routerURL(sb, liveness.Megvii, liveness.Juhe)}
+	r := cli(t, env, "", "init", "--return-url", "https://shop.example/r", "--notify-url", "https://shop.example/n")
+	assert.Equal(t, exitUsage, r.code, r.stderr)
+	assert.Equal(t, "liveness init: --user-id: is required (megvii InitSession); no provider of the router took the request; this is the first refusal\n"+
+		"usage: liveness init --return-url URL [--notify-url URL] [flags]\n", r.stderr)
+	assert.Empty(t, sb.Sessions())
+}
