@@ -152,6 +152,7 @@ func sandboxVendors() []sandboxVendor {
 			vendorErrors: jumdataErrors,
 			ops: func(t *testing.T, s *liveness.Session) []faultOp {
 				return []faultOp{{"CheckSDKResult", sandbox.JumdataSDKCheck, func(ctx context.Context, p liveness.Provider) error {
+					//lint:ignore SA1019 the deprecated SDK check still calls the vendor and is held to the invariant
 					_, err := p.(*jumdata.Provider).CheckSDKResult(ctx, strings.NewReader("encrypted SDK result"))
 					return err
 				}}}
