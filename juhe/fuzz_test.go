@@ -264,3 +264,139 @@ func FuzzQueryAnswer(f *testing.F) {
 		}
 	})
 }
+
+// returnURLSeeds are landed URLs in every route mode Juhe documents,
+// genuine (signed with the test key), tampered, bare and malformed.
+func returnURLSeeds(f *testing.F) []string {
+	response := string(testutil.Sample(f, "juhe/return_response.json"))
+	enc := url.QueryEscape(response)
+	signed := "response=" + enc + "&sign=" + seedMD5(response)
+	return []string{
+		"https://example.com?" + signed,
+		"https://example.com/index.html?" + signed,
+		"https://example.com/aaa?" + signed + "#bbb",
+		"https://example.com/?" + signed + "#aaa/bbb",
+		"https://example.com/#/aaa?" + signed,
+		"https://example.com/?response=" + enc + "&sign=" + seedMD5(enc),
+		"https://example.com/?response=" + enc + "&sign=3428ce63117ccf4ff4bc36e686131fb8",
+		"https://example.com/?x=1&" + signed + "&orderId=order20240517A1&z",
+		"https://example.com/?orderId=order20240517A1",
+		"https://example.com/?jh_order_id=" + seedOrderID,
+		"https://example.com/", "", "?", "#?",
+		"https://example.com/?response=%7B%7D",
+		"https://example.com/?response=&sign=",
+		"https://example.com/?sign=ab12",
+		"https://example.com/?response=%7B%7D&sign=ab#/a?response=%7B%7D&sign=ab",
+		"https://example.com/?response=%7B%7D&sign=ab&sign=cd",
+		"https://example.com/?response=%7&sign=ab",
+		"https://exa mple.com:x/?response=%7B%7D",
+	}
+}
+
+// FuzzParseReturnURL: ParseReturnURL never panics; its errors are Juhe's
+// *liveness.Error for ParseReturnURL, ErrInvalidArgument naming a field or
+// ErrNoResult; what it returns is taken from the URL (response as it
+// appears, sign as one of its parameters' decoded values); and it reads a
+// URL as VerifyCallback reads the browser's request for it.
+func FuzzParseReturnURL(f *testing.F) {
+	for _, s := range returnURLSeeds(f) {
+		f.Add(s)
+	}
+	p, err := juhe.New(juhe.Config{Key: testKey, BaseURL: "http://127.0.0.1:1"})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, landed string) {
+		response, sign, err := juhe.ParseReturnURL(landed)
+		if err != nil {
+			checkError(t, err, "ParseReturnURL")
+			var le *liveness.Error
+			errors.As(err, &le)
+			switch {
+			case errors.Is(err, liveness.ErrNoResult):
+			case errors.Is(err, liveness.ErrInvalidArgument):
+				if le.Field != "url" && le.Field != "response" && le.Field != "sign" {
+					t.Fatalf("ErrInvalidArgument naming %q: %v", le.Field, err)
+				}
+			default:
+				t.Fatalf("error of kind %v: %v", le.Kind, err)
+			}
+			if response != "" || sign != "" {
+				t.Fatalf("error %v beside response %q, sign %q", err, response, sign)
+			}
+		} else {
+			if !strings.Contains(landed, response) {
+				t.Fatalf("response %q is not in the URL", response)
+			}
+			if sign != "" && !decodesFrom(landed, sign) {
+				t.Fatalf("sign %q is no parameter's value in the URL", sign)
+			}
+		}
+
+		// The browser sends what precedes '#': VerifyCallback sees that
+		// query. Only a URL whose parameters all sit there is read alike.
+		base, frag, hasFrag := strings.Cut(landed, "#")
+		if _, fq, _ := strings.Cut(frag, "?"); hasFrag && (strings.Contains(fq, "response") || strings.Contains(fq, "sign")) {
+			return
+		}
+		u, perr := url.Parse(base)
+		if perr != nil {
+			if err == nil || !errors.Is(err, liveness.ErrInvalidArgument) {
+				t.Fatalf("url.Parse fails (%v) but ParseReturnURL gives %v", perr, err)
+			}
+			return
+		}
+		_, q, _ := strings.Cut(base, "?")
+		r := &http.Request{Method: http.MethodGet, URL: &url.URL{Path: u.Path, RawQuery: q}, Header: http.Header{}}
+		cb, verr := p.VerifyCallback(ctx, r)
+		switch {
+		case err == nil:
+			want, werr := p.VerifyReturn(response, sign)
+			if (werr == nil) != (verr == nil) {
+				t.Fatalf("VerifyReturn of what ParseReturnURL found: %v; VerifyCallback: %v", werr, verr)
+			}
+			if werr != nil {
+				var a, b *liveness.Error
+				if !errors.As(werr, &a) || !errors.As(verr, &b) || a.Kind != b.Kind {
+					t.Fatalf("VerifyReturn of what ParseReturnURL found: %v; VerifyCallback: %v", werr, verr)
+				}
+				return
+			}
+			if cb.SessionID != want.SessionID || cb.Signed != want.Signed || (cb.Result == nil) != (want.Result == nil) ||
+				(cb.Result != nil && cb.Result.Status != want.Result.Status) {
+				t.Fatalf("VerifyReturn of what ParseReturnURL found: %+v; VerifyCallback: %+v", want, cb)
+			}
+		case errors.Is(err, liveness.ErrNoResult):
+			// No response and no sign: at most an unsigned trigger naming
+			// the order, which ParseReturnURL does not read.
+			if verr == nil && (cb.Signed || cb.Result != nil) {
+				t.Fatalf("ParseReturnURL: %v; VerifyCallback believed %+v", err, cb)
+			}
+			if verr != nil && !errors.Is(verr, liveness.ErrNoResult) && !errors.Is(verr, liveness.ErrInvalidArgument) {
+				t.Fatalf("ParseReturnURL: %v; VerifyCallback: %v", err, verr)
+			}
+		default:
+			if verr == nil {
+				t.Fatalf("ParseReturnURL: %v; VerifyCallback accepted %+v", err, cb)
+			}
+		}
+	})
+}
+
+// decodesFrom reports whether some parameter value in s (the text after
+// a '=' up to the next '&' or '#') decodes to v.
+func decodesFrom(s, v string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] != '=' {
+			continue
+		}
+		rest := s[i+1:]
+		if j := strings.IndexAny(rest, "&#"); j >= 0 {
+			rest = rest[:j]
+		}
+		if d, err := url.QueryUnescape(rest); err == nil && d == v {
+			return true
+		}
+	}
+	return false
+}

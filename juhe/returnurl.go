@@ -2,11 +2,21 @@ package juhe
 
 import (
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/internal/check"
 )
+
+// MaxReturnBytes is the longest URL [ParseReturnURL] reads, in bytes,
+// checked before anything else: the cap on every callback body (Megvii's
+// and Juhe's notify) and on the response [Provider.VerifyReturn] takes,
+// and the most a Go server accepts in a request's header by default
+// (http.DefaultMaxHeaderBytes), so no longer return could reach
+// [Provider.VerifyCallback]. A genuine return is the returnUrl plus a
+// response of a few hundred bytes and a 32-character sign.
+const MaxReturnBytes = check.DefaultMaxCallbackBytes
 
 // ParseReturnURL extracts response and sign from the URL the browser
 // landed on after the check, for every route mode Juhe documents:
@@ -22,11 +32,12 @@ import (
 // routers that put them there, in the query inside the fragment
 // (https://example.com/#/aaa?response=...&sign=...). Finding them in both
 // places, or finding either twice, is ErrInvalidArgument: a forger could
-// otherwise choose which copy a reader sees.
+// otherwise choose which copy a reader sees. So is an empty response.
 //
-// A URL with neither response nor sign is liveness.ErrNoResult: Juhe adds
-// them only when the check was completed, so the user canceled, abandoned
-// or timed out the check.
+// A URL longer than [MaxReturnBytes] is ErrInvalidArgument (Field "url")
+// before it is parsed. A URL with neither response nor sign is
+// liveness.ErrNoResult: Juhe adds them only when the check was completed,
+// so the user canceled, abandoned or timed out the check.
 //
 // response is returned as it appeared in the URL, still URL-encoded, so
 // that [Provider.VerifyReturn] can check a signature over either form. A
@@ -34,6 +45,9 @@ import (
 func ParseReturnURL(landedURL string) (response, sign string, err error) {
 	c := check.Checker{Vendor: liveness.Juhe, Op: "ParseReturnURL"}
 	// The URL is never quoted in errors: it carries the user's result.
+	if len(landedURL) > MaxReturnBytes {
+		return "", "", c.Fail("url", "is "+strconv.Itoa(len(landedURL))+" bytes, more than "+strconv.Itoa(MaxReturnBytes))
+	}
 	base, frag, _ := strings.Cut(landedURL, "#")
 	if _, err := url.Parse(base); err != nil {
 		return "", "", c.Fail("url", "malformed URL")
@@ -64,6 +78,11 @@ func ParseReturnURL(landedURL string) (response, sign string, err error) {
 	r, err := f.single("response")
 	if err != nil {
 		return "", "", c.Fail("response", err.Error())
+	}
+	if r.raw == "" {
+		// As VerifyCallback: a response parameter without a value is no
+		// bare return but a broken one.
+		return "", "", c.Fail("response", "is empty")
 	}
 	if f.has("sign") {
 		s, err := f.single("sign")

@@ -27,7 +27,10 @@
 //
 // Harness fields: Vendor, NewProvider, Request, Outcomes, Expired,
 // Lifetime, ForgeClaim, WrongCredentials and UnknownSessionID are required;
-// SignedReturn and BareReturn state what the vendor does; Faults and
+// SignedReturn, BareReturn, Notifies and LivenessOnly state what the
+// vendor does (a vendor that notifies must notify on every outcome that
+// returns a result, one that does not must never notify; a session
+// comparing no face never has a FaceMatch); Faults and
 // BadOpenURLs add cases when set; SandboxSession maps the sessions of a
 // provider that changes session IDs (a router) to the sandbox's. Every
 // provider is held to every other case, among them callbacks verified

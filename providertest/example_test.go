@@ -64,6 +64,8 @@ func harness() providertest.Harness {
 		Expired:          liveness.StatusExpired,
 		Lifetime:         10 * time.Minute,
 		SignedReturn:     true,
+		Notifies:         true,
+		LivenessOnly:     true, // no ReferenceImages: comparison_type -1
 		UnknownSessionID: "1462259748,52b13fb5-8dfb-4537-a62b-a641d5e929f1",
 		ForgeClaim: func(baseURL string, s *liveness.Session) *http.Request {
 			return httptest.NewRequest(http.MethodGet, baseURL+"/return?"+url.Values{"biz_id": {s.ID}, "status": {"OK"}}.Encode(), nil)

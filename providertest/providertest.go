@@ -61,6 +61,20 @@ type Harness struct {
 	Lifetime time.Duration
 	// SignedReturn is true when the vendor signs the return callback.
 	SignedReturn bool
+	// Notifies is true when the vendor posts a notify callback to the
+	// request's NotifyURL (Megvii, Juhe): every outcome that sends the
+	// browser back with a result (Expect.NoReturn false) must then bring a
+	// notify that verifies, naming the session. False when the vendor has
+	// no notify (Jumdata): a notify arriving fails the case, so a forgotten
+	// field cannot skip the notify checks.
+	Notifies bool
+	// LivenessOnly is true when the sessions Request builds compare no
+	// face, so no Result of them (from FetchResult, Resolve or a signed
+	// callback) may carry a FaceMatch: a Megvii session without
+	// ReferenceImages (comparison_type -1), or a vendor that checks liveness
+	// only (Jumdata). False when a face is compared, with reference images
+	// or with the photo of the ID the request names (Juhe).
+	LivenessOnly bool
 	// ForgeClaim builds an unsigned callback request claiming success for
 	// s, as an attacker could, against the receiver at baseURL.
 	ForgeClaim func(baseURL string, s *liveness.Session) *http.Request
@@ -206,6 +220,7 @@ func testPending(t *testing.T, h Harness) {
 	assert.False(t, r.Passed())
 	assert.False(t, r.Status.Final())
 	checkConsistent(t, r)
+	checkFaceMatch(t, h, r)
 }
 
 func testOutcome(t *testing.T, h Harness, o sandbox.Outcome, want Expect) {
@@ -235,6 +250,7 @@ func testOutcome(t *testing.T, h Harness, o sandbox.Outcome, want Expect) {
 		}
 		if cb.Result != nil {
 			checkConsistent(t, cb.Result)
+			checkFaceMatch(t, h, cb.Result)
 		}
 		if h.SignedReturn && cb.Signed {
 			require.NotNil(t, cb.Result)
@@ -243,16 +259,51 @@ func testOutcome(t *testing.T, h Harness, o sandbox.Outcome, want Expect) {
 		}
 		res, err := liveness.Resolve(context.Background(), e.p, cb)
 		require.NoError(t, err)
-		assertResult(t, want, s, res)
+		assertResult(t, h, want, s, res)
 	}
-	if n := e.rcv.get("/notify"); n != nil {
-		require.NoError(t, n.err, "the notify callback verifies")
+	if n := e.notified(t, h, want); n != nil {
 		assert.Equal(t, liveness.CallbackNotify, n.cb.Kind)
 		assert.Equal(t, s.ID, n.cb.SessionID)
+		if n.cb.Result != nil {
+			checkConsistent(t, n.cb.Result)
+			checkFaceMatch(t, h, n.cb.Result)
+			assert.Equal(t, want.Status, n.cb.Result.Status, "the signed notify's status")
+			assert.Equal(t, want.Reason, n.cb.Result.Reason, "the signed notify's reason")
+		}
 	}
 	res, err := e.p.FetchResult(context.Background(), s.ID)
 	require.NoError(t, err)
-	assertResult(t, want, s, res)
+	assertResult(t, h, want, s, res)
+}
+
+// notified returns the notify callback the receiver got for an outcome
+// expecting want, which must have verified: required when the vendor
+// notifies (Harness.Notifies) and the outcome sends the browser back with
+// a result; never there when the vendor has no notify. Nil when there is
+// none.
+func (e *env) notified(t *testing.T, h Harness, want Expect) *received {
+	t.Helper()
+	n := e.rcv.get("/notify")
+	switch {
+	case !h.Notifies:
+		assert.Nil(t, n, "Harness.Notifies is false, but the %s sandbox sent a notify", h.Vendor)
+		return nil
+	case !want.NoReturn:
+		require.NotNil(t, n, "the %s sandbox sent a notify callback", h.Vendor)
+	case n == nil:
+		return nil
+	}
+	require.NoError(t, n.err, "the notify callback verifies")
+	return n
+}
+
+// checkFaceMatch asserts that a result of a session comparing no face
+// (Harness.LivenessOnly) carries no FaceMatch.
+func checkFaceMatch(t *testing.T, h Harness, res *liveness.Result) {
+	t.Helper()
+	if h.LivenessOnly {
+		assert.Nil(t, res.FaceMatch, "a %s session comparing no face has no FaceMatch (status %s)", h.Vendor, res.Status)
+	}
 }
 
 // checkConsistent asserts that a Result never contradicts itself (the
@@ -266,9 +317,10 @@ func checkConsistent(t *testing.T, res *liveness.Result) {
 	}
 }
 
-func assertResult(t *testing.T, want Expect, s *liveness.Session, res *liveness.Result) {
+func assertResult(t *testing.T, h Harness, want Expect, s *liveness.Session, res *liveness.Result) {
 	t.Helper()
 	checkConsistent(t, res)
+	checkFaceMatch(t, h, res)
 	assert.Equal(t, want.Status, res.Status)
 	assert.Equal(t, want.Reason, res.Reason)
 	assert.Equal(t, s.Vendor, res.Vendor)
@@ -294,6 +346,7 @@ func testExpired(t *testing.T, h Harness) {
 	require.NoError(t, err, "an expired session is a result, not an error")
 	assert.Equal(t, h.Expired, res.Status)
 	checkConsistent(t, res)
+	checkFaceMatch(t, h, res)
 	_, err = (&sandbox.Browser{}).Press(context.Background(), s.CheckURL, sandbox.OutcomePass)
 	assert.ErrorIs(t, err, sandbox.ErrNoButtons, "the vendor page refuses an expired token")
 }
@@ -319,10 +372,13 @@ func testGenuine(t *testing.T, h Harness) {
 			if h.SignedReturn && assert.NotNil(t, ret.cb.Result) {
 				assert.Equal(t, want.Status, ret.cb.Result.Status)
 				assert.Equal(t, want.Reason, ret.cb.Result.Reason)
+				checkFaceMatch(t, h, ret.cb.Result)
 			}
-			if n := e.rcv.get("/notify"); n != nil {
-				require.NoError(t, n.err, "the notify verifies")
+			if n := e.notified(t, h, want); n != nil {
 				assert.Equal(t, n.cb.Signed, n.cb.Result != nil, "a signed notify carries its result, an unsigned one none")
+				if n.cb.Result != nil {
+					checkFaceMatch(t, h, n.cb.Result)
+				}
 			}
 		})
 	}
@@ -484,9 +540,16 @@ func assertNoRequests(t *testing.T, sb *sandbox.Sandbox) {
 }
 
 // testOversizedIDs: every ID a caller or a callback supplies is
-// length-capped before any network call.
+// length-capped before any network call. BuildCheckURL names the field as
+// every vendor does (checking session.ID, then session.Token): an oversized
+// ID is "session.ID"; an oversized page token beside a genuine ID is
+// "session.Token" for a vendor whose sessions carry a token, and may be
+// ignored by one whose sessions carry none (Juhe).
 func testOversizedIDs(t *testing.T, h Harness) {
 	ctx := context.Background()
+	// The genuine session comes from a sandbox of its own: the one under
+	// test must see no request at all.
+	genuine := newEnv(t, h).init(t, h)
 	e := newEnv(t, h, liveness.WithRetry(0, 0))
 	big := strings.Repeat("a", 1<<20)
 
@@ -494,9 +557,13 @@ func testOversizedIDs(t *testing.T, h Harness) {
 	assertInvalid(t, err, "FetchResult", "sessionID")
 	assert.Nil(t, res)
 
-	_, err = e.p.BuildCheckURL(&liveness.Session{Vendor: h.Vendor, ID: big, Token: big, CheckURL: e.sb.URL + "/" + big,
-		ExpiresAt: e.clk.Now().Add(time.Minute)})
-	assert.ErrorIs(t, err, liveness.ErrInvalidArgument, "BuildCheckURL")
+	expires := e.clk.Now().Add(time.Minute)
+	_, err = e.p.BuildCheckURL(&liveness.Session{Vendor: h.Vendor, ID: big, Token: big, CheckURL: e.sb.URL + "/" + big, ExpiresAt: expires})
+	assertInvalid(t, err, "BuildCheckURL", "session.ID")
+	_, err = e.p.BuildCheckURL(&liveness.Session{Vendor: h.Vendor, ID: genuine.ID, Token: big, CheckURL: genuine.CheckURL, ExpiresAt: expires})
+	if genuine.Token != "" || err != nil {
+		assertInvalid(t, err, "BuildCheckURL", "session.Token")
+	}
 
 	cb, err := e.p.VerifyCallback(ctx, h.ForgeClaim(e.rcv.URL, &liveness.Session{Vendor: h.Vendor, ID: big}))
 	assert.ErrorIs(t, err, liveness.ErrInvalidArgument, "VerifyCallback")
@@ -514,6 +581,7 @@ func testMiddleware(t *testing.T, h Harness) {
 	s := e.init(t, h)
 	_, err := (&sandbox.Browser{}).Press(context.Background(), s.CheckURL, sandbox.OutcomePass)
 	require.NoError(t, err)
+	e.notified(t, h, h.Outcomes[sandbox.OutcomePass])
 	for _, path := range []string{"/return", "/notify"} {
 		rec := e.rcv.get(path)
 		if rec == nil {

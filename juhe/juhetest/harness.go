@@ -58,6 +58,7 @@ func Harness() providertest.Harness {
 		Expired:          liveness.StatusPending,
 		Lifetime:         juhe.SessionTTL,
 		SignedReturn:     true,
+		Notifies:         true, // LivenessOnly false: the face is compared with the ID's photo
 		ForgeClaim: func(baseURL string, s *liveness.Session) *http.Request {
 			r := httptest.NewRequest(http.MethodPost, baseURL+"/notify", nil)
 			r.URL.RawQuery = url.Values{"jh_order_id": {s.ID}, "passed": {"T"}}.Encode()

@@ -69,6 +69,7 @@ func harness(config func(*sandbox.Sandbox) jumdata.Config) providertest.Harness 
 		BadOpenURLs:      []string{"jumdata://?appcode=CODE&model=9", "jumdata://?appcode=CODE"}, // the second (no init_url) fails in New
 		Expired:          liveness.StatusExpired,
 		Lifetime:         jumdata.SessionTTL,
+		LivenessOnly:     true, // Notifies false: Jumdata has no notify
 		ForgeClaim: func(baseURL string, s *liveness.Session) *http.Request {
 			return httptest.NewRequest(http.MethodGet, baseURL+"/return?"+url.Values{"token": {s.ID}, "success": {"true"}}.Encode(), nil)
 		},

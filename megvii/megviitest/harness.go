@@ -58,6 +58,8 @@ func Harness(referenceImages ...[]byte) providertest.Harness {
 		Expired:          liveness.StatusExpired,
 		Lifetime:         10 * time.Minute, // Megvii's get_token sample: expired_time 618 s after the call
 		SignedReturn:     true,
+		Notifies:         true,
+		LivenessOnly:     len(referenceImages) == 0,
 		ForgeClaim: func(baseURL string, s *liveness.Session) *http.Request {
 			return httptest.NewRequest(http.MethodGet, baseURL+"/return?"+url.Values{"biz_id": {s.ID}, "status": {"OK"}}.Encode(), nil)
 		},
