@@ -159,7 +159,8 @@ type Event struct {
 	// or callback), "unbound" (an unsigned return for a session this
 	// browser did not start, or a return naming no session from a browser
 	// with no session), "unknown_session" (a callback for a session the
-	// store does not hold), "failed" (the vendor or the store failed),
+	// store does not hold), "fault" (the vendor, the store or the
+	// Handler's configuration failed),
 	// "busy" (another request held the session past MaxWait) or
 	// "deliver_failed" (Deliver returned an error).
 	Outcome string
@@ -175,13 +176,14 @@ const (
 	KindWait   = "wait"
 )
 
-// Outcomes of an Event that are not a Status.
+// Outcomes of an Event that are not a Status: none of them is spelled
+// like one, so a dashboard can tell a failed check from a broken service.
 const (
 	OutcomeStarted        = "started"
 	OutcomeRejected       = "rejected"
 	OutcomeUnbound        = "unbound"
 	OutcomeUnknownSession = "unknown_session"
-	OutcomeFailed         = "failed"
+	OutcomeFault          = "fault"
 	OutcomeBusy           = "busy"
 	OutcomeDeliverFailed  = "deliver_failed"
 )
@@ -324,7 +326,7 @@ func (h *Handler) Start(w http.ResponseWriter, r *http.Request) {
 			return nil
 		}
 		if h.NewRequest == nil {
-			ev.Outcome = OutcomeFailed
+			ev.Outcome = OutcomeFault
 			page(w, http.StatusInternalServerError, "This service is not configured.")
 			return errors.New("callback: Handler.NewRequest is nil")
 		}
@@ -347,7 +349,7 @@ func (h *Handler) Start(w http.ResponseWriter, r *http.Request) {
 				ev.Outcome = OutcomeRejected
 				page(w, http.StatusBadRequest, "The request is not valid.")
 			default:
-				ev.Outcome = OutcomeFailed
+				ev.Outcome = OutcomeFault
 				page(w, http.StatusServiceUnavailable, "The check could not be started. Please try again.")
 			}
 			return err
@@ -356,7 +358,7 @@ func (h *Handler) Start(w http.ResponseWriter, r *http.Request) {
 		if u, err := url.Parse(s.CheckURL); err != nil || !safeRedirect(s.CheckURL) || u.Host == "" {
 			// The vendor's answer names the page; send the browser
 			// nowhere else than an http(s) page.
-			ev.Outcome = OutcomeFailed
+			ev.Outcome = OutcomeFault
 			page(w, http.StatusBadGateway, "The check could not be started. Please try again.")
 			return errors.New("callback: the session's CheckURL is not an absolute http(s) URL")
 		}
@@ -538,7 +540,7 @@ func signedFinal(cb *liveness.Callback) bool {
 func (h *Handler) Return(w http.ResponseWriter, r *http.Request) {
 	h.run(r.Context(), KindReturn, func(ev *Event) error {
 		if err := h.check(); err != nil {
-			ev.Outcome = OutcomeFailed
+			ev.Outcome = OutcomeFault
 			page(w, http.StatusInternalServerError, "This service is not configured.")
 			return err
 		}
@@ -561,7 +563,7 @@ func (h *Handler) Return(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case errors.Is(err, liveness.ErrNoResult):
 			if rec, err = h.loadVia(ctx, "b", v, bid); err != nil {
-				ev.Outcome = OutcomeFailed
+				ev.Outcome = OutcomeFault
 				page(w, http.StatusServiceUnavailable, "Please try again.")
 				return err
 			}
@@ -578,7 +580,7 @@ func (h *Handler) Return(w http.ResponseWriter, r *http.Request) {
 		default:
 			ev.SessionID = cb.SessionID
 			if rec, err = h.lookup(ctx, cb); err != nil {
-				ev.Outcome = OutcomeFailed
+				ev.Outcome = OutcomeFault
 				page(w, http.StatusServiceUnavailable, "Please try again.")
 				return err
 			}
@@ -640,7 +642,7 @@ func outcomeOf(err error) string {
 	case errors.Is(err, errDeliver):
 		return OutcomeDeliverFailed
 	}
-	return OutcomeFailed
+	return OutcomeFault
 }
 
 // deliverStatus is the HTTP status for a deliver error: 500 when Deliver
@@ -698,7 +700,7 @@ func (h *Handler) finish(w http.ResponseWriter, r *http.Request, res *liveness.R
 func (h *Handler) Notify(w http.ResponseWriter, r *http.Request) {
 	h.run(r.Context(), KindNotify, func(ev *Event) error {
 		if err := h.check(); err != nil {
-			ev.Outcome = OutcomeFailed
+			ev.Outcome = OutcomeFault
 			http.Error(w, "not configured", http.StatusInternalServerError)
 			return err
 		}
@@ -736,7 +738,7 @@ func (h *Handler) Notify(w http.ResponseWriter, r *http.Request) {
 		ev.SessionID = cb.SessionID
 		rec, err := h.lookup(ctx, cb)
 		if err != nil {
-			ev.Outcome = OutcomeFailed
+			ev.Outcome = OutcomeFault
 			http.Error(w, "try again", http.StatusServiceUnavailable)
 			return err
 		}

@@ -377,7 +377,7 @@ func (h *Handler) Wait(ctx context.Context, s *liveness.Session) (res *liveness.
 		case errors.Is(err, liveness.ErrInvalidArgument):
 			ev.Outcome = OutcomeRejected
 		case res == nil:
-			ev.Outcome = OutcomeFailed
+			ev.Outcome = OutcomeFault
 		default:
 			ev.Outcome = string(res.Status)
 		}
