@@ -318,7 +318,8 @@ func (p *Provider) checkNotifyPort(c check.Checker, notifyURL string) error {
 	}
 	if !notifyPorts[port] {
 		return c.Fail("NotifyURL", "port "+port+" is not one Megvii calls (443, 5000, 16003, 8883, 8028); "+
-			"set Config.AllowAnyNotifyPort for a local simulator")
+			"for a local simulator set Config.AllowAnyNotifyPort (allow_any_notify_port=true in a megvii:// URL) "+
+			"and start the sandbox with sandbox.WithAnyNotifyPort")
 	}
 	return nil
 }

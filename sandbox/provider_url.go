@@ -19,15 +19,21 @@ const TestName = "张三"
 // sandbox with its credentials, or "" for an unknown vendor. Import the
 // vendor's package (blank import is enough) to register it. For Jumdata it
 // is the direct channel (AppID and AppSecret); JumdataAppCodeProviderURL is
-// the cloud-market one. Megvii's URL allows any notify port, as a local
-// receiver is not on Megvii's whitelisted ports. Call it once URL is known
-// (after New, or once ListenAndServe started).
+// the cloud-market one. Megvii's URL allows any notify port
+// (allow_any_notify_port=true) when the sandbox does (WithAnyNotifyPort),
+// since a local receiver is not on Megvii's whitelisted ports; otherwise
+// the client refuses such a NotifyURL before any call, as the sandbox
+// would. Call it once URL is known (after New, or once ListenAndServe
+// started).
 func (s *Sandbox) ProviderURL(vendor liveness.Vendor) string {
 	host := strings.TrimPrefix(strings.TrimPrefix(s.URL, "http://"), "https://")
 	switch vendor {
 	case liveness.Megvii:
-		u := url.URL{Scheme: "megvii", User: url.UserPassword(MegviiAPIKey, MegviiAPISecret), Host: host,
-			RawQuery: "scheme=" + s.scheme() + "&allow_any_notify_port=true"}
+		q := "scheme=" + s.scheme()
+		if s.anyNotifyPort {
+			q += "&allow_any_notify_port=true"
+		}
+		u := url.URL{Scheme: "megvii", User: url.UserPassword(MegviiAPIKey, MegviiAPISecret), Host: host, RawQuery: q}
 		return u.String()
 	case liveness.Juhe:
 		u := url.URL{Scheme: "juhe", User: url.User(JuheKey), Host: host, RawQuery: "scheme=" + s.scheme()}

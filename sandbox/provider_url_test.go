@@ -2,6 +2,8 @@ package sandbox_test
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -48,4 +50,36 @@ func TestProviderURLOpensAWorkingProvider(t *testing.T) {
 		})
 	}
 	assert.Empty(t, sb.ProviderURL("acme"))
+}
+
+// Megvii's provider URL allows any notify port only when the sandbox does:
+// without WithAnyNotifyPort a local NotifyURL is refused by the client
+// before any call, with a message naming both switches, instead of by the
+// sandbox's terse BAD_ARGUMENTS.
+func TestMegviiProviderURLFollowsTheNotifyPortOption(t *testing.T) {
+	for _, anyPort := range []bool{false, true} {
+		t.Run(fmt.Sprint("any port ", anyPort), func(t *testing.T) {
+			var opts []sandbox.Option
+			if anyPort {
+				opts = append(opts, sandbox.WithAnyNotifyPort())
+			}
+			sb, err := sandbox.New(opts...)
+			require.NoError(t, err)
+			t.Cleanup(func() { _ = sb.Close() })
+			u := sb.ProviderURL(liveness.Megvii)
+			assert.Equal(t, anyPort, strings.Contains(u, "allow_any_notify_port=true"), u)
+			p, err := liveness.Open(u)
+			require.NoError(t, err)
+			_, err = p.InitSession(context.Background(), &liveness.SessionRequest{ReturnURL: "https://example.com/return",
+				NotifyURL: "http://127.0.0.1:3000/notify", BizNo: "ORDER0001", UserID: "user-1"})
+			if anyPort {
+				require.NoError(t, err)
+				return
+			}
+			require.ErrorIs(t, err, liveness.ErrInvalidArgument)
+			assert.Contains(t, err.Error(), "allow_any_notify_port=true")
+			assert.Contains(t, err.Error(), "WithAnyNotifyPort")
+			assert.Zero(t, sb.Requests(sandbox.MegviiGetToken), "refused before any call")
+		})
+	}
 }
