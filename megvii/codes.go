@@ -100,6 +100,11 @@ func vendorError(resp *transport.Response) error {
 	if argumentCodes[code] {
 		e.Field = detail
 	}
+	if code == "RESULT_NOT_FOUND" && e.Message == "" {
+		// Megvii gives no detail; say what it can mean, the read budget
+		// above all, which a caller cannot otherwise tell.
+		e.Message = "no result for this biz_id: unknown, older than a day, or its three reads are spent"
+	}
 	return e
 }
 

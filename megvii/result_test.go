@@ -495,6 +495,9 @@ func TestFetchResultErrors(t *testing.T) {
 			assert.Equal(t, tt.code, le.Code)
 			assert.Equal(t, tt.wantAttempts, fake.Count())
 			testutil.AssertNoSecret(t, err.Error(), testSecret)
+			if tt.code == "RESULT_NOT_FOUND" {
+				assert.Contains(t, err.Error(), "three reads are spent", "the read budget is named")
+			}
 		})
 	}
 	t.Run("a result follows a CONCURRENCY_LIMIT_EXCEEDED", func(t *testing.T) {
