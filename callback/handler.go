@@ -250,6 +250,12 @@ func key(kind string, v liveness.Vendor, id string) string {
 	return kind + ":" + string(v) + ":" + id
 }
 
+// Validate reports a Handler that cannot serve: a nil Provider or a Key
+// shorter than 32 bytes (Start and Begin also need NewRequest). The
+// handlers answer 500 and log this error when it fails; call it at
+// start-up to fail there instead of at the first request.
+func (h *Handler) Validate() error { return h.check() }
+
 // check reports a misconfigured Handler.
 func (h *Handler) check() error {
 	switch {
@@ -324,6 +330,11 @@ func (h *Handler) Start(w http.ResponseWriter, r *http.Request) {
 		if !allowMethod(w, r, []string{http.MethodGet, http.MethodPost}) {
 			ev.Outcome = OutcomeRejected
 			return nil
+		}
+		if err := h.check(); err != nil {
+			ev.Outcome = OutcomeFault
+			page(w, http.StatusInternalServerError, "This service is not configured.")
+			return err
 		}
 		if h.NewRequest == nil {
 			ev.Outcome = OutcomeFault

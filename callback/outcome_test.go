@@ -23,3 +23,24 @@ func TestOutcomesAreNotStatuses(t *testing.T) {
 		}
 	}
 }
+
+func TestValidate(t *testing.T) {
+	p, err := liveness.Open("juhe://KEY0123456789@127.0.0.1:1?scheme=http")
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := []byte("0123456789abcdef0123456789abcdef")
+	for _, tc := range []struct {
+		name string
+		h    *callback.Handler
+		ok   bool
+	}{
+		{"configured", &callback.Handler{Provider: p, Key: key}, true},
+		{"no provider", &callback.Handler{Key: key}, false},
+		{"a short key", &callback.Handler{Provider: p, Key: key[:31]}, false},
+	} {
+		if err := tc.h.Validate(); (err == nil) != tc.ok {
+			t.Errorf("%s: Validate() = %v", tc.name, err)
+		}
+	}
+}
