@@ -49,7 +49,10 @@ type Fault struct {
 	// Truncated answers HTTP 200 with the vendor's JSON cut in half.
 	Truncated bool
 	// Times is how many requests the fault applies to; 0 means every
-	// request until ClearFaults.
+	// request until ClearFaults. A provider retries what it may retry
+	// (WithRetry: 2 retries by default), so a fault it retries, such as a
+	// rate limit, must outlast the retries (Times > retries, or
+	// liveness.WithRetry(0, 0) on the provider) for the caller to see it.
 	Times int
 }
 
