@@ -83,11 +83,12 @@ func (s *Sandbox) megviiGetToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	fail := func(code string) { st, b := megviiVendorError(code); writeJSON(w, st, b) }
-	if err := r.ParseMultipartForm(8 << 20); err != nil {
+	form, ok := readMegviiTokenForm(r)
+	if !ok {
 		fail("BAD_ARGUMENTS:multipart")
 		return
 	}
-	get := r.FormValue
+	get := form.get
 	switch {
 	case get("api_key") == "":
 		fail("MISSING_ARGUMENTS:api_key")
@@ -147,24 +148,16 @@ func (s *Sandbox) megviiGetToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if ct == "0" {
-		files := r.MultipartForm.File
-		if len(files["image_ref1"]) == 0 {
+		if !form.image("image_ref1").present {
 			fail("MISSING_ARGUMENTS:image_ref1")
 			return
 		}
-		for _, k := range []string{"image_ref1", "image_ref2"} {
-			if len(files[k]) == 0 {
+		for _, k := range megviiImageFields {
+			img := form.image(k)
+			if !img.present {
 				continue
 			}
-			f, err := files[k][0].Open()
-			if err != nil {
-				fail("IMAGE_ERROR_UNSUPPORTED_FORMAT:" + k)
-				return
-			}
-			head := make([]byte, 512)
-			n, _ := f.Read(head)
-			_ = f.Close()
-			if !strings.HasPrefix(http.DetectContentType(head[:n]), "image/") {
+			if img.bad || !strings.HasPrefix(http.DetectContentType(img.head), "image/") {
 				fail("IMAGE_ERROR_UNSUPPORTED_FORMAT:" + k)
 				return
 			}
