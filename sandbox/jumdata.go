@@ -38,12 +38,29 @@ func (s *Sandbox) jumdataRoutes() {
 	})
 }
 
+// jumdataAnswer is every H5 v2 answer. The answers' structs have their
+// fields in the order of their JSON names, the order encoding/json writes
+// a map's keys in: the bytes are those of the maps the sandbox built
+// before (TestJumdataAnswerBytesUnchanged).
+type jumdataAnswer struct {
+	Code   int    `json:"code"`
+	Data   any    `json:"data,omitempty"`
+	Msg    string `json:"msg"`
+	TaskNo string `json:"taskNo"`
+}
+
+// jumdataToken is init's data.
+type jumdataToken struct {
+	Token string `json:"token"`
+}
+
+// jumdataFace is result's data for a pass.
+type jumdataFace struct {
+	FaceImageURL string `json:"faceImageUrl"`
+}
+
 func jumdataBody(code int, msg string, data any) []byte {
-	m := map[string]any{"code": code, "msg": msg, "taskNo": jumdataTaskNo()}
-	if data != nil {
-		m["data"] = data
-	}
-	b, _ := json.Marshal(m)
+	b, _ := json.Marshal(jumdataAnswer{Code: code, Msg: msg, TaskNo: jumdataTaskNo(), Data: data})
 	return b
 }
 
@@ -109,7 +126,7 @@ func (s *Sandbox) jumdataInit(w http.ResponseWriter, r *http.Request) {
 	se := &session{vendor: liveness.Jumdata, id: newID(16), returnURL: ret, createdAt: now, expiresAt: now.Add(jumdataLifetime)}
 	se.magic = jumdataMagic(ret)
 	s.addSession(se)
-	writeJSON(w, http.StatusOK, jumdataBody(200, "成功", map[string]string{"token": se.id}))
+	writeJSON(w, http.StatusOK, jumdataBody(200, "成功", jumdataToken{Token: se.id}))
 }
 
 // jumdataMagic finds sandbox_outcome=<o> anywhere in a return URL: in its
@@ -192,7 +209,7 @@ func (s *Sandbox) jumdataResult(w http.ResponseWriter, r *http.Request) {
 	case se.outcome == "":
 		body = jumdataBody(201, "未查询到检测结果", nil)
 	case se.outcome == OutcomePass:
-		body = jumdataBody(200, "活体检测通过", map[string]string{"faceImageUrl": s.baseURL(r) + "/sandbox/face.jpg"})
+		body = jumdataBody(200, "活体检测通过", jumdataFace{FaceImageURL: s.baseURL(r) + "/sandbox/face.jpg"})
 	case se.outcome == OutcomeDeviceUnsupported:
 		// 203 has four causes in the document's table; this one names the
 		// first ("浏览器缺少进行活体采集的特性"), so a client may tell it apart.

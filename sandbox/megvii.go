@@ -175,10 +175,21 @@ func (s *Sandbox) megviiGetToken(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.megviiTokens()[se.token] = se.id
 	s.mu.Unlock()
-	b, _ := json.Marshal(map[string]any{
-		"time_used": 5, "token": se.token, "biz_id": se.id, "request_id": megviiRequestID(), "expired_time": se.expiresAt.Unix(),
+	b, _ := json.Marshal(megviiTokenAnswer{
+		TimeUsed: 5, Token: se.token, BizID: se.id, RequestID: megviiRequestID(), ExpiredTime: se.expiresAt.Unix(),
 	})
 	writeJSON(w, http.StatusOK, b)
+}
+
+// megviiTokenAnswer is get_token's answer, its fields in the order of their
+// JSON names: the bytes of the map the sandbox built before
+// (TestMegviiTokenAnswerBytesUnchanged).
+type megviiTokenAnswer struct {
+	BizID       string `json:"biz_id"`
+	ExpiredTime int64  `json:"expired_time"`
+	RequestID   string `json:"request_id"`
+	TimeUsed    int    `json:"time_used"`
+	Token       string `json:"token"`
 }
 
 // megviiTokens maps page tokens to biz_ids; the caller holds s.mu.
