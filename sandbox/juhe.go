@@ -121,11 +121,12 @@ func (s *Sandbox) juheQuery(w http.ResponseWriter, r *http.Request) {
 	if s.fault(w, r, JuheQuery, juheVendorError, sample) {
 		return
 	}
-	if err := r.ParseForm(); err != nil {
+	form, err := readURLForm(r)
+	if err != nil {
 		writeJSON(w, http.StatusOK, juheBody(279301, "", nil))
 		return
 	}
-	get := r.PostFormValue
+	get := form.post
 	if get("key") != JuheKey {
 		writeJSON(w, http.StatusOK, juheBody(10001, "", nil))
 		return
@@ -171,15 +172,16 @@ func (s *Sandbox) juheSearch(w http.ResponseWriter, r *http.Request) {
 	if s.fault(w, r, JuheSearch, juheVendorError, sample) {
 		return
 	}
-	if err := r.ParseForm(); err != nil {
+	form, err := readURLForm(r)
+	if err != nil {
 		writeJSON(w, http.StatusOK, juheBody(279301, "", nil))
 		return
 	}
-	if r.PostFormValue("key") != JuheKey {
+	if form.post("key") != JuheKey {
 		writeJSON(w, http.StatusOK, juheBody(10001, "", nil))
 		return
 	}
-	id := r.PostFormValue("jhOrderId")
+	id := form.post("jhOrderId")
 	if id == "" {
 		writeJSON(w, http.StatusOK, juheBody(279301, "参数异常: jhOrderId", nil))
 		return

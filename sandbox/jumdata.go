@@ -80,7 +80,7 @@ func jumdataVendorError(code string) (int, []byte) {
 }
 
 // jumdataAuth checks either channel; false when it answered an error.
-func (s *Sandbox) jumdataAuth(w http.ResponseWriter, r *http.Request) bool {
+func (s *Sandbox) jumdataAuth(w http.ResponseWriter, r *http.Request, form *urlForm) bool {
 	if auth := r.Header.Get("Authorization"); auth != "" {
 		if auth != "APPCODE "+JumdataAppCode {
 			w.Header().Set("X-Ca-Error-Message", "Invalid AppCode")
@@ -90,7 +90,7 @@ func (s *Sandbox) jumdataAuth(w http.ResponseWriter, r *http.Request) bool {
 		}
 		return true
 	}
-	appID, ts, sign := r.FormValue("appId"), r.FormValue("timestamp"), r.FormValue("sign")
+	appID, ts, sign := form.value("appId"), form.value("timestamp"), form.value("sign")
 	if appID == "" || ts == "" || sign == "" {
 		writeJSON(w, http.StatusOK, jumdataBody(400, "参数错误: appId, timestamp, sign", nil))
 		return false
@@ -107,18 +107,19 @@ func (s *Sandbox) jumdataInit(w http.ResponseWriter, r *http.Request) {
 	if s.fault(w, r, JumdataInit, jumdataVendorError, sample) {
 		return
 	}
-	if err := r.ParseForm(); err != nil || !s.jumdataAuth(w, r) {
+	form, err := readURLForm(r)
+	if err != nil || !s.jumdataAuth(w, r, form) {
 		if err != nil {
 			writeJSON(w, http.StatusOK, jumdataBody(400, "参数错误", nil))
 		}
 		return
 	}
-	if r.Header.Get("Authorization") == "" && r.PostFormValue("productCode") != "life_check_v2" {
+	if r.Header.Get("Authorization") == "" && form.post("productCode") != "life_check_v2" {
 		writeJSON(w, http.StatusOK, jumdataBody(400, "参数错误: productCode", nil))
 		return
 	}
-	ret := r.PostFormValue("returnUrl")
-	if msg := jumdataCheckInit(ret, r.PostFormValue("colors"), r.PostFormValue("actions")); msg != "" {
+	ret := form.post("returnUrl")
+	if msg := jumdataCheckInit(ret, form.post("colors"), form.post("actions")); msg != "" {
 		writeJSON(w, http.StatusOK, jumdataBody(400, "参数错误: "+msg, nil))
 		return
 	}
@@ -196,10 +197,11 @@ func (s *Sandbox) jumdataResult(w http.ResponseWriter, r *http.Request) {
 	if s.fault(w, r, JumdataResult, jumdataVendorError, sample) {
 		return
 	}
-	if err := r.ParseForm(); err != nil || !s.jumdataAuth(w, r) {
+	form, err := readURLForm(r)
+	if err != nil || !s.jumdataAuth(w, r, form) {
 		return
 	}
-	se := s.lookup(liveness.Jumdata, r.PostFormValue("token"))
+	se := s.lookup(liveness.Jumdata, form.post("token"))
 	var body []byte
 	switch {
 	case se == nil:
@@ -239,7 +241,7 @@ func (s *Sandbox) jumdataSDKCheck(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, []byte(`{"msg":"参数错误","code":400,"data":{}}`))
 		return
 	}
-	if !s.jumdataAuth(w, r) {
+	if !s.jumdataAuth(w, r, stdForm(r)) {
 		return
 	}
 	f, _, err := r.FormFile("file")

@@ -108,23 +108,9 @@ func readMegviiTokenForm(r *http.Request) (*megviiTokenForm, bool) {
 			return f, true
 		}
 	}
-	// Hand the standard library the same bytes, then the rest of the body
-	// or the error reading it.
-	rest := r.Body
-	if err != nil {
-		rest = io.NopCloser(errReader{err})
-	}
-	r.Body = struct {
-		io.Reader
-		io.Closer
-	}{io.MultiReader(bytes.NewReader(bytes.Clone(buf.Bytes())), rest), rest}
+	replayBody(r, buf.Bytes(), err)
 	return readMegviiTokenFormStd(r)
 }
-
-// errReader fails every read with err.
-type errReader struct{ err error }
-
-func (e errReader) Read([]byte) (int, error) { return 0, e.err }
 
 // readMegviiTokenFormStd is readMegviiTokenForm through
 // r.ParseMultipartForm, as the handler read every body before.
