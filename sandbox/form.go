@@ -100,6 +100,17 @@ type errReader struct{ err error }
 
 func (e errReader) Read([]byte) (int, error) { return 0, e.err }
 
+// queryValues returns Get of url.ParseQuery(raw) with its error ignored,
+// as r.URL.Query().Get reads a query, without the map for a query
+// parseURLForm reads.
+func queryValues(raw string) func(k string) string {
+	if f, ok := parseURLForm(raw); ok {
+		return f.post
+	}
+	q, _ := url.ParseQuery(raw)
+	return q.Get
+}
+
 // parseURLForm is url.ParseQuery's loop for a body it reads without error
 // and with at most urlFormMaxPairs fields; false for any other.
 func parseURLForm(body string) (*urlForm, bool) {

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 )
@@ -125,13 +126,28 @@ func TestURLFormMatchesParseForm(t *testing.T) {
 func s(body string) func() io.Reader { return func() io.Reader { return strings.NewReader(body) } }
 
 // FuzzURLForm: any urlencoded body and query read the same as through
-// ParseForm.
+// ParseForm, and the query through queryValues as through url.ParseQuery.
 func FuzzURLForm(f *testing.F) {
 	f.Add("key=a&certNo=1", "")
 	f.Add("a=%41&a=b;c", "b=1")
+	f.Add("", "api_key=k&api_secret=s&biz_id=1462259748%2C52b13fb5&return_image=0")
+	f.Add("", "a=1&a=%zz&b=2")
 	f.Fuzz(func(t *testing.T, body, query string) {
 		if query != "" {
 			query = "?" + query
+		}
+		raw := strings.TrimPrefix(query, "?")
+		q, _ := url.ParseQuery(raw)
+		get := queryValues(raw)
+		for k := range q {
+			if get(k) != q.Get(k) {
+				t.Errorf("queryValues(%q)(%q) = %q, ParseQuery's %q", raw, k, get(k), q.Get(k))
+			}
+		}
+		for _, k := range formKeys {
+			if get(k) != q.Get(k) {
+				t.Errorf("queryValues(%q)(%q) = %q, ParseQuery's %q", raw, k, get(k), q.Get(k))
+			}
 		}
 		sameURLForm(t, formRequest{method: http.MethodPost, query: query, length: -2, contentType: "application/x-www-form-urlencoded",
 			body: func() io.Reader { return bytes.NewReader([]byte(body)) }})

@@ -216,22 +216,22 @@ func (s *Sandbox) megviiGetResult(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	fail := func(code string) { st, b := megviiVendorError(code); writeJSON(w, st, b) }
-	q := r.URL.Query()
+	get := queryValues(r.URL.RawQuery) // r.URL.Query().Get
 	switch {
-	case q.Get("api_key") == "":
+	case get("api_key") == "":
 		fail("MISSING_ARGUMENTS:api_key")
 		return
-	case q.Get("api_secret") == "":
+	case get("api_secret") == "":
 		fail("MISSING_ARGUMENTS:api_secret")
 		return
-	case q.Get("api_key") != MegviiAPIKey || q.Get("api_secret") != MegviiAPISecret:
+	case get("api_key") != MegviiAPIKey || get("api_secret") != MegviiAPISecret:
 		fail("AUTHENTICATION_ERROR")
 		return
-	case q.Get("biz_id") == "":
+	case get("biz_id") == "":
 		fail("MISSING_ARGUMENTS:biz_id")
 		return
 	}
-	id := q.Get("biz_id")
+	id := get("biz_id")
 	var se *session
 	exhausted := false
 	s.update(liveness.Megvii, id, func(v *session) {
@@ -249,10 +249,10 @@ func (s *Sandbox) megviiGetResult(w http.ResponseWriter, r *http.Request) {
 	data := s.megviiData(se)
 	data.RequestID = megviiRequestID()
 	data.TimeUsed = 7
-	if se.outcome != "" && q.Get("return_image") != "" && q.Get("return_image") != "0" {
+	if se.outcome != "" && get("return_image") != "" && get("return_image") != "0" {
 		data.Images = map[string]string{"image_best": "data:image/jpeg;base64," + base64.StdEncoding.EncodeToString(sandboxJPEG)}
 	}
-	if q.Get("return_verify_time") == "1" && data.VerifyResult != nil {
+	if get("return_verify_time") == "1" && data.VerifyResult != nil {
 		data.VerifyResult.VerifyTime = s.now().Unix()
 	}
 	b, _ := json.Marshal(data)
