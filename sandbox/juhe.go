@@ -64,11 +64,48 @@ var juheReasons = map[int]string{
 	279305: "活体检测异常", 279306: "活体检测未完成", 279307: "客户端未提交认证或认证未完成",
 }
 
+// juheAnswer is every Juhe answer (and the signed return's response). The
+// answers' structs have their fields in the order of their JSON names, the
+// order encoding/json writes a map's keys in: the bytes are those of the
+// maps the sandbox built before (TestJuheAnswerBytesUnchanged).
+type juheAnswer struct {
+	ErrorCode int    `json:"error_code"`
+	Reason    string `json:"reason"`
+	Result    any    `json:"result"`
+}
+
+// juheQueryResult is query's result.
+type juheQueryResult struct {
+	JhOrderID string `json:"jh_order_id"`
+	VerifyURL string `json:"verify_url"`
+}
+
+// juheSearchResult is search's result and the return response's.
+type juheSearchResult struct {
+	Detail    juheDetail `json:"detail"`
+	JhOrderID string     `json:"jh_order_id"`
+	Message   string     `json:"message"`
+	Passed    string     `json:"passed"`
+}
+
+type juheDetail struct {
+	CertifyCode    string `json:"certify_code"`
+	CertifyMessage string `json:"certify_message"`
+	CertifyPassed  string `json:"certify_passed"`
+	CertifyRes     string `json:"certify_res"`
+	CertifyScore   string `json:"certify_score"`
+	Img            string `json:"img,omitempty"`
+	LiveCode       string `json:"live_code"`
+	LiveMessage    string `json:"live_message"`
+	LivePassed     string `json:"live_passed"`
+	LiveScore      string `json:"live_score"`
+}
+
 func juheBody(code int, reason string, result any) []byte {
 	if reason == "" {
 		reason = juheReasons[code]
 	}
-	b, _ := json.Marshal(map[string]any{"error_code": code, "reason": reason, "result": result})
+	b, _ := json.Marshal(juheAnswer{ErrorCode: code, Reason: reason, Result: result})
 	return b
 }
 
@@ -84,11 +121,12 @@ func (s *Sandbox) juheQuery(w http.ResponseWriter, r *http.Request) {
 	if s.fault(w, r, JuheQuery, juheVendorError, sample) {
 		return
 	}
-	if err := r.ParseForm(); err != nil {
+	form, err := readURLForm(r)
+	if err != nil {
 		writeJSON(w, http.StatusOK, juheBody(279301, "", nil))
 		return
 	}
-	get := r.PostFormValue
+	get := form.post
 	if get("key") != JuheKey {
 		writeJSON(w, http.StatusOK, juheBody(10001, "", nil))
 		return
@@ -124,8 +162,8 @@ func (s *Sandbox) juheQuery(w http.ResponseWriter, r *http.Request) {
 		createdAt: now, expiresAt: now.Add(juheLifetime),
 	}
 	s.addSession(se)
-	writeJSON(w, http.StatusOK, juheBody(0, "SUCCESS", map[string]string{
-		"jh_order_id": se.id, "verify_url": s.baseURL(r) + "/juhe/verify/" + se.id,
+	writeJSON(w, http.StatusOK, juheBody(0, "SUCCESS", juheQueryResult{
+		JhOrderID: se.id, VerifyURL: s.baseURL(r) + "/juhe/verify/" + se.id,
 	}))
 }
 
@@ -134,15 +172,16 @@ func (s *Sandbox) juheSearch(w http.ResponseWriter, r *http.Request) {
 	if s.fault(w, r, JuheSearch, juheVendorError, sample) {
 		return
 	}
-	if err := r.ParseForm(); err != nil {
+	form, err := readURLForm(r)
+	if err != nil {
 		writeJSON(w, http.StatusOK, juheBody(279301, "", nil))
 		return
 	}
-	if r.PostFormValue("key") != JuheKey {
+	if form.post("key") != JuheKey {
 		writeJSON(w, http.StatusOK, juheBody(10001, "", nil))
 		return
 	}
-	id := r.PostFormValue("jhOrderId")
+	id := form.post("jhOrderId")
 	if id == "" {
 		writeJSON(w, http.StatusOK, juheBody(279301, "参数异常: jhOrderId", nil))
 		return
@@ -167,33 +206,26 @@ func (s *Sandbox) juheSearch(w http.ResponseWriter, r *http.Request) {
 
 // juheResult is the search result (and return response) of a finished
 // session; img is left out of the return response, as the vendor does.
-func juheResult(se *session, img string) map[string]any {
-	live := map[string]string{"live_passed": "T", "live_code": "200", "live_message": "活体检测通过", "live_score": "91.11730"}
-	cert := map[string]string{"certify_passed": "T", "certify_code": "200", "certify_message": "身份证号与姓名匹配，且比对成功", "certify_res": "1", "certify_score": "87"}
+func juheResult(se *session, img string) *juheSearchResult {
+	d := juheDetail{LivePassed: "T", LiveCode: "200", LiveMessage: "活体检测通过", LiveScore: "91.11730",
+		CertifyPassed: "T", CertifyCode: "200", CertifyMessage: "身份证号与姓名匹配，且比对成功", CertifyRes: "1", CertifyScore: "87", Img: img}
 	passed, message := "T", "身份证号与姓名匹配，且比对成功"
+	certify := func(passed, code, message, res, score string) {
+		d.CertifyPassed, d.CertifyCode, d.CertifyMessage, d.CertifyRes, d.CertifyScore = passed, code, message, res, score
+	}
 	switch se.outcome {
 	case OutcomeSpoof:
-		live = map[string]string{"live_passed": "F", "live_code": "201", "live_message": "活体检测存在风险", "live_score": "12.50000"}
-		cert = map[string]string{"certify_passed": "F", "certify_code": "", "certify_message": "", "certify_res": "", "certify_score": ""}
+		d.LivePassed, d.LiveCode, d.LiveMessage, d.LiveScore = "F", "201", "活体检测存在风险", "12.50000"
+		certify("F", "", "", "", "")
 		passed, message = "F", "活体检测存在风险"
 	case OutcomeFaceMismatch:
-		cert = map[string]string{"certify_passed": "F", "certify_code": "203", "certify_message": "人脸比对失败", "certify_res": "2", "certify_score": "31"}
+		certify("F", "203", "人脸比对失败", "2", "31")
 		passed, message = "F", "人脸比对失败"
 	case OutcomeIdentityMismatch:
-		cert = map[string]string{"certify_passed": "F", "certify_code": "204", "certify_message": "身份证号与姓名不匹配", "certify_res": "3", "certify_score": "0"}
+		certify("F", "204", "身份证号与姓名不匹配", "3", "0")
 		passed, message = "F", "身份证号与姓名不匹配"
 	}
-	detail := map[string]string{}
-	for k, v := range live {
-		detail[k] = v
-	}
-	for k, v := range cert {
-		detail[k] = v
-	}
-	if img != "" {
-		detail["img"] = img
-	}
-	return map[string]any{"passed": passed, "message": message, "jh_order_id": se.id, "detail": detail}
+	return &juheSearchResult{Passed: passed, Message: message, JhOrderID: se.id, Detail: d}
 }
 
 // juheComplete fills the return step and returns the notify form. Juhe
@@ -206,7 +238,7 @@ func (s *Sandbox) juheComplete(se *session, c *Completion) url.Values {
 		c.ReturnURL = se.returnURL
 		return nil
 	}
-	response, _ := json.Marshal(map[string]any{"error_code": 0, "reason": "SUCCESS", "result": juheResult(se, "")})
+	response := juheBody(0, "SUCCESS", juheResult(se, ""))
 	c.ReturnMethod = http.MethodGet
 	c.ReturnURL = juheReturnURL(se.returnURL, response, JuheKey)
 	return url.Values{"jh_order_id": {se.id}, "orderId": {se.bizNo}}

@@ -38,12 +38,29 @@ func (s *Sandbox) jumdataRoutes() {
 	})
 }
 
+// jumdataAnswer is every H5 v2 answer. The answers' structs have their
+// fields in the order of their JSON names, the order encoding/json writes
+// a map's keys in: the bytes are those of the maps the sandbox built
+// before (TestJumdataAnswerBytesUnchanged).
+type jumdataAnswer struct {
+	Code   int    `json:"code"`
+	Data   any    `json:"data,omitempty"`
+	Msg    string `json:"msg"`
+	TaskNo string `json:"taskNo"`
+}
+
+// jumdataToken is init's data.
+type jumdataToken struct {
+	Token string `json:"token"`
+}
+
+// jumdataFace is result's data for a pass.
+type jumdataFace struct {
+	FaceImageURL string `json:"faceImageUrl"`
+}
+
 func jumdataBody(code int, msg string, data any) []byte {
-	m := map[string]any{"code": code, "msg": msg, "taskNo": jumdataTaskNo()}
-	if data != nil {
-		m["data"] = data
-	}
-	b, _ := json.Marshal(m)
+	b, _ := json.Marshal(jumdataAnswer{Code: code, Msg: msg, TaskNo: jumdataTaskNo(), Data: data})
 	return b
 }
 
@@ -63,7 +80,7 @@ func jumdataVendorError(code string) (int, []byte) {
 }
 
 // jumdataAuth checks either channel; false when it answered an error.
-func (s *Sandbox) jumdataAuth(w http.ResponseWriter, r *http.Request) bool {
+func (s *Sandbox) jumdataAuth(w http.ResponseWriter, r *http.Request, form *urlForm) bool {
 	if auth := r.Header.Get("Authorization"); auth != "" {
 		if auth != "APPCODE "+JumdataAppCode {
 			w.Header().Set("X-Ca-Error-Message", "Invalid AppCode")
@@ -73,7 +90,7 @@ func (s *Sandbox) jumdataAuth(w http.ResponseWriter, r *http.Request) bool {
 		}
 		return true
 	}
-	appID, ts, sign := r.FormValue("appId"), r.FormValue("timestamp"), r.FormValue("sign")
+	appID, ts, sign := form.value("appId"), form.value("timestamp"), form.value("sign")
 	if appID == "" || ts == "" || sign == "" {
 		writeJSON(w, http.StatusOK, jumdataBody(400, "参数错误: appId, timestamp, sign", nil))
 		return false
@@ -90,18 +107,19 @@ func (s *Sandbox) jumdataInit(w http.ResponseWriter, r *http.Request) {
 	if s.fault(w, r, JumdataInit, jumdataVendorError, sample) {
 		return
 	}
-	if err := r.ParseForm(); err != nil || !s.jumdataAuth(w, r) {
+	form, err := readURLForm(r)
+	if err != nil || !s.jumdataAuth(w, r, form) {
 		if err != nil {
 			writeJSON(w, http.StatusOK, jumdataBody(400, "参数错误", nil))
 		}
 		return
 	}
-	if r.Header.Get("Authorization") == "" && r.PostFormValue("productCode") != "life_check_v2" {
+	if r.Header.Get("Authorization") == "" && form.post("productCode") != "life_check_v2" {
 		writeJSON(w, http.StatusOK, jumdataBody(400, "参数错误: productCode", nil))
 		return
 	}
-	ret := r.PostFormValue("returnUrl")
-	if msg := jumdataCheckInit(ret, r.PostFormValue("colors"), r.PostFormValue("actions")); msg != "" {
+	ret := form.post("returnUrl")
+	if msg := jumdataCheckInit(ret, form.post("colors"), form.post("actions")); msg != "" {
 		writeJSON(w, http.StatusOK, jumdataBody(400, "参数错误: "+msg, nil))
 		return
 	}
@@ -109,7 +127,7 @@ func (s *Sandbox) jumdataInit(w http.ResponseWriter, r *http.Request) {
 	se := &session{vendor: liveness.Jumdata, id: newID(16), returnURL: ret, createdAt: now, expiresAt: now.Add(jumdataLifetime)}
 	se.magic = jumdataMagic(ret)
 	s.addSession(se)
-	writeJSON(w, http.StatusOK, jumdataBody(200, "成功", map[string]string{"token": se.id}))
+	writeJSON(w, http.StatusOK, jumdataBody(200, "成功", jumdataToken{Token: se.id}))
 }
 
 // jumdataMagic finds sandbox_outcome=<o> anywhere in a return URL: in its
@@ -179,10 +197,11 @@ func (s *Sandbox) jumdataResult(w http.ResponseWriter, r *http.Request) {
 	if s.fault(w, r, JumdataResult, jumdataVendorError, sample) {
 		return
 	}
-	if err := r.ParseForm(); err != nil || !s.jumdataAuth(w, r) {
+	form, err := readURLForm(r)
+	if err != nil || !s.jumdataAuth(w, r, form) {
 		return
 	}
-	se := s.lookup(liveness.Jumdata, r.PostFormValue("token"))
+	se := s.lookup(liveness.Jumdata, form.post("token"))
 	var body []byte
 	switch {
 	case se == nil:
@@ -192,7 +211,7 @@ func (s *Sandbox) jumdataResult(w http.ResponseWriter, r *http.Request) {
 	case se.outcome == "":
 		body = jumdataBody(201, "未查询到检测结果", nil)
 	case se.outcome == OutcomePass:
-		body = jumdataBody(200, "活体检测通过", map[string]string{"faceImageUrl": s.baseURL(r) + "/sandbox/face.jpg"})
+		body = jumdataBody(200, "活体检测通过", jumdataFace{FaceImageURL: s.baseURL(r) + "/sandbox/face.jpg"})
 	case se.outcome == OutcomeDeviceUnsupported:
 		// 203 has four causes in the document's table; this one names the
 		// first ("浏览器缺少进行活体采集的特性"), so a client may tell it apart.
@@ -222,7 +241,7 @@ func (s *Sandbox) jumdataSDKCheck(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, []byte(`{"msg":"参数错误","code":400,"data":{}}`))
 		return
 	}
-	if !s.jumdataAuth(w, r) {
+	if !s.jumdataAuth(w, r, stdForm(r)) {
 		return
 	}
 	f, _, err := r.FormFile("file")

@@ -83,11 +83,12 @@ func (s *Sandbox) megviiGetToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	fail := func(code string) { st, b := megviiVendorError(code); writeJSON(w, st, b) }
-	if err := r.ParseMultipartForm(8 << 20); err != nil {
+	form, ok := readMegviiTokenForm(r)
+	if !ok {
 		fail("BAD_ARGUMENTS:multipart")
 		return
 	}
-	get := r.FormValue
+	get := form.get
 	switch {
 	case get("api_key") == "":
 		fail("MISSING_ARGUMENTS:api_key")
@@ -147,24 +148,16 @@ func (s *Sandbox) megviiGetToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if ct == "0" {
-		files := r.MultipartForm.File
-		if len(files["image_ref1"]) == 0 {
+		if !form.image("image_ref1").present {
 			fail("MISSING_ARGUMENTS:image_ref1")
 			return
 		}
-		for _, k := range []string{"image_ref1", "image_ref2"} {
-			if len(files[k]) == 0 {
+		for _, k := range megviiImageFields {
+			img := form.image(k)
+			if !img.present {
 				continue
 			}
-			f, err := files[k][0].Open()
-			if err != nil {
-				fail("IMAGE_ERROR_UNSUPPORTED_FORMAT:" + k)
-				return
-			}
-			head := make([]byte, 512)
-			n, _ := f.Read(head)
-			_ = f.Close()
-			if !strings.HasPrefix(http.DetectContentType(head[:n]), "image/") {
+			if img.bad || !strings.HasPrefix(http.DetectContentType(img.head), "image/") {
 				fail("IMAGE_ERROR_UNSUPPORTED_FORMAT:" + k)
 				return
 			}
@@ -182,10 +175,21 @@ func (s *Sandbox) megviiGetToken(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.megviiTokens()[se.token] = se.id
 	s.mu.Unlock()
-	b, _ := json.Marshal(map[string]any{
-		"time_used": 5, "token": se.token, "biz_id": se.id, "request_id": megviiRequestID(), "expired_time": se.expiresAt.Unix(),
+	b, _ := json.Marshal(megviiTokenAnswer{
+		TimeUsed: 5, Token: se.token, BizID: se.id, RequestID: megviiRequestID(), ExpiredTime: se.expiresAt.Unix(),
 	})
 	writeJSON(w, http.StatusOK, b)
+}
+
+// megviiTokenAnswer is get_token's answer, its fields in the order of their
+// JSON names: the bytes of the map the sandbox built before
+// (TestMegviiTokenAnswerBytesUnchanged).
+type megviiTokenAnswer struct {
+	BizID       string `json:"biz_id"`
+	ExpiredTime int64  `json:"expired_time"`
+	RequestID   string `json:"request_id"`
+	TimeUsed    int    `json:"time_used"`
+	Token       string `json:"token"`
 }
 
 // megviiTokens maps page tokens to biz_ids; the caller holds s.mu.
@@ -212,22 +216,22 @@ func (s *Sandbox) megviiGetResult(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	fail := func(code string) { st, b := megviiVendorError(code); writeJSON(w, st, b) }
-	q := r.URL.Query()
+	get := queryValues(r.URL.RawQuery) // r.URL.Query().Get
 	switch {
-	case q.Get("api_key") == "":
+	case get("api_key") == "":
 		fail("MISSING_ARGUMENTS:api_key")
 		return
-	case q.Get("api_secret") == "":
+	case get("api_secret") == "":
 		fail("MISSING_ARGUMENTS:api_secret")
 		return
-	case q.Get("api_key") != MegviiAPIKey || q.Get("api_secret") != MegviiAPISecret:
+	case get("api_key") != MegviiAPIKey || get("api_secret") != MegviiAPISecret:
 		fail("AUTHENTICATION_ERROR")
 		return
-	case q.Get("biz_id") == "":
+	case get("biz_id") == "":
 		fail("MISSING_ARGUMENTS:biz_id")
 		return
 	}
-	id := q.Get("biz_id")
+	id := get("biz_id")
 	var se *session
 	exhausted := false
 	s.update(liveness.Megvii, id, func(v *session) {
@@ -245,10 +249,10 @@ func (s *Sandbox) megviiGetResult(w http.ResponseWriter, r *http.Request) {
 	data := s.megviiData(se)
 	data.RequestID = megviiRequestID()
 	data.TimeUsed = 7
-	if se.outcome != "" && q.Get("return_image") != "" && q.Get("return_image") != "0" {
+	if se.outcome != "" && get("return_image") != "" && get("return_image") != "0" {
 		data.Images = map[string]string{"image_best": "data:image/jpeg;base64," + base64.StdEncoding.EncodeToString(sandboxJPEG)}
 	}
-	if q.Get("return_verify_time") == "1" && data.VerifyResult != nil {
+	if get("return_verify_time") == "1" && data.VerifyResult != nil {
 		data.VerifyResult.VerifyTime = s.now().Unix()
 	}
 	b, _ := json.Marshal(data)
