@@ -15,6 +15,24 @@
 //  4. [Resolve] gives you a [Result] you may act on: the signed result carried
 //     by the callback, or else a server-side FetchResult.
 //
+// # Integrating
+//
+// Most services should mount the three handlers of
+// [github.com/go-liveness/liveness/callback.Handler] (start, return,
+// notify; Wait to poll without callbacks): they run the flow above for
+// every vendor, bind each unsigned return to the browser that started the
+// session, fetch each final result at most once, and deliver it to your
+// func exactly once, on one instance or many. To contract several vendors,
+// put a [github.com/go-liveness/liveness/failover.Router] behind it (or use
+// the router alone): one Provider that fails over only when no session
+// was made and hands every callback to the vendor that served it.
+//
+// The low-level path is [Provider.VerifyCallback] and then [Resolve] in
+// your own return and notify handlers. It is yours to make idempotent
+// (callbacks repeat), to remember results (a Megvii result can be read
+// three times), to refuse an unsigned callback naming another user's
+// session, and to handle a return naming no session ([ErrNoResult]).
+//
 // # Trust
 //
 // A callback the vendor did not sign is only a hint. Jumdata's return URL
@@ -75,9 +93,12 @@ const (
 	Megvii  Vendor = "megvii"  // Megvii FaceID Lite
 )
 
-// SessionRequest describes the session to start. Fields a vendor does not use
-// are ignored by that vendor; fields it requires are checked before any
-// network call.
+// SessionRequest describes the session to start. Fields a vendor requires
+// are checked before any network call (ErrInvalidArgument naming the
+// field). Fields a vendor does not use are ignored by that vendor, except
+// ReferenceImages: Juhe and Jumdata compare no face with a photo of yours,
+// so they refuse it with ErrUnsupported rather than report a comparison
+// nobody made.
 type SessionRequest struct {
 	// ReturnURL is where the vendor's page sends the browser when the check
 	// ends. Required by every vendor.
@@ -85,18 +106,24 @@ type SessionRequest struct {
 	// NotifyURL is where the vendor's server reports the outcome. Optional for
 	// Juhe, required for Megvii, unused by Jumdata.
 	NotifyURL string
-	// BizNo is your own reference: Juhe orderId (8-32 ASCII letters and
-	// digits), Megvii biz_no (at most 128 bytes, unique). Jumdata has no such
-	// field; the provider keeps it in the Session only.
+	// BizNo is your own reference, such as an order number ("ORDER00042").
+	// Required by Megvii (biz_no: at most 128 bytes, unique) and Juhe
+	// (orderId: 8-32 ASCII letters and digits, so "order-42" is refused).
+	// Jumdata has no such field; the provider keeps it in the Session only.
+	// callback.Handler and the liveness command fill a random one when it
+	// is empty; a provider called directly does not.
 	BizNo string
-	// UserID identifies the user: Megvii uuid (at most 512 bytes).
+	// UserID identifies the user: Megvii uuid (at most 512 bytes). Required
+	// by Megvii, unused by the others.
 	UserID string
-	// Name is the user's legal name: Juhe certName.
+	// Name is the user's legal name: Juhe certName. Required by Juhe.
 	Name string
-	// IDNumber is the user's resident ID number: Juhe certNo.
+	// IDNumber is the user's resident ID number: Juhe certNo. Required by
+	// Juhe.
 	IDNumber string
 	// ReferenceImages are face photos to compare with: Megvii image_ref1 and
-	// image_ref2 (at most two).
+	// image_ref2 (at most two). Juhe and Jumdata refuse them
+	// (ErrUnsupported).
 	ReferenceImages [][]byte
 	// Extra holds vendor options: *jumdata.SessionOptions,
 	// *juhe.SessionOptions or *megvii.SessionOptions (or the values). Nil

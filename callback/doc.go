@@ -5,11 +5,11 @@
 //
 //	h := &callback.Handler{
 //		Provider:   p,                          // liveness.Open("megvii://…")
-//		Key:        key,                        // 32+ secret bytes, the same on every instance
+//		Key:        cookieKey,                  // load 32+ random bytes from your secret store; the same on every instance
 //		Store:      redisstore.New(rdb, "kyc"), // nil: in memory, one instance
 //		NewRequest: func(r *http.Request) (*liveness.SessionRequest, error) { … },
 //		Deliver:    func(ctx context.Context, res *liveness.Result, s *liveness.Session) error { … },
-//		Done:       func(res *liveness.Result, s *liveness.Session) string { return "/kyc/done?order=" + s.BizNo },
+//		Done:       func(res *liveness.Result, s *liveness.Session) string { return "/kyc/done?order=" + url.QueryEscape(s.BizNo) },
 //	}
 //	mux.HandleFunc("/kyc/start", h.Start)
 //	mux.HandleFunc("/kyc/return", h.Return)

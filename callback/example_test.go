@@ -2,6 +2,7 @@ package callback_test
 
 import (
 	"context"
+	"crypto/rand"
 	"fmt"
 	"log"
 	"log/slog"
@@ -9,6 +10,7 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"time"
 
 	"github.com/go-liveness/liveness"
@@ -17,6 +19,20 @@ import (
 	_ "github.com/go-liveness/liveness/megvii" // registers megvii://
 	"github.com/go-liveness/liveness/sandbox"
 )
+
+// cookieKey stands for loading the Handler's key from your configuration:
+// 32 or more random bytes kept in your secret store (here the environment
+// variable KYC_COOKIE_KEY), the same on every instance, so that any
+// instance accepts the binding cookie another one set. So that the
+// examples run without it, they make a random key when it is unset.
+func cookieKey() []byte {
+	if k := os.Getenv("KYC_COOKIE_KEY"); len(k) >= 32 {
+		return []byte(k)
+	}
+	k := make([]byte, 32)
+	_, _ = rand.Read(k)
+	return k
+}
 
 // A service mounts the three handlers; a user's browser starts a Juhe check,
 // passes it on the (sandbox) vendor page and comes back. Juhe both notifies
@@ -38,7 +54,7 @@ func Example() {
 	defer srv.Close()
 	h := &callback.Handler{
 		Provider: p,
-		Key:      []byte("32+ secret bytes, the same on every instance"),
+		Key:      cookieKey(), // load 32+ random bytes from your secret store; the same on every instance
 		NewRequest: func(r *http.Request) (*liveness.SessionRequest, error) {
 			// Validate the user's input here; an error is answered 400.
 			return &liveness.SessionRequest{
@@ -97,7 +113,7 @@ func ExampleHandler_Wait() {
 	}
 	h := &callback.Handler{
 		Provider:     p,
-		Key:          []byte("32+ secret bytes, the same on every instance"),
+		Key:          cookieKey(),           // load 32+ random bytes from your secret store; the same on every instance
 		PollInterval: 10 * time.Millisecond, // seconds, with a real vendor
 		Logger:       slog.New(slog.DiscardHandler),
 	}

@@ -8,6 +8,8 @@ import (
 
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/failover"
+	_ "github.com/go-liveness/liveness/juhe"   // registers juhe://
+	_ "github.com/go-liveness/liveness/megvii" // registers megvii://
 	"github.com/go-liveness/liveness/sandbox"
 )
 

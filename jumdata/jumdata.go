@@ -53,7 +53,8 @@
 //
 //	import _ "github.com/go-liveness/liveness/jumdata"
 //	p, err := liveness.Open("jumdata://APPID:SECRET@?init_url=…&result_url=…")
-//	p, err := liveness.Open("jumdata://?appcode=CODE&init_url=…&result_url=…")
+//	// or, on the cloud-market channel:
+//	p, err = liveness.Open("jumdata://?appcode=CODE&init_url=…&result_url=…")
 //
 // Optional parameters: page_url and sdk_check_url. Escape the addresses
 // (url.QueryEscape) when they carry their own query, and the secret when it

@@ -38,14 +38,17 @@
 // others with [ErrOutcomeNotOffered]. Through this module's providers they
 // become this Status / Reason ("—": the vendor cannot send it):
 //
-//	outcome             jumdata                      juhe                         megvii
-//	pass                passed                       passed                       passed
-//	spoof               failed / spoof               failed / spoof               failed / spoof
-//	face_mismatch       —                            failed / face_mismatch       failed / face_mismatch (compared sessions only)
-//	identity_mismatch   —                            failed / identity_mismatch   —
-//	cancel              —                            pending (no result: ErrNoResult on return)   canceled / user_canceled
-//	device_unsupported  error / device_unsupported   error / unknown              error / device_unsupported
-//	timeout             expired / timeout            pending                      expired / timeout
+//	outcome             jumdata                                juhe                        megvii
+//	pass                passed                                 passed                      passed
+//	spoof               failed / spoof                         failed / spoof              failed / spoof
+//	face_mismatch       — (no reference face)                  failed / face_mismatch      failed / face_mismatch (compared sessions only)
+//	identity_mismatch   — (no name or ID)                      failed / identity_mismatch  — (no name or ID)
+//	cancel              — (no code for it)                     pending (1)                 canceled / user_canceled
+//	device_unsupported  error / device_unsupported (code 203)  error / unknown (279305)    error / device_unsupported (WEBRTC_UNSUPPORTED)
+//	timeout             expired / timeout (code 301)           pending (2)                 expired / timeout
+//
+//	(1) the browser returns without a result: ErrNoResult
+//	(2) 279307: never submitted
 //
 // # Faults
 //

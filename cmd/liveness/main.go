@@ -47,7 +47,8 @@
 //	    standard input. Print what it claims and whether it is signed and
 //	    its signature holds. Only that proves anything (exit 0); an
 //	    unsigned callback (a Jumdata return, a Juhe notify, a Megvii GET
-//	    return) is a claim anyone can forge (exit 5): fetch the result.
+//	    return) is a claim anyone can forge (exit 5): fetch the result. A
+//	    return that carries no result (exit 4) names nothing to verify.
 //	liveness sandbox [--addr 127.0.0.1:8080] [--json]
 //	    Serve the vendors' simulator and print ready provider URLs.
 //	liveness sandbox list|complete|fault …
@@ -89,7 +90,9 @@
 //	3  not passed: the result is failed, canceled, expired or error; the
 //	   callback's signature does not hold
 //	4  pending: the result is not final (result; result --wait past
-//	   --timeout or --max-reads)
+//	   --timeout or --max-reads); verify read a return that carries no
+//	   result (the user came back without one, as Juhe's bare return after
+//	   a cancel): fetch the session's result or wait for it
 //	5  unsigned: verify read a callback the vendor does not sign (a Jumdata
 //	   return, a Juhe notify, a Megvii GET return): what it claims proves
 //	   nothing; fetch the result with liveness result ID
@@ -103,6 +106,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 
@@ -191,7 +195,8 @@ func runContext(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		}
 		fmt.Fprintln(c.stdout, "\nThe provider is a liveness.Open URL from --provider or "+envProvider+".")
 		fmt.Fprintln(c.stdout, "Exit codes: 0 passed/ok (a callback signed and verified), 1 error, 2 usage, 3 not passed")
-		fmt.Fprintln(c.stdout, "(or a signature that does not hold), 4 pending, 5 unsigned callback (fetch the result).")
+		fmt.Fprintln(c.stdout, "(or a signature that does not hold), 4 pending (or a return without a result),")
+		fmt.Fprintln(c.stdout, "5 unsigned callback (fetch the result).")
 		fmt.Fprintln(c.stdout, "Run liveness <command> --help for a command's flags.")
 		return exitOK
 	}
@@ -207,10 +212,24 @@ func runContext(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		fmt.Fprintln(c.stderr, mainUsage)
 		return exitUsage
 	}
-	// The argument is not quoted: it may be a credential pasted by mistake.
-	fmt.Fprintln(c.stderr, "liveness: unknown command (want init, url, result, verify or sandbox)")
+	// The argument is quoted only when it looks like a mistyped command
+	// word: anything else may be a credential pasted by mistake.
+	what := "unknown command"
+	if commandLike(args[0]) {
+		what += " " + strconv.Quote(args[0])
+	}
+	fmt.Fprintln(c.stderr, "liveness: "+what+" (want init, url, result, verify or sandbox)")
 	fmt.Fprintln(c.stderr, mainUsage)
 	return exitUsage
+}
+
+// commandLike reports whether s looks like a command word (at most 16
+// lowercase ASCII letters and hyphens), which no vendor credential does.
+func commandLike(s string) bool {
+	if s == "" || len(s) > 16 {
+		return false
+	}
+	return strings.Trim(s, "abcdefghijklmnopqrstuvwxyz-") == ""
 }
 
 // usageError prints a usage error and the command's one-line usage.

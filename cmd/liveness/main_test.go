@@ -218,7 +218,8 @@ func TestUsageErrors(t *testing.T) {
 	}{
 		{"no command", env, nil, "", "usage: liveness <init"},
 		{"flag before command", env, []string{"--provider=x", "init"}, "flags go after the command", "usage: liveness <init"},
-		{"unknown command", env, []string{"frobnicate"}, "unknown command", "usage: liveness <init"},
+		{"unknown command", env, []string{"frobnicate"}, `liveness: unknown command "frobnicate" (want init`, "usage: liveness <init"},
+		{"unknown command, not a word", env, []string{"0123456789abcdef0123456789abcdef"}, "liveness: unknown command (want init", "usage: liveness <init"},
 		{"unknown flag", env, []string{"init", "--frob", "1"}, "flag provided but not defined: --frob", "usage: liveness init"},
 		{"unknown vendor flag", env, []string{"init", "--megvii-colour", "x", "--return-url", "u"}, "not defined: --megvii-colour", "usage: liveness init"},
 		{"another vendor's flag", env, append([]string{"init", "--jumdata-colors", "#FFFFFF"}, initArgs[liveness.Megvii]...), "flag --jumdata-colors is for jumdata, and the provider is megvii", "usage: liveness init"},
@@ -422,6 +423,40 @@ func TestVerify(t *testing.T) {
 	assert.Contains(t, txt, "session         "+s.ID)
 	assert.Contains(t, txt, "signature       does NOT hold")
 	assert.Contains(t, txt, "claims          passed=")
+
+	// A Juhe notify naming only your orderId names no session: the
+	// claims line says so, and the next step looks it up by biz_no.
+	txt, _ = verifyGolden(t, sb, juhe, "orderId=ORDER0001", exitUnsigned, "", "--kind", "notify")
+	assert.Contains(t, txt, "claims          no status the library reads (it names your biz_no)\n")
+	assert.Contains(t, txt, "next            find the session by its biz_no")
+	assert.NotContains(t, txt, "names the session")
+}
+
+// TestVerifyNoResult: a return that carries no result (Juhe's bare
+// return after a cancel, a Jumdata or Megvii return with nothing) is the
+// normal "no result yet" path: exit 4, as pending, saying what to do, in
+// the table and the JSON form.
+func TestVerifyNoResult(t *testing.T) {
+	sb := newSandbox(t)
+	for _, v := range []liveness.Vendor{liveness.Juhe, liveness.Jumdata, liveness.Megvii} {
+		t.Run(string(v), func(t *testing.T) {
+			env := map[string]string{envProvider: sb.ProviderURL(v)}
+			r := cli(t, env, "", "verify", "http://localhost:3000/return")
+			assert.Equal(t, exitPending, r.code, r.stderr)
+			assert.Empty(t, r.stdout)
+			assert.Contains(t, r.stderr, "liveness verify: ")
+			assert.Contains(t, r.stderr, "no result")
+			assert.Contains(t, r.stderr, "the user came back without a result; fetch or wait")
+
+			r = cli(t, env, "", "verify", "--json", "http://localhost:3000/return")
+			assert.Equal(t, exitPending, r.code, r.stderr)
+			var out verifyOutput
+			require.NoError(t, json.Unmarshal([]byte(r.stdout), &out), r.stdout)
+			assert.Equal(t, "no_result", out.Verdict)
+			assert.False(t, out.Valid)
+			assert.Contains(t, out.Next, "the user came back without a result; fetch or wait")
+		})
+	}
 }
 
 func TestSandboxControlCommands(t *testing.T) {
@@ -588,4 +623,24 @@ func TestExpiredSession(t *testing.T) {
 	r = cli(t, map[string]string{envProvider: sb.ProviderURL(liveness.Juhe)}, js, "result", "--session", "-")
 	assert.Equal(t, exitUsage, r.code)
 	assert.Contains(t, r.stderr, "the session is a megvii session, and the provider is juhe")
+}
+
+// TestPrintResultLivenessScore: Megvii sends no liveness score, so its
+// table shows no "score=0"; another vendor's 0 is a score and is shown.
+func TestPrintResultLivenessScore(t *testing.T) {
+	for _, tc := range []struct {
+		vendor liveness.Vendor
+		score  float64
+		want   string
+	}{
+		{liveness.Megvii, 0, "liveness        passed=true\n"},
+		{liveness.Megvii, 12.5, "liveness        passed=true score=12.5\n"},
+		{liveness.Juhe, 0, "liveness        passed=true score=0\n"},
+		{liveness.Jumdata, 0, "liveness        passed=true score=0\n"},
+	} {
+		var b strings.Builder
+		printResult(&b, &liveness.Result{Vendor: tc.vendor, Status: liveness.StatusPassed,
+			Liveness: &liveness.LivenessResult{Passed: true, Score: tc.score}})
+		assert.Contains(t, b.String(), tc.want, "%s %v", tc.vendor, tc.score)
+	}
 }

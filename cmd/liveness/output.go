@@ -61,7 +61,15 @@ func printResult(w io.Writer, r *liveness.Result) {
 	t.row("vendor_code", r.VendorCode)
 	t.row("message", r.Message)
 	if l := r.Liveness; l != nil {
-		t.row("liveness", fmt.Sprintf("passed=%t score=%s", l.Passed, formatFloat(l.Score)))
+		// LivenessResult.Score cannot say "absent", and Megvii sends no
+		// liveness score at all (its verdict only): a 0 from Megvii is
+		// that absence, not a score, so the table leaves it out. The JSON
+		// form keeps the library's Result as it is.
+		v := fmt.Sprintf("passed=%t", l.Passed)
+		if l.Score != 0 || r.Vendor != liveness.Megvii {
+			v += " score=" + formatFloat(l.Score)
+		}
+		t.row("liveness", v)
 	}
 	if m := r.FaceMatch; m != nil {
 		t.row("face_match", fmt.Sprintf("passed=%t score=%s threshold=%s", m.Passed, formatFloat(m.Score), formatFloat(m.Threshold)))

@@ -22,7 +22,7 @@ type kindVerifier interface {
 // callback is signed and its signature holds.
 type verifyOutput struct {
 	Valid bool `json:"valid"`
-	// Verdict is "holds", "unsigned" or "does_not_hold".
+	// Verdict is "holds", "unsigned", "does_not_hold" or "no_result".
 	Verdict   string                `json:"verdict"`
 	Error     string                `json:"error,omitempty"`
 	Vendor    liveness.Vendor       `json:"vendor,omitempty"`
@@ -46,10 +46,12 @@ Only a signed callback whose signature holds proves anything (exit 0,
 "valid": true). An unsigned one (a Jumdata return, a Juhe notify, a Megvii
 GET return) is a claim anyone can forge: verify prints what it claims and
 exits 5; fetch the result with liveness result ID. A signature that does not
-hold exits 3, with what the callback claims.
+hold exits 3, with what the callback claims. A return that carries no
+result (the user came back without one, as Juhe's bare return after a
+cancel) exits 4: fetch the session's result or wait for it.
 
-Exit codes: 0 signed and holds, 3 signature does not hold, 5 unsigned,
-1 error, 2 usage.`
+Exit codes: 0 signed and holds, 3 signature does not hold, 4 no result,
+5 unsigned, 1 error, 2 usage.`
 
 func runVerify(c *cmd, args []string) int {
 	const usage = "liveness verify [--kind return|notify] [--method M] [--content-type T] [--json] [--provider URL] [URL] (or a body on stdin)"
@@ -125,6 +127,9 @@ func runVerify(c *cmd, args []string) int {
 	if errors.Is(err, liveness.ErrBadSignature) {
 		return c.badSignature(p, target, body, err, *asJSON)
 	}
+	if errors.Is(err, liveness.ErrNoResult) {
+		return c.noResult(err, *asJSON)
+	}
 	if err != nil {
 		return c.fail(err)
 	}
@@ -151,6 +156,9 @@ func runVerify(c *cmd, args []string) int {
 	} else {
 		t.row("signature", "none: "+string(cb.Vendor)+" does not sign this callback, so it proves nothing")
 		claim := "no status the library reads (it names the session)"
+		if cb.SessionID == "" {
+			claim = "no status the library reads (it names your biz_no)"
+		}
 		if cb.Claimed != "" {
 			claim = string(cb.Claimed) + " (unverified: anyone can forge it, never act on it)"
 		}
@@ -166,6 +174,25 @@ func runVerify(c *cmd, args []string) int {
 		printResult(c.stdout, cb.Result)
 	}
 	return code
+}
+
+// noResultNext says what to do after a return that carries no result.
+const noResultNext = "the user came back without a result; fetch or wait: find the session in your records " +
+	"(the browser that started it, your biz_no), then liveness result [--wait] SESSION-ID"
+
+// noResult reports a callback that carries no result and names no session
+// (liveness.ErrNoResult): a normal path, not an error of the input, and
+// the session it ended is still to be read (exit 4, as pending).
+func (c *cmd) noResult(err error, asJSON bool) int {
+	if asJSON {
+		if c.writeJSON(verifyOutput{Verdict: "no_result", Error: err.Error(), Next: noResultNext}) != exitOK {
+			return exitError
+		}
+		return exitPending
+	}
+	fmt.Fprintf(c.stderr, "%s: %v\n", c.name, err)
+	fmt.Fprintln(c.stderr, noResultNext)
+	return exitPending
 }
 
 // nextStep is the command that fetches the result of session id.

@@ -67,7 +67,7 @@ func runLive(ctx context.Context, ds []demo) error {
 		}
 		// s.Vendor is the vendor that served the session, d.vendor's
 		// own or, through a failover router, the one the router chose.
-		fmt.Printf("%s: open this on a phone and do the check (expires %s):\n  %s\n", s.Vendor, s.ExpiresAt.Format(time.Kitchen), s.CheckURL)
+		fmt.Print(openLine(s))
 		res, err := poll(ctx, d.provider, s.ID, wait)
 		if err != nil {
 			return fmt.Errorf("%s: %w", d.vendor, err)
@@ -102,4 +102,14 @@ func poll(ctx context.Context, p liveness.Provider, id string, wait time.Duratio
 		case <-t.C:
 		}
 	}
+}
+
+// openLine asks a person to open s's check URL, with its expiry in UTC
+// RFC 3339, as the liveness command prints it.
+func openLine(s *liveness.Session) string {
+	exp := "no expiry given"
+	if !s.ExpiresAt.IsZero() {
+		exp = "expires " + s.ExpiresAt.UTC().Format(time.RFC3339)
+	}
+	return fmt.Sprintf("%s: open this on a phone and do the check (%s):\n  %s\n", s.Vendor, exp, s.CheckURL)
 }

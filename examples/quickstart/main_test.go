@@ -7,9 +7,12 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/go-liveness/liveness"
 )
 
 // The quickstart's sandbox run is the README's first command: it must keep
@@ -83,4 +86,13 @@ func rows(s string) []string {
 		out = append(out, strings.Join(f, " "))
 	}
 	return out
+}
+
+// The live mode prints the session's expiry in UTC RFC 3339, like the
+// liveness command, not a local clock time without a zone.
+func TestOpenLinePrintsExpiryInUTC(t *testing.T) {
+	at := time.Date(2026, 11, 25, 22, 29, 0, 0, time.FixedZone("CST", 8*3600))
+	got := openLine(&liveness.Session{Vendor: liveness.Megvii, CheckURL: "https://api-idn.megvii.com/faceid/lite/do?token=T", ExpiresAt: at})
+	assert.Equal(t, "megvii: open this on a phone and do the check (expires 2026-11-25T14:29:00Z):\n  https://api-idn.megvii.com/faceid/lite/do?token=T\n", got)
+	assert.Contains(t, openLine(&liveness.Session{Vendor: liveness.Juhe}), "(no expiry given)")
 }

@@ -6,7 +6,7 @@
 // With no credentials in the environment it runs every vendor against an
 // in-process sandbox, whose pages offer one button per outcome:
 //
-//	go run ./examples/webapp            # http://127.0.0.1:8080
+//	go run ./examples/webapp            # http://127.0.0.1:8081
 //	go run ./examples/webapp -addr 127.0.0.1:9000
 //
 // With a vendor's credentials in the environment (the quickstart's
@@ -42,7 +42,7 @@ import (
 )
 
 func main() {
-	addr := flag.String("addr", "127.0.0.1:8080", "address to listen on")
+	addr := flag.String("addr", "127.0.0.1:8081", "address to listen on")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()

@@ -105,7 +105,7 @@ func juheReturnURL(base, route, ref string) (string, bool) {
 // Config configures the App.
 type Config struct {
 	// BaseURL is the URL at which the browser and the vendors reach the
-	// app, e.g. "http://127.0.0.1:8080". Required.
+	// app, e.g. "http://127.0.0.1:8081". Required.
 	BaseURL string
 	// Providers are the vendors offered, each with its provider. Required.
 	Providers map[liveness.Vendor]liveness.Provider
