@@ -45,7 +45,10 @@
 //	liveness verify [--kind return|notify] [--json] [URL]
 //	    Check a captured callback: a return URL, or a form or JSON body on
 //	    standard input. Print what it claims and whether it is signed and
-//	    its signature holds. Only that proves anything (exit 0); an
+//	    its signature holds. Only that proves anything: a signed callback
+//	    exits like liveness result for the result it carries (0 passed, 3
+//	    not passed, 4 pending; 0 when it carries none), so a script that
+//	    runs verify && approve approves only a verified pass; an
 //	    unsigned callback (a Jumdata return, a Juhe notify, a Megvii GET
 //	    return) is a claim anyone can forge (exit 5): fetch the result. A
 //	    return that carries no result (exit 4) names nothing to verify.
@@ -83,12 +86,13 @@
 //
 // # Exit codes
 //
-//	0  success: the result passed; the callback is signed and its signature
-//	   holds
+//	0  success: the result passed; the callback is signed, its signature
+//	   holds and the result it carries (if any) passed
 //	1  error: the vendor or the network failed, the input could not be read
 //	2  usage: a bad or missing flag or argument, input rejected before any call
-//	3  not passed: the result is failed, canceled, expired or error; the
-//	   callback's signature does not hold
+//	3  not passed: the result (or the one a signed callback carries) is
+//	   failed, canceled, expired or error; the callback's signature does
+//	   not hold
 //	4  pending: the result is not final (result; result --wait past
 //	   --timeout or --max-reads); verify read a return that carries no
 //	   result (the user came back without one, as Juhe's bare return after
@@ -194,7 +198,7 @@ func runContext(ctx context.Context, args []string, stdin io.Reader, stdout, std
 			fmt.Fprintf(c.stdout, "  %-8s %s\n", cm.name, cm.help)
 		}
 		fmt.Fprintln(c.stdout, "\nThe provider is a liveness.Open URL from --provider or "+envProvider+".")
-		fmt.Fprintln(c.stdout, "Exit codes: 0 passed/ok (a callback signed and verified), 1 error, 2 usage, 3 not passed")
+		fmt.Fprintln(c.stdout, "Exit codes: 0 passed/ok (a callback signed, verified and passed), 1 error, 2 usage, 3 not passed")
 		fmt.Fprintln(c.stdout, "(or a signature that does not hold), 4 pending (or a return without a result),")
 		fmt.Fprintln(c.stdout, "5 unsigned callback (fetch the result).")
 		fmt.Fprintln(c.stdout, "Run liveness <command> --help for a command's flags.")

@@ -644,3 +644,38 @@ func TestPrintResultLivenessScore(t *testing.T) {
 		assert.Contains(t, b.String(), tc.want, "%s %v", tc.vendor, tc.score)
 	}
 }
+
+// A signed callback exits like liveness result for the result it carries,
+// so `verify && approve` never approves a verified failure: Megvii's
+// signed return of a spoof and Juhe's signed return of a face mismatch
+// exit 3, their passes 0.
+func TestVerifySignedExitsWithTheResult(t *testing.T) {
+	sb := newSandbox(t)
+	ctx := context.Background()
+	for _, tc := range []struct {
+		vendor  liveness.Vendor
+		outcome sandbox.Outcome
+		want    int
+	}{
+		{liveness.Megvii, sandbox.OutcomePass, exitOK},
+		{liveness.Megvii, sandbox.OutcomeSpoof, exitNotPassed},
+		{liveness.Megvii, sandbox.OutcomeCancel, exitNotPassed},
+		{liveness.Juhe, sandbox.OutcomePass, exitOK},
+		{liveness.Juhe, sandbox.OutcomeSpoof, exitNotPassed},
+	} {
+		t.Run(string(tc.vendor)+" "+string(tc.outcome), func(t *testing.T) {
+			env := map[string]string{envProvider: sb.ProviderURL(tc.vendor)}
+			s, _ := startSession(t, env, tc.vendor)
+			c, err := sb.Complete(ctx, tc.vendor, s.ID, tc.outcome)
+			require.NoError(t, err)
+			var r result
+			if tc.vendor == liveness.Megvii {
+				r = cli(t, env, c.ReturnForm.Encode(), "verify", "--kind", "return")
+			} else {
+				r = cli(t, env, "", "verify", c.ReturnURL)
+			}
+			assert.Equal(t, tc.want, r.code, r.stdout+r.stderr)
+			assert.Contains(t, r.stdout, "holds")
+		})
+	}
+}

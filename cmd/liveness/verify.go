@@ -42,15 +42,18 @@ type verifyOutput struct {
 
 // verifyHelp is verify --help's note on what it proves.
 const verifyHelp = `
-Only a signed callback whose signature holds proves anything (exit 0,
-"valid": true). An unsigned one (a Jumdata return, a Juhe notify, a Megvii
+Only a signed callback whose signature holds proves anything ("valid":
+true); it exits like liveness result for the result it carries (0 passed,
+3 not passed, 4 pending; 0 when it carries none), so verify && approve
+approves only a verified pass. An unsigned one (a Jumdata return, a Juhe notify, a Megvii
 GET return) is a claim anyone can forge: verify prints what it claims and
 exits 5; fetch the result with liveness result ID. A signature that does not
 hold exits 3, with what the callback claims. A return that carries no
 result (the user came back without one, as Juhe's bare return after a
 cancel) exits 4: fetch the session's result or wait for it.
 
-Exit codes: 0 signed and holds, 3 signature does not hold, 4 no result,
+Exit codes: 0 signed, holds and passed (or carries no result), 3 signed
+and not passed or a signature that does not hold, 4 pending or no result,
 5 unsigned, 1 error, 2 usage.`
 
 func runVerify(c *cmd, args []string) int {
@@ -136,9 +139,17 @@ func runVerify(c *cmd, args []string) int {
 	out := verifyOutput{Valid: cb.Signed, Verdict: "holds", Vendor: cb.Vendor, Kind: cb.Kind, SessionID: cb.SessionID,
 		BizNo: cb.BizNo, Signed: cb.Signed, Claimed: cb.Claimed, Result: cb.Result}
 	code = exitOK
-	if !cb.Signed {
+	switch {
+	case !cb.Signed:
 		out.Verdict, code = "unsigned", exitUnsigned
 		out.Next = nextStep(cb.SessionID)
+	case cb.Result != nil && !cb.Result.Status.Final():
+		// The signature holds; the exit code is the result's, as for
+		// liveness result, so that `verify && approve` approves only a
+		// pass.
+		code = exitPending
+	case cb.Result != nil && !cb.Result.Passed():
+		code = exitNotPassed
 	}
 	if *asJSON {
 		if c.writeJSON(out) != exitOK {
