@@ -1,0 +1,91 @@
+package callback
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/go-liveness/liveness"
+)
+
+// Event describes one handled request or Wait, for metrics and tracing.
+type Event struct {
+	// Vendor is the vendor that serves the session once it is known (for
+	// a Provider over several vendors, such as a failover.Router, the one
+	// that served it), else the Provider's Vendor.
+	Vendor liveness.Vendor
+	// Kind is "start", "return", "notify" or "wait".
+	Kind string
+	// SessionID is the session concerned, when known.
+	SessionID string
+	// Outcome is the result's Status ("passed", "failed", "pending", ...)
+	// when one was resolved, "started" for a Start that redirected, or
+	// what stopped the request: "rejected" (bad method, input, signature
+	// or callback), "unbound" (an unsigned return for a session this
+	// browser did not start, or a return naming no session from a browser
+	// with no session), "unknown_session" (a callback for a session the
+	// store does not hold), "fault" (the vendor, the store or the
+	// Handler's configuration failed),
+	// "busy" (another request held the session past MaxWait) or
+	// "deliver_failed" (Deliver returned an error).
+	Outcome string
+	// Latency is how long the request took.
+	Latency time.Duration
+}
+
+// The Event kinds.
+const (
+	KindStart  = "start"
+	KindReturn = "return"
+	KindNotify = "notify"
+	KindWait   = "wait"
+)
+
+// Outcomes of an Event that are not a Status: none of them is spelled
+// like one, so a dashboard can tell a failed check from a broken service.
+const (
+	OutcomeStarted        = "started"
+	OutcomeRejected       = "rejected"
+	OutcomeUnbound        = "unbound"
+	OutcomeUnknownSession = "unknown_session"
+	OutcomeFault          = "fault"
+	OutcomeBusy           = "busy"
+	OutcomeDeliverFailed  = "deliver_failed"
+)
+
+// run wraps one request: it times it, logs it and reports the Event.
+func (h *Handler) run(ctx context.Context, kind string, f func(ev *Event) error) {
+	start := time.Now()
+	ev := Event{Kind: kind}
+	if h.Provider != nil {
+		ev.Vendor = h.Provider.Vendor()
+	}
+	err := f(&ev)
+	ev.Latency = time.Since(start)
+	attrs := []slog.Attr{
+		slog.String("vendor", string(ev.Vendor)), slog.String("kind", ev.Kind),
+		slog.String("outcome", ev.Outcome), slog.String("session", ev.SessionID),
+		slog.Duration("latency", ev.Latency),
+	}
+	level := slog.LevelInfo
+	if err != nil {
+		level = slog.LevelWarn
+		attrs = append(attrs, slog.String("error", err.Error()))
+	}
+	h.logger().LogAttrs(ctx, level, "liveness callback", attrs...)
+	if h.Observe != nil {
+		h.Observe(ev)
+	}
+}
+
+// outcomeOf names the Event outcome of a resolve or deliver error.
+func outcomeOf(err error) string {
+	switch {
+	case errors.Is(err, errBusy):
+		return OutcomeBusy
+	case errors.Is(err, errDeliver):
+		return OutcomeDeliverFailed
+	}
+	return OutcomeFault
+}

@@ -1,0 +1,108 @@
+package callback
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/go-liveness/liveness"
+)
+
+// load returns the record of the session whose ID is id, nil when unknown.
+func (h *Handler) load(ctx context.Context, v liveness.Vendor, id string) (*record, error) {
+	if id == "" {
+		return nil, nil
+	}
+	b, ok, err := h.store().Get(ctx, key("s", v, id))
+	if err != nil || !ok {
+		return nil, err
+	}
+	var rec record
+	if err := json.Unmarshal(b, &rec); err != nil {
+		return nil, fmt.Errorf("callback: stored session unreadable: %w", err)
+	}
+	// The key's namespace is the Provider's, so a router's sessions (whose
+	// Vendor is the one that served them) are found under the router's.
+	if rec.Session.ID != id {
+		return nil, errors.New("callback: stored session does not match its key")
+	}
+	return &rec, nil
+}
+
+// loadVia returns the record an index entry (n or b) points to.
+func (h *Handler) loadVia(ctx context.Context, kind string, v liveness.Vendor, k string) (*record, error) {
+	if k == "" {
+		return nil, nil
+	}
+	id, ok, err := h.store().Get(ctx, key(kind, v, k))
+	if err != nil || !ok {
+		return nil, err
+	}
+	return h.load(ctx, v, string(id))
+}
+
+// lookup returns the record a verified callback names, nil when the store
+// does not know it. A callback naming both an ID and a BizNo must name the
+// same session.
+func (h *Handler) lookup(ctx context.Context, cb *liveness.Callback) (*record, error) {
+	v := h.Provider.Vendor()
+	if cb.SessionID != "" {
+		rec, err := h.load(ctx, v, cb.SessionID)
+		if err != nil || rec == nil {
+			return nil, err
+		}
+		if cb.BizNo != "" && rec.Session.BizNo != "" && cb.BizNo != rec.Session.BizNo {
+			return nil, nil
+		}
+		return rec, nil
+	}
+	return h.loadVia(ctx, "n", v, cb.BizNo)
+}
+
+// kindVerifier is a provider that can be told which callback it reads
+// (megvii.Provider.VerifyCallbackOfKind), instead of guessing.
+type kindVerifier interface {
+	VerifyCallbackOfKind(ctx context.Context, r *http.Request, kind liveness.CallbackKind) (*liveness.Callback, error)
+}
+
+func (h *Handler) verify(ctx context.Context, r *http.Request, kind liveness.CallbackKind) (*liveness.Callback, error) {
+	if kv, ok := h.Provider.(kindVerifier); ok {
+		return kv.VerifyCallbackOfKind(ctx, r, kind)
+	}
+	return h.Provider.VerifyCallback(ctx, r)
+}
+
+// signedFinal reports whether cb carries a signed final result.
+func signedFinal(cb *liveness.Callback) bool {
+	return cb != nil && cb.Signed && cb.Result != nil && cb.Result.Status.Final()
+}
+
+// The HTTP methods each vendor uses for its callbacks. A vendor missing
+// from notifyMethods sends no notify.
+var (
+	returnMethods = map[liveness.Vendor][]string{
+		liveness.Megvii:  {http.MethodGet, http.MethodPost}, // POST form (default) or GET ?biz_id=
+		liveness.Juhe:    {http.MethodGet, http.MethodHead}, // redirect ?response=&sign=
+		liveness.Jumdata: {http.MethodGet, http.MethodHead}, // redirect ?token=&success=
+	}
+	notifyMethods = map[liveness.Vendor][]string{
+		liveness.Megvii: {http.MethodPost},
+		liveness.Juhe:   {http.MethodPost},
+	}
+	otherReturnMethods = []string{http.MethodGet, http.MethodHead, http.MethodPost}
+	otherNotifyMethods = []string{http.MethodPost}
+)
+
+// allowMethod answers 405 (with Allow) unless r's method is in methods.
+func allowMethod(w http.ResponseWriter, r *http.Request, methods []string) bool {
+	if slices.Contains(methods, r.Method) {
+		return true
+	}
+	w.Header().Set("Allow", strings.Join(methods, ", "))
+	page(w, http.StatusMethodNotAllowed, "Method not allowed.")
+	return false
+}
