@@ -390,12 +390,16 @@ func decodesFrom(s, v string) bool {
 		if s[i] != '=' {
 			continue
 		}
-		rest := s[i+1:]
-		if j := strings.IndexAny(rest, "&#"); j >= 0 {
-			rest = rest[:j]
-		}
-		if d, err := url.QueryUnescape(rest); err == nil && d == v {
-			return true
+		// A value ends at '&', and at '#' before the fragment; inside the
+		// fragment a further '#' is part of the text a hash router reads.
+		for _, stops := range []string{"&#", "&"} {
+			rest := s[i+1:]
+			if j := strings.IndexAny(rest, stops); j >= 0 {
+				rest = rest[:j]
+			}
+			if d, err := url.QueryUnescape(rest); err == nil && d == v {
+				return true
+			}
 		}
 	}
 	return false
