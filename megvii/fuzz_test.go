@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"io"
+	"mime"
 	"mime/multipart"
 	"net/http"
 	"net/url"
@@ -62,6 +63,9 @@ func FuzzVerifyCallback(f *testing.F) {
 		}
 		_ = w.Close()
 		f.Add("POST", "", w.FormDataContentType(), mp.Bytes())
+		// Media types are case-insensitive and may be padded.
+		f.Add("POST", "", " Multipart/Form-Data;boundary="+w.Boundary(), mp.Bytes())
+		f.Add("POST", "", "APPLICATION/X-WWW-FORM-URLENCODED", []byte(megviitest.SignCallback(testSecret, sample).Encode()))
 	}
 	f.Add("GET", "biz_id="+url.QueryEscape(seedBizID), "", []byte(nil))
 	f.Add("GET", "order=7", "", []byte(nil))
@@ -127,7 +131,9 @@ func stdlibFormHas(method, contentType string, body []byte, data, want string) b
 		r.Header.Set("Content-Type", contentType)
 	}
 	var v url.Values
-	if strings.HasPrefix(contentType, "multipart/") {
+	// Media types are case-insensitive; the standard library lowercases
+	// them before it chooses a parser, and so does the oracle.
+	if mt, _, _ := mime.ParseMediaType(contentType); mt == "multipart/form-data" {
 		if r.ParseMultipartForm(1<<20) != nil {
 			return false
 		}
