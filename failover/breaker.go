@@ -42,6 +42,9 @@ type Health struct {
 	// Name is the provider's route name (see Member.Name).
 	Name   string
 	Vendor liveness.Vendor
+	// Weight is the provider's Member.Weight (0 when the router has no
+	// weights, or for a fallback).
+	Weight int
 	State  State
 	// ConsecutiveFailures counts the InitSession failures since the last
 	// success.

@@ -1,13 +1,21 @@
 // Package failover is a [liveness.Provider] over several providers: new
-// sessions go to the first healthy provider in order, and move on to the
-// next only when the failure proves that no session was made, so a
-// vendor's outage, rate limit or exhausted quota does not stop your
-// checks, and no user is ever charged twice for one check.
+// sessions go to the first healthy provider in order (or shared among
+// them by weight), and move on to the next only when the failure proves
+// that no session was made, so a vendor's outage, rate limit or
+// exhausted quota does not stop your checks, and no user is ever charged
+// twice for one check.
 //
 // # What fails over, and what does not
 //
-// [Router.InitSession] tries the providers in the order given. It goes on
-// to the next one when the error proves the vendor made no session:
+// [Router.InitSession] tries the providers in the order given. With
+// weights (Member.Weight), each call tries the weighted providers first,
+// in a random order drawn by weight (weights 70 and 30: the first is
+// tried first for about 70% of the calls, the second for the others),
+// then the providers of weight 0 in the order given. The weights change
+// only the order of one call's attempts: what follows holds in any order,
+// and a provider whose breaker is open leaves its share to the others.
+// It goes on to the next provider when the error proves the vendor made
+// no session:
 //
 //   - ErrRateLimited, ErrQuotaExceeded, ErrUnauthenticated,
 //     ErrPermissionDenied, ErrDiscontinued: the vendor answered no;
@@ -38,9 +46,9 @@
 // context are returned too.
 //
 // When every provider failed or was skipped, the error is the last
-// failure (its Vendor names the provider), or the first provider's
-// refusal when none was called, or ErrUnavailable when every breaker is
-// open.
+// failure (its Vendor names the provider), or the first refusal (in
+// this call's order) when no provider was called, or ErrUnavailable when
+// every breaker is open.
 //
 // # Circuit breakers
 //
@@ -101,7 +109,9 @@
 //
 // Each p is a provider URL, query-escaped, in order of preference; a
 // fragment names its route ("megvii://KEY:SECRET@host#backup"), by
-// default the vendor's name. The other parameters are threshold
+// default the vendor's name. The other parameters are weights
+// (Member.Weight: one whole number from 0 to MaxWeight per p, in the same
+// order, separated by commas, as in weights=70,30), threshold
 // (Config.FailureThreshold) and cooldown (Config.Cooldown, a Go duration
 // such as 30s). The options given to liveness.Open apply to every
 // provider. Errors never quote a provider URL or any part of one.
@@ -111,6 +121,8 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"math"
+	"math/rand/v2"
 	"regexp"
 	"strconv"
 	"strings"
@@ -138,12 +150,29 @@ type Member struct {
 	// and callbacks in flight carry it.
 	Name     string
 	Provider liveness.Provider
+	// Weight shares new sessions among providers, from 0 to MaxWeight.
+	// When every Weight is 0 (the default) the providers are tried in
+	// the order given. When some are above 0, each InitSession tries
+	// those first, in a random order drawn by weight (a provider of
+	// weight 70 beside one of 30 is tried first for about 70% of the
+	// sessions), then the providers of weight 0 in the order given, as
+	// fallbacks. Failover and the breakers work as without weights: the
+	// weights only order the attempts.
+	Weight int
 }
+
+// MaxWeight is the largest Member.Weight.
+const MaxWeight = 1_000_000
+
+// maxTotalWeight caps the sum of the weights, so that a draw never
+// overflows an int, even a 32-bit one.
+const maxTotalWeight = math.MaxInt32
 
 // Config describes a Router.
 type Config struct {
-	// Providers are tried in this order for new sessions. Route names must
-	// differ: two providers of one vendor (two accounts) need a Name.
+	// Providers are tried in this order for new sessions, unless some
+	// have a Weight (see Member.Weight). Route names must differ: two
+	// providers of one vendor (two accounts) need a Name.
 	Providers []Member
 	// FailureThreshold is how many InitSession failures in a row open a
 	// provider's breaker; DefaultFailureThreshold when 0.
@@ -160,12 +189,22 @@ type Router struct {
 	byName  map[string]*member
 	now     func() time.Time
 	log     *slog.Logger
+
+	// With weights: weighted holds the members of Weight > 0, then those
+	// of Weight 0, each in the given order; nWeighted counts the first,
+	// totalWeight sums their weights. totalWeight is 0 without weights.
+	weighted    []*member
+	nWeighted   int
+	totalWeight int
+	// intN returns a number in [0, n): rand.IntN, or a test's source.
+	intN func(n int) int
 }
 
 type member struct {
-	name string
-	p    liveness.Provider
-	br   *breaker
+	name   string
+	p      liveness.Provider
+	br     *breaker
+	weight int
 }
 
 var _ liveness.Provider = (*Router)(nil)
@@ -180,8 +219,9 @@ var nameRe = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,31}$`)
 // (liveness.WithLogger) receives breaker changes and failovers; the
 // providers keep the options they were built with. No provider, a nil
 // one, a router (routers do not nest: both would add the route
-// parameter), a bad or repeated route name, or a negative threshold or
-// cool-down is ErrInvalidArgument.
+// parameter), a bad or repeated route name, a weight below 0 or above
+// MaxWeight (or weights summing to more than 2^31-1), or a negative
+// threshold or cool-down is ErrInvalidArgument.
 func New(cfg Config, opts ...liveness.Option) (*Router, error) {
 	return build(cfg, "New", opts)
 }
@@ -205,7 +245,7 @@ func build(cfg Config, op string, opts []liveness.Option) (*Router, error) {
 		cooldown = DefaultCooldown
 	}
 	o := liveness.NewOptions(opts...)
-	r := &Router{byName: map[string]*member{}, now: o.Now, log: o.Logger}
+	r := &Router{byName: map[string]*member{}, now: o.Now, log: o.Logger, intN: rand.IntN}
 	for i, m := range cfg.Providers {
 		field := "Providers[" + strconv.Itoa(i) + "]"
 		if m.Provider == nil {
@@ -225,11 +265,48 @@ func build(cfg Config, op string, opts []liveness.Option) (*Router, error) {
 		if _, dup := r.byName[name]; dup {
 			return nil, fail(field+".Name", strconv.Quote(name)+" is used twice: give each provider of a vendor its own Name")
 		}
-		mb := &member{name: name, p: m.Provider, br: &breaker{threshold: threshold, cooldown: cooldown}}
+		if m.Weight < 0 || m.Weight > MaxWeight {
+			return nil, fail(field+".Weight", "must be from 0 to "+strconv.Itoa(MaxWeight))
+		}
+		if r.totalWeight > maxTotalWeight-m.Weight {
+			return nil, fail(field+".Weight", "brings the sum of the weights over "+strconv.Itoa(maxTotalWeight))
+		}
+		r.totalWeight += m.Weight
+		mb := &member{name: name, p: m.Provider, br: &breaker{threshold: threshold, cooldown: cooldown}, weight: m.Weight}
 		r.members = append(r.members, mb)
 		r.byName[name] = mb
 	}
+	if r.totalWeight > 0 {
+		for _, m := range r.members {
+			if m.weight > 0 {
+				r.weighted = append(r.weighted, m)
+			}
+		}
+		r.nWeighted = len(r.weighted)
+		for _, m := range r.members {
+			if m.weight == 0 {
+				r.weighted = append(r.weighted, m)
+			}
+		}
+	}
 	return r, nil
+}
+
+// maxStackOrder is how many providers a weighted InitSession orders
+// without allocating.
+const maxStackOrder = 8
+
+// draw moves to order[0] one of the first n members of order, picked at
+// random in proportion to their weights, which sum to total.
+func (r *Router) draw(order []*member, n, total int) {
+	x := r.intN(total)
+	for j := 0; j < n; j++ {
+		if x < order[j].weight {
+			order[0], order[j] = order[j], order[0]
+			return
+		}
+		x -= order[j].weight
+	}
 }
 
 // Vendor returns failover.Vendor.
@@ -241,13 +318,15 @@ func (r *Router) Health() []Health {
 	out := make([]Health, len(r.members))
 	for i, m := range r.members {
 		out[i] = m.br.health(m.name, m.p.Vendor(), now)
+		out[i].Weight = m.weight
 	}
 	return out
 }
 
 // InitSession starts a session on the first provider in order whose
 // breaker lets it through and that can serve req, failing over as the
-// package documentation says. req.ReturnURL and req.NotifyURL are sent
+// package documentation says. The order is the router's, or with
+// weights (see Member.Weight) a random one drawn for this call. req.ReturnURL and req.NotifyURL are sent
 // with the route parameter added; req itself is not changed. A ReturnURL
 // or NotifyURL that already carries the route parameter is
 // ErrInvalidArgument.
@@ -262,10 +341,22 @@ func (r *Router) InitSession(ctx context.Context, req *liveness.SessionRequest) 
 		}
 	}
 	var refusal, last error
-	for _, m := range r.members {
+	order, remaining := r.members, 0
+	if r.totalWeight > 0 {
+		var buf [maxStackOrder]*member
+		order, remaining = append(buf[:0], r.weighted...), r.totalWeight
+	}
+	for i := 0; i < len(order); i++ {
 		if err := ctx.Err(); err != nil {
 			return nil, &liveness.Error{Vendor: Vendor, Op: op, Err: err}
 		}
+		if n := r.nWeighted - i; n > 1 {
+			// The next weighted provider, drawn by weight among those
+			// not tried yet in this call (the last one needs no draw).
+			r.draw(order[i:], n, remaining)
+			remaining -= order[i].weight
+		}
+		m := order[i]
 		ok, probe := m.br.allow(r.now())
 		if !ok {
 			continue

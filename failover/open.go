@@ -15,7 +15,7 @@ const Scheme = "failover"
 
 func init() { liveness.Register(Scheme, open) }
 
-// open builds a Router from "failover://?p=<escaped URL>&p=…&threshold=5&cooldown=30s";
+// open builds a Router from "failover://?p=<escaped URL>&p=…&weights=70,30&threshold=5&cooldown=30s";
 // the package documentation describes the form. No error quotes any part
 // of the URL: every p holds credentials.
 func open(u *url.URL, opts ...liveness.Option) (liveness.Provider, error) {
@@ -39,13 +39,13 @@ func open(u *url.URL, opts ...liveness.Option) (liveness.Provider, error) {
 	for _, k := range names {
 		switch k {
 		case "p":
-		case "threshold", "cooldown":
+		case "threshold", "cooldown", "weights":
 			if len(q[k]) != 1 {
 				return nil, fail(k, "must be given once")
 			}
 		default:
 			// Not quoted: it may be a credential pasted without its name.
-			return nil, fail("url", "unknown query parameter, name not shown (failover accepts p, threshold, cooldown)")
+			return nil, fail("url", "unknown query parameter, name not shown (failover accepts p, weights, threshold, cooldown)")
 		}
 	}
 	if v, ok := q["threshold"]; ok {
@@ -65,6 +65,21 @@ func open(u *url.URL, opts ...liveness.Option) (liveness.Provider, error) {
 	ps := q["p"]
 	if len(ps) == 0 {
 		return nil, fail("p", "is missing: give one p=URL per provider, in order of preference")
+	}
+	var weights []int
+	if v, ok := q["weights"]; ok {
+		ws := strings.Split(v[0], ",")
+		if len(ws) != len(ps) {
+			return nil, fail("weights", "must give one weight per p, in the same order, separated by commas")
+		}
+		for i, w := range ws {
+			// ParseUint takes no sign, space or fraction.
+			n, err := strconv.ParseUint(w, 10, 64)
+			if err != nil || n > MaxWeight {
+				return nil, fail("weights["+strconv.Itoa(i)+"]", "must be a whole number from 0 to "+strconv.Itoa(MaxWeight))
+			}
+			weights = append(weights, int(n))
+		}
 	}
 	seen := map[string]bool{}
 	for i, raw := range ps {
@@ -89,7 +104,11 @@ func open(u *url.URL, opts ...liveness.Option) (liveness.Provider, error) {
 			return nil, fail(field, "is a second provider named "+strconv.Quote(name)+": name each with a fragment (megvii://…#backup)")
 		}
 		seen[name] = true
-		cfg.Providers = append(cfg.Providers, Member{Name: name, Provider: p})
+		m := Member{Name: name, Provider: p}
+		if weights != nil {
+			m.Weight = weights[i]
+		}
+		cfg.Providers = append(cfg.Providers, m)
 	}
 	r, err := build(cfg, "Open", opts)
 	if err != nil {
