@@ -2,6 +2,7 @@ package failover_test
 
 import (
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -42,6 +43,39 @@ func TestOpen(t *testing.T) {
 		assert.Equal(t, liveness.Juhe, s.Vendor)
 	})
 
+	t.Run("weights, one per p in the same order", func(t *testing.T) {
+		for _, tc := range []struct {
+			weights string
+			want    []int
+		}{
+			{"&weights=70,30,0", []int{70, 30, 0}},
+			{"&weights=0,1000000,007", []int{0, 1000000, 7}},
+			{"&weights=0,0,0", []int{0, 0, 0}},
+			{"", []int{0, 0, 0}},
+		} {
+			prov, err := liveness.Open("failover://?" + p(megvii) + "&" + p(juhe) + "&" + p(megvii+"#backup") + tc.weights)
+			require.NoError(t, err, tc.weights)
+			var got []int
+			for _, h := range prov.(*failover.Router).Health() {
+				got = append(got, h.Weight)
+			}
+			assert.Equal(t, tc.want, got, tc.weights)
+		}
+	})
+
+	t.Run("the heavier provider out of quota: the other serves", func(t *testing.T) {
+		prov, err := liveness.Open("failover://?" + p(megvii) + "&" + p(juhe) + "&weights=1,1000000")
+		require.NoError(t, err)
+		sb.InjectFault(sandbox.JuheQuery, sandbox.Fault{VendorError: "10012"})
+		defer sb.ClearFaults()
+		for i := 0; i < 5; i++ {
+			s, err := prov.InitSession(bg, &liveness.SessionRequest{ReturnURL: "https://shop.example/back", NotifyURL: "https://shop.example/notify",
+				BizNo: "WEIGHT" + strings.Repeat(strconv.Itoa(i), 10), UserID: "u", Name: sandbox.TestName, IDNumber: sandbox.TestIDNumber})
+			require.NoError(t, err)
+			assert.Equal(t, liveness.Megvii, s.Vendor)
+		}
+	})
+
 	const secret = "s3cr3t-never-shown"
 	leaky := "megvii://key:" + secret + "@127.0.0.1?scheme=ftp"
 	for _, tc := range []struct {
@@ -59,6 +93,18 @@ func TestOpen(t *testing.T) {
 		{"two of one vendor without names", "failover://?" + p(megvii) + "&" + p(megvii), "p[1]"},
 		{"a fragment that is no name", "failover://?" + p(megvii+"#"+secret+"!"), "p[0]"},
 		{"a router in a router", "failover://?" + p("failover://?"+p(juhe)), "p[0]"},
+		{"weights twice", "failover://?" + p(juhe) + "&weights=1&weights=1", "weights"},
+		{"fewer weights than p", "failover://?" + p(juhe) + "&" + p(megvii) + "&weights=70", "weights"},
+		{"more weights than p, checked before any provider URL", "failover://?" + p(leaky) + "&weights=1,2", "weights"},
+		{"weights without p", "failover://?weights=1", "p"},
+		{"a negative weight", "failover://?" + p(juhe) + "&" + p(megvii) + "&weights=70,-30", "weights[1]"},
+		{"an empty weight", "failover://?" + p(juhe) + "&" + p(megvii) + "&weights=70,", "weights[1]"},
+		{"a weight that is no number, not quoted", "failover://?" + p(juhe) + "&weights=" + secret, "weights[0]"},
+		{"a fraction", "failover://?" + p(juhe) + "&weights=0.5", "weights[0]"},
+		{"a sign", "failover://?" + p(juhe) + "&weights=%2B1", "weights[0]"},
+		{"spaces", "failover://?" + p(juhe) + "&" + p(megvii) + "&weights=70,+30", "weights[1]"},
+		{"a weight over 1000000", "failover://?" + p(juhe) + "&weights=1000001", "weights[0]"},
+		{"a weight over any int", "failover://?" + p(juhe) + "&weights=99999999999999999999999", "weights[0]"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := liveness.Open(tc.url)
