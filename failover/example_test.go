@@ -8,8 +8,9 @@ import (
 
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/failover"
-	_ "github.com/go-liveness/liveness/juhe"   // registers juhe://
-	_ "github.com/go-liveness/liveness/megvii" // registers megvii://
+	_ "github.com/go-liveness/liveness/juhe"    // registers juhe://
+	_ "github.com/go-liveness/liveness/jumdata" // registers jumdata://
+	_ "github.com/go-liveness/liveness/megvii"  // registers megvii://
 	"github.com/go-liveness/liveness/sandbox"
 )
 
@@ -79,4 +80,50 @@ func Example() {
 	//   callback verified by megvii, signed true: passed
 	// juhe: closed, 1 failure(s) in a row, 1 session(s)
 	// megvii: closed, 0 failure(s) in a row, 1 session(s)
+}
+
+// Juhe and Megvii share new sessions 70/30, and Jumdata, of weight 0,
+// serves only when both fail over. Once Juhe's quota is used up, Megvii
+// serves every session, whichever of the two was drawn first; once
+// Megvii's are too, Jumdata does.
+func Example_weights() {
+	ctx := context.Background()
+	sb, err := sandbox.New(sandbox.WithAnyNotifyPort())
+	if err != nil {
+		panic(err)
+	}
+	defer sb.Close()
+
+	p, err := liveness.Open("failover://?p=" + url.QueryEscape(sb.ProviderURL(liveness.Juhe)) +
+		"&p=" + url.QueryEscape(sb.ProviderURL(liveness.Megvii)) +
+		"&p=" + url.QueryEscape(sb.ProviderURL(liveness.Jumdata)) +
+		"&weights=70,30,0")
+	if err != nil {
+		panic(err)
+	}
+	start := func(n int) {
+		for i := 0; i < n; i++ {
+			_, err := p.InitSession(ctx, &liveness.SessionRequest{
+				ReturnURL: "https://shop.example.com/liveness/return",
+				NotifyURL: "https://shop.example.com/liveness/notify",
+				BizNo:     fmt.Sprintf("ORDER%04d%d", i, n), UserID: "user-42",
+				Name: sandbox.TestName, IDNumber: sandbox.TestIDNumber,
+			})
+			if err != nil {
+				fmt.Println("error:", err)
+			}
+		}
+	}
+
+	sb.InjectFault(sandbox.JuheQuery, sandbox.Fault{VendorError: "10012"}) // Juhe's quota is used up
+	start(10)
+	sb.InjectFault(sandbox.MegviiGetToken, sandbox.Fault{VendorError: "AUTHORIZATION_ERROR:DENIED"}) // and then Megvii's
+	start(5)
+	for _, h := range p.(*failover.Router).Health() {
+		fmt.Printf("%s (weight %d): %d session(s)\n", h.Name, h.Weight, h.Sessions)
+	}
+	// Output:
+	// juhe (weight 70): 0 session(s)
+	// megvii (weight 30): 10 session(s)
+	// jumdata (weight 0): 5 session(s)
 }
