@@ -235,7 +235,7 @@ func TestAttemptTimeoutIsRetryableAndRetried(t *testing.T) {
 	defer srv.Close()
 	defer close(release)
 
-	c := newClient(liveness.WithTimeout(50 * time.Millisecond))
+	c := newClient(liveness.WithTimeout(250 * time.Millisecond))
 	err := c.Do(context.Background(), &transport.Request{Op: "FetchResult", Method: http.MethodGet, URL: srv.URL, Idempotent: true}, decodeStatus)
 	require.NoError(t, err, "the second attempt answers at once")
 	assert.Equal(t, int32(2), n.Load())
@@ -401,7 +401,7 @@ func TestAmbiguousCreatesAreNotRetryable(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c := newClient(liveness.WithRetry(0, 0), liveness.WithTimeout(100*time.Millisecond))
+			c := newClient(liveness.WithRetry(0, 0), liveness.WithTimeout(500*time.Millisecond))
 			err := c.Do(context.Background(), &transport.Request{Op: "InitSession", Method: http.MethodPost, URL: tt.url,
 				Form: url2("k", "v"), Idempotent: tt.idempotent, RetryIf: tt.retryIf}, tt.decode)
 			require.Error(t, err)
