@@ -71,7 +71,7 @@ func New(cfg Config) *Client {
 		SetLogger(discardLogger{}).
 		SetDisableWarn(true).
 		SetRetryCount(0).
-		SetPreRequestHook(unreplayable)
+		SetPreRequestHook(preRequest)
 	return &Client{vendor: cfg.Vendor, rc: rc, opts: o, red: NewRedactor(cfg.Secrets...), log: o.Logger}
 }
 
@@ -242,10 +242,15 @@ func (c *Client) send(ctx context.Context, req *Request, attempt int) (resp *Res
 	defer cancel()
 
 	rctx := actx
-	if !req.Idempotent && req.Form == nil && !req.Multipart && len(req.Files) == 0 {
+	urlencoded := req.Form != nil && !req.Multipart && len(req.Files) == 0
+	switch {
+	case urlencoded:
+		// The Content-Type is set by preRequest (see there).
+		rctx = context.WithValue(actx, hookKey{}, hookURLEncoded)
+	case !req.Idempotent && req.Form == nil && !req.Multipart && len(req.Files) == 0:
 		// A request without a body that must not be sent twice (see
-		// unreplayable).
-		rctx = context.WithValue(actx, noReplayKey{}, true)
+		// preRequest).
+		rctx = context.WithValue(actx, hookKey{}, hookNoReplay)
 	}
 	r := c.rc.R().SetContext(rctx).SetDoNotParseResponse(true)
 	// The request's own header map, filled once: resty's R() has made it,
@@ -270,11 +275,10 @@ func (c *Client) send(ctx context.Context, req *Request, attempt int) (resp *Res
 		if len(req.Form) > 0 {
 			r.SetFormDataFromValues(req.Form)
 		}
-	case req.Form != nil:
+	case urlencoded:
 		// An urlencoded form is the body as an io.Reader: resty hands a
 		// reader to http.NewRequest as is, where SetFormDataFromValues
 		// would copy the form and encode it in its middleware.
-		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		r.SetBody(strings.NewReader(req.Form.Encode()))
 	}
 
@@ -462,11 +466,28 @@ func Call[T any](ctx context.Context, c *Client, req *Request, decode func(*Resp
 	return out, nil
 }
 
-// noReplayKey marks the context of a request that is not Idempotent.
-type noReplayKey struct{}
+// hookKey marks a request's context with what preRequest does to it: one
+// of the hook values.
+type hookKey struct{}
 
-// unreplayable keeps net/http from sending a request that is not
-// Idempotent a second time by itself. http.Transport replays a GET without
+const (
+	// hookNoReplay marks a request that is not Idempotent and has no body.
+	hookNoReplay = iota + 1
+	// hookURLEncoded marks an urlencoded form body.
+	hookURLEncoded
+)
+
+// preRequest finishes the *http.Request resty built, just before it is
+// sent.
+//
+// An urlencoded body gets its Content-Type here rather than on the resty
+// request: set there, resty's header middleware runs its JSON and XML
+// content-type regular expressions over it (to guess an Accept header it
+// would not add anyway), which cost more CPU than the rest of a request's
+// preparation together. The request on the wire is the same.
+//
+// A request that is not Idempotent and has no body is kept from being sent
+// a second time by net/http itself. http.Transport replays a GET without
 // a body when a reused keep-alive connection fails after the request was
 // written (it counts on GET being idempotent), which would spend a second
 // of Megvii's three reads of a result behind the caller's back. A request
@@ -475,9 +496,14 @@ type noReplayKey struct{}
 // sent, so the request on the wire is unchanged. (A POST is replayed only
 // when nothing of it was written, which is safe, and its body is left
 // alone.)
-func unreplayable(_ *resty.Client, r *http.Request) error {
-	if r.Context().Value(noReplayKey{}) != nil && (r.Body == nil || r.Body == http.NoBody) {
-		r.Body, r.GetBody, r.ContentLength = emptyBody{}, nil, 0
+func preRequest(_ *resty.Client, r *http.Request) error {
+	switch r.Context().Value(hookKey{}) {
+	case hookURLEncoded:
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	case hookNoReplay:
+		if r.Body == nil || r.Body == http.NoBody {
+			r.Body, r.GetBody, r.ContentLength = emptyBody{}, nil, 0
+		}
 	}
 	return nil
 }
