@@ -134,10 +134,12 @@ func (p *Provider) search(ctx context.Context, op, sessionID string) (*liveness.
 // decodeEnvelope reads Juhe's frame; an answer without error_code is not
 // Juhe's.
 func decodeEnvelope(resp *transport.Response) (*envelope, error) {
-	// One pass: presentCode records whether the field was there.
+	// One pass (decodeEnvelopeBytes, held to json.Unmarshal by
+	// FuzzDecodersMatchEncodingJSON): presentCode records whether the
+	// field was there.
 	var env envelope
-	if err := resp.DecodeJSON(&env); err != nil {
-		return nil, err
+	if err := decodeEnvelopeBytes(resp.Body, &env); err != nil {
+		return nil, resp.NotJSON(err)
 	}
 	if !env.ErrorCode.present {
 		return nil, resp.NotJSON(errors.New("no error_code"))
