@@ -264,8 +264,8 @@ func decodeEnvelope(resp *transport.Response) (*envelope, error) {
 		return nil, err
 	}
 	var env envelope
-	if err := resp.DecodeJSON(&env); err != nil {
-		return nil, err
+	if err := decodeEnvelopeBytes(resp.Body, &env); err != nil {
+		return nil, resp.NotJSON(err)
 	}
 	if env.code() == "" {
 		return nil, &liveness.Error{Kind: liveness.ErrBadResponse, Message: "answer has no code", RequestID: string(env.TaskNo)}
