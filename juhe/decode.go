@@ -1,9 +1,6 @@
 package juhe
 
 import (
-	"encoding/json"
-	"errors"
-
 	"github.com/go-liveness/liveness/internal/jsonx"
 )
 
@@ -14,18 +11,15 @@ import (
 // included). TestDecodersMatchEncodingJSON and FuzzDecodersMatchEncodingJSON
 // hold them to json.Unmarshal.
 
-var errNotJSON = errors.New("not valid JSON")
-
 var envelopeFields = []string{"error_code", "reason", "result"}
 
 // decodeEnvelopeBytes decodes b into env as json.Unmarshal would; Result
 // is a slice of b, not a copy.
 func decodeEnvelopeBytes(b []byte, env *envelope) error {
-	if !json.Valid(b) {
-		return errNotJSON
+	v, err := jsonx.Top(b)
+	if err != nil {
+		return err
 	}
-	v := b[jsonx.WSEnd(b, 0):]
-	v = v[:jsonx.ValueEnd(v, 0)]
 	if jsonx.IsNull(v) {
 		return nil
 	}
@@ -52,7 +46,7 @@ var (
 // into sr as json.Unmarshal would.
 func decodeSearchResult(b []byte, sr *searchResult) error {
 	if len(b) == 0 {
-		return errNotJSON
+		return jsonx.ErrNotJSON
 	}
 	if jsonx.IsNull(b) {
 		return nil

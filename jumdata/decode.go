@@ -1,16 +1,11 @@
 package jumdata
 
 import (
-	"encoding/json"
-	"errors"
-
 	"github.com/go-liveness/liveness/internal/jsonx"
 )
 
 // envelopeFields are the JSON names of envelope's fields, in order.
 var envelopeFields = []string{"code", "msg", "message", "taskNo", "data"}
-
-var errNotJSON = errors.New("not valid JSON")
 
 // decodeEnvelopeBytes decodes b into env in one pass, with the rules
 // encoding/json applies to envelope (keys matched exactly, then
@@ -19,11 +14,10 @@ var errNotJSON = errors.New("not valid JSON")
 // TestEnvelopeMatchesEncodingJSON and FuzzEnvelopeMatchesEncodingJSON hold
 // it to json.Unmarshal.
 func decodeEnvelopeBytes(b []byte, env *envelope) error {
-	if !json.Valid(b) {
-		return errNotJSON
+	v, err := jsonx.Top(b)
+	if err != nil {
+		return err
 	}
-	v := b[jsonx.WSEnd(b, 0):]
-	v = v[:jsonx.ValueEnd(v, 0)]
 	if jsonx.IsNull(v) {
 		return nil
 	}

@@ -21,7 +21,6 @@ import (
 
 // Errors of the decoder. None quotes the input.
 var (
-	errNotJSON     = errors.New("not valid JSON")
 	errWantObject  = jsonx.ErrWantObject
 	errWantArray   = errors.New("want an array")
 	errWantString  = errors.New("want a string")
@@ -138,12 +137,11 @@ func decodePayload(raw []byte) (pl *Payload, errorKey bool, err error) {
 }
 
 func decodePayloadTo(raw []byte, errorKey *bool) (*Payload, error) {
-	if !json.Valid(raw) {
-		return nil, errNotJSON
+	v, err := jsonx.Top(raw)
+	if err != nil {
+		return nil, err
 	}
 	d := &payloadDecoder{raw: raw}
-	v := raw[jsonx.WSEnd(raw, 0):]
-	v = v[:jsonx.ValueEnd(v, 0)]
 	var pl Payload
 	if jsonx.IsNull(v) {
 		return &pl, nil

@@ -19,6 +19,20 @@ var errBadKey = errors.New("jsonx: malformed key")
 // the field that held the value.
 var ErrWantObject = errors.New("want an object")
 
+// ErrNotJSON is the error of Top for bytes that are not one JSON value.
+var ErrNotJSON = errors.New("not valid JSON")
+
+// Top validates b (json.Valid) and returns its one value without the
+// white space around it: the start of a one-pass decode. Bytes that are
+// not exactly one JSON value are ErrNotJSON.
+func Top(b []byte) ([]byte, error) {
+	if !json.Valid(b) {
+		return nil, ErrNotJSON
+	}
+	v := b[WSEnd(b, 0):]
+	return v[:ValueEnd(v, 0)], nil
+}
+
 // WSEnd returns the index of the first non-space byte of b from i.
 func WSEnd(b []byte, i int) int {
 	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {

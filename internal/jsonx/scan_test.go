@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/go-liveness/liveness/internal/jsonx"
 )
@@ -137,4 +138,32 @@ func hasControl(s string) bool {
 		}
 	}
 	return false
+}
+
+func TestTop(t *testing.T) {
+	for _, tc := range []struct {
+		in, want string
+		err      bool
+	}{
+		{in: `{"a":1}`, want: `{"a":1}`},
+		{in: " \t\r\n{\"a\" : [1, 2]} \n", want: `{"a" : [1, 2]}`},
+		{in: ` null `, want: `null`},
+		{in: `"x"`, want: `"x"`},
+		{in: `-1.5e3`, want: `-1.5e3`},
+		{in: ``, err: true},
+		{in: `   `, err: true},
+		{in: `{"a":1} {}`, err: true},
+		{in: `{"a":1`, err: true},
+		{in: `{'a':1}`, err: true},
+		{in: "\"a\xffb\"", want: "\"a\xffb\""},
+	} {
+		got, err := jsonx.Top([]byte(tc.in))
+		if tc.err {
+			require.ErrorIs(t, err, jsonx.ErrNotJSON, "%q", tc.in)
+			assert.Nil(t, got)
+			continue
+		}
+		require.NoError(t, err, "%q", tc.in)
+		assert.Equal(t, tc.want, string(got), "%q", tc.in)
+	}
 }
