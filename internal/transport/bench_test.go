@@ -58,6 +58,29 @@ func BenchmarkTransportDo(b *testing.B) {
 	}
 }
 
+// BenchmarkTransportDoGet prices keeping net/http from replaying a GET by
+// itself (Request.Idempotent false, as Megvii's get_result is sent): the
+// non-rewindable empty body makes net/http probe it, a goroutine and a
+// timer a call, against the same GET left replayable.
+func BenchmarkTransportDoGet(b *testing.B) {
+	srv := benchServer(b)
+	c := transport.New(transport.Config{Vendor: liveness.Megvii, Secrets: []string{secret}, Options: []liveness.Option{liveness.WithHTTPClient(&http.Client{})}})
+	for _, tc := range []struct {
+		name       string
+		idempotent bool
+	}{{"replayable", true}, {"unreplayable", false}} {
+		b.Run("get="+tc.name, func(b *testing.B) {
+			req := &transport.Request{Op: "FetchResult", Method: http.MethodGet, URL: srv.URL + "/faceid/lite/get_result", Idempotent: tc.idempotent}
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := c.Do(context.Background(), req, func(*transport.Response) error { return nil }); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
 func BenchmarkRedactorString(b *testing.B) {
 	r := transport.NewRedactor(secret, "another-secret")
 	s := "Get \"https://api-idn.megvii.com/faceid/lite/get_result?api_key=k&api_secret=" + url.QueryEscape(secret) + "&biz_id=1\": dial tcp: connection refused"
