@@ -2,15 +2,16 @@ package failover_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"strings"
 
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/failover"
-	_ "github.com/go-liveness/liveness/juhe"    // registers juhe://
+	"github.com/go-liveness/liveness/juhe"      // registers juhe://
 	_ "github.com/go-liveness/liveness/jumdata" // registers jumdata://
-	_ "github.com/go-liveness/liveness/megvii"  // registers megvii://
+	"github.com/go-liveness/liveness/megvii"    // registers megvii://
 	"github.com/go-liveness/liveness/sandbox"
 )
 
@@ -126,4 +127,48 @@ func Example_weights() {
 	// juhe (weight 70): 0 session(s)
 	// megvii (weight 30): 10 session(s)
 	// jumdata (weight 0): 5 session(s)
+}
+
+// Each vendor gets its own options through the router. Megvii's options
+// alone would make Juhe refuse the request (another vendor's Extra), so
+// once Megvii's quota is used up no provider could serve it; in a
+// failover.Options set, Megvii is sent its options and Juhe its own.
+func ExampleOptions() {
+	ctx := context.Background()
+	sb, err := sandbox.New(sandbox.WithAnyNotifyPort())
+	if err != nil {
+		panic(err)
+	}
+	defer sb.Close()
+
+	p, err := liveness.Open("failover://?p=" + url.QueryEscape(sb.ProviderURL(liveness.Megvii)) +
+		"&p=" + url.QueryEscape(sb.ProviderURL(liveness.Juhe)))
+	if err != nil {
+		panic(err)
+	}
+	sb.InjectFault(sandbox.MegviiGetToken, sandbox.Fault{VendorError: "AUTHORIZATION_ERROR:NO_QUOTA"}) // Megvii's quota is used up
+	megviiOpts := &megvii.SessionOptions{Language: megvii.LanguageChinese}
+	for _, extra := range []liveness.SessionOptions{
+		megviiOpts, // one vendor's options: Juhe refuses them
+		failover.Options(megviiOpts, &juhe.SessionOptions{Model: 2, DeviceType: juhe.DeviceWeb}),
+	} {
+		s, err := p.InitSession(ctx, &liveness.SessionRequest{
+			ReturnURL: "https://shop.example.com/liveness/return",
+			NotifyURL: "https://shop.example.com/liveness/notify",
+			BizNo:     "ORDER0001", UserID: "user-42", // Megvii
+			Name: sandbox.TestName, IDNumber: sandbox.TestIDNumber, // Juhe
+			Extra: extra,
+		})
+		switch {
+		case errors.Is(err, liveness.ErrPermissionDenied):
+			fmt.Printf("Extra %T: no session (megvii's quota is used up, juhe refused megvii's options)\n", extra)
+		case err != nil:
+			fmt.Println("error:", err)
+		default:
+			fmt.Printf("Extra %T: served by %s\n", extra, s.Vendor)
+		}
+	}
+	// Output:
+	// Extra *megvii.SessionOptions: no session (megvii's quota is used up, juhe refused megvii's options)
+	// Extra *failover.SessionOptions: served by juhe
 }

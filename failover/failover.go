@@ -28,7 +28,8 @@
 // before any network call (ErrInvalidArgument or ErrUnsupported carrying
 // nothing from a vendor answer): a Juhe provider when Name and IDNumber
 // are missing, Juhe and Jumdata when ReferenceImages are given, a
-// provider whose Extra type is another vendor's. The vendor package
+// provider whose Extra type is another vendor's (give each vendor its
+// own options instead: see [Vendor options]). The vendor package
 // itself decides, so the router never re-implements a vendor's rules.
 //
 // Every other error is returned at once, never failed over. Above all an
@@ -49,6 +50,26 @@
 // failure (its Vendor names the provider), or the first refusal (in
 // this call's order) when no provider was called, or ErrUnavailable when
 // every breaker is open.
+//
+// # Vendor options
+//
+// A request's Extra holds one vendor's options (*megvii.SessionOptions,
+// …), which the providers of other vendors refuse: through a router
+// they would be skipped, and with Megvii's options set a service would
+// lose its failover to Juhe. To give each vendor its options, pass them
+// all in one [SessionOptions], built by [Options]:
+//
+//	req.Extra = failover.Options(
+//		&megvii.SessionOptions{Language: megvii.LanguageChinese},
+//		&juhe.SessionOptions{Model: 2},
+//	)
+//
+// Each provider is then sent its own vendor's options, and a provider of
+// a vendor given none is sent a nil Extra (its vendor's defaults), so no
+// provider is skipped for its options' type. Options for a vendor the
+// router holds no provider of are ignored. A nil value, two values for
+// one vendor, or a *SessionOptions inside another is ErrInvalidArgument
+// naming "Extra[i]", before any provider is called.
 //
 // # Circuit breakers
 //
@@ -326,10 +347,17 @@ func (r *Router) Health() []Health {
 // InitSession starts a session on the first provider in order whose
 // breaker lets it through and that can serve req, failing over as the
 // package documentation says. The order is the router's, or with
-// weights (see Member.Weight) a random one drawn for this call. req.ReturnURL and req.NotifyURL are sent
-// with the route parameter added; req itself is not changed. A ReturnURL
-// or NotifyURL that already carries the route parameter is
-// ErrInvalidArgument.
+// weights (see Member.Weight) a random one drawn for this call.
+// req.ReturnURL and req.NotifyURL are sent with the route parameter
+// added; req itself is not changed. A ReturnURL or NotifyURL that already
+// carries the route parameter is ErrInvalidArgument.
+//
+// When req.Extra is a *SessionOptions (see [Options]), each provider is
+// sent the options of its own vendor, or a nil Extra when none were given
+// for it (a nil *SessionOptions gives every provider a nil Extra); an
+// invalid set is ErrInvalidArgument naming "Extra[i]" before any provider
+// is called. Any other Extra is sent to every provider as it is, and the
+// providers of other vendors refuse it and are skipped.
 func (r *Router) InitSession(ctx context.Context, req *liveness.SessionRequest) (*liveness.Session, error) {
 	const op = "InitSession"
 	if req == nil {
@@ -338,6 +366,14 @@ func (r *Router) InitSession(ctx context.Context, req *liveness.SessionRequest) 
 	for _, f := range []struct{ name, v string }{{"ReturnURL", req.ReturnURL}, {"NotifyURL", req.NotifyURL}} {
 		if _, found, _ := routeOf(f.v); found {
 			return nil, liveness.InvalidArgument(Vendor, op, f.name, "already carries "+RouteParam+"; the router adds it")
+		}
+	}
+	// With a set of several vendors' options, each provider gets its own
+	// vendor's, checked before any provider is called.
+	multi, isMulti := req.Extra.(*SessionOptions)
+	if isMulti && multi != nil {
+		if err := multi.check(op); err != nil {
+			return nil, err
 		}
 	}
 	var refusal, last error
@@ -364,6 +400,12 @@ func (r *Router) InitSession(ctx context.Context, req *liveness.SessionRequest) 
 		mreq := *req
 		mreq.ReturnURL = withRoute(req.ReturnURL, m.name)
 		mreq.NotifyURL = withRoute(req.NotifyURL, m.name)
+		if isMulti {
+			mreq.Extra = nil
+			if multi != nil {
+				mreq.Extra = multi.forVendor(m.p.Vendor())
+			}
+		}
 		s, err := m.p.InitSession(ctx, &mreq)
 		if err == nil {
 			if m.br.success(probe) {

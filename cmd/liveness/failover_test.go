@@ -1,11 +1,18 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
+	"io"
+	"mime"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -84,14 +91,14 @@ func TestFailoverProvider(t *testing.T) {
 	assert.Equal(t, exitUsage, r.code, r.stderr)
 	assert.Contains(t, r.stderr, "the session is a juhe session, and its ID names a megvii provider of the router")
 
-	// Vendor flags: the request carries one vendor's options; the router's
-	// providers of other vendors refuse them and are skipped.
+	// Vendor flags do not choose the provider: the first one that can
+	// serve the request does, with its own vendor's options or none.
 	r = cli(t, env, "", append([]string{"init", "--json", "--megvii-language", "en"}, initArgs[liveness.Megvii]...)...)
 	require.Equal(t, exitOK, r.code, r.stderr)
 	assert.Contains(t, r.stdout, `"id": "megvii:`)
 	r = cli(t, env, "", append([]string{"init", "--json", "--juhe-model", "2"}, initArgs[liveness.Juhe]...)...)
 	require.Equal(t, exitOK, r.code, r.stderr)
-	assert.Contains(t, r.stdout, `"id": "juhe:`)
+	assert.Contains(t, r.stdout, `"id": "juhe:`, "megvii, without a user ID, is skipped")
 	r = cli(t, env, "", "init", "--json", "--jumdata-colors", "#FFFFFF", "--return-url", "https://shop.example/r")
 	require.Equal(t, exitOK, r.code, r.stderr)
 	assert.Contains(t, r.stdout, `"id": "jumdata:`)
@@ -102,10 +109,10 @@ func TestFailoverProvider(t *testing.T) {
 	r = cli(t, env, "", "result", js.ID)
 	assert.Equal(t, exitOK, r.code, r.stderr)
 
-	// Two vendors' options cannot travel in one request.
-	r = cli(t, env, "", append([]string{"init", "--megvii-language", "en", "--juhe-model", "2"}, initArgs[liveness.Juhe]...)...)
-	assert.Equal(t, exitUsage, r.code, r.stderr)
-	assert.Contains(t, r.stderr, "flags --megvii-language and --juhe-model are options of two vendors, and a request carries one vendor's options")
+	// Two vendors' options together: each provider gets its own.
+	r = cli(t, env, "", append([]string{"init", "--json", "--megvii-language", "en", "--juhe-model", "2"}, initArgs[liveness.Juhe]...)...)
+	require.Equal(t, exitOK, r.code, r.stderr)
+	assert.Contains(t, r.stdout, `"id": "juhe:`)
 
 	// A flag no provider of the router uses.
 	two := map[string]string{envProvider: routerURL(sb, liveness.Juhe, liveness.Jumdata)}
@@ -138,4 +145,108 @@ func TestFailoverRefusal(t *testing.T) {
 	assert.Equal(t, "liveness init: --user-id: is required (megvii InitSession); no provider of the router took the request; this is the first refusal\n"+
 		"usage: liveness init --return-url URL [--notify-url URL] [flags]\n", r.stderr)
 	assert.Empty(t, sb.Sessions())
+}
+
+// tap is a proxy in front of the sandbox that records the form of every
+// request, so a test asserts what each vendor received on the wire.
+type tap struct {
+	host string
+	mu   sync.Mutex
+	got  map[string][]url.Values // by path
+}
+
+func newTap(t *testing.T, sb *sandbox.Sandbox) *tap {
+	t.Helper()
+	target, err := url.Parse(sb.URL)
+	require.NoError(t, err)
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	tp := &tap{got: map[string][]url.Values{}}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			http.Error(w, "unreadable", http.StatusBadRequest)
+			return
+		}
+		parse := r.Clone(r.Context())
+		parse.Body = io.NopCloser(bytes.NewReader(body))
+		form := url.Values{}
+		if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "multipart/form-data" {
+			if parse.ParseMultipartForm(1<<20) == nil {
+				form = parse.MultipartForm.Value
+			}
+		} else if parse.ParseForm() == nil {
+			form = parse.PostForm
+		}
+		tp.mu.Lock()
+		tp.got[r.URL.Path] = append(tp.got[r.URL.Path], form)
+		tp.mu.Unlock()
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		proxy.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	tp.host = strings.TrimPrefix(srv.URL, "http://")
+	return tp
+}
+
+// providerURL is the sandbox's provider URL of v, reached through tp.
+func (tp *tap) providerURL(t *testing.T, sb *sandbox.Sandbox, v liveness.Vendor) string {
+	t.Helper()
+	u, err := url.Parse(sb.ProviderURL(v))
+	require.NoError(t, err)
+	u.Host = tp.host
+	return u.String()
+}
+
+func (tp *tap) forms(path string) []url.Values {
+	tp.mu.Lock()
+	defer tp.mu.Unlock()
+	return append([]url.Values(nil), tp.got[path]...)
+}
+
+// init through a router with two vendors' flags sends each vendor its own
+// options on the wire, and none of the other's: Megvii's create carries
+// Megvii's, and when Megvii is out of quota Juhe's create carries Juhe's.
+func TestFailoverInitSendsEachVendorItsOptions(t *testing.T) {
+	flags := []string{"--megvii-language", "zh", "--megvii-biz-extra-data", "cli-extra", "--juhe-model", "2", "--juhe-device-type", "WEB",
+		"--return-url", "https://shop.example/kyc/return", "--notify-url", "https://shop.example/kyc/notify", "--biz-no", "ORDER0001",
+		"--user-id", "user-1", "--name", sandbox.TestName, "--id-number", sandbox.TestIDNumber}
+	megviiWant := map[string]string{"language": "1", "biz_extra_data": "cli-extra", "model": "", "deviceType": ""}
+	juheWant := map[string]string{"model": "2", "deviceType": "WEB", "language": "", "biz_extra_data": ""}
+	for _, tc := range []struct {
+		name       string
+		megviiDown bool
+		served     liveness.Vendor
+		want       map[string]map[string]string // by path: the options on the one create; nil: no create
+	}{
+		{"megvii serves", false, liveness.Megvii, map[string]map[string]string{
+			"/faceid/lite/get_token": megviiWant, "/faceid/query": nil}},
+		{"megvii out of quota, juhe serves", true, liveness.Juhe, map[string]map[string]string{
+			"/faceid/lite/get_token": megviiWant, "/faceid/query": juheWant}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sb := newSandbox(t)
+			tp := newTap(t, sb)
+			prov := "failover://?p=" + url.QueryEscape(tp.providerURL(t, sb, liveness.Megvii)) +
+				"&p=" + url.QueryEscape(tp.providerURL(t, sb, liveness.Juhe))
+			if tc.megviiDown {
+				sb.InjectFault(sandbox.MegviiGetToken, sandbox.Fault{VendorError: "AUTHORIZATION_ERROR:NO_QUOTA"})
+			}
+			r := cli(t, map[string]string{envProvider: prov}, "", append([]string{"init", "--json"}, flags...)...)
+			require.Equal(t, exitOK, r.code, r.stderr)
+			var s liveness.Session
+			require.NoError(t, json.Unmarshal([]byte(r.stdout), &s))
+			assert.Equal(t, tc.served, s.Vendor)
+			for path, want := range tc.want {
+				forms := tp.forms(path)
+				if want == nil {
+					assert.Empty(t, forms, "no create at %s", path)
+					continue
+				}
+				require.Len(t, forms, 1, "one create at %s", path)
+				for k, v := range want {
+					assert.Equal(t, v, forms[0].Get(k), "%s %s", path, k)
+				}
+			}
+		})
+	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/mdp/qrterminal/v3"
 
 	"github.com/go-liveness/liveness"
+	"github.com/go-liveness/liveness/failover"
 	"github.com/go-liveness/liveness/juhe"
 	"github.com/go-liveness/liveness/jumdata"
 	"github.com/go-liveness/liveness/megvii"
@@ -43,9 +44,10 @@ const initHelp = `
 A flag the provider cannot use (--name with megvii, --user-id with juhe,
 --notify-url with jumdata, another vendor's --megvii-*, --juhe-*,
 --jumdata-*) is a usage error. Through a failover router a flag is accepted
-when one of its providers uses it; a request carries one vendor's options,
-so give one vendor's flags: the router's providers of other vendors then
-refuse the request and are skipped.`
+when one of its providers uses it, and the vendor flags of several vendors
+may be given together: each provider is sent its own vendor's options (the
+others' defaults when none were given for it), so the flags never change
+which provider serves the session.`
 
 func runInit(c *cmd, args []string) int {
 	const usage = "liveness init --return-url URL [--notify-url URL] [flags]"
@@ -98,19 +100,14 @@ func runInit(c *cmd, args []string) int {
 	if msg := checkFlagVendors(p, set); msg != "" {
 		return c.usageError(usage, "%s", msg)
 	}
-	// The vendor whose options are given. A request carries one vendor's
-	// options (SessionRequest.Extra); through a router, the providers of
-	// the other vendors refuse them and are skipped.
-	var optVendor liveness.Vendor
-	var optFlag string
+	// The vendors whose options are given, in vendorFlags' order. A single
+	// provider was refused another vendor's flags above; a router sends
+	// each provider its own vendor's options.
+	var optVendors []liveness.Vendor
 	for _, vf := range vendorFlags {
-		if !slices.Contains(set, vf.name) {
-			continue
+		if slices.Contains(set, vf.name) && !slices.Contains(optVendors, vf.vendor) {
+			optVendors = append(optVendors, vf.vendor)
 		}
-		if optVendor != "" && optVendor != vf.vendor {
-			return c.usageError(usage, "flags --%s and --%s are options of two vendors, and a request carries one vendor's options (the router's providers of another vendor refuse them): give one vendor's flags", optFlag, vf.name)
-		}
-		optVendor, optFlag = vf.vendor, vf.name
 	}
 	if *bizNo == "" {
 		// Megvii and Juhe need one: 32 hex characters suit both.
@@ -128,24 +125,34 @@ func runInit(c *cmd, args []string) int {
 		}
 		req.ReferenceImages = append(req.ReferenceImages, b)
 	}
-	switch optVendor {
-	case liveness.Megvii:
-		o := megvii.SessionOptions{ProcedureType: *mProc, SceneID: *mScene, ActionHTTPMethod: *mMethod,
-			MaximumShootingTime: *mShoot, BizExtraData: *mExtra}
-		switch *mLang {
-		case "":
-		case "en":
-			o.Language = megvii.LanguageEnglish
-		case "zh":
-			o.Language = megvii.LanguageChinese
-		default:
-			return c.usageError(usage, "flag --megvii-language must be en or zh")
+	var opts []liveness.SessionOptions
+	for _, v := range optVendors {
+		switch v {
+		case liveness.Megvii:
+			o := megvii.SessionOptions{ProcedureType: *mProc, SceneID: *mScene, ActionHTTPMethod: *mMethod,
+				MaximumShootingTime: *mShoot, BizExtraData: *mExtra}
+			switch *mLang {
+			case "":
+			case "en":
+				o.Language = megvii.LanguageEnglish
+			case "zh":
+				o.Language = megvii.LanguageChinese
+			default:
+				return c.usageError(usage, "flag --megvii-language must be en or zh")
+			}
+			opts = append(opts, &o)
+		case liveness.Juhe:
+			opts = append(opts, &juhe.SessionOptions{Model: *jModel, DeviceType: *jDevice})
+		case liveness.Jumdata:
+			opts = append(opts, &jumdata.SessionOptions{Colors: splitList(*dColors), Actions: splitList(*dActions)})
 		}
-		req.Extra = &o
-	case liveness.Juhe:
-		req.Extra = &juhe.SessionOptions{Model: *jModel, DeviceType: *jDevice}
-	case liveness.Jumdata:
-		req.Extra = &jumdata.SessionOptions{Colors: splitList(*dColors), Actions: splitList(*dActions)}
+	}
+	if _, ok := p.(router); ok {
+		if len(opts) > 0 {
+			req.Extra = failover.Options(opts...)
+		}
+	} else if len(opts) == 1 {
+		req.Extra = opts[0]
 	}
 	s, err := p.InitSession(c.ctx, req)
 	if err != nil {

@@ -78,11 +78,12 @@
 // With a failover:// provider every command works unchanged: init prints
 // the router's session ID ("megvii:…"), which url, result (--wait,
 // --session) and sandbox complete take. A flag is accepted when a provider
-// of the router uses it. A request carries one vendor's options
-// (SessionRequest.Extra), so the vendor flags of two vendors together are
-// a usage error, and with one vendor's flags the router's providers of
-// other vendors refuse the request and are skipped: the session goes to a
-// provider of that vendor, or fails.
+// of the router uses it, and the vendor flags of several vendors may be
+// given together: they become a failover.Options of each vendor's options,
+// so each provider is sent its own vendor's (and a provider of a vendor
+// given none its vendor's defaults). The vendor flags never choose the
+// provider: the session goes to the first one that serves it, as without
+// them.
 //
 // # Exit codes
 //

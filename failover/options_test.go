@@ -1,0 +1,340 @@
+package failover_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"mime"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/go-liveness/liveness"
+	"github.com/go-liveness/liveness/failover"
+	"github.com/go-liveness/liveness/juhe"
+	"github.com/go-liveness/liveness/juhe/juhetest"
+	"github.com/go-liveness/liveness/jumdata"
+	"github.com/go-liveness/liveness/jumdata/jumdatatest"
+	"github.com/go-liveness/liveness/megvii"
+	"github.com/go-liveness/liveness/megvii/megviitest"
+	"github.com/go-liveness/liveness/sandbox"
+)
+
+// tap is a proxy in front of a sandbox that records the form of every
+// request, so a test asserts what each vendor received on the wire.
+type tap struct {
+	url string
+	mu  sync.Mutex
+	got map[string][]url.Values // by path
+}
+
+func newTap(t *testing.T, sb *sandbox.Sandbox) *tap {
+	t.Helper()
+	target, err := url.Parse(sb.URL)
+	require.NoError(t, err)
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	tp := &tap{got: map[string][]url.Values{}}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			http.Error(w, "unreadable", http.StatusBadRequest)
+			return
+		}
+		form := url.Values{}
+		parse := r.Clone(r.Context())
+		parse.Body = io.NopCloser(bytes.NewReader(body))
+		if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "multipart/form-data" {
+			if parse.ParseMultipartForm(1<<20) == nil {
+				form = parse.MultipartForm.Value
+			}
+		} else if parse.ParseForm() == nil {
+			form = parse.PostForm
+		}
+		tp.mu.Lock()
+		tp.got[r.URL.Path] = append(tp.got[r.URL.Path], form)
+		tp.mu.Unlock()
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		proxy.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	tp.url = srv.URL
+	return tp
+}
+
+// creates returns the forms of the session creations vendor received.
+func (tp *tap) creates(v liveness.Vendor) []url.Values {
+	path := map[liveness.Vendor]string{
+		liveness.Megvii: "/faceid/lite/get_token", liveness.Juhe: "/faceid/query", liveness.Jumdata: jumdataInitPath,
+	}[v]
+	tp.mu.Lock()
+	defer tp.mu.Unlock()
+	return append([]url.Values(nil), tp.got[path]...)
+}
+
+var jumdataInitPath string
+
+// tappedProvider returns a provider of vendor on sb, reached through tp.
+func tappedProvider(t *testing.T, sb *sandbox.Sandbox, tp *tap, v liveness.Vendor) liveness.Provider {
+	t.Helper()
+	var p liveness.Provider
+	var err error
+	switch v {
+	case liveness.Megvii:
+		cfg := megviitest.SandboxConfig(sb)
+		cfg.BaseURL = tp.url
+		p, err = megvii.New(cfg, liveness.WithRetry(0, 0))
+	case liveness.Juhe:
+		cfg := juhetest.SandboxConfig(sb)
+		cfg.BaseURL = tp.url
+		p, err = juhe.New(cfg, liveness.WithRetry(0, 0))
+	case liveness.Jumdata:
+		cfg := jumdatatest.SandboxConfig(sb)
+		u, perr := url.Parse(cfg.InitURL)
+		require.NoError(t, perr)
+		jumdataInitPath = u.Path
+		cfg.InitURL = tp.url + u.Path
+		p, err = jumdata.New(cfg, liveness.WithRetry(0, 0))
+	}
+	require.NoError(t, err)
+	return p
+}
+
+// extraRecorder is a provider that records the Extra of every request it is
+// given before passing it on.
+type extraRecorder struct {
+	liveness.Provider
+	mu     sync.Mutex
+	extras []liveness.SessionOptions
+}
+
+func (r *extraRecorder) InitSession(ctx context.Context, req *liveness.SessionRequest) (*liveness.Session, error) {
+	r.mu.Lock()
+	r.extras = append(r.extras, req.Extra)
+	r.mu.Unlock()
+	return r.Provider.InitSession(ctx, req)
+}
+
+func (r *extraRecorder) calls() []liveness.SessionOptions {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]liveness.SessionOptions(nil), r.extras...)
+}
+
+// Each provider of a router is sent its own vendor's options, as its
+// vendor receives them on the wire; a provider given none is sent no
+// option (its vendor's defaults), never skipped for another vendor's.
+func TestEachVendorGetsItsOwnOptions(t *testing.T) {
+	mOpts := &megvii.SessionOptions{Language: megvii.LanguageChinese, BizExtraData: "megvii-only"}
+	jOpts := &juhe.SessionOptions{Model: 2, DeviceType: juhe.DeviceWeb}
+	dOpts := jumdata.SessionOptions{Colors: []string{jumdata.ColorWhite, jumdata.ColorBlack}} // a value, not a pointer
+	for _, tc := range []struct {
+		name   string
+		order  []liveness.Vendor
+		fault  []liveness.Vendor         // their create fails over: out of quota
+		opts   []liveness.SessionOptions // given to failover.Options; nil: a nil *SessionOptions
+		served liveness.Vendor
+		want   map[liveness.Vendor]map[string]string // the options on each vendor's create; "" = absent
+	}{
+		{"megvii out of quota, juhe serves with its own", []liveness.Vendor{liveness.Megvii, liveness.Juhe}, []liveness.Vendor{liveness.Megvii},
+			[]liveness.SessionOptions{mOpts, jOpts}, liveness.Juhe, map[liveness.Vendor]map[string]string{
+				liveness.Megvii: {"language": "1", "biz_extra_data": "megvii-only", "model": "", "deviceType": ""},
+				liveness.Juhe:   {"model": "2", "deviceType": "WEB", "language": "", "biz_extra_data": ""},
+			}},
+		{"options in any order", []liveness.Vendor{liveness.Juhe, liveness.Megvii}, []liveness.Vendor{liveness.Juhe},
+			[]liveness.SessionOptions{jOpts, mOpts}, liveness.Megvii, map[liveness.Vendor]map[string]string{
+				liveness.Juhe:   {"model": "2", "deviceType": "WEB"},
+				liveness.Megvii: {"language": "1", "biz_extra_data": "megvii-only"},
+			}},
+		{"a vendor given none gets its defaults", []liveness.Vendor{liveness.Megvii, liveness.Juhe, liveness.Jumdata}, []liveness.Vendor{liveness.Megvii, liveness.Juhe},
+			[]liveness.SessionOptions{jOpts, dOpts}, liveness.Jumdata, map[liveness.Vendor]map[string]string{
+				liveness.Megvii:  {"language": "", "biz_extra_data": ""},
+				liveness.Juhe:    {"model": "2", "deviceType": "WEB"},
+				liveness.Jumdata: {"colors": "#FFFFFF,#000000"},
+			}},
+		{"options of a vendor the router does not hold are ignored", []liveness.Vendor{liveness.Juhe}, nil,
+			[]liveness.SessionOptions{mOpts, dOpts}, liveness.Juhe, map[liveness.Vendor]map[string]string{
+				liveness.Juhe: {"model": "", "deviceType": ""},
+			}},
+		{"no options at all", []liveness.Vendor{liveness.Megvii, liveness.Juhe}, []liveness.Vendor{liveness.Megvii},
+			[]liveness.SessionOptions{}, liveness.Juhe, map[liveness.Vendor]map[string]string{
+				liveness.Megvii: {"language": ""},
+				liveness.Juhe:   {"model": ""},
+			}},
+		{"a nil set", []liveness.Vendor{liveness.Megvii}, nil,
+			nil, liveness.Megvii, map[liveness.Vendor]map[string]string{
+				liveness.Megvii: {"language": ""},
+			}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sb, err := sandbox.New(sandbox.WithAnyNotifyPort())
+			require.NoError(t, err)
+			t.Cleanup(func() { _ = sb.Close() })
+			tp := newTap(t, sb)
+			recs := map[liveness.Vendor]*extraRecorder{}
+			var ms []failover.Member
+			for _, v := range tc.order {
+				recs[v] = &extraRecorder{Provider: tappedProvider(t, sb, tp, v)}
+				ms = append(ms, failover.Member{Provider: recs[v]})
+			}
+			r, err := failover.New(failover.Config{Providers: ms})
+			require.NoError(t, err)
+			for _, v := range tc.fault {
+				sb.InjectFault(createEndpoint[v], map[liveness.Vendor]sandbox.Fault{
+					liveness.Megvii:  {VendorError: "AUTHORIZATION_ERROR:NO_QUOTA"},
+					liveness.Juhe:    {VendorError: "10012"},
+					liveness.Jumdata: {VendorError: "606"},
+				}[v])
+			}
+			req := (&env{}).requestFor("http://127.0.0.1:8443")
+			req.Extra = (*failover.SessionOptions)(nil)
+			if tc.opts != nil {
+				req.Extra = failover.Options(tc.opts...)
+			}
+			before := *req
+
+			s, err := r.InitSession(bg, req)
+			require.NoError(t, err)
+			assert.Equal(t, tc.served, s.Vendor)
+			assert.Equal(t, before, *req, "the caller's request is unchanged")
+			for v, want := range tc.want {
+				forms := tp.creates(v)
+				require.Len(t, forms, 1, "%s: one create", v)
+				for k, val := range want {
+					assert.Equal(t, val, forms[0].Get(k), "%s %s", v, k)
+				}
+				// What the provider itself was handed: its vendor's
+				// options, or nil.
+				calls := recs[v].calls()
+				require.Len(t, calls, 1)
+				var own liveness.SessionOptions
+				for _, o := range tc.opts {
+					if o.Vendor() == v {
+						own = o
+					}
+				}
+				if own == nil {
+					assert.Nil(t, calls[0], "%s is sent a nil Extra", v)
+				} else {
+					assert.Equal(t, own, calls[0], "%s is sent its own options", v)
+				}
+			}
+		})
+	}
+}
+
+// An invalid set of options is the router's ErrInvalidArgument naming the
+// value, and no provider is called.
+func TestInvalidOptionsCallNoProvider(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		opts  []liveness.SessionOptions
+		field string
+		msg   string
+	}{
+		{"a nil value", []liveness.SessionOptions{&juhe.SessionOptions{}, nil}, "Extra[1]", "is nil"},
+		{"a nil pointer", []liveness.SessionOptions{(*megvii.SessionOptions)(nil)}, "Extra[0]", "is nil"},
+		{"two for one vendor", []liveness.SessionOptions{&megvii.SessionOptions{}, &juhe.SessionOptions{}, megvii.SessionOptions{}},
+			"Extra[2]", `gives a second set of options for "megvii"`},
+		{"two for a vendor the router does not hold", []liveness.SessionOptions{&jumdata.SessionOptions{}, &jumdata.SessionOptions{}},
+			"Extra[1]", `gives a second set of options for "jumdata"`},
+		{"nested", []liveness.SessionOptions{&juhe.SessionOptions{}, failover.Options(&megvii.SessionOptions{})}, "Extra[1]", "they do not nest"},
+		{"nested nil", []liveness.SessionOptions{(*failover.SessionOptions)(nil)}, "Extra[0]", "is nil"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, failover.Config{}, liveness.Megvii) // for its sandbox
+			var recs []*extraRecorder
+			var ms []failover.Member
+			for _, v := range []liveness.Vendor{liveness.Megvii, liveness.Juhe} {
+				p, err := liveness.Open(e.sb.ProviderURL(v))
+				require.NoError(t, err)
+				rec := &extraRecorder{Provider: p}
+				recs = append(recs, rec)
+				ms = append(ms, failover.Member{Provider: rec})
+			}
+			r, err := failover.New(failover.Config{Providers: ms})
+			require.NoError(t, err)
+			req := e.request()
+			req.Extra = failover.Options(tc.opts...)
+			before := *req
+
+			s, err := r.InitSession(bg, req)
+			assert.Nil(t, s)
+			le := requireKind(t, err, liveness.ErrInvalidArgument)
+			assert.Equal(t, failover.Vendor, le.Vendor)
+			assert.Equal(t, "InitSession", le.Op)
+			assert.Equal(t, tc.field, le.Field)
+			assert.Contains(t, le.Message, tc.msg)
+			for _, rec := range recs {
+				assert.Empty(t, rec.calls(), "no provider is called")
+			}
+			assert.Zero(t, e.creates())
+			assert.Equal(t, before, *req)
+			for _, h := range r.Health() {
+				assert.Zero(t, h.FailedOver, "nothing counts against a provider")
+			}
+		})
+	}
+}
+
+// One vendor's options, not in a set, go to every provider as before: the
+// providers of other vendors refuse them and are skipped.
+func TestOneVendorsOptionsSkipTheOthers(t *testing.T) {
+	e := newEnv(t, failover.Config{}, liveness.Juhe, liveness.Megvii)
+	req := e.request()
+	req.Extra = &megvii.SessionOptions{Language: megvii.LanguageChinese}
+	s, err := e.router.InitSession(bg, req)
+	require.NoError(t, err)
+	assert.Equal(t, liveness.Megvii, s.Vendor)
+	assert.Zero(t, e.sb.Requests(sandbox.JuheQuery), "juhe refused megvii's options without a call")
+	assert.Equal(t, uint64(1), e.health("juhe").FailedOver)
+}
+
+// Many sessions at once share one set of options: each vendor still gets
+// its own, and the set is only read (run under -race).
+func TestOptionsUnderConcurrentTraffic(t *testing.T) {
+	sb, err := sandbox.New(sandbox.WithAnyNotifyPort())
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = sb.Close() })
+	tp := newTap(t, sb)
+	r, err := failover.New(failover.Config{Providers: []failover.Member{
+		{Provider: tappedProvider(t, sb, tp, liveness.Juhe)}, {Provider: tappedProvider(t, sb, tp, liveness.Megvii)},
+	}})
+	require.NoError(t, err)
+	sb.InjectFault(sandbox.JuheQuery, sandbox.Fault{VendorError: "10012", Times: 8})
+	opts := failover.Options(&juhe.SessionOptions{Model: 3}, &megvii.SessionOptions{Language: megvii.LanguageChinese})
+	const n = 20
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			req := (&env{}).requestFor("http://127.0.0.1:8443")
+			req.Extra = opts
+			_, err := r.InitSession(bg, req)
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		assert.NoError(t, err)
+	}
+	juheForms, megviiForms := tp.creates(liveness.Juhe), tp.creates(liveness.Megvii)
+	assert.Len(t, juheForms, n, "every session tried juhe first")
+	assert.Len(t, megviiForms, 8, "megvii served the ones juhe could not")
+	for _, f := range juheForms {
+		assert.Equal(t, "3", f.Get("model"))
+		assert.Empty(t, f.Get("language"))
+	}
+	for _, f := range megviiForms {
+		assert.Equal(t, "1", f.Get("language"))
+		assert.Empty(t, f.Get("model"))
+	}
+}
