@@ -128,7 +128,9 @@ type SessionRequest struct {
 	// Extra holds vendor options: *jumdata.SessionOptions,
 	// *juhe.SessionOptions or *megvii.SessionOptions (or the values). Nil
 	// leaves every vendor option at its default. Another vendor's type is
-	// an ErrInvalidArgument naming "Extra".
+	// an ErrInvalidArgument naming "Extra". Through a failover router,
+	// failover.Options carries several vendors' options, each sent to its
+	// own vendor.
 	Extra SessionOptions
 }
 
