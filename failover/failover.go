@@ -69,7 +69,11 @@
 // provider is skipped for its options' type. Options for a vendor the
 // router holds no provider of are ignored. A nil value, two values for
 // one vendor, or a *SessionOptions inside another is ErrInvalidArgument
-// naming "Extra[i]", before any provider is called.
+// naming "Extra[i]", before any provider is called. A value its vendor
+// refuses (an ErrInvalidArgument naming Extra or one of its fields, such
+// as Juhe's "Extra.Model") is returned as it is, when that provider's
+// turn comes, rather than skipped: a mistake in the options must not
+// quietly send the session, or with weights a vendor's share, elsewhere.
 //
 // # Circuit breakers
 //
@@ -418,6 +422,11 @@ func (r *Router) InitSession(ctx context.Context, req *liveness.SessionRequest) 
 		switch classify(err) {
 		case refused:
 			m.br.release(probe)
+			if isMulti && mreq.Extra != nil && namesExtra(err) {
+				// The caller's options for this vendor are wrong: a
+				// mistake to report, not a vendor that cannot serve.
+				return nil, err
+			}
 			if refusal == nil {
 				refusal = err
 			}
@@ -446,6 +455,16 @@ func (r *Router) InitSession(ctx context.Context, req *liveness.SessionRequest) 
 	}
 	return nil, &liveness.Error{Vendor: Vendor, Op: op, Kind: liveness.ErrUnavailable,
 		Message: "every provider's breaker is open"}
+}
+
+// namesExtra reports whether err is a refusal of SessionRequest.Extra or
+// one of its fields.
+func namesExtra(err error) bool {
+	var e *liveness.Error
+	if !errors.As(err, &e) {
+		return false
+	}
+	return e.Field == "Extra" || strings.HasPrefix(e.Field, "Extra.") || strings.HasPrefix(e.Field, "Extra[")
 }
 
 // ambiguous returns err with MayHaveReached set when it is a bare server

@@ -282,6 +282,54 @@ func TestInvalidOptionsCallNoProvider(t *testing.T) {
 	}
 }
 
+// A value in the set that its vendor refuses is the caller's mistake: it
+// is returned when that provider's turn comes, never skipped, so a typo
+// cannot quietly send the session (or, with weights, the vendor's share)
+// to another vendor. The providers before it are tried as usual.
+func TestOptionsTheirVendorRefusesAreReturned(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		order  []liveness.Vendor
+		opts   []liveness.SessionOptions
+		vendor liveness.Vendor
+		field  string
+	}{
+		{"juhe first, a bad juhe model", []liveness.Vendor{liveness.Juhe, liveness.Megvii},
+			[]liveness.SessionOptions{&juhe.SessionOptions{Model: 9}, &megvii.SessionOptions{}}, liveness.Juhe, "Extra.Model"},
+		{"megvii first, a bad shooting time", []liveness.Vendor{liveness.Megvii, liveness.Juhe},
+			[]liveness.SessionOptions{&megvii.SessionOptions{MaximumShootingTime: 999}, &juhe.SessionOptions{Model: 2}}, liveness.Megvii, "Extra.MaximumShootingTime"},
+		{"megvii first, a bad return method", []liveness.Vendor{liveness.Megvii, liveness.Juhe},
+			[]liveness.SessionOptions{&megvii.SessionOptions{ActionHTTPMethod: "PUT"}}, liveness.Megvii, "Extra.ActionHTTPMethod"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, failover.Config{}, tc.order...)
+			req := e.request()
+			req.Extra = failover.Options(tc.opts...)
+			s, err := e.router.InitSession(bg, req)
+			assert.Nil(t, s)
+			le := requireKind(t, err, liveness.ErrInvalidArgument)
+			assert.Equal(t, tc.vendor, le.Vendor)
+			assert.Equal(t, tc.field, le.Field)
+			assert.Zero(t, e.creates(), "no vendor made a session")
+			for _, h := range e.router.Health() {
+				assert.Zero(t, h.FailedOver, "no provider was failed over")
+			}
+		})
+	}
+	t.Run("the bad value's vendor comes second", func(t *testing.T) {
+		e := newEnv(t, failover.Config{}, liveness.Megvii, liveness.Juhe)
+		e.sb.InjectFault(sandbox.MegviiGetToken, sandbox.Fault{VendorError: "CONCURRENCY_LIMIT_EXCEEDED"})
+		req := e.request()
+		req.Extra = failover.Options(&juhe.SessionOptions{Model: 9})
+		_, err := e.router.InitSession(bg, req)
+		le := requireKind(t, err, liveness.ErrInvalidArgument)
+		assert.Equal(t, liveness.Juhe, le.Vendor)
+		assert.Equal(t, "Extra.Model", le.Field)
+		assert.Equal(t, 1, e.sb.Requests(sandbox.MegviiGetToken), "megvii was tried first, as usual")
+		assert.Zero(t, e.sb.Requests(sandbox.JuheQuery))
+	})
+}
+
 // One vendor's options, not in a set, go to every provider as before: the
 // providers of other vendors refuse them and are skipped.
 func TestOneVendorsOptionsSkipTheOthers(t *testing.T) {
@@ -302,9 +350,11 @@ func TestOptionsUnderConcurrentTraffic(t *testing.T) {
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = sb.Close() })
 	tp := newTap(t, sb)
+	// The threshold stays above the faults injected, so Juhe's breaker
+	// stays closed and every session tries Juhe first.
 	r, err := failover.New(failover.Config{Providers: []failover.Member{
 		{Provider: tappedProvider(t, sb, tp, liveness.Juhe)}, {Provider: tappedProvider(t, sb, tp, liveness.Megvii)},
-	}})
+	}, FailureThreshold: 100})
 	require.NoError(t, err)
 	sb.InjectFault(sandbox.JuheQuery, sandbox.Fault{VendorError: "10012", Times: 8})
 	opts := failover.Options(&juhe.SessionOptions{Model: 3}, &megvii.SessionOptions{Language: megvii.LanguageChinese})
