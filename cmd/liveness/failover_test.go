@@ -250,3 +250,34 @@ func TestFailoverInitSendsEachVendorItsOptions(t *testing.T) {
 		})
 	}
 }
+
+// A bad value in one vendor's flag through a router is a usage error naming
+// the flag, as with that vendor's own provider: the router returns the
+// vendor's refusal of its options instead of sending the session to
+// another vendor.
+func TestFailoverInitBadVendorFlagIsAUsageError(t *testing.T) {
+	base := []string{"--return-url", "https://shop.example/kyc/return", "--notify-url", "https://shop.example/kyc/notify", "--biz-no", "ORDER0001",
+		"--user-id", "user-1", "--name", sandbox.TestName, "--id-number", sandbox.TestIDNumber}
+	for _, tc := range []struct {
+		name  string
+		order []liveness.Vendor
+		flags []string
+		want  string
+	}{
+		{"megvii first", []liveness.Vendor{liveness.Megvii, liveness.Juhe}, []string{"--megvii-max-shooting-time", "999"}, "--megvii-max-shooting-time"},
+		{"megvii first, return method", []liveness.Vendor{liveness.Megvii, liveness.Juhe}, []string{"--megvii-return-method", "PUT", "--juhe-model", "2"}, "--megvii-return-method"},
+		{"juhe first", []liveness.Vendor{liveness.Juhe, liveness.Megvii}, []string{"--juhe-model", "9"}, "--juhe-model"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sb := newSandbox(t)
+			prov := "failover://?p=" + url.QueryEscape(sb.ProviderURL(tc.order[0])) + "&p=" + url.QueryEscape(sb.ProviderURL(tc.order[1]))
+			r := cli(t, map[string]string{envProvider: prov}, "", append(append([]string{"init"}, base...), tc.flags...)...)
+			assert.Equal(t, exitUsage, r.code, r.stderr+r.stdout)
+			assert.Contains(t, r.stderr, tc.want)
+			assert.NotContains(t, r.stderr, "no provider of the router took the request")
+			for _, ep := range []sandbox.Endpoint{sandbox.MegviiGetToken, sandbox.JuheQuery} {
+				assert.Zero(t, sb.Requests(ep), "no session was made at %s", ep)
+			}
+		})
+	}
+}

@@ -47,7 +47,8 @@ A flag the provider cannot use (--name with megvii, --user-id with juhe,
 when one of its providers uses it, and the vendor flags of several vendors
 may be given together: each provider is sent its own vendor's options (the
 others' defaults when none were given for it), so the flags never change
-which provider serves the session.`
+which provider serves the session; a value its vendor refuses is a usage
+error naming the flag, whichever provider's turn it was.`
 
 func runInit(c *cmd, args []string) int {
 	const usage = "liveness init --return-url URL [--notify-url URL] [flags]"
@@ -156,8 +157,13 @@ func runInit(c *cmd, args []string) int {
 	}
 	s, err := p.InitSession(c.ctx, req)
 	if err != nil {
-		if _, ok := p.(router); ok && inputError(err) != nil {
-			c.note = "no provider of the router took the request; this is the first refusal"
+		// Through a router the vendor flags travel as failover.Options, and
+		// a vendor's refusal of its options is returned at once; any other
+		// input error is the first of every provider's refusals.
+		if le := inputError(err); le != nil && !strings.HasPrefix(le.Field, "Extra") {
+			if _, ok := p.(router); ok {
+				c.note = "no provider of the router took the request; this is the first refusal"
+			}
 		}
 		return c.fail(err)
 	}

@@ -83,7 +83,7 @@
 // so each provider is sent its own vendor's (and a provider of a vendor
 // given none its vendor's defaults). The vendor flags never choose the
 // provider: the session goes to the first one that serves it, as without
-// them.
+// them, and a value its vendor refuses is a usage error naming the flag.
 //
 // # Exit codes
 //
