@@ -1,13 +1,7 @@
 package failover_test
 
 import (
-	"bytes"
 	"context"
-	"io"
-	"mime"
-	"net/http"
-	"net/http/httptest"
-	"net/http/httputil"
 	"net/url"
 	"sync"
 	"testing"
@@ -17,6 +11,7 @@ import (
 
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/failover"
+	"github.com/go-liveness/liveness/internal/testutil"
 	"github.com/go-liveness/liveness/juhe"
 	"github.com/go-liveness/liveness/juhe/juhetest"
 	"github.com/go-liveness/liveness/jumdata"
@@ -26,79 +21,31 @@ import (
 	"github.com/go-liveness/liveness/sandbox"
 )
 
-// tap is a proxy in front of a sandbox that records the form of every
-// request, so a test asserts what each vendor received on the wire.
-type tap struct {
-	url string
-	mu  sync.Mutex
-	got map[string][]url.Values // by path
+// createPaths are the vendors' session-creation paths, on the sandbox as
+// at the vendors.
+var createPaths = map[liveness.Vendor]string{
+	liveness.Megvii: "/faceid/lite/get_token", liveness.Juhe: "/faceid/query", liveness.Jumdata: "/lifecheck/v2/init",
 }
-
-func newTap(t *testing.T, sb *sandbox.Sandbox) *tap {
-	t.Helper()
-	target, err := url.Parse(sb.URL)
-	require.NoError(t, err)
-	proxy := httputil.NewSingleHostReverseProxy(target)
-	tp := &tap{got: map[string][]url.Values{}}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, err := io.ReadAll(r.Body)
-		if err != nil {
-			http.Error(w, "unreadable", http.StatusBadRequest)
-			return
-		}
-		form := url.Values{}
-		parse := r.Clone(r.Context())
-		parse.Body = io.NopCloser(bytes.NewReader(body))
-		if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "multipart/form-data" {
-			if parse.ParseMultipartForm(1<<20) == nil {
-				form = parse.MultipartForm.Value
-			}
-		} else if parse.ParseForm() == nil {
-			form = parse.PostForm
-		}
-		tp.mu.Lock()
-		tp.got[r.URL.Path] = append(tp.got[r.URL.Path], form)
-		tp.mu.Unlock()
-		r.Body = io.NopCloser(bytes.NewReader(body))
-		proxy.ServeHTTP(w, r)
-	}))
-	t.Cleanup(srv.Close)
-	tp.url = srv.URL
-	return tp
-}
-
-// creates returns the forms of the session creations vendor received.
-func (tp *tap) creates(v liveness.Vendor) []url.Values {
-	path := map[liveness.Vendor]string{
-		liveness.Megvii: "/faceid/lite/get_token", liveness.Juhe: "/faceid/query", liveness.Jumdata: jumdataInitPath,
-	}[v]
-	tp.mu.Lock()
-	defer tp.mu.Unlock()
-	return append([]url.Values(nil), tp.got[path]...)
-}
-
-var jumdataInitPath string
 
 // tappedProvider returns a provider of vendor on sb, reached through tp.
-func tappedProvider(t *testing.T, sb *sandbox.Sandbox, tp *tap, v liveness.Vendor) liveness.Provider {
+func tappedProvider(t *testing.T, sb *sandbox.Sandbox, tp *testutil.Tap, v liveness.Vendor) liveness.Provider {
 	t.Helper()
 	var p liveness.Provider
 	var err error
 	switch v {
 	case liveness.Megvii:
 		cfg := megviitest.SandboxConfig(sb)
-		cfg.BaseURL = tp.url
+		cfg.BaseURL = tp.URL
 		p, err = megvii.New(cfg, liveness.WithRetry(0, 0))
 	case liveness.Juhe:
 		cfg := juhetest.SandboxConfig(sb)
-		cfg.BaseURL = tp.url
+		cfg.BaseURL = tp.URL
 		p, err = juhe.New(cfg, liveness.WithRetry(0, 0))
 	case liveness.Jumdata:
 		cfg := jumdatatest.SandboxConfig(sb)
 		u, perr := url.Parse(cfg.InitURL)
 		require.NoError(t, perr)
-		jumdataInitPath = u.Path
-		cfg.InitURL = tp.url + u.Path
+		cfg.InitURL = tp.URL + u.Path
 		p, err = jumdata.New(cfg, liveness.WithRetry(0, 0))
 	}
 	require.NoError(t, err)
@@ -175,7 +122,7 @@ func TestEachVendorGetsItsOwnOptions(t *testing.T) {
 			sb, err := sandbox.New(sandbox.WithAnyNotifyPort())
 			require.NoError(t, err)
 			t.Cleanup(func() { _ = sb.Close() })
-			tp := newTap(t, sb)
+			tp := testutil.NewTap(t, sb.URL)
 			recs := map[liveness.Vendor]*extraRecorder{}
 			var ms []failover.Member
 			for _, v := range tc.order {
@@ -203,7 +150,7 @@ func TestEachVendorGetsItsOwnOptions(t *testing.T) {
 			assert.Equal(t, tc.served, s.Vendor)
 			assert.Equal(t, before, *req, "the caller's request is unchanged")
 			for v, want := range tc.want {
-				forms := tp.creates(v)
+				forms := tp.Forms(createPaths[v])
 				require.Len(t, forms, 1, "%s: one create", v)
 				for k, val := range want {
 					assert.Equal(t, val, forms[0].Get(k), "%s %s", v, k)
@@ -349,7 +296,7 @@ func TestOptionsUnderConcurrentTraffic(t *testing.T) {
 	sb, err := sandbox.New(sandbox.WithAnyNotifyPort())
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = sb.Close() })
-	tp := newTap(t, sb)
+	tp := testutil.NewTap(t, sb.URL)
 	// The threshold stays above the faults injected, so Juhe's breaker
 	// stays closed and every session tries Juhe first.
 	r, err := failover.New(failover.Config{Providers: []failover.Member{
@@ -376,7 +323,7 @@ func TestOptionsUnderConcurrentTraffic(t *testing.T) {
 	for err := range errs {
 		assert.NoError(t, err)
 	}
-	juheForms, megviiForms := tp.creates(liveness.Juhe), tp.creates(liveness.Megvii)
+	juheForms, megviiForms := tp.Forms(createPaths[liveness.Juhe]), tp.Forms(createPaths[liveness.Megvii])
 	assert.Len(t, juheForms, n, "every session tried juhe first")
 	assert.Len(t, megviiForms, 8, "megvii served the ones juhe could not")
 	for _, f := range juheForms {

@@ -1,24 +1,18 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
-	"io"
-	"mime"
-	"net/http"
-	"net/http/httptest"
-	"net/http/httputil"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/go-liveness/liveness"
+	"github.com/go-liveness/liveness/internal/testutil"
 	"github.com/go-liveness/liveness/sandbox"
 )
 
@@ -147,60 +141,13 @@ func TestFailoverRefusal(t *testing.T) {
 	assert.Empty(t, sb.Sessions())
 }
 
-// tap is a proxy in front of the sandbox that records the form of every
-// request, so a test asserts what each vendor received on the wire.
-type tap struct {
-	host string
-	mu   sync.Mutex
-	got  map[string][]url.Values // by path
-}
-
-func newTap(t *testing.T, sb *sandbox.Sandbox) *tap {
-	t.Helper()
-	target, err := url.Parse(sb.URL)
-	require.NoError(t, err)
-	proxy := httputil.NewSingleHostReverseProxy(target)
-	tp := &tap{got: map[string][]url.Values{}}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, err := io.ReadAll(r.Body)
-		if err != nil {
-			http.Error(w, "unreadable", http.StatusBadRequest)
-			return
-		}
-		parse := r.Clone(r.Context())
-		parse.Body = io.NopCloser(bytes.NewReader(body))
-		form := url.Values{}
-		if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "multipart/form-data" {
-			if parse.ParseMultipartForm(1<<20) == nil {
-				form = parse.MultipartForm.Value
-			}
-		} else if parse.ParseForm() == nil {
-			form = parse.PostForm
-		}
-		tp.mu.Lock()
-		tp.got[r.URL.Path] = append(tp.got[r.URL.Path], form)
-		tp.mu.Unlock()
-		r.Body = io.NopCloser(bytes.NewReader(body))
-		proxy.ServeHTTP(w, r)
-	}))
-	t.Cleanup(srv.Close)
-	tp.host = strings.TrimPrefix(srv.URL, "http://")
-	return tp
-}
-
-// providerURL is the sandbox's provider URL of v, reached through tp.
-func (tp *tap) providerURL(t *testing.T, sb *sandbox.Sandbox, v liveness.Vendor) string {
+// tappedURL is the sandbox's provider URL of v, reached through tp.
+func tappedURL(t *testing.T, sb *sandbox.Sandbox, tp *testutil.Tap, v liveness.Vendor) string {
 	t.Helper()
 	u, err := url.Parse(sb.ProviderURL(v))
 	require.NoError(t, err)
-	u.Host = tp.host
+	u.Host = strings.TrimPrefix(tp.URL, "http://")
 	return u.String()
-}
-
-func (tp *tap) forms(path string) []url.Values {
-	tp.mu.Lock()
-	defer tp.mu.Unlock()
-	return append([]url.Values(nil), tp.got[path]...)
 }
 
 // init through a router with two vendors' flags sends each vendor its own
@@ -225,9 +172,9 @@ func TestFailoverInitSendsEachVendorItsOptions(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			sb := newSandbox(t)
-			tp := newTap(t, sb)
-			prov := "failover://?p=" + url.QueryEscape(tp.providerURL(t, sb, liveness.Megvii)) +
-				"&p=" + url.QueryEscape(tp.providerURL(t, sb, liveness.Juhe))
+			tp := testutil.NewTap(t, sb.URL)
+			prov := "failover://?p=" + url.QueryEscape(tappedURL(t, sb, tp, liveness.Megvii)) +
+				"&p=" + url.QueryEscape(tappedURL(t, sb, tp, liveness.Juhe))
 			if tc.megviiDown {
 				sb.InjectFault(sandbox.MegviiGetToken, sandbox.Fault{VendorError: "AUTHORIZATION_ERROR:NO_QUOTA"})
 			}
@@ -237,7 +184,7 @@ func TestFailoverInitSendsEachVendorItsOptions(t *testing.T) {
 			require.NoError(t, json.Unmarshal([]byte(r.stdout), &s))
 			assert.Equal(t, tc.served, s.Vendor)
 			for path, want := range tc.want {
-				forms := tp.forms(path)
+				forms := tp.Forms(path)
 				if want == nil {
 					assert.Empty(t, forms, "no create at %s", path)
 					continue
