@@ -16,14 +16,7 @@ var envelopeFields = []string{"error_code", "reason", "result"}
 // decodeEnvelopeBytes decodes b into env as json.Unmarshal would; Result
 // is a slice of b, not a copy.
 func decodeEnvelopeBytes(b []byte, env *envelope) error {
-	v, err := jsonx.Top(b)
-	if err != nil {
-		return err
-	}
-	if jsonx.IsNull(v) {
-		return nil
-	}
-	return jsonx.Object(v, envelopeFields, func(i int, val []byte) error {
+	return jsonx.TopObject(b, envelopeFields, func(i int, val []byte) error {
 		switch i {
 		case 0:
 			return env.ErrorCode.UnmarshalJSON(val)

@@ -14,14 +14,7 @@ var envelopeFields = []string{"code", "msg", "message", "taskNo", "data"}
 // TestEnvelopeMatchesEncodingJSON and FuzzEnvelopeMatchesEncodingJSON hold
 // it to json.Unmarshal.
 func decodeEnvelopeBytes(b []byte, env *envelope) error {
-	v, err := jsonx.Top(b)
-	if err != nil {
-		return err
-	}
-	if jsonx.IsNull(v) {
-		return nil
-	}
-	return jsonx.Object(v, envelopeFields, func(i int, val []byte) error {
+	return jsonx.TopObject(b, envelopeFields, func(i int, val []byte) error {
 		switch i {
 		case 0:
 			return env.Code.UnmarshalJSON(val)

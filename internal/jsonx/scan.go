@@ -33,6 +33,20 @@ func Top(b []byte) ([]byte, error) {
 	return v[:ValueEnd(v, 0)], nil
 }
 
+// TopObject decodes b, a whole answer, the way json.Unmarshal decodes one
+// into a struct: Top, then null decodes to nothing and an object is walked
+// with Object (fields and fn as there); any other value is ErrWantObject.
+func TopObject(b []byte, fields []string, fn func(i int, val []byte) error) error {
+	v, err := Top(b)
+	if err != nil {
+		return err
+	}
+	if IsNull(v) {
+		return nil
+	}
+	return Object(v, fields, fn)
+}
+
 // WSEnd returns the index of the first non-space byte of b from i.
 func WSEnd(b []byte, i int) int {
 	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {

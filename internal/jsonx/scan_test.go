@@ -167,3 +167,29 @@ func TestTop(t *testing.T) {
 		assert.Equal(t, tc.want, string(got), "%q", tc.in)
 	}
 }
+
+func TestTopObject(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want []string // "index=value" per member
+		err  error
+	}{
+		{in: ` {"status":"OK","x":1} `, want: []string{`0="OK"`, `-1=1`}},
+		{in: `null`},
+		{in: `[]`, err: jsonx.ErrWantObject},
+		{in: `"x"`, err: jsonx.ErrWantObject},
+		{in: `{"status":`, err: jsonx.ErrNotJSON},
+	} {
+		var got []string
+		err := jsonx.TopObject([]byte(tc.in), fields, func(i int, val []byte) error {
+			got = append(got, fmt.Sprintf("%d=%s", i, val))
+			return nil
+		})
+		if tc.err != nil {
+			require.ErrorIs(t, err, tc.err, "%q", tc.in)
+			continue
+		}
+		require.NoError(t, err, "%q", tc.in)
+		assert.Equal(t, tc.want, got, "%q", tc.in)
+	}
+}
