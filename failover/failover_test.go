@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -385,47 +384,32 @@ func TestConcurrentTraffic(t *testing.T) {
 	e := newEnv(t, failover.Config{FailureThreshold: 3, Cooldown: time.Second}, liveness.Juhe, liveness.Megvii)
 	e.sb.InjectFault(sandbox.JuheQuery, sandbox.Fault{VendorError: "10012", Times: 10})
 	const n = 24
-	var wg sync.WaitGroup
-	errs := make(chan error, n)
-	for i := 0; i < n; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			s, err := e.router.InitSession(bg, e.request())
-			if err != nil {
-				errs <- err
-				return
-			}
-			_, id, _ := strings.Cut(s.ID, ":")
-			c, err := e.sb.Complete(bg, s.Vendor, id, sandbox.OutcomePass)
-			if err != nil {
-				errs <- err
-				return
-			}
-			r, err := c.ReturnRequest(bg)
-			if err != nil {
-				errs <- err
-				return
-			}
-			cb, err := e.router.VerifyCallback(bg, r)
-			if err != nil {
-				errs <- err
-				return
-			}
-			res, err := liveness.Resolve(bg, e.router, cb)
-			if err == nil && (res.SessionID != s.ID || !res.Passed()) {
-				err = assert.AnError
-			}
-			errs <- err
-			_ = e.router.Health()
-			e.clock.Add(100 * time.Millisecond)
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		assert.NoError(t, err)
-	}
+	concurrently(t, n, func() error {
+		s, err := e.router.InitSession(bg, e.request())
+		if err != nil {
+			return err
+		}
+		_, id, _ := strings.Cut(s.ID, ":")
+		c, err := e.sb.Complete(bg, s.Vendor, id, sandbox.OutcomePass)
+		if err != nil {
+			return err
+		}
+		r, err := c.ReturnRequest(bg)
+		if err != nil {
+			return err
+		}
+		cb, err := e.router.VerifyCallback(bg, r)
+		if err != nil {
+			return err
+		}
+		res, err := liveness.Resolve(bg, e.router, cb)
+		if err == nil && (res.SessionID != s.ID || !res.Passed()) {
+			err = assert.AnError
+		}
+		_ = e.router.Health()
+		e.clock.Add(100 * time.Millisecond)
+		return err
+	})
 	var sessions uint64
 	for _, h := range e.router.Health() {
 		sessions += h.Sessions

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/go-liveness/liveness"
@@ -140,5 +141,24 @@ func (e *env) requestFor(base string) *liveness.SessionRequest {
 		UserID:    "user-" + strconv.FormatInt(n, 10),
 		Name:      sandbox.TestName,
 		IDNumber:  sandbox.TestIDNumber,
+	}
+}
+
+// concurrently runs f n times at once and fails the test for each error.
+func concurrently(t *testing.T, n int, f func() error) {
+	t.Helper()
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs <- f()
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		assert.NoError(t, err)
 	}
 }

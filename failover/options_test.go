@@ -306,23 +306,12 @@ func TestOptionsUnderConcurrentTraffic(t *testing.T) {
 	sb.InjectFault(sandbox.JuheQuery, sandbox.Fault{VendorError: "10012", Times: 8})
 	opts := failover.Options(&juhe.SessionOptions{Model: 3}, &megvii.SessionOptions{Language: megvii.LanguageChinese})
 	const n = 20
-	var wg sync.WaitGroup
-	errs := make(chan error, n)
-	for i := 0; i < n; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			req := (&env{}).requestFor("http://127.0.0.1:8443")
-			req.Extra = opts
-			_, err := r.InitSession(bg, req)
-			errs <- err
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		assert.NoError(t, err)
-	}
+	concurrently(t, n, func() error {
+		req := (&env{}).requestFor("http://127.0.0.1:8443")
+		req.Extra = opts
+		_, err := r.InitSession(bg, req)
+		return err
+	})
 	juheForms, megviiForms := tp.Forms(createPaths[liveness.Juhe]), tp.Forms(createPaths[liveness.Megvii])
 	assert.Len(t, juheForms, n, "every session tried juhe first")
 	assert.Len(t, megviiForms, 8, "megvii served the ones juhe could not")

@@ -385,26 +385,15 @@ func TestConcurrentWeightedTraffic(t *testing.T) {
 		wm{liveness.Juhe, 70}, wm{liveness.Megvii, 30}, wm{liveness.Jumdata, 0})
 	e.sb.InjectFault(sandbox.JuheQuery, sandbox.Fault{VendorError: "10012", Times: 6})
 	const n = 32
-	var wg sync.WaitGroup
-	errs := make(chan error, n)
-	for i := 0; i < n; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			s, err := e.router.InitSession(bg, e.request())
-			if err == nil && !strings.HasPrefix(s.ID, string(s.Vendor)+":") {
-				err = assert.AnError
-			}
-			errs <- err
-			_ = e.router.Health()
-			e.clock.Add(50 * time.Millisecond)
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		assert.NoError(t, err)
-	}
+	concurrently(t, n, func() error {
+		s, err := e.router.InitSession(bg, e.request())
+		if err == nil && !strings.HasPrefix(s.ID, string(s.Vendor)+":") {
+			err = assert.AnError
+		}
+		_ = e.router.Health()
+		e.clock.Add(50 * time.Millisecond)
+		return err
+	})
 	var sessions, failures uint64
 	for _, h := range e.router.Health() {
 		sessions += h.Sessions
