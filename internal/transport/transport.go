@@ -242,12 +242,13 @@ func (c *Client) send(ctx context.Context, req *Request, attempt int) (resp *Res
 	defer cancel()
 
 	rctx := actx
-	urlencoded := req.Form != nil && !req.Multipart && len(req.Files) == 0
+	multipart := req.Multipart || len(req.Files) > 0
+	urlencoded := req.Form != nil && !multipart
 	switch {
 	case urlencoded:
 		// The Content-Type is set by preRequest (see there).
 		rctx = context.WithValue(actx, hookKey{}, hookURLEncoded)
-	case !req.Idempotent && req.Form == nil && !req.Multipart && len(req.Files) == 0:
+	case !req.Idempotent && req.Form == nil && !multipart:
 		// A request without a body that must not be sent twice (see
 		// preRequest).
 		rctx = context.WithValue(actx, hookKey{}, hookNoReplay)
@@ -266,7 +267,7 @@ func (c *Client) send(ctx context.Context, req *Request, attempt int) (resp *Res
 		target += "?" + req.Query.Encode()
 	}
 	switch {
-	case req.Multipart || len(req.Files) > 0:
+	case multipart:
 		fields := make([]*resty.MultipartField, 0, len(req.Files))
 		for _, f := range req.Files {
 			fields = append(fields, &resty.MultipartField{Param: f.Field, FileName: f.Name, ContentType: f.ContentType, Reader: bytes.NewReader(f.Data)})
