@@ -21,7 +21,8 @@ import (
 
 const megviiTokenLifetime = 10 * time.Minute
 
-// megviiMaxReads is how many times a final result can be read.
+// megviiMaxReads is how many times a final result can be read, or, with
+// WithMegviiCallsCounted, how many get_result calls a biz_id can make.
 const megviiMaxReads = 3
 
 func (s *Sandbox) megviiRoutes() {
@@ -235,14 +236,19 @@ func (s *Sandbox) megviiGetResult(w http.ResponseWriter, r *http.Request) {
 	var se *session
 	exhausted := false
 	s.update(liveness.Megvii, id, func(v *session) {
+		v.calls++
 		if v.outcome != "" {
 			v.reads++
 			exhausted = v.reads > megviiMaxReads
 		}
+		if s.megviiCallsCounted {
+			exhausted = v.calls > megviiMaxReads
+		}
 		c := *v
 		se = &c
 	})
-	if se == nil || exhausted {
+	forgotten := se != nil && s.megviiRetention > 0 && s.now().After(se.megviiResultAt().Add(s.megviiRetention))
+	if se == nil || exhausted || forgotten {
 		fail("RESULT_NOT_FOUND")
 		return
 	}
@@ -257,6 +263,22 @@ func (s *Sandbox) megviiGetResult(w http.ResponseWriter, r *http.Request) {
 	}
 	b, _ := json.Marshal(data)
 	writeJSON(w, http.StatusOK, b)
+}
+
+// MegviiResultCalls returns how many get_result calls Megvii session
+// bizID (Session.ID) has received: every call that passed authentication
+// and named it, while pending or not, answered or refused as spent or
+// forgotten, whatever the options. Calls answered by an injected fault
+// never reach the session and are not counted here; [Sandbox.Requests]
+// (MegviiGetResult) counts every call to the endpoint. A biz_id the
+// sandbox does not hold (never issued, or dropped from its store) has 0.
+func (s *Sandbox) MegviiResultCalls(bizID string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if se := s.sessions[sessionKey{liveness.Megvii, bizID}]; se != nil {
+		return se.calls
+	}
+	return 0
 }
 
 // megviiThresholds are the thresholds of Megvii's get_result sample for the four false-accept rates.

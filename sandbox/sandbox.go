@@ -50,6 +50,18 @@
 //	(1) the browser returns without a result: ErrNoResult
 //	(2) 279307: never submitted
 //
+// # Megvii's get_result limits
+//
+// Megvii keeps a result one day and allows three get_result calls per
+// biz_id. By default the sandbox counts only reads of a final result (a
+// pending session can be polled freely; the 4th read after completion
+// answers RESULT_NOT_FOUND) and forgets no result before its session
+// leaves the store ([WithRetention]). [WithMegviiCallsCounted] counts every
+// call, pending ones included; [WithMegviiRetention] forgets a result after
+// a given time on the sandbox's clock. [Sandbox.MegviiResultCalls] says how
+// many calls a biz_id received, and [Sandbox.Requests] how many the
+// endpoint received in all.
+//
 // # Faults
 //
 // [Sandbox.InjectFault] makes an endpoint slow, fail with an HTTP or vendor
@@ -134,8 +146,13 @@ type Sandbox struct {
 	notifyRetries int
 	notifyBase    time.Duration
 	anyNotifyPort bool
-	connMu        sync.Mutex
-	conns         map[net.Conn]http.ConnState
+	// megviiCallsCounted: get_result counts every call, pending ones too
+	// (WithMegviiCallsCounted); megviiRetention > 0 forgets a Megvii
+	// result that old (WithMegviiRetention).
+	megviiCallsCounted bool
+	megviiRetention    time.Duration
+	connMu             sync.Mutex
+	conns              map[net.Conn]http.ConnState
 }
 
 // Option configures a Sandbox.
@@ -186,6 +203,36 @@ func WithNotifyRetry(retries int, base time.Duration) Option {
 // option.
 func WithAnyNotifyPort() Option {
 	return func(s *Sandbox) { s.anyNotifyPort = true }
+}
+
+// WithMegviiCallsCounted makes Megvii's get_result play the literal
+// reading of its document ("仅支持3次调用。第4次…调用则会返回错误信息"):
+// every call for a biz_id counts, those answered while the session is
+// still pending (NOT_STARTED, PROCESSING) included, and the 4th and later
+// calls answer HTTP 400 error_message RESULT_NOT_FOUND, whatever the
+// session's state. Without it only reads of a final result count: a
+// session can be polled while pending any number of times, and its result
+// is readable three times after it completed.
+// [Sandbox.MegviiResultCalls] counts the calls either way.
+func WithMegviiCallsCounted() Option {
+	return func(s *Sandbox) { s.megviiCallsCounted = true }
+}
+
+// WithMegviiRetention makes Megvii's get_result forget a result older
+// than d on the sandbox's clock ([WithClock]), as Megvii keeps one for a
+// day: such a call answers HTTP 400 error_message RESULT_NOT_FOUND, like
+// an unknown biz_id. A result's age runs from the session's completion,
+// or, for a session never completed, from its expiry (when it became
+// TIMEOUT); a session pending within its lifetime is never forgotten.
+// The sandbox also keeps a Megvii session in its store until then, beyond
+// [WithRetention] when d is longer. The default (d <= 0) forgets no
+// result: a Megvii session is answered until the store drops it.
+func WithMegviiRetention(d time.Duration) Option {
+	return func(s *Sandbox) {
+		if d > 0 {
+			s.megviiRetention = d
+		}
+	}
 }
 
 // WithRetention sets how long a session is kept after it expired (default

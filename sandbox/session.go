@@ -191,11 +191,22 @@ type session struct {
 	failReason bool   // megvii get_fail_reason=1
 	magic      Outcome
 
-	createdAt time.Time
-	expiresAt time.Time
-	opened    bool
-	outcome   Outcome // "" while pending
-	reads     int     // megvii: reads of the final result
+	createdAt   time.Time
+	expiresAt   time.Time
+	completedAt time.Time // zero while pending
+	opened      bool
+	outcome     Outcome // "" while pending
+	reads       int     // megvii: reads of the final result
+	calls       int     // megvii: get_result calls, pending ones included
+}
+
+// megviiResultAt is when a Megvii session's result came to be: its
+// completion, else its expiry (TIMEOUT).
+func (se *session) megviiResultAt() time.Time {
+	if se.outcome != "" {
+		return se.completedAt
+	}
+	return se.expiresAt
 }
 
 // Completion is what completing a session did: where the browser goes next
@@ -259,6 +270,7 @@ func (s *Sandbox) Complete(ctx context.Context, vendor liveness.Vendor, sessionI
 	}
 	se.outcome = outcome
 	se.opened = true
+	se.completedAt = s.now()
 	snap := *se
 	s.mu.Unlock()
 
@@ -351,16 +363,37 @@ func (s *Sandbox) addSession(se *session) {
 	now := s.now()
 	for i := 0; i < dropPerAdd && len(s.expiry) > 0 && now.After(s.expiry[0].dropAt); i++ {
 		e := heap.Pop(&s.expiry).(expiryEntry)
-		if v := s.sessions[e.key]; v != nil && now.After(v.expiresAt.Add(s.retention)) {
-			delete(s.sessions, e.key)
-			if v.token != "" {
-				delete(s.tokens, v.token)
-			}
+		v := s.sessions[e.key]
+		if v == nil {
+			continue
+		}
+		if keep := s.keepUntil(v); !now.After(keep) {
+			// Kept longer (WithMegviiRetention): back in line. Its drop
+			// time is past now, so this loop does not meet it again.
+			heap.Push(&s.expiry, expiryEntry{dropAt: keep, key: e.key})
+			continue
+		}
+		delete(s.sessions, e.key)
+		if v.token != "" {
+			delete(s.tokens, v.token)
 		}
 	}
 	k := sessionKey{se.vendor, se.id}
 	s.sessions[k] = se
 	heap.Push(&s.expiry, expiryEntry{dropAt: se.expiresAt.Add(s.retention), key: k})
+}
+
+// keepUntil is when a session may leave the store: retention after its
+// expiry, and for Megvii with WithMegviiRetention not before its result is
+// forgotten. The caller holds s.mu.
+func (s *Sandbox) keepUntil(se *session) time.Time {
+	t := se.expiresAt.Add(s.retention)
+	if se.vendor == liveness.Megvii && s.megviiRetention > 0 {
+		if r := se.megviiResultAt().Add(s.megviiRetention); r.After(t) {
+			t = r
+		}
+	}
+	return t
 }
 
 // dropPerAdd bounds how many retained sessions one addSession drops.
