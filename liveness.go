@@ -165,6 +165,13 @@ type Session struct {
 	Raw json.RawMessage `json:"raw,omitempty"`
 }
 
+// ExpiryGrace is how long after Session.ExpiresAt a session whose result is
+// not known is still read from the vendor before it is called expired: a
+// check submitted in its last seconds may still be finishing, and the clock
+// that set ExpiresAt is this side's. It is the one grace of the module
+// (juhe.FetchSessionResult, the callback handlers).
+const ExpiryGrace = 5 * time.Minute
+
 // Status is the normalized state of a session.
 type Status string
 

@@ -15,7 +15,7 @@ type Event struct {
 	// a Provider over several vendors, such as a failover.Router, the one
 	// that served it), else the Provider's Vendor.
 	Vendor liveness.Vendor
-	// Kind is "start", "return", "notify" or "wait".
+	// Kind is "start", "return", "notify", "wait" or "reconcile".
 	Kind string
 	// SessionID is the session concerned, when known.
 	SessionID string
@@ -27,8 +27,10 @@ type Event struct {
 	// with no session), "unknown_session" (a callback for a session the
 	// store does not hold), "fault" (the vendor, the store or the
 	// Handler's configuration failed),
-	// "busy" (another request held the session past MaxWait) or
-	// "deliver_failed" (Deliver returned an error).
+	// "busy" (another request held the session past MaxWait),
+	// "deliver_failed" (Deliver returned an error), "conflict" (a start
+	// with a BizNo whose session ended, or whose create is in doubt) or
+	// "cross_site" (a start sent by another site).
 	Outcome string
 	// Latency is how long the request took.
 	Latency time.Duration
@@ -40,6 +42,8 @@ const (
 	KindReturn = "return"
 	KindNotify = "notify"
 	KindWait   = "wait"
+	// KindReconcile is one session looked at by Reconcile.
+	KindReconcile = "reconcile"
 )
 
 // Outcomes of an Event that are not a Status: none of them is spelled
@@ -52,6 +56,8 @@ const (
 	OutcomeFault          = "fault"
 	OutcomeBusy           = "busy"
 	OutcomeDeliverFailed  = "deliver_failed"
+	OutcomeConflict       = "conflict"
+	OutcomeCrossSite      = "cross_site"
 )
 
 // run wraps one request: it times it, logs it and reports the Event.

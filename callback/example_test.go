@@ -82,7 +82,7 @@ func Example() {
 	// page, press "pass" there and follow the way back.
 	jar, _ := cookiejar.New(nil)
 	first := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := first.Get(srv.URL + "/kyc/start?" + url.Values{"name": {sandbox.TestName}, "id": {sandbox.TestIDNumber}}.Encode())
+	resp, err := first.PostForm(srv.URL+"/kyc/start", url.Values{"name": {sandbox.TestName}, "id": {sandbox.TestIDNumber}})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -127,12 +127,13 @@ func ExampleHandler_Wait() {
 		log.Fatal(err)
 	}
 	fmt.Println("open", s.CheckURL != "")
-	go func() {
-		// The user opens the page, which a magic input ends at once.
-		if resp, err := http.Get(s.CheckURL); err == nil {
-			resp.Body.Close()
-		}
-	}()
+	// The user opens the page, which a magic input ends at once.
+	if resp, err := http.Get(s.CheckURL); err == nil {
+		resp.Body.Close()
+	}
+	// Wait's first get_result call is made at once; Megvii serves three
+	// calls per session, so the next ones are spaced (a minute, then not
+	// before ExpiresAt plus the grace): poll once the check is likely done.
 	wctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
 	res, err := h.Wait(wctx, s)

@@ -16,9 +16,11 @@ const (
 	// DefaultExpiryGrace is how long after Session.ExpiresAt a session
 	// whose result is not known is still fetched from the vendor: a check
 	// submitted in the last seconds may still be finishing, and the clock
-	// that set ExpiresAt is this side's. After it the session is expired
-	// without a call.
-	DefaultExpiryGrace = 5 * time.Minute
+	// that set ExpiresAt is this side's. It is liveness.ExpiryGrace, the
+	// one grace of every vendor. After it a session is expired without a
+	// call, except one whose vendor keeps results longer (Megvii: see
+	// Reconcile).
+	DefaultExpiryGrace = liveness.ExpiryGrace
 	// DefaultResultTTL is how long results, delivery marks and sessions are
 	// kept: longer than Megvii keeps a result (one day), so a late notify
 	// redelivery is still recognised.
@@ -44,8 +46,6 @@ const (
 	pendingTTL = time.Second
 	// maxPollInterval caps Wait's backoff.
 	maxPollInterval = 30 * time.Second
-	// doneMark is the delivery mark of a delivered session.
-	doneMark = "done"
 )
 
 // Handler serves a liveness flow for one Provider: Start begins a session
@@ -77,18 +77,33 @@ type Handler struct {
 	// filled with 32 random hex characters, which every vendor accepts.
 	// Required by Start.
 	NewRequest func(r *http.Request) (*liveness.SessionRequest, error)
-	// Deliver receives each session's final result, once per session: the
-	// service's business logic (mark the user verified, ...). An error
-	// (or a panic) releases the delivery so that a later callback or Wait
+	// Deliver receives each session's final result: the service's
+	// business logic (mark the user verified, ...). An error (or a panic)
+	// releases the delivery so that a later callback, Wait or Reconcile
 	// runs it again, and makes Notify answer non-2xx so that the vendor
 	// redelivers. Its context carries a deadline of DeliverTimeout, and it
-	// must return by then: the delivery lease lasts DeliverTimeout plus 5 s,
-	// after which another request may run it again. Make it idempotent on
-	// s.ID if it can outlive its context. If the Store fails to take the
-	// mark after Deliver succeeded, the request answers non-2xx and this
-	// instance stores the mark on the next callback without running
-	// Deliver; another instance may run it again once the lease expired.
-	// Nil delivers nothing.
+	// must return by then: the delivery lease lasts DeliverTimeout plus
+	// 5 s, after which another request may run it again. Nil delivers
+	// nothing.
+	//
+	// What holds, with every store: before each run, the run's intent (its
+	// Attempt) is written to the Store with the delivery lease, in one
+	// atomic step; after a successful run, the delivery mark. Deliver is
+	// never run for a session whose mark the Store holds, nor while
+	// another run's lease is held, so while the Store keeps its data and
+	// no run outlives its lease, Deliver runs once per session — on one
+	// instance with MemoryStore, on every instance sharing the Store with
+	// redisstore. No Store can make the service's effect and the mark one
+	// atomic step: when the instance stops, or the Store fails, after
+	// Deliver applied its effect and before the mark is written, the
+	// session is delivered again once the lease expires (at-least-once),
+	// with the same DeliveryFrom(ctx).ID and a higher Attempt. Record that
+	// ID with the effect, in the same transaction, and skip an ID already
+	// recorded: the effect is then applied exactly once. A Store that
+	// loses its data (Redis restarted without persistence, an evicted
+	// key) loses the marks with it: a vendor's later callback for such a
+	// session is delivered again (see the README's "Running in
+	// production"), with Attempt 1 and the same ID.
 	Deliver func(ctx context.Context, res *liveness.Result, s *liveness.Session) error
 	// Done returns where the browser goes after Return: a URL of the
 	// service derived from the result (for example a status page for
@@ -103,9 +118,26 @@ type Handler struct {
 	// host, so build it from the service's own configuration, not from the
 	// request or the vendor's result.
 	Done func(res *liveness.Result, s *liveness.Session) string
-	// Store holds sessions, bindings, leases and results. Nil uses a
-	// MemoryStore private to this Handler (one instance only).
+	// Store holds sessions, start reservations, leases, read counts,
+	// results and delivery marks. Nil uses a MemoryStore private to this
+	// Handler (one instance only).
 	Store Store
+	// AllowGET lets Start take GET as well as POST. A start is a paid
+	// vendor call: with GET, any link or image on any page (another site's
+	// included, when the browser sends no Sec-Fetch-Site or Origin) can
+	// make the service pay for a session. Leave it false and start from a
+	// form or a fetch POST.
+	AllowGET bool
+	// TrustedOrigins are origins ("https://shop.example") other than the
+	// request's own host whose requests Start takes; a request whose
+	// browser says it is cross-site is refused all the same.
+	TrustedOrigins []string
+	// ReconcileInterval is how often Run makes a pass;
+	// DefaultReconcileInterval when zero.
+	ReconcileInterval time.Duration
+	// OrphanReadsPerMinute is DefaultOrphanReadsPerMinute when zero (see
+	// Notify).
+	OrphanReadsPerMinute int
 	// Observe, when set, is called once per request handled and per Wait,
 	// after it ended.
 	Observe func(Event)
@@ -131,24 +163,17 @@ type Handler struct {
 	// PollInterval is DefaultPollInterval when zero.
 	PollInterval time.Duration
 
-	once     sync.Once
-	memStore Store
-	unkeptMu sync.Mutex
-	unkept   map[string]*liveness.Result // final results the Store failed to keep, by session ID
-	undone   map[string]bool             // sessions delivered whose mark the Store failed to keep
+	once        sync.Once
+	memStore    Store
+	orphanReads bucket
+	unkeptMu    sync.Mutex
+	unkept      map[string]*liveness.Result // final results the Store failed to keep, by session ID
+	undone      map[string]bool             // sessions delivered whose mark the Store failed to keep
 }
 
 // errBusy: another request held the session's fetch or delivery past
 // MaxWait.
 var errBusy = errors.New("callback: session busy in another request")
-
-// record is what the store holds per session.
-type record struct {
-	Session liveness.Session `json:"session"`
-	// Binding is the ID of the browser binding of the browser that started
-	// the session; empty for a session Wait recorded.
-	Binding string `json:"binding,omitempty"`
-}
 
 func (h *Handler) store() Store {
 	if h.Store != nil {
@@ -192,10 +217,9 @@ func (h *Handler) logger() *slog.Logger {
 // router's, not the Vendor of each Session it starts.
 func (h *Handler) ns() liveness.Vendor { return h.Provider.Vendor() }
 
-// key names a store entry: kind s (session record), n (BizNo → ID), b
-// (browser binding → ID), f (fetch lease), p (pending result), r (final
-// result), d (delivery mark), t (a notify trigger skipped the pending
-// answer); v is the namespace (Handler.ns).
+// key names a store entry: kind s (session record), n (BizNo: the start's
+// reservation, then the session's ID), due (the reconciler's index); v is
+// the namespace (Handler.ns).
 func key(kind string, v liveness.Vendor, id string) string {
 	return kind + ":" + string(v) + ":" + id
 }

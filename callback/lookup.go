@@ -3,7 +3,6 @@ package callback
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -12,46 +11,12 @@ import (
 	"github.com/go-liveness/liveness"
 )
 
-// load returns the record of the session whose ID is id, nil when unknown.
-func (h *Handler) load(ctx context.Context, v liveness.Vendor, id string) (*record, error) {
-	if id == "" {
-		return nil, nil
-	}
-	b, ok, err := h.store().Get(ctx, key("s", v, id))
-	if err != nil || !ok {
-		return nil, err
-	}
-	var rec record
-	if err := json.Unmarshal(b, &rec); err != nil {
-		return nil, fmt.Errorf("callback: stored session unreadable: %w", err)
-	}
-	// The key's namespace is the Provider's, so a router's sessions (whose
-	// Vendor is the one that served them) are found under the router's.
-	if rec.Session.ID != id {
-		return nil, errors.New("callback: stored session does not match its key")
-	}
-	return &rec, nil
-}
-
-// loadVia returns the record an index entry (n or b) points to.
-func (h *Handler) loadVia(ctx context.Context, kind string, v liveness.Vendor, k string) (*record, error) {
-	if k == "" {
-		return nil, nil
-	}
-	id, ok, err := h.store().Get(ctx, key(kind, v, k))
-	if err != nil || !ok {
-		return nil, err
-	}
-	return h.load(ctx, v, string(id))
-}
-
 // lookup returns the record a verified callback names, nil when the store
 // does not know it. A callback naming both an ID and a BizNo must name the
 // same session.
 func (h *Handler) lookup(ctx context.Context, cb *liveness.Callback) (*record, error) {
-	v := h.Provider.Vendor()
 	if cb.SessionID != "" {
-		rec, err := h.load(ctx, v, cb.SessionID)
+		rec, err := h.load(ctx, cb.SessionID)
 		if err != nil || rec == nil {
 			return nil, err
 		}
@@ -60,7 +25,18 @@ func (h *Handler) lookup(ctx context.Context, cb *liveness.Callback) (*record, e
 		}
 		return rec, nil
 	}
-	return h.loadVia(ctx, "n", v, cb.BizNo)
+	if cb.BizNo == "" {
+		return nil, nil
+	}
+	b, ok, err := h.store().Get(ctx, key("n", h.ns(), cb.BizNo))
+	if err != nil || !ok {
+		return nil, err
+	}
+	var res reservation
+	if err := json.Unmarshal(b, &res); err != nil {
+		return nil, fmt.Errorf("callback: stored reservation unreadable: %w", err)
+	}
+	return h.load(ctx, res.ID)
 }
 
 // kindVerifier is a provider that can be told which callback it reads

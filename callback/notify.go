@@ -1,20 +1,35 @@
 package callback
 
 import (
+	"context"
 	"errors"
+	"log/slog"
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/go-liveness/liveness"
 )
 
 // Notify serves the URL the vendor's server calls (SessionRequest.NotifyURL).
 // It takes POST (Megvii, Juhe; Jumdata sends no notify and gets 404),
-// reads at most MaxBodyBytes, verifies the callback and resolves only a
-// session the Store holds (404 otherwise). Megvii's notify is signed and
-// carries the result; Juhe's is an unsigned trigger, confirmed with one
-// vendor call shared by every concurrent request for the session.
+// reads at most MaxBodyBytes, verifies the callback and resolves it.
+// Megvii's notify is signed and carries the result; Juhe's is an unsigned
+// trigger, confirmed with one vendor call shared by every concurrent
+// request for the session, and spaced per session (the first trigger reads
+// at once, then at most one read per backoff doubling from one second, up
+// to a minute), however many triggers arrive.
+//
+// A notify for a session the Store does not hold (the Store lost it, or an
+// entry expired) is not lost: a signed one is delivered from the result it
+// carries, and its record written again; an unsigned trigger naming the
+// vendor's session ID is resolved with one read by that ID (at most
+// OrphanReadsPerMinute such reads per instance; over it, 503). A notify
+// that can never be resolved (the vendor does not know the session, or it
+// names only a BizNo the Store lost) is acknowledged with 200 and the body
+// "unknown session", so that the vendor stops sending it, and logged.
 //
 // The answer is the acknowledgement. Neither vendor's document (Megvii's
 // callback document, Juhe's faceid document; see the package documentation) specifies
@@ -23,10 +38,9 @@ import (
 // (or had already succeeded: a duplicate is acknowledged without running
 // Deliver again). Anything else is non-2xx, so that the vendor sends the
 // notify again: 400 for a request that does not verify or is no notify (a
-// vendor's return posted to it), 404 for an unknown
-// session, 503 for a vendor or Store failure, a result not final yet, or a
-// session whose delivery is busy in another request past MaxWait, and 500
-// when Deliver failed.
+// vendor's return posted to it), 503 for a vendor or Store failure, a
+// result not final yet, or a session whose delivery is busy in another
+// request past MaxWait, and 500 when Deliver failed.
 func (h *Handler) Notify(w http.ResponseWriter, r *http.Request) {
 	h.run(r.Context(), KindNotify, func(ev *Event) error {
 		if err := h.check(); err != nil {
@@ -67,19 +81,28 @@ func (h *Handler) Notify(w http.ResponseWriter, r *http.Request) {
 		}
 		ev.SessionID = cb.SessionID
 		rec, err := h.lookup(ctx, cb)
+		if err == nil && rec == nil {
+			rec, err = h.orphan(ctx, cb)
+		}
 		if err != nil {
-			ev.Outcome = OutcomeFault
+			ev.Outcome = outcomeOf(err)
 			http.Error(w, "try again", http.StatusServiceUnavailable)
 			return err
 		}
 		if rec == nil {
+			// Nothing can resolve it, now or on a retry: acknowledge, so
+			// that the vendor stops sending it, and say so in the log.
 			ev.Outcome = OutcomeUnknownSession
-			http.Error(w, "unknown session", http.StatusNotFound)
+			h.logger().LogAttrs(ctx, slog.LevelWarn, "liveness callback: notify for a session that cannot be resolved; acknowledged",
+				slog.String("vendor", string(cb.Vendor)), slog.String("session", cb.SessionID))
+			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+			w.WriteHeader(http.StatusOK)
+			_, _ = w.Write([]byte("unknown session"))
 			return nil
 		}
 		ev.SessionID, ev.Vendor = rec.Session.ID, rec.Session.Vendor
 		// An unsigned notify (Juhe) says the check is complete now.
-		res, err := h.resolve(ctx, rec, cb, !cb.Signed)
+		rec, res, err := h.resolve(ctx, rec, cb, !cb.Signed)
 		if err != nil {
 			ev.Outcome = outcomeOf(err)
 			http.Error(w, "try again", http.StatusServiceUnavailable)
@@ -110,4 +133,95 @@ func deliverStatus(err error) int {
 		return http.StatusInternalServerError
 	}
 	return http.StatusServiceUnavailable
+}
+
+// DefaultOrphanReadsPerMinute bounds the vendor reads one Handler makes for
+// unsigned notifies naming sessions the Store does not hold, when
+// OrphanReadsPerMinute is zero: such a notify may be forged, and each
+// costs a read.
+const DefaultOrphanReadsPerMinute = 60
+
+// errOrphanLimit: too many unsigned notifies for unknown sessions.
+var errOrphanLimit = errors.New("callback: too many notifies for sessions the Store does not hold; try again")
+
+// orphan returns the record of a session the Store does not hold, written
+// again from a verified notify when that can resolve it: a signed final
+// result, or an unsigned trigger naming the vendor's session ID (then read
+// once by that ID). nil when nothing can resolve it.
+func (h *Handler) orphan(ctx context.Context, cb *liveness.Callback) (*record, error) {
+	if cb.SessionID == "" {
+		return nil, nil
+	}
+	v := cb.Vendor
+	if v == "" {
+		v = h.Provider.Vendor()
+	}
+	rec := newRecordFor(v, cb.SessionID, cb.BizNo)
+	if !h.owns(&rec.Session) {
+		return nil, nil
+	}
+	if signedFinal(cb) {
+		rec.Result = cb.Result
+		return h.rebuild(ctx, rec)
+	}
+	if cb.Signed {
+		return nil, nil
+	}
+	if !h.orphanReads.take(orDefaultInt(h.OrphanReadsPerMinute, DefaultOrphanReadsPerMinute)) {
+		return nil, errOrphanLimit
+	}
+	rec, err := h.create(ctx, rec)
+	if err != nil {
+		return nil, err
+	}
+	_, res, err := h.resolve(ctx, rec, cb, true)
+	if errors.Is(err, liveness.ErrNotFound) {
+		// The vendor does not know it either: nothing will resolve it.
+		if cur, lerr := h.load(ctx, cb.SessionID); lerr == nil && cur != nil && cur.Rebuilt && cur.Result == nil {
+			_, _ = h.store().DeleteIf(ctx, h.skey(cb.SessionID), cur.raw)
+		}
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if cur, err := h.load(ctx, cb.SessionID); err == nil && cur != nil {
+		if !res.Status.Final() {
+			h.schedule(ctx, cur)
+		}
+		return cur, nil
+	}
+	return rec, nil
+}
+
+// bucket is a token bucket refilled per minute.
+type bucket struct {
+	mu     sync.Mutex
+	tokens float64
+	last   time.Time
+}
+
+// take reports whether a token was available at perMinute.
+func (b *bucket) take(perMinute int) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	now := time.Now()
+	if b.last.IsZero() {
+		b.tokens = float64(perMinute)
+	} else {
+		b.tokens = min(float64(perMinute), b.tokens+now.Sub(b.last).Minutes()*float64(perMinute))
+	}
+	b.last = now
+	if b.tokens < 1 {
+		return false
+	}
+	b.tokens--
+	return true
+}
+
+func orDefaultInt(n, def int) int {
+	if n > 0 {
+		return n
+	}
+	return def
 }

@@ -2,7 +2,6 @@ package callback
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -44,142 +43,165 @@ func (h *Handler) fetch(ctx context.Context, s *liveness.Session) (*liveness.Res
 	return h.Provider.FetchResult(ctx, s.ID)
 }
 
-// stored returns the result stored under kind (r final, p pending), or nil.
-func (h *Handler) stored(ctx context.Context, kind string, s *liveness.Session) (*liveness.Result, error) {
-	b, ok, err := h.store().Get(ctx, key(kind, h.ns(), s.ID))
-	if err != nil || !ok {
-		return nil, err
+// expiredResult is the result of a session that ended without one.
+func expiredResult(s *liveness.Session, msg string) *liveness.Result {
+	return &liveness.Result{
+		Vendor: s.Vendor, SessionID: s.ID, BizNo: s.BizNo,
+		Status: liveness.StatusExpired, Reason: liveness.ReasonTimeout,
+		Message: msg,
 	}
-	var res liveness.Result
-	if err := json.Unmarshal(b, &res); err != nil {
-		return nil, fmt.Errorf("callback: stored result unreadable: %w", err)
+}
+
+// pendingOf is what is known of an unfinished session without a call.
+func pendingOf(rec *record) *liveness.Result {
+	if rec.Pending != nil {
+		return rec.Pending
 	}
-	return &res, nil
+	s := &rec.Session
+	return &liveness.Result{Vendor: s.Vendor, SessionID: s.ID, BizNo: s.BizNo, Status: liveness.StatusPending,
+		Message: "no answer read from the vendor yet"}
 }
 
 // keep stores a final result unless one is stored already, and returns the
 // one stored: the first final result of a session wins.
-func (h *Handler) keep(ctx context.Context, s *liveness.Session, res *liveness.Result) (*liveness.Result, error) {
-	b, err := json.Marshal(res)
+func (h *Handler) keep(ctx context.Context, rec *record, res *liveness.Result) (*record, *liveness.Result, error) {
+	rec, err := h.update(ctx, rec, func(r *record) (bool, error) {
+		if r.Result != nil {
+			return false, nil
+		}
+		r.Result, r.Pending = res, nil
+		return true, nil
+	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	ok, err := h.store().SetNX(ctx, key("r", h.ns(), s.ID), b, h.ttl(s))
-	if err != nil || ok {
-		return res, err
-	}
-	if first, err := h.stored(ctx, "r", s); err != nil || first != nil {
-		return first, err
-	}
-	return res, nil
-}
-
-// expired reports whether s is past its ExpiresAt plus the grace.
-func (h *Handler) expired(s *liveness.Session) bool {
-	return !s.ExpiresAt.IsZero() && h.now().After(s.ExpiresAt.Add(h.grace()))
+	return rec, rec.Result, nil
 }
 
 // resolve returns the session's result, in this order: the final result in
-// the Store; the signed final result cb carries; expired, without a call,
-// once the session is past ExpiresAt plus ExpiryGrace; a pending answer
-// fetched within the last second; else one vendor call, made by whichever
-// request takes the session's fetch lease while the others wait for its
-// answer in the Store.
+// the Store; the signed final result cb carries; a final result this
+// instance read and the Store failed to keep; expired, without a call, once
+// the session is past its end of life (endOfLife); a pending answer read
+// within the last second; pending, without a call, when the session's read
+// policy allows no call now (mayCall: Megvii's three calls, the backoff of
+// unsigned triggers); else one vendor call, made by whichever request takes
+// the session's fetch lease (counting the call in the record before it is
+// made) while the others wait for its answer in the Store.
 //
 // trigger is set for a callback by which the vendor says the result is
 // final now (Juhe's unsigned notify): a pending answer read before it is
-// stale, and is not served from the Store (for one such callback a
-// second per session, so that forged ones cannot make a read each).
-func (h *Handler) resolve(ctx context.Context, rec *record, cb *liveness.Callback, trigger bool) (*liveness.Result, error) {
-	s := &rec.Session
-	if res, err := h.stored(ctx, "r", s); err != nil || res != nil {
-		return res, err
+// stale, and is not served from the Store, as often as the backoff allows.
+func (h *Handler) resolve(ctx context.Context, rec *record, cb *liveness.Callback, trigger bool) (*record, *liveness.Result, error) {
+	if rec.Result != nil {
+		return rec, rec.Result, nil
 	}
 	if signedFinal(cb) {
-		return h.keep(ctx, s, cb.Result)
+		return h.keep(ctx, rec, cb.Result)
 	}
-	if res, err := h.rekeep(ctx, s); err != nil || res != nil {
-		return res, err
-	}
-	if h.expired(s) {
-		return h.keep(ctx, s, &liveness.Result{
-			Vendor: s.Vendor, SessionID: s.ID, BizNo: s.BizNo,
-			Status: liveness.StatusExpired, Reason: liveness.ReasonTimeout,
-			Message: "no result before the session expired",
-		})
-	}
-	st := h.store()
-	if trigger {
-		// At most one trigger a second skips the pending answer, so
-		// that forged notifies cannot make a read each.
-		ok, err := st.SetNX(ctx, key("t", h.ns(), s.ID), []byte("1"), pendingTTL)
-		if err != nil {
-			return nil, err
+	if res := h.stashed(rec.Session.ID); res != nil {
+		nrec, kept, err := h.keep(ctx, rec, res)
+		if err == nil {
+			h.unstash(rec.Session.ID)
 		}
-		trigger = ok
+		return nrec, kept, err
 	}
-	fkey := key("f", h.ns(), s.ID)
+	if h.pastLife(rec) {
+		return h.keep(ctx, rec, expiredResult(&rec.Session, "no result before the session's end"))
+	}
+	id := rec.Session.ID
 	deadline := time.Now().Add(orDefault(h.MaxWait, DefaultMaxWait))
 	wait := 5 * time.Millisecond
 	for {
-		if !trigger {
-			if res, err := h.stored(ctx, "p", s); err != nil || res != nil {
-				return res, err
+		switch {
+		case rec.Result != nil:
+			return rec, rec.Result, nil
+		case !trigger && rec.Pending != nil && time.Since(rec.PendingAt) < pendingTTL:
+			return rec, rec.Pending, nil
+		case !rec.Fetch.held() && !h.mayCall(rec, trigger):
+			return rec, pendingOf(rec), nil
+		}
+		if !rec.Fetch.held() {
+			token := newID()
+			nrec, err := h.update(ctx, rec, func(r *record) (bool, error) {
+				if r.Result != nil || r.Fetch.held() || !h.mayCall(r, trigger) {
+					return false, nil
+				}
+				r.Fetch = &lease{Token: token, Until: time.Now().Add(fetchLease)}
+				r.Calls++
+				r.LastCall = h.now()
+				if trigger {
+					r.Triggers++
+					r.LastTrigger = time.Now()
+				}
+				return true, nil
+			})
+			if err != nil {
+				return nil, nil, err
 			}
+			if nrec.Fetch != nil && nrec.Fetch.Token == token {
+				return h.fetchLeased(ctx, nrec, token)
+			}
+			rec = nrec
+			continue
 		}
-		token := []byte(newID())
-		got, err := st.SetNX(ctx, fkey, token, fetchLease)
-		if err != nil {
-			return nil, err
-		}
-		if got {
-			res, err := h.fetchLeased(ctx, s)
-			_, _ = st.DeleteIf(context.WithoutCancel(ctx), fkey, token)
-			return res, err
-		}
+		// Another request is reading: its answer is fresh.
 		if !time.Now().Add(wait).Before(deadline) {
-			return nil, errBusy
+			return nil, nil, errBusy
 		}
 		if err := sleep(ctx, wait); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		wait = min(wait*2, 200*time.Millisecond)
-		if res, err := h.stored(ctx, "r", s); err != nil || res != nil {
-			return res, err
+		nrec, err := h.load(ctx, id)
+		if err != nil {
+			return nil, nil, err
+		}
+		if nrec == nil {
+			return nil, nil, errGone
+		}
+		rec, trigger = nrec, false
+		if rec.Pending != nil && !rec.Fetch.held() && rec.Result == nil {
+			return rec, rec.Pending, nil
 		}
 	}
 }
 
-// fetchLeased makes the vendor call; the caller holds the fetch lease.
-func (h *Handler) fetchLeased(ctx context.Context, s *liveness.Session) (*liveness.Result, error) {
-	// The previous holder may have stored the result after our last look,
-	// or read it and failed to store it.
-	if res, err := h.stored(ctx, "r", s); err != nil || res != nil {
-		return res, err
-	}
-	if res, err := h.rekeep(ctx, s); err != nil || res != nil {
-		return res, err
-	}
+// fetchLeased makes the vendor call; the caller holds the fetch lease under
+// token, and the call is counted in rec already.
+func (h *Handler) fetchLeased(ctx context.Context, rec *record, token string) (*record, *liveness.Result, error) {
 	// Once sent, the call runs to its end and its answer is stored even if
 	// this request goes away: a Megvii read it may spend is not wasted.
 	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), fetchLease-5*time.Second)
 	defer cancel()
-	res, err := h.fetch(fctx, s)
-	if err != nil {
-		return nil, err
-	}
-	ctx = fctx
-	if res.Status.Final() {
-		kept, err := h.keep(ctx, s, res)
-		if err != nil {
-			h.stash(s, res)
+	res, ferr := h.fetch(fctx, &rec.Session)
+	nrec, err := h.update(fctx, rec, func(r *record) (bool, error) {
+		if r.Fetch != nil && r.Fetch.Token == token {
+			r.Fetch = nil
 		}
-		return kept, err
+		switch {
+		case ferr != nil:
+		case res.Status.Final():
+			if r.Result == nil {
+				r.Result, r.Pending = res, nil
+			}
+		default:
+			r.Pending, r.PendingAt = res, time.Now()
+		}
+		return true, nil
+	})
+	switch {
+	case ferr != nil:
+		return rec, nil, ferr
+	case err != nil:
+		if res.Status.Final() {
+			// Keep the read for the next request on this instance.
+			h.stash(rec.Session.ID, res)
+		}
+		return nil, nil, err
+	case nrec.Result != nil:
+		return nrec, nrec.Result, nil
 	}
-	if b, err := json.Marshal(res); err == nil {
-		_ = h.store().Set(ctx, key("p", h.ns(), s.ID), b, pendingTTL)
-	}
-	return res, nil
+	return nrec, res, nil
 }
 
 // maxUnkept bounds the final results a Handler holds in memory because the
@@ -189,76 +211,81 @@ const maxUnkept = 10_000
 // stash holds a final result read from the vendor that the Store failed to
 // keep, so that the next request on this instance stores it instead of
 // reading it again (Megvii serves a result three times).
-func (h *Handler) stash(s *liveness.Session, res *liveness.Result) {
+func (h *Handler) stash(id string, res *liveness.Result) {
 	h.unkeptMu.Lock()
 	defer h.unkeptMu.Unlock()
 	if h.unkept == nil {
 		h.unkept = map[string]*liveness.Result{}
 	}
 	if len(h.unkept) < maxUnkept {
-		h.unkept[s.ID] = res
+		h.unkept[id] = res
 	}
 }
 
-// rekeep stores a result stash held for s, and returns the one stored; nil
-// when none is held.
-func (h *Handler) rekeep(ctx context.Context, s *liveness.Session) (*liveness.Result, error) {
+func (h *Handler) stashed(id string) *liveness.Result {
 	h.unkeptMu.Lock()
-	res := h.unkept[s.ID]
-	h.unkeptMu.Unlock()
-	if res == nil {
-		return nil, nil
-	}
-	kept, err := h.keep(ctx, s, res)
-	if err != nil {
-		return nil, err
-	}
+	defer h.unkeptMu.Unlock()
+	return h.unkept[id]
+}
+
+func (h *Handler) unstash(id string) {
 	h.unkeptMu.Lock()
-	delete(h.unkept, s.ID)
-	h.unkeptMu.Unlock()
-	return kept, nil
+	defer h.unkeptMu.Unlock()
+	delete(h.unkept, id)
 }
 
 // deliver runs Deliver once per session for a final result. The first
-// request takes the session's delivery lease; the others wait for it to
-// finish: a success is marked done for every later request, a failure
-// releases the lease, so that one of the waiting or later requests runs
-// Deliver again.
+// request takes the session's delivery lease, writing the intent (the
+// attempt's number) in the same step; the others wait for it to finish: a
+// success is marked delivered for every later request, a failure releases
+// the lease, so that one of the waiting or later requests runs Deliver
+// again.
 func (h *Handler) deliver(ctx context.Context, rec *record, res *liveness.Result) error {
-	if h.Deliver == nil || !res.Status.Final() {
+	if h.Deliver == nil || !res.Status.Final() || rec.Delivered {
+		if rec.Delivered || (h.Deliver == nil && res.Status.Final()) {
+			h.unschedule(ctx, rec.Session.ID)
+		}
 		return nil
 	}
-	s := &rec.Session
-	st := h.store()
-	dkey := key("d", h.ns(), s.ID)
-	if h.unmarked(s.ID, false) {
+	id := rec.Session.ID
+	if h.unmarked(id, false) {
 		// Deliver ran here, and the Store failed to take the mark.
-		if err := st.Set(ctx, dkey, []byte(doneMark), h.ttl(s)); err != nil {
+		if _, err := h.update(ctx, rec, func(r *record) (bool, error) {
+			r.Delivered, r.Delivering = true, nil
+			return true, nil
+		}); err != nil {
 			return err
 		}
-		h.unmarked(s.ID, true)
+		h.unmarked(id, true)
+		h.unschedule(ctx, id)
 		return nil
 	}
 	timeout := orDefault(h.DeliverTimeout, DefaultDeliverTimeout)
 	deadline := time.Now().Add(orDefault(h.MaxWait, DefaultMaxWait))
 	wait := 5 * time.Millisecond
 	for {
-		v, ok, err := st.Get(ctx, dkey)
+		token := newID()
+		nrec, err := h.update(ctx, rec, func(r *record) (bool, error) {
+			if r.Delivered || r.Delivering.held() {
+				return false, nil
+			}
+			if r.Result == nil {
+				r.Result = res
+			}
+			r.Pending = nil
+			r.Delivering = &lease{Token: token, Until: time.Now().Add(timeout + 5*time.Second)}
+			r.Attempts++
+			return true, nil
+		})
 		if err != nil {
 			return err
 		}
-		if ok && string(v) == doneMark {
+		if nrec.Delivered {
+			h.unschedule(ctx, id)
 			return nil
 		}
-		if !ok {
-			token := []byte("lease:" + newID())
-			got, err := st.SetNX(ctx, dkey, token, timeout+5*time.Second)
-			if err != nil {
-				return err
-			}
-			if got {
-				return h.runDeliver(ctx, dkey, token, timeout, res, s)
-			}
+		if nrec.Delivering != nil && nrec.Delivering.Token == token {
+			return h.runDeliver(ctx, nrec, token, timeout)
 		}
 		if !time.Now().Add(wait).Before(deadline) {
 			return errBusy
@@ -267,25 +294,42 @@ func (h *Handler) deliver(ctx context.Context, rec *record, res *liveness.Result
 			return err
 		}
 		wait = min(wait*2, 200*time.Millisecond)
+		if rec, err = h.load(ctx, id); err != nil {
+			return err
+		}
+		if rec == nil {
+			return errGone
+		}
 	}
 }
 
 // runDeliver runs Deliver under the lease token and marks the outcome.
-func (h *Handler) runDeliver(ctx context.Context, dkey string, token []byte, timeout time.Duration, res *liveness.Result, s *liveness.Session) error {
+func (h *Handler) runDeliver(ctx context.Context, rec *record, token string, timeout time.Duration) error {
+	s := &rec.Session
+	d := Delivery{ID: string(h.ns()) + ":" + s.ID, Attempt: rec.Attempts}
 	// The vendor hanging up must not cut the service's own work short.
-	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
-	err := safeDeliver(dctx, h.Deliver, res, s)
+	dctx, cancel := context.WithTimeout(context.WithValue(context.WithoutCancel(ctx), deliveryKey{}, d), timeout)
+	err := safeDeliver(dctx, h.Deliver, rec.Result, s)
 	cancel()
-	st := h.store()
 	bg := context.WithoutCancel(ctx)
 	if err != nil {
-		_, _ = st.DeleteIf(bg, dkey, token)
+		_, _ = h.update(bg, rec, func(r *record) (bool, error) {
+			if r.Delivering == nil || r.Delivering.Token != token {
+				return false, nil
+			}
+			r.Delivering = nil
+			return true, nil
+		})
 		return fmt.Errorf("%w: %w", errDeliver, err)
 	}
-	if err := st.Set(bg, dkey, []byte(doneMark), h.ttl(s)); err != nil {
+	if _, err := h.update(bg, rec, func(r *record) (bool, error) {
+		r.Delivered, r.Delivering = true, nil
+		return true, nil
+	}); err != nil {
 		// Deliver ran; the mark is not stored. This instance remembers
-		// it and stores it on the next callback; another instance may
-		// run Deliver again once the lease expires. Say so.
+		// it and stores it on the next callback; another instance finds
+		// the intent (Attempts) and runs Deliver again once the lease has
+		// expired, with the same Delivery.ID and a higher Attempt. Say so.
 		h.unkeptMu.Lock()
 		if h.undone == nil {
 			h.undone = map[string]bool{}
@@ -296,6 +340,7 @@ func (h *Handler) runDeliver(ctx context.Context, dkey string, token []byte, tim
 		h.unkeptMu.Unlock()
 		return fmt.Errorf("callback: delivered, but the delivery mark could not be stored: %w", err)
 	}
+	h.unschedule(bg, s.ID)
 	return nil
 }
 
@@ -342,23 +387,24 @@ func sleep(ctx context.Context, d time.Duration) error {
 // stored costs no call, and concurrent Waits, returns and notifies for one
 // session share one vendor call.
 //
-// The interval starts at PollInterval and grows by half after each read, up
-// to 30 s. Wait ends when ctx does (returning the last pending result, if
-// any, with ctx's error), on a vendor error that is not Retryable, and at
-// the latest once the session is past ExpiresAt plus ExpiryGrace, when it
-// resolves to expired without a call.
+// The interval starts at PollInterval and grows by half after each look,
+// up to 30 s; a look makes a vendor call only when the session's read
+// policy allows one (see below), else it sees the last answer. Wait ends
+// when ctx does (returning the last pending result, if any, with ctx's
+// error), on a vendor error that is not Retryable, and at the latest at
+// the session's end of life, when it resolves to expired without a call.
 //
 // What polling costs, per vendor:
-//   - Megvii: each read is a get_result call, and Megvii serves a result
-//     three times within a day. Wait reads the final result once (later
-//     reads come from the Store), but Megvii does not document whether a
-//     read of an unfinished session counts against the three (the sandbox
-//     counts only reads of a finished one), so prefer the signed notify,
-//     poll only when it cannot reach you, and keep PollInterval at several
-//     seconds: get_result is also rate limited (CONCURRENCY_LIMIT_EXCEEDED).
-//     A read that may have reached Megvii without an answer (a timeout, a
-//     dropped connection, a 502) is not Retryable, so Wait returns it
-//     rather than spend another read.
+//   - Megvii: each read is a get_result call, and Megvii serves at most
+//     MegviiResultCalls (3) calls per session, counting pending answers.
+//     The handlers count every call in the Store, shared by Wait, Return,
+//     Notify and Reconcile on every instance, and never make a fourth: the
+//     first call is made at once, the second no sooner than a minute
+//     later, and the last only once a final answer is expected (ExpiresAt
+//     plus ExpiryGrace). A Wait for a Megvii session may therefore sit
+//     until then: prefer the signed notify. A read that may have reached
+//     Megvii without an answer (a timeout, a dropped connection, a 502) is
+//     counted and not Retryable, so Wait returns it.
 //   - Juhe: each read is a /faceid/search call, counted against the key's
 //     request limits (10012 over the limit is ErrQuotaExceeded, not
 //     retried); Juhe's FetchSessionResult is used, so a session never
@@ -400,20 +446,23 @@ func (h *Handler) wait(ctx context.Context, s *liveness.Session, ev *Event) (*li
 		return nil, liveness.InvalidArgument(v, "Wait", "session.Vendor", "is another vendor's session")
 	}
 	ev.SessionID, ev.Vendor = s.ID, s.Vendor
-	rec, err := h.load(ctx, v, s.ID)
+	rec, err := h.load(ctx, s.ID)
 	if err != nil {
 		return nil, err
 	}
 	if rec == nil {
-		rec = &record{Session: *s}
-		if err := h.save(ctx, rec, true); err != nil {
+		if rec, err = h.create(ctx, &record{Session: *s}); err != nil {
 			return nil, err
 		}
+		h.schedule(ctx, rec)
 	}
 	interval := orDefault(h.PollInterval, DefaultPollInterval)
 	var last *liveness.Result
 	for {
-		res, err := h.resolve(ctx, rec, nil, false)
+		nrec, res, err := h.resolve(ctx, rec, nil, false)
+		if nrec != nil {
+			rec = nrec
+		}
 		switch {
 		case err == nil && res.Status.Final():
 			if err := h.deliver(ctx, rec, res); err != nil {
@@ -431,5 +480,8 @@ func (h *Handler) wait(ctx context.Context, s *liveness.Session, ev *Event) (*li
 			return last, err
 		}
 		interval = min(interval+interval/2, maxPollInterval)
+		if nrec, err := h.load(ctx, s.ID); err == nil && nrec != nil {
+			rec = nrec
+		}
 	}
 }

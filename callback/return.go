@@ -1,6 +1,7 @@
 package callback
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -25,7 +26,12 @@ import (
 //     reads;
 //   - a return naming no session (liveness.ErrNoResult: Juhe after a
 //     cancel, a reload without parameters) is resolved through the binding:
-//     the session this browser started last with this vendor.
+//     the session this browser started last with this Handler.
+//
+// The binding cookie names the session it bound, signed, so a return is
+// resolved even when the Store lost the session's record (a restart
+// without persistence): the record is written again from the cookie, or
+// from the signed result the return carries.
 //
 // The result comes from the Store, or from one vendor call shared by every
 // concurrent request for the session; a final one goes to Deliver. The
@@ -54,11 +60,20 @@ func (h *Handler) Return(w http.ResponseWriter, r *http.Request) {
 		}
 		ctx := r.Context()
 		cb, err := h.verify(ctx, r, liveness.CallbackReturn)
-		bid := h.binding(r)
+		cl := h.binding(r)
 		var rec *record
 		switch {
 		case errors.Is(err, liveness.ErrNoResult):
-			if rec, err = h.loadVia(ctx, "b", v, bid); err != nil {
+			sc := h.claimed(cl)
+			if sc == nil {
+				ev.Outcome = OutcomeUnbound
+				page(w, http.StatusBadRequest, "No check was started from this browser.")
+				return nil
+			}
+			if rec, err = h.load(ctx, sc.ID); err == nil && rec == nil {
+				rec, err = h.rebuildClaimed(ctx, cl.Binding, sc)
+			}
+			if err != nil {
 				ev.Outcome = OutcomeFault
 				page(w, http.StatusServiceUnavailable, "Please try again.")
 				return err
@@ -75,7 +90,18 @@ func (h *Handler) Return(w http.ResponseWriter, r *http.Request) {
 			return err
 		default:
 			ev.SessionID = cb.SessionID
-			if rec, err = h.lookup(ctx, cb); err != nil {
+			rec, err = h.lookup(ctx, cb)
+			if err == nil && rec == nil {
+				// The Store does not hold it: a signed result or this
+				// browser's binding names it all the same.
+				switch sc := h.claimed(cl); {
+				case signedFinal(cb):
+					rec, err = h.orphan(ctx, cb)
+				case sc != nil && cb.SessionID != "" && sc.ID == cb.SessionID:
+					rec, err = h.rebuildClaimed(ctx, cl.Binding, sc)
+				}
+			}
+			if err != nil {
 				ev.Outcome = OutcomeFault
 				page(w, http.StatusServiceUnavailable, "Please try again.")
 				return err
@@ -85,7 +111,7 @@ func (h *Handler) Return(w http.ResponseWriter, r *http.Request) {
 				page(w, http.StatusNotFound, "This check is not known here.")
 				return nil
 			}
-			if !signedFinal(cb) && (bid == "" || rec.Binding != bid) {
+			if !signedFinal(cb) && !h.bound(cl, rec) {
 				ev.Outcome = OutcomeUnbound
 				page(w, http.StatusForbidden, "This check was started in another browser. Its result will reach the service there.")
 				return nil
@@ -93,7 +119,7 @@ func (h *Handler) Return(w http.ResponseWriter, r *http.Request) {
 		}
 		s := &rec.Session
 		ev.SessionID, ev.Vendor = s.ID, s.Vendor
-		res, err := h.resolve(ctx, rec, cb, false)
+		rec, res, err := h.resolve(ctx, rec, cb, false)
 		if err != nil {
 			ev.Outcome = outcomeOf(err)
 			page(w, http.StatusServiceUnavailable, "The result is not available yet. Please reload this page.")
@@ -167,3 +193,25 @@ func page(w http.ResponseWriter, status int, msg string) {
 var htmlEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&#34;", "'", "&#39;")
 
 func htmlEscape(s string) string { return htmlEscaper.Replace(s) }
+
+// bound reports whether the browser whose binding claim is cl started the
+// session of rec.
+func (h *Handler) bound(cl *claim, rec *record) bool {
+	if cl == nil {
+		return false
+	}
+	if sc := h.claimed(cl); sc != nil && sc.ID == rec.Session.ID {
+		return true
+	}
+	return rec.Binding != "" && rec.Binding == cl.Binding
+}
+
+// rebuildClaimed writes again the record of the session a binding claim
+// names, when it is one of the Provider's.
+func (h *Handler) rebuildClaimed(ctx context.Context, bid string, sc *sessionClaim) (*record, error) {
+	rec := sc.record(bid)
+	if !h.owns(&rec.Session) {
+		return nil, nil
+	}
+	return h.rebuild(ctx, rec)
+}

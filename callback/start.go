@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -13,16 +14,34 @@ import (
 )
 
 // Start begins a session for the browser: it builds the request with
-// NewRequest (an error is 400), calls InitSession, records the Session in
-// the Store, binds it to this browser with a signed cookie (HttpOnly,
-// SameSite=Lax, Secure when the request is https or ReturnURL is) and
-// redirects (303) to Session.CheckURL, which must be an absolute http(s)
-// URL (anything else the vendor answers is a 502 page). It takes GET and
-// POST.
+// NewRequest (an error is 400), calls InitSession through Begin (one paid
+// create per BizNo, reserved in the Store first), binds the session to this
+// browser with a signed cookie (HttpOnly, SameSite=Lax, Secure when the
+// request is https or ReturnURL is) and redirects (303) to
+// Session.CheckURL, which must be an absolute http(s) URL (anything else
+// the vendor answers is a 502 page).
+//
+// It takes POST, and GET only when AllowGET is set. A request another site
+// sent (Sec-Fetch-Site: cross-site, or an Origin other than the request's
+// own host and TrustedOrigins) is refused with 403 and no vendor call: a
+// start is a paid call, and a link or an <img> on another site must not
+// make one. A repeated start with the same BizNo (a double click, a
+// client's retry) gets the first session; a start whose BizNo's session
+// has ended, or whose earlier create is in doubt, is answered 409 (see
+// Begin).
 func (h *Handler) Start(w http.ResponseWriter, r *http.Request) {
 	h.run(r.Context(), KindStart, func(ev *Event) error {
-		if !allowMethod(w, r, []string{http.MethodGet, http.MethodPost}) {
+		methods := []string{http.MethodPost}
+		if h.AllowGET {
+			methods = []string{http.MethodGet, http.MethodPost}
+		}
+		if !allowMethod(w, r, methods) {
 			ev.Outcome = OutcomeRejected
+			return nil
+		}
+		if h.crossSite(r) {
+			ev.Outcome = OutcomeCrossSite
+			page(w, http.StatusForbidden, "This check must be started from this site.")
 			return nil
 		}
 		if err := h.check(); err != nil {
@@ -50,6 +69,9 @@ func (h *Handler) Start(w http.ResponseWriter, r *http.Request) {
 				ev.SessionID = s.ID
 			}
 			switch {
+			case errors.Is(err, ErrStartInDoubt), errors.Is(err, ErrStartEnded):
+				ev.Outcome = OutcomeConflict
+				page(w, http.StatusConflict, "This check was already started. Go back and start a new one.")
 			case errors.Is(err, liveness.ErrInvalidArgument):
 				ev.Outcome = OutcomeRejected
 				page(w, http.StatusBadRequest, "The request is not valid.")
@@ -74,12 +96,84 @@ func (h *Handler) Start(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
+// crossSite reports whether r was sent by another site: the browser says so
+// (Sec-Fetch-Site: cross-site), or its Origin is neither the request's own
+// host nor one of TrustedOrigins. A request without either header (not
+// sent by a browser, or by an old one) is not refused.
+func (h *Handler) crossSite(r *http.Request) bool {
+	switch r.Header.Get("Sec-Fetch-Site") {
+	case "cross-site":
+		return true
+	case "same-origin", "same-site", "none":
+		return false
+	}
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		return false
+	}
+	for _, o := range h.TrustedOrigins {
+		if strings.EqualFold(o, origin) {
+			return false
+		}
+	}
+	u, err := url.Parse(origin)
+	return err != nil || u.Host == "" || !strings.EqualFold(u.Host, r.Host)
+}
+
+// The errors of a start whose BizNo was used before.
+var (
+	// ErrStartInDoubt: an earlier start with the same BizNo may have
+	// created a session at the vendor (its create failed after the request
+	// may have reached the vendor, or the instance making it stopped
+	// midway), so no second session is created under that BizNo: start
+	// again with a new one.
+	ErrStartInDoubt = errors.New("callback: an earlier start with this BizNo may have created a session at the vendor")
+	// ErrStartEnded: the session started with this BizNo has ended (its
+	// result is known, or it expired): start again with a new BizNo.
+	ErrStartEnded = errors.New("callback: the session started with this BizNo has ended")
+)
+
+// createLease bounds how long a start waits for another start with the
+// same BizNo to finish its create, after which that create is in doubt.
+const createLease = 2 * time.Minute
+
+// reservation is the Store entry of a BizNo: the start creating its
+// session, then the session's ID.
+type reservation struct {
+	// Token names the start creating the session; Until bounds its create
+	// (wall clock).
+	Token string    `json:"token,omitempty"`
+	Until time.Time `json:"until,omitzero"`
+	// ID is the session created.
+	ID string `json:"id,omitempty"`
+	// InDoubt is set when the create failed after its request may have
+	// reached the vendor.
+	InDoubt bool `json:"in_doubt,omitempty"`
+}
+
 // Begin is Start without NewRequest and without the redirect, for a service
 // that builds the request itself or answers with JSON (a single-page app
-// that navigates to CheckURL): it fills an empty req.BizNo, calls
-// InitSession, records the Session and sets the binding cookie on w. A
-// Session is returned with an error when the vendor started it but the
-// Store failed.
+// that navigates to CheckURL). It reserves req.BizNo in the Store, calls
+// InitSession, records the Session and sets the binding cookie on w.
+//
+// Pay once: nothing is paid before the reservation is written, so a Store
+// that is down or full makes Begin fail with no vendor call. A start with a
+// BizNo already reserved makes no create: it waits (up to MaxWait) for the
+// first start's create and returns its Session, also across instances; it
+// fails with ErrStartEnded once that session has ended and with
+// ErrStartInDoubt when that create may have reached the vendor without an
+// answer (an error with MayHaveReached, or an instance that stopped
+// midway): such a create is never made again under the same BizNo.
+//
+// So give both clicks of a double click the same BizNo: a nonce the start
+// page carries in a hidden field (a new one each time the page is shown),
+// or a key the service derives from its user and purpose (for example the
+// first 32 hex characters of HMAC-SHA256(key, userID+":kyc")). An empty
+// req.BizNo is filled with 32 random hex characters, which every vendor
+// accepts, and makes every start a new session.
+//
+// A Session is returned with an error when the vendor started it but the
+// Store failed to record it.
 func (h *Handler) Begin(ctx context.Context, w http.ResponseWriter, r *http.Request, req *liveness.SessionRequest) (*liveness.Session, error) {
 	if err := h.check(); err != nil {
 		return nil, err
@@ -92,54 +186,127 @@ func (h *Handler) Begin(ctx context.Context, w http.ResponseWriter, r *http.Requ
 		cp.BizNo = newID()
 		req = &cp
 	}
+	st := h.store()
+	nkey := key("n", h.ns(), req.BizNo)
+	deadline := time.Now().Add(orDefault(h.MaxWait, DefaultMaxWait))
+	wait := 5 * time.Millisecond
+	for {
+		token := newID()
+		held, err := json.Marshal(reservation{Token: token, Until: time.Now().Add(createLease)})
+		if err != nil {
+			return nil, err
+		}
+		won, err := st.SetNX(ctx, nkey, held, orDefault(h.ResultTTL, DefaultResultTTL))
+		if err != nil {
+			return nil, fmt.Errorf("callback: the start could not be reserved, so no session was created: %w", err)
+		}
+		if won {
+			return h.create1(ctx, w, r, req, nkey, held)
+		}
+		rec, done, err := h.joinStart(ctx, nkey)
+		if err != nil {
+			return nil, err
+		}
+		if done {
+			if rec != nil {
+				h.bind(w, r, req, rec)
+				return &rec.Session, nil
+			}
+			continue // the first start failed cleanly: try to create
+		}
+		if !time.Now().Add(wait).Before(deadline) {
+			return nil, errBusy
+		}
+		if err := sleep(ctx, wait); err != nil {
+			return nil, err
+		}
+		wait = min(wait*2, 200*time.Millisecond)
+	}
+}
+
+// create1 makes the one paid create of a reserved BizNo.
+func (h *Handler) create1(ctx context.Context, w http.ResponseWriter, r *http.Request, req *liveness.SessionRequest, nkey string, held []byte) (*liveness.Session, error) {
+	st := h.store()
+	bg := context.WithoutCancel(ctx)
 	s, err := h.Provider.InitSession(ctx, req)
 	if err != nil {
+		var le *liveness.Error
+		if errors.As(err, &le) && le.MayHaveReached {
+			b, _ := json.Marshal(reservation{InDoubt: true})
+			_, _ = st.Swap(bg, nkey, held, b, orDefault(h.ResultTTL, DefaultResultTTL))
+		} else {
+			_, _ = st.DeleteIf(bg, nkey, held)
+		}
 		return nil, err
 	}
-	bid := h.binding(r)
-	if bid == "" {
-		bid = newID()
+	rec := &record{Session: *s, Binding: h.bindingID(r), Started: h.now()}
+	if rec.Binding == "" {
+		rec.Binding = newID()
 	}
-	if err := h.save(ctx, &record{Session: *s, Binding: bid}, false); err != nil {
+	b, err := json.Marshal(rec)
+	if err != nil {
 		return s, err
 	}
-	setBinding(w, r, h.sign(bid), strings.HasPrefix(strings.ToLower(req.ReturnURL), "https:"))
+	// A new key, so Set: the reservation left room for it (see MemoryStore).
+	if err := st.Set(bg, h.skey(s.ID), b, h.ttl(s)); err != nil {
+		return s, err
+	}
+	done, _ := json.Marshal(reservation{ID: s.ID})
+	if _, err := st.Swap(bg, nkey, held, done, h.ttl(s)); err != nil {
+		return s, err
+	}
+	h.schedule(bg, rec)
+	h.bind(w, r, req, rec)
 	return s, nil
 }
 
-// save records a session, its BizNo index and its browser binding. With
-// onlyNew it keeps a record already stored (Wait must not drop a binding).
-func (h *Handler) save(ctx context.Context, rec *record, onlyNew bool) error {
-	s := &rec.Session
-	ttl := h.ttl(s)
-	b, err := json.Marshal(rec)
+// joinStart reads the reservation of a BizNo another start holds. done is
+// true when that start ended: with its session's record, or nil when it
+// failed cleanly (its reservation is gone).
+func (h *Handler) joinStart(ctx context.Context, nkey string) (*record, bool, error) {
+	b, ok, err := h.store().Get(ctx, nkey)
 	if err != nil {
-		return err
+		return nil, false, err
 	}
-	st := h.store()
-	if onlyNew {
-		if _, err := st.SetNX(ctx, key("s", h.ns(), s.ID), b, ttl); err != nil {
-			return err
-		}
-	} else if err := st.Set(ctx, key("s", h.ns(), s.ID), b, ttl); err != nil {
-		return err
+	if !ok {
+		return nil, true, nil
 	}
-	if s.BizNo != "" {
-		if _, err := st.SetNX(ctx, key("n", h.ns(), s.BizNo), []byte(s.ID), ttl); err != nil {
-			return err
-		}
+	var res reservation
+	if err := json.Unmarshal(b, &res); err != nil {
+		return nil, false, fmt.Errorf("callback: stored reservation unreadable: %w", err)
 	}
-	if rec.Binding != "" {
-		return st.Set(ctx, key("b", h.ns(), rec.Binding), []byte(s.ID), ttl)
+	switch {
+	case res.InDoubt:
+		return nil, false, ErrStartInDoubt
+	case res.ID == "" && time.Now().After(res.Until):
+		return nil, false, ErrStartInDoubt
+	case res.ID == "":
+		return nil, false, nil // still creating
 	}
-	return nil
+	rec, err := h.load(ctx, res.ID)
+	if err != nil {
+		return nil, false, err
+	}
+	if rec == nil || rec.Result != nil || rec.Delivered ||
+		(!rec.Session.ExpiresAt.IsZero() && h.now().After(rec.Session.ExpiresAt)) {
+		return nil, false, ErrStartEnded
+	}
+	return rec, true, nil
+}
+
+// bind sets the binding cookie naming rec's session.
+func (h *Handler) bind(w http.ResponseWriter, r *http.Request, req *liveness.SessionRequest, rec *record) {
+	cl := h.binding(r)
+	bid := rec.Binding
+	if cl != nil {
+		bid = cl.Binding
+	}
+	setBinding(w, r, h.sign(h.withSession(cl, bid, rec)), strings.HasPrefix(strings.ToLower(req.ReturnURL), "https:"))
 }
 
 // ttl is how long the entries of s are kept from now: ResultTTL, plus the
-// time left until s expires and its grace. Every entry of a session (its
-// record, its result, its delivery mark) is written with it, so that the
-// result and the mark, written after the record, outlive it: a callback
-// replayed while the record is kept finds them, and never runs Deliver
+// time left until s expires and its grace. A callback replayed while the
+// record is kept finds its result and delivery mark, and never runs Deliver
 // again.
 func (h *Handler) ttl(s *liveness.Session) time.Duration {
 	ttl := orDefault(h.ResultTTL, DefaultResultTTL)

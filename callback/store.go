@@ -4,22 +4,30 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"slices"
 	"sync"
 	"time"
 )
 
 // Store keeps what the handlers share between requests and between
-// instances: the sessions they started, the browser bindings, the per-session
-// fetch and delivery leases, and the results. It is a small key-value store
-// with expiry and two atomic operations; [MemoryStore] serves one instance,
-// github.com/go-liveness/liveness/callback/redisstore serves several.
+// instances: one record per session (its Session, binding, result, read
+// count, leases and delivery state), the start reservations, and the
+// reconciler's index of unfinished sessions. It is a small key-value store
+// with expiry, compare-and-swap and one ordered index; [MemoryStore] serves
+// one instance, github.com/go-liveness/liveness/callback/redisstore serves
+// several.
 //
 // Keys are printable strings of at most a few hundred bytes chosen by the
 // handlers; values are non-empty byte strings. Every method must be safe for
-// concurrent use, and SetNX and DeleteIf must be atomic with respect to every
-// other call on the same key, across all the processes sharing the store.
-// Package callback/storetest holds the conformance suite an implementation
-// must pass.
+// concurrent use, and SetNX, DeleteIf and Swap must be atomic with respect
+// to every other call on the same key, across all the processes sharing the
+// store. Package callback/storetest holds the conformance suite an
+// implementation must pass.
+//
+// What the handlers promise holds only while the store keeps what it was
+// told: a store that loses a write (a restart without persistence, an
+// evicted key) loses what the write said; see Handler.Deliver for what each
+// store guarantees.
 type Store interface {
 	// Get returns the value stored under key. ok is false, with no error,
 	// when the key is absent or has expired.
@@ -33,6 +41,21 @@ type Store interface {
 	// DeleteIf deletes key only when it holds exactly value, and reports
 	// whether it did.
 	DeleteIf(ctx context.Context, key string, value []byte) (bool, error)
+	// Swap stores value under key for ttl (> 0) only when the key holds
+	// exactly old, and reports whether it did. It is how every change of a
+	// session's record is made, so that two requests on two instances
+	// cannot both take a lease or both spend a read.
+	Swap(ctx context.Context, key string, old, value []byte, ttl time.Duration) (bool, error)
+	// Schedule puts member in the ordered index named index, due at at,
+	// replacing the due time of a member already there. Members do not
+	// expire.
+	Schedule(ctx context.Context, index, member string, at time.Time) error
+	// Due returns at most limit members of index due at or before until,
+	// the earliest first (equal times in any order).
+	Due(ctx context.Context, index string, until time.Time, limit int) ([]string, error)
+	// Unschedule removes member from index; a member not there is no
+	// error.
+	Unschedule(ctx context.Context, index, member string) error
 }
 
 // ErrStoreFull is returned by a MemoryStore asked to add a key when it holds
@@ -43,7 +66,7 @@ var ErrStoreFull = errors.New("callback: memory store full")
 var errBadTTL = errors.New("callback: store ttl must be positive")
 
 // DefaultMaxEntries bounds a MemoryStore whose MaxEntries is 0. A session
-// uses about six keys.
+// uses two keys (its record and its start reservation) and one index entry.
 const DefaultMaxEntries = 100_000
 
 // MemoryStore is an in-process Store: a map with expiry, bounded in size,
@@ -56,6 +79,9 @@ const DefaultMaxEntries = 100_000
 // has expired, adding a key fails with ErrStoreFull rather than evicting a
 // live one, since dropping a delivery mark could run the caller's func twice.
 // The handlers then answer 503 and the vendor or the browser tries again.
+// SetNX adds a key only while one more slot stays free: the handlers' start
+// reservation is a SetNX followed by the Set of the session's record, so a
+// start refused for want of room is refused before the vendor is paid.
 type MemoryStore struct {
 	// MaxEntries bounds the number of keys; 0 means DefaultMaxEntries.
 	MaxEntries int
@@ -64,6 +90,7 @@ type MemoryStore struct {
 
 	mu        sync.Mutex
 	m         map[string]memEntry
+	idx       map[string]map[string]time.Time
 	lastSweep time.Time
 }
 
@@ -96,8 +123,9 @@ func (s *MemoryStore) live(key string, now time.Time) (memEntry, bool) {
 	return e, true
 }
 
-// room makes room for one more key; the caller holds mu.
-func (s *MemoryStore) room(key string, now time.Time) error {
+// room makes room for one more key (and spare more free slots); the caller
+// holds mu.
+func (s *MemoryStore) room(key string, now time.Time, spare int) error {
 	if s.m == nil {
 		s.m = make(map[string]memEntry)
 	}
@@ -105,7 +133,7 @@ func (s *MemoryStore) room(key string, now time.Time) error {
 	if max <= 0 {
 		max = DefaultMaxEntries
 	}
-	if _, exists := s.m[key]; exists || len(s.m) < max {
+	if _, exists := s.m[key]; exists || len(s.m)+spare < max {
 		return nil
 	}
 	// Sweep at most once a second, so a full store under load does not
@@ -118,7 +146,7 @@ func (s *MemoryStore) room(key string, now time.Time) error {
 			}
 		}
 	}
-	if len(s.m) < max {
+	if len(s.m)+spare < max {
 		return nil
 	}
 	return ErrStoreFull
@@ -143,7 +171,7 @@ func (s *MemoryStore) Set(_ context.Context, key string, value []byte, ttl time.
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.now()
-	if err := s.room(key, now); err != nil {
+	if err := s.room(key, now, 0); err != nil {
 		return err
 	}
 	s.m[key] = memEntry{value: bytes.Clone(value), expires: now.Add(ttl)}
@@ -161,7 +189,7 @@ func (s *MemoryStore) SetNX(_ context.Context, key string, value []byte, ttl tim
 	if _, ok := s.live(key, now); ok {
 		return false, nil
 	}
-	if err := s.room(key, now); err != nil {
+	if err := s.room(key, now, 1); err != nil {
 		return false, err
 	}
 	s.m[key] = memEntry{value: bytes.Clone(value), expires: now.Add(ttl)}
@@ -178,6 +206,71 @@ func (s *MemoryStore) DeleteIf(_ context.Context, key string, value []byte) (boo
 	}
 	delete(s.m, key)
 	return true, nil
+}
+
+// Swap implements Store.
+func (s *MemoryStore) Swap(_ context.Context, key string, old, value []byte, ttl time.Duration) (bool, error) {
+	if ttl <= 0 {
+		return false, errBadTTL
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.now()
+	e, ok := s.live(key, now)
+	if !ok || !bytes.Equal(e.value, old) {
+		return false, nil
+	}
+	s.m[key] = memEntry{value: bytes.Clone(value), expires: now.Add(ttl)}
+	return true, nil
+}
+
+// Schedule implements Store.
+func (s *MemoryStore) Schedule(_ context.Context, index, member string, at time.Time) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.idx == nil {
+		s.idx = map[string]map[string]time.Time{}
+	}
+	m := s.idx[index]
+	if m == nil {
+		m = map[string]time.Time{}
+		s.idx[index] = m
+	}
+	m[member] = at
+	return nil
+}
+
+// Due implements Store.
+func (s *MemoryStore) Due(_ context.Context, index string, until time.Time, limit int) ([]string, error) {
+	s.mu.Lock()
+	type due struct {
+		member string
+		at     time.Time
+	}
+	var ds []due
+	for m, at := range s.idx[index] {
+		if !at.After(until) {
+			ds = append(ds, due{m, at})
+		}
+	}
+	s.mu.Unlock()
+	slices.SortFunc(ds, func(a, b due) int { return a.at.Compare(b.at) })
+	out := make([]string, 0, min(len(ds), max(limit, 0)))
+	for _, d := range ds {
+		if len(out) >= limit {
+			break
+		}
+		out = append(out, d.member)
+	}
+	return out, nil
+}
+
+// Unschedule implements Store.
+func (s *MemoryStore) Unschedule(_ context.Context, index, member string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.idx[index], member)
+	return nil
 }
 
 // Len returns the number of keys held, expired ones not yet dropped

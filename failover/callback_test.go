@@ -100,7 +100,7 @@ func (e *cbEnv) start(t *testing.T) (*cookiejar.Jar, string, string) {
 	t.Helper()
 	jar, _ := cookiejar.New(nil)
 	c := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := c.Get(e.srv.URL + "/start?user=" + url.QueryEscape(sandbox.MagicPrefix+"u"))
+	resp, err := c.PostForm(e.srv.URL+"/start", url.Values{"user": {sandbox.MagicPrefix + "u"}})
 	require.NoError(t, err)
 	_ = resp.Body.Close()
 	require.Equal(t, http.StatusSeeOther, resp.StatusCode)

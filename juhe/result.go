@@ -6,7 +6,6 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"time"
 
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/internal/check"
@@ -85,7 +84,7 @@ func (p *Provider) FetchResult(ctx context.Context, sessionID string) (*liveness
 // reports a session Juhe calls unfinished as pending: a check submitted in
 // the last seconds of the 30 minutes may still be processed, and
 // ExpiresAt is reckoned on this side of the network.
-const ExpiryGrace = time.Minute
+const ExpiryGrace = liveness.ExpiryGrace
 
 // FetchSessionResult is FetchResult for a stored Session (the one
 // InitSession returned, kept by you). Because it knows when the session

@@ -7,8 +7,10 @@
 // not link its client.
 //
 // Every key is namespaced with the prefix given to New ("prefix:" + key)
-// and carries a TTL. SetNX is SET NX PX; DeleteIf is a Lua script (GET,
-// compare, DEL) run atomically by Redis.
+// and carries a TTL, except the reconciler's index, a sorted set. SetNX is
+// SET NX PX; DeleteIf (GET, compare, DEL) and Swap (GET, compare, SET PX)
+// are Lua scripts run atomically by Redis; Schedule, Due and Unschedule are
+// ZADD, ZRANGE BYSCORE LIMIT and ZREM.
 //
 // Exactly-once delivery holds only as long as Redis keeps what it was
 // told: run it with maxmemory-policy noeviction (an evicted delivery mark
@@ -20,6 +22,7 @@ package redisstore
 import (
 	"context"
 	"errors"
+	"strconv"
 	"time"
 
 	"github.com/go-liveness/liveness/callback"
@@ -49,6 +52,9 @@ var errBadTTL = errors.New("redisstore: ttl must be positive")
 
 // deleteIf deletes KEYS[1] when it holds ARGV[1].
 var deleteIf = redis.NewScript(`if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("DEL", KEYS[1]) end return 0`)
+
+// swap sets KEYS[1] to ARGV[2] for ARGV[3] ms when it holds ARGV[1].
+var swap = redis.NewScript(`if redis.call("GET", KEYS[1]) == ARGV[1] then redis.call("SET", KEYS[1], ARGV[2], "PX", ARGV[3]) return 1 end return 0`)
 
 // Get implements callback.Store.
 func (s *Store) Get(ctx context.Context, key string) ([]byte, bool, error) {
@@ -94,4 +100,35 @@ func pxTTL(d time.Duration) time.Duration {
 		d += time.Millisecond - r
 	}
 	return d
+}
+
+// Swap implements callback.Store, atomically with a Lua script.
+func (s *Store) Swap(ctx context.Context, key string, old, value []byte, ttl time.Duration) (bool, error) {
+	if ttl <= 0 {
+		return false, errBadTTL
+	}
+	n, err := swap.Run(ctx, s.c, []string{s.prefix + key}, old, value, pxTTL(ttl).Milliseconds()).Int()
+	return n == 1, err
+}
+
+// Schedule implements callback.Store (ZADD, the score in Unix
+// milliseconds).
+func (s *Store) Schedule(ctx context.Context, index, member string, at time.Time) error {
+	return s.c.ZAdd(ctx, s.prefix+index, redis.Z{Score: float64(at.UnixMilli()), Member: member}).Err()
+}
+
+// Due implements callback.Store (ZRANGE BYSCORE -inf until LIMIT 0 limit).
+func (s *Store) Due(ctx context.Context, index string, until time.Time, limit int) ([]string, error) {
+	if limit <= 0 {
+		return nil, nil
+	}
+	return s.c.ZRangeArgs(ctx, redis.ZRangeArgs{
+		Key: s.prefix + index, Start: "-inf", Stop: strconv.FormatInt(until.UnixMilli(), 10),
+		ByScore: true, Count: int64(limit),
+	}).Result()
+}
+
+// Unschedule implements callback.Store (ZREM).
+func (s *Store) Unschedule(ctx context.Context, index, member string) error {
+	return s.c.ZRem(ctx, s.prefix+index, member).Err()
 }

@@ -23,8 +23,9 @@ import (
 )
 
 // Run checks that the stores newStore returns behave as callback.Store
-// says: values round-trip, TTLs expire, SetNX and DeleteIf are atomic under
-// concurrency, and a non-positive TTL is an error. Each subtest gets its own
+// says: values round-trip, TTLs expire, SetNX, DeleteIf and Swap are atomic
+// under concurrency, the index orders its members by due time, and a
+// non-positive TTL is an error. Each subtest gets its own
 // store. It sleeps a few hundred milliseconds in all, for the TTLs.
 func Run(t *testing.T, newStore func(t *testing.T) callback.Store) {
 	ctx := context.Background()
@@ -169,6 +170,106 @@ func Run(t *testing.T, newStore func(t *testing.T) callback.Store) {
 		wg.Wait()
 		if w := wins.Load(); w != 1 {
 			t.Fatalf("%d DeleteIf calls won, want 1", w)
+		}
+	})
+	t.Run("Swap", func(t *testing.T) {
+		s := newStore(t)
+		if ok, err := s.Swap(ctx, "sw", []byte("a"), []byte("b"), time.Minute); err != nil || ok {
+			t.Fatalf("Swap of a missing key = %v, %v; want false", ok, err)
+		}
+		if _, ok, _ := s.Get(ctx, "sw"); ok {
+			t.Fatal("Swap of a missing key created it")
+		}
+		if err := s.Set(ctx, "sw", []byte("a"), time.Minute); err != nil {
+			t.Fatal(err)
+		}
+		if ok, err := s.Swap(ctx, "sw", []byte("x"), []byte("b"), time.Minute); err != nil || ok {
+			t.Fatalf("Swap(other old) = %v, %v; want false", ok, err)
+		}
+		if ok, err := s.Swap(ctx, "sw", []byte("a"), []byte("b"), 80*time.Millisecond); err != nil || !ok {
+			t.Fatalf("Swap(old) = %v, %v; want true", ok, err)
+		}
+		if got, _, _ := s.Get(ctx, "sw"); string(got) != "b" {
+			t.Fatalf("value after Swap = %q, want b", got)
+		}
+		if _, err := s.Swap(ctx, "sw", []byte("b"), []byte("c"), 0); err == nil {
+			t.Error("Swap with ttl 0: no error")
+		}
+		time.Sleep(250 * time.Millisecond)
+		if _, ok, _ := s.Get(ctx, "sw"); ok {
+			t.Fatal("Swap did not set the new ttl")
+		}
+	})
+	t.Run("ConcurrentSwap", func(t *testing.T) {
+		s := newStore(t)
+		if err := s.Set(ctx, "cas", []byte("0"), time.Minute); err != nil {
+			t.Fatal(err)
+		}
+		// 16 writers each add 10 to a counter by compare-and-swap: no
+		// increment may be lost.
+		var wg sync.WaitGroup
+		for i := 0; i < 16; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for done := 0; done < 10; {
+					old, _, err := s.Get(ctx, "cas")
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					var n int
+					fmt.Sscan(string(old), &n)
+					ok, err := s.Swap(ctx, "cas", old, []byte(fmt.Sprint(n+1)), time.Minute)
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					if ok {
+						done++
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		if got, _, _ := s.Get(ctx, "cas"); string(got) != "160" {
+			t.Fatalf("counter after 160 swaps = %s", got)
+		}
+	})
+	t.Run("Index", func(t *testing.T) {
+		s := newStore(t)
+		base := time.Unix(1_800_000_000, 0)
+		for i, m := range []string{"c", "a", "b", "later"} {
+			at := base.Add(time.Duration([]int{3, 1, 2, 100}[i]) * time.Second)
+			if err := s.Schedule(ctx, "due:x", m, at); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got, err := s.Due(ctx, "due:x", base.Add(10*time.Second), 10)
+		if err != nil || fmt.Sprint(got) != "[a b c]" {
+			t.Fatalf("Due = %v, %v; want [a b c]", got, err)
+		}
+		if got, _ := s.Due(ctx, "due:x", base.Add(10*time.Second), 2); fmt.Sprint(got) != "[a b]" {
+			t.Fatalf("Due with limit 2 = %v", got)
+		}
+		if got, _ := s.Due(ctx, "due:other", base.Add(time.Hour), 10); len(got) != 0 {
+			t.Fatalf("Due of another index = %v", got)
+		}
+		// Rescheduling moves a member; unscheduling removes it.
+		if err := s.Schedule(ctx, "due:x", "a", base.Add(200*time.Second)); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Unschedule(ctx, "due:x", "b"); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Unschedule(ctx, "due:x", "never"); err != nil {
+			t.Fatalf("Unschedule of a missing member: %v", err)
+		}
+		if got, _ := s.Due(ctx, "due:x", base.Add(150*time.Second), 10); fmt.Sprint(got) != "[c later]" {
+			t.Fatalf("Due after moves = %v, want [c later]", got)
+		}
+		if got, _ := s.Due(ctx, "due:x", base.Add(300*time.Second), 10); fmt.Sprint(got) != "[c later a]" {
+			t.Fatalf("Due of all = %v, want [c later a]", got)
 		}
 	})
 	t.Run("ValuesAreCopies", func(t *testing.T) {

@@ -1,0 +1,181 @@
+package callback
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/go-liveness/liveness"
+)
+
+// record is what the Store holds per session, under one key: every change
+// is one compare-and-swap of the whole record (Store.Swap), so the leases,
+// the read count and the delivery state of a session move together and
+// atomically, across instances.
+type record struct {
+	Session liveness.Session `json:"session"`
+	// Binding is the ID of the browser binding of the browser that started
+	// the session; empty for a session Wait recorded or a record rebuilt
+	// from a callback.
+	Binding string `json:"binding,omitempty"`
+	// Started is when the session was started, on the Handler's clock;
+	// zero when not known.
+	Started time.Time `json:"started,omitzero"`
+	// Result is the session's final result: the first one known wins.
+	Result *liveness.Result `json:"result,omitempty"`
+	// Pending is the last pending answer, read at PendingAt (wall clock).
+	Pending   *liveness.Result `json:"pending,omitempty"`
+	PendingAt time.Time        `json:"pending_at,omitzero"`
+	// Calls counts the vendor result calls begun for the session, by every
+	// instance: it is written before each call, so a call that may have
+	// reached the vendor is counted even when its answer is lost.
+	Calls int `json:"calls,omitempty"`
+	// LastCall is when the last call began, on the Handler's clock.
+	LastCall time.Time `json:"last_call,omitzero"`
+	// Triggers counts the calls unsigned notifies made, the last at
+	// LastTrigger (wall clock): they are spaced by a growing backoff.
+	Triggers    int       `json:"triggers,omitempty"`
+	LastTrigger time.Time `json:"last_trigger,omitzero"`
+	// Fetch is the lease of the request making a vendor call.
+	Fetch *lease `json:"fetch,omitempty"`
+	// Attempts counts the runs of Deliver begun: each one is written (the
+	// delivery intent) before Deliver runs, so an instance that finds an
+	// attempt without its mark knows Deliver may have run.
+	Attempts int `json:"attempts,omitempty"`
+	// Delivering is the lease of the request running Deliver.
+	Delivering *lease `json:"delivering,omitempty"`
+	// Delivered is the delivery mark.
+	Delivered bool `json:"delivered,omitempty"`
+	// Rebuilt is set on a record written again from a callback or a
+	// binding after the Store lost the session.
+	Rebuilt bool `json:"rebuilt,omitempty"`
+
+	raw []byte // the bytes this record was read from, for Swap
+}
+
+// lease is held by one request until Until (wall clock).
+type lease struct {
+	Token string    `json:"token"`
+	Until time.Time `json:"until"`
+}
+
+// held reports whether l is a lease still running.
+func (l *lease) held() bool { return l != nil && time.Now().Before(l.Until) }
+
+// errGone: the session's record vanished from the Store while a request
+// was changing it (expired, evicted, or the Store lost its data).
+var errGone = errors.New("callback: the session's record is no longer in the Store")
+
+// skey is the Store key of the record of the session whose ID is id.
+func (h *Handler) skey(id string) string { return key("s", h.ns(), id) }
+
+// load returns the record of the session whose ID is id, nil when the Store
+// does not hold it.
+func (h *Handler) load(ctx context.Context, id string) (*record, error) {
+	if id == "" {
+		return nil, nil
+	}
+	b, ok, err := h.store().Get(ctx, h.skey(id))
+	if err != nil || !ok {
+		return nil, err
+	}
+	rec, err := decodeRecord(b)
+	if err != nil {
+		return nil, err
+	}
+	// The key's namespace is the Provider's, so a router's sessions (whose
+	// Vendor is the one that served them) are found under the router's.
+	if rec.Session.ID != id {
+		return nil, errors.New("callback: stored session does not match its key")
+	}
+	return rec, nil
+}
+
+func decodeRecord(b []byte) (*record, error) {
+	var rec record
+	if err := json.Unmarshal(b, &rec); err != nil {
+		return nil, fmt.Errorf("callback: stored session unreadable: %w", err)
+	}
+	rec.raw = b
+	return &rec, nil
+}
+
+// create writes rec as a new record; when the Store already holds one for
+// the session, that one is returned instead.
+func (h *Handler) create(ctx context.Context, rec *record) (*record, error) {
+	b, err := json.Marshal(rec)
+	if err != nil {
+		return nil, err
+	}
+	ok, err := h.store().SetNX(ctx, h.skey(rec.Session.ID), b, h.ttl(&rec.Session))
+	if err != nil {
+		return nil, err
+	}
+	if ok {
+		rec.raw = b
+		return rec, nil
+	}
+	got, err := h.load(ctx, rec.Session.ID)
+	if err == nil && got == nil {
+		err = errGone
+	}
+	return got, err
+}
+
+// maxSwaps bounds the retries of one change under contention.
+const maxSwaps = 64
+
+// update applies change to the record until one compare-and-swap succeeds,
+// and returns the record as stored. change reports whether it changed the
+// record; when it did not, nothing is written. The first attempt starts from
+// rec as the caller read it, so an uncontended change is one round trip.
+func (h *Handler) update(ctx context.Context, rec *record, change func(r *record) (bool, error)) (*record, error) {
+	st := h.store()
+	cur := rec
+	if cur.raw == nil {
+		var err error
+		if cur, err = h.load(ctx, rec.Session.ID); err != nil {
+			return nil, err
+		}
+		if cur == nil {
+			return nil, errGone
+		}
+	}
+	for range maxSwaps {
+		next, err := decodeRecord(cur.raw)
+		if err != nil {
+			return nil, err
+		}
+		changed, err := change(next)
+		if err != nil || !changed {
+			return next, err
+		}
+		b, err := json.Marshal(next)
+		if err != nil {
+			return nil, err
+		}
+		ok, err := st.Swap(ctx, h.skey(next.Session.ID), cur.raw, b, h.ttl(&next.Session))
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			next.raw = b
+			return next, nil
+		}
+		if cur, err = h.load(ctx, next.Session.ID); err != nil {
+			return nil, err
+		}
+		if cur == nil {
+			return nil, errGone
+		}
+	}
+	return nil, errBusy
+}
+
+// newRecordFor is the record of a session known only from a callback or a
+// binding: the Store lost it (or never held it).
+func newRecordFor(v liveness.Vendor, id, bizNo string) *record {
+	return &record{Session: liveness.Session{Vendor: v, ID: id, BizNo: bizNo}, Rebuilt: true}
+}
