@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-liveness/liveness"
@@ -38,9 +39,15 @@ const (
 	MaxBodyBytes = 1 << 20
 )
 
+// fetchLeaseNS bounds how long a crashed fetcher blocks the others (a
+// variable for the fault tests, which crash fetchers).
+var fetchLeaseNS atomic.Int64
+
+func init() { fetchLeaseNS.Store(int64(time.Minute)) }
+
+func fetchLease() time.Duration { return time.Duration(fetchLeaseNS.Load()) }
+
 const (
-	// fetchLease bounds how long a crashed fetcher blocks the others.
-	fetchLease = time.Minute
 	// pendingTTL is how long a pending answer is served from the store, so
 	// that a storm of reloads of an unfinished session makes one call.
 	pendingTTL = time.Second
@@ -83,7 +90,8 @@ type Handler struct {
 	// runs it again, and makes Notify answer non-2xx so that the vendor
 	// redelivers. Its context carries a deadline of DeliverTimeout, and it
 	// must return by then: the delivery lease lasts DeliverTimeout plus
-	// 5 s, after which another request may run it again. Nil delivers
+	// 5 s (or plus DeliverTimeout, when shorter), after which another
+	// request may run it again. Nil delivers
 	// nothing.
 	//
 	// What holds, with every store: before each run, the run's intent (its

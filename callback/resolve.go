@@ -126,7 +126,7 @@ func (h *Handler) resolve(ctx context.Context, rec *record, cb *liveness.Callbac
 				if r.Result != nil || r.Fetch.held() || !h.mayCall(r, trigger) {
 					return false, nil
 				}
-				r.Fetch = &lease{Token: token, Until: time.Now().Add(fetchLease)}
+				r.Fetch = &lease{Token: token, Until: time.Now().Add(fetchLease())}
 				r.Calls++
 				r.LastCall = h.now()
 				if trigger {
@@ -171,7 +171,7 @@ func (h *Handler) resolve(ctx context.Context, rec *record, cb *liveness.Callbac
 func (h *Handler) fetchLeased(ctx context.Context, rec *record, token string) (*record, *liveness.Result, error) {
 	// Once sent, the call runs to its end and its answer is stored even if
 	// this request goes away: a Megvii read it may spend is not wasted.
-	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), fetchLease-5*time.Second)
+	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), fetchLease()-min(5*time.Second, fetchLease()/2))
 	defer cancel()
 	res, ferr := h.fetch(fctx, &rec.Session)
 	nrec, err := h.update(fctx, rec, func(r *record) (bool, error) {
@@ -273,7 +273,7 @@ func (h *Handler) deliver(ctx context.Context, rec *record, res *liveness.Result
 				r.Result = res
 			}
 			r.Pending = nil
-			r.Delivering = &lease{Token: token, Until: time.Now().Add(timeout + 5*time.Second)}
+			r.Delivering = &lease{Token: token, Until: time.Now().Add(timeout + min(5*time.Second, timeout))}
 			r.Attempts++
 			return true, nil
 		})

@@ -1,0 +1,405 @@
+package callback_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/go-liveness/liveness"
+	"github.com/go-liveness/liveness/callback"
+	"github.com/go-liveness/liveness/callback/internal/redisserver"
+	"github.com/go-liveness/liveness/callback/redisstore"
+	"github.com/go-liveness/liveness/sandbox"
+	"github.com/redis/go-redis/v9"
+)
+
+// orderKeyed makes h's NewRequest take the BizNo from the form's "order".
+func orderKeyed(h *callback.Handler) *callback.Handler {
+	next := h.NewRequest
+	h.NewRequest = func(r *http.Request) (*liveness.SessionRequest, error) {
+		req, err := next(r)
+		if err == nil {
+			req.BizNo = r.FormValue("order")
+		}
+		return req, err
+	}
+	return h
+}
+
+// post starts a session at base with form, as b.
+func (b *browser) post(base string, form url.Values, header http.Header) *http.Response {
+	req, _ := http.NewRequest(http.MethodPost, base+"/start", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	for k, v := range header {
+		req.Header[k] = v
+	}
+	resp, err := b.c.Do(req)
+	if err != nil {
+		panic(err)
+	}
+	_ = resp.Body.Close()
+	return resp
+}
+
+// Nothing is paid before the start is reserved: a Store that is down makes
+// every start 503 with no create; a full MemoryStore refuses starts before
+// paying, so every create it allowed is a session it holds.
+func TestStartPaysNothingWithoutTheStore(t *testing.T) {
+	e := newEnv(t, liveness.Megvii, notifyToSink)
+	fs := &failStore{Store: callback.NewMemoryStore(0)}
+	fs.broken.Store(true)
+	srv := e.serve(e.handler(e.p, fs))
+	for i := 0; i < 10; i++ {
+		if resp := newBrowser().post(srv.URL, url.Values{"user": {"u"}}, nil); resp.StatusCode != http.StatusServiceUnavailable {
+			t.Fatalf("start %d with the store down: %d", i, resp.StatusCode)
+		}
+	}
+	if n := e.sb.Requests(sandbox.MegviiGetToken); n != 0 {
+		t.Fatalf("10 starts with the store down made %d get_token calls, want 0", n)
+	}
+
+	full := callback.NewMemoryStore(40)
+	srv = e.serve(e.handler(e.p, full))
+	started := 0
+	for i := 0; i < 40; i++ {
+		switch resp := newBrowser().post(srv.URL, url.Values{"user": {"u"}}, nil); resp.StatusCode {
+		case http.StatusSeeOther:
+			started++
+		case http.StatusServiceUnavailable:
+		default:
+			t.Fatalf("start %d: %d", i, resp.StatusCode)
+		}
+	}
+	if n := e.sb.Requests(sandbox.MegviiGetToken); n != started || started == 0 || full.Len() > 40 {
+		t.Fatalf("a store of 40 entries: %d sessions started, %d get_token calls, %d entries; want as many calls as sessions", started, n, full.Len())
+	}
+}
+
+// One create per BizNo: 50 concurrent starts with one BizNo, spread over
+// two instances sharing Redis, make one get_token call and all land on the
+// same check page; a start after that session ended, or after a create
+// that may have reached the vendor without an answer, is refused (409)
+// without a create.
+func TestStartOncePerBizNo(t *testing.T) {
+	addr := redisserver.Start(t)
+	e := newEnv(t, liveness.Megvii, notifyToSink)
+	var bases []string
+	for i := 0; i < 2; i++ {
+		rdb := redis.NewClient(&redis.Options{Addr: addr})
+		t.Cleanup(func() { _ = rdb.Close() })
+		bases = append(bases, e.serve(orderKeyed(e.handler(e.provider(), redisstore.New(rdb, "once")))).URL)
+	}
+	const n = 50
+	locs := make([]string, n)
+	codes := make([]int, n)
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			resp := newBrowser().post(bases[i%2], url.Values{"user": {"u"}, "order": {"double-click-1"}}, nil)
+			codes[i], locs[i] = resp.StatusCode, resp.Header.Get("Location")
+		}()
+	}
+	wg.Wait()
+	for i := range codes {
+		if codes[i] != http.StatusSeeOther || locs[i] != locs[0] {
+			t.Fatalf("start %d: %d to %q, want 303 to %q", i, codes[i], locs[i], locs[0])
+		}
+	}
+	if c := e.sb.Requests(sandbox.MegviiGetToken); c != 1 {
+		t.Fatalf("%d concurrent starts with one BizNo made %d get_token calls, want 1", n, c)
+	}
+
+	// The session ends: a start with its BizNo is refused, with no create.
+	id := e.lastStarted()
+	c, err := e.sb.Complete(context.Background(), liveness.Megvii, id, sandbox.OutcomePass)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code := notify(bases[1]+"/notify", c.ReturnForm); code != http.StatusOK {
+		t.Fatalf("notify: %d", code)
+	}
+	if resp := newBrowser().post(bases[0], url.Values{"user": {"u"}, "order": {"double-click-1"}}, nil); resp.StatusCode != http.StatusConflict {
+		t.Fatalf("a start with an ended session's BizNo: %d, want 409", resp.StatusCode)
+	}
+
+	// A create lost after it was sent is in doubt: never made again under
+	// its BizNo.
+	e.sb.InjectFault(sandbox.MegviiGetToken, sandbox.Fault{Drop: true, Times: 1})
+	if resp := newBrowser().post(bases[0], url.Values{"user": {"u"}, "order": {"lost-create"}}, nil); resp.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("a dropped create: %d, want 503", resp.StatusCode)
+	}
+	if resp := newBrowser().post(bases[1], url.Values{"user": {"u"}, "order": {"lost-create"}}, nil); resp.StatusCode != http.StatusConflict {
+		t.Fatalf("a start after a create in doubt: %d, want 409", resp.StatusCode)
+	}
+	if c := e.sb.Requests(sandbox.MegviiGetToken); c != 2 {
+		t.Fatalf("%d get_token calls, want 2 (one per BizNo)", c)
+	}
+	// A new BizNo starts a new session.
+	if resp := newBrowser().post(bases[1], url.Values{"user": {"u"}, "order": {"next-try"}}, nil); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("a start with a new BizNo: %d", resp.StatusCode)
+	}
+}
+
+// Start is a paid call: it takes POST only unless AllowGET, and refuses a
+// request another site sent (a link, an <img>, a cross-site form) with no
+// vendor call.
+func TestStartRefusesCrossSite(t *testing.T) {
+	e := newEnv(t, liveness.Megvii, notifyToSink)
+	form := url.Values{"user": {"u"}}
+	h := func(k, v string) http.Header { return http.Header{k: {v}} }
+	for name, hdr := range map[string]http.Header{
+		"Sec-Fetch-Site cross-site": h("Sec-Fetch-Site", "cross-site"),
+		"another Origin":            h("Origin", "https://evil.example"),
+		"an opaque Origin":          h("Origin", "null"),
+	} {
+		if resp := newBrowser().post(e.srv.URL, form, hdr); resp.StatusCode != http.StatusForbidden {
+			t.Errorf("%s: %d, want 403", name, resp.StatusCode)
+		}
+	}
+	if resp := newBrowser().do(http.MethodGet, e.srv.URL+"/start?user=u", nil); resp.StatusCode != http.StatusMethodNotAllowed {
+		t.Errorf("GET without AllowGET: %d, want 405", resp.StatusCode)
+	}
+	if n := e.sb.Requests(sandbox.MegviiGetToken); n != 0 {
+		t.Fatalf("refused starts made %d get_token calls", n)
+	}
+	// With AllowGET, an <img> on another site is still refused.
+	e.h.AllowGET = true
+	req, _ := http.NewRequest(http.MethodGet, e.srv.URL+"/start?user=u", nil)
+	req.Header.Set("Sec-Fetch-Site", "cross-site")
+	req.Header.Set("Sec-Fetch-Dest", "image")
+	if resp, err := http.DefaultTransport.RoundTrip(req); err != nil || resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("cross-site GET with AllowGET: %v %v", resp.StatusCode, err)
+	}
+	if n := e.sb.Requests(sandbox.MegviiGetToken); n != 0 {
+		t.Fatalf("refused starts made %d get_token calls", n)
+	}
+	for name, hdr := range map[string]http.Header{
+		"same-origin":    h("Sec-Fetch-Site", "same-origin"),
+		"own Origin":     h("Origin", e.srv.URL),
+		"no header":      nil,
+		"trusted Origin": h("Origin", "https://shop.example"),
+	} {
+		e.h.TrustedOrigins = []string{"https://shop.example"}
+		if resp := newBrowser().post(e.srv.URL, form, hdr); resp.StatusCode != http.StatusSeeOther {
+			t.Errorf("%s: %d, want 303", name, resp.StatusCode)
+		}
+	}
+}
+
+// Megvii serves three get_result calls per session, pending ones included
+// (the sandbox plays that literal reading). A check that takes five
+// minutes, with its notify lost, polled by Wait, reloaded by the bound
+// browser and swept by the reconciler, makes at most three calls and is
+// delivered with its result.
+func TestMegviiThreeCallsEver(t *testing.T) {
+	e := newEnv(t, liveness.Megvii, megviiGET, notifyToSink, func(_ *env, o *[]sandbox.Option) {
+		*o = append(*o, sandbox.WithMegviiCallsCounted())
+	})
+	e.h.PollInterval = 5 * time.Millisecond
+	b := newBrowser()
+	e.start(b, e.srv.URL)
+	id := e.lastStarted()
+	s := &liveness.Session{Vendor: liveness.Megvii, ID: id}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	waited := make(chan *liveness.Result, 1)
+	go func() {
+		res, _ := e.h.Wait(ctx, s)
+		waited <- res
+	}()
+	calls := func() int { return e.sb.MegviiResultCalls(id) }
+	eventually(t, func() bool { return calls() == 1 }, "Wait's first call")
+	time.Sleep(1100 * time.Millisecond) // past the second a pending answer is served from the Store
+	if n := calls(); n != 1 {
+		t.Fatalf("%d calls within a minute of the first, want 1", n)
+	}
+	e.clock.Advance(2 * time.Minute)
+	eventually(t, func() bool { return calls() == 2 }, "Wait's second call, a minute later")
+	e.clock.Advance(3 * time.Minute)
+	c, err := e.sb.Complete(ctx, liveness.Megvii, id, sandbox.OutcomePass) // the notify goes to the sink: lost
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(1100 * time.Millisecond) // past the second a pending answer is served from the Store
+	for i := 0; i < 5; i++ {
+		resp := b.do(http.MethodGet, c.ReturnURL, nil)
+		if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/done?status=pending" {
+			t.Fatalf("reload %d before the last call: %d %s", i, resp.StatusCode, resp.Header.Get("Location"))
+		}
+	}
+	if _, err := e.h.Reconcile(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := calls(); n != 2 {
+		t.Fatalf("%d calls before a final answer is expected, want 2: the last is kept", n)
+	}
+	// ExpiresAt plus the grace: a final answer is expected now.
+	rec := e.sessionExpiry(id)
+	e.clock.Advance(rec.Sub(e.clock.Now()) + callback.DefaultExpiryGrace + time.Second)
+	var res *liveness.Result
+	select {
+	case res = <-waited:
+	case <-ctx.Done():
+		t.Fatal("Wait did not end")
+	}
+	if res == nil || res.Status != liveness.StatusPassed {
+		t.Fatalf("Wait = %+v", res)
+	}
+	for i := 0; i < 3; i++ {
+		b.do(http.MethodGet, c.ReturnURL, nil)
+		_ = notify(e.srv.URL+"/notify", c.ReturnForm)
+		if _, err := e.h.Reconcile(ctx); err != nil {
+			t.Fatal(err)
+		}
+		e.clock.Advance(time.Hour)
+	}
+	if n := calls(); n != 3 {
+		t.Fatalf("%d get_result calls, want 3", n)
+	}
+	if runs, attempts, st := e.del.get(id); runs != 1 || attempts != 1 || st != liveness.StatusPassed {
+		t.Fatalf("Deliver: %d runs, %d attempts, %s", runs, attempts, st)
+	}
+}
+
+// sessionExpiry is the ExpiresAt of the sandbox's session id.
+func (e *env) sessionExpiry(id string) time.Time {
+	e.t.Helper()
+	for _, s := range e.sb.Sessions() {
+		if s.ID == id {
+			return s.ExpiresAt
+		}
+	}
+	e.t.Fatalf("no sandbox session %s", id)
+	return time.Time{}
+}
+
+func eventually(t *testing.T, cond func() bool, what string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("never: %s", what)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+// No session is left behind: for every vendor, a session started and never
+// finished, with no return, notify or Wait, is delivered exactly once as
+// expired by the reconciler, at its vendor's end of life; a Jumdata check
+// finished on another device (nobody comes back, Jumdata has no notify) is
+// read before the token's 10 minutes end and delivered with its result.
+func TestReconcilerLeavesNoSessionBehind(t *testing.T) {
+	for _, tc := range []struct {
+		vendor   liveness.Vendor
+		complete sandbox.Outcome // "" for never
+		want     liveness.Status
+		reads    int
+	}{
+		{liveness.Megvii, "", liveness.StatusExpired, 1},
+		{liveness.Juhe, "", liveness.StatusExpired, 1},
+		{liveness.Jumdata, "", liveness.StatusExpired, 1},
+		{liveness.Jumdata, sandbox.OutcomePass, liveness.StatusPassed, 1},
+		{liveness.Juhe, sandbox.OutcomePass, liveness.StatusPassed, 1},
+	} {
+		t.Run(string(tc.vendor)+"/"+string(tc.complete), func(t *testing.T) {
+			e := newEnv(t, tc.vendor, notifyToSink, func(_ *env, o *[]sandbox.Option) {
+				*o = append(*o, sandbox.WithMegviiCallsCounted())
+			})
+			e.start(newBrowser(), e.srv.URL)
+			id := e.lastStarted()
+			if tc.complete != "" {
+				if _, err := e.sb.Complete(context.Background(), tc.vendor, id, tc.complete); err != nil {
+					t.Fatal(err)
+				}
+			}
+			exp := e.sessionExpiry(id)
+			ctx := context.Background()
+			// Passes every 20 seconds of the sandbox's clock, until a day
+			// after the session expired: the delivery happens once, within
+			// the vendor's window.
+			var deliveredAt time.Time
+			for e.clock.Now().Before(exp.Add(25 * time.Hour)) {
+				if _, err := e.h.Reconcile(ctx); err != nil {
+					t.Fatal(err)
+				}
+				if runs, _, _ := e.del.get(id); runs > 0 && deliveredAt.IsZero() {
+					deliveredAt = e.clock.Now()
+				}
+				e.clock.Advance(20 * time.Second)
+			}
+			runs, attempts, st := e.del.get(id)
+			if runs != 1 || attempts != 1 || st != tc.want {
+				t.Fatalf("Deliver: %d runs, %d attempts, status %s; want once, %s", runs, attempts, st, tc.want)
+			}
+			if r := e.reads(); r != tc.reads {
+				t.Fatalf("%d reads, want %d", r, tc.reads)
+			}
+			window := exp.Add(callback.DefaultExpiryGrace + time.Minute)
+			if tc.vendor == liveness.Jumdata && tc.complete != "" {
+				window = exp // Jumdata serves a result only within the token's life
+			}
+			if deliveredAt.After(window) {
+				t.Fatalf("delivered at %s, after the vendor's window %s", deliveredAt, window)
+			}
+		})
+	}
+}
+
+// A signed notify for a session the Store lost (restarted without
+// persistence) is delivered from the result it carries, once; an unsigned
+// Megvii return from the browser that started the session is resolved
+// through the binding cookie, which names the session.
+func TestLostStoreResolvesFromCallbacks(t *testing.T) {
+	t.Run("signed notify", func(t *testing.T) {
+		e := newEnv(t, liveness.Megvii, notifyToSink)
+		st := callback.NewMemoryStore(0)
+		srv := e.serve(e.handler(e.p, st))
+		e.start(newBrowser(), srv.URL)
+		id := e.lastStarted()
+		c, err := e.sb.Complete(context.Background(), liveness.Megvii, id, sandbox.OutcomePass)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lost := e.serve(e.handler(e.p, callback.NewMemoryStore(0))) // the Store lost everything
+		for i := 0; i < 3; i++ {
+			if code := notify(lost.URL+"/notify", c.ReturnForm); code != http.StatusOK {
+				t.Fatalf("notify %d for a lost session: %d", i, code)
+			}
+		}
+		if runs, _, st := e.del.get(id); runs != 1 || st != liveness.StatusPassed || e.reads() != 0 {
+			t.Fatalf("runs=%d status=%s reads=%d", runs, st, e.reads())
+		}
+	})
+	t.Run("unsigned return", func(t *testing.T) {
+		e := newEnv(t, liveness.Megvii, megviiGET, notifyToSink)
+		srv := e.serve(e.handler(e.p, callback.NewMemoryStore(0)))
+		b := newBrowser()
+		e.start(b, srv.URL)
+		id := e.lastStarted()
+		c, err := e.sb.Complete(context.Background(), liveness.Megvii, id, sandbox.OutcomePass)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lost := e.serve(e.handler(e.p, callback.NewMemoryStore(0)))
+		u, _ := url.Parse(c.ReturnURL)
+		// The cookie is the first server's host; the lost one shares it.
+		resp := b.do(http.MethodGet, lost.URL+"/return?"+u.RawQuery, nil)
+		if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/done?status=passed" {
+			t.Fatalf("return for a lost session: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+		}
+		// Another browser's return is still refused.
+		if resp := newBrowser().do(http.MethodGet, lost.URL+"/return?"+u.RawQuery, nil); resp.StatusCode != http.StatusForbidden {
+			t.Fatalf("another browser's return: %d", resp.StatusCode)
+		}
+		if runs, _, _ := e.del.get(id); runs != 1 || e.reads() != 1 {
+			t.Fatalf("runs=%d reads=%d", runs, e.reads())
+		}
+	})
+}
