@@ -1,0 +1,280 @@
+package callback_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/go-liveness/liveness"
+	"github.com/go-liveness/liveness/callback"
+	"github.com/go-liveness/liveness/callback/internal/redisserver"
+	"github.com/go-liveness/liveness/callback/redisstore"
+	"github.com/go-liveness/liveness/sandbox"
+	"github.com/redis/go-redis/v9"
+)
+
+// Where the fault matrix kills Redis (SIGKILL, by PID) in the flow of the
+// first callback, on instance A.
+type killPoint string
+
+const (
+	// killBeforeDeliver: as the delivery intent is about to be written.
+	killBeforeDeliver killPoint = "before-deliver"
+	// killInsideDeliver: inside Deliver, which then applies its effect
+	// and returns nil; the mark cannot be written.
+	killInsideDeliver killPoint = "inside-deliver"
+	// killBeforeMark: after Deliver returned, as the mark is about to be
+	// written.
+	killBeforeMark killPoint = "before-mark"
+	// killInsideRead: once the fetch lease and the read's count are
+	// written, while the vendor call is made: its answer cannot be stored.
+	killInsideRead killPoint = "inside-read"
+)
+
+// killStore kills Redis at one point of the first flow through it.
+type killStore struct {
+	callback.Store
+	point killPoint
+	kill  func()
+	once  sync.Once
+}
+
+func (s *killStore) fire() { s.once.Do(s.kill) }
+
+func (s *killStore) Swap(ctx context.Context, k string, old, v []byte, ttl time.Duration) (bool, error) {
+	adds := func(field string) bool { return bytes.Contains(v, []byte(field)) && !bytes.Contains(old, []byte(field)) }
+	switch {
+	case s.point == killBeforeDeliver && adds(`"delivering":{`):
+		s.fire()
+	case s.point == killBeforeMark && adds(`"delivered":true`):
+		s.fire()
+	}
+	ok, err := s.Store.Swap(ctx, k, old, v, ttl)
+	if s.point == killInsideRead && err == nil && ok && adds(`"fetch":{`) {
+		s.fire()
+	}
+	return ok, err
+}
+
+// effects is the service's side of the matrix: every run of Deliver, and
+// the effect applied once per Delivery.ID, as a service that records the
+// ID with its effect does.
+type effects struct {
+	mu       sync.Mutex
+	runs     []callback.Delivery
+	applied  map[string]int
+	statuses []liveness.Status
+}
+
+// faultPath is one way the vendor's result reaches the service.
+type faultPath struct {
+	name   string
+	vendor liveness.Vendor
+	opts   []envOption
+	create sandbox.Endpoint
+	read   sandbox.Endpoint
+	// send delivers the callback of session id once to the instance at
+	// base, as b, and reports whether it was answered as delivered.
+	send func(b *browser, base, id string, c *sandbox.Completion) bool
+}
+
+var faultPaths = []faultPath{
+	{"megvii-signed-notify", liveness.Megvii, nil, sandbox.MegviiGetToken, sandbox.MegviiGetResult,
+		func(_ *browser, base, _ string, c *sandbox.Completion) bool {
+			return notify(base+"/notify", c.ReturnForm) == http.StatusOK
+		}},
+	{"megvii-unsigned-return", liveness.Megvii, []envOption{megviiGET}, sandbox.MegviiGetToken, sandbox.MegviiGetResult, returnPassed},
+	{"juhe-unsigned-notify", liveness.Juhe, nil, sandbox.JuheQuery, sandbox.JuheSearch,
+		func(_ *browser, base, id string, _ *sandbox.Completion) bool {
+			return notify(base+"/notify", url.Values{"jh_order_id": {id}}) == http.StatusOK
+		}},
+	{"jumdata-unsigned-return", liveness.Jumdata, nil, sandbox.JumdataInit, sandbox.JumdataResult, returnPassed},
+}
+
+func returnPassed(b *browser, base, _ string, c *sandbox.Completion) bool {
+	u, _ := url.Parse(c.ReturnURL)
+	resp := b.do(http.MethodGet, base+"/return?"+u.RawQuery, nil)
+	return resp.StatusCode == http.StatusSeeOther && resp.Header.Get("Location") == "/done?status=passed"
+}
+
+// The fault matrix: two Handler instances on one real redis-server, which
+// is killed with SIGKILL at each point of the first callback's flow on
+// instance A and restarted on the same port and data directory; the
+// vendor's retries then land on A and B alternately (A first) or on B only
+// (A scaled down). Every cell counts the runs of Deliver, the effects
+// applied (deduplicated by Delivery.ID), the creates and the reads:
+//
+//   - nothing is lost: the session is delivered, passed, in every cell;
+//   - the effect is applied once in every cell (one Delivery.ID);
+//   - Deliver runs once, except in the window no key-value store closes
+//     (Deliver applied its effect, the mark was not written) when the
+//     retry reaches the other instance: then twice, with the same ID, and
+//     Attempt 2 when the Store kept the intent (AOF) or 1 when it lost it;
+//   - one create; reads within the vendor's budget (Megvii ≤ 3), one
+//     when the Store kept its data and no read was cut by the kill.
+func TestRedisFaultMatrix(t *testing.T) {
+	if testing.Short() {
+		t.Skip("the fault matrix starts a redis-server per cell")
+	}
+	prev := callback.SetFetchLease(2 * time.Second)
+	t.Cleanup(func() { callback.SetFetchLease(prev) })
+	type cell struct {
+		path        faultPath
+		mode        redisserver.Persistence
+		kill        killPoint
+		alternating bool
+	}
+	var cells []cell
+	for _, p := range faultPaths {
+		for _, m := range []redisserver.Persistence{redisserver.NoPersistence, redisserver.AOFEverySec, redisserver.AOFAlways} {
+			for _, k := range []killPoint{killBeforeDeliver, killInsideDeliver, killBeforeMark, killInsideRead} {
+				if k == killInsideRead && p.name == "megvii-signed-notify" {
+					continue // a signed result needs no read
+				}
+				for _, alt := range []bool{true, false} {
+					cells = append(cells, cell{p, m, k, alt})
+				}
+			}
+		}
+	}
+	// Cells run eight at a time: most of a cell is waiting for leases.
+	sem := make(chan struct{}, 8)
+	var wg sync.WaitGroup
+	for _, c := range cells {
+		retries := "one-instance"
+		if c.alternating {
+			retries = "alternating"
+		}
+		name := fmt.Sprintf("%s/%s/%s/%s", c.path.name, c.mode, c.kill, retries)
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			t.Run(name, func(t *testing.T) { runFaultCell(t, c.path, c.mode, c.kill, c.alternating) })
+		}()
+	}
+	wg.Wait()
+	t.Logf("%d cells", len(cells))
+}
+
+func runFaultCell(t *testing.T, path faultPath, mode redisserver.Persistence, kill killPoint, alternating bool) {
+	srv := redisserver.StartServer(t, mode)
+	e := newEnv(t, path.vendor, append([]envOption{notifyToSink}, path.opts...)...)
+	fx := &effects{applied: map[string]int{}}
+	var killOnce sync.Once
+	deliver := func(ctx context.Context, res *liveness.Result, s *liveness.Session) error {
+		d, ok := callback.DeliveryFrom(ctx)
+		if !ok || d.ID == "" || d.Attempt < 1 {
+			return fmt.Errorf("no delivery in the context: %+v", d)
+		}
+		if kill == killInsideDeliver {
+			killOnce.Do(srv.Kill)
+		}
+		fx.mu.Lock()
+		defer fx.mu.Unlock()
+		fx.runs = append(fx.runs, d)
+		fx.applied[d.ID]++
+		fx.statuses = append(fx.statuses, res.Status)
+		return nil
+	}
+	var bases []string
+	for i := 0; i < 2; i++ {
+		rdb := redis.NewClient(&redis.Options{Addr: srv.Addr(), MaxRetries: -1,
+			DialTimeout: 300 * time.Millisecond, ReadTimeout: 300 * time.Millisecond, WriteTimeout: 300 * time.Millisecond})
+		t.Cleanup(func() { _ = rdb.Close() })
+		var st callback.Store = redisstore.New(rdb, "fault")
+		if i == 0 {
+			st = &killStore{Store: st, point: kill, kill: srv.Kill}
+		}
+		h := e.handler(e.provider(), st)
+		h.Deliver = deliver
+		h.DeliverTimeout = 300 * time.Millisecond
+		h.MaxWait = time.Second
+		bases = append(bases, e.serve(h).URL)
+	}
+	b := newBrowser()
+	e.start(b, bases[0])
+	id := e.lastStarted()
+	c, err := e.sb.Complete(context.Background(), path.vendor, id, sandbox.OutcomePass)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if path.send(b, bases[0], id, c) {
+		t.Fatalf("the callback during the kill was answered as delivered")
+	}
+	if srv.Running() {
+		t.Fatalf("Redis was not killed at %s", kill)
+	}
+	srv.Restart()
+	// Past the leases a crashed request left (kept with AOF), and past the
+	// minute between two of Megvii's calls.
+	time.Sleep(700 * time.Millisecond)
+	if kill == killInsideRead {
+		time.Sleep(1500 * time.Millisecond)
+	}
+	e.clock.Advance(time.Minute + time.Second)
+	order := []string{bases[1]}
+	if alternating {
+		order = []string{bases[0], bases[1]}
+	}
+	delivered := false
+	for i := 0; i < 12 && !delivered; i++ {
+		delivered = path.send(b, order[i%len(order)], id, c)
+		if !delivered {
+			time.Sleep(150 * time.Millisecond)
+		}
+	}
+	if !delivered {
+		t.Fatalf("lost: no retry was answered as delivered (runs %+v)", fx.runs)
+	}
+
+	fx.mu.Lock()
+	defer fx.mu.Unlock()
+	if len(fx.applied) != 1 {
+		t.Fatalf("%d delivery IDs, want 1: %+v", len(fx.applied), fx.runs)
+	}
+	for _, st := range fx.statuses {
+		if st != liveness.StatusPassed {
+			t.Fatalf("delivered %s, want passed", st)
+		}
+	}
+	window := kill == killInsideDeliver || kill == killBeforeMark
+	wantRuns := 1
+	if window && !alternating {
+		wantRuns = 2
+	}
+	if len(fx.runs) != wantRuns {
+		t.Fatalf("Deliver ran %d times, want %d: %+v", len(fx.runs), wantRuns, fx.runs)
+	}
+	if wantRuns == 2 {
+		wantAttempt := 2 // the intent survived in the Store
+		if mode == redisserver.NoPersistence {
+			wantAttempt = 1
+		}
+		if got := fx.runs[1].Attempt; got != wantAttempt {
+			t.Fatalf("the second run's Attempt = %d, want %d", got, wantAttempt)
+		}
+	}
+	if n := e.sb.Requests(path.create); n != 1 {
+		t.Fatalf("%d creates, want 1", n)
+	}
+	reads := e.sb.Requests(path.read)
+	maxReads := 2
+	if path.name == "megvii-signed-notify" {
+		maxReads = 0
+	}
+	if reads > maxReads {
+		t.Fatalf("%d reads, want at most %d", reads, maxReads)
+	}
+	if path.vendor == liveness.Megvii && e.sb.MegviiResultCalls(id) > callback.MegviiResultCalls {
+		t.Fatalf("%d get_result calls", e.sb.MegviiResultCalls(id))
+	}
+	if mode != redisserver.NoPersistence && kill != killInsideRead && maxReads > 0 && reads != 1 {
+		t.Fatalf("%d reads with the Store's data kept, want 1", reads)
+	}
+}
