@@ -47,7 +47,9 @@ type killStore struct {
 func (s *killStore) fire() { s.once.Do(s.kill) }
 
 func (s *killStore) Swap(ctx context.Context, k string, old, v []byte, ttl time.Duration) (bool, error) {
-	adds := func(field string) bool { return bytes.Contains(v, []byte(field)) && !bytes.Contains(old, []byte(field)) }
+	adds := func(field string) bool {
+		return bytes.Contains(v, []byte(field)) && !bytes.Contains(old, []byte(field))
+	}
 	switch {
 	case s.point == killBeforeDeliver && adds(`"delivering":{`):
 		s.fire()
