@@ -174,7 +174,7 @@ func (h *Handler) orphan(ctx context.Context, cb *liveness.Callback) (*record, e
 	if err != nil {
 		return nil, err
 	}
-	_, res, err := h.resolve(ctx, rec, cb, true)
+	rec, res, err := h.resolve(ctx, rec, cb, true)
 	if errors.Is(err, liveness.ErrNotFound) {
 		// The vendor does not know it either: nothing will resolve it.
 		if cur, lerr := h.load(ctx, cb.SessionID); lerr == nil && cur != nil && cur.Rebuilt && cur.Result == nil {
@@ -185,11 +185,8 @@ func (h *Handler) orphan(ctx context.Context, cb *liveness.Callback) (*record, e
 	if err != nil {
 		return nil, err
 	}
-	if cur, err := h.load(ctx, cb.SessionID); err == nil && cur != nil {
-		if !res.Status.Final() {
-			h.schedule(ctx, cur)
-		}
-		return cur, nil
+	if !res.Status.Final() {
+		h.schedule(ctx, rec)
 	}
 	return rec, nil
 }

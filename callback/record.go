@@ -52,7 +52,8 @@ type record struct {
 	// binding after the Store lost the session.
 	Rebuilt bool `json:"rebuilt,omitempty"`
 
-	raw []byte // the bytes this record was read from, for Swap
+	raw  []byte // the bytes this record was read from, for Swap
+	mine string // the token of the delivery lease this request took with the result
 }
 
 // lease is held by one request until Until (wall clock).

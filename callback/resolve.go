@@ -96,6 +96,10 @@ func (h *Handler) resolve(ctx context.Context, rec *record, cb *liveness.Callbac
 		return rec, rec.Result, nil
 	}
 	if signedFinal(cb) {
+		if h.Deliver != nil {
+			// deliver stores it with the delivery intent, in one write.
+			return rec, cb.Result, nil
+		}
 		return h.keep(ctx, rec, cb.Result)
 	}
 	if res := h.stashed(rec.Session.ID); res != nil {
@@ -174,6 +178,7 @@ func (h *Handler) fetchLeased(ctx context.Context, rec *record, token string) (*
 	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), fetchLease()-min(5*time.Second, fetchLease()/2))
 	defer cancel()
 	res, ferr := h.fetch(fctx, &rec.Session)
+	dtoken := newID()
 	nrec, err := h.update(fctx, rec, func(r *record) (bool, error) {
 		if r.Fetch != nil && r.Fetch.Token == token {
 			r.Fetch = nil
@@ -184,11 +189,17 @@ func (h *Handler) fetchLeased(ctx context.Context, rec *record, token string) (*
 			if r.Result == nil {
 				r.Result, r.Pending = res, nil
 			}
+			// Take the delivery lease in the same write: the caller
+			// delivers next (deliver finds rec.mine).
+			h.takeDelivery(r, dtoken)
 		default:
 			r.Pending, r.PendingAt = res, time.Now()
 		}
 		return true, nil
 	})
+	if err == nil && nrec.Delivering != nil && nrec.Delivering.Token == dtoken {
+		nrec.mine = dtoken
+	}
 	switch {
 	case ferr != nil:
 		return rec, nil, ferr
@@ -241,13 +252,13 @@ func (h *Handler) unstash(id string) {
 // the lease, so that one of the waiting or later requests runs Deliver
 // again.
 func (h *Handler) deliver(ctx context.Context, rec *record, res *liveness.Result) error {
+	// A delivered session stays in the reconciler's index until its next
+	// pass drops it, off the request's path.
 	if h.Deliver == nil || !res.Status.Final() || rec.Delivered {
-		if rec.Delivered || (h.Deliver == nil && res.Status.Final()) {
-			h.unschedule(ctx, rec.Session.ID)
-		}
 		return nil
 	}
 	id := rec.Session.ID
+	timeout := orDefault(h.DeliverTimeout, DefaultDeliverTimeout)
 	if h.unmarked(id, false) {
 		// Deliver ran here, and the Store failed to take the mark.
 		if _, err := h.update(ctx, rec, func(r *record) (bool, error) {
@@ -257,31 +268,25 @@ func (h *Handler) deliver(ctx context.Context, rec *record, res *liveness.Result
 			return err
 		}
 		h.unmarked(id, true)
-		h.unschedule(ctx, id)
 		return nil
 	}
-	timeout := orDefault(h.DeliverTimeout, DefaultDeliverTimeout)
+	if rec.mine != "" && rec.Delivering != nil && rec.Delivering.Token == rec.mine {
+		return h.runDeliver(ctx, rec, rec.mine, timeout)
+	}
 	deadline := time.Now().Add(orDefault(h.MaxWait, DefaultMaxWait))
 	wait := 5 * time.Millisecond
 	for {
 		token := newID()
 		nrec, err := h.update(ctx, rec, func(r *record) (bool, error) {
-			if r.Delivered || r.Delivering.held() {
-				return false, nil
-			}
 			if r.Result == nil {
-				r.Result = res
+				r.Result, r.Pending = res, nil
 			}
-			r.Pending = nil
-			r.Delivering = &lease{Token: token, Until: time.Now().Add(timeout + min(5*time.Second, timeout))}
-			r.Attempts++
-			return true, nil
+			return h.takeDelivery(r, token), nil
 		})
 		if err != nil {
 			return err
 		}
 		if nrec.Delivered {
-			h.unschedule(ctx, id)
 			return nil
 		}
 		if nrec.Delivering != nil && nrec.Delivering.Token == token {
@@ -340,8 +345,20 @@ func (h *Handler) runDeliver(ctx context.Context, rec *record, token string, tim
 		h.unkeptMu.Unlock()
 		return fmt.Errorf("callback: delivered, but the delivery mark could not be stored: %w", err)
 	}
-	h.unschedule(bg, s.ID)
 	return nil
+}
+
+// takeDelivery takes r's delivery lease under token and writes the intent
+// (Attempts), unless r is delivered or another run holds the lease.
+func (h *Handler) takeDelivery(r *record, token string) bool {
+	if h.Deliver == nil || r.Delivered || r.Delivering.held() {
+		return false
+	}
+	timeout := orDefault(h.DeliverTimeout, DefaultDeliverTimeout)
+	r.Pending = nil
+	r.Delivering = &lease{Token: token, Until: time.Now().Add(timeout + min(5*time.Second, timeout))}
+	r.Attempts++
+	return true
 }
 
 // unmarked reports whether Deliver ran on this instance for the session
