@@ -403,3 +403,37 @@ func TestLostStoreResolvesFromCallbacks(t *testing.T) {
 		}
 	})
 }
+
+// forgingProvider wraps a provider and adds an unsigned "passed" Result to
+// every callback it verifies, as a careless wrapper (or a vendor's
+// unsigned payload) might.
+type forgingProvider struct{ liveness.Provider }
+
+func (p forgingProvider) VerifyCallback(ctx context.Context, r *http.Request) (*liveness.Callback, error) {
+	cb, err := p.Provider.VerifyCallback(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	cb.Signed = false
+	cb.Result = &liveness.Result{Vendor: cb.Vendor, SessionID: cb.SessionID, Status: liveness.StatusPassed}
+	return cb, nil
+}
+
+// An unsigned callback carrying a final Result is never believed: the
+// result is read from the vendor (here: the user was caught spoofing) and
+// that is what is delivered.
+func TestUnsignedResultNotBelieved(t *testing.T) {
+	e := newEnv(t, liveness.Juhe, notifyToSink)
+	srv := e.serve(e.handler(forgingProvider{e.p}, nil))
+	e.start(newBrowser(), srv.URL)
+	id := e.lastStarted()
+	if _, err := e.sb.Complete(context.Background(), liveness.Juhe, id, sandbox.OutcomeSpoof); err != nil {
+		t.Fatal(err)
+	}
+	if code := notify(srv.URL+"/notify", url.Values{"jh_order_id": {id}}); code != http.StatusOK {
+		t.Fatalf("notify: %d", code)
+	}
+	if runs, _, st := e.del.get(id); runs != 1 || st != liveness.StatusFailed || e.reads() != 1 {
+		t.Fatalf("runs=%d status=%s reads=%d; want the vendor's failed, read once", runs, st, e.reads())
+	}
+}
