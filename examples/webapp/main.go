@@ -84,6 +84,7 @@ func run(ctx context.Context, addr string) error {
 	if err != nil {
 		return err
 	}
+	a.Reconcile(ctx)
 	srv := &http.Server{Handler: a, ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		<-ctx.Done()

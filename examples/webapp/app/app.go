@@ -267,6 +267,16 @@ func (a *App) sameOrigin(f http.HandlerFunc) http.HandlerFunc {
 	}
 }
 
+// Reconcile runs the reconciler of every vendor's handler
+// (callback.Handler.Run) until ctx ends, so that a check nobody came back
+// for (done on a phone, a lost notify, an abandoned page) is still
+// delivered, with its result or as expired.
+func (a *App) Reconcile(ctx context.Context) {
+	for _, h := range a.handlers {
+		go func() { _ = h.Run(ctx) }()
+	}
+}
+
 // Handler returns the callback.Handler of vendor v, nil when not offered.
 func (a *App) Handler(v liveness.Vendor) *callback.Handler { return a.handlers[v] }
 
@@ -349,6 +359,10 @@ func (a *App) index(w http.ResponseWriter, r *http.Request) {
 		"Vendors": vs, "Selected": r.URL.Query().Get("vendor"),
 		"JuheName": a.cfg.JuheName, "JuheIDNumber": a.cfg.JuheIDNumber,
 		"Recent": a.recentOf(browserOf(r), 5),
+		// A new start key each time the form is shown: both clicks of a
+		// double click (or a resent form) carry it, and Begin makes one
+		// session for it.
+		"Ref": newRef(),
 	})
 }
 
@@ -362,7 +376,13 @@ func (a *App) start(w http.ResponseWriter, r *http.Request) {
 		a.message(w, http.StatusBadRequest, "Unknown vendor", "Pick one of the vendors offered.")
 		return
 	}
-	ref := newRef()
+	// The form's start key is the session's BizNo: a repeated POST of the
+	// same form gets the first session (callback.Handler.Begin), never a
+	// second paid create.
+	ref := r.PostFormValue("ref")
+	if _, err := hex.DecodeString(ref); err != nil || len(ref) != 32 {
+		ref = newRef()
+	}
 	browser := browserOf(r)
 	if browser == "" {
 		browser = newRef()
@@ -404,6 +424,10 @@ func (a *App) start(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s, err := h.Begin(r.Context(), w, r, req)
+	if errors.Is(err, callback.ErrStartEnded) || errors.Is(err, callback.ErrStartInDoubt) {
+		a.message(w, http.StatusConflict, "This check was already started", "Go back to the start page for a new one.")
+		return
+	}
 	if err != nil {
 		msg := "The vendor did not start the check. Please try again."
 		if errors.Is(err, liveness.ErrInvalidArgument) {

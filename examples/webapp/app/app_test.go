@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -236,6 +237,31 @@ func TestStartRejectsUnknownVendor(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusBadRequest {
 		t.Fatalf("status %d", resp.StatusCode)
+	}
+}
+
+// The start form carries a key of its own: submitting it twice (a double
+// click, a resent form) lands on the same check with one paid create, and
+// a form shown anew starts a new check.
+func TestDoubleSubmitStartsOnce(t *testing.T) {
+	e := newEnv(t)
+	c := client(t)
+	_, page := get(t, c, e.base+"/")
+	m := regexp.MustCompile(`name="ref" value="([0-9a-f]{32})"`).FindStringSubmatch(page)
+	if m == nil {
+		t.Fatal("the start form carries no key")
+	}
+	form := url.Values{"vendor": {"megvii"}, "megvii_return": {"post"}, "ref": {m[1]}}
+	first := e.start(t, c, form)
+	if again := e.start(t, c, form); again != first {
+		t.Fatalf("the second submit started %s, want the first check %s", again, first)
+	}
+	if n := e.sb.Requests(sandbox.MegviiGetToken); n != 1 {
+		t.Fatalf("two submits of one form made %d get_token calls, want 1", n)
+	}
+	_, page = get(t, c, e.base+"/")
+	if n := regexp.MustCompile(`name="ref" value="([0-9a-f]{32})"`).FindStringSubmatch(page); n == nil || n[1] == m[1] {
+		t.Fatal("the form shown anew carries the same key")
 	}
 }
 
