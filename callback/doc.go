@@ -11,35 +11,58 @@
 //		Deliver:    func(ctx context.Context, res *liveness.Result, s *liveness.Session) error { … },
 //		Done:       func(res *liveness.Result, s *liveness.Session) string { return "/kyc/done?order=" + url.QueryEscape(s.BizNo) },
 //	}
-//	mux.HandleFunc("/kyc/start", h.Start)
+//	mux.HandleFunc("/kyc/start", h.Start) // POST
 //	mux.HandleFunc("/kyc/return", h.Return)
 //	mux.HandleFunc("/kyc/notify", h.Notify)
+//	go h.Run(ctx) // the reconciler, on every instance
 //
 // # What the handlers guarantee
 //
+//   - Start is paid once per BizNo: it takes POST (GET only with
+//     AllowGET), refuses a request another site sent, and reserves the
+//     BizNo in the Store before InitSession, so a Store that is down or
+//     full makes no vendor call, and a repeated start with the same BizNo
+//     (a double click, a client's retry, on any instance) returns the
+//     first Session. Begin says how to choose the BizNo.
 //   - Deliver runs once per session when its result becomes final,
-//     whichever of Return, Notify and Wait gets there first, across
-//     concurrent requests and across instances sharing the Store. If it
-//     fails, the delivery is released: Notify answers non-2xx so that the
-//     vendor redelivers, Return shows a page whose reload retries.
+//     whichever of Return, Notify, Wait and Reconcile gets there first,
+//     across concurrent requests and across instances sharing the Store,
+//     while the Store keeps its data. If it fails, the delivery is
+//     released: Notify answers non-2xx so that the vendor redelivers,
+//     Return shows a page whose reload retries. Handler.Deliver states what
+//     holds in the one window no key-value store closes, and DeliveryFrom
+//     gives the ID that closes it.
 //   - Each final result is fetched from the vendor at most once per session,
 //     across instances: one request takes the session's fetch lease, the
 //     others wait for its answer, and every later callback, reload or Wait
-//     is served from the Store. Page reloads and duplicate notifies never
-//     spend Megvii's three reads of a result. A signed callback's result is
-//     stored without any call.
-//   - A session past ExpiresAt plus ExpiryGrace whose result is not known
-//     resolves to StatusExpired (ReasonTimeout) without a call. The grace
-//     (5 minutes unless set; a negative ExpiryGrace is none) keeps a check
+//     is served from the Store. A signed callback's result is used without
+//     any call. Every result call is counted in the session's record before
+//     it is made: Megvii's get_result is called at most MegviiResultCalls
+//     (3) times per session, ever, pending answers included, the last kept
+//     for when a final answer is expected; unsigned notifies (Juhe) read a
+//     pending session at most once per backoff.
+//   - Reconcile (Run on every instance) reads each unfinished session
+//     before its vendor forgets it and delivers a session that ends without
+//     a result once as StatusExpired (ReasonTimeout): no started session is
+//     left behind, whether or not a browser or a notify came back.
+//   - A session past its end of life (ExpiresAt plus ExpiryGrace, 5 minutes
+//     unless set, for every vendor; for Megvii, once its calls are spent or
+//     its one-day retention ends) whose result is not known resolves to
+//     StatusExpired (ReasonTimeout) without a call. The grace keeps a check
 //     submitted in its last seconds, whose result may still be on its way,
 //     from being declared expired while it finishes.
 //   - An unsigned return (Megvii's GET ?biz_id=, Jumdata's ?token=) is acted
 //     on only for a session started by the same browser, which Start binds
-//     with a signed cookie (the state parameter of OAuth 2): a forged return
-//     naming someone else's session makes no vendor call. A return naming no
-//     session (Juhe after a cancel) is resolved through that binding.
-//   - Only sessions the Store holds are resolved; the vendor's payload never
-//     reaches the browser.
+//     with a signed cookie (the state parameter of OAuth 2) naming the
+//     session: a forged return naming someone else's session makes no
+//     vendor call. A return naming no session (Juhe after a cancel) is
+//     resolved through that binding.
+//   - A callback for a session the Store does not hold (a Store restarted
+//     without persistence, an evicted key) is still resolved: a signed
+//     result from what it carries, an unsigned return through the binding
+//     cookie, an unsigned notify by one read of the vendor's ID; one that
+//     can never be resolved is acknowledged so that the vendor stops, and
+//     logged. The vendor's payload never reaches the browser.
 //
 // # Vendors
 //
@@ -73,7 +96,7 @@
 // SameSite=Lax binding cookie; it needs none, since it is signed. A user
 // who opens the check page on another device (a QR code) comes back without
 // the binding: an unsigned return there is refused, and the result arrives
-// through the notify or Wait.
+// through the notify, Wait or Reconcile.
 //
 // # Several vendors
 //
@@ -85,14 +108,17 @@
 //
 // # Stores
 //
-// Store is a small key-value interface with expiry and two atomic
-// operations. MemoryStore is the default; package callback/redisstore
-// implements it on Redis for several instances, and callback/storetest
-// holds the conformance suite both pass.
+// Store is a small key-value interface with expiry, compare-and-swap and an
+// ordered index. A session keeps two entries: its record (session, binding,
+// read count, leases, result, delivery state), changed only by
+// compare-and-swap, and its start reservation; the reconciler's index
+// holds it until it is delivered. MemoryStore is the default; package
+// callback/redisstore implements it on Redis for several instances, and
+// callback/storetest holds the conformance suite both pass.
 //
 // # Observability
 //
 // Handler.Observe receives an Event (vendor, kind, outcome, latency) per
-// request, and Handler.Logger one slog record, with no secret and no vendor
-// payload.
+// request and per session a reconciler pass looks at, and Handler.Logger
+// one slog record, with no secret and no vendor payload.
 package callback
