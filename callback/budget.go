@@ -43,10 +43,13 @@ const (
 	// finalReadMargin is how long before the end of a vendor's retention
 	// the last read is made.
 	finalReadMargin = time.Hour
-	// lastReadLead is how long before ExpiresAt the reconciler reads a
-	// session of a vendor that serves its result only while the session
-	// lives (Jumdata), when nothing has delivered it yet.
-	lastReadLead = 30 * time.Second
+	// firstReadLead and lastReadLead are how long before ExpiresAt the
+	// reconciler reads a session of a vendor that serves its result only
+	// while the session lives (Jumdata), when nothing has delivered it yet:
+	// twice, so that one failed read (the Store or the vendor down at that
+	// moment) does not lose the result.
+	firstReadLead = 3 * time.Minute
+	lastReadLead  = 30 * time.Second
 	// maxTriggerBackoff caps the spacing of reads that unsigned notifies
 	// (Juhe's trigger) may cause for one session.
 	maxTriggerBackoff = time.Minute
@@ -141,7 +144,7 @@ func (h *Handler) nextCheck(r *record) time.Time {
 	if p.budget > 0 {
 		steps = []time.Time{exp.Add(h.grace()), h.finalRead(r)}
 	} else {
-		steps = []time.Time{exp.Add(-lastReadLead)}
+		steps = []time.Time{exp.Add(-firstReadLead), exp.Add(-lastReadLead)}
 	}
 	for _, t := range steps {
 		if now.Before(t) {

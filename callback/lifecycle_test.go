@@ -303,8 +303,8 @@ func TestReconcilerLeavesNoSessionBehind(t *testing.T) {
 		reads    int
 	}{
 		{liveness.Megvii, "", liveness.StatusExpired, 1},
-		{liveness.Juhe, "", liveness.StatusExpired, 1},
-		{liveness.Jumdata, "", liveness.StatusExpired, 1},
+		{liveness.Juhe, "", liveness.StatusExpired, 2},
+		{liveness.Jumdata, "", liveness.StatusExpired, 2},
 		{liveness.Jumdata, sandbox.OutcomePass, liveness.StatusPassed, 1},
 		{liveness.Juhe, sandbox.OutcomePass, liveness.StatusPassed, 1},
 	} {

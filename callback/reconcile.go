@@ -39,9 +39,10 @@ func (h *Handler) unschedule(ctx context.Context, id string) {
 // one that is not delivered yet is resolved as Wait would (one vendor call
 // at most, within the session's read policy), and delivered when final. A
 // session whose vendor will soon forget it is read before it does (Jumdata
-// 30 s before its token expires, Megvii after ExpiresAt plus the grace and
-// again an hour before the one-day retention ends, its third call kept for
-// then), and a session that ends without a result is delivered once as
+// and Juhe 3 minutes and 30 seconds before the session expires, Megvii
+// after ExpiresAt plus the grace and again an hour before the one-day
+// retention ends, its third call kept for then), and a session that ends
+// without a result is delivered once as
 // StatusExpired (ReasonTimeout): no session a service started is left
 // behind, whether or not a browser came back or a notify arrived.
 //
@@ -124,6 +125,9 @@ func (h *Handler) reconcile(ctx context.Context, id string, ev *Event) error {
 		ev.Outcome = OutcomeFault
 		return err
 	}
+	// A scheduled look reads, whatever a request read within the last
+	// second (the Store's copy is not changed by this).
+	rec.Pending = nil
 	rec, res, err := h.resolve(ctx, rec, nil, false)
 	if err != nil {
 		ev.Outcome = outcomeOf(err)
