@@ -138,7 +138,9 @@ type Handler struct {
 	AllowGET bool
 	// TrustedOrigins are origins ("https://shop.example") other than the
 	// request's own host whose requests Start takes; a request whose
-	// browser says it is cross-site is refused all the same.
+	// browser says it is cross-site is refused all the same. Behind a
+	// proxy that rewrites the Host header, list the site's public origin
+	// here: browsers that send no Sec-Fetch-Site are judged by Origin.
 	TrustedOrigins []string
 	// ReconcileInterval is how often Run makes a pass;
 	// DefaultReconcileInterval when zero.

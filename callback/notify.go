@@ -183,6 +183,11 @@ func (h *Handler) orphan(ctx context.Context, cb *liveness.Callback) (*record, e
 		return nil, nil
 	}
 	if err != nil {
+		// Leave nothing behind for a notify that may be forged: its retry
+		// starts again.
+		if cur, lerr := h.load(ctx, cb.SessionID); lerr == nil && cur != nil && cur.Rebuilt && cur.Result == nil && !cur.Fetch.held() {
+			_, _ = h.store().DeleteIf(ctx, h.skey(cb.SessionID), cur.raw)
+		}
 		return nil, err
 	}
 	if !res.Status.Final() {
