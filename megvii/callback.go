@@ -21,7 +21,11 @@ import (
 //   - the return as a GET (SessionOptions.ActionHTTPMethod "GET"): the
 //     browser comes back with only biz_id appended to return_url.
 //
-// A POST must carry data and sign = sha1(api_secret + data), lowercase hex.
+// A POST must carry data and sign = sha1(api_secret + data), lowercase hex
+// as the callback document says ("其中sha1返回的字符均为小写"); upper-case is
+// accepted too, since hex case carries no bit of the digest (see package
+// signing), and a sign with anything before or after it, or a digit more or
+// less, is refused.
 // The signature is checked first, in constant time over the data as
 // received, and only then is data decoded: a missing or wrong sign is
 // ErrBadSignature, and nothing else is. Signed data must be exactly one

@@ -2,7 +2,8 @@
 // of the face-liveness vendors supported by go-liveness.
 //
 // Each vendor signs by hashing a plain concatenation of a shared secret and
-// the data, and sends the digest as lowercase hex. None of them uses HMAC:
+// the data, and this package writes every digest as lowercase hex. None of
+// them uses HMAC:
 //
 //   - Jumdata (direct channel) authenticates requests with
 //     sign = sha256(appId + appSecret + timestamp), timestamp in milliseconds.
@@ -19,6 +20,35 @@
 //
 // Comparisons go through [Equal], which runs in constant time, so an
 // attacker cannot learn a valid signature byte by byte from response timing.
+// A test in this package parses the vendor packages and fails if a
+// signature is compared any other way (==, !=, bytes.Equal,
+// strings.EqualFold, …).
+//
+// # Hex case, vendor by vendor
+//
+// A received signature is accepted in lowercase, upper-case or mixed-case
+// hex, and in no other spelling: not with a space, newline, "0x" or any
+// other byte around it, not one hex digit longer or shorter. The decision,
+// per vendor:
+//
+//   - Megvii's callback document (回调说明) says lowercase, in the row of
+//     sign: "签名方法为 sign = sha1(API_SECRET + json_data),其中sha1返回的字符均为小写".
+//     Upper-case is accepted anyway, for robustness: the case of a hex
+//     digit carries no bit of the digest (both spellings decode to the same
+//     20 bytes, compared in constant time), so accepting it makes no
+//     forgery easier, while refusing it would turn a harmless change of
+//     spelling, at Megvii or in a relay, into every callback failing as a
+//     bad signature.
+//   - Juhe's faceid document (sign值说明) gives "sign=md5(response值+key)"
+//     and a lowercase sample, and says nothing of case: both are accepted,
+//     for the same reason.
+//   - Jumdata signs nothing it sends back (its return carries token and
+//     success only), so no Jumdata signature is ever verified; the request
+//     signature this package computes is lowercase, like the others.
+//
+// Because several spellings verify, a signature string is not a canonical
+// name for a callback: key replay or duplicate detection on the verified
+// data or the session, never on the sign as received.
 package signing
 
 import (
@@ -82,23 +112,26 @@ func JumdataTimestamp(t time.Time) string {
 	return strconv.FormatInt(t.UnixMilli(), 10)
 }
 
-// Equal reports whether a and b are the same hex digest, ignoring case, in
-// time that does not depend on where they differ. Empty strings, odd
-// lengths and non-hex characters never match, so a missing or garbled
-// signature cannot verify.
+// Equal reports whether a and b are the same hex digest, in time that does
+// not depend on where they differ. Each side must be hex through and
+// through: an empty string, an odd length, or any byte that is not a hex
+// digit (a space, a newline, a stray "z") never matches, so a digest with a
+// character appended or cut off cannot verify. Hex case is ignored; see the
+// package documentation for why, vendor by vendor.
 func Equal(a, b string) bool {
-	if a == "" || b == "" {
-		return false
-	}
-	// Decoding rather than lower-casing makes "AB" and "ab" equal and lets
-	// the comparison run over the raw digest bytes.
-	da, err := hex.DecodeString(a)
-	if err != nil {
-		return false
-	}
-	db, err := hex.DecodeString(b)
-	if err != nil {
-		return false
-	}
-	return subtle.ConstantTimeCompare(da, db) == 1
+	// Both sides are decoded before either result is looked at. Decoding
+	// rather than lower-casing makes "AB" and "ab" equal and lets the
+	// comparison run over the raw digest bytes.
+	da, okA := decodeDigest(a)
+	db, okB := decodeDigest(b)
+	return okA && okB && subtle.ConstantTimeCompare(da, db) == 1
+}
+
+// decodeDigest decodes s, reporting false unless all of s is a non-empty
+// hex string. hex.DecodeString returns the bytes it decoded before a fault
+// together with the error, so a digest followed by "0" or "z" decodes to
+// that digest: its error is what refuses them.
+func decodeDigest(s string) ([]byte, bool) {
+	d, err := hex.DecodeString(s)
+	return d, err == nil && len(d) > 0
 }
