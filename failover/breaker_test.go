@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -93,8 +94,72 @@ func TestClassify(t *testing.T) {
 		{"caller's context", &liveness.Error{Err: context.Canceled}, stop},
 		{"not a liveness error", errors.New("boom"), stop},
 		{"not found", vendorErr(liveness.ErrNotFound)(), stop},
+		// A bare 5xx (an error page, no vendor code) other than 503 does
+		// not prove that no session was made, even when the provider did
+		// not set MayHaveReached (the transport marks only a bare 500; a
+		// provider of another package may mark none): it must not fail
+		// over, and the breaker counts it.
+		{"bare 500, not marked", bareStatus(500), stopFailure},
+		{"bare 501, not marked", bareStatus(501), stopFailure},
+		{"bare 505, not marked", bareStatus(505), stopFailure},
+		{"bare 500, marked", &liveness.Error{Kind: liveness.ErrUnavailable, HTTPStatus: 500, MayHaveReached: true}, stopFailure},
+		{"wrapped bare 501", wrap{bareStatus(501)}, stopFailure},
+		// A 503 says the request was not served; a 5xx in the vendor's
+		// own words says it failed without a session.
+		{"bare 503", bareStatus(503), failOver},
+		{"500 with a vendor code", &liveness.Error{Kind: liveness.ErrUnavailable, HTTPStatus: 500, Code: "INTERNAL_ERROR"}, failOver},
+		{"501 with a vendor code", &liveness.Error{Kind: liveness.ErrUnavailable, HTTPStatus: 501, Code: "10014"}, failOver},
+		{"505 with a vendor code", &liveness.Error{Kind: liveness.ErrUnavailable, HTTPStatus: 505, Code: "10014"}, failOver},
 	} {
 		t.Run(tc.name, func(t *testing.T) { assert.Equal(t, tc.want, classify(tc.err)) })
+	}
+}
+
+// bareStatus is a provider's error for an HTTP error page without a
+// vendor code, as vendorkit.StatusKind reads a 5xx, and without
+// MayHaveReached.
+func bareStatus(status int) *liveness.Error {
+	return &liveness.Error{Vendor: "a", Op: "InitSession", Kind: liveness.ErrUnavailable, HTTPStatus: status}
+}
+
+// Through the router, a create that failed with a bare 500, 501 or 505
+// and no vendor code is returned, not failed over, with MayHaveReached set
+// so that liveness.Retryable says false (the provider's error itself is
+// not changed), and the breaker counts it; a bare 503 fails over.
+func TestBareServerErrorOnCreateIsNotFailedOver(t *testing.T) {
+	for _, tc := range []struct {
+		status   int
+		failOver bool
+	}{{500, false}, {501, false}, {505, false}, {503, true}} {
+		t.Run(strconv.Itoa(tc.status), func(t *testing.T) {
+			orig := bareStatus(tc.status)
+			a := &fake{vendor: "a", next: func() error { return orig }}
+			b := &fake{vendor: "b"}
+			r := newTestRouter(t, Config{}, time.Now, a, b)
+			s, err := r.InitSession(context.Background(), req)
+			assert.Equal(t, 1, a.count())
+			h := r.Health()[0]
+			assert.Equal(t, 1, h.ConsecutiveFailures, "the breaker counts it")
+			assert.False(t, orig.MayHaveReached, "the provider's error is not changed")
+			if tc.failOver {
+				require.NoError(t, err)
+				assert.Equal(t, liveness.Vendor("b"), s.Vendor)
+				assert.Equal(t, 1, b.count())
+				assert.Equal(t, uint64(1), h.FailedOver)
+				return
+			}
+			require.Error(t, err)
+			assert.Nil(t, s)
+			assert.Zero(t, b.count(), "no create on another vendor")
+			assert.Zero(t, h.FailedOver)
+			var le *liveness.Error
+			require.ErrorAs(t, err, &le)
+			assert.Equal(t, tc.status, le.HTTPStatus)
+			assert.Empty(t, le.Code)
+			assert.True(t, le.MayHaveReached, "the create may have made a session")
+			assert.ErrorIs(t, err, liveness.ErrUnavailable)
+			assert.False(t, liveness.Retryable(err), "not to be retried silently")
+		})
 	}
 }
 

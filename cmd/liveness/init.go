@@ -237,13 +237,21 @@ func runURL(c *cmd, args []string) int {
 // readSession reads a session printed by liveness init --json: the JSON
 // itself, a file name, or - for standard input.
 func (c *cmd) readSession(usage, arg string) (*liveness.Session, int) {
+	s, _, _, code := c.readSessionFrom(usage, arg)
+	return s, code
+}
+
+// readSessionFrom is readSession that also returns what it read and, when
+// it read a file, the file's name.
+func (c *cmd) readSessionFrom(usage, arg string) (*liveness.Session, []byte, string, int) {
 	var data []byte
+	var path string
 	switch arg = strings.TrimSpace(arg); {
 	case arg == "-":
 		b, err := io.ReadAll(io.LimitReader(c.stdin, 1<<20))
 		if err != nil {
 			fmt.Fprintf(c.stderr, "%s: reading standard input: %v\n", c.name, err)
-			return nil, exitError
+			return nil, nil, "", exitError
 		}
 		data = b
 	case strings.HasPrefix(arg, "{"):
@@ -252,15 +260,15 @@ func (c *cmd) readSession(usage, arg string) (*liveness.Session, int) {
 		b, err := os.ReadFile(arg)
 		if err != nil {
 			fmt.Fprintf(c.stderr, "%s: %v\n", c.name, err)
-			return nil, exitError
+			return nil, nil, "", exitError
 		}
-		data = b
+		data, path = b, arg
 	}
 	var s liveness.Session
 	if err := json.Unmarshal(data, &s); err != nil || s.ID == "" {
-		return nil, c.usageError(usage, "the session is not one printed by liveness init --json")
+		return nil, nil, "", c.usageError(usage, "the session is not one printed by liveness init --json")
 	}
-	return &s, exitOK
+	return &s, data, path, exitOK
 }
 
 // checkSessionVendor sets s.Vendor when empty and checks that p serves the

@@ -30,18 +30,27 @@
 //	    Print the check URL of a session printed by init --json (the JSON
 //	    itself, a file name, or - for standard input).
 //	liveness result [--wait [--timeout D] [--interval D] [--max-reads N]] [--json] ID|--session FILE
-//	    Print a session's result. Every read may cost: Megvii serves a
-//	    finished result three times within a day, so each result of a
-//	    finished Megvii session spends one of its three reads. --wait polls
+//	    Print a session's result. Every read may cost: Megvii answers
+//	    get_result three times per session in all, calls that found it
+//	    pending included, and a 4th with an error, so for a Megvii session
+//	    (also through a router) result makes at most 3 get_result calls per
+//	    run (--max-reads is 1 to 3, default 3), and with --session FILE it
+//	    counts them in the file ("result_calls": N beside the session,
+//	    written before each call) and refuses a 4th in all (exit 6, no
+//	    call); without a file nothing is counted between runs. --wait polls
 //	    until the result is final, through the callback package's
 //	    Handler.Wait, at an interval that spares each vendor's read budget
-//	    (Megvii 5 s, Juhe and Jumdata 3 s, growing by half up to 30 s),
-//	    reads a finished result once, and stops pending after --max-reads
-//	    reads (20 for Megvii by default, about 8 minutes, since Megvii does
-//	    not document whether reads of an unfinished session count; no limit
-//	    for the others), with a progress indicator on a terminal only. With
-//	    --session (the output of init --json) it stops at the session's
-//	    expiry, and reads nothing for a session already past it.
+//	    (Megvii 5 s, never less; Juhe and Jumdata 3 s; growing by half up
+//	    to 30 s), with Megvii calls no closer than that interval and, by
+//	    the Handler's policy, a minute apart at least, the third kept (when
+//	    --session gives the expiry) for after the expiry plus its grace.
+//	    It reads a finished
+//	    result once, and stops pending after --max-reads reads (no limit by
+//	    default for Juhe and Jumdata), with a progress indicator on a
+//	    terminal only. With --session (the output of init --json) it knows
+//	    the session's expiry: a Juhe or Jumdata session past it (plus the
+//	    grace) is expired without a read; a Megvii result outlives its
+//	    session by a day, so a Megvii session is read within its calls.
 //	liveness verify [--kind return|notify] [--json] [URL]
 //	    Check a captured callback: a return URL, or a form or JSON body on
 //	    standard input. Print what it claims and whether it is signed and
@@ -95,12 +104,16 @@
 //	   failed, canceled, expired or error; the callback's signature does
 //	   not hold
 //	4  pending: the result is not final (result; result --wait past
-//	   --timeout or --max-reads); verify read a return that carries no
+//	   --timeout, --max-reads or a Megvii session's 3 get_result calls);
+//	   verify read a return that carries no
 //	   result (the user came back without one, as Juhe's bare return after
 //	   a cancel): fetch the session's result or wait for it
 //	5  unsigned: verify read a callback the vendor does not sign (a Jumdata
 //	   return, a Juhe notify, a Megvii GET return): what it claims proves
 //	   nothing; fetch the result with liveness result ID
+//	6  budget spent: the 3 get_result calls Megvii answers for a session
+//	   are spent, as counted in its --session file ("result_calls"); no
+//	   call was made
 package main
 
 import (
@@ -130,6 +143,7 @@ const (
 	exitNotPassed = 3
 	exitPending   = 4
 	exitUnsigned  = 5
+	exitBudget    = 6
 )
 
 const envProvider = "LIVENESS_PROVIDER"
@@ -201,7 +215,8 @@ func runContext(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		fmt.Fprintln(c.stdout, "\nThe provider is a liveness.Open URL from --provider or "+envProvider+".")
 		fmt.Fprintln(c.stdout, "Exit codes: 0 passed/ok (a callback signed, verified and passed), 1 error, 2 usage, 3 not passed")
 		fmt.Fprintln(c.stdout, "(or a signature that does not hold), 4 pending (or a return without a result),")
-		fmt.Fprintln(c.stdout, "5 unsigned callback (fetch the result).")
+		fmt.Fprintln(c.stdout, "5 unsigned callback (fetch the result), 6 a Megvii session's 3 get_result calls are spent")
+		fmt.Fprintln(c.stdout, "(counted in its --session file; no call made).")
 		fmt.Fprintln(c.stdout, "Run liveness <command> --help for a command's flags.")
 		return exitOK
 	}

@@ -29,13 +29,12 @@ var pollInterval = map[liveness.Vendor]time.Duration{
 // defaultPollInterval applies to other vendors.
 const defaultPollInterval = 5 * time.Second
 
-// defaultMaxReads is --wait's default cap on vendor reads per vendor
-// (none where absent). Megvii serves a finished result three times a day
-// and does not document whether a read of an unfinished session counts
-// too; 20 reads at its intervals (5 s growing to 30 s) span about 8
-// minutes. Wait stops at the first final answer, so a finished result is
-// read once.
-var defaultMaxReads = map[liveness.Vendor]int{liveness.Megvii: 20}
+// defaultMaxReads is --wait's default cap on vendor reads per run, per
+// vendor (none where absent). Megvii answers get_result three times per
+// biz_id in all, calls that answered pending included (megviiCalls), so
+// a run makes at most three, and --max-reads cannot ask for more. Wait
+// stops at the first final answer, so a finished result is read once.
+var defaultMaxReads = map[liveness.Vendor]int{liveness.Megvii: megviiCalls}
 
 // clock decides when a session has expired; tests set the providers'
 // fixed clock.
@@ -44,18 +43,35 @@ var clock = time.Now
 // minPollInterval is the shortest --interval accepted. Tests lower it.
 var minPollInterval = 2 * time.Second
 
+// minMegviiInterval is the shortest --interval accepted for a Megvii
+// session, whose three get_result calls must not all go in a few seconds:
+// the interval the command uses for Megvii. Tests lower it.
+var minMegviiInterval = pollInterval[liveness.Megvii]
+
 // resultHelp is result --help's note on read budgets.
 const resultHelp = `
-Every read may cost: Megvii serves a finished result three times within a
-day, then answers not found for good, so each liveness result of a finished
-Megvii session spends one of its three reads (store the --json output rather
-than reading again). --wait reads a finished result once, and at most
---max-reads times in all (20 for megvii by default, about 8 minutes: Megvii
-does not document whether reads of an unfinished session count). Juhe
-counts reads against the key's limits; Jumdata's may be billed.
+Every read may cost. Megvii answers get_result three times per session in
+all, calls that found it pending included, and a 4th with an error; it keeps
+a result one day. So for a Megvii session (also through a failover router)
+liveness result makes at most 3 get_result calls per run: --max-reads is 3 by
+default and may not be more (nor 0). --wait polls every --interval (5s for
+Megvii, and not less; growing by half up to 30s) but makes a get_result call
+no sooner than that interval after the previous one, and callback.Handler
+spaces Megvii calls further: a minute at least, the third kept (when
+--session gives the expiry) for after the expiry plus 5 minutes.
+
+With --session FILE the calls are counted in the file ("result_calls": N
+beside the session, written before each call is sent), and a run that would
+make a 4th call makes none and exits 6. Without a file (an ID, or --session
+-) nothing is counted between runs: each run may make 3, and Megvii answers
+those past its three with an error. Store the --json output rather than
+reading a finished result again. Juhe counts reads against the key's
+limits; Jumdata's may be billed.
 
 Exit codes: 0 passed, 3 not passed (failed, canceled, expired, error),
-4 pending (or --timeout, --max-reads reached), 1 error, 2 usage.`
+4 pending (or --timeout, --max-reads or the 3 Megvii calls reached),
+6 the session file's 3 Megvii calls are spent (no call made), 1 error,
+2 usage.`
 
 func runResult(c *cmd, args []string) int {
 	const usage = "liveness result [--wait [--timeout D] [--interval D] [--max-reads N]] [--json] [--provider URL] SESSION-ID | --session FILE|-"
@@ -65,23 +81,25 @@ func runResult(c *cmd, args []string) int {
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	wait := fs.Bool("wait", false, "poll until the result is final (exit 4 if still pending after --timeout or --max-reads)")
 	timeout := fs.Duration("timeout", 30*time.Minute, "how long --wait polls at most")
-	sessionFile := fs.String("session", "", "read the session printed by liveness init --json from FILE (- for stdin) instead of an ID: --wait then stops at its expiry")
-	interval := fs.Duration("interval", 0, "--wait's first interval between reads (default 5s megvii, 3s juhe and jumdata; at least 2s)")
-	maxReads := fs.Int("max-reads", 0, "the most vendor reads --wait makes before it stops, pending (exit 4); 0 for no limit but --timeout (default 20 for megvii, no limit for juhe and jumdata)")
+	sessionFile := fs.String("session", "", "read the session printed by liveness init --json from FILE (- for stdin) instead of an ID: --wait then knows its expiry; a megvii session's get_result calls are counted in FILE (\"result_calls\"), at most 3 in all")
+	interval := fs.Duration("interval", 0, "--wait's first interval between reads (default 5s megvii, 3s juhe and jumdata; at least 2s, and 5s for megvii)")
+	maxReads := fs.Int("max-reads", 0, "the most vendor reads --wait makes before it stops, pending (exit 4); 0 for no limit but --timeout (megvii: 1 to 3, default 3, as Megvii answers 3 get_result calls per session in all; no limit for juhe and jumdata)")
 	pos, code, ok := c.parse(fs, usage, args)
 	if !ok {
 		return code
 	}
 	var session liveness.Session
+	var sessionData []byte // the session as read, with its result_calls
+	var sessionPath string // the session file, when it was read from one
 	switch {
 	case *sessionFile != "" && len(pos) > 0:
 		return c.usageError(usage, "takes a session ID or --session, not both")
 	case *sessionFile != "":
-		s, code := c.readSession(usage, *sessionFile)
+		s, data, path, code := c.readSessionFrom(usage, *sessionFile)
 		if s == nil {
 			return code
 		}
-		session = *s
+		session, sessionData, sessionPath = *s, data, path
 	case len(pos) != 1 || pos[0] == "":
 		return c.usageError(usage, "takes one argument, the session ID, got %d", len(pos))
 	default:
@@ -108,6 +126,24 @@ func runResult(c *cmd, args []string) int {
 	if code, ok := c.checkSessionVendor(p, &session); !ok {
 		return code
 	}
+	// A Megvii session, through a router too: 3 get_result calls in all.
+	var lg *ledger
+	if session.Vendor == liveness.Megvii {
+		if set["max-reads"] && (*maxReads < 1 || *maxReads > megviiCalls) {
+			return c.usageError(usage, "flag --max-reads must be 1 to %d for a megvii session: Megvii answers %d get_result calls per session in all, pending ones included", megviiCalls, megviiCalls)
+		}
+		if set["interval"] && *interval < minMegviiInterval {
+			return c.usageError(usage, "flag --interval must be at least %s for a megvii session, so that its %d get_result calls are not spent in seconds", minMegviiInterval, megviiCalls)
+		}
+		lg = &ledger{path: sessionPath, id: session.ID}
+		if sessionData != nil {
+			_, n, err := parseSessionFile(sessionData)
+			if err != nil {
+				return c.usageError(usage, "the session's %v", err)
+			}
+			lg.n = n
+		}
+	}
 	var res *liveness.Result
 	var err error
 	if *wait {
@@ -115,15 +151,25 @@ func runResult(c *cmd, args []string) int {
 		if !set["max-reads"] {
 			reads = defaultMaxReads[session.Vendor]
 		}
-		res, err = c.wait(p, &session, *timeout, *interval, reads)
+		res, err = c.wait(p, &session, *timeout, *interval, reads, lg)
 	} else {
-		res, err = p.FetchResult(c.ctx, session.ID)
+		rc := &readCounter{Provider: p, ledger: lg}
+		res, err = rc.FetchResult(c.ctx, session.ID)
+	}
+	if errors.Is(err, errBudgetSpent) && res == nil {
+		what := "no call made"
+		if lg.made > 0 {
+			what = fmt.Sprintf("%d call(s) made, none answered", lg.made)
+		}
+		fmt.Fprintf(c.stderr, "%s: %s: %s\n", c.name, what, lg.spentMessage())
+		return exitBudget
 	}
 	if err != nil && res == nil {
 		return c.fail(err)
 	}
 	if err != nil {
-		// Waiting ended (--timeout, Ctrl-C) on a pending result.
+		// Waiting ended (--timeout, --max-reads, the Megvii calls spent,
+		// Ctrl-C) on a pending result.
 		fmt.Fprintf(c.stderr, "%s: still %s: %v\n", c.name, res.Status, err)
 	}
 	if *asJSON {
@@ -136,19 +182,36 @@ func runResult(c *cmd, args []string) int {
 	return statusCode(res)
 }
 
+// spentMessage says that the session's get_result calls are spent, and
+// where they were counted.
+func (l *ledger) spentMessage() string {
+	where := "in the session"
+	if l.path != "" {
+		where = "in " + l.path
+	}
+	return fmt.Sprintf("the %d get_result calls Megvii answers for this session are spent (%s %d %s); Megvii answers another with an error: use the result you stored, or the signed notify",
+		megviiCalls, resultCallsField, l.n, where)
+}
+
 // wait polls through callback.Handler.Wait, with an in-memory store (the
 // command is one process), making at most maxReads vendor reads (0: no
-// limit).
-func (c *cmd) wait(p liveness.Provider, s *liveness.Session, timeout, interval time.Duration, maxReads int) (*liveness.Result, error) {
+// limit) and, for a Megvii session (lg set), no get_result call past the
+// session's three, spaced by at least the first interval.
+func (c *cmd) wait(p liveness.Provider, s *liveness.Session, timeout, interval time.Duration, maxReads int, lg *ledger) (*liveness.Result, error) {
 	if interval == 0 {
 		interval = defaultPollInterval
 		if d, ok := pollInterval[s.Vendor]; ok {
 			interval = d
 		}
 	}
+	ctx, cancel := context.WithTimeout(c.ctx, timeout)
+	defer cancel()
 	key := make([]byte, 32)
 	_, _ = rand.Read(key)
-	rc := &readCounter{Provider: p, max: maxReads}
+	rc := &readCounter{Provider: p, max: maxReads, ledger: lg, ctx: ctx}
+	if lg != nil {
+		rc.gap = interval
+	}
 	var counted liveness.Provider = rc
 	if _, ok := p.(router); ok {
 		counted = routerCounter{rc}
@@ -161,17 +224,26 @@ func (c *cmd) wait(p liveness.Provider, s *liveness.Session, timeout, interval t
 		PollInterval: interval,
 		Now:          clock,
 	}
-	ctx, cancel := context.WithTimeout(c.ctx, timeout)
-	defer cancel()
 	stop := c.progress("waiting for the result of " + s.ID)
 	res, err := h.Wait(ctx, s)
 	stop()
 	switch {
 	case errors.Is(err, context.DeadlineExceeded) && c.ctx.Err() == nil:
 		err = fmt.Errorf("--timeout %s reached", timeout)
-	case errors.Is(err, errMaxReads):
+	case errors.Is(err, errMaxReads), errors.Is(err, errBudgetSpent):
 		res = rc.lastResult()
-		err = fmt.Errorf("--max-reads %d reached (each read may count against the vendor's read budget); run liveness result --wait again later, or raise --max-reads", maxReads)
+		switch {
+		case lg != nil && lg.spent() && lg.path != "":
+			err = fmt.Errorf("%w: %s", errBudgetSpent, lg.spentMessage())
+		case lg != nil && lg.spent():
+			err = fmt.Errorf("%w: %d get_result calls made, as many as Megvii answers for a session in all (pending ones included; it answers another with an error); without --session FILE no count is kept between runs", errBudgetSpent, megviiCalls)
+		default:
+			hint := "raise --max-reads"
+			if lg != nil {
+				hint += fmt.Sprintf(" (at most %d for megvii)", megviiCalls)
+			}
+			err = fmt.Errorf("--max-reads %d reached (each read may count against the vendor's read budget); run liveness result --wait again later, or %s", maxReads, hint)
+		}
 	}
 	return res, err
 }
@@ -179,16 +251,23 @@ func (c *cmd) wait(p liveness.Provider, s *liveness.Session, timeout, interval t
 // errMaxReads ends Wait: it is not liveness.Retryable.
 var errMaxReads = errors.New("--max-reads reached")
 
-// readCounter is the provider --wait polls through: it counts the reads,
-// ends Wait with errMaxReads once max reads found the session pending,
-// and keeps the last result read.
+// readCounter is the provider liveness result reads through: it counts
+// the reads, ends Wait with errMaxReads once max reads found the session
+// pending, and keeps the last result read. For a Megvii session (ledger
+// set) it counts each get_result call in the ledger before sending it,
+// refuses one past the session's three (errBudgetSpent), and starts a
+// call no sooner than gap after the previous one.
 type readCounter struct {
 	liveness.Provider
-	max int
+	max    int
+	ledger *ledger
+	gap    time.Duration
+	ctx    context.Context // ends the wait for gap: the fetch's own context outlives Ctrl-C
 
-	mu   sync.Mutex
-	n    int
-	last *liveness.Result
+	mu       sync.Mutex
+	n        int
+	last     *liveness.Result
+	lastCall time.Time
 }
 
 func (rc *readCounter) take() error {
@@ -197,21 +276,59 @@ func (rc *readCounter) take() error {
 	if rc.max > 0 && rc.n >= rc.max {
 		return errMaxReads
 	}
+	if rc.ledger != nil && rc.ledger.spent() {
+		return errBudgetSpent
+	}
+	if rc.gap > 0 && !rc.lastCall.IsZero() {
+		if d := time.Until(rc.lastCall.Add(rc.gap)); d > 0 {
+			ctx := rc.ctx
+			if ctx == nil {
+				ctx = context.Background()
+			}
+			t := time.NewTimer(d)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return ctx.Err()
+			case <-t.C:
+			}
+		}
+	}
+	if rc.ledger != nil {
+		if err := rc.ledger.reserve(); err != nil {
+			return err
+		}
+	}
 	rc.n++
+	rc.lastCall = time.Now()
 	return nil
 }
 
 // keep records a read's answer; after the last read allowed, a pending
-// one ends Wait at once (errMaxReads) rather than after another interval.
+// one ends Wait at once (errMaxReads, errBudgetSpent) rather than after
+// another interval. A read the provider refused before any call is not
+// counted.
 func (rc *readCounter) keep(res *liveness.Result, err error) (*liveness.Result, error) {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	if res == nil && inputError(err) != nil {
+		rc.n--
+		if rc.ledger != nil {
+			rc.ledger.release()
+		}
+		return res, err
+	}
 	if res == nil {
 		return res, err
 	}
-	rc.mu.Lock()
-	defer rc.mu.Unlock()
 	rc.last = res
-	if err == nil && !res.Status.Final() && rc.max > 0 && rc.n >= rc.max {
-		return nil, errMaxReads
+	if err == nil && !res.Status.Final() {
+		if rc.max > 0 && rc.n >= rc.max {
+			return nil, errMaxReads
+		}
+		if rc.ledger != nil && rc.ledger.spent() {
+			return nil, errBudgetSpent
+		}
 	}
 	return res, err
 }
