@@ -67,7 +67,9 @@ var (
 	}
 	notifyMethods = map[liveness.Vendor][]string{
 		liveness.Megvii: {http.MethodPost},
-		liveness.Juhe:   {http.MethodPost},
+		// Juhe's document does not say how it notifies: a POST (form,
+		// multipart or JSON) or a GET naming the order in its query.
+		liveness.Juhe: {http.MethodGet, http.MethodPost},
 	}
 	otherReturnMethods = []string{http.MethodGet, http.MethodHead, http.MethodPost}
 	otherNotifyMethods = []string{http.MethodPost}

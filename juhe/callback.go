@@ -40,7 +40,14 @@ import (
 //     naming it; otherwise the error is liveness.ErrNoResult: look the
 //     session up from your own records (the browser that started it) and
 //     call FetchResult or FetchSessionResult.
-//   - A notify call (any other method). Its format is not documented, so it
+//   - A return whose response verifies but names no order (jh_order_id):
+//     read as a return carrying neither, above. Juhe's completed checks
+//     name their order; a check left unfinished may bring back a signed
+//     "not submitted" (279307) instead of nothing, which the documents do
+//     not rule out. Such a response cannot be tied to a session, and
+//     replayed it would fit any, so its content is not used.
+//   - A notify call (any other method; a GET notify is read by
+//     [Provider.VerifyCallbackOfKind]). Its format is not documented, so it
 //     is never believed and never refused for its signature: whatever it
 //     carries (response, sign, passed), the Callback has Signed false and
 //     no Result, and liveness.Resolve always confirms it with FetchResult.
@@ -62,6 +69,29 @@ import (
 // A callback naming only orderId has an empty SessionID: look the session
 // up by Callback.BizNo in your own store before resolving it.
 func (p *Provider) VerifyCallback(_ context.Context, r *http.Request) (*liveness.Callback, error) {
+	return p.verifyCallback(r, "")
+}
+
+// VerifyCallbackOfKind is VerifyCallback for a handler that knows which
+// callback it serves, and is how a notify sent by GET is read: with kind
+// CallbackNotify the request is read as a notify whatever its method (a
+// GET or HEAD names the order in its query), and with CallbackReturn as a
+// return, which must be a GET or HEAD (ErrInvalidArgument naming
+// "method" otherwise). Any other kind is ErrInvalidArgument naming
+// "kind". Verification and errors are otherwise VerifyCallback's.
+//
+// Juhe's document does not say how its notify is sent, and a GET notify
+// looks like a return naming its order; VerifyCallback, which must guess
+// the kind from the method, reads every GET as a return.
+func (p *Provider) VerifyCallbackOfKind(_ context.Context, r *http.Request, kind liveness.CallbackKind) (*liveness.Callback, error) {
+	if kind != liveness.CallbackReturn && kind != liveness.CallbackNotify {
+		return nil, liveness.InvalidArgument(liveness.Juhe, "VerifyCallback", "kind", "must be return or notify")
+	}
+	return p.verifyCallback(r, kind)
+}
+
+// verifyCallback reads r as kind, or by its method when kind is empty.
+func (p *Provider) verifyCallback(r *http.Request, kind liveness.CallbackKind) (*liveness.Callback, error) {
 	c := check.Checker{Vendor: liveness.Juhe, Op: "VerifyCallback"}
 	if r == nil || r.URL == nil {
 		return nil, c.Fail("request", "is nil")
@@ -70,9 +100,19 @@ func (p *Provider) VerifyCallback(_ context.Context, r *http.Request) (*liveness
 	if err != nil {
 		return nil, c.Fail("query", err.Error())
 	}
-	if r.Method == http.MethodGet || r.Method == http.MethodHead {
+	bodiless := r.Method == http.MethodGet || r.Method == http.MethodHead
+	switch {
+	case kind == liveness.CallbackReturn && !bodiless:
+		return nil, c.Fail("method", r.Method+" is not a return: Juhe sends the browser back with a GET redirect")
+	case kind == liveness.CallbackNotify && bodiless:
+		// Guess: see VENDORS.md, Juhe, notify-format (a notify by GET
+		// names the order in its query).
+		return readNotify(c, query, fieldList{})
+	case bodiless:
 		return p.readReturn(c, query)
 	}
+	// Guess: see VENDORS.md, Juhe, notify-format (a POST notify's body is
+	// an urlencoded form, a multipart form or JSON).
 	parsed, body, err := vendorkit.CallbackBody(c, r, check.DefaultMaxCallbackBytes, maxCallbackFields)
 	if err != nil {
 		return nil, err
@@ -99,10 +139,21 @@ func (p *Provider) readReturn(c check.Checker, f fieldList) (*liveness.Callback,
 		if err != nil {
 			return nil, &liveness.Error{Vendor: liveness.Juhe, Op: c.Op, Kind: liveness.ErrBadSignature, Message: "sign " + err.Error()}
 		}
-		return p.verifyResponse(c.Op, response.raw, sign.value)
+		cb, err := p.verifyResponse(c.Op, response.raw, sign.value)
+		if err != nil || cb.SessionID != "" {
+			return cb, err
+		}
+		// Guess: see VENDORS.md, Juhe, unfinished-return. A signed
+		// response naming no order (what a check left unfinished may
+		// bring) cannot be tied to a session, and replayed it would
+		// fit any: it is read as a bare return.
 	case f.has("sign"):
 		return nil, c.Fail("response", "is missing beside sign")
 	}
+	// Guess: see VENDORS.md, Juhe, unfinished-return (the browser comes
+	// back bare after a cancel, an abandon or a timeout), and
+	// return-keeps-query (your own orderId in returnUrl's query comes
+	// back with it).
 	ids, err := findOrder(c, f)
 	if err != nil {
 		return nil, err
@@ -116,6 +167,9 @@ func (p *Provider) readReturn(c check.Checker, f fieldList) (*liveness.Callback,
 
 // readNotify reads a notify call as an unsigned trigger: the body names
 // the order, or else the query does.
+//
+// Guess: see VENDORS.md, Juhe, notify-signature (a notify is never
+// believed: it carries no result, whatever it holds).
 func readNotify(c check.Checker, query, body fieldList) (*liveness.Callback, error) {
 	src := body
 	ids, err := findOrder(c, body)
@@ -138,12 +192,14 @@ func readNotify(c check.Checker, query, body fieldList) (*liveness.Callback, err
 // noResult is the error of a return that carries nothing.
 func noResult(op string) error {
 	return &liveness.Error{Vendor: liveness.Juhe, Op: op, Kind: liveness.ErrNoResult,
-		Message: "the browser came back without response and sign: the check was canceled, abandoned or timed out"}
+		Message: "the browser came back without a signed result naming its order: the check was canceled, abandoned or timed out"}
 }
 
 // orderNames are the names under which a callback may name its order: the
 // first two are Juhe's jh_order_id (query answer, search request), the
 // last your own orderId.
+//
+// Guess: see VENDORS.md, Juhe, notify-fields.
 var orderNames = map[string]bool{"jh_order_id": true, "jhOrderId": true, "orderId": true}
 
 // orderIDs are the order numbers a callback names.
@@ -238,11 +294,22 @@ func scanObject(c check.Checker, ids *orderIDs, members []member, depth int) err
 // JSON object is accepted too. Both empty is liveness.ErrNoResult (the
 // user came back without a result); otherwise errors are as for
 // VerifyCallback.
+//
+// A signed response that names no order (jh_order_id) is
+// liveness.ErrNoResult as well: it cannot be tied to a session, and
+// replayed it would fit any. Juhe's completed checks name theirs; what a
+// check left unfinished brings back, if anything, is not documented.
 func (p *Provider) VerifyReturn(response, sign string) (*liveness.Callback, error) {
 	if response == "" && sign == "" {
 		return nil, noResult("VerifyReturn")
 	}
-	return p.verifyResponse("VerifyReturn", response, sign)
+	cb, err := p.verifyResponse("VerifyReturn", response, sign)
+	if err == nil && cb.SessionID == "" {
+		// Guess: see VENDORS.md, Juhe, unfinished-return.
+		return nil, &liveness.Error{Vendor: liveness.Juhe, Op: "VerifyReturn", Kind: liveness.ErrNoResult,
+			Message: "the signed response names no order: the check was not completed"}
+	}
+	return cb, err
 }
 
 // verifyResponse is the one verification path of a signed response. Both
@@ -256,6 +323,8 @@ func (p *Provider) verifyResponse(op string, raw, sign string) (*liveness.Callba
 	if len(raw) > check.DefaultMaxCallbackBytes {
 		return nil, c.Fail("response", "is too large")
 	}
+	// Guess: see VENDORS.md, Juhe, return-sign-input (md5 over the
+	// decoded JSON or over the text as sent: both are checked).
 	decoded := raw
 	if !strings.HasPrefix(strings.TrimSpace(raw), "{") {
 		d, err := url.QueryUnescape(raw)
@@ -266,7 +335,8 @@ func (p *Provider) verifyResponse(op string, raw, sign string) (*liveness.Callba
 	}
 	// Over the decoded JSON first; over the text as sent only when that
 	// differs and the first did not match (which one matched is no secret:
-	// the answer says whether the callback verified).
+	// the answer says whether the callback verified). Guess: see
+	// VENDORS.md, Juhe, return-sign-case (signing.Equal ignores hex case).
 	verified := signing.Equal(sign, signing.Juhe(decoded, p.key)) ||
 		(raw != decoded && signing.Equal(sign, signing.Juhe(raw, p.key)))
 	if !verified {

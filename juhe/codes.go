@@ -70,6 +70,10 @@ type errorCode struct {
 //     FetchResult is retried.
 //   - 279305 (liveness abnormal) is a StatusError Result, 279306 and 279307
 //     (not finished, not submitted) StatusPending Results.
+//
+// Guess: see VENDORS.md, Juhe, code-kinds (the decisions above), and
+// unfinished-search (which of 279306 and 279307 a session left unfinished
+// gets: pending either way).
 var errorCodes = map[int64]errorCode{
 	279301: {Kind: liveness.ErrInvalidArgument},                            // 参数异常
 	279302: {Kind: liveness.ErrNotFound},                                   // 查询不到认证记录

@@ -25,7 +25,9 @@
 //     notifyUrl, calls it once the check has finished.
 //     [Provider.VerifyCallback] verifies the return redirect's signature and
 //     hands back the signed result. A notify call's format is not
-//     documented: it is only a trigger, never signed and never believed.
+//     documented: it is only a trigger, never signed and never believed,
+//     read from a POST (urlencoded, multipart or JSON) or, through
+//     [Provider.VerifyCallbackOfKind], a GET.
 //  4. [liveness.Resolve] uses the signed result, or calls
 //     [Provider.FetchResult] (POST /faceid/search) for a notify.
 //
@@ -33,7 +35,8 @@
 //
 // Juhe appends response and sign only when the check was completed. After
 // the user cancels, abandons or times out the check, the browser comes
-// back to your bare returnUrl, and VerifyCallback answers
+// back to your bare returnUrl (or, the documents do not rule it out, with
+// a signed response that names no order), and VerifyCallback answers
 // liveness.ErrNoResult: a normal path, not forgery (ErrBadSignature) and
 // not bad input (ErrInvalidArgument). To know which session it was, put
 // your own order number in the returnUrl's query as orderId (Juhe keeps

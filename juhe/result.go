@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"time"
 
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/internal/check"
@@ -67,17 +68,19 @@ type searchResult struct {
 // unknown jh_order_id (279302) is ErrNotFound. Result.FaceImageURL (img) is
 // valid for 10 minutes: download it at once if you keep it.
 //
-// FetchResult cannot know when the session started, and Juhe keeps
-// answering 279307 for a session that was never submitted, also after its
-// 30 minutes: such a session stays StatusPending here forever. Keep the
-// Session InitSession returned and call [Provider.FetchSessionResult],
-// which turns it into StatusExpired once its lifetime has passed.
+// FetchResult cannot know when the session started. For a session that
+// was never submitted, Juhe may keep answering 279307 after its 30
+// minutes (such a session then stays StatusPending here forever) or
+// forget the order (ErrNotFound here); its document does not say which.
+// Keep the Session InitSession returned and call
+// [Provider.FetchSessionResult], which turns either into StatusExpired
+// once its lifetime has passed.
 func (p *Provider) FetchResult(ctx context.Context, sessionID string) (*liveness.Result, error) {
 	c := check.Checker{Vendor: liveness.Juhe, Op: "FetchResult"}
 	if err := checkID(c, "sessionID", sessionID); err != nil {
 		return nil, err
 	}
-	return p.search(ctx, c.Op, sessionID)
+	return p.search(ctx, c.Op, sessionID, time.Time{})
 }
 
 // ExpiryGrace is how long after Session.ExpiresAt FetchSessionResult still
@@ -92,9 +95,11 @@ const ExpiryGrace = liveness.ExpiryGrace
 // once s.ExpiresAt plus ExpiryGrace has passed, by the provider's clock
 // (WithClock), is a StatusExpired Result with ReasonTimeout instead of
 // StatusPending: Juhe's verify_url is valid for 30 minutes and the user
-// can no longer finish it. VendorCode, Message and Raw stay Juhe's. With a
-// zero ExpiresAt it behaves like FetchResult. Every Result carries
-// s.BizNo.
+// can no longer finish it. So is an order Juhe no longer knows (279302)
+// once s.ExpiresAt has passed, with no grace: Juhe may forget an order
+// never submitted after its 30 minutes, and nothing will come of it.
+// VendorCode, Message and Raw stay Juhe's. With a zero ExpiresAt it
+// behaves like FetchResult. Every Result carries s.BizNo.
 //
 // A nil s, an s.ID that is not an order number or another vendor's session
 // is ErrInvalidArgument naming "session", "session.ID" or
@@ -104,19 +109,28 @@ func (p *Provider) FetchSessionResult(ctx context.Context, s *liveness.Session) 
 	if _, err := storedSession.Fields(c, s); err != nil {
 		return nil, err
 	}
-	res, err := p.search(ctx, c.Op, s.ID)
+	res, err := p.search(ctx, c.Op, s.ID, s.ExpiresAt)
 	if err != nil {
 		return nil, err
 	}
 	res.BizNo = s.BizNo
+	// Guess: see VENDORS.md, Juhe, search-after-expiry (279307 for good).
 	if res.Status == liveness.StatusPending && !s.ExpiresAt.IsZero() && p.c.Now().After(s.ExpiresAt.Add(ExpiryGrace)) {
 		res.Status, res.Reason = liveness.StatusExpired, liveness.ReasonTimeout
 	}
 	return res, nil
 }
 
-// search runs POST /faceid/search for a checked order number.
-func (p *Provider) search(ctx context.Context, op, sessionID string) (*liveness.Result, error) {
+// notFoundCode is 279302, 查询不到认证记录: Juhe knows no such order.
+const notFoundCode = 279302
+
+// search runs POST /faceid/search for a checked order number. A non-zero
+// expiresAt is when the session ended: an order Juhe no longer knows
+// after it is an expired Result rather than ErrNotFound.
+//
+// Guess: see VENDORS.md, Juhe, search-retry (search is retried as a safe
+// call: Juhe does not say whether it is billed).
+func (p *Provider) search(ctx context.Context, op, sessionID string, expiresAt time.Time) (*liveness.Result, error) {
 	return transport.Call(ctx, p.c, &transport.Request{
 		Op: op, Method: http.MethodPost, URL: p.base + searchPath,
 		Form:       url.Values{"key": {p.key}, "jhOrderId": {sessionID}},
@@ -125,6 +139,14 @@ func (p *Provider) search(ctx context.Context, op, sessionID string) (*liveness.
 		env, err := decodeEnvelope(resp)
 		if err != nil {
 			return nil, err
+		}
+		if env.ErrorCode.Int == notFoundCode && !expiresAt.IsZero() && p.c.Now().After(expiresAt) {
+			// Guess: see VENDORS.md, Juhe, search-after-expiry (the
+			// order forgotten after its 30 minutes).
+			return &liveness.Result{
+				Vendor: liveness.Juhe, SessionID: sessionID, Status: liveness.StatusExpired, Reason: liveness.ReasonTimeout,
+				VendorCode: codeText(notFoundCode), Message: p.c.Redactor().String(string(env.Reason)), Raw: json.RawMessage(resp.Body),
+			}, nil
 		}
 		return p.normalize(env, resp.Body, sessionID)
 	})
@@ -261,7 +283,8 @@ func (sr *searchResult) toResult() (*liveness.Result, error) {
 		res.VendorCode = string(d.CertifyCode)
 		res.Message = string(firstNonEmpty(sr.Message, d.CertifyMessage))
 	default:
-		// passed=F with no step explaining it.
+		// passed=F with no step explaining it. Guess: see VENDORS.md,
+		// Juhe, verdict-without-cause.
 		res.Status, res.Reason = liveness.StatusFailed, liveness.ReasonUnknown
 	}
 	return res, nil

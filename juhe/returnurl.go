@@ -48,6 +48,8 @@ func ParseReturnURL(landedURL string) (response, sign string, err error) {
 	if len(landedURL) > MaxReturnBytes {
 		return "", "", c.Fail("url", "is "+strconv.Itoa(len(landedURL))+" bytes, more than "+strconv.Itoa(MaxReturnBytes))
 	}
+	// Guess: see VENDORS.md, Juhe, return-in-fragment (the parameters
+	// may also sit in a query inside the fragment).
 	base, frag, _ := strings.Cut(landedURL, "#")
 	if _, err := url.Parse(base); err != nil {
 		return "", "", c.Fail("url", "malformed URL")

@@ -59,6 +59,8 @@ func (p *Provider) InitSession(ctx context.Context, req *liveness.SessionRequest
 	if err != nil {
 		return nil, err
 	}
+	// Guess: see VENDORS.md, Juhe, query-billing (a query that reached
+	// Juhe may have been billed, so it is never sent twice).
 	return transport.Call(ctx, p.c, &transport.Request{
 		Op: "InitSession", Method: http.MethodPost, URL: p.base + queryPath, Form: form,
 		RetryIf: transport.NotSent,

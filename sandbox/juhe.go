@@ -1,12 +1,21 @@
 package sandbox
 
 import (
+	"bytes"
+	"context"
 	"crypto/rand"
 	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -191,17 +200,40 @@ func (s *Sandbox) juheSearch(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case se == nil:
 		body = juheBody(279302, "", nil)
-	case se.outcome == OutcomeDeviceUnsupported:
-		body = juheBody(279305, "活体检测异常：设备不支持", nil)
-	case se.outcome == "" && se.opened:
-		body = juheBody(279306, "", nil)
-	case se.outcome == "" || se.outcome == OutcomeCancel || se.outcome == OutcomeTimeout:
-		// Juhe keeps an abandoned order "not submitted" for good.
-		body = juheBody(279307, "", nil)
+	case !juheSubmitted(se) && s.juheReadings().forgotten && s.now().After(se.expiresAt):
+		// WithJuheOrdersForgotten: the order lived its 30 minutes.
+		body = juheBody(279302, "", nil)
+	case !juheSubmitted(se) || se.outcome == OutcomeDeviceUnsupported:
+		body = juheUnfinishedBody(se)
 	default:
 		body = juheBody(0, "SUCCESS", juheResult(se, s.baseURL(r)+"/sandbox/face.jpg"))
 	}
 	writeJSON(w, http.StatusOK, body)
+}
+
+// juheSubmitted reports whether the user submitted a check: Juhe has a
+// verdict, or a liveness step that broke (device_unsupported).
+func juheSubmitted(se *session) bool {
+	switch se.outcome {
+	case "", OutcomeCancel, OutcomeTimeout:
+		return false
+	}
+	return true
+}
+
+// juheUnfinishedBody is what search answers, within the order's 30
+// minutes, for a session without a verdict; the signed return of
+// WithJuheSignedUnfinishedReturn carries the same.
+func juheUnfinishedBody(se *session) []byte {
+	switch {
+	case se.outcome == OutcomeDeviceUnsupported:
+		return juheBody(279305, "活体检测异常：设备不支持", nil)
+	case se.outcome == "" && se.opened:
+		return juheBody(279306, "", nil)
+	}
+	// Juhe keeps an abandoned order "not submitted" for good (unless
+	// WithJuheOrdersForgotten).
+	return juheBody(279307, "", nil)
 }
 
 // juheResult is the search result (and return response) of a finished
@@ -228,18 +260,159 @@ func juheResult(se *session, img string) *juheSearchResult {
 	return &juheSearchResult{Passed: passed, Message: message, JhOrderID: se.id, Detail: d}
 }
 
-// juheComplete fills the return step and returns the notify form. Juhe
-// notifies only when a verification was submitted (pass or fail), and sends
-// the browser back with a signed response only then.
+// juheComplete fills the return step and returns the notify form for the
+// shared notify path (POST, urlencoded); a notify of another reading is
+// sent here, and nil returned. Juhe notifies only when a verification was
+// submitted (pass or fail), and sends the browser back with a signed
+// response only then, unless WithJuheSignedUnfinishedReturn.
 func (s *Sandbox) juheComplete(se *session, c *Completion) url.Values {
+	rd := s.juheReadings()
+	c.ReturnMethod = http.MethodGet
 	switch se.outcome {
 	case OutcomeCancel, OutcomeTimeout, OutcomeDeviceUnsupported:
-		c.ReturnMethod = http.MethodGet
 		c.ReturnURL = se.returnURL
+		if rd.signedUnfinished {
+			c.ReturnURL = rd.returnURL(se.returnURL, juheUnfinishedBody(se))
+		}
 		return nil
 	}
-	response := juheBody(0, "SUCCESS", juheResult(se, ""))
-	c.ReturnMethod = http.MethodGet
-	c.ReturnURL = juheReturnURL(se.returnURL, response, JuheKey)
+	c.ReturnURL = rd.returnURL(se.returnURL, juheBody(0, "SUCCESS", juheResult(se, "")))
+	fields := rd.notifyFields(se)
+	if rd.defaultNotify() {
+		return fields
+	}
+	if se.notifyURL != "" {
+		c.NotifyErr = s.sendJuheNotify(s.stop, se.notifyURL, rd, fields)
+		c.Notified = c.NotifyErr == nil
+		if c.NotifyErr != nil {
+			s.redeliverJuhe(se.notifyURL, rd, fields)
+		}
+	}
+	return nil
+}
+
+// returnURL is juheReturnURL with the sign of this reading: over the
+// decoded JSON in lower-case hex by default, over the URL-encoded text
+// (WithJuheSignEncoded), in upper case (WithJuheSignUpperHex).
+func (r juheReadings) returnURL(returnURL string, response []byte) string {
+	u := juheReturnURL(returnURL, response, JuheKey)
+	if !r.signEncoded && !r.signUpper {
+		return u
+	}
+	sign := juheSign(response, JuheKey)
+	if r.signEncoded {
+		// The text the browser's URL holds, as juheReturnURL wrote it.
+		sign = juheSign([]byte(url.QueryEscape(string(response))), JuheKey)
+	}
+	if r.signUpper {
+		sign = strings.ToUpper(sign)
+	}
+	// The sign is 32 hex digits after "&sign=": nothing else in the URL
+	// can match it.
+	return strings.Replace(u, "&sign="+juheSign(response, JuheKey), "&sign="+sign, 1)
+}
+
+// notifyFields are the notify's fields, spelled as the reading says.
+func (r juheReadings) notifyFields(se *session) url.Values {
+	switch r.spelling {
+	case JuheSpellingCamel:
+		return url.Values{"jhOrderId": {se.id}}
+	case JuheSpellingOrderID:
+		return url.Values{"orderId": {se.bizNo}}
+	}
 	return url.Values{"jh_order_id": {se.id}, "orderId": {se.bizNo}}
+}
+
+// juheNotifyRequest is the notify of reading r carrying fields: a GET with
+// them in the query, or a POST of them as a form, a multipart form or a
+// JSON object.
+func juheNotifyRequest(ctx context.Context, to string, r juheReadings, fields url.Values) (*http.Request, error) {
+	if r.notifyGET {
+		sep := "?"
+		if strings.Contains(to, "?") {
+			sep = "&"
+		}
+		return http.NewRequestWithContext(ctx, http.MethodGet, to+sep+fields.Encode(), nil)
+	}
+	var body []byte
+	contentType := "application/x-www-form-urlencoded"
+	switch r.notifyBody {
+	case JuheNotifyMultipart:
+		var buf bytes.Buffer
+		mw := multipart.NewWriter(&buf)
+		for _, k := range slices.Sorted(maps.Keys(fields)) {
+			if err := mw.WriteField(k, fields.Get(k)); err != nil {
+				return nil, err
+			}
+		}
+		if err := mw.Close(); err != nil {
+			return nil, err
+		}
+		body, contentType = buf.Bytes(), mw.FormDataContentType()
+	case JuheNotifyJSON:
+		obj := make(map[string]string, len(fields))
+		for k := range fields {
+			obj[k] = fields.Get(k)
+		}
+		var err error
+		if body, err = json.Marshal(obj); err != nil {
+			return nil, err
+		}
+		contentType = "application/json"
+	default:
+		body = []byte(fields.Encode())
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, to, bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", contentType)
+	return req, nil
+}
+
+// sendJuheNotify is sendNotify for a notify of reading r.
+func (s *Sandbox) sendJuheNotify(ctx context.Context, to string, r juheReadings, fields url.Values) error {
+	if !s.track() {
+		return errors.New("sandbox: closed")
+	}
+	defer s.notifyWait.Done()
+	req, err := juheNotifyRequest(ctx, to, r, fields)
+	if err != nil {
+		return err
+	}
+	resp, err := s.notify.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	if resp.StatusCode/100 != 2 {
+		return fmt.Errorf("sandbox: notify answered HTTP %d", resp.StatusCode)
+	}
+	return nil
+}
+
+// redeliverJuhe is redeliver for a notify of reading r: the same retries,
+// delays and stop.
+func (s *Sandbox) redeliverJuhe(to string, r juheReadings, fields url.Values) {
+	if s.notifyRetries <= 0 || !s.track() {
+		return
+	}
+	go func() {
+		defer s.notifyWait.Done()
+		d := s.notifyBase
+		for i := 0; i < s.notifyRetries; i++ {
+			t := time.NewTimer(d)
+			select {
+			case <-s.stop.Done():
+				t.Stop()
+				return
+			case <-t.C:
+			}
+			if s.sendJuheNotify(s.stop, to, r, fields) == nil {
+				return
+			}
+			d *= 2
+		}
+	}()
 }
