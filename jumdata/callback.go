@@ -61,6 +61,7 @@ func (p *Provider) VerifyCallback(_ context.Context, r *http.Request) (*liveness
 	}
 	// A "#" sent raw in the request line stays in RawQuery: what follows
 	// it is the fragment.
+	// Guess: see VENDORS.md, Jumdata, return-append
 	query, frag, _ := strings.Cut(raw, "#")
 	return readReturn(c, query, frag, []byte(raw))
 }
@@ -94,7 +95,11 @@ func ParseReturnURL(rawURL string) (*liveness.Callback, error) {
 }
 
 // readReturn finds token and success in query and in the part of frag
-// after its first "?".
+// after its first "?". The H5 v2 document gives only the template
+// returnUrl?token=${token}&success=${success}; how it joins a returnUrl
+// that has a query or a fragment is not documented.
+//
+// Guess: see VENDORS.md, Jumdata, return-append
 func readReturn(c check.Checker, query, frag string, raw []byte) (*liveness.Callback, error) {
 	_, fragQuery, _ := strings.Cut(frag, "?")
 	if n := strings.Count(query, "&") + strings.Count(query, "?") + strings.Count(fragQuery, "&") + strings.Count(fragQuery, "?") + 2; n > MaxReturnFields {

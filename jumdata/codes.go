@@ -27,6 +27,7 @@ var publicCodes = map[string]error{
 	// count limit of the subscription or account; "请稍候再试" is the same
 	// boilerplate 500 carries and says nothing about the limit resetting
 	// soon. Retrying within seconds would not help, so it is not Retryable.
+	// Guess: see VENDORS.md, Jumdata, code-606
 	"606": liveness.ErrQuotaExceeded,
 	"609": liveness.ErrRateLimited, // 请求过于频繁，请稍候再试
 	"610": liveness.ErrUnavailable, // 请求超时
@@ -34,35 +35,59 @@ var publicCodes = map[string]error{
 	// Jumdata's account codes, documented in the SDK v1 document for the direct
 	// channel's other API and answered by the same account: without them
 	// a disabled account would read as a bad response.
+	// Guess: see VENDORS.md, Jumdata, account-codes
 	"601": liveness.ErrPermissionDenied, // 接口未开通
 	"602": liveness.ErrUnauthenticated,  // 账号停用
 	"603": liveness.ErrQuotaExceeded,    // 余额不足请充值
 }
 
 // credentialWords name a credential in a 400 (参数错误) msg. Neither of
-// Jumdata's documents says how the direct channel answers a wrong appId, appSecret or
-// sign; Jumdata answers code 400 with msg 签名错误 ("signature error",
-// reproduced by the sandbox) or names the fields ("参数错误: appId,
-// timestamp, sign"). The package always sends all three, so such a 400
-// says the credentials (or the clock that stamps them) are wrong.
+// Jumdata's documents says how the direct channel answers a wrong appId,
+// appSecret or sign: with code 400 and a msg such as 签名错误 ("signature
+// error") or one naming the fields ("参数错误: appId, timestamp, sign"), as
+// the sandbox plays it, or with the bare code. The package always sends
+// all three, so a 400 naming one says the credentials (or the clock that
+// stamps them) are wrong; a bare 400 says only "参数错误".
+//
+// Guess: see VENDORS.md, Jumdata, error-texts
 var credentialWords = []string{"签名", "sign", "appid", "app_id", "appsecret", "密钥", "鉴权", "认证"}
 
+// malformedWords, in a 400 msg that names the token, say the token is
+// badly formed, missing or empty (格式 format, 非法/不合法 illegal, 长度
+// length, 为空/缺少/缺失/必填 empty, missing, required): a fault of the
+// argument, not a token Jumdata does not know.
+var malformedWords = []string{"格式", "非法", "不合法", "长度", "为空", "缺少", "缺失", "必填", "必须",
+	"malformed", "format", "length", "missing", "empty", "required", "too long"}
+
 // refine400 returns the error a 400 (参数错误) stands for from its msg:
-// ErrUnauthenticated when it names a credential, ErrNotFound when
-// tokenSent (the result call) and it names the token, which the package
-// has checked before sending, so Jumdata does not know it; else
-// ErrInvalidArgument.
+// ErrUnauthenticated when it names a credential; when tokenSent (the
+// result call) and it names the token, ErrInvalidArgument if it also says
+// the token is malformed or missing (malformedWords), else ErrNotFound, as
+// the package has checked the token's form before sending it, so Jumdata
+// does not know it; otherwise, and for a msg that is empty or only the
+// code's description, ErrInvalidArgument, the code's own meaning.
+//
+// Guess: see VENDORS.md, Jumdata, error-texts
+// Guess: see VENDORS.md, Jumdata, unknown-token
 func refine400(msg string, tokenSent bool) error {
 	m := strings.ToLower(msg)
-	for _, w := range credentialWords {
-		if strings.Contains(m, w) {
-			return liveness.ErrUnauthenticated
-		}
+	if containsAny(m, credentialWords) {
+		return liveness.ErrUnauthenticated
 	}
-	if tokenSent && strings.Contains(m, "token") {
+	if tokenSent && strings.Contains(m, "token") && !containsAny(m, malformedWords) {
 		return liveness.ErrNotFound
 	}
 	return liveness.ErrInvalidArgument
+}
+
+// containsAny reports whether s contains one of words.
+func containsAny(s string, words []string) bool {
+	for _, w := range words {
+		if strings.Contains(s, w) {
+			return true
+		}
+	}
+	return false
 }
 
 // outcome is the normalized state a result code stands for.
@@ -70,7 +95,8 @@ type outcome = vendorkit.Outcome
 
 // resultCodes maps the result call's own codes to the session state. They
 // are Results, not errors. The Reason of 202 and 203 is the general one:
-// causeReason refines it from msg.
+// causeReason refines it from msg, and an answer whose msg names no cause
+// (empty, or the code's description) keeps it.
 var resultCodes = map[string]outcome{
 	"200": {Status: liveness.StatusPassed, Reason: liveness.ReasonNone},     // 活体检测通过
 	"201": {Status: liveness.StatusPending, Reason: liveness.ReasonNone},    // 未查询到检测结果
@@ -92,6 +118,11 @@ type cause struct {
 // no specific Reason for (a hardware fault, a bad action parameter, "other")
 // are listed as ReasonUnknown so that a msg naming one of them alongside
 // another cause is recognized as naming several. Matching ignores case.
+// The H5 v2 document gives each code one msg ("活体检测未通过", "检测失败")
+// and the causes only in its table: whether Jumdata ever names a cause in
+// msg is not documented.
+//
+// Guess: see VENDORS.md, Jumdata, result-causes
 var causes = map[string][]cause{
 	// 202 活体检测未通过: 1. camera video hijack attack, 2. the actions did
 	// not follow the requested sequence, 3. the face failed the liveness
@@ -125,14 +156,7 @@ func causeReason(code, msg string, general liveness.Reason) liveness.Reason {
 		return general
 	}
 	m := strings.ToLower(msg)
-	has := func(words []string) bool {
-		for _, w := range words {
-			if strings.Contains(m, w) {
-				return true
-			}
-		}
-		return false
-	}
+	has := func(words []string) bool { return containsAny(m, words) }
 	found := liveness.ReasonNone
 	for _, c := range list {
 		if !has(c.Any) && !(has(c.Pair[0]) && has(c.Pair[1])) {
@@ -150,7 +174,7 @@ func causeReason(code, msg string, general liveness.Reason) liveness.Reason {
 }
 
 // sdkCodes maps the SDK v1 check's error codes (the SDK v1 document) to errors. Only
-// 200 is billed.
+// 200 is billed ("成功,计费,其余返回码均不计费").
 var sdkCodes = map[string]error{
 	"400": liveness.ErrInvalidArgument,  // 参数错误
 	"404": liveness.ErrInvalidArgument,  // 接口地址不正确: SDKCheckURL is wrong
@@ -170,10 +194,15 @@ var sdkResults = map[string]outcome{
 }
 
 // gatewayMessages maps the X-Ca-Error-Message values of the Alibaba Cloud
-// API gateway in front of the cloud market channel to errors. A message
-// matches when it starts with the prefix, ignoring case, because the
-// gateway may append details ("Invalid AppCode `not exists`"). Messages not
-// listed fall back on the HTTP status (gatewayStatus).
+// API gateway in front of the cloud market channel to errors. Jumdata's
+// documents do not describe the gateway; the HTTP status each message
+// comes with (400 or 403 for Invalid AppCode) is not documented either,
+// so the message decides, and the status only when the message is unknown.
+// A message matches when it starts with the prefix, ignoring case, because
+// the gateway may append details ("Invalid AppCode `not exists`"). Messages
+// not listed fall back on the HTTP status (gatewayStatus).
+//
+// Guess: see VENDORS.md, Jumdata, gateway-errors
 var gatewayMessages = []struct {
 	Prefix string
 	Kind   error
@@ -234,6 +263,8 @@ func gatewayError(status int, h http.Header) *liveness.Error {
 
 // envelope is the common answer {code, msg, taskNo, data}. Some answers
 // spell msg as message.
+//
+// Guess: see VENDORS.md, Jumdata, rich-result
 type envelope struct {
 	Code    jsonx.String    `json:"code"`
 	Msg     jsonx.String    `json:"msg"`
@@ -289,5 +320,9 @@ func (e *envelope) err(resp *transport.Response, table map[string]error, tokenSe
 }
 
 // httpOK reports whether the status is 2xx: a success code under an error
-// status is not believed.
+// status is not believed. The documents give codes in the body only (the
+// SDK v1 document: "非http返回状态码"); what HTTP status H5 v2 answers
+// with is not documented.
+//
+// Guess: see VENDORS.md, Jumdata, http-status
 func httpOK(resp *transport.Response) bool { return resp.StatusCode >= 200 && resp.StatusCode < 300 }

@@ -13,12 +13,16 @@ import (
 // cross-vendor ceiling of 128 bytes; it is checked, with the characters
 // (printable ASCII, no space), before any network call, so an oversized or
 // binary ID never reaches the wire.
+//
+// Guess: see VENDORS.md, Jumdata, token-format
 const MaxTokenLen = 128
 
 // tokenProblem returns why v cannot be a Jumdata token, or "" when it can.
 // v must be 1..MaxTokenLen bytes of printable ASCII without space: the
 // page appends the token to returnUrl as is, so nothing else would survive
 // the trip back.
+//
+// Guess: see VENDORS.md, Jumdata, token-format
 func tokenProblem(v string) string {
 	if v == "" {
 		return "is required"

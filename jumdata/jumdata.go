@@ -8,6 +8,13 @@
 // document, 炫光静默活体检测 (init, the check page, the result call and
 // their codes), and the SDK v1 document, 活体检测SDK-V1(停用).
 //
+// Where the documents are silent (the product code, the texts of error
+// answers, the richer result fields, the SDK v1 check's encoding, the
+// cloud market gateway's statuses) the code says "Guess:" and names the
+// entry of VENDORS.md that records it; the sandbox plays every reading
+// considered (the sandbox.WithJumdata… options), and the package's tests
+// run each outcome under each.
+//
 // # The flow
 //
 //  1. [Provider.InitSession] posts returnUrl, colors and actions to your
@@ -31,7 +38,8 @@
 //   - Direct (Jumdata's own console): Config.AppID and Config.AppSecret. Every
 //     call carries the form fields appId, timestamp (milliseconds, from the
 //     WithClock clock), sign = hex(sha256(appId + appSecret + timestamp)) and
-//     productCode=life_check_v2.
+//     productCode (Config.ProductCode, [DefaultProductCode] by default: no
+//     Jumdata document names it, ask Jumdata for yours).
 //   - Cloud market (an Alibaba Cloud API market subscription): Config.AppCode,
 //     sent as the header "Authorization: APPCODE <code>". The market's API
 //     gateway answers its own failures (bad AppCode, quota used up,
@@ -56,7 +64,8 @@
 //	// or, on the cloud-market channel:
 //	p, err = liveness.Open("jumdata://?appcode=CODE&init_url=…&result_url=…")
 //
-// Optional parameters: page_url and sdk_check_url. Escape the addresses
+// Optional parameters: page_url, sdk_check_url and product_code
+// (Config.ProductCode, direct channel only). Escape the addresses
 // (url.QueryEscape) when they carry their own query, and the secret when it
 // holds reserved characters. An unknown or repeated parameter, a host or
 // path, both channels or neither is ErrInvalidArgument; errors never quote
@@ -83,9 +92,13 @@ const (
 	DefaultSDKCheckURL = "https://api.jumdata.com/lifecheck-sdk/v1/check"
 )
 
-// productCode is the productCode form field the direct channel sends with
-// every H5 v2 call.
-const productCode = "life_check_v2"
+// DefaultProductCode is the productCode the direct channel sends with the
+// H5 v2 calls when Config.ProductCode is empty. It is UNCONFIRMED: neither
+// of Jumdata's documents names a product code, and Jumdata's codes differ
+// per product.
+//
+// Guess: see VENDORS.md, Jumdata, product-code
+const DefaultProductCode = "life_check_v2"
 
 // SessionTTL is how long a token stays usable: the page must be done and the
 // result fetched within ten minutes of the init call (after that the result
@@ -109,6 +122,16 @@ type Config struct {
 	// SDKCheckURL is the SDK v1 verification endpoint, DefaultSDKCheckURL
 	// when empty.
 	SDKCheckURL string
+	// ProductCode is the productCode form field the direct channel sends
+	// with the H5 v2 init and result calls (not with the SDK v1 check, whose
+	// document lists its fields without it); DefaultProductCode
+	// ("life_check_v2") when empty. UNCONFIRMED: no Jumdata document names
+	// the field or its value. Take the code of 炫光静默活体检测 H5 v2 from
+	// your Jumdata contract or console (jumdata.com), or ask Jumdata's
+	// support, and set it here: a wrong code fails every call (the error
+	// the vendor gives for it is not documented either). Only the direct
+	// channel sends it; with AppCode it is ErrInvalidArgument.
+	ProductCode string
 }
 
 // Provider is the Jumdata provider. It is safe for concurrent use.
@@ -119,6 +142,7 @@ type Provider struct {
 	resultURL        string
 	pageURL          *url.URL
 	sdkCheckURL      string
+	productCode      string
 	c                *transport.Client
 }
 
@@ -141,8 +165,12 @@ func New(cfg Config, opts ...liveness.Option) (*Provider, error) {
 			return nil, err
 		}
 	}
-	if err := check.First(c.Credential("AppID", cfg.AppID), c.Credential("AppSecret", cfg.AppSecret), c.Credential("AppCode", cfg.AppCode)); err != nil {
+	if err := check.First(c.Credential("AppID", cfg.AppID), c.Credential("AppSecret", cfg.AppSecret), c.Credential("AppCode", cfg.AppCode),
+		c.Credential("ProductCode", cfg.ProductCode), c.MaxBytes("ProductCode", cfg.ProductCode, maxProductCodeLen)); err != nil {
 		return nil, err
+	}
+	if !direct && cfg.ProductCode != "" {
+		return nil, c.Fail("ProductCode", "is sent only on the direct channel (AppID and AppSecret), not with AppCode")
 	}
 	page := orDefault(cfg.PageURL, DefaultPageURL)
 	sdk := orDefault(cfg.SDKCheckURL, DefaultSDKCheckURL)
@@ -164,6 +192,7 @@ func New(cfg Config, opts ...liveness.Option) (*Provider, error) {
 		resultURL:   cfg.ResultURL,
 		pageURL:     pu,
 		sdkCheckURL: sdk,
+		productCode: orDefault(cfg.ProductCode, DefaultProductCode),
 		c: transport.New(transport.Config{
 			Vendor:  liveness.Jumdata,
 			Secrets: []string{cfg.AppSecret, cfg.AppCode},
@@ -171,6 +200,10 @@ func New(cfg Config, opts ...liveness.Option) (*Provider, error) {
 		}),
 	}, nil
 }
+
+// maxProductCodeLen bounds Config.ProductCode; a product code is a short
+// identifier.
+const maxProductCodeLen = 64
 
 func orDefault(v, def string) string {
 	if v == "" {
@@ -193,12 +226,16 @@ func (p *Provider) authorize(form url.Values, h5 bool) http.Header {
 	if p.appCode != "" {
 		return http.Header{"Authorization": {"APPCODE " + p.appCode}}
 	}
+	// The H5 v2 document describes neither channel's credentials; the
+	// SDK v1 document's fields and sign recipe are the direct channel's.
+	// Guess: see VENDORS.md, Jumdata, direct-auth
 	ts := signing.JumdataTimestamp(p.c.Now())
 	form.Set("appId", p.appID)
 	form.Set("timestamp", ts)
 	form.Set("sign", signing.Jumdata(p.appID, p.appSecret, ts))
 	if h5 {
-		form.Set("productCode", productCode)
+		// Guess: see VENDORS.md, Jumdata, product-code
+		form.Set("productCode", p.productCode)
 	}
 	return nil
 }

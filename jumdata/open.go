@@ -17,6 +17,7 @@ var openParams = map[string]func(*Config, string){
 	"result_url":    func(c *Config, v string) { c.ResultURL = v },
 	"page_url":      func(c *Config, v string) { c.PageURL = v },
 	"sdk_check_url": func(c *Config, v string) { c.SDKCheckURL = v },
+	"product_code":  func(c *Config, v string) { c.ProductCode = v },
 }
 
 // openURL builds a Provider from a URL, the form liveness.Open passes on;
@@ -29,7 +30,7 @@ func openURL(u *url.URL, opts ...liveness.Option) (*Provider, error) {
 	if u.Host != "" || (u.Path != "" && u.Path != "/") || u.Opaque != "" || u.Fragment != "" {
 		return nil, c.Fail("url", "takes no host, path or fragment: the addresses go in init_url and result_url")
 	}
-	params, err := vendorkit.OpenQuery(c, u, "appcode", "init_url", "result_url", "page_url", "sdk_check_url")
+	params, err := vendorkit.OpenQuery(c, u, "appcode", "init_url", "result_url", "page_url", "sdk_check_url", "product_code")
 	if err != nil {
 		return nil, err
 	}

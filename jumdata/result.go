@@ -23,7 +23,11 @@ import (
 // Codes 200 (passed), 201 (no result yet: pending), 202 (not passed:
 // failed), 203 (the check could not run: error) and 301 (token expired:
 // expired, timeout) are Results; the public codes (400, 500, 604, 606, 609,
-// 610, 999) are errors.
+// 610, 999) are errors. A 400 (参数错误) is ErrInvalidArgument unless its
+// msg says more: ErrUnauthenticated when it names a credential (签名错误),
+// ErrNotFound when it names the token without calling it malformed or
+// missing ("token不存在", "参数错误: token"); a bare 400 cannot tell an
+// unknown token or a wrong secret from any other argument error.
 //
 // 202 and 203 each have several causes (listed in the H5 v2 document), and the Reason claims
 // no more than the answer says: the cause msg names, when it names exactly
@@ -45,6 +49,9 @@ func (p *Provider) FetchResult(ctx context.Context, sessionID string) (*liveness
 	}
 	form := url.Values{"token": {sessionID}}
 	hdr := p.authorize(form, true)
+	// The result call changes nothing at Jumdata, so it is repeated; the
+	// cloud market may bill each call.
+	// Guess: see VENDORS.md, Jumdata, call-billing
 	return transport.Call(ctx, p.c, &transport.Request{
 		Op: "FetchResult", Method: http.MethodPost, URL: p.resultURL, Header: hdr, Form: form,
 		Idempotent: true,
@@ -61,7 +68,11 @@ func (p *Provider) FetchResult(ctx context.Context, sessionID string) (*liveness
 	})
 }
 
-// resultData is data of a result answer, in both spellings.
+// resultData is data of a result answer, in both spellings. The H5 v2
+// document shows only faceImageUrl; face_image_url, passed and hack_score
+// come from a public sample of a richer answer.
+//
+// Guess: see VENDORS.md, Jumdata, rich-result
 type resultData struct {
 	FaceImageURL      jsonx.String    `json:"faceImageUrl"`
 	FaceImageURLSnake jsonx.String    `json:"face_image_url"`
@@ -81,6 +92,7 @@ func normalizeResult(token string, env *envelope, o outcome, body []byte) (*live
 	}
 	o.Reason = causeReason(env.code(), env.message(), o.Reason)
 	if o.Status == liveness.StatusPassed {
+		// Guess: see VENDORS.md, Jumdata, rich-result
 		if passed, ok := parseBool(d.Passed); ok && !passed {
 			o = outcome{Status: liveness.StatusFailed, Reason: liveness.ReasonSpoof}
 		}
@@ -103,7 +115,7 @@ func normalizeResult(token string, env *envelope, o outcome, body []byte) (*live
 	}
 	if o.Status == liveness.StatusPassed || o.Status == liveness.StatusFailed {
 		r.Liveness = &liveness.LivenessResult{Passed: o.Status == liveness.StatusPassed, Code: r.VendorCode, Message: r.Message}
-		if d.HackScore != nil {
+		if d.HackScore != nil { // Guess: see VENDORS.md, Jumdata, rich-result
 			r.Liveness.Score = float64(*d.HackScore)
 		}
 	}

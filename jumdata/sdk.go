@@ -20,11 +20,13 @@ const MaxSDKFileBytes = 8 << 20
 
 // sdkFileName is the file name sent with the file part; Jumdata reads only
 // the content.
+//
+// Guess: see VENDORS.md, Jumdata, sdk-encoding
 const sdkFileName = "file"
 
 // CheckSDKResult verifies the encrypted result file that Jumdata's mobile
-// liveness SDK v1 hands to your app: a multipart POST of appId, timestamp,
-// sign and file to Config.SDKCheckURL. data.result 1 is a passed Result
+// liveness SDK v1 hands to your app: a multipart/form-data POST of appId,
+// timestamp, sign and file to Config.SDKCheckURL. data.result 1 is a passed Result
 // whose FaceImageURL (selfie_url) stays downloadable for one hour; 2 is a
 // failed one (spoof). RequestID is taskNo, or data.order_no when Jumdata
 // sends that instead; SessionID is empty, as there is no H5 session.
@@ -34,6 +36,16 @@ const sdkFileName = "file"
 // registered) ErrPermissionDenied, 602 ErrUnauthenticated, 603
 // ErrQuotaExceeded, 604 ErrDiscontinued, 999 ErrBadResponse; other codes
 // are read as the H5 v2 public codes.
+//
+// The SDK v1 document gives the request format as x-www-form-urlencoded,
+// but its one input is a file: the field file has type "file" and is
+// described "文件类型,活体检测SDK返回的加密文件", and its error sample
+// says "SDK结果文件必须上传" (must be uploaded). Only multipart/form-data
+// carries a file; an urlencoded body would need the file as text, in an
+// encoding (base64?) the document never names. The file therefore goes as
+// a file part. A server that reads only an urlencoded body answers
+// 400 (ErrInvalidArgument, nothing billed: "其余返回码均不计费"); the call
+// is not repeated in the other encoding.
 //
 // The SDK v1 API exists only on the direct channel: a provider configured
 // with AppCode answers ErrUnsupported without a call. The file is read
@@ -65,6 +77,7 @@ func (p *Provider) CheckSDKResult(ctx context.Context, file io.Reader) (*livenes
 	}
 	form := url.Values{}
 	p.authorize(form, false)
+	// Guess: see VENDORS.md, Jumdata, sdk-encoding
 	return transport.Call(ctx, p.c, &transport.Request{
 		Op: "CheckSDKResult", Method: http.MethodPost, URL: p.sdkCheckURL, Form: form,
 		Files:   []transport.File{{Field: "file", Name: sdkFileName, ContentType: "application/octet-stream", Data: data}},
@@ -84,6 +97,8 @@ func (p *Provider) CheckSDKResult(ctx context.Context, file io.Reader) (*livenes
 // sdkErrorTable is sdkCodes over publicCodes: the SDK v1 document lists its
 // own codes, and a code only the H5 v2 document lists (606, 609, 610) keeps
 // that meaning rather than becoming an unknown code.
+//
+// Guess: see VENDORS.md, Jumdata, sdk-public-codes
 var sdkErrorTable = func() map[string]error {
 	m := make(map[string]error, len(publicCodes)+len(sdkCodes))
 	for k, v := range publicCodes {

@@ -118,6 +118,9 @@ func (p *Provider) InitSession(ctx context.Context, req *liveness.SessionRequest
 	}
 	hdr := p.authorize(form, true)
 	now := p.c.Now()
+	// Whether the init call is billed is not documented: one that reached
+	// Jumdata is not repeated.
+	// Guess: see VENDORS.md, Jumdata, call-billing
 	return transport.Call(ctx, p.c, &transport.Request{
 		Op: "InitSession", Method: http.MethodPost, URL: p.initURL, Header: hdr, Form: form,
 		RetryIf: transport.NotSent,
@@ -143,6 +146,7 @@ func (p *Provider) InitSession(ctx context.Context, req *liveness.SessionRequest
 		if len(env.Data) == 0 || json.Unmarshal(env.Data, &d) != nil || d.Token == "" {
 			return nil, &liveness.Error{Kind: liveness.ErrBadResponse, Code: env.code(), Message: "answer has no data.token", RequestID: string(env.TaskNo)}
 		}
+		// Guess: see VENDORS.md, Jumdata, token-format
 		if p := tokenProblem(string(d.Token)); p != "" {
 			// A token no later call would accept is no session.
 			return nil, &liveness.Error{Kind: liveness.ErrBadResponse, Code: env.code(), Message: "data.token " + p, RequestID: string(env.TaskNo)}

@@ -1,8 +1,10 @@
 package sandbox
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"io"
+	"mime"
 	"net/http"
 	"strconv"
 	"strings"
@@ -12,7 +14,8 @@ import (
 )
 
 // Jumdata H5 v2 (both auth channels), its page and unsigned return, and the
-// discontinued SDK v1 check.
+// discontinued SDK v1 check. What the documents leave open is played as
+// readings_jumdata.go's options say.
 
 const (
 	jumdataInitPath   = "/lifecheck/v2/init"
@@ -59,6 +62,30 @@ type jumdataFace struct {
 	FaceImageURL string `json:"faceImageUrl"`
 }
 
+// jumdataRichAnswer is a result answer in the richer shape
+// (WithJumdataRichResults): message for msg, and charge.
+type jumdataRichAnswer struct {
+	Charge  *bool  `json:"charge,omitempty"`
+	Code    int    `json:"code"`
+	Data    any    `json:"data,omitempty"`
+	Message string `json:"message"`
+	TaskNo  string `json:"taskNo"`
+}
+
+// jumdataRichData is the richer answer's data for a completed check.
+type jumdataRichData struct {
+	FaceImageURL string  `json:"face_image_url,omitempty"`
+	HackScore    float64 `json:"hack_score"`
+	Passed       bool    `json:"passed"`
+}
+
+// The hack_score the rich reading gives: the public sample's for a pass,
+// one of the sandbox's own for a spoof.
+const (
+	jumdataRichPassScore  = 0.7475
+	jumdataRichSpoofScore = 0.9931
+)
+
 func jumdataBody(code int, msg string, data any) []byte {
 	b, _ := json.Marshal(jumdataAnswer{Code: code, Msg: msg, TaskNo: jumdataTaskNo(), Data: data})
 	return b
@@ -68,7 +95,11 @@ func jumdataTaskNo() string {
 	return strconv.FormatInt(time.Now().UnixNano(), 10)
 }
 
+// jumdataMessages are the descriptions the H5 v2 document gives the
+// codes: the msg of an injected vendor error, and of every answer under
+// WithJumdataCodeOnlyErrors.
 var jumdataMessages = map[int]string{
+	201: "未查询到检测结果", 202: "活体检测未通过", 203: "检测失败", 301: "token已过期",
 	400: "参数错误", 500: "系统维护，请稍候再试", 604: "接口停用", 606: "调用超限，请稍候再试",
 	609: "请求过于频繁，请稍候再试", 610: "请求超时", 999: "其他",
 }
@@ -81,25 +112,37 @@ func jumdataVendorError(code string) (int, []byte) {
 
 // jumdataAuth checks either channel; false when it answered an error.
 func (s *Sandbox) jumdataAuth(w http.ResponseWriter, r *http.Request, form *urlForm) bool {
+	rd := s.jumdataReadings()
 	if auth := r.Header.Get("Authorization"); auth != "" {
 		if auth != "APPCODE "+JumdataAppCode {
 			w.Header().Set("X-Ca-Error-Message", "Invalid AppCode")
 			w.Header().Set("X-Ca-Request-Id", newUUID())
-			w.WriteHeader(http.StatusForbidden)
+			w.WriteHeader(rd.appCodeStatus())
 			return false
 		}
 		return true
 	}
 	appID, ts, sign := form.value("appId"), form.value("timestamp"), form.value("sign")
 	if appID == "" || ts == "" || sign == "" {
-		writeJSON(w, http.StatusOK, jumdataBody(400, "参数错误: appId, timestamp, sign", nil))
+		writeJSON(w, http.StatusOK, jumdataBody(400, rd.msg(400, "参数错误: appId, timestamp, sign"), nil))
 		return false
 	}
 	if appID != JumdataAppID || !equalHex(sign, jumdataSign(appID, JumdataAppSecret, ts)) {
-		writeJSON(w, http.StatusOK, jumdataBody(400, "签名错误", nil))
+		writeJSON(w, http.StatusOK, jumdataBody(400, rd.msg(400, "签名错误"), nil))
 		return false
 	}
 	return true
+}
+
+// jumdataProductCode checks the direct channel's productCode (the cloud
+// market sends none); false when it answered an error.
+func (s *Sandbox) jumdataProductCode(w http.ResponseWriter, r *http.Request, form *urlForm) bool {
+	rd := s.jumdataReadings()
+	if r.Header.Get("Authorization") != "" || rd.wantProductCode(form.post("productCode")) {
+		return true
+	}
+	writeJSON(w, http.StatusOK, jumdataBody(400, rd.msg(400, "参数错误: productCode"), nil))
+	return false
 }
 
 func (s *Sandbox) jumdataInit(w http.ResponseWriter, r *http.Request) {
@@ -114,13 +157,12 @@ func (s *Sandbox) jumdataInit(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
-	if r.Header.Get("Authorization") == "" && form.post("productCode") != "life_check_v2" {
-		writeJSON(w, http.StatusOK, jumdataBody(400, "参数错误: productCode", nil))
+	if !s.jumdataProductCode(w, r, form) {
 		return
 	}
 	ret := form.post("returnUrl")
 	if msg := jumdataCheckInit(ret, form.post("colors"), form.post("actions")); msg != "" {
-		writeJSON(w, http.StatusOK, jumdataBody(400, "参数错误: "+msg, nil))
+		writeJSON(w, http.StatusOK, jumdataBody(400, s.jumdataReadings().msg(400, "参数错误: "+msg), nil))
 		return
 	}
 	now := s.now()
@@ -198,28 +240,49 @@ func (s *Sandbox) jumdataResult(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	form, err := readURLForm(r)
-	if err != nil || !s.jumdataAuth(w, r, form) {
+	if err != nil || !s.jumdataAuth(w, r, form) || !s.jumdataProductCode(w, r, form) {
 		return
+	}
+	rd := s.jumdataReadings()
+	answer := jumdataBody
+	if rd.rich {
+		answer = jumdataRichBody
 	}
 	se := s.lookup(liveness.Jumdata, form.post("token"))
 	var body []byte
 	switch {
 	case se == nil:
-		body = jumdataBody(400, "参数错误: token", nil)
+		body = answer(400, rd.msg(400, "参数错误: token"), nil)
 	case s.now().After(se.expiresAt) || se.outcome == OutcomeTimeout:
-		body = jumdataBody(301, "token已过期", nil)
+		body = answer(301, "token已过期", nil)
 	case se.outcome == "":
-		body = jumdataBody(201, "未查询到检测结果", nil)
+		body = answer(201, "未查询到检测结果", nil)
+	case se.outcome == OutcomePass && rd.rich:
+		body = answer(200, "成功", jumdataRichData{Passed: true, FaceImageURL: s.baseURL(r) + "/sandbox/face.jpg", HackScore: jumdataRichPassScore})
 	case se.outcome == OutcomePass:
-		body = jumdataBody(200, "活体检测通过", jumdataFace{FaceImageURL: s.baseURL(r) + "/sandbox/face.jpg"})
+		body = answer(200, "活体检测通过", jumdataFace{FaceImageURL: s.baseURL(r) + "/sandbox/face.jpg"})
 	case se.outcome == OutcomeDeviceUnsupported:
 		// 203 has four causes in the document's table; this one names the
 		// first ("浏览器缺少进行活体采集的特性"), so a client may tell it apart.
-		body = jumdataBody(203, "检测失败：浏览器缺少进行活体采集的特性", nil)
+		body = answer(203, rd.msg(203, "检测失败：浏览器缺少进行活体采集的特性"), nil)
+	case rd.rich:
+		body = answer(200, "成功", jumdataRichData{Passed: false, HackScore: jumdataRichSpoofScore})
 	default:
-		body = jumdataBody(202, "活体检测未通过", nil)
+		body = answer(202, "活体检测未通过", nil)
 	}
 	writeJSON(w, http.StatusOK, body)
+}
+
+// jumdataRichBody is jumdataBody in the richer shape: message for msg, and
+// charge on a completed check.
+func jumdataRichBody(code int, msg string, data any) []byte {
+	a := jumdataRichAnswer{Code: code, Message: msg, TaskNo: jumdataTaskNo(), Data: data}
+	if _, done := data.(jumdataRichData); done {
+		charge := true
+		a.Charge = &charge
+	}
+	b, _ := json.Marshal(a)
+	return b
 }
 
 // jumdataComplete sends the browser to returnUrl?token=&success=, the
@@ -232,25 +295,21 @@ func (s *Sandbox) jumdataComplete(se *session, c *Completion) {
 
 // jumdataSDKCheck verifies the "encrypted file" of the mobile SDK: a file
 // whose content is a magic input fails with that outcome, any other passes.
+// It reads the file from the encodings WithJumdataSDKEncodings accepts
+// (both by default); the credentials from either.
 func (s *Sandbox) jumdataSDKCheck(w http.ResponseWriter, r *http.Request) {
 	sample := func() []byte { return []byte(`{"code":200,"taskNo":"1","data":{"result":1,"selfie_url":"https://"}}`) }
 	if s.fault(w, r, JumdataSDKCheck, jumdataVendorError, sample) {
 		return
 	}
-	if err := r.ParseMultipartForm(8 << 20); err != nil {
-		writeJSON(w, http.StatusOK, []byte(`{"msg":"参数错误","code":400,"data":{}}`))
+	content, ok := s.jumdataSDKFile(w, r)
+	if !ok {
 		return
 	}
-	if !s.jumdataAuth(w, r, stdForm(r)) {
-		return
-	}
-	f, _, err := r.FormFile("file")
-	if err != nil {
+	if content == nil {
 		writeJSON(w, http.StatusOK, []byte(`{"msg":"SDK结果文件必须上传","code":400,"data":{}}`))
 		return
 	}
-	content, _ := io.ReadAll(io.LimitReader(f, 1<<20))
-	_ = f.Close()
 	if o := magicOutcome(strings.TrimSpace(string(content))); o != "" && o != OutcomePass {
 		b, _ := json.Marshal(map[string]any{"code": 200, "data": map[string]any{"order_no": newID(9), "result": 2}})
 		writeJSON(w, http.StatusOK, b)
@@ -259,4 +318,45 @@ func (s *Sandbox) jumdataSDKCheck(w http.ResponseWriter, r *http.Request) {
 	b, _ := json.Marshal(map[string]any{"code": 200, "taskNo": jumdataTaskNo(),
 		"data": map[string]any{"result": 1, "selfie_url": s.baseURL(r) + "/sandbox/face.jpg"}})
 	writeJSON(w, http.StatusOK, b)
+}
+
+// jumdataSDKFile reads the SDK check's form, checks its credentials and
+// returns the file's content: nil when the request carries no file in an
+// encoding the sandbox accepts. ok is false when it answered an error.
+func (s *Sandbox) jumdataSDKFile(w http.ResponseWriter, r *http.Request) (content []byte, ok bool) {
+	rd := s.jumdataReadings()
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	var err error
+	if mt == string(JumdataSDKMultipart) {
+		err = r.ParseMultipartForm(8 << 20)
+	} else {
+		err = r.ParseForm()
+	}
+	if err != nil {
+		writeJSON(w, http.StatusOK, []byte(`{"msg":"参数错误","code":400,"data":{}}`))
+		return nil, false
+	}
+	if !s.jumdataAuth(w, r, stdForm(r)) {
+		return nil, false
+	}
+	switch {
+	case mt == string(JumdataSDKMultipart) && rd.accepts(JumdataSDKMultipart):
+		f, _, err := r.FormFile("file")
+		if err != nil {
+			return nil, true
+		}
+		defer f.Close()
+		content, _ = io.ReadAll(io.LimitReader(f, 1<<20))
+		return content, true
+	case mt == string(JumdataSDKURLEncoded) && rd.accepts(JumdataSDKURLEncoded):
+		v := r.PostFormValue("file")
+		if v == "" {
+			return nil, true
+		}
+		if b, err := base64.StdEncoding.DecodeString(v); err == nil {
+			return b, true
+		}
+		return []byte(v), true
+	}
+	return nil, true
 }

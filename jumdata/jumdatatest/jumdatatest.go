@@ -25,6 +25,8 @@ import (
 // literally by ?token=…&success=true|false, even when returnURL already has
 // a query (a second "?") or a fragment (the parameters land in it). The
 // token is query-escaped, which leaves a real token unchanged.
+//
+// Guess: see VENDORS.md, Jumdata, return-append
 func ReturnURL(returnURL, token string, success bool) string {
 	return returnURL + "?token=" + url.QueryEscape(token) + "&success=" + strconv.FormatBool(success)
 }
