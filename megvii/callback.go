@@ -101,6 +101,9 @@ func (p *Provider) verifyCallback(r *http.Request, kind liveness.CallbackKind) (
 		}
 		return unsignedReturn(c, q, []byte(r.URL.RawQuery))
 	case http.MethodPost:
+		// Guess: see VENDORS.md, Megvii, notify-body. "采用Post回调的内容为
+		// 一个form格式数据" names no encoding: urlencoded and multipart
+		// bodies are both read (a body with no Content-Type as urlencoded).
 		var err error
 		if fields, raw, err = vendorkit.CallbackForm(c, r, check.DefaultMaxCallbackBytes, check.DefaultMaxFormFields); err != nil {
 			return nil, err
@@ -196,7 +199,9 @@ func unsignedReturn(c check.Checker, fields url.Values, raw []byte) (*liveness.C
 }
 
 // fromBrowser reports whether r looks like a browser's navigation rather
-// than a server's call.
+// than a server's call: the notify and the POST return carry the same
+// form, and Megvii's server is taken to send none of these headers.
+// Guess: see VENDORS.md, Megvii, callback-kind
 func fromBrowser(r *http.Request) bool {
 	h := r.Header
 	return strings.HasPrefix(h.Get("User-Agent"), "Mozilla/") ||

@@ -19,6 +19,9 @@ import (
 //   - AUTHORIZATION_ERROR covers a disabled key, an exhausted call count
 //     and a missing permission; its documented reasons ("Denied.", "No data
 //     source permission.") are both permissions, hence ErrPermissionDenied.
+//     It may also be what get_result answers past its three calls, not
+//     Retryable either way.
+//     Guess: see VENDORS.md, Megvii, spent-answer
 //   - API_NOT_FOUND means the host does not offer the API (a wrong region
 //     or base URL): ErrUnsupported, not ErrNotFound, which is about
 //     sessions.
@@ -35,7 +38,7 @@ var errorKinds = map[string]error{
 	"CONCURRENCY_LIMIT_EXCEEDED":     liveness.ErrRateLimited,      // 403, too many calls at once
 	"API_NOT_FOUND":                  liveness.ErrUnsupported,      // 404 (error)
 	"INTERNAL_ERROR":                 liveness.ErrUnavailable,      // 500
-	"RESULT_NOT_FOUND":               liveness.ErrNotFound,         // 400, get_result only
+	"RESULT_NOT_FOUND":               liveness.ErrNotFound,         // 400, get_result only; Guess: see VENDORS.md, Megvii, spent-answer
 }
 
 // argumentCodes are the codes whose detail names the offending parameter,
@@ -102,7 +105,11 @@ func vendorError(resp *transport.Response) error {
 	}
 	if code == "RESULT_NOT_FOUND" && e.Message == "" {
 		// Megvii gives no detail; say what it can mean, the read budget
-		// above all, which a caller cannot otherwise tell.
+		// above all, which a caller cannot otherwise tell: that a spent
+		// budget answers this code at all, and that pending calls spend
+		// it, are readings.
+		// Guess: see VENDORS.md, Megvii, spent-answer
+		// Guess: see VENDORS.md, Megvii, result-calls
 		e.Message = "no result for this biz_id: unknown, older than a day, or its three reads are spent"
 	}
 	return e

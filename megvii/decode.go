@@ -126,7 +126,7 @@ func (d *payloadDecoder) keep(v []byte) json.RawMessage {
 
 var payloadFields = []string{"status", "fail_reason", "biz_info", "idcard_info", "liveness_result",
 	"verify_result", "will_result", "multifaces_tag", "images", "request_id", "time_used",
-	"error", "error_message"}
+	"error", "error_message", "biz_id", "biz_no"}
 
 // decodePayload is DecodePayload. errorKey reports whether the answer is
 // an object with a key errorAnswer reads (error, error_message): only
@@ -148,7 +148,7 @@ func decodePayloadTo(raw []byte, errorKey *bool) (*Payload, error) {
 	}
 	// The last of duplicate keys wins, as with the json.RawMessage fields
 	// the decoder read them into before.
-	var vals [13][]byte
+	var vals [15][]byte
 	if err := jsonx.Object(v, payloadFields, func(i int, val []byte) error {
 		if i >= 0 {
 			vals[i] = val
@@ -169,6 +169,16 @@ func decodePayloadTo(raw []byte, errorKey *bool) (*Payload, error) {
 		if err := d.bizInfo(v, &pl.BizInfo); err != nil {
 			return nil, errors.New("biz_info: " + err.Error())
 		}
+	}
+	// Guess: see VENDORS.md, Megvii, biz-fields. The callback document
+	// puts biz_id and biz_no in biz_info; an answer that names them at its
+	// top instead (as Megvii's raw get_result page places biz_no) is read
+	// the same, biz_info winning where both name one.
+	if pl.BizInfo.BizID == "" {
+		pl.BizInfo.BizID = lenientText(vals[13], "")
+	}
+	if pl.BizInfo.BizNo == "" {
+		pl.BizInfo.BizNo = lenientText(vals[14], "")
 	}
 	if v := vals[4]; v != nil {
 		if jsonx.IsNull(v) {

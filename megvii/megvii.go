@@ -27,8 +27,9 @@
 //     the session.
 //  4. [liveness.Resolve] uses the signed result, or calls
 //     [Provider.FetchResult] (GET {host}/faceid/lite/get_result) for the GET
-//     return. Megvii keeps a result for one day and lets it be read three
-//     times.
+//     return. Megvii keeps a result for one day and answers three
+//     get_result calls per biz_id, those answered pending included (a
+//     reading: see [Provider.FetchResult]).
 //
 // # Regions
 //
@@ -97,7 +98,11 @@ const (
 )
 
 // DefaultFaceMatchFAR is the false-accept rate used when
-// Config.FaceMatchFAR is empty.
+// Config.FaceMatchFAR is empty. The documents recommend no rate; one in
+// ten thousand is the usual choice for identity checks, and the callback
+// document's own example (confidence 68.918) fails at its threshold 69.
+//
+// Guess: see VENDORS.md, Megvii, face-match-far
 const DefaultFaceMatchFAR = FAR1e4
 
 // The API paths, relative to Config.BaseURL.

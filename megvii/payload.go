@@ -40,7 +40,9 @@ type Payload struct {
 	TimeUsed  Number                     `json:"time_used"`
 }
 
-// BizInfo identifies the session.
+// BizInfo identifies the session. DecodePayload fills it from biz_info,
+// and from biz_id and biz_no at the top of the answer where biz_info does
+// not name them.
 type BizInfo struct {
 	// BizID is the session ID (get_token's biz_id). It is opaque: it holds a
 	// comma, and may hold spaces.

@@ -25,6 +25,8 @@ func refDecodePayload(raw []byte) (*Payload, error) {
 		Images        json.RawMessage `json:"images"`
 		RequestID     json.RawMessage `json:"request_id"`
 		TimeUsed      json.RawMessage `json:"time_used"`
+		TopBizID      json.RawMessage `json:"biz_id"`
+		TopBizNo      json.RawMessage `json:"biz_no"`
 	}
 	if err := json.Unmarshal(raw, &w); err != nil {
 		return nil, err
@@ -58,6 +60,16 @@ func refDecodePayload(raw []byte) (*Payload, error) {
 	var extra Text
 	lenient(biz.BizExtraData, &extra)
 	pl.BizInfo.BizExtraData = string(extra)
+	// biz_id and biz_no at the top stand in for those biz_info lacks.
+	var topID, topNo Text
+	lenient(w.TopBizID, &topID)
+	lenient(w.TopBizNo, &topNo)
+	if pl.BizInfo.BizID == "" {
+		pl.BizInfo.BizID = string(topID)
+	}
+	if pl.BizInfo.BizNo == "" {
+		pl.BizInfo.BizNo = string(topNo)
+	}
 	var failReason, requestID Text
 	lenient(w.FailReason, &failReason)
 	lenient(w.RequestID, &requestID)
@@ -113,6 +125,10 @@ var payloadCases = []string{
 	`{"images":null}`, `{"images":[]}`, `{"images":{"image_best":"data:x","image_best":"y","b":[1,2],"c":null}}`,
 	`{"multifaces_tag":1,"time_used":"7","fail_reason":{},"request_id":5}`, `{"multifaces_tag":{},"time_used":"x","request_id":null}`,
 	"{\"status\":\"O\xffK\",\"request_id\":\"a\\\"b\"}", `{"status":"\u004fK","unknown":{"a":[{"b":"\\"}]},"x":true}`,
+	// biz_id and biz_no at the top (Megvii guess biz-fields).
+	`{"status":"OK","biz_id":"1,a","biz_no":"n"}`, `{"biz_info":{"biz_no":"n"},"biz_id":"1,a","biz_no":"m"}`,
+	`{"biz_info":{"biz_id":"1,a"},"biz_id":"2,b"}`, `{"BIZ_ID":7,"Biz_No":{},"biz_info":null}`, `{"biz_id":null,"biz_no":["x"]}`,
+	`{"biz_id":"1,a","biz_id":"2,b","biz_info":{"biz_id":""}}`,
 }
 
 func TestDecodePayloadMatchesReference(t *testing.T) {

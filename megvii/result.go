@@ -66,8 +66,19 @@ func checkID(c check.Checker, field, v string) error {
 // session whose biz_id is sessionID, without images.
 //
 // Megvii serves a result at most three times within one day (the read
-// budget); after that, and for an unknown biz_id, it answers
-// RESULT_NOT_FOUND, which is ErrNotFound. Every request that reaches
+// budget: "该接口的调用信息保存有效期为一天,且仅支持3次调用", the get_result
+// document). Calls answered pending are taken to count too, and the day
+// may run from get_token or from the check's end. An unknown biz_id is
+// RESULT_NOT_FOUND, which is ErrNotFound; a spent or forgotten one answers
+// an error the document does not name: RESULT_NOT_FOUND (ErrNotFound), a
+// 403 AUTHORIZATION_ERROR (ErrPermissionDenied) or a 400 with another
+// code (ErrInvalidArgument), none of them Retryable.
+//
+// Guess: see VENDORS.md, Megvii, result-calls
+// Guess: see VENDORS.md, Megvii, result-retention
+// Guess: see VENDORS.md, Megvii, spent-answer
+//
+// Every request that reaches
 // Megvii may use one of the three reads, even one whose answer never
 // arrives, so FetchResult sends get_result again only when the request
 // provably never reached Megvii (the connection could not be opened) or
@@ -99,6 +110,8 @@ func (p *Provider) GetResult(ctx context.Context, bizID string, opts GetResultOp
 // retryGetResult allows another get_result only when Megvii provably did
 // not serve the result, so no read of the three was used: the request
 // never left, or Megvii turned it away as over its concurrency limit.
+// Guess: see VENDORS.md, Megvii, result-calls (any call Megvii processed,
+// pending or failed, is taken to count).
 func retryGetResult(err error) bool {
 	if transport.NotSent(err) {
 		return true
@@ -173,6 +186,8 @@ func (p *Provider) normalizePayload(pl *Payload, raw []byte, sessionID string) (
 	}
 	switch {
 	case res.SessionID == "":
+		// Guess: see VENDORS.md, Megvii, biz-fields: an answer that names
+		// the session by biz_no alone is the biz_id asked for.
 		res.SessionID = sessionID
 	case sessionID != "" && res.SessionID != sessionID:
 		// Acting on another user's pass would be worse than failing.
@@ -261,6 +276,12 @@ func decide(res *liveness.Result, pl *Payload) {
 // result_ref2, result_faceid, result_idcard_datasource,
 // result_idcard_photo (the reference images when you gave them, then the
 // authority's photo).
+//
+// Guess: see VENDORS.md, Megvii, face-match-far. The documents give each
+// comparison a confidence and four thresholds, and say neither which
+// comparison nor which rate decides a pass; a confidence at or above the
+// threshold passes. Their own example (confidence 68.918, thresholds
+// 1e-3: 64, 1e-4: 69) fails at the default 1e-4 and passes at 1e-3.
 func (p *Provider) faceMatch(v *VerifyResult) (*liveness.FaceMatch, error) {
 	if v == nil {
 		return nil, nil

@@ -36,6 +36,7 @@ type SessionOptions struct {
 	// ProcedurePriority (procedure_priority) is the fallback for browsers
 	// without WebRTC. The documents' list of values is lost; any lower-case
 	// ASCII word is sent as is.
+	// Guess: see VENDORS.md, Megvii, procedure-priority.
 	ProcedurePriority string
 	// BizExtraData (biz_extra_data) comes back in the callbacks, at most
 	// 4096 bytes.
@@ -123,6 +124,8 @@ const (
 // conservative bound for a face photo that keeps a 50 MiB upload from
 // leaving the process. A larger image is ErrInvalidArgument naming
 // "ReferenceImages[i]", before any upload.
+//
+// Guess: see VENDORS.md, Megvii, reference-image-cap
 const MaxReferenceImageBytes = 2 << 20
 
 // tokenAnswer is get_token's success answer.
@@ -143,7 +146,12 @@ type tokenAnswer struct {
 // Everything is checked before the call.
 //
 // Session.ID is biz_id, Session.Token the single-use page token,
-// Session.ExpiresAt Megvii's expired_time.
+// Session.ExpiresAt Megvii's expired_time: "一个时间戳,表示token的有效期"
+// (the get_token document), the token's validity. Whether a check begun
+// before it may end after it is not said: BuildCheckURL refuses the token
+// after it, which holds either way, and a result read past it is what
+// Megvii says (PROCESSING stays pending, never expired by this package).
+// Guess: see VENDORS.md, Megvii, expired-time
 //
 // biz_no must be unique, so a call Megvii may have processed is not sent
 // again; it is retried only when the connection was refused or Megvii
@@ -333,6 +341,8 @@ func checkOptions(c check.Checker, o *SessionOptions) error {
 		c.MaxBytes("Extra.BizExtraData", o.BizExtraData, maxBizExtraData),
 		c.OneOf("Extra.ActionHTTPMethod", o.ActionHTTPMethod, true, http.MethodGet, http.MethodPost),
 		c.OneOf("Extra.RedirectType", o.RedirectType, true, "0", "1"),
+		// Guess: see VENDORS.md, Megvii, scene-id-length (no length is
+		// documented; an unknown scene_id is BAD_ARGUMENTS at Megvii).
 		c.MaxBytes("Extra.SceneID", o.SceneID, 256),
 	}
 	for _, s := range []struct {
@@ -353,6 +363,9 @@ func checkOptions(c check.Checker, o *SessionOptions) error {
 	if n := o.MaximumShootingTime; n != 0 && (n < 2 || n > 60) {
 		errs = append(errs, c.Fail("Extra.MaximumShootingTime", strconv.Itoa(n)+" is not 2 to 60 seconds (or 0 for the default)"))
 	}
+	// Guess: see VENDORS.md, Megvii, procedure-priority (the values are
+	// not documented: a short lower-case word is the shape of every value
+	// of its sibling procedure_type).
 	if v := o.ProcedurePriority; v != "" && (len(v) > 32 || strings.TrimLeft(v, "abcdefghijklmnopqrstuvwxyz0123456789_") != "") {
 		errs = append(errs, c.Fail("Extra.ProcedurePriority", "must be a lower-case ASCII word"))
 	}

@@ -21,11 +21,13 @@ import (
 
 const megviiTokenLifetime = 10 * time.Minute
 
-// megviiMaxReads is how many times a final result can be read, or, with
-// WithMegviiCallsCounted, how many get_result calls a biz_id can make.
+// megviiMaxReads is how many get_result calls a biz_id can make (by
+// default, WithMegviiCallsCounted), or, with WithMegviiPendingCallsFree,
+// how many times a final result can be read.
 const megviiMaxReads = 3
 
 func (s *Sandbox) megviiRoutes() {
+	s.settleMegviiLimits()
 	s.mux.HandleFunc("POST /faceid/lite/get_token", s.megviiGetToken)
 	s.mux.HandleFunc("GET /faceid/lite/do", s.megviiDo)
 	s.mux.HandleFunc("GET /faceid/lite/get_result", s.megviiGetResult)
@@ -248,11 +250,18 @@ func (s *Sandbox) megviiGetResult(w http.ResponseWriter, r *http.Request) {
 		se = &c
 	})
 	forgotten := se != nil && s.megviiRetention > 0 && s.now().After(se.megviiResultAt().Add(s.megviiRetention))
-	if se == nil || exhausted || forgotten {
+	rd := s.megviiReadings()
+	switch {
+	case se == nil:
 		fail("RESULT_NOT_FOUND")
+		return
+	case exhausted || forgotten:
+		// WithMegviiSpentAnswer: "第4次或超过有效期调用则会返回错误信息".
+		fail(rd.spentAnswer())
 		return
 	}
 	data := s.megviiData(se)
+	rd.placeBizFields(data)
 	data.RequestID = megviiRequestID()
 	data.TimeUsed = 7
 	if se.outcome != "" && get("return_image") != "" && get("return_image") != "0" {
@@ -290,7 +299,9 @@ var megviiThresholds = map[string]float64{"1e-3": 64, "1e-4": 69, "1e-5": 74, "1
 // map[string]any the sandbox built before, without the map
 // (TestMegviiPayloadBytesUnchanged).
 type megviiPayload struct {
-	BizInfo        megviiBizInfo     `json:"biz_info"`
+	BizID          string            `json:"biz_id,omitempty"` // WithMegviiResultBizFields
+	BizInfo        *megviiBizInfo    `json:"biz_info,omitempty"`
+	BizNo          string            `json:"biz_no,omitempty"` // WithMegviiResultBizFields
 	FailReason     string            `json:"fail_reason,omitempty"`
 	Images         map[string]string `json:"images,omitempty"`
 	LivenessResult *megviiLiveness   `json:"liveness_result,omitempty"`
@@ -302,7 +313,7 @@ type megviiPayload struct {
 
 type megviiBizInfo struct {
 	BizExtraData string `json:"biz_extra_data"`
-	BizID        string `json:"biz_id"`
+	BizID        string `json:"biz_id,omitempty"` // never empty but with MegviiBizNoOnly
 	BizNo        string `json:"biz_no"`
 }
 
@@ -339,7 +350,7 @@ type megviiComparison struct {
 
 // megviiData is the callback and get_result payload for a session.
 func (s *Sandbox) megviiData(se *session) *megviiPayload {
-	d := &megviiPayload{BizInfo: megviiBizInfo{BizID: se.id, BizNo: se.bizNo, BizExtraData: se.extra}}
+	d := &megviiPayload{BizInfo: &megviiBizInfo{BizID: se.id, BizNo: se.bizNo, BizExtraData: se.extra}}
 	if se.outcome == "" {
 		d.Status = "NOT_STARTED"
 		switch {
@@ -392,7 +403,10 @@ func (s *Sandbox) megviiData(se *session) *megviiPayload {
 	return d
 }
 
-// megviiComplete fills the return step and returns the notify form.
+// megviiComplete fills the return step and sends the notify itself, as
+// the Megvii readings say (its body, which answer counts as received,
+// whether it is sent again): it returns no form for the shared notify
+// path.
 func (s *Sandbox) megviiComplete(se *session, c *Completion) url.Values {
 	data, _ := json.Marshal(s.megviiData(se))
 	form := megviiCallbackForm(MegviiAPISecret, data)
@@ -404,7 +418,15 @@ func (s *Sandbox) megviiComplete(se *session, c *Completion) url.Values {
 		c.ReturnURL = se.returnURL
 		c.ReturnForm = form
 	}
-	return form
+	if se.notifyURL != "" {
+		rd := s.megviiReadings()
+		c.NotifyErr = s.sendMegviiNotify(s.stop, se.notifyURL, rd, form)
+		c.Notified = c.NotifyErr == nil
+		if c.NotifyErr != nil && rd.redeliver {
+			s.redeliverMegvii(se.notifyURL, rd, form)
+		}
+	}
+	return nil
 }
 
 // addQuery appends q to u's query, keeping any fragment last.

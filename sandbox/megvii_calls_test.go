@@ -38,11 +38,22 @@ func megviiResult(t *testing.T, sb *sandbox.Sandbox, bizID string) (int, string)
 	return status, m["status"].(string)
 }
 
-// TestMegviiCallsCountedCountsPendingCalls: with WithMegviiCallsCounted,
-// three calls while pending spend the biz_id; the 4th answers
-// RESULT_NOT_FOUND even after the session completed.
-func TestMegviiCallsCountedCountsPendingCalls(t *testing.T) {
-	sb := start(t, sandbox.WithMegviiCallsCounted())
+// TestMegviiDefaultCountsPendingCalls: by default (the harsher reading,
+// which WithMegviiCallsCounted names) three calls while pending spend the
+// biz_id; the 4th answers RESULT_NOT_FOUND even after the session
+// completed.
+func TestMegviiDefaultCountsPendingCalls(t *testing.T) {
+	for name, opts := range map[string][]sandbox.Option{
+		"default":                 nil,
+		"WithMegviiCallsCounted":  {sandbox.WithMegviiCallsCounted()},
+		"counted after free":      {sandbox.WithMegviiPendingCallsFree(), sandbox.WithMegviiCallsCounted()},
+		"results kept, calls too": {sandbox.WithMegviiResultsKept()},
+	} {
+		t.Run(name, func(t *testing.T) { testMegviiCountsPendingCalls(t, start(t, opts...)) })
+	}
+}
+
+func testMegviiCountsPendingCalls(t *testing.T, sb *sandbox.Sandbox) {
 	id, token := megviiSession(t, sb)
 
 	st, v := megviiResult(t, sb, id)
@@ -69,7 +80,7 @@ func TestMegviiCallsCountedCountsPendingCalls(t *testing.T) {
 // TestMegviiCallsCountedLeavesWhatPendingCallsDidNotSpend: two pending
 // calls leave one read of the result.
 func TestMegviiCallsCountedLeavesWhatPendingCallsDidNotSpend(t *testing.T) {
-	sb := start(t, sandbox.WithMegviiCallsCounted())
+	sb := start(t)
 	id, _ := megviiSession(t, sb)
 	for i := 0; i < 2; i++ {
 		_, v := megviiResult(t, sb, id)
@@ -86,11 +97,12 @@ func TestMegviiCallsCountedLeavesWhatPendingCallsDidNotSpend(t *testing.T) {
 	assert.Equal(t, 4, sb.MegviiResultCalls(id))
 }
 
-// TestMegviiDefaultCountsOnlyReadsOfTheResult: without the option a
-// pending session can be polled freely and its result read three times;
-// MegviiResultCalls counts the pending calls all the same.
-func TestMegviiDefaultCountsOnlyReadsOfTheResult(t *testing.T) {
-	sb := start(t)
+// TestMegviiPendingCallsFreeCountsOnlyReadsOfTheResult: with the lenient
+// reading a pending session can be polled freely and its result read
+// three times; MegviiResultCalls counts the pending calls all the same.
+// The last option given wins.
+func TestMegviiPendingCallsFreeCountsOnlyReadsOfTheResult(t *testing.T) {
+	sb := start(t, sandbox.WithMegviiCallsCounted(), sandbox.WithMegviiPendingCallsFree())
 	id, _ := megviiSession(t, sb)
 	for i := 0; i < 5; i++ {
 		st, v := megviiResult(t, sb, id)
@@ -115,7 +127,7 @@ func TestMegviiDefaultCountsOnlyReadsOfTheResult(t *testing.T) {
 // credentials, injected faults and other biz_ids are not the session's
 // calls; Requests counts them all.
 func TestMegviiResultCallsCountsOnlyCallsThatReachTheSession(t *testing.T) {
-	sb := start(t, sandbox.WithMegviiCallsCounted())
+	sb := start(t)
 	id, _ := megviiSession(t, sb)
 	other, _ := megviiSession(t, sb)
 	assert.Zero(t, sb.MegviiResultCalls(id))
@@ -137,13 +149,23 @@ func TestMegviiResultCallsCountsOnlyCallsThatReachTheSession(t *testing.T) {
 	assert.Equal(t, 1, sb.MegviiResultCalls(id))
 }
 
-// TestMegviiRetentionForgetsAnOldResult: with WithMegviiRetention a
-// result is answered until it is d old on the sandbox's clock, then
-// answers RESULT_NOT_FOUND; the session stays in the store that long
-// even past WithRetention.
+// TestMegviiRetentionForgetsAnOldResult: by default (and with
+// WithMegviiRetention(24h)) a result is answered until it is a day old on
+// the sandbox's clock, then answers RESULT_NOT_FOUND; the session stays in
+// the store that long even past WithRetention.
 func TestMegviiRetentionForgetsAnOldResult(t *testing.T) {
+	for name, opts := range map[string][]sandbox.Option{
+		"default":                 nil,
+		"WithMegviiRetention(1d)": {sandbox.WithMegviiRetention(24 * time.Hour)},
+		"kept, then a day":        {sandbox.WithMegviiResultsKept(), sandbox.WithMegviiRetention(sandbox.MegviiResultLifetime)},
+	} {
+		t.Run(name, func(t *testing.T) { testMegviiForgetsAfterADay(t, opts...) })
+	}
+}
+
+func testMegviiForgetsAfterADay(t *testing.T, opts ...sandbox.Option) {
 	clk := testutil.NewClock(time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC))
-	sb := start(t, sandbox.WithClock(clk.Now), sandbox.WithMegviiRetention(24*time.Hour))
+	sb := start(t, append([]sandbox.Option{sandbox.WithClock(clk.Now)}, opts...)...)
 	id, _ := megviiSession(t, sb)
 	pending, _ := megviiSession(t, sb)
 	clk.Advance(5 * time.Minute)
@@ -173,11 +195,12 @@ func TestMegviiRetentionForgetsAnOldResult(t *testing.T) {
 	assert.Equal(t, 2, sb.SessionCount(), "the two sessions made since")
 }
 
-// TestMegviiDefaultForgetsNoResult: without WithMegviiRetention a result
-// is answered however old, while the store holds the session.
-func TestMegviiDefaultForgetsNoResult(t *testing.T) {
+// TestMegviiResultsKeptForgetsNoResult: with the lenient reading a result
+// is answered however old, while the store holds the session. The last
+// option given wins.
+func TestMegviiResultsKeptForgetsNoResult(t *testing.T) {
 	clk := testutil.NewClock(time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC))
-	sb := start(t, sandbox.WithClock(clk.Now))
+	sb := start(t, sandbox.WithClock(clk.Now), sandbox.WithMegviiRetention(time.Hour), sandbox.WithMegviiResultsKept())
 	id, _ := megviiSession(t, sb)
 	_, err := sb.Complete(context.Background(), liveness.Megvii, id, sandbox.OutcomePass)
 	require.NoError(t, err)
