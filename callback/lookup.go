@@ -72,7 +72,9 @@ var (
 		liveness.Juhe: {http.MethodGet, http.MethodPost},
 	}
 	otherReturnMethods = []string{http.MethodGet, http.MethodHead, http.MethodPost}
-	otherNotifyMethods = []string{http.MethodPost}
+	// A Provider over several vendors (failover.Router) takes what any of
+	// them may send.
+	otherNotifyMethods = []string{http.MethodGet, http.MethodPost}
 )
 
 // allowMethod answers 405 (with Allow) unless r's method is in methods.

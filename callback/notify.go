@@ -14,7 +14,8 @@ import (
 )
 
 // Notify serves the URL the vendor's server calls (SessionRequest.NotifyURL).
-// It takes POST (Megvii, Juhe; Jumdata sends no notify and gets 404),
+// It takes POST (Megvii), GET and POST (Juhe, whose document does not say
+// which; see VENDORS.md) — Jumdata sends no notify and gets 404 —
 // reads at most MaxBodyBytes, verifies the callback and resolves it.
 // Megvii's notify is signed and carries the result; Juhe's is an unsigned
 // trigger, confirmed with one vendor call shared by every concurrent

@@ -44,9 +44,6 @@ type ledger struct {
 // spent reports whether the session's calls are used up.
 func (l *ledger) spent() bool { return l.n >= megviiCalls }
 
-// left is how many calls the session has left.
-func (l *ledger) left() int { return max(megviiCalls-l.n, 0) }
-
 // reserve counts one more call before it is sent, or returns
 // errBudgetSpent when none is left.
 func (l *ledger) reserve() error {
