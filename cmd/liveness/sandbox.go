@@ -42,16 +42,40 @@ func runSandbox(c *cmd, args []string) int {
 			return runSandboxFault(c, args[1:])
 		}
 	}
-	const usage = "liveness sandbox [--addr HOST:PORT] [--json] | liveness sandbox list|complete|fault ..."
+	const usage = "liveness sandbox [--addr HOST:PORT] [--json] [--reading VENDOR/ENTRY=VALUE ...] | liveness sandbox list|complete|fault ..."
 	fs := newFlags("sandbox")
 	addr := fs.String("addr", "127.0.0.1:8080", "the address to serve on")
 	asJSON := fs.Bool("json", false, "print the URLs as one JSON object")
+	var readings []sandbox.Option
+	listReadings := false
+	fs.Func("reading", "play a reading of a point the vendors' documents leave open (repeatable; VENDORS.md lists them, e.g. megvii/notify-body=multipart; the value list prints them)", func(v string) error {
+		if v == "list" {
+			listReadings = true
+			return nil
+		}
+		o, ok := sandbox.ReadingOption(v)
+		if !ok {
+			return fmt.Errorf("unknown reading %q (--reading list names them)", v)
+		}
+		readings = append(readings, o)
+		return nil
+	})
 	pos, code, ok := c.parse(fs, usage, args)
 	if !ok {
 		return code
 	}
 	if len(pos) > 0 {
 		return c.usageError(usage, "unknown subcommand (want list, complete or fault)")
+	}
+	if listReadings {
+		for _, r := range sandbox.Readings() {
+			def := ""
+			if r.Default {
+				def = " (default)"
+			}
+			fmt.Fprintln(c.stdout, r.Name+def)
+		}
+		return exitOK
 	}
 	l, err := net.Listen("tcp", *addr)
 	if err != nil {
@@ -66,7 +90,7 @@ func runSandbox(c *cmd, args []string) int {
 	if net.ParseIP(h).IsUnspecified() {
 		host = net.JoinHostPort("127.0.0.1", port)
 	}
-	sb := sandbox.NewHandler(append([]sandbox.Option{sandbox.WithAnyNotifyPort()}, sandboxOptions...)...)
+	sb := sandbox.NewHandler(append(append([]sandbox.Option{sandbox.WithAnyNotifyPort()}, readings...), sandboxOptions...)...)
 	sb.URL = "http://" + host
 	srv := &http.Server{Handler: sb, ReadHeaderTimeout: 10 * time.Second}
 	done := make(chan error, 1)

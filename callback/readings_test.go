@@ -1,0 +1,51 @@
+package callback_test
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/go-liveness/liveness"
+	"github.com/go-liveness/liveness/sandbox"
+)
+
+// Every reading the sandbox can play (sandbox.Readings, the readings
+// VENDORS.md names) runs a whole flow through a Handler: a pass and a
+// spoof come back through the browser's return and are delivered once
+// with the right status; for the vendors that notify, a pass notified to
+// the Handler is delivered once too. The per-vendor reading matrices
+// (juhe_readings_test.go, jumdata_readings_test.go,
+// megvii_readings_test.go) check each reading's own point.
+func TestEveryReadingRuns(t *testing.T) {
+	for _, r := range sandbox.Readings() {
+		vendor := liveness.Vendor(r.Name[:strings.Index(r.Name, "/")])
+		opt := func(_ *env, o *[]sandbox.Option) { *o = append(*o, r.Option) }
+		t.Run(r.Name, func(t *testing.T) {
+			for o, want := range map[sandbox.Outcome]liveness.Status{
+				sandbox.OutcomePass: liveness.StatusPassed, sandbox.OutcomeSpoof: liveness.StatusFailed,
+			} {
+				e := newEnv(t, vendor, notifyToSink, opt)
+				b := newBrowser()
+				check := e.start(b, e.srv.URL)
+				id := e.lastStarted()
+				v := e.press(b, check, o)
+				if runs, _, got := e.del.get(id); v.ReturnStatus != http.StatusOK || runs != 1 || got != want {
+					t.Fatalf("%s by the return: HTTP %d, %d runs of Deliver with %q; want once with %q", o, v.ReturnStatus, runs, got, want)
+				}
+			}
+			if vendor == liveness.Jumdata {
+				return // no notify
+			}
+			e := newEnv(t, vendor, opt)
+			e.start(newBrowser(), e.srv.URL)
+			id := e.lastStarted()
+			if _, err := e.sb.Complete(context.Background(), vendor, id, sandbox.OutcomePass); err != nil {
+				t.Fatal(err)
+			}
+			if runs, _, got := e.del.get(id); runs != 1 || got != liveness.StatusPassed {
+				t.Fatalf("a pass by the notify: %d runs of Deliver with %q", runs, got)
+			}
+		})
+	}
+}
