@@ -12,6 +12,8 @@ import (
 // 获取结果): the result is kept one day and "仅支持3次调用。第4次…调用则会返回错误信息"
 // — three calls, which the handlers read literally as every call, pending
 // ones included.
+//
+// Guess: see VENDORS.md, Megvii, result-calls.
 const MegviiResultCalls = 3
 
 // readPolicy is how the results of one vendor's sessions may be read.

@@ -90,7 +90,7 @@
 // With no body specified, the HTTP status is the acknowledgement: Notify
 // answers 200 with the text "success" once the result is delivered (or was
 // before), and non-2xx otherwise, so that a vendor that retries (as the
-// sandbox does, see sandbox.WithNotifyRetry) sends the notify again.
+// sandbox can, see sandbox.WithNotifyRetry) sends the notify again.
 //
 // Megvii's default return is a cross-site POST, which does not carry the
 // SameSite=Lax binding cookie; it needs none, since it is signed. A user

@@ -69,6 +69,7 @@ var (
 		liveness.Megvii: {http.MethodPost},
 		// Juhe's document does not say how it notifies: a POST (form,
 		// multipart or JSON) or a GET naming the order in its query.
+		// Guess: see VENDORS.md, Juhe, notify-format.
 		liveness.Juhe: {http.MethodGet, http.MethodPost},
 	}
 	otherReturnMethods = []string{http.MethodGet, http.MethodHead, http.MethodPost}

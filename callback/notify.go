@@ -29,8 +29,8 @@ import (
 // vendor's session ID is resolved with one read by that ID (at most
 // OrphanReadsPerMinute such reads per instance; over it, 503). A notify
 // that can never be resolved (the vendor does not know the session, or it
-// names only a BizNo the Store lost) is acknowledged with 200 and the body
-// "unknown session", so that the vendor stops sending it, and logged.
+// names only a BizNo the Store lost) is acknowledged like a delivered one
+// (200 "success"), so that the vendor stops sending it, and logged.
 //
 // The answer is the acknowledgement. Neither vendor's document (Megvii's
 // callback document, Juhe's faceid document; see the package documentation) specifies
@@ -42,6 +42,9 @@ import (
 // vendor's return posted to it), 503 for a vendor or Store failure, a
 // result not final yet, or a session whose delivery is busy in another
 // request past MaxWait, and 500 when Deliver failed.
+//
+// Guess: see VENDORS.md, Megvii, notify-ack.
+// Guess: see VENDORS.md, Juhe, notify-ack.
 func (h *Handler) Notify(w http.ResponseWriter, r *http.Request) {
 	h.run(r.Context(), KindNotify, func(ev *Event) error {
 		if err := h.check(); err != nil {
@@ -98,7 +101,7 @@ func (h *Handler) Notify(w http.ResponseWriter, r *http.Request) {
 				slog.String("vendor", string(cb.Vendor)), slog.String("session", cb.SessionID))
 			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 			w.WriteHeader(http.StatusOK)
-			_, _ = w.Write([]byte("unknown session"))
+			_, _ = w.Write([]byte("success"))
 			return nil
 		}
 		ev.SessionID, ev.Vendor = rec.Session.ID, rec.Session.Vendor

@@ -65,6 +65,10 @@
 //
 // Any other parameter, a password or a missing key is ErrInvalidArgument.
 // Errors never quote the URL, which holds the key.
+//
+// What Juhe's documents say and what this package guesses where they are
+// silent (each guess with the readings the sandbox can play) is in the
+// repository's VENDORS.md, section Juhe.
 package juhe
 
 import (

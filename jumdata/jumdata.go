@@ -71,6 +71,10 @@
 // path, both channels or neither is ErrInvalidArgument; errors never quote
 // the URL and all carry Op "Open", also those New would give for the
 // resulting Config.
+//
+// What Jumdata's documents say and what this package guesses where they are
+// silent (each guess with the readings the sandbox can play) is in the
+// repository's VENDORS.md, section Jumdata.
 package jumdata
 
 import (

@@ -69,6 +69,10 @@
 //
 // Any other parameter, a repeated one, or a missing key or secret is
 // ErrInvalidArgument. Errors never quote the URL, which holds the secret.
+//
+// What Megvii's documents say and what this package guesses where they are
+// silent (each guess with the readings the sandbox can play) is in the
+// repository's VENDORS.md, section Megvii.
 package megvii
 
 import (

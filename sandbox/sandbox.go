@@ -53,14 +53,21 @@
 // # Megvii's get_result limits
 //
 // Megvii keeps a result one day and allows three get_result calls per
-// biz_id. By default the sandbox counts only reads of a final result (a
-// pending session can be polled freely; the 4th read after completion
-// answers RESULT_NOT_FOUND) and forgets no result before its session
-// leaves the store ([WithRetention]). [WithMegviiCallsCounted] counts every
-// call, pending ones included; [WithMegviiRetention] forgets a result after
-// a given time on the sandbox's clock. [Sandbox.MegviiResultCalls] says how
-// many calls a biz_id received, and [Sandbox.Requests] how many the
-// endpoint received in all.
+// biz_id. By default the sandbox plays the harshest reading of that: every
+// call counts, pending ones included (the 4th answers RESULT_NOT_FOUND),
+// and a result is forgotten a day after it came to be, on the sandbox's
+// clock. [WithMegviiPendingCallsFree] counts only reads of a final result,
+// [WithMegviiResultsKept] forgets none, [WithMegviiRetention] sets another
+// lifetime. [Sandbox.MegviiResultCalls] says how many calls a biz_id
+// received, and [Sandbox.Requests] how many the endpoint received in all.
+//
+// # Readings
+//
+// Where the vendors' documents are silent, the sandbox can play each
+// plausible reading ([Readings], VENDORS.md at the repository's root), the
+// harshest by default where readings are ordered: every Megvii call
+// counted, a Megvii result forgotten after a day, a Megvii notify sent
+// once ([WithMegviiNotifyRedelivered] redelivers it).
 //
 // # Faults
 //
@@ -184,7 +191,9 @@ func WithNotifyClient(c *http.Client) Option {
 // base after the failure and each next one twice as long after the last.
 // The default is 3 retries from 1 s (1 s, 2 s, 4 s); retries 0 turns
 // redelivery off. Redeliveries run on real timers in the background, and
-// Close stops them.
+// Close stops them. Megvii's notify is redelivered on this schedule only
+// with [WithMegviiNotifyRedelivered]: by default it is sent once (the
+// harsher reading of a document that says nothing of redelivery).
 func WithNotifyRetry(retries int, base time.Duration) Option {
 	return func(s *Sandbox) {
 		if retries >= 0 {
@@ -210,10 +219,9 @@ func WithAnyNotifyPort() Option {
 // every call for a biz_id counts, those answered while the session is
 // still pending (NOT_STARTED, PROCESSING) included, and the 4th and later
 // calls answer HTTP 400 error_message RESULT_NOT_FOUND, whatever the
-// session's state. Without it only reads of a final result count: a
-// session can be polled while pending any number of times, and its result
-// is readable three times after it completed.
-// [Sandbox.MegviiResultCalls] counts the calls either way.
+// session's state. This is the default; it states it against an earlier
+// [WithMegviiPendingCallsFree], under which only reads of a final result
+// count. [Sandbox.MegviiResultCalls] counts the calls either way.
 func WithMegviiCallsCounted() Option {
 	return func(s *Sandbox) { s.megviiCallsCounted = true }
 }
@@ -225,8 +233,8 @@ func WithMegviiCallsCounted() Option {
 // or, for a session never completed, from its expiry (when it became
 // TIMEOUT); a session pending within its lifetime is never forgotten.
 // The sandbox also keeps a Megvii session in its store until then, beyond
-// [WithRetention] when d is longer. The default (d <= 0) forgets no
-// result: a Megvii session is answered until the store drops it.
+// [WithRetention] when d is longer. The default is [MegviiResultLifetime]
+// (a day); d <= 0 is ignored, and [WithMegviiResultsKept] forgets none.
 func WithMegviiRetention(d time.Duration) Option {
 	return func(s *Sandbox) {
 		if d > 0 {

@@ -1,0 +1,86 @@
+package liveness_test
+
+import (
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/go-liveness/liveness/sandbox"
+)
+
+// VENDORS.md, the facts-and-guesses document, stays true to the code: every
+// reading it names is one the sandbox plays (sandbox.Readings) and the
+// other way round, with the same defaults; every reading belongs to an
+// entry of its vendor's guesses; and every "Guess: see VENDORS.md, <Vendor>,
+// <entry>" comment in the sources names an entry there.
+func TestVendorsDoc(t *testing.T) {
+	b, err := os.ReadFile("VENDORS.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := string(b)
+	// entries[vendor] holds the guessed entries of the vendor's section.
+	entries := map[string][]string{}
+	for _, section := range regexp.MustCompile(`(?m)^## `).Split(doc, -1)[1:] {
+		vendor := strings.ToLower(strings.Fields(section)[0])
+		guessed := section[strings.Index(section, "### Guessed"):]
+		for _, m := range regexp.MustCompile("(?m)^\\| `([a-z0-9-]+)` \\|").FindAllStringSubmatch(guessed, -1) {
+			entries[vendor] = append(entries[vendor], m[1])
+		}
+	}
+	if len(entries) != 3 {
+		t.Fatalf("guessed entries found for %d vendors, want 3: %v", len(entries), entries)
+	}
+
+	named := map[string]bool{} // reading → marked default
+	for _, m := range regexp.MustCompile("`((?:megvii|juhe|jumdata)/[a-z0-9-]+=[A-Za-z0-9_-]+)`( \\*default\\*)?").FindAllStringSubmatch(doc, -1) {
+		named[m[1]] = named[m[1]] || m[2] != ""
+	}
+	for _, r := range sandbox.Readings() {
+		def, ok := named[r.Name]
+		switch {
+		case !ok:
+			t.Errorf("the sandbox plays %s, which VENDORS.md does not name", r.Name)
+		case def != r.Default:
+			t.Errorf("%s: VENDORS.md says default=%v, the sandbox %v", r.Name, def, r.Default)
+		}
+		delete(named, r.Name)
+		vendor, rest, _ := strings.Cut(r.Name, "/")
+		entry, _, _ := strings.Cut(rest, "=")
+		if !slices.Contains(entries[vendor], entry) {
+			t.Errorf("reading %s belongs to no guessed entry %q of %s", r.Name, entry, vendor)
+		}
+	}
+	for name := range named {
+		t.Errorf("VENDORS.md names the reading %s, which the sandbox does not play", name)
+	}
+
+	marker := regexp.MustCompile(`Guess: see VENDORS\.md, (Megvii|Juhe|Jumdata), ([a-z0-9-]+)`)
+	seen := 0
+	err = filepath.WalkDir(".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".go") {
+			return err
+		}
+		src, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		for _, m := range marker.FindAllStringSubmatch(string(src), -1) {
+			seen++
+			if !slices.Contains(entries[strings.ToLower(m[1])], m[2]) {
+				t.Errorf("%s: %q names no entry of VENDORS.md", path, m[0])
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if seen < 30 {
+		t.Fatalf("%d Guess comments found: the walk missed the sources", seen)
+	}
+}
