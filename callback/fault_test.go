@@ -253,6 +253,9 @@ func runFaultCell(t *testing.T, path faultPath, mode redisserver.Persistence, ki
 		delivered = path.send(b, order[i%len(order)], id, c)
 		if !delivered {
 			time.Sleep(150 * time.Millisecond)
+			if path.name == "jumdata-reconciler" {
+				e.clock.Advance(11 * time.Second) // a failed look is due again after 10 s
+			}
 		}
 	}
 	// What no store can save: a session with no callback at all (Jumdata

@@ -15,6 +15,9 @@ const (
 	// reconcileLease is how long (on the Handler's clock) a session a pass
 	// took is hidden from the other instances' passes.
 	reconcileLease = time.Minute
+	// reconcileRetry is when a session whose look failed (the Store or
+	// the vendor down) is looked at again.
+	reconcileRetry = 10 * time.Second
 )
 
 // index is the Store index of the sessions not yet delivered, ordered by
@@ -135,6 +138,7 @@ func (h *Handler) reconcile(ctx context.Context, id string, ev *Event) error {
 			h.unschedule(ctx, id)
 			return nil
 		}
+		h.retryLater(ctx, id)
 		return err
 	}
 	ev.Outcome = string(res.Status)
@@ -144,9 +148,16 @@ func (h *Handler) reconcile(ctx context.Context, id string, ev *Event) error {
 	}
 	if err := h.deliver(ctx, rec, res); err != nil {
 		ev.Outcome = outcomeOf(err)
+		h.retryLater(ctx, id)
 		return err
 	}
 	return nil
+}
+
+// retryLater makes a session whose look failed due again soon, rather than
+// after the minute the pass hid it for.
+func (h *Handler) retryLater(ctx context.Context, id string) {
+	_ = h.store().Schedule(context.WithoutCancel(ctx), h.index(), id, h.now().Add(reconcileRetry))
 }
 
 // rebuild writes the record of a session the Store does not hold (lost, or

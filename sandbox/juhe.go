@@ -200,7 +200,7 @@ func (s *Sandbox) juheSearch(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case se == nil:
 		body = juheBody(279302, "", nil)
-	case !juheSubmitted(se) && s.juheReadings().forgotten && s.now().After(se.expiresAt):
+	case !juheSubmitted(se) && s.juheReadings.forgotten && s.now().After(se.expiresAt):
 		// WithJuheOrdersForgotten: the order lived its 30 minutes.
 		body = juheBody(279302, "", nil)
 	case !juheSubmitted(se) || se.outcome == OutcomeDeviceUnsupported:
@@ -266,7 +266,7 @@ func juheResult(se *session, img string) *juheSearchResult {
 // submitted (pass or fail), and sends the browser back with a signed
 // response only then, unless WithJuheSignedUnfinishedReturn.
 func (s *Sandbox) juheComplete(se *session, c *Completion) url.Values {
-	rd := s.juheReadings()
+	rd := s.juheReadings
 	c.ReturnMethod = http.MethodGet
 	switch se.outcome {
 	case OutcomeCancel, OutcomeTimeout, OutcomeDeviceUnsupported:

@@ -112,7 +112,7 @@ func jumdataVendorError(code string) (int, []byte) {
 
 // jumdataAuth checks either channel; false when it answered an error.
 func (s *Sandbox) jumdataAuth(w http.ResponseWriter, r *http.Request, form *urlForm) bool {
-	rd := s.jumdataReadings()
+	rd := &s.jumdataReadings
 	if auth := r.Header.Get("Authorization"); auth != "" {
 		if auth != "APPCODE "+JumdataAppCode {
 			w.Header().Set("X-Ca-Error-Message", "Invalid AppCode")
@@ -137,7 +137,7 @@ func (s *Sandbox) jumdataAuth(w http.ResponseWriter, r *http.Request, form *urlF
 // jumdataProductCode checks the direct channel's productCode (the cloud
 // market sends none); false when it answered an error.
 func (s *Sandbox) jumdataProductCode(w http.ResponseWriter, r *http.Request, form *urlForm) bool {
-	rd := s.jumdataReadings()
+	rd := &s.jumdataReadings
 	if r.Header.Get("Authorization") != "" || rd.wantProductCode(form.post("productCode")) {
 		return true
 	}
@@ -162,7 +162,7 @@ func (s *Sandbox) jumdataInit(w http.ResponseWriter, r *http.Request) {
 	}
 	ret := form.post("returnUrl")
 	if msg := jumdataCheckInit(ret, form.post("colors"), form.post("actions")); msg != "" {
-		writeJSON(w, http.StatusOK, jumdataBody(400, s.jumdataReadings().msg(400, "参数错误: "+msg), nil))
+		writeJSON(w, http.StatusOK, jumdataBody(400, s.jumdataReadings.msg(400, "参数错误: "+msg), nil))
 		return
 	}
 	now := s.now()
@@ -243,7 +243,7 @@ func (s *Sandbox) jumdataResult(w http.ResponseWriter, r *http.Request) {
 	if err != nil || !s.jumdataAuth(w, r, form) || !s.jumdataProductCode(w, r, form) {
 		return
 	}
-	rd := s.jumdataReadings()
+	rd := &s.jumdataReadings
 	answer := jumdataBody
 	if rd.rich {
 		answer = jumdataRichBody
@@ -324,7 +324,7 @@ func (s *Sandbox) jumdataSDKCheck(w http.ResponseWriter, r *http.Request) {
 // returns the file's content: nil when the request carries no file in an
 // encoding the sandbox accepts. ok is false when it answered an error.
 func (s *Sandbox) jumdataSDKFile(w http.ResponseWriter, r *http.Request) (content []byte, ok bool) {
-	rd := s.jumdataReadings()
+	rd := &s.jumdataReadings
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	var err error
 	if mt == string(JumdataSDKMultipart) {

@@ -250,7 +250,7 @@ func (s *Sandbox) megviiGetResult(w http.ResponseWriter, r *http.Request) {
 		se = &c
 	})
 	forgotten := se != nil && s.megviiRetention > 0 && s.now().After(se.megviiResultAt().Add(s.megviiRetention))
-	rd := s.megviiReadings()
+	rd := s.megviiReadings
 	switch {
 	case se == nil:
 		fail("RESULT_NOT_FOUND")
@@ -419,7 +419,7 @@ func (s *Sandbox) megviiComplete(se *session, c *Completion) url.Values {
 		c.ReturnForm = form
 	}
 	if se.notifyURL != "" {
-		rd := s.megviiReadings()
+		rd := s.megviiReadings
 		c.NotifyErr = s.sendMegviiNotify(s.stop, se.notifyURL, rd, form)
 		c.Notified = c.NotifyErr == nil
 		if c.NotifyErr != nil && rd.redeliver {

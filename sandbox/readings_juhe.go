@@ -2,9 +2,6 @@ package sandbox
 
 import (
 	"net/http"
-	"runtime"
-	"sync"
-	"weak"
 )
 
 // Readings of Juhe's faceid document. Where the document is silent, Juhe
@@ -190,41 +187,7 @@ func (r juheReadings) defaultNotify() bool {
 	return !r.notifyGET && (r.notifyBody == "" || r.notifyBody == JuheNotifyForm)
 }
 
-// juheReadingsOf holds the readings of each Sandbox given a Juhe reading
-// option, beside the Sandbox rather than in it so that the Juhe readings
-// stay in this file. It is keyed by a weak pointer, and an entry leaves
-// with its Sandbox.
-var juheReadingsOf = struct {
-	sync.Mutex
-	m map[weak.Pointer[Sandbox]]*juheReadings
-}{m: map[weak.Pointer[Sandbox]]*juheReadings{}}
-
 // withJuheReading is an Option that changes s's Juhe readings.
 func withJuheReading(set func(*juheReadings)) Option {
-	return func(s *Sandbox) {
-		k := weak.Make(s)
-		juheReadingsOf.Lock()
-		defer juheReadingsOf.Unlock()
-		r := juheReadingsOf.m[k]
-		if r == nil {
-			r = &juheReadings{}
-			juheReadingsOf.m[k] = r
-			runtime.AddCleanup(s, func(k weak.Pointer[Sandbox]) {
-				juheReadingsOf.Lock()
-				delete(juheReadingsOf.m, k)
-				juheReadingsOf.Unlock()
-			}, k)
-		}
-		set(r)
-	}
-}
-
-// juheReadings returns the readings s plays.
-func (s *Sandbox) juheReadings() juheReadings {
-	juheReadingsOf.Lock()
-	defer juheReadingsOf.Unlock()
-	if r := juheReadingsOf.m[weak.Make(s)]; r != nil {
-		return *r
-	}
-	return juheReadings{}
+	return func(s *Sandbox) { set(&s.juheReadings) }
 }

@@ -1,11 +1,5 @@
 package sandbox
 
-import (
-	"runtime"
-	"sync"
-	"weak"
-)
-
 // Readings of Jumdata's documents. Where the documents are silent the
 // sandbox plays one reading by default, the harsher one where there is a
 // choice; these options play the others, so a client can be tested
@@ -178,30 +172,6 @@ func (r *jumdataReadings) appCodeStatus() int {
 	return r.invalidAppCodeStatus
 }
 
-// The readings are kept beside the Sandbox rather than in it, keyed by a
-// weak pointer and dropped when the Sandbox is collected, so that the
-// Jumdata readings stay in this file. Options run before the sandbox
-// serves, so handlers only read them.
-var (
-	jumdataReadingsOf      sync.Map // weak.Pointer[Sandbox] → *jumdataReadings
-	defaultJumdataReadings jumdataReadings
-)
-
 func withJumdataReading(set func(*jumdataReadings)) Option {
-	return func(s *Sandbox) {
-		k := weak.Make(s)
-		v, loaded := jumdataReadingsOf.LoadOrStore(k, &jumdataReadings{})
-		if !loaded {
-			runtime.AddCleanup(s, func(k weak.Pointer[Sandbox]) { jumdataReadingsOf.Delete(k) }, k)
-		}
-		set(v.(*jumdataReadings))
-	}
-}
-
-// jumdataReadings returns the readings s plays.
-func (s *Sandbox) jumdataReadings() *jumdataReadings {
-	if v, ok := jumdataReadingsOf.Load(weak.Make(s)); ok {
-		return v.(*jumdataReadings)
-	}
-	return &defaultJumdataReadings
+	return func(s *Sandbox) { set(&s.jumdataReadings) }
 }

@@ -2,11 +2,8 @@ package sandbox
 
 import (
 	"net/http"
-	"runtime"
 	"strings"
-	"sync"
 	"time"
-	"weak"
 )
 
 // Readings of Megvii's FaceID Lite documents (get_token, the callback
@@ -265,51 +262,17 @@ func (r megviiReadings) received(status int, body []byte) bool {
 	return status/100 == 2
 }
 
-// megviiReadingsOf holds the readings of each Sandbox given a Megvii
-// reading option, beside the Sandbox rather than in it so that the Megvii
-// readings stay in this file. It is keyed by a weak pointer, and an entry
-// leaves with its Sandbox.
-var megviiReadingsOf = struct {
-	sync.Mutex
-	m map[weak.Pointer[Sandbox]]*megviiReadings
-}{m: map[weak.Pointer[Sandbox]]*megviiReadings{}}
-
 // withMegviiReading is an Option that changes s's Megvii readings (and,
 // for the get_result limits, the fields of s they decide).
 func withMegviiReading(set func(*Sandbox, *megviiReadings)) Option {
-	return func(s *Sandbox) {
-		k := weak.Make(s)
-		megviiReadingsOf.Lock()
-		defer megviiReadingsOf.Unlock()
-		r := megviiReadingsOf.m[k]
-		if r == nil {
-			r = &megviiReadings{}
-			megviiReadingsOf.m[k] = r
-			runtime.AddCleanup(s, func(k weak.Pointer[Sandbox]) {
-				megviiReadingsOf.Lock()
-				delete(megviiReadingsOf.m, k)
-				megviiReadingsOf.Unlock()
-			}, k)
-		}
-		set(s, r)
-	}
-}
-
-// megviiReadings returns the readings s plays.
-func (s *Sandbox) megviiReadings() megviiReadings {
-	megviiReadingsOf.Lock()
-	defer megviiReadingsOf.Unlock()
-	if r := megviiReadingsOf.m[weak.Make(s)]; r != nil {
-		return *r
-	}
-	return megviiReadings{}
+	return func(s *Sandbox) { set(s, &s.megviiReadings) }
 }
 
 // settleMegviiLimits gives the get_result limits their defaults, the
 // harsher readings, unless an option chose the lenient ones. It runs once,
 // when the routes are made, after every option.
 func (s *Sandbox) settleMegviiLimits() {
-	r := s.megviiReadings()
+	r := s.megviiReadings
 	if !r.pendingFree {
 		s.megviiCallsCounted = true
 	}

@@ -160,6 +160,11 @@ type Sandbox struct {
 	megviiRetention    time.Duration
 	connMu             sync.Mutex
 	conns              map[net.Conn]http.ConnState
+	// readings are the readings of the vendors' open points the sandbox
+	// plays (readings_*.go); options set them before it serves.
+	megviiReadings  megviiReadings
+	juheReadings    juheReadings
+	jumdataReadings jumdataReadings
 }
 
 // Option configures a Sandbox.
