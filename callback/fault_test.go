@@ -211,11 +211,14 @@ func runFaultCell(t *testing.T, path faultPath, mode redisserver.Persistence, ki
 		handlers[base] = h
 	}
 	if path.send == nil {
-		path.send = func(_ *browser, base, _ string, _ *sandbox.Completion) bool {
-			_, err := handlers[base].Reconcile(context.Background())
-			fx.mu.Lock()
-			defer fx.mu.Unlock()
-			return err == nil && len(fx.runs) > 0
+		// A pass delivered the session when the Store holds its mark.
+		probe := redisstore.New(redis.NewClient(&redis.Options{Addr: srv.Addr()}), "fault")
+		path.send = func(_ *browser, base, id string, _ *sandbox.Completion) bool {
+			if _, err := handlers[base].Reconcile(context.Background()); err != nil {
+				return false
+			}
+			rec, ok, err := probe.Get(context.Background(), "s:jumdata:"+id)
+			return err == nil && ok && bytes.Contains(rec, []byte(`"delivered":true`))
 		}
 	}
 	b := newBrowser()

@@ -5,9 +5,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/json"
-	"errors"
-	"fmt"
-	"io"
 	"maps"
 	"mime/multipart"
 	"net/http"
@@ -282,10 +279,13 @@ func (s *Sandbox) juheComplete(se *session, c *Completion) url.Values {
 		return fields
 	}
 	if se.notifyURL != "" {
-		c.NotifyErr = s.sendJuheNotify(s.stop, se.notifyURL, rd, fields)
+		n := notifyAttempt{to: se.notifyURL, request: func(ctx context.Context, to string) (*http.Request, error) {
+			return juheNotifyRequest(ctx, to, rd, fields)
+		}}
+		c.NotifyErr = s.sendNotify(s.stop, n)
 		c.Notified = c.NotifyErr == nil
 		if c.NotifyErr != nil {
-			s.redeliverJuhe(se.notifyURL, rd, fields)
+			s.redeliver(n)
 		}
 	}
 	return nil
@@ -368,51 +368,4 @@ func juheNotifyRequest(ctx context.Context, to string, r juheReadings, fields ur
 	}
 	req.Header.Set("Content-Type", contentType)
 	return req, nil
-}
-
-// sendJuheNotify is sendNotify for a notify of reading r.
-func (s *Sandbox) sendJuheNotify(ctx context.Context, to string, r juheReadings, fields url.Values) error {
-	if !s.track() {
-		return errors.New("sandbox: closed")
-	}
-	defer s.notifyWait.Done()
-	req, err := juheNotifyRequest(ctx, to, r, fields)
-	if err != nil {
-		return err
-	}
-	resp, err := s.notify.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-	if resp.StatusCode/100 != 2 {
-		return fmt.Errorf("sandbox: notify answered HTTP %d", resp.StatusCode)
-	}
-	return nil
-}
-
-// redeliverJuhe is redeliver for a notify of reading r: the same retries,
-// delays and stop.
-func (s *Sandbox) redeliverJuhe(to string, r juheReadings, fields url.Values) {
-	if s.notifyRetries <= 0 || !s.track() {
-		return
-	}
-	go func() {
-		defer s.notifyWait.Done()
-		d := s.notifyBase
-		for i := 0; i < s.notifyRetries; i++ {
-			t := time.NewTimer(d)
-			select {
-			case <-s.stop.Done():
-				t.Stop()
-				return
-			case <-t.C:
-			}
-			if s.sendJuheNotify(s.stop, to, r, fields) == nil {
-				return
-			}
-			d *= 2
-		}
-	}()
 }

@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"image"
@@ -420,10 +421,13 @@ func (s *Sandbox) megviiComplete(se *session, c *Completion) url.Values {
 	}
 	if se.notifyURL != "" {
 		rd := s.megviiReadings
-		c.NotifyErr = s.sendMegviiNotify(s.stop, se.notifyURL, rd, form)
+		n := notifyAttempt{to: se.notifyURL, received: rd.received, request: func(ctx context.Context, to string) (*http.Request, error) {
+			return megviiNotifyRequest(ctx, to, rd, form)
+		}}
+		c.NotifyErr = s.sendNotify(s.stop, n)
 		c.Notified = c.NotifyErr == nil
 		if c.NotifyErr != nil && rd.redeliver {
-			s.redeliverMegvii(se.notifyURL, rd, form)
+			s.redeliver(n)
 		}
 	}
 	return nil

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -285,10 +286,11 @@ func (s *Sandbox) Complete(ctx context.Context, vendor liveness.Vendor, sessionI
 		s.jumdataComplete(&snap, c)
 	}
 	if notify != nil && snap.notifyURL != "" {
-		c.NotifyErr = s.sendNotify(ctx, snap.notifyURL, notify)
+		n := formNotify(snap.notifyURL, notify)
+		c.NotifyErr = s.sendNotify(ctx, n)
 		c.Notified = c.NotifyErr == nil
 		if c.NotifyErr != nil {
-			s.redeliver(snap.notifyURL, notify)
+			s.redeliver(n)
 		}
 	}
 	return c, nil
@@ -305,10 +307,30 @@ func (s *Sandbox) track() bool {
 	return true
 }
 
-// redeliver sends a failed notify again in the background, up to
-// notifyRetries times with doubling delays, until one is answered 2xx or
+// notifyAttempt is one delivery of a notify: it builds the request (for
+// each attempt anew) and says whether the answer counts as received.
+type notifyAttempt struct {
+	to       string
+	request  func(ctx context.Context, to string) (*http.Request, error)
+	received func(status int, body []byte) bool // nil: any 2xx
+}
+
+// formNotify is the notify every vendor sends unless a reading says
+// otherwise: a POST of form, urlencoded, received on any 2xx.
+func formNotify(to string, form url.Values) notifyAttempt {
+	return notifyAttempt{to: to, request: func(ctx context.Context, to string) (*http.Request, error) {
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, to, strings.NewReader(form.Encode()))
+		if err == nil {
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		}
+		return req, err
+	}}
+}
+
+// redeliver sends a notify that was not received again in the background,
+// up to notifyRetries times with doubling delays, until one is received or
 // Close.
-func (s *Sandbox) redeliver(to string, form url.Values) {
+func (s *Sandbox) redeliver(n notifyAttempt) {
 	if s.notifyRetries <= 0 || !s.track() {
 		return
 	}
@@ -323,7 +345,7 @@ func (s *Sandbox) redeliver(to string, form url.Values) {
 				return
 			case <-t.C:
 			}
-			if s.sendNotify(s.stop, to, form) == nil {
+			if s.sendNotify(s.stop, n) == nil {
 				return
 			}
 			d *= 2
@@ -331,26 +353,36 @@ func (s *Sandbox) redeliver(to string, form url.Values) {
 	}()
 }
 
-// sendNotify posts a notify form and waits for the answer.
-func (s *Sandbox) sendNotify(ctx context.Context, to string, form url.Values) error {
+// notifyAckBytes bounds the answer body a notify's receipt is judged on.
+const notifyAckBytes = 1 << 10
+
+// sendNotify sends a notify and waits for the answer; nil when it was
+// received.
+func (s *Sandbox) sendNotify(ctx context.Context, n notifyAttempt) error {
 	if !s.track() {
 		return errors.New("sandbox: closed")
 	}
 	defer s.notifyWait.Done()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, to, strings.NewReader(form.Encode()))
+	req, err := n.request(ctx, n.to)
 	if err != nil {
 		return err
 	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	resp, err := s.notify.Do(req)
 	if err != nil {
 		return err
 	}
 	defer resp.Body.Close()
-	if resp.StatusCode/100 != 2 {
-		return fmt.Errorf("sandbox: notify answered HTTP %d", resp.StatusCode)
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, notifyAckBytes))
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	switch {
+	case n.received == nil && resp.StatusCode/100 == 2:
+		return nil
+	case n.received != nil && n.received(resp.StatusCode, body):
+		return nil
+	case resp.StatusCode/100 == 2:
+		return fmt.Errorf("sandbox: notify answered HTTP %d without the body the reading wants", resp.StatusCode)
 	}
-	return nil
+	return fmt.Errorf("sandbox: notify answered HTTP %d", resp.StatusCode)
 }
 
 // addSession stores a new session and drops at most dropPerAdd sessions
