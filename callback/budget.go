@@ -11,7 +11,9 @@ import (
 // that answered pending. Megvii's get_result document (FaceID Lite,
 // 获取结果): the result is kept one day and "仅支持3次调用。第4次…调用则会返回错误信息"
 // — three calls, which the handlers read literally as every call, pending
-// ones included.
+// ones included. The count lives in the session's record: a Store that
+// loses the record (a restart without persistence) loses the count, and a
+// record rebuilt from a callback starts it again.
 //
 // Guess: see VENDORS.md, Megvii, result-calls.
 const MegviiResultCalls = 3

@@ -39,8 +39,9 @@
 //     any call. Every result call is counted in the session's record before
 //     it is made: Megvii's get_result is called at most MegviiResultCalls
 //     (3) times per session, ever, pending answers included, the last kept
-//     for when a final answer is expected; unsigned notifies (Juhe) read a
-//     pending session at most once per backoff.
+//     for when a final answer is expected, while the Store keeps the
+//     session's record; unsigned notifies (Juhe) read a pending session at
+//     most once per backoff.
 //   - Reconcile (Run on every instance) reads each unfinished session
 //     before its vendor forgets it and delivers a session that ends without
 //     a result once as StatusExpired (ReasonTimeout): no started session is
@@ -89,8 +90,9 @@
 //
 // With no body specified, the HTTP status is the acknowledgement: Notify
 // answers 200 with the text "success" once the result is delivered (or was
-// before), and non-2xx otherwise, so that a vendor that retries (as the
-// sandbox can, see sandbox.WithNotifyRetry) sends the notify again.
+// before), or when nothing will ever resolve the notify, and non-2xx
+// otherwise, so that a vendor that retries (as the sandbox can, see
+// sandbox.WithNotifyRetry) sends the notify again.
 //
 // Megvii's default return is a cross-site POST, which does not carry the
 // SameSite=Lax binding cookie; it needs none, since it is signed. A user

@@ -88,7 +88,7 @@ func (h *Handler) run(ctx context.Context, kind string, f func(ev *Event) error)
 // outcomeOf names the Event outcome of a resolve or deliver error.
 func outcomeOf(err error) string {
 	switch {
-	case errors.Is(err, errBusy):
+	case errors.Is(err, errBusy), errors.Is(err, errOrphanLimit):
 		return OutcomeBusy
 	case errors.Is(err, errDeliver):
 		return OutcomeDeliverFailed

@@ -23,8 +23,9 @@ const (
 	// Reconcile).
 	DefaultExpiryGrace = liveness.ExpiryGrace
 	// DefaultResultTTL is how long results, delivery marks and sessions are
-	// kept: longer than Megvii keeps a result (one day), so a late notify
-	// redelivery is still recognised.
+	// kept after a session's end: longer than Megvii keeps a result (one
+	// day), so a late notify redelivery is still recognised. A signed
+	// callback replayed after it is delivered again (same Delivery.ID).
 	DefaultResultTTL = 48 * time.Hour
 	// DefaultMaxWait bounds how long a request waits for another request (on
 	// any instance) that is fetching the same session or running the
@@ -59,8 +60,9 @@ const (
 // and sends the browser to the vendor's page, Return and Notify take the
 // vendor's callbacks, Wait polls when there are none. Each final result is
 // fetched from the vendor at most once per session and handed to Deliver
-// exactly once, whichever of Return, Notify and Wait sees it first, on one
-// instance or on many sharing a Store.
+// once, whichever of Return, Notify, Wait and Reconcile sees it first, on
+// one instance or on many sharing a Store; Deliver says what holds when an
+// instance or the Store fails in between.
 //
 // Set the fields and mount the methods; the zero values of the optional
 // fields are the defaults. A Handler must not be copied after first use, and
@@ -111,7 +113,10 @@ type Handler struct {
 	// loses its data (Redis restarted without persistence, an evicted
 	// key) loses the marks with it: a vendor's later callback for such a
 	// session is delivered again (see the README's "Running in
-	// production"), with Attempt 1 and the same ID.
+	// production"), with Attempt 1 and the same ID; so is a signed
+	// callback replayed after ResultTTL. A session rebuilt from an
+	// unsigned notify (Juhe) carries no BizNo: the notify's orderId is
+	// not trusted, and the vendor's answer does not name it.
 	Deliver func(ctx context.Context, res *liveness.Result, s *liveness.Session) error
 	// Done returns where the browser goes after Return: a URL of the
 	// service derived from the result (for example a status page for

@@ -160,17 +160,24 @@ func (h *Handler) orphan(ctx context.Context, cb *liveness.Callback) (*record, e
 	if v == "" {
 		v = h.Provider.Vendor()
 	}
-	rec := newRecordFor(v, cb.SessionID, cb.BizNo)
-	if !h.owns(&rec.Session) {
-		return nil, nil
-	}
 	if signedFinal(cb) {
+		rec := newRecordFor(v, cb.SessionID, cb.BizNo)
+		if !h.owns(&rec.Session) {
+			return nil, nil
+		}
 		rec.Result = cb.Result
 		return h.rebuild(ctx, rec)
 	}
 	if cb.Signed {
 		return nil, nil
 	}
+	// An unsigned BizNo proves nothing: the record names the vendor's ID
+	// only, and the result read by it says the rest.
+	rec := newRecordFor(v, cb.SessionID, "")
+	if !h.owns(&rec.Session) {
+		return nil, nil
+	}
+	rec.Started = h.now()
 	if !h.orphanReads.take(orDefaultInt(h.OrphanReadsPerMinute, DefaultOrphanReadsPerMinute)) {
 		return nil, errOrphanLimit
 	}
@@ -178,7 +185,7 @@ func (h *Handler) orphan(ctx context.Context, cb *liveness.Callback) (*record, e
 	if err != nil {
 		return nil, err
 	}
-	rec, res, err := h.resolve(ctx, rec, cb, true)
+	rec, res, err := h.resolve(ctx, rec, &liveness.Callback{Vendor: cb.Vendor, Kind: cb.Kind, SessionID: cb.SessionID}, true)
 	if errors.Is(err, liveness.ErrNotFound) {
 		// The vendor does not know it either: nothing will resolve it.
 		if cur, lerr := h.load(ctx, cb.SessionID); lerr == nil && cur != nil && cur.Rebuilt && cur.Result == nil {

@@ -83,8 +83,8 @@ func (h *Handler) Run(ctx context.Context) error {
 	}
 	every := orDefault(h.ReconcileInterval, DefaultReconcileInterval)
 	for {
-		n, _ := h.Reconcile(ctx)
-		if n < reconcileBatch {
+		n, err := h.Reconcile(ctx)
+		if n < reconcileBatch || err != nil {
 			if err := sleep(ctx, every); err != nil {
 				return err
 			}
@@ -106,6 +106,13 @@ func (h *Handler) reconcileOne(ctx context.Context, id string) (err error) {
 func (h *Handler) reconcile(ctx context.Context, id string, ev *Event) error {
 	st := h.store()
 	rec, err := h.load(ctx, id)
+	if errors.Is(err, errUnreadable) {
+		// Nothing will read it: out of the index, so that it does not
+		// stand at the head of every pass.
+		ev.Outcome = OutcomeFault
+		h.unschedule(ctx, id)
+		return err
+	}
 	if err != nil {
 		ev.Outcome = OutcomeFault
 		return err
@@ -163,6 +170,10 @@ func (h *Handler) retryLater(ctx context.Context, id string) {
 // rebuild writes the record of a session the Store does not hold (lost, or
 // never recorded), known from a callback or a binding, and schedules it.
 func (h *Handler) rebuild(ctx context.Context, rec *record) (*record, error) {
+	if rec.Started.IsZero() {
+		// Not known: its life is counted from now, so that it ends.
+		rec.Started = h.now()
+	}
 	got, err := h.create(ctx, rec)
 	if err != nil {
 		return nil, err

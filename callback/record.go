@@ -94,10 +94,13 @@ func (h *Handler) load(ctx context.Context, id string) (*record, error) {
 	return rec, nil
 }
 
+// errUnreadable: a stored record that does not decode.
+var errUnreadable = errors.New("callback: stored session unreadable")
+
 func decodeRecord(b []byte) (*record, error) {
 	var rec record
 	if err := json.Unmarshal(b, &rec); err != nil {
-		return nil, fmt.Errorf("callback: stored session unreadable: %w", err)
+		return nil, fmt.Errorf("%w: %w", errUnreadable, err)
 	}
 	rec.raw = b
 	return &rec, nil

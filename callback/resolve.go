@@ -179,7 +179,9 @@ func (h *Handler) fetchLeased(ctx context.Context, rec *record, token string) (*
 	defer cancel()
 	res, ferr := h.fetch(fctx, &rec.Session)
 	dtoken := newID()
-	nrec, err := h.update(fctx, rec, func(r *record) (bool, error) {
+	wctx, wcancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer wcancel()
+	nrec, err := h.update(wctx, rec, func(r *record) (bool, error) {
 		if r.Fetch != nil && r.Fetch.Token == token {
 			r.Fetch = nil
 		}

@@ -18,7 +18,8 @@ import (
 // MaxBodyBytes, verifies the callback and resolves it:
 //
 //   - a signed final result (Megvii's POST, Juhe's signed redirect) is
-//     used as it is, for a session the Store holds;
+//     used as it is, for a session the Store holds, or rebuilt from the
+//     binding cookie or the signed result when the Store lost it;
 //   - an unsigned return (Megvii's GET ?biz_id=, Jumdata's ?token=, Juhe's
 //     return naming an order) is acted on only when the session was started
 //     by this browser (the binding cookie); otherwise it is answered 403
@@ -95,10 +96,11 @@ func (h *Handler) Return(w http.ResponseWriter, r *http.Request) {
 				// The Store does not hold it: a signed result or this
 				// browser's binding names it all the same.
 				switch sc := h.claimed(cl); {
+				case sc != nil && cb.SessionID != "" && sc.ID == cb.SessionID:
+					// The binding names it, with its BizNo and life.
+					rec, err = h.rebuildClaimed(ctx, cl.Binding, sc)
 				case signedFinal(cb):
 					rec, err = h.orphan(ctx, cb)
-				case sc != nil && cb.SessionID != "" && sc.ID == cb.SessionID:
-					rec, err = h.rebuildClaimed(ctx, cl.Binding, sc)
 				}
 			}
 			if err != nil {

@@ -104,9 +104,11 @@ func (h *Handler) crossSite(r *http.Request) bool {
 	switch r.Header.Get("Sec-Fetch-Site") {
 	case "cross-site":
 		return true
-	case "same-origin", "same-site", "none":
+	case "same-origin", "none":
 		return false
 	}
+	// same-site (a sibling subdomain may be another party's) and no
+	// header at all are judged by Origin.
 	origin := r.Header.Get("Origin")
 	if origin == "" {
 		return false
@@ -166,11 +168,16 @@ type reservation struct {
 // midway): such a create is never made again under the same BizNo.
 //
 // So give both clicks of a double click the same BizNo: a nonce the start
-// page carries in a hidden field (a new one each time the page is shown),
-// or a key the service derives from its user and purpose (for example the
-// first 32 hex characters of HMAC-SHA256(key, userID+":kyc")). An empty
-// req.BizNo is filled with 32 random hex characters, which every vendor
-// accepts, and makes every start a new session.
+// page carries in a hidden field, a new one each time the page is shown
+// (what examples/webapp does). A key derived from the user and purpose
+// (the first 32 hex characters of HMAC-SHA256(key, userID+":kyc")) allows
+// one session per user for ResultTTL after it ends: derive it from an
+// attempt counter too if a user may try again. An empty req.BizNo is
+// filled with 32 random hex characters, which every vendor accepts, and
+// makes every start a new session.
+//
+// Begin makes no cross-site check: Start does; a caller of Begin checks
+// the request's origin itself (Sec-Fetch-Site, Origin) before paying.
 //
 // A Session is returned with an error when the vendor started it but the
 // Store failed to record it.
@@ -207,12 +214,11 @@ func (h *Handler) Begin(ctx context.Context, w http.ResponseWriter, r *http.Requ
 		if err != nil {
 			return nil, err
 		}
-		if done {
-			if rec != nil {
-				h.bind(w, r, req, rec)
-				return &rec.Session, nil
-			}
-			continue // the first start failed cleanly: try to create
+		if done && rec != nil {
+			// A browser joining another's start gets a binding of its
+			// own (or keeps its own), never the first browser's.
+			h.bind(w, r, req, rec, newID())
+			return &rec.Session, nil
 		}
 		if !time.Now().Add(wait).Before(deadline) {
 			return nil, errBusy
@@ -228,14 +234,20 @@ func (h *Handler) Begin(ctx context.Context, w http.ResponseWriter, r *http.Requ
 func (h *Handler) create1(ctx context.Context, w http.ResponseWriter, r *http.Request, req *liveness.SessionRequest, nkey string, held []byte) (*liveness.Session, error) {
 	st := h.store()
 	bg := context.WithoutCancel(ctx)
-	s, err := h.Provider.InitSession(ctx, req)
+	// The browser going away (a double click aborts the first request)
+	// must not cut the paid call short and leave it in doubt.
+	cctx, cancel := context.WithTimeout(bg, createLease-10*time.Second)
+	defer cancel()
+	s, err := h.Provider.InitSession(cctx, req)
 	if err != nil {
+		// Only the vendor's own refusal (a *liveness.Error that did not
+		// reach it, or that it answered) proves that no session exists.
 		var le *liveness.Error
-		if errors.As(err, &le) && le.MayHaveReached {
+		if errors.As(err, &le) && !le.MayHaveReached {
+			_, _ = st.DeleteIf(bg, nkey, held)
+		} else {
 			b, _ := json.Marshal(reservation{InDoubt: true})
 			_, _ = st.Swap(bg, nkey, held, b, orDefault(h.ResultTTL, DefaultResultTTL))
-		} else {
-			_, _ = st.DeleteIf(bg, nkey, held)
 		}
 		return nil, err
 	}
@@ -251,12 +263,12 @@ func (h *Handler) create1(ctx context.Context, w http.ResponseWriter, r *http.Re
 	if err := st.Set(bg, h.skey(s.ID), b, h.ttl(s)); err != nil {
 		return s, err
 	}
+	h.schedule(bg, rec)
 	done, _ := json.Marshal(reservation{ID: s.ID})
 	if _, err := st.Swap(bg, nkey, held, done, h.ttl(s)); err != nil {
 		return s, err
 	}
-	h.schedule(bg, rec)
-	h.bind(w, r, req, rec)
+	h.bind(w, r, req, rec, rec.Binding)
 	return s, nil
 }
 
@@ -294,10 +306,10 @@ func (h *Handler) joinStart(ctx context.Context, nkey string) (*record, bool, er
 	return rec, true, nil
 }
 
-// bind sets the binding cookie naming rec's session.
-func (h *Handler) bind(w http.ResponseWriter, r *http.Request, req *liveness.SessionRequest, rec *record) {
+// bind sets the binding cookie naming rec's session: the browser's own
+// binding, or bid for a browser without one.
+func (h *Handler) bind(w http.ResponseWriter, r *http.Request, req *liveness.SessionRequest, rec *record, bid string) {
 	cl := h.binding(r)
-	bid := rec.Binding
 	if cl != nil {
 		bid = cl.Binding
 	}

@@ -79,9 +79,12 @@ const DefaultMaxEntries = 100_000
 // has expired, adding a key fails with ErrStoreFull rather than evicting a
 // live one, since dropping a delivery mark could run the caller's func twice.
 // The handlers then answer 503 and the vendor or the browser tries again.
-// SetNX adds a key only while one more slot stays free: the handlers' start
-// reservation is a SetNX followed by the Set of the session's record, so a
-// start refused for want of room is refused before the vendor is paid.
+// A Set may add a key past MaxEntries, by at most MaxEntries/100 + 16
+// (the headroom): the handlers' start reservation is a SetNX, refused at
+// MaxEntries, followed after the vendor's create by the Set of the
+// session's record, so a start refused for want of room is refused before
+// the vendor is paid, and one that was paid for is recorded, however many
+// run at once (up to the headroom).
 type MemoryStore struct {
 	// MaxEntries bounds the number of keys; 0 means DefaultMaxEntries.
 	MaxEntries int
@@ -123,9 +126,9 @@ func (s *MemoryStore) live(key string, now time.Time) (memEntry, bool) {
 	return e, true
 }
 
-// room makes room for one more key (and spare more free slots); the caller
-// holds mu.
-func (s *MemoryStore) room(key string, now time.Time, spare int) error {
+// room makes room for one more key, allowing extra keys past MaxEntries;
+// the caller holds mu.
+func (s *MemoryStore) room(key string, now time.Time, extra int) error {
 	if s.m == nil {
 		s.m = make(map[string]memEntry)
 	}
@@ -133,7 +136,8 @@ func (s *MemoryStore) room(key string, now time.Time, spare int) error {
 	if max <= 0 {
 		max = DefaultMaxEntries
 	}
-	if _, exists := s.m[key]; exists || len(s.m)+spare < max {
+	max += extra
+	if _, exists := s.m[key]; exists || len(s.m) < max {
 		return nil
 	}
 	// Sweep at most once a second, so a full store under load does not
@@ -146,10 +150,19 @@ func (s *MemoryStore) room(key string, now time.Time, spare int) error {
 			}
 		}
 	}
-	if len(s.m)+spare < max {
+	if len(s.m) < max {
 		return nil
 	}
 	return ErrStoreFull
+}
+
+// headroom is how many keys Set may add past MaxEntries.
+func (s *MemoryStore) headroom() int {
+	max := s.MaxEntries
+	if max <= 0 {
+		max = DefaultMaxEntries
+	}
+	return max/100 + 16
 }
 
 // Get implements Store.
@@ -171,7 +184,7 @@ func (s *MemoryStore) Set(_ context.Context, key string, value []byte, ttl time.
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.now()
-	if err := s.room(key, now, 0); err != nil {
+	if err := s.room(key, now, s.headroom()); err != nil {
 		return err
 	}
 	s.m[key] = memEntry{value: bytes.Clone(value), expires: now.Add(ttl)}
@@ -189,7 +202,7 @@ func (s *MemoryStore) SetNX(_ context.Context, key string, value []byte, ttl tim
 	if _, ok := s.live(key, now); ok {
 		return false, nil
 	}
-	if err := s.room(key, now, 1); err != nil {
+	if err := s.room(key, now, 0); err != nil {
 		return false, err
 	}
 	s.m[key] = memEntry{value: bytes.Clone(value), expires: now.Add(ttl)}

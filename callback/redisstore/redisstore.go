@@ -10,7 +10,7 @@
 // and carries a TTL, except the reconciler's index, a sorted set. SetNX is
 // SET NX PX; DeleteIf (GET, compare, DEL) and Swap (GET, compare, SET PX)
 // are Lua scripts run atomically by Redis; Schedule, Due and Unschedule are
-// ZADD, ZRANGE BYSCORE LIMIT and ZREM.
+// ZADD, ZRANGE BYSCORE LIMIT and ZREM (Redis 6.2 or later).
 //
 // Exactly-once delivery holds only as long as Redis keeps what it was
 // told: run it with maxmemory-policy noeviction (an evicted delivery mark
