@@ -191,3 +191,24 @@ func (r juheReadings) defaultNotify() bool {
 func withJuheReading(set func(*juheReadings)) Option {
 	return func(s *Sandbox) { set(&s.juheReadings) }
 }
+
+// juheReadingList is the catalogue of Juhe's readings (see [Readings]).
+func juheReadingList() []Reading {
+	return []Reading{
+		{"juhe/notify-format=post-form", true, WithJuheNotifyBody(JuheNotifyForm)},
+		{"juhe/notify-format=post-multipart", false, WithJuheNotifyBody(JuheNotifyMultipart)},
+		{"juhe/notify-format=post-json", false, WithJuheNotifyBody(JuheNotifyJSON)},
+		{"juhe/notify-format=get-query", false, WithJuheNotifyMethod(http.MethodGet)},
+		{"juhe/notify-fields=jh_order_id", true, WithJuheNotifySpelling(JuheSpellingSnake)},
+		{"juhe/notify-fields=jhOrderId", false, WithJuheNotifySpelling(JuheSpellingCamel)},
+		{"juhe/notify-fields=orderId", false, WithJuheNotifySpelling(JuheSpellingOrderID)},
+		{"juhe/return-sign-input=decoded", true, noOption},
+		{"juhe/return-sign-input=encoded", false, WithJuheSignEncoded()},
+		{"juhe/return-sign-case=lower", true, noOption},
+		{"juhe/return-sign-case=upper", false, WithJuheSignUpperHex()},
+		{"juhe/unfinished-return=bare", true, noOption},
+		{"juhe/unfinished-return=signed", false, WithJuheSignedUnfinishedReturn()},
+		{"juhe/search-after-expiry=279307", true, noOption},
+		{"juhe/search-after-expiry=279302", false, WithJuheOrdersForgotten()},
+	}
+}

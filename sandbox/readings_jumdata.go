@@ -1,5 +1,7 @@
 package sandbox
 
+import "net/http"
+
 // Readings of Jumdata's documents. Where the documents are silent the
 // sandbox plays one reading by default, the harsher one where there is a
 // choice; these options play the others, so a client can be tested
@@ -174,4 +176,21 @@ func (r *jumdataReadings) appCodeStatus() int {
 
 func withJumdataReading(set func(*jumdataReadings)) Option {
 	return func(s *Sandbox) { set(&s.jumdataReadings) }
+}
+
+// jumdataReadingList is the catalogue of Jumdata's readings (see [Readings]).
+func jumdataReadingList() []Reading {
+	return []Reading{
+		{"jumdata/product-code=exact", true, WithJumdataProductCode(DefaultJumdataProductCode)},
+		{"jumdata/product-code=any", false, WithJumdataAnyProductCode()},
+		{"jumdata/error-texts=texts", true, noOption},
+		{"jumdata/error-texts=code-only", false, WithJumdataCodeOnlyErrors()},
+		{"jumdata/sdk-encoding=both", true, WithJumdataSDKEncodings(JumdataSDKMultipart, JumdataSDKURLEncoded)},
+		{"jumdata/sdk-encoding=multipart", false, WithJumdataSDKEncodings(JumdataSDKMultipart)},
+		{"jumdata/sdk-encoding=urlencoded", false, WithJumdataSDKEncodings(JumdataSDKURLEncoded)},
+		{"jumdata/rich-result=seed", true, noOption},
+		{"jumdata/rich-result=rich", false, WithJumdataRichResults()},
+		{"jumdata/gateway-errors=invalid-appcode-403", true, WithJumdataInvalidAppCodeStatus(http.StatusForbidden)},
+		{"jumdata/gateway-errors=invalid-appcode-400", false, WithJumdataInvalidAppCodeStatus(http.StatusBadRequest)},
+	}
 }

@@ -280,3 +280,25 @@ func (s *Sandbox) settleMegviiLimits() {
 		s.megviiRetention = MegviiResultLifetime
 	}
 }
+
+// megviiReadingList is the catalogue of Megvii's readings (see [Readings]).
+func megviiReadingList() []Reading {
+	return []Reading{
+		{"megvii/result-calls=every-call", true, WithMegviiCallsCounted()},
+		{"megvii/result-calls=final-reads-only", false, WithMegviiPendingCallsFree()},
+		{"megvii/result-retention=one-day", true, WithMegviiRetention(MegviiResultLifetime)},
+		{"megvii/result-retention=kept", false, WithMegviiResultsKept()},
+		{"megvii/spent-answer=result-not-found", true, WithMegviiSpentAnswer(MegviiSpentNotFound)},
+		{"megvii/spent-answer=authorization-denied", false, WithMegviiSpentAnswer(MegviiSpentDenied)},
+		{"megvii/spent-answer=bad-arguments", false, WithMegviiSpentAnswer(MegviiSpentBadArguments)},
+		{"megvii/notify-body=form", true, WithMegviiNotifyBody(MegviiNotifyForm)},
+		{"megvii/notify-body=multipart", false, WithMegviiNotifyBody(MegviiNotifyMultipart)},
+		{"megvii/notify-redelivery=none", true, noOption},
+		{"megvii/notify-redelivery=redelivered", false, WithMegviiNotifyRedelivered()},
+		{"megvii/notify-ack=any-2xx", true, WithMegviiNotifyAck(MegviiAckAny2xx)},
+		{"megvii/notify-ack=success-body", false, WithMegviiNotifyAck(MegviiAckSuccess)},
+		{"megvii/biz-fields=biz-info", true, WithMegviiResultBizFields(MegviiBizInfo)},
+		{"megvii/biz-fields=biz-no-only", false, WithMegviiResultBizFields(MegviiBizNoOnly)},
+		{"megvii/biz-fields=top-level", false, WithMegviiResultBizFields(MegviiBizTopLevel)},
+	}
+}
