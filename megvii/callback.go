@@ -56,9 +56,14 @@ import (
 // Both POST callbacks carry the same form, so Callback.Kind is a best
 // guess: CallbackReturn when the request looks like a browser's (a
 // User-Agent starting "Mozilla/", or Sec-Fetch-*, Origin or Referer
-// headers), CallbackNotify otherwise. The verdict is the same either way;
-// a handler that needs the kind exactly should serve return_url and
-// notify_url separately and call [Provider.VerifyCallbackOfKind].
+// headers), CallbackNotify otherwise. Megvii does not say which headers its
+// notify carries: a notify sent with a browser's User-Agent is guessed
+// CallbackReturn, and a POST return from a client that sends none of these
+// headers (a bare HTTP client, some in-app webviews) CallbackNotify. The
+// signature, the Result and the verdict are the same either way, and only
+// Kind is a guess; a handler that needs the kind exactly should serve
+// return_url and notify_url separately and call
+// [Provider.VerifyCallbackOfKind] (package callback does).
 func (p *Provider) VerifyCallback(_ context.Context, r *http.Request) (*liveness.Callback, error) {
 	return p.verifyCallback(r, "")
 }

@@ -39,12 +39,16 @@ var errorKinds = map[string]error{
 	"API_NOT_FOUND":                  liveness.ErrUnsupported,      // 404 (error)
 	"INTERNAL_ERROR":                 liveness.ErrUnavailable,      // 500
 	"RESULT_NOT_FOUND":               liveness.ErrNotFound,         // 400, get_result only; Guess: see VENDORS.md, Megvii, spent-answer
+	// 400, a reference image over Megvii's size limit, as Megvii's Face++
+	// image APIs name it; get_token's document names no code for it.
+	// Guess: see VENDORS.md, Megvii, reference-image-cap
+	"IMAGE_FILE_TOO_LARGE": liveness.ErrInvalidArgument,
 }
 
 // argumentCodes are the codes whose detail names the offending parameter,
 // which becomes Error.Field.
 var argumentCodes = map[string]bool{
-	"MISSING_ARGUMENTS": true, "BAD_ARGUMENTS": true, "IMAGE_ERROR_UNSUPPORTED_FORMAT": true,
+	"MISSING_ARGUMENTS": true, "BAD_ARGUMENTS": true, "IMAGE_ERROR_UNSUPPORTED_FORMAT": true, "IMAGE_FILE_TOO_LARGE": true,
 }
 
 // kindForStatus is the sentinel of a code the table does not know, from the

@@ -27,6 +27,7 @@ func TestErrorKindsAreTheDocumentedOnes(t *testing.T) {
 		"API_NOT_FOUND":                  liveness.ErrUnsupported,
 		"INTERNAL_ERROR":                 liveness.ErrUnavailable,
 		"RESULT_NOT_FOUND":               liveness.ErrNotFound,
+		"IMAGE_FILE_TOO_LARGE":           liveness.ErrInvalidArgument,
 	}, errorKinds)
 }
 

@@ -25,7 +25,12 @@ import (
 // comparison_type with image_ref1/image_ref2 (ReferenceImages).
 type SessionOptions struct {
 	// SceneID (scene_id) picks a scene configured in Megvii's console; an
-	// unknown one fails with BAD_ARGUMENTS.
+	// unknown one fails with BAD_ARGUMENTS. More than 256 bytes is refused
+	// before any call (Field "Extra.SceneID"); Megvii documents no length,
+	// and a shorter limit of its own comes back as ErrInvalidArgument with
+	// Field "scene_id", Code BAD_ARGUMENTS, after one call that is not
+	// repeated.
+	// Guess: see VENDORS.md, Megvii, scene-id-length.
 	SceneID string
 	// Language (language) is the page's language: LanguageEnglish
 	// (Megvii's default) or LanguageChinese.
@@ -34,8 +39,12 @@ type SessionOptions struct {
 	// Procedure constants.
 	ProcedureType string
 	// ProcedurePriority (procedure_priority) is the fallback for browsers
-	// without WebRTC. The documents' list of values is lost; any lower-case
-	// ASCII word is sent as is.
+	// without WebRTC, such as ProcedurePriorityKeep. The overseas
+	// documents' list of values is lost; any lower-case ASCII word of at
+	// most 32 bytes is sent as is (another is refused before any call,
+	// Field "Extra.ProcedurePriority"), and a value Megvii does not know
+	// comes back as ErrInvalidArgument with Field "procedure_priority",
+	// Code BAD_ARGUMENTS, after one call that is not repeated.
 	// Guess: see VENDORS.md, Megvii, procedure-priority.
 	ProcedurePriority string
 	// BizExtraData (biz_extra_data) comes back in the callbacks, at most
@@ -97,6 +106,13 @@ const (
 	LanguageChinese = "1"
 )
 
+// ProcedurePriorityKeep (procedure_priority "keep") falls back to nothing:
+// a browser without WebRTC ends the check. It is the one value Megvii's
+// public FaceID 高级版 get_token page lists ("keep:不进行降级,若遇到浏览器无法
+// 支持的情况,直接返回"); the overseas document's list is lost.
+// Guess: see VENDORS.md, Megvii, procedure-priority
+const ProcedurePriorityKeep = "keep"
+
 // The liveness procedures (procedure_type).
 const (
 	ProcedureVideo        = "video"
@@ -123,7 +139,11 @@ const (
 // Megvii's Face++ image APIs document for an uploaded image, a
 // conservative bound for a face photo that keeps a 50 MiB upload from
 // leaving the process. A larger image is ErrInvalidArgument naming
-// "ReferenceImages[i]", before any upload.
+// "ReferenceImages[i]", before any upload. A smaller limit at Megvii comes
+// back as ErrInvalidArgument with Field the image's part ("image_ref1",
+// "image_ref2") and Megvii's code (BAD_ARGUMENTS,
+// IMAGE_ERROR_UNSUPPORTED_FORMAT or IMAGE_FILE_TOO_LARGE), after one call
+// that is not repeated.
 //
 // Guess: see VENDORS.md, Megvii, reference-image-cap
 const MaxReferenceImageBytes = 2 << 20
@@ -150,7 +170,8 @@ type tokenAnswer struct {
 // (the get_token document), the token's validity. Whether a check begun
 // before it may end after it is not said: BuildCheckURL refuses the token
 // after it, which holds either way, and a result read past it is what
-// Megvii says (PROCESSING stays pending, never expired by this package).
+// Megvii says (PROCESSING stays pending, never expired by this package;
+// a check that ends late is a final Result like any other).
 // Guess: see VENDORS.md, Megvii, expired-time
 //
 // biz_no must be unique, so a call Megvii may have processed is not sent

@@ -151,6 +151,11 @@ func (s *Sandbox) megviiGetToken(w http.ResponseWriter, r *http.Request) {
 		fail("BAD_ARGUMENTS:action_http_method")
 		return
 	}
+	// The readings' limits: procedure_priority, scene_id, image sizes.
+	if code := s.megviiReadings.refuseToken(form); code != "" {
+		fail(code)
+		return
+	}
 	if ct == "0" {
 		if !form.image("image_ref1").present {
 			fail("MISSING_ARGUMENTS:image_ref1")
@@ -209,6 +214,13 @@ func (s *Sandbox) megviiDo(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	id := s.megviiTokens()[token]
 	s.mu.Unlock()
+	if !s.openPage(id, s.now()) {
+		// WithMegviiExpiredTime(MegviiExpiryBoundsStart): the token
+		// starts no check after expired_time.
+		renderPage(w, http.StatusGone, pageData{Title: vendorTitles[liveness.Megvii], Vendor: string(liveness.Megvii),
+			VendorUpper: upper(string(liveness.Megvii)), ID: id, Message: "This check has expired."})
+		return
+	}
 	s.servePage(w, r, liveness.Megvii, id)
 }
 
@@ -381,7 +393,7 @@ func (s *Sandbox) megviiData(se *session) *megviiPayload {
 		d.Status = "OK"
 		d.LivenessResult = live("PASS", 0.01)
 		if se.compare {
-			d.VerifyResult = comparison(88.5)
+			d.VerifyResult = s.megviiReadings.passComparisons() // WithMegviiComparisons
 		}
 	case OutcomeSpoof:
 		d.Status = "OK"
@@ -421,8 +433,12 @@ func (s *Sandbox) megviiComplete(se *session, c *Completion) url.Values {
 	}
 	if se.notifyURL != "" {
 		rd := s.megviiReadings
+		page := ""
+		if s.URL != "" {
+			page = s.URL + "/faceid/lite/do?" + url.Values{"token": {se.token}}.Encode()
+		}
 		n := notifyAttempt{to: se.notifyURL, received: rd.received, request: func(ctx context.Context, to string) (*http.Request, error) {
-			return megviiNotifyRequest(ctx, to, rd, form)
+			return megviiNotifyRequest(ctx, to, page, rd, form)
 		}}
 		c.NotifyErr = s.sendNotify(s.stop, n)
 		c.Notified = c.NotifyErr == nil

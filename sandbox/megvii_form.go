@@ -26,6 +26,7 @@ import (
 var megviiTokenFields = [...]string{
 	"api_key", "api_secret", "return_url", "notify_url", "biz_no", "comparison_type", "uuid",
 	"biz_extra_data", "procedure_type", "maximum_shooting_time", "action_http_method", "get_fail_reason",
+	"scene_id", "procedure_priority",
 }
 
 // megviiImageFields are the reference image file fields.
@@ -39,12 +40,13 @@ type megviiTokenForm struct {
 }
 
 // megviiImage is a reference image part: present when the body has a file
-// part of that name; head its first 512 bytes (fewer when shorter); bad
-// when the stored file could not be opened.
+// part of that name; head its first 512 bytes (fewer when shorter); size
+// its length in bytes; bad when the stored file could not be opened.
 type megviiImage struct {
 	present bool
 	bad     bool
 	head    []byte
+	size    int64
 }
 
 // get returns the first value of text field k ("" when absent); k is one
@@ -129,6 +131,7 @@ func readMegviiTokenFormStd(r *http.Request) (*megviiTokenForm, bool) {
 		}
 		img := &f.images[i]
 		img.present = true
+		img.size = fhs[0].Size
 		file, err := fhs[0].Open()
 		if err != nil {
 			img.bad = true
@@ -224,6 +227,7 @@ func (f *megviiTokenForm) keep(name []byte, file bool, content []byte) {
 			if img := &f.images[i]; k == string(name) && !img.present {
 				img.present = true
 				img.head = bytes.Clone(content[:min(len(content), megviiImageHead)])
+				img.size = int64(len(content))
 			}
 		}
 		return

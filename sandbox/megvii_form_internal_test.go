@@ -83,8 +83,9 @@ func sameTokenForm(t *testing.T, body func() io.Reader, query, contentType strin
 	}
 	for i := range got.images {
 		g, w := got.images[i], want.images[i]
-		if g.present != w.present || g.bad != w.bad || !bytes.Equal(g.head, w.head) {
-			t.Errorf("%s: %v %v %q, ParseMultipartForm's %v %v %q", megviiImageFields[i], g.present, g.bad, g.head, w.present, w.bad, w.head)
+		if g.present != w.present || g.bad != w.bad || !bytes.Equal(g.head, w.head) || g.size != w.size {
+			t.Errorf("%s: %v %v %q %d bytes, ParseMultipartForm's %v %v %q %d bytes", megviiImageFields[i],
+				g.present, g.bad, g.head, g.size, w.present, w.bad, w.head, w.size)
 		}
 	}
 	return got, gotOK

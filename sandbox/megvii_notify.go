@@ -14,8 +14,9 @@ import (
 // context, not Complete's: Close ends it, and the notify client's timeout
 // bounds it.
 
-// megviiNotifyRequest is the notify POST of form, encoded as r says.
-func megviiNotifyRequest(ctx context.Context, to string, r megviiReadings, form url.Values) (*http.Request, error) {
+// megviiNotifyRequest is the notify POST of form, encoded and with the
+// headers r says; page is the session's check page.
+func megviiNotifyRequest(ctx context.Context, to, page string, r megviiReadings, form url.Values) (*http.Request, error) {
 	body, contentType := []byte(form.Encode()), "application/x-www-form-urlencoded"
 	if r.notifyBody == MegviiNotifyMultipart {
 		var buf bytes.Buffer
@@ -36,6 +37,7 @@ func megviiNotifyRequest(ctx context.Context, to string, r megviiReadings, form 
 		return nil, err
 	}
 	req.Header.Set("Content-Type", contentType)
+	r.setNotifyHeaders(req, page)
 	return req, nil
 }
 

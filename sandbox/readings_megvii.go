@@ -2,8 +2,11 @@ package sandbox
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
+
+	"github.com/go-liveness/liveness"
 )
 
 // Readings of Megvii's FaceID Lite documents (get_token, the callback
@@ -28,7 +31,16 @@ import (
 //     ([WithMegviiNotifyRedelivered] redelivers as [WithNotifyRetry] says);
 //   - the notify is an urlencoded form, any 2xx answer counts as received,
 //     get_result names the session in biz_info, and the 4th call answers
-//     RESULT_NOT_FOUND (unordered readings: the sandbox's own before).
+//     RESULT_NOT_FOUND (unordered readings: the sandbox's own before);
+//   - a check ends by expired_time ([WithMegviiExpiredTime]), a pass
+//     compares far above every threshold ([WithMegviiComparisons]), and
+//     the notify is sent with a server's headers ([WithMegviiNotifyHeaders])
+//     (unordered readings: the sandbox's own before);
+//   - procedure_priority, scene_id and the reference images have no limit
+//     of the sandbox's own ([WithMegviiProcedurePriorities],
+//     [WithMegviiSceneIDLimit], [WithMegviiReferenceImageCap] play one):
+//     no number or list is documented, and a made-up limit by default would
+//     refuse what Megvii may take.
 //
 // Of these options, the last given wins where two contradict
 // (WithMegviiCallsCounted after WithMegviiPendingCallsFree counts every
@@ -232,6 +244,230 @@ func WithMegviiResultBizFields(f MegviiBizFields) Option {
 	})
 }
 
+// MegviiExpiredTime is what get_token's expired_time bounds in the
+// sandbox.
+type MegviiExpiredTime string
+
+// The readings [WithMegviiExpiredTime] takes.
+const (
+	// MegviiExpiryBoundsCompletion: a check must end by expired_time.
+	// After it the page shows no buttons, Complete answers
+	// ErrSessionExpired (but for OutcomeTimeout), and get_result answers
+	// TIMEOUT for a session not completed. The default.
+	MegviiExpiryBoundsCompletion MegviiExpiredTime = "completion"
+	// MegviiExpiryBoundsStart: expired_time bounds only the start of a
+	// check. A page opened before it may still complete up to
+	// [MegviiLateCheckWindow] after it, get_result answering PROCESSING
+	// meanwhile and TIMEOUT after; a page first opened after it shows no
+	// buttons, and a session whose page was never opened is TIMEOUT at
+	// expired_time as by default.
+	MegviiExpiryBoundsStart MegviiExpiredTime = "start"
+)
+
+// MegviiLateCheckWindow is how long after expired_time a check whose page
+// was opened before it may complete under [MegviiExpiryBoundsStart]: the
+// 60 s of shooting get_token's maximum_shooting_time allows at most, and
+// two minutes for the upload and Megvii's judgement. It is shorter than
+// liveness.ExpiryGrace, the time a client still reads a session after its
+// ExpiresAt. Opening the page makes the session's expiry (Session.ExpiresAt
+// in the sandbox's listing) expired_time plus this window.
+const MegviiLateCheckWindow = 3 * time.Minute
+
+// WithMegviiExpiredTime sets what get_token's expired_time bounds:
+// [MegviiExpiryBoundsCompletion] (the default) or [MegviiExpiryBoundsStart].
+// expired_time itself (10 minutes after get_token) is the same either way.
+// An unknown e is ignored.
+//
+// A reading (Megvii guess expired-time): the get_token document calls
+// expired_time "一个时间戳,表示token的有效期" (the token's validity) and
+// says "token唯一且只能使用一次" (used once): whether a check begun with a
+// valid token may end after it is not said. The readings are unordered for
+// a client (one cuts a check off, the other delivers a result past
+// ExpiresAt, and a client must survive both), so the default stays the
+// sandbox's own before, a check ending by expired_time.
+func WithMegviiExpiredTime(e MegviiExpiredTime) Option {
+	return withMegviiReading(func(_ *Sandbox, r *megviiReadings) {
+		switch e {
+		case MegviiExpiryBoundsCompletion, MegviiExpiryBoundsStart:
+			r.expiry = e
+		}
+	})
+}
+
+// MegviiComparisons is how the sandbox's face comparisons stand against
+// Megvii's thresholds (1e-3: 64, 1e-4: 69, 1e-5: 74, 1e-6: 79.9, the
+// callback document's).
+type MegviiComparisons string
+
+// The comparisons [WithMegviiComparisons] takes. Only sessions compared
+// with a reference image (comparison_type 0) carry a comparison.
+const (
+	// MegviiComparisonsClear: a pass compares at 88.5 in result_ref1, a
+	// face mismatch at 31.2: every false-accept rate gives the same
+	// verdict. The default.
+	MegviiComparisonsClear MegviiComparisons = "clear"
+	// MegviiComparisonsSeedExample: a pass compares at 68.918 in
+	// result_ref1, the callback document's own example, above the
+	// threshold of 1e-3 (64) and below that of 1e-4 (69): the client's
+	// false-accept rate decides the verdict.
+	MegviiComparisonsSeedExample MegviiComparisons = "seed-example"
+	// MegviiComparisonsMixed: a pass carries result_ref1 at 88.5 and
+	// result_faceid at 68.918, two comparisons as the callback document's
+	// example does: which comparison decides, and at which rate, both
+	// matter.
+	MegviiComparisonsMixed MegviiComparisons = "mixed"
+)
+
+// WithMegviiComparisons sets the confidences of a compared session's pass:
+// [MegviiComparisonsClear] (the default), [MegviiComparisonsSeedExample]
+// or [MegviiComparisonsMixed]. Megvii's liveness verdict stays PASS; what
+// the comparisons make of it is the client's choice. An unknown c is
+// ignored.
+//
+// A reading (Megvii guess face-match-far): the callback document gives
+// each comparison a confidence and four thresholds, and says neither which
+// comparison nor which false-accept rate makes a pass. A sandbox pass
+// near the thresholds is not harsher for a client (its verdict is its own
+// rate's), so the default stays the clear margins the sandbox always
+// played, where an outcome's button gives the outcome's verdict.
+func WithMegviiComparisons(c MegviiComparisons) Option {
+	return withMegviiReading(func(_ *Sandbox, r *megviiReadings) {
+		switch c {
+		case MegviiComparisonsClear, MegviiComparisonsSeedExample, MegviiComparisonsMixed:
+			r.comparisons = c
+		}
+	})
+}
+
+// MegviiSeedConfidence is the confidence of the callback document's
+// example comparison, which [MegviiComparisonsSeedExample] and
+// [MegviiComparisonsMixed] play.
+const MegviiSeedConfidence = 68.918
+
+// MegviiProcedurePriorities returns the procedure_priority values the
+// sandbox knows under [WithMegviiProcedurePriorities]: "keep" (no fallback,
+// the one value Megvii's public FaceID 高级版 get_token page lists: "keep:
+// 不进行降级") and the procedure_type names, as the procedure a browser
+// without WebRTC falls back to.
+func MegviiProcedurePriorities() []string {
+	return append([]string{"keep"}, megviiProcedures...)
+}
+
+// WithMegviiProcedurePriorities makes get_token refuse a procedure_priority
+// that is not one of values with 400 BAD_ARGUMENTS:procedure_priority; no
+// values (the default) takes any value, as the sandbox always did.
+// [MegviiProcedurePriorities] is the list the catalogue's reading uses.
+//
+// A reading (Megvii guess procedure-priority): the overseas get_token
+// document's list of values is lost ("通过本参数配置不支持webrtc技术的降级方式"
+// and no more). Refusing unknown values is the harsher reading, but the
+// sandbox cannot know Megvii's list, and a default refusing a value Megvii
+// takes would fail a service's tests for nothing: the default takes any
+// value, and this option plays the refusal.
+func WithMegviiProcedurePriorities(values ...string) Option {
+	return withMegviiReading(func(_ *Sandbox, r *megviiReadings) {
+		r.priorities = append([]string(nil), values...)
+	})
+}
+
+// WithMegviiSceneIDLimit makes get_token refuse a scene_id longer than
+// n bytes with 400 BAD_ARGUMENTS:scene_id; n <= 0 (the default) sets no
+// limit. [MegviiShortSceneID] is the limit the catalogue's reading uses.
+//
+// A reading (Megvii guess scene-id-length): the get_token document gives
+// no length for scene_id (a scene configured in Megvii's console) and
+// answers a bad one with BAD_ARGUMENTS. The client refuses more than 256
+// bytes before any call; a smaller limit at Megvii is refused by Megvii.
+// No number is documented, so the default sets none (a made-up limit
+// would refuse scene IDs Megvii takes), and this option plays one.
+func WithMegviiSceneIDLimit(n int) Option {
+	return withMegviiReading(func(_ *Sandbox, r *megviiReadings) { r.sceneIDLimit = max(n, 0) })
+}
+
+// MegviiShortSceneID is the scene_id limit of the catalogue's reading
+// "megvii/scene-id-length=32-bytes": the 32 bytes get_token's web_title
+// is held to, the shortest limit of a text parameter in Megvii's H5
+// documents.
+const MegviiShortSceneID = 32
+
+// MegviiImageCapAnswer is the error code get_token answers for a
+// reference image over the limit [WithMegviiReferenceImageCap] sets,
+// followed by ":" and the image's field (image_ref1, image_ref2).
+type MegviiImageCapAnswer string
+
+// The answers [WithMegviiReferenceImageCap] names; any other code is
+// taken too.
+const (
+	// MegviiImageCapBadArguments: 400 BAD_ARGUMENTS:<field>, the
+	// get_token document's code for a parameter "长度过长" (too long).
+	MegviiImageCapBadArguments MegviiImageCapAnswer = "BAD_ARGUMENTS"
+	// MegviiImageCapUnsupportedFormat: 400
+	// IMAGE_ERROR_UNSUPPORTED_FORMAT:<field>, the get_token document's
+	// code for an image it cannot read.
+	MegviiImageCapUnsupportedFormat MegviiImageCapAnswer = "IMAGE_ERROR_UNSUPPORTED_FORMAT"
+	// MegviiImageCapTooLarge: 400 IMAGE_FILE_TOO_LARGE:<field>, the code
+	// Megvii's Face++ image APIs answer for a file over their 2 MB.
+	MegviiImageCapTooLarge MegviiImageCapAnswer = "IMAGE_FILE_TOO_LARGE"
+)
+
+// MegviiSmallImageCap is the reference image limit of the catalogue's
+// readings "megvii/reference-image-cap=1mib-…": half the client's
+// megvii.MaxReferenceImageBytes (2 MiB).
+const MegviiSmallImageCap = 1 << 20
+
+// WithMegviiReferenceImageCap makes get_token refuse a reference image
+// (image_ref1, image_ref2) larger than n bytes with 400 answer:<field>
+// ([MegviiImageCapBadArguments] when answer is empty); n <= 0 (the
+// default) sets no limit.
+//
+// A reading (Megvii guess reference-image-cap): the get_token document
+// gives no size for image_ref[x]. The client refuses images over 2 MiB
+// (the limit of Megvii's image APIs) before any call; a smaller limit at
+// Megvii is refused by Megvii, with a code the document does not name.
+// No number is documented, so the default sets none, and this option
+// plays one.
+func WithMegviiReferenceImageCap(n int, answer MegviiImageCapAnswer) Option {
+	return withMegviiReading(func(_ *Sandbox, r *megviiReadings) {
+		r.imageCap, r.imageCapAnswer = max(n, 0), answer
+	})
+}
+
+// MegviiNotifyHeaders is which headers the Megvii sandbox sends its notify
+// with.
+type MegviiNotifyHeaders string
+
+// The headers [WithMegviiNotifyHeaders] takes.
+const (
+	// MegviiNotifyServerHeaders: a server's request, Go's User-Agent and
+	// no Referer, Origin or Sec-Fetch-* header. The default.
+	MegviiNotifyServerHeaders MegviiNotifyHeaders = "server"
+	// MegviiNotifyBrowserHeaders: the headers of a browser's form post, a
+	// User-Agent starting "Mozilla/5.0", an Origin and a Referer naming
+	// the sandbox's check page: the notify cannot be told from the
+	// browser's POST return by its headers.
+	MegviiNotifyBrowserHeaders MegviiNotifyHeaders = "browser"
+)
+
+// WithMegviiNotifyHeaders sets the headers of the Megvii notify:
+// [MegviiNotifyServerHeaders] (the default) or
+// [MegviiNotifyBrowserHeaders]. An unknown h is ignored.
+//
+// A reading (Megvii guess callback-kind): the return (a POST by default)
+// and the notify carry the same form, data and sign; the callback
+// document says the notify comes from "FaceID后台" and nothing of its
+// headers. A client that tells them apart by a browser's headers
+// (megvii.Provider.VerifyCallback) guesses wrong under this reading; one
+// that serves them at two URLs (VerifyCallbackOfKind, package callback)
+// does not. The default stays the sandbox's own before.
+func WithMegviiNotifyHeaders(h MegviiNotifyHeaders) Option {
+	return withMegviiReading(func(_ *Sandbox, r *megviiReadings) {
+		switch h {
+		case MegviiNotifyServerHeaders, MegviiNotifyBrowserHeaders:
+			r.notifyHeaders = h
+		}
+	})
+}
+
 // megviiReadings are the Megvii readings a Sandbox plays; the zero value
 // is the default of each.
 type megviiReadings struct {
@@ -240,8 +476,16 @@ type megviiReadings struct {
 	spent       MegviiSpentAnswer // "" is MegviiSpentNotFound
 	notifyBody  MegviiNotifyBody  // "" is MegviiNotifyForm
 	redeliver   bool
-	ack         MegviiNotifyAck // "" is MegviiAckAny2xx
-	bizFields   MegviiBizFields // "" is MegviiBizInfo
+	ack         MegviiNotifyAck   // "" is MegviiAckAny2xx
+	bizFields   MegviiBizFields   // "" is MegviiBizInfo
+	expiry      MegviiExpiredTime // "" is MegviiExpiryBoundsCompletion
+	comparisons MegviiComparisons // "" is MegviiComparisonsClear
+	priorities  []string          // nil: any procedure_priority
+	// sceneIDLimit and imageCap are byte limits, 0 none.
+	sceneIDLimit   int
+	imageCap       int
+	imageCapAnswer MegviiImageCapAnswer // "" is MegviiImageCapBadArguments
+	notifyHeaders  MegviiNotifyHeaders  // "" is MegviiNotifyServerHeaders
 }
 
 // spentAnswer is the error text of a spent or forgotten result.
@@ -260,6 +504,83 @@ func (r megviiReadings) received(status int, body []byte) bool {
 		return status == http.StatusOK && (b == "success" || b == "SUCCESS")
 	}
 	return status/100 == 2
+}
+
+// refuseToken is the error code get_token answers for form under the
+// readings' limits (procedure_priority, scene_id, reference images), or
+// "" when they take it.
+func (r megviiReadings) refuseToken(form *megviiTokenForm) string {
+	if v := form.get("procedure_priority"); v != "" && r.priorities != nil && !contains(r.priorities, v) {
+		return "BAD_ARGUMENTS:procedure_priority"
+	}
+	if r.sceneIDLimit > 0 && len(form.get("scene_id")) > r.sceneIDLimit {
+		return "BAD_ARGUMENTS:scene_id"
+	}
+	if r.imageCap > 0 && form.get("comparison_type") == "0" {
+		for _, k := range megviiImageFields {
+			if img := form.image(k); img.present && img.size > int64(r.imageCap) {
+				answer := r.imageCapAnswer
+				if answer == "" {
+					answer = MegviiImageCapBadArguments
+				}
+				return string(answer) + ":" + k
+			}
+		}
+	}
+	return ""
+}
+
+// passComparisons is the verify_result of a compared session's pass.
+func (r megviiReadings) passComparisons() *megviiVerify {
+	c := func(confidence float64) *megviiComparison {
+		return &megviiComparison{Confidence: confidence, Thresholds: megviiThresholds}
+	}
+	switch r.comparisons {
+	case MegviiComparisonsSeedExample:
+		return &megviiVerify{ResultRef1: c(MegviiSeedConfidence)}
+	case MegviiComparisonsMixed:
+		return &megviiVerify{ResultRef1: c(88.5), ResultFaceID: c(MegviiSeedConfidence)}
+	}
+	return &megviiVerify{ResultRef1: c(88.5)}
+}
+
+// openPage applies WithMegviiExpiredTime to the opening of session id's
+// check page at now: false when the page must show the check expired
+// though the session's expiry has not passed (under
+// MegviiExpiryBoundsStart, a page first opened after expired_time, its
+// expiry already moved by an earlier opening). Opening a page before
+// expired_time moves the session's expiry to expired_time plus
+// MegviiLateCheckWindow.
+func (s *Sandbox) openPage(id string, now time.Time) bool {
+	if s.megviiReadings.expiry != MegviiExpiryBoundsStart {
+		return true
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	se := s.sessions[sessionKey{liveness.Megvii, id}]
+	if se == nil || se.outcome != "" {
+		return true // the page says unknown or used
+	}
+	tokenEnd := se.createdAt.Add(megviiTokenLifetime)
+	if now.After(tokenEnd) {
+		return false
+	}
+	se.expiresAt = tokenEnd.Add(MegviiLateCheckWindow)
+	return true
+}
+
+// setNotifyHeaders gives the notify req the headers
+// WithMegviiNotifyHeaders says; page is the sandbox's check page, "" when
+// the sandbox does not know its own URL.
+func (r megviiReadings) setNotifyHeaders(req *http.Request, page string) {
+	if r.notifyHeaders != MegviiNotifyBrowserHeaders {
+		return
+	}
+	req.Header.Set("User-Agent", "Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Mobile Safari/537.36")
+	if u, err := url.Parse(page); err == nil && u.Host != "" {
+		req.Header.Set("Origin", u.Scheme+"://"+u.Host)
+		req.Header.Set("Referer", page)
+	}
 }
 
 // withMegviiReading is an Option that changes s's Megvii readings (and,
@@ -300,5 +621,20 @@ func megviiReadingList() []Reading {
 		{"megvii/biz-fields=biz-info", true, WithMegviiResultBizFields(MegviiBizInfo)},
 		{"megvii/biz-fields=biz-no-only", false, WithMegviiResultBizFields(MegviiBizNoOnly)},
 		{"megvii/biz-fields=top-level", false, WithMegviiResultBizFields(MegviiBizTopLevel)},
+		{"megvii/expired-time=bounds-completion", true, WithMegviiExpiredTime(MegviiExpiryBoundsCompletion)},
+		{"megvii/expired-time=bounds-start", false, WithMegviiExpiredTime(MegviiExpiryBoundsStart)},
+		{"megvii/face-match-far=clear-margins", true, WithMegviiComparisons(MegviiComparisonsClear)},
+		{"megvii/face-match-far=seed-confidence", false, WithMegviiComparisons(MegviiComparisonsSeedExample)},
+		{"megvii/face-match-far=mixed-comparisons", false, WithMegviiComparisons(MegviiComparisonsMixed)},
+		{"megvii/procedure-priority=any-value", true, WithMegviiProcedurePriorities()},
+		{"megvii/procedure-priority=known-values", false, WithMegviiProcedurePriorities(MegviiProcedurePriorities()...)},
+		{"megvii/scene-id-length=unbounded", true, WithMegviiSceneIDLimit(0)},
+		{"megvii/scene-id-length=32-bytes", false, WithMegviiSceneIDLimit(MegviiShortSceneID)},
+		{"megvii/reference-image-cap=unbounded", true, WithMegviiReferenceImageCap(0, "")},
+		{"megvii/reference-image-cap=1mib-bad-arguments", false, WithMegviiReferenceImageCap(MegviiSmallImageCap, MegviiImageCapBadArguments)},
+		{"megvii/reference-image-cap=1mib-unsupported-format", false, WithMegviiReferenceImageCap(MegviiSmallImageCap, MegviiImageCapUnsupportedFormat)},
+		{"megvii/reference-image-cap=1mib-file-too-large", false, WithMegviiReferenceImageCap(MegviiSmallImageCap, MegviiImageCapTooLarge)},
+		{"megvii/callback-kind=server-notify", true, WithMegviiNotifyHeaders(MegviiNotifyServerHeaders)},
+		{"megvii/callback-kind=browser-like-notify", false, WithMegviiNotifyHeaders(MegviiNotifyBrowserHeaders)},
 	}
 }

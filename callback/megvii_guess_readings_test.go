@@ -1,0 +1,350 @@
+package callback_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/go-liveness/liveness"
+	"github.com/go-liveness/liveness/callback"
+	"github.com/go-liveness/liveness/megvii"
+	"github.com/go-liveness/liveness/sandbox"
+)
+
+// Megvii through a Handler under the readings of its get_token and
+// callback documents the sandbox plays beside the result limits
+// (megvii_readings_test.go): what expired_time bounds, which comparison
+// and false-accept rate decide a pass, Megvii's own limits on
+// procedure_priority, scene_id and the reference images, and a notify
+// whose headers look like a browser's.
+
+// megviiTokenEnd is expired_time of the sandbox's session id: its
+// creation plus the token's ten minutes, whatever a reading made of the
+// session's expiry since.
+func (e *env) megviiTokenEnd(id string) time.Time {
+	e.t.Helper()
+	for _, s := range e.sb.Sessions() {
+		if s.ID == id {
+			return s.CreatedAt.Add(10 * time.Minute)
+		}
+	}
+	e.t.Fatalf("no sandbox session %s", id)
+	return time.Time{}
+}
+
+// A check whose page was opened before expired_time and that ends a
+// minute after it: under bounds-start it ends as a pass, under
+// bounds-completion it is cut off and the session reads TIMEOUT. Before
+// expired_time the browser lands on the return once while the check is
+// pending (one get_result call answering PROCESSING). Then the result
+// comes by the notify, by the browser's return (?biz_id=, the notify
+// lost) or, with neither, by the reconciler after ExpiresAt plus the
+// grace. Either way Deliver runs once with the reading's Status, within
+// three get_result calls, and nothing is delivered again later.
+func TestMegviiExpiredTimeThroughAHandler(t *testing.T) {
+	for _, reading := range []sandbox.MegviiExpiredTime{sandbox.MegviiExpiryBoundsCompletion, sandbox.MegviiExpiryBoundsStart} {
+		for _, path := range []string{"notify", "return", "reconciler"} {
+			t.Run(string(reading)+"/"+path, func(t *testing.T) {
+				opts := []envOption{megviiGET, megviiReading(sandbox.WithMegviiExpiredTime(reading))}
+				if path != "notify" {
+					opts = append(opts, notifyToSink)
+				}
+				e := newEnv(t, liveness.Megvii, opts...)
+				b := newBrowser()
+				check := e.start(b, e.srv.URL)
+				id := e.lastStarted()
+				if resp := b.do(http.MethodGet, check, nil); resp.StatusCode != http.StatusOK {
+					t.Fatalf("the check page: HTTP %d", resp.StatusCode)
+				}
+				early := e.srv.URL + "/return?" + url.Values{"biz_id": {id}}.Encode()
+				if loc := b.do(http.MethodGet, early, nil).Header.Get("Location"); loc != "/done?status=pending" {
+					t.Fatalf("the return while the check runs: to %q, want pending", loc)
+				}
+
+				end := e.megviiTokenEnd(id)
+				e.clock.Advance(end.Sub(e.clock.Now()) + time.Minute)
+				want := liveness.StatusExpired
+				c, err := e.sb.Complete(context.Background(), liveness.Megvii, id, sandbox.OutcomePass)
+				switch {
+				case reading == sandbox.MegviiExpiryBoundsStart && err == nil:
+					want = liveness.StatusPassed
+				case reading == sandbox.MegviiExpiryBoundsStart || !errors.Is(err, sandbox.ErrSessionExpired):
+					t.Fatalf("a check ending after expired_time: %v", err)
+				}
+				if path == "notify" && want == liveness.StatusPassed && !c.Notified {
+					t.Fatalf("the late notify: %v", c.NotifyErr)
+				}
+
+				switch path {
+				case "return":
+					time.Sleep(1100 * time.Millisecond) // past the second a pending answer is served from the Store
+					to := early
+					if c != nil {
+						to = c.ReturnURL
+					}
+					if loc := b.do(http.MethodGet, to, nil).Header.Get("Location"); loc != "/done?status="+string(want) {
+						t.Fatalf("the return after expired_time: to %q, want %s", loc, want)
+					}
+				default:
+					e.clock.Advance(callback.DefaultExpiryGrace + time.Second)
+					if _, err := e.h.Reconcile(context.Background()); err != nil {
+						t.Fatal(err)
+					}
+				}
+				for i := 0; i < 3; i++ { // later passes, up to the final read and past it
+					e.clock.Advance(12 * time.Hour)
+					if _, err := e.h.Reconcile(context.Background()); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if runs, attempts, st := e.del.get(id); runs != 1 || attempts != 1 || st != want {
+					t.Fatalf("Deliver: %d runs in %d attempts with %q, want once with %q", runs, attempts, st, want)
+				}
+				if n := e.sb.MegviiResultCalls(id); n < 1 || n > callback.MegviiResultCalls {
+					t.Fatalf("%d get_result calls, want 1 to %d", n, callback.MegviiResultCalls)
+				}
+			})
+		}
+	}
+}
+
+// Megvii refusing a value the client sends (an unknown procedure_priority,
+// a scene_id or a reference image over a limit of Megvii's own): Start
+// answers 400 after one get_token call, no session exists, and the BizNo
+// is free again, so the same start with a value Megvii takes makes the
+// session. Under the default readings the first value starts a session.
+func TestMegviiTokenLimitsThroughAHandler(t *testing.T) {
+	withImage := func(n int) func(*liveness.SessionRequest) {
+		return func(r *liveness.SessionRequest) {
+			img := sandbox.SampleFaceJPEG()
+			r.ReferenceImages = [][]byte{append(img, bytes.Repeat([]byte{0}, n-len(img))...)}
+		}
+	}
+	withOpts := func(o megvii.SessionOptions) func(*liveness.SessionRequest) {
+		return func(r *liveness.SessionRequest) {
+			if prev, ok := r.Extra.(*megvii.SessionOptions); ok {
+				o.ActionHTTPMethod = prev.ActionHTTPMethod
+			}
+			r.Extra = &o
+		}
+	}
+	capped := func(a sandbox.MegviiImageCapAnswer) sandbox.Option {
+		return sandbox.WithMegviiReferenceImageCap(sandbox.MegviiSmallImageCap, a)
+	}
+	for _, tc := range []struct {
+		name      string
+		reading   sandbox.Option
+		refused   func(*liveness.SessionRequest)
+		accepted  func(*liveness.SessionRequest)
+		bites     bool
+		vendorErr string
+	}{
+		{"procedure-priority=any-value", sandbox.WithMegviiProcedurePriorities(),
+			withOpts(megvii.SessionOptions{ProcedurePriority: "fallback"}), nil, false, ""},
+		{"procedure-priority=known-values", sandbox.WithMegviiProcedurePriorities(sandbox.MegviiProcedurePriorities()...),
+			withOpts(megvii.SessionOptions{ProcedurePriority: "fallback"}), withOpts(megvii.SessionOptions{ProcedurePriority: megvii.ProcedurePriorityKeep}),
+			true, "procedure_priority"},
+		{"scene-id-length=unbounded", sandbox.WithMegviiSceneIDLimit(0),
+			withOpts(megvii.SessionOptions{SceneID: strings.Repeat("s", 256)}), nil, false, ""},
+		{"scene-id-length=32-bytes", sandbox.WithMegviiSceneIDLimit(sandbox.MegviiShortSceneID),
+			withOpts(megvii.SessionOptions{SceneID: strings.Repeat("s", 33)}), withOpts(megvii.SessionOptions{SceneID: "scene7"}),
+			true, "scene_id"},
+		{"reference-image-cap=unbounded", sandbox.WithMegviiReferenceImageCap(0, ""),
+			withImage(megvii.MaxReferenceImageBytes), nil, false, ""},
+		{"reference-image-cap=1mib-bad-arguments", capped(sandbox.MegviiImageCapBadArguments),
+			withImage(sandbox.MegviiSmallImageCap + 1), withImage(sandbox.MegviiSmallImageCap), true, "image_ref1"},
+		{"reference-image-cap=1mib-unsupported-format", capped(sandbox.MegviiImageCapUnsupportedFormat),
+			withImage(sandbox.MegviiSmallImageCap + 1), withImage(sandbox.MegviiSmallImageCap), true, "image_ref1"},
+		{"reference-image-cap=1mib-file-too-large", capped(sandbox.MegviiImageCapTooLarge),
+			withImage(sandbox.MegviiSmallImageCap + 1), withImage(sandbox.MegviiSmallImageCap), true, "image_ref1"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, liveness.Megvii, notifyToSink, megviiReading(tc.reading))
+			var mu sync.Mutex
+			edit := tc.refused
+			newRequest := e.h.NewRequest
+			e.h.NewRequest = func(r *http.Request) (*liveness.SessionRequest, error) {
+				req, err := newRequest(r)
+				if err == nil {
+					req.BizNo = "order-7"
+					mu.Lock()
+					edit(req)
+					mu.Unlock()
+				}
+				return req, err
+			}
+			var started []string
+			e.h.Observe = func(ev callback.Event) {
+				if ev.Kind == callback.KindStart {
+					mu.Lock()
+					started = append(started, ev.Outcome)
+					mu.Unlock()
+				}
+			}
+			startOnce := func() int {
+				resp, err := newBrowser().c.PostForm(e.srv.URL+"/start", url.Values{"user": {"someone"}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				_ = resp.Body.Close()
+				return resp.StatusCode
+			}
+			if !tc.bites {
+				if st := startOnce(); st != http.StatusSeeOther || e.sb.Requests(sandbox.MegviiGetToken) != 1 || len(e.sb.Sessions()) != 1 {
+					t.Fatalf("start: HTTP %d, %d get_token calls, %d sessions; want 303 after one call",
+						st, e.sb.Requests(sandbox.MegviiGetToken), len(e.sb.Sessions()))
+				}
+				return
+			}
+			if st := startOnce(); st != http.StatusBadRequest || e.sb.Requests(sandbox.MegviiGetToken) != 1 || len(e.sb.Sessions()) != 0 {
+				t.Fatalf("a start Megvii refuses: HTTP %d, %d get_token calls, %d sessions; want 400 after one call, none",
+					st, e.sb.Requests(sandbox.MegviiGetToken), len(e.sb.Sessions()))
+			}
+			// What the Handler was told, through the provider it uses.
+			r := httptest.NewRequest(http.MethodPost, e.srv.URL+"/start", strings.NewReader("user=someone"))
+			r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req, err := e.h.NewRequest(r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = e.p.InitSession(context.Background(), req)
+			var le *liveness.Error
+			if !errors.As(err, &le) || !errors.Is(err, liveness.ErrInvalidArgument) || le.Field != tc.vendorErr || liveness.Retryable(err) {
+				t.Fatalf("InitSession: %v (Field %q), want ErrInvalidArgument naming %s, not retryable", err, fieldOf(le), tc.vendorErr)
+			}
+			mu.Lock()
+			edit = tc.accepted
+			mu.Unlock()
+			if st := startOnce(); st != http.StatusSeeOther || len(e.sb.Sessions()) != 1 {
+				t.Fatalf("the same BizNo with a value Megvii takes: HTTP %d, %d sessions; want 303 and one", st, len(e.sb.Sessions()))
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if want := []string{callback.OutcomeRejected, callback.OutcomeStarted}; strings.Join(started, ",") != strings.Join(want, ",") {
+				t.Fatalf("start events %v, want %v", started, want)
+			}
+		})
+	}
+}
+
+func fieldOf(le *liveness.Error) string {
+	if le == nil {
+		return ""
+	}
+	return le.Field
+}
+
+// A compared session's pass under every reading of its comparisons, with
+// the Handler's provider at the default false-accept rate (1e-4) and at
+// 1e-3: the signed return and notify give the provider's verdict, which
+// Deliver gets once, with no get_result call. Near the thresholds the
+// rate decides: the callback document's 68.918 fails at 1e-4 (69) and
+// passes at 1e-3 (64).
+func TestMegviiFaceMatchThroughAHandler(t *testing.T) {
+	for _, tc := range []struct {
+		c    sandbox.MegviiComparisons
+		far  string
+		want liveness.Status
+	}{
+		{sandbox.MegviiComparisonsClear, "", liveness.StatusPassed},
+		{sandbox.MegviiComparisonsClear, megvii.FAR1e3, liveness.StatusPassed},
+		{sandbox.MegviiComparisonsSeedExample, "", liveness.StatusFailed},
+		{sandbox.MegviiComparisonsSeedExample, megvii.FAR1e3, liveness.StatusPassed},
+		{sandbox.MegviiComparisonsMixed, "", liveness.StatusFailed},
+		{sandbox.MegviiComparisonsMixed, megvii.FAR1e3, liveness.StatusPassed},
+	} {
+		t.Run(string(tc.c)+"/far="+tc.far, func(t *testing.T) {
+			e := newEnv(t, liveness.Megvii, megviiReading(sandbox.WithMegviiComparisons(tc.c)))
+			u := e.sb.ProviderURL(liveness.Megvii)
+			if tc.far != "" {
+				u += "&far=" + tc.far
+			}
+			p, err := liveness.Open(u, liveness.WithClock(e.clock.Now))
+			if err != nil {
+				t.Fatal(err)
+			}
+			h := e.handler(p, nil)
+			var reasons sync.Map
+			door := &notifyDoor{}
+			srv := e.serveMegvii(h, door, &reasons)
+			b := newBrowser()
+			check := e.start(b, srv.URL)
+			id := e.lastStarted()
+			v := e.press(b, check, sandbox.OutcomePass)
+			if v.ReturnStatus != http.StatusOK || !strings.HasSuffix(v.ReturnURL, "/done?status="+string(tc.want)) {
+				t.Fatalf("the return: HTTP %d at %s, want /done?status=%s", v.ReturnStatus, v.ReturnURL, tc.want)
+			}
+			runs, _, st := e.del.get(id)
+			reason, _ := reasons.Load(id)
+			wantReason := liveness.ReasonNone
+			if tc.want == liveness.StatusFailed {
+				wantReason = liveness.ReasonFaceMismatch
+			}
+			if runs != 1 || st != tc.want || reason != wantReason {
+				t.Fatalf("Deliver: %d runs with %s/%v, want once with %s/%s", runs, st, reason, tc.want, wantReason)
+			}
+			if door.count() != 1 || e.sb.MegviiResultCalls(id) != 0 {
+				t.Fatalf("%d notifies, %d get_result calls; want 1 and 0", door.count(), e.sb.MegviiResultCalls(id))
+			}
+		})
+	}
+}
+
+// A notify sent with a browser's headers, and the POST return sent
+// without them (a client the headers cannot place): the Handler serves
+// each at its own URL with VerifyCallbackOfKind, so the notify is
+// acknowledged 200 "success" and delivers once, and the return lands on
+// Done without delivering again or calling get_result. Under the default
+// reading, the same.
+func TestMegviiCallbackKindThroughAHandler(t *testing.T) {
+	for _, h := range []sandbox.MegviiNotifyHeaders{sandbox.MegviiNotifyServerHeaders, sandbox.MegviiNotifyBrowserHeaders} {
+		for _, o := range []sandbox.Outcome{sandbox.OutcomePass, sandbox.OutcomeSpoof} {
+			t.Run(string(h)+"/"+string(o), func(t *testing.T) {
+				e := newEnv(t, liveness.Megvii, megviiReading(sandbox.WithMegviiNotifyHeaders(h)))
+				door := &notifyDoor{}
+				var reasons sync.Map
+				srv := e.serveMegvii(e.h, door, &reasons)
+				e.start(newBrowser(), srv.URL)
+				id := e.lastStarted()
+				c, err := e.sb.Complete(context.Background(), liveness.Megvii, id, o)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want := megviiWant[o]
+				door.mu.Lock()
+				answers, acks := door.answers, door.acks
+				door.mu.Unlock()
+				if !c.Notified || len(answers) != 1 || answers[0] != http.StatusOK || acks[0] != "success" {
+					t.Fatalf("the notify: notified=%v (%v), answers %v %q", c.Notified, c.NotifyErr, answers, acks)
+				}
+				ret, err := c.ReturnRequest(context.Background())
+				if err != nil {
+					t.Fatal(err)
+				}
+				resp, err := (&http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}).Do(ret)
+				if err != nil {
+					t.Fatal(err)
+				}
+				_ = resp.Body.Close()
+				if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusSeeOther || loc != "/done?status="+string(want.status) {
+					t.Fatalf("the bare POST return: %d to %q", resp.StatusCode, loc)
+				}
+				runs, attempts, st := e.del.get(id)
+				reason, _ := reasons.Load(id)
+				if runs != 1 || attempts != 1 || st != want.status || reason != want.reason {
+					t.Fatalf("Deliver: %d runs in %d attempts with %s/%v, want once with %s/%s", runs, attempts, st, reason, want.status, want.reason)
+				}
+				if n := e.sb.MegviiResultCalls(id); n != 0 {
+					t.Fatalf("%d get_result calls, want 0", n)
+				}
+			})
+		}
+	}
+}
