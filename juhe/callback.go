@@ -35,7 +35,8 @@ import (
 //     appends them only when the check was completed, so this is the user
 //     who canceled, abandoned or timed out the check, a normal path and
 //     neither forgery nor bad input. If the query names the order (orderId, your BizNo,
-//     which you can put in your returnUrl's own query since Juhe keeps it;
+//     which you can put in your returnUrl's own query, which Juhe keeps
+//     as far as its document shows;
 //     or jh_order_id / jhOrderId) the Callback is an unsigned trigger
 //     naming it; otherwise the error is liveness.ErrNoResult: look the
 //     session up from your own records (the browser that started it) and

@@ -40,10 +40,14 @@
 // liveness.ErrNoResult: a normal path, not forgery (ErrBadSignature) and
 // not bad input (ErrInvalidArgument). To know which session it was, put
 // your own order number in the returnUrl's query as orderId (Juhe keeps
-// your query): VerifyCallback then returns an unsigned Callback whose BizNo
-// names it. Look the Session up by BizNo and call
-// [Provider.FetchSessionResult], which also turns a session Juhe still
-// calls unfinished after its 30 minutes into StatusExpired.
+// your query, as far as its document shows): VerifyCallback then returns
+// an unsigned Callback whose BizNo names it. Look the Session up by BizNo
+// and call [Provider.FetchSessionResult], which also turns a session Juhe
+// still calls unfinished after its 30 minutes into StatusExpired. Keep a
+// second way to find it (a cookie of the browser that started it, as
+// package callback does): should Juhe drop your query, or should a hash
+// router receive the parameters inside its fragment, which never reaches
+// a server, the return names nothing.
 //
 // # Testing your handlers
 //

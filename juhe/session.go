@@ -3,6 +3,7 @@ package juhe
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -53,7 +54,9 @@ const (
 //
 // A call that fails after it reached Juhe is not retried (a charged query
 // must not run twice); one that provably never left (connection refused)
-// is.
+// is. An answer whose jh_order_id is not an order number (see MaxIDBytes)
+// is ErrBadResponse with MayHaveReached set: Juhe has created that order,
+// and no later call could name it.
 func (p *Provider) InitSession(ctx context.Context, req *liveness.SessionRequest) (*liveness.Session, error) {
 	form, err := p.queryForm(req)
 	if err != nil {
@@ -87,6 +90,21 @@ func (p *Provider) InitSession(ctx context.Context, req *liveness.SessionRequest
 		}
 		if r.JHOrderID == "" || r.VerifyURL == "" {
 			return nil, &liveness.Error{Kind: liveness.ErrBadResponse, Message: "answer has no jh_order_id or verify_url"}
+		}
+		// Guess: see VENDORS.md, Juhe, order-id-shape. An order number
+		// past the caps every later call checks (MaxIDBytes, its
+		// characters) could be neither searched nor matched to its
+		// return: refused now, naming it. Juhe has created the order (and
+		// may bill it), so the error says it may have reached Juhe: the
+		// query is not sent again.
+		if err := checkID(check.Checker{Vendor: liveness.Juhe, Op: "InitSession"}, "jh_order_id", string(r.JHOrderID)); err != nil {
+			var le *liveness.Error
+			msg := "answer names an order number this package cannot use"
+			if errors.As(err, &le) {
+				msg += ": jh_order_id " + le.Message
+			}
+			return nil, &liveness.Error{Kind: liveness.ErrBadResponse, MayHaveReached: true,
+				Message: msg + "; Juhe has created the order"}
 		}
 		return &liveness.Session{
 			Vendor:    liveness.Juhe,

@@ -54,7 +54,35 @@ func newJuheOrderID(now time.Time) string {
 	return "JH793" + now.Format("20060102150405") + string(seq)
 }
 
+// newOrderID returns a jh_order_id of the reading's shape
+// (WithJuheOrderIDShape), unique in this process.
+func (r juheReadings) newOrderID(now time.Time) string {
+	// The pattern pads an ID past the seed's shape; the seed's part keeps
+	// it unique.
+	const pad = "0123456789-_.abcdefghijklmnopqrstuvwxyz"
+	fill := func(id string, n int) string {
+		for len(id) < n {
+			id += pad[:min(len(pad), n-len(id))]
+		}
+		return id
+	}
+	switch r.idShape {
+	case JuheOrderIDUUID:
+		return newUUID()
+	case JuheOrderIDAtCap:
+		return fill(newJuheOrderID(now)+"-", 128)
+	case JuheOrderIDOverCap:
+		return fill(newJuheOrderID(now), 129)
+	case JuheOrderIDOtherChars:
+		return newJuheOrderID(now) + "+/="
+	}
+	return newJuheOrderID(now)
+}
+
 func (s *Sandbox) juheRoutes() {
+	// After every option: the readings' counters, shared by every copy of
+	// the readings.
+	s.juheReadings.ledger = &juheLedger{charges: map[Endpoint]int{}, searched: map[string]bool{}}
 	s.mux.HandleFunc("POST /faceid/query", s.juheQuery)
 	s.mux.HandleFunc("POST /faceid/search", s.juheSearch)
 	s.mux.HandleFunc("GET /juhe/verify/{id}", func(w http.ResponseWriter, r *http.Request) {
@@ -88,10 +116,10 @@ type juheQueryResult struct {
 
 // juheSearchResult is search's result and the return response's.
 type juheSearchResult struct {
-	Detail    juheDetail `json:"detail"`
-	JhOrderID string     `json:"jh_order_id"`
-	Message   string     `json:"message"`
-	Passed    string     `json:"passed"`
+	Detail    *juheDetail `json:"detail,omitempty"`
+	JhOrderID string      `json:"jh_order_id"`
+	Message   string      `json:"message"`
+	Passed    string      `json:"passed"`
 }
 
 type juheDetail struct {
@@ -124,6 +152,8 @@ func (s *Sandbox) juheQuery(w http.ResponseWriter, r *http.Request) {
 	sample := func() []byte {
 		return juheBody(0, "SUCCESS", map[string]string{"jh_order_id": "JH79320240513145425BLEnR", "verify_url": "http://m.alyms.cn/F4.bTPyEV"})
 	}
+	rd := s.juheReadings
+	rd.charge(JuheQuery)
 	if s.fault(w, r, JuheQuery, juheVendorError, sample) {
 		return
 	}
@@ -135,6 +165,10 @@ func (s *Sandbox) juheQuery(w http.ResponseWriter, r *http.Request) {
 	get := form.post
 	if get("key") != JuheKey {
 		writeJSON(w, http.StatusOK, juheBody(10001, "", nil))
+		return
+	}
+	if code := rd.overQuota(); code != 0 {
+		writeJSON(w, http.StatusOK, juheBody(code, "", nil))
 		return
 	}
 	bad := func(field string) { writeJSON(w, http.StatusOK, juheBody(279301, "参数异常: "+field, nil)) }
@@ -162,7 +196,7 @@ func (s *Sandbox) juheQuery(w http.ResponseWriter, r *http.Request) {
 	}
 	now := s.now()
 	se := &session{
-		vendor: liveness.Juhe, id: newJuheOrderID(now),
+		vendor: liveness.Juhe, id: rd.newOrderID(now),
 		bizNo: get("orderId"), name: get("certName"), idNumber: get("certNo"),
 		returnURL: get("returnUrl"), notifyURL: get("notifyUrl"), magic: magicOutcome(get("certName")),
 		createdAt: now, expiresAt: now.Add(juheLifetime),
@@ -175,6 +209,8 @@ func (s *Sandbox) juheQuery(w http.ResponseWriter, r *http.Request) {
 
 func (s *Sandbox) juheSearch(w http.ResponseWriter, r *http.Request) {
 	sample := func() []byte { return juheBody(0, "SUCCESS", map[string]any{"passed": "T", "jh_order_id": "JH1"}) }
+	rd := s.juheReadings
+	rd.charge(JuheSearch)
 	if s.fault(w, r, JuheSearch, juheVendorError, sample) {
 		return
 	}
@@ -187,6 +223,10 @@ func (s *Sandbox) juheSearch(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, juheBody(10001, "", nil))
 		return
 	}
+	if code := rd.overQuota(); code != 0 {
+		writeJSON(w, http.StatusOK, juheBody(code, "", nil))
+		return
+	}
 	id := form.post("jhOrderId")
 	if id == "" {
 		writeJSON(w, http.StatusOK, juheBody(279301, "参数异常: jhOrderId", nil))
@@ -197,13 +237,16 @@ func (s *Sandbox) juheSearch(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case se == nil:
 		body = juheBody(279302, "", nil)
-	case !juheSubmitted(se) && s.juheReadings.forgotten && s.now().After(se.expiresAt):
+	case rd.firstSearch(se.id) != 0:
+		// WithJuheCodeOnce: the order's first search meets the code.
+		body = juheBody(rd.codeOnce, "", nil)
+	case !rd.submitted(se) && rd.forgotten && s.now().After(se.expiresAt):
 		// WithJuheOrdersForgotten: the order lived its 30 minutes.
 		body = juheBody(279302, "", nil)
-	case !juheSubmitted(se) || se.outcome == OutcomeDeviceUnsupported:
-		body = juheUnfinishedBody(se)
+	case !rd.submitted(se) || rd.abnormal(se):
+		body = rd.unfinishedBody(se)
 	default:
-		body = juheBody(0, "SUCCESS", juheResult(se, s.baseURL(r)+"/sandbox/face.jpg"))
+		body = juheBody(0, "SUCCESS", rd.result(se, s.baseURL(r)+"/sandbox/face.jpg"))
 	}
 	writeJSON(w, http.StatusOK, body)
 }
@@ -218,13 +261,37 @@ func juheSubmitted(se *session) bool {
 	return true
 }
 
-// juheUnfinishedBody is what search answers, within the order's 30
-// minutes, for a session without a verdict; the signed return of
-// WithJuheSignedUnfinishedReturn carries the same.
-func juheUnfinishedBody(se *session) []byte {
+// submitted is juheSubmitted, with an order the user canceled or let time
+// out counted as one whose check ended abnormally under
+// WithJuheAbandonedAbnormal.
+func (r juheReadings) submitted(se *session) bool {
+	return juheSubmitted(se) || r.abnormal(se)
+}
+
+// abnormal reports whether search answers se with 279305: a device that
+// failed, or, under WithJuheAbandonedAbnormal, a check canceled or timed
+// out.
+func (r juheReadings) abnormal(se *session) bool {
+	switch se.outcome {
+	case OutcomeDeviceUnsupported:
+		return true
+	case OutcomeCancel, OutcomeTimeout:
+		return r.abandonedAbnormal
+	}
+	return false
+}
+
+// unfinishedBody is what search answers, within the order's 30 minutes,
+// for a session without a verdict, as the readings say; the signed return
+// of WithJuheSignedUnfinishedReturn carries the same.
+func (r juheReadings) unfinishedBody(se *session) []byte {
 	switch {
 	case se.outcome == OutcomeDeviceUnsupported:
 		return juheBody(279305, "活体检测异常：设备不支持", nil)
+	case r.abnormal(se):
+		return juheBody(279305, "", nil)
+	case r.unfinishedCode != 0:
+		return juheBody(r.unfinishedCode, "", nil)
 	case se.outcome == "" && se.opened:
 		return juheBody(279306, "", nil)
 	}
@@ -232,6 +299,9 @@ func juheUnfinishedBody(se *session) []byte {
 	// WithJuheOrdersForgotten).
 	return juheBody(279307, "", nil)
 }
+
+// juheUnfinishedBody is unfinishedBody under the default readings.
+func juheUnfinishedBody(se *session) []byte { return juheReadings{}.unfinishedBody(se) }
 
 // juheResult is the search result (and return response) of a finished
 // session; img is left out of the return response, as the vendor does.
@@ -254,7 +324,26 @@ func juheResult(se *session, img string) *juheSearchResult {
 		certify("F", "204", "身份证号与姓名不匹配", "3", "0")
 		passed, message = "F", "身份证号与姓名不匹配"
 	}
-	return &juheSearchResult{Passed: passed, Message: message, JhOrderID: se.id, Detail: d}
+	return &juheSearchResult{Passed: passed, Message: message, JhOrderID: se.id, Detail: &d}
+}
+
+// result is juheResult with a failed check's verdict stated as
+// WithJuheVerdict says.
+func (r juheReadings) result(se *session, img string) *juheSearchResult {
+	res := juheResult(se, img)
+	if res.Passed != "F" {
+		return res
+	}
+	switch r.verdict {
+	case JuheVerdictStepsPassed:
+		// The steps of a pass, the verdict of a failure.
+		res.Detail = juheResult(&session{id: se.id}, img).Detail
+	case JuheVerdictNoDetail:
+		res.Detail = nil
+	case JuheVerdictPassBesideFailedStep:
+		res.Passed = "T"
+	}
+	return res
 }
 
 // juheComplete fills the return step and returns the notify form for the
@@ -267,19 +356,20 @@ func (s *Sandbox) juheComplete(se *session, c *Completion) url.Values {
 	c.ReturnMethod = http.MethodGet
 	switch se.outcome {
 	case OutcomeCancel, OutcomeTimeout, OutcomeDeviceUnsupported:
-		c.ReturnURL = se.returnURL
+		c.ReturnURL = rd.bareReturnURL(se.returnURL)
 		if rd.signedUnfinished {
-			c.ReturnURL = rd.returnURL(se.returnURL, juheUnfinishedBody(se))
+			c.ReturnURL = rd.returnURL(se.returnURL, rd.unfinishedBody(se))
 		}
 		return nil
 	}
-	c.ReturnURL = rd.returnURL(se.returnURL, juheBody(0, "SUCCESS", juheResult(se, "")))
-	fields := rd.notifyFields(se)
+	response := juheBody(0, "SUCCESS", rd.result(se, ""))
+	c.ReturnURL = rd.returnURL(se.returnURL, response)
+	fields := rd.notifyFields(se, response)
 	if rd.defaultNotify() {
 		return fields
 	}
 	if se.notifyURL != "" {
-		n := notifyAttempt{to: se.notifyURL, request: func(ctx context.Context, to string) (*http.Request, error) {
+		n := notifyAttempt{to: se.notifyURL, received: rd.received, request: func(ctx context.Context, to string) (*http.Request, error) {
 			return juheNotifyRequest(ctx, to, rd, fields)
 		}}
 		c.NotifyErr = s.sendNotify(s.stop, n)
@@ -291,11 +381,35 @@ func (s *Sandbox) juheComplete(se *session, c *Completion) url.Values {
 	return nil
 }
 
-// returnURL is juheReturnURL with the sign of this reading: over the
+// bareReturnURL is where the browser goes without a response: returnURL,
+// its query dropped under WithJuheReturnQueryDropped.
+func (r juheReadings) bareReturnURL(returnURL string) string {
+	if !r.dropQuery {
+		return returnURL
+	}
+	base, frag, hasFrag := strings.Cut(returnURL, "#")
+	base, _, _ = strings.Cut(base, "?")
+	if hasFrag {
+		return base + "#" + frag
+	}
+	return base
+}
+
+// returnURL is juheReturnURL with the readings' placing and sign: the
+// returnUrl's query dropped (WithJuheReturnQueryDropped), the parameters
+// inside its fragment (WithJuheReturnInFragment); the sign over the
 // decoded JSON in lower-case hex by default, over the URL-encoded text
 // (WithJuheSignEncoded), in upper case (WithJuheSignUpperHex).
 func (r juheReadings) returnURL(returnURL string, response []byte) string {
+	returnURL = r.bareReturnURL(returnURL)
 	u := juheReturnURL(returnURL, response, JuheKey)
+	if base, frag, hasFrag := strings.Cut(returnURL, "#"); hasFrag && r.inFragment {
+		sep := "?"
+		if strings.Contains(frag, "?") {
+			sep = "&"
+		}
+		u = base + "#" + frag + sep + "response=" + url.QueryEscape(string(response)) + "&sign=" + juheSign(response, JuheKey)
+	}
 	if !r.signEncoded && !r.signUpper {
 		return u
 	}
@@ -312,15 +426,35 @@ func (r juheReadings) returnURL(returnURL string, response []byte) string {
 	return strings.Replace(u, "&sign="+juheSign(response, JuheKey), "&sign="+sign, 1)
 }
 
-// notifyFields are the notify's fields, spelled as the reading says.
-func (r juheReadings) notifyFields(se *session) url.Values {
+// juheForgedSign is the sign of a forged notify: 32 hex digits that are
+// md5 of nothing Juhe signs.
+var juheForgedSign = juheSign([]byte("forged"), "not-the-key")
+
+// notifyFields are the notify's fields, the order spelled as the reading
+// says, and what it carries beside (WithJuheNotifySignature): a forged
+// pass, the return's response signed, or nothing. response is the
+// return's response.
+func (r juheReadings) notifyFields(se *session, response []byte) url.Values {
+	var f url.Values
 	switch r.spelling {
 	case JuheSpellingCamel:
-		return url.Values{"jhOrderId": {se.id}}
+		f = url.Values{"jhOrderId": {se.id}}
 	case JuheSpellingOrderID:
-		return url.Values{"orderId": {se.bizNo}}
+		f = url.Values{"orderId": {se.bizNo}}
+	default:
+		f = url.Values{"jh_order_id": {se.id}, "orderId": {se.bizNo}}
 	}
-	return url.Values{"jh_order_id": {se.id}, "orderId": {se.bizNo}}
+	switch r.notifySig {
+	case JuheNotifySigned:
+		f.Set("response", string(response))
+		f.Set("sign", juheSign(response, JuheKey))
+	case JuheNotifyUnsigned:
+	default:
+		f.Set("passed", "T")
+		f.Set("message", "身份证号与姓名匹配，且比对成功")
+		f.Set("sign", juheForgedSign)
+	}
+	return f
 }
 
 // juheNotifyRequest is the notify of reading r carrying fields: a GET with

@@ -140,6 +140,14 @@ func TestJuheNotifyReadings(t *testing.T) {
 				require.Len(t, got, 1)
 				assert.Equal(t, tc.method, got[0].method)
 				assert.Equal(t, tc.mediaType, got[0].mediaType)
+				// The default notify carries a forged pass beside the
+				// order (Juhe guess notify-signature; its own test below).
+				forged := got[0].fields
+				assert.Equal(t, "T", forged.Get("passed"))
+				assert.Len(t, forged.Get("sign"), 32)
+				for _, k := range []string{"passed", "message", "sign"} {
+					forged.Del(k)
+				}
 				fields := want(id)
 				fields.Set("shop", "1") // the notify URL's own query stays
 				if tc.method == http.MethodPost && tc.mediaType != "application/x-www-form-urlencoded" {
