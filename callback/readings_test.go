@@ -22,6 +22,9 @@ func TestEveryReadingRuns(t *testing.T) {
 		vendor := liveness.Vendor(r.Name[:strings.Index(r.Name, "/")])
 		opt := func(_ *env, o *[]sandbox.Option) { *o = append(*o, r.Option) }
 		t.Run(r.Name, func(t *testing.T) {
+			if why, ok := noFlowReadings[r.Name]; ok {
+				t.Skip(why)
+			}
 			for o, want := range map[sandbox.Outcome]liveness.Status{
 				sandbox.OutcomePass: liveness.StatusPassed, sandbox.OutcomeSpoof: liveness.StatusFailed,
 			} {
@@ -48,4 +51,12 @@ func TestEveryReadingRuns(t *testing.T) {
 			}
 		})
 	}
+}
+
+// noFlowReadings are the readings under which no flow can run, by design,
+// with why; the tests named assert the clear error they give instead.
+var noFlowReadings = map[string]string{
+	"jumdata/direct-auth=reordered":     "the client signs by the SDK v1 recipe only: every direct call is refused (jumdata TestAnotherSignRecipeFailsClearly, callback TestJumdataGuessesRefuseTheStart)",
+	"jumdata/direct-auth=uppercase-hex": "the client signs by the SDK v1 recipe only: every direct call is refused (jumdata TestAnotherSignRecipeFailsClearly, callback TestJumdataGuessesRefuseTheStart)",
+	"jumdata/token-format=over-cap":     "a token over 128 bytes fails every init (jumdata TestTokenFormats, callback TestJumdataGuessesRefuseTheStart)",
 }

@@ -80,8 +80,9 @@ func (p *Provider) VerifyCallback(_ context.Context, r *http.Request) (*liveness
 //	https://shop.example.com/#/done?token=T&success=true        the fragment (hash-route app; $route.query)
 //
 // Within the query and within the fragment's part after its first "?",
-// both "&" and "?" separate parameters. A token given twice with the same
-// value is read once; two different tokens are ErrInvalidArgument, since
+// both "&" and "?" separate parameters. Values are percent-decoded, and
+// a "+" stays a "+" (a base64 token), as a token holds no space. A token
+// given twice with the same value is read once; two different tokens are ErrInvalidArgument, since
 // one of them is not Jumdata's. success is only a claim: contradictory
 // values claim nothing. Parameters of your own are ignored.
 func ParseReturnURL(rawURL string) (*liveness.Callback, error) {
@@ -113,7 +114,11 @@ func readReturn(c check.Checker, query, frag string, raw []byte) (*liveness.Call
 			if err != nil || (key != "token" && key != "success") {
 				continue // not ours: the caller's own parameters
 			}
-			val, err := url.QueryUnescape(v)
+			// The page appends the token as it is: a '+' in it (a base64
+			// token) is a '+', never an escaped space, which no token
+			// holds. PathUnescape decodes %XX alone.
+			// Guess: see VENDORS.md, Jumdata, token-format
+			val, err := url.PathUnescape(v)
 			if err != nil {
 				return nil, c.Fail(key, "is not valid percent-encoding")
 			}

@@ -173,7 +173,7 @@ func TestParseReturnURLRejects(t *testing.T) {
 		{"a malformed token", "https://s.example.com/b#/d?token=%zz", liveness.ErrInvalidArgument, "token"},
 		{"a malformed success", "https://s.example.com/b?token=T&success=%zz", liveness.ErrInvalidArgument, "success"},
 		{"a token over MaxTokenLen", "https://s.example.com/b?token=" + strings.Repeat("t", jumdata.MaxTokenLen+1), liveness.ErrInvalidArgument, "token"},
-		{"a token with a space", "https://s.example.com/b?token=a+b", liveness.ErrInvalidArgument, "token"},
+		{"a token with a space", "https://s.example.com/b?token=a%20b", liveness.ErrInvalidArgument, "token"},
 		{"a URL over MaxReturnBytes", "https://s.example.com/b?token=T&success=true#" + strings.Repeat("x", jumdata.MaxReturnBytes), liveness.ErrInvalidArgument, "url"},
 		{"too many fields in the fragment", "https://s.example.com/b#/d?" + strings.Repeat("a=1&", jumdata.MaxReturnFields) + "token=T", liveness.ErrInvalidArgument, "url"},
 		{"no parameters", "https://s.example.com/b", liveness.ErrNoResult, ""},

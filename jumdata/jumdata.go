@@ -8,10 +8,12 @@
 // document, 炫光静默活体检测 (init, the check page, the result call and
 // their codes), and the SDK v1 document, 活体检测SDK-V1(停用).
 //
-// Where the documents are silent (the product code, the texts of error
-// answers, the richer result fields, the SDK v1 check's encoding, the
-// cloud market gateway's statuses) the code says "Guess:" and names the
-// entry of VENDORS.md that records it; the sandbox plays every reading
+// Where the documents are silent (the product code, the direct channel's
+// sign, the texts of error answers, the token's format, the account codes
+// and 606, the HTTP statuses, billing, how the return joins returnUrl, the
+// richer result fields, the SDK v1 check's encoding and codes, the cloud
+// market gateway's statuses) the code says "Guess:" and names the entry of
+// VENDORS.md that records it; the sandbox plays every reading
 // considered (the sandbox.WithJumdata… options), and the package's tests
 // run each outcome under each.
 //
@@ -232,6 +234,9 @@ func (p *Provider) authorize(form url.Values, h5 bool) http.Header {
 	}
 	// The H5 v2 document describes neither channel's credentials; the
 	// SDK v1 document's fields and sign recipe are the direct channel's.
+	// No other recipe is tried: a refused sign is an error on the first
+	// call (ErrUnauthenticated where the answer names it), never a second
+	// call signed another way.
 	// Guess: see VENDORS.md, Jumdata, direct-auth
 	ts := signing.JumdataTimestamp(p.c.Now())
 	form.Set("appId", p.appID)

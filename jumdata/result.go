@@ -23,7 +23,8 @@ import (
 // Codes 200 (passed), 201 (no result yet: pending), 202 (not passed:
 // failed), 203 (the check could not run: error) and 301 (token expired:
 // expired, timeout) are Results; the public codes (400, 500, 604, 606, 609,
-// 610, 999) are errors. A 400 (参数错误) is ErrInvalidArgument unless its
+// 610, 999) and the account codes (601, 602, 603) are errors, whatever
+// HTTP status they come with. A 400 (参数错误) is ErrInvalidArgument unless its
 // msg says more: ErrUnauthenticated when it names a credential (签名错误),
 // ErrNotFound when it names the token without calling it malformed or
 // missing ("token不存在", "参数错误: token"); a bare 400 cannot tell an

@@ -96,41 +96,81 @@ func jumdataTaskNo() string {
 }
 
 // jumdataMessages are the descriptions the H5 v2 document gives the
-// codes: the msg of an injected vendor error, and of every answer under
+// codes (601, 602, 603: the SDK v1 document's): the msg of an injected
+// vendor error, of an account code, and of every answer under
 // WithJumdataCodeOnlyErrors.
 var jumdataMessages = map[int]string{
 	201: "未查询到检测结果", 202: "活体检测未通过", 203: "检测失败", 301: "token已过期",
-	400: "参数错误", 500: "系统维护，请稍候再试", 604: "接口停用", 606: "调用超限，请稍候再试",
+	400: "参数错误", 500: "系统维护，请稍候再试", 601: "接口未开通", 602: "账号停用", 603: "余额不足请充值",
+	604: "接口停用", 606: "调用超限，请稍候再试",
 	609: "请求过于频繁，请稍候再试", 610: "请求超时", 999: "其他",
 }
 
-// jumdataVendorError renders a Jumdata public code: HTTP 200, code in body.
+// jumdataVendorError renders a Jumdata public code of the SDK v1 check:
+// HTTP 200, code in body ("非http返回状态码").
 func jumdataVendorError(code string) (int, []byte) {
 	n, _ := strconv.Atoi(code)
 	return http.StatusOK, jumdataBody(n, jumdataMessages[n], nil)
 }
 
-// jumdataAuth checks either channel; false when it answered an error.
-func (s *Sandbox) jumdataAuth(w http.ResponseWriter, r *http.Request, form *urlForm) bool {
+// jumdataH5VendorError renders a Jumdata public code of an H5 v2 call:
+// code in body, the HTTP status as WithJumdataHTTPStatuses says.
+func (s *Sandbox) jumdataH5VendorError(code string) (int, []byte) {
+	n, _ := strconv.Atoi(code)
+	return s.jumdataReadings.status(n), jumdataBody(n, jumdataMessages[n], nil)
+}
+
+// jumdataError answers an error with code and, with texts, text; h5 says
+// whether the call is an H5 v2 one, whose HTTP status follows
+// WithJumdataHTTPStatuses.
+func (s *Sandbox) jumdataError(w http.ResponseWriter, h5 bool, code int, text string) {
+	rd := &s.jumdataReadings
+	status := http.StatusOK
+	if h5 {
+		status = rd.status(code)
+	}
+	writeJSON(w, status, jumdataBody(code, rd.msg(code, text), nil))
+}
+
+// jumdataAuth checks either channel: ok is false when it answered an
+// error; account is the account code of a sandbox account in that state
+// (see jumdataAccountCodes), "" for the sandbox's own; credential is the
+// AppID or AppCode. h5 says whether the call is an H5 v2 one.
+func (s *Sandbox) jumdataAuth(w http.ResponseWriter, r *http.Request, form *urlForm, h5 bool) (account, credential string, ok bool) {
 	rd := &s.jumdataReadings
 	if auth := r.Header.Get("Authorization"); auth != "" {
-		if auth != "APPCODE "+JumdataAppCode {
+		code, _ := strings.CutPrefix(auth, "APPCODE ")
+		account, known := jumdataAccount(code, JumdataAppCode)
+		if !strings.HasPrefix(auth, "APPCODE ") || !known {
 			w.Header().Set("X-Ca-Error-Message", "Invalid AppCode")
 			w.Header().Set("X-Ca-Request-Id", newUUID())
 			w.WriteHeader(rd.appCodeStatus())
-			return false
+			return "", "", false
 		}
-		return true
+		return account, code, true
 	}
 	appID, ts, sign := form.value("appId"), form.value("timestamp"), form.value("sign")
 	if appID == "" || ts == "" || sign == "" {
-		writeJSON(w, http.StatusOK, jumdataBody(400, rd.msg(400, "参数错误: appId, timestamp, sign"), nil))
+		s.jumdataError(w, h5, 400, "参数错误: appId, timestamp, sign")
+		return "", "", false
+	}
+	account, known := jumdataAccount(appID, JumdataAppID)
+	if !known || !rd.signOK(appID, ts, sign, h5) {
+		s.jumdataError(w, h5, 400, "签名错误")
+		return "", "", false
+	}
+	return account, appID, true
+}
+
+// jumdataAccountState answers an H5 v2 call of an account in a state
+// Jumdata answers with a code (WithJumdataAccountCodes,
+// WithJumdataCode606); false when the call is served.
+func (s *Sandbox) jumdataAccountState(w http.ResponseWriter, account, credential string) bool {
+	code := s.jumdataReadings.accountCode(account, credential, s.now())
+	if code == 0 {
 		return false
 	}
-	if appID != JumdataAppID || !equalHex(sign, jumdataSign(appID, JumdataAppSecret, ts)) {
-		writeJSON(w, http.StatusOK, jumdataBody(400, rd.msg(400, "签名错误"), nil))
-		return false
-	}
+	s.jumdataError(w, true, code, jumdataMessages[code])
 	return true
 }
 
@@ -141,34 +181,34 @@ func (s *Sandbox) jumdataProductCode(w http.ResponseWriter, r *http.Request, for
 	if r.Header.Get("Authorization") != "" || rd.wantProductCode(form.post("productCode")) {
 		return true
 	}
-	writeJSON(w, http.StatusOK, jumdataBody(400, rd.msg(400, "参数错误: productCode"), nil))
+	s.jumdataError(w, true, 400, "参数错误: productCode")
 	return false
 }
 
 func (s *Sandbox) jumdataInit(w http.ResponseWriter, r *http.Request) {
 	sample := func() []byte { return jumdataBody(200, "成功", map[string]string{"token": "xxx"}) }
-	if s.fault(w, r, JumdataInit, jumdataVendorError, sample) {
+	if s.fault(w, r, JumdataInit, s.jumdataH5VendorError, sample) {
 		return
 	}
 	form, err := readURLForm(r)
-	if err != nil || !s.jumdataAuth(w, r, form) {
-		if err != nil {
-			writeJSON(w, http.StatusOK, jumdataBody(400, "参数错误", nil))
-		}
+	if err != nil {
+		s.jumdataError(w, true, 400, "参数错误")
 		return
 	}
-	if !s.jumdataProductCode(w, r, form) {
+	account, credential, ok := s.jumdataAuth(w, r, form, true)
+	if !ok || s.jumdataAccountState(w, account, credential) || !s.jumdataProductCode(w, r, form) {
 		return
 	}
 	ret := form.post("returnUrl")
 	if msg := jumdataCheckInit(ret, form.post("colors"), form.post("actions")); msg != "" {
-		writeJSON(w, http.StatusOK, jumdataBody(400, s.jumdataReadings.msg(400, "参数错误: "+msg), nil))
+		s.jumdataError(w, true, 400, "参数错误: "+msg)
 		return
 	}
 	now := s.now()
-	se := &session{vendor: liveness.Jumdata, id: newID(16), returnURL: ret, createdAt: now, expiresAt: now.Add(jumdataLifetime)}
+	se := &session{vendor: liveness.Jumdata, id: s.jumdataReadings.newToken(), returnURL: ret, createdAt: now, expiresAt: now.Add(jumdataLifetime)}
 	se.magic = jumdataMagic(ret)
 	s.addSession(se)
+	s.jumdataReadings.charge(true, 200)
 	writeJSON(w, http.StatusOK, jumdataBody(200, "成功", jumdataToken{Token: se.id}))
 }
 
@@ -236,11 +276,15 @@ func indexFold(list []string, v string) int {
 
 func (s *Sandbox) jumdataResult(w http.ResponseWriter, r *http.Request) {
 	sample := func() []byte { return jumdataBody(200, "活体检测通过", map[string]string{"faceImageUrl": "xxx"}) }
-	if s.fault(w, r, JumdataResult, jumdataVendorError, sample) {
+	if s.fault(w, r, JumdataResult, s.jumdataH5VendorError, sample) {
 		return
 	}
 	form, err := readURLForm(r)
-	if err != nil || !s.jumdataAuth(w, r, form) || !s.jumdataProductCode(w, r, form) {
+	if err != nil {
+		return
+	}
+	account, credential, ok := s.jumdataAuth(w, r, form, true)
+	if !ok || s.jumdataAccountState(w, account, credential) || !s.jumdataProductCode(w, r, form) {
 		return
 	}
 	rd := &s.jumdataReadings
@@ -249,28 +293,30 @@ func (s *Sandbox) jumdataResult(w http.ResponseWriter, r *http.Request) {
 		answer = jumdataRichBody
 	}
 	se := s.lookup(liveness.Jumdata, form.post("token"))
+	var code int
 	var body []byte
 	switch {
 	case se == nil:
-		body = answer(400, rd.msg(400, "参数错误: token"), nil)
+		code, body = 400, answer(400, rd.msg(400, "参数错误: token"), nil)
 	case s.now().After(se.expiresAt) || se.outcome == OutcomeTimeout:
-		body = answer(301, "token已过期", nil)
+		code, body = 301, answer(301, "token已过期", nil)
 	case se.outcome == "":
-		body = answer(201, "未查询到检测结果", nil)
+		code, body = 201, answer(201, "未查询到检测结果", nil)
 	case se.outcome == OutcomePass && rd.rich:
-		body = answer(200, "成功", jumdataRichData{Passed: true, FaceImageURL: s.baseURL(r) + "/sandbox/face.jpg", HackScore: jumdataRichPassScore})
+		code, body = 200, answer(200, "成功", jumdataRichData{Passed: true, FaceImageURL: s.baseURL(r) + "/sandbox/face.jpg", HackScore: jumdataRichPassScore})
 	case se.outcome == OutcomePass:
-		body = answer(200, "活体检测通过", jumdataFace{FaceImageURL: s.baseURL(r) + "/sandbox/face.jpg"})
+		code, body = 200, answer(200, "活体检测通过", jumdataFace{FaceImageURL: s.baseURL(r) + "/sandbox/face.jpg"})
 	case se.outcome == OutcomeDeviceUnsupported:
 		// 203 has four causes in the document's table; this one names the
 		// first ("浏览器缺少进行活体采集的特性"), so a client may tell it apart.
-		body = answer(203, rd.msg(203, "检测失败：浏览器缺少进行活体采集的特性"), nil)
+		code, body = 203, answer(203, rd.msg(203, "检测失败：浏览器缺少进行活体采集的特性"), nil)
 	case rd.rich:
-		body = answer(200, "成功", jumdataRichData{Passed: false, HackScore: jumdataRichSpoofScore})
+		code, body = 200, answer(200, "成功", jumdataRichData{Passed: false, HackScore: jumdataRichSpoofScore})
 	default:
-		body = answer(202, "活体检测未通过", nil)
+		code, body = 202, answer(202, "活体检测未通过", nil)
 	}
-	writeJSON(w, http.StatusOK, body)
+	rd.charge(false, code)
+	writeJSON(w, rd.status(code), body)
 }
 
 // jumdataRichBody is jumdataBody in the richer shape: message for msg, and
@@ -286,11 +332,11 @@ func jumdataRichBody(code int, msg string, data any) []byte {
 }
 
 // jumdataComplete sends the browser to returnUrl?token=&success=, the
-// parameters appended literally to the end of returnUrl (see
-// jumdataReturnURL).
+// parameters joined to returnUrl as WithJumdataReturnAppend says
+// (appended literally to its end by default, see jumdataReturnURL).
 func (s *Sandbox) jumdataComplete(se *session, c *Completion) {
 	c.ReturnMethod = http.MethodGet
-	c.ReturnURL = jumdataReturnURL(se.returnURL, se.id, se.outcome == OutcomePass)
+	c.ReturnURL = s.jumdataReadings.returnURL(se.returnURL, se.id, se.outcome == OutcomePass)
 }
 
 // jumdataSDKCheck verifies the "encrypted file" of the mobile SDK: a file
@@ -310,6 +356,12 @@ func (s *Sandbox) jumdataSDKCheck(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, []byte(`{"msg":"SDK结果文件必须上传","code":400,"data":{}}`))
 		return
 	}
+	if c := s.jumdataReadings.sdkPublicCode(content); c != "" {
+		status, body := jumdataVendorError(c)
+		writeJSON(w, status, body)
+		return
+	}
+	s.jumdataReadings.chargeOne() // "200 成功,计费"
 	if o := magicOutcome(strings.TrimSpace(string(content))); o != "" && o != OutcomePass {
 		b, _ := json.Marshal(map[string]any{"code": 200, "data": map[string]any{"order_no": newID(9), "result": 2}})
 		writeJSON(w, http.StatusOK, b)
@@ -336,7 +388,14 @@ func (s *Sandbox) jumdataSDKFile(w http.ResponseWriter, r *http.Request) (conten
 		writeJSON(w, http.StatusOK, []byte(`{"msg":"参数错误","code":400,"data":{}}`))
 		return nil, false
 	}
-	if !s.jumdataAuth(w, r, stdForm(r)) {
+	account, _, ok := s.jumdataAuth(w, r, stdForm(r), false)
+	if !ok {
+		return nil, false
+	}
+	if code, err := strconv.Atoi(account); err == nil && code != 606 {
+		// The SDK v1 document lists the account codes.
+		status, body := jumdataVendorError(account)
+		writeJSON(w, status, body)
 		return nil, false
 	}
 	switch {
