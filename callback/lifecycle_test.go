@@ -2,6 +2,7 @@ package callback_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -143,6 +144,36 @@ func TestStartOncePerBizNo(t *testing.T) {
 	// A new BizNo starts a new session.
 	if resp := newBrowser().post(bases[1], url.Values{"user": {"u"}, "order": {"next-try"}}, nil); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("a start with a new BizNo: %d", resp.StatusCode)
+	}
+}
+
+// A create answered with something that cannot be read (malformed,
+// truncated) may have created a session: the BizNo is in doubt, and a
+// retry with it makes no second create; a refusal the vendor answered
+// frees it.
+func TestUnreadableCreateIsInDoubt(t *testing.T) {
+	e := newEnv(t, liveness.Megvii, notifyToSink)
+	srv := e.serve(orderKeyed(e.handler(e.p, nil)))
+	for _, f := range []sandbox.Fault{{Malformed: true, Times: 1}, {Truncated: true, Times: 1}} {
+		order := fmt.Sprintf("unreadable-%v", f.Malformed)
+		before := e.sb.Requests(sandbox.MegviiGetToken)
+		e.sb.InjectFault(sandbox.MegviiGetToken, f)
+		if resp := newBrowser().post(srv.URL, url.Values{"user": {"u"}, "order": {order}}, nil); resp.StatusCode != http.StatusServiceUnavailable {
+			t.Fatalf("%+v: start answered %d", f, resp.StatusCode)
+		}
+		if resp := newBrowser().post(srv.URL, url.Values{"user": {"u"}, "order": {order}}, nil); resp.StatusCode != http.StatusConflict {
+			t.Fatalf("%+v: the retry answered %d, want 409", f, resp.StatusCode)
+		}
+		if n := e.sb.Requests(sandbox.MegviiGetToken) - before; n != 1 {
+			t.Fatalf("%+v: %d creates for one BizNo", f, n)
+		}
+	}
+	e.sb.InjectFault(sandbox.MegviiGetToken, sandbox.Fault{VendorError: "AUTHORIZATION_ERROR:Denied.", Times: 1})
+	if resp := newBrowser().post(srv.URL, url.Values{"user": {"u"}, "order": {"refused"}}, nil); resp.StatusCode == http.StatusSeeOther {
+		t.Fatal("a refused create started")
+	}
+	if resp := newBrowser().post(srv.URL, url.Values{"user": {"u"}, "order": {"refused"}}, nil); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("the retry after a refusal answered %d, want 303", resp.StatusCode)
 	}
 }
 

@@ -241,9 +241,11 @@ func (h *Handler) create1(ctx context.Context, w http.ResponseWriter, r *http.Re
 	s, err := h.Provider.InitSession(cctx, req)
 	if err != nil {
 		// Only the vendor's own refusal (a *liveness.Error that did not
-		// reach it, or that it answered) proves that no session exists.
+		// reach it, or that it answered with a refusal) proves that no
+		// session exists; an answer that could not be read may be a
+		// session created.
 		var le *liveness.Error
-		if errors.As(err, &le) && !le.MayHaveReached {
+		if errors.As(err, &le) && !le.MayHaveReached && !errors.Is(err, liveness.ErrBadResponse) {
 			_, _ = st.DeleteIf(bg, nkey, held)
 		} else {
 			b, _ := json.Marshal(reservation{InDoubt: true})
