@@ -96,9 +96,9 @@ func TestJumdataGuessesRefuseTheStart(t *testing.T) {
 	}{
 		// direct-auth: the sign is refused; with texts that says the
 		// credentials (a fault of the service: 503), code only a bare 400.
-		{"another sign order", jumdataGuess{sb: []sandbox.Option{sandbox.WithJumdataSignRecipe(sandbox.JumdataSignReordered)}},
+		{"another sign order", jumdataGuess{sb: []sandbox.Option{sandbox.WithJumdataErrorTexts(), sandbox.WithJumdataSignRecipe(sandbox.JumdataSignReordered)}},
 			http.StatusServiceUnavailable, callback.OutcomeFault},
-		{"an uppercase sign", jumdataGuess{sb: []sandbox.Option{sandbox.WithJumdataSignRecipe(sandbox.JumdataSignUppercaseHex)}},
+		{"an uppercase sign", jumdataGuess{sb: []sandbox.Option{sandbox.WithJumdataErrorTexts(), sandbox.WithJumdataSignRecipe(sandbox.JumdataSignUppercaseHex)}},
 			http.StatusServiceUnavailable, callback.OutcomeFault},
 		{"another sign order, code only", jumdataGuess{sb: []sandbox.Option{sandbox.WithJumdataSignRecipe(sandbox.JumdataSignReordered), sandbox.WithJumdataCodeOnlyErrors()}},
 			http.StatusBadRequest, callback.OutcomeRejected},

@@ -29,12 +29,12 @@ type jumdataReading struct {
 }
 
 var jumdataReadings = []jumdataReading{
-	{name: "texts"},
+	{name: "texts", sb: []sandbox.Option{sandbox.WithJumdataErrorTexts()}},
 	{name: "code-only", sb: []sandbox.Option{sandbox.WithJumdataCodeOnlyErrors()}, codeOnly: true},
-	{name: "rich", sb: []sandbox.Option{sandbox.WithJumdataRichResults()}},
+	{name: "rich", sb: []sandbox.Option{sandbox.WithJumdataErrorTexts(), sandbox.WithJumdataRichResults()}},
 	{name: "rich-code-only", sb: []sandbox.Option{sandbox.WithJumdataRichResults(), sandbox.WithJumdataCodeOnlyErrors()}, codeOnly: true},
-	{name: "product-code-configured", sb: []sandbox.Option{sandbox.WithJumdataProductCode("lifecheck_h5_v2")}, productCode: "lifecheck_h5_v2"},
-	{name: "any-product-code", sb: []sandbox.Option{sandbox.WithJumdataAnyProductCode()}},
+	{name: "product-code-configured", sb: []sandbox.Option{sandbox.WithJumdataErrorTexts(), sandbox.WithJumdataProductCode("lifecheck_h5_v2")}, productCode: "lifecheck_h5_v2"},
+	{name: "any-product-code", sb: []sandbox.Option{sandbox.WithJumdataErrorTexts(), sandbox.WithJumdataAnyProductCode()}},
 }
 
 func jumdataSandbox(opts ...sandbox.Option) envOption {
@@ -144,7 +144,7 @@ func TestJumdataStartRefusedUnderEveryReading(t *testing.T) {
 			"", http.StatusBadRequest, callback.OutcomeRejected},
 		{"product code not configured, code-only", jumdataReading{sb: []sandbox.Option{sandbox.WithJumdataProductCode("lifecheck_h5_v2"), sandbox.WithJumdataCodeOnlyErrors()}},
 			"", http.StatusBadRequest, callback.OutcomeRejected},
-		{"wrong secret, texts", jumdataReading{}, "not-the-secret", http.StatusServiceUnavailable, callback.OutcomeFault},
+		{"wrong secret, texts", jumdataReading{sb: []sandbox.Option{sandbox.WithJumdataErrorTexts()}}, "not-the-secret", http.StatusServiceUnavailable, callback.OutcomeFault},
 		{"wrong secret, code-only", jumdataReading{sb: []sandbox.Option{sandbox.WithJumdataCodeOnlyErrors()}},
 			"not-the-secret", http.StatusBadRequest, callback.OutcomeRejected},
 	}

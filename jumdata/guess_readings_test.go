@@ -29,10 +29,18 @@ import (
 // sandboxWith starts a sandbox playing opts.
 func sandboxWith(t *testing.T, opts ...sandbox.Option) *sandbox.Sandbox {
 	t.Helper()
-	sb, err := sandbox.New(opts...)
+	sb, err := sandbox.New(textsFirst(opts...)...)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = sb.Close() })
 	return sb
+}
+
+// textsFirst puts the reading with error texts before opts: these tests
+// were written for answers that name their cause, and each case that is
+// about code-only answers says so with WithJumdataCodeOnlyErrors, which
+// then wins (the sandbox's default is code-only).
+func textsFirst(opts ...sandbox.Option) []sandbox.Option {
+	return append([]sandbox.Option{sandbox.WithJumdataErrorTexts()}, opts...)
 }
 
 // channelConfigs returns the Config of each channel on sb, the direct

@@ -32,7 +32,7 @@ type reading struct {
 }
 
 var readings = []reading{
-	{name: "with texts (default)"},
+	{name: "with texts"},
 	{name: "code only", opts: []sandbox.Option{sandbox.WithJumdataCodeOnlyErrors()}, codeOnly: true},
 	{name: "rich results", opts: []sandbox.Option{sandbox.WithJumdataRichResults()}, rich: true},
 	{name: "rich results, code only", opts: []sandbox.Option{sandbox.WithJumdataRichResults(), sandbox.WithJumdataCodeOnlyErrors()}, rich: true, codeOnly: true},
@@ -75,7 +75,7 @@ func TestEveryOutcomeUnderEveryReading(t *testing.T) {
 			}
 			require.NotEmpty(t, want.status, "outcome %s has no expectation", o)
 			t.Run(rd.name+"/"+string(o)+" is "+string(want.status)+" "+string(want.reason), func(t *testing.T) {
-				sb, err := sandbox.New(rd.opts...)
+				sb, err := sandbox.New(textsFirst(rd.opts...)...)
 				require.NoError(t, err)
 				defer sb.Close()
 				calls := 0
@@ -116,7 +116,7 @@ func TestSituationsUnderEveryReading(t *testing.T) {
 	ctx := context.Background()
 	for _, rd := range readings {
 		t.Run(rd.name, func(t *testing.T) {
-			sb, err := sandbox.New(rd.opts...)
+			sb, err := sandbox.New(textsFirst(rd.opts...)...)
 			require.NoError(t, err)
 			defer sb.Close()
 			ps := readingProviders(t, sb, rd)
@@ -168,7 +168,7 @@ func TestAProductCodeNotConfiguredFailsOnce(t *testing.T) {
 			opts, name = append(opts, sandbox.WithJumdataCodeOnlyErrors()), "code only"
 		}
 		t.Run(name, func(t *testing.T) {
-			sb, err := sandbox.New(opts...)
+			sb, err := sandbox.New(textsFirst(opts...)...)
 			require.NoError(t, err)
 			defer sb.Close()
 			ps := readingProviders(t, sb, reading{}) // the default product code
@@ -216,7 +216,7 @@ func TestSDKCheckUnderEveryEncoding(t *testing.T) {
 				opts, name = append(append([]sandbox.Option{}, opts...), sandbox.WithJumdataCodeOnlyErrors()), enc.name+"/code only"
 			}
 			t.Run(name, func(t *testing.T) {
-				sb, err := sandbox.New(opts...)
+				sb, err := sandbox.New(textsFirst(opts...)...)
 				require.NoError(t, err)
 				defer sb.Close()
 				p, err := jumdata.New(jumdatatest.SandboxConfig(sb), liveness.WithRetry(0, 0))

@@ -72,7 +72,7 @@ func TestA400IsReadFromItsMessage(t *testing.T) {
 }
 
 func TestSituationsOnTheSandbox(t *testing.T) {
-	sb, err := sandbox.New()
+	sb, err := sandbox.New(textsFirst()...)
 	require.NoError(t, err)
 	defer sb.Close()
 	ctx := context.Background()

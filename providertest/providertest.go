@@ -104,6 +104,12 @@ type Harness struct {
 	// Vendor, but every session must map to Vendor. Nil: the provider is
 	// Vendor's own, and Session.ID is the sandbox's ID.
 	SandboxSession func(s *liveness.Session) (vendor liveness.Vendor, vendorID string, err error)
+	// SituationReadings are sandbox readings the "wrong credentials" and
+	// "unknown session" cases run under, for a vendor whose answers tell
+	// those situations apart only under a reading the sandbox does not
+	// play by default (Jumdata: its error texts; a bare 400, the
+	// default, can say neither). Every other case runs on the defaults.
+	SituationReadings []sandbox.Option
 }
 
 // RunConformanceTests runs every case against h.
@@ -140,8 +146,14 @@ type env struct {
 
 func newEnv(t *testing.T, h Harness, opts ...liveness.Option) *env {
 	t.Helper()
+	return newEnvWith(t, h, nil, opts...)
+}
+
+// newEnvWith is newEnv on a sandbox with the readings sbOpts.
+func newEnvWith(t *testing.T, h Harness, sbOpts []sandbox.Option, opts ...liveness.Option) *env {
+	t.Helper()
 	clk := testutil.NewClock(time.Now())
-	sb, err := sandbox.New(sandbox.WithClock(clk.Now), sandbox.WithAnyNotifyPort())
+	sb, err := sandbox.New(append([]sandbox.Option{sandbox.WithClock(clk.Now), sandbox.WithAnyNotifyPort()}, sbOpts...)...)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = sb.Close() })
 	p := h.NewProvider(t, sb, append([]liveness.Option{liveness.WithClock(clk.Now)}, opts...)...)
@@ -468,7 +480,7 @@ func testSameSituation(t *testing.T, h Harness) {
 	ctx := context.Background()
 	t.Run("wrong credentials are unauthenticated", func(t *testing.T) {
 		require.NotNil(t, h.WrongCredentials, "Harness.WrongCredentials")
-		e := newEnv(t, h, liveness.WithRetry(0, 0))
+		e := newEnvWith(t, h, h.SituationReadings, liveness.WithRetry(0, 0))
 		p := h.WrongCredentials(t, e.sb, liveness.WithRetry(0, 0))
 		_, err := p.InitSession(ctx, h.Request(e.rcv.URL+"/return", e.rcv.URL+"/notify"))
 		assert.ErrorIs(t, err, liveness.ErrUnauthenticated, "InitSession: %v", err)
@@ -478,7 +490,7 @@ func testSameSituation(t *testing.T, h Harness) {
 	})
 	t.Run("an unknown session is not found", func(t *testing.T) {
 		require.NotEmpty(t, h.UnknownSessionID, "Harness.UnknownSessionID")
-		e := newEnv(t, h, liveness.WithRetry(0, 0))
+		e := newEnvWith(t, h, h.SituationReadings, liveness.WithRetry(0, 0))
 		res, err := e.p.FetchResult(ctx, h.UnknownSessionID)
 		assert.ErrorIs(t, err, liveness.ErrNotFound, "FetchResult: %v", err)
 		assert.Nil(t, res)

@@ -51,7 +51,7 @@ func TestJumdataSignRecipes(t *testing.T) {
 		{[]sandbox.Option{sandbox.WithJumdataSignRecipe("md5")}, map[string]bool{"seed": true, "reordered": false}}, // unknown: the default
 	}
 	for i, tt := range tests {
-		sb := start(t, tt.opts...)
+		sb := startTexts(t, tt.opts...)
 		for name, ok := range tt.accept {
 			_, _, body := postForm(t, sb.URL+"/lifecheck/v2/init", jumdataSigned(sandbox.JumdataAppID, signs[name], "returnUrl", "https://a.b/r"), nil)
 			a := decode(t, body)
@@ -82,7 +82,7 @@ func TestJumdataTokenFormats(t *testing.T) {
 		{sandbox.JumdataTokenOverCap, 160, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~"},
 		{"jwt", 32, "0123456789abcdef"}, // unknown: the default
 	} {
-		sb := start(t, sandbox.WithJumdataTokenFormat(tt.format))
+		sb := startTexts(t, sandbox.WithJumdataTokenFormat(tt.format))
 		tok := jumdataInit(t, sb)
 		assert.Len(t, tok, tt.length, tt.format)
 		assert.Empty(t, strings.Trim(tok, tt.chars), "%s: %s", tt.format, tok)
@@ -99,7 +99,7 @@ func TestJumdataTokenFormats(t *testing.T) {
 // SDK check answers them always; any other suffix is no account.
 func TestJumdataAccountCodes(t *testing.T) {
 	for _, present := range []bool{true, false} {
-		sb := start(t, sandbox.WithJumdataAccountCodes(present))
+		sb := startTexts(t, sandbox.WithJumdataAccountCodes(present))
 		for _, code := range []string{"601", "602", "603"} {
 			appID := sandbox.JumdataAppID + "-" + code
 			direct := jumdataSigned(appID, signing.Jumdata(appID, sandbox.JumdataAppSecret, jumdataTS), "returnUrl", "https://a.b/r")
@@ -135,7 +135,7 @@ func TestJumdataAccountCodes(t *testing.T) {
 func TestJumdataCode606(t *testing.T) {
 	for _, m := range []sandbox.JumdataCode606{sandbox.JumdataQuota, sandbox.JumdataRateLimit} {
 		clk := testutil.NewClock(time.Now())
-		sb := start(t, sandbox.WithClock(clk.Now), sandbox.WithJumdataCode606(m))
+		sb := startTexts(t, sandbox.WithClock(clk.Now), sandbox.WithJumdataCode606(m))
 		appCode := http.Header{"Authorization": {"APPCODE " + sandbox.JumdataAppCode + "-606"}}
 		other := http.Header{"Authorization": {"APPCODE " + sandbox.JumdataAppCode}}
 		call := func(h http.Header) float64 {
@@ -166,7 +166,7 @@ func TestJumdataHTTPStatuses(t *testing.T) {
 		{sandbox.JumdataCodeAsStatus, map[int]int{400: 400, 500: 500, 603: 603, 606: 606, 609: 609, 610: 610, 999: 999}},
 		{sandbox.JumdataMappedStatus, map[int]int{400: 400, 500: 503, 603: 402, 604: 410, 606: 429, 609: 429, 610: 504, 999: 500}},
 	} {
-		sb := start(t, sandbox.WithJumdataHTTPStatuses(tt.m))
+		sb := startTexts(t, sandbox.WithJumdataHTTPStatuses(tt.m))
 		for code, want := range tt.want {
 			sb.InjectFault(sandbox.JumdataResult, sandbox.Fault{VendorError: strconv.Itoa(code), Times: 1})
 			status, _, body := postForm(t, sb.URL+"/lifecheck/v2/result", url.Values{"token": {"x"}}, appCode)
@@ -204,7 +204,7 @@ func TestJumdataBilling(t *testing.T) {
 		{sandbox.JumdataBillCode200, []int{1, 1, 1, 1, 2, 2}},
 		{sandbox.JumdataBillInitOnly, []int{1, 1, 1, 1, 2, 2}},
 	} {
-		sb := start(t, sandbox.WithJumdataBilling(tt.b))
+		sb := startTexts(t, sandbox.WithJumdataBilling(tt.b))
 		var got []int
 		tok := jumdataInit(t, sb)
 		got = append(got, sb.JumdataCharges())
@@ -239,7 +239,7 @@ func TestJumdataReturnAppend(t *testing.T) {
 	}
 	for ret, byReading := range tests {
 		for a, want := range byReading {
-			sb := start(t, sandbox.WithJumdataReturnAppend(a))
+			sb := startTexts(t, sandbox.WithJumdataReturnAppend(a))
 			_, _, body := postForm(t, sb.URL+"/lifecheck/v2/init", url.Values{"returnUrl": {ret}}, appCode)
 			tok := decode(t, body)["data"].(map[string]any)["token"].(string)
 			c, err := sb.Complete(ctx, liveness.Jumdata, tok, sandbox.OutcomeSpoof)
@@ -251,7 +251,7 @@ func TestJumdataReturnAppend(t *testing.T) {
 
 func TestJumdataSDKPublicCodes(t *testing.T) {
 	for _, present := range []bool{true, false} {
-		sb := start(t, sandbox.WithJumdataSDKPublicCodes(present))
+		sb := startTexts(t, sandbox.WithJumdataSDKPublicCodes(present))
 		for _, code := range []string{"606", "609", "610", "604"} {
 			status, _, body := postForm(t, sb.URL+"/lifecheck-sdk/v1/check", jumdataDirect("", "file", sandbox.MagicPrefix+"code-"+code), nil)
 			assert.Equal(t, http.StatusOK, status)

@@ -57,23 +57,23 @@ const (
 // means). The SDK check's "SDK结果文件必须上传" stays: it is the SDK v1
 // document's own sample.
 //
-// The default is the reading with texts ([WithJumdataErrorTexts]): the
-// conformance suite (package providertest) requires an unknown session to
-// be ErrNotFound and wrong credentials ErrUnauthenticated, and the
-// README's outcome table, which the conformance tests hold to the
-// harness, says device_unsupported is error / device_unsupported; none of
-// them can be said by a bare code.
+// This is the default (the harsher reading: a client must not need a text
+// the documents never show); it states it against an earlier
+// [WithJumdataErrorTexts]. The conformance suite runs its "wrong
+// credentials" and "unknown session" cases for Jumdata under the texts
+// (providertest.Harness.SituationReadings), which a bare 400 cannot tell
+// apart.
 func WithJumdataCodeOnlyErrors() Option {
-	return withJumdataReading(func(r *jumdataReadings) { r.codeOnly = true })
+	return withJumdataReading(func(r *jumdataReadings) { r.texts = false })
 }
 
 // WithJumdataErrorTexts makes Jumdata's answers name their cause in msg
 // where the sandbox knows one ("签名错误" for a wrong sign, "参数错误: token"
 // for an unknown token, "检测失败：浏览器缺少进行活体采集的特性" for a device
-// the check cannot run on): the default, which this option states
-// against an earlier [WithJumdataCodeOnlyErrors].
+// the check cannot run on). The default is code-only answers
+// ([WithJumdataCodeOnlyErrors]).
 func WithJumdataErrorTexts() Option {
-	return withJumdataReading(func(r *jumdataReadings) { r.codeOnly = false })
+	return withJumdataReading(func(r *jumdataReadings) { r.texts = true })
 }
 
 // WithJumdataProductCode makes the direct channel's H5 v2 calls (init and
@@ -391,7 +391,7 @@ func WithJumdataSDKPublicCodes(present bool) Option {
 // jumdataReadings are the readings a sandbox plays; the zero value is the
 // default. meter is the state the readings keep while the sandbox serves.
 type jumdataReadings struct {
-	codeOnly             bool
+	texts                bool   // WithJumdataErrorTexts; false: code-only answers
 	productCode          string // "" is DefaultJumdataProductCode
 	anyProductCode       bool
 	sdk                  *jumdataSDKSet // nil is both
@@ -454,7 +454,7 @@ func (r *jumdataReadings) wantProductCode(v string) bool {
 // msg returns the msg of an answer with code: text, or under code-only
 // answers the document's description of the code.
 func (r *jumdataReadings) msg(code int, text string) string {
-	if r.codeOnly {
+	if !r.texts {
 		return jumdataMessages[code]
 	}
 	return text
@@ -651,8 +651,8 @@ func jumdataReadingList() []Reading {
 		{"jumdata/direct-auth=seed", true, WithJumdataSignRecipe(JumdataSignSeed)},
 		{"jumdata/direct-auth=reordered", false, WithJumdataSignRecipe(JumdataSignReordered)},
 		{"jumdata/direct-auth=uppercase-hex", false, WithJumdataSignRecipe(JumdataSignUppercaseHex)},
-		{"jumdata/error-texts=texts", true, WithJumdataErrorTexts()},
-		{"jumdata/error-texts=code-only", false, WithJumdataCodeOnlyErrors()},
+		{"jumdata/error-texts=code-only", true, WithJumdataCodeOnlyErrors()},
+		{"jumdata/error-texts=texts", false, WithJumdataErrorTexts()},
 		{"jumdata/token-format=hex32", true, WithJumdataTokenFormat(JumdataTokenHex)},
 		{"jumdata/token-format=uuid", false, WithJumdataTokenFormat(JumdataTokenUUID)},
 		{"jumdata/token-format=base64", false, WithJumdataTokenFormat(JumdataTokenBase64)},

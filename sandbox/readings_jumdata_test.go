@@ -55,7 +55,7 @@ func TestJumdataProductCodeReadings(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			sb := start(t, tt.opts...)
+			sb := startTexts(t, tt.opts...)
 			tok := jumdataInit(t, sb)
 			for code, ok := range tt.accept {
 				_, _, body := postForm(t, sb.URL+"/lifecheck/v2/init", jumdataDirect(code, "returnUrl", "https://a.b/r"), nil)
@@ -84,7 +84,7 @@ func TestJumdataCodeOnlyErrors(t *testing.T) {
 		if codeOnly {
 			opts = append(opts, sandbox.WithJumdataCodeOnlyErrors())
 		}
-		sb := start(t, opts...)
+		sb := startTexts(t, opts...)
 		tok := jumdataInit(t, sb)
 		_, err := sb.Complete(context.Background(), liveness.Jumdata, tok, sandbox.OutcomeDeviceUnsupported)
 		require.NoError(t, err)
@@ -118,7 +118,7 @@ func TestJumdataCodeOnlyErrors(t *testing.T) {
 }
 
 func TestJumdataRichResults(t *testing.T) {
-	sb := start(t, sandbox.WithJumdataRichResults())
+	sb := startTexts(t, sandbox.WithJumdataRichResults())
 	for o, want := range map[sandbox.Outcome]map[string]any{
 		sandbox.OutcomePass:              {"code": 200.0, "message": "成功", "charge": true, "passed": true, "hack_score": 0.7475},
 		sandbox.OutcomeSpoof:             {"code": 200.0, "message": "成功", "charge": true, "passed": false},
@@ -163,7 +163,7 @@ func TestJumdataInvalidAppCodeStatus(t *testing.T) {
 		{[]sandbox.Option{sandbox.WithJumdataInvalidAppCodeStatus(http.StatusBadRequest)}, http.StatusBadRequest},
 		{[]sandbox.Option{sandbox.WithJumdataInvalidAppCodeStatus(200)}, http.StatusForbidden}, // not an error status: ignored
 	} {
-		sb := start(t, tt.opts...)
+		sb := startTexts(t, tt.opts...)
 		status, hdr, body := postForm(t, sb.URL+"/lifecheck/v2/init", url.Values{"returnUrl": {"https://a.b/r"}}, http.Header{"Authorization": {"APPCODE wrong"}})
 		assert.Equal(t, tt.want, status)
 		assert.Equal(t, "Invalid AppCode", hdr.Get("X-Ca-Error-Message"))
@@ -191,7 +191,7 @@ func TestJumdataSDKEncodings(t *testing.T) {
 	spoof := sandbox.MagicInput(sandbox.OutcomeSpoof)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			sb := start(t, sandbox.WithJumdataSDKEncodings(tt.encodings...))
+			sb := startTexts(t, sandbox.WithJumdataSDKEncodings(tt.encodings...))
 			auth := jumdataDirect("")
 			fields := map[string]string{}
 			for k := range auth {
@@ -235,4 +235,13 @@ func TestJumdataSDKEncodings(t *testing.T) {
 			assert.Equal(t, "签名错误", a["msg"], "credentials are checked in either encoding")
 		})
 	}
+}
+
+// startTexts is start with Jumdata's error texts first: these tests were
+// written for answers that name their cause; a case about code-only
+// answers adds WithJumdataCodeOnlyErrors, which then wins (code-only is
+// the sandbox's default).
+func startTexts(t *testing.T, opts ...sandbox.Option) *sandbox.Sandbox {
+	t.Helper()
+	return start(t, append([]sandbox.Option{sandbox.WithJumdataErrorTexts()}, opts...)...)
 }

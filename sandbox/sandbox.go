@@ -44,7 +44,7 @@
 //	face_mismatch       — (no reference face)                  failed / face_mismatch      failed / face_mismatch (compared sessions only)
 //	identity_mismatch   — (no name or ID)                      failed / identity_mismatch  — (no name or ID)
 //	cancel              — (no code for it)                     pending (1)                 canceled / user_canceled
-//	device_unsupported  error / device_unsupported (code 203)  error / unknown (279305)    error / device_unsupported (WEBRTC_UNSUPPORTED)
+//	device_unsupported  error / unknown (a bare code 203)      error / unknown (279305)    error / device_unsupported (WEBRTC_UNSUPPORTED)
 //	timeout             expired / timeout (code 301)           pending (2)                 expired / timeout
 //
 //	(1) the browser returns without a result: ErrNoResult

@@ -59,17 +59,22 @@ func harness(config func(*sandbox.Sandbox) jumdata.Config) providertest.Harness 
 				Extra: &jumdata.SessionOptions{Colors: []string{jumdata.ColorWhite, jumdata.ColorBlack}, Actions: []string{jumdata.ActionLookFront, jumdata.ActionBlinkEye}}}
 		},
 		Outcomes: map[sandbox.Outcome]providertest.Expect{
-			sandbox.OutcomePass:              {Status: liveness.StatusPassed},
-			sandbox.OutcomeSpoof:             {Status: liveness.StatusFailed, Reason: liveness.ReasonSpoof},
-			sandbox.OutcomeDeviceUnsupported: {Status: liveness.StatusError, Reason: liveness.ReasonDeviceUnsupported},
+			sandbox.OutcomePass:  {Status: liveness.StatusPassed},
+			sandbox.OutcomeSpoof: {Status: liveness.StatusFailed, Reason: liveness.ReasonSpoof},
+			// A bare 203 (the sandbox's default, code-only answers: see
+			// VENDORS.md, Jumdata, result-causes) names no cause.
+			sandbox.OutcomeDeviceUnsupported: {Status: liveness.StatusError, Reason: liveness.ReasonUnknown},
 			sandbox.OutcomeTimeout:           {Status: liveness.StatusExpired, Reason: liveness.ReasonTimeout},
 		},
 		WrongCredentials: wrongCredentials(config),
 		UnknownSessionID: "0123456789abcdef0123456789abcdef",
-		BadOpenURLs:      []string{"jumdata://?appcode=CODE&model=9", "jumdata://?appcode=CODE"}, // the second (no init_url) fails in New
-		Expired:          liveness.StatusExpired,
-		Lifetime:         jumdata.SessionTTL,
-		LivenessOnly:     true, // Notifies false: Jumdata has no notify
+		// A bare 400 says neither "wrong credentials" nor "unknown token":
+		// those two cases run under Jumdata's error texts.
+		SituationReadings: []sandbox.Option{sandbox.WithJumdataErrorTexts()},
+		BadOpenURLs:       []string{"jumdata://?appcode=CODE&model=9", "jumdata://?appcode=CODE"}, // the second (no init_url) fails in New
+		Expired:           liveness.StatusExpired,
+		Lifetime:          jumdata.SessionTTL,
+		LivenessOnly:      true, // Notifies false: Jumdata has no notify
 		ForgeClaim: func(baseURL string, s *liveness.Session) *http.Request {
 			return httptest.NewRequest(http.MethodGet, baseURL+"/return?"+url.Values{"token": {s.ID}, "success": {"true"}}.Encode(), nil)
 		},

@@ -149,7 +149,7 @@ var want = map[liveness.Vendor]map[sandbox.Outcome][2]string{
 	liveness.Jumdata: {
 		sandbox.OutcomePass:              {"passed", ""},
 		sandbox.OutcomeSpoof:             {"failed", "spoof"},
-		sandbox.OutcomeDeviceUnsupported: {"error", "device_unsupported"},
+		sandbox.OutcomeDeviceUnsupported: {"error", "unknown"}, // a bare 203: the sandbox's code-only answers
 		sandbox.OutcomeTimeout:           {"expired", "timeout"},
 	},
 }
