@@ -122,7 +122,9 @@ type envOption func(*env, *[]sandbox.Option)
 func megviiGET(e *env, _ *[]sandbox.Option)    { e.getBack = true }
 func notifyToSink(e *env, _ *[]sandbox.Option) { e.toSink = true }
 func notifyRetry(n int, base time.Duration) envOption {
-	return func(_ *env, o *[]sandbox.Option) { *o = append(*o, sandbox.WithNotifyRetry(n, base)) }
+	return func(_ *env, o *[]sandbox.Option) {
+		*o = append(*o, sandbox.WithNotifyRetry(n, base), sandbox.WithJuheNotifyRedelivered())
+	}
 }
 
 var testKey = func() []byte { k := make([]byte, 32); _, _ = rand.Read(k); return k }()

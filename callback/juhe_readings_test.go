@@ -145,7 +145,7 @@ func newJuheEnv(t *testing.T, opts ...sandbox.Option) *juheEnv {
 	// Redeliveries every few milliseconds for a few seconds: a notify the
 	// door turned away comes again once it opens.
 	e := newEnv(t, liveness.Juhe, func(_ *env, o *[]sandbox.Option) {
-		*o = append(*o, sandbox.WithNotifyRetry(16, time.Millisecond))
+		*o = append(*o, sandbox.WithNotifyRetry(16, time.Millisecond), sandbox.WithJuheNotifyRedelivered())
 		*o = append(*o, opts...)
 	})
 	je := &juheEnv{env: e, door: &juheDoor{}}

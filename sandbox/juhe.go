@@ -300,9 +300,6 @@ func (r juheReadings) unfinishedBody(se *session) []byte {
 	return juheBody(279307, "", nil)
 }
 
-// juheUnfinishedBody is unfinishedBody under the default readings.
-func juheUnfinishedBody(se *session) []byte { return juheReadings{}.unfinishedBody(se) }
-
 // juheResult is the search result (and return response) of a finished
 // session; img is left out of the return response, as the vendor does.
 func juheResult(se *session, img string) *juheSearchResult {
@@ -374,7 +371,7 @@ func (s *Sandbox) juheComplete(se *session, c *Completion) url.Values {
 		}}
 		c.NotifyErr = s.sendNotify(s.stop, n)
 		c.Notified = c.NotifyErr == nil
-		if c.NotifyErr != nil {
+		if c.NotifyErr != nil && rd.redeliver {
 			s.redeliver(n)
 		}
 	}

@@ -226,6 +226,19 @@ const (
 	JuheAckSuccess JuheNotifyAck = "success"
 )
 
+// WithJuheNotifyRedelivered makes the Juhe sandbox send a notify that was
+// not received again, on the schedule of [WithNotifyRetry]. By default it
+// is sent once.
+//
+// A reading (Juhe guess notify-redelivery): the document says when Juhe
+// notifies ("仅当认证完成…时才会触发回调") and nothing of a second attempt.
+// No redelivery is the harsher reading and the default: a service must
+// get the result through its return, Wait or the reconciler when the one
+// notify is lost.
+func WithJuheNotifyRedelivered() Option {
+	return withJuheReading(func(r *juheReadings) { r.redeliver = true })
+}
+
 // WithJuheNotifyAck sets which answer the Juhe sandbox takes as its notify
 // received: [JuheAckAny2xx] (the default) or [JuheAckSuccess]. An answer
 // not taken is Completion.NotifyErr, and the notify is sent again as
@@ -467,6 +480,7 @@ func WithJuheVerdict(v JuheVerdict) Option {
 // default of each.
 type juheReadings struct {
 	notifyGET         bool
+	redeliver         bool                // WithJuheNotifyRedelivered
 	notifyBody        JuheNotifyBody      // "" is JuheNotifyForm
 	spelling          JuheNotifySpelling  // "" is JuheSpellingSnake
 	notifySig         JuheNotifySignature // "" is JuheNotifyForged
@@ -575,6 +589,8 @@ func juheReadingList() []Reading {
 		{"juhe/notify-signature=forged", true, WithJuheNotifySignature(JuheNotifyForged)},
 		{"juhe/notify-signature=signed", false, WithJuheNotifySignature(JuheNotifySigned)},
 		{"juhe/notify-signature=none", false, WithJuheNotifySignature(JuheNotifyUnsigned)},
+		{"juhe/notify-redelivery=none", true, noOption},
+		{"juhe/notify-redelivery=redelivered", false, WithJuheNotifyRedelivered()},
 		{"juhe/notify-ack=any-2xx", true, WithJuheNotifyAck(JuheAckAny2xx)},
 		{"juhe/notify-ack=success-body", false, WithJuheNotifyAck(JuheAckSuccess)},
 		{"juhe/return-sign-input=decoded", true, noOption},

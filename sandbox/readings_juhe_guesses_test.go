@@ -133,7 +133,7 @@ func TestJuheNotifyAckReadings(t *testing.T) {
 		{"success-body: never received, at most the retries", []sandbox.Option{sandbox.WithJuheNotifyAck(sandbox.JuheAckSuccess)}, []string{"received"}, false, 4},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			sb := start(t, append(tc.opts, sandbox.WithNotifyRetry(3, 5*time.Millisecond))...)
+			sb := start(t, append(tc.opts, sandbox.WithJuheNotifyRedelivered(), sandbox.WithNotifyRetry(3, 5*time.Millisecond))...)
 			srv, hits := answer(tc.bodies...)
 			c, err := sb.Complete(context.Background(), liveness.Juhe, juheQuery(t, sb, "https://a.b/r", srv.URL+"/notify"), sandbox.OutcomePass)
 			require.NoError(t, err)

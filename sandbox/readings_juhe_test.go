@@ -163,7 +163,7 @@ func TestJuheNotifyReadings(t *testing.T) {
 // default one: until answered 2xx, at most WithNotifyRetry's retries.
 func TestJuheNotifyReadingsRedelivered(t *testing.T) {
 	for _, opt := range []sandbox.Option{sandbox.WithJuheNotifyMethod(http.MethodGet), sandbox.WithJuheNotifyBody(sandbox.JuheNotifyJSON)} {
-		sb := start(t, opt, sandbox.WithNotifyRetry(3, 5*time.Millisecond))
+		sb := start(t, opt, sandbox.WithJuheNotifyRedelivered(), sandbox.WithNotifyRetry(3, 5*time.Millisecond))
 		nc := newJuheNotifyCatcher(t, 2)
 		c, err := sb.Complete(context.Background(), liveness.Juhe, juheQuery(t, sb, "https://a.b/r", nc.URL+"/notify"), sandbox.OutcomeSpoof)
 		require.NoError(t, err)
@@ -174,7 +174,7 @@ func TestJuheNotifyReadingsRedelivered(t *testing.T) {
 		assert.Equal(t, int32(3), nc.hits.Load(), "no delivery after a 2xx")
 	}
 	t.Run("Close stops them", func(t *testing.T) {
-		sb, err := sandbox.New(sandbox.WithJuheNotifyMethod(http.MethodGet), sandbox.WithNotifyRetry(5, time.Hour))
+		sb, err := sandbox.New(sandbox.WithJuheNotifyMethod(http.MethodGet), sandbox.WithJuheNotifyRedelivered(), sandbox.WithNotifyRetry(5, time.Hour))
 		require.NoError(t, err)
 		nc := newJuheNotifyCatcher(t, 100)
 		_, err = sb.Complete(context.Background(), liveness.Juhe, juheQuery(t, sb, "https://a.b/r", nc.URL+"/notify"), sandbox.OutcomePass)

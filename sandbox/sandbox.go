@@ -66,8 +66,9 @@
 // Where the vendors' documents are silent, the sandbox can play each
 // plausible reading ([Readings], VENDORS.md at the repository's root), the
 // harshest by default where readings are ordered: every Megvii call
-// counted, a Megvii result forgotten after a day, a Megvii notify sent
-// once ([WithMegviiNotifyRedelivered] redelivers it).
+// counted, a Megvii result forgotten after a day, every notify sent once
+// ([WithMegviiNotifyRedelivered], [WithJuheNotifyRedelivered] redeliver
+// it), Jumdata's answers without texts naming a cause.
 //
 // # Faults
 //
@@ -196,9 +197,10 @@ func WithNotifyClient(c *http.Client) Option {
 // base after the failure and each next one twice as long after the last.
 // The default is 3 retries from 1 s (1 s, 2 s, 4 s); retries 0 turns
 // redelivery off. Redeliveries run on real timers in the background, and
-// Close stops them. Megvii's notify is redelivered on this schedule only
-// with [WithMegviiNotifyRedelivered]: by default it is sent once (the
-// harsher reading of a document that says nothing of redelivery).
+// Close stops them. A vendor's notify is redelivered on this schedule only
+// with [WithMegviiNotifyRedelivered] or [WithJuheNotifyRedelivered]: by
+// default it is sent once (the harsher reading of documents that say
+// nothing of redelivery).
 func WithNotifyRetry(retries int, base time.Duration) Option {
 	return func(s *Sandbox) {
 		if retries >= 0 {

@@ -289,7 +289,7 @@ func (s *Sandbox) Complete(ctx context.Context, vendor liveness.Vendor, sessionI
 		n := formNotify(snap.notifyURL, notify)
 		c.NotifyErr = s.sendNotify(ctx, n)
 		c.Notified = c.NotifyErr == nil
-		if c.NotifyErr != nil {
+		if c.NotifyErr != nil && (vendor != liveness.Juhe || s.juheReadings.redeliver) {
 			s.redeliver(n)
 		}
 	}
