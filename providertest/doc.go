@@ -38,6 +38,13 @@
 // VerifyCallback) and a bare return being liveness.ErrNoResult. See the
 // Example for a whole Harness.
 //
+// The outcome cases also run under every reading of the vendor the sandbox
+// plays (sandbox.Readings, the readings VENDORS.md names) besides its
+// default, each on a sandbox of its own, in parallel: each expects what
+// Outcomes says unless Harness.Readings declares how the reading changes
+// it (another Result, a notify only VerifyCallbackOfKind reads, a notify
+// naming only the BizNo) or why no flow can run under it (Skip).
+//
 // The harnesses this module's own providers pass are exported as worked
 // examples for someone writing a provider: megviitest.Harness,
 // juhetest.Harness, jumdatatest.Harness and jumdatatest.AppCodeHarness

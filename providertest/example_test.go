@@ -17,9 +17,11 @@ import (
 )
 
 // countingProvider is a provider written outside this module: it wraps
-// Megvii's and counts the sessions it starts.
+// Megvii's and counts the sessions it starts. Embedding *megvii.Provider
+// keeps its VerifyCallbackOfKind, which reads a notify sent with a
+// browser's headers exactly (the megvii/callback-kind reading).
 type countingProvider struct {
-	liveness.Provider
+	*megvii.Provider
 	started atomic.Int64
 }
 
@@ -70,6 +72,9 @@ func harness() providertest.Harness {
 		ForgeClaim: func(baseURL string, s *liveness.Session) *http.Request {
 			return httptest.NewRequest(http.MethodGet, baseURL+"/return?"+url.Values{"biz_id": {s.ID}, "status": {"OK"}}.Encode(), nil)
 		},
+		// Megvii's readings change these sessions as they change Megvii's
+		// own (a browser-like notify is read by VerifyCallbackOfKind).
+		Readings: megviitest.Harness().Readings,
 		Faults: []providertest.FaultCase{
 			// Megvii says it did not serve the read: no read was spent.
 			{Name: "HTTP 503 is unavailable and retryable", Endpoint: sandbox.MegviiGetResult, Fault: sandbox.Fault{HTTPStatus: 503},

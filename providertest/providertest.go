@@ -110,6 +110,44 @@ type Harness struct {
 	// play by default (Jumdata: its error texts; a bare 400, the
 	// default, can say neither). Every other case runs on the defaults.
 	SituationReadings []sandbox.Option
+	// Readings declares how the outcome cases change under the sandbox
+	// readings of Vendor (sandbox.Readings, named as in VENDORS.md): the
+	// suite runs every offered outcome under every reading of Vendor that
+	// is not the default, expecting what Outcomes says unless the reading's
+	// entry here overrides it. A reading absent here expects exactly
+	// Outcomes. Every key must name a reading of Vendor the sandbox plays,
+	// and not its default; say in a comment why each entry differs.
+	Readings map[string]ReadingExpect
+}
+
+// ReadingExpect is what a Harness expects under one sandbox reading
+// (Harness.Readings).
+type ReadingExpect struct {
+	// Skip, when set, says why no outcome flow can complete under the
+	// reading (the client refuses it by design, e.g. a token format over
+	// its cap): the reading's cases are skipped with this text.
+	Skip string
+	// Outcomes are the expectations that differ from Harness.Outcomes
+	// under the reading; an outcome not named expects Harness.Outcomes'.
+	Outcomes map[sandbox.Outcome]Expect
+	// NotifyOfKind is true when, under the reading, VerifyCallback cannot
+	// tell the notify from a return (it guesses the kind from the request,
+	// as its godoc says): the suite then verifies the notify the receiver
+	// got with the provider's VerifyCallbackOfKind(ctx, r,
+	// liveness.CallbackNotify), which the provider must have, and checks it
+	// as any notify.
+	NotifyOfKind bool
+	// NotifyBizNoOnly is true when, under the reading, the notify names
+	// only the request's BizNo (Callback.BizNo), not the vendor's session:
+	// its SessionID is empty, and the integrator finds the session in its
+	// own records.
+	NotifyBizNoOnly bool
+}
+
+// kindVerifier is a provider that verifies a callback of a known kind
+// (megvii, juhe and failover have VerifyCallbackOfKind).
+type kindVerifier interface {
+	VerifyCallbackOfKind(ctx context.Context, r *http.Request, kind liveness.CallbackKind) (*liveness.Callback, error)
 }
 
 // RunConformanceTests runs every case against h.
@@ -122,8 +160,9 @@ func RunConformanceTests(t *testing.T, h Harness) {
 	})
 	for _, o := range offered {
 		want := h.Outcomes[o]
-		t.Run("outcome "+string(o)+" resolves to "+string(want.Status)+"/"+string(want.Reason), func(t *testing.T) { testOutcome(t, h, o, want) })
+		t.Run("outcome "+string(o)+" resolves to "+string(want.Status)+"/"+string(want.Reason), func(t *testing.T) { testOutcome(t, h, o, want, ReadingExpect{}, nil) })
 	}
+	t.Run("every outcome under every reading of the vendor", func(t *testing.T) { testReadings(t, h, offered) })
 	t.Run("an expired session", func(t *testing.T) { testExpired(t, h) })
 	t.Run("the same situation gives the same error", func(t *testing.T) { testSameSituation(t, h) })
 	t.Run("oversized IDs are refused before any request", func(t *testing.T) { testOversizedIDs(t, h) })
@@ -235,9 +274,55 @@ func testPending(t *testing.T, h Harness) {
 	checkFaceMatch(t, h, r)
 }
 
-func testOutcome(t *testing.T, h Harness, o sandbox.Outcome, want Expect) {
-	e := newEnv(t, h)
-	s := e.init(t, h)
+// testReadings runs every offered outcome case (testOutcome) on a sandbox
+// playing each reading of h.Vendor that is not the default, expecting
+// h.Outcomes as overridden by h.Readings, and checks h.Readings names only
+// such readings.
+func testReadings(t *testing.T, h Harness, offered []sandbox.Outcome) {
+	prefix := string(h.Vendor) + "/"
+	known := map[string]bool{}
+	for _, r := range sandbox.Readings() {
+		if strings.HasPrefix(r.Name, prefix) && !r.Default {
+			known[r.Name] = true
+		}
+	}
+	for name, re := range h.Readings {
+		assert.True(t, known[name], "Harness.Readings names %q, which is no reading of %s the sandbox plays besides its default", name, h.Vendor)
+		for o := range re.Outcomes {
+			assert.Contains(t, offered, o, "Harness.Readings[%q] expects outcome %s, which the %s page does not offer", name, o, h.Vendor)
+		}
+	}
+	for _, r := range sandbox.Readings() {
+		if !known[r.Name] {
+			continue
+		}
+		re := h.Readings[r.Name]
+		t.Run(r.Name, func(t *testing.T) {
+			t.Parallel()
+			if re.Skip != "" {
+				t.Skip(re.Skip)
+			}
+			for _, o := range offered {
+				want, ok := re.Outcomes[o]
+				if !ok {
+					want = h.Outcomes[o]
+				}
+				t.Run("outcome "+string(o)+" resolves to "+string(want.Status)+"/"+string(want.Reason), func(t *testing.T) {
+					testOutcome(t, h, o, want, re, []sandbox.Option{r.Option})
+				})
+			}
+		})
+	}
+}
+
+// testOutcome completes a session with o on a sandbox playing the readings
+// sbOpts (nil: the defaults) and checks the return, the notify and the
+// poll all give want; rx says how the notify differs under the readings.
+func testOutcome(t *testing.T, h Harness, o sandbox.Outcome, want Expect, rx ReadingExpect, sbOpts []sandbox.Option) {
+	e := newEnvWith(t, h, sbOpts)
+	req := h.Request(e.rcv.URL+"/return", e.rcv.URL+"/notify")
+	s, err := e.p.InitSession(context.Background(), req)
+	require.NoError(t, err)
 	v, err := (&sandbox.Browser{}).Press(context.Background(), s.CheckURL, o)
 	require.NoError(t, err)
 	assert.Equal(t, http.StatusOK, v.PageStatus)
@@ -273,9 +358,14 @@ func testOutcome(t *testing.T, h Harness, o sandbox.Outcome, want Expect) {
 		require.NoError(t, err)
 		assertResult(t, h, want, s, res)
 	}
-	if n := e.notified(t, h, want); n != nil {
+	if n := e.notifiedAs(t, h, want, rx.NotifyOfKind); n != nil {
 		assert.Equal(t, liveness.CallbackNotify, n.cb.Kind)
-		assert.Equal(t, s.ID, n.cb.SessionID)
+		if rx.NotifyBizNoOnly {
+			assert.Empty(t, n.cb.SessionID, "a notify naming only the BizNo names no session")
+			assert.Equal(t, req.BizNo, n.cb.BizNo)
+		} else {
+			assert.Equal(t, s.ID, n.cb.SessionID)
+		}
 		if n.cb.Result != nil {
 			checkConsistent(t, n.cb.Result)
 			checkFaceMatch(t, h, n.cb.Result)
@@ -295,7 +385,21 @@ func testOutcome(t *testing.T, h Harness, o sandbox.Outcome, want Expect) {
 // none.
 func (e *env) notified(t *testing.T, h Harness, want Expect) *received {
 	t.Helper()
+	return e.notifiedAs(t, h, want, false)
+}
+
+// notifiedAs is notified, the notify verified with the provider's
+// VerifyCallbackOfKind when byKind (ReadingExpect.NotifyOfKind).
+func (e *env) notifiedAs(t *testing.T, h Harness, want Expect, byKind bool) *received {
+	t.Helper()
 	n := e.rcv.get("/notify")
+	if byKind && n != nil {
+		kv, ok := e.p.(kindVerifier)
+		require.True(t, ok, "the %T provider has VerifyCallbackOfKind", e.p)
+		again := *n
+		again.cb, again.err = kv.VerifyCallbackOfKind(context.Background(), n.request(), liveness.CallbackNotify)
+		n = &again
+	}
 	switch {
 	case !h.Notifies:
 		assert.Nil(t, n, "Harness.Notifies is false, but the %s sandbox sent a notify", h.Vendor)

@@ -64,6 +64,27 @@ func Harness() providertest.Harness {
 			r.URL.RawQuery = url.Values{"jh_order_id": {s.ID}, "passed": {"T"}}.Encode()
 			return r
 		},
+		Readings: map[string]providertest.ReadingExpect{
+			// VENDORS.md, Juhe, code-kinds: 279305 for a check canceled or
+			// timed out is a final error, with no cause named.
+			"juhe/code-kinds=279305": {Outcomes: map[sandbox.Outcome]providertest.Expect{
+				sandbox.OutcomeCancel:  {Status: liveness.StatusError, Reason: liveness.ReasonUnknown, NoReturn: true},
+				sandbox.OutcomeTimeout: {Status: liveness.StatusError, Reason: liveness.ReasonUnknown, NoReturn: true},
+			}},
+			// VENDORS.md, Juhe, notify-format: a GET notify is read by
+			// VerifyCallbackOfKind; VerifyCallback takes a GET for the
+			// return (juhe.Provider.VerifyCallback's godoc).
+			"juhe/notify-format=get-query": {NotifyOfKind: true},
+			// VENDORS.md, Juhe, notify-fields: a notify naming only orderId
+			// (the request's BizNo) cannot name the session; it is resolved
+			// through the integrator's records (Callback.BizNo).
+			"juhe/notify-fields=orderId": {NotifyBizNoOnly: true},
+			// VENDORS.md, Juhe, verdict-without-cause: passed=F with no
+			// failing step is failed / unknown, from the signed return and
+			// search alike (juhe TestVerdictReadings).
+			"juhe/verdict-without-cause=steps-passed": {Outcomes: failedUnknown},
+			"juhe/verdict-without-cause=no-detail":    {Outcomes: failedUnknown},
+		},
 		Faults: []providertest.FaultCase{
 			{Name: "10012 is quota exceeded", Endpoint: sandbox.JuheSearch, Fault: sandbox.Fault{VendorError: "10012"}, Op: "FetchResult", WantKind: liveness.ErrQuotaExceeded},
 			{Name: "279303 is unavailable", Endpoint: sandbox.JuheSearch, Fault: sandbox.Fault{VendorError: "279303"}, Op: "FetchResult", WantKind: liveness.ErrUnavailable, WantRetryable: true},
@@ -76,4 +97,12 @@ func Harness() providertest.Harness {
 			{Name: "latency past the timeout is unavailable", Endpoint: sandbox.JuheSearch, Fault: sandbox.Fault{Latency: 5 * time.Second}, Op: "FetchResult", WantKind: liveness.ErrUnavailable, WantRetryable: true},
 		},
 	}
+}
+
+// failedUnknown is every failing outcome of a Juhe session as failed with
+// no cause named: the verdict-without-cause readings where no step failed.
+var failedUnknown = map[sandbox.Outcome]providertest.Expect{
+	sandbox.OutcomeSpoof:            {Status: liveness.StatusFailed, Reason: liveness.ReasonUnknown},
+	sandbox.OutcomeFaceMismatch:     {Status: liveness.StatusFailed, Reason: liveness.ReasonUnknown},
+	sandbox.OutcomeIdentityMismatch: {Status: liveness.StatusFailed, Reason: liveness.ReasonUnknown},
 }

@@ -63,6 +63,13 @@ func Harness(referenceImages ...[]byte) providertest.Harness {
 		ForgeClaim: func(baseURL string, s *liveness.Session) *http.Request {
 			return httptest.NewRequest(http.MethodGet, baseURL+"/return?"+url.Values{"biz_id": {s.ID}, "status": {"OK"}}.Encode(), nil)
 		},
+		Readings: map[string]providertest.ReadingExpect{
+			// VENDORS.md, Megvii, callback-kind: a notify sent with a
+			// browser's headers is guessed the return by VerifyCallback, as
+			// its godoc says; VerifyCallbackOfKind reads it exactly, with the
+			// same Result.
+			"megvii/callback-kind=browser-like-notify": {NotifyOfKind: true},
+		},
 		Faults: []providertest.FaultCase{
 			{Name: "CONCURRENCY_LIMIT_EXCEEDED is rate limited", Endpoint: sandbox.MegviiGetToken, Fault: sandbox.Fault{VendorError: "CONCURRENCY_LIMIT_EXCEEDED"}, Op: "InitSession", WantKind: liveness.ErrRateLimited, WantRetryable: true},
 			{Name: "INTERNAL_ERROR is unavailable", Endpoint: sandbox.MegviiGetResult, Fault: sandbox.Fault{VendorError: "INTERNAL_ERROR"}, Op: "FetchResult", WantKind: liveness.ErrUnavailable, WantRetryable: true},
@@ -79,6 +86,17 @@ func Harness(referenceImages ...[]byte) providertest.Harness {
 	if len(referenceImages) > 0 {
 		// Only a compared session (comparison_type 0) can fail the comparison.
 		h.Outcomes[sandbox.OutcomeFaceMismatch] = providertest.Expect{Status: liveness.StatusFailed, Reason: liveness.ReasonFaceMismatch}
+		// VENDORS.md, Megvii, face-match-far: the sandbox's pass compares
+		// at seed 004's 68.918 (alone, or as result_faceid beside
+		// result_ref1 88.5); at the default Config.FaceMatchFAR (1e-4,
+		// threshold 69) that comparison fails, and the client's verdict is
+		// its rate's: a face mismatch, from the callbacks and get_result
+		// alike.
+		mismatch := providertest.ReadingExpect{Outcomes: map[sandbox.Outcome]providertest.Expect{
+			sandbox.OutcomePass: {Status: liveness.StatusFailed, Reason: liveness.ReasonFaceMismatch},
+		}}
+		h.Readings["megvii/face-match-far=seed-confidence"] = mismatch
+		h.Readings["megvii/face-match-far=mixed-comparisons"] = mismatch
 	}
 	return h
 }
