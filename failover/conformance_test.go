@@ -2,7 +2,6 @@ package failover_test
 
 import (
 	"context"
-	"maps"
 	"net/http"
 	"net/url"
 	"strings"
@@ -52,22 +51,6 @@ func routerHarness(h providertest.Harness) providertest.Harness {
 		return r.SplitID(s.ID)
 	}
 	h.UnknownSessionID = name + ":" + h.UnknownSessionID
-	if h.Vendor == liveness.Juhe {
-		// KNOWN BUG, not an expectation: VENDORS.md (Juhe,
-		// return-keeps-query) lists a Juhe that drops the returnUrl's own
-		// query as a reading the SDK survives, but the Router finds a
-		// callback's provider by lv_provider in that query only (its
-		// package doc: "Every vendor keeps the query"), so it refuses
-		// Juhe's signed return as naming no provider. Skipped, visibly,
-		// until the Router routes such a return (e.g. a signed Juhe return
-		// naming its order) or VENDORS.md says otherwise.
-		readings := maps.Clone(h.Readings)
-		if readings == nil {
-			readings = map[string]providertest.ReadingExpect{}
-		}
-		readings["juhe/return-keeps-query=dropped"] = providertest.ReadingExpect{Skip: "KNOWN BUG: the Router cannot route a Juhe return whose lv_provider Juhe dropped (failover/conformance_test.go)"}
-		h.Readings = readings
-	}
 	h.BadOpenURLs = []string{
 		"failover://?threshold=-1&p=" + url.QueryEscape(string(h.Vendor)+"://KEY:SECRET@example.com"),
 		"failover://?cooldown=soon&p=" + url.QueryEscape(string(h.Vendor)+"://KEY:SECRET@example.com"),

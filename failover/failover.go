@@ -102,10 +102,13 @@
 //   - ReturnURL and NotifyURL get the query parameter
 //     lv_provider=<name> (see [RouteParam]), added to the URL's query
 //     (before any "#"), so VerifyCallback knows which provider's key
-//     verifies a callback without trying several. Every vendor keeps the
-//     query of the URLs it calls back: Juhe and Megvii append their own
-//     parameters to it, and Jumdata appends "?token=…&success=…"
-//     literally (a second "?"), which the router reads too. Jumdata
+//     verifies a callback without trying several. The vendors are
+//     expected to keep the query of the URLs they call back (Juhe and
+//     Megvii append their own parameters to it, and Jumdata appends
+//     "?token=…&success=…" literally, a second "?", which the router
+//     reads too); a signed callback that comes back without it (a Juhe
+//     that drops returnUrl's query: VENDORS.md, Juhe, return-keeps-query)
+//     is taken from the one provider whose signature it carries. Jumdata
 //     limits returnUrl to 128 characters: the parameter takes
 //     len("&lv_provider=")+len(name) of them, and a ReturnURL that no
 //     longer fits makes the Jumdata provider refuse it (it is then

@@ -196,7 +196,7 @@ func (r *Router) BuildCheckURL(s *liveness.Session) (string, error) {
 func (r *Router) VerifyCallback(ctx context.Context, req *http.Request) (*liveness.Callback, error) {
 	m, err := r.callbackMember("VerifyCallback", req)
 	if err != nil {
-		return nil, r.bareReturn(ctx, req, err)
+		return r.unrouted(ctx, req, err)
 	}
 	cb, err := m.p.VerifyCallback(ctx, req)
 	if err != nil {
@@ -223,7 +223,7 @@ func (r *Router) VerifyCallbackOfKind(ctx context.Context, req *http.Request, ki
 	m, err := r.callbackMember(op, req)
 	if err != nil {
 		if kind == liveness.CallbackReturn {
-			err = r.bareReturn(ctx, req, err)
+			return r.unrouted(ctx, req, err)
 		}
 		return nil, err
 	}
@@ -241,6 +241,33 @@ func (r *Router) VerifyCallbackOfKind(ctx context.Context, req *http.Request, ki
 
 // errNoRoute marks a callback whose URL carries no route parameter.
 var errNoRoute = errors.New("no route")
+
+// unrouted handles a callback whose URL names no provider (the vendor
+// dropped the return URL's own query: Guess: see VENDORS.md, Juhe,
+// return-keeps-query). A signed one is taken from the one provider whose
+// signature it carries: the signature names the provider, as the route
+// parameter would. Anything else is bareReturn's.
+func (r *Router) unrouted(ctx context.Context, req *http.Request, err error) (*liveness.Callback, error) {
+	if !errors.Is(err, errNoRoute) {
+		return nil, err
+	}
+	var signed *liveness.Callback
+	var by *member
+	for _, m := range r.members {
+		cb, merr := m.p.VerifyCallback(ctx, req.Clone(ctx))
+		if merr != nil || !cb.Signed {
+			continue
+		}
+		if by != nil {
+			return nil, err // two providers hold the same key: no telling which
+		}
+		signed, by = cb, m
+	}
+	if by != nil {
+		return by.routedCallback(signed), nil
+	}
+	return nil, r.bareReturn(ctx, req, err)
+}
 
 // bareReturn turns err, the refusal of a callback that names no provider,
 // into liveness.ErrNoResult when it is a GET or HEAD that one of the
