@@ -207,9 +207,31 @@ func (s *Sandbox) serveFault(w http.ResponseWriter, r *http.Request) {
 		controlFail(w, http.StatusBadRequest, "times: must not be negative")
 		return
 	}
+	if len(req.VendorError) > maxFaultValue {
+		controlFail(w, http.StatusBadRequest, "vendor_error: at most 256 bytes")
+		return
+	}
+	if len(req.Header) > maxFaultHeaders {
+		controlFail(w, http.StatusBadRequest, "header: at most 16 fields")
+		return
+	}
 	if len(req.Header) > 0 {
 		f.Header = make(http.Header, len(req.Header))
 		for k, vs := range req.Header {
+			if !validHeaderName(k) {
+				controlFail(w, http.StatusBadRequest, "header: a field name must be 1 to 64 token characters (RFC 9110)")
+				return
+			}
+			if len(vs) > maxFaultHeaders {
+				controlFail(w, http.StatusBadRequest, "header: at most 16 values a field")
+				return
+			}
+			for _, v := range vs {
+				if len(v) > maxFaultValue || strings.ContainsAny(v, "\r\n\x00") {
+					controlFail(w, http.StatusBadRequest, "header: a value must be at most 256 bytes, without CR, LF or NUL")
+					return
+				}
+			}
 			f.Header[http.CanonicalHeaderKey(k)] = vs
 		}
 	}
@@ -224,4 +246,30 @@ func (s *Sandbox) serveFault(w http.ResponseWriter, r *http.Request) {
 func (s *Sandbox) serveClearFaults(w http.ResponseWriter, r *http.Request) {
 	s.ClearFaults()
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// Bounds of what a fault request may carry: the control API takes no
+// header a vendor could not send, and nothing that grows the sandbox's
+// answers without bound.
+const (
+	maxFaultHeaders = 16
+	maxFaultValue   = 256
+)
+
+// validHeaderName reports whether k is an HTTP field name: 1 to 64 token
+// characters (RFC 9110, 5.6.2).
+func validHeaderName(k string) bool {
+	if k == "" || len(k) > 64 {
+		return false
+	}
+	for i := 0; i < len(k); i++ {
+		c := k[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
+		default:
+			return false
+		}
+	}
+	return true
 }

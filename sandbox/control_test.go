@@ -103,6 +103,14 @@ func TestControlAPI(t *testing.T) {
 		{`{"endpoint":"jumdata/init","latency":"soon"}`, "latency"},
 		{`{"endpoint":"jumdata/init","http_status":42}`, "http_status"},
 		{`{"endpoint":"jumdata/init","drop":true,"times":-1}`, "times"},
+		// Header names are tokens, values short and on one line: a fault
+		// cannot smuggle a header or grow an answer without bound.
+		{`{"endpoint":"jumdata/init","http_status":403,"header":{"X-A\r\nSet-Cookie":["x"]}}`, "field name"},
+		{`{"endpoint":"jumdata/init","http_status":403,"header":{"X A":["x"]}}`, "field name"},
+		{`{"endpoint":"jumdata/init","http_status":403,"header":{"":["x"]}}`, "field name"},
+		{`{"endpoint":"jumdata/init","http_status":403,"header":{"X-Ca-Error-Message":["a\r\nSet-Cookie: x=y"]}}`, "without CR"},
+		{`{"endpoint":"jumdata/init","http_status":403,"header":{"X-Ca-Error-Message":["` + strings.Repeat("v", 60<<10) + `"]}}`, "at most 256 bytes"},
+		{`{"endpoint":"jumdata/init","vendor_error":"` + strings.Repeat("9", 300) + `"}`, "vendor_error"},
 	} {
 		status, body := control(t, http.MethodPost, base+"faults", js, tc.body)
 		assert.Equal(t, http.StatusBadRequest, status, tc.body)
