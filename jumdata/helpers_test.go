@@ -19,7 +19,7 @@ import (
 
 const (
 	testAppID     = "jd-app-0001"
-	testAppSecret = "Sx9-appsecret-4f1d7c"
+	testAppSecret = "Sx9-k2v8qz7w-4f1d7c" // no window of 8 spells a field name (AppSecret)
 	testAppCode   = "Cq7-appcode-93ab2e51"
 
 	initPath   = "/lifecheck/v2/init"

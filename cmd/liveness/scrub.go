@@ -1,20 +1,28 @@
 package main
 
 import (
-	"encoding/base64"
 	"io"
 	"net/url"
 	"strings"
 	"sync"
+
+	"github.com/go-liveness/liveness/internal/transport"
+	"github.com/go-liveness/liveness/sandbox"
 )
 
 // scrubber removes the provider URL's credentials from every byte the
 // command writes. The library already keeps them out of its errors; this
 // is the command's own guarantee, whatever a vendor echoes or a future
-// message quotes.
+// message quotes. The matching is the library's: a transport.Redactor, so
+// every form it knows (escaped, hex, base64 at any alignment, any case, any
+// window of MinPrefix characters of a long secret) is caught here too.
 type scrubber struct {
-	mu      sync.Mutex
-	secrets []string
+	mu sync.Mutex
+	// secrets are the credentials recorded so far; urls are the whole
+	// provider URLs, removed only where they appear whole (their scheme
+	// and host are no secrets).
+	secrets, urls []string
+	red           *transport.Redactor // nil until something is recorded
 }
 
 // minSecret is the shortest value replaced: shorter ones would mangle
@@ -23,9 +31,10 @@ const minSecret = 6
 
 // addURL records the credentials of a liveness.Open URL: the user name and
 // password, every query value that is not a URL, and those of the nested
-// provider URLs of a failover URL.
+// provider URLs of a failover URL. The URL itself is removed where it
+// appears whole.
 func (s *scrubber) addURL(raw string) {
-	s.add(raw)
+	s.addWhole(raw)
 	u, err := url.Parse(raw)
 	if err != nil {
 		return
@@ -54,23 +63,44 @@ func (s *scrubber) add(v string) {
 	if len(v) < minSecret {
 		return
 	}
+	if publicCredential[v] {
+		s.addWhole(v)
+		return
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.secrets = append(s.secrets, v, url.QueryEscape(v), url.PathEscape(v), base64.StdEncoding.EncodeToString([]byte(v)),
-		base64.RawURLEncoding.EncodeToString([]byte(v)))
+	s.secrets = append(s.secrets, v)
+	s.red = transport.NewRedactor(s.secrets...).WithWhole(s.urls...)
+}
+
+// publicCredential holds the sandbox's credentials. They are published
+// constants, not secrets, and share words with the command's flag names
+// ("-megvii-", "-jumdata-"): matching their windows would mangle every
+// usage error of a session run against the sandbox, so they are removed
+// only where one of their forms appears whole.
+var publicCredential = map[string]bool{
+	sandbox.MegviiAPIKey: true, sandbox.MegviiAPISecret: true, sandbox.JuheKey: true,
+	sandbox.JumdataAppID: true, sandbox.JumdataAppSecret: true, sandbox.JumdataAppCode: true,
+}
+
+func (s *scrubber) addWhole(v string) {
+	if len(v) < minSecret {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.urls = append(s.urls, v)
+	s.red = transport.NewRedactor(s.secrets...).WithWhole(s.urls...)
 }
 
 func (s *scrubber) clean(p []byte) []byte {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	if len(s.secrets) == 0 {
+	red := s.red
+	s.mu.Unlock()
+	if red == nil {
 		return p
 	}
-	out := string(p)
-	for _, v := range s.secrets {
-		out = strings.ReplaceAll(out, v, "REDACTED")
-	}
-	return []byte(out)
+	return []byte(red.String(string(p)))
 }
 
 // wrap returns w with the secrets removed from every write.

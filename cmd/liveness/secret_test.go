@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/base64"
+	"encoding/hex"
 	"net/url"
 	"strings"
 	"testing"
@@ -11,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/go-liveness/liveness"
+	"github.com/go-liveness/liveness/internal/testutil"
 	"github.com/go-liveness/liveness/sandbox"
 )
 
@@ -196,4 +198,26 @@ func TestScrubber(t *testing.T) {
 	_, _ = w.Write([]byte("a KEYkey123 b SEC/ret+456 c " + url.QueryEscape("SEC/ret+456") + " d " +
 		base64.StdEncoding.EncodeToString([]byte("SEC/ret+456")) + " e CODEcode789 f https://h/i\n"))
 	assert.Equal(t, "a REDACTED b REDACTED c REDACTED d REDACTED e REDACTED f https://h/i\n", out.String())
+}
+
+// TestScrubberCatchesEveryForm: the forms a hostile vendor was seen to echo
+// (hex of the secret's bytes in either case, an upper- or lower-case copy,
+// its tail half) never reach the command's output, and the whole URL is
+// removed while its scheme and host alone are not.
+func TestScrubberCatchesEveryForm(t *testing.T) {
+	const key = "3f9a2c7e4b1d8f6a0e5c9b2d7a4f1e83"
+	raw := "juhe://?key=" + key
+	for name, echo := range map[string]string{
+		"hex lower": hex.EncodeToString([]byte(key)), "hex upper": strings.ToUpper(hex.EncodeToString([]byte(key))),
+		"upper": strings.ToUpper(key), "lower": strings.ToLower(key), "tail half": key[len(key)/2:],
+		"middle window": key[12:20], "base64 aligned 1": base64.StdEncoding.EncodeToString([]byte("a:" + key)),
+	} {
+		var out bytes.Buffer
+		s := &scrubber{}
+		s.addURL(raw)
+		_, _ = s.wrap(&out).Write([]byte("vendor said " + echo + " for " + raw + " at juhe://?key\n"))
+		assert.Contains(t, out.String(), "vendor said ", name)
+		assert.Contains(t, out.String(), " for REDACTED at juhe://?key\n", name)
+		testutil.AssertNoSecret(t, out.String(), key)
+	}
 }

@@ -3,6 +3,7 @@ package testutil
 import (
 	"bytes"
 	"encoding/base64"
+	"encoding/hex"
 	"log/slog"
 	"net"
 	"net/url"
@@ -52,51 +53,79 @@ func AssertFormKeys(t testing.TB, got url.Values, keys ...string) bool {
 	return assert.Equal(t, want, have, "form field names")
 }
 
-// AssertNoSecret asserts that s contains none of secrets: not raw, not in
-// the escaped forms a secret takes once it has been put into a URL (how it
-// usually leaks through a *url.Error), not base64-encoded in any of the four
-// alphabets, and not even the first 8 characters of any of these forms
-// (what the library promises: a prefix of a secret is scrubbed too). It
-// reports whether the assertion held.
+// AssertNoSecret asserts that s contains none of secrets, in any ASCII
+// case: not raw, not in the escaped forms a secret takes once it has been
+// put into a URL (how it usually leaks through a *url.Error), not as hex of
+// its bytes, not base64-encoded in any of the four alphabets (at any of the
+// three alignments a secret of 8 or more characters can have inside a
+// longer encoded text), and not even any 8 consecutive characters of any
+// of these forms (what the library promises: a prefix, a tail or a window
+// of a secret is scrubbed too). For a secret shorter than 8 characters,
+// whose parts the library does not scrub, it looks for its whole forms and
+// the first 8 characters of its longer ones. It reports whether the
+// assertion held.
 func AssertNoSecret(t testing.TB, s string, secrets ...string) bool {
 	t.Helper()
 	ok := true
+	ls := strings.ToLower(s)
 	for i, secret := range secrets {
 		// An empty secret is contained in every string; it can only be a
 		// mistake in the test.
 		require.NotEmpty(t, secret, "testutil: AssertNoSecret: secret #%d is empty", i)
+		b := []byte(secret)
 		forms := []struct{ name, text string }{
 			{"raw", secret},
 			{"query-escaped", url.QueryEscape(secret)},
 			{"path-escaped", url.PathEscape(secret)},
-			{"base64", base64.StdEncoding.EncodeToString([]byte(secret))},
-			{"base64url", base64.URLEncoding.EncodeToString([]byte(secret))},
-			{"raw base64", base64.RawStdEncoding.EncodeToString([]byte(secret))},
-			{"raw base64url", base64.RawURLEncoding.EncodeToString([]byte(secret))},
+			{"hex", hex.EncodeToString(b)},
 		}
-		for i := range forms {
-			if len(forms[i].text) > prefixLen {
-				forms[i].name = "the first " + strconv.Itoa(prefixLen) + " characters of its " + forms[i].name + " form"
-				forms[i].text = forms[i].text[:prefixLen]
+		for a := 0; a < 3 && a < len(b); a++ {
+			if a > 0 && len(secret) < prefixLen {
+				break
 			}
+			at := ""
+			if a > 0 {
+				at = " (from byte " + strconv.Itoa(a) + ")"
+			}
+			forms = append(forms, []struct{ name, text string }{
+				{"base64" + at, base64.StdEncoding.EncodeToString(b[a:])},
+				{"base64url" + at, base64.URLEncoding.EncodeToString(b[a:])},
+				{"raw base64" + at, base64.RawStdEncoding.EncodeToString(b[a:])},
+				{"raw base64url" + at, base64.RawURLEncoding.EncodeToString(b[a:])},
+			}...)
 		}
 		// Most secrets escape to themselves; report each leak once.
 		checked := map[string]bool{}
 		for _, f := range forms {
-			if checked[f.text] {
-				continue
+			text := strings.ToLower(f.text)
+			var needles []string
+			switch {
+			case len(secret) >= prefixLen && len(text) >= prefixLen:
+				for j := 0; j+prefixLen <= len(text); j++ {
+					needles = append(needles, text[j:j+prefixLen])
+				}
+			case len(text) > prefixLen:
+				needles = []string{text[:prefixLen]}
+			default:
+				needles = []string{text}
 			}
-			checked[f.text] = true
-			if at := strings.Index(s, f.text); at >= 0 {
-				t.Errorf("testutil: secret #%d found %s at offset %d in:\n%s", i, f.name, at, s)
-				ok = false
+			for _, n := range needles {
+				if checked[n] {
+					continue
+				}
+				checked[n] = true
+				if at := strings.Index(ls, n); at >= 0 {
+					t.Errorf("testutil: secret #%d found (%q, part of its %s form) at offset %d in:\n%s", i, s[at:at+len(n)], f.name, at, s)
+					ok = false
+					break
+				}
 			}
 		}
 	}
 	return ok
 }
 
-// prefixLen is the length of a secret's leading part that counts as the
+// prefixLen is the length of a run of a secret's form that counts as the
 // secret (the transport's redactor scrubs runs of 8 or more).
 const prefixLen = 8
 

@@ -3,6 +3,7 @@ package testutil_test
 import (
 	"bytes"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -320,10 +321,18 @@ func TestAssertNoSecret(t *testing.T) {
 		{"fails on the raw base64url secret", "t=" + base64.RawURLEncoding.EncodeToString([]byte(secret)), true},
 		{"fails on the first 8 characters", "it began s3cr et/ and was cut", true},
 		{"passes on 7 characters", "it began s3cr et and was cut", false},
+		{"fails on the upper-case secret", "secret is S3CR ET/+& here", true},
+		{"fails on the tail", "it ended cr et/+& there", true},
+		{"fails on a window of 8", "x3cr et/+y", true},
+		{"fails on hex", "sign=" + hex.EncodeToString([]byte(secret)), true},
+		{"fails on upper-case hex", "sign=" + strings.ToUpper(hex.EncodeToString([]byte(secret))[6:]), true},
+		{"fails on base64 at another alignment", "Basic " + base64.StdEncoding.EncodeToString([]byte("i:"+secret)), true},
+		{"fails on a short secret in another case", "k=SH0RT7", true},
+		{"passes on part of a short secret", "k=SH0RT and h0rt7", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			tb := runTB(t, func(tb testing.TB) { testutil.AssertNoSecret(tb, tt.s, "other", secret) })
+			tb := runTB(t, func(tb testing.TB) { testutil.AssertNoSecret(tb, tt.s, "other", "sh0rt7", secret) })
 			assert.Equal(t, tt.failed, tb.Failed())
 		})
 	}

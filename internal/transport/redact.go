@@ -3,6 +3,7 @@ package transport
 import (
 	"context"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"net/url"
 	"strings"
@@ -12,53 +13,88 @@ import (
 const Redacted = "REDACTED"
 
 // MinPrefix is the shortest run of a secret the Redactor removes: any
-// stretch of at least MinPrefix characters that starts a known form of a
-// secret is removed, however the text goes on. Secrets shorter than
-// MinPrefix are removed only where they appear whole.
+// stretch of at least MinPrefix consecutive characters of a known form of a
+// secret is removed, wherever it starts in the form and however the text
+// goes on. Secrets shorter than MinPrefix are removed only where one of
+// their forms appears whole.
 const MinPrefix = 8
 
 // Redactor removes a fixed set of secrets from strings and errors. It knows
 // each secret in the spellings it takes on its way out of a program: raw,
 // query-escaped and path-escaped (net/http quotes URLs as they were sent),
-// and base64 in the standard and URL alphabets, padded or not, at any of
-// the three alignments a secret can have inside a longer encoded text (such
-// as a Basic authorization of "id:secret"). A secret of MinPrefix or more
-// characters is removed wherever MinPrefix or more leading characters of
-// one of its forms appear, so a vendor that truncates what it echoes (a
-// decoder quoting the first bytes of an answer) cannot leak its first half.
+// hex of its bytes, and base64 in the standard and URL alphabets, padded or
+// not, at any of the three alignments a secret can have inside a longer
+// encoded text (such as a Basic authorization of "id:secret"). Matching
+// folds ASCII case, so an upper- or lower-case copy (or upper-case hex) is
+// caught too. A secret of MinPrefix or more characters is removed wherever
+// MinPrefix or more consecutive characters of one of its forms appear, so a
+// vendor that truncates what it echoes (its first bytes, its tail half, a
+// window in the middle) cannot leak part of it.
+//
+// A Redactor is immutable and safe for concurrent use.
 type Redactor struct {
-	// long are the forms of secrets of MinPrefix characters or more,
-	// matched by any prefix of MinPrefix or more characters; exact are the
-	// forms of shorter secrets, matched whole.
-	long, exact []string
+	// windows holds every MinPrefix-character window of the forms of the
+	// secrets of MinPrefix characters or more, ASCII lower-cased; exact
+	// are the lower-cased forms of shorter secrets (and of whole-only
+	// values), matched whole.
+	windows map[string]struct{}
+	exact   []string
 }
 
 // NewRedactor returns a Redactor for secrets; empty secrets are skipped.
 func NewRedactor(secrets ...string) *Redactor {
-	r := &Redactor{}
-	seen := make(map[string]bool)
+	r := &Redactor{windows: make(map[string]struct{})}
+	r.add(secrets, false)
+	return r
+}
+
+// WithWhole returns a copy of r that also removes values, but only where
+// one of their forms appears whole: for texts such as a full URL, whose
+// parts are not secrets by themselves (its scheme and host would otherwise
+// be removed wherever they are quoted). Empty values are skipped.
+func (r *Redactor) WithWhole(values ...string) *Redactor {
+	c := &Redactor{windows: make(map[string]struct{})}
+	if r != nil {
+		for w := range r.windows {
+			c.windows[w] = struct{}{}
+		}
+		c.exact = append(c.exact, r.exact...)
+	}
+	c.add(values, true)
+	return c
+}
+
+func (r *Redactor) add(secrets []string, whole bool) {
+	seen := make(map[string]bool, len(r.exact))
+	for _, f := range r.exact {
+		seen[f] = true
+	}
 	for _, s := range secrets {
 		if s == "" {
 			continue
 		}
 		for _, f := range forms(s) {
-			if f == "" || seen[f] {
+			f = lower(f)
+			if f == "" {
 				continue
 			}
-			seen[f] = true
-			if len(s) >= MinPrefix && len(f) >= MinPrefix {
-				r.long = append(r.long, f)
-			} else {
+			if !whole && len(s) >= MinPrefix && len(f) >= MinPrefix {
+				for i := 0; i+MinPrefix <= len(f); i++ {
+					r.windows[f[i:i+MinPrefix]] = struct{}{}
+				}
+				continue
+			}
+			if !seen[f] {
+				seen[f] = true
 				r.exact = append(r.exact, f)
 			}
 		}
 	}
-	return r
 }
 
 // forms returns the spellings of s the Redactor looks for.
 func forms(s string) []string {
-	f := []string{s, url.QueryEscape(s), url.PathEscape(s)}
+	f := []string{s, url.QueryEscape(s), url.PathEscape(s), hex.EncodeToString([]byte(s))}
 	for i := 0; i < 3 && i < len(s); i++ {
 		// base64 of s[i:] is what follows the first group boundary when s
 		// starts at offset 3-i (mod 3) of an encoded text. The raw
@@ -74,9 +110,22 @@ func forms(s string) []string {
 	return f
 }
 
-// String returns s with every secret replaced by Redacted: each run of s
-// that is a whole form of a secret, or at least MinPrefix leading
-// characters of a form of a long secret, becomes one Redacted.
+// lower returns s with ASCII letters lower-cased; every other byte, and so
+// every offset, is kept.
+func lower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
+}
+
+// String returns s with every secret replaced by Redacted: each maximal run
+// of s covered by whole forms of secrets, or by runs of at least MinPrefix
+// consecutive characters of a form of a long secret (ASCII case folded),
+// becomes one Redacted.
 func (r *Redactor) String(s string) string {
 	if r == nil || len(s) == 0 {
 		return s
@@ -115,29 +164,22 @@ func (r *Redactor) String(s string) string {
 }
 
 // scan calls found with the bounds of every secret run in s until found
-// returns false.
+// returns false. A run of a long secret's form is reported as the
+// MinPrefix-character windows it is made of: any run of MinPrefix or more
+// characters of a form is exactly the union of its windows, each of which
+// is a window of the form.
 func (r *Redactor) scan(s string, found func(from, to int) bool) {
-	for _, f := range r.long {
-		p := f[:MinPrefix]
-		for i := 0; i+MinPrefix <= len(s); {
-			j := strings.Index(s[i:], p)
-			if j < 0 {
-				break
-			}
-			from := i + j
-			to := from + MinPrefix
-			for to < len(s) && to-from < len(f) && s[to] == f[to-from] {
-				to++
-			}
-			if !found(from, to) {
+	ls := lower(s)
+	if len(r.windows) > 0 {
+		for i := 0; i+MinPrefix <= len(ls); i++ {
+			if _, ok := r.windows[ls[i:i+MinPrefix]]; ok && !found(i, i+MinPrefix) {
 				return
 			}
-			i = from + 1
 		}
 	}
 	for _, f := range r.exact {
-		for i := 0; i+len(f) <= len(s); {
-			j := strings.Index(s[i:], f)
+		for i := 0; i+len(f) <= len(ls); {
+			j := strings.Index(ls[i:], f)
 			if j < 0 {
 				break
 			}
