@@ -62,7 +62,8 @@ func run(ctx context.Context, addr string) error {
 		base = "http://" + l.Addr().String()
 	}
 	cfg := app.Config{BaseURL: base, Logger: slog.Default(),
-		JuheName: os.Getenv("JUHE_NAME"), JuheIDNumber: os.Getenv("JUHE_ID_NUMBER")}
+		JuheName: os.Getenv("JUHE_NAME"), JuheIDNumber: os.Getenv("JUHE_ID_NUMBER"),
+		OperatorToken: os.Getenv("LIVENESS_OPERATOR_TOKEN")}
 	if cfg.Providers, err = liveProviders(); err != nil {
 		return err
 	}

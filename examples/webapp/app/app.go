@@ -10,7 +10,8 @@
 //	GET  /check/{ref}        the check's link and its QR code, for a phone to take over
 //	GET  /status/{ref}       the check's state as JSON (the check page polls it)
 //	POST /refresh/{ref}      ask the vendor once (callback.Handler.Wait), for a check done on a phone
-//	GET  /result/{ref}       status, reason, liveness and face-match scores
+//	GET  /result/{ref}       passed, failed or try again (never a score)
+//	GET  /operator/result/{ref}  scores, thresholds, vendor code (Config.OperatorToken)
 //	GET  /sessions           the recent sessions this browser started, and their states
 //	     /{vendor}/return    callback.Handler.Return
 //	POST /{vendor}/notify    callback.Handler.Notify
@@ -29,6 +30,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"crypto/subtle"
 	"embed"
 	"encoding/base64"
 	"encoding/hex"
@@ -107,6 +109,13 @@ type Config struct {
 	// BaseURL is the URL at which the browser and the vendors reach the
 	// app, e.g. "http://127.0.0.1:8081". Required.
 	BaseURL string
+	// OperatorToken, when set, opens the operator's page of a check
+	// (GET /operator/result/{ref} with "Authorization: Bearer <token>"):
+	// scores, thresholds and the vendor's code and message. The person
+	// checked sees only passed, failed or try again: a liveness score shown
+	// to the user helps a spoofer tune the next attempt. Empty: no
+	// operator page.
+	OperatorToken string
 	// Providers are the vendors offered, each with its provider. Required.
 	Providers map[liveness.Vendor]liveness.Provider
 	// Key signs the browser binding cookie (32+ bytes); nil draws one at
@@ -232,6 +241,7 @@ func New(cfg Config) (*App, error) {
 	a.mux.HandleFunc("GET /status/{ref}", a.status)
 	a.mux.HandleFunc("POST /refresh/{ref}", a.sameOrigin(a.refresh))
 	a.mux.HandleFunc("GET /result/{ref}", a.result)
+	a.mux.HandleFunc("GET /operator/result/{ref}", a.operatorResult)
 	a.mux.HandleFunc("GET /sessions", a.sessions)
 	if _, ok := a.handlers[liveness.Jumdata]; ok {
 		a.mux.HandleFunc("GET /jumdata/app", a.hashPage)
@@ -563,6 +573,23 @@ func (a *App) result(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	a.render(w, http.StatusOK, "result", map[string]any{"E": view(e)})
+}
+
+// operatorResult is the operator's page of a check: the result page with
+// the scores, thresholds and vendor code, behind OperatorToken.
+func (a *App) operatorResult(w http.ResponseWriter, r *http.Request) {
+	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if a.cfg.OperatorToken == "" || !ok || subtle.ConstantTimeCompare([]byte(tok), []byte(a.cfg.OperatorToken)) != 1 {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="operator"`)
+		a.message(w, http.StatusUnauthorized, "Operators only", "This page needs the operator token.")
+		return
+	}
+	e, ok := a.lookup(w, r)
+	if !ok {
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	a.render(w, http.StatusOK, "result", map[string]any{"E": view(e), "Operator": true})
 }
 
 // sessions lists the recent sessions this browser started.

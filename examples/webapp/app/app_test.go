@@ -228,6 +228,59 @@ func TestEveryOutcome(t *testing.T) {
 	}
 }
 
+// The person checked sees the verdict, never a score (a liveness score
+// shown to the user helps a spoofer tune the next attempt); the operator's
+// page, behind Config.OperatorToken, shows the scores and the vendor code.
+func TestScoresOnlyForTheOperator(t *testing.T) {
+	const token = "operator-token-for-the-test"
+	e := newEnv(t, func(c *app.Config, _ *[]sandbox.Option) { c.OperatorToken = token })
+	c := client(t)
+	ref := e.start(t, c, url.Values{"vendor": {"megvii"}, "megvii_return": {"post"}})
+	ent, _ := e.app.Entry(ref)
+	visit, err := (&sandbox.Browser{Client: &http.Client{Jar: c.Jar}}).Press(context.Background(), ent.CheckURL, sandbox.OutcomePass)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := string(visit.ReturnBody)
+	if !strings.Contains(body, `id="status">passed<`) {
+		t.Fatalf("no verdict on the person's page:\n%s", body)
+	}
+	for _, s := range []string{"Face match", "threshold", "Liveness", "Vendor code", "88.5"} {
+		if strings.Contains(body, s) {
+			t.Errorf("the person's page shows %q", s)
+		}
+	}
+	operator := func(auth string) (int, string) {
+		req, _ := http.NewRequest(http.MethodGet, e.base+"/operator/result/"+ref, nil)
+		if auth != "" {
+			req.Header.Set("Authorization", auth)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	for _, auth := range []string{"", "Bearer wrong", "Basic " + token, "Bearer " + token + "x"} {
+		if code, _ := operator(auth); code != http.StatusUnauthorized {
+			t.Errorf("operator page with %q: %d, want 401", auth, code)
+		}
+	}
+	code, page := operator("Bearer " + token)
+	if code != http.StatusOK || !strings.Contains(page, "Face match") || !strings.Contains(page, "88.5") {
+		t.Fatalf("operator page: %d\n%s", code, page)
+	}
+	// Without a token configured there is no operator page.
+	e2 := newEnv(t)
+	req, _ := http.NewRequest(http.MethodGet, e2.base+"/operator/result/"+ref, nil)
+	req.Header.Set("Authorization", "Bearer ")
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("operator page without a configured token: %v %v", resp.StatusCode, err)
+	}
+}
+
 func TestStartRejectsUnknownVendor(t *testing.T) {
 	e := newEnv(t)
 	resp, err := client(t).PostForm(e.base+"/start", url.Values{"vendor": {"acme"}})
