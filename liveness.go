@@ -62,6 +62,18 @@
 // carry the request's secrets to another host: a 3xx answer is
 // ErrBadResponse.
 //
+// # Personal data
+//
+// No error a provider returns, and no log line it writes, quotes the
+// person's data it was given: a refused Name or IDNumber is named by its
+// field and the rule it breaks, never by its value, and a vendor error
+// that echoes the Name, IDNumber or UserID (Megvii uuid, biz_extra_data)
+// sent by that InitSession has them removed like a secret. Bodies are
+// never logged. Result.Raw, FaceImage and FaceImageURL (and Session.Raw)
+// hold what the vendor sends back, which can identify the person: keep
+// them out of your logs. Where a person must recognise an ID number or a
+// name, show it through [MaskIDNumber] or [MaskName].
+//
 // # Vendors
 //
 // Vendor packages (jumdata, juhe, megvii) implement Provider and register a URL

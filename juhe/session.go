@@ -67,6 +67,8 @@ func (p *Provider) InitSession(ctx context.Context, req *liveness.SessionRequest
 	return transport.Call(ctx, p.c, &transport.Request{
 		Op: "InitSession", Method: http.MethodPost, URL: p.base + queryPath, Form: form,
 		RetryIf: transport.NotSent,
+		// An error that echoes certName or certNo must not carry them.
+		Personal: []string{req.Name, req.IDNumber, form.Get("certNo")},
 	}, func(resp *transport.Response) (*liveness.Session, error) {
 		env, err := decodeEnvelope(resp)
 		if err != nil {

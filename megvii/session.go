@@ -189,6 +189,9 @@ func (p *Provider) InitSession(ctx context.Context, req *liveness.SessionRequest
 		Op: "InitSession", Method: http.MethodPost, URL: p.base + getTokenPath,
 		Form: form, Files: files, Multipart: true,
 		RetryIf: retryGetToken,
+		// uuid may be a phone number, biz_extra_data anything of the
+		// caller's: an error that echoes them must not carry them.
+		Personal: []string{req.UserID, form.Get("biz_extra_data")},
 	}, func(resp *transport.Response) (*liveness.Session, error) {
 		a, err := decodeTokenAnswer(resp)
 		if err != nil {

@@ -43,7 +43,9 @@ var vendorFlags = []vendorFlag{
 const initHelp = `
 A flag the provider cannot use (--name with megvii, --user-id with juhe,
 --notify-url with jumdata, another vendor's --megvii-*, --juhe-*,
---jumdata-*) is a usage error. Through a failover router a flag is accepted
+--jumdata-*) is a usage error. The session's name and ID number are printed masked
+("110105********002X"); --json leaves out the vendor's answer to the start
+(raw), which may echo them, unless --raw is given. Through a failover router a flag is accepted
 when one of its providers uses it, and the vendor flags of several vendors
 may be given together: each provider is sent its own vendor's options (the
 others' defaults when none were given for it), so the flags never change
@@ -63,7 +65,8 @@ func runInit(c *cmd, args []string) int {
 	idNumber := fs.String("id-number", "", "the user's resident ID number (juhe certNo; juhe only)")
 	var refs multi
 	fs.Var(&refs, "ref-image", "a reference face photo file (megvii only; repeat for two)")
-	asJSON := fs.Bool("json", false, "print the session as JSON (the input of liveness url)")
+	asJSON := fs.Bool("json", false, "print the session as JSON (the input of liveness url; without the vendor's answer, raw, unless --raw)")
+	c.rawFlag(fs)
 	qr := fs.String("qr", "auto", "print a QR code of the check URL: auto (on a terminal), always or never")
 
 	mProc := fs.String("megvii-procedure", "", "megvii procedure_type: video, still, flash, meglive_flash, selfie, will")
@@ -168,13 +171,18 @@ func runInit(c *cmd, args []string) int {
 		return c.fail(err)
 	}
 	if *asJSON {
-		return c.writeJSON(s)
+		return c.writeJSON(c.withheldSession(s))
 	}
 	tw := newTable(c.stdout)
 	tw.row("vendor", string(s.Vendor))
 	tw.row("session", s.ID)
 	tw.row("token", s.Token)
 	tw.row("biz_no", s.BizNo)
+	// Masked: enough to tell whose session it is, never the name or
+	// number itself (both are personal data, and output ends up in logs
+	// and tickets).
+	tw.row("name", liveness.MaskName(req.Name))
+	tw.row("id_number", liveness.MaskIDNumber(req.IDNumber))
 	tw.row("expires", formatTime(s.ExpiresAt))
 	tw.row("request_id", s.RequestID)
 	tw.row("check_url", s.CheckURL)

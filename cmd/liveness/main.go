@@ -82,6 +82,16 @@
 // flag that set it ("liveness init: --user-id: is required (megvii
 // InitSession)"), followed by the one-line usage.
 //
+// # Personal data
+//
+// The person's name, ID number, user ID (often a phone number) and face
+// never appear in clear in any output or error. init prints the name and
+// ID number masked (liveness.MaskName, liveness.MaskIDNumber:
+// "110105********002X"). What a vendor may echo them in is withheld
+// unless --raw is given (init, result, verify, sandbox complete): the
+// vendor's answer as it came (raw), the face image and its URL, an
+// unsigned callback's payload, a POST return's form.
+//
 // # Through a failover router
 //
 // With a failover:// provider every command works unchanged: init prints
@@ -177,6 +187,9 @@ type cmd struct {
 	help string
 	// note, when set, is added to the message of fail's usage error.
 	note string
+	// raw is --raw: print the vendor's answer, the face image and its URL,
+	// which are withheld by default.
+	raw bool
 }
 
 type command struct {

@@ -652,7 +652,7 @@ func TestPrintResultLivenessScore(t *testing.T) {
 		{liveness.Jumdata, 0, "liveness        passed=true score=0\n"},
 	} {
 		var b strings.Builder
-		printResult(&b, &liveness.Result{Vendor: tc.vendor, Status: liveness.StatusPassed,
+		(&cmd{}).printResult(&b, &liveness.Result{Vendor: tc.vendor, Status: liveness.StatusPassed,
 			Liveness: &liveness.LivenessResult{Passed: true, Score: tc.score}})
 		assert.Contains(t, b.String(), tc.want, "%s %v", tc.vendor, tc.score)
 	}

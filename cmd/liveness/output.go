@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -50,8 +51,41 @@ func formatTime(t time.Time) string {
 
 func formatFloat(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
 
-// printResult prints a result as a table.
-func printResult(w io.Writer, r *liveness.Result) {
+// rawUsage is the help of --raw, which every command that prints a
+// vendor's answer takes.
+const rawUsage = "also print what can identify the person: the vendor's answer as it came (raw, payload), " +
+	"which may echo the name, ID number or user ID, the face image and its URL; withheld by default"
+
+// rawFlag adds --raw to fs; c.raw holds it.
+func (c *cmd) rawFlag(fs *flag.FlagSet) { fs.BoolVar(&c.raw, "raw", false, rawUsage) }
+
+// withheld returns r without what can identify the person or carries the
+// vendor's whole answer (Raw, which may echo the name, ID number or user
+// ID it was sent; FaceImage; FaceImageURL), unless --raw asked for them.
+// r itself is left as it is.
+func (c *cmd) withheld(r *liveness.Result) *liveness.Result {
+	if r == nil || c.raw {
+		return r
+	}
+	cp := *r
+	cp.Raw, cp.FaceImage, cp.FaceImageURL = nil, nil, ""
+	return &cp
+}
+
+// withheldSession is withheld for a session: its Raw, the vendor's answer
+// to the start, may echo the name and ID number it was sent.
+func (c *cmd) withheldSession(s *liveness.Session) *liveness.Session {
+	if s == nil || c.raw {
+		return s
+	}
+	cp := *s
+	cp.Raw = nil
+	return &cp
+}
+
+// printResult prints a result as a table. The face image and its URL are
+// printed only with --raw; without, the table says they were withheld.
+func (c *cmd) printResult(w io.Writer, r *liveness.Result) {
 	t := newTable(w)
 	t.row("vendor", string(r.Vendor))
 	t.row("session", r.SessionID)
@@ -74,9 +108,19 @@ func printResult(w io.Writer, r *liveness.Result) {
 	if m := r.FaceMatch; m != nil {
 		t.row("face_match", fmt.Sprintf("passed=%t score=%s threshold=%s", m.Passed, formatFloat(m.Score), formatFloat(m.Threshold)))
 	}
-	t.row("face_image_url", r.FaceImageURL)
-	if len(r.FaceImage) > 0 {
-		t.row("face_image", strconv.Itoa(len(r.FaceImage))+" bytes (use --json)")
+	switch {
+	case r.FaceImageURL == "":
+	case c.raw:
+		t.row("face_image_url", r.FaceImageURL)
+	default:
+		t.row("face_image_url", "withheld (--raw prints it)")
+	}
+	switch {
+	case len(r.FaceImage) == 0:
+	case c.raw:
+		t.row("face_image", strconv.Itoa(len(r.FaceImage))+" bytes (--raw --json prints them)")
+	default:
+		t.row("face_image", strconv.Itoa(len(r.FaceImage))+" bytes, withheld (--raw --json prints them)")
 	}
 	t.row("request_id", r.RequestID)
 	t.flush()

@@ -68,6 +68,11 @@ those past its three with an error. Store the --json output rather than
 reading a finished result again. Juhe counts reads against the key's
 limits; Jumdata's may be billed.
 
+The vendor's answer as it came (raw), the face image and its URL can
+identify the person (a vendor may echo the name, ID number or user ID it
+was sent): they are withheld from the table and from --json unless --raw
+is given. Store the --raw --json output if you need them later.
+
 Exit codes: 0 passed, 3 not passed (failed, canceled, expired, error),
 4 pending (or --timeout, --max-reads or the 3 Megvii calls reached),
 6 the session file's 3 Megvii calls are spent (no call made), 1 error,
@@ -78,7 +83,8 @@ func runResult(c *cmd, args []string) int {
 	fs := newFlags("result")
 	c.help = resultHelp
 	prov := providerFlag(fs)
-	asJSON := fs.Bool("json", false, "print the result as JSON")
+	asJSON := fs.Bool("json", false, "print the result as JSON (without raw, face_image and face_image_url unless --raw)")
+	c.rawFlag(fs)
 	wait := fs.Bool("wait", false, "poll until the result is final (exit 4 if still pending after --timeout or --max-reads)")
 	timeout := fs.Duration("timeout", 30*time.Minute, "how long --wait polls at most")
 	sessionFile := fs.String("session", "", "read the session printed by liveness init --json from FILE (- for stdin) instead of an ID: --wait then knows its expiry; a megvii session's get_result calls are counted in FILE (\"result_calls\"), at most 3 in all")
@@ -173,11 +179,11 @@ func runResult(c *cmd, args []string) int {
 		fmt.Fprintf(c.stderr, "%s: still %s: %v\n", c.name, res.Status, err)
 	}
 	if *asJSON {
-		if code := c.writeJSON(res); code != exitOK {
+		if code := c.writeJSON(c.withheld(res)); code != exitOK {
 			return code
 		}
 	} else {
-		printResult(c.stdout, res)
+		c.printResult(c.stdout, res)
 	}
 	return statusCode(res)
 }

@@ -276,7 +276,8 @@ func runSandboxComplete(c *cmd, args []string) int {
 	const usage = "liveness sandbox complete [--sandbox URL] [--json] VENDOR SESSION-ID OUTCOME"
 	fs := newFlags("complete")
 	base := sandboxFlag(fs)
-	asJSON := fs.Bool("json", false, "print what completing did as JSON")
+	asJSON := fs.Bool("json", false, "print what completing did as JSON (without the return's form unless --raw)")
+	c.rawFlag(fs)
 	pos, code, ok := c.parse(fs, usage, args)
 	if !ok {
 		return code
@@ -317,6 +318,13 @@ func runSandboxComplete(c *cmd, args []string) int {
 		}
 		return c.fail(err)
 	}
+	// A POST return's form is the vendor's signed payload, which echoes
+	// what the session was started with (Megvii's biz_extra_data, and
+	// idcard_info where the scene reads an ID card).
+	fields := len(out.ReturnForm)
+	if !c.raw {
+		out.ReturnForm = nil
+	}
 	if *asJSON {
 		return c.writeJSON(out)
 	}
@@ -325,7 +333,11 @@ func runSandboxComplete(c *cmd, args []string) int {
 	t.row("session", out.SessionID)
 	t.row("outcome", string(out.Outcome))
 	if out.ReturnURL != "" {
-		t.row("return", out.ReturnMethod+" "+out.ReturnURL)
+		ret := out.ReturnMethod + " " + out.ReturnURL
+		if fields > 0 {
+			ret += fmt.Sprintf(" (a form of %d fields: --raw --json prints it)", fields)
+		}
+		t.row("return", ret)
 	}
 	switch {
 	case out.Notified:

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/go-liveness/liveness"
@@ -52,6 +53,10 @@ hold exits 3, with what the callback claims. A return that carries no
 result (the user came back without one, as Juhe's bare return after a
 cancel) exits 4: fetch the session's result or wait for it.
 
+The callback's payload, the vendor's answer in the result it carries (raw),
+the face image and its URL can identify the person: they are withheld
+unless --raw is given.
+
 Exit codes: 0 signed, holds and passed (or carries no result), 3 signed
 and not passed or a signature that does not hold, 4 pending or no result,
 5 unsigned, 1 error, 2 usage.`
@@ -61,7 +66,8 @@ func runVerify(c *cmd, args []string) int {
 	fs := newFlags("verify")
 	c.help = verifyHelp
 	prov := providerFlag(fs)
-	asJSON := fs.Bool("json", false, "print the verdict as JSON")
+	asJSON := fs.Bool("json", false, "print the verdict as JSON (the result without raw, face_image and face_image_url unless --raw)")
+	c.rawFlag(fs)
 	kind := fs.String("kind", "", "which callback it is, return or notify: used by megvii, whose return and notify look alike (default: guessed); other vendors tell them apart")
 	method := fs.String("method", "", "the request's method (default GET with a URL, POST with a body on stdin)")
 	contentType := fs.String("content-type", "", "the body's Content-Type (default: JSON when it starts with {, else a form)")
@@ -137,7 +143,7 @@ func runVerify(c *cmd, args []string) int {
 		return c.fail(err)
 	}
 	out := verifyOutput{Valid: cb.Signed, Verdict: "holds", Vendor: cb.Vendor, Kind: cb.Kind, SessionID: cb.SessionID,
-		BizNo: cb.BizNo, Signed: cb.Signed, Claimed: cb.Claimed, Result: cb.Result}
+		BizNo: cb.BizNo, Signed: cb.Signed, Claimed: cb.Claimed, Result: c.withheld(cb.Result)}
 	code = exitOK
 	switch {
 	case !cb.Signed:
@@ -174,15 +180,21 @@ func runVerify(c *cmd, args []string) int {
 			claim = string(cb.Claimed) + " (unverified: anyone can forge it, never act on it)"
 		}
 		t.row("claims", claim)
-		if cb.Claimed == "" {
+		switch {
+		case cb.Claimed != "" || len(cb.Raw) == 0:
+		case c.raw:
 			t.row("payload", text(string(cb.Raw)))
+		default:
+			// The vendor's payload may echo the name, ID number or user
+			// ID: shown only on request.
+			t.row("payload", strconv.Itoa(len(cb.Raw))+" bytes, withheld (--raw prints it)")
 		}
 		t.row("next", out.Next)
 	}
 	t.flush()
 	if cb.Result != nil {
 		fmt.Fprintln(c.stdout, "\nresult carried by the callback:")
-		printResult(c.stdout, cb.Result)
+		c.printResult(c.stdout, cb.Result)
 	}
 	return code
 }

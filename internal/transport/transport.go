@@ -116,7 +116,17 @@ type Request struct {
 	// every attempt costs something (Megvii's three reads of a result) may
 	// be retried less eagerly than liveness.Retryable would.
 	RetryIf func(error) bool
+	// Personal holds the person's data the call sends (a name, an ID
+	// number, a user ID that may be a phone number): removed, like the
+	// secrets and in the same forms, from the call's error and the log
+	// lines that quote it, should the vendor's answer echo them. Values
+	// shorter than MinPersonal bytes are left alone: removed wherever they
+	// appear, they would mangle ordinary words.
+	Personal []string
 }
+
+// MinPersonal is the shortest Request.Personal value removed.
+const MinPersonal = 4
 
 // Response is a vendor answer, read whole.
 type Response struct {
@@ -142,7 +152,7 @@ func (c *Client) Do(ctx context.Context, req *Request, decode func(*Response) er
 		if err == nil {
 			return nil
 		}
-		err = c.finish(req.Op, resp, err)
+		err = c.finish(req, resp, err)
 		c.markAmbiguous(req, resp, noAnswer, err)
 		if ctx.Err() != nil || retry == nil || attempt >= c.opts.MaxRetries || !retry(err) {
 			return err
@@ -164,7 +174,12 @@ func (c *Client) Do(ctx context.Context, req *Request, decode func(*Response) er
 // finish completes an error for the caller: vendor, op and status filled in,
 // secrets removed from every field a vendor's answer can reach (Field,
 // Code, Message, RequestID, and the messages of Err's chain).
-func (c *Client) finish(op string, resp *Response, err error) error {
+//
+// The values of req.Personal are removed from the same strings: a vendor
+// that quotes the name or ID number it was sent in its error must not
+// put them in the caller's logs.
+func (c *Client) finish(req *Request, resp *Response, err error) error {
+	op := req.Op
 	var e *liveness.Error
 	if !errors.As(err, &e) {
 		e = &liveness.Error{Kind: liveness.ErrBadResponse, Err: err}
@@ -186,7 +201,30 @@ func (c *Client) finish(op string, resp *Response, err error) error {
 	e.Message = c.red.String(e.Message)
 	e.RequestID = c.red.String(e.RequestID)
 	e.Err = c.red.Error(e.Err)
+	if pr := personalRedactor(req.Personal); pr != nil {
+		e.Field = pr.String(e.Field)
+		e.Code = pr.String(e.Code)
+		e.Message = pr.String(e.Message)
+		e.RequestID = pr.String(e.RequestID)
+		e.Err = pr.Error(e.Err)
+	}
 	return e
+}
+
+// personalRedactor returns a Redactor of the values of at least
+// MinPersonal bytes, or nil when there is none. It is built only for an
+// error, so a call that succeeds pays nothing for it.
+func personalRedactor(values []string) *Redactor {
+	var keep []string
+	for _, v := range values {
+		if len(v) >= MinPersonal {
+			keep = append(keep, v)
+		}
+	}
+	if len(keep) == 0 {
+		return nil
+	}
+	return NewRedactor(keep...)
 }
 
 // markAmbiguous sets MayHaveReached on the error of a call that is not
