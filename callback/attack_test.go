@@ -83,7 +83,8 @@ type keepFailStore struct {
 }
 
 func (s *keepFailStore) Swap(ctx context.Context, k string, old, v []byte, ttl time.Duration) (bool, error) {
-	if strings.HasPrefix(k, "s:") && bytes.Contains(v, []byte(`"result":`)) && !bytes.Contains(old, []byte(`"result":`)) &&
+	v1, old1 := callback.Unseal(testKey, k, v), callback.Unseal(testKey, k, old)
+	if strings.HasPrefix(k, "s:") && bytes.Contains(v1, []byte(`"result":`)) && !bytes.Contains(old1, []byte(`"result":`)) &&
 		s.failed.CompareAndSwap(false, true) {
 		return false, errStoreDown
 	}
@@ -166,8 +167,9 @@ func TestDoneURLNotAnOpenRedirect(t *testing.T) {
 }
 
 // Rotating Key must not strand the browsers in the middle of a check: a
-// binding signed with a key in PreviousKeys is still honoured, one signed
-// with any other key is not.
+// binding signed with a key in PreviousKeys is still honoured, and the
+// Store's values sealed under it still open; without the old key neither
+// is.
 func TestKeyRotation(t *testing.T) {
 	e := newEnv(t, liveness.Megvii, megviiGET, notifyToSink)
 	store := callback.NewMemoryStore(0)
@@ -186,7 +188,9 @@ func TestKeyRotation(t *testing.T) {
 		previous [][]byte
 		want     int
 	}{
-		{"without the old key", nil, http.StatusForbidden},
+		// The Store's values are sealed under the old key too: without
+		// it nothing the Store holds can be read.
+		{"without the old key", nil, http.StatusServiceUnavailable},
 		{"with the old key", [][]byte{newKey, testKey}, http.StatusSeeOther},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -317,7 +321,7 @@ type markFailStore struct {
 }
 
 func (s *markFailStore) Swap(ctx context.Context, k string, old, v []byte, ttl time.Duration) (bool, error) {
-	if strings.HasPrefix(k, "s:") && bytes.Contains(v, []byte(`"delivered":true`)) && s.failed.CompareAndSwap(false, true) {
+	if strings.HasPrefix(k, "s:") && bytes.Contains(callback.Unseal(testKey, k, v), []byte(`"delivered":true`)) && s.failed.CompareAndSwap(false, true) {
 		return false, errStoreDown
 	}
 	return s.Store.Swap(ctx, k, old, v, ttl)

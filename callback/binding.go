@@ -100,11 +100,20 @@ func (h *Handler) withSession(c *claim, bid string, rec *record) *claim {
 	return out
 }
 
-// sign returns the cookie value for c: base64url(JSON) "."
-// base64url(HMAC-SHA256(key, "liveness-binding:" + that)).
+// cookieAD is the associated data of the binding cookie's sealed payload.
+const cookieAD = "cookie:" + CookieName
+
+// sign returns the cookie value for c: base64url(sealed JSON) "."
+// base64url(HMAC-SHA256(key, "liveness-binding:" + that)). The claim is
+// sealed (see seal.go): the BizNo it names is not readable in the browser
+// or in a proxy's log.
 func (h *Handler) sign(c *claim) string {
 	b, _ := json.Marshal(c)
-	return signWith(h.Key, base64.RawURLEncoding.EncodeToString(b))
+	sealed, err := h.sealFor(cookieAD, b)
+	if err != nil {
+		return ""
+	}
+	return signWith(h.Key, base64.RawURLEncoding.EncodeToString(sealed))
 }
 
 func signWith(key []byte, payload string) string {
@@ -134,7 +143,11 @@ func (h *Handler) binding(r *http.Request) *claim {
 	if !verified {
 		return nil
 	}
-	b, err := base64.RawURLEncoding.DecodeString(payload)
+	sealed, err := base64.RawURLEncoding.DecodeString(payload)
+	if err != nil {
+		return nil
+	}
+	b, err := h.openFrom(cookieAD, sealed)
 	if err != nil {
 		return nil
 	}

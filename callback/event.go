@@ -30,7 +30,8 @@ type Event struct {
 	// "busy" (another request held the session past MaxWait),
 	// "deliver_failed" (Deliver returned an error), "conflict" (a start
 	// with a BizNo whose session ended, or whose create is in doubt) or
-	// "cross_site" (a start sent by another site).
+	// "cross_site" (a start sent by another site) or "forgotten" (a
+	// session Forget erased).
 	Outcome string
 	// Latency is how long the request took.
 	Latency time.Duration
@@ -58,6 +59,9 @@ const (
 	OutcomeDeliverFailed  = "deliver_failed"
 	OutcomeConflict       = "conflict"
 	OutcomeCrossSite      = "cross_site"
+	// OutcomeForgotten: a callback, Wait or reconciler look for a session
+	// Forget erased.
+	OutcomeForgotten = "forgotten"
 )
 
 // run wraps one request: it times it, logs it and reports the Event.
@@ -92,6 +96,8 @@ func outcomeOf(err error) string {
 		return OutcomeBusy
 	case errors.Is(err, errDeliver):
 		return OutcomeDeliverFailed
+	case errors.Is(err, ErrForgotten):
+		return OutcomeForgotten
 	}
 	return OutcomeFault
 }

@@ -7,3 +7,31 @@ import "time"
 func SetFetchLease(d time.Duration) time.Duration {
 	return time.Duration(fetchLeaseNS.Swap(int64(d)))
 }
+
+// Unseal opens a value a Handler whose Key is key stored under storeKey;
+// nil when it does not open.
+func Unseal(key []byte, storeKey string, v []byte) []byte {
+	kr, err := newKeyRing(key, nil)
+	if err != nil {
+		return nil
+	}
+	plain, err := kr.open(storeKey, v)
+	if err != nil {
+		return nil
+	}
+	return plain
+}
+
+// MemoryKeys lists the live keys of m.
+func MemoryKeys(m *MemoryStore) []string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	now := m.now()
+	var out []string
+	for k, e := range m.m {
+		if now.Before(e.expires) {
+			out = append(out, k)
+		}
+	}
+	return out
+}

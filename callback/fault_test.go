@@ -47,8 +47,9 @@ type killStore struct {
 func (s *killStore) fire() { s.once.Do(s.kill) }
 
 func (s *killStore) Swap(ctx context.Context, k string, old, v []byte, ttl time.Duration) (bool, error) {
+	v1, old1 := callback.Unseal(testKey, k, v), callback.Unseal(testKey, k, old)
 	adds := func(field string) bool {
-		return bytes.Contains(v, []byte(field)) && !bytes.Contains(old, []byte(field))
+		return bytes.Contains(v1, []byte(field)) && !bytes.Contains(old1, []byte(field))
 	}
 	switch {
 	case s.point == killBeforeDeliver && adds(`"delivering":{`):
@@ -218,7 +219,7 @@ func runFaultCell(t *testing.T, path faultPath, mode redisserver.Persistence, ki
 				return false
 			}
 			rec, ok, err := probe.Get(context.Background(), "s:jumdata:"+id)
-			return err == nil && ok && bytes.Contains(rec, []byte(`"delivered":true`))
+			return err == nil && ok && bytes.Contains(callback.Unseal(testKey, "s:jumdata:"+id, rec), []byte(`"delivered":true`))
 		}
 	}
 	b := newBrowser()

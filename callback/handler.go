@@ -70,14 +70,21 @@ const (
 type Handler struct {
 	// Provider is the vendor's provider. Required.
 	Provider liveness.Provider
-	// Key signs the cookie that binds a session to the browser that
-	// started it (HMAC-SHA256). At least 32 random bytes, the same on every
-	// instance, kept secret. Required.
+	// Key signs and seals the cookie that binds a session to the browser
+	// that started it, and seals everything the Handler writes to the
+	// Store (AES-256-GCM under a key derived from it; see "Personal data"
+	// in the package documentation). At least 32 random bytes, the same on
+	// every instance, kept secret. Required.
 	Key []byte
-	// PreviousKeys are keys Key replaced, still accepted (not used to sign)
-	// for the bindings they signed, so that rotating Key does not strand
-	// the browsers in the middle of a check: keep a replaced key here for
-	// a day (the binding cookie's lifetime), then drop it.
+	// PreviousKeys are keys Key replaced, still accepted (never used to
+	// sign or seal) for the bindings they signed and the Store values they
+	// sealed, so that rotating Key strands neither the browsers in the
+	// middle of a check nor the sessions in the Store: keep a replaced key
+	// here for ResultTTL plus a day (and KeepPersonalData, when longer),
+	// then drop it. A start with a BizNo reserved under a previous key is
+	// found, so it is not paid twice; two starts with one BizNo racing on
+	// two instances that disagree on Key (in the middle of a rolling
+	// rotation) are not serialized.
 	PreviousKeys [][]byte
 	// NewRequest builds the SessionRequest for a Start request: it reads
 	// and validates the user's input (an error is answered 400) and sets
@@ -169,8 +176,18 @@ type Handler struct {
 	// other: a signed result arriving after it (a notify delayed past the
 	// grace) is not delivered.
 	ExpiryGrace time.Duration
-	// ResultTTL is DefaultResultTTL when zero.
+	// ResultTTL is DefaultResultTTL when zero: how long a session's
+	// record (its result, delivery mark and read count) is kept after the
+	// session's end, and a tombstone after Forget.
 	ResultTTL time.Duration
+	// KeepPersonalData is how long the Store keeps, sealed, the personal
+	// data of a delivered result (its face image and URL, the vendor's
+	// raw payload and messages) after the delivery mark is written; zero
+	// drops them with the mark, which is the default: Deliver has had
+	// them. Until the mark, the whole result is kept, so that a delivery
+	// retried after a crash gets the same data. A value longer than
+	// ResultTTL is bounded by it.
+	KeepPersonalData time.Duration
 	// MaxWait is DefaultMaxWait when zero.
 	MaxWait time.Duration
 	// DeliverTimeout is DefaultDeliverTimeout when zero.
@@ -180,6 +197,9 @@ type Handler struct {
 
 	once        sync.Once
 	memStore    Store
+	ringOnce    sync.Once
+	keys        keyRing
+	keysErr     error
 	orphanReads bucket
 	unkeptMu    sync.Mutex
 	unkept      map[string]*liveness.Result // final results the Store failed to keep, by session ID

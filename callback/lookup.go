@@ -2,8 +2,6 @@ package callback
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -28,15 +26,25 @@ func (h *Handler) lookup(ctx context.Context, cb *liveness.Callback) (*record, e
 	if cb.BizNo == "" {
 		return nil, nil
 	}
-	b, ok, err := h.store().Get(ctx, key("n", h.ns(), cb.BizNo))
-	if err != nil || !ok {
+	nkeys, err := h.nkeys(cb.BizNo)
+	if err != nil {
 		return nil, err
 	}
-	var res reservation
-	if err := json.Unmarshal(b, &res); err != nil {
-		return nil, fmt.Errorf("callback: stored reservation unreadable: %w", err)
+	for _, nkey := range nkeys {
+		b, ok, err := h.store().Get(ctx, nkey)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			continue
+		}
+		res, err := h.decodeReservation(nkey, b)
+		if err != nil {
+			return nil, err
+		}
+		return h.load(ctx, res.ID)
 	}
-	return h.load(ctx, res.ID)
+	return nil, nil
 }
 
 // kindVerifier is a provider that can be told which callback it reads

@@ -93,6 +93,14 @@ func (h *Handler) Notify(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, "try again", http.StatusServiceUnavailable)
 			return err
 		}
+		if rec != nil && rec.Forgotten {
+			// Erased: acknowledged, never read or delivered again.
+			ev.Outcome = OutcomeForgotten
+			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+			w.WriteHeader(http.StatusOK)
+			_, _ = w.Write([]byte("success"))
+			return nil
+		}
 		if rec == nil {
 			// Nothing can resolve it, now or on a retry: acknowledge, so
 			// that the vendor stops sending it, and say so in the log.
@@ -182,8 +190,8 @@ func (h *Handler) orphan(ctx context.Context, cb *liveness.Callback) (*record, e
 		return nil, errOrphanLimit
 	}
 	rec, err := h.create(ctx, rec)
-	if err != nil {
-		return nil, err
+	if err != nil || rec.Forgotten {
+		return rec, err
 	}
 	rec, res, err := h.resolve(ctx, rec, &liveness.Callback{Vendor: cb.Vendor, Kind: cb.Kind, SessionID: cb.SessionID}, true)
 	if errors.Is(err, liveness.ErrNotFound) {

@@ -124,9 +124,28 @@ func (h *Handler) reconcile(ctx context.Context, id string, ev *Event) error {
 		return nil
 	}
 	ev.Vendor = rec.Session.Vendor
+	if rec.Forgotten {
+		// Erased: never looked at again.
+		ev.Outcome = OutcomeForgotten
+		h.unschedule(ctx, id)
+		return nil
+	}
 	if rec.Delivered || (rec.Result != nil && h.Deliver == nil) {
 		ev.Outcome = string(rec.Result.Status)
-		h.unschedule(ctx, id)
+		// The personal data KeepPersonalData keeps goes at PurgeAt.
+		later, err := h.purge(ctx, rec)
+		switch {
+		case errors.Is(err, ErrForgotten):
+			h.unschedule(ctx, id)
+		case err != nil:
+			ev.Outcome = OutcomeFault
+			h.retryLater(ctx, id)
+			return err
+		case later:
+			return st.Schedule(ctx, h.index(), id, rec.PurgeAt)
+		default:
+			h.unschedule(ctx, id)
+		}
 		return nil
 	}
 	// Hide the session from the other instances' passes while this one
@@ -175,8 +194,8 @@ func (h *Handler) rebuild(ctx context.Context, rec *record) (*record, error) {
 		rec.Started = h.now()
 	}
 	got, err := h.create(ctx, rec)
-	if err != nil {
-		return nil, err
+	if err != nil || got.Forgotten {
+		return got, err
 	}
 	if got.Result == nil || !got.Delivered {
 		h.schedule(ctx, got)

@@ -51,6 +51,12 @@ type record struct {
 	// Rebuilt is set on a record written again from a callback or a
 	// binding after the Store lost the session.
 	Rebuilt bool `json:"rebuilt,omitempty"`
+	// PurgeAt is when the personal data of a delivered result kept by
+	// KeepPersonalData is dropped (Handler clock).
+	PurgeAt time.Time `json:"purge_at,omitzero"`
+	// Forgotten marks the tombstone Forget leaves: it holds the vendor and
+	// the session ID, nothing else.
+	Forgotten bool `json:"forgotten,omitempty"`
 
 	raw  []byte // the bytes this record was read from, for Swap
 	mine string // the token of the delivery lease this request took with the result
@@ -82,7 +88,7 @@ func (h *Handler) load(ctx context.Context, id string) (*record, error) {
 	if err != nil || !ok {
 		return nil, err
 	}
-	rec, err := decodeRecord(b)
+	rec, err := h.decodeRecord(id, b)
 	if err != nil {
 		return nil, err
 	}
@@ -94,22 +100,41 @@ func (h *Handler) load(ctx context.Context, id string) (*record, error) {
 	return rec, nil
 }
 
-// errUnreadable: a stored record that does not decode.
+// errUnreadable: a stored record that does not open or decode.
 var errUnreadable = errors.New("callback: stored session unreadable")
 
-func decodeRecord(b []byte) (*record, error) {
+// decodeRecord opens and decodes the record of session id read as b.
+func (h *Handler) decodeRecord(id string, b []byte) (*record, error) {
+	plain, err := h.openFrom(h.skey(id), b)
+	if err != nil {
+		return nil, err
+	}
 	var rec record
-	if err := json.Unmarshal(b, &rec); err != nil {
+	if err := json.Unmarshal(plain, &rec); err != nil {
 		return nil, fmt.Errorf("%w: %w", errUnreadable, err)
 	}
 	rec.raw = b
+	if !rec.PurgeAt.IsZero() && !h.now().Before(rec.PurgeAt) {
+		rec.Result = minimalResult(rec.Result)
+	}
 	return &rec, nil
+}
+
+// encodeRecord is the sealed form of rec as the Store keeps it: with only
+// what the flow needs (see minimize).
+func (h *Handler) encodeRecord(rec *record) ([]byte, error) {
+	stored := h.minimize(rec)
+	b, err := json.Marshal(stored)
+	if err != nil {
+		return nil, err
+	}
+	return h.sealFor(h.skey(rec.Session.ID), b)
 }
 
 // create writes rec as a new record; when the Store already holds one for
 // the session, that one is returned instead.
 func (h *Handler) create(ctx context.Context, rec *record) (*record, error) {
-	b, err := json.Marshal(rec)
+	b, err := h.encodeRecord(rec)
 	if err != nil {
 		return nil, err
 	}
@@ -148,15 +173,19 @@ func (h *Handler) update(ctx context.Context, rec *record, change func(r *record
 		}
 	}
 	for range maxSwaps {
-		next, err := decodeRecord(cur.raw)
+		next, err := h.decodeRecord(rec.Session.ID, cur.raw)
 		if err != nil {
 			return nil, err
+		}
+		if next.Forgotten {
+			// Erased: nothing is written back.
+			return next, ErrForgotten
 		}
 		changed, err := change(next)
 		if err != nil || !changed {
 			return next, err
 		}
-		b, err := json.Marshal(next)
+		b, err := h.encodeRecord(next)
 		if err != nil {
 			return nil, err
 		}

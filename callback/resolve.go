@@ -332,7 +332,10 @@ func (h *Handler) runDeliver(ctx context.Context, rec *record, token string, tim
 	if _, err := h.update(bg, rec, func(r *record) (bool, error) {
 		r.Delivered, r.Delivering = true, nil
 		return true, nil
-	}); err != nil {
+	}); errors.Is(err, ErrForgotten) {
+		// Erased while Deliver ran: nothing is written back.
+		return nil
+	} else if err != nil {
 		// Deliver ran; the mark is not stored. This instance remembers
 		// it and stores it on the next callback; another instance finds
 		// the intent (Attempts) and runs Deliver again once the lease has
@@ -439,6 +442,8 @@ func (h *Handler) Wait(ctx context.Context, s *liveness.Session) (res *liveness.
 			ev.Outcome = string(res.Status)
 		case errors.Is(err, errDeliver):
 			ev.Outcome = OutcomeDeliverFailed
+		case errors.Is(err, ErrForgotten):
+			ev.Outcome = OutcomeForgotten
 		case errors.Is(err, liveness.ErrInvalidArgument):
 			ev.Outcome = OutcomeRejected
 		case res == nil:
@@ -473,7 +478,12 @@ func (h *Handler) wait(ctx context.Context, s *liveness.Session, ev *Event) (*li
 		if rec, err = h.create(ctx, &record{Session: *s}); err != nil {
 			return nil, err
 		}
-		h.schedule(ctx, rec)
+		if !rec.Forgotten {
+			h.schedule(ctx, rec)
+		}
+	}
+	if rec.Forgotten {
+		return nil, ErrForgotten
 	}
 	interval := orDefault(h.PollInterval, DefaultPollInterval)
 	var last *liveness.Result

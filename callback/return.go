@@ -121,6 +121,11 @@ func (h *Handler) Return(w http.ResponseWriter, r *http.Request) {
 		}
 		s := &rec.Session
 		ev.SessionID, ev.Vendor = s.ID, s.Vendor
+		if rec.Forgotten {
+			ev.Outcome = OutcomeForgotten
+			page(w, http.StatusGone, "This check is closed.")
+			return nil
+		}
 		rec, res, err := h.resolve(ctx, rec, cb, false)
 		if err != nil {
 			ev.Outcome = outcomeOf(err)

@@ -153,6 +153,42 @@ type reservation struct {
 	InDoubt bool `json:"in_doubt,omitempty"`
 }
 
+// nkeys are the Store keys of the reservation of bizNo: its keyed hash
+// under Key, then under each of PreviousKeys.
+func (h *Handler) nkeys(bizNo string) ([]string, error) {
+	kr, err := h.ring()
+	if err != nil {
+		return nil, err
+	}
+	names := kr.names(bizNo)
+	for i, n := range names {
+		names[i] = key("n", h.ns(), n)
+	}
+	return names, nil
+}
+
+// encodeReservation is the sealed form of r, stored under nkey.
+func (h *Handler) encodeReservation(nkey string, r reservation) ([]byte, error) {
+	b, err := json.Marshal(r)
+	if err != nil {
+		return nil, err
+	}
+	return h.sealFor(nkey, b)
+}
+
+// decodeReservation opens and decodes the reservation read from nkey.
+func (h *Handler) decodeReservation(nkey string, b []byte) (reservation, error) {
+	var r reservation
+	plain, err := h.openFrom(nkey, b)
+	if err == nil {
+		err = json.Unmarshal(plain, &r)
+	}
+	if err != nil {
+		return r, fmt.Errorf("callback: stored reservation unreadable: %w", err)
+	}
+	return r, nil
+}
+
 // Begin is Start without NewRequest and without the redirect, for a service
 // that builds the request itself or answers with JSON (a single-page app
 // that navigates to CheckURL). It reserves req.BizNo in the Store, calls
@@ -194,12 +230,27 @@ func (h *Handler) Begin(ctx context.Context, w http.ResponseWriter, r *http.Requ
 		req = &cp
 	}
 	st := h.store()
-	nkey := key("n", h.ns(), req.BizNo)
+	nkeys, err := h.nkeys(req.BizNo)
+	if err != nil {
+		return nil, err
+	}
+	// A BizNo reserved under a previous key is joined under that name.
+	nkey := nkeys[0]
+	for _, old := range nkeys[1:] {
+		_, ok, err := st.Get(ctx, old)
+		if err != nil {
+			return nil, fmt.Errorf("callback: the start could not be reserved, so no session was created: %w", err)
+		}
+		if ok {
+			nkey = old
+			break
+		}
+	}
 	deadline := time.Now().Add(orDefault(h.MaxWait, DefaultMaxWait))
 	wait := 5 * time.Millisecond
 	for {
 		token := newID()
-		held, err := json.Marshal(reservation{Token: token, Until: time.Now().Add(createLease)})
+		held, err := h.encodeReservation(nkey, reservation{Token: token, Until: time.Now().Add(createLease)})
 		if err != nil {
 			return nil, err
 		}
@@ -248,8 +299,9 @@ func (h *Handler) create1(ctx context.Context, w http.ResponseWriter, r *http.Re
 		if errors.As(err, &le) && !le.MayHaveReached && !errors.Is(err, liveness.ErrBadResponse) {
 			_, _ = st.DeleteIf(bg, nkey, held)
 		} else {
-			b, _ := json.Marshal(reservation{InDoubt: true})
-			_, _ = st.Swap(bg, nkey, held, b, orDefault(h.ResultTTL, DefaultResultTTL))
+			if b, err := h.encodeReservation(nkey, reservation{InDoubt: true}); err == nil {
+				_, _ = st.Swap(bg, nkey, held, b, orDefault(h.ResultTTL, DefaultResultTTL))
+			}
 		}
 		return nil, err
 	}
@@ -257,7 +309,7 @@ func (h *Handler) create1(ctx context.Context, w http.ResponseWriter, r *http.Re
 	if rec.Binding == "" {
 		rec.Binding = newID()
 	}
-	b, err := json.Marshal(rec)
+	b, err := h.encodeRecord(rec)
 	if err != nil {
 		return s, err
 	}
@@ -266,7 +318,10 @@ func (h *Handler) create1(ctx context.Context, w http.ResponseWriter, r *http.Re
 		return s, err
 	}
 	h.schedule(bg, rec)
-	done, _ := json.Marshal(reservation{ID: s.ID})
+	done, err := h.encodeReservation(nkey, reservation{ID: s.ID})
+	if err != nil {
+		return s, err
+	}
 	if _, err := st.Swap(bg, nkey, held, done, h.ttl(s)); err != nil {
 		return s, err
 	}
@@ -285,9 +340,9 @@ func (h *Handler) joinStart(ctx context.Context, nkey string) (*record, bool, er
 	if !ok {
 		return nil, true, nil
 	}
-	var res reservation
-	if err := json.Unmarshal(b, &res); err != nil {
-		return nil, false, fmt.Errorf("callback: stored reservation unreadable: %w", err)
+	res, err := h.decodeReservation(nkey, b)
+	if err != nil {
+		return nil, false, err
 	}
 	switch {
 	case res.InDoubt:
@@ -301,7 +356,7 @@ func (h *Handler) joinStart(ctx context.Context, nkey string) (*record, bool, er
 	if err != nil {
 		return nil, false, err
 	}
-	if rec == nil || rec.Result != nil || rec.Delivered ||
+	if rec == nil || rec.Result != nil || rec.Delivered || rec.Forgotten ||
 		(!rec.Session.ExpiresAt.IsZero() && h.now().After(rec.Session.ExpiresAt)) {
 		return nil, false, ErrStartEnded
 	}

@@ -1,0 +1,552 @@
+package callback_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/go-liveness/liveness"
+	"github.com/go-liveness/liveness/callback"
+	"github.com/go-liveness/liveness/callback/internal/redisserver"
+	"github.com/go-liveness/liveness/callback/redisstore"
+	"github.com/go-liveness/liveness/sandbox"
+	"github.com/redis/go-redis/v9"
+)
+
+// personBizNo is a BizNo a service derived from a person's phone number:
+// personal data, which must not reach a Store key or value in clear.
+const personBizNo = "kyc13912345678"
+
+// dumpStore is a Store that keeps every key and value ever written to it,
+// and the index members, for an auditor's dump.
+type dumpStore struct {
+	callback.Store
+	mu     sync.Mutex
+	writes map[string][][]byte
+	index  map[string][]string
+}
+
+func newDumpStore(st callback.Store) *dumpStore {
+	return &dumpStore{Store: st, writes: map[string][][]byte{}, index: map[string][]string{}}
+}
+
+func (s *dumpStore) keep(k string, v []byte) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.writes[k] = append(s.writes[k], bytes.Clone(v))
+}
+
+func (s *dumpStore) Set(ctx context.Context, k string, v []byte, ttl time.Duration) error {
+	s.keep(k, v)
+	return s.Store.Set(ctx, k, v, ttl)
+}
+
+func (s *dumpStore) SetNX(ctx context.Context, k string, v []byte, ttl time.Duration) (bool, error) {
+	s.keep(k, v)
+	return s.Store.SetNX(ctx, k, v, ttl)
+}
+
+func (s *dumpStore) Swap(ctx context.Context, k string, old, v []byte, ttl time.Duration) (bool, error) {
+	s.keep(k, v)
+	return s.Store.Swap(ctx, k, old, v, ttl)
+}
+
+func (s *dumpStore) Schedule(ctx context.Context, index, member string, at time.Time) error {
+	s.mu.Lock()
+	s.index[index] = append(s.index[index], member)
+	s.mu.Unlock()
+	return s.Store.Schedule(ctx, index, member, at)
+}
+
+// entries returns every key and value written, and every index name and
+// member, as one list of byte strings to scan.
+func (s *dumpStore) entries() map[string][][]byte {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := map[string][][]byte{}
+	for k, vs := range s.writes {
+		out[k] = vs
+	}
+	for idx, ms := range s.index {
+		for _, m := range ms {
+			out[idx] = append(out[idx], []byte(m))
+		}
+	}
+	return out
+}
+
+// redisDump is what an auditor's SCAN and GET (and ZRANGE for the sorted
+// sets) of a Redis database show.
+func redisDump(t *testing.T, rdb *redis.Client) map[string][][]byte {
+	t.Helper()
+	ctx := context.Background()
+	out := map[string][][]byte{}
+	iter := rdb.Scan(ctx, 0, "*", 0).Iterator()
+	for iter.Next(ctx) {
+		k := iter.Val()
+		switch typ := rdb.Type(ctx, k).Val(); typ {
+		case "string":
+			v, err := rdb.Get(ctx, k).Bytes()
+			if err == nil {
+				out[k] = append(out[k], v)
+			}
+		case "zset":
+			for _, m := range rdb.ZRange(ctx, k, 0, -1).Val() {
+				out[k] = append(out[k], []byte(m))
+			}
+		default:
+			t.Fatalf("key %q of type %s", k, typ)
+		}
+	}
+	if err := iter.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// forms are the ways a datum could be written: as it is, and hex and
+// base64 of its bytes.
+func forms(s string) []string {
+	b := []byte(s)
+	return []string{s, hex.EncodeToString(b), strings.ToUpper(hex.EncodeToString(b)),
+		base64.StdEncoding.EncodeToString(b), base64.RawURLEncoding.EncodeToString(b)}
+}
+
+// scanFor fails t for every datum found, in any form, in a key or a value
+// of dump.
+func scanFor(t *testing.T, where string, dump map[string][][]byte, data map[string]string) {
+	t.Helper()
+	for what, d := range data {
+		if len(d) < 4 {
+			continue
+		}
+		for _, f := range forms(d) {
+			for k, vs := range dump {
+				if strings.Contains(k, f) {
+					t.Errorf("%s: key %q holds the %s", where, k, what)
+				}
+				for _, v := range vs {
+					if bytes.Contains(v, []byte(f)) {
+						t.Errorf("%s: the value under %q holds the %s", where, k, what)
+					}
+				}
+			}
+		}
+	}
+}
+
+// personalHandler is e's Handler for store with a person's data in the
+// request: the BizNo, and the name and ID number where the vendor takes
+// them. Deliver records each result it receives in got.
+func personalHandler(e *env, store callback.Store, got *sync.Map) *callback.Handler {
+	h := e.handler(e.provider(), store)
+	next := h.NewRequest
+	h.NewRequest = func(r *http.Request) (*liveness.SessionRequest, error) {
+		req, err := next(r)
+		if err == nil {
+			req.BizNo = personBizNo
+			if ref := r.FormValue("ref"); ref != "" {
+				req.BizNo = ref
+			}
+		}
+		return req, err
+	}
+	h.Deliver = func(ctx context.Context, res *liveness.Result, s *liveness.Session) error {
+		if err := e.del.Deliver(ctx, res, s); err != nil {
+			return err
+		}
+		got.Store(s.ID, res)
+		return nil
+	}
+	return h
+}
+
+// returnTo sends the browser's return of c to base.
+func returnTo(b *browser, base string, c *sandbox.Completion) *http.Response {
+	u, _ := url.Parse(c.ReturnURL)
+	if c.ReturnMethod == http.MethodPost {
+		return b.do(http.MethodPost, base+"/return", c.ReturnForm)
+	}
+	return b.do(http.MethodGet, base+"/return?"+u.RawQuery, nil)
+}
+
+// storedRecord is the plain record of session id as a Store holds it.
+func storedRecord(t *testing.T, st callback.Store, ns liveness.Vendor, id string) string {
+	t.Helper()
+	k := "s:" + string(ns) + ":" + id
+	v, ok, err := st.Get(context.Background(), k)
+	if err != nil || !ok {
+		t.Fatalf("record of %s: ok %t, %v", id, ok, err)
+	}
+	plain := callback.Unseal(testKey, k, v)
+	if plain == nil {
+		t.Fatalf("the record of %s does not open", id)
+	}
+	return string(plain)
+}
+
+// An auditor dumps the Store after every vendor's flow run with a person's
+// data: no key and no value holds the BizNo, the name, the ID number, the
+// face image URL or any part of the vendor's answer in clear (every value
+// is sealed, the BizNo's key is a keyed hash). Opened, the record holds the
+// whole result until the delivery mark, and then only what the flow needs.
+func TestStoreHoldsNoPersonalDataInClear(t *testing.T) {
+	addr := redisserver.Start(t)
+	for _, vendor := range []liveness.Vendor{liveness.Megvii, liveness.Juhe, liveness.Jumdata} {
+		for _, kind := range []string{"memory", "redis"} {
+			t.Run(string(vendor)+"/"+kind, func(t *testing.T) {
+				e := newEnv(t, vendor, megviiGET, notifyToSink)
+				var base callback.Store = callback.NewMemoryStore(0)
+				var rdb *redis.Client
+				if kind == "redis" {
+					rdb = redis.NewClient(&redis.Options{Addr: addr})
+					t.Cleanup(func() { _ = rdb.Close() })
+					base = redisstore.New(rdb, "pd-"+string(vendor))
+				}
+				st := newDumpStore(base)
+				var got sync.Map
+				h := personalHandler(e, st, &got)
+				e.del.fail = 1 // the first Deliver fails: the record holds the result undelivered
+				srv := e.serve(h)
+				b := newBrowser()
+				e.start(b, srv.URL)
+				id := e.lastStarted()
+				c, err := e.sb.Complete(context.Background(), vendor, id, sandbox.OutcomePass)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if resp := returnTo(b, srv.URL, c); resp.StatusCode != http.StatusInternalServerError {
+					t.Fatalf("return with Deliver failing: %d", resp.StatusCode)
+				}
+				undelivered := storedRecord(t, st, vendor, id)
+				if !strings.Contains(undelivered, `"raw":`) || !strings.Contains(undelivered, personBizNo) {
+					t.Fatalf("before the delivery mark the sealed record should hold the whole result: %s", undelivered)
+				}
+				if resp := returnTo(b, srv.URL, c); resp.StatusCode != http.StatusSeeOther {
+					t.Fatalf("reload: %d", resp.StatusCode)
+				}
+				v, ok := got.Load(id)
+				if !ok {
+					t.Fatal("not delivered")
+				}
+				res := v.(*liveness.Result)
+				if len(res.Raw) == 0 {
+					t.Fatal("Deliver got no raw payload")
+				}
+				delivered := storedRecord(t, st, vendor, id)
+				for _, field := range []string{`"raw":`, `"face_image`, `"message":`} {
+					if strings.Contains(delivered, field) {
+						t.Errorf("the delivered record still holds %s: %s", field, delivered)
+					}
+				}
+				if !strings.Contains(delivered, `"status":"passed"`) {
+					t.Errorf("the delivered record lost its status: %s", delivered)
+				}
+
+				data := map[string]string{"BizNo": personBizNo, "phone": "13912345678", "name": sandbox.TestName,
+					"ID number": sandbox.TestIDNumber, "face image URL": res.FaceImageURL, "vendor message": res.Message}
+				// Any 24-byte window of the vendor's answer.
+				for i := 0; i+24 <= len(res.Raw); i += 24 {
+					data["vendor answer at "+string(rune('0'+i%10))] = string(res.Raw[i : i+24])
+				}
+				scanFor(t, "every write", st.entries(), data)
+				if rdb != nil {
+					dump := redisDump(t, rdb)
+					if len(dump) < 3 {
+						t.Fatalf("the Redis dump holds %d keys", len(dump))
+					}
+					scanFor(t, "redis", dump, data)
+				}
+				scanFor(t, "logs", map[string][][]byte{"log": {[]byte(e.logs.String())}}, data)
+			})
+		}
+	}
+}
+
+// A sealed value copied under another session's key does not open there:
+// the session whose record was overwritten is answered 503, never with the
+// other session's result.
+func TestSealedValueStaysWithItsSession(t *testing.T) {
+	e := newEnv(t, liveness.Jumdata)
+	st := callback.NewMemoryStore(0)
+	srv := e.serve(e.handler(e.p, st))
+	b1, b2 := newBrowser(), newBrowser()
+	e.start(b1, srv.URL)
+	id1 := e.lastStarted()
+	e.start(b2, srv.URL)
+	id2 := e.lastStarted()
+	c1, err := e.sb.Complete(context.Background(), liveness.Jumdata, id1, sandbox.OutcomePass)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c2, err := e.sb.Complete(context.Background(), liveness.Jumdata, id2, sandbox.OutcomeSpoof)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp := returnTo(b1, srv.URL, c1); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("return 1: %d", resp.StatusCode)
+	}
+	ctx := context.Background()
+	v1, _, _ := st.Get(ctx, "s:jumdata:"+id1)
+	if err := st.Set(ctx, "s:jumdata:"+id2, v1, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if resp := returnTo(b2, srv.URL, c2); resp.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("return 2 over a moved value: %d, want 503", resp.StatusCode)
+	}
+	if runs, _, _ := e.del.get(id2); runs != 0 {
+		t.Fatalf("session 2 delivered %d times", runs)
+	}
+}
+
+// Rotating Key keeps the sessions in the Store readable through
+// PreviousKeys, and a start with a BizNo reserved under the old key joins
+// that start instead of paying for another.
+func TestKeyRotationKeepsStoredSessions(t *testing.T) {
+	e := newEnv(t, liveness.Megvii, megviiGET, notifyToSink)
+	st := callback.NewMemoryStore(0)
+	var got sync.Map
+	oldH := personalHandler(e, st, &got)
+	oldSrv := e.serve(oldH)
+	b := newBrowser()
+	e.start(b, oldSrv.URL)
+	id := e.lastStarted()
+
+	newH := personalHandler(e, st, &got)
+	newH.Key, newH.PreviousKeys = bytes.Repeat([]byte{7}, 32), [][]byte{testKey}
+	newSrv := e.serve(newH)
+	// The same BizNo again, on the instance with the new key: joined.
+	resp, err := newBrowser().c.PostForm(newSrv.URL+"/start", url.Values{"user": {sandbox.MagicPrefix + "nobody"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther || e.sb.Requests(sandbox.MegviiGetToken) != 1 {
+		t.Fatalf("second start: %d, %d creates", resp.StatusCode, e.sb.Requests(sandbox.MegviiGetToken))
+	}
+	c, err := e.sb.Complete(context.Background(), liveness.Megvii, id, sandbox.OutcomePass)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp := returnTo(b, newSrv.URL, c); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("return on the new key: %d", resp.StatusCode)
+	}
+	if runs, _, _ := e.del.get(id); runs != 1 || e.reads() != 1 {
+		t.Fatalf("%d runs, %d reads", runs, e.reads())
+	}
+	// What the new key wrote, the old key alone cannot open.
+	if _, err := oldH.Wait(context.Background(), &liveness.Session{Vendor: liveness.Megvii, ID: id}); err == nil {
+		t.Fatal("a Handler without the new key read its record")
+	}
+}
+
+// storeKeysOf lists the keys and index members of dump that name id, or
+// its BizNo's reservation.
+func storeKeysOf(dump map[string][][]byte, id string) []string {
+	var out []string
+	for k, vs := range dump {
+		if strings.Contains(k, id) {
+			out = append(out, k)
+		}
+		if strings.HasPrefix(k, "due:") || strings.Contains(k, ":due:") {
+			for _, m := range vs {
+				if string(m) == id {
+					out = append(out, k+" member")
+				}
+			}
+		}
+	}
+	return out
+}
+
+// Forget erases a session: an auditor's scan of the Store finds nothing of
+// it but a tombstone naming the vendor and the ID; the vendor's notify
+// replayed after it is acknowledged and neither read nor delivered; the
+// browser's return shows the check closed; Wait says ErrForgotten, and the
+// reconciler never brings it back. ForgetBizNo does the same for a session
+// in flight, and leaves no key of the BizNo.
+func TestForget(t *testing.T) {
+	addr := redisserver.Start(t)
+	for _, kind := range []string{"memory", "redis"} {
+		t.Run(kind, func(t *testing.T) {
+			e := newEnv(t, liveness.Juhe, notifyToSink)
+			var st callback.Store = callback.NewMemoryStore(0)
+			var dump func() map[string][][]byte
+			if kind == "redis" {
+				rdb := redis.NewClient(&redis.Options{Addr: addr})
+				t.Cleanup(func() { _ = rdb.Close() })
+				st = redisstore.New(rdb, "forget")
+				dump = func() map[string][][]byte { return redisDump(t, rdb) }
+			} else {
+				mem := st
+				dump = func() map[string][][]byte {
+					out := map[string][][]byte{}
+					for _, k := range memKeys(t, mem.(*callback.MemoryStore)) {
+						v, ok, _ := mem.Get(context.Background(), k)
+						if ok {
+							out[k] = [][]byte{v}
+						}
+					}
+					due, _ := mem.Due(context.Background(), "due:juhe:", time.Now().Add(1000*time.Hour), 1000)
+					for _, m := range due {
+						out["due:juhe:"] = append(out["due:juhe:"], []byte(m))
+					}
+					return out
+				}
+			}
+			var got sync.Map
+			h := personalHandler(e, st, &got)
+			srv := e.serve(h)
+			ctx := context.Background()
+
+			// One session delivered, then erased.
+			b := newBrowser()
+			e.start(b, srv.URL)
+			id := e.lastStarted()
+			c, err := e.sb.Complete(ctx, liveness.Juhe, id, sandbox.OutcomePass)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if code := notify(srv.URL+"/notify", url.Values{"jh_order_id": {id}}); code != http.StatusOK {
+				t.Fatalf("notify: %d", code)
+			}
+			if runs, _, _ := e.del.get(id); runs != 1 {
+				t.Fatalf("%d runs", runs)
+			}
+			if keys := storeKeysOf(dump(), id); len(keys) == 0 {
+				t.Fatal("the scan finds nothing of the session before Forget: the scan is blind")
+			}
+			if err := h.Forget(ctx, id); err != nil {
+				t.Fatal(err)
+			}
+			checkErased(t, dump(), st, id)
+			reads := e.reads()
+			if code := notify(srv.URL+"/notify", url.Values{"jh_order_id": {id}}); code != http.StatusOK {
+				t.Fatalf("notify after Forget: %d", code)
+			}
+			if resp := returnTo(b, srv.URL, c); resp.StatusCode != http.StatusGone {
+				t.Fatalf("return after Forget: %d", resp.StatusCode)
+			}
+			if _, err := h.Wait(ctx, &liveness.Session{Vendor: liveness.Juhe, ID: id}); !errors.Is(err, callback.ErrForgotten) {
+				t.Fatalf("Wait after Forget: %v", err)
+			}
+			e.clock.Advance(2 * time.Hour)
+			if _, err := h.Reconcile(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if runs, _, _ := e.del.get(id); runs != 1 || e.reads() != reads {
+				t.Fatalf("after Forget: %d runs, %d more reads", runs, e.reads()-reads)
+			}
+			checkErased(t, dump(), st, id)
+
+			// A session in flight, erased by its BizNo.
+			ref := "kyc13800000000"
+			resp, err := newBrowser().c.PostForm(srv.URL+"/start", url.Values{"user": {sandbox.MagicPrefix + "nobody"}, "ref": {ref}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			_ = resp.Body.Close()
+			id2 := e.lastStarted()
+			if err := h.ForgetBizNo(ctx, ref); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := e.sb.Complete(ctx, liveness.Juhe, id2, sandbox.OutcomePass); err != nil {
+				t.Fatal(err)
+			}
+			reads = e.reads()
+			if code := notify(srv.URL+"/notify", url.Values{"jh_order_id": {id2}}); code != http.StatusOK {
+				t.Fatalf("notify after ForgetBizNo: %d", code)
+			}
+			if runs, _, _ := e.del.get(id2); runs != 0 || e.reads() != reads {
+				t.Fatalf("after ForgetBizNo: %d runs, %d more reads", runs, e.reads()-reads)
+			}
+			checkErased(t, dump(), st, id2)
+			scanFor(t, "after ForgetBizNo", dump(), map[string]string{"BizNo": ref})
+			// Its BizNo is free again (the person may start over).
+			if err := h.ForgetBizNo(ctx, ref); err != nil {
+				t.Fatalf("ForgetBizNo again: %v", err)
+			}
+
+			// A session the Store never held: its tombstone stops a late
+			// callback from bringing it back.
+			if err := h.Forget(ctx, "jh-unknown-0001"); err != nil {
+				t.Fatal(err)
+			}
+			if code := notify(srv.URL+"/notify", url.Values{"jh_order_id": {"jh-unknown-0001"}}); code != http.StatusOK {
+				t.Fatalf("notify for a forgotten unknown session: %d", code)
+			}
+			if e.reads() != reads {
+				t.Fatalf("a forgotten unknown session was read")
+			}
+		})
+	}
+}
+
+// checkErased fails unless the only entry of session id left in dump is its
+// tombstone, which holds the vendor, the ID and the mark, nothing else.
+func checkErased(t *testing.T, dump map[string][][]byte, st callback.Store, id string) {
+	t.Helper()
+	keys := storeKeysOf(dump, id)
+	if len(keys) != 1 || !strings.HasPrefix(keys[0], "s:juhe:") && !strings.Contains(keys[0], ":s:juhe:") {
+		t.Fatalf("after Forget the Store holds %q, want the tombstone only", keys)
+	}
+	tomb := storedRecord(t, st, liveness.Juhe, id)
+	want := `{"session":{"vendor":"juhe","id":"` + id + `"},"forgotten":true}`
+	if tomb != want {
+		t.Fatalf("tombstone %s, want %s", tomb, want)
+	}
+}
+
+// memKeys lists a MemoryStore's keys.
+func memKeys(t *testing.T, m *callback.MemoryStore) []string {
+	t.Helper()
+	return callback.MemoryKeys(m)
+}
+
+// KeepPersonalData keeps a delivered result's personal data, sealed, until
+// its time is up; the reconciler then drops it.
+func TestKeepPersonalData(t *testing.T) {
+	e := newEnv(t, liveness.Juhe, notifyToSink)
+	st := callback.NewMemoryStore(0)
+	var got sync.Map
+	h := personalHandler(e, st, &got)
+	h.KeepPersonalData = time.Hour
+	srv := e.serve(h)
+	e.start(newBrowser(), srv.URL)
+	id := e.lastStarted()
+	if _, err := e.sb.Complete(context.Background(), liveness.Juhe, id, sandbox.OutcomePass); err != nil {
+		t.Fatal(err)
+	}
+	if code := notify(srv.URL+"/notify", url.Values{"jh_order_id": {id}}); code != http.StatusOK {
+		t.Fatalf("notify: %d", code)
+	}
+	if rec := storedRecord(t, st, liveness.Juhe, id); !strings.Contains(rec, `"raw":`) || !strings.Contains(rec, `"purge_at":`) {
+		t.Fatalf("kept record: %s", rec)
+	}
+	ctx := context.Background()
+	if _, err := h.Reconcile(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if rec := storedRecord(t, st, liveness.Juhe, id); !strings.Contains(rec, `"raw":`) {
+		t.Fatalf("purged before its time: %s", rec)
+	}
+	e.clock.Advance(time.Hour + time.Minute)
+	if _, err := h.Reconcile(ctx); err != nil {
+		t.Fatal(err)
+	}
+	rec := storedRecord(t, st, liveness.Juhe, id)
+	if strings.Contains(rec, `"raw":`) || !strings.Contains(rec, `"delivered":true`) {
+		t.Fatalf("after its time: %s", rec)
+	}
+	if runs, _, _ := e.del.get(id); runs != 1 {
+		t.Fatalf("%d runs", runs)
+	}
+}
