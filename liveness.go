@@ -236,6 +236,15 @@ const (
 // "vendor_code", "face_match", …), leaving out empty optional fields;
 // FaceImage is base64 and Raw is the vendor's JSON as it came, so a stored
 // Result reads back equal.
+//
+// Personal data: FaceImage and FaceImageURL are a person's face (biometric
+// data); Raw may hold anything the vendor echoes (Megvii's idcard_info
+// with the name and ID number, biz_extra_data, Juhe's detail.img); Message
+// and Liveness.Message are the vendor's free text; BizNo is the caller's
+// reference, personal when derived from a person. The other fields are
+// IDs, codes, statuses and scores. callback.Handler keeps the personal
+// fields (sealed) only until the result is delivered, and the CLI prints
+// them only with --raw; keep them no longer than your purpose needs.
 type Result struct {
 	Vendor    Vendor `json:"vendor"`
 	SessionID string `json:"session_id"`

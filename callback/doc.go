@@ -118,6 +118,38 @@
 // callback/redisstore implements it on Redis for several instances, and
 // callback/storetest holds the conformance suite both pass.
 //
+// # Personal data
+//
+// A session's entries can hold a person's data (the BizNo, the vendor's
+// result with a face image, its URL and whatever the vendor echoes), so:
+//
+//   - every value the Handler writes to the Store, and the binding
+//     cookie's payload, is sealed with AES-256-GCM under a key derived
+//     (HKDF-SHA256) from Handler.Key, with the value's Store key as
+//     associated data, so that a value moved under another session's key
+//     does not open; PreviousKeys still open what they sealed, so Key can
+//     be rotated; this holds for every Store, since the Handler seals
+//     before the Store sees a byte;
+//   - a Store key that would name a BizNo names its keyed hash (HMAC-SHA256
+//     under another key derived from Key); the other keys name vendor
+//     session IDs;
+//   - the Store keeps the whole result only until the delivery mark (a
+//     delivery retried after a crash gets the same data: Megvii may allow
+//     no second read); then only what the flow needs (IDs, status, reason,
+//     vendor code, scores), unless KeepPersonalData keeps the rest longer;
+//     a pending answer and the Session's raw vendor answer are never kept;
+//   - Forget and ForgetBizNo erase a session, leaving a tombstone with the
+//     vendor and session ID only, for ResultTTL, so that a vendor's late
+//     callback is acknowledged and never read or delivered again.
+//
+// Retention, per kind of entry: the record, ResultTTL after the session's
+// end (its personal fields: until delivered, or KeepPersonalData after);
+// the start reservation, as long as the record; a tombstone, ResultTTL;
+// the reconciler's index entry (a session ID), until the session is
+// delivered or erased; the binding cookie, a day in the browser. Logs and
+// Events name vendor session IDs, never a BizNo, a name, an ID number or a
+// vendor payload.
+//
 // # Observability
 //
 // Handler.Observe receives an Event (vendor, kind, outcome, latency) per

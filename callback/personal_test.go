@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -196,7 +197,8 @@ func storedRecord(t *testing.T, st callback.Store, ns liveness.Vendor, id string
 // An auditor dumps the Store after every vendor's flow run with a person's
 // data: no key and no value holds the BizNo, the name, the ID number, the
 // face image URL or any part of the vendor's answer in clear (every value
-// is sealed, the BizNo's key is a keyed hash). Opened, the record holds the
+// is sealed, the BizNo's key is a keyed hash), and neither do the logs
+// and the Events. Opened, the record holds the
 // whole result until the delivery mark, and then only what the flow needs.
 func TestStoreHoldsNoPersonalDataInClear(t *testing.T) {
 	addr := redisserver.Start(t)
@@ -265,7 +267,14 @@ func TestStoreHoldsNoPersonalDataInClear(t *testing.T) {
 					}
 					scanFor(t, "redis", dump, data)
 				}
-				scanFor(t, "logs", map[string][][]byte{"log": {[]byte(e.logs.String())}}, data)
+				var events bytes.Buffer
+				for len(e.events) > 0 {
+					fmt.Fprintf(&events, "%+v\n", <-e.events)
+				}
+				if !strings.Contains(events.String(), id) || !strings.Contains(e.logs.String(), id) {
+					t.Fatalf("the events or logs do not name the session: the scan is blind")
+				}
+				scanFor(t, "logs and events", map[string][][]byte{"log": {[]byte(e.logs.String())}, "events": {events.Bytes()}}, data)
 			})
 		}
 	}
