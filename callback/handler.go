@@ -124,6 +124,25 @@ type Handler struct {
 	// callback replayed after ResultTTL. A session rebuilt from an
 	// unsigned notify (Juhe) carries no BizNo: the notify's orderId is
 	// not trusted, and the vendor's answer does not name it.
+	//
+	// With a TxStore (callback/pgstore, its tables in the service's own
+	// PostgreSQL database), each run of Deliver is made inside one
+	// transaction, and the mark is written in it: write the service's
+	// rows on the transaction in ctx (pgstore.TxFrom(ctx)), and they
+	// commit with the mark or not at all. A run that fails, panics or
+	// loses its lease is rolled back whole and runs again; one whose
+	// commit fails either committed both (and is not run again) or
+	// neither (and is); a crash anywhere leaves both or neither. The
+	// effect is
+	// applied exactly once, with no dedupe of the service's own, as long
+	// as the database keeps what it committed.
+	//
+	//	Store                 Deliver runs           the effect, across crashes
+	//	MemoryStore           once per session*      at-least-once: dedupe on Delivery.ID
+	//	redisstore            once per session*      at-least-once: dedupe on Delivery.ID
+	//	pgstore (TxStore)     once per commit        exactly once, written on pgstore.TxFrom(ctx)
+	//
+	//	* while the Store keeps its data and no run outlives its lease
 	Deliver func(ctx context.Context, res *liveness.Result, s *liveness.Session) error
 	// Done returns where the browser goes after Return: a URL of the
 	// service derived from the result (for example a status page for

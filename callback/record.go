@@ -81,10 +81,15 @@ func (h *Handler) skey(id string) string { return key("s", h.ns(), id) }
 // load returns the record of the session whose ID is id, nil when the Store
 // does not hold it.
 func (h *Handler) load(ctx context.Context, id string) (*record, error) {
+	return h.loadFrom(ctx, h.store(), id)
+}
+
+// loadFrom is load from st.
+func (h *Handler) loadFrom(ctx context.Context, st Store, id string) (*record, error) {
 	if id == "" {
 		return nil, nil
 	}
-	b, ok, err := h.store().Get(ctx, h.skey(id))
+	b, ok, err := st.Get(ctx, h.skey(id))
 	if err != nil || !ok {
 		return nil, err
 	}
@@ -161,11 +166,15 @@ const maxSwaps = 64
 // record; when it did not, nothing is written. The first attempt starts from
 // rec as the caller read it, so an uncontended change is one round trip.
 func (h *Handler) update(ctx context.Context, rec *record, change func(r *record) (bool, error)) (*record, error) {
-	st := h.store()
+	return h.updateIn(ctx, h.store(), rec, change)
+}
+
+// updateIn is update on st (the Store, or one bound to a transaction).
+func (h *Handler) updateIn(ctx context.Context, st Store, rec *record, change func(r *record) (bool, error)) (*record, error) {
 	cur := rec
 	if cur.raw == nil {
 		var err error
-		if cur, err = h.load(ctx, rec.Session.ID); err != nil {
+		if cur, err = h.loadFrom(ctx, st, rec.Session.ID); err != nil {
 			return nil, err
 		}
 		if cur == nil {
@@ -197,7 +206,7 @@ func (h *Handler) update(ctx context.Context, rec *record, change func(r *record
 			next.raw = b
 			return next, nil
 		}
-		if cur, err = h.load(ctx, next.Session.ID); err != nil {
+		if cur, err = h.loadFrom(ctx, st, next.Session.ID); err != nil {
 			return nil, err
 		}
 		if cur == nil {

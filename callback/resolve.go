@@ -310,16 +310,18 @@ func (h *Handler) deliver(ctx context.Context, rec *record, res *liveness.Result
 	}
 }
 
+// errLeaseLost: the delivery lease this run held was taken over.
+var errLeaseLost = errors.New("callback: the delivery lease was taken over by another request")
+
 // runDeliver runs Deliver under the lease token and marks the outcome.
 func (h *Handler) runDeliver(ctx context.Context, rec *record, token string, timeout time.Duration) error {
 	s := &rec.Session
 	d := Delivery{ID: string(h.ns()) + ":" + s.ID, Attempt: rec.Attempts}
 	// The vendor hanging up must not cut the service's own work short.
 	dctx, cancel := context.WithTimeout(context.WithValue(context.WithoutCancel(ctx), deliveryKey{}, d), timeout)
-	err := safeDeliver(dctx, h.Deliver, rec.Result, s)
-	cancel()
+	defer cancel()
 	bg := context.WithoutCancel(ctx)
-	if err != nil {
+	release := func() {
 		_, _ = h.update(bg, rec, func(r *record) (bool, error) {
 			if r.Delivering == nil || r.Delivering.Token != token {
 				return false, nil
@@ -327,6 +329,37 @@ func (h *Handler) runDeliver(ctx context.Context, rec *record, token string, tim
 			r.Delivering = nil
 			return true, nil
 		})
+	}
+	if ts, ok := h.store().(TxStore); ok {
+		// Deliver's writes and the mark: one transaction.
+		err := ts.Tx(dctx, func(tctx context.Context, tst Store) error {
+			if err := safeDeliver(tctx, h.Deliver, rec.Result, s); err != nil {
+				return fmt.Errorf("%w: %w", errDeliver, err)
+			}
+			_, err := h.updateIn(tctx, tst, rec, func(r *record) (bool, error) {
+				if r.Delivering == nil || r.Delivering.Token != token {
+					return false, errLeaseLost
+				}
+				r.Delivered, r.Delivering = true, nil
+				return true, nil
+			})
+			return err
+		})
+		if err != nil {
+			// Rolled back (or, for a failed commit, perhaps not: then
+			// the mark committed too, and release changes nothing).
+			release()
+			if errors.Is(err, errDeliver) {
+				return err
+			}
+			return fmt.Errorf("callback: the delivery's transaction did not commit; Deliver will run again: %w", err)
+		}
+		return nil
+	}
+	err := safeDeliver(dctx, h.Deliver, rec.Result, s)
+	cancel()
+	if err != nil {
+		release()
 		return fmt.Errorf("%w: %w", errDeliver, err)
 	}
 	if _, err := h.update(bg, rec, func(r *record) (bool, error) {

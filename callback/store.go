@@ -58,6 +58,24 @@ type Store interface {
 	Unschedule(ctx context.Context, index, member string) error
 }
 
+// TxStore is a Store in a database that can make the delivery mark and the
+// service's own writes one transaction: callback/pgstore, when the Store's
+// tables sit in the service's own PostgreSQL database. With one as
+// Handler.Store, each run of Deliver is made inside Tx, and the mark is
+// written through the Store Tx hands over, so Deliver's writes (made on
+// the transaction the store puts in Deliver's context: pgstore.TxFrom) and
+// the mark commit together or not at all: exactly-once effect, whatever
+// crashes (see Handler.Deliver).
+type TxStore interface {
+	Store
+	// Tx begins a transaction and calls f with a context carrying it and
+	// a Store whose calls run in it; it commits when f returns nil, and
+	// rolls back when f returns an error (returned) or panics (the panic
+	// goes on). An error of the commit is returned: the transaction may
+	// or may not have committed.
+	Tx(ctx context.Context, f func(ctx context.Context, st Store) error) error
+}
+
 // ErrStoreFull is returned by a MemoryStore asked to add a key when it holds
 // MaxEntries live keys.
 var ErrStoreFull = errors.New("callback: memory store full")
