@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/mdp/qrterminal/v3"
+	"rsc.io/qr"
 
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/failover"
@@ -188,11 +189,32 @@ func runInit(c *cmd, args []string) int {
 	tw.row("check_url", s.CheckURL)
 	tw.flush()
 	if *qr == "always" || (*qr == "auto" && isTerminal(c.stdout)) {
-		fmt.Fprintln(c.stdout)
-		qrterminal.GenerateHalfBlock(s.CheckURL, qrterminal.L, c.stdout)
-		fmt.Fprintln(c.stdout, "Scan to open the check on a phone.")
+		c.printQR(s.CheckURL)
 	}
 	return exitOK
+}
+
+// printQR prints a QR code of checkURL, or says on stderr why there is
+// none. The scrubber sees only the bytes written, and a QR code's blocks
+// hold no text it could match: a check URL that holds a credential (a
+// vendor that echoed one in its token or URL) gets no QR code, which would
+// carry the credential past it. Nor does one too long for any QR code
+// (qrterminal would panic on it).
+func (c *cmd) printQR(checkURL string) {
+	switch {
+	case checkURL == "":
+		return
+	case string(c.scrub.clean([]byte(checkURL))) != checkURL:
+		fmt.Fprintf(c.stderr, "%s: no QR code: the check URL the vendor returned holds a credential of the provider\n", c.name)
+		return
+	}
+	if _, err := qr.Encode(checkURL, qr.L); err != nil {
+		fmt.Fprintf(c.stderr, "%s: no QR code: the check URL is too long for one (%d bytes)\n", c.name, len(checkURL))
+		return
+	}
+	fmt.Fprintln(c.stdout)
+	qrterminal.GenerateHalfBlock(checkURL, qrterminal.L, c.stdout)
+	fmt.Fprintln(c.stdout, "Scan to open the check on a phone.")
 }
 
 func splitList(s string) []string {

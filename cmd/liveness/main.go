@@ -25,7 +25,8 @@
 //
 //	liveness init --return-url URL [--notify-url URL] [--biz-no …] [user flags] [vendor flags] [--json]
 //	    Start a session; print its ID, token, expiry and check URL, and a QR
-//	    code of the check URL on a terminal (--qr always|never|auto).
+//	    code of the check URL on a terminal (--qr always|never|auto); none
+//	    when the URL holds a credential of the provider or is too long.
 //	liveness url SESSION-JSON
 //	    Print the check URL of a session printed by init --json (the JSON
 //	    itself, a file name, or - for standard input).
