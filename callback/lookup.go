@@ -47,17 +47,10 @@ func (h *Handler) lookup(ctx context.Context, cb *liveness.Callback) (*record, e
 	return nil, nil
 }
 
-// kindVerifier is a provider that can be told which callback it reads
-// (megvii.Provider.VerifyCallbackOfKind), instead of guessing.
-type kindVerifier interface {
-	VerifyCallbackOfKind(ctx context.Context, r *http.Request, kind liveness.CallbackKind) (*liveness.Callback, error)
-}
-
+// verify verifies r as a callback of kind, telling the Provider the kind
+// when it can be told (liveness.KindVerifier), instead of guessing.
 func (h *Handler) verify(ctx context.Context, r *http.Request, kind liveness.CallbackKind) (*liveness.Callback, error) {
-	if kv, ok := h.Provider.(kindVerifier); ok {
-		return kv.VerifyCallbackOfKind(ctx, r, kind)
-	}
-	return h.Provider.VerifyCallback(ctx, r)
+	return liveness.VerifyCallbackKind(ctx, h.Provider, r, kind)
 }
 
 // signedFinal reports whether cb carries a signed final result.

@@ -12,35 +12,20 @@ import (
 // errDeliver marks an error of the Deliver func.
 var errDeliver = errors.New("callback: Deliver failed")
 
-// sessionFetcher is a provider that fetches a result knowing the whole
-// Session (juhe.Provider.FetchSessionResult), which lets it expire a session
-// the vendor would call pending forever.
-type sessionFetcher interface {
-	FetchSessionResult(ctx context.Context, s *liveness.Session) (*liveness.Result, error)
-}
-
-// idSplitter is a provider over several vendors (failover.Router) that
-// names the vendor owning one of its session IDs.
-type idSplitter interface {
-	SplitID(sessionID string) (vendor liveness.Vendor, vendorID string, err error)
-}
-
 // owns reports whether s is a session of the Handler's Provider: of its
 // vendor, or for a router, of the vendor its ID routes to.
 func (h *Handler) owns(s *liveness.Session) bool {
-	if sp, ok := h.Provider.(idSplitter); ok {
+	if sp, ok := liveness.As[liveness.IDSplitter](h.Provider); ok {
 		v, _, err := sp.SplitID(s.ID)
 		return err == nil && v == s.Vendor
 	}
 	return s.Vendor == h.Provider.Vendor()
 }
 
-// fetch makes the one vendor call for s.
+// fetch makes the one vendor call for s (knowing the whole Session when the
+// Provider can: liveness.SessionFetcher).
 func (h *Handler) fetch(ctx context.Context, s *liveness.Session) (*liveness.Result, error) {
-	if sf, ok := h.Provider.(sessionFetcher); ok {
-		return sf.FetchSessionResult(ctx, s)
-	}
-	return h.Provider.FetchResult(ctx, s.ID)
+	return liveness.FetchSession(ctx, h.Provider, s)
 }
 
 // expiredResult is the result of a session that ended without one.

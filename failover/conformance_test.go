@@ -42,6 +42,7 @@ func routerHarness(h providertest.Harness) providertest.Harness {
 	name := string(h.Vendor)
 	forge := h.ForgeClaim
 	h.NewProvider = wrap(h.NewProvider)
+	h.Capabilities = providertest.Capabilities{KindVerifier: true, SessionFetcher: true, IDSplitter: true}
 	h.WrongCredentials = wrap(h.WrongCredentials)
 	h.SandboxSession = func(s *liveness.Session) (liveness.Vendor, string, error) {
 		r, err := failover.New(failover.Config{Providers: []failover.Member{{Provider: stub(h.Vendor)}}})

@@ -205,12 +205,6 @@ func (r *Router) VerifyCallback(ctx context.Context, req *http.Request) (*livene
 	return m.routedCallback(cb), nil
 }
 
-// kindVerifier is a provider that can be told which callback it reads
-// (megvii.Provider).
-type kindVerifier interface {
-	VerifyCallbackOfKind(ctx context.Context, r *http.Request, kind liveness.CallbackKind) (*liveness.Callback, error)
-}
-
 // VerifyCallbackOfKind is VerifyCallback for a handler that knows which
 // callback it serves. A provider with its own VerifyCallbackOfKind (Megvii,
 // whose return and notify carry the same form) is told kind; for the
@@ -227,12 +221,7 @@ func (r *Router) VerifyCallbackOfKind(ctx context.Context, req *http.Request, ki
 		}
 		return nil, err
 	}
-	var cb *liveness.Callback
-	if kv, ok := m.p.(kindVerifier); ok {
-		cb, err = kv.VerifyCallbackOfKind(ctx, req, kind)
-	} else {
-		cb, err = m.p.VerifyCallback(ctx, req)
-	}
+	cb, err := liveness.VerifyCallbackKind(ctx, m.p, req, kind)
 	if err != nil {
 		return nil, err
 	}
@@ -328,13 +317,6 @@ func (r *Router) SplitID(sessionID string) (vendor liveness.Vendor, vendorID str
 	return m.p.Vendor(), id, nil
 }
 
-// sessionFetcher is a provider that fetches a result knowing the whole
-// Session (juhe.Provider), which lets it expire a session the vendor would
-// call pending forever.
-type sessionFetcher interface {
-	FetchSessionResult(ctx context.Context, s *liveness.Session) (*liveness.Result, error)
-}
-
 // FetchSessionResult is FetchResult for a caller holding the whole Session
 // (the callback handlers): a provider with its own FetchSessionResult
 // (Juhe, which turns a session never submitted into expired after its
@@ -350,14 +332,9 @@ func (r *Router) FetchSessionResult(ctx context.Context, s *liveness.Session) (*
 	if err != nil {
 		return nil, err
 	}
-	var res *liveness.Result
-	if sf, ok := m.p.(sessionFetcher); ok {
-		vs := *s
-		vs.ID = id
-		res, err = sf.FetchSessionResult(ctx, &vs)
-	} else {
-		res, err = m.p.FetchResult(ctx, id)
-	}
+	vs := *s
+	vs.ID = id
+	res, err := liveness.FetchSession(ctx, m.p, &vs)
 	if err != nil {
 		return nil, err
 	}

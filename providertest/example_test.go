@@ -42,6 +42,10 @@ func harness() providertest.Harness {
 	}
 	return providertest.Harness{
 		Vendor: liveness.Megvii,
+		// Embedding *megvii.Provider keeps its capability; a wrapper
+		// embedding the liveness.Provider interface would drop it (unless
+		// it has an Unwrap), and fail this case.
+		Capabilities: providertest.Capabilities{KindVerifier: true},
 		NewProvider: func(t *testing.T, sb *sandbox.Sandbox, opts ...liveness.Option) liveness.Provider {
 			return newProvider(t, megviitest.SandboxConfig(sb), opts...)
 		},

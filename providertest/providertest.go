@@ -41,9 +41,31 @@ type FaultCase struct {
 	WantRetryable bool
 }
 
+// Capabilities lists the optional capabilities of package liveness a
+// provider has (found with liveness.As, so through wrappers that Unwrap).
+type Capabilities struct {
+	KindVerifier   bool // liveness.KindVerifier
+	SessionFetcher bool // liveness.SessionFetcher
+	IDSplitter     bool // liveness.IDSplitter
+}
+
+// CapabilitiesOf reports the capabilities liveness.As finds in p. A wrapper
+// keeps those of the provider it wraps when CapabilitiesOf(wrapper) equals
+// CapabilitiesOf(wrapped).
+func CapabilitiesOf(p liveness.Provider) Capabilities {
+	_, kv := liveness.As[liveness.KindVerifier](p)
+	_, sf := liveness.As[liveness.SessionFetcher](p)
+	_, ids := liveness.As[liveness.IDSplitter](p)
+	return Capabilities{KindVerifier: kv, SessionFetcher: sf, IDSplitter: ids}
+}
+
 // Harness describes one vendor to the suite.
 type Harness struct {
 	Vendor liveness.Vendor
+	// Capabilities are those the provider NewProvider builds must have,
+	// exactly: a wrapper's harness declares those of the provider it
+	// wraps, so that a wrapper dropping one fails the suite.
+	Capabilities Capabilities
 	// NewProvider builds the provider pointed at sb, with opts (the suite
 	// passes a clock, disables retries for fault cases, and so on).
 	NewProvider func(t *testing.T, sb *sandbox.Sandbox, opts ...liveness.Option) liveness.Provider
@@ -144,14 +166,12 @@ type ReadingExpect struct {
 	NotifyBizNoOnly bool
 }
 
-// kindVerifier is a provider that verifies a callback of a known kind
-// (megvii, juhe and failover have VerifyCallbackOfKind).
-type kindVerifier interface {
-	VerifyCallbackOfKind(ctx context.Context, r *http.Request, kind liveness.CallbackKind) (*liveness.Callback, error)
-}
-
 // RunConformanceTests runs every case against h.
 func RunConformanceTests(t *testing.T, h Harness) {
+	t.Run("the provider has exactly the declared capabilities", func(t *testing.T) {
+		e := newEnv(t, h)
+		assert.Equal(t, h.Capabilities, CapabilitiesOf(e.p), "liveness.As on the %T provider", e.p)
+	})
 	t.Run("init gives a session whose check URL BuildCheckURL rebuilds", func(t *testing.T) { testInit(t, h) })
 	t.Run("a session is pending until completed", func(t *testing.T) { testPending(t, h) })
 	var offered []sandbox.Outcome
@@ -394,7 +414,7 @@ func (e *env) notifiedAs(t *testing.T, h Harness, want Expect, byKind bool) *rec
 	t.Helper()
 	n := e.rcv.get("/notify")
 	if byKind && n != nil {
-		kv, ok := e.p.(kindVerifier)
+		kv, ok := liveness.As[liveness.KindVerifier](e.p)
 		require.True(t, ok, "the %T provider has VerifyCallbackOfKind", e.p)
 		again := *n
 		again.cb, again.err = kv.VerifyCallbackOfKind(context.Background(), n.request(), liveness.CallbackNotify)

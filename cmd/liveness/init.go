@@ -152,7 +152,7 @@ func runInit(c *cmd, args []string) int {
 			opts = append(opts, &jumdata.SessionOptions{Colors: splitList(*dColors), Actions: splitList(*dActions)})
 		}
 	}
-	if _, ok := p.(router); ok {
+	if isRouter(p) {
 		if len(opts) > 0 {
 			req.Extra = failover.Options(opts...)
 		}
@@ -165,7 +165,7 @@ func runInit(c *cmd, args []string) int {
 		// a vendor's refusal of its options is returned at once; any other
 		// input error is the first of every provider's refusals.
 		if le := inputError(err); le != nil && !strings.HasPrefix(le.Field, "Extra") {
-			if _, ok := p.(router); ok {
+			if isRouter(p) {
 				c.note = "no provider of the router took the request; this is the first refusal"
 			}
 		}
@@ -313,7 +313,7 @@ func (c *cmd) checkSessionVendor(p liveness.Provider, s *liveness.Session) (int,
 	case s.Vendor == "":
 		s.Vendor = v
 	case s.Vendor != v:
-		if _, ok := p.(router); ok {
+		if isRouter(p) {
 			return c.usageError(c.usage, "the session is a %s session, and its ID names a %s provider of the router", s.Vendor, v), false
 		}
 		return c.usageError(c.usage, "the session is a %s session, and the provider is %s", s.Vendor, v), false

@@ -219,9 +219,6 @@ func (c *cmd) wait(p liveness.Provider, s *liveness.Session, timeout, interval t
 		rc.gap = interval
 	}
 	var counted liveness.Provider = rc
-	if _, ok := p.(router); ok {
-		counted = routerCounter{rc}
-	}
 	h := &callback.Handler{
 		Provider:     counted,
 		Key:          key,
@@ -353,16 +350,11 @@ func (rc *readCounter) FetchResult(ctx context.Context, id string) (*liveness.Re
 	return rc.keep(rc.Provider.FetchResult(ctx, id))
 }
 
-// sessionFetcher is a provider that fetches knowing the whole Session
-// (juhe.Provider, failover.Router), which Handler.Wait prefers.
-type sessionFetcher interface {
-	FetchSessionResult(ctx context.Context, s *liveness.Session) (*liveness.Result, error)
-}
-
-// FetchSessionResult is the provider's own when it has one, else
+// FetchSessionResult is the provider's own when it has one
+// (liveness.SessionFetcher: juhe.Provider, failover.Router), else
 // FetchResult; it counts as one read.
 func (rc *readCounter) FetchSessionResult(ctx context.Context, s *liveness.Session) (*liveness.Result, error) {
-	sf, ok := rc.Provider.(sessionFetcher)
+	sf, ok := liveness.As[liveness.SessionFetcher](rc.Provider)
 	if !ok {
 		return rc.FetchResult(ctx, s.ID)
 	}
@@ -372,14 +364,11 @@ func (rc *readCounter) FetchSessionResult(ctx context.Context, s *liveness.Sessi
 	return rc.keep(sf.FetchSessionResult(ctx, s))
 }
 
-// routerCounter is a readCounter over a router, which Handler.Wait asks
-// which vendor owns a session ID.
-type routerCounter struct{ *readCounter }
-
-// SplitID is the router's.
-func (r routerCounter) SplitID(id string) (liveness.Vendor, string, error) {
-	return r.Provider.(router).SplitID(id)
-}
+// Unwrap returns the provider rc counts the reads of, so that its other
+// capabilities (a router's liveness.IDSplitter, which Handler.Wait asks
+// which vendor owns a session ID) are found through rc; its reads all go
+// through rc's FetchResult and FetchSessionResult.
+func (rc *readCounter) Unwrap() liveness.Provider { return rc.Provider }
 
 // progress shows a spinner with the time elapsed on stderr when it is a
 // terminal, and nothing otherwise; the returned func erases it.

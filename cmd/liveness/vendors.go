@@ -10,17 +10,17 @@ import (
 	"github.com/go-liveness/liveness/failover"
 )
 
-// router is a provider over several vendors (failover.Router): it names
-// its members and the vendor that owns one of its session IDs.
-type router interface {
-	Health() []failover.Health
-	SplitID(sessionID string) (vendor liveness.Vendor, vendorID string, err error)
+// isRouter reports whether p is a provider over several vendors (a
+// failover.Router, or a provider wrapping one).
+func isRouter(p liveness.Provider) bool {
+	_, ok := liveness.As[liveness.IDSplitter](p)
+	return ok
 }
 
 // vendorsOf returns the vendors p serves sessions of: its own, or for a
 // router those of its members, in the router's order, each once.
 func vendorsOf(p liveness.Provider) []liveness.Vendor {
-	r, ok := p.(router)
+	r, ok := liveness.As[*failover.Router](p)
 	if !ok {
 		return []liveness.Vendor{p.Vendor()}
 	}
@@ -37,7 +37,7 @@ func vendorsOf(p liveness.Provider) []liveness.Vendor {
 // p's vendor, or for a router the vendor of the member the ID names (an
 // ID naming none is the router's ErrInvalidArgument).
 func sessionVendor(p liveness.Provider, id string) (liveness.Vendor, error) {
-	if r, ok := p.(router); ok {
+	if r, ok := liveness.As[liveness.IDSplitter](p); ok {
 		v, _, err := r.SplitID(id)
 		return v, err
 	}
@@ -75,7 +75,7 @@ func checkFlagVendors(p liveness.Provider, set []string) string {
 		for i, v := range want {
 			names[i] = string(v)
 		}
-		if _, isRouter := p.(router); isRouter {
+		if isRouter(p) {
 			return fmt.Sprintf("flag --%s is for %s, and no provider of the router is (it holds %s)", name, strings.Join(names, " or "), joinVendors(have))
 		}
 		return fmt.Sprintf("flag --%s is for %s, and the provider is %s", name, strings.Join(names, " or "), p.Vendor())

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -12,12 +11,6 @@ import (
 
 	"github.com/go-liveness/liveness"
 )
-
-// kindVerifier is a provider told which callback it reads
-// (megvii.Provider.VerifyCallbackOfKind).
-type kindVerifier interface {
-	VerifyCallbackOfKind(ctx context.Context, r *http.Request, kind liveness.CallbackKind) (*liveness.Callback, error)
-}
 
 // verifyOutput is verify's JSON form. Valid is true only when the
 // callback is signed and its signature holds.
@@ -128,8 +121,8 @@ func runVerify(c *cmd, args []string) int {
 		return code
 	}
 	var cb *liveness.Callback
-	if kv, ok := p.(kindVerifier); ok && *kind != "" {
-		cb, err = kv.VerifyCallbackOfKind(c.ctx, r, liveness.CallbackKind(*kind))
+	if *kind != "" {
+		cb, err = liveness.VerifyCallbackKind(c.ctx, p, r, liveness.CallbackKind(*kind))
 	} else {
 		cb, err = p.VerifyCallback(c.ctx, r)
 	}

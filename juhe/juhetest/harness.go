@@ -26,7 +26,8 @@ import (
 // WrongCredentials.
 func Harness() providertest.Harness {
 	return providertest.Harness{
-		Vendor: liveness.Juhe,
+		Capabilities: providertest.Capabilities{KindVerifier: true, SessionFetcher: true},
+		Vendor:       liveness.Juhe,
 		NewProvider: func(t *testing.T, sb *sandbox.Sandbox, opts ...liveness.Option) liveness.Provider {
 			p, err := juhe.New(SandboxConfig(sb), opts...)
 			require.NoError(t, err)

@@ -28,7 +28,8 @@ import (
 // WrongCredentials.
 func Harness(referenceImages ...[]byte) providertest.Harness {
 	h := providertest.Harness{
-		Vendor: liveness.Megvii,
+		Capabilities: providertest.Capabilities{KindVerifier: true},
+		Vendor:       liveness.Megvii,
 		NewProvider: func(t *testing.T, sb *sandbox.Sandbox, opts ...liveness.Option) liveness.Provider {
 			p, err := megvii.New(SandboxConfig(sb), opts...)
 			require.NoError(t, err)
