@@ -1,6 +1,9 @@
 package callback
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // Delivery describes one run of Handler.Deliver; DeliveryFrom reads it from
 // the context Deliver receives.
@@ -17,6 +20,13 @@ type Delivery struct {
 	// run began and may have applied its effect (it failed, or its
 	// instance or the Store stopped before its outcome was recorded).
 	Attempt int
+	// Calls is how many vendor result calls the session spent, on every
+	// instance, before this run (Megvii allows three): for metrics of
+	// the read budget.
+	Calls int
+	// Started is when the session was started, on the Handler's clock;
+	// zero when not known (a session only a callback or Wait made known).
+	Started time.Time
 }
 
 type deliveryKey struct{}

@@ -35,6 +35,10 @@ type Event struct {
 	Outcome string
 	// Latency is how long the request took.
 	Latency time.Duration
+	// Err is what stopped the request, if anything: its message names no
+	// secret and no personal data (the handlers log it), but may name a
+	// vendor session ID.
+	Err error
 }
 
 // The Event kinds.
@@ -64,15 +68,24 @@ const (
 	OutcomeForgotten = "forgotten"
 )
 
-// run wraps one request: it times it, logs it and reports the Event.
-func (h *Handler) run(ctx context.Context, kind string, f func(ev *Event) error) {
+// run wraps one request: it times it, traces it (Trace), logs it and
+// reports the Event. f runs in the context Trace returns.
+func (h *Handler) run(ctx context.Context, kind string, f func(ctx context.Context, ev *Event) error) {
 	start := time.Now()
 	ev := Event{Kind: kind}
 	if h.Provider != nil {
 		ev.Vendor = h.Provider.Vendor()
 	}
-	err := f(&ev)
+	var end func(Event)
+	if h.Trace != nil {
+		ctx, end = h.Trace(ctx, kind)
+	}
+	err := f(ctx, &ev)
 	ev.Latency = time.Since(start)
+	ev.Err = err
+	if end != nil {
+		end(ev)
+	}
 	attrs := []slog.Attr{
 		slog.String("vendor", string(ev.Vendor)), slog.String("kind", ev.Kind),
 		slog.String("outcome", ev.Outcome), slog.String("session", ev.SessionID),

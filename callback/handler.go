@@ -182,6 +182,14 @@ type Handler struct {
 	// Observe, when set, is called once per request handled and per Wait,
 	// after it ended.
 	Observe func(Event)
+	// Trace, when set, is called as each request, Wait and reconciler
+	// look begins, with its kind (KindStart, ...): the request runs in
+	// the context it returns, so the vendor calls it makes and Deliver
+	// get that context (and the span a tracer put in it, as their
+	// parent); end is called once with the request's Event as it ends,
+	// before Observe. Package github.com/go-liveness/liveness/livenessotel
+	// sets it.
+	Trace func(ctx context.Context, kind string) (context.Context, func(end Event))
 	// Logger receives one record per request (vendor, kind, outcome,
 	// session ID, latency), never a secret or a vendor payload. Nil uses
 	// slog.Default().

@@ -46,7 +46,7 @@ import (
 // Guess: see VENDORS.md, Megvii, notify-ack.
 // Guess: see VENDORS.md, Juhe, notify-ack.
 func (h *Handler) Notify(w http.ResponseWriter, r *http.Request) {
-	h.run(r.Context(), KindNotify, func(ev *Event) error {
+	h.run(r.Context(), KindNotify, func(ctx context.Context, ev *Event) error {
 		if err := h.check(); err != nil {
 			ev.Outcome = OutcomeFault
 			http.Error(w, "not configured", http.StatusInternalServerError)
@@ -71,7 +71,6 @@ func (h *Handler) Notify(w http.ResponseWriter, r *http.Request) {
 		if r.Body != nil {
 			r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
 		}
-		ctx := r.Context()
 		cb, err := h.verify(ctx, r, liveness.CallbackNotify)
 		if err == nil && cb.Kind != liveness.CallbackNotify {
 			// A return posted to the notify URL (under a router, which

@@ -95,7 +95,7 @@ func (h *Handler) Run(ctx context.Context) error {
 }
 
 func (h *Handler) reconcileOne(ctx context.Context, id string) (err error) {
-	h.run(ctx, KindReconcile, func(ev *Event) error {
+	h.run(ctx, KindReconcile, func(ctx context.Context, ev *Event) error {
 		ev.SessionID = id
 		err = h.reconcile(ctx, id, ev)
 		return err

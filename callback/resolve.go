@@ -301,7 +301,7 @@ var errLeaseLost = errors.New("callback: the delivery lease was taken over by an
 // runDeliver runs Deliver under the lease token and marks the outcome.
 func (h *Handler) runDeliver(ctx context.Context, rec *record, token string, timeout time.Duration) error {
 	s := &rec.Session
-	d := Delivery{ID: string(h.ns()) + ":" + s.ID, Attempt: rec.Attempts}
+	d := Delivery{ID: string(h.ns()) + ":" + s.ID, Attempt: rec.Attempts, Calls: rec.Calls, Started: rec.Started}
 	// The vendor hanging up must not cut the service's own work short.
 	dctx, cancel := context.WithTimeout(context.WithValue(context.WithoutCancel(ctx), deliveryKey{}, d), timeout)
 	defer cancel()
@@ -453,7 +453,7 @@ func sleep(ctx context.Context, d time.Duration) error {
 //     per call; after the token's 10 minutes the answer is 301 expired, so
 //     polling longer is useless.
 func (h *Handler) Wait(ctx context.Context, s *liveness.Session) (res *liveness.Result, err error) {
-	h.run(ctx, KindWait, func(ev *Event) error {
+	h.run(ctx, KindWait, func(ctx context.Context, ev *Event) error {
 		res, err = h.wait(ctx, s, ev)
 		switch {
 		case err == nil:

@@ -41,7 +41,8 @@ import (
 // MaxWait, is a 503 page, a Deliver failure a 500 page, and reloading
 // retries.
 func (h *Handler) Return(w http.ResponseWriter, r *http.Request) {
-	h.run(r.Context(), KindReturn, func(ev *Event) error {
+	h.run(r.Context(), KindReturn, func(ctx context.Context, ev *Event) error {
+		r = r.WithContext(ctx)
 		if err := h.check(); err != nil {
 			ev.Outcome = OutcomeFault
 			page(w, http.StatusInternalServerError, "This service is not configured.")
@@ -59,7 +60,6 @@ func (h *Handler) Return(w http.ResponseWriter, r *http.Request) {
 		if r.Body != nil {
 			r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
 		}
-		ctx := r.Context()
 		cb, err := h.verify(ctx, r, liveness.CallbackReturn)
 		cl := h.binding(r)
 		var rec *record

@@ -30,7 +30,8 @@ import (
 // has ended, or whose earlier create is in doubt, is answered 409 (see
 // Begin).
 func (h *Handler) Start(w http.ResponseWriter, r *http.Request) {
-	h.run(r.Context(), KindStart, func(ev *Event) error {
+	h.run(r.Context(), KindStart, func(ctx context.Context, ev *Event) error {
+		r = r.WithContext(ctx)
 		methods := []string{http.MethodPost}
 		if h.AllowGET {
 			methods = []string{http.MethodGet, http.MethodPost}

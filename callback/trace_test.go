@@ -1,0 +1,98 @@
+package callback_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"sync"
+	"testing"
+
+	"github.com/go-liveness/liveness"
+	"github.com/go-liveness/liveness/callback"
+	"github.com/go-liveness/liveness/sandbox"
+)
+
+type traceKey struct{}
+
+// ctxProvider records, per call, the trace value in the context the
+// handlers gave the vendor call.
+type ctxProvider struct {
+	liveness.Provider
+	mu   sync.Mutex
+	seen []any
+}
+
+func (p *ctxProvider) Unwrap() liveness.Provider { return p.Provider }
+
+func (p *ctxProvider) note(ctx context.Context) {
+	p.mu.Lock()
+	p.seen = append(p.seen, ctx.Value(traceKey{}))
+	p.mu.Unlock()
+}
+
+func (p *ctxProvider) InitSession(ctx context.Context, req *liveness.SessionRequest) (*liveness.Session, error) {
+	p.note(ctx)
+	return p.Provider.InitSession(ctx, req)
+}
+
+func (p *ctxProvider) FetchResult(ctx context.Context, id string) (*liveness.Result, error) {
+	p.note(ctx)
+	return p.Provider.FetchResult(ctx, id)
+}
+
+func (p *ctxProvider) FetchSessionResult(ctx context.Context, s *liveness.Session) (*liveness.Result, error) {
+	p.note(ctx)
+	return liveness.FetchSession(ctx, p.Provider, s)
+}
+
+// Trace wraps every request: the vendor calls and Deliver run in the
+// context it returns, and its end func gets the request's Event once.
+func TestTraceWrapsEachRequest(t *testing.T) {
+	e := newEnv(t, liveness.Juhe, notifyToSink)
+	p := &ctxProvider{Provider: e.provider()}
+	h := e.handler(p, nil)
+	var mu sync.Mutex
+	var begun []string
+	var ended []callback.Event
+	var delivered any
+	h.Trace = func(ctx context.Context, kind string) (context.Context, func(callback.Event)) {
+		mu.Lock()
+		begun = append(begun, kind)
+		mu.Unlock()
+		return context.WithValue(ctx, traceKey{}, kind), func(ev callback.Event) {
+			mu.Lock()
+			ended = append(ended, ev)
+			mu.Unlock()
+		}
+	}
+	next := h.Deliver
+	h.Deliver = func(ctx context.Context, res *liveness.Result, s *liveness.Session) error {
+		delivered = ctx.Value(traceKey{})
+		return next(ctx, res, s)
+	}
+	srv := e.serve(h)
+	e.start(newBrowser(), srv.URL)
+	id := e.lastStarted()
+	if _, err := e.sb.Complete(context.Background(), liveness.Juhe, id, sandbox.OutcomePass); err != nil {
+		t.Fatal(err)
+	}
+	if code := notify(srv.URL+"/notify", url.Values{"jh_order_id": {id}}); code != http.StatusOK {
+		t.Fatalf("notify: %d", code)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(begun) != 2 || begun[0] != callback.KindStart || begun[1] != callback.KindNotify {
+		t.Fatalf("begun %v", begun)
+	}
+	if len(ended) != 2 || ended[0].Outcome != callback.OutcomeStarted || ended[1].Outcome != string(liveness.StatusPassed) || ended[1].SessionID != id {
+		t.Fatalf("ended %+v", ended)
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(p.seen) != 2 || p.seen[0] != callback.KindStart || p.seen[1] != callback.KindNotify {
+		t.Fatalf("the vendor calls saw %v", p.seen)
+	}
+	if delivered != callback.KindNotify {
+		t.Fatalf("Deliver saw %v", delivered)
+	}
+}
