@@ -19,7 +19,7 @@ func TestJSON(t *testing.T) {
 	res := &liveness.Result{
 		Vendor: liveness.Megvii, SessionID: "biz-1", BizNo: "order-1", Status: liveness.StatusFailed,
 		Reason: liveness.ReasonFaceMismatch, VendorCode: "FAIL", Message: "m", RequestID: "rid",
-		Liveness:     &liveness.LivenessResult{Passed: true, Score: 0.5, Code: "PASS", Message: "ok"},
+		Liveness:     &liveness.LivenessResult{Passed: true, Score: 0.5, HasScore: true, Code: "PASS", Message: "ok"},
 		FaceMatch:    &liveness.FaceMatch{Passed: false, Score: 41.5, Threshold: 69, Thresholds: map[string]float64{"1e-4": 69}},
 		FaceImageURL: "https://img", FaceImage: []byte{1, 2}, Raw: json.RawMessage(`{"a":1}`),
 	}
@@ -38,6 +38,12 @@ func TestJSON(t *testing.T) {
 			`"vendor_code":"FAIL","message":"m","liveness":{"passed":true,"score":0.5,"code":"PASS","message":"ok"},` +
 			`"face_match":{"passed":false,"score":41.5,"threshold":69,"thresholds":{"1e-4":69}},"face_image_url":"https://img",` +
 			`"face_image":"AQI=","request_id":"rid","raw":{"a":1}}`, &liveness.Result{}},
+		{"Result without a liveness score", &liveness.Result{Vendor: liveness.Megvii, SessionID: "biz-2", Status: liveness.StatusPassed,
+			Liveness: &liveness.LivenessResult{Passed: true, Code: "PASS"}},
+			`{"vendor":"megvii","session_id":"biz-2","status":"passed","liveness":{"passed":true,"code":"PASS"}}`, &liveness.Result{}},
+		{"Result with a liveness score of 0", &liveness.Result{Vendor: liveness.Jumdata, SessionID: "tok", Status: liveness.StatusPassed,
+			Liveness: &liveness.LivenessResult{Passed: true, HasScore: true}},
+			`{"vendor":"jumdata","session_id":"tok","status":"passed","liveness":{"passed":true,"score":0}}`, &liveness.Result{}},
 		{"pending Result", &liveness.Result{Vendor: liveness.Juhe, SessionID: "jh", Status: liveness.StatusPending},
 			`{"vendor":"juhe","session_id":"jh","status":"pending"}`, &liveness.Result{}},
 		{"Session", s, `{"vendor":"jumdata","id":"tok","token":"tok","check_url":"https://page","biz_no":"order-2",` +
@@ -53,6 +59,39 @@ func TestJSON(t *testing.T) {
 			assert.Equal(t, tc.want, string(b), "key order follows the struct")
 			require.NoError(t, json.Unmarshal(b, tc.back))
 			assert.Equal(t, tc.v, tc.back, "round trip")
+		})
+	}
+}
+
+// TestLivenessScoreAbsent: a score the vendor did not send is absent, not
+// 0; a Score set without HasScore (a provider written before it) counts
+// as sent when it is not 0.
+func TestLivenessScoreAbsent(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		l     *liveness.LivenessResult
+		score float64
+		sent  bool
+		json  string
+	}{
+		{"nil", nil, 0, false, "null"},
+		{"no score", &liveness.LivenessResult{Passed: true}, 0, false, `{"passed":true}`},
+		{"a score of 0", &liveness.LivenessResult{HasScore: true}, 0, true, `{"passed":false,"score":0}`},
+		{"a score", &liveness.LivenessResult{Score: 91.5, HasScore: true}, 91.5, true, `{"passed":false,"score":91.5}`},
+		{"a score without HasScore", &liveness.LivenessResult{Score: 0.7}, 0.7, true, `{"passed":false,"score":0.7}`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			score, sent := tc.l.SentScore()
+			assert.Equal(t, tc.score, score)
+			assert.Equal(t, tc.sent, sent)
+			b, err := json.Marshal(tc.l)
+			require.NoError(t, err)
+			assert.Equal(t, tc.json, string(b))
+			var back *liveness.LivenessResult
+			require.NoError(t, json.Unmarshal(b, &back))
+			score, sent = back.SentScore()
+			assert.Equal(t, tc.score, score, "read back")
+			assert.Equal(t, tc.sent, sent, "read back")
 		})
 	}
 }

@@ -274,12 +274,65 @@ type Result struct {
 func (r *Result) Passed() bool { return r != nil && r.Status == StatusPassed }
 
 // LivenessResult is the liveness part of a Result.
+//
+// Not every vendor sends a liveness score: Megvii sends its verdict only,
+// Jumdata's H5 answer a score only in some readings, Juhe a live_score. A
+// score the vendor did not send is absent, not 0: HasScore is false, and
+// the JSON form has no "score" member.
 type LivenessResult struct {
 	Passed bool `json:"passed"`
-	// Score is the vendor's liveness or quality score, in the vendor's scale.
-	Score   float64 `json:"score"`
-	Code    string  `json:"code,omitempty"`
-	Message string  `json:"message,omitempty"`
+	// Score is the vendor's liveness or quality score, in the vendor's
+	// scale; it is meaningful only when the vendor sent one (SentScore).
+	Score float64 `json:"score"`
+	// HasScore reports that the vendor sent Score, so that a score of 0 is
+	// told from no score. A provider sets it beside Score. A Score other
+	// than 0 counts as sent without it, as providers written before it
+	// set Score alone.
+	HasScore bool   `json:"-"`
+	Code     string `json:"code,omitempty"`
+	Message  string `json:"message,omitempty"`
+}
+
+// SentScore returns the vendor's score and whether it sent one: HasScore,
+// or a Score other than 0.
+func (l *LivenessResult) SentScore() (float64, bool) {
+	if l == nil || (!l.HasScore && l.Score == 0) {
+		return 0, false
+	}
+	return l.Score, true
+}
+
+// livenessJSON is the JSON form of a LivenessResult: "score" only when the
+// vendor sent one.
+type livenessJSON struct {
+	Passed  bool     `json:"passed"`
+	Score   *float64 `json:"score,omitempty"`
+	Code    string   `json:"code,omitempty"`
+	Message string   `json:"message,omitempty"`
+}
+
+// MarshalJSON encodes l with a "score" member only when the vendor sent a
+// score (SentScore).
+func (l LivenessResult) MarshalJSON() ([]byte, error) {
+	j := livenessJSON{Passed: l.Passed, Code: l.Code, Message: l.Message}
+	if s, ok := l.SentScore(); ok {
+		j.Score = &s
+	}
+	return json.Marshal(j)
+}
+
+// UnmarshalJSON decodes the form MarshalJSON writes: a "score" member,
+// 0 included, sets Score and HasScore.
+func (l *LivenessResult) UnmarshalJSON(data []byte) error {
+	var j livenessJSON
+	if err := json.Unmarshal(data, &j); err != nil {
+		return err
+	}
+	*l = LivenessResult{Passed: j.Passed, Code: j.Code, Message: j.Message}
+	if j.Score != nil {
+		l.Score, l.HasScore = *j.Score, true
+	}
+	return nil
 }
 
 // FaceMatch is the face-comparison part of a Result.

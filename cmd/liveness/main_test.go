@@ -638,23 +638,29 @@ func TestExpiredSession(t *testing.T) {
 	assert.Contains(t, r.stderr, "the session is a megvii session, and the provider is juhe")
 }
 
-// TestPrintResultLivenessScore: Megvii sends no liveness score, so its
-// table shows no "score=0"; another vendor's 0 is a score and is shown.
+// TestPrintResultLivenessScore: a vendor that sends no liveness score
+// (Megvii) has none printed or encoded, rather than "score=0"; a score of
+// 0 the vendor sent is shown.
 func TestPrintResultLivenessScore(t *testing.T) {
 	for _, tc := range []struct {
-		vendor liveness.Vendor
-		score  float64
-		want   string
+		name string
+		l    liveness.LivenessResult
+		want string
+		json string
 	}{
-		{liveness.Megvii, 0, "liveness        passed=true\n"},
-		{liveness.Megvii, 12.5, "liveness        passed=true score=12.5\n"},
-		{liveness.Juhe, 0, "liveness        passed=true score=0\n"},
-		{liveness.Jumdata, 0, "liveness        passed=true score=0\n"},
+		{"no score (megvii)", liveness.LivenessResult{Passed: true}, "liveness        passed=true\n", `"liveness": {
+    "passed": true
+  }`},
+		{"a score", liveness.LivenessResult{Passed: true, Score: 12.5, HasScore: true}, "liveness        passed=true score=12.5\n", `"score": 12.5`},
+		{"a score of 0", liveness.LivenessResult{Passed: true, HasScore: true}, "liveness        passed=true score=0\n", `"score": 0`},
 	} {
+		res := &liveness.Result{Vendor: liveness.Megvii, Status: liveness.StatusPassed, Liveness: &tc.l}
 		var b strings.Builder
-		(&cmd{}).printResult(&b, &liveness.Result{Vendor: tc.vendor, Status: liveness.StatusPassed,
-			Liveness: &liveness.LivenessResult{Passed: true, Score: tc.score}})
-		assert.Contains(t, b.String(), tc.want, "%s %v", tc.vendor, tc.score)
+		(&cmd{}).printResult(&b, res)
+		assert.Contains(t, b.String(), tc.want, tc.name)
+		var js bytes.Buffer
+		require.Equal(t, exitOK, (&cmd{stdout: &js}).writeJSON(res))
+		assert.Contains(t, js.String(), tc.json, tc.name)
 	}
 }
 

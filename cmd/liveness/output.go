@@ -95,13 +95,11 @@ func (c *cmd) printResult(w io.Writer, r *liveness.Result) {
 	t.row("vendor_code", r.VendorCode)
 	t.row("message", r.Message)
 	if l := r.Liveness; l != nil {
-		// LivenessResult.Score cannot say "absent", and Megvii sends no
-		// liveness score at all (its verdict only): a 0 from Megvii is
-		// that absence, not a score, so the table leaves it out. The JSON
-		// form keeps the library's Result as it is.
+		// A vendor that sends no liveness score (Megvii, its verdict
+		// only) has none printed, as --json encodes none.
 		v := fmt.Sprintf("passed=%t", l.Passed)
-		if l.Score != 0 || r.Vendor != liveness.Megvii {
-			v += " score=" + formatFloat(l.Score)
+		if score, ok := l.SentScore(); ok {
+			v += " score=" + formatFloat(score)
 		}
 		t.row("liveness", v)
 	}
