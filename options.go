@@ -7,9 +7,6 @@ import (
 	"time"
 )
 
-// Version is this module's version, sent in the default User-Agent.
-const Version = "0.1.0"
-
 // Defaults used by every vendor constructor.
 const (
 	DefaultTimeout          = 10 * time.Second

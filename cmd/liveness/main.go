@@ -48,7 +48,9 @@
 //	    It reads a finished
 //	    result once, and stops pending after --max-reads reads (no limit by
 //	    default for Juhe and Jumdata), with a progress indicator on a
-//	    terminal only. With --session (the output of init --json) it knows
+//	    terminal only (the reads made, a Megvii session's calls used of
+//	    its 3, when the next read is due); Ctrl-C stops it, saying what
+//	    the run spent (exit 130). With --session (the output of init --json) it knows
 //	    the session's expiry: a Juhe or Jumdata session past it (plus the
 //	    grace) is expired without a read; a Megvii result outlives its
 //	    session by a day, so a Megvii session is read within its calls.
@@ -67,6 +69,11 @@
 //	liveness sandbox list|complete|fault …
 //	    Drive a running sandbox over its control API (package sandbox).
 //	    complete takes a router's session ID ("megvii:…") as well.
+//	liveness version (or liveness --version)
+//	    Print liveness.Version, the version the library's User-Agent
+//	    reports too, with the Go version and the commit built.
+//	liveness completion bash|zsh
+//	    Print a completion script: source <(liveness completion bash).
 //
 // Flags of init that not every vendor uses; each is a usage error with a
 // provider that cannot use it (rather than silently dropped):
@@ -125,6 +132,9 @@
 //	6  budget spent: the 3 get_result calls Megvii answers for a session
 //	   are spent, as counted in its --session file ("result_calls"); no
 //	   call was made
+//	130 stopped by Ctrl-C (143 by SIGTERM): result says the reads it
+//	   made and a Megvii session's get_result calls used of its 3, and
+//	   prints the last result it read
 package main
 
 import (
@@ -160,10 +170,38 @@ const (
 const envProvider = "LIVENESS_PROVIDER"
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, cancel := context.WithCancelCause(context.Background())
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		sig := <-sigs
+		// A second Ctrl-C ends the process at once.
+		signal.Stop(sigs)
+		cancel(stopSignal{sig})
+	}()
 	code := runContext(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv)
-	stop()
+	signal.Stop(sigs)
 	os.Exit(code)
+}
+
+// stopSignal is the cause of the command's context when a signal (Ctrl-C,
+// SIGTERM) canceled it.
+type stopSignal struct{ sig os.Signal }
+
+func (s stopSignal) Error() string { return s.sig.String() }
+
+// signalExit returns the exit code of a command a signal stopped, 128 plus
+// the signal's number as a shell reports it (130 for Ctrl-C, 143 for
+// SIGTERM), and the signal's name; 0 when no signal stopped ctx.
+func signalExit(ctx context.Context) (int, string) {
+	var s stopSignal
+	if !errors.As(context.Cause(ctx), &s) {
+		return 0, ""
+	}
+	if n, ok := s.sig.(syscall.Signal); ok {
+		return 128 + int(n), s.sig.String()
+	}
+	return 128 + int(syscall.SIGINT), s.sig.String()
 }
 
 // run runs the command line args (without the program name) and returns
@@ -191,6 +229,9 @@ type cmd struct {
 	// raw is --raw: print the vendor's answer, the face image and its URL,
 	// which are withheld by default.
 	raw bool
+	// reads counts liveness result's reads, for what a signal stopping it
+	// says was spent.
+	reads *readCounter
 }
 
 type command struct {
@@ -207,10 +248,12 @@ func init() {
 		{"result", "liveness result [--wait [--max-reads N]] [--json] [flags] SESSION-ID", "print a session's result", runResult},
 		{"verify", "liveness verify [--kind return|notify] [--json] [flags] [URL] (or a body on stdin)", "verify a captured callback", runVerify},
 		{"sandbox", "liveness sandbox [--addr HOST:PORT] [--json] | sandbox list|complete|fault ...", "run or drive the vendors' simulator", runSandbox},
+		{"version", "liveness version", "print the version (also liveness --version)", runVersion},
+		{"completion", "liveness completion bash|zsh", "print a shell completion script", runCompletion},
 	}
 }
 
-const mainUsage = "usage: liveness <init|url|result|verify|sandbox> [flags] [args]"
+const mainUsage = "usage: liveness <init|url|result|verify|sandbox|version|completion> [flags] [args]"
 
 func runContext(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
 	sc := &scrubber{}
@@ -220,6 +263,9 @@ func runContext(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		return exitUsage
 	}
 	switch args[0] {
+	case "-version", "--version":
+		fmt.Fprintln(c.stdout, versionLine())
+		return exitOK
 	case "-h", "-help", "--help", "help":
 		fmt.Fprintln(c.stdout, mainUsage)
 		fmt.Fprintln(c.stdout, "\ncommands:")
@@ -230,7 +276,7 @@ func runContext(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		fmt.Fprintln(c.stdout, "Exit codes: 0 passed/ok (a callback signed, verified and passed), 1 error, 2 usage, 3 not passed")
 		fmt.Fprintln(c.stdout, "(or a signature that does not hold), 4 pending (or a return without a result),")
 		fmt.Fprintln(c.stdout, "5 unsigned callback (fetch the result), 6 a Megvii session's 3 get_result calls are spent")
-		fmt.Fprintln(c.stdout, "(counted in its --session file; no call made).")
+		fmt.Fprintln(c.stdout, "(counted in its --session file; no call made), 130 stopped by Ctrl-C.")
 		fmt.Fprintln(c.stdout, "Run liveness <command> --help for a command's flags.")
 		return exitOK
 	}
@@ -252,7 +298,7 @@ func runContext(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	if commandLike(args[0]) {
 		what += " " + strconv.Quote(args[0])
 	}
-	fmt.Fprintln(c.stderr, "liveness: "+what+" (want init, url, result, verify or sandbox)")
+	fmt.Fprintln(c.stderr, "liveness: "+what+" (want init, url, result, verify, sandbox, version or completion)")
 	fmt.Fprintln(c.stderr, mainUsage)
 	return exitUsage
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -73,10 +74,14 @@ identify the person (a vendor may echo the name, ID number or user ID it
 was sent): they are withheld from the table and from --json unless --raw
 is given. Store the --raw --json output if you need them later.
 
+On a terminal, --wait shows a spinner with the reads made, a Megvii
+session's get_result calls used of its 3, and when the next read is due.
+Ctrl-C stops it: it says what the run spent and exits 130.
+
 Exit codes: 0 passed, 3 not passed (failed, canceled, expired, error),
 4 pending (or --timeout, --max-reads or the 3 Megvii calls reached),
 6 the session file's 3 Megvii calls are spent (no call made), 1 error,
-2 usage.`
+2 usage, 130 stopped by Ctrl-C (143 by SIGTERM).`
 
 func runResult(c *cmd, args []string) int {
 	const usage = "liveness result [--wait [--timeout D] [--interval D] [--max-reads N]] [--json] [--provider URL] SESSION-ID | --session FILE|-"
@@ -160,7 +165,21 @@ func runResult(c *cmd, args []string) int {
 		res, err = c.wait(p, &session, *timeout, *interval, reads, lg)
 	} else {
 		rc := &readCounter{Provider: p, ledger: lg}
+		c.reads = rc
 		res, err = rc.FetchResult(c.ctx, session.ID)
+	}
+	if code, name := signalExit(c.ctx); code != 0 {
+		// Ctrl-C: say what the run spent, print what it read last, and
+		// exit as a shell expects of a command a signal stopped.
+		fmt.Fprintf(c.stderr, "%s: stopped (%s): %s\n", c.name, name, c.reads.spentSummary())
+		if res != nil {
+			if *asJSON {
+				c.writeJSON(c.withheld(res))
+			} else {
+				c.printResult(c.stdout, res)
+			}
+		}
+		return code
 	}
 	if errors.Is(err, errBudgetSpent) && res == nil {
 		what := "no call made"
@@ -174,8 +193,8 @@ func runResult(c *cmd, args []string) int {
 		return c.fail(err)
 	}
 	if err != nil {
-		// Waiting ended (--timeout, --max-reads, the Megvii calls spent,
-		// Ctrl-C) on a pending result.
+		// Waiting ended (--timeout, --max-reads, the Megvii calls spent)
+		// on a pending result.
 		fmt.Fprintf(c.stderr, "%s: still %s: %v\n", c.name, res.Status, err)
 	}
 	if *asJSON {
@@ -214,10 +233,14 @@ func (c *cmd) wait(p liveness.Provider, s *liveness.Session, timeout, interval t
 	defer cancel()
 	key := make([]byte, 32)
 	_, _ = rand.Read(key)
-	rc := &readCounter{Provider: p, max: maxReads, ledger: lg, ctx: ctx}
+	rc := &readCounter{Provider: p, max: maxReads, ledger: lg, ctx: ctx, interval: interval}
 	if lg != nil {
 		rc.gap = interval
+		if !s.ExpiresAt.IsZero() {
+			rc.finalAfter = s.ExpiresAt.Add(callback.DefaultExpiryGrace)
+		}
 	}
+	c.reads = rc
 	var counted liveness.Provider = rc
 	h := &callback.Handler{
 		Provider:     counted,
@@ -227,7 +250,7 @@ func (c *cmd) wait(p liveness.Provider, s *liveness.Session, timeout, interval t
 		PollInterval: interval,
 		Now:          clock,
 	}
-	stop := c.progress("waiting for the result of " + s.ID)
+	stop := c.progress("waiting for the result of "+s.ID, rc.status)
 	res, err := h.Wait(ctx, s)
 	stop()
 	switch {
@@ -267,10 +290,17 @@ type readCounter struct {
 	gap    time.Duration
 	ctx    context.Context // ends the wait for gap: the fetch's own context outlives Ctrl-C
 
+	// interval is Wait's first interval and finalAfter, for a Megvii
+	// session whose expiry is known, when the Handler makes its last call
+	// (ExpiresAt plus the grace): the spinner's estimate of the next read.
+	interval   time.Duration
+	finalAfter time.Time
+
 	mu       sync.Mutex
 	n        int
 	last     *liveness.Result
 	lastCall time.Time
+	lastEnd  time.Time // when the last read was answered
 }
 
 func (rc *readCounter) take() error {
@@ -321,6 +351,7 @@ func (rc *readCounter) keep(res *liveness.Result, err error) (*liveness.Result, 
 		}
 		return res, err
 	}
+	rc.lastEnd = time.Now()
 	if res == nil {
 		return res, err
 	}
@@ -370,9 +401,10 @@ func (rc *readCounter) FetchSessionResult(ctx context.Context, s *liveness.Sessi
 // through rc's FetchResult and FetchSessionResult.
 func (rc *readCounter) Unwrap() liveness.Provider { return rc.Provider }
 
-// progress shows a spinner with the time elapsed on stderr when it is a
-// terminal, and nothing otherwise; the returned func erases it.
-func (c *cmd) progress(msg string) func() {
+// progress shows a spinner with the time elapsed and status's note on
+// stderr when it is a terminal, and nothing otherwise; the returned func
+// erases it.
+func (c *cmd) progress(msg string, status func(now time.Time) string) func() {
 	if !isTerminal(c.stderr) {
 		return func() {}
 	}
@@ -386,7 +418,8 @@ func (c *cmd) progress(msg string) func() {
 		t := time.NewTicker(100 * time.Millisecond)
 		defer t.Stop()
 		for i := 0; ; i++ {
-			fmt.Fprintf(c.stderr, "\r%c %s (%s, Ctrl-C to stop)\033[K", frames[i%len(frames)], msg, time.Since(start).Truncate(time.Second))
+			now := time.Now()
+			fmt.Fprintf(c.stderr, "\r%c %s (%s, %s; Ctrl-C to stop)\033[K", frames[i%len(frames)], msg, now.Sub(start).Truncate(time.Second), status(now))
 			select {
 			case <-done:
 				_, _ = io.WriteString(c.stderr, "\r\033[K")
@@ -396,4 +429,103 @@ func (c *cmd) progress(msg string) func() {
 		}
 	}()
 	return func() { close(done); wg.Wait() }
+}
+
+// spentSummary says what the run spent: the reads it made and, for a
+// Megvii session, the get_result calls used of the session's three.
+func (rc *readCounter) spentSummary() string {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	var b strings.Builder
+	if rc.n == 1 {
+		b.WriteString("1 read made")
+	} else {
+		fmt.Fprintf(&b, "%d reads made", rc.n)
+	}
+	if l := rc.ledger; l != nil {
+		fmt.Fprintf(&b, "; %d of the %d get_result calls Megvii answers for this session used", l.n, megviiCalls)
+		if l.path != "" {
+			fmt.Fprintf(&b, " (counted in %s)", l.path)
+		} else {
+			b.WriteString(" by this run (without --session FILE no count is kept between runs)")
+		}
+	}
+	return b.String()
+}
+
+// megviiHandlerGap is the least time callback.Handler leaves between two
+// get_result calls of a Megvii session (its read policy), which the
+// spinner's estimate of the next read follows.
+const megviiHandlerGap = time.Minute
+
+// maxWaitInterval is the longest interval Handler.Wait grows to.
+const maxWaitInterval = 30 * time.Second
+
+// status says what the reads spent so far: how many were made, the Megvii
+// calls used of the session's three, and when the next read is due (an
+// estimate from Handler.Wait's schedule: its interval growing by half up
+// to 30 s, and for Megvii the Handler's minute between calls and its last
+// call kept for after the expiry plus the grace).
+func (rc *readCounter) status(now time.Time) string {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	var b strings.Builder
+	if rc.n == 1 {
+		b.WriteString("1 read")
+	} else {
+		fmt.Fprintf(&b, "%d reads", rc.n)
+	}
+	if rc.ledger != nil {
+		fmt.Fprintf(&b, ", get_result calls %d of %d used", rc.ledger.n, megviiCalls)
+	}
+	next, ok := rc.nextRead()
+	switch {
+	case !ok:
+		b.WriteString(", no read left")
+	case rc.lastEnd.IsZero():
+		b.WriteString(", first read")
+	case !next.After(now):
+		b.WriteString(", next read now")
+	case next.Sub(now) < 2*time.Minute:
+		fmt.Fprintf(&b, ", next read in ~%s", next.Sub(now).Round(time.Second))
+	default:
+		fmt.Fprintf(&b, ", next read after %s (in %s)", next.Local().Format("15:04:05"), next.Sub(now).Round(time.Second))
+	}
+	return b.String()
+}
+
+// nextRead estimates when the next read is made; false when none is left.
+// rc.mu is held.
+func (rc *readCounter) nextRead() (time.Time, bool) {
+	if (rc.max > 0 && rc.n >= rc.max) || (rc.ledger != nil && rc.ledger.spent()) {
+		return time.Time{}, false
+	}
+	if rc.n == 0 {
+		return time.Time{}, true
+	}
+	// Wait sleeps its interval after each poll, growing it by half.
+	iv := rc.interval
+	for i := 1; i < rc.n && iv < maxWaitInterval; i++ {
+		iv += iv / 2
+	}
+	next := rc.lastEnd.Add(min(iv, maxWaitInterval))
+	if rc.ledger == nil {
+		return next, true
+	}
+	// A Megvii session: this run's Handler makes a call a minute after
+	// the previous at least, and keeps its third for after the expiry.
+	switch {
+	case rc.n >= megviiCalls:
+		return time.Time{}, false
+	case rc.n == megviiCalls-1 && !rc.finalAfter.IsZero():
+		next = later(next, rc.finalAfter)
+	}
+	return later(next, rc.lastCall.Add(megviiHandlerGap)), true
+}
+
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }
