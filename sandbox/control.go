@@ -109,11 +109,11 @@ type ControlError struct {
 // controlRoutes mounts the control API; the package documentation
 // describes it.
 func (s *Sandbox) controlRoutes() {
-	s.mux.HandleFunc("GET "+ControlPrefix+"sessions", s.serveSessions)
-	s.mux.HandleFunc("POST "+ControlPrefix+"sessions/{vendor}/{id}/complete", s.serveControlComplete)
-	s.mux.HandleFunc("POST "+ControlPrefix+"faults", s.serveFault)
-	s.mux.HandleFunc("DELETE "+ControlPrefix+"faults", s.serveClearFaults)
-	s.mux.HandleFunc("GET "+ControlPrefix+"endpoints", s.serveEndpoints)
+	s.mux.HandleFunc("GET "+ControlPrefix+"{$}", s.serveControlIndex)
+	for _, rt := range controlTable {
+		serve := rt.serve
+		s.mux.HandleFunc(rt.Method+" "+rt.Path, func(w http.ResponseWriter, r *http.Request) { serve(s, w, r) })
+	}
 }
 
 const maxControlBody = 64 << 10

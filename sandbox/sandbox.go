@@ -91,6 +91,7 @@
 //	POST   /_sandbox/faults                          a FaultRequest → 201
 //	DELETE /_sandbox/faults                          clear every fault → 204
 //	GET    /_sandbox/endpoints                       the endpoints faults apply to
+//	GET    /_sandbox/                                these routes (ControlIndex)
 //
 // For example:
 //

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"flag"
 	"io"
+	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -543,6 +544,14 @@ func TestSandboxServe(t *testing.T) {
 	assert.Equal(t, base, printed.URL)
 	assert.Equal(t, base+"/_sandbox/", printed.ControlURL)
 	require.Len(t, printed.Providers, 4)
+	// The control URL printed answers with the index of its routes.
+	resp, err := http.Get(printed.ControlURL)
+	require.NoError(t, err)
+	var idx sandbox.ControlIndex
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&idx))
+	_ = resp.Body.Close()
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+	assert.NotEmpty(t, idx.Routes)
 
 	// Every printed URL opens and works against the served sandbox.
 	for _, name := range []string{"megvii", "juhe", "jumdata", "jumdata_appcode"} {
