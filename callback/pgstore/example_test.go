@@ -2,11 +2,15 @@ package pgstore_test
 
 import (
 	"context"
+	"errors"
 	"log"
+	"net/http"
+	"os"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/callback"
 	"github.com/go-liveness/liveness/callback/pgstore"
 )
@@ -63,4 +67,59 @@ func ExampleStore_WithTx() {
 	if err := tx.Commit(ctx); err != nil {
 		log.Fatal(err)
 	}
+}
+
+// Deliver writes the service's own rows on the transaction in its
+// context: the user is marked verified in the same transaction as the
+// session's delivery mark, so the verdict is applied exactly once, whatever
+// crashes, with no dedupe of the service's own. The users table sits in
+// the same database as the Store's tables.
+func ExampleTxFrom() {
+	ctx := context.Background()
+	pool, err := pgxpool.New(ctx, "postgres://app@localhost:5432/app")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer pool.Close()
+	store, err := pgstore.New(ctx, pool, pgstore.Config{Schema: "liveness"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	provider, err := liveness.Open("megvii://KEY:SECRET@api-idn.megvii.com")
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	h := &callback.Handler{
+		Provider: provider,
+		Key:      []byte(os.Getenv("LIVENESS_KEY")), // 32+ random bytes, the same on every instance
+		Store:    store,
+		NewRequest: func(r *http.Request) (*liveness.SessionRequest, error) {
+			// ref: the nonce the start page put in a hidden field, and in
+			// the user's row (users.liveness_ref), when it showed the form;
+			// Megvii's signed result carries it back.
+			return &liveness.SessionRequest{
+				BizNo:     r.FormValue("ref"),
+				UserID:    r.FormValue("ref"),
+				ReturnURL: "https://shop.example/liveness/return",
+				NotifyURL: "https://shop.example/liveness/notify",
+			}, nil
+		},
+		Deliver: func(ctx context.Context, res *liveness.Result, s *liveness.Session) error {
+			tx, ok := pgstore.TxFrom(ctx)
+			if !ok {
+				return errors.New("the Handler's Store is not a pgstore.Store")
+			}
+			// The Store commits or rolls back: an error rolls this update
+			// back with the mark, and Deliver runs again later.
+			_, err := tx.Exec(ctx, `UPDATE users SET liveness_status = $1, verified = $2 WHERE liveness_ref = $3`,
+				string(res.Status), res.Status == liveness.StatusPassed, s.BizNo)
+			return err
+		},
+	}
+	http.HandleFunc("POST /liveness/start", h.Start)
+	http.HandleFunc("/liveness/return", h.Return)
+	http.HandleFunc("/liveness/notify", h.Notify)
+	go func() { _ = h.Run(ctx) }() // the reconciler, on every instance
+	log.Fatal(http.ListenAndServe(":8080", nil))
 }
