@@ -18,6 +18,17 @@
 //	LIVENESS_PUBLIC_URL                           the app's URL as the vendors and phones reach it
 //	                                              (default http://<addr>; Megvii notifies only ports
 //	                                              443, 5000, 16003, 8883 and 8028)
+//
+// The sessions are kept in memory, or in PostgreSQL with -store (or
+// LIVENESS_STORE) set to a postgres:// URL: the callback/pgstore tables and
+// the app's own table of verdicts, liveness_webapp.verdicts, in one schema
+// (liveness_webapp, created when missing), each verdict written in the
+// transaction that marks its session delivered, so exactly once. Several
+// instances may share the database; give them all the same LIVENESS_KEY
+// (32 bytes or more), which seals what the Store keeps, or a restart cannot
+// read the sessions it left:
+//
+//	LIVENESS_KEY=… go run ./examples/webapp -store 'postgres://app@localhost:5432/app'
 package main
 
 import (
@@ -43,16 +54,18 @@ import (
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:8081", "address to listen on")
+	store := flag.String("store", os.Getenv("LIVENESS_STORE"),
+		"where the sessions are kept: memory, or a postgres:// URL (callback/pgstore); default $LIVENESS_STORE, else memory")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	if err := run(ctx, *addr); err != nil {
+	if err := run(ctx, *addr, *store); err != nil {
 		fmt.Fprintln(os.Stderr, "webapp:", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, addr string) error {
+func run(ctx context.Context, addr, store string) error {
 	l, err := net.Listen("tcp", addr)
 	if err != nil {
 		return err
@@ -61,30 +74,11 @@ func run(ctx context.Context, addr string) error {
 	if base == "" {
 		base = "http://" + l.Addr().String()
 	}
-	cfg := app.Config{BaseURL: base, Logger: slog.Default(),
-		JuheName: os.Getenv("JUHE_NAME"), JuheIDNumber: os.Getenv("JUHE_ID_NUMBER"),
-		OperatorToken: os.Getenv("LIVENESS_OPERATOR_TOKEN")}
-	if cfg.Providers, err = liveProviders(); err != nil {
-		return err
-	}
-	if len(cfg.Providers) == 0 {
-		sb, err := sandbox.New(sandbox.WithAnyNotifyPort())
-		if err != nil {
-			return err
-		}
-		defer sb.Close()
-		if cfg.Providers, err = SandboxProviders(sb); err != nil {
-			return err
-		}
-		cfg.Sandbox = sb.URL
-		cfg.MegviiReference = sandbox.SampleFaceJPEG()
-		cfg.JuheName, cfg.JuheIDNumber = sandbox.TestName, sandbox.TestIDNumber
-		fmt.Printf("sandbox vendors at %s\n", sb.URL)
-	}
-	a, err := app.New(cfg)
+	a, closeApp, err := newApp(ctx, base, store)
 	if err != nil {
 		return err
 	}
+	defer closeApp()
 	a.Reconcile(ctx)
 	srv := &http.Server{Handler: a, ReadHeaderTimeout: 10 * time.Second}
 	go func() {
@@ -98,6 +92,64 @@ func run(ctx context.Context, addr string) error {
 		return err
 	}
 	return nil
+}
+
+// newApp builds the app served at base, its sessions kept where store says
+// (openStore), on the vendors whose credentials are in the environment, or
+// on an in-process sandbox; closeApp releases what it holds.
+func newApp(ctx context.Context, base, store string) (a *app.App, closeApp func(), err error) {
+	var closers []func()
+	closeApp = func() {
+		for i := len(closers) - 1; i >= 0; i-- {
+			closers[i]()
+		}
+	}
+	defer func() {
+		if err != nil {
+			closeApp()
+		}
+	}()
+	cfg := app.Config{BaseURL: base, Logger: slog.Default(),
+		JuheName: os.Getenv("JUHE_NAME"), JuheIDNumber: os.Getenv("JUHE_ID_NUMBER"),
+		OperatorToken: os.Getenv("LIVENESS_OPERATOR_TOKEN")}
+	if key := os.Getenv("LIVENESS_KEY"); key != "" {
+		if len(key) < 32 {
+			return nil, nil, errors.New("LIVENESS_KEY must hold at least 32 bytes")
+		}
+		cfg.Key = []byte(key)
+	}
+	st, err := openStore(ctx, store)
+	if err != nil {
+		return nil, nil, err
+	}
+	if st != nil {
+		closers = append(closers, st.close)
+		cfg.Store, cfg.Deliver = st.store, st.deliver
+		if cfg.Key == nil {
+			fmt.Println("LIVENESS_KEY is not set: the sessions kept in the store cannot be read after a restart")
+		}
+	}
+	if cfg.Providers, err = liveProviders(); err != nil {
+		return nil, nil, err
+	}
+	if len(cfg.Providers) == 0 {
+		sb, err := sandbox.New(sandbox.WithAnyNotifyPort())
+		if err != nil {
+			return nil, nil, err
+		}
+		closers = append(closers, func() { _ = sb.Close() })
+		if cfg.Providers, err = SandboxProviders(sb); err != nil {
+			return nil, nil, err
+		}
+		cfg.Sandbox = sb.URL
+		cfg.MegviiReference = sandbox.SampleFaceJPEG()
+		cfg.JuheName, cfg.JuheIDNumber = sandbox.TestName, sandbox.TestIDNumber
+		fmt.Printf("sandbox vendors at %s\n", sb.URL)
+	}
+	if a, err = app.New(cfg); err != nil {
+		return nil, nil, err
+	}
+	return a, closeApp, nil
 }
 
 // SandboxProviders opens every vendor's provider against sb.

@@ -123,6 +123,12 @@ type Config struct {
 	Key []byte
 	// Store is shared by the vendors' handlers; nil is a callback.MemoryStore.
 	Store callback.Store
+	// Deliver, when set, is the service's own record of each final result,
+	// run by the app's Deliver before its pages note the result: an error
+	// fails the delivery, which is run again later. With a pgstore.Store,
+	// write on pgstore.TxFrom(ctx): the record then commits with the
+	// session's delivery mark, exactly once (main.go does).
+	Deliver func(ctx context.Context, res *liveness.Result, s *liveness.Session) error
 	// Sandbox, when not empty, is the URL of the sandbox the providers talk
 	// to: the pages say so.
 	Sandbox string
@@ -330,7 +336,12 @@ func (a *App) update(s *liveness.Session, f func(e *Entry)) {
 
 // deliver is the callback.Handler's Deliver: the service's business logic
 // (here, remembering the verdict), run once per session.
-func (a *App) deliver(_ context.Context, res *liveness.Result, s *liveness.Session) error {
+func (a *App) deliver(ctx context.Context, res *liveness.Result, s *liveness.Session) error {
+	if a.cfg.Deliver != nil {
+		if err := a.cfg.Deliver(ctx, res, s); err != nil {
+			return err
+		}
+	}
 	a.update(s, func(e *Entry) { e.Result, e.Delivered = res, true })
 	return nil
 }
