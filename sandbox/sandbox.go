@@ -136,6 +136,7 @@ type Sandbox struct {
 
 	now        func() time.Time
 	notify     *http.Client
+	notifyOwn  *http.Transport // the transport of the default notify client, closed by Close
 	retention  time.Duration
 	mux        *http.ServeMux
 	mu         sync.Mutex
@@ -264,9 +265,15 @@ func WithRetention(d time.Duration) Option {
 // NewHandler returns a sandbox that is not listening: mount it in your own
 // server, or call ListenAndServe.
 func NewHandler(opts ...Option) *Sandbox {
+	// The notify client has a transport of its own: Close closes its idle
+	// connections, which must not be those of every other client of the
+	// process (http.DefaultTransport's), nor those of a client given with
+	// WithNotifyClient.
+	own := http.DefaultTransport.(*http.Transport).Clone()
 	s := &Sandbox{
 		now:       time.Now,
-		notify:    &http.Client{Timeout: 10 * time.Second},
+		notify:    &http.Client{Timeout: 10 * time.Second, Transport: own},
+		notifyOwn: own,
 		retention: time.Hour,
 		mux:       http.NewServeMux(),
 		sessions:  make(map[sessionKey]*session),
@@ -369,7 +376,7 @@ func (s *Sandbox) Close() error {
 		<-s.serveDone
 	}
 	s.notifyWait.Wait()
-	s.notify.CloseIdleConnections()
+	s.notifyOwn.CloseIdleConnections()
 	return err
 }
 
