@@ -307,7 +307,11 @@ func (h *Handler) runDeliver(ctx context.Context, rec *record, token string, tim
 	defer cancel()
 	bg := context.WithoutCancel(ctx)
 	release := func() {
-		_, _ = h.update(bg, rec, func(r *record) (bool, error) {
+		// Bounded: a Store that cannot be reached (a pool exhausted)
+		// must not hold the request; the lease expires in any case.
+		rctx, rcancel := context.WithTimeout(bg, 10*time.Second)
+		defer rcancel()
+		_, _ = h.update(rctx, rec, func(r *record) (bool, error) {
 			if r.Delivering == nil || r.Delivering.Token != token {
 				return false, nil
 			}
