@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"github.com/go-liveness/liveness"
-	"github.com/go-liveness/liveness/internal/jsonx"
 	"github.com/go-liveness/liveness/internal/transport"
 	"github.com/go-liveness/liveness/internal/vendorkit"
 )
@@ -65,9 +64,9 @@ func splitCode(text string) (code, detail string) {
 // errorAnswer is the frame of an error answer. 403 and 404 answers name
 // the field error, the others error_message.
 type errorAnswer struct {
-	Error        jsonx.String `json:"error"`
-	ErrorMessage jsonx.String `json:"error_message"`
-	RequestID    jsonx.String `json:"request_id"`
+	Error        Text `json:"error"`
+	ErrorMessage Text `json:"error_message"`
+	RequestID    Text `json:"request_id"`
 }
 
 // text is the error text, whichever field carries it.

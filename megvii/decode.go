@@ -4,580 +4,401 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-
-	"github.com/go-liveness/liveness/internal/jsonx"
+	"math"
+	"strconv"
+	"strings"
+	"unicode/utf8"
 )
 
-// This file is DecodePayload's one-pass decoder. The answer is validated
-// once (json.Valid), then walked once: each field is read in place from
-// the validated bytes, with the same rules encoding/json applies to the
-// types of Payload (keys matched exactly, then case-insensitively; the
-// last of duplicate keys wins, or merges where encoding/json merges; null
-// leaves a value alone or clears a pointer, map or slice), and the same
-// leniency: an informational field of an unknown shape is left empty. The
-// decoder it replaced, several json.Unmarshal passes over the same bytes,
-// is kept in the tests as the reference (TestDecodePayloadMatchesReference
-// and FuzzDecodePayloadMatchesReference).
+// How Megvii's JSON is read: one json.Unmarshal of each answer into the
+// private structs below. The fields that decide the verdict are typed
+// strictly; Number and Text take the values Megvii sends as either a string
+// or a number; an informational leaf (request_id, time_used, ...) of an
+// unknown shape is left empty (loose).
+//
+// An informational object (idcard_info, images, liveness_result's details
+// and face_genuineness, verify_result's id_exceptions) is typed as Megvii
+// documents it: an answer that sends one in another shape fails that
+// decode and is decoded again into payloadLenient, where such a field is
+// loose and left empty. encoding/json reads a loose object three times
+// (validated and skipped in the answer, validated and decoded again in
+// its own Unmarshal): typing them in the first decode keeps that cost to
+// the answers that need it, within internal/bench's budget.
+//
+// Of duplicate keys the last wins, as encoding/json has it: a value
+// replaces the one before, an object is read into the one before.
 
-// Errors of the decoder. None quotes the input.
+// Number is a JSON number that Megvii may also send as a string. null and
+// "" are 0; spaces around the number in a string are ignored.
+type Number float64
+
+// Errors of Number, Text and the seconds of expired_time. None quotes the
+// answer, which may hold anything.
 var (
-	errWantObject  = jsonx.ErrWantObject
-	errWantArray   = errors.New("want an array")
-	errWantString  = errors.New("want a string")
-	errBadKey      = errors.New("malformed key")
-	errNotText     = errors.New("liveness_result.result is not text")
-	errBadEncoding = errors.New("malformed string")
+	errNotNumber  = errors.New("want a number or a string holding one")
+	errNotText    = errors.New("want a string, number or boolean, got an object or array")
+	errNotSeconds = errors.New("want a whole number of seconds")
 )
 
-// known holds the texts Megvii's answers repeat (statuses, verdicts, the
-// keys of details and thresholds): a plain string equal to one of them is
-// read as the constant, without a copy.
-var known = func() map[string]string {
-	m := map[string]string{}
-	for _, s := range []string{
-		"NOT_STARTED", "PROCESSING", "WEBRTC_UNSUPPORTED", "OK", "FAILED", "CANCELLED", "TIMEOUT",
-		"NETWORK_ERROR", "PERMISSIONS_ERROR", "SUPPORT_ERROR", "PASS", "FAIL", "",
-		"will", "selfie", "video", "still", "meglive", "flash", "0", "1", "2", "...",
-		"1e-3", "1e-4", "1e-5", "1e-6", "face_front", "face_side",
-		"UPLOAD_TIMES", "FACE_NOT_FOUND", "LOW_FACE_QUALITY", "INVALID_VIDEO_DURATION", "SR_ERROR",
-		"NOT_SYNCHRONIZED", "VIDEO_FORMAT_UNSUPPORTED", "NO_AUDIO", "FACE_BLURRED", "FACE_MULTIPLE_FACES",
-		"FACE_POOR_LIGHT", "FACE_NOT_FRONT", "FACE_NOT_SIDE", "FACE_NOT_PROPER_POSITION", "UNSUPPORTED_FORMAT",
-		"image_best", "image_env", "image_idcard_front", "image_idcard_back", "image_action1",
-		"image_action2", "image_action3", "image_face_front", "image_face_side",
-	} {
-		m[s] = s
-	}
-	for _, s := range genuinenessFields {
-		m[s] = s
-	}
-	m["id_attacked"], m["id_photo_monochrome"] = "id_attacked", "id_photo_monochrome"
-	return m
-}()
-
-// textOf is Text.UnmarshalJSON's text of v, a known text without a copy.
-func textOf(v []byte) (string, error) {
-	if len(v) >= 2 && v[0] == '"' {
-		if s, ok := known[string(v[1:len(v)-1])]; ok {
-			return s, nil
+// UnmarshalJSON implements json.Unmarshaler.
+func (n *Number) UnmarshalJSON(b []byte) error {
+	*n = 0
+	b = bytes.TrimSpace(b)
+	switch {
+	case string(b) == "null":
+		return nil
+	case len(b) > 0 && b[0] == '"':
+		var t Text
+		if t.UnmarshalJSON(b) != nil {
+			return errNotNumber
 		}
+		return n.parse(strings.TrimSpace(string(t)))
 	}
-	var t Text
-	err := t.UnmarshalJSON(v)
-	return string(t), err
+	return n.parse(string(b))
 }
 
-// stringValue is the text of a JSON string value.
-func stringValue(v []byte) (string, error) {
-	if in := v[1 : len(v)-1]; jsonx.Plain(in) {
-		if s, ok := known[string(in)]; ok {
-			return s, nil
-		}
-		return string(in), nil
-	}
-	var s string
-	if json.Unmarshal(v, &s) != nil {
-		return "", errBadEncoding
-	}
-	return s, nil
-}
-
-// stringField decodes v into *dst as encoding/json decodes a string
-// field: null leaves it alone, a value of another kind is an error.
-func stringField(v []byte, dst *string) error {
-	if jsonx.IsNull(v) {
+// parse reads s, a number's text; "" is 0.
+func (n *Number) parse(s string) error {
+	if s == "" {
 		return nil
 	}
-	if v[0] != '"' {
-		return errWantString
-	}
-	s, err := stringValue(v)
+	f, err := strconv.ParseFloat(s, 64)
 	if err != nil {
-		return err
+		return errNotNumber
 	}
-	*dst = s
+	*n = Number(f)
 	return nil
 }
 
-// mapKey is the text of a key of a map.
-func mapKey(key []byte) (string, error) {
-	s, err := stringValue(key)
-	if err != nil {
-		return "", errBadKey
-	}
-	return s, nil
-}
+// Text is a JSON string that Megvii may also send as a number (or a
+// boolean), kept as its JSON text; null is "".
+type Text string
 
-// payloadDecoder holds the answer being decoded and, once a raw value is
-// kept, one copy of it that every kept value shares.
-type payloadDecoder struct {
-	raw  []byte
-	copy []byte
-}
-
-// keep returns a copy of v, a part of d.raw, capped so that appending to
-// it cannot reach its neighbours.
-func (d *payloadDecoder) keep(v []byte) json.RawMessage {
-	if d.copy == nil {
-		d.copy = bytes.Clone(d.raw)
-	}
-	off := cap(d.raw) - cap(v)
-	return d.copy[off : off+len(v) : off+len(v)]
-}
-
-var payloadFields = []string{"status", "fail_reason", "biz_info", "idcard_info", "liveness_result",
-	"verify_result", "will_result", "multifaces_tag", "images", "request_id", "time_used",
-	"error", "error_message", "biz_id", "biz_no"}
-
-// decodePayload is DecodePayload. errorKey reports whether the answer is
-// an object with a key errorAnswer reads (error, error_message): only
-// then can vendorError find an error in a 2xx answer.
-func decodePayload(raw []byte) (pl *Payload, errorKey bool, err error) {
-	pl, err = decodePayloadTo(raw, &errorKey)
-	return pl, errorKey, err
-}
-
-func decodePayloadTo(raw []byte, errorKey *bool) (*Payload, error) {
-	v, err := jsonx.Top(raw)
-	if err != nil {
-		return nil, err
-	}
-	d := &payloadDecoder{raw: raw}
-	var pl Payload
-	if jsonx.IsNull(v) {
-		return &pl, nil
-	}
-	// The last of duplicate keys wins, as with the json.RawMessage fields
-	// the decoder read them into before.
-	var vals [15][]byte
-	if err := jsonx.Object(v, payloadFields, func(i int, val []byte) error {
-		if i >= 0 {
-			vals[i] = val
-		}
+// UnmarshalJSON implements json.Unmarshaler.
+func (t *Text) UnmarshalJSON(b []byte) error {
+	*t = ""
+	b = bytes.TrimSpace(b)
+	switch {
+	case len(b) == 0 || string(b) == "null":
 		return nil
-	}); err != nil {
-		return nil, err
+	case b[0] == '{' || b[0] == '[':
+		return errNotText
+	case b[0] != '"':
+		*t = Text(b)
+		return nil
 	}
-	*errorKey = vals[11] != nil || vals[12] != nil
-	if v := vals[0]; v != nil {
-		t, err := textOf(v)
-		if err != nil {
-			return nil, errors.New("status: " + err.Error())
+	// A string without escapes (nearly every one Megvii sends) is the
+	// text between its quotes; encoding/json decodes the others.
+	if len(b) >= 2 && b[len(b)-1] == '"' && !bytes.ContainsFunc(b[1:len(b)-1], escaped) {
+		*t = Text(b[1 : len(b)-1])
+		return nil
+	}
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return err
+	}
+	*t = Text(s)
+	return nil
+}
+
+// escaped reports whether r, inside a JSON string, is not its own text.
+func escaped(r rune) bool {
+	return r < ' ' || r == '"' || r == '\\' || r == utf8.RuneError
+}
+
+// unixSeconds is a whole number of seconds, sent as a number or a string
+// holding one (1462257765, "1462257765", 1.462257765e9).
+type unixSeconds int64
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (u *unixSeconds) UnmarshalJSON(b []byte) error {
+	*u = 0
+	var n Number
+	if err := n.UnmarshalJSON(b); err != nil {
+		return err
+	}
+	f := float64(n)
+	if f != math.Trunc(f) || f < math.MinInt64 || f >= math.MaxInt64 {
+		return errNotSeconds
+	}
+	*u = unixSeconds(f)
+	return nil
+}
+
+// loose holds a field that decides nothing: a value of a shape T cannot
+// hold leaves it zero instead of failing the answer.
+type loose[T any] struct{ v T }
+
+// UnmarshalJSON implements json.Unmarshaler, never failing.
+func (l *loose[T]) UnmarshalJSON(b []byte) error {
+	var zero T
+	l.v = zero
+	var err error
+	if u, ok := any(&l.v).(json.Unmarshaler); ok {
+		// encoding/json validated b (the whole answer) before this
+		// call: Text and Number read it without a second validation.
+		err = u.UnmarshalJSON(b)
+	} else {
+		err = json.Unmarshal(b, &l.v)
+	}
+	if err != nil {
+		l.v = zero
+	}
+	return nil
+}
+
+// present records that a key was sent, whatever its value.
+type present bool
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (p *present) UnmarshalJSON([]byte) error {
+	*p = true
+	return nil
+}
+
+// payloadCore is what both decodes of a payload share: the fields that
+// decide the verdict, the informational leaves, and the keys DecodePayload
+// reads besides (biz_id and biz_no at the top, error and error_message).
+type payloadCore struct {
+	Status     Text        `json:"status"`
+	FailReason loose[Text] `json:"fail_reason"`
+	BizInfo    struct {
+		BizID        Text        `json:"biz_id"`
+		BizNo        Text        `json:"biz_no"`
+		BizExtraData loose[Text] `json:"biz_extra_data"`
+	} `json:"biz_info"`
+	Will          []WillResult  `json:"will_result"`
+	MultifacesTag loose[Text]   `json:"multifaces_tag"`
+	RequestID     loose[Text]   `json:"request_id"`
+	TimeUsed      loose[Number] `json:"time_used"`
+	BizID         loose[Text]   `json:"biz_id"`
+	BizNo         loose[Text]   `json:"biz_no"`
+	Error         present       `json:"error"`
+	ErrorMessage  present       `json:"error_message"`
+}
+
+// payloadJSON is Payload in the shapes Megvii documents.
+type payloadJSON struct {
+	payloadCore
+	IDCardInfo *IDCardInfo                `json:"idcard_info"`
+	Images     map[string]json.RawMessage `json:"images"`
+	Liveness   *livenessJSON              `json:"liveness_result"`
+	Verify     *verifyJSON                `json:"verify_result"`
+}
+
+// payloadLenient is Payload with every informational object loose.
+type payloadLenient struct {
+	payloadCore
+	IDCardInfo loose[*IDCardInfo]                `json:"idcard_info"`
+	Images     loose[map[string]json.RawMessage] `json:"images"`
+	Liveness   *LivenessDetail                   `json:"liveness_result"`
+	Verify     *VerifyResult                     `json:"verify_result"`
+}
+
+// decodePayload is DecodePayload. errorKey reports whether the answer has
+// a key errorAnswer reads (error, error_message): only then can
+// vendorError find an error in a 2xx answer that decodes.
+func decodePayload(raw []byte) (pl *Payload, errorKey bool, err error) {
+	var core *payloadCore
+	var w payloadJSON
+	if json.Unmarshal(raw, &w) == nil {
+		core = &w.payloadCore
+		pl = &Payload{IDCardInfo: w.IDCardInfo, Images: w.Images}
+		if w.Liveness != nil {
+			pl.Liveness = w.Liveness.detail()
 		}
-		pl.Status = t
-	}
-	if v := vals[2]; v != nil {
-		if err := d.bizInfo(v, &pl.BizInfo); err != nil {
-			return nil, errors.New("biz_info: " + err.Error())
+		if w.Verify != nil {
+			pl.Verify = w.Verify.result()
 		}
+	} else {
+		var l payloadLenient
+		if err := json.Unmarshal(raw, &l); err != nil {
+			return nil, false, err
+		}
+		core = &l.payloadCore
+		pl = &Payload{IDCardInfo: l.IDCardInfo.v, Images: l.Images.v, Liveness: l.Liveness, Verify: l.Verify}
 	}
+	pl.Status = string(core.Status)
+	pl.FailReason = string(core.FailReason.v)
+	pl.BizInfo = BizInfo{
+		BizID: string(core.BizInfo.BizID), BizNo: string(core.BizInfo.BizNo),
+		BizExtraData: string(core.BizInfo.BizExtraData.v),
+	}
+	pl.Will = core.Will
+	pl.MultifacesTag = core.MultifacesTag.v
+	pl.RequestID = string(core.RequestID.v)
+	pl.TimeUsed = core.TimeUsed.v
 	// Guess: see VENDORS.md, Megvii, biz-fields. The callback document
 	// puts biz_id and biz_no in biz_info; an answer that names them at its
 	// top instead (as Megvii's raw get_result page places biz_no) is read
 	// the same, biz_info winning where both name one.
 	if pl.BizInfo.BizID == "" {
-		pl.BizInfo.BizID = lenientText(vals[13], "")
+		pl.BizInfo.BizID = string(core.BizID.v)
 	}
 	if pl.BizInfo.BizNo == "" {
-		pl.BizInfo.BizNo = lenientText(vals[14], "")
+		pl.BizInfo.BizNo = string(core.BizNo.v)
 	}
-	if v := vals[4]; v != nil {
-		if jsonx.IsNull(v) {
-			pl.Liveness = nil
-		} else {
-			pl.Liveness = new(LivenessDetail)
-			if err := d.liveness(v, pl.Liveness); err != nil {
-				return nil, errors.New("liveness_result: " + err.Error())
-			}
-		}
-	}
-	if v := vals[5]; v != nil {
-		if !jsonx.IsNull(v) {
-			pl.Verify = new(VerifyResult)
-			if err := d.verify(v, pl.Verify); err != nil {
-				return nil, errors.New("verify_result: " + err.Error())
-			}
-		}
-	}
-	if v := vals[6]; v != nil {
-		if err := d.will(v, &pl.Will); err != nil {
-			return nil, errors.New("will_result: " + err.Error())
-		}
-	}
-	pl.FailReason = lenientText(vals[1], pl.FailReason)
-	pl.RequestID = lenientText(vals[9], pl.RequestID)
-	if v := vals[3]; v != nil {
-		var info *IDCardInfo
-		if d.idCard(v, &info) == nil {
-			pl.IDCardInfo = info
-		}
-	}
-	if v := vals[7]; v != nil {
-		pl.MultifacesTag = Text(lenientText(v, string(pl.MultifacesTag)))
-	}
-	if v := vals[8]; v != nil {
-		var images map[string]json.RawMessage
-		if d.rawMap(v, &images) == nil {
-			pl.Images = images
-		}
-	}
-	pl.TimeUsed = lenientNumber(vals[10], pl.TimeUsed)
-	return &pl, nil
+	return pl, bool(core.Error || core.ErrorMessage), nil
 }
 
-// lenientText is the text of v, or old when v is absent or not text.
-func lenientText(v []byte, old string) string {
-	if v == nil {
-		return old
-	}
-	t, err := textOf(v)
-	if err != nil {
-		return old
-	}
-	return t
+// livenessCore is what both decodes of liveness_result share: result must
+// be text.
+type livenessCore struct {
+	Result        Text        `json:"result"`
+	ProcedureType loose[Text] `json:"procedure_type"`
 }
 
-// lenientNumber is the number v holds, or old when v is absent or not a
-// number.
-func lenientNumber(v []byte, old Number) Number {
-	if v == nil {
-		return old
-	}
-	var n Number
-	if n.UnmarshalJSON(v) != nil {
-		return old
-	}
-	return n
+// livenessJSON is LivenessDetail in the shapes Megvii documents.
+type livenessJSON struct {
+	livenessCore
+	Details         map[string]detail   `json:"details"`
+	FaceGenuineness faceGenuinenessJSON `json:"face_genuineness"`
 }
 
-var bizFields = []string{"biz_id", "biz_no", "biz_extra_data"}
-
-func (d *payloadDecoder) bizInfo(v []byte, out *BizInfo) error {
-	if jsonx.IsNull(v) {
-		return nil
-	}
-	var extra []byte
-	if err := jsonx.Object(v, bizFields, func(i int, val []byte) error {
-		switch i {
-		case 0, 1:
-			var t Text
-			if err := t.UnmarshalJSON(val); err != nil {
-				return err
-			}
-			if i == 0 {
-				out.BizID = string(t)
-			} else {
-				out.BizNo = string(t)
-			}
-		case 2:
-			extra = val
-		}
-		return nil
-	}); err != nil {
-		return err
-	}
-	out.BizExtraData = lenientText(extra, "")
-	return nil
+func (w *livenessJSON) detail() *LivenessDetail {
+	return w.livenessCore.detail(w.Details, w.FaceGenuineness.value())
 }
 
-var livenessFields = []string{"result", "procedure_type", "details", "face_genuineness"}
-
-// liveness is LivenessDetail.UnmarshalJSON in place.
-func (d *payloadDecoder) liveness(v []byte, out *LivenessDetail) error {
-	var vals [4][]byte
-	if err := jsonx.Object(v, livenessFields, func(i int, val []byte) error {
-		if i >= 0 {
-			vals[i] = val
-		}
-		return nil
-	}); err != nil {
-		return err
-	}
-	if vals[0] != nil {
-		t, err := textOf(vals[0])
-		if err != nil {
-			return errNotText
-		}
-		out.Result = t
-	}
-	out.ProcedureType = lenientText(vals[1], "")
-	if v := vals[2]; v != nil && v[0] == '{' {
-		// The callback never fails: a member that is neither shape, or
-		// has a malformed key, is left out.
-		_ = jsonx.Map(v, func(key, val []byte) error {
-			k, err := mapKey(key)
-			if err != nil {
-				return nil
-			}
-			var n Number
-			if n.UnmarshalJSON(val) == nil {
-				if out.Details == nil {
-					out.Details = map[string]Number{}
-				}
-				out.Details[k] = n
-				// A later duplicate of another shape replaces it.
-				delete(out.PhotoDetails, k)
-				return nil
-			}
-			var photo map[string]Number
-			if val[0] == '{' && numberMap(val, &photo) == nil {
-				if out.PhotoDetails == nil {
-					out.PhotoDetails = map[string]map[string]Number{}
-				}
-				out.PhotoDetails[k] = photo
-				delete(out.Details, k)
-				return nil
-			}
-			// Neither: the previous value of a duplicate key stays
-			// out, as in a map decoded first.
-			delete(out.Details, k)
-			delete(out.PhotoDetails, k)
-			return nil
-		})
-		if len(out.Details) == 0 {
-			out.Details = nil
-		}
-		if len(out.PhotoDetails) == 0 {
-			out.PhotoDetails = nil
-		}
-	}
-	if v := vals[3]; v != nil {
-		out.FaceGenuineness = faceGenuineness(v)
-	}
-	return nil
-}
-
-// numberMap decodes an object of numbers into *out, merging as
-// encoding/json does; null leaves a nil map.
-func numberMap(v []byte, out *map[string]Number) error {
-	if jsonx.IsNull(v) {
-		*out = nil
-		return nil
-	}
-	if v[0] != '{' {
-		return errWantObject
-	}
-	if *out == nil {
-		*out = map[string]Number{}
-	}
-	return jsonx.Map(v, func(key, val []byte) error {
-		k, err := mapKey(key)
-		if err != nil {
-			return err
-		}
-		var n Number
-		if err := n.UnmarshalJSON(val); err != nil {
-			return err
-		}
-		(*out)[k] = n
-		return nil
-	})
-}
-
-var genuinenessFields = []string{"synthetic_face_confidence", "synthetic_face_threshold", "mask_confidence",
-	"mask_threshold", "screen_replay_confidence", "screen_replay_threshold", "selfie_inconsistent",
-	"selfie_metadata_inconsistent"}
-
-// faceGenuineness is FaceGenuineness.UnmarshalJSON: never failing, the
-// last of duplicate keys deciding (a map's keys are exact).
-func faceGenuineness(v []byte) FaceGenuineness {
-	var g FaceGenuineness
-	var vals [8][]byte
-	if jsonx.Map(v, func(key, val []byte) error {
-		k, err := mapKey(key)
-		if err != nil {
-			return err
-		}
-		for i, n := range genuinenessFields {
-			if k == n {
-				vals[i] = val
-			}
-		}
-		return nil
-	}) != nil {
-		// Not an object, or a malformed key: nothing.
-		return g
-	}
-	nums := [6]*Number{&g.SyntheticFaceConfidence, &g.SyntheticFaceThreshold, &g.MaskConfidence,
-		&g.MaskThreshold, &g.ScreenReplayConfidence, &g.ScreenReplayThreshold}
-	for i, dst := range nums {
-		*dst = lenientNumber(vals[i], 0)
-	}
-	g.SelfieInconsistent = Text(lenientText(vals[6], ""))
-	g.SelfieMetadataInconsistent = Text(lenientText(vals[7], ""))
-	return g
-}
-
-var verifyFields = []string{"verify_time", "error_message", "result_faceid", "result_ref1", "result_ref2",
-	"result_idcard_photo", "result_idcard_datasource", "id_exceptions"}
-
-// verify is VerifyResult.UnmarshalJSON in place.
-func (d *payloadDecoder) verify(v []byte, out *VerifyResult) error {
-	var verifyTime, exceptions []byte
-	cmps := [5]**Comparison{&out.ResultFaceID, &out.ResultRef1, &out.ResultRef2,
-		&out.ResultIDCardPhoto, &out.ResultIDCardDatasource}
-	if err := jsonx.Object(v, verifyFields, func(i int, val []byte) error {
-		switch i {
-		case 0:
-			verifyTime = val
-		case 1:
-			if jsonx.IsNull(val) {
-				out.ErrorMessage = ""
-				return nil
-			}
-			t, err := textOf(val)
-			if err != nil {
-				return err
-			}
-			out.ErrorMessage = t
-		case 2, 3, 4, 5, 6:
-			return comparison(val, cmps[i-2])
-		case 7:
-			exceptions = val
-		}
-		return nil
-	}); err != nil {
-		return err
-	}
-	out.VerifyTime = lenientNumber(verifyTime, 0)
-	if exceptions != nil && exceptions[0] == '{' {
-		var attacked, monochrome []byte
-		if jsonx.Map(exceptions, func(key, val []byte) error {
-			k, err := mapKey(key)
-			if err != nil {
-				return err
-			}
-			switch k {
-			case "id_attacked":
-				attacked = val
-			case "id_photo_monochrome":
-				monochrome = val
-			}
-			return nil
-		}) != nil {
-			attacked, monochrome = nil, nil
-		}
-		out.IDExceptions.IDAttacked = lenientNumber(attacked, 0)
-		out.IDExceptions.IDPhotoMonochrome = lenientNumber(monochrome, 0)
-	}
-	return nil
-}
-
-var comparisonFields = []string{"confidence", "thresholds"}
-
-// comparison decodes into *out as encoding/json decodes into a
-// *Comparison: null clears it, an object fills the one already there.
-func comparison(v []byte, out **Comparison) error {
-	if jsonx.IsNull(v) {
-		*out = nil
-		return nil
-	}
-	if v[0] != '{' {
-		return errWantObject
-	}
-	if *out == nil {
-		*out = new(Comparison)
-	}
-	c := *out
-	return jsonx.Object(v, comparisonFields, func(i int, val []byte) error {
-		switch i {
-		case 0:
-			return c.Confidence.UnmarshalJSON(val)
-		case 1:
-			return numberMap(val, &c.Thresholds)
-		}
-		return nil
-	})
-}
-
-var willFields = []string{"result", "will_error_message"}
-
-// will decodes will_result as encoding/json decodes a []WillResult.
-func (d *payloadDecoder) will(v []byte, out *[]WillResult) error {
-	if jsonx.IsNull(v) {
-		*out = nil
-		return nil
-	}
-	if v[0] != '[' {
-		return errWantArray
-	}
-	list := []WillResult{}
-	for m := jsonx.Walk(v); ; {
-		_, el, ok := m.Next()
-		if !ok {
-			break
-		}
-		var w WillResult
-		if !jsonx.IsNull(el) {
-			if err := jsonx.Object(el, willFields, func(i int, val []byte) error {
-				switch i {
-				case 0:
-					return stringField(val, &w.Result)
-				case 1:
-					return stringField(val, &w.WillErrorMessage)
-				}
-				return nil
-			}); err != nil {
-				return err
-			}
-		}
-		list = append(list, w)
-	}
-	*out = list
-	return nil
-}
-
-var idCardFields = []string{"idcard_mode", "idcard_uneditable_field", "idcard_number", "idcard_name",
-	"idcard_valid_date", "idcard_issued_by", "front_side", "back_side", "ocr_front_quality", "ocr_back_quality"}
-
-// idCard decodes idcard_info as encoding/json decodes a *IDCardInfo.
-func (d *payloadDecoder) idCard(v []byte, out **IDCardInfo) error {
-	if jsonx.IsNull(v) {
-		return nil
-	}
-	if v[0] != '{' {
-		return errWantObject
-	}
-	info := new(IDCardInfo)
-	strs := [5]*string{&info.IDCardUneditableField, &info.IDCardNumber, &info.IDCardName,
-		&info.IDCardValidDate, &info.IDCardIssuedBy}
-	raws := [4]*json.RawMessage{&info.FrontSide, &info.BackSide, &info.OCRFrontQuality, &info.OCRBackQuality}
-	if err := jsonx.Object(v, idCardFields, func(i int, val []byte) error {
+func (c *livenessCore) detail(details map[string]detail, g FaceGenuineness) *LivenessDetail {
+	d := &LivenessDetail{Result: string(c.Result), ProcedureType: string(c.ProcedureType.v), FaceGenuineness: g}
+	for k, v := range details {
 		switch {
-		case i == 0:
-			return info.IDCardMode.UnmarshalJSON(val)
-		case i >= 1 && i <= 5:
-			return stringField(val, strs[i-1])
-		case i >= 6:
-			*raws[i-6] = d.keep(val)
+		case v.count:
+			if d.Details == nil {
+				d.Details = make(map[string]Number, len(details))
+			}
+			d.Details[k] = v.n
+		case v.photo != nil:
+			if d.PhotoDetails == nil {
+				d.PhotoDetails = map[string]map[string]Number{}
+			}
+			d.PhotoDetails[k] = v.photo
 		}
-		return nil
-	}); err != nil {
+	}
+	return d
+}
+
+// UnmarshalJSON implements json.Unmarshaler: result must be text (a string
+// or a number); details and face_genuineness are read as far as their
+// shape allows, never failing.
+func (d *LivenessDetail) UnmarshalJSON(b []byte) error {
+	var w struct {
+		livenessCore
+		Details         loose[map[string]detail] `json:"details"`
+		FaceGenuineness FaceGenuineness          `json:"face_genuineness"`
+	}
+	if err := json.Unmarshal(b, &w); err != nil {
 		return err
 	}
-	*out = info
+	*d = *w.livenessCore.detail(w.Details.v, w.FaceGenuineness)
 	return nil
 }
 
-// rawMap decodes an object into a map of its raw values, as encoding/json
-// decodes a map[string]json.RawMessage.
-func (d *payloadDecoder) rawMap(v []byte, out *map[string]json.RawMessage) error {
-	if jsonx.IsNull(v) {
+// detail is one member of liveness_result.details: a count, or the counts
+// of one photo that procedure_type selfie nests there. A member of another
+// shape is neither, and is left out.
+type detail struct {
+	count bool
+	n     Number
+	photo map[string]Number
+}
+
+// UnmarshalJSON implements json.Unmarshaler, never failing.
+func (d *detail) UnmarshalJSON(b []byte) error {
+	*d = detail{}
+	if d.n.UnmarshalJSON(b) == nil {
+		d.count = true
 		return nil
 	}
-	if v[0] != '{' {
-		return errWantObject
+	var photo map[string]Number
+	if json.Unmarshal(b, &photo) == nil {
+		d.photo = photo
 	}
-	mp := map[string]json.RawMessage{}
-	if err := jsonx.Map(v, func(key, val []byte) error {
-		k, err := mapKey(key)
-		if err != nil {
-			return err
-		}
-		mp[k] = d.keep(val)
-		return nil
-	}); err != nil {
+	return nil
+}
+
+// faceGenuinenessJSON is FaceGenuineness as Megvii sends it, every field
+// loose.
+type faceGenuinenessJSON struct {
+	SyntheticFaceConfidence    loose[Number] `json:"synthetic_face_confidence"`
+	SyntheticFaceThreshold     loose[Number] `json:"synthetic_face_threshold"`
+	MaskConfidence             loose[Number] `json:"mask_confidence"`
+	MaskThreshold              loose[Number] `json:"mask_threshold"`
+	ScreenReplayConfidence     loose[Number] `json:"screen_replay_confidence"`
+	ScreenReplayThreshold      loose[Number] `json:"screen_replay_threshold"`
+	SelfieInconsistent         loose[Text]   `json:"selfie_inconsistent"`
+	SelfieMetadataInconsistent loose[Text]   `json:"selfie_metadata_inconsistent"`
+}
+
+func (w *faceGenuinenessJSON) value() FaceGenuineness {
+	return FaceGenuineness{
+		SyntheticFaceConfidence: w.SyntheticFaceConfidence.v, SyntheticFaceThreshold: w.SyntheticFaceThreshold.v,
+		MaskConfidence: w.MaskConfidence.v, MaskThreshold: w.MaskThreshold.v,
+		ScreenReplayConfidence: w.ScreenReplayConfidence.v, ScreenReplayThreshold: w.ScreenReplayThreshold.v,
+		SelfieInconsistent: w.SelfieInconsistent.v, SelfieMetadataInconsistent: w.SelfieMetadataInconsistent.v,
+	}
+}
+
+// UnmarshalJSON implements json.Unmarshaler, never failing: a field of
+// another shape is left zero, and so is every field when b is not an
+// object.
+func (g *FaceGenuineness) UnmarshalJSON(b []byte) error {
+	var w faceGenuinenessJSON
+	*g = FaceGenuineness{}
+	if json.Unmarshal(b, &w) == nil {
+		*g = w.value()
+	}
+	return nil
+}
+
+// verifyCore is what both decodes of verify_result share: error_message
+// must be text and every comparison readable, as they decide the verdict.
+type verifyCore struct {
+	VerifyTime             loose[Number] `json:"verify_time"`
+	ErrorMessage           Text          `json:"error_message"`
+	ResultFaceID           *Comparison   `json:"result_faceid"`
+	ResultRef1             *Comparison   `json:"result_ref1"`
+	ResultRef2             *Comparison   `json:"result_ref2"`
+	ResultIDCardPhoto      *Comparison   `json:"result_idcard_photo"`
+	ResultIDCardDatasource *Comparison   `json:"result_idcard_datasource"`
+}
+
+// idExceptionsJSON is id_exceptions, every field loose.
+type idExceptionsJSON struct {
+	IDAttacked        loose[Number] `json:"id_attacked"`
+	IDPhotoMonochrome loose[Number] `json:"id_photo_monochrome"`
+}
+
+// verifyJSON is VerifyResult in the shapes Megvii documents.
+type verifyJSON struct {
+	verifyCore
+	IDExceptions idExceptionsJSON `json:"id_exceptions"`
+}
+
+func (w *verifyJSON) result() *VerifyResult { return w.verifyCore.result(w.IDExceptions) }
+
+func (c *verifyCore) result(ex idExceptionsJSON) *VerifyResult {
+	v := &VerifyResult{
+		VerifyTime: c.VerifyTime.v, ErrorMessage: string(c.ErrorMessage),
+		ResultFaceID: c.ResultFaceID, ResultRef1: c.ResultRef1, ResultRef2: c.ResultRef2,
+		ResultIDCardPhoto: c.ResultIDCardPhoto, ResultIDCardDatasource: c.ResultIDCardDatasource,
+	}
+	v.IDExceptions.IDAttacked = ex.IDAttacked.v
+	v.IDExceptions.IDPhotoMonochrome = ex.IDPhotoMonochrome.v
+	return v
+}
+
+// UnmarshalJSON implements json.Unmarshaler: error_message must be text
+// and every comparison readable, as they decide the verdict; verify_time
+// and id_exceptions are read leniently.
+func (v *VerifyResult) UnmarshalJSON(b []byte) error {
+	var w struct {
+		verifyCore
+		IDExceptions loose[idExceptionsJSON] `json:"id_exceptions"`
+	}
+	if err := json.Unmarshal(b, &w); err != nil {
 		return err
 	}
-	*out = mp
+	*v = *w.verifyCore.result(w.IDExceptions.v)
 	return nil
 }

@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-// BenchmarkDecodePayload: the one-pass decoder on each recorded answer.
+// BenchmarkDecodePayload: DecodePayload on each recorded answer.
 func BenchmarkDecodePayload(b *testing.B) {
 	for _, name := range []string{"get_result_ok", "get_result_selfie", "get_result_not_started"} {
 		raw, err := os.ReadFile(filepath.Join("testdata", name+".json"))

@@ -195,17 +195,24 @@ func requireVendorError(t *testing.T, err error, op string, body []byte) {
 	}
 }
 
-// FuzzGetTokenAnswer feeds InitSession arbitrary get_token answers: no
-// panic, a complete Session or a *liveness.Error, never both.
-func FuzzGetTokenAnswer(f *testing.F) {
+// FuzzVendorAnswer feeds InitSession and FetchResult the same arbitrary
+// answer: no panic; a complete Session or a *liveness.Error, never both;
+// a Result that agrees with itself (for the session asked, Raw the
+// answer) or a *liveness.Error, never both.
+func FuzzVendorAnswer(f *testing.F) {
 	for _, sample := range fuzzSamples(f) {
 		f.Add(200, sample)
 		f.Add(400, sample)
 	}
 	f.Add(200, []byte(`{"token":"t","biz_id":"b","expired_time":1462257765,"error_message":"INTERNAL_ERROR"}`))
+	f.Add(200, []byte(`{"token":"t","biz_id":"b","expired_time":"1.462257765e9"}`))
 	f.Add(500, []byte(`{"token":"t","error_message":"INTERNAL_ERROR"}`))
 	f.Add(403, []byte(`{"error":"AUTHENTICATION_ERROR"}`))
 	f.Add(502, []byte(`<html>`))
+	f.Add(400, []byte(`{"error_message":"RESULT_NOT_FOUND"}`))
+	f.Add(200, []byte(`{"status":"OK","liveness_result":{"result":"PASS"},"verify_result":{"result_ref1":{"confidence":90,"thresholds":{"1e-4":"69"}}}}`))
+	f.Add(200, []byte(`{"status":"OK","liveness_result":{"result":"TIMEOUT","details":{"face_front":{"A":1},"B":2}}}`))
+	f.Add(200, []byte(`{"status":"OK","idcard_info":"x","liveness_result":{"result":"PASS","details":[]},"error_message":null}`))
 	answer := &cannedAnswer{}
 	p := fuzzProvider(f, answer)
 	f.Fuzz(func(t *testing.T, status int, body []byte) {
@@ -216,28 +223,11 @@ func FuzzGetTokenAnswer(f *testing.F) {
 				t.Fatalf("a session and an error: %v", err)
 			}
 			requireVendorError(t, err, "InitSession", body)
-			return
-		}
-		if s.ID == "" || s.Token == "" || s.ExpiresAt.IsZero() || s.Vendor != liveness.Megvii ||
+		} else if s.ID == "" || s.Token == "" || s.ExpiresAt.IsZero() || s.Vendor != liveness.Megvii ||
 			!strings.Contains(s.CheckURL, url.QueryEscape(s.Token)) {
 			t.Fatalf("an incomplete session %+v", s)
 		}
-	})
-}
 
-// FuzzGetResultAnswer feeds FetchResult arbitrary get_result answers: no
-// panic, a Result that agrees with itself or a *liveness.Error.
-func FuzzGetResultAnswer(f *testing.F) {
-	for _, sample := range fuzzSamples(f) {
-		f.Add(200, sample)
-	}
-	f.Add(400, []byte(`{"error_message":"RESULT_NOT_FOUND"}`))
-	f.Add(200, []byte(`{"status":"OK","liveness_result":{"result":"PASS"},"verify_result":{"result_ref1":{"confidence":90,"thresholds":{"1e-4":"69"}}}}`))
-	f.Add(200, []byte(`{"status":"OK","liveness_result":{"result":"TIMEOUT","details":{"face_front":{"A":1},"B":2}}}`))
-	answer := &cannedAnswer{}
-	p := fuzzProvider(f, answer)
-	f.Fuzz(func(t *testing.T, status int, body []byte) {
-		answer.set(status, body)
 		res, err := p.FetchResult(ctx, seedBizID)
 		if err != nil {
 			if res != nil {

@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/go-liveness/liveness"
-	"github.com/go-liveness/liveness/internal/jsonx"
 )
 
 // Payload is Megvii's result JSON, typed: the answer of get_result and the
@@ -82,51 +81,6 @@ type LivenessDetail struct {
 	FaceGenuineness FaceGenuineness              `json:"face_genuineness"`
 }
 
-// UnmarshalJSON implements json.Unmarshaler: result must be text (a string
-// or a number); details and face_genuineness are read as far as their
-// shape allows, never failing.
-func (d *LivenessDetail) UnmarshalJSON(b []byte) error {
-	var w struct {
-		Result          json.RawMessage            `json:"result"`
-		ProcedureType   json.RawMessage            `json:"procedure_type"`
-		Details         map[string]json.RawMessage `json:"-"`
-		RawDetails      json.RawMessage            `json:"details"`
-		FaceGenuineness json.RawMessage            `json:"face_genuineness"`
-	}
-	if err := json.Unmarshal(b, &w); err != nil {
-		return err
-	}
-	out := LivenessDetail{}
-	var result, procedure Text
-	if len(w.Result) > 0 {
-		if err := json.Unmarshal(w.Result, &result); err != nil {
-			return errors.New("liveness_result.result is not text")
-		}
-	}
-	lenient(w.ProcedureType, &procedure)
-	out.Result, out.ProcedureType = string(result), string(procedure)
-	lenient(w.RawDetails, &w.Details)
-	for k, raw := range w.Details {
-		var n Number
-		var photo map[string]Number
-		switch {
-		case n.UnmarshalJSON(raw) == nil: // raw is validated; see lenient
-			if out.Details == nil {
-				out.Details = map[string]Number{}
-			}
-			out.Details[k] = n
-		case json.Unmarshal(raw, &photo) == nil:
-			if out.PhotoDetails == nil {
-				out.PhotoDetails = map[string]map[string]Number{}
-			}
-			out.PhotoDetails[k] = photo
-		}
-	}
-	lenient(w.FaceGenuineness, &out.FaceGenuineness)
-	*d = out
-	return nil
-}
-
 // MarshalJSON implements json.Marshaler, writing Details and PhotoDetails
 // back into the one details object Megvii sends.
 func (d LivenessDetail) MarshalJSON() ([]byte, error) {
@@ -144,30 +98,6 @@ func (d LivenessDetail) MarshalJSON() ([]byte, error) {
 		FaceGenuineness FaceGenuineness `json:"face_genuineness"`
 	}{d.Result, d.ProcedureType, details, d.FaceGenuineness}
 	return json.Marshal(w)
-}
-
-// lenient decodes raw into dst when raw has the shape of dst, and leaves
-// dst alone otherwise: for fields that decide nothing, whose unexpected
-// shapes stay in Result.Raw.
-//
-// raw is always a value encoding/json has already validated (a
-// json.RawMessage of the answer), so a type with its own UnmarshalJSON
-// (Text, Number, FaceGenuineness) is handed raw directly: json.Unmarshal
-// would validate it again and then make the same call.
-func lenient[T any](raw json.RawMessage, dst *T) {
-	if len(raw) == 0 {
-		return
-	}
-	var v T
-	var err error
-	if u, ok := any(&v).(json.Unmarshaler); ok {
-		err = u.UnmarshalJSON(raw)
-	} else {
-		err = json.Unmarshal(raw, &v)
-	}
-	if err == nil {
-		*dst = v
-	}
 }
 
 // FaceGenuineness holds the confidences that the face is synthetic, a mask
@@ -188,26 +118,6 @@ type FaceGenuineness struct {
 	// metadata disagree, "2" when a photo is not a JPEG (picked from an
 	// album rather than taken), "0" otherwise.
 	SelfieMetadataInconsistent Text `json:"selfie_metadata_inconsistent"`
-}
-
-// UnmarshalJSON implements json.Unmarshaler, never failing: a field of
-// another shape is left zero.
-func (g *FaceGenuineness) UnmarshalJSON(b []byte) error {
-	var m map[string]json.RawMessage
-	*g = FaceGenuineness{}
-	if json.Unmarshal(b, &m) != nil {
-		return nil
-	}
-	for k, dst := range map[string]*Number{
-		"synthetic_face_confidence": &g.SyntheticFaceConfidence, "synthetic_face_threshold": &g.SyntheticFaceThreshold,
-		"mask_confidence": &g.MaskConfidence, "mask_threshold": &g.MaskThreshold,
-		"screen_replay_confidence": &g.ScreenReplayConfidence, "screen_replay_threshold": &g.ScreenReplayThreshold,
-	} {
-		lenient(m[k], dst)
-	}
-	lenient(m["selfie_inconsistent"], &g.SelfieInconsistent)
-	lenient(m["selfie_metadata_inconsistent"], &g.SelfieMetadataInconsistent)
-	return nil
 }
 
 // Attacks names the attacks whose confidence reached their threshold, and
@@ -255,39 +165,6 @@ type VerifyResult struct {
 	} `json:"id_exceptions"`
 }
 
-// UnmarshalJSON implements json.Unmarshaler: error_message must be text
-// and every comparison readable, as they decide the verdict; verify_time
-// and id_exceptions are read leniently.
-func (v *VerifyResult) UnmarshalJSON(b []byte) error {
-	var w struct {
-		VerifyTime             json.RawMessage `json:"verify_time"`
-		ErrorMessage           *Text           `json:"error_message"`
-		ResultFaceID           *Comparison     `json:"result_faceid"`
-		ResultRef1             *Comparison     `json:"result_ref1"`
-		ResultRef2             *Comparison     `json:"result_ref2"`
-		ResultIDCardPhoto      *Comparison     `json:"result_idcard_photo"`
-		ResultIDCardDatasource *Comparison     `json:"result_idcard_datasource"`
-		IDExceptions           json.RawMessage `json:"id_exceptions"`
-	}
-	if err := json.Unmarshal(b, &w); err != nil {
-		return err
-	}
-	out := VerifyResult{
-		ResultFaceID: w.ResultFaceID, ResultRef1: w.ResultRef1, ResultRef2: w.ResultRef2,
-		ResultIDCardPhoto: w.ResultIDCardPhoto, ResultIDCardDatasource: w.ResultIDCardDatasource,
-	}
-	if w.ErrorMessage != nil {
-		out.ErrorMessage = string(*w.ErrorMessage)
-	}
-	lenient(w.VerifyTime, &out.VerifyTime)
-	var ex map[string]json.RawMessage
-	lenient(w.IDExceptions, &ex)
-	lenient(ex["id_attacked"], &out.IDExceptions.IDAttacked)
-	lenient(ex["id_photo_monochrome"], &out.IDExceptions.IDPhotoMonochrome)
-	*v = out
-	return nil
-}
-
 // Comparison is one face comparison: a confidence from 0 to 100 and the
 // threshold for each false-accept rate ("1e-3" ... "1e-6").
 type Comparison struct {
@@ -302,28 +179,6 @@ type WillResult struct {
 	WillErrorMessage string `json:"will_error_message"`
 }
 
-// Number is a JSON number that Megvii may also send as a string.
-type Number float64
-
-// UnmarshalJSON implements json.Unmarshaler.
-func (n *Number) UnmarshalJSON(b []byte) error {
-	var f jsonx.Float
-	err := f.UnmarshalJSON(b)
-	*n = Number(f)
-	return err
-}
-
-// Text is a JSON string that Megvii may also send as a number.
-type Text string
-
-// UnmarshalJSON implements json.Unmarshaler.
-func (t *Text) UnmarshalJSON(b []byte) error {
-	var s jsonx.String
-	err := s.UnmarshalJSON(b)
-	*t = Text(s)
-	return err
-}
-
 // DecodePayload parses Megvii's result JSON (Result.Raw of a Megvii
 // Result, or a callback's data). Anything after the JSON object is an
 // error, and so is a field that decides the verdict in a shape the package
@@ -332,8 +187,8 @@ func (t *Text) UnmarshalJSON(b []byte) error {
 // face_genuineness of liveness_result, multifaces_tag, images, fail_reason,
 // request_id, time_used) are decoded leniently: an unknown shape leaves
 // the field empty and stays in the raw JSON. The payload's json.RawMessage
-// values (the ID card's sides and OCR qualities, the images) are parts of
-// one copy of raw, each capped at its own length; raw itself is not kept.
+// values (the ID card's sides and OCR qualities, the images) are copies:
+// raw itself is not kept.
 func DecodePayload(raw []byte) (*Payload, error) {
 	pl, _, err := decodePayload(raw)
 	return pl, err

@@ -150,11 +150,12 @@ func (p *Provider) getResult(ctx context.Context, op, bizID string, opts GetResu
 			}
 		}
 		// A 2xx answer is an error answer only with an error or
-		// error_message key, which the payload decoder reports: the
-		// answer is read once, not once for errors and again for the
-		// payload.
+		// error_message key, which the payload decoder reports: a
+		// result is read once, not once for errors and again for the
+		// payload. An answer that is not a payload is read for an error
+		// too.
 		pl, errorKey, err := decodePayload(resp.Body)
-		if errorKey {
+		if errorKey || err != nil {
 			if err := vendorError(resp); err != nil {
 				return nil, err
 			}

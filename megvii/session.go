@@ -12,7 +12,6 @@ import (
 
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/internal/check"
-	"github.com/go-liveness/liveness/internal/jsonx"
 	"github.com/go-liveness/liveness/internal/transport"
 	"github.com/go-liveness/liveness/internal/vendorkit"
 )
@@ -150,10 +149,10 @@ const MaxReferenceImageBytes = 2 << 20
 
 // tokenAnswer is get_token's success answer.
 type tokenAnswer struct {
-	Token       jsonx.String `json:"token"`
-	BizID       jsonx.String `json:"biz_id"`
-	RequestID   jsonx.String `json:"request_id"`
-	ExpiredTime jsonx.Int    `json:"expired_time"`
+	Token       Text        `json:"token"`
+	BizID       Text        `json:"biz_id"`
+	RequestID   Text        `json:"request_id"`
+	ExpiredTime unixSeconds `json:"expired_time"`
 }
 
 // InitSession starts a session with POST /faceid/lite/get_token. It needs
@@ -370,19 +369,19 @@ func checkOptions(c check.Checker, o *SessionOptions) error {
 		c.MaxBytes("Extra.SceneID", o.SceneID, 256),
 	}
 	for _, s := range []struct {
-		name string
-		v    Switch
+		field string
+		v     Switch
 	}{
-		{"GetShootingError", o.GetShootingError},
-		{"MultiOrientedDetection", o.MultiOrientedDetection},
-		{"FailWhenRefMultipleFaces", o.FailWhenRefMultipleFaces},
-		{"ReturnMultifacesTag", o.ReturnMultifacesTag},
-		{"FMPMode", o.FMPMode},
-		{"GetFailReason", o.GetFailReason},
-		{"FaceOcclusionDetection", o.FaceOcclusionDetection},
-		{"EyeCloseDetection", o.EyeCloseDetection},
+		{"Extra.GetShootingError", o.GetShootingError},
+		{"Extra.MultiOrientedDetection", o.MultiOrientedDetection},
+		{"Extra.FailWhenRefMultipleFaces", o.FailWhenRefMultipleFaces},
+		{"Extra.ReturnMultifacesTag", o.ReturnMultifacesTag},
+		{"Extra.FMPMode", o.FMPMode},
+		{"Extra.GetFailReason", o.GetFailReason},
+		{"Extra.FaceOcclusionDetection", o.FaceOcclusionDetection},
+		{"Extra.EyeCloseDetection", o.EyeCloseDetection},
 	} {
-		errs = append(errs, c.OneOf("Extra."+s.name, string(s.v), true, string(On), string(Off)))
+		errs = append(errs, c.OneOf(s.field, string(s.v), true, string(On), string(Off)))
 	}
 	if n := o.MaximumShootingTime; n != 0 && (n < 2 || n > 60) {
 		errs = append(errs, c.Fail("Extra.MaximumShootingTime", strconv.Itoa(n)+" is not 2 to 60 seconds (or 0 for the default)"))
