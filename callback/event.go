@@ -86,20 +86,42 @@ func (h *Handler) run(ctx context.Context, kind string, f func(ctx context.Conte
 	if end != nil {
 		end(ev)
 	}
-	attrs := []slog.Attr{
-		slog.String("vendor", string(ev.Vendor)), slog.String("kind", ev.Kind),
-		slog.String("outcome", ev.Outcome), slog.String("session", ev.SessionID),
-		slog.Duration("latency", ev.Latency),
+	level := logLevel(ev.Outcome, err)
+	if lg := h.logger(); lg.Enabled(ctx, level) {
+		attrs := []slog.Attr{
+			slog.String("vendor", string(ev.Vendor)), slog.String("kind", ev.Kind),
+			slog.String("outcome", ev.Outcome), slog.String("session", ev.SessionID),
+			slog.Duration("latency", ev.Latency),
+		}
+		if err != nil {
+			attrs = append(attrs, slog.String("error", err.Error()))
+		}
+		lg.LogAttrs(ctx, level, "liveness callback", attrs...)
 	}
-	level := slog.LevelInfo
-	if err != nil {
-		level = slog.LevelWarn
-		attrs = append(attrs, slog.String("error", err.Error()))
-	}
-	h.logger().LogAttrs(ctx, level, "liveness callback", attrs...)
 	if h.Observe != nil {
 		h.Observe(ev)
 	}
+}
+
+// logLevel is the level of a request's record. A request that went as it
+// should (a start, a result, a pending session, an erased one) is routine:
+// Debug, so that the default logger, at Info, does not write a line per
+// request (Observe and Trace are for counting them). A request refused
+// without an error (a bad method, a return from another browser, a session
+// not known here, another site's start, a busy session) is Info: one a
+// service may want to see, none it must act on. One that an error stopped
+// (a fault of the vendor or the store, a bad signature, Deliver failing)
+// is Warn, with the error.
+func logLevel(outcome string, err error) slog.Level {
+	switch {
+	case err != nil:
+		return slog.LevelWarn
+	case outcome == OutcomeRejected, outcome == OutcomeUnbound, outcome == OutcomeUnknownSession,
+		outcome == OutcomeCrossSite, outcome == OutcomeConflict, outcome == OutcomeBusy,
+		outcome == OutcomeFault, outcome == OutcomeDeliverFailed:
+		return slog.LevelInfo
+	}
+	return slog.LevelDebug
 }
 
 // outcomeOf names the Event outcome of a resolve or deliver error.
