@@ -4,13 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"io"
-	"maps"
 	"mime"
-	"mime/multipart"
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -58,9 +54,10 @@ import (
 //     result (or inside a response envelope). A notify naming no order is
 //     ErrInvalidArgument: Juhe notifies only finished checks.
 //
-// Anything malformed — a bad escape, a repeated response, an order number
-// that is not one (see MaxIDBytes), two different order numbers, more than
-// 64 fields or a body over 1 MiB — is ErrInvalidArgument naming the field.
+// Anything malformed — a query or form url.ParseQuery refuses (a bad
+// escape, a ';' separator), a repeated response, an order number that is
+// not one (see MaxIDBytes), two different order numbers, more than 64
+// fields or a body over 1 MiB — is ErrInvalidArgument naming the field.
 //
 // A notify whose form a router or middleware parsed first (r.ParseForm,
 // r.ParseMultipartForm) is read from the parsed form, with Raw the form
@@ -97,7 +94,7 @@ func (p *Provider) verifyCallback(r *http.Request, kind liveness.CallbackKind) (
 	if r == nil || r.URL == nil {
 		return nil, c.Fail("request", "is nil")
 	}
-	query, err := rawFields(r.URL.RawQuery)
+	query, err := parseQuery(r.URL.RawQuery)
 	if err != nil {
 		return nil, c.Fail("query", err.Error())
 	}
@@ -108,39 +105,37 @@ func (p *Provider) verifyCallback(r *http.Request, kind liveness.CallbackKind) (
 	case kind == liveness.CallbackNotify && bodiless:
 		// Guess: see VENDORS.md, Juhe, notify-format (a notify by GET
 		// names the order in its query).
-		return readNotify(c, query, fieldList{})
+		return readNotify(c, orderIDs{}, nil, query, r.URL.RawQuery)
 	case bodiless:
-		return p.readReturn(c, query)
+		return p.readReturn(c, query, r.URL.RawQuery)
 	}
-	// Guess: see VENDORS.md, Juhe, notify-format (a POST notify's body is
-	// an urlencoded form, a multipart form or JSON).
-	parsed, body, err := vendorkit.CallbackBody(c, r, check.DefaultMaxCallbackBytes, maxCallbackFields)
+	ids, body, err := readNotifyBody(c, r)
 	if err != nil {
 		return nil, err
 	}
-	if parsed != nil {
-		return readNotify(c, query, formFields(parsed, body))
-	}
-	bf, err := bodyFields(r.Header.Get("Content-Type"), body)
-	if err != nil {
-		return nil, c.Fail("body", err.Error())
-	}
-	return readNotify(c, query, bf)
+	return readNotify(c, ids, body, query, r.URL.RawQuery)
 }
 
-// readReturn reads the browser's return redirect.
-func (p *Provider) readReturn(c check.Checker, f fieldList) (*liveness.Callback, error) {
+// readReturn reads the browser's return redirect: query is the redirect's
+// query string rawQuery, parsed.
+func (p *Provider) readReturn(c check.Checker, query url.Values, rawQuery string) (*liveness.Callback, error) {
 	switch {
-	case f.has("response"):
-		response, err := f.single("response")
-		if err != nil {
-			return nil, c.Fail("response", err.Error())
+	case query.Has("response"):
+		// A repeated response or sign is refused: two differing copies
+		// would let a forger choose which one a careless reader sees.
+		if len(query["response"]) > 1 {
+			return nil, c.Fail("response", "is repeated")
 		}
-		sign, err := f.single("sign")
-		if err != nil {
-			return nil, &liveness.Error{Vendor: liveness.Juhe, Op: c.Op, Kind: liveness.ErrBadSignature, Message: "sign " + err.Error()}
+		if n := len(query["sign"]); n != 1 {
+			msg := "sign is missing"
+			if n > 1 {
+				msg = "sign is repeated"
+			}
+			return nil, &liveness.Error{Vendor: liveness.Juhe, Op: c.Op, Kind: liveness.ErrBadSignature, Message: msg}
 		}
-		cb, err := p.verifyResponse(c.Op, response.raw, sign.value)
+		// url.ParseQuery has URL-decoded the response already.
+		unescaped := func(string) (string, error) { return query.Get("response"), nil }
+		cb, err := p.verifyResponse(c.Op, rawValue(rawQuery, "response"), unescaped, query.Get("sign"))
 		if err != nil || cb.SessionID != "" {
 			return cb, err
 		}
@@ -148,14 +143,14 @@ func (p *Provider) readReturn(c check.Checker, f fieldList) (*liveness.Callback,
 		// response naming no order (what a check left unfinished may
 		// bring) cannot be tied to a session, and replayed it would
 		// fit any: it is read as a bare return.
-	case f.has("sign"):
+	case query.Has("sign"):
 		return nil, c.Fail("response", "is missing beside sign")
 	}
 	// Guess: see VENDORS.md, Juhe, unfinished-return (the browser comes
 	// back bare after a cancel, an abandon or a timeout), and
 	// return-keeps-query (your own orderId in returnUrl's query comes
 	// back with it).
-	ids, err := findOrder(c, f)
+	ids, err := findOrder(c, query)
 	if err != nil {
 		return nil, err
 	}
@@ -163,31 +158,61 @@ func (p *Provider) readReturn(c check.Checker, f fieldList) (*liveness.Callback,
 		return nil, noResult(c.Op)
 	}
 	return &liveness.Callback{Vendor: liveness.Juhe, Kind: liveness.CallbackReturn,
-		SessionID: ids.session, BizNo: ids.biz, Raw: f.raw}, nil
+		SessionID: ids.session, BizNo: ids.biz, Raw: []byte(rawQuery)}, nil
 }
 
-// readNotify reads a notify call as an unsigned trigger: the body names
-// the order, or else the query does.
+// readNotify reads a notify call as an unsigned trigger: the order its
+// body names (ids, read from body), or else the one its query names.
 //
 // Guess: see VENDORS.md, Juhe, notify-signature (a notify is never
 // believed: it carries no result, whatever it holds).
-func readNotify(c check.Checker, query, body fieldList) (*liveness.Callback, error) {
-	src := body
-	ids, err := findOrder(c, body)
-	if err != nil {
-		return nil, err
-	}
+func readNotify(c check.Checker, ids orderIDs, body []byte, query url.Values, rawQuery string) (*liveness.Callback, error) {
+	raw := body
 	if ids.session == "" && ids.biz == "" {
-		src = query
+		var err error
 		if ids, err = findOrder(c, query); err != nil {
 			return nil, err
 		}
+		raw = []byte(rawQuery)
 	}
 	if ids.session == "" && ids.biz == "" {
 		return nil, c.Fail("jh_order_id", "is missing: the notify names no order (jh_order_id, jhOrderId or orderId)")
 	}
 	return &liveness.Callback{Vendor: liveness.Juhe, Kind: liveness.CallbackNotify,
-		SessionID: ids.session, BizNo: ids.biz, Raw: src.raw}, nil
+		SessionID: ids.session, BizNo: ids.biz, Raw: raw}, nil
+}
+
+// readNotifyBody reads the order a POST notify's body names, and the body
+// (a form a middleware parsed first comes re-encoded).
+//
+// Guess: see VENDORS.md, Juhe, notify-format (the body is an urlencoded
+// form, a multipart form or JSON; a body of any other type that is not
+// JSON is read as an urlencoded form).
+func readNotifyBody(c check.Checker, r *http.Request) (orderIDs, []byte, error) {
+	form, body, err := vendorkit.CallbackBody(c, r, check.DefaultMaxCallbackBytes, maxCallbackFields)
+	if err != nil {
+		return orderIDs{}, nil, err
+	}
+	if form == nil {
+		mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+		trimmed := bytes.TrimSpace(body)
+		switch {
+		case len(trimmed) == 0:
+			return orderIDs{}, body, nil
+		case mt == "application/json" || trimmed[0] == '{':
+			ids, err := jsonOrder(c, body)
+			return ids, body, err
+		case mt == "multipart/form-data":
+			form, err = c.Form(r.Header.Get("Content-Type"), body, maxCallbackFields)
+		default:
+			form, err = c.Form("application/x-www-form-urlencoded", trimmed, maxCallbackFields)
+		}
+		if err != nil {
+			return orderIDs{}, nil, err
+		}
+	}
+	ids, err := findOrder(c, form)
+	return ids, body, err
 }
 
 // noResult is the error of a return that carries nothing.
@@ -198,10 +223,11 @@ func noResult(op string) error {
 
 // orderNames are the names under which a callback may name its order: the
 // first two are Juhe's jh_order_id (query answer, search request), the
-// last your own orderId.
+// last your own orderId. Read in this order, so that a conflict is always
+// reported under the same name.
 //
 // Guess: see VENDORS.md, Juhe, notify-fields.
-var orderNames = map[string]bool{"jh_order_id": true, "jhOrderId": true, "orderId": true}
+var orderNames = [...]string{"jh_order_id", "jhOrderId", "orderId"}
 
 // orderIDs are the order numbers a callback names.
 type orderIDs struct{ session, biz string }
@@ -224,19 +250,21 @@ func (o *orderIDs) add(c check.Checker, name, value string) error {
 	return nil
 }
 
-// findOrder looks for the order in a callback's fields: at the top level,
-// and inside a result object or a response envelope (a JSON object, or
-// one URL-encoded), under its own result too.
-func findOrder(c check.Checker, f fieldList) (orderIDs, error) {
+// findOrder looks for the order in a callback's parameters: at the top
+// level, and inside a result object or a response envelope (JSON text, or
+// URL-encoded JSON text), under its own result too.
+func findOrder(c check.Checker, params url.Values) (orderIDs, error) {
 	var ids orderIDs
-	for _, fl := range f.fields {
-		switch {
-		case orderNames[fl.name]:
-			if err := ids.add(c, fl.name, fl.value); err != nil {
+	for _, name := range orderNames {
+		for _, v := range params[name] {
+			if err := ids.add(c, name, v); err != nil {
 				return orderIDs{}, err
 			}
-		case fl.name == "result" || fl.name == "response":
-			if err := scanObject(c, &ids, nestedObject(fl.value), 1); err != nil {
+		}
+	}
+	for _, name := range [...]string{"result", "response"} {
+		for _, v := range params[name] {
+			if err := ids.addNested(c, v); err != nil {
 				return orderIDs{}, err
 			}
 		}
@@ -244,48 +272,137 @@ func findOrder(c check.Checker, f fieldList) (orderIDs, error) {
 	return ids, nil
 }
 
-// nestedObject returns the members of a JSON object sent as a field's
-// value, URL-encoded or not; nil when it is not one.
-func nestedObject(v string) []member {
+// orderJSON is what a JSON notify, or a result or response object in a
+// callback, may name its order with (encoding/json matches the names in
+// any case, and the last of a repeated name wins). The values stay raw: an
+// order number may come as a string or a number, and one that is neither
+// is refused under its own name.
+type orderJSON struct {
+	JHOrderID json.RawMessage `json:"jh_order_id"`
+	JhOrderID json.RawMessage `json:"jhOrderId"`
+	OrderID   json.RawMessage `json:"orderId"`
+	Result    json.RawMessage `json:"result"`
+	Response  json.RawMessage `json:"response"`
+}
+
+// jsonOrder reads the order a JSON notify body names: an object of at
+// most maxCallbackFields members, which may hold a result object or a
+// response envelope (an object, or a string of JSON text, URL-encoded or
+// not).
+func jsonOrder(c check.Checker, body []byte) (orderIDs, error) {
+	n, err := countMembers(body, maxCallbackFields)
+	if err != nil {
+		return orderIDs{}, c.Fail("body", err.Error())
+	}
+	if n > maxCallbackFields {
+		return orderIDs{}, c.Fail("body", "holds more than "+strconv.Itoa(maxCallbackFields)+" fields")
+	}
+	var o orderJSON
+	if err := json.Unmarshal(body, &o); err != nil {
+		return orderIDs{}, c.Fail("body", "is not a JSON object")
+	}
+	var ids orderIDs
+	if err := ids.addJSON(c, &o); err != nil {
+		return orderIDs{}, err
+	}
+	for _, v := range [...]json.RawMessage{o.Result, o.Response} {
+		var err error
+		var s string
+		switch {
+		case isObject(v):
+			err = ids.addObject(c, v)
+		case json.Unmarshal(v, &s) == nil:
+			err = ids.addNested(c, s)
+		}
+		if err != nil {
+			return orderIDs{}, err
+		}
+	}
+	return ids, nil
+}
+
+// addNested records the order named by v, the text of a result or a
+// response parameter: a JSON object, or one URL-encoded. Anything else
+// names nothing.
+func (o *orderIDs) addNested(c check.Checker, v string) error {
 	v = strings.TrimSpace(v)
 	if !strings.HasPrefix(v, "{") {
 		d, err := url.QueryUnescape(v)
 		if err != nil {
 			return nil
 		}
-		v = strings.TrimSpace(d)
+		v = d
 	}
-	m, err := jsonObject([]byte(v))
-	if err != nil {
+	if !isObject([]byte(v)) {
 		return nil
 	}
-	return m
+	return o.addObject(c, []byte(v))
 }
 
-// scanObject records the order names among members, and looks one level
-// into a result member.
-func scanObject(c check.Checker, ids *orderIDs, members []member, depth int) error {
-	for _, m := range members {
-		switch {
-		case orderNames[m.name]:
-			var s jsonx.String
-			if err := s.UnmarshalJSON(m.value); err != nil {
-				return c.Fail(m.name, "is not a string")
-			}
-			if err := ids.add(c, m.name, string(s)); err != nil {
-				return err
-			}
-		case m.name == "result" && depth < 2:
-			nested, err := jsonObject(m.value)
-			if err != nil {
-				continue // null, or a result that is not an object, names nothing
-			}
-			if err := scanObject(c, ids, nested, depth+1); err != nil {
-				return err
-			}
+// addObject records the order the JSON object b names, at its top level
+// or in its result object (a response envelope's). An object that is not
+// valid JSON names nothing.
+func (o *orderIDs) addObject(c check.Checker, b []byte) error {
+	var obj orderJSON
+	if json.Unmarshal(b, &obj) != nil {
+		return nil
+	}
+	if err := o.addJSON(c, &obj); err != nil {
+		return err
+	}
+	if !isObject(obj.Result) {
+		return nil
+	}
+	var result orderJSON
+	if json.Unmarshal(obj.Result, &result) != nil {
+		return nil
+	}
+	return o.addJSON(c, &result)
+}
+
+// addJSON records the order numbers obj holds, each a string or a number.
+func (o *orderIDs) addJSON(c check.Checker, obj *orderJSON) error {
+	for i, raw := range [...]json.RawMessage{obj.JHOrderID, obj.JhOrderID, obj.OrderID} {
+		if raw == nil {
+			continue
+		}
+		var s jsonx.String
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return c.Fail(orderNames[i], "is not a string")
+		}
+		if err := o.add(c, orderNames[i], string(s)); err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+// isObject reports whether b, JSON text, starts an object.
+func isObject(b []byte) bool {
+	b = bytes.TrimSpace(b)
+	return len(b) > 0 && b[0] == '{'
+}
+
+// countMembers returns how many members the JSON object b has at its top
+// level, a repeated name counted each time, counting no further than
+// limit+1: the cap is checked before the object is decoded.
+func countMembers(b []byte, limit int) (int, error) {
+	notObject := errString("is not a JSON object")
+	dec := json.NewDecoder(bytes.NewReader(b))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return 0, notObject
+	}
+	n := 0
+	for ; n <= limit && dec.More(); n++ {
+		var v json.RawMessage
+		if _, err := dec.Token(); err != nil {
+			return 0, notObject
+		}
+		if err := dec.Decode(&v); err != nil {
+			return 0, notObject
+		}
+	}
+	return n, nil
 }
 
 // VerifyReturn verifies the response and sign of a return redirect, for a
@@ -304,7 +421,7 @@ func (p *Provider) VerifyReturn(response, sign string) (*liveness.Callback, erro
 	if response == "" && sign == "" {
 		return nil, noResult("VerifyReturn")
 	}
-	cb, err := p.verifyResponse("VerifyReturn", response, sign)
+	cb, err := p.verifyResponse("VerifyReturn", response, url.QueryUnescape, sign)
 	if err == nil && cb.SessionID == "" {
 		// Guess: see VENDORS.md, Juhe, unfinished-return.
 		return nil, &liveness.Error{Vendor: liveness.Juhe, Op: "VerifyReturn", Kind: liveness.ErrNoResult,
@@ -313,10 +430,11 @@ func (p *Provider) VerifyReturn(response, sign string) (*liveness.Callback, erro
 	return cb, err
 }
 
-// verifyResponse is the one verification path of a signed response. Both
-// candidate signatures are computed and compared before either result is
-// looked at, so the time taken does not tell which form matched.
-func (p *Provider) verifyResponse(op string, raw, sign string) (*liveness.Callback, error) {
+// verifyResponse is the one verification path of a signed response: raw
+// is the response as sent, which unescape URL-decodes. Both candidate
+// signatures are computed and compared before either result is looked at,
+// so the time taken does not tell which form matched.
+func (p *Provider) verifyResponse(op, raw string, unescape func(string) (string, error), sign string) (*liveness.Callback, error) {
 	c := check.Checker{Vendor: liveness.Juhe, Op: op}
 	if raw == "" {
 		return nil, c.Fail("response", "is empty")
@@ -328,7 +446,7 @@ func (p *Provider) verifyResponse(op string, raw, sign string) (*liveness.Callba
 	// decoded JSON or over the text as sent: both are checked).
 	decoded := raw
 	if !strings.HasPrefix(strings.TrimSpace(raw), "{") {
-		d, err := url.QueryUnescape(raw)
+		d, err := unescape(raw)
 		if err != nil {
 			return nil, c.Fail("response", "is not URL-encoded text")
 		}
@@ -349,75 +467,33 @@ func (p *Provider) verifyResponse(op string, raw, sign string) (*liveness.Callba
 	}
 
 	body := []byte(decoded) // read by json and kept as Result.Raw; Callback.Raw is its own copy
-	// One pass over the envelope and one over the result, which gives
-	// both the session's ID and, below, its Result.
-	var env envelope
-	if err := decodeEnvelopeBytes(body, &env); err != nil {
+	var a answer[searchResult]
+	if err := a.decode(body); err != nil {
 		return nil, &liveness.Error{Vendor: liveness.Juhe, Op: op, Kind: liveness.ErrBadResponse,
 			Message: "signed response is not the expected JSON", Err: err}
 	}
-	var sr searchResult
-	srErr := decodeSearchResult(env.Result, &sr)
-	id := struct {
-		JHOrderID jsonx.String `json:"jh_order_id"`
-	}{sr.JHOrderID}
-	if srErr != nil {
+	id := a.Result.JHOrderID
+	if a.resultErr != nil {
 		// An odd result may still name its order.
-		id.JHOrderID = ""
-		_ = json.Unmarshal(env.Result, &id) // an absent or odd result only leaves the ID empty
+		var r struct {
+			JHOrderID string `json:"jh_order_id"`
+		}
+		_ = json.Unmarshal(a.rawResult, &r) // an absent or odd result only leaves the ID empty
+		id = r.JHOrderID
 	}
-	if id.JHOrderID != "" && checkID(c, "jh_order_id", string(id.JHOrderID)) != nil {
+	if id != "" && checkID(c, "jh_order_id", id) != nil {
 		return nil, &liveness.Error{Vendor: liveness.Juhe, Op: op, Kind: liveness.ErrBadResponse,
 			Message: "signed response names an order number that is not one"}
 	}
 	cb := &liveness.Callback{
-		Vendor: liveness.Juhe, Kind: liveness.CallbackReturn, SessionID: string(id.JHOrderID), Signed: true, Raw: []byte(decoded),
+		Vendor: liveness.Juhe, Kind: liveness.CallbackReturn, SessionID: id, Signed: true, Raw: []byte(decoded),
 	}
 	// A signed response that cannot be normalized still names its session,
 	// which Resolve can fetch; the same goes for a non-final state.
-	if res, err := p.normalizeDecoded(&env, &sr, srErr, body, cb.SessionID); err == nil {
+	if res, err := p.normalize(&a, body, cb.SessionID); err == nil {
 		cb.Result = res
 	}
 	return cb, nil
-}
-
-// field is one callback parameter: raw is its text as sent (still
-// URL-encoded in a query or form), value its decoded text.
-type field struct{ name, raw, value string }
-
-// fieldList is a callback's parameters in the order sent, with the payload
-// they came from.
-type fieldList struct {
-	fields []field
-	raw    []byte
-}
-
-func (l fieldList) has(name string) bool {
-	for _, f := range l.fields {
-		if f.name == name {
-			return true
-		}
-	}
-	return false
-}
-
-// single returns the one field called name. A missing field is an error,
-// and so is a repeated one: two differing responses would let a forger
-// choose which one a careless reader sees.
-func (l fieldList) single(name string) (field, error) {
-	var got []field
-	for _, f := range l.fields {
-		if f.name == name {
-			got = append(got, f)
-		}
-	}
-	switch len(got) {
-	case 0:
-		return field{}, errString("is missing")
-	case 1:
-		return got[0], nil
-	}
-	return field{}, errString("is repeated")
 }
 
 // maxCallbackFields caps the parameters of a callback, counted before
@@ -429,143 +505,29 @@ type errString string
 
 func (e errString) Error() string { return string(e) }
 
-// rawFields splits a query string or urlencoded form, keeping every value's
-// raw text: url.Values would decode it, losing the form the signature may
-// have been computed over.
-func rawFields(q string) (fieldList, error) {
-	// Count before splitting: a 1 MiB form of 250,000 empty fields would
-	// otherwise cost tens of megabytes before any check.
+// parseQuery parses a query string with url.ParseQuery, after counting its
+// fields: a 1 MiB query of 250,000 empty fields would otherwise cost tens
+// of megabytes before any check.
+func parseQuery(q string) (url.Values, error) {
 	if strings.Count(q, "&") >= maxCallbackFields {
-		return fieldList{}, errString("holds more than " + strconv.Itoa(maxCallbackFields) + " fields")
+		return nil, errString("holds more than " + strconv.Itoa(maxCallbackFields) + " fields")
 	}
-	l := fieldList{raw: []byte(q)}
+	v, err := url.ParseQuery(q)
+	if err != nil {
+		return nil, errString("holds a malformed escape or separator")
+	}
+	return v, nil
+}
+
+// rawValue returns the value of name in the query q as sent, still
+// URL-encoded: the signature may have been computed over that text, which
+// url.Values holds only decoded. q is one parseQuery has read.
+func rawValue(q, name string) string {
 	for part := range strings.SplitSeq(q, "&") {
-		if part == "" {
-			continue
-		}
 		k, v, _ := strings.Cut(part, "=")
-		name, err := url.QueryUnescape(k)
-		if err != nil {
-			return fieldList{}, errString("holds a malformed escape")
-		}
-		value, err := url.QueryUnescape(v)
-		if err != nil {
-			return fieldList{}, errString("holds a malformed escape in " + name)
-		}
-		l.fields = append(l.fields, field{name: name, raw: v, value: value})
-	}
-	return l, nil
-}
-
-// formFields is the fieldList of a form a middleware already parsed
-// (r.ParseForm, r.ParseMultipartForm); raw is the form re-encoded.
-func formFields(form url.Values, raw []byte) fieldList {
-	l := fieldList{raw: raw}
-	for _, name := range slices.Sorted(maps.Keys(form)) {
-		for _, v := range form[name] {
-			l.fields = append(l.fields, field{name: name, raw: url.QueryEscape(v), value: v})
+		if k, _ := url.QueryUnescape(k); k == name {
+			return v
 		}
 	}
-	return l
-}
-
-// bodyFields reads a notify body: a JSON object (by content type, or when
-// it starts with '{') or an urlencoded form. In JSON, a string's raw text
-// is its decoded value, and numbers and objects keep their JSON text.
-func bodyFields(contentType string, body []byte) (fieldList, error) {
-	mt, params, _ := mime.ParseMediaType(contentType)
-	trimmed := strings.TrimSpace(string(body))
-	if trimmed == "" {
-		return fieldList{}, nil
-	}
-	if mt == "multipart/form-data" {
-		return multipartFields(body, params["boundary"])
-	}
-	if mt == "application/json" || strings.HasPrefix(trimmed, "{") {
-		m, err := jsonObject(body)
-		if err != nil {
-			return fieldList{}, err
-		}
-		l := fieldList{raw: body}
-		for _, kv := range m {
-			k, v := kv.name, kv.value
-			var s jsonx.String
-			text := string(v)
-			if s.UnmarshalJSON(v) == nil {
-				text = string(s)
-			}
-			// An object (a response sent unencoded) keeps its JSON text.
-			l.fields = append(l.fields, field{name: k, raw: text, value: text})
-		}
-		return l, nil
-	}
-	return rawFields(trimmed)
-}
-
-// member is one name and raw value of a JSON object.
-type member struct {
-	name  string
-	value json.RawMessage
-}
-
-// jsonObject decodes the members of the JSON object b in order, refusing
-// more than maxCallbackFields of them before decoding the rest, and any
-// trailing data.
-func jsonObject(b []byte) ([]member, error) {
-	const notObject = errString("is not a JSON object")
-	dec := json.NewDecoder(bytes.NewReader(b))
-	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
-		return nil, notObject
-	}
-	var out []member
-	for dec.More() {
-		if len(out) == maxCallbackFields {
-			return nil, errString("holds more than " + strconv.Itoa(maxCallbackFields) + " fields")
-		}
-		t, err := dec.Token()
-		if err != nil {
-			return nil, notObject
-		}
-		name, _ := t.(string)
-		var v json.RawMessage
-		if err := dec.Decode(&v); err != nil {
-			return nil, notObject
-		}
-		out = append(out, member{name: name, value: v})
-	}
-	if t, err := dec.Token(); err != nil || t != json.Delim('}') {
-		return nil, notObject
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, notObject
-	}
-	return out, nil
-}
-
-// multipartFields reads a multipart/form-data body, at most
-// maxCallbackFields parts; body is already capped in size.
-func multipartFields(body []byte, boundary string) (fieldList, error) {
-	const bad = errString("is not a multipart form")
-	if boundary == "" {
-		return fieldList{}, bad
-	}
-	mr := multipart.NewReader(bytes.NewReader(body), boundary)
-	l := fieldList{raw: body}
-	for {
-		part, err := mr.NextPart()
-		if err == io.EOF {
-			return l, nil
-		}
-		if err != nil {
-			return fieldList{}, bad
-		}
-		if len(l.fields) == maxCallbackFields {
-			return fieldList{}, errString("holds more than " + strconv.Itoa(maxCallbackFields) + " fields")
-		}
-		v, err := io.ReadAll(part)
-		if err != nil {
-			return fieldList{}, bad
-		}
-		l.fields = append(l.fields, field{name: part.FormName(), raw: string(v), value: string(v)})
-	}
+	return ""
 }

@@ -36,6 +36,22 @@ func seedBodies(f *testing.F) [][]byte {
 		searchBody("T", "", "201", "T", "", "88"),
 		searchBody("F", "T", "200", "F", "204", ""),
 	)
+	// Shapes encoding/json decides: keys in another case or escaped,
+	// repeated keys and details, numbers for strings, null, values of the
+	// wrong kind, invalid UTF-8, trailing data, truncation.
+	for _, b := range []string{
+		`null`, `[]`, `"x"`, `{}`, `{"error_code":0}`, `{"error_code":null,"reason":null,"result":null}`,
+		`{"error_code":{},"result":{}}`, `{"ERROR_CODE":"0","Reason":5,"result":[]}`, `{"error_code":0,"result":"x"}`,
+		`{"error_code":0,"result":{"passed":"T","PASSED":"F","jh_order_id":1,"detail":null}}`,
+		`{"error_code":0,"result":{"detail":{"live_score":"91.1","live_score":"x"}}}`,
+		`{"error_code":0,"result":{"detail":{"live_code":200},"detail":{"certify_code":"201"}}}`,
+		`{"error_code":0,"result":{"detail":5,"passed":"T"}}`, `{"error_code":0,"result":{"message":{}}}`,
+		`{"error_code":0,"result":{"detail":{"img":[]}}}`, `{"error_code":0,"result":{"m\u0065ssage":"\u00e9","unknown":[{"a":"\\"}]}}`,
+		"{\"error_code\":0,\"result\":{\"message\":\"a\xffb\",\"ſ\":1}}", `{"error_code":1.5}`, `{"error_code":"x"}`,
+		`{"error_code":0,"result":{"jh_order_id":"JH1","verify_url":"https://v"}} x`, `{"error_code":0,`,
+	} {
+		out = append(out, []byte(b))
+	}
 	return out
 }
 
@@ -211,58 +227,61 @@ func answering(t *testing.T, body []byte) (*juhe.Provider, *answer) {
 	return p, a
 }
 
-// FuzzSearchAnswer feeds arbitrary /faceid/search answers to FetchResult
-// and FetchSessionResult.
-func FuzzSearchAnswer(f *testing.F) {
+// FuzzAnswer gives the same answer to /faceid/search (FetchResult and
+// FetchSessionResult) and to /faceid/query (InitSession): whatever it
+// holds, each returns a consistent value or a *liveness.Error of its own
+// op, asks only its own path, and never repeats a query once answered.
+func FuzzAnswer(f *testing.F) {
 	for _, b := range seedBodies(f) {
 		f.Add(b)
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
-		p, a := answering(t, body)
-		res, err := p.FetchResult(ctx, seedOrderID)
-		if err != nil {
-			checkError(t, err, "FetchResult")
-		} else {
-			if res == nil || res.SessionID != seedOrderID || res.Status == "" {
-				t.Fatalf("result %+v", res)
-			}
-			if msg := inconsistency(res); msg != "" {
-				t.Fatalf("%s: %+v", msg, res)
-			}
-		}
-		s := &liveness.Session{ID: seedOrderID, ExpiresAt: fixedClock().Add(-time.Hour)}
-		res, err = p.FetchSessionResult(ctx, s)
-		if err != nil {
-			checkError(t, err, "FetchSessionResult")
-		} else if msg := inconsistency(res); msg != "" || res.Status == liveness.StatusPending {
-			t.Fatalf("%s (or pending after the lifetime): %+v", msg, res)
-		}
-		for _, path := range a.paths {
-			if path != "/faceid/search" {
-				t.Fatalf("asked %s", path)
-			}
-		}
+		searchAnswer(t, body)
+		queryAnswer(t, body)
 	})
 }
 
-// FuzzQueryAnswer feeds arbitrary /faceid/query answers to InitSession.
-func FuzzQueryAnswer(f *testing.F) {
-	for _, b := range seedBodies(f) {
-		f.Add(b)
+func searchAnswer(t *testing.T, body []byte) {
+	t.Helper()
+	p, a := answering(t, body)
+	res, err := p.FetchResult(ctx, seedOrderID)
+	if err != nil {
+		checkError(t, err, "FetchResult")
+	} else {
+		if res == nil || res.SessionID != seedOrderID || res.Status == "" {
+			t.Fatalf("result %+v", res)
+		}
+		if msg := inconsistency(res); msg != "" {
+			t.Fatalf("%s: %+v", msg, res)
+		}
 	}
-	f.Fuzz(func(t *testing.T, body []byte) {
-		p, a := answering(t, body)
-		s, err := p.InitSession(ctx, validRequest())
-		if err != nil {
-			checkError(t, err, "InitSession")
-		} else if s == nil || s.Vendor != liveness.Juhe || s.ID == "" || s.CheckURL == "" ||
-			!s.ExpiresAt.Equal(fixedClock().Add(juhe.SessionTTL)) || s.BizNo != validRequest().BizNo {
-			t.Fatalf("session %+v", s)
+	s := &liveness.Session{ID: seedOrderID, ExpiresAt: fixedClock().Add(-time.Hour)}
+	res, err = p.FetchSessionResult(ctx, s)
+	if err != nil {
+		checkError(t, err, "FetchSessionResult")
+	} else if msg := inconsistency(res); msg != "" || res.Status == liveness.StatusPending {
+		t.Fatalf("%s (or pending after the lifetime): %+v", msg, res)
+	}
+	for _, path := range a.paths {
+		if path != "/faceid/search" {
+			t.Fatalf("asked %s", path)
 		}
-		if len(a.paths) != 1 || a.paths[0] != "/faceid/query" {
-			t.Fatalf("asked %v: a query is never retried once answered", a.paths)
-		}
-	})
+	}
+}
+
+func queryAnswer(t *testing.T, body []byte) {
+	t.Helper()
+	p, a := answering(t, body)
+	s, err := p.InitSession(ctx, validRequest())
+	if err != nil {
+		checkError(t, err, "InitSession")
+	} else if s == nil || s.Vendor != liveness.Juhe || s.ID == "" || s.CheckURL == "" ||
+		!s.ExpiresAt.Equal(fixedClock().Add(juhe.SessionTTL)) || s.BizNo != validRequest().BizNo {
+		t.Fatalf("session %+v", s)
+	}
+	if len(a.paths) != 1 || a.paths[0] != "/faceid/query" {
+		t.Fatalf("asked %v: a query is never retried once answered", a.paths)
+	}
 }
 
 // returnURLSeeds are landed URLs in every route mode Juhe documents,

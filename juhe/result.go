@@ -27,34 +27,55 @@ func faceMatchThresholds() map[string]float64 {
 	return map[string]float64{"1e-3": 60, "1e-4": 70}
 }
 
-// envelope is the frame of every Juhe answer, and of the return redirect's
-// response JSON.
-type envelope struct {
-	ErrorCode presentCode     `json:"error_code"`
-	Reason    jsonx.String    `json:"reason"`
-	Result    json.RawMessage `json:"result"`
+// answer is every Juhe answer, and the return redirect's response JSON:
+// Juhe's frame around a result that is a T.
+type answer[T any] struct {
+	ErrorCode presentCode `json:"error_code"`
+	Reason    string      `json:"reason"`
+	Result    T           `json:"result"`
+
+	// resultErr says why result is not a T when the frame around it is
+	// Juhe's (rawResult is then that result); what it means depends on
+	// error_code.
+	resultErr error
+	rawResult json.RawMessage
+}
+
+// decode decodes b into a in one pass. Only when that fails is the frame
+// decoded alone, to tell an answer that is not JSON or not Juhe's frame
+// (the error) from a result that is not a T (a.resultErr).
+func (a *answer[T]) decode(b []byte) error {
+	err := json.Unmarshal(b, a)
+	if err == nil {
+		return nil
+	}
+	var frame answer[json.RawMessage]
+	if ferr := json.Unmarshal(b, &frame); ferr != nil {
+		return ferr
+	}
+	*a = answer[T]{ErrorCode: frame.ErrorCode, Reason: frame.Reason, resultErr: err, rawResult: frame.Result}
+	return nil
 }
 
 // searchResult is the result object of /faceid/search and of the return
-// redirect's response.
+// redirect's response. Juhe sends its codes and scores as strings ("200",
+// "91.11730"); they are read as numbers too. certify_res ("1" in both
+// samples) is not documented: it stays in Result.Raw only.
 type searchResult struct {
-	JHOrderID jsonx.String `json:"jh_order_id"`
-	Passed    jsonx.String `json:"passed"`
-	Message   jsonx.String `json:"message"`
+	JHOrderID string `json:"jh_order_id"`
+	Passed    string `json:"passed"`
+	Message   string `json:"message"`
 	Detail    struct {
-		LivePassed     jsonx.String `json:"live_passed"`
+		LivePassed     string       `json:"live_passed"`
 		LiveCode       jsonx.String `json:"live_code"`
-		LiveMessage    jsonx.String `json:"live_message"`
+		LiveMessage    string       `json:"live_message"`
 		LiveScore      jsonx.Float  `json:"live_score"`
-		CertifyPassed  jsonx.String `json:"certify_passed"`
+		CertifyPassed  string       `json:"certify_passed"`
 		CertifyCode    jsonx.String `json:"certify_code"`
-		CertifyMessage jsonx.String `json:"certify_message"`
+		CertifyMessage string       `json:"certify_message"`
 		CertifyScore   jsonx.Float  `json:"certify_score"`
-		// CertifyRes ("1" in both samples) is not documented; it stays in
-		// Result.Raw only.
-		CertifyRes jsonx.String `json:"certify_res"`
 		// Img is only in search answers, never in the return redirect.
-		Img jsonx.String `json:"img"`
+		Img string `json:"img"`
 	} `json:"detail"`
 }
 
@@ -136,36 +157,34 @@ func (p *Provider) search(ctx context.Context, op, sessionID string, expiresAt t
 		Form:       url.Values{"key": {p.key}, "jhOrderId": {sessionID}},
 		Idempotent: true,
 	}, func(resp *transport.Response) (*liveness.Result, error) {
-		env, err := decodeEnvelope(resp)
+		a, err := decodeAnswer[searchResult](resp)
 		if err != nil {
 			return nil, err
 		}
-		if env.ErrorCode.Int == notFoundCode && !expiresAt.IsZero() && p.c.Now().After(expiresAt) {
+		if a.ErrorCode.Int == notFoundCode && !expiresAt.IsZero() && p.c.Now().After(expiresAt) {
 			// Guess: see VENDORS.md, Juhe, search-after-expiry (the
 			// order forgotten after its 30 minutes).
 			return &liveness.Result{
 				Vendor: liveness.Juhe, SessionID: sessionID, Status: liveness.StatusExpired, Reason: liveness.ReasonTimeout,
-				VendorCode: codeText(notFoundCode), Message: p.c.Redactor().String(string(env.Reason)), Raw: json.RawMessage(resp.Body),
+				VendorCode: codeText(notFoundCode), Message: p.c.Redactor().String(a.Reason), Raw: json.RawMessage(resp.Body),
 			}, nil
 		}
-		return p.normalize(env, resp.Body, sessionID)
+		return p.normalize(a, resp.Body, sessionID)
 	})
 }
 
-// decodeEnvelope reads Juhe's frame; an answer without error_code is not
-// Juhe's.
-func decodeEnvelope(resp *transport.Response) (*envelope, error) {
-	// One pass (decodeEnvelopeBytes, held to json.Unmarshal by
-	// FuzzDecodersMatchEncodingJSON): presentCode records whether the
-	// field was there.
-	var env envelope
-	if err := decodeEnvelopeBytes(resp.Body, &env); err != nil {
+// decodeAnswer reads an answer whose result is a T; an answer without
+// error_code is not Juhe's.
+func decodeAnswer[T any](resp *transport.Response) (*answer[T], error) {
+	// presentCode records whether the field was there.
+	var a answer[T]
+	if err := a.decode(resp.Body); err != nil {
 		return nil, resp.NotJSON(err)
 	}
-	if !env.ErrorCode.present {
+	if !a.ErrorCode.present {
 		return nil, resp.NotJSON(errors.New("no error_code"))
 	}
-	return &env, nil
+	return &a, nil
 }
 
 // presentCode is error_code, read as jsonx.Int, remembering whether the
@@ -188,32 +207,21 @@ func (c *presentCode) UnmarshalJSON(b []byte) error {
 // raw is kept as Result.Raw; sessionID names the session when the answer
 // does not. A non-zero error_code is a Result when it is a session state
 // and an error otherwise.
-func (p *Provider) normalize(env *envelope, raw []byte, sessionID string) (*liveness.Result, error) {
-	var sr searchResult
-	var err error
-	if env.ErrorCode.Int == 0 {
-		err = decodeSearchResult(env.Result, &sr)
-	}
-	return p.normalizeDecoded(env, &sr, err, raw, sessionID)
-}
-
-// normalizeDecoded is normalize with env.Result already decoded into sr,
-// or failed to decode with srErr.
-func (p *Provider) normalizeDecoded(env *envelope, sr *searchResult, srErr error, raw []byte, sessionID string) (*liveness.Result, error) {
-	if code := int64(env.ErrorCode.Int); code != 0 {
+func (p *Provider) normalize(a *answer[searchResult], raw []byte, sessionID string) (*liveness.Result, error) {
+	if code := int64(a.ErrorCode.Int); code != 0 {
 		ec := lookupErrorCode(code)
 		if ec.Kind != nil {
-			return nil, &liveness.Error{Kind: ec.Kind, Code: codeText(code), Message: string(env.Reason)}
+			return nil, &liveness.Error{Kind: ec.Kind, Code: codeText(code), Message: a.Reason}
 		}
 		return &liveness.Result{
 			Vendor: liveness.Juhe, SessionID: sessionID, Status: ec.Status, Reason: ec.Reason,
-			VendorCode: codeText(code), Message: p.c.Redactor().String(string(env.Reason)), Raw: json.RawMessage(raw),
+			VendorCode: codeText(code), Message: p.c.Redactor().String(a.Reason), Raw: json.RawMessage(raw),
 		}, nil
 	}
-	if srErr != nil {
-		return nil, &liveness.Error{Kind: liveness.ErrBadResponse, Message: "result is not the expected JSON", Err: srErr}
+	if a.resultErr != nil {
+		return nil, &liveness.Error{Kind: liveness.ErrBadResponse, Message: "result is not the expected JSON", Err: a.resultErr}
 	}
-	res, err := sr.toResult()
+	res, err := a.Result.toResult()
 	if err != nil {
 		return nil, err
 	}
@@ -273,15 +281,15 @@ func (sr *searchResult) toResult() (*liveness.Result, error) {
 	switch {
 	case sr.Passed == "T" && !liveFailed && !certifyFailed:
 		res.Status = liveness.StatusPassed
-		res.VendorCode = string(firstNonEmpty(d.CertifyCode, d.LiveCode))
+		res.VendorCode = firstNonEmpty(string(d.CertifyCode), string(d.LiveCode))
 	case liveFailed:
 		res.Status, res.Reason = failure(liveCodes, string(d.LiveCode))
 		res.VendorCode = string(d.LiveCode)
-		res.Message = string(firstNonEmpty(sr.Message, d.LiveMessage))
+		res.Message = firstNonEmpty(sr.Message, d.LiveMessage)
 	case certifyFailed:
 		res.Status, res.Reason = failure(certifyCodes, string(d.CertifyCode))
 		res.VendorCode = string(d.CertifyCode)
-		res.Message = string(firstNonEmpty(sr.Message, d.CertifyMessage))
+		res.Message = firstNonEmpty(sr.Message, d.CertifyMessage)
 	default:
 		// passed=F with no step explaining it. Guess: see VENDORS.md,
 		// Juhe, verdict-without-cause.
@@ -291,7 +299,7 @@ func (sr *searchResult) toResult() (*liveness.Result, error) {
 }
 
 // verdict reports whether a step's flag is readable: T, F, or absent.
-func verdict(v jsonx.String) bool { return v == "" || v == "T" || v == "F" }
+func verdict(v string) bool { return v == "" || v == "T" || v == "F" }
 
 // failure is the outcome of a failed step's code. A code the table does
 // not know, or "200" next to passed=F, is a failure of unknown cause.
@@ -303,7 +311,7 @@ func failure(table map[string]outcome, code string) (liveness.Status, liveness.R
 	return o.Status, o.Reason
 }
 
-func firstNonEmpty(vs ...jsonx.String) jsonx.String {
+func firstNonEmpty(vs ...string) string {
 	for _, v := range vs {
 		if v != "" {
 			return v

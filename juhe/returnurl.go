@@ -35,7 +35,8 @@ const MaxReturnBytes = check.DefaultMaxCallbackBytes
 // otherwise choose which copy a reader sees. So is an empty response.
 //
 // A URL longer than [MaxReturnBytes] is ErrInvalidArgument (Field "url")
-// before it is parsed. A URL with neither response nor sign is
+// before it is parsed, and so is one whose query (or fragment's query)
+// url.ParseQuery refuses: a bad escape, a ';' separator. A URL with neither response nor sign is
 // liveness.ErrNoResult: Juhe adds them only when the check was completed,
 // so the user canceled, abandoned or timed out the check.
 //
@@ -56,42 +57,37 @@ func ParseReturnURL(landedURL string) (response, sign string, err error) {
 	}
 	_, q, _ := strings.Cut(base, "?")
 	_, fq, _ := strings.Cut(frag, "?")
-	inQuery, err := rawFields(q)
+	inQuery, err := parseQuery(q)
 	if err != nil {
 		return "", "", c.Fail("url", "query "+err.Error())
 	}
-	inFragment, err := rawFields(fq)
+	inFragment, err := parseQuery(fq)
 	if err != nil {
 		return "", "", c.Fail("url", "fragment "+err.Error())
 	}
-	var f fieldList
-	switch a, b := inQuery.has("response"), inFragment.has("response"); {
+	params, raw := inQuery, q
+	switch a, b := inQuery.Has("response"), inFragment.Has("response"); {
 	case a && b:
 		return "", "", c.Fail("url", "response appears both before and after '#'")
 	case a:
-		f = inQuery
 	case b:
-		f = inFragment
-	case !inQuery.has("sign") && !inFragment.has("sign"):
+		params, raw = inFragment, fq
+	case !inQuery.Has("sign") && !inFragment.Has("sign"):
 		return "", "", noResult(c.Op)
 	default:
 		return "", "", c.Fail("url", "has sign but no response parameter")
 	}
-	r, err := f.single("response")
-	if err != nil {
-		return "", "", c.Fail("response", err.Error())
+	if len(params["response"]) > 1 {
+		return "", "", c.Fail("response", "is repeated")
 	}
-	if r.raw == "" {
+	response = rawValue(raw, "response")
+	if response == "" {
 		// As VerifyCallback: a response parameter without a value is no
 		// bare return but a broken one.
 		return "", "", c.Fail("response", "is empty")
 	}
-	if f.has("sign") {
-		s, err := f.single("sign")
-		if err != nil {
-			return "", "", c.Fail("sign", err.Error())
-		}
-		sign = s.value
+	if len(params["sign"]) > 1 {
+		return "", "", c.Fail("sign", "is repeated")
 	}
-	return r.raw, sign, nil
+	return response, params.Get("sign"), nil
 }

@@ -10,7 +10,6 @@ import (
 
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/internal/check"
-	"github.com/go-liveness/liveness/internal/jsonx"
 	"github.com/go-liveness/liveness/internal/transport"
 	"github.com/go-liveness/liveness/internal/vendorkit"
 )
@@ -70,26 +69,25 @@ func (p *Provider) InitSession(ctx context.Context, req *liveness.SessionRequest
 		// An error that echoes certName or certNo must not carry them.
 		Personal: []string{req.Name, req.IDNumber, form.Get("certNo")},
 	}, func(resp *transport.Response) (*liveness.Session, error) {
-		env, err := decodeEnvelope(resp)
+		a, err := decodeAnswer[struct {
+			JHOrderID string `json:"jh_order_id"`
+			VerifyURL string `json:"verify_url"`
+		}](resp)
 		if err != nil {
 			return nil, err
 		}
-		if env.ErrorCode.Int != 0 {
-			ec := lookupErrorCode(int64(env.ErrorCode.Int))
-			kind := ec.Kind
+		if code := int64(a.ErrorCode.Int); code != 0 {
+			kind := lookupErrorCode(code).Kind
 			if kind == nil {
 				// A session state cannot answer a query call.
 				kind = liveness.ErrBadResponse
 			}
-			return nil, &liveness.Error{Kind: kind, Code: codeText(int64(env.ErrorCode.Int)), Message: string(env.Reason)}
+			return nil, &liveness.Error{Kind: kind, Code: codeText(code), Message: a.Reason}
 		}
-		var r struct {
-			JHOrderID jsonx.String `json:"jh_order_id"`
-			VerifyURL jsonx.String `json:"verify_url"`
+		if a.resultErr != nil {
+			return nil, resp.NotJSON(a.resultErr)
 		}
-		if err := json.Unmarshal(env.Result, &r); err != nil {
-			return nil, resp.NotJSON(err)
-		}
+		r := a.Result
 		if r.JHOrderID == "" || r.VerifyURL == "" {
 			return nil, &liveness.Error{Kind: liveness.ErrBadResponse, Message: "answer has no jh_order_id or verify_url"}
 		}
@@ -99,7 +97,7 @@ func (p *Provider) InitSession(ctx context.Context, req *liveness.SessionRequest
 		// return: refused now, naming it. Juhe has created the order (and
 		// may bill it), so the error says it may have reached Juhe: the
 		// query is not sent again.
-		if err := checkID(check.Checker{Vendor: liveness.Juhe, Op: "InitSession"}, "jh_order_id", string(r.JHOrderID)); err != nil {
+		if err := checkID(check.Checker{Vendor: liveness.Juhe, Op: "InitSession"}, "jh_order_id", r.JHOrderID); err != nil {
 			var le *liveness.Error
 			msg := "answer names an order number this package cannot use"
 			if errors.As(err, &le) {
@@ -110,8 +108,8 @@ func (p *Provider) InitSession(ctx context.Context, req *liveness.SessionRequest
 		}
 		return &liveness.Session{
 			Vendor:    liveness.Juhe,
-			ID:        string(r.JHOrderID),
-			CheckURL:  string(r.VerifyURL),
+			ID:        r.JHOrderID,
+			CheckURL:  r.VerifyURL,
 			BizNo:     req.BizNo,
 			ExpiresAt: p.c.Now().Add(SessionTTL),
 			Raw:       json.RawMessage(resp.Body),

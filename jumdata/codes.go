@@ -266,10 +266,10 @@ func gatewayError(status int, h http.Header) *liveness.Error {
 //
 // Guess: see VENDORS.md, Jumdata, rich-result
 type envelope struct {
-	Code    jsonx.String    `json:"code"`
-	Msg     jsonx.String    `json:"msg"`
-	Message jsonx.String    `json:"message"`
-	TaskNo  jsonx.String    `json:"taskNo"`
+	Code    jsonx.String    `json:"code"` // 200 or "200"
+	Msg     string          `json:"msg"`
+	Message string          `json:"message"`
+	TaskNo  string          `json:"taskNo"`
 	Data    json.RawMessage `json:"data"`
 }
 
@@ -277,9 +277,9 @@ func (e *envelope) code() string { return strings.TrimSpace(string(e.Code)) }
 
 func (e *envelope) message() string {
 	if e.Msg != "" {
-		return string(e.Msg)
+		return e.Msg
 	}
-	return string(e.Message)
+	return e.Message
 }
 
 // hasData reports whether data is present and not null.
@@ -295,11 +295,11 @@ func decodeEnvelope(resp *transport.Response) (*envelope, error) {
 		return nil, err
 	}
 	var env envelope
-	if err := decodeEnvelopeBytes(resp.Body, &env); err != nil {
+	if err := json.Unmarshal(resp.Body, &env); err != nil {
 		return nil, resp.NotJSON(err)
 	}
 	if env.code() == "" {
-		return nil, &liveness.Error{Kind: liveness.ErrBadResponse, Message: "answer has no code", RequestID: string(env.TaskNo)}
+		return nil, &liveness.Error{Kind: liveness.ErrBadResponse, Message: "answer has no code", RequestID: env.TaskNo}
 	}
 	return &env, nil
 }
@@ -316,7 +316,7 @@ func (e *envelope) err(resp *transport.Response, table map[string]error, tokenSe
 	case e.code() == "400":
 		kind = refine400(e.message(), tokenSent)
 	}
-	return &liveness.Error{Kind: kind, Code: e.code(), Message: e.message(), RequestID: string(e.TaskNo)}
+	return &liveness.Error{Kind: kind, Code: e.code(), Message: e.message(), RequestID: e.TaskNo}
 }
 
 // httpOK reports whether the status is 2xx: a success code under an error

@@ -213,6 +213,12 @@ func addAnswerSeeds(f *testing.F) {
 		[]byte(`{"code":400,"msg":"签名错误"}`), []byte(`{"code":400,"msg":"参数错误: token"}`),
 		[]byte(`{"code":"606","msg":"调用超限，请稍候再试"}`), []byte(`{"code":200,"data":{"result":"1"}}`),
 		[]byte(`{"code":200,"data":{"result":3}}`), []byte(`{"code":[200]}`), []byte(`{"code":200,"data":"x"}`),
+		// Shapes encoding/json decides: keys in another case or escaped,
+		// repeated keys, null, invalid UTF-8, trailing data, truncation.
+		[]byte(`{"CODE":"200","Msg":5,"TASKNO":"t","Data":{"TOKEN":"tok"}}`), []byte(`{"c\u006fde":200,"ms\u0067":"\u00e9"}`),
+		[]byte(`{"code":"200","code":"400","data":{"token":"a"},"data":{"token":"b"}}`), []byte(`{"code":1.5}`), []byte(`{"code":true}`),
+		[]byte(`{"code":null,"msg":null,"message":null,"taskNo":null,"data":null}`), []byte("{\"code\":200,\"msg\":\"a\xffb\"}"),
+		[]byte(`{"code":200,"data":{"token":"t"}} x`), []byte(`{"code":200,`), []byte(`[]`), []byte(`"x"`),
 	)
 	for _, b := range bodies {
 		f.Add(200, b, "", "")
@@ -224,72 +230,73 @@ func addAnswerSeeds(f *testing.F) {
 	f.Add(400, []byte(`{"code":200,"data":{"token":"t"}}`), "", "")
 }
 
-func FuzzInitAnswer(f *testing.F) {
+// FuzzAnswer gives each call (init and result on both channels, the SDK
+// check) the same answer: whatever it holds, a call returns a consistent
+// value or a *liveness.Error of its own op, never both, never a panic.
+func FuzzAnswer(f *testing.F) {
 	addAnswerSeeds(f)
 	f.Fuzz(func(t *testing.T, status int, body []byte, caCode, caMsg string) {
 		for _, direct := range []bool{true, false} {
-			p := fuzzProvider(t, direct, status, body, caCode, caMsg)
-			s, err := p.InitSession(context.Background(), &liveness.SessionRequest{ReturnURL: returnURL})
-			if err != nil {
-				if s != nil {
-					t.Fatal("a Session next to an error")
-				}
-				checkError(t, "InitSession", err)
-				continue
-			}
-			if s.ID == "" || s.ID != s.Token || len(s.ID) > jumdata.MaxTokenLen || s.Vendor != liveness.Jumdata {
-				t.Fatalf("bad session %+v", s)
-			}
-			u, err := p.BuildCheckURL(s)
-			if err != nil || u != s.CheckURL {
-				t.Fatalf("BuildCheckURL %q, %v; CheckURL %q", u, err, s.CheckURL)
-			}
+			initAnswer(t, fuzzProvider(t, direct, status, body, caCode, caMsg))
+			resultAnswer(t, fuzzProvider(t, direct, status, body, caCode, caMsg))
 		}
+		sdkAnswer(t, fuzzProvider(t, true, status, body, caCode, caMsg))
 	})
 }
 
-func FuzzResultAnswer(f *testing.F) {
-	addAnswerSeeds(f)
-	f.Fuzz(func(t *testing.T, status int, body []byte, caCode, caMsg string) {
-		for _, direct := range []bool{true, false} {
-			p := fuzzProvider(t, direct, status, body, caCode, caMsg)
-			res, err := p.FetchResult(context.Background(), "tok-1")
-			if err != nil {
-				if res != nil {
-					t.Fatal("a Result next to an error")
-				}
-				checkError(t, "FetchResult", err)
-				continue
-			}
-			if prob := consistencyProblem(res); prob != "" {
-				t.Fatalf("inconsistent Result: %s: %+v", prob, res)
-			}
-			if res.SessionID != "tok-1" {
-				t.Fatalf("SessionID %q", res.SessionID)
-			}
+func initAnswer(t *testing.T, p *jumdata.Provider) {
+	t.Helper()
+	s, err := p.InitSession(context.Background(), &liveness.SessionRequest{ReturnURL: returnURL})
+	if err != nil {
+		if s != nil {
+			t.Fatal("a Session next to an error")
 		}
-	})
+		checkError(t, "InitSession", err)
+		return
+	}
+	if s.ID == "" || s.ID != s.Token || len(s.ID) > jumdata.MaxTokenLen || s.Vendor != liveness.Jumdata {
+		t.Fatalf("bad session %+v", s)
+	}
+	u, err := p.BuildCheckURL(s)
+	if err != nil || u != s.CheckURL {
+		t.Fatalf("BuildCheckURL %q, %v; CheckURL %q", u, err, s.CheckURL)
+	}
 }
 
-func FuzzSDKAnswer(f *testing.F) {
-	addAnswerSeeds(f)
-	f.Fuzz(func(t *testing.T, status int, body []byte, caCode, caMsg string) {
-		p := fuzzProvider(t, true, status, body, caCode, caMsg)
-		res, err := p.CheckSDKResult(context.Background(), strings.NewReader("sdk file"))
-		if err != nil {
-			if res != nil {
-				t.Fatal("a Result next to an error")
-			}
-			checkError(t, "CheckSDKResult", err)
-			return
+func resultAnswer(t *testing.T, p *jumdata.Provider) {
+	t.Helper()
+	res, err := p.FetchResult(context.Background(), "tok-1")
+	if err != nil {
+		if res != nil {
+			t.Fatal("a Result next to an error")
 		}
-		if prob := consistencyProblem(res); prob != "" {
-			t.Fatalf("inconsistent Result: %s: %+v", prob, res)
+		checkError(t, "FetchResult", err)
+		return
+	}
+	if prob := consistencyProblem(res); prob != "" {
+		t.Fatalf("inconsistent Result: %s: %+v", prob, res)
+	}
+	if res.SessionID != "tok-1" {
+		t.Fatalf("SessionID %q", res.SessionID)
+	}
+}
+
+func sdkAnswer(t *testing.T, p *jumdata.Provider) {
+	t.Helper()
+	res, err := p.CheckSDKResult(context.Background(), strings.NewReader("sdk file"))
+	if err != nil {
+		if res != nil {
+			t.Fatal("a Result next to an error")
 		}
-		if res.Liveness == nil {
-			t.Fatal("an SDK verdict without Liveness")
-		}
-	})
+		checkError(t, "CheckSDKResult", err)
+		return
+	}
+	if prob := consistencyProblem(res); prob != "" {
+		t.Fatalf("inconsistent Result: %s: %+v", prob, res)
+	}
+	if res.Liveness == nil {
+		t.Fatal("an SDK verdict without Liveness")
+	}
 }
 
 func FuzzGatewayError(f *testing.F) {

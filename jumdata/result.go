@@ -75,8 +75,8 @@ func (p *Provider) FetchResult(ctx context.Context, sessionID string) (*liveness
 //
 // Guess: see VENDORS.md, Jumdata, rich-result
 type resultData struct {
-	FaceImageURL      jsonx.String    `json:"faceImageUrl"`
-	FaceImageURLSnake jsonx.String    `json:"face_image_url"`
+	FaceImageURL      string          `json:"faceImageUrl"`
+	FaceImageURLSnake string          `json:"face_image_url"`
 	Passed            json.RawMessage `json:"passed"`
 	HackScore         *jsonx.Float    `json:"hack_score"`
 }
@@ -88,7 +88,7 @@ func normalizeResult(token string, env *envelope, o outcome, body []byte) (*live
 			// A pass we cannot read is not a pass; other states carry
 			// nothing we need from data.
 			return nil, &liveness.Error{Kind: liveness.ErrBadResponse, Code: env.code(), Message: "data is not the expected object",
-				RequestID: string(env.TaskNo), Err: err}
+				RequestID: env.TaskNo, Err: err}
 		}
 	}
 	o.Reason = causeReason(env.code(), env.message(), o.Reason)
@@ -105,13 +105,13 @@ func normalizeResult(token string, env *envelope, o outcome, body []byte) (*live
 		Reason:     o.Reason,
 		VendorCode: env.code(),
 		Message:    env.message(),
-		RequestID:  string(env.TaskNo),
+		RequestID:  env.TaskNo,
 		Raw:        json.RawMessage(body),
 	}
 	if o.Status == liveness.StatusPassed {
-		r.FaceImageURL = string(d.FaceImageURL)
+		r.FaceImageURL = d.FaceImageURL
 		if r.FaceImageURL == "" {
-			r.FaceImageURL = string(d.FaceImageURLSnake)
+			r.FaceImageURL = d.FaceImageURLSnake
 		}
 	}
 	if o.Status == liveness.StatusPassed || o.Status == liveness.StatusFailed {

@@ -112,11 +112,11 @@ var sdkErrorTable = func() map[string]error {
 
 func normalizeSDK(env *envelope, body []byte) (*liveness.Result, error) {
 	var d struct {
-		Result    jsonx.String `json:"result"`
-		SelfieURL jsonx.String `json:"selfie_url"`
-		OrderNo   jsonx.String `json:"order_no"`
+		Result    jsonx.String `json:"result"` // 1 or "1"
+		SelfieURL string       `json:"selfie_url"`
+		OrderNo   string       `json:"order_no"`
 	}
-	reqID := string(env.TaskNo)
+	reqID := env.TaskNo
 	if !env.hasData() {
 		return nil, &liveness.Error{Kind: liveness.ErrBadResponse, Code: env.code(), Message: "answer has no data", RequestID: reqID}
 	}
@@ -124,7 +124,7 @@ func normalizeSDK(env *envelope, body []byte) (*liveness.Result, error) {
 		return nil, &liveness.Error{Kind: liveness.ErrBadResponse, Code: env.code(), Message: "data is not the expected object", RequestID: reqID, Err: err}
 	}
 	if reqID == "" {
-		reqID = string(d.OrderNo)
+		reqID = d.OrderNo
 	}
 	o, ok := sdkResults[string(d.Result)]
 	if !ok {
@@ -142,7 +142,7 @@ func normalizeSDK(env *envelope, body []byte) (*liveness.Result, error) {
 		Raw:        json.RawMessage(body),
 	}
 	if o.Status == liveness.StatusPassed {
-		r.FaceImageURL = string(d.SelfieURL)
+		r.FaceImageURL = d.SelfieURL
 	}
 	return r, nil
 }

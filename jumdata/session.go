@@ -13,7 +13,6 @@ import (
 
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/internal/check"
-	"github.com/go-liveness/liveness/internal/jsonx"
 	"github.com/go-liveness/liveness/internal/transport"
 	"github.com/go-liveness/liveness/internal/vendorkit"
 )
@@ -141,24 +140,24 @@ func (p *Provider) InitSession(ctx context.Context, req *liveness.SessionRequest
 			return nil, e
 		}
 		var d struct {
-			Token jsonx.String `json:"token"`
+			Token string `json:"token"`
 		}
 		if len(env.Data) == 0 || json.Unmarshal(env.Data, &d) != nil || d.Token == "" {
-			return nil, &liveness.Error{Kind: liveness.ErrBadResponse, Code: env.code(), Message: "answer has no data.token", RequestID: string(env.TaskNo)}
+			return nil, &liveness.Error{Kind: liveness.ErrBadResponse, Code: env.code(), Message: "answer has no data.token", RequestID: env.TaskNo}
 		}
 		// Guess: see VENDORS.md, Jumdata, token-format
-		if p := tokenProblem(string(d.Token)); p != "" {
+		if p := tokenProblem(d.Token); p != "" {
 			// A token no later call would accept is no session.
-			return nil, &liveness.Error{Kind: liveness.ErrBadResponse, Code: env.code(), Message: "data.token " + p, RequestID: string(env.TaskNo)}
+			return nil, &liveness.Error{Kind: liveness.ErrBadResponse, Code: env.code(), Message: "data.token " + p, RequestID: env.TaskNo}
 		}
 		return &liveness.Session{
 			Vendor:    liveness.Jumdata,
-			ID:        string(d.Token),
-			Token:     string(d.Token),
-			CheckURL:  p.checkURL(string(d.Token)),
+			ID:        d.Token,
+			Token:     d.Token,
+			CheckURL:  p.checkURL(d.Token),
 			BizNo:     req.BizNo,
 			ExpiresAt: now.Add(SessionTTL),
-			RequestID: string(env.TaskNo),
+			RequestID: env.TaskNo,
 			Raw:       json.RawMessage(resp.Body),
 		}, nil
 	})

@@ -157,12 +157,11 @@ func (s *Sandbox) juheQuery(w http.ResponseWriter, r *http.Request) {
 	if s.fault(w, r, JuheQuery, juheVendorError, sample) {
 		return
 	}
-	form, err := readURLForm(r)
-	if err != nil {
+	if err := r.ParseForm(); err != nil {
 		writeJSON(w, http.StatusOK, juheBody(279301, "", nil))
 		return
 	}
-	get := form.post
+	get := r.PostFormValue
 	if get("key") != JuheKey {
 		writeJSON(w, http.StatusOK, juheBody(10001, "", nil))
 		return
@@ -214,12 +213,11 @@ func (s *Sandbox) juheSearch(w http.ResponseWriter, r *http.Request) {
 	if s.fault(w, r, JuheSearch, juheVendorError, sample) {
 		return
 	}
-	form, err := readURLForm(r)
-	if err != nil {
+	if err := r.ParseForm(); err != nil {
 		writeJSON(w, http.StatusOK, juheBody(279301, "", nil))
 		return
 	}
-	if form.post("key") != JuheKey {
+	if r.PostFormValue("key") != JuheKey {
 		writeJSON(w, http.StatusOK, juheBody(10001, "", nil))
 		return
 	}
@@ -227,7 +225,7 @@ func (s *Sandbox) juheSearch(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, juheBody(code, "", nil))
 		return
 	}
-	id := form.post("jhOrderId")
+	id := r.PostFormValue("jhOrderId")
 	if id == "" {
 		writeJSON(w, http.StatusOK, juheBody(279301, "参数异常: jhOrderId", nil))
 		return

@@ -135,8 +135,9 @@ func (s *Sandbox) jumdataError(w http.ResponseWriter, h5 bool, code int, text st
 // jumdataAuth checks either channel: ok is false when it answered an
 // error; account is the account code of a sandbox account in that state
 // (see jumdataAccountCodes), "" for the sandbox's own; credential is the
-// AppID or AppCode. h5 says whether the call is an H5 v2 one.
-func (s *Sandbox) jumdataAuth(w http.ResponseWriter, r *http.Request, form *urlForm, h5 bool) (account, credential string, ok bool) {
+// AppID or AppCode. h5 says whether the call is an H5 v2 one. r's form is
+// already parsed.
+func (s *Sandbox) jumdataAuth(w http.ResponseWriter, r *http.Request, h5 bool) (account, credential string, ok bool) {
 	rd := &s.jumdataReadings
 	if auth := r.Header.Get("Authorization"); auth != "" {
 		code, _ := strings.CutPrefix(auth, "APPCODE ")
@@ -149,7 +150,7 @@ func (s *Sandbox) jumdataAuth(w http.ResponseWriter, r *http.Request, form *urlF
 		}
 		return account, code, true
 	}
-	appID, ts, sign := form.value("appId"), form.value("timestamp"), form.value("sign")
+	appID, ts, sign := r.FormValue("appId"), r.FormValue("timestamp"), r.FormValue("sign")
 	if appID == "" || ts == "" || sign == "" {
 		s.jumdataError(w, h5, 400, "参数错误: appId, timestamp, sign")
 		return "", "", false
@@ -176,9 +177,9 @@ func (s *Sandbox) jumdataAccountState(w http.ResponseWriter, account, credential
 
 // jumdataProductCode checks the direct channel's productCode (the cloud
 // market sends none); false when it answered an error.
-func (s *Sandbox) jumdataProductCode(w http.ResponseWriter, r *http.Request, form *urlForm) bool {
+func (s *Sandbox) jumdataProductCode(w http.ResponseWriter, r *http.Request) bool {
 	rd := &s.jumdataReadings
-	if r.Header.Get("Authorization") != "" || rd.wantProductCode(form.post("productCode")) {
+	if r.Header.Get("Authorization") != "" || rd.wantProductCode(r.PostFormValue("productCode")) {
 		return true
 	}
 	s.jumdataError(w, true, 400, "参数错误: productCode")
@@ -190,17 +191,16 @@ func (s *Sandbox) jumdataInit(w http.ResponseWriter, r *http.Request) {
 	if s.fault(w, r, JumdataInit, s.jumdataH5VendorError, sample) {
 		return
 	}
-	form, err := readURLForm(r)
-	if err != nil {
+	if err := r.ParseForm(); err != nil {
 		s.jumdataError(w, true, 400, "参数错误")
 		return
 	}
-	account, credential, ok := s.jumdataAuth(w, r, form, true)
-	if !ok || s.jumdataAccountState(w, account, credential) || !s.jumdataProductCode(w, r, form) {
+	account, credential, ok := s.jumdataAuth(w, r, true)
+	if !ok || s.jumdataAccountState(w, account, credential) || !s.jumdataProductCode(w, r) {
 		return
 	}
-	ret := form.post("returnUrl")
-	if msg := jumdataCheckInit(ret, form.post("colors"), form.post("actions")); msg != "" {
+	ret := r.PostFormValue("returnUrl")
+	if msg := jumdataCheckInit(ret, r.PostFormValue("colors"), r.PostFormValue("actions")); msg != "" {
 		s.jumdataError(w, true, 400, "参数错误: "+msg)
 		return
 	}
@@ -279,12 +279,11 @@ func (s *Sandbox) jumdataResult(w http.ResponseWriter, r *http.Request) {
 	if s.fault(w, r, JumdataResult, s.jumdataH5VendorError, sample) {
 		return
 	}
-	form, err := readURLForm(r)
-	if err != nil {
+	if err := r.ParseForm(); err != nil {
 		return
 	}
-	account, credential, ok := s.jumdataAuth(w, r, form, true)
-	if !ok || s.jumdataAccountState(w, account, credential) || !s.jumdataProductCode(w, r, form) {
+	account, credential, ok := s.jumdataAuth(w, r, true)
+	if !ok || s.jumdataAccountState(w, account, credential) || !s.jumdataProductCode(w, r) {
 		return
 	}
 	rd := &s.jumdataReadings
@@ -292,7 +291,7 @@ func (s *Sandbox) jumdataResult(w http.ResponseWriter, r *http.Request) {
 	if rd.rich {
 		answer = jumdataRichBody
 	}
-	se := s.lookup(liveness.Jumdata, form.post("token"))
+	se := s.lookup(liveness.Jumdata, r.PostFormValue("token"))
 	var code int
 	var body []byte
 	switch {
@@ -388,7 +387,7 @@ func (s *Sandbox) jumdataSDKFile(w http.ResponseWriter, r *http.Request) (conten
 		writeJSON(w, http.StatusOK, []byte(`{"msg":"参数错误","code":400,"data":{}}`))
 		return nil, false
 	}
-	account, _, ok := s.jumdataAuth(w, r, stdForm(r), false)
+	account, _, ok := s.jumdataAuth(w, r, false)
 	if !ok {
 		return nil, false
 	}

@@ -12,7 +12,7 @@ import (
 	"encoding/json"
 	"errors"
 	"strconv"
-	"unicode/utf8"
+	"strings"
 )
 
 // The errors the types return; none of them quotes the input.
@@ -31,19 +31,11 @@ type String string
 
 // UnmarshalJSON implements json.Unmarshaler.
 func (s *String) UnmarshalJSON(b []byte) error {
+	*s = ""
 	b = bytes.TrimSpace(b)
 	switch {
 	case len(b) == 0 || bytes.Equal(b, []byte("null")):
-		*s = ""
 	case b[0] == '"':
-		// encoding/json has validated the whole document before calling
-		// an Unmarshaler, so b is one well-formed string: without an
-		// escape, and valid UTF-8 (json would replace invalid bytes),
-		// its text is the bytes between the quotes.
-		if len(b) >= 2 && b[len(b)-1] == '"' && Plain(b[1:len(b)-1]) {
-			*s = String(b[1 : len(b)-1])
-			return nil
-		}
 		var v string
 		if err := json.Unmarshal(b, &v); err != nil {
 			return errBadString
@@ -55,23 +47,6 @@ func (s *String) UnmarshalJSON(b []byte) error {
 		*s = String(b)
 	}
 	return nil
-}
-
-// Plain reports whether b, the inside of a JSON string, is its own text:
-// valid UTF-8 with no escape, no quote and no control byte. Anything else
-// (an escape, or bytes a direct call did not get from encoding/json) takes
-// the full decoder, which decodes or refuses it.
-func Plain(b []byte) bool {
-	ascii := true
-	for _, c := range b {
-		if c < 0x20 || c == '"' || c == '\\' {
-			return false
-		}
-		if c >= 0x80 {
-			ascii = false
-		}
-	}
-	return ascii || utf8.Valid(b)
 }
 
 // Float accepts a JSON number or a string holding one; null and "" are 0.
@@ -88,7 +63,7 @@ func (f *Float) UnmarshalJSON(b []byte) error {
 		*f = 0
 		return nil
 	}
-	v, err := strconv.ParseFloat(string(t), 64)
+	v, err := strconv.ParseFloat(t, 64)
 	if err != nil {
 		*f = 0
 		return errNotNumber
@@ -111,10 +86,10 @@ func (n *Int) UnmarshalJSON(b []byte) error {
 		*n = 0
 		return nil
 	}
-	v, err := strconv.ParseInt(string(t), 10, 64)
+	v, err := strconv.ParseInt(t, 10, 64)
 	if err != nil {
 		// 1.462257765e9 and 200.0 are integers too.
-		fv, ferr := strconv.ParseFloat(string(t), 64)
+		fv, ferr := strconv.ParseFloat(t, 64)
 		if ferr != nil || fv != float64(int64(fv)) {
 			*n = 0
 			return errNotInteger
@@ -125,26 +100,12 @@ func (n *Int) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// numberText returns the text of a number sent bare or quoted: what
-// String would hold, trimmed, read without copying it when it is the
-// input's own bytes.
-func numberText(b []byte) ([]byte, error) {
-	b = bytes.TrimSpace(b)
-	switch {
-	case len(b) == 0 || bytes.Equal(b, []byte("null")):
-		return nil, nil
-	case b[0] == '"':
-		if len(b) >= 2 && b[len(b)-1] == '"' && Plain(b[1:len(b)-1]) {
-			return bytes.TrimSpace(b[1 : len(b)-1]), nil
-		}
-		var s String
-		if err := s.UnmarshalJSON(b); err != nil {
-			return nil, err
-		}
-		return bytes.TrimSpace([]byte(s)), nil
-	case b[0] == '{' || b[0] == '[':
-		return nil, errStringWanted
-	default:
-		return b, nil
+// numberText returns the text of a number sent bare or quoted, as String
+// reads it, trimmed: empty for null and "".
+func numberText(b []byte) (string, error) {
+	var s String
+	if err := s.UnmarshalJSON(b); err != nil {
+		return "", err
 	}
+	return strings.TrimSpace(string(s)), nil
 }

@@ -134,36 +134,3 @@ func FuzzUnmarshal(f *testing.F) {
 const fixedErrorText = "jsonx: want a string or number, got an object or array; got a malformed string; " +
 	"want a number, got a value of another kind; got a string or token that is not one; " +
 	"want an integer, got a value of another kind; got a number or string that is not one"
-
-// TestStringFastPathMatchesDecoder: a string read without the full decoder
-// (no escape) reads exactly as encoding/json reads it, and anything else
-// still goes through the decoder.
-func TestStringFastPathMatchesDecoder(t *testing.T) {
-	for _, in := range []string{`""`, `"abc"`, `"活体检测通过"`, `"a\"b"`, `"\u00e9"`, `"a\\b"`, "\"\xff\"", "\"a\x01\"", `"`, `"a"b"`, `"a`} {
-		var got jsonx.String
-		gotErr := got.UnmarshalJSON([]byte(in))
-		var want string
-		wantErr := json.Unmarshal([]byte(in), &want)
-		if (gotErr != nil) != (wantErr != nil) || (gotErr == nil && string(got) != want) {
-			t.Errorf("%q: got %q, %v; encoding/json %q, %v", in, got, gotErr, want, wantErr)
-		}
-	}
-}
-
-// TestNumbersDecodeWithoutAllocating: a number, bare or quoted, is parsed
-// from the answer's own bytes.
-func TestNumbersDecodeWithoutAllocating(t *testing.T) {
-	for _, in := range []string{`91.5`, `"91.11730"`, `" 64 "`, `null`, `1462257765`} {
-		var f jsonx.Float
-		var n jsonx.Int
-		b := []byte(in)
-		if a := testing.AllocsPerRun(100, func() { _ = f.UnmarshalJSON(b) }); a != 0 {
-			t.Errorf("Float %s: %v allocations", in, a)
-		}
-		if in != `91.5` && in != `"91.11730"` {
-			if a := testing.AllocsPerRun(100, func() { _ = n.UnmarshalJSON(b) }); a != 0 {
-				t.Errorf("Int %s: %v allocations", in, a)
-			}
-		}
-	}
-}
