@@ -29,6 +29,13 @@
 // read the sessions it left:
 //
 //	LIVENESS_KEY=… go run ./examples/webapp -store 'postgres://app@localhost:5432/app'
+//
+// GET /metrics serves the livenessotel metrics (vendor calls and their
+// HTTP requests, sessions, deliveries, the reconciler's looks) for
+// Prometheus, from a registry of the app's own. With
+// LIVENESS_OPERATOR_TOKEN set it needs that token as a Bearer token (the
+// operator pages do too); without it, anyone who reaches the app reads
+// them: expose /metrics on an internal network only.
 package main
 
 import (
@@ -109,7 +116,15 @@ func newApp(ctx context.Context, base, store string) (a *app.App, closeApp func(
 			closeApp()
 		}
 	}()
-	cfg := app.Config{BaseURL: base, Logger: slog.Default(),
+	tel, err := app.NewTelemetry()
+	if err != nil {
+		return nil, nil, err
+	}
+	closers = append(closers, func() { _ = tel.Shutdown(context.Background()) })
+	// The providers send through the instrumented client: the HTTP
+	// requests' spans and http.client.request.duration.
+	httpClient := liveness.WithHTTPClient(tel.HTTPClient())
+	cfg := app.Config{BaseURL: base, Logger: slog.Default(), Telemetry: tel,
 		JuheName: os.Getenv("JUHE_NAME"), JuheIDNumber: os.Getenv("JUHE_ID_NUMBER"),
 		OperatorToken: os.Getenv("LIVENESS_OPERATOR_TOKEN")}
 	if key := os.Getenv("LIVENESS_KEY"); key != "" {
@@ -129,7 +144,7 @@ func newApp(ctx context.Context, base, store string) (a *app.App, closeApp func(
 			fmt.Println("LIVENESS_KEY is not set: the sessions kept in the store cannot be read after a restart")
 		}
 	}
-	if cfg.Providers, err = liveProviders(); err != nil {
+	if cfg.Providers, err = liveProviders(httpClient); err != nil {
 		return nil, nil, err
 	}
 	if len(cfg.Providers) == 0 {
@@ -138,7 +153,7 @@ func newApp(ctx context.Context, base, store string) (a *app.App, closeApp func(
 			return nil, nil, err
 		}
 		closers = append(closers, func() { _ = sb.Close() })
-		if cfg.Providers, err = SandboxProviders(sb); err != nil {
+		if cfg.Providers, err = SandboxProviders(sb, httpClient); err != nil {
 			return nil, nil, err
 		}
 		cfg.Sandbox = sb.URL
@@ -152,11 +167,11 @@ func newApp(ctx context.Context, base, store string) (a *app.App, closeApp func(
 	return a, closeApp, nil
 }
 
-// SandboxProviders opens every vendor's provider against sb.
-func SandboxProviders(sb *sandbox.Sandbox) (map[liveness.Vendor]liveness.Provider, error) {
+// SandboxProviders opens every vendor's provider against sb, with opts.
+func SandboxProviders(sb *sandbox.Sandbox, opts ...liveness.Option) (map[liveness.Vendor]liveness.Provider, error) {
 	ps := map[liveness.Vendor]liveness.Provider{}
 	for _, v := range []liveness.Vendor{liveness.Megvii, liveness.Juhe, liveness.Jumdata} {
-		p, err := liveness.Open(sb.ProviderURL(v))
+		p, err := liveness.Open(sb.ProviderURL(v), opts...)
 		if err != nil {
 			return nil, err
 		}
@@ -166,8 +181,8 @@ func SandboxProviders(sb *sandbox.Sandbox) (map[liveness.Vendor]liveness.Provide
 }
 
 // liveProviders builds the providers whose credentials are in the
-// environment, with the quickstart's variables.
-func liveProviders() (map[liveness.Vendor]liveness.Provider, error) {
+// environment, with the quickstart's variables, and opts.
+func liveProviders(opts ...liveness.Option) (map[liveness.Vendor]liveness.Provider, error) {
 	ps := map[liveness.Vendor]liveness.Provider{}
 	var errs []string
 	add := func(v liveness.Vendor, p liveness.Provider, err error) {
@@ -178,18 +193,18 @@ func liveProviders() (map[liveness.Vendor]liveness.Provider, error) {
 		ps[v] = p
 	}
 	if key := os.Getenv("MEGVII_API_KEY"); key != "" {
-		p, err := megvii.New(megvii.Config{APIKey: key, APISecret: os.Getenv("MEGVII_API_SECRET"), BaseURL: os.Getenv("MEGVII_BASE_URL")})
+		p, err := megvii.New(megvii.Config{APIKey: key, APISecret: os.Getenv("MEGVII_API_SECRET"), BaseURL: os.Getenv("MEGVII_BASE_URL")}, opts...)
 		add(liveness.Megvii, p, err)
 	}
 	if key := os.Getenv("JUHE_KEY"); key != "" {
-		p, err := juhe.New(juhe.Config{Key: key})
+		p, err := juhe.New(juhe.Config{Key: key}, opts...)
 		add(liveness.Juhe, p, err)
 	}
 	if os.Getenv("JUMDATA_APPCODE") != "" || os.Getenv("JUMDATA_APP_ID") != "" {
 		p, err := jumdata.New(jumdata.Config{
 			AppCode: os.Getenv("JUMDATA_APPCODE"), AppID: os.Getenv("JUMDATA_APP_ID"), AppSecret: os.Getenv("JUMDATA_APP_SECRET"),
 			InitURL: os.Getenv("JUMDATA_INIT_URL"), ResultURL: os.Getenv("JUMDATA_RESULT_URL"),
-		})
+		}, opts...)
 		add(liveness.Jumdata, p, err)
 	}
 	if len(errs) > 0 {

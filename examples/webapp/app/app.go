@@ -18,12 +18,18 @@
 //	GET  /jumdata/app        a hash-route return page (returnUrl …/jumdata/app#/done)
 //	POST /jumdata/app        where that page forwards location.href
 //	GET  /juhe/app[/]        callback.Handler.Return for Juhe's returnUrl …/juhe/app/#result
+//	GET  /metrics            the livenessotel metrics for Prometheus (Config.OperatorToken)
 //
 // {ref} is the session's BizNo, 32 random hex characters chosen at start: the
 // result page is a capability URL, as unguessable as the session itself.
 // The lists of sessions (/sessions, the start page) show only the sessions
 // the browser asking started (the app's own cookie, BrowserCookie), so they
 // hand out no other user's capability URL.
+//
+// Every provider is wrapped with livenessotel.WrapProvider and every
+// handler instrumented with livenessotel.InstrumentHandler, recording into
+// the Config's Telemetry: its metrics are served at /metrics (see
+// Telemetry and the README's "Metrics and traces").
 package app
 
 import (
@@ -51,6 +57,7 @@ import (
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/callback"
 	"github.com/go-liveness/liveness/jumdata"
+	"github.com/go-liveness/liveness/livenessotel"
 	"github.com/go-liveness/liveness/megvii"
 )
 
@@ -115,7 +122,17 @@ type Config struct {
 	// checked sees only passed, failed or try again: a liveness score shown
 	// to the user helps a spoofer tune the next attempt. Empty: no
 	// operator page.
+	//
+	// When set, GET /metrics needs it too, as a Bearer token (Prometheus's
+	// scrape_config authorization). Empty, /metrics is served to anyone
+	// who reaches it: then expose the app's /metrics on an internal
+	// network only (a proxy that does not forward it, for example).
 	OperatorToken string
+	// Telemetry records the providers' calls and the handlers' requests
+	// (livenessotel), served at /metrics; nil makes one (NewTelemetry),
+	// without the HTTP requests' metrics, which need the providers built
+	// with its HTTPClient.
+	Telemetry *Telemetry
 	// Providers are the vendors offered, each with its provider. Required.
 	Providers map[liveness.Vendor]liveness.Provider
 	// Key signs the browser binding cookie (32+ bytes); nil draws one at
@@ -208,6 +225,14 @@ func New(cfg Config) (*App, error) {
 	if cfg.Store == nil {
 		cfg.Store = callback.NewMemoryStore(0)
 	}
+	if cfg.Telemetry == nil {
+		t, err := NewTelemetry()
+		if err != nil {
+			return nil, err
+		}
+		cfg.Telemetry = t
+	}
+	telemetry := cfg.Telemetry.Options()
 	a := &App{cfg: cfg, handlers: map[liveness.Vendor]*callback.Handler{}, mux: http.NewServeMux(),
 		pages: map[string]*template.Template{}, entries: map[string]*Entry{}}
 	for _, name := range []string{"index", "check", "result", "sessions", "hashroute", "message"} {
@@ -222,7 +247,7 @@ func New(cfg Config) (*App, error) {
 			return nil, errors.New("app: Config.Providers[" + string(v) + "] is not a " + string(v) + " provider")
 		}
 		h := &callback.Handler{
-			Provider: p,
+			Provider: livenessotel.WrapProvider(p, telemetry...),
 			Key:      cfg.Key,
 			Store:    cfg.Store,
 			Deliver:  a.deliver,
@@ -230,6 +255,9 @@ func New(cfg Config) (*App, error) {
 			Logger:   cfg.Logger,
 			Observe:  cfg.Observe,
 			Now:      cfg.Now,
+		}
+		if err := livenessotel.InstrumentHandler(h, telemetry...); err != nil {
+			return nil, err
 		}
 		a.handlers[v] = h
 		a.mux.HandleFunc("/"+string(v)+"/return", h.Return)
@@ -249,6 +277,7 @@ func New(cfg Config) (*App, error) {
 	a.mux.HandleFunc("GET /result/{ref}", a.result)
 	a.mux.HandleFunc("GET /operator/result/{ref}", a.operatorResult)
 	a.mux.HandleFunc("GET /sessions", a.sessions)
+	a.mux.Handle("GET /metrics", a.metrics(cfg.Telemetry.Handler()))
 	if _, ok := a.handlers[liveness.Jumdata]; ok {
 		a.mux.HandleFunc("GET /jumdata/app", a.hashPage)
 		a.mux.HandleFunc("POST /jumdata/app", a.sameOrigin(a.hashForward))
@@ -589,8 +618,7 @@ func (a *App) result(w http.ResponseWriter, r *http.Request) {
 // operatorResult is the operator's page of a check: the result page with
 // the scores, thresholds and vendor code, behind OperatorToken.
 func (a *App) operatorResult(w http.ResponseWriter, r *http.Request) {
-	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	if a.cfg.OperatorToken == "" || !ok || subtle.ConstantTimeCompare([]byte(tok), []byte(a.cfg.OperatorToken)) != 1 {
+	if !a.operator(r) {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="operator"`)
 		a.message(w, http.StatusUnauthorized, "Operators only", "This page needs the operator token.")
 		return
@@ -601,6 +629,28 @@ func (a *App) operatorResult(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	a.render(w, http.StatusOK, "result", map[string]any{"E": view(e), "Operator": true})
+}
+
+// operator reports whether r carries OperatorToken as its Bearer token;
+// never when OperatorToken is empty.
+func (a *App) operator(r *http.Request) bool {
+	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	return ok && a.cfg.OperatorToken != "" && subtle.ConstantTimeCompare([]byte(tok), []byte(a.cfg.OperatorToken)) == 1
+}
+
+// metrics serves the Prometheus exposition, behind OperatorToken when it is
+// set: the counts by vendor and outcome are the service's business, though
+// they hold no personal data (livenessotel's privacy invariant).
+func (a *App) metrics(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if a.cfg.OperatorToken != "" && !a.operator(r) {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="metrics"`)
+			http.Error(w, "metrics need the operator token", http.StatusUnauthorized)
+			return
+		}
+		w.Header().Set("Cache-Control", "no-store")
+		h.ServeHTTP(w, r)
+	})
 }
 
 // sessions lists the recent sessions this browser started.

@@ -92,9 +92,14 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The providers send through the telemetry's HTTP client, as main.go
+	// builds them.
+	if cfg.Telemetry, err = app.NewTelemetry(); err != nil {
+		t.Fatal(err)
+	}
 	ps := map[liveness.Vendor]liveness.Provider{}
 	for _, v := range []liveness.Vendor{liveness.Megvii, liveness.Juhe, liveness.Jumdata} {
-		if ps[v], err = liveness.Open(sb.ProviderURL(v)); err != nil {
+		if ps[v], err = liveness.Open(sb.ProviderURL(v), liveness.WithHTTPClient(cfg.Telemetry.HTTPClient())); err != nil {
 			t.Fatal(err)
 		}
 	}
