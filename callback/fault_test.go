@@ -301,13 +301,21 @@ func runFaultCell(t *testing.T, path faultPath, mode redisserver.Persistence, ki
 	if len(fx.runs) != wantRuns {
 		t.Fatalf("Deliver ran %d times, want %d: %+v", len(fx.runs), wantRuns, fx.runs)
 	}
+	// Only appendfsync always keeps every acknowledged write: with
+	// everysec, Redis postpones its AOF writes (up to 2 s) while an fsync
+	// is slow, and answers the clients meanwhile, so a kill then loses
+	// the writes it acknowledged (seen on a loaded machine). Such a cell
+	// is held to what a lost write allows.
+	kept := mode == redisserver.AOFAlways
 	if wantRuns == 2 {
-		wantAttempt := 2 // the intent survived in the Store
-		if mode == redisserver.NoPersistence {
-			wantAttempt = 1
-		}
-		if got := fx.runs[1].Attempt; got != wantAttempt {
-			t.Fatalf("the second run's Attempt = %d, want %d", got, wantAttempt)
+		got := fx.runs[1].Attempt
+		switch {
+		case kept && got != 2: // the intent survived in the Store
+			t.Fatalf("the second run's Attempt = %d, want 2", got)
+		case mode == redisserver.NoPersistence && got != 1:
+			t.Fatalf("the second run's Attempt = %d, want 1", got)
+		case got != 1 && got != 2:
+			t.Fatalf("the second run's Attempt = %d, want 1 or 2", got)
 		}
 	}
 	if n := e.sb.Requests(path.create); n != 1 {
@@ -328,7 +336,7 @@ func runFaultCell(t *testing.T, path faultPath, mode redisserver.Persistence, ki
 	// one write: a kill before it leaves the result only in A's memory, so
 	// a retry that reaches B reads again.
 	cutRead := kill == killInsideRead || (kill == killBeforeDeliver && !alternating)
-	if mode != redisserver.NoPersistence && !cutRead && maxReads > 0 && reads != 1 {
+	if kept && !cutRead && maxReads > 0 && reads != 1 {
 		t.Fatalf("%d reads with the Store's data kept, want 1", reads)
 	}
 }
