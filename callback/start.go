@@ -64,7 +64,7 @@ func (h *Handler) Start(w http.ResponseWriter, r *http.Request) {
 			page(w, http.StatusBadRequest, "The request is not valid.")
 			return err
 		}
-		s, err := h.Begin(r.Context(), w, r, req)
+		s, err := h.Begin(context.WithValue(r.Context(), inStart{}, true), w, r, req)
 		if err != nil {
 			if s != nil {
 				ev.SessionID = s.ID
@@ -218,7 +218,40 @@ func (h *Handler) decodeReservation(nkey string, b []byte) (reservation, error) 
 //
 // A Session is returned with an error when the vendor started it but the
 // Store failed to record it.
-func (h *Handler) Begin(ctx context.Context, w http.ResponseWriter, r *http.Request, req *liveness.SessionRequest) (*liveness.Session, error) {
+//
+// Called by the service (not through Start), Begin is one request of kind
+// KindStart: it runs through Trace, is logged, and reports its Event
+// (outcome "started", "conflict", "rejected" or "fault").
+func (h *Handler) Begin(ctx context.Context, w http.ResponseWriter, r *http.Request, req *liveness.SessionRequest) (s *liveness.Session, err error) {
+	if ctx.Value(inStart{}) != nil {
+		return h.begin(ctx, w, r, req)
+	}
+	h.run(ctx, KindStart, func(ctx context.Context, ev *Event) error {
+		s, err = h.begin(ctx, w, r, req)
+		if s != nil {
+			ev.SessionID, ev.Vendor = s.ID, s.Vendor
+		}
+		switch {
+		case err == nil:
+			ev.Outcome = OutcomeStarted
+		case errors.Is(err, ErrStartInDoubt), errors.Is(err, ErrStartEnded):
+			ev.Outcome = OutcomeConflict
+		case errors.Is(err, liveness.ErrInvalidArgument):
+			ev.Outcome = OutcomeRejected
+		default:
+			ev.Outcome = OutcomeFault
+		}
+		return err
+	})
+	return s, err
+}
+
+// inStart marks the context Start calls Begin with: Start reports the
+// request's Event itself.
+type inStart struct{}
+
+// begin is Begin.
+func (h *Handler) begin(ctx context.Context, w http.ResponseWriter, r *http.Request, req *liveness.SessionRequest) (*liveness.Session, error) {
 	if err := h.check(); err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@ package callback_test
 import (
 	"context"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"sync"
 	"testing"
@@ -94,5 +95,38 @@ func TestTraceWrapsEachRequest(t *testing.T) {
 	}
 	if delivered != callback.KindNotify {
 		t.Fatalf("Deliver saw %v", delivered)
+	}
+}
+
+// Begin called by the service is one start request: it reports its Event
+// (and runs through Trace); through Start, the start reports one Event.
+func TestBeginReportsItsStart(t *testing.T) {
+	e := newEnv(t, liveness.Jumdata)
+	h := e.handler(e.p, nil)
+	var mu sync.Mutex
+	var evs []callback.Event
+	h.Observe = func(ev callback.Event) { mu.Lock(); evs = append(evs, ev); mu.Unlock() }
+	traced := 0
+	h.Trace = func(ctx context.Context, kind string) (context.Context, func(callback.Event)) {
+		traced++
+		return ctx, func(callback.Event) {}
+	}
+	req := httptest.NewRequest(http.MethodPost, "/start", nil)
+	s, err := h.Begin(context.Background(), httptest.NewRecorder(), req, &liveness.SessionRequest{ReturnURL: "https://shop.example/return"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := e.serve(h)
+	e.start(newBrowser(), srv.URL)
+	mu.Lock()
+	defer mu.Unlock()
+	if len(evs) != 2 || traced != 2 {
+		t.Fatalf("%d events, %d traced, want 2 each: %+v", len(evs), traced, evs)
+	}
+	if evs[0].Kind != callback.KindStart || evs[0].Outcome != callback.OutcomeStarted || evs[0].SessionID != s.ID {
+		t.Fatalf("Begin's event %+v", evs[0])
+	}
+	if evs[1].Kind != callback.KindStart || evs[1].Outcome != callback.OutcomeStarted {
+		t.Fatalf("Start's event %+v", evs[1])
 	}
 }

@@ -80,9 +80,8 @@
 //     its response's headers, as the semantic conventions name it.
 //   - liveness.callback.duration: every request, Wait and reconciler look
 //     of the Handler, by outcome (its count is the requests).
-//   - liveness.sessions.started: sessions Start started (outcome
-//     "started"); a service calling Begin itself counts its starts from
-//     liveness.vendor.call.duration{liveness.operation="InitSession"}.
+//   - liveness.sessions.started: sessions Start or Begin started (the
+//     start Events of outcome "started").
 //   - liveness.sessions.finished: once per successful run of Deliver, by
 //     the result's final status and reason (reason "" when none).
 //   - liveness.delivery.duration: each run of Deliver, delivered or failed

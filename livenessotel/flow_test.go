@@ -342,8 +342,9 @@ func TestWaitFlow(t *testing.T) {
 				method = "GET"
 			}
 			require.Equal(t, `service begin
-  liveness.provider InitSession
-    POST
+  liveness.callback start
+    liveness.provider InitSession
+      POST
 liveness.callback wait
   liveness.provider FetchResult
     `+method+`
@@ -365,9 +366,9 @@ liveness.callback wait
 
 			rm := f.tel.collect(t)
 			vk := "liveness.vendor=" + string(v)
-			require.Empty(t, values(rm, "liveness.sessions.started"), "Begin is not counted as Start")
+			require.Equal(t, map[string]float64{vk: 1}, values(rm, "liveness.sessions.started"), "Begin is counted as a start")
 			require.Equal(t, map[string]float64{"liveness.reason=spoof,liveness.status=failed," + vk: 1}, values(rm, "liveness.sessions.finished"))
-			require.Equal(t, map[string]float64{"liveness.callback.kind=wait,liveness.callback.outcome=failed," + vk: 1}, values(rm, "liveness.callback.duration"))
+			require.Equal(t, map[string]float64{"liveness.callback.kind=start,liveness.callback.outcome=started," + vk: 1, "liveness.callback.kind=wait,liveness.callback.outcome=failed," + vk: 1}, values(rm, "liveness.callback.duration"))
 			require.Equal(t, map[string]float64{vk: 1}, values(rm, "liveness.vendor.result_calls"))
 			require.Equal(t, point{value: 1, sum: 1}, strip(points(rm, "liveness.session.result_calls")["liveness.status=failed,"+vk]))
 			require.Equal(t, map[string]float64{"liveness.status=failed," + vk: 1}, values(rm, "liveness.session.duration"))

@@ -28,10 +28,6 @@ import (
 // Call it once, before h serves (a Handler's fields must not change
 // afterwards). A nil h is an error, as is an instrument the MeterProvider
 // refuses.
-//
-// liveness.sessions.started counts the sessions Start started: a service
-// that calls Begin itself counts its starts from the InitSession calls
-// of liveness.vendor.call.duration.
 func InstrumentHandler(h *callback.Handler, opts ...Option) error {
 	if h == nil {
 		return errors.New("livenessotel: InstrumentHandler with a nil Handler")

@@ -45,8 +45,9 @@ func TestDeliveryRetried(t *testing.T) {
 	require.Equal(t, liveness.StatusPassed, res.Status)
 
 	spans := f.tel.ended()
-	require.Equal(t, `liveness.provider InitSession
-  POST
+	require.Equal(t, `liveness.callback start
+  liveness.provider InitSession
+    POST
 liveness.callback wait
   liveness.provider FetchResult
     POST
@@ -73,6 +74,7 @@ liveness.callback wait
 	require.Equal(t, point{value: 1, sum: 2}, strip(points(rm, "liveness.delivery.attempts")[vk]))
 	require.Equal(t, map[string]float64{"liveness.reason=,liveness.status=passed," + vk: 1}, values(rm, "liveness.sessions.finished"))
 	require.Equal(t, map[string]float64{
+		"liveness.callback.kind=start,liveness.callback.outcome=started," + vk:       1,
 		"liveness.callback.kind=wait,liveness.callback.outcome=deliver_failed," + vk: 1,
 		"liveness.callback.kind=wait,liveness.callback.outcome=passed," + vk:         1,
 	}, values(rm, "liveness.callback.duration"))
@@ -102,7 +104,7 @@ func TestReconcileLooks(t *testing.T) {
 	require.Equal(t, 1.0, p.value)
 	require.InDelta(t, 2*time.Hour.Seconds(), p.sum, 60)
 	spans := f.tel.ended()
-	require.Equal(t, "liveness.provider InitSession\n  POST\nliveness.callback reconcile\n  liveness.callback deliver\n", shape(spans), "\n%s", tree(spans))
+	require.Equal(t, "liveness.callback start\n  liveness.provider InitSession\n    POST\nliveness.callback reconcile\n  liveness.callback deliver\n", shape(spans), "\n%s", tree(spans))
 	assertNoSecret(t, f.tel, nil)
 }
 

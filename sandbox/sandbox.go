@@ -269,7 +269,11 @@ func NewHandler(opts ...Option) *Sandbox {
 	// connections, which must not be those of every other client of the
 	// process (http.DefaultTransport's), nor those of a client given with
 	// WithNotifyClient.
-	own := http.DefaultTransport.(*http.Transport).Clone()
+	own := &http.Transport{Proxy: http.ProxyFromEnvironment, ForceAttemptHTTP2: true,
+		MaxIdleConns: 100, IdleConnTimeout: 90 * time.Second, TLSHandshakeTimeout: 10 * time.Second}
+	if dt, ok := http.DefaultTransport.(*http.Transport); ok {
+		own = dt.Clone()
+	}
 	s := &Sandbox{
 		now:       time.Now,
 		notify:    &http.Client{Timeout: 10 * time.Second, Transport: own},

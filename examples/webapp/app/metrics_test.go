@@ -51,9 +51,6 @@ func (e *env) scrape(t *testing.T, auth string) (int, map[string]bool, string) {
 // reconciler finds pending are scraped from /metrics, under the names the
 // OpenTelemetry Prometheus exporter gives livenessotel's instruments; the
 // scrape needs the operator token, and holds no session ID or BizNo.
-//
-// The app starts its sessions with Handler.Begin, not Start, so it has no
-// liveness_sessions_started_total: its starts are the InitSession calls.
 func TestMetrics(t *testing.T) {
 	const token = "operator-token-for-the-test"
 	var mu sync.Mutex
@@ -96,6 +93,7 @@ func TestMetrics(t *testing.T) {
 	vendorHTTP := `server_address="127.0.0.1",server_port="` + sb.Port() + `",url_scheme="http"`
 	for _, want := range []string{
 		`liveness_vendor_call_duration_seconds_count{liveness_operation="InitSession",liveness_vendor="megvii"} 1`,
+		`liveness_sessions_started_total{liveness_vendor="megvii"} 1`, // the app's Begin
 		`liveness_vendor_call_duration_seconds_count{liveness_operation="FetchResult",liveness_vendor="megvii"} 1`,
 		`liveness_vendor_result_calls_total{liveness_vendor="megvii"} 1`,
 		`liveness_callback_duration_seconds_count{liveness_callback_kind="return",liveness_callback_outcome="passed",liveness_vendor="megvii"} 1`,
@@ -109,6 +107,7 @@ func TestMetrics(t *testing.T) {
 		`http_client_request_duration_seconds_count{http_request_method="GET",http_response_status_code="200",` + vendorHTTP + `} 1`,
 
 		`liveness_vendor_call_duration_seconds_count{liveness_operation="InitSession",liveness_vendor="jumdata"} 1`,
+		`liveness_sessions_started_total{liveness_vendor="jumdata"} 1`,
 		`liveness_vendor_result_calls_total{liveness_vendor="jumdata"} 1`,
 		`liveness_reconcile_looks_total{liveness_callback_outcome="pending",liveness_vendor="jumdata"} 1`,
 		`liveness_callback_duration_seconds_count{liveness_callback_kind="reconcile",liveness_callback_outcome="pending",liveness_vendor="jumdata"} 1`,
