@@ -134,3 +134,18 @@ func FuzzUnmarshal(f *testing.F) {
 const fixedErrorText = "jsonx: want a string or number, got an object or array; got a malformed string; " +
 	"want a number, got a value of another kind; got a string or token that is not one; " +
 	"want an integer, got a value of another kind; got a number or string that is not one"
+
+// TestStringWithoutEscapeReadsAsDecoder: a string taken as the bytes
+// between its quotes (no escape) reads exactly as encoding/json reads it,
+// and anything else still goes through the decoder.
+func TestStringWithoutEscapeReadsAsDecoder(t *testing.T) {
+	for _, in := range []string{`""`, `"abc"`, `"活体检测通过"`, `"a\"b"`, `"\u00e9"`, `"a\\b"`, "\"\xff\"", `"`, `"a"b"`, `"a`} {
+		var got jsonx.String
+		gotErr := got.UnmarshalJSON([]byte(in))
+		var want string
+		wantErr := json.Unmarshal([]byte(in), &want)
+		if (gotErr != nil) != (wantErr != nil) || (gotErr == nil && string(got) != want) {
+			t.Errorf("%q: got %q, %v; encoding/json %q, %v", in, got, gotErr, want, wantErr)
+		}
+	}
+}
