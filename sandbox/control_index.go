@@ -26,13 +26,17 @@ type controlRoute struct {
 }
 
 // controlTable mounts the control API and lists it in its index: a route
-// is added here, once, and its index entry comes with it.
+// is added here, once, and its index entry comes with it. The health
+// routes are here too, outside ControlPrefix where probes expect them.
 var controlTable = []controlRoute{
 	{ControlRoute{"GET", ControlPrefix + "sessions", "the sessions held: []SessionInfo"}, (*Sandbox).serveSessions},
 	{ControlRoute{"POST", ControlPrefix + "sessions/{vendor}/{id}/complete", `complete a session as its check page would: {"outcome":"pass"} -> CompleteResponse (404 unknown session, 409 completed, 410 expired, 422 outcome not offered)`}, (*Sandbox).serveControlComplete},
 	{ControlRoute{"POST", ControlPrefix + "faults", "inject a fault: a FaultRequest -> 201"}, (*Sandbox).serveFault},
 	{ControlRoute{"DELETE", ControlPrefix + "faults", "clear every fault -> 204"}, (*Sandbox).serveClearFaults},
 	{ControlRoute{"GET", ControlPrefix + "endpoints", "the endpoints faults apply to"}, (*Sandbox).serveEndpoints},
+	{ControlRoute{"GET", OpenAPIPath, "the OpenAPI 3 description of every route: this API, the health routes, each vendor's endpoints and pages"}, (*Sandbox).serveOpenAPI},
+	{ControlRoute{"GET", HealthPath, `liveness: 200 {"status":"ok"} while the process serves`}, (*Sandbox).serveHealth},
+	{ControlRoute{"GET", ReadyPath, `readiness: 200 {"status":"ready","sessions":N} when the state is usable, else 503 {"status":"closed"|"busy"}`}, (*Sandbox).serveReady},
 }
 
 // controlIndex lists controlTable, itself included.

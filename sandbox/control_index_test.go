@@ -27,7 +27,8 @@ func TestControlIndex(t *testing.T) {
 	for _, rt := range idx.Routes {
 		listed = append(listed, rt.Method+" "+rt.Path)
 		assert.NotEmpty(t, rt.Doc, rt.Path)
-		assert.True(t, strings.HasPrefix(rt.Path, sandbox.ControlPrefix), rt.Path)
+		health := rt.Path == sandbox.HealthPath || rt.Path == sandbox.ReadyPath
+		assert.True(t, strings.HasPrefix(rt.Path, sandbox.ControlPrefix) || health, rt.Path)
 		path := strings.NewReplacer("{vendor}", "megvii", "{id}", "no-such-session").Replace(rt.Path)
 		code, body := control(t, rt.Method, sb.URL+path, "application/json", "{}")
 		assert.NotEqual(t, http.StatusMethodNotAllowed, code, "%s %s", rt.Method, path)
@@ -43,6 +44,9 @@ func TestControlIndex(t *testing.T) {
 		"POST /_sandbox/faults",
 		"DELETE /_sandbox/faults",
 		"GET /_sandbox/endpoints",
+		"GET /_sandbox/openapi.json",
+		"GET /healthz",
+		"GET /readyz",
 	} {
 		assert.Contains(t, listed, want)
 	}

@@ -92,6 +92,9 @@
 //	DELETE /_sandbox/faults                          clear every fault → 204
 //	GET    /_sandbox/endpoints                       the endpoints faults apply to
 //	GET    /_sandbox/                                these routes (ControlIndex)
+//	GET    /_sandbox/openapi.json                    the OpenAPI 3 description of every route ([OpenAPI])
+//	GET    /healthz                                  liveness: 200 while the process serves ([HealthPath])
+//	GET    /readyz                                   readiness: 200 when its state is usable, else 503 ([ReadyPath])
 //
 // For example:
 //
@@ -138,7 +141,7 @@ type Sandbox struct {
 	notify     *http.Client
 	notifyOwn  *http.Transport // the transport of the default notify client, closed by Close
 	retention  time.Duration
-	mux        *http.ServeMux
+	mux        *routeMux
 	mu         sync.Mutex
 	sessions   map[sessionKey]*session
 	tokens     map[string]string // megvii page token -> biz_id
@@ -279,7 +282,7 @@ func NewHandler(opts ...Option) *Sandbox {
 		notify:    &http.Client{Timeout: 10 * time.Second, Transport: own},
 		notifyOwn: own,
 		retention: time.Hour,
-		mux:       http.NewServeMux(),
+		mux:       &routeMux{},
 		sessions:  make(map[sessionKey]*session),
 		faults:    make(map[Endpoint][]*faultState),
 
