@@ -42,7 +42,7 @@ func runCompletion(c *cmd, args []string) int {
 }
 
 // sandboxSubcommands are the words liveness sandbox takes first.
-var sandboxSubcommands = []string{"list", "complete", "fault"}
+var sandboxSubcommands = []string{"list", "complete", "fault", "health"}
 
 // bashCompletion returns the bash completion script, its flags read from
 // each command's --help, so that it follows the commands as they change.

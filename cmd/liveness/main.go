@@ -69,6 +69,9 @@
 //	liveness sandbox list|complete|fault …
 //	    Drive a running sandbox over its control API (package sandbox).
 //	    complete takes a router's session ID ("megvii:…") as well.
+//	liveness sandbox health [--ready]
+//	    Exit 0 if a running sandbox answers /healthz (/readyz), else 1:
+//	    the container image's HEALTHCHECK (cmd/liveness/Dockerfile).
 //	liveness version (or liveness --version)
 //	    Print liveness.Version, the version the library's User-Agent
 //	    reports too, with the Go version and the commit built.
@@ -247,7 +250,7 @@ func init() {
 		{"url", "liveness url [flags] SESSION-JSON|FILE|-", "print the check URL of a stored session", runURL},
 		{"result", "liveness result [--wait [--max-reads N]] [--json] [flags] SESSION-ID", "print a session's result", runResult},
 		{"verify", "liveness verify [--kind return|notify] [--json] [flags] [URL] (or a body on stdin)", "verify a captured callback", runVerify},
-		{"sandbox", "liveness sandbox [--addr HOST:PORT] [--json] | sandbox list|complete|fault ...", "run or drive the vendors' simulator", runSandbox},
+		{"sandbox", "liveness sandbox [--addr HOST:PORT] [--json] | sandbox list|complete|fault|health ...", "run or drive the vendors' simulator", runSandbox},
 		{"version", "liveness version", "print the version (also liveness --version)", runVersion},
 		{"completion", "liveness completion bash|zsh", "print a shell completion script", runCompletion},
 	}

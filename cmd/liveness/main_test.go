@@ -553,6 +553,15 @@ func TestSandboxServe(t *testing.T) {
 	assert.Equal(t, http.StatusOK, resp.StatusCode)
 	assert.NotEmpty(t, idx.Routes)
 
+	// liveness sandbox health, the image's HEALTHCHECK, says it is alive
+	// and ready.
+	r := cli(t, nil, "", "sandbox", "health", "--sandbox", base)
+	assert.Equal(t, exitOK, r.code, r.stderr)
+	assert.Equal(t, base+"/healthz: ok\n", r.stdout)
+	r = cli(t, map[string]string{envSandbox: base}, "", "sandbox", "health", "--ready")
+	assert.Equal(t, exitOK, r.code, r.stderr)
+	assert.Equal(t, base+"/readyz: ready\n", r.stdout)
+
 	// Every printed URL opens and works against the served sandbox.
 	for _, name := range []string{"megvii", "juhe", "jumdata", "jumdata_appcode"} {
 		v := liveness.Vendor(strings.TrimSuffix(name, "_appcode"))
@@ -572,6 +581,10 @@ func TestSandboxServe(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("the sandbox did not stop")
 	}
+	// Stopped, it is unhealthy: exit 1, which Docker reads as such.
+	r = cli(t, nil, "", "sandbox", "health", "--sandbox", base, "--timeout", "2s")
+	assert.Equal(t, exitError, r.code)
+	assert.Contains(t, r.stderr, "liveness sandbox health: unhealthy: ")
 
 	// The table form names every vendor.
 	ctx2, cancel2 := context.WithCancel(context.Background())

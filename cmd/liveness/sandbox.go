@@ -40,9 +40,12 @@ func runSandbox(c *cmd, args []string) int {
 		case "fault":
 			c.name += " fault"
 			return runSandboxFault(c, args[1:])
+		case "health":
+			c.name += " health"
+			return runSandboxHealth(c, args[1:])
 		}
 	}
-	const usage = "liveness sandbox [--addr HOST:PORT] [--json] [--reading VENDOR/ENTRY=VALUE ...] | liveness sandbox list|complete|fault ..."
+	const usage = "liveness sandbox [--addr HOST:PORT] [--json] [--reading VENDOR/ENTRY=VALUE ...] | liveness sandbox list|complete|fault|health ..."
 	fs := newFlags("sandbox")
 	addr := fs.String("addr", "127.0.0.1:8080", "the address to serve on")
 	asJSON := fs.Bool("json", false, "print the URLs as one JSON object")
@@ -65,7 +68,7 @@ func runSandbox(c *cmd, args []string) int {
 		return code
 	}
 	if len(pos) > 0 {
-		return c.usageError(usage, "unknown subcommand (want list, complete or fault)")
+		return c.usageError(usage, "unknown subcommand (want list, complete, fault or health)")
 	}
 	if listReadings {
 		for _, r := range sandbox.Readings() {
@@ -103,7 +106,8 @@ func runSandbox(c *cmd, args []string) int {
 		"jumdata_appcode": sb.JumdataAppCodeProviderURL(),
 	}
 	if *asJSON {
-		c.writeJSON(map[string]any{"url": sb.URL, "control_url": sb.URL + sandbox.ControlPrefix, "providers": providers})
+		c.writeJSON(map[string]any{"url": sb.URL, "control_url": sb.URL + sandbox.ControlPrefix, "health_url": sb.URL + sandbox.HealthPath,
+			"ready_url": sb.URL + sandbox.ReadyPath, "openapi_url": sb.URL + sandbox.OpenAPIPath, "providers": providers})
 	} else {
 		fmt.Fprintf(c.stdout, "go-liveness sandbox on %s (Ctrl-C to stop)\n\n", sb.URL)
 		fmt.Fprintf(c.stdout, "Provider URLs (--provider or %s), with the sandbox's public test credentials:\n", envProvider)
@@ -113,6 +117,7 @@ func runSandbox(c *cmd, args []string) int {
 		}
 		t.flush()
 		fmt.Fprintf(c.stdout, "\nControl API: %s (liveness sandbox list|complete|fault, %s=%s)\n", sb.URL+sandbox.ControlPrefix, envSandbox, sb.URL)
+		fmt.Fprintf(c.stdout, "Health: %s, %s; OpenAPI: %s\n", sb.URL+sandbox.HealthPath, sb.URL+sandbox.ReadyPath, sb.URL+sandbox.OpenAPIPath)
 	}
 	if sandboxReady != nil {
 		sandboxReady(sb.URL)
