@@ -74,6 +74,26 @@ func (h *Handler) Reconcile(ctx context.Context) (int, error) {
 	return len(ids), first
 }
 
+// backlogHorizon is how far ahead Backlog looks: every session in the
+// index, whenever it is due.
+const backlogHorizon = 100 * 365 * 24 * time.Hour
+
+// Backlog reports how many sessions the reconciler's index holds (started
+// and not yet delivered, or delivered and not yet dropped by a pass),
+// counting at most limit of them: a gauge of the work the reconcilers
+// have (package livenessotel reports it). It reads up to limit members of
+// the index, one Store call.
+func (h *Handler) Backlog(ctx context.Context, limit int) (int, error) {
+	if err := h.check(); err != nil {
+		return 0, err
+	}
+	if limit <= 0 {
+		return 0, nil
+	}
+	ids, err := h.store().Due(ctx, h.index(), h.now().Add(backlogHorizon), limit)
+	return len(ids), err
+}
+
 // Run calls Reconcile every ReconcileInterval (DefaultReconcileInterval when
 // zero) until ctx ends, and returns ctx's error. Run it on every instance:
 // they share the work.

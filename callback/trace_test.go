@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/callback"
@@ -128,5 +129,43 @@ func TestBeginReportsItsStart(t *testing.T) {
 	}
 	if evs[1].Kind != callback.KindStart || evs[1].Outcome != callback.OutcomeStarted {
 		t.Fatalf("Start's event %+v", evs[1])
+	}
+}
+
+// Backlog counts the sessions in the reconciler's index: started and not
+// yet delivered, up to its limit.
+func TestBacklog(t *testing.T) {
+	e := newEnv(t, liveness.Jumdata)
+	ctx := context.Background()
+	for range 3 {
+		e.start(newBrowser(), e.srv.URL)
+	}
+	if n, err := e.h.Backlog(ctx, 100); err != nil || n != 3 {
+		t.Fatalf("Backlog = %d, %v; want 3", n, err)
+	}
+	if n, _ := e.h.Backlog(ctx, 2); n != 2 {
+		t.Fatalf("Backlog(limit 2) = %d", n)
+	}
+	id := e.lastStarted()
+	if _, err := e.sb.Complete(ctx, liveness.Jumdata, id, sandbox.OutcomePass); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.h.Wait(ctx, &liveness.Session{Vendor: liveness.Jumdata, ID: id}); err != nil {
+		t.Fatal(err)
+	}
+	// Delivered, it stays until a pass that finds it due drops it.
+	if n, _ := e.h.Backlog(ctx, 100); n != 3 {
+		t.Fatalf("Backlog after a delivery = %d, want 3", n)
+	}
+	// Past every session's end: a pass delivers the other two as
+	// expired, the next one drops them all.
+	for range 2 {
+		e.clock.Advance(time.Hour)
+		if _, err := e.h.Reconcile(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n, _ := e.h.Backlog(ctx, 100); n != 0 {
+		t.Fatalf("Backlog after the sessions ended = %d, want 0", n)
 	}
 }

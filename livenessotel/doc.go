@@ -63,6 +63,7 @@
 //	liveness.session.result_calls                 histogram           {call}      liveness.vendor, liveness.status
 //	liveness.session.duration                     histogram           s           liveness.vendor, liveness.status
 //	liveness.reconcile.looks                      counter             {session}   liveness.vendor, liveness.callback.outcome
+//	liveness.reconcile.backlog                    gauge (observable)  {session}   liveness.vendor
 //	liveness.router.breaker.state                 gauge (observable)  {state}     liveness.router.member, liveness.vendor
 //	liveness.router.breaker.consecutive_failures  gauge (observable)  {failure}   liveness.router.member, liveness.vendor
 //	liveness.router.sessions                      counter (obs.)      {session}   liveness.router.member, liveness.vendor
@@ -94,6 +95,9 @@
 //     known (Delivery.Started).
 //   - liveness.reconcile.looks: sessions the reconciler looked at, by
 //     outcome: "pending" looks are the backlog it keeps reading.
+//     liveness.reconcile.backlog: the sessions in the reconciler's index
+//     at each collection (Handler.Backlog, up to BacklogLimit): started
+//     and not delivered yet, or delivered and not dropped by a pass yet.
 //   - liveness.router.*: read from failover.Router.Health at each
 //     collection; breaker.state is 0 closed, 1 half-open, 2 open
 //     (BreakerClosed, BreakerHalfOpen, BreakerOpen).

@@ -28,6 +28,9 @@ import (
 // Call it once, before h serves (a Handler's fields must not change
 // afterwards). A nil h is an error, as is an instrument the MeterProvider
 // refuses.
+//
+// It also registers liveness.reconcile.backlog, an observable gauge read
+// with h.Backlog (one Store call per collection).
 func InstrumentHandler(h *callback.Handler, opts ...Option) error {
 	if h == nil {
 		return errors.New("livenessotel: InstrumentHandler with a nil Handler")
@@ -40,7 +43,7 @@ func InstrumentHandler(h *callback.Handler, opts ...Option) error {
 		requests: in.seconds("liveness.callback.duration",
 			"Duration of the callback.Handler's requests, Waits and reconciler looks, by outcome.", callBuckets),
 		started: in.counter("liveness.sessions.started", "{session}",
-			"Sessions started by the callback.Handler's Start."),
+			"Sessions started by the callback.Handler's Start or Begin."),
 		looks: in.counter("liveness.reconcile.looks", "{session}",
 			"Sessions the reconciler looked at, by outcome."),
 		finished: in.counter("liveness.sessions.finished", "{session}",
@@ -58,6 +61,26 @@ func InstrumentHandler(h *callback.Handler, opts ...Option) error {
 	}
 	if in.err != nil {
 		return in.err
+	}
+	// The reconciler's backlog, read from the Store at each collection.
+	backlog, err := in.m.Int64ObservableGauge("liveness.reconcile.backlog", metric.WithUnit("{session}"),
+		metric.WithDescription("Sessions in the reconciler's index (Handler.Backlog, counted up to BacklogLimit)."))
+	if err != nil {
+		return err
+	}
+	vendor := ""
+	if h.Provider != nil {
+		vendor = string(h.Provider.Vendor())
+	}
+	if _, err := in.m.RegisterCallback(func(ctx context.Context, o metric.Observer) error {
+		n, err := h.Backlog(ctx, BacklogLimit)
+		if err != nil {
+			return nil // the Store is down: no point this time
+		}
+		o.ObserveInt64(backlog, int64(n), metric.WithAttributes(VendorKey.String(vendor)))
+		return nil
+	}, backlog); err != nil {
+		return err
 	}
 	prev := h.Trace
 	h.Trace = func(ctx context.Context, kind string) (context.Context, func(callback.Event)) {
@@ -80,6 +103,10 @@ func InstrumentHandler(h *callback.Handler, opts ...Option) error {
 	}
 	return nil
 }
+
+// BacklogLimit bounds the sessions liveness.reconcile.backlog counts: a
+// backlog of that many is already an alert.
+const BacklogLimit = 10_000
 
 type handlerInstruments struct {
 	tracer     trace.Tracer

@@ -90,13 +90,14 @@ func TestReconcileLooks(t *testing.T) {
 	ctx := context.Background()
 	_, err := f.h.Begin(ctx, httptest.NewRecorder(), httptest.NewRequest(http.MethodPost, "/start", nil), f.request())
 	require.NoError(t, err)
+	vk := "liveness.vendor=jumdata"
+	require.Equal(t, map[string]float64{vk: 1}, values(f.tel.collect(t), "liveness.reconcile.backlog"), "the started session is in the backlog")
 	skew.Store(int64(2 * time.Hour))
 	n, err := f.h.Reconcile(ctx)
 	require.NoError(t, err)
 	require.Equal(t, 1, n)
 
 	rm := f.tel.collect(t)
-	vk := "liveness.vendor=jumdata"
 	require.Equal(t, map[string]float64{"liveness.callback.outcome=expired," + vk: 1}, values(rm, "liveness.reconcile.looks"))
 	require.Equal(t, map[string]float64{"liveness.reason=timeout,liveness.status=expired," + vk: 1}, values(rm, "liveness.sessions.finished"))
 	// Two hours on the Handler's clock, which Delivery.Started is on.
