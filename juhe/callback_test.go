@@ -49,7 +49,7 @@ func TestVerifyCallbackAcceptsTheSignedReturn(t *testing.T) {
 			assert.Equal(t, &liveness.Result{
 				Vendor: liveness.Juhe, SessionID: seedOrderID, Status: liveness.StatusPassed, VendorCode: "200",
 				Message:  "身份证号与姓名匹配，且比对成功",
-				Liveness: &liveness.LivenessResult{Passed: true, Score: 91.1173, Code: "200", Message: "活体检测通过"},
+				Liveness: &liveness.LivenessResult{Passed: true, Score: 91.1173, HasScore: true, Code: "200", Message: "活体检测通过"},
 				FaceMatch: &liveness.FaceMatch{Passed: true, Score: 87, Threshold: 60,
 					Thresholds: map[string]float64{"1e-3": 60, "1e-4": 70}},
 				Raw: []byte(response),

@@ -69,7 +69,7 @@ type searchResult struct {
 		LivePassed     string       `json:"live_passed"`
 		LiveCode       jsonx.String `json:"live_code"`
 		LiveMessage    string       `json:"live_message"`
-		LiveScore      jsonx.Float  `json:"live_score"`
+		LiveScore      *jsonx.Float `json:"live_score"` // nil: not sent
 		CertifyPassed  string       `json:"certify_passed"`
 		CertifyCode    jsonx.String `json:"certify_code"`
 		CertifyMessage string       `json:"certify_message"`
@@ -267,7 +267,7 @@ func (sr *searchResult) toResult() (*liveness.Result, error) {
 	certifyFailed := d.CertifyPassed == "F" || (d.CertifyCode != "" && d.CertifyCode != "200")
 	if d.LivePassed != "" || d.LiveCode != "" {
 		res.Liveness = &liveness.LivenessResult{
-			Passed: !liveFailed, Score: float64(d.LiveScore),
+			Passed: !liveFailed, Score: d.LiveScore.Value(), HasScore: d.LiveScore != nil,
 			Code: string(d.LiveCode), Message: string(d.LiveMessage),
 		}
 	}

@@ -117,7 +117,7 @@ func normalizeResult(token string, env *envelope, o outcome, body []byte) (*live
 	if o.Status == liveness.StatusPassed || o.Status == liveness.StatusFailed {
 		r.Liveness = &liveness.LivenessResult{Passed: o.Status == liveness.StatusPassed, Code: r.VendorCode, Message: r.Message}
 		if d.HackScore != nil { // Guess: see VENDORS.md, Jumdata, rich-result
-			r.Liveness.Score = float64(*d.HackScore)
+			r.Liveness.Score, r.Liveness.HasScore = float64(*d.HackScore), true
 		}
 	}
 	return r, nil

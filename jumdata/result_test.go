@@ -42,7 +42,7 @@ func TestFetchResultNormalizesEverySample(t *testing.T) {
 			Liveness: &liveness.LivenessResult{Passed: true, Code: "200", Message: "活体检测通过"}}},
 		{"jumdata/result_passed_rich.json", liveness.Result{Status: liveness.StatusPassed, VendorCode: "200", Message: "成功",
 			FaceImageURL: "…", RequestID: "…",
-			Liveness: &liveness.LivenessResult{Passed: true, Score: 0.7475, Code: "200", Message: "成功"}}},
+			Liveness: &liveness.LivenessResult{Passed: true, Score: 0.7475, HasScore: true, Code: "200", Message: "成功"}}},
 		{"jumdata/result_failed.json", liveness.Result{Status: liveness.StatusFailed, Reason: liveness.ReasonSpoof, VendorCode: "202",
 			Message: "活体检测未通过", RequestID: task,
 			Liveness: &liveness.LivenessResult{Passed: false, Code: "202", Message: "活体检测未通过"}}},

@@ -59,6 +59,14 @@ func (s *String) UnmarshalJSON(b []byte) error {
 // Float accepts a JSON number or a string holding one; null and "" are 0.
 type Float float64
 
+// Value is *f, 0 for a nil f (a field the answer did not send).
+func (f *Float) Value() float64 {
+	if f == nil {
+		return 0
+	}
+	return float64(*f)
+}
+
 // UnmarshalJSON implements json.Unmarshaler.
 func (f *Float) UnmarshalJSON(b []byte) error {
 	t, err := numberText(b)
