@@ -39,7 +39,7 @@ func TestNoCallFollowsARedirect(t *testing.T) {
 						if own {
 							opts = append(opts, liveness.WithHTTPClient(&http.Client{}))
 						}
-						err := call(context.Background(), c.new(t, srv.URL, opts...), c, op)
+						_, err := call(context.Background(), c.new(t, srv.URL, opts...), c, op)
 						require.ErrorIs(t, err, liveness.ErrBadResponse)
 						assert.False(t, liveness.Retryable(err))
 						assert.Equal(t, int32(1), first.Load(), "sent once")

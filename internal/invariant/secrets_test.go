@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -112,10 +113,17 @@ func TestNoSecretInErrorsOrLogs(t *testing.T) {
 							[]byte(`{"msg":"`+v), []byte(`{"code":`+strconv.Quote(v)+`,"msg":`), nil)
 						for i, body := range bodies {
 							srv.set(answer{status: status, text: v, header: hostileHeaders(v), body: body})
-							err := call(context.Background(), p, c, op)
+							answered, err := call(context.Background(), p, c, op)
 							calls++
 							where := ""
-							if err != nil {
+							// A successful answer loses the secret's whole forms
+							// only (transport's scrub: a window of 8 would now and
+							// then match a random token and break the session), so
+							// the truncated echoes are checked in errors and logs.
+							if l := leaks(answered); l != "" && !strings.HasPrefix(form, "prefix") {
+								where = "answer: " + l
+							}
+							if err != nil && where == "" {
 								for _, s := range errorTexts(err) {
 									if l := leaks(s); l != "" {
 										where = "error: " + l

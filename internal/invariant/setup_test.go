@@ -3,6 +3,7 @@ package invariant_test
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/url"
@@ -153,14 +154,24 @@ func configs() []config {
 	}
 }
 
-// call runs op on p.
-func call(ctx context.Context, p liveness.Provider, c config, op string) error {
+// call runs op on p, and returns what it answered (a Session or a Result,
+// in JSON) with its error.
+func call(ctx context.Context, p liveness.Provider, c config, op string) (string, error) {
+	var v any
+	var err error
 	if op == "InitSession" {
-		_, err := p.InitSession(ctx, c.request)
-		return err
+		v, err = p.InitSession(ctx, c.request)
+	} else {
+		v, err = p.FetchResult(ctx, c.sessionID)
 	}
-	_, err := p.FetchResult(ctx, c.sessionID)
-	return err
+	if err != nil {
+		return "", err
+	}
+	b, jerr := json.Marshal(v)
+	if jerr != nil {
+		return "", jerr
+	}
+	return string(b), nil
 }
 
 var ops = []string{"InitSession", "FetchResult"}

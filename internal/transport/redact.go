@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"net/url"
 	"strings"
@@ -95,6 +96,17 @@ func (r *Redactor) add(secrets []string, whole bool) {
 // forms returns the spellings of s the Redactor looks for.
 func forms(s string) []string {
 	f := []string{s, url.QueryEscape(s), url.PathEscape(s), hex.EncodeToString([]byte(s))}
+	// Inside a JSON string (an answer's body) each of those may be
+	// escaped: Go's encoder writes & < > as \u0026 \u003c \u003e, others
+	// write / as \/.
+	for _, g := range f[:3] {
+		if j := jsonEscaped(g); j != g {
+			f = append(f, j)
+		}
+		if j := strings.ReplaceAll(jsonEscaped(g), "/", `\/`); j != g {
+			f = append(f, j)
+		}
+	}
 	for i := 0; i < 3 && i < len(s); i++ {
 		// base64 of s[i:] is what follows the first group boundary when s
 		// starts at offset 3-i (mod 3) of an encoded text. The raw
@@ -108,6 +120,16 @@ func forms(s string) []string {
 		}
 	}
 	return f
+}
+
+// jsonEscaped is s as encoding/json writes it inside a string, without the
+// quotes.
+func jsonEscaped(s string) string {
+	b, err := json.Marshal(s)
+	if err != nil || len(b) < 2 {
+		return s
+	}
+	return string(b[1 : len(b)-1])
 }
 
 // lower returns s with ASCII letters lower-cased; every other byte, and so

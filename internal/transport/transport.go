@@ -47,6 +47,7 @@ type Client struct {
 	rc     *resty.Client
 	opts   liveness.Options
 	red    *Redactor
+	whole  *Redactor // the secrets' whole forms only, for answers (see scrub)
 	log    *slog.Logger
 	// logWork, when set (by tests), is called whenever a log line's
 	// attributes are built.
@@ -72,7 +73,8 @@ func New(cfg Config) *Client {
 		SetDisableWarn(true).
 		SetRetryCount(0).
 		SetPreRequestHook(preRequest)
-	return &Client{vendor: cfg.Vendor, rc: rc, opts: o, red: NewRedactor(cfg.Secrets...), log: o.Logger}
+	return &Client{vendor: cfg.Vendor, rc: rc, opts: o, red: NewRedactor(cfg.Secrets...),
+		whole: (&Redactor{}).WithWhole(cfg.Secrets...), log: o.Logger}
 }
 
 // Redactor returns the client's redactor, for vendor code that builds its own
@@ -147,6 +149,7 @@ func (c *Client) Do(ctx context.Context, req *Request, decode func(*Response) er
 	for attempt := 0; ; attempt++ {
 		resp, noAnswer, err := c.send(ctx, req, attempt)
 		if err == nil {
+			c.scrub(resp)
 			err = decode(resp)
 		}
 		if err == nil {
@@ -167,6 +170,32 @@ func (c *Client) Do(ctx context.Context, req *Request, decode func(*Response) er
 			t.Stop()
 			return &liveness.Error{Vendor: c.vendor, Op: req.Op, Err: ctx.Err()}
 		case <-t.C:
+		}
+	}
+}
+
+// scrub removes the provider's own secrets from an answer's body and
+// headers before they are decoded: a vendor that echoes a credential in a
+// successful answer (a message, a request ID, a token) must not hand it to
+// the caller's Result or Session, which end up in logs and stores. Only
+// whole forms of a secret are removed here (raw, escaped, hex, base64, in
+// either case), not the windows of MinPrefix characters that errors and
+// logs lose: an answer's session IDs and tokens are random text that an
+// 8-character window of a hex secret would now and then match, and
+// mangling one would break the session. Nothing is copied when nothing is
+// found.
+func (c *Client) scrub(resp *Response) {
+	if resp == nil || c.whole == nil {
+		return
+	}
+	if len(resp.Body) > 0 && c.whole.contains(string(resp.Body)) {
+		resp.Body = []byte(c.whole.String(string(resp.Body)))
+	}
+	for k, vs := range resp.Header {
+		for i, v := range vs {
+			if c.whole.contains(v) {
+				resp.Header[k][i] = c.whole.String(v)
+			}
 		}
 	}
 }
