@@ -56,13 +56,19 @@
 //
 // # What it can hold
 //
-// The sandbox simulates three vendors: Jumdata, Juhe and Megvii. The suite
-// therefore holds a provider that speaks one of their wire protocols:
-// another client for one of them, or a provider wrapping one of this
-// module's (caching, metrics, failover between accounts), whose Vendor
-// is then the wrapped vendor's. A provider for any other vendor cannot run
-// it: every case drives a vendor through the sandbox, and none takes a
-// server of the provider's own.
+// The sandbox simulates three vendors itself: Jumdata, Juhe and Megvii.
+// A provider that speaks one of their wire protocols (another client for
+// one of them, or a provider wrapping one of this module's: caching,
+// metrics, failover between accounts, whose Vendor is then the wrapped
+// vendor's) runs the suite with no backend of its own. A provider for any
+// other vendor brings its simulator in Harness.Backend: a sandbox.Plugin
+// (the vendor's endpoints and check page, mounted on the sandbox host
+// through sandbox.Host, the outcomes its page offers, where the browser
+// goes and what notify is sent when a session ends). Every sandbox the
+// suite starts then serves it beside the built-in vendors, with the same
+// page frame, clock, faults and notify delivery, and every case runs
+// against it. providertest/toy_test.go is a whole example: a vendor this
+// module does not know, its provider and its simulator, passing the suite.
 //
 // Signatures are the suite's other check: the sandbox signs every callback
 // from the vendors' documents with code it shares with no client, and the

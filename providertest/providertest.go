@@ -140,6 +140,12 @@ type Harness struct {
 	// Outcomes. Every key must name a reading of Vendor the sandbox plays,
 	// and not its default; say in a comment why each entry differs.
 	Readings map[string]ReadingExpect
+	// Backend is the vendor's simulator for a vendor the sandbox does not
+	// simulate itself: a plug-in (sandbox.Plugin) every sandbox of the
+	// suite serves, with sandbox.With. A provider of a vendor outside this
+	// module brings its own simulator here and runs every case against it.
+	// Nil for the vendors the sandbox simulates.
+	Backend sandbox.Plugin
 }
 
 // ReadingExpect is what a Harness expects under one sandbox reading
@@ -212,7 +218,12 @@ func newEnv(t *testing.T, h Harness, opts ...liveness.Option) *env {
 func newEnvWith(t *testing.T, h Harness, sbOpts []sandbox.Option, opts ...liveness.Option) *env {
 	t.Helper()
 	clk := testutil.NewClock(time.Now())
-	sb, err := sandbox.New(append([]sandbox.Option{sandbox.WithClock(clk.Now), sandbox.WithAnyNotifyPort()}, sbOpts...)...)
+	base := []sandbox.Option{sandbox.WithClock(clk.Now), sandbox.WithAnyNotifyPort()}
+	if h.Backend != nil {
+		require.Equal(t, h.Vendor, h.Backend.Vendor(), "Harness.Backend simulates Harness.Vendor")
+		base = append(base, sandbox.With(h.Backend))
+	}
+	sb, err := sandbox.New(append(base, sbOpts...)...)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = sb.Close() })
 	p := h.NewProvider(t, sb, append([]liveness.Option{liveness.WithClock(clk.Now)}, opts...)...)
@@ -259,7 +270,7 @@ func testOffered(t *testing.T, h Harness) []sandbox.Outcome {
 	}
 	assert.ElementsMatch(t, offered, expected, "Harness.Outcomes lists exactly the outcomes the %s page offers", h.Vendor)
 	for _, o := range offered {
-		assert.Contains(t, sandbox.OutcomesFor(h.Vendor), o)
+		assert.Contains(t, e.sb.VendorOutcomes(h.Vendor), o)
 	}
 	for _, o := range sandbox.Outcomes() {
 		if !slices.Contains(offered, o) {
@@ -670,7 +681,7 @@ func assertInvalid(t *testing.T, err error, op, field string) {
 // assertNoRequests asserts no request reached any sandbox endpoint.
 func assertNoRequests(t *testing.T, sb *sandbox.Sandbox) {
 	t.Helper()
-	for _, ep := range sandbox.Endpoints() {
+	for _, ep := range sb.VendorEndpoints() {
 		assert.Zero(t, sb.Requests(ep), "requests to %s", ep)
 	}
 }

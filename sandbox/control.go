@@ -150,7 +150,7 @@ func (s *Sandbox) serveSessions(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Sandbox) serveEndpoints(w http.ResponseWriter, r *http.Request) {
-	controlJSON(w, http.StatusOK, Endpoints())
+	controlJSON(w, http.StatusOK, s.VendorEndpoints())
 }
 
 func (s *Sandbox) serveControlComplete(w http.ResponseWriter, r *http.Request) {
@@ -180,8 +180,9 @@ func (s *Sandbox) serveFault(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	known := false
-	names := make([]string, 0, len(Endpoints()))
-	for _, e := range Endpoints() {
+	eps := s.VendorEndpoints()
+	names := make([]string, 0, len(eps))
+	for _, e := range eps {
 		known = known || e == req.Endpoint
 		names = append(names, string(e))
 	}

@@ -71,9 +71,17 @@ var vendorTitles = map[liveness.Vendor]string{
 	liveness.Jumdata: "Jumdata H5 liveness · 活体检测",
 }
 
+// title is vendor's check page title.
+func (s *Sandbox) title(vendor liveness.Vendor) string {
+	if p := s.plugin(vendor); p != nil {
+		return p.Title()
+	}
+	return vendorTitles[vendor]
+}
+
 // servePage serves a vendor's check page for the session id.
 func (s *Sandbox) servePage(w http.ResponseWriter, r *http.Request, vendor liveness.Vendor, id string) {
-	d := pageData{Title: vendorTitles[vendor], Vendor: string(vendor), VendorUpper: upper(string(vendor)), ID: id,
+	d := pageData{Title: s.title(vendor), Vendor: string(vendor), VendorUpper: upper(string(vendor)), ID: id,
 		Action: s.baseURL(r) + "/sandbox/complete"}
 	se := s.lookup(vendor, id)
 	status := http.StatusOK
@@ -144,7 +152,7 @@ func (s *Sandbox) writeReturn(w http.ResponseWriter, r *http.Request, c *Complet
 	}
 	switch {
 	case c.ReturnURL == "":
-		renderPage(w, http.StatusOK, pageData{Title: vendorTitles[c.Vendor], Vendor: string(c.Vendor), ID: c.SessionID,
+		renderPage(w, http.StatusOK, pageData{Title: s.title(c.Vendor), Vendor: string(c.Vendor), ID: c.SessionID,
 			Message: "The check ended (" + string(c.Outcome) + "). You may close this page."})
 	case c.ReturnMethod == http.MethodPost:
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")

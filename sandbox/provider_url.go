@@ -23,7 +23,8 @@ const TestName = "张三"
 // (allow_any_notify_port=true) when the sandbox does (WithAnyNotifyPort),
 // since a local receiver is not on Megvii's whitelisted ports; otherwise
 // the client refuses such a NotifyURL before any call, as the sandbox
-// would. Call it once URL is known (after New, or once ListenAndServe
+// would. For a vendor added with [With] it is the plug-in's
+// Plugin.ProviderURL. Call it once URL is known (after New, or once ListenAndServe
 // started).
 func (s *Sandbox) ProviderURL(vendor liveness.Vendor) string {
 	host := strings.TrimPrefix(strings.TrimPrefix(s.URL, "http://"), "https://")
@@ -42,6 +43,9 @@ func (s *Sandbox) ProviderURL(vendor liveness.Vendor) string {
 		q := s.jumdataEndpoints()
 		q.Set("sdk_check_url", s.URL+jumdataSDKPath)
 		return "jumdata://" + url.UserPassword(JumdataAppID, JumdataAppSecret).String() + "@?" + q.Encode()
+	}
+	if p := s.plugin(vendor); p != nil {
+		return p.ProviderURL(s.URL)
 	}
 	return ""
 }

@@ -10,6 +10,11 @@
 // jumdatatest.SandboxConfig, jumdatatest.SandboxAppCodeConfig) and the fixed
 // sandbox credentials.
 //
+// A vendor this module does not simulate is added as a [Plugin] with
+// [With]: the sandbox serves its endpoints and check page beside the
+// built-in vendors, with the same page frame, clock, faults, control API
+// and notify delivery (see [Host]).
+//
 // The sandbox imports none of the client packages (megvii, juhe, jumdata,
 // signing): it computes every signature and builds every callback from the
 // vendors' documents on its own, so a bug in a client cannot be mirrored
@@ -171,6 +176,8 @@ type Sandbox struct {
 	megviiReadings  megviiReadings
 	juheReadings    juheReadings
 	jumdataReadings jumdataReadings
+	// plugins simulate the vendors added with With.
+	plugins []Plugin
 }
 
 // Option configures a Sandbox.
@@ -410,6 +417,9 @@ func (s *Sandbox) routes() {
 	s.megviiRoutes()
 	s.juheRoutes()
 	s.jumdataRoutes()
+	for _, p := range s.plugins {
+		p.Mount(&Host{s: s, vendor: p.Vendor()})
+	}
 	s.mux.HandleFunc("POST /sandbox/complete", s.serveComplete)
 	s.controlRoutes()
 }

@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -67,6 +68,9 @@ func OutcomesFor(vendor liveness.Vendor) []Outcome {
 
 // outcomes lists what this session's page offers.
 func (se *session) outcomes() []Outcome {
+	if se.offered != nil {
+		return slices.Clone(se.offered)
+	}
 	var out []Outcome
 	for _, o := range OutcomesFor(se.vendor) {
 		if o == OutcomeFaceMismatch && se.vendor == liveness.Megvii && !se.compare {
@@ -191,6 +195,7 @@ type session struct {
 	getReturn  bool   // megvii action_http_method=GET
 	failReason bool   // megvii get_fail_reason=1
 	magic      Outcome
+	offered    []Outcome // a plug-in session: what its page offers
 
 	createdAt   time.Time
 	expiresAt   time.Time
@@ -284,6 +289,10 @@ func (s *Sandbox) Complete(ctx context.Context, vendor liveness.Vendor, sessionI
 		notify = s.juheComplete(&snap, c)
 	case liveness.Jumdata:
 		s.jumdataComplete(&snap, c)
+	default:
+		if p := s.plugin(vendor); p != nil {
+			notify = p.Complete(&Host{s: s, vendor: vendor}, stateOf(&snap), c)
+		}
 	}
 	if notify != nil && snap.notifyURL != "" {
 		n := formNotify(snap.notifyURL, notify)

@@ -1,0 +1,179 @@
+package sandbox
+
+import (
+	"net/http"
+	"net/url"
+	"slices"
+	"time"
+
+	"github.com/go-liveness/liveness"
+)
+
+// Plugin simulates one vendor inside the sandbox host: the host serves its
+// routes beside its own (the check page frame, the control API, faults,
+// the clock, notify delivery and redelivery), keeps its sessions and
+// completes them, and asks the plug-in only what is the vendor's own: its
+// endpoints, the outcomes its page offers, where the browser goes and what
+// notify is sent when a session ends, and the liveness.Open URL of a
+// provider pointed at the sandbox.
+//
+// Add a plug-in with [With]. A plug-in imports no client code: it
+// computes its signatures and callbacks from the vendor's documents, so a
+// bug in a client cannot be mirrored by its simulator.
+type Plugin interface {
+	// Vendor names the vendor. Its sessions are keyed by it, and the
+	// control API's {vendor} is it.
+	Vendor() liveness.Vendor
+	// Title is the check page's title, e.g. "Acme H5 liveness".
+	Title() string
+	// Outcomes lists the outcomes the vendor's page offers, in page order
+	// (a subset of [Outcomes]).
+	Outcomes() []Outcome
+	// Endpoints lists the vendor's API endpoints faults can be injected
+	// into ([Sandbox.InjectFault], [Host.Fault]).
+	Endpoints() []Endpoint
+	// Mount mounts the vendor's API endpoints and check page on h.
+	Mount(h *Host)
+	// Complete says what the vendor does when session se ends with
+	// se.Outcome: it sets c's ReturnMethod, ReturnURL and ReturnForm, and
+	// returns the form to POST to se.NotifyURL, or nil for no notify.
+	Complete(h *Host, se SessionState, c *Completion) (notify url.Values)
+	// ProviderURL returns the liveness.Open URL of a provider pointed at
+	// the sandbox reached at baseURL, with the sandbox's credentials.
+	ProviderURL(baseURL string) string
+}
+
+// With adds a simulator plug-in to the sandbox; the sandbox serves it
+// beside the built-in vendors. A plug-in whose vendor is already served
+// replaces nothing: the first one wins.
+func With(p Plugin) Option {
+	return func(s *Sandbox) {
+		if p == nil || s.plugin(p.Vendor()) != nil || builtin(p.Vendor()) {
+			return
+		}
+		s.plugins = append(s.plugins, p)
+	}
+}
+
+// builtin reports whether the sandbox simulates v itself.
+func builtin(v liveness.Vendor) bool {
+	return v == liveness.Megvii || v == liveness.Juhe || v == liveness.Jumdata
+}
+
+// plugin returns the plug-in serving v, or nil.
+func (s *Sandbox) plugin(v liveness.Vendor) Plugin {
+	for _, p := range s.plugins {
+		if p.Vendor() == v {
+			return p
+		}
+	}
+	return nil
+}
+
+// VendorOutcomes lists the outcomes vendor's page offers on this sandbox:
+// [OutcomesFor] for a built-in vendor, the plug-in's for a vendor added
+// with [With].
+func (s *Sandbox) VendorOutcomes(vendor liveness.Vendor) []Outcome {
+	if p := s.plugin(vendor); p != nil {
+		return slices.Clone(p.Outcomes())
+	}
+	return OutcomesFor(vendor)
+}
+
+// VendorEndpoints lists every endpoint faults can be injected into on this
+// sandbox: [Endpoints] and those of its plug-ins.
+func (s *Sandbox) VendorEndpoints() []Endpoint {
+	out := Endpoints()
+	for _, p := range s.plugins {
+		out = append(out, p.Endpoints()...)
+	}
+	return out
+}
+
+// Host is what the sandbox offers a [Plugin]: its routes, clock, session
+// store, faults and check page. Its methods are safe for concurrent use.
+type Host struct {
+	s      *Sandbox
+	vendor liveness.Vendor
+}
+
+// HandleFunc mounts h on pattern (an http.ServeMux pattern such as
+// "POST /acme/init").
+func (h *Host) HandleFunc(pattern string, f func(http.ResponseWriter, *http.Request)) {
+	h.s.mux.HandleFunc(pattern, f)
+}
+
+// Now is the sandbox's clock ([WithClock]).
+func (h *Host) Now() time.Time { return h.s.now() }
+
+// BaseURL is the URL the sandbox is reached at for r, so pages and
+// answers link back to the right host whether started by New or mounted.
+func (h *Host) BaseURL(r *http.Request) string { return h.s.baseURL(r) }
+
+// Fault applies a fault injected into e ([Sandbox.InjectFault]) to the
+// request, and counts the request ([Sandbox.Requests]); true when the
+// fault answered, and the handler must then return. vendorError renders
+// the vendor's own answer for a Fault.VendorError code; answer renders the
+// endpoint's normal JSON answer, cut for Fault.Truncated.
+func (h *Host) Fault(w http.ResponseWriter, r *http.Request, e Endpoint, vendorError func(code string) (status int, body []byte), answer func() []byte) bool {
+	return h.s.fault(w, r, e, vendorError, answer)
+}
+
+// WriteJSON answers status with body as application/json.
+func WriteJSON(w http.ResponseWriter, status int, body []byte) { writeJSON(w, status, body) }
+
+// SessionSpec is a new session of a plug-in's vendor.
+type SessionSpec struct {
+	ID        string // the vendor's session ID; the sandbox's key with the vendor
+	BizNo     string
+	ReturnURL string
+	NotifyURL string
+	Lifetime  time.Duration
+	// Magic, when set, completes the session with this outcome as soon as
+	// its check page is opened (see [MagicInput]).
+	Magic Outcome
+}
+
+// SessionState is a plug-in session as the sandbox holds it.
+type SessionState struct {
+	ID, BizNo, ReturnURL, NotifyURL string
+	CreatedAt, ExpiresAt            time.Time
+	CompletedAt                     time.Time // zero while pending
+	Outcome                         Outcome   // "" while pending
+	Opened                          bool
+}
+
+// Expired reports whether the session expired pending at now.
+func (se SessionState) Expired(now time.Time) bool {
+	return se.Outcome == "" && now.After(se.ExpiresAt)
+}
+
+// AddSession stores a new session, pending, created now.
+func (h *Host) AddSession(sp SessionSpec) SessionState {
+	now := h.s.now()
+	se := &session{vendor: h.vendor, id: sp.ID, bizNo: sp.BizNo, returnURL: sp.ReturnURL, notifyURL: sp.NotifyURL,
+		magic: sp.Magic, createdAt: now, expiresAt: now.Add(sp.Lifetime), offered: h.s.VendorOutcomes(h.vendor)}
+	h.s.addSession(se)
+	return stateOf(se)
+}
+
+// Session returns the session id, false when the sandbox holds none.
+func (h *Host) Session(id string) (SessionState, bool) {
+	se := h.s.lookup(h.vendor, id)
+	if se == nil {
+		return SessionState{}, false
+	}
+	return stateOf(se), true
+}
+
+// ServePage serves the check page of session id: one button per outcome
+// the vendor offers, or why the session cannot be checked (unknown,
+// used, expired); a magic session completes at once.
+func (h *Host) ServePage(w http.ResponseWriter, r *http.Request, id string) {
+	h.s.servePage(w, r, h.vendor, id)
+}
+
+func stateOf(se *session) SessionState {
+	return SessionState{ID: se.id, BizNo: se.bizNo, ReturnURL: se.returnURL, NotifyURL: se.notifyURL,
+		CreatedAt: se.createdAt, ExpiresAt: se.expiresAt, CompletedAt: se.completedAt, Outcome: se.outcome, Opened: se.opened}
+}
