@@ -26,44 +26,15 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
-	"fmt"
 	"net"
 	"net/http"
-	"os"
-	"os/signal"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/go-liveness/liveness/examples/webapp/frameworks/internal/kyc"
 )
 
-func main() {
-	addr := flag.String("addr", "127.0.0.1:8083", "address to listen on")
-	flag.Parse()
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	if err := run(ctx, *addr); err != nil {
-		fmt.Fprintln(os.Stderr, "echo:", err)
-		os.Exit(1)
-	}
-}
-
-func run(ctx context.Context, addr string) error {
-	l, err := net.Listen("tcp", addr)
-	if err != nil {
-		return err
-	}
-	svc, closeSvc, err := kyc.FromEnv(l.Addr().String())
-	if err != nil {
-		return err
-	}
-	defer closeSvc()
-	fmt.Printf("echo example at http://%s\n", l.Addr())
-	return serve(ctx, l, svc)
-}
+func main() { kyc.Main("echo", "127.0.0.1:8083", serve) }
 
 // serve runs the reconciler and serves svc through echo on l until ctx
 // ends.
@@ -72,17 +43,7 @@ func serve(ctx context.Context, l net.Listener, svc *kyc.Service) error {
 	// a phone, a lost notify, a closed tab), with their result or as
 	// expired. Run it on every instance; they share the work.
 	go func() { _ = svc.Handler.Run(ctx) }()
-	srv := &http.Server{Handler: newRouter(svc), ReadHeaderTimeout: 10 * time.Second}
-	go func() {
-		<-ctx.Done()
-		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(sctx)
-	}()
-	if err := srv.Serve(l); !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
+	return kyc.ServeHTTP(ctx, l, newRouter(svc))
 }
 
 // newRouter mounts the Handler's three handlers and the service's own
