@@ -144,7 +144,10 @@ type Harness struct {
 	// simulate itself: a plug-in (sandbox.Plugin) every sandbox of the
 	// suite serves, with sandbox.With. A provider of a vendor outside this
 	// module brings its own simulator here and runs every case against it.
-	// Nil for the vendors the sandbox simulates.
+	// Nil for the vendors the sandbox simulates. A Backend that plays
+	// readings (sandbox.PluginReadings) has every outcome case run under
+	// each of its readings that is not the default, as the sandbox's own
+	// readings are (Readings).
 	Backend sandbox.Plugin
 }
 
@@ -305,6 +308,16 @@ func testPending(t *testing.T, h Harness) {
 	checkFaceMatch(t, h, r)
 }
 
+// readingsOf lists the readings the sandbox can play (sandbox.Readings)
+// and those of h.Backend (sandbox.PluginReadings).
+func readingsOf(h Harness) []sandbox.Reading {
+	rs := sandbox.Readings()
+	if pr, ok := h.Backend.(sandbox.PluginReadings); ok {
+		rs = append(rs, pr.Readings()...)
+	}
+	return rs
+}
+
 // testReadings runs every offered outcome case (testOutcome) on a sandbox
 // playing each reading of h.Vendor that is not the default, expecting
 // h.Outcomes as overridden by h.Readings, and checks h.Readings names only
@@ -312,7 +325,7 @@ func testPending(t *testing.T, h Harness) {
 func testReadings(t *testing.T, h Harness, offered []sandbox.Outcome) {
 	prefix := string(h.Vendor) + "/"
 	known := map[string]bool{}
-	for _, r := range sandbox.Readings() {
+	for _, r := range readingsOf(h) {
 		if strings.HasPrefix(r.Name, prefix) && !r.Default {
 			known[r.Name] = true
 		}
@@ -323,7 +336,7 @@ func testReadings(t *testing.T, h Harness, offered []sandbox.Outcome) {
 			assert.Contains(t, offered, o, "Harness.Readings[%q] expects outcome %s, which the %s page does not offer", name, o, h.Vendor)
 		}
 	}
-	for _, r := range sandbox.Readings() {
+	for _, r := range readingsOf(h) {
 		if !known[r.Name] {
 			continue
 		}

@@ -14,7 +14,9 @@ package providertest_test
 // return_url?session_id=&result=&sign= and POSTs the same form to
 // notify_url, where result is the verdict as JSON and sign its
 // HMAC-SHA256 under the account's secret, in hex. The provider and the
-// simulator share no code: each computes the signature on its own.
+// simulator share no code: each computes the signature on its own. The
+// simulator plays one reading of a point the toy's documents leave open
+// (toy/cancel-return), and the suite runs every outcome under it too.
 
 import (
 	"bytes"
@@ -61,6 +63,18 @@ func (toySim) Outcomes() []sandbox.Outcome {
 func (toySim) Endpoints() []sandbox.Endpoint { return []sandbox.Endpoint{toyInit, toyResult} }
 
 func (toySim) ProviderURL(baseURL string) string { return baseURL }
+
+// The toy's one open point: whether a user who cancels is sent back with
+// a signed result (the default) or bare, with nothing appended and no
+// notify.
+const toyCancelReturn = "cancel-return"
+
+func (toySim) Readings() []sandbox.Reading {
+	return []sandbox.Reading{
+		{Name: "toy/cancel-return=signed", Default: true, Option: sandbox.Set(toyVendor, toyCancelReturn, "signed")},
+		{Name: "toy/cancel-return=bare", Option: sandbox.Set(toyVendor, toyCancelReturn, "bare")},
+	}
+}
 
 func toySimError(code string) (int, []byte) {
 	return http.StatusOK, []byte(`{"code":` + code + `}`)
@@ -125,6 +139,10 @@ func (toySim) Mount(h *sandbox.Host) {
 }
 
 func (toySim) Complete(h *sandbox.Host, se sandbox.SessionState, c *sandbox.Completion) url.Values {
+	if v, _ := h.Setting(toyCancelReturn); v == "bare" && se.Outcome == sandbox.OutcomeCancel {
+		c.ReturnMethod, c.ReturnURL = http.MethodGet, se.ReturnURL
+		return nil
+	}
 	verdict := "FAIL"
 	if se.Outcome == sandbox.OutcomePass {
 		verdict = "PASS"
@@ -359,6 +377,13 @@ func toyHarness() providertest.Harness {
 			sandbox.OutcomeCancel:            {Status: liveness.StatusCanceled, Reason: liveness.ReasonUserCanceled},
 			sandbox.OutcomeDeviceUnsupported: {Status: liveness.StatusError, Reason: liveness.ReasonDeviceUnsupported},
 			sandbox.OutcomeTimeout:           {Status: liveness.StatusExpired, Reason: liveness.ReasonTimeout},
+		},
+		Readings: map[string]providertest.ReadingExpect{
+			// A user who cancels comes back bare: no callback to verify,
+			// the result is read from the vendor.
+			"toy/cancel-return=bare": {Outcomes: map[sandbox.Outcome]providertest.Expect{
+				sandbox.OutcomeCancel: {Status: liveness.StatusCanceled, Reason: liveness.ReasonUserCanceled, NoReturn: true},
+			}},
 		},
 		Expired:      liveness.StatusExpired,
 		Lifetime:     toyLifetime,

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/go-liveness/liveness"
@@ -176,4 +177,49 @@ func (h *Host) ServePage(w http.ResponseWriter, r *http.Request, id string) {
 func stateOf(se *session) SessionState {
 	return SessionState{ID: se.id, BizNo: se.bizNo, ReturnURL: se.returnURL, NotifyURL: se.notifyURL,
 		CreatedAt: se.createdAt, ExpiresAt: se.expiresAt, CompletedAt: se.completedAt, Outcome: se.outcome, Opened: se.opened}
+}
+
+// PluginReadings is a [Plugin] whose vendor's documents leave points
+// open: it lists the readings it can play, named "<vendor>/<entry>=<value>"
+// like the sandbox's own ([Reading]), each with an Option that sets what
+// the plug-in reads with [Host.Setting] (built with [Set]). The
+// conformance suite runs every outcome under each reading that is not the
+// default.
+type PluginReadings interface {
+	Plugin
+	Readings() []Reading
+}
+
+// Set makes the sandbox hold value under name for vendor's plug-in, which
+// reads it with [Host.Setting] when it is mounted: the way a plug-in's
+// readings and options reach it. A later Set of the same name wins.
+func Set(vendor liveness.Vendor, name string, value any) Option {
+	return func(s *Sandbox) {
+		if s.settings == nil {
+			s.settings = make(map[liveness.Vendor]map[string]any)
+		}
+		if s.settings[vendor] == nil {
+			s.settings[vendor] = make(map[string]any)
+		}
+		s.settings[vendor][name] = value
+	}
+}
+
+// Setting returns the value set for the plug-in under name with [Set].
+func (h *Host) Setting(name string) (any, bool) {
+	v, ok := h.s.settings[h.vendor][name]
+	return v, ok
+}
+
+// VendorReadings lists every reading this sandbox can play: [Readings]
+// and those of its plug-ins ([PluginReadings]), ordered by name.
+func (s *Sandbox) VendorReadings() []Reading {
+	rs := Readings()
+	for _, p := range s.plugins {
+		if pr, ok := p.(PluginReadings); ok {
+			rs = append(rs, pr.Readings()...)
+		}
+	}
+	slices.SortFunc(rs, func(a, b Reading) int { return strings.Compare(a.Name, b.Name) })
+	return rs
 }

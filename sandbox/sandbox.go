@@ -121,6 +121,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/go-liveness/liveness"
 )
 
 // Sandbox credentials. The sandbox accepts these and rejects any other, like
@@ -178,6 +180,8 @@ type Sandbox struct {
 	jumdataReadings jumdataReadings
 	// plugins simulate the vendors added with With.
 	plugins []Plugin
+	// settings are the values Set holds for the plug-ins, by vendor.
+	settings map[liveness.Vendor]map[string]any
 }
 
 // Option configures a Sandbox.

@@ -1,0 +1,95 @@
+package sandbox_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/go-liveness/liveness"
+	"github.com/go-liveness/liveness/sandbox"
+)
+
+// echoSim is the smallest plug-in: POST /echo/start starts a session,
+// GET /echo/page/{id} is its check page, and a completed session sends
+// the browser to its return URL with the outcome.
+type echoSim struct{}
+
+const echoVendor liveness.Vendor = "echo"
+
+func (echoSim) Vendor() liveness.Vendor { return echoVendor }
+func (echoSim) Title() string           { return "Echo check" }
+func (echoSim) Outcomes() []sandbox.Outcome {
+	return []sandbox.Outcome{sandbox.OutcomePass, sandbox.OutcomeSpoof}
+}
+func (echoSim) Endpoints() []sandbox.Endpoint { return []sandbox.Endpoint{"echo/start"} }
+func (echoSim) ProviderURL(base string) string {
+	return "echo://" + base
+}
+func (echoSim) Mount(h *sandbox.Host) {
+	h.HandleFunc("POST /echo/start", func(w http.ResponseWriter, r *http.Request) {
+		if h.Fault(w, r, "echo/start", func(code string) (int, []byte) { return 200, []byte(`{"error":"` + code + `"}`) },
+			func() []byte { return []byte(`{"id":"x"}`) }) {
+			return
+		}
+		mode, _ := h.Setting("mode")
+		se := h.AddSession(sandbox.SessionSpec{ID: "s-" + r.URL.Query().Get("n"), ReturnURL: r.URL.Query().Get("return"),
+			Lifetime: time.Minute, BizNo: mode.(string)})
+		b, _ := json.Marshal(map[string]string{"id": se.ID})
+		sandbox.WriteJSON(w, http.StatusOK, b)
+	})
+	h.HandleFunc("GET /echo/page/{id}", func(w http.ResponseWriter, r *http.Request) { h.ServePage(w, r, r.PathValue("id")) })
+}
+func (echoSim) Complete(h *sandbox.Host, se sandbox.SessionState, c *sandbox.Completion) url.Values {
+	c.ReturnMethod, c.ReturnURL = http.MethodGet, se.ReturnURL+"?outcome="+string(se.Outcome)
+	return nil
+}
+
+// TestPlugin: a plug-in's vendor is served like a built-in one: its
+// endpoints, page, faults, settings and sessions through the Go API and
+// the control API.
+func TestPlugin(t *testing.T) {
+	sb := start(t, sandbox.With(echoSim{}), sandbox.Set(echoVendor, "mode", "m1"))
+	back := make(chan string, 1)
+	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { back <- r.URL.RawQuery }))
+	t.Cleanup(app.Close)
+	assert.Equal(t, "echo://"+sb.URL, sb.ProviderURL(echoVendor))
+	assert.Equal(t, []sandbox.Outcome{sandbox.OutcomePass, sandbox.OutcomeSpoof}, sb.VendorOutcomes(echoVendor))
+	assert.Contains(t, sb.VendorEndpoints(), sandbox.Endpoint("echo/start"))
+	assert.NotContains(t, sandbox.Endpoints(), sandbox.Endpoint("echo/start"))
+
+	status, body := control(t, http.MethodGet, sb.URL+"/_sandbox/endpoints", "", "")
+	require.Equal(t, http.StatusOK, status)
+	assert.Contains(t, string(body), `"echo/start"`)
+
+	status, _ = control(t, http.MethodPost, sb.URL+"/_sandbox/faults", "application/json", `{"endpoint":"echo/start","vendor_error":"E1","times":1}`)
+	require.Equal(t, http.StatusCreated, status)
+	status, body = control(t, http.MethodPost, sb.URL+"/echo/start?n=1&return="+url.QueryEscape(app.URL+"/back"), "", "")
+	assert.Equal(t, http.StatusOK, status)
+	assert.JSONEq(t, `{"error":"E1"}`, string(body))
+	assert.Equal(t, 1, sb.Requests("echo/start"))
+
+	status, body = control(t, http.MethodPost, sb.URL+"/echo/start?n=1&return="+url.QueryEscape(app.URL+"/back"), "", "")
+	require.Equal(t, http.StatusOK, status)
+	assert.JSONEq(t, `{"id":"s-1"}`, string(body))
+	infos := sb.Sessions()
+	require.Len(t, infos, 1)
+	assert.Equal(t, echoVendor, infos[0].Vendor)
+	assert.Equal(t, "m1", infos[0].BizNo, "the plug-in read its setting")
+	assert.Equal(t, []sandbox.Outcome{sandbox.OutcomePass, sandbox.OutcomeSpoof}, infos[0].Outcomes)
+
+	_, err := sb.Complete(context.Background(), echoVendor, "s-1", sandbox.OutcomeCancel)
+	assert.ErrorIs(t, err, sandbox.ErrOutcomeNotOffered)
+	v, err := (&sandbox.Browser{}).Press(context.Background(), sb.URL+"/echo/page/s-1", sandbox.OutcomeSpoof)
+	require.NoError(t, err)
+	assert.Equal(t, http.StatusOK, v.PageStatus)
+	assert.Equal(t, "outcome=spoof", <-back, "the browser came back as the plug-in said")
+	status, body = control(t, http.MethodPost, sb.URL+"/_sandbox/sessions/echo/s-1/complete", "application/json", `{"outcome":"pass"}`)
+	assert.Equal(t, http.StatusConflict, status, "%s", body)
+}
