@@ -498,3 +498,21 @@ func juheNotifyRequest(ctx context.Context, to string, r juheReadings, fields ur
 	req.Header.Set("Content-Type", contentType)
 	return req, nil
 }
+
+// juheSim is the Juhe simulator as the host's plug-in.
+type juheSim struct{ s *Sandbox }
+
+func (juheSim) Vendor() liveness.Vendor { return liveness.Juhe }
+func (juheSim) Title() string           { return "Juhe faceid · 实人认证" }
+func (juheSim) Outcomes() []Outcome     { return OutcomesFor(liveness.Juhe) }
+func (juheSim) Endpoints() []Endpoint   { return []Endpoint{JuheQuery, JuheSearch} }
+func (j juheSim) Mount(*Host)           { j.s.juheRoutes() }
+func (juheSim) Complete(*Host, SessionState, *Completion) url.Values {
+	return nil // complete (the session's Juhe fields) is called instead
+}
+func (j juheSim) complete(se *session, c *Completion) url.Values { return j.s.juheComplete(se, c) }
+
+func (j juheSim) ProviderURL(string) string {
+	u := url.URL{Scheme: "juhe", User: url.User(JuheKey), Host: j.s.host(), RawQuery: "scheme=" + j.s.scheme()}
+	return u.String()
+}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -417,4 +418,31 @@ func (s *Sandbox) jumdataSDKFile(w http.ResponseWriter, r *http.Request) (conten
 		return []byte(v), true
 	}
 	return nil, true
+}
+
+// jumdataSim is the Jumdata simulator as the host's plug-in.
+type jumdataSim struct{ s *Sandbox }
+
+func (jumdataSim) Vendor() liveness.Vendor { return liveness.Jumdata }
+func (jumdataSim) Title() string           { return "Jumdata H5 liveness · 活体检测" }
+func (jumdataSim) Outcomes() []Outcome     { return OutcomesFor(liveness.Jumdata) }
+func (jumdataSim) Endpoints() []Endpoint {
+	return []Endpoint{JumdataInit, JumdataResult, JumdataSDKCheck}
+}
+func (j jumdataSim) Mount(*Host) { j.s.jumdataRoutes() }
+func (jumdataSim) Complete(*Host, SessionState, *Completion) url.Values {
+	return nil // complete (the session's Jumdata fields) is called instead
+}
+func (j jumdataSim) complete(se *session, c *Completion) url.Values {
+	j.s.jumdataComplete(se, c)
+	return nil
+}
+
+// ProviderURL is the direct channel (AppID and AppSecret);
+// JumdataAppCodeProviderURL is the cloud-market one.
+func (j jumdataSim) ProviderURL(string) string {
+	s := j.s
+	q := s.jumdataEndpoints()
+	q.Set("sdk_check_url", s.URL+jumdataSDKPath)
+	return "jumdata://" + url.UserPassword(JumdataAppID, JumdataAppSecret).String() + "@?" + q.Encode()
 }

@@ -217,7 +217,7 @@ func (s *Sandbox) megviiDo(w http.ResponseWriter, r *http.Request) {
 	if !s.openPage(id, s.now()) {
 		// WithMegviiExpiredTime(MegviiExpiryBoundsStart): the token
 		// starts no check after expired_time.
-		renderPage(w, http.StatusGone, pageData{Title: vendorTitles[liveness.Megvii], Vendor: string(liveness.Megvii),
+		renderPage(w, http.StatusGone, pageData{Title: megviiTitle, Vendor: string(liveness.Megvii),
 			VendorUpper: upper(string(liveness.Megvii)), ID: id, Message: "This check has expired."})
 		return
 	}
@@ -491,3 +491,31 @@ var sandboxJPEG = func() []byte {
 // SampleFaceJPEG returns a small valid JPEG to use as a reference image
 // (SessionRequest.ReferenceImages) against the sandbox.
 func SampleFaceJPEG() []byte { return bytes.Clone(sandboxJPEG) }
+
+// megviiTitle is the title of Megvii's check page.
+const megviiTitle = "Megvii FaceID Lite"
+
+// megviiSim is the Megvii simulator as the host's plug-in.
+type megviiSim struct{ s *Sandbox }
+
+func (megviiSim) Vendor() liveness.Vendor { return liveness.Megvii }
+func (megviiSim) Title() string           { return megviiTitle }
+func (megviiSim) Outcomes() []Outcome     { return OutcomesFor(liveness.Megvii) }
+func (megviiSim) Endpoints() []Endpoint   { return []Endpoint{MegviiGetToken, MegviiGetResult} }
+func (m megviiSim) Mount(*Host)           { m.s.megviiRoutes() }
+func (megviiSim) Complete(*Host, SessionState, *Completion) url.Values {
+	return nil // complete (the session's Megvii fields) is called instead
+}
+func (m megviiSim) complete(se *session, c *Completion) url.Values { return m.s.megviiComplete(se, c) }
+
+// ProviderURL allows any notify port (allow_any_notify_port=true) when
+// the sandbox does (WithAnyNotifyPort).
+func (m megviiSim) ProviderURL(string) string {
+	s := m.s
+	q := "scheme=" + s.scheme()
+	if s.anyNotifyPort {
+		q += "&allow_any_notify_port=true"
+	}
+	u := url.URL{Scheme: "megvii", User: url.UserPassword(MegviiAPIKey, MegviiAPISecret), Host: s.host(), RawQuery: q}
+	return u.String()
+}

@@ -65,18 +65,12 @@ type pageData struct {
 	Buttons                                                []button
 }
 
-var vendorTitles = map[liveness.Vendor]string{
-	liveness.Megvii:  "Megvii FaceID Lite",
-	liveness.Juhe:    "Juhe faceid · 实人认证",
-	liveness.Jumdata: "Jumdata H5 liveness · 活体检测",
-}
-
 // title is vendor's check page title.
 func (s *Sandbox) title(vendor liveness.Vendor) string {
 	if p := s.plugin(vendor); p != nil {
 		return p.Title()
 	}
-	return vendorTitles[vendor]
+	return ""
 }
 
 // servePage serves a vendor's check page for the session id.

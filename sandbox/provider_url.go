@@ -27,27 +27,15 @@ const TestName = "张三"
 // Plugin.ProviderURL. Call it once URL is known (after New, or once ListenAndServe
 // started).
 func (s *Sandbox) ProviderURL(vendor liveness.Vendor) string {
-	host := strings.TrimPrefix(strings.TrimPrefix(s.URL, "http://"), "https://")
-	switch vendor {
-	case liveness.Megvii:
-		q := "scheme=" + s.scheme()
-		if s.anyNotifyPort {
-			q += "&allow_any_notify_port=true"
-		}
-		u := url.URL{Scheme: "megvii", User: url.UserPassword(MegviiAPIKey, MegviiAPISecret), Host: host, RawQuery: q}
-		return u.String()
-	case liveness.Juhe:
-		u := url.URL{Scheme: "juhe", User: url.User(JuheKey), Host: host, RawQuery: "scheme=" + s.scheme()}
-		return u.String()
-	case liveness.Jumdata:
-		q := s.jumdataEndpoints()
-		q.Set("sdk_check_url", s.URL+jumdataSDKPath)
-		return "jumdata://" + url.UserPassword(JumdataAppID, JumdataAppSecret).String() + "@?" + q.Encode()
-	}
 	if p := s.plugin(vendor); p != nil {
 		return p.ProviderURL(s.URL)
 	}
 	return ""
+}
+
+// host is the sandbox's host:port, from URL.
+func (s *Sandbox) host() string {
+	return strings.TrimPrefix(strings.TrimPrefix(s.URL, "http://"), "https://")
 }
 
 // JumdataAppCodeProviderURL returns the liveness.Open URL of a Jumdata

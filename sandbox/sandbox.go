@@ -301,6 +301,8 @@ func NewHandler(opts ...Option) *Sandbox {
 		notifyBase:    time.Second,
 	}
 	s.stop, s.cancelStop = context.WithCancel(context.Background())
+	// The built-in simulators, served as plug-ins are.
+	s.plugins = []Plugin{megviiSim{s}, juheSim{s}, jumdataSim{s}}
 	for _, o := range opts {
 		if o != nil {
 			o(s)
@@ -418,9 +420,6 @@ func (s *Sandbox) baseURL(r *http.Request) string {
 
 func (s *Sandbox) routes() {
 	s.mux.HandleFunc("GET /{$}", s.serveIndex)
-	s.megviiRoutes()
-	s.juheRoutes()
-	s.jumdataRoutes()
 	for _, p := range s.plugins {
 		p.Mount(&Host{s: s, vendor: p.Vendor()})
 	}

@@ -282,17 +282,11 @@ func (s *Sandbox) Complete(ctx context.Context, vendor liveness.Vendor, sessionI
 
 	c := &Completion{Vendor: vendor, SessionID: sessionID, Outcome: outcome}
 	var notify url.Values
-	switch vendor {
-	case liveness.Megvii:
-		notify = s.megviiComplete(&snap, c)
-	case liveness.Juhe:
-		notify = s.juheComplete(&snap, c)
-	case liveness.Jumdata:
-		s.jumdataComplete(&snap, c)
-	default:
-		if p := s.plugin(vendor); p != nil {
-			notify = p.Complete(&Host{s: s, vendor: vendor}, stateOf(&snap), c)
-		}
+	switch p := s.plugin(vendor).(type) {
+	case builtinSim:
+		notify = p.complete(&snap, c)
+	case Plugin:
+		notify = p.Complete(&Host{s: s, vendor: vendor}, stateOf(&snap), c)
 	}
 	if notify != nil && snap.notifyURL != "" {
 		n := formNotify(snap.notifyURL, notify)
