@@ -51,8 +51,8 @@ func WrapProvider(p liveness.Provider, opts ...Option) liveness.Provider {
 	}
 	in.handle()
 	w.vendorAttr = VendorKey.String(string(w.vendor))
-	kv, hasKV := liveness.As[liveness.KindVerifier](p)
-	sf, hasSF := liveness.As[liveness.SessionFetcher](p)
+	kv, hasKV := p.(liveness.KindVerifier)
+	sf, hasSF := p.(liveness.SessionFetcher)
 	ids, hasIDs := liveness.As[liveness.IDSplitter](p)
 	k, s, i := kindVerifier{w, kv}, sessionFetcher{w, sf}, idSplitter{ids}
 	// One type per combination of the capabilities, as

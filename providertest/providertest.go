@@ -42,19 +42,21 @@ type FaultCase struct {
 }
 
 // Capabilities lists the optional capabilities of package liveness a
-// provider has (found with liveness.As, so through wrappers that Unwrap).
+// provider has (see CapabilitiesOf).
 type Capabilities struct {
 	KindVerifier   bool // liveness.KindVerifier
 	SessionFetcher bool // liveness.SessionFetcher
 	IDSplitter     bool // liveness.IDSplitter
 }
 
-// CapabilitiesOf reports the capabilities liveness.As finds in p. A wrapper
-// keeps those of the provider it wraps when CapabilitiesOf(wrapper) equals
-// CapabilitiesOf(wrapped).
+// CapabilitiesOf reports the capabilities p has as the module uses them:
+// KindVerifier and SessionFetcher implemented by p itself (the calls they
+// make must go through a wrapper, so they are not looked for behind one),
+// IDSplitter found with liveness.As. A wrapper keeps those of the provider
+// it wraps when CapabilitiesOf(wrapper) equals CapabilitiesOf(wrapped).
 func CapabilitiesOf(p liveness.Provider) Capabilities {
-	_, kv := liveness.As[liveness.KindVerifier](p)
-	_, sf := liveness.As[liveness.SessionFetcher](p)
+	_, kv := p.(liveness.KindVerifier)
+	_, sf := p.(liveness.SessionFetcher)
 	_, ids := liveness.As[liveness.IDSplitter](p)
 	return Capabilities{KindVerifier: kv, SessionFetcher: sf, IDSplitter: ids}
 }
@@ -438,7 +440,7 @@ func (e *env) notifiedAs(t *testing.T, h Harness, want Expect, byKind bool) *rec
 	t.Helper()
 	n := e.rcv.get("/notify")
 	if byKind && n != nil {
-		kv, ok := liveness.As[liveness.KindVerifier](e.p)
+		kv, ok := e.p.(liveness.KindVerifier)
 		require.True(t, ok, "the %T provider has VerifyCallbackOfKind", e.p)
 		again := *n
 		again.cb, again.err = kv.VerifyCallbackOfKind(context.Background(), n.request(), liveness.CallbackNotify)

@@ -385,7 +385,7 @@ func (rc *readCounter) FetchResult(ctx context.Context, id string) (*liveness.Re
 // (liveness.SessionFetcher: juhe.Provider, failover.Router), else
 // FetchResult; it counts as one read.
 func (rc *readCounter) FetchSessionResult(ctx context.Context, s *liveness.Session) (*liveness.Result, error) {
-	sf, ok := liveness.As[liveness.SessionFetcher](rc.Provider)
+	sf, ok := rc.Provider.(liveness.SessionFetcher)
 	if !ok {
 		return rc.FetchResult(ctx, s.ID)
 	}

@@ -1,0 +1,64 @@
+package callback_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"sync/atomic"
+	"testing"
+
+	"github.com/go-liveness/liveness"
+	"github.com/go-liveness/liveness/sandbox"
+)
+
+// guarded is a service's wrapper: it counts the reads and refuses every
+// callback (an allowlist nothing is on). It implements Unwrap, and none of
+// the capabilities.
+type guarded struct {
+	liveness.Provider
+	reads atomic.Int32
+}
+
+func (g *guarded) Unwrap() liveness.Provider { return g.Provider }
+
+func (g *guarded) FetchResult(ctx context.Context, id string) (*liveness.Result, error) {
+	g.reads.Add(1)
+	return g.Provider.FetchResult(ctx, id)
+}
+
+func (g *guarded) VerifyCallback(context.Context, *http.Request) (*liveness.Callback, error) {
+	return nil, liveness.InvalidArgument(g.Vendor(), "VerifyCallback", "remote address", "is not on the allowlist")
+}
+
+// A wrapper's own methods are never skipped for a capability of the
+// provider it wraps: Juhe's notify goes through the wrapper's
+// VerifyCallback (refused: no read, no delivery), and Wait's reads through
+// its FetchResult (counted).
+func TestWrapperIsNotSkipped(t *testing.T) {
+	e := newEnv(t, liveness.Juhe, notifyToSink)
+	g := &guarded{Provider: e.provider()}
+	h := e.handler(g, nil)
+	srv := e.serve(h)
+	e.start(newBrowser(), srv.URL)
+	id := e.lastStarted()
+	if _, err := e.sb.Complete(context.Background(), liveness.Juhe, id, sandbox.OutcomePass); err != nil {
+		t.Fatal(err)
+	}
+	if code := notify(srv.URL+"/notify", url.Values{"jh_order_id": {id}}); code != http.StatusBadRequest {
+		t.Fatalf("a notify the wrapper refuses: %d, want 400", code)
+	}
+	if runs, _, _ := e.del.get(id); runs != 0 || e.reads() != 0 {
+		t.Fatalf("refused notify: %d runs, %d reads", runs, e.reads())
+	}
+	res, err := h.Wait(context.Background(), &liveness.Session{Vendor: liveness.Juhe, ID: id})
+	if err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatal(err)
+	}
+	if res == nil || !res.Status.Final() {
+		t.Fatalf("Wait: %+v", res)
+	}
+	if got, vendor := g.reads.Load(), int32(e.reads()); got != vendor || vendor == 0 {
+		t.Fatalf("the wrapper counted %d reads, the vendor served %d", got, vendor)
+	}
+}
