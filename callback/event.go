@@ -35,9 +35,10 @@ type Event struct {
 	Outcome string
 	// Latency is how long the request took.
 	Latency time.Duration
-	// Err is what stopped the request, if anything: its message names no
-	// secret and no personal data (the handlers log it), but may name a
-	// vendor session ID.
+	// Err is what stopped the request, if anything, as the handlers log
+	// it: the module's own errors name no secret and no personal data
+	// (they may name a vendor session ID); an error of NewRequest or
+	// Deliver is the service's own, passed on as it is.
 	Err error
 }
 
@@ -80,7 +81,22 @@ func (h *Handler) run(ctx context.Context, kind string, f func(ctx context.Conte
 	if h.Trace != nil {
 		ctx, end = h.Trace(ctx, kind)
 	}
+	done := false
+	defer func() {
+		// A panic (in NewRequest, Done, the provider) still ends the
+		// span and reports the Event, as a fault, then goes on.
+		if !done {
+			ev.Latency, ev.Outcome, ev.Err = time.Since(start), OutcomeFault, errors.New("callback: panic while handling the request")
+			if end != nil {
+				end(ev)
+			}
+			if h.Observe != nil {
+				h.Observe(ev)
+			}
+		}
+	}()
 	err := f(ctx, &ev)
+	done = true
 	ev.Latency = time.Since(start)
 	ev.Err = err
 	if end != nil {

@@ -213,7 +213,11 @@ type Handler struct {
 	// drops them with the mark, which is the default: Deliver has had
 	// them. Until the mark, the whole result is kept, so that a delivery
 	// retried after a crash gets the same data. A value longer than
-	// ResultTTL is bounded by it.
+	// ResultTTL is bounded by it. With no Deliver, there is no delivery
+	// to wait for: the personal fields are dropped with the first write
+	// of the result, so only the Wait that made the vendor's read gets
+	// them (another Wait, or a later one, gets the rest), unless
+	// KeepPersonalData keeps them.
 	KeepPersonalData time.Duration
 	// MaxWait is DefaultMaxWait when zero.
 	MaxWait time.Duration

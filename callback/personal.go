@@ -167,6 +167,12 @@ func (h *Handler) forget(ctx context.Context, id, bizNo string) error {
 			bizNo = rec.Session.BizNo
 		}
 	}
+	// The tombstone outlives what could bring the session back: the
+	// record it replaces, and the browser's binding cookie (a day).
+	ttl := max(h.forgottenTTL(), bindingTTL+h.grace())
+	if rec != nil {
+		ttl = max(ttl, h.ttl(&rec.Session))
+	}
 	tomb := &record{Session: liveness.Session{Vendor: vendor, ID: id}, Forgotten: true}
 	b, err := h.encodeRecord(tomb)
 	if err != nil {
@@ -174,8 +180,10 @@ func (h *Handler) forget(ctx context.Context, id, bizNo string) error {
 	}
 	// A plain Set is safe: every other writer of the record swaps it
 	// against the bytes it read, or adds it only when absent, so none of
-	// them can overwrite the tombstone.
-	if err := st.Set(ctx, h.skey(id), b, h.forgottenTTL()); err != nil {
+	// them can overwrite the tombstone; the one exception, a start's
+	// first write of a new session's record, checks its reservation after
+	// and erases the session when ForgetBizNo removed it (create1).
+	if err := st.Set(ctx, h.skey(id), b, ttl); err != nil {
 		return fmt.Errorf("callback: erasing a session: %w", err)
 	}
 	if err := st.Unschedule(ctx, h.index(), id); err != nil {
@@ -210,3 +218,16 @@ func (h *Handler) forget(ctx context.Context, id, bizNo string) error {
 
 // forgottenTTL is how long a tombstone stays.
 func (h *Handler) forgottenTTL() time.Duration { return orDefault(h.ResultTTL, DefaultResultTTL) }
+
+// schedulePurge makes the delivered session id due in the reconciler's
+// index when the personal data KeepPersonalData keeps is to go, so that
+// its pass purges it on time.
+func (h *Handler) schedulePurge(ctx context.Context, id string) {
+	if h.KeepPersonalData <= 0 {
+		return
+	}
+	if err := h.store().Schedule(ctx, h.index(), id, h.now().Add(h.KeepPersonalData)); err != nil {
+		h.logger().WarnContext(ctx, "liveness callback: could not schedule the purge of the session's kept data",
+			"session", id, "error", err)
+	}
+}

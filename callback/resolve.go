@@ -191,8 +191,9 @@ func (h *Handler) fetchLeased(ctx context.Context, rec *record, token string) (*
 	case ferr != nil:
 		return rec, nil, ferr
 	case err != nil:
-		if res.Status.Final() {
-			// Keep the read for the next request on this instance.
+		if res.Status.Final() && !errors.Is(err, ErrForgotten) {
+			// Keep the read for the next request on this instance
+			// (not for an erased session: nothing of it is kept).
 			h.stash(rec.Session.ID, res)
 		}
 		return nil, nil, err
@@ -320,30 +321,48 @@ func (h *Handler) runDeliver(ctx context.Context, rec *record, token string, tim
 		})
 	}
 	if ts, ok := h.store().(TxStore); ok {
-		// Deliver's writes and the mark: one transaction.
-		err := ts.Tx(dctx, func(tctx context.Context, tst Store) error {
-			if err := safeDeliver(tctx, h.Deliver, rec.Result, s); err != nil {
+		// Deliver's writes and the mark: one transaction. Deliver has
+		// DeliverTimeout; the mark and the commit the rest of the lease.
+		txctx, txcancel := context.WithTimeout(context.WithValue(bg, deliveryKey{}, d), timeout+min(5*time.Second, timeout))
+		defer txcancel()
+		erased := false
+		err := ts.Tx(txctx, func(tctx context.Context, tst Store) error {
+			rctx, rcancel := context.WithTimeout(tctx, timeout)
+			err := safeDeliver(rctx, h.Deliver, rec.Result, s)
+			rcancel()
+			if err != nil {
 				return fmt.Errorf("%w: %w", errDeliver, err)
 			}
-			_, err := h.updateIn(tctx, tst, rec, func(r *record) (bool, error) {
+			_, err = h.updateIn(tctx, tst, rec, func(r *record) (bool, error) {
 				if r.Delivering == nil || r.Delivering.Token != token {
 					return false, errLeaseLost
 				}
 				r.Delivered, r.Delivering = true, nil
 				return true, nil
 			})
+			if errors.Is(err, ErrForgotten) {
+				// Erased while Deliver ran (by Deliver itself, perhaps):
+				// what Deliver wrote is committed, and no mark is
+				// written, as with the other stores.
+				erased = true
+				return nil
+			}
 			return err
 		})
-		if err != nil {
-			// Rolled back (or, for a failed commit, perhaps not: then
-			// the mark committed too, and release changes nothing).
-			release()
-			if errors.Is(err, errDeliver) {
-				return err
+		switch {
+		case err == nil:
+			if !erased {
+				h.schedulePurge(bg, s.ID)
 			}
-			return fmt.Errorf("callback: the delivery's transaction did not commit; Deliver will run again: %w", err)
+			return nil
+		case errors.Is(err, errDeliver):
+			release() // rolled back
+			return err
 		}
-		return nil
+		// Rolled back, or a commit that failed and may have committed
+		// (then the mark committed too, and release changes nothing).
+		release()
+		return fmt.Errorf("callback: the delivery's transaction did not commit, or may not have: the next request finds the mark or runs Deliver again: %w", err)
 	}
 	err := safeDeliver(dctx, h.Deliver, rec.Result, s)
 	cancel()
@@ -357,7 +376,9 @@ func (h *Handler) runDeliver(ctx context.Context, rec *record, token string, tim
 	}); errors.Is(err, ErrForgotten) {
 		// Erased while Deliver ran: nothing is written back.
 		return nil
-	} else if err != nil {
+	} else if err == nil {
+		h.schedulePurge(bg, s.ID)
+	} else {
 		// Deliver ran; the mark is not stored. This instance remembers
 		// it and stores it on the next callback; another instance finds
 		// the intent (Attempts) and runs Deliver again once the lease has

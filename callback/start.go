@@ -73,6 +73,9 @@ func (h *Handler) Start(w http.ResponseWriter, r *http.Request) {
 			case errors.Is(err, ErrStartInDoubt), errors.Is(err, ErrStartEnded):
 				ev.Outcome = OutcomeConflict
 				page(w, http.StatusConflict, "This check was already started. Go back and start a new one.")
+			case errors.Is(err, ErrForgotten):
+				ev.Outcome = OutcomeForgotten
+				page(w, http.StatusGone, "This check was closed.")
 			case errors.Is(err, liveness.ErrInvalidArgument):
 				ev.Outcome = OutcomeRejected
 				page(w, http.StatusBadRequest, "The request is not valid.")
@@ -236,6 +239,8 @@ func (h *Handler) Begin(ctx context.Context, w http.ResponseWriter, r *http.Requ
 			ev.Outcome = OutcomeStarted
 		case errors.Is(err, ErrStartInDoubt), errors.Is(err, ErrStartEnded):
 			ev.Outcome = OutcomeConflict
+		case errors.Is(err, ErrForgotten):
+			ev.Outcome = OutcomeForgotten
 		case errors.Is(err, liveness.ErrInvalidArgument):
 			ev.Outcome = OutcomeRejected
 		default:
@@ -356,11 +361,31 @@ func (h *Handler) create1(ctx context.Context, w http.ResponseWriter, r *http.Re
 	if err != nil {
 		return s, err
 	}
-	if _, err := st.Swap(bg, nkey, held, done, h.ttl(s)); err != nil {
+	ok, err := st.Swap(bg, nkey, held, done, h.reservationTTL(s))
+	if err != nil {
 		return s, err
+	}
+	if !ok {
+		// Only ForgetBizNo removes a reservation a start holds: the
+		// BizNo was erased while the vendor created the session. Erase
+		// the session too (its record was written above, with a plain
+		// Set), and bind no browser to it.
+		if err := h.forget(bg, s.ID, ""); err != nil {
+			return nil, err
+		}
+		return nil, fmt.Errorf("callback: the BizNo was erased while its session was created: %w", ErrForgotten)
 	}
 	h.bind(w, r, req, rec, rec.Binding)
 	return s, nil
+}
+
+// reservationTTL is how long a start's reservation is kept: as long as
+// the session's record can be (every write of the record keeps it
+// ResultTTL from then, up to a day past its end for Megvii's last read,
+// and KeepPersonalData past its delivery), so that ForgetBizNo finds the
+// session as long as the Store holds it.
+func (h *Handler) reservationTTL(s *liveness.Session) time.Duration {
+	return h.ttl(s) + 24*time.Hour + max(h.KeepPersonalData, 0)
 }
 
 // joinStart reads the reservation of a BizNo another start holds. done is

@@ -65,7 +65,9 @@ type Store interface {
 // written through the Store Tx hands over, so Deliver's writes (made on
 // the transaction the store puts in Deliver's context: pgstore.TxFrom) and
 // the mark commit together or not at all: exactly-once effect, whatever
-// crashes (see Handler.Deliver).
+// crashes (see Handler.Deliver). A Store that wraps a TxStore (to count or
+// log its calls) must implement Tx itself, forwarding it, or deliveries
+// fall back to what the other stores promise.
 type TxStore interface {
 	Store
 	// Tx begins a transaction and calls f with a context carrying it and

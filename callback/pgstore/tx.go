@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/go-liveness/liveness/callback"
 	"github.com/jackc/pgx/v5"
@@ -43,7 +44,12 @@ func (s *Store) Tx(ctx context.Context, f func(ctx context.Context, st callback.
 	if err != nil {
 		return fmt.Errorf("pgstore: Tx: begin: %w", err)
 	}
-	rollback := func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }
+	rollback := func() {
+		// Bounded: a dead connection must not hold the request.
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		_ = tx.Rollback(rctx)
+	}
 	defer func() {
 		if p := recover(); p != nil {
 			rollback()

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/url"
+	"slices"
 	"strings"
 )
 
@@ -98,13 +99,12 @@ func forms(s string) []string {
 	f := []string{s, url.QueryEscape(s), url.PathEscape(s), hex.EncodeToString([]byte(s))}
 	// Inside a JSON string (an answer's body) each of those may be
 	// escaped: Go's encoder writes & < > as \u0026 \u003c \u003e, others
-	// write / as \/.
+	// write / as \/, Gson writes = and ' as \u003d and \u0027 too.
 	for _, g := range f[:3] {
-		if j := jsonEscaped(g); j != g {
-			f = append(f, j)
-		}
-		if j := strings.ReplaceAll(jsonEscaped(g), "/", `\/`); j != g {
-			f = append(f, j)
+		for _, j := range []string{jsonEscaped(g), strings.ReplaceAll(jsonEscaped(g), "/", `\/`), gsonEscaped.Replace(jsonEscaped(g))} {
+			if j != g && !slices.Contains(f, j) {
+				f = append(f, j)
+			}
 		}
 	}
 	for i := 0; i < 3 && i < len(s); i++ {
@@ -121,6 +121,10 @@ func forms(s string) []string {
 	}
 	return f
 }
+
+// gsonEscaped escapes what Gson, Java's common JSON encoder, escapes on top
+// of encoding/json.
+var gsonEscaped = strings.NewReplacer("=", `\u003d`, "'", `\u0027`)
 
 // jsonEscaped is s as encoding/json writes it inside a string, without the
 // quotes.

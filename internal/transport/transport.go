@@ -73,8 +73,14 @@ func New(cfg Config) *Client {
 		SetDisableWarn(true).
 		SetRetryCount(0).
 		SetPreRequestHook(preRequest)
+	var long []string // the secrets scrub removes from answers
+	for _, s := range cfg.Secrets {
+		if len(s) >= MinScrub {
+			long = append(long, s)
+		}
+	}
 	return &Client{vendor: cfg.Vendor, rc: rc, opts: o, red: NewRedactor(cfg.Secrets...),
-		whole: (&Redactor{}).WithWhole(cfg.Secrets...), log: o.Logger}
+		whole: (&Redactor{}).WithWhole(long...), log: o.Logger}
 }
 
 // Redactor returns the client's redactor, for vendor code that builds its own
@@ -174,6 +180,9 @@ func (c *Client) Do(ctx context.Context, req *Request, decode func(*Response) er
 	}
 }
 
+// MinScrub is the shortest secret scrub removes from an answer.
+const MinScrub = 12
+
 // scrub removes the provider's own secrets from an answer's body and
 // headers before they are decoded: a vendor that echoes a credential in a
 // successful answer (a message, a request ID, a token) must not hand it to
@@ -184,6 +193,10 @@ func (c *Client) Do(ctx context.Context, req *Request, decode func(*Response) er
 // 8-character window of a hex secret would now and then match, and
 // mangling one would break the session. Nothing is copied when nothing is
 // found.
+//
+// A secret shorter than MinScrub is left in answers: four digits would
+// match a number or a session ID by chance. (Errors and logs lose it all
+// the same.)
 func (c *Client) scrub(resp *Response) {
 	if resp == nil || c.whole == nil {
 		return
