@@ -169,3 +169,28 @@ func TestBacklog(t *testing.T) {
 		t.Fatalf("Backlog after the sessions ended = %d, want 0", n)
 	}
 }
+
+// A request that panics (here in NewRequest) still ends its trace and
+// reports its Event, as a fault, before the panic goes on.
+func TestPanicStillReportsTheEvent(t *testing.T) {
+	e := newEnv(t, liveness.Jumdata)
+	h := e.handler(e.p, nil)
+	var evs []callback.Event
+	ended := 0
+	h.Observe = func(ev callback.Event) { evs = append(evs, ev) }
+	h.Trace = func(ctx context.Context, kind string) (context.Context, func(callback.Event)) {
+		return ctx, func(callback.Event) { ended++ }
+	}
+	h.NewRequest = func(*http.Request) (*liveness.SessionRequest, error) { panic("the service's bug") }
+	func() {
+		defer func() {
+			if recover() == nil {
+				t.Fatal("the panic was swallowed")
+			}
+		}()
+		h.Start(httptest.NewRecorder(), httptest.NewRequest(http.MethodPost, "/start", nil))
+	}()
+	if ended != 1 || len(evs) != 1 || evs[0].Outcome != callback.OutcomeFault || evs[0].Err == nil {
+		t.Fatalf("ended %d, events %+v", ended, evs)
+	}
+}
