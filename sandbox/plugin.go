@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/go-liveness/liveness"
@@ -42,6 +43,40 @@ type Plugin interface {
 	// ProviderURL returns the liveness.Open URL of a provider pointed at
 	// the sandbox reached at baseURL, with the sandbox's credentials.
 	ProviderURL(baseURL string) string
+}
+
+var (
+	registryMu sync.Mutex
+	registry   []Plugin
+)
+
+// Register makes every sandbox created afterwards serve p, as [With] does
+// for one sandbox: a simulator package calls it from its init, so that a
+// program learns the vendor by importing the package (a blank import is
+// enough), as database/sql learns its drivers. It panics if p is nil or
+// its vendor is already registered or built in.
+func Register(p Plugin) {
+	if p == nil {
+		panic("sandbox: Register of a nil plug-in")
+	}
+	registryMu.Lock()
+	defer registryMu.Unlock()
+	for _, q := range registry {
+		if q.Vendor() == p.Vendor() {
+			panic("sandbox: Register called twice for vendor " + string(p.Vendor()))
+		}
+	}
+	if builtinVendor(p.Vendor()) {
+		panic("sandbox: the sandbox simulates vendor " + string(p.Vendor()) + " itself")
+	}
+	registry = append(registry, p)
+}
+
+// registered returns the plug-ins registered so far.
+func registered() []Plugin {
+	registryMu.Lock()
+	defer registryMu.Unlock()
+	return slices.Clone(registry)
 }
 
 // With adds a simulator plug-in to the sandbox; the sandbox serves it

@@ -10,8 +10,10 @@
 // jumdatatest.SandboxConfig, jumdatatest.SandboxAppCodeConfig) and the fixed
 // sandbox credentials.
 //
-// A vendor this module does not simulate is added as a [Plugin] with
-// [With]: the sandbox serves its endpoints and check page beside the
+// A vendor this module does not simulate is added as a [Plugin], to one
+// sandbox with [With] or to every sandbox of the process with [Register]
+// (from the simulator package's init, so a blank import is enough): the
+// sandbox serves its endpoints and check page beside the
 // built-in vendors, with the same page frame, clock, faults, control API
 // and notify delivery (see [Host]).
 //
@@ -302,7 +304,7 @@ func NewHandler(opts ...Option) *Sandbox {
 	}
 	s.stop, s.cancelStop = context.WithCancel(context.Background())
 	// The built-in simulators, served as plug-ins are.
-	s.plugins = []Plugin{megviiSim{s}, juheSim{s}, jumdataSim{s}}
+	s.plugins = append(builtinSims(s), registered()...)
 	for _, o := range opts {
 		if o != nil {
 			o(s)
@@ -425,4 +427,19 @@ func (s *Sandbox) routes() {
 	}
 	s.mux.HandleFunc("POST /sandbox/complete", s.serveComplete)
 	s.controlRoutes()
+}
+
+// builtinSims are the simulators built into the sandbox s.
+func builtinSims(s *Sandbox) []Plugin {
+	return []Plugin{megviiSim{s}, juheSim{s}, jumdataSim{s}}
+}
+
+// builtinVendor reports whether a new sandbox simulates v itself.
+func builtinVendor(v liveness.Vendor) bool {
+	for _, p := range builtinSims(nil) {
+		if p.Vendor() == v {
+			return true
+		}
+	}
+	return false
 }
