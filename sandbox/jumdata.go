@@ -331,14 +331,6 @@ func jumdataRichBody(code int, msg string, data any) []byte {
 	return b
 }
 
-// jumdataComplete sends the browser to returnUrl?token=&success=, the
-// parameters joined to returnUrl as WithJumdataReturnAppend says
-// (appended literally to its end by default, see jumdataReturnURL).
-func (s *Sandbox) jumdataComplete(se *session, c *Completion) {
-	c.ReturnMethod = http.MethodGet
-	c.ReturnURL = s.jumdataReadings.returnURL(se.returnURL, se.id, se.outcome == OutcomePass)
-}
-
 // jumdataSDKCheck verifies the "encrypted file" of the mobile SDK: a file
 // whose content is a magic input fails with that outcome, any other passes.
 // It reads the file from the encodings WithJumdataSDKEncodings accepts
@@ -430,11 +422,13 @@ func (jumdataSim) Endpoints() []Endpoint {
 	return []Endpoint{JumdataInit, JumdataResult, JumdataSDKCheck}
 }
 func (j jumdataSim) Mount(*Host) { j.s.jumdataRoutes() }
-func (jumdataSim) Complete(*Host, SessionState, *Completion) url.Values {
-	return nil // complete (the session's Jumdata fields) is called instead
-}
-func (j jumdataSim) complete(se *session, c *Completion) url.Values {
-	j.s.jumdataComplete(se, c)
+
+// Complete sends the browser to returnUrl?token=&success=, the parameters
+// joined to returnUrl as WithJumdataReturnAppend says (appended literally
+// to its end by default, see jumdataReturnURL). Jumdata has no notify.
+func (j jumdataSim) Complete(_ *Host, se SessionState, c *Completion) url.Values {
+	c.ReturnMethod = http.MethodGet
+	c.ReturnURL = j.s.jumdataReadings.returnURL(se.ReturnURL, se.ID, se.Outcome == OutcomePass)
 	return nil
 }
 
