@@ -54,6 +54,9 @@ const (
 
 type toySim struct{}
 
+// toySimSession is what the simulator keeps of a session beside the host.
+type toySimSession struct{ bizNo string }
+
 func (toySim) Vendor() liveness.Vendor { return toyVendor }
 func (toySim) Title() string           { return "Toy liveness" }
 func (toySim) Outcomes() []sandbox.Outcome {
@@ -107,7 +110,7 @@ func (toySim) Mount(h *sandbox.Host) {
 		b := make([]byte, 12)
 		_, _ = rand.Read(b)
 		se := h.AddSession(sandbox.SessionSpec{ID: hex.EncodeToString(b), BizNo: req.BizNo, ReturnURL: req.ReturnURL,
-			NotifyURL: req.NotifyURL, Lifetime: toyLifetime})
+			NotifyURL: req.NotifyURL, Lifetime: toyLifetime, Data: toySimSession{bizNo: req.BizNo}})
 		toySimJSON(w, map[string]any{"code": 0, "session_id": se.ID, "page_url": h.BaseURL(r) + "/toy/check/" + se.ID,
 			"expires_in": int(toyLifetime / time.Second)})
 	})
@@ -151,7 +154,8 @@ func (toySim) Complete(h *sandbox.Host, se sandbox.SessionState, c *sandbox.Comp
 	if se.Outcome == sandbox.OutcomeTimeout {
 		state = "expired"
 	}
-	result, _ := json.Marshal(map[string]string{"session_id": se.ID, "verdict": verdict, "state": state})
+	result, _ := json.Marshal(map[string]string{"session_id": se.ID, "biz_no": se.Data.(toySimSession).bizNo,
+		"verdict": verdict, "state": state})
 	m := hmac.New(sha256.New, []byte(toySecret))
 	m.Write(result)
 	form := url.Values{"session_id": {se.ID}, "result": {string(result)}, "sign": {hex.EncodeToString(m.Sum(nil))}}
@@ -161,7 +165,11 @@ func (toySim) Complete(h *sandbox.Host, se sandbox.SessionState, c *sandbox.Comp
 	}
 	c.ReturnMethod = http.MethodGet
 	c.ReturnURL = se.ReturnURL + sep + form.Encode()
-	return form
+	if se.NotifyURL != "" {
+		// The toy redelivers a notify not answered 2xx.
+		h.Notify(c, sandbox.Notify{To: se.NotifyURL, Form: form, Redeliver: true})
+	}
+	return nil
 }
 
 // ---- the provider ----
@@ -341,6 +349,7 @@ func (p *toyProvider) VerifyCallback(ctx context.Context, r *http.Request) (*liv
 	}
 	var body struct {
 		SessionID string `json:"session_id"`
+		BizNo     string `json:"biz_no"`
 		Verdict   string `json:"verdict"`
 		State     string `json:"state"`
 	}
@@ -352,7 +361,7 @@ func (p *toyProvider) VerifyCallback(ctx context.Context, r *http.Request) (*liv
 		return nil, p.fail(op, liveness.ErrBadResponse, "the verdict contradicts the state")
 	}
 	res.Raw = json.RawMessage(result)
-	cb.Signed, cb.Result = true, res
+	cb.Signed, cb.Result, cb.BizNo = true, res, body.BizNo
 	return cb, nil
 }
 

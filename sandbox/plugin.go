@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"slices"
@@ -171,6 +172,8 @@ type SessionSpec struct {
 	// Magic, when set, completes the session with this outcome as soon as
 	// its check page is opened (see [MagicInput]).
 	Magic Outcome
+	// Data is the plug-in's own, kept with the session (SessionState.Data).
+	Data any
 }
 
 // SessionState is a plug-in session as the sandbox holds it.
@@ -180,6 +183,7 @@ type SessionState struct {
 	CompletedAt                     time.Time // zero while pending
 	Outcome                         Outcome   // "" while pending
 	Opened                          bool
+	Data                            any // SessionSpec.Data
 }
 
 // Expired reports whether the session expired pending at now.
@@ -191,7 +195,7 @@ func (se SessionState) Expired(now time.Time) bool {
 func (h *Host) AddSession(sp SessionSpec) SessionState {
 	now := h.s.now()
 	se := &session{vendor: h.vendor, id: sp.ID, bizNo: sp.BizNo, returnURL: sp.ReturnURL, notifyURL: sp.NotifyURL,
-		magic: sp.Magic, createdAt: now, expiresAt: now.Add(sp.Lifetime), offered: h.s.VendorOutcomes(h.vendor)}
+		magic: sp.Magic, data: sp.Data, createdAt: now, expiresAt: now.Add(sp.Lifetime), offered: h.s.VendorOutcomes(h.vendor)}
 	h.s.addSession(se)
 	return stateOf(se)
 }
@@ -212,9 +216,41 @@ func (h *Host) ServePage(w http.ResponseWriter, r *http.Request, id string) {
 	h.s.servePage(w, r, h.vendor, id)
 }
 
+// Notify is a notify callback a plug-in sends itself from
+// Plugin.Complete ([Host.Notify]): one that is not a urlencoded POST of a
+// form (what Plugin.Complete returns), that counts another answer as
+// received, or that the vendor redelivers.
+type Notify struct {
+	To string
+	// Request builds the request of each attempt anew; nil: a POST of
+	// Form, urlencoded.
+	Request func(ctx context.Context, to string) (*http.Request, error)
+	Form    url.Values
+	// Received says whether an answer counts as received; nil: any 2xx.
+	Received func(status int, body []byte) bool
+	// Redeliver delivers a notify not received again, on the schedule of
+	// [WithNotifyRetry]; without it the notify is sent once.
+	Redeliver bool
+}
+
+// Notify sends n and records on c whether it was received (Notified,
+// NotifyErr). Close stops its redeliveries and waits for one in flight.
+func (h *Host) Notify(c *Completion, n Notify) {
+	a := notifyAttempt{to: n.To, request: n.Request, received: n.Received}
+	if a.request == nil {
+		a = formNotify(n.To, n.Form)
+		a.received = n.Received
+	}
+	c.NotifyErr = h.s.sendNotify(h.s.stop, a)
+	c.Notified = c.NotifyErr == nil
+	if c.NotifyErr != nil && n.Redeliver {
+		h.s.redeliver(a)
+	}
+}
+
 func stateOf(se *session) SessionState {
 	return SessionState{ID: se.id, BizNo: se.bizNo, ReturnURL: se.returnURL, NotifyURL: se.notifyURL,
-		CreatedAt: se.createdAt, ExpiresAt: se.expiresAt, CompletedAt: se.completedAt, Outcome: se.outcome, Opened: se.opened}
+		CreatedAt: se.createdAt, ExpiresAt: se.expiresAt, CompletedAt: se.completedAt, Outcome: se.outcome, Opened: se.opened, Data: se.data}
 }
 
 // PluginReadings is a [Plugin] whose vendor's documents leave points

@@ -196,6 +196,7 @@ type session struct {
 	failReason bool   // megvii get_fail_reason=1
 	magic      Outcome
 	offered    []Outcome // a plug-in session: what its page offers
+	data       any       // a plug-in session: SessionSpec.Data
 
 	createdAt   time.Time
 	expiresAt   time.Time
