@@ -43,6 +43,17 @@ var (
 	msgRe    = regexp.MustCompile(`<p id="message">([^<]*)</p>`)
 )
 
+// browserTransport is the transport of a Browser without a Client: its
+// own, not http.DefaultTransport, whose idle connections every
+// httptest.Server's Close closes, breaking a press running beside it in a
+// parallel test ("CloseIdleConnections called").
+var browserTransport http.RoundTripper = func() http.RoundTripper {
+	if t, ok := http.DefaultTransport.(*http.Transport); ok {
+		return t.Clone()
+	}
+	return &http.Transport{Proxy: http.ProxyFromEnvironment}
+}()
+
 // ErrNoButtons means the check page offered no outcome buttons: the session
 // is unknown, used or expired (the page says which), or a magic input
 // already completed it.
@@ -56,7 +67,7 @@ func (b *Browser) Press(ctx context.Context, checkURL string, o Outcome) (*Visit
 	c := b.Client
 	if c == nil {
 		jar, _ := cookiejar.New(nil)
-		c = &http.Client{Jar: jar}
+		c = &http.Client{Jar: jar, Transport: browserTransport}
 	}
 	resp, body, err := fetch(ctx, c, http.MethodGet, checkURL, nil)
 	if err != nil {
