@@ -244,7 +244,7 @@ func (s *Sandbox) juheSearch(w http.ResponseWriter, r *http.Request) {
 	case !rd.submitted(se) || rd.abnormal(se):
 		body = rd.unfinishedBody(se)
 	default:
-		body = juheBody(0, "SUCCESS", rd.result(se, s.baseURL(r)+"/sandbox/face.jpg"))
+		body = juheBody(0, "SUCCESS", rd.result(se, s.baseURL(r)+facePath))
 	}
 	writeJSON(w, http.StatusOK, body)
 }

@@ -36,10 +36,6 @@ func (s *Sandbox) jumdataRoutes() {
 		s.servePage(w, r, liveness.Jumdata, r.URL.Query().Get("token"))
 	})
 	s.mux.HandleFunc("POST "+jumdataSDKPath, s.jumdataSDKCheck)
-	s.mux.HandleFunc("GET /sandbox/face.jpg", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "image/jpeg")
-		_, _ = w.Write(sandboxJPEG)
-	})
 }
 
 // jumdataAnswer is every H5 v2 answer. The answers' structs have their
@@ -303,9 +299,9 @@ func (s *Sandbox) jumdataResult(w http.ResponseWriter, r *http.Request) {
 	case se.outcome == "":
 		code, body = 201, answer(201, "未查询到检测结果", nil)
 	case se.outcome == OutcomePass && rd.rich:
-		code, body = 200, answer(200, "成功", jumdataRichData{Passed: true, FaceImageURL: s.baseURL(r) + "/sandbox/face.jpg", HackScore: jumdataRichPassScore})
+		code, body = 200, answer(200, "成功", jumdataRichData{Passed: true, FaceImageURL: s.baseURL(r) + facePath, HackScore: jumdataRichPassScore})
 	case se.outcome == OutcomePass:
-		code, body = 200, answer(200, "活体检测通过", jumdataFace{FaceImageURL: s.baseURL(r) + "/sandbox/face.jpg"})
+		code, body = 200, answer(200, "活体检测通过", jumdataFace{FaceImageURL: s.baseURL(r) + facePath})
 	case se.outcome == OutcomeDeviceUnsupported:
 		// 203 has four causes in the document's table; this one names the
 		// first ("浏览器缺少进行活体采集的特性"), so a client may tell it apart.
@@ -360,7 +356,7 @@ func (s *Sandbox) jumdataSDKCheck(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	b, _ := json.Marshal(map[string]any{"code": 200, "taskNo": jumdataTaskNo(),
-		"data": map[string]any{"result": 1, "selfie_url": s.baseURL(r) + "/sandbox/face.jpg"}})
+		"data": map[string]any{"result": 1, "selfie_url": s.baseURL(r) + facePath}})
 	writeJSON(w, http.StatusOK, b)
 }
 

@@ -1,13 +1,9 @@
 package sandbox
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"image"
-	"image/color"
-	"image/jpeg"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -470,27 +466,6 @@ func contains(list []string, v string) bool {
 	}
 	return false
 }
-
-// sandboxJPEG is the captured face of every sandbox session: a small,
-// valid JPEG drawn at start-up.
-var sandboxJPEG = func() []byte {
-	img := image.NewGray(image.Rect(0, 0, 32, 32))
-	for y := 0; y < 32; y++ {
-		for x := 0; x < 32; x++ {
-			dx, dy := x-16, y-16
-			if dx*dx+dy*dy < 196 {
-				img.SetGray(x, y, color.Gray{Y: 200})
-			}
-		}
-	}
-	var buf bytes.Buffer
-	_ = jpeg.Encode(&buf, img, nil)
-	return buf.Bytes()
-}()
-
-// SampleFaceJPEG returns a small valid JPEG to use as a reference image
-// (SessionRequest.ReferenceImages) against the sandbox.
-func SampleFaceJPEG() []byte { return bytes.Clone(sandboxJPEG) }
 
 // megviiTitle is the title of Megvii's check page.
 const megviiTitle = "Megvii FaceID Lite"

@@ -209,6 +209,22 @@ func (h *Host) Session(id string) (SessionState, bool) {
 	return stateOf(se), true
 }
 
+// Update changes session id under the sandbox's lock, as one step
+// against the plug-in's other requests: f gets the session as held and may
+// set its Opened and Data (a page opened, a count of reads), the fields a
+// plug-in keeps; the host's own fields are not changed. It returns the
+// session after f, false when the sandbox holds none.
+func (h *Host) Update(id string, f func(se *SessionState)) (SessionState, bool) {
+	var out SessionState
+	ok := h.s.update(h.vendor, id, func(se *session) {
+		st := stateOf(se)
+		f(&st)
+		se.opened, se.data = st.Opened, st.Data
+		out = stateOf(se)
+	})
+	return out, ok
+}
+
 // ServePage serves the check page of session id: one button per outcome
 // the vendor offers, or why the session cannot be checked (unknown,
 // used, expired); a magic session completes at once.

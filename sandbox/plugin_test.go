@@ -93,3 +93,71 @@ func TestPlugin(t *testing.T) {
 	status, body = control(t, http.MethodPost, sb.URL+"/_sandbox/sessions/echo/s-1/complete", "application/json", `{"outcome":"pass"}`)
 	assert.Equal(t, http.StatusConflict, status, "%s", body)
 }
+
+// readSim is a plug-in that counts a session's reads in its Data and
+// answers with the sandbox's face: the host kit's Update, FaceURL and
+// FaceJPEG.
+type readSim struct{}
+
+const readVendor liveness.Vendor = "reader"
+
+func (readSim) Vendor() liveness.Vendor       { return readVendor }
+func (readSim) Title() string                 { return "Reader check" }
+func (readSim) Outcomes() []sandbox.Outcome   { return []sandbox.Outcome{sandbox.OutcomePass} }
+func (readSim) Endpoints() []sandbox.Endpoint { return nil }
+func (readSim) ProviderURL(base string) string {
+	return "reader://" + base
+}
+func (readSim) Mount(h *sandbox.Host) {
+	h.HandleFunc("POST /reader/start", func(w http.ResponseWriter, r *http.Request) {
+		h.AddSession(sandbox.SessionSpec{ID: "r1", Lifetime: time.Minute, Data: 0})
+	})
+	h.HandleFunc("GET /reader/read", func(w http.ResponseWriter, r *http.Request) {
+		se, ok := h.Update(r.URL.Query().Get("id"), func(se *sandbox.SessionState) {
+			se.Data = se.Data.(int) + 1
+			se.Opened = true
+			se.BizNo = "not kept"
+		})
+		if !ok {
+			w.WriteHeader(http.StatusNotFound)
+			return
+		}
+		b, _ := json.Marshal(map[string]any{"reads": se.Data, "opened": se.Opened, "biz_no": se.BizNo,
+			"face": h.FaceURL(r), "face_bytes": len(h.FaceJPEG())})
+		sandbox.WriteJSON(w, http.StatusOK, b)
+	})
+}
+func (readSim) Complete(*sandbox.Host, sandbox.SessionState, *sandbox.Completion) url.Values {
+	return nil
+}
+
+// TestHostUpdate: a plug-in changes its session's Opened and Data under
+// the host's lock, and no field of the host's own; the host serves the
+// face a plug-in links to.
+func TestHostUpdate(t *testing.T) {
+	sb := start(t, sandbox.With(readSim{}))
+	status, _ := control(t, http.MethodGet, sb.URL+"/reader/read?id=r1", "", "")
+	assert.Equal(t, http.StatusNotFound, status, "no session yet")
+	status, _ = control(t, http.MethodPost, sb.URL+"/reader/start", "", "")
+	require.Equal(t, http.StatusOK, status)
+	for i := 1; i <= 2; i++ {
+		status, body := control(t, http.MethodGet, sb.URL+"/reader/read?id=r1", "", "")
+		require.Equal(t, http.StatusOK, status)
+		var got struct {
+			Reads     int    `json:"reads"`
+			Opened    bool   `json:"opened"`
+			BizNo     string `json:"biz_no"`
+			Face      string `json:"face"`
+			FaceBytes int    `json:"face_bytes"`
+		}
+		require.NoError(t, json.Unmarshal(body, &got))
+		assert.Equal(t, i, got.Reads)
+		assert.True(t, got.Opened)
+		assert.Empty(t, got.BizNo, "Update keeps the host's fields")
+		assert.Equal(t, sb.URL+"/sandbox/face.jpg", got.Face)
+		assert.Equal(t, len(sandbox.SampleFaceJPEG()), got.FaceBytes)
+	}
+	status, body := control(t, http.MethodGet, sb.URL+"/sandbox/face.jpg", "", "")
+	require.Equal(t, http.StatusOK, status)
+	assert.Equal(t, sandbox.SampleFaceJPEG(), body)
+}

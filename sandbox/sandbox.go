@@ -422,6 +422,7 @@ func (s *Sandbox) baseURL(r *http.Request) string {
 
 func (s *Sandbox) routes() {
 	s.mux.HandleFunc("GET /{$}", s.serveIndex)
+	s.mux.HandleFunc("GET "+facePath, serveFace)
 	for _, p := range s.plugins {
 		p.Mount(&Host{s: s, vendor: p.Vendor()})
 	}
