@@ -14,6 +14,7 @@ import (
 	"github.com/go-liveness/liveness/callback"
 	"github.com/go-liveness/liveness/callback/internal/redisserver"
 	"github.com/go-liveness/liveness/callback/redisstore"
+	"github.com/go-liveness/liveness/jumdata/jumdatasim"
 	"github.com/go-liveness/liveness/sandbox"
 	"github.com/redis/go-redis/v9"
 )
@@ -96,10 +97,10 @@ var faultPaths = []faultPath{
 		func(_ *browser, base, id string, _ *sandbox.Completion) bool {
 			return notify(base+"/notify", url.Values{"jh_order_id": {id}}) == http.StatusOK
 		}},
-	{"jumdata-unsigned-return", liveness.Jumdata, nil, sandbox.JumdataInit, sandbox.JumdataResult, returnPassed},
+	{"jumdata-unsigned-return", liveness.Jumdata, nil, jumdatasim.Init, jumdatasim.Result, returnPassed},
 	// Nobody comes back (a check done on a phone): the reconciler's pass
 	// on the instance is the only callback (send is replaced in the cell).
-	{"jumdata-reconciler", liveness.Jumdata, nil, sandbox.JumdataInit, sandbox.JumdataResult, nil},
+	{"jumdata-reconciler", liveness.Jumdata, nil, jumdatasim.Init, jumdatasim.Result, nil},
 }
 
 func returnPassed(b *browser, base, _ string, c *sandbox.Completion) bool {

@@ -22,6 +22,7 @@ import (
 	"github.com/go-liveness/liveness/callback"
 	_ "github.com/go-liveness/liveness/juhe"
 	_ "github.com/go-liveness/liveness/jumdata"
+	"github.com/go-liveness/liveness/jumdata/jumdatasim"
 	"github.com/go-liveness/liveness/megvii"
 	"github.com/go-liveness/liveness/sandbox"
 )
@@ -314,7 +315,7 @@ func (e *env) reads() int {
 	case liveness.Juhe:
 		return e.sb.Requests(sandbox.JuheSearch)
 	}
-	return e.sb.Requests(sandbox.JumdataResult)
+	return e.sb.Requests(jumdatasim.Result)
 }
 
 // The whole flow through the browser for every vendor: pass, fail and

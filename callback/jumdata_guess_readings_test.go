@@ -10,6 +10,7 @@ import (
 
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/callback"
+	"github.com/go-liveness/liveness/jumdata/jumdatasim"
 	"github.com/go-liveness/liveness/sandbox"
 )
 
@@ -35,7 +36,7 @@ func jumdataGuessEnv(t *testing.T, g jumdataGuess) (*env, *jumdataDelivered) {
 	e := newEnv(t, liveness.Jumdata, jumdataSandbox(g.sb...))
 	u := e.sb.ProviderURL(liveness.Jumdata)
 	if g.account != "" {
-		u = strings.Replace(u, "jumdata://"+sandbox.JumdataAppID+":", "jumdata://"+sandbox.JumdataAppID+"-"+g.account+":", 1)
+		u = strings.Replace(u, "jumdata://"+jumdatasim.AppID+":", "jumdata://"+jumdatasim.AppID+"-"+g.account+":", 1)
 	}
 	p, err := liveness.Open(u, liveness.WithClock(e.clock.Now), liveness.WithRetry(0, 0))
 	if err != nil {
@@ -96,20 +97,20 @@ func TestJumdataGuessesRefuseTheStart(t *testing.T) {
 	}{
 		// direct-auth: the sign is refused; with texts that says the
 		// credentials (a fault of the service: 503), code only a bare 400.
-		{"another sign order", jumdataGuess{sb: []sandbox.Option{sandbox.WithJumdataErrorTexts(), sandbox.WithJumdataSignRecipe(sandbox.JumdataSignReordered)}},
+		{"another sign order", jumdataGuess{sb: []sandbox.Option{jumdatasim.WithErrorTexts(), jumdatasim.WithSignRecipe(jumdatasim.SignReordered)}},
 			http.StatusServiceUnavailable, callback.OutcomeFault},
-		{"an uppercase sign", jumdataGuess{sb: []sandbox.Option{sandbox.WithJumdataErrorTexts(), sandbox.WithJumdataSignRecipe(sandbox.JumdataSignUppercaseHex)}},
+		{"an uppercase sign", jumdataGuess{sb: []sandbox.Option{jumdatasim.WithErrorTexts(), jumdatasim.WithSignRecipe(jumdatasim.SignUppercaseHex)}},
 			http.StatusServiceUnavailable, callback.OutcomeFault},
-		{"another sign order, code only", jumdataGuess{sb: []sandbox.Option{sandbox.WithJumdataSignRecipe(sandbox.JumdataSignReordered), sandbox.WithJumdataCodeOnlyErrors()}},
+		{"another sign order, code only", jumdataGuess{sb: []sandbox.Option{jumdatasim.WithSignRecipe(jumdatasim.SignReordered), jumdatasim.WithCodeOnlyErrors()}},
 			http.StatusBadRequest, callback.OutcomeRejected},
 		// token-format: a token over the cap is no session to send anyone to.
-		{"a token over 128 bytes", jumdataGuess{sb: []sandbox.Option{sandbox.WithJumdataTokenFormat(sandbox.JumdataTokenOverCap)}},
+		{"a token over 128 bytes", jumdataGuess{sb: []sandbox.Option{jumdatasim.WithTokenFormat(jumdatasim.TokenOverCap)}},
 			http.StatusServiceUnavailable, callback.OutcomeFault},
 		// account-codes: an account not opened, disabled, out of balance.
 		{"601", jumdataGuess{account: "601"}, http.StatusServiceUnavailable, callback.OutcomeFault},
 		{"602", jumdataGuess{account: "602"}, http.StatusServiceUnavailable, callback.OutcomeFault},
 		{"603", jumdataGuess{account: "603"}, http.StatusServiceUnavailable, callback.OutcomeFault},
-		{"603 under the mapped HTTP statuses", jumdataGuess{account: "603", sb: []sandbox.Option{sandbox.WithJumdataHTTPStatuses(sandbox.JumdataMappedStatus)}},
+		{"603 under the mapped HTTP statuses", jumdataGuess{account: "603", sb: []sandbox.Option{jumdatasim.WithHTTPStatuses(jumdatasim.MappedStatus)}},
 			http.StatusServiceUnavailable, callback.OutcomeFault},
 	}
 	for _, tt := range tests {
@@ -120,11 +121,11 @@ func TestJumdataGuessesRefuseTheStart(t *testing.T) {
 				if status != tt.status || outcome != tt.outcome {
 					t.Fatalf("start %d answered %d (%s), want %d (%s)", i, status, outcome, tt.status, tt.outcome)
 				}
-				if n := e.sb.Requests(sandbox.JumdataInit); n != i {
+				if n := e.sb.Requests(jumdatasim.Init); n != i {
 					t.Fatalf("%d init calls after %d starts", n, i)
 				}
 			}
-			if n := e.sb.Requests(sandbox.JumdataResult); n != 0 {
+			if n := e.sb.Requests(jumdatasim.Result); n != 0 {
 				t.Fatalf("%d result calls, want 0", n)
 			}
 			d.mu.Lock()
@@ -146,23 +147,23 @@ func TestJumdataGuessesDeliverOnce(t *testing.T) {
 		// charges of a pass and of a spoof (init, one read)
 		pass, spoof int
 	}{
-		{"uuid tokens", jumdataGuess{sb: []sandbox.Option{sandbox.WithJumdataTokenFormat(sandbox.JumdataTokenUUID)}}, 2, 2},
-		{"base64 tokens", jumdataGuess{sb: []sandbox.Option{sandbox.WithJumdataTokenFormat(sandbox.JumdataTokenBase64)}}, 2, 2},
-		{"128-byte tokens", jumdataGuess{sb: []sandbox.Option{sandbox.WithJumdataTokenFormat(sandbox.JumdataTokenMaxLength)}}, 2, 2},
-		{"account codes absent", jumdataGuess{account: "603", sb: []sandbox.Option{sandbox.WithJumdataAccountCodes(false)}}, 2, 2},
-		{"error codes as HTTP statuses", jumdataGuess{sb: []sandbox.Option{sandbox.WithJumdataHTTPStatuses(sandbox.JumdataCodeAsStatus)}}, 2, 2},
-		{"mapped HTTP statuses", jumdataGuess{sb: []sandbox.Option{sandbox.WithJumdataHTTPStatuses(sandbox.JumdataMappedStatus)}}, 2, 2},
-		{"every answer billed", jumdataGuess{sb: []sandbox.Option{sandbox.WithJumdataBilling(sandbox.JumdataBillEveryAnswer)}}, 2, 2},
-		{"code 200 billed", jumdataGuess{sb: []sandbox.Option{sandbox.WithJumdataBilling(sandbox.JumdataBillCode200)}}, 2, 1},
-		{"init billed", jumdataGuess{sb: []sandbox.Option{sandbox.WithJumdataBilling(sandbox.JumdataBillInitOnly)}}, 1, 1},
+		{"uuid tokens", jumdataGuess{sb: []sandbox.Option{jumdatasim.WithTokenFormat(jumdatasim.TokenUUID)}}, 2, 2},
+		{"base64 tokens", jumdataGuess{sb: []sandbox.Option{jumdatasim.WithTokenFormat(jumdatasim.TokenBase64)}}, 2, 2},
+		{"128-byte tokens", jumdataGuess{sb: []sandbox.Option{jumdatasim.WithTokenFormat(jumdatasim.TokenMaxLength)}}, 2, 2},
+		{"account codes absent", jumdataGuess{account: "603", sb: []sandbox.Option{jumdatasim.WithAccountCodes(false)}}, 2, 2},
+		{"error codes as HTTP statuses", jumdataGuess{sb: []sandbox.Option{jumdatasim.WithHTTPStatuses(jumdatasim.CodeAsStatus)}}, 2, 2},
+		{"mapped HTTP statuses", jumdataGuess{sb: []sandbox.Option{jumdatasim.WithHTTPStatuses(jumdatasim.MappedStatus)}}, 2, 2},
+		{"every answer billed", jumdataGuess{sb: []sandbox.Option{jumdatasim.WithBilling(jumdatasim.BillEveryAnswer)}}, 2, 2},
+		{"code 200 billed", jumdataGuess{sb: []sandbox.Option{jumdatasim.WithBilling(jumdatasim.BillCode200)}}, 2, 1},
+		{"init billed", jumdataGuess{sb: []sandbox.Option{jumdatasim.WithBilling(jumdatasim.BillInitOnly)}}, 1, 1},
 		{"a returnUrl with a query, literal", jumdataGuess{returnPath: "/return?shop=1"}, 2, 2},
-		{"a returnUrl with a query, joined", jumdataGuess{returnPath: "/return?shop=1", sb: []sandbox.Option{sandbox.WithJumdataReturnAppend(sandbox.JumdataReturnQuery)}}, 2, 2},
-		{"a returnUrl with a query, hash-aware", jumdataGuess{returnPath: "/return?shop=1", sb: []sandbox.Option{sandbox.WithJumdataReturnAppend(sandbox.JumdataReturnFragment)}}, 2, 2},
+		{"a returnUrl with a query, joined", jumdataGuess{returnPath: "/return?shop=1", sb: []sandbox.Option{jumdatasim.WithReturnAppend(jumdatasim.ReturnQuery)}}, 2, 2},
+		{"a returnUrl with a query, hash-aware", jumdataGuess{returnPath: "/return?shop=1", sb: []sandbox.Option{jumdatasim.WithReturnAppend(jumdatasim.ReturnFragment)}}, 2, 2},
 		// In the fragment the parameters never reach the server: the
 		// bare return is resolved through the binding cookie.
 		{"a returnUrl with a fragment, literal", jumdataGuess{returnPath: "/return#/done"}, 2, 2},
-		{"a returnUrl with a fragment, before it", jumdataGuess{returnPath: "/return#/done", sb: []sandbox.Option{sandbox.WithJumdataReturnAppend(sandbox.JumdataReturnQuery)}}, 2, 2},
-		{"a returnUrl with a fragment, in it", jumdataGuess{returnPath: "/return#/done", sb: []sandbox.Option{sandbox.WithJumdataReturnAppend(sandbox.JumdataReturnFragment)}}, 2, 2},
+		{"a returnUrl with a fragment, before it", jumdataGuess{returnPath: "/return#/done", sb: []sandbox.Option{jumdatasim.WithReturnAppend(jumdatasim.ReturnQuery)}}, 2, 2},
+		{"a returnUrl with a fragment, in it", jumdataGuess{returnPath: "/return#/done", sb: []sandbox.Option{jumdatasim.WithReturnAppend(jumdatasim.ReturnFragment)}}, 2, 2},
 	}
 	for _, tt := range tests {
 		for o, want := range map[sandbox.Outcome]struct {
@@ -189,13 +190,13 @@ func TestJumdataGuessesDeliverOnce(t *testing.T) {
 				if runs, _, _ := e.del.get(id); runs != 1 {
 					t.Fatalf("Deliver ran %d times, want once", runs)
 				}
-				if n := e.sb.Requests(sandbox.JumdataInit); n != 1 {
+				if n := e.sb.Requests(jumdatasim.Init); n != 1 {
 					t.Fatalf("%d init calls, want 1", n)
 				}
-				if n := e.sb.Requests(sandbox.JumdataResult); n != 1 {
+				if n := e.sb.Requests(jumdatasim.Result); n != 1 {
 					t.Fatalf("%d result calls, want 1", n)
 				}
-				if n := e.sb.JumdataCharges(); n != want.charges {
+				if n := jumdatasim.Charges(e.sb); n != want.charges {
 					t.Fatalf("%d calls billed, want %d", n, want.charges)
 				}
 			})
@@ -215,10 +216,10 @@ func TestJumdataLimitedReadThroughAHandler(t *testing.T) {
 		fault    bool // a 609 on the first read instead of the account's limit
 		delivers bool // the reload a minute later delivers
 	}{
-		{"606 a quota", jumdataGuess{account: "606", sb: []sandbox.Option{sandbox.WithJumdataCode606(sandbox.JumdataQuota)}}, false, false},
-		{"606 a rate limit", jumdataGuess{account: "606", sb: []sandbox.Option{sandbox.WithJumdataCode606(sandbox.JumdataRateLimit)}}, false, true},
-		{"606 a rate limit, HTTP 429", jumdataGuess{account: "606", sb: []sandbox.Option{sandbox.WithJumdataCode606(sandbox.JumdataRateLimit), sandbox.WithJumdataHTTPStatuses(sandbox.JumdataMappedStatus)}}, false, true},
-		{"609 under HTTP statuses", jumdataGuess{sb: []sandbox.Option{sandbox.WithJumdataHTTPStatuses(sandbox.JumdataCodeAsStatus)}}, true, true},
+		{"606 a quota", jumdataGuess{account: "606", sb: []sandbox.Option{jumdatasim.WithCode606(jumdatasim.Quota)}}, false, false},
+		{"606 a rate limit", jumdataGuess{account: "606", sb: []sandbox.Option{jumdatasim.WithCode606(jumdatasim.RateLimit)}}, false, true},
+		{"606 a rate limit, HTTP 429", jumdataGuess{account: "606", sb: []sandbox.Option{jumdatasim.WithCode606(jumdatasim.RateLimit), jumdatasim.WithHTTPStatuses(jumdatasim.MappedStatus)}}, false, true},
+		{"609 under HTTP statuses", jumdataGuess{sb: []sandbox.Option{jumdatasim.WithHTTPStatuses(jumdatasim.CodeAsStatus)}}, true, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -227,13 +228,13 @@ func TestJumdataLimitedReadThroughAHandler(t *testing.T) {
 			check := e.start(b, e.srv.URL)
 			id := e.lastStarted()
 			if tt.fault {
-				e.sb.InjectFault(sandbox.JumdataResult, sandbox.Fault{VendorError: "609", Times: 1})
+				e.sb.InjectFault(jumdatasim.Result, sandbox.Fault{VendorError: "609", Times: 1})
 			}
 			v := e.press(b, check, sandbox.OutcomePass)
 			if v.ReturnStatus != http.StatusServiceUnavailable {
 				t.Fatalf("the first return answered %d, want 503", v.ReturnStatus)
 			}
-			if n := e.sb.Requests(sandbox.JumdataResult); n != 1 {
+			if n := e.sb.Requests(jumdatasim.Result); n != 1 {
 				t.Fatalf("%d result calls, want 1: not retried", n)
 			}
 			e.clock.Advance(time.Minute)
@@ -245,7 +246,7 @@ func TestJumdataLimitedReadThroughAHandler(t *testing.T) {
 			if resp.StatusCode != want {
 				t.Fatalf("the reload answered %d, want %d", resp.StatusCode, want)
 			}
-			if n := e.sb.Requests(sandbox.JumdataResult); n != 2 {
+			if n := e.sb.Requests(jumdatasim.Result); n != 2 {
 				t.Fatalf("%d result calls, want 2", n)
 			}
 			runs, _, st := e.del.get(id)
@@ -257,7 +258,7 @@ func TestJumdataLimitedReadThroughAHandler(t *testing.T) {
 			}
 			d.mu.Lock()
 			defer d.mu.Unlock()
-			if n := e.sb.JumdataCharges(); tt.delivers && n != 2 {
+			if n := jumdatasim.Charges(e.sb); tt.delivers && n != 2 {
 				t.Fatalf("%d calls billed, want 2 (init, the read that answered)", n)
 			}
 		})

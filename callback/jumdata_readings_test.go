@@ -11,6 +11,7 @@ import (
 
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/callback"
+	"github.com/go-liveness/liveness/jumdata/jumdatasim"
 	"github.com/go-liveness/liveness/sandbox"
 )
 
@@ -29,12 +30,12 @@ type jumdataReading struct {
 }
 
 var jumdataReadings = []jumdataReading{
-	{name: "texts", sb: []sandbox.Option{sandbox.WithJumdataErrorTexts()}},
-	{name: "code-only", sb: []sandbox.Option{sandbox.WithJumdataCodeOnlyErrors()}, codeOnly: true},
-	{name: "rich", sb: []sandbox.Option{sandbox.WithJumdataErrorTexts(), sandbox.WithJumdataRichResults()}},
-	{name: "rich-code-only", sb: []sandbox.Option{sandbox.WithJumdataRichResults(), sandbox.WithJumdataCodeOnlyErrors()}, codeOnly: true},
-	{name: "product-code-configured", sb: []sandbox.Option{sandbox.WithJumdataErrorTexts(), sandbox.WithJumdataProductCode("lifecheck_h5_v2")}, productCode: "lifecheck_h5_v2"},
-	{name: "any-product-code", sb: []sandbox.Option{sandbox.WithJumdataErrorTexts(), sandbox.WithJumdataAnyProductCode()}},
+	{name: "texts", sb: []sandbox.Option{jumdatasim.WithErrorTexts()}},
+	{name: "code-only", sb: []sandbox.Option{jumdatasim.WithCodeOnlyErrors()}, codeOnly: true},
+	{name: "rich", sb: []sandbox.Option{jumdatasim.WithErrorTexts(), jumdatasim.WithRichResults()}},
+	{name: "rich-code-only", sb: []sandbox.Option{jumdatasim.WithRichResults(), jumdatasim.WithCodeOnlyErrors()}, codeOnly: true},
+	{name: "product-code-configured", sb: []sandbox.Option{jumdatasim.WithErrorTexts(), jumdatasim.WithProductCode("lifecheck_h5_v2")}, productCode: "lifecheck_h5_v2"},
+	{name: "any-product-code", sb: []sandbox.Option{jumdatasim.WithErrorTexts(), jumdatasim.WithAnyProductCode()}},
 }
 
 func jumdataSandbox(opts ...sandbox.Option) envOption {
@@ -57,7 +58,7 @@ func jumdataEnv(t *testing.T, rd jumdataReading, secret string) (*env, *jumdataD
 		u += "&product_code=" + url.QueryEscape(rd.productCode)
 	}
 	if secret != "" {
-		u = strings.Replace(u, ":"+sandbox.JumdataAppSecret+"@", ":"+secret+"@", 1)
+		u = strings.Replace(u, ":"+jumdatasim.AppSecret+"@", ":"+secret+"@", 1)
 	}
 	p, err := liveness.Open(u, liveness.WithClock(e.clock.Now), liveness.WithRetry(0, 0))
 	if err != nil {
@@ -116,10 +117,10 @@ func TestJumdataEveryOutcomeUnderEveryReading(t *testing.T) {
 				if (o == sandbox.OutcomePass) != (res.FaceImageURL != "") {
 					t.Fatalf("FaceImageURL %q for %s", res.FaceImageURL, o)
 				}
-				if n := e.sb.Requests(sandbox.JumdataInit); n != 1 {
+				if n := e.sb.Requests(jumdatasim.Init); n != 1 {
 					t.Fatalf("%d init calls, want 1", n)
 				}
-				if n := e.sb.Requests(sandbox.JumdataResult); n != 1 {
+				if n := e.sb.Requests(jumdatasim.Result); n != 1 {
 					t.Fatalf("%d result calls, want 1", n)
 				}
 			})
@@ -140,12 +141,12 @@ func TestJumdataStartRefusedUnderEveryReading(t *testing.T) {
 		status  int
 		outcome string
 	}{
-		{"product code not configured, texts", jumdataReading{sb: []sandbox.Option{sandbox.WithJumdataProductCode("lifecheck_h5_v2")}},
+		{"product code not configured, texts", jumdataReading{sb: []sandbox.Option{jumdatasim.WithProductCode("lifecheck_h5_v2")}},
 			"", http.StatusBadRequest, callback.OutcomeRejected},
-		{"product code not configured, code-only", jumdataReading{sb: []sandbox.Option{sandbox.WithJumdataProductCode("lifecheck_h5_v2"), sandbox.WithJumdataCodeOnlyErrors()}},
+		{"product code not configured, code-only", jumdataReading{sb: []sandbox.Option{jumdatasim.WithProductCode("lifecheck_h5_v2"), jumdatasim.WithCodeOnlyErrors()}},
 			"", http.StatusBadRequest, callback.OutcomeRejected},
-		{"wrong secret, texts", jumdataReading{sb: []sandbox.Option{sandbox.WithJumdataErrorTexts()}}, "not-the-secret", http.StatusServiceUnavailable, callback.OutcomeFault},
-		{"wrong secret, code-only", jumdataReading{sb: []sandbox.Option{sandbox.WithJumdataCodeOnlyErrors()}},
+		{"wrong secret, texts", jumdataReading{sb: []sandbox.Option{jumdatasim.WithErrorTexts()}}, "not-the-secret", http.StatusServiceUnavailable, callback.OutcomeFault},
+		{"wrong secret, code-only", jumdataReading{sb: []sandbox.Option{jumdatasim.WithCodeOnlyErrors()}},
 			"not-the-secret", http.StatusBadRequest, callback.OutcomeRejected},
 	}
 	for _, tt := range tests {
@@ -174,10 +175,10 @@ func TestJumdataStartRefusedUnderEveryReading(t *testing.T) {
 			if got != tt.outcome {
 				t.Fatalf("start outcome %q, want %q", got, tt.outcome)
 			}
-			if n := e.sb.Requests(sandbox.JumdataInit); n != 1 {
+			if n := e.sb.Requests(jumdatasim.Init); n != 1 {
 				t.Fatalf("%d init calls, want 1", n)
 			}
-			if n := e.sb.Requests(sandbox.JumdataResult); n != 0 {
+			if n := e.sb.Requests(jumdatasim.Result); n != 0 {
 				t.Fatalf("%d result calls, want 0", n)
 			}
 			d.mu.Lock()

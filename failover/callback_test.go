@@ -18,6 +18,7 @@ import (
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/callback"
 	"github.com/go-liveness/liveness/failover"
+	"github.com/go-liveness/liveness/jumdata/jumdatasim"
 	"github.com/go-liveness/liveness/sandbox"
 )
 
@@ -140,7 +141,7 @@ func TestCallbackHandlerOverRouter(t *testing.T) {
 		{liveness.Megvii, nil, "notify", sandbox.MegviiGetResult, 0},
 		{liveness.Juhe, []sandbox.Endpoint{sandbox.MegviiGetToken}, "return", sandbox.JuheSearch, 1}, // the notify's search
 		{liveness.Juhe, []sandbox.Endpoint{sandbox.MegviiGetToken}, "notify", sandbox.JuheSearch, 1},
-		{liveness.Jumdata, []sandbox.Endpoint{sandbox.MegviiGetToken, sandbox.JuheQuery}, "return", sandbox.JumdataResult, 1},
+		{liveness.Jumdata, []sandbox.Endpoint{sandbox.MegviiGetToken, sandbox.JuheQuery}, "return", jumdatasim.Result, 1},
 	} {
 		t.Run(string(tc.vendor)+"/"+tc.via, func(t *testing.T) {
 			e := newCallbackEnv(t)
@@ -247,7 +248,7 @@ func TestNotifyOfAVendorThatSendsNoneThroughRouter(t *testing.T) {
 		_ = resp.Body.Close()
 		assert.Equal(t, http.StatusBadRequest, resp.StatusCode)
 	}
-	assert.Zero(t, e.sb.Requests(sandbox.JumdataResult), "reads")
+	assert.Zero(t, e.sb.Requests(jumdatasim.Result), "reads")
 }
 
 // Wait over a router takes the router's sessions and refuses one whose

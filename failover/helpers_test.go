@@ -17,6 +17,7 @@ import (
 	"github.com/go-liveness/liveness/failover"
 	_ "github.com/go-liveness/liveness/juhe"
 	_ "github.com/go-liveness/liveness/jumdata"
+	"github.com/go-liveness/liveness/jumdata/jumdatasim"
 	_ "github.com/go-liveness/liveness/megvii"
 	"github.com/go-liveness/liveness/sandbox"
 )
@@ -101,14 +102,14 @@ func (e *env) request() *liveness.SessionRequest {
 
 // creates counts the session creations that reached any vendor.
 func (e *env) creates() int {
-	return e.sb.Requests(sandbox.MegviiGetToken) + e.sb.Requests(sandbox.JuheQuery) + e.sb.Requests(sandbox.JumdataInit)
+	return e.sb.Requests(sandbox.MegviiGetToken) + e.sb.Requests(sandbox.JuheQuery) + e.sb.Requests(jumdatasim.Init)
 }
 
 // createEndpoint is each vendor's session-creating endpoint.
 var createEndpoint = map[liveness.Vendor]sandbox.Endpoint{
 	liveness.Megvii:  sandbox.MegviiGetToken,
 	liveness.Juhe:    sandbox.JuheQuery,
-	liveness.Jumdata: sandbox.JumdataInit,
+	liveness.Jumdata: jumdatasim.Init,
 }
 
 func (e *env) health(name string) failover.Health {

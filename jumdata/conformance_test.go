@@ -12,6 +12,7 @@ import (
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/internal/outcometable"
 	"github.com/go-liveness/liveness/jumdata"
+	"github.com/go-liveness/liveness/jumdata/jumdatasim"
 	"github.com/go-liveness/liveness/jumdata/jumdatatest"
 	"github.com/go-liveness/liveness/providertest"
 	"github.com/go-liveness/liveness/sandbox"
@@ -45,7 +46,7 @@ func TestCheckSDKResultOnTheSandbox(t *testing.T) {
 	assert.Equal(t, liveness.StatusFailed, res.Status)
 	assert.Equal(t, liveness.ReasonSpoof, res.Reason)
 
-	sb.InjectFault(sandbox.JumdataSDKCheck, sandbox.Fault{VendorError: "604", Times: 1})
+	sb.InjectFault(jumdatasim.SDKCheck, sandbox.Fault{VendorError: "604", Times: 1})
 	_, err = p.CheckSDKResult(context.Background(), strings.NewReader("x"))
 	assert.ErrorIs(t, err, liveness.ErrDiscontinued)
 

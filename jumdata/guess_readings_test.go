@@ -15,6 +15,7 @@ import (
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/internal/testutil"
 	"github.com/go-liveness/liveness/jumdata"
+	"github.com/go-liveness/liveness/jumdata/jumdatasim"
 	"github.com/go-liveness/liveness/jumdata/jumdatatest"
 	"github.com/go-liveness/liveness/sandbox"
 )
@@ -40,7 +41,7 @@ func sandboxWith(t *testing.T, opts ...sandbox.Option) *sandbox.Sandbox {
 // about code-only answers says so with WithJumdataCodeOnlyErrors, which
 // then wins (the sandbox's default is code-only).
 func textsFirst(opts ...sandbox.Option) []sandbox.Option {
-	return append([]sandbox.Option{sandbox.WithJumdataErrorTexts()}, opts...)
+	return append([]sandbox.Option{jumdatasim.WithErrorTexts()}, opts...)
 }
 
 // channelConfigs returns the Config of each channel on sb, the direct
@@ -90,26 +91,26 @@ func returnServer(t *testing.T, p *jumdata.Provider) *httptest.Server {
 func TestTokenFormats(t *testing.T) {
 	ctx := context.Background()
 	for _, tt := range []struct {
-		format  sandbox.JumdataTokenFormat
+		format  jumdatasim.TokenFormat
 		length  int
 		has     string // characters every such token holds
 		tooLong bool
 	}{
-		{sandbox.JumdataTokenHex, 32, "", false},
-		{sandbox.JumdataTokenUUID, 36, "-", false},
-		{sandbox.JumdataTokenBase64, 44, "+/=", false},
-		{sandbox.JumdataTokenMaxLength, jumdata.MaxTokenLen, "", false},
-		{sandbox.JumdataTokenOverCap, 160, "", true},
+		{jumdatasim.TokenHex, 32, "", false},
+		{jumdatasim.TokenUUID, 36, "-", false},
+		{jumdatasim.TokenBase64, 44, "+/=", false},
+		{jumdatasim.TokenMaxLength, jumdata.MaxTokenLen, "", false},
+		{jumdatasim.TokenOverCap, 160, "", true},
 	} {
 		for channel, cfg := range channelConfigs(sandboxWith(t), "") {
 			t.Run(string(tt.format)+"/"+channel, func(t *testing.T) {
-				sb := sandboxWith(t, sandbox.WithJumdataTokenFormat(tt.format))
+				sb := sandboxWith(t, jumdatasim.WithTokenFormat(tt.format))
 				cfg = channelConfigs(sb, "")[channel]
 				p := mustNew(t, cfg, liveness.WithRetry(2, 0))
 				srv := returnServer(t, p)
 				s, err := p.InitSession(ctx, &liveness.SessionRequest{ReturnURL: srv.URL + "/back"})
-				assert.Equal(t, 1, sb.Requests(sandbox.JumdataInit), "init is sent once")
-				assert.Equal(t, 1, sb.JumdataCharges(), "the session Jumdata made is billed")
+				assert.Equal(t, 1, sb.Requests(jumdatasim.Init), "init is sent once")
+				assert.Equal(t, 1, jumdatasim.Charges(sb), "the session Jumdata made is billed")
 				if tt.tooLong {
 					require.ErrorIs(t, err, liveness.ErrBadResponse)
 					assert.Nil(t, s)
@@ -133,7 +134,7 @@ func TestTokenFormats(t *testing.T) {
 				require.NoError(t, err)
 				assert.Equal(t, liveness.StatusPassed, res.Status)
 				assert.Equal(t, s.ID, res.SessionID)
-				assert.Equal(t, 2, sb.Requests(sandbox.JumdataResult), "one read by the return, one here")
+				assert.Equal(t, 2, sb.Requests(jumdatasim.Result), "one read by the return, one here")
 			})
 		}
 	}
@@ -160,12 +161,12 @@ func TestAPlusInAReturnIsAPlus(t *testing.T) {
 // recipe is documented) are not concerned.
 func TestAnotherSignRecipeFailsClearly(t *testing.T) {
 	ctx := context.Background()
-	for _, recipe := range []sandbox.JumdataSignRecipe{sandbox.JumdataSignReordered, sandbox.JumdataSignUppercaseHex} {
+	for _, recipe := range []jumdatasim.SignRecipe{jumdatasim.SignReordered, jumdatasim.SignUppercaseHex} {
 		for _, codeOnly := range []bool{false, true} {
-			opts := []sandbox.Option{sandbox.WithJumdataSignRecipe(recipe)}
+			opts := []sandbox.Option{jumdatasim.WithSignRecipe(recipe)}
 			want, name := liveness.ErrUnauthenticated, string(recipe)+"/texts"
 			if codeOnly {
-				opts, want, name = append(opts, sandbox.WithJumdataCodeOnlyErrors()), liveness.ErrInvalidArgument, string(recipe)+"/code-only"
+				opts, want, name = append(opts, jumdatasim.WithCodeOnlyErrors()), liveness.ErrInvalidArgument, string(recipe)+"/code-only"
 			}
 			t.Run(name, func(t *testing.T) {
 				sb := sandboxWith(t, opts...)
@@ -179,13 +180,13 @@ func TestAnotherSignRecipeFailsClearly(t *testing.T) {
 				assert.Equal(t, "400", e.Code)
 				assert.False(t, e.MayHaveReached, "Jumdata refused it: no session")
 				assert.False(t, liveness.Retryable(err))
-				assert.Equal(t, 1, sb.Requests(sandbox.JumdataInit), "not repeated, nor re-signed another way")
+				assert.Equal(t, 1, sb.Requests(jumdatasim.Init), "not repeated, nor re-signed another way")
 
 				s, err := ps["cloud market"].InitSession(ctx, &liveness.SessionRequest{ReturnURL: returnURL})
 				require.NoError(t, err, "the cloud market signs nothing")
 				_, err = ps["direct"].FetchResult(ctx, s.ID)
 				require.ErrorIs(t, err, want)
-				assert.Equal(t, 1, sb.Requests(sandbox.JumdataResult))
+				assert.Equal(t, 1, sb.Requests(jumdatasim.Result))
 				res, err := ps["cloud market"].FetchResult(ctx, s.ID)
 				require.NoError(t, err)
 				assert.Equal(t, liveness.StatusPending, res.Status)
@@ -212,7 +213,7 @@ func TestAccountCodes(t *testing.T) {
 				name = code + "/absent"
 			}
 			t.Run(name, func(t *testing.T) {
-				sb := sandboxWith(t, sandbox.WithJumdataAccountCodes(present))
+				sb := sandboxWith(t, jumdatasim.WithAccountCodes(present))
 				good := mustNew(t, jumdatatest.SandboxConfig(sb))
 				s, err := good.InitSession(ctx, &liveness.SessionRequest{ReturnURL: returnURL})
 				require.NoError(t, err)
@@ -236,13 +237,13 @@ func TestAccountCodes(t *testing.T) {
 							assert.False(t, liveness.Retryable(err))
 						}
 					}
-					assert.Equal(t, inits, sb.Requests(sandbox.JumdataInit), "one call each (%s)", channel)
-					assert.Equal(t, reads, sb.Requests(sandbox.JumdataResult), "one call each (%s)", channel)
+					assert.Equal(t, inits, sb.Requests(jumdatasim.Init), "one call each (%s)", channel)
+					assert.Equal(t, reads, sb.Requests(jumdatasim.Result), "one call each (%s)", channel)
 				}
 				direct := mustNew(t, channelConfigs(sb, code)["direct"], liveness.WithRetry(2, 0))
 				_, err = direct.CheckSDKResult(ctx, strings.NewReader("encrypted sdk file"))
 				require.ErrorIs(t, err, kind, "the SDK v1 document lists the code")
-				assert.Equal(t, 1, sb.Requests(sandbox.JumdataSDKCheck))
+				assert.Equal(t, 1, sb.Requests(jumdatasim.SDKCheck))
 			})
 		}
 	}
@@ -254,11 +255,11 @@ func TestAccountCodes(t *testing.T) {
 // again (a reload of the return, the reconciler).
 func TestCode606(t *testing.T) {
 	ctx := context.Background()
-	for _, m := range []sandbox.JumdataCode606{sandbox.JumdataQuota, sandbox.JumdataRateLimit} {
+	for _, m := range []jumdatasim.Code606{jumdatasim.Quota, jumdatasim.RateLimit} {
 		for channel := range channelConfigs(sandboxWith(t), "") {
 			t.Run(string(m)+"/"+channel, func(t *testing.T) {
 				clk := testutil.NewClock(time.Now())
-				sb := sandboxWith(t, sandbox.WithClock(clk.Now), sandbox.WithJumdataCode606(m))
+				sb := sandboxWith(t, sandbox.WithClock(clk.Now), jumdatasim.WithCode606(m))
 				p := mustNew(t, channelConfigs(sb, "606")[channel], liveness.WithRetry(2, 0), liveness.WithClock(clk.Now))
 				s, err := p.InitSession(ctx, &liveness.SessionRequest{ReturnURL: returnURL})
 				require.NoError(t, err, "the account's one call")
@@ -266,20 +267,20 @@ func TestCode606(t *testing.T) {
 				require.ErrorIs(t, err, liveness.ErrQuotaExceeded)
 				assert.Equal(t, "606", asError(t, err).Code)
 				assert.False(t, liveness.Retryable(err))
-				assert.Equal(t, 1, sb.Requests(sandbox.JumdataResult), "606 is not retried")
+				assert.Equal(t, 1, sb.Requests(jumdatasim.Result), "606 is not retried")
 				_, err = p.InitSession(ctx, &liveness.SessionRequest{ReturnURL: returnURL})
 				require.ErrorIs(t, err, liveness.ErrQuotaExceeded)
-				assert.Equal(t, 2, sb.Requests(sandbox.JumdataInit))
+				assert.Equal(t, 2, sb.Requests(jumdatasim.Init))
 
 				clk.Advance(time.Minute)
 				res, err := p.FetchResult(ctx, s.ID)
-				if m == sandbox.JumdataQuota {
+				if m == jumdatasim.Quota {
 					require.ErrorIs(t, err, liveness.ErrQuotaExceeded, "a quota stays used up")
 				} else {
 					require.NoError(t, err, "a rate limit resets")
 					assert.Equal(t, liveness.StatusPending, res.Status)
 				}
-				assert.Equal(t, 2, sb.Requests(sandbox.JumdataResult))
+				assert.Equal(t, 2, sb.Requests(jumdatasim.Result))
 			})
 		}
 	}
@@ -305,28 +306,28 @@ func TestHTTPStatusReadings(t *testing.T) {
 		{"999", liveness.ErrBadResponse, false},
 	}
 	mapped := map[string]int{"400": 400, "500": 503, "604": 410, "606": 429, "609": 429, "610": 504, "999": 500}
-	for _, m := range []sandbox.JumdataHTTPStatuses{sandbox.JumdataAlways200, sandbox.JumdataCodeAsStatus, sandbox.JumdataMappedStatus} {
+	for _, m := range []jumdatasim.HTTPStatuses{jumdatasim.Always200, jumdatasim.CodeAsStatus, jumdatasim.MappedStatus} {
 		status := func(code string) int {
 			switch m {
-			case sandbox.JumdataCodeAsStatus:
+			case jumdatasim.CodeAsStatus:
 				n := 0
 				for _, c := range code {
 					n = n*10 + int(c-'0')
 				}
 				return n
-			case sandbox.JumdataMappedStatus:
+			case jumdatasim.MappedStatus:
 				return mapped[code]
 			}
 			return http.StatusOK
 		}
 		for _, tt := range codes {
 			t.Run(string(m)+"/"+tt.code, func(t *testing.T) {
-				sb := sandboxWith(t, sandbox.WithJumdataHTTPStatuses(m))
+				sb := sandboxWith(t, jumdatasim.WithHTTPStatuses(m))
 				p := mustNew(t, jumdatatest.SandboxAppCodeConfig(sb), liveness.WithRetry(2, 0))
 				s, err := p.InitSession(ctx, &liveness.SessionRequest{ReturnURL: returnURL})
 				require.NoError(t, err)
 
-				sb.InjectFault(sandbox.JumdataInit, sandbox.Fault{VendorError: tt.code})
+				sb.InjectFault(jumdatasim.Init, sandbox.Fault{VendorError: tt.code})
 				_, err = p.InitSession(ctx, &liveness.SessionRequest{ReturnURL: returnURL})
 				require.ErrorIs(t, err, tt.kind)
 				e := asError(t, err)
@@ -334,9 +335,9 @@ func TestHTTPStatusReadings(t *testing.T) {
 				assert.Equal(t, status(tt.code), e.HTTPStatus)
 				// A 504 is a gateway that gave up: the create is in doubt.
 				assert.Equal(t, status(tt.code) == http.StatusGatewayTimeout, e.MayHaveReached)
-				assert.Equal(t, 2, sb.Requests(sandbox.JumdataInit), "init is never repeated")
+				assert.Equal(t, 2, sb.Requests(jumdatasim.Init), "init is never repeated")
 
-				sb.InjectFault(sandbox.JumdataResult, sandbox.Fault{VendorError: tt.code})
+				sb.InjectFault(jumdatasim.Result, sandbox.Fault{VendorError: tt.code})
 				_, err = p.FetchResult(ctx, s.ID)
 				require.ErrorIs(t, err, tt.kind)
 				assert.Equal(t, tt.code, asError(t, err).Code)
@@ -344,11 +345,11 @@ func TestHTTPStatusReadings(t *testing.T) {
 				if tt.retry {
 					want = 3
 				}
-				assert.Equal(t, want, sb.Requests(sandbox.JumdataResult), "a read is retried only on a Retryable code")
+				assert.Equal(t, want, sb.Requests(jumdatasim.Result), "a read is retried only on a Retryable code")
 			})
 		}
 		t.Run(string(m)+"/answers of the sandbox's own", func(t *testing.T) {
-			sb := sandboxWith(t, sandbox.WithJumdataHTTPStatuses(m))
+			sb := sandboxWith(t, jumdatasim.WithHTTPStatuses(m))
 			p := mustNew(t, jumdatatest.SandboxConfig(sb), liveness.WithRetry(2, 0))
 			_, err := p.FetchResult(ctx, "0123456789abcdef0123456789abcdef")
 			require.ErrorIs(t, err, liveness.ErrNotFound)
@@ -381,14 +382,14 @@ func TestHTTPStatusReadings(t *testing.T) {
 func TestCallBilling(t *testing.T) {
 	ctx := context.Background()
 	tests := []struct {
-		billing sandbox.JumdataBilling
+		billing jumdatasim.Billing
 		// charges of: a pass read once; a spoof read once; a pending read
 		// then a pass read; a device the check cannot run on
 		pass, spoof, pendingThenPass, device int
 	}{
-		{sandbox.JumdataBillEveryAnswer, 2, 2, 3, 2},
-		{sandbox.JumdataBillCode200, 2, 1, 2, 1},
-		{sandbox.JumdataBillInitOnly, 1, 1, 1, 1},
+		{jumdatasim.BillEveryAnswer, 2, 2, 3, 2},
+		{jumdatasim.BillCode200, 2, 1, 2, 1},
+		{jumdatasim.BillInitOnly, 1, 1, 1, 1},
 	}
 	for _, tt := range tests {
 		t.Run(string(tt.billing), func(t *testing.T) {
@@ -402,7 +403,7 @@ func TestCallBilling(t *testing.T) {
 				"device":            {[]sandbox.Outcome{sandbox.OutcomeDeviceUnsupported}, tt.device},
 			}
 			for name, f := range flows {
-				sb := sandboxWith(t, sandbox.WithJumdataBilling(tt.billing))
+				sb := sandboxWith(t, jumdatasim.WithBilling(tt.billing))
 				p := mustNew(t, jumdatatest.SandboxConfig(sb), liveness.WithRetry(2, 0))
 				s, err := p.InitSession(ctx, &liveness.SessionRequest{ReturnURL: returnURL})
 				require.NoError(t, err)
@@ -414,29 +415,29 @@ func TestCallBilling(t *testing.T) {
 					_, err = p.FetchResult(ctx, s.ID)
 					require.NoError(t, err)
 				}
-				assert.Equal(t, 1, sb.Requests(sandbox.JumdataInit), name)
-				assert.Equal(t, len(f.outcomes), sb.Requests(sandbox.JumdataResult), name)
-				assert.Equal(t, f.want, sb.JumdataCharges(), "%s costs", name)
+				assert.Equal(t, 1, sb.Requests(jumdatasim.Init), name)
+				assert.Equal(t, len(f.outcomes), sb.Requests(jumdatasim.Result), name)
+				assert.Equal(t, f.want, jumdatasim.Charges(sb), "%s costs", name)
 			}
 
-			sb := sandboxWith(t, sandbox.WithJumdataBilling(tt.billing))
+			sb := sandboxWith(t, jumdatasim.WithBilling(tt.billing))
 			p := mustNew(t, jumdatatest.SandboxConfig(sb), liveness.WithRetry(2, 0))
 			s, err := p.InitSession(ctx, &liveness.SessionRequest{ReturnURL: returnURL})
 			require.NoError(t, err)
-			sb.InjectFault(sandbox.JumdataResult, sandbox.Fault{VendorError: "609", Times: 1})
+			sb.InjectFault(jumdatasim.Result, sandbox.Fault{VendorError: "609", Times: 1})
 			_, err = sb.Complete(ctx, liveness.Jumdata, s.ID, sandbox.OutcomePass)
 			require.NoError(t, err)
 			res, err := p.FetchResult(ctx, s.ID)
 			require.NoError(t, err, "a read answered 609 is repeated")
 			assert.Equal(t, liveness.StatusPassed, res.Status)
-			assert.Equal(t, 2, sb.Requests(sandbox.JumdataResult))
-			assert.Equal(t, tt.pass, sb.JumdataCharges(), "the 609 is not billed")
+			assert.Equal(t, 2, sb.Requests(jumdatasim.Result))
+			assert.Equal(t, tt.pass, jumdatasim.Charges(sb), "the 609 is not billed")
 
 			_, err = p.CheckSDKResult(ctx, strings.NewReader("encrypted sdk file"))
 			require.NoError(t, err)
 			_, err = p.CheckSDKResult(ctx, strings.NewReader(sandbox.MagicPrefix+"code-609"))
 			require.ErrorIs(t, err, liveness.ErrRateLimited)
-			assert.Equal(t, tt.pass+1, sb.JumdataCharges(), "the SDK check bills its 200 alone")
+			assert.Equal(t, tt.pass+1, jumdatasim.Charges(sb), "the SDK check bills its 200 alone")
 		})
 	}
 }
@@ -462,12 +463,12 @@ func TestInitIsNeverSentTwice(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			sb := sandboxWith(t)
-			sb.InjectFault(sandbox.JumdataInit, tt.fault)
+			sb.InjectFault(jumdatasim.Init, tt.fault)
 			p := mustNew(t, jumdatatest.SandboxConfig(sb), liveness.WithRetry(3, 0), liveness.WithTimeout(300*time.Millisecond))
 			_, err := p.InitSession(ctx, &liveness.SessionRequest{ReturnURL: returnURL})
 			require.ErrorIs(t, err, tt.kind)
 			assert.Equal(t, tt.ambiguous, asError(t, err).MayHaveReached)
-			assert.Equal(t, 1, sb.Requests(sandbox.JumdataInit))
+			assert.Equal(t, 1, sb.Requests(jumdatasim.Init))
 		})
 	}
 	t.Run("a call that never left", func(t *testing.T) {
@@ -491,38 +492,38 @@ func TestReturnAppendReadings(t *testing.T) {
 	const base = "https://app.example"
 	tests := []struct {
 		path string
-		want map[sandbox.JumdataReturnAppend]string // %s is the token
+		want map[jumdatasim.ReturnAppend]string // %s is the token
 	}{
-		{"/back", map[sandbox.JumdataReturnAppend]string{
-			sandbox.JumdataReturnLiteral:  "/back?token=%s&success=true",
-			sandbox.JumdataReturnQuery:    "/back?token=%s&success=true",
-			sandbox.JumdataReturnFragment: "/back?token=%s&success=true",
+		{"/back", map[jumdatasim.ReturnAppend]string{
+			jumdatasim.ReturnLiteral:  "/back?token=%s&success=true",
+			jumdatasim.ReturnQuery:    "/back?token=%s&success=true",
+			jumdatasim.ReturnFragment: "/back?token=%s&success=true",
 		}},
-		{"/back?order=42", map[sandbox.JumdataReturnAppend]string{
-			sandbox.JumdataReturnLiteral:  "/back?order=42?token=%s&success=true",
-			sandbox.JumdataReturnQuery:    "/back?order=42&token=%s&success=true",
-			sandbox.JumdataReturnFragment: "/back?order=42&token=%s&success=true",
+		{"/back?order=42", map[jumdatasim.ReturnAppend]string{
+			jumdatasim.ReturnLiteral:  "/back?order=42?token=%s&success=true",
+			jumdatasim.ReturnQuery:    "/back?order=42&token=%s&success=true",
+			jumdatasim.ReturnFragment: "/back?order=42&token=%s&success=true",
 		}},
-		{"/back?", map[sandbox.JumdataReturnAppend]string{
-			sandbox.JumdataReturnLiteral:  "/back??token=%s&success=true",
-			sandbox.JumdataReturnQuery:    "/back?token=%s&success=true",
-			sandbox.JumdataReturnFragment: "/back?token=%s&success=true",
+		{"/back?", map[jumdatasim.ReturnAppend]string{
+			jumdatasim.ReturnLiteral:  "/back??token=%s&success=true",
+			jumdatasim.ReturnQuery:    "/back?token=%s&success=true",
+			jumdatasim.ReturnFragment: "/back?token=%s&success=true",
 		}},
-		{"/#/done", map[sandbox.JumdataReturnAppend]string{
-			sandbox.JumdataReturnLiteral:  "/#/done?token=%s&success=true",
-			sandbox.JumdataReturnQuery:    "/?token=%s&success=true#/done",
-			sandbox.JumdataReturnFragment: "/#/done?token=%s&success=true",
+		{"/#/done", map[jumdatasim.ReturnAppend]string{
+			jumdatasim.ReturnLiteral:  "/#/done?token=%s&success=true",
+			jumdatasim.ReturnQuery:    "/?token=%s&success=true#/done",
+			jumdatasim.ReturnFragment: "/#/done?token=%s&success=true",
 		}},
-		{"/?app=1#/done?step=2", map[sandbox.JumdataReturnAppend]string{
-			sandbox.JumdataReturnLiteral:  "/?app=1#/done?step=2?token=%s&success=true",
-			sandbox.JumdataReturnQuery:    "/?app=1&token=%s&success=true#/done?step=2",
-			sandbox.JumdataReturnFragment: "/?app=1#/done?step=2&token=%s&success=true",
+		{"/?app=1#/done?step=2", map[jumdatasim.ReturnAppend]string{
+			jumdatasim.ReturnLiteral:  "/?app=1#/done?step=2?token=%s&success=true",
+			jumdatasim.ReturnQuery:    "/?app=1&token=%s&success=true#/done?step=2",
+			jumdatasim.ReturnFragment: "/?app=1#/done?step=2&token=%s&success=true",
 		}},
 	}
 	for _, tt := range tests {
 		for a, want := range tt.want {
 			t.Run(string(a)+" "+tt.path, func(t *testing.T) {
-				sb := sandboxWith(t, sandbox.WithJumdataReturnAppend(a))
+				sb := sandboxWith(t, jumdatasim.WithReturnAppend(a))
 				p := mustNew(t, jumdatatest.SandboxAppCodeConfig(sb))
 				s, err := p.InitSession(ctx, &liveness.SessionRequest{ReturnURL: base + tt.path})
 				require.NoError(t, err)
@@ -544,7 +545,7 @@ func TestReturnAppendReadings(t *testing.T) {
 				res, err := liveness.Resolve(ctx, p, cb)
 				require.NoError(t, err)
 				assert.Equal(t, liveness.StatusPassed, res.Status)
-				assert.Equal(t, 1, sb.Requests(sandbox.JumdataResult))
+				assert.Equal(t, 1, sb.Requests(jumdatasim.Result))
 			})
 		}
 	}
@@ -559,21 +560,21 @@ func TestSDKPublicCodes(t *testing.T) {
 	for _, present := range []bool{true, false} {
 		for code, kind := range map[string]error{"606": liveness.ErrQuotaExceeded, "609": liveness.ErrRateLimited, "610": liveness.ErrUnavailable} {
 			t.Run(code+map[bool]string{true: "/present", false: "/absent"}[present], func(t *testing.T) {
-				sb := sandboxWith(t, sandbox.WithJumdataSDKPublicCodes(present))
+				sb := sandboxWith(t, jumdatasim.WithSDKPublicCodes(present))
 				p := mustNew(t, jumdatatest.SandboxConfig(sb), liveness.WithRetry(2, 0))
 				res, err := p.CheckSDKResult(ctx, strings.NewReader(sandbox.MagicPrefix+"code-"+code))
-				assert.Equal(t, 1, sb.Requests(sandbox.JumdataSDKCheck))
+				assert.Equal(t, 1, sb.Requests(jumdatasim.SDKCheck))
 				if !present {
 					require.NoError(t, err)
 					assert.Equal(t, liveness.StatusPassed, res.Status)
-					assert.Equal(t, 1, sb.JumdataCharges())
+					assert.Equal(t, 1, jumdatasim.Charges(sb))
 					return
 				}
 				require.ErrorIs(t, err, kind)
 				e := asError(t, err)
 				assert.Equal(t, code, e.Code)
 				assert.Equal(t, "CheckSDKResult", e.Op)
-				assert.Zero(t, sb.JumdataCharges())
+				assert.Zero(t, jumdatasim.Charges(sb))
 			})
 		}
 	}

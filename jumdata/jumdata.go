@@ -14,7 +14,7 @@
 // richer result fields, the SDK v1 check's encoding and codes, the cloud
 // market gateway's statuses) the code says "Guess:" and names the entry of
 // VENDORS.md that records it; the sandbox plays every reading
-// considered (the sandbox.WithJumdata… options), and the package's tests
+// considered (the jumdatasim.With… options), and the package's tests
 // run each outcome under each.
 //
 // # The flow

@@ -12,6 +12,7 @@ import (
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/internal/testutil"
 	"github.com/go-liveness/liveness/jumdata"
+	"github.com/go-liveness/liveness/jumdata/jumdatasim"
 	"github.com/go-liveness/liveness/jumdata/jumdatatest"
 	"github.com/go-liveness/liveness/sandbox"
 )
@@ -33,13 +34,13 @@ type reading struct {
 
 var readings = []reading{
 	{name: "with texts"},
-	{name: "code only", opts: []sandbox.Option{sandbox.WithJumdataCodeOnlyErrors()}, codeOnly: true},
-	{name: "rich results", opts: []sandbox.Option{sandbox.WithJumdataRichResults()}, rich: true},
-	{name: "rich results, code only", opts: []sandbox.Option{sandbox.WithJumdataRichResults(), sandbox.WithJumdataCodeOnlyErrors()}, rich: true, codeOnly: true},
-	{name: "another product code, configured", opts: []sandbox.Option{sandbox.WithJumdataProductCode("lifecheck_h5_v2")}, productCode: "lifecheck_h5_v2"},
-	{name: "any product code", opts: []sandbox.Option{sandbox.WithJumdataAnyProductCode()}},
-	{name: "any product code, configured", opts: []sandbox.Option{sandbox.WithJumdataAnyProductCode()}, productCode: "lifecheck_h5_v2"},
-	{name: "gateway 400 for a wrong AppCode", opts: []sandbox.Option{sandbox.WithJumdataInvalidAppCodeStatus(http.StatusBadRequest)}},
+	{name: "code only", opts: []sandbox.Option{jumdatasim.WithCodeOnlyErrors()}, codeOnly: true},
+	{name: "rich results", opts: []sandbox.Option{jumdatasim.WithRichResults()}, rich: true},
+	{name: "rich results, code only", opts: []sandbox.Option{jumdatasim.WithRichResults(), jumdatasim.WithCodeOnlyErrors()}, rich: true, codeOnly: true},
+	{name: "another product code, configured", opts: []sandbox.Option{jumdatasim.WithProductCode("lifecheck_h5_v2")}, productCode: "lifecheck_h5_v2"},
+	{name: "any product code", opts: []sandbox.Option{jumdatasim.WithAnyProductCode()}},
+	{name: "any product code, configured", opts: []sandbox.Option{jumdatasim.WithAnyProductCode()}, productCode: "lifecheck_h5_v2"},
+	{name: "gateway 400 for a wrong AppCode", opts: []sandbox.Option{jumdatasim.WithInvalidAppCodeStatus(http.StatusBadRequest)}},
 }
 
 // readingProviders returns the provider of each channel on sb, configured
@@ -100,8 +101,8 @@ func TestEveryOutcomeUnderEveryReading(t *testing.T) {
 						require.NotNil(t, res.Liveness, channel)
 						assert.NotZero(t, res.Liveness.Score, "hack_score is read (%s)", channel)
 					}
-					assert.Equal(t, calls, sb.Requests(sandbox.JumdataInit), "one init call per session (%s)", channel)
-					assert.Equal(t, calls, sb.Requests(sandbox.JumdataResult), "one result call per session (%s)", channel)
+					assert.Equal(t, calls, sb.Requests(jumdatasim.Init), "one init call per session (%s)", channel)
+					assert.Equal(t, calls, sb.Requests(jumdatasim.Result), "one result call per session (%s)", channel)
 				}
 			})
 		}
@@ -126,12 +127,12 @@ func TestSituationsUnderEveryReading(t *testing.T) {
 				unknownToken, wrongSecret = liveness.ErrInvalidArgument, liveness.ErrInvalidArgument
 			}
 			for channel, p := range ps {
-				before := sb.Requests(sandbox.JumdataResult)
+				before := sb.Requests(jumdatasim.Result)
 				res, err := p.FetchResult(ctx, "0123456789abcdef0123456789abcdef")
 				assert.Nil(t, res)
 				require.ErrorIs(t, err, unknownToken, "an unknown token (%s)", channel)
 				assert.Equal(t, "400", asError(t, err).Code)
-				assert.Equal(t, 1, sb.Requests(sandbox.JumdataResult)-before, "not repeated (%s)", channel)
+				assert.Equal(t, 1, sb.Requests(jumdatasim.Result)-before, "not repeated (%s)", channel)
 			}
 
 			cfg := jumdatatest.SandboxConfig(sb)
@@ -146,11 +147,11 @@ func TestSituationsUnderEveryReading(t *testing.T) {
 			ac.AppCode = "not-the-appcode"
 			p, err = jumdata.New(ac, liveness.WithRetry(0, 0))
 			require.NoError(t, err)
-			before := sb.Requests(sandbox.JumdataInit)
+			before := sb.Requests(jumdatasim.Init)
 			_, err = p.InitSession(ctx, &liveness.SessionRequest{ReturnURL: returnURL})
 			require.ErrorIs(t, err, liveness.ErrUnauthenticated, "a wrong AppCode, whatever the gateway's status")
 			assert.Equal(t, "Invalid AppCode", asError(t, err).Message)
-			assert.Equal(t, 1, sb.Requests(sandbox.JumdataInit)-before)
+			assert.Equal(t, 1, sb.Requests(jumdatasim.Init)-before)
 			testutil.AssertNoSecret(t, err.Error(), "not-the-appcode")
 
 		})
@@ -162,10 +163,10 @@ func TestSituationsUnderEveryReading(t *testing.T) {
 func TestAProductCodeNotConfiguredFailsOnce(t *testing.T) {
 	ctx := context.Background()
 	for _, codeOnly := range []bool{false, true} {
-		opts := []sandbox.Option{sandbox.WithJumdataProductCode("lifecheck_h5_v2")}
+		opts := []sandbox.Option{jumdatasim.WithProductCode("lifecheck_h5_v2")}
 		name := "with texts"
 		if codeOnly {
-			opts, name = append(opts, sandbox.WithJumdataCodeOnlyErrors()), "code only"
+			opts, name = append(opts, jumdatasim.WithCodeOnlyErrors()), "code only"
 		}
 		t.Run(name, func(t *testing.T) {
 			sb, err := sandbox.New(textsFirst(opts...)...)
@@ -177,10 +178,10 @@ func TestAProductCodeNotConfiguredFailsOnce(t *testing.T) {
 			e := asError(t, err)
 			assert.Equal(t, "400", e.Code)
 			assert.False(t, e.MayHaveReached, "a 400 made no session")
-			assert.Equal(t, 1, sb.Requests(sandbox.JumdataInit))
+			assert.Equal(t, 1, sb.Requests(jumdatasim.Init))
 			_, err = ps["direct"].FetchResult(ctx, "tok-1")
 			require.ErrorIs(t, err, liveness.ErrInvalidArgument)
-			assert.Equal(t, 1, sb.Requests(sandbox.JumdataResult))
+			assert.Equal(t, 1, sb.Requests(jumdatasim.Result))
 
 			s, err := ps["cloud market"].InitSession(ctx, &liveness.SessionRequest{ReturnURL: returnURL})
 			require.NoError(t, err, "the cloud market sends no productCode")
@@ -204,16 +205,16 @@ func TestSDKCheckUnderEveryEncoding(t *testing.T) {
 		multipart bool // the server reads the client's file
 	}{
 		{"both (default)", nil, true},
-		{"both, named", []sandbox.Option{sandbox.WithJumdataSDKEncodings(sandbox.JumdataSDKMultipart, sandbox.JumdataSDKURLEncoded)}, true},
-		{"multipart only", []sandbox.Option{sandbox.WithJumdataSDKEncodings(sandbox.JumdataSDKMultipart)}, true},
-		{"urlencoded only", []sandbox.Option{sandbox.WithJumdataSDKEncodings(sandbox.JumdataSDKURLEncoded)}, false},
+		{"both, named", []sandbox.Option{jumdatasim.WithSDKEncodings(jumdatasim.SDKMultipart, jumdatasim.SDKURLEncoded)}, true},
+		{"multipart only", []sandbox.Option{jumdatasim.WithSDKEncodings(jumdatasim.SDKMultipart)}, true},
+		{"urlencoded only", []sandbox.Option{jumdatasim.WithSDKEncodings(jumdatasim.SDKURLEncoded)}, false},
 	}
 	for _, enc := range encodings {
 		for _, codeOnly := range []bool{false, true} {
 			opts := enc.opts
 			name := enc.name + "/with texts"
 			if codeOnly {
-				opts, name = append(append([]sandbox.Option{}, opts...), sandbox.WithJumdataCodeOnlyErrors()), enc.name+"/code only"
+				opts, name = append(append([]sandbox.Option{}, opts...), jumdatasim.WithCodeOnlyErrors()), enc.name+"/code only"
 			}
 			t.Run(name, func(t *testing.T) {
 				sb, err := sandbox.New(textsFirst(opts...)...)
@@ -244,7 +245,7 @@ func TestSDKCheckUnderEveryEncoding(t *testing.T) {
 						assert.Equal(t, "400", e.Code)
 						assert.Equal(t, "SDK结果文件必须上传", e.Message, "the SDK v1 document's own sample")
 					}
-					assert.Equal(t, i+1, sb.Requests(sandbox.JumdataSDKCheck), "one call per check, never repeated")
+					assert.Equal(t, i+1, sb.Requests(jumdatasim.SDKCheck), "one call per check, never repeated")
 				}
 
 				bad := jumdatatest.SandboxConfig(sb)
@@ -257,7 +258,7 @@ func TestSDKCheckUnderEveryEncoding(t *testing.T) {
 					want = liveness.ErrInvalidArgument
 				}
 				require.ErrorIs(t, err, want, "a wrong AppSecret")
-				assert.Equal(t, 3, sb.Requests(sandbox.JumdataSDKCheck))
+				assert.Equal(t, 3, sb.Requests(jumdatasim.SDKCheck))
 			})
 		}
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/jumdata"
+	"github.com/go-liveness/liveness/jumdata/jumdatasim"
 	"github.com/go-liveness/liveness/jumdata/jumdatatest"
 	"github.com/go-liveness/liveness/livenessotel"
 	"github.com/go-liveness/liveness/megvii"
@@ -74,7 +75,7 @@ func TestFailedCalls(t *testing.T) {
 		p := livenessotel.WrapProvider(raw, tel.opts()...)
 		s, err := p.InitSession(ctx, &liveness.SessionRequest{ReturnURL: "https://shop.example/r", BizNo: "biz" + personUser})
 		require.NoError(t, err)
-		sb.InjectFault(sandbox.JumdataResult, sandbox.Fault{VendorError: "609", Times: 3})
+		sb.InjectFault(jumdatasim.Result, sandbox.Fault{VendorError: "609", Times: 3})
 		_, err = p.FetchResult(ctx, s.ID)
 		require.ErrorIs(t, err, liveness.ErrRateLimited)
 		var le *liveness.Error

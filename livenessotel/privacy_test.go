@@ -19,6 +19,7 @@ import (
 
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/internal/transport"
+	"github.com/go-liveness/liveness/jumdata/jumdatasim"
 	"github.com/go-liveness/liveness/sandbox"
 )
 
@@ -32,7 +33,7 @@ const (
 // secrets are the providers' credentials in the sandbox.
 var secrets = []string{
 	sandbox.MegviiAPIKey, sandbox.MegviiAPISecret, sandbox.JuheKey,
-	sandbox.JumdataAppID, sandbox.JumdataAppSecret, sandbox.JumdataAppCode,
+	jumdatasim.AppID, jumdatasim.AppSecret, jumdatasim.AppCode,
 }
 
 // detector finds a secret in a text in any spelling the library's
@@ -213,7 +214,7 @@ func TestPrivacyInvariant(t *testing.T) {
 
 		s, err = w.h.Provider.InitSession(ctx, w.request())
 		require.NoError(t, err)
-		for _, e := range []sandbox.Endpoint{sandbox.MegviiGetResult, sandbox.JuheSearch, sandbox.JumdataResult} {
+		for _, e := range []sandbox.Endpoint{sandbox.MegviiGetResult, sandbox.JuheSearch, jumdatasim.Result} {
 			w.sb.InjectFault(e, sandbox.Fault{HTTPStatus: http.StatusBadGateway})
 		}
 		_, err = liveness.FetchSession(ctx, w.h.Provider, s)

@@ -3,7 +3,6 @@ package sandbox
 import (
 	"crypto/md5"
 	"crypto/sha1"
-	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
 	"net/url"
@@ -13,16 +12,8 @@ import (
 // The vendor-side encoders: every signature the simulator computes and
 // every signed URL or form it builds, written from the vendors' documents
 // with the standard library only. They deliberately share no code with the
-// client packages (juhe, jumdata, megvii, signing), so a signing or parsing
+// client packages (juhe, megvii, signing), so a signing or parsing
 // bug in a client cannot be mirrored here and hidden from the tests.
-
-// jumdataSign is Jumdata's request signature (direct channel, H5 v2 and
-// SDK v1 documents, "签名算法"): sign = sha256(appId + appSecret + timestamp),
-// lowercase hex.
-func jumdataSign(appID, appSecret, timestamp string) string {
-	h := sha256.Sum256([]byte(appID + appSecret + timestamp))
-	return hex.EncodeToString(h[:])
-}
 
 // megviiSign is Megvii FaceID Lite's callback signature (callback
 // document, "sign = sha1(API_SECRET + json_data)", lowercase).
@@ -77,21 +68,6 @@ func juheReturnURL(returnURL string, response []byte, key string) string {
 		out += "#" + strings.TrimPrefix(frag, "/")
 	}
 	return out
-}
-
-// jumdataReturnURL is where Jumdata's H5 page sends the browser, by the H5
-// v2 document's template "returnUrl?token=${token}&success=${success}":
-// the parameters are appended literally to the end of returnUrl, whatever
-// it already holds. With a hash-mode route (https://app/#/done) they land
-// in the fragment, where the document's VUE sample reads them
-// (this.$route.query); with a query already present (https://app/r?a=b)
-// the browser sees a second '?'.
-func jumdataReturnURL(returnURL, token string, success bool) string {
-	s := "false"
-	if success {
-		s = "true"
-	}
-	return returnURL + "?token=" + token + "&success=" + s
 }
 
 // equalHex compares two hex signatures in constant time; false when either

@@ -17,13 +17,6 @@ import (
 // check the sandbox's encoders against the formulas, not against the
 // client packages.
 
-func TestJumdataSignMatchesTheDocumentsExample(t *testing.T) {
-	// The SDK v1 document's "签名算法" example: appId, appSecret, timestamp.
-	// printf %s xyzxy2121zxyzefcefcef1121cefcefc12121211555378976238 | sha256sum
-	got := jumdataSign("xyzxy2121zxyz", "efcefcef1121cefcefc1212121", "1555378976238")
-	assert.Equal(t, "6ddcdc405743c576cb6d34b17b47ed56e2b9b6670fae1fe85ed01244fd31558b", got)
-}
-
 func TestMegviiSignIsSHA1OfSecretThenData(t *testing.T) {
 	// printf %s 'secret{"status":"OK"}' | sha1sum
 	assert.Equal(t, "69a7ad687f1b2d53bbba9e6b21cde2dc284e148d", megviiSign("secret", []byte(`{"status":"OK"}`)))
@@ -53,18 +46,6 @@ func TestJuheReturnURLFollowsTheRouteTable(t *testing.T) {
 	}
 }
 
-func TestJumdataReturnURLAppendsLiterally(t *testing.T) {
-	// The H5 v2 document's template: returnUrl?token=${token}&success=${success}.
-	for in, want := range map[string]string{
-		"https://app/done":   "https://app/done?token=tk&success=true",
-		"https://app/#/done": "https://app/#/done?token=tk&success=true",
-		"https://app/r?a=b":  "https://app/r?a=b?token=tk&success=true",
-	} {
-		assert.Equal(t, want, jumdataReturnURL(in, "tk", true), in)
-	}
-	assert.Equal(t, "https://app/done?token=tk&success=false", jumdataReturnURL("https://app/done", "tk", false))
-}
-
 func TestEqualHex(t *testing.T) {
 	assert.True(t, equalHex("ab01", "AB01"))
 	assert.False(t, equalHex("ab01", "ab02"))
@@ -72,10 +53,12 @@ func TestEqualHex(t *testing.T) {
 	assert.False(t, equalHex("zz", "zz"))
 }
 
-// The simulator must not share encoders (or anything else) with the client
-// packages it checks: no non-test file of sandbox, nor any package of this
-// module it imports, directly or not, may import a client package (megvii,
-// juhe, jumdata, their test packages), signing or the clients' internals.
+// The simulators must not share encoders (or anything else) with the
+// client packages they check: no non-test file of sandbox or of a
+// simulator package moved to its vendor's directory (jumdata/jumdatasim),
+// nor any package of this module they import, directly or not, may import
+// a client package (megvii, juhe, jumdata, their test packages), signing
+// or the clients' internals.
 func TestSimulatorImportsNoClientPackage(t *testing.T) {
 	const module = "github.com/go-liveness/liveness"
 	forbidden := []string{"/megvii", "/juhe", "/jumdata", "/signing", "/internal/check", "/internal/vendorkit", "/internal/transport"}
@@ -101,6 +84,13 @@ func TestSimulatorImportsNoClientPackage(t *testing.T) {
 	}
 	walk(module+"/sandbox", ".")
 	assert.Contains(t, seen, module, "the walk follows the module's own imports")
+	// A simulator in its vendor's directory imports the host, not the
+	// client beside it: the walk starts there with the client allowed
+	// only as the simulator's own directory.
+	for _, sim := range []string{"/jumdata/jumdatasim"} {
+		walk(module+sim, filepath.Join("..", filepath.FromSlash(sim)))
+		assert.Contains(t, seen, module+"/sandbox", "%s imports the sandbox host", sim)
+	}
 }
 
 func TestJuheOrderIDsAreUnique(t *testing.T) {

@@ -16,14 +16,17 @@ const (
 	MegviiGetResult Endpoint = "megvii/get_result"
 	JuheQuery       Endpoint = "juhe/query"
 	JuheSearch      Endpoint = "juhe/search"
-	JumdataInit     Endpoint = "jumdata/init"
-	JumdataResult   Endpoint = "jumdata/result"
-	JumdataSDKCheck Endpoint = "jumdata/sdk_check"
 )
 
-// Endpoints lists every endpoint faults can be injected into.
+// Endpoints lists every endpoint faults can be injected into: the
+// built-in simulators' and those of the plug-ins registered so far
+// ([Register]).
 func Endpoints() []Endpoint {
-	return []Endpoint{MegviiGetToken, MegviiGetResult, JuheQuery, JuheSearch, JumdataInit, JumdataResult, JumdataSDKCheck}
+	out := []Endpoint{MegviiGetToken, MegviiGetResult, JuheQuery, JuheSearch}
+	for _, p := range registered() {
+		out = append(out, p.Endpoints()...)
+	}
+	return out
 }
 
 // Fault changes how an endpoint answers. Latency applies first; then the

@@ -5,6 +5,7 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"strings"
 
 	"github.com/go-liveness/liveness"
 )
@@ -163,8 +164,20 @@ func (s *Sandbox) writeReturn(w http.ResponseWriter, r *http.Request, c *Complet
 func (s *Sandbox) serveIndex(w http.ResponseWriter, r *http.Request) {
 	renderPage(w, http.StatusOK, pageData{Title: "go-liveness sandbox", Vendor: "all", VendorUpper: "VENDOR",
 		Message: "Megvii: POST /faceid/lite/get_token, GET /faceid/lite/do, GET /faceid/lite/get_result. " +
-			"Juhe: POST /faceid/query, POST /faceid/search. Jumdata: POST " + jumdataInitPath + ", POST " + jumdataResultPath +
-			", GET " + jumdataPagePath + ", POST " + jumdataSDKPath + "."})
+			"Juhe: POST /faceid/query, POST /faceid/search." + s.pluginIndex()})
+}
+
+// pluginIndex names the vendors the sandbox serves besides its own, with
+// their pages' titles.
+func (s *Sandbox) pluginIndex() string {
+	var b strings.Builder
+	for _, p := range s.plugins {
+		if _, own := p.(builtinSim); own {
+			continue
+		}
+		b.WriteString(" " + string(p.Vendor()) + ": " + p.Title() + ".")
+	}
+	return b.String()
 }
 
 func upper(s string) string {

@@ -135,6 +135,36 @@ func (s *Sandbox) VendorEndpoints() []Endpoint {
 type Host struct {
 	s      *Sandbox
 	vendor liveness.Vendor
+
+	mu    sync.Mutex
+	state any
+}
+
+// SetState keeps v as the plug-in's state on this sandbox: a plug-in
+// registered once ([Register]) is mounted on many sandboxes, and keeps what
+// is each one's (its readings, its counters) here, from Mount. Host.State
+// returns it, in Plugin.Complete too, and [Sandbox.PluginState] to the
+// plug-in's own functions that take a sandbox.
+func (h *Host) SetState(v any) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.state = v
+}
+
+// State returns what [Host.SetState] kept, or nil.
+func (h *Host) State() any {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.state
+}
+
+// PluginState returns the state vendor's plug-in keeps on this sandbox
+// ([Host.SetState]), or nil when the sandbox serves no such plug-in.
+func (s *Sandbox) PluginState(vendor liveness.Vendor) any {
+	if h := s.hosts[vendor]; h != nil {
+		return h.State()
+	}
+	return nil
 }
 
 // HandleFunc mounts h on pattern (an http.ServeMux pattern such as

@@ -1,7 +1,6 @@
 package sandbox
 
 import (
-	"net/url"
 	"strings"
 
 	"github.com/go-liveness/liveness"
@@ -17,9 +16,7 @@ const TestName = "张三"
 
 // ProviderURL returns the liveness.Open URL of a provider pointed at this
 // sandbox with its credentials, or "" for an unknown vendor. Import the
-// vendor's package (blank import is enough) to register it. For Jumdata it
-// is the direct channel (AppID and AppSecret); JumdataAppCodeProviderURL is
-// the cloud-market one. Megvii's URL allows any notify port
+// vendor's package (blank import is enough) to register it. Megvii's URL allows any notify port
 // (allow_any_notify_port=true) when the sandbox does (WithAnyNotifyPort),
 // since a local receiver is not on Megvii's whitelisted ports; otherwise
 // the client refuses such a NotifyURL before any call, as the sandbox
@@ -36,20 +33,6 @@ func (s *Sandbox) ProviderURL(vendor liveness.Vendor) string {
 // host is the sandbox's host:port, from URL.
 func (s *Sandbox) host() string {
 	return strings.TrimPrefix(strings.TrimPrefix(s.URL, "http://"), "https://")
-}
-
-// JumdataAppCodeProviderURL returns the liveness.Open URL of a Jumdata
-// provider on the cloud-market channel (Authorization: APPCODE) pointed at
-// this sandbox.
-func (s *Sandbox) JumdataAppCodeProviderURL() string {
-	q := s.jumdataEndpoints()
-	q.Set("appcode", JumdataAppCode)
-	return "jumdata://?" + q.Encode()
-}
-
-func (s *Sandbox) jumdataEndpoints() url.Values {
-	return url.Values{"init_url": {s.URL + jumdataInitPath}, "result_url": {s.URL + jumdataResultPath},
-		"page_url": {s.URL + jumdataPagePath}}
 }
 
 func (s *Sandbox) scheme() string {

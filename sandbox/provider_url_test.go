@@ -12,6 +12,7 @@ import (
 	"github.com/go-liveness/liveness"
 	_ "github.com/go-liveness/liveness/juhe"
 	_ "github.com/go-liveness/liveness/jumdata"
+	"github.com/go-liveness/liveness/jumdata/jumdatasim"
 	_ "github.com/go-liveness/liveness/megvii"
 	"github.com/go-liveness/liveness/sandbox"
 )
@@ -34,7 +35,7 @@ func TestProviderURLOpensAWorkingProvider(t *testing.T) {
 		"megvii":               sb.ProviderURL(liveness.Megvii),
 		"juhe":                 sb.ProviderURL(liveness.Juhe),
 		"jumdata":              sb.ProviderURL(liveness.Jumdata),
-		"jumdata cloud market": sb.JumdataAppCodeProviderURL(),
+		"jumdata cloud market": jumdatasim.AppCodeProviderURL(sb),
 	} {
 		t.Run(name, func(t *testing.T) {
 			p, err := liveness.Open(u)

@@ -22,11 +22,17 @@ type Reading struct {
 	Option Option
 }
 
-// Readings returns every reading the sandbox can play, ordered by name.
-// Pass r.Option to [New], or its name to the liveness command's "sandbox
-// --reading".
+// Readings returns every reading the sandbox can play, ordered by name:
+// the built-in simulators' and those of the plug-ins registered so far
+// ([Register], [PluginReadings]). Pass r.Option to [New], or its name to
+// the liveness command's "sandbox --reading".
 func Readings() []Reading {
-	rs := slices.Concat(megviiReadingList(), juheReadingList(), jumdataReadingList())
+	rs := slices.Concat(megviiReadingList(), juheReadingList())
+	for _, p := range registered() {
+		if pr, ok := p.(PluginReadings); ok {
+			rs = append(rs, pr.Readings()...)
+		}
+	}
 	slices.SortFunc(rs, func(a, b Reading) int { return strings.Compare(a.Name, b.Name) })
 	return rs
 }

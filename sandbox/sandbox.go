@@ -130,12 +130,9 @@ import (
 // Sandbox credentials. The sandbox accepts these and rejects any other, like
 // the real services do.
 const (
-	MegviiAPIKey     = "sandbox-megvii-key"
-	MegviiAPISecret  = "sandbox-megvii-secret"
-	JuheKey          = "sandboxjuhekey0000000000000000000"
-	JumdataAppID     = "sandbox-jumdata-app"
-	JumdataAppSecret = "sandbox-jumdata-secret"
-	JumdataAppCode   = "sandbox-jumdata-appcode"
+	MegviiAPIKey    = "sandbox-megvii-key"
+	MegviiAPISecret = "sandbox-megvii-secret"
+	JuheKey         = "sandboxjuhekey0000000000000000000"
 )
 
 // Sandbox is the simulator. It is an http.Handler and safe for concurrent
@@ -177,11 +174,12 @@ type Sandbox struct {
 	conns              map[net.Conn]http.ConnState
 	// readings are the readings of the vendors' open points the sandbox
 	// plays (readings_*.go); options set them before it serves.
-	megviiReadings  megviiReadings
-	juheReadings    juheReadings
-	jumdataReadings jumdataReadings
-	// plugins simulate the vendors added with With.
+	megviiReadings megviiReadings
+	juheReadings   juheReadings
+	// plugins simulate the vendors added with With; hosts are what each
+	// was mounted on, by vendor.
 	plugins []Plugin
+	hosts   map[liveness.Vendor]*Host
 	// settings are the values Set holds for the plug-ins, by vendor.
 	settings map[liveness.Vendor]map[string]any
 }
@@ -423,8 +421,11 @@ func (s *Sandbox) baseURL(r *http.Request) string {
 func (s *Sandbox) routes() {
 	s.mux.HandleFunc("GET /{$}", s.serveIndex)
 	s.mux.HandleFunc("GET "+facePath, serveFace)
+	s.hosts = make(map[liveness.Vendor]*Host, len(s.plugins))
 	for _, p := range s.plugins {
-		p.Mount(&Host{s: s, vendor: p.Vendor()})
+		h := &Host{s: s, vendor: p.Vendor()}
+		s.hosts[p.Vendor()] = h
+		p.Mount(h)
 	}
 	s.mux.HandleFunc("POST /sandbox/complete", s.serveComplete)
 	s.controlRoutes()
@@ -432,7 +433,7 @@ func (s *Sandbox) routes() {
 
 // builtinSims are the simulators built into the sandbox s.
 func builtinSims(s *Sandbox) []Plugin {
-	return []Plugin{megviiSim{s}, juheSim{s}, jumdataSim{s}}
+	return []Plugin{megviiSim{s}, juheSim{s}}
 }
 
 // builtinVendor reports whether a new sandbox simulates v itself.

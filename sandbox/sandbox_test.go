@@ -22,6 +22,7 @@ import (
 
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/internal/testutil"
+	"github.com/go-liveness/liveness/jumdata/jumdatasim"
 	"github.com/go-liveness/liveness/sandbox"
 	"github.com/go-liveness/liveness/signing"
 )
@@ -263,7 +264,7 @@ func TestJumdataBothChannelsAndExpiry(t *testing.T) {
 	sb := start(t, sandbox.WithClock(clk.Now))
 	rc := newReceiver(t)
 
-	appcode := http.Header{"Authorization": {"APPCODE " + sandbox.JumdataAppCode}}
+	appcode := http.Header{"Authorization": {"APPCODE " + jumdatasim.AppCode}}
 	status, _, body := postForm(t, sb.URL+"/lifecheck/v2/init", url.Values{"returnUrl": {rc.URL + "/r"}}, appcode)
 	require.Equal(t, 200, status)
 	tok := decode(t, body)["data"].(map[string]any)["token"].(string)
@@ -274,12 +275,12 @@ func TestJumdataBothChannelsAndExpiry(t *testing.T) {
 	assert.Empty(t, body)
 
 	ts := "1764000000000"
-	direct := url.Values{"appId": {sandbox.JumdataAppID}, "timestamp": {ts}, "sign": {signing.Jumdata(sandbox.JumdataAppID, sandbox.JumdataAppSecret, ts)},
+	direct := url.Values{"appId": {jumdatasim.AppID}, "timestamp": {ts}, "sign": {signing.Jumdata(jumdatasim.AppID, jumdatasim.AppSecret, ts)},
 		"productCode": {"life_check_v2"}, "token": {tok}}
 	_, _, body = postForm(t, sb.URL+"/lifecheck/v2/result", direct, nil)
 	assert.EqualValues(t, 201, decode(t, body)["code"])
 
-	bad := url.Values{"appId": {sandbox.JumdataAppID}, "timestamp": {ts}, "sign": {"00"}, "token": {tok}}
+	bad := url.Values{"appId": {jumdatasim.AppID}, "timestamp": {ts}, "sign": {"00"}, "token": {tok}}
 	_, _, body = postForm(t, sb.URL+"/lifecheck/v2/result", bad, nil)
 	assert.EqualValues(t, 400, decode(t, body)["code"])
 
@@ -331,11 +332,11 @@ func TestFaults(t *testing.T) {
 	assert.Equal(t, 403, status)
 	assert.Equal(t, "CONCURRENCY_LIMIT_EXCEEDED", decode(t, body)["error_message"])
 
-	sb.InjectFault(sandbox.JumdataResult, sandbox.Fault{Drop: true})
+	sb.InjectFault(jumdatasim.Result, sandbox.Fault{Drop: true})
 	_, err := http.PostForm(sb.URL+"/lifecheck/v2/result", url.Values{})
 	assert.Error(t, err, "dropped connection")
 
-	sb.InjectFault(sandbox.JumdataInit, sandbox.Fault{Latency: 200 * time.Millisecond, VendorError: "609"})
+	sb.InjectFault(jumdatasim.Init, sandbox.Fault{Latency: 200 * time.Millisecond, VendorError: "609"})
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
 	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, sb.URL+"/lifecheck/v2/init", nil)
@@ -350,7 +351,7 @@ func TestFaults(t *testing.T) {
 func TestExpiredSessionsAreDropped(t *testing.T) {
 	clk := testutil.NewClock(time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC))
 	sb := start(t, sandbox.WithClock(clk.Now), sandbox.WithRetention(time.Minute))
-	appcode := http.Header{"Authorization": {"APPCODE " + sandbox.JumdataAppCode}}
+	appcode := http.Header{"Authorization": {"APPCODE " + jumdatasim.AppCode}}
 	for i := 0; i < 5; i++ {
 		postForm(t, sb.URL+"/lifecheck/v2/init", url.Values{"returnUrl": {"https://a.b/r"}}, appcode)
 	}
@@ -366,7 +367,7 @@ func TestExpiredSessionsAreDropped(t *testing.T) {
 func TestExpiredSessionsDrainInBoundedSteps(t *testing.T) {
 	clk := testutil.NewClock(time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC))
 	sb := start(t, sandbox.WithClock(clk.Now), sandbox.WithRetention(time.Minute))
-	appcode := http.Header{"Authorization": {"APPCODE " + sandbox.JumdataAppCode}}
+	appcode := http.Header{"Authorization": {"APPCODE " + jumdatasim.AppCode}}
 	for i := 0; i < 40; i++ {
 		postForm(t, sb.URL+"/lifecheck/v2/init", url.Values{"returnUrl": {"https://a.b/r"}}, appcode)
 	}
@@ -388,7 +389,7 @@ func TestCompleteErrors(t *testing.T) {
 
 func TestConcurrentSessions(t *testing.T) {
 	sb := start(t)
-	appcode := http.Header{"Authorization": {"APPCODE " + sandbox.JumdataAppCode}}
+	appcode := http.Header{"Authorization": {"APPCODE " + jumdatasim.AppCode}}
 	var wg sync.WaitGroup
 	for i := 0; i < 16; i++ {
 		wg.Add(1)
@@ -424,7 +425,7 @@ func TestMountedHandlerLinksToItsOwnHost(t *testing.T) {
 func TestJumdataReturnURLForms(t *testing.T) {
 	sb := start(t)
 	rc := newReceiver(t)
-	appcode := http.Header{"Authorization": {"APPCODE " + sandbox.JumdataAppCode}}
+	appcode := http.Header{"Authorization": {"APPCODE " + jumdatasim.AppCode}}
 	for _, tc := range []struct {
 		name, returnURL, want string
 		outcome               sandbox.Outcome
@@ -451,7 +452,7 @@ var buttonRe = regexp.MustCompile(`name="outcome" value="([^"]*)"`)
 func TestEachVendorOffersOnlyWhatItCanSend(t *testing.T) {
 	sb := start(t)
 	rc := newReceiver(t)
-	appcode := http.Header{"Authorization": {"APPCODE " + sandbox.JumdataAppCode}}
+	appcode := http.Header{"Authorization": {"APPCODE " + jumdatasim.AppCode}}
 	type sess struct {
 		vendor  liveness.Vendor
 		id, url string
@@ -530,5 +531,5 @@ func TestRequestsCountsEveryEndpointCall(t *testing.T) {
 	assert.Equal(t, 2, sb.Requests(sandbox.JuheSearch), "faults included")
 	assert.Equal(t, 1, sb.Requests(sandbox.JuheQuery))
 	assert.Equal(t, 1, sb.Requests(sandbox.MegviiGetResult))
-	assert.Zero(t, sb.Requests(sandbox.JumdataInit))
+	assert.Zero(t, sb.Requests(jumdatasim.Init))
 }

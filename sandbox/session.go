@@ -41,11 +41,6 @@ func Outcomes() []Outcome {
 // OutcomesFor lists the outcomes vendor's page offers, in page order: only
 // those the vendor has a way to say, as its document describes.
 //
-//   - Jumdata H5 v2 answers code 200 (pass), 202 (not live: spoof), 203
-//     (the browser or camera failed: device_unsupported) and 301 (token
-//     expired: timeout). It has no code for a user who cancels, and it
-//     takes no reference face and no name or ID: no cancel, face_mismatch
-//     or identity_mismatch.
 //   - Juhe faceid takes a name and ID number and compares the face with the
 //     authority's photo: every outcome.
 //   - Megvii FaceID Lite takes no name or ID number: no identity_mismatch.
@@ -53,15 +48,19 @@ func Outcomes() []Outcome {
 //     so its page does not offer face_mismatch either (see
 //     [Sandbox.SessionOutcomes]).
 //
-// An unknown vendor has none.
+// A vendor registered as a plug-in ([Register]) has its plug-in's
+// (Plugin.Outcomes); an unknown vendor has none.
 func OutcomesFor(vendor liveness.Vendor) []Outcome {
 	switch vendor {
-	case liveness.Jumdata:
-		return []Outcome{OutcomePass, OutcomeSpoof, OutcomeDeviceUnsupported, OutcomeTimeout}
 	case liveness.Juhe:
 		return Outcomes()
 	case liveness.Megvii:
 		return []Outcome{OutcomePass, OutcomeSpoof, OutcomeFaceMismatch, OutcomeCancel, OutcomeDeviceUnsupported, OutcomeTimeout}
+	}
+	for _, p := range registered() {
+		if p.Vendor() == vendor {
+			return slices.Clone(p.Outcomes())
+		}
 	}
 	return nil
 }
@@ -154,6 +153,10 @@ func MagicReturnURL(returnURL string, o Outcome) string {
 	}
 	return returnURL + sep + "sandbox_outcome=" + string(o)
 }
+
+// ParseMagic reads a magic input ([MagicInput]): the outcome it asks
+// for, "" when v is none. A plug-in reads its magic inputs with it.
+func ParseMagic(v string) Outcome { return magicOutcome(v) }
 
 // magicOutcome reads a magic input; "" when v is none.
 func magicOutcome(v string) Outcome {
@@ -287,7 +290,7 @@ func (s *Sandbox) Complete(ctx context.Context, vendor liveness.Vendor, sessionI
 	case builtinSim:
 		notify = p.complete(&snap, c)
 	case Plugin:
-		notify = p.Complete(&Host{s: s, vendor: vendor}, stateOf(&snap), c)
+		notify = p.Complete(s.hosts[vendor], stateOf(&snap), c)
 	}
 	if notify != nil && snap.notifyURL != "" {
 		n := formNotify(snap.notifyURL, notify)

@@ -13,6 +13,7 @@ import (
 	"github.com/go-liveness/liveness/callback/pgstore"
 	"github.com/go-liveness/liveness/callback/pgstore/internal/pgserver"
 	_ "github.com/go-liveness/liveness/jumdata"
+	"github.com/go-liveness/liveness/jumdata/jumdatasim"
 	"github.com/go-liveness/liveness/sandbox"
 )
 
@@ -100,7 +101,7 @@ func TestDeliverCommitsWithTheMark(t *testing.T) {
 			t.Fatalf("Wait after the delivery: %v", err)
 		}
 	}
-	if n, r, reads := rows(), runs.Load(), sb.Requests(sandbox.JumdataResult); n != 1 || r != 3 || reads != 1 {
+	if n, r, reads := rows(), runs.Load(), sb.Requests(jumdatasim.Result); n != 1 || r != 3 || reads != 1 {
 		t.Fatalf("%d rows, %d runs, %d reads; want 1, 3, 1", n, r, reads)
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/go-liveness/liveness/callback"
 	"github.com/go-liveness/liveness/callback/pgstore"
 	_ "github.com/go-liveness/liveness/juhe"
+	"github.com/go-liveness/liveness/jumdata/jumdatasim"
 	"github.com/go-liveness/liveness/megvii"
 	"github.com/go-liveness/liveness/sandbox"
 	"github.com/jackc/pgx/v5"
@@ -300,7 +301,7 @@ func (svc *service) reads() int {
 	case liveness.Juhe:
 		return svc.sb.Requests(sandbox.JuheSearch)
 	}
-	return svc.sb.Requests(sandbox.JumdataResult)
+	return svc.sb.Requests(jumdatasim.Result)
 }
 
 // creates counts the vendor's session creations.
@@ -311,7 +312,7 @@ func (svc *service) creates() int {
 	case liveness.Juhe:
 		return svc.sb.Requests(sandbox.JuheQuery)
 	}
-	return svc.sb.Requests(sandbox.JumdataInit)
+	return svc.sb.Requests(jumdatasim.Init)
 }
 
 // browser is the user's browser: a cookie jar, and a client that does not

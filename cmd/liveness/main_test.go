@@ -20,6 +20,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/go-liveness/liveness"
+	"github.com/go-liveness/liveness/jumdata/jumdatasim"
 	"github.com/go-liveness/liveness/sandbox"
 )
 
@@ -638,13 +639,13 @@ func TestExpiredSession(t *testing.T) {
 	ds.ExpiresAt = now.Add(-time.Hour)
 	b, err = json.Marshal(ds)
 	require.NoError(t, err)
-	reads = sb.Requests(sandbox.JumdataResult)
+	reads = sb.Requests(jumdatasim.Result)
 	r = cli(t, jenv, string(b), "result", "--wait", "--session", "-", "--json")
 	assert.Equal(t, exitNotPassed, r.code, r.stderr)
 	var res liveness.Result
 	require.NoError(t, json.Unmarshal([]byte(r.stdout), &res))
 	assert.Equal(t, liveness.StatusExpired, res.Status)
-	assert.Equal(t, reads, sb.Requests(sandbox.JumdataResult), "no vendor read for a session known to be expired")
+	assert.Equal(t, reads, sb.Requests(jumdatasim.Result), "no vendor read for a session known to be expired")
 
 	// A live session from --session is waited for like an ID.
 	s2, js := startSession(t, env, liveness.Megvii, "--biz-no", "ORDER0002")

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/go-liveness/liveness"
+	"github.com/go-liveness/liveness/jumdata/jumdatasim"
 	"github.com/go-liveness/liveness/sandbox"
 )
 
@@ -103,7 +104,7 @@ func runSandbox(c *cmd, args []string) int {
 		"megvii":          sb.ProviderURL(liveness.Megvii),
 		"juhe":            sb.ProviderURL(liveness.Juhe),
 		"jumdata":         sb.ProviderURL(liveness.Jumdata),
-		"jumdata_appcode": sb.JumdataAppCodeProviderURL(),
+		"jumdata_appcode": jumdatasim.AppCodeProviderURL(sb),
 	}
 	if *asJSON {
 		c.writeJSON(map[string]any{"url": sb.URL, "control_url": sb.URL + sandbox.ControlPrefix, "health_url": sb.URL + sandbox.HealthPath,

@@ -13,6 +13,7 @@ import (
 
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/internal/testutil"
+	"github.com/go-liveness/liveness/jumdata/jumdatasim"
 	"github.com/go-liveness/liveness/sandbox"
 )
 
@@ -65,11 +66,11 @@ func TestNoSecretInOutput(t *testing.T) {
 		"megvii ok":  sb.ProviderURL(liveness.Megvii),
 		"juhe ok":    sb.ProviderURL(liveness.Juhe),
 		"jumdata ok": sb.ProviderURL(liveness.Jumdata),
-		"appcode ok": sb.JumdataAppCodeProviderURL(),
+		"appcode ok": jumdatasim.AppCodeProviderURL(sb),
 		// A router over every sandbox vendor: init reaches Megvii.
 		"failover ok": routerURL(sb, liveness.Megvii, liveness.Juhe, liveness.Jumdata),
 	}
-	sandboxSecrets := []string{sandbox.MegviiAPIKey, sandbox.MegviiAPISecret, sandbox.JuheKey, sandbox.JumdataAppSecret, sandbox.JumdataAppCode}
+	sandboxSecrets := []string{sandbox.MegviiAPIKey, sandbox.MegviiAPISecret, sandbox.JuheKey, jumdatasim.AppSecret, jumdatasim.AppCode}
 
 	// A real session and callback of each vendor, for url and verify.
 	sessions := map[liveness.Vendor]string{}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/failover"
+	"github.com/go-liveness/liveness/jumdata/jumdatasim"
 	"github.com/go-liveness/liveness/sandbox"
 )
 
@@ -102,7 +103,7 @@ func runSandboxFailover(ctx context.Context, out io.Writer) error {
 			sb.InjectFault(sandbox.MegviiGetToken, sandbox.Fault{VendorError: "INTERNAL_ERROR"})
 		}},
 		{"jumdata drops the connection", func(sb *sandbox.Sandbox) {
-			sb.InjectFault(sandbox.JumdataInit, sandbox.Fault{Drop: true, Times: 1})
+			sb.InjectFault(jumdatasim.Init, sandbox.Fault{Drop: true, Times: 1})
 		}},
 	}
 	fmt.Fprintf(out, "sandbox at %s; one router over juhe, megvii, jumdata; one return and one notify URL at %s\n\n", sb.URL, rcv.url)

@@ -55,6 +55,7 @@ import (
 	"github.com/go-liveness/liveness/examples/webapp/app"
 	"github.com/go-liveness/liveness/juhe"
 	"github.com/go-liveness/liveness/jumdata"
+	_ "github.com/go-liveness/liveness/jumdata/jumdatasim" // the sandbox serves Jumdata
 	"github.com/go-liveness/liveness/megvii"
 	"github.com/go-liveness/liveness/sandbox"
 )

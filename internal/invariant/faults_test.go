@@ -22,6 +22,7 @@ import (
 	"github.com/go-liveness/liveness/juhe"
 	"github.com/go-liveness/liveness/juhe/juhetest"
 	"github.com/go-liveness/liveness/jumdata"
+	"github.com/go-liveness/liveness/jumdata/jumdatasim"
 	"github.com/go-liveness/liveness/jumdata/jumdatatest"
 	"github.com/go-liveness/liveness/megvii"
 	"github.com/go-liveness/liveness/megvii/megviitest"
@@ -142,8 +143,8 @@ func sandboxVendors() []sandboxVendor {
 				}}}
 			},
 		},
-		jumdataVendor("jumdata direct", jumdatatest.SandboxConfig, sandbox.JumdataAppSecret, true),
-		jumdataVendor("jumdata cloud market", jumdatatest.SandboxAppCodeConfig, sandbox.JumdataAppCode, false),
+		jumdataVendor("jumdata direct", jumdatatest.SandboxConfig, jumdatasim.AppSecret, true),
+		jumdataVendor("jumdata cloud market", jumdatatest.SandboxAppCodeConfig, jumdatasim.AppCode, false),
 	}
 }
 
@@ -164,12 +165,12 @@ func jumdataVendor(name string, config func(*sandbox.Sandbox) jumdata.Config, se
 		},
 		vendorErrors: []string{"400", "500", "601", "602", "603", "604", "606", "609", "610", "701", "999"},
 		ops:          func(*testing.T, *liveness.Session) []faultOp { return nil },
-		unreached:    []sandbox.Endpoint{sandbox.JumdataSDKCheck},
+		unreached:    []sandbox.Endpoint{jumdatasim.SDKCheck},
 	}
 	if direct {
 		v.unreached = nil
 		v.ops = func(*testing.T, *liveness.Session) []faultOp {
-			return []faultOp{{"CheckSDKResult", sandbox.JumdataSDKCheck, func(ctx context.Context, p liveness.Provider) error {
+			return []faultOp{{"CheckSDKResult", jumdatasim.SDKCheck, func(ctx context.Context, p liveness.Provider) error {
 				//lint:ignore SA1019 the deprecated SDK check still calls the vendor and is held to the invariant
 				_, err := p.(*jumdata.Provider).CheckSDKResult(ctx, strings.NewReader("encrypted SDK result"))
 				return err
@@ -246,7 +247,7 @@ func resolveOps(t *testing.T, v sandboxVendor, sb *sandbox.Sandbox, healthy live
 			continue // Resolve makes no call
 		}
 		ep := map[liveness.Vendor]sandbox.Endpoint{liveness.Megvii: sandbox.MegviiGetResult, liveness.Juhe: sandbox.JuheSearch,
-			liveness.Jumdata: sandbox.JumdataResult}[v.vendor]
+			liveness.Jumdata: jumdatasim.Result}[v.vendor]
 		ops = append(ops, faultOp{"VerifyCallback and Resolve of the " + path[1:], ep, func(ctx context.Context, p liveness.Provider) error {
 			cb, err := p.VerifyCallback(ctx, replay())
 			if err != nil {
@@ -279,9 +280,9 @@ func TestNoSecretUnderSandboxFaults(t *testing.T) {
 			require.NoError(t, err)
 
 			initEndpoint := map[liveness.Vendor]sandbox.Endpoint{liveness.Megvii: sandbox.MegviiGetToken,
-				liveness.Juhe: sandbox.JuheQuery, liveness.Jumdata: sandbox.JumdataInit}[v.vendor]
+				liveness.Juhe: sandbox.JuheQuery, liveness.Jumdata: jumdatasim.Init}[v.vendor]
 			resultEndpoint := map[liveness.Vendor]sandbox.Endpoint{liveness.Megvii: sandbox.MegviiGetResult,
-				liveness.Juhe: sandbox.JuheSearch, liveness.Jumdata: sandbox.JumdataResult}[v.vendor]
+				liveness.Juhe: sandbox.JuheSearch, liveness.Jumdata: jumdatasim.Result}[v.vendor]
 			ops := []faultOp{
 				{"InitSession", initEndpoint, func(ctx context.Context, p liveness.Provider) error {
 					_, err := p.InitSession(ctx, v.request(rc.URL+"/return", rc.URL+"/notify"))

@@ -11,6 +11,7 @@ import (
 
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/jumdata"
+	"github.com/go-liveness/liveness/jumdata/jumdatasim"
 	"github.com/go-liveness/liveness/providertest"
 	"github.com/go-liveness/liveness/sandbox"
 )
@@ -93,7 +94,7 @@ func harness(config func(*sandbox.Sandbox) jumdata.Config, direct bool) provider
 		UnknownSessionID: "0123456789abcdef0123456789abcdef",
 		// A bare 400 says neither "wrong credentials" nor "unknown token":
 		// those two cases run under Jumdata's error texts.
-		SituationReadings: []sandbox.Option{sandbox.WithJumdataErrorTexts()},
+		SituationReadings: []sandbox.Option{jumdatasim.WithErrorTexts()},
 		BadOpenURLs:       []string{"jumdata://?appcode=CODE&model=9", "jumdata://?appcode=CODE"}, // the second (no init_url) fails in New
 		Expired:           liveness.StatusExpired,
 		Lifetime:          jumdata.SessionTTL,
@@ -102,18 +103,18 @@ func harness(config func(*sandbox.Sandbox) jumdata.Config, direct bool) provider
 			return httptest.NewRequest(http.MethodGet, baseURL+"/return?"+url.Values{"token": {s.ID}, "success": {"true"}}.Encode(), nil)
 		},
 		Faults: []providertest.FaultCase{
-			{Name: "609 is rate limited", Endpoint: sandbox.JumdataResult, Fault: sandbox.Fault{VendorError: "609"}, Op: "FetchResult", WantKind: liveness.ErrRateLimited, WantRetryable: true},
-			{Name: "500 maintenance is unavailable", Endpoint: sandbox.JumdataInit, Fault: sandbox.Fault{VendorError: "500"}, Op: "InitSession", WantKind: liveness.ErrUnavailable, WantRetryable: true},
-			{Name: "610 is unavailable", Endpoint: sandbox.JumdataResult, Fault: sandbox.Fault{VendorError: "610"}, Op: "FetchResult", WantKind: liveness.ErrUnavailable, WantRetryable: true},
-			{Name: "606 is quota exceeded", Endpoint: sandbox.JumdataInit, Fault: sandbox.Fault{VendorError: "606"}, Op: "InitSession", WantKind: liveness.ErrQuotaExceeded},
-			{Name: "604 is discontinued", Endpoint: sandbox.JumdataInit, Fault: sandbox.Fault{VendorError: "604"}, Op: "InitSession", WantKind: liveness.ErrDiscontinued},
-			{Name: "gateway quota exhausted", Endpoint: sandbox.JumdataInit, Fault: sandbox.Fault{HTTPStatus: 403, Header: http.Header{"X-Ca-Error-Message": {"Quota Exhausted"}}}, Op: "InitSession", WantKind: liveness.ErrQuotaExceeded},
-			{Name: "gateway throttling", Endpoint: sandbox.JumdataResult, Fault: sandbox.Fault{HTTPStatus: 403, Header: http.Header{"X-Ca-Error-Message": {"Throttled by APP Flow Control"}}}, Op: "FetchResult", WantKind: liveness.ErrRateLimited, WantRetryable: true},
-			{Name: "HTTP 503 is unavailable", Endpoint: sandbox.JumdataResult, Fault: sandbox.Fault{HTTPStatus: 503}, Op: "FetchResult", WantKind: liveness.ErrUnavailable, WantRetryable: true},
-			{Name: "malformed JSON is a bad response", Endpoint: sandbox.JumdataResult, Fault: sandbox.Fault{Malformed: true}, Op: "FetchResult", WantKind: liveness.ErrBadResponse},
-			{Name: "truncated JSON is a bad response", Endpoint: sandbox.JumdataInit, Fault: sandbox.Fault{Truncated: true}, Op: "InitSession", WantKind: liveness.ErrBadResponse},
-			{Name: "a dropped connection is unavailable", Endpoint: sandbox.JumdataResult, Fault: sandbox.Fault{Drop: true}, Op: "FetchResult", WantKind: liveness.ErrUnavailable, WantRetryable: true},
-			{Name: "latency past the timeout is unavailable", Endpoint: sandbox.JumdataResult, Fault: sandbox.Fault{Latency: 5 * time.Second}, Op: "FetchResult", WantKind: liveness.ErrUnavailable, WantRetryable: true},
+			{Name: "609 is rate limited", Endpoint: jumdatasim.Result, Fault: sandbox.Fault{VendorError: "609"}, Op: "FetchResult", WantKind: liveness.ErrRateLimited, WantRetryable: true},
+			{Name: "500 maintenance is unavailable", Endpoint: jumdatasim.Init, Fault: sandbox.Fault{VendorError: "500"}, Op: "InitSession", WantKind: liveness.ErrUnavailable, WantRetryable: true},
+			{Name: "610 is unavailable", Endpoint: jumdatasim.Result, Fault: sandbox.Fault{VendorError: "610"}, Op: "FetchResult", WantKind: liveness.ErrUnavailable, WantRetryable: true},
+			{Name: "606 is quota exceeded", Endpoint: jumdatasim.Init, Fault: sandbox.Fault{VendorError: "606"}, Op: "InitSession", WantKind: liveness.ErrQuotaExceeded},
+			{Name: "604 is discontinued", Endpoint: jumdatasim.Init, Fault: sandbox.Fault{VendorError: "604"}, Op: "InitSession", WantKind: liveness.ErrDiscontinued},
+			{Name: "gateway quota exhausted", Endpoint: jumdatasim.Init, Fault: sandbox.Fault{HTTPStatus: 403, Header: http.Header{"X-Ca-Error-Message": {"Quota Exhausted"}}}, Op: "InitSession", WantKind: liveness.ErrQuotaExceeded},
+			{Name: "gateway throttling", Endpoint: jumdatasim.Result, Fault: sandbox.Fault{HTTPStatus: 403, Header: http.Header{"X-Ca-Error-Message": {"Throttled by APP Flow Control"}}}, Op: "FetchResult", WantKind: liveness.ErrRateLimited, WantRetryable: true},
+			{Name: "HTTP 503 is unavailable", Endpoint: jumdatasim.Result, Fault: sandbox.Fault{HTTPStatus: 503}, Op: "FetchResult", WantKind: liveness.ErrUnavailable, WantRetryable: true},
+			{Name: "malformed JSON is a bad response", Endpoint: jumdatasim.Result, Fault: sandbox.Fault{Malformed: true}, Op: "FetchResult", WantKind: liveness.ErrBadResponse},
+			{Name: "truncated JSON is a bad response", Endpoint: jumdatasim.Init, Fault: sandbox.Fault{Truncated: true}, Op: "InitSession", WantKind: liveness.ErrBadResponse},
+			{Name: "a dropped connection is unavailable", Endpoint: jumdatasim.Result, Fault: sandbox.Fault{Drop: true}, Op: "FetchResult", WantKind: liveness.ErrUnavailable, WantRetryable: true},
+			{Name: "latency past the timeout is unavailable", Endpoint: jumdatasim.Result, Fault: sandbox.Fault{Latency: 5 * time.Second}, Op: "FetchResult", WantKind: liveness.ErrUnavailable, WantRetryable: true},
 		},
 	}
 }

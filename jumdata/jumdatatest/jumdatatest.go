@@ -16,6 +16,7 @@ import (
 
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/jumdata"
+	"github.com/go-liveness/liveness/jumdata/jumdatasim"
 	"github.com/go-liveness/liveness/sandbox"
 )
 
@@ -36,7 +37,7 @@ func ReturnURL(returnURL, token string, success bool) string {
 // sb.URL is known.
 func SandboxConfig(sb *sandbox.Sandbox) jumdata.Config {
 	q := endpoints(sb.ProviderURL(liveness.Jumdata))
-	return jumdata.Config{AppID: sandbox.JumdataAppID, AppSecret: sandbox.JumdataAppSecret,
+	return jumdata.Config{AppID: jumdatasim.AppID, AppSecret: jumdatasim.AppSecret,
 		InitURL: q.Get("init_url"), ResultURL: q.Get("result_url"), PageURL: q.Get("page_url"), SDKCheckURL: q.Get("sdk_check_url")}
 }
 
@@ -44,8 +45,8 @@ func SandboxConfig(sb *sandbox.Sandbox) jumdata.Config {
 // cloud-market channel (Authorization: APPCODE). The SDK check is not
 // offered on that channel.
 func SandboxAppCodeConfig(sb *sandbox.Sandbox) jumdata.Config {
-	q := endpoints(sb.JumdataAppCodeProviderURL())
-	return jumdata.Config{AppCode: sandbox.JumdataAppCode, InitURL: q.Get("init_url"), ResultURL: q.Get("result_url"), PageURL: q.Get("page_url")}
+	q := endpoints(jumdatasim.AppCodeProviderURL(sb))
+	return jumdata.Config{AppCode: jumdatasim.AppCode, InitURL: q.Get("init_url"), ResultURL: q.Get("result_url"), PageURL: q.Get("page_url")}
 }
 
 // endpoints reads the sandbox's Jumdata endpoints from its liveness.Open

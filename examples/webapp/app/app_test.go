@@ -25,6 +25,7 @@ import (
 	"github.com/go-liveness/liveness/examples/webapp/app"
 	"github.com/go-liveness/liveness/juhe"
 	_ "github.com/go-liveness/liveness/jumdata"
+	"github.com/go-liveness/liveness/jumdata/jumdatasim"
 	_ "github.com/go-liveness/liveness/megvii"
 	"github.com/go-liveness/liveness/sandbox"
 )
@@ -356,7 +357,7 @@ func TestRefresh(t *testing.T) {
 	if _, err := e.sb.Complete(context.Background(), liveness.Jumdata, ent.SessionID, sandbox.OutcomeSpoof); err != nil {
 		t.Fatal(err)
 	}
-	before := e.sb.Requests(sandbox.JumdataResult)
+	before := e.sb.Requests(jumdatasim.Result)
 	resp, err := c.Post(e.base+"/refresh/"+ref, "", nil)
 	if err != nil {
 		t.Fatal(err)
@@ -379,7 +380,7 @@ func TestRefresh(t *testing.T) {
 	if resp.StatusCode != http.StatusTooManyRequests {
 		t.Errorf("a second refresh at once: %d", resp.StatusCode)
 	}
-	if got := e.sb.Requests(sandbox.JumdataResult) - before; got != 1 {
+	if got := e.sb.Requests(jumdatasim.Result) - before; got != 1 {
 		t.Errorf("%d Jumdata result reads, want 1", got)
 	}
 }
@@ -406,7 +407,7 @@ func TestCrossSitePostRefused(t *testing.T) {
 	if n := len(e.app.Recent(app.MaxSessions)); n != 1 {
 		t.Errorf("%d sessions, want 1", n)
 	}
-	if n := e.sb.Requests(sandbox.JumdataResult); n != 0 {
+	if n := e.sb.Requests(jumdatasim.Result); n != 0 {
 		t.Errorf("%d vendor reads", n)
 	}
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/examples/webapp/app"
+	"github.com/go-liveness/liveness/jumdata/jumdatasim"
 	"github.com/go-liveness/liveness/sandbox"
 )
 
@@ -216,7 +217,7 @@ func TestBrowser(t *testing.T) {
 	t.Run("jumdata hash route", func(t *testing.T) {
 		for _, o := range []sandbox.Outcome{sandbox.OutcomePass, sandbox.OutcomeSpoof} {
 			ctx := tab(t, b)
-			before := e.sb.Requests(sandbox.JumdataResult)
+			before := e.sb.Requests(jumdatasim.Result)
 			ref := e.check(t, ctx, liveness.Jumdata, "#route-hash")
 			e.requests() // from here on
 			p := e.press(t, ctx, ref, o)
@@ -227,7 +228,7 @@ func TestBrowser(t *testing.T) {
 			if p.Status != w[0] || p.Reason != w[1] {
 				t.Errorf("%s: result page shows %q %q, want %q %q", o, p.Status, p.Reason, w[0], w[1])
 			}
-			if got := e.sb.Requests(sandbox.JumdataResult) - before; got != 1 {
+			if got := e.sb.Requests(jumdatasim.Result) - before; got != 1 {
 				t.Errorf("%s: %d Jumdata result reads, want 1", o, got)
 			}
 			if ent, _ := e.app.Entry(ref); !ent.Returned {
@@ -402,7 +403,7 @@ func TestBrowser(t *testing.T) {
 
 	t.Run("reloads spend one read", func(t *testing.T) {
 		ctx := tab(t, b)
-		before := e.sb.Requests(sandbox.JumdataResult)
+		before := e.sb.Requests(jumdatasim.Result)
 		ref := e.check(t, ctx, liveness.Jumdata)
 		e.press(t, ctx, ref, sandbox.OutcomePass)
 		ent, _ := e.app.Entry(ref)
@@ -417,7 +418,7 @@ func TestBrowser(t *testing.T) {
 				t.Fatalf("return again shows %+v", p)
 			}
 		}
-		if got := e.sb.Requests(sandbox.JumdataResult) - before; got != 1 {
+		if got := e.sb.Requests(jumdatasim.Result) - before; got != 1 {
 			t.Errorf("%d Jumdata result reads, want 1", got)
 		}
 	})
@@ -429,7 +430,7 @@ func TestBrowser(t *testing.T) {
 		ref := e.check(t, ctx, liveness.Jumdata)
 		e.press(t, ctx, ref, sandbox.OutcomeSpoof)
 		own, _ := e.app.Entry(ref)
-		reads := e.sb.Requests(sandbox.JumdataResult)
+		reads := e.sb.Requests(jumdatasim.Result)
 		if p := visit(t, ctx, e.base+"/jumdata/return?token="+own.SessionID+"&success=true"); p.Status != "failed" || p.Reason != "spoof" {
 			t.Errorf("forged success=true on a failed check shows %+v", p)
 		}
@@ -462,7 +463,7 @@ func TestBrowser(t *testing.T) {
 				t.Errorf("%s shows %+v", u, p)
 			}
 		}
-		if got := e.sb.Requests(sandbox.JumdataResult) - reads; got != 0 {
+		if got := e.sb.Requests(jumdatasim.Result) - reads; got != 0 {
 			t.Errorf("forged Jumdata returns spent %d reads", got)
 		}
 		if got := e.sb.Requests(sandbox.MegviiGetResult) - megviiReads; got != 0 {

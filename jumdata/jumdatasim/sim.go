@@ -1,4 +1,4 @@
-package sandbox
+package jumdatasim
 
 import (
 	"encoding/base64"
@@ -7,16 +7,18 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/go-liveness/liveness"
+	"github.com/go-liveness/liveness/sandbox"
 )
 
 // Jumdata H5 v2 (both auth channels), its page and unsigned return, and the
 // discontinued SDK v1 check. What the documents leave open is played as
-// readings_jumdata.go's options say.
+// readings.go's options say.
 
 const (
 	jumdataInitPath   = "/lifecheck/v2/init"
@@ -29,13 +31,20 @@ const (
 var jumdataColors = strings.Fields("#FFFFFF #FFD9E3 #D8D6FF #CFF9FF #FFCEFD #D8FFCD #FFF4CB #000000 #3B3C04 #183C03 #063C28 #063C3A #060D3C #3C0636")
 var jumdataActions = strings.Fields("LookFront LookLeft LookRight LookUp LookDown OpenMouth BlinkEye ShakeHead NodHead")
 
-func (s *Sandbox) jumdataRoutes() {
-	s.mux.HandleFunc("POST "+jumdataInitPath, s.jumdataInit)
-	s.mux.HandleFunc("POST "+jumdataResultPath, s.jumdataResult)
-	s.mux.HandleFunc("GET "+jumdataPagePath, func(w http.ResponseWriter, r *http.Request) {
-		s.servePage(w, r, liveness.Jumdata, r.URL.Query().Get("token"))
+// server is the simulator mounted on one sandbox: its host, the
+// readings it plays and their meter.
+type server struct {
+	h  *sandbox.Host
+	rd readings
+}
+
+func (s *server) routes() {
+	s.h.HandleFunc("POST "+jumdataInitPath, s.jumdataInit)
+	s.h.HandleFunc("POST "+jumdataResultPath, s.jumdataResult)
+	s.h.HandleFunc("GET "+jumdataPagePath, func(w http.ResponseWriter, r *http.Request) {
+		s.h.ServePage(w, r, r.URL.Query().Get("token"))
 	})
-	s.mux.HandleFunc("POST "+jumdataSDKPath, s.jumdataSDKCheck)
+	s.h.HandleFunc("POST "+jumdataSDKPath, s.jumdataSDKCheck)
 }
 
 // jumdataAnswer is every H5 v2 answer. The answers' structs have their
@@ -60,7 +69,7 @@ type jumdataFace struct {
 }
 
 // jumdataRichAnswer is a result answer in the richer shape
-// (WithJumdataRichResults): message for msg, and charge.
+// (WithRichResults): message for msg, and charge.
 type jumdataRichAnswer struct {
 	Charge  *bool  `json:"charge,omitempty"`
 	Code    int    `json:"code"`
@@ -95,7 +104,7 @@ func jumdataTaskNo() string {
 // jumdataMessages are the descriptions the H5 v2 document gives the
 // codes (601, 602, 603: the SDK v1 document's): the msg of an injected
 // vendor error, of an account code, and of every answer under
-// WithJumdataCodeOnlyErrors.
+// WithCodeOnlyErrors.
 var jumdataMessages = map[int]string{
 	201: "未查询到检测结果", 202: "活体检测未通过", 203: "检测失败", 301: "token已过期",
 	400: "参数错误", 500: "系统维护，请稍候再试", 601: "接口未开通", 602: "账号停用", 603: "余额不足请充值",
@@ -111,22 +120,22 @@ func jumdataVendorError(code string) (int, []byte) {
 }
 
 // jumdataH5VendorError renders a Jumdata public code of an H5 v2 call:
-// code in body, the HTTP status as WithJumdataHTTPStatuses says.
-func (s *Sandbox) jumdataH5VendorError(code string) (int, []byte) {
+// code in body, the HTTP status as WithHTTPStatuses says.
+func (s *server) jumdataH5VendorError(code string) (int, []byte) {
 	n, _ := strconv.Atoi(code)
-	return s.jumdataReadings.status(n), jumdataBody(n, jumdataMessages[n], nil)
+	return s.rd.status(n), jumdataBody(n, jumdataMessages[n], nil)
 }
 
 // jumdataError answers an error with code and, with texts, text; h5 says
 // whether the call is an H5 v2 one, whose HTTP status follows
-// WithJumdataHTTPStatuses.
-func (s *Sandbox) jumdataError(w http.ResponseWriter, h5 bool, code int, text string) {
-	rd := &s.jumdataReadings
+// WithHTTPStatuses.
+func (s *server) jumdataError(w http.ResponseWriter, h5 bool, code int, text string) {
+	rd := &s.rd
 	status := http.StatusOK
 	if h5 {
 		status = rd.status(code)
 	}
-	writeJSON(w, status, jumdataBody(code, rd.msg(code, text), nil))
+	sandbox.WriteJSON(w, status, jumdataBody(code, rd.msg(code, text), nil))
 }
 
 // jumdataAuth checks either channel: ok is false when it answered an
@@ -134,11 +143,11 @@ func (s *Sandbox) jumdataError(w http.ResponseWriter, h5 bool, code int, text st
 // (see jumdataAccountCodes), "" for the sandbox's own; credential is the
 // AppID or AppCode. h5 says whether the call is an H5 v2 one. r's form is
 // already parsed.
-func (s *Sandbox) jumdataAuth(w http.ResponseWriter, r *http.Request, h5 bool) (account, credential string, ok bool) {
-	rd := &s.jumdataReadings
+func (s *server) jumdataAuth(w http.ResponseWriter, r *http.Request, h5 bool) (account, credential string, ok bool) {
+	rd := &s.rd
 	if auth := r.Header.Get("Authorization"); auth != "" {
 		code, _ := strings.CutPrefix(auth, "APPCODE ")
-		account, known := jumdataAccount(code, JumdataAppCode)
+		account, known := jumdataAccount(code, AppCode)
 		if !strings.HasPrefix(auth, "APPCODE ") || !known {
 			w.Header().Set("X-Ca-Error-Message", "Invalid AppCode")
 			w.Header().Set("X-Ca-Request-Id", newUUID())
@@ -152,7 +161,7 @@ func (s *Sandbox) jumdataAuth(w http.ResponseWriter, r *http.Request, h5 bool) (
 		s.jumdataError(w, h5, 400, "参数错误: appId, timestamp, sign")
 		return "", "", false
 	}
-	account, known := jumdataAccount(appID, JumdataAppID)
+	account, known := jumdataAccount(appID, AppID)
 	if !known || !rd.signOK(appID, ts, sign, h5) {
 		s.jumdataError(w, h5, 400, "签名错误")
 		return "", "", false
@@ -161,10 +170,10 @@ func (s *Sandbox) jumdataAuth(w http.ResponseWriter, r *http.Request, h5 bool) (
 }
 
 // jumdataAccountState answers an H5 v2 call of an account in a state
-// Jumdata answers with a code (WithJumdataAccountCodes,
-// WithJumdataCode606); false when the call is served.
-func (s *Sandbox) jumdataAccountState(w http.ResponseWriter, account, credential string) bool {
-	code := s.jumdataReadings.accountCode(account, credential, s.now())
+// Jumdata answers with a code (WithAccountCodes,
+// WithCode606); false when the call is served.
+func (s *server) jumdataAccountState(w http.ResponseWriter, account, credential string) bool {
+	code := s.rd.accountCode(account, credential, s.h.Now())
 	if code == 0 {
 		return false
 	}
@@ -174,8 +183,8 @@ func (s *Sandbox) jumdataAccountState(w http.ResponseWriter, account, credential
 
 // jumdataProductCode checks the direct channel's productCode (the cloud
 // market sends none); false when it answered an error.
-func (s *Sandbox) jumdataProductCode(w http.ResponseWriter, r *http.Request) bool {
-	rd := &s.jumdataReadings
+func (s *server) jumdataProductCode(w http.ResponseWriter, r *http.Request) bool {
+	rd := &s.rd
 	if r.Header.Get("Authorization") != "" || rd.wantProductCode(r.PostFormValue("productCode")) {
 		return true
 	}
@@ -183,9 +192,9 @@ func (s *Sandbox) jumdataProductCode(w http.ResponseWriter, r *http.Request) boo
 	return false
 }
 
-func (s *Sandbox) jumdataInit(w http.ResponseWriter, r *http.Request) {
+func (s *server) jumdataInit(w http.ResponseWriter, r *http.Request) {
 	sample := func() []byte { return jumdataBody(200, "成功", map[string]string{"token": "xxx"}) }
-	if s.fault(w, r, JumdataInit, s.jumdataH5VendorError, sample) {
+	if s.h.Fault(w, r, Init, s.jumdataH5VendorError, sample) {
 		return
 	}
 	if err := r.ParseForm(); err != nil {
@@ -201,17 +210,14 @@ func (s *Sandbox) jumdataInit(w http.ResponseWriter, r *http.Request) {
 		s.jumdataError(w, true, 400, "参数错误: "+msg)
 		return
 	}
-	now := s.now()
-	se := &session{vendor: liveness.Jumdata, id: s.jumdataReadings.newToken(), returnURL: ret, createdAt: now, expiresAt: now.Add(jumdataLifetime)}
-	se.magic = jumdataMagic(ret)
-	s.addSession(se)
-	s.jumdataReadings.charge(true, 200)
-	writeJSON(w, http.StatusOK, jumdataBody(200, "成功", jumdataToken{Token: se.id}))
+	se := s.h.AddSession(sandbox.SessionSpec{ID: s.rd.newToken(), ReturnURL: ret, Lifetime: jumdataLifetime, Magic: jumdataMagic(ret)})
+	s.rd.charge(true, 200)
+	sandbox.WriteJSON(w, http.StatusOK, jumdataBody(200, "成功", jumdataToken{Token: se.ID}))
 }
 
 // jumdataMagic finds sandbox_outcome=<o> anywhere in a return URL: in its
 // query, or after a hash route (MagicReturnURL appends it to the end).
-func jumdataMagic(ret string) Outcome {
+func jumdataMagic(ret string) sandbox.Outcome {
 	for rest := ret; ; {
 		i := strings.Index(rest, "sandbox_outcome=")
 		if i < 0 {
@@ -222,7 +228,7 @@ func jumdataMagic(ret string) Outcome {
 			if j := strings.IndexAny(v, "&#?"); j >= 0 {
 				v = v[:j]
 			}
-			return magicOutcome(MagicPrefix + v)
+			return sandbox.ParseMagic(sandbox.MagicPrefix + v)
 		}
 		rest = rest[i+1:]
 	}
@@ -251,11 +257,11 @@ func jumdataCheckInit(ret, colors, actions string) string {
 	if actions != "" {
 		as := strings.Split(actions, ",")
 		for _, a := range as {
-			if !contains(jumdataActions, a) {
+			if !slices.Contains(jumdataActions, a) {
 				return "actions"
 			}
 		}
-		if len(cs) > 0 && !contains(as, "LookFront") {
+		if len(cs) > 0 && !slices.Contains(as, "LookFront") {
 			return "actions"
 		}
 	}
@@ -271,9 +277,9 @@ func indexFold(list []string, v string) int {
 	return -1
 }
 
-func (s *Sandbox) jumdataResult(w http.ResponseWriter, r *http.Request) {
+func (s *server) jumdataResult(w http.ResponseWriter, r *http.Request) {
 	sample := func() []byte { return jumdataBody(200, "活体检测通过", map[string]string{"faceImageUrl": "xxx"}) }
-	if s.fault(w, r, JumdataResult, s.jumdataH5VendorError, sample) {
+	if s.h.Fault(w, r, Result, s.jumdataH5VendorError, sample) {
 		return
 	}
 	if err := r.ParseForm(); err != nil {
@@ -283,26 +289,26 @@ func (s *Sandbox) jumdataResult(w http.ResponseWriter, r *http.Request) {
 	if !ok || s.jumdataAccountState(w, account, credential) || !s.jumdataProductCode(w, r) {
 		return
 	}
-	rd := &s.jumdataReadings
+	rd := &s.rd
 	answer := jumdataBody
 	if rd.rich {
 		answer = jumdataRichBody
 	}
-	se := s.lookup(liveness.Jumdata, r.PostFormValue("token"))
+	se, known := s.h.Session(r.PostFormValue("token"))
 	var code int
 	var body []byte
 	switch {
-	case se == nil:
+	case !known:
 		code, body = 400, answer(400, rd.msg(400, "参数错误: token"), nil)
-	case s.now().After(se.expiresAt) || se.outcome == OutcomeTimeout:
+	case s.h.Now().After(se.ExpiresAt) || se.Outcome == sandbox.OutcomeTimeout:
 		code, body = 301, answer(301, "token已过期", nil)
-	case se.outcome == "":
+	case se.Outcome == "":
 		code, body = 201, answer(201, "未查询到检测结果", nil)
-	case se.outcome == OutcomePass && rd.rich:
-		code, body = 200, answer(200, "成功", jumdataRichData{Passed: true, FaceImageURL: s.baseURL(r) + facePath, HackScore: jumdataRichPassScore})
-	case se.outcome == OutcomePass:
-		code, body = 200, answer(200, "活体检测通过", jumdataFace{FaceImageURL: s.baseURL(r) + facePath})
-	case se.outcome == OutcomeDeviceUnsupported:
+	case se.Outcome == sandbox.OutcomePass && rd.rich:
+		code, body = 200, answer(200, "成功", jumdataRichData{Passed: true, FaceImageURL: s.h.FaceURL(r), HackScore: jumdataRichPassScore})
+	case se.Outcome == sandbox.OutcomePass:
+		code, body = 200, answer(200, "活体检测通过", jumdataFace{FaceImageURL: s.h.FaceURL(r)})
+	case se.Outcome == sandbox.OutcomeDeviceUnsupported:
 		// 203 has four causes in the document's table; this one names the
 		// first ("浏览器缺少进行活体采集的特性"), so a client may tell it apart.
 		code, body = 203, answer(203, rd.msg(203, "检测失败：浏览器缺少进行活体采集的特性"), nil)
@@ -312,7 +318,7 @@ func (s *Sandbox) jumdataResult(w http.ResponseWriter, r *http.Request) {
 		code, body = 202, answer(202, "活体检测未通过", nil)
 	}
 	rd.charge(false, code)
-	writeJSON(w, rd.status(code), body)
+	sandbox.WriteJSON(w, rd.status(code), body)
 }
 
 // jumdataRichBody is jumdataBody in the richer shape: message for msg, and
@@ -329,11 +335,11 @@ func jumdataRichBody(code int, msg string, data any) []byte {
 
 // jumdataSDKCheck verifies the "encrypted file" of the mobile SDK: a file
 // whose content is a magic input fails with that outcome, any other passes.
-// It reads the file from the encodings WithJumdataSDKEncodings accepts
+// It reads the file from the encodings WithSDKEncodings accepts
 // (both by default); the credentials from either.
-func (s *Sandbox) jumdataSDKCheck(w http.ResponseWriter, r *http.Request) {
+func (s *server) jumdataSDKCheck(w http.ResponseWriter, r *http.Request) {
 	sample := func() []byte { return []byte(`{"code":200,"taskNo":"1","data":{"result":1,"selfie_url":"https://"}}`) }
-	if s.fault(w, r, JumdataSDKCheck, jumdataVendorError, sample) {
+	if s.h.Fault(w, r, SDKCheck, jumdataVendorError, sample) {
 		return
 	}
 	content, ok := s.jumdataSDKFile(w, r)
@@ -341,39 +347,39 @@ func (s *Sandbox) jumdataSDKCheck(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if content == nil {
-		writeJSON(w, http.StatusOK, []byte(`{"msg":"SDK结果文件必须上传","code":400,"data":{}}`))
+		sandbox.WriteJSON(w, http.StatusOK, []byte(`{"msg":"SDK结果文件必须上传","code":400,"data":{}}`))
 		return
 	}
-	if c := s.jumdataReadings.sdkPublicCode(content); c != "" {
+	if c := s.rd.sdkPublicCode(content); c != "" {
 		status, body := jumdataVendorError(c)
-		writeJSON(w, status, body)
+		sandbox.WriteJSON(w, status, body)
 		return
 	}
-	s.jumdataReadings.chargeOne() // "200 成功,计费"
-	if o := magicOutcome(strings.TrimSpace(string(content))); o != "" && o != OutcomePass {
+	s.rd.chargeOne() // "200 成功,计费"
+	if o := sandbox.ParseMagic(strings.TrimSpace(string(content))); o != "" && o != sandbox.OutcomePass {
 		b, _ := json.Marshal(map[string]any{"code": 200, "data": map[string]any{"order_no": newID(9), "result": 2}})
-		writeJSON(w, http.StatusOK, b)
+		sandbox.WriteJSON(w, http.StatusOK, b)
 		return
 	}
 	b, _ := json.Marshal(map[string]any{"code": 200, "taskNo": jumdataTaskNo(),
-		"data": map[string]any{"result": 1, "selfie_url": s.baseURL(r) + facePath}})
-	writeJSON(w, http.StatusOK, b)
+		"data": map[string]any{"result": 1, "selfie_url": s.h.FaceURL(r)}})
+	sandbox.WriteJSON(w, http.StatusOK, b)
 }
 
 // jumdataSDKFile reads the SDK check's form, checks its credentials and
 // returns the file's content: nil when the request carries no file in an
 // encoding the sandbox accepts. ok is false when it answered an error.
-func (s *Sandbox) jumdataSDKFile(w http.ResponseWriter, r *http.Request) (content []byte, ok bool) {
-	rd := &s.jumdataReadings
+func (s *server) jumdataSDKFile(w http.ResponseWriter, r *http.Request) (content []byte, ok bool) {
+	rd := &s.rd
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	var err error
-	if mt == string(JumdataSDKMultipart) {
+	if mt == string(SDKMultipart) {
 		err = r.ParseMultipartForm(8 << 20)
 	} else {
 		err = r.ParseForm()
 	}
 	if err != nil {
-		writeJSON(w, http.StatusOK, []byte(`{"msg":"参数错误","code":400,"data":{}}`))
+		sandbox.WriteJSON(w, http.StatusOK, []byte(`{"msg":"参数错误","code":400,"data":{}}`))
 		return nil, false
 	}
 	account, _, ok := s.jumdataAuth(w, r, false)
@@ -383,11 +389,11 @@ func (s *Sandbox) jumdataSDKFile(w http.ResponseWriter, r *http.Request) (conten
 	if code, err := strconv.Atoi(account); err == nil && code != 606 {
 		// The SDK v1 document lists the account codes.
 		status, body := jumdataVendorError(account)
-		writeJSON(w, status, body)
+		sandbox.WriteJSON(w, status, body)
 		return nil, false
 	}
 	switch {
-	case mt == string(JumdataSDKMultipart) && rd.accepts(JumdataSDKMultipart):
+	case mt == string(SDKMultipart) && rd.accepts(SDKMultipart):
 		f, _, err := r.FormFile("file")
 		if err != nil {
 			return nil, true
@@ -395,7 +401,7 @@ func (s *Sandbox) jumdataSDKFile(w http.ResponseWriter, r *http.Request) (conten
 		defer f.Close()
 		content, _ = io.ReadAll(io.LimitReader(f, 1<<20))
 		return content, true
-	case mt == string(JumdataSDKURLEncoded) && rd.accepts(JumdataSDKURLEncoded):
+	case mt == string(SDKURLEncoded) && rd.accepts(SDKURLEncoded):
 		v := r.PostFormValue("file")
 		if v == "" {
 			return nil, true
@@ -408,31 +414,77 @@ func (s *Sandbox) jumdataSDKFile(w http.ResponseWriter, r *http.Request) (conten
 	return nil, true
 }
 
-// jumdataSim is the Jumdata simulator as the host's plug-in.
-type jumdataSim struct{ s *Sandbox }
+// sim is the Jumdata simulator as the sandbox host's plug-in; the state of
+// each sandbox it is mounted on is that sandbox's [server].
+type sim struct{}
 
-func (jumdataSim) Vendor() liveness.Vendor { return liveness.Jumdata }
-func (jumdataSim) Title() string           { return "Jumdata H5 liveness · 活体检测" }
-func (jumdataSim) Outcomes() []Outcome     { return OutcomesFor(liveness.Jumdata) }
-func (jumdataSim) Endpoints() []Endpoint {
-	return []Endpoint{JumdataInit, JumdataResult, JumdataSDKCheck}
+func init() { sandbox.Register(sim{}) }
+
+func (sim) Vendor() liveness.Vendor { return liveness.Jumdata }
+func (sim) Title() string           { return "Jumdata H5 liveness · 活体检测" }
+func (sim) Outcomes() []sandbox.Outcome {
+	return []sandbox.Outcome{sandbox.OutcomePass, sandbox.OutcomeSpoof, sandbox.OutcomeDeviceUnsupported, sandbox.OutcomeTimeout}
 }
-func (j jumdataSim) Mount(*Host) { j.s.jumdataRoutes() }
+func (sim) Endpoints() []sandbox.Endpoint {
+	return []sandbox.Endpoint{Init, Result, SDKCheck}
+}
+
+// Readings lists Jumdata's readings (see [sandbox.Readings]).
+func (sim) Readings() []sandbox.Reading { return readingList() }
+
+func (sim) Mount(h *sandbox.Host) {
+	s := &server{h: h}
+	for _, key := range readingKeys {
+		if set, ok := h.Setting(key); ok {
+			set.(func(*readings))(&s.rd)
+		}
+	}
+	h.SetState(s)
+	s.routes()
+}
 
 // Complete sends the browser to returnUrl?token=&success=, the parameters
-// joined to returnUrl as WithJumdataReturnAppend says (appended literally
-// to its end by default, see jumdataReturnURL). Jumdata has no notify.
-func (j jumdataSim) Complete(_ *Host, se SessionState, c *Completion) url.Values {
+// joined to returnUrl as WithReturnAppend says (appended literally to its
+// end by default, see jumdataReturnURL). Jumdata has no notify.
+func (sim) Complete(h *sandbox.Host, se sandbox.SessionState, c *sandbox.Completion) url.Values {
+	s := h.State().(*server)
 	c.ReturnMethod = http.MethodGet
-	c.ReturnURL = j.s.jumdataReadings.returnURL(se.ReturnURL, se.ID, se.Outcome == OutcomePass)
+	c.ReturnURL = s.rd.returnURL(se.ReturnURL, se.ID, se.Outcome == sandbox.OutcomePass)
 	return nil
 }
 
 // ProviderURL is the direct channel (AppID and AppSecret);
-// JumdataAppCodeProviderURL is the cloud-market one.
-func (j jumdataSim) ProviderURL(string) string {
-	s := j.s
-	q := s.jumdataEndpoints()
-	q.Set("sdk_check_url", s.URL+jumdataSDKPath)
-	return "jumdata://" + url.UserPassword(JumdataAppID, JumdataAppSecret).String() + "@?" + q.Encode()
+// [AppCodeProviderURL] is the cloud-market one.
+func (sim) ProviderURL(baseURL string) string {
+	q := endpoints(baseURL)
+	q.Set("sdk_check_url", baseURL+jumdataSDKPath)
+	return "jumdata://" + url.UserPassword(AppID, AppSecret).String() + "@?" + q.Encode()
+}
+
+// AppCodeProviderURL returns the liveness.Open URL of a Jumdata provider
+// on the cloud-market channel (Authorization: APPCODE) pointed at sb.
+func AppCodeProviderURL(sb *sandbox.Sandbox) string {
+	q := endpoints(sb.URL)
+	q.Set("appcode", AppCode)
+	return "jumdata://?" + q.Encode()
+}
+
+func endpoints(baseURL string) url.Values {
+	return url.Values{"init_url": {baseURL + jumdataInitPath}, "result_url": {baseURL + jumdataResultPath},
+		"page_url": {baseURL + jumdataPagePath}}
+}
+
+// Charges returns how many calls Jumdata would have billed so far on sb,
+// as [WithBilling] says, SDK v1 checks answered 200 included. An answer
+// the sandbox did not serve (an injected fault) is never billed. It is 0
+// for a sandbox that does not serve Jumdata.
+func Charges(sb *sandbox.Sandbox) int {
+	s, ok := sb.PluginState(liveness.Jumdata).(*server)
+	if !ok {
+		return 0
+	}
+	m := &s.rd.meter
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.charges
 }

@@ -1,4 +1,4 @@
-package sandbox_test
+package jumdatasim_test
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/go-liveness/liveness"
+	"github.com/go-liveness/liveness/jumdata/jumdatasim"
 	"github.com/go-liveness/liveness/sandbox"
 	"github.com/go-liveness/liveness/signing"
 )
@@ -19,7 +20,7 @@ import (
 // productCode when code is not empty, and extra.
 func jumdataDirect(code string, extra ...string) url.Values {
 	ts := "1764000000000"
-	f := url.Values{"appId": {sandbox.JumdataAppID}, "timestamp": {ts}, "sign": {signing.Jumdata(sandbox.JumdataAppID, sandbox.JumdataAppSecret, ts)}}
+	f := url.Values{"appId": {jumdatasim.AppID}, "timestamp": {ts}, "sign": {signing.Jumdata(jumdatasim.AppID, jumdatasim.AppSecret, ts)}}
 	if code != "" {
 		f.Set("productCode", code)
 	}
@@ -34,7 +35,7 @@ func jumdataDirect(code string, extra ...string) url.Values {
 func jumdataInit(t *testing.T, sb *sandbox.Sandbox) string {
 	t.Helper()
 	_, _, body := postForm(t, sb.URL+"/lifecheck/v2/init", url.Values{"returnUrl": {"https://a.b/r"}},
-		http.Header{"Authorization": {"APPCODE " + sandbox.JumdataAppCode}})
+		http.Header{"Authorization": {"APPCODE " + jumdatasim.AppCode}})
 	return decode(t, body)["data"].(map[string]any)["token"].(string)
 }
 
@@ -46,11 +47,11 @@ func TestJumdataProductCodeReadings(t *testing.T) {
 	}{
 		{"the default requires life_check_v2", nil,
 			map[string]bool{"life_check_v2": true, "other_code": false, "": false}},
-		{"WithJumdataProductCode requires its code", []sandbox.Option{sandbox.WithJumdataProductCode("other_code")},
+		{"WithJumdataProductCode requires its code", []sandbox.Option{jumdatasim.WithProductCode("other_code")},
 			map[string]bool{"life_check_v2": false, "other_code": true, "": false}},
-		{"WithJumdataProductCode empty leaves the default", []sandbox.Option{sandbox.WithJumdataProductCode("")},
+		{"WithJumdataProductCode empty leaves the default", []sandbox.Option{jumdatasim.WithProductCode("")},
 			map[string]bool{"life_check_v2": true, "other_code": false}},
-		{"WithJumdataAnyProductCode accepts any or none", []sandbox.Option{sandbox.WithJumdataAnyProductCode()},
+		{"WithJumdataAnyProductCode accepts any or none", []sandbox.Option{jumdatasim.WithAnyProductCode()},
 			map[string]bool{"life_check_v2": true, "other_code": true, "": true}},
 	}
 	for _, tt := range tests {
@@ -82,7 +83,7 @@ func TestJumdataCodeOnlyErrors(t *testing.T) {
 	for _, codeOnly := range []bool{false, true} {
 		var opts []sandbox.Option
 		if codeOnly {
-			opts = append(opts, sandbox.WithJumdataCodeOnlyErrors())
+			opts = append(opts, jumdatasim.WithCodeOnlyErrors())
 		}
 		sb := startTexts(t, opts...)
 		tok := jumdataInit(t, sb)
@@ -118,7 +119,7 @@ func TestJumdataCodeOnlyErrors(t *testing.T) {
 }
 
 func TestJumdataRichResults(t *testing.T) {
-	sb := startTexts(t, sandbox.WithJumdataRichResults())
+	sb := startTexts(t, jumdatasim.WithRichResults())
 	for o, want := range map[sandbox.Outcome]map[string]any{
 		sandbox.OutcomePass:              {"code": 200.0, "message": "成功", "charge": true, "passed": true, "hack_score": 0.7475},
 		sandbox.OutcomeSpoof:             {"code": 200.0, "message": "成功", "charge": true, "passed": false},
@@ -160,8 +161,8 @@ func TestJumdataInvalidAppCodeStatus(t *testing.T) {
 		want int
 	}{
 		{nil, http.StatusForbidden},
-		{[]sandbox.Option{sandbox.WithJumdataInvalidAppCodeStatus(http.StatusBadRequest)}, http.StatusBadRequest},
-		{[]sandbox.Option{sandbox.WithJumdataInvalidAppCodeStatus(200)}, http.StatusForbidden}, // not an error status: ignored
+		{[]sandbox.Option{jumdatasim.WithInvalidAppCodeStatus(http.StatusBadRequest)}, http.StatusBadRequest},
+		{[]sandbox.Option{jumdatasim.WithInvalidAppCodeStatus(200)}, http.StatusForbidden}, // not an error status: ignored
 	} {
 		sb := startTexts(t, tt.opts...)
 		status, hdr, body := postForm(t, sb.URL+"/lifecheck/v2/init", url.Values{"returnUrl": {"https://a.b/r"}}, http.Header{"Authorization": {"APPCODE wrong"}})
@@ -175,23 +176,23 @@ func TestJumdataInvalidAppCodeStatus(t *testing.T) {
 // multipart file part, an urlencoded field (base64, or the bytes
 // themselves); any other has no file for it.
 func TestJumdataSDKEncodings(t *testing.T) {
-	both := []sandbox.JumdataSDKEncoding{sandbox.JumdataSDKMultipart, sandbox.JumdataSDKURLEncoded}
+	both := []jumdatasim.SDKEncoding{jumdatasim.SDKMultipart, jumdatasim.SDKURLEncoded}
 	tests := []struct {
 		name      string
-		encodings []sandbox.JumdataSDKEncoding
+		encodings []jumdatasim.SDKEncoding
 		multipart bool
 		form      bool
 	}{
 		{"the default accepts both", nil, true, true},
 		{"both", both, true, true},
-		{"multipart only", []sandbox.JumdataSDKEncoding{sandbox.JumdataSDKMultipart}, true, false},
-		{"urlencoded only", []sandbox.JumdataSDKEncoding{sandbox.JumdataSDKURLEncoded}, false, true},
-		{"unknown encodings leave the default", []sandbox.JumdataSDKEncoding{"text/plain"}, true, true},
+		{"multipart only", []jumdatasim.SDKEncoding{jumdatasim.SDKMultipart}, true, false},
+		{"urlencoded only", []jumdatasim.SDKEncoding{jumdatasim.SDKURLEncoded}, false, true},
+		{"unknown encodings leave the default", []jumdatasim.SDKEncoding{"text/plain"}, true, true},
 	}
 	spoof := sandbox.MagicInput(sandbox.OutcomeSpoof)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			sb := startTexts(t, sandbox.WithJumdataSDKEncodings(tt.encodings...))
+			sb := startTexts(t, jumdatasim.WithSDKEncodings(tt.encodings...))
 			auth := jumdataDirect("")
 			fields := map[string]string{}
 			for k := range auth {
@@ -243,5 +244,5 @@ func TestJumdataSDKEncodings(t *testing.T) {
 // the sandbox's default).
 func startTexts(t *testing.T, opts ...sandbox.Option) *sandbox.Sandbox {
 	t.Helper()
-	return start(t, append([]sandbox.Option{sandbox.WithJumdataErrorTexts()}, opts...)...)
+	return start(t, append([]sandbox.Option{jumdatasim.WithErrorTexts()}, opts...)...)
 }
