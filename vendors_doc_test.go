@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	_ "github.com/go-liveness/liveness/juhe/juhesim"       // the sandbox serves Juhe
 	_ "github.com/go-liveness/liveness/jumdata/jumdatasim" // the sandbox serves Jumdata
 	"github.com/go-liveness/liveness/sandbox"
 )

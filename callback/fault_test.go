@@ -14,6 +14,7 @@ import (
 	"github.com/go-liveness/liveness/callback"
 	"github.com/go-liveness/liveness/callback/internal/redisserver"
 	"github.com/go-liveness/liveness/callback/redisstore"
+	"github.com/go-liveness/liveness/juhe/juhesim"
 	"github.com/go-liveness/liveness/jumdata/jumdatasim"
 	"github.com/go-liveness/liveness/sandbox"
 	"github.com/redis/go-redis/v9"
@@ -93,7 +94,7 @@ var faultPaths = []faultPath{
 			return notify(base+"/notify", c.ReturnForm) == http.StatusOK
 		}},
 	{"megvii-unsigned-return", liveness.Megvii, []envOption{megviiGET}, sandbox.MegviiGetToken, sandbox.MegviiGetResult, returnPassed},
-	{"juhe-unsigned-notify", liveness.Juhe, nil, sandbox.JuheQuery, sandbox.JuheSearch,
+	{"juhe-unsigned-notify", liveness.Juhe, nil, juhesim.Query, juhesim.Search,
 		func(_ *browser, base, id string, _ *sandbox.Completion) bool {
 			return notify(base+"/notify", url.Values{"jh_order_id": {id}}) == http.StatusOK
 		}},

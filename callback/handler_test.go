@@ -21,6 +21,7 @@ import (
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/callback"
 	_ "github.com/go-liveness/liveness/juhe"
+	"github.com/go-liveness/liveness/juhe/juhesim"
 	_ "github.com/go-liveness/liveness/jumdata"
 	"github.com/go-liveness/liveness/jumdata/jumdatasim"
 	"github.com/go-liveness/liveness/megvii"
@@ -124,7 +125,7 @@ func megviiGET(e *env, _ *[]sandbox.Option)    { e.getBack = true }
 func notifyToSink(e *env, _ *[]sandbox.Option) { e.toSink = true }
 func notifyRetry(n int, base time.Duration) envOption {
 	return func(_ *env, o *[]sandbox.Option) {
-		*o = append(*o, sandbox.WithNotifyRetry(n, base), sandbox.WithJuheNotifyRedelivered())
+		*o = append(*o, sandbox.WithNotifyRetry(n, base), juhesim.WithNotifyRedelivered())
 	}
 }
 
@@ -313,7 +314,7 @@ func (e *env) reads() int {
 	case liveness.Megvii:
 		return e.sb.Requests(sandbox.MegviiGetResult)
 	case liveness.Juhe:
-		return e.sb.Requests(sandbox.JuheSearch)
+		return e.sb.Requests(juhesim.Search)
 	}
 	return e.sb.Requests(jumdatasim.Result)
 }
@@ -802,7 +803,7 @@ func TestRejectsAndNoLeaks(t *testing.T) {
 		t.Fatalf("2 MiB notify: %d", code)
 	}
 	logs := e.logs.String()
-	for _, secret := range []string{sandbox.JuheKey, sandbox.TestIDNumber, "certify"} {
+	for _, secret := range []string{juhesim.Key, sandbox.TestIDNumber, "certify"} {
 		if strings.Contains(logs, secret) {
 			t.Errorf("logs hold %q", secret)
 		}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/go-liveness/liveness"
+	"github.com/go-liveness/liveness/juhe/juhesim"
 	"github.com/go-liveness/liveness/sandbox"
 )
 
@@ -19,7 +20,7 @@ import (
 // return's parameters go, what search answers for an unfinished order,
 // what Juhe bills, the order number's shape, the codes of guessed kinds,
 // and a verdict no step explains. Each test counts the calls that reached
-// Juhe (sandbox.Requests) and what they cost (sandbox.JuheCharges).
+// Juhe (sandbox.Requests) and what they cost (juhesim.Charges).
 
 // juheSandbox adds sandbox options to an env.
 func juheSandbox(opts ...sandbox.Option) envOption {
@@ -61,10 +62,10 @@ func (e *env) startOrder(b *browser, order string) (int, string) {
 // the Handler confirms it with one search and delivers the true status
 // once: a spoof whose notify claims a pass is delivered failed.
 func TestJuheNotifySignatureThroughHandler(t *testing.T) {
-	for _, sig := range []sandbox.JuheNotifySignature{sandbox.JuheNotifyForged, sandbox.JuheNotifySigned, sandbox.JuheNotifyUnsigned} {
+	for _, sig := range []juhesim.NotifySignature{juhesim.NotifyForged, juhesim.NotifySigned, juhesim.NotifyUnsigned} {
 		for _, o := range []sandbox.Outcome{sandbox.OutcomePass, sandbox.OutcomeSpoof, sandbox.OutcomeIdentityMismatch} {
 			t.Run(string(sig)+"/"+string(o), func(t *testing.T) {
-				e := newEnv(t, liveness.Juhe, juheSandbox(sandbox.WithJuheNotifySignature(sig)))
+				e := newEnv(t, liveness.Juhe, juheSandbox(juhesim.WithNotifySignature(sig)))
 				b := newBrowser()
 				e.start(b, e.srv.URL)
 				id := e.lastStarted()
@@ -100,10 +101,10 @@ func TestJuheNotifySignatureThroughHandler(t *testing.T) {
 // the Handler answers it, and then no more; Deliver runs once and one
 // search is made.
 func TestJuheNotifyAckThroughHandler(t *testing.T) {
-	for _, ack := range []sandbox.JuheNotifyAck{sandbox.JuheAckAny2xx, sandbox.JuheAckSuccess} {
+	for _, ack := range []juhesim.NotifyAck{juhesim.AckAny2xx, juhesim.AckSuccess} {
 		for _, doorShut := range []bool{false, true} {
 			t.Run(string(ack)+"/shut "+strconv.FormatBool(doorShut), func(t *testing.T) {
-				e := newJuheEnv(t, sandbox.WithJuheNotifyAck(ack))
+				e := newJuheEnv(t, juhesim.WithNotifyAck(ack))
 				e.start(newBrowser(), e.base)
 				id := e.lastStarted()
 				e.door.setShut(doorShut)
@@ -144,9 +145,9 @@ func TestJuheReturnPlacingThroughHandler(t *testing.T) {
 		dropped, inFragmt bool
 	}{
 		{"kept, before the hash", nil, false, false},
-		{"dropped", []sandbox.Option{sandbox.WithJuheReturnQueryDropped()}, true, false},
-		{"in the fragment", []sandbox.Option{sandbox.WithJuheReturnInFragment()}, false, true},
-		{"dropped, in the fragment", []sandbox.Option{sandbox.WithJuheReturnQueryDropped(), sandbox.WithJuheReturnInFragment()}, true, true},
+		{"dropped", []sandbox.Option{juhesim.WithReturnQueryDropped()}, true, false},
+		{"in the fragment", []sandbox.Option{juhesim.WithReturnInFragment()}, false, true},
+		{"dropped, in the fragment", []sandbox.Option{juhesim.WithReturnQueryDropped(), juhesim.WithReturnInFragment()}, true, true},
 	} {
 		for _, route := range []string{"", "#/done"} {
 			t.Run(rd.name+"/"+route, func(t *testing.T) {
@@ -198,7 +199,7 @@ func TestJuheUnfinishedSearchThroughHandler(t *testing.T) {
 	for _, code := range []int{0, 279306, 279307} {
 		for _, end := range []string{"opened", string(sandbox.OutcomeCancel)} {
 			t.Run(strconv.Itoa(code)+"/"+end, func(t *testing.T) {
-				e := newJuheEnv(t, sandbox.WithJuheUnfinishedCode(code))
+				e := newJuheEnv(t, juhesim.WithUnfinishedCode(code))
 				b := newBrowser()
 				check := e.start(b, e.base)
 				id := e.lastStarted()
@@ -239,7 +240,7 @@ func TestJuheChargesThroughHandler(t *testing.T) {
 		var opts []sandbox.Option
 		if free {
 			name = "free"
-			opts = []sandbox.Option{sandbox.WithJuheQueryFree(), sandbox.WithJuheSearchFree()}
+			opts = []sandbox.Option{juhesim.WithQueryFree(), juhesim.WithSearchFree()}
 		}
 		bill := func(n int) int {
 			if free {
@@ -249,10 +250,10 @@ func TestJuheChargesThroughHandler(t *testing.T) {
 		}
 		charged := func(t *testing.T, e *env, queries, searches int) {
 			t.Helper()
-			if q, s := e.sb.Requests(sandbox.JuheQuery), e.sb.Requests(sandbox.JuheSearch); q != queries || s != searches {
+			if q, s := e.sb.Requests(juhesim.Query), e.sb.Requests(juhesim.Search); q != queries || s != searches {
 				t.Fatalf("%d queries and %d searches, want %d and %d", q, s, queries, searches)
 			}
-			if q, s := e.sb.JuheCharges(sandbox.JuheQuery), e.sb.JuheCharges(sandbox.JuheSearch); q != bill(queries) || s != bill(searches) {
+			if q, s := juhesim.Charges(e.sb, juhesim.Query), juhesim.Charges(e.sb, juhesim.Search); q != bill(queries) || s != bill(searches) {
 				t.Fatalf("billed %d queries and %d searches, want %d and %d", q, s, bill(queries), bill(searches))
 			}
 		}
@@ -286,7 +287,7 @@ func TestJuheChargesThroughHandler(t *testing.T) {
 			charged(t, e, 1, 1)
 		})
 		t.Run(name+"/a search retried", func(t *testing.T) {
-			e := newEnv(t, liveness.Juhe, juheSandbox(append([]sandbox.Option{sandbox.WithJuheCodeOnce(279303)}, opts...)...))
+			e := newEnv(t, liveness.Juhe, juheSandbox(append([]sandbox.Option{juhesim.WithCodeOnce(279303)}, opts...)...))
 			e.start(newBrowser(), e.srv.URL)
 			id := e.lastStarted()
 			if _, err := e.sb.Complete(context.Background(), liveness.Juhe, id, sandbox.OutcomePass); err != nil {
@@ -303,7 +304,7 @@ func TestJuheChargesThroughHandler(t *testing.T) {
 			f    *sandbox.Fault
 		}{
 			{"a query whose answer was lost", nil, &sandbox.Fault{Drop: true, Times: 1}},
-			{"a query answering an order number past the caps", sandbox.WithJuheOrderIDShape(sandbox.JuheOrderIDOverCap), nil},
+			{"a query answering an order number past the caps", juhesim.WithOrderIDShape(juhesim.OrderIDOverCap), nil},
 		} {
 			t.Run(name+"/"+fault.name, func(t *testing.T) {
 				o := append([]sandbox.Option{}, opts...)
@@ -313,7 +314,7 @@ func TestJuheChargesThroughHandler(t *testing.T) {
 				e := newEnv(t, liveness.Juhe, juheSandbox(o...))
 				e.withOrder("", false)
 				if fault.f != nil {
-					e.sb.InjectFault(sandbox.JuheQuery, *fault.f)
+					e.sb.InjectFault(juhesim.Query, *fault.f)
 				}
 				b := newBrowser()
 				if code, _ := e.startOrder(b, "00001"); code != http.StatusServiceUnavailable {
@@ -337,9 +338,9 @@ func TestJuheChargesThroughHandler(t *testing.T) {
 // resolved through the browser's binding (whose cookie names the order)
 // and the reconciler.
 func TestJuheOrderIDShapesThroughHandler(t *testing.T) {
-	for _, shape := range []sandbox.JuheOrderIDShape{sandbox.JuheOrderIDUUID, sandbox.JuheOrderIDAtCap} {
+	for _, shape := range []juhesim.OrderIDShape{juhesim.OrderIDUUID, juhesim.OrderIDAtCap} {
 		t.Run(string(shape), func(t *testing.T) {
-			e := newJuheEnv(t, sandbox.WithJuheOrderIDShape(shape))
+			e := newJuheEnv(t, juhesim.WithOrderIDShape(shape))
 			for _, o := range []sandbox.Outcome{sandbox.OutcomePass, sandbox.OutcomeSpoof, sandbox.OutcomeCancel, sandbox.OutcomeDeviceUnsupported} {
 				for _, notifyFirst := range []bool{true, false} {
 					e.run(t, o, notifyFirst)
@@ -348,7 +349,7 @@ func TestJuheOrderIDShapesThroughHandler(t *testing.T) {
 			b := newBrowser()
 			e.start(b, e.base)
 			id := e.lastStarted()
-			if shape == sandbox.JuheOrderIDAtCap && len(id) != 128 {
+			if shape == juhesim.OrderIDAtCap && len(id) != 128 {
 				t.Fatalf("the order number is %d bytes", len(id))
 			}
 			e.clock.Advance(e.sessionExpiry(id).Sub(e.clock.Now()) + 2*time.Hour)
@@ -372,7 +373,7 @@ func TestJuheOrderIDShapesThroughHandler(t *testing.T) {
 func TestJuheCodeKindsThroughHandler(t *testing.T) {
 	for _, code := range []int{10011, 10014, 10020, 279303, 279304} {
 		t.Run(strconv.Itoa(code), func(t *testing.T) {
-			e := newEnv(t, liveness.Juhe, juheSandbox(sandbox.WithJuheCodeOnce(code)))
+			e := newEnv(t, liveness.Juhe, juheSandbox(juhesim.WithCodeOnce(code)))
 			for _, o := range []sandbox.Outcome{sandbox.OutcomePass, sandbox.OutcomeSpoof} {
 				e.start(newBrowser(), e.srv.URL)
 				id := e.lastStarted()
@@ -393,7 +394,7 @@ func TestJuheCodeKindsThroughHandler(t *testing.T) {
 	for _, code := range []int{10012, 10013} {
 		t.Run(strconv.Itoa(code)+" used up", func(t *testing.T) {
 			// One call: the start's query.
-			e := newEnv(t, liveness.Juhe, notifyToSink, juheSandbox(sandbox.WithJuheQuota(code, 1)))
+			e := newEnv(t, liveness.Juhe, notifyToSink, juheSandbox(juhesim.WithQuota(code, 1)))
 			b := newBrowser()
 			v := e.press(b, e.start(b, e.srv.URL), sandbox.OutcomeCancel)
 			id := e.lastStarted()
@@ -416,7 +417,7 @@ func TestJuheCodeKindsThroughHandler(t *testing.T) {
 			if code, _ := e.startOrder(b, ""); code != http.StatusServiceUnavailable {
 				t.Fatalf("a start with no call left answered %d", code)
 			}
-			if e.sb.Requests(sandbox.JuheQuery) != 2 || len(e.sb.Sessions()) != 1 {
+			if e.sb.Requests(juhesim.Query) != 2 || len(e.sb.Sessions()) != 1 {
 				t.Fatal("a refused start left a session")
 			}
 		})
@@ -426,7 +427,7 @@ func TestJuheCodeKindsThroughHandler(t *testing.T) {
 		b := newBrowser()
 		e.start(b, e.srv.URL)
 		id := e.lastStarted()
-		e.sb.InjectFault(sandbox.JuheSearch, sandbox.Fault{VendorError: "10012", Times: 1})
+		e.sb.InjectFault(juhesim.Search, sandbox.Fault{VendorError: "10012", Times: 1})
 		c, err := e.sb.Complete(context.Background(), liveness.Juhe, id, sandbox.OutcomePass)
 		if err != nil {
 			t.Fatal(err)
@@ -442,7 +443,7 @@ func TestJuheCodeKindsThroughHandler(t *testing.T) {
 		}
 	})
 	t.Run("279305 for a cancel", func(t *testing.T) {
-		e := newJuheEnv(t, sandbox.WithJuheAbandonedAbnormal())
+		e := newJuheEnv(t, juhesim.WithAbandonedAbnormal())
 		b := newBrowser()
 		check := e.start(b, e.base)
 		id := e.lastStarted()
@@ -464,9 +465,9 @@ func TestJuheCodeKindsThroughHandler(t *testing.T) {
 // by the signed return and by the notify alike: with the failed step's
 // Reason when one failed, else ReasonUnknown.
 func TestJuheVerdictThroughHandler(t *testing.T) {
-	for _, v := range []sandbox.JuheVerdict{sandbox.JuheVerdictStepsPassed, sandbox.JuheVerdictNoDetail, sandbox.JuheVerdictPassBesideFailedStep} {
+	for _, v := range []juhesim.Verdict{juhesim.VerdictStepsPassed, juhesim.VerdictNoDetail, juhesim.VerdictPassBesideFailedStep} {
 		t.Run(string(v), func(t *testing.T) {
-			e := newJuheEnv(t, sandbox.WithJuheVerdict(v))
+			e := newJuheEnv(t, juhesim.WithVerdict(v))
 			for _, o := range []sandbox.Outcome{sandbox.OutcomeSpoof, sandbox.OutcomeFaceMismatch, sandbox.OutcomeIdentityMismatch, sandbox.OutcomePass} {
 				for _, notifyFirst := range []bool{true, false} {
 					b := newBrowser()
@@ -479,7 +480,7 @@ func TestJuheVerdictThroughHandler(t *testing.T) {
 						t.Fatal(err)
 					}
 					want := juheWant[o]
-					if o != sandbox.OutcomePass && v != sandbox.JuheVerdictPassBesideFailedStep {
+					if o != sandbox.OutcomePass && v != juhesim.VerdictPassBesideFailedStep {
 						want.reason = liveness.ReasonUnknown
 					}
 					wantTo := "/done?" + url.Values{"status": {string(want.status)}, "reason": {string(want.reason)}}.Encode()

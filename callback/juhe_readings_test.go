@@ -12,6 +12,7 @@ import (
 
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/callback"
+	"github.com/go-liveness/liveness/juhe/juhesim"
 	"github.com/go-liveness/liveness/sandbox"
 )
 
@@ -49,12 +50,12 @@ func juheNotifyReadings() []juheReading {
 	var out []juheReading
 	for _, tr := range []juheReading{
 		{"post-form", nil},
-		{"post-multipart", []sandbox.Option{sandbox.WithJuheNotifyBody(sandbox.JuheNotifyMultipart)}},
-		{"post-json", []sandbox.Option{sandbox.WithJuheNotifyBody(sandbox.JuheNotifyJSON)}},
-		{"get", []sandbox.Option{sandbox.WithJuheNotifyMethod(http.MethodGet)}},
+		{"post-multipart", []sandbox.Option{juhesim.WithNotifyBody(juhesim.NotifyMultipart)}},
+		{"post-json", []sandbox.Option{juhesim.WithNotifyBody(juhesim.NotifyJSON)}},
+		{"get", []sandbox.Option{juhesim.WithNotifyMethod(http.MethodGet)}},
 	} {
-		for _, sp := range []sandbox.JuheNotifySpelling{sandbox.JuheSpellingSnake, sandbox.JuheSpellingCamel, sandbox.JuheSpellingOrderID} {
-			out = append(out, juheReading{tr.name + "+" + string(sp), append([]sandbox.Option{sandbox.WithJuheNotifySpelling(sp)}, tr.opts...)})
+		for _, sp := range []juhesim.NotifySpelling{juhesim.SpellingSnake, juhesim.SpellingCamel, juhesim.SpellingOrderID} {
+			out = append(out, juheReading{tr.name + "+" + string(sp), append([]sandbox.Option{juhesim.WithNotifySpelling(sp)}, tr.opts...)})
 		}
 	}
 	return out
@@ -65,9 +66,9 @@ func juheNotifyReadings() []juheReading {
 // brings.
 func juheReturnReadings() []juheReading {
 	var out []juheReading
-	for _, in := range []juheReading{{"json", nil}, {"encoded", []sandbox.Option{sandbox.WithJuheSignEncoded()}}} {
-		for _, hc := range []juheReading{{"lower", nil}, {"upper", []sandbox.Option{sandbox.WithJuheSignUpperHex()}}} {
-			for _, un := range []juheReading{{"bare", nil}, {"signed", []sandbox.Option{sandbox.WithJuheSignedUnfinishedReturn()}}} {
+	for _, in := range []juheReading{{"json", nil}, {"encoded", []sandbox.Option{juhesim.WithSignEncoded()}}} {
+		for _, hc := range []juheReading{{"lower", nil}, {"upper", []sandbox.Option{juhesim.WithSignUpperHex()}}} {
+			for _, un := range []juheReading{{"bare", nil}, {"signed", []sandbox.Option{juhesim.WithSignedUnfinishedReturn()}}} {
 				opts := append(append(append([]sandbox.Option(nil), in.opts...), hc.opts...), un.opts...)
 				out = append(out, juheReading{"sign-" + in.name + "+" + hc.name + "+unfinished-" + un.name, opts})
 			}
@@ -145,7 +146,7 @@ func newJuheEnv(t *testing.T, opts ...sandbox.Option) *juheEnv {
 	// Redeliveries every few milliseconds for a few seconds: a notify the
 	// door turned away comes again once it opens.
 	e := newEnv(t, liveness.Juhe, func(_ *env, o *[]sandbox.Option) {
-		*o = append(*o, sandbox.WithNotifyRetry(16, time.Millisecond), sandbox.WithJuheNotifyRedelivered())
+		*o = append(*o, sandbox.WithNotifyRetry(16, time.Millisecond), juhesim.WithNotifyRedelivered())
 		*o = append(*o, opts...)
 	})
 	je := &juheEnv{env: e, door: &juheDoor{}}
@@ -289,7 +290,7 @@ func TestJuheReadingsSearchAfterExpiry(t *testing.T) {
 		name := "279307-for-good"
 		if forgotten {
 			name = "forgotten"
-			opts = []sandbox.Option{sandbox.WithJuheOrdersForgotten()}
+			opts = []sandbox.Option{juhesim.WithOrdersForgotten()}
 		}
 		for _, how := range []string{"reconciler", "return"} {
 			for _, end := range []sandbox.Outcome{"", sandbox.OutcomeCancel, sandbox.OutcomeTimeout} {

@@ -18,6 +18,7 @@ import (
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/callback"
 	"github.com/go-liveness/liveness/failover"
+	"github.com/go-liveness/liveness/juhe/juhesim"
 	"github.com/go-liveness/liveness/jumdata/jumdatasim"
 	"github.com/go-liveness/liveness/sandbox"
 )
@@ -139,13 +140,13 @@ func TestCallbackHandlerOverRouter(t *testing.T) {
 	}{
 		{liveness.Megvii, nil, "return", sandbox.MegviiGetResult, 0},
 		{liveness.Megvii, nil, "notify", sandbox.MegviiGetResult, 0},
-		{liveness.Juhe, []sandbox.Endpoint{sandbox.MegviiGetToken}, "return", sandbox.JuheSearch, 1}, // the notify's search
-		{liveness.Juhe, []sandbox.Endpoint{sandbox.MegviiGetToken}, "notify", sandbox.JuheSearch, 1},
-		{liveness.Jumdata, []sandbox.Endpoint{sandbox.MegviiGetToken, sandbox.JuheQuery}, "return", jumdatasim.Result, 1},
+		{liveness.Juhe, []sandbox.Endpoint{sandbox.MegviiGetToken}, "return", juhesim.Search, 1}, // the notify's search
+		{liveness.Juhe, []sandbox.Endpoint{sandbox.MegviiGetToken}, "notify", juhesim.Search, 1},
+		{liveness.Jumdata, []sandbox.Endpoint{sandbox.MegviiGetToken, juhesim.Query}, "return", jumdatasim.Result, 1},
 	} {
 		t.Run(string(tc.vendor)+"/"+tc.via, func(t *testing.T) {
 			e := newCallbackEnv(t)
-			codes := map[sandbox.Endpoint]string{sandbox.MegviiGetToken: "CONCURRENCY_LIMIT_EXCEEDED", sandbox.JuheQuery: "10012"}
+			codes := map[sandbox.Endpoint]string{sandbox.MegviiGetToken: "CONCURRENCY_LIMIT_EXCEEDED", juhesim.Query: "10012"}
 			for _, ep := range tc.faults {
 				e.sb.InjectFault(ep, sandbox.Fault{VendorError: codes[ep], Times: 1})
 			}
@@ -237,7 +238,7 @@ func TestBareReturnThroughRouter(t *testing.T) {
 func TestNotifyOfAVendorThatSendsNoneThroughRouter(t *testing.T) {
 	e := newCallbackEnv(t)
 	e.sb.InjectFault(sandbox.MegviiGetToken, sandbox.Fault{VendorError: "CONCURRENCY_LIMIT_EXCEEDED", Times: 1})
-	e.sb.InjectFault(sandbox.JuheQuery, sandbox.Fault{VendorError: "10012", Times: 1})
+	e.sb.InjectFault(juhesim.Query, sandbox.Fault{VendorError: "10012", Times: 1})
 	_, _, id := e.start(t)
 	v, vid := vendorID(t, id)
 	require.Equal(t, liveness.Jumdata, v)
@@ -263,5 +264,5 @@ func TestWaitOverRouterChecksTheRoute(t *testing.T) {
 		_, err := e.h.Wait(context.Background(), s)
 		require.ErrorIs(t, err, liveness.ErrInvalidArgument, "%+v", s)
 	}
-	assert.Zero(t, e.sb.Requests(sandbox.MegviiGetResult)+e.sb.Requests(sandbox.JuheSearch))
+	assert.Zero(t, e.sb.Requests(sandbox.MegviiGetResult)+e.sb.Requests(juhesim.Search))
 }

@@ -9,7 +9,8 @@ import (
 
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/failover"
-	"github.com/go-liveness/liveness/juhe"      // registers juhe://
+	"github.com/go-liveness/liveness/juhe" // registers juhe://
+	"github.com/go-liveness/liveness/juhe/juhesim"
 	_ "github.com/go-liveness/liveness/jumdata" // registers jumdata://
 	"github.com/go-liveness/liveness/megvii"    // registers megvii://
 	"github.com/go-liveness/liveness/sandbox"
@@ -69,7 +70,7 @@ func Example() {
 		fmt.Printf("  callback verified by %s, signed %v: %s\n", cb.Vendor, cb.Signed, res.Status)
 
 		// Juhe's prepaid quota runs out.
-		sb.InjectFault(sandbox.JuheQuery, sandbox.Fault{VendorError: "10012"})
+		sb.InjectFault(juhesim.Query, sandbox.Fault{VendorError: "10012"})
 	}
 	for _, h := range p.(*failover.Router).Health() {
 		fmt.Printf("%s: %s, %d failure(s) in a row, %d session(s)\n", h.Name, h.State, h.ConsecutiveFailures, h.Sessions)
@@ -116,7 +117,7 @@ func Example_weights() {
 		}
 	}
 
-	sb.InjectFault(sandbox.JuheQuery, sandbox.Fault{VendorError: "10012"}) // Juhe's quota is used up
+	sb.InjectFault(juhesim.Query, sandbox.Fault{VendorError: "10012"}) // Juhe's quota is used up
 	start(10)
 	sb.InjectFault(sandbox.MegviiGetToken, sandbox.Fault{VendorError: "AUTHORIZATION_ERROR:DENIED"}) // and then Megvii's
 	start(5)

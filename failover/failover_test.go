@@ -13,6 +13,7 @@ import (
 
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/failover"
+	"github.com/go-liveness/liveness/juhe/juhesim"
 	"github.com/go-liveness/liveness/sandbox"
 )
 
@@ -192,7 +193,7 @@ func TestRequestNoVendorCanServeIsTheFirstRefusal(t *testing.T) {
 // When every vendor fails over, the last failure is returned.
 func TestEveryVendorFailingReturnsTheLastFailure(t *testing.T) {
 	e := newEnv(t, failover.Config{}, liveness.Juhe, liveness.Megvii)
-	e.sb.InjectFault(sandbox.JuheQuery, sandbox.Fault{VendorError: "10012"})
+	e.sb.InjectFault(juhesim.Query, sandbox.Fault{VendorError: "10012"})
 	e.sb.InjectFault(sandbox.MegviiGetToken, sandbox.Fault{VendorError: "CONCURRENCY_LIMIT_EXCEEDED"})
 	_, err := e.router.InitSession(bg, e.request())
 	le := requireKind(t, err, liveness.ErrRateLimited)
@@ -250,7 +251,7 @@ func TestBreakerOpensProbesAndCloses(t *testing.T) {
 // With every breaker open the router calls no vendor.
 func TestEveryBreakerOpenIsUnavailableWithoutACall(t *testing.T) {
 	e := newEnv(t, failover.Config{FailureThreshold: 1}, liveness.Juhe, liveness.Megvii)
-	e.sb.InjectFault(sandbox.JuheQuery, sandbox.Fault{VendorError: "10012"})
+	e.sb.InjectFault(juhesim.Query, sandbox.Fault{VendorError: "10012"})
 	e.sb.InjectFault(sandbox.MegviiGetToken, sandbox.Fault{VendorError: "INTERNAL_ERROR"})
 	_, err := e.router.InitSession(bg, e.request())
 	require.Error(t, err)
@@ -266,9 +267,9 @@ func TestEveryBreakerOpenIsUnavailableWithoutACall(t *testing.T) {
 func TestSessionsAndCallbacksGoToTheirOwnVendor(t *testing.T) {
 	e := newEnv(t, failover.Config{}, liveness.Megvii, liveness.Juhe, liveness.Jumdata)
 	var sessions []*liveness.Session
-	for _, down := range [][]sandbox.Endpoint{nil, {sandbox.MegviiGetToken}, {sandbox.MegviiGetToken, sandbox.JuheQuery}} {
+	for _, down := range [][]sandbox.Endpoint{nil, {sandbox.MegviiGetToken}, {sandbox.MegviiGetToken, juhesim.Query}} {
 		for _, ep := range down {
-			e.sb.InjectFault(ep, sandbox.Fault{VendorError: map[sandbox.Endpoint]string{sandbox.MegviiGetToken: "CONCURRENCY_LIMIT_EXCEEDED", sandbox.JuheQuery: "10012"}[ep], Times: 1})
+			e.sb.InjectFault(ep, sandbox.Fault{VendorError: map[sandbox.Endpoint]string{sandbox.MegviiGetToken: "CONCURRENCY_LIMIT_EXCEEDED", juhesim.Query: "10012"}[ep], Times: 1})
 		}
 		s, err := e.router.InitSession(bg, e.request())
 		require.NoError(t, err)
@@ -358,7 +359,7 @@ func TestUnknownProviderIsInvalidArgument(t *testing.T) {
 	}
 	_, err := e.router.BuildCheckURL(nil)
 	assert.Equal(t, "session", requireKind(t, err, liveness.ErrInvalidArgument).Field)
-	assert.Equal(t, 0, e.sb.Requests(sandbox.MegviiGetResult)+e.sb.Requests(sandbox.JuheSearch))
+	assert.Equal(t, 0, e.sb.Requests(sandbox.MegviiGetResult)+e.sb.Requests(juhesim.Search))
 
 	for _, tc := range []struct{ name, query string }{
 		{"no route parameter", "biz_id=1462259748,52b13fb5"},
@@ -382,7 +383,7 @@ func TestUnknownProviderIsInvalidArgument(t *testing.T) {
 // along: the race detector watches.
 func TestConcurrentTraffic(t *testing.T) {
 	e := newEnv(t, failover.Config{FailureThreshold: 3, Cooldown: time.Second}, liveness.Juhe, liveness.Megvii)
-	e.sb.InjectFault(sandbox.JuheQuery, sandbox.Fault{VendorError: "10012", Times: 10})
+	e.sb.InjectFault(juhesim.Query, sandbox.Fault{VendorError: "10012", Times: 10})
 	const n = 24
 	concurrently(t, n, func() error {
 		s, err := e.router.InitSession(bg, e.request())

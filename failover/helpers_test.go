@@ -16,6 +16,7 @@ import (
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/failover"
 	_ "github.com/go-liveness/liveness/juhe"
+	"github.com/go-liveness/liveness/juhe/juhesim"
 	_ "github.com/go-liveness/liveness/jumdata"
 	"github.com/go-liveness/liveness/jumdata/jumdatasim"
 	_ "github.com/go-liveness/liveness/megvii"
@@ -102,13 +103,13 @@ func (e *env) request() *liveness.SessionRequest {
 
 // creates counts the session creations that reached any vendor.
 func (e *env) creates() int {
-	return e.sb.Requests(sandbox.MegviiGetToken) + e.sb.Requests(sandbox.JuheQuery) + e.sb.Requests(jumdatasim.Init)
+	return e.sb.Requests(sandbox.MegviiGetToken) + e.sb.Requests(juhesim.Query) + e.sb.Requests(jumdatasim.Init)
 }
 
 // createEndpoint is each vendor's session-creating endpoint.
 var createEndpoint = map[liveness.Vendor]sandbox.Endpoint{
 	liveness.Megvii:  sandbox.MegviiGetToken,
-	liveness.Juhe:    sandbox.JuheQuery,
+	liveness.Juhe:    juhesim.Query,
 	liveness.Jumdata: jumdatasim.Init,
 }
 

@@ -12,6 +12,7 @@ import (
 
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/failover"
+	"github.com/go-liveness/liveness/juhe/juhesim"
 	"github.com/go-liveness/liveness/sandbox"
 )
 
@@ -66,7 +67,7 @@ func TestOpen(t *testing.T) {
 	t.Run("the heavier provider out of quota: the other serves", func(t *testing.T) {
 		prov, err := liveness.Open("failover://?" + p(megvii) + "&" + p(juhe) + "&weights=1,1000000")
 		require.NoError(t, err)
-		sb.InjectFault(sandbox.JuheQuery, sandbox.Fault{VendorError: "10012"})
+		sb.InjectFault(juhesim.Query, sandbox.Fault{VendorError: "10012"})
 		defer sb.ClearFaults()
 		for i := 0; i < 5; i++ {
 			s, err := prov.InitSession(bg, &liveness.SessionRequest{ReturnURL: "https://shop.example/back", NotifyURL: "https://shop.example/notify",
@@ -116,7 +117,7 @@ func TestOpen(t *testing.T) {
 			for _, format := range []string{err.Error(), le.GoString()} {
 				assert.NotContains(t, format, secret)
 				assert.NotContains(t, format, url.QueryEscape(secret))
-				assert.NotContains(t, format, sandbox.JuheKey)
+				assert.NotContains(t, format, juhesim.Key)
 			}
 		})
 	}
@@ -128,7 +129,7 @@ func TestOpenAppliesOptionsToEveryProvider(t *testing.T) {
 	defer sb.Close()
 	prov, err := liveness.Open("failover://?p="+url.QueryEscape(sb.ProviderURL(liveness.Juhe)), liveness.WithTimeout(50*time.Millisecond))
 	require.NoError(t, err)
-	sb.InjectFault(sandbox.JuheQuery, sandbox.Fault{Latency: time.Second})
+	sb.InjectFault(juhesim.Query, sandbox.Fault{Latency: time.Second})
 	_, err = prov.InitSession(bg, &liveness.SessionRequest{ReturnURL: "https://shop.example/back", BizNo: "OPEN22222222",
 		Name: sandbox.TestName, IDNumber: sandbox.TestIDNumber})
 	le := requireKind(t, err, liveness.ErrUnavailable)

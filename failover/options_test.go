@@ -13,6 +13,7 @@ import (
 	"github.com/go-liveness/liveness/failover"
 	"github.com/go-liveness/liveness/internal/testutil"
 	"github.com/go-liveness/liveness/juhe"
+	"github.com/go-liveness/liveness/juhe/juhesim"
 	"github.com/go-liveness/liveness/juhe/juhetest"
 	"github.com/go-liveness/liveness/jumdata"
 	"github.com/go-liveness/liveness/jumdata/jumdatatest"
@@ -273,7 +274,7 @@ func TestOptionsTheirVendorRefusesAreReturned(t *testing.T) {
 		assert.Equal(t, liveness.Juhe, le.Vendor)
 		assert.Equal(t, "Extra.Model", le.Field)
 		assert.Equal(t, 1, e.sb.Requests(sandbox.MegviiGetToken), "megvii was tried first, as usual")
-		assert.Zero(t, e.sb.Requests(sandbox.JuheQuery))
+		assert.Zero(t, e.sb.Requests(juhesim.Query))
 	})
 }
 
@@ -286,7 +287,7 @@ func TestOneVendorsOptionsSkipTheOthers(t *testing.T) {
 	s, err := e.router.InitSession(bg, req)
 	require.NoError(t, err)
 	assert.Equal(t, liveness.Megvii, s.Vendor)
-	assert.Zero(t, e.sb.Requests(sandbox.JuheQuery), "juhe refused megvii's options without a call")
+	assert.Zero(t, e.sb.Requests(juhesim.Query), "juhe refused megvii's options without a call")
 	assert.Equal(t, uint64(1), e.health("juhe").FailedOver)
 }
 
@@ -303,7 +304,7 @@ func TestOptionsUnderConcurrentTraffic(t *testing.T) {
 		{Provider: tappedProvider(t, sb, tp, liveness.Juhe)}, {Provider: tappedProvider(t, sb, tp, liveness.Megvii)},
 	}, FailureThreshold: 100})
 	require.NoError(t, err)
-	sb.InjectFault(sandbox.JuheQuery, sandbox.Fault{VendorError: "10012", Times: 8})
+	sb.InjectFault(juhesim.Query, sandbox.Fault{VendorError: "10012", Times: 8})
 	opts := failover.Options(&juhe.SessionOptions{Model: 3}, &megvii.SessionOptions{Language: megvii.LanguageChinese})
 	const n = 20
 	concurrently(t, n, func() error {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/failover"
+	"github.com/go-liveness/liveness/juhe/juhesim"
 	"github.com/go-liveness/liveness/sandbox"
 )
 
@@ -234,9 +235,9 @@ func TestWeightedFailoverThroughTheSandbox(t *testing.T) {
 			map[liveness.Vendor]int{liveness.Juhe: 1}},
 		{"megvii drawn, full: juhe serves", 69, map[sandbox.Endpoint]sandbox.Fault{sandbox.MegviiGetToken: megviiFull}, liveness.Juhe,
 			map[liveness.Vendor]int{liveness.Megvii: 1, liveness.Juhe: 1}},
-		{"juhe drawn, full: megvii serves", 99, map[sandbox.Endpoint]sandbox.Fault{sandbox.JuheQuery: juheFull}, liveness.Megvii,
+		{"juhe drawn, full: megvii serves", 99, map[sandbox.Endpoint]sandbox.Fault{juhesim.Query: juheFull}, liveness.Megvii,
 			map[liveness.Vendor]int{liveness.Megvii: 1, liveness.Juhe: 1}},
-		{"both weighted full: the fallback serves", 0, map[sandbox.Endpoint]sandbox.Fault{sandbox.MegviiGetToken: megviiFull, sandbox.JuheQuery: juheFull},
+		{"both weighted full: the fallback serves", 0, map[sandbox.Endpoint]sandbox.Fault{sandbox.MegviiGetToken: megviiFull, juhesim.Query: juheFull},
 			liveness.Jumdata, map[liveness.Vendor]int{liveness.Megvii: 1, liveness.Juhe: 1, liveness.Jumdata: 1}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -383,7 +384,7 @@ func TestWeightsCostNoAllocation(t *testing.T) {
 func TestConcurrentWeightedTraffic(t *testing.T) {
 	e := newWeightedEnv(t, failover.Config{FailureThreshold: 3, Cooldown: time.Second}, nil,
 		wm{liveness.Juhe, 70}, wm{liveness.Megvii, 30}, wm{liveness.Jumdata, 0})
-	e.sb.InjectFault(sandbox.JuheQuery, sandbox.Fault{VendorError: "10012", Times: 6})
+	e.sb.InjectFault(juhesim.Query, sandbox.Fault{VendorError: "10012", Times: 6})
 	const n = 32
 	concurrently(t, n, func() error {
 		s, err := e.router.InitSession(bg, e.request())

@@ -17,6 +17,7 @@ import (
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/internal/testutil"
 	"github.com/go-liveness/liveness/juhe"
+	"github.com/go-liveness/liveness/juhe/juhesim"
 	"github.com/go-liveness/liveness/juhe/juhetest"
 	"github.com/go-liveness/liveness/sandbox"
 )
@@ -56,15 +57,15 @@ func sandboxRequest(rc *receiver, returnURL, bizNo string) *liveness.SessionRequ
 // to failed.
 func TestNotifySignatureReadingsAreNeverBelieved(t *testing.T) {
 	want := juhetest.Harness().Outcomes
-	for _, sig := range []sandbox.JuheNotifySignature{sandbox.JuheNotifyForged, sandbox.JuheNotifySigned, sandbox.JuheNotifyUnsigned} {
+	for _, sig := range []juhesim.NotifySignature{juhesim.NotifyForged, juhesim.NotifySigned, juhesim.NotifyUnsigned} {
 		for _, body := range []juheReading{
 			{"form", nil},
-			{"json", []sandbox.Option{sandbox.WithJuheNotifyBody(sandbox.JuheNotifyJSON)}},
-			{"multipart", []sandbox.Option{sandbox.WithJuheNotifyBody(sandbox.JuheNotifyMultipart)}},
-			{"get", []sandbox.Option{sandbox.WithJuheNotifyMethod(http.MethodGet)}},
+			{"json", []sandbox.Option{juhesim.WithNotifyBody(juhesim.NotifyJSON)}},
+			{"multipart", []sandbox.Option{juhesim.WithNotifyBody(juhesim.NotifyMultipart)}},
+			{"get", []sandbox.Option{juhesim.WithNotifyMethod(http.MethodGet)}},
 		} {
 			t.Run(string(sig)+"/"+body.name, func(t *testing.T) {
-				sb, p := sandboxProvider(t, append([]sandbox.Option{sandbox.WithJuheNotifySignature(sig)}, body.opts...))
+				sb, p := sandboxProvider(t, append([]sandbox.Option{juhesim.WithNotifySignature(sig)}, body.opts...))
 				for _, o := range []sandbox.Outcome{sandbox.OutcomePass, sandbox.OutcomeSpoof, sandbox.OutcomeFaceMismatch} {
 					rc := newReceiver(t)
 					s, err := p.InitSession(ctx, sandboxRequest(rc, rc.URL+"/return", "ORDER0000001"))
@@ -78,12 +79,12 @@ func TestNotifySignatureReadingsAreNeverBelieved(t *testing.T) {
 					assert.False(t, cb.Signed, "%s: a notify is never believed", o)
 					assert.Nil(t, cb.Result, o)
 					assert.Equal(t, s.ID, cb.SessionID, o)
-					searches := sb.Requests(sandbox.JuheSearch)
+					searches := sb.Requests(juhesim.Search)
 					res, err := liveness.Resolve(ctx, p, cb)
 					require.NoError(t, err, o)
 					assert.Equal(t, want[o].Status, res.Status, o)
 					assert.Equal(t, want[o].Reason, res.Reason, o)
-					assert.Equal(t, searches+1, sb.Requests(sandbox.JuheSearch), "%s: one search confirms it", o)
+					assert.Equal(t, searches+1, sb.Requests(juhesim.Search), "%s: one search confirms it", o)
 				}
 			})
 		}
@@ -105,9 +106,9 @@ func TestReturnPlacingReadings(t *testing.T) {
 		dropped, inFragmt bool
 	}{
 		{"kept, before the hash", nil, false, false},
-		{"dropped", []sandbox.Option{sandbox.WithJuheReturnQueryDropped()}, true, false},
-		{"in the fragment", []sandbox.Option{sandbox.WithJuheReturnInFragment()}, false, true},
-		{"dropped, in the fragment", []sandbox.Option{sandbox.WithJuheReturnQueryDropped(), sandbox.WithJuheReturnInFragment()}, true, true},
+		{"dropped", []sandbox.Option{juhesim.WithReturnQueryDropped()}, true, false},
+		{"in the fragment", []sandbox.Option{juhesim.WithReturnInFragment()}, false, true},
+		{"dropped, in the fragment", []sandbox.Option{juhesim.WithReturnQueryDropped(), juhesim.WithReturnInFragment()}, true, true},
 	} {
 		for _, returnURL := range []string{
 			"https://shop.example/return?orderId=" + bizNo,
@@ -162,7 +163,7 @@ func TestReturnPlacingReadings(t *testing.T) {
 				} else {
 					requireKind(t, err, liveness.ErrNoResult, "VerifyCallback")
 				}
-				assert.Zero(t, sb.Requests(sandbox.JuheSearch))
+				assert.Zero(t, sb.Requests(juhesim.Search))
 			})
 		}
 	}
@@ -176,7 +177,7 @@ func TestUnfinishedSearchReadings(t *testing.T) {
 	for _, code := range []int{0, 279306, 279307} {
 		t.Run(strconv.Itoa(code), func(t *testing.T) {
 			clk := testutil.NewClock(fixedClock())
-			sb, p := sandboxProvider(t, []sandbox.Option{sandbox.WithClock(clk.Now), sandbox.WithJuheUnfinishedCode(code)},
+			sb, p := sandboxProvider(t, []sandbox.Option{sandbox.WithClock(clk.Now), juhesim.WithUnfinishedCode(code)},
 				liveness.WithClock(clk.Now))
 			sessions := map[string]*liveness.Session{}
 			for i, end := range []string{"never opened", "opened", "cancel", "timeout"} {
@@ -214,7 +215,7 @@ func TestUnfinishedSearchReadings(t *testing.T) {
 				assert.Equal(t, liveness.StatusExpired, res.Status, end)
 				assert.Equal(t, liveness.ReasonTimeout, res.Reason, end)
 			}
-			assert.Equal(t, 8, sb.Requests(sandbox.JuheSearch))
+			assert.Equal(t, 8, sb.Requests(juhesim.Search))
 		})
 	}
 }
@@ -230,7 +231,7 @@ func TestBillingReadings(t *testing.T) {
 		var opts []sandbox.Option
 		if free {
 			name = "free"
-			opts = []sandbox.Option{sandbox.WithJuheQueryFree(), sandbox.WithJuheSearchFree()}
+			opts = []sandbox.Option{juhesim.WithQueryFree(), juhesim.WithSearchFree()}
 		}
 		bill := func(n int) int {
 			if free {
@@ -240,21 +241,21 @@ func TestBillingReadings(t *testing.T) {
 		}
 		t.Run(name+"/a query whose answer was lost is not sent again", func(t *testing.T) {
 			sb, p := sandboxProvider(t, opts, liveness.WithRetry(2, 0))
-			sb.InjectFault(sandbox.JuheQuery, sandbox.Fault{Drop: true, Times: 1})
+			sb.InjectFault(juhesim.Query, sandbox.Fault{Drop: true, Times: 1})
 			_, err := p.InitSession(ctx, sandboxRequest(nil, "https://shop.example/r", "ORDER0000001"))
 			le := requireKind(t, err, liveness.ErrUnavailable, "InitSession")
 			assert.True(t, le.MayHaveReached)
 			assert.False(t, liveness.Retryable(err))
-			assert.Equal(t, 1, sb.Requests(sandbox.JuheQuery))
-			assert.Equal(t, bill(1), sb.JuheCharges(sandbox.JuheQuery))
+			assert.Equal(t, 1, sb.Requests(juhesim.Query))
+			assert.Equal(t, bill(1), juhesim.Charges(sb, juhesim.Query))
 		})
 		t.Run(name+"/a query answered 10014 is not sent again", func(t *testing.T) {
 			sb, p := sandboxProvider(t, opts, liveness.WithRetry(2, 0))
-			sb.InjectFault(sandbox.JuheQuery, sandbox.Fault{VendorError: "10014", Times: 1})
+			sb.InjectFault(juhesim.Query, sandbox.Fault{VendorError: "10014", Times: 1})
 			_, err := p.InitSession(ctx, sandboxRequest(nil, "https://shop.example/r", "ORDER0000001"))
 			requireKind(t, err, liveness.ErrUnavailable, "InitSession")
-			assert.Equal(t, 1, sb.Requests(sandbox.JuheQuery))
-			assert.Equal(t, bill(1), sb.JuheCharges(sandbox.JuheQuery))
+			assert.Equal(t, 1, sb.Requests(juhesim.Query))
+			assert.Equal(t, bill(1), juhesim.Charges(sb, juhesim.Query))
 		})
 		for _, retries := range []int{0, 1, 2} {
 			t.Run(name+"/a search retried "+strconv.Itoa(retries)+" times", func(t *testing.T) {
@@ -263,7 +264,7 @@ func TestBillingReadings(t *testing.T) {
 				require.NoError(t, err)
 				_, err = sb.Complete(ctx, liveness.Juhe, s.ID, sandbox.OutcomePass)
 				require.NoError(t, err)
-				sb.InjectFault(sandbox.JuheSearch, sandbox.Fault{VendorError: "279303", Times: 2})
+				sb.InjectFault(juhesim.Search, sandbox.Fault{VendorError: "279303", Times: 2})
 				res, err := p.FetchSessionResult(ctx, s)
 				if retries < 2 {
 					requireKind(t, err, liveness.ErrUnavailable, "FetchSessionResult")
@@ -272,9 +273,9 @@ func TestBillingReadings(t *testing.T) {
 					require.NoError(t, err)
 					assert.Equal(t, liveness.StatusPassed, res.Status)
 				}
-				assert.Equal(t, retries+1, sb.Requests(sandbox.JuheSearch), "one search and its retries")
-				assert.Equal(t, bill(retries+1), sb.JuheCharges(sandbox.JuheSearch), "each billed")
-				assert.Equal(t, bill(1), sb.JuheCharges(sandbox.JuheQuery))
+				assert.Equal(t, retries+1, sb.Requests(juhesim.Search), "one search and its retries")
+				assert.Equal(t, bill(retries+1), juhesim.Charges(sb, juhesim.Search), "each billed")
+				assert.Equal(t, bill(1), juhesim.Charges(sb, juhesim.Query))
 			})
 		}
 		t.Run(name+"/an answer is never retried", func(t *testing.T) {
@@ -284,16 +285,16 @@ func TestBillingReadings(t *testing.T) {
 				require.NoError(t, err)
 				_, err = sb.Complete(ctx, liveness.Juhe, s.ID, o)
 				require.NoError(t, err)
-				before := sb.Requests(sandbox.JuheSearch)
+				before := sb.Requests(juhesim.Search)
 				_, err = p.FetchSessionResult(ctx, s)
 				require.NoError(t, err)
-				assert.Equal(t, before+1, sb.Requests(sandbox.JuheSearch), o)
+				assert.Equal(t, before+1, sb.Requests(juhesim.Search), o)
 			}
-			sb.InjectFault(sandbox.JuheSearch, sandbox.Fault{VendorError: "10012", Times: 3})
+			sb.InjectFault(juhesim.Search, sandbox.Fault{VendorError: "10012", Times: 3})
 			_, err := p.FetchResult(ctx, juhetest.Harness().UnknownSessionID)
 			requireKind(t, err, liveness.ErrQuotaExceeded, "FetchResult")
-			assert.Equal(t, 4, sb.Requests(sandbox.JuheSearch), "a quota is not retried")
-			assert.Equal(t, bill(4), sb.JuheCharges(sandbox.JuheSearch))
+			assert.Equal(t, 4, sb.Requests(juhesim.Search), "a quota is not retried")
+			assert.Equal(t, bill(4), juhesim.Charges(sb, juhesim.Search))
 		})
 	}
 }
@@ -305,14 +306,14 @@ func TestBillingReadings(t *testing.T) {
 // the order: it is sent once, and billed once.
 func TestOrderIDShapeReadings(t *testing.T) {
 	want := juhetest.Harness().Outcomes
-	for _, shape := range []sandbox.JuheOrderIDShape{sandbox.JuheOrderIDSeed, sandbox.JuheOrderIDUUID, sandbox.JuheOrderIDAtCap} {
+	for _, shape := range []juhesim.OrderIDShape{juhesim.OrderIDSeed, juhesim.OrderIDUUID, juhesim.OrderIDAtCap} {
 		t.Run(string(shape), func(t *testing.T) {
-			sb, p := sandboxProvider(t, []sandbox.Option{sandbox.WithJuheOrderIDShape(shape)})
+			sb, p := sandboxProvider(t, []sandbox.Option{juhesim.WithOrderIDShape(shape)})
 			for _, o := range []sandbox.Outcome{sandbox.OutcomePass, sandbox.OutcomeSpoof, sandbox.OutcomeCancel} {
 				rc := newReceiver(t)
 				s, err := p.InitSession(ctx, sandboxRequest(rc, rc.URL+"/return", "ORDER0000001"))
 				require.NoError(t, err)
-				if shape == sandbox.JuheOrderIDAtCap {
+				if shape == juhesim.OrderIDAtCap {
 					assert.Len(t, s.ID, juhe.MaxIDBytes)
 				}
 				_, err = p.BuildCheckURL(s)
@@ -340,9 +341,9 @@ func TestOrderIDShapeReadings(t *testing.T) {
 			}
 		})
 	}
-	for _, shape := range []sandbox.JuheOrderIDShape{sandbox.JuheOrderIDOverCap, sandbox.JuheOrderIDOtherChars} {
+	for _, shape := range []juhesim.OrderIDShape{juhesim.OrderIDOverCap, juhesim.OrderIDOtherChars} {
 		t.Run(string(shape), func(t *testing.T) {
-			sb, p := sandboxProvider(t, []sandbox.Option{sandbox.WithJuheOrderIDShape(shape)}, liveness.WithRetry(2, 0))
+			sb, p := sandboxProvider(t, []sandbox.Option{juhesim.WithOrderIDShape(shape)}, liveness.WithRetry(2, 0))
 			s, err := p.InitSession(ctx, sandboxRequest(nil, "https://shop.example/r", "ORDER0000001"))
 			assert.Nil(t, s)
 			le := requireKind(t, err, liveness.ErrBadResponse, "InitSession")
@@ -350,10 +351,10 @@ func TestOrderIDShapeReadings(t *testing.T) {
 			assert.False(t, liveness.Retryable(err))
 			assert.Contains(t, err.Error(), "jh_order_id")
 			assert.Contains(t, err.Error(), "Juhe has created the order")
-			testutil.AssertNoSecret(t, err.Error(), sandbox.JuheKey)
-			assert.Equal(t, 1, sb.Requests(sandbox.JuheQuery))
-			assert.Equal(t, 1, sb.JuheCharges(sandbox.JuheQuery))
-			assert.Zero(t, sb.Requests(sandbox.JuheSearch))
+			testutil.AssertNoSecret(t, err.Error(), juhesim.Key)
+			assert.Equal(t, 1, sb.Requests(juhesim.Query))
+			assert.Equal(t, 1, juhesim.Charges(sb, juhesim.Query))
+			assert.Zero(t, sb.Requests(juhesim.Search))
 		})
 	}
 }
@@ -379,7 +380,7 @@ func TestCodeKindReadings(t *testing.T) {
 	} {
 		t.Run(strconv.Itoa(tc.code)+" once", func(t *testing.T) {
 			for _, retries := range []int{0, 2} {
-				sb, p := sandboxProvider(t, []sandbox.Option{sandbox.WithJuheCodeOnce(tc.code)}, liveness.WithRetry(retries, 0))
+				sb, p := sandboxProvider(t, []sandbox.Option{juhesim.WithCodeOnce(tc.code)}, liveness.WithRetry(retries, 0))
 				s, err := p.InitSession(ctx, sandboxRequest(nil, "https://shop.example/r", "ORDER0000001"))
 				require.NoError(t, err)
 				_, err = sb.Complete(ctx, liveness.Juhe, s.ID, sandbox.OutcomeSpoof)
@@ -389,20 +390,20 @@ func TestCodeKindReadings(t *testing.T) {
 					le := requireKind(t, err, tc.kind, "FetchSessionResult")
 					assert.Equal(t, strconv.Itoa(tc.code), le.Code)
 					assert.True(t, liveness.Retryable(err))
-					assert.Equal(t, 1, sb.Requests(sandbox.JuheSearch))
+					assert.Equal(t, 1, sb.Requests(juhesim.Search))
 					res, err = p.FetchSessionResult(ctx, s)
 				}
 				require.NoError(t, err)
 				assert.Equal(t, liveness.StatusFailed, res.Status)
 				assert.Equal(t, liveness.ReasonSpoof, res.Reason)
-				assert.Equal(t, 2, sb.Requests(sandbox.JuheSearch), "the code's search and the one that serves")
-				assert.Equal(t, 2, sb.JuheCharges(sandbox.JuheSearch))
+				assert.Equal(t, 2, sb.Requests(juhesim.Search), "the code's search and the one that serves")
+				assert.Equal(t, 2, juhesim.Charges(sb, juhesim.Search))
 			}
 		})
 	}
 	for _, code := range []int{10012, 10013} {
 		t.Run(strconv.Itoa(code)+" allowance", func(t *testing.T) {
-			sb, p := sandboxProvider(t, []sandbox.Option{sandbox.WithJuheQuota(code, 2)}, liveness.WithRetry(2, 0))
+			sb, p := sandboxProvider(t, []sandbox.Option{juhesim.WithQuota(code, 2)}, liveness.WithRetry(2, 0))
 			s, err := p.InitSession(ctx, sandboxRequest(nil, "https://shop.example/r", "ORDER0000001"))
 			require.NoError(t, err)
 			_, err = sb.Complete(ctx, liveness.Juhe, s.ID, sandbox.OutcomePass)
@@ -415,17 +416,17 @@ func TestCodeKindReadings(t *testing.T) {
 				le := requireKind(t, err, liveness.ErrQuotaExceeded, "FetchSessionResult")
 				assert.Equal(t, strconv.Itoa(code), le.Code)
 				assert.False(t, liveness.Retryable(err))
-				assert.Equal(t, 2+i, sb.Requests(sandbox.JuheSearch), "not retried")
+				assert.Equal(t, 2+i, sb.Requests(juhesim.Search), "not retried")
 			}
 			_, err = p.InitSession(ctx, sandboxRequest(nil, "https://shop.example/r", "ORDER0000002"))
 			le := requireKind(t, err, liveness.ErrQuotaExceeded, "InitSession")
 			assert.False(t, le.MayHaveReached, "Juhe refused it: no order")
-			assert.Equal(t, 2, sb.Requests(sandbox.JuheQuery))
+			assert.Equal(t, 2, sb.Requests(juhesim.Query))
 		})
 	}
 	t.Run("279305 for a check that ended abnormally", func(t *testing.T) {
 		clk := testutil.NewClock(fixedClock())
-		sb, p := sandboxProvider(t, []sandbox.Option{sandbox.WithClock(clk.Now), sandbox.WithJuheAbandonedAbnormal(), sandbox.WithJuheSignedUnfinishedReturn()},
+		sb, p := sandboxProvider(t, []sandbox.Option{sandbox.WithClock(clk.Now), juhesim.WithAbandonedAbnormal(), juhesim.WithSignedUnfinishedReturn()},
 			liveness.WithClock(clk.Now), liveness.WithRetry(2, 0))
 		for _, o := range []sandbox.Outcome{sandbox.OutcomeCancel, sandbox.OutcomeTimeout, sandbox.OutcomeDeviceUnsupported} {
 			s, err := p.InitSession(ctx, sandboxRequest(nil, "https://shop.example/r", "ORDER0000001"))
@@ -436,7 +437,7 @@ func TestCodeKindReadings(t *testing.T) {
 			require.NoError(t, err)
 			_, err = p.VerifyCallbackOfKind(ctx, r, liveness.CallbackReturn)
 			requireKind(t, err, liveness.ErrNoResult, "VerifyCallback") // a signed 279305 names no order
-			before := sb.Requests(sandbox.JuheSearch)
+			before := sb.Requests(juhesim.Search)
 			for _, later := range []time.Duration{0, juhe.SessionTTL + juhe.ExpiryGrace + time.Minute} {
 				clk.Advance(later)
 				res, err := p.FetchSessionResult(ctx, s)
@@ -447,7 +448,7 @@ func TestCodeKindReadings(t *testing.T) {
 				assert.Equal(t, "279305", res.VendorCode)
 				assert.True(t, res.Status.Final())
 			}
-			assert.Equal(t, before+2, sb.Requests(sandbox.JuheSearch), "%s: one search per read", o)
+			assert.Equal(t, before+2, sb.Requests(juhesim.Search), "%s: one search per read", o)
 		}
 	})
 }
@@ -459,10 +460,10 @@ func TestCodeKindReadings(t *testing.T) {
 // ReasonUnknown. A pass stays passed.
 func TestVerdictReadings(t *testing.T) {
 	want := juhetest.Harness().Outcomes
-	for _, v := range []sandbox.JuheVerdict{sandbox.JuheVerdictConsistent, sandbox.JuheVerdictStepsPassed,
-		sandbox.JuheVerdictNoDetail, sandbox.JuheVerdictPassBesideFailedStep} {
+	for _, v := range []juhesim.Verdict{juhesim.VerdictConsistent, juhesim.VerdictStepsPassed,
+		juhesim.VerdictNoDetail, juhesim.VerdictPassBesideFailedStep} {
 		t.Run(string(v), func(t *testing.T) {
-			sb, p := sandboxProvider(t, []sandbox.Option{sandbox.WithJuheVerdict(v)})
+			sb, p := sandboxProvider(t, []sandbox.Option{juhesim.WithVerdict(v)})
 			for _, o := range []sandbox.Outcome{sandbox.OutcomePass, sandbox.OutcomeSpoof, sandbox.OutcomeFaceMismatch, sandbox.OutcomeIdentityMismatch} {
 				s, err := p.InitSession(ctx, sandboxRequest(nil, "https://shop.example/r", "ORDER0000001"))
 				require.NoError(t, err)
@@ -475,7 +476,7 @@ func TestVerdictReadings(t *testing.T) {
 				fetched, err := p.FetchSessionResult(ctx, s)
 				require.NoError(t, err)
 				wantReason := want[o].Reason
-				if o != sandbox.OutcomePass && (v == sandbox.JuheVerdictStepsPassed || v == sandbox.JuheVerdictNoDetail) {
+				if o != sandbox.OutcomePass && (v == juhesim.VerdictStepsPassed || v == juhesim.VerdictNoDetail) {
 					wantReason = liveness.ReasonUnknown
 				}
 				for _, res := range []*liveness.Result{cb.Result, fetched} {
@@ -494,9 +495,9 @@ func TestVerdictReadings(t *testing.T) {
 // provider: the notify URL's receiver answers as callback.Handler does
 // (200 "success"), which both ack readings take.
 func TestNotifyAckReadings(t *testing.T) {
-	for _, ack := range []sandbox.JuheNotifyAck{sandbox.JuheAckAny2xx, sandbox.JuheAckSuccess} {
+	for _, ack := range []juhesim.NotifyAck{juhesim.AckAny2xx, juhesim.AckSuccess} {
 		t.Run(string(ack), func(t *testing.T) {
-			sb, p := sandboxProvider(t, []sandbox.Option{sandbox.WithJuheNotifyAck(ack), sandbox.WithNotifyRetry(0, 0)})
+			sb, p := sandboxProvider(t, []sandbox.Option{juhesim.WithNotifyAck(ack), sandbox.WithNotifyRetry(0, 0)})
 			var got atomic.Pointer[liveness.Callback]
 			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				cb, err := p.VerifyCallbackOfKind(context.Background(), r, liveness.CallbackNotify)

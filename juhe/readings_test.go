@@ -18,6 +18,7 @@ import (
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/internal/testutil"
 	"github.com/go-liveness/liveness/juhe"
+	"github.com/go-liveness/liveness/juhe/juhesim"
 	"github.com/go-liveness/liveness/juhe/juhetest"
 	"github.com/go-liveness/liveness/sandbox"
 	"github.com/go-liveness/liveness/signing"
@@ -239,12 +240,12 @@ func notifyReadings() []juheReading {
 	var out []juheReading
 	for _, tr := range []juheReading{
 		{"POST form", nil},
-		{"POST multipart", []sandbox.Option{sandbox.WithJuheNotifyBody(sandbox.JuheNotifyMultipart)}},
-		{"POST JSON", []sandbox.Option{sandbox.WithJuheNotifyBody(sandbox.JuheNotifyJSON)}},
-		{"GET", []sandbox.Option{sandbox.WithJuheNotifyMethod(http.MethodGet)}},
+		{"POST multipart", []sandbox.Option{juhesim.WithNotifyBody(juhesim.NotifyMultipart)}},
+		{"POST JSON", []sandbox.Option{juhesim.WithNotifyBody(juhesim.NotifyJSON)}},
+		{"GET", []sandbox.Option{juhesim.WithNotifyMethod(http.MethodGet)}},
 	} {
-		for _, sp := range []sandbox.JuheNotifySpelling{sandbox.JuheSpellingSnake, sandbox.JuheSpellingCamel, sandbox.JuheSpellingOrderID} {
-			out = append(out, juheReading{tr.name + " " + string(sp), append([]sandbox.Option{sandbox.WithJuheNotifySpelling(sp)}, tr.opts...)})
+		for _, sp := range []juhesim.NotifySpelling{juhesim.SpellingSnake, juhesim.SpellingCamel, juhesim.SpellingOrderID} {
+			out = append(out, juheReading{tr.name + " " + string(sp), append([]sandbox.Option{juhesim.WithNotifySpelling(sp)}, tr.opts...)})
 		}
 	}
 	return out
@@ -253,9 +254,9 @@ func notifyReadings() []juheReading {
 // returnReadings are every way the sandbox can send the browser back.
 func returnReadings() []juheReading {
 	var out []juheReading
-	for _, input := range []juheReading{{"sign over JSON", nil}, {"sign over encoded", []sandbox.Option{sandbox.WithJuheSignEncoded()}}} {
-		for _, hexCase := range []juheReading{{"lower", nil}, {"upper", []sandbox.Option{sandbox.WithJuheSignUpperHex()}}} {
-			for _, unfinished := range []juheReading{{"bare unfinished", nil}, {"signed unfinished", []sandbox.Option{sandbox.WithJuheSignedUnfinishedReturn()}}} {
+	for _, input := range []juheReading{{"sign over JSON", nil}, {"sign over encoded", []sandbox.Option{juhesim.WithSignEncoded()}}} {
+		for _, hexCase := range []juheReading{{"lower", nil}, {"upper", []sandbox.Option{juhesim.WithSignUpperHex()}}} {
+			for _, unfinished := range []juheReading{{"bare unfinished", nil}, {"signed unfinished", []sandbox.Option{juhesim.WithSignedUnfinishedReturn()}}} {
 				opts := append(append(append([]sandbox.Option(nil), input.opts...), hexCase.opts...), unfinished.opts...)
 				out = append(out, juheReading{input.name + ", " + hexCase.name + ", " + unfinished.name, opts})
 			}
@@ -337,7 +338,7 @@ func TestEveryOrderExpiresThroughTheSandbox(t *testing.T) {
 		opts := []sandbox.Option{sandbox.WithClock(clk.Now)}
 		if forgotten {
 			name = "forgotten after 30 minutes"
-			opts = append(opts, sandbox.WithJuheOrdersForgotten())
+			opts = append(opts, juhesim.WithOrdersForgotten())
 		}
 		t.Run(name, func(t *testing.T) {
 			sb, err := sandbox.New(opts...)

@@ -15,6 +15,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/go-liveness/liveness"
+	"github.com/go-liveness/liveness/juhe/juhesim"
 	"github.com/go-liveness/liveness/livenessotel"
 	"github.com/go-liveness/liveness/sandbox"
 )
@@ -133,11 +134,11 @@ func TestHTTPClientCopiesBaseAndFollowsNoRedirect(t *testing.T) {
 // may be a credential.
 func TestHTTPClientRedactsEveryQueryForm(t *testing.T) {
 	cases := map[string]string{
-		"?" + sandbox.JuheKey:                     "?REDACTED",
-		"?key=" + sandbox.JuheKey + "&dtype=json": "?key=REDACTED&dtype=REDACTED",
-		"?" + sandbox.JuheKey + "=x":              "?REDACTED=REDACTED",
-		"?a=1&&b":                                 "?a=REDACTED&REDACTED&REDACTED",
-		"":                                        "",
+		"?" + juhesim.Key:                     "?REDACTED",
+		"?key=" + juhesim.Key + "&dtype=json": "?key=REDACTED&dtype=REDACTED",
+		"?" + juhesim.Key + "=x":              "?REDACTED=REDACTED",
+		"?a=1&&b":                             "?a=REDACTED&REDACTED&REDACTED",
+		"":                                    "",
 	}
 	for q, want := range cases {
 		tel := newTelemetry(t)
@@ -145,7 +146,7 @@ func TestHTTPClientRedactsEveryQueryForm(t *testing.T) {
 			return &http.Response{StatusCode: http.StatusOK, Body: http.NoBody, Request: r}, nil
 		})
 		c := livenessotel.HTTPClient(&http.Client{Transport: ok}, tel.opts()...)
-		req, err := http.NewRequestWithContext(context.Background(), http.MethodGet, "http://user:"+sandbox.JuheKey+"@apis.juhe.cn/faceid/search"+q+"#frag", nil)
+		req, err := http.NewRequestWithContext(context.Background(), http.MethodGet, "http://user:"+juhesim.Key+"@apis.juhe.cn/faceid/search"+q+"#frag", nil)
 		require.NoError(t, err)
 		resp, err := c.Do(req)
 		require.NoError(t, err)

@@ -19,6 +19,7 @@ import (
 
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/internal/transport"
+	"github.com/go-liveness/liveness/juhe/juhesim"
 	"github.com/go-liveness/liveness/jumdata/jumdatasim"
 	"github.com/go-liveness/liveness/sandbox"
 )
@@ -32,7 +33,7 @@ const (
 
 // secrets are the providers' credentials in the sandbox.
 var secrets = []string{
-	sandbox.MegviiAPIKey, sandbox.MegviiAPISecret, sandbox.JuheKey,
+	sandbox.MegviiAPIKey, sandbox.MegviiAPISecret, juhesim.Key,
 	jumdatasim.AppID, jumdatasim.AppSecret, jumdatasim.AppCode,
 }
 
@@ -214,13 +215,13 @@ func TestPrivacyInvariant(t *testing.T) {
 
 		s, err = w.h.Provider.InitSession(ctx, w.request())
 		require.NoError(t, err)
-		for _, e := range []sandbox.Endpoint{sandbox.MegviiGetResult, sandbox.JuheSearch, jumdatasim.Result} {
+		for _, e := range []sandbox.Endpoint{sandbox.MegviiGetResult, juhesim.Search, jumdatasim.Result} {
 			w.sb.InjectFault(e, sandbox.Fault{HTTPStatus: http.StatusBadGateway})
 		}
 		_, err = liveness.FetchSession(ctx, w.h.Provider, s)
 		require.Error(t, err)
 	}
-	for _, sent := range []string{sandbox.MegviiAPISecret, "api_secret=" + sandbox.MegviiAPISecret, sandbox.JuheKey,
+	for _, sent := range []string{sandbox.MegviiAPISecret, "api_secret=" + sandbox.MegviiAPISecret, juhesim.Key,
 		personName, personID, personUser} {
 		require.True(t, wire.has(sent), "the flows never sent %q: the scan would prove nothing about it", sent)
 	}

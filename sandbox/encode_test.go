@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -24,28 +23,6 @@ func TestMegviiSignIsSHA1OfSecretThenData(t *testing.T) {
 	assert.Equal(t, url.Values{"data": {`{"status":"OK"}`}, "sign": {"69a7ad687f1b2d53bbba9e6b21cde2dc284e148d"}}, f)
 }
 
-func TestJuheSignIsMD5OfResponseThenKey(t *testing.T) {
-	// printf %s '{"error_code":0}key' | md5sum
-	assert.Equal(t, "85643d6e49dd807834720c9a92848356", juheSign([]byte(`{"error_code":0}`), "key"))
-}
-
-func TestJuheReturnURLFollowsTheRouteTable(t *testing.T) {
-	resp := []byte(`{"error_code":0}`)
-	p := "response=" + url.QueryEscape(string(resp)) + "&sign=85643d6e49dd807834720c9a92848356"
-	for in, want := range map[string]string{
-		// The faceid document's table, row by row.
-		"https://example.com":            "https://example.com?" + p,
-		"https://example.com/index.html": "https://example.com/index.html?" + p,
-		"https://example.com/aaa/":       "https://example.com/aaa?" + p,
-		"https://example.com/aaa/#bbb":   "https://example.com/aaa?" + p + "#bbb",
-		"https://example.com/#/aaa/bbb":  "https://example.com/?" + p + "#aaa/bbb",
-		// Not in the table: an existing query is kept first.
-		"https://example.com/r?a=b": "https://example.com/r?a=b&" + p,
-	} {
-		assert.Equal(t, want, juheReturnURL(in, resp, "key"), in)
-	}
-}
-
 func TestEqualHex(t *testing.T) {
 	assert.True(t, equalHex("ab01", "AB01"))
 	assert.False(t, equalHex("ab01", "ab02"))
@@ -55,7 +32,8 @@ func TestEqualHex(t *testing.T) {
 
 // The simulators must not share encoders (or anything else) with the
 // client packages they check: no non-test file of sandbox or of a
-// simulator package moved to its vendor's directory (jumdata/jumdatasim),
+// simulator package moved to its vendor's directory (jumdata/jumdatasim,
+// juhe/juhesim),
 // nor any package of this module they import, directly or not, may import
 // a client package (megvii, juhe, jumdata, their test packages), signing
 // or the clients' internals.
@@ -87,23 +65,8 @@ func TestSimulatorImportsNoClientPackage(t *testing.T) {
 	// A simulator in its vendor's directory imports the host, not the
 	// client beside it: the walk starts there with the client allowed
 	// only as the simulator's own directory.
-	for _, sim := range []string{"/jumdata/jumdatasim"} {
+	for _, sim := range []string{"/jumdata/jumdatasim", "/juhe/juhesim"} {
 		walk(module+sim, filepath.Join("..", filepath.FromSlash(sim)))
 		assert.Contains(t, seen, module+"/sandbox", "%s imports the sandbox host", sim)
 	}
-}
-
-func TestJuheOrderIDsAreUnique(t *testing.T) {
-	now := time.Date(2024, 5, 13, 14, 54, 25, 0, time.UTC)
-	seen := make(map[string]struct{}, 1_000_000)
-	for i := 0; i < 1_000_000; i++ {
-		id := newJuheOrderID(now)
-		if _, dup := seen[id]; dup {
-			t.Fatalf("order ID %s handed out twice (after %d)", id, i)
-		}
-		seen[id] = struct{}{}
-	}
-	id := newJuheOrderID(now)
-	assert.Regexp(t, `^JH79320240513145425[0-9A-Za-z]{8,}$`, id)
-	assert.LessOrEqual(t, len(id), 32)
 }

@@ -14,15 +14,13 @@ type Endpoint string
 const (
 	MegviiGetToken  Endpoint = "megvii/get_token"
 	MegviiGetResult Endpoint = "megvii/get_result"
-	JuheQuery       Endpoint = "juhe/query"
-	JuheSearch      Endpoint = "juhe/search"
 )
 
 // Endpoints lists every endpoint faults can be injected into: the
 // built-in simulators' and those of the plug-ins registered so far
 // ([Register]).
 func Endpoints() []Endpoint {
-	out := []Endpoint{MegviiGetToken, MegviiGetResult, JuheQuery, JuheSearch}
+	out := []Endpoint{MegviiGetToken, MegviiGetResult}
 	for _, p := range registered() {
 		out = append(out, p.Endpoints()...)
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/go-liveness/liveness"
+	"github.com/go-liveness/liveness/juhe/juhesim"
 	"github.com/go-liveness/liveness/sandbox"
 )
 
@@ -95,14 +96,14 @@ func flaky(t *testing.T, fail int32) (*httptest.Server, *atomic.Int32) {
 
 func juheSession(t *testing.T, sb *sandbox.Sandbox, notify string) string {
 	t.Helper()
-	_, _, body := postForm(t, sb.URL+"/faceid/query", url.Values{"key": {sandbox.JuheKey}, "certName": {sandbox.TestName}, "certNo": {sandbox.TestIDNumber},
+	_, _, body := postForm(t, sb.URL+"/faceid/query", url.Values{"key": {juhesim.Key}, "certName": {sandbox.TestName}, "certNo": {sandbox.TestIDNumber},
 		"orderId": {"ORDER0001"}, "returnUrl": {"https://a.b/r"}, "notifyUrl": {notify}}, nil)
 	return decode(t, body)["result"].(map[string]any)["jh_order_id"].(string)
 }
 
 func TestNotifyRedelivery(t *testing.T) {
 	t.Run("until answered 2xx", func(t *testing.T) {
-		sb := start(t, sandbox.WithJuheNotifyRedelivered(), sandbox.WithNotifyRetry(3, 5*time.Millisecond))
+		sb := start(t, juhesim.WithNotifyRedelivered(), sandbox.WithNotifyRetry(3, 5*time.Millisecond))
 		srv, hits := flaky(t, 2)
 		c, err := sb.Complete(context.Background(), liveness.Juhe, juheSession(t, sb, srv.URL+"/notify"), sandbox.OutcomePass)
 		require.NoError(t, err)
@@ -113,7 +114,7 @@ func TestNotifyRedelivery(t *testing.T) {
 		assert.Equal(t, int32(3), hits.Load(), "no delivery after a 2xx")
 	})
 	t.Run("at most the configured retries, with backoff", func(t *testing.T) {
-		sb := start(t, sandbox.WithJuheNotifyRedelivered(), sandbox.WithNotifyRetry(2, 40*time.Millisecond))
+		sb := start(t, juhesim.WithNotifyRedelivered(), sandbox.WithNotifyRetry(2, 40*time.Millisecond))
 		srv, hits := flaky(t, 100)
 		began := time.Now()
 		_, err := sb.Complete(context.Background(), liveness.Juhe, juheSession(t, sb, srv.URL+"/notify"), sandbox.OutcomePass)
@@ -133,7 +134,7 @@ func TestNotifyRedelivery(t *testing.T) {
 	})
 	t.Run("Close stops pending redeliveries", func(t *testing.T) {
 		before := runtime.NumGoroutine()
-		sb, err := sandbox.New(sandbox.WithJuheNotifyRedelivered(), sandbox.WithNotifyRetry(5, time.Hour))
+		sb, err := sandbox.New(juhesim.WithNotifyRedelivered(), sandbox.WithNotifyRetry(5, time.Hour))
 		require.NoError(t, err)
 		srv, hits := flaky(t, 100)
 		_, err = sb.Complete(context.Background(), liveness.Juhe, juheSession(t, sb, srv.URL+"/notify"), sandbox.OutcomePass)

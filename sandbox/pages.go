@@ -164,7 +164,7 @@ func (s *Sandbox) writeReturn(w http.ResponseWriter, r *http.Request, c *Complet
 func (s *Sandbox) serveIndex(w http.ResponseWriter, r *http.Request) {
 	renderPage(w, http.StatusOK, pageData{Title: "go-liveness sandbox", Vendor: "all", VendorUpper: "VENDOR",
 		Message: "Megvii: POST /faceid/lite/get_token, GET /faceid/lite/do, GET /faceid/lite/get_result. " +
-			"Juhe: POST /faceid/query, POST /faceid/search." + s.pluginIndex()})
+			s.pluginIndex()})
 }
 
 // pluginIndex names the vendors the sandbox serves besides its own, with

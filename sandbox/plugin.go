@@ -343,3 +343,22 @@ func (s *Sandbox) VendorReadings() []Reading {
 	slices.SortFunc(rs, func(a, b Reading) int { return strings.Compare(a.Name, b.Name) })
 	return rs
 }
+
+// PluginRedelivery is a [Plugin] whose vendor redelivers a notify that was
+// not received only under some reading: the host asks it whether to
+// redeliver the form Plugin.Complete returned, on the schedule of
+// [WithNotifyRetry]. The notify of a plug-in without it is redelivered.
+// (A notify the plug-in sends itself says so in Notify.Redeliver.)
+type PluginRedelivery interface {
+	Plugin
+	Redelivers(h *Host) bool
+}
+
+// redelivers reports whether the form notify of vendor's plug-in is
+// redelivered when it was not received.
+func (s *Sandbox) redelivers(vendor liveness.Vendor) bool {
+	if p, ok := s.plugin(vendor).(PluginRedelivery); ok {
+		return p.Redelivers(s.hosts[vendor])
+	}
+	return true
+}

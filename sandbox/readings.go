@@ -27,7 +27,7 @@ type Reading struct {
 // ([Register], [PluginReadings]). Pass r.Option to [New], or its name to
 // the liveness command's "sandbox --reading".
 func Readings() []Reading {
-	rs := slices.Concat(megviiReadingList(), juheReadingList())
+	rs := megviiReadingList()
 	for _, p := range registered() {
 		if pr, ok := p.(PluginReadings); ok {
 			rs = append(rs, pr.Readings()...)

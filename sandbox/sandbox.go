@@ -8,7 +8,10 @@
 // liveness.Open([Sandbox.ProviderURL]), or with the config helpers of the
 // vendors' test packages (megviitest.SandboxConfig, juhetest.SandboxConfig,
 // jumdatatest.SandboxConfig, jumdatatest.SandboxAppCodeConfig) and the fixed
-// sandbox credentials.
+// sandbox credentials. Jumdata and Juhe are simulated by plug-ins in their
+// vendors' directories (jumdata/jumdatasim, juhe/juhesim) that register
+// themselves: import them (a blank import is enough; the vendors' test
+// packages do) for a sandbox to serve them.
 //
 // A vendor this module does not simulate is added as a [Plugin], to one
 // sandbox with [With] or to every sandbox of the process with [Register]
@@ -74,7 +77,7 @@
 // plausible reading ([Readings], VENDORS.md at the repository's root), the
 // harshest by default where readings are ordered: every Megvii call
 // counted, a Megvii result forgotten after a day, every notify sent once
-// ([WithMegviiNotifyRedelivered], [WithJuheNotifyRedelivered] redeliver
+// ([WithMegviiNotifyRedelivered], juhesim.WithNotifyRedelivered redeliver
 // it), Jumdata's answers without texts naming a cause.
 //
 // # Faults
@@ -132,7 +135,6 @@ import (
 const (
 	MegviiAPIKey    = "sandbox-megvii-key"
 	MegviiAPISecret = "sandbox-megvii-secret"
-	JuheKey         = "sandboxjuhekey0000000000000000000"
 )
 
 // Sandbox is the simulator. It is an http.Handler and safe for concurrent
@@ -175,7 +177,6 @@ type Sandbox struct {
 	// readings are the readings of the vendors' open points the sandbox
 	// plays (readings_*.go); options set them before it serves.
 	megviiReadings megviiReadings
-	juheReadings   juheReadings
 	// plugins simulate the vendors added with With; hosts are what each
 	// was mounted on, by vendor.
 	plugins []Plugin
@@ -214,7 +215,7 @@ func WithNotifyClient(c *http.Client) Option {
 // The default is 3 retries from 1 s (1 s, 2 s, 4 s); retries 0 turns
 // redelivery off. Redeliveries run on real timers in the background, and
 // Close stops them. A vendor's notify is redelivered on this schedule only
-// with [WithMegviiNotifyRedelivered] or [WithJuheNotifyRedelivered]: by
+// with [WithMegviiNotifyRedelivered] or juhesim.WithNotifyRedelivered: by
 // default it is sent once (the harsher reading of documents that say
 // nothing of redelivery).
 func WithNotifyRetry(retries int, base time.Duration) Option {
@@ -433,7 +434,7 @@ func (s *Sandbox) routes() {
 
 // builtinSims are the simulators built into the sandbox s.
 func builtinSims(s *Sandbox) []Plugin {
-	return []Plugin{megviiSim{s}, juheSim{s}}
+	return []Plugin{megviiSim{s}}
 }
 
 // builtinVendor reports whether a new sandbox simulates v itself.

@@ -22,6 +22,7 @@ import (
 
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/internal/testutil"
+	"github.com/go-liveness/liveness/juhe/juhesim"
 	"github.com/go-liveness/liveness/jumdata/jumdatasim"
 	"github.com/go-liveness/liveness/sandbox"
 	"github.com/go-liveness/liveness/signing"
@@ -226,7 +227,7 @@ func TestMegviiGetReturnCarriesOnlyTheBizID(t *testing.T) {
 func TestJuheFlow(t *testing.T) {
 	sb := start(t)
 	rc := newReceiver(t)
-	form := url.Values{"key": {sandbox.JuheKey}, "certName": {"张三"}, "certNo": {"11010519491231002X"}, "orderId": {"ORDER0001"},
+	form := url.Values{"key": {juhesim.Key}, "certName": {"张三"}, "certNo": {"11010519491231002X"}, "orderId": {"ORDER0001"},
 		"returnUrl": {rc.URL + "/kyc/#/done"}, "notifyUrl": {rc.URL + "/notify"}}
 	_, _, body := postForm(t, sb.URL+"/faceid/query", form, nil)
 	q := decode(t, body)
@@ -234,7 +235,7 @@ func TestJuheFlow(t *testing.T) {
 	res := q["result"].(map[string]any)
 	id := res["jh_order_id"].(string)
 
-	search := url.Values{"key": {sandbox.JuheKey}, "jhOrderId": {id}}
+	search := url.Values{"key": {juhesim.Key}, "jhOrderId": {id}}
 	_, _, body = postForm(t, sb.URL+"/faceid/search", search, nil)
 	assert.EqualValues(t, 279307, decode(t, body)["error_code"])
 
@@ -255,7 +256,7 @@ func TestJuheFlow(t *testing.T) {
 
 	_, _, body = postForm(t, sb.URL+"/faceid/query", url.Values{"key": {"wrong"}}, nil)
 	assert.EqualValues(t, 10001, decode(t, body)["error_code"])
-	_, _, body = postForm(t, sb.URL+"/faceid/search", url.Values{"key": {sandbox.JuheKey}, "jhOrderId": {"JHnope"}}, nil)
+	_, _, body = postForm(t, sb.URL+"/faceid/search", url.Values{"key": {juhesim.Key}, "jhOrderId": {"JHnope"}}, nil)
 	assert.EqualValues(t, 279302, decode(t, body)["error_code"])
 }
 
@@ -310,12 +311,12 @@ func TestJumdataBothChannelsAndExpiry(t *testing.T) {
 
 func TestFaults(t *testing.T) {
 	sb := start(t)
-	search := url.Values{"key": {sandbox.JuheKey}, "jhOrderId": {"JHnope"}}
+	search := url.Values{"key": {juhesim.Key}, "jhOrderId": {"JHnope"}}
 
-	sb.InjectFault(sandbox.JuheSearch, sandbox.Fault{VendorError: "10012", Times: 1})
-	sb.InjectFault(sandbox.JuheSearch, sandbox.Fault{HTTPStatus: 502, Times: 1})
-	sb.InjectFault(sandbox.JuheSearch, sandbox.Fault{Malformed: true, Times: 1})
-	sb.InjectFault(sandbox.JuheSearch, sandbox.Fault{Truncated: true, Times: 1})
+	sb.InjectFault(juhesim.Search, sandbox.Fault{VendorError: "10012", Times: 1})
+	sb.InjectFault(juhesim.Search, sandbox.Fault{HTTPStatus: 502, Times: 1})
+	sb.InjectFault(juhesim.Search, sandbox.Fault{Malformed: true, Times: 1})
+	sb.InjectFault(juhesim.Search, sandbox.Fault{Truncated: true, Times: 1})
 	_, _, body := postForm(t, sb.URL+"/faceid/search", search, nil)
 	assert.EqualValues(t, 10012, decode(t, body)["error_code"])
 	status, _, _ := postForm(t, sb.URL+"/faceid/search", search, nil)
@@ -413,7 +414,7 @@ func TestMountedHandlerLinksToItsOwnHost(t *testing.T) {
 	sb := sandbox.NewHandler()
 	srv := httptest.NewServer(sb)
 	defer srv.Close()
-	_, _, body := postForm(t, srv.URL+"/faceid/query", url.Values{"key": {sandbox.JuheKey}, "certName": {"a"}, "certNo": {"b"}, "orderId": {"ORDER0001"}, "returnUrl": {"https://a.b/"}}, nil)
+	_, _, body := postForm(t, srv.URL+"/faceid/query", url.Values{"key": {juhesim.Key}, "certName": {"a"}, "certNo": {"b"}, "orderId": {"ORDER0001"}, "returnUrl": {"https://a.b/"}}, nil)
 	assert.Contains(t, decode(t, body)["result"].(map[string]any)["verify_url"], srv.URL+"/juhe/verify/")
 	status, page := get(t, srv.URL+"/")
 	assert.Equal(t, 200, status)
@@ -466,7 +467,7 @@ func TestEachVendorOffersOnlyWhatItCanSend(t *testing.T) {
 				[]sandbox.Outcome{sandbox.OutcomePass, sandbox.OutcomeSpoof, sandbox.OutcomeDeviceUnsupported, sandbox.OutcomeTimeout}}
 		},
 		"juhe": func() sess {
-			_, _, body := postForm(t, sb.URL+"/faceid/query", url.Values{"key": {sandbox.JuheKey}, "certName": {"张三"}, "certNo": {"11010519491231002X"},
+			_, _, body := postForm(t, sb.URL+"/faceid/query", url.Values{"key": {juhesim.Key}, "certName": {"张三"}, "certNo": {"11010519491231002X"},
 				"orderId": {"ORDER0001"}, "returnUrl": {rc.URL + "/r"}}, nil)
 			id := decode(t, body)["result"].(map[string]any)["jh_order_id"].(string)
 			return sess{liveness.Juhe, id, sb.URL + "/juhe/verify/" + id, sandbox.Outcomes()}
@@ -522,14 +523,14 @@ func TestRequestsCountsEveryEndpointCall(t *testing.T) {
 	for _, ep := range sandbox.Endpoints() {
 		assert.Zero(t, sb.Requests(ep))
 	}
-	sb.InjectFault(sandbox.JuheSearch, sandbox.Fault{HTTPStatus: 502, Times: 1})
+	sb.InjectFault(juhesim.Search, sandbox.Fault{HTTPStatus: 502, Times: 1})
 	for i := 0; i < 2; i++ {
-		postForm(t, sb.URL+"/faceid/search", url.Values{"key": {sandbox.JuheKey}, "jhOrderId": {"JH1"}}, nil)
+		postForm(t, sb.URL+"/faceid/search", url.Values{"key": {juhesim.Key}, "jhOrderId": {"JH1"}}, nil)
 	}
 	postForm(t, sb.URL+"/faceid/query", url.Values{"key": {"wrong"}}, nil)
 	get(t, sb.URL+"/faceid/lite/get_result")
-	assert.Equal(t, 2, sb.Requests(sandbox.JuheSearch), "faults included")
-	assert.Equal(t, 1, sb.Requests(sandbox.JuheQuery))
+	assert.Equal(t, 2, sb.Requests(juhesim.Search), "faults included")
+	assert.Equal(t, 1, sb.Requests(juhesim.Query))
 	assert.Equal(t, 1, sb.Requests(sandbox.MegviiGetResult))
 	assert.Zero(t, sb.Requests(jumdatasim.Init))
 }

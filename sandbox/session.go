@@ -41,8 +41,6 @@ func Outcomes() []Outcome {
 // OutcomesFor lists the outcomes vendor's page offers, in page order: only
 // those the vendor has a way to say, as its document describes.
 //
-//   - Juhe faceid takes a name and ID number and compares the face with the
-//     authority's photo: every outcome.
 //   - Megvii FaceID Lite takes no name or ID number: no identity_mismatch.
 //     A liveness-only session (comparison_type -1) has nothing to compare,
 //     so its page does not offer face_mismatch either (see
@@ -52,8 +50,6 @@ func Outcomes() []Outcome {
 // (Plugin.Outcomes); an unknown vendor has none.
 func OutcomesFor(vendor liveness.Vendor) []Outcome {
 	switch vendor {
-	case liveness.Juhe:
-		return Outcomes()
 	case liveness.Megvii:
 		return []Outcome{OutcomePass, OutcomeSpoof, OutcomeFaceMismatch, OutcomeCancel, OutcomeDeviceUnsupported, OutcomeTimeout}
 	}
@@ -185,12 +181,10 @@ type sessionKey struct {
 // session is one simulated vendor session.
 type session struct {
 	vendor     liveness.Vendor
-	id         string // megvii biz_id, juhe jh_order_id, jumdata token
+	id         string // megvii biz_id, a plug-in's session ID
 	token      string // megvii page token
 	bizNo      string
 	userID     string
-	name       string
-	idNumber   string
 	returnURL  string
 	notifyURL  string
 	extra      string // megvii biz_extra_data
@@ -296,7 +290,7 @@ func (s *Sandbox) Complete(ctx context.Context, vendor liveness.Vendor, sessionI
 		n := formNotify(snap.notifyURL, notify)
 		c.NotifyErr = s.sendNotify(ctx, n)
 		c.Notified = c.NotifyErr == nil
-		if c.NotifyErr != nil && (vendor != liveness.Juhe || s.juheReadings.redeliver) {
+		if c.NotifyErr != nil && s.redelivers(vendor) {
 			s.redeliver(n)
 		}
 	}

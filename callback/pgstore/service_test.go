@@ -19,6 +19,7 @@ import (
 	"github.com/go-liveness/liveness/callback"
 	"github.com/go-liveness/liveness/callback/pgstore"
 	_ "github.com/go-liveness/liveness/juhe"
+	"github.com/go-liveness/liveness/juhe/juhesim"
 	"github.com/go-liveness/liveness/jumdata/jumdatasim"
 	"github.com/go-liveness/liveness/megvii"
 	"github.com/go-liveness/liveness/sandbox"
@@ -299,7 +300,7 @@ func (svc *service) reads() int {
 	case liveness.Megvii:
 		return svc.sb.Requests(sandbox.MegviiGetResult)
 	case liveness.Juhe:
-		return svc.sb.Requests(sandbox.JuheSearch)
+		return svc.sb.Requests(juhesim.Search)
 	}
 	return svc.sb.Requests(jumdatasim.Result)
 }
@@ -310,7 +311,7 @@ func (svc *service) creates() int {
 	case liveness.Megvii:
 		return svc.sb.Requests(sandbox.MegviiGetToken)
 	case liveness.Juhe:
-		return svc.sb.Requests(sandbox.JuheQuery)
+		return svc.sb.Requests(juhesim.Query)
 	}
 	return svc.sb.Requests(jumdatasim.Init)
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/internal/testutil"
+	"github.com/go-liveness/liveness/juhe/juhesim"
 	"github.com/go-liveness/liveness/sandbox"
 )
 
@@ -222,7 +223,7 @@ func TestFailoverInitBadVendorFlagIsAUsageError(t *testing.T) {
 			assert.Equal(t, exitUsage, r.code, r.stderr+r.stdout)
 			assert.Contains(t, r.stderr, tc.want)
 			assert.NotContains(t, r.stderr, "no provider of the router took the request")
-			for _, ep := range []sandbox.Endpoint{sandbox.MegviiGetToken, sandbox.JuheQuery} {
+			for _, ep := range []sandbox.Endpoint{sandbox.MegviiGetToken, juhesim.Query} {
 				assert.Zero(t, sb.Requests(ep), "no session was made at %s", ep)
 			}
 		})

@@ -20,6 +20,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/go-liveness/liveness"
+	"github.com/go-liveness/liveness/juhe/juhesim"
 	"github.com/go-liveness/liveness/jumdata/jumdatasim"
 	"github.com/go-liveness/liveness/sandbox"
 )
@@ -202,11 +203,11 @@ func TestVendorOptions(t *testing.T) {
 	startSession(t, jumdata, liveness.Jumdata, "--jumdata-colors", "#FFFFFF,#000000")
 
 	// The vendor package validates them before any call.
-	before := sb.Requests(sandbox.JuheQuery)
+	before := sb.Requests(juhesim.Query)
 	r := cli(t, juhe, "", append([]string{"init", "--juhe-model", "9"}, initArgs[liveness.Juhe]...)...)
 	assert.Equal(t, exitUsage, r.code)
 	assert.Contains(t, r.stderr, "liveness init: --juhe-model: 9 is not 1 to 5")
-	assert.Equal(t, before, sb.Requests(sandbox.JuheQuery), "no call for invalid input")
+	assert.Equal(t, before, sb.Requests(juhesim.Query), "no call for invalid input")
 }
 
 func TestUsageErrors(t *testing.T) {
@@ -321,7 +322,7 @@ func TestResultWait(t *testing.T) {
 
 	for _, term := range []bool{false, true} {
 		isTerminal = func(io.Writer) bool { return term }
-		before := sb.Requests(sandbox.JuheSearch)
+		before := sb.Requests(juhesim.Search)
 		var wg sync.WaitGroup
 		var r result
 		wg.Add(1)
@@ -330,7 +331,7 @@ func TestResultWait(t *testing.T) {
 			r = cli(t, env, "", "result", "--wait", "--interval", "20ms", s.ID)
 		}()
 		// Complete the session once Wait has read it pending at least once.
-		require.Eventually(t, func() bool { return sb.Requests(sandbox.JuheSearch) > before }, 5*time.Second, 5*time.Millisecond)
+		require.Eventually(t, func() bool { return sb.Requests(juhesim.Search) > before }, 5*time.Second, 5*time.Millisecond)
 		if !term {
 			_, err := sb.Complete(context.Background(), liveness.Juhe, s.ID, sandbox.OutcomeSpoof)
 			require.NoError(t, err)
@@ -342,10 +343,10 @@ func TestResultWait(t *testing.T) {
 		assert.Contains(t, r.stdout, "reason          spoof")
 		if term {
 			assert.Contains(t, r.stderr, "waiting for the result of "+s.ID, "a progress indicator on a terminal")
-			assert.Equal(t, before+1, sb.Requests(sandbox.JuheSearch), "a final result is read once")
+			assert.Equal(t, before+1, sb.Requests(juhesim.Search), "a final result is read once")
 		} else {
 			assert.Empty(t, r.stderr, "no progress indicator when piped")
-			assert.Greater(t, sb.Requests(sandbox.JuheSearch), before+1, "completed mid-poll: read pending, then final")
+			assert.Greater(t, sb.Requests(juhesim.Search), before+1, "completed mid-poll: read pending, then final")
 		}
 	}
 

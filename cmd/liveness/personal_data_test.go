@@ -23,6 +23,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/go-liveness/liveness"
+	"github.com/go-liveness/liveness/juhe/juhesim"
 	"github.com/go-liveness/liveness/juhe/juhetest"
 	"github.com/go-liveness/liveness/megvii/megviitest"
 	"github.com/go-liveness/liveness/sandbox"
@@ -288,7 +289,7 @@ func TestNoPersonalDataInOutput(t *testing.T) {
 			case liveness.Megvii:
 				cbs = append(cbs, callback{"", megviitest.SignCallback(sandbox.MegviiAPISecret, res.Raw).Encode()})
 			case liveness.Juhe:
-				u, err := juhetest.SignedReturnURL("https://shop.example/kyc/return?orderId="+s.BizNo, res.Raw, sandbox.JuheKey)
+				u, err := juhetest.SignedReturnURL("https://shop.example/kyc/return?orderId="+s.BizNo, res.Raw, juhesim.Key)
 				require.NoError(t, err)
 				cbs = append(cbs, callback{u, ""})
 			case liveness.Jumdata:

@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/go-liveness/liveness"
+	"github.com/go-liveness/liveness/juhe/juhesim"
 	"github.com/go-liveness/liveness/sandbox"
 )
 
@@ -89,9 +90,9 @@ func TestResultWaitCtrlC(t *testing.T) {
 	t.Run("juhe", func(t *testing.T) {
 		env := map[string]string{envProvider: sb.ProviderURL(liveness.Juhe)}
 		s, _ := startSession(t, env, liveness.Juhe, "--biz-no", "CTRLC0002")
-		before := sb.Requests(sandbox.JuheSearch)
+		before := sb.Requests(juhesim.Search)
 		r := runStopped(t, env, func() {
-			require.Eventually(t, func() bool { return sb.Requests(sandbox.JuheSearch) > before }, 5*time.Second, 5*time.Millisecond)
+			require.Eventually(t, func() bool { return sb.Requests(juhesim.Search) > before }, 5*time.Second, 5*time.Millisecond)
 		}, "result", "--wait", "--interval", "1h", s.ID)
 		assert.Equal(t, 130, r.code, r.stderr)
 		assert.Contains(t, r.stderr, "liveness result: stopped (interrupt): 1 read made\n")

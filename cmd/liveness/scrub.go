@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/go-liveness/liveness/internal/transport"
+	"github.com/go-liveness/liveness/juhe/juhesim"
 	"github.com/go-liveness/liveness/jumdata/jumdatasim"
 	"github.com/go-liveness/liveness/sandbox"
 )
@@ -80,7 +81,7 @@ func (s *scrubber) add(v string) {
 // usage error of a session run against the sandbox, so they are removed
 // only where one of their forms appears whole.
 var publicCredential = map[string]bool{
-	sandbox.MegviiAPIKey: true, sandbox.MegviiAPISecret: true, sandbox.JuheKey: true,
+	sandbox.MegviiAPIKey: true, sandbox.MegviiAPISecret: true, juhesim.Key: true,
 	jumdatasim.AppID: true, jumdatasim.AppSecret: true, jumdatasim.AppCode: true,
 }
 

@@ -17,6 +17,7 @@ import (
 
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/failover"
+	"github.com/go-liveness/liveness/juhe/juhesim"
 	"github.com/go-liveness/liveness/jumdata/jumdatasim"
 	"github.com/go-liveness/liveness/sandbox"
 )
@@ -97,7 +98,7 @@ func runSandboxFailover(ctx context.Context, out io.Writer) error {
 	steps := []step{
 		{"none", func(*sandbox.Sandbox) {}},
 		{"juhe quota used up (10012)", func(sb *sandbox.Sandbox) {
-			sb.InjectFault(sandbox.JuheQuery, sandbox.Fault{VendorError: "10012"})
+			sb.InjectFault(juhesim.Query, sandbox.Fault{VendorError: "10012"})
 		}},
 		{"megvii internal error too", func(sb *sandbox.Sandbox) {
 			sb.InjectFault(sandbox.MegviiGetToken, sandbox.Fault{VendorError: "INTERNAL_ERROR"})

@@ -54,6 +54,7 @@ import (
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/examples/webapp/app"
 	"github.com/go-liveness/liveness/juhe"
+	_ "github.com/go-liveness/liveness/juhe/juhesim" // the sandbox serves Juhe
 	"github.com/go-liveness/liveness/jumdata"
 	_ "github.com/go-liveness/liveness/jumdata/jumdatasim" // the sandbox serves Jumdata
 	"github.com/go-liveness/liveness/megvii"

@@ -20,6 +20,7 @@ import (
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/internal/testutil"
 	"github.com/go-liveness/liveness/juhe"
+	"github.com/go-liveness/liveness/juhe/juhesim"
 	"github.com/go-liveness/liveness/juhe/juhetest"
 	"github.com/go-liveness/liveness/jumdata"
 	"github.com/go-liveness/liveness/jumdata/jumdatasim"
@@ -122,7 +123,7 @@ func sandboxVendors() []sandboxVendor {
 			},
 		},
 		{
-			name: "juhe", vendor: liveness.Juhe, secrets: []string{sandbox.JuheKey},
+			name: "juhe", vendor: liveness.Juhe, secrets: []string{juhesim.Key},
 			new: func(t *testing.T, sb *sandbox.Sandbox, opts ...liveness.Option) liveness.Provider {
 				p, err := juhe.New(juhetest.SandboxConfig(sb), opts...)
 				require.NoError(t, err)
@@ -137,7 +138,7 @@ func sandboxVendors() []sandboxVendor {
 			// Liveness abnormal, not finished, not submitted: results.
 			vendorResults: []string{"279305", "279306", "279307"},
 			ops: func(t *testing.T, s *liveness.Session) []faultOp {
-				return []faultOp{{"FetchSessionResult", sandbox.JuheSearch, func(ctx context.Context, p liveness.Provider) error {
+				return []faultOp{{"FetchSessionResult", juhesim.Search, func(ctx context.Context, p liveness.Provider) error {
 					_, err := p.(*juhe.Provider).FetchSessionResult(ctx, s)
 					return err
 				}}}
@@ -246,7 +247,7 @@ func resolveOps(t *testing.T, v sandboxVendor, sb *sandbox.Sandbox, healthy live
 		if cb.Signed && cb.Result != nil && cb.Result.Status.Final() {
 			continue // Resolve makes no call
 		}
-		ep := map[liveness.Vendor]sandbox.Endpoint{liveness.Megvii: sandbox.MegviiGetResult, liveness.Juhe: sandbox.JuheSearch,
+		ep := map[liveness.Vendor]sandbox.Endpoint{liveness.Megvii: sandbox.MegviiGetResult, liveness.Juhe: juhesim.Search,
 			liveness.Jumdata: jumdatasim.Result}[v.vendor]
 		ops = append(ops, faultOp{"VerifyCallback and Resolve of the " + path[1:], ep, func(ctx context.Context, p liveness.Provider) error {
 			cb, err := p.VerifyCallback(ctx, replay())
@@ -280,9 +281,9 @@ func TestNoSecretUnderSandboxFaults(t *testing.T) {
 			require.NoError(t, err)
 
 			initEndpoint := map[liveness.Vendor]sandbox.Endpoint{liveness.Megvii: sandbox.MegviiGetToken,
-				liveness.Juhe: sandbox.JuheQuery, liveness.Jumdata: jumdatasim.Init}[v.vendor]
+				liveness.Juhe: juhesim.Query, liveness.Jumdata: jumdatasim.Init}[v.vendor]
 			resultEndpoint := map[liveness.Vendor]sandbox.Endpoint{liveness.Megvii: sandbox.MegviiGetResult,
-				liveness.Juhe: sandbox.JuheSearch, liveness.Jumdata: jumdatasim.Result}[v.vendor]
+				liveness.Juhe: juhesim.Search, liveness.Jumdata: jumdatasim.Result}[v.vendor]
 			ops := []faultOp{
 				{"InitSession", initEndpoint, func(ctx context.Context, p liveness.Provider) error {
 					_, err := p.InitSession(ctx, v.request(rc.URL+"/return", rc.URL+"/notify"))

@@ -11,6 +11,7 @@ import (
 
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/juhe"
+	"github.com/go-liveness/liveness/juhe/juhesim"
 	"github.com/go-liveness/liveness/providertest"
 	"github.com/go-liveness/liveness/sandbox"
 )
@@ -87,15 +88,15 @@ func Harness() providertest.Harness {
 			"juhe/verdict-without-cause=no-detail":    {Outcomes: failedUnknown},
 		},
 		Faults: []providertest.FaultCase{
-			{Name: "10012 is quota exceeded", Endpoint: sandbox.JuheSearch, Fault: sandbox.Fault{VendorError: "10012"}, Op: "FetchResult", WantKind: liveness.ErrQuotaExceeded},
-			{Name: "279303 is unavailable", Endpoint: sandbox.JuheSearch, Fault: sandbox.Fault{VendorError: "279303"}, Op: "FetchResult", WantKind: liveness.ErrUnavailable, WantRetryable: true},
-			{Name: "10014 internal error is unavailable", Endpoint: sandbox.JuheSearch, Fault: sandbox.Fault{VendorError: "10014"}, Op: "FetchResult", WantKind: liveness.ErrUnavailable, WantRetryable: true},
-			{Name: "10001 is unauthenticated", Endpoint: sandbox.JuheQuery, Fault: sandbox.Fault{VendorError: "10001"}, Op: "InitSession", WantKind: liveness.ErrUnauthenticated},
-			{Name: "HTTP 502 is unavailable", Endpoint: sandbox.JuheSearch, Fault: sandbox.Fault{HTTPStatus: 502}, Op: "FetchResult", WantKind: liveness.ErrUnavailable, WantRetryable: true},
-			{Name: "malformed JSON is a bad response", Endpoint: sandbox.JuheSearch, Fault: sandbox.Fault{Malformed: true}, Op: "FetchResult", WantKind: liveness.ErrBadResponse},
-			{Name: "truncated JSON is a bad response", Endpoint: sandbox.JuheQuery, Fault: sandbox.Fault{Truncated: true}, Op: "InitSession", WantKind: liveness.ErrBadResponse},
-			{Name: "a dropped connection is unavailable", Endpoint: sandbox.JuheSearch, Fault: sandbox.Fault{Drop: true}, Op: "FetchResult", WantKind: liveness.ErrUnavailable, WantRetryable: true},
-			{Name: "latency past the timeout is unavailable", Endpoint: sandbox.JuheSearch, Fault: sandbox.Fault{Latency: 5 * time.Second}, Op: "FetchResult", WantKind: liveness.ErrUnavailable, WantRetryable: true},
+			{Name: "10012 is quota exceeded", Endpoint: juhesim.Search, Fault: sandbox.Fault{VendorError: "10012"}, Op: "FetchResult", WantKind: liveness.ErrQuotaExceeded},
+			{Name: "279303 is unavailable", Endpoint: juhesim.Search, Fault: sandbox.Fault{VendorError: "279303"}, Op: "FetchResult", WantKind: liveness.ErrUnavailable, WantRetryable: true},
+			{Name: "10014 internal error is unavailable", Endpoint: juhesim.Search, Fault: sandbox.Fault{VendorError: "10014"}, Op: "FetchResult", WantKind: liveness.ErrUnavailable, WantRetryable: true},
+			{Name: "10001 is unauthenticated", Endpoint: juhesim.Query, Fault: sandbox.Fault{VendorError: "10001"}, Op: "InitSession", WantKind: liveness.ErrUnauthenticated},
+			{Name: "HTTP 502 is unavailable", Endpoint: juhesim.Search, Fault: sandbox.Fault{HTTPStatus: 502}, Op: "FetchResult", WantKind: liveness.ErrUnavailable, WantRetryable: true},
+			{Name: "malformed JSON is a bad response", Endpoint: juhesim.Search, Fault: sandbox.Fault{Malformed: true}, Op: "FetchResult", WantKind: liveness.ErrBadResponse},
+			{Name: "truncated JSON is a bad response", Endpoint: juhesim.Query, Fault: sandbox.Fault{Truncated: true}, Op: "InitSession", WantKind: liveness.ErrBadResponse},
+			{Name: "a dropped connection is unavailable", Endpoint: juhesim.Search, Fault: sandbox.Fault{Drop: true}, Op: "FetchResult", WantKind: liveness.ErrUnavailable, WantRetryable: true},
+			{Name: "latency past the timeout is unavailable", Endpoint: juhesim.Search, Fault: sandbox.Fault{Latency: 5 * time.Second}, Op: "FetchResult", WantKind: liveness.ErrUnavailable, WantRetryable: true},
 		},
 	}
 }

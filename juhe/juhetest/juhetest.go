@@ -18,6 +18,7 @@ import (
 
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/juhe"
+	"github.com/go-liveness/liveness/juhe/juhesim"
 	"github.com/go-liveness/liveness/sandbox"
 )
 
@@ -77,5 +78,5 @@ func invalid(field, msg string) error {
 // SandboxConfig returns a juhe.Config pointed at sb with the sandbox's key.
 // Call it once sb.URL is known.
 func SandboxConfig(sb *sandbox.Sandbox) juhe.Config {
-	return juhe.Config{Key: sandbox.JuheKey, BaseURL: sb.URL}
+	return juhe.Config{Key: juhesim.Key, BaseURL: sb.URL}
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/go-liveness/liveness/callback"
 	"github.com/go-liveness/liveness/examples/webapp/app"
 	"github.com/go-liveness/liveness/juhe"
+	"github.com/go-liveness/liveness/juhe/juhesim"
 	_ "github.com/go-liveness/liveness/jumdata"
 	"github.com/go-liveness/liveness/jumdata/jumdatasim"
 	_ "github.com/go-liveness/liveness/megvii"
@@ -474,7 +475,7 @@ func TestJuhePendingExpires(t *testing.T) {
 		!strings.Contains(body, `http-equiv="refresh"`) || !strings.Contains(body, `action="/refresh/`+ref+`"`) {
 		t.Fatalf("the pending result page does not explain itself:\n%s", body)
 	}
-	reads := e.sb.Requests(sandbox.JuheSearch)
+	reads := e.sb.Requests(juhesim.Search)
 	for range 3 {
 		if _, body := get(t, c, e.base+"/result/"+ref); !strings.Contains(body, `id="status">pending<`) {
 			t.Fatal("reloaded before the expiry: not pending")
@@ -489,7 +490,7 @@ func TestJuhePendingExpires(t *testing.T) {
 	if got, _ := e.app.Entry(ref); !got.Delivered {
 		t.Error("the expired result was not delivered")
 	}
-	if got := e.sb.Requests(sandbox.JuheSearch) - reads; got != 0 {
+	if got := e.sb.Requests(juhesim.Search) - reads; got != 0 {
 		t.Errorf("%d Juhe search reads after the return, want 0", got)
 	}
 }

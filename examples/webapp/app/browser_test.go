@@ -16,6 +16,7 @@ import (
 
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/examples/webapp/app"
+	"github.com/go-liveness/liveness/juhe/juhesim"
 	"github.com/go-liveness/liveness/jumdata/jumdatasim"
 	"github.com/go-liveness/liveness/sandbox"
 )
@@ -279,7 +280,7 @@ func TestBrowser(t *testing.T) {
 			for _, o := range []sandbox.Outcome{sandbox.OutcomePass, sandbox.OutcomeCancel, sandbox.OutcomeDeviceUnsupported} {
 				t.Run(r.option[1:]+"/"+string(o), func(t *testing.T) {
 					ctx := tab(t, b)
-					reads := e.sb.Requests(sandbox.JuheSearch)
+					reads := e.sb.Requests(juhesim.Search)
 					ref := e.check(t, ctx, liveness.Juhe, r.option)
 					sub := func(s string) string { return strings.ReplaceAll(s, "{ref}", ref) }
 					if ent, _ := e.app.Entry(ref); ent.ReturnURL != e.base+sub(r.returnURL) {
@@ -335,7 +336,7 @@ func TestBrowser(t *testing.T) {
 							}
 						}
 					}
-					if got := e.sb.Requests(sandbox.JuheSearch) - reads; got != 1 {
+					if got := e.sb.Requests(juhesim.Search) - reads; got != 1 {
 						t.Errorf("%d Juhe search reads, want 1", got)
 					}
 				})
@@ -451,7 +452,7 @@ func TestBrowser(t *testing.T) {
 			ent, _ := e.app.Entry(vr)
 			victims[v] = ent.SessionID
 		}
-		megviiReads, juheReads := e.sb.Requests(sandbox.MegviiGetResult), e.sb.Requests(sandbox.JuheSearch)
+		megviiReads, juheReads := e.sb.Requests(sandbox.MegviiGetResult), e.sb.Requests(juhesim.Search)
 		for _, u := range []string{
 			"/jumdata/return?token=" + victims[liveness.Jumdata] + "&success=true",
 			"/jumdata/app#/done?token=" + victims[liveness.Jumdata] + "&success=true",
@@ -469,7 +470,7 @@ func TestBrowser(t *testing.T) {
 		if got := e.sb.Requests(sandbox.MegviiGetResult) - megviiReads; got != 0 {
 			t.Errorf("forged Megvii returns spent %d reads", got)
 		}
-		if got := e.sb.Requests(sandbox.JuheSearch) - juheReads; got != 0 {
+		if got := e.sb.Requests(juhesim.Search) - juheReads; got != 0 {
 			t.Errorf("forged Juhe returns spent %d reads", got)
 		}
 		// A Juhe return with a forged signed response is refused.

@@ -16,6 +16,7 @@ import (
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/callback"
 	_ "github.com/go-liveness/liveness/juhe"               // registers juhe://
+	_ "github.com/go-liveness/liveness/juhe/juhesim"       // the sandbox serves Juhe
 	_ "github.com/go-liveness/liveness/jumdata"            // registers jumdata://
 	_ "github.com/go-liveness/liveness/jumdata/jumdatasim" // the sandbox serves Jumdata
 	_ "github.com/go-liveness/liveness/megvii"             // registers megvii://

@@ -1,9 +1,10 @@
-package sandbox
+package juhesim
 
 import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"maps"
 	"mime/multipart"
@@ -17,6 +18,7 @@ import (
 	"time"
 
 	"github.com/go-liveness/liveness"
+	"github.com/go-liveness/liveness/sandbox"
 )
 
 // Juhe faceid: urlencoded query and search answering HTTP 200 with
@@ -55,8 +57,8 @@ func newJuheOrderID(now time.Time) string {
 }
 
 // newOrderID returns a jh_order_id of the reading's shape
-// (WithJuheOrderIDShape), unique in this process.
-func (r juheReadings) newOrderID(now time.Time) string {
+// (WithOrderIDShape), unique in this process.
+func (r readings) newOrderID(now time.Time) string {
 	// The pattern pads an ID past the seed's shape; the seed's part keeps
 	// it unique.
 	const pad = "0123456789-_.abcdefghijklmnopqrstuvwxyz"
@@ -67,26 +69,30 @@ func (r juheReadings) newOrderID(now time.Time) string {
 		return id
 	}
 	switch r.idShape {
-	case JuheOrderIDUUID:
+	case OrderIDUUID:
 		return newUUID()
-	case JuheOrderIDAtCap:
+	case OrderIDAtCap:
 		return fill(newJuheOrderID(now)+"-", 128)
-	case JuheOrderIDOverCap:
+	case OrderIDOverCap:
 		return fill(newJuheOrderID(now), 129)
-	case JuheOrderIDOtherChars:
+	case OrderIDOtherChars:
 		return newJuheOrderID(now) + "+/="
 	}
 	return newJuheOrderID(now)
 }
 
-func (s *Sandbox) juheRoutes() {
-	// After every option: the readings' counters, shared by every copy of
-	// the readings.
-	s.juheReadings.ledger = &juheLedger{charges: map[Endpoint]int{}, searched: map[string]bool{}}
-	s.mux.HandleFunc("POST /faceid/query", s.juheQuery)
-	s.mux.HandleFunc("POST /faceid/search", s.juheSearch)
-	s.mux.HandleFunc("GET /juhe/verify/{id}", func(w http.ResponseWriter, r *http.Request) {
-		s.servePage(w, r, liveness.Juhe, r.PathValue("id"))
+// server is the simulator mounted on one sandbox: its host and the
+// readings it plays.
+type server struct {
+	h  *sandbox.Host
+	rd readings
+}
+
+func (s *server) routes() {
+	s.h.HandleFunc("POST /faceid/query", s.juheQuery)
+	s.h.HandleFunc("POST /faceid/search", s.juheSearch)
+	s.h.HandleFunc("GET /juhe/verify/{id}", func(w http.ResponseWriter, r *http.Request) {
+		s.h.ServePage(w, r, r.PathValue("id"))
 	})
 }
 
@@ -148,29 +154,29 @@ func juheVendorError(code string) (int, []byte) {
 	return http.StatusOK, juheBody(n, "", nil)
 }
 
-func (s *Sandbox) juheQuery(w http.ResponseWriter, r *http.Request) {
+func (s *server) juheQuery(w http.ResponseWriter, r *http.Request) {
 	sample := func() []byte {
 		return juheBody(0, "SUCCESS", map[string]string{"jh_order_id": "JH79320240513145425BLEnR", "verify_url": "http://m.alyms.cn/F4.bTPyEV"})
 	}
-	rd := s.juheReadings
-	rd.charge(JuheQuery)
-	if s.fault(w, r, JuheQuery, juheVendorError, sample) {
+	rd := s.rd
+	rd.charge(Query)
+	if s.h.Fault(w, r, Query, juheVendorError, sample) {
 		return
 	}
 	if err := r.ParseForm(); err != nil {
-		writeJSON(w, http.StatusOK, juheBody(279301, "", nil))
+		sandbox.WriteJSON(w, http.StatusOK, juheBody(279301, "", nil))
 		return
 	}
 	get := r.PostFormValue
-	if get("key") != JuheKey {
-		writeJSON(w, http.StatusOK, juheBody(10001, "", nil))
+	if get("key") != Key {
+		sandbox.WriteJSON(w, http.StatusOK, juheBody(10001, "", nil))
 		return
 	}
 	if code := rd.overQuota(); code != 0 {
-		writeJSON(w, http.StatusOK, juheBody(code, "", nil))
+		sandbox.WriteJSON(w, http.StatusOK, juheBody(code, "", nil))
 		return
 	}
-	bad := func(field string) { writeJSON(w, http.StatusOK, juheBody(279301, "参数异常: "+field, nil)) }
+	bad := func(field string) { sandbox.WriteJSON(w, http.StatusOK, juheBody(279301, "参数异常: "+field, nil)) }
 	switch {
 	case get("certName") == "":
 		bad("certName")
@@ -193,67 +199,64 @@ func (s *Sandbox) juheQuery(w http.ResponseWriter, r *http.Request) {
 		bad("deviceType")
 		return
 	}
-	now := s.now()
-	se := &session{
-		vendor: liveness.Juhe, id: rd.newOrderID(now),
-		bizNo: get("orderId"), name: get("certName"), idNumber: get("certNo"),
-		returnURL: get("returnUrl"), notifyURL: get("notifyUrl"), magic: magicOutcome(get("certName")),
-		createdAt: now, expiresAt: now.Add(juheLifetime),
-	}
-	s.addSession(se)
-	writeJSON(w, http.StatusOK, juheBody(0, "SUCCESS", juheQueryResult{
-		JhOrderID: se.id, VerifyURL: s.baseURL(r) + "/juhe/verify/" + se.id,
+	se := s.h.AddSession(sandbox.SessionSpec{
+		ID: rd.newOrderID(s.h.Now()), BizNo: get("orderId"),
+		ReturnURL: get("returnUrl"), NotifyURL: get("notifyUrl"), Magic: sandbox.ParseMagic(get("certName")),
+		Lifetime: juheLifetime,
+	})
+	sandbox.WriteJSON(w, http.StatusOK, juheBody(0, "SUCCESS", juheQueryResult{
+		JhOrderID: se.ID, VerifyURL: s.h.BaseURL(r) + "/juhe/verify/" + se.ID,
 	}))
 }
 
-func (s *Sandbox) juheSearch(w http.ResponseWriter, r *http.Request) {
+func (s *server) juheSearch(w http.ResponseWriter, r *http.Request) {
 	sample := func() []byte { return juheBody(0, "SUCCESS", map[string]any{"passed": "T", "jh_order_id": "JH1"}) }
-	rd := s.juheReadings
-	rd.charge(JuheSearch)
-	if s.fault(w, r, JuheSearch, juheVendorError, sample) {
+	rd := s.rd
+	rd.charge(Search)
+	if s.h.Fault(w, r, Search, juheVendorError, sample) {
 		return
 	}
 	if err := r.ParseForm(); err != nil {
-		writeJSON(w, http.StatusOK, juheBody(279301, "", nil))
+		sandbox.WriteJSON(w, http.StatusOK, juheBody(279301, "", nil))
 		return
 	}
-	if r.PostFormValue("key") != JuheKey {
-		writeJSON(w, http.StatusOK, juheBody(10001, "", nil))
+	if r.PostFormValue("key") != Key {
+		sandbox.WriteJSON(w, http.StatusOK, juheBody(10001, "", nil))
 		return
 	}
 	if code := rd.overQuota(); code != 0 {
-		writeJSON(w, http.StatusOK, juheBody(code, "", nil))
+		sandbox.WriteJSON(w, http.StatusOK, juheBody(code, "", nil))
 		return
 	}
 	id := r.PostFormValue("jhOrderId")
 	if id == "" {
-		writeJSON(w, http.StatusOK, juheBody(279301, "参数异常: jhOrderId", nil))
+		sandbox.WriteJSON(w, http.StatusOK, juheBody(279301, "参数异常: jhOrderId", nil))
 		return
 	}
-	se := s.lookup(liveness.Juhe, id)
+	se, known := s.h.Session(id)
 	var body []byte
 	switch {
-	case se == nil:
+	case !known:
 		body = juheBody(279302, "", nil)
-	case rd.firstSearch(se.id) != 0:
-		// WithJuheCodeOnce: the order's first search meets the code.
+	case rd.firstSearch(se.ID) != 0:
+		// WithCodeOnce: the order's first search meets the code.
 		body = juheBody(rd.codeOnce, "", nil)
-	case !rd.submitted(se) && rd.forgotten && s.now().After(se.expiresAt):
-		// WithJuheOrdersForgotten: the order lived its 30 minutes.
+	case !rd.submitted(se) && rd.forgotten && s.h.Now().After(se.ExpiresAt):
+		// WithOrdersForgotten: the order lived its 30 minutes.
 		body = juheBody(279302, "", nil)
 	case !rd.submitted(se) || rd.abnormal(se):
 		body = rd.unfinishedBody(se)
 	default:
-		body = juheBody(0, "SUCCESS", rd.result(se, s.baseURL(r)+facePath))
+		body = juheBody(0, "SUCCESS", rd.result(se, s.h.FaceURL(r)))
 	}
-	writeJSON(w, http.StatusOK, body)
+	sandbox.WriteJSON(w, http.StatusOK, body)
 }
 
 // juheSubmitted reports whether the user submitted a check: Juhe has a
 // verdict, or a liveness step that broke (device_unsupported).
-func juheSubmitted(se *session) bool {
-	switch se.outcome {
-	case "", OutcomeCancel, OutcomeTimeout:
+func juheSubmitted(se sandbox.SessionState) bool {
+	switch se.Outcome {
+	case "", sandbox.OutcomeCancel, sandbox.OutcomeTimeout:
 		return false
 	}
 	return true
@@ -261,19 +264,19 @@ func juheSubmitted(se *session) bool {
 
 // submitted is juheSubmitted, with an order the user canceled or let time
 // out counted as one whose check ended abnormally under
-// WithJuheAbandonedAbnormal.
-func (r juheReadings) submitted(se *session) bool {
+// WithAbandonedAbnormal.
+func (r readings) submitted(se sandbox.SessionState) bool {
 	return juheSubmitted(se) || r.abnormal(se)
 }
 
 // abnormal reports whether search answers se with 279305: a device that
-// failed, or, under WithJuheAbandonedAbnormal, a check canceled or timed
+// failed, or, under WithAbandonedAbnormal, a check canceled or timed
 // out.
-func (r juheReadings) abnormal(se *session) bool {
-	switch se.outcome {
-	case OutcomeDeviceUnsupported:
+func (r readings) abnormal(se sandbox.SessionState) bool {
+	switch se.Outcome {
+	case sandbox.OutcomeDeviceUnsupported:
 		return true
-	case OutcomeCancel, OutcomeTimeout:
+	case sandbox.OutcomeCancel, sandbox.OutcomeTimeout:
 		return r.abandonedAbnormal
 	}
 	return false
@@ -281,104 +284,100 @@ func (r juheReadings) abnormal(se *session) bool {
 
 // unfinishedBody is what search answers, within the order's 30 minutes,
 // for a session without a verdict, as the readings say; the signed return
-// of WithJuheSignedUnfinishedReturn carries the same.
-func (r juheReadings) unfinishedBody(se *session) []byte {
+// of WithSignedUnfinishedReturn carries the same.
+func (r readings) unfinishedBody(se sandbox.SessionState) []byte {
 	switch {
-	case se.outcome == OutcomeDeviceUnsupported:
+	case se.Outcome == sandbox.OutcomeDeviceUnsupported:
 		return juheBody(279305, "活体检测异常：设备不支持", nil)
 	case r.abnormal(se):
 		return juheBody(279305, "", nil)
 	case r.unfinishedCode != 0:
 		return juheBody(r.unfinishedCode, "", nil)
-	case se.outcome == "" && se.opened:
+	case se.Outcome == "" && se.Opened:
 		return juheBody(279306, "", nil)
 	}
 	// Juhe keeps an abandoned order "not submitted" for good (unless
-	// WithJuheOrdersForgotten).
+	// WithOrdersForgotten).
 	return juheBody(279307, "", nil)
 }
 
 // juheResult is the search result (and return response) of a finished
 // session; img is left out of the return response, as the vendor does.
-func juheResult(se *session, img string) *juheSearchResult {
+func juheResult(se sandbox.SessionState, img string) *juheSearchResult {
 	d := juheDetail{LivePassed: "T", LiveCode: "200", LiveMessage: "活体检测通过", LiveScore: "91.11730",
 		CertifyPassed: "T", CertifyCode: "200", CertifyMessage: "身份证号与姓名匹配，且比对成功", CertifyRes: "1", CertifyScore: "87", Img: img}
 	passed, message := "T", "身份证号与姓名匹配，且比对成功"
 	certify := func(passed, code, message, res, score string) {
 		d.CertifyPassed, d.CertifyCode, d.CertifyMessage, d.CertifyRes, d.CertifyScore = passed, code, message, res, score
 	}
-	switch se.outcome {
-	case OutcomeSpoof:
+	switch se.Outcome {
+	case sandbox.OutcomeSpoof:
 		d.LivePassed, d.LiveCode, d.LiveMessage, d.LiveScore = "F", "201", "活体检测存在风险", "12.50000"
 		certify("F", "", "", "", "")
 		passed, message = "F", "活体检测存在风险"
-	case OutcomeFaceMismatch:
+	case sandbox.OutcomeFaceMismatch:
 		certify("F", "203", "人脸比对失败", "2", "31")
 		passed, message = "F", "人脸比对失败"
-	case OutcomeIdentityMismatch:
+	case sandbox.OutcomeIdentityMismatch:
 		certify("F", "204", "身份证号与姓名不匹配", "3", "0")
 		passed, message = "F", "身份证号与姓名不匹配"
 	}
-	return &juheSearchResult{Passed: passed, Message: message, JhOrderID: se.id, Detail: &d}
+	return &juheSearchResult{Passed: passed, Message: message, JhOrderID: se.ID, Detail: &d}
 }
 
 // result is juheResult with a failed check's verdict stated as
-// WithJuheVerdict says.
-func (r juheReadings) result(se *session, img string) *juheSearchResult {
+// WithVerdict says.
+func (r readings) result(se sandbox.SessionState, img string) *juheSearchResult {
 	res := juheResult(se, img)
 	if res.Passed != "F" {
 		return res
 	}
 	switch r.verdict {
-	case JuheVerdictStepsPassed:
+	case VerdictStepsPassed:
 		// The steps of a pass, the verdict of a failure.
-		res.Detail = juheResult(&session{id: se.id}, img).Detail
-	case JuheVerdictNoDetail:
+		res.Detail = juheResult(sandbox.SessionState{ID: se.ID}, img).Detail
+	case VerdictNoDetail:
 		res.Detail = nil
-	case JuheVerdictPassBesideFailedStep:
+	case VerdictPassBesideFailedStep:
 		res.Passed = "T"
 	}
 	return res
 }
 
-// juheComplete fills the return step and returns the notify form for the
-// shared notify path (POST, urlencoded); a notify of another reading is
+// complete fills the return step and returns the notify form for the
+// host's notify path (POST, urlencoded); a notify of another reading is
 // sent here, and nil returned. Juhe notifies only when a verification was
 // submitted (pass or fail), and sends the browser back with a signed
-// response only then, unless WithJuheSignedUnfinishedReturn.
-func (s *Sandbox) juheComplete(se *session, c *Completion) url.Values {
-	rd := s.juheReadings
+// response only then, unless WithSignedUnfinishedReturn.
+func (s *server) complete(se sandbox.SessionState, c *sandbox.Completion) url.Values {
+	rd := s.rd
 	c.ReturnMethod = http.MethodGet
-	switch se.outcome {
-	case OutcomeCancel, OutcomeTimeout, OutcomeDeviceUnsupported:
-		c.ReturnURL = rd.bareReturnURL(se.returnURL)
+	switch se.Outcome {
+	case sandbox.OutcomeCancel, sandbox.OutcomeTimeout, sandbox.OutcomeDeviceUnsupported:
+		c.ReturnURL = rd.bareReturnURL(se.ReturnURL)
 		if rd.signedUnfinished {
-			c.ReturnURL = rd.returnURL(se.returnURL, rd.unfinishedBody(se))
+			c.ReturnURL = rd.returnURL(se.ReturnURL, rd.unfinishedBody(se))
 		}
 		return nil
 	}
 	response := juheBody(0, "SUCCESS", rd.result(se, ""))
-	c.ReturnURL = rd.returnURL(se.returnURL, response)
+	c.ReturnURL = rd.returnURL(se.ReturnURL, response)
 	fields := rd.notifyFields(se, response)
 	if rd.defaultNotify() {
 		return fields
 	}
-	if se.notifyURL != "" {
-		n := notifyAttempt{to: se.notifyURL, received: rd.received, request: func(ctx context.Context, to string) (*http.Request, error) {
-			return juheNotifyRequest(ctx, to, rd, fields)
-		}}
-		c.NotifyErr = s.sendNotify(s.stop, n)
-		c.Notified = c.NotifyErr == nil
-		if c.NotifyErr != nil && rd.redeliver {
-			s.redeliver(n)
-		}
+	if se.NotifyURL != "" {
+		s.h.Notify(c, sandbox.Notify{To: se.NotifyURL, Received: rd.received, Redeliver: rd.redeliver,
+			Request: func(ctx context.Context, to string) (*http.Request, error) {
+				return juheNotifyRequest(ctx, to, rd, fields)
+			}})
 	}
 	return nil
 }
 
 // bareReturnURL is where the browser goes without a response: returnURL,
-// its query dropped under WithJuheReturnQueryDropped.
-func (r juheReadings) bareReturnURL(returnURL string) string {
+// its query dropped under WithReturnQueryDropped.
+func (r readings) bareReturnURL(returnURL string) string {
 	if !r.dropQuery {
 		return returnURL
 	}
@@ -391,34 +390,34 @@ func (r juheReadings) bareReturnURL(returnURL string) string {
 }
 
 // returnURL is juheReturnURL with the readings' placing and sign: the
-// returnUrl's query dropped (WithJuheReturnQueryDropped), the parameters
-// inside its fragment (WithJuheReturnInFragment); the sign over the
+// returnUrl's query dropped (WithReturnQueryDropped), the parameters
+// inside its fragment (WithReturnInFragment); the sign over the
 // decoded JSON in lower-case hex by default, over the URL-encoded text
-// (WithJuheSignEncoded), in upper case (WithJuheSignUpperHex).
-func (r juheReadings) returnURL(returnURL string, response []byte) string {
+// (WithSignEncoded), in upper case (WithSignUpperHex).
+func (r readings) returnURL(returnURL string, response []byte) string {
 	returnURL = r.bareReturnURL(returnURL)
-	u := juheReturnURL(returnURL, response, JuheKey)
+	u := juheReturnURL(returnURL, response, Key)
 	if base, frag, hasFrag := strings.Cut(returnURL, "#"); hasFrag && r.inFragment {
 		sep := "?"
 		if strings.Contains(frag, "?") {
 			sep = "&"
 		}
-		u = base + "#" + frag + sep + "response=" + url.QueryEscape(string(response)) + "&sign=" + juheSign(response, JuheKey)
+		u = base + "#" + frag + sep + "response=" + url.QueryEscape(string(response)) + "&sign=" + juheSign(response, Key)
 	}
 	if !r.signEncoded && !r.signUpper {
 		return u
 	}
-	sign := juheSign(response, JuheKey)
+	sign := juheSign(response, Key)
 	if r.signEncoded {
 		// The text the browser's URL holds, as juheReturnURL wrote it.
-		sign = juheSign([]byte(url.QueryEscape(string(response))), JuheKey)
+		sign = juheSign([]byte(url.QueryEscape(string(response))), Key)
 	}
 	if r.signUpper {
 		sign = strings.ToUpper(sign)
 	}
 	// The sign is 32 hex digits after "&sign=": nothing else in the URL
 	// can match it.
-	return strings.Replace(u, "&sign="+juheSign(response, JuheKey), "&sign="+sign, 1)
+	return strings.Replace(u, "&sign="+juheSign(response, Key), "&sign="+sign, 1)
 }
 
 // juheForgedSign is the sign of a forged notify: 32 hex digits that are
@@ -426,24 +425,24 @@ func (r juheReadings) returnURL(returnURL string, response []byte) string {
 var juheForgedSign = juheSign([]byte("forged"), "not-the-key")
 
 // notifyFields are the notify's fields, the order spelled as the reading
-// says, and what it carries beside (WithJuheNotifySignature): a forged
+// says, and what it carries beside (WithNotifySignature): a forged
 // pass, the return's response signed, or nothing. response is the
 // return's response.
-func (r juheReadings) notifyFields(se *session, response []byte) url.Values {
+func (r readings) notifyFields(se sandbox.SessionState, response []byte) url.Values {
 	var f url.Values
 	switch r.spelling {
-	case JuheSpellingCamel:
-		f = url.Values{"jhOrderId": {se.id}}
-	case JuheSpellingOrderID:
-		f = url.Values{"orderId": {se.bizNo}}
+	case SpellingCamel:
+		f = url.Values{"jhOrderId": {se.ID}}
+	case SpellingOrderID:
+		f = url.Values{"orderId": {se.BizNo}}
 	default:
-		f = url.Values{"jh_order_id": {se.id}, "orderId": {se.bizNo}}
+		f = url.Values{"jh_order_id": {se.ID}, "orderId": {se.BizNo}}
 	}
-	switch r.notifySig {
-	case JuheNotifySigned:
+	switch r.notifyCarries {
+	case NotifySigned:
 		f.Set("response", string(response))
-		f.Set("sign", juheSign(response, JuheKey))
-	case JuheNotifyUnsigned:
+		f.Set("sign", juheSign(response, Key))
+	case NotifyUnsigned:
 	default:
 		f.Set("passed", "T")
 		f.Set("message", "身份证号与姓名匹配，且比对成功")
@@ -455,7 +454,7 @@ func (r juheReadings) notifyFields(se *session, response []byte) url.Values {
 // juheNotifyRequest is the notify of reading r carrying fields: a GET with
 // them in the query, or a POST of them as a form, a multipart form or a
 // JSON object.
-func juheNotifyRequest(ctx context.Context, to string, r juheReadings, fields url.Values) (*http.Request, error) {
+func juheNotifyRequest(ctx context.Context, to string, r readings, fields url.Values) (*http.Request, error) {
 	if r.notifyGET {
 		sep := "?"
 		if strings.Contains(to, "?") {
@@ -466,7 +465,7 @@ func juheNotifyRequest(ctx context.Context, to string, r juheReadings, fields ur
 	var body []byte
 	contentType := "application/x-www-form-urlencoded"
 	switch r.notifyBody {
-	case JuheNotifyMultipart:
+	case NotifyMultipart:
 		var buf bytes.Buffer
 		mw := multipart.NewWriter(&buf)
 		for _, k := range slices.Sorted(maps.Keys(fields)) {
@@ -478,7 +477,7 @@ func juheNotifyRequest(ctx context.Context, to string, r juheReadings, fields ur
 			return nil, err
 		}
 		body, contentType = buf.Bytes(), mw.FormDataContentType()
-	case JuheNotifyJSON:
+	case NotifyJSON:
 		obj := make(map[string]string, len(fields))
 		for k := range fields {
 			obj[k] = fields.Get(k)
@@ -499,20 +498,66 @@ func juheNotifyRequest(ctx context.Context, to string, r juheReadings, fields ur
 	return req, nil
 }
 
-// juheSim is the Juhe simulator as the host's plug-in.
-type juheSim struct{ s *Sandbox }
+// sim is the Juhe simulator as the host's plug-in.
+type sim struct{}
 
-func (juheSim) Vendor() liveness.Vendor { return liveness.Juhe }
-func (juheSim) Title() string           { return "Juhe faceid · 实人认证" }
-func (juheSim) Outcomes() []Outcome     { return OutcomesFor(liveness.Juhe) }
-func (juheSim) Endpoints() []Endpoint   { return []Endpoint{JuheQuery, JuheSearch} }
-func (j juheSim) Mount(*Host)           { j.s.juheRoutes() }
-func (juheSim) Complete(*Host, SessionState, *Completion) url.Values {
-	return nil // complete (the session's Juhe fields) is called instead
+func init() { sandbox.Register(sim{}) }
+
+func (sim) Vendor() liveness.Vendor { return liveness.Juhe }
+func (sim) Title() string           { return "Juhe faceid · 实人认证" }
+
+// Outcomes is every outcome: Juhe faceid takes a name and ID number and
+// compares the face with the authority's photo.
+func (sim) Outcomes() []sandbox.Outcome { return sandbox.Outcomes() }
+func (sim) Endpoints() []sandbox.Endpoint {
+	return []sandbox.Endpoint{Query, Search}
 }
-func (j juheSim) complete(se *session, c *Completion) url.Values { return j.s.juheComplete(se, c) }
 
-func (j juheSim) ProviderURL(string) string {
-	u := url.URL{Scheme: "juhe", User: url.User(JuheKey), Host: j.s.host(), RawQuery: "scheme=" + j.s.scheme()}
+// Readings lists Juhe's readings (see [sandbox.Readings]).
+func (sim) Readings() []sandbox.Reading { return readingList() }
+
+func (sim) Mount(h *sandbox.Host) {
+	s := &server{h: h}
+	for _, key := range readingKeys {
+		if set, ok := h.Setting(key); ok {
+			set.(func(*readings))(&s.rd)
+		}
+	}
+	// After every option: the readings' counters, shared by every copy of
+	// the readings.
+	s.rd.ledger = &juheLedger{charges: map[sandbox.Endpoint]int{}, searched: map[string]bool{}}
+	h.SetState(s)
+	s.routes()
+}
+
+// Complete sends the browser back (signed when a verification was
+// submitted) and notifies as the readings say.
+func (sim) Complete(h *sandbox.Host, se sandbox.SessionState, c *sandbox.Completion) url.Values {
+	return h.State().(*server).complete(se, c)
+}
+
+// Redelivers reports whether the host redelivers the form notify that
+// Complete returns: only under [WithNotifyRedelivered].
+func (sim) Redelivers(h *sandbox.Host) bool {
+	return h.State().(*server).rd.redeliver
+}
+
+// ProviderURL is juhe://<Key>@<host>?scheme=<scheme>.
+func (sim) ProviderURL(baseURL string) string {
+	scheme, host, ok := strings.Cut(baseURL, "://")
+	if !ok {
+		scheme, host = "http", baseURL
+	}
+	u := url.URL{Scheme: "juhe", User: url.User(Key), Host: host, RawQuery: "scheme=" + scheme}
 	return u.String()
+}
+
+// newUUID returns a random RFC 4122 version 4 UUID.
+func newUUID() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	h := hex.EncodeToString(b)
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
 }

@@ -1,4 +1,4 @@
-package sandbox_test
+package juhesim_test
 
 import (
 	"context"
@@ -21,6 +21,7 @@ import (
 
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/internal/testutil"
+	"github.com/go-liveness/liveness/juhe/juhesim"
 	"github.com/go-liveness/liveness/sandbox"
 )
 
@@ -84,7 +85,7 @@ func (nc *juheNotifyCatcher) all() []juheNotified {
 // juheQuery starts a Juhe session; "" notify sends none.
 func juheQuery(t *testing.T, sb *sandbox.Sandbox, returnURL, notify string) string {
 	t.Helper()
-	form := url.Values{"key": {sandbox.JuheKey}, "certName": {sandbox.TestName}, "certNo": {sandbox.TestIDNumber},
+	form := url.Values{"key": {juhesim.Key}, "certName": {sandbox.TestName}, "certNo": {sandbox.TestIDNumber},
 		"orderId": {"ORDER0001"}, "returnUrl": {returnURL}}
 	if notify != "" {
 		form.Set("notifyUrl", notify)
@@ -96,7 +97,7 @@ func juheQuery(t *testing.T, sb *sandbox.Sandbox, returnURL, notify string) stri
 // juheSearchCode is the error_code search answers for id.
 func juheSearchCode(t *testing.T, sb *sandbox.Sandbox, id string) float64 {
 	t.Helper()
-	_, _, body := postForm(t, sb.URL+"/faceid/search", url.Values{"key": {sandbox.JuheKey}, "jhOrderId": {id}}, nil)
+	_, _, body := postForm(t, sb.URL+"/faceid/search", url.Values{"key": {juhesim.Key}, "jhOrderId": {id}}, nil)
 	return decode(t, body)["error_code"].(float64)
 }
 
@@ -105,14 +106,14 @@ func juheSearchCode(t *testing.T, sb *sandbox.Sandbox, id string) float64 {
 // with the fields in the query; jh_order_id and orderId by default, or
 // jhOrderId alone, or orderId alone.
 func TestJuheNotifyReadings(t *testing.T) {
-	spellings := map[sandbox.JuheNotifySpelling]func(id string) url.Values{
+	spellings := map[juhesim.NotifySpelling]func(id string) url.Values{
 		"": func(id string) url.Values { return url.Values{"jh_order_id": {id}, "orderId": {"ORDER0001"}} },
-		sandbox.JuheSpellingSnake: func(id string) url.Values {
+		juhesim.SpellingSnake: func(id string) url.Values {
 			return url.Values{"jh_order_id": {id}, "orderId": {"ORDER0001"}}
 		},
-		sandbox.JuheSpellingCamel:   func(id string) url.Values { return url.Values{"jhOrderId": {id}} },
-		sandbox.JuheSpellingOrderID: func(string) url.Values { return url.Values{"orderId": {"ORDER0001"}} },
-		"jh-order-id":               func(id string) url.Values { return url.Values{"jh_order_id": {id}, "orderId": {"ORDER0001"}} },
+		juhesim.SpellingCamel:   func(id string) url.Values { return url.Values{"jhOrderId": {id}} },
+		juhesim.SpellingOrderID: func(string) url.Values { return url.Values{"orderId": {"ORDER0001"}} },
+		"jh-order-id":           func(id string) url.Values { return url.Values{"jh_order_id": {id}, "orderId": {"ORDER0001"}} },
 	}
 	for _, tc := range []struct {
 		name              string
@@ -120,17 +121,17 @@ func TestJuheNotifyReadings(t *testing.T) {
 		method, mediaType string
 	}{
 		{"default", nil, http.MethodPost, "application/x-www-form-urlencoded"},
-		{"form", []sandbox.Option{sandbox.WithJuheNotifyBody(sandbox.JuheNotifyForm)}, http.MethodPost, "application/x-www-form-urlencoded"},
-		{"multipart", []sandbox.Option{sandbox.WithJuheNotifyBody(sandbox.JuheNotifyMultipart)}, http.MethodPost, "multipart/form-data"},
-		{"json", []sandbox.Option{sandbox.WithJuheNotifyBody(sandbox.JuheNotifyJSON)}, http.MethodPost, "application/json"},
-		{"an unknown body", []sandbox.Option{sandbox.WithJuheNotifyBody("xml")}, http.MethodPost, "application/x-www-form-urlencoded"},
-		{"GET", []sandbox.Option{sandbox.WithJuheNotifyMethod(http.MethodGet)}, http.MethodGet, ""},
-		{"GET ignores the body", []sandbox.Option{sandbox.WithJuheNotifyMethod(http.MethodGet), sandbox.WithJuheNotifyBody(sandbox.JuheNotifyJSON)}, http.MethodGet, ""},
-		{"an unknown method", []sandbox.Option{sandbox.WithJuheNotifyMethod("PUT")}, http.MethodPost, "application/x-www-form-urlencoded"},
+		{"form", []sandbox.Option{juhesim.WithNotifyBody(juhesim.NotifyForm)}, http.MethodPost, "application/x-www-form-urlencoded"},
+		{"multipart", []sandbox.Option{juhesim.WithNotifyBody(juhesim.NotifyMultipart)}, http.MethodPost, "multipart/form-data"},
+		{"json", []sandbox.Option{juhesim.WithNotifyBody(juhesim.NotifyJSON)}, http.MethodPost, "application/json"},
+		{"an unknown body", []sandbox.Option{juhesim.WithNotifyBody("xml")}, http.MethodPost, "application/x-www-form-urlencoded"},
+		{"GET", []sandbox.Option{juhesim.WithNotifyMethod(http.MethodGet)}, http.MethodGet, ""},
+		{"GET ignores the body", []sandbox.Option{juhesim.WithNotifyMethod(http.MethodGet), juhesim.WithNotifyBody(juhesim.NotifyJSON)}, http.MethodGet, ""},
+		{"an unknown method", []sandbox.Option{juhesim.WithNotifyMethod("PUT")}, http.MethodPost, "application/x-www-form-urlencoded"},
 	} {
 		for sp, want := range spellings {
 			t.Run(tc.name+"/"+string(sp), func(t *testing.T) {
-				sb := start(t, append(tc.opts, sandbox.WithJuheNotifySpelling(sp))...)
+				sb := start(t, append(tc.opts, juhesim.WithNotifySpelling(sp))...)
 				nc := newJuheNotifyCatcher(t, 0)
 				id := juheQuery(t, sb, "https://a.b/r", nc.URL+"/notify?shop=1")
 				c, err := sb.Complete(context.Background(), liveness.Juhe, id, sandbox.OutcomePass)
@@ -162,8 +163,8 @@ func TestJuheNotifyReadings(t *testing.T) {
 // A notify of another reading than the default is redelivered like the
 // default one: until answered 2xx, at most WithNotifyRetry's retries.
 func TestJuheNotifyReadingsRedelivered(t *testing.T) {
-	for _, opt := range []sandbox.Option{sandbox.WithJuheNotifyMethod(http.MethodGet), sandbox.WithJuheNotifyBody(sandbox.JuheNotifyJSON)} {
-		sb := start(t, opt, sandbox.WithJuheNotifyRedelivered(), sandbox.WithNotifyRetry(3, 5*time.Millisecond))
+	for _, opt := range []sandbox.Option{juhesim.WithNotifyMethod(http.MethodGet), juhesim.WithNotifyBody(juhesim.NotifyJSON)} {
+		sb := start(t, opt, juhesim.WithNotifyRedelivered(), sandbox.WithNotifyRetry(3, 5*time.Millisecond))
 		nc := newJuheNotifyCatcher(t, 2)
 		c, err := sb.Complete(context.Background(), liveness.Juhe, juheQuery(t, sb, "https://a.b/r", nc.URL+"/notify"), sandbox.OutcomeSpoof)
 		require.NoError(t, err)
@@ -174,7 +175,7 @@ func TestJuheNotifyReadingsRedelivered(t *testing.T) {
 		assert.Equal(t, int32(3), nc.hits.Load(), "no delivery after a 2xx")
 	}
 	t.Run("Close stops them", func(t *testing.T) {
-		sb, err := sandbox.New(sandbox.WithJuheNotifyMethod(http.MethodGet), sandbox.WithJuheNotifyRedelivered(), sandbox.WithNotifyRetry(5, time.Hour))
+		sb, err := sandbox.New(juhesim.WithNotifyMethod(http.MethodGet), juhesim.WithNotifyRedelivered(), sandbox.WithNotifyRetry(5, time.Hour))
 		require.NoError(t, err)
 		nc := newJuheNotifyCatcher(t, 100)
 		_, err = sb.Complete(context.Background(), liveness.Juhe, juheQuery(t, sb, "https://a.b/r", nc.URL+"/notify"), sandbox.OutcomePass)
@@ -194,7 +195,7 @@ func TestJuheNotifyReadingsRedelivered(t *testing.T) {
 // juheMD5 is md5(text + key) in lower-case hex, computed here from the
 // faceid document's formula.
 func juheMD5(text string) string {
-	h := md5.Sum([]byte(text + sandbox.JuheKey))
+	h := md5.Sum([]byte(text + juhesim.Key))
 	return hex.EncodeToString(h[:])
 }
 
@@ -228,9 +229,9 @@ func TestJuheReturnSignReadings(t *testing.T) {
 		encoded, upper bool
 	}{
 		{"default", nil, false, false},
-		{"encoded", []sandbox.Option{sandbox.WithJuheSignEncoded()}, true, false},
-		{"upper", []sandbox.Option{sandbox.WithJuheSignUpperHex()}, false, true},
-		{"encoded upper", []sandbox.Option{sandbox.WithJuheSignEncoded(), sandbox.WithJuheSignUpperHex()}, true, true},
+		{"encoded", []sandbox.Option{juhesim.WithSignEncoded()}, true, false},
+		{"upper", []sandbox.Option{juhesim.WithSignUpperHex()}, false, true},
+		{"encoded upper", []sandbox.Option{juhesim.WithSignEncoded(), juhesim.WithSignUpperHex()}, true, true},
 	} {
 		for _, returnURL := range []string{"https://example.com", "https://example.com/aaa/#bbb", "https://example.com/#/aaa/bbb", "https://example.com/r?order=1"} {
 			t.Run(tc.name+" "+returnURL, func(t *testing.T) {
@@ -267,7 +268,7 @@ func TestJuheUnfinishedReturnReadings(t *testing.T) {
 			require.NoError(t, err)
 			assert.Equal(t, "https://example.com/r", c.ReturnURL)
 
-			signed := start(t, sandbox.WithJuheSignedUnfinishedReturn(), sandbox.WithJuheSignEncoded())
+			signed := start(t, juhesim.WithSignedUnfinishedReturn(), juhesim.WithSignEncoded())
 			id := juheQuery(t, signed, "https://example.com/r", "")
 			c, err = signed.Complete(context.Background(), liveness.Juhe, id, o)
 			require.NoError(t, err)
@@ -291,7 +292,7 @@ func TestJuheOrdersForgottenReading(t *testing.T) {
 		clk := testutil.NewClock(time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC))
 		opts := []sandbox.Option{sandbox.WithClock(clk.Now)}
 		if forgotten {
-			opts = append(opts, sandbox.WithJuheOrdersForgotten())
+			opts = append(opts, juhesim.WithOrdersForgotten())
 		}
 		sb := start(t, opts...)
 		ids := map[string]string{}

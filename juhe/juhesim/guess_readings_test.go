@@ -1,4 +1,4 @@
-package sandbox_test
+package juhesim_test
 
 import (
 	"context"
@@ -17,6 +17,7 @@ import (
 
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/internal/testutil"
+	"github.com/go-liveness/liveness/juhe/juhesim"
 	"github.com/go-liveness/liveness/sandbox"
 )
 
@@ -31,14 +32,14 @@ import (
 // juheSearchBody is search's whole answer for id.
 func juheSearchBody(t *testing.T, sb *sandbox.Sandbox, id string) map[string]any {
 	t.Helper()
-	_, _, body := postForm(t, sb.URL+"/faceid/search", url.Values{"key": {sandbox.JuheKey}, "jhOrderId": {id}}, nil)
+	_, _, body := postForm(t, sb.URL+"/faceid/search", url.Values{"key": {juhesim.Key}, "jhOrderId": {id}}, nil)
 	return decode(t, body)
 }
 
 // juheQueryCode is query's error_code, for a sandbox that may refuse it.
 func juheQueryCode(t *testing.T, sb *sandbox.Sandbox) float64 {
 	t.Helper()
-	_, _, body := postForm(t, sb.URL+"/faceid/query", url.Values{"key": {sandbox.JuheKey}, "certName": {sandbox.TestName},
+	_, _, body := postForm(t, sb.URL+"/faceid/query", url.Values{"key": {juhesim.Key}, "certName": {sandbox.TestName},
 		"certNo": {sandbox.TestIDNumber}, "orderId": {"ORDER0001"}, "returnUrl": {"https://a.b/r"}}, nil)
 	return decode(t, body)["error_code"].(float64)
 }
@@ -54,12 +55,12 @@ func TestJuheNotifySignatureReadings(t *testing.T) {
 		want string // "forged", "signed", "none"
 	}{
 		{"default", nil, "forged"},
-		{"forged", []sandbox.Option{sandbox.WithJuheNotifySignature(sandbox.JuheNotifyForged)}, "forged"},
-		{"signed", []sandbox.Option{sandbox.WithJuheNotifySignature(sandbox.JuheNotifySigned)}, "signed"},
-		{"none", []sandbox.Option{sandbox.WithJuheNotifySignature(sandbox.JuheNotifyUnsigned)}, "none"},
-		{"an unknown one", []sandbox.Option{sandbox.WithJuheNotifySignature("pgp")}, "forged"},
-		{"signed, in JSON", []sandbox.Option{sandbox.WithJuheNotifySignature(sandbox.JuheNotifySigned), sandbox.WithJuheNotifyBody(sandbox.JuheNotifyJSON)}, "signed"},
-		{"forged, by GET", []sandbox.Option{sandbox.WithJuheNotifyMethod(http.MethodGet)}, "forged"},
+		{"forged", []sandbox.Option{juhesim.WithNotifySignature(juhesim.NotifyForged)}, "forged"},
+		{"signed", []sandbox.Option{juhesim.WithNotifySignature(juhesim.NotifySigned)}, "signed"},
+		{"none", []sandbox.Option{juhesim.WithNotifySignature(juhesim.NotifyUnsigned)}, "none"},
+		{"an unknown one", []sandbox.Option{juhesim.WithNotifySignature("pgp")}, "forged"},
+		{"signed, in JSON", []sandbox.Option{juhesim.WithNotifySignature(juhesim.NotifySigned), juhesim.WithNotifyBody(juhesim.NotifyJSON)}, "signed"},
+		{"forged, by GET", []sandbox.Option{juhesim.WithNotifyMethod(http.MethodGet)}, "forged"},
 	} {
 		for _, o := range []sandbox.Outcome{sandbox.OutcomePass, sandbox.OutcomeSpoof} {
 			t.Run(tc.name+"/"+string(o), func(t *testing.T) {
@@ -125,15 +126,15 @@ func TestJuheNotifyAckReadings(t *testing.T) {
 		hits     int32
 	}{
 		{"default: an empty 200 is received", nil, []string{""}, true, 1},
-		{"any-2xx: an empty 200 is received", []sandbox.Option{sandbox.WithJuheNotifyAck(sandbox.JuheAckAny2xx)}, []string{"ok"}, true, 1},
-		{"success-body: 200 success is received", []sandbox.Option{sandbox.WithJuheNotifyAck(sandbox.JuheAckSuccess)}, []string{"success\n"}, true, 1},
-		{"success-body: 200 SUCCESS is received", []sandbox.Option{sandbox.WithJuheNotifyAck(sandbox.JuheAckSuccess)}, []string{" SUCCESS "}, true, 1},
-		{"success-body: an empty 200 is redelivered until success", []sandbox.Option{sandbox.WithJuheNotifyAck(sandbox.JuheAckSuccess)}, []string{"", "ok", "success"}, false, 3},
-		{"success-body: a 503 then success", []sandbox.Option{sandbox.WithJuheNotifyAck(sandbox.JuheAckSuccess)}, []string{"503", "success"}, false, 2},
-		{"success-body: never received, at most the retries", []sandbox.Option{sandbox.WithJuheNotifyAck(sandbox.JuheAckSuccess)}, []string{"received"}, false, 4},
+		{"any-2xx: an empty 200 is received", []sandbox.Option{juhesim.WithNotifyAck(juhesim.AckAny2xx)}, []string{"ok"}, true, 1},
+		{"success-body: 200 success is received", []sandbox.Option{juhesim.WithNotifyAck(juhesim.AckSuccess)}, []string{"success\n"}, true, 1},
+		{"success-body: 200 SUCCESS is received", []sandbox.Option{juhesim.WithNotifyAck(juhesim.AckSuccess)}, []string{" SUCCESS "}, true, 1},
+		{"success-body: an empty 200 is redelivered until success", []sandbox.Option{juhesim.WithNotifyAck(juhesim.AckSuccess)}, []string{"", "ok", "success"}, false, 3},
+		{"success-body: a 503 then success", []sandbox.Option{juhesim.WithNotifyAck(juhesim.AckSuccess)}, []string{"503", "success"}, false, 2},
+		{"success-body: never received, at most the retries", []sandbox.Option{juhesim.WithNotifyAck(juhesim.AckSuccess)}, []string{"received"}, false, 4},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			sb := start(t, append(tc.opts, sandbox.WithJuheNotifyRedelivered(), sandbox.WithNotifyRetry(3, 5*time.Millisecond))...)
+			sb := start(t, append(tc.opts, juhesim.WithNotifyRedelivered(), sandbox.WithNotifyRetry(3, 5*time.Millisecond))...)
 			srv, hits := answer(tc.bodies...)
 			c, err := sb.Complete(context.Background(), liveness.Juhe, juheQuery(t, sb, "https://a.b/r", srv.URL+"/notify"), sandbox.OutcomePass)
 			require.NoError(t, err)
@@ -160,15 +161,15 @@ func TestJuheReturnPlacingReadings(t *testing.T) {
 		bare      string
 	}{
 		{"kept", nil, "https://example.com/r?orderId=A1", "https://example.com/r?orderId=A1&{p}", "https://example.com/r?orderId=A1"},
-		{"dropped", []sandbox.Option{sandbox.WithJuheReturnQueryDropped()}, "https://example.com/r?orderId=A1", "https://example.com/r?{p}", "https://example.com/r"},
-		{"dropped, with a route", []sandbox.Option{sandbox.WithJuheReturnQueryDropped()}, "https://example.com/aaa/?x=1#bbb", "https://example.com/aaa?{p}#bbb", "https://example.com/aaa/#bbb"},
+		{"dropped", []sandbox.Option{juhesim.WithReturnQueryDropped()}, "https://example.com/r?orderId=A1", "https://example.com/r?{p}", "https://example.com/r"},
+		{"dropped, with a route", []sandbox.Option{juhesim.WithReturnQueryDropped()}, "https://example.com/aaa/?x=1#bbb", "https://example.com/aaa?{p}#bbb", "https://example.com/aaa/#bbb"},
 		{"before the hash (history)", nil, "https://example.com/aaa/#bbb", "https://example.com/aaa?{p}#bbb", "https://example.com/aaa/#bbb"},
 		{"before the hash (hash)", nil, "https://example.com/#/aaa/bbb", "https://example.com/?{p}#aaa/bbb", "https://example.com/#/aaa/bbb"},
-		{"in the fragment (history)", []sandbox.Option{sandbox.WithJuheReturnInFragment()}, "https://example.com/aaa/#bbb", "https://example.com/aaa/#bbb?{p}", "https://example.com/aaa/#bbb"},
-		{"in the fragment (hash)", []sandbox.Option{sandbox.WithJuheReturnInFragment()}, "https://example.com/#/aaa/bbb", "https://example.com/#/aaa/bbb?{p}", "https://example.com/#/aaa/bbb"},
-		{"in the fragment with its own query", []sandbox.Option{sandbox.WithJuheReturnInFragment()}, "https://example.com/#/done?x=1", "https://example.com/#/done?x=1&{p}", "https://example.com/#/done?x=1"},
-		{"in the fragment, none to go in", []sandbox.Option{sandbox.WithJuheReturnInFragment()}, "https://example.com/r?q=1", "https://example.com/r?q=1&{p}", "https://example.com/r?q=1"},
-		{"in the fragment, the query dropped", []sandbox.Option{sandbox.WithJuheReturnInFragment(), sandbox.WithJuheReturnQueryDropped()}, "https://example.com/r?q=1#/d", "https://example.com/r#/d?{p}", "https://example.com/r#/d"},
+		{"in the fragment (history)", []sandbox.Option{juhesim.WithReturnInFragment()}, "https://example.com/aaa/#bbb", "https://example.com/aaa/#bbb?{p}", "https://example.com/aaa/#bbb"},
+		{"in the fragment (hash)", []sandbox.Option{juhesim.WithReturnInFragment()}, "https://example.com/#/aaa/bbb", "https://example.com/#/aaa/bbb?{p}", "https://example.com/#/aaa/bbb"},
+		{"in the fragment with its own query", []sandbox.Option{juhesim.WithReturnInFragment()}, "https://example.com/#/done?x=1", "https://example.com/#/done?x=1&{p}", "https://example.com/#/done?x=1"},
+		{"in the fragment, none to go in", []sandbox.Option{juhesim.WithReturnInFragment()}, "https://example.com/r?q=1", "https://example.com/r?q=1&{p}", "https://example.com/r?q=1"},
+		{"in the fragment, the query dropped", []sandbox.Option{juhesim.WithReturnInFragment(), juhesim.WithReturnQueryDropped()}, "https://example.com/r?q=1#/d", "https://example.com/r#/d?{p}", "https://example.com/r#/d"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			sb := start(t, tc.opts...)
@@ -196,10 +197,10 @@ func TestJuheUnfinishedSearchReadings(t *testing.T) {
 		want map[string]float64
 	}{
 		{"by state", nil, map[string]float64{"never opened": 279307, "opened": 279306, "cancel": 279307, "timeout": 279307}},
-		{"by state, stated", []sandbox.Option{sandbox.WithJuheUnfinishedCode(0)}, map[string]float64{"never opened": 279307, "opened": 279306, "cancel": 279307, "timeout": 279307}},
-		{"279306", []sandbox.Option{sandbox.WithJuheUnfinishedCode(279306)}, map[string]float64{"never opened": 279306, "opened": 279306, "cancel": 279306, "timeout": 279306}},
-		{"279307", []sandbox.Option{sandbox.WithJuheUnfinishedCode(279307)}, map[string]float64{"never opened": 279307, "opened": 279307, "cancel": 279307, "timeout": 279307}},
-		{"another code is ignored", []sandbox.Option{sandbox.WithJuheUnfinishedCode(279305)}, map[string]float64{"never opened": 279307, "opened": 279306, "cancel": 279307, "timeout": 279307}},
+		{"by state, stated", []sandbox.Option{juhesim.WithUnfinishedCode(0)}, map[string]float64{"never opened": 279307, "opened": 279306, "cancel": 279307, "timeout": 279307}},
+		{"279306", []sandbox.Option{juhesim.WithUnfinishedCode(279306)}, map[string]float64{"never opened": 279306, "opened": 279306, "cancel": 279306, "timeout": 279306}},
+		{"279307", []sandbox.Option{juhesim.WithUnfinishedCode(279307)}, map[string]float64{"never opened": 279307, "opened": 279307, "cancel": 279307, "timeout": 279307}},
+		{"another code is ignored", []sandbox.Option{juhesim.WithUnfinishedCode(279305)}, map[string]float64{"never opened": 279307, "opened": 279306, "cancel": 279307, "timeout": 279307}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			sb := start(t, tc.opts...)
@@ -234,9 +235,9 @@ func TestJuheChargesReadings(t *testing.T) {
 		queryBill, searchBi bool
 	}{
 		{"both billed", nil, true, true},
-		{"query free", []sandbox.Option{sandbox.WithJuheQueryFree()}, false, true},
-		{"search free", []sandbox.Option{sandbox.WithJuheSearchFree()}, true, false},
-		{"both free", []sandbox.Option{sandbox.WithJuheQueryFree(), sandbox.WithJuheSearchFree()}, false, false},
+		{"query free", []sandbox.Option{juhesim.WithQueryFree()}, false, true},
+		{"search free", []sandbox.Option{juhesim.WithSearchFree()}, true, false},
+		{"both free", []sandbox.Option{juhesim.WithQueryFree(), juhesim.WithSearchFree()}, false, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			sb := start(t, tc.opts...)
@@ -244,26 +245,26 @@ func TestJuheChargesReadings(t *testing.T) {
 			juheSearchCode(t, sb, id)
 			juheSearchCode(t, sb, "JHunknown")
 			postForm(t, sb.URL+"/faceid/search", url.Values{"key": {"wrong"}, "jhOrderId": {id}}, nil)
-			sb.InjectFault(sandbox.JuheSearch, sandbox.Fault{VendorError: "279303", Times: 1})
+			sb.InjectFault(juhesim.Search, sandbox.Fault{VendorError: "279303", Times: 1})
 			juheSearchCode(t, sb, id)
-			sb.InjectFault(sandbox.JuheQuery, sandbox.Fault{HTTPStatus: http.StatusBadGateway, Times: 1})
+			sb.InjectFault(juhesim.Query, sandbox.Fault{HTTPStatus: http.StatusBadGateway, Times: 1})
 			postForm(t, sb.URL+"/faceid/query", url.Values{}, nil)
 
-			assert.Equal(t, 2, sb.Requests(sandbox.JuheQuery))
-			assert.Equal(t, 4, sb.Requests(sandbox.JuheSearch))
+			assert.Equal(t, 2, sb.Requests(juhesim.Query))
+			assert.Equal(t, 4, sb.Requests(juhesim.Search))
 			want := func(billed bool, n int) int {
 				if billed {
 					return n
 				}
 				return 0
 			}
-			assert.Equal(t, want(tc.queryBill, 2), sb.JuheCharges(sandbox.JuheQuery))
-			assert.Equal(t, want(tc.searchBi, 4), sb.JuheCharges(sandbox.JuheSearch))
-			assert.Zero(t, sb.JuheCharges(sandbox.MegviiGetToken), "another vendor's endpoint")
+			assert.Equal(t, want(tc.queryBill, 2), juhesim.Charges(sb, juhesim.Query))
+			assert.Equal(t, want(tc.searchBi, 4), juhesim.Charges(sb, juhesim.Search))
+			assert.Zero(t, juhesim.Charges(sb, sandbox.MegviiGetToken), "another vendor's endpoint")
 		})
 	}
 	t.Run("a sandbox not serving bills nothing", func(t *testing.T) {
-		assert.Zero(t, (&sandbox.Sandbox{}).JuheCharges(sandbox.JuheQuery))
+		assert.Zero(t, juhesim.Charges(&sandbox.Sandbox{}, juhesim.Query))
 	})
 }
 
@@ -273,28 +274,28 @@ func TestJuheChargesReadings(t *testing.T) {
 // completable in the sandbox.
 func TestJuheOrderIDShapeReadings(t *testing.T) {
 	for _, tc := range []struct {
-		shape sandbox.JuheOrderIDShape
+		shape juhesim.OrderIDShape
 		re    string
 	}{
 		{"", `^JH793\d{14}[0-9A-Za-z]{8,}$`},
-		{sandbox.JuheOrderIDSeed, `^JH793\d{14}[0-9A-Za-z]{8,}$`},
+		{juhesim.OrderIDSeed, `^JH793\d{14}[0-9A-Za-z]{8,}$`},
 		{"unknown", `^JH793\d{14}[0-9A-Za-z]{8,}$`},
-		{sandbox.JuheOrderIDUUID, `^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`},
-		{sandbox.JuheOrderIDAtCap, `^JH793[0-9A-Za-z]+-[0-9A-Za-z._-]+$`},
-		{sandbox.JuheOrderIDOverCap, `^JH793[0-9A-Za-z._-]+$`},
-		{sandbox.JuheOrderIDOtherChars, `^JH793\d{14}[0-9A-Za-z]{8,}\+/=$`},
+		{juhesim.OrderIDUUID, `^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`},
+		{juhesim.OrderIDAtCap, `^JH793[0-9A-Za-z]+-[0-9A-Za-z._-]+$`},
+		{juhesim.OrderIDOverCap, `^JH793[0-9A-Za-z._-]+$`},
+		{juhesim.OrderIDOtherChars, `^JH793\d{14}[0-9A-Za-z]{8,}\+/=$`},
 	} {
 		t.Run(string(tc.shape), func(t *testing.T) {
-			sb := start(t, sandbox.WithJuheOrderIDShape(tc.shape))
+			sb := start(t, juhesim.WithOrderIDShape(tc.shape))
 			a := juheQuery(t, sb, "https://example.com/r", "")
 			b := juheQuery(t, sb, "https://example.com/r", "")
 			assert.Regexp(t, tc.re, a)
 			assert.NotEqual(t, a, b, "unique")
 			switch tc.shape {
-			case sandbox.JuheOrderIDAtCap:
+			case juhesim.OrderIDAtCap:
 				assert.Len(t, a, 128)
 				assert.Regexp(t, `[-_.]`, a)
-			case sandbox.JuheOrderIDOverCap:
+			case juhesim.OrderIDOverCap:
 				assert.Len(t, a, 129)
 			}
 			c, err := sb.Complete(context.Background(), liveness.Juhe, a, sandbox.OutcomePass)
@@ -316,7 +317,7 @@ func TestJuheOrderIDShapeReadings(t *testing.T) {
 func TestJuheCodeOnceReading(t *testing.T) {
 	for _, code := range []int{10011, 10014, 10020, 279303, 279304} {
 		t.Run(strconv.Itoa(code), func(t *testing.T) {
-			sb := start(t, sandbox.WithJuheCodeOnce(code))
+			sb := start(t, juhesim.WithCodeOnce(code))
 			for range 2 {
 				id := juheQuery(t, sb, "https://example.com/r", "")
 				_, err := sb.Complete(context.Background(), liveness.Juhe, id, sandbox.OutcomePass)
@@ -332,7 +333,7 @@ func TestJuheCodeOnceReading(t *testing.T) {
 		})
 	}
 	t.Run("an unlisted code", func(t *testing.T) {
-		sb := start(t, sandbox.WithJuheCodeOnce(12345))
+		sb := start(t, juhesim.WithCodeOnce(12345))
 		assert.EqualValues(t, 279307, juheSearchCode(t, sb, juheQuery(t, sb, "https://example.com/r", "")))
 	})
 }
@@ -342,7 +343,7 @@ func TestJuheCodeOnceReading(t *testing.T) {
 // with the code, for good; a call with a wrong key does not count.
 func TestJuheQuotaReading(t *testing.T) {
 	for _, code := range []float64{10012, 10013} {
-		sb := start(t, sandbox.WithJuheQuota(int(code), 2))
+		sb := start(t, juhesim.WithQuota(int(code), 2))
 		postForm(t, sb.URL+"/faceid/search", url.Values{"key": {"wrong"}, "jhOrderId": {"JH1"}}, nil)
 		id := juheQuery(t, sb, "https://example.com/r", "")
 		assert.EqualValues(t, 279307, juheSearchCode(t, sb, id), "the second call")
@@ -352,13 +353,13 @@ func TestJuheQuotaReading(t *testing.T) {
 		}
 	}
 	t.Run("ignored", func(t *testing.T) {
-		for _, opt := range []sandbox.Option{sandbox.WithJuheQuota(12345, 0), sandbox.WithJuheQuota(10012, -1)} {
+		for _, opt := range []sandbox.Option{juhesim.WithQuota(12345, 0), juhesim.WithQuota(10012, -1)} {
 			sb := start(t, opt)
 			assert.EqualValues(t, 0, juheQueryCode(t, sb))
 		}
 	})
 	t.Run("no allowance at all", func(t *testing.T) {
-		sb := start(t, sandbox.WithJuheQuota(10013, 0))
+		sb := start(t, juhesim.WithQuota(10013, 0))
 		assert.EqualValues(t, 10013, juheQueryCode(t, sb))
 	})
 }
@@ -370,7 +371,7 @@ func TestJuheQuotaReading(t *testing.T) {
 // stays 279306.
 func TestJuheAbandonedAbnormalReading(t *testing.T) {
 	clk := testutil.NewClock(time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC))
-	sb := start(t, sandbox.WithJuheAbandonedAbnormal(), sandbox.WithJuheOrdersForgotten(), sandbox.WithJuheSignedUnfinishedReturn(),
+	sb := start(t, juhesim.WithAbandonedAbnormal(), juhesim.WithOrdersForgotten(), juhesim.WithSignedUnfinishedReturn(),
 		sandbox.WithClock(clk.Now))
 	ids := map[string]string{}
 	for _, end := range []string{"opened", "cancel", "timeout"} {
@@ -405,10 +406,10 @@ func TestJuheAbandonedAbnormalReading(t *testing.T) {
 // pass is untouched.
 func TestJuheVerdictReadings(t *testing.T) {
 	failed := []sandbox.Outcome{sandbox.OutcomeSpoof, sandbox.OutcomeFaceMismatch, sandbox.OutcomeIdentityMismatch}
-	for _, v := range []sandbox.JuheVerdict{"", sandbox.JuheVerdictConsistent, sandbox.JuheVerdictStepsPassed,
-		sandbox.JuheVerdictNoDetail, sandbox.JuheVerdictPassBesideFailedStep, "unknown"} {
+	for _, v := range []juhesim.Verdict{"", juhesim.VerdictConsistent, juhesim.VerdictStepsPassed,
+		juhesim.VerdictNoDetail, juhesim.VerdictPassBesideFailedStep, "unknown"} {
 		t.Run(string(v), func(t *testing.T) {
-			sb := start(t, sandbox.WithJuheVerdict(v))
+			sb := start(t, juhesim.WithVerdict(v))
 			for _, o := range append(failed, sandbox.OutcomePass) {
 				id := juheQuery(t, sb, "https://example.com/r", "")
 				c, err := sb.Complete(context.Background(), liveness.Juhe, id, o)
@@ -424,15 +425,15 @@ func TestJuheVerdictReadings(t *testing.T) {
 					case o == sandbox.OutcomePass:
 						assert.Equal(t, "T", r["passed"])
 						assert.False(t, stepFailed)
-					case v == sandbox.JuheVerdictStepsPassed:
+					case v == juhesim.VerdictStepsPassed:
 						assert.Equal(t, "F", r["passed"], o)
 						assert.False(t, stepFailed, o)
 						assert.Equal(t, "200", detail["live_code"], o)
 						assert.Equal(t, "200", detail["certify_code"], o)
-					case v == sandbox.JuheVerdictNoDetail:
+					case v == juhesim.VerdictNoDetail:
 						assert.Equal(t, "F", r["passed"], o)
 						assert.NotContains(t, r, "detail", o)
-					case v == sandbox.JuheVerdictPassBesideFailedStep:
+					case v == juhesim.VerdictPassBesideFailedStep:
 						assert.Equal(t, "T", r["passed"], o)
 						assert.True(t, stepFailed, o)
 					default:
