@@ -1,11 +1,9 @@
 package sandbox_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
-	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -26,6 +24,14 @@ import (
 	"github.com/go-liveness/liveness/jumdata/jumdatasim"
 	"github.com/go-liveness/liveness/sandbox"
 	"github.com/go-liveness/liveness/signing"
+)
+
+// The HTTP helpers of the tests (internal/testutil).
+var (
+	postForm      = testutil.PostForm
+	postMultipart = testutil.PostMultipart
+	get           = testutil.Get
+	decode        = testutil.DecodeJSON
 )
 
 func start(t *testing.T, opts ...sandbox.Option) *sandbox.Sandbox {
@@ -73,55 +79,6 @@ func (rc *receiver) notified() url.Values {
 		}
 	}
 	return nil
-}
-
-func postForm(t *testing.T, u string, form url.Values, header http.Header) (int, http.Header, []byte) {
-	t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, u, strings.NewReader(form.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	for k, v := range header {
-		req.Header[k] = v
-	}
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, resp.Header, b
-}
-
-func postMultipart(t *testing.T, u string, fields map[string]string, files map[string][]byte) (int, []byte) {
-	t.Helper()
-	var buf bytes.Buffer
-	mw := multipart.NewWriter(&buf)
-	for k, v := range fields {
-		_ = mw.WriteField(k, v)
-	}
-	for k, v := range files {
-		fw, _ := mw.CreateFormFile(k, k+".jpg")
-		_, _ = fw.Write(v)
-	}
-	_ = mw.Close()
-	resp, err := http.Post(u, mw.FormDataContentType(), &buf)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, b
-}
-
-func get(t *testing.T, u string) (int, []byte) {
-	t.Helper()
-	resp, err := http.Get(u)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, b
-}
-
-func decode(t *testing.T, b []byte) map[string]any {
-	t.Helper()
-	var m map[string]any
-	require.NoError(t, json.Unmarshal(b, &m), string(b))
-	return m
 }
 
 func megviiFields(rc *receiver) map[string]string {

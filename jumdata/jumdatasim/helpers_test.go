@@ -1,18 +1,19 @@
 package jumdatasim_test
 
 import (
-	"bytes"
-	"encoding/json"
-	"io"
-	"mime/multipart"
-	"net/http"
-	"net/url"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/go-liveness/liveness/internal/testutil"
 	"github.com/go-liveness/liveness/sandbox"
+)
+
+// The HTTP helpers of the tests (internal/testutil).
+var (
+	postForm      = testutil.PostForm
+	postMultipart = testutil.PostMultipart
+	decode        = testutil.DecodeJSON
 )
 
 func start(t *testing.T, opts ...sandbox.Option) *sandbox.Sandbox {
@@ -21,44 +22,4 @@ func start(t *testing.T, opts ...sandbox.Option) *sandbox.Sandbox {
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = sb.Close() })
 	return sb
-}
-
-func postForm(t *testing.T, u string, form url.Values, header http.Header) (int, http.Header, []byte) {
-	t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, u, strings.NewReader(form.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	for k, v := range header {
-		req.Header[k] = v
-	}
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, resp.Header, b
-}
-
-func postMultipart(t *testing.T, u string, fields map[string]string, files map[string][]byte) (int, []byte) {
-	t.Helper()
-	var buf bytes.Buffer
-	mw := multipart.NewWriter(&buf)
-	for k, v := range fields {
-		_ = mw.WriteField(k, v)
-	}
-	for k, v := range files {
-		fw, _ := mw.CreateFormFile(k, k+".jpg")
-		_, _ = fw.Write(v)
-	}
-	_ = mw.Close()
-	resp, err := http.Post(u, mw.FormDataContentType(), &buf)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, b
-}
-
-func decode(t *testing.T, b []byte) map[string]any {
-	t.Helper()
-	var m map[string]any
-	require.NoError(t, json.Unmarshal(b, &m), string(b))
-	return m
 }
