@@ -4,44 +4,17 @@ import (
 	"time"
 
 	"github.com/go-liveness/liveness"
+	"github.com/go-liveness/liveness/driver"
 )
 
-// MegviiResultCalls is how many get_result calls the handlers make for one
-// Megvii session, ever, on every instance sharing the Store, counting calls
-// that answered pending. Megvii's get_result document (FaceID Lite,
-// 获取结果): the result is kept one day and "仅支持3次调用。第4次…调用则会返回错误信息"
-// — three calls, which the handlers read literally as every call, pending
-// ones included. The count lives in the session's record: a Store that
-// loses the record (a restart without persistence) loses the count, and a
-// record rebuilt from a callback starts it again.
-//
-// Guess: see VENDORS.md, Megvii, result-calls.
-const MegviiResultCalls = 3
-
-// readPolicy is how the results of one vendor's sessions may be read.
-type readPolicy struct {
-	// budget is the most result calls a session may ever make; 0 is no
-	// limit.
-	budget int
-	// gap is the least time between two calls of a budgeted session, on
-	// the Handler's clock.
-	gap time.Duration
-	// retention is how long after the session started the vendor still
-	// serves its result; 0 when the result is only read while the session
-	// lives (until ExpiresAt plus the grace).
-	retention time.Duration
-}
-
-// readPolicies holds the vendors whose reads are limited. Megvii: three
-// calls, a result kept one day (get_result document). Juhe and Jumdata
-// state no such limit: their reads are spaced per session (backoff) and end
-// with the session's life (Jumdata's result must be read within the token's
-// 10 minutes; Juhe's order lives 30 minutes).
-var readPolicies = map[liveness.Vendor]readPolicy{
-	liveness.Megvii: {budget: MegviiResultCalls, gap: time.Minute, retention: 24 * time.Hour},
-}
-
-func policyOf(s *liveness.Session) readPolicy { return readPolicies[s.Vendor] }
+// policyOf returns how the results of s's vendor may be read: the read
+// policy its vendor package registered (driver.Profile.Reads), or no
+// limit. Megvii's is three calls, a minute apart, a result kept a day
+// (megvii.ResultCalls); Juhe and Jumdata state no limit: their reads are
+// spaced per session (backoff) and end with the session's life (Jumdata's
+// result must be read within the token's 10 minutes; Juhe's order lives
+// 30 minutes).
+func policyOf(s *liveness.Session) driver.ReadPolicy { return driver.ReadsOf(s.Vendor) }
 
 const (
 	// finalReadMargin is how long before the end of a vendor's retention
@@ -80,7 +53,7 @@ func (h *Handler) finalRead(r *record) time.Time {
 	if base.IsZero() {
 		base = r.expiresAt()
 	}
-	return base.Add(policyOf(&r.Session).retention - finalReadMargin)
+	return base.Add(policyOf(&r.Session).Retention - finalReadMargin)
 }
 
 // endOfLife is when a session whose result is not known is expired without
@@ -93,10 +66,10 @@ func (h *Handler) endOfLife(r *record) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	p := policyOf(&r.Session)
-	if p.budget == 0 {
+	if p.Calls == 0 {
 		return exp.Add(h.grace()), true
 	}
-	if r.Calls >= p.budget {
+	if r.Calls >= p.Calls {
 		return exp.Add(h.grace()), true
 	}
 	return h.finalRead(r).Add(finalReadMargin / 2), true
@@ -116,17 +89,17 @@ func (h *Handler) pastLife(r *record) bool {
 func (h *Handler) mayCall(r *record, trigger bool) bool {
 	now := h.now()
 	p := policyOf(&r.Session)
-	if p.budget > 0 {
+	if p.Calls > 0 {
 		switch {
-		case r.Calls >= p.budget:
+		case r.Calls >= p.Calls:
 			return false
-		case r.Calls == p.budget-1:
+		case r.Calls == p.Calls-1:
 			exp := r.expiresAt()
 			return exp.IsZero() || !now.Before(exp.Add(h.grace()))
 		case r.Calls == 0:
 			return true
 		}
-		return !now.Before(r.LastCall.Add(p.gap))
+		return !now.Before(r.LastCall.Add(p.Gap))
 	}
 	if trigger && r.Triggers > 0 {
 		backoff := min(time.Second<<min(r.Triggers-1, 10), maxTriggerBackoff)
@@ -145,7 +118,7 @@ func (h *Handler) nextCheck(r *record) time.Time {
 	end, _ := h.endOfLife(r)
 	p := policyOf(&r.Session)
 	var steps []time.Time
-	if p.budget > 0 {
+	if p.Calls > 0 {
 		steps = []time.Time{exp.Add(h.grace()), h.finalRead(r)}
 	} else {
 		steps = []time.Time{exp.Add(-firstReadLead), exp.Add(-lastReadLead)}

@@ -37,7 +37,7 @@
 //     others wait for its answer, and every later callback, reload or Wait
 //     is served from the Store. A signed callback's result is used without
 //     any call. Every result call is counted in the session's record before
-//     it is made: Megvii's get_result is called at most MegviiResultCalls
+//     it is made: Megvii's get_result is called at most megvii.ResultCalls
 //     (3) times per session, ever, pending answers included, the last kept
 //     for when a final answer is expected, while the Store keeps the
 //     session's record; unsigned notifies (Juhe) read a pending session at

@@ -16,6 +16,7 @@ import (
 	"github.com/go-liveness/liveness/callback/redisstore"
 	"github.com/go-liveness/liveness/juhe/juhesim"
 	"github.com/go-liveness/liveness/jumdata/jumdatasim"
+	"github.com/go-liveness/liveness/megvii"
 	"github.com/go-liveness/liveness/sandbox"
 	"github.com/redis/go-redis/v9"
 )
@@ -342,7 +343,7 @@ func runFaultCell(t *testing.T, path faultPath, mode redisserver.Persistence, ki
 	if reads > maxReads {
 		t.Fatalf("%d reads, want at most %d", reads, maxReads)
 	}
-	if path.vendor == liveness.Megvii && e.sb.MegviiResultCalls(id) > callback.MegviiResultCalls {
+	if path.vendor == liveness.Megvii && e.sb.MegviiResultCalls(id) > megvii.ResultCalls {
 		t.Fatalf("%d get_result calls", e.sb.MegviiResultCalls(id))
 	}
 	// An unsigned read's result is written with the delivery intent, in

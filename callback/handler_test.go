@@ -687,7 +687,7 @@ func TestWait(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 		_, _ = e.sb.Complete(ctx, liveness.Megvii, s.ID, sandbox.OutcomePass)
 		// Megvii's second call is made no sooner than a minute after the
-		// first (callback.MegviiResultCalls).
+		// first (megvii.ResultCalls).
 		e.clock.Advance(time.Minute)
 	}()
 	wctx, cancel := context.WithTimeout(ctx, 10*time.Second)

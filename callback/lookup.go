@@ -58,27 +58,6 @@ func signedFinal(cb *liveness.Callback) bool {
 	return cb != nil && cb.Signed && cb.Result != nil && cb.Result.Status.Final()
 }
 
-// The HTTP methods each vendor uses for its callbacks. A vendor missing
-// from notifyMethods sends no notify.
-var (
-	returnMethods = map[liveness.Vendor][]string{
-		liveness.Megvii:  {http.MethodGet, http.MethodPost}, // POST form (default) or GET ?biz_id=
-		liveness.Juhe:    {http.MethodGet, http.MethodHead}, // redirect ?response=&sign=
-		liveness.Jumdata: {http.MethodGet, http.MethodHead}, // redirect ?token=&success=
-	}
-	notifyMethods = map[liveness.Vendor][]string{
-		liveness.Megvii: {http.MethodPost},
-		// Juhe's document does not say how it notifies: a POST (form,
-		// multipart or JSON) or a GET naming the order in its query.
-		// Guess: see VENDORS.md, Juhe, notify-format.
-		liveness.Juhe: {http.MethodGet, http.MethodPost},
-	}
-	otherReturnMethods = []string{http.MethodGet, http.MethodHead, http.MethodPost}
-	// A Provider over several vendors (failover.Router) takes what any of
-	// them may send.
-	otherNotifyMethods = []string{http.MethodGet, http.MethodPost}
-)
-
 // allowMethod answers 405 (with Allow) unless r's method is in methods.
 func allowMethod(w http.ResponseWriter, r *http.Request, methods []string) bool {
 	if slices.Contains(methods, r.Method) {

@@ -107,8 +107,8 @@ func TestMegviiExpiredTimeThroughAHandler(t *testing.T) {
 				if runs, attempts, st := e.del.get(id); runs != 1 || attempts != 1 || st != want {
 					t.Fatalf("Deliver: %d runs in %d attempts with %q, want once with %q", runs, attempts, st, want)
 				}
-				if n := e.sb.MegviiResultCalls(id); n < 1 || n > callback.MegviiResultCalls {
-					t.Fatalf("%d get_result calls, want 1 to %d", n, callback.MegviiResultCalls)
+				if n := e.sb.MegviiResultCalls(id); n < 1 || n > megvii.ResultCalls {
+					t.Fatalf("%d get_result calls, want 1 to %d", n, megvii.ResultCalls)
 				}
 			})
 		}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/callback"
+	"github.com/go-liveness/liveness/megvii"
 	"github.com/go-liveness/liveness/sandbox"
 )
 
@@ -219,8 +220,8 @@ func testMegviiNotifyReading(t *testing.T, o sandbox.Outcome, body sandbox.Megvi
 	if redeliver {
 		wantCalls = 0 // the signed notify carried the result
 	}
-	if calls != wantCalls || calls > callback.MegviiResultCalls {
-		t.Fatalf("%d get_result calls, want %d (at most %d)", calls, wantCalls, callback.MegviiResultCalls)
+	if calls != wantCalls || calls > megvii.ResultCalls {
+		t.Fatalf("%d get_result calls, want %d (at most %d)", calls, wantCalls, megvii.ResultCalls)
 	}
 
 	// The notify again, as the sandbox encoded it: the session is known

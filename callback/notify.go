@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/go-liveness/liveness"
+	"github.com/go-liveness/liveness/driver"
 )
 
 // Notify serves the URL the vendor's server calls (SessionRequest.NotifyURL).
@@ -53,14 +54,11 @@ func (h *Handler) Notify(w http.ResponseWriter, r *http.Request) {
 			return err
 		}
 		v := h.Provider.Vendor()
-		methods, ok := notifyMethods[v]
-		if !ok {
-			if _, known := returnMethods[v]; known {
-				ev.Outcome = OutcomeRejected
-				http.Error(w, "this vendor sends no notify", http.StatusNotFound)
-				return nil
-			}
-			methods = otherNotifyMethods
+		methods := driver.NotifyMethodsOf(v)
+		if methods == nil {
+			ev.Outcome = OutcomeRejected
+			http.Error(w, "this vendor sends no notify", http.StatusNotFound)
+			return nil
 		}
 		if !slices.Contains(methods, r.Method) {
 			ev.Outcome = OutcomeRejected

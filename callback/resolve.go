@@ -461,7 +461,7 @@ func sleep(ctx context.Context, d time.Duration) error {
 //
 // What polling costs, per vendor:
 //   - Megvii: each read is a get_result call, and Megvii serves at most
-//     MegviiResultCalls (3) calls per session, counting pending answers.
+//     megvii.ResultCalls (3) calls per session, counting pending answers.
 //     The handlers count every call in the Store, shared by Wait, Return,
 //     Notify and Reconcile on every instance, and never make a fourth: the
 //     first call is made at once, the second no sooner than a minute

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/go-liveness/liveness"
+	"github.com/go-liveness/liveness/driver"
 )
 
 // Return serves the URL the vendor sends the browser back to
@@ -49,11 +50,7 @@ func (h *Handler) Return(w http.ResponseWriter, r *http.Request) {
 			return err
 		}
 		v := h.Provider.Vendor()
-		methods, ok := returnMethods[v]
-		if !ok {
-			methods = otherReturnMethods
-		}
-		if !allowMethod(w, r, methods) {
+		if !allowMethod(w, r, driver.ReturnMethodsOf(v)) {
 			ev.Outcome = OutcomeRejected
 			return nil
 		}

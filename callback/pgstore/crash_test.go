@@ -13,6 +13,7 @@ import (
 	"github.com/go-liveness/liveness/callback"
 	"github.com/go-liveness/liveness/callback/pgstore"
 	"github.com/go-liveness/liveness/callback/pgstore/internal/pgserver"
+	"github.com/go-liveness/liveness/megvii"
 	"github.com/go-liveness/liveness/sandbox"
 )
 
@@ -254,7 +255,7 @@ func runCrashCell(t *testing.T, srv *pgserver.Server, path crashPath, kill killP
 	if n := svc.reads(); n != want {
 		t.Fatalf("%d vendor reads, want %d", n, want)
 	}
-	if path.vendor == liveness.Megvii && svc.sb.MegviiResultCalls(s.ID) > callback.MegviiResultCalls {
+	if path.vendor == liveness.Megvii && svc.sb.MegviiResultCalls(s.ID) > megvii.ResultCalls {
 		t.Fatalf("%d get_result calls", svc.sb.MegviiResultCalls(s.ID))
 	}
 	// Deliver ran again after the restart unless its run had committed
