@@ -17,8 +17,6 @@ import (
 
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/failover"
-	"github.com/go-liveness/liveness/juhe/juhesim"
-	"github.com/go-liveness/liveness/jumdata/jumdatasim"
 	"github.com/go-liveness/liveness/sandbox"
 )
 
@@ -71,8 +69,8 @@ type step struct {
 	inject  func(sb *sandbox.Sandbox)
 }
 
-// runSandboxFailover runs sessions through a router over Juhe, Megvii and
-// Jumdata on the sandbox, making one vendor after another fail, and prints
+// runSandboxFailover runs sessions through a router over every vendor of
+// the sandbox, making one vendor after another fail, and prints
 // which vendor served each session and which verified its callback.
 func runSandboxFailover(ctx context.Context, out io.Writer) error {
 	sb, err := sandbox.New(sandbox.WithAnyNotifyPort())
@@ -81,11 +79,20 @@ func runSandboxFailover(ctx context.Context, out io.Writer) error {
 	}
 	defer sb.Close()
 
+	// One router over every vendor the sandbox serves, in name order.
 	// Breakers open after two failures in a row; retries are off, so that
 	// each vendor is called at most once per session.
-	router, err := liveness.Open("failover://?p="+url.QueryEscape(sb.ProviderURL(liveness.Juhe))+
-		"&p="+url.QueryEscape(sb.ProviderURL(liveness.Megvii))+
-		"&p="+url.QueryEscape(sb.ProviderURL(liveness.Jumdata))+"&threshold=2", liveness.WithRetry(0, 0))
+	vendors := sb.Vendors()
+	if len(vendors) < 2 {
+		return errors.New("the failover demo needs two vendors or more")
+	}
+	q := url.Values{"threshold": {"2"}}
+	var names []string
+	for _, v := range vendors {
+		q.Add("p", sb.ProviderURL(v))
+		names = append(names, string(v))
+	}
+	router, err := liveness.Open("failover://?"+q.Encode(), liveness.WithRetry(0, 0))
 	if err != nil {
 		return err
 	}
@@ -95,28 +102,34 @@ func runSandboxFailover(ctx context.Context, out io.Writer) error {
 	}
 	defer rcv.close()
 
-	steps := []step{
-		{"none", func(*sandbox.Sandbox) {}},
-		{"juhe quota used up (10012)", func(sb *sandbox.Sandbox) {
-			sb.InjectFault(juhesim.Query, sandbox.Fault{VendorError: "10012"})
-		}},
-		{"megvii internal error too", func(sb *sandbox.Sandbox) {
-			sb.InjectFault(sandbox.MegviiGetToken, sandbox.Fault{VendorError: "INTERNAL_ERROR"})
-		}},
-		{"jumdata drops the connection", func(sb *sandbox.Sandbox) {
-			sb.InjectFault(jumdatasim.Init, sandbox.Fault{Drop: true, Times: 1})
-		}},
+	// Each vendor but the last in turn answers every call with an HTTP 503
+	// page (it failed, and made no session: the router goes on); then the
+	// last drops the connection once (it may have made a session: the
+	// router returns the error rather than pay a second vendor).
+	steps := []step{{"none", func(*sandbox.Sandbox) {}}}
+	for i, v := range vendors {
+		if i < len(vendors)-1 {
+			steps = append(steps, step{string(v) + " answers 503", func(sb *sandbox.Sandbox) {
+				faultVendor(sb, v, sandbox.Fault{HTTPStatus: http.StatusServiceUnavailable})
+			}})
+			continue
+		}
+		steps = append(steps, step{string(v) + " drops the connection", func(sb *sandbox.Sandbox) {
+			faultVendor(sb, v, sandbox.Fault{Drop: true, Times: 1})
+		}})
 	}
-	fmt.Fprintf(out, "sandbox at %s; one router over juhe, megvii, jumdata; one return and one notify URL at %s\n\n", sb.URL, rcv.url)
+	fmt.Fprintf(out, "sandbox at %s; one router over %s; one return and one notify URL at %s\n\n", sb.URL, strings.Join(names, ", "), rcv.url)
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "REQUEST\tTROUBLE\tSERVED BY\tCALLBACK VERIFIED BY\tSTATUS\tSESSION")
 	browser := &sandbox.Browser{}
 	for i, st := range steps {
 		st.inject(sb)
 		bizNo := "FAILOVER" + strconv.FormatInt(time.Now().UnixNano(), 10)[:12] + strconv.Itoa(i)
+		// One request carrying every vendor's fields: the router sends it
+		// to whichever vendor takes it.
 		s, err := router.InitSession(ctx, &liveness.SessionRequest{
 			ReturnURL: rcv.url + "/return", NotifyURL: rcv.url + "/notify", BizNo: bizNo,
-			UserID: "user-42", Name: sandbox.TestName, IDNumber: sandbox.TestIDNumber,
+			UserID: sandboxPerson.userID, Name: sandboxPerson.name, IDNumber: sandboxPerson.idNumber,
 		})
 		if err != nil {
 			var le *liveness.Error
@@ -148,6 +161,15 @@ func runSandboxFailover(ctx context.Context, out io.Writer) error {
 	fmt.Fprintln(out, "\nA vendor that answered it made no session handed the request on; a dropped connection was returned,")
 	fmt.Fprintln(out, "since the vendor may have started (and charged for) a session.")
 	return nil
+}
+
+// faultVendor injects f into every endpoint of vendor v's simulator.
+func faultVendor(sb *sandbox.Sandbox, v liveness.Vendor, f sandbox.Fault) {
+	for _, e := range sb.VendorEndpoints() {
+		if strings.HasPrefix(string(e), string(v)+"/") {
+			sb.InjectFault(e, f)
+		}
+	}
 }
 
 // routerReceiver is the integrating service with one return and one

@@ -19,13 +19,14 @@ func TestRunSandboxFailoverShowsWhoServedEachSession(t *testing.T) {
 	var out bytes.Buffer
 	require.NoError(t, runSandboxFailover(context.Background(), &out))
 	for _, row := range []string{
+		`one router over juhe, jumdata, megvii;`,
 		`1\s+none\s+juhe\s+juhe\s+passed\s+juhe:`,
-		`2\s+juhe quota used up \(10012\)\s+megvii\s+megvii\s+passed\s+megvii:`,
-		`3\s+megvii internal error too\s+jumdata\s+jumdata\s+passed\s+jumdata:`,
-		`4\s+jumdata drops the connection\s+-\s+-\s+returned, not failed over\s+\(jumdata may hold a session\)`,
+		`2\s+juhe answers 503\s+jumdata\s+jumdata\s+passed\s+jumdata:`,
+		`3\s+jumdata answers 503\s+megvii\s+megvii\s+passed\s+megvii:`,
+		`4\s+megvii drops the connection\s+-\s+-\s+returned, not failed over\s+\(megvii may hold a session\)`,
 		`juhe: open, 2 failure\(s\) in a row, 1 session\(s\)`,
-		`megvii: open, 2 failure\(s\) in a row, 1 session\(s\)`,
-		`jumdata: closed, 1 failure\(s\) in a row, 1 session\(s\)`,
+		`jumdata: open, 2 failure\(s\) in a row, 1 session\(s\)`,
+		`megvii: closed, 1 failure\(s\) in a row, 1 session\(s\)`,
 	} {
 		assert.Regexp(t, regexp.MustCompile(row), out.String())
 	}
@@ -42,13 +43,10 @@ func TestFailoverIsOptIn(t *testing.T) {
 // With live credentials the router carries every vendor's fields in one
 // request, so whichever vendor takes it can serve it.
 func TestRouterDemoMergesTheVendorsRequests(t *testing.T) {
-	t.Setenv("MEGVII_API_KEY", "k")
-	t.Setenv("MEGVII_API_SECRET", "s")
-	t.Setenv("JUHE_KEY", "sandboxjuhekey0000000000000000000")
-	t.Setenv("JUHE_NAME", "张三")
-	t.Setenv("JUHE_ID_NUMBER", "11010519491231002X")
-	t.Setenv("JUMDATA_APPCODE", "")
-	t.Setenv("JUMDATA_APP_ID", "")
+	t.Setenv("LIVENESS_PROVIDERS", "megvii://k:s@api-idn.megvii.com juhe://sandboxjuhekey0000000000000000000@apis.juhe.cn")
+	t.Setenv("LIVENESS_USER_ID", "")
+	t.Setenv("LIVENESS_NAME", "张三")
+	t.Setenv("LIVENESS_ID_NUMBER", "11010519491231002X")
 	d, err := routerDemo(liveVendors())
 	require.NoError(t, err)
 	assert.Equal(t, liveness.Vendor("failover"), d.provider.Vendor())

@@ -6,48 +6,35 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/go-liveness/liveness"
-	"github.com/go-liveness/liveness/juhe"
-	"github.com/go-liveness/liveness/jumdata"
-	"github.com/go-liveness/liveness/megvii"
 )
 
-// liveVendors returns the vendors whose credentials are in the
-// environment. A vendor whose credentials are incomplete is reported and
-// skipped.
+// liveVendors returns the vendors named in LIVENESS_PROVIDERS: liveness.Open
+// URLs separated by spaces, such as "megvii://KEY:SECRET@api-idn.megvii.com".
+// A URL that does not open is reported (without its credentials: Open's
+// errors never quote them) and skipped. The person checked comes from
+// LIVENESS_USER_ID, LIVENESS_NAME and LIVENESS_ID_NUMBER, each sent only to
+// a vendor that uses it.
 func liveVendors() []demo {
 	var ds []demo
 	bizNo := func() string { return "QS" + strconv.FormatInt(time.Now().UnixNano(), 10)[:16] }
-	add := func(v liveness.Vendor, p liveness.Provider, err error, req func(ret, notify string) *liveness.SessionRequest) {
+	who := person{userID: os.Getenv("LIVENESS_USER_ID"), name: os.Getenv("LIVENESS_NAME"), idNumber: os.Getenv("LIVENESS_ID_NUMBER")}
+	if who.userID == "" {
+		who.userID = "quickstart"
+	}
+	for i, raw := range strings.Fields(os.Getenv("LIVENESS_PROVIDERS")) {
+		p, err := liveness.Open(raw)
 		if err != nil {
-			fmt.Fprintf(os.Stderr, "quickstart: %s credentials found but unusable: %v\n", v, err)
-			return
+			fmt.Fprintf(os.Stderr, "quickstart: LIVENESS_PROVIDERS URL %d does not open: %v\n", i+1, err)
+			continue
 		}
-		ds = append(ds, demo{v, p, req})
-	}
-	if key := os.Getenv("MEGVII_API_KEY"); key != "" {
-		p, err := megvii.New(megvii.Config{APIKey: key, APISecret: os.Getenv("MEGVII_API_SECRET"), BaseURL: os.Getenv("MEGVII_BASE_URL")})
-		add(liveness.Megvii, p, err, func(ret, notify string) *liveness.SessionRequest {
-			return &liveness.SessionRequest{ReturnURL: ret, NotifyURL: notify, BizNo: bizNo(), UserID: "quickstart"}
-		})
-	}
-	if key := os.Getenv("JUHE_KEY"); key != "" {
-		p, err := juhe.New(juhe.Config{Key: key})
-		add(liveness.Juhe, p, err, func(ret, notify string) *liveness.SessionRequest {
-			return &liveness.SessionRequest{ReturnURL: ret, NotifyURL: notify, BizNo: bizNo(),
-				Name: os.Getenv("JUHE_NAME"), IDNumber: os.Getenv("JUHE_ID_NUMBER")}
-		})
-	}
-	if os.Getenv("JUMDATA_APPCODE") != "" || os.Getenv("JUMDATA_APP_ID") != "" {
-		p, err := jumdata.New(jumdata.Config{
-			AppCode: os.Getenv("JUMDATA_APPCODE"), AppID: os.Getenv("JUMDATA_APP_ID"), AppSecret: os.Getenv("JUMDATA_APP_SECRET"),
-			InitURL: os.Getenv("JUMDATA_INIT_URL"), ResultURL: os.Getenv("JUMDATA_RESULT_URL"),
-		})
-		add(liveness.Jumdata, p, err, func(ret, _ string) *liveness.SessionRequest {
-			return &liveness.SessionRequest{ReturnURL: ret, BizNo: bizNo()}
-		})
+		v := p.Vendor()
+		ds = append(ds, demo{v, p, func(ret, notify string) *liveness.SessionRequest {
+			return request(v, ret, notify, bizNo(), who)
+		}})
 	}
 	return ds
 }
@@ -57,7 +44,7 @@ func liveVendors() []demo {
 func runLive(ctx context.Context, ds []demo) error {
 	ret, notify := os.Getenv("LIVENESS_RETURN_URL"), os.Getenv("LIVENESS_NOTIFY_URL")
 	if ret == "" {
-		return errors.New("set LIVENESS_RETURN_URL (and LIVENESS_NOTIFY_URL for Megvii) to run against a real vendor")
+		return errors.New("set LIVENESS_RETURN_URL (and LIVENESS_NOTIFY_URL for a vendor that notifies) to run against a real vendor")
 	}
 	wait := envDuration("LIVENESS_WAIT", 5*time.Minute)
 	for _, d := range ds {

@@ -1,5 +1,5 @@
-// Command quickstart runs the whole liveness flow for Jumdata, Juhe and
-// Megvii FaceID: start a session, open the vendor's check page, come back
+// Command quickstart runs the whole liveness flow for every vendor it
+// imports (vendors.go: Jumdata, Juhe and Megvii FaceID): start a session, open the vendor's check page, come back
 // through the callback, verify it and resolve the trusted result.
 //
 // With no credentials in the environment it runs against the built-in
@@ -7,13 +7,14 @@
 //
 //	go run ./examples/quickstart
 //
-// With a vendor's credentials in the environment it runs that vendor for
-// real instead: it prints the check URL for a person to open on a phone and
+// With providers in the environment it runs those vendors for real
+// instead: it prints the check URL for a person to open on a phone and
 // polls FetchResult until the result is final or the wait runs out.
 //
-//	MEGVII_API_KEY, MEGVII_API_SECRET            [MEGVII_BASE_URL, default RegionIDN]
-//	JUHE_KEY                                      (plus JUHE_NAME, JUHE_ID_NUMBER of the person)
-//	JUMDATA_APPCODE or JUMDATA_APP_ID + JUMDATA_APP_SECRET, with JUMDATA_INIT_URL and JUMDATA_RESULT_URL
+//	LIVENESS_PROVIDERS                            liveness.Open URLs, separated by spaces:
+//	                                              megvii://KEY:SECRET@api-idn.megvii.com juhe://KEY@apis.juhe.cn
+//	                                              jumdata://?appcode=CODE&init_url=...&result_url=...
+//	LIVENESS_USER_ID, LIVENESS_NAME, LIVENESS_ID_NUMBER   the person checked, sent to the vendors that use each
 //	LIVENESS_RETURN_URL, LIVENESS_NOTIFY_URL      where the vendor sends the user and its callbacks
 //	LIVENESS_WAIT                                 how long to poll (default 5m)
 //

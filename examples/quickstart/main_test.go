@@ -18,10 +18,7 @@ import (
 // The quickstart's sandbox run is the README's first command: it must keep
 // working and keep printing every vendor's pass and spoof rows.
 func TestRunSandboxPrintsEveryVendor(t *testing.T) {
-	t.Setenv("MEGVII_API_KEY", "")
-	t.Setenv("JUHE_KEY", "")
-	t.Setenv("JUMDATA_APPCODE", "")
-	t.Setenv("JUMDATA_APP_ID", "")
+	t.Setenv("LIVENESS_PROVIDERS", "")
 	require.Empty(t, liveVendors(), "no credentials: the sandbox runs")
 
 	var out bytes.Buffer
@@ -38,25 +35,32 @@ func TestRunSandboxPrintsEveryVendor(t *testing.T) {
 	}
 }
 
+// LIVENESS_PROVIDERS names the live vendors by their Open URLs; a URL
+// that does not open is reported and skipped, and each vendor's request
+// carries only the person's fields its vendor uses.
 func TestLiveVendorsReadsTheEnvironment(t *testing.T) {
-	t.Setenv("MEGVII_API_KEY", "k")
-	t.Setenv("MEGVII_API_SECRET", "s")
-	t.Setenv("JUHE_KEY", "")
-	t.Setenv("JUMDATA_APPCODE", "code")
-	t.Setenv("JUMDATA_APP_ID", "")
-	t.Setenv("JUMDATA_INIT_URL", "") // incomplete: reported and skipped
+	t.Setenv("LIVENESS_PROVIDERS", "megvii://k:s@api-idn.megvii.com  jumdata://?appcode=code "+
+		"juhe://sandboxjuhekey0000000000000000000@apis.juhe.cn") // jumdata without its URLs: skipped
+	t.Setenv("LIVENESS_USER_ID", "")
+	t.Setenv("LIVENESS_NAME", "张三")
+	t.Setenv("LIVENESS_ID_NUMBER", "11010519491231002X")
 	ds := liveVendors()
-	require.Len(t, ds, 1)
+	require.Len(t, ds, 2)
 	assert.Equal(t, "megvii", string(ds[0].vendor))
+	assert.Equal(t, "juhe", string(ds[1].vendor))
+	m := ds[0].request("https://shop.example/back", "https://shop.example/notify")
+	assert.Equal(t, "quickstart", m.UserID)
+	assert.Empty(t, m.Name, "Megvii takes no name")
+	j := ds[1].request("https://shop.example/back", "https://shop.example/notify")
+	assert.Empty(t, j.UserID, "Juhe takes no user ID")
+	assert.Equal(t, "张三", j.Name)
+	assert.Equal(t, "https://shop.example/notify", j.NotifyURL)
 }
 
 // The README shows the quickstart's output: its rows (less the session IDs
 // and ports) must be what the quickstart prints today.
 func TestREADMEShowsTheQuickstartOutput(t *testing.T) {
-	t.Setenv("MEGVII_API_KEY", "")
-	t.Setenv("JUHE_KEY", "")
-	t.Setenv("JUMDATA_APPCODE", "")
-	t.Setenv("JUMDATA_APP_ID", "")
+	t.Setenv("LIVENESS_PROVIDERS", "")
 	var out bytes.Buffer
 	require.NoError(t, runSandbox(context.Background(), &out))
 

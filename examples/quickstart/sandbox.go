@@ -13,8 +13,41 @@ import (
 	"time"
 
 	"github.com/go-liveness/liveness"
+	"github.com/go-liveness/liveness/driver"
 	"github.com/go-liveness/liveness/sandbox"
 )
+
+// person is who is checked, as the vendors that ask want it.
+type person struct {
+	userID, name, idNumber string
+	reference              []byte
+}
+
+// sandboxPerson is the sandbox's test person.
+var sandboxPerson = person{userID: "user-42", name: sandbox.TestName, idNumber: sandbox.TestIDNumber, reference: sandbox.SampleFaceJPEG()}
+
+// request is a session request for vendor v, carrying only the fields its
+// vendor package says it uses (driver.Uses): a vendor refuses fields it
+// cannot use, such as a reference photo it cannot compare.
+func request(v liveness.Vendor, ret, notify, bizNo string, who person) *liveness.SessionRequest {
+	r := &liveness.SessionRequest{ReturnURL: ret, BizNo: bizNo}
+	if driver.Uses(v, "NotifyURL") {
+		r.NotifyURL = notify
+	}
+	if driver.Uses(v, "UserID") {
+		r.UserID = who.userID
+	}
+	if driver.Uses(v, "Name") {
+		r.Name = who.name
+	}
+	if driver.Uses(v, "IDNumber") {
+		r.IDNumber = who.idNumber
+	}
+	if driver.Uses(v, "ReferenceImages") && who.reference != nil {
+		r.ReferenceImages = [][]byte{who.reference}
+	}
+	return r
+}
 
 // demo is one vendor as the quickstart drives it.
 type demo struct {
@@ -31,31 +64,24 @@ func runSandbox(ctx context.Context, out io.Writer) error {
 	}
 	defer sb.Close()
 
-	// Each provider by its liveness.Open URL, pointed at the sandbox with its
-	// credentials (the vendor packages are imported, which registers them).
-	providers := map[liveness.Vendor]liveness.Provider{}
-	for _, v := range []liveness.Vendor{liveness.Megvii, liveness.Juhe, liveness.Jumdata} {
-		if providers[v], err = liveness.Open(sb.ProviderURL(v)); err != nil {
-			return err
-		}
-	}
-	mp, jp, dp := providers[liveness.Megvii], providers[liveness.Juhe], providers[liveness.Jumdata]
+	// Each vendor the sandbox serves (the simulator packages imported in
+	// sims.go register themselves), by its liveness.Open URL with the
+	// sandbox's credentials (the vendor packages imported register the
+	// schemes).
 	seq := 0
 	bizNo := func() string {
 		seq++
 		return "QS" + strconv.FormatInt(time.Now().UnixNano(), 10)[:14] + strconv.Itoa(seq)
 	}
-	demos := []demo{
-		{liveness.Jumdata, dp, func(ret, _ string) *liveness.SessionRequest {
-			return &liveness.SessionRequest{ReturnURL: ret, BizNo: bizNo()}
-		}},
-		{liveness.Juhe, jp, func(ret, notify string) *liveness.SessionRequest {
-			return &liveness.SessionRequest{ReturnURL: ret, NotifyURL: notify, BizNo: bizNo(), Name: "张三", IDNumber: "11010519491231002X"}
-		}},
-		{liveness.Megvii, mp, func(ret, notify string) *liveness.SessionRequest {
-			return &liveness.SessionRequest{ReturnURL: ret, NotifyURL: notify, BizNo: bizNo(), UserID: "user-42",
-				ReferenceImages: [][]byte{sandbox.SampleFaceJPEG()}}
-		}},
+	var demos []demo
+	for _, v := range sb.Vendors() {
+		p, err := liveness.Open(sb.ProviderURL(v))
+		if err != nil {
+			return err
+		}
+		demos = append(demos, demo{v, p, func(ret, notify string) *liveness.SessionRequest {
+			return request(v, ret, notify, bizNo(), sandboxPerson)
+		}})
 	}
 
 	rcv, err := startReceiver(demos)
