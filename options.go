@@ -9,10 +9,12 @@ import (
 
 // Defaults used by every vendor constructor.
 const (
-	DefaultTimeout          = 10 * time.Second
-	DefaultMaxRetries       = 2
-	DefaultRetryBase        = 200 * time.Millisecond
-	DefaultMaxResponseBytes = 16 << 20 // Megvii get_result may carry several base64 images
+	DefaultTimeout    = 10 * time.Second
+	DefaultMaxRetries = 2
+	DefaultRetryBase  = 200 * time.Millisecond
+	// DefaultMaxResponseBytes leaves room for a result carrying several
+	// base64 images (Megvii's get_result).
+	DefaultMaxResponseBytes = 16 << 20
 	DefaultUserAgent        = "go-liveness/" + Version
 )
 

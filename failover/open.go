@@ -101,7 +101,7 @@ func open(u *url.URL, opts ...liveness.Option) (liveness.Provider, error) {
 			name = string(p.Vendor())
 		}
 		if seen[name] {
-			return nil, fail(field, "is a second provider named "+strconv.Quote(name)+": name each with a fragment (megvii://…#backup)")
+			return nil, fail(field, "is a second provider named "+strconv.Quote(name)+": name each with a fragment ("+string(p.Vendor())+"://…#backup)")
 		}
 		seen[name] = true
 		m := Member{Name: name, Provider: p}

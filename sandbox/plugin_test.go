@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"testing"
 	"time"
 
@@ -160,4 +161,18 @@ func TestHostUpdate(t *testing.T) {
 	status, body := control(t, http.MethodGet, sb.URL+"/sandbox/face.jpg", "", "")
 	require.Equal(t, http.StatusOK, status)
 	assert.Equal(t, sandbox.SampleFaceJPEG(), body)
+}
+
+// Vendors lists the plug-ins a sandbox serves, added or registered, by
+// name and each once.
+func TestVendorsListsThePlugins(t *testing.T) {
+	sb := start(t, sandbox.With(readSim{}), sandbox.With(echoSim{}))
+	vs := sb.Vendors()
+	assert.Contains(t, vs, echoVendor)
+	assert.Contains(t, vs, readVendor)
+	assert.True(t, slices.IsSorted(vs), "by name: %v", vs)
+	assert.Equal(t, len(vs), len(slices.Compact(slices.Clone(vs))), "each once: %v", vs)
+	for _, v := range vs {
+		assert.NotEmpty(t, sb.ProviderURL(v), "every vendor listed has a provider URL: %s", v)
+	}
 }
