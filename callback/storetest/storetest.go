@@ -39,17 +39,19 @@ func Run(t *testing.T, newStore func(t *testing.T) callback.Store) {
 	t.Run("SetGet", func(t *testing.T) {
 		s := newStore(t)
 		val := []byte("v\x00\xff with bytes")
-		if err := s.Set(ctx, "k:megvii:1462259748, 52b13fb5", val, time.Minute); err != nil {
+		// A key shaped like a vendor's session ID with a comma and a
+		// space in it (Megvii's biz_id is "<digits>,<hex>").
+		if err := s.Set(ctx, "k:vendor:1462259748, 52b13fb5", val, time.Minute); err != nil {
 			t.Fatal(err)
 		}
-		got, ok, err := s.Get(ctx, "k:megvii:1462259748, 52b13fb5")
+		got, ok, err := s.Get(ctx, "k:vendor:1462259748, 52b13fb5")
 		if err != nil || !ok || !bytes.Equal(got, val) {
 			t.Fatalf("Get = %q, %v, %v; want %q", got, ok, err, val)
 		}
-		if err := s.Set(ctx, "k:megvii:1462259748, 52b13fb5", []byte("w"), time.Minute); err != nil {
+		if err := s.Set(ctx, "k:vendor:1462259748, 52b13fb5", []byte("w"), time.Minute); err != nil {
 			t.Fatal(err)
 		}
-		if got, _, _ := s.Get(ctx, "k:megvii:1462259748, 52b13fb5"); string(got) != "w" {
+		if got, _, _ := s.Get(ctx, "k:vendor:1462259748, 52b13fb5"); string(got) != "w" {
 			t.Fatalf("Set did not replace: %q", got)
 		}
 	})
