@@ -1,9 +1,9 @@
 // Package signing computes and checks the request and callback signatures
 // of the face-liveness vendors supported by go-liveness.
 //
-// Each vendor signs by hashing a plain concatenation of a shared secret and
-// the data, and this package writes every digest as lowercase hex. None of
-// them uses HMAC:
+// The first three vendors sign by hashing a plain concatenation of a
+// shared secret and the data, and this package writes every digest as
+// lowercase hex. None of those uses HMAC:
 //
 //   - Jumdata (direct channel) authenticates requests with
 //     sign = sha256(appId + appSecret + timestamp), timestamp in milliseconds.
@@ -11,6 +11,16 @@
 //     where response is the JSON result carried in the return URL.
 //   - Megvii FaceID signs callbacks with sign = sha1(api_secret + data),
 //     where data is the JSON form field of the callback.
+//   - Tencent Cloud (API 3.0, FaceID among others) authenticates requests
+//     with TC3-HMAC-SHA256 ([TC3]): an HMAC-SHA256 chain keyed by
+//     "TC3"+SecretKey over the date, the service and "tc3_request", which
+//     signs the digest of a canonical request (method, query, Content-Type,
+//     Host, body digest). It signs no callback.
+//   - Alibaba Cloud (ID Verification, cloudauth) authenticates its OpenAPI
+//     calls with the V3 signature, ACS3-HMAC-SHA256 (acs3.go): an HMAC,
+//     unlike the schemes above, over a canonical form of the request
+//     (method, path, query, host/content-type/x-acs-* headers and the
+//     body's sha256). Its callbacks carry no signature.
 //
 // Because Megvii puts the secret first, a forger who has seen one signed
 // callback can extend the data and compute a valid signature for the longer
