@@ -15,6 +15,19 @@
 // Users of the library need none of this package: they import the vendor
 // package for its side effect and use the root package.
 //
+// # The kit
+//
+// Beside the profile, the package holds what every vendor package shares,
+// for providers written outside this module as for its own: the input
+// checks ([Checker]: an ErrInvalidArgument naming the field, before any
+// network call), the reading of a callback's body or of the form a
+// middleware parsed ([CallbackBody], [CallbackForm]), the vendor options
+// of SessionRequest.Extra ([Extra]), the checks of a stored Session given
+// back to BuildCheckURL ([StoredSession]), the HTTP status → sentinel
+// mapping ([StatusKind], [StatusKind4xx]) and the liveness.Open plumbing
+// ([OpenQuery], [ServiceURL], [Opened], [OpenError]). A vendor package
+// keeps only vendor facts: its fields, codes and tables.
+//
 // A vendor without a Profile still works everywhere: the code around it
 // then assumes the permissive defaults each field documents (any callback
 // method, no read limit, no vendor flags).

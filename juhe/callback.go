@@ -11,9 +11,8 @@ import (
 	"strings"
 
 	"github.com/go-liveness/liveness"
-	"github.com/go-liveness/liveness/internal/check"
+	"github.com/go-liveness/liveness/driver"
 	"github.com/go-liveness/liveness/internal/jsonx"
-	"github.com/go-liveness/liveness/internal/vendorkit"
 	"github.com/go-liveness/liveness/signing"
 )
 
@@ -90,7 +89,7 @@ func (p *Provider) VerifyCallbackOfKind(_ context.Context, r *http.Request, kind
 
 // verifyCallback reads r as kind, or by its method when kind is empty.
 func (p *Provider) verifyCallback(r *http.Request, kind liveness.CallbackKind) (*liveness.Callback, error) {
-	c := check.Checker{Vendor: liveness.Juhe, Op: "VerifyCallback"}
+	c := driver.Checker{Vendor: liveness.Juhe, Op: "VerifyCallback"}
 	if r == nil || r.URL == nil {
 		return nil, c.Fail("request", "is nil")
 	}
@@ -118,7 +117,7 @@ func (p *Provider) verifyCallback(r *http.Request, kind liveness.CallbackKind) (
 
 // readReturn reads the browser's return redirect: query is the redirect's
 // query string rawQuery, parsed.
-func (p *Provider) readReturn(c check.Checker, query url.Values, rawQuery string) (*liveness.Callback, error) {
+func (p *Provider) readReturn(c driver.Checker, query url.Values, rawQuery string) (*liveness.Callback, error) {
 	switch {
 	case query.Has("response"):
 		// A repeated response or sign is refused: two differing copies
@@ -166,7 +165,7 @@ func (p *Provider) readReturn(c check.Checker, query url.Values, rawQuery string
 //
 // Guess: see VENDORS.md, Juhe, notify-signature (a notify is never
 // believed: it carries no result, whatever it holds).
-func readNotify(c check.Checker, ids orderIDs, body []byte, query url.Values, rawQuery string) (*liveness.Callback, error) {
+func readNotify(c driver.Checker, ids orderIDs, body []byte, query url.Values, rawQuery string) (*liveness.Callback, error) {
 	raw := body
 	if ids.session == "" && ids.biz == "" {
 		var err error
@@ -188,8 +187,8 @@ func readNotify(c check.Checker, ids orderIDs, body []byte, query url.Values, ra
 // Guess: see VENDORS.md, Juhe, notify-format (the body is an urlencoded
 // form, a multipart form or JSON; a body of any other type that is not
 // JSON is read as an urlencoded form).
-func readNotifyBody(c check.Checker, r *http.Request) (orderIDs, []byte, error) {
-	form, body, err := vendorkit.CallbackBody(c, r, check.DefaultMaxCallbackBytes, maxCallbackFields)
+func readNotifyBody(c driver.Checker, r *http.Request) (orderIDs, []byte, error) {
+	form, body, err := driver.CallbackBody(c, r, driver.DefaultMaxCallbackBytes, maxCallbackFields)
 	if err != nil {
 		return orderIDs{}, nil, err
 	}
@@ -235,7 +234,7 @@ type orderIDs struct{ session, biz string }
 // add records value found under name. Every occurrence is checked, and two
 // different values for the same order are refused: a reader must not be
 // able to pick one.
-func (o *orderIDs) add(c check.Checker, name, value string) error {
+func (o *orderIDs) add(c driver.Checker, name, value string) error {
 	if err := checkID(c, name, value); err != nil {
 		return err
 	}
@@ -253,7 +252,7 @@ func (o *orderIDs) add(c check.Checker, name, value string) error {
 // findOrder looks for the order in a callback's parameters: at the top
 // level, and inside a result object or a response envelope (JSON text, or
 // URL-encoded JSON text), under its own result too.
-func findOrder(c check.Checker, params url.Values) (orderIDs, error) {
+func findOrder(c driver.Checker, params url.Values) (orderIDs, error) {
 	var ids orderIDs
 	for _, name := range orderNames {
 		for _, v := range params[name] {
@@ -289,7 +288,7 @@ type orderJSON struct {
 // most maxCallbackFields members, which may hold a result object or a
 // response envelope (an object, or a string of JSON text, URL-encoded or
 // not).
-func jsonOrder(c check.Checker, body []byte) (orderIDs, error) {
+func jsonOrder(c driver.Checker, body []byte) (orderIDs, error) {
 	n, err := countMembers(body, maxCallbackFields)
 	if err != nil {
 		return orderIDs{}, c.Fail("body", err.Error())
@@ -324,7 +323,7 @@ func jsonOrder(c check.Checker, body []byte) (orderIDs, error) {
 // addNested records the order named by v, the text of a result or a
 // response parameter: a JSON object, or one URL-encoded. Anything else
 // names nothing.
-func (o *orderIDs) addNested(c check.Checker, v string) error {
+func (o *orderIDs) addNested(c driver.Checker, v string) error {
 	v = strings.TrimSpace(v)
 	if !strings.HasPrefix(v, "{") {
 		d, err := url.QueryUnescape(v)
@@ -342,7 +341,7 @@ func (o *orderIDs) addNested(c check.Checker, v string) error {
 // addObject records the order the JSON object b names, at its top level
 // or in its result object (a response envelope's). An object that is not
 // valid JSON names nothing.
-func (o *orderIDs) addObject(c check.Checker, b []byte) error {
+func (o *orderIDs) addObject(c driver.Checker, b []byte) error {
 	var obj orderJSON
 	if json.Unmarshal(b, &obj) != nil {
 		return nil
@@ -361,7 +360,7 @@ func (o *orderIDs) addObject(c check.Checker, b []byte) error {
 }
 
 // addJSON records the order numbers obj holds, each a string or a number.
-func (o *orderIDs) addJSON(c check.Checker, obj *orderJSON) error {
+func (o *orderIDs) addJSON(c driver.Checker, obj *orderJSON) error {
 	for i, raw := range [...]json.RawMessage{obj.JHOrderID, obj.JhOrderID, obj.OrderID} {
 		if raw == nil {
 			continue
@@ -435,11 +434,11 @@ func (p *Provider) VerifyReturn(response, sign string) (*liveness.Callback, erro
 // signatures are computed and compared before either result is looked at,
 // so the time taken does not tell which form matched.
 func (p *Provider) verifyResponse(op, raw string, unescape func(string) (string, error), sign string) (*liveness.Callback, error) {
-	c := check.Checker{Vendor: liveness.Juhe, Op: op}
+	c := driver.Checker{Vendor: liveness.Juhe, Op: op}
 	if raw == "" {
 		return nil, c.Fail("response", "is empty")
 	}
-	if len(raw) > check.DefaultMaxCallbackBytes {
+	if len(raw) > driver.DefaultMaxCallbackBytes {
 		return nil, c.Fail("response", "is too large")
 	}
 	// Guess: see VENDORS.md, Juhe, return-sign-input (md5 over the

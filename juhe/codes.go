@@ -4,11 +4,11 @@ import (
 	"strconv"
 
 	"github.com/go-liveness/liveness"
-	"github.com/go-liveness/liveness/internal/vendorkit"
+	"github.com/go-liveness/liveness/driver"
 )
 
 // outcome is the normalized meaning of a live_code or certify_code.
-type outcome = vendorkit.Outcome
+type outcome = driver.Outcome
 
 // liveCodes maps detail.live_code (the liveness step) to its outcome.
 // 204, a fault of the authority source, is StatusError rather than

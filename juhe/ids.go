@@ -3,7 +3,7 @@ package juhe
 import (
 	"strconv"
 
-	"github.com/go-liveness/liveness/internal/check"
+	"github.com/go-liveness/liveness/driver"
 )
 
 // MaxIDBytes caps every order number the provider accepts, from a caller
@@ -19,7 +19,7 @@ const MaxIDBytes = 128
 // change the meaning of a form, a URL or a log line.
 //
 // Guess: see VENDORS.md, Juhe, order-id-shape.
-func checkID(c check.Checker, field, v string) error {
+func checkID(c driver.Checker, field, v string) error {
 	if v == "" {
 		return c.Fail(field, "is required")
 	}

@@ -79,7 +79,7 @@ import (
 	"time"
 
 	"github.com/go-liveness/liveness"
-	"github.com/go-liveness/liveness/internal/check"
+	"github.com/go-liveness/liveness/driver"
 	"github.com/go-liveness/liveness/internal/transport"
 )
 
@@ -118,8 +118,8 @@ var _ liveness.Provider = (*Provider)(nil)
 // New returns a Provider for cfg. A missing key or a malformed BaseURL is
 // ErrInvalidArgument naming the Config field.
 func New(cfg Config, opts ...liveness.Option) (*Provider, error) {
-	c := check.Checker{Vendor: liveness.Juhe, Op: "New"}
-	if err := check.First(c.Required("Key", cfg.Key), c.Credential("Key", cfg.Key)); err != nil {
+	c := driver.Checker{Vendor: liveness.Juhe, Op: "New"}
+	if err := driver.First(c.Required("Key", cfg.Key), c.Credential("Key", cfg.Key)); err != nil {
 		return nil, err
 	}
 	base, err := c.BaseURL("BaseURL", cfg.BaseURL, DefaultBaseURL)

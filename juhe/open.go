@@ -4,8 +4,7 @@ import (
 	"net/url"
 
 	"github.com/go-liveness/liveness"
-	"github.com/go-liveness/liveness/internal/check"
-	"github.com/go-liveness/liveness/internal/vendorkit"
+	"github.com/go-liveness/liveness/driver"
 )
 
 func init() { liveness.Register("juhe", open) }
@@ -14,11 +13,11 @@ func init() { liveness.Register("juhe", open) }
 // liveness.Open; the package doc describes the form. Parameters are
 // checked by name so that a typo is an error, not a silent default.
 func open(u *url.URL, opts ...liveness.Option) (liveness.Provider, error) {
-	c := check.Checker{Vendor: liveness.Juhe, Op: vendorkit.OpenOp}
+	c := driver.Checker{Vendor: liveness.Juhe, Op: driver.OpenOp}
 	if u == nil {
 		return nil, c.Fail("url", "is nil")
 	}
-	params, err := vendorkit.OpenQuery(c, u, "scheme")
+	params, err := driver.OpenQuery(c, u, "scheme")
 	if err != nil {
 		return nil, err
 	}
@@ -28,10 +27,10 @@ func open(u *url.URL, opts ...liveness.Option) (liveness.Provider, error) {
 	if _, has := u.User.Password(); has {
 		return nil, c.Fail("key", "juhe takes a key only, not KEY:SECRET")
 	}
-	base, err := vendorkit.ServiceURL(c, u, "apis.juhe.cn", params)
+	base, err := driver.ServiceURL(c, u, "apis.juhe.cn", params)
 	if err != nil {
 		return nil, err
 	}
 	p, err := New(Config{Key: u.User.Username(), BaseURL: base}, opts...)
-	return vendorkit.Opened(liveness.Juhe, p, err)
+	return driver.Opened(liveness.Juhe, p, err)
 }

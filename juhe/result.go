@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/go-liveness/liveness"
-	"github.com/go-liveness/liveness/internal/check"
+	"github.com/go-liveness/liveness/driver"
 	"github.com/go-liveness/liveness/internal/jsonx"
 	"github.com/go-liveness/liveness/internal/transport"
 )
@@ -97,7 +97,7 @@ type searchResult struct {
 // [Provider.FetchSessionResult], which turns either into StatusExpired
 // once its lifetime has passed.
 func (p *Provider) FetchResult(ctx context.Context, sessionID string) (*liveness.Result, error) {
-	c := check.Checker{Vendor: liveness.Juhe, Op: "FetchResult"}
+	c := driver.Checker{Vendor: liveness.Juhe, Op: "FetchResult"}
 	if err := checkID(c, "sessionID", sessionID); err != nil {
 		return nil, err
 	}
@@ -126,7 +126,7 @@ const ExpiryGrace = liveness.ExpiryGrace
 // is ErrInvalidArgument naming "session", "session.ID" or
 // "session.Vendor", before any call. Other errors are FetchResult's.
 func (p *Provider) FetchSessionResult(ctx context.Context, s *liveness.Session) (*liveness.Result, error) {
-	c := check.Checker{Vendor: liveness.Juhe, Op: "FetchSessionResult"}
+	c := driver.Checker{Vendor: liveness.Juhe, Op: "FetchSessionResult"}
 	if _, err := storedSession.Fields(c, s); err != nil {
 		return nil, err
 	}

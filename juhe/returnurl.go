@@ -6,7 +6,7 @@ import (
 	"strings"
 
 	"github.com/go-liveness/liveness"
-	"github.com/go-liveness/liveness/internal/check"
+	"github.com/go-liveness/liveness/driver"
 )
 
 // MaxReturnBytes is the longest URL [ParseReturnURL] reads, in bytes,
@@ -16,7 +16,7 @@ import (
 // (http.DefaultMaxHeaderBytes), so no longer return could reach
 // [Provider.VerifyCallback]. A genuine return is the returnUrl plus a
 // response of a few hundred bytes and a 32-character sign.
-const MaxReturnBytes = check.DefaultMaxCallbackBytes
+const MaxReturnBytes = driver.DefaultMaxCallbackBytes
 
 // ParseReturnURL extracts response and sign from the URL the browser
 // landed on after the check, for every route mode Juhe documents:
@@ -44,7 +44,7 @@ const MaxReturnBytes = check.DefaultMaxCallbackBytes
 // that [Provider.VerifyReturn] can check a signature over either form. A
 // missing sign comes back empty; VerifyReturn rejects it.
 func ParseReturnURL(landedURL string) (response, sign string, err error) {
-	c := check.Checker{Vendor: liveness.Juhe, Op: "ParseReturnURL"}
+	c := driver.Checker{Vendor: liveness.Juhe, Op: "ParseReturnURL"}
 	// The URL is never quoted in errors: it carries the user's result.
 	if len(landedURL) > MaxReturnBytes {
 		return "", "", c.Fail("url", "is "+strconv.Itoa(len(landedURL))+" bytes, more than "+strconv.Itoa(MaxReturnBytes))

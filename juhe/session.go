@@ -9,9 +9,8 @@ import (
 	"strconv"
 
 	"github.com/go-liveness/liveness"
-	"github.com/go-liveness/liveness/internal/check"
+	"github.com/go-liveness/liveness/driver"
 	"github.com/go-liveness/liveness/internal/transport"
-	"github.com/go-liveness/liveness/internal/vendorkit"
 )
 
 // SessionOptions are Juhe's own session parameters, passed in
@@ -97,7 +96,7 @@ func (p *Provider) InitSession(ctx context.Context, req *liveness.SessionRequest
 		// return: refused now, naming it. Juhe has created the order (and
 		// may bill it), so the error says it may have reached Juhe: the
 		// query is not sent again.
-		if err := checkID(check.Checker{Vendor: liveness.Juhe, Op: "InitSession"}, "jh_order_id", r.JHOrderID); err != nil {
+		if err := checkID(driver.Checker{Vendor: liveness.Juhe, Op: "InitSession"}, "jh_order_id", r.JHOrderID); err != nil {
 			var le *liveness.Error
 			msg := "answer names an order number this package cannot use"
 			if errors.As(err, &le) {
@@ -119,7 +118,7 @@ func (p *Provider) InitSession(ctx context.Context, req *liveness.SessionRequest
 
 // queryForm checks req and builds the /faceid/query form.
 func (p *Provider) queryForm(req *liveness.SessionRequest) (url.Values, error) {
-	c := check.Checker{Vendor: liveness.Juhe, Op: "InitSession"}
+	c := driver.Checker{Vendor: liveness.Juhe, Op: "InitSession"}
 	if req == nil {
 		return nil, c.Fail("request", "is nil")
 	}
@@ -129,11 +128,11 @@ func (p *Provider) queryForm(req *liveness.SessionRequest) (url.Values, error) {
 		return nil, &liveness.Error{Vendor: liveness.Juhe, Op: c.Op, Kind: liveness.ErrUnsupported, Field: "ReferenceImages",
 			Message: "Juhe compares the face with the ID authority's photo for Name and IDNumber, not with a caller's image"}
 	}
-	opts, err := vendorkit.Extra[SessionOptions](c, req.Extra, "*juhe.SessionOptions")
+	opts, err := driver.Extra[SessionOptions](c, req.Extra, "*juhe.SessionOptions")
 	if err != nil {
 		return nil, err
 	}
-	err = check.First(
+	err = driver.First(
 		checkOrderID(c, req.BizNo),
 		c.Required("Name", req.Name),
 		c.MaxBytes("Name", req.Name, 256),
@@ -179,7 +178,7 @@ func (p *Provider) queryForm(req *liveness.SessionRequest) (url.Values, error) {
 
 // checkOrderID enforces Juhe's orderId rule: 8 to 32 ASCII letters and
 // digits.
-func checkOrderID(c check.Checker, id string) error {
+func checkOrderID(c driver.Checker, id string) error {
 	if id == "" {
 		return c.Fail("BizNo", "is required (Juhe orderId)")
 	}
@@ -205,7 +204,7 @@ func checkOrderID(c check.Checker, id string) error {
 // ErrInvalidArgument naming "session", "session.ID", "session.Vendor" or
 // "session.CheckURL".
 func (p *Provider) BuildCheckURL(s *liveness.Session) (string, error) {
-	c := check.Checker{Vendor: liveness.Juhe, Op: "BuildCheckURL"}
+	c := driver.Checker{Vendor: liveness.Juhe, Op: "BuildCheckURL"}
 	if _, err := storedSession.Check(c, s, p.c.Now()); err != nil {
 		return "", err
 	}
@@ -217,4 +216,4 @@ func (p *Provider) BuildCheckURL(s *liveness.Session) (string, error) {
 
 // storedSession is what Juhe needs of a Session given back: its order
 // number as ID; Juhe has no page token.
-var storedSession = vendorkit.StoredSession{CheckID: checkID, IDRequired: true, Token: vendorkit.TokenUnused}
+var storedSession = driver.StoredSession{CheckID: checkID, IDRequired: true, Token: driver.TokenUnused}

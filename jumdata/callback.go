@@ -8,7 +8,7 @@ import (
 	"strings"
 
 	"github.com/go-liveness/liveness"
-	"github.com/go-liveness/liveness/internal/check"
+	"github.com/go-liveness/liveness/driver"
 )
 
 // MaxReturnBytes is the longest return VerifyCallback and ParseReturnURL
@@ -48,7 +48,7 @@ const MaxReturnFields = 64
 //     that differ, and (Field "url") for a return longer than
 //     [MaxReturnBytes] or with more than [MaxReturnFields] parameters.
 func (p *Provider) VerifyCallback(_ context.Context, r *http.Request) (*liveness.Callback, error) {
-	c := check.Checker{Vendor: liveness.Jumdata, Op: "VerifyCallback"}
+	c := driver.Checker{Vendor: liveness.Jumdata, Op: "VerifyCallback"}
 	if r == nil || r.URL == nil {
 		return nil, c.Fail("request", "is nil")
 	}
@@ -86,7 +86,7 @@ func (p *Provider) VerifyCallback(_ context.Context, r *http.Request) (*liveness
 // one of them is not Jumdata's. success is only a claim: contradictory
 // values claim nothing. Parameters of your own are ignored.
 func ParseReturnURL(rawURL string) (*liveness.Callback, error) {
-	c := check.Checker{Vendor: liveness.Jumdata, Op: "ParseReturnURL"}
+	c := driver.Checker{Vendor: liveness.Jumdata, Op: "ParseReturnURL"}
 	if len(rawURL) > MaxReturnBytes {
 		return nil, c.Fail("url", "is "+strconv.Itoa(len(rawURL))+" bytes, more than "+strconv.Itoa(MaxReturnBytes))
 	}
@@ -101,7 +101,7 @@ func ParseReturnURL(rawURL string) (*liveness.Callback, error) {
 // that has a query or a fragment is not documented.
 //
 // Guess: see VENDORS.md, Jumdata, return-append
-func readReturn(c check.Checker, query, frag string, raw []byte) (*liveness.Callback, error) {
+func readReturn(c driver.Checker, query, frag string, raw []byte) (*liveness.Callback, error) {
 	_, fragQuery, _ := strings.Cut(frag, "?")
 	if n := strings.Count(query, "&") + strings.Count(query, "?") + strings.Count(fragQuery, "&") + strings.Count(fragQuery, "?") + 2; n > MaxReturnFields {
 		return nil, c.Fail("url", "has more than "+strconv.Itoa(MaxReturnFields)+" parameters")

@@ -7,9 +7,9 @@ import (
 	"strings"
 
 	"github.com/go-liveness/liveness"
+	"github.com/go-liveness/liveness/driver"
 	"github.com/go-liveness/liveness/internal/jsonx"
 	"github.com/go-liveness/liveness/internal/transport"
-	"github.com/go-liveness/liveness/internal/vendorkit"
 )
 
 // codeOK is the code of every successful answer.
@@ -91,7 +91,7 @@ func containsAny(s string, words []string) bool {
 }
 
 // outcome is the normalized state a result code stands for.
-type outcome = vendorkit.Outcome
+type outcome = driver.Outcome
 
 // resultCodes maps the result call's own codes to the session state. They
 // are Results, not errors. The Reason of 202 and 203 is the general one:
@@ -238,7 +238,7 @@ var gatewayMessages = []struct {
 
 // gatewayStatus is the fallback for a gateway message not in
 // gatewayMessages.
-func gatewayStatus(status int) error { return vendorkit.StatusKind4xx(status, vendorkit.Every4xx) }
+func gatewayStatus(status int) error { return driver.StatusKind4xx(status, driver.Every4xx) }
 
 // gatewayError returns the error for an answer of the cloud market's API
 // gateway: an HTTP 4xx/5xx carrying X-Ca-Error-Code or X-Ca-Error-Message.
@@ -312,7 +312,7 @@ func (e *envelope) err(resp *transport.Response, table map[string]error, tokenSe
 	kind, ok := table[e.code()]
 	switch {
 	case !ok:
-		kind = vendorkit.StatusKind(resp.StatusCode)
+		kind = driver.StatusKind(resp.StatusCode)
 	case e.code() == "400":
 		kind = refine400(e.message(), tokenSent)
 	}

@@ -85,7 +85,7 @@ import (
 	"time"
 
 	"github.com/go-liveness/liveness"
-	"github.com/go-liveness/liveness/internal/check"
+	"github.com/go-liveness/liveness/driver"
 	"github.com/go-liveness/liveness/internal/transport"
 	"github.com/go-liveness/liveness/signing"
 )
@@ -158,7 +158,7 @@ var _ liveness.Provider = (*Provider)(nil)
 // InitURL or ResultURL, or a malformed address is ErrInvalidArgument naming
 // the Config field; the error never quotes a credential.
 func New(cfg Config, opts ...liveness.Option) (*Provider, error) {
-	c := check.Checker{Vendor: liveness.Jumdata, Op: "New"}
+	c := driver.Checker{Vendor: liveness.Jumdata, Op: "New"}
 	direct := cfg.AppID != "" || cfg.AppSecret != ""
 	switch {
 	case direct && cfg.AppCode != "":
@@ -167,11 +167,11 @@ func New(cfg Config, opts ...liveness.Option) (*Provider, error) {
 		return nil, c.Fail("AppCode", "no channel configured: set AppCode (cloud market) or AppID and AppSecret (direct)")
 	}
 	if direct {
-		if err := check.First(c.Required("AppID", cfg.AppID), c.Required("AppSecret", cfg.AppSecret)); err != nil {
+		if err := driver.First(c.Required("AppID", cfg.AppID), c.Required("AppSecret", cfg.AppSecret)); err != nil {
 			return nil, err
 		}
 	}
-	if err := check.First(c.Credential("AppID", cfg.AppID), c.Credential("AppSecret", cfg.AppSecret), c.Credential("AppCode", cfg.AppCode),
+	if err := driver.First(c.Credential("AppID", cfg.AppID), c.Credential("AppSecret", cfg.AppSecret), c.Credential("AppCode", cfg.AppCode),
 		c.Credential("ProductCode", cfg.ProductCode), c.MaxBytes("ProductCode", cfg.ProductCode, maxProductCodeLen)); err != nil {
 		return nil, err
 	}
@@ -180,7 +180,7 @@ func New(cfg Config, opts ...liveness.Option) (*Provider, error) {
 	}
 	page := orDefault(cfg.PageURL, DefaultPageURL)
 	sdk := orDefault(cfg.SDKCheckURL, DefaultSDKCheckURL)
-	if err := check.First(
+	if err := driver.First(
 		c.HTTPURL("InitURL", cfg.InitURL), c.HTTPURL("ResultURL", cfg.ResultURL),
 		c.HTTPURL("PageURL", page), c.HTTPURL("SDKCheckURL", sdk),
 	); err != nil {

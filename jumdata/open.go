@@ -4,8 +4,7 @@ import (
 	"net/url"
 
 	"github.com/go-liveness/liveness"
-	"github.com/go-liveness/liveness/internal/check"
-	"github.com/go-liveness/liveness/internal/vendorkit"
+	"github.com/go-liveness/liveness/driver"
 )
 
 func init() { liveness.Register("jumdata", open) }
@@ -23,14 +22,14 @@ var openParams = map[string]func(*Config, string){
 // openURL builds a Provider from a URL, the form liveness.Open passes on;
 // the package doc describes the form.
 func openURL(u *url.URL, opts ...liveness.Option) (*Provider, error) {
-	c := check.Checker{Vendor: liveness.Jumdata, Op: vendorkit.OpenOp}
+	c := driver.Checker{Vendor: liveness.Jumdata, Op: driver.OpenOp}
 	if u == nil {
 		return nil, c.Fail("url", "is nil")
 	}
 	if u.Host != "" || (u.Path != "" && u.Path != "/") || u.Opaque != "" || u.Fragment != "" {
 		return nil, c.Fail("url", "takes no host, path or fragment: the addresses go in init_url and result_url")
 	}
-	params, err := vendorkit.OpenQuery(c, u, "appcode", "init_url", "result_url", "page_url", "sdk_check_url", "product_code")
+	params, err := driver.OpenQuery(c, u, "appcode", "init_url", "result_url", "page_url", "sdk_check_url", "product_code")
 	if err != nil {
 		return nil, err
 	}
@@ -48,12 +47,12 @@ func openURL(u *url.URL, opts ...liveness.Option) (*Provider, error) {
 	}
 	p, err := New(cfg, opts...)
 	if err != nil {
-		return nil, vendorkit.OpenError(liveness.Jumdata, err)
+		return nil, driver.OpenError(liveness.Jumdata, err)
 	}
 	return p, nil
 }
 
 func open(u *url.URL, opts ...liveness.Option) (liveness.Provider, error) {
 	p, err := openURL(u, opts...)
-	return vendorkit.Opened(liveness.Jumdata, p, err)
+	return driver.Opened(liveness.Jumdata, p, err)
 }

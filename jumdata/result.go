@@ -9,7 +9,7 @@ import (
 	"strings"
 
 	"github.com/go-liveness/liveness"
-	"github.com/go-liveness/liveness/internal/check"
+	"github.com/go-liveness/liveness/driver"
 	"github.com/go-liveness/liveness/internal/jsonx"
 	"github.com/go-liveness/liveness/internal/transport"
 )
@@ -44,7 +44,7 @@ import (
 // Liveness.Score, in Jumdata's scale. A 200 whose data says passed: false
 // is taken as failed (spoof): the explicit verdict wins over the code.
 func (p *Provider) FetchResult(ctx context.Context, sessionID string) (*liveness.Result, error) {
-	c := check.Checker{Vendor: liveness.Jumdata, Op: "FetchResult"}
+	c := driver.Checker{Vendor: liveness.Jumdata, Op: "FetchResult"}
 	if err := checkToken(c, "sessionID", sessionID); err != nil {
 		return nil, err
 	}

@@ -9,7 +9,7 @@ import (
 	"strconv"
 
 	"github.com/go-liveness/liveness"
-	"github.com/go-liveness/liveness/internal/check"
+	"github.com/go-liveness/liveness/driver"
 	"github.com/go-liveness/liveness/internal/jsonx"
 	"github.com/go-liveness/liveness/internal/transport"
 )
@@ -57,7 +57,7 @@ const sdkFileName = "file"
 // integrations should use the H5 v2 flow ([Provider.InitSession]). The
 // method stays fully working for apps that still ship the SDK.
 func (p *Provider) CheckSDKResult(ctx context.Context, file io.Reader) (*liveness.Result, error) {
-	c := check.Checker{Vendor: liveness.Jumdata, Op: "CheckSDKResult"}
+	c := driver.Checker{Vendor: liveness.Jumdata, Op: "CheckSDKResult"}
 	if !p.Direct() {
 		return nil, &liveness.Error{Vendor: liveness.Jumdata, Op: "CheckSDKResult", Kind: liveness.ErrUnsupported,
 			Message: "the SDK v1 check needs the direct channel (AppID and AppSecret), not AppCode"}

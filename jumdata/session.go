@@ -12,9 +12,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/go-liveness/liveness"
-	"github.com/go-liveness/liveness/internal/check"
+	"github.com/go-liveness/liveness/driver"
 	"github.com/go-liveness/liveness/internal/transport"
-	"github.com/go-liveness/liveness/internal/vendorkit"
 )
 
 // SessionOptions are Jumdata's own session parameters, passed in
@@ -171,7 +170,7 @@ func (p *Provider) InitSession(ctx context.Context, req *liveness.SessionRequest
 // "session.ExpiresAt") once s.ExpiresAt has passed on the configured
 // clock, since the page would only show an error.
 func (p *Provider) BuildCheckURL(s *liveness.Session) (string, error) {
-	c := check.Checker{Vendor: liveness.Jumdata, Op: "BuildCheckURL"}
+	c := driver.Checker{Vendor: liveness.Jumdata, Op: "BuildCheckURL"}
 	tok, err := storedSession.Check(c, s, p.c.Now())
 	if err != nil {
 		return "", err
@@ -181,7 +180,7 @@ func (p *Provider) BuildCheckURL(s *liveness.Session) (string, error) {
 
 // storedSession is what Jumdata needs of a Session given back: its token,
 // which is also its ID.
-var storedSession = vendorkit.StoredSession{CheckID: checkToken, Token: vendorkit.TokenOrID}
+var storedSession = driver.StoredSession{CheckID: checkToken, Token: driver.TokenOrID}
 
 func (p *Provider) checkURL(token string) string {
 	u := *p.pageURL
@@ -193,7 +192,7 @@ func (p *Provider) checkURL(token string) string {
 
 // initForm checks req and returns the init call's business fields.
 func initForm(req *liveness.SessionRequest) (url.Values, error) {
-	c := check.Checker{Vendor: liveness.Jumdata, Op: "InitSession"}
+	c := driver.Checker{Vendor: liveness.Jumdata, Op: "InitSession"}
 	if req == nil {
 		return nil, c.Fail("request", "is nil")
 	}
@@ -207,7 +206,7 @@ func initForm(req *liveness.SessionRequest) (url.Values, error) {
 	if err := checkReturnURL(c, req.ReturnURL); err != nil {
 		return nil, err
 	}
-	opts, err := vendorkit.Extra[SessionOptions](c, req.Extra, "*jumdata.SessionOptions")
+	opts, err := driver.Extra[SessionOptions](c, req.Extra, "*jumdata.SessionOptions")
 	if err != nil {
 		return nil, err
 	}
@@ -233,7 +232,7 @@ func initForm(req *liveness.SessionRequest) (url.Values, error) {
 // scheme, no host, no white space. Anything else with a scheme
 // (javascript:, weixin://) is refused, as the H5 v2 document allows only
 // these two.
-func checkReturnURL(c check.Checker, v string) error {
+func checkReturnURL(c driver.Checker, v string) error {
 	const field = "ReturnURL"
 	if err := c.Required(field, v); err != nil {
 		return err
@@ -257,7 +256,7 @@ func checkReturnURL(c check.Checker, v string) error {
 // normalizeColors returns colors upper-cased and deduplicated, in the
 // caller's order, after checking each against the 14 and the bright/dark
 // rule.
-func normalizeColors(c check.Checker, colors []string) ([]string, error) {
+func normalizeColors(c driver.Checker, colors []string) ([]string, error) {
 	var out []string
 	seen := map[string]bool{}
 	bright, dark := false, false
@@ -279,7 +278,7 @@ func normalizeColors(c check.Checker, colors []string) ([]string, error) {
 	return out, nil
 }
 
-func checkActions(c check.Checker, list []string, flash bool) error {
+func checkActions(c driver.Checker, list []string, flash bool) error {
 	for _, a := range list {
 		if !slices.Contains(actions[:], a) {
 			return c.Fail("Actions", strconv.Quote(a)+" is not one of "+strings.Join(actions[:], ", "))

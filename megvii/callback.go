@@ -8,8 +8,7 @@ import (
 	"strings"
 
 	"github.com/go-liveness/liveness"
-	"github.com/go-liveness/liveness/internal/check"
-	"github.com/go-liveness/liveness/internal/vendorkit"
+	"github.com/go-liveness/liveness/driver"
 	"github.com/go-liveness/liveness/signing"
 )
 
@@ -89,7 +88,7 @@ func (p *Provider) VerifyCallbackAs(ctx context.Context, r *http.Request, kind l
 
 func (p *Provider) verifyCallback(r *http.Request, kind liveness.CallbackKind) (*liveness.Callback, error) {
 	const op = "VerifyCallback"
-	c := check.Checker{Vendor: liveness.Megvii, Op: op}
+	c := driver.Checker{Vendor: liveness.Megvii, Op: op}
 	if r == nil || r.URL == nil {
 		return nil, c.Fail("request", "is nil")
 	}
@@ -100,7 +99,7 @@ func (p *Provider) verifyCallback(r *http.Request, kind liveness.CallbackKind) (
 		if kind == liveness.CallbackNotify {
 			return nil, c.Fail("method", "Megvii's notify is a POST")
 		}
-		q, err := c.QueryFields("query", r.URL.RawQuery, check.DefaultMaxFormFields)
+		q, err := c.QueryFields("query", r.URL.RawQuery, driver.DefaultMaxFormFields)
 		if err != nil {
 			return nil, err
 		}
@@ -110,7 +109,7 @@ func (p *Provider) verifyCallback(r *http.Request, kind liveness.CallbackKind) (
 		// 一个form格式数据" names no encoding: urlencoded and multipart
 		// bodies are both read (a body with no Content-Type as urlencoded).
 		var err error
-		if fields, raw, err = vendorkit.CallbackForm(c, r, check.DefaultMaxCallbackBytes, check.DefaultMaxFormFields); err != nil {
+		if fields, raw, err = driver.CallbackForm(c, r, driver.DefaultMaxCallbackBytes, driver.DefaultMaxFormFields); err != nil {
 			return nil, err
 		}
 	default:
@@ -179,7 +178,7 @@ func (p *Provider) verifyCallback(r *http.Request, kind liveness.CallbackKind) (
 }
 
 // unsignedReturn reads a return that names the session by biz_id only.
-func unsignedReturn(c check.Checker, fields url.Values, raw []byte) (*liveness.Callback, error) {
+func unsignedReturn(c driver.Checker, fields url.Values, raw []byte) (*liveness.Callback, error) {
 	ids := fields["biz_id"]
 	switch {
 	case len(ids) == 0 && (fields.Has("data") || fields.Has("sign")):

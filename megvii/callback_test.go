@@ -16,7 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/go-liveness/liveness"
-	"github.com/go-liveness/liveness/internal/check"
+	"github.com/go-liveness/liveness/driver"
 	"github.com/go-liveness/liveness/megvii"
 	"github.com/go-liveness/liveness/megvii/megviitest"
 )
@@ -178,7 +178,7 @@ func TestVerifyCallbackRefusesForgeries(t *testing.T) {
 
 func TestVerifyCallbackRefusesWhatIsNotACallback(t *testing.T) {
 	p := newProvider(t, megvii.RegionIDN)
-	oversize := formPost(url.Values{"data": {strings.Repeat("x", check.DefaultMaxCallbackBytes)}, "sign": {"00"}}, "")
+	oversize := formPost(url.Values{"data": {strings.Repeat("x", driver.DefaultMaxCallbackBytes)}, "sign": {"00"}}, "")
 	jsonBody := httptest.NewRequest(http.MethodPost, "/notify", strings.NewReader(`{"data":"{}","sign":"00"}`))
 	jsonBody.Header.Set("Content-Type", "application/json")
 	badType := httptest.NewRequest(http.MethodPost, "/notify", strings.NewReader("data=1"))
@@ -345,7 +345,7 @@ func TestVerifyCallbackRefusesFormBombs(t *testing.T) {
 	p := newProvider(t, megvii.RegionIDN)
 	sign := megviitest.SignCallback(testSecret, seedSample(t, "callback_data.json"))
 	lead := sign.Encode() + "&"
-	urlBomb := lead + strings.Repeat("a=&", 350_000)[:check.DefaultMaxCallbackBytes-len(lead)-3] + "%zz"
+	urlBomb := lead + strings.Repeat("a=&", 350_000)[:driver.DefaultMaxCallbackBytes-len(lead)-3] + "%zz"
 	require.Greater(t, strings.Count(urlBomb, "&"), 250_000)
 
 	var mp bytes.Buffer
@@ -353,7 +353,7 @@ func TestVerifyCallbackRefusesFormBombs(t *testing.T) {
 	for _, k := range []string{"data", "sign"} {
 		require.NoError(t, w.WriteField(k, sign.Get(k)))
 	}
-	for mp.Len() < check.DefaultMaxCallbackBytes-100 {
+	for mp.Len() < driver.DefaultMaxCallbackBytes-100 {
 		require.NoError(t, w.WriteField("a", ""))
 	}
 	mp.WriteString("--not-the-boundary\r\n") // malformed from here on

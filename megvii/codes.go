@@ -5,8 +5,8 @@ import (
 	"strings"
 
 	"github.com/go-liveness/liveness"
+	"github.com/go-liveness/liveness/driver"
 	"github.com/go-liveness/liveness/internal/transport"
-	"github.com/go-liveness/liveness/internal/vendorkit"
 )
 
 // errorKinds maps the code of an error answer (the text before the first
@@ -52,7 +52,7 @@ var argumentCodes = map[string]bool{
 
 // kindForStatus is the sentinel of a code the table does not know, from the
 // HTTP status alone: Megvii answers a bad argument with 400 only.
-func kindForStatus(status int) error { return vendorkit.StatusKind4xx(status, vendorkit.Only400) }
+func kindForStatus(status int) error { return driver.StatusKind4xx(status, driver.Only400) }
 
 // splitCode splits "BAD_ARGUMENTS: return_url" or "BAD_ARGUMENTS:return_url"
 // into the code and its detail; the documents space them both ways.
@@ -119,7 +119,7 @@ func vendorError(resp *transport.Response) error {
 }
 
 // outcome is the normalized meaning of a code.
-type outcome = vendorkit.Outcome
+type outcome = driver.Outcome
 
 // statuses maps the status field of get_result and the callbacks. "OK"
 // only says the flow ended normally: the verdict comes from

@@ -77,7 +77,7 @@ package megvii
 
 import (
 	"github.com/go-liveness/liveness"
-	"github.com/go-liveness/liveness/internal/check"
+	"github.com/go-liveness/liveness/driver"
 	"github.com/go-liveness/liveness/internal/transport"
 )
 
@@ -152,9 +152,9 @@ var _ liveness.Provider = (*Provider)(nil)
 // BaseURL or an unknown FaceMatchFAR is ErrInvalidArgument naming the
 // Config field.
 func New(cfg Config, opts ...liveness.Option) (*Provider, error) {
-	c := check.Checker{Vendor: liveness.Megvii, Op: "New"}
+	c := driver.Checker{Vendor: liveness.Megvii, Op: "New"}
 	for _, f := range []struct{ name, v string }{{"APIKey", cfg.APIKey}, {"APISecret", cfg.APISecret}} {
-		if err := check.First(c.Required(f.name, f.v), c.Credential(f.name, f.v)); err != nil {
+		if err := driver.First(c.Required(f.name, f.v), c.Credential(f.name, f.v)); err != nil {
 			return nil, err
 		}
 	}

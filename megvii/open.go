@@ -5,8 +5,7 @@ import (
 	"strconv"
 
 	"github.com/go-liveness/liveness"
-	"github.com/go-liveness/liveness/internal/check"
-	"github.com/go-liveness/liveness/internal/vendorkit"
+	"github.com/go-liveness/liveness/driver"
 )
 
 func init() { liveness.Register("megvii", open) }
@@ -15,11 +14,11 @@ func init() { liveness.Register("megvii", open) }
 // liveness.Open; the package doc describes the form. Parameters are
 // checked by name so that a typo is an error, not a silent default.
 func open(u *url.URL, opts ...liveness.Option) (liveness.Provider, error) {
-	c := check.Checker{Vendor: liveness.Megvii, Op: vendorkit.OpenOp}
+	c := driver.Checker{Vendor: liveness.Megvii, Op: driver.OpenOp}
 	if u == nil {
 		return nil, c.Fail("url", "is nil")
 	}
-	params, err := vendorkit.OpenQuery(c, u, "far", "allow_any_notify_port", "scheme")
+	params, err := driver.OpenQuery(c, u, "far", "allow_any_notify_port", "scheme")
 	if err != nil {
 		return nil, err
 	}
@@ -44,9 +43,9 @@ func open(u *url.URL, opts ...liveness.Option) (liveness.Provider, error) {
 		}
 		cfg.AllowAnyNotifyPort = b
 	}
-	if cfg.BaseURL, err = vendorkit.ServiceURL(c, u, "api-idn.megvii.com", params); err != nil {
+	if cfg.BaseURL, err = driver.ServiceURL(c, u, "api-idn.megvii.com", params); err != nil {
 		return nil, err
 	}
 	p, err := New(cfg, opts...)
-	return vendorkit.Opened(liveness.Megvii, p, err)
+	return driver.Opened(liveness.Megvii, p, err)
 }

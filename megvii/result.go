@@ -12,7 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/go-liveness/liveness"
-	"github.com/go-liveness/liveness/internal/check"
+	"github.com/go-liveness/liveness/driver"
 	"github.com/go-liveness/liveness/internal/transport"
 )
 
@@ -50,7 +50,7 @@ const MaxIDBytes = 512
 // MaxIDBytes long and free of control characters and invalid UTF-8.
 // Megvii's biz_id is opaque (a comma, perhaps spaces), so nothing more is
 // assumed.
-func checkID(c check.Checker, field, v string) error {
+func checkID(c driver.Checker, field, v string) error {
 	switch {
 	case strings.TrimSpace(v) == "":
 		return c.Fail(field, "is required")
@@ -121,7 +121,7 @@ func retryGetResult(err error) bool {
 }
 
 func (p *Provider) getResult(ctx context.Context, op, bizID string, opts GetResultOptions) (*liveness.Result, error) {
-	c := check.Checker{Vendor: liveness.Megvii, Op: op}
+	c := driver.Checker{Vendor: liveness.Megvii, Op: op}
 	if err := checkID(c, "sessionID", bizID); err != nil {
 		return nil, err
 	}

@@ -11,9 +11,8 @@ import (
 	"time"
 
 	"github.com/go-liveness/liveness"
-	"github.com/go-liveness/liveness/internal/check"
+	"github.com/go-liveness/liveness/driver"
 	"github.com/go-liveness/liveness/internal/transport"
-	"github.com/go-liveness/liveness/internal/vendorkit"
 )
 
 // SessionOptions are Megvii's own get_token parameters, passed in
@@ -264,15 +263,15 @@ func retryGetToken(err error) bool {
 
 // tokenForm checks req and builds the get_token fields and files.
 func (p *Provider) tokenForm(req *liveness.SessionRequest) (url.Values, []transport.File, error) {
-	c := check.Checker{Vendor: liveness.Megvii, Op: "InitSession"}
+	c := driver.Checker{Vendor: liveness.Megvii, Op: "InitSession"}
 	if req == nil {
 		return nil, nil, c.Fail("request", "is nil")
 	}
-	o, err := vendorkit.Extra[SessionOptions](c, req.Extra, "*megvii.SessionOptions")
+	o, err := driver.Extra[SessionOptions](c, req.Extra, "*megvii.SessionOptions")
 	if err != nil {
 		return nil, nil, err
 	}
-	err = check.First(
+	err = driver.First(
 		c.HTTPURL("ReturnURL", req.ReturnURL),
 		c.HTTPURL("NotifyURL", req.NotifyURL),
 		p.checkNotifyPort(c, req.NotifyURL),
@@ -332,7 +331,7 @@ func (p *Provider) tokenForm(req *liveness.SessionRequest) (url.Values, []transp
 // checkNotifyPort fails unless Megvii would call notifyURL's port. An
 // https URL without a port is 443, an http one 80 (which Megvii does not
 // call).
-func (p *Provider) checkNotifyPort(c check.Checker, notifyURL string) error {
+func (p *Provider) checkNotifyPort(c driver.Checker, notifyURL string) error {
 	if p.anyPort {
 		return nil
 	}
@@ -356,7 +355,7 @@ func (p *Provider) checkNotifyPort(c check.Checker, notifyURL string) error {
 }
 
 // checkOptions checks every enumerated or bounded option.
-func checkOptions(c check.Checker, o *SessionOptions) error {
+func checkOptions(c driver.Checker, o *SessionOptions) error {
 	errs := []error{
 		c.OneOf("Extra.Language", o.Language, true, LanguageEnglish, LanguageChinese),
 		c.OneOf("Extra.ProcedureType", o.ProcedureType, true,
@@ -392,12 +391,12 @@ func checkOptions(c check.Checker, o *SessionOptions) error {
 	if v := o.ProcedurePriority; v != "" && (len(v) > 32 || strings.TrimLeft(v, "abcdefghijklmnopqrstuvwxyz0123456789_") != "") {
 		errs = append(errs, c.Fail("Extra.ProcedurePriority", "must be a lower-case ASCII word"))
 	}
-	return check.First(errs...)
+	return driver.First(errs...)
 }
 
 // refImages checks the reference images and names their file parts
 // image_ref1 and image_ref2.
-func refImages(c check.Checker, images [][]byte) ([]transport.File, error) {
+func refImages(c driver.Checker, images [][]byte) ([]transport.File, error) {
 	if len(images) > maxRefImages {
 		return nil, c.Fail("ReferenceImages", strconv.Itoa(len(images))+" images, Megvii takes at most 2")
 	}
@@ -428,7 +427,7 @@ func refImages(c check.Checker, images [][]byte) ([]transport.File, error) {
 // and "session.Vendor", checked in that order. The token is single use,
 // which no client can see in advance: a used one shows Megvii's error page.
 func (p *Provider) BuildCheckURL(s *liveness.Session) (string, error) {
-	c := check.Checker{Vendor: liveness.Megvii, Op: "BuildCheckURL"}
+	c := driver.Checker{Vendor: liveness.Megvii, Op: "BuildCheckURL"}
 	tok, err := storedSession.Check(c, s, p.c.Now())
 	if err != nil {
 		return "", err
@@ -438,7 +437,7 @@ func (p *Provider) BuildCheckURL(s *liveness.Session) (string, error) {
 
 // storedSession is what Megvii needs of a Session given back: its page
 // token; its biz_id is checked when set.
-var storedSession = vendorkit.StoredSession{CheckID: checkID, Token: vendorkit.TokenRequired}
+var storedSession = driver.StoredSession{CheckID: checkID, Token: driver.TokenRequired}
 
 func (p *Provider) checkURL(token string) string {
 	return p.base + doPath + "?" + url.Values{"token": {token}}.Encode()

@@ -4,7 +4,7 @@ import (
 	"encoding/json"
 
 	"github.com/go-liveness/liveness"
-	"github.com/go-liveness/liveness/internal/vendorkit"
+	"github.com/go-liveness/liveness/driver"
 )
 
 // DecodeJSON decodes the answer into v. A body that is not JSON of the
@@ -19,5 +19,5 @@ func (r *Response) DecodeJSON(v any) error {
 
 // NotJSON returns the error for an answer that is not the expected JSON.
 func (r *Response) NotJSON(cause error) *liveness.Error {
-	return &liveness.Error{Kind: vendorkit.StatusKind(r.StatusCode), HTTPStatus: r.StatusCode, Message: "answer is not the expected JSON", Err: cause}
+	return &liveness.Error{Kind: driver.StatusKind(r.StatusCode), HTTPStatus: r.StatusCode, Message: "answer is not the expected JSON", Err: cause}
 }

@@ -1,4 +1,4 @@
-package check_test
+package driver_test
 
 import (
 	"bytes"
@@ -12,7 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/go-liveness/liveness"
-	"github.com/go-liveness/liveness/internal/check"
+	"github.com/go-liveness/liveness/driver"
 )
 
 const urlencoded = "application/x-www-form-urlencoded"
@@ -57,10 +57,10 @@ func TestFormReadsBothEncodings(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, url.Values{"f0": {"v"}, "f1": {"v"}, "f2": {"v"}}, v)
 
-	ct, body = multipartBody(t, check.DefaultMaxFormFields, "")
+	ct, body = multipartBody(t, driver.DefaultMaxFormFields, "")
 	v, err = c.Form(ct, body, 0)
 	require.NoError(t, err, "exactly the cap is accepted")
-	assert.Len(t, v, check.DefaultMaxFormFields)
+	assert.Len(t, v, driver.DefaultMaxFormFields)
 }
 
 func TestFormRefusesBombsBeforeParsingThem(t *testing.T) {
@@ -73,7 +73,7 @@ func TestFormRefusesBombsBeforeParsingThem(t *testing.T) {
 	_, err = c.Form(urlencoded, []byte(strings.Repeat("a=1&", 64)+"b=2"), 0)
 	requireBodyError(t, err, "more than 64 fields")
 
-	ct, body := multipartBody(t, check.DefaultMaxFormFields+1, "--not-the-boundary\r\ngarbage")
+	ct, body := multipartBody(t, driver.DefaultMaxFormFields+1, "--not-the-boundary\r\ngarbage")
 	_, err = c.Form(ct, body, 0)
 	requireBodyError(t, err, "more than 64 fields")
 

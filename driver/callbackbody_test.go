@@ -1,4 +1,4 @@
-package vendorkit_test
+package driver_test
 
 import (
 	"bytes"
@@ -14,8 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/go-liveness/liveness"
-	"github.com/go-liveness/liveness/internal/check"
-	"github.com/go-liveness/liveness/internal/vendorkit"
+	"github.com/go-liveness/liveness/driver"
 )
 
 func post(ct, body string) *http.Request {
@@ -62,7 +61,7 @@ func TestCallbackFormEitherOrder(t *testing.T) {
 			if tt.parse != nil {
 				require.NoError(t, tt.parse(r))
 			}
-			fields, raw, err := vendorkit.CallbackForm(c, r, 1<<20, 0)
+			fields, raw, err := driver.CallbackForm(cb, r, 1<<20, 0)
 			require.NoError(t, err)
 			assert.Equal(t, want, fields)
 			if tt.parsed {
@@ -80,7 +79,7 @@ func TestCallbackFormEitherOrder(t *testing.T) {
 func TestCallbackBodyLeavesOtherBodiesToTheCaller(t *testing.T) {
 	r := post("application/json", `{"jh_order_id":"x"}`)
 	require.NoError(t, r.ParseForm()) // sets an empty PostForm, reads nothing
-	form, body, err := vendorkit.CallbackBody(c, r, 1<<20, 0)
+	form, body, err := driver.CallbackBody(cb, r, 1<<20, 0)
 	require.NoError(t, err)
 	assert.Nil(t, form)
 	assert.Equal(t, `{"jh_order_id":"x"}`, string(body))
@@ -91,27 +90,16 @@ func TestCallbackBodyLeavesOtherBodiesToTheCaller(t *testing.T) {
 func TestCallbackBodyCapsAParsedForm(t *testing.T) {
 	r := post(urlencoded, strings.Repeat("a=1&", 64)+"b=2")
 	require.NoError(t, r.ParseForm())
-	_, _, err := vendorkit.CallbackBody(c, r, 1<<20, 0)
+	_, _, err := driver.CallbackBody(cb, r, 1<<20, 0)
 	requireBodyError(t, err, "more than 64 fields")
 
 	r = post(urlencoded, "data="+strings.Repeat("x", 100))
 	require.NoError(t, r.ParseForm())
-	_, _, err = vendorkit.CallbackBody(c, r, 64, 0)
+	_, _, err = driver.CallbackBody(cb, r, 64, 0)
 	requireBodyError(t, err, "larger than 64 bytes")
 
-	_, _, err = vendorkit.CallbackBody(c, nil, 64, 0)
+	_, _, err = driver.CallbackBody(cb, nil, 64, 0)
 	require.ErrorIs(t, err, liveness.ErrInvalidArgument)
 }
 
-var c = check.Checker{Vendor: liveness.Megvii, Op: "VerifyCallback"}
-
-const urlencoded = "application/x-www-form-urlencoded"
-
-func requireBodyError(t *testing.T, err error, msg string) {
-	t.Helper()
-	require.ErrorIs(t, err, liveness.ErrInvalidArgument)
-	var le *liveness.Error
-	require.ErrorAs(t, err, &le)
-	assert.Equal(t, "body", le.Field)
-	assert.Contains(t, le.Message, msg)
-}
+var cb = driver.Checker{Vendor: "acme", Op: "VerifyCallback"}

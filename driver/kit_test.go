@@ -1,4 +1,4 @@
-package vendorkit_test
+package driver_test
 
 import (
 	"errors"
@@ -10,8 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/go-liveness/liveness"
-	"github.com/go-liveness/liveness/internal/check"
-	"github.com/go-liveness/liveness/internal/vendorkit"
+	"github.com/go-liveness/liveness/driver"
 )
 
 func TestStatusKind(t *testing.T) {
@@ -30,14 +29,14 @@ func TestStatusKind(t *testing.T) {
 		{500, liveness.ErrUnavailable, liveness.ErrUnavailable, liveness.ErrUnavailable},
 		{503, liveness.ErrUnavailable, liveness.ErrUnavailable, liveness.ErrUnavailable},
 	} {
-		assert.Equal(t, tt.alone, vendorkit.StatusKind(tt.status), "StatusKind(%d)", tt.status)
-		assert.Equal(t, tt.only400, vendorkit.StatusKind4xx(tt.status, vendorkit.Only400), "Only400 %d", tt.status)
-		assert.Equal(t, tt.every, vendorkit.StatusKind4xx(tt.status, vendorkit.Every4xx), "Every4xx %d", tt.status)
+		assert.Equal(t, tt.alone, driver.StatusKind(tt.status), "StatusKind(%d)", tt.status)
+		assert.Equal(t, tt.only400, driver.StatusKind4xx(tt.status, driver.Only400), "Only400 %d", tt.status)
+		assert.Equal(t, tt.every, driver.StatusKind4xx(tt.status, driver.Every4xx), "Every4xx %d", tt.status)
 	}
 }
 
 // checkID accepts IDs of at most 8 letters.
-func checkID(c check.Checker, field, v string) error {
+func checkID(c driver.Checker, field, v string) error {
 	if len(v) > 8 || strings.ContainsAny(v, " \n") {
 		return c.Fail(field, "is not an ID")
 	}
@@ -45,15 +44,15 @@ func checkID(c check.Checker, field, v string) error {
 }
 
 func TestStoredSessionNamesFieldsInTheCanonicalOrder(t *testing.T) {
-	c := check.Checker{Vendor: liveness.Megvii, Op: "BuildCheckURL"}
+	c := driver.Checker{Vendor: liveness.Vendor("acme"), Op: "BuildCheckURL"}
 	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	past, future := now.Add(-time.Second), now.Add(time.Minute)
-	required := vendorkit.StoredSession{CheckID: checkID, Token: vendorkit.TokenRequired}
-	orID := vendorkit.StoredSession{CheckID: checkID, Token: vendorkit.TokenOrID}
-	idOnly := vendorkit.StoredSession{CheckID: checkID, IDRequired: true, Token: vendorkit.TokenUnused}
+	required := driver.StoredSession{CheckID: checkID, Token: driver.TokenRequired}
+	orID := driver.StoredSession{CheckID: checkID, Token: driver.TokenOrID}
+	idOnly := driver.StoredSession{CheckID: checkID, IDRequired: true, Token: driver.TokenUnused}
 	for _, tt := range []struct {
 		name      string
-		rules     vendorkit.StoredSession
+		rules     driver.StoredSession
 		s         *liveness.Session
 		wantKind  error
 		wantField string
@@ -62,9 +61,9 @@ func TestStoredSessionNamesFieldsInTheCanonicalOrder(t *testing.T) {
 		{"nil", required, nil, liveness.ErrInvalidArgument, "session", ""},
 		{"bad ID before a bad token", required, &liveness.Session{ID: "x y", Token: "too long token"}, liveness.ErrInvalidArgument, "session.ID", ""},
 		{"no token", required, &liveness.Session{ID: "id"}, liveness.ErrInvalidArgument, "session.Token", ""},
-		{"bad token before the vendor", required, &liveness.Session{Token: "too long token", Vendor: liveness.Juhe}, liveness.ErrInvalidArgument, "session.Token", ""},
-		{"another vendor before expiry", required, &liveness.Session{Token: "t", Vendor: liveness.Juhe, ExpiresAt: past}, liveness.ErrInvalidArgument, "session.Vendor", ""},
-		{"expired", required, &liveness.Session{Token: "t", Vendor: liveness.Megvii, ExpiresAt: past}, liveness.ErrSessionExpired, "session.ExpiresAt", ""},
+		{"bad token before the vendor", required, &liveness.Session{Token: "too long token", Vendor: liveness.Vendor("other")}, liveness.ErrInvalidArgument, "session.Token", ""},
+		{"another vendor before expiry", required, &liveness.Session{Token: "t", Vendor: liveness.Vendor("other"), ExpiresAt: past}, liveness.ErrInvalidArgument, "session.Vendor", ""},
+		{"expired", required, &liveness.Session{Token: "t", Vendor: liveness.Vendor("acme"), ExpiresAt: past}, liveness.ErrSessionExpired, "session.ExpiresAt", ""},
 		{"expires exactly now", required, &liveness.Session{Token: "t", ExpiresAt: now}, liveness.ErrSessionExpired, "session.ExpiresAt", ""},
 		{"valid", required, &liveness.Session{ID: "id", Token: "t", ExpiresAt: future}, nil, "", "t"},
 		{"no expiry is not checked", required, &liveness.Session{Token: "t"}, nil, "", "t"},
@@ -85,7 +84,7 @@ func TestStoredSessionNamesFieldsInTheCanonicalOrder(t *testing.T) {
 			require.ErrorAs(t, err, &le)
 			assert.Equal(t, tt.wantField, le.Field)
 			assert.Equal(t, "BuildCheckURL", le.Op)
-			assert.Equal(t, liveness.Megvii, le.Vendor)
+			assert.Equal(t, liveness.Vendor("acme"), le.Vendor)
 			if tt.wantKind == liveness.ErrSessionExpired {
 				assert.Contains(t, le.Message, tt.s.ExpiresAt.UTC().Format(time.RFC3339), "one time format")
 			}
@@ -98,21 +97,21 @@ func TestStoredSessionNamesFieldsInTheCanonicalOrder(t *testing.T) {
 type fakeProvider struct{ liveness.Provider }
 
 func TestOpenedSetsOpOpenAndNeverReturnsATypedNil(t *testing.T) {
-	bad := liveness.InvalidArgument(liveness.Juhe, "New", "Key", "is required")
-	p, err := vendorkit.Opened[*fakeProvider](liveness.Juhe, nil, bad)
+	bad := liveness.InvalidArgument(liveness.Vendor("other"), "New", "Key", "is required")
+	p, err := driver.Opened[*fakeProvider](liveness.Vendor("other"), nil, bad)
 	assert.Nil(t, p, "a nil interface, not a nil *fakeProvider inside one")
 	var le *liveness.Error
 	require.ErrorAs(t, err, &le)
 	assert.Equal(t, "Open", le.Op)
 	assert.Equal(t, "Key", le.Field)
 
-	wrapped := vendorkit.OpenError(liveness.Megvii, errors.Join(errors.New("x"), &liveness.Error{Op: "New", Kind: liveness.ErrInvalidArgument}))
+	wrapped := driver.OpenError(liveness.Vendor("acme"), errors.Join(errors.New("x"), &liveness.Error{Op: "New", Kind: liveness.ErrInvalidArgument}))
 	require.ErrorAs(t, wrapped, &le)
 	assert.Equal(t, "Open", le.Op)
-	assert.Equal(t, liveness.Megvii, le.Vendor, "the vendor is filled in when missing")
+	assert.Equal(t, liveness.Vendor("acme"), le.Vendor, "the vendor is filled in when missing")
 
 	fp := &fakeProvider{}
-	p, err = vendorkit.Opened(liveness.Juhe, fp, nil)
+	p, err = driver.Opened(liveness.Vendor("other"), fp, nil)
 	require.NoError(t, err)
 	assert.Same(t, fp, p)
 }

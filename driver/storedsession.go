@@ -1,10 +1,9 @@
-package vendorkit
+package driver
 
 import (
 	"time"
 
 	"github.com/go-liveness/liveness"
-	"github.com/go-liveness/liveness/internal/check"
 )
 
 // StoredSession is what a vendor requires of a Session given back to
@@ -12,7 +11,7 @@ import (
 type StoredSession struct {
 	// CheckID checks an ID or token that is set (field is "session.ID" or
 	// "session.Token"): its length cap and characters.
-	CheckID func(c check.Checker, field, v string) error
+	CheckID func(c Checker, field, v string) error
 	// IDRequired: s.ID must be set (Juhe's order number).
 	IDRequired bool
 	// Token is how the vendor's page takes s.Token.
@@ -42,7 +41,7 @@ const ExpiryFormat = time.RFC3339
 // all ErrInvalidArgument, then s.ExpiresAt against now: ErrSessionExpired
 // (Field "session.ExpiresAt") once it has passed; a zero ExpiresAt is
 // not checked. It returns the page token (empty with TokenUnused).
-func (rules StoredSession) Check(c check.Checker, s *liveness.Session, now time.Time) (token string, err error) {
+func (rules StoredSession) Check(c Checker, s *liveness.Session, now time.Time) (token string, err error) {
 	if token, err = rules.Fields(c, s); err != nil {
 		return "", err
 	}
@@ -55,7 +54,7 @@ func (rules StoredSession) Check(c check.Checker, s *liveness.Session, now time.
 
 // Fields is Check without the expiry: for a call that takes a stored
 // Session whatever its age (Juhe's FetchSessionResult).
-func (rules StoredSession) Fields(c check.Checker, s *liveness.Session) (token string, err error) {
+func (rules StoredSession) Fields(c Checker, s *liveness.Session) (token string, err error) {
 	if s == nil {
 		return "", c.Fail("session", "is nil")
 	}

@@ -1,8 +1,7 @@
-package vendorkit
+package driver
 
 import (
 	"github.com/go-liveness/liveness"
-	"github.com/go-liveness/liveness/internal/check"
 )
 
 // Extra returns the vendor options a SessionRequest carries in Extra: the
@@ -10,7 +9,7 @@ import (
 // vendor's or one that only claims the vendor through its Vendor method, is an
 // ErrInvalidArgument naming Extra and the type wanted (e.g.
 // "*megvii.SessionOptions").
-func Extra[T liveness.SessionOptions](c check.Checker, extra liveness.SessionOptions, want string) (T, error) {
+func Extra[T liveness.SessionOptions](c Checker, extra liveness.SessionOptions, want string) (T, error) {
 	var zero T
 	switch x := any(extra).(type) {
 	case nil:

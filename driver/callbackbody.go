@@ -1,7 +1,6 @@
-package vendorkit
+package driver
 
 import (
-	"github.com/go-liveness/liveness/internal/check"
 	"mime"
 	"net/http"
 	"net/url"
@@ -17,20 +16,20 @@ import (
 //     maxFields <= 0) and max bytes of names and values, and body is
 //     form re-encoded (url.Values.Encode), since the bytes sent are gone;
 //   - otherwise form is nil and body is the body as sent, read with
-//     check.Checker.ReadBody (at most max bytes), and r.Body is put back as a reader
+//     Checker.ReadBody (at most max bytes), and r.Body is put back as a reader
 //     over the same bytes, so the handlers after VerifyCallback can read
 //     it too.
 //
 // Use it only where the vendor's signature, if any, covers decoded
 // values, which a parsed form still holds. Every failure is
 // ErrInvalidArgument naming "request" or "body".
-func CallbackBody(c check.Checker, r *http.Request, max int64, maxFields int) (form url.Values, body []byte, err error) {
+func CallbackBody(c Checker, r *http.Request, max int64, maxFields int) (form url.Values, body []byte, err error) {
 	if r == nil {
 		return nil, nil, c.Fail("request", "is nil")
 	}
 	if parsed := parsedForm(r); parsed != nil {
 		if maxFields <= 0 {
-			maxFields = check.DefaultMaxFormFields
+			maxFields = DefaultMaxFormFields
 		}
 		n, size := 0, int64(0)
 		for k, vs := range parsed {
@@ -52,10 +51,10 @@ func CallbackBody(c check.Checker, r *http.Request, max int64, maxFields int) (f
 }
 
 // CallbackForm is CallbackBody for a callback that is a form: the form a
-// middleware parsed, or else the body read and parsed with check.Checker.Form under
+// middleware parsed, or else the body read and parsed with Checker.Form under
 // the request's Content-Type. raw is the body as sent, or the parsed
 // form re-encoded.
-func CallbackForm(c check.Checker, r *http.Request, max int64, maxFields int) (fields url.Values, raw []byte, err error) {
+func CallbackForm(c Checker, r *http.Request, max int64, maxFields int) (fields url.Values, raw []byte, err error) {
 	fields, raw, err = CallbackBody(c, r, max, maxFields)
 	if err != nil || fields != nil {
 		return fields, raw, err

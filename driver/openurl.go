@@ -1,7 +1,6 @@
-package vendorkit
+package driver
 
 import (
-	"github.com/go-liveness/liveness/internal/check"
 	"net/url"
 	"sort"
 	"strconv"
@@ -18,7 +17,7 @@ import (
 //
 // OpenQuery also refuses an opaque URL and a fragment, which no provider URL
 // has.
-func OpenQuery(c check.Checker, u *url.URL, known ...string) (map[string]string, error) {
+func OpenQuery(c Checker, u *url.URL, known ...string) (map[string]string, error) {
 	if u.Opaque != "" {
 		return nil, c.Fail("url", "must be "+string(c.Vendor)+"://CREDENTIALS@host")
 	}
@@ -53,7 +52,7 @@ func OpenQuery(c check.Checker, u *url.URL, known ...string) (map[string]string,
 // ServiceURL returns the base URL a provider URL
 // VENDOR://CREDENTIALS@host[/path] names: https, or http when params holds
 // scheme=http (for a local sandbox); defaultHost when the host is empty.
-func ServiceURL(c check.Checker, u *url.URL, defaultHost string, params map[string]string) (string, error) {
+func ServiceURL(c Checker, u *url.URL, defaultHost string, params map[string]string) (string, error) {
 	scheme := "https"
 	if s, ok := params["scheme"]; ok {
 		if s != "http" && s != "https" {

@@ -1,4 +1,4 @@
-package check_test
+package driver_test
 
 import (
 	"io"
@@ -10,10 +10,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/go-liveness/liveness"
-	"github.com/go-liveness/liveness/internal/check"
+	"github.com/go-liveness/liveness/driver"
 )
 
-var c = check.Checker{Vendor: liveness.Juhe, Op: "InitSession"}
+var c = driver.Checker{Vendor: liveness.Vendor("other"), Op: "InitSession"}
 
 func TestHTTPURL(t *testing.T) {
 	for v, ok := range map[string]bool{
@@ -43,8 +43,8 @@ func TestRequiredMaxBytesOneOf(t *testing.T) {
 	assert.ErrorIs(t, c.OneOf("DeviceType", "", false, "WEB", "H5"), liveness.ErrInvalidArgument)
 	assert.NoError(t, c.OneOf("DeviceType", "WEB", false, "WEB", "H5"))
 	assert.ErrorContains(t, c.OneOf("DeviceType", "PC", false, "WEB", "H5"), `DeviceType: "PC" is not one of WEB, H5`)
-	assert.Nil(t, check.First(nil, nil))
-	assert.ErrorIs(t, check.First(nil, c.Required("x", "")), liveness.ErrInvalidArgument)
+	assert.Nil(t, driver.First(nil, nil))
+	assert.ErrorIs(t, driver.First(nil, c.Required("x", "")), liveness.ErrInvalidArgument)
 }
 
 func TestReadBody(t *testing.T) {

@@ -1,4 +1,4 @@
-package vendorkit
+package driver
 
 import (
 	"net/http"
