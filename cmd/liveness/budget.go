@@ -13,36 +13,34 @@ import (
 	"github.com/go-liveness/liveness"
 )
 
-// megviiCalls is how many get_result calls Megvii answers for one biz_id,
-// ever: its document keeps a result one day and "仅支持3次调用", a 4th
-// call is answered with an error. Every call counts, those that answered
-// pending included, so liveness result spends at most this many on a
-// Megvii session: per run, and in all when the session file keeps the
-// count (resultCallsField).
-const megviiCalls = 3
-
 // resultCallsField is the member of a session file (the output of
 // liveness init --json) in which liveness result --session FILE counts the
-// get_result calls spent on a Megvii session.
+// result calls spent on a session of a vendor that answers only so many
+// (driver.ReadPolicy.Calls).
 const resultCallsField = "result_calls"
 
-// errBudgetSpent ends a read: the session's get_result calls are spent.
+// errBudgetSpent ends a read: the session's result calls are spent.
 // It is not liveness.Retryable, so it ends Handler.Wait.
-var errBudgetSpent = errors.New("megvii get_result budget spent")
+var errBudgetSpent = errors.New("result call budget spent")
 
-// ledger counts the get_result calls spent on a Megvii session. With a
-// path it keeps the count in the session file, written before each call
-// is sent (so that a run stopped during a call has counted it), and read
-// again first (so that runs one after another, or side by side, add up).
+// ledger counts the result calls spent on a session of a vendor that
+// answers calls result calls per session in all, pending answers included
+// (driver.ReadPolicy.Calls): liveness result spends at most that many, per
+// run, and in all when the session file keeps the count. With a path it
+// keeps the count in the session file, written before each call is sent
+// (so that a run stopped during a call has counted it), and read again
+// first (so that runs one after another, or side by side, add up).
 type ledger struct {
-	path string // "" when the session came from standard input or the argument: nothing is kept
-	id   string // the session's ID, to notice another session written over the file
-	n    int    // the calls counted
-	made int    // the calls this run counted
+	path   string          // "" when the session came from standard input or the argument: nothing is kept
+	id     string          // the session's ID, to notice another session written over the file
+	vendor liveness.Vendor // the session's vendor, for messages
+	calls  int             // the result calls the vendor answers for a session in all
+	n      int             // the calls counted
+	made   int             // the calls this run counted
 }
 
 // spent reports whether the session's calls are used up.
-func (l *ledger) spent() bool { return l.n >= megviiCalls }
+func (l *ledger) spent() bool { return l.n >= l.calls }
 
 // reserve counts one more call before it is sent, or returns
 // errBudgetSpent when none is left.
@@ -94,7 +92,7 @@ func (l *ledger) release() {
 	}
 }
 
-// parseSessionFile reads a session and the get_result calls counted
+// parseSessionFile reads a session and the result calls counted
 // beside it (0 when absent).
 func parseSessionFile(data []byte) (liveness.Session, int, error) {
 	var s liveness.Session

@@ -81,7 +81,7 @@ func TestResultWaitMegviiMakesThreeCalls(t *testing.T) {
 			})
 			assert.Equal(t, 3, n, "get_result calls")
 			assert.Equal(t, exitPending, r.code, r.stderr)
-			assert.Contains(t, r.stderr, "still pending: megvii get_result budget spent: 3 get_result calls made, as many as Megvii answers for a session in all")
+			assert.Contains(t, r.stderr, "still pending: result call budget spent: 3 result calls made, as many as megvii answers for a session in all")
 			assert.Contains(t, r.stderr, "without --session FILE no count is kept between runs")
 			var res liveness.Result
 			require.NoError(t, json.Unmarshal([]byte(r.stdout), &res), r.stdout)
@@ -135,7 +135,7 @@ func TestResultMegviiSessionFileBudget(t *testing.T) {
 				assert.Zero(t, n, "%v", args)
 				assert.Equal(t, exitBudget, r.code, r.stderr)
 				assert.Empty(t, r.stdout)
-				assert.Contains(t, r.stderr, "liveness result: no call made: the 3 get_result calls Megvii answers for this session are spent (result_calls 3 in "+file+")")
+				assert.Contains(t, r.stderr, "liveness result: no call made: the 3 result calls megvii answers for this session are spent (result_calls 3 in "+file+")")
 			}
 			// The count travels with the session, piped too.
 			n = getResultCalls(sb, func() { r = cli(t, env, string(b), "result", "--wait", "--session", "-") })
@@ -227,14 +227,14 @@ func TestResultMegviiFlagsRefused(t *testing.T) {
 				assert.Zero(t, n, "no call")
 				assert.Equal(t, exitUsage, r.code, r.stderr)
 				assert.Empty(t, r.stdout)
-				assert.Contains(t, r.stderr, "liveness result: flag --max-reads must be 1 to 3 for a megvii session: Megvii answers 3 get_result calls per session in all")
+				assert.Contains(t, r.stderr, "liveness result: flag --max-reads must be 1 to 3 for a megvii session: megvii answers 3 result calls per session in all")
 				lines := strings.Split(strings.TrimSpace(r.stderr), "\n")
 				assert.True(t, strings.HasPrefix(lines[len(lines)-1], "usage: liveness result"), r.stderr)
 			}
 
-			old := minMegviiInterval
-			minMegviiInterval = pollInterval[liveness.Megvii]
-			defer func() { minMegviiInterval = old }()
+			old := minCountedInterval
+			minCountedInterval = 0 // the vendor's: 5s for megvii
+			defer func() { minCountedInterval = old }()
 			var r result
 			n := getResultCalls(sb, func() { r = cli(t, env, "", "result", "--wait", "--interval", "2s", s.ID) })
 			assert.Zero(t, n)
@@ -251,10 +251,10 @@ func TestResultMegviiFlagsRefused(t *testing.T) {
 	assert.Equal(t, exitOK, r.code, r.stderr)
 
 	r = cli(t, nil, "", "result", "--help")
-	assert.Contains(t, r.stdout, "at most 3 get_result calls per run")
+	assert.Contains(t, r.stdout, "megvii   at most 3 result calls per session in all")
 	assert.Contains(t, r.stdout, `"result_calls": N`)
 	r = cli(t, nil, "", "--help")
-	assert.Contains(t, r.stdout, "6 a Megvii session's 3 get_result calls are spent")
+	assert.Contains(t, r.stdout, "6 the result calls a vendor answers for a session")
 }
 
 // fakeFetcher answers pending and records when each call started.
@@ -276,7 +276,7 @@ func (f *fakeFetcher) FetchResult(_ context.Context, id string) (*liveness.Resul
 func TestReadCounterSpacesMegviiCalls(t *testing.T) {
 	const gap = 60 * time.Millisecond
 	f := &fakeFetcher{}
-	rc := &readCounter{Provider: f, ledger: &ledger{id: "B"}, gap: gap, ctx: t.Context()}
+	rc := &readCounter{Provider: f, ledger: &ledger{id: "B", vendor: liveness.Megvii, calls: 3}, gap: gap, ctx: t.Context()}
 	for i := range 3 {
 		res, err := rc.FetchResult(t.Context(), "B")
 		if i < 2 {
@@ -295,7 +295,7 @@ func TestReadCounterSpacesMegviiCalls(t *testing.T) {
 
 	// The wait for the gap ends with the command's context.
 	ctx, cancel := context.WithCancel(t.Context())
-	rc = &readCounter{Provider: f, ledger: &ledger{id: "C"}, gap: time.Hour, ctx: ctx}
+	rc = &readCounter{Provider: f, ledger: &ledger{id: "C", vendor: liveness.Megvii, calls: 3}, gap: time.Hour, ctx: ctx}
 	_, err = rc.FetchResult(t.Context(), "C")
 	require.NoError(t, err)
 	cancel()

@@ -24,7 +24,7 @@ func TestUnverifiedClaims(t *testing.T) {
 		{"megvii query", "https://x/r?data=" + url.QueryEscape(megviiData) + "&sign=0", "",
 			claims{vendor: liveness.Megvii, session: "1,abc[2J", bizNo: "B1", claim: "status=OK liveness=PASS"}},
 		{"juhe", "https://x/r?response=" + juheResp + "&sign=0", "",
-			claims{vendor: liveness.Juhe, session: "JH1", bizNo: "O1", claim: "passed=T message=" + strings.Repeat("m", maxClaimText) + "…"}},
+			claims{vendor: liveness.Juhe, session: "JH1", bizNo: "O1", claim: "passed=T message=" + strings.Repeat("m", maxClaimText-len("passed=T message=")) + "…"}},
 		{"odd shapes", "https://x/r?data=" + url.QueryEscape(`{"status":{"a":1},"biz_info":"x"}`), "", claims{vendor: liveness.Megvii}},
 		{"not JSON", "https://x/r?response=nope&sign=0", "", claims{vendor: liveness.Juhe}},
 		{"nothing", "https://x/r?token=1", "", claims{}},

@@ -66,10 +66,14 @@ _liveness() {
 	case $prev in
 	--kind) words="return notify" ;;
 	--qr) words="always never auto" ;;
-	--megvii-language) words="en zh" ;;
-	--megvii-return-method) words="GET POST" ;;
-	--juhe-device-type) words="H5 WEB" ;;
-	esac
+`)
+	// The vendors' own options, with the values their profiles offer.
+	for _, vf := range vendorFlags() {
+		if len(vf.option.Words) > 0 {
+			fmt.Fprintf(&b, "\t--%s) words=%q ;;\n", vf.name(), strings.Join(vf.option.Words, " "))
+		}
+	}
+	b.WriteString(`	esac
 	if [ -z "$words" ]; then
 		case $cmd in
 `)

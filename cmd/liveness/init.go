@@ -15,10 +15,8 @@ import (
 	"rsc.io/qr"
 
 	"github.com/go-liveness/liveness"
+	"github.com/go-liveness/liveness/driver"
 	"github.com/go-liveness/liveness/failover"
-	"github.com/go-liveness/liveness/juhe"
-	"github.com/go-liveness/liveness/jumdata"
-	"github.com/go-liveness/liveness/megvii"
 )
 
 // multi is a repeatable string flag.
@@ -27,24 +25,11 @@ type multi []string
 func (m *multi) String() string     { return strings.Join(*m, ",") }
 func (m *multi) Set(v string) error { *m = append(*m, v); return nil }
 
-// vendorFlag is a session option of one vendor.
-type vendorFlag struct {
-	vendor liveness.Vendor
-	name   string
-}
-
-var vendorFlags = []vendorFlag{
-	{liveness.Megvii, "megvii-procedure"}, {liveness.Megvii, "megvii-language"}, {liveness.Megvii, "megvii-scene-id"},
-	{liveness.Megvii, "megvii-return-method"}, {liveness.Megvii, "megvii-max-shooting-time"}, {liveness.Megvii, "megvii-biz-extra-data"},
-	{liveness.Juhe, "juhe-model"}, {liveness.Juhe, "juhe-device-type"},
-	{liveness.Jumdata, "jumdata-colors"}, {liveness.Jumdata, "jumdata-actions"},
-}
-
 // initHelp is init --help's note on vendor flags.
 const initHelp = `
-A flag the provider cannot use (--name with megvii, --user-id with juhe,
---notify-url with jumdata, another vendor's --megvii-*, --juhe-*,
---jumdata-*) is a usage error. The session's name and ID number are printed masked
+A flag the provider cannot use (one that sets what its vendor does not use,
+as each flag's help says, or another vendor's --VENDOR-* flag) is a usage
+error. The session's name and ID number are printed masked
 ("110105********002X"); --json leaves out the vendor's answer to the start
 (raw), which may echo them, unless --raw is given. Through a failover router a flag is accepted
 when one of its providers uses it, and the vendor flags of several vendors
@@ -53,33 +38,42 @@ others' defaults when none were given for it), so the flags never change
 which provider serves the session; a value its vendor refuses is a usage
 error naming the flag, whichever provider's turn it was.`
 
+// usedBy says which registered vendors use the init flag name, for its
+// help: " (juhe, acme only)", or "" when every vendor may.
+func usedBy(name string) string {
+	want, ok := flagUsers(name)
+	if !ok || len(want) == len(driver.Profiles()) {
+		return ""
+	}
+	if len(want) == 0 {
+		return " (no vendor registered uses it)"
+	}
+	return " (" + joinVendors(want) + " only)"
+}
+
 func runInit(c *cmd, args []string) int {
 	const usage = "liveness init --return-url URL [--notify-url URL] [flags]"
 	fs := newFlags("init")
 	c.help = initHelp
 	prov := providerFlag(fs)
 	returnURL := fs.String("return-url", "", "`URL` where the vendor's page sends the browser back (required)")
-	notifyURL := fs.String("notify-url", "", "`URL` where the vendor's server reports the outcome (required by megvii; juhe optional; jumdata sends none)")
-	bizNo := fs.String("biz-no", "", "your own reference (juhe orderId, megvii biz_no; default: 32 random hex characters)")
-	userID := fs.String("user-id", "", "the user's ID (megvii uuid; megvii only)")
-	name := fs.String("name", "", "the user's legal name (juhe certName; juhe only)")
-	idNumber := fs.String("id-number", "", "the user's resident ID number (juhe certNo; juhe only)")
+	notifyURL := fs.String("notify-url", "", "`URL` where the vendor's server reports the outcome"+usedBy("notify-url"))
+	bizNo := fs.String("biz-no", "", "your own reference, sent as the vendor's (default: 32 random hex characters)")
+	userID := fs.String("user-id", "", "the user's ID"+usedBy("user-id"))
+	name := fs.String("name", "", "the user's legal name"+usedBy("name"))
+	idNumber := fs.String("id-number", "", "the user's resident ID number"+usedBy("id-number"))
 	var refs multi
-	fs.Var(&refs, "ref-image", "a reference face photo file (megvii only; repeat for two)")
+	fs.Var(&refs, "ref-image", "a reference face photo file, repeatable"+usedBy("ref-image"))
 	asJSON := fs.Bool("json", false, "print the session as JSON (the input of liveness url; without the vendor's answer, raw, unless --raw)")
 	c.rawFlag(fs)
 	qr := fs.String("qr", "auto", "print a QR code of the check URL: auto (on a terminal), always or never")
 
-	mProc := fs.String("megvii-procedure", "", "megvii procedure_type: video, still, flash, meglive_flash, selfie, will")
-	mLang := fs.String("megvii-language", "", "megvii page language: en or zh")
-	mScene := fs.String("megvii-scene-id", "", "megvii scene_id")
-	mMethod := fs.String("megvii-return-method", "", "megvii action_http_method: POST (signed result) or GET")
-	mShoot := fs.Int("megvii-max-shooting-time", 0, "megvii maximum_shooting_time, 2 to 60 seconds")
-	mExtra := fs.String("megvii-biz-extra-data", "", "megvii biz_extra_data, returned in the callbacks")
-	jModel := fs.Int("juhe-model", 0, "juhe liveness model, 1 to 5")
-	jDevice := fs.String("juhe-device-type", "", "juhe deviceType: H5 or WEB")
-	dColors := fs.String("jumdata-colors", "", "jumdata flash colors, comma-separated hex codes such as #FFFFFF,#000000")
-	dActions := fs.String("jumdata-actions", "", "jumdata actions, comma-separated (see jumdata.SessionOptions)")
+	// The vendors' own options, --<vendor>-<option>, from their profiles.
+	vflags := vendorFlags()
+	vvalues := make([]*string, len(vflags))
+	for i, vf := range vflags {
+		vvalues[i] = fs.String(vf.name(), "", vf.option.Usage)
+	}
 
 	pos, code, ok := c.parse(fs, usage, args)
 	if !ok {
@@ -105,13 +99,16 @@ func runInit(c *cmd, args []string) int {
 	if msg := checkFlagVendors(p, set); msg != "" {
 		return c.usageError(usage, "%s", msg)
 	}
-	// The vendors whose options are given, in vendorFlags' order. A single
+	// The values of each vendor's options given, by vendor. A single
 	// provider was refused another vendor's flags above; a router sends
 	// each provider its own vendor's options.
-	var optVendors []liveness.Vendor
-	for _, vf := range vendorFlags {
-		if slices.Contains(set, vf.name) && !slices.Contains(optVendors, vf.vendor) {
-			optVendors = append(optVendors, vf.vendor)
+	given := map[liveness.Vendor]map[string]string{}
+	for i, vf := range vflags {
+		if slices.Contains(set, vf.name()) {
+			if given[vf.vendor] == nil {
+				given[vf.vendor] = map[string]string{}
+			}
+			given[vf.vendor][vf.option.Name] = *vvalues[i]
 		}
 	}
 	if *bizNo == "" {
@@ -131,26 +128,21 @@ func runInit(c *cmd, args []string) int {
 		req.ReferenceImages = append(req.ReferenceImages, b)
 	}
 	var opts []liveness.SessionOptions
-	for _, v := range optVendors {
-		switch v {
-		case liveness.Megvii:
-			o := megvii.SessionOptions{ProcedureType: *mProc, SceneID: *mScene, ActionHTTPMethod: *mMethod,
-				MaximumShootingTime: *mShoot, BizExtraData: *mExtra}
-			switch *mLang {
-			case "":
-			case "en":
-				o.Language = megvii.LanguageEnglish
-			case "zh":
-				o.Language = megvii.LanguageChinese
-			default:
-				return c.usageError(usage, "flag --megvii-language must be en or zh")
-			}
-			opts = append(opts, &o)
-		case liveness.Juhe:
-			opts = append(opts, &juhe.SessionOptions{Model: *jModel, DeviceType: *jDevice})
-		case liveness.Jumdata:
-			opts = append(opts, &jumdata.SessionOptions{Colors: splitList(*dColors), Actions: splitList(*dActions)})
+	for _, prof := range driver.Profiles() {
+		values, ok := given[prof.Vendor]
+		if !ok {
+			continue
 		}
+		o, err := prof.SessionOptions(values)
+		if err != nil {
+			if le := inputError(err); le != nil && le.Message != "" {
+				if i := slices.IndexFunc(prof.Options, func(o driver.Option) bool { return o.Field == le.Field }); i >= 0 {
+					return c.usageError(usage, "flag --%s-%s %s", prof.Vendor, prof.Options[i].Name, le.Message)
+				}
+			}
+			return c.fail(err)
+		}
+		opts = append(opts, o)
 	}
 	if isRouter(p) {
 		if len(opts) > 0 {
@@ -215,19 +207,6 @@ func (c *cmd) printQR(checkURL string) {
 	fmt.Fprintln(c.stdout)
 	qrterminal.GenerateHalfBlock(checkURL, qrterminal.L, c.stdout)
 	fmt.Fprintln(c.stdout, "Scan to open the check on a phone.")
-}
-
-func splitList(s string) []string {
-	if s == "" {
-		return nil
-	}
-	var out []string
-	for _, v := range strings.Split(s, ",") {
-		if v = strings.TrimSpace(v); v != "" {
-			out = append(out, v)
-		}
-	}
-	return out
 }
 
 func runURL(c *cmd, args []string) int {

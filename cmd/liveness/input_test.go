@@ -95,7 +95,7 @@ func TestVendorOnlyFlags(t *testing.T) {
 		{liveness.Jumdata, []string{"--id-number", sandbox.TestIDNumber}, "flag --id-number is for juhe, and the provider is jumdata"},
 		{liveness.Jumdata, []string{"--user-id", "u1"}, "flag --user-id is for megvii, and the provider is jumdata"},
 		{liveness.Jumdata, []string{"--ref-image", img}, "flag --ref-image is for megvii, and the provider is jumdata"},
-		{liveness.Jumdata, []string{"--notify-url", "https://shop.example/n"}, "flag --notify-url is for megvii or juhe, and the provider is jumdata"},
+		{liveness.Jumdata, []string{"--notify-url", "https://shop.example/n"}, "flag --notify-url is for juhe or megvii, and the provider is jumdata"},
 		{liveness.Juhe, []string{"--user-id", "u1"}, "flag --user-id is for megvii, and the provider is juhe"},
 		{liveness.Juhe, []string{"--ref-image", img}, "flag --ref-image is for megvii, and the provider is juhe"},
 		{liveness.Juhe, []string{"--megvii-language", "en"}, "flag --megvii-language is for megvii, and the provider is juhe"},
@@ -135,11 +135,11 @@ func TestResultMaxReads(t *testing.T) {
 	assert.Contains(t, r.stderr, "raise --max-reads (at most 3 for megvii)")
 	assert.Contains(t, r.stdout, "status          pending")
 	assert.Equal(t, before+2, sb.Requests(sandbox.MegviiGetResult))
-	assert.Equal(t, 3, defaultMaxReads[liveness.Megvii])
+	assert.Equal(t, 3, defaultMaxReads(liveness.Megvii))
 
-	old := defaultMaxReads[liveness.Megvii]
-	defaultMaxReads[liveness.Megvii] = 1
-	defer func() { defaultMaxReads[liveness.Megvii] = old }()
+	old := defaultMaxReads
+	defaultMaxReads = func(liveness.Vendor) int { return 1 }
+	defer func() { defaultMaxReads = old }()
 	s1, _ := startSession(t, env, liveness.Megvii, "--biz-no", "ORDER0003")
 	before = sb.Requests(sandbox.MegviiGetResult)
 	r = cli(t, env, "", "result", "--wait", "--interval", "10ms", "--json", s1.ID)
@@ -159,7 +159,7 @@ func TestResultMaxReads(t *testing.T) {
 	assert.Equal(t, exitUsage, r.code)
 	assert.Contains(t, r.stderr, "need --wait")
 	r = cli(t, nil, "", "result", "--help")
-	assert.Contains(t, r.stdout, "Megvii answers get_result three times per session")
+	assert.Contains(t, r.stdout, "megvii   at most 3 result calls per session in all")
 	assert.Contains(t, r.stdout, "--max-reads")
 }
 

@@ -153,10 +153,14 @@ import (
 	"syscall"
 
 	"github.com/go-liveness/liveness"
+	"github.com/go-liveness/liveness/driver"
 	_ "github.com/go-liveness/liveness/failover" // failover://
-	_ "github.com/go-liveness/liveness/juhe"     // juhe://
-	_ "github.com/go-liveness/liveness/jumdata"  // jumdata://
-	_ "github.com/go-liveness/liveness/megvii"   // megvii://
+
+	// The vendors the command knows: each registers its Open scheme and
+	// its driver.Profile (flags, read policy, callbacks) from init.
+	_ "github.com/go-liveness/liveness/juhe"
+	_ "github.com/go-liveness/liveness/jumdata"
+	_ "github.com/go-liveness/liveness/megvii"
 )
 
 // The exit codes.
@@ -275,11 +279,18 @@ func runContext(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		for _, cm := range commands {
 			fmt.Fprintf(c.stdout, "  %-8s %s\n", cm.name, cm.help)
 		}
-		fmt.Fprintln(c.stdout, "\nThe provider is a liveness.Open URL from --provider or "+envProvider+".")
+		fmt.Fprintln(c.stdout, "\nThe provider is a liveness.Open URL from --provider or "+envProvider+", such as")
+		for _, p := range driver.Profiles() {
+			for _, u := range p.OpenURLs {
+				fmt.Fprintf(c.stdout, "  %s\n", u)
+			}
+		}
+		fmt.Fprintln(c.stdout, "  failover://?p=URL&p=URL")
+		fmt.Fprintln(c.stdout)
 		fmt.Fprintln(c.stdout, "Exit codes: 0 passed/ok (a callback signed, verified and passed), 1 error, 2 usage, 3 not passed")
 		fmt.Fprintln(c.stdout, "(or a signature that does not hold), 4 pending (or a return without a result),")
-		fmt.Fprintln(c.stdout, "5 unsigned callback (fetch the result), 6 a Megvii session's 3 get_result calls are spent")
-		fmt.Fprintln(c.stdout, "(counted in its --session file; no call made), 130 stopped by Ctrl-C.")
+		fmt.Fprintln(c.stdout, "5 unsigned callback (fetch the result), 6 the result calls a vendor answers for a session")
+		fmt.Fprintln(c.stdout, "are spent (counted in its --session file; no call made), 130 stopped by Ctrl-C.")
 		fmt.Fprintln(c.stdout, "Run liveness <command> --help for a command's flags.")
 		return exitOK
 	}
@@ -402,7 +413,7 @@ func (c *cmd) provider(flagValue, usage string) (liveness.Provider, int) {
 		raw = c.getenv(envProvider)
 	}
 	if raw == "" {
-		return nil, c.usageError(usage, "flag --provider (or %s) is required: a liveness.Open URL such as megvii://KEY:SECRET@api-idn.megvii.com", envProvider)
+		return nil, c.usageError(usage, "flag --provider (or %s) is required: a liveness.Open URL such as %s", envProvider, exampleOpenURL())
 	}
 	c.scrub.addURL(raw)
 	p, err := liveness.Open(raw, providerOptions...)
@@ -411,6 +422,17 @@ func (c *cmd) provider(flagValue, usage string) (liveness.Provider, int) {
 		return nil, exitUsage
 	}
 	return p, exitOK
+}
+
+// exampleOpenURL returns an example liveness.Open URL for a usage error:
+// the first a registered vendor's profile gives.
+func exampleOpenURL() string {
+	for _, p := range driver.Profiles() {
+		if len(p.OpenURLs) > 0 {
+			return p.OpenURLs[0]
+		}
+	}
+	return "VENDOR://KEY:SECRET@HOST"
 }
 
 // providerOptions are passed to liveness.Open; tests set a fixed clock.

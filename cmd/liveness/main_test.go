@@ -35,7 +35,7 @@ func TestMain(m *testing.M) {
 	flag.Parse()
 	providerOptions = []liveness.Option{liveness.WithClock(func() time.Time { return now }), liveness.WithRetry(0, 0)}
 	minPollInterval = 10 * time.Millisecond
-	minMegviiInterval = 10 * time.Millisecond
+	minCountedInterval = 10 * time.Millisecond
 	clock = func() time.Time { return now }
 	os.Exit(m.Run())
 }
@@ -270,7 +270,7 @@ func TestHelp(t *testing.T) {
 		assert.Empty(t, r.stderr)
 	}
 	r := cli(t, nil, "", "init", "--help")
-	for _, f := range []string{"--return-url URL", "--megvii-procedure", "--juhe-model int", "--jumdata-colors", "--provider", "--json", "--qr", "(default auto)"} {
+	for _, f := range []string{"--return-url URL", "--megvii-procedure", "--juhe-model string", "--jumdata-colors", "--provider", "--json", "--qr", "(default auto)"} {
 		assert.Contains(t, r.stdout, f)
 	}
 }

@@ -60,7 +60,7 @@ func runStopped(t *testing.T, env map[string]string, stop func(), args ...string
 }
 
 // Ctrl-C during result --wait exits 130 and says what was spent: the
-// reads made and, for a Megvii session, the get_result calls used of its
+// reads made and, for a Megvii session, the result calls used of its
 // three (where they were counted); the spinner says the same as it runs.
 func TestResultWaitCtrlC(t *testing.T) {
 	sb := newSandbox(t)
@@ -80,8 +80,8 @@ func TestResultWaitCtrlC(t *testing.T) {
 			time.Sleep(300 * time.Millisecond) // the spinner redraws
 		}, "result", "--wait", "--interval", "10ms", "--json", "--session", file)
 		assert.Equal(t, 130, r.code, r.stderr)
-		assert.Contains(t, r.stderr, "liveness result: stopped (interrupt): 1 read made; 1 of the 3 get_result calls Megvii answers for this session used (counted in "+file+")")
-		assert.Contains(t, r.stderr, "1 read, get_result calls 1 of 3 used, next read in ~", "the spinner")
+		assert.Contains(t, r.stderr, "liveness result: stopped (interrupt): 1 read made; 1 of the 3 result calls megvii answers for this session used (counted in "+file+")")
+		assert.Contains(t, r.stderr, "1 read, result calls 1 of 3 used, next read in ~", "the spinner")
 		assert.Equal(t, 1, resultCalls(t, file))
 		var res liveness.Result
 		require.NoError(t, json.Unmarshal([]byte(r.stdout), &res), r.stdout)
@@ -96,7 +96,7 @@ func TestResultWaitCtrlC(t *testing.T) {
 		}, "result", "--wait", "--interval", "1h", s.ID)
 		assert.Equal(t, 130, r.code, r.stderr)
 		assert.Contains(t, r.stderr, "liveness result: stopped (interrupt): 1 read made\n")
-		assert.NotContains(t, r.stderr, "get_result")
+		assert.NotContains(t, r.stderr, "result calls")
 		assert.Contains(t, r.stdout, "status          pending")
 	})
 }
@@ -130,12 +130,12 @@ func TestWaitStatus(t *testing.T) {
 		{"the interval grows by half", &readCounter{interval: 2 * time.Second, n: 3, lastEnd: t0}, "3 reads, next read in ~5s"},
 		{"up to 30s", &readCounter{interval: 20 * time.Second, n: 5, lastEnd: t0}, "5 reads, next read in ~30s"},
 		{"--max-reads reached", &readCounter{interval: time.Second, n: 2, max: 2, lastEnd: t0}, "2 reads, no read left"},
-		{"megvii: a minute between calls", &readCounter{interval: 5 * time.Second, n: 1, lastEnd: t0, lastCall: t0, ledger: &ledger{n: 1}},
-			"1 read, get_result calls 1 of 3 used, next read in ~1m0s"},
-		{"megvii: the last call after the expiry", &readCounter{interval: 5 * time.Second, n: 2, lastEnd: t0, lastCall: t0, ledger: &ledger{n: 2}, finalAfter: t0.Add(2 * time.Hour)},
-			"2 reads, get_result calls 2 of 3 used, next read after 05:04:05 (in 2h0m0s)"},
-		{"megvii: calls of earlier runs", &readCounter{interval: 5 * time.Second, n: 1, lastEnd: t0, lastCall: t0, ledger: &ledger{n: 3}},
-			"1 read, get_result calls 3 of 3 used, no read left"},
+		{"megvii: a minute between calls", &readCounter{interval: 5 * time.Second, n: 1, lastEnd: t0, lastCall: t0, handlerGap: time.Minute, ledger: &ledger{calls: 3, n: 1}},
+			"1 read, result calls 1 of 3 used, next read in ~1m0s"},
+		{"megvii: the last call after the expiry", &readCounter{interval: 5 * time.Second, n: 2, lastEnd: t0, lastCall: t0, handlerGap: time.Minute, ledger: &ledger{calls: 3, n: 2}, finalAfter: t0.Add(2 * time.Hour)},
+			"2 reads, result calls 2 of 3 used, next read after 05:04:05 (in 2h0m0s)"},
+		{"megvii: calls of earlier runs", &readCounter{interval: 5 * time.Second, n: 1, lastEnd: t0, lastCall: t0, handlerGap: time.Minute, ledger: &ledger{calls: 3, n: 3}},
+			"1 read, result calls 3 of 3 used, no read left"},
 	} {
 		assert.Equal(t, tc.want, tc.rc.status(t0), tc.name)
 	}

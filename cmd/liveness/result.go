@@ -14,28 +14,24 @@ import (
 
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/callback"
+	"github.com/go-liveness/liveness/driver"
 )
 
-// pollInterval is --wait's first interval per vendor, which Handler.Wait
-// grows by half after each read up to 30 s. Each read costs: Megvii serves
-// a result three times a day and rate limits get_result, so it is polled
-// least often; a Juhe read counts against the key's limits, a Jumdata read
-// may be billed by the cloud market.
-var pollInterval = map[liveness.Vendor]time.Duration{
-	liveness.Megvii:  5 * time.Second,
-	liveness.Juhe:    3 * time.Second,
-	liveness.Jumdata: 3 * time.Second,
+// pollInterval is --wait's first interval for a session of vendor (its
+// read policy's), which Handler.Wait grows by half after each read up to
+// 30 s. Each read may cost: a vendor that answers few result calls is
+// polled least often.
+func pollInterval(vendor liveness.Vendor) time.Duration {
+	return driver.ReadsOf(vendor).PollInterval()
 }
 
-// defaultPollInterval applies to other vendors.
-const defaultPollInterval = 5 * time.Second
-
-// defaultMaxReads is --wait's default cap on vendor reads per run, per
-// vendor (none where absent). Megvii answers get_result three times per
-// biz_id in all, calls that answered pending included (megviiCalls), so
-// a run makes at most three, and --max-reads cannot ask for more. Wait
-// stops at the first final answer, so a finished result is read once.
-var defaultMaxReads = map[liveness.Vendor]int{liveness.Megvii: megviiCalls}
+// defaultMaxReads is --wait's default cap on vendor reads per run for a
+// session of vendor: the result calls the vendor answers per session in
+// all, calls that answered pending included (driver.ReadPolicy.Calls), so
+// that a run makes no more, and --max-reads cannot ask for more; 0 (no
+// cap) for a vendor without a limit. Wait stops at the first final answer,
+// so a finished result is read once. Tests replace it.
+var defaultMaxReads = func(vendor liveness.Vendor) int { return driver.ReadsOf(vendor).Calls }
 
 // clock decides when a session has expired; tests set the providers'
 // fixed clock.
@@ -44,57 +40,94 @@ var clock = time.Now
 // minPollInterval is the shortest --interval accepted. Tests lower it.
 var minPollInterval = 2 * time.Second
 
-// minMegviiInterval is the shortest --interval accepted for a Megvii
-// session, whose three get_result calls must not all go in a few seconds:
-// the interval the command uses for Megvii. Tests lower it.
-var minMegviiInterval = pollInterval[liveness.Megvii]
+// minCountedInterval, when positive, replaces the shortest --interval
+// accepted for a session whose result calls are counted: the vendor's
+// first interval (pollInterval), so that its few calls are not all spent
+// in a few seconds. Tests lower it.
+var minCountedInterval time.Duration
 
-// resultHelp is result --help's note on read budgets.
-const resultHelp = `
-Every read may cost. Megvii answers get_result three times per session in
-all, calls that found it pending included, and a 4th with an error; it keeps
-a result one day. So for a Megvii session (also through a failover router)
-liveness result makes at most 3 get_result calls per run: --max-reads is 3 by
-default and may not be more (nor 0). --wait polls every --interval (5s for
-Megvii, and not less; growing by half up to 30s) but makes a get_result call
-no sooner than that interval after the previous one, and callback.Handler
-spaces Megvii calls further: a minute at least, the third kept (when
---session gives the expiry) for after the expiry plus 5 minutes.
+// minCallInterval is the shortest --interval accepted for a session of
+// vendor, whose result calls are counted.
+func minCallInterval(vendor liveness.Vendor) time.Duration {
+	if minCountedInterval > 0 {
+		return minCountedInterval
+	}
+	return pollInterval(vendor)
+}
+
+// resultHelp is result --help's note on read budgets, with each
+// registered vendor's read policy.
+func resultHelp() string {
+	var b strings.Builder
+	b.WriteString(`
+Every read may cost, and some vendors answer only so many result calls per
+session in all, calls that found it pending included, and answer another
+with an error. For such a vendor's session (also through a failover router)
+liveness result makes at most that many result calls per run: --max-reads
+is that many by default and may not be more (nor 0). --wait polls every
+--interval (the vendor's, and not less; growing by half up to 30s) but
+makes a result call no sooner than that interval after the previous one,
+and callback.Handler spaces the calls further, as the vendor's read policy
+says, the last kept (when --session gives the expiry) for after the expiry
+plus 5 minutes.
 
 With --session FILE the calls are counted in the file ("result_calls": N
 beside the session, written before each call is sent), and a run that would
-make a 4th call makes none and exits 6. Without a file (an ID, or --session
--) nothing is counted between runs: each run may make 3, and Megvii answers
-those past its three with an error. Store the --json output rather than
-reading a finished result again. Juhe counts reads against the key's
-limits; Jumdata's may be billed.
+make one past the vendor's limit makes none and exits 6. Without a file (an
+ID, or --session -) nothing is counted between runs: each run may make the
+limit's worth, and the vendor answers those past it with an error. Store
+the --json output rather than reading a finished result again. Where a
+vendor sets no limit, its reads may still count against the key's limits
+or be billed.
 
+The vendors' read policies:
+`)
+	for _, p := range driver.Profiles() {
+		r := p.Reads
+		fmt.Fprintf(&b, "  %-8s ", p.Vendor)
+		if r.Calls > 0 {
+			fmt.Fprintf(&b, "at most %d result calls per session in all; --interval %s, and not less", r.Calls, r.PollInterval())
+			if r.Gap > 0 {
+				fmt.Fprintf(&b, "; a call every %s at least", r.Gap)
+			}
+		} else {
+			fmt.Fprintf(&b, "no limit on reads; --interval %s", r.PollInterval())
+		}
+		if r.Retention > 0 {
+			fmt.Fprintf(&b, "; a result kept %s", r.Retention)
+		}
+		b.WriteString("\n")
+	}
+	b.WriteString(`
 The vendor's answer as it came (raw), the face image and its URL can
 identify the person (a vendor may echo the name, ID number or user ID it
 was sent): they are withheld from the table and from --json unless --raw
 is given. Store the --raw --json output if you need them later.
 
-On a terminal, --wait shows a spinner with the reads made, a Megvii
-session's get_result calls used of its 3, and when the next read is due.
-Ctrl-C stops it: it says what the run spent and exits 130.
+On a terminal, --wait shows a spinner with the reads made, the result
+calls used of those the vendor answers (where it limits them), and when
+the next read is due. Ctrl-C stops it: it says what the run spent and
+exits 130.
 
 Exit codes: 0 passed, 3 not passed (failed, canceled, expired, error),
-4 pending (or --timeout, --max-reads or the 3 Megvii calls reached),
-6 the session file's 3 Megvii calls are spent (no call made), 1 error,
-2 usage, 130 stopped by Ctrl-C (143 by SIGTERM).`
+4 pending (or --timeout, --max-reads or the vendor's result calls reached),
+6 the session file's result calls are spent (no call made), 1 error,
+2 usage, 130 stopped by Ctrl-C (143 by SIGTERM).`)
+	return b.String()
+}
 
 func runResult(c *cmd, args []string) int {
 	const usage = "liveness result [--wait [--timeout D] [--interval D] [--max-reads N]] [--json] [--provider URL] SESSION-ID | --session FILE|-"
 	fs := newFlags("result")
-	c.help = resultHelp
+	c.help = resultHelp()
 	prov := providerFlag(fs)
 	asJSON := fs.Bool("json", false, "print the result as JSON (without raw, face_image and face_image_url unless --raw)")
 	c.rawFlag(fs)
 	wait := fs.Bool("wait", false, "poll until the result is final (exit 4 if still pending after --timeout or --max-reads)")
 	timeout := fs.Duration("timeout", 30*time.Minute, "how long --wait polls at most")
-	sessionFile := fs.String("session", "", "read the session printed by liveness init --json from FILE (- for stdin) instead of an ID: --wait then knows its expiry; a megvii session's get_result calls are counted in FILE (\"result_calls\"), at most 3 in all")
-	interval := fs.Duration("interval", 0, "--wait's first interval between reads (default 5s megvii, 3s juhe and jumdata; at least 2s, and 5s for megvii)")
-	maxReads := fs.Int("max-reads", 0, "the most vendor reads --wait makes before it stops, pending (exit 4); 0 for no limit but --timeout (megvii: 1 to 3, default 3, as Megvii answers 3 get_result calls per session in all; no limit for juhe and jumdata)")
+	sessionFile := fs.String("session", "", "read the session printed by liveness init --json from FILE (- for stdin) instead of an ID: --wait then knows its expiry; for a vendor that answers only so many result calls, they are counted in FILE (\"result_calls\"), no more in all")
+	interval := fs.Duration("interval", 0, "--wait's first interval between reads (default: the vendor's, as below; at least 2s, and the vendor's when its result calls are limited)")
+	maxReads := fs.Int("max-reads", 0, "the most vendor reads --wait makes before it stops, pending (exit 4); 0 for no limit but --timeout (for a vendor that answers only so many result calls per session in all: 1 to that many, its default)")
 	pos, code, ok := c.parse(fs, usage, args)
 	if !ok {
 		return code
@@ -137,16 +170,18 @@ func runResult(c *cmd, args []string) int {
 	if code, ok := c.checkSessionVendor(p, &session); !ok {
 		return code
 	}
-	// A Megvii session, through a router too: 3 get_result calls in all.
+	// A session of a vendor that answers only so many result calls,
+	// through a router too: no more in all.
 	var lg *ledger
-	if session.Vendor == liveness.Megvii {
-		if set["max-reads"] && (*maxReads < 1 || *maxReads > megviiCalls) {
-			return c.usageError(usage, "flag --max-reads must be 1 to %d for a megvii session: Megvii answers %d get_result calls per session in all, pending ones included", megviiCalls, megviiCalls)
+	if calls := driver.ReadsOf(session.Vendor).Calls; calls > 0 {
+		v := session.Vendor
+		if set["max-reads"] && (*maxReads < 1 || *maxReads > calls) {
+			return c.usageError(usage, "flag --max-reads must be 1 to %d for a %s session: %s answers %d result calls per session in all, pending ones included", calls, v, v, calls)
 		}
-		if set["interval"] && *interval < minMegviiInterval {
-			return c.usageError(usage, "flag --interval must be at least %s for a megvii session, so that its %d get_result calls are not spent in seconds", minMegviiInterval, megviiCalls)
+		if least := minCallInterval(v); set["interval"] && *interval < least {
+			return c.usageError(usage, "flag --interval must be at least %s for a %s session, so that its %d result calls are not spent in seconds", least, v, calls)
 		}
-		lg = &ledger{path: sessionPath, id: session.ID}
+		lg = &ledger{path: sessionPath, id: session.ID, vendor: v, calls: calls}
 		if sessionData != nil {
 			_, n, err := parseSessionFile(sessionData)
 			if err != nil {
@@ -160,7 +195,7 @@ func runResult(c *cmd, args []string) int {
 	if *wait {
 		reads := *maxReads
 		if !set["max-reads"] {
-			reads = defaultMaxReads[session.Vendor]
+			reads = defaultMaxReads(session.Vendor)
 		}
 		res, err = c.wait(p, &session, *timeout, *interval, reads, lg)
 	} else {
@@ -193,7 +228,7 @@ func runResult(c *cmd, args []string) int {
 		return c.fail(err)
 	}
 	if err != nil {
-		// Waiting ended (--timeout, --max-reads, the Megvii calls spent)
+		// Waiting ended (--timeout, --max-reads, the result calls spent)
 		// on a pending result.
 		fmt.Fprintf(c.stderr, "%s: still %s: %v\n", c.name, res.Status, err)
 	}
@@ -207,27 +242,25 @@ func runResult(c *cmd, args []string) int {
 	return statusCode(res)
 }
 
-// spentMessage says that the session's get_result calls are spent, and
+// spentMessage says that the session's result calls are spent, and
 // where they were counted.
 func (l *ledger) spentMessage() string {
 	where := "in the session"
 	if l.path != "" {
 		where = "in " + l.path
 	}
-	return fmt.Sprintf("the %d get_result calls Megvii answers for this session are spent (%s %d %s); Megvii answers another with an error: use the result you stored, or the signed notify",
-		megviiCalls, resultCallsField, l.n, where)
+	return fmt.Sprintf("the %d result calls %s answers for this session are spent (%s %d %s); %s answers another with an error: use the result you stored, or the signed notify",
+		l.calls, l.vendor, resultCallsField, l.n, where, l.vendor)
 }
 
 // wait polls through callback.Handler.Wait, with an in-memory store (the
 // command is one process), making at most maxReads vendor reads (0: no
-// limit) and, for a Megvii session (lg set), no get_result call past the
-// session's three, spaced by at least the first interval.
+// limit) and, for a session whose result calls are counted (lg set), no
+// call past those its vendor answers, spaced by at least the first
+// interval.
 func (c *cmd) wait(p liveness.Provider, s *liveness.Session, timeout, interval time.Duration, maxReads int, lg *ledger) (*liveness.Result, error) {
 	if interval == 0 {
-		interval = defaultPollInterval
-		if d, ok := pollInterval[s.Vendor]; ok {
-			interval = d
-		}
+		interval = pollInterval(s.Vendor)
 	}
 	ctx, cancel := context.WithTimeout(c.ctx, timeout)
 	defer cancel()
@@ -236,6 +269,7 @@ func (c *cmd) wait(p liveness.Provider, s *liveness.Session, timeout, interval t
 	rc := &readCounter{Provider: p, max: maxReads, ledger: lg, ctx: ctx, interval: interval}
 	if lg != nil {
 		rc.gap = interval
+		rc.handlerGap = driver.ReadsOf(s.Vendor).Gap
 		if !s.ExpiresAt.IsZero() {
 			rc.finalAfter = s.ExpiresAt.Add(callback.DefaultExpiryGrace)
 		}
@@ -262,11 +296,11 @@ func (c *cmd) wait(p liveness.Provider, s *liveness.Session, timeout, interval t
 		case lg != nil && lg.spent() && lg.path != "":
 			err = fmt.Errorf("%w: %s", errBudgetSpent, lg.spentMessage())
 		case lg != nil && lg.spent():
-			err = fmt.Errorf("%w: %d get_result calls made, as many as Megvii answers for a session in all (pending ones included; it answers another with an error); without --session FILE no count is kept between runs", errBudgetSpent, megviiCalls)
+			err = fmt.Errorf("%w: %d result calls made, as many as %s answers for a session in all (pending ones included; it answers another with an error); without --session FILE no count is kept between runs", errBudgetSpent, lg.calls, lg.vendor)
 		default:
 			hint := "raise --max-reads"
 			if lg != nil {
-				hint += fmt.Sprintf(" (at most %d for megvii)", megviiCalls)
+				hint += fmt.Sprintf(" (at most %d for %s)", lg.calls, lg.vendor)
 			}
 			err = fmt.Errorf("--max-reads %d reached (each read may count against the vendor's read budget); run liveness result --wait again later, or %s", maxReads, hint)
 		}
@@ -279,10 +313,10 @@ var errMaxReads = errors.New("--max-reads reached")
 
 // readCounter is the provider liveness result reads through: it counts
 // the reads, ends Wait with errMaxReads once max reads found the session
-// pending, and keeps the last result read. For a Megvii session (ledger
-// set) it counts each get_result call in the ledger before sending it,
-// refuses one past the session's three (errBudgetSpent), and starts a
-// call no sooner than gap after the previous one.
+// pending, and keeps the last result read. For a session whose result
+// calls are counted (ledger set) it counts each call in the ledger before
+// sending it, refuses one past those the vendor answers (errBudgetSpent),
+// and starts a call no sooner than gap after the previous one.
 type readCounter struct {
 	liveness.Provider
 	max    int
@@ -290,10 +324,13 @@ type readCounter struct {
 	gap    time.Duration
 	ctx    context.Context // ends the wait for gap: the fetch's own context outlives Ctrl-C
 
-	// interval is Wait's first interval and finalAfter, for a Megvii
-	// session whose expiry is known, when the Handler makes its last call
-	// (ExpiresAt plus the grace): the spinner's estimate of the next read.
+	// interval is Wait's first interval, handlerGap the least time the
+	// Handler leaves between two result calls of a counted session (its
+	// vendor's read policy), and finalAfter, for a counted session whose
+	// expiry is known, when the Handler makes its last call (ExpiresAt
+	// plus the grace): the spinner's estimate of the next read.
 	interval   time.Duration
+	handlerGap time.Duration
 	finalAfter time.Time
 
 	mu       sync.Mutex
@@ -432,7 +469,7 @@ func (c *cmd) progress(msg string, status func(now time.Time) string) func() {
 }
 
 // spentSummary says what the run spent: the reads it made and, for a
-// Megvii session, the get_result calls used of the session's three.
+// session whose result calls are counted, those used of the vendor's.
 func (rc *readCounter) spentSummary() string {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
@@ -443,7 +480,7 @@ func (rc *readCounter) spentSummary() string {
 		fmt.Fprintf(&b, "%d reads made", rc.n)
 	}
 	if l := rc.ledger; l != nil {
-		fmt.Fprintf(&b, "; %d of the %d get_result calls Megvii answers for this session used", l.n, megviiCalls)
+		fmt.Fprintf(&b, "; %d of the %d result calls %s answers for this session used", l.n, l.calls, l.vendor)
 		if l.path != "" {
 			fmt.Fprintf(&b, " (counted in %s)", l.path)
 		} else {
@@ -453,19 +490,15 @@ func (rc *readCounter) spentSummary() string {
 	return b.String()
 }
 
-// megviiHandlerGap is the least time callback.Handler leaves between two
-// get_result calls of a Megvii session (its read policy), which the
-// spinner's estimate of the next read follows.
-const megviiHandlerGap = time.Minute
-
 // maxWaitInterval is the longest interval Handler.Wait grows to.
 const maxWaitInterval = 30 * time.Second
 
-// status says what the reads spent so far: how many were made, the Megvii
-// calls used of the session's three, and when the next read is due (an
-// estimate from Handler.Wait's schedule: its interval growing by half up
-// to 30 s, and for Megvii the Handler's minute between calls and its last
-// call kept for after the expiry plus the grace).
+// status says what the reads spent so far: how many were made, the result
+// calls used of those the vendor answers (when counted), and when the next
+// read is due (an estimate from Handler.Wait's schedule: its interval
+// growing by half up to 30 s, and for a counted session the Handler's gap
+// between calls and its last call kept for after the expiry plus the
+// grace).
 func (rc *readCounter) status(now time.Time) string {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
@@ -476,7 +509,7 @@ func (rc *readCounter) status(now time.Time) string {
 		fmt.Fprintf(&b, "%d reads", rc.n)
 	}
 	if rc.ledger != nil {
-		fmt.Fprintf(&b, ", get_result calls %d of %d used", rc.ledger.n, megviiCalls)
+		fmt.Fprintf(&b, ", result calls %d of %d used", rc.ledger.n, rc.ledger.calls)
 	}
 	next, ok := rc.nextRead()
 	switch {
@@ -512,15 +545,16 @@ func (rc *readCounter) nextRead() (time.Time, bool) {
 	if rc.ledger == nil {
 		return next, true
 	}
-	// A Megvii session: this run's Handler makes a call a minute after
-	// the previous at least, and keeps its third for after the expiry.
+	// A counted session: this run's Handler leaves its vendor's gap
+	// between calls, and keeps the last for after the expiry.
+	calls := rc.ledger.calls
 	switch {
-	case rc.n >= megviiCalls:
+	case rc.n >= calls:
 		return time.Time{}, false
-	case rc.n == megviiCalls-1 && !rc.finalAfter.IsZero():
+	case rc.n == calls-1 && !rc.finalAfter.IsZero():
 		next = later(next, rc.finalAfter)
 	}
-	return later(next, rc.lastCall.Add(megviiHandlerGap)), true
+	return later(next, rc.lastCall.Add(rc.handlerGap)), true
 }
 
 func later(a, b time.Time) time.Time {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"net/url"
@@ -17,8 +18,13 @@ import (
 	"time"
 
 	"github.com/go-liveness/liveness"
-	"github.com/go-liveness/liveness/jumdata/jumdatasim"
+	"github.com/go-liveness/liveness/driver"
 	"github.com/go-liveness/liveness/sandbox"
+
+	// The vendors' simulators the sandbox serves: each registers itself
+	// (sandbox.Register) from init.
+	_ "github.com/go-liveness/liveness/juhe/juhesim"
+	_ "github.com/go-liveness/liveness/jumdata/jumdatasim"
 )
 
 const envSandbox = "LIVENESS_SANDBOX"
@@ -52,7 +58,7 @@ func runSandbox(c *cmd, args []string) int {
 	asJSON := fs.Bool("json", false, "print the URLs as one JSON object")
 	var readings []sandbox.Option
 	listReadings := false
-	fs.Func("reading", "play a reading of a point the vendors' documents leave open (repeatable; VENDORS.md lists them, e.g. megvii/notify-body=multipart; the value list prints them)", func(v string) error {
+	fs.Func("reading", "play a reading of a point the vendors' documents leave open, VENDOR/ENTRY=VALUE (repeatable; VENDORS.md lists them; the value list prints them)", func(v string) error {
 		if v == "list" {
 			listReadings = true
 			return nil
@@ -100,12 +106,9 @@ func runSandbox(c *cmd, args []string) int {
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(l) }()
 
-	providers := map[string]string{
-		"megvii":          sb.ProviderURL(liveness.Megvii),
-		"juhe":            sb.ProviderURL(liveness.Juhe),
-		"jumdata":         sb.ProviderURL(liveness.Jumdata),
-		"jumdata_appcode": jumdatasim.AppCodeProviderURL(sb),
-	}
+	// Each vendor's provider URL under its name, and the further ones a
+	// simulator offers (another channel of its vendor) under theirs.
+	providers := sb.ProviderURLs()
 	if *asJSON {
 		c.writeJSON(map[string]any{"url": sb.URL, "control_url": sb.URL + sandbox.ControlPrefix, "health_url": sb.URL + sandbox.HealthPath,
 			"ready_url": sb.URL + sandbox.ReadyPath, "openapi_url": sb.URL + sandbox.OpenAPIPath, "providers": providers})
@@ -113,7 +116,7 @@ func runSandbox(c *cmd, args []string) int {
 		fmt.Fprintf(c.stdout, "go-liveness sandbox on %s (Ctrl-C to stop)\n\n", sb.URL)
 		fmt.Fprintf(c.stdout, "Provider URLs (--provider or %s), with the sandbox's public test credentials:\n", envProvider)
 		t := newTable(c.stdout)
-		for _, k := range []string{"megvii", "juhe", "jumdata", "jumdata_appcode"} {
+		for _, k := range slices.Sorted(maps.Keys(providers)) {
 			fmt.Fprintf(t.tw, "  %s\t%s\n", k, providers[k])
 		}
 		t.flush()
@@ -137,6 +140,22 @@ func runSandbox(c *cmd, args []string) int {
 		return exitError
 	}
 	return exitOK
+}
+
+// sandboxVendors names the vendors the sandbox serves: the registered
+// vendors (driver.Profiles) whose simulator it has ("juhe, acme or
+// other").
+func sandboxVendors() string {
+	var names []string
+	for _, p := range driver.Profiles() {
+		if len(sandbox.OutcomesFor(p.Vendor)) > 0 {
+			names = append(names, string(p.Vendor))
+		}
+	}
+	if len(names) < 2 {
+		return strings.Join(names, "")
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
 }
 
 // sandboxFlag adds --sandbox to fs.
@@ -292,10 +311,8 @@ func runSandboxComplete(c *cmd, args []string) int {
 		return c.usageError(usage, "takes three arguments, vendor, session ID and outcome, got %d", len(pos))
 	}
 	vendor, id, outcome := liveness.Vendor(pos[0]), routedID(pos[1]), sandbox.Outcome(pos[2])
-	switch vendor {
-	case liveness.Megvii, liveness.Juhe, liveness.Jumdata:
-	default:
-		return c.usageError(usage, "the vendor must be megvii, juhe or jumdata")
+	if len(sandbox.OutcomesFor(vendor)) == 0 {
+		return c.usageError(usage, "the vendor must be %s", sandboxVendors())
 	}
 	sbURL := c.sandboxURL(*base)
 	// badOutcome lists the outcomes the session offers, as the sandbox
@@ -363,7 +380,7 @@ func runSandboxFault(c *cmd, args []string) int {
 	fs.IntVar(&f.Times, "times", 0, "how many requests the fault applies to (0: all, until clear)")
 	latency := fs.Duration("latency", 0, "delay the answer")
 	fs.BoolVar(&f.Drop, "drop", false, "close the connection without answering")
-	fs.StringVar(&f.VendorError, "vendor-error", "", "answer with the vendor's error code (megvii CONCURRENCY_LIMIT_EXCEEDED, INTERNAL_ERROR; juhe 10012, 279303; jumdata 609, 610)")
+	fs.StringVar(&f.VendorError, "vendor-error", "", "answer with the vendor's error code, as its API documents them")
 	fs.IntVar(&f.HTTPStatus, "http-status", 0, "answer with this HTTP status and an HTML page")
 	fs.BoolVar(&f.Malformed, "malformed", false, "answer HTTP 200 with a body that is not JSON")
 	fs.BoolVar(&f.Truncated, "truncated", false, "answer the vendor's JSON cut in half")

@@ -7,8 +7,6 @@ import (
 	"sync"
 
 	"github.com/go-liveness/liveness/internal/transport"
-	"github.com/go-liveness/liveness/juhe/juhesim"
-	"github.com/go-liveness/liveness/jumdata/jumdatasim"
 	"github.com/go-liveness/liveness/sandbox"
 )
 
@@ -65,7 +63,7 @@ func (s *scrubber) add(v string) {
 	if len(v) < minSecret {
 		return
 	}
-	if publicCredential[v] {
+	if publicCredential(v) {
 		s.addWhole(v)
 		return
 	}
@@ -75,15 +73,44 @@ func (s *scrubber) add(v string) {
 	s.red = transport.NewRedactor(s.secrets...).WithWhole(s.urls...)
 }
 
-// publicCredential holds the sandbox's credentials. They are published
-// constants, not secrets, and share words with the command's flag names
-// ("-megvii-", "-jumdata-"): matching their windows would mangle every
-// usage error of a session run against the sandbox, so they are removed
-// only where one of their forms appears whole.
-var publicCredential = map[string]bool{
-	sandbox.MegviiAPIKey: true, sandbox.MegviiAPISecret: true, juhesim.Key: true,
-	jumdatasim.AppID: true, jumdatasim.AppSecret: true, jumdatasim.AppCode: true,
-}
+// publicCredential reports whether v is one of the sandbox's credentials.
+// They are published constants, not secrets, and share words with the
+// command's flag names (--VENDOR-*): matching their windows would mangle
+// every usage error of a session run against the sandbox, so they are
+// removed only where one of their forms appears whole.
+func publicCredential(v string) bool { return sandboxCredentials()[v] }
+
+// sandboxCredentials are the credentials in the provider URLs of the
+// simulators the sandbox serves (sandbox.ProviderURLs): their user names,
+// passwords and query values that are not URLs, as addURL records them.
+var sandboxCredentials = sync.OnceValue(func() map[string]bool {
+	sb := sandbox.NewHandler()
+	defer func() { _ = sb.Close() }()
+	sb.URL = "http://127.0.0.1"
+	out := map[string]bool{}
+	for _, raw := range sb.ProviderURLs() {
+		u, err := url.Parse(raw)
+		if err != nil {
+			continue
+		}
+		if u.User != nil {
+			out[u.User.Username()] = true
+			if pw, ok := u.User.Password(); ok {
+				out[pw] = true
+			}
+		}
+		q, _ := url.ParseQuery(u.RawQuery)
+		for _, vs := range q {
+			for _, v := range vs {
+				if len(v) >= minSecret && !strings.Contains(v, "://") {
+					out[v] = true
+				}
+			}
+		}
+	}
+	delete(out, "")
+	return out
+})
 
 func (s *scrubber) addWhole(v string) {
 	if len(v) < minSecret {

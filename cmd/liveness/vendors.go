@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/go-liveness/liveness"
+	"github.com/go-liveness/liveness/driver"
 	"github.com/go-liveness/liveness/failover"
 )
 
@@ -44,22 +46,68 @@ func sessionVendor(p liveness.Provider, id string) (liveness.Vendor, error) {
 	return p.Vendor(), nil
 }
 
-// flagVendors lists, for each init flag that not every vendor uses, the
-// vendors that use it. The others would drop it silently (Jumdata sends
-// no notify and takes no user; Juhe takes no user ID or photo; Megvii no
-// name or ID number), so giving it to them is a usage error.
-var flagVendors = map[string][]liveness.Vendor{
-	"notify-url": {liveness.Megvii, liveness.Juhe},
-	"user-id":    {liveness.Megvii},
-	"ref-image":  {liveness.Megvii},
-	"name":       {liveness.Juhe},
-	"id-number":  {liveness.Juhe},
+// userFlags are the init flags that set a liveness.SessionRequest field
+// not every vendor uses, by the field's Go name (driver.Uses). A vendor
+// that does not use one would drop it silently, so giving it to that
+// vendor's provider is a usage error.
+var userFlags = map[string]string{
+	"notify-url": "NotifyURL",
+	"user-id":    "UserID",
+	"ref-image":  "ReferenceImages",
+	"name":       "Name",
+	"id-number":  "IDNumber",
 }
 
-func init() {
-	for _, vf := range vendorFlags {
-		flagVendors[vf.name] = []liveness.Vendor{vf.vendor}
+// vendorFlag is one of a vendor's own session options, as init offers it:
+// flag --<vendor>-<option>.
+type vendorFlag struct {
+	vendor liveness.Vendor
+	option driver.Option
+}
+
+// name is the flag's name.
+func (vf vendorFlag) name() string { return string(vf.vendor) + "-" + vf.option.Name }
+
+// vendorFlags lists the vendor flags of every registered profile, by
+// vendor and in each profile's order.
+func vendorFlags() []vendorFlag {
+	var out []vendorFlag
+	for _, p := range driver.Profiles() {
+		for _, o := range p.Options {
+			out = append(out, vendorFlag{p.Vendor, o})
+		}
 	}
+	return out
+}
+
+// flagUsers returns the vendors that use the init flag name, and false
+// when every vendor may (a flag no profile restricts).
+func flagUsers(name string) ([]liveness.Vendor, bool) {
+	if field, ok := userFlags[name]; ok {
+		var out []liveness.Vendor
+		for _, p := range driver.Profiles() {
+			if driver.Uses(p.Vendor, field) {
+				out = append(out, p.Vendor)
+			}
+		}
+		return out, true
+	}
+	for _, vf := range vendorFlags() {
+		if vf.name() == name {
+			return []liveness.Vendor{vf.vendor}, true
+		}
+	}
+	return nil, false
+}
+
+// usesFlag reports whether vendor uses the init flag name: a field it uses
+// (any field when it has no profile), or one of its own options.
+func usesFlag(vendor liveness.Vendor, name string) bool {
+	if field, ok := userFlags[name]; ok {
+		return driver.Uses(vendor, field)
+	}
+	want, ok := flagUsers(name)
+	return !ok || slices.Contains(want, vendor)
 }
 
 // checkFlagVendors returns a usage message for the first flag in set (in
@@ -67,18 +115,22 @@ func init() {
 func checkFlagVendors(p liveness.Provider, set []string) string {
 	have := vendorsOf(p)
 	for _, name := range set {
-		want, ok := flagVendors[name]
-		if !ok || slices.ContainsFunc(want, func(v liveness.Vendor) bool { return slices.Contains(have, v) }) {
+		if slices.ContainsFunc(have, func(v liveness.Vendor) bool { return usesFlag(v, name) }) {
 			continue
 		}
+		want, _ := flagUsers(name)
 		names := make([]string, len(want))
 		for i, v := range want {
 			names[i] = string(v)
 		}
-		if isRouter(p) {
-			return fmt.Sprintf("flag --%s is for %s, and no provider of the router is (it holds %s)", name, strings.Join(names, " or "), joinVendors(have))
+		what := strings.Join(names, " or ")
+		if what == "" {
+			what = "no vendor registered"
 		}
-		return fmt.Sprintf("flag --%s is for %s, and the provider is %s", name, strings.Join(names, " or "), p.Vendor())
+		if isRouter(p) {
+			return fmt.Sprintf("flag --%s is for %s, and no provider of the router is (it holds %s)", name, what, joinVendors(have))
+		}
+		return fmt.Sprintf("flag --%s is for %s, and the provider is %s", name, what, p.Vendor())
 	}
 	return ""
 }
@@ -92,40 +144,59 @@ func joinVendors(vs []liveness.Vendor) string {
 }
 
 // fieldFlags maps the fields a provider names in ErrInvalidArgument to the
-// flag or argument that set them.
+// flag or argument that set them; the vendors' own fields
+// (driver.Option.Field) are added from their profiles (vendorFieldFlags).
 var fieldFlags = map[string]string{
-	"ReturnURL":                 "--return-url",
-	"NotifyURL":                 "--notify-url",
-	"BizNo":                     "--biz-no",
-	"UserID":                    "--user-id",
-	"Name":                      "--name",
-	"IDNumber":                  "--id-number",
-	"ReferenceImages":           "--ref-image",
-	"Extra":                     "the vendor flags (--megvii-*, --juhe-*, --jumdata-*)",
-	"Extra.Language":            "--megvii-language",
-	"Extra.ProcedureType":       "--megvii-procedure",
-	"Extra.SceneID":             "--megvii-scene-id",
-	"Extra.ActionHTTPMethod":    "--megvii-return-method",
-	"Extra.MaximumShootingTime": "--megvii-max-shooting-time",
-	"Extra.BizExtraData":        "--megvii-biz-extra-data",
-	"Extra.Model":               "--juhe-model",
-	"Extra.DeviceType":          "--juhe-device-type",
-	"Colors":                    "--jumdata-colors",
-	"Actions":                   "--jumdata-actions",
-	"sessionID":                 "the session ID",
-	"session.ID":                "the session's id",
-	"session":                   "the session",
-	failover.RouteParam:         "the callback URL's " + failover.RouteParam,
+	"ReturnURL":         "--return-url",
+	"NotifyURL":         "--notify-url",
+	"BizNo":             "--biz-no",
+	"UserID":            "--user-id",
+	"Name":              "--name",
+	"IDNumber":          "--id-number",
+	"ReferenceImages":   "--ref-image",
+	"sessionID":         "the session ID",
+	"session.ID":        "the session's id",
+	"session":           "the session",
+	failover.RouteParam: "the callback URL's " + failover.RouteParam,
+}
+
+// vendorFieldFlags maps the fields of the vendors' session options
+// (driver.Option.Field) to their flags, and "Extra" to all of them.
+var vendorFieldFlags = sync.OnceValue(func() map[string]string {
+	out := map[string]string{}
+	var prefixes []string
+	for _, p := range driver.Profiles() {
+		if len(p.Options) > 0 {
+			prefixes = append(prefixes, "--"+string(p.Vendor)+"-*")
+		}
+		for _, o := range p.Options {
+			if _, dup := out[o.Field]; !dup && o.Field != "" {
+				out[o.Field] = "--" + string(p.Vendor) + "-" + o.Name
+			}
+		}
+	}
+	if len(prefixes) > 0 {
+		out["Extra"] = "the vendor flags (" + strings.Join(prefixes, ", ") + ")"
+	}
+	return out
+})
+
+// fieldFlag returns the flag or argument that set field exactly, or "".
+func fieldFlag(field string) string {
+	if f, ok := fieldFlags[field]; ok {
+		return f
+	}
+	return vendorFieldFlags()[field]
 }
 
 // flagOf returns the flag or argument that set field, or "".
 func flagOf(field string) string {
-	if f, ok := fieldFlags[field]; ok {
+	if f := fieldFlag(field); f != "" {
 		return f
 	}
 	// ReferenceImages[1], session.CheckURL, …
 	if base, _, ok := strings.Cut(field, "["); ok {
-		if f, ok := fieldFlags[base]; ok {
+		if f := fieldFlag(base); f != "" {
 			return f
 		}
 	}

@@ -39,12 +39,12 @@ const verifyHelp = `
 Only a signed callback whose signature holds proves anything ("valid":
 true); it exits like liveness result for the result it carries (0 passed,
 3 not passed, 4 pending; 0 when it carries none), so verify && approve
-approves only a verified pass. An unsigned one (a Jumdata return, a Juhe notify, a Megvii
-GET return) is a claim anyone can forge: verify prints what it claims and
-exits 5; fetch the result with liveness result ID. A signature that does not
-hold exits 3, with what the callback claims. A return that carries no
-result (the user came back without one, as Juhe's bare return after a
-cancel) exits 4: fetch the session's result or wait for it.
+approves only a verified pass. An unsigned one (a callback its vendor
+does not sign, such as a bare redirect back) is a claim anyone can forge:
+verify prints what it claims and exits 5; fetch the result with liveness
+result ID. A signature that does not hold exits 3, with what the callback
+claims. A return that carries no result (the user came back without one,
+as after a cancel) exits 4: fetch the session's result or wait for it.
 
 The callback's payload, the vendor's answer in the result it carries (raw),
 the face image and its URL can identify the person: they are withheld
@@ -61,7 +61,7 @@ func runVerify(c *cmd, args []string) int {
 	prov := providerFlag(fs)
 	asJSON := fs.Bool("json", false, "print the verdict as JSON (the result without raw, face_image and face_image_url unless --raw)")
 	c.rawFlag(fs)
-	kind := fs.String("kind", "", "which callback it is, return or notify: used by megvii, whose return and notify look alike (default: guessed); other vendors tell them apart")
+	kind := fs.String("kind", "", "which callback it is, return or notify, for a vendor whose return and notify look alike (default: guessed); other vendors tell them apart")
 	method := fs.String("method", "", "the request's method (default GET with a URL, POST with a body on stdin)")
 	contentType := fs.String("content-type", "", "the body's Content-Type (default: JSON when it starts with {, else a form)")
 	pos, code, ok := c.parse(fs, usage, args)
