@@ -1,0 +1,93 @@
+package aliyun
+
+import (
+	"errors"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+
+	"github.com/go-liveness/liveness"
+	"github.com/go-liveness/liveness/driver"
+)
+
+func init() { driver.Register(profile) }
+
+// profile is what the code around providers knows of Alibaba Cloud.
+var profile = driver.Profile{
+	Vendor:   Vendor,
+	Title:    "Alibaba Cloud ID Verification (实人认证)",
+	OpenURLs: []string{"aliyun://AKID:SECRET@cloudauth.aliyuncs.com?scene_id=SCENE"},
+	// The return is the browser's redirect to ReturnUrl.
+	ReturnMethods: []string{http.MethodGet, http.MethodHead},
+	// "The callback request method is GET by default"; a POST is read
+	// too.
+	NotifyMethods: []string{http.MethodGet, http.MethodPost},
+	// DescribeFaceVerify states no limit on reads but its QPS; a
+	// CertifyUrl lives 30 minutes.
+	Reads:  driver.ReadPolicy{},
+	Fields: []string{"NotifyURL", "UserID", "Name", "IDNumber", "ReferenceImages"},
+	Options: []driver.Option{
+		{Name: "meta-info", Field: "Extra.MetaInfo",
+			Usage: "aliyun MetaInfo: the `JSON` getMetaInfo() returned in the user's browser, or @file holding it"},
+		{Name: "product-code", Field: "Extra.ProductCode", Usage: "aliyun product plan: ID_PRO or PV_FV", Words: []string{ProductIDPro, ProductPVFV}},
+		{Name: "model", Field: "Extra.Model", Usage: "aliyun liveness model", Words: models},
+		{Name: "certify-url-type", Field: "Extra.CertifyURLType", Usage: "aliyun CertifyUrlType: WEB or H5", Words: []string{"WEB", "H5"}},
+	},
+	SessionOptions: sessionOptions,
+	Claims:         claims,
+}
+
+// sessionOptions builds SessionOptions from the liveness command's flags:
+// a meta-info of "@path" is read from the file at path (at most
+// MaxMetaInfoBytes).
+func sessionOptions(v map[string]string) (liveness.SessionOptions, error) {
+	o := &SessionOptions{MetaInfo: v["meta-info"], ProductCode: v["product-code"], Model: v["model"], CertifyURLType: v["certify-url-type"]}
+	if path, ok := strings.CutPrefix(o.MetaInfo, "@"); ok {
+		b, err := readSmallFile(path, MaxMetaInfoBytes)
+		if err != nil {
+			return nil, liveness.InvalidArgument(Vendor, "SessionOptions", "Extra.MetaInfo", "cannot read the file named by @: "+err.Error())
+		}
+		o.MetaInfo = strings.TrimSpace(string(b))
+	}
+	return o, nil
+}
+
+// readSmallFile reads the file at path, refusing one over max bytes.
+func readSmallFile(path string, max int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, max+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(b)) > max {
+		return nil, errors.New("the file is larger than 16 KiB")
+	}
+	return b, nil
+}
+
+// claims reads what a callback claims, unverified: the notify's
+// certifyId, outerOrderNo and passed, or the return's response.
+func claims(target string, _ []byte) (driver.Claims, bool) {
+	u, err := url.Parse(target)
+	if err != nil {
+		return driver.Claims{}, false
+	}
+	q := u.Query()
+	switch {
+	case q.Has("response"):
+		return driver.JSONClaims(q.Get("response"), "extInfo.certifyId", ""), true
+	case q.Has("certifyId"):
+		claim := ""
+		if pass := q.Get("passed"); pass != "" {
+			claim = "passed=" + pass
+		}
+		return driver.Claims{Session: q.Get("certifyId"), BizNo: q.Get(notifyOrderParam), Claim: claim}, true
+	}
+	return driver.Claims{}, false
+}
