@@ -98,8 +98,8 @@ var resultCodes = map[int]outcome{
 	14: {Status: liveness.StatusError, Reason: liveness.ReasonUnknown},      // 本次校验已完成
 	15: {Status: liveness.StatusExpired, Reason: liveness.ReasonTimeout},    // Token 过期
 	16: {Status: liveness.StatusFailed, Reason: liveness.ReasonRiskControl}, // 已达到重试上限
-	// 17 本次流程未完成: the session is still open (Guess: see VENDORS.md,
-	// Tencent, unfinished).
+	// 17 本次流程未完成: the session is still open.
+	// Guess: see VENDORS.md, Tencent, unfinished
 	17: {Status: liveness.StatusPending, Reason: liveness.ReasonNone},
 	18: {Status: liveness.StatusError, Reason: liveness.ReasonUnknown},   // 超出限频次数
 	19: {Status: liveness.StatusExpired, Reason: liveness.ReasonTimeout}, // 超出有效期

@@ -28,6 +28,9 @@ var entries = []entry{
 	// finished: Text.ErrCode 15 (Token 过期) or the API error
 	// InvalidParameterValue.BizTokenExpired.
 	{"expired-read", []string{"errcode-15", "biztoken-expired"}},
+	// The BizToken's shape: the documents' UUID, or 128 printable
+	// characters (the client's cap).
+	{"biztoken-format", []string{"uuid", "max-length"}},
 	// Whether the page sends the browser back: RedirectUrl is documented
 	// for the WeChat H5 flow only ("仅微信H5场景使用"); outside WeChat it
 	// may not be used at all.

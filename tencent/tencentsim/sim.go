@@ -234,7 +234,7 @@ func (s *server) detectAuth(w http.ResponseWriter, r *http.Request, in map[strin
 		apiError(w, "InvalidParameterValue", msg)
 		return
 	}
-	se := s.h.AddSession(sandbox.SessionSpec{ID: newUUID(), BizNo: str(in, "Extra"), ReturnURL: ret, Lifetime: lifetime,
+	se := s.h.AddSession(sandbox.SessionSpec{ID: s.newToken(), BizNo: str(in, "Extra"), ReturnURL: ret, Lifetime: lifetime,
 		Magic: magic(ret), Data: simSession{extra: str(in, "Extra")}})
 	page := s.h.BaseURL(r) + PagePath + "?" + url.Values{"token": {se.ID}}.Encode()
 	b, _ := json.Marshal(map[string]any{"Response": map[string]string{"Url": page, "BizToken": se.ID, "RequestId": newUUID()}})
@@ -358,6 +358,21 @@ func (s *server) getDetectInfo(w http.ResponseWriter, r *http.Request, in map[st
 	}
 	b, _ := json.Marshal(map[string]any{"Response": resp})
 	sandbox.WriteJSON(w, http.StatusOK, b)
+}
+
+// newToken returns a new BizToken of the shape the biztoken-format
+// reading says.
+func (s *server) newToken() string {
+	if s.rd["biztoken-format"] != "max-length" {
+		return newUUID()
+	}
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_."
+	var b [128]byte
+	_, _ = rand.Read(b[:])
+	for i := range b {
+		b[i] = alphabet[int(b[i])%len(alphabet)]
+	}
+	return string(b[:])
 }
 
 // newUUID returns a random upper-case UUID, the shape of the documents'
