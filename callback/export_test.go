@@ -4,23 +4,11 @@ import "time"
 
 // SetFetchLease sets how long a fetch lease lasts, for tests that crash a
 // fetcher; it returns the previous value.
-func SetFetchLease(d time.Duration) time.Duration {
-	return time.Duration(fetchLeaseNS.Swap(int64(d)))
-}
+func SetFetchLease(d time.Duration) time.Duration { return setFetchLease(d) }
 
 // Unseal opens a value a Handler whose Key is key stored under storeKey;
 // nil when it does not open.
-func Unseal(key []byte, storeKey string, v []byte) []byte {
-	kr, err := newKeyRing(key, nil)
-	if err != nil {
-		return nil
-	}
-	plain, err := kr.open(storeKey, v)
-	if err != nil {
-		return nil
-	}
-	return plain
-}
+func Unseal(key []byte, storeKey string, v []byte) []byte { return unseal(key, storeKey, v) }
 
 // MemoryKeys lists the live keys of m.
 func MemoryKeys(m *MemoryStore) []string {

@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/go-liveness/liveness/callback"
-	"github.com/go-liveness/liveness/callback/internal/redisserver"
 	"github.com/go-liveness/liveness/callback/redisstore"
+	"github.com/go-liveness/liveness/callback/redisstore/internal/redisserver"
 	"github.com/redis/go-redis/v9"
 )
 

@@ -1,4 +1,4 @@
-package callback_test
+package redisstore_test
 
 import (
 	"context"
@@ -10,8 +10,8 @@ import (
 
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/callback"
-	"github.com/go-liveness/liveness/callback/internal/redisserver"
 	"github.com/go-liveness/liveness/callback/redisstore"
+	"github.com/go-liveness/liveness/callback/redisstore/internal/redisserver"
 	"github.com/go-liveness/liveness/sandbox"
 	"github.com/redis/go-redis/v9"
 )

@@ -1,4 +1,4 @@
-package callback_test
+package redisstore_test
 
 import (
 	"bytes"
@@ -12,8 +12,9 @@ import (
 
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/callback"
-	"github.com/go-liveness/liveness/callback/internal/redisserver"
+	"github.com/go-liveness/liveness/callback/internal/hooks"
 	"github.com/go-liveness/liveness/callback/redisstore"
+	"github.com/go-liveness/liveness/callback/redisstore/internal/redisserver"
 	"github.com/go-liveness/liveness/juhe/juhesim"
 	"github.com/go-liveness/liveness/jumdata/jumdatasim"
 	"github.com/go-liveness/liveness/megvii"
@@ -50,7 +51,7 @@ type killStore struct {
 func (s *killStore) fire() { s.once.Do(s.kill) }
 
 func (s *killStore) Swap(ctx context.Context, k string, old, v []byte, ttl time.Duration) (bool, error) {
-	v1, old1 := callback.Unseal(testKey, k, v), callback.Unseal(testKey, k, old)
+	v1, old1 := unseal(k, v), unseal(k, old)
 	adds := func(field string) bool {
 		return bytes.Contains(v1, []byte(field)) && !bytes.Contains(old1, []byte(field))
 	}
@@ -135,8 +136,8 @@ func TestRedisFaultMatrix(t *testing.T) {
 	if testing.Short() {
 		t.Skip("the fault matrix starts a redis-server per cell")
 	}
-	prev := callback.SetFetchLease(2 * time.Second)
-	t.Cleanup(func() { callback.SetFetchLease(prev) })
+	prev := hooks.SetFetchLease(2 * time.Second)
+	t.Cleanup(func() { hooks.SetFetchLease(prev) })
 	type cell struct {
 		path        faultPath
 		mode        redisserver.Persistence
@@ -222,7 +223,7 @@ func runFaultCell(t *testing.T, path faultPath, mode redisserver.Persistence, ki
 				return false
 			}
 			rec, ok, err := probe.Get(context.Background(), "s:jumdata:"+id)
-			return err == nil && ok && bytes.Contains(callback.Unseal(testKey, "s:jumdata:"+id, rec), []byte(`"delivered":true`))
+			return err == nil && ok && bytes.Contains(unseal("s:jumdata:"+id, rec), []byte(`"delivered":true`))
 		}
 	}
 	b := newBrowser()
