@@ -3,21 +3,26 @@
 // a phone), come back to a result page with the status, the reason and the
 // scores; a notify endpoint and a list of recent sessions too.
 //
-// With no credentials in the environment it runs every vendor against an
-// in-process sandbox, whose pages offer one button per outcome:
+// It offers the vendors it imports (vendors.go: each vendor package
+// registers its liveness.Open scheme and its driver.Profile, each simulator
+// package its sandbox plug-in); it names none anywhere else. With no
+// providers in the environment it runs every vendor the sandbox serves
+// against an in-process sandbox, whose pages offer one button per outcome:
 //
 //	go run ./examples/webapp            # http://127.0.0.1:8081
 //	go run ./examples/webapp -addr 127.0.0.1:9000
 //
-// With a vendor's credentials in the environment (the quickstart's
-// variables) it offers the vendors configured, for real:
+// With providers in the environment (the quickstart's variables) it offers
+// those vendors, for real:
 //
-//	MEGVII_API_KEY, MEGVII_API_SECRET            [MEGVII_BASE_URL, default RegionIDN]
-//	JUHE_KEY                                      (JUHE_NAME, JUHE_ID_NUMBER prefill the form)
-//	JUMDATA_APPCODE or JUMDATA_APP_ID + JUMDATA_APP_SECRET, with JUMDATA_INIT_URL and JUMDATA_RESULT_URL
+//	LIVENESS_PROVIDERS                            liveness.Open URLs, separated by spaces:
+//	                                              megvii://KEY:SECRET@api-idn.megvii.com juhe://KEY@apis.juhe.cn
+//	                                              jumdata://?appcode=CODE&init_url=...&result_url=...
+//	LIVENESS_NAME, LIVENESS_ID_NUMBER             prefill the form's fields of the person checked
+//	LIVENESS_USER_ID                              prefills the user ID (default webapp-<ref>)
 //	LIVENESS_PUBLIC_URL                           the app's URL as the vendors and phones reach it
-//	                                              (default http://<addr>; Megvii notifies only ports
-//	                                              443, 5000, 16003, 8883 and 8028)
+//	                                              (default http://<addr>; some vendors notify only
+//	                                              a few ports: see VENDORS.md)
 //
 // The sessions are kept in memory, or in PostgreSQL with -store (or
 // LIVENESS_STORE) set to a postgres:// URL: the callback/pgstore tables and
@@ -53,11 +58,6 @@ import (
 
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/examples/webapp/app"
-	"github.com/go-liveness/liveness/juhe"
-	_ "github.com/go-liveness/liveness/juhe/juhesim" // the sandbox serves Juhe
-	"github.com/go-liveness/liveness/jumdata"
-	_ "github.com/go-liveness/liveness/jumdata/jumdatasim" // the sandbox serves Jumdata
-	"github.com/go-liveness/liveness/megvii"
 	"github.com/go-liveness/liveness/sandbox"
 )
 
@@ -127,7 +127,7 @@ func newApp(ctx context.Context, base, store string) (a *app.App, closeApp func(
 	// requests' spans and http.client.request.duration.
 	httpClient := liveness.WithHTTPClient(tel.HTTPClient())
 	cfg := app.Config{BaseURL: base, Logger: slog.Default(), Telemetry: tel,
-		JuheName: os.Getenv("JUHE_NAME"), JuheIDNumber: os.Getenv("JUHE_ID_NUMBER"),
+		Name: os.Getenv("LIVENESS_NAME"), IDNumber: os.Getenv("LIVENESS_ID_NUMBER"), UserID: os.Getenv("LIVENESS_USER_ID"),
 		OperatorToken: os.Getenv("LIVENESS_OPERATOR_TOKEN")}
 	if key := os.Getenv("LIVENESS_KEY"); key != "" {
 		if len(key) < 32 {
@@ -159,8 +159,9 @@ func newApp(ctx context.Context, base, store string) (a *app.App, closeApp func(
 			return nil, nil, err
 		}
 		cfg.Sandbox = sb.URL
-		cfg.MegviiReference = sandbox.SampleFaceJPEG()
-		cfg.JuheName, cfg.JuheIDNumber = sandbox.TestName, sandbox.TestIDNumber
+		// The sandbox's test person, for the vendors that use each field.
+		cfg.Reference = sandbox.SampleFaceJPEG()
+		cfg.Name, cfg.IDNumber = sandbox.TestName, sandbox.TestIDNumber
 		fmt.Printf("sandbox vendors at %s\n", sb.URL)
 	}
 	if a, err = app.New(cfg); err != nil {
@@ -169,10 +170,10 @@ func newApp(ctx context.Context, base, store string) (a *app.App, closeApp func(
 	return a, closeApp, nil
 }
 
-// SandboxProviders opens every vendor's provider against sb, with opts.
+// SandboxProviders opens a provider of every vendor sb serves, with opts.
 func SandboxProviders(sb *sandbox.Sandbox, opts ...liveness.Option) (map[liveness.Vendor]liveness.Provider, error) {
 	ps := map[liveness.Vendor]liveness.Provider{}
-	for _, v := range []liveness.Vendor{liveness.Megvii, liveness.Juhe, liveness.Jumdata} {
+	for _, v := range sb.Vendors() {
 		p, err := liveness.Open(sb.ProviderURL(v), opts...)
 		if err != nil {
 			return nil, err
@@ -182,32 +183,24 @@ func SandboxProviders(sb *sandbox.Sandbox, opts ...liveness.Option) (map[livenes
 	return ps, nil
 }
 
-// liveProviders builds the providers whose credentials are in the
-// environment, with the quickstart's variables, and opts.
+// liveProviders opens the providers LIVENESS_PROVIDERS names (liveness.Open
+// URLs separated by spaces), with opts. A URL that does not open is an
+// error that names it by its place, never by its text (it holds
+// credentials; Open's errors never quote them); two URLs of one vendor are
+// an error too.
 func liveProviders(opts ...liveness.Option) (map[liveness.Vendor]liveness.Provider, error) {
 	ps := map[liveness.Vendor]liveness.Provider{}
 	var errs []string
-	add := func(v liveness.Vendor, p liveness.Provider, err error) {
-		if err != nil {
-			errs = append(errs, fmt.Sprintf("%s credentials found but unusable: %v", v, err))
-			return
+	for i, raw := range strings.Fields(os.Getenv("LIVENESS_PROVIDERS")) {
+		p, err := liveness.Open(raw, opts...)
+		switch {
+		case err != nil:
+			errs = append(errs, fmt.Sprintf("LIVENESS_PROVIDERS URL %d does not open: %v", i+1, err))
+		case ps[p.Vendor()] != nil:
+			errs = append(errs, fmt.Sprintf("LIVENESS_PROVIDERS URL %d: a second %s provider", i+1, p.Vendor()))
+		default:
+			ps[p.Vendor()] = p
 		}
-		ps[v] = p
-	}
-	if key := os.Getenv("MEGVII_API_KEY"); key != "" {
-		p, err := megvii.New(megvii.Config{APIKey: key, APISecret: os.Getenv("MEGVII_API_SECRET"), BaseURL: os.Getenv("MEGVII_BASE_URL")}, opts...)
-		add(liveness.Megvii, p, err)
-	}
-	if key := os.Getenv("JUHE_KEY"); key != "" {
-		p, err := juhe.New(juhe.Config{Key: key}, opts...)
-		add(liveness.Juhe, p, err)
-	}
-	if os.Getenv("JUMDATA_APPCODE") != "" || os.Getenv("JUMDATA_APP_ID") != "" {
-		p, err := jumdata.New(jumdata.Config{
-			AppCode: os.Getenv("JUMDATA_APPCODE"), AppID: os.Getenv("JUMDATA_APP_ID"), AppSecret: os.Getenv("JUMDATA_APP_SECRET"),
-			InitURL: os.Getenv("JUMDATA_INIT_URL"), ResultURL: os.Getenv("JUMDATA_RESULT_URL"),
-		}, opts...)
-		add(liveness.Jumdata, p, err)
 	}
 	if len(errs) > 0 {
 		return nil, errors.New(strings.Join(errs, "; "))

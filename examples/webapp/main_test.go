@@ -12,6 +12,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/callback/pgstore/pgtest"
 	"github.com/go-liveness/liveness/sandbox"
 )
@@ -24,9 +25,7 @@ import (
 func TestPostgresStore(t *testing.T) {
 	dsn := pgtest.Start(t)
 	t.Setenv("LIVENESS_KEY", strings.Repeat("k", 32))
-	for _, name := range []string{"MEGVII_API_KEY", "JUHE_KEY", "JUMDATA_APPCODE", "JUMDATA_APP_ID"} {
-		t.Setenv(name, "")
-	}
+	t.Setenv("LIVENESS_PROVIDERS", "") // the sandbox
 	ctx := context.Background()
 	for round := range 2 { // the second, a restart on the same database
 		l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -105,5 +104,26 @@ func TestOpenStoreRefuses(t *testing.T) {
 	}
 	if st, err := openStore(context.Background(), "memory"); st != nil || err != nil {
 		t.Errorf("openStore(memory) = %v, %v; want nil, nil", st, err)
+	}
+}
+
+// LIVENESS_PROVIDERS names the live vendors by their Open URLs; one that
+// does not open, or a second of one vendor, is an error naming its place,
+// never its text (it holds credentials).
+func TestLiveProvidersReadsTheEnvironment(t *testing.T) {
+	t.Setenv("LIVENESS_PROVIDERS", "megvii://k:s@api-idn.megvii.com  juhe://sandboxjuhekey0000000000000000000@apis.juhe.cn")
+	ps, err := liveProviders()
+	if err != nil || len(ps) != 2 || ps[liveness.Megvii] == nil || ps[liveness.Juhe] == nil {
+		t.Fatalf("liveProviders = %v, %v; want megvii and juhe", ps, err)
+	}
+	for _, env := range []string{"megvii://k:s@api-idn.megvii.com acme://secretkey@x", "juhe://secretkey0000000000000000000000@apis.juhe.cn juhe://secretkey0000000000000000000000@apis.juhe.cn"} {
+		t.Setenv("LIVENESS_PROVIDERS", env)
+		if _, err := liveProviders(); err == nil || !strings.Contains(err.Error(), "URL 2") || strings.Contains(err.Error(), "secretkey") {
+			t.Errorf("liveProviders of %q: %v; want an error naming URL 2 and no credential", env, err)
+		}
+	}
+	t.Setenv("LIVENESS_PROVIDERS", "")
+	if ps, err := liveProviders(); len(ps) != 0 || err != nil {
+		t.Errorf("liveProviders of nothing = %v, %v", ps, err)
 	}
 }

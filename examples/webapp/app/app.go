@@ -4,8 +4,8 @@
 //
 // Routes:
 //
-//	GET  /                   pick a vendor and start a check; with ?response=…&sign=…,
-//	                         Juhe's return to the root hash route (returnUrl …/#/juhe/done)
+//	GET  /                   pick a vendor and start a check; the page's script forwards a
+//	                         return to the root hash route (…/#/{vendor}/done) to /{vendor}/app
 //	POST /start              begin a session (callback.Handler.Begin), then /check/{ref}
 //	GET  /check/{ref}        the check's link and its QR code, for a phone to take over
 //	GET  /status/{ref}       the check's state as JSON (the check page polls it)
@@ -15,10 +15,14 @@
 //	GET  /sessions           the recent sessions this browser started, and their states
 //	     /{vendor}/return    callback.Handler.Return
 //	POST /{vendor}/notify    callback.Handler.Notify
-//	GET  /jumdata/app        a hash-route return page (returnUrl …/jumdata/app#/done)
-//	POST /jumdata/app        where that page forwards location.href
-//	GET  /juhe/app[/]        callback.Handler.Return for Juhe's returnUrl …/juhe/app/#result
+//	GET  /{vendor}/app       a single-page app's return page (return URL …/{vendor}/app#/done)
+//	POST /{vendor}/app       where that page (and the root route) forwards location.href
 //	GET  /metrics            the livenessotel metrics for Prometheus (Config.OperatorToken)
+//
+// The vendors are those of Config.Providers, each known by the
+// driver.Profile its package registers (its title, the request fields it
+// uses, its own session options, how its return comes back): the app
+// names none.
 //
 // {ref} is the session's BizNo, 32 random hex characters chosen at start: the
 // result page is a capability URL, as unguessable as the session itself.
@@ -47,6 +51,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -56,9 +61,8 @@ import (
 
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/callback"
-	"github.com/go-liveness/liveness/jumdata"
+	"github.com/go-liveness/liveness/driver"
 	"github.com/go-liveness/liveness/livenessotel"
-	"github.com/go-liveness/liveness/megvii"
 )
 
 //go:embed templates/*.html static/*
@@ -73,43 +77,57 @@ const MaxSessions = 500
 // unguessable bearer value like the callback package's binding cookie.
 const BrowserCookie = "webapp_browser"
 
-// The returnUrl forms the start form offers for Juhe, after the route table
-// of its faceid document ("returnUrl参数说明"), and where each one brings
-// the browser back (the sandbox's Juhe page follows the table):
+// The return routes the start form offers for a vendor whose return is a
+// redirect (its profile's ReturnMethods lack POST), the forms a service's
+// return URL takes in practice, and how each comes back:
 //
-//	path   …/juhe/return               …/juhe/return?response=…&sign=…
-//	query  …/juhe/return?orderId={ref}  …/juhe/return?orderId={ref}&response=…&sign=…
-//	hash   …/juhe/app/#result           …/juhe/app?response=…&sign=…#result
-//	root   …/#/juhe/done                …/?response=…&sign=…#juhe/done
+//	path   …/{vendor}/return          the vendor's parameters in the query: Handler.Return
+//	query  …/{vendor}/return?ref={ref}  a return URL with a query of its own, which the
+//	                                    vendor's parameters join: Handler.Return
+//	hash   …/{vendor}/app#/done       a single-page app with hash routes: the vendor's
+//	                                    parameters may land before the '#' or inside the
+//	                                    fragment, which the browser never sends, so the
+//	                                    page's script forwards location.href (POST
+//	                                    /{vendor}/app) and the server hands Handler.Return
+//	                                    a request with both queries merged
+//	root   …/#/{vendor}/done          the same at the site's root: the start page's
+//	                                    script sees the route and forwards likewise
 //
-// The parameters always land before '#', so the server reads them: Return
-// is mounted on /juhe/return, /juhe/app and /juhe/app/, and the start page
-// hands a request carrying them to it. After a cancel Juhe sends the
-// browser to the returnUrl as given, without them: the query form still
-// names the order (orderId), the others are resolved through the binding
-// cookie; for the root form only the page's script sees the route
-// (#/juhe/done) and goes on to /juhe/return.
+// A return without the vendor's parameters (a check canceled or left) is
+// resolved through the binding cookie, whatever the route.
 const (
-	JuheRoutePath  = "path"
-	JuheRouteQuery = "query"
-	JuheRouteHash  = "hash"
-	JuheRouteRoot  = "root"
+	RoutePath  = "path"
+	RouteQuery = "query"
+	RouteHash  = "hash"
+	RouteRoot  = "root"
 )
 
-// juheReturnURL is the returnUrl of the Juhe route form route.
-func juheReturnURL(base, route, ref string) (string, bool) {
+// Routes are the return routes, in the start form's order.
+var Routes = []string{RoutePath, RouteQuery, RouteHash, RouteRoot}
+
+// returnURL is the return URL of route for vendor v's session ref.
+func returnURL(base string, v liveness.Vendor, route, ref string) (string, bool) {
 	switch route {
-	case JuheRoutePath, "":
-		return base + "/juhe/return", true
-	case JuheRouteQuery:
-		return base + "/juhe/return?orderId=" + ref, true
-	case JuheRouteHash:
-		return base + "/juhe/app/#result", true
-	case JuheRouteRoot:
-		return base + "/#/juhe/done", true
+	case RoutePath, "":
+		return base + "/" + string(v) + "/return", true
+	case RouteQuery:
+		return base + "/" + string(v) + "/return?ref=" + ref, true
+	case RouteHash:
+		return base + "/" + string(v) + "/app#/done", true
+	case RouteRoot:
+		return base + "/#/" + string(v) + "/done", true
 	}
 	return "", false
 }
+
+// redirectReturn reports whether vendor v's return is a redirect (GET),
+// never a form posted back: the return routes are offered for it.
+func redirectReturn(v liveness.Vendor) bool {
+	return !slices.Contains(driver.ReturnMethodsOf(v), http.MethodPost)
+}
+
+// MaxForwardBytes bounds the form a return page forwards (location.href).
+const MaxForwardBytes = 16 << 10
 
 // Config configures the App.
 type Config struct {
@@ -149,11 +167,17 @@ type Config struct {
 	// Sandbox, when not empty, is the URL of the sandbox the providers talk
 	// to: the pages say so.
 	Sandbox string
-	// MegviiReference, when set, is the reference face a Megvii session is
-	// compared with (image_ref1); nil runs Megvii liveness-only.
-	MegviiReference []byte
-	// JuheName and JuheIDNumber prefill the start form's Juhe fields.
-	JuheName, JuheIDNumber string
+	// Reference, when set, is the reference face sent to the vendors that
+	// compare one (their profile's Fields hold ReferenceImages); nil runs
+	// them liveness-only.
+	Reference []byte
+	// Name and IDNumber prefill the start form's fields of the person
+	// checked, shown for the vendors that use them.
+	Name, IDNumber string
+	// UserID prefills the start form's user ID, sent to the vendors that
+	// take one; left empty, a session gets "webapp-" and the start of its
+	// ref.
+	UserID string
 	// Logger receives the handlers' records; nil is slog.Default().
 	Logger *slog.Logger
 	// Observe, when set, receives every callback.Event.
@@ -188,6 +212,7 @@ type Entry struct {
 type App struct {
 	cfg      Config
 	handlers map[liveness.Vendor]*callback.Handler
+	vendors  []liveness.Vendor // those of handlers, in the form's order
 	mux      *http.ServeMux
 	pages    map[string]*template.Template
 
@@ -196,12 +221,31 @@ type App struct {
 	order   []string // refs, oldest first
 }
 
-var vendorOrder = []liveness.Vendor{liveness.Megvii, liveness.Juhe, liveness.Jumdata}
+// title is vendor v's title, from its profile, or its name.
+func title(v liveness.Vendor) string {
+	if p, ok := driver.Lookup(v); ok && p.Title != "" {
+		return p.Title
+	}
+	return string(v)
+}
 
-var vendorTitles = map[liveness.Vendor]string{
-	liveness.Megvii:  "Megvii FaceID Lite",
-	liveness.Juhe:    "Juhe faceid",
-	liveness.Jumdata: "Jumdata H5 liveness",
+// vendorOrder returns the vendors of ps: those with a registered profile
+// in its order (driver.Profiles), then the others by name.
+func vendorOrder(ps map[liveness.Vendor]liveness.Provider) []liveness.Vendor {
+	var out []liveness.Vendor
+	for _, p := range driver.Profiles() {
+		if _, ok := ps[p.Vendor]; ok {
+			out = append(out, p.Vendor)
+		}
+	}
+	var rest []liveness.Vendor
+	for v := range ps {
+		if !slices.Contains(out, v) {
+			rest = append(rest, v)
+		}
+	}
+	slices.Sort(rest)
+	return append(out, rest...)
 }
 
 // New builds the App.
@@ -263,9 +307,12 @@ func New(cfg Config) (*App, error) {
 		a.mux.HandleFunc("/"+string(v)+"/return", h.Return)
 		a.mux.HandleFunc("/"+string(v)+"/notify", h.Notify)
 	}
-	if h := a.handlers[liveness.Juhe]; h != nil {
-		a.mux.HandleFunc("/juhe/app", h.Return)
-		a.mux.HandleFunc("/juhe/app/{$}", h.Return)
+	a.vendors = vendorOrder(cfg.Providers)
+	for _, v := range a.vendors {
+		if redirectReturn(v) {
+			a.mux.HandleFunc("GET /"+string(v)+"/app", a.hashPage)
+			a.mux.HandleFunc("POST /"+string(v)+"/app", a.sameOrigin(a.hashForward(v)))
+		}
 	}
 	static, _ := fs.Sub(assets, "static")
 	a.mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
@@ -278,10 +325,6 @@ func New(cfg Config) (*App, error) {
 	a.mux.HandleFunc("GET /operator/result/{ref}", a.operatorResult)
 	a.mux.HandleFunc("GET /sessions", a.sessions)
 	a.mux.Handle("GET /metrics", a.metrics(cfg.Telemetry.Handler()))
-	if _, ok := a.handlers[liveness.Jumdata]; ok {
-		a.mux.HandleFunc("GET /jumdata/app", a.hashPage)
-		a.mux.HandleFunc("POST /jumdata/app", a.sameOrigin(a.hashForward))
-	}
 	return a, nil
 }
 
@@ -386,29 +429,92 @@ func (a *App) done(res *liveness.Result, s *liveness.Session) string {
 	return "/result/" + s.BizNo
 }
 
-// index serves the start form, or hands Juhe's return to the root hash
-// route (…/?response=…&sign=…#juhe/done) to its Return.
-func (a *App) index(w http.ResponseWriter, r *http.Request) {
-	if h := a.handlers[liveness.Juhe]; h != nil {
-		if q := r.URL.Query(); q.Has("response") || q.Has("sign") {
-			h.Return(w, r)
-			return
+// formVendor is a vendor as the start form offers it.
+type formVendor struct {
+	Value liveness.Vendor
+	Title string
+	// Options are the vendor's own session options that take one of a
+	// few values (its profile's Options with Words), offered as selects.
+	Options []formOption
+	// Routes are the return routes offered (a redirect return), or none.
+	Routes []string
+}
+
+// formOption is one of a vendor's own session options in the start form,
+// its field named opt-{vendor}-{name}.
+type formOption struct {
+	Field, Usage string
+	Words        []string
+}
+
+// formField is a field of the person checked in the start form, shown
+// for the vendors that use it.
+type formField struct {
+	// Name is the form field's; Field the liveness.SessionRequest
+	// field's (driver.Uses).
+	Name, Field, Label, Value, Autocomplete string
+	// Vendors are the vendors offered that use it.
+	Vendors []liveness.Vendor
+}
+
+// optionField is the start form's field of vendor v's option o.
+func optionField(v liveness.Vendor, o driver.Option) string { return "opt-" + string(v) + "-" + o.Name }
+
+// wordOptions are the options of vendor v's profile that take one of a
+// few values.
+func wordOptions(v liveness.Vendor) []driver.Option {
+	p, _ := driver.Lookup(v)
+	var out []driver.Option
+	for _, o := range p.Options {
+		if len(o.Words) > 0 {
+			out = append(out, o)
 		}
 	}
-	type vendorOpt struct {
-		Value liveness.Vendor
-		Title string
+	return out
+}
+
+// index serves the start form: the vendors offered, each with its own
+// choices, and the person's fields the vendors use. Its script forwards a
+// return to the root route (…/#/{vendor}/done) to /{vendor}/app.
+func (a *App) index(w http.ResponseWriter, r *http.Request) {
+	var vs []formVendor
+	var roots []string
+	for _, v := range a.vendors {
+		fv := formVendor{Value: v, Title: title(v)}
+		for _, o := range wordOptions(v) {
+			fv.Options = append(fv.Options, formOption{Field: optionField(v, o), Usage: o.Usage, Words: o.Words})
+		}
+		if redirectReturn(v) {
+			fv.Routes = Routes
+			roots = append(roots, string(v))
+		}
+		vs = append(vs, fv)
 	}
-	var vs []vendorOpt
-	for _, v := range vendorOrder {
-		if _, ok := a.handlers[v]; ok {
-			vs = append(vs, vendorOpt{v, vendorTitles[v]})
+	var fields []formField
+	for _, f := range []formField{
+		{Name: "name", Field: "Name", Label: "Name", Value: a.cfg.Name, Autocomplete: "name"},
+		{Name: "id_number", Field: "IDNumber", Label: "ID number", Value: a.cfg.IDNumber, Autocomplete: "off"},
+		{Name: "user_id", Field: "UserID", Label: "User ID", Value: a.cfg.UserID, Autocomplete: "off"},
+	} {
+		for _, v := range a.vendors {
+			if p, ok := driver.Lookup(v); ok && slices.Contains(p.Fields, f.Field) {
+				f.Vendors = append(f.Vendors, v)
+			}
+		}
+		if len(f.Vendors) > 0 {
+			fields = append(fields, f)
+		}
+	}
+	var person []string
+	for _, v := range a.vendors {
+		if slices.ContainsFunc(fields, func(f formField) bool { return slices.Contains(f.Vendors, v) }) {
+			person = append(person, string(v))
 		}
 	}
 	a.render(w, http.StatusOK, "index", map[string]any{
-		"Vendors": vs, "Selected": r.URL.Query().Get("vendor"),
-		"JuheName": a.cfg.JuheName, "JuheIDNumber": a.cfg.JuheIDNumber,
-		"Recent": a.recentOf(browserOf(r), 5),
+		"Vendors": vs, "Selected": r.URL.Query().Get("vendor"), "Fields": fields, "Roots": roots,
+		"PersonVendors": strings.Join(person, " "),
+		"Recent":        a.recentOf(browserOf(r), 5),
 		// A new start key each time the form is shown: both clicks of a
 		// double click (or a resent form) carry it, and Begin makes one
 		// session for it.
@@ -439,39 +545,10 @@ func (a *App) start(w http.ResponseWriter, r *http.Request) {
 		http.SetCookie(w, &http.Cookie{Name: BrowserCookie, Value: browser, Path: "/", MaxAge: 86400,
 			HttpOnly: true, Secure: strings.HasPrefix(a.cfg.BaseURL, "https:"), SameSite: http.SameSiteLaxMode})
 	}
-	req := &liveness.SessionRequest{
-		ReturnURL: a.cfg.BaseURL + "/" + string(v) + "/return",
-		NotifyURL: a.cfg.BaseURL + "/" + string(v) + "/notify",
-		BizNo:     ref,
-	}
-	switch v {
-	case liveness.Megvii:
-		req.UserID = "webapp-" + ref[:8]
-		if a.cfg.MegviiReference != nil {
-			req.ReferenceImages = [][]byte{a.cfg.MegviiReference}
-		}
-		if r.PostFormValue("megvii_return") == "get" {
-			// The page comes back with GET ?biz_id= only, unsigned: the
-			// handler reads the result once (get_result), for this
-			// browser only, unless a signed notify brought it first.
-			req.Extra = &megvii.SessionOptions{ActionHTTPMethod: http.MethodGet}
-		}
-	case liveness.Juhe:
-		req.Name = strings.TrimSpace(r.PostFormValue("name"))
-		req.IDNumber = strings.TrimSpace(r.PostFormValue("id_number"))
-		u, ok := juheReturnURL(a.cfg.BaseURL, r.PostFormValue("juhe_route"), ref)
-		if !ok {
-			a.message(w, http.StatusBadRequest, "Unknown return route", "Pick one of the Juhe return routes offered.")
-			return
-		}
-		req.ReturnURL = u
-	case liveness.Jumdata:
-		req.NotifyURL = ""
-		if r.PostFormValue("route") == "hash" {
-			// A hash-route single-page app: Jumdata appends ?token=…&success=…
-			// after the fragment, which only the page's script can read.
-			req.ReturnURL = a.cfg.BaseURL + "/jumdata/app#/done"
-		}
+	req, msg := a.request(v, ref, r)
+	if req == nil {
+		a.message(w, http.StatusBadRequest, "The check could not start", msg)
+		return
 	}
 	s, err := h.Begin(r.Context(), w, r, req)
 	if errors.Is(err, callback.ErrStartEnded) || errors.Is(err, callback.ErrStartInDoubt) {
@@ -489,6 +566,62 @@ func (a *App) start(w http.ResponseWriter, r *http.Request) {
 	a.record(&Entry{Ref: ref, Vendor: v, SessionID: s.ID, CheckURL: s.CheckURL, ReturnURL: req.ReturnURL,
 		Started: time.Now(), session: *s, browser: browser})
 	http.Redirect(w, r, "/check/"+ref, http.StatusSeeOther)
+}
+
+// request is the session request of the start form r for vendor v: the
+// fields v uses (driver.Uses), the return route picked when its return is
+// a redirect, and its own options picked, built by its profile; nil and
+// why when the form asks for what v does not offer.
+func (a *App) request(v liveness.Vendor, ref string, r *http.Request) (*liveness.SessionRequest, string) {
+	req := &liveness.SessionRequest{ReturnURL: a.cfg.BaseURL + "/" + string(v) + "/return", BizNo: ref}
+	if driver.Uses(v, "NotifyURL") {
+		req.NotifyURL = a.cfg.BaseURL + "/" + string(v) + "/notify"
+	}
+	if driver.Uses(v, "UserID") {
+		// A real service takes it from its login session, never from a form.
+		if req.UserID = strings.TrimSpace(r.PostFormValue("user_id")); req.UserID == "" {
+			req.UserID = "webapp-" + ref[:8]
+		}
+	}
+	if driver.Uses(v, "Name") {
+		req.Name = strings.TrimSpace(r.PostFormValue("name"))
+	}
+	if driver.Uses(v, "IDNumber") {
+		req.IDNumber = strings.TrimSpace(r.PostFormValue("id_number"))
+	}
+	if driver.Uses(v, "ReferenceImages") && a.cfg.Reference != nil {
+		req.ReferenceImages = [][]byte{a.cfg.Reference}
+	}
+	if redirectReturn(v) {
+		u, ok := returnURL(a.cfg.BaseURL, v, r.PostFormValue("route-"+string(v)), ref)
+		if !ok {
+			return nil, "Pick one of the return routes offered."
+		}
+		req.ReturnURL = u
+	}
+	values := map[string]string{}
+	for _, o := range wordOptions(v) {
+		switch val := r.PostFormValue(optionField(v, o)); {
+		case val == "":
+		case slices.Contains(o.Words, val):
+			values[o.Name] = val
+		default:
+			return nil, "Pick one of the values offered for " + o.Name + "."
+		}
+	}
+	if len(values) > 0 {
+		// The vendor's own options, as its package builds them (for
+		// example a return by GET rather than a signed POST form: the
+		// handler then reads the result once, for this browser only,
+		// unless a signed notify brought it first).
+		p, _ := driver.Lookup(v)
+		extra, err := p.SessionOptions(values)
+		if err != nil {
+			return nil, "The vendor's options are refused: " + invalidField(err) + "."
+		}
+		req.Extra = extra
+	}
+	return req, ""
 }
 
 // invalidField names the field of an ErrInvalidArgument, without the value.
@@ -551,7 +684,7 @@ const RefreshInterval = 5 * time.Second
 // refresh asks the vendor for the result once, through the handler's Wait
 // (a final result already stored costs nothing), for a check done on a
 // phone whose return the binding refused and whose vendor sends no notify
-// (Jumdata), or whose notify cannot reach this app.
+// (its profile says NoNotify), or whose notify cannot reach this app.
 func (a *App) refresh(w http.ResponseWriter, r *http.Request) {
 	ref := r.PathValue("ref")
 	a.mu.Lock()
@@ -699,43 +832,49 @@ func browserOf(r *http.Request) string {
 	return c.Value
 }
 
-// hashPage is the return page of a hash-route app: the server never sees
-// the fragment, so the page's script forwards location.href.
+// hashPage is the return page of a single-page app with hash routes: the
+// server never sees the fragment, where the vendor's parameters may be, so
+// the page's script forwards location.href to POST on the same path.
 func (a *App) hashPage(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
-	a.render(w, http.StatusOK, "hashroute", nil)
+	a.render(w, http.StatusOK, "hashroute", map[string]any{"Action": r.URL.Path})
 }
 
-// hashForward reads the forwarded location.href with
-// jumdata.ParseReturnURL and hands the return to callback.Handler.Return as
-// the plain ?token=…&success=… return it stands for, with this request's
-// cookies: the same binding rules apply.
-func (a *App) hashForward(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, int64(jumdata.MaxReturnBytes)+1024)
-	href := r.PostFormValue("href")
-	cb, err := jumdata.ParseReturnURL(href)
-	if err != nil && !errors.Is(err, liveness.ErrNoResult) {
-		a.message(w, http.StatusBadRequest, "Not a return", "This link is not a valid return from the check.")
-		return
-	}
-	q := url.Values{}
-	if cb != nil {
-		q.Set("token", cb.SessionID)
-		switch cb.Claimed {
-		case liveness.StatusPassed:
-			q.Set("success", "true")
-		case liveness.StatusFailed:
-			q.Set("success", "false")
+// hashForward reads the location.href a return page forwarded (this app's
+// own URL, or nothing is done) and hands vendor v's Handler.Return the
+// plain GET return it stands for: on /{vendor}/return, its query the
+// query before the '#' and the one inside the fragment (after its '?'),
+// merged as they are, with this request's cookies, so that the same
+// binding rules apply. The vendor's package reads its parameters there;
+// the browser goes where Return sends it, never to the forwarded URL.
+func (a *App) hashForward(v liveness.Vendor) http.HandlerFunc {
+	base, _ := url.Parse(a.cfg.BaseURL)
+	return func(w http.ResponseWriter, r *http.Request) {
+		r.Body = http.MaxBytesReader(w, r.Body, MaxForwardBytes)
+		href := r.PostFormValue("href")
+		u, err := url.Parse(href)
+		if err != nil || u.Scheme != base.Scheme || u.Host != base.Host {
+			a.message(w, http.StatusBadRequest, "Not a return", "This link is not a valid return from the check.")
+			return
 		}
+		rest, frag, _ := strings.Cut(href, "#")
+		_, query, _ := strings.Cut(rest, "?")
+		_, fragQuery, _ := strings.Cut(frag, "?")
+		var parts []string
+		for _, q := range []string{query, fragQuery} {
+			if q != "" {
+				parts = append(parts, q)
+			}
+		}
+		r2 := r.Clone(r.Context())
+		r2.Method = http.MethodGet
+		r2.URL = &url.URL{Path: "/" + string(v) + "/return", RawQuery: strings.Join(parts, "&")}
+		r2.RequestURI = r2.URL.RequestURI()
+		r2.Body, r2.ContentLength = http.NoBody, 0
+		r2.Form, r2.PostForm = nil, nil
+		r2.Header.Del("Content-Type")
+		a.handlers[v].Return(w, r2)
 	}
-	r2 := r.Clone(r.Context())
-	r2.Method = http.MethodGet
-	r2.URL = &url.URL{Path: "/jumdata/return", RawQuery: q.Encode()}
-	r2.RequestURI = r2.URL.RequestURI()
-	r2.Body, r2.ContentLength = http.NoBody, 0
-	r2.Form, r2.PostForm = nil, nil
-	r2.Header.Del("Content-Type")
-	a.handlers[liveness.Jumdata].Return(w, r2)
 }
 
 // message renders a short page.
@@ -773,23 +912,23 @@ type View struct {
 
 // view reads an entry for the pages: the status and reason are the
 // library's, as Deliver or Return's Done got them, never re-interpreted
-// here. A pending result the browser came back with is explained: Juhe
-// sends the browser back bare after a cancel, an abandoned check or a
-// timeout (its faceid document), and its search answers "not submitted"
-// (279307) for such an order, which the juhe package reports as pending
-// until the session expires; the result becomes final when a notify, a
-// read ("Ask the vendor now") or the expiry brings it.
+// here. A pending result the browser came back with is explained: the
+// vendor has no final result for the check yet (it was canceled, left or
+// is still being finished), and it becomes final when a notify (for a
+// vendor that sends them), a read ("Ask the vendor now") or the expiry
+// brings it.
 func view(e Entry) View {
-	v := View{Entry: e, Title: vendorTitles[e.Vendor], Status: liveness.StatusPending, ExpiresAt: e.session.ExpiresAt}
+	v := View{Entry: e, Title: title(e.Vendor), Status: liveness.StatusPending, ExpiresAt: e.session.ExpiresAt}
 	if e.Result != nil {
 		v.Status, v.Reason, v.Final = e.Result.Status, e.Result.Reason, e.Result.Status.Final()
 	}
 	if !v.Final && e.Returned {
-		v.Note = "You came back from the check, but the vendor has not reported a final result for it yet."
-		if e.Vendor == liveness.Juhe {
-			v.Note = "Juhe sent you back without a result, and reports the check as not submitted yet: " +
-				"it was canceled, abandoned or timed out, or is still being finished. " +
-				"Juhe notifies completed checks only, so this stays pending until a result comes or the session expires."
+		v.Note = "You came back from the check, but the vendor has not reported a final result for it yet: " +
+			"the check may have been canceled, left or timed out, or still be finishing. "
+		if driver.NotifyMethodsOf(e.Vendor) == nil {
+			v.Note += "This vendor sends no notify: ask it below, or wait for the session to expire."
+		} else {
+			v.Note += "It stays pending until the vendor's notify or a read brings the result, or the session expires."
 		}
 	}
 	return v

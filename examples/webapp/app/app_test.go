@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/cookiejar"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"slices"
@@ -22,6 +23,7 @@ import (
 
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/callback"
+	"github.com/go-liveness/liveness/driver"
 	"github.com/go-liveness/liveness/examples/webapp/app"
 	"github.com/go-liveness/liveness/juhe"
 	"github.com/go-liveness/liveness/juhe/juhesim"
@@ -77,8 +79,9 @@ func (f roundTrip) RoundTrip(r *http.Request) (*http.Response, error) { return f
 func newEnv(t *testing.T, opts ...envOption) *env {
 	t.Helper()
 	cfg := app.Config{
-		MegviiReference: sandbox.SampleFaceJPEG(),
-		JuheName:        sandbox.TestName, JuheIDNumber: sandbox.TestIDNumber,
+		// The sandbox's test person, sent to the vendors that use each field.
+		Reference: sandbox.SampleFaceJPEG(),
+		Name:      sandbox.TestName, IDNumber: sandbox.TestIDNumber,
 		Logger: slog.New(slog.DiscardHandler),
 	}
 	sbOpts := []sandbox.Option{sandbox.WithAnyNotifyPort()}
@@ -99,10 +102,17 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 	if cfg.Telemetry, err = app.NewTelemetry(); err != nil {
 		t.Fatal(err)
 	}
+	// Every vendor the sandbox serves, as main.go opens them; each vendor
+	// the tests expect must be among them.
 	ps := map[liveness.Vendor]liveness.Provider{}
-	for _, v := range []liveness.Vendor{liveness.Megvii, liveness.Juhe, liveness.Jumdata} {
+	for _, v := range sb.Vendors() {
 		if ps[v], err = liveness.Open(sb.ProviderURL(v), liveness.WithHTTPClient(cfg.Telemetry.HTTPClient())); err != nil {
 			t.Fatal(err)
+		}
+	}
+	for v := range want {
+		if ps[v] == nil {
+			t.Fatalf("the sandbox serves no %s: import its simulator", v)
 		}
 	}
 	e := &env{sb: sb, base: "http://" + l.Addr().String()}
@@ -242,7 +252,7 @@ func TestScoresOnlyForTheOperator(t *testing.T) {
 	const token = "operator-token-for-the-test"
 	e := newEnv(t, func(c *app.Config, _ *[]sandbox.Option) { c.OperatorToken = token })
 	c := client(t)
-	ref := e.start(t, c, url.Values{"vendor": {"megvii"}, "megvii_return": {"post"}})
+	ref := e.start(t, c, url.Values{"vendor": {"megvii"}, "opt-megvii-return-method": {"POST"}})
 	ent, _ := e.app.Entry(ref)
 	visit, err := (&sandbox.Browser{Client: &http.Client{Jar: c.Jar}}).Press(context.Background(), ent.CheckURL, sandbox.OutcomePass)
 	if err != nil {
@@ -311,7 +321,7 @@ func TestDoubleSubmitStartsOnce(t *testing.T) {
 	if m == nil {
 		t.Fatal("the start form carries no key")
 	}
-	form := url.Values{"vendor": {"megvii"}, "megvii_return": {"post"}, "ref": {m[1]}}
+	form := url.Values{"vendor": {"megvii"}, "opt-megvii-return-method": {"POST"}, "ref": {m[1]}}
 	first := e.start(t, c, form)
 	if again := e.start(t, c, form); again != first {
 		t.Fatalf("the second submit started %s, want the first check %s", again, first)
@@ -471,7 +481,7 @@ func TestJuhePendingExpires(t *testing.T) {
 		t.Fatal(err)
 	}
 	body := string(visit.ReturnBody)
-	if !strings.Contains(body, `id="status">pending<`) || !strings.Contains(body, "reports the check as not submitted") ||
+	if !strings.Contains(body, `id="status">pending<`) || !strings.Contains(body, `id="note">You came back from the check, but the vendor has not reported a final result for it yet`) ||
 		!strings.Contains(body, `http-equiv="refresh"`) || !strings.Contains(body, `action="/refresh/`+ref+`"`) {
 		t.Fatalf("the pending result page does not explain itself:\n%s", body)
 	}
@@ -492,5 +502,173 @@ func TestJuhePendingExpires(t *testing.T) {
 	}
 	if got := e.sb.Requests(juhesim.Search) - reads; got != 0 {
 		t.Errorf("%d Juhe search reads after the return, want 0", got)
+	}
+}
+
+// recorder is a provider that keeps the requests it is given.
+type recorder struct {
+	liveness.Provider
+	mu   sync.Mutex
+	reqs []liveness.SessionRequest
+}
+
+func (r *recorder) InitSession(ctx context.Context, req *liveness.SessionRequest) (*liveness.Session, error) {
+	r.mu.Lock()
+	r.reqs = append(r.reqs, *req)
+	r.mu.Unlock()
+	return r.Provider.InitSession(ctx, req)
+}
+
+// Each vendor's request carries the person's fields its profile says it
+// uses (driver.Uses), whatever the form holds, the notify URL only when
+// it sends notifies, and the reference face only when it compares one.
+func TestRequestCarriesTheFieldsTheVendorUses(t *testing.T) {
+	sb, err := sandbox.New(sandbox.WithAnyNotifyPort())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = sb.Close() })
+	recs := map[liveness.Vendor]*recorder{}
+	ps := map[liveness.Vendor]liveness.Provider{}
+	for _, v := range sb.Vendors() {
+		p, err := liveness.Open(sb.ProviderURL(v))
+		if err != nil {
+			t.Fatal(err)
+		}
+		recs[v] = &recorder{Provider: p}
+		ps[v] = recs[v]
+	}
+	srv := httptest.NewUnstartedServer(nil)
+	base := "http://" + srv.Listener.Addr().String()
+	a, err := app.New(app.Config{BaseURL: base, Providers: ps, Reference: sandbox.SampleFaceJPEG(), Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Config.Handler = a
+	srv.Start()
+	t.Cleanup(srv.Close)
+	e := &env{sb: sb, app: a, base: base}
+	for v := range want {
+		e.start(t, client(t), url.Values{"vendor": {string(v)}, "name": {sandbox.TestName}, "id_number": {sandbox.TestIDNumber}, "user_id": {"user-7"}})
+		r := recs[v]
+		if r == nil || len(r.reqs) != 1 {
+			t.Fatalf("%s: no request recorded", v)
+		}
+		req := r.reqs[0]
+		for field, set := range map[string]bool{
+			"NotifyURL": req.NotifyURL != "", "UserID": req.UserID == "user-7", "Name": req.Name == sandbox.TestName,
+			"IDNumber": req.IDNumber == sandbox.TestIDNumber, "ReferenceImages": len(req.ReferenceImages) == 1,
+		} {
+			if set != driver.Uses(v, field) {
+				t.Errorf("%s: %s set %v, but the vendor uses it: %v (%+v)", v, field, set, driver.Uses(v, field), req)
+			}
+		}
+	}
+	// The vendors of the tests: Megvii takes a user ID and a face, Juhe a
+	// name and ID number; Jumdata none of them, and sends no notify.
+	for v, fields := range map[liveness.Vendor][]string{
+		liveness.Megvii: {"NotifyURL", "UserID", "ReferenceImages"}, liveness.Juhe: {"NotifyURL", "Name", "IDNumber"}, liveness.Jumdata: nil,
+	} {
+		for _, f := range []string{"NotifyURL", "UserID", "ReferenceImages", "Name", "IDNumber"} {
+			if driver.Uses(v, f) != slices.Contains(fields, f) {
+				t.Errorf("%s: driver.Uses(%s) = %v", v, f, driver.Uses(v, f))
+			}
+		}
+	}
+}
+
+// The start form offers the vendors by their profiles: their titles, the
+// person's fields each uses, their options with a few values as selects,
+// and the return routes for a vendor whose return is a redirect; the form
+// refuses a route or an option value it did not offer.
+func TestStartFormFromTheProfiles(t *testing.T) {
+	e := newEnv(t)
+	_, page := get(t, client(t), e.base+"/")
+	for _, p := range driver.Profiles() {
+		if !strings.Contains(page, ">"+html.EscapeString(p.Title)+"<") {
+			t.Errorf("the form does not offer %s by its title %q", p.Vendor, p.Title)
+		}
+		for _, o := range p.Options {
+			if sel := `<select name="opt-` + string(p.Vendor) + `-` + o.Name + `"`; strings.Contains(page, sel) != (len(o.Words) > 0) {
+				t.Errorf("%s option %s (words %v): select offered %v", p.Vendor, o.Name, o.Words, !(len(o.Words) > 0))
+			}
+		}
+		redirect := !slices.Contains(driver.ReturnMethodsOf(p.Vendor), http.MethodPost)
+		for _, r := range app.Routes {
+			if id := `id="route-` + string(p.Vendor) + `-` + r + `"`; strings.Contains(page, id) != redirect {
+				t.Errorf("%s: route %s offered: %v, want %v", p.Vendor, r, !redirect, redirect)
+			}
+		}
+	}
+	for _, f := range []string{`name="name"`, `name="id_number"`, `name="user_id"`, `value="` + sandbox.TestName + `"`} {
+		if !strings.Contains(page, f) {
+			t.Errorf("the form has no %s", f)
+		}
+	}
+	for _, form := range []url.Values{
+		{"vendor": {"juhe"}, "route-juhe": {"elsewhere"}},
+		{"vendor": {"megvii"}, "opt-megvii-return-method": {"PUT"}},
+	} {
+		resp, err := client(t).PostForm(e.base+"/start", form)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusBadRequest {
+			t.Errorf("start %v: %d, want 400", form, resp.StatusCode)
+		}
+	}
+	if n := len(e.sb.Sessions()); n != 0 {
+		t.Errorf("%d sessions started by refused forms", n)
+	}
+}
+
+// The return page's forward takes only the app's own address, in a small
+// form, and brings the browser to the result page, never to the address
+// forwarded.
+func TestForwardRefusesOthersAddresses(t *testing.T) {
+	e := newEnv(t)
+	c := client(t)
+	ref := e.start(t, c, url.Values{"vendor": {"jumdata"}, "route-jumdata": {"hash"}})
+	ent, _ := e.app.Entry(ref)
+	if _, err := e.sb.Complete(context.Background(), liveness.Jumdata, ent.SessionID, sandbox.OutcomePass); err != nil {
+		t.Fatal(err)
+	}
+	reads := e.sb.Requests(jumdatasim.Result)
+	for _, href := range []string{
+		"https://evil.example/jumdata/app#/done?token=" + ent.SessionID + "&success=true",
+		"//evil.example/#/done?token=" + ent.SessionID,
+		"%zz",
+	} {
+		resp, err := c.PostForm(e.base+"/jumdata/app", url.Values{"href": {href}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusBadRequest {
+			t.Errorf("forward of %q: %d, want 400", href, resp.StatusCode)
+		}
+	}
+	big := e.base + "/jumdata/app#/done?token=" + ent.SessionID + "&pad=" + strings.Repeat("x", app.MaxForwardBytes)
+	if resp, err := c.PostForm(e.base+"/jumdata/app", url.Values{"href": {big}}); err != nil {
+		t.Fatal(err)
+	} else if resp.Body.Close(); resp.StatusCode < 400 {
+		t.Errorf("a forward over MaxForwardBytes: %d", resp.StatusCode)
+	}
+	if got := e.sb.Requests(jumdatasim.Result) - reads; got != 0 {
+		t.Errorf("refused forwards spent %d reads", got)
+	}
+	// The app's own address, its query before the '#' and inside the
+	// fragment merged: the result page.
+	resp, err := c.PostForm(e.base+"/jumdata/app", url.Values{"href": {e.base + "/jumdata/app?from=spa#/done?token=" + ent.SessionID + "&success=true"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/result/"+ref {
+		t.Fatalf("forward: %d, Location %q; want 303 to /result/%s", resp.StatusCode, resp.Header.Get("Location"), ref)
+	}
+	if _, body := get(t, c, e.base+"/result/"+ref); !strings.Contains(body, `id="status">passed<`) {
+		t.Error("the forwarded return does not show the passed check")
 	}
 }

@@ -23,8 +23,9 @@ import (
 
 // The browser tests drive a real Chromium through the app and the
 // sandbox's vendor pages: Megvii's auto-submitting POST return and its GET
-// return, Juhe's returnUrl route forms (signed, and bare after a cancel)
-// and Jumdata's hash-route return run the pages' own HTML and JavaScript.
+// return (its own return-method option), the return routes (path, query,
+// a single-page app's hash route, the root's) of Juhe (signed, and bare
+// after a cancel) and Jumdata run the pages' own HTML and JavaScript.
 // One browser process, one tab per case.
 
 // chromium returns the path of a Chromium or Chrome, or skips the test (fails
@@ -103,13 +104,17 @@ func read(t *testing.T, ctx context.Context) page {
 }
 
 // check starts a check of vendor in the tab, on the app's form, after
-// clicking the form's options named (CSS selectors: "#route-hash",
-// "#megvii-get", "#juhe-root", ...), and returns its ref; the tab shows the
-// check page.
+// clicking the form's options named (CSS selectors: "#route-juhe-root",
+// ...) or setting a select ("#opt-megvii-return-method=GET"), and returns
+// its ref; the tab shows the check page.
 func (e *env) check(t *testing.T, ctx context.Context, v liveness.Vendor, options ...string) string {
 	t.Helper()
 	acts := []chromedp.Action[chromedp.Void]{chromedp.Navigate(e.base + "/?vendor=" + string(v)), chromedp.WaitVisible(chromedp.CSS("#go"))}
 	for _, o := range options {
+		if sel, val, ok := strings.Cut(o, "="); ok {
+			acts = append(acts, chromedp.WaitVisible(chromedp.CSS(sel)), chromedp.SetValue(chromedp.CSS(sel), val))
+			continue
+		}
 		acts = append(acts, chromedp.Click(chromedp.CSS(o)))
 	}
 	acts = append(acts, chromedp.Click(chromedp.CSS("#go")), chromedp.WaitVisible(chromedp.CSS("#qr")))
@@ -153,8 +158,9 @@ func visit(t *testing.T, ctx context.Context, u string) page {
 	if err := chromedp.Do(ctx, chromedp.Navigate(u), chromedp.WaitReady(chromedp.CSS("body"))); err != nil {
 		t.Fatal(err)
 	}
-	if strings.Contains(u, "/jumdata/app") {
-		// The hash-route page forwards itself: wait for the page it leads to.
+	if strings.Contains(u, "/app") || strings.Contains(u, "#") {
+		// A return page (a single-page app's, or the root route's start
+		// page) forwards itself: wait for the page it leads to.
 		waitFor(t, ctx, `!document.getElementById("forward") && document.readyState === "complete"`)
 	}
 	return read(t, ctx)
@@ -215,25 +221,48 @@ func TestBrowser(t *testing.T) {
 		}
 	})
 
-	t.Run("jumdata hash route", func(t *testing.T) {
-		for _, o := range []sandbox.Outcome{sandbox.OutcomePass, sandbox.OutcomeSpoof} {
-			ctx := tab(t, b)
-			before := e.sb.Requests(jumdatasim.Result)
-			ref := e.check(t, ctx, liveness.Jumdata, "#route-hash")
-			e.requests() // from here on
-			p := e.press(t, ctx, ref, o)
-			if got := e.requests(); !slices.Contains(got, "GET /jumdata/app") || !slices.Contains(got, "POST /jumdata/app") || slices.Contains(got, "GET /jumdata/return") {
-				t.Errorf("%s: the browser did not come back through the hash-route page: %v", o, got)
-			}
-			w := want[liveness.Jumdata][o]
-			if p.Status != w[0] || p.Reason != w[1] {
-				t.Errorf("%s: result page shows %q %q, want %q %q", o, p.Status, p.Reason, w[0], w[1])
-			}
-			if got := e.sb.Requests(jumdatasim.Result) - before; got != 1 {
-				t.Errorf("%s: %d Jumdata result reads, want 1", o, got)
-			}
-			if ent, _ := e.app.Entry(ref); !ent.Returned {
-				t.Errorf("%s: the return did not go through the app", o)
+	t.Run("jumdata routes", func(t *testing.T) {
+		// Jumdata appends its parameters to the end of the return URL: to
+		// its query after a second '?', inside a hash route's fragment,
+		// which only the page's script reads and forwards.
+		for _, r := range []struct {
+			option, returnURL string
+			through, never    []string // the app's requests the return goes, and never goes, through
+		}{
+			{"#route-jumdata-query", "/jumdata/return?ref={ref}", []string{"GET /jumdata/return"}, []string{"POST /jumdata/app"}},
+			{"#route-jumdata-hash", "/jumdata/app#/done", []string{"GET /jumdata/app", "POST /jumdata/app"}, []string{"GET /jumdata/return"}},
+			{"#route-jumdata-root", "/#/jumdata/done", []string{"GET /", "POST /jumdata/app"}, []string{"GET /jumdata/return"}},
+		} {
+			for _, o := range []sandbox.Outcome{sandbox.OutcomePass, sandbox.OutcomeSpoof} {
+				ctx := tab(t, b)
+				before := e.sb.Requests(jumdatasim.Result)
+				ref := e.check(t, ctx, liveness.Jumdata, r.option)
+				if ent, _ := e.app.Entry(ref); ent.ReturnURL != e.base+strings.ReplaceAll(r.returnURL, "{ref}", ref) {
+					t.Fatalf("%s: return URL %s", r.option, ent.ReturnURL)
+				}
+				e.requests() // from here on
+				p := e.press(t, ctx, ref, o)
+				got := e.requests()
+				for _, want := range r.through {
+					if !slices.Contains(got, want) {
+						t.Errorf("%s %s: the browser did not come back through %s: %v", r.option, o, want, got)
+					}
+				}
+				for _, never := range r.never {
+					if slices.Contains(got, never) {
+						t.Errorf("%s %s: the browser came back through %s: %v", r.option, o, never, got)
+					}
+				}
+				w := want[liveness.Jumdata][o]
+				if p.Status != w[0] || p.Reason != w[1] {
+					t.Errorf("%s %s: result page shows %q %q, want %q %q", r.option, o, p.Status, p.Reason, w[0], w[1])
+				}
+				if got := e.sb.Requests(jumdatasim.Result) - before; got != 1 {
+					t.Errorf("%s %s: %d Jumdata result reads, want 1", r.option, o, got)
+				}
+				if ent, _ := e.app.Entry(ref); !ent.Returned {
+					t.Errorf("%s %s: the return did not go through the app", r.option, o)
+				}
 			}
 		}
 	})
@@ -258,7 +287,7 @@ func TestBrowser(t *testing.T) {
 	})
 
 	t.Run("juhe routes", func(t *testing.T) {
-		// Each returnUrl form of Juhe's route table (app.JuheRoute*): the
+		// Each return route (app.Route*) in Juhe's route table: the
 		// sandbox's page sends the browser back the way the table says,
 		// signed after a submitted check, bare after a cancel or a device
 		// failure, and the app must take it to the right result page.
@@ -268,12 +297,15 @@ func TestBrowser(t *testing.T) {
 			// the bare return's requests, {ref} standing for the ref.
 			signed string
 			bare   []string
-			hash   string // the fragment left on the result page after a signed return
+			// frag is the fragment Juhe leaves on the signed return (the
+			// page's script forwards it), hash the one left on the result
+			// page.
+			frag, hash string
 		}{
-			{"#juhe-path", "/juhe/return", "GET /juhe/return?response=", []string{"GET /juhe/return"}, ""},
-			{"#juhe-query", "/juhe/return?orderId={ref}", "GET /juhe/return?orderId={ref}&response=", []string{"GET /juhe/return?orderId={ref}"}, ""},
-			{"#juhe-hash", "/juhe/app/#result", "GET /juhe/app?response=", []string{"GET /juhe/app/"}, "#result"},
-			{"#juhe-root", "/#/juhe/done", "GET /?response=", []string{"GET /", "GET /juhe/return"}, "#juhe/done"},
+			{"#route-juhe-path", "/juhe/return", "GET /juhe/return?response=", []string{"GET /juhe/return"}, "", ""},
+			{"#route-juhe-query", "/juhe/return?ref={ref}", "GET /juhe/return?ref={ref}&response=", []string{"GET /juhe/return?ref={ref}"}, "", ""},
+			{"#route-juhe-hash", "/juhe/app#/done", "GET /juhe/app?response=", []string{"GET /juhe/app", "POST /juhe/app"}, "#done", ""},
+			{"#route-juhe-root", "/#/juhe/done", "GET /?response=", []string{"GET /", "POST /juhe/app"}, "#juhe/done", ""},
 		} {
 			// A signed return; a bare one to a pending result; a bare one to
 			// a final result (the outcomes subtest has the others, by path).
@@ -293,7 +325,7 @@ func TestBrowser(t *testing.T) {
 					if o == sandbox.OutcomePass {
 						for _, u := range uris {
 							if strings.HasPrefix(u, sub(r.signed)) && strings.Contains(u, "&sign=") {
-								back = strings.TrimPrefix(u, "GET ")
+								back = strings.TrimPrefix(u, "GET ") + r.frag
 							}
 						}
 						if back == "" {
@@ -353,7 +385,7 @@ func TestBrowser(t *testing.T) {
 		for _, o := range []sandbox.Outcome{sandbox.OutcomePass, sandbox.OutcomeSpoof} {
 			ctx := tab(t, b)
 			reads := e.sb.Requests(sandbox.MegviiGetResult)
-			ref := e.check(t, ctx, liveness.Megvii, "#megvii-get")
+			ref := e.check(t, ctx, liveness.Megvii, "#opt-megvii-return-method=GET")
 			ent, _ := e.app.Entry(ref)
 			e.requests() // from here on
 			p := e.press(t, ctx, ref, o)

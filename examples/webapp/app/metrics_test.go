@@ -60,7 +60,7 @@ func TestMetrics(t *testing.T) {
 	ctx := context.Background()
 
 	c := client(t)
-	ref := e.start(t, c, url.Values{"vendor": {"megvii"}, "megvii_return": {"get"}})
+	ref := e.start(t, c, url.Values{"vendor": {"megvii"}, "opt-megvii-return-method": {"GET"}})
 	ent, _ := e.app.Entry(ref)
 	visit, err := (&sandbox.Browser{Client: &http.Client{Jar: c.Jar}}).Press(ctx, ent.CheckURL, sandbox.OutcomePass)
 	if err != nil {

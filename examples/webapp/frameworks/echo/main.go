@@ -51,7 +51,7 @@ func serve(ctx context.Context, l net.Listener, svc *kyc.Service) error {
 func newRouter(svc *kyc.Service) *echo.Echo {
 	h := svc.Handler
 	e := echo.New()
-	e.GET("/", func(c echo.Context) error { return c.HTML(http.StatusOK, kyc.StartPage) })
+	e.GET("/", func(c echo.Context) error { return c.HTML(http.StatusOK, svc.StartPage()) })
 	e.POST(kyc.StartPath, echo.WrapHandler(http.HandlerFunc(h.Start)))
 	e.Match([]string{http.MethodGet, http.MethodPost}, kyc.ReturnPath, echo.WrapHandler(http.HandlerFunc(h.Return)))
 	e.POST(kyc.NotifyPath, echo.WrapHandler(http.HandlerFunc(h.Notify)))

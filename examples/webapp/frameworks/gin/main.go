@@ -51,7 +51,7 @@ func newRouter(svc *kyc.Service) *gin.Engine {
 	r := gin.New()
 	r.Use(gin.Recovery())
 	r.GET("/", func(c *gin.Context) {
-		c.Data(http.StatusOK, "text/html; charset=utf-8", []byte(kyc.StartPage))
+		c.Data(http.StatusOK, "text/html; charset=utf-8", []byte(svc.StartPage()))
 	})
 	r.POST(kyc.StartPath, gin.WrapF(h.Start))
 	r.Match([]string{http.MethodGet, http.MethodPost}, kyc.ReturnPath, gin.WrapF(h.Return))

@@ -10,11 +10,13 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/go-liveness/liveness"
+	"github.com/go-liveness/liveness/driver"
 	"github.com/go-liveness/liveness/examples/webapp/frameworks/internal/kyc"
 	"github.com/go-liveness/liveness/sandbox"
 )
@@ -28,11 +30,28 @@ type Serve func(ctx context.Context, l net.Listener, svc *kyc.Service) error
 // and the vendor would: POST kyc.StartPath (303 to the vendor's page), the
 // user passes on the sandbox's page (sandbox.Complete, which sends the
 // vendor's notify, when it has one, to kyc.NotifyPath), the browser comes
-// back to kyc.ReturnPath (GET, or Megvii's POST form) and is sent on to
+// back to kyc.ReturnPath (a POST form for a vendor whose profile allows
+// one, as the sandbox's pages then return, else GET) and is sent on to
 // the done page, which shows the verdict; Deliver ran once. Then ctx ends
-// and serve returns.
+// and serve returns. The vendors are those the sandbox serves, and each
+// vendor registered (driver.Profiles, the vendor packages kyc imports)
+// must be among them.
 func Flow(t *testing.T, serve Serve) {
-	for _, v := range []liveness.Vendor{liveness.Megvii, liveness.Juhe, liveness.Jumdata} {
+	sb, err := sandbox.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	vendors := sb.Vendors()
+	_ = sb.Close()
+	for _, p := range driver.Profiles() {
+		if !slices.Contains(vendors, p.Vendor) {
+			t.Errorf("the sandbox serves no %s: import its simulator package", p.Vendor)
+		}
+	}
+	if len(vendors) == 0 {
+		t.Fatal("the sandbox serves no vendor")
+	}
+	for _, v := range vendors {
 		t.Run(string(v), func(t *testing.T) { flow(t, serve, v) })
 	}
 }
@@ -94,14 +113,18 @@ func flow(t *testing.T, serve Serve, v liveness.Vendor) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if v != liveness.Jumdata && !done.Notified { // Jumdata sends no notify
+	if driver.Uses(v, "NotifyURL") && !done.Notified { // a vendor with NoNotify sends none
 		t.Fatalf("the notify was not answered 2xx: %v", done.NotifyErr)
 	}
 	back, err := done.ReturnRequest(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := map[bool]string{true: http.MethodPost, false: http.MethodGet}[v == liveness.Megvii]; back.Method != want {
+	want := http.MethodGet
+	if slices.Contains(driver.ReturnMethodsOf(v), http.MethodPost) {
+		want = http.MethodPost
+	}
+	if back.Method != want {
 		t.Fatalf("the browser returns with %s, want %s", back.Method, want)
 	}
 	if resp, err = browser.Do(back); err != nil {

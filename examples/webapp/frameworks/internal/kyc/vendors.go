@@ -1,0 +1,13 @@
+package kyc
+
+// The vendors the examples serve: each vendor package registers its
+// liveness.Open scheme and its driver.Profile, each simulator package its
+// sandbox plug-in. The service names no vendor anywhere else: adding a
+// vendor is adding its imports here.
+import (
+	_ "github.com/go-liveness/liveness/juhe"
+	_ "github.com/go-liveness/liveness/juhe/juhesim"
+	_ "github.com/go-liveness/liveness/jumdata"
+	_ "github.com/go-liveness/liveness/jumdata/jumdatasim"
+	_ "github.com/go-liveness/liveness/megvii"
+)
