@@ -78,6 +78,8 @@ func (p *Provider) VerifyCallback(_ context.Context, r *http.Request) (*liveness
 	case fields.Has("certifyId") || fields.Has("callbackToken"):
 		return p.readNotify(c, fields, raw)
 	}
+	// Guess: see VENDORS.md, Aliyun, unfinished-return (the browser
+	// after a cancel or a timeout comes back bare).
 	return nil, &liveness.Error{Vendor: Vendor, Op: c.Op, Kind: liveness.ErrNoResult,
 		Message: "the callback carries no response and names no certification: the user came back without a result"}
 }
@@ -111,6 +113,8 @@ func readReturn(c driver.Checker, response string, raw []byte) (*liveness.Callba
 		return nil, c.Fail("response", "names two certifications")
 	}
 	if id == "" {
+		// Guess: see VENDORS.md, Aliyun, unfinished-return (a response
+		// with a code and no CertifyId).
 		return nil, &liveness.Error{Vendor: Vendor, Op: c.Op, Kind: liveness.ErrNoResult,
 			Message: "the return's response names no certification"}
 	}
