@@ -117,39 +117,40 @@ func (p *Provider) FetchResult(ctx context.Context, sessionID string) (*liveness
 	in := getDetectInfoRequest{BizToken: sessionID, InfoType: p.infoType, RuleId: p.ruleID}
 	var res *liveness.Result
 	err := p.do(ctx, call{op: "FetchResult", action: "GetDetectInfoEnhanced", payload: in, idempotent: true}, func(a *answer) error {
-		if a.Error != nil {
-			switch {
-			case expiredCodes[a.Error.Code]:
-				// Guess: see VENDORS.md, Tencent, expired-read
-				res = &liveness.Result{Vendor: Vendor, SessionID: sessionID, Status: liveness.StatusExpired, Reason: liveness.ReasonTimeout,
-					VendorCode: a.Error.Code, Message: a.Error.Message, RequestID: a.RequestID, Raw: json.RawMessage(a.body)}
-				return nil
-			case tokenCodes[a.Error.Code]:
-				// Guess: see VENDORS.md, Tencent, unknown-token
-				e := errorOf(a)
-				e.Kind = liveness.ErrNotFound
-				return e
-			}
-			return errorOf(a)
-		}
-		if err := a.statusProblem(); err != nil {
-			return err
-		}
-		var d detectInfo
-		if err := a.decodeInto(&d); err != nil {
-			return err
-		}
-		r, err := normalize(sessionID, &d, a)
-		if err != nil {
-			return err
-		}
+		r, err := resultOf(sessionID, a)
 		res = r
-		return nil
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
 	return res, nil
+}
+
+// resultOf reads GetDetectInfoEnhanced's answer for sessionID.
+func resultOf(sessionID string, a *answer) (*liveness.Result, error) {
+	if a.Error != nil {
+		switch {
+		case expiredCodes[a.Error.Code]:
+			// Guess: see VENDORS.md, Tencent, expired-read
+			return &liveness.Result{Vendor: Vendor, SessionID: sessionID, Status: liveness.StatusExpired, Reason: liveness.ReasonTimeout,
+				VendorCode: a.Error.Code, Message: a.Error.Message, RequestID: a.RequestID, Raw: json.RawMessage(a.body)}, nil
+		case tokenCodes[a.Error.Code]:
+			// Guess: see VENDORS.md, Tencent, unknown-token
+			e := errorOf(a)
+			e.Kind = liveness.ErrNotFound
+			return nil, e
+		}
+		return nil, errorOf(a)
+	}
+	if err := a.statusProblem(); err != nil {
+		return nil, err
+	}
+	var d detectInfo
+	if err := a.decodeInto(&d); err != nil {
+		return nil, err
+	}
+	return normalize(sessionID, &d, a)
 }
 
 // normalize turns GetDetectInfoEnhanced's answer into a Result.
