@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/url"
@@ -62,7 +63,7 @@ func (j jsonBody) RoundTrip(r *http.Request) (*http.Response, error) {
 	}
 	v, err := url.ParseQuery(string(form))
 	if err != nil || len(v) != 1 || len(v[jsonField]) != 1 {
-		return nil, errNotJSONCall
+		return nil, errors.New("tencent: a marked call without its JSON")
 	}
 	body := []byte(v[jsonField][0])
 	out := r.Clone(r.Context())
@@ -73,8 +74,6 @@ func (j jsonBody) RoundTrip(r *http.Request) (*http.Response, error) {
 	out.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
 	return next.RoundTrip(out)
 }
-
-var errNotJSONCall = &liveness.Error{Vendor: Vendor, Kind: liveness.ErrInvalidArgument, Message: "internal: a marked call without its JSON"}
 
 // apiError is Response.Error.
 type apiError struct {

@@ -1,6 +1,7 @@
 package tencent_test
 
 import (
+	"context"
 	"errors"
 	"testing"
 
@@ -9,6 +10,7 @@ import (
 
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/driver"
+	"github.com/go-liveness/liveness/sandbox"
 	"github.com/go-liveness/liveness/tencent"
 )
 
@@ -58,4 +60,21 @@ func TestProfile(t *testing.T) {
 	assert.Equal(t, "T-1", c.Session)
 	_, ok = pr.Claims("https://shop.example/back", nil)
 	assert.False(t, ok)
+}
+
+// The sandbox's provider URL opens a provider that runs a whole flow on
+// it.
+func TestOpenTheSandboxProviderURL(t *testing.T) {
+	sb, _, _ := onSandbox(t, "")
+	raw := sb.ProviderURL(tencent.Vendor)
+	require.NotEmpty(t, raw)
+	p, err := liveness.Open(raw)
+	require.NoError(t, err)
+	s, err := p.InitSession(context.Background(), &liveness.SessionRequest{ReturnURL: "https://shop.example/back"})
+	require.NoError(t, err)
+	_, err = sb.Complete(context.Background(), tencent.Vendor, s.ID, sandbox.OutcomeIdentityMismatch)
+	require.NoError(t, err)
+	res, err := p.FetchResult(context.Background(), s.ID)
+	require.NoError(t, err)
+	assert.Equal(t, liveness.ReasonIdentityMismatch, res.Reason)
 }
