@@ -1,0 +1,96 @@
+package aliyun_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/go-liveness/liveness"
+	"github.com/go-liveness/liveness/aliyun"
+	"github.com/go-liveness/liveness/aliyun/aliyunsim"
+	"github.com/go-liveness/liveness/driver"
+)
+
+func TestOpen(t *testing.T) {
+	sb, _ := newSandbox(t)
+	p, err := liveness.Open(sb.ProviderURL(aliyun.Vendor))
+	require.NoError(t, err)
+	s, err := p.InitSession(ctx, request())
+	require.NoError(t, err, "the sandbox's provider URL opens a provider it serves")
+	assert.True(t, strings.HasPrefix(s.CheckURL, sb.URL))
+
+	p, err = liveness.Open("aliyun://LTAI5tKey:S3cr3tValue9@?scene_id=1000000006&product_code=PV_FV")
+	require.NoError(t, err)
+	assert.Equal(t, aliyun.Vendor, p.Vendor())
+
+	for _, bad := range []string{
+		"aliyun://LTAI5tKey:S3cr3tValue9@?scene_id=0",
+		"aliyun://LTAI5tKey:S3cr3tValue9@",
+		"aliyun://LTAI5tKey@?scene_id=1",
+		"aliyun://:S3cr3tValue9@?scene_id=1",
+		"aliyun://LTAI5tKey:S3cr3tValue9@?scene_id=1&region=cn-shanghai",
+		"aliyun://LTAI5tKey:S3cr3tValue9@?scene_id=1&scheme=ftp",
+		"aliyun://LTAI5tKey:S3cr3tValue9@?scene_id=1#frag",
+	} {
+		p, err := liveness.Open(bad)
+		assert.Nil(t, p, bad)
+		assert.ErrorIs(t, err, liveness.ErrInvalidArgument, bad)
+		assert.NotContains(t, err.Error(), "S3cr3tValue9", "errors never quote the URL")
+	}
+}
+
+func TestNew(t *testing.T) {
+	for name, tc := range map[string]struct {
+		cfg   aliyun.Config
+		field string
+	}{
+		"no key":                  {aliyun.Config{AccessKeySecret: "s", SceneID: 1}, "AccessKeyID"},
+		"no secret":               {aliyun.Config{AccessKeyID: "k", SceneID: 1}, "AccessKeySecret"},
+		"a secret with a newline": {aliyun.Config{AccessKeyID: "k", AccessKeySecret: "s\n", SceneID: 1}, "AccessKeySecret"},
+		"no scene":                {aliyun.Config{AccessKeyID: "k", AccessKeySecret: "s"}, "SceneID"},
+		"a bad region":            {aliyun.Config{AccessKeyID: "k", AccessKeySecret: "s", SceneID: 1, Region: "cn shanghai"}, "Region"},
+		"a bad base":              {aliyun.Config{AccessKeyID: "k", AccessKeySecret: "s", SceneID: 1, BaseURL: "https://x/?a=1"}, "BaseURL"},
+		"a bad product":           {aliyun.Config{AccessKeyID: "k", AccessKeySecret: "s", SceneID: 1, ProductCode: "LR_FR"}, "ProductCode"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			p, err := aliyun.New(tc.cfg)
+			assert.Nil(t, p)
+			assertInvalid(t, err, tc.field)
+		})
+	}
+	_, err := aliyun.New(aliyun.Config{AccessKeyID: "k", AccessKeySecret: "s", SceneID: 1, Region: "cn-shanghai"})
+	assert.NoError(t, err)
+	assert.Equal(t, "https://cloudauth.cn-shanghai.aliyuncs.com", aliyun.RegionBaseURL("cn-shanghai"))
+}
+
+// The profile: the liveness command's options, MetaInfo from a file, the
+// claims of a callback.
+func TestProfile(t *testing.T) {
+	prof, ok := driver.Lookup(aliyun.Vendor)
+	require.True(t, ok)
+	assert.True(t, driver.Uses(aliyun.Vendor, "IDNumber"))
+	path := filepath.Join(t.TempDir(), "meta.json")
+	require.NoError(t, os.WriteFile(path, []byte(aliyunsim.MetaInfo+"\n"), 0o600))
+	o, err := prof.SessionOptions(map[string]string{"meta-info": "@" + path, "model": "MOVE_ACTION"})
+	require.NoError(t, err)
+	assert.Equal(t, &aliyun.SessionOptions{MetaInfo: aliyunsim.MetaInfo, Model: "MOVE_ACTION"}, o)
+	_, err = prof.SessionOptions(map[string]string{"meta-info": "@" + filepath.Join(t.TempDir(), "missing")})
+	assertInvalid(t, err, "Extra.MetaInfo")
+	big := filepath.Join(t.TempDir(), "big.json")
+	require.NoError(t, os.WriteFile(big, []byte(strings.Repeat("x", aliyun.MaxMetaInfoBytes+1)), 0o600))
+	_, err = prof.SessionOptions(map[string]string{"meta-info": "@" + big})
+	assertInvalid(t, err, "Extra.MetaInfo")
+
+	c, ok := prof.Claims("https://shop.example/notify?certifyId=abc&outerOrderNo=o1&passed=200", nil)
+	assert.True(t, ok)
+	assert.Equal(t, driver.Claims{Session: "abc", BizNo: "o1", Claim: "passed=200"}, c)
+	c, ok = prof.Claims("https://shop.example/return?response=%7B%22extInfo%22%3A%7B%22certifyId%22%3A%22abc%22%7D%7D", nil)
+	assert.True(t, ok)
+	assert.Equal(t, "abc", c.Session)
+	_, ok = prof.Claims("https://shop.example/return", nil)
+	assert.False(t, ok)
+}
