@@ -189,7 +189,7 @@ func New(cfg Config, opts ...liveness.Option) (*Provider, error) {
 		keyID: cfg.AccessKeyID, secret: cfg.AccessKeySecret,
 		sceneID: strconv.FormatInt(cfg.SceneID, 10), product: product,
 		base: base, host: host, path: path,
-		c: transport.New(transport.Config{Vendor: Vendor, Secrets: []string{cfg.AccessKeySecret}, Options: opts}),
+		c: transport.New(transport.Config{Vendor: Vendor, Secrets: []string{cfg.AccessKeySecret}, Options: withPersonalLogging(opts)}),
 	}, nil
 }
 

@@ -86,7 +86,9 @@ func (p *Provider) InitSession(ctx context.Context, req *liveness.SessionRequest
 	if err != nil {
 		return nil, err
 	}
-	personal := []string{req.Name, req.IDNumber, q.Get("CertNo"), opts.MetaInfo}
+	// Kept out of errors: the person's data, the device's, and the token
+	// that lets a notify through for this order.
+	personal := []string{req.Name, req.IDNumber, q.Get("CertNo"), opts.MetaInfo, req.UserID, q.Get("CallbackToken")}
 	a, resp, err := call[struct {
 		CertifyID  string `json:"CertifyId"`
 		CertifyURL string `json:"CertifyUrl"`
