@@ -30,7 +30,9 @@ func withPersonalLogging(opts []liveness.Option) []liveness.Option {
 // personalHandler rewrites the URLs of the records it passes on.
 type personalHandler struct{ next slog.Handler }
 
-func (h personalHandler) Enabled(ctx context.Context, l slog.Level) bool { return h.next.Enabled(ctx, l) }
+func (h personalHandler) Enabled(ctx context.Context, l slog.Level) bool {
+	return h.next.Enabled(ctx, l)
+}
 
 func (h personalHandler) Handle(ctx context.Context, r slog.Record) error {
 	out := slog.NewRecord(r.Time, r.Level, scrubURLs(r.Message), r.PC)
