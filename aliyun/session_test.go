@@ -166,7 +166,7 @@ func TestBuildCheckURL(t *testing.T) {
 	_, p := newSandbox(t)
 	_, err := p.BuildCheckURL(nil)
 	assertInvalid(t, err, "session")
-	_, err = p.BuildCheckURL(&liveness.Session{Vendor: "juhe", ID: "abc", CheckURL: "https://x"})
+	_, err = p.BuildCheckURL(&liveness.Session{Vendor: "other", ID: "abc", CheckURL: "https://x"})
 	assertInvalid(t, err, "session.Vendor")
 	_, err = p.BuildCheckURL(&liveness.Session{ID: "a b", CheckURL: "https://x"})
 	assertInvalid(t, err, "session.ID")
