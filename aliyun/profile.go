@@ -81,7 +81,11 @@ func claims(target string, _ []byte) (driver.Claims, bool) {
 	q := u.Query()
 	switch {
 	case q.Has("response"):
-		return driver.JSONClaims(q.Get("response"), "extInfo.certifyId", ""), true
+		c := driver.JSONClaims(q.Get("response"), "extInfo.certifyId", "")
+		if c.Session == "" {
+			c = driver.JSONClaims(q.Get("response"), "certifyId", "")
+		}
+		return c, true
 	case q.Has("certifyId"):
 		claim := ""
 		if pass := q.Get("passed"); pass != "" {

@@ -124,7 +124,7 @@ func newNotifies(t *testing.T) *notifies {
 func TestReadingNotifyPassed(t *testing.T) {
 	for value, passed := range map[string]string{"subcode": "200", "t-f": "T"} {
 		t.Run(value, func(t *testing.T) {
-			sb, p, _ := withClock(t, aliyunsim.Reading("notify-passed", value))
+			sb, p, _ := withClock(t, aliyunsim.Reading("notify-passed", value), aliyunsim.Reading("callback-query", "kept"))
 			n := newNotifies(t)
 			r := request()
 			r.NotifyURL = n.URL + "/notify"
@@ -177,6 +177,39 @@ func TestReadingReturns(t *testing.T) {
 			require.NoError(t, err)
 			assert.Equal(t, s.ID, cb.SessionID)
 			assert.Equal(t, liveness.CallbackReturn, cb.Kind)
+		})
+	}
+}
+
+// Dropped, the CallbackUrl's query takes the order with it: the token
+// cannot be checked, the notify still names the session.
+func TestReadingCallbackQuery(t *testing.T) {
+	for value, kept := range map[string]bool{"dropped": false, "kept": true} {
+		t.Run(value, func(t *testing.T) {
+			sb, p, _ := withClock(t, aliyunsim.Reading("callback-query", value))
+			n := newNotifies(t)
+			r := request()
+			r.NotifyURL = n.URL + "/notify?tenant=7"
+			s, err := p.InitSession(ctx, r)
+			require.NoError(t, err)
+			_, err = sb.Complete(ctx, aliyun.Vendor, s.ID, sandbox.OutcomeFaceMismatch)
+			require.NoError(t, err)
+			n.mu.Lock()
+			require.Len(t, n.got, 1)
+			got := n.got[0]
+			n.mu.Unlock()
+			assert.Equal(t, kept, got.URL.Query().Has("tenant"))
+			assert.NotEmpty(t, got.URL.Query().Get("callbackToken"))
+			got.URL.Scheme, got.URL.Host = "http", "shop.example"
+			cb, err := p.VerifyCallback(ctx, httptest.NewRequest(http.MethodGet, got.URL.String(), nil))
+			require.NoError(t, err)
+			assert.Equal(t, s.ID, cb.SessionID)
+			if kept {
+				assert.Equal(t, r.BizNo, cb.BizNo)
+			} else {
+				assert.Empty(t, cb.BizNo)
+			}
+			assert.Equal(t, liveness.StatusFailed, cb.Claimed)
 		})
 	}
 }

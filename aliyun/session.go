@@ -177,6 +177,9 @@ func (p *Provider) initRequest(c driver.Checker, req *liveness.SessionRequest) (
 		if err := driver.First(c.HTTPURL("NotifyURL", req.NotifyURL), c.MaxBytes("NotifyURL", req.NotifyURL, 1024)); err != nil {
 			return nil, nil, none, err
 		}
+		if u, _ := url.Parse(req.NotifyURL); u.Query().Has(notifyOrderParam) {
+			return nil, nil, none, c.Fail("NotifyURL", "must not carry "+notifyOrderParam+": the provider adds it")
+		}
 	}
 	form := url.Values{}
 	switch product {

@@ -31,6 +31,9 @@ var entries = []struct {
 	// when it is an HTTP status (harsher: a status that seems to say
 	// something else), or always 200.
 	{"http-status", []string{"code-status", "always-200"}},
+	// Whether the notify keeps the CallbackUrl's own query (the order
+	// the client put there): dropped, the harsher, or kept.
+	{"callback-query", []string{"dropped", "kept"}},
 	// The CertifyId's shape: 32 hex digits (the reference's samples) or a
 	// UUID.
 	{"certify-id", []string{"hex32", "uuid"}},

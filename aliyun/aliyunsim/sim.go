@@ -364,7 +364,12 @@ func (s *server) init(w http.ResponseWriter, r *http.Request, p url.Values) {
 		return
 	}
 	ret := p.Get("ReturnUrl")
-	if u, err := url.Parse(ret); ret != "" && (err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https")) {
+	if ret == "" {
+		// The H5 flow sends the browser back there.
+		s.write(w, "400", nil)
+		return
+	}
+	if u, err := url.Parse(ret); err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
 		s.write(w, "401", nil)
 		return
 	}
@@ -506,6 +511,14 @@ func (sim) Complete(h *sandbox.Host, se sandbox.SessionState, c *sandbox.Complet
 		q.Set("callbackToken", data.callbackToken)
 	}
 	to := data.callbackURL
+	if s.rd["callback-query"] == "dropped" {
+		base, frag, hasFrag := strings.Cut(to, "#")
+		base, _, _ = strings.Cut(base, "?")
+		to = base
+		if hasFrag {
+			to += "#" + frag
+		}
+	}
 	// "After receiving the callback, return HTTP status code 200.
 	// Otherwise, a retry is triggered with two callbacks within 3
 	// seconds."
