@@ -285,3 +285,21 @@ func TestSDKSignatureIsSigning(t *testing.T) {
 		Path: sdk.path, Query: q, Headers: headers, HashedPayload: signing.ACS3PayloadHash(sdk.body)}))
 	assert.True(t, bytes.Contains(sdk.body, []byte("FaceContrastPicture=")), "the body is the form")
 }
+
+// PV_FV: the face to compare with travels in the body, base64 (its '+',
+// '/' and '=' encoded in the form), beside Model.
+func TestInitFaceVerifyPVFVWire(t *testing.T) {
+	const answer = `{"RequestId":"r","Code":"200","Message":"success","ResultObject":{"CertifyId":"91707dc296d469ad38e4c5efa6a0f24b","CertifyUrl":"https://t.aliyun.com/abc"}}`
+	img := []byte{0xff, 0xd8, 0xff, 0xe0, 0xfb, 0xef, 0xbe, 0x00, 0x10}
+	req := &liveness.SessionRequest{ReturnURL: "https://shop.example.com/return", BizNo: "pvfv1", ReferenceImages: [][]byte{img},
+		Extra: &aliyun.SessionOptions{MetaInfo: metaInfo, ProductCode: aliyun.ProductPVFV, Model: "LIVENESS", CertifyURLStyle: "L"}}
+	mine := ours(t, answer, func(p *aliyun.Provider) error {
+		_, err := p.InitSession(context.Background(), req)
+		return err
+	})
+	query := map[string]any{"SceneId": int64(sceneID), "OuterOrderNo": "pvfv1", "ProductCode": "PV_FV", "ReturnUrl": req.ReturnURL,
+		"MetaInfo": metaInfo, "CertifyUrlStyle": "L"}
+	sdk := sdkCall(t, "InitFaceVerify", query, map[string]any{"Model": "LIVENESS", "FaceContrastPicture": "/9j/4PvvvgAQ"}, answer)
+	compare(t, mine, sdk)
+	assert.Contains(t, string(mine.body), "FaceContrastPicture=%2F9j%2F4Pvvvg")
+}
