@@ -154,6 +154,9 @@ func TestInitNotRetried(t *testing.T) {
 			_, err := rc.provider(t, liveness.WithRetry(3, time.Millisecond)).InitSession(ctx, request())
 			require.Error(t, err)
 			assert.Len(t, rc.requests(), 1)
+			if name != "Throttling" {
+				assert.False(t, liveness.Retryable(err), "the certification may exist: %v", err)
+			}
 		})
 	}
 }

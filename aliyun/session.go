@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"net/url"
 	"strings"
 
@@ -94,7 +95,7 @@ func (p *Provider) InitSession(ctx context.Context, req *liveness.SessionRequest
 		CertifyURL string `json:"CertifyUrl"`
 	}](ctx, p, rpc{op: c.Op, action: "InitFaceVerify", query: q, form: form, personal: personal})
 	if err != nil {
-		return nil, err
+		return nil, inDoubt(err)
 	}
 	fail := func(msg string) error {
 		return p.finish(c.Op, &liveness.Error{Kind: liveness.ErrBadResponse, MayHaveReached: true, RequestID: a.RequestID,
@@ -119,6 +120,21 @@ func (p *Provider) InitSession(ctx context.Context, req *liveness.SessionRequest
 		ExpiresAt: p.c.Now().Add(SessionTTL), RequestID: p.c.Redactor().String(a.RequestID),
 		Raw: json.RawMessage(resp.Body),
 	}, nil
+}
+
+// inDoubt marks an InitFaceVerify error that Alibaba Cloud's own fault
+// answered (Code 500 系统错误, the gateway's InternalError or
+// UnknownError): the certification may have been created and billed, so
+// the error says it may have reached Alibaba Cloud and is not Retryable.
+// A throttle or ServiceUnavailable, refused before the service, stays
+// retryable.
+func inDoubt(err error) error {
+	var le *liveness.Error
+	if errors.As(err, &le) && le.Kind == liveness.ErrUnavailable &&
+		(le.Code == "500" || strings.HasPrefix(le.Code, "InternalError") || strings.HasPrefix(le.Code, "UnknownError")) {
+		le.MayHaveReached = true
+	}
+	return err
 }
 
 // finish fills an error made after the transport returned as the

@@ -3,6 +3,7 @@ package aliyun_test
 import (
 	"context"
 	"errors"
+	"net/http"
 	"net/url"
 	"strings"
 	"testing"
@@ -172,4 +173,22 @@ func TestBuildCheckURL(t *testing.T) {
 	assertInvalid(t, err, "session.ID")
 	_, err = p.BuildCheckURL(&liveness.Session{ID: "abc", CheckURL: "javascript:alert(1)"})
 	assertInvalid(t, err, "session.CheckURL")
+}
+
+// A name "sandbox-<outcome>" completes the session with it as soon as
+// its page is opened (sandbox.MagicInput), as with the other vendors.
+func TestMagicName(t *testing.T) {
+	_, p := newSandbox(t)
+	r := request()
+	r.Name = sandbox.MagicPrefix + string(sandbox.OutcomeSpoof)
+	s, err := p.InitSession(ctx, r)
+	require.NoError(t, err)
+	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := noFollow.Get(s.CheckURL)
+	require.NoError(t, err)
+	resp.Body.Close()
+	res, err := p.FetchResult(ctx, s.ID)
+	require.NoError(t, err)
+	assert.Equal(t, liveness.StatusFailed, res.Status)
+	assert.Equal(t, liveness.ReasonSpoof, res.Reason)
 }

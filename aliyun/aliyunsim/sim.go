@@ -383,7 +383,8 @@ func (s *server) init(w http.ResponseWriter, r *http.Request, p url.Values) {
 		}
 	}
 	se := s.h.AddSession(sandbox.SessionSpec{ID: s.newCertifyID(), BizNo: p.Get("OuterOrderNo"), ReturnURL: ret, NotifyURL: cb,
-		Lifetime: lifetime, Outcomes: offered, Data: simSession{callbackURL: cb, callbackToken: p.Get("CallbackToken")}})
+		Lifetime: lifetime, Outcomes: offered, Magic: sandbox.ParseMagic(p.Get("CertName")),
+		Data: simSession{callbackURL: cb, callbackToken: p.Get("CallbackToken")}})
 	s.write(w, "200", map[string]string{"CertifyId": se.ID, "CertifyUrl": s.h.BaseURL(r) + Prefix + "/check/" + se.ID})
 }
 
