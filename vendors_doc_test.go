@@ -11,6 +11,7 @@ import (
 
 	_ "github.com/go-liveness/liveness/juhe/juhesim"       // the sandbox serves Juhe
 	_ "github.com/go-liveness/liveness/jumdata/jumdatasim" // the sandbox serves Jumdata
+	_ "github.com/go-liveness/liveness/megvii/megviisim"
 	"github.com/go-liveness/liveness/sandbox"
 )
 

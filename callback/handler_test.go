@@ -25,6 +25,7 @@ import (
 	_ "github.com/go-liveness/liveness/jumdata"
 	"github.com/go-liveness/liveness/jumdata/jumdatasim"
 	"github.com/go-liveness/liveness/megvii"
+	"github.com/go-liveness/liveness/megvii/megviisim"
 	"github.com/go-liveness/liveness/sandbox"
 )
 
@@ -312,7 +313,7 @@ func notify(u string, form url.Values) int {
 func (e *env) reads() int {
 	switch e.vendor {
 	case liveness.Megvii:
-		return e.sb.Requests(sandbox.MegviiGetResult)
+		return e.sb.Requests(megviisim.GetResult)
 	case liveness.Juhe:
 		return e.sb.Requests(juhesim.Search)
 	}
@@ -456,7 +457,7 @@ func TestMegviiReloadStorm(t *testing.T) {
 			t.Fatalf("reload %d answered %d", i, code)
 		}
 	}
-	if r := e.sb.Requests(sandbox.MegviiGetResult); r != 1 {
+	if r := e.sb.Requests(megviisim.GetResult); r != 1 {
 		t.Fatalf("50 reloads made %d get_result calls, want 1", r)
 	}
 	if runs, attempts, _ := e.del.get(id); runs != 1 || attempts != 1 {
@@ -466,7 +467,7 @@ func TestMegviiReloadStorm(t *testing.T) {
 	for i := 0; i < 50; i++ {
 		b.do(http.MethodGet, c.ReturnURL, nil)
 	}
-	if r := e.sb.Requests(sandbox.MegviiGetResult); r != 1 {
+	if r := e.sb.Requests(megviisim.GetResult); r != 1 {
 		t.Fatalf("%d get_result calls after 100 reloads, want 1", r)
 	}
 }
@@ -696,12 +697,12 @@ func TestWait(t *testing.T) {
 	if err != nil || res.Status != liveness.StatusPassed {
 		t.Fatalf("Wait = %v, %v", res, err)
 	}
-	pending := e.sb.Requests(sandbox.MegviiGetResult)
+	pending := e.sb.Requests(megviisim.GetResult)
 	res, err = e.h.Wait(wctx, s)
 	if err != nil || res.Status != liveness.StatusPassed {
 		t.Fatalf("second Wait = %v, %v", res, err)
 	}
-	if r := e.sb.Requests(sandbox.MegviiGetResult); r != pending {
+	if r := e.sb.Requests(megviisim.GetResult); r != pending {
 		t.Fatalf("second Wait made %d calls", r-pending)
 	}
 	if runs, _, _ := e.del.get(s.ID); runs != 1 {
@@ -735,8 +736,8 @@ func TestStart(t *testing.T) {
 	e := newEnv(t, liveness.Megvii)
 	b := newBrowser()
 	resp := b.do(http.MethodPost, e.srv.URL+"/start", nil)
-	if resp.StatusCode != http.StatusBadRequest || e.sb.Requests(sandbox.MegviiGetToken) != 0 {
-		t.Fatalf("start without input: %d, %d get_token calls", resp.StatusCode, e.sb.Requests(sandbox.MegviiGetToken))
+	if resp.StatusCode != http.StatusBadRequest || e.sb.Requests(megviisim.GetToken) != 0 {
+		t.Fatalf("start without input: %d, %d get_token calls", resp.StatusCode, e.sb.Requests(megviisim.GetToken))
 	}
 	if resp := b.do(http.MethodDelete, e.srv.URL+"/start?user=u", nil); resp.StatusCode != http.StatusMethodNotAllowed {
 		t.Fatalf("DELETE /start: %d", resp.StatusCode)
@@ -840,7 +841,7 @@ func TestMisconfiguredAndMethods(t *testing.T) {
 		httptest.NewRequest(http.MethodGet, "/", nil), &liveness.SessionRequest{}); err == nil {
 		t.Fatal("Begin with a short key: no error")
 	}
-	if e.sb.Requests(sandbox.MegviiGetToken)+e.reads() != 0 {
+	if e.sb.Requests(megviisim.GetToken)+e.reads() != 0 {
 		t.Fatal("a misconfigured handler called the vendor")
 	}
 	if code := (&browser{c: http.DefaultClient}).do(http.MethodGet, e.srv.URL+"/notify", nil).StatusCode; code != http.StatusMethodNotAllowed {
@@ -1006,7 +1007,7 @@ func TestAbandonedReturnKeepsTheRead(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.sb.InjectFault(sandbox.MegviiGetResult, sandbox.Fault{Latency: 300 * time.Millisecond, Times: 1})
+	e.sb.InjectFault(megviisim.GetResult, sandbox.Fault{Latency: 300 * time.Millisecond, Times: 1})
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, c.ReturnURL, nil)
 	if resp, err := b.c.Do(req); err == nil {
@@ -1082,23 +1083,23 @@ func TestWaitStopsAfterAMegviiReadThatMayBeSpent(t *testing.T) {
 	if _, err := e.sb.Complete(ctx, liveness.Megvii, s.ID, sandbox.OutcomePass); err != nil {
 		t.Fatal(err)
 	}
-	e.sb.InjectFault(sandbox.MegviiGetResult, sandbox.Fault{Drop: true, Times: 1})
-	before := e.sb.Requests(sandbox.MegviiGetResult)
+	e.sb.InjectFault(megviisim.GetResult, sandbox.Fault{Drop: true, Times: 1})
+	before := e.sb.Requests(megviisim.GetResult)
 	wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	res, err := e.h.Wait(wctx, s)
 	var le *liveness.Error
 	if !errors.As(err, &le) || !le.MayHaveReached || liveness.Retryable(err) {
-		t.Fatalf("Wait = %v, %v after %d calls; want the dropped read's error, not retryable", res.Status, err, e.sb.Requests(sandbox.MegviiGetResult)-before)
+		t.Fatalf("Wait = %v, %v after %d calls; want the dropped read's error, not retryable", res.Status, err, e.sb.Requests(megviisim.GetResult)-before)
 	}
-	if r := e.sb.Requests(sandbox.MegviiGetResult) - before; r != 1 {
+	if r := e.sb.Requests(megviisim.GetResult) - before; r != 1 {
 		t.Fatalf("%d get_result calls, want 1", r)
 	}
 	e.clock.Advance(time.Minute) // Megvii's second call comes a minute after the first
 	if res, err = e.h.Wait(wctx, s); err != nil || res.Status != liveness.StatusPassed {
 		t.Fatalf("a later Wait = %v, %v", res, err)
 	}
-	if r := e.sb.Requests(sandbox.MegviiGetResult) - before; r != 2 {
+	if r := e.sb.Requests(megviisim.GetResult) - before; r != 2 {
 		t.Fatalf("%d get_result calls, want 2", r)
 	}
 }

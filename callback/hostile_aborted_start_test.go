@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/go-liveness/liveness"
-	"github.com/go-liveness/liveness/sandbox"
+	"github.com/go-liveness/liveness/megvii/megviisim"
 )
 
 // A double click whose first request the browser aborts while its create is
@@ -58,8 +58,8 @@ func TestAbortedDoubleClickPaysOnce(t *testing.T) {
 	resp := b.post(srv.URL, form, nil) // second click
 	wg.Wait()
 	time.Sleep(500 * time.Millisecond)
-	t.Logf("second click: %d; get_token calls: %d", resp.StatusCode, e.sb.Requests(sandbox.MegviiGetToken))
-	if n := e.sb.Requests(sandbox.MegviiGetToken); n != 1 {
+	t.Logf("second click: %d; get_token calls: %d", resp.StatusCode, e.sb.Requests(megviisim.GetToken))
+	if n := e.sb.Requests(megviisim.GetToken); n != 1 {
 		t.Errorf("paid %d times for one BizNo", n)
 	}
 }

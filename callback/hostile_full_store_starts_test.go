@@ -9,7 +9,7 @@ import (
 
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/callback"
-	"github.com/go-liveness/liveness/sandbox"
+	"github.com/go-liveness/liveness/megvii/megviisim"
 )
 
 type barrierProvider struct {
@@ -41,7 +41,7 @@ func TestConcurrentStartsOnAFullMemoryStore(t *testing.T) {
 		}()
 	}
 	done.Wait()
-	paid := e.sb.Requests(sandbox.MegviiGetToken)
+	paid := e.sb.Requests(megviisim.GetToken)
 	ok := 0
 	for _, c := range codes {
 		if c == http.StatusSeeOther {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/callback"
+	"github.com/go-liveness/liveness/megvii/megviisim"
 	"github.com/go-liveness/liveness/sandbox"
 )
 
@@ -55,7 +56,7 @@ func TestStartPaysNothingWithoutTheStore(t *testing.T) {
 			t.Fatalf("start %d with the store down: %d", i, resp.StatusCode)
 		}
 	}
-	if n := e.sb.Requests(sandbox.MegviiGetToken); n != 0 {
+	if n := e.sb.Requests(megviisim.GetToken); n != 0 {
 		t.Fatalf("10 starts with the store down made %d get_token calls, want 0", n)
 	}
 
@@ -71,7 +72,7 @@ func TestStartPaysNothingWithoutTheStore(t *testing.T) {
 			t.Fatalf("start %d: %d", i, resp.StatusCode)
 		}
 	}
-	if n := e.sb.Requests(sandbox.MegviiGetToken); n != started || started == 0 || full.Len() > 40 {
+	if n := e.sb.Requests(megviisim.GetToken); n != started || started == 0 || full.Len() > 40 {
 		t.Fatalf("a store of 40 entries: %d sessions started, %d get_token calls, %d entries; want as many calls as sessions", started, n, full.Len())
 	}
 }
@@ -85,19 +86,19 @@ func TestUnreadableCreateIsInDoubt(t *testing.T) {
 	srv := e.serve(orderKeyed(e.handler(e.p, nil)))
 	for _, f := range []sandbox.Fault{{Malformed: true, Times: 1}, {Truncated: true, Times: 1}} {
 		order := fmt.Sprintf("unreadable-%v", f.Malformed)
-		before := e.sb.Requests(sandbox.MegviiGetToken)
-		e.sb.InjectFault(sandbox.MegviiGetToken, f)
+		before := e.sb.Requests(megviisim.GetToken)
+		e.sb.InjectFault(megviisim.GetToken, f)
 		if resp := newBrowser().post(srv.URL, url.Values{"user": {"u"}, "order": {order}}, nil); resp.StatusCode != http.StatusServiceUnavailable {
 			t.Fatalf("%+v: start answered %d", f, resp.StatusCode)
 		}
 		if resp := newBrowser().post(srv.URL, url.Values{"user": {"u"}, "order": {order}}, nil); resp.StatusCode != http.StatusConflict {
 			t.Fatalf("%+v: the retry answered %d, want 409", f, resp.StatusCode)
 		}
-		if n := e.sb.Requests(sandbox.MegviiGetToken) - before; n != 1 {
+		if n := e.sb.Requests(megviisim.GetToken) - before; n != 1 {
 			t.Fatalf("%+v: %d creates for one BizNo", f, n)
 		}
 	}
-	e.sb.InjectFault(sandbox.MegviiGetToken, sandbox.Fault{VendorError: "AUTHORIZATION_ERROR:Denied.", Times: 1})
+	e.sb.InjectFault(megviisim.GetToken, sandbox.Fault{VendorError: "AUTHORIZATION_ERROR:Denied.", Times: 1})
 	if resp := newBrowser().post(srv.URL, url.Values{"user": {"u"}, "order": {"refused"}}, nil); resp.StatusCode == http.StatusSeeOther {
 		t.Fatal("a refused create started")
 	}
@@ -125,7 +126,7 @@ func TestStartRefusesCrossSite(t *testing.T) {
 	if resp := newBrowser().do(http.MethodGet, e.srv.URL+"/start?user=u", nil); resp.StatusCode != http.StatusMethodNotAllowed {
 		t.Errorf("GET without AllowGET: %d, want 405", resp.StatusCode)
 	}
-	if n := e.sb.Requests(sandbox.MegviiGetToken); n != 0 {
+	if n := e.sb.Requests(megviisim.GetToken); n != 0 {
 		t.Fatalf("refused starts made %d get_token calls", n)
 	}
 	// With AllowGET, an <img> on another site is still refused.
@@ -136,7 +137,7 @@ func TestStartRefusesCrossSite(t *testing.T) {
 	if resp, err := http.DefaultTransport.RoundTrip(req); err != nil || resp.StatusCode != http.StatusForbidden {
 		t.Fatalf("cross-site GET with AllowGET: %v %v", resp.StatusCode, err)
 	}
-	if n := e.sb.Requests(sandbox.MegviiGetToken); n != 0 {
+	if n := e.sb.Requests(megviisim.GetToken); n != 0 {
 		t.Fatalf("refused starts made %d get_token calls", n)
 	}
 	for name, hdr := range map[string]http.Header{
@@ -159,7 +160,7 @@ func TestStartRefusesCrossSite(t *testing.T) {
 // delivered with its result.
 func TestMegviiThreeCallsEver(t *testing.T) {
 	e := newEnv(t, liveness.Megvii, megviiGET, notifyToSink, func(_ *env, o *[]sandbox.Option) {
-		*o = append(*o, sandbox.WithMegviiCallsCounted())
+		*o = append(*o, megviisim.WithCallsCounted())
 	})
 	e.h.PollInterval = 5 * time.Millisecond
 	b := newBrowser()
@@ -173,7 +174,7 @@ func TestMegviiThreeCallsEver(t *testing.T) {
 		res, _ := e.h.Wait(ctx, s)
 		waited <- res
 	}()
-	calls := func() int { return e.sb.MegviiResultCalls(id) }
+	calls := func() int { return megviisim.ResultCalls(e.sb, id) }
 	eventually(t, func() bool { return calls() == 1 }, "Wait's first call")
 	time.Sleep(1100 * time.Millisecond) // past the second a pending answer is served from the Store
 	if n := calls(); n != 1 {
@@ -270,7 +271,7 @@ func TestReconcilerLeavesNoSessionBehind(t *testing.T) {
 	} {
 		t.Run(string(tc.vendor)+"/"+string(tc.complete), func(t *testing.T) {
 			e := newEnv(t, tc.vendor, notifyToSink, func(_ *env, o *[]sandbox.Option) {
-				*o = append(*o, sandbox.WithMegviiCallsCounted())
+				*o = append(*o, megviisim.WithCallsCounted())
 			})
 			e.start(newBrowser(), e.srv.URL)
 			id := e.lastStarted()

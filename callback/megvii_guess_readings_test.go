@@ -15,6 +15,7 @@ import (
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/callback"
 	"github.com/go-liveness/liveness/megvii"
+	"github.com/go-liveness/liveness/megvii/megviisim"
 	"github.com/go-liveness/liveness/sandbox"
 )
 
@@ -49,10 +50,10 @@ func (e *env) megviiTokenEnd(id string) time.Time {
 // grace. Either way Deliver runs once with the reading's Status, within
 // three get_result calls, and nothing is delivered again later.
 func TestMegviiExpiredTimeThroughAHandler(t *testing.T) {
-	for _, reading := range []sandbox.MegviiExpiredTime{sandbox.MegviiExpiryBoundsCompletion, sandbox.MegviiExpiryBoundsStart} {
+	for _, reading := range []megviisim.ExpiredTime{megviisim.ExpiryBoundsCompletion, megviisim.ExpiryBoundsStart} {
 		for _, path := range []string{"notify", "return", "reconciler"} {
 			t.Run(string(reading)+"/"+path, func(t *testing.T) {
-				opts := []envOption{megviiGET, megviiReading(sandbox.WithMegviiExpiredTime(reading))}
+				opts := []envOption{megviiGET, megviiReading(megviisim.WithExpiredTime(reading))}
 				if path != "notify" {
 					opts = append(opts, notifyToSink)
 				}
@@ -73,9 +74,9 @@ func TestMegviiExpiredTimeThroughAHandler(t *testing.T) {
 				want := liveness.StatusExpired
 				c, err := e.sb.Complete(context.Background(), liveness.Megvii, id, sandbox.OutcomePass)
 				switch {
-				case reading == sandbox.MegviiExpiryBoundsStart && err == nil:
+				case reading == megviisim.ExpiryBoundsStart && err == nil:
 					want = liveness.StatusPassed
-				case reading == sandbox.MegviiExpiryBoundsStart || !errors.Is(err, sandbox.ErrSessionExpired):
+				case reading == megviisim.ExpiryBoundsStart || !errors.Is(err, sandbox.ErrSessionExpired):
 					t.Fatalf("a check ending after expired_time: %v", err)
 				}
 				if path == "notify" && want == liveness.StatusPassed && !c.Notified {
@@ -107,7 +108,7 @@ func TestMegviiExpiredTimeThroughAHandler(t *testing.T) {
 				if runs, attempts, st := e.del.get(id); runs != 1 || attempts != 1 || st != want {
 					t.Fatalf("Deliver: %d runs in %d attempts with %q, want once with %q", runs, attempts, st, want)
 				}
-				if n := e.sb.MegviiResultCalls(id); n < 1 || n > megvii.ResultCalls {
+				if n := megviisim.ResultCalls(e.sb, id); n < 1 || n > megvii.ResultCalls {
 					t.Fatalf("%d get_result calls, want 1 to %d", n, megvii.ResultCalls)
 				}
 			})
@@ -135,8 +136,8 @@ func TestMegviiTokenLimitsThroughAHandler(t *testing.T) {
 			r.Extra = &o
 		}
 	}
-	capped := func(a sandbox.MegviiImageCapAnswer) sandbox.Option {
-		return sandbox.WithMegviiReferenceImageCap(sandbox.MegviiSmallImageCap, a)
+	capped := func(a megviisim.ImageCapAnswer) sandbox.Option {
+		return megviisim.WithReferenceImageCap(megviisim.SmallImageCap, a)
 	}
 	for _, tc := range []struct {
 		name      string
@@ -146,24 +147,24 @@ func TestMegviiTokenLimitsThroughAHandler(t *testing.T) {
 		bites     bool
 		vendorErr string
 	}{
-		{"procedure-priority=any-value", sandbox.WithMegviiProcedurePriorities(),
+		{"procedure-priority=any-value", megviisim.WithProcedurePriorities(),
 			withOpts(megvii.SessionOptions{ProcedurePriority: "fallback"}), nil, false, ""},
-		{"procedure-priority=known-values", sandbox.WithMegviiProcedurePriorities(sandbox.MegviiProcedurePriorities()...),
+		{"procedure-priority=known-values", megviisim.WithProcedurePriorities(megviisim.ProcedurePriorities()...),
 			withOpts(megvii.SessionOptions{ProcedurePriority: "fallback"}), withOpts(megvii.SessionOptions{ProcedurePriority: megvii.ProcedurePriorityKeep}),
 			true, "procedure_priority"},
-		{"scene-id-length=unbounded", sandbox.WithMegviiSceneIDLimit(0),
+		{"scene-id-length=unbounded", megviisim.WithSceneIDLimit(0),
 			withOpts(megvii.SessionOptions{SceneID: strings.Repeat("s", 256)}), nil, false, ""},
-		{"scene-id-length=32-bytes", sandbox.WithMegviiSceneIDLimit(sandbox.MegviiShortSceneID),
+		{"scene-id-length=32-bytes", megviisim.WithSceneIDLimit(megviisim.ShortSceneID),
 			withOpts(megvii.SessionOptions{SceneID: strings.Repeat("s", 33)}), withOpts(megvii.SessionOptions{SceneID: "scene7"}),
 			true, "scene_id"},
-		{"reference-image-cap=unbounded", sandbox.WithMegviiReferenceImageCap(0, ""),
+		{"reference-image-cap=unbounded", megviisim.WithReferenceImageCap(0, ""),
 			withImage(megvii.MaxReferenceImageBytes), nil, false, ""},
-		{"reference-image-cap=1mib-bad-arguments", capped(sandbox.MegviiImageCapBadArguments),
-			withImage(sandbox.MegviiSmallImageCap + 1), withImage(sandbox.MegviiSmallImageCap), true, "image_ref1"},
-		{"reference-image-cap=1mib-unsupported-format", capped(sandbox.MegviiImageCapUnsupportedFormat),
-			withImage(sandbox.MegviiSmallImageCap + 1), withImage(sandbox.MegviiSmallImageCap), true, "image_ref1"},
-		{"reference-image-cap=1mib-file-too-large", capped(sandbox.MegviiImageCapTooLarge),
-			withImage(sandbox.MegviiSmallImageCap + 1), withImage(sandbox.MegviiSmallImageCap), true, "image_ref1"},
+		{"reference-image-cap=1mib-bad-arguments", capped(megviisim.ImageCapBadArguments),
+			withImage(megviisim.SmallImageCap + 1), withImage(megviisim.SmallImageCap), true, "image_ref1"},
+		{"reference-image-cap=1mib-unsupported-format", capped(megviisim.ImageCapUnsupportedFormat),
+			withImage(megviisim.SmallImageCap + 1), withImage(megviisim.SmallImageCap), true, "image_ref1"},
+		{"reference-image-cap=1mib-file-too-large", capped(megviisim.ImageCapTooLarge),
+			withImage(megviisim.SmallImageCap + 1), withImage(megviisim.SmallImageCap), true, "image_ref1"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnv(t, liveness.Megvii, notifyToSink, megviiReading(tc.reading))
@@ -197,15 +198,15 @@ func TestMegviiTokenLimitsThroughAHandler(t *testing.T) {
 				return resp.StatusCode
 			}
 			if !tc.bites {
-				if st := startOnce(); st != http.StatusSeeOther || e.sb.Requests(sandbox.MegviiGetToken) != 1 || len(e.sb.Sessions()) != 1 {
+				if st := startOnce(); st != http.StatusSeeOther || e.sb.Requests(megviisim.GetToken) != 1 || len(e.sb.Sessions()) != 1 {
 					t.Fatalf("start: HTTP %d, %d get_token calls, %d sessions; want 303 after one call",
-						st, e.sb.Requests(sandbox.MegviiGetToken), len(e.sb.Sessions()))
+						st, e.sb.Requests(megviisim.GetToken), len(e.sb.Sessions()))
 				}
 				return
 			}
-			if st := startOnce(); st != http.StatusBadRequest || e.sb.Requests(sandbox.MegviiGetToken) != 1 || len(e.sb.Sessions()) != 0 {
+			if st := startOnce(); st != http.StatusBadRequest || e.sb.Requests(megviisim.GetToken) != 1 || len(e.sb.Sessions()) != 0 {
 				t.Fatalf("a start Megvii refuses: HTTP %d, %d get_token calls, %d sessions; want 400 after one call, none",
-					st, e.sb.Requests(sandbox.MegviiGetToken), len(e.sb.Sessions()))
+					st, e.sb.Requests(megviisim.GetToken), len(e.sb.Sessions()))
 			}
 			// What the Handler was told, through the provider it uses.
 			r := httptest.NewRequest(http.MethodPost, e.srv.URL+"/start", strings.NewReader("user=someone"))
@@ -249,19 +250,19 @@ func fieldOf(le *liveness.Error) string {
 // passes at 1e-3 (64).
 func TestMegviiFaceMatchThroughAHandler(t *testing.T) {
 	for _, tc := range []struct {
-		c    sandbox.MegviiComparisons
+		c    megviisim.Comparisons
 		far  string
 		want liveness.Status
 	}{
-		{sandbox.MegviiComparisonsClear, "", liveness.StatusPassed},
-		{sandbox.MegviiComparisonsClear, megvii.FAR1e3, liveness.StatusPassed},
-		{sandbox.MegviiComparisonsSeedExample, "", liveness.StatusFailed},
-		{sandbox.MegviiComparisonsSeedExample, megvii.FAR1e3, liveness.StatusPassed},
-		{sandbox.MegviiComparisonsMixed, "", liveness.StatusFailed},
-		{sandbox.MegviiComparisonsMixed, megvii.FAR1e3, liveness.StatusPassed},
+		{megviisim.ComparisonsClear, "", liveness.StatusPassed},
+		{megviisim.ComparisonsClear, megvii.FAR1e3, liveness.StatusPassed},
+		{megviisim.ComparisonsSeedExample, "", liveness.StatusFailed},
+		{megviisim.ComparisonsSeedExample, megvii.FAR1e3, liveness.StatusPassed},
+		{megviisim.ComparisonsMixed, "", liveness.StatusFailed},
+		{megviisim.ComparisonsMixed, megvii.FAR1e3, liveness.StatusPassed},
 	} {
 		t.Run(string(tc.c)+"/far="+tc.far, func(t *testing.T) {
-			e := newEnv(t, liveness.Megvii, megviiReading(sandbox.WithMegviiComparisons(tc.c)))
+			e := newEnv(t, liveness.Megvii, megviiReading(megviisim.WithComparisons(tc.c)))
 			u := e.sb.ProviderURL(liveness.Megvii)
 			if tc.far != "" {
 				u += "&far=" + tc.far
@@ -290,8 +291,8 @@ func TestMegviiFaceMatchThroughAHandler(t *testing.T) {
 			if runs != 1 || st != tc.want || reason != wantReason {
 				t.Fatalf("Deliver: %d runs with %s/%v, want once with %s/%s", runs, st, reason, tc.want, wantReason)
 			}
-			if door.count() != 1 || e.sb.MegviiResultCalls(id) != 0 {
-				t.Fatalf("%d notifies, %d get_result calls; want 1 and 0", door.count(), e.sb.MegviiResultCalls(id))
+			if door.count() != 1 || megviisim.ResultCalls(e.sb, id) != 0 {
+				t.Fatalf("%d notifies, %d get_result calls; want 1 and 0", door.count(), megviisim.ResultCalls(e.sb, id))
 			}
 		})
 	}
@@ -304,10 +305,10 @@ func TestMegviiFaceMatchThroughAHandler(t *testing.T) {
 // Done without delivering again or calling get_result. Under the default
 // reading, the same.
 func TestMegviiCallbackKindThroughAHandler(t *testing.T) {
-	for _, h := range []sandbox.MegviiNotifyHeaders{sandbox.MegviiNotifyServerHeaders, sandbox.MegviiNotifyBrowserHeaders} {
+	for _, h := range []megviisim.NotifyHeaders{megviisim.NotifyServerHeaders, megviisim.NotifyBrowserHeaders} {
 		for _, o := range []sandbox.Outcome{sandbox.OutcomePass, sandbox.OutcomeSpoof} {
 			t.Run(string(h)+"/"+string(o), func(t *testing.T) {
-				e := newEnv(t, liveness.Megvii, megviiReading(sandbox.WithMegviiNotifyHeaders(h)))
+				e := newEnv(t, liveness.Megvii, megviiReading(megviisim.WithNotifyHeaders(h)))
 				door := &notifyDoor{}
 				var reasons sync.Map
 				srv := e.serveMegvii(e.h, door, &reasons)
@@ -341,7 +342,7 @@ func TestMegviiCallbackKindThroughAHandler(t *testing.T) {
 				if runs != 1 || attempts != 1 || st != want.status || reason != want.reason {
 					t.Fatalf("Deliver: %d runs in %d attempts with %s/%v, want once with %s/%s", runs, attempts, st, reason, want.status, want.reason)
 				}
-				if n := e.sb.MegviiResultCalls(id); n != 0 {
+				if n := megviisim.ResultCalls(e.sb, id); n != 0 {
 					t.Fatalf("%d get_result calls, want 0", n)
 				}
 			})

@@ -16,11 +16,12 @@ import (
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/callback"
 	"github.com/go-liveness/liveness/megvii"
+	"github.com/go-liveness/liveness/megvii/megviisim"
 	"github.com/go-liveness/liveness/sandbox"
 )
 
 // Megvii through a Handler under every reading of its documents the
-// sandbox plays (sandbox/readings_megvii.go): the notify's encoding,
+// sandbox plays (megvii/megviisim/readings.go): the notify's encoding,
 // whether it is sent again, which answer counts as received, and where
 // get_result names the session. The get_result limits are the sandbox's
 // defaults throughout: three calls per biz_id counting pending ones, a
@@ -29,7 +30,7 @@ import (
 // megviiRedelivered makes the sandbox send a Megvii notify not received
 // again (as WithNotifyRetry says); by default it is sent once.
 func megviiRedelivered(_ *env, o *[]sandbox.Option) {
-	*o = append(*o, sandbox.WithMegviiNotifyRedelivered())
+	*o = append(*o, megviisim.WithNotifyRedelivered())
 }
 
 // megviiReading adds sandbox options.
@@ -154,9 +155,9 @@ func TestMegviiNotifyReadingsEveryOutcome(t *testing.T) {
 		t.Fatalf("the page offers %v, want every one of %d outcomes", outcomes, len(megviiWant))
 	}
 
-	for _, body := range []sandbox.MegviiNotifyBody{sandbox.MegviiNotifyForm, sandbox.MegviiNotifyMultipart} {
+	for _, body := range []megviisim.NotifyBody{megviisim.NotifyForm, megviisim.NotifyMultipart} {
 		for _, redeliver := range []bool{false, true} {
-			for _, ack := range []sandbox.MegviiNotifyAck{sandbox.MegviiAckAny2xx, sandbox.MegviiAckSuccess} {
+			for _, ack := range []megviisim.NotifyAck{megviisim.AckAny2xx, megviisim.AckSuccess} {
 				for _, o := range outcomes {
 					name := fmt.Sprintf("%s/redelivered=%v/ack=%s/%s", body, redeliver, ack, o)
 					t.Run(name, func(t *testing.T) {
@@ -168,12 +169,12 @@ func TestMegviiNotifyReadingsEveryOutcome(t *testing.T) {
 	}
 }
 
-func testMegviiNotifyReading(t *testing.T, o sandbox.Outcome, body sandbox.MegviiNotifyBody, redeliver bool, ack sandbox.MegviiNotifyAck) {
+func testMegviiNotifyReading(t *testing.T, o sandbox.Outcome, body megviisim.NotifyBody, redeliver bool, ack megviisim.NotifyAck) {
 	want, ok := megviiWant[o]
 	if !ok {
 		t.Fatalf("no Status for outcome %s", o)
 	}
-	opts := []envOption{megviiGET, megviiReading(sandbox.WithMegviiNotifyBody(body), sandbox.WithMegviiNotifyAck(ack))}
+	opts := []envOption{megviiGET, megviiReading(megviisim.WithNotifyBody(body), megviisim.WithNotifyAck(ack))}
 	if redeliver {
 		opts = append(opts, notifyRetry(3, 10*time.Millisecond), megviiRedelivered)
 	}
@@ -216,7 +217,7 @@ func testMegviiNotifyReading(t *testing.T, o sandbox.Outcome, body sandbox.Megvi
 	if runs != 1 || attempts != 1 || st != want.status || reason != want.reason {
 		t.Fatalf("Deliver: %d runs in %d attempts with %s/%v, want once with %s/%s", runs, attempts, st, reason, want.status, want.reason)
 	}
-	calls, wantCalls := e.sb.MegviiResultCalls(id), 1 // the return's read
+	calls, wantCalls := megviisim.ResultCalls(e.sb, id), 1 // the return's read
 	if redeliver {
 		wantCalls = 0 // the signed notify carried the result
 	}
@@ -229,8 +230,8 @@ func testMegviiNotifyReading(t *testing.T, o sandbox.Outcome, body sandbox.Megvi
 	door.mu.Lock()
 	ct, raw := door.types[0], door.bodies[0]
 	door.mu.Unlock()
-	if wantCT := map[sandbox.MegviiNotifyBody]string{sandbox.MegviiNotifyForm: "application/x-www-form-urlencoded",
-		sandbox.MegviiNotifyMultipart: "multipart/form-data"}[body]; !strings.HasPrefix(ct, wantCT) {
+	if wantCT := map[megviisim.NotifyBody]string{megviisim.NotifyForm: "application/x-www-form-urlencoded",
+		megviisim.NotifyMultipart: "multipart/form-data"}[body]; !strings.HasPrefix(ct, wantCT) {
 		t.Fatalf("the notify's Content-Type %q, want %s", ct, wantCT)
 	}
 	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/notify", bytes.NewReader(raw))
@@ -248,8 +249,8 @@ func testMegviiNotifyReading(t *testing.T, o sandbox.Outcome, body sandbox.Megvi
 			t.Fatalf("notify %d after the first: %d %q, want 200 \"success\"", i+2, answers[i], acks[i])
 		}
 	}
-	if runs, _, _ := e.del.get(id); runs != 1 || e.sb.MegviiResultCalls(id) != wantCalls {
-		t.Fatalf("after the notify again: %d runs, %d calls", runs, e.sb.MegviiResultCalls(id))
+	if runs, _, _ := e.del.get(id); runs != 1 || megviisim.ResultCalls(e.sb, id) != wantCalls {
+		t.Fatalf("after the notify again: %d runs, %d calls", runs, megviisim.ResultCalls(e.sb, id))
 	}
 }
 
@@ -257,10 +258,10 @@ func testMegviiNotifyReading(t *testing.T, o sandbox.Outcome, body sandbox.Megvi
 // top of its answer: a browser's GET return whose notify was lost is
 // resolved with one call, and delivered once with the outcome's Status.
 func TestMegviiResultBizFieldsThroughTheReturn(t *testing.T) {
-	for _, f := range []sandbox.MegviiBizFields{sandbox.MegviiBizInfo, sandbox.MegviiBizNoOnly, sandbox.MegviiBizTopLevel} {
+	for _, f := range []megviisim.BizFields{megviisim.BizInfo, megviisim.BizNoOnly, megviisim.BizTopLevel} {
 		for _, o := range []sandbox.Outcome{sandbox.OutcomePass, sandbox.OutcomeSpoof, sandbox.OutcomeCancel} {
 			t.Run(string(f)+"/"+string(o), func(t *testing.T) {
-				e := newEnv(t, liveness.Megvii, megviiGET, notifyToSink, megviiReading(sandbox.WithMegviiResultBizFields(f)))
+				e := newEnv(t, liveness.Megvii, megviiGET, notifyToSink, megviiReading(megviisim.WithResultBizFields(f)))
 				var reasons sync.Map
 				srv := e.serveMegvii(e.h, &notifyDoor{}, &reasons)
 				b := newBrowser()
@@ -282,7 +283,7 @@ func TestMegviiResultBizFieldsThroughTheReturn(t *testing.T) {
 				if runs != 1 || st != want.status || reason != want.reason {
 					t.Fatalf("Deliver: %d runs with %s/%v, want once with %s/%s", runs, st, reason, want.status, want.reason)
 				}
-				if n := e.sb.MegviiResultCalls(id); n != 1 {
+				if n := megviisim.ResultCalls(e.sb, id); n != 1 {
 					t.Fatalf("%d get_result calls, want 1", n)
 				}
 			})

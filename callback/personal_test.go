@@ -17,6 +17,7 @@ import (
 
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/callback"
+	"github.com/go-liveness/liveness/megvii/megviisim"
 	"github.com/go-liveness/liveness/sandbox"
 )
 
@@ -296,8 +297,8 @@ func TestKeyRotationKeepsStoredSessions(t *testing.T) {
 		t.Fatal(err)
 	}
 	_ = resp.Body.Close()
-	if resp.StatusCode != http.StatusSeeOther || e.sb.Requests(sandbox.MegviiGetToken) != 1 {
-		t.Fatalf("second start: %d, %d creates", resp.StatusCode, e.sb.Requests(sandbox.MegviiGetToken))
+	if resp.StatusCode != http.StatusSeeOther || e.sb.Requests(megviisim.GetToken) != 1 {
+		t.Fatalf("second start: %d, %d creates", resp.StatusCode, e.sb.Requests(megviisim.GetToken))
 	}
 	c, err := e.sb.Complete(context.Background(), liveness.Megvii, id, sandbox.OutcomePass)
 	if err != nil {

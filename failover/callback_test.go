@@ -20,6 +20,7 @@ import (
 	"github.com/go-liveness/liveness/failover"
 	"github.com/go-liveness/liveness/juhe/juhesim"
 	"github.com/go-liveness/liveness/jumdata/jumdatasim"
+	"github.com/go-liveness/liveness/megvii/megviisim"
 	"github.com/go-liveness/liveness/sandbox"
 )
 
@@ -138,15 +139,15 @@ func TestCallbackHandlerOverRouter(t *testing.T) {
 		reads  sandbox.Endpoint
 		want   int // vendor reads
 	}{
-		{liveness.Megvii, nil, "return", sandbox.MegviiGetResult, 0},
-		{liveness.Megvii, nil, "notify", sandbox.MegviiGetResult, 0},
-		{liveness.Juhe, []sandbox.Endpoint{sandbox.MegviiGetToken}, "return", juhesim.Search, 1}, // the notify's search
-		{liveness.Juhe, []sandbox.Endpoint{sandbox.MegviiGetToken}, "notify", juhesim.Search, 1},
-		{liveness.Jumdata, []sandbox.Endpoint{sandbox.MegviiGetToken, juhesim.Query}, "return", jumdatasim.Result, 1},
+		{liveness.Megvii, nil, "return", megviisim.GetResult, 0},
+		{liveness.Megvii, nil, "notify", megviisim.GetResult, 0},
+		{liveness.Juhe, []sandbox.Endpoint{megviisim.GetToken}, "return", juhesim.Search, 1}, // the notify's search
+		{liveness.Juhe, []sandbox.Endpoint{megviisim.GetToken}, "notify", juhesim.Search, 1},
+		{liveness.Jumdata, []sandbox.Endpoint{megviisim.GetToken, juhesim.Query}, "return", jumdatasim.Result, 1},
 	} {
 		t.Run(string(tc.vendor)+"/"+tc.via, func(t *testing.T) {
 			e := newCallbackEnv(t)
-			codes := map[sandbox.Endpoint]string{sandbox.MegviiGetToken: "CONCURRENCY_LIMIT_EXCEEDED", juhesim.Query: "10012"}
+			codes := map[sandbox.Endpoint]string{megviisim.GetToken: "CONCURRENCY_LIMIT_EXCEEDED", juhesim.Query: "10012"}
 			for _, ep := range tc.faults {
 				e.sb.InjectFault(ep, sandbox.Fault{VendorError: codes[ep], Times: 1})
 			}
@@ -200,7 +201,7 @@ func TestCallbackHandlerOverRouter(t *testing.T) {
 // any provider reads as naming a session still needs its route.
 func TestBareReturnThroughRouter(t *testing.T) {
 	e := newCallbackEnv(t)
-	e.sb.InjectFault(sandbox.MegviiGetToken, sandbox.Fault{VendorError: "CONCURRENCY_LIMIT_EXCEEDED", Times: 1})
+	e.sb.InjectFault(megviisim.GetToken, sandbox.Fault{VendorError: "CONCURRENCY_LIMIT_EXCEEDED", Times: 1})
 	jar, check, id := e.start(t)
 	v, _ := vendorID(t, id)
 	require.Equal(t, liveness.Juhe, v)
@@ -237,7 +238,7 @@ func TestBareReturnThroughRouter(t *testing.T) {
 // notify) posted to the notify URL must still be refused, with no read.
 func TestNotifyOfAVendorThatSendsNoneThroughRouter(t *testing.T) {
 	e := newCallbackEnv(t)
-	e.sb.InjectFault(sandbox.MegviiGetToken, sandbox.Fault{VendorError: "CONCURRENCY_LIMIT_EXCEEDED", Times: 1})
+	e.sb.InjectFault(megviisim.GetToken, sandbox.Fault{VendorError: "CONCURRENCY_LIMIT_EXCEEDED", Times: 1})
 	e.sb.InjectFault(juhesim.Query, sandbox.Fault{VendorError: "10012", Times: 1})
 	_, _, id := e.start(t)
 	v, vid := vendorID(t, id)
@@ -264,5 +265,5 @@ func TestWaitOverRouterChecksTheRoute(t *testing.T) {
 		_, err := e.h.Wait(context.Background(), s)
 		require.ErrorIs(t, err, liveness.ErrInvalidArgument, "%+v", s)
 	}
-	assert.Zero(t, e.sb.Requests(sandbox.MegviiGetResult)+e.sb.Requests(juhesim.Search))
+	assert.Zero(t, e.sb.Requests(megviisim.GetResult)+e.sb.Requests(juhesim.Search))
 }

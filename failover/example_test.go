@@ -13,6 +13,7 @@ import (
 	"github.com/go-liveness/liveness/juhe/juhesim"
 	_ "github.com/go-liveness/liveness/jumdata" // registers jumdata://
 	"github.com/go-liveness/liveness/megvii"    // registers megvii://
+	"github.com/go-liveness/liveness/megvii/megviisim"
 	"github.com/go-liveness/liveness/sandbox"
 )
 
@@ -119,7 +120,7 @@ func Example_weights() {
 
 	sb.InjectFault(juhesim.Query, sandbox.Fault{VendorError: "10012"}) // Juhe's quota is used up
 	start(10)
-	sb.InjectFault(sandbox.MegviiGetToken, sandbox.Fault{VendorError: "AUTHORIZATION_ERROR:DENIED"}) // and then Megvii's
+	sb.InjectFault(megviisim.GetToken, sandbox.Fault{VendorError: "AUTHORIZATION_ERROR:DENIED"}) // and then Megvii's
 	start(5)
 	for _, h := range p.(*failover.Router).Health() {
 		fmt.Printf("%s (weight %d): %d session(s)\n", h.Name, h.Weight, h.Sessions)
@@ -147,7 +148,7 @@ func ExampleOptions() {
 	if err != nil {
 		panic(err)
 	}
-	sb.InjectFault(sandbox.MegviiGetToken, sandbox.Fault{VendorError: "AUTHORIZATION_ERROR:NO_QUOTA"}) // Megvii's quota is used up
+	sb.InjectFault(megviisim.GetToken, sandbox.Fault{VendorError: "AUTHORIZATION_ERROR:NO_QUOTA"}) // Megvii's quota is used up
 	megviiOpts := &megvii.SessionOptions{Language: megvii.LanguageChinese}
 	for _, extra := range []liveness.SessionOptions{
 		megviiOpts, // one vendor's options: Juhe refuses them

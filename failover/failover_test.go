@@ -14,6 +14,7 @@ import (
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/failover"
 	"github.com/go-liveness/liveness/juhe/juhesim"
+	"github.com/go-liveness/liveness/megvii/megviisim"
 	"github.com/go-liveness/liveness/sandbox"
 )
 
@@ -194,7 +195,7 @@ func TestRequestNoVendorCanServeIsTheFirstRefusal(t *testing.T) {
 func TestEveryVendorFailingReturnsTheLastFailure(t *testing.T) {
 	e := newEnv(t, failover.Config{}, liveness.Juhe, liveness.Megvii)
 	e.sb.InjectFault(juhesim.Query, sandbox.Fault{VendorError: "10012"})
-	e.sb.InjectFault(sandbox.MegviiGetToken, sandbox.Fault{VendorError: "CONCURRENCY_LIMIT_EXCEEDED"})
+	e.sb.InjectFault(megviisim.GetToken, sandbox.Fault{VendorError: "CONCURRENCY_LIMIT_EXCEEDED"})
 	_, err := e.router.InitSession(bg, e.request())
 	le := requireKind(t, err, liveness.ErrRateLimited)
 	assert.Equal(t, liveness.Megvii, le.Vendor)
@@ -207,7 +208,7 @@ func TestEveryVendorFailingReturnsTheLastFailure(t *testing.T) {
 // a session closes it.
 func TestBreakerOpensProbesAndCloses(t *testing.T) {
 	e := newEnv(t, failover.Config{FailureThreshold: 2, Cooldown: time.Minute}, liveness.Megvii, liveness.Juhe)
-	e.sb.InjectFault(sandbox.MegviiGetToken, sandbox.Fault{VendorError: "INTERNAL_ERROR"})
+	e.sb.InjectFault(megviisim.GetToken, sandbox.Fault{VendorError: "INTERNAL_ERROR"})
 	start := e.clock.Now()
 
 	serve := func(want liveness.Vendor) {
@@ -222,20 +223,20 @@ func TestBreakerOpensProbesAndCloses(t *testing.T) {
 	h := e.health("megvii")
 	assert.Equal(t, failover.Open, h.State, "two failures in a row open it")
 	assert.Equal(t, start.Add(time.Minute), h.RetryAt)
-	assert.Equal(t, 2, e.sb.Requests(sandbox.MegviiGetToken))
+	assert.Equal(t, 2, e.sb.Requests(megviisim.GetToken))
 
 	serve(liveness.Juhe)
-	assert.Equal(t, 2, e.sb.Requests(sandbox.MegviiGetToken), "an open breaker keeps the vendor out")
+	assert.Equal(t, 2, e.sb.Requests(megviisim.GetToken), "an open breaker keeps the vendor out")
 
 	e.clock.Add(time.Minute)
 	assert.Equal(t, failover.HalfOpen, e.health("megvii").State, "due for a probe")
 	serve(liveness.Juhe)
-	assert.Equal(t, 3, e.sb.Requests(sandbox.MegviiGetToken), "one probe")
+	assert.Equal(t, 3, e.sb.Requests(megviisim.GetToken), "one probe")
 	h = e.health("megvii")
 	assert.Equal(t, failover.Open, h.State, "the failed probe opens it again")
 	assert.Equal(t, start.Add(2*time.Minute), h.RetryAt)
 	serve(liveness.Juhe)
-	assert.Equal(t, 3, e.sb.Requests(sandbox.MegviiGetToken))
+	assert.Equal(t, 3, e.sb.Requests(megviisim.GetToken))
 
 	e.sb.ClearFaults() // Megvii recovers
 	e.clock.Add(time.Minute)
@@ -252,7 +253,7 @@ func TestBreakerOpensProbesAndCloses(t *testing.T) {
 func TestEveryBreakerOpenIsUnavailableWithoutACall(t *testing.T) {
 	e := newEnv(t, failover.Config{FailureThreshold: 1}, liveness.Juhe, liveness.Megvii)
 	e.sb.InjectFault(juhesim.Query, sandbox.Fault{VendorError: "10012"})
-	e.sb.InjectFault(sandbox.MegviiGetToken, sandbox.Fault{VendorError: "INTERNAL_ERROR"})
+	e.sb.InjectFault(megviisim.GetToken, sandbox.Fault{VendorError: "INTERNAL_ERROR"})
 	_, err := e.router.InitSession(bg, e.request())
 	require.Error(t, err)
 	_, err = e.router.InitSession(bg, e.request())
@@ -267,9 +268,9 @@ func TestEveryBreakerOpenIsUnavailableWithoutACall(t *testing.T) {
 func TestSessionsAndCallbacksGoToTheirOwnVendor(t *testing.T) {
 	e := newEnv(t, failover.Config{}, liveness.Megvii, liveness.Juhe, liveness.Jumdata)
 	var sessions []*liveness.Session
-	for _, down := range [][]sandbox.Endpoint{nil, {sandbox.MegviiGetToken}, {sandbox.MegviiGetToken, juhesim.Query}} {
+	for _, down := range [][]sandbox.Endpoint{nil, {megviisim.GetToken}, {megviisim.GetToken, juhesim.Query}} {
 		for _, ep := range down {
-			e.sb.InjectFault(ep, sandbox.Fault{VendorError: map[sandbox.Endpoint]string{sandbox.MegviiGetToken: "CONCURRENCY_LIMIT_EXCEEDED", juhesim.Query: "10012"}[ep], Times: 1})
+			e.sb.InjectFault(ep, sandbox.Fault{VendorError: map[sandbox.Endpoint]string{megviisim.GetToken: "CONCURRENCY_LIMIT_EXCEEDED", juhesim.Query: "10012"}[ep], Times: 1})
 		}
 		s, err := e.router.InitSession(bg, e.request())
 		require.NoError(t, err)
@@ -359,7 +360,7 @@ func TestUnknownProviderIsInvalidArgument(t *testing.T) {
 	}
 	_, err := e.router.BuildCheckURL(nil)
 	assert.Equal(t, "session", requireKind(t, err, liveness.ErrInvalidArgument).Field)
-	assert.Equal(t, 0, e.sb.Requests(sandbox.MegviiGetResult)+e.sb.Requests(juhesim.Search))
+	assert.Equal(t, 0, e.sb.Requests(megviisim.GetResult)+e.sb.Requests(juhesim.Search))
 
 	for _, tc := range []struct{ name, query string }{
 		{"no route parameter", "biz_id=1462259748,52b13fb5"},

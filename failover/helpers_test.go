@@ -20,6 +20,7 @@ import (
 	_ "github.com/go-liveness/liveness/jumdata"
 	"github.com/go-liveness/liveness/jumdata/jumdatasim"
 	_ "github.com/go-liveness/liveness/megvii"
+	"github.com/go-liveness/liveness/megvii/megviisim"
 	"github.com/go-liveness/liveness/sandbox"
 )
 
@@ -103,12 +104,12 @@ func (e *env) request() *liveness.SessionRequest {
 
 // creates counts the session creations that reached any vendor.
 func (e *env) creates() int {
-	return e.sb.Requests(sandbox.MegviiGetToken) + e.sb.Requests(juhesim.Query) + e.sb.Requests(jumdatasim.Init)
+	return e.sb.Requests(megviisim.GetToken) + e.sb.Requests(juhesim.Query) + e.sb.Requests(jumdatasim.Init)
 }
 
 // createEndpoint is each vendor's session-creating endpoint.
 var createEndpoint = map[liveness.Vendor]sandbox.Endpoint{
-	liveness.Megvii:  sandbox.MegviiGetToken,
+	liveness.Megvii:  megviisim.GetToken,
 	liveness.Juhe:    juhesim.Query,
 	liveness.Jumdata: jumdatasim.Init,
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/failover"
 	"github.com/go-liveness/liveness/juhe/juhesim"
+	"github.com/go-liveness/liveness/megvii/megviisim"
 	"github.com/go-liveness/liveness/sandbox"
 )
 
@@ -35,7 +36,7 @@ func TestOpen(t *testing.T) {
 		}
 		assert.Equal(t, []string{"megvii/megvii", "juhe/juhe", "backup/megvii"}, names)
 
-		sb.InjectFault(sandbox.MegviiGetToken, sandbox.Fault{VendorError: "AUTHENTICATION_ERROR"})
+		sb.InjectFault(megviisim.GetToken, sandbox.Fault{VendorError: "AUTHENTICATION_ERROR"})
 		defer sb.ClearFaults()
 		req := &liveness.SessionRequest{ReturnURL: "https://shop.example/back", NotifyURL: "https://shop.example/notify",
 			BizNo: "OPEN" + strings.Repeat("1", 10), UserID: "u", Name: sandbox.TestName, IDNumber: sandbox.TestIDNumber}

@@ -18,6 +18,7 @@ import (
 	"github.com/go-liveness/liveness/jumdata"
 	"github.com/go-liveness/liveness/jumdata/jumdatatest"
 	"github.com/go-liveness/liveness/megvii"
+	"github.com/go-liveness/liveness/megvii/megviisim"
 	"github.com/go-liveness/liveness/megvii/megviitest"
 	"github.com/go-liveness/liveness/sandbox"
 )
@@ -266,14 +267,14 @@ func TestOptionsTheirVendorRefusesAreReturned(t *testing.T) {
 	}
 	t.Run("the bad value's vendor comes second", func(t *testing.T) {
 		e := newEnv(t, failover.Config{}, liveness.Megvii, liveness.Juhe)
-		e.sb.InjectFault(sandbox.MegviiGetToken, sandbox.Fault{VendorError: "CONCURRENCY_LIMIT_EXCEEDED"})
+		e.sb.InjectFault(megviisim.GetToken, sandbox.Fault{VendorError: "CONCURRENCY_LIMIT_EXCEEDED"})
 		req := e.request()
 		req.Extra = failover.Options(&juhe.SessionOptions{Model: 9})
 		_, err := e.router.InitSession(bg, req)
 		le := requireKind(t, err, liveness.ErrInvalidArgument)
 		assert.Equal(t, liveness.Juhe, le.Vendor)
 		assert.Equal(t, "Extra.Model", le.Field)
-		assert.Equal(t, 1, e.sb.Requests(sandbox.MegviiGetToken), "megvii was tried first, as usual")
+		assert.Equal(t, 1, e.sb.Requests(megviisim.GetToken), "megvii was tried first, as usual")
 		assert.Zero(t, e.sb.Requests(juhesim.Query))
 	})
 }

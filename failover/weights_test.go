@@ -16,6 +16,7 @@ import (
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/failover"
 	"github.com/go-liveness/liveness/juhe/juhesim"
+	"github.com/go-liveness/liveness/megvii/megviisim"
 	"github.com/go-liveness/liveness/sandbox"
 )
 
@@ -233,11 +234,11 @@ func TestWeightedFailoverThroughTheSandbox(t *testing.T) {
 			map[liveness.Vendor]int{liveness.Megvii: 1}},
 		{"juhe drawn, serves", 70, nil, liveness.Juhe,
 			map[liveness.Vendor]int{liveness.Juhe: 1}},
-		{"megvii drawn, full: juhe serves", 69, map[sandbox.Endpoint]sandbox.Fault{sandbox.MegviiGetToken: megviiFull}, liveness.Juhe,
+		{"megvii drawn, full: juhe serves", 69, map[sandbox.Endpoint]sandbox.Fault{megviisim.GetToken: megviiFull}, liveness.Juhe,
 			map[liveness.Vendor]int{liveness.Megvii: 1, liveness.Juhe: 1}},
 		{"juhe drawn, full: megvii serves", 99, map[sandbox.Endpoint]sandbox.Fault{juhesim.Query: juheFull}, liveness.Megvii,
 			map[liveness.Vendor]int{liveness.Megvii: 1, liveness.Juhe: 1}},
-		{"both weighted full: the fallback serves", 0, map[sandbox.Endpoint]sandbox.Fault{sandbox.MegviiGetToken: megviiFull, juhesim.Query: juheFull},
+		{"both weighted full: the fallback serves", 0, map[sandbox.Endpoint]sandbox.Fault{megviisim.GetToken: megviiFull, juhesim.Query: juheFull},
 			liveness.Jumdata, map[liveness.Vendor]int{liveness.Megvii: 1, liveness.Juhe: 1, liveness.Jumdata: 1}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -270,7 +271,7 @@ func TestWeightedFailoverThroughTheSandbox(t *testing.T) {
 // as without weights: no other vendor is asked.
 func TestWeightedAmbiguousFailureIsReturned(t *testing.T) {
 	e := newWeightedEnv(t, failover.Config{}, always(0), wm{liveness.Megvii, 70}, wm{liveness.Juhe, 30}, wm{liveness.Jumdata, 0})
-	e.sb.InjectFault(sandbox.MegviiGetToken, sandbox.Fault{Drop: true})
+	e.sb.InjectFault(megviisim.GetToken, sandbox.Fault{Drop: true})
 	_, err := e.router.InitSession(bg, e.request())
 	le := requireKind(t, err, liveness.ErrUnavailable)
 	assert.Equal(t, liveness.Megvii, le.Vendor)
@@ -283,13 +284,13 @@ func TestWeightedAmbiguousFailureIsReturned(t *testing.T) {
 // call; after the cool-down its probe brings it back.
 func TestOpenBreakerOnAWeightedProviderSendsItsShareToTheOthers(t *testing.T) {
 	e := newWeightedEnv(t, failover.Config{FailureThreshold: 1, Cooldown: time.Minute}, always(0), wm{liveness.Megvii, 70}, wm{liveness.Juhe, 30})
-	e.sb.InjectFault(sandbox.MegviiGetToken, sandbox.Fault{VendorError: "INTERNAL_ERROR"})
+	e.sb.InjectFault(megviisim.GetToken, sandbox.Fault{VendorError: "INTERNAL_ERROR"})
 	for i := 0; i < 20; i++ {
 		s, err := e.router.InitSession(bg, e.request())
 		require.NoError(t, err)
 		require.Equal(t, liveness.Juhe, s.Vendor)
 	}
-	assert.Equal(t, 1, e.sb.Requests(sandbox.MegviiGetToken), "only the failure that opened it reached Megvii")
+	assert.Equal(t, 1, e.sb.Requests(megviisim.GetToken), "only the failure that opened it reached Megvii")
 	h := e.health("megvii")
 	assert.Equal(t, failover.Open, h.State)
 	assert.Equal(t, 70, h.Weight)
@@ -304,14 +305,14 @@ func TestOpenBreakerOnAWeightedProviderSendsItsShareToTheOthers(t *testing.T) {
 
 	// With the real source, Juhe serves everything while Megvii is out.
 	e.reweigh(t, failover.Config{FailureThreshold: 1, Cooldown: time.Hour}, nil, wm{liveness.Megvii, 70}, wm{liveness.Juhe, 30})
-	e.sb.InjectFault(sandbox.MegviiGetToken, sandbox.Fault{VendorError: "INTERNAL_ERROR"})
-	before := e.sb.Requests(sandbox.MegviiGetToken)
+	e.sb.InjectFault(megviisim.GetToken, sandbox.Fault{VendorError: "INTERNAL_ERROR"})
+	before := e.sb.Requests(megviisim.GetToken)
 	for i := 0; i < 30; i++ {
 		s, err := e.router.InitSession(bg, e.request())
 		require.NoError(t, err)
 		require.Equal(t, liveness.Juhe, s.Vendor)
 	}
-	assert.Equal(t, before+1, e.sb.Requests(sandbox.MegviiGetToken), "one failure opened Megvii's breaker")
+	assert.Equal(t, before+1, e.sb.Requests(megviisim.GetToken), "one failure opened Megvii's breaker")
 }
 
 // Weights out of range are refused by New, naming the provider's Weight.

@@ -14,6 +14,7 @@ import (
 	"github.com/go-liveness/liveness/jumdata/jumdatatest"
 	"github.com/go-liveness/liveness/livenessotel"
 	"github.com/go-liveness/liveness/megvii"
+	"github.com/go-liveness/liveness/megvii/megviisim"
 	"github.com/go-liveness/liveness/megvii/megviitest"
 	"github.com/go-liveness/liveness/sandbox"
 )
@@ -35,7 +36,7 @@ func TestFailedCalls(t *testing.T) {
 		p := livenessotel.WrapProvider(raw, tel.opts()...)
 		s, err := p.InitSession(ctx, &liveness.SessionRequest{ReturnURL: "https://shop.example/r", NotifyURL: "https://shop.example/n", UserID: "u" + personUser, BizNo: "biz" + personUser})
 		require.NoError(t, err)
-		sb.InjectFault(sandbox.MegviiGetResult, sandbox.Fault{HTTPStatus: 502, Times: 1})
+		sb.InjectFault(megviisim.GetResult, sandbox.Fault{HTTPStatus: 502, Times: 1})
 		_, err = p.FetchResult(ctx, s.ID)
 		require.ErrorIs(t, err, liveness.ErrUnavailable)
 

@@ -17,11 +17,11 @@ import (
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/juhe/juhesim"
 	"github.com/go-liveness/liveness/livenessotel"
-	"github.com/go-liveness/liveness/sandbox"
+	"github.com/go-liveness/liveness/megvii/megviisim"
 )
 
 // A Megvii get_result URL: the credentials in the query.
-const secretQuery = "?api_key=" + sandbox.MegviiAPIKey + "&api_secret=" + sandbox.MegviiAPISecret + "&biz_id=1462259748,52b13fb5"
+const secretQuery = "?api_key=" + megviisim.APIKey + "&api_secret=" + megviisim.APISecret + "&biz_id=1462259748,52b13fb5"
 
 // The client's spans and metrics show no credential from the query, in any
 // spelling, where otelhttp's show it: the reason HTTPClient does not use

@@ -21,6 +21,7 @@ import (
 	"github.com/go-liveness/liveness/internal/transport"
 	"github.com/go-liveness/liveness/juhe/juhesim"
 	"github.com/go-liveness/liveness/jumdata/jumdatasim"
+	"github.com/go-liveness/liveness/megvii/megviisim"
 	"github.com/go-liveness/liveness/sandbox"
 )
 
@@ -33,7 +34,7 @@ const (
 
 // secrets are the providers' credentials in the sandbox.
 var secrets = []string{
-	sandbox.MegviiAPIKey, sandbox.MegviiAPISecret, juhesim.Key,
+	megviisim.APIKey, megviisim.APISecret, juhesim.Key,
 	jumdatasim.AppID, jumdatasim.AppSecret, jumdatasim.AppCode,
 }
 
@@ -215,13 +216,13 @@ func TestPrivacyInvariant(t *testing.T) {
 
 		s, err = w.h.Provider.InitSession(ctx, w.request())
 		require.NoError(t, err)
-		for _, e := range []sandbox.Endpoint{sandbox.MegviiGetResult, juhesim.Search, jumdatasim.Result} {
+		for _, e := range []sandbox.Endpoint{megviisim.GetResult, juhesim.Search, jumdatasim.Result} {
 			w.sb.InjectFault(e, sandbox.Fault{HTTPStatus: http.StatusBadGateway})
 		}
 		_, err = liveness.FetchSession(ctx, w.h.Provider, s)
 		require.Error(t, err)
 	}
-	for _, sent := range []string{sandbox.MegviiAPISecret, "api_secret=" + sandbox.MegviiAPISecret, juhesim.Key,
+	for _, sent := range []string{megviisim.APISecret, "api_secret=" + megviisim.APISecret, juhesim.Key,
 		personName, personID, personUser} {
 		require.True(t, wire.has(sent), "the flows never sent %q: the scan would prove nothing about it", sent)
 	}
@@ -236,7 +237,7 @@ func TestPrivacyInvariant(t *testing.T) {
 	_, planted := tel.tp.Tracer("test").Start(ctx, "planted", trace.WithAttributes(attribute.String("user.name", personName)))
 	planted.End()
 	_, planted = tel.tp.Tracer("test").Start(ctx, "planted")
-	planted.SetStatus(codes.Error, "GET /faceid/lite/get_result?api_secret="+url.QueryEscape(sandbox.MegviiAPISecret))
+	planted.SetStatus(codes.Error, "GET /faceid/lite/get_result?api_secret="+url.QueryEscape(megviisim.APISecret))
 	planted.End()
 	require.Len(t, leaks(tel.ended(), rm, d), 2, "the scan finds a planted name and a planted secret")
 }

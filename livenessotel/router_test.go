@@ -12,6 +12,7 @@ import (
 	"github.com/go-liveness/liveness/juhe/juhetest"
 	"github.com/go-liveness/liveness/livenessotel"
 	"github.com/go-liveness/liveness/megvii"
+	"github.com/go-liveness/liveness/megvii/megviisim"
 	"github.com/go-liveness/liveness/megvii/megviitest"
 	"github.com/go-liveness/liveness/sandbox"
 )
@@ -43,7 +44,7 @@ func TestInstrumentRouter(t *testing.T) {
 	}
 	require.Equal(t, closed, values(rm, "liveness.router.breaker.state"))
 
-	sb.InjectFault(sandbox.MegviiGetToken, sandbox.Fault{VendorError: "INTERNAL_ERROR"})
+	sb.InjectFault(megviisim.GetToken, sandbox.Fault{VendorError: "INTERNAL_ERROR"})
 	s, err := livenessotel.WrapProvider(r, tel.opts()...).InitSession(ctx, &liveness.SessionRequest{
 		ReturnURL: "https://shop.example/r", NotifyURL: "https://shop.example/n",
 		Name: personName, IDNumber: personID, UserID: "u" + personUser, BizNo: "biz" + personUser,

@@ -14,6 +14,7 @@ import (
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/internal/testutil"
 	"github.com/go-liveness/liveness/megvii"
+	"github.com/go-liveness/liveness/megvii/megviisim"
 	"github.com/go-liveness/liveness/megvii/megviitest"
 	"github.com/go-liveness/liveness/sandbox"
 )
@@ -46,10 +47,10 @@ func clockedSandbox(t *testing.T, far string, opts ...sandbox.Option) (*sandbox.
 // the limit, the session starts. Values over the client's own limits are
 // refused before any call, under every reading.
 func TestInitSessionUnderTokenLimitReadings(t *testing.T) {
-	known := sandbox.WithMegviiProcedurePriorities(sandbox.MegviiProcedurePriorities()...)
-	short := sandbox.WithMegviiSceneIDLimit(sandbox.MegviiShortSceneID)
-	capped := func(a sandbox.MegviiImageCapAnswer) sandbox.Option {
-		return sandbox.WithMegviiReferenceImageCap(sandbox.MegviiSmallImageCap, a)
+	known := megviisim.WithProcedurePriorities(megviisim.ProcedurePriorities()...)
+	short := megviisim.WithSceneIDLimit(megviisim.ShortSceneID)
+	capped := func(a megviisim.ImageCapAnswer) sandbox.Option {
+		return megviisim.WithReferenceImageCap(megviisim.SmallImageCap, a)
 	}
 	withOpts := func(o megvii.SessionOptions) func(*liveness.SessionRequest) {
 		return func(r *liveness.SessionRequest) { r.Extra = &o }
@@ -83,15 +84,15 @@ func TestInitSessionUnderTokenLimitReadings(t *testing.T) {
 		{"a scene_id over the client's limit", []sandbox.Option{short},
 			withOpts(megvii.SessionOptions{SceneID: strings.Repeat("s", 257)}), "Extra.SceneID", "", 0},
 		{"a 2 MiB image by default", nil, withImage(megvii.MaxReferenceImageBytes), "", "", 1},
-		{"an image over Megvii's cap, BAD_ARGUMENTS", []sandbox.Option{capped(sandbox.MegviiImageCapBadArguments)},
-			withImage(sandbox.MegviiSmallImageCap + 1), "image_ref1", "BAD_ARGUMENTS", 1},
-		{"an image over Megvii's cap, IMAGE_ERROR_UNSUPPORTED_FORMAT", []sandbox.Option{capped(sandbox.MegviiImageCapUnsupportedFormat)},
-			withImage(sandbox.MegviiSmallImageCap + 1), "image_ref1", "IMAGE_ERROR_UNSUPPORTED_FORMAT", 1},
-		{"an image over Megvii's cap, IMAGE_FILE_TOO_LARGE", []sandbox.Option{capped(sandbox.MegviiImageCapTooLarge)},
-			withImage(sandbox.MegviiSmallImageCap + 1), "image_ref1", "IMAGE_FILE_TOO_LARGE", 1},
-		{"an image at Megvii's cap", []sandbox.Option{capped(sandbox.MegviiImageCapTooLarge)},
-			withImage(sandbox.MegviiSmallImageCap), "", "", 1},
-		{"an image over the client's cap", []sandbox.Option{capped(sandbox.MegviiImageCapTooLarge)},
+		{"an image over Megvii's cap, BAD_ARGUMENTS", []sandbox.Option{capped(megviisim.ImageCapBadArguments)},
+			withImage(megviisim.SmallImageCap + 1), "image_ref1", "BAD_ARGUMENTS", 1},
+		{"an image over Megvii's cap, IMAGE_ERROR_UNSUPPORTED_FORMAT", []sandbox.Option{capped(megviisim.ImageCapUnsupportedFormat)},
+			withImage(megviisim.SmallImageCap + 1), "image_ref1", "IMAGE_ERROR_UNSUPPORTED_FORMAT", 1},
+		{"an image over Megvii's cap, IMAGE_FILE_TOO_LARGE", []sandbox.Option{capped(megviisim.ImageCapTooLarge)},
+			withImage(megviisim.SmallImageCap + 1), "image_ref1", "IMAGE_FILE_TOO_LARGE", 1},
+		{"an image at Megvii's cap", []sandbox.Option{capped(megviisim.ImageCapTooLarge)},
+			withImage(megviisim.SmallImageCap), "", "", 1},
+		{"an image over the client's cap", []sandbox.Option{capped(megviisim.ImageCapTooLarge)},
 			withImage(megvii.MaxReferenceImageBytes + 1), "ReferenceImages[0]", "", 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -99,7 +100,7 @@ func TestInitSessionUnderTokenLimitReadings(t *testing.T) {
 			req := validRequest()
 			tc.edit(req)
 			s, err := p.InitSession(ctx, req)
-			assert.Equal(t, tc.calls, sb.Requests(sandbox.MegviiGetToken), "get_token calls")
+			assert.Equal(t, tc.calls, sb.Requests(megviisim.GetToken), "get_token calls")
 			if tc.field == "" {
 				require.NoError(t, err)
 				assert.NotEmpty(t, s.CheckURL)
@@ -123,15 +124,15 @@ func TestInitSessionUnderTokenLimitReadings(t *testing.T) {
 // each.
 func TestFetchResultUnderExpiredTimeReadings(t *testing.T) {
 	for _, tc := range []struct {
-		reading sandbox.MegviiExpiredTime
+		reading megviisim.ExpiredTime
 		late    liveness.Status // a read past ExpiresAt, before the late end
 		final   liveness.Status
 	}{
-		{sandbox.MegviiExpiryBoundsCompletion, liveness.StatusExpired, liveness.StatusExpired},
-		{sandbox.MegviiExpiryBoundsStart, liveness.StatusPending, liveness.StatusPassed},
+		{megviisim.ExpiryBoundsCompletion, liveness.StatusExpired, liveness.StatusExpired},
+		{megviisim.ExpiryBoundsStart, liveness.StatusPending, liveness.StatusPassed},
 	} {
 		t.Run(string(tc.reading), func(t *testing.T) {
-			sb, p, clk := clockedSandbox(t, "", sandbox.WithMegviiExpiredTime(tc.reading))
+			sb, p, clk := clockedSandbox(t, "", megviisim.WithExpiredTime(tc.reading))
 			s, err := p.InitSession(ctx, validRequest())
 			require.NoError(t, err)
 			page, err := p.BuildCheckURL(s)
@@ -154,14 +155,14 @@ func TestFetchResultUnderExpiredTimeReadings(t *testing.T) {
 			} else {
 				require.NoError(t, err)
 			}
-			clk.Advance(sandbox.MegviiLateCheckWindow)
+			clk.Advance(megviisim.LateCheckWindow)
 			for i := 0; i < 2; i++ {
 				res, err = p.FetchResult(ctx, s.ID)
 				require.NoError(t, err)
 				assert.Equal(t, tc.final, res.Status)
 				checkConsistent(t, res)
 			}
-			assert.Equal(t, 3, sb.MegviiResultCalls(s.ID))
+			assert.Equal(t, 3, megviisim.ResultCalls(sb, s.ID))
 		})
 	}
 }
@@ -180,19 +181,19 @@ func TestFaceMatchUnderComparisonReadings(t *testing.T) {
 	pass := func(score, threshold float64) want { return want{liveness.StatusPassed, score, threshold} }
 	mismatch := func(score, threshold float64) want { return want{liveness.StatusFailed, score, threshold} }
 	for _, tc := range []struct {
-		c    sandbox.MegviiComparisons
+		c    megviisim.Comparisons
 		want map[string]want // by FaceMatchFAR, "" the default
 	}{
-		{sandbox.MegviiComparisonsClear, map[string]want{
+		{megviisim.ComparisonsClear, map[string]want{
 			"": pass(88.5, 69), megvii.FAR1e3: pass(88.5, 64), megvii.FAR1e5: pass(88.5, 74), megvii.FAR1e6: pass(88.5, 79.9)}},
-		{sandbox.MegviiComparisonsSeedExample, map[string]want{
+		{megviisim.ComparisonsSeedExample, map[string]want{
 			"": mismatch(68.918, 69), megvii.FAR1e3: pass(68.918, 64), megvii.FAR1e4: mismatch(68.918, 69), megvii.FAR1e6: mismatch(68.918, 79.9)}},
-		{sandbox.MegviiComparisonsMixed, map[string]want{
+		{megviisim.ComparisonsMixed, map[string]want{
 			"": mismatch(68.918, 69), megvii.FAR1e3: pass(88.5, 64), megvii.FAR1e5: mismatch(68.918, 74)}},
 	} {
 		for far, w := range tc.want {
 			t.Run(string(tc.c)+"/far="+far, func(t *testing.T) {
-				sb, p, _ := clockedSandbox(t, far, sandbox.WithMegviiComparisons(tc.c))
+				sb, p, _ := clockedSandbox(t, far, megviisim.WithComparisons(tc.c))
 				req := validRequest()
 				req.ReferenceImages = [][]byte{sandbox.SampleFaceJPEG()}
 				s, err := p.InitSession(ctx, req)
@@ -218,7 +219,7 @@ func TestFaceMatchUnderComparisonReadings(t *testing.T) {
 					}
 					checkConsistent(t, res)
 				}
-				assert.Equal(t, 1, sb.MegviiResultCalls(s.ID))
+				assert.Equal(t, 1, megviisim.ResultCalls(sb, s.ID))
 			})
 		}
 	}
@@ -231,9 +232,9 @@ func TestFaceMatchUnderComparisonReadings(t *testing.T) {
 // guessed the return, and a POST return without a browser's headers the
 // notify.
 func TestVerifyCallbackUnderNotifyHeaderReadings(t *testing.T) {
-	for _, h := range []sandbox.MegviiNotifyHeaders{sandbox.MegviiNotifyServerHeaders, sandbox.MegviiNotifyBrowserHeaders} {
+	for _, h := range []megviisim.NotifyHeaders{megviisim.NotifyServerHeaders, megviisim.NotifyBrowserHeaders} {
 		t.Run(string(h), func(t *testing.T) {
-			sb, p := readingSandbox(t, sandbox.WithMegviiNotifyHeaders(h))
+			sb, p := readingSandbox(t, megviisim.WithNotifyHeaders(h))
 			notifies := newNotifyCatcher(t)
 			req := validRequest()
 			req.NotifyURL = notifies.URL + "/notify"
@@ -266,8 +267,8 @@ func TestVerifyCallbackUnderNotifyHeaderReadings(t *testing.T) {
 				req   func() *http.Request
 				guess liveness.CallbackKind
 			}{
-				{"the notify", notify, map[sandbox.MegviiNotifyHeaders]liveness.CallbackKind{
-					sandbox.MegviiNotifyServerHeaders: liveness.CallbackNotify, sandbox.MegviiNotifyBrowserHeaders: liveness.CallbackReturn}[h]},
+				{"the notify", notify, map[megviisim.NotifyHeaders]liveness.CallbackKind{
+					megviisim.NotifyServerHeaders: liveness.CallbackNotify, megviisim.NotifyBrowserHeaders: liveness.CallbackReturn}[h]},
 				{"a return without a browser's headers", bare, liveness.CallbackNotify},
 				{"a return from a browser", browser, liveness.CallbackReturn},
 			} {
@@ -283,7 +284,7 @@ func TestVerifyCallbackUnderNotifyHeaderReadings(t *testing.T) {
 				assert.Equal(t, tc.guess, cb.Kind, "%s guessed", tc.name)
 				assert.Equal(t, liveness.ReasonSpoof, cb.Result.Reason, tc.name)
 			}
-			assert.Equal(t, 0, sb.MegviiResultCalls(s.ID), "the signed form needs no call")
+			assert.Equal(t, 0, megviisim.ResultCalls(sb, s.ID), "the signed form needs no call")
 		})
 	}
 }

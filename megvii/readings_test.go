@@ -14,12 +14,13 @@ import (
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/internal/testutil"
 	"github.com/go-liveness/liveness/megvii"
+	"github.com/go-liveness/liveness/megvii/megviisim"
 	"github.com/go-liveness/liveness/megvii/megviitest"
 	"github.com/go-liveness/liveness/sandbox"
 )
 
 // The client under every reading of Megvii's documents the sandbox plays
-// (sandbox/readings_megvii.go); the sandbox's defaults are the harsher
+// (megvii/megviisim/readings.go); the sandbox's defaults are the harsher
 // readings: three get_result calls per biz_id counting pending ones, a
 // result kept one day, a notify sent once.
 
@@ -38,9 +39,9 @@ func readingSandbox(t *testing.T, opts ...sandbox.Option) (*sandbox.Sandbox, *me
 // document's "form格式数据" may mean (Megvii guess notify-body): the same
 // signed Result as the browser's urlencoded return.
 func TestVerifyCallbackEveryNotifyBody(t *testing.T) {
-	for _, body := range []sandbox.MegviiNotifyBody{sandbox.MegviiNotifyForm, sandbox.MegviiNotifyMultipart} {
+	for _, body := range []megviisim.NotifyBody{megviisim.NotifyForm, megviisim.NotifyMultipart} {
 		t.Run(string(body), func(t *testing.T) {
-			sb, p := readingSandbox(t, sandbox.WithMegviiNotifyBody(body))
+			sb, p := readingSandbox(t, megviisim.WithNotifyBody(body))
 			notifies := newNotifyCatcher(t)
 			req := validRequest()
 			req.NotifyURL = notifies.URL + "/notify"
@@ -52,8 +53,8 @@ func TestVerifyCallbackEveryNotifyBody(t *testing.T) {
 				n := notifies.take(t)
 				mt, _, err := mime.ParseMediaType(n.Header.Get("Content-Type"))
 				require.NoError(t, err)
-				assert.Equal(t, map[sandbox.MegviiNotifyBody]string{sandbox.MegviiNotifyForm: "application/x-www-form-urlencoded",
-					sandbox.MegviiNotifyMultipart: "multipart/form-data"}[body], mt)
+				assert.Equal(t, map[megviisim.NotifyBody]string{megviisim.NotifyForm: "application/x-www-form-urlencoded",
+					megviisim.NotifyMultipart: "multipart/form-data"}[body], mt)
 				cb, err := p.VerifyCallbackOfKind(ctx, n, liveness.CallbackNotify)
 				require.NoError(t, err, o)
 				require.True(t, cb.Signed)
@@ -74,9 +75,9 @@ func TestVerifyCallbackEveryNotifyBody(t *testing.T) {
 // (Megvii guess biz-fields): biz_info, biz_no alone (the session is the
 // biz_id asked for), or the top of the answer.
 func TestFetchResultEveryBizFields(t *testing.T) {
-	for _, f := range []sandbox.MegviiBizFields{sandbox.MegviiBizInfo, sandbox.MegviiBizNoOnly, sandbox.MegviiBizTopLevel} {
+	for _, f := range []megviisim.BizFields{megviisim.BizInfo, megviisim.BizNoOnly, megviisim.BizTopLevel} {
 		t.Run(string(f), func(t *testing.T) {
-			sb, p := readingSandbox(t, sandbox.WithMegviiResultBizFields(f))
+			sb, p := readingSandbox(t, megviisim.WithResultBizFields(f))
 			s, err := p.InitSession(ctx, validRequest())
 			require.NoError(t, err)
 			res, err := p.FetchResult(ctx, s.ID)
@@ -134,18 +135,18 @@ func TestFetchResultTopLevelBizID(t *testing.T) {
 // AUTHORIZATION_ERROR) or ErrInvalidArgument (a 400 with another code).
 func TestFetchResultEverySpentAnswer(t *testing.T) {
 	for _, tc := range []struct {
-		answer sandbox.MegviiSpentAnswer
+		answer megviisim.SpentAnswer
 		kind   error
 		code   string
 	}{
-		{sandbox.MegviiSpentNotFound, liveness.ErrNotFound, "RESULT_NOT_FOUND"},
-		{sandbox.MegviiSpentDenied, liveness.ErrPermissionDenied, "AUTHORIZATION_ERROR"},
-		{sandbox.MegviiSpentBadArguments, liveness.ErrInvalidArgument, "BAD_ARGUMENTS"},
+		{megviisim.SpentNotFound, liveness.ErrNotFound, "RESULT_NOT_FOUND"},
+		{megviisim.SpentDenied, liveness.ErrPermissionDenied, "AUTHORIZATION_ERROR"},
+		{megviisim.SpentBadArguments, liveness.ErrInvalidArgument, "BAD_ARGUMENTS"},
 		{"GET_RESULT_LIMIT_EXCEEDED", liveness.ErrInvalidArgument, "GET_RESULT_LIMIT_EXCEEDED"},
 	} {
 		t.Run(tc.code, func(t *testing.T) {
 			clk := testutil.NewClock(time.Now())
-			sb, p := readingSandbox(t, sandbox.WithClock(clk.Now), sandbox.WithMegviiSpentAnswer(tc.answer))
+			sb, p := readingSandbox(t, sandbox.WithClock(clk.Now), megviisim.WithSpentAnswer(tc.answer))
 			spent, err := p.InitSession(ctx, validRequest())
 			require.NoError(t, err)
 			old, err := p.InitSession(ctx, validRequest())
@@ -165,18 +166,18 @@ func TestFetchResultEverySpentAnswer(t *testing.T) {
 				assert.Equal(t, liveness.StatusPassed, res.Status)
 			}
 			check := func(what, id string) {
-				before := sb.Requests(sandbox.MegviiGetResult)
+				before := sb.Requests(megviisim.GetResult)
 				res, err := p.FetchResult(ctx, id)
 				assert.Nil(t, res, what)
 				le := requireKind(t, err, tc.kind, "FetchResult")
 				assert.Equal(t, tc.code, le.Code, what)
 				assert.False(t, liveness.Retryable(err), what)
-				assert.Equal(t, before+1, sb.Requests(sandbox.MegviiGetResult), "%s: sent once", what)
+				assert.Equal(t, before+1, sb.Requests(megviisim.GetResult), "%s: sent once", what)
 			}
 			check("the 4th call", spent.ID)
-			assert.Equal(t, 4, sb.MegviiResultCalls(spent.ID))
+			assert.Equal(t, 4, megviisim.ResultCalls(sb, spent.ID))
 
-			clk.Advance(sandbox.MegviiResultLifetime + time.Minute)
+			clk.Advance(megviisim.ResultLifetime + time.Minute)
 			check("a day after completion", old.ID)
 
 			_, err = p.FetchResult(ctx, "1462259748,unknown")
@@ -189,7 +190,7 @@ func TestFetchResultEverySpentAnswer(t *testing.T) {
 // result read whatever its age: the client needs neither.
 func TestFetchResultLenientReadings(t *testing.T) {
 	clk := testutil.NewClock(time.Now())
-	sb, p := readingSandbox(t, sandbox.WithClock(clk.Now), sandbox.WithMegviiPendingCallsFree(), sandbox.WithMegviiResultsKept())
+	sb, p := readingSandbox(t, sandbox.WithClock(clk.Now), megviisim.WithPendingCallsFree(), megviisim.WithResultsKept())
 	s, err := p.InitSession(ctx, validRequest())
 	require.NoError(t, err)
 	for i := 0; i < 5; i++ {

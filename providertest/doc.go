@@ -56,8 +56,10 @@
 //
 // # What it can hold
 //
-// The sandbox simulates three vendors itself: Jumdata, Juhe and Megvii.
-// A provider that speaks one of their wire protocols (another client for
+// The module simulates three vendors, with plug-ins that register
+// themselves (megvii/megviisim, juhe/juhesim, jumdata/jumdatasim: import
+// the one you need, or the vendor's test package, which does). A provider
+// that speaks one of their wire protocols (another client for
 // one of them, or a provider wrapping one of this module's: caching,
 // metrics, failover between accounts, whose Vendor is then the wrapped
 // vendor's) runs the suite with no backend of its own. A provider for any
@@ -65,7 +67,7 @@
 // (the vendor's endpoints and check page, mounted on the sandbox host
 // through sandbox.Host, the outcomes its page offers, where the browser
 // goes and what notify is sent when a session ends). Every sandbox the
-// suite starts then serves it beside the built-in vendors, with the same
+// suite starts then serves it beside the registered vendors, with the same
 // page frame, clock, faults and notify delivery, and every case runs
 // against it. providertest/toy_test.go is a whole example: a vendor this
 // module does not know, its provider and its simulator, passing the suite.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/megvii"
+	"github.com/go-liveness/liveness/megvii/megviisim"
 	"github.com/go-liveness/liveness/megvii/megviitest"
 	"github.com/go-liveness/liveness/providertest"
 	"github.com/go-liveness/liveness/sandbox"
@@ -81,7 +82,7 @@ func harness() providertest.Harness {
 		Readings: megviitest.Harness().Readings,
 		Faults: []providertest.FaultCase{
 			// Megvii says it did not serve the read: no read was spent.
-			{Name: "HTTP 503 is unavailable and retryable", Endpoint: sandbox.MegviiGetResult, Fault: sandbox.Fault{HTTPStatus: 503},
+			{Name: "HTTP 503 is unavailable and retryable", Endpoint: megviisim.GetResult, Fault: sandbox.Fault{HTTPStatus: 503},
 				Op: "FetchResult", WantKind: liveness.ErrUnavailable, WantRetryable: true},
 		},
 	}

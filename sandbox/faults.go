@@ -10,17 +10,10 @@ import (
 // Endpoint names a vendor API endpoint of the sandbox, for fault injection.
 type Endpoint string
 
-// The endpoints faults can be injected into.
-const (
-	MegviiGetToken  Endpoint = "megvii/get_token"
-	MegviiGetResult Endpoint = "megvii/get_result"
-)
-
-// Endpoints lists every endpoint faults can be injected into: the
-// built-in simulators' and those of the plug-ins registered so far
-// ([Register]).
+// Endpoints lists every endpoint faults can be injected into: those of
+// the plug-ins registered so far ([Register]).
 func Endpoints() []Endpoint {
-	out := []Endpoint{MegviiGetToken, MegviiGetResult}
+	var out []Endpoint
 	for _, p := range registered() {
 		out = append(out, p.Endpoints()...)
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/juhe/juhesim"
+	"github.com/go-liveness/liveness/megvii/megviisim"
 	"github.com/go-liveness/liveness/sandbox"
 )
 
@@ -33,7 +34,7 @@ func TestMegviiFailReasonOnlyWhenAsked(t *testing.T) {
 		_, err := sb.Complete(context.Background(), liveness.Megvii, bizID, sandbox.OutcomeDeviceUnsupported)
 		require.NoError(t, err)
 		notify := decode(t, []byte(rc.notified().Get("data")))
-		_, body = get(t, sb.URL+"/faceid/lite/get_result?"+url.Values{"api_key": {sandbox.MegviiAPIKey}, "api_secret": {sandbox.MegviiAPISecret}, "biz_id": {bizID}}.Encode())
+		_, body = get(t, sb.URL+"/faceid/lite/get_result?"+url.Values{"api_key": {megviisim.APIKey}, "api_secret": {megviisim.APISecret}, "biz_id": {bizID}}.Encode())
 		result := decode(t, body)
 		for name, d := range map[string]map[string]any{"notify": notify, "get_result": result} {
 			assert.Equal(t, "WEBRTC_UNSUPPORTED", d["status"], name)

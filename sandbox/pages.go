@@ -12,8 +12,8 @@ import (
 
 // The vendors' hosted H5 pages, simulated: one button per Outcome. Pressing
 // one completes the session, sends the notify callback, and sends the
-// browser back the way the vendor does (a redirect, or for Megvii an
-// auto-submitting POST form).
+// browser back the way the vendor does (a redirect, or an auto-submitting
+// POST form).
 
 var pageTmpl = template.Must(template.New("page").Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
@@ -163,18 +163,14 @@ func (s *Sandbox) writeReturn(w http.ResponseWriter, r *http.Request, c *Complet
 // serveIndex describes the sandbox.
 func (s *Sandbox) serveIndex(w http.ResponseWriter, r *http.Request) {
 	renderPage(w, http.StatusOK, pageData{Title: "go-liveness sandbox", Vendor: "all", VendorUpper: "VENDOR",
-		Message: "Megvii: POST /faceid/lite/get_token, GET /faceid/lite/do, GET /faceid/lite/get_result. " +
-			s.pluginIndex()})
+		Message: "The vendors it serves, with their pages' titles:" + s.pluginIndex()})
 }
 
-// pluginIndex names the vendors the sandbox serves besides its own, with
-// their pages' titles.
+// pluginIndex names the vendors the sandbox serves, with their pages'
+// titles.
 func (s *Sandbox) pluginIndex() string {
 	var b strings.Builder
 	for _, p := range s.plugins {
-		if _, own := p.(builtinSim); own {
-			continue
-		}
 		b.WriteString(" " + string(p.Vendor()) + ": " + p.Title() + ".")
 	}
 	return b.String()

@@ -55,7 +55,7 @@ var (
 // for one sandbox: a simulator package calls it from its init, so that a
 // program learns the vendor by importing the package (a blank import is
 // enough), as database/sql learns its drivers. It panics if p is nil or
-// its vendor is already registered or built in.
+// its vendor is already registered.
 func Register(p Plugin) {
 	if p == nil {
 		panic("sandbox: Register of a nil plug-in")
@@ -66,9 +66,6 @@ func Register(p Plugin) {
 		if q.Vendor() == p.Vendor() {
 			panic("sandbox: Register called twice for vendor " + string(p.Vendor()))
 		}
-	}
-	if builtinVendor(p.Vendor()) {
-		panic("sandbox: the sandbox simulates vendor " + string(p.Vendor()) + " itself")
 	}
 	registry = append(registry, p)
 }
@@ -81,7 +78,7 @@ func registered() []Plugin {
 }
 
 // With adds a simulator plug-in to the sandbox; the sandbox serves it
-// beside the built-in vendors. A plug-in whose vendor is already served
+// beside the registered ones ([Register]). A plug-in whose vendor is already served
 // replaces nothing: the first one wins.
 func With(p Plugin) Option {
 	return func(s *Sandbox) {
@@ -90,14 +87,6 @@ func With(p Plugin) Option {
 		}
 		s.plugins = append(s.plugins, p)
 	}
-}
-
-// builtinSim is a simulator built into the sandbox, which completes a
-// session from the fields the host's session keeps for it, until the
-// built-in simulators move to their vendors' directories.
-type builtinSim interface {
-	Plugin
-	complete(se *session, c *Completion) (notify url.Values)
 }
 
 // plugin returns the plug-in serving v, or nil.
@@ -111,8 +100,8 @@ func (s *Sandbox) plugin(v liveness.Vendor) Plugin {
 }
 
 // VendorOutcomes lists the outcomes vendor's page offers on this sandbox:
-// [OutcomesFor] for a built-in vendor, the plug-in's for a vendor added
-// with [With].
+// its plug-in's (Plugin.Outcomes), registered ([Register]) or added with
+// [With].
 func (s *Sandbox) VendorOutcomes(vendor liveness.Vendor) []Outcome {
 	if p := s.plugin(vendor); p != nil {
 		return slices.Clone(p.Outcomes())
@@ -204,6 +193,10 @@ type SessionSpec struct {
 	Magic Outcome
 	// Data is the plug-in's own, kept with the session (SessionState.Data).
 	Data any
+	// Outcomes, when set, are the outcomes this session's page offers,
+	// fewer than the plug-in's (a session with nothing to compare offers
+	// no face mismatch); nil: Plugin.Outcomes.
+	Outcomes []Outcome
 }
 
 // SessionState is a plug-in session as the sandbox holds it.
@@ -226,6 +219,9 @@ func (h *Host) AddSession(sp SessionSpec) SessionState {
 	now := h.s.now()
 	se := &session{vendor: h.vendor, id: sp.ID, bizNo: sp.BizNo, returnURL: sp.ReturnURL, notifyURL: sp.NotifyURL,
 		magic: sp.Magic, data: sp.Data, createdAt: now, expiresAt: now.Add(sp.Lifetime), offered: h.s.VendorOutcomes(h.vendor)}
+	if sp.Outcomes != nil {
+		se.offered = slices.Clone(sp.Outcomes)
+	}
 	h.s.addSession(se)
 	return stateOf(se)
 }
@@ -242,14 +238,15 @@ func (h *Host) Session(id string) (SessionState, bool) {
 // Update changes session id under the sandbox's lock, as one step
 // against the plug-in's other requests: f gets the session as held and may
 // set its Opened and Data (a page opened, a count of reads), the fields a
-// plug-in keeps; the host's own fields are not changed. It returns the
-// session after f, false when the sandbox holds none.
+// plug-in keeps, and its ExpiresAt (a check begun in time that may end
+// later); the host's other fields are not changed. It returns the session
+// after f, false when the sandbox holds none.
 func (h *Host) Update(id string, f func(se *SessionState)) (SessionState, bool) {
 	var out SessionState
 	ok := h.s.update(h.vendor, id, func(se *session) {
 		st := stateOf(se)
 		f(&st)
-		se.opened, se.data = st.Opened, st.Data
+		se.opened, se.data, se.expiresAt = st.Opened, st.Data, st.ExpiresAt
 		out = stateOf(se)
 	})
 	return out, ok
@@ -261,6 +258,19 @@ func (h *Host) Update(id string, f func(se *SessionState)) (SessionState, bool) 
 func (h *Host) ServePage(w http.ResponseWriter, r *http.Request, id string) {
 	h.s.servePage(w, r, h.vendor, id)
 }
+
+// ServeMessage serves the check page of session id with a message in
+// place of its buttons, answered with status: a page the vendor refuses
+// for a reason of its own (a token past its validity).
+func (h *Host) ServeMessage(w http.ResponseWriter, status int, id, message string) {
+	renderPage(w, status, pageData{Title: h.s.title(h.vendor), Vendor: string(h.vendor),
+		VendorUpper: upper(string(h.vendor)), ID: id, Message: message})
+}
+
+// AnyNotifyPort reports whether the sandbox lets sessions name a notify
+// URL on any port ([WithAnyNotifyPort]): a plug-in whose vendor calls
+// back only some ports refuses the others unless it does.
+func (h *Host) AnyNotifyPort() bool { return h.s.anyNotifyPort }
 
 // Notify is a notify callback a plug-in sends itself from
 // Plugin.Complete ([Host.Notify]): one that is not a urlencoded POST of a
@@ -361,4 +371,21 @@ func (s *Sandbox) redelivers(vendor liveness.Vendor) bool {
 		return p.Redelivers(s.hosts[vendor])
 	}
 	return true
+}
+
+// PluginRetention is a [Plugin] whose vendor answers for a session longer
+// than the sandbox keeps one ([WithRetention]): the host keeps each of its
+// sessions in its store until KeepUntil at least. It is called under the
+// host's lock, and must not call the Host's session methods.
+type PluginRetention interface {
+	Plugin
+	KeepUntil(h *Host, se SessionState) time.Time
+}
+
+// PluginHostProviderURL is a [Plugin] whose provider URL depends on the
+// sandbox's options (such as [WithAnyNotifyPort]): the host asks it
+// instead of Plugin.ProviderURL.
+type PluginHostProviderURL interface {
+	Plugin
+	HostProviderURL(h *Host, baseURL string) string
 }

@@ -1,8 +1,6 @@
 package sandbox
 
 import (
-	"strings"
-
 	"github.com/go-liveness/liveness"
 )
 
@@ -16,28 +14,18 @@ const TestName = "张三"
 
 // ProviderURL returns the liveness.Open URL of a provider pointed at this
 // sandbox with its credentials, or "" for an unknown vendor. Import the
-// vendor's package (blank import is enough) to register it. Megvii's URL allows any notify port
-// (allow_any_notify_port=true) when the sandbox does (WithAnyNotifyPort),
-// since a local receiver is not on Megvii's whitelisted ports; otherwise
-// the client refuses such a NotifyURL before any call, as the sandbox
-// would. For a vendor added with [With] it is the plug-in's
-// Plugin.ProviderURL. Call it once URL is known (after New, or once ListenAndServe
-// started).
+// vendor's simulator (a blank import is enough) to register it. It is the
+// plug-in's Plugin.ProviderURL (or PluginHostProviderURL's, which may follow
+// the sandbox's options: a vendor that calls back only some ports allows
+// any when the sandbox does, [WithAnyNotifyPort]). Call it once URL is
+// known (after New, or once ListenAndServe started).
 func (s *Sandbox) ProviderURL(vendor liveness.Vendor) string {
-	if p := s.plugin(vendor); p != nil {
+	p := s.plugin(vendor)
+	if pp, ok := p.(PluginHostProviderURL); ok {
+		return pp.HostProviderURL(s.hosts[vendor], s.URL)
+	}
+	if p != nil {
 		return p.ProviderURL(s.URL)
 	}
 	return ""
-}
-
-// host is the sandbox's host:port, from URL.
-func (s *Sandbox) host() string {
-	return strings.TrimPrefix(strings.TrimPrefix(s.URL, "http://"), "https://")
-}
-
-func (s *Sandbox) scheme() string {
-	if strings.HasPrefix(s.URL, "https://") {
-		return "https"
-	}
-	return "http"
 }

@@ -14,6 +14,7 @@ import (
 	_ "github.com/go-liveness/liveness/jumdata"
 	"github.com/go-liveness/liveness/jumdata/jumdatasim"
 	_ "github.com/go-liveness/liveness/megvii"
+	"github.com/go-liveness/liveness/megvii/megviisim"
 	"github.com/go-liveness/liveness/sandbox"
 )
 
@@ -80,7 +81,7 @@ func TestMegviiProviderURLFollowsTheNotifyPortOption(t *testing.T) {
 			require.ErrorIs(t, err, liveness.ErrInvalidArgument)
 			assert.Contains(t, err.Error(), "allow_any_notify_port=true")
 			assert.Contains(t, err.Error(), "WithAnyNotifyPort")
-			assert.Zero(t, sb.Requests(sandbox.MegviiGetToken), "refused before any call")
+			assert.Zero(t, sb.Requests(megviisim.GetToken), "refused before any call")
 		})
 	}
 }

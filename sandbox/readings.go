@@ -12,7 +12,7 @@ import (
 type Reading struct {
 	// Name is "<vendor>/<entry>=<value>": the vendor, the guess entry as
 	// VENDORS.md names it, and the reading's value, e.g.
-	// "megvii/notify-body=multipart".
+	// "juhe/notify-format=post-json".
 	Name string
 	// Default reports whether the sandbox plays this reading when no
 	// option chose another: where readings are ordered, the harshest.
@@ -23,11 +23,10 @@ type Reading struct {
 }
 
 // Readings returns every reading the sandbox can play, ordered by name:
-// the built-in simulators' and those of the plug-ins registered so far
-// ([Register], [PluginReadings]). Pass r.Option to [New], or its name to
+// those of the plug-ins registered so far ([Register], [PluginReadings]). Pass r.Option to [New], or its name to
 // the liveness command's "sandbox --reading".
 func Readings() []Reading {
-	rs := megviiReadingList()
+	var rs []Reading
 	for _, p := range registered() {
 		if pr, ok := p.(PluginReadings); ok {
 			rs = append(rs, pr.Readings()...)
@@ -47,6 +46,3 @@ func ReadingOption(name string) (Option, bool) {
 	}
 	return nil, false
 }
-
-// noOption states a default reading that no option needs to choose.
-func noOption(*Sandbox) {}

@@ -8,17 +8,17 @@
 // liveness.Open([Sandbox.ProviderURL]), or with the config helpers of the
 // vendors' test packages (megviitest.SandboxConfig, juhetest.SandboxConfig,
 // jumdatatest.SandboxConfig, jumdatatest.SandboxAppCodeConfig) and the fixed
-// sandbox credentials. Jumdata and Juhe are simulated by plug-ins in their
-// vendors' directories (jumdata/jumdatasim, juhe/juhesim) that register
-// themselves: import them (a blank import is enough; the vendors' test
-// packages do) for a sandbox to serve them.
+// sandbox credentials. The sandbox is the host; each vendor is simulated by
+// a plug-in in its vendor's directory (megvii/megviisim, juhe/juhesim,
+// jumdata/jumdatasim) that registers itself: import it (a blank import is
+// enough; the vendors' test packages do) for a sandbox to serve the vendor.
 //
 // A vendor this module does not simulate is added as a [Plugin], to one
 // sandbox with [With] or to every sandbox of the process with [Register]
 // (from the simulator package's init, so a blank import is enough): the
-// sandbox serves its endpoints and check page beside the
-// built-in vendors, with the same page frame, clock, faults, control API
-// and notify delivery (see [Host]).
+// sandbox serves its endpoints and check page beside the registered
+// vendors, with the same page frame, clock, faults, control API and notify
+// delivery (see [Host]).
 //
 // The sandbox imports none of the client packages (megvii, juhe, jumdata,
 // signing): it computes every signature and builds every callback from the
@@ -44,9 +44,11 @@
 // # Outcomes per vendor
 //
 // Each vendor's page offers only the outcomes that vendor can send
-// ([OutcomesFor], [Sandbox.SessionOutcomes]); [Sandbox.Complete] refuses the
-// others with [ErrOutcomeNotOffered]. Through this module's providers they
-// become this Status / Reason ("—": the vendor cannot send it):
+// ([OutcomesFor], [Sandbox.SessionOutcomes]), as its simulator says
+// (Plugin.Outcomes; megviisim, juhesim, jumdatasim); [Sandbox.Complete]
+// refuses the others with [ErrOutcomeNotOffered]. Through this module's
+// providers they become this Status / Reason ("—": the vendor cannot send
+// it):
 //
 //	outcome             jumdata                                juhe                        megvii
 //	pass                passed                                 passed                      passed
@@ -63,13 +65,13 @@
 // # Megvii's get_result limits
 //
 // Megvii keeps a result one day and allows three get_result calls per
-// biz_id. By default the sandbox plays the harshest reading of that: every
-// call counts, pending ones included (the 4th answers RESULT_NOT_FOUND),
-// and a result is forgotten a day after it came to be, on the sandbox's
-// clock. [WithMegviiPendingCallsFree] counts only reads of a final result,
-// [WithMegviiResultsKept] forgets none, [WithMegviiRetention] sets another
-// lifetime. [Sandbox.MegviiResultCalls] says how many calls a biz_id
-// received, and [Sandbox.Requests] how many the endpoint received in all.
+// biz_id; megviisim plays the harshest reading of that by default, and its
+// options the others (megviisim.WithPendingCallsFree,
+// megviisim.WithResultsKept, megviisim.WithRetention). megviisim.ResultCalls
+// says how many calls a biz_id received, and [Sandbox.Requests] how many
+// the endpoint (megviisim.GetResult) received in all. The sandbox keeps a
+// session in its store as long as its simulator still answers for it
+// ([PluginRetention]).
 //
 // # Readings
 //
@@ -77,8 +79,9 @@
 // plausible reading ([Readings], VENDORS.md at the repository's root), the
 // harshest by default where readings are ordered: every Megvii call
 // counted, a Megvii result forgotten after a day, every notify sent once
-// ([WithMegviiNotifyRedelivered], juhesim.WithNotifyRedelivered redeliver
-// it), Jumdata's answers without texts naming a cause.
+// (megviisim.WithNotifyRedelivered, juhesim.WithNotifyRedelivered redeliver
+// it), Jumdata's answers without texts naming a cause. Each simulator's
+// readings are its options, given to [New] like the sandbox's own.
 //
 // # Faults
 //
@@ -130,13 +133,6 @@ import (
 	"github.com/go-liveness/liveness"
 )
 
-// Sandbox credentials. The sandbox accepts these and rejects any other, like
-// the real services do.
-const (
-	MegviiAPIKey    = "sandbox-megvii-key"
-	MegviiAPISecret = "sandbox-megvii-secret"
-)
-
 // Sandbox is the simulator. It is an http.Handler and safe for concurrent
 // use.
 type Sandbox struct {
@@ -152,7 +148,6 @@ type Sandbox struct {
 	mux        *routeMux
 	mu         sync.Mutex
 	sessions   map[sessionKey]*session
-	tokens     map[string]string // megvii page token -> biz_id
 	faults     map[Endpoint][]*faultState
 	requests   map[Endpoint]int
 	expiry     expiryHeap // sessions by drop time (expiresAt + retention)
@@ -167,16 +162,8 @@ type Sandbox struct {
 	notifyRetries int
 	notifyBase    time.Duration
 	anyNotifyPort bool
-	// megviiCallsCounted: get_result counts every call, pending ones too
-	// (WithMegviiCallsCounted); megviiRetention > 0 forgets a Megvii
-	// result that old (WithMegviiRetention).
-	megviiCallsCounted bool
-	megviiRetention    time.Duration
-	connMu             sync.Mutex
-	conns              map[net.Conn]http.ConnState
-	// readings are the readings of the vendors' open points the sandbox
-	// plays (readings_*.go); options set them before it serves.
-	megviiReadings megviiReadings
+	connMu        sync.Mutex
+	conns         map[net.Conn]http.ConnState
 	// plugins simulate the vendors added with With; hosts are what each
 	// was mounted on, by vendor.
 	plugins []Plugin
@@ -215,9 +202,9 @@ func WithNotifyClient(c *http.Client) Option {
 // The default is 3 retries from 1 s (1 s, 2 s, 4 s); retries 0 turns
 // redelivery off. Redeliveries run on real timers in the background, and
 // Close stops them. A vendor's notify is redelivered on this schedule only
-// with [WithMegviiNotifyRedelivered] or juhesim.WithNotifyRedelivered: by
-// default it is sent once (the harsher reading of documents that say
-// nothing of redelivery).
+// under its simulator's reading (megviisim.WithNotifyRedelivered,
+// juhesim.WithNotifyRedelivered): by default it is sent once (the harsher
+// reading of documents that say nothing of redelivery).
 func WithNotifyRetry(retries int, base time.Duration) Option {
 	return func(s *Sandbox) {
 		if retries >= 0 {
@@ -229,42 +216,13 @@ func WithNotifyRetry(retries int, base time.Duration) Option {
 	}
 }
 
-// WithAnyNotifyPort lets Megvii sessions name a notify_url on any port.
-// Without it the sandbox refuses, as Megvii does, a notify_url whose port
-// is not on Megvii's whitelist (443, 5000, 16003, 8883, 8028) with
-// BAD_ARGUMENTS:notify_url; a receiver on a random local port needs this
-// option.
+// WithAnyNotifyPort lets sessions name a notify URL on any port. A
+// simulator whose vendor calls back only some ports (megviisim: Megvii's
+// whitelist, 443, 5000, 16003, 8883, 8028) refuses a notify URL on
+// another without it, as the vendor does ([Host.AnyNotifyPort]); a
+// receiver on a random local port needs this option.
 func WithAnyNotifyPort() Option {
 	return func(s *Sandbox) { s.anyNotifyPort = true }
-}
-
-// WithMegviiCallsCounted makes Megvii's get_result play the literal
-// reading of its document ("仅支持3次调用。第4次…调用则会返回错误信息"):
-// every call for a biz_id counts, those answered while the session is
-// still pending (NOT_STARTED, PROCESSING) included, and the 4th and later
-// calls answer HTTP 400 error_message RESULT_NOT_FOUND, whatever the
-// session's state. This is the default; it states it against an earlier
-// [WithMegviiPendingCallsFree], under which only reads of a final result
-// count. [Sandbox.MegviiResultCalls] counts the calls either way.
-func WithMegviiCallsCounted() Option {
-	return func(s *Sandbox) { s.megviiCallsCounted = true }
-}
-
-// WithMegviiRetention makes Megvii's get_result forget a result older
-// than d on the sandbox's clock ([WithClock]), as Megvii keeps one for a
-// day: such a call answers HTTP 400 error_message RESULT_NOT_FOUND, like
-// an unknown biz_id. A result's age runs from the session's completion,
-// or, for a session never completed, from its expiry (when it became
-// TIMEOUT); a session pending within its lifetime is never forgotten.
-// The sandbox also keeps a Megvii session in its store until then, beyond
-// [WithRetention] when d is longer. The default is [MegviiResultLifetime]
-// (a day); d <= 0 is ignored, and [WithMegviiResultsKept] forgets none.
-func WithMegviiRetention(d time.Duration) Option {
-	return func(s *Sandbox) {
-		if d > 0 {
-			s.megviiRetention = d
-		}
-	}
 }
 
 // WithRetention sets how long a session is kept after it expired (default
@@ -302,8 +260,8 @@ func NewHandler(opts ...Option) *Sandbox {
 		notifyBase:    time.Second,
 	}
 	s.stop, s.cancelStop = context.WithCancel(context.Background())
-	// The built-in simulators, served as plug-ins are.
-	s.plugins = append(builtinSims(s), registered()...)
+	// The simulators registered so far, then those options add.
+	s.plugins = registered()
 	for _, o := range opts {
 		if o != nil {
 			o(s)
@@ -430,19 +388,4 @@ func (s *Sandbox) routes() {
 	}
 	s.mux.HandleFunc("POST /sandbox/complete", s.serveComplete)
 	s.controlRoutes()
-}
-
-// builtinSims are the simulators built into the sandbox s.
-func builtinSims(s *Sandbox) []Plugin {
-	return []Plugin{megviiSim{s}}
-}
-
-// builtinVendor reports whether a new sandbox simulates v itself.
-func builtinVendor(v liveness.Vendor) bool {
-	for _, p := range builtinSims(nil) {
-		if p.Vendor() == v {
-			return true
-		}
-	}
-	return false
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/go-liveness/liveness/internal/testutil"
 	"github.com/go-liveness/liveness/juhe/juhesim"
 	"github.com/go-liveness/liveness/jumdata/jumdatasim"
+	"github.com/go-liveness/liveness/megvii/megviisim"
 	"github.com/go-liveness/liveness/sandbox"
 	"github.com/go-liveness/liveness/signing"
 )
@@ -83,7 +84,7 @@ func (rc *receiver) notified() url.Values {
 
 func megviiFields(rc *receiver) map[string]string {
 	return map[string]string{
-		"api_key": sandbox.MegviiAPIKey, "api_secret": sandbox.MegviiAPISecret, "return_url": rc.URL + "/return",
+		"api_key": megviisim.APIKey, "api_secret": megviisim.APISecret, "return_url": rc.URL + "/return",
 		"notify_url": rc.URL + "/notify", "biz_no": "order-1", "comparison_type": "-1", "uuid": "user-1",
 	}
 }
@@ -128,7 +129,7 @@ func TestMegviiFlowWithTheBrowser(t *testing.T) {
 	tok := decode(t, body)
 	bizID := tok["biz_id"].(string)
 
-	resultURL := sb.URL + "/faceid/lite/get_result?" + url.Values{"api_key": {sandbox.MegviiAPIKey}, "api_secret": {sandbox.MegviiAPISecret}, "biz_id": {bizID}, "return_image": {"1"}}.Encode()
+	resultURL := sb.URL + "/faceid/lite/get_result?" + url.Values{"api_key": {megviisim.APIKey}, "api_secret": {megviisim.APISecret}, "biz_id": {bizID}, "return_image": {"1"}}.Encode()
 	_, body = get(t, resultURL)
 	assert.Equal(t, "NOT_STARTED", decode(t, body)["status"])
 
@@ -141,7 +142,7 @@ func TestMegviiFlowWithTheBrowser(t *testing.T) {
 
 	form := rc.notified()
 	data := form.Get("data")
-	assert.True(t, signing.Equal(form.Get("sign"), signing.Megvii(sandbox.MegviiAPISecret, data)))
+	assert.True(t, signing.Equal(form.Get("sign"), signing.Megvii(megviisim.APISecret, data)))
 	d := decode(t, []byte(data))
 	assert.Equal(t, "OK", d["status"])
 	assert.Equal(t, "PASS", d["liveness_result"].(map[string]any)["result"])
@@ -285,7 +286,7 @@ func TestFaults(t *testing.T) {
 	_, _, body = postForm(t, sb.URL+"/faceid/search", search, nil)
 	assert.EqualValues(t, 279302, decode(t, body)["error_code"], "faults used up")
 
-	sb.InjectFault(sandbox.MegviiGetToken, sandbox.Fault{VendorError: "CONCURRENCY_LIMIT_EXCEEDED"})
+	sb.InjectFault(megviisim.GetToken, sandbox.Fault{VendorError: "CONCURRENCY_LIMIT_EXCEEDED"})
 	status, body = postMultipart(t, sb.URL+"/faceid/lite/get_token", map[string]string{}, nil)
 	assert.Equal(t, 403, status)
 	assert.Equal(t, "CONCURRENCY_LIMIT_EXCEEDED", decode(t, body)["error_message"])
@@ -488,6 +489,6 @@ func TestRequestsCountsEveryEndpointCall(t *testing.T) {
 	get(t, sb.URL+"/faceid/lite/get_result")
 	assert.Equal(t, 2, sb.Requests(juhesim.Search), "faults included")
 	assert.Equal(t, 1, sb.Requests(juhesim.Query))
-	assert.Equal(t, 1, sb.Requests(sandbox.MegviiGetResult))
+	assert.Equal(t, 1, sb.Requests(megviisim.GetResult))
 	assert.Zero(t, sb.Requests(jumdatasim.Init))
 }

@@ -3,8 +3,6 @@ package sandbox
 import (
 	"container/heap"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -39,20 +37,10 @@ func Outcomes() []Outcome {
 }
 
 // OutcomesFor lists the outcomes vendor's page offers, in page order: only
-// those the vendor has a way to say, as its document describes.
-//
-//   - Megvii FaceID Lite takes no name or ID number: no identity_mismatch.
-//     A liveness-only session (comparison_type -1) has nothing to compare,
-//     so its page does not offer face_mismatch either (see
-//     [Sandbox.SessionOutcomes]).
-//
-// A vendor registered as a plug-in ([Register]) has its plug-in's
-// (Plugin.Outcomes); an unknown vendor has none.
+// those the vendor has a way to say, as its document describes. They are
+// its registered plug-in's ([Register], Plugin.Outcomes); an unknown
+// vendor has none. A session may offer fewer ([Sandbox.SessionOutcomes]).
 func OutcomesFor(vendor liveness.Vendor) []Outcome {
-	switch vendor {
-	case liveness.Megvii:
-		return []Outcome{OutcomePass, OutcomeSpoof, OutcomeFaceMismatch, OutcomeCancel, OutcomeDeviceUnsupported, OutcomeTimeout}
-	}
 	for _, p := range registered() {
 		if p.Vendor() == vendor {
 			return slices.Clone(p.Outcomes())
@@ -66,14 +54,7 @@ func (se *session) outcomes() []Outcome {
 	if se.offered != nil {
 		return slices.Clone(se.offered)
 	}
-	var out []Outcome
-	for _, o := range OutcomesFor(se.vendor) {
-		if o == OutcomeFaceMismatch && se.vendor == liveness.Megvii && !se.compare {
-			continue
-		}
-		out = append(out, o)
-	}
-	return out
+	return OutcomesFor(se.vendor)
 }
 
 func (se *session) offers(o Outcome) bool {
@@ -86,8 +67,9 @@ func (se *session) offers(o Outcome) bool {
 }
 
 // SessionOutcomes lists the outcomes the check page of one session offers:
-// OutcomesFor(vendor), less face_mismatch for a Megvii liveness-only
-// session. sessionID is Session.ID.
+// OutcomesFor(vendor), or fewer where the plug-in started the session so
+// (SessionSpec.Outcomes: no face_mismatch for a session with nothing to
+// compare). sessionID is Session.ID.
 func (s *Sandbox) SessionOutcomes(vendor liveness.Vendor, sessionID string) ([]Outcome, error) {
 	se := s.lookup(vendor, sessionID)
 	if se == nil {
@@ -130,7 +112,8 @@ func (o Outcome) label() string {
 const MagicPrefix = "sandbox-"
 
 // MagicInput returns the input that makes a session end with o as soon as
-// its check page is opened, with no button pressed:
+// its check page is opened, with no button pressed, in the field each
+// simulator reads it from ([ParseMagic]):
 //
 //   - Megvii: SessionRequest.UserID (uuid) = MagicInput(o)
 //   - Juhe: SessionRequest.Name (certName) = MagicInput(o)
@@ -180,37 +163,20 @@ type sessionKey struct {
 
 // session is one simulated vendor session.
 type session struct {
-	vendor     liveness.Vendor
-	id         string // megvii biz_id, a plug-in's session ID
-	token      string // megvii page token
-	bizNo      string
-	userID     string
-	returnURL  string
-	notifyURL  string
-	extra      string // megvii biz_extra_data
-	compare    bool   // megvii comparison_type 0
-	getReturn  bool   // megvii action_http_method=GET
-	failReason bool   // megvii get_fail_reason=1
-	magic      Outcome
-	offered    []Outcome // a plug-in session: what its page offers
-	data       any       // a plug-in session: SessionSpec.Data
+	vendor    liveness.Vendor
+	id        string // the vendor's session ID
+	bizNo     string
+	returnURL string
+	notifyURL string
+	magic     Outcome
+	offered   []Outcome // what its page offers
+	data      any       // SessionSpec.Data
 
 	createdAt   time.Time
 	expiresAt   time.Time
 	completedAt time.Time // zero while pending
 	opened      bool
 	outcome     Outcome // "" while pending
-	reads       int     // megvii: reads of the final result
-	calls       int     // megvii: get_result calls, pending ones included
-}
-
-// megviiResultAt is when a Megvii session's result came to be: its
-// completion, else its expiry (TIMEOUT).
-func (se *session) megviiResultAt() time.Time {
-	if se.outcome != "" {
-		return se.completedAt
-	}
-	return se.expiresAt
 }
 
 // Completion is what completing a session did: where the browser goes next
@@ -280,10 +246,7 @@ func (s *Sandbox) Complete(ctx context.Context, vendor liveness.Vendor, sessionI
 
 	c := &Completion{Vendor: vendor, SessionID: sessionID, Outcome: outcome}
 	var notify url.Values
-	switch p := s.plugin(vendor).(type) {
-	case builtinSim:
-		notify = p.complete(&snap, c)
-	case Plugin:
+	if p := s.plugin(vendor); p != nil {
 		notify = p.Complete(s.hosts[vendor], stateOf(&snap), c)
 	}
 	if notify != nil && snap.notifyURL != "" {
@@ -401,15 +364,12 @@ func (s *Sandbox) addSession(se *session) {
 			continue
 		}
 		if keep := s.keepUntil(v); !now.After(keep) {
-			// Kept longer (WithMegviiRetention): back in line. Its drop
+			// Kept longer (PluginRetention): back in line. Its drop
 			// time is past now, so this loop does not meet it again.
 			heap.Push(&s.expiry, expiryEntry{dropAt: keep, key: e.key})
 			continue
 		}
 		delete(s.sessions, e.key)
-		if v.token != "" {
-			delete(s.tokens, v.token)
-		}
 	}
 	k := sessionKey{se.vendor, se.id}
 	s.sessions[k] = se
@@ -417,12 +377,12 @@ func (s *Sandbox) addSession(se *session) {
 }
 
 // keepUntil is when a session may leave the store: retention after its
-// expiry, and for Megvii with WithMegviiRetention not before its result is
-// forgotten. The caller holds s.mu.
+// expiry, and not before its plug-in lets it (PluginRetention: a result
+// the vendor still answers). The caller holds s.mu.
 func (s *Sandbox) keepUntil(se *session) time.Time {
 	t := se.expiresAt.Add(s.retention)
-	if se.vendor == liveness.Megvii && s.megviiRetention > 0 {
-		if r := se.megviiResultAt().Add(s.megviiRetention); r.After(t) {
+	if p, ok := s.plugin(se.vendor).(PluginRetention); ok {
+		if r := p.KeepUntil(s.hosts[se.vendor], stateOf(se)); r.After(t) {
 			t = r
 		}
 	}
@@ -482,21 +442,4 @@ func (s *Sandbox) SessionCount() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return len(s.sessions)
-}
-
-// newID returns n random bytes as hex.
-func newID(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
-}
-
-// newUUID returns a random RFC 4122 version 4 UUID.
-func newUUID() string {
-	b := make([]byte, 16)
-	_, _ = rand.Read(b)
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	h := hex.EncodeToString(b)
-	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/go-liveness/liveness/callback/pgstore"
 	"github.com/go-liveness/liveness/callback/pgstore/internal/pgserver"
 	"github.com/go-liveness/liveness/megvii"
+	"github.com/go-liveness/liveness/megvii/megviisim"
 	"github.com/go-liveness/liveness/sandbox"
 )
 
@@ -255,8 +256,8 @@ func runCrashCell(t *testing.T, srv *pgserver.Server, path crashPath, kill killP
 	if n := svc.reads(); n != want {
 		t.Fatalf("%d vendor reads, want %d", n, want)
 	}
-	if path.vendor == liveness.Megvii && svc.sb.MegviiResultCalls(s.ID) > megvii.ResultCalls {
-		t.Fatalf("%d get_result calls", svc.sb.MegviiResultCalls(s.ID))
+	if path.vendor == liveness.Megvii && megviisim.ResultCalls(svc.sb, s.ID) > megvii.ResultCalls {
+		t.Fatalf("%d get_result calls", megviisim.ResultCalls(svc.sb, s.ID))
 	}
 	// Deliver ran again after the restart unless its run had committed
 	// (then never again: the mark committed with the verdict).

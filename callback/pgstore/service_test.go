@@ -22,6 +22,7 @@ import (
 	"github.com/go-liveness/liveness/juhe/juhesim"
 	"github.com/go-liveness/liveness/jumdata/jumdatasim"
 	"github.com/go-liveness/liveness/megvii"
+	"github.com/go-liveness/liveness/megvii/megviisim"
 	"github.com/go-liveness/liveness/sandbox"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -298,7 +299,7 @@ func (svc *service) session() sandbox.SessionInfo {
 func (svc *service) reads() int {
 	switch svc.vendor {
 	case liveness.Megvii:
-		return svc.sb.Requests(sandbox.MegviiGetResult)
+		return svc.sb.Requests(megviisim.GetResult)
 	case liveness.Juhe:
 		return svc.sb.Requests(juhesim.Search)
 	}
@@ -309,7 +310,7 @@ func (svc *service) reads() int {
 func (svc *service) creates() int {
 	switch svc.vendor {
 	case liveness.Megvii:
-		return svc.sb.Requests(sandbox.MegviiGetToken)
+		return svc.sb.Requests(megviisim.GetToken)
 	case liveness.Juhe:
 		return svc.sb.Requests(juhesim.Query)
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/go-liveness/liveness/juhe/juhesim"
 	"github.com/go-liveness/liveness/jumdata/jumdatasim"
 	"github.com/go-liveness/liveness/megvii"
+	"github.com/go-liveness/liveness/megvii/megviisim"
 	"github.com/go-liveness/liveness/sandbox"
 	"github.com/redis/go-redis/v9"
 )
@@ -91,11 +92,11 @@ type faultPath struct {
 }
 
 var faultPaths = []faultPath{
-	{"megvii-signed-notify", liveness.Megvii, nil, sandbox.MegviiGetToken, sandbox.MegviiGetResult,
+	{"megvii-signed-notify", liveness.Megvii, nil, megviisim.GetToken, megviisim.GetResult,
 		func(_ *browser, base, _ string, c *sandbox.Completion) bool {
 			return notify(base+"/notify", c.ReturnForm) == http.StatusOK
 		}},
-	{"megvii-unsigned-return", liveness.Megvii, []envOption{megviiGET}, sandbox.MegviiGetToken, sandbox.MegviiGetResult, returnPassed},
+	{"megvii-unsigned-return", liveness.Megvii, []envOption{megviiGET}, megviisim.GetToken, megviisim.GetResult, returnPassed},
 	{"juhe-unsigned-notify", liveness.Juhe, nil, juhesim.Query, juhesim.Search,
 		func(_ *browser, base, id string, _ *sandbox.Completion) bool {
 			return notify(base+"/notify", url.Values{"jh_order_id": {id}}) == http.StatusOK
@@ -344,8 +345,8 @@ func runFaultCell(t *testing.T, path faultPath, mode redisserver.Persistence, ki
 	if reads > maxReads {
 		t.Fatalf("%d reads, want at most %d", reads, maxReads)
 	}
-	if path.vendor == liveness.Megvii && e.sb.MegviiResultCalls(id) > megvii.ResultCalls {
-		t.Fatalf("%d get_result calls", e.sb.MegviiResultCalls(id))
+	if path.vendor == liveness.Megvii && megviisim.ResultCalls(e.sb, id) > megvii.ResultCalls {
+		t.Fatalf("%d get_result calls", megviisim.ResultCalls(e.sb, id))
 	}
 	// An unsigned read's result is written with the delivery intent, in
 	// one write: a kill before it leaves the result only in A's memory, so

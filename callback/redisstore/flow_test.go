@@ -34,6 +34,7 @@ import (
 	_ "github.com/go-liveness/liveness/jumdata"
 	"github.com/go-liveness/liveness/jumdata/jumdatasim"
 	"github.com/go-liveness/liveness/megvii"
+	"github.com/go-liveness/liveness/megvii/megviisim"
 	"github.com/go-liveness/liveness/sandbox"
 )
 
@@ -316,7 +317,7 @@ func notify(u string, form url.Values) int {
 func (e *env) reads() int {
 	switch e.vendor {
 	case liveness.Megvii:
-		return e.sb.Requests(sandbox.MegviiGetResult)
+		return e.sb.Requests(megviisim.GetResult)
 	case liveness.Juhe:
 		return e.sb.Requests(juhesim.Search)
 	}

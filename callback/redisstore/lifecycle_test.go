@@ -10,6 +10,7 @@ import (
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/callback/redisstore"
 	"github.com/go-liveness/liveness/callback/redisstore/internal/redisserver"
+	"github.com/go-liveness/liveness/megvii/megviisim"
 	"github.com/go-liveness/liveness/sandbox"
 	"github.com/redis/go-redis/v9"
 )
@@ -46,7 +47,7 @@ func TestStartOncePerBizNo(t *testing.T) {
 			t.Fatalf("start %d: %d to %q, want 303 to %q", i, codes[i], locs[i], locs[0])
 		}
 	}
-	if c := e.sb.Requests(sandbox.MegviiGetToken); c != 1 {
+	if c := e.sb.Requests(megviisim.GetToken); c != 1 {
 		t.Fatalf("%d concurrent starts with one BizNo made %d get_token calls, want 1", n, c)
 	}
 
@@ -65,14 +66,14 @@ func TestStartOncePerBizNo(t *testing.T) {
 
 	// A create lost after it was sent is in doubt: never made again under
 	// its BizNo.
-	e.sb.InjectFault(sandbox.MegviiGetToken, sandbox.Fault{Drop: true, Times: 1})
+	e.sb.InjectFault(megviisim.GetToken, sandbox.Fault{Drop: true, Times: 1})
 	if resp := newBrowser().post(bases[0], url.Values{"user": {"u"}, "order": {"lost-create"}}, nil); resp.StatusCode != http.StatusServiceUnavailable {
 		t.Fatalf("a dropped create: %d, want 503", resp.StatusCode)
 	}
 	if resp := newBrowser().post(bases[1], url.Values{"user": {"u"}, "order": {"lost-create"}}, nil); resp.StatusCode != http.StatusConflict {
 		t.Fatalf("a start after a create in doubt: %d, want 409", resp.StatusCode)
 	}
-	if c := e.sb.Requests(sandbox.MegviiGetToken); c != 2 {
+	if c := e.sb.Requests(megviisim.GetToken); c != 2 {
 		t.Fatalf("%d get_token calls, want 2 (one per BizNo)", c)
 	}
 	// A new BizNo starts a new session.

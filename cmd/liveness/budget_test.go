@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/go-liveness/liveness"
+	"github.com/go-liveness/liveness/megvii/megviisim"
 	"github.com/go-liveness/liveness/sandbox"
 )
 
@@ -45,9 +46,9 @@ func fastHandlerClock(t *testing.T) {
 
 // getResultCalls returns how many get_result calls fn made.
 func getResultCalls(sb *sandbox.Sandbox, fn func()) int {
-	before := sb.Requests(sandbox.MegviiGetResult)
+	before := sb.Requests(megviisim.GetResult)
 	fn()
-	return sb.Requests(sandbox.MegviiGetResult) - before
+	return sb.Requests(megviisim.GetResult) - before
 }
 
 // resultCalls reads the count kept in a session file, -1 when absent.
@@ -171,7 +172,7 @@ func TestResultMegviiSessionFileAddsUp(t *testing.T) {
 	assert.Equal(t, 1, resultCalls(t, file))
 
 	// A call the vendor failed reached it: it counts.
-	sb.InjectFault(sandbox.MegviiGetResult, sandbox.Fault{VendorError: "INTERNAL_ERROR", Times: 1})
+	sb.InjectFault(megviisim.GetResult, sandbox.Fault{VendorError: "INTERNAL_ERROR", Times: 1})
 	n = getResultCalls(sb, func() { r = cli(t, env, "", "result", "--session", file) })
 	assert.Equal(t, 1, n)
 	assert.Equal(t, exitError, r.code, r.stderr)

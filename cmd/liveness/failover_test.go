@@ -14,6 +14,7 @@ import (
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/internal/testutil"
 	"github.com/go-liveness/liveness/juhe/juhesim"
+	"github.com/go-liveness/liveness/megvii/megviisim"
 	"github.com/go-liveness/liveness/sandbox"
 )
 
@@ -177,7 +178,7 @@ func TestFailoverInitSendsEachVendorItsOptions(t *testing.T) {
 			prov := "failover://?p=" + url.QueryEscape(tappedURL(t, sb, tp, liveness.Megvii)) +
 				"&p=" + url.QueryEscape(tappedURL(t, sb, tp, liveness.Juhe))
 			if tc.megviiDown {
-				sb.InjectFault(sandbox.MegviiGetToken, sandbox.Fault{VendorError: "AUTHORIZATION_ERROR:NO_QUOTA"})
+				sb.InjectFault(megviisim.GetToken, sandbox.Fault{VendorError: "AUTHORIZATION_ERROR:NO_QUOTA"})
 			}
 			r := cli(t, map[string]string{envProvider: prov}, "", append([]string{"init", "--json"}, flags...)...)
 			require.Equal(t, exitOK, r.code, r.stderr)
@@ -223,7 +224,7 @@ func TestFailoverInitBadVendorFlagIsAUsageError(t *testing.T) {
 			assert.Equal(t, exitUsage, r.code, r.stderr+r.stdout)
 			assert.Contains(t, r.stderr, tc.want)
 			assert.NotContains(t, r.stderr, "no provider of the router took the request")
-			for _, ep := range []sandbox.Endpoint{sandbox.MegviiGetToken, juhesim.Query} {
+			for _, ep := range []sandbox.Endpoint{megviisim.GetToken, juhesim.Query} {
 				assert.Zero(t, sb.Requests(ep), "no session was made at %s", ep)
 			}
 		})

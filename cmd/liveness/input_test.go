@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/go-liveness/liveness"
+	"github.com/go-liveness/liveness/megvii/megviisim"
 	"github.com/go-liveness/liveness/sandbox"
 )
 
@@ -128,32 +129,32 @@ func TestResultMaxReads(t *testing.T) {
 	fastHandlerClock(t)
 	env := map[string]string{envProvider: sb.ProviderURL(liveness.Megvii)}
 	s, _ := startSession(t, env, liveness.Megvii)
-	before := sb.Requests(sandbox.MegviiGetResult)
+	before := sb.Requests(megviisim.GetResult)
 	r := cli(t, env, "", "result", "--wait", "--interval", "10ms", "--max-reads", "2", s.ID)
 	assert.Equal(t, exitPending, r.code, r.stderr)
 	assert.Contains(t, r.stderr, "still pending: --max-reads 2 reached")
 	assert.Contains(t, r.stderr, "raise --max-reads (at most 3 for megvii)")
 	assert.Contains(t, r.stdout, "status          pending")
-	assert.Equal(t, before+2, sb.Requests(sandbox.MegviiGetResult))
+	assert.Equal(t, before+2, sb.Requests(megviisim.GetResult))
 	assert.Equal(t, 3, defaultMaxReads(liveness.Megvii))
 
 	old := defaultMaxReads
 	defaultMaxReads = func(liveness.Vendor) int { return 1 }
 	defer func() { defaultMaxReads = old }()
 	s1, _ := startSession(t, env, liveness.Megvii, "--biz-no", "ORDER0003")
-	before = sb.Requests(sandbox.MegviiGetResult)
+	before = sb.Requests(megviisim.GetResult)
 	r = cli(t, env, "", "result", "--wait", "--interval", "10ms", "--json", s1.ID)
 	assert.Equal(t, exitPending, r.code, r.stderr)
 	assert.Contains(t, r.stderr, "--max-reads 1 reached")
-	assert.Equal(t, before+1, sb.Requests(sandbox.MegviiGetResult), "the vendor's default cap")
+	assert.Equal(t, before+1, sb.Requests(megviisim.GetResult), "the vendor's default cap")
 
 	// Through a router, the member's vendor sets the default.
 	renv := map[string]string{envProvider: routerURL(sb, liveness.Megvii)}
 	rs, _ := startSession(t, renv, liveness.Megvii, "--biz-no", "ORDER0002")
-	before = sb.Requests(sandbox.MegviiGetResult)
+	before = sb.Requests(megviisim.GetResult)
 	r = cli(t, renv, "", "result", "--wait", "--interval", "10ms", rs.ID)
 	assert.Equal(t, exitPending, r.code, r.stderr)
-	assert.Equal(t, before+1, sb.Requests(sandbox.MegviiGetResult))
+	assert.Equal(t, before+1, sb.Requests(megviisim.GetResult))
 
 	r = cli(t, env, "", "result", "--max-reads", "2", s.ID)
 	assert.Equal(t, exitUsage, r.code)

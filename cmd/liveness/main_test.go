@@ -22,6 +22,7 @@ import (
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/juhe/juhesim"
 	"github.com/go-liveness/liveness/jumdata/jumdatasim"
+	"github.com/go-liveness/liveness/megvii/megviisim"
 	"github.com/go-liveness/liveness/sandbox"
 )
 
@@ -243,7 +244,7 @@ func TestUsageErrors(t *testing.T) {
 		{"verify relative url", env, []string{"verify", "/cb?x=1"}, "not an absolute callback URL", "usage: liveness verify"},
 		{"complete vendor", env, []string{"sandbox", "complete", "acme", "ID", "pass"}, "the vendor must be", "usage: liveness sandbox complete"},
 		{"complete outcome", env, []string{"sandbox", "complete", "jumdata", "ID", "cancel"}, "the outcome must be one of pass, spoof, device_unsupported, timeout for jumdata", "usage: liveness sandbox complete"},
-		{"fault endpoint", env, []string{"sandbox", "fault", "--drop", "nowhere"}, "the endpoint must be clear or one of megvii/get_token", "usage: liveness sandbox fault"},
+		{"fault endpoint", env, []string{"sandbox", "fault", "--drop", "nowhere"}, "the endpoint must be clear or one of ", "usage: liveness sandbox fault"},
 		{"fault kind", env, []string{"sandbox", "fault", "juhe/query"}, "give at least one of", "usage: liveness sandbox fault"},
 		{"sandbox extra", env, []string{"sandbox", "serve"}, "unknown subcommand", "usage: liveness sandbox"},
 	} {
@@ -305,7 +306,7 @@ func TestResultExitCodes(t *testing.T) {
 
 	// A vendor failure is 1, and says why.
 	s, _ := startSession(t, env, liveness.Megvii, "--biz-no", "BFAULT")
-	sb.InjectFault(sandbox.MegviiGetResult, sandbox.Fault{VendorError: "INTERNAL_ERROR", Times: 1})
+	sb.InjectFault(megviisim.GetResult, sandbox.Fault{VendorError: "INTERNAL_ERROR", Times: 1})
 	r := cli(t, env, "", "result", s.ID)
 	assert.Equal(t, exitError, r.code)
 	assert.Contains(t, r.stderr, "liveness result: liveness: megvii FetchResult: unavailable: INTERNAL_ERROR")
@@ -630,10 +631,10 @@ func TestExpiredSession(t *testing.T) {
 	assert.Equal(t, exitError, r.code)
 	assert.Contains(t, r.stderr, "session expired")
 
-	reads := sb.Requests(sandbox.MegviiGetResult)
+	reads := sb.Requests(megviisim.GetResult)
 	r = cli(t, env, string(b), "result", "--wait", "--max-reads", "1", "--session", "-", "--json")
 	assert.Equal(t, exitPending, r.code, r.stderr)
-	assert.Equal(t, reads+1, sb.Requests(sandbox.MegviiGetResult), "a Megvii result outlives its session")
+	assert.Equal(t, reads+1, sb.Requests(megviisim.GetResult), "a Megvii result outlives its session")
 
 	jenv := map[string]string{envProvider: sb.ProviderURL(liveness.Jumdata)}
 	ds, _ := startSession(t, jenv, liveness.Jumdata)

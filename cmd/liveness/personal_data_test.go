@@ -25,6 +25,7 @@ import (
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/juhe/juhesim"
 	"github.com/go-liveness/liveness/juhe/juhetest"
+	"github.com/go-liveness/liveness/megvii/megviisim"
 	"github.com/go-liveness/liveness/megvii/megviitest"
 	"github.com/go-liveness/liveness/sandbox"
 )
@@ -287,7 +288,7 @@ func TestNoPersonalDataInOutput(t *testing.T) {
 			assert.NotEmpty(t, personalLeaks(raw.stdout), "result --raw --json prints the vendor's echo: %s%s", raw.stdout, raw.stderr)
 			switch v {
 			case liveness.Megvii:
-				cbs = append(cbs, callback{"", megviitest.SignCallback(sandbox.MegviiAPISecret, res.Raw).Encode()})
+				cbs = append(cbs, callback{"", megviitest.SignCallback(megviisim.APISecret, res.Raw).Encode()})
 			case liveness.Juhe:
 				u, err := juhetest.SignedReturnURL("https://shop.example/kyc/return?orderId="+s.BizNo, res.Raw, juhesim.Key)
 				require.NoError(t, err)

@@ -18,7 +18,7 @@ import (
 
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/juhe/juhesim"
-	"github.com/go-liveness/liveness/sandbox"
+	"github.com/go-liveness/liveness/megvii/megviisim"
 )
 
 // liveness --version and liveness version print liveness.Version, the
@@ -72,11 +72,11 @@ func TestResultWaitCtrlC(t *testing.T) {
 		_, js := startSession(t, env, liveness.Megvii, "--biz-no", "CTRLC0001")
 		file := filepath.Join(t.TempDir(), "s.json")
 		require.NoError(t, os.WriteFile(file, []byte(js), 0o600))
-		before := sb.Requests(sandbox.MegviiGetResult)
+		before := sb.Requests(megviisim.GetResult)
 		// The Handler's clock stands still: after its first call it waits
 		// a minute that never passes.
 		r := runStopped(t, env, func() {
-			require.Eventually(t, func() bool { return sb.Requests(sandbox.MegviiGetResult) > before }, 5*time.Second, 5*time.Millisecond)
+			require.Eventually(t, func() bool { return sb.Requests(megviisim.GetResult) > before }, 5*time.Second, 5*time.Millisecond)
 			time.Sleep(300 * time.Millisecond) // the spinner redraws
 		}, "result", "--wait", "--interval", "10ms", "--json", "--session", file)
 		assert.Equal(t, 130, r.code, r.stderr)

@@ -25,6 +25,7 @@ import (
 	// (sandbox.Register) from init.
 	_ "github.com/go-liveness/liveness/juhe/juhesim"
 	_ "github.com/go-liveness/liveness/jumdata/jumdatasim"
+	_ "github.com/go-liveness/liveness/megvii/megviisim"
 )
 
 const envSandbox = "LIVENESS_SANDBOX"

@@ -15,6 +15,7 @@ import (
 	"github.com/go-liveness/liveness/internal/testutil"
 	"github.com/go-liveness/liveness/juhe/juhesim"
 	"github.com/go-liveness/liveness/jumdata/jumdatasim"
+	"github.com/go-liveness/liveness/megvii/megviisim"
 	"github.com/go-liveness/liveness/sandbox"
 )
 
@@ -71,7 +72,7 @@ func TestNoSecretInOutput(t *testing.T) {
 		// A router over every sandbox vendor: init reaches Megvii.
 		"failover ok": routerURL(sb, liveness.Megvii, liveness.Juhe, liveness.Jumdata),
 	}
-	sandboxSecrets := []string{sandbox.MegviiAPIKey, sandbox.MegviiAPISecret, juhesim.Key, jumdatasim.AppSecret, jumdatasim.AppCode}
+	sandboxSecrets := []string{megviisim.APIKey, megviisim.APISecret, juhesim.Key, jumdatasim.AppSecret, jumdatasim.AppCode}
 
 	// A real session and callback of each vendor, for url and verify.
 	sessions := map[liveness.Vendor]string{}

@@ -26,6 +26,7 @@ import (
 	"github.com/go-liveness/liveness/jumdata/jumdatasim"
 	"github.com/go-liveness/liveness/jumdata/jumdatatest"
 	"github.com/go-liveness/liveness/megvii"
+	"github.com/go-liveness/liveness/megvii/megviisim"
 	"github.com/go-liveness/liveness/megvii/megviitest"
 	"github.com/go-liveness/liveness/sandbox"
 )
@@ -95,7 +96,7 @@ type sandboxVendor struct {
 func sandboxVendors() []sandboxVendor {
 	return []sandboxVendor{
 		{
-			name: "megvii", vendor: liveness.Megvii, secrets: []string{sandbox.MegviiAPISecret},
+			name: "megvii", vendor: liveness.Megvii, secrets: []string{megviisim.APISecret},
 			new: func(t *testing.T, sb *sandbox.Sandbox, opts ...liveness.Option) liveness.Provider {
 				p, err := megvii.New(megviitest.SandboxConfig(sb), opts...)
 				require.NoError(t, err)
@@ -110,12 +111,12 @@ func sandboxVendors() []sandboxVendor {
 				"API_NOT_FOUND", "INTERNAL_ERROR", "RESULT_NOT_FOUND", "BAD_ARGUMENTS:biz_id"},
 			ops: func(t *testing.T, s *liveness.Session) []faultOp {
 				return []faultOp{
-					{"InitSession with a reference image", sandbox.MegviiGetToken, func(ctx context.Context, p liveness.Provider) error {
+					{"InitSession with a reference image", megviisim.GetToken, func(ctx context.Context, p liveness.Provider) error {
 						_, err := p.InitSession(ctx, &liveness.SessionRequest{ReturnURL: "https://shop.example/r", NotifyURL: "https://shop.example/n", BizNo: "biz-2", UserID: "user-42",
 							ReferenceImages: [][]byte{sandbox.SampleFaceJPEG()}})
 						return err
 					}},
-					{"GetResult with options", sandbox.MegviiGetResult, func(ctx context.Context, p liveness.Provider) error {
+					{"GetResult with options", megviisim.GetResult, func(ctx context.Context, p liveness.Provider) error {
 						_, err := p.(*megvii.Provider).GetResult(ctx, s.ID, megvii.GetResultOptions{ReturnImage: megvii.ImageAll, ReturnVerifyTime: true})
 						return err
 					}},
@@ -247,7 +248,7 @@ func resolveOps(t *testing.T, v sandboxVendor, sb *sandbox.Sandbox, healthy live
 		if cb.Signed && cb.Result != nil && cb.Result.Status.Final() {
 			continue // Resolve makes no call
 		}
-		ep := map[liveness.Vendor]sandbox.Endpoint{liveness.Megvii: sandbox.MegviiGetResult, liveness.Juhe: juhesim.Search,
+		ep := map[liveness.Vendor]sandbox.Endpoint{liveness.Megvii: megviisim.GetResult, liveness.Juhe: juhesim.Search,
 			liveness.Jumdata: jumdatasim.Result}[v.vendor]
 		ops = append(ops, faultOp{"VerifyCallback and Resolve of the " + path[1:], ep, func(ctx context.Context, p liveness.Provider) error {
 			cb, err := p.VerifyCallback(ctx, replay())
@@ -280,9 +281,9 @@ func TestNoSecretUnderSandboxFaults(t *testing.T) {
 			pending, err := healthy.InitSession(ctx, v.request(rc.URL+"/return", rc.URL+"/notify"))
 			require.NoError(t, err)
 
-			initEndpoint := map[liveness.Vendor]sandbox.Endpoint{liveness.Megvii: sandbox.MegviiGetToken,
+			initEndpoint := map[liveness.Vendor]sandbox.Endpoint{liveness.Megvii: megviisim.GetToken,
 				liveness.Juhe: juhesim.Query, liveness.Jumdata: jumdatasim.Init}[v.vendor]
-			resultEndpoint := map[liveness.Vendor]sandbox.Endpoint{liveness.Megvii: sandbox.MegviiGetResult,
+			resultEndpoint := map[liveness.Vendor]sandbox.Endpoint{liveness.Megvii: megviisim.GetResult,
 				liveness.Juhe: juhesim.Search, liveness.Jumdata: jumdatasim.Result}[v.vendor]
 			ops := []faultOp{
 				{"InitSession", initEndpoint, func(ctx context.Context, p liveness.Provider) error {

@@ -18,6 +18,7 @@ import (
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/internal/testutil"
 	"github.com/go-liveness/liveness/juhe/juhesim"
+	"github.com/go-liveness/liveness/megvii/megviisim"
 	"github.com/go-liveness/liveness/sandbox"
 )
 
@@ -260,7 +261,7 @@ func TestJuheChargesReadings(t *testing.T) {
 			}
 			assert.Equal(t, want(tc.queryBill, 2), juhesim.Charges(sb, juhesim.Query))
 			assert.Equal(t, want(tc.searchBi, 4), juhesim.Charges(sb, juhesim.Search))
-			assert.Zero(t, juhesim.Charges(sb, sandbox.MegviiGetToken), "another vendor's endpoint")
+			assert.Zero(t, juhesim.Charges(sb, megviisim.GetToken), "another vendor's endpoint")
 		})
 	}
 	t.Run("a sandbox not serving bills nothing", func(t *testing.T) {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/megvii"
+	"github.com/go-liveness/liveness/megvii/megviisim"
 	"github.com/go-liveness/liveness/providertest"
 	"github.com/go-liveness/liveness/sandbox"
 )
@@ -72,16 +73,16 @@ func Harness(referenceImages ...[]byte) providertest.Harness {
 			"megvii/callback-kind=browser-like-notify": {NotifyOfKind: true},
 		},
 		Faults: []providertest.FaultCase{
-			{Name: "CONCURRENCY_LIMIT_EXCEEDED is rate limited", Endpoint: sandbox.MegviiGetToken, Fault: sandbox.Fault{VendorError: "CONCURRENCY_LIMIT_EXCEEDED"}, Op: "InitSession", WantKind: liveness.ErrRateLimited, WantRetryable: true},
-			{Name: "INTERNAL_ERROR is unavailable", Endpoint: sandbox.MegviiGetResult, Fault: sandbox.Fault{VendorError: "INTERNAL_ERROR"}, Op: "FetchResult", WantKind: liveness.ErrUnavailable, WantRetryable: true},
-			{Name: "AUTHENTICATION_ERROR is unauthenticated", Endpoint: sandbox.MegviiGetToken, Fault: sandbox.Fault{VendorError: "AUTHENTICATION_ERROR"}, Op: "InitSession", WantKind: liveness.ErrUnauthenticated},
-			{Name: "AUTHORIZATION_ERROR is permission denied", Endpoint: sandbox.MegviiGetResult, Fault: sandbox.Fault{VendorError: "AUTHORIZATION_ERROR:Denied."}, Op: "FetchResult", WantKind: liveness.ErrPermissionDenied},
-			{Name: "RESULT_NOT_FOUND is not found", Endpoint: sandbox.MegviiGetResult, Fault: sandbox.Fault{VendorError: "RESULT_NOT_FOUND"}, Op: "FetchResult", WantKind: liveness.ErrNotFound},
-			{Name: "HTTP 502 is unavailable (a read may be spent: not retryable)", Endpoint: sandbox.MegviiGetResult, Fault: sandbox.Fault{HTTPStatus: 502}, Op: "FetchResult", WantKind: liveness.ErrUnavailable, WantRetryable: false},
-			{Name: "malformed JSON is a bad response", Endpoint: sandbox.MegviiGetResult, Fault: sandbox.Fault{Malformed: true}, Op: "FetchResult", WantKind: liveness.ErrBadResponse},
-			{Name: "truncated JSON is a bad response", Endpoint: sandbox.MegviiGetToken, Fault: sandbox.Fault{Truncated: true}, Op: "InitSession", WantKind: liveness.ErrBadResponse},
-			{Name: "a dropped connection is unavailable (a read may be spent: not retryable)", Endpoint: sandbox.MegviiGetResult, Fault: sandbox.Fault{Drop: true}, Op: "FetchResult", WantKind: liveness.ErrUnavailable, WantRetryable: false},
-			{Name: "latency past the timeout is unavailable (a read may be spent: not retryable)", Endpoint: sandbox.MegviiGetResult, Fault: sandbox.Fault{Latency: 5 * time.Second}, Op: "FetchResult", WantKind: liveness.ErrUnavailable, WantRetryable: false},
+			{Name: "CONCURRENCY_LIMIT_EXCEEDED is rate limited", Endpoint: megviisim.GetToken, Fault: sandbox.Fault{VendorError: "CONCURRENCY_LIMIT_EXCEEDED"}, Op: "InitSession", WantKind: liveness.ErrRateLimited, WantRetryable: true},
+			{Name: "INTERNAL_ERROR is unavailable", Endpoint: megviisim.GetResult, Fault: sandbox.Fault{VendorError: "INTERNAL_ERROR"}, Op: "FetchResult", WantKind: liveness.ErrUnavailable, WantRetryable: true},
+			{Name: "AUTHENTICATION_ERROR is unauthenticated", Endpoint: megviisim.GetToken, Fault: sandbox.Fault{VendorError: "AUTHENTICATION_ERROR"}, Op: "InitSession", WantKind: liveness.ErrUnauthenticated},
+			{Name: "AUTHORIZATION_ERROR is permission denied", Endpoint: megviisim.GetResult, Fault: sandbox.Fault{VendorError: "AUTHORIZATION_ERROR:Denied."}, Op: "FetchResult", WantKind: liveness.ErrPermissionDenied},
+			{Name: "RESULT_NOT_FOUND is not found", Endpoint: megviisim.GetResult, Fault: sandbox.Fault{VendorError: "RESULT_NOT_FOUND"}, Op: "FetchResult", WantKind: liveness.ErrNotFound},
+			{Name: "HTTP 502 is unavailable (a read may be spent: not retryable)", Endpoint: megviisim.GetResult, Fault: sandbox.Fault{HTTPStatus: 502}, Op: "FetchResult", WantKind: liveness.ErrUnavailable, WantRetryable: false},
+			{Name: "malformed JSON is a bad response", Endpoint: megviisim.GetResult, Fault: sandbox.Fault{Malformed: true}, Op: "FetchResult", WantKind: liveness.ErrBadResponse},
+			{Name: "truncated JSON is a bad response", Endpoint: megviisim.GetToken, Fault: sandbox.Fault{Truncated: true}, Op: "InitSession", WantKind: liveness.ErrBadResponse},
+			{Name: "a dropped connection is unavailable (a read may be spent: not retryable)", Endpoint: megviisim.GetResult, Fault: sandbox.Fault{Drop: true}, Op: "FetchResult", WantKind: liveness.ErrUnavailable, WantRetryable: false},
+			{Name: "latency past the timeout is unavailable (a read may be spent: not retryable)", Endpoint: megviisim.GetResult, Fault: sandbox.Fault{Latency: 5 * time.Second}, Op: "FetchResult", WantKind: liveness.ErrUnavailable, WantRetryable: false},
 		},
 	}
 	if len(referenceImages) > 0 {

@@ -19,6 +19,7 @@ import (
 
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/megvii"
+	"github.com/go-liveness/liveness/megvii/megviisim"
 	"github.com/go-liveness/liveness/sandbox"
 )
 
@@ -60,5 +61,5 @@ func NewCallbackRequest(kind liveness.CallbackKind, target, apiSecret string, da
 // Megvii's whitelisted ports (start the sandbox with
 // sandbox.WithAnyNotifyPort too). Call it once sb.URL is known.
 func SandboxConfig(sb *sandbox.Sandbox) megvii.Config {
-	return megvii.Config{APIKey: sandbox.MegviiAPIKey, APISecret: sandbox.MegviiAPISecret, BaseURL: sb.URL, AllowAnyNotifyPort: true}
+	return megvii.Config{APIKey: megviisim.APIKey, APISecret: megviisim.APISecret, BaseURL: sb.URL, AllowAnyNotifyPort: true}
 }

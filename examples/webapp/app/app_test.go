@@ -30,6 +30,7 @@ import (
 	_ "github.com/go-liveness/liveness/jumdata"
 	"github.com/go-liveness/liveness/jumdata/jumdatasim"
 	_ "github.com/go-liveness/liveness/megvii"
+	"github.com/go-liveness/liveness/megvii/megviisim"
 	"github.com/go-liveness/liveness/sandbox"
 )
 
@@ -326,7 +327,7 @@ func TestDoubleSubmitStartsOnce(t *testing.T) {
 	if again := e.start(t, c, form); again != first {
 		t.Fatalf("the second submit started %s, want the first check %s", again, first)
 	}
-	if n := e.sb.Requests(sandbox.MegviiGetToken); n != 1 {
+	if n := e.sb.Requests(megviisim.GetToken); n != 1 {
 		t.Fatalf("two submits of one form made %d get_token calls, want 1", n)
 	}
 	_, page = get(t, c, e.base+"/")

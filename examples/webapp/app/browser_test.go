@@ -18,6 +18,7 @@ import (
 	"github.com/go-liveness/liveness/examples/webapp/app"
 	"github.com/go-liveness/liveness/juhe/juhesim"
 	"github.com/go-liveness/liveness/jumdata/jumdatasim"
+	"github.com/go-liveness/liveness/megvii/megviisim"
 	"github.com/go-liveness/liveness/sandbox"
 )
 
@@ -384,7 +385,7 @@ func TestBrowser(t *testing.T) {
 		e := newEnv(t, noNotify)
 		for _, o := range []sandbox.Outcome{sandbox.OutcomePass, sandbox.OutcomeSpoof} {
 			ctx := tab(t, b)
-			reads := e.sb.Requests(sandbox.MegviiGetResult)
+			reads := e.sb.Requests(megviisim.GetResult)
 			ref := e.check(t, ctx, liveness.Megvii, "#opt-megvii-return-method=GET")
 			ent, _ := e.app.Entry(ref)
 			e.requests() // from here on
@@ -407,7 +408,7 @@ func TestBrowser(t *testing.T) {
 					t.Errorf("%s: the return again shows %+v", o, p)
 				}
 			}
-			if got := e.sb.Requests(sandbox.MegviiGetResult) - reads; got != 1 {
+			if got := e.sb.Requests(megviisim.GetResult) - reads; got != 1 {
 				t.Errorf("%s: %d Megvii get_result reads, want 1", o, got)
 			}
 		}
@@ -484,7 +485,7 @@ func TestBrowser(t *testing.T) {
 			ent, _ := e.app.Entry(vr)
 			victims[v] = ent.SessionID
 		}
-		megviiReads, juheReads := e.sb.Requests(sandbox.MegviiGetResult), e.sb.Requests(juhesim.Search)
+		megviiReads, juheReads := e.sb.Requests(megviisim.GetResult), e.sb.Requests(juhesim.Search)
 		for _, u := range []string{
 			"/jumdata/return?token=" + victims[liveness.Jumdata] + "&success=true",
 			"/jumdata/app#/done?token=" + victims[liveness.Jumdata] + "&success=true",
@@ -499,7 +500,7 @@ func TestBrowser(t *testing.T) {
 		if got := e.sb.Requests(jumdatasim.Result) - reads; got != 0 {
 			t.Errorf("forged Jumdata returns spent %d reads", got)
 		}
-		if got := e.sb.Requests(sandbox.MegviiGetResult) - megviiReads; got != 0 {
+		if got := e.sb.Requests(megviisim.GetResult) - megviiReads; got != 0 {
 			t.Errorf("forged Megvii returns spent %d reads", got)
 		}
 		if got := e.sb.Requests(juhesim.Search) - juheReads; got != 0 {

@@ -10,4 +10,5 @@ import (
 	_ "github.com/go-liveness/liveness/jumdata"
 	_ "github.com/go-liveness/liveness/jumdata/jumdatasim"
 	_ "github.com/go-liveness/liveness/megvii"
+	_ "github.com/go-liveness/liveness/megvii/megviisim"
 )

@@ -1,4 +1,4 @@
-package sandbox_test
+package megviisim_test
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/internal/testutil"
+	"github.com/go-liveness/liveness/megvii/megviisim"
 	"github.com/go-liveness/liveness/sandbox"
 )
 
@@ -30,7 +31,7 @@ func megviiSession(t *testing.T, sb *sandbox.Sandbox) (bizID, token string) {
 func megviiResult(t *testing.T, sb *sandbox.Sandbox, bizID string) (int, string) {
 	t.Helper()
 	status, body := get(t, sb.URL+"/faceid/lite/get_result?"+url.Values{
-		"api_key": {sandbox.MegviiAPIKey}, "api_secret": {sandbox.MegviiAPISecret}, "biz_id": {bizID}}.Encode())
+		"api_key": {megviisim.APIKey}, "api_secret": {megviisim.APISecret}, "biz_id": {bizID}}.Encode())
 	m := decode(t, body)
 	if status != 200 {
 		return status, m["error_message"].(string)
@@ -39,15 +40,15 @@ func megviiResult(t *testing.T, sb *sandbox.Sandbox, bizID string) (int, string)
 }
 
 // TestMegviiDefaultCountsPendingCalls: by default (the harsher reading,
-// which WithMegviiCallsCounted names) three calls while pending spend the
+// which WithCallsCounted names) three calls while pending spend the
 // biz_id; the 4th answers RESULT_NOT_FOUND even after the session
 // completed.
 func TestMegviiDefaultCountsPendingCalls(t *testing.T) {
 	for name, opts := range map[string][]sandbox.Option{
 		"default":                 nil,
-		"WithMegviiCallsCounted":  {sandbox.WithMegviiCallsCounted()},
-		"counted after free":      {sandbox.WithMegviiPendingCallsFree(), sandbox.WithMegviiCallsCounted()},
-		"results kept, calls too": {sandbox.WithMegviiResultsKept()},
+		"WithCallsCounted":        {megviisim.WithCallsCounted()},
+		"counted after free":      {megviisim.WithPendingCallsFree(), megviisim.WithCallsCounted()},
+		"results kept, calls too": {megviisim.WithResultsKept()},
 	} {
 		t.Run(name, func(t *testing.T) { testMegviiCountsPendingCalls(t, start(t, opts...)) })
 	}
@@ -73,8 +74,8 @@ func testMegviiCountsPendingCalls(t *testing.T, sb *sandbox.Sandbox) {
 		assert.Equal(t, 400, st, "call %d", call)
 		assert.Equal(t, "RESULT_NOT_FOUND", v, "call %d", call)
 	}
-	assert.Equal(t, 5, sb.MegviiResultCalls(id))
-	assert.Equal(t, 5, sb.Requests(sandbox.MegviiGetResult))
+	assert.Equal(t, 5, megviisim.ResultCalls(sb, id))
+	assert.Equal(t, 5, sb.Requests(megviisim.GetResult))
 }
 
 // TestMegviiCallsCountedLeavesWhatPendingCallsDidNotSpend: two pending
@@ -94,22 +95,22 @@ func TestMegviiCallsCountedLeavesWhatPendingCallsDidNotSpend(t *testing.T) {
 	st, v = megviiResult(t, sb, id)
 	assert.Equal(t, 400, st)
 	assert.Equal(t, "RESULT_NOT_FOUND", v, "call 4")
-	assert.Equal(t, 4, sb.MegviiResultCalls(id))
+	assert.Equal(t, 4, megviisim.ResultCalls(sb, id))
 }
 
 // TestMegviiPendingCallsFreeCountsOnlyReadsOfTheResult: with the lenient
 // reading a pending session can be polled freely and its result read
-// three times; MegviiResultCalls counts the pending calls all the same.
+// three times; ResultCalls counts the pending calls all the same.
 // The last option given wins.
 func TestMegviiPendingCallsFreeCountsOnlyReadsOfTheResult(t *testing.T) {
-	sb := start(t, sandbox.WithMegviiCallsCounted(), sandbox.WithMegviiPendingCallsFree())
+	sb := start(t, megviisim.WithCallsCounted(), megviisim.WithPendingCallsFree())
 	id, _ := megviiSession(t, sb)
 	for i := 0; i < 5; i++ {
 		st, v := megviiResult(t, sb, id)
 		assert.Equal(t, 200, st)
 		assert.Equal(t, "NOT_STARTED", v)
 	}
-	assert.Equal(t, 5, sb.MegviiResultCalls(id), "pending calls count")
+	assert.Equal(t, 5, megviisim.ResultCalls(sb, id), "pending calls count")
 	_, err := sb.Complete(context.Background(), liveness.Megvii, id, sandbox.OutcomePass)
 	require.NoError(t, err)
 	for i := 0; i < 3; i++ {
@@ -120,7 +121,7 @@ func TestMegviiPendingCallsFreeCountsOnlyReadsOfTheResult(t *testing.T) {
 	st, v := megviiResult(t, sb, id)
 	assert.Equal(t, 400, st)
 	assert.Equal(t, "RESULT_NOT_FOUND", v, "the 4th read")
-	assert.Equal(t, 9, sb.MegviiResultCalls(id))
+	assert.Equal(t, 9, megviisim.ResultCalls(sb, id))
 }
 
 // TestMegviiResultCallsCountsOnlyCallsThatReachTheSession: refused
@@ -130,34 +131,34 @@ func TestMegviiResultCallsCountsOnlyCallsThatReachTheSession(t *testing.T) {
 	sb := start(t)
 	id, _ := megviiSession(t, sb)
 	other, _ := megviiSession(t, sb)
-	assert.Zero(t, sb.MegviiResultCalls(id))
+	assert.Zero(t, megviisim.ResultCalls(sb, id))
 
-	get(t, sb.URL+"/faceid/lite/get_result?"+url.Values{"api_key": {sandbox.MegviiAPIKey}, "api_secret": {"wrong"}, "biz_id": {id}}.Encode())
-	sb.InjectFault(sandbox.MegviiGetResult, sandbox.Fault{VendorError: "INTERNAL_ERROR", Times: 1})
+	get(t, sb.URL+"/faceid/lite/get_result?"+url.Values{"api_key": {megviisim.APIKey}, "api_secret": {"wrong"}, "biz_id": {id}}.Encode())
+	sb.InjectFault(megviisim.GetResult, sandbox.Fault{VendorError: "INTERNAL_ERROR", Times: 1})
 	st, v := megviiResult(t, sb, id)
 	assert.Equal(t, 500, st)
 	assert.Equal(t, "INTERNAL_ERROR", v)
 	megviiResult(t, sb, other)
 	megviiResult(t, sb, "1462259748,unknown")
-	assert.Zero(t, sb.MegviiResultCalls(id))
-	assert.Equal(t, 1, sb.MegviiResultCalls(other))
-	assert.Zero(t, sb.MegviiResultCalls("1462259748,unknown"))
-	assert.Equal(t, 4, sb.Requests(sandbox.MegviiGetResult))
+	assert.Zero(t, megviisim.ResultCalls(sb, id))
+	assert.Equal(t, 1, megviisim.ResultCalls(sb, other))
+	assert.Zero(t, megviisim.ResultCalls(sb, "1462259748,unknown"))
+	assert.Equal(t, 4, sb.Requests(megviisim.GetResult))
 
 	_, v = megviiResult(t, sb, id)
 	assert.Equal(t, "NOT_STARTED", v, "the refused and faulted calls spent nothing")
-	assert.Equal(t, 1, sb.MegviiResultCalls(id))
+	assert.Equal(t, 1, megviisim.ResultCalls(sb, id))
 }
 
 // TestMegviiRetentionForgetsAnOldResult: by default (and with
-// WithMegviiRetention(24h)) a result is answered until it is a day old on
+// WithRetention(24h)) a result is answered until it is a day old on
 // the sandbox's clock, then answers RESULT_NOT_FOUND; the session stays in
 // the store that long even past WithRetention.
 func TestMegviiRetentionForgetsAnOldResult(t *testing.T) {
 	for name, opts := range map[string][]sandbox.Option{
-		"default":                 nil,
-		"WithMegviiRetention(1d)": {sandbox.WithMegviiRetention(24 * time.Hour)},
-		"kept, then a day":        {sandbox.WithMegviiResultsKept(), sandbox.WithMegviiRetention(sandbox.MegviiResultLifetime)},
+		"default":           nil,
+		"WithRetention(1d)": {megviisim.WithRetention(24 * time.Hour)},
+		"kept, then a day":  {megviisim.WithResultsKept(), megviisim.WithRetention(megviisim.ResultLifetime)},
 	} {
 		t.Run(name, func(t *testing.T) { testMegviiForgetsAfterADay(t, opts...) })
 	}
@@ -186,12 +187,12 @@ func testMegviiForgetsAfterADay(t *testing.T, opts ...sandbox.Option) {
 	assert.Equal(t, "RESULT_NOT_FOUND", v, "older than a day")
 	_, v = megviiResult(t, sb, pending)
 	assert.Equal(t, "RESULT_NOT_FOUND", v, "a timed-out session is forgotten a day after its expiry")
-	assert.Equal(t, 2, sb.MegviiResultCalls(id), "forgotten calls count")
+	assert.Equal(t, 2, megviisim.ResultCalls(sb, id), "forgotten calls count")
 
 	clk.Advance(2 * time.Hour)
 	megviiSession(t, sb)
-	assert.Zero(t, sb.MegviiResultCalls(id), "dropped from the store once past both retentions")
-	assert.Zero(t, sb.MegviiResultCalls(pending))
+	assert.Zero(t, megviisim.ResultCalls(sb, id), "dropped from the store once past both retentions")
+	assert.Zero(t, megviisim.ResultCalls(sb, pending))
 	assert.Equal(t, 2, sb.SessionCount(), "the two sessions made since")
 }
 
@@ -200,7 +201,7 @@ func testMegviiForgetsAfterADay(t *testing.T, opts ...sandbox.Option) {
 // option given wins.
 func TestMegviiResultsKeptForgetsNoResult(t *testing.T) {
 	clk := testutil.NewClock(time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC))
-	sb := start(t, sandbox.WithClock(clk.Now), sandbox.WithMegviiRetention(time.Hour), sandbox.WithMegviiResultsKept())
+	sb := start(t, sandbox.WithClock(clk.Now), megviisim.WithRetention(time.Hour), megviisim.WithResultsKept())
 	id, _ := megviiSession(t, sb)
 	_, err := sb.Complete(context.Background(), liveness.Megvii, id, sandbox.OutcomePass)
 	require.NoError(t, err)

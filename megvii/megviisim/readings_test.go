@@ -1,4 +1,4 @@
-package sandbox_test
+package megviisim_test
 
 import (
 	"context"
@@ -17,6 +17,7 @@ import (
 
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/internal/testutil"
+	"github.com/go-liveness/liveness/megvii/megviisim"
 	"github.com/go-liveness/liveness/sandbox"
 	"github.com/go-liveness/liveness/signing"
 )
@@ -78,16 +79,16 @@ func answerAlways(status int, body string) func(int32) (int, string) {
 }
 
 // The notify's form is urlencoded by default and multipart with
-// MegviiNotifyMultipart; either way it carries data and a sign over it.
+// NotifyMultipart; either way it carries data and a sign over it.
 func TestMegviiNotifyBody(t *testing.T) {
 	for _, tc := range []struct {
 		opts []sandbox.Option
 		want string
 	}{
 		{nil, "application/x-www-form-urlencoded"},
-		{[]sandbox.Option{sandbox.WithMegviiNotifyBody(sandbox.MegviiNotifyForm)}, "application/x-www-form-urlencoded"},
-		{[]sandbox.Option{sandbox.WithMegviiNotifyBody(sandbox.MegviiNotifyMultipart)}, "multipart/form-data"},
-		{[]sandbox.Option{sandbox.WithMegviiNotifyBody("xml")}, "application/x-www-form-urlencoded"},
+		{[]sandbox.Option{megviisim.WithNotifyBody(megviisim.NotifyForm)}, "application/x-www-form-urlencoded"},
+		{[]sandbox.Option{megviisim.WithNotifyBody(megviisim.NotifyMultipart)}, "multipart/form-data"},
+		{[]sandbox.Option{megviisim.WithNotifyBody("xml")}, "application/x-www-form-urlencoded"},
 	} {
 		t.Run(tc.want, func(t *testing.T) {
 			sb := start(t, tc.opts...)
@@ -98,7 +99,7 @@ func TestMegviiNotifyBody(t *testing.T) {
 			require.True(t, c.Notified, "%v", c.NotifyErr)
 			mt, f := nr.last()
 			assert.Equal(t, tc.want, mt)
-			assert.True(t, signing.Equal(f.Get("sign"), signing.Megvii(sandbox.MegviiAPISecret, f.Get("data"))))
+			assert.True(t, signing.Equal(f.Get("sign"), signing.Megvii(megviisim.APISecret, f.Get("data"))))
 			assert.Equal(t, id, decode(t, []byte(f.Get("data")))["biz_info"].(map[string]any)["biz_id"])
 			assert.Equal(t, c.ReturnForm.Get("data"), f.Get("data"), "the return carries the same form")
 		})
@@ -106,7 +107,7 @@ func TestMegviiNotifyBody(t *testing.T) {
 }
 
 // By default a Megvii notify is sent once, answered or not; with
-// WithMegviiNotifyRedelivered it is sent again as WithNotifyRetry says.
+// WithNotifyRedelivered it is sent again as WithNotifyRetry says.
 func TestMegviiNotifyRedelivery(t *testing.T) {
 	t.Run("none by default", func(t *testing.T) {
 		sb := start(t, sandbox.WithNotifyRetry(3, 5*time.Millisecond))
@@ -119,7 +120,7 @@ func TestMegviiNotifyRedelivery(t *testing.T) {
 		assert.Equal(t, int32(1), nr.hits.Load())
 	})
 	t.Run("redelivered until received", func(t *testing.T) {
-		sb := start(t, sandbox.WithMegviiNotifyRedelivered(), sandbox.WithNotifyRetry(3, 5*time.Millisecond))
+		sb := start(t, megviisim.WithNotifyRedelivered(), sandbox.WithNotifyRetry(3, 5*time.Millisecond))
 		nr := newNotifyReceiver(t, func(hit int32) (int, string) {
 			if hit <= 2 {
 				return 503, "busy"
@@ -134,7 +135,7 @@ func TestMegviiNotifyRedelivery(t *testing.T) {
 		assert.Equal(t, int32(3), nr.hits.Load(), "none after it was received")
 	})
 	t.Run("Close stops redeliveries", func(t *testing.T) {
-		sb, err := sandbox.New(sandbox.WithAnyNotifyPort(), sandbox.WithMegviiNotifyRedelivered(), sandbox.WithNotifyRetry(5, time.Hour))
+		sb, err := sandbox.New(sandbox.WithAnyNotifyPort(), megviisim.WithNotifyRedelivered(), sandbox.WithNotifyRetry(5, time.Hour))
 		require.NoError(t, err)
 		nr := newNotifyReceiver(t, answerAlways(500, "busy"))
 		_, err = sb.Complete(context.Background(), liveness.Megvii, megviiNotifySession(t, sb, nr), sandbox.OutcomePass)
@@ -152,11 +153,11 @@ func TestMegviiNotifyRedelivery(t *testing.T) {
 }
 
 // Which answer counts as received: any 2xx by default, only 200 with the
-// body success or SUCCESS with MegviiAckSuccess; an answer not received
+// body success or SUCCESS with AckSuccess; an answer not received
 // is redelivered when redelivery is on.
 func TestMegviiNotifyAck(t *testing.T) {
 	for _, tc := range []struct {
-		ack      sandbox.MegviiNotifyAck
+		ack      megviisim.NotifyAck
 		status   int
 		body     string
 		received bool
@@ -164,19 +165,19 @@ func TestMegviiNotifyAck(t *testing.T) {
 		{"", 200, "ok", true},
 		{"", 204, "", true},
 		{"", 500, "success", false},
-		{sandbox.MegviiAckAny2xx, 202, "accepted", true},
-		{sandbox.MegviiAckSuccess, 200, "success", true},
-		{sandbox.MegviiAckSuccess, 200, "SUCCESS", true},
-		{sandbox.MegviiAckSuccess, 200, " success\r\n", true},
-		{sandbox.MegviiAckSuccess, 200, "Success", false},
-		{sandbox.MegviiAckSuccess, 200, "ok", false},
-		{sandbox.MegviiAckSuccess, 200, "", false},
-		{sandbox.MegviiAckSuccess, 204, "", false},
-		{sandbox.MegviiAckSuccess, 201, "success", false},
-		{sandbox.MegviiAckSuccess, 500, "success", false},
+		{megviisim.AckAny2xx, 202, "accepted", true},
+		{megviisim.AckSuccess, 200, "success", true},
+		{megviisim.AckSuccess, 200, "SUCCESS", true},
+		{megviisim.AckSuccess, 200, " success\r\n", true},
+		{megviisim.AckSuccess, 200, "Success", false},
+		{megviisim.AckSuccess, 200, "ok", false},
+		{megviisim.AckSuccess, 200, "", false},
+		{megviisim.AckSuccess, 204, "", false},
+		{megviisim.AckSuccess, 201, "success", false},
+		{megviisim.AckSuccess, 500, "success", false},
 	} {
 		t.Run(string(tc.ack)+"/"+http.StatusText(tc.status)+"/"+tc.body, func(t *testing.T) {
-			sb := start(t, sandbox.WithMegviiNotifyAck(tc.ack), sandbox.WithMegviiNotifyRedelivered(), sandbox.WithNotifyRetry(2, 5*time.Millisecond))
+			sb := start(t, megviisim.WithNotifyAck(tc.ack), megviisim.WithNotifyRedelivered(), sandbox.WithNotifyRetry(2, 5*time.Millisecond))
 			nr := newNotifyReceiver(t, answerAlways(tc.status, tc.body))
 			c, err := sb.Complete(context.Background(), liveness.Megvii, megviiNotifySession(t, sb, nr), sandbox.OutcomePass)
 			require.NoError(t, err)
@@ -194,28 +195,28 @@ func TestMegviiNotifyAck(t *testing.T) {
 }
 
 // The 4th get_result call, and a call for a result past its day, answer
-// the error WithMegviiSpentAnswer names, with the status and field
+// the error WithSpentAnswer names, with the status and field
 // Megvii's tables give its code; an unknown biz_id answers
 // RESULT_NOT_FOUND whatever the reading.
 func TestMegviiSpentAnswer(t *testing.T) {
 	for _, tc := range []struct {
-		answer sandbox.MegviiSpentAnswer
+		answer megviisim.SpentAnswer
 		status int
 		field  string
 		text   string
 	}{
 		{"", 400, "error_message", "RESULT_NOT_FOUND"},
-		{sandbox.MegviiSpentNotFound, 400, "error_message", "RESULT_NOT_FOUND"},
-		{sandbox.MegviiSpentDenied, 403, "error", "AUTHORIZATION_ERROR:Denied."},
-		{sandbox.MegviiSpentBadArguments, 400, "error_message", "BAD_ARGUMENTS:biz_id"},
+		{megviisim.SpentNotFound, 400, "error_message", "RESULT_NOT_FOUND"},
+		{megviisim.SpentDenied, 403, "error", "AUTHORIZATION_ERROR:Denied."},
+		{megviisim.SpentBadArguments, 400, "error_message", "BAD_ARGUMENTS:biz_id"},
 		{"GET_RESULT_LIMIT_EXCEEDED", 400, "error_message", "GET_RESULT_LIMIT_EXCEEDED"},
 	} {
 		t.Run(tc.text, func(t *testing.T) {
 			clk := testutil.NewClock(time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC))
-			sb := start(t, sandbox.WithClock(clk.Now), sandbox.WithMegviiSpentAnswer(tc.answer))
+			sb := start(t, sandbox.WithClock(clk.Now), megviisim.WithSpentAnswer(tc.answer))
 			answer := func(bizID string) (int, map[string]any) {
 				status, body := get(t, sb.URL+"/faceid/lite/get_result?"+url.Values{
-					"api_key": {sandbox.MegviiAPIKey}, "api_secret": {sandbox.MegviiAPISecret}, "biz_id": {bizID}}.Encode())
+					"api_key": {megviisim.APIKey}, "api_secret": {megviisim.APISecret}, "biz_id": {bizID}}.Encode())
 				return status, decode(t, body)
 			}
 			spent, _ := megviiSession(t, sb)
@@ -233,7 +234,7 @@ func TestMegviiSpentAnswer(t *testing.T) {
 			assert.Equal(t, tc.status, status, "the 4th call")
 			assert.Equal(t, tc.text, m[tc.field], "the 4th call")
 
-			clk.Advance(sandbox.MegviiResultLifetime + time.Second)
+			clk.Advance(megviisim.ResultLifetime + time.Second)
 			status, m = answer(old)
 			assert.Equal(t, tc.status, status, "past its day")
 			assert.Equal(t, tc.text, m[tc.field], "past its day")
@@ -245,21 +246,21 @@ func TestMegviiSpentAnswer(t *testing.T) {
 	}
 }
 
-// get_result names the session where WithMegviiResultBizFields says; the
+// get_result names the session where WithResultBizFields says; the
 // callbacks keep biz_info whatever the reading.
 func TestMegviiResultBizFields(t *testing.T) {
 	for _, tc := range []struct {
-		f       sandbox.MegviiBizFields
+		f       megviisim.BizFields
 		bizInfo map[string]any // nil: no biz_info
 		top     map[string]any
 	}{
 		{"", map[string]any{"biz_id": "ID", "biz_no": "order-1", "biz_extra_data": ""}, nil},
-		{sandbox.MegviiBizInfo, map[string]any{"biz_id": "ID", "biz_no": "order-1", "biz_extra_data": ""}, nil},
-		{sandbox.MegviiBizNoOnly, map[string]any{"biz_no": "order-1", "biz_extra_data": ""}, nil},
-		{sandbox.MegviiBizTopLevel, nil, map[string]any{"biz_id": "ID", "biz_no": "order-1"}},
+		{megviisim.BizInfo, map[string]any{"biz_id": "ID", "biz_no": "order-1", "biz_extra_data": ""}, nil},
+		{megviisim.BizNoOnly, map[string]any{"biz_no": "order-1", "biz_extra_data": ""}, nil},
+		{megviisim.BizTopLevel, nil, map[string]any{"biz_id": "ID", "biz_no": "order-1"}},
 	} {
 		t.Run(string(tc.f), func(t *testing.T) {
-			sb := start(t, sandbox.WithMegviiResultBizFields(tc.f))
+			sb := start(t, megviisim.WithResultBizFields(tc.f))
 			nr := newNotifyReceiver(t, answerAlways(200, "success"))
 			id := megviiNotifySession(t, sb, nr)
 			for _, o := range []sandbox.Outcome{"", sandbox.OutcomeSpoof} {
@@ -271,7 +272,7 @@ func TestMegviiResultBizFields(t *testing.T) {
 						decode(t, []byte(f.Get("data")))["biz_info"], "the notify")
 				}
 				_, body := get(t, sb.URL+"/faceid/lite/get_result?"+url.Values{
-					"api_key": {sandbox.MegviiAPIKey}, "api_secret": {sandbox.MegviiAPISecret}, "biz_id": {id}}.Encode())
+					"api_key": {megviisim.APIKey}, "api_secret": {megviisim.APISecret}, "biz_id": {id}}.Encode())
 				m := decode(t, body)
 				if tc.bizInfo == nil {
 					assert.NotContains(t, m, "biz_info")

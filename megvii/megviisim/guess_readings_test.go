@@ -1,4 +1,4 @@
-package sandbox_test
+package megviisim_test
 
 import (
 	"bytes"
@@ -16,11 +16,12 @@ import (
 
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/internal/testutil"
+	"github.com/go-liveness/liveness/megvii/megviisim"
 	"github.com/go-liveness/liveness/sandbox"
 )
 
 // The readings of Megvii's get_token the sandbox plays beyond the result
-// limits (readings_megvii.go): what expired_time bounds, the comparisons'
+// limits (readings.go): what expired_time bounds, the comparisons'
 // confidences, the limits of procedure_priority, scene_id and the
 // reference images, and the notify's headers.
 
@@ -39,15 +40,15 @@ func megviiToken(t *testing.T, sb *sandbox.Sandbox, edit func(map[string]string)
 // megviiStatus is get_result's status for biz_id id.
 func megviiStatus(t *testing.T, sb *sandbox.Sandbox, id string) string {
 	t.Helper()
-	q := url.Values{"api_key": {sandbox.MegviiAPIKey}, "api_secret": {sandbox.MegviiAPISecret}, "biz_id": {id}}
+	q := url.Values{"api_key": {megviisim.APIKey}, "api_secret": {megviisim.APISecret}, "biz_id": {id}}
 	status, body := get(t, sb.URL+"/faceid/lite/get_result?"+q.Encode())
 	require.Equal(t, http.StatusOK, status, string(body))
 	return decode(t, body)["status"].(string)
 }
 
 // expired_time bounds a check's completion by default; under
-// MegviiExpiryBoundsStart a page opened before it may complete up to
-// MegviiLateCheckWindow after it, PROCESSING meanwhile, while a page first
+// ExpiryBoundsStart a page opened before it may complete up to
+// LateCheckWindow after it, PROCESSING meanwhile, while a page first
 // opened after it, or a session never opened, is over at expired_time.
 func TestMegviiExpiredTimeReadings(t *testing.T) {
 	for _, tc := range []struct {
@@ -56,9 +57,9 @@ func TestMegviiExpiredTimeReadings(t *testing.T) {
 		lateCheck bool
 	}{
 		{"default", nil, false},
-		{"bounds-completion", []sandbox.Option{sandbox.WithMegviiExpiredTime(sandbox.MegviiExpiryBoundsCompletion)}, false},
-		{"bounds-start", []sandbox.Option{sandbox.WithMegviiExpiredTime(sandbox.MegviiExpiryBoundsStart)}, true},
-		{"unknown", []sandbox.Option{sandbox.WithMegviiExpiredTime("whenever")}, false},
+		{"bounds-completion", []sandbox.Option{megviisim.WithExpiredTime(megviisim.ExpiryBoundsCompletion)}, false},
+		{"bounds-start", []sandbox.Option{megviisim.WithExpiredTime(megviisim.ExpiryBoundsStart)}, true},
+		{"unknown", []sandbox.Option{megviisim.WithExpiredTime("whenever")}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			clk := testutil.NewClock(time.Now())
@@ -92,7 +93,7 @@ func TestMegviiExpiredTimeReadings(t *testing.T) {
 			c, err := sb.Complete(context.Background(), liveness.Megvii, opened, sandbox.OutcomePass)
 			if !tc.lateCheck {
 				require.ErrorIs(t, err, sandbox.ErrSessionExpired)
-				clk.Advance(sandbox.MegviiLateCheckWindow)
+				clk.Advance(megviisim.LateCheckWindow)
 				assert.Equal(t, "TIMEOUT", megviiStatus(t, sb, twice))
 				return
 			}
@@ -100,7 +101,7 @@ func TestMegviiExpiredTimeReadings(t *testing.T) {
 			assert.NotEmpty(t, c.ReturnForm.Get("data"))
 			assert.Equal(t, "OK", megviiStatus(t, sb, opened), "completed after expired_time")
 			assert.Equal(t, "PROCESSING", megviiStatus(t, sb, twice))
-			clk.Advance(sandbox.MegviiLateCheckWindow)
+			clk.Advance(megviisim.LateCheckWindow)
 			assert.Equal(t, "TIMEOUT", megviiStatus(t, sb, twice), "past the window")
 			_, err = sb.Complete(context.Background(), liveness.Megvii, twice, sandbox.OutcomePass)
 			assert.ErrorIs(t, err, sandbox.ErrSessionExpired, "past the window")
@@ -109,22 +110,22 @@ func TestMegviiExpiredTimeReadings(t *testing.T) {
 }
 
 // A compared session's pass carries result_ref1 at 88.5 by default, at the
-// callback document's 68.918 with MegviiComparisonsSeedExample, and both
-// (result_ref1 88.5, result_faceid 68.918) with MegviiComparisonsMixed; a
+// callback document's 68.918 with ComparisonsSeedExample, and both
+// (result_ref1 88.5, result_faceid 68.918) with ComparisonsMixed; a
 // liveness-only pass carries no comparison under any.
 func TestMegviiComparisonsReadings(t *testing.T) {
 	for _, tc := range []struct {
-		c    sandbox.MegviiComparisons
+		c    megviisim.Comparisons
 		want map[string]float64
 	}{
 		{"", map[string]float64{"result_ref1": 88.5}},
-		{sandbox.MegviiComparisonsClear, map[string]float64{"result_ref1": 88.5}},
-		{sandbox.MegviiComparisonsSeedExample, map[string]float64{"result_ref1": 68.918}},
-		{sandbox.MegviiComparisonsMixed, map[string]float64{"result_ref1": 88.5, "result_faceid": 68.918}},
+		{megviisim.ComparisonsClear, map[string]float64{"result_ref1": 88.5}},
+		{megviisim.ComparisonsSeedExample, map[string]float64{"result_ref1": 68.918}},
+		{megviisim.ComparisonsMixed, map[string]float64{"result_ref1": 88.5, "result_faceid": 68.918}},
 		{"coin-toss", map[string]float64{"result_ref1": 88.5}},
 	} {
 		t.Run(string(tc.c), func(t *testing.T) {
-			sb := start(t, sandbox.WithMegviiComparisons(tc.c))
+			sb := start(t, megviisim.WithComparisons(tc.c))
 			compared := func(f map[string]string) { f["comparison_type"] = "0" }
 			for _, edit := range []func(map[string]string){compared, nil} {
 				var files map[string][]byte
@@ -174,29 +175,29 @@ func TestMegviiTokenLimitReadings(t *testing.T) {
 		want  string // "" accepted
 	}{
 		{"any procedure_priority by default", nil, set("procedure_priority", "fallback"), nil, ""},
-		{"any procedure_priority stated", []sandbox.Option{sandbox.WithMegviiProcedurePriorities()}, set("procedure_priority", "fallback"), nil, ""},
-		{"an unknown procedure_priority", []sandbox.Option{sandbox.WithMegviiProcedurePriorities(sandbox.MegviiProcedurePriorities()...)},
+		{"any procedure_priority stated", []sandbox.Option{megviisim.WithProcedurePriorities()}, set("procedure_priority", "fallback"), nil, ""},
+		{"an unknown procedure_priority", []sandbox.Option{megviisim.WithProcedurePriorities(megviisim.ProcedurePriorities()...)},
 			set("procedure_priority", "fallback"), nil, "BAD_ARGUMENTS:procedure_priority"},
-		{"procedure_priority keep", []sandbox.Option{sandbox.WithMegviiProcedurePriorities(sandbox.MegviiProcedurePriorities()...)},
+		{"procedure_priority keep", []sandbox.Option{megviisim.WithProcedurePriorities(megviisim.ProcedurePriorities()...)},
 			set("procedure_priority", "keep"), nil, ""},
-		{"no procedure_priority", []sandbox.Option{sandbox.WithMegviiProcedurePriorities(sandbox.MegviiProcedurePriorities()...)}, nil, nil, ""},
+		{"no procedure_priority", []sandbox.Option{megviisim.WithProcedurePriorities(megviisim.ProcedurePriorities()...)}, nil, nil, ""},
 		{"a long scene_id by default", nil, set("scene_id", strings.Repeat("s", 300)), nil, ""},
-		{"a scene_id over the limit", []sandbox.Option{sandbox.WithMegviiSceneIDLimit(sandbox.MegviiShortSceneID)},
+		{"a scene_id over the limit", []sandbox.Option{megviisim.WithSceneIDLimit(megviisim.ShortSceneID)},
 			set("scene_id", strings.Repeat("s", 33)), nil, "BAD_ARGUMENTS:scene_id"},
-		{"a scene_id at the limit", []sandbox.Option{sandbox.WithMegviiSceneIDLimit(sandbox.MegviiShortSceneID)},
+		{"a scene_id at the limit", []sandbox.Option{megviisim.WithSceneIDLimit(megviisim.ShortSceneID)},
 			set("scene_id", strings.Repeat("s", 32)), nil, ""},
-		{"a limit undone", []sandbox.Option{sandbox.WithMegviiSceneIDLimit(8), sandbox.WithMegviiSceneIDLimit(0)},
+		{"a limit undone", []sandbox.Option{megviisim.WithSceneIDLimit(8), megviisim.WithSceneIDLimit(0)},
 			set("scene_id", strings.Repeat("s", 33)), nil, ""},
 		{"a 3 MiB image by default", nil, compared, image(3 << 20), ""},
-		{"an image over the cap", []sandbox.Option{sandbox.WithMegviiReferenceImageCap(sandbox.MegviiSmallImageCap, "")},
-			compared, image(sandbox.MegviiSmallImageCap + 1), "BAD_ARGUMENTS:image_ref1"},
-		{"an image over the cap, unsupported", []sandbox.Option{sandbox.WithMegviiReferenceImageCap(sandbox.MegviiSmallImageCap, sandbox.MegviiImageCapUnsupportedFormat)},
-			compared, image(sandbox.MegviiSmallImageCap + 1), "IMAGE_ERROR_UNSUPPORTED_FORMAT:image_ref1"},
-		{"an image over the cap, too large", []sandbox.Option{sandbox.WithMegviiReferenceImageCap(sandbox.MegviiSmallImageCap, sandbox.MegviiImageCapTooLarge)},
-			compared, image(sandbox.MegviiSmallImageCap + 1), "IMAGE_FILE_TOO_LARGE:image_ref1"},
-		{"an image at the cap", []sandbox.Option{sandbox.WithMegviiReferenceImageCap(sandbox.MegviiSmallImageCap, sandbox.MegviiImageCapTooLarge)},
-			compared, image(sandbox.MegviiSmallImageCap), ""},
-		{"a body over 8 MiB read by the standard library", []sandbox.Option{sandbox.WithMegviiReferenceImageCap(sandbox.MegviiSmallImageCap, "")},
+		{"an image over the cap", []sandbox.Option{megviisim.WithReferenceImageCap(megviisim.SmallImageCap, "")},
+			compared, image(megviisim.SmallImageCap + 1), "BAD_ARGUMENTS:image_ref1"},
+		{"an image over the cap, unsupported", []sandbox.Option{megviisim.WithReferenceImageCap(megviisim.SmallImageCap, megviisim.ImageCapUnsupportedFormat)},
+			compared, image(megviisim.SmallImageCap + 1), "IMAGE_ERROR_UNSUPPORTED_FORMAT:image_ref1"},
+		{"an image over the cap, too large", []sandbox.Option{megviisim.WithReferenceImageCap(megviisim.SmallImageCap, megviisim.ImageCapTooLarge)},
+			compared, image(megviisim.SmallImageCap + 1), "IMAGE_FILE_TOO_LARGE:image_ref1"},
+		{"an image at the cap", []sandbox.Option{megviisim.WithReferenceImageCap(megviisim.SmallImageCap, megviisim.ImageCapTooLarge)},
+			compared, image(megviisim.SmallImageCap), ""},
+		{"a body over 8 MiB read by the standard library", []sandbox.Option{megviisim.WithReferenceImageCap(megviisim.SmallImageCap, "")},
 			compared, image(9 << 20), "BAD_ARGUMENTS:image_ref1"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -215,12 +216,12 @@ func TestMegviiTokenLimitReadings(t *testing.T) {
 }
 
 // The notify carries a server's headers by default; with
-// MegviiNotifyBrowserHeaders a browser's User-Agent, an Origin and a
+// NotifyBrowserHeaders a browser's User-Agent, an Origin and a
 // Referer naming the sandbox's check page, like the browser's return.
 func TestMegviiNotifyHeadersReadings(t *testing.T) {
-	for _, h := range []sandbox.MegviiNotifyHeaders{"", sandbox.MegviiNotifyServerHeaders, sandbox.MegviiNotifyBrowserHeaders, "carrier-pigeon"} {
+	for _, h := range []megviisim.NotifyHeaders{"", megviisim.NotifyServerHeaders, megviisim.NotifyBrowserHeaders, "carrier-pigeon"} {
 		t.Run(string(h), func(t *testing.T) {
-			sb := start(t, sandbox.WithMegviiNotifyHeaders(h))
+			sb := start(t, megviisim.WithNotifyHeaders(h))
 			got := make(chan http.Header, 1)
 			srv := newHeaderCatcher(t, got)
 			rc := newReceiver(t)
@@ -233,7 +234,7 @@ func TestMegviiNotifyHeadersReadings(t *testing.T) {
 			require.NoError(t, err)
 			require.True(t, c.Notified, "%v", c.NotifyErr)
 			hd := <-got
-			if h != sandbox.MegviiNotifyBrowserHeaders {
+			if h != megviisim.NotifyBrowserHeaders {
 				assert.True(t, strings.HasPrefix(hd.Get("User-Agent"), "Go-http-client/"), hd.Get("User-Agent"))
 				assert.Empty(t, hd.Get("Origin"))
 				assert.Empty(t, hd.Get("Referer"))

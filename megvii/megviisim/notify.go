@@ -1,4 +1,4 @@
-package sandbox
+package megviisim
 
 import (
 	"bytes"
@@ -8,7 +8,7 @@ import (
 	"net/url"
 )
 
-// Megvii's notify as the readings say (readings_megvii.go): the form
+// Megvii's notify as the readings say (readings.go): the form
 // urlencoded or multipart, which answer counts as received, and whether a
 // notify not received is sent again. It is sent with the sandbox's own
 // context, not Complete's: Close ends it, and the notify client's timeout
@@ -16,9 +16,9 @@ import (
 
 // megviiNotifyRequest is the notify POST of form, encoded and with the
 // headers r says; page is the session's check page.
-func megviiNotifyRequest(ctx context.Context, to, page string, r megviiReadings, form url.Values) (*http.Request, error) {
+func megviiNotifyRequest(ctx context.Context, to, page string, r readings, form url.Values) (*http.Request, error) {
 	body, contentType := []byte(form.Encode()), "application/x-www-form-urlencoded"
-	if r.notifyBody == MegviiNotifyMultipart {
+	if r.notifyBody == NotifyMultipart {
 		var buf bytes.Buffer
 		mw := multipart.NewWriter(&buf)
 		// data first, as the callback document's table lists them.
@@ -42,12 +42,12 @@ func megviiNotifyRequest(ctx context.Context, to, page string, r megviiReadings,
 }
 
 // placeBizFields moves the session's identifiers in get_result's answer d
-// where WithMegviiResultBizFields says.
-func (r megviiReadings) placeBizFields(d *megviiPayload) {
+// where WithResultBizFields says.
+func (r readings) placeBizFields(d *megviiPayload) {
 	switch r.bizFields {
-	case MegviiBizNoOnly:
+	case BizNoOnly:
 		d.BizInfo.BizID = ""
-	case MegviiBizTopLevel:
+	case BizTopLevel:
 		d.BizID, d.BizNo = d.BizInfo.BizID, d.BizInfo.BizNo
 		d.BizInfo = nil
 	}

@@ -2,7 +2,6 @@ package sandbox
 
 import (
 	"go/build"
-	"net/url"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -11,29 +10,10 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// The known answers below were computed outside Go (coreutils sha256sum,
-// sha1sum, md5sum) from the inputs the vendors' documents print, so they
-// check the sandbox's encoders against the formulas, not against the
-// client packages.
-
-func TestMegviiSignIsSHA1OfSecretThenData(t *testing.T) {
-	// printf %s 'secret{"status":"OK"}' | sha1sum
-	assert.Equal(t, "69a7ad687f1b2d53bbba9e6b21cde2dc284e148d", megviiSign("secret", []byte(`{"status":"OK"}`)))
-	f := megviiCallbackForm("secret", []byte(`{"status":"OK"}`))
-	assert.Equal(t, url.Values{"data": {`{"status":"OK"}`}, "sign": {"69a7ad687f1b2d53bbba9e6b21cde2dc284e148d"}}, f)
-}
-
-func TestEqualHex(t *testing.T) {
-	assert.True(t, equalHex("ab01", "AB01"))
-	assert.False(t, equalHex("ab01", "ab02"))
-	assert.False(t, equalHex("", ""))
-	assert.False(t, equalHex("zz", "zz"))
-}
-
 // The simulators must not share encoders (or anything else) with the
 // client packages they check: no non-test file of sandbox or of a
 // simulator package moved to its vendor's directory (jumdata/jumdatasim,
-// juhe/juhesim),
+// juhe/juhesim, megvii/megviisim),
 // nor any package of this module they import, directly or not, may import
 // a client package (megvii, juhe, jumdata, their test packages), signing
 // or the clients' internals.
@@ -65,7 +45,7 @@ func TestSimulatorImportsNoClientPackage(t *testing.T) {
 	// A simulator in its vendor's directory imports the host, not the
 	// client beside it: the walk starts there with the client allowed
 	// only as the simulator's own directory.
-	for _, sim := range []string{"/jumdata/jumdatasim", "/juhe/juhesim"} {
+	for _, sim := range []string{"/jumdata/jumdatasim", "/juhe/juhesim", "/megvii/megviisim"} {
 		walk(module+sim, filepath.Join("..", filepath.FromSlash(sim)))
 		assert.Contains(t, seen, module+"/sandbox", "%s imports the sandbox host", sim)
 	}

@@ -1,4 +1,4 @@
-package sandbox
+package megviisim
 
 import (
 	"net/http"

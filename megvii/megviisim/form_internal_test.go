@@ -1,4 +1,4 @@
-package sandbox
+package megviisim
 
 import (
 	"bytes"
@@ -9,7 +9,12 @@ import (
 	"net/textproto"
 	"strings"
 	"testing"
+
+	"github.com/go-liveness/liveness/sandbox"
 )
+
+// face is the sandbox's sample face, a valid JPEG.
+var face = sandbox.SampleFaceJPEG()
 
 // tokenBody writes a get_token body with mime/multipart.Writer, as the
 // clients do: fields in order (name, value), then files (name, content).
@@ -44,7 +49,7 @@ func TestMegviiTokenFormReadsWhatTheHandlerChecks(t *testing.T) {
 	big := strings.Repeat("\xff\xd8\xff", 400) // over 512 bytes
 	body, ct := tokenBody(t,
 		[][2]string{{"api_key", "first"}, {"api_key", "second"}, {"uuid", "张三"}, {"image_ref2", "a text field"}},
-		[][2]string{{"image_ref1", string(sandboxJPEG)}, {"image_ref1", "a second file"}, {"image_ref2", big}})
+		[][2]string{{"image_ref1", string(face)}, {"image_ref1", "a second file"}, {"image_ref2", big}})
 	read := func(query, contentType string, body []byte) (*megviiTokenForm, bool) {
 		r := httptest.NewRequest(http.MethodPost, "/faceid/lite/get_token"+query, bytes.NewReader(body))
 		if contentType != "" {
@@ -65,7 +70,7 @@ func TestMegviiTokenFormReadsWhatTheHandlerChecks(t *testing.T) {
 	if f.get("api_key") != "first" || f.get("uuid") != "张三" || f.get("biz_no") != "" || f.get("not a field") != "" {
 		t.Errorf("values %q", f.values)
 	}
-	if img := f.image("image_ref1"); !img.present || img.bad || !bytes.Equal(img.head, sandboxJPEG[:min(len(sandboxJPEG), 512)]) || img.size != int64(len(sandboxJPEG)) {
+	if img := f.image("image_ref1"); !img.present || img.bad || !bytes.Equal(img.head, face[:min(len(face), 512)]) || img.size != int64(len(face)) {
 		t.Errorf("image_ref1: %+v", img)
 	}
 	if img := f.image("image_ref2"); !img.present || len(img.head) != 512 || img.size != int64(len(big)) {

@@ -1,0 +1,78 @@
+package megviisim_test
+
+import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/go-liveness/liveness/internal/testutil"
+	"github.com/go-liveness/liveness/megvii/megviisim"
+	"github.com/go-liveness/liveness/sandbox"
+)
+
+// The HTTP helpers of the tests (internal/testutil).
+var (
+	postMultipart = testutil.PostMultipart
+	get           = testutil.Get
+	decode        = testutil.DecodeJSON
+)
+
+func start(t *testing.T, opts ...sandbox.Option) *sandbox.Sandbox {
+	t.Helper()
+	// The receivers listen on random local ports, off Megvii's whitelist.
+	sb, err := sandbox.New(append([]sandbox.Option{sandbox.WithAnyNotifyPort()}, opts...)...)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = sb.Close() })
+	return sb
+}
+
+// receiver records the callbacks the sandbox sends.
+type receiver struct {
+	*httptest.Server
+	mu   sync.Mutex
+	reqs []url.Values
+	hits atomic.Int32
+}
+
+func newReceiver(t *testing.T) *receiver {
+	rc := &receiver{}
+	rc.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_ = r.ParseForm()
+		rc.mu.Lock()
+		f := url.Values{"_path": {r.URL.Path}}
+		for k, v := range r.Form {
+			f[k] = v
+		}
+		rc.reqs = append(rc.reqs, f)
+		rc.mu.Unlock()
+		rc.hits.Add(1)
+		_, _ = io.WriteString(w, "ok "+r.URL.Path)
+	}))
+	t.Cleanup(rc.Close)
+	return rc
+}
+
+// notified returns the last form posted to /notify.
+func (rc *receiver) notified() url.Values {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	for i := len(rc.reqs) - 1; i >= 0; i-- {
+		if rc.reqs[i].Get("_path") == "/notify" {
+			return rc.reqs[i]
+		}
+	}
+	return nil
+}
+
+func megviiFields(rc *receiver) map[string]string {
+	return map[string]string{
+		"api_key": megviisim.APIKey, "api_secret": megviisim.APISecret, "return_url": rc.URL + "/return",
+		"notify_url": rc.URL + "/notify", "biz_no": "order-1", "comparison_type": "-1", "uuid": "user-1",
+	}
+}
