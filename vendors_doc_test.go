@@ -9,10 +9,12 @@ import (
 	"strings"
 	"testing"
 
-	_ "github.com/go-liveness/liveness/juhe/juhesim"       // the sandbox serves Juhe
-	_ "github.com/go-liveness/liveness/jumdata/jumdatasim" // the sandbox serves Jumdata
+	_ "github.com/go-liveness/liveness/aliyun/aliyunsim"
+	_ "github.com/go-liveness/liveness/juhe/juhesim"
+	_ "github.com/go-liveness/liveness/jumdata/jumdatasim"
 	_ "github.com/go-liveness/liveness/megvii/megviisim"
 	"github.com/go-liveness/liveness/sandbox"
+	_ "github.com/go-liveness/liveness/tencent/tencentsim"
 )
 
 // VENDORS.md, the facts-and-guesses document, stays true to the code: every
@@ -28,21 +30,28 @@ func TestVendorsDoc(t *testing.T) {
 		t.Fatal(err)
 	}
 	doc := string(b)
-	// entries[vendor] holds the guessed entries of the vendor's section.
-	entries := map[string][]string{}
-	for _, section := range regexp.MustCompile(`(?m)^## `).Split(doc, -1)[1:] {
+	// entries[vendor] holds the guessed entries of the vendor's section,
+	// sections[vendor] the section: a vendor's section is named by the
+	// vendor of the readings it lists (the title may be the company's).
+	entries, sections := map[string][]string{}, map[string]string{}
+	parts := regexp.MustCompile(`(?m)^## `).Split(doc, -1)[1:]
+	for _, section := range parts {
 		vendor := strings.ToLower(strings.Fields(section)[0])
+		if m := reading.FindStringSubmatch(section); m != nil {
+			vendor, _, _ = strings.Cut(m[1], "/")
+		}
+		sections[vendor] = section
 		guessed := section[strings.Index(section, "### Guessed"):]
 		for _, m := range regexp.MustCompile("(?m)^\\| `([a-z0-9-]+)` \\|").FindAllStringSubmatch(guessed, -1) {
 			entries[vendor] = append(entries[vendor], m[1])
 		}
 	}
-	if len(entries) != 3 {
-		t.Fatalf("guessed entries found for %d vendors, want 3: %v", len(entries), entries)
+	if len(entries) != len(parts) || len(entries) < 5 {
+		t.Fatalf("guessed entries found for %d vendors, want one per section (%d), at least 5: %v", len(entries), len(parts), entries)
 	}
 
 	named := map[string]bool{} // reading → marked default
-	for _, m := range regexp.MustCompile("`((?:megvii|juhe|jumdata)/[a-z0-9-]+=[A-Za-z0-9_-]+)`( \\*default\\*)?").FindAllStringSubmatch(doc, -1) {
+	for _, m := range reading.FindAllStringSubmatch(strings.Join(parts, "\n"), -1) {
 		named[m[1]] = named[m[1]] || m[2] != ""
 	}
 	for _, r := range sandbox.Readings() {
@@ -72,13 +81,13 @@ func TestVendorsDoc(t *testing.T) {
 	}
 	for vendor, es := range entries {
 		for _, e := range es {
-			if !played[vendor+"/"+e] && !sharesReading(doc, vendor, e) {
+			if !played[vendor+"/"+e] && !sharesReading(sections[vendor], vendor, e) {
 				t.Errorf("the guessed entry %s/%s has no sandbox reading", vendor, e)
 			}
 		}
 	}
 
-	marker := regexp.MustCompile(`Guess: see VENDORS\.md, (Megvii|Juhe|Jumdata), ([a-z0-9-]+)`)
+	marker := regexp.MustCompile(`Guess: see VENDORS\.md, ([A-Z][a-z]+), ([a-z0-9-]+)`)
 	seen := 0
 	err = filepath.WalkDir(".", func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".go") {
@@ -104,10 +113,15 @@ func TestVendorsDoc(t *testing.T) {
 	}
 }
 
-// sharesReading reports whether the row of the guessed entry e names a
-// reading of another entry of the vendor that plays it (Jumdata's
-// unknown-token and result-causes are played by its error-texts readings).
-func sharesReading(doc, vendor, e string) bool {
-	row := regexp.MustCompile("(?m)^\\| `" + regexp.QuoteMeta(e) + "` \\|.*$").FindString(doc[strings.Index(doc, "## "+strings.ToUpper(vendor[:1])+vendor[1:]):])
+// reading matches a sandbox reading named in VENDORS.md, with its default
+// mark: `vendor/entry=value` *default*.
+var reading = regexp.MustCompile("`([a-z0-9]+/[a-z0-9-]+=[A-Za-z0-9_-]+)`( \\*default\\*)?")
+
+// sharesReading reports whether the row of the guessed entry e in the
+// vendor's section names a reading of another entry of the vendor that
+// plays it (Jumdata's unknown-token and result-causes are played by its
+// error-texts readings).
+func sharesReading(section, vendor, e string) bool {
+	row := regexp.MustCompile("(?m)^\\| `" + regexp.QuoteMeta(e) + "` \\|.*$").FindString(section)
 	return regexp.MustCompile("`" + vendor + "/[a-z0-9-]+=").MatchString(row)
 }

@@ -15,8 +15,9 @@ import (
 )
 
 // vendorDirs are the vendors' own directories (client, simulator, test
-// helpers), relative to the repository's root.
-var vendorDirs = []string{"megvii", "juhe", "jumdata"}
+// helpers), relative to the repository's root: every top-level directory
+// whose package registers a driver.Profile, found by vendorDirsOf.
+var vendorDirs = vendorDirsOf(filepath.Join("..", ".."))
 
 // exempt are files (by base name, in any directory) that name a vendor
 // by design, with the reason.
@@ -27,13 +28,51 @@ var exempt = map[string]string{
 }
 
 var (
-	vendorName = regexp.MustCompile(`(?i)megvii|juhe|jumdata`)
+	names      = strings.Join(vendorDirs, "|")
+	vendorName = regexp.MustCompile(`(?i)` + names)
 	// A registration import: a blank import of a vendor's package (or
 	// of its simulator's).
-	registration = regexp.MustCompile(`^_\s+"github\.com/go-liveness/liveness/(megvii|juhe|jumdata)(/[a-z]+)?"$`)
+	registration = regexp.MustCompile(`^_\s+"github\.com/go-liveness/liveness/(` + names + `)(/[a-z]+)?"$`)
 	// The root package's Vendor constants.
 	vendorConst = regexp.MustCompile(`^(Megvii|Juhe|Jumdata)\s+Vendor\s*=\s*"(megvii|juhe|jumdata)"`)
 )
+
+// vendorDirsOf returns the top-level directories of the repository at root
+// whose package registers a driver.Profile (driver.Register in a non-test
+// Go file): the vendors' directories.
+func vendorDirsOf(root string) []string {
+	entries, err := os.ReadDir(root)
+	if err != nil {
+		panic(err)
+	}
+	var out []string
+	for _, e := range entries {
+		if !e.IsDir() || e.Name() == "driver" {
+			continue
+		}
+		files, _ := filepath.Glob(filepath.Join(root, e.Name(), "*.go"))
+		for _, f := range files {
+			if strings.HasSuffix(f, "_test.go") {
+				continue
+			}
+			if b, err := os.ReadFile(f); err == nil && strings.Contains(string(b), "driver.Register(") {
+				out = append(out, e.Name())
+				break
+			}
+		}
+	}
+	return out
+}
+
+// The vendors known when this test was written are found: the discovery
+// cannot silently find none and pass everything.
+func TestVendorDirsFound(t *testing.T) {
+	for _, v := range []string{"megvii", "juhe", "jumdata", "tencent", "aliyun"} {
+		if !slices.Contains(vendorDirs, v) {
+			t.Errorf("vendor directory %s not found (found %v)", v, vendorDirs)
+		}
+	}
+}
 
 // TestVendorNamesStayHome holds the Done-when of issue 24: a vendor's name
 // appears outside its own directory only in registration imports, the
