@@ -49,6 +49,11 @@
 // the user's device data: it is sent to Alibaba Cloud only and kept out
 // of every error and log line.
 //
+// A Provider whose Config.DefaultMetaInfo is set uses it for a request
+// carrying none: the sandbox's provider URL sets the simulator's, so
+// that code building requests without vendor options runs there. Leave it
+// empty in production.
+//
 // Without a browser, the liveness command takes it as
 // --aliyun-meta-info '<JSON>' or --aliyun-meta-info @file (the JSON
 // getMetaInfo() returned, saved to a file); the sandbox accepts any JSON
@@ -65,8 +70,9 @@
 // a local simulator) the endpoint, cloudauth.aliyuncs.com when empty
 // ("aliyun://AKID:SECRET@?scene_id=…"). Parameters: scene_id (required,
 // the console's 认证场景 ID), product_code (ID_PRO, the default, or
-// PV_FV), and scheme ("http" for a local simulator). Errors never quote
-// the URL, which holds the secret.
+// PV_FV), scheme ("http" for a local simulator) and meta_info
+// (Config.DefaultMetaInfo, URL-encoded: the sandbox's provider URL sets
+// it). Errors never quote the URL, which holds the secret.
 package aliyun
 
 import (
@@ -135,6 +141,13 @@ type Config struct {
 	// Region, when BaseURL is empty, selects the regional endpoint
 	// (RegionBaseURL): "cn-shanghai", "cn-beijing".
 	Region string
+	// DefaultMetaInfo is the MetaInfo of a request whose SessionOptions
+	// carry none. Alibaba Cloud makes a CertifyUrl for the browser the
+	// MetaInfo describes, so leave it empty in production, where every
+	// session's comes from its user's browser; the sandbox's provider URL
+	// sets it (meta_info=) to the simulator's, so that code building
+	// requests without vendor options (the quickstart, a demo) runs there.
+	DefaultMetaInfo string
 }
 
 // Provider is the Alibaba Cloud ID Verification provider. It is safe for
@@ -146,6 +159,7 @@ type Provider struct {
 	base          string
 	host          string // the Host the calls are signed for
 	path          string // the request path, "/" or the prefix's
+	metaInfo      string // Config.DefaultMetaInfo
 	c             *transport.Client
 }
 
@@ -180,6 +194,11 @@ func New(cfg Config, opts ...liveness.Option) (*Provider, error) {
 	if err != nil {
 		return nil, err
 	}
+	if cfg.DefaultMetaInfo != "" {
+		if err := checkMetaInfo(c, cfg.DefaultMetaInfo); err != nil {
+			return nil, c.Fail("DefaultMetaInfo", "must be a JSON object of at most 16 KiB, as getMetaInfo() returns")
+		}
+	}
 	host, path := splitBase(base)
 	product := cfg.ProductCode
 	if product == "" {
@@ -188,7 +207,7 @@ func New(cfg Config, opts ...liveness.Option) (*Provider, error) {
 	return &Provider{
 		keyID: cfg.AccessKeyID, secret: cfg.AccessKeySecret,
 		sceneID: strconv.FormatInt(cfg.SceneID, 10), product: product,
-		base: base, host: host, path: path,
+		base: base, host: host, path: path, metaInfo: cfg.DefaultMetaInfo,
 		c: transport.New(transport.Config{Vendor: Vendor, Secrets: []string{cfg.AccessKeySecret}, Options: withPersonalLogging(opts)}),
 	}, nil
 }

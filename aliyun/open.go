@@ -11,7 +11,7 @@ import (
 func init() { liveness.Register("aliyun", open) }
 
 // open builds a Provider from an
-// "aliyun://AKID:SECRET@host?scene_id=…&product_code=…&scheme=http" URL for
+// "aliyun://AKID:SECRET@host?scene_id=…&product_code=…&scheme=http&meta_info=…" URL for
 // liveness.Open; the package doc describes the form. Parameters are
 // checked by name, so that a typo is an error, not a silent default.
 func open(u *url.URL, opts ...liveness.Option) (liveness.Provider, error) {
@@ -19,7 +19,7 @@ func open(u *url.URL, opts ...liveness.Option) (liveness.Provider, error) {
 	if u == nil {
 		return nil, c.Fail("url", "is nil")
 	}
-	params, err := driver.OpenQuery(c, u, "scene_id", "product_code", "scheme")
+	params, err := driver.OpenQuery(c, u, "scene_id", "product_code", "scheme", "meta_info")
 	if err != nil {
 		return nil, err
 	}
@@ -39,6 +39,6 @@ func open(u *url.URL, opts ...liveness.Option) (liveness.Provider, error) {
 		return nil, err
 	}
 	p, err := New(Config{AccessKeyID: u.User.Username(), AccessKeySecret: secret, SceneID: scene,
-		ProductCode: params["product_code"], BaseURL: base}, opts...)
+		ProductCode: params["product_code"], BaseURL: base, DefaultMetaInfo: params["meta_info"]}, opts...)
 	return driver.Opened(Vendor, p, err)
 }

@@ -19,8 +19,10 @@ func TestOpen(t *testing.T) {
 	sb, _ := newSandbox(t)
 	p, err := liveness.Open(sb.ProviderURL(aliyun.Vendor))
 	require.NoError(t, err)
-	s, err := p.InitSession(ctx, request())
-	require.NoError(t, err, "the sandbox's provider URL opens a provider it serves")
+	r := request()
+	r.Extra = nil
+	s, err := p.InitSession(ctx, r)
+	require.NoError(t, err, "the sandbox's provider URL opens a provider it serves, with its MetaInfo for requests without one")
 	assert.True(t, strings.HasPrefix(s.CheckURL, sb.URL))
 
 	p, err = liveness.Open("aliyun://LTAI5tKey:S3cr3tValue9@?scene_id=1000000006&product_code=PV_FV")
@@ -35,6 +37,7 @@ func TestOpen(t *testing.T) {
 		"aliyun://LTAI5tKey:S3cr3tValue9@?scene_id=1&region=cn-shanghai",
 		"aliyun://LTAI5tKey:S3cr3tValue9@?scene_id=1&scheme=ftp",
 		"aliyun://LTAI5tKey:S3cr3tValue9@?scene_id=1#frag",
+		"aliyun://LTAI5tKey:S3cr3tValue9@?scene_id=1&meta_info=zimVer",
 	} {
 		p, err := liveness.Open(bad)
 		assert.Nil(t, p, bad)

@@ -60,7 +60,8 @@ const MaxReferenceImageBytes = 2 << 20
 
 // InitSession starts a session with InitFaceVerify. It needs
 // req.ReturnURL, req.BizNo (OuterOrderNo: 1 to 32 ASCII letters and
-// digits) and SessionOptions.MetaInfo in req.Extra; for ProductIDPro
+// digits) and SessionOptions.MetaInfo in req.Extra (or
+// Config.DefaultMetaInfo); for ProductIDPro
 // req.Name and req.IDNumber (18 characters with a valid GB 11643 check
 // digit; a final 'x' is sent as 'X'), for ProductPVFV one
 // req.ReferenceImages entry (at most 2 MiB, sent as FaceContrastPicture)
@@ -172,6 +173,9 @@ func (p *Provider) initRequest(c driver.Checker, req *liveness.SessionRequest) (
 	product := opts.ProductCode
 	if product == "" {
 		product = p.product
+	}
+	if opts.MetaInfo == "" {
+		opts.MetaInfo = p.metaInfo
 	}
 	err = driver.First(
 		checkOrder(c, req.BizNo),

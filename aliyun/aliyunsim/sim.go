@@ -49,7 +49,9 @@ func (sim) Endpoints() []sandbox.Endpoint { return []sandbox.Endpoint{Init, Desc
 // Readings lists the readings the simulator plays.
 func (sim) Readings() []sandbox.Reading { return readingList() }
 
-// ProviderURL is aliyun://<AccessKeyID>:<AccessKeySecret>@<host>/aliyun?scene_id=<SceneID>&scheme=<scheme>.
+// ProviderURL is
+// aliyun://<AccessKeyID>:<AccessKeySecret>@<host>/aliyun?scene_id=<SceneID>&scheme=<scheme>&meta_info=<MetaInfo>:
+// the provider it opens uses MetaInfo for a request that carries none.
 func (sim) ProviderURL(baseURL string) string {
 	scheme, host, ok := strings.Cut(baseURL, "://")
 	if !ok {
@@ -60,7 +62,7 @@ func (sim) ProviderURL(baseURL string) string {
 		path = "/" + strings.TrimRight(path, "/")
 	}
 	u := url.URL{Scheme: string(vendor), User: url.UserPassword(AccessKeyID, AccessKeySecret), Host: host, Path: path + Prefix,
-		RawQuery: "scene_id=" + strconv.Itoa(SceneID) + "&scheme=" + scheme}
+		RawQuery: "scene_id=" + strconv.Itoa(SceneID) + "&scheme=" + scheme + "&meta_info=" + url.QueryEscape(MetaInfo)}
 	return u.String()
 }
 

@@ -95,8 +95,9 @@ func TestAuthentication(t *testing.T) {
 }
 
 func TestProviderURL(t *testing.T) {
-	assert.Equal(t, "aliyun://"+AccessKeyID+":"+AccessKeySecret+"@127.0.0.1:8080/aliyun?scene_id=1000000006&scheme=http",
+	meta := "&meta_info=" + url.QueryEscape(MetaInfo)
+	assert.Equal(t, "aliyun://"+AccessKeyID+":"+AccessKeySecret+"@127.0.0.1:8080/aliyun?scene_id=1000000006&scheme=http"+meta,
 		sim{}.ProviderURL("http://127.0.0.1:8080"))
-	assert.Equal(t, "aliyun://"+AccessKeyID+":"+AccessKeySecret+"@h.example/sb/aliyun?scene_id=1000000006&scheme=https",
+	assert.Equal(t, "aliyun://"+AccessKeyID+":"+AccessKeySecret+"@h.example/sb/aliyun?scene_id=1000000006&scheme=https"+meta,
 		sim{}.ProviderURL("https://h.example/sb/"))
 }
