@@ -13,6 +13,7 @@ import (
 	"github.com/go-liveness/liveness/aliyun"
 	"github.com/go-liveness/liveness/aliyun/aliyunsim"
 	"github.com/go-liveness/liveness/driver"
+	"github.com/go-liveness/liveness/sandbox"
 )
 
 func TestOpen(t *testing.T) {
@@ -96,4 +97,33 @@ func TestProfile(t *testing.T) {
 	assert.Equal(t, "abc", c.Session)
 	_, ok = prof.Claims("https://shop.example/return", nil)
 	assert.False(t, ok)
+}
+
+// What the code around providers does with any vendor (the quickstart,
+// the web app): open the sandbox's provider URL, send only the fields the
+// profile says the vendor uses and no vendor options, press pass, resolve.
+func TestGenericFlow(t *testing.T) {
+	sb, _ := newSandbox(t)
+	p, err := liveness.Open(sb.ProviderURL(aliyun.Vendor))
+	require.NoError(t, err)
+	r := &liveness.SessionRequest{ReturnURL: "https://shop.example/return", BizNo: "QS17650000000001"}
+	all := map[string]func(){
+		"NotifyURL":       func() { r.NotifyURL = "https://shop.example/notify" },
+		"UserID":          func() { r.UserID = "user-42" },
+		"Name":            func() { r.Name = sandbox.TestName },
+		"IDNumber":        func() { r.IDNumber = sandbox.TestIDNumber },
+		"ReferenceImages": func() { r.ReferenceImages = [][]byte{sandbox.SampleFaceJPEG()} },
+	}
+	for field, set := range all {
+		if driver.Uses(aliyun.Vendor, field) {
+			set()
+		}
+	}
+	s, err := p.InitSession(ctx, r)
+	require.NoError(t, err)
+	_, err = sb.Complete(ctx, aliyun.Vendor, s.ID, sandbox.OutcomePass)
+	require.NoError(t, err)
+	res, err := p.FetchResult(ctx, s.ID)
+	require.NoError(t, err)
+	assert.True(t, res.Passed())
 }

@@ -27,7 +27,10 @@ var profile = driver.Profile{
 	// DescribeFaceVerify states no limit on reads but its QPS; a
 	// CertifyUrl lives 30 minutes.
 	Reads:  driver.ReadPolicy{},
-	Fields: []string{"NotifyURL", "UserID", "Name", "IDNumber", "ReferenceImages"},
+	// ReferenceImages only under ProductCode PV_FV, which a request picks
+	// with its options: a caller that sends every field a vendor uses
+	// must not send an image to an ID_PRO session (ErrUnsupported).
+	Fields: []string{"NotifyURL", "UserID", "Name", "IDNumber"},
 	Options: []driver.Option{
 		{Name: "meta-info", Field: "Extra.MetaInfo",
 			Usage: "aliyun MetaInfo: the `JSON` getMetaInfo() returned in the user's browser, or @file holding it"},
