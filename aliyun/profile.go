@@ -26,7 +26,7 @@ var profile = driver.Profile{
 	NotifyMethods: []string{http.MethodGet, http.MethodPost},
 	// DescribeFaceVerify states no limit on reads but its QPS; a
 	// CertifyUrl lives 30 minutes.
-	Reads:  driver.ReadPolicy{},
+	Reads: driver.ReadPolicy{},
 	// ReferenceImages only under ProductCode PV_FV, which a request picks
 	// with its options: a caller that sends every field a vendor uses
 	// must not send an image to an ID_PRO session (ErrUnsupported).
