@@ -95,8 +95,17 @@ func TestProfile(t *testing.T) {
 	c, ok = prof.Claims("https://shop.example/return?response=%7B%22extInfo%22%3A%7B%22certifyId%22%3A%22abc%22%7D%7D", nil)
 	assert.True(t, ok)
 	assert.Equal(t, "abc", c.Session)
-	_, ok = prof.Claims("https://shop.example/return", nil)
-	assert.False(t, ok)
+	for _, other := range []string{
+		"https://shop.example/return",
+		"https://shop.example/return?response=%7B%7D",
+		"https://shop.example/return?response=not-json",
+		// Juhe's signed return carries a response too.
+		"https://shop.example/return?response=%7B%22result%22%3A%7B%22jh_order_id%22%3A%22JH1%22%7D%7D&sign=00",
+		"https://shop.example/notify?certifyId=",
+	} {
+		_, ok = prof.Claims(other, nil)
+		assert.False(t, ok, other)
+	}
 }
 
 // What the code around providers does with any vendor (the quickstart,

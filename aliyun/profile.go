@@ -75,7 +75,10 @@ func readSmallFile(path string, max int64) ([]byte, error) {
 }
 
 // claims reads what a callback claims, unverified: the notify's
-// certifyId, outerOrderNo and passed, or the return's response.
+// certifyId, outerOrderNo and passed, or the CertifyId in the return's
+// response. A callback is Alibaba Cloud's only when it names a CertifyId
+// that way and carries no sign (another vendor's return may also carry a
+// response).
 func claims(target string, _ []byte) (driver.Claims, bool) {
 	u, err := url.Parse(target)
 	if err != nil {
@@ -83,13 +86,15 @@ func claims(target string, _ []byte) (driver.Claims, bool) {
 	}
 	q := u.Query()
 	switch {
+	case q.Has("sign"):
+		return driver.Claims{}, false
 	case q.Has("response"):
 		c := driver.JSONClaims(q.Get("response"), "extInfo.certifyId", "")
 		if c.Session == "" {
 			c = driver.JSONClaims(q.Get("response"), "certifyId", "")
 		}
-		return c, true
-	case q.Has("certifyId"):
+		return c, c.Session != ""
+	case q.Get("certifyId") != "":
 		claim := ""
 		if pass := q.Get("passed"); pass != "" {
 			claim = "passed=" + pass
