@@ -453,6 +453,8 @@ type formField struct {
 	// Name is the form field's; Field the liveness.SessionRequest
 	// field's (driver.Uses).
 	Name, Field, Label, Value, Autocomplete string
+	// Placeholder says what an empty field stands for.
+	Placeholder string
 	// Vendors are the vendors offered that use it.
 	Vendors []liveness.Vendor
 }
@@ -494,7 +496,7 @@ func (a *App) index(w http.ResponseWriter, r *http.Request) {
 	for _, f := range []formField{
 		{Name: "name", Field: "Name", Label: "Name", Value: a.cfg.Name, Autocomplete: "name"},
 		{Name: "id_number", Field: "IDNumber", Label: "ID number", Value: a.cfg.IDNumber, Autocomplete: "off"},
-		{Name: "user_id", Field: "UserID", Label: "User ID", Value: a.cfg.UserID, Autocomplete: "off"},
+		{Name: "user_id", Field: "UserID", Label: "User ID", Value: a.cfg.UserID, Autocomplete: "off", Placeholder: "webapp-… (one per check)"},
 	} {
 		for _, v := range a.vendors {
 			if p, ok := driver.Lookup(v); ok && slices.Contains(p.Fields, f.Field) {
