@@ -20,6 +20,7 @@ import (
 
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/callback"
+	"github.com/go-liveness/liveness/driver"
 	_ "github.com/go-liveness/liveness/juhe"
 	"github.com/go-liveness/liveness/juhe/juhesim"
 	_ "github.com/go-liveness/liveness/jumdata"
@@ -184,16 +185,18 @@ func (e *env) handler(p liveness.Provider, store callback.Store) *callback.Handl
 			if e.toSink {
 				req.NotifyURL = e.sink.URL + "/notify"
 			}
-			switch e.vendor {
-			case liveness.Megvii:
+			// Each vendor gets the fields it uses (driver.Uses), no more.
+			if driver.Uses(e.vendor, "UserID") {
 				req.UserID = user
-				if e.getBack {
-					req.Extra = &megvii.SessionOptions{ActionHTTPMethod: "GET"}
-				}
-			case liveness.Juhe:
+			}
+			if driver.Uses(e.vendor, "Name") {
 				req.Name, req.IDNumber = sandbox.TestName, sandbox.TestIDNumber
-			case liveness.Jumdata:
+			}
+			if !driver.Uses(e.vendor, "NotifyURL") {
 				req.NotifyURL = ""
+			}
+			if e.vendor == liveness.Megvii && e.getBack {
+				req.Extra = &megvii.SessionOptions{ActionHTTPMethod: "GET"}
 			}
 			return req, nil
 		},

@@ -17,11 +17,11 @@ import (
 // The packages that compute or verify vendor signatures, with everything
 // below them (megviitest, juhetest, …). Test files are not scanned: a test
 // may compare a signature however it likes.
-var signingPackages = []string{".", "../megvii", "../juhe", "../jumdata"}
+var signingPackages = []string{".", "../megvii", "../juhe", "../jumdata", "../tencent", "../aliyun"}
 
 // The packages whose callbacks carry a signature, and so must verify it
 // through a constant-time comparison.
-var verifyingPackages = []string{"../megvii", "../juhe"}
+var verifyingPackages = []string{"../megvii", "../juhe", "../aliyun"}
 
 // TestSignaturesAreComparedInConstantTime fails when a signature or digest
 // is compared with ==, !=, a switch, bytes.Equal, strings.EqualFold or

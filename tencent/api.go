@@ -129,8 +129,11 @@ func (p *Provider) do(ctx context.Context, cl call, decode func(a *answer) error
 		a, err := readAnswer(resp)
 		if err != nil {
 			// An answer no one can read may follow a session Tencent
-			// made: a create is not sent again.
-			err.MayHaveReached = !cl.idempotent
+			// made: a create is not sent again. A 503 page is the one
+			// exception, as for every vendor (the transport's rule): the
+			// service saying it did not serve the call, which a router
+			// may hand to another vendor.
+			err.MayHaveReached = !cl.idempotent && resp.StatusCode != http.StatusServiceUnavailable
 			return err
 		}
 		return decode(a)

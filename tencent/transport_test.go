@@ -63,6 +63,36 @@ func TestCreateIsNotReplayed(t *testing.T) {
 	assert.EqualValues(t, 4, calls.Load(), "a read is retried")
 }
 
+// A DetectAuth answered by a page instead of Tencent's JSON: a 503 is the
+// service saying it did not serve the call (no session: a router may hand
+// the request to another vendor, and it is retryable); a 502, 504 or 500
+// page may follow a session made, so it is never sent again.
+func TestCreateAnsweredByAPage(t *testing.T) {
+	for status, reached := range map[int]bool{
+		http.StatusServiceUnavailable:  false,
+		http.StatusBadGateway:          true,
+		http.StatusGatewayTimeout:      true,
+		http.StatusInternalServerError: true,
+		http.StatusOK:                  true,
+	} {
+		var calls atomic.Int32
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			calls.Add(1)
+			w.Header().Set("Content-Type", "text/html")
+			w.WriteHeader(status)
+			_, _ = w.Write([]byte("<html>gateway</html>"))
+		}))
+		p, err := tencent.New(tencent.Config{SecretID: "id", SecretKey: "key", RuleID: "1", BaseURL: srv.URL}, liveness.WithRetry(0, 0))
+		require.NoError(t, err)
+		_, err = p.InitSession(context.Background(), &liveness.SessionRequest{ReturnURL: "https://shop.example/back"})
+		srv.Close()
+		var e *liveness.Error
+		require.ErrorAs(t, err, &e, "HTTP %d", status)
+		assert.Equal(t, reached, e.MayHaveReached, "HTTP %d: %v", status, err)
+		assert.EqualValues(t, 1, calls.Load(), "HTTP %d", status)
+	}
+}
+
 // A caller's own HTTP client is used, never changed.
 func TestCallersClientIsUsedAndLeftAlone(t *testing.T) {
 	f, _ := newFake(t, detectAuthOK)

@@ -112,10 +112,12 @@ func TestFailoverProvider(t *testing.T) {
 
 	// A flag no provider of the router uses.
 	two := map[string]string{envProvider: routerURL(sb, liveness.Juhe, liveness.Jumdata)}
-	for _, f := range [][]string{{"--megvii-language", "en"}, {"--user-id", "u1"}, {"--ref-image", file}} {
-		r = cli(t, two, "", append(append([]string{"init"}, f...), initArgs[liveness.Juhe]...)...)
+	for _, f := range []struct{ flag, value, users string }{
+		{"--megvii-language", "en", "megvii"}, {"--user-id", "u1", "aliyun or megvii"}, {"--ref-image", file, "megvii or tencent"},
+	} {
+		r = cli(t, two, "", append([]string{"init", f.flag, f.value}, initArgs[liveness.Juhe]...)...)
 		assert.Equal(t, exitUsage, r.code, r.stderr)
-		assert.Contains(t, r.stderr, "flag "+f[0]+" is for megvii, and no provider of the router is (it holds juhe, jumdata)")
+		assert.Contains(t, r.stderr, "flag "+f.flag+" is for "+f.users+", and no provider of the router is (it holds juhe, jumdata)")
 	}
 }
 

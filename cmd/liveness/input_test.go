@@ -92,17 +92,18 @@ func TestVendorOnlyFlags(t *testing.T) {
 		flag   []string
 		msg    string
 	}{
-		{liveness.Jumdata, []string{"--name", sandbox.TestName}, "flag --name is for juhe, and the provider is jumdata"},
-		{liveness.Jumdata, []string{"--id-number", sandbox.TestIDNumber}, "flag --id-number is for juhe, and the provider is jumdata"},
-		{liveness.Jumdata, []string{"--user-id", "u1"}, "flag --user-id is for megvii, and the provider is jumdata"},
-		{liveness.Jumdata, []string{"--ref-image", img}, "flag --ref-image is for megvii, and the provider is jumdata"},
-		{liveness.Jumdata, []string{"--notify-url", "https://shop.example/n"}, "flag --notify-url is for juhe or megvii, and the provider is jumdata"},
-		{liveness.Juhe, []string{"--user-id", "u1"}, "flag --user-id is for megvii, and the provider is juhe"},
-		{liveness.Juhe, []string{"--ref-image", img}, "flag --ref-image is for megvii, and the provider is juhe"},
+		{liveness.Jumdata, []string{"--name", sandbox.TestName}, "flag --name is for aliyun, juhe or tencent, and the provider is jumdata"},
+		{liveness.Jumdata, []string{"--id-number", sandbox.TestIDNumber}, "flag --id-number is for aliyun, juhe or tencent, and the provider is jumdata"},
+		{liveness.Jumdata, []string{"--user-id", "u1"}, "flag --user-id is for aliyun or megvii, and the provider is jumdata"},
+		{liveness.Jumdata, []string{"--ref-image", img}, "flag --ref-image is for megvii or tencent, and the provider is jumdata"},
+		{liveness.Jumdata, []string{"--notify-url", "https://shop.example/n"}, "flag --notify-url is for aliyun, juhe or megvii, and the provider is jumdata"},
+		{liveness.Juhe, []string{"--user-id", "u1"}, "flag --user-id is for aliyun or megvii, and the provider is juhe"},
+		{liveness.Juhe, []string{"--ref-image", img}, "flag --ref-image is for megvii or tencent, and the provider is juhe"},
 		{liveness.Juhe, []string{"--megvii-language", "en"}, "flag --megvii-language is for megvii, and the provider is juhe"},
-		{liveness.Megvii, []string{"--name", sandbox.TestName}, "flag --name is for juhe, and the provider is megvii"},
-		{liveness.Megvii, []string{"--id-number", sandbox.TestIDNumber}, "flag --id-number is for juhe, and the provider is megvii"},
+		{liveness.Megvii, []string{"--name", sandbox.TestName}, "flag --name is for aliyun, juhe or tencent, and the provider is megvii"},
+		{liveness.Megvii, []string{"--id-number", sandbox.TestIDNumber}, "flag --id-number is for aliyun, juhe or tencent, and the provider is megvii"},
 		{liveness.Megvii, []string{"--juhe-model", "2"}, "flag --juhe-model is for juhe, and the provider is megvii"},
+		{liveness.Juhe, []string{"--aliyun-model", "LIVENESS"}, "flag --aliyun-model is for aliyun, and the provider is juhe"},
 	} {
 		r := cli(t, map[string]string{envProvider: sb.ProviderURL(tc.vendor)}, "", append(append([]string{"init"}, tc.flag...), initArgs[tc.vendor]...)...)
 		assert.Equal(t, exitUsage, r.code, "%s %v: %s", tc.vendor, tc.flag, r.stderr)

@@ -158,9 +158,11 @@ import (
 
 	// The vendors the command knows: each registers its Open scheme and
 	// its driver.Profile (flags, read policy, callbacks) from init.
+	_ "github.com/go-liveness/liveness/aliyun"
 	_ "github.com/go-liveness/liveness/juhe"
 	_ "github.com/go-liveness/liveness/jumdata"
 	_ "github.com/go-liveness/liveness/megvii"
+	_ "github.com/go-liveness/liveness/tencent"
 )
 
 // The exit codes.
@@ -342,7 +344,7 @@ func (c *cmd) fail(err error) int {
 		fmt.Fprintf(c.stderr, "%s: %v\n", c.name, err)
 		return exitError
 	}
-	what := flagOf(le.Field)
+	what := flagOf(le.Vendor, le.Field)
 	if what == "" {
 		what = le.Field
 	}

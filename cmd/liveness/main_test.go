@@ -546,7 +546,7 @@ func TestSandboxServe(t *testing.T) {
 	golden(t, "sandbox_serve.json", normalizeURL(base, out.String()))
 	assert.Equal(t, base, printed.URL)
 	assert.Equal(t, base+"/_sandbox/", printed.ControlURL)
-	require.Len(t, printed.Providers, 4)
+	require.Len(t, printed.Providers, 6, "every vendor and Jumdata's app-code channel")
 	// The control URL printed answers with the index of its routes.
 	resp, err := http.Get(printed.ControlURL)
 	require.NoError(t, err)

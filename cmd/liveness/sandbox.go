@@ -23,9 +23,11 @@ import (
 
 	// The vendors' simulators the sandbox serves: each registers itself
 	// (sandbox.Register) from init.
+	_ "github.com/go-liveness/liveness/aliyun/aliyunsim"
 	_ "github.com/go-liveness/liveness/juhe/juhesim"
 	_ "github.com/go-liveness/liveness/jumdata/jumdatasim"
 	_ "github.com/go-liveness/liveness/megvii/megviisim"
+	_ "github.com/go-liveness/liveness/tencent/tencentsim"
 )
 
 const envSandbox = "LIVENESS_SANDBOX"
@@ -153,6 +155,11 @@ func sandboxVendors() string {
 			names = append(names, string(p.Vendor))
 		}
 	}
+	return orList(names)
+}
+
+// orList joins names for a sentence: "a", "a or b", "a, b or c".
+func orList(names []string) string {
 	if len(names) < 2 {
 		return strings.Join(names, "")
 	}

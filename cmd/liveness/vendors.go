@@ -123,7 +123,7 @@ func checkFlagVendors(p liveness.Provider, set []string) string {
 		for i, v := range want {
 			names[i] = string(v)
 		}
-		what := strings.Join(names, " or ")
+		what := orList(names)
 		if what == "" {
 			what = "no vendor registered"
 		}
@@ -160,43 +160,55 @@ var fieldFlags = map[string]string{
 	failover.RouteParam: "the callback URL's " + failover.RouteParam,
 }
 
-// vendorFieldFlags maps the fields of the vendors' session options
-// (driver.Option.Field) to their flags, and "Extra" to all of them.
-var vendorFieldFlags = sync.OnceValue(func() map[string]string {
-	out := map[string]string{}
+// vendorField is a field of one vendor's session options.
+type vendorField struct {
+	vendor liveness.Vendor
+	field  string
+}
+
+// vendorFieldFlags maps the fields of each vendor's session options
+// (driver.Option.Field, which two vendors may share: "Extra.Model") to
+// that vendor's flags, and "Extra" to all of them.
+var vendorFieldFlags = sync.OnceValue(func() map[vendorField]string {
+	out := map[vendorField]string{}
 	var prefixes []string
 	for _, p := range driver.Profiles() {
 		if len(p.Options) > 0 {
 			prefixes = append(prefixes, "--"+string(p.Vendor)+"-*")
 		}
 		for _, o := range p.Options {
-			if _, dup := out[o.Field]; !dup && o.Field != "" {
-				out[o.Field] = "--" + string(p.Vendor) + "-" + o.Name
+			if o.Field != "" {
+				out[vendorField{p.Vendor, o.Field}] = "--" + string(p.Vendor) + "-" + o.Name
 			}
 		}
 	}
 	if len(prefixes) > 0 {
-		out["Extra"] = "the vendor flags (" + strings.Join(prefixes, ", ") + ")"
+		out[vendorField{field: "Extra"}] = "the vendor flags (" + strings.Join(prefixes, ", ") + ")"
 	}
 	return out
 })
 
-// fieldFlag returns the flag or argument that set field exactly, or "".
-func fieldFlag(field string) string {
+// fieldFlag returns the flag or argument that set vendor's field exactly,
+// or "".
+func fieldFlag(vendor liveness.Vendor, field string) string {
 	if f, ok := fieldFlags[field]; ok {
 		return f
 	}
-	return vendorFieldFlags()[field]
+	if f, ok := vendorFieldFlags()[vendorField{vendor, field}]; ok {
+		return f
+	}
+	return vendorFieldFlags()[vendorField{field: field}]
 }
 
-// flagOf returns the flag or argument that set field, or "".
-func flagOf(field string) string {
-	if f := fieldFlag(field); f != "" {
+// flagOf returns the flag or argument that set the field vendor's error
+// names, or "".
+func flagOf(vendor liveness.Vendor, field string) string {
+	if f := fieldFlag(vendor, field); f != "" {
 		return f
 	}
 	// ReferenceImages[1], session.CheckURL, …
 	if base, _, ok := strings.Cut(field, "["); ok {
-		if f := fieldFlag(base); f != "" {
+		if f := fieldFlag(vendor, base); f != "" {
 			return f
 		}
 	}

@@ -19,14 +19,18 @@ func TestRunSandboxFailoverShowsWhoServedEachSession(t *testing.T) {
 	var out bytes.Buffer
 	require.NoError(t, runSandboxFailover(context.Background(), &out))
 	for _, row := range []string{
-		`one router over juhe, jumdata, megvii;`,
-		`1\s+none\s+juhe\s+juhe\s+passed\s+juhe:`,
-		`2\s+juhe answers 503\s+jumdata\s+jumdata\s+passed\s+jumdata:`,
-		`3\s+jumdata answers 503\s+megvii\s+megvii\s+passed\s+megvii:`,
-		`4\s+megvii drops the connection\s+-\s+-\s+returned, not failed over\s+\(megvii may hold a session\)`,
+		`one router over aliyun, juhe, jumdata, megvii, tencent;`,
+		`1\s+none\s+aliyun\s+aliyun\s+passed\s+aliyun:`,
+		`2\s+aliyun answers 503\s+juhe\s+juhe\s+passed\s+juhe:`,
+		`3\s+juhe answers 503\s+jumdata\s+jumdata\s+passed\s+jumdata:`,
+		`4\s+jumdata answers 503\s+megvii\s+megvii\s+passed\s+megvii:`,
+		`5\s+megvii answers 503\s+tencent\s+tencent\s+passed\s+tencent:`,
+		`6\s+tencent drops the connection\s+-\s+-\s+returned, not failed over\s+\(tencent may hold a session\)`,
+		`aliyun: open, 2 failure\(s\) in a row, 1 session\(s\)`,
 		`juhe: open, 2 failure\(s\) in a row, 1 session\(s\)`,
 		`jumdata: open, 2 failure\(s\) in a row, 1 session\(s\)`,
-		`megvii: closed, 1 failure\(s\) in a row, 1 session\(s\)`,
+		`megvii: open, 2 failure\(s\) in a row, 1 session\(s\)`,
+		`tencent: closed, 1 failure\(s\) in a row, 1 session\(s\)`,
 	} {
 		assert.Regexp(t, regexp.MustCompile(row), out.String())
 	}

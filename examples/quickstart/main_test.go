@@ -30,6 +30,10 @@ func TestRunSandboxPrintsEveryVendor(t *testing.T) {
 		`juhe\s+spoof\s+signed\s+failed\s+spoof\s+fail 12\.5\s+-`,
 		`megvii\s+pass\s+signed\s+passed\s+-\s+pass\s+match 88\.5 \(threshold 69\)`,
 		`megvii\s+spoof\s+signed\s+failed\s+spoof\s+fail\s+-`,
+		`aliyun\s+pass\s+unsigned\s+passed\s+-\s+pass\s+match 91\.37 \(threshold 80\)`,
+		`aliyun\s+spoof\s+unsigned\s+failed\s+spoof\s+fail\s+-`,
+		`tencent\s+pass\s+unsigned\s+passed\s+-\s+pass\s+-`,
+		`tencent\s+spoof\s+unsigned\s+failed\s+spoof\s+fail\s+-`,
 	} {
 		assert.Regexp(t, regexp.MustCompile(row), out.String())
 	}
@@ -84,7 +88,7 @@ func rows(s string) []string {
 			continue
 		}
 		switch f[0] {
-		case "jumdata", "juhe", "megvii":
+		case "aliyun", "jumdata", "juhe", "megvii", "tencent":
 			f = f[:len(f)-1]
 		}
 		out = append(out, strings.Join(f, " "))

@@ -14,11 +14,16 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/go-liveness/liveness"
+	"github.com/go-liveness/liveness/aliyun"
+	"github.com/go-liveness/liveness/aliyun/aliyunsim"
+	"github.com/go-liveness/liveness/aliyun/aliyuntest"
 	"github.com/go-liveness/liveness/internal/testutil"
 	"github.com/go-liveness/liveness/juhe/juhetest"
 	"github.com/go-liveness/liveness/jumdata/jumdatatest"
 	"github.com/go-liveness/liveness/megvii/megviitest"
 	"github.com/go-liveness/liveness/sandbox"
+	"github.com/go-liveness/liveness/tencent"
+	"github.com/go-liveness/liveness/tencent/tencenttest"
 
 	"github.com/go-liveness/liveness/juhe"
 	"github.com/go-liveness/liveness/jumdata"
@@ -35,7 +40,7 @@ func (t handlerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	return rec.Result(), nil
 }
 
-var vendors = []liveness.Vendor{liveness.Megvii, liveness.Juhe, liveness.Jumdata}
+var vendors = []liveness.Vendor{liveness.Megvii, liveness.Juhe, liveness.Jumdata, tencent.Vendor, aliyun.Vendor}
 
 // sandboxProviders returns a provider per vendor for sb (whose URL is set),
 // sending through hc.
@@ -53,7 +58,17 @@ func sandboxProviders(tb testing.TB, sb *sandbox.Sandbox, hc *http.Client) map[l
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return map[liveness.Vendor]liveness.Provider{liveness.Megvii: m, liveness.Juhe: j, liveness.Jumdata: d}
+	tc, err := tencent.New(tencenttest.SandboxConfig(sb), o)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	acfg := aliyuntest.SandboxConfig(sb)
+	acfg.DefaultMetaInfo = aliyunsim.MetaInfo // the browser's getMetaInfo(), played
+	a, err := aliyun.New(acfg, o)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return map[liveness.Vendor]liveness.Provider{liveness.Megvii: m, liveness.Juhe: j, liveness.Jumdata: d, tencent.Vendor: tc, aliyun.Vendor: a}
 }
 
 // sandboxRequest is session n's request for vendor.
@@ -62,8 +77,10 @@ func sandboxRequest(vendor liveness.Vendor, n int64, notify string) *liveness.Se
 	switch vendor {
 	case liveness.Megvii:
 		return &liveness.SessionRequest{ReturnURL: "https://example.com/return", NotifyURL: notify, BizNo: biz, UserID: "user-" + biz}
-	case liveness.Juhe:
+	case liveness.Juhe, tencent.Vendor:
 		return &liveness.SessionRequest{ReturnURL: "https://example.com/return", BizNo: biz, Name: "张三", IDNumber: "11010519491231002X"}
+	case aliyun.Vendor:
+		return &liveness.SessionRequest{ReturnURL: "https://example.com/return", NotifyURL: notify, BizNo: biz, Name: "张三", IDNumber: "11010519491231002X"}
 	}
 	return &liveness.SessionRequest{ReturnURL: "https://example.com/r", BizNo: biz}
 }

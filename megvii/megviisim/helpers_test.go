@@ -58,18 +58,6 @@ func newReceiver(t *testing.T) *receiver {
 	return rc
 }
 
-// notified returns the last form posted to /notify.
-func (rc *receiver) notified() url.Values {
-	rc.mu.Lock()
-	defer rc.mu.Unlock()
-	for i := len(rc.reqs) - 1; i >= 0; i-- {
-		if rc.reqs[i].Get("_path") == "/notify" {
-			return rc.reqs[i]
-		}
-	}
-	return nil
-}
-
 func megviiFields(rc *receiver) map[string]string {
 	return map[string]string{
 		"api_key": megviisim.APIKey, "api_secret": megviisim.APISecret, "return_url": rc.URL + "/return",

@@ -170,6 +170,23 @@ var want = map[liveness.Vendor]map[sandbox.Outcome][2]string{
 		sandbox.OutcomeDeviceUnsupported: {"error", "unknown"}, // a bare 203: the sandbox's code-only answers
 		sandbox.OutcomeTimeout:           {"expired", "timeout"},
 	},
+	// The two cloud vendors, as their conformance harnesses expect
+	// (tencenttest.Harness, aliyuntest.Harness).
+	"tencent": {
+		sandbox.OutcomePass:             {"passed", ""},
+		sandbox.OutcomeSpoof:            {"failed", "spoof"},
+		sandbox.OutcomeFaceMismatch:     {"failed", "face_mismatch"},
+		sandbox.OutcomeIdentityMismatch: {"failed", "identity_mismatch"},
+		sandbox.OutcomeTimeout:          {"expired", "timeout"},
+	},
+	"aliyun": {
+		sandbox.OutcomePass:             {"passed", ""},
+		sandbox.OutcomeSpoof:            {"failed", "spoof"},
+		sandbox.OutcomeFaceMismatch:     {"failed", "face_mismatch"},
+		sandbox.OutcomeIdentityMismatch: {"failed", "identity_mismatch"},
+		sandbox.OutcomeCancel:           {"pending", ""}, // sent back with nothing to read yet
+		sandbox.OutcomeTimeout:          {"pending", ""},
+	},
 }
 
 // client is a browser without JavaScript: a cookie jar, no redirects

@@ -3,6 +3,7 @@ package app_test
 import (
 	"context"
 	"encoding/json"
+	"maps"
 	"net/url"
 	"os"
 	"os/exec"
@@ -15,6 +16,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/go-liveness/liveness"
+	"github.com/go-liveness/liveness/driver"
 	"github.com/go-liveness/liveness/examples/webapp/app"
 	"github.com/go-liveness/liveness/juhe/juhesim"
 	"github.com/go-liveness/liveness/jumdata/jumdatasim"
@@ -188,7 +190,11 @@ func TestBrowser(t *testing.T) {
 	e := newEnv(t)
 
 	t.Run("outcomes", func(t *testing.T) {
-		for _, v := range []liveness.Vendor{liveness.Megvii, liveness.Juhe, liveness.Jumdata} {
+		vendors := slices.Sorted(maps.Keys(want))
+		if len(vendors) != len(driver.Profiles()) {
+			t.Fatalf("expected verdicts for %v, and %d vendors are registered", vendors, len(driver.Profiles()))
+		}
+		for _, v := range vendors {
 			for _, o := range sandbox.OutcomesFor(v) {
 				t.Run(string(v)+"/"+string(o), func(t *testing.T) {
 					w, ok := want[v][o]

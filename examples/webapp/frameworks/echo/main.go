@@ -19,7 +19,9 @@
 //     signature over the raw body, which must reach it untouched.
 //     echo.WrapHandler hands the Handler the request as it came.
 //   - Start is POST only (a start is a paid call); Return takes GET and,
-//     for Megvii's form return, POST (echo's Match); Notify is POST.
+//     for Megvii's form return, POST (echo's Match); Notify takes GET and POST (a
+//     vendor notifies by one or the other; Notify answers 405 to the
+//     method its vendor does not use).
 //   - No CORS middleware on these routes: Start refuses a cross-site
 //     request itself, and the others are not called from scripts.
 package main
@@ -54,7 +56,7 @@ func newRouter(svc *kyc.Service) *echo.Echo {
 	e.GET("/", func(c echo.Context) error { return c.HTML(http.StatusOK, svc.StartPage()) })
 	e.POST(kyc.StartPath, echo.WrapHandler(http.HandlerFunc(h.Start)))
 	e.Match([]string{http.MethodGet, http.MethodPost}, kyc.ReturnPath, echo.WrapHandler(http.HandlerFunc(h.Return)))
-	e.POST(kyc.NotifyPath, echo.WrapHandler(http.HandlerFunc(h.Notify)))
+	e.Match([]string{http.MethodGet, http.MethodPost}, kyc.NotifyPath, echo.WrapHandler(http.HandlerFunc(h.Notify)))
 	e.GET(kyc.DonePath+":biz", func(c echo.Context) error {
 		v, ok := svc.Verdict(c.Param("biz"))
 		if !ok {

@@ -17,7 +17,9 @@
 //     vendor's signature over the raw body, which must reach it untouched.
 //     gin.WrapF hands the Handler the request as it came.
 //   - Start is POST only (a start is a paid call); Return takes GET and,
-//     for Megvii's form return, POST (gin's Match); Notify is POST.
+//     for Megvii's form return, POST (gin's Match); Notify takes GET and POST (a
+//     vendor notifies by one or the other; Notify answers 405 to the
+//     method its vendor does not use).
 //   - No CORS middleware on these routes: Start refuses a cross-site
 //     request itself, and the others are not called from scripts.
 package main
@@ -55,7 +57,7 @@ func newRouter(svc *kyc.Service) *gin.Engine {
 	})
 	r.POST(kyc.StartPath, gin.WrapF(h.Start))
 	r.Match([]string{http.MethodGet, http.MethodPost}, kyc.ReturnPath, gin.WrapF(h.Return))
-	r.POST(kyc.NotifyPath, gin.WrapF(h.Notify))
+	r.Match([]string{http.MethodGet, http.MethodPost}, kyc.NotifyPath, gin.WrapF(h.Notify))
 	r.GET(kyc.DonePath+":biz", func(c *gin.Context) {
 		v, ok := svc.Verdict(c.Param("biz"))
 		if !ok {

@@ -26,7 +26,7 @@ import (
 const (
 	StartPath  = "/kyc/start"  // POST: callback.Handler.Start
 	ReturnPath = "/kyc/return" // GET, and POST for a vendor's form return: Handler.Return
-	NotifyPath = "/kyc/notify" // POST: Handler.Notify
+	NotifyPath = "/kyc/notify" // GET or POST, as the vendor notifies: Handler.Notify
 	DonePath   = "/kyc/done/"  // GET DonePath+{bizNo}: the verdict as JSON (the service's own page)
 )
 
