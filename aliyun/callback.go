@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"strings"
 
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/driver"
@@ -34,8 +35,13 @@ const MaxCallbackBytes = 64 << 10
 //     Alibaba Cloud drop the URL's own query). A valid token proves the sender was told it, not
 //     what it claims: it covers neither the CertifyId nor passed, so even
 //     then the notify is a trigger. A notify without a token (a CallbackUrl
-//     set elsewhere) is a trigger too. Callback.Claimed is what passed
-//     claims, for display only.
+//     set elsewhere) is a trigger too. Callback.BizNo is the order only
+//     when its token verified (an order alone is anyone's to write), and
+//     Callback.Raw never carries the token. Callback.Claimed is what
+//     passed claims, for display only. A token is derived from the
+//     AccessKeySecret: after a key rotation, the notifies of sessions
+//     started under the old key fail as ErrBadSignature (their results
+//     are still read by the return, Wait or the reconciler).
 //   - Anything else (a bare return after a cancel, a return URL opened
 //     from history) is ErrNoResult: look the session up from your own
 //     records and call FetchResult.
@@ -142,14 +148,36 @@ func (p *Provider) readNotify(c driver.Checker, fields url.Values, raw []byte) (
 	// and the notify is a trigger like any unverified one.
 	//
 	// Guess: see VENDORS.md, Aliyun, callback-query.
-	if token := fields.Get("callbackToken"); fields.Has("callbackToken") && order != "" {
+	token := fields.Get("callbackToken")
+	verified := false
+	if fields.Has("callbackToken") && order != "" {
 		if len(token) > 256 || !signing.Equal(token, callbackToken(p.secret, order)) {
 			return nil, &liveness.Error{Vendor: Vendor, Op: c.Op, Kind: liveness.ErrBadSignature,
 				Message: "the notify's callbackToken is not the one set for its order"}
 		}
+		verified = true
+	}
+	// The order is believed only with its token: an outerOrderNo alone is
+	// anyone's to write, and would name another session.
+	if !verified {
+		order = ""
 	}
 	return &liveness.Callback{Vendor: Vendor, Kind: liveness.CallbackNotify, SessionID: id, BizNo: order,
-		Claimed: claimOf(fields.Get("passed")), Raw: raw}, nil
+		Claimed: claimOf(fields.Get("passed")), Raw: withoutToken(raw, token)}, nil
+}
+
+// withoutToken returns raw with the callbackToken's value, as sent or
+// escaped, replaced: Raw is shown and stored, and the token is a secret
+// derived from the AccessKeySecret.
+func withoutToken(raw []byte, token string) []byte {
+	if token == "" {
+		return raw
+	}
+	s := string(raw)
+	for _, form := range []string{url.QueryEscape(token), url.PathEscape(token), token} {
+		s = strings.ReplaceAll(s, form, "REDACTED")
+	}
+	return []byte(s)
 }
 
 // claimOf is what a notify's passed claims: the SubCode ("The passed

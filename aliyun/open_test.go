@@ -1,8 +1,7 @@
 package aliyun_test
 
 import (
-	"os"
-	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -77,17 +76,14 @@ func TestProfile(t *testing.T) {
 	prof, ok := driver.Lookup(aliyun.Vendor)
 	require.True(t, ok)
 	assert.True(t, driver.Uses(aliyun.Vendor, "IDNumber"))
-	path := filepath.Join(t.TempDir(), "meta.json")
-	require.NoError(t, os.WriteFile(path, []byte(aliyunsim.MetaInfo+"\n"), 0o600))
-	o, err := prof.SessionOptions(map[string]string{"meta-info": "@" + path, "model": "MOVE_ACTION"})
+	o, err := prof.SessionOptions(map[string]string{"meta-info": " " + aliyunsim.MetaInfo + "\n", "model": "MOVE_ACTION"})
 	require.NoError(t, err)
 	assert.Equal(t, &aliyun.SessionOptions{MetaInfo: aliyunsim.MetaInfo, Model: "MOVE_ACTION"}, o)
-	_, err = prof.SessionOptions(map[string]string{"meta-info": "@" + filepath.Join(t.TempDir(), "missing")})
-	assertInvalid(t, err, "Extra.MetaInfo")
-	big := filepath.Join(t.TempDir(), "big.json")
-	require.NoError(t, os.WriteFile(big, []byte(strings.Repeat("x", aliyun.MaxMetaInfoBytes+1)), 0o600))
-	_, err = prof.SessionOptions(map[string]string{"meta-info": "@" + big})
-	assertInvalid(t, err, "Extra.MetaInfo")
+	// SessionOptions reads no file: "@path" is the liveness command's.
+	o, err = prof.SessionOptions(map[string]string{"meta-info": "@/etc/passwd"})
+	require.NoError(t, err)
+	assert.Equal(t, "@/etc/passwd", o.(*aliyun.SessionOptions).MetaInfo)
+	assert.True(t, prof.Options[slices.IndexFunc(prof.Options, func(o driver.Option) bool { return o.Name == "meta-info" })].File)
 
 	c, ok := prof.Claims("https://shop.example/notify?certifyId=abc&outerOrderNo=o1&passed=200", nil)
 	assert.True(t, ok)

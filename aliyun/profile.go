@@ -1,11 +1,8 @@
 package aliyun
 
 import (
-	"errors"
-	"io"
 	"net/http"
 	"net/url"
-	"os"
 	"strings"
 
 	"github.com/go-liveness/liveness"
@@ -30,10 +27,11 @@ var profile = driver.Profile{
 	// ReferenceImages only under ProductCode PV_FV, which a request picks
 	// with its options: a caller that sends every field a vendor uses
 	// must not send an image to an ID_PRO session (ErrUnsupported).
-	Fields: []string{"NotifyURL", "UserID", "Name", "IDNumber"},
+	Fields:         []string{"NotifyURL", "UserID", "Name", "IDNumber"},
+	OptionalFields: []string{"ReferenceImages"},
 	Options: []driver.Option{
 		{Name: "meta-info", Field: "Extra.MetaInfo",
-			Usage: "aliyun MetaInfo: the `JSON` getMetaInfo() returned in the user's browser, or @file holding it"},
+			Usage: "aliyun MetaInfo: the `JSON` getMetaInfo() returned in the user's browser, or @file holding it", File: true},
 		{Name: "product-code", Field: "Extra.ProductCode", Usage: "aliyun product plan: ID_PRO or PV_FV", Words: []string{ProductIDPro, ProductPVFV}},
 		{Name: "model", Field: "Extra.Model", Usage: "aliyun liveness model", Words: models},
 		{Name: "certify-url-type", Field: "Extra.CertifyURLType", Usage: "aliyun CertifyUrlType: WEB or H5", Words: []string{"WEB", "H5"}},
@@ -42,36 +40,10 @@ var profile = driver.Profile{
 	Claims:         claims,
 }
 
-// sessionOptions builds SessionOptions from the liveness command's flags:
-// a meta-info of "@path" is read from the file at path (at most
-// MaxMetaInfoBytes).
+// sessionOptions builds SessionOptions from the liveness command's flags.
 func sessionOptions(v map[string]string) (liveness.SessionOptions, error) {
-	o := &SessionOptions{MetaInfo: v["meta-info"], ProductCode: v["product-code"], Model: v["model"], CertifyURLType: v["certify-url-type"]}
-	if path, ok := strings.CutPrefix(o.MetaInfo, "@"); ok {
-		b, err := readSmallFile(path, MaxMetaInfoBytes)
-		if err != nil {
-			return nil, liveness.InvalidArgument(Vendor, "SessionOptions", "Extra.MetaInfo", "cannot read the file named by @: "+err.Error())
-		}
-		o.MetaInfo = strings.TrimSpace(string(b))
-	}
-	return o, nil
-}
-
-// readSmallFile reads the file at path, refusing one over max bytes.
-func readSmallFile(path string, max int64) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, max+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(b)) > max {
-		return nil, errors.New("the file is larger than 16 KiB")
-	}
-	return b, nil
+	return &SessionOptions{MetaInfo: strings.TrimSpace(v["meta-info"]), ProductCode: v["product-code"], Model: v["model"],
+		CertifyURLType: v["certify-url-type"]}, nil
 }
 
 // claims reads what a callback claims, unverified: the notify's

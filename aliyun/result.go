@@ -159,6 +159,12 @@ func (p *Provider) normalize(a *answer[describeResult], certifyID string) (*live
 	case "F":
 		res.Status = liveness.StatusFailed
 		res.Reason = reason
+		if reason == liveness.ReasonDataSource {
+			// 203 查询不到照片或照片不可用: the authority's photo is missing,
+			// not the person's fault: the check could not run (StatusError,
+			// as every vendor's data-source failure).
+			res.Status = liveness.StatusError
+		}
 		switch {
 		case !failing && mi.FaceAttack == "T":
 			res.Reason = liveness.ReasonSpoof

@@ -42,7 +42,7 @@ func TestFetchResultAnswers(t *testing.T) {
 			status: liveness.StatusPassed, code: "200", face: ptr(true), score: 88.1},
 		{name: "identity mismatch", a: describeAnswer("F", "201", ``), status: liveness.StatusFailed, reason: liveness.ReasonIdentityMismatch, code: "201"},
 		{name: "identity not found", a: describeAnswer("F", "202", ``), status: liveness.StatusFailed, reason: liveness.ReasonIdentityNotFound, code: "202"},
-		{name: "no authority photo", a: describeAnswer("F", "203", ``), status: liveness.StatusFailed, reason: liveness.ReasonDataSource, code: "203"},
+		{name: "no authority photo", a: describeAnswer("F", "203", ``), status: liveness.StatusError, reason: liveness.ReasonDataSource, code: "203"},
 		{name: "face mismatch", a: describeAnswer("F", "204", `{"faceAttack":"F","facialPictureFront":{"verifyScore":41.2}}`),
 			status: liveness.StatusFailed, reason: liveness.ReasonFaceMismatch, code: "204", face: ptr(false), score: 41.2, attack: ptr(true)},
 		{name: "face mismatch without a score", a: describeAnswer("F", "204", ``),

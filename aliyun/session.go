@@ -145,14 +145,7 @@ func (p *Provider) finish(op string, e *liveness.Error, personal []string) error
 	e.Code = p.c.Redactor().String(e.Code)
 	e.Message = p.c.Redactor().String(e.Message)
 	e.RequestID = p.c.Redactor().String(e.RequestID)
-	var keep []string
-	for _, v := range personal {
-		if len(v) >= transport.MinPersonal {
-			keep = append(keep, v)
-		}
-	}
-	if len(keep) > 0 {
-		pr := transport.NewRedactor(keep...)
+	if pr := transport.PersonalRedactor(personal); pr != nil {
 		e.Code, e.Message, e.RequestID = pr.String(e.Code), pr.String(e.Message), pr.String(e.RequestID)
 	}
 	return e

@@ -127,18 +127,25 @@ func TestCallbackURLAndToken(t *testing.T) {
 	assert.Equal(t, "ID_PRO", q.Get("ProductCode"))
 	assert.Equal(t, "1000000006", q.Get("SceneId"))
 
+	var last *liveness.Callback
 	notify := func(order, tok string) error {
 		v := url.Values{"tenant": {"7"}, "certifyId": {"91707dc296d469ad38e4c5efa6a0f24b"}, "passed": {"200"}, "callbackToken": {tok}}
 		if order != "" {
 			v.Set("outerOrderNo", order)
 		}
-		_, err := p.VerifyCallback(ctx, newGet("https://shop.example/notify?"+v.Encode()))
+		cb, err := p.VerifyCallback(ctx, newGet("https://shop.example/notify?"+v.Encode()))
+		last = cb
 		return err
 	}
 	assert.NoError(t, notify("order20261207A1", token))
+	assert.Equal(t, "order20261207A1", last.BizNo, "the order is believed with its token")
+	assert.NotContains(t, string(last.Raw), token, "Raw never carries the token")
+	assert.Contains(t, string(last.Raw), "callbackToken=REDACTED")
 	assert.NoError(t, notify("order20261207A1", strings.ToUpper(token)), "hex case carries no bit")
 	assert.ErrorIs(t, notify("order20261207A2", token), liveness.ErrBadSignature, "another order's token")
 	assert.NoError(t, notify("", token), "without its order a token cannot be checked: a trigger")
+	assert.Empty(t, last.BizNo)
+	assert.NotContains(t, string(last.Raw), token, "Raw never carries the token, checked or not")
 	assert.ErrorIs(t, notify("order20261207A1", token[:31]+"0"), liveness.ErrBadSignature)
 	assert.ErrorIs(t, notify("order20261207A1", "not hex"), liveness.ErrBadSignature)
 

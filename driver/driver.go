@@ -29,14 +29,21 @@
 // keeps only vendor facts: its fields, codes and tables.
 //
 // A vendor without a Profile still works everywhere: the code around it
-// then assumes the permissive defaults each field documents (any callback
-// method, no read limit, no vendor flags).
+// then assumes the defaults each field documents (any callback method, no
+// limit on the number of reads, results read only while the session lives,
+// no vendor flags). A provider over several vendors (failover.Router,
+// whose Vendor is "failover") has no profile: the code around it looks up
+// each session's own vendor (Session.Vendor), and a request sent through
+// it carries every field its members may use (Uses is true for a vendor
+// without a profile).
 package driver
 
 import (
 	"cmp"
 	"net/http"
+	"regexp"
 	"slices"
+	"strconv"
 	"sync"
 	"time"
 
@@ -76,6 +83,12 @@ type Profile struct {
 	// liveness command refuses a flag setting a field none of its
 	// vendors uses, rather than drop it.
 	Fields []string
+	// OptionalFields are the fields the vendor uses only when one of its
+	// options asks for them (Alibaba Cloud's ReferenceImages, under its
+	// PV_FV product): a caller that sends every field Uses names leaves
+	// them out, and the liveness command takes them when a person gives
+	// them (Takes).
+	OptionalFields []string
 
 	// Options are the vendor's own session options, as the liveness
 	// command offers them: flag --<vendor>-<Name>.
@@ -141,7 +154,16 @@ type Option struct {
 	Field string
 	// Words are the values shell completion offers; nil for free text.
 	Words []string
+	// File says the value may be long (a JSON document a browser
+	// produced): the liveness command then also takes "@path" and passes
+	// the file's content (at most MaxOptionFileBytes). SessionOptions
+	// itself never reads a file: a frontend that takes text from people
+	// must not turn it into a read of its own disk.
+	File bool
 }
+
+// MaxOptionFileBytes caps the file an Option with File names.
+const MaxOptionFileBytes = 64 << 10
 
 // Claims is what an unverified callback says, for display only.
 type Claims struct {
@@ -151,6 +173,9 @@ type Claims struct {
 	// Claim is the verdict in the vendor's words: "status=OK liveness=PASS".
 	Claim string
 }
+
+// optionName is the form of an Option's Name: a flag's tail.
+var optionName = regexp.MustCompile(`^[a-z][a-z0-9-]{0,31}$`)
 
 var registry struct {
 	sync.RWMutex
@@ -167,6 +192,19 @@ func Register(p Profile) {
 	if len(p.Options) > 0 && p.SessionOptions == nil {
 		panic("driver: Register of " + string(p.Vendor) + ": Options without SessionOptions")
 	}
+	if p.NoNotify && len(p.NotifyMethods) > 0 {
+		panic("driver: Register of " + string(p.Vendor) + ": NotifyMethods with NoNotify")
+	}
+	names := map[string]bool{}
+	for _, o := range p.Options {
+		if !optionName.MatchString(o.Name) || names[o.Name] {
+			panic("driver: Register of " + string(p.Vendor) + ": option name " + strconv.Quote(o.Name) + " empty, repeated or not lower-case letters, digits and '-'")
+		}
+		names[o.Name] = true
+	}
+	p.ReturnMethods, p.NotifyMethods = slices.Clone(p.ReturnMethods), slices.Clone(p.NotifyMethods)
+	p.Fields, p.Options, p.OpenURLs = slices.Clone(p.Fields), slices.Clone(p.Options), slices.Clone(p.OpenURLs)
+	p.OptionalFields = slices.Clone(p.OptionalFields)
 	registry.Lock()
 	defer registry.Unlock()
 	if _, dup := registry.m[p.Vendor]; dup {
@@ -226,7 +264,9 @@ func NotifyMethodsOf(vendor liveness.Vendor) []string {
 	return anyNotify
 }
 
-// ReadsOf returns vendor's read policy: its profile's, or no limit.
+// ReadsOf returns vendor's read policy: its profile's, or the zero
+// policy (no limit on the number of reads; results read only while the
+// session lives).
 func ReadsOf(vendor liveness.Vendor) ReadPolicy {
 	p, _ := Lookup(vendor)
 	return p.Reads
@@ -234,7 +274,10 @@ func ReadsOf(vendor liveness.Vendor) ReadPolicy {
 
 // Uses reports whether vendor uses the liveness.SessionRequest field
 // (by Go name). ReturnURL and BizNo are used by every vendor; a vendor
-// without a profile is taken to use every field.
+// without a profile (a router over several, a vendor registered without
+// one) is taken to use every field, so that no field a member needs is
+// dropped: a caller that sends personal data only where it is used sends
+// it to such a provider.
 func Uses(vendor liveness.Vendor, field string) bool {
 	if field == "ReturnURL" || field == "BizNo" {
 		return true
@@ -247,4 +290,14 @@ func Uses(vendor liveness.Vendor, field string) bool {
 		return false
 	}
 	return slices.Contains(p.Fields, field)
+}
+
+// Takes reports whether vendor can take the liveness.SessionRequest field
+// when a person gives it: Uses, or one of the profile's OptionalFields.
+func Takes(vendor liveness.Vendor, field string) bool {
+	if Uses(vendor, field) {
+		return true
+	}
+	p, _ := Lookup(vendor)
+	return slices.Contains(p.OptionalFields, field)
 }

@@ -19,13 +19,14 @@ func (*toyOptions) Vendor() liveness.Vendor { return "driver-toy" }
 
 func TestRegisterAndLookup(t *testing.T) {
 	p := driver.Profile{
-		Vendor:        "driver-toy",
-		Title:         "Toy liveness",
-		ReturnMethods: []string{http.MethodGet},
-		NoNotify:      true,
-		Reads:         driver.ReadPolicy{Calls: 2, Gap: time.Minute},
-		Fields:        []string{"Name"},
-		Options:       []driver.Option{{Name: "mode", Field: "Extra.Mode"}},
+		Vendor:         "driver-toy",
+		Title:          "Toy liveness",
+		ReturnMethods:  []string{http.MethodGet},
+		NoNotify:       true,
+		Reads:          driver.ReadPolicy{Calls: 2, Gap: time.Minute},
+		Fields:         []string{"Name"},
+		OptionalFields: []string{"IDNumber"},
+		Options:        []driver.Option{{Name: "mode", Field: "Extra.Mode"}},
 		SessionOptions: func(v map[string]string) (liveness.SessionOptions, error) {
 			return &toyOptions{Mode: v["mode"]}, nil
 		},
@@ -48,6 +49,10 @@ func TestRegisterAndLookup(t *testing.T) {
 	assert.True(t, driver.Uses("driver-toy", "BizNo"), "every vendor takes a BizNo")
 	assert.False(t, driver.Uses("driver-toy", "NotifyURL"))
 	assert.False(t, driver.Uses("driver-toy", "UserID"))
+	assert.True(t, driver.Takes("driver-toy", "Name"))
+	assert.True(t, driver.Takes("driver-toy", "IDNumber"), "an optional field is taken when given")
+	assert.False(t, driver.Uses("driver-toy", "IDNumber"), "and not sent unasked")
+	assert.False(t, driver.Takes("driver-toy", "UserID"))
 
 	o, err := got.SessionOptions(map[string]string{"mode": "fast"})
 	require.NoError(t, err)
@@ -61,6 +66,17 @@ func TestRegisterRefusesProgrammingErrors(t *testing.T) {
 	assert.Panics(t, func() {
 		driver.Register(driver.Profile{Vendor: "driver-half", Options: []driver.Option{{Name: "x"}}})
 	}, "options without a builder")
+	assert.Panics(t, func() {
+		driver.Register(driver.Profile{Vendor: "driver-dup", Options: []driver.Option{{Name: "x"}, {Name: "x"}},
+			SessionOptions: func(map[string]string) (liveness.SessionOptions, error) { return nil, nil }})
+	}, "an option name twice")
+	assert.Panics(t, func() {
+		driver.Register(driver.Profile{Vendor: "driver-flag", Options: []driver.Option{{Name: "Bad Name"}},
+			SessionOptions: func(map[string]string) (liveness.SessionOptions, error) { return nil, nil }})
+	}, "an option name no flag can carry")
+	assert.Panics(t, func() {
+		driver.Register(driver.Profile{Vendor: "driver-both", NoNotify: true, NotifyMethods: []string{"POST"}})
+	}, "notify methods of a vendor that sends no notify")
 	_, ok := driver.Lookup("driver-half")
 	assert.False(t, ok, "a refused profile is not registered")
 }

@@ -19,7 +19,7 @@ import (
 // or the clients' internals.
 func TestSimulatorImportsNoClientPackage(t *testing.T) {
 	const module = "github.com/go-liveness/liveness"
-	forbidden := []string{"/megvii", "/juhe", "/jumdata", "/signing", "/internal/check", "/internal/vendorkit", "/internal/transport"}
+	forbidden := []string{"/megvii", "/juhe", "/jumdata", "/signing", "/driver", "/internal/transport"}
 	seen := map[string]bool{}
 	var walk func(path, dir string)
 	walk = func(path, dir string) {

@@ -45,22 +45,12 @@
 //
 // Each vendor's page offers only the outcomes that vendor can send
 // ([OutcomesFor], [Sandbox.SessionOutcomes]), as its simulator says
-// (Plugin.Outcomes; megviisim, juhesim, jumdatasim); [Sandbox.Complete]
-// refuses the others with [ErrOutcomeNotOffered]. Through this module's
-// providers they become this Status / Reason ("—": the vendor cannot send
-// it):
-//
-//	outcome             jumdata                                juhe                        megvii
-//	pass                passed                                 passed                      passed
-//	spoof               failed / spoof                         failed / spoof              failed / spoof
-//	face_mismatch       — (no reference face)                  failed / face_mismatch      failed / face_mismatch (compared sessions only)
-//	identity_mismatch   — (no name or ID)                      failed / identity_mismatch  — (no name or ID)
-//	cancel              — (no code for it)                     pending (1)                 canceled / user_canceled
-//	device_unsupported  error / unknown (a bare code 203)      error / unknown (279305)    error / device_unsupported (WEBRTC_UNSUPPORTED)
-//	timeout             expired / timeout (code 301)           pending (2)                 expired / timeout
-//
-//	(1) the browser returns without a result: ErrNoResult
-//	(2) 279307: never submitted
+// (Plugin.Outcomes, in each vendor's simulator package); [Sandbox.Complete]
+// refuses the others with [ErrOutcomeNotOffered]. What each outcome
+// becomes through a vendor's provider (its Status and Reason) is the
+// vendor's: its conformance harness states it, and the README's outcome
+// table, which each vendor's conformance test checks against its
+// harness, lists them side by side.
 //
 // # Megvii's get_result limits
 //

@@ -7,7 +7,7 @@ import (
 	"strconv"
 
 	"github.com/go-liveness/liveness"
-	"github.com/go-liveness/liveness/internal/check"
+	"github.com/go-liveness/liveness/driver"
 )
 
 // MaxReturnBytes is the longest return query VerifyCallback reads, in
@@ -38,7 +38,7 @@ var ReturnParams = []string{"token", "BizToken"}
 // than [MaxReturnFields] parameters ("url"), a BizToken that is malformed
 // or given twice with different values ("token").
 func (p *Provider) VerifyCallback(_ context.Context, r *http.Request) (*liveness.Callback, error) {
-	c := check.Checker{Vendor: Vendor, Op: "VerifyCallback"}
+	c := driver.Checker{Vendor: Vendor, Op: "VerifyCallback"}
 	if r == nil || r.URL == nil {
 		return nil, c.Fail("request", "is nil")
 	}
@@ -53,7 +53,7 @@ func (p *Provider) VerifyCallback(_ context.Context, r *http.Request) (*liveness
 // browser shows it, for apps that forward location.href; it returns what
 // [Provider.VerifyCallback] does, under Op "ParseReturnURL".
 func ParseReturnURL(rawURL string) (*liveness.Callback, error) {
-	c := check.Checker{Vendor: Vendor, Op: "ParseReturnURL"}
+	c := driver.Checker{Vendor: Vendor, Op: "ParseReturnURL"}
 	if len(rawURL) > MaxReturnBytes+MaxReturnURLLen {
 		return nil, c.Fail("url", "is longer than "+strconv.Itoa(MaxReturnBytes+MaxReturnURLLen)+" bytes")
 	}
@@ -64,7 +64,7 @@ func ParseReturnURL(rawURL string) (*liveness.Callback, error) {
 	return readReturn(c, u.RawQuery)
 }
 
-func readReturn(c check.Checker, raw string) (*liveness.Callback, error) {
+func readReturn(c driver.Checker, raw string) (*liveness.Callback, error) {
 	q, err := url.ParseQuery(raw)
 	if err != nil {
 		return nil, c.Fail("url", "query is not valid percent-encoding")

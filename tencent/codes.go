@@ -4,7 +4,7 @@ import (
 	"strings"
 
 	"github.com/go-liveness/liveness"
-	"github.com/go-liveness/liveness/internal/vendorkit"
+	"github.com/go-liveness/liveness/driver"
 )
 
 // Error codes of API 3.0 (公共错误码, and FaceID's own), by the sentinel
@@ -48,8 +48,17 @@ func kindOf(code string) error {
 	return liveness.ErrBadResponse
 }
 
+// createInDoubt reports whether a DetectAuth answered with code may have
+// made a session all the same, so that it is never sent again: Tencent's
+// own failure (InternalError…, FailedOperation.UnKnown) or a code this
+// package does not know. A throttle, a refusal of the request (bad
+// credentials, parameters, quota) and ServiceUnavailable did not serve it.
+func createInDoubt(code string) bool {
+	return strings.HasPrefix(code, "InternalError") || code == "FailedOperation.UnKnown" || kindOf(code) == liveness.ErrBadResponse
+}
+
 // vendorKindOfStatus is the sentinel of an HTTP status with no code.
-func vendorKindOfStatus(status int) error { return vendorkit.StatusKind(status) }
+func vendorKindOfStatus(status int) error { return driver.StatusKind(status) }
 
 // errorOf returns the error an answer's Response.Error is.
 func errorOf(a *answer) *liveness.Error {
@@ -76,7 +85,7 @@ var expiredCodes = map[string]bool{
 }
 
 // outcome is the normalized state a result code stands for.
-type outcome = vendorkit.Outcome
+type outcome = driver.Outcome
 
 // The states of Text.ErrCode (and of LiveStatus and Comparestatus, which use the same
 // numbers) from the result code pages of 人脸核身 (增强版 / 基础版 / Plus 版

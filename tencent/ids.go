@@ -5,7 +5,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/go-liveness/liveness/internal/check"
+	"github.com/go-liveness/liveness/driver"
 )
 
 // MaxTokenLen is the longest BizToken, in bytes, the package accepts as a
@@ -40,7 +40,7 @@ func tokenProblem(v string) string {
 
 // checkToken fails with ErrInvalidArgument naming field when v cannot be
 // a BizToken.
-func checkToken(c check.Checker, field, v string) error {
+func checkToken(c driver.Checker, field, v string) error {
 	if p := tokenProblem(v); p != "" {
 		return c.Fail(field, p)
 	}

@@ -4,8 +4,7 @@ import (
 	"net/url"
 
 	"github.com/go-liveness/liveness"
-	"github.com/go-liveness/liveness/internal/check"
-	"github.com/go-liveness/liveness/internal/vendorkit"
+	"github.com/go-liveness/liveness/driver"
 )
 
 func init() { liveness.Register(string(Vendor), open) }
@@ -16,15 +15,15 @@ func init() { liveness.Register(string(Vendor), open) }
 // checked by name so that a typo is an error, not a silent default.
 func open(u *url.URL, opts ...liveness.Option) (liveness.Provider, error) {
 	p, err := openURL(u, opts...)
-	return vendorkit.Opened(Vendor, p, err)
+	return driver.Opened(Vendor, p, err)
 }
 
 func openURL(u *url.URL, opts ...liveness.Option) (*Provider, error) {
-	c := check.Checker{Vendor: Vendor, Op: vendorkit.OpenOp}
+	c := driver.Checker{Vendor: Vendor, Op: driver.OpenOp}
 	if u == nil {
 		return nil, c.Fail("url", "is nil")
 	}
-	params, err := vendorkit.OpenQuery(c, u, "rule_id", "region", "info_type", "scheme")
+	params, err := driver.OpenQuery(c, u, "rule_id", "region", "info_type", "scheme")
 	if err != nil {
 		return nil, err
 	}
@@ -35,14 +34,14 @@ func openURL(u *url.URL, opts ...liveness.Option) (*Provider, error) {
 	if !ok || key == "" {
 		return nil, c.Fail("SecretKey", "missing from the URL (tencent://SECRETID:SECRETKEY@host?rule_id=…)")
 	}
-	base, err := vendorkit.ServiceURL(c, u, "faceid.tencentcloudapi.com", params)
+	base, err := driver.ServiceURL(c, u, "faceid.tencentcloudapi.com", params)
 	if err != nil {
 		return nil, err
 	}
 	p, err := New(Config{SecretID: u.User.Username(), SecretKey: key, RuleID: params["rule_id"], Region: params["region"],
 		InfoType: params["info_type"], BaseURL: base}, opts...)
 	if err != nil {
-		return nil, vendorkit.OpenError(Vendor, err)
+		return nil, driver.OpenError(Vendor, err)
 	}
 	return p, nil
 }

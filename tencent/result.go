@@ -10,7 +10,7 @@ import (
 	"strings"
 
 	"github.com/go-liveness/liveness"
-	"github.com/go-liveness/liveness/internal/check"
+	"github.com/go-liveness/liveness/driver"
 )
 
 // getDetectInfoRequest is GetDetectInfoEnhanced's input, its fields in the
@@ -110,7 +110,7 @@ func (c code) int() (int, bool) {
 // expired, which is an expired Result. An unknown BizToken is ErrNotFound
 // where the code names it, else the code's own kind.
 func (p *Provider) FetchResult(ctx context.Context, sessionID string) (*liveness.Result, error) {
-	c := check.Checker{Vendor: Vendor, Op: "FetchResult"}
+	c := driver.Checker{Vendor: Vendor, Op: "FetchResult"}
 	if err := checkToken(c, "sessionID", sessionID); err != nil {
 		return nil, err
 	}

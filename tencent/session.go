@@ -5,12 +5,12 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"net/http"
 	"strconv"
 	"unicode/utf8"
 
 	"github.com/go-liveness/liveness"
-	"github.com/go-liveness/liveness/internal/check"
-	"github.com/go-liveness/liveness/internal/vendorkit"
+	"github.com/go-liveness/liveness/driver"
 )
 
 // Limits of DetectAuth's fields (实名核身鉴权).
@@ -68,7 +68,10 @@ func (p *Provider) InitSession(ctx context.Context, req *liveness.SessionRequest
 	err = p.do(ctx, call{op: "InitSession", action: "DetectAuth", payload: in, personal: personal}, func(a *answer) error {
 		if a.Error != nil {
 			e := errorOf(a)
-			if a.status >= 500 {
+			// Tencent answers its own failures with HTTP 200: whether a
+			// session may have been made is read from the code, and from
+			// a 5xx other than 503 (a gateway that gave up).
+			if createInDoubt(a.Error.Code) || a.status >= 500 && a.status != http.StatusServiceUnavailable {
 				e.MayHaveReached = true
 			}
 			return e
@@ -111,14 +114,14 @@ func (p *Provider) InitSession(ctx context.Context, req *liveness.SessionRequest
 // detectAuth checks req and returns DetectAuth's input and the person's
 // data it carries.
 func (p *Provider) detectAuth(req *liveness.SessionRequest) (*detectAuthRequest, []string, error) {
-	c := check.Checker{Vendor: Vendor, Op: "InitSession"}
+	c := driver.Checker{Vendor: Vendor, Op: "InitSession"}
 	if req == nil {
 		return nil, nil, c.Fail("request", "is nil")
 	}
-	if _, err := vendorkit.Extra[SessionOptions](c, req.Extra, "*tencent.SessionOptions"); err != nil {
+	if _, err := driver.Extra[SessionOptions](c, req.Extra, "*tencent.SessionOptions"); err != nil {
 		return nil, nil, err
 	}
-	if err := check.First(c.HTTPURL("ReturnURL", req.ReturnURL), c.MaxBytes("ReturnURL", req.ReturnURL, MaxReturnURLLen),
+	if err := driver.First(c.HTTPURL("ReturnURL", req.ReturnURL), c.MaxBytes("ReturnURL", req.ReturnURL, MaxReturnURLLen),
 		c.MaxBytes("BizNo", req.BizNo, MaxBizNoLen)); err != nil {
 		return nil, nil, err
 	}
@@ -152,7 +155,7 @@ func (p *Provider) detectAuth(req *liveness.SessionRequest) (*detectAuthRequest,
 // checkIDNumber checks a mainland resident ID number: 18 characters, 17
 // digits and a digit or X (or the old 15 digits). Empty passes: the
 // business flow may take it from the user's ID card.
-func checkIDNumber(c check.Checker, v string) error {
+func checkIDNumber(c driver.Checker, v string) error {
 	if v == "" {
 		return nil
 	}
@@ -178,15 +181,15 @@ func isPNG(b []byte) bool  { return bytes.HasPrefix(b, []byte("\x89PNG\r\n\x1a\n
 // (Field "session.ExpiresAt") once s.ExpiresAt has passed on the
 // configured clock, since the page would only show an error.
 func (p *Provider) BuildCheckURL(s *liveness.Session) (string, error) {
-	c := check.Checker{Vendor: Vendor, Op: "BuildCheckURL"}
+	c := driver.Checker{Vendor: Vendor, Op: "BuildCheckURL"}
 	return storedSession.Check(c, s, p.c.Now())
 }
 
 // storedSession is what Tencent needs of a Session given back: its page
 // Url in Token, and an ID of a BizToken's form.
-var storedSession = vendorkit.StoredSession{CheckID: checkStored, Token: vendorkit.TokenRequired}
+var storedSession = driver.StoredSession{CheckID: checkStored, Token: driver.TokenRequired}
 
-func checkStored(c check.Checker, field, v string) error {
+func checkStored(c driver.Checker, field, v string) error {
 	if field == "session.Token" {
 		if pr := checkURLProblem(v); pr != "" {
 			return c.Fail(field, "is the page Url DetectAuth gave, and "+pr)

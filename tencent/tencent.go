@@ -59,7 +59,7 @@ import (
 	"time"
 
 	"github.com/go-liveness/liveness"
-	"github.com/go-liveness/liveness/internal/check"
+	"github.com/go-liveness/liveness/driver"
 	"github.com/go-liveness/liveness/internal/transport"
 )
 
@@ -131,8 +131,8 @@ const maxRuleIDBytes = 32
 // malformed address, is ErrInvalidArgument naming the Config field; the
 // error never quotes a credential.
 func New(cfg Config, opts ...liveness.Option) (*Provider, error) {
-	c := check.Checker{Vendor: Vendor, Op: "New"}
-	if err := check.First(
+	c := driver.Checker{Vendor: Vendor, Op: "New"}
+	if err := driver.First(
 		c.Required("SecretID", cfg.SecretID), c.Required("SecretKey", cfg.SecretKey),
 		c.Credential("SecretID", cfg.SecretID), c.Credential("SecretKey", cfg.SecretKey),
 		checkRuleID(c, "RuleID", cfg.RuleID, true), checkRegion(c, cfg.Region), checkInfoType(c, "InfoType", cfg.InfoType),
@@ -171,7 +171,7 @@ func New(cfg Config, opts ...liveness.Option) (*Provider, error) {
 func (p *Provider) Vendor() liveness.Vendor { return Vendor }
 
 // checkRuleID checks a RuleId: ASCII letters and digits, at most 32.
-func checkRuleID(c check.Checker, field, v string, required bool) error {
+func checkRuleID(c driver.Checker, field, v string, required bool) error {
 	if v == "" {
 		if required {
 			return c.Fail(field, "is required: the business flow (RuleId) created in the FaceID console")
@@ -190,7 +190,7 @@ func checkRuleID(c check.Checker, field, v string, required bool) error {
 }
 
 // checkRegion checks a region name such as ap-guangzhou.
-func checkRegion(c check.Checker, v string) error {
+func checkRegion(c driver.Checker, v string) error {
 	if len(v) > 32 {
 		return c.Fail("Region", "is longer than 32 bytes")
 	}
@@ -203,7 +203,7 @@ func checkRegion(c check.Checker, v string) error {
 }
 
 // checkInfoType checks an InfoType: digits 0 to 6, each once.
-func checkInfoType(c check.Checker, field, v string) error {
+func checkInfoType(c driver.Checker, field, v string) error {
 	seen := map[byte]bool{}
 	for i := 0; i < len(v); i++ {
 		if v[i] < '0' || v[i] > '6' || seen[v[i]] {

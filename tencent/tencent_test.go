@@ -102,8 +102,15 @@ func TestInitSessionErrors(t *testing.T) {
 		{"rate limited", `{"Response":{"Error":{"Code":"RequestLimitExceeded","Message":"x"},"RequestId":"r"}}`, 200, liveness.ErrRateLimited, false},
 		{"a quota", `{"Response":{"Error":{"Code":"LimitExceeded.Quota","Message":"x"},"RequestId":"r"}}`, 200, liveness.ErrQuotaExceeded, false},
 		{"a bad rule", `{"Response":{"Error":{"Code":"InvalidParameterValue.RuleIdNotExist","Message":"x"},"RequestId":"r"}}`, 200, liveness.ErrInvalidArgument, false},
-		{"an internal error", `{"Response":{"Error":{"Code":"InternalError","Message":"x"},"RequestId":"r"}}`, 200, liveness.ErrUnavailable, false},
-		{"an unknown code", `{"Response":{"Error":{"Code":"FailedOperation.Whatever","Message":"x"},"RequestId":"r"}}`, 200, liveness.ErrBadResponse, false},
+		// Tencent's own failure, or a code nobody knows, may follow a
+		// session made: never sent again.
+		{"an internal error", `{"Response":{"Error":{"Code":"InternalError","Message":"x"},"RequestId":"r"}}`, 200, liveness.ErrUnavailable, true},
+		{"an internal error of a kind", `{"Response":{"Error":{"Code":"InternalError.UnknownError","Message":"x"},"RequestId":"r"}}`, 200, liveness.ErrUnavailable, true},
+		{"an unknown failure", `{"Response":{"Error":{"Code":"FailedOperation.UnKnown","Message":"x"},"RequestId":"r"}}`, 200, liveness.ErrUnavailable, true},
+		{"an unknown code", `{"Response":{"Error":{"Code":"FailedOperation.Whatever","Message":"x"},"RequestId":"r"}}`, 200, liveness.ErrBadResponse, true},
+		{"service unavailable", `{"Response":{"Error":{"Code":"ServiceUnavailable","Message":"x"},"RequestId":"r"}}`, 200, liveness.ErrUnavailable, false},
+		{"a 503 with its code", `{"Response":{"Error":{"Code":"ServiceUnavailable","Message":"x"},"RequestId":"r"}}`, 503, liveness.ErrUnavailable, false},
+		{"a 502 with a code", `{"Response":{"Error":{"Code":"ServiceUnavailable","Message":"x"},"RequestId":"r"}}`, 502, liveness.ErrUnavailable, true},
 		{"no Response", `{"x":1}`, 200, liveness.ErrBadResponse, true},
 		{"not JSON", `<html>`, 200, liveness.ErrBadResponse, true},
 		{"a session under a 500", detectAuthOK, 500, liveness.ErrUnavailable, true},

@@ -18,7 +18,7 @@ import (
 // lives), another vendor's client or the clients' internals.
 func TestSimulatorImportsNoClientPackage(t *testing.T) {
 	const module = "github.com/go-liveness/liveness"
-	forbidden := []string{"/signing", "/internal/check", "/internal/vendorkit", "/internal/transport"}
+	forbidden := []string{"/signing", "/driver", "/internal/transport"}
 	// Every vendor's client: a top-level directory beside its simulator
 	// (<dir>/<dir>sim), this one's included.
 	dirs, err := os.ReadDir(filepath.Join("..", ".."))

@@ -268,8 +268,10 @@ func runFaultCell(t *testing.T, path faultPath, mode redisserver.Persistence, ki
 	if alternating {
 		order = []string{bases[0], bases[1]}
 	}
+	// Up to about 6 s of retries: on a loaded machine (the whole suite
+	// under -race on 2 cores) a look of the reconciler can take a second.
 	delivered := false
-	for i := 0; i < 12 && !delivered; i++ {
+	for i := 0; i < 40 && !delivered; i++ {
 		delivered = path.send(b, order[i%len(order)], id, c)
 		if !delivered {
 			time.Sleep(150 * time.Millisecond)

@@ -113,7 +113,7 @@ func TestFailoverProvider(t *testing.T) {
 	// A flag no provider of the router uses.
 	two := map[string]string{envProvider: routerURL(sb, liveness.Juhe, liveness.Jumdata)}
 	for _, f := range []struct{ flag, value, users string }{
-		{"--megvii-language", "en", "megvii"}, {"--user-id", "u1", "aliyun or megvii"}, {"--ref-image", file, "megvii or tencent"},
+		{"--megvii-language", "en", "megvii"}, {"--user-id", "u1", "aliyun or megvii"}, {"--ref-image", file, "aliyun, megvii or tencent"},
 	} {
 		r = cli(t, two, "", append([]string{"init", f.flag, f.value}, initArgs[liveness.Juhe]...)...)
 		assert.Equal(t, exitUsage, r.code, r.stderr)

@@ -108,7 +108,15 @@ func runInit(c *cmd, args []string) int {
 			if given[vf.vendor] == nil {
 				given[vf.vendor] = map[string]string{}
 			}
-			given[vf.vendor][vf.option.Name] = *vvalues[i]
+			v := *vvalues[i]
+			if path, ok := strings.CutPrefix(v, "@"); ok && vf.option.File {
+				b, err := readOptionFile(path)
+				if err != nil {
+					return c.usageError(usage, "flag --%s: %v", vf.name(), err)
+				}
+				v = string(b)
+			}
+			given[vf.vendor][vf.option.Name] = v
 		}
 	}
 	if *bizNo == "" {
@@ -298,4 +306,22 @@ func (c *cmd) checkSessionVendor(p liveness.Provider, s *liveness.Session) (int,
 		return c.usageError(c.usage, "the session is a %s session, and the provider is %s", s.Vendor, v), false
 	}
 	return exitOK, true
+}
+
+// readOptionFile reads the file an option's "@path" names, refusing one
+// over driver.MaxOptionFileBytes.
+func readOptionFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, driver.MaxOptionFileBytes+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > driver.MaxOptionFileBytes {
+		return nil, fmt.Errorf("%s is larger than %d KiB", path, driver.MaxOptionFileBytes>>10)
+	}
+	return b, nil
 }

@@ -86,7 +86,7 @@ func flagUsers(name string) ([]liveness.Vendor, bool) {
 	if field, ok := userFlags[name]; ok {
 		var out []liveness.Vendor
 		for _, p := range driver.Profiles() {
-			if driver.Uses(p.Vendor, field) {
+			if driver.Takes(p.Vendor, field) {
 				out = append(out, p.Vendor)
 			}
 		}
@@ -104,7 +104,7 @@ func flagUsers(name string) ([]liveness.Vendor, bool) {
 // (any field when it has no profile), or one of its own options.
 func usesFlag(vendor liveness.Vendor, name string) bool {
 	if field, ok := userFlags[name]; ok {
-		return driver.Uses(vendor, field)
+		return driver.Takes(vendor, field)
 	}
 	want, ok := flagUsers(name)
 	return !ok || slices.Contains(want, vendor)

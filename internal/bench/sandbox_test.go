@@ -220,7 +220,9 @@ func finalOutcomes(v liveness.Vendor) []sandbox.Outcome {
 	for _, o := range sandbox.OutcomesFor(v) {
 		switch {
 		case v == liveness.Megvii && o == sandbox.OutcomeFaceMismatch,
-			v == liveness.Juhe && (o == sandbox.OutcomeCancel || o == sandbox.OutcomeTimeout):
+			(v == liveness.Juhe || v == aliyun.Vendor) && (o == sandbox.OutcomeCancel || o == sandbox.OutcomeTimeout):
+			// Never submitted: pending for ever (Juhe 279307, Alibaba
+			// Cloud's unfinished certify).
 			continue
 		}
 		out = append(out, o)
@@ -228,7 +230,7 @@ func finalOutcomes(v liveness.Vendor) []sandbox.Outcome {
 	return out
 }
 
-// TestSandboxLoad runs 1,000 sessions at once across the three vendors
+// TestSandboxLoad runs 1,000 sessions at once across the vendors
 // through a listening sandbox, over real connections: every session's
 // result is final and matches the outcome its user chose, none is lost,
 // and after Close no goroutine is left. At most 64 calls are in flight

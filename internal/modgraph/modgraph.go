@@ -23,8 +23,10 @@ type Consumer struct {
 
 // New writes a consumer module importing pkgs (import paths of the
 // library rooted at root, the directory of its go.mod) and resolves it
-// with go mod tidy, offline (GOPROXY=off) against the module cache, which
-// the caller's tests have filled. It skips under -short or without a go
+// with go mod tidy against the module cache, which the caller's module
+// has filled: the module proxy is asked only for what the cache lacks (a
+// cache filled by go mod download and tidy of other modules may hold a
+// module's zip and go.mod but not the .info that go list -m reads). It skips under -short or without a go
 // command.
 func New(t testing.TB, root string, pkgs ...string) *Consumer {
 	t.Helper()
@@ -64,12 +66,12 @@ func New(t testing.TB, root string, pkgs ...string) *Consumer {
 	return c
 }
 
-// Go runs the go command in the consumer, offline, and returns its output.
+// Go runs the go command in the consumer and returns its output.
 func (c *Consumer) Go(args ...string) string {
 	c.t.Helper()
 	cmd := exec.Command(c.go_, args...)
 	cmd.Dir = c.dir
-	cmd.Env = append(os.Environ(), "GOWORK=off", "GOFLAGS=-mod=mod", "GOPROXY=off", "GOSUMDB=off", "GOTOOLCHAIN=local")
+	cmd.Env = append(os.Environ(), "GOWORK=off", "GOFLAGS=-mod=mod", "GOSUMDB=off", "GOTOOLCHAIN=local")
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		c.t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, out)

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -43,4 +44,18 @@ func TestPersonalValuesLeaveTheError(t *testing.T) {
 		assert.Contains(t, out, "kept=abc", "%s: a value shorter than MinPersonal stays", f)
 		assert.Contains(t, out, "certName="+transport.Redacted, f)
 	}
+}
+
+// A long personal value (a browser's device JSON) is removed whole, not
+// in parts: a caller's long input cannot make a failed call build a
+// window of every 8 bytes of it, and its parts (common JSON) do not eat
+// unrelated text.
+func TestLongPersonalValueRemovedWhole(t *testing.T) {
+	long := `{"zimVer":"3.0.0","appVersion":"1","bioMetaInfo":"4.1.0:11501568,0","deviceType":"h5","osVersion":"` + strings.Repeat("x", 300) + `"}`
+	r := transport.PersonalRedactor([]string{long, "张三丰"})
+	got := r.String("echo " + long + " and zimVer=3.0.0 and 张三丰")
+	assert.NotContains(t, got, long)
+	assert.Contains(t, got, "zimVer=3.0.0", "a part of a long value is left alone")
+	assert.NotContains(t, got, "张三丰")
+	assert.Nil(t, transport.PersonalRedactor([]string{"ab", ""}), "nothing long enough")
 }

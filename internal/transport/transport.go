@@ -243,7 +243,7 @@ func (c *Client) finish(req *Request, resp *Response, err error) error {
 	e.Message = c.red.String(e.Message)
 	e.RequestID = c.red.String(e.RequestID)
 	e.Err = c.red.Error(e.Err)
-	if pr := personalRedactor(req.Personal); pr != nil {
+	if pr := PersonalRedactor(req.Personal); pr != nil { // built only for an error: a call that succeeds pays nothing
 		e.Field = pr.String(e.Field)
 		e.Code = pr.String(e.Code)
 		e.Message = pr.String(e.Message)
@@ -253,20 +253,32 @@ func (c *Client) finish(req *Request, resp *Response, err error) error {
 	return e
 }
 
-// personalRedactor returns a Redactor of the values of at least
-// MinPersonal bytes, or nil when there is none. It is built only for an
-// error, so a call that succeeds pays nothing for it.
-func personalRedactor(values []string) *Redactor {
-	var keep []string
+// maxWindowedPersonal is the longest personal value removed also in
+// parts (windows); a longer one (a browser's device JSON, a photo) is
+// removed whole only, so that a caller's long input cannot make every
+// failed call build hundreds of thousands of windows.
+const maxWindowedPersonal = 256
+
+// PersonalRedactor returns the Redactor that removes values, a call's
+// personal data, from an error: each of MinPersonal bytes or more, whole
+// and in its escaped and encoded forms, and in parts when it is at most
+// 256 bytes long; nil when none is that long. The transport builds it
+// only for an error, so a call that succeeds pays nothing for it.
+func PersonalRedactor(values []string) *Redactor {
+	var windowed, whole []string
 	for _, v := range values {
-		if len(v) >= MinPersonal {
-			keep = append(keep, v)
+		switch {
+		case len(v) < MinPersonal:
+		case len(v) <= maxWindowedPersonal:
+			windowed = append(windowed, v)
+		default:
+			whole = append(whole, v)
 		}
 	}
-	if len(keep) == 0 {
+	if len(windowed) == 0 && len(whole) == 0 {
 		return nil
 	}
-	return NewRedactor(keep...)
+	return NewRedactor(windowed...).WithWhole(whole...)
 }
 
 // markAmbiguous sets MayHaveReached on the error of a call that is not

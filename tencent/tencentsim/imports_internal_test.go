@@ -19,7 +19,7 @@ import (
 // client.
 func TestSimulatorImportsNoClientPackage(t *testing.T) {
 	const module = "github.com/go-liveness/liveness"
-	forbidden := []string{"/internal/check", "/internal/vendorkit", "/internal/transport"}
+	forbidden := []string{"/driver", "/internal/transport"}
 	allowed := func(rest string) bool {
 		return rest == "" || rest == "/sandbox" || strings.HasPrefix(rest, "/sandbox/") || strings.HasPrefix(rest, "/internal/")
 	}
