@@ -61,6 +61,14 @@ func TestCloudVendorsFailOver(t *testing.T) {
 			require.Equal(t, c.vendor, v)
 			comp, err := e.sb.Complete(bg, c.vendor, vendorID, sandbox.OutcomePass)
 			require.NoError(t, err)
+			if comp.ReturnURL == "" {
+				// The page sent the browser nowhere (Tencent outside
+				// WeChat): the router reads the session's result.
+				res, err := e.router.FetchResult(bg, s.ID)
+				require.NoError(t, err)
+				assert.Equal(t, liveness.StatusPassed, res.Status)
+				return
+			}
 			req, err := http.NewRequest(comp.ReturnMethod, comp.ReturnURL, nil)
 			require.NoError(t, err)
 			cb, err := e.router.VerifyCallback(bg, req)

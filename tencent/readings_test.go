@@ -37,11 +37,19 @@ func (c *clock) Advance(d time.Duration) {
 
 // onSandbox starts a sandbox playing reading (none: the defaults) and a
 // provider on it, both on clk.
-func onSandbox(t *testing.T, reading string) (*sandbox.Sandbox, *tencent.Provider, *clock) {
+// redirect is the reading under which the page sends the browser back,
+// for the tests of what the return carries (the default sends it
+// nowhere).
+const redirect = "tencent/outside-wechat=redirect"
+
+func onSandbox(t *testing.T, readings ...string) (*sandbox.Sandbox, *tencent.Provider, *clock) {
 	t.Helper()
 	clk := &clock{t: time.Now()}
 	opts := []sandbox.Option{sandbox.WithClock(clk.Now)}
-	if reading != "" {
+	for _, reading := range readings {
+		if reading == "" {
+			continue
+		}
 		o := tencentsim.Reading(reading)
 		require.NotNil(t, o, "the simulator plays %s", reading)
 		opts = append(opts, o)
@@ -68,7 +76,7 @@ func TestReadingReturnParam(t *testing.T) {
 		{"tencent/return-param=BizToken", "BizToken"},
 	} {
 		t.Run(tc.param, func(t *testing.T) {
-			sb, p, _ := onSandbox(t, tc.reading)
+			sb, p, _ := onSandbox(t, tc.reading, redirect)
 			s := start(t, p)
 			c, err := sb.Complete(context.Background(), tencent.Vendor, s.ID, sandbox.OutcomePass)
 			require.NoError(t, err)
@@ -164,7 +172,7 @@ func TestReadingUnknownToken(t *testing.T) {
 }
 
 func TestReadingBizTokenFormat(t *testing.T) {
-	sb, p, _ := onSandbox(t, "tencent/biztoken-format=max-length")
+	sb, p, _ := onSandbox(t, "tencent/biztoken-format=max-length", redirect)
 	s := start(t, p)
 	assert.Len(t, s.ID, tencent.MaxTokenLen)
 	c, err := sb.Complete(context.Background(), tencent.Vendor, s.ID, sandbox.OutcomeFaceMismatch)

@@ -24,7 +24,7 @@ func TestRunSandboxFailoverShowsWhoServedEachSession(t *testing.T) {
 		`2\s+aliyun answers 503\s+juhe\s+juhe\s+passed\s+juhe:`,
 		`3\s+juhe answers 503\s+jumdata\s+jumdata\s+passed\s+jumdata:`,
 		`4\s+jumdata answers 503\s+megvii\s+megvii\s+passed\s+megvii:`,
-		`5\s+megvii answers 503\s+tencent\s+tencent\s+passed\s+tencent:`,
+		`5\s+megvii answers 503\s+tencent\s+none \(read\)\s+passed\s+tencent:`,
 		`6\s+tencent drops the connection\s+-\s+-\s+returned, not failed over\s+\(tencent may hold a session\)`,
 		`aliyun: open, 2 failure\(s\) in a row, 1 session\(s\)`,
 		`juhe: open, 2 failure\(s\) in a row, 1 session\(s\)`,

@@ -34,7 +34,7 @@ var entries = []entry{
 	// Whether the page sends the browser back: RedirectUrl is documented
 	// for the WeChat H5 flow only ("仅微信H5场景使用"); outside WeChat it
 	// may not be used at all.
-	{"outside-wechat", []string{"redirect", "none"}},
+	{"outside-wechat", []string{"none", "redirect"}},
 }
 
 // readingList is the catalogue of Tencent's readings (see [sandbox.Readings]).

@@ -89,7 +89,7 @@ func TestDetectAuthAndTheResultOfEachOutcome(t *testing.T) {
 		{sandbox.OutcomeIdentityMismatch, 2006, 0, ptr(2006), false},
 	} {
 		t.Run(string(tc.outcome), func(t *testing.T) {
-			sb, now := newSandbox(t)
+			sb, now := newSandbox(t, Reading("tencent/outside-wechat=redirect"))
 			a := call(t, sb, *now, SecretKey, "DetectAuth", map[string]string{"RuleId": RuleID, "RedirectUrl": "https://shop.example/back", "Extra": "order-1"}, false)
 			require.Nil(t, a.Response.Error)
 			assert.Regexp(t, `^[0-9A-F]{8}-[0-9A-F]{4}-4[0-9A-F]{3}-[89AB][0-9A-F]{3}-[0-9A-F]{12}$`, a.Response.BizToken)

@@ -55,11 +55,12 @@ func Harness() providertest.Harness {
 		Request: func(returnURL, _ string) *liveness.SessionRequest {
 			return &liveness.SessionRequest{ReturnURL: returnURL, BizNo: "order-1", Name: "韦小宝", IDNumber: "11204416541220243X"}
 		},
-		Outcomes: outcomes,
+		// VENDORS.md, Tencent, outside-wechat: by default (the harsher
+		// reading) the page sends the browser nowhere, and every session
+		// ends by a read; under outside-wechat=redirect it comes back.
+		Outcomes: noReturn(outcomes),
 		Readings: map[string]providertest.ReadingExpect{
-			// VENDORS.md, Tencent, outside-wechat: the page sends the
-			// browser nowhere; every session ends by a read.
-			"tencent/outside-wechat=none": {Outcomes: noReturn(outcomes)},
+			"tencent/outside-wechat=redirect": {Outcomes: outcomes},
 		},
 		UnknownSessionID: "0123ABCD-0F1E-45BD-BE13-34C05CEA7681",
 		// A bare InvalidParameter (the default reading) cannot say "unknown

@@ -11,6 +11,7 @@ import (
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/sandbox"
 	"github.com/go-liveness/liveness/tencent"
+	"github.com/go-liveness/liveness/tencent/tencentsim"
 	"github.com/go-liveness/liveness/tencent/tencenttest"
 )
 
@@ -22,7 +23,7 @@ func TestReturnURL(t *testing.T) {
 // What ReturnURL builds is what the sandbox's page sends, and what the
 // provider reads.
 func TestReturnURLIsTheSandboxsReturn(t *testing.T) {
-	sb, err := sandbox.New()
+	sb, err := sandbox.New(tencentsim.Reading("tencent/outside-wechat=redirect"))
 	require.NoError(t, err)
 	defer sb.Close()
 	p, err := tencent.New(tencenttest.SandboxConfig(sb))

@@ -155,6 +155,31 @@ func (e *env) press(t *testing.T, ctx context.Context, ref string, o sandbox.Out
 	return p
 }
 
+// pressNowhere presses o on the vendor's page of a vendor whose page sends
+// the browser nowhere (Tencent outside WeChat): the person comes back to
+// the check page and asks the vendor ("Ask the vendor now", one read),
+// which lands on the result page.
+func (e *env) pressNowhere(t *testing.T, ctx context.Context, ref string, o sandbox.Outcome) page {
+	t.Helper()
+	btn := chromedp.CSS(`button[value="` + string(o) + `"]`)
+	if err := chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS("#open")),
+		chromedp.WaitVisible(btn),
+		chromedp.Click(btn),
+		chromedp.WaitNotPresent(btn),
+		chromedp.Navigate(e.base+"/check/"+ref),
+		chromedp.Click(chromedp.CSS("#refresh button")),
+		chromedp.WaitVisible(chromedp.CSS("#status")),
+	); err != nil {
+		t.Fatalf("%s: %v (tab at %+v)", o, err, read(t, ctx))
+	}
+	p := read(t, ctx)
+	if p.Path != "/result/"+ref {
+		t.Fatalf("landed on %s, want /result/%s", p.Path, ref)
+	}
+	return p
+}
+
 // visit navigates the tab to u as a person typing it, and reads the page.
 func visit(t *testing.T, ctx context.Context, u string) page {
 	t.Helper()
@@ -204,6 +229,18 @@ func TestBrowser(t *testing.T) {
 					ctx := tab(t, b)
 					ref := e.check(t, ctx, v)
 					e.requests() // from here on
+					if v == "tencent" {
+						// Its page sends a browser outside WeChat nowhere
+						// (the sandbox's default reading).
+						p := e.pressNowhere(t, ctx, ref, o)
+						if got := e.requests(); slices.Contains(got, "GET /"+string(v)+"/return") || !slices.Contains(got, "POST /refresh/"+ref) {
+							t.Errorf("want no return and one refresh: %v", got)
+						}
+						if p.Status != w[0] || p.Reason != w[1] {
+							t.Errorf("result page shows %q %q, want %q %q", p.Status, p.Reason, w[0], w[1])
+						}
+						return
+					}
 					p := e.press(t, ctx, ref, o)
 					// Megvii's page returns with an auto-submitting POST form
 					// (its signed result), the others with a GET redirect.
