@@ -47,7 +47,7 @@ func BenchmarkBaselineNetHTTP(b *testing.B) {
 
 func BenchmarkTransportDo(b *testing.B) {
 	srv := benchServer(b)
-	c := transport.New(transport.Config{Vendor: liveness.Juhe, Secrets: []string{secret}, Options: []liveness.Option{liveness.WithHTTPClient(&http.Client{})}})
+	c := transport.New(transport.Config{Vendor: acme, Secrets: []string{secret}, Options: []liveness.Option{liveness.WithHTTPClient(&http.Client{})}})
 	req := &transport.Request{Op: "FetchResult", Method: http.MethodPost, URL: srv.URL + "/faceid/search",
 		Form: url.Values{"key": {secret}, "jhOrderId": {"JH79320240517095231mUzn9"}}, Idempotent: true}
 	b.ReportAllocs()
@@ -64,7 +64,7 @@ func BenchmarkTransportDo(b *testing.B) {
 // timer a call, against the same GET left replayable.
 func BenchmarkTransportDoGet(b *testing.B) {
 	srv := benchServer(b)
-	c := transport.New(transport.Config{Vendor: liveness.Megvii, Secrets: []string{secret}, Options: []liveness.Option{liveness.WithHTTPClient(&http.Client{})}})
+	c := transport.New(transport.Config{Vendor: acme, Secrets: []string{secret}, Options: []liveness.Option{liveness.WithHTTPClient(&http.Client{})}})
 	for _, tc := range []struct {
 		name       string
 		idempotent bool
@@ -83,7 +83,7 @@ func BenchmarkTransportDoGet(b *testing.B) {
 
 func BenchmarkRedactorString(b *testing.B) {
 	r := transport.NewRedactor(secret, "another-secret")
-	s := "Get \"https://api-idn.megvii.com/faceid/lite/get_result?api_key=k&api_secret=" + url.QueryEscape(secret) + "&biz_id=1\": dial tcp: connection refused"
+	s := "Get \"https://api.acme.example/faceid/lite/get_result?api_key=k&api_secret=" + url.QueryEscape(secret) + "&biz_id=1\": dial tcp: connection refused"
 	b.ReportAllocs()
 	for b.Loop() {
 		_ = r.String(s)

@@ -11,7 +11,6 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/internal/transport"
 )
 
@@ -41,7 +40,7 @@ func TestDefaultClientReusesConnections(t *testing.T) {
 	srv.Start()
 	defer srv.Close()
 
-	c := transport.New(transport.Config{Vendor: liveness.Juhe, Secrets: []string{secret}}) // no WithHTTPClient
+	c := transport.New(transport.Config{Vendor: acme, Secrets: []string{secret}}) // no WithHTTPClient
 	const callers, calls = 16, 200
 	var wg sync.WaitGroup
 	errs := make(chan error, callers)

@@ -63,7 +63,7 @@ func assertNoWindow(t *testing.T, out, secret, what string) {
 }
 
 var formSecrets = []string{
-	"3f9a2c7e4b1d8f6a0e5c9b2d7a4f1e83", // a Juhe-like 32-hex key
+	"3f9a2c7e4b1d8f6a0e5c9b2d7a4f1e83", // a 32-hex key, as some vendors issue
 	"Zq7x+K2p/L9mW4vB8nR3tY==",         // base64-ish
 	"Sh0rt7x",                          // shorter than MinPrefix
 }
@@ -101,7 +101,7 @@ func TestRedactorCatchesEveryForm(t *testing.T) {
 func TestRedactorLeavesOtherTextAlone(t *testing.T) {
 	r := transport.NewRedactor(formSecrets...)
 	for _, text := range []string{
-		"", "nothing here", "GET https://apis.juhe.cn/verify?key=REDACTED: 500 Internal Server Error",
+		"", "nothing here", "GET https://apis.acme.example/verify?key=REDACTED: 500 Internal Server Error",
 		`{"error_code":10012,"reason":"请求超过次数限制","request_id":"0123456789abcdef0123456789abcdef"}`,
 		base64.StdEncoding.EncodeToString([]byte("an ordinary body that mentions no secret at all")),
 		"Sh0rt7 and h0rt7x are parts of a short secret, not the secret",
@@ -125,11 +125,11 @@ func TestRedactorIsNotIdentity(t *testing.T) {
 // TestRedactorWithWhole: values added with WithWhole are removed only whole,
 // and the secrets of the original Redactor still in any window.
 func TestRedactorWithWhole(t *testing.T) {
-	u := "megvii://apis.megvii.example/v1"
+	u := "acme://apis.acme.example/v1"
 	r := transport.NewRedactor(longSecret).WithWhole(u)
 	assert.Equal(t, "at REDACTED.", r.String("at "+u+"."))
 	assert.Equal(t, "at "+url.QueryEscape("x")+" REDACTED", r.String("at x "+url.QueryEscape(u)))
-	assert.Equal(t, "megvii://apis.megvii.example/v2", r.String("megvii://apis.megvii.example/v2"), "parts stay")
+	assert.Equal(t, "acme://apis.acme.example/v2", r.String("acme://apis.acme.example/v2"), "parts stay")
 	assert.Equal(t, "tail REDACTED", r.String("tail "+longSecret[9:]))
 	assert.Equal(t, "tail "+longSecret[9:], transport.NewRedactor().WithWhole(u).String("tail "+longSecret[9:]))
 }

@@ -97,7 +97,7 @@ func TestEncodedSecretsNeverReachErrorsOrLogs(t *testing.T) {
 	srv, _ := scripted(500)
 	defer srv.Close()
 	logger, logs := testutil.LogBuffer()
-	c := transport.New(transport.Config{Vendor: liveness.Megvii, Secrets: []string{longSecret},
+	c := transport.New(transport.Config{Vendor: acme, Secrets: []string{longSecret},
 		Options: []liveness.Option{liveness.WithRetry(1, time.Millisecond), liveness.WithLogger(logger)}})
 	b64 := base64.StdEncoding.EncodeToString([]byte(longSecret))
 	err := c.Do(context.Background(), &transport.Request{Op: "FetchResult", Method: http.MethodGet, URL: srv.URL,
@@ -123,7 +123,7 @@ func TestLogAttributesOfEveryTypeAreRedacted(t *testing.T) {
 	srv, _ := scripted(200)
 	defer srv.Close()
 	logger, logs := testutil.LogBuffer()
-	c := transport.New(transport.Config{Vendor: liveness.Juhe, Secrets: []string{longSecret},
+	c := transport.New(transport.Config{Vendor: acme, Secrets: []string{longSecret},
 		Options: []liveness.Option{liveness.WithLogger(logger)}})
 	err := c.Do(context.Background(), &transport.Request{Op: "FetchResult", Method: http.MethodGet,
 		URL: srv.URL + "/" + url.PathEscape(longSecret), Query: url.Values{"key": {longSecret}}}, decodeStatus)
@@ -133,7 +133,7 @@ func TestLogAttributesOfEveryTypeAreRedacted(t *testing.T) {
 	assert.NotContains(t, out, longSecret[:transport.MinPrefix])
 	// The redaction of every kind of attribute, through the same path.
 	l2, logs2 := testutil.LogBuffer()
-	transport.DebugForTest(transport.New(transport.Config{Vendor: liveness.Juhe, Secrets: []string{longSecret},
+	transport.DebugForTest(transport.New(transport.Config{Vendor: acme, Secrets: []string{longSecret},
 		Options: []liveness.Option{liveness.WithLogger(l2)}}), "x",
 		"s", "a"+longSecret, "err", errors.New(longSecret), "stringer", stringer{}, "bytes", []byte(longSecret),
 		slog.String("attr", longSecret), slog.Group("g", slog.Any("any", errors.New(longSecret))), "n", 3)
@@ -152,7 +152,7 @@ func TestNoRedactionWithoutLogger(t *testing.T) {
 	defer srv.Close()
 	off := slog.New(slog.NewTextHandler(&strings.Builder{}, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	for name, opts := range map[string][]liveness.Option{"nil logger": nil, "debug disabled": {liveness.WithLogger(off)}} {
-		c := transport.New(transport.Config{Vendor: liveness.Juhe, Secrets: []string{longSecret}, Options: opts})
+		c := transport.New(transport.Config{Vendor: acme, Secrets: []string{longSecret}, Options: opts})
 		var q stringCounter
 		req := &transport.Request{Op: "FetchResult", Method: http.MethodGet, URL: srv.URL, Query: url.Values{"key": {longSecret}}}
 		transport.CountLogWork(c, &q.n)
@@ -160,7 +160,7 @@ func TestNoRedactionWithoutLogger(t *testing.T) {
 		assert.Zero(t, q.n, name)
 	}
 	logger, _ := testutil.LogBuffer()
-	c := transport.New(transport.Config{Vendor: liveness.Juhe, Secrets: []string{longSecret}, Options: []liveness.Option{liveness.WithLogger(logger)}})
+	c := transport.New(transport.Config{Vendor: acme, Secrets: []string{longSecret}, Options: []liveness.Option{liveness.WithLogger(logger)}})
 	var q stringCounter
 	transport.CountLogWork(c, &q.n)
 	require.NoError(t, c.Do(context.Background(), &transport.Request{Op: "FetchResult", Method: http.MethodGet, URL: srv.URL}, decodeStatus))

@@ -25,7 +25,7 @@ func (netTimeout) Error() string   { return "read tcp 10.0.0.1:443: i/o timeout"
 func (netTimeout) Timeout() bool   { return true }
 func (netTimeout) Temporary() bool { return true }
 
-const resultURL = "https://api-idn.megvii.com/faceid/lite/get_result"
+const resultURL = "https://api.acme.example/faceid/lite/get_result"
 
 func mockClient(mt *httpmock.MockTransport, opts ...liveness.Option) *transport.Client {
 	return newClient(append([]liveness.Option{liveness.WithHTTPClient(&http.Client{Transport: mt})}, opts...)...)
@@ -56,9 +56,9 @@ func TestRoundTripTimeoutIsRetriedAndRedacted(t *testing.T) {
 func TestRoundTripTLSFailureIsSentOnceWhenUnsafe(t *testing.T) {
 	mt := httpmock.NewMockTransport()
 	tlsErr := errors.New("tls: failed to verify certificate: x509: certificate signed by unknown authority")
-	mt.RegisterResponder(http.MethodPost, "https://api-idn.megvii.com/faceid/lite/get_token", httpmock.NewErrorResponder(tlsErr))
+	mt.RegisterResponder(http.MethodPost, "https://api.acme.example/faceid/lite/get_token", httpmock.NewErrorResponder(tlsErr))
 	err := mockClient(mt).Do(context.Background(), &transport.Request{Op: "InitSession", Method: http.MethodPost,
-		URL: "https://api-idn.megvii.com/faceid/lite/get_token", Form: url.Values{"api_secret": {secret}}, Multipart: true}, decodeStatus)
+		URL: "https://api.acme.example/faceid/lite/get_token", Form: url.Values{"api_secret": {secret}}, Multipart: true}, decodeStatus)
 	require.ErrorIs(t, err, liveness.ErrUnavailable)
 	assert.Equal(t, 1, mt.GetTotalCallCount(), "a call that is not idempotent is sent once")
 	assert.Contains(t, err.Error(), "x509")
