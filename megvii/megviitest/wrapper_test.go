@@ -1,4 +1,4 @@
-package providertest_test
+package megviitest_test
 
 import (
 	"context"
@@ -88,13 +88,8 @@ func harness() providertest.Harness {
 	}
 }
 
-// Hold a provider written outside this module to the suite: describe it
-// with a Harness, and run the cases from one of your tests.
-func Example() {
-	// In a _test.go file of your module:
-	//
-	//	func TestConformance(t *testing.T) {
-	//		providertest.RunConformanceTests(t, harness())
-	//	}
-	_ = harness
+// A provider wrapping Megvii's, written as outside this module, passes
+// Megvii's cases: embedding *megvii.Provider keeps its capabilities.
+func TestConformanceOfAWrappingProvider(t *testing.T) {
+	providertest.RunConformanceTests(t, harness())
 }
