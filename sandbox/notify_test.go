@@ -33,7 +33,7 @@ func TestMegviiFailReasonOnlyWhenAsked(t *testing.T) {
 		bizID := decode(t, body)["biz_id"].(string)
 		_, err := sb.Complete(context.Background(), liveness.Megvii, bizID, sandbox.OutcomeDeviceUnsupported)
 		require.NoError(t, err)
-		notify := decode(t, []byte(rc.notified().Get("data")))
+		notify := decode(t, []byte(rc.Notified().Get("data")))
 		_, body = get(t, sb.URL+"/faceid/lite/get_result?"+url.Values{"api_key": {megviisim.APIKey}, "api_secret": {megviisim.APISecret}, "biz_id": {bizID}}.Encode())
 		result := decode(t, body)
 		for name, d := range map[string]map[string]any{"notify": notify, "get_result": result} {

@@ -3,7 +3,6 @@ package sandbox_test
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -11,7 +10,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -45,42 +43,9 @@ func start(t *testing.T, opts ...sandbox.Option) *sandbox.Sandbox {
 }
 
 // receiver records the callbacks the sandbox sends.
-type receiver struct {
-	*httptest.Server
-	mu   sync.Mutex
-	reqs []url.Values
-	hits atomic.Int32
-}
+type receiver = testutil.Receiver
 
-func newReceiver(t *testing.T) *receiver {
-	rc := &receiver{}
-	rc.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_ = r.ParseForm()
-		rc.mu.Lock()
-		f := url.Values{"_path": {r.URL.Path}}
-		for k, v := range r.Form {
-			f[k] = v
-		}
-		rc.reqs = append(rc.reqs, f)
-		rc.mu.Unlock()
-		rc.hits.Add(1)
-		_, _ = io.WriteString(w, "ok "+r.URL.Path)
-	}))
-	t.Cleanup(rc.Close)
-	return rc
-}
-
-// notified returns the last form posted to /notify.
-func (rc *receiver) notified() url.Values {
-	rc.mu.Lock()
-	defer rc.mu.Unlock()
-	for i := len(rc.reqs) - 1; i >= 0; i-- {
-		if rc.reqs[i].Get("_path") == "/notify" {
-			return rc.reqs[i]
-		}
-	}
-	return nil
-}
+var newReceiver = testutil.NewReceiver
 
 func megviiFields(rc *receiver) map[string]string {
 	return map[string]string{
@@ -138,9 +103,9 @@ func TestMegviiFlowWithTheBrowser(t *testing.T) {
 	assert.Equal(t, 200, v.PageStatus)
 	assert.Equal(t, rc.URL+"/return", v.ReturnURL)
 	assert.Equal(t, "ok /return", string(v.ReturnBody))
-	assert.Equal(t, int32(2), rc.hits.Load(), "notify, then the browser's POST return")
+	assert.Equal(t, int32(2), rc.Hits(), "notify, then the browser's POST return")
 
-	form := rc.notified()
+	form := rc.Notified()
 	data := form.Get("data")
 	assert.True(t, signing.Equal(form.Get("sign"), signing.Megvii(megviisim.APISecret, data)))
 	d := decode(t, []byte(data))
@@ -178,7 +143,7 @@ func TestMegviiGetReturnCarriesOnlyTheBizID(t *testing.T) {
 	u, _ := url.Parse(v.ReturnURL)
 	assert.Equal(t, "/return", u.Path)
 	assert.Equal(t, url.Values{"biz_id": {tok["biz_id"].(string)}}, u.Query())
-	notify := rc.notified()
+	notify := rc.Notified()
 	assert.Equal(t, "FAIL", decode(t, []byte(notify.Get("data")))["liveness_result"].(map[string]any)["result"], "the magic uuid forced a spoof")
 }
 
@@ -200,8 +165,8 @@ func TestJuheFlow(t *testing.T) {
 	c, err := sb.Complete(context.Background(), liveness.Juhe, id, sandbox.OutcomeFaceMismatch)
 	require.NoError(t, err)
 	assert.True(t, c.Notified)
-	assert.Equal(t, id, rc.notified().Get("jh_order_id"))
-	assert.Equal(t, "ORDER0001", rc.notified().Get("orderId"))
+	assert.Equal(t, id, rc.Notified().Get("jh_order_id"))
+	assert.Equal(t, "ORDER0001", rc.Notified().Get("orderId"))
 
 	_, _, body = postForm(t, sb.URL+"/faceid/search", search, nil)
 	r := decode(t, body)

@@ -6,8 +6,11 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 )
 
@@ -76,4 +79,48 @@ func DecodeJSON(t testing.TB, b []byte) map[string]any {
 		t.Fatalf("%v: %s", err, b)
 	}
 	return m
+}
+
+// Receiver records the requests a server under test sends it (the
+// sandbox's notifies and the browser's returns): each as its form, with
+// its path under "_path", answered "ok <path>".
+type Receiver struct {
+	*httptest.Server
+	mu   sync.Mutex
+	reqs []url.Values
+	hits atomic.Int32
+}
+
+// NewReceiver starts a Receiver, closed when t ends.
+func NewReceiver(t testing.TB) *Receiver {
+	rc := &Receiver{}
+	rc.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_ = r.ParseForm()
+		rc.mu.Lock()
+		f := url.Values{"_path": {r.URL.Path}}
+		for k, v := range r.Form {
+			f[k] = v
+		}
+		rc.reqs = append(rc.reqs, f)
+		rc.mu.Unlock()
+		rc.hits.Add(1)
+		_, _ = io.WriteString(w, "ok "+r.URL.Path)
+	}))
+	t.Cleanup(rc.Close)
+	return rc
+}
+
+// Hits is how many requests rc received.
+func (rc *Receiver) Hits() int32 { return rc.hits.Load() }
+
+// Notified returns the last form posted to /notify, or nil.
+func (rc *Receiver) Notified() url.Values {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	for i := len(rc.reqs) - 1; i >= 0; i-- {
+		if rc.reqs[i].Get("_path") == "/notify" {
+			return rc.reqs[i]
+		}
+	}
+	return nil
 }

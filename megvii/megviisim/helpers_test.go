@@ -1,12 +1,6 @@
 package megviisim_test
 
 import (
-	"io"
-	"net/http"
-	"net/http/httptest"
-	"net/url"
-	"sync"
-	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -33,30 +27,9 @@ func start(t *testing.T, opts ...sandbox.Option) *sandbox.Sandbox {
 }
 
 // receiver records the callbacks the sandbox sends.
-type receiver struct {
-	*httptest.Server
-	mu   sync.Mutex
-	reqs []url.Values
-	hits atomic.Int32
-}
+type receiver = testutil.Receiver
 
-func newReceiver(t *testing.T) *receiver {
-	rc := &receiver{}
-	rc.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_ = r.ParseForm()
-		rc.mu.Lock()
-		f := url.Values{"_path": {r.URL.Path}}
-		for k, v := range r.Form {
-			f[k] = v
-		}
-		rc.reqs = append(rc.reqs, f)
-		rc.mu.Unlock()
-		rc.hits.Add(1)
-		_, _ = io.WriteString(w, "ok "+r.URL.Path)
-	}))
-	t.Cleanup(rc.Close)
-	return rc
-}
+var newReceiver = testutil.NewReceiver
 
 func megviiFields(rc *receiver) map[string]string {
 	return map[string]string{
