@@ -12,6 +12,9 @@ import (
 	"net/http"
 	"net/textproto"
 	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
 	"runtime"
 	"strings"
 	"sync"
@@ -83,43 +86,56 @@ func runTB(t *testing.T, fn func(tb testing.TB)) *fakeTB {
 	return tb
 }
 
+// Every sample testdata/README.md lists (a "## <dir>/" heading, then a
+// table row per file, its name in backquotes in the first column) is one
+// SampleNames returns, and every sample it returns is listed there; each
+// is valid JSON, and Sample returns its bytes as stored (the vendors'
+// text, Chinese included, verbatim).
 func TestSamples(t *testing.T) {
 	names := testutil.SampleNames()
-	for _, want := range []string{
-		"jumdata/init_ok.json", "jumdata/result_passed.json", "jumdata/result_failed.json",
-		"jumdata/result_pending.json", "jumdata/result_error.json", "jumdata/result_passed_rich.json",
-		"jumdata/sdk_passed.json", "jumdata/sdk_failed.json", "jumdata/sdk_error.json",
-		"juhe/query_ok.json", "juhe/search_ok.json", "juhe/return_response.json",
-		"megvii/get_token_ok.json", "megvii/get_token_error.json", "megvii/callback_data.json",
-		"megvii/will_result_failed.json",
-	} {
-		assert.Contains(t, names, want)
-	}
+	listed := readmeSamples(t)
+	require.NotEmpty(t, listed, "testdata/README.md lists no sample")
+	assert.ElementsMatch(t, listed, names, "the samples testdata/README.md lists and those SampleNames returns")
 	for _, name := range names {
 		t.Run(name+" is valid JSON", func(t *testing.T) {
-			assert.True(t, json.Valid(testutil.Sample(t, name)))
+			b := testutil.Sample(t, name)
+			assert.True(t, json.Valid(b))
+			stored, err := os.ReadFile(filepath.Join("testdata", filepath.FromSlash(name)))
+			require.NoError(t, err)
+			assert.Equal(t, stored, b)
 		})
 	}
 }
 
-func TestSampleKeepsVendorText(t *testing.T) {
-	var env struct {
-		Code int    `json:"code"`
-		Msg  string `json:"msg"`
+// readmeSamples returns the samples testdata/README.md lists, as
+// "<dir>/<file>".
+func readmeSamples(t *testing.T) []string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", "README.md"))
+	require.NoError(t, err)
+	heading := regexp.MustCompile("^## ([a-z0-9_-]+)/$")
+	row := regexp.MustCompile("^\\| `([^`/]+\\.json)` \\|")
+	var out []string
+	dir := ""
+	for _, l := range strings.Split(string(b), "\n") {
+		if m := heading.FindStringSubmatch(l); m != nil {
+			dir = m[1]
+		} else if m := row.FindStringSubmatch(l); m != nil {
+			require.NotEmpty(t, dir, "testdata/README.md lists %s under no directory", m[1])
+			out = append(out, dir+"/"+m[1])
+		}
 	}
-	require.NoError(t, json.Unmarshal(testutil.Sample(t, "jumdata/result_failed.json"), &env))
-	assert.Equal(t, 202, env.Code)
-	assert.Equal(t, "活体检测未通过", env.Msg)
+	return out
 }
 
 func TestSampleFailsTheTestWhenMissing(t *testing.T) {
-	tb := runTB(t, func(tb testing.TB) { testutil.Sample(tb, "jumdata/nope.json") })
+	tb := runTB(t, func(tb testing.TB) { testutil.Sample(tb, "acme/nope.json") })
 	assert.True(t, tb.fatal)
 }
 
 func TestFakeVendorRecordsURLEncodedRequests(t *testing.T) {
 	f := testutil.NewFakeVendor(t)
-	sample := testutil.Sample(t, "jumdata/init_ok.json")
+	sample := testutil.Sample(t, testutil.SampleNames()[0])
 	f.Handle(http.MethodPost, "/init", testutil.JSON(http.StatusOK, sample))
 
 	req, err := http.NewRequest(http.MethodPost, f.URL+"/init?channel=a%26b",
@@ -153,7 +169,7 @@ func TestFakeVendorRecordsURLEncodedRequests(t *testing.T) {
 
 func TestFakeVendorRecordsMultipartRequests(t *testing.T) {
 	f := testutil.NewFakeVendor(t)
-	f.Handle(http.MethodPost, "/faceid/lite/get_token", testutil.JSON(http.StatusOK, testutil.Sample(t, "megvii/get_token_ok.json")))
+	f.Handle(http.MethodPost, "/faceid/lite/get_token", testutil.JSON(http.StatusOK, testutil.Sample(t, testutil.SampleNames()[0])))
 
 	var buf bytes.Buffer
 	mw := multipart.NewWriter(&buf)
