@@ -79,19 +79,19 @@ func ExampleResolve() {
 // Retryable tells a job queue whether to try again later.
 func ExampleRetryable() {
 	errs := []error{
-		&liveness.Error{Vendor: liveness.Megvii, Op: "InitSession", Kind: liveness.ErrRateLimited, HTTPStatus: 403, Code: "CONCURRENCY_LIMIT_EXCEEDED"},
-		&liveness.Error{Vendor: liveness.Juhe, Op: "InitSession", Kind: liveness.ErrUnauthenticated, Code: "10001", Message: "错误的请求KEY"},
-		&liveness.Error{Vendor: liveness.Jumdata, Op: "FetchResult", Err: context.Canceled},
+		&liveness.Error{Vendor: "acme", Op: "InitSession", Kind: liveness.ErrRateLimited, HTTPStatus: 403, Code: "CONCURRENCY_LIMIT_EXCEEDED"},
+		&liveness.Error{Vendor: "globex", Op: "InitSession", Kind: liveness.ErrUnauthenticated, Code: "10001", Message: "错误的请求KEY"},
+		&liveness.Error{Vendor: "initech", Op: "FetchResult", Err: context.Canceled},
 		// The connection was lost after InitSession's request was sent:
 		// the vendor may have created the session.
-		&liveness.Error{Vendor: liveness.Juhe, Op: "InitSession", Kind: liveness.ErrUnavailable, MayHaveReached: true, Err: io.ErrUnexpectedEOF},
+		&liveness.Error{Vendor: "globex", Op: "InitSession", Kind: liveness.ErrUnavailable, MayHaveReached: true, Err: io.ErrUnexpectedEOF},
 	}
 	for _, err := range errs {
 		fmt.Println(liveness.Retryable(err), err)
 	}
 	// Output:
-	// true liveness: megvii InitSession: rate limited: CONCURRENCY_LIMIT_EXCEEDED (HTTP 403)
-	// false liveness: juhe InitSession: unauthenticated: 10001 错误的请求KEY
-	// false liveness: jumdata FetchResult: context canceled
-	// false liveness: juhe InitSession: unavailable: unexpected EOF
+	// true liveness: acme InitSession: rate limited: CONCURRENCY_LIMIT_EXCEEDED (HTTP 403)
+	// false liveness: globex InitSession: unauthenticated: 10001 错误的请求KEY
+	// false liveness: initech FetchResult: context canceled
+	// false liveness: globex InitSession: unavailable: unexpected EOF
 }

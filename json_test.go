@@ -17,16 +17,16 @@ import (
 // same value.
 func TestJSON(t *testing.T) {
 	res := &liveness.Result{
-		Vendor: liveness.Megvii, SessionID: "biz-1", BizNo: "order-1", Status: liveness.StatusFailed,
+		Vendor: acme, SessionID: "biz-1", BizNo: "order-1", Status: liveness.StatusFailed,
 		Reason: liveness.ReasonFaceMismatch, VendorCode: "FAIL", Message: "m", RequestID: "rid",
 		Liveness:     &liveness.LivenessResult{Passed: true, Score: 0.5, HasScore: true, Code: "PASS", Message: "ok"},
 		FaceMatch:    &liveness.FaceMatch{Passed: false, Score: 41.5, Threshold: 69, Thresholds: map[string]float64{"1e-4": 69}},
 		FaceImageURL: "https://img", FaceImage: []byte{1, 2}, Raw: json.RawMessage(`{"a":1}`),
 	}
-	s := &liveness.Session{Vendor: liveness.Jumdata, ID: "tok", Token: "tok", CheckURL: "https://page", BizNo: "order-2",
+	s := &liveness.Session{Vendor: initech, ID: "tok", Token: "tok", CheckURL: "https://page", BizNo: "order-2",
 		ExpiresAt: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), RequestID: "task", Raw: json.RawMessage(`{"b":2}`)}
-	cb := &liveness.Callback{Vendor: liveness.Juhe, Kind: liveness.CallbackReturn, SessionID: "jh", BizNo: "o",
-		Signed: true, Claimed: liveness.StatusPassed, Result: &liveness.Result{Vendor: liveness.Juhe, SessionID: "jh", Status: liveness.StatusPassed}, Raw: []byte("x")}
+	cb := &liveness.Callback{Vendor: globex, Kind: liveness.CallbackReturn, SessionID: "jh", BizNo: "o",
+		Signed: true, Claimed: liveness.StatusPassed, Result: &liveness.Result{Vendor: globex, SessionID: "jh", Status: liveness.StatusPassed}, Raw: []byte("x")}
 
 	for _, tc := range []struct {
 		name string
@@ -34,23 +34,23 @@ func TestJSON(t *testing.T) {
 		want string
 		back any
 	}{
-		{"Result", res, `{"vendor":"megvii","session_id":"biz-1","biz_no":"order-1","status":"failed","reason":"face_mismatch",` +
+		{"Result", res, `{"vendor":"acme","session_id":"biz-1","biz_no":"order-1","status":"failed","reason":"face_mismatch",` +
 			`"vendor_code":"FAIL","message":"m","liveness":{"passed":true,"score":0.5,"code":"PASS","message":"ok"},` +
 			`"face_match":{"passed":false,"score":41.5,"threshold":69,"thresholds":{"1e-4":69}},"face_image_url":"https://img",` +
 			`"face_image":"AQI=","request_id":"rid","raw":{"a":1}}`, &liveness.Result{}},
-		{"Result without a liveness score", &liveness.Result{Vendor: liveness.Megvii, SessionID: "biz-2", Status: liveness.StatusPassed,
+		{"Result without a liveness score", &liveness.Result{Vendor: acme, SessionID: "biz-2", Status: liveness.StatusPassed,
 			Liveness: &liveness.LivenessResult{Passed: true, Code: "PASS"}},
-			`{"vendor":"megvii","session_id":"biz-2","status":"passed","liveness":{"passed":true,"code":"PASS"}}`, &liveness.Result{}},
-		{"Result with a liveness score of 0", &liveness.Result{Vendor: liveness.Jumdata, SessionID: "tok", Status: liveness.StatusPassed,
+			`{"vendor":"acme","session_id":"biz-2","status":"passed","liveness":{"passed":true,"code":"PASS"}}`, &liveness.Result{}},
+		{"Result with a liveness score of 0", &liveness.Result{Vendor: initech, SessionID: "tok", Status: liveness.StatusPassed,
 			Liveness: &liveness.LivenessResult{Passed: true, HasScore: true}},
-			`{"vendor":"jumdata","session_id":"tok","status":"passed","liveness":{"passed":true,"score":0}}`, &liveness.Result{}},
-		{"pending Result", &liveness.Result{Vendor: liveness.Juhe, SessionID: "jh", Status: liveness.StatusPending},
-			`{"vendor":"juhe","session_id":"jh","status":"pending"}`, &liveness.Result{}},
-		{"Session", s, `{"vendor":"jumdata","id":"tok","token":"tok","check_url":"https://page","biz_no":"order-2",` +
+			`{"vendor":"initech","session_id":"tok","status":"passed","liveness":{"passed":true,"score":0}}`, &liveness.Result{}},
+		{"pending Result", &liveness.Result{Vendor: globex, SessionID: "jh", Status: liveness.StatusPending},
+			`{"vendor":"globex","session_id":"jh","status":"pending"}`, &liveness.Result{}},
+		{"Session", s, `{"vendor":"initech","id":"tok","token":"tok","check_url":"https://page","biz_no":"order-2",` +
 			`"expires_at":"2026-01-02T03:04:05Z","request_id":"task","raw":{"b":2}}`, &liveness.Session{}},
-		{"bare Session", &liveness.Session{Vendor: liveness.Juhe, ID: "jh"}, `{"vendor":"juhe","id":"jh"}`, &liveness.Session{}},
-		{"Callback", cb, `{"vendor":"juhe","kind":"return","session_id":"jh","biz_no":"o","signed":true,"claimed":"passed",` +
-			`"result":{"vendor":"juhe","session_id":"jh","status":"passed"},"raw":"eA=="}`, &liveness.Callback{}},
+		{"bare Session", &liveness.Session{Vendor: globex, ID: "jh"}, `{"vendor":"globex","id":"jh"}`, &liveness.Session{}},
+		{"Callback", cb, `{"vendor":"globex","kind":"return","session_id":"jh","biz_no":"o","signed":true,"claimed":"passed",` +
+			`"result":{"vendor":"globex","session_id":"jh","status":"passed"},"raw":"eA=="}`, &liveness.Callback{}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			b, err := json.Marshal(tc.v)

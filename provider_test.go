@@ -96,7 +96,7 @@ func TestResolveRejectsBadInput(t *testing.T) {
 }
 
 func TestResolvePassesFetchErrorsThrough(t *testing.T) {
-	want := &liveness.Error{Vendor: liveness.Juhe, Op: "FetchResult", Kind: liveness.ErrUnavailable}
+	want := &liveness.Error{Vendor: globex, Op: "FetchResult", Kind: liveness.ErrUnavailable}
 	p := &countingProvider{err: want}
 	_, err := liveness.Resolve(context.Background(), p, &liveness.Callback{SessionID: "s"})
 	assert.ErrorIs(t, err, liveness.ErrUnavailable)
