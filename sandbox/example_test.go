@@ -6,13 +6,13 @@ import (
 	"log"
 
 	"github.com/go-liveness/liveness"
-	_ "github.com/go-liveness/liveness/juhe" // registers juhe:// for liveness.Open
 	"github.com/go-liveness/liveness/sandbox"
 )
 
-// A whole Juhe check on the sandbox, with no vendor account: start a
-// session, end it as the user would, verify the signed return and resolve
-// the result.
+// A check of every vendor the program imports (its package, for
+// liveness.Open, and its simulator, for the sandbox: vendors_test.go
+// here), with no vendor account: start a session, end it as the user
+// would, and read the result.
 func Example() {
 	ctx := context.Background()
 	sb, err := sandbox.New()
@@ -21,42 +21,35 @@ func Example() {
 	}
 	defer sb.Close()
 
-	p, err := liveness.Open(sb.ProviderURL(liveness.Juhe))
-	if err != nil {
-		log.Fatal(err)
-	}
-	s, err := p.InitSession(ctx, &liveness.SessionRequest{
-		ReturnURL: "https://shop.example/kyc/return",
-		BizNo:     "ORDER0001",
-		Name:      sandbox.TestName,
-		IDNumber:  sandbox.TestIDNumber,
-	})
-	if err != nil {
-		log.Fatal(err)
-	}
+	for _, v := range sb.Vendors() {
+		p, err := liveness.Open(sb.ProviderURL(v))
+		if err != nil {
+			log.Fatal(err)
+		}
+		s, err := p.InitSession(ctx, &liveness.SessionRequest{
+			ReturnURL: "https://shop.example/kyc/return",
+			NotifyURL: "https://shop.example/kyc/notify",
+			BizNo:     "ORDER0001",
+			UserID:    "user-1",
+			Name:      sandbox.TestName,
+			IDNumber:  sandbox.TestIDNumber,
+		})
+		if err != nil {
+			log.Fatal(err)
+		}
 
-	// A person would open s.CheckURL and press a button; a test does this.
-	c, err := sb.Complete(ctx, liveness.Juhe, s.ID, sandbox.OutcomeFaceMismatch)
-	if err != nil {
-		log.Fatal(err)
+		// A person would open s.CheckURL and press a button; a test does this.
+		if _, err := sb.Complete(ctx, v, s.ID, sandbox.OutcomeSpoof); err != nil {
+			log.Fatal(err)
+		}
+		res, err := p.FetchResult(ctx, s.ID)
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Println(v, res.Status, res.Reason)
 	}
-	ret, err := c.ReturnRequest(ctx) // what the browser sends your return URL
-	if err != nil {
-		log.Fatal(err)
-	}
-	cb, err := p.VerifyCallback(ctx, ret)
-	if err != nil {
-		log.Fatal(err)
-	}
-	res, err := liveness.Resolve(ctx, p, cb)
-	if err != nil {
-		log.Fatal(err)
-	}
-	fmt.Println("signed:", cb.Signed)
-	fmt.Println("status:", res.Status, "reason:", res.Reason)
-	fmt.Println("offered:", sandbox.OutcomesFor(liveness.Jumdata))
 	// Output:
-	// signed: true
-	// status: failed reason: face_mismatch
-	// offered: [pass spoof device_unsupported timeout]
+	// juhe failed spoof
+	// jumdata failed spoof
+	// megvii failed spoof
 }
