@@ -91,6 +91,15 @@ func (s *keepFailStore) Swap(ctx context.Context, k string, old, v []byte, ttl t
 	return s.Store.Swap(ctx, k, old, v, ttl)
 }
 
+// Extend writes a final result whenever it lays a delta over a record (a
+// signed callback's claim).
+func (s *keepFailStore) Extend(ctx context.Context, k string, oldSuffix, newSuffix []byte) ([]byte, bool, error) {
+	if strings.HasPrefix(k, "s:") && len(newSuffix) > 1 && s.failed.CompareAndSwap(false, true) {
+		return nil, false, errStoreDown
+	}
+	return s.Store.Extend(ctx, k, oldSuffix, newSuffix)
+}
+
 // A Store that fails to keep the final result Megvii just served must not
 // cost another of Megvii's three reads: the reload is served without one.
 func TestStoreFailingAfterTheReadKeepsTheRead(t *testing.T) {

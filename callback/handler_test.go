@@ -931,6 +931,20 @@ func (s *failStore) Swap(ctx context.Context, k string, old, v []byte, ttl time.
 	return s.Store.Swap(ctx, k, old, v, ttl)
 }
 
+func (s *failStore) SwapAnd(ctx context.Context, k string, old, v []byte, ttl time.Duration, set []callback.Entry, due []callback.Due) (bool, error) {
+	if s.broken.Load() {
+		return false, errStoreDown
+	}
+	return s.Store.SwapAnd(ctx, k, old, v, ttl, set, due)
+}
+
+func (s *failStore) Extend(ctx context.Context, k string, oldSuffix, newSuffix []byte) ([]byte, bool, error) {
+	if s.broken.Load() {
+		return nil, false, errStoreDown
+	}
+	return s.Store.Extend(ctx, k, oldSuffix, newSuffix)
+}
+
 func (s *failStore) DeleteIf(ctx context.Context, k string, v []byte) (bool, error) {
 	if s.broken.Load() {
 		return false, errStoreDown

@@ -1,6 +1,8 @@
 package callback
 
 import (
+	"encoding/json"
+	"strings"
 	"time"
 
 	"github.com/go-liveness/liveness/callback/internal/hooks"
@@ -26,9 +28,25 @@ func unseal(key []byte, storeKey string, v []byte) []byte {
 	if err != nil {
 		return nil
 	}
-	plain, err := kr.open(storeKey, v)
+	if !strings.HasPrefix(storeKey, "s:") {
+		plain, err := kr.open(storeKey, v)
+		if err != nil {
+			return nil
+		}
+		return plain
+	}
+	// A session's record: its JSON with its delta laid over it.
+	plain, delta, err := openRecord(kr.open, storeKey, v)
 	if err != nil {
 		return nil
 	}
-	return plain
+	if delta == nil {
+		return plain
+	}
+	var rec map[string]json.RawMessage
+	if json.Unmarshal(plain, &rec) != nil || json.Unmarshal(delta, &rec) != nil {
+		return nil
+	}
+	out, _ := json.Marshal(rec)
+	return out
 }

@@ -81,7 +81,7 @@ func (h *Handler) Notify(w http.ResponseWriter, r *http.Request) {
 			return err
 		}
 		ev.SessionID = cb.SessionID
-		rec, err := h.lookup(ctx, cb)
+		rec, err := h.find(ctx, cb)
 		if err == nil && rec == nil {
 			rec, err = h.orphan(ctx, cb)
 		}
@@ -132,6 +132,39 @@ func (h *Handler) Notify(w http.ResponseWriter, r *http.Request) {
 		_, _ = w.Write([]byte("success"))
 		return nil
 	})
+}
+
+// find returns the record a verified notify names, as lookup does. A signed
+// final result for a session whose record is as its start wrote it takes
+// the session's delivery in the same round trip (claimSigned): the common
+// signed notify then costs the Store two round trips in all, this one and
+// the delivery mark.
+func (h *Handler) find(ctx context.Context, cb *liveness.Callback) (*record, error) {
+	if !signedFinal(cb) || cb.SessionID == "" || h.Deliver == nil {
+		return h.lookup(ctx, cb)
+	}
+	rec, claimed, err := h.claimSigned(ctx, cb)
+	if err != nil || rec == nil {
+		return nil, err
+	}
+	if cb.BizNo != "" && rec.Session.BizNo != "" && cb.BizNo != rec.Session.BizNo {
+		// Another session's BizNo: not this session's callback (lookup
+		// finds no session for it). Give back what claimSigned took.
+		if claimed {
+			token := rec.mine
+			if _, err := h.update(ctx, rec, func(r *record) (bool, error) {
+				if r.Delivering == nil || r.Delivering.Token != token {
+					return false, nil
+				}
+				r.Result, r.Attempts, r.Delivering = nil, r.Attempts-1, nil
+				return true, nil
+			}); err != nil && !errors.Is(err, ErrForgotten) {
+				return nil, err
+			}
+		}
+		return nil, nil
+	}
+	return rec, nil
 }
 
 // deliverStatus is the HTTP status for a deliver error: 500 when Deliver

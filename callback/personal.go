@@ -179,10 +179,11 @@ func (h *Handler) forget(ctx context.Context, id, bizNo string) error {
 		return err
 	}
 	// A plain Set is safe: every other writer of the record swaps it
-	// against the bytes it read, or adds it only when absent, so none of
-	// them can overwrite the tombstone; the one exception, a start's
-	// first write of a new session's record, checks its reservation after
-	// and erases the session when ForgetBizNo removed it (create1).
+	// against the bytes it read, adds it only when absent, or extends it
+	// only when it ends as a fresh record does (a tombstone does not), so
+	// none of them can overwrite the tombstone; the one exception, a
+	// start's first write of a new session's record, is made only while
+	// the start's reservation stands (create1), which ForgetBizNo removes.
 	if err := st.Set(ctx, h.skey(id), b, ttl); err != nil {
 		return fmt.Errorf("callback: erasing a session: %w", err)
 	}

@@ -59,6 +59,27 @@ func (s *dumpStore) Swap(ctx context.Context, k string, old, v []byte, ttl time.
 	return s.Store.Swap(ctx, k, old, v, ttl)
 }
 
+func (s *dumpStore) SwapAnd(ctx context.Context, k string, old, v []byte, ttl time.Duration, set []callback.Entry, due []callback.Due) (bool, error) {
+	s.keep(k, v)
+	for _, e := range set {
+		s.keep(e.Key, e.Value)
+	}
+	s.mu.Lock()
+	for _, d := range due {
+		s.index[d.Index] = append(s.index[d.Index], d.Member)
+	}
+	s.mu.Unlock()
+	return s.Store.SwapAnd(ctx, k, old, v, ttl, set, due)
+}
+
+func (s *dumpStore) Extend(ctx context.Context, k string, oldSuffix, newSuffix []byte) ([]byte, bool, error) {
+	v, ok, err := s.Store.Extend(ctx, k, oldSuffix, newSuffix)
+	if ok {
+		s.keep(k, v)
+	}
+	return v, ok, err
+}
+
 func (s *dumpStore) Schedule(ctx context.Context, index, member string, at time.Time) error {
 	s.mu.Lock()
 	s.index[index] = append(s.index[index], member)

@@ -2,6 +2,7 @@ package callback
 
 import (
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -108,15 +109,64 @@ func (h *Handler) loadFrom(ctx context.Context, st Store, id string) (*record, e
 // errUnreadable: a stored record that does not open or decode.
 var errUnreadable = errors.New("callback: stored session unreadable")
 
+// A record's stored value is its sealed JSON followed by one trailer byte:
+//
+//	sealed(record) | trailerFresh        as create wrote it, untouched
+//	sealed(record) | trailerChanged      written again by update
+//	sealed(record) | sealed(delta) | len(sealed(delta)), 4 bytes big-endian | trailerExtended
+//
+// A delta is the JSON of the fields a Store.Extend added to a fresh
+// record without reading it first (claimSigned): decoding the record
+// then the delta over it gives the record. Only a record in its pristine
+// state (see pristine) is written fresh, so a delta, which assumes that
+// state, is never laid over anything else.
+const (
+	trailerFresh    byte = 0
+	trailerChanged  byte = 1
+	trailerExtended byte = 2
+)
+
+// deltaAD is the associated data of a delta sealed for the record under
+// skey: a delta does not open as a record, nor a record as a delta.
+func deltaAD(skey string) string { return skey + "\x00delta" }
+
+// splitRecord splits a stored record into its sealed record and sealed
+// delta (nil when it has none).
+func splitRecord(b []byte) (base, delta []byte, err error) {
+	if len(b) == 0 {
+		return nil, nil, errUnreadable
+	}
+	switch t, body := b[len(b)-1], b[:len(b)-1]; t {
+	case trailerFresh, trailerChanged:
+		return body, nil, nil
+	case trailerExtended:
+		if len(body) < 4 {
+			return nil, nil, errUnreadable
+		}
+		n := int(binary.BigEndian.Uint32(body[len(body)-4:]))
+		body = body[:len(body)-4]
+		if n > len(body) {
+			return nil, nil, errUnreadable
+		}
+		return body[:len(body)-n], body[len(body)-n:], nil
+	}
+	return nil, nil, errUnreadable
+}
+
 // decodeRecord opens and decodes the record of session id read as b.
 func (h *Handler) decodeRecord(id string, b []byte) (*record, error) {
-	plain, err := h.openFrom(h.skey(id), b)
+	plain, delta, err := openRecord(h.openFrom, h.skey(id), b)
 	if err != nil {
 		return nil, err
 	}
 	var rec record
 	if err := json.Unmarshal(plain, &rec); err != nil {
 		return nil, fmt.Errorf("%w: %w", errUnreadable, err)
+	}
+	if delta != nil {
+		if err := json.Unmarshal(delta, &rec); err != nil {
+			return nil, fmt.Errorf("%w: %w", errUnreadable, err)
+		}
 	}
 	rec.raw = b
 	if !rec.PurgeAt.IsZero() && !h.now().Before(rec.PurgeAt) {
@@ -125,15 +175,101 @@ func (h *Handler) decodeRecord(id string, b []byte) (*record, error) {
 	return &rec, nil
 }
 
-// encodeRecord is the sealed form of rec as the Store keeps it: with only
-// what the flow needs (see minimize).
+// openRecord opens the record stored as b under skey with open: its JSON,
+// and its delta's (nil when it has none).
+func openRecord(open func(key string, sealed []byte) ([]byte, error), skey string, b []byte) (plain, delta []byte, err error) {
+	base, sd, err := splitRecord(b)
+	if err != nil {
+		return nil, nil, err
+	}
+	if plain, err = open(skey, base); err != nil {
+		return nil, nil, err
+	}
+	if sd != nil {
+		if delta, err = open(deltaAD(skey), sd); err != nil {
+			return nil, nil, err
+		}
+	}
+	return plain, delta, nil
+}
+
+// encodeRecord is the stored form of rec: sealed, with only what the flow
+// needs (see minimize), and its trailer (fresh only for a pristine record).
 func (h *Handler) encodeRecord(rec *record) ([]byte, error) {
 	stored := h.minimize(rec)
 	b, err := json.Marshal(stored)
 	if err != nil {
 		return nil, err
 	}
-	return h.sealFor(h.skey(rec.Session.ID), b)
+	sealed, err := h.sealFor(h.skey(rec.Session.ID), b)
+	if err != nil {
+		return nil, err
+	}
+	t := trailerChanged
+	if pristine(rec) {
+		t = trailerFresh
+	}
+	return append(sealed, t), nil
+}
+
+// pristine reports whether rec is as a start leaves it: no answer read, no
+// result, no lease, no delivery begun, not erased. claimSigned's delta
+// assumes that state.
+func pristine(r *record) bool {
+	return r.Result == nil && r.Pending == nil && r.Calls == 0 && r.Triggers == 0 &&
+		r.Fetch == nil && r.Attempts == 0 && r.Delivering == nil && !r.Delivered &&
+		r.PurgeAt.IsZero() && !r.Forgotten
+}
+
+// signedDelta is the change claimSigned lays over a pristine record: the
+// signed final result, and the delivery lease under token with its intent
+// (what keep and takeDelivery write).
+type signedDelta struct {
+	Result     *liveness.Result `json:"result"`
+	Attempts   int              `json:"attempts"`
+	Delivering *lease           `json:"delivering"`
+}
+
+// claimSigned takes the delivery of the session a signed final callback
+// names in one round trip when its record is as its start wrote it: it
+// lays the result and the delivery lease over the record with
+// Store.Extend, which returns the record. claimed is true when this
+// request now holds the delivery (rec.mine is its token); otherwise rec
+// is the record as the Store holds it (nil when absent), for the usual
+// path, which then needs no read of its own.
+func (h *Handler) claimSigned(ctx context.Context, cb *liveness.Callback) (rec *record, claimed bool, err error) {
+	token := newID()
+	timeout := orDefault(h.DeliverTimeout, DefaultDeliverTimeout)
+	d, err := json.Marshal(signedDelta{
+		Result:     cb.Result,
+		Attempts:   1,
+		Delivering: &lease{Token: token, Until: time.Now().Add(timeout + min(5*time.Second, timeout))},
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	skey := h.skey(cb.SessionID)
+	sd, err := h.sealFor(deltaAD(skey), d)
+	if err != nil {
+		return nil, false, err
+	}
+	suffix := binary.BigEndian.AppendUint32(sd, uint32(len(sd)))
+	suffix = append(suffix, trailerExtended)
+	b, ok, err := h.store().Extend(ctx, skey, []byte{trailerFresh}, suffix)
+	if err != nil || b == nil {
+		return nil, false, err
+	}
+	rec, err = h.decodeRecord(cb.SessionID, b)
+	if err != nil {
+		return nil, false, err
+	}
+	if rec.Session.ID != cb.SessionID {
+		return nil, false, errors.New("callback: stored session does not match its key")
+	}
+	if ok {
+		rec.mine = token
+	}
+	return rec, ok, nil
 }
 
 // create writes rec as a new record; when the Store already holds one for

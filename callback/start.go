@@ -352,24 +352,26 @@ func (h *Handler) create1(ctx context.Context, w http.ResponseWriter, r *http.Re
 	if err != nil {
 		return s, err
 	}
-	// A new key, so Set: the reservation left room for it (see MemoryStore).
-	if err := st.Set(bg, h.skey(s.ID), b, h.ttl(s)); err != nil {
-		return s, err
-	}
-	h.schedule(bg, rec)
 	done, err := h.encodeReservation(nkey, reservation{ID: s.ID})
 	if err != nil {
 		return s, err
 	}
-	ok, err := st.Swap(bg, nkey, held, done, h.reservationTTL(s))
+	// One round trip: the reservation names the session, the record is
+	// written (a new key, so as Set does: the reservation left room for
+	// it, see MemoryStore) and the session enters the reconciler's index,
+	// all or nothing.
+	ok, err := st.SwapAnd(bg, nkey, held, done, h.reservationTTL(s),
+		[]Entry{{Key: h.skey(s.ID), Value: b, TTL: h.ttl(s)}},
+		[]Due{{Index: h.index(), Member: s.ID, At: h.nextCheck(rec)}})
 	if err != nil {
 		return s, err
 	}
 	if !ok {
 		// Only ForgetBizNo removes a reservation a start holds: the
 		// BizNo was erased while the vendor created the session. Erase
-		// the session too (its record was written above, with a plain
-		// Set), and bind no browser to it.
+		// the session too (nothing of it was written: a tombstone keeps
+		// a late callback from bringing it back), and bind no browser to
+		// it.
 		if err := h.forget(bg, s.ID, ""); err != nil {
 			return nil, err
 		}

@@ -13,13 +13,14 @@ import (
 // instances: one record per session (its Session, binding, result, read
 // count, leases and delivery state), the start reservations, and the
 // reconciler's index of unfinished sessions. It is a small key-value store
-// with expiry, compare-and-swap and one ordered index; [MemoryStore] serves
+// with expiry, compare-and-swap (of a whole value, of several keys at once
+// with SwapAnd, of a value's end with Extend) and one ordered index; [MemoryStore] serves
 // one instance, github.com/go-liveness/liveness/callback/redisstore serves
 // several.
 //
 // Keys are printable strings of at most a few hundred bytes chosen by the
 // handlers; values are non-empty byte strings. Every method must be safe for
-// concurrent use, and SetNX, DeleteIf and Swap must be atomic with respect
+// concurrent use, and SetNX, DeleteIf, Swap, SwapAnd and Extend must be atomic with respect
 // to every other call on the same key, across all the processes sharing the
 // store. Package callback/storetest holds the conformance suite an
 // implementation must pass.
@@ -56,6 +57,38 @@ type Store interface {
 	// Unschedule removes member from index; a member not there is no
 	// error.
 	Unschedule(ctx context.Context, index, member string) error
+	// SwapAnd is Swap that, when it stores value, also stores every entry
+	// of set (as Set does) and puts every member of due in its index (as
+	// Schedule does), all in one atomic step: nothing of it is written
+	// when key does not hold exactly old. A remote store makes it one
+	// round trip. It is how a start records its new session, names it in
+	// its reservation and puts it in the reconciler's index at once.
+	SwapAnd(ctx context.Context, key string, old, value []byte, ttl time.Duration, set []Entry, due []Due) (bool, error)
+	// Extend replaces the end of the value under key, when that value ends
+	// with oldSuffix, by newSuffix, keeping the rest of the value and the
+	// key's expiry, atomically. It returns what the key holds after the
+	// call: the extended value and true when it extended it, the value
+	// it found and false when not (under a concurrent change, any value
+	// the key held during the call: a caller that acts on it swaps
+	// against it), and nil and false when the key is absent or expired.
+	// One round trip reads a session's record and changes it when it is
+	// as its start wrote it: a signed callback takes the session's
+	// delivery that way.
+	Extend(ctx context.Context, key string, oldSuffix, newSuffix []byte) (value []byte, ok bool, err error)
+}
+
+// Entry is a value to store under Key for TTL (> 0), in a Store.SwapAnd.
+type Entry struct {
+	Key   string
+	Value []byte
+	TTL   time.Duration
+}
+
+// Due is a member of the ordered index Index, due at At, in a
+// Store.SwapAnd.
+type Due struct {
+	Index, Member string
+	At            time.Time
 }
 
 // TxStore is a Store in a database that can make the delivery mark and the
@@ -257,10 +290,65 @@ func (s *MemoryStore) Swap(_ context.Context, key string, old, value []byte, ttl
 	return true, nil
 }
 
+// SwapAnd implements Store.
+func (s *MemoryStore) SwapAnd(_ context.Context, key string, old, value []byte, ttl time.Duration, set []Entry, due []Due) (bool, error) {
+	if ttl <= 0 {
+		return false, errBadTTL
+	}
+	for _, e := range set {
+		if e.TTL <= 0 {
+			return false, errBadTTL
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.now()
+	e, ok := s.live(key, now)
+	if !ok || !bytes.Equal(e.value, old) {
+		return false, nil
+	}
+	for _, e := range set {
+		if err := s.room(e.Key, now, s.headroom()); err != nil {
+			return false, err
+		}
+	}
+	s.m[key] = memEntry{value: bytes.Clone(value), expires: now.Add(ttl)}
+	for _, e := range set {
+		s.m[e.Key] = memEntry{value: bytes.Clone(e.Value), expires: now.Add(e.TTL)}
+	}
+	for _, d := range due {
+		s.schedule(d.Index, d.Member, d.At)
+	}
+	return true, nil
+}
+
+// Extend implements Store.
+func (s *MemoryStore) Extend(_ context.Context, key string, oldSuffix, newSuffix []byte) ([]byte, bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e, ok := s.live(key, s.now())
+	if !ok {
+		return nil, false, nil
+	}
+	if !bytes.HasSuffix(e.value, oldSuffix) {
+		return bytes.Clone(e.value), false, nil
+	}
+	v := make([]byte, 0, len(e.value)-len(oldSuffix)+len(newSuffix))
+	v = append(append(v, e.value[:len(e.value)-len(oldSuffix)]...), newSuffix...)
+	s.m[key] = memEntry{value: v, expires: e.expires}
+	return bytes.Clone(v), true, nil
+}
+
 // Schedule implements Store.
 func (s *MemoryStore) Schedule(_ context.Context, index, member string, at time.Time) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.schedule(index, member, at)
+	return nil
+}
+
+// schedule is Schedule; the caller holds mu.
+func (s *MemoryStore) schedule(index, member string, at time.Time) {
 	if s.idx == nil {
 		s.idx = map[string]map[string]time.Time{}
 	}
@@ -270,7 +358,6 @@ func (s *MemoryStore) Schedule(_ context.Context, index, member string, at time.
 		s.idx[index] = m
 	}
 	m[member] = at
-	return nil
 }
 
 // Due implements Store.

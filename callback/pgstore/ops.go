@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/go-liveness/liveness/callback"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -67,6 +68,50 @@ func (s *Store) Swap(ctx context.Context, key string, old, value []byte, ttl tim
 		return false, fmt.Errorf("pgstore: Swap: %w", err)
 	}
 	return tag.RowsAffected() == 1, nil
+}
+
+// SwapAnd implements callback.Store: one statement (an UPDATE and two
+// INSERTs … ON CONFLICT in data-modifying WITH clauses), so all or
+// nothing, and one round trip.
+func (s *Store) SwapAnd(ctx context.Context, key string, old, value []byte, ttl time.Duration, set []callback.Entry, due []callback.Due) (bool, error) {
+	if ttl <= 0 {
+		return false, errBadTTL
+	}
+	keys, values, ttls := make([]string, len(set)), make([][]byte, len(set)), make([]int64, len(set))
+	for i, e := range set {
+		if e.TTL <= 0 {
+			return false, errBadTTL
+		}
+		keys[i], values[i], ttls[i] = e.Key, nonNil(e.Value), micros(e.TTL)
+	}
+	indexes, members, ats := make([]string, len(due)), make([]string, len(due)), make([]time.Time, len(due))
+	for i, d := range due {
+		indexes[i], members[i], ats[i] = d.Index, d.Member, d.At
+	}
+	var n int64
+	if err := s.q.QueryRow(ctx, s.sql.swapAnd, key, nonNil(old), micros(ttl), nonNil(value),
+		keys, values, ttls, indexes, members, ats).Scan(&n); err != nil {
+		return false, fmt.Errorf("pgstore: SwapAnd: %w", err)
+	}
+	if n == 1 {
+		s.maybeSweep(ctx)
+	}
+	return n == 1, nil
+}
+
+// Extend implements callback.Store (UPDATE … WHERE the value ends with
+// oldSuffix, RETURNING it; else the value read): one statement.
+func (s *Store) Extend(ctx context.Context, key string, oldSuffix, newSuffix []byte) ([]byte, bool, error) {
+	var v []byte
+	var ok bool
+	err := s.q.QueryRow(ctx, s.sql.extend, key, nonNil(oldSuffix), nonNil(newSuffix)).Scan(&v, &ok)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("pgstore: Extend: %w", err)
+	}
+	return v, ok, nil
 }
 
 // Schedule implements callback.Store (INSERT … ON CONFLICT DO UPDATE; the

@@ -61,13 +61,13 @@ func TestRoundTrips(t *testing.T) {
 	}{
 		{"megvii-signed-notify", liveness.Megvii, func(_ *browser, base, _ string, c *sandbox.Completion) bool {
 			return notify(base, c.ReturnForm) == http.StatusOK
-		}, 4, 5, 1},
+		}, 2, 4, 1},
 		{"juhe-unsigned-notify", liveness.Juhe, func(_ *browser, base, id string, _ *sandbox.Completion) bool {
 			return notify(base, url.Values{"jh_order_id": {id}}) == http.StatusOK
-		}, 4, 6, 1},
+		}, 2, 6, 1},
 		{"jumdata-unsigned-return", liveness.Jumdata, func(b *browser, base, _ string, c *sandbox.Completion) bool {
 			return b.returnTo(base, c)
-		}, 4, 6, 1},
+		}, 2, 6, 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

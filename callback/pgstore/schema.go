@@ -43,6 +43,7 @@ type statements struct {
 	names          *strings.Replacer
 
 	get, set, setNX, deleteIf, swap string
+	swapAnd, extend                 string
 	schedule, due, unschedule       string
 	sweep                           string
 }
@@ -76,6 +77,37 @@ func newStatements(schema, prefix string) *statements {
 	st.deleteIf = r(`DELETE FROM {kv} WHERE key = $1 AND value = $2 AND expires_at > statement_timestamp()`)
 	st.swap = r(`UPDATE {kv} SET value = $4, expires_at = ` + expiresAt + `
 		WHERE key = $1 AND value = $2 AND expires_at > statement_timestamp()`)
+	// One statement, so all or nothing: the writes after the swap run
+	// only when it updated its row.
+	st.swapAnd = r(`WITH s AS (
+			UPDATE {kv} SET value = $4, expires_at = ` + expiresAt + `
+			WHERE key = $1 AND value = $2 AND expires_at > statement_timestamp()
+			RETURNING 1),
+		a AS (
+			INSERT INTO {kv} AS t (key, value, expires_at)
+			SELECT e.k, e.v, statement_timestamp() + e.ttl * interval '1 microsecond'
+			FROM unnest($5::text[], $6::bytea[], $7::bigint[]) AS e(k, v, ttl)
+			WHERE EXISTS (SELECT 1 FROM s)
+			ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, expires_at = EXCLUDED.expires_at),
+		d AS (
+			INSERT INTO {due} (index_name, member, due_at)
+			SELECT e.i, e.m, e.at FROM unnest($8::text[], $9::text[], $10::timestamptz[]) AS e(i, m, at)
+			WHERE EXISTS (SELECT 1 FROM s)
+			ON CONFLICT (index_name, member) DO UPDATE SET due_at = EXCLUDED.due_at)
+		SELECT count(*) FROM s`)
+	// The value after the update when it was made; else the value the
+	// statement's snapshot holds (a caller that acts on it swaps against
+	// it, so a value changed since fails that swap).
+	st.extend = r(`WITH u AS (
+			UPDATE {kv} SET value = substring(value FROM 1 FOR length(value) - length($2::bytea)) || $3::bytea
+			WHERE key = $1 AND expires_at > statement_timestamp()
+				AND length(value) >= length($2::bytea)
+				AND substring(value FROM length(value) - length($2::bytea) + 1) = $2::bytea
+			RETURNING value)
+		SELECT value, true FROM u
+		UNION ALL
+		SELECT value, false FROM {kv}
+		WHERE key = $1 AND expires_at > statement_timestamp() AND NOT EXISTS (SELECT 1 FROM u)`)
 	st.schedule = r(`INSERT INTO {due} (index_name, member, due_at) VALUES ($1, $2, $3)
 		ON CONFLICT (index_name, member) DO UPDATE SET due_at = EXCLUDED.due_at`)
 	st.due = r(`SELECT member FROM {due} WHERE index_name = $1 AND due_at <= $2

@@ -69,6 +69,15 @@ func (s *killStore) Swap(ctx context.Context, k string, old, v []byte, ttl time.
 	return ok, err
 }
 
+// Extend lays a delta over a record only for a signed callback's claim:
+// its result with the delivery intent.
+func (s *killStore) Extend(ctx context.Context, k string, oldSuffix, newSuffix []byte) ([]byte, bool, error) {
+	if s.point == killBeforeDeliver && len(newSuffix) > 1 {
+		s.fire()
+	}
+	return s.Store.Extend(ctx, k, oldSuffix, newSuffix)
+}
+
 // effects is the service's side of the matrix: every run of Deliver, and
 // the effect applied once per Delivery.ID, as a service that records the
 // ID with its effect does.

@@ -8,9 +8,12 @@
 //
 // Every key is namespaced with the prefix given to New ("prefix:" + key)
 // and carries a TTL, except the reconciler's index, a sorted set. SetNX is
-// SET NX PX; DeleteIf (GET, compare, DEL) and Swap (GET, compare, SET PX)
-// are Lua scripts run atomically by Redis; Schedule, Due and Unschedule are
-// ZADD, ZRANGE BYSCORE LIMIT and ZREM (Redis 6.2 or later).
+// SET NX PX; DeleteIf (GET, compare, DEL), Swap (GET, compare, SET PX),
+// SwapAnd (Swap, then SETs and ZADDs) and Extend (GET, compare the end,
+// SET KEEPTTL) are Lua scripts run atomically by Redis, each one round
+// trip (EVALSHA; the first run of a script on a Redis that does not hold
+// it yet costs one more, its EVAL); Schedule, Due and Unschedule are ZADD,
+// ZRANGE BYSCORE LIMIT and ZREM (Redis 6.2 or later).
 //
 // Exactly-once delivery holds only as long as Redis keeps what it was
 // told: run it with maxmemory-policy noeviction (an evicted delivery mark
@@ -55,6 +58,30 @@ var deleteIf = redis.NewScript(`if redis.call("GET", KEYS[1]) == ARGV[1] then re
 
 // swap sets KEYS[1] to ARGV[2] for ARGV[3] ms when it holds ARGV[1].
 var swap = redis.NewScript(`if redis.call("GET", KEYS[1]) == ARGV[1] then redis.call("SET", KEYS[1], ARGV[2], "PX", ARGV[3]) return 1 end return 0`)
+
+// swapAnd is Swap of KEYS[1] (ARGV[1] to ARGV[2] for ARGV[3] ms) that, when
+// it stores, also sets the next ARGV[4] keys (value, ms) and adds a member
+// to each index key after them (score, member).
+var swapAnd = redis.NewScript(`if redis.call("GET", KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call("SET", KEYS[1], ARGV[2], "PX", ARGV[3])
+local n = tonumber(ARGV[4])
+for i = 1, n do redis.call("SET", KEYS[1+i], ARGV[3+2*i], "PX", ARGV[4+2*i]) end
+local a = 5 + 2*n
+for j = 2+n, #KEYS do redis.call("ZADD", KEYS[j], ARGV[a], ARGV[a+1]) a = a + 2 end
+return 1`)
+
+// extend replaces the end ARGV[1] of KEYS[1]'s value by ARGV[2], keeping
+// its TTL: {0} when absent, {1, value} when the value does not end so,
+// {2, new value} when replaced.
+var extend = redis.NewScript(`local v = redis.call("GET", KEYS[1])
+if not v then return {0} end
+local n = string.len(ARGV[1])
+if string.len(v) >= n and string.sub(v, string.len(v) - n + 1) == ARGV[1] then
+v = string.sub(v, 1, string.len(v) - n) .. ARGV[2]
+redis.call("SET", KEYS[1], v, "KEEPTTL")
+return {2, v}
+end
+return {1, v}`)
 
 // Get implements callback.Store.
 func (s *Store) Get(ctx context.Context, key string) ([]byte, bool, error) {
@@ -131,4 +158,53 @@ func (s *Store) Due(ctx context.Context, index string, until time.Time, limit in
 // Unschedule implements callback.Store (ZREM).
 func (s *Store) Unschedule(ctx context.Context, index, member string) error {
 	return s.c.ZRem(ctx, s.prefix+index, member).Err()
+}
+
+// SwapAnd implements callback.Store, atomically with a Lua script: one
+// round trip.
+func (s *Store) SwapAnd(ctx context.Context, key string, old, value []byte, ttl time.Duration, set []callback.Entry, due []callback.Due) (bool, error) {
+	if ttl <= 0 {
+		return false, errBadTTL
+	}
+	keys := make([]string, 0, 1+len(set)+len(due))
+	args := make([]any, 0, 4+2*len(set)+2*len(due))
+	keys = append(keys, s.prefix+key)
+	args = append(args, old, value, pxTTL(ttl).Milliseconds(), len(set))
+	for _, e := range set {
+		if e.TTL <= 0 {
+			return false, errBadTTL
+		}
+		keys = append(keys, s.prefix+e.Key)
+		args = append(args, e.Value, pxTTL(e.TTL).Milliseconds())
+	}
+	for _, d := range due {
+		keys = append(keys, s.prefix+d.Index)
+		args = append(args, d.At.UnixMilli(), d.Member)
+	}
+	n, err := swapAnd.Run(ctx, s.c, keys, args...).Int()
+	return n == 1, err
+}
+
+// Extend implements callback.Store, atomically with a Lua script (SET
+// KEEPTTL): one round trip.
+func (s *Store) Extend(ctx context.Context, key string, oldSuffix, newSuffix []byte) ([]byte, bool, error) {
+	r, err := extend.Run(ctx, s.c, []string{s.prefix + key}, oldSuffix, newSuffix).Slice()
+	if err != nil {
+		return nil, false, err
+	}
+	if len(r) == 0 {
+		return nil, false, errors.New("redisstore: Extend: empty reply")
+	}
+	code, _ := r[0].(int64)
+	if code == 0 {
+		return nil, false, nil
+	}
+	if len(r) != 2 {
+		return nil, false, errors.New("redisstore: Extend: malformed reply")
+	}
+	v, ok := r[1].(string)
+	if !ok {
+		return nil, false, errors.New("redisstore: Extend: malformed reply")
+	}
+	return []byte(v), code == 2, nil
 }

@@ -23,10 +23,10 @@ import (
 )
 
 // Run checks that the stores newStore returns behave as callback.Store
-// says: values round-trip, TTLs expire, SetNX, DeleteIf and Swap are atomic
-// under concurrency, the index orders its members by due time, and a
-// non-positive TTL is an error. Each subtest gets its own
-// store. It sleeps a few hundred milliseconds in all, for the TTLs.
+// says: values round-trip, TTLs expire, SetNX, DeleteIf, Swap and Extend
+// are atomic under concurrency, SwapAnd writes all or nothing, the index
+// orders its members by due time, and a non-positive TTL is an error. Each
+// subtest gets its own store. It sleeps a few hundred milliseconds in all, for the TTLs.
 func Run(t *testing.T, newStore func(t *testing.T) callback.Store) {
 	ctx := context.Background()
 	t.Run("GetMissing", func(t *testing.T) {
@@ -236,6 +236,126 @@ func Run(t *testing.T, newStore func(t *testing.T) callback.Store) {
 		wg.Wait()
 		if got, _, _ := s.Get(ctx, "cas"); string(got) != "160" {
 			t.Fatalf("counter after 160 swaps = %s", got)
+		}
+	})
+	t.Run("SwapAnd", func(t *testing.T) {
+		s := newStore(t)
+		at := time.Unix(1_800_000_000, 0)
+		set := []callback.Entry{{Key: "rec:1", Value: []byte("record\x00"), TTL: 80 * time.Millisecond}, {Key: "rec:2", Value: []byte("r2"), TTL: time.Minute}}
+		due := []callback.Due{{Index: "due:y", Member: "1", At: at}, {Index: "due:y", Member: "2", At: at.Add(time.Second)}}
+		if ok, err := s.SwapAnd(ctx, "res", []byte("held"), []byte("done"), time.Minute, set, due); err != nil || ok {
+			t.Fatalf("SwapAnd of a missing key = %v, %v; want false", ok, err)
+		}
+		if err := s.Set(ctx, "res", []byte("held"), time.Minute); err != nil {
+			t.Fatal(err)
+		}
+		if ok, err := s.SwapAnd(ctx, "res", []byte("other"), []byte("done"), time.Minute, set, due); err != nil || ok {
+			t.Fatalf("SwapAnd(other old) = %v, %v; want false", ok, err)
+		}
+		// Nothing of a SwapAnd that did not swap is written.
+		for _, k := range []string{"rec:1", "rec:2"} {
+			if _, ok, _ := s.Get(ctx, k); ok {
+				t.Fatalf("a SwapAnd that did not swap wrote %s", k)
+			}
+		}
+		if got, _ := s.Due(ctx, "due:y", at.Add(time.Hour), 10); len(got) != 0 {
+			t.Fatalf("a SwapAnd that did not swap scheduled %v", got)
+		}
+		if _, err := s.SwapAnd(ctx, "res", []byte("held"), []byte("done"), time.Minute, []callback.Entry{{Key: "rec:1", Value: []byte("x"), TTL: 0}}, nil); err == nil {
+			t.Error("SwapAnd with an entry's ttl 0: no error")
+		}
+		if ok, err := s.SwapAnd(ctx, "res", []byte("held"), []byte("done"), time.Minute, set, due); err != nil || !ok {
+			t.Fatalf("SwapAnd(old) = %v, %v; want true", ok, err)
+		}
+		if got, _, _ := s.Get(ctx, "res"); string(got) != "done" {
+			t.Fatalf("value after SwapAnd = %q, want done", got)
+		}
+		for _, e := range set {
+			if got, _, _ := s.Get(ctx, e.Key); !bytes.Equal(got, e.Value) {
+				t.Fatalf("%s after SwapAnd = %q, want %q", e.Key, got, e.Value)
+			}
+		}
+		if got, _ := s.Due(ctx, "due:y", at.Add(time.Hour), 10); fmt.Sprint(got) != "[1 2]" {
+			t.Fatalf("Due after SwapAnd = %v, want [1 2]", got)
+		}
+		if ok, err := s.SwapAnd(ctx, "res", []byte("held"), []byte("again"), time.Minute, nil, nil); err != nil || ok {
+			t.Fatalf("a second SwapAnd from the same old = %v, %v; want false", ok, err)
+		}
+		time.Sleep(250 * time.Millisecond)
+		if _, ok, _ := s.Get(ctx, "rec:1"); ok {
+			t.Fatal("an entry SwapAnd set outlived its ttl")
+		}
+		if _, ok, _ := s.Get(ctx, "rec:2"); !ok {
+			t.Fatal("an entry SwapAnd set with a long ttl expired")
+		}
+	})
+	t.Run("Extend", func(t *testing.T) {
+		s := newStore(t)
+		if v, ok, err := s.Extend(ctx, "ext", []byte{0}, []byte("delta\x02")); err != nil || ok || v != nil {
+			t.Fatalf("Extend of a missing key = %q, %v, %v; want nil, false, nil", v, ok, err)
+		}
+		if _, ok, _ := s.Get(ctx, "ext"); ok {
+			t.Fatal("Extend of a missing key created it")
+		}
+		if err := s.Set(ctx, "ext", []byte("base\x00"), 150*time.Millisecond); err != nil {
+			t.Fatal(err)
+		}
+		if v, ok, err := s.Extend(ctx, "ext", []byte{1}, []byte("delta\x02")); err != nil || ok || string(v) != "base\x00" {
+			t.Fatalf("Extend(other end) = %q, %v, %v; want the value unchanged, false", v, ok, err)
+		}
+		v, ok, err := s.Extend(ctx, "ext", []byte{0}, []byte("\x00delta\x02"))
+		if err != nil || !ok || string(v) != "base\x00delta\x02" {
+			t.Fatalf("Extend(end) = %q, %v, %v; want base\\x00delta\\x02, true", v, ok, err)
+		}
+		if got, _, _ := s.Get(ctx, "ext"); string(got) != "base\x00delta\x02" {
+			t.Fatalf("value after Extend = %q", got)
+		}
+		if v, ok, err := s.Extend(ctx, "ext", []byte{0}, []byte("again\x02")); err != nil || ok || string(v) != "base\x00delta\x02" {
+			t.Fatalf("a second Extend of the same end = %q, %v, %v; want the extended value, false", v, ok, err)
+		}
+		// Extend keeps the key's expiry.
+		time.Sleep(300 * time.Millisecond)
+		if _, ok, _ := s.Get(ctx, "ext"); ok {
+			t.Fatal("Extend changed the key's expiry")
+		}
+		// Concurrent Extends of one end: exactly one wins, and every
+		// loser sees a value the key held during its call: the winner's,
+		// or the one before it.
+		for round := 0; round < 5; round++ {
+			k := fmt.Sprintf("ext-race-%d", round)
+			if err := s.Set(ctx, k, []byte("r\x00"), time.Minute); err != nil {
+				t.Fatal(err)
+			}
+			var wins atomic.Int32
+			var wg sync.WaitGroup
+			vals := make([][]byte, 16)
+			start := make(chan struct{})
+			for i := range vals {
+				wg.Add(1)
+				go func(i int) {
+					defer wg.Done()
+					<-start
+					v, ok, err := s.Extend(ctx, k, []byte{0}, []byte(fmt.Sprintf("-%d\x02", i)))
+					if err != nil {
+						t.Error(err)
+					}
+					if ok {
+						wins.Add(1)
+					}
+					vals[i] = v
+				}(i)
+			}
+			close(start)
+			wg.Wait()
+			if w := wins.Load(); w != 1 {
+				t.Fatalf("round %d: %d Extend calls won, want 1", round, w)
+			}
+			final, _, _ := s.Get(ctx, k)
+			for i, v := range vals {
+				if !bytes.Equal(v, final) && string(v) != "r\x00" {
+					t.Fatalf("round %d: Extend %d returned %q, the key holds %q", round, i, v, final)
+				}
+			}
 		}
 	})
 	t.Run("Index", func(t *testing.T) {
