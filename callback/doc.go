@@ -112,9 +112,10 @@
 //
 // Store is a small key-value interface with expiry, compare-and-swap and an
 // ordered index. A session keeps two entries: its record (session, binding,
-// read count, leases, result, delivery state), changed only by
-// compare-and-swap, and its start reservation; the reconciler's index
-// holds it until it is delivered. MemoryStore is the default; package
+// read count, leases, result, delivery state), changed by compare-and-swap
+// (and, while it is as its start wrote it, by a signed callback's Extend),
+// and its start reservation; the reconciler's index holds it until it is
+// delivered. MemoryStore is the default; package
 // callback/redisstore implements it on Redis for several instances, and
 // callback/storetest holds the conformance suite both pass.
 //

@@ -2,6 +2,7 @@ package callback
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"slices"
 	"strings"
@@ -9,17 +10,22 @@ import (
 	"github.com/go-liveness/liveness"
 )
 
+// errOtherBizNo: a verified callback names a session the Store holds with
+// another BizNo. It is answered so that the vendor stops sending it, and
+// never resolved: nothing says which of the two it is about.
+var errOtherBizNo = errors.New("callback: the callback names a session that has another BizNo")
+
 // lookup returns the record a verified callback names, nil when the store
 // does not know it. A callback naming both an ID and a BizNo must name the
-// same session.
+// same session (errOtherBizNo).
 func (h *Handler) lookup(ctx context.Context, cb *liveness.Callback) (*record, error) {
 	if cb.SessionID != "" {
 		rec, err := h.load(ctx, cb.SessionID)
 		if err != nil || rec == nil {
 			return nil, err
 		}
-		if cb.BizNo != "" && rec.Session.BizNo != "" && cb.BizNo != rec.Session.BizNo {
-			return nil, nil
+		if otherBizNo(cb, rec) {
+			return nil, errOtherBizNo
 		}
 		return rec, nil
 	}
@@ -45,6 +51,11 @@ func (h *Handler) lookup(ctx context.Context, cb *liveness.Callback) (*record, e
 		return h.load(ctx, res.ID)
 	}
 	return nil, nil
+}
+
+// otherBizNo reports whether cb names rec's session with another BizNo.
+func otherBizNo(cb *liveness.Callback, rec *record) bool {
+	return cb.BizNo != "" && rec.Session.BizNo != "" && cb.BizNo != rec.Session.BizNo
 }
 
 // verify verifies r as a callback of kind, telling the Provider the kind

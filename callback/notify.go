@@ -82,6 +82,17 @@ func (h *Handler) Notify(w http.ResponseWriter, r *http.Request) {
 		}
 		ev.SessionID = cb.SessionID
 		rec, err := h.find(ctx, cb)
+		if errors.Is(err, errOtherBizNo) {
+			// Nothing resolves it, now or on a retry: acknowledged, and
+			// logged.
+			ev.Outcome = OutcomeUnknownSession
+			h.logger().LogAttrs(ctx, slog.LevelWarn, "liveness callback: notify names a session with another BizNo; acknowledged, not resolved",
+				slog.String("vendor", string(cb.Vendor)), slog.String("session", cb.SessionID))
+			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+			w.WriteHeader(http.StatusOK)
+			_, _ = w.Write([]byte("success"))
+			return nil
+		}
 		if err == nil && rec == nil {
 			rec, err = h.orphan(ctx, cb)
 		}
@@ -147,9 +158,9 @@ func (h *Handler) find(ctx context.Context, cb *liveness.Callback) (*record, err
 	if err != nil || rec == nil {
 		return nil, err
 	}
-	if cb.BizNo != "" && rec.Session.BizNo != "" && cb.BizNo != rec.Session.BizNo {
-		// Another session's BizNo: not this session's callback (lookup
-		// finds no session for it). Give back what claimSigned took.
+	if otherBizNo(cb, rec) {
+		// Another session's BizNo: refused as lookup refuses it. Give
+		// back what claimSigned took.
 		if claimed {
 			token := rec.mine
 			if _, err := h.update(ctx, rec, func(r *record) (bool, error) {
@@ -162,7 +173,7 @@ func (h *Handler) find(ctx context.Context, cb *liveness.Callback) (*record, err
 				return nil, err
 			}
 		}
-		return nil, nil
+		return nil, errOtherBizNo
 	}
 	return rec, nil
 }

@@ -129,22 +129,33 @@ func (h *Handler) ForgetBizNo(ctx context.Context, bizNo string) error {
 	}
 	st := h.store()
 	for _, nkey := range nkeys {
-		b, ok, err := st.Get(ctx, nkey)
-		if err != nil {
-			return fmt.Errorf("callback: erasing a BizNo: %w", err)
-		}
-		if !ok {
-			continue
-		}
-		if res, derr := h.decodeReservation(nkey, b); derr == nil && res.ID != "" {
-			if err := h.forget(ctx, res.ID, bizNo); err != nil {
-				return err
+		// A reservation that changes between its read and its delete (a
+		// start finishing its create names its session) is read again.
+		for try := 0; ; try++ {
+			if try == maxSwaps {
+				return fmt.Errorf("callback: erasing a BizNo: %w", errBusy)
 			}
-		}
-		// What is left (a start in doubt, one still creating, or one
-		// that could not be read) goes too.
-		if _, err := st.DeleteIf(ctx, nkey, b); err != nil {
-			return fmt.Errorf("callback: erasing a BizNo: %w", err)
+			b, ok, err := st.Get(ctx, nkey)
+			if err != nil {
+				return fmt.Errorf("callback: erasing a BizNo: %w", err)
+			}
+			if !ok {
+				break
+			}
+			if res, derr := h.decodeReservation(nkey, b); derr == nil && res.ID != "" {
+				if err := h.forget(ctx, res.ID, bizNo); err != nil {
+					return err
+				}
+			}
+			// What is left (a start in doubt, one still creating, or one
+			// that could not be read) goes too.
+			deleted, err := st.DeleteIf(ctx, nkey, b)
+			if err != nil {
+				return fmt.Errorf("callback: erasing a BizNo: %w", err)
+			}
+			if deleted {
+				break
+			}
 		}
 	}
 	return nil

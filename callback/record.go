@@ -14,7 +14,10 @@ import (
 // record is what the Store holds per session, under one key: every change
 // is one compare-and-swap of the whole record (Store.Swap), so the leases,
 // the read count and the delivery state of a session move together and
-// atomically, across instances.
+// atomically, across instances. The one exception is a signed callback's
+// claim of a record still as its start wrote it (claimSigned): Store.Extend
+// lays a delta over it, in place of its fresh trailer, which only such a
+// record has.
 type record struct {
 	Session liveness.Session `json:"session"`
 	// Binding is the ID of the browser binding of the browser that started
@@ -143,12 +146,12 @@ func splitRecord(b []byte) (base, delta []byte, err error) {
 		if len(body) < 4 {
 			return nil, nil, errUnreadable
 		}
-		n := int(binary.BigEndian.Uint32(body[len(body)-4:]))
+		n := binary.BigEndian.Uint32(body[len(body)-4:])
 		body = body[:len(body)-4]
-		if n > len(body) {
+		if uint64(n) > uint64(len(body)) {
 			return nil, nil, errUnreadable
 		}
-		return body[:len(body)-n], body[len(body)-n:], nil
+		return body[:len(body)-int(n)], body[len(body)-int(n):], nil
 	}
 	return nil, nil, errUnreadable
 }
@@ -164,6 +167,12 @@ func (h *Handler) decodeRecord(id string, b []byte) (*record, error) {
 		return nil, fmt.Errorf("%w: %w", errUnreadable, err)
 	}
 	if delta != nil {
+		// The trailer is outside the seal: a delta laid over a record
+		// that is not pristine (a damaged trailer made it look fresh)
+		// would undo what the record says, so it is not read.
+		if !pristine(&rec) {
+			return nil, fmt.Errorf("%w: a delta over a record that was changed", errUnreadable)
+		}
 		if err := json.Unmarshal(delta, &rec); err != nil {
 			return nil, fmt.Errorf("%w: %w", errUnreadable, err)
 		}
@@ -266,7 +275,9 @@ func (h *Handler) claimSigned(ctx context.Context, cb *liveness.Callback) (rec *
 	if rec.Session.ID != cb.SessionID {
 		return nil, false, errors.New("callback: stored session does not match its key")
 	}
-	if ok {
+	// A claim whose answer was lost and that the client sent again finds
+	// its own lease: claimed all the same.
+	if ok = ok || rec.Delivering != nil && rec.Delivering.Token == token; ok {
 		rec.mine = token
 	}
 	return rec, ok, nil

@@ -89,6 +89,11 @@ func (h *Handler) Return(w http.ResponseWriter, r *http.Request) {
 		default:
 			ev.SessionID = cb.SessionID
 			rec, err = h.lookup(ctx, cb)
+			if errors.Is(err, errOtherBizNo) {
+				ev.Outcome = OutcomeRejected
+				page(w, http.StatusBadRequest, "This link is not valid.")
+				return err
+			}
 			if err == nil && rec == nil {
 				// The Store does not hold it: a signed result or this
 				// browser's binding names it all the same.

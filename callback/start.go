@@ -1,6 +1,7 @@
 package callback
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -365,6 +366,15 @@ func (h *Handler) create1(ctx context.Context, w http.ResponseWriter, r *http.Re
 		[]Due{{Index: h.index(), Member: s.ID, At: h.nextCheck(rec)}})
 	if err != nil {
 		return s, err
+	}
+	if !ok {
+		// A SwapAnd whose answer was lost and that the client sent again
+		// finds its own write: done all the same.
+		if cur, found, err := st.Get(bg, nkey); err != nil {
+			return s, err
+		} else if found && bytes.Equal(cur, done) {
+			ok = true
+		}
 	}
 	if !ok {
 		// Only ForgetBizNo removes a reservation a start holds: the

@@ -25,6 +25,11 @@ import (
 // store. Package callback/storetest holds the conformance suite an
 // implementation must pass.
 //
+// A Store that wraps another (to count, log or fail its calls) should not
+// embed it: an embedded Store passes methods added to this interface
+// through unseen (callback/redisstore's round-trip test counts its calls
+// through a wrapper that does not, so that it stops compiling instead).
+//
 // What the handlers promise holds only while the store keeps what it was
 // told: a store that loses a write (a restart without persistence, an
 // evicted key) loses what the write said; see Handler.Deliver for what each
@@ -132,12 +137,12 @@ const DefaultMaxEntries = 100_000
 // has expired, adding a key fails with ErrStoreFull rather than evicting a
 // live one, since dropping a delivery mark could run the caller's func twice.
 // The handlers then answer 503 and the vendor or the browser tries again.
-// A Set may add a key past MaxEntries, by at most MaxEntries/100 + 16
-// (the headroom): the handlers' start reservation is a SetNX, refused at
-// MaxEntries, followed after the vendor's create by the Set of the
-// session's record, so a start refused for want of room is refused before
-// the vendor is paid, and one that was paid for is recorded, however many
-// run at once (up to the headroom).
+// A Set or a SwapAnd may add keys past MaxEntries, up to MaxEntries/100 +
+// 16 past it (the headroom): the handlers' start reservation is a SetNX,
+// refused at MaxEntries, followed after the vendor's create by the SwapAnd
+// that writes the session's record, so a start refused for want of room
+// is refused before the vendor is paid, and one that was paid for is
+// recorded, however many run at once (up to the headroom).
 type MemoryStore struct {
 	// MaxEntries bounds the number of keys; 0 means DefaultMaxEntries.
 	MaxEntries int
@@ -179,9 +184,18 @@ func (s *MemoryStore) live(key string, now time.Time) (memEntry, bool) {
 	return e, true
 }
 
-// room makes room for one more key, allowing extra keys past MaxEntries;
-// the caller holds mu.
+// room makes room for key, allowing extra keys past MaxEntries; the caller
+// holds mu.
 func (s *MemoryStore) room(key string, now time.Time, extra int) error {
+	if _, exists := s.m[key]; exists {
+		return nil
+	}
+	return s.roomFor(1, now, extra)
+}
+
+// roomFor makes room for n more keys, allowing extra keys past MaxEntries;
+// the caller holds mu.
+func (s *MemoryStore) roomFor(n int, now time.Time, extra int) error {
 	if s.m == nil {
 		s.m = make(map[string]memEntry)
 	}
@@ -190,7 +204,7 @@ func (s *MemoryStore) room(key string, now time.Time, extra int) error {
 		max = DefaultMaxEntries
 	}
 	max += extra
-	if _, exists := s.m[key]; exists || len(s.m) < max {
+	if n <= 0 || len(s.m)+n <= max {
 		return nil
 	}
 	// Sweep at most once a second, so a full store under load does not
@@ -203,7 +217,7 @@ func (s *MemoryStore) room(key string, now time.Time, extra int) error {
 			}
 		}
 	}
-	if len(s.m) < max {
+	if len(s.m)+n <= max {
 		return nil
 	}
 	return ErrStoreFull
@@ -307,10 +321,14 @@ func (s *MemoryStore) SwapAnd(_ context.Context, key string, old, value []byte, 
 	if !ok || !bytes.Equal(e.value, old) {
 		return false, nil
 	}
-	for _, e := range set {
-		if err := s.room(e.Key, now, s.headroom()); err != nil {
-			return false, err
+	added := 0
+	for i, e := range set {
+		if _, exists := s.m[e.Key]; !exists && e.Key != key && !slices.ContainsFunc(set[:i], func(o Entry) bool { return o.Key == e.Key }) {
+			added++
 		}
+	}
+	if err := s.roomFor(added, now, s.headroom()); err != nil {
+		return false, err
 	}
 	s.m[key] = memEntry{value: bytes.Clone(value), expires: now.Add(ttl)}
 	for _, e := range set {

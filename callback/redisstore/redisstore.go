@@ -15,6 +15,13 @@
 // it yet costs one more, its EVAL); Schedule, Due and Unschedule are ZADD,
 // ZRANGE BYSCORE LIMIT and ZREM (Redis 6.2 or later).
 //
+// SwapAnd names several keys in one script, which Redis Cluster refuses
+// (CROSSSLOT) unless they share a hash slot: on a cluster, give New a
+// prefix in braces ("{liveness}"), so that every key of the Store is in one
+// slot. A script is atomic (no other command runs during it) but is not
+// rolled back by an error in its middle; the keys it writes are the
+// Store's own, so none of its commands fails on a key's type.
+//
 // Exactly-once delivery holds only as long as Redis keeps what it was
 // told: run it with maxmemory-policy noeviction (an evicted delivery mark
 // runs Deliver again, an evicted result spends another vendor read) and
