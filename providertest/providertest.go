@@ -92,6 +92,11 @@ type Harness struct {
 	// no notify (Jumdata): a notify arriving fails the case, so a forgotten
 	// field cannot skip the notify checks.
 	Notifies bool
+	// SignedNotify is true when the vendor's notify carries its result,
+	// signed (Megvii): a receiver may act on it without a read. False for
+	// a notify that only says a result is ready (Juhe, Alibaba Cloud),
+	// and when Notifies is false. The suite holds every notify to it.
+	SignedNotify bool
 	// LivenessOnly is true when the sessions Request builds compare no
 	// face, so no Result of them (from FetchResult, Resolve or a signed
 	// callback) may carry a FaceMatch: a Megvii session without
@@ -537,6 +542,7 @@ func testGenuine(t *testing.T, h Harness) {
 				checkFaceMatch(t, h, ret.cb.Result)
 			}
 			if n := e.notified(t, h, want); n != nil {
+				assert.Equal(t, h.SignedNotify, n.cb.Signed, "Signed of the notify (Harness.SignedNotify)")
 				assert.Equal(t, n.cb.Signed, n.cb.Result != nil, "a signed notify carries its result, an unsigned one none")
 				if n.cb.Result != nil {
 					checkFaceMatch(t, h, n.cb.Result)
@@ -851,4 +857,47 @@ func (rc *receiver) count() int {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
 	return rc.hits
+}
+
+var (
+	registryMu sync.Mutex
+	registry   = map[liveness.Vendor]Harness{}
+)
+
+// Register makes h known to Registered: a vendor's test-helper package
+// registers its harness in an init func, and the tests of packages that
+// run every vendor (the callback handlers, the router, the CLI) import it
+// blank and learn from the harness what they need of the vendor (its
+// requests, whether its notify is signed, its outcomes) instead of naming
+// it. Register panics when a harness of h.Vendor is registered already.
+func Register(h Harness) {
+	registryMu.Lock()
+	defer registryMu.Unlock()
+	if h.Vendor == "" {
+		panic("providertest: Register of a harness without a Vendor")
+	}
+	if _, dup := registry[h.Vendor]; dup {
+		panic("providertest: Register called twice for " + string(h.Vendor))
+	}
+	registry[h.Vendor] = h
+}
+
+// Registered returns the registered harnesses, by vendor name.
+func Registered() []Harness {
+	registryMu.Lock()
+	defer registryMu.Unlock()
+	out := make([]Harness, 0, len(registry))
+	for _, h := range registry {
+		out = append(out, h)
+	}
+	slices.SortFunc(out, func(a, b Harness) int { return strings.Compare(string(a.Vendor), string(b.Vendor)) })
+	return out
+}
+
+// Registration returns the registered harness of v.
+func Registration(v liveness.Vendor) (Harness, bool) {
+	registryMu.Lock()
+	defer registryMu.Unlock()
+	h, ok := registry[v]
+	return h, ok
 }

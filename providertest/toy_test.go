@@ -398,6 +398,7 @@ func toyHarness() providertest.Harness {
 		Lifetime:     toyLifetime,
 		SignedReturn: true,
 		Notifies:     true,
+		SignedNotify: true,
 		LivenessOnly: true,
 		ForgeClaim: func(baseURL string, s *liveness.Session) *http.Request {
 			r, _ := http.NewRequest(http.MethodGet, baseURL+"/return?session_id="+url.QueryEscape(s.ID)+"&verdict=PASS", nil)
@@ -417,4 +418,31 @@ func toyHarness() providertest.Harness {
 // does not know, against the simulator it brings.
 func TestToyVendorConformance(t *testing.T) {
 	providertest.RunConformanceTests(t, toyHarness())
+}
+
+// A vendor outside the module registers its harness as the module's own
+// vendors do; Registered and Registration find it, and a second
+// registration of one vendor panics.
+func TestRegisterToyHarness(t *testing.T) {
+	providertest.Register(toyHarness())
+	h, ok := providertest.Registration(toyVendor)
+	if !ok || h.Vendor != toyVendor || h.Request == nil {
+		t.Fatalf("Registration(%s) = %+v, %v", toyVendor, h.Vendor, ok)
+	}
+	found := false
+	for i, r := range providertest.Registered() {
+		found = found || r.Vendor == toyVendor
+		if i > 0 && providertest.Registered()[i-1].Vendor >= r.Vendor {
+			t.Fatal("Registered is not in vendor order")
+		}
+	}
+	if !found {
+		t.Fatal("Registered does not list the toy vendor")
+	}
+	defer func() {
+		if recover() == nil {
+			t.Fatal("a second Register of one vendor did not panic")
+		}
+	}()
+	providertest.Register(toyHarness())
 }

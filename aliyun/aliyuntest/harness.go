@@ -34,6 +34,10 @@ func SessionOptions() *aliyun.SessionOptions {
 	return &aliyun.SessionOptions{MetaInfo: aliyunsim.MetaInfo}
 }
 
+// The harness is registered for the tests that run every vendor (see
+// providertest.Register): they import this package blank.
+func init() { providertest.Register(Harness()) }
+
 // Harness returns the conformance harness aliyun's own tests run (see
 // [providertest.RunConformanceTests]): a provider built from
 // [SandboxConfig], sessions with a name, an ID number and the sandbox's

@@ -16,6 +16,10 @@ import (
 	"github.com/go-liveness/liveness/sandbox"
 )
 
+// The harness is registered for the tests that run every vendor (see
+// providertest.Register): they import this package blank.
+func init() { providertest.Register(Harness()) }
+
 // Harness returns the conformance harness juhe's own tests run (see
 // [providertest.RunConformanceTests]): a juhe provider built from
 // [SandboxConfig], sessions with a name and ID number, and the outcomes,

@@ -16,6 +16,10 @@ import (
 	"github.com/go-liveness/liveness/sandbox"
 )
 
+// The harness is registered for the tests that run every vendor (see
+// providertest.Register): they import this package blank.
+func init() { providertest.Register(Harness()) }
+
 // Harness returns the conformance harness jumdata's own tests run on the
 // direct channel (see [providertest.RunConformanceTests]): a jumdata
 // provider built from [SandboxConfig], sessions with colors and actions,

@@ -16,6 +16,10 @@ import (
 	"github.com/go-liveness/liveness/sandbox"
 )
 
+// The harness is registered for the tests that run every vendor (see
+// providertest.Register): they import this package blank.
+func init() { providertest.Register(Harness()) }
+
 // Harness returns the conformance harness megvii's own tests run (see
 // [providertest.RunConformanceTests]): a megvii provider built from
 // [SandboxConfig], video sessions asking for the fail reason, and the
@@ -61,6 +65,7 @@ func Harness(referenceImages ...[]byte) providertest.Harness {
 		Lifetime:         10 * time.Minute, // Megvii's get_token sample: expired_time 618 s after the call
 		SignedReturn:     true,
 		Notifies:         true,
+		SignedNotify:     true,
 		LivenessOnly:     len(referenceImages) == 0,
 		ForgeClaim: func(baseURL string, s *liveness.Session) *http.Request {
 			return httptest.NewRequest(http.MethodGet, baseURL+"/return?"+url.Values{"biz_id": {s.ID}, "status": {"OK"}}.Encode(), nil)

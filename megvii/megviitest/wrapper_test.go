@@ -72,6 +72,7 @@ func harness() providertest.Harness {
 		Lifetime:         10 * time.Minute,
 		SignedReturn:     true,
 		Notifies:         true,
+		SignedNotify:     true,
 		LivenessOnly:     true, // no ReferenceImages: comparison_type -1
 		UnknownSessionID: "1462259748,52b13fb5-8dfb-4537-a62b-a641d5e929f1",
 		ForgeClaim: func(baseURL string, s *liveness.Session) *http.Request {

@@ -16,6 +16,10 @@ import (
 	"github.com/go-liveness/liveness/tencent/tencentsim"
 )
 
+// The harness is registered for the tests that run every vendor (see
+// providertest.Register): they import this package blank.
+func init() { providertest.Register(Harness()) }
+
 // Harness returns the conformance harness tencent's own tests run (see
 // [providertest.RunConformanceTests]): a tencent provider built from
 // [SandboxConfig] on the simulator ([tencentsim.Plugin], the Backend),
