@@ -147,6 +147,23 @@ type Harness struct {
 	// Outcomes. Every key must name a reading of Vendor the sandbox plays,
 	// and not its default; say in a comment why each entry differs.
 	Readings map[string]ReadingExpect
+	// CreateEndpoint and ReadEndpoint are the simulator's endpoints (among
+	// its sandbox.Plugin Endpoints) of the vendor's paid create, called by
+	// InitSession, and of its result read, called by FetchResult: the
+	// tests that run every vendor count what a flow spent
+	// (sandbox.Sandbox.Requests) or inject faults through them, without
+	// naming the vendor. The suite checks that InitSession calls the one
+	// and FetchResult the other, once each. Empty for a harness whose
+	// backend is not a simulator.
+	CreateEndpoint, ReadEndpoint sandbox.Endpoint
+	// ReadCalls, when set, returns how many result calls the simulator has
+	// answered for the session the sandbox knows by sandboxID, pending
+	// answers included: for a vendor whose calls are counted against a
+	// budget (driver.ReadPolicy.Calls), so that tests can assert the
+	// budget is never exceeded. The suite checks it counts FetchResult's
+	// calls.
+	ReadCalls func(sb *sandbox.Sandbox, sandboxID string) int
+
 	// Backend is the vendor's simulator for a vendor the sandbox does not
 	// simulate itself: a plug-in (sandbox.Plugin) every sandbox of the
 	// suite serves, with sandbox.With. A provider of a vendor outside this
@@ -306,8 +323,26 @@ func sandboxID(t *testing.T, h Harness, s *liveness.Session) string {
 func testPending(t *testing.T, h Harness) {
 	e := newEnv(t, h)
 	s := e.init(t, h)
+	if h.CreateEndpoint != "" {
+		assert.Equal(t, 1, e.sb.Requests(h.CreateEndpoint), "InitSession calls Harness.CreateEndpoint once")
+	}
+	if h.ReadEndpoint != "" {
+		assert.Zero(t, e.sb.Requests(h.ReadEndpoint), "InitSession does not call Harness.ReadEndpoint")
+	}
+	if h.ReadCalls != nil {
+		assert.Zero(t, h.ReadCalls(e.sb, sandboxID(t, h, s)), "Harness.ReadCalls before any read")
+	}
 	r, err := e.p.FetchResult(context.Background(), s.ID)
 	require.NoError(t, err)
+	if h.ReadEndpoint != "" {
+		assert.Equal(t, 1, e.sb.Requests(h.ReadEndpoint), "FetchResult calls Harness.ReadEndpoint once")
+	}
+	if h.CreateEndpoint != "" {
+		assert.Equal(t, 1, e.sb.Requests(h.CreateEndpoint), "FetchResult does not call Harness.CreateEndpoint")
+	}
+	if h.ReadCalls != nil {
+		assert.Equal(t, 1, h.ReadCalls(e.sb, sandboxID(t, h, s)), "Harness.ReadCalls counts FetchResult's call")
+	}
 	assert.Equal(t, liveness.StatusPending, r.Status)
 	assert.False(t, r.Passed())
 	assert.False(t, r.Status.Final())

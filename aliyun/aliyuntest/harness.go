@@ -79,6 +79,8 @@ func Harness() providertest.Harness {
 		},
 		UnknownSessionID: "91707dc296d469ad38e4c5efa6a0f24b", // the reference's sample
 		BadOpenURLs:      []string{"aliyun://AKID:SECRET@?scene_id=abc", "aliyun://AKID@?scene_id=1", "aliyun://AKID:SECRET@?scene_id=1&product_code=X"},
+		CreateEndpoint:   aliyunsim.Init,
+		ReadEndpoint:     aliyunsim.Describe,
 		Expired:          liveness.StatusPending,
 		Lifetime:         aliyun.SessionTTL,
 		SignedReturn:     false,

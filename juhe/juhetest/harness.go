@@ -61,6 +61,8 @@ func Harness() providertest.Harness {
 		},
 		UnknownSessionID: "JH79320240513145425BLEnR",                       // the faceid document's sample
 		BadOpenURLs:      []string{"juhe://KEY@?model=9", "juhe://k%20y@"}, // the second fails in New
+		CreateEndpoint:   juhesim.Query,
+		ReadEndpoint:     juhesim.Search,
 		Expired:          liveness.StatusPending,
 		Lifetime:         juhe.SessionTTL,
 		SignedReturn:     true,

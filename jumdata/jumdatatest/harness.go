@@ -100,6 +100,8 @@ func harness(config func(*sandbox.Sandbox) jumdata.Config, direct bool) provider
 		// those two cases run under Jumdata's error texts.
 		SituationReadings: []sandbox.Option{jumdatasim.WithErrorTexts()},
 		BadOpenURLs:       []string{"jumdata://?appcode=CODE&model=9", "jumdata://?appcode=CODE"}, // the second (no init_url) fails in New
+		CreateEndpoint:    jumdatasim.Init,
+		ReadEndpoint:      jumdatasim.Result,
 		Expired:           liveness.StatusExpired,
 		Lifetime:          jumdata.SessionTTL,
 		LivenessOnly:      true, // Notifies false: Jumdata has no notify

@@ -61,6 +61,9 @@ func Harness(referenceImages ...[]byte) providertest.Harness {
 		},
 		UnknownSessionID: "1462259748,52b13fb5-8dfb-4537-a62b-a641d5e929f1", // the get_token document's sample
 		BadOpenURLs:      []string{"megvii://KEY:SECRET@?far=2", "megvii://k%20y:SECRET@"},
+		CreateEndpoint:   megviisim.GetToken,
+		ReadEndpoint:     megviisim.GetResult,
+		ReadCalls:        megviisim.ResultCalls,
 		Expired:          liveness.StatusExpired,
 		Lifetime:         10 * time.Minute, // Megvii's get_token sample: expired_time 618 s after the call
 		SignedReturn:     true,

@@ -75,8 +75,10 @@ func Harness() providertest.Harness {
 			"tencent://ID:KEY@faceid.tencentcloudapi.com", // no rule_id: fails in New
 			"tencent://ID@faceid.tencentcloudapi.com?rule_id=1",
 		},
-		Expired:  liveness.StatusExpired,
-		Lifetime: tencent.SessionTTL,
+		CreateEndpoint: tencentsim.DetectAuth,
+		ReadEndpoint:   tencentsim.GetDetectInfoEnhanced,
+		Expired:        liveness.StatusExpired,
+		Lifetime:       tencent.SessionTTL,
 		ForgeClaim: func(baseURL string, s *liveness.Session) *http.Request {
 			return httptest.NewRequest(http.MethodGet, baseURL+"/return?"+url.Values{"token": {s.ID}, "success": {"true"}}.Encode(), nil)
 		},
