@@ -13,6 +13,7 @@ import (
 
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/callback"
+	"github.com/go-liveness/liveness/callback/callbacktest"
 	"github.com/go-liveness/liveness/sandbox"
 )
 
@@ -21,22 +22,22 @@ import (
 // the session's lifetime and grace on top of ResultTTL) must not run
 // Deliver a second time: the marks live at least as long as the record.
 func TestReplayAfterResultTTLDeliversNothing(t *testing.T) {
-	e := newEnv(t, liveness.Megvii, notifyToSink)
-	store := &callback.MemoryStore{Now: e.clock.Now}
-	h := e.handler(e.p, store)
-	srv := e.serve(h)
-	e.start(newBrowser(), srv.URL)
-	id := e.lastStarted()
-	c, err := e.sb.Complete(context.Background(), liveness.Megvii, id, sandbox.OutcomePass)
+	e := newEnv(t, liveness.Megvii, callbacktest.NotifyToSink())
+	store := &callback.MemoryStore{Now: e.Clock.Now}
+	h := e.NewHandler(e.P, store)
+	srv := e.Serve(h)
+	e.Start(callbacktest.NewBrowser(), srv.URL)
+	id := e.LastStarted()
+	c, err := e.SB.Complete(context.Background(), liveness.Megvii, id, sandbox.OutcomePass)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if code := notify(srv.URL+"/notify", c.ReturnForm); code != http.StatusOK {
+	if code := callbacktest.Notify(srv.URL+"/notify", c.ReturnForm); code != http.StatusOK {
 		t.Fatalf("notify: %d", code)
 	}
-	e.clock.Advance(callback.DefaultResultTTL + time.Minute)
-	code := notify(srv.URL+"/notify", c.ReturnForm)
-	if runs, attempts, _ := e.del.get(id); runs != 1 || attempts != 1 {
+	e.Clock.Advance(callback.DefaultResultTTL + time.Minute)
+	code := callbacktest.Notify(srv.URL+"/notify", c.ReturnForm)
+	if runs, attempts, _ := e.Del.Get(id); runs != 1 || attempts != 1 {
 		t.Fatalf("a replay %v later (answered %d) ran Deliver %d times (%d attempts), want once",
 			callback.DefaultResultTTL+time.Minute, code, runs, attempts)
 	}
@@ -47,31 +48,31 @@ func TestReplayAfterResultTTLDeliversNothing(t *testing.T) {
 // documents no redelivery, so the notify would be lost.
 func TestJuheNotifyNotAnsweredFromAStalePending(t *testing.T) {
 	e := newEnv(t, liveness.Juhe)
-	e.start(newBrowser(), e.srv.URL)
-	id := e.lastStarted()
+	e.Start(callbacktest.NewBrowser(), e.Srv.URL)
+	id := e.LastStarted()
 	// Forged notifies for the pending session: at most two reads a second.
-	before := e.reads()
+	before := e.Reads()
 	for i := 0; i < 20; i++ {
-		notify(e.srv.URL+"/notify", url.Values{"jh_order_id": {id}})
+		callbacktest.Notify(e.Srv.URL+"/notify", url.Values{"jh_order_id": {id}})
 	}
-	if r := e.reads() - before; r > 2 {
+	if r := e.Reads() - before; r > 2 {
 		t.Fatalf("20 forged notifies made %d reads", r)
 	}
 	time.Sleep(1100 * time.Millisecond)
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
-	res, _ := e.h.Wait(ctx, &liveness.Session{Vendor: liveness.Juhe, ID: id})
+	res, _ := e.Handler.Wait(ctx, &liveness.Session{Vendor: liveness.Juhe, ID: id})
 	cancel()
 	if res == nil || res.Status != liveness.StatusPending {
 		t.Fatalf("Wait before completion: %+v", res)
 	}
-	c, err := e.sb.Complete(context.Background(), liveness.Juhe, id, sandbox.OutcomePass)
+	c, err := e.SB.Complete(context.Background(), liveness.Juhe, id, sandbox.OutcomePass)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !c.Notified {
 		t.Fatalf("the notify right after a pending read was not acknowledged: %v", c.NotifyErr)
 	}
-	if runs, _, st := e.del.get(id); runs != 1 || st != liveness.StatusPassed {
+	if runs, _, st := e.Del.Get(id); runs != 1 || st != liveness.StatusPassed {
 		t.Fatalf("Deliver: %d runs, %s", runs, st)
 	}
 }
@@ -103,29 +104,29 @@ func (s *keepFailStore) Extend(ctx context.Context, k string, oldSuffix, newSuff
 // A Store that fails to keep the final result Megvii just served must not
 // cost another of Megvii's three reads: the reload is served without one.
 func TestStoreFailingAfterTheReadKeepsTheRead(t *testing.T) {
-	e := newEnv(t, liveness.Megvii, megviiGET, notifyToSink)
+	e := newEnv(t, liveness.Megvii, callbacktest.UnsignedReturn(), callbacktest.NotifyToSink())
 	fs := &keepFailStore{Store: callback.NewMemoryStore(0)}
-	srv := e.serve(e.handler(e.p, fs))
-	b := newBrowser()
-	e.start(b, srv.URL)
-	id := e.lastStarted()
-	c, err := e.sb.Complete(context.Background(), liveness.Megvii, id, sandbox.OutcomePass)
+	srv := e.Serve(e.NewHandler(e.P, fs))
+	b := callbacktest.NewBrowser()
+	e.Start(b, srv.URL)
+	id := e.LastStarted()
+	c, err := e.SB.Complete(context.Background(), liveness.Megvii, id, sandbox.OutcomePass)
 	if err != nil {
 		t.Fatal(err)
 	}
-	u := strings.Replace(c.ReturnURL, e.srv.URL, srv.URL, 1)
-	if resp := b.do(http.MethodGet, u, nil); resp.StatusCode != http.StatusServiceUnavailable {
+	u := strings.Replace(c.ReturnURL, e.Srv.URL, srv.URL, 1)
+	if resp := b.Do(http.MethodGet, u, nil); resp.StatusCode != http.StatusServiceUnavailable {
 		t.Fatalf("return with the write failing: %d", resp.StatusCode)
 	}
 	for i := 0; i < 3; i++ {
-		if resp := b.do(http.MethodGet, u, nil); resp.StatusCode != http.StatusSeeOther {
+		if resp := b.Do(http.MethodGet, u, nil); resp.StatusCode != http.StatusSeeOther {
 			t.Fatalf("reload %d: %d", i, resp.StatusCode)
 		}
 	}
-	if r := e.reads(); r != 1 {
+	if r := e.Reads(); r != 1 {
 		t.Fatalf("%d get_result calls, want 1", r)
 	}
-	if runs, _, _ := e.del.get(id); runs != 1 {
+	if runs, _, _ := e.Del.Get(id); runs != 1 {
 		t.Fatalf("Deliver ran %d times", runs)
 	}
 }
@@ -152,18 +153,18 @@ func TestDoneURLNotAnOpenRedirect(t *testing.T) {
 		{"https:evil.example", false},
 	} {
 		t.Run(tc.u, func(t *testing.T) {
-			e := newEnv(t, liveness.Megvii, notifyToSink)
-			h := e.handler(e.p, nil)
+			e := newEnv(t, liveness.Megvii, callbacktest.NotifyToSink())
+			h := e.NewHandler(e.P, nil)
 			h.Done = func(*liveness.Result, *liveness.Session) string { return tc.u }
-			srv := e.serve(h)
-			b := newBrowser()
-			e.start(b, srv.URL)
-			id := e.lastStarted()
-			c, err := e.sb.Complete(context.Background(), liveness.Megvii, id, sandbox.OutcomePass)
+			srv := e.Serve(h)
+			b := callbacktest.NewBrowser()
+			e.Start(b, srv.URL)
+			id := e.LastStarted()
+			c, err := e.SB.Complete(context.Background(), liveness.Megvii, id, sandbox.OutcomePass)
 			if err != nil {
 				t.Fatal(err)
 			}
-			resp := b.do(http.MethodPost, srv.URL+"/return", c.ReturnForm)
+			resp := b.Do(http.MethodPost, srv.URL+"/return", c.ReturnForm)
 			loc := resp.Header.Get("Location")
 			if tc.follow && (resp.StatusCode != http.StatusSeeOther || loc == "") {
 				t.Fatalf("%d, Location %q", resp.StatusCode, loc)
@@ -180,14 +181,14 @@ func TestDoneURLNotAnOpenRedirect(t *testing.T) {
 // Store's values sealed under it still open; without the old key neither
 // is.
 func TestKeyRotation(t *testing.T) {
-	e := newEnv(t, liveness.Megvii, megviiGET, notifyToSink)
+	e := newEnv(t, liveness.Megvii, callbacktest.UnsignedReturn(), callbacktest.NotifyToSink())
 	store := callback.NewMemoryStore(0)
-	old := e.handler(e.p, store)
-	srvOld := e.serve(old)
-	b := newBrowser()
-	e.start(b, srvOld.URL)
-	id := e.lastStarted()
-	c, err := e.sb.Complete(context.Background(), liveness.Megvii, id, sandbox.OutcomePass)
+	old := e.NewHandler(e.P, store)
+	srvOld := e.Serve(old)
+	b := callbacktest.NewBrowser()
+	e.Start(b, srvOld.URL)
+	id := e.LastStarted()
+	c, err := e.SB.Complete(context.Background(), liveness.Megvii, id, sandbox.OutcomePass)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -203,13 +204,13 @@ func TestKeyRotation(t *testing.T) {
 		{"with the old key", [][]byte{newKey, testKey}, http.StatusSeeOther},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			h := e.handler(e.p, store)
+			h := e.NewHandler(e.P, store)
 			h.Key, h.PreviousKeys = newKey, tc.previous
-			srv := e.serve(h)
+			srv := e.Serve(h)
 			u, _ := url.Parse(c.ReturnURL)
 			// The cookie jar holds the binding for the old server's host;
 			// both servers are on 127.0.0.1.
-			resp := b.do(http.MethodGet, srv.URL+"/return?"+u.RawQuery, nil)
+			resp := b.Do(http.MethodGet, srv.URL+"/return?"+u.RawQuery, nil)
 			if resp.StatusCode != tc.want {
 				t.Fatalf("%d, want %d", resp.StatusCode, tc.want)
 			}
@@ -246,8 +247,8 @@ func TestStartRedirectsOnlyToACheckPage(t *testing.T) {
 		{"https://vendor.example/\r\nSet-Cookie:x=y", http.StatusBadGateway},
 	} {
 		e := newEnv(t, liveness.Megvii)
-		srv := e.serve(e.handler(checkURLProvider{e.p, tc.u}, nil))
-		resp := newBrowser().do(http.MethodPost, srv.URL+"/start?user=u", nil)
+		srv := e.Serve(e.NewHandler(checkURLProvider{e.P, tc.u}, nil))
+		resp := callbacktest.NewBrowser().Do(http.MethodPost, srv.URL+"/start?user=u", nil)
 		if resp.StatusCode != tc.want {
 			t.Errorf("CheckURL %q: %d, want %d", tc.u, resp.StatusCode, tc.want)
 		}
@@ -257,17 +258,17 @@ func TestStartRedirectsOnlyToACheckPage(t *testing.T) {
 // Forged, truncated, foreign-key and oversized binding cookies bind
 // nothing: an unsigned return for the session is refused with no read.
 func TestForgedBindingCookies(t *testing.T) {
-	e := newEnv(t, liveness.Megvii, megviiGET, notifyToSink)
-	victim := newBrowser()
-	e.start(victim, e.srv.URL)
-	id := e.lastStarted()
-	c, err := e.sb.Complete(context.Background(), liveness.Megvii, id, sandbox.OutcomePass)
+	e := newEnv(t, liveness.Megvii, callbacktest.UnsignedReturn(), callbacktest.NotifyToSink())
+	victim := callbacktest.NewBrowser()
+	e.Start(victim, e.Srv.URL)
+	id := e.LastStarted()
+	c, err := e.SB.Complete(context.Background(), liveness.Megvii, id, sandbox.OutcomePass)
 	if err != nil {
 		t.Fatal(err)
 	}
-	u, _ := url.Parse(e.srv.URL)
+	u, _ := url.Parse(e.Srv.URL)
 	var value string
-	for _, ck := range victim.jar.Cookies(u) {
+	for _, ck := range victim.Jar.Cookies(u) {
 		if ck.Name == callback.CookieName {
 			value = ck.Value
 		}
@@ -304,11 +305,11 @@ func TestForgedBindingCookies(t *testing.T) {
 			}
 		})
 	}
-	if r := e.reads(); r != 0 {
+	if r := e.Reads(); r != 0 {
 		t.Fatalf("%d reads", r)
 	}
 	// The genuine cookie still works.
-	if resp := victim.do(http.MethodGet, c.ReturnURL, nil); resp.StatusCode != http.StatusSeeOther {
+	if resp := victim.Do(http.MethodGet, c.ReturnURL, nil); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("the victim's own return: %d", resp.StatusCode)
 	}
 }
@@ -340,25 +341,25 @@ func (s *markFailStore) Swap(ctx context.Context, k string, old, v []byte, ttl t
 // notify is answered non-2xx, and neither its redelivery nor one after the
 // delivery lease expired runs Deliver again.
 func TestLostDeliveryMarkDoesNotDeliverTwice(t *testing.T) {
-	e := newEnv(t, liveness.Megvii, notifyToSink)
-	fs := &markFailStore{Store: &callback.MemoryStore{Now: e.clock.Now}}
-	srv := e.serve(e.handler(e.p, fs))
-	e.start(newBrowser(), srv.URL)
-	id := e.lastStarted()
-	c, err := e.sb.Complete(context.Background(), liveness.Megvii, id, sandbox.OutcomePass)
+	e := newEnv(t, liveness.Megvii, callbacktest.NotifyToSink())
+	fs := &markFailStore{Store: &callback.MemoryStore{Now: e.Clock.Now}}
+	srv := e.Serve(e.NewHandler(e.P, fs))
+	e.Start(callbacktest.NewBrowser(), srv.URL)
+	id := e.LastStarted()
+	c, err := e.SB.Complete(context.Background(), liveness.Megvii, id, sandbox.OutcomePass)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if code := notify(srv.URL+"/notify", c.ReturnForm); code/100 == 2 {
+	if code := callbacktest.Notify(srv.URL+"/notify", c.ReturnForm); code/100 == 2 {
 		t.Fatalf("notify with the mark lost answered %d", code)
 	}
-	e.clock.Advance(callback.DefaultDeliverTimeout + 10*time.Second) // the lease is gone
+	e.Clock.Advance(callback.DefaultDeliverTimeout + 10*time.Second) // the lease is gone
 	for i := 0; i < 3; i++ {
-		if code := notify(srv.URL+"/notify", c.ReturnForm); code != http.StatusOK {
+		if code := callbacktest.Notify(srv.URL+"/notify", c.ReturnForm); code != http.StatusOK {
 			t.Fatalf("redelivered notify %d answered %d", i, code)
 		}
 	}
-	if runs, attempts, _ := e.del.get(id); runs != 1 || attempts != 1 {
+	if runs, attempts, _ := e.Del.Get(id); runs != 1 || attempts != 1 {
 		t.Fatalf("Deliver ran %d times (%d attempts), want once", runs, attempts)
 	}
 }
@@ -367,27 +368,27 @@ func TestLostDeliveryMarkDoesNotDeliverTwice(t *testing.T) {
 // it again once the lease is released, and the vendor's retry after that is
 // acknowledged without a third run.
 func TestDeliverFailingWhileADuplicateWaits(t *testing.T) {
-	e := newEnv(t, liveness.Megvii, notifyToSink)
-	e.start(newBrowser(), e.srv.URL)
-	id := e.lastStarted()
-	c, err := e.sb.Complete(context.Background(), liveness.Megvii, id, sandbox.OutcomePass)
+	e := newEnv(t, liveness.Megvii, callbacktest.NotifyToSink())
+	e.Start(callbacktest.NewBrowser(), e.Srv.URL)
+	id := e.LastStarted()
+	c, err := e.SB.Complete(context.Background(), liveness.Megvii, id, sandbox.OutcomePass)
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.del.fail, e.del.delay = 1, 100*time.Millisecond
-	e.del.entered = make(chan struct{}, 2)
+	e.Del.Fail, e.Del.Delay = 1, 100*time.Millisecond
+	e.Del.Entered = make(chan struct{}, 2)
 	codes := make(chan int, 2)
-	go func() { codes <- notify(e.srv.URL+"/notify", c.ReturnForm) }()
-	<-e.del.entered // the first notify is delivering when the duplicate comes
-	go func() { codes <- notify(e.srv.URL+"/notify", c.ReturnForm) }()
+	go func() { codes <- callbacktest.Notify(e.Srv.URL+"/notify", c.ReturnForm) }()
+	<-e.Del.Entered // the first notify is delivering when the duplicate comes
+	go func() { codes <- callbacktest.Notify(e.Srv.URL+"/notify", c.ReturnForm) }()
 	a, b := <-codes, <-codes
 	if !((a == http.StatusOK) != (b == http.StatusOK)) || a+b != http.StatusOK+http.StatusInternalServerError {
 		t.Fatalf("answers %d and %d, want one 500 and one 200", a, b)
 	}
-	if code := notify(e.srv.URL+"/notify", c.ReturnForm); code != http.StatusOK {
+	if code := callbacktest.Notify(e.Srv.URL+"/notify", c.ReturnForm); code != http.StatusOK {
 		t.Fatalf("retry: %d", code)
 	}
-	if runs, attempts, _ := e.del.get(id); runs != 1 || attempts != 2 {
+	if runs, attempts, _ := e.Del.Get(id); runs != 1 || attempts != 2 {
 		t.Fatalf("Deliver ran %d times in %d attempts, want once in 2", runs, attempts)
 	}
 }
@@ -411,15 +412,15 @@ func (p hostileProvider) VerifyCallback(ctx context.Context, r *http.Request) (*
 // the result holds: no markup reaches the browser.
 func TestMinimalPageEchoesNothing(t *testing.T) {
 	for _, st := range []liveness.Status{liveness.StatusPassed, liveness.StatusFailed, `<script>alert(1)</script>`} {
-		e := newEnv(t, liveness.Megvii, notifyToSink)
-		h := e.handler(hostileProvider{e.p, st}, nil)
+		e := newEnv(t, liveness.Megvii, callbacktest.NotifyToSink())
+		h := e.NewHandler(hostileProvider{e.P, st}, nil)
 		h.Done = nil
-		srv := e.serve(h)
-		b := newBrowser()
-		e.start(b, srv.URL)
-		id := e.lastStarted()
+		srv := e.Serve(h)
+		b := callbacktest.NewBrowser()
+		e.Start(b, srv.URL)
+		id := e.LastStarted()
 		req, _ := http.NewRequest(http.MethodGet, srv.URL+"/return?id="+url.QueryEscape(id), nil)
-		resp, err := b.c.Do(req)
+		resp, err := b.Client.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -432,7 +433,7 @@ func TestMinimalPageEchoesNothing(t *testing.T) {
 		if ct := resp.Header.Get("Content-Type"); ct != "text/html; charset=utf-8" || resp.Header.Get("X-Content-Type-Options") != "nosniff" {
 			t.Fatalf("headers %v", resp.Header)
 		}
-		if logs := e.logs.String(); strings.Contains(logs, "alert") {
+		if logs := e.Logs.String(); strings.Contains(logs, "alert") {
 			t.Fatalf("the logs hold the vendor's fields: %s", logs)
 		}
 	}
@@ -442,14 +443,14 @@ func TestMinimalPageEchoesNothing(t *testing.T) {
 // call, for every vendor and both handlers.
 func TestHugeAndManyFieldCallbacks(t *testing.T) {
 	for _, v := range []liveness.Vendor{liveness.Megvii, liveness.Juhe, liveness.Jumdata} {
-		e := newEnv(t, v, notifyToSink)
-		e.start(newBrowser(), e.srv.URL)
+		e := newEnv(t, v, callbacktest.NotifyToSink())
+		e.Start(callbacktest.NewBrowser(), e.Srv.URL)
 		many := strings.Repeat("a=1&", 250_000) // 1 MB, 250 000 fields
 		huge := "data=" + strings.Repeat("x", 2<<20)
 		for _, path := range []string{"/notify", "/return", "/return?" + strings.Repeat("b=2&", 2000)} {
 			for _, body := range []string{many, huge} {
 				for _, m := range []string{http.MethodPost, http.MethodGet} {
-					req, _ := http.NewRequest(m, e.srv.URL+path, strings.NewReader(body))
+					req, _ := http.NewRequest(m, e.Srv.URL+path, strings.NewReader(body))
 					req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 					resp, err := http.DefaultClient.Do(req)
 					if err != nil {
@@ -462,7 +463,7 @@ func TestHugeAndManyFieldCallbacks(t *testing.T) {
 				}
 			}
 		}
-		if r := e.reads(); r != 0 {
+		if r := e.Reads(); r != 0 {
 			t.Fatalf("%s: %d reads", v, r)
 		}
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/callback"
+	"github.com/go-liveness/liveness/callback/callbacktest"
 	"github.com/go-liveness/liveness/sandbox"
 )
 
@@ -20,12 +21,12 @@ import (
 // between the two.
 func BenchmarkReturnResolution(b *testing.B) {
 	b.Run("store=memory", func(b *testing.B) {
-		e := newEnv(b, liveness.Megvii, notifyToSink)
-		srv := e.serve(e.handler(e.p, callback.NewMemoryStore(0)))
+		e := newEnv(b, liveness.Megvii, callbacktest.NotifyToSink())
+		srv := e.Serve(e.NewHandler(e.P, callback.NewMemoryStore(0)))
 		b.ReportAllocs()
 		for b.Loop() {
-			br := newBrowser()
-			v := e.press(br, e.start(br, srv.URL), sandbox.OutcomePass)
+			br := callbacktest.NewBrowser()
+			v := e.Press(br, e.Start(br, srv.URL), sandbox.OutcomePass)
 			if v.ReturnStatus != http.StatusOK || !strings.HasSuffix(v.ReturnURL, "/done?status=passed") {
 				b.Fatalf("return answered %d, landed on %s", v.ReturnStatus, v.ReturnURL)
 			}

@@ -21,7 +21,7 @@ import (
 func TestLogLevels(t *testing.T) {
 	e := newEnv(t, liveness.Juhe)
 	var logs bytes.Buffer
-	h := e.handler(e.p, nil)
+	h := e.NewHandler(e.P, nil)
 	h.Logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
 
 	start := func(method string, form url.Values) int {

@@ -6,10 +6,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
-	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
 	"strings"
@@ -20,307 +17,31 @@ import (
 
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/callback"
-	"github.com/go-liveness/liveness/driver"
-	_ "github.com/go-liveness/liveness/juhe"
+	"github.com/go-liveness/liveness/callback/callbacktest"
 	"github.com/go-liveness/liveness/juhe/juhesim"
-	_ "github.com/go-liveness/liveness/jumdata"
-	"github.com/go-liveness/liveness/jumdata/jumdatasim"
-	"github.com/go-liveness/liveness/megvii"
+	_ "github.com/go-liveness/liveness/juhe/juhetest"
+	_ "github.com/go-liveness/liveness/jumdata/jumdatatest"
 	"github.com/go-liveness/liveness/megvii/megviisim"
+	_ "github.com/go-liveness/liveness/megvii/megviitest"
+	"github.com/go-liveness/liveness/providertest"
 	"github.com/go-liveness/liveness/sandbox"
 )
 
-// clock is a settable clock shared by the sandbox, the provider and the
-// handler.
-type clock struct{ ns atomic.Int64 }
-
-func newClock() *clock {
-	c := &clock{}
-	c.ns.Store(time.Now().UnixNano())
-	return c
-}
-func (c *clock) Now() time.Time          { return time.Unix(0, c.ns.Load()) }
-func (c *clock) Advance(d time.Duration) { c.ns.Add(int64(d)) }
-
-// delivery records the runs of Deliver.
-type delivery struct {
-	mu       sync.Mutex
-	runs     map[string]int // successful runs per session ID
-	attempts map[string]int // every run per session ID
-	status   map[string]liveness.Status
-	fail     int // fail this many first attempts per session
-	delay    time.Duration
-	entered  chan struct{} // when set, each run signals on it (without blocking) as it begins
-	hold     chan struct{} // when set, each run waits for it to close
-}
-
-func newDelivery() *delivery {
-	return &delivery{runs: map[string]int{}, attempts: map[string]int{}, status: map[string]liveness.Status{}}
-}
-
-func (d *delivery) Deliver(ctx context.Context, res *liveness.Result, s *liveness.Session) error {
-	if d.entered != nil {
-		select {
-		case d.entered <- struct{}{}:
-		default:
-		}
-	}
-	if d.hold != nil {
-		<-d.hold
-	}
-	if d.delay > 0 {
-		time.Sleep(d.delay)
-	}
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	d.attempts[s.ID]++
-	if d.attempts[s.ID] <= d.fail {
-		return errors.New("the service's database is down")
-	}
-	if res.SessionID != "" && res.SessionID != s.ID {
-		return fmt.Errorf("result of %q delivered for %q", res.SessionID, s.ID)
-	}
-	d.runs[s.ID]++
-	d.status[s.ID] = res.Status
-	return nil
-}
-
-func (d *delivery) get(id string) (runs, attempts int, st liveness.Status) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return d.runs[id], d.attempts[id], d.status[id]
-}
-
-// env is a sandbox, a provider, a Handler and the service's server.
-type env struct {
-	t       testing.TB
-	vendor  liveness.Vendor
-	sb      *sandbox.Sandbox
-	clock   *clock
-	p       liveness.Provider
-	h       *callback.Handler
-	srv     *httptest.Server
-	sink    *httptest.Server // a notify URL that acknowledges and does nothing
-	del     *delivery
-	events  chan callback.Event
-	logs    *syncBuffer
-	getBack bool         // Megvii: return by GET ?biz_id=
-	toSink  bool         // send notifies to the sink
-	sunk    atomic.Value // the last form the sink received (url.Values)
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
-
-type envOption func(*env, *[]sandbox.Option)
-
-func megviiGET(e *env, _ *[]sandbox.Option)    { e.getBack = true }
-func notifyToSink(e *env, _ *[]sandbox.Option) { e.toSink = true }
-func notifyRetry(n int, base time.Duration) envOption {
-	return func(_ *env, o *[]sandbox.Option) {
-		*o = append(*o, sandbox.WithNotifyRetry(n, base), juhesim.WithNotifyRedelivered())
-	}
-}
+// env is the flow of callbacktest: a sandbox, a provider, a Handler and
+// the service's server.
+type env = callbacktest.Env
 
 var testKey = func() []byte { k := make([]byte, 32); _, _ = rand.Read(k); return k }()
 
-func newEnv(t testing.TB, vendor liveness.Vendor, opts ...envOption) *env {
+// newEnv is a callbacktest.Env of vendor's registered harness, its
+// Handlers keyed with testKey.
+func newEnv(t testing.TB, vendor liveness.Vendor, opts ...callbacktest.Option) *env {
 	t.Helper()
-	e := &env{t: t, vendor: vendor, clock: newClock(), del: newDelivery(),
-		events: make(chan callback.Event, 1000), logs: &syncBuffer{}}
-	sbOpts := []sandbox.Option{sandbox.WithAnyNotifyPort(), sandbox.WithClock(e.clock.Now), sandbox.WithNotifyRetry(0, 0)}
-	for _, o := range opts {
-		o(e, &sbOpts)
+	h, ok := providertest.Registration(vendor)
+	if !ok {
+		t.Fatalf("no harness registered for %s", vendor)
 	}
-	sb, err := sandbox.New(sbOpts...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = sb.Close() })
-	e.sb = sb
-	e.p = e.provider()
-	e.sink = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.ParseForm() == nil {
-			e.sunk.Store(r.PostForm)
-		}
-	}))
-	t.Cleanup(e.sink.Close)
-	e.h = e.handler(e.p, nil)
-	e.srv = e.serve(e.h)
-	return e
-}
-
-func (e *env) provider() liveness.Provider {
-	p, err := liveness.Open(e.sb.ProviderURL(e.vendor), liveness.WithClock(e.clock.Now))
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return p
-}
-
-// handler returns a Handler for p; its NewRequest points at the server
-// serving it, found through the request's Host.
-func (e *env) handler(p liveness.Provider, store callback.Store) *callback.Handler {
-	return &callback.Handler{
-		Provider: p,
-		Key:      testKey,
-		Store:    store,
-		Now:      e.clock.Now,
-		NewRequest: func(r *http.Request) (*liveness.SessionRequest, error) {
-			user := r.FormValue("user")
-			if user == "" {
-				return nil, errors.New("user is required")
-			}
-			base := "http://" + r.Host
-			req := &liveness.SessionRequest{ReturnURL: base + "/return", NotifyURL: base + "/notify"}
-			if e.toSink {
-				req.NotifyURL = e.sink.URL + "/notify"
-			}
-			// Each vendor gets the fields it uses (driver.Uses), no more.
-			if driver.Uses(e.vendor, "UserID") {
-				req.UserID = user
-			}
-			if driver.Uses(e.vendor, "Name") {
-				req.Name, req.IDNumber = sandbox.TestName, sandbox.TestIDNumber
-			}
-			if !driver.Uses(e.vendor, "NotifyURL") {
-				req.NotifyURL = ""
-			}
-			if e.vendor == liveness.Megvii && e.getBack {
-				req.Extra = &megvii.SessionOptions{ActionHTTPMethod: "GET"}
-			}
-			return req, nil
-		},
-		Deliver: e.del.Deliver,
-		Done: func(res *liveness.Result, s *liveness.Session) string {
-			return "/done?status=" + string(res.Status)
-		},
-		Observe: func(ev callback.Event) {
-			select {
-			case e.events <- ev:
-			default:
-			}
-		},
-		Logger: slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-	}
-}
-
-func (e *env) serve(h *callback.Handler) *httptest.Server {
-	mux := http.NewServeMux()
-	mux.HandleFunc("/start", h.Start)
-	mux.HandleFunc("/return", h.Return)
-	mux.HandleFunc("/notify", h.Notify)
-	mux.HandleFunc("/done", func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, "done") })
-	srv := httptest.NewServer(mux)
-	e.t.Cleanup(srv.Close)
-	return srv
-}
-
-// browser is a user's browser: a cookie jar.
-type browser struct {
-	jar *cookiejar.Jar
-	// c does not follow redirects, to see each answer.
-	c *http.Client
-}
-
-func newBrowser() *browser {
-	jar, _ := cookiejar.New(nil)
-	return &browser{jar: jar, c: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error {
-		return http.ErrUseLastResponse
-	}}}
-}
-
-// start opens base/start and returns the session's check URL.
-func (e *env) start(b *browser, base string) string {
-	e.t.Helper()
-	resp, err := b.c.PostForm(base+"/start", url.Values{"user": {sandbox.MagicPrefix + "nobody"}})
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	_ = resp.Body.Close()
-	if resp.StatusCode != http.StatusSeeOther {
-		e.t.Fatalf("start: HTTP %d, want 303", resp.StatusCode)
-	}
-	return resp.Header.Get("Location")
-}
-
-// sessionID returns the ID of the session a Start event reported last.
-func (e *env) lastStarted() string {
-	e.t.Helper()
-	for {
-		select {
-		case ev := <-e.events:
-			if ev.Kind == callback.KindStart && ev.Outcome == callback.OutcomeStarted {
-				return ev.SessionID
-			}
-		default:
-			e.t.Fatal("no start event")
-			return ""
-		}
-	}
-}
-
-// press plays the user on the check page, following the way back with b's
-// cookies.
-func (e *env) press(b *browser, checkURL string, o sandbox.Outcome) *sandbox.Visit {
-	e.t.Helper()
-	v, err := (&sandbox.Browser{Client: &http.Client{Jar: b.jar}}).Press(context.Background(), checkURL, o)
-	if err != nil {
-		e.t.Fatalf("press %s: %v", o, err)
-	}
-	return v
-}
-
-func (b *browser) do(method, u string, form url.Values) *http.Response {
-	var body io.Reader
-	if form != nil {
-		body = strings.NewReader(form.Encode())
-	}
-	req, _ := http.NewRequest(method, u, body)
-	if form != nil {
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	}
-	req.Header.Set("User-Agent", "Mozilla/5.0")
-	resp, err := b.c.Do(req)
-	if err != nil {
-		panic(err)
-	}
-	_, _ = io.Copy(io.Discard, resp.Body)
-	_ = resp.Body.Close()
-	return resp
-}
-
-// notify posts a notify form as the vendor's server would.
-func notify(u string, form url.Values) int {
-	req, _ := http.NewRequest(http.MethodPost, u, strings.NewReader(form.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return 0
-	}
-	_, _ = io.Copy(io.Discard, resp.Body)
-	_ = resp.Body.Close()
-	return resp.StatusCode
-}
-
-// reads counts the vendor's result calls.
-func (e *env) reads() int {
-	switch e.vendor {
-	case liveness.Megvii:
-		return e.sb.Requests(megviisim.GetResult)
-	case liveness.Juhe:
-		return e.sb.Requests(juhesim.Search)
-	}
-	return e.sb.Requests(jumdatasim.Result)
+	return callbacktest.New(t, h, append([]callbacktest.Option{callbacktest.WithKey(testKey)}, opts...)...)
 }
 
 // The whole flow through the browser for every vendor: pass, fail and
@@ -336,29 +57,29 @@ func TestReturnEveryVendor(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
 		vendor liveness.Vendor
-		opts   []envOption
+		opts   []callbacktest.Option
 	}{
 		{"megvii-post", liveness.Megvii, nil},
-		{"megvii-get", liveness.Megvii, []envOption{megviiGET}},
+		{"megvii-get", liveness.Megvii, []callbacktest.Option{callbacktest.UnsignedReturn()}},
 		{"juhe", liveness.Juhe, nil},
 		{"jumdata", liveness.Jumdata, nil},
 	} {
 		for o, st := range want[tc.vendor] {
 			t.Run(tc.name+"/"+string(o), func(t *testing.T) {
-				e := newEnv(t, tc.vendor, append(tc.opts, notifyToSink)...)
-				b := newBrowser()
-				check := e.start(b, e.srv.URL)
-				id := e.lastStarted()
-				v := e.press(b, check, o)
+				e := newEnv(t, tc.vendor, append(tc.opts, callbacktest.NotifyToSink())...)
+				b := callbacktest.NewBrowser()
+				check := e.Start(b, e.Srv.URL)
+				id := e.LastStarted()
+				v := e.Press(b, check, o)
 				if v.ReturnStatus != http.StatusOK {
 					t.Fatalf("return answered %d: %s", v.ReturnStatus, v.ReturnBody)
 				}
-				runs, _, got := e.del.get(id)
+				runs, _, got := e.Del.Get(id)
 				if st == liveness.StatusPending {
 					// Juhe's cancel: a bare return, resolved through the
 					// binding to a result that is not final.
-					if runs != 0 || !strings.HasSuffix(v.ReturnURL, "/done?status=pending") || e.reads() != 1 {
-						t.Fatalf("pending: runs=%d landed on %s, %d reads", runs, v.ReturnURL, e.reads())
+					if runs != 0 || !strings.HasSuffix(v.ReturnURL, "/done?status=pending") || e.Reads() != 1 {
+						t.Fatalf("pending: runs=%d landed on %s, %d reads", runs, v.ReturnURL, e.Reads())
 					}
 					return
 				}
@@ -369,7 +90,7 @@ func TestReturnEveryVendor(t *testing.T) {
 					t.Fatalf("browser landed on %s", v.ReturnURL)
 				}
 				signed := tc.name == "megvii-post" || (tc.vendor == liveness.Juhe && o != sandbox.OutcomeCancel)
-				if r := e.reads(); (signed && r != 0) || (!signed && r != 1) {
+				if r := e.Reads(); (signed && r != 0) || (!signed && r != 1) {
 					t.Fatalf("%d vendor reads (signed %v)", r, signed)
 				}
 			})
@@ -394,13 +115,13 @@ func TestNotifyEveryVendor(t *testing.T) {
 	} {
 		t.Run(string(tc.vendor)+"/"+string(tc.o), func(t *testing.T) {
 			e := newEnv(t, tc.vendor)
-			e.start(newBrowser(), e.srv.URL)
-			id := e.lastStarted()
-			c, err := e.sb.Complete(context.Background(), tc.vendor, id, tc.o)
+			e.Start(callbacktest.NewBrowser(), e.Srv.URL)
+			id := e.LastStarted()
+			c, err := e.SB.Complete(context.Background(), tc.vendor, id, tc.o)
 			if err != nil {
 				t.Fatal(err)
 			}
-			runs, _, got := e.del.get(id)
+			runs, _, got := e.Del.Get(id)
 			if tc.want == "" {
 				if c.Notified || c.NotifyErr != nil || runs != 0 {
 					t.Fatalf("notified=%v err=%v runs=%d", c.Notified, c.NotifyErr, runs)
@@ -417,14 +138,14 @@ func TestNotifyEveryVendor(t *testing.T) {
 			if tc.vendor == liveness.Juhe {
 				wantReads = 1 // Juhe's is a trigger
 			}
-			if r := e.reads(); r != wantReads {
+			if r := e.Reads(); r != wantReads {
 				t.Fatalf("%d vendor reads, want %d", r, wantReads)
 			}
 		})
 	}
 	t.Run("jumdata sends none", func(t *testing.T) {
 		e := newEnv(t, liveness.Jumdata)
-		if code := notify(e.srv.URL+"/notify", url.Values{"token": {"x"}}); code != http.StatusNotFound {
+		if code := callbacktest.Notify(e.Srv.URL+"/notify", url.Values{"token": {"x"}}); code != http.StatusNotFound {
 			t.Fatalf("Notify for Jumdata answered %d, want 404", code)
 		}
 	})
@@ -433,11 +154,11 @@ func TestNotifyEveryVendor(t *testing.T) {
 // 50 reloads of a Megvii GET return (?biz_id=), all at once, make one
 // get_result call and one delivery; the browser always lands on Done.
 func TestMegviiReloadStorm(t *testing.T) {
-	e := newEnv(t, liveness.Megvii, megviiGET, notifyToSink)
-	b := newBrowser()
-	e.start(b, e.srv.URL)
-	id := e.lastStarted()
-	c, err := e.sb.Complete(context.Background(), liveness.Megvii, id, sandbox.OutcomePass)
+	e := newEnv(t, liveness.Megvii, callbacktest.UnsignedReturn(), callbacktest.NotifyToSink())
+	b := callbacktest.NewBrowser()
+	e.Start(b, e.Srv.URL)
+	id := e.LastStarted()
+	c, err := e.SB.Complete(context.Background(), liveness.Megvii, id, sandbox.OutcomePass)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -447,7 +168,7 @@ func TestMegviiReloadStorm(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			resp := b.do(http.MethodGet, c.ReturnURL, nil)
+			resp := b.Do(http.MethodGet, c.ReturnURL, nil)
 			codes[i] = resp.StatusCode
 			if loc := resp.Header.Get("Location"); loc != "/done?status=passed" {
 				t.Errorf("reload %d: Location %q", i, loc)
@@ -460,17 +181,17 @@ func TestMegviiReloadStorm(t *testing.T) {
 			t.Fatalf("reload %d answered %d", i, code)
 		}
 	}
-	if r := e.sb.Requests(megviisim.GetResult); r != 1 {
+	if r := e.SB.Requests(megviisim.GetResult); r != 1 {
 		t.Fatalf("50 reloads made %d get_result calls, want 1", r)
 	}
-	if runs, attempts, _ := e.del.get(id); runs != 1 || attempts != 1 {
+	if runs, attempts, _ := e.Del.Get(id); runs != 1 || attempts != 1 {
 		t.Fatalf("Deliver ran %d times (%d attempts), want once", runs, attempts)
 	}
 	// And 50 more, one after the other: still one read.
 	for i := 0; i < 50; i++ {
-		b.do(http.MethodGet, c.ReturnURL, nil)
+		b.Do(http.MethodGet, c.ReturnURL, nil)
 	}
-	if r := e.sb.Requests(megviisim.GetResult); r != 1 {
+	if r := e.SB.Requests(megviisim.GetResult); r != 1 {
 		t.Fatalf("%d get_result calls after 100 reloads, want 1", r)
 	}
 }
@@ -481,51 +202,51 @@ func TestMegviiReloadStorm(t *testing.T) {
 func TestForgedUnsignedReturn(t *testing.T) {
 	for _, tc := range []struct {
 		vendor liveness.Vendor
-		opts   []envOption
+		opts   []callbacktest.Option
 		forge  func(e *env, id string, c *sandbox.Completion) string
 	}{
-		{liveness.Megvii, []envOption{megviiGET}, func(e *env, id string, _ *sandbox.Completion) string {
-			return e.srv.URL + "/return?biz_id=" + url.QueryEscape(id)
+		{liveness.Megvii, []callbacktest.Option{callbacktest.UnsignedReturn()}, func(e *env, id string, _ *sandbox.Completion) string {
+			return e.Srv.URL + "/return?biz_id=" + url.QueryEscape(id)
 		}},
 		{liveness.Jumdata, nil, func(e *env, id string, _ *sandbox.Completion) string {
-			return e.srv.URL + "/return?token=" + url.QueryEscape(id) + "&success=true"
+			return e.Srv.URL + "/return?token=" + url.QueryEscape(id) + "&success=true"
 		}},
 		{liveness.Juhe, nil, func(e *env, id string, _ *sandbox.Completion) string {
-			return e.srv.URL + "/return?jh_order_id=" + url.QueryEscape(id)
+			return e.Srv.URL + "/return?jh_order_id=" + url.QueryEscape(id)
 		}},
 	} {
 		t.Run(string(tc.vendor), func(t *testing.T) {
-			e := newEnv(t, tc.vendor, append(tc.opts, notifyToSink)...)
-			victim, attacker := newBrowser(), newBrowser()
-			e.start(victim, e.srv.URL)
-			id := e.lastStarted()
-			e.start(attacker, e.srv.URL) // the attacker has a binding of its own
-			c, err := e.sb.Complete(context.Background(), tc.vendor, id, sandbox.OutcomePass)
+			e := newEnv(t, tc.vendor, append(tc.opts, callbacktest.NotifyToSink())...)
+			victim, attacker := callbacktest.NewBrowser(), callbacktest.NewBrowser()
+			e.Start(victim, e.Srv.URL)
+			id := e.LastStarted()
+			e.Start(attacker, e.Srv.URL) // the attacker has a binding of its own
+			c, err := e.SB.Complete(context.Background(), tc.vendor, id, sandbox.OutcomePass)
 			if err != nil {
 				t.Fatal(err)
 			}
 			forged := tc.forge(e, id, c)
 			for i := 0; i < 10; i++ {
-				for _, b := range []*browser{attacker, newBrowser()} {
-					if resp := b.do(http.MethodGet, forged, nil); resp.StatusCode != http.StatusForbidden {
+				for _, b := range []*callbacktest.Browser{attacker, callbacktest.NewBrowser()} {
+					if resp := b.Do(http.MethodGet, forged, nil); resp.StatusCode != http.StatusForbidden {
 						t.Fatalf("forged return answered %d, want 403", resp.StatusCode)
 					}
 				}
 			}
-			if r := e.reads(); r != 0 {
+			if r := e.Reads(); r != 0 {
 				t.Fatalf("forged returns made %d vendor reads, want 0", r)
 			}
-			if runs, _, _ := e.del.get(id); runs != 0 {
+			if runs, _, _ := e.Del.Get(id); runs != 0 {
 				t.Fatal("a forged return delivered")
 			}
 			if tc.vendor == liveness.Juhe {
 				return // the victim's real return is signed: see TestReturnEveryVendor
 			}
-			if resp := victim.do(http.MethodGet, c.ReturnURL, nil); resp.StatusCode != http.StatusSeeOther {
+			if resp := victim.Do(http.MethodGet, c.ReturnURL, nil); resp.StatusCode != http.StatusSeeOther {
 				t.Fatalf("the victim's own return answered %d", resp.StatusCode)
 			}
-			if runs, _, st := e.del.get(id); runs != 1 || st != liveness.StatusPassed || e.reads() != 1 {
-				t.Fatalf("victim: runs=%d status=%s reads=%d", runs, st, e.reads())
+			if runs, _, st := e.Del.Get(id); runs != 1 || st != liveness.StatusPassed || e.Reads() != 1 {
+				t.Fatalf("victim: runs=%d status=%s reads=%d", runs, st, e.Reads())
 			}
 		})
 	}
@@ -535,28 +256,28 @@ func TestForgedUnsignedReturn(t *testing.T) {
 // a device failure: the return is resolved through the browser's binding.
 // A browser without the binding gets nothing and costs no call.
 func TestJuheBareReturnThroughBinding(t *testing.T) {
-	e := newEnv(t, liveness.Juhe, notifyToSink)
-	b := newBrowser()
-	check := e.start(b, e.srv.URL)
-	id := e.lastStarted()
+	e := newEnv(t, liveness.Juhe, callbacktest.NotifyToSink())
+	b := callbacktest.NewBrowser()
+	check := e.Start(b, e.Srv.URL)
+	id := e.LastStarted()
 
-	stranger := newBrowser()
-	if resp := stranger.do(http.MethodGet, e.srv.URL+"/return", nil); resp.StatusCode != http.StatusBadRequest {
+	stranger := callbacktest.NewBrowser()
+	if resp := stranger.Do(http.MethodGet, e.Srv.URL+"/return", nil); resp.StatusCode != http.StatusBadRequest {
 		t.Fatalf("bare return without binding answered %d, want 400", resp.StatusCode)
 	}
-	if e.reads() != 0 {
+	if e.Reads() != 0 {
 		t.Fatal("a bare return without binding made a call")
 	}
 
-	v := e.press(b, check, sandbox.OutcomeDeviceUnsupported)
-	if u, _ := url.Parse(v.ReturnURL); !strings.HasPrefix(v.ReturnURL, e.srv.URL+"/done") {
+	v := e.Press(b, check, sandbox.OutcomeDeviceUnsupported)
+	if u, _ := url.Parse(v.ReturnURL); !strings.HasPrefix(v.ReturnURL, e.Srv.URL+"/done") {
 		t.Fatalf("landed on %s (%d %s)", u, v.ReturnStatus, v.ReturnBody)
 	}
-	runs, _, st := e.del.get(id)
+	runs, _, st := e.Del.Get(id)
 	if runs != 1 || st != liveness.StatusError {
 		t.Fatalf("Deliver: runs=%d status=%s, want once with error", runs, st)
 	}
-	if r := e.reads(); r != 1 {
+	if r := e.Reads(); r != 1 {
 		t.Fatalf("%d reads, want 1", r)
 	}
 }
@@ -566,10 +287,10 @@ func TestJuheBareReturnThroughBinding(t *testing.T) {
 func TestDuplicateNotifies(t *testing.T) {
 	for _, vendor := range []liveness.Vendor{liveness.Megvii, liveness.Juhe} {
 		t.Run(string(vendor), func(t *testing.T) {
-			e := newEnv(t, vendor, notifyToSink)
-			e.start(newBrowser(), e.srv.URL)
-			id := e.lastStarted()
-			c, err := e.sb.Complete(context.Background(), vendor, id, sandbox.OutcomePass)
+			e := newEnv(t, vendor, callbacktest.NotifyToSink())
+			e.Start(callbacktest.NewBrowser(), e.Srv.URL)
+			id := e.LastStarted()
+			c, err := e.SB.Complete(context.Background(), vendor, id, sandbox.OutcomePass)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -577,14 +298,14 @@ func TestDuplicateNotifies(t *testing.T) {
 			if vendor == liveness.Juhe {
 				form = url.Values{"jh_order_id": {id}}
 			}
-			e.del.delay = 20 * time.Millisecond // widen the race
+			e.Del.Delay = 20 * time.Millisecond // widen the race
 			var wg sync.WaitGroup
 			var bad atomic.Int32
 			for i := 0; i < 30; i++ {
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
-					if code := notify(e.srv.URL+"/notify", form); code != http.StatusOK {
+					if code := callbacktest.Notify(e.Srv.URL+"/notify", form); code != http.StatusOK {
 						bad.Add(1)
 						t.Errorf("notify answered %d", code)
 					}
@@ -592,18 +313,18 @@ func TestDuplicateNotifies(t *testing.T) {
 			}
 			wg.Wait()
 			for i := 0; i < 5; i++ {
-				if code := notify(e.srv.URL+"/notify", form); code != http.StatusOK {
+				if code := callbacktest.Notify(e.Srv.URL+"/notify", form); code != http.StatusOK {
 					t.Fatalf("repeated notify answered %d", code)
 				}
 			}
-			if runs, attempts, _ := e.del.get(id); runs != 1 || attempts != 1 {
+			if runs, attempts, _ := e.Del.Get(id); runs != 1 || attempts != 1 {
 				t.Fatalf("Deliver ran %d times (%d attempts), want once", runs, attempts)
 			}
 			want := 0
 			if vendor == liveness.Juhe {
 				want = 1
 			}
-			if r := e.reads(); r != want {
+			if r := e.Reads(); r != want {
 				t.Fatalf("%d vendor reads, want %d", r, want)
 			}
 		})
@@ -612,16 +333,16 @@ func TestDuplicateNotifies(t *testing.T) {
 
 // A Deliver that fails makes Notify answer non-2xx; the sandbox redelivers
 // the notify, as the vendor may (Megvii's redelivery is a reading the
-// sandbox plays only when asked: megviiRedelivered), and Deliver then runs
+// sandbox plays only when asked: NotifyRetry asks), and Deliver then runs
 // once.
 func TestFailingDeliverRedelivered(t *testing.T) {
 	for _, vendor := range []liveness.Vendor{liveness.Megvii, liveness.Juhe} {
 		t.Run(string(vendor), func(t *testing.T) {
-			e := newEnv(t, vendor, notifyRetry(3, 20*time.Millisecond), megviiRedelivered)
-			e.del.fail = 1
-			e.start(newBrowser(), e.srv.URL)
-			id := e.lastStarted()
-			c, err := e.sb.Complete(context.Background(), vendor, id, sandbox.OutcomeSpoof)
+			e := newEnv(t, vendor, callbacktest.NotifyRetry(3, 20*time.Millisecond))
+			e.Del.Fail = 1
+			e.Start(callbacktest.NewBrowser(), e.Srv.URL)
+			id := e.LastStarted()
+			c, err := e.SB.Complete(context.Background(), vendor, id, sandbox.OutcomeSpoof)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -630,13 +351,13 @@ func TestFailingDeliverRedelivered(t *testing.T) {
 			}
 			deadline := time.Now().Add(5 * time.Second)
 			for {
-				if runs, _, _ := e.del.get(id); runs == 1 || time.Now().After(deadline) {
+				if runs, _, _ := e.Del.Get(id); runs == 1 || time.Now().After(deadline) {
 					break
 				}
 				time.Sleep(10 * time.Millisecond)
 			}
 			time.Sleep(200 * time.Millisecond) // later redeliveries, if any were left
-			runs, attempts, st := e.del.get(id)
+			runs, attempts, st := e.Del.Get(id)
 			if runs != 1 || attempts != 2 || st != liveness.StatusFailed {
 				t.Fatalf("Deliver: %d runs in %d attempts with %s, want 1 run in 2 attempts", runs, attempts, st)
 			}
@@ -644,7 +365,7 @@ func TestFailingDeliverRedelivered(t *testing.T) {
 			if vendor == liveness.Juhe {
 				want = 1 // the redelivery was served from the store
 			}
-			if r := e.reads(); r != want {
+			if r := e.Reads(); r != want {
 				t.Fatalf("%d vendor reads, want %d", r, want)
 			}
 		})
@@ -654,23 +375,23 @@ func TestFailingDeliverRedelivered(t *testing.T) {
 // A pending session past ExpiresAt (plus the grace) resolves to expired
 // without a call.
 func TestExpiredWithoutCall(t *testing.T) {
-	e := newEnv(t, liveness.Juhe, notifyToSink)
-	b := newBrowser()
-	check := e.start(b, e.srv.URL)
-	id := e.lastStarted()
-	e.press(b, check, sandbox.OutcomeCancel) // bare return: pending, one search
-	if r := e.reads(); r != 1 {
+	e := newEnv(t, liveness.Juhe, callbacktest.NotifyToSink())
+	b := callbacktest.NewBrowser()
+	check := e.Start(b, e.Srv.URL)
+	id := e.LastStarted()
+	e.Press(b, check, sandbox.OutcomeCancel) // bare return: pending, one search
+	if r := e.Reads(); r != 1 {
 		t.Fatalf("%d reads, want 1", r)
 	}
-	e.clock.Advance(30*time.Minute + callback.DefaultExpiryGrace + time.Second)
-	resp := b.do(http.MethodGet, e.srv.URL+"/return", nil)
+	e.Clock.Advance(30*time.Minute + callback.DefaultExpiryGrace + time.Second)
+	resp := b.Do(http.MethodGet, e.Srv.URL+"/return", nil)
 	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/done?status=expired" {
 		t.Fatalf("return after expiry: %d %s", resp.StatusCode, resp.Header.Get("Location"))
 	}
-	if r := e.reads(); r != 1 {
+	if r := e.Reads(); r != 1 {
 		t.Fatalf("%d reads after expiry, want still 1", r)
 	}
-	if runs, _, st := e.del.get(id); runs != 1 || st != liveness.StatusExpired {
+	if runs, _, st := e.Del.Get(id); runs != 1 || st != liveness.StatusExpired {
 		t.Fatalf("Deliver: runs=%d status=%s", runs, st)
 	}
 }
@@ -679,56 +400,56 @@ func TestExpiredWithoutCall(t *testing.T) {
 // final result of a Megvii session, none for a second Wait, and Deliver
 // runs once.
 func TestWait(t *testing.T) {
-	e := newEnv(t, liveness.Megvii, notifyToSink)
-	e.h.PollInterval = 10 * time.Millisecond
+	e := newEnv(t, liveness.Megvii, callbacktest.NotifyToSink())
+	e.Handler.PollInterval = 10 * time.Millisecond
 	ctx := context.Background()
-	s, err := e.p.InitSession(ctx, &liveness.SessionRequest{ReturnURL: e.srv.URL + "/return",
-		NotifyURL: e.sink.URL, BizNo: "wait-1", UserID: "u"})
+	s, err := e.P.InitSession(ctx, &liveness.SessionRequest{ReturnURL: e.Srv.URL + "/return",
+		NotifyURL: e.Sink.URL, BizNo: "wait-1", UserID: "u"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	go func() {
 		time.Sleep(50 * time.Millisecond)
-		_, _ = e.sb.Complete(ctx, liveness.Megvii, s.ID, sandbox.OutcomePass)
+		_, _ = e.SB.Complete(ctx, liveness.Megvii, s.ID, sandbox.OutcomePass)
 		// Megvii's second call is made no sooner than a minute after the
 		// first (megvii.ResultCalls).
-		e.clock.Advance(time.Minute)
+		e.Clock.Advance(time.Minute)
 	}()
 	wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	res, err := e.h.Wait(wctx, s)
+	res, err := e.Handler.Wait(wctx, s)
 	if err != nil || res.Status != liveness.StatusPassed {
 		t.Fatalf("Wait = %v, %v", res, err)
 	}
-	pending := e.sb.Requests(megviisim.GetResult)
-	res, err = e.h.Wait(wctx, s)
+	pending := e.SB.Requests(megviisim.GetResult)
+	res, err = e.Handler.Wait(wctx, s)
 	if err != nil || res.Status != liveness.StatusPassed {
 		t.Fatalf("second Wait = %v, %v", res, err)
 	}
-	if r := e.sb.Requests(megviisim.GetResult); r != pending {
+	if r := e.SB.Requests(megviisim.GetResult); r != pending {
 		t.Fatalf("second Wait made %d calls", r-pending)
 	}
-	if runs, _, _ := e.del.get(s.ID); runs != 1 {
+	if runs, _, _ := e.Del.Get(s.ID); runs != 1 {
 		t.Fatalf("Deliver ran %d times", runs)
 	}
 
 	// A session never finished: Wait ends expired once the clock passes
 	// ExpiresAt plus the grace.
-	s2, err := e.p.InitSession(ctx, &liveness.SessionRequest{ReturnURL: e.srv.URL + "/return",
-		NotifyURL: e.sink.URL, BizNo: "wait-2", UserID: "u"})
+	s2, err := e.P.InitSession(ctx, &liveness.SessionRequest{ReturnURL: e.Srv.URL + "/return",
+		NotifyURL: e.Sink.URL, BizNo: "wait-2", UserID: "u"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	go func() {
 		time.Sleep(50 * time.Millisecond)
-		e.clock.Advance(time.Until(s2.ExpiresAt) + callback.DefaultExpiryGrace + time.Hour)
+		e.Clock.Advance(time.Until(s2.ExpiresAt) + callback.DefaultExpiryGrace + time.Hour)
 	}()
-	res, err = e.h.Wait(wctx, s2)
+	res, err = e.Handler.Wait(wctx, s2)
 	if err != nil || res.Status != liveness.StatusExpired {
 		t.Fatalf("Wait on an abandoned session = %v, %v", res, err)
 	}
 
-	if _, err := e.h.Wait(ctx, &liveness.Session{Vendor: liveness.Juhe, ID: "x"}); !errors.Is(err, liveness.ErrInvalidArgument) {
+	if _, err := e.Handler.Wait(ctx, &liveness.Session{Vendor: liveness.Juhe, ID: "x"}); !errors.Is(err, liveness.ErrInvalidArgument) {
 		t.Fatalf("Wait on another vendor's session: %v", err)
 	}
 }
@@ -737,16 +458,16 @@ func TestWait(t *testing.T) {
 // cookie HttpOnly, SameSite=Lax, and Secure for an https return URL.
 func TestStart(t *testing.T) {
 	e := newEnv(t, liveness.Megvii)
-	b := newBrowser()
-	resp := b.do(http.MethodPost, e.srv.URL+"/start", nil)
-	if resp.StatusCode != http.StatusBadRequest || e.sb.Requests(megviisim.GetToken) != 0 {
-		t.Fatalf("start without input: %d, %d get_token calls", resp.StatusCode, e.sb.Requests(megviisim.GetToken))
+	b := callbacktest.NewBrowser()
+	resp := b.Do(http.MethodPost, e.Srv.URL+"/start", nil)
+	if resp.StatusCode != http.StatusBadRequest || e.SB.Requests(megviisim.GetToken) != 0 {
+		t.Fatalf("start without input: %d, %d get_token calls", resp.StatusCode, e.SB.Requests(megviisim.GetToken))
 	}
-	if resp := b.do(http.MethodDelete, e.srv.URL+"/start?user=u", nil); resp.StatusCode != http.StatusMethodNotAllowed {
+	if resp := b.Do(http.MethodDelete, e.Srv.URL+"/start?user=u", nil); resp.StatusCode != http.StatusMethodNotAllowed {
 		t.Fatalf("DELETE /start: %d", resp.StatusCode)
 	}
-	resp = b.do(http.MethodPost, e.srv.URL+"/start?user=u", nil)
-	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), e.sb.URL) {
+	resp = b.Do(http.MethodPost, e.Srv.URL+"/start?user=u", nil)
+	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), e.SB.URL) {
 		t.Fatalf("start: %d %s", resp.StatusCode, resp.Header.Get("Location"))
 	}
 	var c *http.Cookie
@@ -759,9 +480,9 @@ func TestStart(t *testing.T) {
 		t.Fatalf("binding cookie %+v", c)
 	}
 
-	h := e.handler(e.p, nil)
+	h := e.NewHandler(e.P, nil)
 	h.NewRequest = func(r *http.Request) (*liveness.SessionRequest, error) {
-		return &liveness.SessionRequest{ReturnURL: "https://shop.example/return", NotifyURL: e.sink.URL, UserID: "u"}, nil
+		return &liveness.SessionRequest{ReturnURL: "https://shop.example/return", NotifyURL: e.Sink.URL, UserID: "u"}, nil
 	}
 	rec := httptest.NewRecorder()
 	h.Start(rec, httptest.NewRequest(http.MethodPost, "/start", nil))
@@ -776,11 +497,11 @@ func TestStart(t *testing.T) {
 // Return and Notify take only the vendor's methods, refuse bad signatures
 // and unknown sessions, never echo the vendor's payload, and log no secret.
 func TestRejectsAndNoLeaks(t *testing.T) {
-	e := newEnv(t, liveness.Juhe, notifyToSink)
-	e.h.Done = nil
-	b := newBrowser()
-	check := e.start(b, e.srv.URL)
-	v := e.press(b, check, sandbox.OutcomePass)
+	e := newEnv(t, liveness.Juhe, callbacktest.NotifyToSink())
+	e.Handler.Done = nil
+	b := callbacktest.NewBrowser()
+	check := e.Start(b, e.Srv.URL)
+	v := e.Press(b, check, sandbox.OutcomePass)
 	if v.ReturnStatus != http.StatusOK || !bytes.Contains(v.ReturnBody, []byte("Verification passed.")) {
 		t.Fatalf("page: %d %s", v.ReturnStatus, v.ReturnBody)
 	}
@@ -789,24 +510,24 @@ func TestRejectsAndNoLeaks(t *testing.T) {
 			t.Errorf("the page shows %q: %s", leak, v.ReturnBody)
 		}
 	}
-	if resp := b.do(http.MethodPost, e.srv.URL+"/return", url.Values{"a": {"b"}}); resp.StatusCode != http.StatusMethodNotAllowed {
+	if resp := b.Do(http.MethodPost, e.Srv.URL+"/return", url.Values{"a": {"b"}}); resp.StatusCode != http.StatusMethodNotAllowed {
 		t.Fatalf("POST to Juhe's return: %d", resp.StatusCode)
 	}
-	if resp := b.do(http.MethodGet, e.srv.URL+"/return?response=%7B%7D&sign=00", nil); resp.StatusCode != http.StatusBadRequest {
+	if resp := b.Do(http.MethodGet, e.Srv.URL+"/return?response=%7B%7D&sign=00", nil); resp.StatusCode != http.StatusBadRequest {
 		t.Fatalf("bad signature: %d", resp.StatusCode)
 	}
 	// A notify for a session the Store does not hold is read once by its
 	// ID; Juhe does not know it either, so it is acknowledged (Juhe stops
 	// sending it) and logged.
-	reads := e.reads()
-	if code := notify(e.srv.URL+"/notify", url.Values{"jh_order_id": {"JH000000000000000000000"}}); code != http.StatusOK || e.reads() != reads+1 {
-		t.Fatalf("notify for an unknown session: %d after %d reads, want 200 after 1", code, e.reads()-reads)
+	reads := e.Reads()
+	if code := callbacktest.Notify(e.Srv.URL+"/notify", url.Values{"jh_order_id": {"JH000000000000000000000"}}); code != http.StatusOK || e.Reads() != reads+1 {
+		t.Fatalf("notify for an unknown session: %d after %d reads, want 200 after 1", code, e.Reads()-reads)
 	}
 	big := url.Values{"jh_order_id": {strings.Repeat("x", 2<<20)}}
-	if code := notify(e.srv.URL+"/notify", big); code != http.StatusBadRequest {
+	if code := callbacktest.Notify(e.Srv.URL+"/notify", big); code != http.StatusBadRequest {
 		t.Fatalf("2 MiB notify: %d", code)
 	}
-	logs := e.logs.String()
+	logs := e.Logs.String()
 	for _, secret := range []string{juhesim.Key, sandbox.TestIDNumber, "certify"} {
 		if strings.Contains(logs, secret) {
 			t.Errorf("logs hold %q", secret)
@@ -816,8 +537,8 @@ func TestRejectsAndNoLeaks(t *testing.T) {
 		t.Errorf("logs lack outcomes:\n%s", logs)
 	}
 	var saw bool
-	for len(e.events) > 0 {
-		ev := <-e.events
+	for len(e.Events) > 0 {
+		ev := <-e.Events
 		if ev.Kind == callback.KindReturn && ev.Outcome == "passed" && ev.Vendor == liveness.Juhe && ev.Latency > 0 {
 			saw = true
 		}
@@ -831,7 +552,7 @@ func TestRejectsAndNoLeaks(t *testing.T) {
 // nothing; Notify takes only POST.
 func TestMisconfiguredAndMethods(t *testing.T) {
 	e := newEnv(t, liveness.Megvii)
-	for _, h := range []*callback.Handler{{Key: testKey}, {Provider: e.p, Key: []byte("short")}} {
+	for _, h := range []*callback.Handler{{Key: testKey}, {Provider: e.P, Key: []byte("short")}} {
 		for _, serve := range []http.HandlerFunc{h.Return, h.Notify} {
 			rec := httptest.NewRecorder()
 			serve(rec, httptest.NewRequest(http.MethodPost, "/x", strings.NewReader("data=%7B%7D&sign=00")))
@@ -840,17 +561,17 @@ func TestMisconfiguredAndMethods(t *testing.T) {
 			}
 		}
 	}
-	if _, err := (&callback.Handler{Provider: e.p, Key: []byte("short")}).Begin(context.Background(), httptest.NewRecorder(),
+	if _, err := (&callback.Handler{Provider: e.P, Key: []byte("short")}).Begin(context.Background(), httptest.NewRecorder(),
 		httptest.NewRequest(http.MethodGet, "/", nil), &liveness.SessionRequest{}); err == nil {
 		t.Fatal("Begin with a short key: no error")
 	}
-	if e.sb.Requests(megviisim.GetToken)+e.reads() != 0 {
+	if e.SB.Requests(megviisim.GetToken)+e.Reads() != 0 {
 		t.Fatal("a misconfigured handler called the vendor")
 	}
-	if code := (&browser{c: http.DefaultClient}).do(http.MethodGet, e.srv.URL+"/notify", nil).StatusCode; code != http.StatusMethodNotAllowed {
+	if code := (&callbacktest.Browser{Client: http.DefaultClient}).Do(http.MethodGet, e.Srv.URL+"/notify", nil).StatusCode; code != http.StatusMethodNotAllowed {
 		t.Fatalf("GET /notify: %d", code)
 	}
-	if code := notify(e.srv.URL+"/notify", url.Values{"data": {"{}"}, "sign": {"00"}}); code != http.StatusBadRequest {
+	if code := callbacktest.Notify(e.Srv.URL+"/notify", url.Values{"data": {"{}"}, "sign": {"00"}}); code != http.StatusBadRequest {
 		t.Fatalf("notify with a bad signature: %d", code)
 	}
 }
@@ -860,9 +581,9 @@ func TestMisconfiguredAndMethods(t *testing.T) {
 // session gets its result, another browser naming the order gets 403 and
 // costs no call.
 func TestJuheReturnByOrderID(t *testing.T) {
-	e := newEnv(t, liveness.Juhe, notifyToSink)
-	next := e.h.NewRequest
-	e.h.NewRequest = func(r *http.Request) (*liveness.SessionRequest, error) {
+	e := newEnv(t, liveness.Juhe, callbacktest.NotifyToSink())
+	next := e.Handler.NewRequest
+	e.Handler.NewRequest = func(r *http.Request) (*liveness.SessionRequest, error) {
 		req, err := next(r)
 		if err == nil {
 			req.BizNo = "ORDER" + r.FormValue("order")
@@ -870,28 +591,28 @@ func TestJuheReturnByOrderID(t *testing.T) {
 		}
 		return req, err
 	}
-	b, stranger := newBrowser(), newBrowser()
-	resp, err := b.c.PostForm(e.srv.URL+"/start", url.Values{"user": {"u"}, "order": {"00042"}})
+	b, stranger := callbacktest.NewBrowser(), callbacktest.NewBrowser()
+	resp, err := b.Client.PostForm(e.Srv.URL+"/start", url.Values{"user": {"u"}, "order": {"00042"}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	_ = resp.Body.Close()
-	id := e.lastStarted()
-	if code := stranger.do(http.MethodGet, e.srv.URL+"/return?orderId=ORDER00042", nil).StatusCode; code != http.StatusForbidden {
+	id := e.LastStarted()
+	if code := stranger.Do(http.MethodGet, e.Srv.URL+"/return?orderId=ORDER00042", nil).StatusCode; code != http.StatusForbidden {
 		t.Fatalf("a stranger naming the order: %d, want 403", code)
 	}
-	if code := b.do(http.MethodGet, e.srv.URL+"/return?orderId=ORDER99999", nil).StatusCode; code != http.StatusNotFound {
+	if code := b.Do(http.MethodGet, e.Srv.URL+"/return?orderId=ORDER99999", nil).StatusCode; code != http.StatusNotFound {
 		t.Fatalf("an unknown order: %d, want 404", code)
 	}
-	if e.reads() != 0 {
+	if e.Reads() != 0 {
 		t.Fatal("refused returns made a call")
 	}
-	v := e.press(b, resp.Header.Get("Location"), sandbox.OutcomeDeviceUnsupported)
+	v := e.Press(b, resp.Header.Get("Location"), sandbox.OutcomeDeviceUnsupported)
 	if !strings.HasSuffix(v.ReturnURL, "/done?status=error") {
 		t.Fatalf("landed on %s", v.ReturnURL)
 	}
-	if runs, _, st := e.del.get(id); runs != 1 || st != liveness.StatusError || e.reads() != 1 {
-		t.Fatalf("runs=%d status=%s reads=%d", runs, st, e.reads())
+	if runs, _, st := e.Del.Get(id); runs != 1 || st != liveness.StatusError || e.Reads() != 1 {
+		t.Fatalf("runs=%d status=%s reads=%d", runs, st, e.Reads())
 	}
 }
 
@@ -971,43 +692,43 @@ func (s *failStore) Due(ctx context.Context, index string, until time.Time, limi
 // is back, the redelivered notify is delivered once. A full MemoryStore
 // makes Start answer 503.
 func TestStoreFailure(t *testing.T) {
-	e := newEnv(t, liveness.Megvii, notifyRetry(3, 30*time.Millisecond), megviiRedelivered)
+	e := newEnv(t, liveness.Megvii, callbacktest.NotifyRetry(3, 30*time.Millisecond))
 	fs := &failStore{Store: callback.NewMemoryStore(0)}
-	h := e.handler(e.p, fs)
-	srv := e.serve(h)
-	b := newBrowser()
-	e.start(b, srv.URL)
-	id := e.lastStarted()
+	h := e.NewHandler(e.P, fs)
+	srv := e.Serve(h)
+	b := callbacktest.NewBrowser()
+	e.Start(b, srv.URL)
+	id := e.LastStarted()
 	fs.broken.Store(true)
-	c, err := e.sb.Complete(context.Background(), liveness.Megvii, id, sandbox.OutcomePass)
+	c, err := e.SB.Complete(context.Background(), liveness.Megvii, id, sandbox.OutcomePass)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if c.Notified || !strings.Contains(fmt.Sprint(c.NotifyErr), "503") {
 		t.Fatalf("notify with the store down: %v", c.NotifyErr)
 	}
-	if resp := b.do(http.MethodPost, srv.URL+"/return", c.ReturnForm); resp.StatusCode != http.StatusServiceUnavailable {
+	if resp := b.Do(http.MethodPost, srv.URL+"/return", c.ReturnForm); resp.StatusCode != http.StatusServiceUnavailable {
 		t.Fatalf("return with the store down: %d", resp.StatusCode)
 	}
-	if resp := b.do(http.MethodPost, srv.URL+"/start?user=u", nil); resp.StatusCode != http.StatusServiceUnavailable {
+	if resp := b.Do(http.MethodPost, srv.URL+"/start?user=u", nil); resp.StatusCode != http.StatusServiceUnavailable {
 		t.Fatalf("start with the store down: %d", resp.StatusCode)
 	}
-	if runs, attempts, _ := e.del.get(id); runs+attempts != 0 {
+	if runs, attempts, _ := e.Del.Get(id); runs+attempts != 0 {
 		t.Fatal("delivered with the store down")
 	}
 	fs.broken.Store(false)
 	deadline := time.Now().Add(5 * time.Second)
-	for runs, _, _ := e.del.get(id); runs == 0 && time.Now().Before(deadline); runs, _, _ = e.del.get(id) {
+	for runs, _, _ := e.Del.Get(id); runs == 0 && time.Now().Before(deadline); runs, _, _ = e.Del.Get(id) {
 		time.Sleep(10 * time.Millisecond)
 	}
-	if runs, attempts, _ := e.del.get(id); runs != 1 || attempts != 1 {
+	if runs, attempts, _ := e.Del.Get(id); runs != 1 || attempts != 1 {
 		t.Fatalf("after the store came back: %d runs, %d attempts", runs, attempts)
 	}
 
 	full := &callback.MemoryStore{MaxEntries: 1}
 	_ = full.Set(context.Background(), "occupied", []byte("x"), time.Hour)
-	srv = e.serve(e.handler(e.p, full))
-	if resp := newBrowser().do(http.MethodPost, srv.URL+"/start?user=u", nil); resp.StatusCode != http.StatusServiceUnavailable {
+	srv = e.Serve(e.NewHandler(e.P, full))
+	if resp := callbacktest.NewBrowser().Do(http.MethodPost, srv.URL+"/start?user=u", nil); resp.StatusCode != http.StatusServiceUnavailable {
 		t.Fatalf("start with a full store: %d", resp.StatusCode)
 	}
 }
@@ -1016,30 +737,30 @@ func TestStoreFailure(t *testing.T) {
 // does not waste the read: the call completes, its result is stored, and
 // the reload is served from the store.
 func TestAbandonedReturnKeepsTheRead(t *testing.T) {
-	e := newEnv(t, liveness.Megvii, megviiGET, notifyToSink)
-	b := newBrowser()
-	e.start(b, e.srv.URL)
-	id := e.lastStarted()
-	c, err := e.sb.Complete(context.Background(), liveness.Megvii, id, sandbox.OutcomePass)
+	e := newEnv(t, liveness.Megvii, callbacktest.UnsignedReturn(), callbacktest.NotifyToSink())
+	b := callbacktest.NewBrowser()
+	e.Start(b, e.Srv.URL)
+	id := e.LastStarted()
+	c, err := e.SB.Complete(context.Background(), liveness.Megvii, id, sandbox.OutcomePass)
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.sb.InjectFault(megviisim.GetResult, sandbox.Fault{Latency: 300 * time.Millisecond, Times: 1})
+	e.SB.InjectFault(megviisim.GetResult, sandbox.Fault{Latency: 300 * time.Millisecond, Times: 1})
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, c.ReturnURL, nil)
-	if resp, err := b.c.Do(req); err == nil {
+	if resp, err := b.Client.Do(req); err == nil {
 		_ = resp.Body.Close()
 		t.Fatal("the impatient browser got an answer")
 	}
 	cancel()
 	time.Sleep(500 * time.Millisecond)
-	if resp := b.do(http.MethodGet, c.ReturnURL, nil); resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/done?status=passed" {
+	if resp := b.Do(http.MethodGet, c.ReturnURL, nil); resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/done?status=passed" {
 		t.Fatalf("reload: %d %s", resp.StatusCode, resp.Header.Get("Location"))
 	}
-	if r := e.reads(); r != 1 {
+	if r := e.Reads(); r != 1 {
 		t.Fatalf("%d get_result calls, want 1", r)
 	}
-	if runs, _, _ := e.del.get(id); runs != 1 {
+	if runs, _, _ := e.Del.Get(id); runs != 1 {
 		t.Fatalf("Deliver ran %d times", runs)
 	}
 }
@@ -1048,35 +769,35 @@ func TestAbandonedReturnKeepsTheRead(t *testing.T) {
 // another request is answered 503, so that the vendor sends it again; the
 // next one is acknowledged, and Deliver has run once.
 func TestBusyDuplicateAnswered503(t *testing.T) {
-	e := newEnv(t, liveness.Megvii, notifyToSink)
-	e.h.MaxWait = 50 * time.Millisecond
-	e.start(newBrowser(), e.srv.URL)
-	id := e.lastStarted()
-	c, err := e.sb.Complete(context.Background(), liveness.Megvii, id, sandbox.OutcomePass)
+	e := newEnv(t, liveness.Megvii, callbacktest.NotifyToSink())
+	e.Handler.MaxWait = 50 * time.Millisecond
+	e.Start(callbacktest.NewBrowser(), e.Srv.URL)
+	id := e.LastStarted()
+	c, err := e.SB.Complete(context.Background(), liveness.Megvii, id, sandbox.OutcomePass)
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.del.entered, e.del.hold = make(chan struct{}, 1), make(chan struct{})
+	e.Del.Entered, e.Del.Hold = make(chan struct{}, 1), make(chan struct{})
 	codes := make(chan int, 2)
-	go func() { codes <- notify(e.srv.URL+"/notify", c.ReturnForm) }()
-	<-e.del.entered // the first notify is delivering, and stays there
-	code := notify(e.srv.URL+"/notify", c.ReturnForm)
-	close(e.del.hold)
+	go func() { codes <- callbacktest.Notify(e.Srv.URL+"/notify", c.ReturnForm) }()
+	<-e.Del.Entered // the first notify is delivering, and stays there
+	code := callbacktest.Notify(e.Srv.URL+"/notify", c.ReturnForm)
+	close(e.Del.Hold)
 	if code != http.StatusServiceUnavailable {
 		t.Fatalf("a duplicate during a slow delivery answered %d, want 503", code)
 	}
 	if code := <-codes; code != http.StatusOK {
 		t.Fatalf("the delivering notify answered %d", code)
 	}
-	if code := notify(e.srv.URL+"/notify", c.ReturnForm); code != http.StatusOK {
+	if code := callbacktest.Notify(e.Srv.URL+"/notify", c.ReturnForm); code != http.StatusOK {
 		t.Fatalf("the redelivered notify answered %d", code)
 	}
-	if runs, attempts, _ := e.del.get(id); runs != 1 || attempts != 1 {
+	if runs, attempts, _ := e.Del.Get(id); runs != 1 || attempts != 1 {
 		t.Fatalf("Deliver ran %d times (%d attempts)", runs, attempts)
 	}
 	var busy bool
-	for len(e.events) > 0 {
-		if ev := <-e.events; ev.Kind == callback.KindNotify && ev.Outcome == callback.OutcomeBusy {
+	for len(e.Events) > 0 {
+		if ev := <-e.Events; ev.Kind == callback.KindNotify && ev.Outcome == callback.OutcomeBusy {
 			busy = true
 		}
 	}
@@ -1089,34 +810,34 @@ func TestBusyDuplicateAnswered503(t *testing.T) {
 // connection) ends Wait with that error instead of reading again: the
 // session keeps its other reads, and a later Wait finds the result.
 func TestWaitStopsAfterAMegviiReadThatMayBeSpent(t *testing.T) {
-	e := newEnv(t, liveness.Megvii, notifyToSink)
-	e.h.PollInterval = 10 * time.Millisecond
+	e := newEnv(t, liveness.Megvii, callbacktest.NotifyToSink())
+	e.Handler.PollInterval = 10 * time.Millisecond
 	ctx := context.Background()
-	s, err := e.p.InitSession(ctx, &liveness.SessionRequest{ReturnURL: e.srv.URL + "/return",
-		NotifyURL: e.sink.URL, BizNo: "wait-drop", UserID: "u"})
+	s, err := e.P.InitSession(ctx, &liveness.SessionRequest{ReturnURL: e.Srv.URL + "/return",
+		NotifyURL: e.Sink.URL, BizNo: "wait-drop", UserID: "u"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.sb.Complete(ctx, liveness.Megvii, s.ID, sandbox.OutcomePass); err != nil {
+	if _, err := e.SB.Complete(ctx, liveness.Megvii, s.ID, sandbox.OutcomePass); err != nil {
 		t.Fatal(err)
 	}
-	e.sb.InjectFault(megviisim.GetResult, sandbox.Fault{Drop: true, Times: 1})
-	before := e.sb.Requests(megviisim.GetResult)
+	e.SB.InjectFault(megviisim.GetResult, sandbox.Fault{Drop: true, Times: 1})
+	before := e.SB.Requests(megviisim.GetResult)
 	wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	res, err := e.h.Wait(wctx, s)
+	res, err := e.Handler.Wait(wctx, s)
 	var le *liveness.Error
 	if !errors.As(err, &le) || !le.MayHaveReached || liveness.Retryable(err) {
-		t.Fatalf("Wait = %v, %v after %d calls; want the dropped read's error, not retryable", res.Status, err, e.sb.Requests(megviisim.GetResult)-before)
+		t.Fatalf("Wait = %v, %v after %d calls; want the dropped read's error, not retryable", res.Status, err, e.SB.Requests(megviisim.GetResult)-before)
 	}
-	if r := e.sb.Requests(megviisim.GetResult) - before; r != 1 {
+	if r := e.SB.Requests(megviisim.GetResult) - before; r != 1 {
 		t.Fatalf("%d get_result calls, want 1", r)
 	}
-	e.clock.Advance(time.Minute) // Megvii's second call comes a minute after the first
-	if res, err = e.h.Wait(wctx, s); err != nil || res.Status != liveness.StatusPassed {
+	e.Clock.Advance(time.Minute) // Megvii's second call comes a minute after the first
+	if res, err = e.Handler.Wait(wctx, s); err != nil || res.Status != liveness.StatusPassed {
 		t.Fatalf("a later Wait = %v, %v", res, err)
 	}
-	if r := e.sb.Requests(megviisim.GetResult) - before; r != 2 {
+	if r := e.SB.Requests(megviisim.GetResult) - before; r != 2 {
 		t.Fatalf("%d get_result calls, want 2", r)
 	}
 }
@@ -1127,25 +848,25 @@ func TestWaitStopsAfterAMegviiReadThatMayBeSpent(t *testing.T) {
 func TestJuheNotifyByOrderID(t *testing.T) {
 	for _, body := range []string{"form", "json"} {
 		t.Run(body, func(t *testing.T) {
-			e := newEnv(t, liveness.Juhe, notifyToSink)
-			next := e.h.NewRequest
-			e.h.NewRequest = func(r *http.Request) (*liveness.SessionRequest, error) {
+			e := newEnv(t, liveness.Juhe, callbacktest.NotifyToSink())
+			next := e.Handler.NewRequest
+			e.Handler.NewRequest = func(r *http.Request) (*liveness.SessionRequest, error) {
 				req, err := next(r)
 				if err == nil {
 					req.BizNo = "ORDER00077"
 				}
 				return req, err
 			}
-			e.start(newBrowser(), e.srv.URL)
-			id := e.lastStarted()
-			if _, err := e.sb.Complete(context.Background(), liveness.Juhe, id, sandbox.OutcomePass); err != nil {
+			e.Start(callbacktest.NewBrowser(), e.Srv.URL)
+			id := e.LastStarted()
+			if _, err := e.SB.Complete(context.Background(), liveness.Juhe, id, sandbox.OutcomePass); err != nil {
 				t.Fatal(err)
 			}
 			send := func(order string) int {
 				if body == "form" {
-					return notify(e.srv.URL+"/notify", url.Values{"orderId": {order}})
+					return callbacktest.Notify(e.Srv.URL+"/notify", url.Values{"orderId": {order}})
 				}
-				resp, err := http.Post(e.srv.URL+"/notify", "application/json", strings.NewReader(`{"orderId":"`+order+`"}`))
+				resp, err := http.Post(e.Srv.URL+"/notify", "application/json", strings.NewReader(`{"orderId":"`+order+`"}`))
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -1154,14 +875,14 @@ func TestJuheNotifyByOrderID(t *testing.T) {
 			}
 			// An orderId alone cannot be read from Juhe (its search takes
 			// jh_order_id): acknowledged so that Juhe stops, no read.
-			if code := send("ORDER99999"); code != http.StatusOK || e.reads() != 0 {
-				t.Fatalf("an unknown order: %d with %d reads, want 200 and none", code, e.reads())
+			if code := send("ORDER99999"); code != http.StatusOK || e.Reads() != 0 {
+				t.Fatalf("an unknown order: %d with %d reads, want 200 and none", code, e.Reads())
 			}
 			if code := send("ORDER00077"); code != http.StatusOK {
 				t.Fatalf("notify by orderId: %d", code)
 			}
-			if runs, _, st := e.del.get(id); runs != 1 || st != liveness.StatusPassed || e.reads() != 1 {
-				t.Fatalf("runs=%d status=%s reads=%d", runs, st, e.reads())
+			if runs, _, st := e.Del.Get(id); runs != 1 || st != liveness.StatusPassed || e.Reads() != 1 {
+				t.Fatalf("runs=%d status=%s reads=%d", runs, st, e.Reads())
 			}
 		})
 	}
@@ -1178,17 +899,17 @@ func TestExpiredWithoutCallNoGrace(t *testing.T) {
 		{-1, 1, "/done?status=expired"},
 	} {
 		t.Run(fmt.Sprint(tc.grace), func(t *testing.T) {
-			e := newEnv(t, liveness.Juhe, notifyToSink)
-			e.h.ExpiryGrace = tc.grace
-			b := newBrowser()
-			check := e.start(b, e.srv.URL)
-			e.press(b, check, sandbox.OutcomeCancel) // bare return: pending, one search
-			e.clock.Advance(30*time.Minute + time.Second)
-			resp := b.do(http.MethodGet, e.srv.URL+"/return", nil)
+			e := newEnv(t, liveness.Juhe, callbacktest.NotifyToSink())
+			e.Handler.ExpiryGrace = tc.grace
+			b := callbacktest.NewBrowser()
+			check := e.Start(b, e.Srv.URL)
+			e.Press(b, check, sandbox.OutcomeCancel) // bare return: pending, one search
+			e.Clock.Advance(30*time.Minute + time.Second)
+			resp := b.Do(http.MethodGet, e.Srv.URL+"/return", nil)
 			if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != tc.wantTo {
 				t.Fatalf("return after expiry: %d %s, want %s", resp.StatusCode, resp.Header.Get("Location"), tc.wantTo)
 			}
-			if r := e.reads(); r != tc.wantReads {
+			if r := e.Reads(); r != tc.wantReads {
 				t.Fatalf("%d reads, want %d", r, tc.wantReads)
 			}
 		})

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/go-liveness/liveness"
+	"github.com/go-liveness/liveness/callback/callbacktest"
 	"github.com/go-liveness/liveness/megvii/megviisim"
 )
 
@@ -20,8 +21,8 @@ import (
 // same, and the second click, with the same BizNo, gets its session: one
 // paid create.
 func TestAbortedDoubleClickPaysOnce(t *testing.T) {
-	e := newEnv(t, liveness.Megvii, notifyToSink)
-	sbURL, _ := url.Parse(e.sb.URL)
+	e := newEnv(t, liveness.Megvii, callbacktest.NotifyToSink())
+	sbURL, _ := url.Parse(e.SB.URL)
 	rp := httputil.NewSingleHostReverseProxy(sbURL)
 	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rec := httptest.NewRecorder()
@@ -34,13 +35,13 @@ func TestAbortedDoubleClickPaysOnce(t *testing.T) {
 		_, _ = w.Write(rec.Body.Bytes())
 	}))
 	t.Cleanup(slow.Close)
-	pu := strings.Replace(e.sb.ProviderURL(liveness.Megvii), strings.TrimPrefix(e.sb.URL, "http://"), strings.TrimPrefix(slow.URL, "http://"), 1)
-	p, err := liveness.Open(pu, liveness.WithClock(e.clock.Now))
+	pu := strings.Replace(e.SB.ProviderURL(liveness.Megvii), strings.TrimPrefix(e.SB.URL, "http://"), strings.TrimPrefix(slow.URL, "http://"), 1)
+	p, err := liveness.Open(pu, liveness.WithClock(e.Clock.Now))
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := e.serve(orderKeyed(e.handler(p, nil)))
-	b := newBrowser()
+	srv := e.Serve(callbacktest.OrderKeyed(e.NewHandler(p, nil)))
+	b := callbacktest.NewBrowser()
 	form := url.Values{"user": {"u"}, "order": {"ORDER-1"}}
 	var wg sync.WaitGroup
 	wg.Add(1)
@@ -50,16 +51,16 @@ func TestAbortedDoubleClickPaysOnce(t *testing.T) {
 		defer cancel()
 		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, srv.URL+"/start", strings.NewReader(form.Encode()))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		if resp, err := b.c.Do(req); err == nil {
+		if resp, err := b.Client.Do(req); err == nil {
 			resp.Body.Close()
 		}
 	}()
 	time.Sleep(50 * time.Millisecond)
-	resp := b.post(srv.URL, form, nil) // second click
+	resp := b.Post(srv.URL, form, nil) // second click
 	wg.Wait()
 	time.Sleep(500 * time.Millisecond)
-	t.Logf("second click: %d; get_token calls: %d", resp.StatusCode, e.sb.Requests(megviisim.GetToken))
-	if n := e.sb.Requests(megviisim.GetToken); n != 1 {
+	t.Logf("second click: %d; get_token calls: %d", resp.StatusCode, e.SB.Requests(megviisim.GetToken))
+	if n := e.SB.Requests(megviisim.GetToken); n != 1 {
 		t.Errorf("paid %d times for one BizNo", n)
 	}
 }

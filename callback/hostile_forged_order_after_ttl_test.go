@@ -12,6 +12,7 @@ import (
 
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/callback"
+	"github.com/go-liveness/liveness/callback/callbacktest"
 	"github.com/go-liveness/liveness/sandbox"
 )
 
@@ -19,26 +20,26 @@ import (
 // notify names the attacker's order with someone else's orderId: it is
 // read by the order's ID, and never delivered under the claimed BizNo.
 func TestForgedOrderIDAfterResultTTL(t *testing.T) {
-	e := newEnv(t, liveness.Juhe, notifyToSink)
-	st := &callback.MemoryStore{Now: e.clock.Now}
+	e := newEnv(t, liveness.Juhe, callbacktest.NotifyToSink())
+	st := &callback.MemoryStore{Now: e.Clock.Now}
 	var mu sync.Mutex
 	var got []string
-	h := orderKeyed(e.handler(e.p, st))
+	h := callbacktest.OrderKeyed(e.NewHandler(e.P, st))
 	h.Deliver = func(ctx context.Context, res *liveness.Result, s *liveness.Session) error {
 		mu.Lock()
 		defer mu.Unlock()
 		got = append(got, s.BizNo+"="+string(res.Status))
 		return nil
 	}
-	srv := e.serve(h)
-	newBrowser().post(srv.URL, url.Values{"user": {"u"}, "order": {"ATTACKER1"}}, nil)
-	id := e.lastStarted()
-	if _, err := e.sb.Complete(context.Background(), liveness.Juhe, id, sandbox.OutcomePass); err != nil {
+	srv := e.Serve(h)
+	callbacktest.NewBrowser().Post(srv.URL, url.Values{"user": {"u"}, "order": {"ATTACKER1"}}, nil)
+	id := e.LastStarted()
+	if _, err := e.SB.Complete(context.Background(), liveness.Juhe, id, sandbox.OutcomePass); err != nil {
 		t.Fatal(err)
 	}
-	notify(srv.URL+"/notify", url.Values{"jh_order_id": {id}})
-	e.clock.Advance(callback.DefaultResultTTL + time.Hour)
-	code := notify(srv.URL+"/notify", url.Values{"jh_order_id": {id}, "orderId": {"VICTIM1"}})
+	callbacktest.Notify(srv.URL+"/notify", url.Values{"jh_order_id": {id}})
+	e.Clock.Advance(callback.DefaultResultTTL + time.Hour)
+	code := callbacktest.Notify(srv.URL+"/notify", url.Values{"jh_order_id": {id}, "orderId": {"VICTIM1"}})
 	// Past ResultTTL the session is unknown: the notify is read once by
 	// its ID and delivered again (the same Delivery.ID, see Deliver), but
 	// never under the BizNo it claims.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/callback"
+	"github.com/go-liveness/liveness/callback/callbacktest"
 	"github.com/go-liveness/liveness/megvii/megviisim"
 )
 
@@ -26,22 +27,22 @@ func (p barrierProvider) InitSession(ctx context.Context, req *liveness.SessionR
 // Concurrent starts on a nearly full MemoryStore: every start the store let
 // pay for is recorded (the Set of a record may use the headroom).
 func TestConcurrentStartsOnAFullMemoryStore(t *testing.T) {
-	e := newEnv(t, liveness.Megvii, notifyToSink)
+	e := newEnv(t, liveness.Megvii, callbacktest.NotifyToSink())
 	st := callback.NewMemoryStore(3)
 	var wg sync.WaitGroup
 	wg.Add(2)
-	srv := e.serve(e.handler(barrierProvider{e.p, &wg}, st))
+	srv := e.Serve(e.NewHandler(barrierProvider{e.P, &wg}, st))
 	var codes [2]int
 	var done sync.WaitGroup
 	for i := range 2 {
 		done.Add(1)
 		go func() {
 			defer done.Done()
-			codes[i] = newBrowser().post(srv.URL, url.Values{"user": {"u"}}, nil).StatusCode
+			codes[i] = callbacktest.NewBrowser().Post(srv.URL, url.Values{"user": {"u"}}, nil).StatusCode
 		}()
 	}
 	done.Wait()
-	paid := e.sb.Requests(megviisim.GetToken)
+	paid := e.SB.Requests(megviisim.GetToken)
 	ok := 0
 	for _, c := range codes {
 		if c == http.StatusSeeOther {

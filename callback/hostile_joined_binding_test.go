@@ -6,35 +6,36 @@ import (
 	"testing"
 
 	"github.com/go-liveness/liveness"
+	"github.com/go-liveness/liveness/callback/callbacktest"
 )
 
 // Browser B joins A's start by naming its BizNo: B gets a binding of its
 // own, so it is not bound to another session A starts later.
 func TestJoinedStartGetsItsOwnBinding(t *testing.T) {
-	e := newEnv(t, liveness.Megvii, megviiGET, notifyToSink)
-	srv := e.serve(orderKeyed(e.handler(e.p, nil)))
-	a, b := newBrowser(), newBrowser()
-	if r := a.post(srv.URL, url.Values{"user": {"u"}, "order": {"ORDER-X"}}, nil); r.StatusCode != 303 {
+	e := newEnv(t, liveness.Megvii, callbacktest.UnsignedReturn(), callbacktest.NotifyToSink())
+	srv := e.Serve(callbacktest.OrderKeyed(e.NewHandler(e.P, nil)))
+	a, b := callbacktest.NewBrowser(), callbacktest.NewBrowser()
+	if r := a.Post(srv.URL, url.Values{"user": {"u"}, "order": {"ORDER-X"}}, nil); r.StatusCode != 303 {
 		t.Fatal(r.StatusCode)
 	}
-	if r := b.post(srv.URL, url.Values{"user": {"u"}, "order": {"ORDER-X"}}, nil); r.StatusCode != 303 {
+	if r := b.Post(srv.URL, url.Values{"user": {"u"}, "order": {"ORDER-X"}}, nil); r.StatusCode != 303 {
 		t.Fatal(r.StatusCode)
 	}
-	if r := a.post(srv.URL, url.Values{"user": {"u"}, "order": {"ORDER-Y"}}, nil); r.StatusCode != 303 {
+	if r := a.Post(srv.URL, url.Values{"user": {"u"}, "order": {"ORDER-Y"}}, nil); r.StatusCode != 303 {
 		t.Fatal(r.StatusCode)
 	}
 	var idY string
-	for ev := range e.events {
+	for ev := range e.Events {
 		if ev.Kind == "start" {
 			idY = ev.SessionID
 		}
-		if len(e.events) == 0 {
+		if len(e.Events) == 0 {
 			break
 		}
 	}
-	before := e.reads()
-	resp := b.do(http.MethodGet, srv.URL+"/return?biz_id="+idY, nil)
-	if resp.StatusCode != http.StatusForbidden || e.reads() != before {
-		t.Fatalf("B's unsigned return for A's later session %s: %d %s, vendor reads %d; want 403 and none", idY, resp.StatusCode, resp.Header.Get("Location"), e.reads()-before)
+	before := e.Reads()
+	resp := b.Do(http.MethodGet, srv.URL+"/return?biz_id="+idY, nil)
+	if resp.StatusCode != http.StatusForbidden || e.Reads() != before {
+		t.Fatalf("B's unsigned return for A's later session %s: %d %s, vendor reads %d; want 403 and none", idY, resp.StatusCode, resp.Header.Get("Location"), e.Reads()-before)
 	}
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/callback"
+	"github.com/go-liveness/liveness/callback/callbacktest"
 	"github.com/go-liveness/liveness/sandbox"
 )
 
@@ -16,31 +17,31 @@ import (
 // attacker-chosen orderId (BizNo): the session is read by Juhe's ID and
 // delivered with no BizNo, never the claimed one.
 func TestUnsignedOrderIDNeverNamesTheSession(t *testing.T) {
-	e := newEnv(t, liveness.Juhe, notifyToSink)
-	next := e.h.NewRequest
-	e.h.NewRequest = func(r *http.Request) (*liveness.SessionRequest, error) {
+	e := newEnv(t, liveness.Juhe, callbacktest.NotifyToSink())
+	next := e.Handler.NewRequest
+	e.Handler.NewRequest = func(r *http.Request) (*liveness.SessionRequest, error) {
 		req, err := next(r)
 		if err == nil {
 			req.BizNo = "ATTACKER0001"
 		}
 		return req, err
 	}
-	e.start(newBrowser(), e.srv.URL)
-	id := e.lastStarted()
-	if _, err := e.sb.Complete(context.Background(), liveness.Juhe, id, sandbox.OutcomePass); err != nil {
+	e.Start(callbacktest.NewBrowser(), e.Srv.URL)
+	id := e.LastStarted()
+	if _, err := e.SB.Complete(context.Background(), liveness.Juhe, id, sandbox.OutcomePass); err != nil {
 		t.Fatal(err)
 	}
 	var mu sync.Mutex
 	var got []string
-	h := e.handler(e.p, callback.NewMemoryStore(0)) // the Store lost the record
+	h := e.NewHandler(e.P, callback.NewMemoryStore(0)) // the Store lost the record
 	h.Deliver = func(ctx context.Context, res *liveness.Result, s *liveness.Session) error {
 		mu.Lock()
 		defer mu.Unlock()
 		got = append(got, s.BizNo+"/"+res.BizNo+"/"+string(res.Status))
 		return nil
 	}
-	lost := e.serve(h)
-	code := notify(lost.URL+"/notify", url.Values{"jh_order_id": {id}, "orderId": {"VICTIM0000001"}})
+	lost := e.Serve(h)
+	code := callbacktest.Notify(lost.URL+"/notify", url.Values{"jh_order_id": {id}, "orderId": {"VICTIM0000001"}})
 	mu.Lock()
 	defer mu.Unlock()
 	if code != http.StatusOK || len(got) != 1 || got[0] != "//passed" {

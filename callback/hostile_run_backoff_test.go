@@ -9,6 +9,7 @@ import (
 
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/callback"
+	"github.com/go-liveness/liveness/callback/callbacktest"
 )
 
 type oomStore struct {
@@ -31,9 +32,9 @@ func (s *oomStore) Due(ctx context.Context, index string, until time.Time, limit
 // Writes refused (a full Redis with noeviction), reads fine, 100 sessions
 // due: Run waits its interval after a failed pass instead of spinning.
 func TestRunWaitsWhenTheStoreFails(t *testing.T) {
-	e := newEnv(t, liveness.Megvii, notifyToSink)
+	e := newEnv(t, liveness.Megvii, callbacktest.NotifyToSink())
 	st := &oomStore{MemoryStore: callback.NewMemoryStore(0)}
-	h := e.handler(e.p, st)
+	h := e.NewHandler(e.P, st)
 	h.Logger = nil
 	ctx := context.Background()
 	for i := 0; i < 100; i++ {

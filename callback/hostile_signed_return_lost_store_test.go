@@ -9,31 +9,32 @@ import (
 
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/callback"
+	"github.com/go-liveness/liveness/callback/callbacktest"
 	"github.com/go-liveness/liveness/sandbox"
 )
 
 // A Juhe signed return after the Store lost the record: the browser's
 // binding names the session's BizNo, which reaches Deliver and Done.
 func TestSignedReturnAfterStoreLossKeepsBizNo(t *testing.T) {
-	e := newEnv(t, liveness.Juhe, notifyToSink)
-	next := e.h.NewRequest
-	e.h.NewRequest = func(r *http.Request) (*liveness.SessionRequest, error) {
+	e := newEnv(t, liveness.Juhe, callbacktest.NotifyToSink())
+	next := e.Handler.NewRequest
+	e.Handler.NewRequest = func(r *http.Request) (*liveness.SessionRequest, error) {
 		req, err := next(r)
 		if err == nil {
 			req.BizNo = "ORDER0042"
 		}
 		return req, err
 	}
-	b := newBrowser()
-	e.start(b, e.srv.URL)
-	id := e.lastStarted()
-	c, err := e.sb.Complete(context.Background(), liveness.Juhe, id, sandbox.OutcomePass)
+	b := callbacktest.NewBrowser()
+	e.Start(b, e.Srv.URL)
+	id := e.LastStarted()
+	c, err := e.SB.Complete(context.Background(), liveness.Juhe, id, sandbox.OutcomePass)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var mu sync.Mutex
 	var got []string
-	h := e.handler(e.p, callback.NewMemoryStore(0))
+	h := e.NewHandler(e.P, callback.NewMemoryStore(0))
 	h.Deliver = func(ctx context.Context, res *liveness.Result, s *liveness.Session) error {
 		mu.Lock()
 		defer mu.Unlock()
@@ -43,9 +44,9 @@ func TestSignedReturnAfterStoreLossKeepsBizNo(t *testing.T) {
 	h.Done = func(res *liveness.Result, s *liveness.Session) string {
 		return "/done?order=" + url.QueryEscape(s.BizNo)
 	}
-	lost := e.serve(h)
+	lost := e.Serve(h)
 	u, _ := url.Parse(c.ReturnURL)
-	resp := b.do(http.MethodGet, lost.URL+"/return?"+u.RawQuery, nil)
+	resp := b.Do(http.MethodGet, lost.URL+"/return?"+u.RawQuery, nil)
 	mu.Lock()
 	defer mu.Unlock()
 	if resp.Header.Get("Location") != "/done?order=ORDER0042" || len(got) != 1 || got[0] != "s.BizNo=ORDER0042 res.BizNo= passed" {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/go-liveness/liveness"
+	"github.com/go-liveness/liveness/callback/callbacktest"
 	"github.com/go-liveness/liveness/juhe/juhesim"
 	"github.com/go-liveness/liveness/sandbox"
 )
@@ -23,16 +24,16 @@ import (
 // Juhe (sandbox.Requests) and what they cost (juhesim.Charges).
 
 // juheSandbox adds sandbox options to an env.
-func juheSandbox(opts ...sandbox.Option) envOption {
+func juheSandbox(opts ...sandbox.Option) callbacktest.Option {
 	return func(_ *env, o *[]sandbox.Option) { *o = append(*o, opts...) }
 }
 
 // withOrder makes e's Handler start each session under the BizNo "ORDER"
 // + the form's order, and a return URL of e's server with suffix appended
 // ("?orderId=" + the BizNo with keepOrder).
-func (e *env) withOrder(suffix string, keepOrder bool) {
-	next := e.h.NewRequest
-	e.h.NewRequest = func(r *http.Request) (*liveness.SessionRequest, error) {
+func withOrder(e *env, suffix string, keepOrder bool) {
+	next := e.Handler.NewRequest
+	e.Handler.NewRequest = func(r *http.Request) (*liveness.SessionRequest, error) {
 		req, err := next(r)
 		if err == nil {
 			req.BizNo = "ORDER" + r.FormValue("order")
@@ -47,11 +48,11 @@ func (e *env) withOrder(suffix string, keepOrder bool) {
 
 // startOrder posts a start for order from b and returns the answer's
 // status and Location.
-func (e *env) startOrder(b *browser, order string) (int, string) {
-	e.t.Helper()
-	resp, err := b.c.PostForm(e.srv.URL+"/start", url.Values{"user": {sandbox.MagicPrefix + "nobody"}, "order": {order}})
+func startOrder(e *env, b *callbacktest.Browser, order string) (int, string) {
+	e.T.Helper()
+	resp, err := b.Client.PostForm(e.Srv.URL+"/start", url.Values{"user": {sandbox.MagicPrefix + "nobody"}, "order": {order}})
 	if err != nil {
-		e.t.Fatal(err)
+		e.T.Fatal(err)
 	}
 	_ = resp.Body.Close()
 	return resp.StatusCode, resp.Header.Get("Location")
@@ -66,10 +67,10 @@ func TestJuheNotifySignatureThroughHandler(t *testing.T) {
 		for _, o := range []sandbox.Outcome{sandbox.OutcomePass, sandbox.OutcomeSpoof, sandbox.OutcomeIdentityMismatch} {
 			t.Run(string(sig)+"/"+string(o), func(t *testing.T) {
 				e := newEnv(t, liveness.Juhe, juheSandbox(juhesim.WithNotifySignature(sig)))
-				b := newBrowser()
-				e.start(b, e.srv.URL)
-				id := e.lastStarted()
-				c, err := e.sb.Complete(context.Background(), liveness.Juhe, id, o)
+				b := callbacktest.NewBrowser()
+				e.Start(b, e.Srv.URL)
+				id := e.LastStarted()
+				c, err := e.SB.Complete(context.Background(), liveness.Juhe, id, o)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -77,18 +78,18 @@ func TestJuheNotifySignatureThroughHandler(t *testing.T) {
 					t.Fatalf("the notify was not acknowledged: %v", c.NotifyErr)
 				}
 				want := juheWant[o].status
-				if runs, _, got := e.del.get(id); runs != 1 || got != want {
+				if runs, _, got := e.Del.Get(id); runs != 1 || got != want {
 					t.Fatalf("Deliver ran %d times with %q, want once with %q", runs, got, want)
 				}
-				if r := e.reads(); r != 1 {
+				if r := e.Reads(); r != 1 {
 					t.Fatalf("%d searches, want 1: the notify is never believed", r)
 				}
 				// The browser's signed return finds it delivered: no call.
-				if resp := b.do(http.MethodGet, c.ReturnURL, nil); resp.StatusCode != http.StatusSeeOther {
+				if resp := b.Do(http.MethodGet, c.ReturnURL, nil); resp.StatusCode != http.StatusSeeOther {
 					t.Fatalf("return: %d", resp.StatusCode)
 				}
-				if runs, _, _ := e.del.get(id); runs != 1 || e.reads() != 1 {
-					t.Fatalf("after the return: %d runs, %d searches", runs, e.reads())
+				if runs, _, _ := e.Del.Get(id); runs != 1 || e.Reads() != 1 {
+					t.Fatalf("after the return: %d runs, %d searches", runs, e.Reads())
 				}
 			})
 		}
@@ -105,10 +106,10 @@ func TestJuheNotifyAckThroughHandler(t *testing.T) {
 		for _, doorShut := range []bool{false, true} {
 			t.Run(string(ack)+"/shut "+strconv.FormatBool(doorShut), func(t *testing.T) {
 				e := newJuheEnv(t, juhesim.WithNotifyAck(ack))
-				e.start(newBrowser(), e.base)
-				id := e.lastStarted()
+				e.Start(callbacktest.NewBrowser(), e.base)
+				id := e.LastStarted()
 				e.door.setShut(doorShut)
-				c, err := e.sb.Complete(context.Background(), liveness.Juhe, id, sandbox.OutcomeSpoof)
+				c, err := e.SB.Complete(context.Background(), liveness.Juhe, id, sandbox.OutcomeSpoof)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -124,8 +125,8 @@ func TestJuheNotifyAckThroughHandler(t *testing.T) {
 				if len(handled) != 1 || handled[0] != http.StatusOK {
 					t.Fatalf("the Handler answered %v (all answers %v), want one 200", handled, answers)
 				}
-				if runs, _, st := e.del.get(id); runs != 1 || st != liveness.StatusFailed || e.reads() != 1 {
-					t.Fatalf("Deliver %d runs with %s, %d searches", runs, st, e.reads())
+				if runs, _, st := e.Del.Get(id); runs != 1 || st != liveness.StatusFailed || e.Reads() != 1 {
+					t.Fatalf("Deliver %d runs with %s, %d searches", runs, st, e.Reads())
 				}
 			})
 		}
@@ -151,17 +152,17 @@ func TestJuheReturnPlacingThroughHandler(t *testing.T) {
 	} {
 		for _, route := range []string{"", "#/done"} {
 			t.Run(rd.name+"/"+route, func(t *testing.T) {
-				e := newEnv(t, liveness.Juhe, notifyToSink, juheSandbox(rd.opts...))
-				e.withOrder(route, true)
+				e := newEnv(t, liveness.Juhe, callbacktest.NotifyToSink(), juheSandbox(rd.opts...))
+				withOrder(e, route, true)
 				for i, o := range []sandbox.Outcome{sandbox.OutcomePass, sandbox.OutcomeCancel, sandbox.OutcomeSpoof} {
-					b := newBrowser()
-					reads := e.reads()
-					code, check := e.startOrder(b, "0000"+strconv.Itoa(i))
+					b := callbacktest.NewBrowser()
+					reads := e.Reads()
+					code, check := startOrder(e, b, "0000"+strconv.Itoa(i))
 					if code != http.StatusSeeOther {
 						t.Fatalf("start: %d", code)
 					}
-					id := e.lastStarted()
-					v := e.press(b, check, o)
+					id := e.LastStarted()
+					v := e.Press(b, check, o)
 					want := juheWant[o]
 					if v.ReturnStatus != http.StatusOK || !strings.Contains(v.ReturnURL, "/done?status="+string(want.status)) {
 						t.Fatalf("%s: landed on %s (%d)", o, v.ReturnURL, v.ReturnStatus)
@@ -171,10 +172,10 @@ func TestJuheReturnPlacingThroughHandler(t *testing.T) {
 					if bare {
 						wantReads = 1
 					}
-					if r := e.reads() - reads; r != wantReads {
+					if r := e.Reads() - reads; r != wantReads {
 						t.Fatalf("%s: %d searches, want %d", o, r, wantReads)
 					}
-					runs, _, st := e.del.get(id)
+					runs, _, st := e.Del.Get(id)
 					if want.status == liveness.StatusPending {
 						if runs != 0 {
 							t.Fatalf("%s: a pending session delivered", o)
@@ -200,27 +201,27 @@ func TestJuheUnfinishedSearchThroughHandler(t *testing.T) {
 		for _, end := range []string{"opened", string(sandbox.OutcomeCancel)} {
 			t.Run(strconv.Itoa(code)+"/"+end, func(t *testing.T) {
 				e := newJuheEnv(t, juhesim.WithUnfinishedCode(code))
-				b := newBrowser()
-				check := e.start(b, e.base)
-				id := e.lastStarted()
+				b := callbacktest.NewBrowser()
+				check := e.Start(b, e.base)
+				id := e.LastStarted()
 				if end == "opened" {
-					b.do(http.MethodGet, check, nil)
-				} else if _, err := e.sb.Complete(context.Background(), liveness.Juhe, id, sandbox.OutcomeCancel); err != nil {
+					b.Do(http.MethodGet, check, nil)
+				} else if _, err := e.SB.Complete(context.Background(), liveness.Juhe, id, sandbox.OutcomeCancel); err != nil {
 					t.Fatal(err)
 				}
 				e.look(t, b, "return")
-				if runs, _, _ := e.del.get(id); runs != 0 || e.reads() != 1 {
-					t.Fatalf("within its life: %d runs, %d searches", runs, e.reads())
+				if runs, _, _ := e.Del.Get(id); runs != 0 || e.Reads() != 1 {
+					t.Fatalf("within its life: %d runs, %d searches", runs, e.Reads())
 				}
-				e.clock.Advance(e.sessionExpiry(id).Sub(e.clock.Now()) + 2*time.Hour)
+				e.Clock.Advance(e.SessionExpiry(id).Sub(e.Clock.Now()) + 2*time.Hour)
 				e.look(t, b, "reconciler")
 				e.look(t, b, "return")
-				runs, _, st := e.del.get(id)
+				runs, _, st := e.Del.Get(id)
 				if reason, _ := e.reasons.Load(id); runs != 1 || st != liveness.StatusExpired || reason != liveness.ReasonTimeout {
 					t.Fatalf("past its end: %d runs with %s/%v", runs, st, reason)
 				}
-				if e.reads() != 1 {
-					t.Fatalf("%d searches in all, want 1", e.reads())
+				if e.Reads() != 1 {
+					t.Fatalf("%d searches in all, want 1", e.Reads())
 				}
 			})
 		}
@@ -250,50 +251,50 @@ func TestJuheChargesThroughHandler(t *testing.T) {
 		}
 		charged := func(t *testing.T, e *env, queries, searches int) {
 			t.Helper()
-			if q, s := e.sb.Requests(juhesim.Query), e.sb.Requests(juhesim.Search); q != queries || s != searches {
+			if q, s := e.SB.Requests(juhesim.Query), e.SB.Requests(juhesim.Search); q != queries || s != searches {
 				t.Fatalf("%d queries and %d searches, want %d and %d", q, s, queries, searches)
 			}
-			if q, s := juhesim.Charges(e.sb, juhesim.Query), juhesim.Charges(e.sb, juhesim.Search); q != bill(queries) || s != bill(searches) {
+			if q, s := juhesim.Charges(e.SB, juhesim.Query), juhesim.Charges(e.SB, juhesim.Search); q != bill(queries) || s != bill(searches) {
 				t.Fatalf("billed %d queries and %d searches, want %d and %d", q, s, bill(queries), bill(searches))
 			}
 		}
 		t.Run(name+"/a signed return", func(t *testing.T) {
-			e := newEnv(t, liveness.Juhe, notifyToSink, juheSandbox(opts...))
-			b := newBrowser()
-			e.press(b, e.start(b, e.srv.URL), sandbox.OutcomePass)
+			e := newEnv(t, liveness.Juhe, callbacktest.NotifyToSink(), juheSandbox(opts...))
+			b := callbacktest.NewBrowser()
+			e.Press(b, e.Start(b, e.Srv.URL), sandbox.OutcomePass)
 			charged(t, e, 1, 0)
 		})
 		t.Run(name+"/a notify redelivered", func(t *testing.T) {
 			e := newJuheEnv(t, opts...)
-			e.start(newBrowser(), e.base)
-			id := e.lastStarted()
-			if _, err := e.sb.Complete(context.Background(), liveness.Juhe, id, sandbox.OutcomePass); err != nil {
+			e.Start(callbacktest.NewBrowser(), e.base)
+			id := e.LastStarted()
+			if _, err := e.SB.Complete(context.Background(), liveness.Juhe, id, sandbox.OutcomePass); err != nil {
 				t.Fatal(err)
 			}
 			for range 3 {
-				if code := notify(e.base+"/notify", url.Values{"jh_order_id": {id}}); code != http.StatusOK {
+				if code := callbacktest.Notify(e.base+"/notify", url.Values{"jh_order_id": {id}}); code != http.StatusOK {
 					t.Fatalf("a repeated notify: %d", code)
 				}
 			}
 			charged(t, e.env, 1, 1)
 		})
 		t.Run(name+"/reloads of a bare return", func(t *testing.T) {
-			e := newEnv(t, liveness.Juhe, notifyToSink, juheSandbox(opts...))
-			b := newBrowser()
-			v := e.press(b, e.start(b, e.srv.URL), sandbox.OutcomeCancel)
+			e := newEnv(t, liveness.Juhe, callbacktest.NotifyToSink(), juheSandbox(opts...))
+			b := callbacktest.NewBrowser()
+			v := e.Press(b, e.Start(b, e.Srv.URL), sandbox.OutcomeCancel)
 			for range 5 {
-				b.do(http.MethodGet, v.ReturnURL, nil)
+				b.Do(http.MethodGet, v.ReturnURL, nil)
 			}
 			charged(t, e, 1, 1)
 		})
 		t.Run(name+"/a search retried", func(t *testing.T) {
 			e := newEnv(t, liveness.Juhe, juheSandbox(append([]sandbox.Option{juhesim.WithCodeOnce(279303)}, opts...)...))
-			e.start(newBrowser(), e.srv.URL)
-			id := e.lastStarted()
-			if _, err := e.sb.Complete(context.Background(), liveness.Juhe, id, sandbox.OutcomePass); err != nil {
+			e.Start(callbacktest.NewBrowser(), e.Srv.URL)
+			id := e.LastStarted()
+			if _, err := e.SB.Complete(context.Background(), liveness.Juhe, id, sandbox.OutcomePass); err != nil {
 				t.Fatal(err)
 			}
-			if runs, _, st := e.del.get(id); runs != 1 || st != liveness.StatusPassed {
+			if runs, _, st := e.Del.Get(id); runs != 1 || st != liveness.StatusPassed {
 				t.Fatalf("Deliver %d runs with %s", runs, st)
 			}
 			charged(t, e, 1, 2)
@@ -312,17 +313,17 @@ func TestJuheChargesThroughHandler(t *testing.T) {
 					o = append(o, fault.opt)
 				}
 				e := newEnv(t, liveness.Juhe, juheSandbox(o...))
-				e.withOrder("", false)
+				withOrder(e, "", false)
 				if fault.f != nil {
-					e.sb.InjectFault(juhesim.Query, *fault.f)
+					e.SB.InjectFault(juhesim.Query, *fault.f)
 				}
-				b := newBrowser()
-				if code, _ := e.startOrder(b, "00001"); code != http.StatusServiceUnavailable {
+				b := callbacktest.NewBrowser()
+				if code, _ := startOrder(e, b, "00001"); code != http.StatusServiceUnavailable {
 					t.Fatalf("the start answered %d, want 503", code)
 				}
 				// A double click, a reload: the same BizNo, in doubt.
 				for range 2 {
-					if code, _ := e.startOrder(b, "00001"); code != http.StatusConflict {
+					if code, _ := startOrder(e, b, "00001"); code != http.StatusConflict {
 						t.Fatalf("the same BizNo again answered %d, want 409", code)
 					}
 				}
@@ -346,15 +347,15 @@ func TestJuheOrderIDShapesThroughHandler(t *testing.T) {
 					e.run(t, o, notifyFirst)
 				}
 			}
-			b := newBrowser()
-			e.start(b, e.base)
-			id := e.lastStarted()
+			b := callbacktest.NewBrowser()
+			e.Start(b, e.base)
+			id := e.LastStarted()
 			if shape == juhesim.OrderIDAtCap && len(id) != 128 {
 				t.Fatalf("the order number is %d bytes", len(id))
 			}
-			e.clock.Advance(e.sessionExpiry(id).Sub(e.clock.Now()) + 2*time.Hour)
+			e.Clock.Advance(e.SessionExpiry(id).Sub(e.Clock.Now()) + 2*time.Hour)
 			e.look(t, b, "reconciler")
-			if runs, _, st := e.del.get(id); runs != 1 || st != liveness.StatusExpired {
+			if runs, _, st := e.Del.Get(id); runs != 1 || st != liveness.StatusExpired {
 				t.Fatalf("reconciled: %d runs with %s", runs, st)
 			}
 		})
@@ -375,17 +376,17 @@ func TestJuheCodeKindsThroughHandler(t *testing.T) {
 		t.Run(strconv.Itoa(code), func(t *testing.T) {
 			e := newEnv(t, liveness.Juhe, juheSandbox(juhesim.WithCodeOnce(code)))
 			for _, o := range []sandbox.Outcome{sandbox.OutcomePass, sandbox.OutcomeSpoof} {
-				e.start(newBrowser(), e.srv.URL)
-				id := e.lastStarted()
-				reads := e.reads()
-				c, err := e.sb.Complete(context.Background(), liveness.Juhe, id, o)
+				e.Start(callbacktest.NewBrowser(), e.Srv.URL)
+				id := e.LastStarted()
+				reads := e.Reads()
+				c, err := e.SB.Complete(context.Background(), liveness.Juhe, id, o)
 				if err != nil {
 					t.Fatal(err)
 				}
-				if runs, _, st := e.del.get(id); !c.Notified || runs != 1 || st != juheWant[o].status {
+				if runs, _, st := e.Del.Get(id); !c.Notified || runs != 1 || st != juheWant[o].status {
 					t.Fatalf("%s: notified %v, Deliver %d runs with %s", o, c.Notified, runs, st)
 				}
-				if r := e.reads() - reads; r != 2 {
+				if r := e.Reads() - reads; r != 2 {
 					t.Fatalf("%s: %d searches, want 2 (the code and its retry)", o, r)
 				}
 			}
@@ -394,67 +395,67 @@ func TestJuheCodeKindsThroughHandler(t *testing.T) {
 	for _, code := range []int{10012, 10013} {
 		t.Run(strconv.Itoa(code)+" used up", func(t *testing.T) {
 			// One call: the start's query.
-			e := newEnv(t, liveness.Juhe, notifyToSink, juheSandbox(juhesim.WithQuota(code, 1)))
-			b := newBrowser()
-			v := e.press(b, e.start(b, e.srv.URL), sandbox.OutcomeCancel)
-			id := e.lastStarted()
+			e := newEnv(t, liveness.Juhe, callbacktest.NotifyToSink(), juheSandbox(juhesim.WithQuota(code, 1)))
+			b := callbacktest.NewBrowser()
+			v := e.Press(b, e.Start(b, e.Srv.URL), sandbox.OutcomeCancel)
+			id := e.LastStarted()
 			if v.ReturnStatus != http.StatusServiceUnavailable {
 				t.Fatalf("the return answered %d, want 503", v.ReturnStatus)
 			}
 			for i := range 3 {
-				if resp := b.do(http.MethodGet, v.ReturnURL, nil); resp.StatusCode != http.StatusServiceUnavailable {
+				if resp := b.Do(http.MethodGet, v.ReturnURL, nil); resp.StatusCode != http.StatusServiceUnavailable {
 					t.Fatalf("reload: %d", resp.StatusCode)
 				}
-				if r := e.reads(); r != i+2 {
+				if r := e.Reads(); r != i+2 {
 					t.Fatalf("%d searches after %d looks: a quota is not retried", r, i+2)
 				}
 			}
-			if runs, attempts, _ := e.del.get(id); runs != 0 || attempts != 0 {
+			if runs, attempts, _ := e.Del.Get(id); runs != 0 || attempts != 0 {
 				t.Fatal("delivered without a result")
 			}
 			// No call left for a query either.
-			b = newBrowser()
-			if code, _ := e.startOrder(b, ""); code != http.StatusServiceUnavailable {
+			b = callbacktest.NewBrowser()
+			if code, _ := startOrder(e, b, ""); code != http.StatusServiceUnavailable {
 				t.Fatalf("a start with no call left answered %d", code)
 			}
-			if e.sb.Requests(juhesim.Query) != 2 || len(e.sb.Sessions()) != 1 {
+			if e.SB.Requests(juhesim.Query) != 2 || len(e.SB.Sessions()) != 1 {
 				t.Fatal("a refused start left a session")
 			}
 		})
 	}
 	t.Run("10012 once, then the signed return", func(t *testing.T) {
 		e := newEnv(t, liveness.Juhe)
-		b := newBrowser()
-		e.start(b, e.srv.URL)
-		id := e.lastStarted()
-		e.sb.InjectFault(juhesim.Search, sandbox.Fault{VendorError: "10012", Times: 1})
-		c, err := e.sb.Complete(context.Background(), liveness.Juhe, id, sandbox.OutcomePass)
+		b := callbacktest.NewBrowser()
+		e.Start(b, e.Srv.URL)
+		id := e.LastStarted()
+		e.SB.InjectFault(juhesim.Search, sandbox.Fault{VendorError: "10012", Times: 1})
+		c, err := e.SB.Complete(context.Background(), liveness.Juhe, id, sandbox.OutcomePass)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if c.Notified || e.reads() != 1 {
-			t.Fatalf("the notify met 10012: notified %v after %d searches", c.Notified, e.reads())
+		if c.Notified || e.Reads() != 1 {
+			t.Fatalf("the notify met 10012: notified %v after %d searches", c.Notified, e.Reads())
 		}
-		if resp := b.do(http.MethodGet, c.ReturnURL, nil); resp.StatusCode != http.StatusSeeOther {
+		if resp := b.Do(http.MethodGet, c.ReturnURL, nil); resp.StatusCode != http.StatusSeeOther {
 			t.Fatalf("the signed return: %d", resp.StatusCode)
 		}
-		if runs, _, st := e.del.get(id); runs != 1 || st != liveness.StatusPassed || e.reads() != 1 {
-			t.Fatalf("Deliver %d runs with %s, %d searches", runs, st, e.reads())
+		if runs, _, st := e.Del.Get(id); runs != 1 || st != liveness.StatusPassed || e.Reads() != 1 {
+			t.Fatalf("Deliver %d runs with %s, %d searches", runs, st, e.Reads())
 		}
 	})
 	t.Run("279305 for a cancel", func(t *testing.T) {
 		e := newJuheEnv(t, juhesim.WithAbandonedAbnormal())
-		b := newBrowser()
-		check := e.start(b, e.base)
-		id := e.lastStarted()
-		v := e.press(b, check, sandbox.OutcomeCancel)
+		b := callbacktest.NewBrowser()
+		check := e.Start(b, e.base)
+		id := e.LastStarted()
+		v := e.Press(b, check, sandbox.OutcomeCancel)
 		wantTo := "/done?" + url.Values{"status": {string(liveness.StatusError)}, "reason": {string(liveness.ReasonUnknown)}}.Encode()
 		if !strings.HasSuffix(v.ReturnURL, wantTo) {
 			t.Fatalf("landed on %s", v.ReturnURL)
 		}
 		e.look(t, b, "reconciler")
-		if runs, _, st := e.del.get(id); runs != 1 || st != liveness.StatusError || e.reads() != 1 {
-			t.Fatalf("Deliver %d runs with %s, %d searches", runs, st, e.reads())
+		if runs, _, st := e.Del.Get(id); runs != 1 || st != liveness.StatusError || e.Reads() != 1 {
+			t.Fatalf("Deliver %d runs with %s, %d searches", runs, st, e.Reads())
 		}
 	})
 }
@@ -470,12 +471,12 @@ func TestJuheVerdictThroughHandler(t *testing.T) {
 			e := newJuheEnv(t, juhesim.WithVerdict(v))
 			for _, o := range []sandbox.Outcome{sandbox.OutcomeSpoof, sandbox.OutcomeFaceMismatch, sandbox.OutcomeIdentityMismatch, sandbox.OutcomePass} {
 				for _, notifyFirst := range []bool{true, false} {
-					b := newBrowser()
-					e.start(b, e.base)
-					id := e.lastStarted()
-					reads := e.reads()
+					b := callbacktest.NewBrowser()
+					e.Start(b, e.base)
+					id := e.LastStarted()
+					reads := e.Reads()
 					e.door.setShut(!notifyFirst)
-					c, err := e.sb.Complete(context.Background(), liveness.Juhe, id, o)
+					c, err := e.SB.Complete(context.Background(), liveness.Juhe, id, o)
 					if err != nil {
 						t.Fatal(err)
 					}
@@ -484,11 +485,11 @@ func TestJuheVerdictThroughHandler(t *testing.T) {
 						want.reason = liveness.ReasonUnknown
 					}
 					wantTo := "/done?" + url.Values{"status": {string(want.status)}, "reason": {string(want.reason)}}.Encode()
-					if resp := b.do(http.MethodGet, c.ReturnURL, nil); resp.Header.Get("Location") != wantTo {
+					if resp := b.Do(http.MethodGet, c.ReturnURL, nil); resp.Header.Get("Location") != wantTo {
 						t.Fatalf("%s: the return went to %q, want %q", o, resp.Header.Get("Location"), wantTo)
 					}
 					e.door.setShut(false)
-					runs, _, st := e.del.get(id)
+					runs, _, st := e.Del.Get(id)
 					reason, _ := e.reasons.Load(id)
 					if runs != 1 || st != want.status || reason != want.reason {
 						t.Fatalf("%s: Deliver %d runs with %s/%v, want once %s/%s", o, runs, st, reason, want.status, want.reason)
@@ -497,7 +498,7 @@ func TestJuheVerdictThroughHandler(t *testing.T) {
 					if notifyFirst {
 						wantReads = 1
 					}
-					if r := e.reads() - reads; r != wantReads {
+					if r := e.Reads() - reads; r != wantReads {
 						t.Fatalf("%s: %d searches, want %d", o, r, wantReads)
 					}
 				}

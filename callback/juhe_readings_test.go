@@ -12,6 +12,7 @@ import (
 
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/callback"
+	"github.com/go-liveness/liveness/callback/callbacktest"
 	"github.com/go-liveness/liveness/juhe/juhesim"
 	"github.com/go-liveness/liveness/sandbox"
 )
@@ -150,7 +151,7 @@ func newJuheEnv(t *testing.T, opts ...sandbox.Option) *juheEnv {
 		*o = append(*o, opts...)
 	})
 	je := &juheEnv{env: e, door: &juheDoor{}}
-	h := e.handler(e.p, nil)
+	h := e.NewHandler(e.P, nil)
 	h.Done = func(res *liveness.Result, _ *liveness.Session) string {
 		return "/done?" + url.Values{"status": {string(res.Status)}, "reason": {string(res.Reason)}}.Encode()
 	}
@@ -170,7 +171,7 @@ func newJuheEnv(t *testing.T, opts ...sandbox.Option) *juheEnv {
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	je.base = srv.URL
-	e.h = h // for Reconcile; env's own server is not used
+	e.Handler = h // for Reconcile; env's own server is not used
 	return je
 }
 
@@ -188,8 +189,8 @@ func newJuheEnv(t *testing.T, opts ...sandbox.Option) *juheEnv {
 // the known session is answered 200: never 4xx or 5xx on every try.
 func TestJuheReadingsEveryOutcome(t *testing.T) {
 	probe := newJuheEnv(t)
-	probe.start(newBrowser(), probe.base)
-	outcomes, err := probe.sb.SessionOutcomes(liveness.Juhe, probe.lastStarted())
+	probe.Start(callbacktest.NewBrowser(), probe.base)
+	outcomes, err := probe.SB.SessionOutcomes(liveness.Juhe, probe.LastStarted())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -218,13 +219,13 @@ func (e *juheEnv) run(t *testing.T, o sandbox.Outcome, notifyFirst bool) {
 	if !notifyFirst {
 		order = "return-first"
 	}
-	b := newBrowser()
-	e.start(b, e.base)
-	id := e.lastStarted()
-	reads := e.reads()
+	b := callbacktest.NewBrowser()
+	e.Start(b, e.base)
+	id := e.LastStarted()
+	reads := e.Reads()
 	n0, m0 := e.door.counts()
 	e.door.setShut(!notifyFirst)
-	c, err := e.sb.Complete(context.Background(), liveness.Juhe, id, o)
+	c, err := e.SB.Complete(context.Background(), liveness.Juhe, id, o)
 	if err != nil {
 		t.Fatalf("%s %s: %v", o, order, err)
 	}
@@ -238,7 +239,7 @@ func (e *juheEnv) run(t *testing.T, o sandbox.Outcome, notifyFirst bool) {
 		t.Fatalf("%s %s: the shut door let the notify through", o, order)
 	}
 
-	resp := b.do(http.MethodGet, c.ReturnURL, nil)
+	resp := b.Do(http.MethodGet, c.ReturnURL, nil)
 	wantTo := "/done?" + url.Values{"status": {string(want.status)}, "reason": {string(want.reason)}}.Encode()
 	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != wantTo {
 		t.Fatalf("%s %s: the return answered %d to %q, want 303 to %q", o, order, resp.StatusCode, resp.Header.Get("Location"), wantTo)
@@ -249,7 +250,7 @@ func (e *juheEnv) run(t *testing.T, o sandbox.Outcome, notifyFirst bool) {
 		eventually(t, func() bool { _, handled := e.door.since(n0, m0); return len(handled) > 0 }, "a redelivered notify reaching the Handler")
 	}
 
-	runs, attempts, st := e.del.get(id)
+	runs, attempts, st := e.Del.Get(id)
 	reason, _ := e.reasons.Load(id)
 	switch {
 	case want.status == liveness.StatusPending:
@@ -264,7 +265,7 @@ func (e *juheEnv) run(t *testing.T, o sandbox.Outcome, notifyFirst bool) {
 	if completed && !notifyFirst {
 		wantReads = 0 // the signed return
 	}
-	if r := e.reads() - reads; r != wantReads {
+	if r := e.Reads() - reads; r != wantReads {
 		t.Fatalf("%s %s: %d searches, want %d", o, order, r, wantReads)
 	}
 
@@ -300,21 +301,21 @@ func TestJuheReadingsSearchAfterExpiry(t *testing.T) {
 				}
 				t.Run(name+"/"+how+"/"+what, func(t *testing.T) {
 					e := newJuheEnv(t, opts...)
-					b := newBrowser()
-					e.start(b, e.base)
-					id := e.lastStarted()
+					b := callbacktest.NewBrowser()
+					e.Start(b, e.base)
+					id := e.LastStarted()
 					if end != "" {
-						if _, err := e.sb.Complete(context.Background(), liveness.Juhe, id, end); err != nil {
+						if _, err := e.SB.Complete(context.Background(), liveness.Juhe, id, end); err != nil {
 							t.Fatal(err)
 						}
 					}
-					reads := e.reads()
+					reads := e.Reads()
 					// A minute past the session's 30 minutes, within the
 					// grace: one search.
-					e.clock.Advance(e.sessionExpiry(id).Sub(e.clock.Now()) + time.Minute)
+					e.Clock.Advance(e.SessionExpiry(id).Sub(e.Clock.Now()) + time.Minute)
 					e.look(t, b, how)
-					runs, _, st := e.del.get(id)
-					if r := e.reads() - reads; r != 1 {
+					runs, _, st := e.Del.Get(id)
+					if r := e.Reads() - reads; r != 1 {
 						t.Fatalf("%d searches a minute after the end, want 1", r)
 					}
 					if forgotten {
@@ -325,14 +326,14 @@ func TestJuheReadingsSearchAfterExpiry(t *testing.T) {
 						t.Fatalf("279307 within the grace delivered %s", st)
 					}
 					// Past the grace: expired, without a search.
-					e.clock.Advance(callback.DefaultExpiryGrace)
+					e.Clock.Advance(callback.DefaultExpiryGrace)
 					e.look(t, b, how)
-					runs, _, st = e.del.get(id)
+					runs, _, st = e.Del.Get(id)
 					reason, _ := e.reasons.Load(id)
 					if runs != 1 || st != liveness.StatusExpired || reason != liveness.ReasonTimeout {
 						t.Fatalf("Deliver %d runs with %s/%v, want once expired/timeout", runs, st, reason)
 					}
-					if r := e.reads() - reads; r != 1 {
+					if r := e.Reads() - reads; r != 1 {
 						t.Fatalf("%d searches in all, want 1", r)
 					}
 				})
@@ -343,15 +344,15 @@ func TestJuheReadingsSearchAfterExpiry(t *testing.T) {
 
 // look resolves the sessions: one reconciler pass, or the browser coming
 // back bare (Juhe's return after a check left unfinished).
-func (e *juheEnv) look(t *testing.T, b *browser, how string) {
+func (e *juheEnv) look(t *testing.T, b *callbacktest.Browser, how string) {
 	t.Helper()
 	if how == "reconciler" {
-		if _, err := e.h.Reconcile(context.Background()); err != nil {
+		if _, err := e.Handler.Reconcile(context.Background()); err != nil {
 			t.Fatalf("reconcile: %v", err)
 		}
 		return
 	}
-	if resp := b.do(http.MethodGet, e.base+"/return", nil); resp.StatusCode != http.StatusSeeOther {
+	if resp := b.Do(http.MethodGet, e.base+"/return", nil); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("return: %d", resp.StatusCode)
 	}
 }

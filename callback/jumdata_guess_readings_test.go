@@ -10,6 +10,7 @@ import (
 
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/callback"
+	"github.com/go-liveness/liveness/callback/callbacktest"
 	"github.com/go-liveness/liveness/jumdata/jumdatasim"
 	"github.com/go-liveness/liveness/sandbox"
 )
@@ -34,16 +35,16 @@ type jumdataGuess struct {
 func jumdataGuessEnv(t *testing.T, g jumdataGuess) (*env, *jumdataDelivered) {
 	t.Helper()
 	e := newEnv(t, liveness.Jumdata, jumdataSandbox(g.sb...))
-	u := e.sb.ProviderURL(liveness.Jumdata)
+	u := e.SB.ProviderURL(liveness.Jumdata)
 	if g.account != "" {
 		u = strings.Replace(u, "jumdata://"+jumdatasim.AppID+":", "jumdata://"+jumdatasim.AppID+"-"+g.account+":", 1)
 	}
-	p, err := liveness.Open(u, liveness.WithClock(e.clock.Now), liveness.WithRetry(0, 0))
+	p, err := liveness.Open(u, liveness.WithClock(e.Clock.Now), liveness.WithRetry(0, 0))
 	if err != nil {
 		t.Fatal(err)
 	}
 	d := &jumdataDelivered{res: map[string]*liveness.Result{}}
-	h := e.handler(p, nil)
+	h := e.NewHandler(p, nil)
 	if g.returnPath != "" {
 		newReq := h.NewRequest
 		h.NewRequest = func(r *http.Request) (*liveness.SessionRequest, error) {
@@ -58,30 +59,30 @@ func jumdataGuessEnv(t *testing.T, g jumdataGuess) (*env, *jumdataDelivered) {
 		d.mu.Lock()
 		d.res[s.ID] = res
 		d.mu.Unlock()
-		return e.del.Deliver(ctx, res, s)
+		return e.Del.Deliver(ctx, res, s)
 	}
-	e.p, e.h = p, h
-	e.srv = e.serve(h)
+	e.P, e.Handler = p, h
+	e.Srv = e.Serve(h)
 	return e, d
 }
 
 // startStatus posts to Start and returns its HTTP status and the outcome
 // of its Start event.
-func (e *env) startStatus(b *browser) (int, string) {
-	e.t.Helper()
-	resp, err := b.c.PostForm(e.srv.URL+"/start", url.Values{"user": {sandbox.MagicPrefix + "nobody"}})
+func startStatus(e *env, b *callbacktest.Browser) (int, string) {
+	e.T.Helper()
+	resp, err := b.Client.PostForm(e.Srv.URL+"/start", url.Values{"user": {sandbox.MagicPrefix + "nobody"}})
 	if err != nil {
-		e.t.Fatal(err)
+		e.T.Fatal(err)
 	}
 	_ = resp.Body.Close()
 	for {
 		select {
-		case ev := <-e.events:
+		case ev := <-e.Events:
 			if ev.Kind == callback.KindStart {
 				return resp.StatusCode, ev.Outcome
 			}
 		case <-time.After(5 * time.Second):
-			e.t.Fatal("no start event")
+			e.T.Fatal("no start event")
 		}
 	}
 }
@@ -117,15 +118,15 @@ func TestJumdataGuessesRefuseTheStart(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			e, d := jumdataGuessEnv(t, tt.g)
 			for i := 1; i <= 2; i++ { // a retried start is refused again, one call each
-				status, outcome := e.startStatus(newBrowser())
+				status, outcome := startStatus(e, callbacktest.NewBrowser())
 				if status != tt.status || outcome != tt.outcome {
 					t.Fatalf("start %d answered %d (%s), want %d (%s)", i, status, outcome, tt.status, tt.outcome)
 				}
-				if n := e.sb.Requests(jumdatasim.Init); n != i {
+				if n := e.SB.Requests(jumdatasim.Init); n != i {
 					t.Fatalf("%d init calls after %d starts", n, i)
 				}
 			}
-			if n := e.sb.Requests(jumdatasim.Result); n != 0 {
+			if n := e.SB.Requests(jumdatasim.Result); n != 0 {
 				t.Fatalf("%d result calls, want 0", n)
 			}
 			d.mu.Lock()
@@ -174,10 +175,10 @@ func TestJumdataGuessesDeliverOnce(t *testing.T) {
 		} {
 			t.Run(tt.name+"/"+string(o), func(t *testing.T) {
 				e, d := jumdataGuessEnv(t, tt.g)
-				b := newBrowser()
-				check := e.start(b, e.srv.URL)
-				id := e.lastStarted()
-				v := e.press(b, check, o)
+				b := callbacktest.NewBrowser()
+				check := e.Start(b, e.Srv.URL)
+				id := e.LastStarted()
+				v := e.Press(b, check, o)
 				if v.ReturnStatus != http.StatusOK || !strings.HasSuffix(v.ReturnURL, "/done?status="+string(want.status)) {
 					t.Fatalf("return answered %d, landed on %s: %s", v.ReturnStatus, v.ReturnURL, v.ReturnBody)
 				}
@@ -187,16 +188,16 @@ func TestJumdataGuessesDeliverOnce(t *testing.T) {
 				if res == nil || res.Status != want.status || res.SessionID != id {
 					t.Fatalf("delivered %+v, want %s for %s", res, want.status, id)
 				}
-				if runs, _, _ := e.del.get(id); runs != 1 {
+				if runs, _, _ := e.Del.Get(id); runs != 1 {
 					t.Fatalf("Deliver ran %d times, want once", runs)
 				}
-				if n := e.sb.Requests(jumdatasim.Init); n != 1 {
+				if n := e.SB.Requests(jumdatasim.Init); n != 1 {
 					t.Fatalf("%d init calls, want 1", n)
 				}
-				if n := e.sb.Requests(jumdatasim.Result); n != 1 {
+				if n := e.SB.Requests(jumdatasim.Result); n != 1 {
 					t.Fatalf("%d result calls, want 1", n)
 				}
-				if n := jumdatasim.Charges(e.sb); n != want.charges {
+				if n := jumdatasim.Charges(e.SB); n != want.charges {
 					t.Fatalf("%d calls billed, want %d", n, want.charges)
 				}
 			})
@@ -224,21 +225,21 @@ func TestJumdataLimitedReadThroughAHandler(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e, d := jumdataGuessEnv(t, tt.g)
-			b := newBrowser()
-			check := e.start(b, e.srv.URL)
-			id := e.lastStarted()
+			b := callbacktest.NewBrowser()
+			check := e.Start(b, e.Srv.URL)
+			id := e.LastStarted()
 			if tt.fault {
-				e.sb.InjectFault(jumdatasim.Result, sandbox.Fault{VendorError: "609", Times: 1})
+				e.SB.InjectFault(jumdatasim.Result, sandbox.Fault{VendorError: "609", Times: 1})
 			}
-			v := e.press(b, check, sandbox.OutcomePass)
+			v := e.Press(b, check, sandbox.OutcomePass)
 			if v.ReturnStatus != http.StatusServiceUnavailable {
 				t.Fatalf("the first return answered %d, want 503", v.ReturnStatus)
 			}
-			if n := e.sb.Requests(jumdatasim.Result); n != 1 {
+			if n := e.SB.Requests(jumdatasim.Result); n != 1 {
 				t.Fatalf("%d result calls, want 1: not retried", n)
 			}
-			e.clock.Advance(time.Minute)
-			resp := b.do(http.MethodGet, v.ReturnURL, nil)
+			e.Clock.Advance(time.Minute)
+			resp := b.Do(http.MethodGet, v.ReturnURL, nil)
 			want := http.StatusServiceUnavailable
 			if tt.delivers {
 				want = http.StatusSeeOther
@@ -246,10 +247,10 @@ func TestJumdataLimitedReadThroughAHandler(t *testing.T) {
 			if resp.StatusCode != want {
 				t.Fatalf("the reload answered %d, want %d", resp.StatusCode, want)
 			}
-			if n := e.sb.Requests(jumdatasim.Result); n != 2 {
+			if n := e.SB.Requests(jumdatasim.Result); n != 2 {
 				t.Fatalf("%d result calls, want 2", n)
 			}
-			runs, _, st := e.del.get(id)
+			runs, _, st := e.Del.Get(id)
 			switch {
 			case tt.delivers && (runs != 1 || st != liveness.StatusPassed):
 				t.Fatalf("Deliver ran %d times with %q, want once with passed", runs, st)
@@ -258,7 +259,7 @@ func TestJumdataLimitedReadThroughAHandler(t *testing.T) {
 			}
 			d.mu.Lock()
 			defer d.mu.Unlock()
-			if n := jumdatasim.Charges(e.sb); tt.delivers && n != 2 {
+			if n := jumdatasim.Charges(e.SB); tt.delivers && n != 2 {
 				t.Fatalf("%d calls billed, want 2 (init, the read that answered)", n)
 			}
 		})

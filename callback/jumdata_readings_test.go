@@ -11,6 +11,7 @@ import (
 
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/callback"
+	"github.com/go-liveness/liveness/callback/callbacktest"
 	"github.com/go-liveness/liveness/jumdata/jumdatasim"
 	"github.com/go-liveness/liveness/sandbox"
 )
@@ -38,7 +39,7 @@ var jumdataReadings = []jumdataReading{
 	{name: "any-product-code", sb: []sandbox.Option{jumdatasim.WithErrorTexts(), jumdatasim.WithAnyProductCode()}},
 }
 
-func jumdataSandbox(opts ...sandbox.Option) envOption {
+func jumdataSandbox(opts ...sandbox.Option) callbacktest.Option {
 	return func(_ *env, o *[]sandbox.Option) { *o = append(*o, opts...) }
 }
 
@@ -53,27 +54,27 @@ type jumdataDelivered struct {
 func jumdataEnv(t *testing.T, rd jumdataReading, secret string) (*env, *jumdataDelivered) {
 	t.Helper()
 	e := newEnv(t, liveness.Jumdata, jumdataSandbox(rd.sb...))
-	u := e.sb.ProviderURL(liveness.Jumdata)
+	u := e.SB.ProviderURL(liveness.Jumdata)
 	if rd.productCode != "" {
 		u += "&product_code=" + url.QueryEscape(rd.productCode)
 	}
 	if secret != "" {
 		u = strings.Replace(u, ":"+jumdatasim.AppSecret+"@", ":"+secret+"@", 1)
 	}
-	p, err := liveness.Open(u, liveness.WithClock(e.clock.Now), liveness.WithRetry(0, 0))
+	p, err := liveness.Open(u, liveness.WithClock(e.Clock.Now), liveness.WithRetry(0, 0))
 	if err != nil {
 		t.Fatal(err)
 	}
 	d := &jumdataDelivered{res: map[string]*liveness.Result{}}
-	h := e.handler(p, nil)
+	h := e.NewHandler(p, nil)
 	h.Deliver = func(ctx context.Context, res *liveness.Result, s *liveness.Session) error {
 		d.mu.Lock()
 		d.res[s.ID] = res
 		d.mu.Unlock()
-		return e.del.Deliver(ctx, res, s)
+		return e.Del.Deliver(ctx, res, s)
 	}
-	e.p, e.h = p, h
-	e.srv = e.serve(h)
+	e.P, e.Handler = p, h
+	e.Srv = e.Serve(h)
 	return e, d
 }
 
@@ -98,14 +99,14 @@ func TestJumdataEveryOutcomeUnderEveryReading(t *testing.T) {
 			}
 			t.Run(rd.name+"/"+string(o), func(t *testing.T) {
 				e, d := jumdataEnv(t, rd, "")
-				b := newBrowser()
-				check := e.start(b, e.srv.URL)
-				id := e.lastStarted()
-				v := e.press(b, check, o)
+				b := callbacktest.NewBrowser()
+				check := e.Start(b, e.Srv.URL)
+				id := e.LastStarted()
+				v := e.Press(b, check, o)
 				if v.ReturnStatus != http.StatusOK || !strings.HasSuffix(v.ReturnURL, "/done?status="+string(w.status)) {
 					t.Fatalf("return answered %d, landed on %s: %s", v.ReturnStatus, v.ReturnURL, v.ReturnBody)
 				}
-				if runs, attempts, _ := e.del.get(id); runs != 1 || attempts != 1 {
+				if runs, attempts, _ := e.Del.Get(id); runs != 1 || attempts != 1 {
 					t.Fatalf("Deliver ran %d times (%d attempts), want once", runs, attempts)
 				}
 				d.mu.Lock()
@@ -117,10 +118,10 @@ func TestJumdataEveryOutcomeUnderEveryReading(t *testing.T) {
 				if (o == sandbox.OutcomePass) != (res.FaceImageURL != "") {
 					t.Fatalf("FaceImageURL %q for %s", res.FaceImageURL, o)
 				}
-				if n := e.sb.Requests(jumdatasim.Init); n != 1 {
+				if n := e.SB.Requests(jumdatasim.Init); n != 1 {
 					t.Fatalf("%d init calls, want 1", n)
 				}
-				if n := e.sb.Requests(jumdatasim.Result); n != 1 {
+				if n := e.SB.Requests(jumdatasim.Result); n != 1 {
 					t.Fatalf("%d result calls, want 1", n)
 				}
 			})
@@ -152,8 +153,8 @@ func TestJumdataStartRefusedUnderEveryReading(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e, d := jumdataEnv(t, tt.rd, tt.secret)
-			b := newBrowser()
-			resp, err := b.c.PostForm(e.srv.URL+"/start", url.Values{"user": {sandbox.MagicPrefix + "nobody"}})
+			b := callbacktest.NewBrowser()
+			resp, err := b.Client.PostForm(e.Srv.URL+"/start", url.Values{"user": {sandbox.MagicPrefix + "nobody"}})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -164,7 +165,7 @@ func TestJumdataStartRefusedUnderEveryReading(t *testing.T) {
 			var got string
 			for got == "" {
 				select {
-				case ev := <-e.events:
+				case ev := <-e.Events:
 					if ev.Kind == callback.KindStart {
 						got = ev.Outcome
 					}
@@ -175,10 +176,10 @@ func TestJumdataStartRefusedUnderEveryReading(t *testing.T) {
 			if got != tt.outcome {
 				t.Fatalf("start outcome %q, want %q", got, tt.outcome)
 			}
-			if n := e.sb.Requests(jumdatasim.Init); n != 1 {
+			if n := e.SB.Requests(jumdatasim.Init); n != 1 {
 				t.Fatalf("%d init calls, want 1", n)
 			}
-			if n := e.sb.Requests(jumdatasim.Result); n != 0 {
+			if n := e.SB.Requests(jumdatasim.Result); n != 0 {
 				t.Fatalf("%d result calls, want 0", n)
 			}
 			d.mu.Lock()

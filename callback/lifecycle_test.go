@@ -5,66 +5,38 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/callback"
+	"github.com/go-liveness/liveness/callback/callbacktest"
 	"github.com/go-liveness/liveness/megvii/megviisim"
 	"github.com/go-liveness/liveness/sandbox"
 )
-
-// orderKeyed makes h's NewRequest take the BizNo from the form's "order".
-func orderKeyed(h *callback.Handler) *callback.Handler {
-	next := h.NewRequest
-	h.NewRequest = func(r *http.Request) (*liveness.SessionRequest, error) {
-		req, err := next(r)
-		if err == nil {
-			req.BizNo = r.FormValue("order")
-		}
-		return req, err
-	}
-	return h
-}
-
-// post starts a session at base with form, as b.
-func (b *browser) post(base string, form url.Values, header http.Header) *http.Response {
-	req, _ := http.NewRequest(http.MethodPost, base+"/start", strings.NewReader(form.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	for k, v := range header {
-		req.Header[k] = v
-	}
-	resp, err := b.c.Do(req)
-	if err != nil {
-		panic(err)
-	}
-	_ = resp.Body.Close()
-	return resp
-}
 
 // Nothing is paid before the start is reserved: a Store that is down makes
 // every start 503 with no create; a full MemoryStore refuses starts before
 // paying, so every create it allowed is a session it holds.
 func TestStartPaysNothingWithoutTheStore(t *testing.T) {
-	e := newEnv(t, liveness.Megvii, notifyToSink)
+	e := newEnv(t, liveness.Megvii, callbacktest.NotifyToSink())
 	fs := &failStore{Store: callback.NewMemoryStore(0)}
 	fs.broken.Store(true)
-	srv := e.serve(e.handler(e.p, fs))
+	srv := e.Serve(e.NewHandler(e.P, fs))
 	for i := 0; i < 10; i++ {
-		if resp := newBrowser().post(srv.URL, url.Values{"user": {"u"}}, nil); resp.StatusCode != http.StatusServiceUnavailable {
+		if resp := callbacktest.NewBrowser().Post(srv.URL, url.Values{"user": {"u"}}, nil); resp.StatusCode != http.StatusServiceUnavailable {
 			t.Fatalf("start %d with the store down: %d", i, resp.StatusCode)
 		}
 	}
-	if n := e.sb.Requests(megviisim.GetToken); n != 0 {
+	if n := e.SB.Requests(megviisim.GetToken); n != 0 {
 		t.Fatalf("10 starts with the store down made %d get_token calls, want 0", n)
 	}
 
 	full := callback.NewMemoryStore(40)
-	srv = e.serve(e.handler(e.p, full))
+	srv = e.Serve(e.NewHandler(e.P, full))
 	started := 0
 	for i := 0; i < 40; i++ {
-		switch resp := newBrowser().post(srv.URL, url.Values{"user": {"u"}}, nil); resp.StatusCode {
+		switch resp := callbacktest.NewBrowser().Post(srv.URL, url.Values{"user": {"u"}}, nil); resp.StatusCode {
 		case http.StatusSeeOther:
 			started++
 		case http.StatusServiceUnavailable:
@@ -72,7 +44,7 @@ func TestStartPaysNothingWithoutTheStore(t *testing.T) {
 			t.Fatalf("start %d: %d", i, resp.StatusCode)
 		}
 	}
-	if n := e.sb.Requests(megviisim.GetToken); n != started || started == 0 || full.Len() > 40 {
+	if n := e.SB.Requests(megviisim.GetToken); n != started || started == 0 || full.Len() > 40 {
 		t.Fatalf("a store of 40 entries: %d sessions started, %d get_token calls, %d entries; want as many calls as sessions", started, n, full.Len())
 	}
 }
@@ -82,27 +54,27 @@ func TestStartPaysNothingWithoutTheStore(t *testing.T) {
 // retry with it makes no second create; a refusal the vendor answered
 // frees it.
 func TestUnreadableCreateIsInDoubt(t *testing.T) {
-	e := newEnv(t, liveness.Megvii, notifyToSink)
-	srv := e.serve(orderKeyed(e.handler(e.p, nil)))
+	e := newEnv(t, liveness.Megvii, callbacktest.NotifyToSink())
+	srv := e.Serve(callbacktest.OrderKeyed(e.NewHandler(e.P, nil)))
 	for _, f := range []sandbox.Fault{{Malformed: true, Times: 1}, {Truncated: true, Times: 1}} {
 		order := fmt.Sprintf("unreadable-%v", f.Malformed)
-		before := e.sb.Requests(megviisim.GetToken)
-		e.sb.InjectFault(megviisim.GetToken, f)
-		if resp := newBrowser().post(srv.URL, url.Values{"user": {"u"}, "order": {order}}, nil); resp.StatusCode != http.StatusServiceUnavailable {
+		before := e.SB.Requests(megviisim.GetToken)
+		e.SB.InjectFault(megviisim.GetToken, f)
+		if resp := callbacktest.NewBrowser().Post(srv.URL, url.Values{"user": {"u"}, "order": {order}}, nil); resp.StatusCode != http.StatusServiceUnavailable {
 			t.Fatalf("%+v: start answered %d", f, resp.StatusCode)
 		}
-		if resp := newBrowser().post(srv.URL, url.Values{"user": {"u"}, "order": {order}}, nil); resp.StatusCode != http.StatusConflict {
+		if resp := callbacktest.NewBrowser().Post(srv.URL, url.Values{"user": {"u"}, "order": {order}}, nil); resp.StatusCode != http.StatusConflict {
 			t.Fatalf("%+v: the retry answered %d, want 409", f, resp.StatusCode)
 		}
-		if n := e.sb.Requests(megviisim.GetToken) - before; n != 1 {
+		if n := e.SB.Requests(megviisim.GetToken) - before; n != 1 {
 			t.Fatalf("%+v: %d creates for one BizNo", f, n)
 		}
 	}
-	e.sb.InjectFault(megviisim.GetToken, sandbox.Fault{VendorError: "AUTHORIZATION_ERROR:Denied.", Times: 1})
-	if resp := newBrowser().post(srv.URL, url.Values{"user": {"u"}, "order": {"refused"}}, nil); resp.StatusCode == http.StatusSeeOther {
+	e.SB.InjectFault(megviisim.GetToken, sandbox.Fault{VendorError: "AUTHORIZATION_ERROR:Denied.", Times: 1})
+	if resp := callbacktest.NewBrowser().Post(srv.URL, url.Values{"user": {"u"}, "order": {"refused"}}, nil); resp.StatusCode == http.StatusSeeOther {
 		t.Fatal("a refused create started")
 	}
-	if resp := newBrowser().post(srv.URL, url.Values{"user": {"u"}, "order": {"refused"}}, nil); resp.StatusCode != http.StatusSeeOther {
+	if resp := callbacktest.NewBrowser().Post(srv.URL, url.Values{"user": {"u"}, "order": {"refused"}}, nil); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("the retry after a refusal answered %d, want 303", resp.StatusCode)
 	}
 }
@@ -111,7 +83,7 @@ func TestUnreadableCreateIsInDoubt(t *testing.T) {
 // request another site sent (a link, an <img>, a cross-site form) with no
 // vendor call.
 func TestStartRefusesCrossSite(t *testing.T) {
-	e := newEnv(t, liveness.Megvii, notifyToSink)
+	e := newEnv(t, liveness.Megvii, callbacktest.NotifyToSink())
 	form := url.Values{"user": {"u"}}
 	h := func(k, v string) http.Header { return http.Header{k: {v}} }
 	for name, hdr := range map[string]http.Header{
@@ -119,35 +91,35 @@ func TestStartRefusesCrossSite(t *testing.T) {
 		"another Origin":            h("Origin", "https://evil.example"),
 		"an opaque Origin":          h("Origin", "null"),
 	} {
-		if resp := newBrowser().post(e.srv.URL, form, hdr); resp.StatusCode != http.StatusForbidden {
+		if resp := callbacktest.NewBrowser().Post(e.Srv.URL, form, hdr); resp.StatusCode != http.StatusForbidden {
 			t.Errorf("%s: %d, want 403", name, resp.StatusCode)
 		}
 	}
-	if resp := newBrowser().do(http.MethodGet, e.srv.URL+"/start?user=u", nil); resp.StatusCode != http.StatusMethodNotAllowed {
+	if resp := callbacktest.NewBrowser().Do(http.MethodGet, e.Srv.URL+"/start?user=u", nil); resp.StatusCode != http.StatusMethodNotAllowed {
 		t.Errorf("GET without AllowGET: %d, want 405", resp.StatusCode)
 	}
-	if n := e.sb.Requests(megviisim.GetToken); n != 0 {
+	if n := e.SB.Requests(megviisim.GetToken); n != 0 {
 		t.Fatalf("refused starts made %d get_token calls", n)
 	}
 	// With AllowGET, an <img> on another site is still refused.
-	e.h.AllowGET = true
-	req, _ := http.NewRequest(http.MethodGet, e.srv.URL+"/start?user=u", nil)
+	e.Handler.AllowGET = true
+	req, _ := http.NewRequest(http.MethodGet, e.Srv.URL+"/start?user=u", nil)
 	req.Header.Set("Sec-Fetch-Site", "cross-site")
 	req.Header.Set("Sec-Fetch-Dest", "image")
 	if resp, err := http.DefaultTransport.RoundTrip(req); err != nil || resp.StatusCode != http.StatusForbidden {
 		t.Fatalf("cross-site GET with AllowGET: %v %v", resp.StatusCode, err)
 	}
-	if n := e.sb.Requests(megviisim.GetToken); n != 0 {
+	if n := e.SB.Requests(megviisim.GetToken); n != 0 {
 		t.Fatalf("refused starts made %d get_token calls", n)
 	}
 	for name, hdr := range map[string]http.Header{
 		"same-origin":    h("Sec-Fetch-Site", "same-origin"),
-		"own Origin":     h("Origin", e.srv.URL),
+		"own Origin":     h("Origin", e.Srv.URL),
 		"no header":      nil,
 		"trusted Origin": h("Origin", "https://shop.example"),
 	} {
-		e.h.TrustedOrigins = []string{"https://shop.example"}
-		if resp := newBrowser().post(e.srv.URL, form, hdr); resp.StatusCode != http.StatusSeeOther {
+		e.Handler.TrustedOrigins = []string{"https://shop.example"}
+		if resp := callbacktest.NewBrowser().Post(e.Srv.URL, form, hdr); resp.StatusCode != http.StatusSeeOther {
 			t.Errorf("%s: %d, want 303", name, resp.StatusCode)
 		}
 	}
@@ -159,50 +131,50 @@ func TestStartRefusesCrossSite(t *testing.T) {
 // browser and swept by the reconciler, makes at most three calls and is
 // delivered with its result.
 func TestMegviiThreeCallsEver(t *testing.T) {
-	e := newEnv(t, liveness.Megvii, megviiGET, notifyToSink, func(_ *env, o *[]sandbox.Option) {
+	e := newEnv(t, liveness.Megvii, callbacktest.UnsignedReturn(), callbacktest.NotifyToSink(), func(_ *env, o *[]sandbox.Option) {
 		*o = append(*o, megviisim.WithCallsCounted())
 	})
-	e.h.PollInterval = 5 * time.Millisecond
-	b := newBrowser()
-	e.start(b, e.srv.URL)
-	id := e.lastStarted()
+	e.Handler.PollInterval = 5 * time.Millisecond
+	b := callbacktest.NewBrowser()
+	e.Start(b, e.Srv.URL)
+	id := e.LastStarted()
 	s := &liveness.Session{Vendor: liveness.Megvii, ID: id}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	waited := make(chan *liveness.Result, 1)
 	go func() {
-		res, _ := e.h.Wait(ctx, s)
+		res, _ := e.Handler.Wait(ctx, s)
 		waited <- res
 	}()
-	calls := func() int { return megviisim.ResultCalls(e.sb, id) }
+	calls := func() int { return megviisim.ResultCalls(e.SB, id) }
 	eventually(t, func() bool { return calls() == 1 }, "Wait's first call")
 	time.Sleep(1100 * time.Millisecond) // past the second a pending answer is served from the Store
 	if n := calls(); n != 1 {
 		t.Fatalf("%d calls within a minute of the first, want 1", n)
 	}
-	e.clock.Advance(2 * time.Minute)
+	e.Clock.Advance(2 * time.Minute)
 	eventually(t, func() bool { return calls() == 2 }, "Wait's second call, a minute later")
-	e.clock.Advance(3 * time.Minute)
-	c, err := e.sb.Complete(ctx, liveness.Megvii, id, sandbox.OutcomePass) // the notify goes to the sink: lost
+	e.Clock.Advance(3 * time.Minute)
+	c, err := e.SB.Complete(ctx, liveness.Megvii, id, sandbox.OutcomePass) // the notify goes to the sink: lost
 	if err != nil {
 		t.Fatal(err)
 	}
 	time.Sleep(1100 * time.Millisecond) // past the second a pending answer is served from the Store
 	for i := 0; i < 5; i++ {
-		resp := b.do(http.MethodGet, c.ReturnURL, nil)
+		resp := b.Do(http.MethodGet, c.ReturnURL, nil)
 		if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/done?status=pending" {
 			t.Fatalf("reload %d before the last call: %d %s", i, resp.StatusCode, resp.Header.Get("Location"))
 		}
 	}
-	if _, err := e.h.Reconcile(ctx); err != nil {
+	if _, err := e.Handler.Reconcile(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if n := calls(); n != 2 {
 		t.Fatalf("%d calls before a final answer is expected, want 2: the last is kept", n)
 	}
 	// ExpiresAt plus the grace: a final answer is expected now.
-	rec := e.sessionExpiry(id)
-	e.clock.Advance(rec.Sub(e.clock.Now()) + callback.DefaultExpiryGrace + time.Second)
+	rec := e.SessionExpiry(id)
+	e.Clock.Advance(rec.Sub(e.Clock.Now()) + callback.DefaultExpiryGrace + time.Second)
 	var res *liveness.Result
 	select {
 	case res = <-waited:
@@ -213,31 +185,19 @@ func TestMegviiThreeCallsEver(t *testing.T) {
 		t.Fatalf("Wait = %+v", res)
 	}
 	for i := 0; i < 3; i++ {
-		b.do(http.MethodGet, c.ReturnURL, nil)
-		_ = notify(e.srv.URL+"/notify", c.ReturnForm)
-		if _, err := e.h.Reconcile(ctx); err != nil {
+		b.Do(http.MethodGet, c.ReturnURL, nil)
+		_ = callbacktest.Notify(e.Srv.URL+"/notify", c.ReturnForm)
+		if _, err := e.Handler.Reconcile(ctx); err != nil {
 			t.Fatal(err)
 		}
-		e.clock.Advance(time.Hour)
+		e.Clock.Advance(time.Hour)
 	}
 	if n := calls(); n != 3 {
 		t.Fatalf("%d get_result calls, want 3", n)
 	}
-	if runs, attempts, st := e.del.get(id); runs != 1 || attempts != 1 || st != liveness.StatusPassed {
+	if runs, attempts, st := e.Del.Get(id); runs != 1 || attempts != 1 || st != liveness.StatusPassed {
 		t.Fatalf("Deliver: %d runs, %d attempts, %s", runs, attempts, st)
 	}
-}
-
-// sessionExpiry is the ExpiresAt of the sandbox's session id.
-func (e *env) sessionExpiry(id string) time.Time {
-	e.t.Helper()
-	for _, s := range e.sb.Sessions() {
-		if s.ID == id {
-			return s.ExpiresAt
-		}
-	}
-	e.t.Fatalf("no sandbox session %s", id)
-	return time.Time{}
 }
 
 func eventually(t *testing.T, cond func() bool, what string) {
@@ -270,36 +230,36 @@ func TestReconcilerLeavesNoSessionBehind(t *testing.T) {
 		{liveness.Juhe, sandbox.OutcomePass, liveness.StatusPassed, 1},
 	} {
 		t.Run(string(tc.vendor)+"/"+string(tc.complete), func(t *testing.T) {
-			e := newEnv(t, tc.vendor, notifyToSink, func(_ *env, o *[]sandbox.Option) {
+			e := newEnv(t, tc.vendor, callbacktest.NotifyToSink(), func(_ *env, o *[]sandbox.Option) {
 				*o = append(*o, megviisim.WithCallsCounted())
 			})
-			e.start(newBrowser(), e.srv.URL)
-			id := e.lastStarted()
+			e.Start(callbacktest.NewBrowser(), e.Srv.URL)
+			id := e.LastStarted()
 			if tc.complete != "" {
-				if _, err := e.sb.Complete(context.Background(), tc.vendor, id, tc.complete); err != nil {
+				if _, err := e.SB.Complete(context.Background(), tc.vendor, id, tc.complete); err != nil {
 					t.Fatal(err)
 				}
 			}
-			exp := e.sessionExpiry(id)
+			exp := e.SessionExpiry(id)
 			ctx := context.Background()
 			// Passes every 20 seconds of the sandbox's clock, until a day
 			// after the session expired: the delivery happens once, within
 			// the vendor's window.
 			var deliveredAt time.Time
-			for e.clock.Now().Before(exp.Add(25 * time.Hour)) {
-				if _, err := e.h.Reconcile(ctx); err != nil {
+			for e.Clock.Now().Before(exp.Add(25 * time.Hour)) {
+				if _, err := e.Handler.Reconcile(ctx); err != nil {
 					t.Fatal(err)
 				}
-				if runs, _, _ := e.del.get(id); runs > 0 && deliveredAt.IsZero() {
-					deliveredAt = e.clock.Now()
+				if runs, _, _ := e.Del.Get(id); runs > 0 && deliveredAt.IsZero() {
+					deliveredAt = e.Clock.Now()
 				}
-				e.clock.Advance(20 * time.Second)
+				e.Clock.Advance(20 * time.Second)
 			}
-			runs, attempts, st := e.del.get(id)
+			runs, attempts, st := e.Del.Get(id)
 			if runs != 1 || attempts != 1 || st != tc.want {
 				t.Fatalf("Deliver: %d runs, %d attempts, status %s; want once, %s", runs, attempts, st, tc.want)
 			}
-			if r := e.reads(); r != tc.reads {
+			if r := e.Reads(); r != tc.reads {
 				t.Fatalf("%d reads, want %d", r, tc.reads)
 			}
 			window := exp.Add(callback.DefaultExpiryGrace + time.Minute)
@@ -319,48 +279,48 @@ func TestReconcilerLeavesNoSessionBehind(t *testing.T) {
 // through the binding cookie, which names the session.
 func TestLostStoreResolvesFromCallbacks(t *testing.T) {
 	t.Run("signed notify", func(t *testing.T) {
-		e := newEnv(t, liveness.Megvii, notifyToSink)
+		e := newEnv(t, liveness.Megvii, callbacktest.NotifyToSink())
 		st := callback.NewMemoryStore(0)
-		srv := e.serve(e.handler(e.p, st))
-		e.start(newBrowser(), srv.URL)
-		id := e.lastStarted()
-		c, err := e.sb.Complete(context.Background(), liveness.Megvii, id, sandbox.OutcomePass)
+		srv := e.Serve(e.NewHandler(e.P, st))
+		e.Start(callbacktest.NewBrowser(), srv.URL)
+		id := e.LastStarted()
+		c, err := e.SB.Complete(context.Background(), liveness.Megvii, id, sandbox.OutcomePass)
 		if err != nil {
 			t.Fatal(err)
 		}
-		lost := e.serve(e.handler(e.p, callback.NewMemoryStore(0))) // the Store lost everything
+		lost := e.Serve(e.NewHandler(e.P, callback.NewMemoryStore(0))) // the Store lost everything
 		for i := 0; i < 3; i++ {
-			if code := notify(lost.URL+"/notify", c.ReturnForm); code != http.StatusOK {
+			if code := callbacktest.Notify(lost.URL+"/notify", c.ReturnForm); code != http.StatusOK {
 				t.Fatalf("notify %d for a lost session: %d", i, code)
 			}
 		}
-		if runs, _, st := e.del.get(id); runs != 1 || st != liveness.StatusPassed || e.reads() != 0 {
-			t.Fatalf("runs=%d status=%s reads=%d", runs, st, e.reads())
+		if runs, _, st := e.Del.Get(id); runs != 1 || st != liveness.StatusPassed || e.Reads() != 0 {
+			t.Fatalf("runs=%d status=%s reads=%d", runs, st, e.Reads())
 		}
 	})
 	t.Run("unsigned return", func(t *testing.T) {
-		e := newEnv(t, liveness.Megvii, megviiGET, notifyToSink)
-		srv := e.serve(e.handler(e.p, callback.NewMemoryStore(0)))
-		b := newBrowser()
-		e.start(b, srv.URL)
-		id := e.lastStarted()
-		c, err := e.sb.Complete(context.Background(), liveness.Megvii, id, sandbox.OutcomePass)
+		e := newEnv(t, liveness.Megvii, callbacktest.UnsignedReturn(), callbacktest.NotifyToSink())
+		srv := e.Serve(e.NewHandler(e.P, callback.NewMemoryStore(0)))
+		b := callbacktest.NewBrowser()
+		e.Start(b, srv.URL)
+		id := e.LastStarted()
+		c, err := e.SB.Complete(context.Background(), liveness.Megvii, id, sandbox.OutcomePass)
 		if err != nil {
 			t.Fatal(err)
 		}
-		lost := e.serve(e.handler(e.p, callback.NewMemoryStore(0)))
+		lost := e.Serve(e.NewHandler(e.P, callback.NewMemoryStore(0)))
 		u, _ := url.Parse(c.ReturnURL)
 		// The cookie is the first server's host; the lost one shares it.
-		resp := b.do(http.MethodGet, lost.URL+"/return?"+u.RawQuery, nil)
+		resp := b.Do(http.MethodGet, lost.URL+"/return?"+u.RawQuery, nil)
 		if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/done?status=passed" {
 			t.Fatalf("return for a lost session: %d %s", resp.StatusCode, resp.Header.Get("Location"))
 		}
 		// Another browser's return is still refused.
-		if resp := newBrowser().do(http.MethodGet, lost.URL+"/return?"+u.RawQuery, nil); resp.StatusCode != http.StatusForbidden {
+		if resp := callbacktest.NewBrowser().Do(http.MethodGet, lost.URL+"/return?"+u.RawQuery, nil); resp.StatusCode != http.StatusForbidden {
 			t.Fatalf("another browser's return: %d", resp.StatusCode)
 		}
-		if runs, _, _ := e.del.get(id); runs != 1 || e.reads() != 1 {
-			t.Fatalf("runs=%d reads=%d", runs, e.reads())
+		if runs, _, _ := e.Del.Get(id); runs != 1 || e.Reads() != 1 {
+			t.Fatalf("runs=%d reads=%d", runs, e.Reads())
 		}
 	})
 }
@@ -384,17 +344,17 @@ func (p forgingProvider) VerifyCallback(ctx context.Context, r *http.Request) (*
 // result is read from the vendor (here: the user was caught spoofing) and
 // that is what is delivered.
 func TestUnsignedResultNotBelieved(t *testing.T) {
-	e := newEnv(t, liveness.Juhe, notifyToSink)
-	srv := e.serve(e.handler(forgingProvider{e.p}, nil))
-	e.start(newBrowser(), srv.URL)
-	id := e.lastStarted()
-	if _, err := e.sb.Complete(context.Background(), liveness.Juhe, id, sandbox.OutcomeSpoof); err != nil {
+	e := newEnv(t, liveness.Juhe, callbacktest.NotifyToSink())
+	srv := e.Serve(e.NewHandler(forgingProvider{e.P}, nil))
+	e.Start(callbacktest.NewBrowser(), srv.URL)
+	id := e.LastStarted()
+	if _, err := e.SB.Complete(context.Background(), liveness.Juhe, id, sandbox.OutcomeSpoof); err != nil {
 		t.Fatal(err)
 	}
-	if code := notify(srv.URL+"/notify", url.Values{"jh_order_id": {id}}); code != http.StatusOK {
+	if code := callbacktest.Notify(srv.URL+"/notify", url.Values{"jh_order_id": {id}}); code != http.StatusOK {
 		t.Fatalf("notify: %d", code)
 	}
-	if runs, _, st := e.del.get(id); runs != 1 || st != liveness.StatusFailed || e.reads() != 1 {
-		t.Fatalf("runs=%d status=%s reads=%d; want the vendor's failed, read once", runs, st, e.reads())
+	if runs, _, st := e.Del.Get(id); runs != 1 || st != liveness.StatusFailed || e.Reads() != 1 {
+		t.Fatalf("runs=%d status=%s reads=%d; want the vendor's failed, read once", runs, st, e.Reads())
 	}
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/callback"
+	"github.com/go-liveness/liveness/callback/callbacktest"
 	"github.com/go-liveness/liveness/megvii"
 	"github.com/go-liveness/liveness/megvii/megviisim"
 	"github.com/go-liveness/liveness/sandbox"
@@ -29,14 +30,14 @@ import (
 // megviiTokenEnd is expired_time of the sandbox's session id: its
 // creation plus the token's ten minutes, whatever a reading made of the
 // session's expiry since.
-func (e *env) megviiTokenEnd(id string) time.Time {
-	e.t.Helper()
-	for _, s := range e.sb.Sessions() {
+func megviiTokenEnd(e *env, id string) time.Time {
+	e.T.Helper()
+	for _, s := range e.SB.Sessions() {
 		if s.ID == id {
 			return s.CreatedAt.Add(10 * time.Minute)
 		}
 	}
-	e.t.Fatalf("no sandbox session %s", id)
+	e.T.Fatalf("no sandbox session %s", id)
 	return time.Time{}
 }
 
@@ -53,26 +54,26 @@ func TestMegviiExpiredTimeThroughAHandler(t *testing.T) {
 	for _, reading := range []megviisim.ExpiredTime{megviisim.ExpiryBoundsCompletion, megviisim.ExpiryBoundsStart} {
 		for _, path := range []string{"notify", "return", "reconciler"} {
 			t.Run(string(reading)+"/"+path, func(t *testing.T) {
-				opts := []envOption{megviiGET, megviiReading(megviisim.WithExpiredTime(reading))}
+				opts := []callbacktest.Option{callbacktest.UnsignedReturn(), megviiReading(megviisim.WithExpiredTime(reading))}
 				if path != "notify" {
-					opts = append(opts, notifyToSink)
+					opts = append(opts, callbacktest.NotifyToSink())
 				}
 				e := newEnv(t, liveness.Megvii, opts...)
-				b := newBrowser()
-				check := e.start(b, e.srv.URL)
-				id := e.lastStarted()
-				if resp := b.do(http.MethodGet, check, nil); resp.StatusCode != http.StatusOK {
+				b := callbacktest.NewBrowser()
+				check := e.Start(b, e.Srv.URL)
+				id := e.LastStarted()
+				if resp := b.Do(http.MethodGet, check, nil); resp.StatusCode != http.StatusOK {
 					t.Fatalf("the check page: HTTP %d", resp.StatusCode)
 				}
-				early := e.srv.URL + "/return?" + url.Values{"biz_id": {id}}.Encode()
-				if loc := b.do(http.MethodGet, early, nil).Header.Get("Location"); loc != "/done?status=pending" {
+				early := e.Srv.URL + "/return?" + url.Values{"biz_id": {id}}.Encode()
+				if loc := b.Do(http.MethodGet, early, nil).Header.Get("Location"); loc != "/done?status=pending" {
 					t.Fatalf("the return while the check runs: to %q, want pending", loc)
 				}
 
-				end := e.megviiTokenEnd(id)
-				e.clock.Advance(end.Sub(e.clock.Now()) + time.Minute)
+				end := megviiTokenEnd(e, id)
+				e.Clock.Advance(end.Sub(e.Clock.Now()) + time.Minute)
 				want := liveness.StatusExpired
-				c, err := e.sb.Complete(context.Background(), liveness.Megvii, id, sandbox.OutcomePass)
+				c, err := e.SB.Complete(context.Background(), liveness.Megvii, id, sandbox.OutcomePass)
 				switch {
 				case reading == megviisim.ExpiryBoundsStart && err == nil:
 					want = liveness.StatusPassed
@@ -90,25 +91,25 @@ func TestMegviiExpiredTimeThroughAHandler(t *testing.T) {
 					if c != nil {
 						to = c.ReturnURL
 					}
-					if loc := b.do(http.MethodGet, to, nil).Header.Get("Location"); loc != "/done?status="+string(want) {
+					if loc := b.Do(http.MethodGet, to, nil).Header.Get("Location"); loc != "/done?status="+string(want) {
 						t.Fatalf("the return after expired_time: to %q, want %s", loc, want)
 					}
 				default:
-					e.clock.Advance(callback.DefaultExpiryGrace + time.Second)
-					if _, err := e.h.Reconcile(context.Background()); err != nil {
+					e.Clock.Advance(callback.DefaultExpiryGrace + time.Second)
+					if _, err := e.Handler.Reconcile(context.Background()); err != nil {
 						t.Fatal(err)
 					}
 				}
 				for i := 0; i < 3; i++ { // later passes, up to the final read and past it
-					e.clock.Advance(12 * time.Hour)
-					if _, err := e.h.Reconcile(context.Background()); err != nil {
+					e.Clock.Advance(12 * time.Hour)
+					if _, err := e.Handler.Reconcile(context.Background()); err != nil {
 						t.Fatal(err)
 					}
 				}
-				if runs, attempts, st := e.del.get(id); runs != 1 || attempts != 1 || st != want {
+				if runs, attempts, st := e.Del.Get(id); runs != 1 || attempts != 1 || st != want {
 					t.Fatalf("Deliver: %d runs in %d attempts with %q, want once with %q", runs, attempts, st, want)
 				}
-				if n := megviisim.ResultCalls(e.sb, id); n < 1 || n > megvii.ResultCalls {
+				if n := megviisim.ResultCalls(e.SB, id); n < 1 || n > megvii.ResultCalls {
 					t.Fatalf("%d get_result calls, want 1 to %d", n, megvii.ResultCalls)
 				}
 			})
@@ -167,11 +168,11 @@ func TestMegviiTokenLimitsThroughAHandler(t *testing.T) {
 			withImage(megviisim.SmallImageCap + 1), withImage(megviisim.SmallImageCap), true, "image_ref1"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			e := newEnv(t, liveness.Megvii, notifyToSink, megviiReading(tc.reading))
+			e := newEnv(t, liveness.Megvii, callbacktest.NotifyToSink(), megviiReading(tc.reading))
 			var mu sync.Mutex
 			edit := tc.refused
-			newRequest := e.h.NewRequest
-			e.h.NewRequest = func(r *http.Request) (*liveness.SessionRequest, error) {
+			newRequest := e.Handler.NewRequest
+			e.Handler.NewRequest = func(r *http.Request) (*liveness.SessionRequest, error) {
 				req, err := newRequest(r)
 				if err == nil {
 					req.BizNo = "order-7"
@@ -182,7 +183,7 @@ func TestMegviiTokenLimitsThroughAHandler(t *testing.T) {
 				return req, err
 			}
 			var started []string
-			e.h.Observe = func(ev callback.Event) {
+			e.Handler.Observe = func(ev callback.Event) {
 				if ev.Kind == callback.KindStart {
 					mu.Lock()
 					started = append(started, ev.Outcome)
@@ -190,7 +191,7 @@ func TestMegviiTokenLimitsThroughAHandler(t *testing.T) {
 				}
 			}
 			startOnce := func() int {
-				resp, err := newBrowser().c.PostForm(e.srv.URL+"/start", url.Values{"user": {"someone"}})
+				resp, err := callbacktest.NewBrowser().Client.PostForm(e.Srv.URL+"/start", url.Values{"user": {"someone"}})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -198,24 +199,24 @@ func TestMegviiTokenLimitsThroughAHandler(t *testing.T) {
 				return resp.StatusCode
 			}
 			if !tc.bites {
-				if st := startOnce(); st != http.StatusSeeOther || e.sb.Requests(megviisim.GetToken) != 1 || len(e.sb.Sessions()) != 1 {
+				if st := startOnce(); st != http.StatusSeeOther || e.SB.Requests(megviisim.GetToken) != 1 || len(e.SB.Sessions()) != 1 {
 					t.Fatalf("start: HTTP %d, %d get_token calls, %d sessions; want 303 after one call",
-						st, e.sb.Requests(megviisim.GetToken), len(e.sb.Sessions()))
+						st, e.SB.Requests(megviisim.GetToken), len(e.SB.Sessions()))
 				}
 				return
 			}
-			if st := startOnce(); st != http.StatusBadRequest || e.sb.Requests(megviisim.GetToken) != 1 || len(e.sb.Sessions()) != 0 {
+			if st := startOnce(); st != http.StatusBadRequest || e.SB.Requests(megviisim.GetToken) != 1 || len(e.SB.Sessions()) != 0 {
 				t.Fatalf("a start Megvii refuses: HTTP %d, %d get_token calls, %d sessions; want 400 after one call, none",
-					st, e.sb.Requests(megviisim.GetToken), len(e.sb.Sessions()))
+					st, e.SB.Requests(megviisim.GetToken), len(e.SB.Sessions()))
 			}
 			// What the Handler was told, through the provider it uses.
-			r := httptest.NewRequest(http.MethodPost, e.srv.URL+"/start", strings.NewReader("user=someone"))
+			r := httptest.NewRequest(http.MethodPost, e.Srv.URL+"/start", strings.NewReader("user=someone"))
 			r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-			req, err := e.h.NewRequest(r)
+			req, err := e.Handler.NewRequest(r)
 			if err != nil {
 				t.Fatal(err)
 			}
-			_, err = e.p.InitSession(context.Background(), req)
+			_, err = e.P.InitSession(context.Background(), req)
 			var le *liveness.Error
 			if !errors.As(err, &le) || !errors.Is(err, liveness.ErrInvalidArgument) || le.Field != tc.vendorErr || liveness.Retryable(err) {
 				t.Fatalf("InitSession: %v (Field %q), want ErrInvalidArgument naming %s, not retryable", err, fieldOf(le), tc.vendorErr)
@@ -223,8 +224,8 @@ func TestMegviiTokenLimitsThroughAHandler(t *testing.T) {
 			mu.Lock()
 			edit = tc.accepted
 			mu.Unlock()
-			if st := startOnce(); st != http.StatusSeeOther || len(e.sb.Sessions()) != 1 {
-				t.Fatalf("the same BizNo with a value Megvii takes: HTTP %d, %d sessions; want 303 and one", st, len(e.sb.Sessions()))
+			if st := startOnce(); st != http.StatusSeeOther || len(e.SB.Sessions()) != 1 {
+				t.Fatalf("the same BizNo with a value Megvii takes: HTTP %d, %d sessions; want 303 and one", st, len(e.SB.Sessions()))
 			}
 			mu.Lock()
 			defer mu.Unlock()
@@ -263,26 +264,26 @@ func TestMegviiFaceMatchThroughAHandler(t *testing.T) {
 	} {
 		t.Run(string(tc.c)+"/far="+tc.far, func(t *testing.T) {
 			e := newEnv(t, liveness.Megvii, megviiReading(megviisim.WithComparisons(tc.c)))
-			u := e.sb.ProviderURL(liveness.Megvii)
+			u := e.SB.ProviderURL(liveness.Megvii)
 			if tc.far != "" {
 				u += "&far=" + tc.far
 			}
-			p, err := liveness.Open(u, liveness.WithClock(e.clock.Now))
+			p, err := liveness.Open(u, liveness.WithClock(e.Clock.Now))
 			if err != nil {
 				t.Fatal(err)
 			}
-			h := e.handler(p, nil)
+			h := e.NewHandler(p, nil)
 			var reasons sync.Map
 			door := &notifyDoor{}
-			srv := e.serveMegvii(h, door, &reasons)
-			b := newBrowser()
-			check := e.start(b, srv.URL)
-			id := e.lastStarted()
-			v := e.press(b, check, sandbox.OutcomePass)
+			srv := serveMegvii(e, h, door, &reasons)
+			b := callbacktest.NewBrowser()
+			check := e.Start(b, srv.URL)
+			id := e.LastStarted()
+			v := e.Press(b, check, sandbox.OutcomePass)
 			if v.ReturnStatus != http.StatusOK || !strings.HasSuffix(v.ReturnURL, "/done?status="+string(tc.want)) {
 				t.Fatalf("the return: HTTP %d at %s, want /done?status=%s", v.ReturnStatus, v.ReturnURL, tc.want)
 			}
-			runs, _, st := e.del.get(id)
+			runs, _, st := e.Del.Get(id)
 			reason, _ := reasons.Load(id)
 			wantReason := liveness.ReasonNone
 			if tc.want == liveness.StatusFailed {
@@ -291,8 +292,8 @@ func TestMegviiFaceMatchThroughAHandler(t *testing.T) {
 			if runs != 1 || st != tc.want || reason != wantReason {
 				t.Fatalf("Deliver: %d runs with %s/%v, want once with %s/%s", runs, st, reason, tc.want, wantReason)
 			}
-			if door.count() != 1 || megviisim.ResultCalls(e.sb, id) != 0 {
-				t.Fatalf("%d notifies, %d get_result calls; want 1 and 0", door.count(), megviisim.ResultCalls(e.sb, id))
+			if door.count() != 1 || megviisim.ResultCalls(e.SB, id) != 0 {
+				t.Fatalf("%d notifies, %d get_result calls; want 1 and 0", door.count(), megviisim.ResultCalls(e.SB, id))
 			}
 		})
 	}
@@ -311,10 +312,10 @@ func TestMegviiCallbackKindThroughAHandler(t *testing.T) {
 				e := newEnv(t, liveness.Megvii, megviiReading(megviisim.WithNotifyHeaders(h)))
 				door := &notifyDoor{}
 				var reasons sync.Map
-				srv := e.serveMegvii(e.h, door, &reasons)
-				e.start(newBrowser(), srv.URL)
-				id := e.lastStarted()
-				c, err := e.sb.Complete(context.Background(), liveness.Megvii, id, o)
+				srv := serveMegvii(e, e.Handler, door, &reasons)
+				e.Start(callbacktest.NewBrowser(), srv.URL)
+				id := e.LastStarted()
+				c, err := e.SB.Complete(context.Background(), liveness.Megvii, id, o)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -337,12 +338,12 @@ func TestMegviiCallbackKindThroughAHandler(t *testing.T) {
 				if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusSeeOther || loc != "/done?status="+string(want.status) {
 					t.Fatalf("the bare POST return: %d to %q", resp.StatusCode, loc)
 				}
-				runs, attempts, st := e.del.get(id)
+				runs, attempts, st := e.Del.Get(id)
 				reason, _ := reasons.Load(id)
 				if runs != 1 || attempts != 1 || st != want.status || reason != want.reason {
 					t.Fatalf("Deliver: %d runs in %d attempts with %s/%v, want once with %s/%s", runs, attempts, st, reason, want.status, want.reason)
 				}
-				if n := megviisim.ResultCalls(e.sb, id); n != 0 {
+				if n := megviisim.ResultCalls(e.SB, id); n != 0 {
 					t.Fatalf("%d get_result calls, want 0", n)
 				}
 			})

@@ -15,6 +15,7 @@ import (
 
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/callback"
+	"github.com/go-liveness/liveness/callback/callbacktest"
 	"github.com/go-liveness/liveness/megvii"
 	"github.com/go-liveness/liveness/megvii/megviisim"
 	"github.com/go-liveness/liveness/sandbox"
@@ -27,14 +28,8 @@ import (
 // defaults throughout: three calls per biz_id counting pending ones, a
 // result kept one day.
 
-// megviiRedelivered makes the sandbox send a Megvii notify not received
-// again (as WithNotifyRetry says); by default it is sent once.
-func megviiRedelivered(_ *env, o *[]sandbox.Option) {
-	*o = append(*o, megviisim.WithNotifyRedelivered())
-}
-
 // megviiReading adds sandbox options.
-func megviiReading(opts ...sandbox.Option) envOption {
+func megviiReading(opts ...sandbox.Option) callbacktest.Option {
 	return func(_ *env, o *[]sandbox.Option) { *o = append(*o, opts...) }
 }
 
@@ -104,7 +99,7 @@ func (d *notifyDoor) count() int {
 // serveMegvii serves h as env.serve does, the notify behind door, with
 // sessions compared with a reference image (so that the page offers
 // face_mismatch), and records the Reason of each delivery.
-func (e *env) serveMegvii(h *callback.Handler, door *notifyDoor, reasons *sync.Map) *httptest.Server {
+func serveMegvii(e *env, h *callback.Handler, door *notifyDoor, reasons *sync.Map) *httptest.Server {
 	next := h.NewRequest
 	h.NewRequest = func(r *http.Request) (*liveness.SessionRequest, error) {
 		req, err := next(r)
@@ -127,7 +122,7 @@ func (e *env) serveMegvii(h *callback.Handler, door *notifyDoor, reasons *sync.M
 	mux.HandleFunc("/notify", door.serve(h.Notify))
 	mux.HandleFunc("/done", func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, "done") })
 	srv := httptest.NewServer(mux)
-	e.t.Cleanup(srv.Close)
+	e.T.Cleanup(srv.Close)
 	return srv
 }
 
@@ -145,9 +140,9 @@ func (e *env) serveMegvii(h *callback.Handler, door *notifyDoor, reasons *sync.M
 func TestMegviiNotifyReadingsEveryOutcome(t *testing.T) {
 	probe := newEnv(t, liveness.Megvii)
 	var reasons sync.Map
-	srv := probe.serveMegvii(probe.h, &notifyDoor{}, &reasons)
-	probe.start(newBrowser(), srv.URL)
-	outcomes, err := probe.sb.SessionOutcomes(liveness.Megvii, probe.lastStarted())
+	srv := serveMegvii(probe, probe.Handler, &notifyDoor{}, &reasons)
+	probe.Start(callbacktest.NewBrowser(), srv.URL)
+	outcomes, err := probe.SB.SessionOutcomes(liveness.Megvii, probe.LastStarted())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -174,19 +169,19 @@ func testMegviiNotifyReading(t *testing.T, o sandbox.Outcome, body megviisim.Not
 	if !ok {
 		t.Fatalf("no Status for outcome %s", o)
 	}
-	opts := []envOption{megviiGET, megviiReading(megviisim.WithNotifyBody(body), megviisim.WithNotifyAck(ack))}
+	opts := []callbacktest.Option{callbacktest.UnsignedReturn(), megviiReading(megviisim.WithNotifyBody(body), megviisim.WithNotifyAck(ack))}
 	if redeliver {
-		opts = append(opts, notifyRetry(3, 10*time.Millisecond), megviiRedelivered)
+		opts = append(opts, callbacktest.NotifyRetry(3, 10*time.Millisecond))
 	}
 	e := newEnv(t, liveness.Megvii, opts...)
 	door := &notifyDoor{refuse: 1}
 	var reasons sync.Map
-	srv := e.serveMegvii(e.h, door, &reasons)
-	b := newBrowser()
-	e.start(b, srv.URL)
-	id := e.lastStarted()
+	srv := serveMegvii(e, e.Handler, door, &reasons)
+	b := callbacktest.NewBrowser()
+	e.Start(b, srv.URL)
+	id := e.LastStarted()
 
-	c, err := e.sb.Complete(context.Background(), liveness.Megvii, id, o)
+	c, err := e.SB.Complete(context.Background(), liveness.Megvii, id, o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -194,7 +189,7 @@ func testMegviiNotifyReading(t *testing.T, o sandbox.Outcome, body megviisim.Not
 		t.Fatalf("the first notify: notified=%v err=%v, want HTTP 503", c.Notified, c.NotifyErr)
 	}
 	if redeliver {
-		eventually(t, func() bool { runs, _, _ := e.del.get(id); return runs == 1 }, "the redelivered notify delivers")
+		eventually(t, func() bool { runs, _, _ := e.Del.Get(id); return runs == 1 }, "the redelivered notify delivers")
 	}
 	time.Sleep(80 * time.Millisecond) // any notify still to come: 10, 20 and 40 ms apart
 	wantNotifies := 1
@@ -204,20 +199,20 @@ func testMegviiNotifyReading(t *testing.T, o sandbox.Outcome, body megviisim.Not
 	if n := door.count(); n != wantNotifies {
 		t.Fatalf("%d notifies, want %d", n, wantNotifies)
 	}
-	if runs, _, _ := e.del.get(id); !redeliver && runs != 0 {
+	if runs, _, _ := e.Del.Get(id); !redeliver && runs != 0 {
 		t.Fatal("delivered without a notify or a return")
 	}
 
-	resp := b.do(http.MethodGet, c.ReturnURL, nil)
+	resp := b.Do(http.MethodGet, c.ReturnURL, nil)
 	if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusSeeOther || loc != "/done?status="+string(want.status) {
 		t.Fatalf("the return: %d to %q, want 303 to /done?status=%s", resp.StatusCode, loc, want.status)
 	}
-	runs, attempts, st := e.del.get(id)
+	runs, attempts, st := e.Del.Get(id)
 	reason, _ := reasons.Load(id)
 	if runs != 1 || attempts != 1 || st != want.status || reason != want.reason {
 		t.Fatalf("Deliver: %d runs in %d attempts with %s/%v, want once with %s/%s", runs, attempts, st, reason, want.status, want.reason)
 	}
-	calls, wantCalls := megviisim.ResultCalls(e.sb, id), 1 // the return's read
+	calls, wantCalls := megviisim.ResultCalls(e.SB, id), 1 // the return's read
 	if redeliver {
 		wantCalls = 0 // the signed notify carried the result
 	}
@@ -249,8 +244,8 @@ func testMegviiNotifyReading(t *testing.T, o sandbox.Outcome, body megviisim.Not
 			t.Fatalf("notify %d after the first: %d %q, want 200 \"success\"", i+2, answers[i], acks[i])
 		}
 	}
-	if runs, _, _ := e.del.get(id); runs != 1 || megviisim.ResultCalls(e.sb, id) != wantCalls {
-		t.Fatalf("after the notify again: %d runs, %d calls", runs, megviisim.ResultCalls(e.sb, id))
+	if runs, _, _ := e.Del.Get(id); runs != 1 || megviisim.ResultCalls(e.SB, id) != wantCalls {
+		t.Fatalf("after the notify again: %d runs, %d calls", runs, megviisim.ResultCalls(e.SB, id))
 	}
 }
 
@@ -261,29 +256,29 @@ func TestMegviiResultBizFieldsThroughTheReturn(t *testing.T) {
 	for _, f := range []megviisim.BizFields{megviisim.BizInfo, megviisim.BizNoOnly, megviisim.BizTopLevel} {
 		for _, o := range []sandbox.Outcome{sandbox.OutcomePass, sandbox.OutcomeSpoof, sandbox.OutcomeCancel} {
 			t.Run(string(f)+"/"+string(o), func(t *testing.T) {
-				e := newEnv(t, liveness.Megvii, megviiGET, notifyToSink, megviiReading(megviisim.WithResultBizFields(f)))
+				e := newEnv(t, liveness.Megvii, callbacktest.UnsignedReturn(), callbacktest.NotifyToSink(), megviiReading(megviisim.WithResultBizFields(f)))
 				var reasons sync.Map
-				srv := e.serveMegvii(e.h, &notifyDoor{}, &reasons)
-				b := newBrowser()
-				e.start(b, srv.URL)
-				id := e.lastStarted()
-				c, err := e.sb.Complete(context.Background(), liveness.Megvii, id, o)
+				srv := serveMegvii(e, e.Handler, &notifyDoor{}, &reasons)
+				b := callbacktest.NewBrowser()
+				e.Start(b, srv.URL)
+				id := e.LastStarted()
+				c, err := e.SB.Complete(context.Background(), liveness.Megvii, id, o)
 				if err != nil {
 					t.Fatal(err)
 				}
 				want := megviiWant[o]
 				for i := 0; i < 3; i++ {
-					resp := b.do(http.MethodGet, c.ReturnURL, nil)
+					resp := b.Do(http.MethodGet, c.ReturnURL, nil)
 					if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusSeeOther || loc != "/done?status="+string(want.status) {
 						t.Fatalf("return %d: %d to %q", i, resp.StatusCode, loc)
 					}
 				}
-				runs, _, st := e.del.get(id)
+				runs, _, st := e.Del.Get(id)
 				reason, _ := reasons.Load(id)
 				if runs != 1 || st != want.status || reason != want.reason {
 					t.Fatalf("Deliver: %d runs with %s/%v, want once with %s/%s", runs, st, reason, want.status, want.reason)
 				}
-				if n := megviisim.ResultCalls(e.sb, id); n != 1 {
+				if n := megviisim.ResultCalls(e.SB, id); n != 1 {
 					t.Fatalf("%d get_result calls, want 1", n)
 				}
 			})

@@ -17,7 +17,9 @@ import (
 
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/callback"
+	"github.com/go-liveness/liveness/callback/callbacktest"
 	"github.com/go-liveness/liveness/megvii/megviisim"
+	"github.com/go-liveness/liveness/providertest"
 	"github.com/go-liveness/liveness/sandbox"
 )
 
@@ -139,7 +141,7 @@ func scanFor(t *testing.T, where string, dump map[string][][]byte, data map[stri
 // request: the BizNo, and the name and ID number where the vendor takes
 // them. Deliver records each result it receives in got.
 func personalHandler(e *env, store callback.Store, got *sync.Map) *callback.Handler {
-	h := e.handler(e.provider(), store)
+	h := e.NewHandler(e.Provider(), store)
 	next := h.NewRequest
 	h.NewRequest = func(r *http.Request) (*liveness.SessionRequest, error) {
 		req, err := next(r)
@@ -152,7 +154,7 @@ func personalHandler(e *env, store callback.Store, got *sync.Map) *callback.Hand
 		return req, err
 	}
 	h.Deliver = func(ctx context.Context, res *liveness.Result, s *liveness.Session) error {
-		if err := e.del.Deliver(ctx, res, s); err != nil {
+		if err := e.Del.Deliver(ctx, res, s); err != nil {
 			return err
 		}
 		got.Store(s.ID, res)
@@ -162,12 +164,12 @@ func personalHandler(e *env, store callback.Store, got *sync.Map) *callback.Hand
 }
 
 // returnTo sends the browser's return of c to base.
-func returnTo(b *browser, base string, c *sandbox.Completion) *http.Response {
+func returnTo(b *callbacktest.Browser, base string, c *sandbox.Completion) *http.Response {
 	u, _ := url.Parse(c.ReturnURL)
 	if c.ReturnMethod == http.MethodPost {
-		return b.do(http.MethodPost, base+"/return", c.ReturnForm)
+		return b.Do(http.MethodPost, base+"/return", c.ReturnForm)
 	}
-	return b.do(http.MethodGet, base+"/return?"+u.RawQuery, nil)
+	return b.Do(http.MethodGet, base+"/return?"+u.RawQuery, nil)
 }
 
 // storedRecord is the plain record of session id as a Store holds it.
@@ -196,16 +198,20 @@ func storedRecord(t *testing.T, st callback.Store, ns liveness.Vendor, id string
 func TestStoreHoldsNoPersonalDataInClear(t *testing.T) {
 	for _, vendor := range []liveness.Vendor{liveness.Megvii, liveness.Juhe, liveness.Jumdata} {
 		t.Run(string(vendor)+"/memory", func(t *testing.T) {
-			e := newEnv(t, vendor, megviiGET, notifyToSink)
+			opts := []callbacktest.Option{callbacktest.NotifyToSink()}
+			if h, _ := providertest.Registration(vendor); h.UnsignedReturn != nil {
+				opts = append(opts, callbacktest.UnsignedReturn()) // the result is read, not carried
+			}
+			e := newEnv(t, vendor, opts...)
 			st := newDumpStore(callback.NewMemoryStore(0))
 			var got sync.Map
 			h := personalHandler(e, st, &got)
-			e.del.fail = 1 // the first Deliver fails: the record holds the result undelivered
-			srv := e.serve(h)
-			b := newBrowser()
-			e.start(b, srv.URL)
-			id := e.lastStarted()
-			c, err := e.sb.Complete(context.Background(), vendor, id, sandbox.OutcomePass)
+			e.Del.Fail = 1 // the first Deliver fails: the record holds the result undelivered
+			srv := e.Serve(h)
+			b := callbacktest.NewBrowser()
+			e.Start(b, srv.URL)
+			id := e.LastStarted()
+			c, err := e.SB.Complete(context.Background(), vendor, id, sandbox.OutcomePass)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -249,13 +255,13 @@ func TestStoreHoldsNoPersonalDataInClear(t *testing.T) {
 			}
 			scanFor(t, "every write", st.entries(), data)
 			var events bytes.Buffer
-			for len(e.events) > 0 {
-				fmt.Fprintf(&events, "%+v\n", <-e.events)
+			for len(e.Events) > 0 {
+				fmt.Fprintf(&events, "%+v\n", <-e.Events)
 			}
-			if !strings.Contains(events.String(), id) || !strings.Contains(e.logs.String(), id) {
+			if !strings.Contains(events.String(), id) || !strings.Contains(e.Logs.String(), id) {
 				t.Fatalf("the events or logs do not name the session: the scan is blind")
 			}
-			scanFor(t, "logs and events", map[string][][]byte{"log": {[]byte(e.logs.String())}, "events": {events.Bytes()}}, data)
+			scanFor(t, "logs and events", map[string][][]byte{"log": {[]byte(e.Logs.String())}, "events": {events.Bytes()}}, data)
 		})
 	}
 }
@@ -266,17 +272,17 @@ func TestStoreHoldsNoPersonalDataInClear(t *testing.T) {
 func TestSealedValueStaysWithItsSession(t *testing.T) {
 	e := newEnv(t, liveness.Jumdata)
 	st := callback.NewMemoryStore(0)
-	srv := e.serve(e.handler(e.p, st))
-	b1, b2 := newBrowser(), newBrowser()
-	e.start(b1, srv.URL)
-	id1 := e.lastStarted()
-	e.start(b2, srv.URL)
-	id2 := e.lastStarted()
-	c1, err := e.sb.Complete(context.Background(), liveness.Jumdata, id1, sandbox.OutcomePass)
+	srv := e.Serve(e.NewHandler(e.P, st))
+	b1, b2 := callbacktest.NewBrowser(), callbacktest.NewBrowser()
+	e.Start(b1, srv.URL)
+	id1 := e.LastStarted()
+	e.Start(b2, srv.URL)
+	id2 := e.LastStarted()
+	c1, err := e.SB.Complete(context.Background(), liveness.Jumdata, id1, sandbox.OutcomePass)
 	if err != nil {
 		t.Fatal(err)
 	}
-	c2, err := e.sb.Complete(context.Background(), liveness.Jumdata, id2, sandbox.OutcomeSpoof)
+	c2, err := e.SB.Complete(context.Background(), liveness.Jumdata, id2, sandbox.OutcomeSpoof)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -291,7 +297,7 @@ func TestSealedValueStaysWithItsSession(t *testing.T) {
 	if resp := returnTo(b2, srv.URL, c2); resp.StatusCode != http.StatusServiceUnavailable {
 		t.Fatalf("return 2 over a moved value: %d, want 503", resp.StatusCode)
 	}
-	if runs, _, _ := e.del.get(id2); runs != 0 {
+	if runs, _, _ := e.Del.Get(id2); runs != 0 {
 		t.Fatalf("session 2 delivered %d times", runs)
 	}
 }
@@ -300,36 +306,36 @@ func TestSealedValueStaysWithItsSession(t *testing.T) {
 // PreviousKeys, and a start with a BizNo reserved under the old key joins
 // that start instead of paying for another.
 func TestKeyRotationKeepsStoredSessions(t *testing.T) {
-	e := newEnv(t, liveness.Megvii, megviiGET, notifyToSink)
+	e := newEnv(t, liveness.Megvii, callbacktest.UnsignedReturn(), callbacktest.NotifyToSink())
 	st := callback.NewMemoryStore(0)
 	var got sync.Map
 	oldH := personalHandler(e, st, &got)
-	oldSrv := e.serve(oldH)
-	b := newBrowser()
-	e.start(b, oldSrv.URL)
-	id := e.lastStarted()
+	oldSrv := e.Serve(oldH)
+	b := callbacktest.NewBrowser()
+	e.Start(b, oldSrv.URL)
+	id := e.LastStarted()
 
 	newH := personalHandler(e, st, &got)
 	newH.Key, newH.PreviousKeys = bytes.Repeat([]byte{7}, 32), [][]byte{testKey}
-	newSrv := e.serve(newH)
+	newSrv := e.Serve(newH)
 	// The same BizNo again, on the instance with the new key: joined.
-	resp, err := newBrowser().c.PostForm(newSrv.URL+"/start", url.Values{"user": {sandbox.MagicPrefix + "nobody"}})
+	resp, err := callbacktest.NewBrowser().Client.PostForm(newSrv.URL+"/start", url.Values{"user": {sandbox.MagicPrefix + "nobody"}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	_ = resp.Body.Close()
-	if resp.StatusCode != http.StatusSeeOther || e.sb.Requests(megviisim.GetToken) != 1 {
-		t.Fatalf("second start: %d, %d creates", resp.StatusCode, e.sb.Requests(megviisim.GetToken))
+	if resp.StatusCode != http.StatusSeeOther || e.SB.Requests(megviisim.GetToken) != 1 {
+		t.Fatalf("second start: %d, %d creates", resp.StatusCode, e.SB.Requests(megviisim.GetToken))
 	}
-	c, err := e.sb.Complete(context.Background(), liveness.Megvii, id, sandbox.OutcomePass)
+	c, err := e.SB.Complete(context.Background(), liveness.Megvii, id, sandbox.OutcomePass)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if resp := returnTo(b, newSrv.URL, c); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("return on the new key: %d", resp.StatusCode)
 	}
-	if runs, _, _ := e.del.get(id); runs != 1 || e.reads() != 1 {
-		t.Fatalf("%d runs, %d reads", runs, e.reads())
+	if runs, _, _ := e.Del.Get(id); runs != 1 || e.Reads() != 1 {
+		t.Fatalf("%d runs, %d reads", runs, e.Reads())
 	}
 	// What the new key wrote, the old key alone cannot open.
 	if _, err := oldH.Wait(context.Background(), &liveness.Session{Vendor: liveness.Megvii, ID: id}); err == nil {
@@ -365,7 +371,7 @@ func storeKeysOf(dump map[string][][]byte, id string) []string {
 // callback/redisstore runs the same on Redis.
 func TestForget(t *testing.T) {
 	t.Run("memory", func(t *testing.T) {
-		e := newEnv(t, liveness.Juhe, notifyToSink)
+		e := newEnv(t, liveness.Juhe, callbacktest.NotifyToSink())
 		mem := callback.NewMemoryStore(0)
 		var st callback.Store = mem
 		dump := func() map[string][][]byte {
@@ -384,21 +390,21 @@ func TestForget(t *testing.T) {
 		}
 		var got sync.Map
 		h := personalHandler(e, st, &got)
-		srv := e.serve(h)
+		srv := e.Serve(h)
 		ctx := context.Background()
 
 		// One session delivered, then erased.
-		b := newBrowser()
-		e.start(b, srv.URL)
-		id := e.lastStarted()
-		c, err := e.sb.Complete(ctx, liveness.Juhe, id, sandbox.OutcomePass)
+		b := callbacktest.NewBrowser()
+		e.Start(b, srv.URL)
+		id := e.LastStarted()
+		c, err := e.SB.Complete(ctx, liveness.Juhe, id, sandbox.OutcomePass)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if code := notify(srv.URL+"/notify", url.Values{"jh_order_id": {id}}); code != http.StatusOK {
+		if code := callbacktest.Notify(srv.URL+"/notify", url.Values{"jh_order_id": {id}}); code != http.StatusOK {
 			t.Fatalf("notify: %d", code)
 		}
-		if runs, _, _ := e.del.get(id); runs != 1 {
+		if runs, _, _ := e.Del.Get(id); runs != 1 {
 			t.Fatalf("%d runs", runs)
 		}
 		if keys := storeKeysOf(dump(), id); len(keys) == 0 {
@@ -408,8 +414,8 @@ func TestForget(t *testing.T) {
 			t.Fatal(err)
 		}
 		checkErased(t, dump(), st, id)
-		reads := e.reads()
-		if code := notify(srv.URL+"/notify", url.Values{"jh_order_id": {id}}); code != http.StatusOK {
+		reads := e.Reads()
+		if code := callbacktest.Notify(srv.URL+"/notify", url.Values{"jh_order_id": {id}}); code != http.StatusOK {
 			t.Fatalf("notify after Forget: %d", code)
 		}
 		if resp := returnTo(b, srv.URL, c); resp.StatusCode != http.StatusGone {
@@ -418,35 +424,35 @@ func TestForget(t *testing.T) {
 		if _, err := h.Wait(ctx, &liveness.Session{Vendor: liveness.Juhe, ID: id}); !errors.Is(err, callback.ErrForgotten) {
 			t.Fatalf("Wait after Forget: %v", err)
 		}
-		e.clock.Advance(2 * time.Hour)
+		e.Clock.Advance(2 * time.Hour)
 		if _, err := h.Reconcile(ctx); err != nil {
 			t.Fatal(err)
 		}
-		if runs, _, _ := e.del.get(id); runs != 1 || e.reads() != reads {
-			t.Fatalf("after Forget: %d runs, %d more reads", runs, e.reads()-reads)
+		if runs, _, _ := e.Del.Get(id); runs != 1 || e.Reads() != reads {
+			t.Fatalf("after Forget: %d runs, %d more reads", runs, e.Reads()-reads)
 		}
 		checkErased(t, dump(), st, id)
 
 		// A session in flight, erased by its BizNo.
 		ref := "kyc13800000000"
-		resp, err := newBrowser().c.PostForm(srv.URL+"/start", url.Values{"user": {sandbox.MagicPrefix + "nobody"}, "ref": {ref}})
+		resp, err := callbacktest.NewBrowser().Client.PostForm(srv.URL+"/start", url.Values{"user": {sandbox.MagicPrefix + "nobody"}, "ref": {ref}})
 		if err != nil {
 			t.Fatal(err)
 		}
 		_ = resp.Body.Close()
-		id2 := e.lastStarted()
+		id2 := e.LastStarted()
 		if err := h.ForgetBizNo(ctx, ref); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := e.sb.Complete(ctx, liveness.Juhe, id2, sandbox.OutcomePass); err != nil {
+		if _, err := e.SB.Complete(ctx, liveness.Juhe, id2, sandbox.OutcomePass); err != nil {
 			t.Fatal(err)
 		}
-		reads = e.reads()
-		if code := notify(srv.URL+"/notify", url.Values{"jh_order_id": {id2}}); code != http.StatusOK {
+		reads = e.Reads()
+		if code := callbacktest.Notify(srv.URL+"/notify", url.Values{"jh_order_id": {id2}}); code != http.StatusOK {
 			t.Fatalf("notify after ForgetBizNo: %d", code)
 		}
-		if runs, _, _ := e.del.get(id2); runs != 0 || e.reads() != reads {
-			t.Fatalf("after ForgetBizNo: %d runs, %d more reads", runs, e.reads()-reads)
+		if runs, _, _ := e.Del.Get(id2); runs != 0 || e.Reads() != reads {
+			t.Fatalf("after ForgetBizNo: %d runs, %d more reads", runs, e.Reads()-reads)
 		}
 		checkErased(t, dump(), st, id2)
 		scanFor(t, "after ForgetBizNo", dump(), map[string]string{"BizNo": ref})
@@ -460,10 +466,10 @@ func TestForget(t *testing.T) {
 		if err := h.Forget(ctx, "jh-unknown-0001"); err != nil {
 			t.Fatal(err)
 		}
-		if code := notify(srv.URL+"/notify", url.Values{"jh_order_id": {"jh-unknown-0001"}}); code != http.StatusOK {
+		if code := callbacktest.Notify(srv.URL+"/notify", url.Values{"jh_order_id": {"jh-unknown-0001"}}); code != http.StatusOK {
 			t.Fatalf("notify for a forgotten unknown session: %d", code)
 		}
-		if e.reads() != reads {
+		if e.Reads() != reads {
 			t.Fatalf("a forgotten unknown session was read")
 		}
 	})
@@ -493,18 +499,18 @@ func memKeys(t *testing.T, m *callback.MemoryStore) []string {
 // KeepPersonalData keeps a delivered result's personal data, sealed, until
 // its time is up; the reconciler then drops it.
 func TestKeepPersonalData(t *testing.T) {
-	e := newEnv(t, liveness.Juhe, notifyToSink)
+	e := newEnv(t, liveness.Juhe, callbacktest.NotifyToSink())
 	st := callback.NewMemoryStore(0)
 	var got sync.Map
 	h := personalHandler(e, st, &got)
 	h.KeepPersonalData = time.Hour
-	srv := e.serve(h)
-	e.start(newBrowser(), srv.URL)
-	id := e.lastStarted()
-	if _, err := e.sb.Complete(context.Background(), liveness.Juhe, id, sandbox.OutcomePass); err != nil {
+	srv := e.Serve(h)
+	e.Start(callbacktest.NewBrowser(), srv.URL)
+	id := e.LastStarted()
+	if _, err := e.SB.Complete(context.Background(), liveness.Juhe, id, sandbox.OutcomePass); err != nil {
 		t.Fatal(err)
 	}
-	if code := notify(srv.URL+"/notify", url.Values{"jh_order_id": {id}}); code != http.StatusOK {
+	if code := callbacktest.Notify(srv.URL+"/notify", url.Values{"jh_order_id": {id}}); code != http.StatusOK {
 		t.Fatalf("notify: %d", code)
 	}
 	if rec := storedRecord(t, st, liveness.Juhe, id); !strings.Contains(rec, `"raw":`) || !strings.Contains(rec, `"purge_at":`) {
@@ -517,7 +523,7 @@ func TestKeepPersonalData(t *testing.T) {
 	if rec := storedRecord(t, st, liveness.Juhe, id); !strings.Contains(rec, `"raw":`) {
 		t.Fatalf("purged before its time: %s", rec)
 	}
-	e.clock.Advance(time.Hour + time.Minute)
+	e.Clock.Advance(time.Hour + time.Minute)
 	if _, err := h.Reconcile(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -525,7 +531,7 @@ func TestKeepPersonalData(t *testing.T) {
 	if strings.Contains(rec, `"raw":`) || !strings.Contains(rec, `"delivered":true`) {
 		t.Fatalf("after its time: %s", rec)
 	}
-	if runs, _, _ := e.del.get(id); runs != 1 {
+	if runs, _, _ := e.Del.Get(id); runs != 1 {
 		t.Fatalf("%d runs", runs)
 	}
 }

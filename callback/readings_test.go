@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/go-liveness/liveness"
+	"github.com/go-liveness/liveness/callback/callbacktest"
 	"github.com/go-liveness/liveness/driver"
 	"github.com/go-liveness/liveness/sandbox"
 )
@@ -30,24 +31,24 @@ func TestEveryReadingRuns(t *testing.T) {
 			for o, want := range map[sandbox.Outcome]liveness.Status{
 				sandbox.OutcomePass: liveness.StatusPassed, sandbox.OutcomeSpoof: liveness.StatusFailed,
 			} {
-				e := newEnv(t, vendor, notifyToSink, opt)
-				b := newBrowser()
-				check := e.start(b, e.srv.URL)
-				id := e.lastStarted()
-				v := e.press(b, check, o)
-				if !strings.HasPrefix(v.ReturnURL, e.srv.URL) {
+				e := newEnv(t, vendor, callbacktest.NotifyToSink(), opt)
+				b := callbacktest.NewBrowser()
+				check := e.Start(b, e.Srv.URL)
+				id := e.LastStarted()
+				v := e.Press(b, check, o)
+				if !strings.HasPrefix(v.ReturnURL, e.Srv.URL) {
 					// The page sent the browser nowhere (Tencent outside
 					// WeChat, "RedirectUrl … 仅微信H5场景使用"): the session
 					// ends by a read, here Wait's.
 					ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-					res, err := e.h.Wait(ctx, &liveness.Session{Vendor: vendor, ID: id})
+					res, err := e.Handler.Wait(ctx, &liveness.Session{Vendor: vendor, ID: id})
 					cancel()
 					if err != nil || res.Status != want {
 						t.Fatalf("%s by Wait: %v, %v; want %q", o, res, err, want)
 					}
 					v.ReturnStatus = http.StatusOK
 				}
-				if runs, _, got := e.del.get(id); v.ReturnStatus != http.StatusOK || runs != 1 || got != want {
+				if runs, _, got := e.Del.Get(id); v.ReturnStatus != http.StatusOK || runs != 1 || got != want {
 					t.Fatalf("%s by the return: HTTP %d, %d runs of Deliver with %q; want once with %q", o, v.ReturnStatus, runs, got, want)
 				}
 			}
@@ -55,12 +56,12 @@ func TestEveryReadingRuns(t *testing.T) {
 				return // the vendor sends no notify
 			}
 			e := newEnv(t, vendor, opt)
-			e.start(newBrowser(), e.srv.URL)
-			id := e.lastStarted()
-			if _, err := e.sb.Complete(context.Background(), vendor, id, sandbox.OutcomePass); err != nil {
+			e.Start(callbacktest.NewBrowser(), e.Srv.URL)
+			id := e.LastStarted()
+			if _, err := e.SB.Complete(context.Background(), vendor, id, sandbox.OutcomePass); err != nil {
 				t.Fatal(err)
 			}
-			if runs, _, got := e.del.get(id); runs != 1 || got != liveness.StatusPassed {
+			if runs, _, got := e.Del.Get(id); runs != 1 || got != liveness.StatusPassed {
 				t.Fatalf("a pass by the notify: %d runs of Deliver with %q", runs, got)
 			}
 		})

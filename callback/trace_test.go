@@ -11,6 +11,7 @@ import (
 
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/callback"
+	"github.com/go-liveness/liveness/callback/callbacktest"
 	"github.com/go-liveness/liveness/sandbox"
 )
 
@@ -50,9 +51,9 @@ func (p *ctxProvider) FetchSessionResult(ctx context.Context, s *liveness.Sessio
 // Trace wraps every request: the vendor calls and Deliver run in the
 // context it returns, and its end func gets the request's Event once.
 func TestTraceWrapsEachRequest(t *testing.T) {
-	e := newEnv(t, liveness.Juhe, notifyToSink)
-	p := &ctxProvider{Provider: e.provider()}
-	h := e.handler(p, nil)
+	e := newEnv(t, liveness.Juhe, callbacktest.NotifyToSink())
+	p := &ctxProvider{Provider: e.Provider()}
+	h := e.NewHandler(p, nil)
 	var mu sync.Mutex
 	var begun []string
 	var ended []callback.Event
@@ -72,13 +73,13 @@ func TestTraceWrapsEachRequest(t *testing.T) {
 		delivered = ctx.Value(traceKey{})
 		return next(ctx, res, s)
 	}
-	srv := e.serve(h)
-	e.start(newBrowser(), srv.URL)
-	id := e.lastStarted()
-	if _, err := e.sb.Complete(context.Background(), liveness.Juhe, id, sandbox.OutcomePass); err != nil {
+	srv := e.Serve(h)
+	e.Start(callbacktest.NewBrowser(), srv.URL)
+	id := e.LastStarted()
+	if _, err := e.SB.Complete(context.Background(), liveness.Juhe, id, sandbox.OutcomePass); err != nil {
 		t.Fatal(err)
 	}
-	if code := notify(srv.URL+"/notify", url.Values{"jh_order_id": {id}}); code != http.StatusOK {
+	if code := callbacktest.Notify(srv.URL+"/notify", url.Values{"jh_order_id": {id}}); code != http.StatusOK {
 		t.Fatalf("notify: %d", code)
 	}
 	mu.Lock()
@@ -103,7 +104,7 @@ func TestTraceWrapsEachRequest(t *testing.T) {
 // (and runs through Trace); through Start, the start reports one Event.
 func TestBeginReportsItsStart(t *testing.T) {
 	e := newEnv(t, liveness.Jumdata)
-	h := e.handler(e.p, nil)
+	h := e.NewHandler(e.P, nil)
 	var mu sync.Mutex
 	var evs []callback.Event
 	h.Observe = func(ev callback.Event) { mu.Lock(); evs = append(evs, ev); mu.Unlock() }
@@ -117,8 +118,8 @@ func TestBeginReportsItsStart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := e.serve(h)
-	e.start(newBrowser(), srv.URL)
+	srv := e.Serve(h)
+	e.Start(callbacktest.NewBrowser(), srv.URL)
 	mu.Lock()
 	defer mu.Unlock()
 	if len(evs) != 2 || traced != 2 {
@@ -138,34 +139,34 @@ func TestBacklog(t *testing.T) {
 	e := newEnv(t, liveness.Jumdata)
 	ctx := context.Background()
 	for range 3 {
-		e.start(newBrowser(), e.srv.URL)
+		e.Start(callbacktest.NewBrowser(), e.Srv.URL)
 	}
-	if n, err := e.h.Backlog(ctx, 100); err != nil || n != 3 {
+	if n, err := e.Handler.Backlog(ctx, 100); err != nil || n != 3 {
 		t.Fatalf("Backlog = %d, %v; want 3", n, err)
 	}
-	if n, _ := e.h.Backlog(ctx, 2); n != 2 {
+	if n, _ := e.Handler.Backlog(ctx, 2); n != 2 {
 		t.Fatalf("Backlog(limit 2) = %d", n)
 	}
-	id := e.lastStarted()
-	if _, err := e.sb.Complete(ctx, liveness.Jumdata, id, sandbox.OutcomePass); err != nil {
+	id := e.LastStarted()
+	if _, err := e.SB.Complete(ctx, liveness.Jumdata, id, sandbox.OutcomePass); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.h.Wait(ctx, &liveness.Session{Vendor: liveness.Jumdata, ID: id}); err != nil {
+	if _, err := e.Handler.Wait(ctx, &liveness.Session{Vendor: liveness.Jumdata, ID: id}); err != nil {
 		t.Fatal(err)
 	}
 	// Delivered, it stays until a pass that finds it due drops it.
-	if n, _ := e.h.Backlog(ctx, 100); n != 3 {
+	if n, _ := e.Handler.Backlog(ctx, 100); n != 3 {
 		t.Fatalf("Backlog after a delivery = %d, want 3", n)
 	}
 	// Past every session's end: a pass delivers the other two as
 	// expired, the next one drops them all.
 	for range 2 {
-		e.clock.Advance(time.Hour)
-		if _, err := e.h.Reconcile(ctx); err != nil {
+		e.Clock.Advance(time.Hour)
+		if _, err := e.Handler.Reconcile(ctx); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if n, _ := e.h.Backlog(ctx, 100); n != 0 {
+	if n, _ := e.Handler.Backlog(ctx, 100); n != 0 {
 		t.Fatalf("Backlog after the sessions ended = %d, want 0", n)
 	}
 }
@@ -174,7 +175,7 @@ func TestBacklog(t *testing.T) {
 // reports its Event, as a fault, before the panic goes on.
 func TestPanicStillReportsTheEvent(t *testing.T) {
 	e := newEnv(t, liveness.Jumdata)
-	h := e.handler(e.p, nil)
+	h := e.NewHandler(e.P, nil)
 	var evs []callback.Event
 	ended := 0
 	h.Observe = func(ev callback.Event) { evs = append(evs, ev) }

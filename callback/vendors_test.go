@@ -1,11 +1,10 @@
 package callback_test
 
 // Every vendor the module simulates runs through the handlers
-// (TestEveryReadingRuns, among others): their simulators register
-// themselves with the sandbox.
+// (TestEveryReadingRuns, among others): their harnesses register
+// themselves (providertest.Register), and their simulators with the
+// sandbox.
 import (
-	_ "github.com/go-liveness/liveness/aliyun"
-	_ "github.com/go-liveness/liveness/aliyun/aliyunsim"
-	_ "github.com/go-liveness/liveness/tencent"
-	_ "github.com/go-liveness/liveness/tencent/tencentsim"
+	_ "github.com/go-liveness/liveness/aliyun/aliyuntest"
+	_ "github.com/go-liveness/liveness/tencent/tencenttest"
 )

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/go-liveness/liveness"
+	"github.com/go-liveness/liveness/callback/callbacktest"
 	"github.com/go-liveness/liveness/sandbox"
 )
 
@@ -36,20 +37,20 @@ func (g *guarded) VerifyCallback(context.Context, *http.Request) (*liveness.Call
 // VerifyCallback (refused: no read, no delivery), and Wait's reads through
 // its FetchResult (counted).
 func TestWrapperIsNotSkipped(t *testing.T) {
-	e := newEnv(t, liveness.Juhe, notifyToSink)
-	g := &guarded{Provider: e.provider()}
-	h := e.handler(g, nil)
-	srv := e.serve(h)
-	e.start(newBrowser(), srv.URL)
-	id := e.lastStarted()
-	if _, err := e.sb.Complete(context.Background(), liveness.Juhe, id, sandbox.OutcomePass); err != nil {
+	e := newEnv(t, liveness.Juhe, callbacktest.NotifyToSink())
+	g := &guarded{Provider: e.Provider()}
+	h := e.NewHandler(g, nil)
+	srv := e.Serve(h)
+	e.Start(callbacktest.NewBrowser(), srv.URL)
+	id := e.LastStarted()
+	if _, err := e.SB.Complete(context.Background(), liveness.Juhe, id, sandbox.OutcomePass); err != nil {
 		t.Fatal(err)
 	}
-	if code := notify(srv.URL+"/notify", url.Values{"jh_order_id": {id}}); code != http.StatusBadRequest {
+	if code := callbacktest.Notify(srv.URL+"/notify", url.Values{"jh_order_id": {id}}); code != http.StatusBadRequest {
 		t.Fatalf("a notify the wrapper refuses: %d, want 400", code)
 	}
-	if runs, _, _ := e.del.get(id); runs != 0 || e.reads() != 0 {
-		t.Fatalf("refused notify: %d runs, %d reads", runs, e.reads())
+	if runs, _, _ := e.Del.Get(id); runs != 0 || e.Reads() != 0 {
+		t.Fatalf("refused notify: %d runs, %d reads", runs, e.Reads())
 	}
 	res, err := h.Wait(context.Background(), &liveness.Session{Vendor: liveness.Juhe, ID: id})
 	if err != nil && !errors.Is(err, context.DeadlineExceeded) {
@@ -58,7 +59,7 @@ func TestWrapperIsNotSkipped(t *testing.T) {
 	if res == nil || !res.Status.Final() {
 		t.Fatalf("Wait: %+v", res)
 	}
-	if got, vendor := g.reads.Load(), int32(e.reads()); got != vendor || vendor == 0 {
+	if got, vendor := g.reads.Load(), int32(e.Reads()); got != vendor || vendor == 0 {
 		t.Fatalf("the wrapper counted %d reads, the vendor served %d", got, vendor)
 	}
 }

@@ -163,6 +163,21 @@ type Harness struct {
 	// budget is never exceeded. The suite checks it counts FetchResult's
 	// calls.
 	ReadCalls func(sb *sandbox.Sandbox, sandboxID string) int
+	// UnsignedReturn, when set, changes a request Request built so that
+	// the vendor, which signs its return (SignedReturn), sends the browser
+	// back unsigned, naming the session only (Megvii's return by GET,
+	// ?biz_id=): a receiver must then read the result. The suite checks
+	// that such a return verifies unsigned, without a Result, naming the
+	// session. Nil when the vendor has no such request.
+	UnsignedReturn func(req *liveness.SessionRequest)
+	// Redelivered are the sandbox options under which the vendor's
+	// simulator sends a notify the receiver did not take again, on the
+	// schedule sandbox.WithNotifyRetry sets (megviisim.WithNotifyRedelivered,
+	// juhesim.WithNotifyRedelivered: by default they send it once). Empty
+	// for a simulator that always redelivers (Alibaba Cloud's) and when
+	// Notifies is false. The suite checks that, under them, a notify
+	// answered 500 comes again.
+	Redelivered []sandbox.Option
 
 	// Backend is the vendor's simulator for a vendor the sandbox does not
 	// simulate itself: a plug-in (sandbox.Plugin) every sandbox of the
@@ -223,6 +238,8 @@ func RunConformanceTests(t *testing.T, h Harness) {
 	t.Run("the sandbox's signed callbacks verify", func(t *testing.T) { testGenuine(t, h) })
 	t.Run("tampered callbacks are rejected", func(t *testing.T) { testTampered(t, h) })
 	t.Run("an unsigned success claim is never believed", func(t *testing.T) { testForgedClaim(t, h) })
+	t.Run("a request of UnsignedReturn comes back unsigned", func(t *testing.T) { testUnsignedReturn(t, h) })
+	t.Run("a notify not taken comes again under Redelivered", func(t *testing.T) { testRedelivered(t, h) })
 	for _, fc := range h.Faults {
 		t.Run("fault "+fc.Name, func(t *testing.T) { testFault(t, h, fc) })
 	}
@@ -935,4 +952,62 @@ func Registration(v liveness.Vendor) (Harness, bool) {
 	defer registryMu.Unlock()
 	h, ok := registry[v]
 	return h, ok
+}
+
+// testUnsignedReturn checks Harness.UnsignedReturn: the return of a
+// session its request starts verifies unsigned, with no Result, naming the
+// session, and the result is read as Outcomes says.
+func testUnsignedReturn(t *testing.T, h Harness) {
+	if h.UnsignedReturn == nil {
+		t.Skip("the harness has no UnsignedReturn")
+	}
+	require.True(t, h.SignedReturn, "Harness.UnsignedReturn is for a vendor whose return is signed")
+	e := newEnv(t, h)
+	req := h.Request(e.rcv.URL+"/return", e.rcv.URL+"/notify")
+	h.UnsignedReturn(req)
+	s, err := e.p.InitSession(context.Background(), req)
+	require.NoError(t, err)
+	_, err = (&sandbox.Browser{}).Press(context.Background(), s.CheckURL, sandbox.OutcomePass)
+	require.NoError(t, err)
+	ret := e.rcv.get("/return")
+	require.NotNil(t, ret, "the browser came back to the return URL")
+	require.NoError(t, ret.err, "the return verifies")
+	assert.False(t, ret.cb.Signed, "Signed of the return under Harness.UnsignedReturn")
+	assert.Nil(t, ret.cb.Result, "an unsigned return carries no Result")
+	assert.Equal(t, s.ID, ret.cb.SessionID, "the unsigned return names the session")
+	res, err := e.p.FetchResult(context.Background(), s.ID)
+	require.NoError(t, err)
+	assert.Equal(t, h.Outcomes[sandbox.OutcomePass].Status, res.Status)
+}
+
+// testRedelivered checks Harness.Redelivered: under its options and
+// sandbox.WithNotifyRetry, a notify answered 500 is sent again.
+func testRedelivered(t *testing.T, h Harness) {
+	if !h.Notifies {
+		require.Empty(t, h.Redelivered, "Harness.Redelivered of a vendor without notify")
+		t.Skip("the vendor sends no notify")
+	}
+	var mu sync.Mutex
+	notifies := 0
+	rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/notify" {
+			return
+		}
+		mu.Lock()
+		notifies++
+		first := notifies == 1
+		mu.Unlock()
+		if first {
+			http.Error(w, "not now", http.StatusInternalServerError)
+		}
+	}))
+	t.Cleanup(rcv.Close)
+	e := newEnvWith(t, h, append([]sandbox.Option{sandbox.WithNotifyRetry(2, 10*time.Millisecond)}, h.Redelivered...))
+	s, err := e.p.InitSession(context.Background(), h.Request(rcv.URL+"/return", rcv.URL+"/notify"))
+	require.NoError(t, err)
+	c, err := e.sb.Complete(context.Background(), h.Vendor, sandboxID(t, h, s), sandbox.OutcomePass)
+	require.NoError(t, err)
+	require.False(t, c.Notified, "the first notify was answered 500")
+	assert.Eventually(t, func() bool { mu.Lock(); defer mu.Unlock(); return notifies >= 2 }, 5*time.Second, 10*time.Millisecond,
+		"the notify answered 500 comes again under Harness.Redelivered")
 }

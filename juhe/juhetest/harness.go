@@ -67,6 +67,7 @@ func Harness() providertest.Harness {
 		Lifetime:         juhe.SessionTTL,
 		SignedReturn:     true,
 		Notifies:         true, // LivenessOnly false: the face is compared with the ID's photo
+		Redelivered:      []sandbox.Option{juhesim.WithNotifyRedelivered()},
 		ForgeClaim: func(baseURL string, s *liveness.Session) *http.Request {
 			r := httptest.NewRequest(http.MethodPost, baseURL+"/notify", nil)
 			r.URL.RawQuery = url.Values{"jh_order_id": {s.ID}, "passed": {"T"}}.Encode()

@@ -69,7 +69,21 @@ func Harness(referenceImages ...[]byte) providertest.Harness {
 		SignedReturn:     true,
 		Notifies:         true,
 		SignedNotify:     true,
-		LivenessOnly:     len(referenceImages) == 0,
+		// A session asking for its return by GET comes back unsigned,
+		// naming only its biz_id.
+		UnsignedReturn: func(req *liveness.SessionRequest) {
+			opts, _ := req.Extra.(*megvii.SessionOptions)
+			if opts == nil {
+				opts = &megvii.SessionOptions{}
+			} else {
+				o := *opts
+				opts = &o
+			}
+			opts.ActionHTTPMethod = "GET"
+			req.Extra = opts
+		},
+		Redelivered:  []sandbox.Option{megviisim.WithNotifyRedelivered()},
+		LivenessOnly: len(referenceImages) == 0,
 		ForgeClaim: func(baseURL string, s *liveness.Session) *http.Request {
 			return httptest.NewRequest(http.MethodGet, baseURL+"/return?"+url.Values{"biz_id": {s.ID}, "status": {"OK"}}.Encode(), nil)
 		},

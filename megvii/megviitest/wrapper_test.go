@@ -80,7 +80,8 @@ func harness() providertest.Harness {
 		},
 		// Megvii's readings change these sessions as they change Megvii's
 		// own (a browser-like notify is read by VerifyCallbackOfKind).
-		Readings: megviitest.Harness().Readings,
+		Readings:    megviitest.Harness().Readings,
+		Redelivered: megviitest.Harness().Redelivered,
 		Faults: []providertest.FaultCase{
 			// Megvii says it did not serve the read: no read was spent.
 			{Name: "HTTP 503 is unavailable and retryable", Endpoint: megviisim.GetResult, Fault: sandbox.Fault{HTTPStatus: 503},

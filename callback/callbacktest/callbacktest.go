@@ -1,0 +1,547 @@
+// Package callbacktest runs a service built on package callback against the
+// sandbox, for tests: a sandbox on a settable clock, a provider of one
+// vendor, [callback.Handler]s over a given [callback.Store] and the
+// service's HTTP server, a Deliver that records every run, the events and
+// the logs, and browsers that keep their cookies. It learns everything it
+// needs of the vendor from the vendor's [providertest.Harness] (the
+// request fields it uses, its paid create and its result read, its
+// unsigned-return request and its notify redelivery), so that a test runs
+// every vendor alike, iterating [providertest.Registered].
+//
+// A test of a Store runs the same flows on its own Store: [WithStore] for
+// the Handler [New] builds, or [Env.NewHandler] and [Env.Serve] for as many
+// instances of the service over one Store as it needs, each with its own
+// provider ([Env.Provider]) when it wants one.
+//
+//	for _, h := range providertest.Registered() {
+//		t.Run(string(h.Vendor), func(t *testing.T) {
+//			e := callbacktest.New(t, h, callbacktest.NotifyToSink())
+//			b := callbacktest.NewBrowser()
+//			check := e.Start(b, e.Srv.URL)
+//			id := e.LastStarted()
+//			e.Press(b, check, sandbox.OutcomePass)
+//			if runs, _, st := e.Del.Get(id); runs != 1 || st != liveness.StatusPassed {
+//				t.Fatalf("Deliver ran %d times with %q", runs, st)
+//			}
+//		})
+//	}
+package callbacktest
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/go-liveness/liveness"
+	"github.com/go-liveness/liveness/callback"
+	"github.com/go-liveness/liveness/driver"
+	"github.com/go-liveness/liveness/providertest"
+	"github.com/go-liveness/liveness/sandbox"
+)
+
+// Clock is a settable clock, shared by an Env's sandbox, providers and
+// Handlers.
+type Clock struct{ ns atomic.Int64 }
+
+// NewClock returns a Clock set to the time now.
+func NewClock() *Clock {
+	c := &Clock{}
+	c.ns.Store(time.Now().UnixNano())
+	return c
+}
+
+// Now returns the clock's time.
+func (c *Clock) Now() time.Time { return time.Unix(0, c.ns.Load()) }
+
+// Advance moves the clock forward by d.
+func (c *Clock) Advance(d time.Duration) { c.ns.Add(int64(d)) }
+
+// Delivery is a Handler's Deliver that records its runs per session. Set
+// its fields before the runs they change.
+type Delivery struct {
+	// Fail makes the first Fail attempts of each session fail.
+	Fail int
+	// Delay makes each run sleep this long before it records.
+	Delay time.Duration
+	// Entered, when set, receives (without blocking) as each run begins.
+	Entered chan struct{}
+	// Hold, when set, makes each run wait until it is closed.
+	Hold chan struct{}
+
+	mu       sync.Mutex
+	runs     map[string]int // successful runs per session ID
+	attempts map[string]int // every run per session ID
+	status   map[string]liveness.Status
+}
+
+// NewDelivery returns a Delivery that has recorded nothing.
+func NewDelivery() *Delivery {
+	return &Delivery{runs: map[string]int{}, attempts: map[string]int{}, status: map[string]liveness.Status{}}
+}
+
+// Deliver is the callback.Handler's Deliver: it fails a result delivered
+// for another session than its own.
+func (d *Delivery) Deliver(ctx context.Context, res *liveness.Result, s *liveness.Session) error {
+	if d.Entered != nil {
+		select {
+		case d.Entered <- struct{}{}:
+		default:
+		}
+	}
+	if d.Hold != nil {
+		<-d.Hold
+	}
+	if d.Delay > 0 {
+		time.Sleep(d.Delay)
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.attempts[s.ID]++
+	if d.attempts[s.ID] <= d.Fail {
+		return errors.New("the service's database is down")
+	}
+	if res.SessionID != "" && res.SessionID != s.ID {
+		return fmt.Errorf("result of %q delivered for %q", res.SessionID, s.ID)
+	}
+	d.runs[s.ID]++
+	d.status[s.ID] = res.Status
+	return nil
+}
+
+// Get returns how many runs of Deliver succeeded for session id, how many
+// ran, and the Status the last success delivered.
+func (d *Delivery) Get(id string) (runs, attempts int, st liveness.Status) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.runs[id], d.attempts[id], d.status[id]
+}
+
+// Logs is a buffer of log lines, safe for concurrent writers.
+type Logs struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *Logs) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+// String returns everything written.
+func (l *Logs) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }
+
+// Env is one sandbox, a provider of the harness's vendor, a Handler and the
+// service's server serving it at /start, /return, /notify and /done.
+type Env struct {
+	T       testing.TB
+	Harness providertest.Harness
+	Vendor  liveness.Vendor
+	SB      *sandbox.Sandbox
+	Clock   *Clock
+	// P is the provider of Handler.
+	P liveness.Provider
+	// Handler is the Handler Srv serves; its Store is WithStore's (nil,
+	// a MemoryStore, by default).
+	Handler *callback.Handler
+	Srv     *httptest.Server
+	// Sink is a notify URL that acknowledges every notify and does
+	// nothing; NotifyToSink sends the sessions' notifies there.
+	Sink *httptest.Server
+	// Del is the Deliver of every Handler NewHandler builds.
+	Del *Delivery
+	// Events receives every Handler's events (up to 1000 not taken).
+	Events chan callback.Event
+	// Logs holds every Handler's logs, at debug level.
+	Logs *Logs
+	// Key is every Handler's Key.
+	Key []byte
+
+	unsigned  bool
+	toSink    bool
+	store     callback.Store
+	configure []func(*callback.Handler)
+	sunk      atomic.Value // the last form the sink received (url.Values)
+}
+
+// Option changes how New builds an Env.
+type Option func(*Env, *[]sandbox.Option)
+
+// UnsignedReturn makes the sessions' requests ask for the vendor's
+// unsigned return (providertest.Harness.UnsignedReturn, Megvii's return
+// by GET ?biz_id=): the Handler must read each result. New fails the test
+// when the harness has none.
+func UnsignedReturn() Option { return func(e *Env, _ *[]sandbox.Option) { e.unsigned = true } }
+
+// NotifyToSink sends the sessions' notifies to Env.Sink, which takes them
+// unread, instead of to the Handler.
+func NotifyToSink() Option { return func(e *Env, _ *[]sandbox.Option) { e.toSink = true } }
+
+// NotifyRetry makes the sandbox send a notify not taken again, up to n
+// more times from base on (sandbox.WithNotifyRetry), under the vendor's
+// redelivering reading (providertest.Harness.Redelivered). By default a
+// notify is sent once.
+func NotifyRetry(n int, base time.Duration) Option {
+	return func(e *Env, o *[]sandbox.Option) {
+		*o = append(*o, sandbox.WithNotifyRetry(n, base))
+		*o = append(*o, e.Harness.Redelivered...)
+	}
+}
+
+// SandboxOptions adds options of the sandbox (readings, retries).
+func SandboxOptions(opts ...sandbox.Option) Option {
+	return func(_ *Env, o *[]sandbox.Option) { *o = append(*o, opts...) }
+}
+
+// WithStore sets the Store of Env.Handler.
+func WithStore(s callback.Store) Option { return func(e *Env, _ *[]sandbox.Option) { e.store = s } }
+
+// WithKey sets every Handler's Key (Env.Key), random by default: the
+// Envs of a test that share a Store, or a test that opens what a Handler
+// sealed, set one.
+func WithKey(key []byte) Option { return func(e *Env, _ *[]sandbox.Option) { e.Key = key } }
+
+// Configure runs f on every Handler NewHandler builds, last.
+func Configure(f func(*callback.Handler)) Option {
+	return func(e *Env, _ *[]sandbox.Option) { e.configure = append(e.configure, f) }
+}
+
+// New builds an Env for the vendor h describes. Its sandbox runs on
+// Env.Clock, takes notifies on any port, and sends each notify once
+// unless NotifyRetry says otherwise; its Handler is built by NewHandler
+// over Env.P.
+func New(t testing.TB, h providertest.Harness, opts ...Option) *Env {
+	t.Helper()
+	key := make([]byte, 32)
+	_, _ = rand.Read(key)
+	e := &Env{T: t, Harness: h, Vendor: h.Vendor, Clock: NewClock(), Del: NewDelivery(),
+		Events: make(chan callback.Event, 1000), Logs: &Logs{}, Key: key}
+	sbOpts := []sandbox.Option{sandbox.WithAnyNotifyPort(), sandbox.WithClock(e.Clock.Now), sandbox.WithNotifyRetry(0, 0)}
+	if h.Backend != nil {
+		sbOpts = append(sbOpts, sandbox.With(h.Backend))
+	}
+	for _, o := range opts {
+		o(e, &sbOpts)
+	}
+	if e.unsigned && h.UnsignedReturn == nil {
+		t.Fatalf("callbacktest: UnsignedReturn for %s, whose harness has no UnsignedReturn", h.Vendor)
+	}
+	sb, err := sandbox.New(sbOpts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = sb.Close() })
+	e.SB = sb
+	e.P = e.Provider()
+	e.Sink = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ParseForm() == nil {
+			e.sunk.Store(r.PostForm)
+		}
+	}))
+	t.Cleanup(e.Sink.Close)
+	e.Handler = e.NewHandler(e.P, e.store)
+	e.Srv = e.Serve(e.Handler)
+	return e
+}
+
+// Sunk returns the form of the last notify Sink received; nil before any.
+func (e *Env) Sunk() url.Values {
+	f, _ := e.sunk.Load().(url.Values)
+	return f
+}
+
+// Provider returns a new provider of the vendor on the sandbox, on
+// Env.Clock.
+func (e *Env) Provider() liveness.Provider {
+	e.T.Helper()
+	p, err := liveness.Open(e.SB.ProviderURL(e.Vendor), liveness.WithClock(e.Clock.Now))
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	return p
+}
+
+// NewHandler returns a Handler for p over store, with Env's Key, clock,
+// Deliver (Del), events and logs, sending the browser to
+// /done?status=<status> once a result is final. Its NewRequest takes the
+// form's "user" (required) and builds a request with the fields the
+// vendor uses (driver.Uses), returning to the server that serves the
+// Handler (found by the request's Host) and notifying it too, or Sink.
+func (e *Env) NewHandler(p liveness.Provider, store callback.Store) *callback.Handler {
+	h := &callback.Handler{
+		Provider: p,
+		Key:      e.Key,
+		Store:    store,
+		Now:      e.Clock.Now,
+		NewRequest: func(r *http.Request) (*liveness.SessionRequest, error) {
+			user := r.FormValue("user")
+			if user == "" {
+				return nil, errors.New("user is required")
+			}
+			return e.Request("http://"+r.Host, user), nil
+		},
+		Deliver: e.Del.Deliver,
+		Done: func(res *liveness.Result, s *liveness.Session) string {
+			return "/done?status=" + string(res.Status)
+		},
+		Observe: func(ev callback.Event) {
+			select {
+			case e.Events <- ev:
+			default:
+			}
+		},
+		Logger: slog.New(slog.NewTextHandler(e.Logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+	}
+	for _, f := range e.configure {
+		f(h)
+	}
+	return h
+}
+
+// Request returns the request NewHandler's NewRequest builds for user,
+// for the service at base: its return URL base/return, its notify URL
+// base/notify (Sink's under NotifyToSink), and the fields the vendor uses
+// (driver.Uses): the user's ID, or the sandbox's test name and ID number.
+func (e *Env) Request(base, user string) *liveness.SessionRequest {
+	req := &liveness.SessionRequest{ReturnURL: base + "/return", NotifyURL: base + "/notify"}
+	if e.toSink {
+		req.NotifyURL = e.Sink.URL + "/notify"
+	}
+	if driver.Uses(e.Vendor, "UserID") {
+		req.UserID = user
+	}
+	if driver.Uses(e.Vendor, "Name") {
+		req.Name, req.IDNumber = sandbox.TestName, sandbox.TestIDNumber
+	}
+	if !driver.Uses(e.Vendor, "NotifyURL") {
+		req.NotifyURL = ""
+	}
+	if e.unsigned {
+		e.Harness.UnsignedReturn(req)
+	}
+	return req
+}
+
+// Serve serves h at /start, /return and /notify, and a page at /done, on
+// a new server closed with the test.
+func (e *Env) Serve(h *callback.Handler) *httptest.Server {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/start", h.Start)
+	mux.HandleFunc("/return", h.Return)
+	mux.HandleFunc("/notify", h.Notify)
+	mux.HandleFunc("/done", func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, "done") })
+	srv := httptest.NewServer(mux)
+	e.T.Cleanup(srv.Close)
+	return srv
+}
+
+// Browser is a user's browser: a cookie jar, and a client that does not
+// follow redirects, to see each answer.
+type Browser struct {
+	Jar    *cookiejar.Jar
+	Client *http.Client
+}
+
+// NewBrowser returns a browser without cookies.
+func NewBrowser() *Browser {
+	jar, _ := cookiejar.New(nil)
+	return &Browser{Jar: jar, Client: &http.Client{Jar: jar, Timeout: 30 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+}
+
+// Do sends a request as b, with form as its url-encoded body when not
+// nil, and returns the answer, its body read and closed. It panics when
+// the request gets no answer.
+func (b *Browser) Do(method, u string, form url.Values) *http.Response {
+	var body io.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	}
+	req, _ := http.NewRequest(method, u, body)
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	req.Header.Set("User-Agent", "Mozilla/5.0")
+	resp, err := b.Client.Do(req)
+	if err != nil {
+		panic(err)
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	_ = resp.Body.Close()
+	return resp
+}
+
+// Post posts form to base/start as b, with header's fields added, and
+// returns the answer, its body closed. It panics when the request gets no
+// answer.
+func (b *Browser) Post(base string, form url.Values, header http.Header) *http.Response {
+	req, _ := http.NewRequest(http.MethodPost, base+"/start", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	for k, v := range header {
+		req.Header[k] = v
+	}
+	resp, err := b.Client.Do(req)
+	if err != nil {
+		panic(err)
+	}
+	_ = resp.Body.Close()
+	return resp
+}
+
+// Return sends b back to base/return as the vendor's page sends it after
+// c (its method, query and form), and returns the answer, its body read
+// and closed. It panics when the request gets no answer.
+func (b *Browser) Return(base string, c *sandbox.Completion) *http.Response {
+	u, err := url.Parse(c.ReturnURL)
+	if err != nil {
+		panic(err)
+	}
+	to := base + "/return"
+	if u.RawQuery != "" {
+		to += "?" + u.RawQuery
+	}
+	if c.ReturnMethod == http.MethodPost {
+		return b.Do(http.MethodPost, to, c.ReturnForm)
+	}
+	return b.Do(http.MethodGet, to, nil)
+}
+
+// Start posts the start form (a user whose outcome the sandbox does not
+// play by itself) to base/start as b, fails the test unless it is
+// answered 303, and returns the session's check URL.
+func (e *Env) Start(b *Browser, base string) string {
+	e.T.Helper()
+	resp, err := b.Client.PostForm(base+"/start", url.Values{"user": {sandbox.MagicPrefix + "nobody"}})
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	_ = resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther {
+		e.T.Fatalf("start: HTTP %d, want 303", resp.StatusCode)
+	}
+	return resp.Header.Get("Location")
+}
+
+// LastStarted returns the ID of the session the next start event waiting
+// in Events reports, dropping the events before it; it fails the test
+// when there is none.
+func (e *Env) LastStarted() string {
+	e.T.Helper()
+	for {
+		select {
+		case ev := <-e.Events:
+			if ev.Kind == callback.KindStart && ev.Outcome == callback.OutcomeStarted {
+				return ev.SessionID
+			}
+		default:
+			e.T.Fatal("no start event")
+			return ""
+		}
+	}
+}
+
+// Press plays the user on the check page, pressing o, and follows the way
+// back with b's cookies.
+func (e *Env) Press(b *Browser, checkURL string, o sandbox.Outcome) *sandbox.Visit {
+	e.T.Helper()
+	v, err := (&sandbox.Browser{Client: &http.Client{Jar: b.Jar}}).Press(context.Background(), checkURL, o)
+	if err != nil {
+		e.T.Fatalf("press %s: %v", o, err)
+	}
+	return v
+}
+
+// Complete ends the sandbox's session id with o (sandbox.Sandbox.Complete,
+// which sends the notify), failing the test on an error.
+func (e *Env) Complete(id string, o sandbox.Outcome) *sandbox.Completion {
+	e.T.Helper()
+	c, err := e.SB.Complete(context.Background(), e.Vendor, id, o)
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	return c
+}
+
+// SessionExpiry is the ExpiresAt of the sandbox's session id.
+func (e *Env) SessionExpiry(id string) time.Time {
+	e.T.Helper()
+	for _, s := range e.SB.Sessions() {
+		if s.ID == id {
+			return s.ExpiresAt
+		}
+	}
+	e.T.Fatalf("no sandbox session %s", id)
+	return time.Time{}
+}
+
+// Reads counts the vendor's result calls (providertest.Harness.ReadEndpoint).
+func (e *Env) Reads() int {
+	e.T.Helper()
+	if e.Harness.ReadEndpoint == "" {
+		e.T.Fatalf("callbacktest: the harness of %s has no ReadEndpoint", e.Vendor)
+	}
+	return e.SB.Requests(e.Harness.ReadEndpoint)
+}
+
+// Creates counts the vendor's paid creates (providertest.Harness.CreateEndpoint).
+func (e *Env) Creates() int {
+	e.T.Helper()
+	if e.Harness.CreateEndpoint == "" {
+		e.T.Fatalf("callbacktest: the harness of %s has no CreateEndpoint", e.Vendor)
+	}
+	return e.SB.Requests(e.Harness.CreateEndpoint)
+}
+
+// ReadCalls counts the result calls the vendor answered for session id
+// (providertest.Harness.ReadCalls), for a vendor with a call budget; it
+// fails the test for another.
+func (e *Env) ReadCalls(id string) int {
+	e.T.Helper()
+	if e.Harness.ReadCalls == nil {
+		e.T.Fatalf("callbacktest: the harness of %s has no ReadCalls", e.Vendor)
+	}
+	return e.Harness.ReadCalls(e.SB, id)
+}
+
+// OrderKeyed makes h's NewRequest take the request's BizNo from the form's
+// "order", and returns h.
+func OrderKeyed(h *callback.Handler) *callback.Handler {
+	next := h.NewRequest
+	h.NewRequest = func(r *http.Request) (*liveness.SessionRequest, error) {
+		req, err := next(r)
+		if err == nil {
+			req.BizNo = r.FormValue("order")
+		}
+		return req, err
+	}
+	return h
+}
+
+// Notify posts form to u as the vendor's server would, and returns the
+// answer's status, 0 when there was none.
+func Notify(u string, form url.Values) int {
+	req, _ := http.NewRequest(http.MethodPost, u, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := vendorClient.Do(req)
+	if err != nil {
+		return 0
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	_ = resp.Body.Close()
+	return resp.StatusCode
+}
+
+var vendorClient = &http.Client{Timeout: 30 * time.Second}
