@@ -147,13 +147,13 @@ func TestMegviiThreeCallsEver(t *testing.T) {
 		waited <- res
 	}()
 	calls := func() int { return megviisim.ResultCalls(e.SB, id) }
-	eventually(t, func() bool { return calls() == 1 }, "Wait's first call")
+	callbacktest.Eventually(t, func() bool { return calls() == 1 }, "Wait's first call")
 	time.Sleep(1100 * time.Millisecond) // past the second a pending answer is served from the Store
 	if n := calls(); n != 1 {
 		t.Fatalf("%d calls within a minute of the first, want 1", n)
 	}
 	e.Clock.Advance(2 * time.Minute)
-	eventually(t, func() bool { return calls() == 2 }, "Wait's second call, a minute later")
+	callbacktest.Eventually(t, func() bool { return calls() == 2 }, "Wait's second call, a minute later")
 	e.Clock.Advance(3 * time.Minute)
 	c, err := e.SB.Complete(ctx, liveness.Megvii, id, sandbox.OutcomePass) // the notify goes to the sink: lost
 	if err != nil {
@@ -197,17 +197,6 @@ func TestMegviiThreeCallsEver(t *testing.T) {
 	}
 	if runs, attempts, st := e.Del.Get(id); runs != 1 || attempts != 1 || st != liveness.StatusPassed {
 		t.Fatalf("Deliver: %d runs, %d attempts, %s", runs, attempts, st)
-	}
-}
-
-func eventually(t *testing.T, cond func() bool, what string) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("never: %s", what)
-		}
-		time.Sleep(2 * time.Millisecond)
 	}
 }
 

@@ -544,4 +544,17 @@ func Notify(u string, form url.Values) int {
 	return resp.StatusCode
 }
 
+// Eventually fails the test, saying what, unless cond holds within 10 s;
+// it polls every 2 ms.
+func Eventually(t testing.TB, cond func() bool, what string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("never: %s", what)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
 var vendorClient = &http.Client{Timeout: 30 * time.Second}

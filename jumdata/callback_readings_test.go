@@ -1,4 +1,4 @@
-package callback_test
+package jumdata_test
 
 import (
 	"context"
@@ -53,7 +53,7 @@ type jumdataDelivered struct {
 // rd's product code, and the Handler records what it delivers.
 func jumdataEnv(t *testing.T, rd jumdataReading, secret string) (*env, *jumdataDelivered) {
 	t.Helper()
-	e := newEnv(t, liveness.Jumdata, jumdataSandbox(rd.sb...))
+	e := newEnv(t, jumdataSandbox(rd.sb...))
 	u := e.SB.ProviderURL(liveness.Jumdata)
 	if rd.productCode != "" {
 		u += "&product_code=" + url.QueryEscape(rd.productCode)

@@ -1,4 +1,4 @@
-package callback_test
+package megvii_test
 
 import (
 	"bytes"
@@ -138,7 +138,7 @@ func serveMegvii(e *env, h *callback.Handler, door *notifyDoor, reasons *sync.Ma
 // reading counts as received), the Handler's answer to each notify it saw
 // included.
 func TestMegviiNotifyReadingsEveryOutcome(t *testing.T) {
-	probe := newEnv(t, liveness.Megvii)
+	probe := newEnv(t)
 	var reasons sync.Map
 	srv := serveMegvii(probe, probe.Handler, &notifyDoor{}, &reasons)
 	probe.Start(callbacktest.NewBrowser(), srv.URL)
@@ -173,7 +173,7 @@ func testMegviiNotifyReading(t *testing.T, o sandbox.Outcome, body megviisim.Not
 	if redeliver {
 		opts = append(opts, callbacktest.NotifyRetry(3, 10*time.Millisecond))
 	}
-	e := newEnv(t, liveness.Megvii, opts...)
+	e := newEnv(t, opts...)
 	door := &notifyDoor{refuse: 1}
 	var reasons sync.Map
 	srv := serveMegvii(e, e.Handler, door, &reasons)
@@ -189,7 +189,7 @@ func testMegviiNotifyReading(t *testing.T, o sandbox.Outcome, body megviisim.Not
 		t.Fatalf("the first notify: notified=%v err=%v, want HTTP 503", c.Notified, c.NotifyErr)
 	}
 	if redeliver {
-		eventually(t, func() bool { runs, _, _ := e.Del.Get(id); return runs == 1 }, "the redelivered notify delivers")
+		callbacktest.Eventually(t, func() bool { runs, _, _ := e.Del.Get(id); return runs == 1 }, "the redelivered notify delivers")
 	}
 	time.Sleep(80 * time.Millisecond) // any notify still to come: 10, 20 and 40 ms apart
 	wantNotifies := 1
@@ -256,7 +256,7 @@ func TestMegviiResultBizFieldsThroughTheReturn(t *testing.T) {
 	for _, f := range []megviisim.BizFields{megviisim.BizInfo, megviisim.BizNoOnly, megviisim.BizTopLevel} {
 		for _, o := range []sandbox.Outcome{sandbox.OutcomePass, sandbox.OutcomeSpoof, sandbox.OutcomeCancel} {
 			t.Run(string(f)+"/"+string(o), func(t *testing.T) {
-				e := newEnv(t, liveness.Megvii, callbacktest.UnsignedReturn(), callbacktest.NotifyToSink(), megviiReading(megviisim.WithResultBizFields(f)))
+				e := newEnv(t, callbacktest.UnsignedReturn(), callbacktest.NotifyToSink(), megviiReading(megviisim.WithResultBizFields(f)))
 				var reasons sync.Map
 				srv := serveMegvii(e, e.Handler, &notifyDoor{}, &reasons)
 				b := callbacktest.NewBrowser()

@@ -1,4 +1,4 @@
-package callback_test
+package juhe_test
 
 import (
 	"context"
@@ -39,24 +39,24 @@ var juheWant = map[sandbox.Outcome]struct {
 	sandbox.OutcomeTimeout:           {liveness.StatusPending, liveness.ReasonNone},
 }
 
-// juheReading is a set of sandbox options, by name.
-type juheReading struct {
+// handlerReading is a set of sandbox options, by name.
+type handlerReading struct {
 	name string
 	opts []sandbox.Option
 }
 
 // juheNotifyReadings are every way the sandbox can notify: the method and
 // body × the names the order goes by.
-func juheNotifyReadings() []juheReading {
-	var out []juheReading
-	for _, tr := range []juheReading{
+func juheNotifyReadings() []handlerReading {
+	var out []handlerReading
+	for _, tr := range []handlerReading{
 		{"post-form", nil},
 		{"post-multipart", []sandbox.Option{juhesim.WithNotifyBody(juhesim.NotifyMultipart)}},
 		{"post-json", []sandbox.Option{juhesim.WithNotifyBody(juhesim.NotifyJSON)}},
 		{"get", []sandbox.Option{juhesim.WithNotifyMethod(http.MethodGet)}},
 	} {
 		for _, sp := range []juhesim.NotifySpelling{juhesim.SpellingSnake, juhesim.SpellingCamel, juhesim.SpellingOrderID} {
-			out = append(out, juheReading{tr.name + "+" + string(sp), append([]sandbox.Option{juhesim.WithNotifySpelling(sp)}, tr.opts...)})
+			out = append(out, handlerReading{tr.name + "+" + string(sp), append([]sandbox.Option{juhesim.WithNotifySpelling(sp)}, tr.opts...)})
 		}
 	}
 	return out
@@ -65,13 +65,13 @@ func juheNotifyReadings() []juheReading {
 // juheReturnReadings are every way the sandbox can send the browser back:
 // the text the sign covers × its hex case × what a check left unfinished
 // brings.
-func juheReturnReadings() []juheReading {
-	var out []juheReading
-	for _, in := range []juheReading{{"json", nil}, {"encoded", []sandbox.Option{juhesim.WithSignEncoded()}}} {
-		for _, hc := range []juheReading{{"lower", nil}, {"upper", []sandbox.Option{juhesim.WithSignUpperHex()}}} {
-			for _, un := range []juheReading{{"bare", nil}, {"signed", []sandbox.Option{juhesim.WithSignedUnfinishedReturn()}}} {
+func juheReturnReadings() []handlerReading {
+	var out []handlerReading
+	for _, in := range []handlerReading{{"json", nil}, {"encoded", []sandbox.Option{juhesim.WithSignEncoded()}}} {
+		for _, hc := range []handlerReading{{"lower", nil}, {"upper", []sandbox.Option{juhesim.WithSignUpperHex()}}} {
+			for _, un := range []handlerReading{{"bare", nil}, {"signed", []sandbox.Option{juhesim.WithSignedUnfinishedReturn()}}} {
 				opts := append(append(append([]sandbox.Option(nil), in.opts...), hc.opts...), un.opts...)
-				out = append(out, juheReading{"sign-" + in.name + "+" + hc.name + "+unfinished-" + un.name, opts})
+				out = append(out, handlerReading{"sign-" + in.name + "+" + hc.name + "+unfinished-" + un.name, opts})
 			}
 		}
 	}
@@ -146,7 +146,7 @@ func newJuheEnv(t *testing.T, opts ...sandbox.Option) *juheEnv {
 	t.Helper()
 	// Redeliveries every few milliseconds for a few seconds: a notify the
 	// door turned away comes again once it opens.
-	e := newEnv(t, liveness.Juhe, func(_ *env, o *[]sandbox.Option) {
+	e := newEnv(t, func(_ *env, o *[]sandbox.Option) {
 		*o = append(*o, sandbox.WithNotifyRetry(16, time.Millisecond), juhesim.WithNotifyRedelivered())
 		*o = append(*o, opts...)
 	})
@@ -247,7 +247,7 @@ func (e *juheEnv) run(t *testing.T, o sandbox.Outcome, notifyFirst bool) {
 	if completed && !notifyFirst {
 		// The next redelivery gets through, to a delivered session.
 		e.door.setShut(false)
-		eventually(t, func() bool { _, handled := e.door.since(n0, m0); return len(handled) > 0 }, "a redelivered notify reaching the Handler")
+		callbacktest.Eventually(t, func() bool { _, handled := e.door.since(n0, m0); return len(handled) > 0 }, "a redelivered notify reaching the Handler")
 	}
 
 	runs, attempts, st := e.Del.Get(id)

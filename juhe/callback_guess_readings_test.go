@@ -1,4 +1,4 @@
-package callback_test
+package juhe_test
 
 import (
 	"context"
@@ -66,7 +66,7 @@ func TestJuheNotifySignatureThroughHandler(t *testing.T) {
 	for _, sig := range []juhesim.NotifySignature{juhesim.NotifyForged, juhesim.NotifySigned, juhesim.NotifyUnsigned} {
 		for _, o := range []sandbox.Outcome{sandbox.OutcomePass, sandbox.OutcomeSpoof, sandbox.OutcomeIdentityMismatch} {
 			t.Run(string(sig)+"/"+string(o), func(t *testing.T) {
-				e := newEnv(t, liveness.Juhe, juheSandbox(juhesim.WithNotifySignature(sig)))
+				e := newEnv(t, juheSandbox(juhesim.WithNotifySignature(sig)))
 				b := callbacktest.NewBrowser()
 				e.Start(b, e.Srv.URL)
 				id := e.LastStarted()
@@ -118,7 +118,7 @@ func TestJuheNotifyAckThroughHandler(t *testing.T) {
 				}
 				if doorShut {
 					e.door.setShut(false)
-					eventually(t, func() bool { _, h := e.door.since(0, 0); return len(h) > 0 }, "a redelivery reaching the Handler")
+					callbacktest.Eventually(t, func() bool { _, h := e.door.since(0, 0); return len(h) > 0 }, "a redelivery reaching the Handler")
 				}
 				time.Sleep(50 * time.Millisecond) // room for a redelivery that should not come
 				answers, handled := e.door.since(0, 0)
@@ -152,7 +152,7 @@ func TestJuheReturnPlacingThroughHandler(t *testing.T) {
 	} {
 		for _, route := range []string{"", "#/done"} {
 			t.Run(rd.name+"/"+route, func(t *testing.T) {
-				e := newEnv(t, liveness.Juhe, callbacktest.NotifyToSink(), juheSandbox(rd.opts...))
+				e := newEnv(t, callbacktest.NotifyToSink(), juheSandbox(rd.opts...))
 				withOrder(e, route, true)
 				for i, o := range []sandbox.Outcome{sandbox.OutcomePass, sandbox.OutcomeCancel, sandbox.OutcomeSpoof} {
 					b := callbacktest.NewBrowser()
@@ -259,7 +259,7 @@ func TestJuheChargesThroughHandler(t *testing.T) {
 			}
 		}
 		t.Run(name+"/a signed return", func(t *testing.T) {
-			e := newEnv(t, liveness.Juhe, callbacktest.NotifyToSink(), juheSandbox(opts...))
+			e := newEnv(t, callbacktest.NotifyToSink(), juheSandbox(opts...))
 			b := callbacktest.NewBrowser()
 			e.Press(b, e.Start(b, e.Srv.URL), sandbox.OutcomePass)
 			charged(t, e, 1, 0)
@@ -279,7 +279,7 @@ func TestJuheChargesThroughHandler(t *testing.T) {
 			charged(t, e.env, 1, 1)
 		})
 		t.Run(name+"/reloads of a bare return", func(t *testing.T) {
-			e := newEnv(t, liveness.Juhe, callbacktest.NotifyToSink(), juheSandbox(opts...))
+			e := newEnv(t, callbacktest.NotifyToSink(), juheSandbox(opts...))
 			b := callbacktest.NewBrowser()
 			v := e.Press(b, e.Start(b, e.Srv.URL), sandbox.OutcomeCancel)
 			for range 5 {
@@ -288,7 +288,7 @@ func TestJuheChargesThroughHandler(t *testing.T) {
 			charged(t, e, 1, 1)
 		})
 		t.Run(name+"/a search retried", func(t *testing.T) {
-			e := newEnv(t, liveness.Juhe, juheSandbox(append([]sandbox.Option{juhesim.WithCodeOnce(279303)}, opts...)...))
+			e := newEnv(t, juheSandbox(append([]sandbox.Option{juhesim.WithCodeOnce(279303)}, opts...)...))
 			e.Start(callbacktest.NewBrowser(), e.Srv.URL)
 			id := e.LastStarted()
 			if _, err := e.SB.Complete(context.Background(), liveness.Juhe, id, sandbox.OutcomePass); err != nil {
@@ -312,7 +312,7 @@ func TestJuheChargesThroughHandler(t *testing.T) {
 				if fault.opt != nil {
 					o = append(o, fault.opt)
 				}
-				e := newEnv(t, liveness.Juhe, juheSandbox(o...))
+				e := newEnv(t, juheSandbox(o...))
 				withOrder(e, "", false)
 				if fault.f != nil {
 					e.SB.InjectFault(juhesim.Query, *fault.f)
@@ -374,7 +374,7 @@ func TestJuheOrderIDShapesThroughHandler(t *testing.T) {
 func TestJuheCodeKindsThroughHandler(t *testing.T) {
 	for _, code := range []int{10011, 10014, 10020, 279303, 279304} {
 		t.Run(strconv.Itoa(code), func(t *testing.T) {
-			e := newEnv(t, liveness.Juhe, juheSandbox(juhesim.WithCodeOnce(code)))
+			e := newEnv(t, juheSandbox(juhesim.WithCodeOnce(code)))
 			for _, o := range []sandbox.Outcome{sandbox.OutcomePass, sandbox.OutcomeSpoof} {
 				e.Start(callbacktest.NewBrowser(), e.Srv.URL)
 				id := e.LastStarted()
@@ -395,7 +395,7 @@ func TestJuheCodeKindsThroughHandler(t *testing.T) {
 	for _, code := range []int{10012, 10013} {
 		t.Run(strconv.Itoa(code)+" used up", func(t *testing.T) {
 			// One call: the start's query.
-			e := newEnv(t, liveness.Juhe, callbacktest.NotifyToSink(), juheSandbox(juhesim.WithQuota(code, 1)))
+			e := newEnv(t, callbacktest.NotifyToSink(), juheSandbox(juhesim.WithQuota(code, 1)))
 			b := callbacktest.NewBrowser()
 			v := e.Press(b, e.Start(b, e.Srv.URL), sandbox.OutcomeCancel)
 			id := e.LastStarted()
@@ -424,7 +424,7 @@ func TestJuheCodeKindsThroughHandler(t *testing.T) {
 		})
 	}
 	t.Run("10012 once, then the signed return", func(t *testing.T) {
-		e := newEnv(t, liveness.Juhe)
+		e := newEnv(t)
 		b := callbacktest.NewBrowser()
 		e.Start(b, e.Srv.URL)
 		id := e.LastStarted()

@@ -1,4 +1,4 @@
-package callback_test
+package jumdata_test
 
 import (
 	"context"
@@ -34,7 +34,7 @@ type jumdataGuess struct {
 // never retrying and its deliveries recorded.
 func jumdataGuessEnv(t *testing.T, g jumdataGuess) (*env, *jumdataDelivered) {
 	t.Helper()
-	e := newEnv(t, liveness.Jumdata, jumdataSandbox(g.sb...))
+	e := newEnv(t, jumdataSandbox(g.sb...))
 	u := e.SB.ProviderURL(liveness.Jumdata)
 	if g.account != "" {
 		u = strings.Replace(u, "jumdata://"+jumdatasim.AppID+":", "jumdata://"+jumdatasim.AppID+"-"+g.account+":", 1)

@@ -1,4 +1,4 @@
-package callback_test
+package megvii_test
 
 import (
 	"bytes"
@@ -58,7 +58,7 @@ func TestMegviiExpiredTimeThroughAHandler(t *testing.T) {
 				if path != "notify" {
 					opts = append(opts, callbacktest.NotifyToSink())
 				}
-				e := newEnv(t, liveness.Megvii, opts...)
+				e := newEnv(t, opts...)
 				b := callbacktest.NewBrowser()
 				check := e.Start(b, e.Srv.URL)
 				id := e.LastStarted()
@@ -168,7 +168,7 @@ func TestMegviiTokenLimitsThroughAHandler(t *testing.T) {
 			withImage(megviisim.SmallImageCap + 1), withImage(megviisim.SmallImageCap), true, "image_ref1"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			e := newEnv(t, liveness.Megvii, callbacktest.NotifyToSink(), megviiReading(tc.reading))
+			e := newEnv(t, callbacktest.NotifyToSink(), megviiReading(tc.reading))
 			var mu sync.Mutex
 			edit := tc.refused
 			newRequest := e.Handler.NewRequest
@@ -263,7 +263,7 @@ func TestMegviiFaceMatchThroughAHandler(t *testing.T) {
 		{megviisim.ComparisonsMixed, megvii.FAR1e3, liveness.StatusPassed},
 	} {
 		t.Run(string(tc.c)+"/far="+tc.far, func(t *testing.T) {
-			e := newEnv(t, liveness.Megvii, megviiReading(megviisim.WithComparisons(tc.c)))
+			e := newEnv(t, megviiReading(megviisim.WithComparisons(tc.c)))
 			u := e.SB.ProviderURL(liveness.Megvii)
 			if tc.far != "" {
 				u += "&far=" + tc.far
@@ -309,7 +309,7 @@ func TestMegviiCallbackKindThroughAHandler(t *testing.T) {
 	for _, h := range []megviisim.NotifyHeaders{megviisim.NotifyServerHeaders, megviisim.NotifyBrowserHeaders} {
 		for _, o := range []sandbox.Outcome{sandbox.OutcomePass, sandbox.OutcomeSpoof} {
 			t.Run(string(h)+"/"+string(o), func(t *testing.T) {
-				e := newEnv(t, liveness.Megvii, megviiReading(megviisim.WithNotifyHeaders(h)))
+				e := newEnv(t, megviiReading(megviisim.WithNotifyHeaders(h)))
 				door := &notifyDoor{}
 				var reasons sync.Map
 				srv := serveMegvii(e, e.Handler, door, &reasons)
