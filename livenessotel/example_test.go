@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
@@ -16,12 +17,10 @@ import (
 
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/callback"
+	"github.com/go-liveness/liveness/driver"
 	"github.com/go-liveness/liveness/failover"
-	"github.com/go-liveness/liveness/juhe"
-	"github.com/go-liveness/liveness/juhe/juhetest"
 	"github.com/go-liveness/liveness/livenessotel"
-	"github.com/go-liveness/liveness/megvii"
-	"github.com/go-liveness/liveness/megvii/megviitest"
+	"github.com/go-liveness/liveness/providertest"
 	"github.com/go-liveness/liveness/sandbox"
 )
 
@@ -39,15 +38,14 @@ func ExampleWrapProvider() {
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(spans))
 	telemetry := livenessotel.WithTracerProvider(tp)
 
-	raw, err := megvii.New(megviitest.SandboxConfig(sb), // megvii.Config{APIKey: ..., APISecret: ...} for real
-		liveness.WithHTTPClient(livenessotel.HTTPClient(nil, telemetry)))
+	// Any vendor the sandbox simulates; your provider's URL for real.
+	vendor := sb.Vendors()[0]
+	raw, err := liveness.Open(sb.ProviderURL(vendor), liveness.WithHTTPClient(livenessotel.HTTPClient(nil, telemetry)))
 	if err != nil {
 		log.Fatal(err)
 	}
 	p := livenessotel.WrapProvider(raw, telemetry)
-	s, err := p.InitSession(context.Background(), &liveness.SessionRequest{
-		ReturnURL: "https://shop.example/kyc/return", NotifyURL: "https://shop.example/kyc/notify", BizNo: "order-42", UserID: "user-42",
-	})
+	s, err := p.InitSession(context.Background(), request(vendor, "https://shop.example/kyc/return", "https://shop.example/kyc/notify"))
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -55,16 +53,29 @@ func ExampleWrapProvider() {
 		log.Fatal(err)
 	}
 	for _, s := range spans.GetSpans() {
-		fmt.Println(s.Name)
+		if strings.HasPrefix(s.Name, "liveness.") {
+			fmt.Println(s.Name)
+		} else {
+			fmt.Println("HTTP request") // named by its method: the vendor's API's
+		}
 	}
-	_, kindVerifier := p.(liveness.KindVerifier)
-	fmt.Println("keeps KindVerifier:", kindVerifier)
+	fmt.Println("keeps the capabilities:", providertest.CapabilitiesOf(p) == providertest.CapabilitiesOf(raw))
 	// Output:
-	// POST
+	// HTTP request
 	// liveness.provider InitSession
-	// GET
+	// HTTP request
 	// liveness.provider FetchResult
-	// keeps KindVerifier: true
+	// keeps the capabilities: true
+}
+
+// request is a session request the vendor takes: its test harness's
+// (providertest.Registration).
+func request(vendor liveness.Vendor, returnURL, notifyURL string) *liveness.SessionRequest {
+	h, ok := providertest.Registration(vendor)
+	if !ok {
+		log.Fatalf("no harness of %s is registered", vendor)
+	}
+	return h.Request(returnURL, notifyURL)
 }
 
 // The Handler's requests become spans holding the vendor calls they make
@@ -81,7 +92,15 @@ func ExampleInstrumentHandler() {
 		livenessotel.WithTracerProvider(sdktrace.NewTracerProvider(sdktrace.WithSyncer(spans))),
 		livenessotel.WithMeterProvider(sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))),
 	}
-	raw, err := juhe.New(juhetest.SandboxConfig(sb), liveness.WithHTTPClient(livenessotel.HTTPClient(nil, telemetry...)))
+	// A vendor that notifies the service; your provider's URL for real.
+	var vendor liveness.Vendor
+	for _, v := range sb.Vendors() {
+		if p, ok := driver.Lookup(v); ok && !p.NoNotify {
+			vendor = v
+			break
+		}
+	}
+	raw, err := liveness.Open(sb.ProviderURL(vendor), liveness.WithHTTPClient(livenessotel.HTTPClient(nil, telemetry...)))
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -103,20 +122,21 @@ func ExampleInstrumentHandler() {
 	}
 	mux.HandleFunc("/kyc/notify", h.Notify)
 
-	s, err := h.Provider.InitSession(context.Background(), &liveness.SessionRequest{
-		ReturnURL: srv.URL + "/kyc/return", NotifyURL: srv.URL + "/kyc/notify",
-		Name: sandbox.TestName, IDNumber: sandbox.TestIDNumber, BizNo: "order0042",
-	})
+	s, err := h.Provider.InitSession(context.Background(), request(vendor, srv.URL+"/kyc/return", srv.URL+"/kyc/notify"))
 	if err != nil {
 		log.Fatal(err)
 	}
 	spans.Reset()
-	// The user passes the check; Juhe notifies the service.
-	if _, err := sb.Complete(context.Background(), liveness.Juhe, s.ID, sandbox.OutcomePass); err != nil {
+	// The user passes the check; the vendor notifies the service, whose
+	// span holds the calls verifying it (and reading the result, when the
+	// notify does not carry it) and the delivery.
+	if _, err := sb.Complete(context.Background(), vendor, s.ID, sandbox.OutcomePass); err != nil {
 		log.Fatal(err)
 	}
 	for _, s := range spans.GetSpans() {
-		fmt.Println(s.Name)
+		if strings.HasPrefix(s.Name, "liveness.callback") {
+			fmt.Println(s.Name)
+		}
 	}
 	var rm metricdata.ResourceMetrics
 	if err := reader.Collect(context.Background(), &rm); err != nil {
@@ -130,9 +150,6 @@ func ExampleInstrumentHandler() {
 		}
 	}
 	// Output:
-	// liveness.provider VerifyCallbackOfKind
-	// POST
-	// liveness.provider FetchSessionResult
 	// liveness.callback deliver
 	// liveness.callback notify
 	// liveness.sessions.finished passed 1
@@ -147,11 +164,11 @@ func ExampleInstrumentRouter() {
 	defer sb.Close()
 	reader := sdkmetric.NewManualReader()
 	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
-	p, err := juhe.New(juhetest.SandboxConfig(sb))
+	p, err := liveness.Open(sb.ProviderURL(sb.Vendors()[0]))
 	if err != nil {
 		log.Fatal(err)
 	}
-	r, err := failover.New(failover.Config{Providers: []failover.Member{{Name: "juhe", Provider: p}}})
+	r, err := failover.New(failover.Config{Providers: []failover.Member{{Name: "primary", Provider: p}}})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -173,7 +190,7 @@ func ExampleInstrumentRouter() {
 		}
 	}
 	// Output:
-	// liveness.router.breaker.state juhe 0
+	// liveness.router.breaker.state primary 0
 }
 
 // The instrumented client is what a provider sends through: its spans show

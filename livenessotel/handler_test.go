@@ -15,15 +15,30 @@ import (
 
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/callback"
+	"github.com/go-liveness/liveness/driver"
 	"github.com/go-liveness/liveness/livenessotel"
+	"github.com/go-liveness/liveness/providertest"
 	"github.com/go-liveness/liveness/sandbox"
 )
+
+// withoutNotify returns the registered vendors that send no notify, whose
+// sessions a service polls (Wait, Reconcile) with nothing else arriving.
+func withoutNotify(t *testing.T) []providertest.Harness {
+	t.Helper()
+	return registeredWith(t, "without a notify", func(h providertest.Harness) bool { return !h.Notifies })
+}
 
 // A Deliver that fails once: its run is a failed span, the next run is a
 // retry, and the session is finished once, by the second.
 func TestDeliveryRetried(t *testing.T) {
+	for _, h := range withoutNotify(t) {
+		t.Run(string(h.Vendor), func(t *testing.T) { testDeliveryRetried(t, h) })
+	}
+}
+
+func testDeliveryRetried(t *testing.T, h providertest.Harness) {
 	var runs atomic.Int32
-	f := newFlow(t, liveness.Jumdata, func(h *callback.Handler) {
+	f := newFlow(t, h, func(h *callback.Handler) {
 		deliver := h.Deliver
 		h.Deliver = func(ctx context.Context, res *liveness.Result, s *liveness.Session) error {
 			if runs.Add(1) == 1 {
@@ -36,7 +51,7 @@ func TestDeliveryRetried(t *testing.T) {
 	ctx := context.Background()
 	s, err := f.h.Begin(ctx, httptest.NewRecorder(), httptest.NewRequest(http.MethodPost, "/start", nil), f.request())
 	require.NoError(t, err)
-	_, err = f.sb.Complete(ctx, liveness.Jumdata, s.ID, sandbox.OutcomePass)
+	_, err = f.sb.Complete(ctx, h.Vendor, s.ID, sandbox.OutcomePass)
 	require.NoError(t, err)
 	_, err = f.h.Wait(ctx, s)
 	require.Error(t, err)
@@ -47,10 +62,10 @@ func TestDeliveryRetried(t *testing.T) {
 	spans := f.tel.ended()
 	require.Equal(t, `liveness.callback start
   liveness.provider InitSession
-    POST
+    HTTP
 liveness.callback wait
-  liveness.provider FetchResult
-    POST
+  liveness.provider `+readOp(h)+`
+    HTTP
   liveness.callback deliver
 liveness.callback wait
   liveness.callback deliver
@@ -67,7 +82,7 @@ liveness.callback wait
 	require.Equal(t, "delivered", attrsOf(delivers[1])["liveness.delivery.outcome"])
 
 	rm := f.tel.collect(t)
-	vk := "liveness.vendor=jumdata"
+	vk := "liveness.vendor=" + string(h.Vendor)
 	require.Equal(t, map[string]float64{"liveness.delivery.outcome=failed," + vk: 1, "liveness.delivery.outcome=delivered," + vk: 1},
 		values(rm, "liveness.delivery.duration"))
 	require.Equal(t, map[string]float64{vk: 1}, values(rm, "liveness.delivery.retries"))
@@ -82,17 +97,27 @@ liveness.callback wait
 }
 
 // The reconciler's looks are counted by outcome; a session left alone
-// past its life is delivered expired, without a vendor call.
+// past its life (and past the time its vendor serves its result) is
+// delivered expired, without a vendor call.
 func TestReconcileLooks(t *testing.T) {
-	f := newFlow(t, liveness.Jumdata)
+	for _, h := range withoutNotify(t) {
+		t.Run(string(h.Vendor), func(t *testing.T) { testReconcileLooks(t, h) })
+	}
+}
+
+func testReconcileLooks(t *testing.T, h providertest.Harness) {
+	// Past the session's life, its grace and its result's retention, on
+	// the hour.
+	after := max(h.Lifetime+callback.DefaultExpiryGrace, driver.ReadsOf(h.Vendor).Retention).Truncate(time.Hour) + time.Hour
+	f := newFlow(t, h)
 	var skew atomic.Int64
 	f.h.Now = func() time.Time { return time.Now().Add(time.Duration(skew.Load())) }
 	ctx := context.Background()
 	_, err := f.h.Begin(ctx, httptest.NewRecorder(), httptest.NewRequest(http.MethodPost, "/start", nil), f.request())
 	require.NoError(t, err)
-	vk := "liveness.vendor=jumdata"
+	vk := "liveness.vendor=" + string(h.Vendor)
 	require.Equal(t, map[string]float64{vk: 1}, values(f.tel.collect(t), "liveness.reconcile.backlog"), "the started session is in the backlog")
-	skew.Store(int64(2 * time.Hour))
+	skew.Store(int64(after))
 	n, err := f.h.Reconcile(ctx)
 	require.NoError(t, err)
 	require.Equal(t, 1, n)
@@ -100,12 +125,12 @@ func TestReconcileLooks(t *testing.T) {
 	rm := f.tel.collect(t)
 	require.Equal(t, map[string]float64{"liveness.callback.outcome=expired," + vk: 1}, values(rm, "liveness.reconcile.looks"))
 	require.Equal(t, map[string]float64{"liveness.reason=timeout,liveness.status=expired," + vk: 1}, values(rm, "liveness.sessions.finished"))
-	// Two hours on the Handler's clock, which Delivery.Started is on.
+	// The skew on the Handler's clock, which Delivery.Started is on.
 	p := points(rm, "liveness.session.duration")["liveness.status=expired,"+vk]
 	require.Equal(t, 1.0, p.value)
-	require.InDelta(t, 2*time.Hour.Seconds(), p.sum, 60)
+	require.InDelta(t, after.Seconds(), p.sum, 60)
 	spans := f.tel.ended()
-	require.Equal(t, "liveness.callback start\n  liveness.provider InitSession\n    POST\nliveness.callback reconcile\n  liveness.callback deliver\n", shape(spans), "\n%s", tree(spans))
+	require.Equal(t, "liveness.callback start\n  liveness.provider InitSession\n    HTTP\nliveness.callback reconcile\n  liveness.callback deliver\n", shape(spans), "\n%s", tree(spans))
 	assertNoSecret(t, f.tel, nil)
 }
 

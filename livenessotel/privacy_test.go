@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -19,9 +21,6 @@ import (
 
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/internal/transport"
-	"github.com/go-liveness/liveness/juhe/juhesim"
-	"github.com/go-liveness/liveness/jumdata/jumdatasim"
-	"github.com/go-liveness/liveness/megvii/megviisim"
 	"github.com/go-liveness/liveness/sandbox"
 )
 
@@ -32,10 +31,72 @@ const (
 	personUser = "13912345678"
 )
 
-// secrets are the providers' credentials in the sandbox.
-var secrets = []string{
-	megviisim.APIKey, megviisim.APISecret, juhesim.Key,
-	jumdatasim.AppID, jumdatasim.AppSecret, jumdatasim.AppCode,
+// minSecret is the length from which a value of a provider URL is taken
+// for a credential (as liveness.Open takes it).
+const minSecret = 8
+
+// credentialParam matches the name of a query parameter of a provider URL
+// that holds a credential (appcode=, key=, secret=, token=) rather than a
+// setting (scene_id=, meta_info=, scheme=, a service's URL).
+var credentialParam = regexp.MustCompile(`(?i)key|secret|code|token`)
+
+// credentials returns the credentials of a liveness.Open URL: its user
+// name and password, and its query values whose parameter names a
+// credential (credentialParam), of minSecret characters or more.
+func credentials(raw string) []string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil
+	}
+	var out []string
+	add := func(v string) {
+		if len(v) >= minSecret && !strings.Contains(v, "://") {
+			out = append(out, v)
+		}
+	}
+	if u.User != nil {
+		add(u.User.Username())
+		pw, _ := u.User.Password()
+		add(pw)
+	}
+	q, _ := url.ParseQuery(u.RawQuery)
+	for k, vs := range q {
+		for _, v := range vs {
+			if credentialParam.MatchString(k) {
+				add(v)
+			}
+		}
+	}
+	return out
+}
+
+// sandboxCredentials returns the credentials of every provider the sandbox
+// serves (sandbox.ProviderURLs), by vendor (the URL's scheme): those the
+// tests' providers hold, the same in every sandbox.
+var sandboxCredentials = sync.OnceValue(func() map[liveness.Vendor][]string {
+	sb := sandbox.NewHandler()
+	defer func() { _ = sb.Close() }()
+	sb.URL = "http://127.0.0.1"
+	out := map[liveness.Vendor][]string{}
+	for _, raw := range sb.ProviderURLs() {
+		if u, err := url.Parse(raw); err == nil {
+			v := liveness.Vendor(u.Scheme)
+			out[v] = append(out[v], credentials(raw)...)
+		}
+	}
+	return out
+})
+
+// secrets returns the credentials of vendors in sandboxCredentials, of
+// every vendor when none is given.
+func secrets(vendors ...liveness.Vendor) []string {
+	var out []string
+	for v, cs := range sandboxCredentials() {
+		if len(vendors) == 0 || slices.Contains(vendors, v) {
+			out = append(out, cs...)
+		}
+	}
+	return out
 }
 
 // detector finds a secret in a text in any spelling the library's
@@ -46,7 +107,12 @@ var secrets = []string{
 type detector struct{ r *transport.Redactor }
 
 func newDetector(extra ...string) detector {
-	return detector{transport.NewRedactor(append(append([]string{}, secrets...), extra...)...).
+	return newDetectorOf(secrets(), extra...)
+}
+
+// newDetectorOf is newDetector finding the secrets given.
+func newDetectorOf(secrets []string, extra ...string) detector {
+	return detector{transport.NewRedactor(append(secrets, extra...)...).
 		WithWhole(personName, personID, personUser)}
 }
 
@@ -160,6 +226,40 @@ func (w *wireLog) has(s string) bool {
 	return false
 }
 
+// hasAny reports whether one of ss was sent.
+func (w *wireLog) hasAny(ss []string) bool {
+	for _, s := range ss {
+		if w.has(s) {
+			return true
+		}
+	}
+	return false
+}
+
+// inQuery returns a value of ss some request sent in its URL's query, or
+// "".
+func (w *wireLog) inQuery(ss []string) string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, m := range w.sent {
+		first, _, _ := strings.Cut(m, "\n")
+		u, err := url.Parse(first)
+		if err != nil {
+			continue
+		}
+		for _, vs := range u.Query() {
+			for _, v := range vs {
+				for _, s := range ss {
+					if v == s {
+						return s
+					}
+				}
+			}
+		}
+	}
+	return ""
+}
+
 // recorder is a RoundTripper writing each request to a wireLog.
 type recorder struct {
 	next http.RoundTripper
@@ -168,6 +268,9 @@ type recorder struct {
 
 func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
 	msg := req.URL.String()
+	for k, vs := range req.Header {
+		msg += "\n" + k + ": " + strings.Join(vs, ", ")
+	}
 	if req.Body != nil && req.GetBody != nil {
 		if b, err := req.GetBody(); err == nil {
 			body, _ := io.ReadAll(b)
@@ -188,26 +291,33 @@ func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
 }
 
 // The privacy invariant: every vendor's flows (a browser's check passed
-// with callbacks, a failed check read by Wait, a failed result call) run
-// with a person's name, ID number and a user ID and BizNo made of their
-// phone number, and the providers' credentials, all of which reach the
-// vendors (the wire shows them, Megvii's api_secret in a URL's query);
-// none of it reaches a span or a metric exported, in any spelling. A
-// value planted in one attribute is then found by the same scan: the
-// check cannot pass by seeing nothing.
+// with callbacks where the vendor's page sends the browser back, a failed
+// check read by Wait, a failed result call) run with a person's name, ID
+// number and a user ID and BizNo made of their phone number, and the
+// providers' credentials, all of which reach the vendors (the wire shows
+// them, a credential in a URL's query among them); none of it reaches a
+// span or a metric exported, in any spelling. A value planted in one
+// attribute is then found by the same scan: the check cannot pass by
+// seeing nothing.
 func TestPrivacyInvariant(t *testing.T) {
 	tel := newTelemetry(t)
 	wire := &wireLog{}
 	ctx := context.Background()
-	for _, v := range []liveness.Vendor{liveness.Megvii, liveness.Juhe, liveness.Jumdata} {
-		f := newFlowOn(t, v, tel, wire)
-		f.browse(t, sandbox.OutcomePass)
+	browsed := 0
+	for _, h := range registered(t) {
+		v := h.Vendor
+		if !h.Outcomes[sandbox.OutcomePass].NoReturn {
+			f := newFlowOn(t, h, tel, wire)
+			f.browse(t, sandbox.OutcomePass)
+			browsed++
+		}
 
-		w := newFlowOn(t, v, tel, wire)
+		w := newFlowOn(t, h, tel, wire)
 		req := w.request()
 		req.NotifyURL = "http://127.0.0.1:1/notify" // nothing listens: this flow polls
 		s, err := w.h.Begin(ctx, httptest.NewRecorder(), httptest.NewRequest(http.MethodPost, "/start", nil), req)
 		require.NoError(t, err)
+		require.Contains(t, h.Outcomes, sandbox.OutcomeSpoof, "%s", v)
 		_, err = w.sb.Complete(ctx, v, s.ID, sandbox.OutcomeSpoof)
 		require.NoError(t, err)
 		res, err := w.h.Wait(ctx, s)
@@ -216,16 +326,18 @@ func TestPrivacyInvariant(t *testing.T) {
 
 		s, err = w.h.Provider.InitSession(ctx, w.request())
 		require.NoError(t, err)
-		for _, e := range []sandbox.Endpoint{megviisim.GetResult, juhesim.Search, jumdatasim.Result} {
-			w.sb.InjectFault(e, sandbox.Fault{HTTPStatus: http.StatusBadGateway})
-		}
+		require.NotEmpty(t, h.ReadEndpoint, "%s", v)
+		w.sb.InjectFault(h.ReadEndpoint, sandbox.Fault{HTTPStatus: http.StatusBadGateway})
 		_, err = liveness.FetchSession(ctx, w.h.Provider, s)
 		require.Error(t, err)
+		require.True(t, wire.hasAny(secrets(v)), "the %s flows sent none of its credentials %q: the scan would prove nothing about them", v, secrets(v))
 	}
-	for _, sent := range []string{megviisim.APISecret, "api_secret=" + megviisim.APISecret, juhesim.Key,
-		personName, personID, personUser} {
+	require.NotZero(t, browsed, "no registered vendor's page sends the browser back")
+	for _, sent := range []string{personName, personID, personUser} {
 		require.True(t, wire.has(sent), "the flows never sent %q: the scan would prove nothing about it", sent)
 	}
+	inQuery := wire.inQuery(secrets())
+	require.NotEmpty(t, inQuery, "no flow sent a credential in a URL's query: the scan would prove nothing about one")
 	spans, rm := tel.ended(), tel.collect(t)
 	require.NotEmpty(t, spans)
 	require.NotEmpty(t, rm.ScopeMetrics)
@@ -237,7 +349,7 @@ func TestPrivacyInvariant(t *testing.T) {
 	_, planted := tel.tp.Tracer("test").Start(ctx, "planted", trace.WithAttributes(attribute.String("user.name", personName)))
 	planted.End()
 	_, planted = tel.tp.Tracer("test").Start(ctx, "planted")
-	planted.SetStatus(codes.Error, "GET /faceid/lite/get_result?api_secret="+url.QueryEscape(megviisim.APISecret))
+	planted.SetStatus(codes.Error, "GET /v1/result?credential="+url.QueryEscape(inQuery))
 	planted.End()
 	require.Len(t, leaks(tel.ended(), rm, d), 2, "the scan finds a planted name and a planted secret")
 }
