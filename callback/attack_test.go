@@ -14,6 +14,7 @@ import (
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/callback"
 	"github.com/go-liveness/liveness/callback/callbacktest"
+	"github.com/go-liveness/liveness/providertest"
 	"github.com/go-liveness/liveness/sandbox"
 )
 
@@ -22,13 +23,13 @@ import (
 // the session's lifetime and grace on top of ResultTTL) must not run
 // Deliver a second time: the marks live at least as long as the record.
 func TestReplayAfterResultTTLDeliversNothing(t *testing.T) {
-	e := newEnv(t, liveness.Megvii, callbacktest.NotifyToSink())
+	e := newEnv(t, vendorWith(t, signedNotify), callbacktest.NotifyToSink())
 	store := &callback.MemoryStore{Now: e.Clock.Now}
 	h := e.NewHandler(e.P, store)
 	srv := e.Serve(h)
 	e.Start(callbacktest.NewBrowser(), srv.URL)
 	id := e.LastStarted()
-	c, err := e.SB.Complete(context.Background(), liveness.Megvii, id, sandbox.OutcomePass)
+	c, err := e.SB.Complete(context.Background(), e.Vendor, id, sandbox.OutcomePass)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,7 +48,7 @@ func TestReplayAfterResultTTLDeliversNothing(t *testing.T) {
 // moment before (a reload, a Wait) must not make it answer 503: Juhe
 // documents no redelivery, so the notify would be lost.
 func TestJuheNotifyNotAnsweredFromAStalePending(t *testing.T) {
-	e := newEnv(t, liveness.Juhe)
+	e := newEnv(t, vendorWith(t, triggerNotify))
 	e.Start(callbacktest.NewBrowser(), e.Srv.URL)
 	id := e.LastStarted()
 	// Forged notifies for the pending session: at most two reads a second.
@@ -60,12 +61,12 @@ func TestJuheNotifyNotAnsweredFromAStalePending(t *testing.T) {
 	}
 	time.Sleep(1100 * time.Millisecond)
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
-	res, _ := e.Handler.Wait(ctx, &liveness.Session{Vendor: liveness.Juhe, ID: id})
+	res, _ := e.Handler.Wait(ctx, &liveness.Session{Vendor: e.Vendor, ID: id})
 	cancel()
 	if res == nil || res.Status != liveness.StatusPending {
 		t.Fatalf("Wait before completion: %+v", res)
 	}
-	c, err := e.SB.Complete(context.Background(), liveness.Juhe, id, sandbox.OutcomePass)
+	c, err := e.SB.Complete(context.Background(), e.Vendor, id, sandbox.OutcomePass)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,13 +105,13 @@ func (s *keepFailStore) Extend(ctx context.Context, k string, oldSuffix, newSuff
 // A Store that fails to keep the final result Megvii just served must not
 // cost another of Megvii's three reads: the reload is served without one.
 func TestStoreFailingAfterTheReadKeepsTheRead(t *testing.T) {
-	e := newEnv(t, liveness.Megvii, callbacktest.UnsignedReturn(), callbacktest.NotifyToSink())
+	e := newEnv(t, vendorWith(t, signedNotify), callbacktest.UnsignedReturn(), callbacktest.NotifyToSink())
 	fs := &keepFailStore{Store: callback.NewMemoryStore(0)}
 	srv := e.Serve(e.NewHandler(e.P, fs))
 	b := callbacktest.NewBrowser()
 	e.Start(b, srv.URL)
 	id := e.LastStarted()
-	c, err := e.SB.Complete(context.Background(), liveness.Megvii, id, sandbox.OutcomePass)
+	c, err := e.SB.Complete(context.Background(), e.Vendor, id, sandbox.OutcomePass)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,14 +154,14 @@ func TestDoneURLNotAnOpenRedirect(t *testing.T) {
 		{"https:evil.example", false},
 	} {
 		t.Run(tc.u, func(t *testing.T) {
-			e := newEnv(t, liveness.Megvii, callbacktest.NotifyToSink())
+			e := newEnv(t, vendorWith(t, signedNotify), callbacktest.NotifyToSink())
 			h := e.NewHandler(e.P, nil)
 			h.Done = func(*liveness.Result, *liveness.Session) string { return tc.u }
 			srv := e.Serve(h)
 			b := callbacktest.NewBrowser()
 			e.Start(b, srv.URL)
 			id := e.LastStarted()
-			c, err := e.SB.Complete(context.Background(), liveness.Megvii, id, sandbox.OutcomePass)
+			c, err := e.SB.Complete(context.Background(), e.Vendor, id, sandbox.OutcomePass)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -181,14 +182,14 @@ func TestDoneURLNotAnOpenRedirect(t *testing.T) {
 // Store's values sealed under it still open; without the old key neither
 // is.
 func TestKeyRotation(t *testing.T) {
-	e := newEnv(t, liveness.Megvii, callbacktest.UnsignedReturn(), callbacktest.NotifyToSink())
+	e := newEnv(t, vendorWith(t, signedNotify), callbacktest.UnsignedReturn(), callbacktest.NotifyToSink())
 	store := callback.NewMemoryStore(0)
 	old := e.NewHandler(e.P, store)
 	srvOld := e.Serve(old)
 	b := callbacktest.NewBrowser()
 	e.Start(b, srvOld.URL)
 	id := e.LastStarted()
-	c, err := e.SB.Complete(context.Background(), liveness.Megvii, id, sandbox.OutcomePass)
+	c, err := e.SB.Complete(context.Background(), e.Vendor, id, sandbox.OutcomePass)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -246,7 +247,7 @@ func TestStartRedirectsOnlyToACheckPage(t *testing.T) {
 		{"//evil.example", http.StatusBadGateway},
 		{"https://vendor.example/\r\nSet-Cookie:x=y", http.StatusBadGateway},
 	} {
-		e := newEnv(t, liveness.Megvii)
+		e := newEnv(t, vendorWith(t, signedNotify))
 		srv := e.Serve(e.NewHandler(checkURLProvider{e.P, tc.u}, nil))
 		resp := callbacktest.NewBrowser().Do(http.MethodPost, srv.URL+"/start?user=u", nil)
 		if resp.StatusCode != tc.want {
@@ -258,11 +259,11 @@ func TestStartRedirectsOnlyToACheckPage(t *testing.T) {
 // Forged, truncated, foreign-key and oversized binding cookies bind
 // nothing: an unsigned return for the session is refused with no read.
 func TestForgedBindingCookies(t *testing.T) {
-	e := newEnv(t, liveness.Megvii, callbacktest.UnsignedReturn(), callbacktest.NotifyToSink())
+	e := newEnv(t, vendorWith(t, signedNotify), callbacktest.UnsignedReturn(), callbacktest.NotifyToSink())
 	victim := callbacktest.NewBrowser()
 	e.Start(victim, e.Srv.URL)
 	id := e.LastStarted()
-	c, err := e.SB.Complete(context.Background(), liveness.Megvii, id, sandbox.OutcomePass)
+	c, err := e.SB.Complete(context.Background(), e.Vendor, id, sandbox.OutcomePass)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -341,12 +342,12 @@ func (s *markFailStore) Swap(ctx context.Context, k string, old, v []byte, ttl t
 // notify is answered non-2xx, and neither its redelivery nor one after the
 // delivery lease expired runs Deliver again.
 func TestLostDeliveryMarkDoesNotDeliverTwice(t *testing.T) {
-	e := newEnv(t, liveness.Megvii, callbacktest.NotifyToSink())
+	e := newEnv(t, vendorWith(t, signedNotify), callbacktest.NotifyToSink())
 	fs := &markFailStore{Store: &callback.MemoryStore{Now: e.Clock.Now}}
 	srv := e.Serve(e.NewHandler(e.P, fs))
 	e.Start(callbacktest.NewBrowser(), srv.URL)
 	id := e.LastStarted()
-	c, err := e.SB.Complete(context.Background(), liveness.Megvii, id, sandbox.OutcomePass)
+	c, err := e.SB.Complete(context.Background(), e.Vendor, id, sandbox.OutcomePass)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -368,10 +369,10 @@ func TestLostDeliveryMarkDoesNotDeliverTwice(t *testing.T) {
 // it again once the lease is released, and the vendor's retry after that is
 // acknowledged without a third run.
 func TestDeliverFailingWhileADuplicateWaits(t *testing.T) {
-	e := newEnv(t, liveness.Megvii, callbacktest.NotifyToSink())
+	e := newEnv(t, vendorWith(t, signedNotify), callbacktest.NotifyToSink())
 	e.Start(callbacktest.NewBrowser(), e.Srv.URL)
 	id := e.LastStarted()
-	c, err := e.SB.Complete(context.Background(), liveness.Megvii, id, sandbox.OutcomePass)
+	c, err := e.SB.Complete(context.Background(), e.Vendor, id, sandbox.OutcomePass)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -412,7 +413,7 @@ func (p hostileProvider) VerifyCallback(ctx context.Context, r *http.Request) (*
 // the result holds: no markup reaches the browser.
 func TestMinimalPageEchoesNothing(t *testing.T) {
 	for _, st := range []liveness.Status{liveness.StatusPassed, liveness.StatusFailed, `<script>alert(1)</script>`} {
-		e := newEnv(t, liveness.Megvii, callbacktest.NotifyToSink())
+		e := newEnv(t, vendorWith(t, signedNotify), callbacktest.NotifyToSink())
 		h := e.NewHandler(hostileProvider{e.P, st}, nil)
 		h.Done = nil
 		srv := e.Serve(h)
@@ -442,8 +443,9 @@ func TestMinimalPageEchoesNothing(t *testing.T) {
 // Huge and many-field bodies and queries are refused before any vendor
 // call, for every vendor and both handlers.
 func TestHugeAndManyFieldCallbacks(t *testing.T) {
-	for _, v := range []liveness.Vendor{liveness.Megvii, liveness.Juhe, liveness.Jumdata} {
-		e := newEnv(t, v, callbacktest.NotifyToSink())
+	for _, h := range providertest.Registered() {
+		v := h.Vendor
+		e := newEnv(t, h, callbacktest.NotifyToSink())
 		e.Start(callbacktest.NewBrowser(), e.Srv.URL)
 		many := strings.Repeat("a=1&", 250_000) // 1 MB, 250 000 fields
 		huge := "data=" + strings.Repeat("x", 2<<20)

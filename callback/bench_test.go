@@ -5,7 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/callback"
 	"github.com/go-liveness/liveness/callback/callbacktest"
 	"github.com/go-liveness/liveness/sandbox"
@@ -21,7 +20,7 @@ import (
 // between the two.
 func BenchmarkReturnResolution(b *testing.B) {
 	b.Run("store=memory", func(b *testing.B) {
-		e := newEnv(b, liveness.Megvii, callbacktest.NotifyToSink())
+		e := newEnv(b, vendorWith(b, signedNotify), callbacktest.NotifyToSink())
 		srv := e.Serve(e.NewHandler(e.P, callback.NewMemoryStore(0)))
 		b.ReportAllocs()
 		for b.Loop() {

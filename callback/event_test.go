@@ -11,7 +11,6 @@ import (
 
 	"github.com/stretchr/testify/assert"
 
-	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/sandbox"
 )
 
@@ -19,7 +18,7 @@ import (
 // request (a start that redirected): those are Debug; a refused request
 // is Info, one an error stopped Warn with its error.
 func TestLogLevels(t *testing.T) {
-	e := newEnv(t, liveness.Juhe)
+	e := newEnv(t, vendorWith(t, triggerNotify))
 	var logs bytes.Buffer
 	h := e.NewHandler(e.P, nil)
 	h.Logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelInfo}))

@@ -33,14 +33,10 @@ type env = callbacktest.Env
 
 var testKey = func() []byte { k := make([]byte, 32); _, _ = rand.Read(k); return k }()
 
-// newEnv is a callbacktest.Env of vendor's registered harness, its
-// Handlers keyed with testKey.
-func newEnv(t testing.TB, vendor liveness.Vendor, opts ...callbacktest.Option) *env {
+// newEnv is a callbacktest.Env of the vendor h describes, its Handlers
+// keyed with testKey.
+func newEnv(t testing.TB, h providertest.Harness, opts ...callbacktest.Option) *env {
 	t.Helper()
-	h, ok := providertest.Registration(vendor)
-	if !ok {
-		t.Fatalf("no harness registered for %s", vendor)
-	}
 	return callbacktest.New(t, h, append([]callbacktest.Option{callbacktest.WithKey(testKey)}, opts...)...)
 }
 
@@ -66,7 +62,7 @@ func TestReturnEveryVendor(t *testing.T) {
 	} {
 		for o, st := range want[tc.vendor] {
 			t.Run(tc.name+"/"+string(o), func(t *testing.T) {
-				e := newEnv(t, tc.vendor, append(tc.opts, callbacktest.NotifyToSink())...)
+				e := newEnv(t, harnessOf(t, tc.vendor), append(tc.opts, callbacktest.NotifyToSink())...)
 				b := callbacktest.NewBrowser()
 				check := e.Start(b, e.Srv.URL)
 				id := e.LastStarted()
@@ -114,7 +110,7 @@ func TestNotifyEveryVendor(t *testing.T) {
 		{liveness.Juhe, sandbox.OutcomeCancel, ""}, // Juhe notifies completed checks only
 	} {
 		t.Run(string(tc.vendor)+"/"+string(tc.o), func(t *testing.T) {
-			e := newEnv(t, tc.vendor)
+			e := newEnv(t, harnessOf(t, tc.vendor))
 			e.Start(callbacktest.NewBrowser(), e.Srv.URL)
 			id := e.LastStarted()
 			c, err := e.SB.Complete(context.Background(), tc.vendor, id, tc.o)
@@ -144,7 +140,7 @@ func TestNotifyEveryVendor(t *testing.T) {
 		})
 	}
 	t.Run("jumdata sends none", func(t *testing.T) {
-		e := newEnv(t, liveness.Jumdata)
+		e := newEnv(t, vendorWith(t, noNotify))
 		if code := callbacktest.Notify(e.Srv.URL+"/notify", url.Values{"token": {"x"}}); code != http.StatusNotFound {
 			t.Fatalf("Notify for Jumdata answered %d, want 404", code)
 		}
@@ -154,11 +150,11 @@ func TestNotifyEveryVendor(t *testing.T) {
 // 50 reloads of a Megvii GET return (?biz_id=), all at once, make one
 // get_result call and one delivery; the browser always lands on Done.
 func TestMegviiReloadStorm(t *testing.T) {
-	e := newEnv(t, liveness.Megvii, callbacktest.UnsignedReturn(), callbacktest.NotifyToSink())
+	e := newEnv(t, vendorWith(t, signedNotify), callbacktest.UnsignedReturn(), callbacktest.NotifyToSink())
 	b := callbacktest.NewBrowser()
 	e.Start(b, e.Srv.URL)
 	id := e.LastStarted()
-	c, err := e.SB.Complete(context.Background(), liveness.Megvii, id, sandbox.OutcomePass)
+	c, err := e.SB.Complete(context.Background(), e.Vendor, id, sandbox.OutcomePass)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -216,7 +212,7 @@ func TestForgedUnsignedReturn(t *testing.T) {
 		}},
 	} {
 		t.Run(string(tc.vendor), func(t *testing.T) {
-			e := newEnv(t, tc.vendor, append(tc.opts, callbacktest.NotifyToSink())...)
+			e := newEnv(t, harnessOf(t, tc.vendor), append(tc.opts, callbacktest.NotifyToSink())...)
 			victim, attacker := callbacktest.NewBrowser(), callbacktest.NewBrowser()
 			e.Start(victim, e.Srv.URL)
 			id := e.LastStarted()
@@ -256,7 +252,7 @@ func TestForgedUnsignedReturn(t *testing.T) {
 // a device failure: the return is resolved through the browser's binding.
 // A browser without the binding gets nothing and costs no call.
 func TestJuheBareReturnThroughBinding(t *testing.T) {
-	e := newEnv(t, liveness.Juhe, callbacktest.NotifyToSink())
+	e := newEnv(t, vendorWith(t, triggerNotify), callbacktest.NotifyToSink())
 	b := callbacktest.NewBrowser()
 	check := e.Start(b, e.Srv.URL)
 	id := e.LastStarted()
@@ -287,7 +283,7 @@ func TestJuheBareReturnThroughBinding(t *testing.T) {
 func TestDuplicateNotifies(t *testing.T) {
 	for _, vendor := range []liveness.Vendor{liveness.Megvii, liveness.Juhe} {
 		t.Run(string(vendor), func(t *testing.T) {
-			e := newEnv(t, vendor, callbacktest.NotifyToSink())
+			e := newEnv(t, harnessOf(t, vendor), callbacktest.NotifyToSink())
 			e.Start(callbacktest.NewBrowser(), e.Srv.URL)
 			id := e.LastStarted()
 			c, err := e.SB.Complete(context.Background(), vendor, id, sandbox.OutcomePass)
@@ -338,7 +334,7 @@ func TestDuplicateNotifies(t *testing.T) {
 func TestFailingDeliverRedelivered(t *testing.T) {
 	for _, vendor := range []liveness.Vendor{liveness.Megvii, liveness.Juhe} {
 		t.Run(string(vendor), func(t *testing.T) {
-			e := newEnv(t, vendor, callbacktest.NotifyRetry(3, 20*time.Millisecond))
+			e := newEnv(t, harnessOf(t, vendor), callbacktest.NotifyRetry(3, 20*time.Millisecond))
 			e.Del.Fail = 1
 			e.Start(callbacktest.NewBrowser(), e.Srv.URL)
 			id := e.LastStarted()
@@ -375,7 +371,7 @@ func TestFailingDeliverRedelivered(t *testing.T) {
 // A pending session past ExpiresAt (plus the grace) resolves to expired
 // without a call.
 func TestExpiredWithoutCall(t *testing.T) {
-	e := newEnv(t, liveness.Juhe, callbacktest.NotifyToSink())
+	e := newEnv(t, vendorWith(t, triggerNotify), callbacktest.NotifyToSink())
 	b := callbacktest.NewBrowser()
 	check := e.Start(b, e.Srv.URL)
 	id := e.LastStarted()
@@ -400,7 +396,7 @@ func TestExpiredWithoutCall(t *testing.T) {
 // final result of a Megvii session, none for a second Wait, and Deliver
 // runs once.
 func TestWait(t *testing.T) {
-	e := newEnv(t, liveness.Megvii, callbacktest.NotifyToSink())
+	e := newEnv(t, vendorWith(t, signedNotify), callbacktest.NotifyToSink())
 	e.Handler.PollInterval = 10 * time.Millisecond
 	ctx := context.Background()
 	s, err := e.P.InitSession(ctx, &liveness.SessionRequest{ReturnURL: e.Srv.URL + "/return",
@@ -410,7 +406,7 @@ func TestWait(t *testing.T) {
 	}
 	go func() {
 		time.Sleep(50 * time.Millisecond)
-		_, _ = e.SB.Complete(ctx, liveness.Megvii, s.ID, sandbox.OutcomePass)
+		_, _ = e.SB.Complete(ctx, e.Vendor, s.ID, sandbox.OutcomePass)
 		// Megvii's second call is made no sooner than a minute after the
 		// first (megvii.ResultCalls).
 		e.Clock.Advance(time.Minute)
@@ -449,7 +445,7 @@ func TestWait(t *testing.T) {
 		t.Fatalf("Wait on an abandoned session = %v, %v", res, err)
 	}
 
-	if _, err := e.Handler.Wait(ctx, &liveness.Session{Vendor: liveness.Juhe, ID: "x"}); !errors.Is(err, liveness.ErrInvalidArgument) {
+	if _, err := e.Handler.Wait(ctx, &liveness.Session{Vendor: "acme", ID: "x"}); !errors.Is(err, liveness.ErrInvalidArgument) {
 		t.Fatalf("Wait on another vendor's session: %v", err)
 	}
 }
@@ -457,7 +453,7 @@ func TestWait(t *testing.T) {
 // Start validates its input before any vendor call, and sets the binding
 // cookie HttpOnly, SameSite=Lax, and Secure for an https return URL.
 func TestStart(t *testing.T) {
-	e := newEnv(t, liveness.Megvii)
+	e := newEnv(t, vendorWith(t, signedNotify))
 	b := callbacktest.NewBrowser()
 	resp := b.Do(http.MethodPost, e.Srv.URL+"/start", nil)
 	if resp.StatusCode != http.StatusBadRequest || e.SB.Requests(megviisim.GetToken) != 0 {
@@ -497,7 +493,7 @@ func TestStart(t *testing.T) {
 // Return and Notify take only the vendor's methods, refuse bad signatures
 // and unknown sessions, never echo the vendor's payload, and log no secret.
 func TestRejectsAndNoLeaks(t *testing.T) {
-	e := newEnv(t, liveness.Juhe, callbacktest.NotifyToSink())
+	e := newEnv(t, vendorWith(t, triggerNotify), callbacktest.NotifyToSink())
 	e.Handler.Done = nil
 	b := callbacktest.NewBrowser()
 	check := e.Start(b, e.Srv.URL)
@@ -551,7 +547,7 @@ func TestRejectsAndNoLeaks(t *testing.T) {
 // A Handler without a Provider or with a short Key answers 500 and calls
 // nothing; Notify takes only POST.
 func TestMisconfiguredAndMethods(t *testing.T) {
-	e := newEnv(t, liveness.Megvii)
+	e := newEnv(t, vendorWith(t, signedNotify))
 	for _, h := range []*callback.Handler{{Key: testKey}, {Provider: e.P, Key: []byte("short")}} {
 		for _, serve := range []http.HandlerFunc{h.Return, h.Notify} {
 			rec := httptest.NewRecorder()
@@ -581,7 +577,7 @@ func TestMisconfiguredAndMethods(t *testing.T) {
 // session gets its result, another browser naming the order gets 403 and
 // costs no call.
 func TestJuheReturnByOrderID(t *testing.T) {
-	e := newEnv(t, liveness.Juhe, callbacktest.NotifyToSink())
+	e := newEnv(t, vendorWith(t, triggerNotify), callbacktest.NotifyToSink())
 	next := e.Handler.NewRequest
 	e.Handler.NewRequest = func(r *http.Request) (*liveness.SessionRequest, error) {
 		req, err := next(r)
@@ -692,7 +688,7 @@ func (s *failStore) Due(ctx context.Context, index string, until time.Time, limi
 // is back, the redelivered notify is delivered once. A full MemoryStore
 // makes Start answer 503.
 func TestStoreFailure(t *testing.T) {
-	e := newEnv(t, liveness.Megvii, callbacktest.NotifyRetry(3, 30*time.Millisecond))
+	e := newEnv(t, vendorWith(t, signedNotify), callbacktest.NotifyRetry(3, 30*time.Millisecond))
 	fs := &failStore{Store: callback.NewMemoryStore(0)}
 	h := e.NewHandler(e.P, fs)
 	srv := e.Serve(h)
@@ -700,7 +696,7 @@ func TestStoreFailure(t *testing.T) {
 	e.Start(b, srv.URL)
 	id := e.LastStarted()
 	fs.broken.Store(true)
-	c, err := e.SB.Complete(context.Background(), liveness.Megvii, id, sandbox.OutcomePass)
+	c, err := e.SB.Complete(context.Background(), e.Vendor, id, sandbox.OutcomePass)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -737,11 +733,11 @@ func TestStoreFailure(t *testing.T) {
 // does not waste the read: the call completes, its result is stored, and
 // the reload is served from the store.
 func TestAbandonedReturnKeepsTheRead(t *testing.T) {
-	e := newEnv(t, liveness.Megvii, callbacktest.UnsignedReturn(), callbacktest.NotifyToSink())
+	e := newEnv(t, vendorWith(t, signedNotify), callbacktest.UnsignedReturn(), callbacktest.NotifyToSink())
 	b := callbacktest.NewBrowser()
 	e.Start(b, e.Srv.URL)
 	id := e.LastStarted()
-	c, err := e.SB.Complete(context.Background(), liveness.Megvii, id, sandbox.OutcomePass)
+	c, err := e.SB.Complete(context.Background(), e.Vendor, id, sandbox.OutcomePass)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -769,11 +765,11 @@ func TestAbandonedReturnKeepsTheRead(t *testing.T) {
 // another request is answered 503, so that the vendor sends it again; the
 // next one is acknowledged, and Deliver has run once.
 func TestBusyDuplicateAnswered503(t *testing.T) {
-	e := newEnv(t, liveness.Megvii, callbacktest.NotifyToSink())
+	e := newEnv(t, vendorWith(t, signedNotify), callbacktest.NotifyToSink())
 	e.Handler.MaxWait = 50 * time.Millisecond
 	e.Start(callbacktest.NewBrowser(), e.Srv.URL)
 	id := e.LastStarted()
-	c, err := e.SB.Complete(context.Background(), liveness.Megvii, id, sandbox.OutcomePass)
+	c, err := e.SB.Complete(context.Background(), e.Vendor, id, sandbox.OutcomePass)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -810,7 +806,7 @@ func TestBusyDuplicateAnswered503(t *testing.T) {
 // connection) ends Wait with that error instead of reading again: the
 // session keeps its other reads, and a later Wait finds the result.
 func TestWaitStopsAfterAMegviiReadThatMayBeSpent(t *testing.T) {
-	e := newEnv(t, liveness.Megvii, callbacktest.NotifyToSink())
+	e := newEnv(t, vendorWith(t, signedNotify), callbacktest.NotifyToSink())
 	e.Handler.PollInterval = 10 * time.Millisecond
 	ctx := context.Background()
 	s, err := e.P.InitSession(ctx, &liveness.SessionRequest{ReturnURL: e.Srv.URL + "/return",
@@ -818,7 +814,7 @@ func TestWaitStopsAfterAMegviiReadThatMayBeSpent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.SB.Complete(ctx, liveness.Megvii, s.ID, sandbox.OutcomePass); err != nil {
+	if _, err := e.SB.Complete(ctx, e.Vendor, s.ID, sandbox.OutcomePass); err != nil {
 		t.Fatal(err)
 	}
 	e.SB.InjectFault(megviisim.GetResult, sandbox.Fault{Drop: true, Times: 1})
@@ -848,7 +844,7 @@ func TestWaitStopsAfterAMegviiReadThatMayBeSpent(t *testing.T) {
 func TestJuheNotifyByOrderID(t *testing.T) {
 	for _, body := range []string{"form", "json"} {
 		t.Run(body, func(t *testing.T) {
-			e := newEnv(t, liveness.Juhe, callbacktest.NotifyToSink())
+			e := newEnv(t, vendorWith(t, triggerNotify), callbacktest.NotifyToSink())
 			next := e.Handler.NewRequest
 			e.Handler.NewRequest = func(r *http.Request) (*liveness.SessionRequest, error) {
 				req, err := next(r)
@@ -859,7 +855,7 @@ func TestJuheNotifyByOrderID(t *testing.T) {
 			}
 			e.Start(callbacktest.NewBrowser(), e.Srv.URL)
 			id := e.LastStarted()
-			if _, err := e.SB.Complete(context.Background(), liveness.Juhe, id, sandbox.OutcomePass); err != nil {
+			if _, err := e.SB.Complete(context.Background(), e.Vendor, id, sandbox.OutcomePass); err != nil {
 				t.Fatal(err)
 			}
 			send := func(order string) int {
@@ -899,7 +895,7 @@ func TestExpiredWithoutCallNoGrace(t *testing.T) {
 		{-1, 1, "/done?status=expired"},
 	} {
 		t.Run(fmt.Sprint(tc.grace), func(t *testing.T) {
-			e := newEnv(t, liveness.Juhe, callbacktest.NotifyToSink())
+			e := newEnv(t, vendorWith(t, triggerNotify), callbacktest.NotifyToSink())
 			e.Handler.ExpiryGrace = tc.grace
 			b := callbacktest.NewBrowser()
 			check := e.Start(b, e.Srv.URL)

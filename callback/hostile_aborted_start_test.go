@@ -21,7 +21,7 @@ import (
 // same, and the second click, with the same BizNo, gets its session: one
 // paid create.
 func TestAbortedDoubleClickPaysOnce(t *testing.T) {
-	e := newEnv(t, liveness.Megvii, callbacktest.NotifyToSink())
+	e := newEnv(t, vendorWith(t, signedNotify), callbacktest.NotifyToSink())
 	sbURL, _ := url.Parse(e.SB.URL)
 	rp := httputil.NewSingleHostReverseProxy(sbURL)
 	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -35,7 +35,7 @@ func TestAbortedDoubleClickPaysOnce(t *testing.T) {
 		_, _ = w.Write(rec.Body.Bytes())
 	}))
 	t.Cleanup(slow.Close)
-	pu := strings.Replace(e.SB.ProviderURL(liveness.Megvii), strings.TrimPrefix(e.SB.URL, "http://"), strings.TrimPrefix(slow.URL, "http://"), 1)
+	pu := strings.Replace(e.SB.ProviderURL(e.Vendor), strings.TrimPrefix(e.SB.URL, "http://"), strings.TrimPrefix(slow.URL, "http://"), 1)
 	p, err := liveness.Open(pu, liveness.WithClock(e.Clock.Now))
 	if err != nil {
 		t.Fatal(err)

@@ -20,7 +20,7 @@ import (
 // notify names the attacker's order with someone else's orderId: it is
 // read by the order's ID, and never delivered under the claimed BizNo.
 func TestForgedOrderIDAfterResultTTL(t *testing.T) {
-	e := newEnv(t, liveness.Juhe, callbacktest.NotifyToSink())
+	e := newEnv(t, vendorWith(t, triggerNotify), callbacktest.NotifyToSink())
 	st := &callback.MemoryStore{Now: e.Clock.Now}
 	var mu sync.Mutex
 	var got []string
@@ -34,7 +34,7 @@ func TestForgedOrderIDAfterResultTTL(t *testing.T) {
 	srv := e.Serve(h)
 	callbacktest.NewBrowser().Post(srv.URL, url.Values{"user": {"u"}, "order": {"ATTACKER1"}}, nil)
 	id := e.LastStarted()
-	if _, err := e.SB.Complete(context.Background(), liveness.Juhe, id, sandbox.OutcomePass); err != nil {
+	if _, err := e.SB.Complete(context.Background(), e.Vendor, id, sandbox.OutcomePass); err != nil {
 		t.Fatal(err)
 	}
 	callbacktest.Notify(srv.URL+"/notify", url.Values{"jh_order_id": {id}})

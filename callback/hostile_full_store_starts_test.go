@@ -27,7 +27,7 @@ func (p barrierProvider) InitSession(ctx context.Context, req *liveness.SessionR
 // Concurrent starts on a nearly full MemoryStore: every start the store let
 // pay for is recorded (the Set of a record may use the headroom).
 func TestConcurrentStartsOnAFullMemoryStore(t *testing.T) {
-	e := newEnv(t, liveness.Megvii, callbacktest.NotifyToSink())
+	e := newEnv(t, vendorWith(t, signedNotify), callbacktest.NotifyToSink())
 	st := callback.NewMemoryStore(3)
 	var wg sync.WaitGroup
 	wg.Add(2)

@@ -5,14 +5,13 @@ import (
 	"net/url"
 	"testing"
 
-	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/callback/callbacktest"
 )
 
 // Browser B joins A's start by naming its BizNo: B gets a binding of its
 // own, so it is not bound to another session A starts later.
 func TestJoinedStartGetsItsOwnBinding(t *testing.T) {
-	e := newEnv(t, liveness.Megvii, callbacktest.UnsignedReturn(), callbacktest.NotifyToSink())
+	e := newEnv(t, vendorWith(t, signedNotify), callbacktest.UnsignedReturn(), callbacktest.NotifyToSink())
 	srv := e.Serve(callbacktest.OrderKeyed(e.NewHandler(e.P, nil)))
 	a, b := callbacktest.NewBrowser(), callbacktest.NewBrowser()
 	if r := a.Post(srv.URL, url.Values{"user": {"u"}, "order": {"ORDER-X"}}, nil); r.StatusCode != 303 {

@@ -17,7 +17,7 @@ import (
 // attacker-chosen orderId (BizNo): the session is read by Juhe's ID and
 // delivered with no BizNo, never the claimed one.
 func TestUnsignedOrderIDNeverNamesTheSession(t *testing.T) {
-	e := newEnv(t, liveness.Juhe, callbacktest.NotifyToSink())
+	e := newEnv(t, vendorWith(t, triggerNotify), callbacktest.NotifyToSink())
 	next := e.Handler.NewRequest
 	e.Handler.NewRequest = func(r *http.Request) (*liveness.SessionRequest, error) {
 		req, err := next(r)
@@ -28,7 +28,7 @@ func TestUnsignedOrderIDNeverNamesTheSession(t *testing.T) {
 	}
 	e.Start(callbacktest.NewBrowser(), e.Srv.URL)
 	id := e.LastStarted()
-	if _, err := e.SB.Complete(context.Background(), liveness.Juhe, id, sandbox.OutcomePass); err != nil {
+	if _, err := e.SB.Complete(context.Background(), e.Vendor, id, sandbox.OutcomePass); err != nil {
 		t.Fatal(err)
 	}
 	var mu sync.Mutex

@@ -15,7 +15,7 @@ import (
 // the rebuilt record's life counts from the rebuild, so the reconciler
 // delivers it once as expired, with a few reads.
 func TestRebuiltSessionEnds(t *testing.T) {
-	e := newEnv(t, liveness.Juhe, callbacktest.NotifyToSink())
+	e := newEnv(t, vendorWith(t, triggerNotify), callbacktest.NotifyToSink())
 	e.Start(callbacktest.NewBrowser(), e.Srv.URL)
 	id := e.LastStarted()
 	st := &callback.MemoryStore{Now: e.Clock.Now}

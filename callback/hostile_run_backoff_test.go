@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/callback"
 	"github.com/go-liveness/liveness/callback/callbacktest"
 )
@@ -32,7 +31,7 @@ func (s *oomStore) Due(ctx context.Context, index string, until time.Time, limit
 // Writes refused (a full Redis with noeviction), reads fine, 100 sessions
 // due: Run waits its interval after a failed pass instead of spinning.
 func TestRunWaitsWhenTheStoreFails(t *testing.T) {
-	e := newEnv(t, liveness.Megvii, callbacktest.NotifyToSink())
+	e := newEnv(t, vendorWith(t, signedNotify), callbacktest.NotifyToSink())
 	st := &oomStore{MemoryStore: callback.NewMemoryStore(0)}
 	h := e.NewHandler(e.P, st)
 	h.Logger = nil

@@ -16,7 +16,7 @@ import (
 // A Juhe signed return after the Store lost the record: the browser's
 // binding names the session's BizNo, which reaches Deliver and Done.
 func TestSignedReturnAfterStoreLossKeepsBizNo(t *testing.T) {
-	e := newEnv(t, liveness.Juhe, callbacktest.NotifyToSink())
+	e := newEnv(t, vendorWith(t, triggerNotify), callbacktest.NotifyToSink())
 	next := e.Handler.NewRequest
 	e.Handler.NewRequest = func(r *http.Request) (*liveness.SessionRequest, error) {
 		req, err := next(r)
@@ -28,7 +28,7 @@ func TestSignedReturnAfterStoreLossKeepsBizNo(t *testing.T) {
 	b := callbacktest.NewBrowser()
 	e.Start(b, e.Srv.URL)
 	id := e.LastStarted()
-	c, err := e.SB.Complete(context.Background(), liveness.Juhe, id, sandbox.OutcomePass)
+	c, err := e.SB.Complete(context.Background(), e.Vendor, id, sandbox.OutcomePass)
 	if err != nil {
 		t.Fatal(err)
 	}

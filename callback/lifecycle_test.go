@@ -19,7 +19,7 @@ import (
 // every start 503 with no create; a full MemoryStore refuses starts before
 // paying, so every create it allowed is a session it holds.
 func TestStartPaysNothingWithoutTheStore(t *testing.T) {
-	e := newEnv(t, liveness.Megvii, callbacktest.NotifyToSink())
+	e := newEnv(t, vendorWith(t, signedNotify), callbacktest.NotifyToSink())
 	fs := &failStore{Store: callback.NewMemoryStore(0)}
 	fs.broken.Store(true)
 	srv := e.Serve(e.NewHandler(e.P, fs))
@@ -54,7 +54,7 @@ func TestStartPaysNothingWithoutTheStore(t *testing.T) {
 // retry with it makes no second create; a refusal the vendor answered
 // frees it.
 func TestUnreadableCreateIsInDoubt(t *testing.T) {
-	e := newEnv(t, liveness.Megvii, callbacktest.NotifyToSink())
+	e := newEnv(t, vendorWith(t, signedNotify), callbacktest.NotifyToSink())
 	srv := e.Serve(callbacktest.OrderKeyed(e.NewHandler(e.P, nil)))
 	for _, f := range []sandbox.Fault{{Malformed: true, Times: 1}, {Truncated: true, Times: 1}} {
 		order := fmt.Sprintf("unreadable-%v", f.Malformed)
@@ -83,7 +83,7 @@ func TestUnreadableCreateIsInDoubt(t *testing.T) {
 // request another site sent (a link, an <img>, a cross-site form) with no
 // vendor call.
 func TestStartRefusesCrossSite(t *testing.T) {
-	e := newEnv(t, liveness.Megvii, callbacktest.NotifyToSink())
+	e := newEnv(t, vendorWith(t, signedNotify), callbacktest.NotifyToSink())
 	form := url.Values{"user": {"u"}}
 	h := func(k, v string) http.Header { return http.Header{k: {v}} }
 	for name, hdr := range map[string]http.Header{
@@ -131,14 +131,14 @@ func TestStartRefusesCrossSite(t *testing.T) {
 // browser and swept by the reconciler, makes at most three calls and is
 // delivered with its result.
 func TestMegviiThreeCallsEver(t *testing.T) {
-	e := newEnv(t, liveness.Megvii, callbacktest.UnsignedReturn(), callbacktest.NotifyToSink(), func(_ *env, o *[]sandbox.Option) {
+	e := newEnv(t, vendorWith(t, signedNotify), callbacktest.UnsignedReturn(), callbacktest.NotifyToSink(), func(_ *env, o *[]sandbox.Option) {
 		*o = append(*o, megviisim.WithCallsCounted())
 	})
 	e.Handler.PollInterval = 5 * time.Millisecond
 	b := callbacktest.NewBrowser()
 	e.Start(b, e.Srv.URL)
 	id := e.LastStarted()
-	s := &liveness.Session{Vendor: liveness.Megvii, ID: id}
+	s := &liveness.Session{Vendor: e.Vendor, ID: id}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	waited := make(chan *liveness.Result, 1)
@@ -155,7 +155,7 @@ func TestMegviiThreeCallsEver(t *testing.T) {
 	e.Clock.Advance(2 * time.Minute)
 	callbacktest.Eventually(t, func() bool { return calls() == 2 }, "Wait's second call, a minute later")
 	e.Clock.Advance(3 * time.Minute)
-	c, err := e.SB.Complete(ctx, liveness.Megvii, id, sandbox.OutcomePass) // the notify goes to the sink: lost
+	c, err := e.SB.Complete(ctx, e.Vendor, id, sandbox.OutcomePass) // the notify goes to the sink: lost
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -219,7 +219,7 @@ func TestReconcilerLeavesNoSessionBehind(t *testing.T) {
 		{liveness.Juhe, sandbox.OutcomePass, liveness.StatusPassed, 1},
 	} {
 		t.Run(string(tc.vendor)+"/"+string(tc.complete), func(t *testing.T) {
-			e := newEnv(t, tc.vendor, callbacktest.NotifyToSink(), func(_ *env, o *[]sandbox.Option) {
+			e := newEnv(t, harnessOf(t, tc.vendor), callbacktest.NotifyToSink(), func(_ *env, o *[]sandbox.Option) {
 				*o = append(*o, megviisim.WithCallsCounted())
 			})
 			e.Start(callbacktest.NewBrowser(), e.Srv.URL)
@@ -268,12 +268,12 @@ func TestReconcilerLeavesNoSessionBehind(t *testing.T) {
 // through the binding cookie, which names the session.
 func TestLostStoreResolvesFromCallbacks(t *testing.T) {
 	t.Run("signed notify", func(t *testing.T) {
-		e := newEnv(t, liveness.Megvii, callbacktest.NotifyToSink())
+		e := newEnv(t, vendorWith(t, signedNotify), callbacktest.NotifyToSink())
 		st := callback.NewMemoryStore(0)
 		srv := e.Serve(e.NewHandler(e.P, st))
 		e.Start(callbacktest.NewBrowser(), srv.URL)
 		id := e.LastStarted()
-		c, err := e.SB.Complete(context.Background(), liveness.Megvii, id, sandbox.OutcomePass)
+		c, err := e.SB.Complete(context.Background(), e.Vendor, id, sandbox.OutcomePass)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -288,12 +288,12 @@ func TestLostStoreResolvesFromCallbacks(t *testing.T) {
 		}
 	})
 	t.Run("unsigned return", func(t *testing.T) {
-		e := newEnv(t, liveness.Megvii, callbacktest.UnsignedReturn(), callbacktest.NotifyToSink())
+		e := newEnv(t, vendorWith(t, signedNotify), callbacktest.UnsignedReturn(), callbacktest.NotifyToSink())
 		srv := e.Serve(e.NewHandler(e.P, callback.NewMemoryStore(0)))
 		b := callbacktest.NewBrowser()
 		e.Start(b, srv.URL)
 		id := e.LastStarted()
-		c, err := e.SB.Complete(context.Background(), liveness.Megvii, id, sandbox.OutcomePass)
+		c, err := e.SB.Complete(context.Background(), e.Vendor, id, sandbox.OutcomePass)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -333,11 +333,11 @@ func (p forgingProvider) VerifyCallback(ctx context.Context, r *http.Request) (*
 // result is read from the vendor (here: the user was caught spoofing) and
 // that is what is delivered.
 func TestUnsignedResultNotBelieved(t *testing.T) {
-	e := newEnv(t, liveness.Juhe, callbacktest.NotifyToSink())
+	e := newEnv(t, vendorWith(t, triggerNotify), callbacktest.NotifyToSink())
 	srv := e.Serve(e.NewHandler(forgingProvider{e.P}, nil))
 	e.Start(callbacktest.NewBrowser(), srv.URL)
 	id := e.LastStarted()
-	if _, err := e.SB.Complete(context.Background(), liveness.Juhe, id, sandbox.OutcomeSpoof); err != nil {
+	if _, err := e.SB.Complete(context.Background(), e.Vendor, id, sandbox.OutcomeSpoof); err != nil {
 		t.Fatal(err)
 	}
 	if code := callbacktest.Notify(srv.URL+"/notify", url.Values{"jh_order_id": {id}}); code != http.StatusOK {

@@ -202,7 +202,7 @@ func TestStoreHoldsNoPersonalDataInClear(t *testing.T) {
 			if h, _ := providertest.Registration(vendor); h.UnsignedReturn != nil {
 				opts = append(opts, callbacktest.UnsignedReturn()) // the result is read, not carried
 			}
-			e := newEnv(t, vendor, opts...)
+			e := newEnv(t, harnessOf(t, vendor), opts...)
 			st := newDumpStore(callback.NewMemoryStore(0))
 			var got sync.Map
 			h := personalHandler(e, st, &got)
@@ -270,7 +270,7 @@ func TestStoreHoldsNoPersonalDataInClear(t *testing.T) {
 // the session whose record was overwritten is answered 503, never with the
 // other session's result.
 func TestSealedValueStaysWithItsSession(t *testing.T) {
-	e := newEnv(t, liveness.Jumdata)
+	e := newEnv(t, vendorWith(t, noNotify))
 	st := callback.NewMemoryStore(0)
 	srv := e.Serve(e.NewHandler(e.P, st))
 	b1, b2 := callbacktest.NewBrowser(), callbacktest.NewBrowser()
@@ -278,11 +278,11 @@ func TestSealedValueStaysWithItsSession(t *testing.T) {
 	id1 := e.LastStarted()
 	e.Start(b2, srv.URL)
 	id2 := e.LastStarted()
-	c1, err := e.SB.Complete(context.Background(), liveness.Jumdata, id1, sandbox.OutcomePass)
+	c1, err := e.SB.Complete(context.Background(), e.Vendor, id1, sandbox.OutcomePass)
 	if err != nil {
 		t.Fatal(err)
 	}
-	c2, err := e.SB.Complete(context.Background(), liveness.Jumdata, id2, sandbox.OutcomeSpoof)
+	c2, err := e.SB.Complete(context.Background(), e.Vendor, id2, sandbox.OutcomeSpoof)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -306,7 +306,7 @@ func TestSealedValueStaysWithItsSession(t *testing.T) {
 // PreviousKeys, and a start with a BizNo reserved under the old key joins
 // that start instead of paying for another.
 func TestKeyRotationKeepsStoredSessions(t *testing.T) {
-	e := newEnv(t, liveness.Megvii, callbacktest.UnsignedReturn(), callbacktest.NotifyToSink())
+	e := newEnv(t, vendorWith(t, signedNotify), callbacktest.UnsignedReturn(), callbacktest.NotifyToSink())
 	st := callback.NewMemoryStore(0)
 	var got sync.Map
 	oldH := personalHandler(e, st, &got)
@@ -327,7 +327,7 @@ func TestKeyRotationKeepsStoredSessions(t *testing.T) {
 	if resp.StatusCode != http.StatusSeeOther || e.SB.Requests(megviisim.GetToken) != 1 {
 		t.Fatalf("second start: %d, %d creates", resp.StatusCode, e.SB.Requests(megviisim.GetToken))
 	}
-	c, err := e.SB.Complete(context.Background(), liveness.Megvii, id, sandbox.OutcomePass)
+	c, err := e.SB.Complete(context.Background(), e.Vendor, id, sandbox.OutcomePass)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -338,7 +338,7 @@ func TestKeyRotationKeepsStoredSessions(t *testing.T) {
 		t.Fatalf("%d runs, %d reads", runs, e.Reads())
 	}
 	// What the new key wrote, the old key alone cannot open.
-	if _, err := oldH.Wait(context.Background(), &liveness.Session{Vendor: liveness.Megvii, ID: id}); err == nil {
+	if _, err := oldH.Wait(context.Background(), &liveness.Session{Vendor: e.Vendor, ID: id}); err == nil {
 		t.Fatal("a Handler without the new key read its record")
 	}
 }
@@ -371,7 +371,7 @@ func storeKeysOf(dump map[string][][]byte, id string) []string {
 // callback/redisstore runs the same on Redis.
 func TestForget(t *testing.T) {
 	t.Run("memory", func(t *testing.T) {
-		e := newEnv(t, liveness.Juhe, callbacktest.NotifyToSink())
+		e := newEnv(t, vendorWith(t, triggerNotify), callbacktest.NotifyToSink())
 		mem := callback.NewMemoryStore(0)
 		var st callback.Store = mem
 		dump := func() map[string][][]byte {
@@ -397,7 +397,7 @@ func TestForget(t *testing.T) {
 		b := callbacktest.NewBrowser()
 		e.Start(b, srv.URL)
 		id := e.LastStarted()
-		c, err := e.SB.Complete(ctx, liveness.Juhe, id, sandbox.OutcomePass)
+		c, err := e.SB.Complete(ctx, e.Vendor, id, sandbox.OutcomePass)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -421,7 +421,7 @@ func TestForget(t *testing.T) {
 		if resp := returnTo(b, srv.URL, c); resp.StatusCode != http.StatusGone {
 			t.Fatalf("return after Forget: %d", resp.StatusCode)
 		}
-		if _, err := h.Wait(ctx, &liveness.Session{Vendor: liveness.Juhe, ID: id}); !errors.Is(err, callback.ErrForgotten) {
+		if _, err := h.Wait(ctx, &liveness.Session{Vendor: e.Vendor, ID: id}); !errors.Is(err, callback.ErrForgotten) {
 			t.Fatalf("Wait after Forget: %v", err)
 		}
 		e.Clock.Advance(2 * time.Hour)
@@ -444,7 +444,7 @@ func TestForget(t *testing.T) {
 		if err := h.ForgetBizNo(ctx, ref); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := e.SB.Complete(ctx, liveness.Juhe, id2, sandbox.OutcomePass); err != nil {
+		if _, err := e.SB.Complete(ctx, e.Vendor, id2, sandbox.OutcomePass); err != nil {
 			t.Fatal(err)
 		}
 		reads = e.Reads()
@@ -499,7 +499,7 @@ func memKeys(t *testing.T, m *callback.MemoryStore) []string {
 // KeepPersonalData keeps a delivered result's personal data, sealed, until
 // its time is up; the reconciler then drops it.
 func TestKeepPersonalData(t *testing.T) {
-	e := newEnv(t, liveness.Juhe, callbacktest.NotifyToSink())
+	e := newEnv(t, vendorWith(t, triggerNotify), callbacktest.NotifyToSink())
 	st := callback.NewMemoryStore(0)
 	var got sync.Map
 	h := personalHandler(e, st, &got)
@@ -507,7 +507,7 @@ func TestKeepPersonalData(t *testing.T) {
 	srv := e.Serve(h)
 	e.Start(callbacktest.NewBrowser(), srv.URL)
 	id := e.LastStarted()
-	if _, err := e.SB.Complete(context.Background(), liveness.Juhe, id, sandbox.OutcomePass); err != nil {
+	if _, err := e.SB.Complete(context.Background(), e.Vendor, id, sandbox.OutcomePass); err != nil {
 		t.Fatal(err)
 	}
 	if code := callbacktest.Notify(srv.URL+"/notify", url.Values{"jh_order_id": {id}}); code != http.StatusOK {

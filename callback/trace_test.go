@@ -51,7 +51,7 @@ func (p *ctxProvider) FetchSessionResult(ctx context.Context, s *liveness.Sessio
 // Trace wraps every request: the vendor calls and Deliver run in the
 // context it returns, and its end func gets the request's Event once.
 func TestTraceWrapsEachRequest(t *testing.T) {
-	e := newEnv(t, liveness.Juhe, callbacktest.NotifyToSink())
+	e := newEnv(t, vendorWith(t, triggerNotify), callbacktest.NotifyToSink())
 	p := &ctxProvider{Provider: e.Provider()}
 	h := e.NewHandler(p, nil)
 	var mu sync.Mutex
@@ -76,7 +76,7 @@ func TestTraceWrapsEachRequest(t *testing.T) {
 	srv := e.Serve(h)
 	e.Start(callbacktest.NewBrowser(), srv.URL)
 	id := e.LastStarted()
-	if _, err := e.SB.Complete(context.Background(), liveness.Juhe, id, sandbox.OutcomePass); err != nil {
+	if _, err := e.SB.Complete(context.Background(), e.Vendor, id, sandbox.OutcomePass); err != nil {
 		t.Fatal(err)
 	}
 	if code := callbacktest.Notify(srv.URL+"/notify", url.Values{"jh_order_id": {id}}); code != http.StatusOK {
@@ -103,7 +103,7 @@ func TestTraceWrapsEachRequest(t *testing.T) {
 // Begin called by the service is one start request: it reports its Event
 // (and runs through Trace); through Start, the start reports one Event.
 func TestBeginReportsItsStart(t *testing.T) {
-	e := newEnv(t, liveness.Jumdata)
+	e := newEnv(t, vendorWith(t, noNotify))
 	h := e.NewHandler(e.P, nil)
 	var mu sync.Mutex
 	var evs []callback.Event
@@ -136,7 +136,7 @@ func TestBeginReportsItsStart(t *testing.T) {
 // Backlog counts the sessions in the reconciler's index: started and not
 // yet delivered, up to its limit.
 func TestBacklog(t *testing.T) {
-	e := newEnv(t, liveness.Jumdata)
+	e := newEnv(t, vendorWith(t, noNotify))
 	ctx := context.Background()
 	for range 3 {
 		e.Start(callbacktest.NewBrowser(), e.Srv.URL)
@@ -148,10 +148,10 @@ func TestBacklog(t *testing.T) {
 		t.Fatalf("Backlog(limit 2) = %d", n)
 	}
 	id := e.LastStarted()
-	if _, err := e.SB.Complete(ctx, liveness.Jumdata, id, sandbox.OutcomePass); err != nil {
+	if _, err := e.SB.Complete(ctx, e.Vendor, id, sandbox.OutcomePass); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.Handler.Wait(ctx, &liveness.Session{Vendor: liveness.Jumdata, ID: id}); err != nil {
+	if _, err := e.Handler.Wait(ctx, &liveness.Session{Vendor: e.Vendor, ID: id}); err != nil {
 		t.Fatal(err)
 	}
 	// Delivered, it stays until a pass that finds it due drops it.
@@ -174,7 +174,7 @@ func TestBacklog(t *testing.T) {
 // A request that panics (here in NewRequest) still ends its trace and
 // reports its Event, as a fault, before the panic goes on.
 func TestPanicStillReportsTheEvent(t *testing.T) {
-	e := newEnv(t, liveness.Jumdata)
+	e := newEnv(t, vendorWith(t, noNotify))
 	h := e.NewHandler(e.P, nil)
 	var evs []callback.Event
 	ended := 0

@@ -3,8 +3,74 @@ package callback_test
 // Every vendor the module simulates runs through the handlers
 // (TestEveryReadingRuns, among others): their harnesses register
 // themselves (providertest.Register), and their simulators with the
-// sandbox.
+// sandbox. A test about one kind of vendor picks it by the fact it needs
+// (vendorWith), never by name.
 import (
+	"testing"
+
+	"github.com/go-liveness/liveness"
+
 	_ "github.com/go-liveness/liveness/aliyun/aliyuntest"
-	_ "github.com/go-liveness/liveness/tencent/tencenttest"
+	_ "github.com/go-liveness/liveness/juhe/juhetest"
+	_ "github.com/go-liveness/liveness/jumdata/jumdatatest"
+	_ "github.com/go-liveness/liveness/megvii/megviitest"
+	"github.com/go-liveness/liveness/providertest"
 )
+
+// fact is something a test needs of its vendor, said of its harness.
+type fact struct {
+	what string
+	has  func(h providertest.Harness) bool
+}
+
+var (
+	// signedNotify: the notify carries the result, signed, so that the
+	// Handler acts on it without a read; the vendor also has a return
+	// that comes back unsigned (UnsignedReturn), read once, and a budget
+	// of result calls (ReadCalls).
+	signedNotify = fact{"a signed notify, an unsigned return and a read budget", func(h providertest.Harness) bool {
+		return h.SignedNotify && h.UnsignedReturn != nil && h.ReadCalls != nil
+	}}
+	// triggerNotify: a notify that only says a result is ready (a read
+	// follows), a signed return, and the browser sent back bare when
+	// nothing was submitted.
+	triggerNotify = fact{"a notify that only triggers a read, a signed return and a bare return", func(h providertest.Harness) bool {
+		return h.Notifies && !h.SignedNotify && h.SignedReturn && h.BareReturn
+	}}
+	// noNotify: no notify at all, an unsigned return that the browser
+	// makes after every outcome, and sessions that expire as expired.
+	noNotify = fact{"no notify, an unsigned return after every outcome", func(h providertest.Harness) bool {
+		if h.Notifies || h.SignedReturn || !h.Expired.Final() {
+			return false
+		}
+		for _, want := range h.Outcomes {
+			if want.NoReturn {
+				return false
+			}
+		}
+		return true
+	}}
+)
+
+// vendorWith returns the harness of the first registered vendor (by name)
+// that has f; the test fails when none has it.
+func vendorWith(t testing.TB, f fact) providertest.Harness {
+	t.Helper()
+	for _, h := range providertest.Registered() {
+		if f.has(h) {
+			return h
+		}
+	}
+	t.Fatalf("no registered vendor has %s", f.what)
+	return providertest.Harness{}
+}
+
+// harnessOf returns the registered harness of v.
+func harnessOf(t testing.TB, v liveness.Vendor) providertest.Harness {
+	t.Helper()
+	h, ok := providertest.Registration(v)
+	if !ok {
+		t.Fatalf("no harness registered for %s", v)
+	}
+	return h
+}

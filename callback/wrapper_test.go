@@ -37,13 +37,13 @@ func (g *guarded) VerifyCallback(context.Context, *http.Request) (*liveness.Call
 // VerifyCallback (refused: no read, no delivery), and Wait's reads through
 // its FetchResult (counted).
 func TestWrapperIsNotSkipped(t *testing.T) {
-	e := newEnv(t, liveness.Juhe, callbacktest.NotifyToSink())
+	e := newEnv(t, vendorWith(t, triggerNotify), callbacktest.NotifyToSink())
 	g := &guarded{Provider: e.Provider()}
 	h := e.NewHandler(g, nil)
 	srv := e.Serve(h)
 	e.Start(callbacktest.NewBrowser(), srv.URL)
 	id := e.LastStarted()
-	if _, err := e.SB.Complete(context.Background(), liveness.Juhe, id, sandbox.OutcomePass); err != nil {
+	if _, err := e.SB.Complete(context.Background(), e.Vendor, id, sandbox.OutcomePass); err != nil {
 		t.Fatal(err)
 	}
 	if code := callbacktest.Notify(srv.URL+"/notify", url.Values{"jh_order_id": {id}}); code != http.StatusBadRequest {
@@ -52,7 +52,7 @@ func TestWrapperIsNotSkipped(t *testing.T) {
 	if runs, _, _ := e.Del.Get(id); runs != 0 || e.Reads() != 0 {
 		t.Fatalf("refused notify: %d runs, %d reads", runs, e.Reads())
 	}
-	res, err := h.Wait(context.Background(), &liveness.Session{Vendor: liveness.Juhe, ID: id})
+	res, err := h.Wait(context.Background(), &liveness.Session{Vendor: e.Vendor, ID: id})
 	if err != nil && !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatal(err)
 	}
