@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -17,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/go-liveness/liveness"
+	"github.com/go-liveness/liveness/driver"
 	"github.com/go-liveness/liveness/internal/testutil"
 	"github.com/go-liveness/liveness/sandbox"
 )
@@ -163,6 +165,15 @@ type Harness struct {
 	// budget is never exceeded. The suite checks it counts FetchResult's
 	// calls.
 	ReadCalls func(sb *sandbox.Sandbox, sandboxID string) int
+	// ReferenceOutcomes are the outcomes a session's page adds, and what
+	// the provider must report for them, when its request carries
+	// ReferenceImages and Request's do not (a Megvii session then compares
+	// the face too, and can fail the comparison): for a service sending
+	// reference images to a vendor whose profile uses them (driver.Uses),
+	// as the web app does. The suite checks that, for such a vendor, a
+	// session of Request with reference images offers exactly Outcomes and
+	// these, each resolving as said; nil for a vendor that takes none.
+	ReferenceOutcomes map[sandbox.Outcome]Expect
 	// UnsignedReturn, when set, changes a request Request built so that
 	// the vendor, which signs its return (SignedReturn), sends the browser
 	// back unsigned, naming the session only (Megvii's return by GET,
@@ -239,6 +250,7 @@ func RunConformanceTests(t *testing.T, h Harness) {
 	t.Run("tampered callbacks are rejected", func(t *testing.T) { testTampered(t, h) })
 	t.Run("an unsigned success claim is never believed", func(t *testing.T) { testForgedClaim(t, h) })
 	t.Run("a request of UnsignedReturn comes back unsigned", func(t *testing.T) { testUnsignedReturn(t, h) })
+	t.Run("reference images add exactly ReferenceOutcomes", func(t *testing.T) { testReferenceOutcomes(t, h) })
 	t.Run("a notify not taken comes again under Redelivered", func(t *testing.T) { testRedelivered(t, h) })
 	for _, fc := range h.Faults {
 		t.Run("fault "+fc.Name, func(t *testing.T) { testFault(t, h, fc) })
@@ -952,6 +964,36 @@ func Registration(v liveness.Vendor) (Harness, bool) {
 	defer registryMu.Unlock()
 	h, ok := registry[v]
 	return h, ok
+}
+
+// testReferenceOutcomes checks Harness.ReferenceOutcomes: a vendor whose
+// profile uses no reference images declares none; for one that uses them,
+// a session of Request with a reference image (sandbox.SampleFaceJPEG
+// unless Request gives some) offers exactly Outcomes and ReferenceOutcomes,
+// and each of ReferenceOutcomes resolves as it says.
+func testReferenceOutcomes(t *testing.T, h Harness) {
+	if !driver.Uses(h.Vendor, "ReferenceImages") {
+		require.Nil(t, h.ReferenceOutcomes, "Harness.ReferenceOutcomes of %s, whose profile uses no reference images", h.Vendor)
+		t.Skip("the vendor takes no reference images")
+	}
+	ref := h
+	ref.LivenessOnly = false // the face is compared
+	ref.Request = func(returnURL, notifyURL string) *liveness.SessionRequest {
+		req := h.Request(returnURL, notifyURL)
+		if len(req.ReferenceImages) == 0 {
+			req.ReferenceImages = [][]byte{sandbox.SampleFaceJPEG()}
+		}
+		return req
+	}
+	ref.Outcomes = maps.Clone(h.Outcomes)
+	maps.Copy(ref.Outcomes, h.ReferenceOutcomes)
+	offered := testOffered(t, ref)
+	for o, want := range h.ReferenceOutcomes {
+		require.Contains(t, offered, o)
+		t.Run("outcome "+string(o)+" resolves to "+string(want.Status)+"/"+string(want.Reason), func(t *testing.T) {
+			testOutcome(t, ref, o, want, ReadingExpect{}, nil)
+		})
+	}
 }
 
 // testUnsignedReturn checks Harness.UnsignedReturn: the return of a

@@ -1,6 +1,7 @@
 package megviitest
 
 import (
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -71,6 +72,11 @@ func Harness(referenceImages ...[]byte) providertest.Harness {
 		SignedNotify:     true,
 		// A session asking for its return by GET comes back unsigned,
 		// naming only its biz_id.
+		// Only a compared session (comparison_type 0) can fail the
+		// comparison.
+		ReferenceOutcomes: map[sandbox.Outcome]providertest.Expect{
+			sandbox.OutcomeFaceMismatch: {Status: liveness.StatusFailed, Reason: liveness.ReasonFaceMismatch},
+		},
 		UnsignedReturn: func(req *liveness.SessionRequest) {
 			opts, _ := req.Extra.(*megvii.SessionOptions)
 			if opts == nil {
@@ -108,8 +114,7 @@ func Harness(referenceImages ...[]byte) providertest.Harness {
 		},
 	}
 	if len(referenceImages) > 0 {
-		// Only a compared session (comparison_type 0) can fail the comparison.
-		h.Outcomes[sandbox.OutcomeFaceMismatch] = providertest.Expect{Status: liveness.StatusFailed, Reason: liveness.ReasonFaceMismatch}
+		maps.Copy(h.Outcomes, h.ReferenceOutcomes)
 		// VENDORS.md, Megvii, face-match-far: the sandbox's pass compares
 		// at seed 004's 68.918 (alone, or as result_faceid beside
 		// result_ref1 88.5); at the default Config.FaceMatchFAR (1e-4,

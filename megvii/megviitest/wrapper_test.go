@@ -82,6 +82,8 @@ func harness() providertest.Harness {
 		// own (a browser-like notify is read by VerifyCallbackOfKind).
 		Readings:    megviitest.Harness().Readings,
 		Redelivered: megviitest.Harness().Redelivered,
+		// Reference images compare the face too, as in megvii's own.
+		ReferenceOutcomes: megviitest.Harness().ReferenceOutcomes,
 		Faults: []providertest.FaultCase{
 			// Megvii says it did not serve the read: no read was spent.
 			{Name: "HTTP 503 is unavailable and retryable", Endpoint: megviisim.GetResult, Fault: sandbox.Fault{HTTPStatus: 503},
