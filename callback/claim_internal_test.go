@@ -41,14 +41,14 @@ type claimEnv struct {
 func newClaimEnv(t *testing.T) *claimEnv {
 	t.Helper()
 	e := &claimEnv{}
-	e.p = &signedP{fakeP: fakeP{vendor: liveness.Megvii}}
+	e.p = &signedP{fakeP: fakeP{vendor: globex}}
 	e.p.onFetch = func(id string) (*liveness.Result, error) {
 		e.calls.Add(1)
-		return &liveness.Result{Vendor: liveness.Megvii, SessionID: id, Status: liveness.StatusPending}, nil
+		return &liveness.Result{Vendor: globex, SessionID: id, Status: liveness.StatusPending}, nil
 	}
 	e.p.cb = func(id string) *liveness.Callback {
-		return &liveness.Callback{Vendor: liveness.Megvii, Kind: liveness.CallbackNotify, SessionID: id, Signed: true,
-			Result: &liveness.Result{Vendor: liveness.Megvii, SessionID: id, Status: liveness.StatusPassed, Message: "signed"}}
+		return &liveness.Callback{Vendor: globex, Kind: liveness.CallbackNotify, SessionID: id, Signed: true,
+			Result: &liveness.Result{Vendor: globex, SessionID: id, Status: liveness.StatusPassed, Message: "signed"}}
 	}
 	e.h = &Handler{Provider: e.p, Key: hkey, Store: NewMemoryStore(0), MaxWait: 2 * time.Second,
 		DeliverTimeout: 200 * time.Millisecond,
@@ -145,7 +145,7 @@ func TestHostileRecordTrailers(t *testing.T) {
 // Only a record as a start leaves it is written fresh: each field a signed
 // claim's delta assumes empty makes the record changed.
 func TestPristineCoversWhatTheDeltaAssumes(t *testing.T) {
-	h := &Handler{Provider: &fakeP{vendor: liveness.Megvii}, Key: hkey}
+	h := &Handler{Provider: &fakeP{vendor: globex}, Key: hkey}
 	res := &liveness.Result{Status: liveness.StatusPassed}
 	held := &lease{Token: "t", Until: time.Now().Add(time.Minute)}
 	for name, change := range map[string]func(r *record){
@@ -161,7 +161,7 @@ func TestPristineCoversWhatTheDeltaAssumes(t *testing.T) {
 		"purge":      func(r *record) { r.PurgeAt = time.Now().Add(time.Hour) },
 		"forgotten":  func(r *record) { r.Forgotten = true },
 	} {
-		rec := &record{Session: liveness.Session{Vendor: liveness.Megvii, ID: "s1"}, Binding: "b", Started: time.Now()}
+		rec := &record{Session: liveness.Session{Vendor: globex, ID: "s1"}, Binding: "b", Started: time.Now()}
 		change(rec)
 		b, err := h.encodeRecord(rec)
 		if err != nil {
@@ -199,7 +199,7 @@ func TestSignedNotifyOverAChangedRecord(t *testing.T) {
 		e := newClaimEnv(t)
 		s := e.begin(t, "kyc-kept")
 		rec, _ := e.h.load(ctx, s.ID)
-		first := &liveness.Result{Vendor: liveness.Megvii, SessionID: s.ID, Status: liveness.StatusFailed, Message: "read first"}
+		first := &liveness.Result{Vendor: globex, SessionID: s.ID, Status: liveness.StatusFailed, Message: "read first"}
 		if _, _, err := e.h.keep(ctx, rec, first); err != nil {
 			t.Fatal(err)
 		}

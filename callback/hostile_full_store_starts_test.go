@@ -10,7 +10,6 @@ import (
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/callback"
 	"github.com/go-liveness/liveness/callback/callbacktest"
-	"github.com/go-liveness/liveness/megvii/megviisim"
 )
 
 type barrierProvider struct {
@@ -42,7 +41,7 @@ func TestConcurrentStartsOnAFullMemoryStore(t *testing.T) {
 		}()
 	}
 	done.Wait()
-	paid := e.SB.Requests(megviisim.GetToken)
+	paid := e.Creates()
 	ok := 0
 	for _, c := range codes {
 		if c == http.StatusSeeOther {

@@ -43,7 +43,7 @@ func (p *fakeP) VerifyCallback(context.Context, *http.Request) (*liveness.Callba
 }
 
 func personalResult(id string) *liveness.Result {
-	return &liveness.Result{Vendor: liveness.Jumdata, SessionID: id, Status: liveness.StatusPassed,
+	return &liveness.Result{Vendor: acme, SessionID: id, Status: liveness.StatusPassed,
 		FaceImage: []byte("FACE-IMAGE-BYTES"), Raw: json.RawMessage(`{"name":"Zhang San"}`), Message: "Zhang San passed"}
 }
 
@@ -56,7 +56,7 @@ func TestHostileForgetBizNoRacingStart(t *testing.T) {
 	now := time.Now()
 	clk := func() time.Time { return now }
 	st := &MemoryStore{Now: clk}
-	p := &fakeP{vendor: liveness.Jumdata}
+	p := &fakeP{vendor: acme}
 	var delivered atomic.Int32
 	h := &Handler{Provider: p, Key: hkey, Store: st, Now: clk,
 		Deliver: func(context.Context, *liveness.Result, *liveness.Session) error { delivered.Add(1); return nil }}
@@ -93,9 +93,9 @@ func TestHostileForgetBizNoRacingStart(t *testing.T) {
 // payload) is stashed in memory for the erased session, and never dropped.
 func TestHostileForgetDuringFetchStashesPersonalData(t *testing.T) {
 	st := NewMemoryStore(0)
-	p := &fakeP{vendor: liveness.Jumdata}
+	p := &fakeP{vendor: acme}
 	h := &Handler{Provider: p, Key: hkey, Store: st}
-	s := &liveness.Session{Vendor: liveness.Jumdata, ID: "sess-1", ExpiresAt: time.Now().Add(time.Hour)}
+	s := &liveness.Session{Vendor: acme, ID: "sess-1", ExpiresAt: time.Now().Add(time.Hour)}
 	p.onFetch = func(id string) (*liveness.Result, error) {
 		if err := h.Forget(context.Background(), id); err != nil {
 			t.Errorf("Forget: %v", err)
@@ -117,10 +117,10 @@ func TestHostileForgetDuringFetchStashesPersonalData(t *testing.T) {
 // that made the one vendor call gets the face image.
 func TestHostileWaitWithoutDeliverGetsMinimized(t *testing.T) {
 	st := NewMemoryStore(0)
-	p := &fakeP{vendor: liveness.Jumdata}
+	p := &fakeP{vendor: acme}
 	h := &Handler{Provider: p, Key: hkey, Store: st}
 	p.onFetch = func(id string) (*liveness.Result, error) { return personalResult(id), nil }
-	s := &liveness.Session{Vendor: liveness.Jumdata, ID: "sess-2", ExpiresAt: time.Now().Add(time.Hour)}
+	s := &liveness.Session{Vendor: acme, ID: "sess-2", ExpiresAt: time.Now().Add(time.Hour)}
 	var wg sync.WaitGroup
 	res := make([]*liveness.Result, 2)
 	for i := range res {
@@ -152,9 +152,9 @@ func TestHostileTombstoneShorterThanRecord(t *testing.T) {
 	now := time.Now()
 	clk := func() time.Time { return now }
 	st := &MemoryStore{Now: clk}
-	p := &fakeP{vendor: liveness.Jumdata}
+	p := &fakeP{vendor: acme}
 	h := &Handler{Provider: p, Key: hkey, Store: st, Now: clk, ResultTTL: time.Hour}
-	s := &liveness.Session{Vendor: liveness.Jumdata, ID: "sess-3", ExpiresAt: now.Add(24 * time.Hour)}
+	s := &liveness.Session{Vendor: acme, ID: "sess-3", ExpiresAt: now.Add(24 * time.Hour)}
 	rec, err := h.create(context.Background(), &record{Session: *s})
 	if err != nil {
 		t.Fatal(err)
@@ -167,7 +167,7 @@ func TestHostileTombstoneShorterThanRecord(t *testing.T) {
 	got, _ := h.load(context.Background(), s.ID)
 	if got == nil {
 		// orphan/rebuild would now create the record again.
-		reb, err := h.rebuild(context.Background(), newRecordFor(liveness.Jumdata, s.ID, "kyc13912345678"))
+		reb, err := h.rebuild(context.Background(), newRecordFor(acme, s.ID, "kyc13912345678"))
 		t.Errorf("2h after Forget (session expires in 22h) the tombstone is gone; a late callback rebuilds it: forgotten=%v err=%v", reb != nil && reb.Forgotten, err)
 	}
 }
@@ -197,11 +197,11 @@ func (b *budget) Unwrap() liveness.Provider { return b.Provider }
 // 5. A counting wrapper that implements Unwrap is skipped by every vendor
 // read of the Handler when the wrapped provider is a SessionFetcher.
 func TestHostileWrapperReadBudgetBypassed(t *testing.T) {
-	inner := &sfP{fakeP{vendor: liveness.Juhe}}
+	inner := &sfP{fakeP{vendor: acme}}
 	inner.onFetch = func(id string) (*liveness.Result, error) { return personalResult(id), nil }
 	b := &budget{Provider: inner}
 	h := &Handler{Provider: b, Key: hkey}
-	s := &liveness.Session{Vendor: liveness.Juhe, ID: "sess-5", ExpiresAt: time.Now().Add(time.Hour)}
+	s := &liveness.Session{Vendor: acme, ID: "sess-5", ExpiresAt: time.Now().Add(time.Hour)}
 	if _, err := h.Wait(context.Background(), s); err != nil {
 		t.Fatal(err)
 	}
@@ -232,7 +232,7 @@ func (a allowlist) VerifyCallback(ctx context.Context, r *http.Request) (*livene
 func (a allowlist) Unwrap() liveness.Provider { return a.Provider }
 
 func TestHostileWrapperVerifyBypassed(t *testing.T) {
-	inner := &kvP{fakeP{vendor: liveness.Megvii}}
+	inner := &kvP{fakeP{vendor: globex}}
 	var delivered atomic.Int32
 	h := &Handler{Provider: allowlist{inner}, Key: hkey,
 		Deliver: func(context.Context, *liveness.Result, *liveness.Session) error { delivered.Add(1); return nil }}
@@ -252,11 +252,11 @@ func TestHostileKeepPersonalDataPurgeLate(t *testing.T) {
 	now := time.Now()
 	clk := func() time.Time { return now }
 	st := &MemoryStore{Now: clk}
-	p := &fakeP{vendor: liveness.Jumdata}
+	p := &fakeP{vendor: acme}
 	p.onFetch = func(id string) (*liveness.Result, error) { return personalResult(id), nil }
 	h := &Handler{Provider: p, Key: hkey, Store: st, Now: clk, KeepPersonalData: 10 * time.Minute,
 		Deliver: func(context.Context, *liveness.Result, *liveness.Session) error { return nil }}
-	s := &liveness.Session{Vendor: liveness.Jumdata, ID: "sess-7", ExpiresAt: now.Add(2 * time.Hour)}
+	s := &liveness.Session{Vendor: acme, ID: "sess-7", ExpiresAt: now.Add(2 * time.Hour)}
 	if _, err := h.Wait(context.Background(), s); err != nil {
 		t.Fatal(err)
 	}
@@ -278,7 +278,7 @@ func TestHostileForgetBizNoAfterReservationExpired(t *testing.T) {
 	now := time.Now()
 	clk := func() time.Time { return now }
 	st := &MemoryStore{Now: clk}
-	p := &fakeP{vendor: liveness.Jumdata}
+	p := &fakeP{vendor: acme}
 	p.onFetch = func(id string) (*liveness.Result, error) { return personalResult(id), nil }
 	h := &Handler{Provider: p, Key: hkey, Store: st, Now: clk, ResultTTL: 2 * time.Hour,
 		Deliver: func(context.Context, *liveness.Result, *liveness.Session) error { return nil }}

@@ -38,8 +38,9 @@ func TestRunWaitsWhenTheStoreFails(t *testing.T) {
 	ctx := context.Background()
 	for i := 0; i < 100; i++ {
 		id := "sess" + string(rune('a'+i%26)) + string(rune('a'+i/26))
-		_ = st.Set(ctx, "s:megvii:"+id, []byte(`{"session":{"vendor":"megvii","id":"`+id+`"}}`), time.Hour)
-		_ = st.MemoryStore.Schedule(ctx, "due:megvii:", id, time.Unix(0, 0))
+		v := string(e.Vendor)
+		_ = st.Set(ctx, "s:"+v+":"+id, []byte(`{"session":{"vendor":"`+v+`","id":"`+id+`"}}`), time.Hour)
+		_ = st.MemoryStore.Schedule(ctx, "due:"+v+":", id, time.Unix(0, 0))
 	}
 	st.broken.Store(true)
 	rctx, cancel := context.WithTimeout(ctx, 300*time.Millisecond)

@@ -5,6 +5,7 @@ import (
 
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/callback"
+	"github.com/go-liveness/liveness/providertest"
 )
 
 // An Event's Outcome is a Status or one of the Outcome constants; no
@@ -25,10 +26,7 @@ func TestOutcomesAreNotStatuses(t *testing.T) {
 }
 
 func TestValidate(t *testing.T) {
-	p, err := liveness.Open("juhe://KEY0123456789@127.0.0.1:1?scheme=http")
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := newEnv(t, providertest.Registered()[0]).P
 	key := []byte("0123456789abcdef0123456789abcdef")
 	for _, tc := range []struct {
 		name string

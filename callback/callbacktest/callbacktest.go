@@ -530,6 +530,30 @@ func OrderKeyed(h *callback.Handler) *callback.Handler {
 	return h
 }
 
+// Forge sends the vendor's forged claim of success for session id
+// (providertest.Harness.ForgeClaim: an unsigned callback, as an attacker
+// could send) to the service at base, and returns the answer's status, 0
+// when there was none.
+func (e *Env) Forge(base, id string) int {
+	e.T.Helper()
+	if e.Harness.ForgeClaim == nil {
+		e.T.Fatalf("callbacktest: the harness of %s has no ForgeClaim", e.Vendor)
+	}
+	f := e.Harness.ForgeClaim(base, &liveness.Session{Vendor: e.Vendor, ID: id})
+	req, err := http.NewRequest(f.Method, f.URL.String(), f.Body)
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	req.Header = f.Header.Clone()
+	resp, err := vendorClient.Do(req)
+	if err != nil {
+		return 0
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	_ = resp.Body.Close()
+	return resp.StatusCode
+}
+
 // Notify posts form to u as the vendor's server would, and returns the
 // answer's status, 0 when there was none.
 func Notify(u string, form url.Values) int {
