@@ -11,7 +11,7 @@ import (
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/callback"
 	"github.com/go-liveness/liveness/callback/callbacktest"
-	"github.com/go-liveness/liveness/megvii/megviisim"
+	"github.com/go-liveness/liveness/providertest"
 	"github.com/go-liveness/liveness/sandbox"
 )
 
@@ -28,8 +28,8 @@ func TestStartPaysNothingWithoutTheStore(t *testing.T) {
 			t.Fatalf("start %d with the store down: %d", i, resp.StatusCode)
 		}
 	}
-	if n := e.SB.Requests(megviisim.GetToken); n != 0 {
-		t.Fatalf("10 starts with the store down made %d get_token calls, want 0", n)
+	if n := e.Creates(); n != 0 {
+		t.Fatalf("10 starts with the store down made %d creates, want 0", n)
 	}
 
 	full := callback.NewMemoryStore(40)
@@ -44,8 +44,8 @@ func TestStartPaysNothingWithoutTheStore(t *testing.T) {
 			t.Fatalf("start %d: %d", i, resp.StatusCode)
 		}
 	}
-	if n := e.SB.Requests(megviisim.GetToken); n != started || started == 0 || full.Len() > 40 {
-		t.Fatalf("a store of 40 entries: %d sessions started, %d get_token calls, %d entries; want as many calls as sessions", started, n, full.Len())
+	if n := e.Creates(); n != started || started == 0 || full.Len() > 40 {
+		t.Fatalf("a store of 40 entries: %d sessions started, %d creates, %d entries; want as many calls as sessions", started, n, full.Len())
 	}
 }
 
@@ -58,19 +58,21 @@ func TestUnreadableCreateIsInDoubt(t *testing.T) {
 	srv := e.Serve(callbacktest.OrderKeyed(e.NewHandler(e.P, nil)))
 	for _, f := range []sandbox.Fault{{Malformed: true, Times: 1}, {Truncated: true, Times: 1}} {
 		order := fmt.Sprintf("unreadable-%v", f.Malformed)
-		before := e.SB.Requests(megviisim.GetToken)
-		e.SB.InjectFault(megviisim.GetToken, f)
+		before := e.Creates()
+		e.SB.InjectFault(e.Harness.CreateEndpoint, f)
 		if resp := callbacktest.NewBrowser().Post(srv.URL, url.Values{"user": {"u"}, "order": {order}}, nil); resp.StatusCode != http.StatusServiceUnavailable {
 			t.Fatalf("%+v: start answered %d", f, resp.StatusCode)
 		}
 		if resp := callbacktest.NewBrowser().Post(srv.URL, url.Values{"user": {"u"}, "order": {order}}, nil); resp.StatusCode != http.StatusConflict {
 			t.Fatalf("%+v: the retry answered %d, want 409", f, resp.StatusCode)
 		}
-		if n := e.SB.Requests(megviisim.GetToken) - before; n != 1 {
+		if n := e.Creates() - before; n != 1 {
 			t.Fatalf("%+v: %d creates for one BizNo", f, n)
 		}
 	}
-	e.SB.InjectFault(megviisim.GetToken, sandbox.Fault{VendorError: "AUTHORIZATION_ERROR:Denied.", Times: 1})
+	refusal := answeredRefusal(t, e.Harness)
+	refusal.Times = 1
+	e.SB.InjectFault(e.Harness.CreateEndpoint, refusal)
 	if resp := callbacktest.NewBrowser().Post(srv.URL, url.Values{"user": {"u"}, "order": {"refused"}}, nil); resp.StatusCode == http.StatusSeeOther {
 		t.Fatal("a refused create started")
 	}
@@ -98,7 +100,7 @@ func TestStartRefusesCrossSite(t *testing.T) {
 	if resp := callbacktest.NewBrowser().Do(http.MethodGet, e.Srv.URL+"/start?user=u", nil); resp.StatusCode != http.StatusMethodNotAllowed {
 		t.Errorf("GET without AllowGET: %d, want 405", resp.StatusCode)
 	}
-	if n := e.SB.Requests(megviisim.GetToken); n != 0 {
+	if n := e.Creates(); n != 0 {
 		t.Fatalf("refused starts made %d get_token calls", n)
 	}
 	// With AllowGET, an <img> on another site is still refused.
@@ -109,7 +111,7 @@ func TestStartRefusesCrossSite(t *testing.T) {
 	if resp, err := http.DefaultTransport.RoundTrip(req); err != nil || resp.StatusCode != http.StatusForbidden {
 		t.Fatalf("cross-site GET with AllowGET: %v %v", resp.StatusCode, err)
 	}
-	if n := e.SB.Requests(megviisim.GetToken); n != 0 {
+	if n := e.Creates(); n != 0 {
 		t.Fatalf("refused starts made %d get_token calls", n)
 	}
 	for name, hdr := range map[string]http.Header{
@@ -125,81 +127,6 @@ func TestStartRefusesCrossSite(t *testing.T) {
 	}
 }
 
-// Megvii serves three get_result calls per session, pending ones included
-// (the sandbox plays that literal reading). A check that takes five
-// minutes, with its notify lost, polled by Wait, reloaded by the bound
-// browser and swept by the reconciler, makes at most three calls and is
-// delivered with its result.
-func TestMegviiThreeCallsEver(t *testing.T) {
-	e := newEnv(t, vendorWith(t, signedNotify), callbacktest.UnsignedReturn(), callbacktest.NotifyToSink(), func(_ *env, o *[]sandbox.Option) {
-		*o = append(*o, megviisim.WithCallsCounted())
-	})
-	e.Handler.PollInterval = 5 * time.Millisecond
-	b := callbacktest.NewBrowser()
-	e.Start(b, e.Srv.URL)
-	id := e.LastStarted()
-	s := &liveness.Session{Vendor: e.Vendor, ID: id}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	waited := make(chan *liveness.Result, 1)
-	go func() {
-		res, _ := e.Handler.Wait(ctx, s)
-		waited <- res
-	}()
-	calls := func() int { return megviisim.ResultCalls(e.SB, id) }
-	callbacktest.Eventually(t, func() bool { return calls() == 1 }, "Wait's first call")
-	time.Sleep(1100 * time.Millisecond) // past the second a pending answer is served from the Store
-	if n := calls(); n != 1 {
-		t.Fatalf("%d calls within a minute of the first, want 1", n)
-	}
-	e.Clock.Advance(2 * time.Minute)
-	callbacktest.Eventually(t, func() bool { return calls() == 2 }, "Wait's second call, a minute later")
-	e.Clock.Advance(3 * time.Minute)
-	c, err := e.SB.Complete(ctx, e.Vendor, id, sandbox.OutcomePass) // the notify goes to the sink: lost
-	if err != nil {
-		t.Fatal(err)
-	}
-	time.Sleep(1100 * time.Millisecond) // past the second a pending answer is served from the Store
-	for i := 0; i < 5; i++ {
-		resp := b.Do(http.MethodGet, c.ReturnURL, nil)
-		if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/done?status=pending" {
-			t.Fatalf("reload %d before the last call: %d %s", i, resp.StatusCode, resp.Header.Get("Location"))
-		}
-	}
-	if _, err := e.Handler.Reconcile(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if n := calls(); n != 2 {
-		t.Fatalf("%d calls before a final answer is expected, want 2: the last is kept", n)
-	}
-	// ExpiresAt plus the grace: a final answer is expected now.
-	rec := e.SessionExpiry(id)
-	e.Clock.Advance(rec.Sub(e.Clock.Now()) + callback.DefaultExpiryGrace + time.Second)
-	var res *liveness.Result
-	select {
-	case res = <-waited:
-	case <-ctx.Done():
-		t.Fatal("Wait did not end")
-	}
-	if res == nil || res.Status != liveness.StatusPassed {
-		t.Fatalf("Wait = %+v", res)
-	}
-	for i := 0; i < 3; i++ {
-		b.Do(http.MethodGet, c.ReturnURL, nil)
-		_ = callbacktest.Notify(e.Srv.URL+"/notify", c.ReturnForm)
-		if _, err := e.Handler.Reconcile(ctx); err != nil {
-			t.Fatal(err)
-		}
-		e.Clock.Advance(time.Hour)
-	}
-	if n := calls(); n != 3 {
-		t.Fatalf("%d get_result calls, want 3", n)
-	}
-	if runs, attempts, st := e.Del.Get(id); runs != 1 || attempts != 1 || st != liveness.StatusPassed {
-		t.Fatalf("Deliver: %d runs, %d attempts, %s", runs, attempts, st)
-	}
-}
-
 // No session is left behind: for every vendor, a session started and never
 // finished, with no return, notify or Wait, is delivered exactly once as
 // expired by the reconciler, at its vendor's end of life; a Jumdata check
@@ -207,27 +134,25 @@ func TestMegviiThreeCallsEver(t *testing.T) {
 // read before the token's 10 minutes end and delivered with its result.
 func TestReconcilerLeavesNoSessionBehind(t *testing.T) {
 	for _, tc := range []struct {
-		vendor   liveness.Vendor
+		f        fact
 		complete sandbox.Outcome // "" for never
 		want     liveness.Status
 		reads    int
+		inLife   bool // the result is served only within the session's life
 	}{
-		{liveness.Megvii, "", liveness.StatusExpired, 1},
-		{liveness.Juhe, "", liveness.StatusExpired, 2},
-		{liveness.Jumdata, "", liveness.StatusExpired, 2},
-		{liveness.Jumdata, sandbox.OutcomePass, liveness.StatusPassed, 1},
-		{liveness.Juhe, sandbox.OutcomePass, liveness.StatusPassed, 1},
+		{signedNotify, "", liveness.StatusExpired, 1, false},
+		{triggerNotify, "", liveness.StatusExpired, 2, false},
+		{noNotify, "", liveness.StatusExpired, 2, false},
+		{noNotify, sandbox.OutcomePass, liveness.StatusPassed, 1, true},
+		{triggerNotify, sandbox.OutcomePass, liveness.StatusPassed, 1, false},
 	} {
-		t.Run(string(tc.vendor)+"/"+string(tc.complete), func(t *testing.T) {
-			e := newEnv(t, harnessOf(t, tc.vendor), callbacktest.NotifyToSink(), func(_ *env, o *[]sandbox.Option) {
-				*o = append(*o, megviisim.WithCallsCounted())
-			})
+		h := vendorWith(t, tc.f)
+		t.Run(string(h.Vendor)+"/"+string(tc.complete), func(t *testing.T) {
+			e := newEnv(t, h, callbacktest.NotifyToSink())
 			e.Start(callbacktest.NewBrowser(), e.Srv.URL)
 			id := e.LastStarted()
 			if tc.complete != "" {
-				if _, err := e.SB.Complete(context.Background(), tc.vendor, id, tc.complete); err != nil {
-					t.Fatal(err)
-				}
+				e.Complete(id, tc.complete)
 			}
 			exp := e.SessionExpiry(id)
 			ctx := context.Background()
@@ -252,8 +177,9 @@ func TestReconcilerLeavesNoSessionBehind(t *testing.T) {
 				t.Fatalf("%d reads, want %d", r, tc.reads)
 			}
 			window := exp.Add(callback.DefaultExpiryGrace + time.Minute)
-			if tc.vendor == liveness.Jumdata && tc.complete != "" {
-				window = exp // Jumdata serves a result only within the token's life
+			if tc.inLife {
+				// The vendor serves a result only within the session's life.
+				window = exp
 			}
 			if deliveredAt.After(window) {
 				t.Fatalf("delivered at %s, after the vendor's window %s", deliveredAt, window)
@@ -340,10 +266,23 @@ func TestUnsignedResultNotBelieved(t *testing.T) {
 	if _, err := e.SB.Complete(context.Background(), e.Vendor, id, sandbox.OutcomeSpoof); err != nil {
 		t.Fatal(err)
 	}
-	if code := callbacktest.Notify(srv.URL+"/notify", url.Values{"jh_order_id": {id}}); code != http.StatusOK {
+	if code := e.Forge(srv.URL, id); code != http.StatusOK {
 		t.Fatalf("notify: %d", code)
 	}
 	if runs, _, st := e.Del.Get(id); runs != 1 || st != liveness.StatusFailed || e.Reads() != 1 {
 		t.Fatalf("runs=%d status=%s reads=%d; want the vendor's failed, read once", runs, st, e.Reads())
 	}
+}
+
+// answeredRefusal is a fault of h's that the vendor answers on its create,
+// refusing it (not retryable): the create surely made no session.
+func answeredRefusal(t *testing.T, h providertest.Harness) sandbox.Fault {
+	t.Helper()
+	for _, fc := range h.Faults {
+		if fc.Op == "InitSession" && fc.Endpoint == h.CreateEndpoint && fc.Fault.VendorError != "" && !fc.WantRetryable {
+			return fc.Fault
+		}
+	}
+	t.Fatalf("the harness of %s has no refusal of its create among its Faults", h.Vendor)
+	return sandbox.Fault{}
 }

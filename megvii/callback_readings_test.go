@@ -285,3 +285,78 @@ func TestMegviiResultBizFieldsThroughTheReturn(t *testing.T) {
 		}
 	}
 }
+
+// Megvii serves three get_result calls per session, pending ones included
+// (the sandbox plays that literal reading). A check that takes five
+// minutes, with its notify lost, polled by Wait, reloaded by the bound
+// browser and swept by the reconciler, makes at most three calls and is
+// delivered with its result.
+func TestMegviiThreeCallsEver(t *testing.T) {
+	e := newEnv(t, callbacktest.UnsignedReturn(), callbacktest.NotifyToSink(), func(_ *env, o *[]sandbox.Option) {
+		*o = append(*o, megviisim.WithCallsCounted())
+	})
+	e.Handler.PollInterval = 5 * time.Millisecond
+	b := callbacktest.NewBrowser()
+	e.Start(b, e.Srv.URL)
+	id := e.LastStarted()
+	s := &liveness.Session{Vendor: e.Vendor, ID: id}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	waited := make(chan *liveness.Result, 1)
+	go func() {
+		res, _ := e.Handler.Wait(ctx, s)
+		waited <- res
+	}()
+	calls := func() int { return megviisim.ResultCalls(e.SB, id) }
+	callbacktest.Eventually(t, func() bool { return calls() == 1 }, "Wait's first call")
+	time.Sleep(1100 * time.Millisecond) // past the second a pending answer is served from the Store
+	if n := calls(); n != 1 {
+		t.Fatalf("%d calls within a minute of the first, want 1", n)
+	}
+	e.Clock.Advance(2 * time.Minute)
+	callbacktest.Eventually(t, func() bool { return calls() == 2 }, "Wait's second call, a minute later")
+	e.Clock.Advance(3 * time.Minute)
+	c, err := e.SB.Complete(ctx, e.Vendor, id, sandbox.OutcomePass) // the notify goes to the sink: lost
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(1100 * time.Millisecond) // past the second a pending answer is served from the Store
+	for i := 0; i < 5; i++ {
+		resp := b.Do(http.MethodGet, c.ReturnURL, nil)
+		if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/done?status=pending" {
+			t.Fatalf("reload %d before the last call: %d %s", i, resp.StatusCode, resp.Header.Get("Location"))
+		}
+	}
+	if _, err := e.Handler.Reconcile(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := calls(); n != 2 {
+		t.Fatalf("%d calls before a final answer is expected, want 2: the last is kept", n)
+	}
+	// ExpiresAt plus the grace: a final answer is expected now.
+	rec := e.SessionExpiry(id)
+	e.Clock.Advance(rec.Sub(e.Clock.Now()) + callback.DefaultExpiryGrace + time.Second)
+	var res *liveness.Result
+	select {
+	case res = <-waited:
+	case <-ctx.Done():
+		t.Fatal("Wait did not end")
+	}
+	if res == nil || res.Status != liveness.StatusPassed {
+		t.Fatalf("Wait = %+v", res)
+	}
+	for i := 0; i < 3; i++ {
+		b.Do(http.MethodGet, c.ReturnURL, nil)
+		_ = callbacktest.Notify(e.Srv.URL+"/notify", c.ReturnForm)
+		if _, err := e.Handler.Reconcile(ctx); err != nil {
+			t.Fatal(err)
+		}
+		e.Clock.Advance(time.Hour)
+	}
+	if n := calls(); n != 3 {
+		t.Fatalf("%d get_result calls, want 3", n)
+	}
+	if runs, attempts, st := e.Del.Get(id); runs != 1 || attempts != 1 || st != liveness.StatusPassed {
+		t.Fatalf("Deliver: %d runs, %d attempts, %s", runs, attempts, st)
+	}
+}
