@@ -2,9 +2,12 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
+	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -12,9 +15,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/go-liveness/liveness"
+	"github.com/go-liveness/liveness/driver"
 	"github.com/go-liveness/liveness/internal/testutil"
-	"github.com/go-liveness/liveness/juhe/juhesim"
-	"github.com/go-liveness/liveness/megvii/megviisim"
 	"github.com/go-liveness/liveness/sandbox"
 )
 
@@ -31,20 +33,55 @@ func routerURL(sb *sandbox.Sandbox, vendors ...liveness.Vendor) string {
 	return u
 }
 
+// wordedOption is v's first option offering words, failing the test when
+// v has none.
+func wordedOption(t *testing.T, v vendor) driver.Option {
+	t.Helper()
+	for _, o := range v.Options {
+		if len(o.Words) > 0 {
+			return o
+		}
+	}
+	t.Fatalf("%s has no option offering words", v.name())
+	return driver.Option{}
+}
+
+func hasWordedOption(v vendor) bool {
+	return slices.ContainsFunc(v.Options, func(o driver.Option) bool { return len(o.Words) > 0 })
+}
+
+// routerVendors are the three members of the routers below: a, a vendor
+// using UserID and no person's fields, so that a request without a user
+// ID falls through it; b, one using the person's fields and neither
+// UserID nor reference images; c, one using no field, serving a request
+// of a return URL alone. a and b have options offering words.
+func routerVendors(t *testing.T) (a, b, c vendor) {
+	a = vendorWhere(t, "a vendor using UserID and not Name", func(v vendor) bool {
+		return v.uses("UserID") && !v.uses("Name") && !v.uses("IDNumber") && hasWordedOption(v)
+	})
+	b = otherThan(t, func(v vendor) bool {
+		return v.uses("Name") && v.uses("IDNumber") && !v.uses("UserID") && !slices.Contains(v.Fields, "ReferenceImages") &&
+			!slices.Contains(v.OptionalFields, "ReferenceImages") && hasWordedOption(v)
+	}, a)
+	c = otherThan(t, func(v vendor) bool { return len(v.Fields) == 0 && len(v.OptionalFields) == 0 }, a, b)
+	return a, b, c
+}
+
 // Every command works unchanged through a failover router over the
 // sandbox's vendors.
 func TestFailoverProvider(t *testing.T) {
 	sb := newSandbox(t)
-	env := map[string]string{envProvider: routerURL(sb, liveness.Megvii, liveness.Juhe, liveness.Jumdata), envSandbox: sb.URL}
+	a, b, c := routerVendors(t)
+	env := map[string]string{envProvider: routerURL(sb, a.id(), b.id(), c.id()), envSandbox: sb.URL}
 
 	// init: the first provider serves it; the ID carries its route name.
-	r := cli(t, env, "", append([]string{"init", "--json"}, initArgs[liveness.Megvii]...)...)
+	r := cli(t, env, "", append([]string{"init", "--json"}, initArgs(a.id())...)...)
 	require.Equal(t, exitOK, r.code, r.stderr)
 	golden(t, "failover_init.json", normalize(sb, r.stdout))
 	var s liveness.Session
 	require.NoError(t, json.Unmarshal([]byte(r.stdout), &s))
-	require.Equal(t, liveness.Megvii, s.Vendor)
-	require.True(t, strings.HasPrefix(s.ID, "megvii:"), s.ID)
+	require.Equal(t, a.id(), s.Vendor)
+	require.True(t, strings.HasPrefix(s.ID, a.name()+":"), s.ID)
 	file := filepath.Join(t.TempDir(), "s.json")
 	require.NoError(t, os.WriteFile(file, []byte(r.stdout), 0o600))
 
@@ -59,7 +96,7 @@ func TestFailoverProvider(t *testing.T) {
 	assert.Contains(t, r.stdout, "session         "+s.ID)
 
 	// sandbox complete takes the router's ID.
-	r = cli(t, env, "", "sandbox", "complete", "megvii", s.ID, "pass")
+	r = cli(t, env, "", "sandbox", "complete", a.name(), s.ID, "pass")
 	require.Equal(t, exitOK, r.code, r.stderr)
 
 	// result --wait ID and result --wait --session FILE.
@@ -74,73 +111,85 @@ func TestFailoverProvider(t *testing.T) {
 	assert.Equal(t, liveness.StatusPassed, res.Status)
 
 	// A session naming no provider of the router: the argument is named.
-	r = cli(t, env, "", "result", "1767323045,00000000-0000-4000-8000-000000000000")
+	r = cli(t, env, "", "result", a.UnknownSessionID)
 	assert.Equal(t, exitUsage, r.code, r.stderr)
 	assert.Contains(t, r.stderr, "liveness result: the session ID: is not a router session ID")
 	assert.Contains(t, r.stderr, "\nusage: liveness result")
 	// A stored session whose vendor is not the one its ID names.
 	bad := s
-	bad.Vendor = liveness.Juhe
-	b, err := json.Marshal(bad)
+	bad.Vendor = b.id()
+	bs, err := json.Marshal(bad)
 	require.NoError(t, err)
-	r = cli(t, env, "", "url", string(b))
+	r = cli(t, env, "", "url", string(bs))
 	assert.Equal(t, exitUsage, r.code, r.stderr)
-	assert.Contains(t, r.stderr, "the session is a juhe session, and its ID names a megvii provider of the router")
+	assert.Contains(t, r.stderr, "the session is a "+b.name()+" session, and its ID names a "+a.name()+" provider of the router")
 
 	// Vendor flags do not choose the provider: the first one that can
 	// serve the request does, with its own vendor's options or none.
-	r = cli(t, env, "", append([]string{"init", "--json", "--megvii-language", "en"}, initArgs[liveness.Megvii]...)...)
+	ao, bo := wordedOption(t, a), wordedOption(t, b)
+	aFlag, bFlag := []string{a.flag(ao.Name), ao.Words[len(ao.Words)-1]}, []string{b.flag(bo.Name), bo.Words[len(bo.Words)-1]}
+	r = cli(t, env, "", append(append([]string{"init", "--json"}, aFlag...), initArgs(a.id())...)...)
 	require.Equal(t, exitOK, r.code, r.stderr)
-	assert.Contains(t, r.stdout, `"id": "megvii:`)
-	r = cli(t, env, "", append([]string{"init", "--json", "--juhe-model", "2"}, initArgs[liveness.Juhe]...)...)
+	assert.Contains(t, r.stdout, `"id": "`+a.name()+`:`)
+	r = cli(t, env, "", append(append([]string{"init", "--json"}, bFlag...), initArgs(b.id())...)...)
 	require.Equal(t, exitOK, r.code, r.stderr)
-	assert.Contains(t, r.stdout, `"id": "juhe:`, "megvii, without a user ID, is skipped")
-	r = cli(t, env, "", "init", "--json", "--jumdata-colors", "#FFFFFF", "--return-url", "https://shop.example/r")
+	assert.Contains(t, r.stdout, `"id": "`+b.name()+`:`, "%s, without a user ID, is skipped", a.name())
+	r = cli(t, env, "", append(append([]string{"init", "--json"}, aFlag...), "--return-url", "https://shop.example/r")...)
 	require.Equal(t, exitOK, r.code, r.stderr)
-	assert.Contains(t, r.stdout, `"id": "jumdata:`)
-	var js liveness.Session
-	require.NoError(t, json.Unmarshal([]byte(r.stdout), &js))
-	r = cli(t, env, "", "sandbox", "complete", "jumdata", js.ID, "pass")
+	assert.Contains(t, r.stdout, `"id": "`+c.name()+`:`)
+	var cs liveness.Session
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &cs))
+	r = cli(t, env, "", "sandbox", "complete", c.name(), cs.ID, "pass")
 	require.Equal(t, exitOK, r.code, r.stderr)
-	r = cli(t, env, "", "result", js.ID)
+	r = cli(t, env, "", "result", cs.ID)
 	assert.Equal(t, exitOK, r.code, r.stderr)
 
 	// Two vendors' options together: each provider gets its own.
-	r = cli(t, env, "", append([]string{"init", "--json", "--megvii-language", "en", "--juhe-model", "2"}, initArgs[liveness.Juhe]...)...)
+	r = cli(t, env, "", append(append(append([]string{"init", "--json"}, aFlag...), bFlag...), initArgs(b.id())...)...)
 	require.Equal(t, exitOK, r.code, r.stderr)
-	assert.Contains(t, r.stdout, `"id": "juhe:`)
+	assert.Contains(t, r.stdout, `"id": "`+b.name()+`:`)
 
 	// A flag no provider of the router uses.
-	two := map[string]string{envProvider: routerURL(sb, liveness.Juhe, liveness.Jumdata)}
+	two := map[string]string{envProvider: routerURL(sb, b.id(), c.id())}
 	for _, f := range []struct{ flag, value, users string }{
-		{"--megvii-language", "en", "megvii"}, {"--user-id", "u1", "aliyun or megvii"}, {"--ref-image", file, "aliyun, megvii or tencent"},
+		{aFlag[0], aFlag[1], a.name()}, {"--user-id", "u1", usersOf("UserID")}, {"--ref-image", file, usersOf("ReferenceImages")},
 	} {
-		r = cli(t, two, "", append([]string{"init", f.flag, f.value}, initArgs[liveness.Juhe]...)...)
+		r = cli(t, two, "", append([]string{"init", f.flag, f.value}, initArgs(b.id())...)...)
 		assert.Equal(t, exitUsage, r.code, r.stderr)
-		assert.Contains(t, r.stderr, "flag "+f.flag+" is for "+f.users+", and no provider of the router is (it holds juhe, jumdata)")
+		assert.Contains(t, r.stderr, "flag "+f.flag+" is for "+f.users+", and no provider of the router is (it holds "+b.name()+", "+c.name()+")")
 	}
 }
 
 // The signed callbacks of a router's session verify through it.
 func TestFailoverVerify(t *testing.T) {
 	sb := newSandbox(t)
-	env := map[string]string{envProvider: routerURL(sb, liveness.Juhe, liveness.Jumdata)}
-	s, _ := startSession(t, env, liveness.Juhe)
-	c, err := sb.Complete(t.Context(), liveness.Juhe, strings.TrimPrefix(s.ID, "juhe:"), sandbox.OutcomePass)
-	require.NoError(t, err)
-	r := cli(t, env, "", "verify", "--json", c.ReturnURL)
-	require.Equal(t, exitOK, r.code, r.stderr)
-	assert.Contains(t, r.stdout, `"valid": true`)
-	assert.Contains(t, r.stdout, `"session_id": "`+s.ID+`"`)
+	for _, v := range vendorsWhere(t, "a vendor signing its return", func(v vendor) bool { return v.SignedReturn }) {
+		t.Run(v.name(), func(t *testing.T) {
+			env := map[string]string{envProvider: routerURL(sb, v.id(), otherThan(t, nil, v).id())}
+			s, _ := startSession(t, env, v.id())
+			c, err := sb.Complete(t.Context(), v.id(), strings.TrimPrefix(s.ID, v.name()+":"), sandbox.OutcomePass)
+			require.NoError(t, err)
+			var r result
+			if c.ReturnMethod == http.MethodPost {
+				r = cli(t, env, c.ReturnForm.Encode(), "verify", "--json", "--kind", "return")
+			} else {
+				r = cli(t, env, "", "verify", "--json", c.ReturnURL)
+			}
+			require.Equal(t, exitOK, r.code, r.stderr)
+			assert.Contains(t, r.stdout, `"valid": true`)
+			assert.Contains(t, r.stdout, `"session_id": "`+s.ID+`"`)
+		})
+	}
 }
 
 // Input every provider of a router refused names the first refusal's flag.
 func TestFailoverRefusal(t *testing.T) {
 	sb := newSandbox(t)
-	env := map[string]string{envProvider: routerURL(sb, liveness.Megvii, liveness.Juhe)}
+	a, b, _ := routerVendors(t)
+	env := map[string]string{envProvider: routerURL(sb, a.id(), b.id())}
 	r := cli(t, env, "", "init", "--return-url", "https://shop.example/r", "--notify-url", "https://shop.example/n")
 	assert.Equal(t, exitUsage, r.code, r.stderr)
-	assert.Equal(t, "liveness init: --user-id: is required (megvii InitSession); no provider of the router took the request; this is the first refusal\n"+
+	assert.Equal(t, "liveness init: --user-id: is required ("+a.name()+" InitSession); no provider of the router took the request; this is the first refusal\n"+
 		"usage: liveness init --return-url URL [--notify-url URL] [flags]\n", r.stderr)
 	assert.Empty(t, sb.Sessions())
 }
@@ -154,52 +203,132 @@ func tappedURL(t *testing.T, sb *sandbox.Sandbox, tp *testutil.Tap, v liveness.V
 	return u.String()
 }
 
-// init through a router with two vendors' flags sends each vendor its own
-// options on the wire, and none of the other's: Megvii's create carries
-// Megvii's, and when Megvii is out of quota Juhe's create carries Juhe's.
+// wire is what a request carried, by parameter: its query, its form, and
+// the members of a JSON object body.
+func wire(r testutil.Request) map[string]string {
+	out := map[string]string{}
+	for k := range r.Query {
+		out["query "+k] = r.Query.Get(k)
+	}
+	for k := range r.Form {
+		out["form "+k] = r.Form.Get(k)
+	}
+	var m map[string]any
+	if json.Unmarshal(r.Body, &m) == nil {
+		for k, v := range m {
+			out["json "+k] = fmt.Sprint(v)
+		}
+	}
+	return out
+}
+
+// init through a router over two vendors, with both vendors' flags, sends
+// each vendor its own options on the wire, and none of the other's: the
+// first vendor's create carries what its flags alone put there, and when
+// it is down the second's create carries what its own alone put there.
+// The parameters compared are those two creates without flags agree on
+// (the others are signatures, nonces and times).
 func TestFailoverInitSendsEachVendorItsOptions(t *testing.T) {
-	flags := []string{"--megvii-language", "zh", "--megvii-biz-extra-data", "cli-extra", "--juhe-model", "2", "--juhe-device-type", "WEB",
-		"--return-url", "https://shop.example/kyc/return", "--notify-url", "https://shop.example/kyc/notify", "--biz-no", "ORDER0001",
-		"--user-id", "user-1", "--name", sandbox.TestName, "--id-number", sandbox.TestIDNumber}
-	megviiWant := map[string]string{"language": "1", "biz_extra_data": "cli-extra", "model": "", "deviceType": ""}
-	juheWant := map[string]string{"model": "2", "deviceType": "WEB", "language": "", "biz_extra_data": ""}
+	a, b, _ := routerVendors(t)
+	var base []string
+	seen := map[string]bool{}
+	for _, arg := range [][]string{initArgs(a.id()), initArgs(b.id())} {
+		for k := 0; k+1 < len(arg); k += 2 {
+			if !seen[arg[k]] {
+				seen[arg[k]] = true
+				base = append(base, arg[k], arg[k+1])
+			}
+		}
+	}
+	flagsOf := func(v vendor) []string {
+		var out []string
+		for _, o := range v.Options {
+			if len(o.Words) > 0 {
+				out = append(out, v.flag(o.Name), o.Words[len(o.Words)-1])
+			}
+		}
+		return out
+	}
+	// create runs init with flags through a router over a and b, a down
+	// when down is set, and returns what the serving vendor's create
+	// carried.
+	create := func(t *testing.T, down bool, flags ...string) (liveness.Vendor, map[string]string) {
+		sb := newSandbox(t)
+		taps := map[liveness.Vendor]*testutil.Tap{a.id(): testutil.NewTap(t, sb.URL), b.id(): testutil.NewTap(t, sb.URL)}
+		prov := routerURL2(tappedURL(t, sb, taps[a.id()], a.id()), tappedURL(t, sb, taps[b.id()], b.id()))
+		if down {
+			sb.InjectFault(a.CreateEndpoint, sandbox.Fault{HTTPStatus: http.StatusServiceUnavailable})
+		}
+		r := cli(t, map[string]string{envProvider: prov}, "", append(append([]string{"init", "--json"}, base...), flags...)...)
+		require.Equal(t, exitOK, r.code, r.stderr)
+		var s liveness.Session
+		require.NoError(t, json.Unmarshal([]byte(r.stdout), &s))
+		reqs := taps[s.Vendor].Requests()
+		require.Len(t, reqs, 1, "one create of %s", s.Vendor)
+		if !down {
+			assert.Empty(t, taps[b.id()].Requests(), "no call of %s", b.name())
+		}
+		return s.Vendor, wire(reqs[0])
+	}
+	// stable are the parameters two creates without flags agree on.
+	stable := func(x, y map[string]string) []string {
+		var out []string
+		for k, v := range x {
+			if y[k] == v {
+				out = append(out, k)
+			}
+		}
+		return out
+	}
 	for _, tc := range []struct {
-		name       string
-		megviiDown bool
-		served     liveness.Vendor
-		want       map[string]map[string]string // by path: the options on the one create; nil: no create
+		name   string
+		down   bool
+		served vendor
 	}{
-		{"megvii serves", false, liveness.Megvii, map[string]map[string]string{
-			"/faceid/lite/get_token": megviiWant, "/faceid/query": nil}},
-		{"megvii out of quota, juhe serves", true, liveness.Juhe, map[string]map[string]string{
-			"/faceid/lite/get_token": megviiWant, "/faceid/query": juheWant}},
+		{a.name() + " serves", false, a},
+		{a.name() + " down, " + b.name() + " serves", true, b},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			sb := newSandbox(t)
-			tp := testutil.NewTap(t, sb.URL)
-			prov := "failover://?p=" + url.QueryEscape(tappedURL(t, sb, tp, liveness.Megvii)) +
-				"&p=" + url.QueryEscape(tappedURL(t, sb, tp, liveness.Juhe))
-			if tc.megviiDown {
-				sb.InjectFault(megviisim.GetToken, sandbox.Fault{VendorError: "AUTHORIZATION_ERROR:NO_QUOTA"})
-			}
-			r := cli(t, map[string]string{envProvider: prov}, "", append([]string{"init", "--json"}, flags...)...)
-			require.Equal(t, exitOK, r.code, r.stderr)
-			var s liveness.Session
-			require.NoError(t, json.Unmarshal([]byte(r.stdout), &s))
-			assert.Equal(t, tc.served, s.Vendor)
-			for path, want := range tc.want {
-				forms := tp.Forms(path)
-				if want == nil {
-					assert.Empty(t, forms, "no create at %s", path)
-					continue
+			v, plain := create(t, tc.down)
+			require.Equal(t, tc.served.id(), v)
+			_, plain2 := create(t, tc.down)
+			keys := stable(plain, plain2)
+			_, own := create(t, tc.down, flagsOf(tc.served)...)
+			_, both := create(t, tc.down, append(flagsOf(a), flagsOf(b)...)...)
+			changed := 0
+			for _, k := range keys {
+				if own[k] != plain[k] {
+					changed++
 				}
-				require.Len(t, forms, 1, "one create at %s", path)
-				for k, v := range want {
-					assert.Equal(t, v, forms[0].Get(k), "%s %s", path, k)
+				assert.Equal(t, own[k], both[k], "%s: the other vendor's flags change nothing on the wire", k)
+			}
+			for k, v := range own {
+				if _, ok := plain[k]; !ok {
+					changed++
+					assert.Equal(t, v, both[k], "%s: the other vendor's flags change nothing on the wire", k)
+				}
+			}
+			assert.NotZero(t, changed, "the vendor's own flags reach the wire")
+			for k := range both {
+				if _, ok := plain[k]; !ok {
+					_, byOwn := own[k]
+					assert.True(t, byOwn, "%s appears only with the other vendor's flags", k)
 				}
 			}
 		})
 	}
+}
+
+// routerURL2 is a failover:// URL over the provider URLs, in that order.
+func routerURL2(urls ...string) string {
+	u := "failover://?"
+	for i, p := range urls {
+		if i > 0 {
+			u += "&"
+		}
+		u += "p=" + url.QueryEscape(p)
+	}
+	return u
 }
 
 // A bad value in one vendor's flag through a router is a usage error naming
@@ -207,28 +336,56 @@ func TestFailoverInitSendsEachVendorItsOptions(t *testing.T) {
 // vendor's refusal of its options instead of sending the session to
 // another vendor.
 func TestFailoverInitBadVendorFlagIsAUsageError(t *testing.T) {
-	base := []string{"--return-url", "https://shop.example/kyc/return", "--notify-url", "https://shop.example/kyc/notify", "--biz-no", "ORDER0001",
-		"--user-id", "user-1", "--name", sandbox.TestName, "--id-number", sandbox.TestIDNumber}
-	for _, tc := range []struct {
+	a, b, _ := routerVendors(t)
+	var base []string
+	seen := map[string]bool{}
+	for _, arg := range [][]string{initArgs(a.id()), initArgs(b.id())} {
+		for k := 0; k+1 < len(arg); k += 2 {
+			if !seen[arg[k]] {
+				seen[arg[k]] = true
+				base = append(base, arg[k], arg[k+1])
+			}
+		}
+	}
+	var cases []struct {
 		name  string
-		order []liveness.Vendor
+		order []vendor
 		flags []string
 		want  string
-	}{
-		{"megvii first", []liveness.Vendor{liveness.Megvii, liveness.Juhe}, []string{"--megvii-max-shooting-time", "999"}, "--megvii-max-shooting-time"},
-		{"megvii first, return method", []liveness.Vendor{liveness.Megvii, liveness.Juhe}, []string{"--megvii-return-method", "PUT", "--juhe-model", "2"}, "--megvii-return-method"},
-		{"juhe first", []liveness.Vendor{liveness.Juhe, liveness.Megvii}, []string{"--juhe-model", "9"}, "--juhe-model"},
-	} {
+	}
+	for _, pair := range [][2]vendor{{a, b}, {b, a}} {
+		first, second := pair[0], pair[1]
+		so := wordedOption(t, second)
+		for _, o := range first.Options {
+			// A value the vendor package refuses: past its words, or no
+			// number nor list it takes.
+			value := "bogus-999"
+			cases = append(cases, struct {
+				name  string
+				order []vendor
+				flags []string
+				want  string
+			}{first.name() + " first, " + o.Name, []vendor{first, second}, []string{first.flag(o.Name), value, second.flag(so.Name), so.Words[0]}, first.flag(o.Name)})
+		}
+	}
+	refused := map[liveness.Vendor]int{}
+	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			sb := newSandbox(t)
-			prov := "failover://?p=" + url.QueryEscape(sb.ProviderURL(tc.order[0])) + "&p=" + url.QueryEscape(sb.ProviderURL(tc.order[1]))
+			prov := routerURL(sb, tc.order[0].id(), tc.order[1].id())
 			r := cli(t, map[string]string{envProvider: prov}, "", append(append([]string{"init"}, base...), tc.flags...)...)
+			if r.code == exitOK {
+				return // a free-text option taking the value
+			}
+			refused[tc.order[0].id()]++
 			assert.Equal(t, exitUsage, r.code, r.stderr+r.stdout)
 			assert.Contains(t, r.stderr, tc.want)
 			assert.NotContains(t, r.stderr, "no provider of the router took the request")
-			for _, ep := range []sandbox.Endpoint{megviisim.GetToken, juhesim.Query} {
-				assert.Zero(t, sb.Requests(ep), "no session was made at %s", ep)
+			for _, v := range tc.order {
+				assert.Zero(t, sb.Requests(v.CreateEndpoint), "no session was made at %s", v.CreateEndpoint)
 			}
 		})
 	}
+	assert.NotZero(t, refused[a.id()], "a value of %s's options refused", a.name())
+	assert.NotZero(t, refused[b.id()], "a value of %s's options refused", b.name())
 }

@@ -394,7 +394,7 @@ func (hu hostileURL) commands() [][]string {
 	var initFlags []string
 	seen := map[string]bool{}
 	for _, mb := range hu.members {
-		args := initArgs[mb.vendor]
+		args := initArgs(mb.vendor)
 		for k := 0; k+1 < len(args); k += 2 {
 			if !seen[args[k]] {
 				seen[args[k]] = true

@@ -5,12 +5,16 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -20,9 +24,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/go-liveness/liveness"
-	"github.com/go-liveness/liveness/juhe/juhesim"
-	"github.com/go-liveness/liveness/jumdata/jumdatasim"
-	"github.com/go-liveness/liveness/megvii/megviisim"
+	"github.com/go-liveness/liveness/driver"
+	"github.com/go-liveness/liveness/providertest"
 	"github.com/go-liveness/liveness/sandbox"
 )
 
@@ -41,9 +44,9 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-func newSandbox(t *testing.T) *sandbox.Sandbox {
+func newSandbox(t *testing.T, opts ...sandbox.Option) *sandbox.Sandbox {
 	t.Helper()
-	sb, err := sandbox.New(sandbox.WithAnyNotifyPort(), sandbox.WithClock(func() time.Time { return now }), sandbox.WithNotifyRetry(0, 0))
+	sb, err := sandbox.New(append([]sandbox.Option{sandbox.WithAnyNotifyPort(), sandbox.WithClock(func() time.Time { return now }), sandbox.WithNotifyRetry(0, 0)}, opts...)...)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = sb.Close() })
 	return sb
@@ -63,8 +66,9 @@ func cli(t *testing.T, env map[string]string, stdin string, args ...string) resu
 }
 
 var (
-	reUUID  = regexp.MustCompile(`[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`)
-	reJuhe  = regexp.MustCompile(`JH793\d{14}[0-9A-Za-z]{8,}`)
+	reUUID = regexp.MustCompile(`(?i)[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`)
+	// An order number: two capitals, a date and time, a serial.
+	reOrder = regexp.MustCompile(`\b[A-Z]{2}\d{17}[0-9A-Za-z]{8,}\b`)
 	reHex   = regexp.MustCompile(`\b[0-9a-f]{16,}\b`)
 	reTaskB = regexp.MustCompile(`"taskNo": ?"?\d+"?`)
 	// Megvii's request_id and time_used come from the wall clock.
@@ -78,7 +82,7 @@ func normalize(sb *sandbox.Sandbox, s string) string {
 	s = strings.ReplaceAll(s, sb.URL, "http://SANDBOX")
 	s = strings.ReplaceAll(s, url.QueryEscape(sb.URL), url.QueryEscape("http://SANDBOX"))
 	s = reUUID.ReplaceAllString(s, "<uuid>")
-	s = reJuhe.ReplaceAllString(s, "<juhe-order>")
+	s = reOrder.ReplaceAllString(s, "<order>")
 	s = reTaskB.ReplaceAllString(s, `"taskNo": <task>`)
 	s = reHex.ReplaceAllString(s, "<hex>")
 	s = strings.ReplaceAll(s, "1767323045,<uuid>", "BIZID")
@@ -107,33 +111,27 @@ func golden(t *testing.T, name, got string) {
 	assert.Equal(t, string(want), got, "golden file %s (go test -update rewrites it)", path)
 }
 
-// initArgs are the init flags each vendor needs.
-var initArgs = map[liveness.Vendor][]string{
-	liveness.Megvii:  {"--return-url", "https://shop.example/kyc/return", "--notify-url", "https://shop.example/kyc/notify", "--biz-no", "ORDER0001", "--user-id", "user-1"},
-	liveness.Juhe:    {"--return-url", "https://shop.example/kyc/return", "--biz-no", "ORDER0001", "--name", sandbox.TestName, "--id-number", sandbox.TestIDNumber},
-	liveness.Jumdata: {"--return-url", "https://shop.example/kyc/return", "--biz-no", "ORDER0001"},
-}
-
-var vendors = []liveness.Vendor{liveness.Megvii, liveness.Juhe, liveness.Jumdata}
-
 // startSession runs liveness init --json and returns the session.
 func startSession(t *testing.T, env map[string]string, v liveness.Vendor, extra ...string) (liveness.Session, string) {
 	t.Helper()
-	r := cli(t, env, "", append(append([]string{"init", "--json"}, initArgs[v]...), extra...)...)
+	r := cli(t, env, "", append(append([]string{"init", "--json"}, initArgs(v)...), extra...)...)
 	require.Equal(t, exitOK, r.code, r.stderr)
 	var s liveness.Session
 	require.NoError(t, json.Unmarshal([]byte(r.stdout), &s))
 	return s, r.stdout
 }
 
+// init, url and result of every vendor, against golden files named by
+// the vendor: one vendor in two completes with a failure (a face mismatch
+// where the session offers one, else a spoof), the others pass.
 func TestInitURLResultGolden(t *testing.T) {
 	sb := newSandbox(t)
 	ctx := context.Background()
-	outcome := map[liveness.Vendor]sandbox.Outcome{liveness.Megvii: sandbox.OutcomeSpoof, liveness.Juhe: sandbox.OutcomeFaceMismatch, liveness.Jumdata: sandbox.OutcomePass}
-	for _, v := range vendors {
+	for i, vd := range allVendors(t) {
+		v := vd.id()
 		t.Run(string(v), func(t *testing.T) {
 			env := map[string]string{envProvider: sb.ProviderURL(v)}
-			r := cli(t, env, "", append([]string{"init"}, initArgs[v]...)...)
+			r := cli(t, env, "", append([]string{"init"}, initArgs(v)...)...)
 			require.Equal(t, exitOK, r.code, r.stderr)
 			assert.Empty(t, r.stderr)
 			assert.NotContains(t, r.stdout, "█", "no QR code when stdout is not a terminal")
@@ -157,10 +155,19 @@ func TestInitURLResultGolden(t *testing.T) {
 			assert.Equal(t, exitPending, r.code, r.stderr)
 			golden(t, string(v)+"_result_pending.txt", normalize(sb, r.stdout))
 
-			_, err := sb.Complete(ctx, v, s.ID, outcome[v])
+			outcome := sandbox.OutcomePass
+			if i%2 == 1 {
+				offered, err := sb.SessionOutcomes(v, s.ID)
+				require.NoError(t, err)
+				outcome = sandbox.OutcomeSpoof
+				if slices.Contains(offered, sandbox.OutcomeFaceMismatch) {
+					outcome = sandbox.OutcomeFaceMismatch
+				}
+			}
+			_, err := sb.Complete(ctx, v, s.ID, outcome)
 			require.NoError(t, err)
 			want := exitNotPassed
-			if outcome[v] == sandbox.OutcomePass {
+			if outcome == sandbox.OutcomePass {
 				want = exitOK
 			}
 			r = cli(t, env, "", "result", s.ID)
@@ -175,45 +182,87 @@ func TestInitURLResultGolden(t *testing.T) {
 
 func TestInitQRCode(t *testing.T) {
 	sb := newSandbox(t)
-	env := map[string]string{envProvider: sb.ProviderURL(liveness.Jumdata)}
-	r := cli(t, env, "", append([]string{"init", "--qr", "always"}, initArgs[liveness.Jumdata]...)...)
+	v := allVendors(t)[0].id()
+	env := map[string]string{envProvider: sb.ProviderURL(v)}
+	r := cli(t, env, "", append([]string{"init", "--qr", "always"}, initArgs(v)...)...)
 	require.Equal(t, exitOK, r.code, r.stderr)
 	assert.Contains(t, r.stdout, "▀")
 	assert.Contains(t, r.stdout, "Scan to open the check on a phone.")
 
 	isTerminal = func(io.Writer) bool { return true }
 	defer func() { isTerminal = defaultIsTerminal }()
-	r = cli(t, env, "", append([]string{"init"}, initArgs[liveness.Jumdata]...)...)
+	r = cli(t, env, "", append([]string{"init"}, initArgs(v)...)...)
 	assert.Contains(t, r.stdout, "▀", "auto: a QR code on a terminal")
-	r = cli(t, env, "", append([]string{"init", "--qr", "never"}, initArgs[liveness.Jumdata]...)...)
+	r = cli(t, env, "", append([]string{"init", "--qr", "never"}, initArgs(v)...)...)
 	assert.NotContains(t, r.stdout, "▀")
 }
 
 var defaultIsTerminal = isTerminal
 
+// Options of the provider's own vendor reach the vendor: every option
+// offering words, at its first, and the vendor package validates them
+// before any call: a value none of its words is refused, naming the flag.
 func TestVendorOptions(t *testing.T) {
 	sb := newSandbox(t)
-	megvii := map[string]string{envProvider: sb.ProviderURL(liveness.Megvii)}
-	juhe := map[string]string{envProvider: sb.ProviderURL(liveness.Juhe)}
-	jumdata := map[string]string{envProvider: sb.ProviderURL(liveness.Jumdata)}
-
-	// Options of the provider's own vendor reach the vendor.
-	_, js := startSession(t, megvii, liveness.Megvii, "--megvii-procedure", "still", "--megvii-language", "zh", "--megvii-return-method", "GET")
-	assert.Contains(t, js, `"vendor": "megvii"`)
-	startSession(t, juhe, liveness.Juhe, "--juhe-model", "2", "--juhe-device-type", "WEB")
-	startSession(t, jumdata, liveness.Jumdata, "--jumdata-colors", "#FFFFFF,#000000")
-
-	// The vendor package validates them before any call.
-	before := sb.Requests(juhesim.Query)
-	r := cli(t, juhe, "", append([]string{"init", "--juhe-model", "9"}, initArgs[liveness.Juhe]...)...)
-	assert.Equal(t, exitUsage, r.code)
-	assert.Contains(t, r.stderr, "liveness init: --juhe-model: 9 is not 1 to 5")
-	assert.Equal(t, before, sb.Requests(juhesim.Query), "no call for invalid input")
+	worded := 0
+	for _, v := range vendorsWhere(t, "a vendor with options", func(v vendor) bool { return len(v.Options) > 0 }) {
+		env := map[string]string{envProvider: sb.ProviderURL(v.id())}
+		var flags []string
+		for _, o := range v.Options {
+			if len(o.Words) > 0 {
+				flags = append(flags, v.flag(o.Name), o.Words[0])
+			}
+		}
+		_, js := startSession(t, env, v.id(), flags...)
+		assert.Contains(t, js, `"vendor": "`+v.name()+`"`)
+		for _, o := range v.Options {
+			if len(o.Words) == 0 || v.CreateEndpoint == "" {
+				continue
+			}
+			worded++
+			before := sb.Requests(v.CreateEndpoint)
+			r := cli(t, env, "", append([]string{"init", v.flag(o.Name), "9x"}, initArgs(v.id())...)...)
+			assert.Equal(t, exitUsage, r.code, "%s: %s", v.flag(o.Name), r.stderr)
+			assert.Contains(t, r.stderr, v.flag(o.Name))
+			assert.Equal(t, before, sb.Requests(v.CreateEndpoint), "no call for invalid input")
+		}
+	}
+	assert.NotZero(t, worded, "options offering words")
 }
 
 func TestUsageErrors(t *testing.T) {
 	sb := newSandbox(t)
-	env := map[string]string{envProvider: sb.ProviderURL(liveness.Megvii), envSandbox: sb.URL}
+	// a, a vendor with an option offering words; b, another with options;
+	// c, a vendor whose page does not offer every outcome.
+	a := vendorWhere(t, "a vendor with an option offering words", func(v vendor) bool {
+		return slices.ContainsFunc(v.Options, func(o driver.Option) bool { return len(o.Words) > 0 })
+	})
+	var aWorded driver.Option
+	for _, o := range a.Options {
+		if len(o.Words) > 0 {
+			aWorded = o
+			break
+		}
+	}
+	b := otherThan(t, func(v vendor) bool { return len(v.Options) > 0 }, a)
+	bValue := "x"
+	if len(b.Options[0].Words) > 0 {
+		bValue = b.Options[0].Words[0]
+	}
+	c := vendorWhere(t, "a vendor whose page offers fewer outcomes than the sandbox has", func(v vendor) bool {
+		return len(sb.VendorOutcomes(v.id())) < len(sandbox.Outcomes())
+	})
+	var cRefused sandbox.Outcome
+	var cOffered []string
+	for _, o := range sandbox.Outcomes() {
+		if !slices.Contains(sb.VendorOutcomes(c.id()), o) && cRefused == "" {
+			cRefused = o
+		}
+	}
+	for _, o := range sb.VendorOutcomes(c.id()) {
+		cOffered = append(cOffered, string(o))
+	}
+	env := map[string]string{envProvider: sb.ProviderURL(a.id()), envSandbox: sb.URL}
 	for _, tc := range []struct {
 		name  string
 		env   map[string]string
@@ -226,11 +275,11 @@ func TestUsageErrors(t *testing.T) {
 		{"unknown command", env, []string{"frobnicate"}, `liveness: unknown command "frobnicate" (want init`, "usage: liveness <init"},
 		{"unknown command, not a word", env, []string{"0123456789abcdef0123456789abcdef"}, "liveness: unknown command (want init", "usage: liveness <init"},
 		{"unknown flag", env, []string{"init", "--frob", "1"}, "flag provided but not defined: --frob", "usage: liveness init"},
-		{"unknown vendor flag", env, []string{"init", "--megvii-colour", "x", "--return-url", "u"}, "not defined: --megvii-colour", "usage: liveness init"},
-		{"another vendor's flag", env, append([]string{"init", "--jumdata-colors", "#FFFFFF"}, initArgs[liveness.Megvii]...), "flag --jumdata-colors is for jumdata, and the provider is megvii", "usage: liveness init"},
+		{"unknown vendor flag", env, []string{"init", a.flag("colour"), "x", "--return-url", "u"}, "not defined: " + a.flag("colour"), "usage: liveness init"},
+		{"another vendor's flag", env, append([]string{"init", b.flag(b.Options[0].Name), bValue}, initArgs(a.id())...), "flag " + b.flag(b.Options[0].Name) + " is for " + b.name() + ", and the provider is " + a.name(), "usage: liveness init"},
 		{"missing return url", env, []string{"init"}, "flag --return-url is required", "usage: liveness init"},
 		{"bad qr", env, []string{"init", "--return-url", "u", "--qr", "maybe"}, "flag --qr", "usage: liveness init"},
-		{"bad language", env, append([]string{"init", "--megvii-language", "fr"}, initArgs[liveness.Megvii]...), "flag --megvii-language", "usage: liveness init"},
+		{"bad option value", env, append([]string{"init", a.flag(aWorded.Name), "fr"}, initArgs(a.id())...), a.flag(aWorded.Name), "usage: liveness init"},
 		{"no provider", map[string]string{}, []string{"result", "ID"}, "flag --provider (or LIVENESS_PROVIDER) is required", "usage: liveness result"},
 		{"bad provider", map[string]string{}, []string{"result", "--provider", "nope://x", "ID"}, "--provider", ""},
 		{"result without id", env, []string{"result"}, "takes one argument", "usage: liveness result"},
@@ -243,9 +292,9 @@ func TestUsageErrors(t *testing.T) {
 		{"verify nothing", env, []string{"verify"}, "give the callback URL, or its form or JSON body on standard input", "usage: liveness verify"},
 		{"verify relative url", env, []string{"verify", "/cb?x=1"}, "not an absolute callback URL", "usage: liveness verify"},
 		{"complete vendor", env, []string{"sandbox", "complete", "acme", "ID", "pass"}, "the vendor must be", "usage: liveness sandbox complete"},
-		{"complete outcome", env, []string{"sandbox", "complete", "jumdata", "ID", "cancel"}, "the outcome must be one of pass, spoof, device_unsupported, timeout for jumdata", "usage: liveness sandbox complete"},
+		{"complete outcome", env, []string{"sandbox", "complete", c.name(), "ID", string(cRefused)}, "the outcome must be one of " + strings.Join(cOffered, ", ") + " for " + c.name(), "usage: liveness sandbox complete"},
 		{"fault endpoint", env, []string{"sandbox", "fault", "--drop", "nowhere"}, "the endpoint must be clear or one of ", "usage: liveness sandbox fault"},
-		{"fault kind", env, []string{"sandbox", "fault", "juhe/query"}, "give at least one of", "usage: liveness sandbox fault"},
+		{"fault kind", env, []string{"sandbox", "fault", string(a.CreateEndpoint)}, "give at least one of", "usage: liveness sandbox fault"},
 		{"sandbox extra", env, []string{"sandbox", "serve"}, "unknown subcommand", "usage: liveness sandbox"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -271,59 +320,96 @@ func TestHelp(t *testing.T) {
 		assert.Empty(t, r.stderr)
 	}
 	r := cli(t, nil, "", "init", "--help")
-	for _, f := range []string{"--return-url URL", "--megvii-procedure", "--juhe-model string", "--jumdata-colors", "--provider", "--json", "--qr", "(default auto)"} {
+	for _, f := range []string{"--return-url URL", "--provider", "--json", "--qr", "(default auto)"} {
 		assert.Contains(t, r.stdout, f)
+	}
+	// Every vendor's options, a worded one with its value's name.
+	for _, v := range vendorsWhere(t, "a vendor with options", func(v vendor) bool { return len(v.Options) > 0 }) {
+		for _, o := range v.Options {
+			assert.Contains(t, r.stdout, v.flag(o.Name)+" ")
+		}
 	}
 }
 
+// result exits by the status it reads: for every vendor, pending and each
+// outcome its session offers, as its harness expects it.
 func TestResultExitCodes(t *testing.T) {
 	sb := newSandbox(t)
 	ctx := context.Background()
-	env := map[string]string{envProvider: sb.ProviderURL(liveness.Megvii)}
-	for _, tc := range []struct {
-		outcome sandbox.Outcome
-		status  liveness.Status
-		code    int
-	}{
-		{"", liveness.StatusPending, exitPending},
-		{sandbox.OutcomePass, liveness.StatusPassed, exitOK},
-		{sandbox.OutcomeSpoof, liveness.StatusFailed, exitNotPassed},
-		{sandbox.OutcomeCancel, liveness.StatusCanceled, exitNotPassed},
-		{sandbox.OutcomeDeviceUnsupported, liveness.StatusError, exitNotPassed},
-		{sandbox.OutcomeTimeout, liveness.StatusExpired, exitNotPassed},
-	} {
-		s, _ := startSession(t, env, liveness.Megvii, "--biz-no", "B"+string(tc.outcome))
-		if tc.outcome != "" {
-			_, err := sb.Complete(ctx, liveness.Megvii, s.ID, tc.outcome)
+	for _, v := range allVendors(t) {
+		t.Run(v.name(), func(t *testing.T) {
+			env := map[string]string{envProvider: sb.ProviderURL(v.id())}
+			s, _ := startSession(t, env, v.id(), "--biz-no", "ORDERPENDING")
+			offered, err := sb.SessionOutcomes(v.id(), s.ID)
 			require.NoError(t, err)
-		}
-		r := cli(t, env, "", "result", "--json", s.ID)
-		assert.Equal(t, tc.code, r.code, "%s: %s", tc.outcome, r.stderr)
-		var res liveness.Result
-		require.NoError(t, json.Unmarshal([]byte(r.stdout), &res))
-		assert.Equal(t, tc.status, res.Status)
+			cases := []struct {
+				outcome sandbox.Outcome
+				status  liveness.Status
+			}{{"", liveness.StatusPending}}
+			for _, o := range offered {
+				if want, ok := v.Outcomes[o]; ok {
+					cases = append(cases, struct {
+						outcome sandbox.Outcome
+						status  liveness.Status
+					}{o, want.Status})
+				}
+			}
+			require.Greater(t, len(cases), 2, "outcomes to read")
+			for i, tc := range cases {
+				if tc.outcome != "" {
+					s, _ = startSession(t, env, v.id(), "--biz-no", fmt.Sprintf("ORDEROUT%02d", i))
+					_, err := sb.Complete(ctx, v.id(), s.ID, tc.outcome)
+					require.NoError(t, err)
+				}
+				r := cli(t, env, "", "result", "--json", s.ID)
+				code := exitNotPassed
+				switch tc.status {
+				case liveness.StatusPending:
+					code = exitPending
+				case liveness.StatusPassed:
+					code = exitOK
+				}
+				assert.Equal(t, code, r.code, "%s: %s", tc.outcome, r.stderr)
+				var res liveness.Result
+				require.NoError(t, json.Unmarshal([]byte(r.stdout), &res))
+				assert.Equal(t, tc.status, res.Status, "%s", tc.outcome)
+			}
+		})
 	}
 
 	// A vendor failure is 1, and says why.
-	s, _ := startSession(t, env, liveness.Megvii, "--biz-no", "BFAULT")
-	sb.InjectFault(megviisim.GetResult, sandbox.Fault{VendorError: "INTERNAL_ERROR", Times: 1})
+	v := vendorWhere(t, "a vendor with an unavailable vendor error of its result read", func(v vendor) bool {
+		return slices.ContainsFunc(v.Faults, func(fc providertest.FaultCase) bool {
+			return fc.Op == "FetchResult" && fc.Endpoint == v.ReadEndpoint && fc.Fault.VendorError != "" && fc.WantKind == liveness.ErrUnavailable
+		})
+	})
+	env := map[string]string{envProvider: sb.ProviderURL(v.id())}
+	s, _ := startSession(t, env, v.id(), "--biz-no", "ORDERFAULT")
+	fault := readFault(t, v).Fault
+	fault.Times = 1
+	sb.InjectFault(v.ReadEndpoint, fault)
 	r := cli(t, env, "", "result", s.ID)
 	assert.Equal(t, exitError, r.code)
-	assert.Contains(t, r.stderr, "liveness result: liveness: megvii FetchResult: unavailable: INTERNAL_ERROR")
+	assert.Contains(t, r.stderr, "liveness result: liveness: "+v.name()+" FetchResult: unavailable: ")
+	assert.Contains(t, r.stderr, fault.VendorError)
 	assert.Empty(t, r.stdout)
 	// An unknown session.
-	r = cli(t, env, "", "result", "1767323045,00000000-0000-4000-8000-000000000000")
+	r = cli(t, env, "", "result", v.UnknownSessionID)
 	assert.Equal(t, exitError, r.code, r.stderr)
 }
 
 func TestResultWait(t *testing.T) {
 	sb := newSandbox(t)
-	env := map[string]string{envProvider: sb.ProviderURL(liveness.Juhe)}
-	s, _ := startSession(t, env, liveness.Juhe)
+	v := vendorWhere(t, "a vendor without a result call budget whose spoof fails", func(v vendor) bool {
+		return v.Reads.Calls == 0 && v.ReadEndpoint != "" && v.Outcomes[sandbox.OutcomeSpoof].Status == liveness.StatusFailed
+	})
+	spoof := v.Outcomes[sandbox.OutcomeSpoof]
+	env := map[string]string{envProvider: sb.ProviderURL(v.id())}
+	s, _ := startSession(t, env, v.id())
 
 	for _, term := range []bool{false, true} {
 		isTerminal = func(io.Writer) bool { return term }
-		before := sb.Requests(juhesim.Search)
+		before := sb.Requests(v.ReadEndpoint)
 		var wg sync.WaitGroup
 		var r result
 		wg.Add(1)
@@ -332,27 +418,27 @@ func TestResultWait(t *testing.T) {
 			r = cli(t, env, "", "result", "--wait", "--interval", "20ms", s.ID)
 		}()
 		// Complete the session once Wait has read it pending at least once.
-		require.Eventually(t, func() bool { return sb.Requests(juhesim.Search) > before }, 5*time.Second, 5*time.Millisecond)
+		require.Eventually(t, func() bool { return sb.Requests(v.ReadEndpoint) > before }, 5*time.Second, 5*time.Millisecond)
 		if !term {
-			_, err := sb.Complete(context.Background(), liveness.Juhe, s.ID, sandbox.OutcomeSpoof)
+			_, err := sb.Complete(context.Background(), v.id(), s.ID, sandbox.OutcomeSpoof)
 			require.NoError(t, err)
 		}
 		wg.Wait()
 		isTerminal = defaultIsTerminal
 		assert.Equal(t, exitNotPassed, r.code, r.stderr)
 		assert.Contains(t, r.stdout, "status          failed")
-		assert.Contains(t, r.stdout, "reason          spoof")
+		assert.Contains(t, r.stdout, "reason          "+string(spoof.Reason))
 		if term {
 			assert.Contains(t, r.stderr, "waiting for the result of "+s.ID, "a progress indicator on a terminal")
-			assert.Equal(t, before+1, sb.Requests(juhesim.Search), "a final result is read once")
+			assert.Equal(t, before+1, sb.Requests(v.ReadEndpoint), "a final result is read once")
 		} else {
 			assert.Empty(t, r.stderr, "no progress indicator when piped")
-			assert.Greater(t, sb.Requests(juhesim.Search), before+1, "completed mid-poll: read pending, then final")
+			assert.Greater(t, sb.Requests(v.ReadEndpoint), before+1, "completed mid-poll: read pending, then final")
 		}
 	}
 
 	// Still pending at --timeout: exit 4 with the pending result.
-	s2, _ := startSession(t, env, liveness.Juhe, "--biz-no", "ORDER0002")
+	s2, _ := startSession(t, env, v.id(), "--biz-no", "ORDER0002")
 	r := cli(t, env, "", "result", "--wait", "--interval", "10ms", "--timeout", "100ms", "--json", s2.ID)
 	assert.Equal(t, exitPending, r.code, r.stderr)
 	assert.Contains(t, r.stderr, "still pending: --timeout 100ms reached")
@@ -378,72 +464,177 @@ func verifyGolden(t *testing.T, sb *sandbox.Sandbox, env map[string]string, stdi
 	return out[0], out[1]
 }
 
+// TestVerify: a signed return verifies (exit 0), and one whose BizNo was
+// changed does not hold (exit 3), showing what it claims; an unsigned
+// return is a claim, never a verification (exit 5), with the command that
+// fetches the result, and so is a forged one; the vendors' notifies that
+// carry no signed result are unsigned (exit 5), and one naming only the
+// BizNo names no session.
 func TestVerify(t *testing.T) {
 	sb := newSandbox(t)
 	ctx := context.Background()
-	megvii := map[string]string{envProvider: sb.ProviderURL(liveness.Megvii)}
-	s, _ := startSession(t, megvii, liveness.Megvii)
-	c, err := sb.Complete(ctx, liveness.Megvii, s.ID, sandbox.OutcomePass)
-	require.NoError(t, err)
-	require.Equal(t, "POST", c.ReturnMethod)
-	verifyGolden(t, sb, megvii, c.ReturnForm.Encode(), exitOK, "megvii_verify", "--kind", "return")
+	signed := vendorsWhere(t, "a vendor signing its return", func(v vendor) bool { return v.SignedReturn })
+	methods := map[string]bool{}
+	for _, v := range signed {
+		env := map[string]string{envProvider: sb.ProviderURL(v.id())}
+		s, _ := startSession(t, env, v.id())
+		c, err := sb.Complete(ctx, v.id(), s.ID, sandbox.OutcomePass)
+		require.NoError(t, err)
+		methods[c.ReturnMethod] = true
+		stdin, args := c.ReturnForm.Encode(), []string{"--kind", "return"}
+		if c.ReturnMethod != http.MethodPost {
+			stdin, args = "", []string{c.ReturnURL}
+		}
+		verifyGolden(t, sb, env, stdin, exitOK, v.name()+"_verify", args...)
 
-	// A tampered body: the signature does not hold, exit 3, and what the
-	// callback claims is shown.
-	form := url.Values{}
-	for k, v := range c.ReturnForm {
-		form[k] = v
+		// Tampered: the session's ID changed. The signature does not
+		// hold, exit 3, and what the callback claims is shown.
+		last := s.ID[len(s.ID)-1]
+		other := s.ID[:len(s.ID)-1] + map[bool]string{true: "1", false: "0"}[last == '0']
+		if c.ReturnMethod == http.MethodPost {
+			form := url.Values{}
+			for k, vs := range c.ReturnForm {
+				for _, x := range vs {
+					form.Add(k, strings.ReplaceAll(x, s.ID, other))
+				}
+			}
+			require.NotEqual(t, c.ReturnForm.Encode(), form.Encode(), "the return names the session")
+			stdin = form.Encode()
+		} else {
+			tampered := strings.ReplaceAll(c.ReturnURL, url.QueryEscape(s.ID), url.QueryEscape(other))
+			require.NotEqual(t, c.ReturnURL, tampered, "the return names the session")
+			args = []string{tampered}
+		}
+		txt, js := verifyGolden(t, sb, env, stdin, exitNotPassed, v.name()+"_verify_bad", args...)
+		assert.Contains(t, js, `"valid": false`)
+		assert.Contains(t, txt, "session         "+other)
+		assert.Contains(t, txt, "signature       does NOT hold")
+		assert.Contains(t, txt, "claims          ")
 	}
-	form.Set("data", strings.Replace(form.Get("data"), `"PASS"`, `"FAIL"`, 1)+" ")
-	_, js := verifyGolden(t, sb, megvii, form.Encode(), exitNotPassed, "megvii_verify_bad")
-	assert.Contains(t, js, `"valid": false`)
+	assert.Len(t, methods, 2, "signed returns posted and redirected")
 
-	// Jumdata's return URL is unsigned: a claim, never a verification
-	// (exit 5), with the command that fetches the result.
-	jumdata := map[string]string{envProvider: sb.ProviderURL(liveness.Jumdata)}
-	s, _ = startSession(t, jumdata, liveness.Jumdata)
-	c, err = sb.Complete(ctx, liveness.Jumdata, s.ID, sandbox.OutcomePass)
-	require.NoError(t, err)
-	txt, js := verifyGolden(t, sb, jumdata, "", exitUnsigned, "jumdata_verify", c.ReturnURL)
-	assert.Contains(t, txt, "liveness result "+s.ID)
-	assert.Contains(t, js, `"valid": false`)
+	// An unsigned return: a claim, never a verification (exit 5), with
+	// the command that fetches the result.
+	for _, v := range vendorsWhere(t, "a vendor not signing its return", func(v vendor) bool { return !v.SignedReturn }) {
+		env := map[string]string{envProvider: sb.ProviderURL(v.id())}
+		s, _ := startSession(t, env, v.id())
+		c, err := sb.Complete(ctx, v.id(), s.ID, sandbox.OutcomePass)
+		require.NoError(t, err)
+		if c.ReturnURL == "" {
+			continue // the vendor's page sends the browser nowhere
+		}
+		txt, js := verifyGolden(t, sb, env, "", exitUnsigned, v.name()+"_verify", c.ReturnURL)
+		assert.Contains(t, txt, "liveness result "+s.ID)
+		assert.Contains(t, js, `"valid": false`)
 
-	// A forged Jumdata return, any token and success=true: the same.
-	txt, js = verifyGolden(t, sb, jumdata, "", exitUnsigned, "", "https://evil.example/r?token=0123456789abcdef0123456789abcdef&success=true")
-	assert.Contains(t, txt, "claims          passed (unverified: anyone can forge it, never act on it)")
-	assert.Contains(t, js, `"valid": false`)
-	assert.Contains(t, js, `"verdict": "unsigned"`)
+		// A forged return claiming success: the same.
+		forged := v.ForgeClaim("https://evil.example", &s)
+		body, err := io.ReadAll(forged.Body)
+		require.NoError(t, err)
+		args := []string{forged.URL.String()}
+		txt, js = verifyGolden(t, sb, env, string(body), exitUnsigned, "", args...)
+		assert.Contains(t, txt, "(unverified: anyone can forge it, never act on it)")
+		assert.Contains(t, js, `"valid": false`)
+		assert.Contains(t, js, `"verdict": "unsigned"`)
+	}
 
-	// Juhe: the signed return verifies (exit 0); a notify, a JSON body on
-	// standard input, is unsigned (exit 5); a tampered response does not
-	// hold, and what it claims is shown.
-	juhe := map[string]string{envProvider: sb.ProviderURL(liveness.Juhe)}
-	s, _ = startSession(t, juhe, liveness.Juhe)
-	c, err = sb.Complete(ctx, liveness.Juhe, s.ID, sandbox.OutcomePass)
-	require.NoError(t, err)
-	verifyGolden(t, sb, juhe, "", exitOK, "juhe_verify", c.ReturnURL)
-	notify := `{"jh_order_id":"` + s.ID + `","orderId":"ORDER0001","passed":"T"}`
-	verifyGolden(t, sb, juhe, notify, exitUnsigned, "juhe_notify_verify", "--kind", "notify")
-	txt, _ = verifyGolden(t, sb, juhe, "", exitNotPassed, "", strings.Replace(c.ReturnURL, "sign=", "sign=0", 1))
-	assert.Contains(t, txt, "session         "+s.ID)
-	assert.Contains(t, txt, "signature       does NOT hold")
-	assert.Contains(t, txt, "claims          passed=")
+	// A notify that carries no signed result, as the vendor sends it, is
+	// unsigned (exit 5).
+	for _, v := range vendorsWhere(t, "a vendor whose notify carries no signed result", func(v vendor) bool { return v.Notifies && !v.SignedNotify }) {
+		nc := newNotifyCatcher(t)
+		env := map[string]string{envProvider: sb.ProviderURL(v.id())}
+		s, _ := startSession(t, env, v.id(), "--notify-url", nc.URL+"/notify")
+		_, err := sb.Complete(ctx, v.id(), s.ID, sandbox.OutcomePass)
+		require.NoError(t, err)
+		n := nc.last(t)
+		txt, _ := verifyGolden(t, sb, env, n.body, exitUnsigned, v.name()+"_notify_verify", append(n.flags, n.target)...)
+		assert.Contains(t, txt, s.ID)
+	}
 
-	// A Juhe notify naming only your orderId names no session: the
-	// claims line says so, and the next step looks it up by biz_no.
-	txt, _ = verifyGolden(t, sb, juhe, "orderId=ORDER0001", exitUnsigned, "", "--kind", "notify")
-	assert.Contains(t, txt, "claims          no status the library reads (it names your biz_no)\n")
-	assert.Contains(t, txt, "next            find the session by its biz_no")
-	assert.NotContains(t, txt, "names the session")
+	// A notify naming only your BizNo names no session: the claims line
+	// says so, and the next step looks it up by biz_no.
+	bizNoOnly := 0
+	for _, v := range allVendors(t) {
+		for name, re := range v.Readings {
+			if !re.NotifyBizNoOnly {
+				continue
+			}
+			bizNoOnly++
+			t.Run(name, func(t *testing.T) {
+				sb := newSandbox(t, readingOption(t, name))
+				nc := newNotifyCatcher(t)
+				env := map[string]string{envProvider: sb.ProviderURL(v.id())}
+				s, _ := startSession(t, env, v.id(), "--notify-url", nc.URL+"/notify")
+				_, err := sb.Complete(ctx, v.id(), s.ID, sandbox.OutcomePass)
+				require.NoError(t, err)
+				n := nc.last(t)
+				txt, _ := verifyGolden(t, sb, env, n.body, exitUnsigned, "", append(n.flags, n.target)...)
+				assert.Contains(t, txt, "claims          no status the library reads (it names your biz_no)\n")
+				assert.Contains(t, txt, "next            find the session by its biz_no")
+				assert.NotContains(t, txt, "names the session")
+			})
+		}
+	}
+	assert.NotZero(t, bizNoOnly, "a reading whose notify names only the BizNo")
 }
 
-// TestVerifyNoResult: a return that carries no result (Juhe's bare
-// return after a cancel, a Jumdata or Megvii return with nothing) is the
+// readingOption is the sandbox option playing the reading name.
+func readingOption(t *testing.T, name string) sandbox.Option {
+	t.Helper()
+	for _, r := range sandbox.Readings() {
+		if r.Name == name {
+			return r.Option
+		}
+	}
+	t.Fatalf("no sandbox reading %s", name)
+	return nil
+}
+
+// notifyCatcher records the notifies a sandbox sends it.
+type notifyCatcher struct {
+	*httptest.Server
+	mu   sync.Mutex
+	reqs []caughtNotify
+}
+
+// caughtNotify is a notify as it arrived: its absolute URL, its body, and
+// the verify flags of its method and content type.
+type caughtNotify struct {
+	target, body string
+	flags        []string
+}
+
+func newNotifyCatcher(t *testing.T) *notifyCatcher {
+	nc := &notifyCatcher{}
+	nc.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		nc.mu.Lock()
+		nc.reqs = append(nc.reqs, caughtNotify{nc.URL + r.URL.RequestURI(), string(b),
+			[]string{"--kind", "notify", "--method", r.Method, "--content-type", r.Header.Get("Content-Type")}})
+		nc.mu.Unlock()
+		_, _ = io.WriteString(w, "success")
+	}))
+	t.Cleanup(nc.Close)
+	return nc
+}
+
+// last returns the last notify caught, failing the test when none came.
+func (nc *notifyCatcher) last(t *testing.T) caughtNotify {
+	t.Helper()
+	nc.mu.Lock()
+	defer nc.mu.Unlock()
+	require.NotEmpty(t, nc.reqs, "a notify arrived")
+	return nc.reqs[len(nc.reqs)-1]
+}
+
+// TestVerifyNoResult: a return that carries no result (a vendor's bare
+// return after a cancel, or any vendor's return with nothing) is the
 // normal "no result yet" path: exit 4, as pending, saying what to do, in
 // the table and the JSON form.
 func TestVerifyNoResult(t *testing.T) {
 	sb := newSandbox(t)
-	for _, v := range []liveness.Vendor{liveness.Juhe, liveness.Jumdata, liveness.Megvii} {
+	for _, vd := range allVendors(t) {
+		v := vd.id()
 		t.Run(string(v), func(t *testing.T) {
 			env := map[string]string{envProvider: sb.ProviderURL(v)}
 			r := cli(t, env, "", "verify", "http://localhost:3000/return")
@@ -467,7 +658,24 @@ func TestVerifyNoResult(t *testing.T) {
 func TestSandboxControlCommands(t *testing.T) {
 	sb := newSandbox(t)
 	ctx := context.Background()
-	env := map[string]string{envProvider: sb.ProviderURL(liveness.Jumdata), envSandbox: sb.URL}
+	// A vendor without notify (a completion's golden file then holds no
+	// delivery's error), whose spoof fails, with a vendor error its
+	// provider reads as rate limited.
+	rateLimit := func(v vendor) (providertest.FaultCase, bool) {
+		for _, fc := range v.Faults {
+			onCall := fc.Op == "InitSession" && fc.Endpoint == v.CreateEndpoint || fc.Op == "FetchResult" && fc.Endpoint == v.ReadEndpoint
+			if onCall && fc.Fault.VendorError != "" && fc.WantKind == liveness.ErrRateLimited {
+				return fc, true
+			}
+		}
+		return providertest.FaultCase{}, false
+	}
+	v := vendorWhere(t, "a vendor without notify with a rate-limit error", func(v vendor) bool {
+		_, ok := rateLimit(v)
+		return ok && v.NoNotify && v.ReadEndpoint != "" && v.Outcomes[sandbox.OutcomeSpoof].Reason == liveness.ReasonSpoof
+	})
+	rateLimited, _ := rateLimit(v)
+	env := map[string]string{envProvider: sb.ProviderURL(v.id()), envSandbox: sb.URL}
 
 	r := cli(t, env, "", "sandbox", "list")
 	require.Equal(t, exitOK, r.code, r.stderr)
@@ -475,7 +683,7 @@ func TestSandboxControlCommands(t *testing.T) {
 	r = cli(t, env, "", "sandbox", "list", "--json")
 	assert.Equal(t, "[]\n", r.stdout)
 
-	s, _ := startSession(t, env, liveness.Jumdata)
+	s, _ := startSession(t, env, v.id())
 	r = cli(t, env, "", "sandbox", "list")
 	require.Equal(t, exitOK, r.code, r.stderr)
 	golden(t, "sandbox_list.txt", normalize(sb, r.stdout))
@@ -483,29 +691,38 @@ func TestSandboxControlCommands(t *testing.T) {
 	golden(t, "sandbox_list.json", normalize(sb, r.stdout))
 
 	// Flags may follow the arguments.
-	r = cli(t, map[string]string{}, "", "sandbox", "complete", "jumdata", s.ID, "spoof", "--sandbox", sb.URL)
+	r = cli(t, map[string]string{}, "", "sandbox", "complete", v.name(), s.ID, "spoof", "--sandbox", sb.URL)
 	require.Equal(t, exitOK, r.code, r.stderr)
 	golden(t, "sandbox_complete.txt", normalize(sb, r.stdout))
 	r = cli(t, env, "", "result", s.ID)
 	assert.Equal(t, exitNotPassed, r.code)
 	assert.Contains(t, r.stdout, "reason          spoof")
-	r = cli(t, env, "", "sandbox", "complete", "jumdata", s.ID, "pass")
+	r = cli(t, env, "", "sandbox", "complete", v.name(), s.ID, "pass")
 	assert.Equal(t, exitError, r.code)
 	assert.Contains(t, r.stderr, "session already completed")
 
-	s2, _ := startSession(t, env, liveness.Jumdata)
-	r = cli(t, env, "", "sandbox", "complete", "--json", "jumdata", s2.ID, "pass")
+	s2, _ := startSession(t, env, v.id())
+	r = cli(t, env, "", "sandbox", "complete", "--json", v.name(), s2.ID, "pass")
 	require.Equal(t, exitOK, r.code, r.stderr)
 	golden(t, "sandbox_complete.json", normalize(sb, r.stdout))
 
 	// Faults through the control API reach the vendor endpoints.
-	r = cli(t, env, "", "sandbox", "fault", "--times", "1", "--vendor-error", "609", "jumdata/init")
+	s3, _ := startSession(t, env, v.id(), "--biz-no", "ORDER0003") // pending
+	args := []string{"sandbox", "fault", "--times", "1"}
+	if rateLimited.Fault.HTTPStatus != 0 {
+		args = append(args, "--http-status", strconv.Itoa(rateLimited.Fault.HTTPStatus))
+	}
+	r = cli(t, env, "", append(args, "--vendor-error", rateLimited.Fault.VendorError, string(rateLimited.Endpoint))...)
 	require.Equal(t, exitOK, r.code, r.stderr)
-	assert.Equal(t, "fault injected into jumdata/init for 1 request(s)\n", r.stdout)
-	r = cli(t, env, "", append([]string{"init"}, initArgs[liveness.Jumdata]...)...)
-	assert.Equal(t, exitError, r.code)
-	assert.Contains(t, r.stderr, "rate limited")
-	r = cli(t, env, "", "sandbox", "fault", "--http-status", "503", "jumdata/result")
+	assert.Equal(t, "fault injected into "+string(rateLimited.Endpoint)+" for 1 request(s)\n", r.stdout)
+	if rateLimited.Op == "InitSession" {
+		r = cli(t, env, "", append([]string{"init"}, initArgs(v.id())...)...)
+	} else {
+		r = cli(t, env, "", "result", s3.ID)
+	}
+	assert.Equal(t, exitError, r.code, r.stdout+r.stderr)
+	assert.Contains(t, r.stderr, "rate limited", "%+v", rateLimited)
+	r = cli(t, env, "", "sandbox", "fault", "--http-status", "503", string(v.ReadEndpoint))
 	require.Equal(t, exitOK, r.code, r.stderr)
 	r = cli(t, env, "", "result", s2.ID)
 	assert.Equal(t, exitError, r.code)
@@ -546,7 +763,10 @@ func TestSandboxServe(t *testing.T) {
 	golden(t, "sandbox_serve.json", normalizeURL(base, out.String()))
 	assert.Equal(t, base, printed.URL)
 	assert.Equal(t, base+"/_sandbox/", printed.ControlURL)
-	require.Len(t, printed.Providers, 6, "every vendor and Jumdata's app-code channel")
+	for _, v := range allVendors(t) {
+		assert.Contains(t, printed.Providers, v.name(), "every vendor")
+	}
+	require.Greater(t, len(printed.Providers), len(allVendors(t)), "every vendor, and a vendor's other channel")
 	// The control URL printed answers with the index of its routes.
 	resp, err := http.Get(printed.ControlURL)
 	require.NoError(t, err)
@@ -565,12 +785,17 @@ func TestSandboxServe(t *testing.T) {
 	assert.Equal(t, exitOK, r.code, r.stderr)
 	assert.Equal(t, base+"/readyz: ready\n", r.stdout)
 
-	// Every printed URL opens and works against the served sandbox.
-	for _, name := range []string{"megvii", "juhe", "jumdata", "jumdata_appcode"} {
-		v := liveness.Vendor(strings.TrimSuffix(name, "_appcode"))
+	// Every printed URL opens and works against the served sandbox, which
+	// runs on the wall clock: so do the providers here (a vendor signing
+	// its requests with the time refuses a request signed in the past).
+	saved := providerOptions
+	providerOptions = []liveness.Option{liveness.WithRetry(0, 0)}
+	defer func() { providerOptions = saved }()
+	for name := range printed.Providers {
+		v, _, _ := strings.Cut(name, "_") // "<vendor>_<channel>"
 		env := map[string]string{envProvider: printed.Providers[name], envSandbox: base}
-		s, _ := startSession(t, env, v)
-		r := cli(t, env, "", "sandbox", "complete", string(v), s.ID, "pass")
+		s, _ := startSession(t, env, liveness.Vendor(v))
+		r := cli(t, env, "", "sandbox", "complete", v, s.ID, "pass")
 		require.Equal(t, exitOK, r.code, "%s: %s", name, r.stderr)
 		r = cli(t, env, "", "result", s.ID)
 		assert.Equal(t, exitOK, r.code, "%s: %s", name, r.stderr)
@@ -598,8 +823,9 @@ func TestSandboxServe(t *testing.T) {
 	assert.Equal(t, exitOK, code)
 	assert.Empty(t, errb.String(), "no warning on a loopback address")
 	golden(t, "sandbox_serve.txt", normalizeURL(served, out.String()))
-	for _, w := range []string{"megvii://", "juhe://", "jumdata://sandbox-jumdata-app", "jumdata://?appcode=", "/_sandbox/"} {
-		assert.Contains(t, out.String(), w)
+	assert.Contains(t, out.String(), "/_sandbox/")
+	for _, u := range printed.Providers {
+		assert.Contains(t, normalizeURL(served, out.String()), normalizeURL(base, u), "every provider URL")
 	}
 }
 
@@ -616,13 +842,17 @@ func TestSandboxServeWarnsOffLoopback(t *testing.T) {
 }
 
 // A stored session past its expiry: url refuses it, and result --wait
-// --session resolves a Juhe or Jumdata one expired without spending a
-// vendor read. A Megvii session is still read: Megvii keeps a result a day
-// after the session (callback.Handler's policy), within its 3 calls.
+// --session resolves it expired without spending a vendor read when the
+// vendor serves results only while the session lives. A session of a
+// vendor that keeps its results longer (driver.ReadPolicy.Retention) is
+// still read, within its budget where it has one.
 func TestExpiredSession(t *testing.T) {
 	sb := newSandbox(t)
-	env := map[string]string{envProvider: sb.ProviderURL(liveness.Megvii)}
-	s, _ := startSession(t, env, liveness.Megvii)
+	kept := vendorWhere(t, "a vendor keeping its results past the session, with a budget", func(v vendor) bool {
+		return v.Reads.Retention > time.Hour && budgeted(v)
+	})
+	env := map[string]string{envProvider: sb.ProviderURL(kept.id())}
+	s, _ := startSession(t, env, kept.id())
 	s.ExpiresAt = now.Add(-time.Hour)
 	b, err := json.Marshal(s)
 	require.NoError(t, err)
@@ -631,40 +861,47 @@ func TestExpiredSession(t *testing.T) {
 	assert.Equal(t, exitError, r.code)
 	assert.Contains(t, r.stderr, "session expired")
 
-	reads := sb.Requests(megviisim.GetResult)
+	reads := sb.Requests(kept.ReadEndpoint)
 	r = cli(t, env, string(b), "result", "--wait", "--max-reads", "1", "--session", "-", "--json")
 	assert.Equal(t, exitPending, r.code, r.stderr)
-	assert.Equal(t, reads+1, sb.Requests(megviisim.GetResult), "a Megvii result outlives its session")
+	assert.Equal(t, reads+1, sb.Requests(kept.ReadEndpoint), "a kept result outlives its session")
 
-	jenv := map[string]string{envProvider: sb.ProviderURL(liveness.Jumdata)}
-	ds, _ := startSession(t, jenv, liveness.Jumdata)
-	ds.ExpiresAt = now.Add(-time.Hour)
-	b, err = json.Marshal(ds)
-	require.NoError(t, err)
-	reads = sb.Requests(jumdatasim.Result)
-	r = cli(t, jenv, string(b), "result", "--wait", "--session", "-", "--json")
-	assert.Equal(t, exitNotPassed, r.code, r.stderr)
-	var res liveness.Result
-	require.NoError(t, json.Unmarshal([]byte(r.stdout), &res))
-	assert.Equal(t, liveness.StatusExpired, res.Status)
-	assert.Equal(t, reads, sb.Requests(jumdatasim.Result), "no vendor read for a session known to be expired")
+	for _, v := range vendorsWhere(t, "a vendor serving results only while the session lives", func(v vendor) bool {
+		return v.Reads.Retention == 0 && v.ReadEndpoint != ""
+	}) {
+		t.Run(v.name(), func(t *testing.T) {
+			venv := map[string]string{envProvider: sb.ProviderURL(v.id())}
+			ds, _ := startSession(t, venv, v.id())
+			ds.ExpiresAt = now.Add(-time.Hour)
+			b, err := json.Marshal(ds)
+			require.NoError(t, err)
+			reads := sb.Requests(v.ReadEndpoint)
+			r := cli(t, venv, string(b), "result", "--wait", "--session", "-", "--json")
+			assert.Equal(t, exitNotPassed, r.code, r.stderr)
+			var res liveness.Result
+			require.NoError(t, json.Unmarshal([]byte(r.stdout), &res))
+			assert.Equal(t, liveness.StatusExpired, res.Status)
+			assert.Equal(t, reads, sb.Requests(v.ReadEndpoint), "no vendor read for a session known to be expired")
+		})
+	}
 
 	// A live session from --session is waited for like an ID.
-	s2, js := startSession(t, env, liveness.Megvii, "--biz-no", "ORDER0002")
-	_, err = sb.Complete(t.Context(), liveness.Megvii, s2.ID, sandbox.OutcomePass)
+	s2, js := startSession(t, env, kept.id(), "--biz-no", "ORDER0002")
+	_, err = sb.Complete(t.Context(), kept.id(), s2.ID, sandbox.OutcomePass)
 	require.NoError(t, err)
 	r = cli(t, env, js, "result", "--wait", "--session", "-")
 	assert.Equal(t, exitOK, r.code, r.stderr)
 	assert.Contains(t, r.stdout, "status          passed")
 
 	// Another vendor's session is a usage error.
-	r = cli(t, map[string]string{envProvider: sb.ProviderURL(liveness.Juhe)}, js, "result", "--session", "-")
+	other := otherThan(t, nil, kept)
+	r = cli(t, map[string]string{envProvider: sb.ProviderURL(other.id())}, js, "result", "--session", "-")
 	assert.Equal(t, exitUsage, r.code)
-	assert.Contains(t, r.stderr, "the session is a megvii session, and the provider is juhe")
+	assert.Contains(t, r.stderr, "the session is a "+kept.name()+" session, and the provider is "+other.name())
 }
 
 // TestPrintResultLivenessScore: a vendor that sends no liveness score
-// (Megvii) has none printed or encoded, rather than "score=0"; a score of
+// has none printed or encoded, rather than "score=0"; a score of
 // 0 the vendor sent is shown.
 func TestPrintResultLivenessScore(t *testing.T) {
 	for _, tc := range []struct {
@@ -673,13 +910,13 @@ func TestPrintResultLivenessScore(t *testing.T) {
 		want string
 		json string
 	}{
-		{"no score (megvii)", liveness.LivenessResult{Passed: true}, "liveness        passed=true\n", `"liveness": {
+		{"no score", liveness.LivenessResult{Passed: true}, "liveness        passed=true\n", `"liveness": {
     "passed": true
   }`},
 		{"a score", liveness.LivenessResult{Passed: true, Score: 12.5, HasScore: true}, "liveness        passed=true score=12.5\n", `"score": 12.5`},
 		{"a score of 0", liveness.LivenessResult{Passed: true, HasScore: true}, "liveness        passed=true score=0\n", `"score": 0`},
 	} {
-		res := &liveness.Result{Vendor: liveness.Megvii, Status: liveness.StatusPassed, Liveness: &tc.l}
+		res := &liveness.Result{Vendor: "acme", Status: liveness.StatusPassed, Liveness: &tc.l}
 		var b strings.Builder
 		(&cmd{}).printResult(&b, res)
 		assert.Contains(t, b.String(), tc.want, tc.name)
@@ -690,36 +927,35 @@ func TestPrintResultLivenessScore(t *testing.T) {
 }
 
 // A signed callback exits like liveness result for the result it carries,
-// so `verify && approve` never approves a verified failure: Megvii's
-// signed return of a spoof and Juhe's signed return of a face mismatch
-// exit 3, their passes 0.
+// so `verify && approve` never approves a verified failure: every signed
+// return of a failure exits 3, of a pass 0.
 func TestVerifySignedExitsWithTheResult(t *testing.T) {
 	sb := newSandbox(t)
 	ctx := context.Background()
-	for _, tc := range []struct {
-		vendor  liveness.Vendor
-		outcome sandbox.Outcome
-		want    int
-	}{
-		{liveness.Megvii, sandbox.OutcomePass, exitOK},
-		{liveness.Megvii, sandbox.OutcomeSpoof, exitNotPassed},
-		{liveness.Megvii, sandbox.OutcomeCancel, exitNotPassed},
-		{liveness.Juhe, sandbox.OutcomePass, exitOK},
-		{liveness.Juhe, sandbox.OutcomeSpoof, exitNotPassed},
-	} {
-		t.Run(string(tc.vendor)+" "+string(tc.outcome), func(t *testing.T) {
-			env := map[string]string{envProvider: sb.ProviderURL(tc.vendor)}
-			s, _ := startSession(t, env, tc.vendor)
-			c, err := sb.Complete(ctx, tc.vendor, s.ID, tc.outcome)
-			require.NoError(t, err)
-			var r result
-			if tc.vendor == liveness.Megvii {
-				r = cli(t, env, c.ReturnForm.Encode(), "verify", "--kind", "return")
-			} else {
-				r = cli(t, env, "", "verify", c.ReturnURL)
+	for _, v := range vendorsWhere(t, "a vendor signing its return", func(v vendor) bool { return v.SignedReturn }) {
+		for _, o := range []sandbox.Outcome{sandbox.OutcomePass, sandbox.OutcomeSpoof, sandbox.OutcomeCancel} {
+			want, ok := v.Outcomes[o]
+			if !ok || want.NoReturn {
+				continue
 			}
-			assert.Equal(t, tc.want, r.code, r.stdout+r.stderr)
-			assert.Contains(t, r.stdout, "holds")
-		})
+			t.Run(v.name()+" "+string(o), func(t *testing.T) {
+				env := map[string]string{envProvider: sb.ProviderURL(v.id())}
+				s, _ := startSession(t, env, v.id())
+				c, err := sb.Complete(ctx, v.id(), s.ID, o)
+				require.NoError(t, err)
+				var r result
+				if c.ReturnMethod == http.MethodPost {
+					r = cli(t, env, c.ReturnForm.Encode(), "verify", "--kind", "return")
+				} else {
+					r = cli(t, env, "", "verify", c.ReturnURL)
+				}
+				code := exitNotPassed
+				if want.Status == liveness.StatusPassed {
+					code = exitOK
+				}
+				assert.Equal(t, code, r.code, r.stdout+r.stderr)
+				assert.Contains(t, r.stdout, "holds")
+			})
+		}
 	}
 }

@@ -441,3 +441,5 @@ func TestNoPersonalDataInErrors(t *testing.T) {
 		t.Errorf("the logs hold %s:\n%s", strings.Join(l, ", "), logs.String())
 	}
 }
+
+var vendors = []liveness.Vendor{liveness.Megvii, liveness.Juhe, liveness.Jumdata}

@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -17,8 +19,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/go-liveness/liveness"
-	"github.com/go-liveness/liveness/juhe/juhesim"
-	"github.com/go-liveness/liveness/megvii/megviisim"
 )
 
 // liveness --version and liveness version print liveness.Version, the
@@ -60,45 +60,50 @@ func runStopped(t *testing.T, env map[string]string, stop func(), args ...string
 }
 
 // Ctrl-C during result --wait exits 130 and says what was spent: the
-// reads made and, for a Megvii session, the result calls used of its
-// three (where they were counted); the spinner says the same as it runs.
+// reads made and, for a session of a budgeted vendor, the result calls
+// used of its budget (where they were counted); the spinner says the same
+// as it runs.
 func TestResultWaitCtrlC(t *testing.T) {
 	sb := newSandbox(t)
 	isTerminal = func(io.Writer) bool { return true }
 	defer func() { isTerminal = defaultIsTerminal }()
 
-	t.Run("megvii with a session file", func(t *testing.T) {
-		env := map[string]string{envProvider: sb.ProviderURL(liveness.Megvii)}
-		_, js := startSession(t, env, liveness.Megvii, "--biz-no", "CTRLC0001")
+	bv := budgetVendors(t)[0]
+	t.Run("a budgeted vendor with a session file", func(t *testing.T) {
+		env := map[string]string{envProvider: sb.ProviderURL(bv.id())}
+		_, js := startSession(t, env, bv.id(), "--biz-no", "CTRLC0001")
 		file := filepath.Join(t.TempDir(), "s.json")
 		require.NoError(t, os.WriteFile(file, []byte(js), 0o600))
-		before := sb.Requests(megviisim.GetResult)
+		before := sb.Requests(bv.ReadEndpoint)
 		// The Handler's clock stands still: after its first call it waits
-		// a minute that never passes.
+		// its gap, which never passes.
+		require.Positive(t, bv.Reads.Gap)
 		r := runStopped(t, env, func() {
-			require.Eventually(t, func() bool { return sb.Requests(megviisim.GetResult) > before }, 5*time.Second, 5*time.Millisecond)
+			require.Eventually(t, func() bool { return sb.Requests(bv.ReadEndpoint) > before }, 5*time.Second, 5*time.Millisecond)
 			time.Sleep(300 * time.Millisecond) // the spinner redraws
 		}, "result", "--wait", "--interval", "10ms", "--json", "--session", file)
 		assert.Equal(t, 130, r.code, r.stderr)
-		assert.Contains(t, r.stderr, "liveness result: stopped (interrupt): 1 read made; 1 of the 3 result calls megvii answers for this session used (counted in "+file+")")
-		assert.Contains(t, r.stderr, "1 read, result calls 1 of 3 used, next read in ~", "the spinner")
+		assert.Contains(t, r.stderr, fmt.Sprintf("liveness result: stopped (interrupt): 1 read made; 1 of the %d result calls %s answers for this session used (counted in %s)", bv.Reads.Calls, bv.name(), file))
+		assert.Contains(t, r.stderr, fmt.Sprintf("1 read, result calls 1 of %d used, next read in ~", bv.Reads.Calls), "the spinner")
 		assert.Equal(t, 1, resultCalls(t, file))
 		var res liveness.Result
 		require.NoError(t, json.Unmarshal([]byte(r.stdout), &res), r.stdout)
 		assert.Equal(t, liveness.StatusPending, res.Status, "the last result read")
 	})
-	t.Run("juhe", func(t *testing.T) {
-		env := map[string]string{envProvider: sb.ProviderURL(liveness.Juhe)}
-		s, _ := startSession(t, env, liveness.Juhe, "--biz-no", "CTRLC0002")
-		before := sb.Requests(juhesim.Search)
-		r := runStopped(t, env, func() {
-			require.Eventually(t, func() bool { return sb.Requests(juhesim.Search) > before }, 5*time.Second, 5*time.Millisecond)
-		}, "result", "--wait", "--interval", "1h", s.ID)
-		assert.Equal(t, 130, r.code, r.stderr)
-		assert.Contains(t, r.stderr, "liveness result: stopped (interrupt): 1 read made\n")
-		assert.NotContains(t, r.stderr, "result calls")
-		assert.Contains(t, r.stdout, "status          pending")
-	})
+	for _, v := range vendorsWhere(t, "a vendor without a result call budget", func(v vendor) bool { return v.Reads.Calls == 0 && v.ReadEndpoint != "" }) {
+		t.Run(v.name(), func(t *testing.T) {
+			env := map[string]string{envProvider: sb.ProviderURL(v.id())}
+			s, _ := startSession(t, env, v.id(), "--biz-no", "CTRLC0002")
+			before := sb.Requests(v.ReadEndpoint)
+			r := runStopped(t, env, func() {
+				require.Eventually(t, func() bool { return sb.Requests(v.ReadEndpoint) > before }, 5*time.Second, 5*time.Millisecond)
+			}, "result", "--wait", "--interval", "1h", s.ID)
+			assert.Equal(t, 130, r.code, r.stderr)
+			assert.Contains(t, r.stderr, "liveness result: stopped (interrupt): 1 read made\n")
+			assert.NotContains(t, r.stderr, "result calls")
+			assert.Contains(t, r.stdout, "status          pending")
+		})
+	}
 }
 
 // signalExit is 128 plus the signal's number, as a shell reports it.
@@ -116,8 +121,8 @@ func TestSignalExit(t *testing.T) {
 	assert.Equal(t, 0, code, "a cancel that is no signal")
 }
 
-// The spinner's note: the reads made, a Megvii session's calls used of
-// three, and when the next read is due on Handler.Wait's schedule.
+// The spinner's note: the reads made, the calls used of a budgeted
+// vendor's session (a budget of three here), and when the next read is due on Handler.Wait's schedule.
 func TestWaitStatus(t *testing.T) {
 	t0 := time.Date(2026, 1, 2, 3, 4, 5, 0, time.Local)
 	for _, tc := range []struct {
@@ -130,11 +135,11 @@ func TestWaitStatus(t *testing.T) {
 		{"the interval grows by half", &readCounter{interval: 2 * time.Second, n: 3, lastEnd: t0}, "3 reads, next read in ~5s"},
 		{"up to 30s", &readCounter{interval: 20 * time.Second, n: 5, lastEnd: t0}, "5 reads, next read in ~30s"},
 		{"--max-reads reached", &readCounter{interval: time.Second, n: 2, max: 2, lastEnd: t0}, "2 reads, no read left"},
-		{"megvii: a minute between calls", &readCounter{interval: 5 * time.Second, n: 1, lastEnd: t0, lastCall: t0, handlerGap: time.Minute, ledger: &ledger{calls: 3, n: 1}},
+		{"budgeted: a minute between calls", &readCounter{interval: 5 * time.Second, n: 1, lastEnd: t0, lastCall: t0, handlerGap: time.Minute, ledger: &ledger{calls: 3, n: 1}},
 			"1 read, result calls 1 of 3 used, next read in ~1m0s"},
-		{"megvii: the last call after the expiry", &readCounter{interval: 5 * time.Second, n: 2, lastEnd: t0, lastCall: t0, handlerGap: time.Minute, ledger: &ledger{calls: 3, n: 2}, finalAfter: t0.Add(2 * time.Hour)},
+		{"budgeted: the last call after the expiry", &readCounter{interval: 5 * time.Second, n: 2, lastEnd: t0, lastCall: t0, handlerGap: time.Minute, ledger: &ledger{calls: 3, n: 2}, finalAfter: t0.Add(2 * time.Hour)},
 			"2 reads, result calls 2 of 3 used, next read after 05:04:05 (in 2h0m0s)"},
-		{"megvii: calls of earlier runs", &readCounter{interval: 5 * time.Second, n: 1, lastEnd: t0, lastCall: t0, handlerGap: time.Minute, ledger: &ledger{calls: 3, n: 3}},
+		{"budgeted: calls of earlier runs", &readCounter{interval: 5 * time.Second, n: 1, lastEnd: t0, lastCall: t0, handlerGap: time.Minute, ledger: &ledger{calls: 3, n: 3}},
 			"1 read, result calls 3 of 3 used, no read left"},
 	} {
 		assert.Equal(t, tc.want, tc.rc.status(t0), tc.name)
@@ -157,6 +162,13 @@ func TestCompletion(t *testing.T) {
 	if err != nil {
 		t.Skip("no bash")
 	}
+	// A vendor's options complete from its prefix.
+	ov := vendorWhere(t, "a vendor with options", func(v vendor) bool { return len(v.Options) > 0 })
+	var optionFlags []string
+	for _, o := range ov.Options {
+		optionFlags = append(optionFlags, ov.flag(o.Name))
+	}
+	slices.Sort(optionFlags)
 	for _, tc := range []struct {
 		words []string
 		want  []string
@@ -164,7 +176,7 @@ func TestCompletion(t *testing.T) {
 		{[]string{"liveness", "re"}, []string{"result"}},
 		{[]string{"liveness", ""}, []string{"--help", "--version", "init", "url", "result", "verify", "sandbox", "version", "completion"}},
 		{[]string{"liveness", "result", "--m"}, []string{"--max-reads"}},
-		{[]string{"liveness", "init", "--jumdata-"}, []string{"--jumdata-actions", "--jumdata-colors"}},
+		{[]string{"liveness", "init", "--" + ov.name() + "-"}, optionFlags},
 		{[]string{"liveness", "verify", "--kind", ""}, []string{"return", "notify"}},
 		{[]string{"liveness", "sandbox", "c"}, []string{"complete"}},
 		{[]string{"liveness", "sandbox", "fault", "--ti"}, []string{"--times"}},

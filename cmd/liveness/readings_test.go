@@ -25,7 +25,7 @@ func TestSandboxReadingsFlag(t *testing.T) {
 		}
 		assert.Equal(t, want, lines[i])
 	}
-	r = cli(t, nil, "", "sandbox", "--addr", "127.0.0.1:0", "--reading", "megvii/notify-body=carrier-pigeon")
+	r = cli(t, nil, "", "sandbox", "--addr", "127.0.0.1:0", "--reading", rs[0].Name+"-carrier-pigeon")
 	assert.Equal(t, exitUsage, r.code)
 	assert.Contains(t, r.stderr, "--reading")
 	assert.Contains(t, r.stderr, "unknown reading")

@@ -107,10 +107,10 @@ func TestNoSecretInOutput(t *testing.T) {
 			verify = append(verify, cb[0])
 		}
 		cmds := [][]string{
-			append([]string{"init"}, initArgs[v]...),
-			append([]string{"init", "--json"}, initArgs[v]...),
-			append([]string{"init", "--qr", "always"}, initArgs[v]...),
-			append([]string{"init", "--juhe-model", "2", "--jumdata-colors", "#FFFFFF", "--megvii-language", "zh"}, initArgs[v]...),
+			append([]string{"init"}, initArgs(v)...),
+			append([]string{"init", "--json"}, initArgs(v)...),
+			append([]string{"init", "--qr", "always"}, initArgs(v)...),
+			append([]string{"init", "--juhe-model", "2", "--jumdata-colors", "#FFFFFF", "--megvii-language", "zh"}, initArgs(v)...),
 			{"init"},
 			{"init", "--bogus"},
 			{"url", sessions[v]},
@@ -125,8 +125,8 @@ func TestNoSecretInOutput(t *testing.T) {
 			{"verify", "--kind", "notify", "http://x.example/cb?data=1&sign=2"},
 			// Input errors naming the flag, flags the provider cannot
 			// use, the read cap, unsigned and badly signed callbacks.
-			append([]string{"init"}, without(initArgs[v], "--user-id")...),
-			append([]string{"init"}, without(initArgs[v], "--name")...),
+			append([]string{"init"}, without(initArgs(v), "--user-id")...),
+			append([]string{"init"}, without(initArgs(v), "--name")...),
 			{"init", "--name", "x", "--user-id", "u", "--return-url", "https://shop.example/r"},
 			{"init", "--megvii-language", "en", "--juhe-model", "2", "--return-url", "https://shop.example/r"},
 			{"result", "--wait", "--interval", "10ms", "--max-reads", "1", "SESSION1"},

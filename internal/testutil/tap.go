@@ -65,3 +65,10 @@ func (tp *Tap) Forms(path string) []url.Values {
 	}
 	return out
 }
+
+// Requests returns every request the tap passed on, in order.
+func (tp *Tap) Requests() []Request {
+	tp.mu.Lock()
+	defer tp.mu.Unlock()
+	return append([]Request(nil), tp.requests...)
+}
