@@ -72,6 +72,17 @@
 // against it. providertest/toy_test.go is a whole example: a vendor this
 // module does not know, its provider and its simulator, passing the suite.
 //
+// # Secrets
+//
+// AssertNoSecretInAnswers and AssertNoSecretUnderFaults hold a provider to
+// its secrets, apart from the suite: the one against a hostile server
+// echoing the secret in every answer it gives (the JSON answers the caller
+// brings, under every HTTP status), the other against every fault the
+// sandbox can inject into the endpoints the caller's calls meet
+// (FaultedCall; SessionCalls and CallbackResolves build the calls every
+// provider has). Neither the errors, in any format, nor the debug log may
+// hold any spelling of the secret.
+//
 // Signatures are the suite's other check: the sandbox signs every callback
 // from the vendors' documents with code it shares with no client, and the
 // cases require the provider to accept each genuine callback and to reject

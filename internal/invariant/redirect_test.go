@@ -15,14 +15,14 @@ import (
 	"github.com/go-liveness/liveness"
 )
 
-// TestNoCallFollowsARedirect: whatever the vendor, operation and redirect
+// TestNoCallFollowsARedirect: whatever the provider URL, operation and redirect
 // status, and whether the caller brought its own http.Client, a redirect
 // ends the call as ErrBadResponse and the other server gets nothing.
 func TestNoCallFollowsARedirect(t *testing.T) {
 	var elsewhere atomic.Int32
 	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { elsewhere.Add(1) }))
 	defer other.Close()
-	for _, c := range configs() {
+	for _, c := range channels(t) {
 		for _, op := range ops {
 			for _, status := range []int{301, 302, 303, 307, 308} {
 				for _, own := range []bool{false, true} {
@@ -39,7 +39,7 @@ func TestNoCallFollowsARedirect(t *testing.T) {
 						if own {
 							opts = append(opts, liveness.WithHTTPClient(&http.Client{}))
 						}
-						_, err := call(context.Background(), c.new(t, srv.URL, opts...), c, op)
+						_, err := call(context.Background(), c.hostile(t, srv.URL, opts...), c, op)
 						require.ErrorIs(t, err, liveness.ErrBadResponse)
 						assert.False(t, liveness.Retryable(err))
 						assert.Equal(t, int32(1), first.Load(), "sent once")

@@ -15,13 +15,13 @@ import (
 	"github.com/go-liveness/liveness/internal/testutil"
 )
 
-// TestAmbiguousCreatesAreNotRetryable: for every vendor, an InitSession
-// whose connection is lost after the request was sent may have created a
-// (paid) session, so Retryable says false, though the kind is still
-// ErrUnavailable and the provider sent it once; one refused before sending
-// is Retryable.
+// TestAmbiguousCreatesAreNotRetryable: for every provider URL the sandbox
+// offers, an InitSession whose connection is lost after the request was
+// sent may have created a (paid) session, so Retryable says false, though
+// the kind is still ErrUnavailable and the provider sent it once; one
+// refused before sending is Retryable.
 func TestAmbiguousCreatesAreNotRetryable(t *testing.T) {
-	for _, c := range configs() {
+	for _, c := range channels(t) {
 		t.Run(c.name+" connection lost after sending", func(t *testing.T) {
 			var calls atomic.Int32
 			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -32,7 +32,7 @@ func TestAmbiguousCreatesAreNotRetryable(t *testing.T) {
 				}
 			}))
 			defer srv.Close()
-			_, err := c.new(t, srv.URL, options(&logBuffer{})...).InitSession(context.Background(), c.request)
+			_, err := c.hostile(t, srv.URL, options(&logBuffer{})...).InitSession(context.Background(), c.request())
 			require.ErrorIs(t, err, liveness.ErrUnavailable)
 			assert.False(t, liveness.Retryable(err))
 			var e *liveness.Error
@@ -41,7 +41,7 @@ func TestAmbiguousCreatesAreNotRetryable(t *testing.T) {
 			assert.Equal(t, int32(1), calls.Load(), "not retried by the provider either")
 		})
 		t.Run(c.name+" connection refused", func(t *testing.T) {
-			_, err := c.new(t, testutil.RefusedURL(t), options(&logBuffer{})...).InitSession(context.Background(), c.request)
+			_, err := c.hostile(t, testutil.RefusedURL(t), options(&logBuffer{})...).InitSession(context.Background(), c.request())
 			require.ErrorIs(t, err, liveness.ErrUnavailable)
 			assert.True(t, liveness.Retryable(err))
 		})

@@ -2,12 +2,15 @@ package invariant_test
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
-	"fmt"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
-	"strings"
+	"regexp"
+	"slices"
+	"sort"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -15,154 +18,144 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/go-liveness/liveness"
-	"github.com/go-liveness/liveness/juhe"
-	"github.com/go-liveness/liveness/jumdata"
-	"github.com/go-liveness/liveness/megvii"
+	"github.com/go-liveness/liveness/internal/testutil"
+	"github.com/go-liveness/liveness/providertest"
+	"github.com/go-liveness/liveness/sandbox"
+
+	// Every vendor's harness (and, with it, its provider and simulator).
+	_ "github.com/go-liveness/liveness/aliyun/aliyuntest"
+	_ "github.com/go-liveness/liveness/juhe/juhetest"
+	_ "github.com/go-liveness/liveness/jumdata/jumdatatest"
+	_ "github.com/go-liveness/liveness/megvii/megviitest"
+	_ "github.com/go-liveness/liveness/tencent/tencenttest"
 )
 
-// secret is every configuration's secret: 20 characters, some of which
-// change when escaped or encoded.
+// secret is every hostile configuration's secret: 20 characters, some of
+// which change when escaped or encoded.
 const secret = "Sk7/Qp+2Zr&9xW=4Lm8T"
 
-// echoForms are the spellings a hostile answer echoes the secret in.
-func echoForms() map[string]string {
-	b := []byte(secret)
-	return map[string]string{
-		"raw": secret, "query-escaped": url.QueryEscape(secret), "path-escaped": url.PathEscape(secret),
-		"base64 std": base64.StdEncoding.EncodeToString(b), "base64 url": base64.URLEncoding.EncodeToString(b),
-		"prefix 8": secret[:8], "prefix 12": secret[:12],
-	}
-}
-
-// leakForms are what must never be found: the first 8 characters of every
-// spelling of the secret.
-func leakForms() map[string]string {
-	b := []byte(secret)
-	out := map[string]string{}
-	for name, f := range map[string]string{
-		"raw": secret, "query-escaped": url.QueryEscape(secret), "path-escaped": url.PathEscape(secret),
-		"base64 std": base64.StdEncoding.EncodeToString(b), "base64 url": base64.URLEncoding.EncodeToString(b),
-		"base64 raw std": base64.RawStdEncoding.EncodeToString(b), "base64 raw url": base64.RawURLEncoding.EncodeToString(b),
-	} {
-		out[name] = f[:8]
-	}
-	return out
-}
-
 // leaks returns a description of the first secret spelling found in s.
-func leaks(s string) string {
-	for name, f := range leakForms() {
-		if i := strings.Index(s, f); i >= 0 {
-			lo, hi := max(0, i-40), min(len(s), i+40)
-			return fmt.Sprintf("%s (%q) in …%s…", name, f, s[lo:hi])
-		}
-	}
-	return ""
-}
+func leaks(s string) string { return providertest.Leaks(s, secret) }
 
 // errorTexts returns every way err and the errors it wraps print.
-func errorTexts(err error) []string {
+func errorTexts(err error) []string { return testutil.ErrorTexts(err) }
+
+// channel is one provider URL the sandbox offers (sandbox.ProviderURLs):
+// a vendor's, or another channel of one (its name then is no vendor's).
+type channel struct {
+	name string
+	h    providertest.Harness
+}
+
+// channels returns every provider URL the sandbox offers, each with its
+// vendor's registered harness; every registered vendor has one.
+func channels(t *testing.T) []channel {
+	t.Helper()
+	sb := sandbox.NewHandler(sandbox.WithAnyNotifyPort())
+	sb.URL = "http://sandbox.test"
+	t.Cleanup(func() { _ = sb.Close() })
+	var out []channel
+	seen := map[liveness.Vendor]bool{}
+	for name, u := range sb.ProviderURLs() {
+		p, err := liveness.Open(u)
+		require.NoError(t, err, name)
+		h, ok := providertest.Registration(p.Vendor())
+		require.True(t, ok, "no registered harness of %s (provider URL %s)", p.Vendor(), name)
+		require.NotEmpty(t, credentials(t, u), "the credentials of provider URL %s", name)
+		seen[p.Vendor()] = true
+		out = append(out, channel{name, h})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].name < out[j].name })
+	require.NotEmpty(t, out, "no provider URL")
+	for _, h := range providertest.Registered() {
+		require.True(t, seen[h.Vendor], "the sandbox offers no provider URL of %s", h.Vendor)
+	}
+	return out
+}
+
+// credentialParam is a query parameter of a provider URL that holds a
+// credential (an app code, a key, a secret, a token).
+var credentialParam = regexp.MustCompile(`(?i)^app_?code$|key|secret|token`)
+
+// credentials returns the secrets of a provider URL: its userinfo's
+// password (or, without one, its user: a key alone), and each query value
+// whose name says it is a credential.
+func credentials(t *testing.T, raw string) []string {
+	t.Helper()
+	u, err := url.Parse(raw)
+	require.NoError(t, err)
 	var out []string
-	todo := []error{err}
-	for n := 0; len(todo) > 0 && n < 64; n++ {
-		e := todo[len(todo)-1]
-		todo = todo[:len(todo)-1]
-		if e == nil {
-			continue
+	if u.User != nil {
+		if pw, ok := u.User.Password(); ok {
+			out = append(out, pw)
+		} else if u.User.Username() != "" {
+			out = append(out, u.User.Username())
 		}
-		out = append(out, e.Error(), fmt.Sprintf("%v", e), fmt.Sprintf("%+v", e), fmt.Sprintf("%#v", e), fmt.Sprintf("%s", e))
-		switch u := e.(type) {
-		case interface{ Unwrap() error }:
-			todo = append(todo, u.Unwrap())
-		case interface{ Unwrap() []error }:
-			todo = append(todo, u.Unwrap()...)
+	}
+	for k, vs := range u.Query() {
+		if credentialParam.MatchString(k) {
+			out = append(out, vs...)
 		}
 	}
 	return out
 }
 
-// logBuffer is a debug-level text logger writing to a buffer safe for
-// concurrent use.
-type logBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuffer) take() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	s := l.b.String()
-	l.b.Reset()
-	return s
-}
-
-// config is one provider configuration under test.
-type config struct {
-	name string
-	// new builds the provider against base (the hostile server's URL).
-	new func(t *testing.T, base string, opts ...liveness.Option) liveness.Provider
-	// request is a valid InitSession request; sessionID a valid ID.
-	request   *liveness.SessionRequest
-	sessionID string
-	// bodies returns the JSON answers to try, each echoing v in every
-	// field the vendor package reads, for each of the vendor's codes.
-	bodies func(v string) []any
-}
-
-func configs() []config {
-	megviiReq := &liveness.SessionRequest{ReturnURL: "https://shop.example/r", NotifyURL: "https://shop.example/n", BizNo: "biz-20240517-0001", UserID: "user-42"}
-	juheReq := &liveness.SessionRequest{ReturnURL: "https://shop.example/r", BizNo: "order20240517A1", Name: "张三", IDNumber: "110101199003071233"}
-	jumdataReq := &liveness.SessionRequest{ReturnURL: "https://shop.example/r"}
-	jumdataNew := func(direct bool) func(t *testing.T, base string, opts ...liveness.Option) liveness.Provider {
-		return func(t *testing.T, base string, opts ...liveness.Option) liveness.Provider {
-			cfg := jumdata.Config{AppCode: secret, InitURL: base + "/init", ResultURL: base + "/result"}
-			if direct {
-				cfg.AppCode, cfg.AppID, cfg.AppSecret = "", "app-id-0001", secret
-			}
-			p, err := jumdata.New(cfg, opts...)
-			require.NoError(t, err)
-			return p
+// withSecret returns the provider URL raw with each of its credentials
+// (credentials) replaced by s.
+func withSecret(t *testing.T, raw, s string) string {
+	t.Helper()
+	u, err := url.Parse(raw)
+	require.NoError(t, err)
+	if u.User != nil {
+		if _, ok := u.User.Password(); ok {
+			u.User = url.UserPassword(u.User.Username(), s)
+		} else if u.User.Username() != "" {
+			u.User = url.User(s)
 		}
 	}
-	return []config{
-		{
-			name: "megvii",
-			new: func(t *testing.T, base string, opts ...liveness.Option) liveness.Provider {
-				p, err := megvii.New(megvii.Config{APIKey: "megvii-api-key", APISecret: secret, BaseURL: base, AllowAnyNotifyPort: true}, opts...)
-				require.NoError(t, err)
-				return p
-			},
-			request: megviiReq, sessionID: "biz-id-0001", bodies: megviiBodies,
-		},
-		{
-			name: "juhe",
-			new: func(t *testing.T, base string, opts ...liveness.Option) liveness.Provider {
-				p, err := juhe.New(juhe.Config{Key: secret, BaseURL: base}, opts...)
-				require.NoError(t, err)
-				return p
-			},
-			request: juheReq, sessionID: "JH79320240517095231mUzn9", bodies: juheBodies,
-		},
-		{name: "jumdata direct", new: jumdataNew(true), request: jumdataReq, sessionID: "token-0001", bodies: jumdataBodies},
-		{name: "jumdata cloud market", new: jumdataNew(false), request: jumdataReq, sessionID: "token-0001", bodies: jumdataBodies},
+	q := u.Query()
+	for k := range q {
+		if credentialParam.MatchString(k) {
+			q.Set(k, s)
+		}
 	}
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// providerURL returns the URL of channel c for a sandbox reached at base.
+func providerURL(t *testing.T, c channel, base string) string {
+	t.Helper()
+	sb := sandbox.NewHandler(sandbox.WithAnyNotifyPort())
+	sb.URL = base
+	t.Cleanup(func() { _ = sb.Close() })
+	u := sb.ProviderURLs()[c.name]
+	require.NotEmpty(t, u, c.name)
+	return u
+}
+
+// hostile builds c's provider with the credentials replaced by secret,
+// pointed at base (a hostile server's URL), with opts.
+func (c channel) hostile(t *testing.T, base string, opts ...liveness.Option) liveness.Provider {
+	p, err := liveness.Open(withSecret(t, providerURL(t, c, base), secret), opts...)
+	require.NoError(t, err)
+	return p
+}
+
+// request is a valid InitSession request of c.
+func (c channel) request() *liveness.SessionRequest {
+	return c.h.Request("https://shop.example/r", "https://shop.example/n")
 }
 
 // call runs op on p, and returns what it answered (a Session or a Result,
 // in JSON) with its error.
-func call(ctx context.Context, p liveness.Provider, c config, op string) (string, error) {
+func call(ctx context.Context, p liveness.Provider, c channel, op string) (string, error) {
 	var v any
 	var err error
 	if op == "InitSession" {
-		v, err = p.InitSession(ctx, c.request)
+		v, err = p.InitSession(ctx, c.request())
 	} else {
-		v, err = p.FetchResult(ctx, c.sessionID)
+		v, err = p.FetchResult(ctx, c.h.UnknownSessionID)
 	}
 	if err != nil {
 		return "", err
@@ -181,4 +174,187 @@ var ops = []string{"InitSession", "FetchResult"}
 func options(logs *logBuffer) []liveness.Option {
 	return []liveness.Option{liveness.WithRetry(1, 0), liveness.WithTimeout(5 * time.Second),
 		liveness.WithLogger(slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))}
+}
+
+// logBuffer is a debug-level text logger's buffer, safe for concurrent
+// use, that take empties.
+type logBuffer struct{ testutil.SyncBuffer }
+
+func (l *logBuffer) take() string {
+	s := l.String()
+	l.Reset()
+	return s
+}
+
+// handlerTransport serves requests with a handler in process.
+type handlerTransport struct{ h http.Handler }
+
+func (t handlerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	rec := httptest.NewRecorder()
+	t.h.ServeHTTP(rec, r)
+	return rec.Result(), nil
+}
+
+// recorder keeps every JSON answer a handler gives.
+type recorder struct {
+	h    http.Handler
+	mu   sync.Mutex
+	seen map[string]bool
+	got  []any
+}
+
+func (rc *recorder) RoundTrip(r *http.Request) (*http.Response, error) {
+	rec := httptest.NewRecorder()
+	rc.h.ServeHTTP(rec, r)
+	var v any
+	if json.Unmarshal(rec.Body.Bytes(), &v) == nil {
+		rc.mu.Lock()
+		if !rc.seen[rec.Body.String()] {
+			rc.seen[rec.Body.String()] = true
+			rc.got = append(rc.got, v)
+		}
+		rc.mu.Unlock()
+	}
+	return rec.Result(), nil
+}
+
+// simulatorAnswers returns the JSON answers c's simulator gives its
+// provider: the create's, the read's of a pending session, of a session
+// ended with each outcome its page offers and of an unknown one, and the
+// vendor's errors of the harness's fault cases.
+func simulatorAnswers(t *testing.T, c channel) []any {
+	t.Helper()
+	notify := &http.Client{Transport: handlerTransport{http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusNoContent)
+	})}}
+	sb := sandbox.NewHandler(sandbox.WithAnyNotifyPort(), sandbox.WithNotifyClient(notify), sandbox.WithNotifyRetry(0, 0))
+	sb.URL = "http://sandbox.test"
+	t.Cleanup(func() { _ = sb.Close() })
+	rc := &recorder{h: sb, seen: map[string]bool{}}
+	p, err := liveness.Open(sb.ProviderURLs()[c.name], liveness.WithHTTPClient(&http.Client{Transport: rc}), liveness.WithRetry(0, 0))
+	require.NoError(t, err)
+	ctx := context.Background()
+	s, err := p.InitSession(ctx, c.request())
+	require.NoError(t, err)
+	_, err = p.FetchResult(ctx, s.ID)
+	require.NoError(t, err)
+	_, _ = p.FetchResult(ctx, c.h.UnknownSessionID)
+	offered, err := sb.SessionOutcomes(c.h.Vendor, s.ID)
+	require.NoError(t, err)
+	for _, o := range offered {
+		s, err := p.InitSession(ctx, c.request())
+		require.NoError(t, err)
+		_, err = sb.Complete(ctx, c.h.Vendor, s.ID, o)
+		require.NoError(t, err)
+		_, _ = p.FetchResult(ctx, s.ID)
+	}
+	for _, fc := range c.h.Faults {
+		if fc.Fault.VendorError == "" {
+			continue
+		}
+		sb.ClearFaults()
+		sb.InjectFault(fc.Endpoint, sandbox.Fault{VendorError: fc.Fault.VendorError})
+		if fc.Op == "InitSession" {
+			_, _ = p.InitSession(ctx, c.request())
+		} else {
+			_, _ = p.FetchResult(ctx, s.ID)
+		}
+	}
+	sb.ClearFaults()
+	require.GreaterOrEqual(t, len(rc.got), 3, "answers of %s", c.name)
+	return rc.got
+}
+
+// numeric reports whether s is a number sent as a string (a code).
+func numeric(s string) bool {
+	_, err := strconv.ParseFloat(s, 64)
+	return err == nil
+}
+
+// mapLeaves returns v with every leaf (and, when keys, every key of an
+// object below the top) replaced by f's answer for it.
+func mapLeaves(v any, depth int, keys bool, f func(leaf any) any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		names := make([]string, 0, len(x))
+		for k := range x {
+			names = append(names, k)
+		}
+		sort.Strings(names)
+		for _, k := range names {
+			nk := k
+			if keys && depth > 0 {
+				if s, ok := f(k).(string); ok {
+					nk = s
+				}
+			}
+			out[nk] = mapLeaves(x[k], depth+1, keys, f)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = mapLeaves(e, depth+1, keys, f)
+		}
+		return out
+	default:
+		return f(x)
+	}
+}
+
+// echoAnswers returns, for every answer of the simulator, variants echoing
+// v: every string but the numeric ones (codes) replaced by v, or followed
+// by ": " and v (so a code's branch is taken with v in its message); every
+// value of any kind replaced by v (wrong kinds, codes too), and every
+// object or array member of the top object; and every string and every
+// key below the top replaced by v.
+func echoAnswers(answers []any) func(v string) []any {
+	return func(v string) []any {
+		var out []any
+		for _, a := range answers {
+			out = append(out,
+				mapLeaves(a, 0, false, func(l any) any {
+					if s, ok := l.(string); ok && !numeric(s) {
+						return v
+					}
+					return l
+				}),
+				mapLeaves(a, 0, false, func(l any) any {
+					if s, ok := l.(string); ok && !numeric(s) {
+						return s + ": " + v
+					}
+					return l
+				}),
+				mapLeaves(a, 0, false, func(any) any { return v }),
+				mapLeaves(a, 0, true, func(l any) any {
+					if _, ok := l.(string); ok {
+						return v
+					}
+					return l
+				}),
+			)
+			if m, ok := a.(map[string]any); ok {
+				top := make(map[string]any, len(m))
+				for k, x := range m {
+					switch x.(type) {
+					case map[string]any, []any:
+						top[k] = v
+					default:
+						top[k] = x
+					}
+				}
+				out = append(out, top)
+			}
+		}
+		// Many variants coincide (an answer without strings, or without
+		// nested members): send each once.
+		seen := map[string]bool{}
+		return slices.DeleteFunc(out, func(a any) bool {
+			j, err := json.Marshal(a)
+			dup := err == nil && seen[string(j)]
+			seen[string(j)] = true
+			return dup
+		})
+	}
 }

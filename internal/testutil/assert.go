@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/hex"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/url"
@@ -178,4 +179,27 @@ func RefusedURL(t testing.TB) string {
 	addr := l.Addr().String()
 	require.NoError(t, l.Close(), "testutil: RefusedURL")
 	return "http://" + addr
+}
+
+// ErrorTexts returns every way err and the errors it wraps (one level of
+// Unwrap() error or Unwrap() []error after another, at most 64 errors)
+// print: Error(), %v, %+v, %#v and %s.
+func ErrorTexts(err error) []string {
+	var out []string
+	todo := []error{err}
+	for n := 0; len(todo) > 0 && n < 64; n++ {
+		e := todo[len(todo)-1]
+		todo = todo[:len(todo)-1]
+		if e == nil {
+			continue
+		}
+		out = append(out, e.Error(), fmt.Sprintf("%v", e), fmt.Sprintf("%+v", e), fmt.Sprintf("%#v", e), fmt.Sprintf("%s", e))
+		switch u := e.(type) {
+		case interface{ Unwrap() error }:
+			todo = append(todo, u.Unwrap())
+		case interface{ Unwrap() []error }:
+			todo = append(todo, u.Unwrap()...)
+		}
+	}
+	return out
 }
