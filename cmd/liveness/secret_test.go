@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"net/url"
@@ -13,9 +14,6 @@ import (
 
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/internal/testutil"
-	"github.com/go-liveness/liveness/juhe/juhesim"
-	"github.com/go-liveness/liveness/jumdata/jumdatasim"
-	"github.com/go-liveness/liveness/megvii/megviisim"
 	"github.com/go-liveness/liveness/sandbox"
 )
 
@@ -36,85 +34,187 @@ func leaks(out string, secret string) []string {
 	return found
 }
 
+// urlSecrets are the credentials a liveness.Open URL holds, as the URL
+// says: its user name and password, and every query value that is no URL
+// and no short word (scheme=http), those of a router's members included.
+func urlSecrets(t *testing.T, raw string) []string {
+	t.Helper()
+	u, err := url.Parse(raw)
+	require.NoError(t, err)
+	var out []string
+	if u.User != nil {
+		out = append(out, u.User.Username())
+		if pw, ok := u.User.Password(); ok {
+			out = append(out, pw)
+		}
+	}
+	for k, vs := range u.Query() {
+		for _, v := range vs {
+			switch {
+			case k == "p":
+				inner, _, _ := strings.Cut(v, "#")
+				out = append(out, urlSecrets(t, inner)...)
+			case !strings.Contains(v, "://") && len(v) >= 6:
+				out = append(out, v)
+			}
+		}
+	}
+	return out
+}
+
+// otherCredential is a credential of the shape of c (each letter, digit
+// and other character where c has one) that is not c: the sandbox
+// refuses it, and a leak of it is told from a leak of c.
+func otherCredential(c, seed string) string {
+	sum := sha256.Sum256([]byte(seed + "/" + c))
+	b := []byte(c)
+	for i, x := range b {
+		r := sum[i%len(sum)] + byte(i)
+		switch {
+		case 'a' <= x && x <= 'z':
+			b[i] = 'a' + (x-'a'+1+r%25)%26
+		case 'A' <= x && x <= 'Z':
+			b[i] = 'A' + (x-'A'+1+r%25)%26
+		case '0' <= x && x <= '9':
+			b[i] = '0' + (x-'0'+1+r%9)%10
+		}
+	}
+	return string(b)
+}
+
+// withOtherCredentials is raw with every credential (urlSecrets) replaced
+// by an otherCredential, and those.
+func withOtherCredentials(t *testing.T, raw string) (string, []string) {
+	t.Helper()
+	out, secrets := raw, urlSecrets(t, raw)
+	var others []string
+	for _, s := range secrets {
+		o := otherCredential(s, "wrong")
+		others = append(others, o)
+		out = strings.ReplaceAll(out, url.QueryEscape(s), url.QueryEscape(o))
+		out = strings.ReplaceAll(out, url.PathEscape(s), url.PathEscape(o))
+		out = strings.ReplaceAll(out, s, o)
+	}
+	require.ElementsMatch(t, others, urlSecrets(t, out), "every credential of %s replaced", raw)
+	return out, others
+}
+
 // TestNoSecretInOutput runs every command, in its table and JSON forms,
 // its errors and its --help, with provider URLs holding distinctive
 // secrets (wrong ones, which the sandbox refuses, and the sandbox's own,
 // which it accepts), from --provider and from LIVENESS_PROVIDER, and
-// checks that no secret appears in stdout or stderr.
+// checks that no secret appears in stdout or stderr. The provider URLs
+// are every one the sandbox offers (sandbox.Sandbox.ProviderURLs: every
+// vendor, and a vendor's other channels), and the credentials those URLs
+// hold.
 func TestNoSecretInOutput(t *testing.T) {
 	sb := newSandbox(t)
-	host := strings.TrimPrefix(sb.URL, "http://")
-	const (
-		mKey    = "MGVkeyQx7Lw2Pz9"
-		mSecret = "MGVsecretZq7Xyzzy4242"
-		jhKey   = "JHkeyQx7Lw2Pz9Zq7Xyzzy4242000000"
-		jdSec   = "JDsecretQx7Lw2Pz9"
-		jdCode  = "JDappcodeQx7Lw2Pz9Zq"
-	)
-	jdEndpoints := strings.SplitN(sb.ProviderURL(liveness.Jumdata), "?", 2)[1]
-	wrong := map[string]string{
-		"megvii":  "megvii://" + mKey + ":" + mSecret + "@" + host + "?scheme=http&allow_any_notify_port=true",
-		"juhe":    "juhe://" + jhKey + "@" + host + "?scheme=http",
-		"jumdata": "jumdata://JDappQx7Lw2:" + jdSec + "@?" + jdEndpoints,
-		"appcode": "jumdata://?appcode=" + jdCode + "&" + strings.ReplaceAll(jdEndpoints, "&sdk_check_url="+url.QueryEscape(sb.URL+"/lifecheck-sdk/v1/check"), ""),
+	all := allVendors(t)
+	byName := map[string]vendor{}
+	for _, v := range all {
+		byName[v.name()] = v
 	}
-	wrong["failover"] = "failover://?p=" + url.QueryEscape(wrong["megvii"]) + "&p=" + url.QueryEscape(wrong["juhe"])
-	wrong["unknown param"] = "megvii://" + mKey + ":" + mSecret + "@" + host + "?" + mSecret + "=1"
-	wrong["malformed"] = "megvii://" + mKey + ":" + mSecret + "@%zz"
-	wrong["no scheme"] = mSecret + ":" + mKey
-	secrets := []string{mKey, mSecret, jhKey, jdSec, jdCode}
-
-	right := map[string]string{
-		"megvii ok":  sb.ProviderURL(liveness.Megvii),
-		"juhe ok":    sb.ProviderURL(liveness.Juhe),
-		"jumdata ok": sb.ProviderURL(liveness.Jumdata),
-		"appcode ok": jumdatasim.AppCodeProviderURL(sb),
-		// A router over every sandbox vendor: init reaches Megvii.
-		"failover ok": routerURL(sb, liveness.Megvii, liveness.Juhe, liveness.Jumdata),
+	// vendorOf is the vendor of a provider URL's name: "<vendor>" or
+	// "<vendor>_<channel>", then " ok", or a router.
+	vendorOf := func(name string) vendor {
+		head, _, _ := strings.Cut(strings.TrimSuffix(name, " ok"), "_")
+		if v, ok := byName[head]; ok {
+			return v
+		}
+		return all[0]
 	}
-	sandboxSecrets := []string{megviisim.APIKey, megviisim.APISecret, juhesim.Key, jumdatasim.AppSecret, jumdatasim.AppCode}
 
-	// A real session and callback of each vendor, for url and verify.
+	type providerURL struct {
+		raw     string
+		secrets []string
+		members []vendor // whose creates the commands reach
+	}
+	right := map[string]providerURL{}
+	wrong := map[string]providerURL{}
+	for name, raw := range sb.ProviderURLs() {
+		v := vendorOf(name)
+		right[name+" ok"] = providerURL{raw, urlSecrets(t, raw), []vendor{v}}
+		w, others := withOtherCredentials(t, raw)
+		wrong[name] = providerURL{w, others, []vendor{v}}
+	}
+	require.Greater(t, len(right), len(all), "every vendor, and a vendor's other channel")
+	// Routers over every vendor of the sandbox: init reaches the first
+	// that takes the request.
+	var routed, wrongRouted []string
+	var routedSecrets, wrongRoutedSecrets []string
+	for _, v := range all {
+		routed = append(routed, right[v.name()+" ok"].raw)
+		routedSecrets = append(routedSecrets, right[v.name()+" ok"].secrets...)
+		wrongRouted = append(wrongRouted, wrong[v.name()].raw)
+		wrongRoutedSecrets = append(wrongRoutedSecrets, wrong[v.name()].secrets...)
+	}
+	right["failover ok"] = providerURL{routerURL2(routed...), routedSecrets, all}
+	wrong["failover"] = providerURL{routerURL2(wrongRouted...), wrongRoutedSecrets, all}
+	// Bad URLs, the secrets in them: a secret as a parameter's name, a
+	// bad host, no scheme.
+	withPassword := vendorWhere(t, "a vendor whose URL has a password", func(v vendor) bool {
+		u, err := url.Parse(sb.ProviderURL(v.id()))
+		require.NoError(t, err)
+		_, ok := u.User.Password()
+		return ok
+	})
+	pw := wrong[withPassword.name()]
+	u, err := url.Parse(pw.raw)
+	require.NoError(t, err)
+	user := u.User.Username()
+	pass, _ := u.User.Password()
+	wrong["unknown param"] = providerURL{pw.raw + "&" + url.QueryEscape(pass) + "=1", pw.secrets, nil}
+	wrong["malformed"] = providerURL{u.Scheme + "://" + url.UserPassword(user, pass).String() + "@%zz", pw.secrets, nil}
+	wrong["no scheme"] = providerURL{pass + ":" + user, pw.secrets, nil}
+
+	// A real session and callback of each vendor, for url and verify, and
+	// a badly signed one of each vendor signing its returns.
 	sessions := map[liveness.Vendor]string{}
 	callbacks := map[liveness.Vendor][2]string{} // URL, body
-	for _, v := range vendors {
-		env := map[string]string{envProvider: sb.ProviderURL(v)}
-		s, js := startSession(t, env, v)
-		sessions[v] = js
-		c, err := sb.Complete(t.Context(), v, s.ID, sandbox.OutcomePass)
+	var badlySigned [][]string
+	for _, v := range all {
+		env := map[string]string{envProvider: sb.ProviderURL(v.id())}
+		s, js := startSession(t, env, v.id())
+		sessions[v.id()] = js
+		c, err := sb.Complete(t.Context(), v.id(), s.ID, sandbox.OutcomePass)
 		require.NoError(t, err)
 		if c.ReturnMethod == "POST" {
-			callbacks[v] = [2]string{"", c.ReturnForm.Encode()}
+			callbacks[v.id()] = [2]string{"", c.ReturnForm.Encode()}
 		} else {
-			callbacks[v] = [2]string{c.ReturnURL, ""}
+			callbacks[v.id()] = [2]string{c.ReturnURL, ""}
+		}
+		if v.SignedReturn && c.ReturnURL != "" && c.ReturnMethod != "POST" {
+			badlySigned = append(badlySigned, []string{"verify", "--json", strings.ReplaceAll(c.ReturnURL, url.QueryEscape(s.ID), url.QueryEscape(s.ID+"0"))})
 		}
 	}
-	vendorOf := func(name string) liveness.Vendor {
-		for _, v := range vendors {
-			if strings.HasPrefix(name, string(v)) {
-				return v
+	require.NotEmpty(t, badlySigned, "a signed return to tamper with")
+	// Every vendor's options, at a value each takes.
+	var allOptions []string
+	for _, v := range all {
+		for _, o := range v.Options {
+			if len(o.Words) > 0 {
+				allOptions = append(allOptions, v.flag(o.Name), o.Words[0])
 			}
 		}
-		if strings.HasPrefix(name, "appcode") {
-			return liveness.Jumdata
-		}
-		return liveness.Megvii
 	}
-	commands := func(v liveness.Vendor, raw string) [][]string {
-		cb := callbacks[v]
+	budgeted := budgetVendors(t)[0]
+	routedID := budgeted.name() + ":SESSION1"
+	commands := func(v vendor, raw string) [][]string {
+		cb := callbacks[v.id()]
 		verify := []string{"verify"}
 		if cb[0] != "" {
 			verify = append(verify, cb[0])
 		}
+		a := initArgs(v.id())
 		cmds := [][]string{
-			append([]string{"init"}, initArgs(v)...),
-			append([]string{"init", "--json"}, initArgs(v)...),
-			append([]string{"init", "--qr", "always"}, initArgs(v)...),
-			append([]string{"init", "--juhe-model", "2", "--jumdata-colors", "#FFFFFF", "--megvii-language", "zh"}, initArgs(v)...),
+			append([]string{"init"}, a...),
+			append([]string{"init", "--json"}, a...),
+			append([]string{"init", "--qr", "always"}, a...),
+			append(append([]string{"init"}, allOptions...), a...),
 			{"init"},
 			{"init", "--bogus"},
-			{"url", sessions[v]},
-			{"url", "--json", sessions[v]},
+			{"url", sessions[v.id()]},
+			{"url", "--json", sessions[v.id()]},
 			{"url", "{}"},
 			{"result", "SESSION1"},
 			{"result", "--json", "SESSION1"},
@@ -125,45 +225,51 @@ func TestNoSecretInOutput(t *testing.T) {
 			{"verify", "--kind", "notify", "http://x.example/cb?data=1&sign=2"},
 			// Input errors naming the flag, flags the provider cannot
 			// use, the read cap, unsigned and badly signed callbacks.
-			append([]string{"init"}, without(initArgs(v), "--user-id")...),
-			append([]string{"init"}, without(initArgs(v), "--name")...),
+			append([]string{"init"}, without(a, "--user-id")...),
+			append([]string{"init"}, without(a, "--name")...),
 			{"init", "--name", "x", "--user-id", "u", "--return-url", "https://shop.example/r"},
-			{"init", "--megvii-language", "en", "--juhe-model", "2", "--return-url", "https://shop.example/r"},
+			append(append([]string{"init"}, allOptions...), "--return-url", "https://shop.example/r"),
 			{"result", "--wait", "--interval", "10ms", "--max-reads", "1", "SESSION1"},
-			{"result", "--wait", "--interval", "10ms", "--max-reads", "1", "megvii:SESSION1"},
+			{"result", "--wait", "--interval", "10ms", "--max-reads", "1", routedID},
 			{"verify", "https://x.example/r?token=0123456789abcdef0123456789abcdef&success=true"},
-			{"verify", "--json", "https://x.example/r?response=%7B%22result%22%3A%7B%22passed%22%3A%22T%22%7D%7D&sign=00"},
-			{"verify", "https://x.example/r?lv_provider=juhe&response=%7B%22result%22%3A%7B%22passed%22%3A%22T%22%7D%7D&sign=00"},
-			{"sandbox", "complete", "megvii", "megvii:SESSION1", "face_mismatch"},
+			{"sandbox", "complete", budgeted.name(), routedID, "face_mismatch"},
 			{"--help"}, {"init", "--help"}, {"url", "--help"}, {"result", "--help"}, {"verify", "--help"},
 			{"sandbox", "list", "--help"}, {"sandbox", "list"}, {"nonsense"}, {"--provider=" + raw, "init"}, {"result", raw}, {raw},
 		}
-		return cmds
+		return append(cmds, badlySigned...)
 	}
 
-	check := func(t *testing.T, name, raw string, secrets []string, want string) {
+	check := func(t *testing.T, name string, pu providerURL, want string) {
 		v := vendorOf(name)
 		var all bytes.Buffer
+		creates := func() int {
+			n := 0
+			for _, m := range pu.members {
+				n += sb.Requests(m.CreateEndpoint)
+			}
+			return n
+		}
+		before := creates()
 		runs := 0
-		for _, args := range commands(v, raw) {
-			stdin := callbacks[v][1]
+		for _, args := range commands(v, pu.raw) {
+			stdin := callbacks[v.id()][1]
 			// From the environment, and from the flag (where the command
 			// takes one: elsewhere it is an unknown flag, an error that
 			// must not quote it either).
 			for _, viaFlag := range []bool{false, true} {
-				env := map[string]string{envProvider: raw, envSandbox: sb.URL}
+				env := map[string]string{envProvider: pu.raw, envSandbox: sb.URL}
 				a := args
 				if viaFlag {
 					env = map[string]string{envSandbox: sb.URL}
-					a = append([]string{args[0], "--provider", raw}, args[1:]...)
+					a = append([]string{args[0], "--provider", pu.raw}, args[1:]...)
 					if args[0] == "sandbox" {
-						a = append(append([]string{}, args...), "--provider="+raw)
+						a = append(append([]string{}, args...), "--provider="+pu.raw)
 					}
 				}
 				r := cli(t, env, stdin, a...)
 				runs++
 				all.WriteString(r.stdout + r.stderr)
-				for _, s := range secrets {
+				for _, s := range pu.secrets {
 					if f := leaks(r.stdout+r.stderr, s); len(f) > 0 {
 						t.Errorf("%v (flag %t): output holds %q:\n%s%s", args, viaFlag, f, r.stdout, r.stderr)
 					}
@@ -171,22 +277,23 @@ func TestNoSecretInOutput(t *testing.T) {
 			}
 		}
 		assert.Greater(t, all.Len(), 1000, "the commands printed something")
-		assert.Contains(t, all.String(), want, "the commands reached the provider")
+		require.NotEmpty(t, pu.secrets, "the URL's secrets")
+		if want != "" {
+			assert.Contains(t, all.String(), want)
+		} else {
+			assert.Greater(t, creates(), before, "the commands reached the provider")
+		}
 	}
-	for name, raw := range wrong {
-		want := "unauthenticated"
+	for name, pu := range wrong {
+		want := ""
 		switch name {
 		case "unknown param", "malformed", "no scheme":
 			want = "--provider: liveness: "
-		case "jumdata":
-			// The sandbox answers code-only by default: a wrong secret is a
-			// bare 400, which says only invalid argument.
-			want = "invalid argument: 400"
 		}
-		t.Run(name, func(t *testing.T) { check(t, name, raw, secrets, want) })
+		t.Run(name, func(t *testing.T) { check(t, name, pu, want) })
 	}
-	for name, raw := range right {
-		t.Run(name, func(t *testing.T) { check(t, name, raw, sandboxSecrets, "check_url") })
+	for name, pu := range right {
+		t.Run(name, func(t *testing.T) { check(t, name, pu, "check_url") })
 	}
 }
 
@@ -195,8 +302,8 @@ func TestNoSecretInOutput(t *testing.T) {
 func TestScrubber(t *testing.T) {
 	var out bytes.Buffer
 	s := &scrubber{}
-	inner := (&url.URL{Scheme: "megvii", User: url.UserPassword("KEYkey123", "SEC/ret+456"), Host: "h", RawQuery: "x=1"}).String()
-	s.addURL("failover://?p=" + url.QueryEscape(inner) + "&p=" + url.QueryEscape("jumdata://?appcode=CODEcode789&init_url=https://h/i"))
+	inner := (&url.URL{Scheme: "acme", User: url.UserPassword("KEYkey123", "SEC/ret+456"), Host: "h", RawQuery: "x=1"}).String()
+	s.addURL("failover://?p=" + url.QueryEscape(inner) + "&p=" + url.QueryEscape("globex://?appcode=CODEcode789&init_url=https://h/i"))
 	w := s.wrap(&out)
 	_, _ = w.Write([]byte("a KEYkey123 b SEC/ret+456 c " + url.QueryEscape("SEC/ret+456") + " d " +
 		base64.StdEncoding.EncodeToString([]byte("SEC/ret+456")) + " e CODEcode789 f https://h/i\n"))
@@ -209,7 +316,7 @@ func TestScrubber(t *testing.T) {
 // removed while its scheme and host alone are not.
 func TestScrubberCatchesEveryForm(t *testing.T) {
 	const key = "3f9a2c7e4b1d8f6a0e5c9b2d7a4f1e83"
-	raw := "juhe://?key=" + key
+	raw := "initech://?key=" + key
 	for name, echo := range map[string]string{
 		"hex lower": hex.EncodeToString([]byte(key)), "hex upper": strings.ToUpper(hex.EncodeToString([]byte(key))),
 		"upper": strings.ToUpper(key), "lower": strings.ToLower(key), "tail half": key[len(key)/2:],
@@ -218,9 +325,9 @@ func TestScrubberCatchesEveryForm(t *testing.T) {
 		var out bytes.Buffer
 		s := &scrubber{}
 		s.addURL(raw)
-		_, _ = s.wrap(&out).Write([]byte("vendor said " + echo + " for " + raw + " at juhe://?key\n"))
+		_, _ = s.wrap(&out).Write([]byte("vendor said " + echo + " for " + raw + " at initech://?key\n"))
 		assert.Contains(t, out.String(), "vendor said ", name)
-		assert.Contains(t, out.String(), " for REDACTED at juhe://?key\n", name)
+		assert.Contains(t, out.String(), " for REDACTED at initech://?key\n", name)
 		testutil.AssertNoSecret(t, out.String(), key)
 	}
 }
