@@ -8,13 +8,13 @@ package callback_test
 import (
 	"testing"
 
-	"github.com/go-liveness/liveness"
-
 	_ "github.com/go-liveness/liveness/aliyun/aliyuntest"
 	_ "github.com/go-liveness/liveness/juhe/juhetest"
 	_ "github.com/go-liveness/liveness/jumdata/jumdatatest"
 	_ "github.com/go-liveness/liveness/megvii/megviitest"
 	"github.com/go-liveness/liveness/providertest"
+	"github.com/go-liveness/liveness/sandbox"
+	_ "github.com/go-liveness/liveness/tencent/tencenttest"
 )
 
 // fact is something a test needs of its vendor, said of its harness.
@@ -65,12 +65,20 @@ func vendorWith(t testing.TB, f fact) providertest.Harness {
 	return providertest.Harness{}
 }
 
-// harnessOf returns the registered harness of v.
-func harnessOf(t testing.TB, v liveness.Vendor) providertest.Harness {
-	t.Helper()
-	h, ok := providertest.Registration(v)
-	if !ok {
-		t.Fatalf("no harness registered for %s", v)
+// Every vendor the sandbox simulates has its harness registered, so that
+// the tests running every vendor run it.
+func TestEveryVendorHasAHarness(t *testing.T) {
+	sb, err := sandbox.New()
+	if err != nil {
+		t.Fatal(err)
 	}
-	return h
+	defer sb.Close()
+	if len(sb.Vendors()) == 0 {
+		t.Fatal("the sandbox simulates no vendor")
+	}
+	for _, v := range sb.Vendors() {
+		if _, ok := providertest.Registration(v); !ok {
+			t.Errorf("no harness registered for %s, which the sandbox simulates: import its test-helper package", v)
+		}
+	}
 }

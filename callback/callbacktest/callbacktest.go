@@ -175,6 +175,13 @@ type Env struct {
 	store     callback.Store
 	configure []func(*callback.Handler)
 	sunk      atomic.Value // the last form the sink received (url.Values)
+	sunkReq   atomic.Value // the last notify the sink received (sunkNotify)
+}
+
+// sunkNotify is a notify as Sink received it.
+type sunkNotify struct {
+	method, query, contentType string
+	body                       []byte
 }
 
 // Option changes how New builds an Env.
@@ -247,6 +254,9 @@ func New(t testing.TB, h providertest.Harness, opts ...Option) *Env {
 	e.SB = sb
 	e.P = e.Provider()
 	e.Sink = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+		e.sunkReq.Store(sunkNotify{method: r.Method, query: r.URL.RawQuery, contentType: r.Header.Get("Content-Type"), body: body})
+		r.Body = io.NopCloser(bytes.NewReader(body))
 		if r.ParseForm() == nil {
 			e.sunk.Store(r.PostForm)
 		}
@@ -261,6 +271,35 @@ func New(t testing.TB, h providertest.Harness, opts ...Option) *Env {
 func (e *Env) Sunk() url.Values {
 	f, _ := e.sunk.Load().(url.Values)
 	return f
+}
+
+// Resend sends the last notify Sink received, as the vendor sent it
+// (method, query, body), to base/notify, and returns the answer's status,
+// 0 when there was none. It fails the test when Sink received none.
+func (e *Env) Resend(base string) int {
+	e.T.Helper()
+	n, ok := e.sunkReq.Load().(sunkNotify)
+	if !ok {
+		e.T.Fatal("callbacktest: Sink received no notify to send again")
+	}
+	u := base + "/notify"
+	if n.query != "" {
+		u += "?" + n.query
+	}
+	req, err := http.NewRequest(n.method, u, bytes.NewReader(n.body))
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	if n.contentType != "" {
+		req.Header.Set("Content-Type", n.contentType)
+	}
+	resp, err := vendorClient.Do(req)
+	if err != nil {
+		return 0
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	_ = resp.Body.Close()
+	return resp.StatusCode
 }
 
 // Provider returns a new provider of the vendor on the sandbox, on
