@@ -2,64 +2,35 @@ package callback_test
 
 import (
 	"context"
-	"crypto/rand"
 	"fmt"
 	"log"
 	"log/slog"
 	"net/http"
-	"net/http/cookiejar"
-	"net/http/httptest"
-	"net/url"
 	"os"
-	"time"
 
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/callback"
-	_ "github.com/go-liveness/liveness/juhe"   // registers juhe://
-	_ "github.com/go-liveness/liveness/megvii" // registers megvii://
-	"github.com/go-liveness/liveness/sandbox"
 )
 
-// cookieKey stands for loading the Handler's key from your configuration:
-// 32 or more random bytes kept in your secret store (here the environment
-// variable KYC_COOKIE_KEY), the same on every instance, so that any
-// instance accepts the binding cookie another one set. So that the
-// examples run without it, they make a random key when it is unset.
-func cookieKey() []byte {
-	if k := os.Getenv("KYC_COOKIE_KEY"); len(k) >= 32 {
-		return []byte(k)
-	}
-	k := make([]byte, 32)
-	_, _ = rand.Read(k)
-	return k
-}
-
-// A service mounts the three handlers; a user's browser starts a Juhe check,
-// passes it on the (sandbox) vendor page and comes back. Juhe both notifies
-// the service and redirects the browser: Deliver runs once.
+// A service mounts the three handlers over the provider of its vendor,
+// opened from configuration (KYC_PROVIDER_URL: the vendor's URL with its
+// keys, or a sandbox's ProviderURL), with its key from its secret store,
+// the same on every instance. Each vendor's directory runs this flow
+// against its sandbox (for instance juhe's Example_callback and megvii's
+// Example_callbackWait).
 func Example() {
-	ctx := context.Background()
-	sb, err := sandbox.New()
+	p, err := liveness.Open(os.Getenv("KYC_PROVIDER_URL"))
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer sb.Close()
-	p, err := liveness.Open(sb.ProviderURL(liveness.Juhe)) // liveness.Open("juhe://KEY@apis.juhe.cn") for real
-	if err != nil {
-		log.Fatal(err)
-	}
-
-	mux := http.NewServeMux()
-	srv := httptest.NewServer(mux)
-	defer srv.Close()
 	h := &callback.Handler{
 		Provider: p,
-		Key:      cookieKey(), // load 32+ random bytes from your secret store; the same on every instance
+		Key:      []byte(os.Getenv("KYC_COOKIE_KEY")), // 32 or more random bytes
 		NewRequest: func(r *http.Request) (*liveness.SessionRequest, error) {
 			// Validate the user's input here; an error is answered 400.
 			return &liveness.SessionRequest{
-				ReturnURL: srv.URL + "/kyc/return",
-				NotifyURL: srv.URL + "/kyc/notify",
+				ReturnURL: "https://shop.example/kyc/return",
+				NotifyURL: "https://shop.example/kyc/notify",
 				Name:      r.FormValue("name"),
 				IDNumber:  r.FormValue("id"),
 			}, nil
@@ -71,77 +42,13 @@ func Example() {
 		Done: func(res *liveness.Result, s *liveness.Session) string {
 			return "/kyc/done?status=" + string(res.Status)
 		},
-		Logger: slog.New(slog.DiscardHandler),
+		Logger: slog.Default(),
 	}
-	mux.HandleFunc("/kyc/start", h.Start)
-	mux.HandleFunc("/kyc/return", h.Return)
-	mux.HandleFunc("/kyc/notify", h.Notify)
-	mux.HandleFunc("/kyc/done", func(w http.ResponseWriter, r *http.Request) {})
-
-	// The user's browser: open /kyc/start, which redirects to the vendor's
-	// page, press "pass" there and follow the way back.
-	jar, _ := cookiejar.New(nil)
-	first := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := first.PostForm(srv.URL+"/kyc/start", url.Values{"name": {sandbox.TestName}, "id": {sandbox.TestIDNumber}})
-	if err != nil {
+	if err := h.Validate(); err != nil {
 		log.Fatal(err)
 	}
-	resp.Body.Close()
-	visit, err := (&sandbox.Browser{Client: &http.Client{Jar: jar}}).Press(ctx, resp.Header.Get("Location"), sandbox.OutcomePass)
-	if err != nil {
-		log.Fatal(err)
-	}
-	landed, _ := url.Parse(visit.ReturnURL)
-	fmt.Println("browser lands on:", landed.RequestURI())
-	// Output:
-	// deliver: passed
-	// browser lands on: /kyc/done?status=passed
-}
-
-// Without callbacks (a command-line tool, a kiosk), Wait polls until the
-// result is final and delivers it; the result is then served from the Store.
-func ExampleHandler_Wait() {
-	ctx := context.Background()
-	sb, err := sandbox.New(sandbox.WithAnyNotifyPort())
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer sb.Close()
-	p, err := liveness.Open(sb.ProviderURL(liveness.Megvii))
-	if err != nil {
-		log.Fatal(err)
-	}
-	h := &callback.Handler{
-		Provider:     p,
-		Key:          cookieKey(),           // load 32+ random bytes from your secret store; the same on every instance
-		PollInterval: 10 * time.Millisecond, // seconds, with a real vendor
-		Logger:       slog.New(slog.DiscardHandler),
-	}
-	s, err := p.InitSession(ctx, &liveness.SessionRequest{
-		ReturnURL: "https://shop.example/kyc/return",
-		NotifyURL: "http://127.0.0.1:1/kyc/notify", // nothing listens: this flow polls
-		BizNo:     "order-42",
-		UserID:    sandbox.MagicInput(sandbox.OutcomeCancel), // the user will cancel
-	})
-	if err != nil {
-		log.Fatal(err)
-	}
-	fmt.Println("open", s.CheckURL != "")
-	// The user opens the page, which a magic input ends at once.
-	if resp, err := http.Get(s.CheckURL); err == nil {
-		resp.Body.Close()
-	}
-	// Wait's first get_result call is made at once; Megvii serves three
-	// calls per session, so the next ones are spaced (a minute, then not
-	// before ExpiresAt plus the grace): poll once the check is likely done.
-	wctx, cancel := context.WithTimeout(ctx, time.Minute)
-	defer cancel()
-	res, err := h.Wait(wctx, s)
-	if err != nil {
-		log.Fatal(err)
-	}
-	fmt.Println(res.Status, res.Reason)
-	// Output:
-	// open true
-	// canceled user_canceled
+	http.HandleFunc("/kyc/start", h.Start)
+	http.HandleFunc("/kyc/return", h.Return)
+	http.HandleFunc("/kyc/notify", h.Notify)
+	log.Fatal(http.ListenAndServe(":8080", nil))
 }
