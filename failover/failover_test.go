@@ -1,9 +1,9 @@
 package failover_test
 
 import (
+	"errors"
 	"net"
 	"net/http"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -13,56 +13,57 @@ import (
 
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/failover"
-	"github.com/go-liveness/liveness/juhe/juhesim"
-	"github.com/go-liveness/liveness/megvii/megviisim"
 	"github.com/go-liveness/liveness/sandbox"
 )
 
 // A vendor that answers that it made no session hands the request to the
-// next one, which serves it: exactly one create on each.
+// next one, which serves it: exactly one create on each. Every vendor's
+// answers of that kind (its harness's faults on the create that the
+// package documentation fails over) and the HTTP pages that say so.
 func TestAnswerThatNoSessionWasMadeFailsOver(t *testing.T) {
-	for _, tc := range []struct {
-		name   string
-		first  liveness.Vendor
-		code   string
-		kind   error
-		second liveness.Vendor
-	}{
-		{"juhe quota exceeded", liveness.Juhe, "10012", liveness.ErrQuotaExceeded, liveness.Megvii},
-		{"juhe bad key", liveness.Juhe, "10001", liveness.ErrUnauthenticated, liveness.Megvii},
-		{"juhe discontinued", liveness.Juhe, "10021", liveness.ErrDiscontinued, liveness.Megvii},
-		{"jumdata quota exceeded", liveness.Jumdata, "606", liveness.ErrQuotaExceeded, liveness.Juhe},
-		{"jumdata rate limited", liveness.Jumdata, "609", liveness.ErrRateLimited, liveness.Juhe},
-		{"megvii rate limited", liveness.Megvii, "CONCURRENCY_LIMIT_EXCEEDED", liveness.ErrRateLimited, liveness.Jumdata},
-		{"megvii bad credentials", liveness.Megvii, "AUTHENTICATION_ERROR", liveness.ErrUnauthenticated, liveness.Juhe},
-		{"megvii no permission", liveness.Megvii, "AUTHORIZATION_ERROR:DENIED", liveness.ErrPermissionDenied, liveness.Juhe},
-		{"megvii internal error", liveness.Megvii, "INTERNAL_ERROR", liveness.ErrUnavailable, liveness.Juhe},
-		{"juhe behind a 503 page", liveness.Juhe, "503", liveness.ErrUnavailable, liveness.Jumdata},
-		{"megvii behind a 429 page", liveness.Megvii, "429", liveness.ErrRateLimited, liveness.Juhe},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			e := newEnv(t, failover.Config{}, tc.first, tc.second)
-			fault := sandbox.Fault{VendorError: tc.code}
-			if status, err := strconv.Atoi(tc.code); err == nil && status < 600 {
-				fault = sandbox.Fault{HTTPStatus: status}
+	n := 0
+	for _, first := range vendors(t, 2) {
+		second := from(t, first, 2)[1]
+		cases := []struct {
+			name  string
+			fault sandbox.Fault
+			kind  error
+		}{
+			{"behind a 503 page", sandbox.Fault{HTTPStatus: http.StatusServiceUnavailable}, liveness.ErrUnavailable},
+		}
+		for _, fc := range harness(first).Faults {
+			if failsOver(fc) {
+				require.Equal(t, createEndpoint(first), fc.Endpoint, "%s: %s is a fault of InitSession", first, fc.Name)
+				cases = append(cases, struct {
+					name  string
+					fault sandbox.Fault
+					kind  error
+				}{fc.Name, fc.Fault, fc.WantKind})
+				n++
 			}
-			e.sb.InjectFault(createEndpoint[tc.first], fault)
+		}
+		for _, tc := range cases {
+			t.Run(string(first)+" "+tc.name, func(t *testing.T) {
+				e := newEnv(t, failover.Config{}, first, second)
+				e.sb.InjectFault(createEndpoint(first), tc.fault)
 
-			s, err := e.router.InitSession(bg, e.request())
-			require.NoError(t, err)
-			assert.Equal(t, tc.second, s.Vendor, "the second vendor served")
-			assert.True(t, strings.HasPrefix(s.ID, string(tc.second)+":"), s.ID)
-			assert.Equal(t, 1, e.sb.Requests(createEndpoint[tc.first]))
-			assert.Equal(t, 1, e.sb.Requests(createEndpoint[tc.second]))
+				s, err := e.router.InitSession(bg, e.request())
+				require.NoError(t, err)
+				assert.Equal(t, second, s.Vendor, "the second vendor served")
+				assert.True(t, strings.HasPrefix(s.ID, string(second)+":"), s.ID)
+				assert.Equal(t, 1, e.sb.Requests(createEndpoint(first)))
+				assert.Equal(t, 1, e.sb.Requests(createEndpoint(second)))
 
-			h := e.health(string(tc.first))
-			assert.Equal(t, failover.Closed, h.State, "one failure does not open the breaker")
-			assert.Equal(t, 1, h.ConsecutiveFailures)
-			assert.Equal(t, uint64(1), h.FailedOver)
-			requireKind(t, h.LastError, tc.kind)
-			assert.Equal(t, uint64(1), e.health(string(tc.second)).Sessions)
-		})
+				h := e.health(string(first))
+				assert.Equal(t, failover.Closed, h.State, "one failure does not open the breaker")
+				assert.Equal(t, 1, h.ConsecutiveFailures)
+				assert.Equal(t, uint64(1), h.FailedOver)
+				requireKind(t, h.LastError, tc.kind)
+				assert.Equal(t, uint64(1), e.health(string(second)).Sessions)
+			})
+		}
 	}
+	require.Positive(t, n, "no harness has a fault of InitSession that fails over")
 }
 
 // A request that provably never reached the vendor (connection refused)
@@ -72,21 +73,22 @@ func TestConnectionRefusedFailsOver(t *testing.T) {
 	require.NoError(t, err)
 	addr := l.Addr().String()
 	require.NoError(t, l.Close())
-	down, err := liveness.Open("megvii://key:secret@"+addr+"?scheme=http&allow_any_notify_port=true", liveness.WithRetry(0, 0))
+	vs := vendors(t, 2)
+	e := newEnv(t, failover.Config{}, vs[1])
+	down, err := liveness.Open(providerURLAt(t, e.sb, vs[0], addr), liveness.WithRetry(0, 0))
 	require.NoError(t, err)
 
-	e := newEnv(t, failover.Config{}, liveness.Juhe)
-	juhe, err := liveness.Open(e.sb.ProviderURL(liveness.Juhe))
+	up, err := liveness.Open(e.sb.ProviderURL(vs[1]))
 	require.NoError(t, err)
 	r, err := failover.New(failover.Config{Providers: []failover.Member{
 		{Name: "down", Provider: down},
-		{Provider: juhe},
+		{Provider: up},
 	}})
 	require.NoError(t, err)
 	s, err := r.InitSession(bg, e.request())
 	require.NoError(t, err)
-	assert.Equal(t, liveness.Juhe, s.Vendor)
-	assert.True(t, strings.HasPrefix(s.ID, "juhe:"), s.ID)
+	assert.Equal(t, vs[1], s.Vendor)
+	assert.True(t, strings.HasPrefix(s.ID, string(vs[1])+":"), s.ID)
 	requireKind(t, r.Health()[0].LastError, liveness.ErrUnavailable)
 
 	_, err = failover.New(failover.Config{Providers: []failover.Member{{Provider: r}}})
@@ -96,7 +98,7 @@ func TestConnectionRefusedFailsOver(t *testing.T) {
 // A failure after which the vendor may hold a session is returned, and no
 // other vendor is asked: exactly one create reached any vendor.
 func TestAmbiguousFailureIsReturnedNotFailedOver(t *testing.T) {
-	for _, first := range []liveness.Vendor{liveness.Megvii, liveness.Juhe, liveness.Jumdata} {
+	for _, first := range vendors(t, 3) {
 		for _, tc := range []struct {
 			name   string
 			fault  sandbox.Fault
@@ -109,20 +111,19 @@ func TestAmbiguousFailureIsReturnedNotFailedOver(t *testing.T) {
 			{"answer cut in half", sandbox.Fault{Truncated: true}, liveness.ErrBadResponse, false, 200},
 		} {
 			t.Run(string(first)+" "+tc.name, func(t *testing.T) {
-				others := []liveness.Vendor{liveness.Megvii, liveness.Juhe, liveness.Jumdata}
-				order := []liveness.Vendor{first}
-				for _, v := range others {
-					if v != first {
-						order = append(order, v)
-					}
-				}
-				e := newEnv(t, failover.Config{}, order...)
-				e.sb.InjectFault(createEndpoint[first], tc.fault)
+				e := newEnv(t, failover.Config{}, from(t, first, 3)...)
+				e.sb.InjectFault(createEndpoint(first), tc.fault)
 
 				_, err := e.router.InitSession(bg, e.request())
 				le := requireKind(t, err, tc.kind)
 				assert.Equal(t, first, le.Vendor, "the first vendor's own error")
-				assert.Equal(t, tc.reach, le.MayHaveReached)
+				if tc.reach {
+					assert.True(t, le.MayHaveReached)
+				} else {
+					// An unreadable answer: the router returns the
+					// vendor's own judgement of it.
+					assert.Equal(t, ownError(t, first, tc.fault).MayHaveReached, le.MayHaveReached)
+				}
 				assert.False(t, liveness.Retryable(err))
 				assert.Equal(t, 1, e.creates(), "exactly one create reached any vendor")
 				assert.Equal(t, 1, e.health(string(first)).ConsecutiveFailures, "the breaker counts it")
@@ -131,51 +132,43 @@ func TestAmbiguousFailureIsReturnedNotFailedOver(t *testing.T) {
 	}
 }
 
-// A vendor that refuses the request before any call (it cannot serve it)
-// is skipped without a call; the vendor package decides, not the router.
+// A vendor that refuses the request before any call (it cannot serve it:
+// its harness's Refusals) is skipped without a call, and another vendor
+// serves it; the vendor package decides, not the router.
 func TestVendorThatCannotServeIsSkippedWithoutACall(t *testing.T) {
-	for _, tc := range []struct {
-		name   string
-		order  []liveness.Vendor
-		change func(*liveness.SessionRequest)
-		served liveness.Vendor
-	}{
-		{"juhe cannot compare reference images", []liveness.Vendor{liveness.Juhe, liveness.Megvii},
-			func(r *liveness.SessionRequest) { r.ReferenceImages = [][]byte{sandbox.SampleFaceJPEG()} }, liveness.Megvii},
-		{"jumdata cannot compare reference images", []liveness.Vendor{liveness.Jumdata, liveness.Megvii},
-			func(r *liveness.SessionRequest) { r.ReferenceImages = [][]byte{sandbox.SampleFaceJPEG()} }, liveness.Megvii},
-		{"juhe needs a name and ID number", []liveness.Vendor{liveness.Juhe, liveness.Jumdata},
-			func(r *liveness.SessionRequest) { r.Name, r.IDNumber = "", "" }, liveness.Jumdata},
-		{"megvii needs a notify URL", []liveness.Vendor{liveness.Megvii, liveness.Jumdata},
-			func(r *liveness.SessionRequest) { r.NotifyURL = "" }, liveness.Jumdata},
-		{"jumdata's return URL limit", []liveness.Vendor{liveness.Jumdata, liveness.Juhe},
-			func(r *liveness.SessionRequest) { r.ReturnURL += "?pad=" + strings.Repeat("x", 128-len(r.ReturnURL)-5) }, liveness.Juhe},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			e := newEnv(t, failover.Config{}, tc.order...)
-			req := e.request()
-			tc.change(req)
-			s, err := e.router.InitSession(bg, req)
-			require.NoError(t, err)
-			assert.Equal(t, tc.served, s.Vendor)
-			assert.Equal(t, 0, e.sb.Requests(createEndpoint[tc.order[0]]), "no call to the vendor that cannot serve it")
-			assert.Equal(t, 1, e.creates())
-			h := e.health(string(tc.order[0]))
-			assert.Equal(t, 0, h.ConsecutiveFailures, "a refusal says nothing of the vendor's health")
-			assert.Equal(t, uint64(1), h.FailedOver)
-		})
+	n := 0
+	all := vendors(t, 2)
+	for _, v := range all {
+		for name, change := range harness(v).Refusals {
+			n++
+			t.Run(string(v)+" "+name, func(t *testing.T) {
+				e := newEnv(t, failover.Config{}, from(t, v, len(all))...)
+				req := e.request()
+				change(req)
+				s, err := e.router.InitSession(bg, req)
+				require.NoError(t, err)
+				assert.NotEqual(t, v, s.Vendor, "another vendor serves it")
+				assert.Equal(t, 0, e.sb.Requests(createEndpoint(v)), "no call to the vendor that cannot serve it")
+				assert.Equal(t, 1, e.creates())
+				h := e.health(string(v))
+				assert.Equal(t, 0, h.ConsecutiveFailures, "a refusal says nothing of the vendor's health")
+				assert.Equal(t, uint64(1), h.FailedOver)
+			})
+		}
 	}
+	require.Positive(t, n, "no harness has Refusals")
 }
 
 // A request no vendor can serve is refused with the first vendor's own
 // reason, and nothing reaches any vendor.
 func TestRequestNoVendorCanServeIsTheFirstRefusal(t *testing.T) {
-	e := newEnv(t, failover.Config{}, liveness.Juhe, liveness.Megvii, liveness.Jumdata)
+	vs := vendors(t, 3)[:3]
+	e := newEnv(t, failover.Config{}, vs...)
 	req := e.request()
 	req.ReturnURL = ""
 	_, err := e.router.InitSession(bg, req)
 	le := requireKind(t, err, liveness.ErrInvalidArgument)
-	assert.Equal(t, liveness.Juhe, le.Vendor)
+	assert.Equal(t, vs[0], le.Vendor)
 	assert.Equal(t, "ReturnURL", le.Field)
 	assert.Equal(t, 0, e.creates())
 
@@ -184,7 +177,7 @@ func TestRequestNoVendorCanServeIsTheFirstRefusal(t *testing.T) {
 	assert.Equal(t, "request", le.Field)
 
 	req = e.request()
-	req.NotifyURL += "?" + failover.RouteParam + "=juhe"
+	req.NotifyURL += "?" + failover.RouteParam + "=" + string(vs[0])
 	_, err = e.router.InitSession(bg, req)
 	le = requireKind(t, err, liveness.ErrInvalidArgument)
 	assert.Equal(t, "NotifyURL", le.Field)
@@ -193,12 +186,15 @@ func TestRequestNoVendorCanServeIsTheFirstRefusal(t *testing.T) {
 
 // When every vendor fails over, the last failure is returned.
 func TestEveryVendorFailingReturnsTheLastFailure(t *testing.T) {
-	e := newEnv(t, failover.Config{}, liveness.Juhe, liveness.Megvii)
-	e.sb.InjectFault(juhesim.Query, sandbox.Fault{VendorError: "10012"})
-	e.sb.InjectFault(megviisim.GetToken, sandbox.Fault{VendorError: "CONCURRENCY_LIMIT_EXCEEDED"})
+	vs := vendors(t, 2)
+	first, last := vs[0], vs[1]
+	e := newEnv(t, failover.Config{}, first, last)
+	fc := quotaFault(t, first)
+	e.sb.InjectFault(createEndpoint(first), fc.Fault)
+	e.sb.InjectFault(createEndpoint(last), sandbox.Fault{HTTPStatus: http.StatusTooManyRequests})
 	_, err := e.router.InitSession(bg, e.request())
 	le := requireKind(t, err, liveness.ErrRateLimited)
-	assert.Equal(t, liveness.Megvii, le.Vendor)
+	assert.Equal(t, last, le.Vendor)
 	assert.True(t, liveness.Retryable(err))
 	assert.Equal(t, 2, e.creates())
 }
@@ -207,8 +203,11 @@ func TestEveryVendorFailingReturnsTheLastFailure(t *testing.T) {
 // cool-down has passed; then one probe decides: a failure opens it again,
 // a session closes it.
 func TestBreakerOpensProbesAndCloses(t *testing.T) {
-	e := newEnv(t, failover.Config{FailureThreshold: 2, Cooldown: time.Minute}, liveness.Megvii, liveness.Juhe)
-	e.sb.InjectFault(megviisim.GetToken, sandbox.Fault{VendorError: "INTERNAL_ERROR"})
+	vs := vendors(t, 2)
+	a, b := vs[0], vs[1]
+	e := newEnv(t, failover.Config{FailureThreshold: 2, Cooldown: time.Minute}, a, b)
+	create := createEndpoint(a)
+	e.sb.InjectFault(create, sandbox.Fault{HTTPStatus: http.StatusServiceUnavailable})
 	start := e.clock.Now()
 
 	serve := func(want liveness.Vendor) {
@@ -217,43 +216,44 @@ func TestBreakerOpensProbesAndCloses(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, want, s.Vendor)
 	}
-	serve(liveness.Juhe)
-	assert.Equal(t, failover.Closed, e.health("megvii").State)
-	serve(liveness.Juhe)
-	h := e.health("megvii")
+	serve(b)
+	assert.Equal(t, failover.Closed, e.health(string(a)).State)
+	serve(b)
+	h := e.health(string(a))
 	assert.Equal(t, failover.Open, h.State, "two failures in a row open it")
 	assert.Equal(t, start.Add(time.Minute), h.RetryAt)
-	assert.Equal(t, 2, e.sb.Requests(megviisim.GetToken))
+	assert.Equal(t, 2, e.sb.Requests(create))
 
-	serve(liveness.Juhe)
-	assert.Equal(t, 2, e.sb.Requests(megviisim.GetToken), "an open breaker keeps the vendor out")
+	serve(b)
+	assert.Equal(t, 2, e.sb.Requests(create), "an open breaker keeps the vendor out")
 
 	e.clock.Add(time.Minute)
-	assert.Equal(t, failover.HalfOpen, e.health("megvii").State, "due for a probe")
-	serve(liveness.Juhe)
-	assert.Equal(t, 3, e.sb.Requests(megviisim.GetToken), "one probe")
-	h = e.health("megvii")
+	assert.Equal(t, failover.HalfOpen, e.health(string(a)).State, "due for a probe")
+	serve(b)
+	assert.Equal(t, 3, e.sb.Requests(create), "one probe")
+	h = e.health(string(a))
 	assert.Equal(t, failover.Open, h.State, "the failed probe opens it again")
 	assert.Equal(t, start.Add(2*time.Minute), h.RetryAt)
-	serve(liveness.Juhe)
-	assert.Equal(t, 3, e.sb.Requests(megviisim.GetToken))
+	serve(b)
+	assert.Equal(t, 3, e.sb.Requests(create))
 
-	e.sb.ClearFaults() // Megvii recovers
+	e.sb.ClearFaults() // the first vendor recovers
 	e.clock.Add(time.Minute)
-	serve(liveness.Megvii)
-	h = e.health("megvii")
+	serve(a)
+	h = e.health(string(a))
 	assert.Equal(t, failover.Closed, h.State, "the probe's session closes it")
 	assert.Equal(t, 0, h.ConsecutiveFailures)
 	assert.Equal(t, uint64(3), h.Failures)
-	serve(liveness.Megvii)
-	assert.Equal(t, uint64(2), e.health("megvii").Sessions)
+	serve(a)
+	assert.Equal(t, uint64(2), e.health(string(a)).Sessions)
 }
 
 // With every breaker open the router calls no vendor.
 func TestEveryBreakerOpenIsUnavailableWithoutACall(t *testing.T) {
-	e := newEnv(t, failover.Config{FailureThreshold: 1}, liveness.Juhe, liveness.Megvii)
-	e.sb.InjectFault(juhesim.Query, sandbox.Fault{VendorError: "10012"})
-	e.sb.InjectFault(megviisim.GetToken, sandbox.Fault{VendorError: "INTERNAL_ERROR"})
+	vs := vendors(t, 2)
+	e := newEnv(t, failover.Config{FailureThreshold: 1}, vs[0], vs[1])
+	e.sb.InjectFault(createEndpoint(vs[0]), quotaFault(t, vs[0]).Fault)
+	e.sb.InjectFault(createEndpoint(vs[1]), sandbox.Fault{HTTPStatus: http.StatusServiceUnavailable})
 	_, err := e.router.InitSession(bg, e.request())
 	require.Error(t, err)
 	_, err = e.router.InitSession(bg, e.request())
@@ -264,20 +264,31 @@ func TestEveryBreakerOpenIsUnavailableWithoutACall(t *testing.T) {
 }
 
 // Sessions of each vendor are read, rebuilt and called back through their
-// own vendor: its ID, its page, its key.
+// own vendor: its ID, its page, its key. Every registered vendor serves
+// one, the vendors before it failing over.
 func TestSessionsAndCallbacksGoToTheirOwnVendor(t *testing.T) {
-	e := newEnv(t, failover.Config{}, liveness.Megvii, liveness.Juhe, liveness.Jumdata)
+	vs := vendors(t, 3)
+	e := newEnv(t, failover.Config{}, vs...)
 	var sessions []*liveness.Session
-	for _, down := range [][]sandbox.Endpoint{nil, {megviisim.GetToken}, {megviisim.GetToken, juhesim.Query}} {
-		for _, ep := range down {
-			e.sb.InjectFault(ep, sandbox.Fault{VendorError: map[sandbox.Endpoint]string{megviisim.GetToken: "CONCURRENCY_LIMIT_EXCEEDED", juhesim.Query: "10012"}[ep], Times: 1})
+	for i := range vs {
+		for _, down := range vs[:i] {
+			e.sb.InjectFault(createEndpoint(down), sandbox.Fault{HTTPStatus: http.StatusServiceUnavailable, Times: 1})
 		}
 		s, err := e.router.InitSession(bg, e.request())
 		require.NoError(t, err)
 		sessions = append(sessions, s)
 	}
-	for i, v := range []liveness.Vendor{liveness.Megvii, liveness.Juhe, liveness.Jumdata} {
+	want := map[liveness.Vendor]string{}
+	unrouted := 0
+	for i, v := range vs {
 		s := sessions[i]
+		h := harness(v)
+		switch {
+		case h.Notifies && notifyDropsRoute(t, v) && !h.SignedNotify:
+			unrouted++ // refused: nothing names its provider
+		case h.Notifies:
+			want[v] = s.ID
+		}
 		t.Run(string(v), func(t *testing.T) {
 			require.Equal(t, v, s.Vendor)
 			vendorID, ok := strings.CutPrefix(s.ID, string(v)+":")
@@ -294,59 +305,87 @@ func TestSessionsAndCallbacksGoToTheirOwnVendor(t *testing.T) {
 
 			c, err := e.sb.Complete(bg, v, vendorID, sandbox.OutcomePass)
 			require.NoError(t, err)
-			assert.Contains(t, c.ReturnURL, failover.RouteParam+"="+string(v))
-			r, err := c.ReturnRequest(bg)
-			require.NoError(t, err)
-			cb, err := e.router.VerifyCallback(bg, r)
-			require.NoError(t, err)
-			assert.Equal(t, v, cb.Vendor)
-			assert.Equal(t, s.ID, cb.SessionID)
-			assert.Equal(t, v != liveness.Jumdata, cb.Signed, "verified with the vendor's own key")
-			res, err = liveness.Resolve(bg, e.router, cb)
+			if h.Outcomes[sandbox.OutcomePass].NoReturn {
+				// The vendor's page sends the browser nowhere: its result
+				// is read through the router.
+				assert.Empty(t, c.ReturnURL)
+				res, err = e.router.FetchResult(bg, s.ID)
+			} else {
+				assert.Contains(t, c.ReturnURL, failover.RouteParam+"="+string(v))
+				r, rerr := c.ReturnRequest(bg)
+				require.NoError(t, rerr)
+				cb, verr := e.router.VerifyCallback(bg, r)
+				require.NoError(t, verr)
+				assert.Equal(t, v, cb.Vendor)
+				assert.Equal(t, s.ID, cb.SessionID)
+				assert.Equal(t, h.SignedReturn, cb.Signed, "verified with the vendor's own key")
+				res, err = liveness.Resolve(bg, e.router, cb)
+			}
 			require.NoError(t, err)
 			assert.Equal(t, liveness.StatusPassed, res.Status)
 			assert.Equal(t, s.ID, res.SessionID)
 			assert.Equal(t, v, res.Vendor)
 		})
 	}
+	require.NotEmpty(t, want, "no registered vendor notifies")
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	assert.Empty(t, e.notifErr)
+	assert.Len(t, e.notifErr, unrouted, "only the notify calls that name no provider are refused")
+	for _, err := range e.notifErr {
+		assert.ErrorIs(t, err, liveness.ErrInvalidArgument)
+	}
 	got := map[liveness.Vendor]string{}
 	for _, cb := range e.notified {
 		got[cb.Vendor] = cb.SessionID
 	}
-	assert.Equal(t, map[liveness.Vendor]string{liveness.Megvii: sessions[0].ID, liveness.Juhe: sessions[1].ID}, got,
-		"Megvii's and Juhe's notify calls, each read by its own vendor")
+	assert.Equal(t, want, got, "the notify calls of the vendors that send one, each read by its own vendor")
 }
 
 // A callback another vendor's key signed does not pass as the vendor it
 // claims to be: the route parameter picks the verifier, the verifier
 // decides.
 func TestCallbackRoutedToTheWrongVendorIsNotBelieved(t *testing.T) {
-	e := newEnv(t, failover.Config{}, liveness.Megvii, liveness.Juhe)
-	s, err := e.router.InitSession(bg, e.request())
-	require.NoError(t, err)
-	c, err := e.sb.Complete(bg, liveness.Megvii, strings.TrimPrefix(s.ID, "megvii:"), sandbox.OutcomePass)
-	require.NoError(t, err)
-	c.ReturnURL = strings.Replace(c.ReturnURL, failover.RouteParam+"=megvii", failover.RouteParam+"=juhe", 1)
-	r, err := c.ReturnRequest(bg)
-	require.NoError(t, err)
-	_, err = e.router.VerifyCallback(bg, r)
-	le := requireKind(t, err, liveness.ErrInvalidArgument)
-	assert.Equal(t, liveness.Juhe, le.Vendor, "Juhe read it, and found no Juhe order in Megvii's form")
+	n := 0
+	for _, v := range vendors(t, 2) {
+		if harness(v).Outcomes[sandbox.OutcomePass].NoReturn {
+			continue
+		}
+		n++
+		other := from(t, v, 2)[1]
+		t.Run(string(v)+" routed to "+string(other), func(t *testing.T) {
+			e := newEnv(t, failover.Config{}, v, other)
+			s, err := e.router.InitSession(bg, e.request())
+			require.NoError(t, err)
+			c, err := e.sb.Complete(bg, v, strings.TrimPrefix(s.ID, string(v)+":"), sandbox.OutcomePass)
+			require.NoError(t, err)
+			c.ReturnURL = strings.Replace(c.ReturnURL, failover.RouteParam+"="+string(v), failover.RouteParam+"="+string(other), 1)
+			r, err := c.ReturnRequest(bg)
+			require.NoError(t, err)
+			cb, err := e.router.VerifyCallback(bg, r)
+			assert.Nil(t, cb)
+			var le *liveness.Error
+			require.ErrorAs(t, err, &le)
+			assert.Equal(t, other, le.Vendor, "%s read it, and found none of its callbacks in the other vendor's", other)
+			// Not one of its callbacks: no session, no signature, nothing
+			// to read (each vendor says it in its own words).
+			assert.True(t, errors.Is(err, liveness.ErrInvalidArgument) || errors.Is(err, liveness.ErrBadSignature) || errors.Is(err, liveness.ErrNoResult), "%v", err)
+		})
+	}
+	require.Positive(t, n, "no registered vendor sends a return")
 }
 
 // IDs and callbacks that name no provider of the router are refused
 // without a call.
 func TestUnknownProviderIsInvalidArgument(t *testing.T) {
-	e := newEnv(t, failover.Config{}, liveness.Megvii, liveness.Juhe)
+	vs := vendors(t, 3)
+	a, b, absent := string(vs[0]), string(vs[1]), string(vs[2])
+	e := newEnv(t, failover.Config{}, vs[0], vs[1])
 	for _, tc := range []struct{ name, id string }{
 		{"no route name", "1462259748,52b13fb5"},
-		{"empty vendor ID", "megvii:"},
-		{"a vendor the router does not hold", "jumdata:abc"},
-		{"not a route name", "MEGVII\n:abc"},
-		{"too long", "megvii:" + strings.Repeat("1", failover.MaxIDBytes)},
+		{"empty vendor ID", a + ":"},
+		{"a vendor the router does not hold", absent + ":abc"},
+		{"not a route name", strings.ToUpper(a) + "\n:abc"},
+		{"too long", a + ":" + strings.Repeat("1", failover.MaxIDBytes)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := e.router.FetchResult(bg, tc.id)
@@ -360,12 +399,11 @@ func TestUnknownProviderIsInvalidArgument(t *testing.T) {
 	}
 	_, err := e.router.BuildCheckURL(nil)
 	assert.Equal(t, "session", requireKind(t, err, liveness.ErrInvalidArgument).Field)
-	assert.Equal(t, 0, e.sb.Requests(megviisim.GetResult)+e.sb.Requests(juhesim.Search))
+	assert.Equal(t, 0, e.sb.Requests(readEndpoint(vs[0]))+e.sb.Requests(readEndpoint(vs[1])))
 
 	for _, tc := range []struct{ name, query string }{
-		{"no route parameter", "biz_id=1462259748,52b13fb5"},
-		{"a vendor the router does not hold", failover.RouteParam + "=jumdata?token=abc&success=true"},
-		{"two different providers", failover.RouteParam + "=megvii&" + failover.RouteParam + "=juhe&biz_id=1"},
+		{"a vendor the router does not hold", failover.RouteParam + "=" + absent + "?token=abc&success=true"},
+		{"two different providers", failover.RouteParam + "=" + a + "&" + failover.RouteParam + "=" + b + "&biz_id=1"},
 		{"bad escape", failover.RouteParam + "=%zz"},
 	} {
 		t.Run("callback "+tc.name, func(t *testing.T) {
@@ -378,13 +416,48 @@ func TestUnknownProviderIsInvalidArgument(t *testing.T) {
 	}
 	_, err = e.router.VerifyCallback(bg, nil)
 	assert.Equal(t, "request", requireKind(t, err, liveness.ErrInvalidArgument).Field)
+
+	// A vendor's unsigned return that names its session but lost the
+	// route parameter: nothing names the provider, and nothing is guessed.
+	n := 0
+	for _, v := range vs {
+		if h := harness(v); h.SignedReturn || h.Outcomes[sandbox.OutcomePass].NoReturn {
+			continue
+		}
+		n++
+		t.Run("callback no route parameter/"+string(v), func(t *testing.T) {
+			e := newEnv(t, failover.Config{}, v)
+			s, err := e.router.InitSession(bg, e.request())
+			require.NoError(t, err)
+			_, id, err := e.router.SplitID(s.ID)
+			require.NoError(t, err)
+			c, err := e.sb.Complete(bg, v, id, sandbox.OutcomePass)
+			require.NoError(t, err)
+			route := failover.RouteParam + "=" + string(v)
+			require.Contains(t, c.ReturnURL, route)
+			c.ReturnURL = strings.Replace(strings.Replace(c.ReturnURL, "&"+route, "", 1), route+"&", "", 1)
+			c.ReturnURL = strings.Replace(c.ReturnURL, "?"+route, "", 1)
+			require.NotContains(t, c.ReturnURL, failover.RouteParam)
+			r, err := c.ReturnRequest(bg)
+			require.NoError(t, err)
+			_, err = e.router.VerifyCallback(bg, r)
+			le := requireKind(t, err, liveness.ErrInvalidArgument)
+			assert.Equal(t, failover.RouteParam, le.Field)
+			assert.Zero(t, e.sb.Requests(readEndpoint(v)))
+		})
+	}
+	require.Positive(t, n, "no registered vendor sends an unsigned return")
 }
 
 // Many sessions at once, some of them failing over, and Health read all
 // along: the race detector watches.
 func TestConcurrentTraffic(t *testing.T) {
-	e := newEnv(t, failover.Config{FailureThreshold: 3, Cooldown: time.Second}, liveness.Juhe, liveness.Megvii)
-	e.sb.InjectFault(juhesim.Query, sandbox.Fault{VendorError: "10012", Times: 10})
+	vs := returning(t, 2)
+	first := vs[0]
+	e := newEnv(t, failover.Config{FailureThreshold: 3, Cooldown: time.Second}, vs[0], vs[1])
+	fault := quotaFault(t, first).Fault
+	fault.Times = 10
+	e.sb.InjectFault(createEndpoint(first), fault)
 	const n = 24
 	concurrently(t, n, func() error {
 		s, err := e.router.InitSession(bg, e.request())
@@ -417,7 +490,7 @@ func TestConcurrentTraffic(t *testing.T) {
 		sessions += h.Sessions
 	}
 	assert.Equal(t, uint64(n), sessions)
-	assert.Equal(t, n+int(e.health("juhe").Failures), e.creates(), "one more create for each failure, none twice")
+	assert.Equal(t, n+int(e.health(string(first)).Failures), e.creates(), "one more create for each failure, none twice")
 }
 
 func newGet(u string) (*http.Request, error) {

@@ -3,8 +3,10 @@ package failover_test
 import (
 	"net/http"
 	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"strconv"
-	"sync/atomic"
+	"strings"
 	"testing"
 	"time"
 
@@ -13,13 +15,6 @@ import (
 
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/failover"
-	"github.com/go-liveness/liveness/internal/testutil"
-	"github.com/go-liveness/liveness/juhe"
-	"github.com/go-liveness/liveness/juhe/juhetest"
-	"github.com/go-liveness/liveness/jumdata"
-	"github.com/go-liveness/liveness/jumdata/jumdatatest"
-	"github.com/go-liveness/liveness/megvii"
-	"github.com/go-liveness/liveness/megvii/megviitest"
 	"github.com/go-liveness/liveness/sandbox"
 )
 
@@ -27,16 +22,17 @@ import (
 // providers' own retries on (as a service runs them): a failure that may
 // have left a session at the first vendor is returned with exactly one
 // create having reached any vendor; one that proves no session was made
-// fails over, with one create on each of the first two.
+// fails over, with one create on each of the first two. Beside the HTTP
+// faults every vendor meets, each vendor's own answers that fail over
+// (its harness's faults on the create).
 func TestEveryCreateFault(t *testing.T) {
-	vendors := []liveness.Vendor{liveness.Megvii, liveness.Juhe, liveness.Jumdata}
-	quota := http.Header{"X-Ca-Error-Message": {"Quota Exhausted"}}
-	for _, tc := range []struct {
+	type faultCase struct {
 		name     string
 		faults   []sandbox.Fault
 		only     liveness.Vendor // the fault applies to this vendor's wire only
 		failOver bool
-	}{
+	}
+	cases := []faultCase{
 		{"connection dropped", []sandbox.Fault{{Drop: true}}, "", false},
 		{"dropped once", []sandbox.Fault{{Drop: true, Times: 1}}, "", false},
 		{"no answer before the timeout", []sandbox.Fault{{Latency: 300 * time.Millisecond}}, "", false},
@@ -49,14 +45,22 @@ func TestEveryCreateFault(t *testing.T) {
 		{"malformed answer", []sandbox.Fault{{Malformed: true}}, "", false},
 		{"truncated answer", []sandbox.Fault{{Truncated: true}}, "", false},
 		{"HTTP 503 page", []sandbox.Fault{{HTTPStatus: 503}}, "", true},
-		{"HTTP 429 page", []sandbox.Fault{{HTTPStatus: 429}}, "", true},
 		{"HTTP 503 then dropped", []sandbox.Fault{{HTTPStatus: 503, Times: 1}, {Drop: true}}, "", true},
-		{"megvii concurrency limit", []sandbox.Fault{{VendorError: "CONCURRENCY_LIMIT_EXCEEDED"}}, liveness.Megvii, true},
-		{"megvii internal error", []sandbox.Fault{{VendorError: "INTERNAL_ERROR"}}, liveness.Megvii, true},
-		{"juhe over the limit", []sandbox.Fault{{VendorError: "10012"}}, liveness.Juhe, true},
-		{"jumdata quota", []sandbox.Fault{{VendorError: "609"}}, liveness.Jumdata, true},
-		{"jumdata gateway quota", []sandbox.Fault{{HTTPStatus: 403, Header: quota}}, liveness.Jumdata, true},
-	} {
+	}
+	vendors := vendors(t, 3)
+	own := 0
+	for _, v := range vendors {
+		for _, fc := range harness(v).Faults {
+			if fc.Op == "InitSession" {
+				cases = append(cases, faultCase{fc.Name, []sandbox.Fault{fc.Fault}, v, failsOver(fc)})
+				if failsOver(fc) {
+					own++
+				}
+			}
+		}
+	}
+	require.Positive(t, own, "no harness has a fault of InitSession that fails over")
+	for _, tc := range cases {
 		for _, first := range vendors {
 			if tc.only != "" && tc.only != first {
 				continue
@@ -65,12 +69,7 @@ func TestEveryCreateFault(t *testing.T) {
 				sb, err := sandbox.New(sandbox.WithAnyNotifyPort())
 				require.NoError(t, err)
 				t.Cleanup(func() { _ = sb.Close() })
-				order := []liveness.Vendor{first}
-				for _, v := range vendors {
-					if v != first {
-						order = append(order, v)
-					}
-				}
+				order := from(t, first, 3)
 				var ms []failover.Member
 				for i, v := range order {
 					// A short attempt timeout only where the fault is
@@ -88,10 +87,10 @@ func TestEveryCreateFault(t *testing.T) {
 				r, err := failover.New(failover.Config{Providers: ms})
 				require.NoError(t, err)
 				for _, f := range tc.faults {
-					sb.InjectFault(createEndpoint[first], f)
+					sb.InjectFault(createEndpoint(first), f)
 				}
 				s, err := r.InitSession(bg, (&env{}).requestFor("http://127.0.0.1:8443"))
-				creates := func(v liveness.Vendor) int { return sb.Requests(createEndpoint[v]) }
+				creates := func(v liveness.Vendor) int { return sb.Requests(createEndpoint(v)) }
 				if tc.failOver {
 					require.NoError(t, err)
 					assert.Equal(t, order[1], s.Vendor)
@@ -124,61 +123,48 @@ func slow(faults []sandbox.Fault) bool {
 // A vendor answer that says a session was made, under an HTTP error status
 // (a success code and a token under a 500, a 429, a 503), is not proof that
 // no session was made: the router must not start a second one. (Each
-// vendor package decides whether it believes it; Juhe does.)
+// vendor package decides whether it believes it.) The first vendor's
+// simulator answers its create as ever, through a proxy that gives its
+// answer the error status.
 func TestSuccessUnderAnErrorStatusIsNotFailedOver(t *testing.T) {
-	for _, v := range []liveness.Vendor{liveness.Jumdata, liveness.Juhe, liveness.Megvii} {
+	for _, v := range vendors(t, 2) {
 		for _, status := range []int{http.StatusInternalServerError, http.StatusTooManyRequests, http.StatusServiceUnavailable} {
 			t.Run(string(v)+"/"+strconv.Itoa(status), func(t *testing.T) {
 				sb, err := sandbox.New(sandbox.WithAnyNotifyPort())
 				require.NoError(t, err)
 				t.Cleanup(func() { _ = sb.Close() })
-				var hits atomic.Int32
-				body := map[liveness.Vendor][]byte{
-					liveness.Jumdata: testutil.Sample(t, "jumdata/init_ok.json"),
-					liveness.Juhe:    testutil.Sample(t, "juhe/query_ok.json"),
-					liveness.Megvii:  []byte(`{"request_id":"1,r","time_used":5,"token":"0cf1dc6fd6b498e5f29c7d6d04878c85","biz_id":"1,b","expired_time":4102444800}`),
-				}[v]
-				fake := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-					hits.Add(1)
-					w.Header().Set("Content-Type", "application/json")
-					w.WriteHeader(status)
-					_, _ = w.Write(body)
-				}))
-				t.Cleanup(fake.Close)
-				var first liveness.Provider
-				switch v {
-				case liveness.Jumdata:
-					cfg := jumdatatest.SandboxConfig(sb)
-					cfg.InitURL = fake.URL + "/init"
-					first, err = jumdata.New(cfg)
-				case liveness.Juhe:
-					cfg := juhetest.SandboxConfig(sb)
-					cfg.BaseURL = fake.URL
-					first, err = juhe.New(cfg)
-				case liveness.Megvii:
-					cfg := megviitest.SandboxConfig(sb)
-					cfg.BaseURL = fake.URL
-					first, err = megvii.New(cfg)
-				}
+				target, err := url.Parse(sb.URL)
 				require.NoError(t, err)
-				second := liveness.Megvii
-				if v == liveness.Megvii {
-					second = liveness.Juhe
+				create := createEndpoint(v)
+				proxy := httputil.NewSingleHostReverseProxy(target)
+				proxy.ModifyResponse = func(resp *http.Response) error {
+					// The create is the request the simulator counted on
+					// its create endpoint: only its answer changes status.
+					if sb.Requests(create) > 0 && resp.StatusCode == http.StatusOK {
+						resp.StatusCode = status
+						resp.Status = strconv.Itoa(status) + " " + http.StatusText(status)
+					}
+					return nil
 				}
+				fake := httptest.NewServer(proxy)
+				t.Cleanup(fake.Close)
+				first, err := liveness.Open(providerURLAt(t, sb, v, strings.TrimPrefix(fake.URL, "http://")))
+				require.NoError(t, err)
+				second := from(t, v, 2)[1]
 				p2, err := liveness.Open(sb.ProviderURL(second))
 				require.NoError(t, err)
 				r, err := failover.New(failover.Config{Providers: []failover.Member{{Provider: first}, {Provider: p2}}})
 				require.NoError(t, err)
 				s, err := r.InitSession(bg, (&env{}).requestFor("http://127.0.0.1:8443"))
 				if err == nil {
-					// The vendor package believed it (Juhe): the session
-					// it names is the one served.
+					// The vendor package believed it: the session it
+					// names is the one served.
 					assert.Equal(t, v, s.Vendor)
 				} else {
 					assert.False(t, liveness.Retryable(err))
 				}
-				assert.Equal(t, int32(1), hits.Load())
-				assert.Zero(t, sb.Requests(createEndpoint[second]), "a second session was started")
+				assert.Equal(t, 1, sb.Requests(create), "one create at the first vendor")
+				assert.Zero(t, sb.Requests(createEndpoint(second)), "a second session was started")
 			})
 		}
 	}

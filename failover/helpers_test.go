@@ -4,7 +4,10 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -15,12 +18,7 @@ import (
 
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/failover"
-	_ "github.com/go-liveness/liveness/juhe"
-	"github.com/go-liveness/liveness/juhe/juhesim"
-	_ "github.com/go-liveness/liveness/jumdata"
-	"github.com/go-liveness/liveness/jumdata/jumdatasim"
-	_ "github.com/go-liveness/liveness/megvii"
-	"github.com/go-liveness/liveness/megvii/megviisim"
+	"github.com/go-liveness/liveness/providertest"
 	"github.com/go-liveness/liveness/sandbox"
 )
 
@@ -53,6 +51,8 @@ type env struct {
 	mu       sync.Mutex
 	notified []*liveness.Callback
 	notifErr []error
+	// notifyURLs are the URLs the notify calls came to.
+	notifyURLs []string
 }
 
 func newEnv(t *testing.T, cfg failover.Config, vendors ...liveness.Vendor) *env {
@@ -73,6 +73,9 @@ func newEnv(t *testing.T, cfg failover.Config, vendors ...liveness.Vendor) *env 
 	e.rcv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		cb, err := e.router.VerifyCallback(r.Context(), r)
 		e.mu.Lock()
+		if r.URL.Path == "/notify" {
+			e.notifyURLs = append(e.notifyURLs, r.URL.String())
+		}
 		if err != nil {
 			e.notifErr = append(e.notifErr, err)
 		} else if cb.Kind == liveness.CallbackNotify {
@@ -103,15 +106,105 @@ func (e *env) request() *liveness.SessionRequest {
 }
 
 // creates counts the session creations that reached any vendor.
-func (e *env) creates() int {
-	return e.sb.Requests(megviisim.GetToken) + e.sb.Requests(juhesim.Query) + e.sb.Requests(jumdatasim.Init)
+func (e *env) creates() int { return creates(e.sb) }
+
+// creates counts the session creations that reached any vendor of sb.
+func creates(sb *sandbox.Sandbox) int {
+	n := 0
+	for _, h := range providertest.Registered() {
+		n += sb.Requests(h.CreateEndpoint)
+	}
+	return n
 }
 
-// createEndpoint is each vendor's session-creating endpoint.
-var createEndpoint = map[liveness.Vendor]sandbox.Endpoint{
-	liveness.Megvii:  megviisim.GetToken,
-	liveness.Juhe:    juhesim.Query,
-	liveness.Jumdata: jumdatasim.Init,
+// createEndpoint is v's session-creating endpoint (its paid create).
+func createEndpoint(v liveness.Vendor) sandbox.Endpoint { return harness(v).CreateEndpoint }
+
+// readEndpoint is v's result read.
+func readEndpoint(v liveness.Vendor) sandbox.Endpoint { return harness(v).ReadEndpoint }
+
+// harness returns v's registered harness.
+func harness(v liveness.Vendor) providertest.Harness {
+	h, ok := providertest.Registration(v)
+	if !ok {
+		panic("no harness registered for " + string(v))
+	}
+	return h
+}
+
+// vendors returns the registered vendors, at least n of them: the test
+// fails when fewer are registered, so that it never runs on too few.
+func vendors(t *testing.T, n int) []liveness.Vendor {
+	t.Helper()
+	var out []liveness.Vendor
+	for _, h := range providertest.Registered() {
+		require.NotEmpty(t, h.CreateEndpoint, "%s: Harness.CreateEndpoint", h.Vendor)
+		require.NotEmpty(t, h.ReadEndpoint, "%s: Harness.ReadEndpoint", h.Vendor)
+		out = append(out, h.Vendor)
+	}
+	require.GreaterOrEqual(t, len(out), n, "registered vendors: %v", out)
+	return out
+}
+
+// from returns n registered vendors, first v, then the ones registered
+// after it, taken in a circle: every vendor appears beside others.
+func from(t *testing.T, v liveness.Vendor, n int) []liveness.Vendor {
+	t.Helper()
+	all := vendors(t, n)
+	i := slices.Index(all, v)
+	require.GreaterOrEqual(t, i, 0, "%s is registered", v)
+	out := make([]liveness.Vendor, 0, n)
+	for j := range n {
+		out = append(out, all[(i+j)%len(all)])
+	}
+	return out
+}
+
+// faultVendor injects f into every endpoint of vendor v's simulator.
+func faultVendor(sb *sandbox.Sandbox, v liveness.Vendor, f sandbox.Fault) {
+	for _, e := range sb.VendorEndpoints() {
+		if strings.HasPrefix(string(e), string(v)+"/") {
+			sb.InjectFault(e, f)
+		}
+	}
+}
+
+// failsOver reports whether fc, a fault of a vendor's harness, is an
+// answer to InitSession proving that the vendor made no session, which
+// the router fails over (the package documentation's list): a refusal of
+// the vendor's, or its own word that it is unavailable (Retryable, so
+// MayHaveReached is false).
+func failsOver(fc providertest.FaultCase) bool {
+	if fc.Op != "InitSession" {
+		return false
+	}
+	switch fc.WantKind {
+	case liveness.ErrQuotaExceeded, liveness.ErrUnauthenticated, liveness.ErrPermissionDenied, liveness.ErrDiscontinued:
+		return true
+	case liveness.ErrRateLimited, liveness.ErrUnavailable:
+		// Retryable unless MayHaveReached.
+		return fc.WantRetryable
+	}
+	return false
+}
+
+// quotaFault returns a fault of v's harness on its create that fails over
+// (failsOver), preferring a used-up quota or a rate limit.
+func quotaFault(t *testing.T, v liveness.Vendor) providertest.FaultCase {
+	t.Helper()
+	var found []providertest.FaultCase
+	for _, fc := range harness(v).Faults {
+		if failsOver(fc) && fc.Endpoint == createEndpoint(v) {
+			found = append(found, fc)
+		}
+	}
+	require.NotEmpty(t, found, "%s: no Harness.Faults case on the create that fails over", v)
+	for _, fc := range found {
+		if fc.WantKind == liveness.ErrQuotaExceeded || fc.WantKind == liveness.ErrRateLimited {
+			return fc
+		}
+	}
+	return found[0]
 }
 
 func (e *env) health(name string) failover.Health {
@@ -164,4 +257,67 @@ func concurrently(t *testing.T, n int, f func() error) {
 	for err := range errs {
 		assert.NoError(t, err)
 	}
+}
+
+// providerURLAt returns the sandbox's provider URL of v with every address
+// of the sandbox in it (plain or query-escaped) replaced by addr: the same
+// provider, calling addr instead.
+func providerURLAt(t *testing.T, sb *sandbox.Sandbox, v liveness.Vendor, addr string) string {
+	t.Helper()
+	u, err := url.Parse(sb.URL)
+	require.NoError(t, err)
+	pu := sb.ProviderURL(v)
+	out := strings.ReplaceAll(strings.ReplaceAll(pu, u.Host, addr), url.QueryEscape(u.Host), url.QueryEscape(addr))
+	require.NotEqual(t, pu, out, "%s's provider URL names the sandbox's address", v)
+	return out
+}
+
+// returning returns the registered vendors whose page sends the browser
+// back after a pass (a return the router verifies), at least n of them.
+func returning(t *testing.T, n int) []liveness.Vendor {
+	t.Helper()
+	var out []liveness.Vendor
+	for _, v := range vendors(t, n) {
+		if !harness(v).Outcomes[sandbox.OutcomePass].NoReturn {
+			out = append(out, v)
+		}
+	}
+	require.GreaterOrEqual(t, len(out), n, "registered vendors sending a return: %v", out)
+	return out
+}
+
+// ownError returns v's own error for a create under fault f, from its
+// provider called directly, without retries.
+func ownError(t *testing.T, v liveness.Vendor, f sandbox.Fault) *liveness.Error {
+	t.Helper()
+	e := newEnv(t, failover.Config{}, v)
+	p, err := liveness.Open(e.sb.ProviderURL(v), liveness.WithRetry(0, 0))
+	require.NoError(t, err)
+	e.sb.InjectFault(createEndpoint(v), f)
+	_, err = p.InitSession(bg, e.request())
+	var le *liveness.Error
+	require.ErrorAs(t, err, &le)
+	return le
+}
+
+// notifyDropsRoute reports whether v's notify, under the sandbox's default
+// readings, comes back without the notify URL's query, and so without the
+// route parameter: a router can then route it only by a signature
+// (Router.VerifyCallback), and refuses an unsigned one.
+func notifyDropsRoute(t *testing.T, v liveness.Vendor) bool {
+	t.Helper()
+	if !harness(v).Notifies {
+		return false
+	}
+	e := newEnv(t, failover.Config{}, v)
+	s, err := e.router.InitSession(bg, e.request())
+	require.NoError(t, err)
+	_, id, err := e.router.SplitID(s.ID)
+	require.NoError(t, err)
+	_, err = e.sb.Complete(bg, v, id, sandbox.OutcomePass)
+	require.NoError(t, err)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	require.NotEmpty(t, e.notifyURLs, "%s notifies", v)
+	return !strings.Contains(e.notifyURLs[0], failover.RouteParam+"=")
 }

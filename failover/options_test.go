@@ -134,7 +134,7 @@ func TestEachVendorGetsItsOwnOptions(t *testing.T) {
 			r, err := failover.New(failover.Config{Providers: ms})
 			require.NoError(t, err)
 			for _, v := range tc.fault {
-				sb.InjectFault(createEndpoint[v], map[liveness.Vendor]sandbox.Fault{
+				sb.InjectFault(createEndpoint(v), map[liveness.Vendor]sandbox.Fault{
 					liveness.Megvii:  {VendorError: "AUTHORIZATION_ERROR:NO_QUOTA"},
 					liveness.Juhe:    {VendorError: "10012"},
 					liveness.Jumdata: {VendorError: "606"},

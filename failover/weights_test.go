@@ -251,7 +251,7 @@ func TestWeightedFailoverThroughTheSandbox(t *testing.T) {
 			assert.Equal(t, tc.served, s.Vendor)
 			assert.True(t, strings.HasPrefix(s.ID, string(tc.served)+":"), s.ID)
 			for _, v := range []liveness.Vendor{liveness.Megvii, liveness.Juhe, liveness.Jumdata} {
-				assert.Equal(t, tc.creates[v], e.sb.Requests(createEndpoint[v]), "creates on %s", v)
+				assert.Equal(t, tc.creates[v], e.sb.Requests(createEndpoint(v)), "creates on %s", v)
 			}
 
 			_, vendorID, _ := strings.Cut(s.ID, ":")

@@ -189,6 +189,14 @@ type Harness struct {
 	// Notifies is false. The suite checks that, under them, a notify
 	// answered 500 comes again.
 	Redelivered []sandbox.Option
+	// Refusals are changes, by what they do, to a request of Request's
+	// that the vendor cannot serve and the provider refuses before any
+	// network call (ErrInvalidArgument or ErrUnsupported carrying no HTTP
+	// status or vendor code, as the Provider contract has it): reference
+	// images for a vendor that compares none, a field the vendor needs
+	// left out. A router skips such a provider without a call. The suite
+	// checks each: refused so, with no call to CreateEndpoint.
+	Refusals map[string]func(*liveness.SessionRequest)
 
 	// Backend is the vendor's simulator for a vendor the sandbox does not
 	// simulate itself: a plug-in (sandbox.Plugin) every sandbox of the
@@ -254,6 +262,9 @@ func RunConformanceTests(t *testing.T, h Harness) {
 	t.Run("a notify not taken comes again under Redelivered", func(t *testing.T) { testRedelivered(t, h) })
 	for _, fc := range h.Faults {
 		t.Run("fault "+fc.Name, func(t *testing.T) { testFault(t, h, fc) })
+	}
+	for name, change := range h.Refusals {
+		t.Run("refused before any call: "+name, func(t *testing.T) { testRefusal(t, h, change) })
 	}
 }
 
@@ -690,6 +701,27 @@ func testFault(t *testing.T, h Harness, fc FaultCase) {
 	require.True(t, errors.As(err, &le), "a *liveness.Error: %T", err)
 	assert.Equal(t, h.Vendor, le.Vendor)
 	assert.Equal(t, fc.Op, le.Op)
+}
+
+// testRefusal checks a Harness.Refusals entry: the changed request is
+// refused before any network call.
+func testRefusal(t *testing.T, h Harness, change func(*liveness.SessionRequest)) {
+	e := newEnv(t, h, liveness.WithRetry(0, 0))
+	req := h.Request(e.rcv.URL+"/return", e.rcv.URL+"/notify")
+	change(req)
+	_, err := e.p.InitSession(context.Background(), req)
+	require.Error(t, err)
+	if !errors.Is(err, liveness.ErrInvalidArgument) {
+		require.ErrorIs(t, err, liveness.ErrUnsupported)
+	}
+	var le *liveness.Error
+	require.True(t, errors.As(err, &le), "a *liveness.Error: %T", err)
+	assert.Zero(t, le.HTTPStatus, "no vendor answered: %v", err)
+	assert.Empty(t, le.Code, "no vendor answered: %v", err)
+	if h.CreateEndpoint != "" {
+		assert.Zero(t, e.sb.Requests(h.CreateEndpoint), "no call to Harness.CreateEndpoint")
+	}
+	assert.Zero(t, e.rcv.count(), "no callback")
 }
 
 // testSameSituation holds every vendor to the same sentinel and Field for

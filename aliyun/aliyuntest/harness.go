@@ -90,6 +90,7 @@ func Harness() providertest.Harness {
 		},
 		Faults: []providertest.FaultCase{
 			{Name: "412 overdue payment is quota exceeded", Endpoint: aliyunsim.Init, Fault: sandbox.Fault{VendorError: "412"}, Op: "InitSession", WantKind: liveness.ErrQuotaExceeded},
+			{Name: "an HTTP 429 page is rate limited", Endpoint: aliyunsim.Init, Fault: sandbox.Fault{HTTPStatus: http.StatusTooManyRequests}, Op: "InitSession", WantKind: liveness.ErrRateLimited, WantRetryable: true},
 			{Name: "411 no RAM permission is permission denied", Endpoint: aliyunsim.Init, Fault: sandbox.Fault{VendorError: "411"}, Op: "InitSession", WantKind: liveness.ErrPermissionDenied},
 			{Name: "401 is invalid argument, not authentication", Endpoint: aliyunsim.Init, Fault: sandbox.Fault{VendorError: "401"}, Op: "InitSession", WantKind: liveness.ErrInvalidArgument},
 			{Name: "SignatureDoesNotMatch is unauthenticated", Endpoint: aliyunsim.Init, Fault: sandbox.Fault{VendorError: "SignatureDoesNotMatch"}, Op: "InitSession", WantKind: liveness.ErrUnauthenticated},

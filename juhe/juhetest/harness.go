@@ -68,6 +68,11 @@ func Harness() providertest.Harness {
 		SignedReturn:     true,
 		Notifies:         true, // LivenessOnly false: the face is compared with the ID's photo
 		Redelivered:      []sandbox.Option{juhesim.WithNotifyRedelivered()},
+		Refusals: map[string]func(*liveness.SessionRequest){
+			// Juhe compares the face with the ID's photo only.
+			"reference images":      func(r *liveness.SessionRequest) { r.ReferenceImages = [][]byte{sandbox.SampleFaceJPEG()} },
+			"no name and ID number": func(r *liveness.SessionRequest) { r.Name, r.IDNumber = "", "" },
+		},
 		ForgeClaim: func(baseURL string, s *liveness.Session) *http.Request {
 			r := httptest.NewRequest(http.MethodPost, baseURL+"/notify", nil)
 			r.URL.RawQuery = url.Values{"jh_order_id": {s.ID}, "passed": {"T"}}.Encode()
@@ -99,6 +104,9 @@ func Harness() providertest.Harness {
 			{Name: "279303 is unavailable", Endpoint: juhesim.Search, Fault: sandbox.Fault{VendorError: "279303"}, Op: "FetchResult", WantKind: liveness.ErrUnavailable, WantRetryable: true},
 			{Name: "10014 internal error is unavailable", Endpoint: juhesim.Search, Fault: sandbox.Fault{VendorError: "10014"}, Op: "FetchResult", WantKind: liveness.ErrUnavailable, WantRetryable: true},
 			{Name: "10001 is unauthenticated", Endpoint: juhesim.Query, Fault: sandbox.Fault{VendorError: "10001"}, Op: "InitSession", WantKind: liveness.ErrUnauthenticated},
+			{Name: "an HTTP 429 page is rate limited", Endpoint: juhesim.Query, Fault: sandbox.Fault{HTTPStatus: http.StatusTooManyRequests}, Op: "InitSession", WantKind: liveness.ErrRateLimited, WantRetryable: true},
+			{Name: "10012 is quota exceeded", Endpoint: juhesim.Query, Fault: sandbox.Fault{VendorError: "10012"}, Op: "InitSession", WantKind: liveness.ErrQuotaExceeded},
+			{Name: "10021 is discontinued", Endpoint: juhesim.Query, Fault: sandbox.Fault{VendorError: "10021"}, Op: "InitSession", WantKind: liveness.ErrDiscontinued},
 			{Name: "HTTP 502 is unavailable", Endpoint: juhesim.Search, Fault: sandbox.Fault{HTTPStatus: 502}, Op: "FetchResult", WantKind: liveness.ErrUnavailable, WantRetryable: true},
 			{Name: "malformed JSON is a bad response", Endpoint: juhesim.Search, Fault: sandbox.Fault{Malformed: true}, Op: "FetchResult", WantKind: liveness.ErrBadResponse},
 			{Name: "truncated JSON is a bad response", Endpoint: juhesim.Query, Fault: sandbox.Fault{Truncated: true}, Op: "InitSession", WantKind: liveness.ErrBadResponse},

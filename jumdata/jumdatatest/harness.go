@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -101,10 +102,17 @@ func harness(config func(*sandbox.Sandbox) jumdata.Config, direct bool) provider
 		SituationReadings: []sandbox.Option{jumdatasim.WithErrorTexts()},
 		BadOpenURLs:       []string{"jumdata://?appcode=CODE&model=9", "jumdata://?appcode=CODE"}, // the second (no init_url) fails in New
 		CreateEndpoint:    jumdatasim.Init,
-		ReadEndpoint:      jumdatasim.Result,
-		Expired:           liveness.StatusExpired,
-		Lifetime:          jumdata.SessionTTL,
-		LivenessOnly:      true, // Notifies false: Jumdata has no notify
+		Refusals: map[string]func(*liveness.SessionRequest){
+			// Jumdata checks liveness only.
+			"reference images": func(r *liveness.SessionRequest) { r.ReferenceImages = [][]byte{sandbox.SampleFaceJPEG()} },
+			"a return URL over its limit": func(r *liveness.SessionRequest) {
+				r.ReturnURL += "?pad=" + strings.Repeat("x", jumdata.MaxReturnURLChars+1-len(r.ReturnURL)-5)
+			},
+		},
+		ReadEndpoint: jumdatasim.Result,
+		Expired:      liveness.StatusExpired,
+		Lifetime:     jumdata.SessionTTL,
+		LivenessOnly: true, // Notifies false: Jumdata has no notify
 		ForgeClaim: func(baseURL string, s *liveness.Session) *http.Request {
 			return httptest.NewRequest(http.MethodGet, baseURL+"/return?"+url.Values{"token": {s.ID}, "success": {"true"}}.Encode(), nil)
 		},
@@ -113,6 +121,8 @@ func harness(config func(*sandbox.Sandbox) jumdata.Config, direct bool) provider
 			{Name: "500 maintenance is unavailable", Endpoint: jumdatasim.Init, Fault: sandbox.Fault{VendorError: "500"}, Op: "InitSession", WantKind: liveness.ErrUnavailable, WantRetryable: true},
 			{Name: "610 is unavailable", Endpoint: jumdatasim.Result, Fault: sandbox.Fault{VendorError: "610"}, Op: "FetchResult", WantKind: liveness.ErrUnavailable, WantRetryable: true},
 			{Name: "606 is quota exceeded", Endpoint: jumdatasim.Init, Fault: sandbox.Fault{VendorError: "606"}, Op: "InitSession", WantKind: liveness.ErrQuotaExceeded},
+			{Name: "an HTTP 429 page is rate limited", Endpoint: jumdatasim.Init, Fault: sandbox.Fault{HTTPStatus: http.StatusTooManyRequests}, Op: "InitSession", WantKind: liveness.ErrRateLimited, WantRetryable: true},
+			{Name: "609 is rate limited", Endpoint: jumdatasim.Init, Fault: sandbox.Fault{VendorError: "609"}, Op: "InitSession", WantKind: liveness.ErrRateLimited, WantRetryable: true},
 			{Name: "604 is discontinued", Endpoint: jumdatasim.Init, Fault: sandbox.Fault{VendorError: "604"}, Op: "InitSession", WantKind: liveness.ErrDiscontinued},
 			{Name: "gateway quota exhausted", Endpoint: jumdatasim.Init, Fault: sandbox.Fault{HTTPStatus: 403, Header: http.Header{"X-Ca-Error-Message": {"Quota Exhausted"}}}, Op: "InitSession", WantKind: liveness.ErrQuotaExceeded},
 			{Name: "gateway throttling", Endpoint: jumdatasim.Result, Fault: sandbox.Fault{HTTPStatus: 403, Header: http.Header{"X-Ca-Error-Message": {"Throttled by APP Flow Control"}}}, Op: "FetchResult", WantKind: liveness.ErrRateLimited, WantRetryable: true},

@@ -88,7 +88,11 @@ func Harness(referenceImages ...[]byte) providertest.Harness {
 			opts.ActionHTTPMethod = "GET"
 			req.Extra = opts
 		},
-		Redelivered:  []sandbox.Option{megviisim.WithNotifyRedelivered()},
+		Redelivered: []sandbox.Option{megviisim.WithNotifyRedelivered()},
+		Refusals: map[string]func(*liveness.SessionRequest){
+			// Megvii's sessions report by notify.
+			"no notify URL": func(r *liveness.SessionRequest) { r.NotifyURL = "" },
+		},
 		LivenessOnly: len(referenceImages) == 0,
 		ForgeClaim: func(baseURL string, s *liveness.Session) *http.Request {
 			return httptest.NewRequest(http.MethodGet, baseURL+"/return?"+url.Values{"biz_id": {s.ID}, "status": {"OK"}}.Encode(), nil)
@@ -104,6 +108,9 @@ func Harness(referenceImages ...[]byte) providertest.Harness {
 			{Name: "CONCURRENCY_LIMIT_EXCEEDED is rate limited", Endpoint: megviisim.GetToken, Fault: sandbox.Fault{VendorError: "CONCURRENCY_LIMIT_EXCEEDED"}, Op: "InitSession", WantKind: liveness.ErrRateLimited, WantRetryable: true},
 			{Name: "INTERNAL_ERROR is unavailable", Endpoint: megviisim.GetResult, Fault: sandbox.Fault{VendorError: "INTERNAL_ERROR"}, Op: "FetchResult", WantKind: liveness.ErrUnavailable, WantRetryable: true},
 			{Name: "AUTHENTICATION_ERROR is unauthenticated", Endpoint: megviisim.GetToken, Fault: sandbox.Fault{VendorError: "AUTHENTICATION_ERROR"}, Op: "InitSession", WantKind: liveness.ErrUnauthenticated},
+			{Name: "an HTTP 429 page on get_token is rate limited", Endpoint: megviisim.GetToken, Fault: sandbox.Fault{HTTPStatus: http.StatusTooManyRequests}, Op: "InitSession", WantKind: liveness.ErrRateLimited, WantRetryable: true},
+			{Name: "AUTHORIZATION_ERROR on get_token is permission denied", Endpoint: megviisim.GetToken, Fault: sandbox.Fault{VendorError: "AUTHORIZATION_ERROR:DENIED"}, Op: "InitSession", WantKind: liveness.ErrPermissionDenied},
+			{Name: "INTERNAL_ERROR on get_token is unavailable", Endpoint: megviisim.GetToken, Fault: sandbox.Fault{VendorError: "INTERNAL_ERROR"}, Op: "InitSession", WantKind: liveness.ErrUnavailable, WantRetryable: true},
 			{Name: "AUTHORIZATION_ERROR is permission denied", Endpoint: megviisim.GetResult, Fault: sandbox.Fault{VendorError: "AUTHORIZATION_ERROR:Denied."}, Op: "FetchResult", WantKind: liveness.ErrPermissionDenied},
 			{Name: "RESULT_NOT_FOUND is not found", Endpoint: megviisim.GetResult, Fault: sandbox.Fault{VendorError: "RESULT_NOT_FOUND"}, Op: "FetchResult", WantKind: liveness.ErrNotFound},
 			{Name: "HTTP 502 is unavailable (a read may be spent: not retryable)", Endpoint: megviisim.GetResult, Fault: sandbox.Fault{HTTPStatus: 502}, Op: "FetchResult", WantKind: liveness.ErrUnavailable, WantRetryable: false},

@@ -86,6 +86,8 @@ func Harness() providertest.Harness {
 			{Name: "RequestLimitExceeded is rate limited", Endpoint: tencentsim.GetDetectInfoEnhanced, Fault: sandbox.Fault{VendorError: "RequestLimitExceeded"}, Op: "FetchResult", WantKind: liveness.ErrRateLimited, WantRetryable: true},
 			{Name: "InternalError is unavailable", Endpoint: tencentsim.GetDetectInfoEnhanced, Fault: sandbox.Fault{VendorError: "InternalError"}, Op: "FetchResult", WantKind: liveness.ErrUnavailable, WantRetryable: true},
 			{Name: "LimitExceeded is quota exceeded", Endpoint: tencentsim.DetectAuth, Fault: sandbox.Fault{VendorError: "LimitExceeded"}, Op: "InitSession", WantKind: liveness.ErrQuotaExceeded},
+			// An HTML page is no answer of Tencent's: the session may exist.
+			{Name: "an HTTP 429 page is rate limited, not retryable", Endpoint: tencentsim.DetectAuth, Fault: sandbox.Fault{HTTPStatus: http.StatusTooManyRequests}, Op: "InitSession", WantKind: liveness.ErrRateLimited},
 			{Name: "UnauthorizedOperation.Nonactivated is permission denied", Endpoint: tencentsim.DetectAuth, Fault: sandbox.Fault{VendorError: "UnauthorizedOperation.Nonactivated"}, Op: "InitSession", WantKind: liveness.ErrPermissionDenied},
 			{Name: "AuthFailure.SignatureFailure is unauthenticated", Endpoint: tencentsim.GetDetectInfoEnhanced, Fault: sandbox.Fault{VendorError: "AuthFailure.SignatureFailure"}, Op: "FetchResult", WantKind: liveness.ErrUnauthenticated},
 			{Name: "HTTP 503 is unavailable", Endpoint: tencentsim.GetDetectInfoEnhanced, Fault: sandbox.Fault{HTTPStatus: 503}, Op: "FetchResult", WantKind: liveness.ErrUnavailable, WantRetryable: true},
