@@ -8,6 +8,8 @@ package callback_test
 import (
 	"testing"
 
+	"github.com/go-liveness/liveness/callback/callbacktest"
+
 	_ "github.com/go-liveness/liveness/aliyun/aliyuntest"
 	_ "github.com/go-liveness/liveness/juhe/juhetest"
 	_ "github.com/go-liveness/liveness/jumdata/jumdatatest"
@@ -18,28 +20,25 @@ import (
 )
 
 // fact is something a test needs of its vendor, said of its harness.
-type fact struct {
-	what string
-	has  func(h providertest.Harness) bool
-}
+type fact = callbacktest.Fact
 
 var (
 	// signedNotify: the notify carries the result, signed, so that the
 	// Handler acts on it without a read; the vendor also has a return
 	// that comes back unsigned (UnsignedReturn), read once, and a budget
 	// of result calls (ReadCalls).
-	signedNotify = fact{"a signed notify, an unsigned return and a read budget", func(h providertest.Harness) bool {
+	signedNotify = fact{What: "a signed notify, an unsigned return and a read budget", Has: func(h providertest.Harness) bool {
 		return h.SignedNotify && h.UnsignedReturn != nil && h.ReadCalls != nil
 	}}
 	// triggerNotify: a notify that only says a result is ready (a read
 	// follows), a signed return, and the browser sent back bare when
 	// nothing was submitted.
-	triggerNotify = fact{"a notify that only triggers a read, a signed return and a bare return", func(h providertest.Harness) bool {
+	triggerNotify = fact{What: "a notify that only triggers a read, a signed return and a bare return", Has: func(h providertest.Harness) bool {
 		return h.Notifies && !h.SignedNotify && h.SignedReturn && h.BareReturn
 	}}
 	// noNotify: no notify at all, an unsigned return that the browser
 	// makes after every outcome, and sessions that expire as expired.
-	noNotify = fact{"no notify, an unsigned return after every outcome", func(h providertest.Harness) bool {
+	noNotify = fact{What: "no notify, an unsigned return after every outcome", Has: func(h providertest.Harness) bool {
 		if h.Notifies || h.SignedReturn || !h.Expired.Final() {
 			return false
 		}
@@ -56,13 +55,7 @@ var (
 // that has f; the test fails when none has it.
 func vendorWith(t testing.TB, f fact) providertest.Harness {
 	t.Helper()
-	for _, h := range providertest.Registered() {
-		if f.has(h) {
-			return h
-		}
-	}
-	t.Fatalf("no registered vendor has %s", f.what)
-	return providertest.Harness{}
+	return callbacktest.VendorWith(t, f)
 }
 
 // Every vendor the sandbox simulates has its harness registered, so that

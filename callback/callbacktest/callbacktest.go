@@ -175,11 +175,11 @@ type Env struct {
 	store     callback.Store
 	configure []func(*callback.Handler)
 	sunk      atomic.Value // the last form the sink received (url.Values)
-	sunkReq   atomic.Value // the last notify the sink received (sunkNotify)
+	sunkReq   atomic.Value // the last notify the sink received (*Notified)
 }
 
-// sunkNotify is a notify as Sink received it.
-type sunkNotify struct {
+// Notified is a notify as Sink received it, to send again (Send).
+type Notified struct {
 	method, query, contentType string
 	body                       []byte
 }
@@ -255,7 +255,7 @@ func New(t testing.TB, h providertest.Harness, opts ...Option) *Env {
 	e.P = e.Provider()
 	e.Sink = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-		e.sunkReq.Store(sunkNotify{method: r.Method, query: r.URL.RawQuery, contentType: r.Header.Get("Content-Type"), body: body})
+		e.sunkReq.Store(&Notified{method: r.Method, query: r.URL.RawQuery, contentType: r.Header.Get("Content-Type"), body: body})
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		if r.ParseForm() == nil {
 			e.sunk.Store(r.PostForm)
@@ -278,28 +278,56 @@ func (e *Env) Sunk() url.Values {
 // 0 when there was none. It fails the test when Sink received none.
 func (e *Env) Resend(base string) int {
 	e.T.Helper()
-	n, ok := e.sunkReq.Load().(sunkNotify)
-	if !ok {
+	n := e.LastNotify()
+	if n == nil {
 		e.T.Fatal("callbacktest: Sink received no notify to send again")
 	}
+	return n.Send(base)
+}
+
+// LastNotify returns the last notify Sink received, nil before any: a
+// test that sends several sessions' notifies again keeps each one.
+func (e *Env) LastNotify() *Notified {
+	n, _ := e.sunkReq.Load().(*Notified)
+	return n
+}
+
+// Send sends n again, as the vendor sent it (method, query, body), to
+// base/notify, and returns the answer's status, 0 when there was none.
+func (n *Notified) Send(base string) int {
 	u := base + "/notify"
 	if n.query != "" {
 		u += "?" + n.query
 	}
 	req, err := http.NewRequest(n.method, u, bytes.NewReader(n.body))
 	if err != nil {
-		e.T.Fatal(err)
+		return 0
 	}
 	if n.contentType != "" {
 		req.Header.Set("Content-Type", n.contentType)
 	}
-	resp, err := vendorClient.Do(req)
-	if err != nil {
-		return 0
+	return sendAsVendor(req)
+}
+
+// Fact is something a test needs of its vendor, said of its harness.
+type Fact struct {
+	// What says the fact, for the failure when no vendor has it.
+	What string
+	Has  func(h providertest.Harness) bool
+}
+
+// VendorWith returns the harness of the first registered vendor (by name,
+// providertest.Registered) that has f; it fails the test when none has
+// it, so that a test never silently runs nothing.
+func VendorWith(t testing.TB, f Fact) providertest.Harness {
+	t.Helper()
+	for _, h := range providertest.Registered() {
+		if f.Has(h) {
+			return h
+		}
 	}
-	_, _ = io.Copy(io.Discard, resp.Body)
-	_ = resp.Body.Close()
-	return resp.StatusCode
+	t.Fatalf("callbacktest: no registered vendor has %s", f.What)
+	return providertest.Harness{}
 }
 
 // Provider returns a new provider of the vendor on the sandbox, on
@@ -584,13 +612,7 @@ func (e *Env) Forge(base, id string) int {
 		e.T.Fatal(err)
 	}
 	req.Header = f.Header.Clone()
-	resp, err := vendorClient.Do(req)
-	if err != nil {
-		return 0
-	}
-	_, _ = io.Copy(io.Discard, resp.Body)
-	_ = resp.Body.Close()
-	return resp.StatusCode
+	return sendAsVendor(req)
 }
 
 // Notify posts form to u as the vendor's server would, and returns the
@@ -598,13 +620,7 @@ func (e *Env) Forge(base, id string) int {
 func Notify(u string, form url.Values) int {
 	req, _ := http.NewRequest(http.MethodPost, u, strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	resp, err := vendorClient.Do(req)
-	if err != nil {
-		return 0
-	}
-	_, _ = io.Copy(io.Discard, resp.Body)
-	_ = resp.Body.Close()
-	return resp.StatusCode
+	return sendAsVendor(req)
 }
 
 // Eventually fails the test, saying what, unless cond holds within 10 s;
@@ -621,3 +637,15 @@ func Eventually(t testing.TB, cond func() bool, what string) {
 }
 
 var vendorClient = &http.Client{Timeout: 30 * time.Second}
+
+// sendAsVendor sends req as the vendor's server would, and returns the
+// answer's status, its body read and closed; 0 when there was none.
+func sendAsVendor(req *http.Request) int {
+	resp, err := vendorClient.Do(req)
+	if err != nil {
+		return 0
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	_ = resp.Body.Close()
+	return resp.StatusCode
+}
