@@ -104,7 +104,7 @@ func redisBaseline(rdb *redis.Client) storeOps {
 // against go-redis called directly, over a real local redis-server.
 func BenchmarkStore(b *testing.B) {
 	ctx := context.Background()
-	value := []byte(`{"vendor":"megvii","session":"1462259748,52b13fb5-8dfb-4537-a62b-a641d5e929f1","biz_no":"cc47190f"}`)
+	value := []byte(`{"vendor":"acme","session":"1462259748,52b13fb5-8dfb-4537-a62b-a641d5e929f1","biz_no":"cc47190f"}`)
 	const ttl = time.Hour
 	// One redis-server for every sub-benchmark: started under b, not under
 	// the first sub-benchmark, whose end would stop it.

@@ -5,20 +5,17 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/url"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/callback"
+	"github.com/go-liveness/liveness/callback/callbacktest"
 	"github.com/go-liveness/liveness/callback/internal/hooks"
 	"github.com/go-liveness/liveness/callback/redisstore"
 	"github.com/go-liveness/liveness/callback/redisstore/internal/redisserver"
-	"github.com/go-liveness/liveness/juhe/juhesim"
-	"github.com/go-liveness/liveness/jumdata/jumdatasim"
-	"github.com/go-liveness/liveness/megvii"
-	"github.com/go-liveness/liveness/megvii/megviisim"
+	"github.com/go-liveness/liveness/providertest"
 	"github.com/go-liveness/liveness/sandbox"
 	"github.com/redis/go-redis/v9"
 )
@@ -44,6 +41,7 @@ const (
 // killStore kills Redis at one point of the first flow through it.
 type killStore struct {
 	callback.Store
+	e     *callbacktest.Env
 	point killPoint
 	kill  func()
 	once  sync.Once
@@ -52,7 +50,7 @@ type killStore struct {
 func (s *killStore) fire() { s.once.Do(s.kill) }
 
 func (s *killStore) Swap(ctx context.Context, k string, old, v []byte, ttl time.Duration) (bool, error) {
-	v1, old1 := unseal(k, v), unseal(k, old)
+	v1, old1 := unseal(s.e, k, v), unseal(s.e, k, old)
 	adds := func(field string) bool {
 		return bytes.Contains(v1, []byte(field)) && !bytes.Contains(old1, []byte(field))
 	}
@@ -88,37 +86,40 @@ type effects struct {
 	statuses []liveness.Status
 }
 
-// faultPath is one way the vendor's result reaches the service.
+// faultPath is one way the vendor's result reaches the service, with the
+// vendor it runs on: the first registered vendor with the fact the path
+// needs, one vendor a path, so that the matrix does not grow with the
+// vendors.
 type faultPath struct {
-	name   string
-	vendor liveness.Vendor
-	opts   []envOption
-	create sandbox.Endpoint
-	read   sandbox.Endpoint
+	name string
+	fact callbacktest.Fact
+	opts []callbacktest.Option
+	// signed: the callback carries the result, signed: no read.
+	signed bool
+	// reconciler: nobody comes back (a check done on a phone): the
+	// reconciler's pass on the instance is the only callback (send is
+	// set in the cell).
+	reconciler bool
 	// send delivers the callback of session id once to the instance at
 	// base, as b, and reports whether it was answered as delivered.
-	send func(b *browser, base, id string, c *sandbox.Completion) bool
+	send func(e *callbacktest.Env, b *callbacktest.Browser, base, id string, c *sandbox.Completion) bool
 }
 
 var faultPaths = []faultPath{
-	{"megvii-signed-notify", liveness.Megvii, nil, megviisim.GetToken, megviisim.GetResult,
-		func(_ *browser, base, _ string, c *sandbox.Completion) bool {
-			return notify(base+"/notify", c.ReturnForm) == http.StatusOK
-		}},
-	{"megvii-unsigned-return", liveness.Megvii, []envOption{megviiGET}, megviisim.GetToken, megviisim.GetResult, returnPassed},
-	{"juhe-unsigned-notify", liveness.Juhe, nil, juhesim.Query, juhesim.Search,
-		func(_ *browser, base, id string, _ *sandbox.Completion) bool {
-			return notify(base+"/notify", url.Values{"jh_order_id": {id}}) == http.StatusOK
-		}},
-	{"jumdata-unsigned-return", liveness.Jumdata, nil, jumdatasim.Init, jumdatasim.Result, returnPassed},
-	// Nobody comes back (a check done on a phone): the reconciler's pass
-	// on the instance is the only callback (send is replaced in the cell).
-	{"jumdata-reconciler", liveness.Jumdata, nil, jumdatasim.Init, jumdatasim.Result, nil},
+	{name: "signed-notify", fact: signedNotify, signed: true, send: notified},
+	{name: "asked-unsigned-return", fact: askedUnsignedReturn, opts: []callbacktest.Option{callbacktest.UnsignedReturn()}, send: returnPassed},
+	{name: "unsigned-notify", fact: unsignedNotify, send: notified},
+	{name: "unsigned-return", fact: unsignedReturn, send: returnPassed},
+	{name: "reconciler", fact: reconciled, reconciler: true},
 }
 
-func returnPassed(b *browser, base, _ string, c *sandbox.Completion) bool {
-	u, _ := url.Parse(c.ReturnURL)
-	resp := b.do(http.MethodGet, base+"/return?"+u.RawQuery, nil)
+// notified sends the vendor's notify (as the sink received it) again.
+func notified(e *callbacktest.Env, _ *callbacktest.Browser, base, _ string, _ *sandbox.Completion) bool {
+	return e.Resend(base) == http.StatusOK
+}
+
+func returnPassed(_ *callbacktest.Env, b *callbacktest.Browser, base, _ string, c *sandbox.Completion) bool {
+	resp := b.Return(base, c)
 	return resp.StatusCode == http.StatusSeeOther && resp.Header.Get("Location") == "/done?status=passed"
 }
 
@@ -130,18 +131,22 @@ func returnPassed(b *browser, base, _ string, c *sandbox.Completion) bool {
 // applied (deduplicated by Delivery.ID), the creates and the reads:
 //
 //   - nothing is lost: the session is delivered, passed, in every cell but
-//     one kind: a session no callback will ever name (Jumdata done on a
-//     phone, found only by the reconciler), whose Store restarted without
-//     persistence before the delivery, is known nowhere any more;
+//     one kind: a session no callback will ever name (a vendor without
+//     notify, the check done on a phone, found only by the reconciler),
+//     whose Store restarted without persistence before the delivery, is
+//     known nowhere any more;
 //   - the effect is applied once in every cell (one Delivery.ID);
 //   - Deliver runs once, except in the window no key-value store closes
 //     (Deliver applied its effect, the mark was not written) when the
 //     retry reaches the other instance: then twice, with the same ID, and
 //     Attempt 2 when the Store kept the intent (AOF) or 1 when it lost it;
-//   - one create; reads within the vendor's budget (Megvii ≤ 3), one
-//     when the Store kept its data, unless the kill cut a read before its
+//   - one create; reads within the vendor's budget (its profile's
+//     Reads.Calls, where it has one), one when the Store kept its data, unless the kill cut a read before its
 //     answer was written (inside the read, or before the write of the
 //     result with the delivery intent) and the retry reached B.
+//
+// Each path runs on one vendor, the first registered with the fact it
+// needs (see faultPaths).
 func TestRedisFaultMatrix(t *testing.T) {
 	if testing.Short() {
 		t.Skip("the fault matrix starts a redis-server per cell")
@@ -150,19 +155,21 @@ func TestRedisFaultMatrix(t *testing.T) {
 	t.Cleanup(func() { hooks.SetFetchLease(prev) })
 	type cell struct {
 		path        faultPath
+		h           providertest.Harness
 		mode        redisserver.Persistence
 		kill        killPoint
 		alternating bool
 	}
 	var cells []cell
 	for _, p := range faultPaths {
+		h := callbacktest.VendorWith(t, p.fact)
 		for _, m := range []redisserver.Persistence{redisserver.NoPersistence, redisserver.AOFEverySec, redisserver.AOFAlways} {
 			for _, k := range []killPoint{killBeforeDeliver, killInsideDeliver, killBeforeMark, killInsideRead} {
-				if k == killInsideRead && p.name == "megvii-signed-notify" {
+				if k == killInsideRead && p.signed {
 					continue // a signed result needs no read
 				}
 				for _, alt := range []bool{true, false} {
-					cells = append(cells, cell{p, m, k, alt})
+					cells = append(cells, cell{p, h, m, k, alt})
 				}
 			}
 		}
@@ -175,21 +182,21 @@ func TestRedisFaultMatrix(t *testing.T) {
 		if c.alternating {
 			retries = "alternating"
 		}
-		name := fmt.Sprintf("%s/%s/%s/%s", c.path.name, c.mode, c.kill, retries)
+		name := fmt.Sprintf("%s-%s/%s/%s/%s", c.h.Vendor, c.path.name, c.mode, c.kill, retries)
 		wg.Add(1)
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			t.Run(name, func(t *testing.T) { runFaultCell(t, c.path, c.mode, c.kill, c.alternating) })
+			t.Run(name, func(t *testing.T) { runFaultCell(t, c.path, c.h, c.mode, c.kill, c.alternating) })
 		}()
 	}
 	wg.Wait()
 	t.Logf("%d cells", len(cells))
 }
 
-func runFaultCell(t *testing.T, path faultPath, mode redisserver.Persistence, kill killPoint, alternating bool) {
+func runFaultCell(t *testing.T, path faultPath, h providertest.Harness, mode redisserver.Persistence, kill killPoint, alternating bool) {
 	srv := redisserver.StartServer(t, mode)
-	e := newEnv(t, path.vendor, append([]envOption{notifyToSink}, path.opts...)...)
+	e := callbacktest.New(t, h, append([]callbacktest.Option{callbacktest.NotifyToSink()}, path.opts...)...)
 	fx := &effects{applied: map[string]int{}}
 	var killOnce sync.Once
 	deliver := func(ctx context.Context, res *liveness.Result, s *liveness.Session) error {
@@ -215,40 +222,38 @@ func runFaultCell(t *testing.T, path faultPath, mode redisserver.Persistence, ki
 		t.Cleanup(func() { _ = rdb.Close() })
 		var st callback.Store = redisstore.New(rdb, "fault")
 		if i == 0 {
-			st = &killStore{Store: st, point: kill, kill: srv.Kill}
+			st = &killStore{Store: st, e: e, point: kill, kill: srv.Kill}
 		}
-		h := e.handler(e.provider(), st)
+		h := e.NewHandler(e.Provider(), st)
 		h.Deliver = deliver
 		h.DeliverTimeout = 300 * time.Millisecond
 		h.MaxWait = time.Second
-		base := e.serve(h).URL
+		base := e.Serve(h).URL
 		bases = append(bases, base)
 		handlers[base] = h
 	}
-	if path.send == nil {
+	if path.reconciler {
 		// A pass delivered the session when the Store holds its mark.
 		probe := redisstore.New(redis.NewClient(&redis.Options{Addr: srv.Addr()}), "fault")
-		path.send = func(_ *browser, base, id string, _ *sandbox.Completion) bool {
+		path.send = func(_ *callbacktest.Env, _ *callbacktest.Browser, base, id string, _ *sandbox.Completion) bool {
 			if _, err := handlers[base].Reconcile(context.Background()); err != nil {
 				return false
 			}
-			rec, ok, err := probe.Get(context.Background(), "s:jumdata:"+id)
-			return err == nil && ok && bytes.Contains(unseal("s:jumdata:"+id, rec), []byte(`"delivered":true`))
+			k := "s:" + string(e.Vendor) + ":" + id
+			rec, ok, err := probe.Get(context.Background(), k)
+			return err == nil && ok && bytes.Contains(unseal(e, k, rec), []byte(`"delivered":true`))
 		}
 	}
-	b := newBrowser()
-	e.start(b, bases[0])
-	id := e.lastStarted()
-	c, err := e.sb.Complete(context.Background(), path.vendor, id, sandbox.OutcomePass)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if path.name == "jumdata-reconciler" {
+	b := callbacktest.NewBrowser()
+	e.Start(b, bases[0])
+	id := e.LastStarted()
+	c := e.Complete(id, sandbox.OutcomePass)
+	if path.reconciler {
 		// The reconciler's first read of the session: three minutes
 		// before its token expires.
-		e.clock.Advance(e.sessionExpiry(id).Add(-3 * time.Minute).Sub(e.clock.Now()))
+		e.Clock.Advance(e.SessionExpiry(id).Add(-3 * time.Minute).Sub(e.Clock.Now()))
 	}
-	if path.send(b, bases[0], id, c) {
+	if path.send(e, b, bases[0], id, c) {
 		t.Fatalf("the callback during the kill was answered as delivered")
 	}
 	if srv.Running() {
@@ -260,19 +265,20 @@ func runFaultCell(t *testing.T, path faultPath, mode redisserver.Persistence, ki
 	recordKept := func() bool {
 		rdb := redis.NewClient(&redis.Options{Addr: srv.Addr()})
 		defer func() { _ = rdb.Close() }()
-		_, ok, err := redisstore.New(rdb, "fault").Get(context.Background(), "s:"+string(path.vendor)+":"+id)
+		_, ok, err := redisstore.New(rdb, "fault").Get(context.Background(), "s:"+string(e.Vendor)+":"+id)
 		return err == nil && ok
 	}()
 	if mode == redisserver.AOFAlways && !recordKept {
 		t.Fatalf("Redis with appendfsync always lost the session's record")
 	}
 	// Past the leases a crashed request left (kept with AOF), and past the
-	// minute between two of Megvii's calls.
+	// gap between two result calls of a vendor with a read budget (a
+	// minute).
 	time.Sleep(700 * time.Millisecond)
 	if kill == killInsideRead {
 		time.Sleep(1500 * time.Millisecond)
 	}
-	e.clock.Advance(time.Minute + time.Second)
+	e.Clock.Advance(time.Minute + time.Second)
 	order := []string{bases[1]}
 	if alternating {
 		order = []string{bases[0], bases[1]}
@@ -281,19 +287,19 @@ func runFaultCell(t *testing.T, path faultPath, mode redisserver.Persistence, ki
 	// under -race on 2 cores) a look of the reconciler can take a second.
 	delivered := false
 	for i := 0; i < 40 && !delivered; i++ {
-		delivered = path.send(b, order[i%len(order)], id, c)
+		delivered = path.send(e, b, order[i%len(order)], id, c)
 		if !delivered {
 			time.Sleep(150 * time.Millisecond)
-			if path.name == "jumdata-reconciler" {
-				e.clock.Advance(11 * time.Second) // a failed look is due again after 10 s
+			if path.reconciler {
+				e.Clock.Advance(11 * time.Second) // a failed look is due again after 10 s
 			}
 		}
 	}
-	// What no store can save: a session with no callback at all (Jumdata
-	// done on a phone, found only by the reconciler) whose Store lost its
-	// data before it was delivered is known nowhere any more. AOF keeps
-	// it; the README says so.
-	if path.send != nil && path.name == "jumdata-reconciler" && !recordKept {
+	// What no store can save: a session with no callback at all (a vendor
+	// without notify, the check done on a phone, found only by the
+	// reconciler) whose Store lost its data before it was delivered is
+	// known nowhere any more. AOF keeps it; the README says so.
+	if path.reconciler && !recordKept {
 		fx.mu.Lock()
 		defer fx.mu.Unlock()
 		ran := kill == killInsideDeliver || kill == killBeforeMark
@@ -345,19 +351,19 @@ func runFaultCell(t *testing.T, path faultPath, mode redisserver.Persistence, ki
 			t.Fatalf("the second run's Attempt = %d, want 1 or 2", got)
 		}
 	}
-	if n := e.sb.Requests(path.create); n != 1 {
+	if n := e.Creates(); n != 1 {
 		t.Fatalf("%d creates, want 1", n)
 	}
-	reads := e.sb.Requests(path.read)
+	reads := e.Reads()
 	maxReads := 2
-	if path.name == "megvii-signed-notify" {
+	if path.signed {
 		maxReads = 0
 	}
 	if reads > maxReads {
 		t.Fatalf("%d reads, want at most %d", reads, maxReads)
 	}
-	if path.vendor == liveness.Megvii && megviisim.ResultCalls(e.sb, id) > megvii.ResultCalls {
-		t.Fatalf("%d get_result calls", megviisim.ResultCalls(e.sb, id))
+	if budget := readBudget(e); budget > 0 && e.ReadCalls(id) > budget {
+		t.Fatalf("%d result calls, the budget is %d", e.ReadCalls(id), budget)
 	}
 	// An unsigned read's result is written with the delivery intent, in
 	// one write: a kill before it leaves the result only in A's memory, so

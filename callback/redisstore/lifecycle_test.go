@@ -1,33 +1,32 @@
 package redisstore_test
 
 import (
-	"context"
 	"net/http"
 	"net/url"
 	"sync"
 	"testing"
 
-	"github.com/go-liveness/liveness"
+	"github.com/go-liveness/liveness/callback/callbacktest"
 	"github.com/go-liveness/liveness/callback/redisstore"
 	"github.com/go-liveness/liveness/callback/redisstore/internal/redisserver"
-	"github.com/go-liveness/liveness/megvii/megviisim"
 	"github.com/go-liveness/liveness/sandbox"
 	"github.com/redis/go-redis/v9"
 )
 
 // One create per BizNo: 50 concurrent starts with one BizNo, spread over
-// two instances sharing Redis, make one get_token call and all land on the
+// two instances sharing Redis, make one paid create and all land on the
 // same check page; a start after that session ended, or after a create
 // that may have reached the vendor without an answer, is refused (409)
 // without a create.
 func TestStartOncePerBizNo(t *testing.T) {
 	addr := redisserver.Start(t)
-	e := newEnv(t, liveness.Megvii, notifyToSink)
+	// The session ends by a signed notify: delivered without a read.
+	e := callbacktest.New(t, callbacktest.VendorWith(t, signedNotify), callbacktest.NotifyToSink())
 	var bases []string
 	for i := 0; i < 2; i++ {
 		rdb := redis.NewClient(&redis.Options{Addr: addr})
 		t.Cleanup(func() { _ = rdb.Close() })
-		bases = append(bases, e.serve(orderKeyed(e.handler(e.provider(), redisstore.New(rdb, "once")))).URL)
+		bases = append(bases, e.Serve(callbacktest.OrderKeyed(e.NewHandler(e.Provider(), redisstore.New(rdb, "once")))).URL)
 	}
 	const n = 50
 	locs := make([]string, n)
@@ -37,7 +36,7 @@ func TestStartOncePerBizNo(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			resp := newBrowser().post(bases[i%2], url.Values{"user": {"u"}, "order": {"double-click-1"}}, nil)
+			resp := callbacktest.NewBrowser().Post(bases[i%2], url.Values{"user": {"u"}, "order": {"double-click-1"}}, nil)
 			codes[i], locs[i] = resp.StatusCode, resp.Header.Get("Location")
 		}()
 	}
@@ -47,37 +46,33 @@ func TestStartOncePerBizNo(t *testing.T) {
 			t.Fatalf("start %d: %d to %q, want 303 to %q", i, codes[i], locs[i], locs[0])
 		}
 	}
-	if c := e.sb.Requests(megviisim.GetToken); c != 1 {
-		t.Fatalf("%d concurrent starts with one BizNo made %d get_token calls, want 1", n, c)
+	if c := e.Creates(); c != 1 {
+		t.Fatalf("%d concurrent starts with one BizNo made %d paid creates, want 1", n, c)
 	}
 
 	// The session ends: a start with its BizNo is refused, with no create.
-	id := e.lastStarted()
-	c, err := e.sb.Complete(context.Background(), liveness.Megvii, id, sandbox.OutcomePass)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if code := notify(bases[1]+"/notify", c.ReturnForm); code != http.StatusOK {
+	e.Complete(e.LastStarted(), sandbox.OutcomePass)
+	if code := e.Resend(bases[1]); code != http.StatusOK {
 		t.Fatalf("notify: %d", code)
 	}
-	if resp := newBrowser().post(bases[0], url.Values{"user": {"u"}, "order": {"double-click-1"}}, nil); resp.StatusCode != http.StatusConflict {
+	if resp := callbacktest.NewBrowser().Post(bases[0], url.Values{"user": {"u"}, "order": {"double-click-1"}}, nil); resp.StatusCode != http.StatusConflict {
 		t.Fatalf("a start with an ended session's BizNo: %d, want 409", resp.StatusCode)
 	}
 
 	// A create lost after it was sent is in doubt: never made again under
 	// its BizNo.
-	e.sb.InjectFault(megviisim.GetToken, sandbox.Fault{Drop: true, Times: 1})
-	if resp := newBrowser().post(bases[0], url.Values{"user": {"u"}, "order": {"lost-create"}}, nil); resp.StatusCode != http.StatusServiceUnavailable {
+	e.SB.InjectFault(e.Harness.CreateEndpoint, sandbox.Fault{Drop: true, Times: 1})
+	if resp := callbacktest.NewBrowser().Post(bases[0], url.Values{"user": {"u"}, "order": {"lost-create"}}, nil); resp.StatusCode != http.StatusServiceUnavailable {
 		t.Fatalf("a dropped create: %d, want 503", resp.StatusCode)
 	}
-	if resp := newBrowser().post(bases[1], url.Values{"user": {"u"}, "order": {"lost-create"}}, nil); resp.StatusCode != http.StatusConflict {
+	if resp := callbacktest.NewBrowser().Post(bases[1], url.Values{"user": {"u"}, "order": {"lost-create"}}, nil); resp.StatusCode != http.StatusConflict {
 		t.Fatalf("a start after a create in doubt: %d, want 409", resp.StatusCode)
 	}
-	if c := e.sb.Requests(megviisim.GetToken); c != 2 {
-		t.Fatalf("%d get_token calls, want 2 (one per BizNo)", c)
+	if c := e.Creates(); c != 2 {
+		t.Fatalf("%d paid creates, want 2 (one per BizNo)", c)
 	}
 	// A new BizNo starts a new session.
-	if resp := newBrowser().post(bases[1], url.Values{"user": {"u"}, "order": {"next-try"}}, nil); resp.StatusCode != http.StatusSeeOther {
+	if resp := callbacktest.NewBrowser().Post(bases[1], url.Values{"user": {"u"}, "order": {"next-try"}}, nil); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("a start with a new BizNo: %d", resp.StatusCode)
 	}
 }

@@ -31,13 +31,13 @@ func TestPrefixAndTTL(t *testing.T) {
 	rdb := redis.NewClient(&redis.Options{Addr: addr})
 	t.Cleanup(func() { _ = rdb.Close() })
 	a, b := redisstore.New(rdb, "svc-a"), redisstore.New(rdb, "svc-b")
-	if err := a.Set(ctx, "s:megvii:1", []byte("x"), time.Minute); err != nil {
+	if err := a.Set(ctx, "s:acme:1", []byte("x"), time.Minute); err != nil {
 		t.Fatal(err)
 	}
-	if ok, err := a.SetNX(ctx, "d:megvii:1", []byte("lease"), time.Minute+1500*time.Microsecond); err != nil || !ok {
+	if ok, err := a.SetNX(ctx, "d:acme:1", []byte("lease"), time.Minute+1500*time.Microsecond); err != nil || !ok {
 		t.Fatalf("SetNX = %v, %v", ok, err)
 	}
-	if _, ok, _ := b.Get(ctx, "s:megvii:1"); ok {
+	if _, ok, _ := b.Get(ctx, "s:acme:1"); ok {
 		t.Fatal("a key of prefix svc-a is visible under svc-b")
 	}
 	keys, err := rdb.Keys(ctx, "*").Result()
@@ -45,7 +45,7 @@ func TestPrefixAndTTL(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, k := range keys {
-		if k != "svc-a:s:megvii:1" && k != "svc-a:d:megvii:1" {
+		if k != "svc-a:s:acme:1" && k != "svc-a:d:acme:1" {
 			t.Errorf("unexpected key %q", k)
 		}
 		if ttl := rdb.PTTL(ctx, k).Val(); ttl <= 0 {

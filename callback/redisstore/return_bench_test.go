@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/go-liveness/liveness"
+	"github.com/go-liveness/liveness/callback/callbacktest"
 	"github.com/go-liveness/liveness/callback/redisstore"
 	"github.com/go-liveness/liveness/callback/redisstore/internal/redisserver"
 	"github.com/go-liveness/liveness/sandbox"
@@ -22,14 +22,14 @@ import (
 // store's share is the difference between the two.
 func BenchmarkReturnResolution(b *testing.B) {
 	b.Run("store=redis", func(b *testing.B) {
-		e := newEnv(b, liveness.Megvii, notifyToSink)
+		e := callbacktest.New(b, callbacktest.VendorWith(b, signedNotify), callbacktest.NotifyToSink())
 		rdb := redis.NewClient(&redis.Options{Addr: redisserver.Start(b)})
 		b.Cleanup(func() { _ = rdb.Close() })
-		srv := e.serve(e.handler(e.p, redisstore.New(rdb, "bench")))
+		srv := e.Serve(e.NewHandler(e.P, redisstore.New(rdb, "bench")))
 		b.ReportAllocs()
 		for b.Loop() {
-			br := newBrowser()
-			v := e.press(br, e.start(br, srv.URL), sandbox.OutcomePass)
+			br := callbacktest.NewBrowser()
+			v := e.Press(br, e.Start(br, srv.URL), sandbox.OutcomePass)
 			if v.ReturnStatus != http.StatusOK || !strings.HasSuffix(v.ReturnURL, "/done?status=passed") {
 				b.Fatalf("return answered %d, landed on %s", v.ReturnStatus, v.ReturnURL)
 			}

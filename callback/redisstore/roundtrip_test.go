@@ -3,13 +3,12 @@ package redisstore_test
 import (
 	"context"
 	"net/http"
-	"net/url"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/callback"
+	"github.com/go-liveness/liveness/callback/callbacktest"
 	"github.com/go-liveness/liveness/callback/redisstore"
 	"github.com/go-liveness/liveness/callback/redisstore/internal/redisserver"
 	"github.com/go-liveness/liveness/sandbox"
@@ -107,25 +106,24 @@ func TestStoreRoundTrips(t *testing.T) {
 	rdb.AddHook(w)
 	for _, tc := range []struct {
 		name     string
-		vendor   liveness.Vendor
-		opts     []envOption
-		send     func(b *browser, base, id string, c *sandbox.Completion) int
+		fact     callbacktest.Fact
+		send     func(e *callbacktest.Env, b *callbacktest.Browser, base string, c *sandbox.Completion) int
 		callback int
 		signed   bool
 	}{
-		{"megvii-signed-notify", liveness.Megvii, nil, func(_ *browser, base, _ string, c *sandbox.Completion) int {
-			return notify(base+"/notify", c.ReturnForm)
+		{"signed-notify", signedNotify, func(e *callbacktest.Env, _ *callbacktest.Browser, base string, _ *sandbox.Completion) int {
+			return e.Resend(base)
 		}, 2, true},
-		{"juhe-unsigned-notify", liveness.Juhe, nil, func(_ *browser, base, id string, _ *sandbox.Completion) int {
-			return notify(base+"/notify", url.Values{"jh_order_id": {id}})
+		{"unsigned-notify", unsignedNotify, func(e *callbacktest.Env, _ *callbacktest.Browser, base string, _ *sandbox.Completion) int {
+			return e.Resend(base)
 		}, 4, false},
-		{"jumdata-unsigned-return", liveness.Jumdata, nil, func(b *browser, base, _ string, c *sandbox.Completion) int {
-			u, _ := url.Parse(c.ReturnURL)
-			return b.do(http.MethodGet, base+"/return?"+u.RawQuery, nil).StatusCode
+		{"unsigned-return", unsignedReturn, func(_ *callbacktest.Env, b *callbacktest.Browser, base string, c *sandbox.Completion) int {
+			return b.Return(base, c).StatusCode
 		}, 4, false},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			e := newEnv(t, tc.vendor, append(tc.opts, notifyToSink)...)
+		h := callbacktest.VendorWith(t, tc.fact)
+		t.Run(string(h.Vendor)+"-"+tc.name, func(t *testing.T) {
+			e := callbacktest.New(t, h, callbacktest.NotifyToSink())
 			// One session that is not counted first: Redis then holds
 			// the scripts (a script's first run on a Redis without it
 			// costs one more round trip, its EVAL).
@@ -134,23 +132,20 @@ func TestStoreRoundTrips(t *testing.T) {
 			var startCmds, cbCmds, dupCmds int64
 			for _, p := range []string{prefix + "-warm", prefix} {
 				cs := &countStore{st: redisstore.New(rdb, p)}
-				srv := e.serve(e.handler(e.p, cs))
-				b := newBrowser()
+				srv := e.Serve(e.NewHandler(e.P, cs))
+				b := callbacktest.NewBrowser()
 				before := w.n.Load()
-				e.start(b, srv.URL)
+				e.Start(b, srv.URL)
 				start, startCmds = cs.take(), w.n.Load()-before
-				id := e.lastStarted()
-				c, err := e.sb.Complete(context.Background(), tc.vendor, id, sandbox.OutcomePass)
-				if err != nil {
-					t.Fatal(err)
-				}
+				id := e.LastStarted()
+				c := e.Complete(id, sandbox.OutcomePass)
 				before = w.n.Load()
-				if code := tc.send(b, srv.URL, id, c); code/100 != 2 && code != http.StatusSeeOther {
+				if code := tc.send(e, b, srv.URL, c); code/100 != 2 && code != http.StatusSeeOther {
 					t.Fatalf("callback: %d", code)
 				}
 				cb, cbCmds = cs.take(), w.n.Load()-before
 				before = w.n.Load()
-				if code := tc.send(b, srv.URL, id, c); code/100 != 2 && code != http.StatusSeeOther {
+				if code := tc.send(e, b, srv.URL, c); code/100 != 2 && code != http.StatusSeeOther {
 					t.Fatalf("duplicate: %d", code)
 				}
 				dup, dupCmds = cs.take(), w.n.Load()-before
