@@ -3,11 +3,11 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -22,7 +22,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/go-liveness/liveness"
+	"github.com/go-liveness/liveness/providertest"
+	"github.com/go-liveness/liveness/sandbox"
 )
 
 // The CLI's secret matrix (issue 22, item 5): every command that reaches a
@@ -101,158 +102,194 @@ func (ls leakScanner) find(out string) string {
 	return ""
 }
 
+// hostileAnswers are a vendor's answers the modes derive theirs from, by
+// call ("init" or "result"): its simulator's answer on success (the
+// create's, the read's of a pending session) and the vendor's error to
+// that call (providertest.RecordAnswers), or, for a call the harness
+// makes no vendor error of, to the other.
+type hostileAnswers map[string]struct{ ok, failed providertest.Answer }
+
+func newHostileAnswers(t *testing.T, v vendor, channel string) hostileAnswers {
+	t.Helper()
+	out := hostileAnswers{}
+	var anyFault providertest.Answer
+	for _, a := range providertest.RecordAnswers(t, v.Harness, channel) {
+		op := map[string]string{"InitSession": "init", "FetchResult": "result"}[a.Op]
+		x := out[op]
+		if _, isJSON := a.JSON(); !isJSON {
+			continue
+		}
+		switch {
+		case a.Fault && x.failed.Body == nil:
+			x.failed = a
+			anyFault = a
+		case !a.Fault && a.Status == http.StatusOK && x.ok.Body == nil:
+			x.ok = a
+		}
+		out[op] = x
+	}
+	require.NotNil(t, anyFault.Body, "a vendor error of %s", channel)
+	for _, op := range []string{"init", "result"} {
+		x := out[op]
+		require.NotNil(t, x.ok.Body, "a successful answer of %s to %s", channel, op)
+		if x.failed.Body == nil {
+			x.failed = anyFault
+		}
+		out[op] = x
+	}
+	return out
+}
+
+// hostileAnswer is what a hostile server sends.
+type hostileAnswer struct {
+	status int
+	text   string
+	header map[string]string
+	body   []byte
+}
+
 // A hostile mode is one way a vendor (or a gateway before it) echoes what
-// it was sent. answer returns, for a vendor's call ("init" or "result"),
-// the status, the reason phrase, the headers and the body, with echo
-// (echoOf the URL's secrets) and short (its raw secrets joined, for the
-// fields that take no spaces) where the mode puts them; id is the session
-// the call named, echoed back where a vendor does.
+// it was sent. answer derives, from the vendor's own answers to the call
+// ("init" or "result"), the status, the reason phrase, the headers and
+// the body, with echo (echoOf the URL's secrets) and short (its raw
+// secrets joined, for the fields that take no spaces) where the mode puts
+// them.
 type hostileMode struct {
 	name   string
-	answer func(vendor liveness.Vendor, op, echo, short, id string) (int, string, map[string]string, any)
+	answer func(base hostileAnswers, op, echo, short string) hostileAnswer
+}
+
+// jsonOf is v in JSON.
+func jsonOf(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+// decoded is the answer's body decoded.
+func decoded(a providertest.Answer) any {
+	v, _ := a.JSON()
+	return v
+}
+
+// numericText reports whether s is a number sent as a string (a code).
+func numericText(s string) bool {
+	_, err := strconv.ParseFloat(s, 64)
+	return err == nil
 }
 
 var hostileModes = []hostileMode{
-	{"error message", func(v liveness.Vendor, op, echo, short, id string) (int, string, map[string]string, any) {
-		switch v {
-		case liveness.Megvii:
-			return 400, "Bad Request", nil, map[string]any{"error_message": "BAD_ARGUMENTS: " + echo, "request_id": "1767323045,rid", "time_used": 1}
-		case liveness.Juhe:
-			return 200, "OK", nil, map[string]any{"error_code": 10001, "reason": echo, "result": nil}
-		}
-		return 200, "OK", nil, map[string]any{"code": "400", "msg": echo, "message": echo, "taskNo": "task-1"}
+	{"error message", func(base hostileAnswers, op, echo, short string) hostileAnswer {
+		// The vendor's error, every text of it followed by the echo (its
+		// codes kept, so the error's branch is taken).
+		a := base[op].failed
+		body := providertest.MapLeaves(decoded(a), false, func(l any) any {
+			if s, ok := l.(string); ok && !numericText(s) {
+				return s + ": " + echo
+			}
+			return l
+		})
+		return hostileAnswer{a.Status, http.StatusText(a.Status), nil, jsonOf(body)}
 	}},
-	{"request id", func(v liveness.Vendor, op, echo, short, id string) (int, string, map[string]string, any) {
-		switch v {
-		case liveness.Megvii:
-			return 403, "Forbidden", map[string]string{"X-Request-Id": echo}, map[string]any{"error": "AUTHENTICATION_ERROR", "request_id": echo, "time_used": 1}
-		case liveness.Juhe:
-			// Juhe sends no request ID: the answer of a session still
-			// running, whose reason is the only text it has.
-			return 200, "OK", nil, map[string]any{"error_code": 279306, "reason": echo, "result": nil}
-		}
-		return 403, "Forbidden", map[string]string{"X-Ca-Request-Id": echo}, map[string]any{"code": "401", "msg": "unauthorized", "taskNo": echo}
+	{"request id", func(base hostileAnswers, op, echo, short string) hostileAnswer {
+		// The vendor's error, with the echo as every request ID a vendor
+		// or its gateway sends, and as every text of it.
+		a := base[op].failed
+		h := map[string]string{"X-Request-Id": echo, "X-Ca-Request-Id": echo, "Request-Id": echo, "X-Tc-Requestid": echo, "X-Acs-Request-Id": echo}
+		body := providertest.MapLeaves(decoded(a), false, func(l any) any {
+			if s, ok := l.(string); ok && !numericText(s) {
+				return echo
+			}
+			return l
+		})
+		return hostileAnswer{a.Status, http.StatusText(a.Status), h, jsonOf(body)}
 	}},
-	{"gateway 502 not JSON", func(v liveness.Vendor, op, echo, short, id string) (int, string, map[string]string, any) {
+	{"gateway 502 not JSON", func(base hostileAnswers, op, echo, short string) hostileAnswer {
 		h := map[string]string{"Content-Type": "text/html; charset=" + short}
 		for _, k := range []string{"X-Ca-Request-Id", "X-Ca-Error-Message", "X-Ca-Error-Code", "X-Request-Id", "Request-Id",
 			"Server", "Www-Authenticate", "Retry-After", "Set-Cookie", "X-Error", "Warning"} {
 			h[k] = echo
 		}
-		return 502, short, h, "<html><body><h1>502 Bad Gateway</h1><p>upstream said: " + echo + "</p></body></html>"
+		return hostileAnswer{502, short, h, []byte("<html><body><h1>502 Bad Gateway</h1><p>upstream said: " + echo + "</p></body></html>")}
 	}},
-	{"success answer", func(v liveness.Vendor, op, echo, short, id string) (int, string, map[string]string, any) {
-		switch {
-		case v == liveness.Megvii && op == "init":
-			return 200, "OK", nil, map[string]any{"token": short, "biz_id": "1767323045," + short, "request_id": echo,
-				"expired_time": now.Unix() + 3600, "time_used": 1}
-		case v == liveness.Megvii:
-			return 200, "OK", nil, map[string]any{"request_id": echo, "time_used": 1, "status": "FAILED", "fail_reason": echo,
-				"biz_info": map[string]any{"biz_id": id, "biz_no": "ORDER0001"}}
-		case v == liveness.Juhe && op == "init":
-			return 200, "OK", nil, map[string]any{"error_code": 0, "reason": echo,
-				"result": map[string]any{"jh_order_id": idSafe(short), "verify_url": "https://h5.juhe.example/verify?k=" + short + "&echo=" + echo}}
-		case v == liveness.Juhe:
-			return 200, "OK", nil, map[string]any{"error_code": 0, "reason": echo,
-				"result": map[string]any{"jh_order_id": id, "passed": "F", "message": echo, "verify_url": echo,
-					"detail": map[string]any{"live_passed": "F", "live_code": "1", "live_message": echo, "live_score": 10,
-						"certify_passed": "F", "certify_code": "2", "certify_message": echo, "certify_score": 10}}}
-		case op == "init":
-			return 200, "OK", nil, map[string]any{"code": "200", "msg": echo, "taskNo": echo, "data": map[string]any{"token": short}}
-		}
-		return 200, "OK", nil, map[string]any{"code": "201", "msg": echo, "taskNo": echo, "data": map[string]any{"passed": false}}
+	{"success answer", func(base hostileAnswers, op, echo, short string) hostileAnswer {
+		// The vendor's success, its IDs, tokens and URLs (texts of 8
+		// characters or more without a space) followed by short, its
+		// messages by the echo; its codes and words kept, so the call
+		// succeeds where the provider takes the IDs.
+		a := base[op].ok
+		body := providertest.MapLeaves(decoded(a), false, func(l any) any {
+			s, ok := l.(string)
+			switch {
+			case !ok || numericText(s) || len(s) < 8:
+				return l
+			case strings.Contains(s, " "):
+				return s + " " + echo
+			}
+			return s + short
+		})
+		return hostileAnswer{200, "OK", map[string]string{"X-Request-Id": echo}, jsonOf(body)}
 	}},
-	{"4xx code field and Location", func(v liveness.Vendor, op, echo, short, id string) (int, string, map[string]string, any) {
+	{"4xx code field and Location", func(base hostileAnswers, op, echo, short string) hostileAnswer {
+		// The vendor's error as a 401, every value of it (codes too) and
+		// every member name below the top the echo.
 		h := map[string]string{"Location": "https://login.vendor.example/?next=" + echo, "Www-Authenticate": `Basic realm="` + echo + `"`}
-		switch v {
-		case liveness.Megvii:
-			return 404, "Not Found", h, map[string]any{"error": echo, "request_id": short, "status": echo}
-		case liveness.Juhe:
-			return 401, "Unauthorized", h, map[string]any{"error_code": short, "reason": echo}
-		}
-		return 401, "Unauthorized", h, map[string]any{"code": echo, "msg": echo, "taskNo": short}
+		body := providertest.MapLeaves(decoded(base[op].failed), true, func(l any) any {
+			if _, ok := l.(string); ok {
+				return echo
+			}
+			return short
+		})
+		return hostileAnswer{401, "Unauthorized", h, jsonOf(body)}
 	}},
 }
 
-// idSafe keeps the characters a Juhe order number may hold.
-func idSafe(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r < 128 && (r == '-' || r == '_' || r == '.' || 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9') {
-			return r
-		}
-		return -1
-	}, s)
-}
-
-// hostileServer serves every provider URL of the matrix for one mode:
-// the first path segment ("/u3/…") names the URL, whose secrets every
-// answer echoes; the rest names the vendor's call. It counts the
-// requests per URL, so that a run that never reached it is caught.
+// hostileCLIServer serves one matrix URL for one mode: a listener per
+// member of the URL, which answers as that member's vendor answers the
+// call the command under test makes (op, set before each run). It counts
+// the requests, so that a run that never reached it is caught.
 type hostileCLIServer struct {
-	*httptest.Server
 	mode    hostileMode
-	secrets [][]string
-	hits    []atomic.Int64
+	members []*httptest.Server
+	hits    atomic.Int64
 	mu      sync.Mutex
-	strange []string // requests it could not place
+	op      string
+	echo    string
+	short   string
 }
 
-func newHostileCLIServer(t *testing.T, mode hostileMode, secrets [][]string) *hostileCLIServer {
-	h := &hostileCLIServer{mode: mode, secrets: secrets, hits: make([]atomic.Int64, len(secrets))}
-	h.Server = httptest.NewServer(http.HandlerFunc(h.serve))
-	t.Cleanup(h.Close)
+func newHostileCLIServer(t *testing.T, mode hostileMode, answers []hostileAnswers) *hostileCLIServer {
+	h := &hostileCLIServer{mode: mode}
+	for _, base := range answers {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			h.hits.Add(1)
+			_, _ = io.Copy(io.Discard, r.Body)
+			h.mu.Lock()
+			op, echo, short := h.op, h.echo, h.short
+			h.mu.Unlock()
+			a := h.mode.answer(base, op, echo, short)
+			// Written by hand, so that the reason phrase is the server's too.
+			conn, buf, err := w.(http.Hijacker).Hijack()
+			if err != nil {
+				return
+			}
+			defer conn.Close()
+			writeHostile(buf.Writer, a.status, a.text, a.header, a.body)
+			_ = buf.Flush()
+		}))
+		t.Cleanup(srv.Close)
+		h.members = append(h.members, srv)
+	}
 	return h
 }
 
-// vendorCalls maps the end of a request path to the vendor and call.
-var vendorCalls = []struct {
-	suffix string
-	vendor liveness.Vendor
-	op     string
-}{
-	{"/faceid/lite/get_token", liveness.Megvii, "init"},
-	{"/faceid/lite/get_result", liveness.Megvii, "result"},
-	{"/faceid/query", liveness.Juhe, "init"},
-	{"/faceid/search", liveness.Juhe, "result"},
-	{"/jd/init", liveness.Jumdata, "init"},
-	{"/jd/result", liveness.Jumdata, "result"},
-}
-
-func (h *hostileCLIServer) serve(w http.ResponseWriter, r *http.Request) {
-	seg, _, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/u"), "/")
-	i, err := strconv.Atoi(seg)
-	var vendor liveness.Vendor
-	var op string
-	for _, c := range vendorCalls {
-		if strings.HasSuffix(r.URL.Path, c.suffix) {
-			vendor, op = c.vendor, c.op
-		}
-	}
-	if err != nil || i < 0 || i >= len(h.secrets) || vendor == "" {
-		h.mu.Lock()
-		h.strange = append(h.strange, r.Method+" "+r.URL.Path)
-		h.mu.Unlock()
-		http.NotFound(w, r)
-		return
-	}
-	h.hits[i].Add(1)
-	_ = r.ParseMultipartForm(1 << 20)
-	id := r.Form.Get("biz_id") + r.Form.Get("jhOrderId") + r.Form.Get("token")
-	status, text, header, body := h.mode.answer(vendor, op, echoOf(h.secrets[i]), strings.Join(h.secrets[i], "-"), id)
-	var b []byte
-	if s, ok := body.(string); ok {
-		b = []byte(s)
-	} else if b, err = json.Marshal(body); err != nil {
-		panic(err)
-	}
-	// Written by hand, so that the reason phrase is the server's too.
-	conn, buf, err := w.(http.Hijacker).Hijack()
-	if err != nil {
-		return
-	}
-	defer conn.Close()
-	writeHostile(buf.Writer, status, text, header, b)
-	_ = buf.Flush()
+// setOp says which call the next runs make: "init" or "result".
+func (h *hostileCLIServer) setOp(op string) {
+	h.mu.Lock()
+	h.op = op
+	h.mu.Unlock()
 }
 
 func writeHostile(w *bufio.Writer, status int, text string, header map[string]string, body []byte) {
@@ -272,11 +309,14 @@ func writeHostile(w *bufio.Writer, status int, text string, header map[string]st
 	_, _ = w.Write(body)
 }
 
-// A hostileMember is one provider of a matrix URL.
+// A hostileMember is one provider of a matrix URL: a provider URL the
+// sandbox offers (sandbox.Sandbox.ProviderURLs), by name.
 type hostileMember struct {
-	vendor liveness.Vendor
-	kind   string // "megvii", "megvii escaped", "juhe", "jumdata", "appcode"
-	name   string // the route name a router gives it, set by a fragment
+	channel string
+	// escaped: a password of characters that change when escaped or
+	// encoded.
+	escaped bool
+	name    string // the route name a router gives it, set by a fragment
 }
 
 // A hostileURL is one provider URL of the matrix: a single provider, or a
@@ -287,114 +327,110 @@ type hostileURL struct {
 	extra   string // the router's own parameters
 }
 
-var hostileURLs = []hostileURL{
-	{name: "megvii key and secret", members: []hostileMember{{vendor: liveness.Megvii, kind: "megvii"}}},
-	{name: "megvii secret with escaped characters", members: []hostileMember{{vendor: liveness.Megvii, kind: "megvii escaped"}}},
-	{name: "juhe key", members: []hostileMember{{vendor: liveness.Juhe, kind: "juhe"}}},
-	{name: "jumdata app ID and secret", members: []hostileMember{{vendor: liveness.Jumdata, kind: "jumdata"}}},
-	{name: "jumdata appcode", members: []hostileMember{{vendor: liveness.Jumdata, kind: "appcode"}}},
-	{name: "failover megvii then juhe", members: []hostileMember{{vendor: liveness.Megvii, kind: "megvii"}, {vendor: liveness.Juhe, kind: "juhe"}}},
-	{name: "failover jumdata then appcode", extra: "&threshold=3&cooldown=1s", members: []hostileMember{
-		{vendor: liveness.Jumdata, kind: "jumdata"}, {vendor: liveness.Jumdata, kind: "appcode", name: "market"}}},
-	{name: "failover named routes juhe first", members: []hostileMember{
-		{vendor: liveness.Juhe, kind: "juhe", name: "primary"}, {vendor: liveness.Megvii, kind: "megvii escaped", name: "backup"}}},
-	{name: "failover over all four", members: []hostileMember{{vendor: liveness.Jumdata, kind: "appcode"},
-		{vendor: liveness.Megvii, kind: "megvii"}, {vendor: liveness.Juhe, kind: "juhe"}, {vendor: liveness.Jumdata, kind: "jumdata", name: "direct"}}},
-}
-
-// credential returns a deterministic credential of n characters of
-// alphabet, distinct for each seed.
-func credential(seed string, n int, alphabet string) string {
-	var b []byte
-	for c := 0; len(b) < n; c++ {
-		sum := sha256.Sum256([]byte(seed + "/" + strconv.Itoa(c)))
-		for _, x := range sum {
-			if len(b) < n {
-				b = append(b, alphabet[int(x)%len(alphabet)])
-			}
+// hostileURLs are the matrix's provider URLs: every provider URL the
+// sandbox offers alone, one whose password has characters that change
+// when escaped, and routers: over the first two vendors, over a vendor
+// and its other channel (with the router's own parameters), over named
+// routes, and over every provider URL.
+func hostileURLs(t *testing.T, all []vendor, channels []string) []hostileURL {
+	t.Helper()
+	var out []hostileURL
+	for _, c := range channels {
+		out = append(out, hostileURL{name: c, members: []hostileMember{{channel: c}}})
+	}
+	sb := sandbox.NewHandler()
+	sb.URL = "http://127.0.0.1:1"
+	t.Cleanup(func() { _ = sb.Close() })
+	withPassword := ""
+	for _, c := range channels {
+		u, err := url.Parse(sb.ProviderURLs()[c])
+		require.NoError(t, err)
+		if _, ok := u.User.Password(); ok && withPassword == "" {
+			withPassword = c
 		}
 	}
-	return string(b)
+	require.NotEmpty(t, withPassword, "a provider URL with a password")
+	out = append(out, hostileURL{name: withPassword + " with escaped characters", members: []hostileMember{{channel: withPassword, escaped: true}}})
+
+	first, second := all[0].name(), all[1].name()
+	out = append(out, hostileURL{name: "failover " + first + " then " + second, members: []hostileMember{{channel: first}, {channel: second}}})
+	other := ""
+	for _, c := range channels {
+		if head, _, ok := strings.Cut(c, "_"); ok && other == "" {
+			other = c
+			out = append(out, hostileURL{name: "failover " + head + " then " + c, extra: "&threshold=3&cooldown=1s",
+				members: []hostileMember{{channel: head}, {channel: c, name: "market"}}})
+		}
+	}
+	require.NotEmpty(t, other, "a vendor's other channel")
+	out = append(out, hostileURL{name: "failover named routes " + second + " first", members: []hostileMember{
+		{channel: second, name: "primary"}, {channel: withPassword, escaped: true, name: "backup"}}})
+	var every []hostileMember
+	for k, c := range channels {
+		every = append(every, hostileMember{channel: c, name: "r" + strconv.Itoa(k)})
+	}
+	out = append(out, hostileURL{name: "failover over every provider URL", members: every})
+	return out
 }
 
-const (
-	alnum    = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789"
-	lowerHex = "0123456789abcdef"
-)
+// vendorOfChannel is the vendor of a provider URL's name: "<vendor>" or
+// "<vendor>_<channel>".
+func vendorOfChannel(t *testing.T, all []vendor, channel string) vendor {
+	t.Helper()
+	head, _, _ := strings.Cut(channel, "_")
+	for _, v := range all {
+		if v.name() == head {
+			return v
+		}
+	}
+	t.Fatalf("no vendor of provider URL %s", channel)
+	return vendor{}
+}
 
-// build returns the provider URL against base (the mode's server) for
-// the matrix URL number i, and its secrets.
-func (hu hostileURL) build(base string, i int) (string, []string) {
-	host := strings.TrimPrefix(base, "http://")
-	prefix := "/u" + strconv.Itoa(i)
+// build returns the provider URL of the matrix URL number i, its members
+// pointed at srv's listeners, with credentials of its own, and those.
+func (hu hostileURL) build(t *testing.T, srv *hostileCLIServer, i int) (string, []string) {
+	t.Helper()
 	var urls, secrets []string
 	for m, mb := range hu.members {
-		seed := fmt.Sprintf("%d/%d/%s", i, m, mb.kind)
-		path := fmt.Sprintf("%s/m%d", prefix, m)
-		var u string
-		switch mb.kind {
-		case "megvii", "megvii escaped":
-			key, secret := credential(seed+"key", 32, alnum), credential(seed+"secret", 32, alnum)
-			if mb.kind == "megvii escaped" {
-				// Characters that change when escaped or encoded.
-				secret = secret[:6] + "/" + secret[6:12] + "+" + secret[12:18] + "&" + secret[18:24] + "=" + secret[24:28] + "%"
-			}
-			u = (&url.URL{Scheme: "megvii", User: url.UserPassword(key, secret), Host: host, Path: path,
-				RawQuery: "scheme=http&allow_any_notify_port=true&far=1e-4"}).String()
-			secrets = append(secrets, key, secret)
-		case "juhe":
-			key := credential(seed+"key", 32, lowerHex)
-			u = (&url.URL{Scheme: "juhe", User: url.User(key), Host: host, Path: path, RawQuery: "scheme=http"}).String()
-			secrets = append(secrets, key)
-		case "jumdata", "appcode":
-			q := url.Values{"init_url": {base + path + "/jd/init"}, "result_url": {base + path + "/jd/result"},
-				"page_url": {"https://h5.jumdata.example/liveness"}}
-			if mb.kind == "appcode" {
-				code := credential(seed+"code", 32, lowerHex)
-				q.Set("appcode", code)
-				u = "jumdata://?" + q.Encode()
-				secrets = append(secrets, code)
-			} else {
-				id, secret := credential(seed+"id", 16, alnum), credential(seed+"secret", 32, alnum)
-				u = "jumdata://" + url.UserPassword(id, secret).String() + "@?" + q.Encode()
-				secrets = append(secrets, id, secret)
-			}
+		sb := sandbox.NewHandler()
+		sb.URL = srv.members[m].URL
+		raw := sb.ProviderURLs()[mb.channel]
+		_ = sb.Close()
+		require.NotEmpty(t, raw, mb.channel)
+		raw, _ = withOtherCredentials(t, raw, fmt.Sprintf("%d/%d/%s", i, m, mb.channel))
+		if mb.escaped {
+			u, err := url.Parse(raw)
+			require.NoError(t, err)
+			pw, _ := u.User.Password()
+			require.GreaterOrEqual(t, len(pw), 16)
+			// Characters that change when escaped or encoded.
+			pw = pw[:3] + "/" + pw[3:6] + "+" + pw[6:9] + "&" + pw[9:12] + "=" + pw[12:] + "%"
+			u.User = url.UserPassword(u.User.Username(), pw)
+			raw = u.String()
 		}
+		secrets = append(secrets, urlSecrets(t, raw)...)
 		if mb.name != "" {
-			u += "#" + mb.name
+			raw += "#" + mb.name
 		}
-		urls = append(urls, u)
+		urls = append(urls, raw)
 	}
 	if len(urls) == 1 {
 		return urls[0], secrets
 	}
-	raw := "failover://?"
-	for k, u := range urls {
-		if k > 0 {
-			raw += "&"
-		}
-		raw += "p=" + url.QueryEscape(u)
-	}
-	return raw + hu.extra, secrets
-}
-
-// hostileSessionIDs are the sessions result asks for, by vendor.
-var hostileSessionIDs = map[liveness.Vendor]string{
-	liveness.Megvii:  "1767323045,00000000-0000-4000-8000-000000000001",
-	liveness.Juhe:    "JH7932026010203040500000001",
-	liveness.Jumdata: "tok-0001",
+	return routerURL2(urls...) + hu.extra, secrets
 }
 
 // commands are the six command lines of the matrix that reach the vendor:
 // init in text, JSON and with its QR code, and result in text, JSON and
 // waiting. A router is given the init flags of each of its vendors and
 // asked for its first provider's session.
-func (hu hostileURL) commands() [][]string {
-	first := hu.members[0]
+func (hu hostileURL) commands(t *testing.T, all []vendor) [][]string {
+	first := vendorOfChannel(t, all, hu.members[0].channel)
 	var initFlags []string
 	seen := map[string]bool{}
 	for _, mb := range hu.members {
-		args := initArgs(mb.vendor)
+		args := initArgs(vendorOfChannel(t, all, mb.channel).id())
 		for k := 0; k+1 < len(args); k += 2 {
 			if !seen[args[k]] {
 				seen[args[k]] = true
@@ -402,11 +438,11 @@ func (hu hostileURL) commands() [][]string {
 			}
 		}
 	}
-	id := hostileSessionIDs[first.vendor]
+	id := first.UnknownSessionID
 	if len(hu.members) > 1 {
-		route := first.name
+		route := hu.members[0].name
 		if route == "" {
-			route = string(first.vendor)
+			route = first.name()
 		}
 		id = route + ":" + id
 	}
@@ -420,47 +456,60 @@ func (hu hostileURL) commands() [][]string {
 	}
 }
 
-// TestNoSecretInHostileOutput is the matrix: 5 hostile modes × 9
-// provider URLs × 6 commands × the provider from --provider and from
-// LIVENESS_PROVIDER. Every answer echoes every credential of the URL in
-// every form; no run may print a run of 8 characters of any form of any of
-// them (case folded), every run must have reached the hostile server, and
-// a QR code may only encode the check URL printed beside it.
+// TestNoSecretInHostileOutput is the matrix: 5 hostile modes × every
+// provider URL the sandbox offers, one with escaped characters and four
+// routers × 6 commands × the provider from --provider and from
+// LIVENESS_PROVIDER. Every answer, derived from the vendor's own,
+// echoes every credential of the URL in every form; no run may print a
+// run of 8 characters of any form of any of them (case folded), every
+// run must have reached the hostile server, and a QR code may only
+// encode the check URL printed beside it.
 func TestNoSecretInHostileOutput(t *testing.T) {
+	all := allVendors(t)
+	sb := sandbox.NewHandler()
+	sb.URL = "http://127.0.0.1:1"
+	var channels []string
+	for c := range sb.ProviderURLs() {
+		channels = append(channels, c)
+	}
+	_ = sb.Close()
+	sort.Strings(channels)
+	answers := map[string]hostileAnswers{}
+	for _, c := range channels {
+		answers[c] = newHostileAnswers(t, vendorOfChannel(t, all, c), c)
+	}
+	urls := hostileURLs(t, all, channels)
 	var runs, leaking, unreached atomic.Int64
 	t.Run("matrix", func(t *testing.T) {
 		for _, mode := range hostileModes {
 			t.Run(mode.name, func(t *testing.T) {
 				t.Parallel()
-				secrets := make([][]string, len(hostileURLs))
-				srv := newHostileCLIServer(t, mode, secrets)
-				raws := make([]string, len(hostileURLs))
-				for i, hu := range hostileURLs {
-					raws[i], secrets[i] = hu.build(srv.URL, i)
-				}
-				t.Cleanup(func() {
-					srv.mu.Lock()
-					defer srv.mu.Unlock()
-					assert.Empty(t, srv.strange, "requests the hostile server could not place")
-				})
-				for i, hu := range hostileURLs {
+				for i, hu := range urls {
 					t.Run(hu.name, func(t *testing.T) {
 						t.Parallel()
-						scan := newLeakScanner(secrets[i])
+						var base []hostileAnswers
+						for _, mb := range hu.members {
+							base = append(base, answers[mb.channel])
+						}
+						srv := newHostileCLIServer(t, mode, base)
+						raw, secrets := hu.build(t, srv, i)
+						srv.echo, srv.short = echoOf(secrets), strings.Join(secrets, "-")
+						scan := newLeakScanner(secrets)
 						failures := 0
-						for _, args := range hu.commands() {
+						for _, args := range hu.commands(t, all) {
+							srv.setOp(args[0])
 							for _, viaFlag := range []bool{false, true} {
-								env := map[string]string{envProvider: raws[i]}
+								env := map[string]string{envProvider: raw}
 								a := args
 								if viaFlag {
 									env = map[string]string{}
-									a = append([]string{args[0], "--provider", raws[i]}, args[1:]...)
+									a = append([]string{args[0], "--provider", raw}, args[1:]...)
 								}
-								before := srv.hits[i].Load()
+								before := srv.hits.Load()
 								r := cli(t, env, "", a...)
 								runs.Add(1)
 								out := r.stdout + r.stderr
-								if srv.hits[i].Load() == before {
+								if srv.hits.Load() == before {
 									unreached.Add(1)
 									t.Errorf("%v (flag %t) never reached the hostile server (exit %d):\n%s", args, viaFlag, r.code, out)
 								}
@@ -484,7 +533,7 @@ func TestNoSecretInHostileOutput(t *testing.T) {
 			})
 		}
 	})
-	n := len(hostileModes) * len(hostileURLs) * 6 * 2
+	n := len(hostileModes) * len(urls) * 6 * 2
 	require.Equal(t, int64(n), runs.Load(), "runs")
 	assert.GreaterOrEqual(t, n, 540)
 	assert.Zero(t, unreached.Load(), "runs that never reached the hostile server")

@@ -4,14 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
-	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"slices"
 	"sort"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
 
@@ -186,121 +183,29 @@ func (l *logBuffer) take() string {
 	return s
 }
 
-// handlerTransport serves requests with a handler in process.
-type handlerTransport struct{ h http.Handler }
-
-func (t handlerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	rec := httptest.NewRecorder()
-	t.h.ServeHTTP(rec, r)
-	return rec.Result(), nil
-}
-
-// recorder keeps every JSON answer a handler gives.
-type recorder struct {
-	h    http.Handler
-	mu   sync.Mutex
-	seen map[string]bool
-	got  []any
-}
-
-func (rc *recorder) RoundTrip(r *http.Request) (*http.Response, error) {
-	rec := httptest.NewRecorder()
-	rc.h.ServeHTTP(rec, r)
-	var v any
-	if json.Unmarshal(rec.Body.Bytes(), &v) == nil {
-		rc.mu.Lock()
-		if !rc.seen[rec.Body.String()] {
-			rc.seen[rec.Body.String()] = true
-			rc.got = append(rc.got, v)
-		}
-		rc.mu.Unlock()
-	}
-	return rec.Result(), nil
-}
-
 // simulatorAnswers returns the JSON answers c's simulator gives its
-// provider: the create's, the read's of a pending session, of a session
-// ended with each outcome its page offers and of an unknown one, and the
-// vendor's errors of the harness's fault cases.
+// provider (providertest.RecordAnswers): the create's, the read's of a
+// pending session, of a session ended with each outcome its page offers
+// and of an unknown one, and the vendor's errors of the harness's fault
+// cases.
 func simulatorAnswers(t *testing.T, c channel) []any {
 	t.Helper()
-	notify := &http.Client{Transport: handlerTransport{http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.WriteHeader(http.StatusNoContent)
-	})}}
-	sb := sandbox.NewHandler(sandbox.WithAnyNotifyPort(), sandbox.WithNotifyClient(notify), sandbox.WithNotifyRetry(0, 0))
-	sb.URL = "http://sandbox.test"
-	t.Cleanup(func() { _ = sb.Close() })
-	rc := &recorder{h: sb, seen: map[string]bool{}}
-	p, err := liveness.Open(sb.ProviderURLs()[c.name], liveness.WithHTTPClient(&http.Client{Transport: rc}), liveness.WithRetry(0, 0))
-	require.NoError(t, err)
-	ctx := context.Background()
-	s, err := p.InitSession(ctx, c.request())
-	require.NoError(t, err)
-	_, err = p.FetchResult(ctx, s.ID)
-	require.NoError(t, err)
-	_, _ = p.FetchResult(ctx, c.h.UnknownSessionID)
-	offered, err := sb.SessionOutcomes(c.h.Vendor, s.ID)
-	require.NoError(t, err)
-	for _, o := range offered {
-		s, err := p.InitSession(ctx, c.request())
-		require.NoError(t, err)
-		_, err = sb.Complete(ctx, c.h.Vendor, s.ID, o)
-		require.NoError(t, err)
-		_, _ = p.FetchResult(ctx, s.ID)
-	}
-	for _, fc := range c.h.Faults {
-		if fc.Fault.VendorError == "" {
-			continue
-		}
-		sb.ClearFaults()
-		sb.InjectFault(fc.Endpoint, sandbox.Fault{VendorError: fc.Fault.VendorError})
-		if fc.Op == "InitSession" {
-			_, _ = p.InitSession(ctx, c.request())
-		} else {
-			_, _ = p.FetchResult(ctx, s.ID)
+	var out []any
+	seen := map[string]bool{}
+	for _, a := range providertest.RecordAnswers(t, c.h, c.name) {
+		if v, ok := a.JSON(); ok && !seen[string(a.Body)] {
+			seen[string(a.Body)] = true
+			out = append(out, v)
 		}
 	}
-	sb.ClearFaults()
-	require.GreaterOrEqual(t, len(rc.got), 3, "answers of %s", c.name)
-	return rc.got
+	require.GreaterOrEqual(t, len(out), 3, "answers of %s", c.name)
+	return out
 }
 
 // numeric reports whether s is a number sent as a string (a code).
 func numeric(s string) bool {
 	_, err := strconv.ParseFloat(s, 64)
 	return err == nil
-}
-
-// mapLeaves returns v with every leaf (and, when keys, every key of an
-// object below the top) replaced by f's answer for it.
-func mapLeaves(v any, depth int, keys bool, f func(leaf any) any) any {
-	switch x := v.(type) {
-	case map[string]any:
-		out := make(map[string]any, len(x))
-		names := make([]string, 0, len(x))
-		for k := range x {
-			names = append(names, k)
-		}
-		sort.Strings(names)
-		for _, k := range names {
-			nk := k
-			if keys && depth > 0 {
-				if s, ok := f(k).(string); ok {
-					nk = s
-				}
-			}
-			out[nk] = mapLeaves(x[k], depth+1, keys, f)
-		}
-		return out
-	case []any:
-		out := make([]any, len(x))
-		for i, e := range x {
-			out[i] = mapLeaves(e, depth+1, keys, f)
-		}
-		return out
-	default:
-		return f(x)
-	}
 }
 
 // echoAnswers returns, for every answer of the simulator, variants echoing
@@ -314,20 +219,20 @@ func echoAnswers(answers []any) func(v string) []any {
 		var out []any
 		for _, a := range answers {
 			out = append(out,
-				mapLeaves(a, 0, false, func(l any) any {
+				providertest.MapLeaves(a, false, func(l any) any {
 					if s, ok := l.(string); ok && !numeric(s) {
 						return v
 					}
 					return l
 				}),
-				mapLeaves(a, 0, false, func(l any) any {
+				providertest.MapLeaves(a, false, func(l any) any {
 					if s, ok := l.(string); ok && !numeric(s) {
 						return s + ": " + v
 					}
 					return l
 				}),
-				mapLeaves(a, 0, false, func(any) any { return v }),
-				mapLeaves(a, 0, true, func(l any) any {
+				providertest.MapLeaves(a, false, func(any) any { return v }),
+				providertest.MapLeaves(a, true, func(l any) any {
 					if _, ok := l.(string); ok {
 						return v
 					}
