@@ -254,21 +254,21 @@ func TestCanceledContextStops(t *testing.T) {
 // vendor puts its own parameters.
 func TestRouteParameter(t *testing.T) {
 	for _, tc := range []struct{ in, want string }{
-		{"https://shop.example/back", "https://shop.example/back?lv_provider=juhe"},
-		{"https://shop.example/back?order=42", "https://shop.example/back?order=42&lv_provider=juhe"},
-		{"https://shop.example/back?", "https://shop.example/back?lv_provider=juhe"},
-		{"https://shop.example/#/done?x=%2F", "https://shop.example/?lv_provider=juhe#/done?x=%2F"},
-		{"https://shop.example/a%2Fb/?q=%E4%B8%AD#f", "https://shop.example/a%2Fb/?q=%E4%B8%AD&lv_provider=juhe#f"},
-		{"/pages/result/index", "/pages/result/index?lv_provider=juhe"},
+		{"https://shop.example/back", "https://shop.example/back?lv_provider=primary"},
+		{"https://shop.example/back?order=42", "https://shop.example/back?order=42&lv_provider=primary"},
+		{"https://shop.example/back?", "https://shop.example/back?lv_provider=primary"},
+		{"https://shop.example/#/done?x=%2F", "https://shop.example/?lv_provider=primary#/done?x=%2F"},
+		{"https://shop.example/a%2Fb/?q=%E4%B8%AD#f", "https://shop.example/a%2Fb/?q=%E4%B8%AD&lv_provider=primary#f"},
+		{"/pages/result/index", "/pages/result/index?lv_provider=primary"},
 		{"", ""},
 	} {
-		got := withRoute(tc.in, "juhe")
+		got := withRoute(tc.in, "primary")
 		assert.Equal(t, tc.want, got, tc.in)
 		if tc.in != "" {
 			name, found, err := routeOf(got)
 			require.NoError(t, err)
 			assert.True(t, found)
-			assert.Equal(t, "juhe", name)
+			assert.Equal(t, "primary", name)
 		}
 	}
 	for _, tc := range []struct {
@@ -276,14 +276,15 @@ func TestRouteParameter(t *testing.T) {
 		found       bool
 		err         error
 	}{
-		{"lv_provider=jumdata?token=T&success=true", "jumdata", true, nil}, // Jumdata's second "?"
-		{"order=42&lv_provider=jumdata?token=T", "jumdata", true, nil},
-		{"lv_provider=juhe&response=%7B%7D&sign=ab", "juhe", true, nil},
-		{"lv%5Fprovider=megvii&biz_id=1", "megvii", true, nil},
-		{"lv_provider=megvii&lv_provider=megvii", "megvii", true, nil},
-		{"lv_provider=megvii&lv_provider=juhe", "", false, errTwoRoutes},
+		// A vendor that appends "?token=…" literally: a second "?".
+		{"lv_provider=acme?token=T&success=true", "acme", true, nil},
+		{"order=42&lv_provider=acme?token=T", "acme", true, nil},
+		{"lv_provider=globex&response=%7B%7D&sign=ab", "globex", true, nil},
+		{"lv%5Fprovider=initech&biz_id=1", "initech", true, nil},
+		{"lv_provider=initech&lv_provider=initech", "initech", true, nil},
+		{"lv_provider=initech&lv_provider=globex", "", false, errTwoRoutes},
 		{"lv_provider=%zz", "", false, errBadEscape},
-		{"xlv_provider=megvii", "", false, nil},
+		{"xlv_provider=initech", "", false, nil},
 		{"", "", false, nil},
 	} {
 		name, found, err := scanRoute(tc.query)
@@ -332,7 +333,7 @@ func TestNewRefusesBadConfig(t *testing.T) {
 	}{
 		{"no provider", Config{}, "Providers"},
 		{"nil provider", Config{Providers: []Member{{}}}, "Providers[0].Provider"},
-		{"bad name", Config{Providers: []Member{{Name: "Juhe:1", Provider: a}}}, "Providers[0].Name"},
+		{"bad name", Config{Providers: []Member{{Name: "Acme:1", Provider: a}}}, "Providers[0].Name"},
 		{"same name twice", Config{Providers: []Member{{Provider: a}, {Provider: a}}}, "Providers[1].Name"},
 		{"negative threshold", Config{Providers: []Member{{Provider: a}}, FailureThreshold: -1}, "FailureThreshold"},
 		{"negative cool-down", Config{Providers: []Member{{Provider: a}}, Cooldown: -1}, "Cooldown"},

@@ -321,3 +321,30 @@ func notifyDropsRoute(t *testing.T, v liveness.Vendor) bool {
 	require.NotEmpty(t, e.notifyURLs, "%s notifies", v)
 	return !strings.Contains(e.notifyURLs[0], failover.RouteParam+"=")
 }
+
+// unroutedReturn starts a session of v on sb through a router holding v
+// by its vendor's name, completes it with a pass and returns its return to
+// base, the route parameter removed: a callback naming its session but no
+// provider.
+func unroutedReturn(t *testing.T, sb *sandbox.Sandbox, v liveness.Vendor, base string) *http.Request {
+	t.Helper()
+	p, err := liveness.Open(sb.ProviderURL(v))
+	require.NoError(t, err)
+	r, err := failover.New(failover.Config{Providers: []failover.Member{{Provider: p}}})
+	require.NoError(t, err)
+	s, err := r.InitSession(bg, (&env{}).requestFor(base))
+	require.NoError(t, err)
+	got, id, err := r.SplitID(s.ID)
+	require.NoError(t, err)
+	require.Equal(t, v, got, "the router's first vendor serves")
+	c, err := sb.Complete(bg, v, id, sandbox.OutcomePass)
+	require.NoError(t, err)
+	route := failover.RouteParam + "=" + string(v)
+	require.Contains(t, c.ReturnURL, route)
+	c.ReturnURL = strings.Replace(strings.Replace(c.ReturnURL, "&"+route, "", 1), route+"&", "", 1)
+	c.ReturnURL = strings.Replace(c.ReturnURL, "?"+route, "", 1)
+	require.NotContains(t, c.ReturnURL, failover.RouteParam)
+	req, err := c.ReturnRequest(bg)
+	require.NoError(t, err)
+	return req
+}

@@ -21,9 +21,9 @@ func FuzzRoute(f *testing.F) {
 		if _, found, err := routeOf(u); found || err != nil {
 			return // InitSession refuses such a URL
 		}
-		got := withRoute(u, "megvii-2")
+		got := withRoute(u, "backup-2")
 		name, found, err := routeOf(got)
-		if err != nil || !found || name != "megvii-2" {
+		if err != nil || !found || name != "backup-2" {
 			t.Fatalf("withRoute(%q) = %q: routeOf = %q, %v, %v", u, got, name, found, err)
 		}
 		base, _, _ := strings.Cut(u, "#")

@@ -15,8 +15,6 @@ import (
 
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/failover"
-	"github.com/go-liveness/liveness/juhe/juhesim"
-	"github.com/go-liveness/liveness/megvii/megviisim"
 	"github.com/go-liveness/liveness/sandbox"
 )
 
@@ -39,16 +37,19 @@ func (c *calls) add(name string) {
 	c.mu.Unlock()
 }
 
-func (s *recorder) Vendor() liveness.Vendor { return liveness.Megvii }
+// stubVendor is the vendor of the recorders.
+const stubVendor liveness.Vendor = "acme"
+
+func (s *recorder) Vendor() liveness.Vendor { return stubVendor }
 
 func (s *recorder) InitSession(_ context.Context, _ *liveness.SessionRequest) (*liveness.Session, error) {
 	if s.calls != nil {
 		s.calls.add(s.name)
 	}
 	if s.full {
-		return nil, &liveness.Error{Vendor: liveness.Megvii, Op: "InitSession", Kind: liveness.ErrQuotaExceeded, Code: "QUOTA"}
+		return nil, &liveness.Error{Vendor: stubVendor, Op: "InitSession", Kind: liveness.ErrQuotaExceeded, Code: "QUOTA"}
 	}
-	return &liveness.Session{ID: "S1", Vendor: liveness.Megvii}, nil
+	return &liveness.Session{ID: "S1", Vendor: stubVendor}, nil
 }
 
 func (s *recorder) BuildCheckURL(*liveness.Session) (string, error) {
@@ -144,7 +145,7 @@ func TestWeightedOrderOfAttempts(t *testing.T) {
 			assert.Empty(t, src.draws, "draws left over")
 			if tc.serve == nil {
 				le := requireKind(t, err, liveness.ErrQuotaExceeded)
-				assert.Equal(t, liveness.Megvii, le.Vendor, "the last failure")
+				assert.Equal(t, stubVendor, le.Vendor, "the last failure")
 				return
 			}
 			require.NoError(t, err)
@@ -221,36 +222,37 @@ func always(x int) func(int) int { return func(int) int { return x } }
 // other weighted one, then to the fallback; one create on each vendor
 // tried, the session and its callback routed to the vendor that served.
 func TestWeightedFailoverThroughTheSandbox(t *testing.T) {
-	megviiFull := sandbox.Fault{VendorError: "CONCURRENCY_LIMIT_EXCEEDED"}
-	juheFull := sandbox.Fault{VendorError: "10012"}
+	vs := returning(t, 3)
+	a, b, fallback := vs[0], vs[1], vs[2]
+	aFull, bFull := quotaFault(t, a).Fault, quotaFault(t, b).Fault
 	for _, tc := range []struct {
 		name    string
-		draw    int // of [0, 100): below 70 Megvii first, else Juhe
-		faults  map[sandbox.Endpoint]sandbox.Fault
+		draw    int // of [0, 100): below 70 a first, else b
+		faults  map[liveness.Vendor]sandbox.Fault
 		served  liveness.Vendor
 		creates map[liveness.Vendor]int
 	}{
-		{"megvii drawn, serves", 0, nil, liveness.Megvii,
-			map[liveness.Vendor]int{liveness.Megvii: 1}},
-		{"juhe drawn, serves", 70, nil, liveness.Juhe,
-			map[liveness.Vendor]int{liveness.Juhe: 1}},
-		{"megvii drawn, full: juhe serves", 69, map[sandbox.Endpoint]sandbox.Fault{megviisim.GetToken: megviiFull}, liveness.Juhe,
-			map[liveness.Vendor]int{liveness.Megvii: 1, liveness.Juhe: 1}},
-		{"juhe drawn, full: megvii serves", 99, map[sandbox.Endpoint]sandbox.Fault{juhesim.Query: juheFull}, liveness.Megvii,
-			map[liveness.Vendor]int{liveness.Megvii: 1, liveness.Juhe: 1}},
-		{"both weighted full: the fallback serves", 0, map[sandbox.Endpoint]sandbox.Fault{megviisim.GetToken: megviiFull, juhesim.Query: juheFull},
-			liveness.Jumdata, map[liveness.Vendor]int{liveness.Megvii: 1, liveness.Juhe: 1, liveness.Jumdata: 1}},
+		{"a drawn, serves", 0, nil, a,
+			map[liveness.Vendor]int{a: 1}},
+		{"b drawn, serves", 70, nil, b,
+			map[liveness.Vendor]int{b: 1}},
+		{"a drawn, full: b serves", 69, map[liveness.Vendor]sandbox.Fault{a: aFull}, b,
+			map[liveness.Vendor]int{a: 1, b: 1}},
+		{"b drawn, full: a serves", 99, map[liveness.Vendor]sandbox.Fault{b: bFull}, a,
+			map[liveness.Vendor]int{a: 1, b: 1}},
+		{"both weighted full: the fallback serves", 0, map[liveness.Vendor]sandbox.Fault{a: aFull, b: bFull},
+			fallback, map[liveness.Vendor]int{a: 1, b: 1, fallback: 1}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			e := newWeightedEnv(t, failover.Config{}, always(tc.draw), wm{liveness.Jumdata, 0}, wm{liveness.Megvii, 70}, wm{liveness.Juhe, 30})
-			for ep, f := range tc.faults {
-				e.sb.InjectFault(ep, f)
+			e := newWeightedEnv(t, failover.Config{}, always(tc.draw), wm{fallback, 0}, wm{a, 70}, wm{b, 30})
+			for v, f := range tc.faults {
+				e.sb.InjectFault(createEndpoint(v), f)
 			}
 			s, err := e.router.InitSession(bg, e.request())
 			require.NoError(t, err)
 			assert.Equal(t, tc.served, s.Vendor)
 			assert.True(t, strings.HasPrefix(s.ID, string(tc.served)+":"), s.ID)
-			for _, v := range []liveness.Vendor{liveness.Megvii, liveness.Juhe, liveness.Jumdata} {
+			for _, v := range []liveness.Vendor{a, b, fallback} {
 				assert.Equal(t, tc.creates[v], e.sb.Requests(createEndpoint(v)), "creates on %s", v)
 			}
 
@@ -270,11 +272,12 @@ func TestWeightedFailoverThroughTheSandbox(t *testing.T) {
 // An ambiguous failure of the weighted provider drawn first is returned,
 // as without weights: no other vendor is asked.
 func TestWeightedAmbiguousFailureIsReturned(t *testing.T) {
-	e := newWeightedEnv(t, failover.Config{}, always(0), wm{liveness.Megvii, 70}, wm{liveness.Juhe, 30}, wm{liveness.Jumdata, 0})
-	e.sb.InjectFault(megviisim.GetToken, sandbox.Fault{Drop: true})
+	vs := vendors(t, 3)
+	e := newWeightedEnv(t, failover.Config{}, always(0), wm{vs[0], 70}, wm{vs[1], 30}, wm{vs[2], 0})
+	e.sb.InjectFault(createEndpoint(vs[0]), sandbox.Fault{Drop: true})
 	_, err := e.router.InitSession(bg, e.request())
 	le := requireKind(t, err, liveness.ErrUnavailable)
-	assert.Equal(t, liveness.Megvii, le.Vendor)
+	assert.Equal(t, vs[0], le.Vendor)
 	assert.True(t, le.MayHaveReached)
 	assert.Equal(t, 1, e.creates(), "exactly one create reached any vendor")
 }
@@ -283,36 +286,41 @@ func TestWeightedAmbiguousFailureIsReturned(t *testing.T) {
 // the other: the draw still picks it first, the router skips it without a
 // call; after the cool-down its probe brings it back.
 func TestOpenBreakerOnAWeightedProviderSendsItsShareToTheOthers(t *testing.T) {
-	e := newWeightedEnv(t, failover.Config{FailureThreshold: 1, Cooldown: time.Minute}, always(0), wm{liveness.Megvii, 70}, wm{liveness.Juhe, 30})
-	e.sb.InjectFault(megviisim.GetToken, sandbox.Fault{VendorError: "INTERNAL_ERROR"})
+	vs := vendors(t, 2)
+	a, b := vs[0], vs[1]
+	create := createEndpoint(a)
+	down := sandbox.Fault{HTTPStatus: http.StatusServiceUnavailable}
+	e := newWeightedEnv(t, failover.Config{FailureThreshold: 1, Cooldown: time.Minute}, always(0), wm{a, 70}, wm{b, 30})
+	e.sb.InjectFault(create, down)
 	for i := 0; i < 20; i++ {
 		s, err := e.router.InitSession(bg, e.request())
 		require.NoError(t, err)
-		require.Equal(t, liveness.Juhe, s.Vendor)
+		require.Equal(t, b, s.Vendor)
 	}
-	assert.Equal(t, 1, e.sb.Requests(megviisim.GetToken), "only the failure that opened it reached Megvii")
-	h := e.health("megvii")
+	assert.Equal(t, 1, e.sb.Requests(create), "only the failure that opened it reached the first vendor")
+	h := e.health(string(a))
 	assert.Equal(t, failover.Open, h.State)
 	assert.Equal(t, 70, h.Weight)
-	assert.Equal(t, uint64(20), e.health("juhe").Sessions)
+	assert.Equal(t, uint64(20), e.health(string(b)).Sessions)
 
 	e.sb.ClearFaults()
 	e.clock.Add(time.Minute)
 	s, err := e.router.InitSession(bg, e.request())
 	require.NoError(t, err)
-	assert.Equal(t, liveness.Megvii, s.Vendor, "the probe")
-	assert.Equal(t, failover.Closed, e.health("megvii").State)
+	assert.Equal(t, a, s.Vendor, "the probe")
+	assert.Equal(t, failover.Closed, e.health(string(a)).State)
 
-	// With the real source, Juhe serves everything while Megvii is out.
-	e.reweigh(t, failover.Config{FailureThreshold: 1, Cooldown: time.Hour}, nil, wm{liveness.Megvii, 70}, wm{liveness.Juhe, 30})
-	e.sb.InjectFault(megviisim.GetToken, sandbox.Fault{VendorError: "INTERNAL_ERROR"})
-	before := e.sb.Requests(megviisim.GetToken)
+	// With the real source, the second serves everything while the first
+	// is out.
+	e.reweigh(t, failover.Config{FailureThreshold: 1, Cooldown: time.Hour}, nil, wm{a, 70}, wm{b, 30})
+	e.sb.InjectFault(create, down)
+	before := e.sb.Requests(create)
 	for i := 0; i < 30; i++ {
 		s, err := e.router.InitSession(bg, e.request())
 		require.NoError(t, err)
-		require.Equal(t, liveness.Juhe, s.Vendor)
+		require.Equal(t, b, s.Vendor)
 	}
-	assert.Equal(t, before+1, e.sb.Requests(megviisim.GetToken), "one failure opened Megvii's breaker")
+	assert.Equal(t, before+1, e.sb.Requests(create), "one failure opened the first vendor's breaker")
 }
 
 // Weights out of range are refused by New, naming the provider's Weight.
@@ -383,9 +391,12 @@ func TestWeightsCostNoAllocation(t *testing.T) {
 // for a while, Health read all along: the race detector watches, and
 // every session is served once.
 func TestConcurrentWeightedTraffic(t *testing.T) {
+	vs := vendors(t, 3)
 	e := newWeightedEnv(t, failover.Config{FailureThreshold: 3, Cooldown: time.Second}, nil,
-		wm{liveness.Juhe, 70}, wm{liveness.Megvii, 30}, wm{liveness.Jumdata, 0})
-	e.sb.InjectFault(juhesim.Query, sandbox.Fault{VendorError: "10012", Times: 6})
+		wm{vs[0], 70}, wm{vs[1], 30}, wm{vs[2], 0})
+	fault := quotaFault(t, vs[0]).Fault
+	fault.Times = 6
+	e.sb.InjectFault(createEndpoint(vs[0]), fault)
 	const n = 32
 	concurrently(t, n, func() error {
 		s, err := e.router.InitSession(bg, e.request())
