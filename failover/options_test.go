@@ -2,7 +2,6 @@ package failover_test
 
 import (
 	"context"
-	"net/url"
 	"sync"
 	"testing"
 
@@ -11,48 +10,8 @@ import (
 
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/failover"
-	"github.com/go-liveness/liveness/internal/testutil"
-	"github.com/go-liveness/liveness/juhe"
-	"github.com/go-liveness/liveness/juhe/juhesim"
-	"github.com/go-liveness/liveness/juhe/juhetest"
-	"github.com/go-liveness/liveness/jumdata"
-	"github.com/go-liveness/liveness/jumdata/jumdatatest"
-	"github.com/go-liveness/liveness/megvii"
-	"github.com/go-liveness/liveness/megvii/megviisim"
-	"github.com/go-liveness/liveness/megvii/megviitest"
 	"github.com/go-liveness/liveness/sandbox"
 )
-
-// createPaths are the vendors' session-creation paths, on the sandbox as
-// at the vendors.
-var createPaths = map[liveness.Vendor]string{
-	liveness.Megvii: "/faceid/lite/get_token", liveness.Juhe: "/faceid/query", liveness.Jumdata: "/lifecheck/v2/init",
-}
-
-// tappedProvider returns a provider of vendor on sb, reached through tp.
-func tappedProvider(t *testing.T, sb *sandbox.Sandbox, tp *testutil.Tap, v liveness.Vendor) liveness.Provider {
-	t.Helper()
-	var p liveness.Provider
-	var err error
-	switch v {
-	case liveness.Megvii:
-		cfg := megviitest.SandboxConfig(sb)
-		cfg.BaseURL = tp.URL
-		p, err = megvii.New(cfg, liveness.WithRetry(0, 0))
-	case liveness.Juhe:
-		cfg := juhetest.SandboxConfig(sb)
-		cfg.BaseURL = tp.URL
-		p, err = juhe.New(cfg, liveness.WithRetry(0, 0))
-	case liveness.Jumdata:
-		cfg := jumdatatest.SandboxConfig(sb)
-		u, perr := url.Parse(cfg.InitURL)
-		require.NoError(t, perr)
-		cfg.InitURL = tp.URL + u.Path
-		p, err = jumdata.New(cfg, liveness.WithRetry(0, 0))
-	}
-	require.NoError(t, err)
-	return p
-}
 
 // extraRecorder is a provider that records the Extra of every request it is
 // given before passing it on.
@@ -75,70 +34,125 @@ func (r *extraRecorder) calls() []liveness.SessionOptions {
 	return append([]liveness.SessionOptions(nil), r.extras...)
 }
 
-// Each provider of a router is sent its own vendor's options, as its
-// vendor receives them on the wire; a provider given none is sent no
-// option (its vendor's defaults), never skipped for another vendor's.
+// recordedRouter returns a router over sb's vendors in order, each
+// provider behind an extraRecorder, and the recorders by vendor.
+func recordedRouter(t *testing.T, sb *sandbox.Sandbox, cfg failover.Config, order ...liveness.Vendor) (*failover.Router, map[liveness.Vendor]*extraRecorder) {
+	t.Helper()
+	recs := map[liveness.Vendor]*extraRecorder{}
+	for _, v := range order {
+		p, err := liveness.Open(sb.ProviderURL(v), liveness.WithRetry(0, 0))
+		require.NoError(t, err)
+		recs[v] = &extraRecorder{Provider: p}
+		cfg.Providers = append(cfg.Providers, failover.Member{Provider: recs[v]})
+	}
+	r, err := failover.New(cfg)
+	require.NoError(t, err)
+	return r, recs
+}
+
+// ownOptions returns the options v's harness puts in its requests, nil
+// when it puts none.
+func ownOptions(v liveness.Vendor) liveness.SessionOptions {
+	return harness(v).Request("https://shop.example/back", "https://shop.example/notify").Extra
+}
+
+// withOptions returns the registered vendors whose harness's requests carry
+// options of their own, at least n of them.
+func withOptions(t *testing.T, n int) []liveness.Vendor {
+	t.Helper()
+	var out []liveness.Vendor
+	for _, v := range vendors(t, n) {
+		if o := ownOptions(v); o != nil {
+			require.Equal(t, v, o.Vendor(), "%s's options name it", v)
+			out = append(out, v)
+		}
+	}
+	require.GreaterOrEqual(t, len(out), n, "registered vendors with options: %v", out)
+	return out
+}
+
+// badOption is options its vendor refuses, and the field its error names.
+type badOption struct {
+	name  string
+	opts  liveness.SessionOptions
+	field string
+}
+
+// badOptions returns the refusals of v's harness that are options
+// (Harness.Refusals setting Extra), with the field v's own provider names
+// when it refuses them.
+func badOptions(t *testing.T, v liveness.Vendor) []badOption {
+	t.Helper()
+	var out []badOption
+	for name, change := range harness(v).Refusals {
+		req := &liveness.SessionRequest{}
+		change(req)
+		if req.Extra == nil {
+			continue
+		}
+		le := ownRefusal(t, v, req.Extra)
+		out = append(out, badOption{name, req.Extra, le.Field})
+	}
+	return out
+}
+
+// ownRefusal returns v's own refusal of a request carrying opts.
+func ownRefusal(t *testing.T, v liveness.Vendor, opts liveness.SessionOptions) *liveness.Error {
+	t.Helper()
+	e := newEnv(t, failover.Config{}, v)
+	p, err := liveness.Open(e.sb.ProviderURL(v), liveness.WithRetry(0, 0))
+	require.NoError(t, err)
+	req := e.request()
+	req.Extra = opts
+	_, err = p.InitSession(bg, req)
+	le := requireKind(t, err, liveness.ErrInvalidArgument)
+	require.Regexp(t, `^Extra(\.|$)`, le.Field, "%s names the options", v)
+	require.Zero(t, e.creates())
+	return le
+}
+
+// Each provider of a router is handed its own vendor's options (which its
+// vendor package puts on the wire, as its own tests check), or none (its
+// vendor's defaults); never skipped for another vendor's.
 func TestEachVendorGetsItsOwnOptions(t *testing.T) {
-	mOpts := &megvii.SessionOptions{Language: megvii.LanguageChinese, BizExtraData: "megvii-only"}
-	jOpts := &juhe.SessionOptions{Model: 2, DeviceType: juhe.DeviceWeb}
-	dOpts := jumdata.SessionOptions{Colors: []string{jumdata.ColorWhite, jumdata.ColorBlack}} // a value, not a pointer
+	ov := withOptions(t, 2)
+	a, b := ov[0], ov[1]
+	var none liveness.Vendor // a vendor given no options
+	for _, v := range vendors(t, 3) {
+		if v != a && v != b {
+			none = v
+			break
+		}
+	}
+	oa, ob := ownOptions(a), ownOptions(b)
 	for _, tc := range []struct {
 		name   string
 		order  []liveness.Vendor
 		fault  []liveness.Vendor         // their create fails over: out of quota
 		opts   []liveness.SessionOptions // given to failover.Options; nil: a nil *SessionOptions
 		served liveness.Vendor
-		want   map[liveness.Vendor]map[string]string // the options on each vendor's create; "" = absent
+		sent   []liveness.Vendor // the vendors whose create was sent, one each
 	}{
-		{"megvii out of quota, juhe serves with its own", []liveness.Vendor{liveness.Megvii, liveness.Juhe}, []liveness.Vendor{liveness.Megvii},
-			[]liveness.SessionOptions{mOpts, jOpts}, liveness.Juhe, map[liveness.Vendor]map[string]string{
-				liveness.Megvii: {"language": "1", "biz_extra_data": "megvii-only", "model": "", "deviceType": ""},
-				liveness.Juhe:   {"model": "2", "deviceType": "WEB", "language": "", "biz_extra_data": ""},
-			}},
-		{"options in any order", []liveness.Vendor{liveness.Juhe, liveness.Megvii}, []liveness.Vendor{liveness.Juhe},
-			[]liveness.SessionOptions{jOpts, mOpts}, liveness.Megvii, map[liveness.Vendor]map[string]string{
-				liveness.Juhe:   {"model": "2", "deviceType": "WEB"},
-				liveness.Megvii: {"language": "1", "biz_extra_data": "megvii-only"},
-			}},
-		{"a vendor given none gets its defaults", []liveness.Vendor{liveness.Megvii, liveness.Juhe, liveness.Jumdata}, []liveness.Vendor{liveness.Megvii, liveness.Juhe},
-			[]liveness.SessionOptions{jOpts, dOpts}, liveness.Jumdata, map[liveness.Vendor]map[string]string{
-				liveness.Megvii:  {"language": "", "biz_extra_data": ""},
-				liveness.Juhe:    {"model": "2", "deviceType": "WEB"},
-				liveness.Jumdata: {"colors": "#FFFFFF,#000000"},
-			}},
-		{"options of a vendor the router does not hold are ignored", []liveness.Vendor{liveness.Juhe}, nil,
-			[]liveness.SessionOptions{mOpts, dOpts}, liveness.Juhe, map[liveness.Vendor]map[string]string{
-				liveness.Juhe: {"model": "", "deviceType": ""},
-			}},
-		{"no options at all", []liveness.Vendor{liveness.Megvii, liveness.Juhe}, []liveness.Vendor{liveness.Megvii},
-			[]liveness.SessionOptions{}, liveness.Juhe, map[liveness.Vendor]map[string]string{
-				liveness.Megvii: {"language": ""},
-				liveness.Juhe:   {"model": ""},
-			}},
-		{"a nil set", []liveness.Vendor{liveness.Megvii}, nil,
-			nil, liveness.Megvii, map[liveness.Vendor]map[string]string{
-				liveness.Megvii: {"language": ""},
-			}},
+		{"the first out of quota, the second serves with its own", []liveness.Vendor{a, b}, []liveness.Vendor{a},
+			[]liveness.SessionOptions{oa, ob}, b, []liveness.Vendor{a, b}},
+		{"options in any order", []liveness.Vendor{b, a}, []liveness.Vendor{b},
+			[]liveness.SessionOptions{oa, ob}, a, []liveness.Vendor{a, b}},
+		{"a vendor given none gets its defaults", []liveness.Vendor{none, a, b}, []liveness.Vendor{none, a},
+			[]liveness.SessionOptions{oa, ob}, b, []liveness.Vendor{none, a, b}},
+		{"options of a vendor the router does not hold are ignored", []liveness.Vendor{none}, nil,
+			[]liveness.SessionOptions{oa, ob}, none, []liveness.Vendor{none}},
+		{"no options at all", []liveness.Vendor{a, b}, []liveness.Vendor{a},
+			[]liveness.SessionOptions{}, b, []liveness.Vendor{a, b}},
+		{"a nil set", []liveness.Vendor{a}, nil,
+			nil, a, []liveness.Vendor{a}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			sb, err := sandbox.New(sandbox.WithAnyNotifyPort())
 			require.NoError(t, err)
 			t.Cleanup(func() { _ = sb.Close() })
-			tp := testutil.NewTap(t, sb.URL)
-			recs := map[liveness.Vendor]*extraRecorder{}
-			var ms []failover.Member
-			for _, v := range tc.order {
-				recs[v] = &extraRecorder{Provider: tappedProvider(t, sb, tp, v)}
-				ms = append(ms, failover.Member{Provider: recs[v]})
-			}
-			r, err := failover.New(failover.Config{Providers: ms})
-			require.NoError(t, err)
+			r, recs := recordedRouter(t, sb, failover.Config{}, tc.order...)
 			for _, v := range tc.fault {
-				sb.InjectFault(createEndpoint(v), map[liveness.Vendor]sandbox.Fault{
-					liveness.Megvii:  {VendorError: "AUTHORIZATION_ERROR:NO_QUOTA"},
-					liveness.Juhe:    {VendorError: "10012"},
-					liveness.Jumdata: {VendorError: "606"},
-				}[v])
+				sb.InjectFault(createEndpoint(v), quotaFault(t, v).Fault)
 			}
 			req := (&env{}).requestFor("http://127.0.0.1:8443")
 			req.Extra = (*failover.SessionOptions)(nil)
@@ -151,12 +165,9 @@ func TestEachVendorGetsItsOwnOptions(t *testing.T) {
 			require.NoError(t, err)
 			assert.Equal(t, tc.served, s.Vendor)
 			assert.Equal(t, before, *req, "the caller's request is unchanged")
-			for v, want := range tc.want {
-				forms := tp.Forms(createPaths[v])
-				require.Len(t, forms, 1, "%s: one create", v)
-				for k, val := range want {
-					assert.Equal(t, val, forms[0].Get(k), "%s %s", v, k)
-				}
+			assert.Equal(t, len(tc.sent), creates(sb), "one create on each vendor tried, no other")
+			for _, v := range tc.sent {
+				assert.Equal(t, 1, sb.Requests(createEndpoint(v)), "%s: one create", v)
 				// What the provider itself was handed: its vendor's
 				// options, or nil.
 				calls := recs[v].calls()
@@ -177,37 +188,35 @@ func TestEachVendorGetsItsOwnOptions(t *testing.T) {
 	}
 }
 
+// vendorOptions are options that only name their vendor, for the router's
+// own checks of a set, which look at nothing else.
+type vendorOptions struct{ v liveness.Vendor }
+
+func (o vendorOptions) Vendor() liveness.Vendor { return o.v }
+
 // An invalid set of options is the router's ErrInvalidArgument naming the
 // value, and no provider is called.
 func TestInvalidOptionsCallNoProvider(t *testing.T) {
+	vs := vendors(t, 3)
+	a, b, absent := vs[0], vs[1], vs[2]
 	for _, tc := range []struct {
 		name  string
 		opts  []liveness.SessionOptions
 		field string
 		msg   string
 	}{
-		{"a nil value", []liveness.SessionOptions{&juhe.SessionOptions{}, nil}, "Extra[1]", "is nil"},
-		{"a nil pointer", []liveness.SessionOptions{(*megvii.SessionOptions)(nil)}, "Extra[0]", "is nil"},
-		{"two for one vendor", []liveness.SessionOptions{&megvii.SessionOptions{}, &juhe.SessionOptions{}, megvii.SessionOptions{}},
-			"Extra[2]", `gives a second set of options for "megvii"`},
-		{"two for a vendor the router does not hold", []liveness.SessionOptions{&jumdata.SessionOptions{}, &jumdata.SessionOptions{}},
-			"Extra[1]", `gives a second set of options for "jumdata"`},
-		{"nested", []liveness.SessionOptions{&juhe.SessionOptions{}, failover.Options(&megvii.SessionOptions{})}, "Extra[1]", "they do not nest"},
+		{"a nil value", []liveness.SessionOptions{&vendorOptions{b}, nil}, "Extra[1]", "is nil"},
+		{"a nil pointer", []liveness.SessionOptions{(*vendorOptions)(nil)}, "Extra[0]", "is nil"},
+		{"two for one vendor", []liveness.SessionOptions{&vendorOptions{a}, &vendorOptions{b}, vendorOptions{a}},
+			"Extra[2]", `gives a second set of options for "` + string(a) + `"`},
+		{"two for a vendor the router does not hold", []liveness.SessionOptions{&vendorOptions{absent}, &vendorOptions{absent}},
+			"Extra[1]", `gives a second set of options for "` + string(absent) + `"`},
+		{"nested", []liveness.SessionOptions{&vendorOptions{b}, failover.Options(&vendorOptions{a})}, "Extra[1]", "they do not nest"},
 		{"nested nil", []liveness.SessionOptions{(*failover.SessionOptions)(nil)}, "Extra[0]", "is nil"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			e := newEnv(t, failover.Config{}, liveness.Megvii) // for its sandbox
-			var recs []*extraRecorder
-			var ms []failover.Member
-			for _, v := range []liveness.Vendor{liveness.Megvii, liveness.Juhe} {
-				p, err := liveness.Open(e.sb.ProviderURL(v))
-				require.NoError(t, err)
-				rec := &extraRecorder{Provider: p}
-				recs = append(recs, rec)
-				ms = append(ms, failover.Member{Provider: rec})
-			}
-			r, err := failover.New(failover.Config{Providers: ms})
-			require.NoError(t, err)
+			e := newEnv(t, failover.Config{}, a) // for its sandbox
+			r, recs := recordedRouter(t, e.sb, failover.Config{}, a, b)
 			req := e.request()
 			req.Extra = failover.Options(tc.opts...)
 			before := *req
@@ -234,79 +243,79 @@ func TestInvalidOptionsCallNoProvider(t *testing.T) {
 // A value in the set that its vendor refuses is the caller's mistake: it
 // is returned when that provider's turn comes, never skipped, so a typo
 // cannot quietly send the session (or, with weights, the vendor's share)
-// to another vendor. The providers before it are tried as usual.
+// to another vendor. The providers before it are tried as usual. Every
+// vendor's options its harness says it refuses.
 func TestOptionsTheirVendorRefusesAreReturned(t *testing.T) {
-	for _, tc := range []struct {
-		name   string
-		order  []liveness.Vendor
-		opts   []liveness.SessionOptions
-		vendor liveness.Vendor
-		field  string
-	}{
-		{"juhe first, a bad juhe model", []liveness.Vendor{liveness.Juhe, liveness.Megvii},
-			[]liveness.SessionOptions{&juhe.SessionOptions{Model: 9}, &megvii.SessionOptions{}}, liveness.Juhe, "Extra.Model"},
-		{"megvii first, a bad shooting time", []liveness.Vendor{liveness.Megvii, liveness.Juhe},
-			[]liveness.SessionOptions{&megvii.SessionOptions{MaximumShootingTime: 999}, &juhe.SessionOptions{Model: 2}}, liveness.Megvii, "Extra.MaximumShootingTime"},
-		{"megvii first, a bad return method", []liveness.Vendor{liveness.Megvii, liveness.Juhe},
-			[]liveness.SessionOptions{&megvii.SessionOptions{ActionHTTPMethod: "PUT"}}, liveness.Megvii, "Extra.ActionHTTPMethod"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			e := newEnv(t, failover.Config{}, tc.order...)
-			req := e.request()
-			req.Extra = failover.Options(tc.opts...)
-			s, err := e.router.InitSession(bg, req)
-			assert.Nil(t, s)
-			le := requireKind(t, err, liveness.ErrInvalidArgument)
-			assert.Equal(t, tc.vendor, le.Vendor)
-			assert.Equal(t, tc.field, le.Field)
-			assert.Zero(t, e.creates(), "no vendor made a session")
-			for _, h := range e.router.Health() {
-				assert.Zero(t, h.FailedOver, "no provider was failed over")
+	n := 0
+	for _, v := range vendors(t, 2) {
+		other := from(t, v, 2)[1]
+		for _, bad := range badOptions(t, v) {
+			n++
+			set := []liveness.SessionOptions{bad.opts}
+			if o := ownOptions(other); o != nil {
+				set = append(set, o)
 			}
-		})
+			t.Run(string(v)+" first, "+bad.name, func(t *testing.T) {
+				e := newEnv(t, failover.Config{}, v, other)
+				req := e.request()
+				req.Extra = failover.Options(set...)
+				s, err := e.router.InitSession(bg, req)
+				assert.Nil(t, s)
+				le := requireKind(t, err, liveness.ErrInvalidArgument)
+				assert.Equal(t, v, le.Vendor)
+				assert.Equal(t, bad.field, le.Field)
+				assert.Zero(t, e.creates(), "no vendor made a session")
+				for _, h := range e.router.Health() {
+					assert.Zero(t, h.FailedOver, "no provider was failed over")
+				}
+			})
+			t.Run(string(v)+" second, "+bad.name, func(t *testing.T) {
+				e := newEnv(t, failover.Config{}, other, v)
+				e.sb.InjectFault(createEndpoint(other), quotaFault(t, other).Fault)
+				req := e.request()
+				req.Extra = failover.Options(bad.opts)
+				_, err := e.router.InitSession(bg, req)
+				le := requireKind(t, err, liveness.ErrInvalidArgument)
+				assert.Equal(t, v, le.Vendor)
+				assert.Equal(t, bad.field, le.Field)
+				assert.Equal(t, 1, e.sb.Requests(createEndpoint(other)), "the first vendor was tried first, as usual")
+				assert.Zero(t, e.sb.Requests(createEndpoint(v)))
+			})
+		}
 	}
-	t.Run("the bad value's vendor comes second", func(t *testing.T) {
-		e := newEnv(t, failover.Config{}, liveness.Megvii, liveness.Juhe)
-		e.sb.InjectFault(megviisim.GetToken, sandbox.Fault{VendorError: "CONCURRENCY_LIMIT_EXCEEDED"})
-		req := e.request()
-		req.Extra = failover.Options(&juhe.SessionOptions{Model: 9})
-		_, err := e.router.InitSession(bg, req)
-		le := requireKind(t, err, liveness.ErrInvalidArgument)
-		assert.Equal(t, liveness.Juhe, le.Vendor)
-		assert.Equal(t, "Extra.Model", le.Field)
-		assert.Equal(t, 1, e.sb.Requests(megviisim.GetToken), "megvii was tried first, as usual")
-		assert.Zero(t, e.sb.Requests(juhesim.Query))
-	})
+	require.Positive(t, n, "no harness has Refusals of options")
 }
 
 // One vendor's options, not in a set, go to every provider as before: the
 // providers of other vendors refuse them and are skipped.
 func TestOneVendorsOptionsSkipTheOthers(t *testing.T) {
-	e := newEnv(t, failover.Config{}, liveness.Juhe, liveness.Megvii)
+	v := withOptions(t, 1)[0]
+	first := from(t, v, 2)[1]
+	e := newEnv(t, failover.Config{}, first, v)
 	req := e.request()
-	req.Extra = &megvii.SessionOptions{Language: megvii.LanguageChinese}
+	req.Extra = ownOptions(v)
 	s, err := e.router.InitSession(bg, req)
 	require.NoError(t, err)
-	assert.Equal(t, liveness.Megvii, s.Vendor)
-	assert.Zero(t, e.sb.Requests(juhesim.Query), "juhe refused megvii's options without a call")
-	assert.Equal(t, uint64(1), e.health("juhe").FailedOver)
+	assert.Equal(t, v, s.Vendor)
+	assert.Zero(t, e.sb.Requests(createEndpoint(first)), "%s refused %s's options without a call", first, v)
+	assert.Equal(t, uint64(1), e.health(string(first)).FailedOver)
 }
 
 // Many sessions at once share one set of options: each vendor still gets
 // its own, and the set is only read (run under -race).
 func TestOptionsUnderConcurrentTraffic(t *testing.T) {
+	ov := withOptions(t, 2)
+	a, b := ov[0], ov[1]
 	sb, err := sandbox.New(sandbox.WithAnyNotifyPort())
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = sb.Close() })
-	tp := testutil.NewTap(t, sb.URL)
-	// The threshold stays above the faults injected, so Juhe's breaker
-	// stays closed and every session tries Juhe first.
-	r, err := failover.New(failover.Config{Providers: []failover.Member{
-		{Provider: tappedProvider(t, sb, tp, liveness.Juhe)}, {Provider: tappedProvider(t, sb, tp, liveness.Megvii)},
-	}, FailureThreshold: 100})
-	require.NoError(t, err)
-	sb.InjectFault(juhesim.Query, sandbox.Fault{VendorError: "10012", Times: 8})
-	opts := failover.Options(&juhe.SessionOptions{Model: 3}, &megvii.SessionOptions{Language: megvii.LanguageChinese})
+	// The threshold stays above the faults injected, so the first
+	// vendor's breaker stays closed and every session tries it first.
+	r, recs := recordedRouter(t, sb, failover.Config{FailureThreshold: 100}, a, b)
+	fault := quotaFault(t, a).Fault
+	fault.Times = 8
+	sb.InjectFault(createEndpoint(a), fault)
+	opts := failover.Options(ownOptions(a), ownOptions(b))
 	const n = 20
 	concurrently(t, n, func() error {
 		req := (&env{}).requestFor("http://127.0.0.1:8443")
@@ -314,15 +323,15 @@ func TestOptionsUnderConcurrentTraffic(t *testing.T) {
 		_, err := r.InitSession(bg, req)
 		return err
 	})
-	juheForms, megviiForms := tp.Forms(createPaths[liveness.Juhe]), tp.Forms(createPaths[liveness.Megvii])
-	assert.Len(t, juheForms, n, "every session tried juhe first")
-	assert.Len(t, megviiForms, 8, "megvii served the ones juhe could not")
-	for _, f := range juheForms {
-		assert.Equal(t, "3", f.Get("model"))
-		assert.Empty(t, f.Get("language"))
+	assert.Equal(t, n, sb.Requests(createEndpoint(a)), "every session tried the first vendor first")
+	assert.Equal(t, 8, sb.Requests(createEndpoint(b)), "the second served the ones the first could not")
+	aCalls, bCalls := recs[a].calls(), recs[b].calls()
+	assert.Len(t, aCalls, n)
+	assert.Len(t, bCalls, 8)
+	for _, o := range aCalls {
+		assert.Equal(t, ownOptions(a), o)
 	}
-	for _, f := range megviiForms {
-		assert.Equal(t, "1", f.Get("language"))
-		assert.Empty(t, f.Get("model"))
+	for _, o := range bCalls {
+		assert.Equal(t, ownOptions(b), o)
 	}
 }

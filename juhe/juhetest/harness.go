@@ -72,6 +72,7 @@ func Harness() providertest.Harness {
 			// Juhe compares the face with the ID's photo only.
 			"reference images":      func(r *liveness.SessionRequest) { r.ReferenceImages = [][]byte{sandbox.SampleFaceJPEG()} },
 			"no name and ID number": func(r *liveness.SessionRequest) { r.Name, r.IDNumber = "", "" },
+			"a model that is none":  func(r *liveness.SessionRequest) { r.Extra = &juhe.SessionOptions{Model: 9} },
 		},
 		ForgeClaim: func(baseURL string, s *liveness.Session) *http.Request {
 			r := httptest.NewRequest(http.MethodPost, baseURL+"/notify", nil)

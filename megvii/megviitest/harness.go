@@ -92,6 +92,12 @@ func Harness(referenceImages ...[]byte) providertest.Harness {
 		Refusals: map[string]func(*liveness.SessionRequest){
 			// Megvii's sessions report by notify.
 			"no notify URL": func(r *liveness.SessionRequest) { r.NotifyURL = "" },
+			"a shooting time over its cap": func(r *liveness.SessionRequest) {
+				r.Extra = &megvii.SessionOptions{MaximumShootingTime: 999}
+			},
+			"a return method that is none": func(r *liveness.SessionRequest) {
+				r.Extra = &megvii.SessionOptions{ActionHTTPMethod: "PUT"}
+			},
 		},
 		LivenessOnly: len(referenceImages) == 0,
 		ForgeClaim: func(baseURL string, s *liveness.Session) *http.Request {
