@@ -31,8 +31,10 @@
 // vendor does (a vendor that notifies must notify on every outcome that
 // returns a result, one that does not must never notify; a session
 // comparing no face never has a FaceMatch); Faults and
-// BadOpenURLs add cases when set; SandboxSession maps the sessions of a
-// provider that changes session IDs (a router) to the sandbox's. Every
+// BadOpenURLs add cases when set, and so does SignReturn (the vendor's
+// signature over a result a test changed, which must verify);
+// SandboxSession maps the sessions of a provider that changes session IDs
+// (a router) to the sandbox's. Every
 // provider is held to every other case, among them callbacks verified
 // after a middleware parsed the form (and the body still readable after
 // VerifyCallback) and a bare return being liveness.ErrNoResult. See the
@@ -81,7 +83,11 @@
 // sandbox can inject into the endpoints the caller's calls meet
 // (FaultedCall; SessionCalls and CallbackResolves build the calls every
 // provider has). Neither the errors, in any format, nor the debug log may
-// hold any spelling of the secret.
+// hold any spelling of the secret. RecordAnswers keeps the answers a
+// vendor's simulator gives its provider (the create's, the read's, the
+// vendor's errors of the harness's fault cases), which the tests playing a
+// hostile vendor derive theirs from (MapLeaves), so that every vendor is
+// answered in its own shapes.
 //
 // Signatures are the suite's other check: the sandbox signs every callback
 // from the vendors' documents with code it shares with no client, and the

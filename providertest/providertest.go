@@ -2,6 +2,7 @@ package providertest
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"maps"
@@ -87,6 +88,15 @@ type Harness struct {
 	Lifetime time.Duration
 	// SignedReturn is true when the vendor signs the return callback.
 	SignedReturn bool
+	// SignReturn, when set (for a vendor that signs its return), builds
+	// the return the vendor sends the browser back to returnURL with, for
+	// the result the vendor answered as raw (Result.Raw of FetchResult),
+	// signed as the vendor signs it with the sandbox's credentials: for
+	// the tests that change what a vendor says (a person's data echoed in
+	// it) and need its signature over the change. The suite checks that
+	// the return it builds of a passed session's result verifies with the
+	// provider, signed, naming the session, passed.
+	SignReturn func(returnURL string, raw json.RawMessage) (*http.Request, error)
 	// Notifies is true when the vendor posts a notify callback to the
 	// request's NotifyURL (Megvii, Juhe): every outcome that sends the
 	// browser back with a result (Expect.NoReturn false) must then bring a
@@ -255,6 +265,9 @@ func RunConformanceTests(t *testing.T, h Harness) {
 	t.Run("oversized IDs are refused before any request", func(t *testing.T) { testOversizedIDs(t, h) })
 	t.Run("callbacks survive middleware", func(t *testing.T) { testMiddleware(t, h) })
 	t.Run("the sandbox's signed callbacks verify", func(t *testing.T) { testGenuine(t, h) })
+	if h.SignReturn != nil {
+		t.Run("a return SignReturn signs verifies", func(t *testing.T) { testSignReturn(t, h) })
+	}
 	t.Run("tampered callbacks are rejected", func(t *testing.T) { testTampered(t, h) })
 	t.Run("an unsigned success claim is never believed", func(t *testing.T) { testForgedClaim(t, h) })
 	t.Run("a request of UnsignedReturn comes back unsigned", func(t *testing.T) { testUnsignedReturn(t, h) })
@@ -624,6 +637,29 @@ func testGenuine(t *testing.T, h Harness) {
 				}
 			}
 		})
+	}
+}
+
+// testSignReturn checks h.SignReturn: the return it signs of a passed
+// session's result, as FetchResult read it, verifies, signed, naming the
+// session, passed.
+func testSignReturn(t *testing.T, h Harness) {
+	require.True(t, h.SignedReturn, "Harness.SignReturn is for a vendor that signs its return")
+	e := newEnv(t, h)
+	s := e.init(t, h)
+	_, err := e.sb.Complete(context.Background(), h.Vendor, sandboxID(t, h, s), sandbox.OutcomePass)
+	require.NoError(t, err)
+	res, err := e.p.FetchResult(context.Background(), s.ID)
+	require.NoError(t, err)
+	require.Equal(t, liveness.StatusPassed, res.Status)
+	r, err := h.SignReturn(e.rcv.URL+"/return", res.Raw)
+	require.NoError(t, err)
+	cb, err := e.p.VerifyCallback(context.Background(), r)
+	require.NoError(t, err)
+	assert.True(t, cb.Signed, "signed")
+	assert.Equal(t, s.ID, cb.SessionID)
+	if assert.NotNil(t, cb.Result) {
+		assert.Equal(t, liveness.StatusPassed, cb.Result.Status)
 	}
 }
 

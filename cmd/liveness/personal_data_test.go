@@ -7,12 +7,14 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -23,10 +25,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/go-liveness/liveness"
-	"github.com/go-liveness/liveness/juhe/juhesim"
-	"github.com/go-liveness/liveness/juhe/juhetest"
-	"github.com/go-liveness/liveness/megvii/megviisim"
-	"github.com/go-liveness/liveness/megvii/megviitest"
+	"github.com/go-liveness/liveness/providertest"
 	"github.com/go-liveness/liveness/sandbox"
 )
 
@@ -85,20 +84,100 @@ func personalLeaks(out string) []string {
 	return found
 }
 
+// personEcho are the members an echoing vendor adds to every object of
+// its answers, where no member has the name: the person's data under the
+// names vendors give it (a name, an ID number, a phone-number user ID, a
+// face photo and URLs naming the ID number).
+var personEcho = map[string]any{
+	"name": pdName, "idNo": pdID, "mobile": pdPhone, "certName": pdName, "certNo": pdID,
+	"idcard_name": pdName, "idcard_number": pdID, "biz_extra_data": pdPhone,
+	"image_best":   "data:image/jpeg;base64," + base64.StdEncoding.EncodeToString(pdImage),
+	"img":          "https://faces.example/" + pdID + "/face.jpg",
+	"faceImageUrl": "https://faces.example/" + pdID + "/face.jpg",
+	"identity":     map[string]any{"name": pdName, "idNo": pdID, "mobile": pdPhone},
+}
+
+// addPerson returns v, a decoded JSON value, with personEcho's members
+// added to every object in it that has a text member (not to a table of
+// numbers, such as thresholds by rate).
+func addPerson(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		texts := false
+		for k, e := range x {
+			_, isText := e.(string)
+			texts = texts || isText
+			x[k] = addPerson(e)
+		}
+		for k, e := range personEcho {
+			if _, ok := x[k]; !ok && texts {
+				x[k] = e
+			}
+		}
+		return x
+	case []any:
+		for i, e := range x {
+			x[i] = addPerson(e)
+		}
+	}
+	return v
+}
+
+// personQuote is what v's error quoting the person says: what it was
+// sent of the person's, by the fields it uses (a vendor quotes only what
+// it was sent, which its provider knows to withhold).
+func personQuote(v vendor) string {
+	q := "参数错误:"
+	if v.uses("UserID") {
+		q += " uuid=" + pdPhone
+	}
+	if v.uses("Name") {
+		q += " certName=" + pdName + " " + url.QueryEscape(pdName)
+	}
+	if v.uses("IDNumber") {
+		q += " certNo=" + pdID
+	}
+	return q
+}
+
 // echoVendor is a vendor that echoes what it was sent, as real vendors
-// may: a proxy in front of the sandbox that adds the person's data to its
-// answers (Megvii idcard_info, biz_extra_data and the best image; Juhe's
-// certName, certNo and a detail.img URL naming the ID number; Jumdata an
-// identity echo and a face URL), or, while errs is set, answers a start
-// with the vendor's error quoting them.
+// may: a proxy in front of the sandbox that adds the person's data to the
+// answers of every vendor's create and result read (personEcho), or,
+// while errs is set, answers a create with the vendor's error (one its
+// simulator answers a fault case of its harness with), every text of it
+// quoting the person.
 type echoVendor struct {
 	sb   *sandbox.Sandbox
 	srv  *httptest.Server
 	errs atomic.Bool
+	mu   sync.Mutex // one request at a time: the sandbox's counts tell its endpoint
+	all  []vendor
+	// failed are the vendors' errors, and quote what each says of the
+	// person, by vendor.
+	failed map[liveness.Vendor]providertest.Answer
+	quote  map[liveness.Vendor]string
 }
 
 func newEchoVendor(t *testing.T, sb *sandbox.Sandbox) *echoVendor {
-	e := &echoVendor{sb: sb}
+	e := &echoVendor{sb: sb, all: allVendors(t), failed: map[liveness.Vendor]providertest.Answer{}, quote: map[liveness.Vendor]string{}}
+	for _, v := range e.all {
+		var any providertest.Answer
+		for _, a := range providertest.RecordAnswers(t, v.Harness, v.name()) {
+			if _, ok := a.JSON(); !ok || !a.Fault {
+				continue
+			}
+			if a.Op == "InitSession" {
+				any = a
+				break
+			}
+			if any.Body == nil {
+				any = a
+			}
+		}
+		require.NotNil(t, any.Body, "a vendor error of %s", v.name())
+		e.failed[v.id()] = any
+		e.quote[v.id()] = personQuote(v)
+	}
 	e.srv = httptest.NewServer(http.HandlerFunc(e.serve))
 	t.Cleanup(e.srv.Close)
 	return e
@@ -111,63 +190,57 @@ func (e *echoVendor) providerURL(v liveness.Vendor) string {
 	return strings.ReplaceAll(raw, strings.TrimPrefix(e.sb.URL, "http://"), strings.TrimPrefix(e.srv.URL, "http://"))
 }
 
-var identityEcho = map[string]any{"name": pdName, "idNo": pdID, "mobile": pdPhone}
-
 func (e *echoVendor) serve(w http.ResponseWriter, r *http.Request) {
-	start := r.URL.Path == "/faceid/lite/get_token" || r.URL.Path == "/faceid/query" || r.URL.Path == "/lifecheck/v2/init"
-	if e.errs.Load() && start {
-		// Each vendor quotes only what it was sent: Megvii the uuid and
-		// biz_extra_data, Juhe certName and certNo. Jumdata is sent
-		// nothing of the person's.
-		w.Header().Set("Content-Type", "application/json")
-		switch r.URL.Path {
-		case "/faceid/lite/get_token":
-			w.WriteHeader(http.StatusBadRequest)
-			_ = json.NewEncoder(w).Encode(map[string]any{"request_id": "1767323045," + pdPhone,
-				"error_message": "BAD_ARGUMENTS:uuid=" + pdPhone + ",biz_extra_data=" + pdPhone})
-		case "/faceid/query":
-			_ = json.NewEncoder(w).Encode(map[string]any{"error_code": 10001,
-				"reason": "参数错误: certName=" + pdName + " certNo=" + pdID + " " + url.QueryEscape(pdName)})
-		default:
-			_ = json.NewEncoder(w).Encode(map[string]any{"code": 400, "msg": "参数错误"})
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	counts := func(create bool) map[liveness.Vendor]int {
+		out := map[liveness.Vendor]int{}
+		for _, v := range e.all {
+			ep := v.ReadEndpoint
+			if create {
+				ep = v.CreateEndpoint
+			}
+			out[v.id()] = e.sb.Requests(ep)
 		}
-		return
+		return out
 	}
+	creates, reads := counts(true), counts(false)
 	rec := httptest.NewRecorder()
 	e.sb.ServeHTTP(rec, r)
-	body := rec.Body.Bytes()
-	var m map[string]any
-	if rec.Code == http.StatusOK && json.Unmarshal(body, &m) == nil {
-		switch r.URL.Path {
-		case "/faceid/lite/get_token", "/lifecheck/v2/init":
-			m["echo"] = identityEcho
-		case "/faceid/lite/get_result":
-			m["idcard_info"] = map[string]any{"idcard_name": pdName, "idcard_number": pdID}
-			m["images"] = map[string]any{"image_best": "data:image/jpeg;base64," + base64.StdEncoding.EncodeToString(pdImage)}
-			if bi, ok := m["biz_info"].(map[string]any); ok {
-				bi["biz_extra_data"] = pdPhone
-			}
-		case "/faceid/query", "/faceid/search":
-			if res, ok := m["result"].(map[string]any); ok {
-				res["certName"], res["certNo"] = pdName, pdID
-				if d, ok := res["detail"].(map[string]any); ok {
-					d["img"] = "https://faces.example/" + pdID + "/face.jpg"
-				}
-			}
-		case "/lifecheck/v2/result":
-			if d, ok := m["data"].(map[string]any); ok {
-				d["faceImageUrl"] = "https://faces.example/" + pdID + "/face.jpg"
-				d["identity"] = identityEcho
-			}
+	status, header, body := rec.Code, rec.Header(), rec.Body.Bytes()
+	createdBy, readBy := liveness.Vendor(""), liveness.Vendor("")
+	for v, n := range counts(true) {
+		if n > creates[v] {
+			createdBy = v
 		}
-		body, _ = json.Marshal(m)
 	}
-	for k, vs := range rec.Header() {
+	for v, n := range counts(false) {
+		if n > reads[v] {
+			readBy = v
+		}
+	}
+	var m any
+	switch {
+	case createdBy != "" && e.errs.Load():
+		// The vendor's error, quoting the person.
+		a := e.failed[createdBy]
+		v, _ := a.JSON()
+		status, header = a.Status, a.Header
+		body, _ = json.Marshal(providertest.MapLeaves(v, false, func(l any) any {
+			if s, ok := l.(string); ok && !numericText(s) {
+				return s + ": " + e.quote[createdBy]
+			}
+			return l
+		}))
+	case (createdBy != "" || readBy != "") && status == http.StatusOK && json.Unmarshal(body, &m) == nil:
+		body, _ = json.Marshal(addPerson(m))
+	}
+	for k, vs := range header {
 		if k != "Content-Length" {
 			w.Header()[k] = vs
 		}
 	}
-	w.WriteHeader(rec.Code)
+	w.WriteHeader(status)
 	_, _ = w.Write(body)
 }
 
@@ -190,6 +263,40 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
+// personArgs are the init flags of a session of v naming the person: each
+// field v uses, set to the person's (the reference image a file of the
+// photo), and each of v's free-text options v takes the phone number in
+// (the vendor returning it, such as an extra field echoed back).
+func personArgs(t *testing.T, sb *sandbox.Sandbox, v vendor, refImage string) []string {
+	t.Helper()
+	args := []string{"--return-url", "https://shop.example/kyc/return"}
+	for _, f := range v.Fields {
+		switch f {
+		case "NotifyURL":
+			args = append(args, "--notify-url", "https://shop.example/kyc/notify")
+		case "UserID":
+			args = append(args, "--user-id", pdPhone)
+		case "Name":
+			args = append(args, "--name", pdName)
+		case "IDNumber":
+			args = append(args, "--id-number", pdID)
+		case "ReferenceImages":
+			args = append(args, "--ref-image", refImage)
+		}
+	}
+	env := map[string]string{envProvider: sb.ProviderURL(v.id())}
+	for _, o := range v.Options {
+		if len(o.Words) > 0 || o.File {
+			continue
+		}
+		try := append(append([]string{"init", "--json"}, args...), v.flag(o.Name), pdPhone)
+		if cli(t, env, "", try...).code == exitOK {
+			args = append(args, v.flag(o.Name), pdPhone)
+		}
+	}
+	return args
+}
+
 // TestNoPersonalDataInOutput drives every vendor, alone and through a
 // failover router, through a vendor that echoes the person's name, ID
 // number, phone-number user ID and face photo in its answers and errors,
@@ -210,12 +317,6 @@ func TestNoPersonalDataInOutput(t *testing.T) {
 	refImage := filepath.Join(dir, "face.jpg")
 	require.NoError(t, os.WriteFile(refImage, pdImage, 0o600))
 
-	personArgs := map[liveness.Vendor][]string{
-		liveness.Megvii: {"--return-url", "https://shop.example/kyc/return", "--notify-url", "https://shop.example/kyc/notify",
-			"--user-id", pdPhone, "--ref-image", refImage, "--megvii-biz-extra-data", pdPhone},
-		liveness.Juhe:    {"--return-url", "https://shop.example/kyc/return", "--name", pdName, "--id-number", pdID},
-		liveness.Jumdata: {"--return-url", "https://shop.example/kyc/return"},
-	}
 	var all strings.Builder // every output, to check the commands ran
 	leaksFound := 0
 	run := func(t *testing.T, env map[string]string, stdin string, args ...string) result {
@@ -229,32 +330,36 @@ func TestNoPersonalDataInOutput(t *testing.T) {
 		return r
 	}
 
-	for _, v := range vendors {
-		t.Run(string(v), func(t *testing.T) {
-			env := map[string]string{envProvider: ev.providerURL(v), envSandbox: sb.URL}
+	resigned, masked := 0, 0
+	refused := map[string]int{}
+	for _, v := range allVendors(t) {
+		t.Run(v.name(), func(t *testing.T) {
+			pargs := personArgs(t, sb, v, refImage)
+			env := map[string]string{envProvider: ev.providerURL(v.id()), envSandbox: sb.URL}
 			init := func(extra ...string) (liveness.Session, string) {
 				t.Helper()
-				r := run(t, env, "", append(append([]string{"init", "--json"}, personArgs[v]...), extra...)...)
+				r := run(t, env, "", append(append([]string{"init", "--json"}, pargs...), extra...)...)
 				require.Equal(t, exitOK, r.code, r.stderr)
 				var s liveness.Session
 				require.NoError(t, json.Unmarshal([]byte(r.stdout), &s))
 				return s, r.stdout
 			}
 			s, js := init()
-			r := run(t, env, "", append([]string{"init", "--qr", "never"}, personArgs[v]...)...)
+			r := run(t, env, "", append([]string{"init", "--qr", "never"}, pargs...)...)
 			require.Equal(t, exitOK, r.code, r.stderr)
-			if v == liveness.Juhe {
+			if v.uses("IDNumber") && v.uses("Name") {
+				masked++
 				assert.Contains(t, r.stdout, liveness.MaskIDNumber(pdID), "init shows the ID number masked")
 				assert.Contains(t, r.stdout, liveness.MaskName(pdName), "init shows the name masked")
 			}
 			run(t, env, "", "url", js)
 			run(t, env, "", "url", "--json", js)
 
-			// Megvii serves a result three times: two sessions.
-			c, err := sb.Complete(context.Background(), v, s.ID, sandbox.OutcomePass)
+			// A vendor may serve a result only so many times: two sessions.
+			c, err := sb.Complete(context.Background(), v.id(), s.ID, sandbox.OutcomePass)
 			require.NoError(t, err)
 			w, wjs := init()
-			_, err = sb.Complete(context.Background(), v, w.ID, sandbox.OutcomePass)
+			_, err = sb.Complete(context.Background(), v.id(), w.ID, sandbox.OutcomePass)
 			require.NoError(t, err)
 			for _, tc := range []struct {
 				args  []string
@@ -271,14 +376,17 @@ func TestNoPersonalDataInOutput(t *testing.T) {
 			// The callback, as the sandbox sent it, and re-signed with the
 			// person's data echoed in it where the vendor signs.
 			type callback struct{ url, body string }
-			cbs := []callback{{c.ReturnURL, ""}}
-			if c.ReturnMethod == http.MethodPost {
+			var cbs []callback
+			switch {
+			case c.ReturnMethod == http.MethodPost:
 				cbs = []callback{{"", url.Values(c.ReturnForm).Encode()}}
+			case c.ReturnURL != "":
+				cbs = []callback{{c.ReturnURL, ""}}
 			}
 			// The vendor's answer, read by the provider itself: it echoes
 			// the person (else this test would prove nothing), and it is
 			// what the re-signed callbacks carry.
-			p, err := liveness.Open(ev.providerURL(v), providerOptions...)
+			p, err := liveness.Open(ev.providerURL(v.id()), providerOptions...)
 			require.NoError(t, err)
 			res, err := p.FetchResult(context.Background(), s.ID)
 			require.NoError(t, err)
@@ -286,14 +394,22 @@ func TestNoPersonalDataInOutput(t *testing.T) {
 			// --raw prints it, as asked.
 			raw := cli(t, env, "", "result", "--raw", "--json", w.ID)
 			assert.NotEmpty(t, personalLeaks(raw.stdout), "result --raw --json prints the vendor's echo: %s%s", raw.stdout, raw.stderr)
-			switch v {
-			case liveness.Megvii:
-				cbs = append(cbs, callback{"", megviitest.SignCallback(megviisim.APISecret, res.Raw).Encode()})
-			case liveness.Juhe:
-				u, err := juhetest.SignedReturnURL("https://shop.example/kyc/return?orderId="+s.BizNo, res.Raw, juhesim.Key)
+			switch {
+			case v.SignReturn != nil:
+				resigned++
+				req, err := v.SignReturn("https://shop.example/kyc/return", res.Raw)
 				require.NoError(t, err)
-				cbs = append(cbs, callback{u, ""})
-			case liveness.Jumdata:
+				var body []byte
+				if req.Body != nil {
+					body, err = io.ReadAll(req.Body)
+					require.NoError(t, err)
+				}
+				if req.Method == http.MethodPost {
+					cbs = append(cbs, callback{"", string(body)})
+				} else {
+					cbs = append(cbs, callback{req.URL.String(), ""})
+				}
+			case !v.SignedReturn && c.ReturnURL != "":
 				cbs = append(cbs, callback{c.ReturnURL + "&name=" + url.QueryEscape(pdName) + "&idNo=" + pdID, ""})
 			}
 			for _, cb := range cbs {
@@ -315,39 +431,50 @@ func TestNoPersonalDataInOutput(t *testing.T) {
 			s2, _ := init()
 			run(t, env, "", "sandbox", "list")
 			run(t, env, "", "sandbox", "list", "--json")
-			run(t, env, "", "sandbox", "complete", string(v), s2.ID, "pass")
+			run(t, env, "", "sandbox", "complete", v.name(), s2.ID, "pass")
 			s3, _ := init()
-			run(t, env, "", "sandbox", "complete", "--json", string(v), s3.ID, "pass")
+			run(t, env, "", "sandbox", "complete", "--json", v.name(), s3.ID, "pass")
 
-			// Refused input, and a vendor that quotes the person in its
-			// error.
-			switch v {
-			case liveness.Juhe:
-				r := run(t, env, "", "init", "--return-url", "https://shop.example/r", "--name", pdName, "--id-number", pdBadID)
+			// Refused input naming the person: an ID number whose check
+			// character is wrong, a name too long, a user ID too long, a
+			// reference image that is no photo; and a vendor that quotes
+			// the person in its error.
+			notImage := filepath.Join(dir, "face.txt")
+			require.NoError(t, os.WriteFile(notImage, pdImage[3:], 0o600))
+			for _, tc := range []struct{ field, flag, value string }{
+				{"IDNumber", "--id-number", pdBadID},
+				{"Name", "--name", strings.Repeat(pdName, 30)},
+				{"UserID", "--user-id", strings.Repeat(pdPhone, 50)},
+				{"ReferenceImages", "--ref-image", notImage},
+			} {
+				if !v.uses(tc.field) {
+					continue
+				}
+				r := run(t, env, "", append([]string{"init"}, replace(pargs, tc.flag, tc.value)...)...)
+				if r.code == exitOK {
+					continue // a vendor taking it
+				}
+				refused[tc.field]++
 				require.Equal(t, exitUsage, r.code, r.stderr)
-				require.Contains(t, r.stderr, "--id-number")
-				r = run(t, env, "", "init", "--return-url", "https://shop.example/r", "--name", strings.Repeat(pdName, 30), "--id-number", pdID)
-				require.Equal(t, exitUsage, r.code, r.stderr)
-			case liveness.Megvii:
-				notImage := filepath.Join(dir, "face.txt")
-				require.NoError(t, os.WriteFile(notImage, pdImage[3:], 0o600))
-				args := append([]string{"init"}, personArgs[v]...)
-				r := run(t, env, "", append(args, "--ref-image", notImage)...)
-				require.Equal(t, exitUsage, r.code, r.stderr)
-				r = run(t, env, "", "init", "--return-url", "https://shop.example/r", "--notify-url", "https://shop.example/n",
-					"--user-id", strings.Repeat(pdPhone, 50))
-				require.Equal(t, exitUsage, r.code, r.stderr)
+				require.Contains(t, r.stderr, tc.flag)
 			}
 			ev.errs.Store(true)
-			r = run(t, env, "", append([]string{"init"}, personArgs[v]...)...)
+			r = run(t, env, "", append([]string{"init"}, pargs...)...)
 			ev.errs.Store(false)
 			require.Equal(t, exitError, r.code, r.stderr)
 		})
 	}
+	assert.NotZero(t, resigned, "a vendor's return re-signed")
+	for _, f := range []string{"IDNumber", "Name", "UserID", "ReferenceImages"} {
+		assert.NotZero(t, refused[f], "a vendor refusing the person's %s", f)
+	}
+	assert.NotZero(t, masked, "a vendor shown the person")
 
 	t.Run("failover", func(t *testing.T) {
-		env := map[string]string{envProvider: "failover://?p=" + url.QueryEscape(ev.providerURL(liveness.Megvii)) +
-			"&p=" + url.QueryEscape(ev.providerURL(liveness.Juhe)), envSandbox: sb.URL}
+		// A vendor using the user ID, then one using the person's name.
+		a := vendorWhere(t, "a vendor using UserID", func(v vendor) bool { return v.uses("UserID") && !v.uses("Name") })
+		b := otherThan(t, func(v vendor) bool { return v.uses("Name") && v.uses("IDNumber") }, a)
+		env := map[string]string{envProvider: routerURL2(ev.providerURL(a.id()), ev.providerURL(b.id())), envSandbox: sb.URL}
 		args := []string{"init", "--return-url", "https://shop.example/kyc/return", "--notify-url", "https://shop.example/kyc/notify",
 			"--user-id", pdPhone, "--ref-image", refImage, "--name", pdName, "--id-number", pdID}
 		ev.errs.Store(true)
@@ -358,7 +485,7 @@ func TestNoPersonalDataInOutput(t *testing.T) {
 		require.Equal(t, exitOK, r.code, r.stderr)
 		var s liveness.Session
 		require.NoError(t, json.Unmarshal([]byte(r.stdout), &s))
-		_, err := sb.Complete(context.Background(), liveness.Megvii, routedID(s.ID), sandbox.OutcomePass)
+		_, err := sb.Complete(context.Background(), a.id(), routedID(s.ID), sandbox.OutcomePass)
 		require.NoError(t, err)
 		run(t, env, "", "result", s.ID)
 		run(t, env, "", "result", "--json", s.ID)
@@ -390,39 +517,49 @@ func TestNoPersonalDataInErrors(t *testing.T) {
 		f(&r)
 		return &r
 	}
-	reqs := map[liveness.Vendor][]*liveness.SessionRequest{
-		liveness.Megvii: {
-			with(func(r *liveness.SessionRequest) { r.ReferenceImages = [][]byte{pdImage[3:]} }),
-			with(func(r *liveness.SessionRequest) { r.UserID = strings.Repeat(pdPhone, 50) }),
-			with(func(r *liveness.SessionRequest) { r.ReferenceImages = [][]byte{pdImage, pdImage, pdImage} }),
-		},
-		liveness.Juhe: {
-			with(func(r *liveness.SessionRequest) { r.IDNumber = pdBadID }),
-			with(func(r *liveness.SessionRequest) { r.IDNumber = pdID[:17] }),
-			with(func(r *liveness.SessionRequest) { r.Name = strings.Repeat(pdName, 30) }),
-			good, // ErrUnsupported: Juhe takes no reference image
-		},
-		liveness.Jumdata: {good},
-	}
 	var errs []error
-	for _, v := range vendors {
-		p, err := liveness.Open(ev.providerURL(v), liveness.WithLogger(lg), liveness.WithRetry(0, 0))
+	for _, v := range allVendors(t) {
+		// Refused input of each field the vendor uses; a vendor taking no
+		// reference image refuses the good request.
+		var reqs []*liveness.SessionRequest
+		if v.uses("ReferenceImages") {
+			reqs = append(reqs,
+				with(func(r *liveness.SessionRequest) { r.ReferenceImages = [][]byte{pdImage[3:]} }),
+				with(func(r *liveness.SessionRequest) {
+					r.ReferenceImages = [][]byte{pdImage, pdImage, pdImage, pdImage, pdImage, pdImage}
+				}))
+		} else if !slices.Contains(v.OptionalFields, "ReferenceImages") {
+			reqs = append(reqs, good) // ErrUnsupported: the vendor takes no reference image
+		}
+		if v.uses("UserID") {
+			reqs = append(reqs, with(func(r *liveness.SessionRequest) { r.UserID = strings.Repeat(pdPhone, 50) }))
+		}
+		if v.uses("IDNumber") {
+			reqs = append(reqs,
+				with(func(r *liveness.SessionRequest) { r.IDNumber = pdBadID }),
+				with(func(r *liveness.SessionRequest) { r.IDNumber = pdID[:17] }))
+		}
+		if v.uses("Name") {
+			reqs = append(reqs, with(func(r *liveness.SessionRequest) { r.Name = strings.Repeat(pdName, 30) }))
+		}
+		p, err := liveness.Open(ev.providerURL(v.id()), liveness.WithLogger(lg), liveness.WithRetry(0, 0))
 		require.NoError(t, err)
-		for _, req := range reqs[v] {
+		for _, req := range reqs {
 			_, err := p.InitSession(ctx, req)
-			require.Error(t, err, "%s", v)
+			require.Error(t, err, "%s", v.name())
 			errs = append(errs, err)
 		}
 		ev.errs.Store(true)
 		req := good
-		if v != liveness.Megvii {
+		if !v.uses("ReferenceImages") {
 			req = with(func(r *liveness.SessionRequest) { r.ReferenceImages = nil })
 		}
 		_, err = p.InitSession(ctx, req)
 		ev.errs.Store(false)
-		require.Error(t, err, "%s", v)
+		require.Error(t, err, "%s", v.name())
 		errs = append(errs, err)
 	}
+	require.GreaterOrEqual(t, len(errs), 10, "errors to read")
 	for _, err := range errs {
 		var le *liveness.Error
 		require.ErrorAs(t, err, &le)
@@ -441,5 +578,3 @@ func TestNoPersonalDataInErrors(t *testing.T) {
 		t.Errorf("the logs hold %s:\n%s", strings.Join(l, ", "), logs.String())
 	}
 }
-
-var vendors = []liveness.Vendor{liveness.Megvii, liveness.Juhe, liveness.Jumdata}

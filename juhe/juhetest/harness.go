@@ -1,6 +1,7 @@
 package juhetest
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -66,8 +67,17 @@ func Harness() providertest.Harness {
 		Expired:          liveness.StatusPending,
 		Lifetime:         juhe.SessionTTL,
 		SignedReturn:     true,
-		Notifies:         true, // LivenessOnly false: the face is compared with the ID's photo
-		Redelivered:      []sandbox.Option{juhesim.WithNotifyRedelivered()},
+		SignReturn: func(returnURL string, raw json.RawMessage) (*http.Request, error) {
+			// Juhe sends the browser back with the response its search
+			// answers, signed.
+			u, err := SignedReturnURL(returnURL, raw, juhesim.Key)
+			if err != nil {
+				return nil, err
+			}
+			return http.NewRequest(http.MethodGet, u, nil)
+		},
+		Notifies:    true, // LivenessOnly false: the face is compared with the ID's photo
+		Redelivered: []sandbox.Option{juhesim.WithNotifyRedelivered()},
 		Refusals: map[string]func(*liveness.SessionRequest){
 			// Juhe compares the face with the ID's photo only.
 			"reference images":      func(r *liveness.SessionRequest) { r.ReferenceImages = [][]byte{sandbox.SampleFaceJPEG()} },

@@ -1,6 +1,7 @@
 package megviitest
 
 import (
+	"encoding/json"
 	"maps"
 	"net/http"
 	"net/http/httptest"
@@ -68,8 +69,12 @@ func Harness(referenceImages ...[]byte) providertest.Harness {
 		Expired:          liveness.StatusExpired,
 		Lifetime:         10 * time.Minute, // Megvii's get_token sample: expired_time 618 s after the call
 		SignedReturn:     true,
-		Notifies:         true,
-		SignedNotify:     true,
+		SignReturn: func(returnURL string, raw json.RawMessage) (*http.Request, error) {
+			// Megvii posts the data get_result answers, signed.
+			return NewCallbackRequest(liveness.CallbackReturn, returnURL, megviisim.APISecret, raw)
+		},
+		Notifies:     true,
+		SignedNotify: true,
 		// A session asking for its return by GET comes back unsigned,
 		// naming only its biz_id.
 		// Only a compared session (comparison_type 0) can fail the
