@@ -2,175 +2,100 @@ package failover_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"log"
+	"net/http"
 	"net/url"
-	"strings"
+	"os"
 
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/failover"
-	"github.com/go-liveness/liveness/juhe" // registers juhe://
-	"github.com/go-liveness/liveness/juhe/juhesim"
-	_ "github.com/go-liveness/liveness/jumdata" // registers jumdata://
-	"github.com/go-liveness/liveness/megvii"    // registers megvii://
-	"github.com/go-liveness/liveness/megvii/megviisim"
-	"github.com/go-liveness/liveness/sandbox"
 )
 
-// A router over Juhe, then Megvii, against the sandbox: Juhe serves until
-// its quota is used up, then Megvii does; each session's callback is
-// verified by the vendor that served it.
+// A router over the providers a service is configured with, in order of
+// preference: each a provider URL with its keys (for instance
+// juhe://KEY@apis.juhe.cn, then megvii://KEY:SECRET@api-idn.megvii.com),
+// whose vendor's package the program imports for its scheme. New sessions
+// go to the first provider that can make one; each session's callback is
+// verified by the provider that served it. Each vendor's directory runs
+// a router against its sandbox (for instance juhe's Example_failover).
 func Example() {
 	ctx := context.Background()
-	sb, err := sandbox.New(sandbox.WithAnyNotifyPort())
+	p, err := liveness.Open("failover://?p=" + url.QueryEscape(os.Getenv("KYC_PRIMARY_URL")) +
+		"&p=" + url.QueryEscape(os.Getenv("KYC_BACKUP_URL")) + "&threshold=5&cooldown=30s")
 	if err != nil {
-		panic(err)
+		log.Fatal(err)
 	}
-	defer sb.Close()
-
-	// In production: failover://?p=<escaped juhe://KEY@apis.juhe.cn>&p=<escaped megvii://KEY:SECRET@…>
-	p, err := liveness.Open("failover://?p=" + url.QueryEscape(sb.ProviderURL(liveness.Juhe)) +
-		"&p=" + url.QueryEscape(sb.ProviderURL(liveness.Megvii)))
+	s, err := p.InitSession(ctx, &liveness.SessionRequest{
+		ReturnURL: "https://shop.example.com/liveness/return",
+		NotifyURL: "https://shop.example.com/liveness/notify",
+		BizNo:     "ORDER0001", UserID: "user-42",
+		Name: os.Getenv("KYC_NAME"), IDNumber: os.Getenv("KYC_ID_NUMBER"),
+	})
 	if err != nil {
-		panic(err)
+		log.Fatal(err)
 	}
-	request := func(bizNo string) *liveness.SessionRequest {
-		return &liveness.SessionRequest{
-			ReturnURL: "https://shop.example.com/liveness/return",
-			NotifyURL: "https://shop.example.com/liveness/notify",
-			BizNo:     bizNo, UserID: "user-42", // Megvii
-			Name: sandbox.TestName, IDNumber: sandbox.TestIDNumber, // Juhe
-		}
-	}
+	// The ID names the provider that served the session: keep it, and
+	// send the user to s.CheckURL.
+	fmt.Println("session", s.ID, "at", s.Vendor)
 
-	for _, bizNo := range []string{"ORDER0001", "ORDER0002"} {
-		s, err := p.InitSession(ctx, request(bizNo))
+	// The callbacks come back to your handlers, which hand them to the
+	// router: it verifies each with the provider its URL names.
+	http.HandleFunc("/liveness/return", func(w http.ResponseWriter, r *http.Request) {
+		cb, err := p.VerifyCallback(r.Context(), r)
 		if err != nil {
-			fmt.Println("error:", err)
-			continue
+			http.Error(w, "not a callback of ours", http.StatusBadRequest)
+			return
 		}
-		route, _, _ := strings.Cut(s.ID, ":")
-		fmt.Printf("%s served by %s (ID %s:…)\n", bizNo, s.Vendor, route)
-
-		// The user passes the check; the vendor's return comes back to
-		// your handler, which hands it to the router.
-		_, vendorID, _ := strings.Cut(s.ID, ":")
-		done, err := sb.Complete(ctx, s.Vendor, vendorID, sandbox.OutcomePass)
+		res, err := liveness.Resolve(r.Context(), p, cb)
 		if err != nil {
-			panic(err)
+			http.Error(w, "try again", http.StatusServiceUnavailable)
+			return
 		}
-		r, _ := done.ReturnRequest(ctx)
-		cb, err := p.VerifyCallback(ctx, r)
-		if err != nil {
-			panic(err)
-		}
-		res, err := liveness.Resolve(ctx, p, cb)
-		if err != nil {
-			panic(err)
-		}
-		fmt.Printf("  callback verified by %s, signed %v: %s\n", cb.Vendor, cb.Signed, res.Status)
-
-		// Juhe's prepaid quota runs out.
-		sb.InjectFault(juhesim.Query, sandbox.Fault{VendorError: "10012"})
-	}
+		fmt.Fprintln(w, "your check:", res.Status)
+	})
 	for _, h := range p.(*failover.Router).Health() {
 		fmt.Printf("%s: %s, %d failure(s) in a row, %d session(s)\n", h.Name, h.State, h.ConsecutiveFailures, h.Sessions)
 	}
-	// Output:
-	// ORDER0001 served by juhe (ID juhe:…)
-	//   callback verified by juhe, signed true: passed
-	// ORDER0002 served by megvii (ID megvii:…)
-	//   callback verified by megvii, signed true: passed
-	// juhe: closed, 1 failure(s) in a row, 1 session(s)
-	// megvii: closed, 0 failure(s) in a row, 1 session(s)
 }
 
-// Juhe and Megvii share new sessions 70/30, and Jumdata, of weight 0,
-// serves only when both fail over. Once Juhe's quota is used up, Megvii
-// serves every session, whichever of the two was drawn first; once
-// Megvii's are too, Jumdata does.
+// Two providers share new sessions 70/30, and a third, of weight 0,
+// serves only when both fail over.
 func Example_weights() {
-	ctx := context.Background()
-	sb, err := sandbox.New(sandbox.WithAnyNotifyPort())
-	if err != nil {
-		panic(err)
-	}
-	defer sb.Close()
-
-	p, err := liveness.Open("failover://?p=" + url.QueryEscape(sb.ProviderURL(liveness.Juhe)) +
-		"&p=" + url.QueryEscape(sb.ProviderURL(liveness.Megvii)) +
-		"&p=" + url.QueryEscape(sb.ProviderURL(liveness.Jumdata)) +
+	p, err := liveness.Open("failover://?p=" + url.QueryEscape(os.Getenv("KYC_PRIMARY_URL")) +
+		"&p=" + url.QueryEscape(os.Getenv("KYC_SECONDARY_URL")) +
+		"&p=" + url.QueryEscape(os.Getenv("KYC_FALLBACK_URL")) +
 		"&weights=70,30,0")
 	if err != nil {
-		panic(err)
+		log.Fatal(err)
 	}
-	start := func(n int) {
-		for i := 0; i < n; i++ {
-			_, err := p.InitSession(ctx, &liveness.SessionRequest{
-				ReturnURL: "https://shop.example.com/liveness/return",
-				NotifyURL: "https://shop.example.com/liveness/notify",
-				BizNo:     fmt.Sprintf("ORDER%04d%d", i, n), UserID: "user-42",
-				Name: sandbox.TestName, IDNumber: sandbox.TestIDNumber,
-			})
-			if err != nil {
-				fmt.Println("error:", err)
-			}
-		}
-	}
-
-	sb.InjectFault(juhesim.Query, sandbox.Fault{VendorError: "10012"}) // Juhe's quota is used up
-	start(10)
-	sb.InjectFault(megviisim.GetToken, sandbox.Fault{VendorError: "AUTHORIZATION_ERROR:DENIED"}) // and then Megvii's
-	start(5)
 	for _, h := range p.(*failover.Router).Health() {
 		fmt.Printf("%s (weight %d): %d session(s)\n", h.Name, h.Weight, h.Sessions)
 	}
-	// Output:
-	// juhe (weight 70): 0 session(s)
-	// megvii (weight 30): 10 session(s)
-	// jumdata (weight 0): 5 session(s)
 }
 
-// Each vendor gets its own options through the router. Megvii's options
-// alone would make Juhe refuse the request (another vendor's Extra), so
-// once Megvii's quota is used up no provider could serve it; in a
-// failover.Options set, Megvii is sent its options and Juhe its own.
+// Each vendor gets its own options through the router, all of them in one
+// set. One vendor's options alone would make the other vendors' providers
+// refuse the request (another vendor's Extra), so that, once that vendor
+// failed, no provider could serve it; in a failover.Options set, each is
+// sent its own vendor's options, and a vendor given none its defaults.
 func ExampleOptions() {
-	ctx := context.Background()
-	sb, err := sandbox.New(sandbox.WithAnyNotifyPort())
+	p, err := liveness.Open(os.Getenv("KYC_PROVIDER_URL")) // a failover:// URL
 	if err != nil {
-		panic(err)
+		log.Fatal(err)
 	}
-	defer sb.Close()
-
-	p, err := liveness.Open("failover://?p=" + url.QueryEscape(sb.ProviderURL(liveness.Megvii)) +
-		"&p=" + url.QueryEscape(sb.ProviderURL(liveness.Juhe)))
+	// Each vendor's options, of its own package's type: for instance
+	// &megvii.SessionOptions{Language: megvii.LanguageChinese} and
+	// &juhe.SessionOptions{Model: 2, DeviceType: juhe.DeviceWeb}.
+	var perVendor []liveness.SessionOptions
+	s, err := p.InitSession(context.Background(), &liveness.SessionRequest{
+		ReturnURL: "https://shop.example.com/liveness/return",
+		NotifyURL: "https://shop.example.com/liveness/notify",
+		BizNo:     "ORDER0001", UserID: "user-42",
+		Extra: failover.Options(perVendor...),
+	})
 	if err != nil {
-		panic(err)
+		log.Fatal(err)
 	}
-	sb.InjectFault(megviisim.GetToken, sandbox.Fault{VendorError: "AUTHORIZATION_ERROR:NO_QUOTA"}) // Megvii's quota is used up
-	megviiOpts := &megvii.SessionOptions{Language: megvii.LanguageChinese}
-	for _, extra := range []liveness.SessionOptions{
-		megviiOpts, // one vendor's options: Juhe refuses them
-		failover.Options(megviiOpts, &juhe.SessionOptions{Model: 2, DeviceType: juhe.DeviceWeb}),
-	} {
-		s, err := p.InitSession(ctx, &liveness.SessionRequest{
-			ReturnURL: "https://shop.example.com/liveness/return",
-			NotifyURL: "https://shop.example.com/liveness/notify",
-			BizNo:     "ORDER0001", UserID: "user-42", // Megvii
-			Name: sandbox.TestName, IDNumber: sandbox.TestIDNumber, // Juhe
-			Extra: extra,
-		})
-		switch {
-		case errors.Is(err, liveness.ErrPermissionDenied):
-			fmt.Printf("Extra %T: no session (megvii's quota is used up, juhe refused megvii's options)\n", extra)
-		case err != nil:
-			fmt.Println("error:", err)
-		default:
-			fmt.Printf("Extra %T: served by %s\n", extra, s.Vendor)
-		}
-	}
-	// Output:
-	// Extra *megvii.SessionOptions: no session (megvii's quota is used up, juhe refused megvii's options)
-	// Extra *failover.SessionOptions: served by juhe
+	fmt.Println("served by", s.Vendor)
 }

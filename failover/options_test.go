@@ -301,6 +301,32 @@ func TestOneVendorsOptionsSkipTheOthers(t *testing.T) {
 	assert.Equal(t, uint64(1), e.health(string(first)).FailedOver)
 }
 
+// One vendor's options alone, once that vendor fails: the other providers
+// refused the options, so no provider serves, and the error is the
+// vendor's failure. In a set, the next provider serves with its defaults.
+func TestOneVendorsOptionsWhenItFails(t *testing.T) {
+	v := withOptions(t, 1)[0]
+	next := from(t, v, 2)[1]
+	e := newEnv(t, failover.Config{}, v, next)
+	fc := quotaFault(t, v)
+	e.sb.InjectFault(createEndpoint(v), fc.Fault)
+
+	req := e.request()
+	req.Extra = ownOptions(v)
+	_, err := e.router.InitSession(bg, req)
+	le := requireKind(t, err, fc.WantKind)
+	assert.Equal(t, v, le.Vendor, "the failure, not the other's refusal")
+	assert.Zero(t, e.sb.Requests(createEndpoint(next)), "%s refused %s's options", next, v)
+
+	req = e.request()
+	req.Extra = failover.Options(ownOptions(v))
+	s, err := e.router.InitSession(bg, req)
+	require.NoError(t, err)
+	assert.Equal(t, next, s.Vendor)
+	assert.Equal(t, 2, e.sb.Requests(createEndpoint(v)))
+	assert.Equal(t, 1, e.sb.Requests(createEndpoint(next)))
+}
+
 // Many sessions at once share one set of options: each vendor still gets
 // its own, and the set is only read (run under -race).
 func TestOptionsUnderConcurrentTraffic(t *testing.T) {

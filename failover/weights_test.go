@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -267,6 +268,35 @@ func TestWeightedFailoverThroughTheSandbox(t *testing.T) {
 			assert.Equal(t, s.ID, cb.SessionID)
 		})
 	}
+}
+
+// Two vendors share sessions 70/30 and a third, of weight 0, is the
+// fallback (opened by URL, the real source drawing): once the heavier
+// one's quota is used up, the other serves every session, whichever was
+// drawn first; once its quota is too, the fallback does.
+func TestWeightedProvidersRunningOutOfQuota(t *testing.T) {
+	vs := vendors(t, 3)
+	a, b, fallback := vs[0], vs[1], vs[2]
+	e := newEnv(t, failover.Config{}, a)
+	p, err := liveness.Open("failover://?p=" + url.QueryEscape(e.sb.ProviderURL(a)) +
+		"&p=" + url.QueryEscape(e.sb.ProviderURL(b)) +
+		"&p=" + url.QueryEscape(e.sb.ProviderURL(fallback)) + "&weights=70,30,0")
+	require.NoError(t, err)
+	start := func(n int) {
+		for i := 0; i < n; i++ {
+			_, err := p.InitSession(bg, e.request())
+			require.NoError(t, err)
+		}
+	}
+	e.sb.InjectFault(createEndpoint(a), quotaFault(t, a).Fault)
+	start(10)
+	e.sb.InjectFault(createEndpoint(b), quotaFault(t, b).Fault)
+	start(5)
+	got := map[string][2]int{}
+	for _, h := range p.(*failover.Router).Health() {
+		got[h.Name] = [2]int{h.Weight, int(h.Sessions)}
+	}
+	assert.Equal(t, map[string][2]int{string(a): {70, 0}, string(b): {30, 10}, string(fallback): {0, 5}}, got, "weight and sessions of each")
 }
 
 // An ambiguous failure of the weighted provider drawn first is returned,
