@@ -21,6 +21,7 @@ import (
 func TestConformanceOverARouter(t *testing.T) {
 	for _, v := range vendors(t, 1) {
 		t.Run(string(v), func(t *testing.T) {
+			t.Parallel()
 			if notifyDropsRoute(t, v) && !harness(v).SignedNotify {
 				// TestSessionsAndCallbacksGoToTheirOwnVendor holds the
 				// router to refusing such a notify.
