@@ -230,16 +230,7 @@ func wire(r testutil.Request) map[string]string {
 // (the others are signatures, nonces and times).
 func TestFailoverInitSendsEachVendorItsOptions(t *testing.T) {
 	a, b, _ := routerVendors(t)
-	var base []string
-	seen := map[string]bool{}
-	for _, arg := range [][]string{initArgs(a.id()), initArgs(b.id())} {
-		for k := 0; k+1 < len(arg); k += 2 {
-			if !seen[arg[k]] {
-				seen[arg[k]] = true
-				base = append(base, arg[k], arg[k+1])
-			}
-		}
-	}
+	base := unionArgs(initArgs(a.id()), initArgs(b.id()))
 	flagsOf := func(v vendor) []string {
 		var out []string
 		for _, o := range v.Options {
@@ -319,6 +310,22 @@ func TestFailoverInitSendsEachVendorItsOptions(t *testing.T) {
 	}
 }
 
+// unionArgs are the flags of every list, each flag once, with the value
+// the first list giving it gives.
+func unionArgs(lists ...[]string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, args := range lists {
+		for k := 0; k+1 < len(args); k += 2 {
+			if !seen[args[k]] {
+				seen[args[k]] = true
+				out = append(out, args[k], args[k+1])
+			}
+		}
+	}
+	return out
+}
+
 // routerURL2 is a failover:// URL over the provider URLs, in that order.
 func routerURL2(urls ...string) string {
 	u := "failover://?"
@@ -337,16 +344,7 @@ func routerURL2(urls ...string) string {
 // another vendor.
 func TestFailoverInitBadVendorFlagIsAUsageError(t *testing.T) {
 	a, b, _ := routerVendors(t)
-	var base []string
-	seen := map[string]bool{}
-	for _, arg := range [][]string{initArgs(a.id()), initArgs(b.id())} {
-		for k := 0; k+1 < len(arg); k += 2 {
-			if !seen[arg[k]] {
-				seen[arg[k]] = true
-				base = append(base, arg[k], arg[k+1])
-			}
-		}
-	}
+	base := unionArgs(initArgs(a.id()), initArgs(b.id()))
 	var cases []struct {
 		name  string
 		order []vendor

@@ -427,17 +427,11 @@ func (hu hostileURL) build(t *testing.T, srv *hostileCLIServer, i int) (string, 
 // asked for its first provider's session.
 func (hu hostileURL) commands(t *testing.T, all []vendor) [][]string {
 	first := vendorOfChannel(t, all, hu.members[0].channel)
-	var initFlags []string
-	seen := map[string]bool{}
+	var lists [][]string
 	for _, mb := range hu.members {
-		args := initArgs(vendorOfChannel(t, all, mb.channel).id())
-		for k := 0; k+1 < len(args); k += 2 {
-			if !seen[args[k]] {
-				seen[args[k]] = true
-				initFlags = append(initFlags, args[k], args[k+1])
-			}
-		}
+		lists = append(lists, initArgs(vendorOfChannel(t, all, mb.channel).id()))
 	}
+	initFlags := unionArgs(lists...)
 	id := first.UnknownSessionID
 	if len(hu.members) > 1 {
 		route := hu.members[0].name

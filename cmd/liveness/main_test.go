@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -25,6 +24,7 @@ import (
 
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/driver"
+	"github.com/go-liveness/liveness/internal/testutil"
 	"github.com/go-liveness/liveness/providertest"
 	"github.com/go-liveness/liveness/sandbox"
 )
@@ -541,13 +541,8 @@ func TestVerify(t *testing.T) {
 	// A notify that carries no signed result, as the vendor sends it, is
 	// unsigned (exit 5).
 	for _, v := range vendorsWhere(t, "a vendor whose notify carries no signed result", func(v vendor) bool { return v.Notifies && !v.SignedNotify }) {
-		nc := newNotifyCatcher(t)
-		env := map[string]string{envProvider: sb.ProviderURL(v.id())}
-		s, _ := startSession(t, env, v.id(), "--notify-url", nc.URL+"/notify")
-		_, err := sb.Complete(ctx, v.id(), s.ID, sandbox.OutcomePass)
-		require.NoError(t, err)
-		n := nc.last(t)
-		txt, _ := verifyGolden(t, sb, env, n.body, exitUnsigned, v.name()+"_notify_verify", append(n.flags, n.target)...)
+		env, s, args, body := passedNotify(t, sb, v)
+		txt, _ := verifyGolden(t, sb, env, body, exitUnsigned, v.name()+"_notify_verify", args...)
 		assert.Contains(t, txt, s.ID)
 	}
 
@@ -562,13 +557,8 @@ func TestVerify(t *testing.T) {
 			bizNoOnly++
 			t.Run(name, func(t *testing.T) {
 				sb := newSandbox(t, readingOption(t, name))
-				nc := newNotifyCatcher(t)
-				env := map[string]string{envProvider: sb.ProviderURL(v.id())}
-				s, _ := startSession(t, env, v.id(), "--notify-url", nc.URL+"/notify")
-				_, err := sb.Complete(ctx, v.id(), s.ID, sandbox.OutcomePass)
-				require.NoError(t, err)
-				n := nc.last(t)
-				txt, _ := verifyGolden(t, sb, env, n.body, exitUnsigned, "", append(n.flags, n.target)...)
+				env, _, args, body := passedNotify(t, sb, v)
+				txt, _ := verifyGolden(t, sb, env, body, exitUnsigned, "", args...)
 				assert.Contains(t, txt, "claims          no status the library reads (it names your biz_no)\n")
 				assert.Contains(t, txt, "next            find the session by its biz_no")
 				assert.NotContains(t, txt, "names the session")
@@ -590,41 +580,26 @@ func readingOption(t *testing.T, name string) sandbox.Option {
 	return nil
 }
 
-// notifyCatcher records the notifies a sandbox sends it.
-type notifyCatcher struct {
-	*httptest.Server
-	mu   sync.Mutex
-	reqs []caughtNotify
-}
-
-// caughtNotify is a notify as it arrived: its absolute URL, its body, and
-// the verify flags of its method and content type.
-type caughtNotify struct {
-	target, body string
-	flags        []string
-}
-
-func newNotifyCatcher(t *testing.T) *notifyCatcher {
-	nc := &notifyCatcher{}
-	nc.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, _ := io.ReadAll(r.Body)
-		nc.mu.Lock()
-		nc.reqs = append(nc.reqs, caughtNotify{nc.URL + r.URL.RequestURI(), string(b),
-			[]string{"--kind", "notify", "--method", r.Method, "--content-type", r.Header.Get("Content-Type")}})
-		nc.mu.Unlock()
-		_, _ = io.WriteString(w, "success")
-	}))
-	t.Cleanup(nc.Close)
-	return nc
-}
-
-// last returns the last notify caught, failing the test when none came.
-func (nc *notifyCatcher) last(t *testing.T) caughtNotify {
+// passedNotify starts a session of v on sb whose notify goes to a
+// receiver, passes it, and returns the environment of v's provider, the
+// session, and the notify as the arguments of liveness verify (the kind,
+// its method and content type, its URL) and its body, failing the test
+// when none came.
+func passedNotify(t *testing.T, sb *sandbox.Sandbox, v vendor) (env map[string]string, s liveness.Session, args []string, body string) {
 	t.Helper()
-	nc.mu.Lock()
-	defer nc.mu.Unlock()
-	require.NotEmpty(t, nc.reqs, "a notify arrived")
-	return nc.reqs[len(nc.reqs)-1]
+	rc := testutil.NewReceiver(t)
+	env = map[string]string{envProvider: sb.ProviderURL(v.id())}
+	s, _ = startSession(t, env, v.id(), "--notify-url", rc.URL+"/notify")
+	_, err := sb.Complete(context.Background(), v.id(), s.ID, sandbox.OutcomePass)
+	require.NoError(t, err)
+	reqs := rc.Requests()
+	require.NotEmpty(t, reqs, "a notify arrived")
+	r := reqs[len(reqs)-1]
+	target := rc.URL + r.Path
+	if r.RawQuery != "" {
+		target += "?" + r.RawQuery
+	}
+	return env, s, []string{"--kind", "notify", "--method", r.Method, "--content-type", r.Header.Get("Content-Type"), target}, string(r.Body)
 }
 
 // TestVerifyNoResult: a return that carries no result (a vendor's bare

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/hex"
@@ -25,6 +24,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/go-liveness/liveness"
+	"github.com/go-liveness/liveness/internal/testutil"
 	"github.com/go-liveness/liveness/providertest"
 	"github.com/go-liveness/liveness/sandbox"
 )
@@ -244,25 +244,6 @@ func (e *echoVendor) serve(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(body)
 }
 
-// syncBuffer is a log sink the providers may write to from several
-// goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // personArgs are the init flags of a session of v naming the person: each
 // field v uses, set to the person's (the reference image a file of the
 // photo), and each of v's free-text options v takes the phone number in
@@ -305,7 +286,7 @@ func personArgs(t *testing.T, sb *sandbox.Sandbox, v vendor, refImage string) []
 // debug logs: the ID number and name appear only masked. With --raw the
 // vendor's answer is printed, as asked, which shows the echo took place.
 func TestNoPersonalDataInOutput(t *testing.T) {
-	var logs syncBuffer
+	var logs testutil.SyncBuffer
 	saved := providerOptions
 	providerOptions = append(append([]liveness.Option{}, saved...),
 		liveness.WithLogger(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))
@@ -505,7 +486,7 @@ func TestNoPersonalDataInOutput(t *testing.T) {
 // person, and finds none of the person's data in any error's text, in any
 // format (%v, %+v, %#v), nor in the debug logs.
 func TestNoPersonalDataInErrors(t *testing.T) {
-	var logs syncBuffer
+	var logs testutil.SyncBuffer
 	lg := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	sb := newSandbox(t)
 	ev := newEchoVendor(t, sb)

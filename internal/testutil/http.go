@@ -83,11 +83,13 @@ func DecodeJSON(t testing.TB, b []byte) map[string]any {
 
 // Receiver records the requests a server under test sends it (the
 // sandbox's notifies and the browser's returns): each as its form, with
-// its path under "_path", answered "ok <path>".
+// its path under "_path", and as it arrived (Requests), answered
+// "ok <path>".
 type Receiver struct {
 	*httptest.Server
 	mu   sync.Mutex
 	reqs []url.Values
+	raw  []Request
 	hits atomic.Int32
 }
 
@@ -95,8 +97,12 @@ type Receiver struct {
 func NewReceiver(t testing.TB) *Receiver {
 	rc := &Receiver{}
 	rc.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(r.Body)
+		raw := record(r, body, err)
+		r.Body = io.NopCloser(bytes.NewReader(body))
 		_ = r.ParseForm()
 		rc.mu.Lock()
+		rc.raw = append(rc.raw, raw)
 		f := url.Values{"_path": {r.URL.Path}}
 		for k, v := range r.Form {
 			f[k] = v
@@ -108,6 +114,13 @@ func NewReceiver(t testing.TB) *Receiver {
 	}))
 	t.Cleanup(rc.Close)
 	return rc
+}
+
+// Requests returns every request rc received, as it arrived, in order.
+func (rc *Receiver) Requests() []Request {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	return append([]Request(nil), rc.raw...)
 }
 
 // Hits is how many requests rc received.
