@@ -85,7 +85,7 @@ func TestDecodePayloadReadsEveryShape(t *testing.T) {
 // internal/bench's Megvii flow stays within its allocation budget (1.6
 // times the hand-written baseline's) only while it takes at most 110.
 func TestDecodePayloadAllocations(t *testing.T) {
-	raw, err := os.ReadFile(filepath.Join("testdata", "get_result_ok.json"))
+	raw, err := os.ReadFile(filepath.Join("megviitest", "testdata", "get_result_ok.json"))
 	if err != nil {
 		t.Fatal(err)
 	}

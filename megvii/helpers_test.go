@@ -43,6 +43,14 @@ func localSample(t *testing.T, name string) []byte {
 	return testutil.LocalSample(t, name)
 }
 
+// resultSample is the constructed get_result answer of a whole session
+// (megviitest/testdata/get_result_ok.json, where megviitest's benchmark
+// samples embed it; see testdata/README.md).
+func resultSample(t *testing.T) []byte {
+	t.Helper()
+	return testutil.LocalSample(t, "../megviitest/testdata/get_result_ok.json")
+}
+
 // seedClock is a minute after the get_token sample's call, before its
 // expired_time.
 func seedClock() time.Time { return time.Unix(1462257147+60, 0) }
@@ -85,7 +93,7 @@ func requireKind(t *testing.T, err error, kind error, op string) *liveness.Error
 // jpegBytes is the 8x8 JPEG of get_result_ok.json's image_best.
 func jpegBytes(t *testing.T) []byte {
 	t.Helper()
-	pl, err := megvii.DecodePayload(localSample(t, "get_result_ok.json"))
+	pl, err := megvii.DecodePayload(resultSample(t))
 	require.NoError(t, err)
 	imgs, err := pl.DecodeImages()
 	require.NoError(t, err)

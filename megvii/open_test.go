@@ -56,7 +56,7 @@ func TestOpen(t *testing.T) {
 
 func TestOpenedProviderUsesTheURLsSettings(t *testing.T) {
 	fake := testutil.NewFakeVendor(t)
-	fake.Handle(http.MethodGet, "/mv/faceid/lite/get_result", testutil.JSON(200, localSample(t, "get_result_ok.json")))
+	fake.Handle(http.MethodGet, "/mv/faceid/lite/get_result", testutil.JSON(200, resultSample(t)))
 	p, err := liveness.Open("megvii://"+testKey+":"+testSecret+"@"+fake.Server.Listener.Addr().String()+"/mv?scheme=http&far=1e-3&allow_any_notify_port=1",
 		liveness.WithClock(seedClock))
 	require.NoError(t, err)

@@ -41,7 +41,7 @@ func TestFetchResultSendsTheQuery(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			fake := testutil.NewFakeVendor(t)
-			fake.Handle(http.MethodGet, resultPath, testutil.JSON(200, localSample(t, "get_result_ok.json")))
+			fake.Handle(http.MethodGet, resultPath, testutil.JSON(200, resultSample(t)))
 			_, err := tt.call(newProvider(t, fake.URL))
 			require.NoError(t, err)
 			got := fake.Last(t)
@@ -59,7 +59,7 @@ func TestFetchResultSendsTheQuery(t *testing.T) {
 }
 
 func TestFetchResultNormalizesThePublicSample(t *testing.T) {
-	body := localSample(t, "get_result_ok.json")
+	body := resultSample(t)
 	thresholds := map[string]float64{"1e-3": 64, "1e-4": 69, "1e-5": 74, "1e-6": 79.9}
 	tests := []struct {
 		far        string

@@ -30,11 +30,12 @@
 // SignedReturn, BareReturn, Notifies and LivenessOnly state what the
 // vendor does (a vendor that notifies must notify on every outcome that
 // returns a result, one that does not must never notify; a session
-// comparing no face never has a FaceMatch); Faults and
-// BadOpenURLs add cases when set, and so does SignReturn (the vendor's
-// signature over a result a test changed, which must verify);
-// SandboxSession maps the sessions of a provider that changes session IDs
-// (a router) to the sandbox's. Every
+// comparing no face never has a FaceMatch); Faults,
+// BadOpenURLs and Baseline (the vendor's hand-written client the
+// benchmarks weigh the provider against, held to the simulator) add cases
+// when set, and so does SignReturn (the vendor's signature over a result a
+// test changed, which must verify); SandboxSession maps the sessions of a
+// provider that changes session IDs (a router) to the sandbox's. Every
 // provider is held to every other case, among them callbacks verified
 // after a middleware parsed the form (and the body still readable after
 // VerifyCallback) and a bare return being liveness.ErrNoResult. See the

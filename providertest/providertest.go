@@ -175,6 +175,13 @@ type Harness struct {
 	// budget is never exceeded. The suite checks it counts FetchResult's
 	// calls.
 	ReadCalls func(sb *sandbox.Sandbox, sandboxID string) int
+	// Baseline, when set, is the vendor's client written by hand with
+	// net/http alone, which the benchmarks weigh the provider against
+	// (internal/bench). The suite runs its flow against the simulator (one
+	// create, one read of a passed session, its credentials and signatures
+	// accepted) and its bare callback check on the sandbox's signed
+	// callback.
+	Baseline *Baseline
 	// ReferenceOutcomes are the outcomes a session's page adds, and what
 	// the provider must report for them, when its request carries
 	// ReferenceImages and Request's do not (a Megvii session then compares
@@ -270,6 +277,7 @@ func RunConformanceTests(t *testing.T, h Harness) {
 	}
 	t.Run("tampered callbacks are rejected", func(t *testing.T) { testTampered(t, h) })
 	t.Run("an unsigned success claim is never believed", func(t *testing.T) { testForgedClaim(t, h) })
+	t.Run("the hand-written baseline is what the simulator accepts", func(t *testing.T) { testBaseline(t, h) })
 	t.Run("a request of UnsignedReturn comes back unsigned", func(t *testing.T) { testUnsignedReturn(t, h) })
 	t.Run("reference images add exactly ReferenceOutcomes", func(t *testing.T) { testReferenceOutcomes(t, h) })
 	t.Run("a notify not taken comes again under Redelivered", func(t *testing.T) { testRedelivered(t, h) })

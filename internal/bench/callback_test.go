@@ -1,89 +1,25 @@
 package bench_test
 
 import (
+	"bytes"
 	"context"
-	"crypto/md5"
-	"crypto/sha1"
-	"crypto/subtle"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
+	"sync"
 	"testing"
 
 	"github.com/go-liveness/liveness"
-	"github.com/go-liveness/liveness/juhe/juhetest"
-	"github.com/go-liveness/liveness/megvii/megviitest"
+	"github.com/go-liveness/liveness/sandbox"
 )
 
-// VerifyCallback next to the bare check a hand-written handler would do:
-// parse the request, hash the signed bytes with the secret, compare in
-// constant time, decode the verdict fields into a small struct. Both sides
+// VerifyCallback next to the bare check a hand-written handler would do
+// (the harness's Baseline.VerifyCallback: parse the request, hash the
+// signed bytes with the secret, compare in constant time, decode the
+// verdict fields into a small struct), on the vendor's signed callback
+// (its notify when it signs its notify, else its return): the documents'
+// (Baseline.Samples), or the one the sandbox sent for a pass. Both sides
 // build the same request each iteration (its body is read once).
-
-var errBadSignature = errors.New("bad signature")
-
-// bareMegvii verifies Megvii's signed notify: sign = sha1(api_secret + data).
-func bareMegvii(r *http.Request) error {
-	if err := r.ParseForm(); err != nil {
-		return err
-	}
-	data, sign := r.PostForm.Get("data"), r.PostForm.Get("sign")
-	h := sha1.New()
-	h.Write([]byte(megviiSecret))
-	h.Write([]byte(data))
-	want := h.Sum(nil)
-	got, err := hex.DecodeString(sign)
-	if err != nil || subtle.ConstantTimeCompare(got, want) != 1 {
-		return errBadSignature
-	}
-	var v struct {
-		Status  string `json:"status"`
-		BizInfo struct {
-			BizID string `json:"biz_id"`
-			BizNo string `json:"biz_no"`
-		} `json:"biz_info"`
-		Verification map[string]struct {
-			Confidence float64            `json:"confidence"`
-			Thresholds map[string]float64 `json:"thresholds"`
-		} `json:"verification"`
-		LivenessResult struct {
-			Result string `json:"result"`
-		} `json:"liveness_result"`
-	}
-	if err := json.Unmarshal([]byte(data), &v); err != nil || v.BizInfo.BizID == "" {
-		return errors.New("bad data")
-	}
-	return nil
-}
-
-// bareJuhe verifies Juhe's signed return: sign = md5(response + key).
-func bareJuhe(r *http.Request) error {
-	q := r.URL.Query()
-	resp, sign := q.Get("response"), q.Get("sign")
-	sum := md5.Sum([]byte(resp + juheKey))
-	got, err := hex.DecodeString(sign)
-	if err != nil || subtle.ConstantTimeCompare(got, sum[:]) != 1 {
-		return errBadSignature
-	}
-	var v struct {
-		ErrorCode int `json:"error_code"`
-		Result    struct {
-			Passed    string `json:"passed"`
-			JHOrderID string `json:"jh_order_id"`
-			Detail    struct {
-				LivePassed    string `json:"live_passed"`
-				LiveScore     string `json:"live_score"`
-				CertifyPassed string `json:"certify_passed"`
-				CertifyScore  string `json:"certify_score"`
-			} `json:"detail"`
-		} `json:"result"`
-	}
-	if err := json.Unmarshal([]byte(resp), &v); err != nil || v.Result.JHOrderID == "" {
-		return errors.New("bad response")
-	}
-	return nil
-}
 
 type callbackPair struct {
 	name     string
@@ -92,49 +28,120 @@ type callbackPair struct {
 	bare     func(*http.Request) error
 }
 
-func callbackPairs(tb testing.TB) []callbackPair {
-	hc := client()
-	megviiData := testdata(tb, "../testutil/testdata/megvii/callback_data.json")
-	juheResponse := testdata(tb, "../testutil/testdata/juhe/return_response.json")
-	juheURL, err := juhetest.SignedReturnURL("https://example.com/return", juheResponse, juheKey)
+// capture keeps the last request a handler got.
+type capture struct {
+	mu     sync.Mutex
+	method string
+	url    string
+	header http.Header
+	body   []byte
+}
+
+func (c *capture) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	c.keep(r)
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (c *capture) keep(r *http.Request) {
+	var body []byte
+	if r.Body != nil {
+		body, _ = io.ReadAll(r.Body)
+	}
+	c.mu.Lock()
+	c.method, c.url, c.header, c.body = r.Method, r.URL.String(), r.Header.Clone(), body
+	c.mu.Unlock()
+}
+
+func (c *capture) request() *http.Request {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.method == "" {
+		return nil
+	}
+	var body io.Reader
+	if len(c.body) > 0 {
+		body = bytes.NewReader(c.body)
+	}
+	r, err := http.NewRequest(c.method, c.url, body)
 	if err != nil {
-		tb.Fatal(err)
+		panic(err) // the URL parsed when the request was kept
 	}
-	mp := megviiProvider(tb, "http://megvii.invalid", hc)
-	jp := juheProvider(tb, "http://juhe.invalid", hc)
-	verify := func(p liveness.Provider) func(*http.Request) error {
-		return func(r *http.Request) error {
-			cb, err := p.VerifyCallback(context.Background(), r)
-			if err == nil && (!cb.Signed || cb.Result == nil) {
-				err = errors.New("not a signed result")
-			}
-			return err
+	r.Header = c.header.Clone()
+	return r
+}
+
+func callbackPairs(tb testing.TB) []callbackPair {
+	var out []callbackPair
+	for _, h := range harnesses(tb) {
+		if h.Baseline == nil || h.Baseline.VerifyCallback == nil {
+			continue
 		}
-	}
-	return []callbackPair{
-		{
-			name: "Megvii",
-			request: func() *http.Request {
-				r, err := megviitest.NewCallbackRequest(liveness.CallbackNotify, "https://example.com/notify", megviiSecret, megviiData)
+		notified := &capture{}
+		sb := sandbox.NewHandler(sandbox.WithAnyNotifyPort(), sandbox.WithNotifyClient(&http.Client{Transport: handlerTransport{notified}}),
+			sandbox.WithNotifyRetry(0, 0))
+		sb.URL = "http://sandbox.test"
+		tb.Cleanup(func() { _ = sb.Close() })
+		u := sb.ProviderURL(h.Vendor)
+		p, err := liveness.Open(u, liveness.WithHTTPClient(&http.Client{Transport: handlerTransport{sb}}))
+		if err != nil {
+			tb.Fatal(err)
+		}
+		ctx := context.Background()
+		s, err := p.InitSession(ctx, h.Request("https://example.com/return", "http://notify.test/notify"))
+		if err != nil {
+			tb.Fatal(err)
+		}
+		c, err := sb.Complete(ctx, h.Vendor, s.ID, sandbox.OutcomePass)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		request := notified.request
+		switch {
+		case h.Baseline.Samples != nil:
+			docs, err := h.Baseline.Samples(u)
+			if err != nil {
+				tb.Fatal(err)
+			}
+			r, err := docs.Callback()
+			if err != nil {
+				tb.Fatal(err)
+			}
+			documented := &capture{}
+			documented.keep(r)
+			request = documented.request
+		case !h.SignedNotify:
+			request = func() *http.Request {
+				r, err := c.ReturnRequest(ctx)
 				if err != nil {
 					tb.Fatal(err)
 				}
 				return r
-			},
-			provider: verify(mp), bare: bareMegvii,
-		},
-		{
-			name: "Juhe",
-			request: func() *http.Request {
-				r, err := http.NewRequest(http.MethodGet, juheURL, nil)
-				if err != nil {
-					tb.Fatal(err)
+			}
+		}
+		if request() == nil {
+			tb.Fatalf("%s sent no signed callback", h.Vendor)
+		}
+		bare, err := h.Baseline.VerifyCallback(u)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		out = append(out, callbackPair{
+			name:    string(h.Vendor),
+			request: request,
+			provider: func(r *http.Request) error {
+				cb, err := p.VerifyCallback(context.Background(), r)
+				if err == nil && (!cb.Signed || cb.Result == nil) {
+					err = errors.New("not a signed result")
 				}
-				return r
+				return err
 			},
-			provider: verify(jp), bare: bareJuhe,
-		},
+			bare: bare,
+		})
 	}
+	if len(out) == 0 {
+		tb.Fatal("no registered vendor has a bare callback check")
+	}
+	return out
 }
 
 // TestBareCallbackChecksAgree: the bare checks accept the callbacks the

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -14,20 +15,16 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/go-liveness/liveness"
-	"github.com/go-liveness/liveness/aliyun"
-	"github.com/go-liveness/liveness/aliyun/aliyunsim"
-	"github.com/go-liveness/liveness/aliyun/aliyuntest"
 	"github.com/go-liveness/liveness/internal/testutil"
-	"github.com/go-liveness/liveness/juhe/juhetest"
-	"github.com/go-liveness/liveness/jumdata/jumdatatest"
-	"github.com/go-liveness/liveness/megvii/megviitest"
+	"github.com/go-liveness/liveness/providertest"
 	"github.com/go-liveness/liveness/sandbox"
-	"github.com/go-liveness/liveness/tencent"
-	"github.com/go-liveness/liveness/tencent/tencenttest"
 
-	"github.com/go-liveness/liveness/juhe"
-	"github.com/go-liveness/liveness/jumdata"
-	"github.com/go-liveness/liveness/megvii"
+	// Every vendor's harness (and, with it, its provider and simulator).
+	_ "github.com/go-liveness/liveness/aliyun/aliyuntest"
+	_ "github.com/go-liveness/liveness/juhe/juhetest"
+	_ "github.com/go-liveness/liveness/jumdata/jumdatatest"
+	_ "github.com/go-liveness/liveness/megvii/megviitest"
+	_ "github.com/go-liveness/liveness/tencent/tencenttest"
 )
 
 // handlerTransport serves requests with a handler in process: the sandbox
@@ -40,56 +37,45 @@ func (t handlerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	return rec.Result(), nil
 }
 
-var vendors = []liveness.Vendor{liveness.Megvii, liveness.Juhe, liveness.Jumdata, tencent.Vendor, aliyun.Vendor}
-
-// sandboxProviders returns a provider per vendor for sb (whose URL is set),
-// sending through hc.
-func sandboxProviders(tb testing.TB, sb *sandbox.Sandbox, hc *http.Client) map[liveness.Vendor]liveness.Provider {
-	o := liveness.WithHTTPClient(hc)
-	m, err := megvii.New(megviitest.SandboxConfig(sb), o)
-	if err != nil {
-		tb.Fatal(err)
+// harnesses are the registered vendors' harnesses (providertest.Registered).
+func harnesses(tb testing.TB) []providertest.Harness {
+	hs := providertest.Registered()
+	if len(hs) == 0 {
+		tb.Fatal("no registered vendor")
 	}
-	j, err := juhe.New(juhetest.SandboxConfig(sb), o)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	d, err := jumdata.New(jumdatatest.SandboxConfig(sb), o)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tc, err := tencent.New(tencenttest.SandboxConfig(sb), o)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	acfg := aliyuntest.SandboxConfig(sb)
-	acfg.DefaultMetaInfo = aliyunsim.MetaInfo // the browser's getMetaInfo(), played
-	a, err := aliyun.New(acfg, o)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return map[liveness.Vendor]liveness.Provider{liveness.Megvii: m, liveness.Juhe: j, liveness.Jumdata: d, tencent.Vendor: tc, aliyun.Vendor: a}
+	return hs
 }
 
-// sandboxRequest is session n's request for vendor.
-func sandboxRequest(vendor liveness.Vendor, n int64, notify string) *liveness.SessionRequest {
-	biz := fmt.Sprintf("load%012d", n)
-	switch vendor {
-	case liveness.Megvii:
-		return &liveness.SessionRequest{ReturnURL: "https://example.com/return", NotifyURL: notify, BizNo: biz, UserID: "user-" + biz}
-	case liveness.Juhe, tencent.Vendor:
-		return &liveness.SessionRequest{ReturnURL: "https://example.com/return", BizNo: biz, Name: "张三", IDNumber: "11010519491231002X"}
-	case aliyun.Vendor:
-		return &liveness.SessionRequest{ReturnURL: "https://example.com/return", NotifyURL: notify, BizNo: biz, Name: "张三", IDNumber: "11010519491231002X"}
+// sandboxProviders returns a provider per registered vendor for sb (whose
+// URL is set), opened from the sandbox's provider URL, sending through hc,
+// with opts.
+func sandboxProviders(tb testing.TB, sb *sandbox.Sandbox, hc *http.Client, opts ...liveness.Option) map[liveness.Vendor]liveness.Provider {
+	out := map[liveness.Vendor]liveness.Provider{}
+	for _, h := range harnesses(tb) {
+		p, err := liveness.Open(sb.ProviderURL(h.Vendor), append([]liveness.Option{liveness.WithHTTPClient(hc)}, opts...)...)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		out[h.Vendor] = p
 	}
-	return &liveness.SessionRequest{ReturnURL: "https://example.com/r", BizNo: biz}
+	return out
+}
+
+// sandboxRequest is session n's request for h's vendor: the harness's,
+// with a BizNo of its own and the vendor's default options.
+func sandboxRequest(h providertest.Harness, n int64, notify string) *liveness.SessionRequest {
+	r := h.Request("https://example.com/return", notify)
+	r.BizNo = fmt.Sprintf("load%012d", n)
+	r.Extra = nil
+	return r
 }
 
 // sessionFlow runs one whole session: InitSession, the user ends it with
 // outcome, FetchResult; the Result must be final, consistent, the session's,
-// and passed exactly when the outcome is a pass.
-func sessionFlow(ctx context.Context, sb *sandbox.Sandbox, p liveness.Provider, n int64, notify string, outcome sandbox.Outcome) error {
-	s, err := p.InitSession(ctx, sandboxRequest(p.Vendor(), n, notify))
+// passed exactly when the outcome is a pass, and of the status the
+// harness expects.
+func sessionFlow(ctx context.Context, sb *sandbox.Sandbox, h providertest.Harness, p liveness.Provider, n int64, notify string, outcome sandbox.Outcome) error {
+	s, err := p.InitSession(ctx, sandboxRequest(h, n, notify))
 	if err != nil {
 		return err
 	}
@@ -105,7 +91,7 @@ func sessionFlow(ctx context.Context, sb *sandbox.Sandbox, p liveness.Provider, 
 		return fmt.Errorf("%s %s: %s is not final", p.Vendor(), outcome, r.Status)
 	case r.SessionID != s.ID:
 		return fmt.Errorf("%s: result of %q for session %q", p.Vendor(), r.SessionID, s.ID)
-	case r.Passed() != (outcome == sandbox.OutcomePass):
+	case r.Passed() != (outcome == sandbox.OutcomePass), r.Status != h.Outcomes[outcome].Status:
 		return fmt.Errorf("%s %s: status %s", p.Vendor(), outcome, r.Status)
 	}
 	if msg := testutil.ResultProblem(r, p.Vendor()); msg != "" {
@@ -115,15 +101,21 @@ func sessionFlow(ctx context.Context, sb *sandbox.Sandbox, p liveness.Provider, 
 }
 
 // inProcessSandbox is a sandbox served in process, its notify callbacks
-// answered 204 in process too.
-func inProcessSandbox(tb testing.TB, opts ...sandbox.Option) (*sandbox.Sandbox, map[liveness.Vendor]liveness.Provider) {
+// answered 204 in process too, and its providers, on the sandbox's clock
+// when now is not nil (the vendors whose requests are signed with a time
+// refuse one off the sandbox's clock).
+func inProcessSandbox(tb testing.TB, now func() time.Time, opts ...sandbox.Option) (*sandbox.Sandbox, map[liveness.Vendor]liveness.Provider) {
 	notify := &http.Client{Transport: handlerTransport{http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNoContent)
 	})}}
 	sb := sandbox.NewHandler(append([]sandbox.Option{sandbox.WithAnyNotifyPort(), sandbox.WithNotifyClient(notify), sandbox.WithNotifyRetry(0, 0)}, opts...)...)
 	sb.URL = "http://sandbox.test"
 	tb.Cleanup(func() { _ = sb.Close() })
-	return sb, sandboxProviders(tb, sb, &http.Client{Transport: handlerTransport{sb}})
+	var popts []liveness.Option
+	if now != nil {
+		popts = append(popts, liveness.WithClock(now))
+	}
+	return sb, sandboxProviders(tb, sb, &http.Client{Transport: handlerTransport{sb}}, popts...)
 }
 
 const notifyURL = "http://notify.test/notify"
@@ -133,28 +125,29 @@ const notifyURL = "http://notify.test/notify"
 // one at a time and from GOMAXPROCS goroutines; sessions/s is the
 // throughput.
 func BenchmarkSandbox(b *testing.B) {
-	for _, v := range vendors {
+	for _, h := range harnesses(b) {
+		v := h.Vendor
 		b.Run("vendor="+string(v)+"/mode=sequential", func(b *testing.B) {
-			sb, ps := inProcessSandbox(b)
+			sb, ps := inProcessSandbox(b, nil)
 			var n int64
 			ctx := context.Background()
 			b.ReportAllocs()
 			for b.Loop() {
 				n++
-				if err := sessionFlow(ctx, sb, ps[v], n, notifyURL, sandbox.OutcomePass); err != nil {
+				if err := sessionFlow(ctx, sb, h, ps[v], n, notifyURL, sandbox.OutcomePass); err != nil {
 					b.Fatal(err)
 				}
 			}
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "sessions/s")
 		})
 		b.Run("vendor="+string(v)+"/mode=parallel", func(b *testing.B) {
-			sb, ps := inProcessSandbox(b)
+			sb, ps := inProcessSandbox(b, nil)
 			var n atomic.Int64
 			b.ReportAllocs()
 			b.RunParallel(func(pb *testing.PB) {
 				ctx := context.Background()
 				for pb.Next() {
-					if err := sessionFlow(ctx, sb, ps[v], n.Add(1), notifyURL, sandbox.OutcomePass); err != nil {
+					if err := sessionFlow(ctx, sb, h, ps[v], n.Add(1), notifyURL, sandbox.OutcomePass); err != nil {
 						b.Error(err)
 						return
 					}
@@ -172,17 +165,18 @@ func BenchmarkSandbox(b *testing.B) {
 // session costs.
 func BenchmarkSandboxHeld(b *testing.B) {
 	for _, held := range []int{0, 10_000, 100_000} {
-		for _, v := range vendors {
+		for _, h := range harnesses(b) {
+			v := h.Vendor
 			b.Run(fmt.Sprintf("vendor=%s/held=%d", v, held), func(b *testing.B) {
 				clk := testutil.NewClock(time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC))
-				sb, ps := inProcessSandbox(b, sandbox.WithClock(clk.Now), sandbox.WithRetention(time.Minute))
+				sb, ps := inProcessSandbox(b, clk.Now, sandbox.WithClock(clk.Now), sandbox.WithRetention(time.Minute))
 				ctx := context.Background()
 				var n int64
 				runtime.GC()
 				var before, after runtime.MemStats
 				runtime.ReadMemStats(&before)
 				for ; n < int64(held); n++ {
-					if _, err := ps[v].InitSession(ctx, sandboxRequest(v, n, notifyURL)); err != nil {
+					if _, err := ps[v].InitSession(ctx, sandboxRequest(h, n, notifyURL)); err != nil {
 						b.Fatal(err)
 					}
 				}
@@ -195,7 +189,7 @@ func BenchmarkSandboxHeld(b *testing.B) {
 					n++
 					clk.Advance(10 * time.Millisecond)
 					start := time.Now()
-					if err := sessionFlow(ctx, sb, ps[v], n, notifyURL, sandbox.OutcomePass); err != nil {
+					if err := sessionFlow(ctx, sb, h, ps[v], n, notifyURL, sandbox.OutcomePass); err != nil {
 						b.Fatal(err)
 					}
 					worst = max(worst, time.Since(start))
@@ -211,26 +205,22 @@ func BenchmarkSandboxHeld(b *testing.B) {
 	}
 }
 
-// finalOutcomes are the outcomes vendor's page offers whose result
-// FetchResult reads as final at once: Megvii sessions here are liveness
-// only (no face mismatch), and Juhe's search answers a canceled or
-// timed-out check as still pending (only the session's expiry ends it).
-func finalOutcomes(v liveness.Vendor) []sandbox.Outcome {
+// finalOutcomes are the outcomes h's page offers whose result FetchResult
+// reads as final at once (Harness.Outcomes): not those a vendor reports as
+// pending until the session ends (Juhe's and Alibaba Cloud's canceled or
+// timed-out checks, never submitted).
+func finalOutcomes(h providertest.Harness) []sandbox.Outcome {
 	var out []sandbox.Outcome
-	for _, o := range sandbox.OutcomesFor(v) {
-		switch {
-		case v == liveness.Megvii && o == sandbox.OutcomeFaceMismatch,
-			(v == liveness.Juhe || v == aliyun.Vendor) && (o == sandbox.OutcomeCancel || o == sandbox.OutcomeTimeout):
-			// Never submitted: pending for ever (Juhe 279307, Alibaba
-			// Cloud's unfinished certify).
-			continue
+	for o, want := range h.Outcomes {
+		if want.Status.Final() {
+			out = append(out, o)
 		}
-		out = append(out, o)
 	}
+	slices.Sort(out)
 	return out
 }
 
-// TestSandboxLoad runs 1,000 sessions at once across the vendors
+// TestSandboxLoad runs 1,000 sessions at once across the registered vendors
 // through a listening sandbox, over real connections: every session's
 // result is final and matches the outcome its user chose, none is lost,
 // and after Close no goroutine is left. At most 64 calls are in flight
@@ -250,6 +240,7 @@ func TestSandboxLoad(t *testing.T) {
 	}
 	tr := &http.Transport{MaxIdleConnsPerHost: 64}
 	ps := sandboxProviders(t, sb, &http.Client{Transport: tr})
+	hs := harnesses(t)
 
 	const sessions, inFlight = 1000, 64
 	gate := make(chan struct{}, inFlight)
@@ -265,13 +256,13 @@ func TestSandboxLoad(t *testing.T) {
 	started := make(chan struct{})
 	for i := range sessions {
 		wg.Go(func() {
-			v := vendors[i%len(vendors)]
-			p := ps[v]
-			offered := finalOutcomes(v)
-			outcome := offered[(i/len(vendors))%len(offered)]
+			h := hs[i%len(hs)]
+			v, p := h.Vendor, ps[h.Vendor]
+			offered := finalOutcomes(h)
+			outcome := offered[(i/len(hs))%len(offered)]
 			var s *liveness.Session
 			if err := call(func() (err error) {
-				s, err = p.InitSession(ctx, sandboxRequest(v, int64(i), recv.URL+"/notify"))
+				s, err = p.InitSession(ctx, sandboxRequest(h, int64(i), recv.URL+"/notify"))
 				return err
 			}); err != nil {
 				errs <- fmt.Errorf("session %d: %w", i, err)
@@ -290,7 +281,7 @@ func TestSandboxLoad(t *testing.T) {
 			switch {
 			case err != nil:
 				errs <- fmt.Errorf("session %d (%s %s): %w", i, v, outcome, err)
-			case !r.Status.Final() || r.SessionID != s.ID || r.Passed() != (outcome == sandbox.OutcomePass):
+			case !r.Status.Final() || r.SessionID != s.ID || r.Passed() != (outcome == sandbox.OutcomePass) || r.Status != h.Outcomes[outcome].Status:
 				errs <- fmt.Errorf("session %d (%s %s): result %s for %q", i, v, outcome, r.Status, r.SessionID)
 			case testutil.ResultProblem(r, v) != "":
 				errs <- fmt.Errorf("session %d (%s %s): %s", i, v, outcome, testutil.ResultProblem(r, v))

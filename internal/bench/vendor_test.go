@@ -3,7 +3,6 @@ package bench_test
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -12,9 +11,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
-	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -22,50 +18,137 @@ import (
 	"time"
 
 	"github.com/go-liveness/liveness"
-	"github.com/go-liveness/liveness/juhe"
-	"github.com/go-liveness/liveness/jumdata"
-	"github.com/go-liveness/liveness/megvii"
-	"github.com/go-liveness/liveness/signing"
+	"github.com/go-liveness/liveness/providertest"
+	"github.com/go-liveness/liveness/sandbox"
 )
 
-// The vendor side: an httptest server answering each path with a recorded
-// answer from the packages' test data, optionally recording every request.
+// The vendor side: an httptest server answering the create's path and the
+// read's with the vendor's documented answers (the harness's
+// Baseline.Samples), or, for a vendor without them, with the answers its
+// simulator gave (recorded once, from a sandbox in process); optionally
+// recording every request.
 
-const (
-	megviiKey, megviiSecret = "bench-megvii-key", "bench-megvii-secret"
-	juheKey                 = "benchjuhekey000000000000000000000"
-	jumdataAppID            = "bench-jumdata-app"
-	jumdataSecret           = "bench-jumdata-secret"
-	jumdataAppCode          = "bench-jumdata-appcode"
-
-	megviiBizID = "1462259748,52b13fb5-8dfb-4537-a62b-a641d5e929f1"
-	juheOrderID = "JH79320240517095231mUzn9"
-	jumdataTok  = "xxx"
-)
-
-// benchNow is the clock of every provider and baseline, so Jumdata's signed
-// timestamps are the same on both sides.
+// benchNow is the clock of every provider, baseline and recording
+// sandbox, so signed timestamps are the same on both sides.
 var benchNow = time.Date(2024, 5, 17, 9, 52, 31, 0, time.UTC)
 
-func testdata(tb testing.TB, path string) []byte {
-	tb.Helper()
-	b, err := os.ReadFile(filepath.FromSlash(path))
+func clock() time.Time { return benchNow }
+
+// channel is one provider URL the sandbox offers (sandbox.ProviderURLs) of
+// a vendor whose harness has a Baseline: a vendor's, or another channel of
+// one.
+type channel struct {
+	name string
+	h    providertest.Harness
+}
+
+// channels returns the provider URLs of every registered vendor with a
+// Baseline, by name.
+func channels(tb testing.TB) []channel {
+	sb := sandbox.NewHandler(sandbox.WithAnyNotifyPort())
+	sb.URL = "http://sandbox.test"
+	tb.Cleanup(func() { _ = sb.Close() })
+	var out []channel
+	for name, u := range sb.ProviderURLs() {
+		p, err := liveness.Open(u)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		if h, ok := providertest.Registration(p.Vendor()); ok && h.Baseline != nil {
+			out = append(out, channel{name, h})
+		}
+	}
+	if len(out) == 0 {
+		tb.Fatal("no registered vendor has a Baseline")
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].name < out[j].name })
+	return out
+}
+
+// providerURL is c's provider URL for a vendor reached at base.
+func (c channel) providerURL(tb testing.TB, base string) string {
+	sb := sandbox.NewHandler(sandbox.WithAnyNotifyPort())
+	sb.URL = base
+	tb.Cleanup(func() { _ = sb.Close() })
+	return sb.ProviderURLs()[c.name]
+}
+
+// request is the session request of c's flows: the harness's, with the
+// vendor's default options.
+func (c channel) request() *liveness.SessionRequest {
+	r := c.h.Request("https://example.com/return", "https://example.com/notify")
+	r.Extra = nil
+	return r
+}
+
+// recordingTransport serves requests with a handler in process and keeps
+// each answer by "METHOD /path", and the paths in the order called.
+type recordingTransport struct {
+	h     http.Handler
+	got   map[string][]byte
+	order []string
+}
+
+func (t *recordingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	rec := httptest.NewRecorder()
+	t.h.ServeHTTP(rec, r)
+	t.got[r.Method+" "+r.URL.Path] = rec.Body.Bytes()
+	t.order = append(t.order, r.Method+" "+r.URL.Path)
+	return rec.Result(), nil
+}
+
+// answers is what the vendor server answers: routes by "METHOD /path",
+// the session the flows read, and the status FetchResult reports of it.
+type answers struct {
+	routes    map[string][]byte
+	sessionID string
+	status    liveness.Status
+}
+
+// recordAnswers returns the answers of c's flows: the simulator's to c's
+// provider for InitSession of c.request() and for FetchResult of a session
+// the user passed, or, when the harness has Baseline.Samples, the
+// documented ones on the same paths.
+func recordAnswers(tb testing.TB, c channel) answers {
+	notify := &http.Client{Transport: handlerTransport{http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusNoContent)
+	})}}
+	sb := sandbox.NewHandler(sandbox.WithAnyNotifyPort(), sandbox.WithClock(clock), sandbox.WithNotifyClient(notify), sandbox.WithNotifyRetry(0, 0))
+	sb.URL = "http://sandbox.test"
+	tb.Cleanup(func() { _ = sb.Close() })
+	rt := &recordingTransport{h: sb, got: map[string][]byte{}}
+	p, err := liveness.Open(sb.ProviderURLs()[c.name], liveness.WithHTTPClient(&http.Client{Transport: rt}), liveness.WithClock(clock))
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return b
-}
-
-// answers maps "METHOD /path" to the recorded body.
-func answers(tb testing.TB) map[string][]byte {
-	return map[string][]byte{
-		"POST /faceid/lite/get_token": testdata(tb, "../testutil/testdata/megvii/get_token_ok.json"),
-		"GET /faceid/lite/get_result": testdata(tb, "../../megvii/testdata/get_result_ok.json"),
-		"POST /faceid/query":          testdata(tb, "../testutil/testdata/juhe/query_ok.json"),
-		"POST /faceid/search":         testdata(tb, "../testutil/testdata/juhe/search_ok.json"),
-		"POST /jumdata/init":          testdata(tb, "../testutil/testdata/jumdata/init_ok.json"),
-		"POST /jumdata/result":        testdata(tb, "../testutil/testdata/jumdata/result_passed.json"),
+	ctx := context.Background()
+	s, err := p.InitSession(ctx, c.request())
+	if err != nil {
+		tb.Fatal(err)
 	}
+	if _, err := sb.Complete(ctx, c.h.Vendor, s.ID, sandbox.OutcomePass); err != nil {
+		tb.Fatal(err)
+	}
+	r, err := p.FetchResult(ctx, s.ID)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if !r.Passed() {
+		tb.Fatalf("%s: the recorded session is %s", c.name, r.Status)
+	}
+	if len(rt.got) != 2 || len(rt.order) != 2 {
+		tb.Fatalf("%s: %d paths recorded, want the create's and the read's", c.name, len(rt.got))
+	}
+	a := answers{routes: rt.got, sessionID: s.ID, status: r.Status}
+	if c.h.Baseline.Samples != nil {
+		docs, err := c.h.Baseline.Samples(sb.ProviderURLs()[c.name])
+		if err != nil {
+			tb.Fatal(err)
+		}
+		a = answers{routes: map[string][]byte{rt.order[0]: docs.Create, rt.order[1]: docs.Read},
+			sessionID: docs.SessionID, status: docs.Status}
+	}
+	return a
 }
 
 // seen is one request as the vendor received it.
@@ -83,9 +166,9 @@ type vendor struct {
 	rec  bool
 }
 
-func newVendor(tb testing.TB, record bool) *vendor {
+// newVendor serves routes ("METHOD /path" to the answer).
+func newVendor(tb testing.TB, routes map[string][]byte, record bool) *vendor {
 	v := &vendor{rec: record}
-	routes := answers(tb)
 	v.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		if v.rec {
@@ -125,26 +208,12 @@ func client() *http.Client {
 	}}
 }
 
-func opts(hc *http.Client) []liveness.Option {
-	return []liveness.Option{liveness.WithHTTPClient(hc), liveness.WithClock(func() time.Time { return benchNow })}
-}
-
 // The flows. Each runs InitSession then FetchResult and checks the answer,
-// so a benchmark cannot pass on a broken path. (Megvii's recorded
-// get_result answer is a face mismatch: a final failed Result.)
+// so a benchmark cannot pass on a broken path.
 
 type flow func(ctx context.Context) error
 
-var sessionReq = map[liveness.Vendor]*liveness.SessionRequest{
-	liveness.Megvii: {ReturnURL: "https://example.com/return", NotifyURL: "https://example.com:443/notify",
-		BizNo: "cc47190f-5502-44a2-ab74-ea4f0f649f61", UserID: "user-42"},
-	liveness.Juhe: {ReturnURL: "https://example.com/return", NotifyURL: "https://example.com/notify",
-		BizNo: "order20240517001", Name: "张三", IDNumber: "11010519491231002X"},
-	liveness.Jumdata: {ReturnURL: "https://example.com/r", BizNo: "order-1"},
-}
-
-func providerFlow(p liveness.Provider, fetchID string, want liveness.Status) flow {
-	req := sessionReq[p.Vendor()]
+func providerFlow(p liveness.Provider, req *liveness.SessionRequest, fetchID string, want liveness.Status) flow {
 	return func(ctx context.Context) error {
 		s, err := p.InitSession(ctx, req)
 		if err != nil {
@@ -164,226 +233,35 @@ func providerFlow(p liveness.Provider, fetchID string, want liveness.Status) flo
 	}
 }
 
-func megviiProvider(tb testing.TB, base string, hc *http.Client) liveness.Provider {
-	p, err := megvii.New(megvii.Config{APIKey: megviiKey, APISecret: megviiSecret, BaseURL: base}, opts(hc)...)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return p
-}
-
-func juheProvider(tb testing.TB, base string, hc *http.Client) liveness.Provider {
-	p, err := juhe.New(juhe.Config{Key: juheKey, BaseURL: base}, opts(hc)...)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return p
-}
-
-func jumdataProvider(tb testing.TB, base string, hc *http.Client, appCode bool) liveness.Provider {
-	cfg := jumdata.Config{AppID: jumdataAppID, AppSecret: jumdataSecret, InitURL: base + "/jumdata/init", ResultURL: base + "/jumdata/result"}
-	if appCode {
-		cfg.AppID, cfg.AppSecret, cfg.AppCode = "", "", jumdataAppCode
-	}
-	p, err := jumdata.New(cfg, opts(hc)...)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return p
-}
-
-// The baselines: what a careful hand-written client does with net/http
-// alone: build the same request, send it with the caller's context, read
-// the whole answer (capped), and decode the fields it needs into a small
-// struct.
-
-func send(ctx context.Context, hc *http.Client, req *http.Request) ([]byte, error) {
-	req.Header.Set("User-Agent", liveness.DefaultUserAgent)
-	resp, err := hc.Do(req.WithContext(ctx))
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, liveness.DefaultMaxResponseBytes+1))
-	if err != nil {
-		return nil, err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return nil, &liveness.Error{Kind: liveness.ErrBadResponse, HTTPStatus: resp.StatusCode}
-	}
-	return body, nil
-}
-
-func postForm(ctx context.Context, hc *http.Client, u string, form url.Values, hdr http.Header) ([]byte, error) {
-	req, err := http.NewRequest(http.MethodPost, u, strings.NewReader(form.Encode()))
-	if err != nil {
-		return nil, err
-	}
-	for k, v := range hdr {
-		req.Header[k] = v
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	return send(ctx, hc, req)
-}
-
-func megviiBaseline(base string, hc *http.Client) flow {
-	r := sessionReq[liveness.Megvii]
-	return func(ctx context.Context) error {
-		var buf bytes.Buffer
-		mw := multipart.NewWriter(&buf)
-		for _, kv := range [][2]string{{"api_key", megviiKey}, {"api_secret", megviiSecret}, {"biz_no", r.BizNo},
-			{"comparison_type", "-1"}, {"notify_url", r.NotifyURL}, {"return_url", r.ReturnURL}, {"uuid", r.UserID}} {
-			_ = mw.WriteField(kv[0], kv[1])
-		}
-		_ = mw.Close()
-		req, _ := http.NewRequest(http.MethodPost, base+"/faceid/lite/get_token", &buf)
-		req.Header.Set("Content-Type", mw.FormDataContentType())
-		body, err := send(ctx, hc, req)
-		if err != nil {
-			return err
-		}
-		var tok struct {
-			Token       string `json:"token"`
-			BizID       string `json:"biz_id"`
-			ExpiredTime int64  `json:"expired_time"`
-		}
-		if err := json.Unmarshal(body, &tok); err != nil || tok.Token == "" {
-			return &liveness.Error{Kind: liveness.ErrBadResponse, Err: err}
-		}
-		q := url.Values{"api_key": {megviiKey}, "api_secret": {megviiSecret}, "biz_id": {megviiBizID}}
-		req, _ = http.NewRequest(http.MethodGet, base+"/faceid/lite/get_result?"+q.Encode(), nil)
-		body, err = send(ctx, hc, req)
-		if err != nil {
-			return err
-		}
-		var res struct {
-			Status  string `json:"status"`
-			BizInfo struct {
-				BizID string `json:"biz_id"`
-			} `json:"biz_info"`
-			Verification map[string]struct {
-				Confidence float64            `json:"confidence"`
-				Thresholds map[string]float64 `json:"thresholds"`
-			} `json:"verification"`
-			LivenessResult struct {
-				Result string `json:"result"`
-			} `json:"liveness_result"`
-			ErrorMessage string `json:"error_message"`
-		}
-		if err := json.Unmarshal(body, &res); err != nil || res.Status != "OK" || res.ErrorMessage != "" {
-			return &liveness.Error{Kind: liveness.ErrBadResponse, Err: err}
-		}
-		return nil
-	}
-}
-
-func juheBaseline(base string, hc *http.Client) flow {
-	r := sessionReq[liveness.Juhe]
-	return func(ctx context.Context) error {
-		form := url.Values{"key": {juheKey}, "certName": {r.Name}, "certNo": {r.IDNumber}, "orderId": {r.BizNo},
-			"returnUrl": {r.ReturnURL}, "notifyUrl": {r.NotifyURL}}
-		body, err := postForm(ctx, hc, base+"/faceid/query", form, nil)
-		if err != nil {
-			return err
-		}
-		var q struct {
-			ErrorCode int    `json:"error_code"`
-			Reason    string `json:"reason"`
-			Result    struct {
-				JHOrderID string `json:"jh_order_id"`
-				VerifyURL string `json:"verify_url"`
-			} `json:"result"`
-		}
-		if err := json.Unmarshal(body, &q); err != nil || q.ErrorCode != 0 || q.Result.JHOrderID == "" {
-			return &liveness.Error{Kind: liveness.ErrBadResponse, Err: err}
-		}
-		body, err = postForm(ctx, hc, base+"/faceid/search", url.Values{"key": {juheKey}, "jhOrderId": {juheOrderID}}, nil)
-		if err != nil {
-			return err
-		}
-		var s struct {
-			ErrorCode int    `json:"error_code"`
-			Reason    string `json:"reason"`
-			Result    struct {
-				Passed    string `json:"passed"`
-				Message   string `json:"message"`
-				JHOrderID string `json:"jh_order_id"`
-				Detail    struct {
-					LivePassed    string `json:"live_passed"`
-					LiveScore     string `json:"live_score"`
-					CertifyPassed string `json:"certify_passed"`
-					CertifyScore  string `json:"certify_score"`
-				} `json:"detail"`
-			} `json:"result"`
-		}
-		if err := json.Unmarshal(body, &s); err != nil || s.ErrorCode != 0 || s.Result.Passed != "T" {
-			return &liveness.Error{Kind: liveness.ErrBadResponse, Err: err}
-		}
-		return nil
-	}
-}
-
-func jumdataBaseline(base string, hc *http.Client, appCode bool) flow {
-	r := sessionReq[liveness.Jumdata]
-	auth := func(form url.Values) http.Header {
-		if appCode {
-			return http.Header{"Authorization": {"APPCODE " + jumdataAppCode}}
-		}
-		ts := signing.JumdataTimestamp(benchNow)
-		form.Set("appId", jumdataAppID)
-		form.Set("timestamp", ts)
-		form.Set("sign", signing.Jumdata(jumdataAppID, jumdataSecret, ts))
-		form.Set("productCode", "life_check_v2")
-		return nil
-	}
-	type envelope struct {
-		Code   int             `json:"code"`
-		Msg    string          `json:"msg"`
-		TaskNo string          `json:"taskNo"`
-		Data   json.RawMessage `json:"data"`
-	}
-	return func(ctx context.Context) error {
-		form := url.Values{"returnUrl": {r.ReturnURL}}
-		body, err := postForm(ctx, hc, base+"/jumdata/init", form, auth(form))
-		if err != nil {
-			return err
-		}
-		var env envelope
-		var d struct {
-			Token string `json:"token"`
-		}
-		if err := json.Unmarshal(body, &env); err != nil || env.Code != 200 || json.Unmarshal(env.Data, &d) != nil || d.Token == "" {
-			return &liveness.Error{Kind: liveness.ErrBadResponse, Err: err}
-		}
-		form = url.Values{"token": {jumdataTok}}
-		body, err = postForm(ctx, hc, base+"/jumdata/result", form, auth(form))
-		if err != nil {
-			return err
-		}
-		var rd struct {
-			FaceImageURL string `json:"faceImageUrl"`
-		}
-		if err := json.Unmarshal(body, &env); err != nil || env.Code != 200 || json.Unmarshal(env.Data, &rd) != nil {
-			return &liveness.Error{Kind: liveness.ErrBadResponse, Err: err}
-		}
-		return nil
-	}
-}
-
-// pair is one provider path and its baseline against one vendor server.
+// pair is one provider path and its baseline (the harness's Baseline:
+// what a careful hand-written client does with net/http alone) against
+// one vendor server.
 type pair struct {
 	name               string
+	vendor             *vendor
 	provider, baseline flow
 }
 
-func pairs(tb testing.TB, v *vendor, hc *http.Client) []pair {
-	base := v.srv.URL
-	return []pair{
-		{"Megvii", providerFlow(megviiProvider(tb, base, hc), megviiBizID, liveness.StatusFailed), megviiBaseline(base, hc)},
-		{"Juhe", providerFlow(juheProvider(tb, base, hc), juheOrderID, liveness.StatusPassed), juheBaseline(base, hc)},
-		{"JumdataDirect", providerFlow(jumdataProvider(tb, base, hc, false), jumdataTok, liveness.StatusPassed), jumdataBaseline(base, hc, false)},
-		{"JumdataAppCode", providerFlow(jumdataProvider(tb, base, hc, true), jumdataTok, liveness.StatusPassed), jumdataBaseline(base, hc, true)},
+func pairs(tb testing.TB, record bool) []pair {
+	hc := client()
+	var out []pair
+	for _, c := range channels(tb) {
+		a := recordAnswers(tb, c)
+		v := newVendor(tb, a.routes, record)
+		u := c.providerURL(tb, v.srv.URL)
+		p, err := liveness.Open(u, liveness.WithHTTPClient(hc), liveness.WithClock(clock))
+		if err != nil {
+			tb.Fatal(err)
+		}
+		base, err := c.h.Baseline.Flow(u, clock)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		req := c.request()
+		out = append(out, pair{c.name, v, providerFlow(p, req, a.sessionID, a.status),
+			func(ctx context.Context) error { return base(ctx, hc, req, a.sessionID) }})
 	}
+	return out
 }
 
 // ignoredHeaders differ by construction and mean nothing to a vendor:
@@ -396,9 +274,8 @@ var ignoredHeaders = map[string]bool{"Content-Type": true}
 // boundary, and the body (byte for byte when urlencoded; the same parts
 // with the same headers and bytes when multipart).
 func TestBaselinesSendTheSameRequests(t *testing.T) {
-	v := newVendor(t, true)
-	hc := client()
-	for _, p := range pairs(t, v, hc) {
+	for _, p := range pairs(t, true) {
+		v := p.vendor
 		t.Run(p.name, func(t *testing.T) {
 			if err := p.provider(context.Background()); err != nil {
 				t.Fatal(err)
@@ -485,13 +362,12 @@ func parts(t *testing.T, body []byte, boundary string) []string {
 	return out
 }
 
-// BenchmarkFlow runs InitSession + FetchResult per vendor (and per Jumdata
-// channel), the provider and its baseline against the same server through
-// the same *http.Client.
+// BenchmarkFlow runs InitSession + FetchResult per provider URL of a
+// vendor with a Baseline (a vendor's, and each other channel of one), the
+// provider and its baseline against the same server through the same
+// *http.Client.
 func BenchmarkFlow(b *testing.B) {
-	v := newVendor(b, false)
-	hc := client()
-	for _, p := range pairs(b, v, hc) {
+	for _, p := range pairs(b, false) {
 		for _, side := range []struct {
 			name string
 			f    flow

@@ -65,3 +65,9 @@ func LocalSample(t testing.TB, name string) []byte {
 	}
 	return b
 }
+
+// ReadSample is Sample for code outside a test (a test kit building a
+// vendor's documented answers): testdata/<name>, or the error.
+func ReadSample(name string) ([]byte, error) {
+	return fs.ReadFile(samples, path.Join("testdata", name))
+}

@@ -64,6 +64,7 @@ func Harness() providertest.Harness {
 		BadOpenURLs:      []string{"juhe://KEY@?model=9", "juhe://k%20y@"}, // the second fails in New
 		CreateEndpoint:   juhesim.Query,
 		ReadEndpoint:     juhesim.Search,
+		Baseline:         baseline,
 		Expired:          liveness.StatusPending,
 		Lifetime:         juhe.SessionTTL,
 		SignedReturn:     true,

@@ -110,6 +110,7 @@ func harness(config func(*sandbox.Sandbox) jumdata.Config, direct bool) provider
 			},
 		},
 		ReadEndpoint: jumdatasim.Result,
+		Baseline:     baseline,
 		Expired:      liveness.StatusExpired,
 		Lifetime:     jumdata.SessionTTL,
 		LivenessOnly: true, // Notifies false: Jumdata has no notify

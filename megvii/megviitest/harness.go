@@ -66,6 +66,7 @@ func Harness(referenceImages ...[]byte) providertest.Harness {
 		CreateEndpoint:   megviisim.GetToken,
 		ReadEndpoint:     megviisim.GetResult,
 		ReadCalls:        megviisim.ResultCalls,
+		Baseline:         baseline,
 		Expired:          liveness.StatusExpired,
 		Lifetime:         10 * time.Minute, // Megvii's get_token sample: expired_time 618 s after the call
 		SignedReturn:     true,
