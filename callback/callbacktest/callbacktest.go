@@ -316,6 +316,40 @@ type Fact struct {
 	Has  func(h providertest.Harness) bool
 }
 
+// The facts of the ways a vendor's result reaches a service, for the
+// tests that run each way on one vendor (VendorWith), such as a Store's
+// fault matrix and its round trips.
+var (
+	// SignedNotifyPath: the notify carries the result, signed, so that
+	// the Handler acts on it without a read.
+	SignedNotifyPath = Fact{What: "a signed notify", Has: func(h providertest.Harness) bool {
+		return h.SignedNotify
+	}}
+	// AskedUnsignedReturnPath: a vendor that signs its return can be
+	// asked for one that comes back unsigned (UnsignedReturn): the
+	// Handler reads the result.
+	AskedUnsignedReturnPath = Fact{What: "an unsigned return on request", Has: func(h providertest.Harness) bool {
+		return h.UnsignedReturn != nil
+	}}
+	// UnsignedNotifyPath: a notify that only says a result is ready: the
+	// Handler reads it.
+	UnsignedNotifyPath = Fact{What: "an unsigned notify", Has: func(h providertest.Harness) bool {
+		return h.Notifies && !h.SignedNotify
+	}}
+	// UnsignedReturnPath: the vendor's only callback is its return,
+	// unsigned: the Handler reads the result.
+	UnsignedReturnPath = Fact{What: "an unsigned return and no notify", Has: func(h providertest.Harness) bool {
+		return !h.SignedReturn && !h.Notifies
+	}}
+	// ReconcilerPath: no notify, and results the vendor forgets when the
+	// session expires (no retention, driver.ReadPolicy): a session nobody
+	// comes back for is found only by the reconciler, which reads it
+	// before it expires.
+	ReconcilerPath = Fact{What: "no notify and no retention of results", Has: func(h providertest.Harness) bool {
+		return !h.Notifies && driver.ReadsOf(h.Vendor).Retention == 0
+	}}
+)
+
 // VendorWith returns the harness of the first registered vendor (by name,
 // providertest.Registered) that has f; it fails the test when none has
 // it, so that a test never silently runs nothing.

@@ -22,37 +22,10 @@ import (
 )
 
 var (
-	// signedNotify: the notify carries the result, signed, so that the
-	// Handler acts on it without a read.
-	signedNotify = callbacktest.Fact{What: "a signed notify", Has: func(h providertest.Harness) bool {
-		return h.SignedNotify
-	}}
-	// askedUnsignedReturn: a vendor that signs its return can be asked
-	// for one that comes back unsigned (callbacktest.UnsignedReturn): the
-	// Handler reads the result.
-	askedUnsignedReturn = callbacktest.Fact{What: "an unsigned return on request", Has: func(h providertest.Harness) bool {
-		return h.UnsignedReturn != nil
-	}}
 	// bothSigned: a signed notify, and an unsigned return on request,
 	// racing each other.
 	bothSigned = callbacktest.Fact{What: "a signed notify and an unsigned return on request", Has: func(h providertest.Harness) bool {
 		return h.SignedNotify && h.UnsignedReturn != nil
-	}}
-	// unsignedNotify: a notify that only says a result is ready: the
-	// Handler reads it.
-	unsignedNotify = callbacktest.Fact{What: "an unsigned notify", Has: func(h providertest.Harness) bool {
-		return h.Notifies && !h.SignedNotify
-	}}
-	// unsignedReturn: the vendor's only callback is its return, unsigned:
-	// the Handler reads the result.
-	unsignedReturn = callbacktest.Fact{What: "an unsigned return and no notify", Has: func(h providertest.Harness) bool {
-		return !h.SignedReturn && !h.Notifies
-	}}
-	// reconciled: no notify, and results the vendor forgets when the
-	// session expires (no retention): a session nobody comes back for is
-	// found only by the reconciler, which reads it before it expires.
-	reconciled = callbacktest.Fact{What: "no notify and no retention of results", Has: func(h providertest.Harness) bool {
-		return !h.Notifies && driver.ReadsOf(h.Vendor).Retention == 0
 	}}
 )
 

@@ -41,11 +41,11 @@ func TestTwoInstancesShareRedis(t *testing.T) {
 		send func(e *callbacktest.Env, b *callbacktest.Browser, base string, c *sandbox.Completion) int
 		want int // the answer every duplicate gets
 	}{
-		{"asked-unsigned-returns", askedUnsignedReturn, []callbacktest.Option{callbacktest.UnsignedReturn()}, returned, http.StatusSeeOther},
-		{"unsigned-notifies", unsignedNotify, nil, func(e *callbacktest.Env, b *callbacktest.Browser, base string, c *sandbox.Completion) int {
+		{"asked-unsigned-returns", callbacktest.AskedUnsignedReturnPath, []callbacktest.Option{callbacktest.UnsignedReturn()}, returned, http.StatusSeeOther},
+		{"unsigned-notifies", callbacktest.UnsignedNotifyPath, nil, func(e *callbacktest.Env, b *callbacktest.Browser, base string, c *sandbox.Completion) int {
 			return notifies[c].Send(base)
 		}, http.StatusOK},
-		{"unsigned-returns", unsignedReturn, nil, returned, http.StatusSeeOther},
+		{"unsigned-returns", callbacktest.UnsignedReturnPath, nil, returned, http.StatusSeeOther},
 	} {
 		h := callbacktest.VendorWith(t, tc.fact)
 		t.Run(string(h.Vendor)+"-"+tc.name, func(t *testing.T) {

@@ -333,7 +333,7 @@ func storeKeysOf(dump map[string][][]byte, id string) []string {
 func TestForget(t *testing.T) {
 	addr := redisserver.Start(t)
 	t.Run("redis", func(t *testing.T) {
-		e := callbacktest.New(t, callbacktest.VendorWith(t, unsignedNotify), callbacktest.NotifyToSink())
+		e := callbacktest.New(t, callbacktest.VendorWith(t, callbacktest.UnsignedNotifyPath), callbacktest.NotifyToSink())
 		rdb := redis.NewClient(&redis.Options{Addr: addr})
 		t.Cleanup(func() { _ = rdb.Close() })
 		var st callback.Store = redisstore.New(rdb, "forget")
