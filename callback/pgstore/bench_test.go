@@ -26,7 +26,7 @@ var leases atomic.Int64
 // release of a stale lease, which deletes nothing.
 func BenchmarkStore(b *testing.B) {
 	ctx := context.Background()
-	value := []byte(`{"vendor":"megvii","session":"1462259748,52b13fb5-8dfb-4537-a62b-a641d5e929f1","biz_no":"cc47190f"}`)
+	value := []byte(`{"vendor":"acme","session":"1462259748,52b13fb5-8dfb-4537-a62b-a641d5e929f1","biz_no":"cc47190f"}`)
 	const ttl = time.Hour
 	for _, d := range []pgserver.Durability{pgserver.Fsync, pgserver.NoFsync} {
 		b.Run("durability="+d.String(), func(b *testing.B) {

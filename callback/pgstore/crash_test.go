@@ -4,17 +4,17 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/url"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/callback"
+	"github.com/go-liveness/liveness/callback/callbacktest"
 	"github.com/go-liveness/liveness/callback/pgstore"
 	"github.com/go-liveness/liveness/callback/pgstore/internal/pgserver"
-	"github.com/go-liveness/liveness/megvii"
-	"github.com/go-liveness/liveness/megvii/megviisim"
+	"github.com/go-liveness/liveness/driver"
+	"github.com/go-liveness/liveness/providertest"
 	"github.com/go-liveness/liveness/sandbox"
 )
 
@@ -57,34 +57,39 @@ func (s *killStore) Tx(ctx context.Context, f func(context.Context, callback.Sto
 	return err
 }
 
-// crashPath is one way the vendor's result reaches the service.
+// crashPath is one way the vendor's result reaches the service, with the
+// vendor it runs on: the first registered vendor with the fact the path
+// needs, one vendor a path, so that the matrix does not grow with the
+// vendors.
 type crashPath struct {
-	name    string
-	vendor  liveness.Vendor
-	getBack bool // Megvii's return by GET, unsigned
-	signed  bool // the callback carries the result: no vendor read
+	name   string
+	fact   callbacktest.Fact
+	opts   []callbacktest.Option
+	signed bool // the callback carries the result: no vendor read
+	// reconciler: nobody comes back (a check done on a phone): the
+	// instances' reconciler passes are the only callbacks.
+	reconciler bool
 	// send delivers the vendor's callback once to in (or runs one
 	// reconciler pass on it), and reports whether it was answered as
 	// delivered.
-	send func(b *browser, in *instance, id string, c *sandbox.Completion) bool
+	send func(svc *service, b *callbacktest.Browser, in *instance, id string, c *sandbox.Completion) bool
 }
 
-func sendReturn(b *browser, in *instance, _ string, c *sandbox.Completion) bool {
-	return b.returnTo(in.url, c)
+func sendReturn(_ *service, b *callbacktest.Browser, in *instance, _ string, c *sandbox.Completion) bool {
+	return returned(b, in.url, c)
+}
+
+// sendNotify sends the vendor's notify, as the sink received it, again.
+func sendNotify(svc *service, _ *callbacktest.Browser, in *instance, _ string, _ *sandbox.Completion) bool {
+	return svc.Resend(in.url) == http.StatusOK
 }
 
 var crashPaths = []crashPath{
-	{"megvii-signed-notify", liveness.Megvii, false, true, func(_ *browser, in *instance, _ string, c *sandbox.Completion) bool {
-		return notify(in.url, c.ReturnForm) == http.StatusOK
-	}},
-	{"megvii-unsigned-return", liveness.Megvii, true, false, sendReturn},
-	{"juhe-unsigned-notify", liveness.Juhe, false, false, func(_ *browser, in *instance, id string, _ *sandbox.Completion) bool {
-		return notify(in.url, url.Values{"jh_order_id": {id}}) == http.StatusOK
-	}},
-	{"jumdata-unsigned-return", liveness.Jumdata, false, false, sendReturn},
-	// Nobody comes back (a check done on a phone): the instances'
-	// reconciler passes are the only callbacks.
-	{"jumdata-reconciler", liveness.Jumdata, false, false, func(_ *browser, in *instance, id string, _ *sandbox.Completion) bool {
+	{name: "signed-notify", fact: callbacktest.SignedNotifyPath, signed: true, send: sendNotify},
+	{name: "asked-unsigned-return", fact: callbacktest.AskedUnsignedReturnPath, opts: []callbacktest.Option{callbacktest.UnsignedReturn()}, send: sendReturn},
+	{name: "unsigned-notify", fact: callbacktest.UnsignedNotifyPath, send: sendNotify},
+	{name: "unsigned-return", fact: callbacktest.UnsignedReturnPath, send: sendReturn},
+	{name: "reconciler", fact: callbacktest.ReconcilerPath, reconciler: true, send: func(_ *service, _ *callbacktest.Browser, in *instance, id string, _ *sandbox.Completion) bool {
 		in.forgetLook(id)
 		_, _ = in.h.Reconcile(context.Background())
 		return in.reconciled(id) == string(liveness.StatusPassed)
@@ -109,10 +114,12 @@ var crashPaths = []crashPath{
 //     duplicate after it too;
 //   - one create, and the result read at most once (the signed notify
 //     never), since it is committed with the delivery intent before the
-//     delivery's transaction begins; Megvii's get_result within its 3.
+//     delivery's transaction begins; the result calls within the
+//     vendor's budget (its profile's Reads.Calls), where it has one.
 //
 // One server per path, its cells in turn (each in a schema of its own);
-// the paths in parallel.
+// the paths in parallel. Each path runs on one vendor, the first
+// registered with the fact it needs (see crashPaths).
 func TestCrashMatrix(t *testing.T) {
 	if testing.Short() {
 		t.Skip("the crash matrix kills and restarts PostgreSQL servers")
@@ -122,8 +129,9 @@ func TestCrashMatrix(t *testing.T) {
 	// waiting for a restart or a lease): t.Run from goroutines.
 	var wg sync.WaitGroup
 	for _, path := range crashPaths {
+		h := callbacktest.VendorWith(t, path.fact)
 		wg.Go(func() {
-			t.Run(path.name, func(t *testing.T) {
+			t.Run(string(h.Vendor)+"-"+path.name, func(t *testing.T) {
 				srv := pgserver.StartServer(t, pgserver.Fsync)
 				n := 0
 				for _, kill := range killPoints {
@@ -135,7 +143,7 @@ func TestCrashMatrix(t *testing.T) {
 						n++
 						schema := fmt.Sprintf("cell%d", n)
 						t.Run(string(kill)+"/"+retries, func(t *testing.T) {
-							runCrashCell(t, srv, path, kill, alternating, schema)
+							runCrashCell(t, srv, path, h, kill, alternating, schema)
 						})
 					}
 				}
@@ -145,9 +153,8 @@ func TestCrashMatrix(t *testing.T) {
 	wg.Wait()
 }
 
-func runCrashCell(t *testing.T, srv *pgserver.Server, path crashPath, kill killPoint, alternating bool, schema string) {
-	svc := newService(t, path.vendor, srv.DSN(), schema)
-	svc.getBack = path.getBack
+func runCrashCell(t *testing.T, srv *pgserver.Server, path crashPath, h providertest.Harness, kill killPoint, alternating bool, schema string) {
+	svc := newService(t, h, srv.DSN(), schema, path.opts...)
 	var once sync.Once
 	k := func() { once.Do(srv.Kill) }
 	switch kill {
@@ -168,13 +175,13 @@ func runCrashCell(t *testing.T, srv *pgserver.Server, path crashPath, kill killP
 	}
 	a := svc.instance(instanceOptions{store: wrap})
 	b := svc.instance(instanceOptions{store: wrap})
-	user := newBrowser()
+	user := callbacktest.NewBrowser()
 	s, c := svc.start(user, a.url)
-	reconciler := path.name == "jumdata-reconciler"
+	reconciler := path.reconciler
 	if reconciler {
 		// The reconciler's first read of the session: three minutes
 		// before its token expires.
-		svc.clock.Advance(s.ExpiresAt.Add(-3 * time.Minute).Sub(svc.clock.Now()))
+		svc.Clock.Advance(s.ExpiresAt.Add(-3 * time.Minute).Sub(svc.Clock.Now()))
 	}
 
 	// The first callback reaches A, and the server dies on its way. A
@@ -184,7 +191,7 @@ func runCrashCell(t *testing.T, srv *pgserver.Server, path crashPath, kill killP
 		if i == 5 {
 			t.Fatalf("PostgreSQL was not killed at %s after 5 callbacks", kill)
 		}
-		if path.send(user, a, s.ID, c) && kill != killBeforeAnswer {
+		if path.send(svc, user, a, s.ID, c) && kill != killBeforeAnswer {
 			t.Fatalf("a callback was answered as delivered with the server killed at %s", kill)
 		}
 	}
@@ -192,9 +199,10 @@ func runCrashCell(t *testing.T, srv *pgserver.Server, path crashPath, kill killP
 	restart := time.Now()
 	srv.Restart()
 	restarted := time.Since(restart)
-	// Past the minute between two of Megvii's reads, and past the minute
-	// a reconciler pass hides a session it took.
-	svc.clock.Advance(time.Minute + time.Second)
+	// Past the gap between two result calls of a vendor with a read
+	// budget (a minute), and past the minute a reconciler pass hides a
+	// session it took.
+	svc.Clock.Advance(time.Minute + time.Second)
 	order := []*instance{b}
 	if alternating {
 		order = []*instance{a, b}
@@ -203,10 +211,10 @@ func runCrashCell(t *testing.T, srv *pgserver.Server, path crashPath, kill killP
 	var last *instance
 	for i := 0; i < 30 && !delivered; i++ {
 		last = order[i%len(order)]
-		if delivered = path.send(user, last, s.ID, c); !delivered {
+		if delivered = path.send(svc, user, last, s.ID, c); !delivered {
 			time.Sleep(100 * time.Millisecond)
 			if reconciler {
-				svc.clock.Advance(11 * time.Second) // a failed look is due again after 10 s
+				svc.Clock.Advance(11 * time.Second) // a failed look is due again after 10 s
 			}
 		}
 	}
@@ -220,12 +228,12 @@ func runCrashCell(t *testing.T, srv *pgserver.Server, path crashPath, kill killP
 	if last == a {
 		other = b
 	}
-	duplicate := func() bool { return path.send(user, other, s.ID, c) }
+	duplicate := func() bool { return path.send(svc, user, other, s.ID, c) }
 	if reconciler {
 		// A pass of the other instance, later: it finds the session
 		// delivered, or no longer in its index.
 		duplicate = func() bool {
-			svc.clock.Advance(2 * time.Minute)
+			svc.Clock.Advance(2 * time.Minute)
 			other.forgetLook(s.ID)
 			_, err := other.h.Reconcile(context.Background())
 			o := other.reconciled(s.ID)
@@ -246,18 +254,18 @@ func runCrashCell(t *testing.T, srv *pgserver.Server, path crashPath, kill killP
 		t.Fatalf("the service's table holds %v for the session (Deliver ran %d times); want the verdict passed once",
 			v, svc.runs.Load())
 	}
-	if n := svc.creates(); n != 1 {
+	if n := svc.Creates(); n != 1 {
 		t.Fatalf("%d creates, want 1", n)
 	}
 	want := 1
 	if path.signed {
 		want = 0
 	}
-	if n := svc.reads(); n != want {
+	if n := svc.Reads(); n != want {
 		t.Fatalf("%d vendor reads, want %d", n, want)
 	}
-	if path.vendor == liveness.Megvii && megviisim.ResultCalls(svc.sb, s.ID) > megvii.ResultCalls {
-		t.Fatalf("%d get_result calls", megviisim.ResultCalls(svc.sb, s.ID))
+	if budget := driver.ReadsOf(svc.Vendor).Calls; budget > 0 && svc.ReadCalls(s.ID) > budget {
+		t.Fatalf("%d result calls, the budget is %d", svc.ReadCalls(s.ID), budget)
 	}
 	// Deliver ran again after the restart unless its run had committed
 	// (then never again: the mark committed with the verdict).

@@ -10,10 +10,9 @@ import (
 
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/callback"
+	"github.com/go-liveness/liveness/callback/callbacktest"
 	"github.com/go-liveness/liveness/callback/pgstore"
 	"github.com/go-liveness/liveness/callback/pgstore/internal/pgserver"
-	_ "github.com/go-liveness/liveness/jumdata"
-	"github.com/go-liveness/liveness/jumdata/jumdatasim"
 	"github.com/go-liveness/liveness/sandbox"
 )
 
@@ -29,15 +28,7 @@ func TestDeliverCommitsWithTheMark(t *testing.T) {
 	if _, err := pool.Exec(ctx, "CREATE TABLE deliver.verdicts (session_id text NOT NULL, status text NOT NULL)"); err != nil {
 		t.Fatal(err)
 	}
-	sb, err := sandbox.New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = sb.Close() })
-	p, err := liveness.Open(sb.ProviderURL(liveness.Jumdata))
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := callbacktest.New(t, callbacktest.VendorWith(t, noNotify))
 	const (
 		ok = iota
 		fail
@@ -47,7 +38,7 @@ func TestDeliverCommitsWithTheMark(t *testing.T) {
 	var mode atomic.Int32
 	var runs atomic.Int32
 	h := &callback.Handler{
-		Provider: p, Key: bytes.Repeat([]byte{1}, 32), Store: st,
+		Provider: e.P, Key: bytes.Repeat([]byte{1}, 32), Store: st,
 		Deliver: func(ctx context.Context, res *liveness.Result, s *liveness.Session) error {
 			runs.Add(1)
 			tx, found := pgstore.TxFrom(ctx)
@@ -67,13 +58,11 @@ func TestDeliverCommitsWithTheMark(t *testing.T) {
 		},
 	}
 	s, err := h.Begin(ctx, httptest.NewRecorder(), httptest.NewRequest("POST", "/start", nil),
-		&liveness.SessionRequest{ReturnURL: "https://shop.example/return"})
+		e.Request("https://shop.example", sandbox.MagicPrefix+"nobody"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := sb.Complete(ctx, liveness.Jumdata, s.ID, sandbox.OutcomePass); err != nil {
-		t.Fatal(err)
-	}
+	e.Complete(s.ID, sandbox.OutcomePass)
 	rows := func() int {
 		var n int
 		if err := pool.QueryRow(ctx, "SELECT count(*) FROM deliver.verdicts WHERE session_id = $1", s.ID).Scan(&n); err != nil {
@@ -101,7 +90,7 @@ func TestDeliverCommitsWithTheMark(t *testing.T) {
 			t.Fatalf("Wait after the delivery: %v", err)
 		}
 	}
-	if n, r, reads := rows(), runs.Load(), sb.Requests(jumdatasim.Result); n != 1 || r != 3 || reads != 1 {
+	if n, r, reads := rows(), runs.Load(), e.Reads(); n != 1 || r != 3 || reads != 1 {
 		t.Fatalf("%d rows, %d runs, %d reads; want 1, 3, 1", n, r, reads)
 	}
 }

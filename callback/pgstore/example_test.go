@@ -85,7 +85,8 @@ func ExampleTxFrom() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	provider, err := liveness.Open("megvii://KEY:SECRET@api-idn.megvii.com")
+	// The vendor's URL with its keys, from configuration.
+	provider, err := liveness.Open(os.Getenv("LIVENESS_PROVIDER_URL"))
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -97,7 +98,7 @@ func ExampleTxFrom() {
 		NewRequest: func(r *http.Request) (*liveness.SessionRequest, error) {
 			// ref: the nonce the start page put in a hidden field, and in
 			// the user's row (users.liveness_ref), when it showed the form;
-			// Megvii's signed result carries it back.
+			// the session carries it back as its BizNo.
 			return &liveness.SessionRequest{
 				BizNo:     r.FormValue("ref"),
 				UserID:    r.FormValue("ref"),

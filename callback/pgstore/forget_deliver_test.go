@@ -9,6 +9,7 @@ import (
 
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/callback"
+	"github.com/go-liveness/liveness/callback/callbacktest"
 	"github.com/go-liveness/liveness/callback/pgstore"
 	"github.com/go-liveness/liveness/callback/pgstore/internal/pgserver"
 	"github.com/go-liveness/liveness/sandbox"
@@ -26,18 +27,10 @@ func TestForgetInsideDeliverKeepsTheVerdict(t *testing.T) {
 	if _, err := pool.Exec(ctx, "CREATE TABLE hostile.verdicts (session_id text NOT NULL, status text NOT NULL)"); err != nil {
 		t.Fatal(err)
 	}
-	sb, err := sandbox.New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = sb.Close() })
-	p, err := liveness.Open(sb.ProviderURL(liveness.Jumdata))
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := callbacktest.New(t, callbacktest.VendorWith(t, noNotify))
 	var runs atomic.Int32
 	var h *callback.Handler
-	h = &callback.Handler{Provider: p, Key: bytes.Repeat([]byte{3}, 32), Store: st,
+	h = &callback.Handler{Provider: e.P, Key: bytes.Repeat([]byte{3}, 32), Store: st,
 		Deliver: func(ctx context.Context, res *liveness.Result, s *liveness.Session) error {
 			runs.Add(1)
 			tx, _ := pgstore.TxFrom(ctx)
@@ -47,14 +40,13 @@ func TestForgetInsideDeliverKeepsTheVerdict(t *testing.T) {
 			// Retention over: erase the liveness session now.
 			return h.Forget(context.WithoutCancel(ctx), s.ID)
 		}}
-	s, err := h.Begin(ctx, httptest.NewRecorder(), httptest.NewRequest("POST", "/start", nil),
-		&liveness.SessionRequest{ReturnURL: "https://shop.example/return", BizNo: "kyc1"})
+	req := e.Request("https://shop.example", sandbox.MagicPrefix+"nobody")
+	req.BizNo = "kyc1"
+	s, err := h.Begin(ctx, httptest.NewRecorder(), httptest.NewRequest("POST", "/start", nil), req)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := sb.Complete(ctx, liveness.Jumdata, s.ID, sandbox.OutcomePass); err != nil {
-		t.Fatal(err)
-	}
+	e.Complete(s.ID, sandbox.OutcomePass)
 	_, werr := h.Wait(ctx, s)
 	_, werr2 := h.Wait(ctx, s)
 	var n int

@@ -9,6 +9,7 @@ import (
 
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/callback"
+	"github.com/go-liveness/liveness/callback/callbacktest"
 	"github.com/go-liveness/liveness/callback/pgstore"
 	"github.com/go-liveness/liveness/callback/pgstore/internal/pgserver"
 	"github.com/go-liveness/liveness/sandbox"
@@ -22,26 +23,17 @@ func TestForgetLeavesOnlyTheTombstone(t *testing.T) {
 	ctx := context.Background()
 	pool := newPool(t, pgserver.Start(t))
 	st := newStore(t, pool, pgstore.Config{Schema: "forget"})
-	sb, err := sandbox.New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = sb.Close() })
-	p, err := liveness.Open(sb.ProviderURL(liveness.Jumdata))
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := &callback.Handler{Provider: p, Key: bytes.Repeat([]byte{2}, 32), Store: st,
+	e := callbacktest.New(t, callbacktest.VendorWith(t, noNotify))
+	h := &callback.Handler{Provider: e.P, Key: bytes.Repeat([]byte{2}, 32), Store: st,
 		Deliver: func(context.Context, *liveness.Result, *liveness.Session) error { return nil }}
 	const bizNo = "kyc13912345678"
-	s, err := h.Begin(ctx, httptest.NewRecorder(), httptest.NewRequest("POST", "/start", nil),
-		&liveness.SessionRequest{ReturnURL: "https://shop.example/return", BizNo: bizNo})
+	req := e.Request("https://shop.example", sandbox.MagicPrefix+"nobody")
+	req.BizNo = bizNo
+	s, err := h.Begin(ctx, httptest.NewRecorder(), httptest.NewRequest("POST", "/start", nil), req)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := sb.Complete(ctx, liveness.Jumdata, s.ID, sandbox.OutcomePass); err != nil {
-		t.Fatal(err)
-	}
+	e.Complete(s.ID, sandbox.OutcomePass)
 	if _, err := h.Wait(ctx, s); err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +81,7 @@ func TestForgetLeavesOnlyTheTombstone(t *testing.T) {
 		t.Fatal(err)
 	}
 	left := naming(dump())
-	if len(left) != 1 || left[0].key != "s:jumdata:"+s.ID {
+	if len(left) != 1 || left[0].key != "s:"+string(e.Vendor)+":"+s.ID {
 		t.Fatalf("after ForgetBizNo: %v, want the tombstone only", left)
 	}
 	if _, err := h.Wait(ctx, s); err == nil {

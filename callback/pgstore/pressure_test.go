@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/go-liveness/liveness"
+	"github.com/go-liveness/liveness/callback/callbacktest"
 	"github.com/go-liveness/liveness/callback/pgstore/internal/pgserver"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -15,33 +16,34 @@ import (
 // A pool with no connection to spare: the Handler sets no deadline of its
 // own on Store calls, so the service bounds its requests (here
 // http.TimeoutHandler, which cancels the request's context): the vendor's
-// notify is answered 503 while the pool's one connection is held, nothing
-// is written, and once it is free the next notify delivers, once.
+// notify (a signed one) is answered 503 while the pool's one connection is
+// held, nothing is written, and once it is free the next notify delivers,
+// once.
 func TestPoolExhausted(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	svc := newService(t, liveness.Megvii, pgserver.Start(t), "exhausted")
+	svc := newService(t, callbacktest.VendorWith(t, callbacktest.SignedNotifyPath), pgserver.Start(t), "exhausted")
 	in := svc.instance(instanceOptions{
 		pool:  func(c *pgxpool.Config) { c.MaxConns = 1 },
 		serve: func(h http.Handler) http.Handler { return http.TimeoutHandler(h, time.Second, "try again") },
 	})
-	s, c := svc.start(newBrowser(), in.url)
+	s, _ := svc.start(callbacktest.NewBrowser(), in.url)
 
 	conn, err := in.pool.Acquire(ctx) // the service's own work holds it
 	if err != nil {
 		t.Fatal(err)
 	}
 	for range 2 {
-		if code := notify(in.url, c.ReturnForm); code != http.StatusServiceUnavailable {
+		if code := svc.Resend(in.url); code != http.StatusServiceUnavailable {
 			conn.Release()
 			t.Fatalf("notify with the pool exhausted: HTTP %d, want 503", code)
 		}
 	}
 	conn.Release()
-	if code := notify(in.url, c.ReturnForm); code != http.StatusOK {
+	if code := svc.Resend(in.url); code != http.StatusOK {
 		t.Fatalf("notify once the pool is free: HTTP %d, want 200", code)
 	}
-	if code := notify(in.url, c.ReturnForm); code != http.StatusOK {
+	if code := svc.Resend(in.url); code != http.StatusOK {
 		t.Fatalf("the notify's duplicate: HTTP %d, want 200", code)
 	}
 	if v := svc.verdicts(s.ID); len(v) != 1 || v[0] != string(liveness.StatusPassed) || svc.runs.Load() != 1 {
@@ -54,17 +56,16 @@ func TestPoolExhausted(t *testing.T) {
 // session's row locked by another transaction (the test's, standing for a
 // long one of the service's, or a stuck one), the notify is answered
 // non-2xx, nothing is written, and once the lock is gone the next notify
-// delivers, once. The unsigned Juhe notify: the vendor is read once.
+// delivers, once. An unsigned notify: the vendor is read once.
 func TestStatementTimeout(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	dsn := pgserver.Start(t)
-	svc := newService(t, liveness.Juhe, dsn, "timeout")
+	svc := newService(t, callbacktest.VendorWith(t, callbacktest.UnsignedNotifyPath), dsn, "timeout")
 	in := svc.instance(instanceOptions{pool: func(c *pgxpool.Config) {
 		c.ConnConfig.RuntimeParams["statement_timeout"] = "300" // milliseconds
 	}})
-	s, _ := svc.start(newBrowser(), in.url)
-	form := map[string][]string{"jh_order_id": {s.ID}}
+	s, _ := svc.start(callbacktest.NewBrowser(), in.url)
 
 	locker, err := pgx.Connect(ctx, dsn)
 	if err != nil {
@@ -77,11 +78,11 @@ func TestStatementTimeout(t *testing.T) {
 	}
 	var locked int
 	if err := tx.QueryRow(ctx, "SELECT count(*) FROM (SELECT 1 FROM "+pgx.Identifier{svc.schema, "liveness_kv"}.Sanitize()+
-		" WHERE key = $1 FOR UPDATE) AS l", "s:juhe:"+s.ID).Scan(&locked); err != nil || locked != 1 {
+		" WHERE key = $1 FOR UPDATE) AS l", "s:"+string(svc.Vendor)+":"+s.ID).Scan(&locked); err != nil || locked != 1 {
 		t.Fatalf("lock the session's row: %d rows, %v", locked, err)
 	}
 	start := time.Now()
-	code := notify(in.url, form)
+	code := svc.Resend(in.url)
 	took := time.Since(start)
 	if code/100 == 2 || code == 0 {
 		_ = tx.Rollback(ctx)
@@ -93,14 +94,14 @@ func TestStatementTimeout(t *testing.T) {
 	if n := svc.runs.Load(); n != 0 {
 		t.Fatalf("Deliver ran %d times while the row was locked", n)
 	}
-	if code := notify(in.url, form); code != http.StatusOK {
+	if code := svc.Resend(in.url); code != http.StatusOK {
 		t.Fatalf("notify once the lock is gone: HTTP %d, want 200", code)
 	}
 	if v := svc.verdicts(s.ID); len(v) != 1 || v[0] != string(liveness.StatusPassed) || svc.runs.Load() != 1 {
 		t.Fatalf("verdicts %v after %d runs of Deliver; want passed once, one run", v, svc.runs.Load())
 	}
-	if n := svc.reads(); n > 1 {
+	if n := svc.Reads(); n > 1 {
 		t.Fatalf("%d vendor reads, want at most 1", n)
 	}
-	t.Logf("answered %d in %v with the row locked; then delivered once, %d vendor read", code, took.Round(time.Millisecond), svc.reads())
+	t.Logf("answered %d in %v with the row locked; then delivered once, %d vendor read", code, took.Round(time.Millisecond), svc.Reads())
 }

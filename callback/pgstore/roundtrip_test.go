@@ -3,12 +3,11 @@ package pgstore_test
 import (
 	"context"
 	"net/http"
-	"net/url"
 	"strings"
 	"sync/atomic"
 	"testing"
 
-	"github.com/go-liveness/liveness"
+	"github.com/go-liveness/liveness/callback/callbacktest"
 	"github.com/go-liveness/liveness/callback/pgstore/internal/pgserver"
 	"github.com/go-liveness/liveness/sandbox"
 	"github.com/jackc/pgx/v5"
@@ -51,43 +50,43 @@ func TestRoundTrips(t *testing.T) {
 	t.Parallel()
 	dsn := pgserver.Start(t)
 	const sessions = 3
+	notified := func(svc *service, _ *callbacktest.Browser, base string, _ *sandbox.Completion) bool {
+		return svc.Resend(base) == http.StatusOK
+	}
 	for _, tc := range []struct {
-		name   string
-		vendor liveness.Vendor
-		send   func(b *browser, base, id string, c *sandbox.Completion) bool
+		name string
+		fact callbacktest.Fact
+		send func(svc *service, b *callbacktest.Browser, base string, c *sandbox.Completion) bool
 		// want: statements of the start, of the delivering callback (the
 		// Store's, BEGIN and COMMIT included) and of a duplicate.
 		start, callback, duplicate int
 	}{
-		{"megvii-signed-notify", liveness.Megvii, func(_ *browser, base, _ string, c *sandbox.Completion) bool {
-			return notify(base, c.ReturnForm) == http.StatusOK
-		}, 2, 4, 1},
-		{"juhe-unsigned-notify", liveness.Juhe, func(_ *browser, base, id string, _ *sandbox.Completion) bool {
-			return notify(base, url.Values{"jh_order_id": {id}}) == http.StatusOK
-		}, 2, 6, 1},
-		{"jumdata-unsigned-return", liveness.Jumdata, func(b *browser, base, _ string, c *sandbox.Completion) bool {
-			return b.returnTo(base, c)
+		{"signed-notify", callbacktest.SignedNotifyPath, notified, 2, 4, 1},
+		{"unsigned-notify", callbacktest.UnsignedNotifyPath, notified, 2, 6, 1},
+		{"unsigned-return", callbacktest.UnsignedReturnPath, func(_ *service, b *callbacktest.Browser, base string, c *sandbox.Completion) bool {
+			return returned(b, base, c)
 		}, 2, 6, 1},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
+		h := callbacktest.VendorWith(t, tc.fact)
+		t.Run(string(h.Vendor)+"-"+tc.name, func(t *testing.T) {
 			t.Parallel()
 			schema := strings.ReplaceAll(tc.name, "-", "_")
-			svc := newService(t, tc.vendor, dsn, schema)
+			svc := newService(t, h, dsn, schema)
 			qc := &queryCounter{}
 			in := svc.instance(instanceOptions{pool: func(c *pgxpool.Config) {
 				c.MaxConns = 1
 				c.ConnConfig.Tracer = qc
 			}})
 			for i := 0; i <= sessions; i++ { // the first warms the connection up
-				b := newBrowser()
+				b := callbacktest.NewBrowser()
 				qc.take()
-				s, c := svc.start(b, in.url)
+				_, c := svc.start(b, in.url)
 				start, _ := qc.take()
-				if !tc.send(b, in.url, s.ID, c) {
+				if !tc.send(svc, b, in.url, c) {
 					t.Fatal("the callback was not answered as delivered")
 				}
 				cb, service := qc.take()
-				if !tc.send(b, in.url, s.ID, c) {
+				if !tc.send(svc, b, in.url, c) {
 					t.Fatal("the duplicate was not answered as delivered")
 				}
 				dup, _ := qc.take()

@@ -2,14 +2,10 @@ package pgstore_test
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
-	"io"
 	"log/slog"
 	"net/http"
-	"net/http/cookiejar"
 	"net/http/httptest"
-	"net/url"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -17,51 +13,47 @@ import (
 
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/callback"
+	"github.com/go-liveness/liveness/callback/callbacktest"
 	"github.com/go-liveness/liveness/callback/pgstore"
-	_ "github.com/go-liveness/liveness/juhe"
-	"github.com/go-liveness/liveness/juhe/juhesim"
-	"github.com/go-liveness/liveness/jumdata/jumdatasim"
-	"github.com/go-liveness/liveness/megvii"
-	"github.com/go-liveness/liveness/megvii/megviisim"
+	"github.com/go-liveness/liveness/providertest"
 	"github.com/go-liveness/liveness/sandbox"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	_ "github.com/go-liveness/liveness/aliyun/aliyuntest"
+	_ "github.com/go-liveness/liveness/juhe/juhetest"
+	_ "github.com/go-liveness/liveness/jumdata/jumdatatest"
+	_ "github.com/go-liveness/liveness/megvii/megviitest"
+	_ "github.com/go-liveness/liveness/tencent/tencenttest"
 )
 
 // This file is the service the end-to-end tests run: callback.Handler
 // instances on one PostgreSQL database, each with its own provider, pool
 // and HTTP server, whose Deliver records the verdict in the service's own
-// table through pgstore.TxFrom. The callback package's tests have a richer
-// environment; it cannot be imported from this module.
+// table through pgstore.TxFrom. The flow against the sandbox (its clock,
+// the requests of the vendor, the browsers, the notifies sent again, the
+// creates and reads counted) is callbacktest's, and the vendors are the
+// registered harnesses, picked by the fact each path needs (never by
+// name), one vendor a path.
 
-// clock is a settable clock shared by the sandbox, the providers and the
-// handlers.
-type clock struct{ ns atomic.Int64 }
-
-func newClock() *clock {
-	c := &clock{}
-	c.ns.Store(time.Now().UnixNano())
-	return c
-}
-func (c *clock) Now() time.Time          { return time.Unix(0, c.ns.Load()) }
-func (c *clock) Advance(d time.Duration) { c.ns.Add(int64(d)) }
-
-var testKey = func() []byte { k := make([]byte, 32); _, _ = rand.Read(k); return k }()
+var (
+	// noNotify: no notify: only a read (Wait's) brings the result.
+	noNotify = callbacktest.Fact{What: "no notify", Has: func(h providertest.Harness) bool {
+		return !h.Notifies
+	}}
+)
 
 // service is the vendor's sandbox and the service's side of one session's
-// flow: its schema (the Store's tables and the verdicts table) and the
-// hooks Deliver calls.
+// flow (callbacktest.Env, its notifies sent to its Sink, unread): its
+// schema (the Store's tables and the verdicts table) and the hooks
+// Deliver calls.
 type service struct {
+	*callbacktest.Env
 	t       testing.TB
-	vendor  liveness.Vendor
-	getBack bool // Megvii: return by GET ?biz_id= (unsigned: read once)
-	sb      *sandbox.Sandbox
-	clock   *clock
 	dsn     string
 	schema  string
-	sink    *httptest.Server // the sandbox's own notifies land here, unread
-	runs    atomic.Int32     // runs of Deliver
-	started map[string]bool  // the sessions start returned
+	runs    atomic.Int32    // runs of Deliver
+	started map[string]bool // the sessions start returned
 
 	// beforeWrite and afterWrite, when set, run in Deliver before and
 	// after the service's write.
@@ -78,17 +70,12 @@ const verdictsTable = `(
 	attempt     int  NOT NULL
 )`
 
-func newService(t testing.TB, vendor liveness.Vendor, dsn, schema string) *service {
+// newService builds the service of the vendor h describes, its
+// notifies sent to the Env's Sink, in schema of the database at dsn.
+func newService(t testing.TB, h providertest.Harness, dsn, schema string, opts ...callbacktest.Option) *service {
 	t.Helper()
-	svc := &service{t: t, vendor: vendor, clock: newClock(), dsn: dsn, schema: schema}
-	sb, err := sandbox.New(sandbox.WithAnyNotifyPort(), sandbox.WithClock(svc.clock.Now), sandbox.WithNotifyRetry(0, 0))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = sb.Close() })
-	svc.sb = sb
-	svc.sink = httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
-	t.Cleanup(svc.sink.Close)
+	svc := &service{Env: callbacktest.New(t, h, append([]callbacktest.Option{callbacktest.NotifyToSink()}, opts...)...),
+		t: t, dsn: dsn, schema: schema}
 	svc.exec("CREATE SCHEMA " + pgx.Identifier{schema}.Sanitize())
 	svc.exec("CREATE TABLE " + pgx.Identifier{schema, "verdicts"}.Sanitize() + verdictsTable)
 	return svc
@@ -173,42 +160,16 @@ func (svc *service) instance(o instanceOptions) *instance {
 	if o.store != nil {
 		store = o.store(st)
 	}
-	p, err := liveness.Open(svc.sb.ProviderURL(svc.vendor), liveness.WithClock(svc.clock.Now))
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := &callback.Handler{
-		Provider: p,
-		Key:      testKey,
-		Store:    store,
-		Now:      svc.clock.Now,
-		Deliver:  svc.deliver,
-		Done: func(res *liveness.Result, _ *liveness.Session) string {
-			return "/done?status=" + string(res.Status)
-		},
-		NewRequest: func(r *http.Request) (*liveness.SessionRequest, error) {
-			base := "http://" + r.Host
-			req := &liveness.SessionRequest{ReturnURL: base + "/return", NotifyURL: svc.sink.URL + "/notify"}
-			switch svc.vendor {
-			case liveness.Megvii:
-				req.UserID = sandbox.MagicPrefix + "nobody"
-				if svc.getBack {
-					req.Extra = &megvii.SessionOptions{ActionHTTPMethod: "GET"}
-				}
-			case liveness.Juhe:
-				req.Name, req.IDNumber = sandbox.TestName, sandbox.TestIDNumber
-			case liveness.Jumdata:
-				req.NotifyURL = ""
-			}
-			return req, nil
-		},
-		// Short leases, so that a crashed run is taken over within the
-		// test: a run lasts at most 500 ms, its lease 1 s, and a request
-		// waits at most 500 ms for another's.
-		DeliverTimeout: 500 * time.Millisecond,
-		MaxWait:        500 * time.Millisecond,
-		Logger:         slog.New(slog.DiscardHandler),
-	}
+	// The Env's Handler (its request of the vendor, returning to this
+	// instance, its Done), with the service's Deliver and short leases,
+	// so that a crashed run is taken over within the test: a run lasts
+	// at most 500 ms, its lease 1 s, and a request waits at most 500 ms
+	// for another's.
+	h := svc.NewHandler(svc.Provider(), store)
+	h.Deliver = svc.deliver
+	h.DeliverTimeout = 500 * time.Millisecond
+	h.MaxWait = 500 * time.Millisecond
+	h.Logger = slog.New(slog.DiscardHandler)
 	in := &instance{h: h, pool: pool, reconcile: map[string]string{}}
 	h.Observe = func(ev callback.Event) {
 		if ev.Kind == callback.KindReconcile {
@@ -280,7 +241,7 @@ func (svc *service) verdicts(id string) []string {
 func (svc *service) session() sandbox.SessionInfo {
 	svc.t.Helper()
 	var out []sandbox.SessionInfo
-	for _, s := range svc.sb.Sessions() {
+	for _, s := range svc.SB.Sessions() {
 		if !svc.started[s.ID] {
 			out = append(out, s)
 		}
@@ -295,84 +256,18 @@ func (svc *service) session() sandbox.SessionInfo {
 	return out[0]
 }
 
-// reads counts the vendor's result calls.
-func (svc *service) reads() int {
-	switch svc.vendor {
-	case liveness.Megvii:
-		return svc.sb.Requests(megviisim.GetResult)
-	case liveness.Juhe:
-		return svc.sb.Requests(juhesim.Search)
-	}
-	return svc.sb.Requests(jumdatasim.Result)
-}
-
-// creates counts the vendor's session creations.
-func (svc *service) creates() int {
-	switch svc.vendor {
-	case liveness.Megvii:
-		return svc.sb.Requests(megviisim.GetToken)
-	case liveness.Juhe:
-		return svc.sb.Requests(juhesim.Query)
-	}
-	return svc.sb.Requests(jumdatasim.Init)
-}
-
-// browser is the user's browser: a cookie jar, and a client that does not
-// follow redirects, to see each answer.
-type browser struct{ c *http.Client }
-
-func newBrowser() *browser {
-	jar, _ := cookiejar.New(nil)
-	return &browser{c: &http.Client{Jar: jar, Timeout: 10 * time.Second,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
-}
-
 // start begins a session on the instance at base and completes it in the
 // sandbox with outcome pass.
-func (svc *service) start(b *browser, base string) (sandbox.SessionInfo, *sandbox.Completion) {
+func (svc *service) start(b *callbacktest.Browser, base string) (sandbox.SessionInfo, *sandbox.Completion) {
 	svc.t.Helper()
-	resp, err := b.c.PostForm(base+"/start", url.Values{"user": {sandbox.MagicPrefix + "nobody"}})
-	if err != nil {
-		svc.t.Fatal(err)
-	}
-	_ = resp.Body.Close()
-	if resp.StatusCode != http.StatusSeeOther {
-		svc.t.Fatalf("start: HTTP %d, want 303", resp.StatusCode)
-	}
+	svc.Start(b, base)
 	s := svc.session()
-	c, err := svc.sb.Complete(context.Background(), svc.vendor, s.ID, sandbox.OutcomePass)
-	if err != nil {
-		svc.t.Fatal(err)
-	}
-	return s, c
+	return s, svc.Complete(s.ID, sandbox.OutcomePass)
 }
 
-// returnTo sends the browser back to the instance at base as the vendor's
-// page does, and reports whether it landed on the passed page.
-func (b *browser) returnTo(base string, c *sandbox.Completion) bool {
-	u, err := url.Parse(c.ReturnURL)
-	if err != nil {
-		return false
-	}
-	resp, err := b.c.Get(base + "/return?" + u.RawQuery)
-	if err != nil {
-		return false
-	}
-	_, _ = io.Copy(io.Discard, resp.Body)
-	_ = resp.Body.Close()
+// returned sends the browser back to the instance at base as the
+// vendor's page does, and reports whether it landed on the passed page.
+func returned(b *callbacktest.Browser, base string, c *sandbox.Completion) bool {
+	resp := b.Return(base, c)
 	return resp.StatusCode == http.StatusSeeOther && resp.Header.Get("Location") == "/done?status=passed"
-}
-
-var vendorClient = &http.Client{Timeout: 10 * time.Second}
-
-// notify posts a notify form to base as the vendor's server would, and
-// returns the answer's status (0 when there was none).
-func notify(base string, form url.Values) int {
-	resp, err := vendorClient.PostForm(base+"/notify", form)
-	if err != nil {
-		return 0
-	}
-	_, _ = io.Copy(io.Discard, resp.Body)
-	_ = resp.Body.Close()
-	return resp.StatusCode
 }
