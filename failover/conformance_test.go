@@ -22,11 +22,6 @@ func TestConformanceOverARouter(t *testing.T) {
 	for _, v := range vendors(t, 1) {
 		t.Run(string(v), func(t *testing.T) {
 			t.Parallel()
-			if notifyDropsRoute(t, v) && !harness(v).SignedNotify {
-				// TestSessionsAndCallbacksGoToTheirOwnVendor holds the
-				// router to refusing such a notify.
-				t.Skip("the router cannot route this vendor's notify: it drops the notify URL's query, route parameter included, and is unsigned")
-			}
 			providertest.RunConformanceTests(t, routerHarness(harness(v)))
 		})
 	}

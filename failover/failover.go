@@ -108,16 +108,22 @@
 //     "?token=…&success=…" literally, a second "?", which the router
 //     reads too); a signed callback that comes back without it (a Juhe
 //     that drops returnUrl's query: VENDORS.md, Juhe, return-keeps-query)
-//     is taken from the one provider whose signature it carries. Jumdata
+//     is taken from the one provider whose signature it carries, and a
+//     notify that comes back without it (an Alibaba Cloud notify that
+//     drops CallbackUrl's query: VENDORS.md, Aliyun, callback-query) from
+//     the one provider that reads it as a notify naming a session (when
+//     several do, it is refused, and the session ends by its return, Wait
+//     or the reconciler's read). Jumdata
 //     limits returnUrl to 128 characters: the parameter takes
 //     len("&lv_provider=")+len(name) of them, and a ReturnURL that no
 //     longer fits makes the Jumdata provider refuse it (it is then
 //     skipped). The port, which Megvii's notify whitelist checks, is
 //     unchanged.
 //
-// An ID or callback naming a provider the router does not hold, or none,
-// is ErrInvalidArgument: nothing is guessed. One exception carries nothing
-// to guess: a GET return naming no provider that a provider reads as
+// An ID or callback naming a provider the router does not hold, or none
+// (apart from the signed callbacks and the notifies above that one
+// provider alone reads), is ErrInvalidArgument: nothing is guessed. One
+// exception carries nothing to guess: a GET return naming no provider that a provider reads as
 // liveness.ErrNoResult (no session, no result: Juhe's bare return, a
 // return URL reloaded without its parameters) and none reads as a
 // callback is ErrNoResult, which the callback handlers resolve through

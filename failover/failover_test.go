@@ -1,9 +1,12 @@
 package failover_test
 
 import (
+	"bytes"
 	"errors"
+	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -283,14 +286,12 @@ func TestSessionsAndCallbacksGoToTheirOwnVendor(t *testing.T) {
 		sessions = append(sessions, s)
 	}
 	want := map[liveness.Vendor]string{}
-	unrouted := 0
 	for i, v := range vs {
 		s := sessions[i]
 		h := harness(v)
-		switch {
-		case h.Notifies && notifyDropsRoute(t, v) && !h.SignedNotify:
-			unrouted++ // refused: nothing names its provider
-		case h.Notifies:
+		if h.Notifies {
+			// Each is read by its own vendor, a notify that drops the
+			// route parameter too (TestUnroutedNotify).
 			want[v] = s.ID
 		}
 		t.Run(string(v), func(t *testing.T) {
@@ -334,10 +335,7 @@ func TestSessionsAndCallbacksGoToTheirOwnVendor(t *testing.T) {
 	require.NotEmpty(t, want, "no registered vendor notifies")
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	assert.Len(t, e.notifErr, unrouted, "only the notify calls that name no provider are refused")
-	for _, err := range e.notifErr {
-		assert.ErrorIs(t, err, liveness.ErrInvalidArgument)
-	}
+	assert.Empty(t, e.notifErr, "no notify is refused")
 	got := map[liveness.Vendor]string{}
 	for _, cb := range e.notified {
 		got[cb.Vendor] = cb.SessionID
@@ -487,4 +485,89 @@ func TestConcurrentTraffic(t *testing.T) {
 
 func newGet(u string) (*http.Request, error) {
 	return http.NewRequestWithContext(bg, http.MethodGet, u, nil)
+}
+
+// A notify that comes back without the route parameter (its vendor drops
+// the notify URL's query) is read by the one provider that reads it, as a
+// trigger naming its session in the router's form; with two accounts of
+// the vendor in one router, both read it, and it is refused: nothing
+// names the account.
+func TestUnroutedNotify(t *testing.T) {
+	var dropping []liveness.Vendor
+	for _, v := range vendors(t, 1) {
+		if h := harness(v); h.Notifies && !h.SignedNotify && notifyDropsRoute(t, v) {
+			dropping = append(dropping, v)
+		}
+	}
+	require.NotEmpty(t, dropping, "no registered vendor's notify drops the route parameter under the sandbox's defaults")
+	for _, v := range dropping {
+		t.Run(string(v), func(t *testing.T) {
+			sb, err := sandbox.New(sandbox.WithAnyNotifyPort(), sandbox.WithNotifyRetry(0, 0))
+			require.NoError(t, err)
+			t.Cleanup(func() { _ = sb.Close() })
+			type notify struct {
+				method, url, contentType string
+				body                     []byte
+			}
+			got := make(chan notify, 4)
+			rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.URL.Path == "/notify" {
+					b, _ := io.ReadAll(r.Body)
+					got <- notify{r.Method, r.URL.String(), r.Header.Get("Content-Type"), b}
+				}
+			}))
+			t.Cleanup(rcv.Close)
+			member := func(name string) failover.Member {
+				p, err := liveness.Open(sb.ProviderURL(v))
+				require.NoError(t, err)
+				return failover.Member{Name: name, Provider: p}
+			}
+			one, err := failover.New(failover.Config{Providers: []failover.Member{member("a")}})
+			require.NoError(t, err)
+			two, err := failover.New(failover.Config{Providers: []failover.Member{member("a"), member("b")}})
+			require.NoError(t, err)
+
+			req := harness(v).Request(rcv.URL+"/return", rcv.URL+"/notify")
+			s, err := one.InitSession(bg, req)
+			require.NoError(t, err)
+			_, id, err := one.SplitID(s.ID)
+			require.NoError(t, err)
+			_, err = sb.Complete(bg, v, id, sandbox.OutcomePass)
+			require.NoError(t, err)
+			var n notify
+			select {
+			case n = <-got:
+			case <-time.After(10 * time.Second):
+				t.Fatal("no notify")
+			}
+			require.NotContains(t, n.url, failover.RouteParam, "the vendor dropped the route parameter")
+			request := func() *http.Request {
+				r := httptest.NewRequest(n.method, n.url, bytes.NewReader(n.body))
+				if n.contentType != "" {
+					r.Header.Set("Content-Type", n.contentType)
+				}
+				return r
+			}
+
+			for name, verify := range map[string]func(liveness.Provider, *http.Request) (*liveness.Callback, error){
+				"VerifyCallback": func(p liveness.Provider, r *http.Request) (*liveness.Callback, error) { return p.VerifyCallback(bg, r) },
+				"VerifyCallbackOfKind": func(p liveness.Provider, r *http.Request) (*liveness.Callback, error) {
+					return liveness.VerifyCallbackKind(bg, p, r, liveness.CallbackNotify)
+				},
+			} {
+				cb, err := verify(one, request())
+				require.NoError(t, err, name)
+				assert.Equal(t, s.ID, cb.SessionID, "%s: the session in the router's form", name)
+				assert.Equal(t, liveness.CallbackNotify, cb.Kind, name)
+				assert.False(t, cb.Signed, "%s: a trigger, never a result", name)
+				assert.Nil(t, cb.Result, name)
+				res, err := liveness.Resolve(bg, one, cb)
+				require.NoError(t, err, name)
+				assert.Equal(t, liveness.StatusPassed, res.Status, "%s: read through the provider that read it", name)
+
+				_, err = verify(two, request())
+				assert.ErrorIs(t, err, liveness.ErrInvalidArgument, "%s: two accounts read it", name)
+			}
+		})
+	}
 }

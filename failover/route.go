@@ -190,9 +190,11 @@ func (r *Router) BuildCheckURL(s *liveness.Session) (string, error) {
 
 // VerifyCallback hands r to the provider its route parameter names, which
 // verifies it with its own key; the Callback's SessionID (and its Result's)
-// is in the router's form. A callback without the parameter, with two
-// different ones, or naming a provider the router does not hold is
-// ErrInvalidArgument naming "lv_provider", and no provider sees it.
+// is in the router's form. A callback with two different parameters, or
+// naming a provider the router does not hold, is ErrInvalidArgument naming
+// "lv_provider", and no provider sees it; one without the parameter is
+// taken as the package doc says (Routing sessions and callbacks), and
+// otherwise refused so.
 func (r *Router) VerifyCallback(ctx context.Context, req *http.Request) (*liveness.Callback, error) {
 	m, err := r.callbackMember("VerifyCallback", req)
 	if err != nil {
@@ -219,7 +221,7 @@ func (r *Router) VerifyCallbackOfKind(ctx context.Context, req *http.Request, ki
 		if kind == liveness.CallbackReturn {
 			return r.unrouted(ctx, req, err)
 		}
-		return nil, err
+		return r.unroutedNotify(ctx, req, err)
 	}
 	cb, err := liveness.VerifyCallbackKind(ctx, m.p, req, kind)
 	if err != nil {
@@ -235,7 +237,8 @@ var errNoRoute = errors.New("no route")
 // dropped the return URL's own query: Guess: see VENDORS.md, Juhe,
 // return-keeps-query). A signed one is taken from the one provider whose
 // signature it carries: the signature names the provider, as the route
-// parameter would. Anything else is bareReturn's.
+// parameter would. An unsigned notify is unroutedNotify's rule's: taken
+// from the one provider that reads it. Anything else is bareReturn's.
 func (r *Router) unrouted(ctx context.Context, req *http.Request, err error) (*liveness.Callback, error) {
 	if !errors.Is(err, errNoRoute) {
 		return nil, err
@@ -255,7 +258,54 @@ func (r *Router) unrouted(ctx context.Context, req *http.Request, err error) (*l
 	if by != nil {
 		return by.routedCallback(signed), nil
 	}
+	if cb, ok := r.onlyNotify(ctx, req, func(ctx context.Context, p liveness.Provider, req *http.Request) (*liveness.Callback, error) {
+		return p.VerifyCallback(ctx, req)
+	}); ok {
+		return cb, nil
+	}
 	return nil, r.bareReturn(ctx, req, err)
+}
+
+// unroutedNotify handles a notify whose URL names no provider: a vendor
+// that drops the notify URL's query (Guess: see VENDORS.md, Aliyun,
+// callback-query) drops the route parameter with it. The notify is
+// taken from the one provider that reads it as a notify naming a
+// session, signed or not; when none does, or several do (two accounts of
+// one vendor whose notify carries nothing of the account), it is refused
+// with err. An unsigned notify routed so is what it is without a router:
+// a trigger, resolved by a read of the session it names through the
+// provider that read it, never a result.
+func (r *Router) unroutedNotify(ctx context.Context, req *http.Request, err error) (*liveness.Callback, error) {
+	if !errors.Is(err, errNoRoute) {
+		return nil, err
+	}
+	if cb, ok := r.onlyNotify(ctx, req, func(ctx context.Context, p liveness.Provider, req *http.Request) (*liveness.Callback, error) {
+		return liveness.VerifyCallbackKind(ctx, p, req, liveness.CallbackNotify)
+	}); ok {
+		return cb, nil
+	}
+	return nil, err
+}
+
+// onlyNotify returns the notify req in the router's form when exactly one
+// provider reads it, with verify, as a notify naming a session.
+func (r *Router) onlyNotify(ctx context.Context, req *http.Request, verify func(context.Context, liveness.Provider, *http.Request) (*liveness.Callback, error)) (*liveness.Callback, bool) {
+	var found *liveness.Callback
+	var by *member
+	for _, m := range r.members {
+		cb, merr := verify(ctx, m.p, req.Clone(ctx))
+		if merr != nil || cb.Kind != liveness.CallbackNotify || cb.SessionID == "" {
+			continue
+		}
+		if by != nil {
+			return nil, false
+		}
+		found, by = cb, m
+	}
+	if by == nil {
+		return nil, false
+	}
+	return by.routedCallback(found), true
 }
 
 // bareReturn turns err, the refusal of a callback that names no provider,
