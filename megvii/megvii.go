@@ -79,6 +79,7 @@ import (
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/driver"
 	"github.com/go-liveness/liveness/internal/transport"
+	"net/url"
 )
 
 // Megvii's regional API hosts.
@@ -139,7 +140,11 @@ type Config struct {
 // Provider is the Megvii FaceID Lite provider. It is safe for concurrent
 // use.
 type Provider struct {
-	key, secret string
+	secret string
+	// credentials are the api_key and api_secret fields every call sends,
+	// built once (the maps the calls send are read, never changed, by the
+	// transport).
+	credentials url.Values
 	base        string
 	far         string
 	anyPort     bool
@@ -170,11 +175,11 @@ func New(cfg Config, opts ...liveness.Option) (*Provider, error) {
 		return nil, err
 	}
 	return &Provider{
-		key:     cfg.APIKey,
-		secret:  cfg.APISecret,
-		base:    base,
-		far:     far,
-		anyPort: cfg.AllowAnyNotifyPort,
+		secret:      cfg.APISecret,
+		credentials: url.Values{"api_key": {cfg.APIKey}, "api_secret": {cfg.APISecret}},
+		base:        base,
+		far:         far,
+		anyPort:     cfg.AllowAnyNotifyPort,
 		c: transport.New(transport.Config{
 			Vendor: liveness.Megvii,
 			// get_result carries the secret in its query string; the

@@ -128,7 +128,7 @@ func (p *Provider) getResult(ctx context.Context, op, bizID string, opts GetResu
 	if opts.ReturnImage < ImageNone || opts.ReturnImage > ImageSelfieSide {
 		return nil, c.Fail("ReturnImage", strconv.Itoa(int(opts.ReturnImage))+" is not 0 to 6")
 	}
-	q := url.Values{"api_key": {p.key}, "api_secret": {p.secret}, "biz_id": {bizID}}
+	q := url.Values{"api_key": p.credentials["api_key"], "api_secret": p.credentials["api_secret"], "biz_id": {bizID}}
 	if opts.ReturnImage != ImageNone {
 		q.Set("return_image", strconv.Itoa(int(opts.ReturnImage)))
 	}

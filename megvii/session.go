@@ -290,8 +290,8 @@ func (p *Provider) tokenForm(req *liveness.SessionRequest) (url.Values, []transp
 	}
 
 	form := url.Values{
-		"api_key":         {p.key},
-		"api_secret":      {p.secret},
+		"api_key":         p.credentials["api_key"],
+		"api_secret":      p.credentials["api_secret"],
 		"return_url":      {req.ReturnURL},
 		"notify_url":      {req.NotifyURL},
 		"biz_no":          {req.BizNo},
