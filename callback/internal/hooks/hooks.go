@@ -1,8 +1,8 @@
 // Package hooks hands the tests of the callback tree's nested modules
-// (callback/redisstore) what callback's own tests reach through its
-// export_test.go: the callback package sets these variables in its init.
-// They are for tests only; being internal, they are beyond the reach of
-// the library's importers.
+// (callback/redisstore) and its test kit (callbacktest) what callback's
+// own tests reach through its export_test.go: the callback package sets
+// these variables in its init. They are for tests only; being internal,
+// they are beyond the reach of the library's importers.
 package hooks
 
 import "time"
