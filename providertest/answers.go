@@ -24,35 +24,36 @@ type Answer struct {
 	// vendor's create) or "FetchResult" (its result read).
 	Op string
 	// Fault is true for the vendor's error one of the harness's fault cases
-	// (FaultCase.Fault.VendorError) made the simulator answer.
-	Fault  bool
-	Status int
-	Header http.Header
-	Body   []byte
+	// (FaultCase.Fault.VendorError) made the simulator answer; Retryable
+	// is that case's WantRetryable.
+	Fault, Retryable bool
+	Status           int
+	Header           http.Header
+	Body             []byte
 }
 
 // answerRecorder serves requests with a handler in process and keeps the
 // answers to the current operation.
 type answerRecorder struct {
-	h     http.Handler
-	mu    sync.Mutex
-	op    string
-	fault bool
-	got   []Answer
+	h                http.Handler
+	mu               sync.Mutex
+	op               string
+	fault, retryable bool
+	got              []Answer
 }
 
 func (rc *answerRecorder) RoundTrip(r *http.Request) (*http.Response, error) {
 	rec := httptest.NewRecorder()
 	rc.h.ServeHTTP(rec, r)
 	rc.mu.Lock()
-	rc.got = append(rc.got, Answer{Op: rc.op, Fault: rc.fault, Status: rec.Code, Header: rec.Header().Clone(), Body: rec.Body.Bytes()})
+	rc.got = append(rc.got, Answer{Op: rc.op, Fault: rc.fault, Retryable: rc.retryable, Status: rec.Code, Header: rec.Header().Clone(), Body: rec.Body.Bytes()})
 	rc.mu.Unlock()
 	return rec.Result(), nil
 }
 
-func (rc *answerRecorder) set(op string, fault bool) {
+func (rc *answerRecorder) set(op string, fault, retryable bool) {
 	rc.mu.Lock()
-	rc.op, rc.fault = op, fault
+	rc.op, rc.fault, rc.retryable = op, fault, retryable
 	rc.mu.Unlock()
 }
 
@@ -84,22 +85,22 @@ func RecordAnswers(t *testing.T, h Harness, name string) []Answer {
 	ctx := context.Background()
 	req := func() *liveness.SessionRequest { return h.Request("https://shop.example/r", "https://shop.example/n") }
 
-	rc.set("InitSession", false)
+	rc.set("InitSession", false, false)
 	s, err := p.InitSession(ctx, req())
 	require.NoError(t, err)
-	rc.set("FetchResult", false)
+	rc.set("FetchResult", false, false)
 	_, err = p.FetchResult(ctx, s.ID)
 	require.NoError(t, err)
 	_, _ = p.FetchResult(ctx, h.UnknownSessionID)
 	offered, err := sb.SessionOutcomes(h.Vendor, s.ID)
 	require.NoError(t, err)
 	for _, o := range offered {
-		rc.set("InitSession", false)
+		rc.set("InitSession", false, false)
 		s, err := p.InitSession(ctx, req())
 		require.NoError(t, err)
 		_, err = sb.Complete(ctx, h.Vendor, s.ID, o)
 		require.NoError(t, err)
-		rc.set("FetchResult", false)
+		rc.set("FetchResult", false, false)
 		_, _ = p.FetchResult(ctx, s.ID)
 	}
 	for _, fc := range h.Faults {
@@ -108,7 +109,7 @@ func RecordAnswers(t *testing.T, h Harness, name string) []Answer {
 		}
 		sb.ClearFaults()
 		sb.InjectFault(fc.Endpoint, sandbox.Fault{VendorError: fc.Fault.VendorError})
-		rc.set(fc.Op, true)
+		rc.set(fc.Op, true, fc.WantRetryable)
 		if fc.Op == "InitSession" {
 			_, _ = p.InitSession(ctx, req())
 		} else {
@@ -146,6 +147,32 @@ func (a Answer) JSON() (any, bool) {
 // keys is set, every member name of an object below the top too.
 func MapLeaves(v any, keys bool, f func(leaf any) any) any {
 	return mapLeaves(v, 0, keys, f)
+}
+
+// MapMembers returns v, a decoded JSON value, with every leaf replaced by
+// f's answer for it and the name of the member holding it ("" for an
+// element of an array, or the top).
+func MapMembers(v any, f func(name string, leaf any) any) any {
+	return mapMembers("", v, f)
+}
+
+func mapMembers(name string, v any, f func(name string, leaf any) any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = mapMembers(k, e, f)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = mapMembers("", e, f)
+		}
+		return out
+	default:
+		return f(name, x)
+	}
 }
 
 func mapLeaves(v any, depth int, keys bool, f func(leaf any) any) any {

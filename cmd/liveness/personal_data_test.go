@@ -185,9 +185,7 @@ func newEchoVendor(t *testing.T, sb *sandbox.Sandbox) *echoVendor {
 
 // providerURL is the sandbox's provider URL of v pointed at the proxy.
 func (e *echoVendor) providerURL(v liveness.Vendor) string {
-	raw := e.sb.ProviderURL(v)
-	raw = strings.ReplaceAll(raw, url.QueryEscape(e.sb.URL), url.QueryEscape(e.srv.URL))
-	return strings.ReplaceAll(raw, strings.TrimPrefix(e.sb.URL, "http://"), strings.TrimPrefix(e.srv.URL, "http://"))
+	return pointedAt(e.sb.ProviderURL(v), e.sb.URL, e.srv.URL)
 }
 
 func (e *echoVendor) serve(w http.ResponseWriter, r *http.Request) {
