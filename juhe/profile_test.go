@@ -17,8 +17,12 @@ func TestProfile(t *testing.T) {
 	require.True(t, ok, "the package registers its profile")
 	assert.Zero(t, p.Reads.Calls, "Juhe states no read limit")
 	assert.Equal(t, []string{"GET", "POST"}, driver.NotifyMethodsOf(liveness.Juhe))
-	assert.True(t, driver.Uses(liveness.Juhe, "IDNumber"))
-	assert.False(t, driver.Uses(liveness.Juhe, "UserID"))
+	for _, f := range []string{"NotifyURL", "Name", "IDNumber"} {
+		assert.True(t, driver.Uses(liveness.Juhe, f), f)
+	}
+	for _, f := range []string{"UserID", "ReferenceImages"} {
+		assert.False(t, driver.Uses(liveness.Juhe, f), f)
+	}
 
 	o, err := p.SessionOptions(map[string]string{"model": "3", "device-type": "WEB"})
 	require.NoError(t, err)

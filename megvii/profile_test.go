@@ -23,6 +23,7 @@ func TestProfile(t *testing.T) {
 		assert.True(t, driver.Uses(liveness.Megvii, f), f)
 	}
 	assert.False(t, driver.Uses(liveness.Megvii, "Name"))
+	assert.False(t, driver.Uses(liveness.Megvii, "IDNumber"))
 
 	o, err := p.SessionOptions(map[string]string{"procedure": "still", "language": "zh", "scene-id": "s1",
 		"return-method": "GET", "max-shooting-time": "20", "biz-extra-data": "x"})

@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"errors"
@@ -14,6 +15,7 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -25,12 +27,7 @@ import (
 	"github.com/go-liveness/liveness/callback"
 	"github.com/go-liveness/liveness/driver"
 	"github.com/go-liveness/liveness/examples/webapp/app"
-	"github.com/go-liveness/liveness/juhe"
-	"github.com/go-liveness/liveness/juhe/juhesim"
-	_ "github.com/go-liveness/liveness/jumdata"
-	"github.com/go-liveness/liveness/jumdata/jumdatasim"
-	_ "github.com/go-liveness/liveness/megvii"
-	"github.com/go-liveness/liveness/megvii/megviisim"
+	"github.com/go-liveness/liveness/providertest"
 	"github.com/go-liveness/liveness/sandbox"
 )
 
@@ -40,9 +37,10 @@ type env struct {
 	app  *app.App
 	base string
 
-	mu   sync.Mutex
-	seen []string // "METHOD /path" of the app's requests
-	uris []string // "METHOD /path?query" of the same
+	mu    sync.Mutex
+	seen  []string // "METHOD /path" of the app's requests
+	uris  []string // "METHOD /path?query" of the same
+	hrefs []string // the locations forwarded to POST /{vendor}/app
 }
 
 // requests returns the requests the app served since the last call.
@@ -50,8 +48,16 @@ func (e *env) requests() []string {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	seen := e.seen
-	e.seen, e.uris = nil, nil
+	e.seen, e.uris, e.hrefs = nil, nil, nil
 	return seen
+}
+
+// forwarded returns the locations (fragments included) the return pages
+// forwarded since the last call to requests.
+func (e *env) forwarded() []string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return slices.Clone(e.hrefs)
 }
 
 // requestURIs returns the requests the app served since the last call to
@@ -111,9 +117,9 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 			t.Fatal(err)
 		}
 	}
-	for v := range want {
-		if ps[v] == nil {
-			t.Fatalf("the sandbox serves no %s: import its simulator", v)
+	for _, h := range registered(t) {
+		if ps[h.Vendor] == nil {
+			t.Fatalf("the sandbox serves no %s: import its simulator", h.Vendor)
 		}
 	}
 	e := &env{sb: sb, base: "http://" + l.Addr().String()}
@@ -122,9 +128,20 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 		t.Fatal(err)
 	}
 	logged := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var href string
+		if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/app") {
+			// The forward's form, read and given back whole.
+			b, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+			r.Body = io.NopCloser(bytes.NewReader(b))
+			q, _ := url.ParseQuery(string(b))
+			href = q.Get("href")
+		}
 		e.mu.Lock()
 		e.seen = append(e.seen, r.Method+" "+r.URL.Path)
 		e.uris = append(e.uris, r.Method+" "+r.URL.RequestURI())
+		if href != "" {
+			e.hrefs = append(e.hrefs, href)
+		}
 		e.mu.Unlock()
 		e.app.ServeHTTP(w, r)
 	})
@@ -132,61 +149,6 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 	go func() { _ = srv.Serve(l) }()
 	t.Cleanup(func() { _ = srv.Close() })
 	return e
-}
-
-// want is the verdict the result page shows for each vendor's outcome: the
-// library's, as the callback package resolves it (callback's
-// TestReturnEveryVendor), which the app shows without re-interpreting it.
-//
-// Juhe's page sends the browser back bare after a cancel or a timeout, and
-// its search answers 279307 "not submitted" for that order, which the juhe
-// package reads as pending: Juhe reports an abandoned order that way until
-// it expires, so a bare return cannot tell a cancel from a check still
-// being finished on another device. The page says pending and explains it;
-// the expiry (TestJuhePendingExpires) or a later notify makes it final.
-// device_unsupported is Juhe's 279305, an error with no reason Juhe names
-// (unknown).
-var want = map[liveness.Vendor]map[sandbox.Outcome][2]string{
-	liveness.Megvii: {
-		sandbox.OutcomePass:              {"passed", ""},
-		sandbox.OutcomeSpoof:             {"failed", "spoof"},
-		sandbox.OutcomeFaceMismatch:      {"failed", "face_mismatch"},
-		sandbox.OutcomeCancel:            {"canceled", "user_canceled"},
-		sandbox.OutcomeDeviceUnsupported: {"error", "device_unsupported"},
-		sandbox.OutcomeTimeout:           {"expired", "timeout"},
-	},
-	liveness.Juhe: {
-		sandbox.OutcomePass:              {"passed", ""},
-		sandbox.OutcomeSpoof:             {"failed", "spoof"},
-		sandbox.OutcomeFaceMismatch:      {"failed", "face_mismatch"},
-		sandbox.OutcomeIdentityMismatch:  {"failed", "identity_mismatch"},
-		sandbox.OutcomeCancel:            {"pending", ""},
-		sandbox.OutcomeDeviceUnsupported: {"error", "unknown"},
-		sandbox.OutcomeTimeout:           {"pending", ""},
-	},
-	liveness.Jumdata: {
-		sandbox.OutcomePass:              {"passed", ""},
-		sandbox.OutcomeSpoof:             {"failed", "spoof"},
-		sandbox.OutcomeDeviceUnsupported: {"error", "unknown"}, // a bare 203: the sandbox's code-only answers
-		sandbox.OutcomeTimeout:           {"expired", "timeout"},
-	},
-	// The two cloud vendors, as their conformance harnesses expect
-	// (tencenttest.Harness, aliyuntest.Harness).
-	"tencent": {
-		sandbox.OutcomePass:             {"passed", ""},
-		sandbox.OutcomeSpoof:            {"failed", "spoof"},
-		sandbox.OutcomeFaceMismatch:     {"failed", "face_mismatch"},
-		sandbox.OutcomeIdentityMismatch: {"failed", "identity_mismatch"},
-		sandbox.OutcomeTimeout:          {"expired", "timeout"},
-	},
-	"aliyun": {
-		sandbox.OutcomePass:             {"passed", ""},
-		sandbox.OutcomeSpoof:            {"failed", "spoof"},
-		sandbox.OutcomeFaceMismatch:     {"failed", "face_mismatch"},
-		sandbox.OutcomeIdentityMismatch: {"failed", "identity_mismatch"},
-		sandbox.OutcomeCancel:           {"pending", ""}, // sent back with nothing to read yet
-		sandbox.OutcomeTimeout:          {"pending", ""},
-	},
 }
 
 // client is a browser without JavaScript: a cookie jar, no redirects
@@ -228,15 +190,16 @@ func get(t *testing.T, c *http.Client, u string) (int, string) {
 func TestEveryOutcome(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
-	for v, outcomes := range want {
+	for _, h := range registered(t) {
+		v := h.Vendor
 		for _, o := range sandbox.OutcomesFor(v) {
 			t.Run(string(v)+"/"+string(o), func(t *testing.T) {
-				w, ok := outcomes[o]
+				w, ok := expected(h)[o]
 				if !ok {
 					t.Fatalf("no expected verdict for %s %s", v, o)
 				}
 				c := client(t)
-				ref := e.start(t, c, url.Values{"vendor": {string(v)}, "name": {sandbox.TestName}, "id_number": {sandbox.TestIDNumber}})
+				ref := e.start(t, c, person(v))
 				if code, body := get(t, c, e.base+"/check/"+ref); code != 200 || !strings.Contains(body, "data:image/png;base64,") {
 					t.Fatalf("check page: %d, no QR code", code)
 				}
@@ -246,7 +209,10 @@ func TestEveryOutcome(t *testing.T) {
 					t.Fatal(err)
 				}
 				body := string(visit.ReturnBody)
-				if !strings.HasPrefix(visit.ReturnURL, e.base) {
+				if nowhere := !strings.HasPrefix(visit.ReturnURL, e.base); nowhere != sentNowhere(h, o) {
+					t.Fatalf("the vendor's page sent the browser to %s; the harness says nowhere: %v", visit.ReturnURL, sentNowhere(h, o))
+				}
+				if sentNowhere(h, o) {
 					// The vendor's page sent the browser nowhere (Tencent
 					// outside WeChat): the person comes back to the check
 					// page and asks the vendor (one read).
@@ -265,11 +231,11 @@ func TestEveryOutcome(t *testing.T) {
 				} else if !strings.HasSuffix(visit.ReturnURL, "/result/"+ref) || visit.ReturnStatus != 200 {
 					t.Fatalf("landed on %s (%d)", visit.ReturnURL, visit.ReturnStatus)
 				}
-				if !strings.Contains(body, `id="status">`+w[0]+`<`) {
-					t.Errorf("result page does not show status %s:\n%s", w[0], body)
+				if !strings.Contains(body, `id="status">`+string(w.Status)+`<`) {
+					t.Errorf("result page does not show status %s:\n%s", w.Status, body)
 				}
-				if w[1] != "" && !strings.Contains(body, `id="reason">`+w[1]+`<`) {
-					t.Errorf("result page does not show reason %s", w[1])
+				if w.Reason != "" && !strings.Contains(body, `id="reason">`+string(w.Reason)+`<`) {
+					t.Errorf("result page does not show reason %s", w.Reason)
 				}
 				if _, list := get(t, c, e.base+"/sessions"); !strings.Contains(list, "/result/"+ref) {
 					t.Error("the session is not listed")
@@ -286,7 +252,12 @@ func TestScoresOnlyForTheOperator(t *testing.T) {
 	const token = "operator-token-for-the-test"
 	e := newEnv(t, func(c *app.Config, _ *[]sandbox.Option) { c.OperatorToken = token })
 	c := client(t)
-	ref := e.start(t, c, url.Values{"vendor": {"megvii"}, "opt-megvii-return-method": {"POST"}})
+	// A vendor comparing a face, whose page sends the browser back after a
+	// pass.
+	h := registeredWith(t, "comparing a face, whose page sends the browser back", func(h providertest.Harness) bool {
+		return (!h.LivenessOnly || driver.Uses(h.Vendor, "ReferenceImages")) && !h.Outcomes[sandbox.OutcomePass].NoReturn
+	})[0]
+	ref := e.start(t, c, person(h.Vendor))
 	ent, _ := e.app.Entry(ref)
 	visit, err := (&sandbox.Browser{Client: &http.Client{Jar: c.Jar}}).Press(context.Background(), ent.CheckURL, sandbox.OutcomePass)
 	if err != nil {
@@ -296,7 +267,12 @@ func TestScoresOnlyForTheOperator(t *testing.T) {
 	if !strings.Contains(body, `id="status">passed<`) {
 		t.Fatalf("no verdict on the person's page:\n%s", body)
 	}
-	for _, s := range []string{"Face match", "threshold", "Liveness", "Vendor code", "88.5"} {
+	ent, _ = e.app.Entry(ref)
+	if ent.Result == nil || ent.Result.FaceMatch == nil {
+		t.Fatalf("the %s check passed without a face match: %+v", h.Vendor, ent.Result)
+	}
+	score := strings.TrimRight(strings.TrimRight(strconv.FormatFloat(ent.Result.FaceMatch.Score, 'f', 2, 64), "0"), ".")
+	for _, s := range []string{"Face match", "threshold", "Liveness", "Vendor code", score} {
 		if strings.Contains(body, s) {
 			t.Errorf("the person's page shows %q", s)
 		}
@@ -320,7 +296,7 @@ func TestScoresOnlyForTheOperator(t *testing.T) {
 		}
 	}
 	code, page := operator("Bearer " + token)
-	if code != http.StatusOK || !strings.Contains(page, "Face match") || !strings.Contains(page, "88.5") {
+	if code != http.StatusOK || !strings.Contains(page, "Face match") || !strings.Contains(page, ">"+score+"<") {
 		t.Fatalf("operator page: %d\n%s", code, page)
 	}
 	// Without a token configured there is no operator page.
@@ -355,13 +331,14 @@ func TestDoubleSubmitStartsOnce(t *testing.T) {
 	if m == nil {
 		t.Fatal("the start form carries no key")
 	}
-	form := url.Values{"vendor": {"megvii"}, "opt-megvii-return-method": {"POST"}, "ref": {m[1]}}
+	h := registered(t)[0]
+	form := with(person(h.Vendor), "ref", m[1])
 	first := e.start(t, c, form)
 	if again := e.start(t, c, form); again != first {
 		t.Fatalf("the second submit started %s, want the first check %s", again, first)
 	}
-	if n := e.sb.Requests(megviisim.GetToken); n != 1 {
-		t.Fatalf("two submits of one form made %d get_token calls, want 1", n)
+	if n := e.sb.Requests(h.CreateEndpoint); n != 1 {
+		t.Fatalf("two submits of one form made %d paid creates (%s), want 1", n, h.CreateEndpoint)
 	}
 	_, page = get(t, c, e.base+"/")
 	if n := regexp.MustCompile(`name="ref" value="([0-9a-f]{32})"`).FindStringSubmatch(page); n == nil || n[1] == m[1] {
@@ -381,7 +358,7 @@ func TestUnknownResult(t *testing.T) {
 func TestCheckPageQRCode(t *testing.T) {
 	e := newEnv(t)
 	c := client(t)
-	ref := e.start(t, c, url.Values{"vendor": {"megvii"}})
+	ref := e.start(t, c, person(registered(t)[0].Vendor))
 	ent, _ := e.app.Entry(ref)
 	png, err := qrcode.Encode(ent.CheckURL, qrcode.Medium, 320)
 	if err != nil {
@@ -392,17 +369,25 @@ func TestCheckPageQRCode(t *testing.T) {
 	}
 }
 
-// TestRefresh: a Jumdata check done on a phone (no return here, no
-// notify) is read once on request, and not again within RefreshInterval.
+// TestRefresh: a check done on a phone of a vendor without a notify (no
+// return here, no notify) is read once on request, and not again within
+// RefreshInterval.
 func TestRefresh(t *testing.T) {
+	for _, h := range registeredWith(t, "without a notify", func(h providertest.Harness) bool { return !h.Notifies }) {
+		t.Run(string(h.Vendor), func(t *testing.T) { testRefresh(t, h) })
+	}
+}
+
+func testRefresh(t *testing.T, h providertest.Harness) {
 	e := newEnv(t)
 	c := client(t)
-	ref := e.start(t, c, url.Values{"vendor": {"jumdata"}})
+	ref := e.start(t, c, person(h.Vendor))
 	ent, _ := e.app.Entry(ref)
-	if _, err := e.sb.Complete(context.Background(), liveness.Jumdata, ent.SessionID, sandbox.OutcomeSpoof); err != nil {
+	if _, err := e.sb.Complete(context.Background(), h.Vendor, ent.SessionID, sandbox.OutcomeSpoof); err != nil {
 		t.Fatal(err)
 	}
-	before := e.sb.Requests(jumdatasim.Result)
+	w := h.Outcomes[sandbox.OutcomeSpoof]
+	before := e.sb.Requests(h.ReadEndpoint)
 	resp, err := c.Post(e.base+"/refresh/"+ref, "", nil)
 	if err != nil {
 		t.Fatal(err)
@@ -411,8 +396,8 @@ func TestRefresh(t *testing.T) {
 	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/result/"+ref {
 		t.Fatalf("refresh: %d %s", resp.StatusCode, resp.Header.Get("Location"))
 	}
-	if _, body := get(t, c, e.base+"/result/"+ref); !strings.Contains(body, `id="status">failed<`) {
-		t.Fatal("the result page does not show the failed check")
+	if _, body := get(t, c, e.base+"/result/"+ref); !strings.Contains(body, `id="status">`+string(w.Status)+`<`) {
+		t.Fatalf("the result page does not show the %s check", w.Status)
 	}
 	if got, _ := e.app.Entry(ref); !got.Delivered {
 		t.Error("the result was not delivered")
@@ -425,8 +410,8 @@ func TestRefresh(t *testing.T) {
 	if resp.StatusCode != http.StatusTooManyRequests {
 		t.Errorf("a second refresh at once: %d", resp.StatusCode)
 	}
-	if got := e.sb.Requests(jumdatasim.Result) - before; got != 1 {
-		t.Errorf("%d Jumdata result reads, want 1", got)
+	if got := e.sb.Requests(h.ReadEndpoint) - before; got != 1 {
+		t.Errorf("%d result reads (%s), want 1", got, h.ReadEndpoint)
 	}
 }
 
@@ -435,9 +420,13 @@ func TestRefresh(t *testing.T) {
 func TestCrossSitePostRefused(t *testing.T) {
 	e := newEnv(t)
 	c := client(t)
-	ref := e.start(t, c, url.Values{"vendor": {"jumdata"}})
-	for _, path := range []string{"/start", "/refresh/" + ref, "/jumdata/app"} {
-		req, _ := http.NewRequest(http.MethodPost, e.base+path, strings.NewReader("vendor=jumdata"))
+	// A vendor with a redirect return, whose single-page app route has a
+	// forward (POST /{vendor}/app).
+	h := registeredWith(t, "with a redirect return", func(h providertest.Harness) bool { return redirect(h.Vendor) })[0]
+	v := string(h.Vendor)
+	ref := e.start(t, c, person(h.Vendor))
+	for _, path := range []string{"/start", "/refresh/" + ref, "/" + v + "/app"} {
+		req, _ := http.NewRequest(http.MethodPost, e.base+path, strings.NewReader(person(h.Vendor).Encode()))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		req.Header.Set("Origin", "https://evil.example")
 		resp, err := c.Do(req)
@@ -452,7 +441,7 @@ func TestCrossSitePostRefused(t *testing.T) {
 	if n := len(e.app.Recent(app.MaxSessions)); n != 1 {
 		t.Errorf("%d sessions, want 1", n)
 	}
-	if n := e.sb.Requests(jumdatasim.Result); n != 0 {
+	if n := e.sb.Requests(h.ReadEndpoint); n != 0 {
 		t.Errorf("%d vendor reads", n)
 	}
 }
@@ -463,9 +452,11 @@ func TestCrossSitePostRefused(t *testing.T) {
 func TestSessionsListOnlyThisBrowser(t *testing.T) {
 	e := newEnv(t)
 	alice, bob := client(t), client(t)
-	a1 := e.start(t, alice, url.Values{"vendor": {"jumdata"}})
-	a2 := e.start(t, alice, url.Values{"vendor": {"megvii"}})
-	b1 := e.start(t, bob, url.Values{"vendor": {"jumdata"}})
+	hs := registered(t)
+	one, other := hs[0].Vendor, hs[len(hs)-1].Vendor
+	a1 := e.start(t, alice, person(one))
+	a2 := e.start(t, alice, person(other))
+	b1 := e.start(t, bob, person(one))
 	for _, tc := range []struct {
 		name        string
 		c           *http.Client
@@ -498,19 +489,42 @@ func TestSessionsListOnlyThisBrowser(t *testing.T) {
 	}
 }
 
-// TestJuhePendingExpires: a Juhe check the user left (a bare return,
-// pending at Juhe) shows pending, with the explanation, until the session
-// is past its expiry and the handler's grace; then the result page shows it
+// TestBarePendingExpires: a check the user left, of a vendor whose page
+// sends the browser back bare and whose session then reads pending (Juhe
+// reports an abandoned order that way until it expires, so a bare return
+// cannot tell a cancel from a check still being finished on another
+// device), shows pending, with the explanation, until the session is past
+// its expiry and the handler's grace; then the result page shows it
 // expired, delivered, without a vendor call.
-func TestJuhePendingExpires(t *testing.T) {
+func TestBarePendingExpires(t *testing.T) {
+	for _, h := range registeredWith(t, "whose bare return leaves its session pending", func(h providertest.Harness) bool {
+		return barePending(h) != ""
+	}) {
+		t.Run(string(h.Vendor), func(t *testing.T) { testBarePendingExpires(t, h) })
+	}
+}
+
+// barePending returns the first outcome (in sandbox.Outcomes' order) after
+// which h's vendor sends the browser back bare, leaving the session
+// pending, or "".
+func barePending(h providertest.Harness) sandbox.Outcome {
+	for _, o := range sandbox.Outcomes() {
+		if w, ok := h.Outcomes[o]; ok && h.BareReturn && w.NoReturn && w.Status == liveness.StatusPending {
+			return o
+		}
+	}
+	return ""
+}
+
+func testBarePendingExpires(t *testing.T, h providertest.Harness) {
 	var mu sync.Mutex
 	now := time.Now()
 	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
 	e := newEnv(t, func(c *app.Config, _ *[]sandbox.Option) { c.Now = clock })
 	c := client(t)
-	ref := e.start(t, c, url.Values{"vendor": {"juhe"}, "name": {sandbox.TestName}, "id_number": {sandbox.TestIDNumber}})
+	ref := e.start(t, c, person(h.Vendor))
 	ent, _ := e.app.Entry(ref)
-	visit, err := (&sandbox.Browser{Client: &http.Client{Jar: c.Jar}}).Press(context.Background(), ent.CheckURL, sandbox.OutcomeCancel)
+	visit, err := (&sandbox.Browser{Client: &http.Client{Jar: c.Jar}}).Press(context.Background(), ent.CheckURL, barePending(h))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -519,14 +533,14 @@ func TestJuhePendingExpires(t *testing.T) {
 		!strings.Contains(body, `http-equiv="refresh"`) || !strings.Contains(body, `action="/refresh/`+ref+`"`) {
 		t.Fatalf("the pending result page does not explain itself:\n%s", body)
 	}
-	reads := e.sb.Requests(juhesim.Search)
+	reads := e.sb.Requests(h.ReadEndpoint)
 	for range 3 {
 		if _, body := get(t, c, e.base+"/result/"+ref); !strings.Contains(body, `id="status">pending<`) {
 			t.Fatal("reloaded before the expiry: not pending")
 		}
 	}
 	mu.Lock()
-	now = ent.Started.Add(juhe.SessionTTL + callback.DefaultExpiryGrace + time.Minute)
+	now = ent.Started.Add(max(h.Lifetime+callback.DefaultExpiryGrace, driver.ReadsOf(h.Vendor).Retention) + time.Minute)
 	mu.Unlock()
 	if _, body := get(t, c, e.base+"/result/"+ref); !strings.Contains(body, `id="status">expired<`) || !strings.Contains(body, `id="reason">timeout<`) {
 		t.Fatalf("past the expiry: %s", body)
@@ -534,8 +548,8 @@ func TestJuhePendingExpires(t *testing.T) {
 	if got, _ := e.app.Entry(ref); !got.Delivered {
 		t.Error("the expired result was not delivered")
 	}
-	if got := e.sb.Requests(juhesim.Search) - reads; got != 0 {
-		t.Errorf("%d Juhe search reads after the return, want 0", got)
+	if got := e.sb.Requests(h.ReadEndpoint) - reads; got != 0 {
+		t.Errorf("%d result reads (%s) after the return, want 0", got, h.ReadEndpoint)
 	}
 }
 
@@ -582,8 +596,9 @@ func TestRequestCarriesTheFieldsTheVendorUses(t *testing.T) {
 	srv.Start()
 	t.Cleanup(srv.Close)
 	e := &env{sb: sb, app: a, base: base}
-	for v := range want {
-		e.start(t, client(t), url.Values{"vendor": {string(v)}, "name": {sandbox.TestName}, "id_number": {sandbox.TestIDNumber}, "user_id": {"user-7"}})
+	for _, h := range registered(t) {
+		v := h.Vendor
+		e.start(t, client(t), with(person(v), "user_id", "user-7"))
 		r := recs[v]
 		if r == nil || len(r.reqs) != 1 {
 			t.Fatalf("%s: no request recorded", v)
@@ -598,15 +613,16 @@ func TestRequestCarriesTheFieldsTheVendorUses(t *testing.T) {
 			}
 		}
 	}
-	// The vendors of the tests: Megvii takes a user ID and a face, Juhe a
-	// name and ID number; Jumdata none of them, and sends no notify.
-	for v, fields := range map[liveness.Vendor][]string{
-		liveness.Megvii: {"NotifyURL", "UserID", "ReferenceImages"}, liveness.Juhe: {"NotifyURL", "Name", "IDNumber"}, liveness.Jumdata: nil,
-	} {
-		for _, f := range []string{"NotifyURL", "UserID", "ReferenceImages", "Name", "IDNumber"} {
-			if driver.Uses(v, f) != slices.Contains(fields, f) {
-				t.Errorf("%s: driver.Uses(%s) = %v", v, f, driver.Uses(v, f))
-			}
+	// Each field is sent to some vendor and kept from another, so that
+	// both ways are checked (each vendor's profile test holds its own
+	// fields).
+	for _, f := range []string{"NotifyURL", "UserID", "ReferenceImages", "Name", "IDNumber"} {
+		var uses, not bool
+		for _, h := range registered(t) {
+			uses, not = uses || driver.Uses(h.Vendor, f), not || !driver.Uses(h.Vendor, f)
+		}
+		if !uses || !not {
+			t.Errorf("%s: some registered vendor uses it: %v; some does not: %v", f, uses, not)
 		}
 	}
 }
@@ -639,9 +655,13 @@ func TestStartFormFromTheProfiles(t *testing.T) {
 			t.Errorf("the form has no %s", f)
 		}
 	}
+	// A route not offered, to a vendor with a redirect return; a value not
+	// offered, for a vendor's option with a few values.
+	routed := registeredWith(t, "with a redirect return", func(h providertest.Harness) bool { return redirect(h.Vendor) })[0].Vendor
+	rv, field := returnMethod(t)
 	for _, form := range []url.Values{
-		{"vendor": {"juhe"}, "route-juhe": {"elsewhere"}},
-		{"vendor": {"megvii"}, "opt-megvii-return-method": {"PUT"}},
+		with(person(routed), "route-"+string(routed), "elsewhere"),
+		with(person(rv), field, "PUT"),
 	} {
 		resp, err := client(t).PostForm(e.base+"/start", form)
 		if err != nil {
@@ -663,18 +683,25 @@ func TestStartFormFromTheProfiles(t *testing.T) {
 func TestForwardRefusesOthersAddresses(t *testing.T) {
 	e := newEnv(t)
 	c := client(t)
-	ref := e.start(t, c, url.Values{"vendor": {"jumdata"}, "route-jumdata": {"hash"}})
+	// A vendor with a redirect return, unsigned: the return forwarded,
+	// naming the session, is read.
+	h := registeredWith(t, "with an unsigned redirect return a person can type", func(h providertest.Harness) bool {
+		return redirect(h.Vendor) && !h.SignedReturn && typedReturn(h, &liveness.Session{Vendor: h.Vendor, ID: "id"}) != ""
+	})[0]
+	v := string(h.Vendor)
+	ref := e.start(t, c, with(person(h.Vendor), "route-"+v, app.RouteHash))
 	ent, _ := e.app.Entry(ref)
-	if _, err := e.sb.Complete(context.Background(), liveness.Jumdata, ent.SessionID, sandbox.OutcomePass); err != nil {
+	if _, err := e.sb.Complete(context.Background(), h.Vendor, ent.SessionID, sandbox.OutcomePass); err != nil {
 		t.Fatal(err)
 	}
-	reads := e.sb.Requests(jumdatasim.Result)
+	params := typedReturn(h, &liveness.Session{Vendor: h.Vendor, ID: ent.SessionID, BizNo: ref})
+	reads := e.sb.Requests(h.ReadEndpoint)
 	for _, href := range []string{
-		"https://evil.example/jumdata/app#/done?token=" + ent.SessionID + "&success=true",
-		"//evil.example/#/done?token=" + ent.SessionID,
+		"https://evil.example/" + v + "/app#/done?" + params,
+		"//evil.example/#/done?" + params,
 		"%zz",
 	} {
-		resp, err := c.PostForm(e.base+"/jumdata/app", url.Values{"href": {href}})
+		resp, err := c.PostForm(e.base+"/"+v+"/app", url.Values{"href": {href}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -683,18 +710,18 @@ func TestForwardRefusesOthersAddresses(t *testing.T) {
 			t.Errorf("forward of %q: %d, want 400", href, resp.StatusCode)
 		}
 	}
-	big := e.base + "/jumdata/app#/done?token=" + ent.SessionID + "&pad=" + strings.Repeat("x", app.MaxForwardBytes)
-	if resp, err := c.PostForm(e.base+"/jumdata/app", url.Values{"href": {big}}); err != nil {
+	big := e.base + "/" + v + "/app#/done?" + params + "&pad=" + strings.Repeat("x", app.MaxForwardBytes)
+	if resp, err := c.PostForm(e.base+"/"+v+"/app", url.Values{"href": {big}}); err != nil {
 		t.Fatal(err)
 	} else if resp.Body.Close(); resp.StatusCode < 400 {
 		t.Errorf("a forward over MaxForwardBytes: %d", resp.StatusCode)
 	}
-	if got := e.sb.Requests(jumdatasim.Result) - reads; got != 0 {
+	if got := e.sb.Requests(h.ReadEndpoint) - reads; got != 0 {
 		t.Errorf("refused forwards spent %d reads", got)
 	}
 	// The app's own address, its query before the '#' and inside the
 	// fragment merged: the result page.
-	resp, err := c.PostForm(e.base+"/jumdata/app", url.Values{"href": {e.base + "/jumdata/app?from=spa#/done?token=" + ent.SessionID + "&success=true"}})
+	resp, err := c.PostForm(e.base+"/"+v+"/app", url.Values{"href": {e.base + "/" + v + "/app?from=spa#/done?" + params}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -705,4 +732,17 @@ func TestForwardRefusesOthersAddresses(t *testing.T) {
 	if _, body := get(t, c, e.base+"/result/"+ref); !strings.Contains(body, `id="status">passed<`) {
 		t.Error("the forwarded return does not show the passed check")
 	}
+}
+
+// typedReturn returns the query of a return a person could type for
+// session s of h's vendor: the vendor's return parameters naming it,
+// unsigned, as the harness's ForgeClaim forges them when its forged claim
+// is a return (GET …/return?…); "" when it is a notify.
+func typedReturn(h providertest.Harness, s *liveness.Session) string {
+	base := "http://app.example/" + string(h.Vendor)
+	r := h.ForgeClaim(base, s)
+	if r.Method != http.MethodGet || r.URL.Path != "/"+string(h.Vendor)+"/return" || r.URL.RawQuery == "" {
+		return ""
+	}
+	return r.URL.RawQuery
 }

@@ -3,7 +3,7 @@ package app_test
 import (
 	"context"
 	"encoding/json"
-	"maps"
+	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
@@ -18,18 +18,17 @@ import (
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/driver"
 	"github.com/go-liveness/liveness/examples/webapp/app"
-	"github.com/go-liveness/liveness/juhe/juhesim"
-	"github.com/go-liveness/liveness/jumdata/jumdatasim"
-	"github.com/go-liveness/liveness/megvii/megviisim"
+	"github.com/go-liveness/liveness/providertest"
 	"github.com/go-liveness/liveness/sandbox"
 )
 
 // The browser tests drive a real Chromium through the app and the
-// sandbox's vendor pages: Megvii's auto-submitting POST return and its GET
-// return (its own return-method option), the return routes (path, query,
-// a single-page app's hash route, the root's) of Juhe (signed, and bare
-// after a cancel) and Jumdata run the pages' own HTML and JavaScript.
-// One browser process, one tab per case.
+// sandbox's vendor pages, for every registered vendor: every outcome, an
+// auto-submitting POST return and a GET return (a vendor's own
+// return-method option), the return routes (path, query, a single-page
+// app's hash route, the root's) of each vendor with a redirect return
+// (signed or not, and bare after a cancel) run the pages' own HTML and
+// JavaScript. One browser process, one tab per case.
 
 // chromium returns the path of a Chromium or Chrome, or skips the test (fails
 // it when CI=true).
@@ -215,106 +214,173 @@ func TestBrowser(t *testing.T) {
 	e := newEnv(t)
 
 	t.Run("outcomes", func(t *testing.T) {
-		vendors := slices.Sorted(maps.Keys(want))
-		if len(vendors) != len(driver.Profiles()) {
-			t.Fatalf("expected verdicts for %v, and %d vendors are registered", vendors, len(driver.Profiles()))
-		}
-		for _, v := range vendors {
-			for _, o := range sandbox.OutcomesFor(v) {
-				t.Run(string(v)+"/"+string(o), func(t *testing.T) {
-					w, ok := want[v][o]
-					if !ok {
-						t.Fatalf("no expected verdict for %s %s", v, o)
-					}
-					ctx := tab(t, b)
-					ref := e.check(t, ctx, v)
-					e.requests() // from here on
-					if v == "tencent" {
-						// Its page sends a browser outside WeChat nowhere
-						// (the sandbox's default reading).
-						p := e.pressNowhere(t, ctx, ref, o)
-						if got := e.requests(); slices.Contains(got, "GET /"+string(v)+"/return") || !slices.Contains(got, "POST /refresh/"+ref) {
-							t.Errorf("want no return and one refresh: %v", got)
-						}
-						if p.Status != w[0] || p.Reason != w[1] {
-							t.Errorf("result page shows %q %q, want %q %q", p.Status, p.Reason, w[0], w[1])
-						}
-						return
-					}
-					p := e.press(t, ctx, ref, o)
-					// Megvii's page returns with an auto-submitting POST form
-					// (its signed result), the others with a GET redirect.
-					method := "GET"
-					if v == liveness.Megvii {
-						method = "POST"
-					}
-					if got := e.requests(); !slices.Contains(got, method+" /"+string(v)+"/return") {
-						t.Errorf("the browser did not come back with %s /%s/return: %v", method, v, got)
-					}
-					if p.Status != w[0] || p.Reason != w[1] {
-						t.Errorf("result page shows %q %q, want %q %q", p.Status, p.Reason, w[0], w[1])
-					}
-					if w[0] == "pending" && !strings.Contains(p.Message, "has not reported a final result yet") {
-						t.Errorf("the pending result is not explained: %s", p.Message)
-					}
-					if v == liveness.Megvii && o == sandbox.OutcomePass && os.Getenv("WEBAPP_SCREENSHOT") != "" {
-						screenshot(t, ctx)
-					}
-				})
+		hs := registered(t)
+		for _, p := range driver.Profiles() {
+			if _, ok := providertest.Registration(p.Vendor); !ok {
+				t.Fatalf("no harness (expected verdicts) for %s, whose profile is registered", p.Vendor)
 			}
+		}
+
+		for _, h := range hs {
+			v := h.Vendor
+			t.Run(string(v), func(t *testing.T) {
+				for _, o := range sandbox.OutcomesFor(v) {
+					if routed(h) && slices.Contains(routeOutcomes(h), o) {
+						continue // the return routes run it, by path among others
+					}
+					t.Run(string(o), func(t *testing.T) {
+						w, ok := expected(h)[o]
+						if !ok {
+							t.Fatalf("no expected verdict for %s %s", v, o)
+						}
+						ctx := tab(t, b)
+						ref := e.check(t, ctx, v)
+						e.requests() // from here on
+						if sentNowhere(h, o) {
+							// Its page sends the browser nowhere (Tencent outside
+							// WeChat, the sandbox's default reading).
+							p := e.pressNowhere(t, ctx, ref, o)
+							if got := e.requests(); slices.Contains(got, "GET /"+string(v)+"/return") || !slices.Contains(got, "POST /refresh/"+ref) {
+								t.Errorf("want no return and one refresh: %v", got)
+							}
+							if p.Status != string(w.Status) || p.Reason != string(w.Reason) {
+								t.Errorf("result page shows %q %q, want %q %q", p.Status, p.Reason, w.Status, w.Reason)
+							}
+							return
+						}
+						p := e.press(t, ctx, ref, o)
+						// A vendor whose return is no redirect comes back with an
+						// auto-submitting POST form (Megvii's signed result), the
+						// others with a GET redirect.
+						method := http.MethodPost
+						if redirect(v) {
+							method = http.MethodGet
+						}
+						if got := e.requests(); !slices.Contains(got, method+" /"+string(v)+"/return") {
+							t.Errorf("the browser did not come back with %s /%s/return: %v", method, v, got)
+						}
+						if p.Status != string(w.Status) || p.Reason != string(w.Reason) {
+							t.Errorf("result page shows %q %q, want %q %q", p.Status, p.Reason, w.Status, w.Reason)
+						}
+						if w.Status == liveness.StatusPending && !strings.Contains(p.Message, "has not reported a final result yet") {
+							t.Errorf("the pending result is not explained: %s", p.Message)
+						}
+						if !redirect(v) && o == sandbox.OutcomePass && h.Vendor == firstPosted(hs) && os.Getenv("WEBAPP_SCREENSHOT") != "" {
+							screenshot(t, ctx)
+						}
+					})
+				}
+			})
 		}
 	})
 
-	t.Run("jumdata routes", func(t *testing.T) {
-		// Jumdata appends its parameters to the end of the return URL: to
-		// its query after a second '?', inside a hash route's fragment,
-		// which only the page's script reads and forwards.
-		for _, r := range []struct {
-			option, returnURL string
-			through, never    []string // the app's requests the return goes, and never goes, through
-		}{
-			{"#route-jumdata-query", "/jumdata/return?ref={ref}", []string{"GET /jumdata/return"}, []string{"POST /jumdata/app"}},
-			{"#route-jumdata-hash", "/jumdata/app#/done", []string{"GET /jumdata/app", "POST /jumdata/app"}, []string{"GET /jumdata/return"}},
-			{"#route-jumdata-root", "/#/jumdata/done", []string{"GET /", "POST /jumdata/app"}, []string{"GET /jumdata/return"}},
-		} {
-			for _, o := range []sandbox.Outcome{sandbox.OutcomePass, sandbox.OutcomeSpoof} {
-				ctx := tab(t, b)
-				before := e.sb.Requests(jumdatasim.Result)
-				ref := e.check(t, ctx, liveness.Jumdata, r.option)
-				if ent, _ := e.app.Entry(ref); ent.ReturnURL != e.base+strings.ReplaceAll(r.returnURL, "{ref}", ref) {
-					t.Fatalf("%s: return URL %s", r.option, ent.ReturnURL)
-				}
-				e.requests() // from here on
-				p := e.press(t, ctx, ref, o)
-				got := e.requests()
-				for _, want := range r.through {
-					if !slices.Contains(got, want) {
-						t.Errorf("%s %s: the browser did not come back through %s: %v", r.option, o, want, got)
+	t.Run("return routes", func(t *testing.T) {
+		// Each return route (app.Routes) of each vendor whose return is a
+		// redirect: the sandbox's page sends the browser back the way the
+		// vendor does (its parameters in the query, inside a hash route's
+		// fragment, which only the page's script reads and forwards, or
+		// none at all after a cancel), and the app must take it to the
+		// right result page. The outcomes subtest has the others, by path.
+		for _, h := range registeredWith(t, "whose redirect return comes back after a pass", routed) {
+			v := string(h.Vendor)
+			t.Run(v, func(t *testing.T) {
+				for _, r := range []struct {
+					route, returnURL string
+					// through are the app's requests the return goes through,
+					// never those it never goes through; bare are the requests
+					// of a bare return, with their queries ({ref} stands for the
+					// ref).
+					through, never, bare []string
+				}{
+					{app.RoutePath, "/" + v + "/return", []string{"GET /" + v + "/return"}, []string{"POST /" + v + "/app"}, []string{"GET /" + v + "/return"}},
+					{app.RouteQuery, "/" + v + "/return?ref={ref}", []string{"GET /" + v + "/return"}, []string{"POST /" + v + "/app"}, []string{"GET /" + v + "/return?ref={ref}"}},
+					{app.RouteHash, "/" + v + "/app#/done", []string{"GET /" + v + "/app", "POST /" + v + "/app"}, []string{"GET /" + v + "/return"}, []string{"GET /" + v + "/app", "POST /" + v + "/app"}},
+					{app.RouteRoot, "/#/" + v + "/done", []string{"GET /", "POST /" + v + "/app"}, []string{"GET /" + v + "/return"}, []string{"GET /", "POST /" + v + "/app"}},
+				} {
+					for _, o := range routeOutcomes(h) {
+						t.Run(r.route+"/"+string(o), func(t *testing.T) {
+							w := h.Outcomes[o]
+							ctx := tab(t, b)
+							reads := e.sb.Requests(h.ReadEndpoint)
+							ref := e.check(t, ctx, h.Vendor, "#route-"+v+"-"+r.route)
+							sub := func(s string) string { return strings.ReplaceAll(s, "{ref}", ref) }
+							if ent, _ := e.app.Entry(ref); ent.ReturnURL != e.base+sub(r.returnURL) {
+								t.Fatalf("return URL %s, want %s", ent.ReturnURL, e.base+sub(r.returnURL))
+							}
+							e.requests() // from here on
+							p := e.press(t, ctx, ref, o)
+							uris, hrefs := e.requestURIs(), e.forwarded()
+							got := e.requests()
+							var back string
+							if w.NoReturn {
+								i := 0
+								for _, u := range uris {
+									if i < len(r.bare) && u == sub(r.bare[i]) {
+										i++
+									}
+								}
+								if i < len(r.bare) {
+									t.Errorf("the bare return did not come through %v: %v", r.bare, uris)
+								}
+							} else {
+								for _, want := range r.through {
+									if !slices.Contains(got, want) {
+										t.Errorf("the browser did not come back through %s: %v", want, got)
+									}
+								}
+								for _, never := range r.never {
+									if slices.Contains(got, never) {
+										t.Errorf("the browser came back through %s: %v", never, got)
+									}
+								}
+								back = returnedThrough(t, e, uris, hrefs, sub(r.returnURL))
+								if p.Hash != "" {
+									t.Errorf("the result page's fragment is %q, want none", p.Hash)
+								}
+							}
+							if p.Status != string(w.Status) || p.Reason != string(w.Reason) {
+								t.Errorf("result page shows %q %q, want %q %q", p.Status, p.Reason, w.Status, w.Reason)
+							}
+							if w.Status == liveness.StatusPending && !strings.Contains(p.Message, "has not reported a final result yet") {
+								t.Errorf("the pending result is not explained: %s", p.Message)
+							}
+							if ent, _ := e.app.Entry(ref); !ent.Returned {
+								t.Error("the return did not go through the handler")
+							}
+							// One read whatever the route (none when a signed
+							// callback brought the result): an unsigned notify's,
+							// or the return's. Reloading the result page, or the
+							// return URL, spends none.
+							for range 3 {
+								if err := chromedp.Do(ctx, chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("#status"))); err != nil {
+									t.Fatal(err)
+								}
+							}
+							if back != "" {
+								for range 2 {
+									if p := visit(t, ctx, back); p.Status != string(w.Status) {
+										t.Errorf("the return %s again shows %+v", back, p)
+									}
+								}
+							}
+							if got, want := e.sb.Requests(h.ReadEndpoint)-reads, returnReads(h, w); got != want {
+								t.Errorf("%d result reads (%s), want %d", got, h.ReadEndpoint, want)
+							}
+						})
 					}
 				}
-				for _, never := range r.never {
-					if slices.Contains(got, never) {
-						t.Errorf("%s %s: the browser came back through %s: %v", r.option, o, never, got)
-					}
-				}
-				w := want[liveness.Jumdata][o]
-				if p.Status != w[0] || p.Reason != w[1] {
-					t.Errorf("%s %s: result page shows %q %q, want %q %q", r.option, o, p.Status, p.Reason, w[0], w[1])
-				}
-				if got := e.sb.Requests(jumdatasim.Result) - before; got != 1 {
-					t.Errorf("%s %s: %d Jumdata result reads, want 1", r.option, o, got)
-				}
-				if ent, _ := e.app.Entry(ref); !ent.Returned {
-					t.Errorf("%s %s: the return did not go through the app", r.option, o)
-				}
-			}
+			})
 		}
 	})
 
 	t.Run("a phone takes over", func(t *testing.T) {
 		// The check page follows a check done elsewhere: the vendor's
-		// notify reaches the app, and the page moves to the result.
-		for _, v := range []liveness.Vendor{liveness.Megvii, liveness.Juhe} {
+		// notify reaches the app, and the page moves to the result; a
+		// signed notify, and one that has the result read.
+		signed := registeredWith(t, "with a signed notify", func(h providertest.Harness) bool { return h.SignedNotify })[0]
+		unsigned := registeredWith(t, "with an unsigned notify", func(h providertest.Harness) bool { return h.Notifies && !h.SignedNotify })[0]
+		for _, h := range []providertest.Harness{signed, unsigned} {
+			v := h.Vendor
 			ctx := tab(t, b)
 			ref := e.check(t, ctx, v)
 			ent, _ := e.app.Entry(ref)
@@ -330,116 +396,35 @@ func TestBrowser(t *testing.T) {
 		}
 	})
 
-	t.Run("juhe routes", func(t *testing.T) {
-		// Each return route (app.Route*) in Juhe's route table: the
-		// sandbox's page sends the browser back the way the table says,
-		// signed after a submitted check, bare after a cancel or a device
-		// failure, and the app must take it to the right result page.
-		for _, r := range []struct {
-			option, returnURL string
-			// signed is the start of the signed return's request URI, bare
-			// the bare return's requests, {ref} standing for the ref.
-			signed string
-			bare   []string
-			// frag is the fragment Juhe leaves on the signed return (the
-			// page's script forwards it), hash the one left on the result
-			// page.
-			frag, hash string
-		}{
-			{"#route-juhe-path", "/juhe/return", "GET /juhe/return?response=", []string{"GET /juhe/return"}, "", ""},
-			{"#route-juhe-query", "/juhe/return?ref={ref}", "GET /juhe/return?ref={ref}&response=", []string{"GET /juhe/return?ref={ref}"}, "", ""},
-			{"#route-juhe-hash", "/juhe/app#/done", "GET /juhe/app?response=", []string{"GET /juhe/app", "POST /juhe/app"}, "#done", ""},
-			{"#route-juhe-root", "/#/juhe/done", "GET /?response=", []string{"GET /", "POST /juhe/app"}, "#juhe/done", ""},
-		} {
-			// A signed return; a bare one to a pending result; a bare one to
-			// a final result (the outcomes subtest has the others, by path).
-			for _, o := range []sandbox.Outcome{sandbox.OutcomePass, sandbox.OutcomeCancel, sandbox.OutcomeDeviceUnsupported} {
-				t.Run(r.option[1:]+"/"+string(o), func(t *testing.T) {
-					ctx := tab(t, b)
-					reads := e.sb.Requests(juhesim.Search)
-					ref := e.check(t, ctx, liveness.Juhe, r.option)
-					sub := func(s string) string { return strings.ReplaceAll(s, "{ref}", ref) }
-					if ent, _ := e.app.Entry(ref); ent.ReturnURL != e.base+sub(r.returnURL) {
-						t.Fatalf("returnUrl %s, want %s", ent.ReturnURL, e.base+sub(r.returnURL))
-					}
-					e.requests() // from here on
-					p := e.press(t, ctx, ref, o)
-					uris := e.requestURIs()
-					var back string
-					if o == sandbox.OutcomePass {
-						for _, u := range uris {
-							if strings.HasPrefix(u, sub(r.signed)) && strings.Contains(u, "&sign=") {
-								back = strings.TrimPrefix(u, "GET ") + r.frag
-							}
-						}
-						if back == "" {
-							t.Errorf("no signed return %s…: %v", sub(r.signed), uris)
-						}
-						if p.Hash != r.hash {
-							t.Errorf("the result page's fragment is %q, want %q", p.Hash, r.hash)
-						}
-					} else {
-						i := 0
-						for _, u := range uris {
-							if i < len(r.bare) && u == sub(r.bare[i]) {
-								i++
-							}
-						}
-						if i < len(r.bare) {
-							t.Errorf("the bare return did not come through %v: %v", r.bare, uris)
-						}
-					}
-					w := want[liveness.Juhe][o]
-					if p.Status != w[0] || p.Reason != w[1] {
-						t.Errorf("result page shows %q %q, want %q %q", p.Status, p.Reason, w[0], w[1])
-					}
-					if ent, _ := e.app.Entry(ref); !ent.Returned {
-						t.Error("the return did not go through the handler")
-					}
-					// One search read whatever the route: the notify's trigger
-					// after a submitted check (the signed return then reads
-					// nothing), the bare return's otherwise. Reloading the
-					// result page, or the signed return URL, spends none.
-					for range 3 {
-						if err := chromedp.Do(ctx, chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("#status"))); err != nil {
-							t.Fatal(err)
-						}
-					}
-					if back != "" {
-						for range 2 {
-							if p := visit(t, ctx, e.base+back); p.Status != w[0] {
-								t.Errorf("the return again shows %+v", p)
-							}
-						}
-					}
-					if got := e.sb.Requests(juhesim.Search) - reads; got != 1 {
-						t.Errorf("%d Juhe search reads, want 1", got)
-					}
-				})
-			}
-		}
-	})
-
-	t.Run("megvii GET return: reloads spend one read", func(t *testing.T) {
-		// Megvii's page comes back with GET ?biz_id= only (unsigned), and
-		// no notify reaches the app (as on a port Megvii does not call):
-		// the return reads the result once, for this browser, and reloads
-		// and the return URL typed again read nothing more.
+	t.Run("unsigned GET return: reloads spend one read", func(t *testing.T) {
+		// A vendor whose return method is an option (Megvii's) comes back
+		// with GET naming the session only (unsigned), and no notify
+		// reaches the app (as on a port the vendor does not call): the
+		// return reads the result once, for this browser, and reloads and
+		// the return URL typed again read nothing more.
 		e := newEnv(t, noNotify)
+		rv, field := returnMethod(t)
+		h := harnessOf(t, rv)
+		v := string(rv)
 		for _, o := range []sandbox.Outcome{sandbox.OutcomePass, sandbox.OutcomeSpoof} {
 			ctx := tab(t, b)
-			reads := e.sb.Requests(megviisim.GetResult)
-			ref := e.check(t, ctx, liveness.Megvii, "#opt-megvii-return-method=GET")
+			reads := e.sb.Requests(h.ReadEndpoint)
+			ref := e.check(t, ctx, rv, "#"+field+"="+http.MethodGet)
 			ent, _ := e.app.Entry(ref)
 			e.requests() // from here on
 			p := e.press(t, ctx, ref, o)
-			back := "/megvii/return?" + url.Values{"biz_id": {ent.SessionID}}.Encode()
-			if got := e.requestURIs(); !slices.Contains(got, "GET "+back) || slices.Contains(got, "POST /megvii/return") {
-				t.Errorf("%s: the browser did not come back with GET %s: %v", o, back, got)
+			var back string
+			for _, u := range e.requestURIs() {
+				if strings.HasPrefix(u, "GET /"+v+"/return?") && strings.Contains(u, "="+url.QueryEscape(ent.SessionID)) {
+					back = strings.TrimPrefix(u, "GET ")
+				}
 			}
-			w := want[liveness.Megvii][o]
-			if p.Status != w[0] || p.Reason != w[1] {
-				t.Errorf("%s: result page shows %q %q, want %q %q", o, p.Status, p.Reason, w[0], w[1])
+			if got := e.requestURIs(); back == "" || slices.Contains(got, "POST /"+v+"/return") {
+				t.Errorf("%s: the browser did not come back with GET /%s/return naming the session: %v", o, v, got)
+			}
+			w := h.Outcomes[o]
+			if p.Status != string(w.Status) || p.Reason != string(w.Reason) {
+				t.Errorf("%s: result page shows %q %q, want %q %q", o, p.Status, p.Reason, w.Status, w.Reason)
 			}
 			for range 5 {
 				if err := chromedp.Do(ctx, chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("#status"))); err != nil {
@@ -447,12 +432,12 @@ func TestBrowser(t *testing.T) {
 				}
 			}
 			for range 3 {
-				if p := visit(t, ctx, e.base+back); p.Status != w[0] {
+				if p := visit(t, ctx, e.base+back); p.Status != string(w.Status) {
 					t.Errorf("%s: the return again shows %+v", o, p)
 				}
 			}
-			if got := e.sb.Requests(megviisim.GetResult) - reads; got != 1 {
-				t.Errorf("%s: %d Megvii get_result reads, want 1", o, got)
+			if got := e.sb.Requests(h.ReadEndpoint) - reads; got != 1 {
+				t.Errorf("%s: %d result reads (%s), want 1", o, got, h.ReadEndpoint)
 			}
 		}
 	})
@@ -461,10 +446,11 @@ func TestBrowser(t *testing.T) {
 		// /sessions lists the checks this browser started, not another
 		// browser's (an HTTP client with its own cookies), and the other
 		// way round.
+		hs := registered(t)
 		ctx := tab(t, b)
-		own := e.check(t, ctx, liveness.Jumdata)
+		own := e.check(t, ctx, hs[0].Vendor)
 		other := client(t)
-		theirs := e.start(t, other, url.Values{"vendor": {"megvii"}})
+		theirs := e.start(t, other, person(hs[len(hs)-1].Vendor))
 		visit(t, ctx, e.base+"/sessions")
 		links, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll('a[href^="/result/"]')].map(a => a.getAttribute("href"))`))
 		if err != nil {
@@ -478,95 +464,177 @@ func TestBrowser(t *testing.T) {
 		}
 	})
 
-	t.Run("reloads spend one read", func(t *testing.T) {
-		ctx := tab(t, b)
-		before := e.sb.Requests(jumdatasim.Result)
-		ref := e.check(t, ctx, liveness.Jumdata)
-		e.press(t, ctx, ref, sandbox.OutcomePass)
-		ent, _ := e.app.Entry(ref)
-		for range 5 {
-			if err := chromedp.Do(ctx, chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("#status"))); err != nil {
-				t.Fatal(err)
-			}
-		}
-		// The return URL itself, reloaded from history or typed again.
-		for range 3 {
-			if p := visit(t, ctx, e.base+"/jumdata/return?token="+ent.SessionID+"&success=true"); p.Status != "passed" {
-				t.Fatalf("return again shows %+v", p)
-			}
-		}
-		if got := e.sb.Requests(jumdatasim.Result) - before; got != 1 {
-			t.Errorf("%d Jumdata result reads, want 1", got)
-		}
-	})
-
 	t.Run("forged returns", func(t *testing.T) {
 		ctx := tab(t, b)
-		// This browser's own Jumdata check failed; a hand-typed success=true
-		// shows the real verdict, from the stored result.
-		ref := e.check(t, ctx, liveness.Jumdata)
-		e.press(t, ctx, ref, sandbox.OutcomeSpoof)
-		own, _ := e.app.Entry(ref)
-		reads := e.sb.Requests(jumdatasim.Result)
-		if p := visit(t, ctx, e.base+"/jumdata/return?token="+own.SessionID+"&success=true"); p.Status != "failed" || p.Reason != "spoof" {
-			t.Errorf("forged success=true on a failed check shows %+v", p)
-		}
-		// Megvii: the same with a GET ?biz_id= of this browser's failed check.
-		mref := e.check(t, ctx, liveness.Megvii)
-		e.press(t, ctx, mref, sandbox.OutcomeSpoof)
-		mown, _ := e.app.Entry(mref)
-		if p := visit(t, ctx, e.base+"/megvii/return?biz_id="+mown.SessionID); p.Status != "failed" || p.Reason != "spoof" {
-			t.Errorf("a hand-typed Megvii return shows %+v", p)
+		// This browser's own failed check: a hand-typed claim of success
+		// (the harness's forged claim, typed into the return URL) shows
+		// the real verdict, from the stored result, for each vendor whose
+		// page sends the browser back after a failure.
+		for _, h := range registeredWith(t, "whose page sends the browser back after a failure", func(h providertest.Harness) bool {
+			return !h.Outcomes[sandbox.OutcomeSpoof].NoReturn
+		}) {
+			ref := e.check(t, ctx, h.Vendor)
+			e.press(t, ctx, ref, sandbox.OutcomeSpoof)
+			own, _ := e.app.Entry(ref)
+			reads := e.sb.Requests(h.ReadEndpoint)
+			w := h.Outcomes[sandbox.OutcomeSpoof]
+			typed := "/" + string(h.Vendor) + "/return?" + typedClaim(h, &own)
+			if p := visit(t, ctx, e.base+typed); p.Status != string(w.Status) || p.Reason != string(w.Reason) {
+				t.Errorf("%s on a failed check shows %+v", typed, p)
+			}
+			if got := e.sb.Requests(h.ReadEndpoint) - reads; got != 0 {
+				t.Errorf("%s spent %d reads", typed, got)
+			}
 		}
 
 		// Checks another browser started (an HTTP client with its own
-		// cookies), still pending: the typed returns spend no vendor read.
+		// cookies), still pending: the typed returns (through the app's
+		// return page too, for a redirect return) spend no vendor read.
 		other := client(t)
-		victims := map[liveness.Vendor]string{}
-		for _, v := range []liveness.Vendor{liveness.Megvii, liveness.Jumdata, liveness.Juhe} {
-			vr := e.start(t, other, url.Values{"vendor": {string(v)}, "name": {sandbox.TestName}, "id_number": {sandbox.TestIDNumber}})
-			ent, _ := e.app.Entry(vr)
-			victims[v] = ent.SessionID
-		}
-		megviiReads, juheReads := e.sb.Requests(megviisim.GetResult), e.sb.Requests(juhesim.Search)
-		for _, u := range []string{
-			"/jumdata/return?token=" + victims[liveness.Jumdata] + "&success=true",
-			"/jumdata/app#/done?token=" + victims[liveness.Jumdata] + "&success=true",
-			"/megvii/return?biz_id=" + victims[liveness.Megvii],
-			"/juhe/return?orderId=" + mustEntryBiz(t, e, liveness.Juhe, victims[liveness.Juhe]),
-		} {
-			p := visit(t, ctx, e.base+u)
-			if p.Status == "passed" || !strings.Contains(p.Message, "started in another browser") {
-				t.Errorf("%s shows %+v", u, p)
+		for _, h := range registered(t) {
+			v := string(h.Vendor)
+			vr := e.start(t, other, person(h.Vendor))
+			victim, _ := e.app.Entry(vr)
+			reads := e.sb.Requests(h.ReadEndpoint)
+			typed := []string{"/" + v + "/return?" + typedClaim(h, &victim)}
+			if redirect(h.Vendor) {
+				typed = append(typed, "/"+v+"/app#/done?"+typedClaim(h, &victim))
+			}
+			for _, u := range typed {
+				p := visit(t, ctx, e.base+u)
+				if p.Status == "passed" || !strings.Contains(p.Message, "started in another browser") {
+					t.Errorf("%s shows %+v", u, p)
+				}
+			}
+			if got := e.sb.Requests(h.ReadEndpoint) - reads; got != 0 {
+				t.Errorf("forged %s returns spent %d reads", v, got)
 			}
 		}
-		if got := e.sb.Requests(jumdatasim.Result) - reads; got != 0 {
-			t.Errorf("forged Jumdata returns spent %d reads", got)
-		}
-		if got := e.sb.Requests(megviisim.GetResult) - megviiReads; got != 0 {
-			t.Errorf("forged Megvii returns spent %d reads", got)
-		}
-		if got := e.sb.Requests(juhesim.Search) - juheReads; got != 0 {
-			t.Errorf("forged Juhe returns spent %d reads", got)
-		}
-		// A Juhe return with a forged signed response is refused.
-		forged := url.Values{"response": {`{"error_code":0,"result":{"passed":"T","jh_order_id":"` + victims[liveness.Juhe] + `"}}`}, "sign": {strings.Repeat("0", 32)}}
-		if p := visit(t, ctx, e.base+"/juhe/return?"+forged.Encode()); p.Status == "passed" || !strings.Contains(p.Message, "not valid") {
-			t.Errorf("a forged Juhe response shows %+v", p)
+
+		// A signed redirect return with its signature changed is refused.
+		for _, h := range registeredWith(t, "with a signed redirect return", func(h providertest.Harness) bool {
+			return h.SignedReturn && redirect(h.Vendor) && !h.Outcomes[sandbox.OutcomePass].NoReturn
+		}) {
+			ref := e.check(t, ctx, h.Vendor)
+			e.requests() // from here on
+			e.press(t, ctx, ref, sandbox.OutcomePass)
+			var genuine string
+			for _, u := range e.requestURIs() {
+				if strings.HasPrefix(u, "GET /"+string(h.Vendor)+"/return?") {
+					genuine = strings.TrimPrefix(u, "GET ")
+				}
+			}
+			forged := resigned(t, genuine)
+			if p := visit(t, ctx, e.base+forged); p.Status == "passed" || !strings.Contains(p.Message, "not valid") {
+				t.Errorf("a return with a forged signature (%s) shows %+v", forged, p)
+			}
 		}
 	})
 }
 
-// mustEntryBiz returns the BizNo (the app's ref) of a session.
-func mustEntryBiz(t *testing.T, e *env, v liveness.Vendor, id string) string {
-	t.Helper()
-	for _, ent := range e.app.Recent(app.MaxSessions) {
-		if ent.Vendor == v && ent.SessionID == id {
-			return ent.Ref
+// routed reports whether the return routes run h's vendor: its return is
+// a redirect, which comes back after a pass.
+func routed(h providertest.Harness) bool {
+	return redirect(h.Vendor) && !h.Outcomes[sandbox.OutcomePass].NoReturn
+}
+
+// routeOutcomes are the outcomes the return routes run for h's vendor: a
+// pass; after a bare return, one leaving the session pending and one
+// final; without one, a failure.
+func routeOutcomes(h providertest.Harness) []sandbox.Outcome {
+	out := []sandbox.Outcome{sandbox.OutcomePass}
+	if !h.BareReturn {
+		for _, o := range sandbox.Outcomes() {
+			if w, ok := h.Outcomes[o]; ok && !w.NoReturn && w.Status == liveness.StatusFailed {
+				return append(out, o)
+			}
+		}
+		return out
+	}
+	var pending, final bool
+	for _, o := range sandbox.Outcomes() {
+		w, ok := h.Outcomes[o]
+		switch {
+		case !ok || !w.NoReturn:
+		case w.Status == liveness.StatusPending && !pending:
+			pending = true
+			out = append(out, o)
+		case w.Status != liveness.StatusPending && !final:
+			final = true
+			out = append(out, o)
 		}
 	}
-	t.Fatalf("no entry for %s %s", v, id)
+	return out
+}
+
+// returnReads is how many result reads a session of h's vendor spends
+// when its page sends the browser back after an outcome expecting w: none
+// when a signed callback brings the result (a signed notify, or a signed
+// return without a notify), one otherwise.
+func returnReads(h providertest.Harness, w providertest.Expect) int {
+	if !w.NoReturn && (h.SignedNotify || !h.Notifies && h.SignedReturn) {
+		return 0
+	}
+	return 1
+}
+
+// returnedThrough returns the URL the browser came back to, fragment
+// included, to visit again: for a hash route (the browser never sends the
+// fragment) the location the return page forwarded, the return request
+// the app served otherwise.
+func returnedThrough(t *testing.T, e *env, uris, hrefs []string, returnURL string) string {
+	t.Helper()
+	path, _, hash := strings.Cut(returnURL, "#")
+	path, _, _ = strings.Cut(path, "?")
+	if hash {
+		if len(hrefs) > 0 {
+			return hrefs[len(hrefs)-1]
+		}
+		t.Fatalf("no return page %s forwarded its location", path)
+	}
+	for _, u := range slices.Backward(uris) {
+		if strings.HasPrefix(u, "GET "+path) {
+			return e.base + strings.TrimPrefix(u, "GET ")
+		}
+	}
+	t.Fatalf("no return %s among %v", path, uris)
 	return ""
+}
+
+// typedClaim is the query of an unsigned claim of success for ent's
+// session, as a person could type it: the harness's forged claim (a
+// return or a notify) of the vendor.
+func typedClaim(h providertest.Harness, ent *app.Entry) string {
+	return h.ForgeClaim("http://app.example/"+string(h.Vendor), &liveness.Session{Vendor: h.Vendor, ID: ent.SessionID, BizNo: ent.Ref}).URL.RawQuery
+}
+
+// resigned returns the request URI u with every query value that is a
+// hexadecimal signature (32 hex digits or more) changed in its first
+// digit, failing t when u has none.
+func resigned(t *testing.T, u string) string {
+	t.Helper()
+	path, query, _ := strings.Cut(u, "?")
+	q, err := url.ParseQuery(query)
+	if err != nil {
+		t.Fatal(err)
+	}
+	changed := false
+	for k, vs := range q {
+		for i, v := range vs {
+			if len(v) >= 32 && strings.Trim(strings.ToLower(v), "0123456789abcdef") == "" {
+				flip := byte('0')
+				if v[0] == '0' {
+					flip = '1'
+				}
+				q[k][i] = string(flip) + v[1:]
+				changed = true
+			}
+		}
+	}
+	if !changed {
+		t.Fatalf("the signed return %s carries no hexadecimal signature", u)
+	}
+	return path + "?" + q.Encode()
 }
 
 // screenshot saves the tab to examples/webapp/screenshot.png.
@@ -578,4 +646,15 @@ func screenshot(t *testing.T, ctx context.Context) {
 	if err := os.WriteFile(filepath.Join("..", "screenshot.png"), png, 0o644); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// firstPosted is the first of hs whose return is a POST form: the vendor
+// of the screenshot.
+func firstPosted(hs []providertest.Harness) liveness.Vendor {
+	for _, h := range hs {
+		if !redirect(h.Vendor) {
+			return h.Vendor
+		}
+	}
+	return ""
 }

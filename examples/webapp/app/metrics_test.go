@@ -7,14 +7,14 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/examples/webapp/app"
-	"github.com/go-liveness/liveness/jumdata"
+	"github.com/go-liveness/liveness/providertest"
 	"github.com/go-liveness/liveness/sandbox"
 )
 
@@ -46,9 +46,10 @@ func (e *env) scrape(t *testing.T, auth string) (int, map[string]bool, string) {
 	return resp.StatusCode, samples, string(b)
 }
 
-// TestMetrics: a Megvii check through the sandbox (its notify lost, so
-// the unsigned GET return reads the result once) and a Jumdata check the
-// reconciler finds pending are scraped from /metrics, under the names the
+// TestMetrics: a check through the sandbox of a vendor whose return
+// method is an option (Megvii's: its notify lost, so the unsigned GET
+// return reads the result once) and a check of a vendor without a notify
+// the reconciler finds pending are scraped from /metrics, under the names the
 // OpenTelemetry Prometheus exporter gives livenessotel's instruments; the
 // scrape needs the operator token, and holds no session ID or BizNo.
 func TestMetrics(t *testing.T) {
@@ -60,23 +61,28 @@ func TestMetrics(t *testing.T) {
 	ctx := context.Background()
 
 	c := client(t)
-	ref := e.start(t, c, url.Values{"vendor": {"megvii"}, "opt-megvii-return-method": {"GET"}})
+	rv, field := returnMethod(t)
+	got := string(rv)
+	ref := e.start(t, c, with(person(rv), field, http.MethodGet))
 	ent, _ := e.app.Entry(ref)
 	visit, err := (&sandbox.Browser{Client: &http.Client{Jar: c.Jar}}).Press(ctx, ent.CheckURL, sandbox.OutcomePass)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(string(visit.ReturnBody), `id="status">passed<`) {
-		t.Fatalf("the Megvii check did not pass:\n%s", visit.ReturnBody)
+		t.Fatalf("the %s check did not pass:\n%s", rv, visit.ReturnBody)
 	}
 
-	// A Jumdata check nobody comes back for: the reconciler reads it
-	// from 3 minutes before its token expires, and finds it pending.
-	pending := e.start(t, client(t), url.Values{"vendor": {"jumdata"}})
+	// A check nobody comes back for, of a vendor without a notify: the
+	// reconciler reads it from 3 minutes before its session expires, and
+	// finds it pending.
+	ph := registeredWith(t, "without a notify", func(h providertest.Harness) bool { return !h.Notifies && h.Vendor != rv })[0]
+	left := string(ph.Vendor)
+	pending := e.start(t, client(t), person(ph.Vendor))
 	mu.Lock()
-	now = now.Add(jumdata.SessionTTL - 2*time.Minute)
+	now = now.Add(ph.Lifetime - 2*time.Minute)
 	mu.Unlock()
-	if n, err := e.app.Handler(liveness.Jumdata).Reconcile(ctx); n != 1 || err != nil {
+	if n, err := e.app.Handler(ph.Vendor).Reconcile(ctx); n != 1 || err != nil {
 		t.Fatalf("reconciler pass: %d sessions, %v; want 1", n, err)
 	}
 
@@ -92,29 +98,39 @@ func TestMetrics(t *testing.T) {
 	sb, _ := url.Parse(e.sb.URL)
 	vendorHTTP := `server_address="127.0.0.1",server_port="` + sb.Port() + `",url_scheme="http"`
 	for _, want := range []string{
-		`liveness_vendor_call_duration_seconds_count{liveness_operation="InitSession",liveness_vendor="megvii"} 1`,
-		`liveness_sessions_started_total{liveness_vendor="megvii"} 1`, // the app's Begin
-		`liveness_vendor_call_duration_seconds_count{liveness_operation="FetchResult",liveness_vendor="megvii"} 1`,
-		`liveness_vendor_result_calls_total{liveness_vendor="megvii"} 1`,
-		`liveness_callback_duration_seconds_count{liveness_callback_kind="return",liveness_callback_outcome="passed",liveness_vendor="megvii"} 1`,
-		`liveness_sessions_finished_total{liveness_reason="",liveness_status="passed",liveness_vendor="megvii"} 1`,
-		`liveness_delivery_duration_seconds_count{liveness_delivery_outcome="delivered",liveness_vendor="megvii"} 1`,
-		`liveness_delivery_attempts_sum{liveness_vendor="megvii"} 1`,
-		`liveness_session_result_calls_sum{liveness_status="passed",liveness_vendor="megvii"} 1`,
-		`liveness_session_duration_seconds_count{liveness_status="passed",liveness_vendor="megvii"} 1`,
-		// Megvii's get_token, Jumdata's init and result; Megvii's get_result.
-		`http_client_request_duration_seconds_count{http_request_method="POST",http_response_status_code="200",` + vendorHTTP + `} 3`,
-		`http_client_request_duration_seconds_count{http_request_method="GET",http_response_status_code="200",` + vendorHTTP + `} 1`,
+		`liveness_vendor_call_duration_seconds_count{liveness_operation="InitSession",liveness_vendor="` + got + `"} 1`,
+		`liveness_sessions_started_total{liveness_vendor="` + got + `"} 1`, // the app's Begin
+		`liveness_vendor_call_duration_seconds_count{liveness_operation="` + readOp(harnessOf(t, rv)) + `",liveness_vendor="` + got + `"} 1`,
+		`liveness_vendor_result_calls_total{liveness_vendor="` + got + `"} 1`,
+		`liveness_callback_duration_seconds_count{liveness_callback_kind="return",liveness_callback_outcome="passed",liveness_vendor="` + got + `"} 1`,
+		`liveness_sessions_finished_total{liveness_reason="",liveness_status="passed",liveness_vendor="` + got + `"} 1`,
+		`liveness_delivery_duration_seconds_count{liveness_delivery_outcome="delivered",liveness_vendor="` + got + `"} 1`,
+		`liveness_delivery_attempts_sum{liveness_vendor="` + got + `"} 1`,
+		`liveness_session_result_calls_sum{liveness_status="passed",liveness_vendor="` + got + `"} 1`,
+		`liveness_session_duration_seconds_count{liveness_status="passed",liveness_vendor="` + got + `"} 1`,
 
-		`liveness_vendor_call_duration_seconds_count{liveness_operation="InitSession",liveness_vendor="jumdata"} 1`,
-		`liveness_sessions_started_total{liveness_vendor="jumdata"} 1`,
-		`liveness_vendor_result_calls_total{liveness_vendor="jumdata"} 1`,
-		`liveness_reconcile_looks_total{liveness_callback_outcome="pending",liveness_vendor="jumdata"} 1`,
-		`liveness_callback_duration_seconds_count{liveness_callback_kind="reconcile",liveness_callback_outcome="pending",liveness_vendor="jumdata"} 1`,
+		`liveness_vendor_call_duration_seconds_count{liveness_operation="InitSession",liveness_vendor="` + left + `"} 1`,
+		`liveness_sessions_started_total{liveness_vendor="` + left + `"} 1`,
+		`liveness_vendor_result_calls_total{liveness_vendor="` + left + `"} 1`,
+		`liveness_reconcile_looks_total{liveness_callback_outcome="pending",liveness_vendor="` + left + `"} 1`,
+		`liveness_callback_duration_seconds_count{liveness_callback_kind="reconcile",liveness_callback_outcome="pending",liveness_vendor="` + left + `"} 1`,
 	} {
 		if !samples[want] {
 			t.Errorf("/metrics has no\n\t%s", want)
 		}
+	}
+	// Each check's create and read, by their methods (the vendors' APIs'):
+	// four requests, answered 200.
+	served := regexp.MustCompile(`^http_client_request_duration_seconds_count\{http_request_method="(GET|POST)",http_response_status_code="200",` + regexp.QuoteMeta(vendorHTTP) + `\} (\d+)$`)
+	requests := 0
+	for line := range samples {
+		if m := served.FindStringSubmatch(line); m != nil {
+			n, _ := strconv.Atoi(m[2])
+			requests += n
+		}
+	}
+	if requests != 4 {
+		t.Errorf("/metrics counts %d vendor requests answered 200, want 4", requests)
 	}
 	if t.Failed() {
 		t.Logf("scraped:\n%s", body)
