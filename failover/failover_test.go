@@ -1,12 +1,11 @@
 package failover_test
 
 import (
-	"bytes"
 	"errors"
-	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -489,9 +488,10 @@ func newGet(u string) (*http.Request, error) {
 
 // A notify that comes back without the route parameter (its vendor drops
 // the notify URL's query) is read by the one provider that reads it, as a
-// trigger naming its session in the router's form; with two accounts of
-// the vendor in one router, both read it, and it is refused: nothing
-// names the account.
+// trigger naming its session in the router's form, whatever the other
+// vendors beside it and their order, in its query or in a body; with two
+// accounts of the vendor in one router, both read it, and it is refused:
+// nothing names the account.
 func TestUnroutedNotify(t *testing.T) {
 	var dropping []liveness.Vendor
 	for _, v := range vendors(t, 1) {
@@ -505,69 +505,84 @@ func TestUnroutedNotify(t *testing.T) {
 			sb, err := sandbox.New(sandbox.WithAnyNotifyPort(), sandbox.WithNotifyRetry(0, 0))
 			require.NoError(t, err)
 			t.Cleanup(func() { _ = sb.Close() })
-			type notify struct {
-				method, url, contentType string
-				body                     []byte
-			}
-			got := make(chan notify, 4)
+			got := make(chan *url.URL, 4)
 			rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				if r.URL.Path == "/notify" {
-					b, _ := io.ReadAll(r.Body)
-					got <- notify{r.Method, r.URL.String(), r.Header.Get("Content-Type"), b}
+					got <- r.URL
 				}
 			}))
 			t.Cleanup(rcv.Close)
-			member := func(name string) failover.Member {
+			member := func(name string, v liveness.Vendor) failover.Member {
 				p, err := liveness.Open(sb.ProviderURL(v))
 				require.NoError(t, err)
 				return failover.Member{Name: name, Provider: p}
 			}
-			one, err := failover.New(failover.Config{Providers: []failover.Member{member("a")}})
-			require.NoError(t, err)
-			two, err := failover.New(failover.Config{Providers: []failover.Member{member("a"), member("b")}})
-			require.NoError(t, err)
-
-			req := harness(v).Request(rcv.URL+"/return", rcv.URL+"/notify")
-			s, err := one.InitSession(bg, req)
+			router := func(ms ...failover.Member) *failover.Router {
+				r, err := failover.New(failover.Config{Providers: ms})
+				require.NoError(t, err)
+				return r
+			}
+			one := router(member("a", v))
+			s, err := one.InitSession(bg, harness(v).Request(rcv.URL+"/return", rcv.URL+"/notify"))
 			require.NoError(t, err)
 			_, id, err := one.SplitID(s.ID)
 			require.NoError(t, err)
+			reads := sb.Requests(readEndpoint(v))
 			_, err = sb.Complete(bg, v, id, sandbox.OutcomePass)
 			require.NoError(t, err)
-			var n notify
+			var n *url.URL
 			select {
 			case n = <-got:
 			case <-time.After(10 * time.Second):
 				t.Fatal("no notify")
 			}
-			require.NotContains(t, n.url, failover.RouteParam, "the vendor dropped the route parameter")
-			request := func() *http.Request {
-				r := httptest.NewRequest(n.method, n.url, bytes.NewReader(n.body))
-				if n.contentType != "" {
-					r.Header.Set("Content-Type", n.contentType)
-				}
-				return r
+			require.NotContains(t, n.String(), failover.RouteParam, "the vendor dropped the route parameter")
+			require.NotEmpty(t, n.RawQuery, "the sandbox's notify carries its form in the query")
+			forms := map[string]func() *http.Request{
+				"in the query": func() *http.Request { return httptest.NewRequest(http.MethodGet, n.String(), nil) },
+				"in a body": func() *http.Request {
+					r := httptest.NewRequest(http.MethodPost, n.Path, strings.NewReader(n.RawQuery))
+					r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+					return r
+				},
 			}
-
-			for name, verify := range map[string]func(liveness.Provider, *http.Request) (*liveness.Callback, error){
+			verifiers := map[string]func(liveness.Provider, *http.Request) (*liveness.Callback, error){
 				"VerifyCallback": func(p liveness.Provider, r *http.Request) (*liveness.Callback, error) { return p.VerifyCallback(bg, r) },
 				"VerifyCallbackOfKind": func(p liveness.Provider, r *http.Request) (*liveness.Callback, error) {
 					return liveness.VerifyCallbackKind(bg, p, r, liveness.CallbackNotify)
 				},
-			} {
-				cb, err := verify(one, request())
-				require.NoError(t, err, name)
-				assert.Equal(t, s.ID, cb.SessionID, "%s: the session in the router's form", name)
-				assert.Equal(t, liveness.CallbackNotify, cb.Kind, name)
-				assert.False(t, cb.Signed, "%s: a trigger, never a result", name)
-				assert.Nil(t, cb.Result, name)
-				res, err := liveness.Resolve(bg, one, cb)
-				require.NoError(t, err, name)
-				assert.Equal(t, liveness.StatusPassed, res.Status, "%s: read through the provider that read it", name)
-
-				_, err = verify(two, request())
-				assert.ErrorIs(t, err, liveness.ErrInvalidArgument, "%s: two accounts read it", name)
 			}
+			routers := map[string]*failover.Router{"alone": one}
+			for _, w := range vendors(t, 1) {
+				if w != v {
+					routers["before "+string(w)] = router(member("a", v), member("w", w))
+					routers["after "+string(w)] = router(member("w", w), member("a", v))
+				}
+			}
+			for form, request := range forms {
+				for name, verify := range verifiers {
+					for rname, r := range routers {
+						cb, err := verify(r, request())
+						require.NoError(t, err, "%s, %s, %s", form, name, rname)
+						assert.Equal(t, s.ID, cb.SessionID, "%s, %s, %s: the session in the router's form", form, name, rname)
+						assert.Equal(t, liveness.CallbackNotify, cb.Kind, "%s, %s, %s", form, name, rname)
+						assert.False(t, cb.Signed, "%s, %s, %s: a trigger, never a result", form, name, rname)
+						assert.Nil(t, cb.Result, "%s, %s, %s", form, name, rname)
+					}
+					_, err = verify(router(member("a", v), member("b", v)), request())
+					assert.ErrorIs(t, err, liveness.ErrInvalidArgument, "%s, %s: two accounts read it", form, name)
+				}
+				// Asked for a return, the router takes no notify.
+				_, err = liveness.VerifyCallbackKind(bg, one, request(), liveness.CallbackReturn)
+				assert.Error(t, err, "%s: a notify is no return", form)
+			}
+			assert.Equal(t, reads, sb.Requests(readEndpoint(v)), "verifying reads nothing")
+			cb, err := one.VerifyCallback(bg, forms["in a body"]())
+			require.NoError(t, err)
+			res, err := liveness.Resolve(bg, one, cb)
+			require.NoError(t, err)
+			assert.Equal(t, liveness.StatusPassed, res.Status, "read through the provider that read it")
+			assert.Equal(t, reads+1, sb.Requests(readEndpoint(v)), "one read")
 		})
 	}
 }

@@ -1,8 +1,10 @@
 package failover
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -198,7 +200,7 @@ func (r *Router) BuildCheckURL(s *liveness.Session) (string, error) {
 func (r *Router) VerifyCallback(ctx context.Context, req *http.Request) (*liveness.Callback, error) {
 	m, err := r.callbackMember("VerifyCallback", req)
 	if err != nil {
-		return r.unrouted(ctx, req, err)
+		return r.unrouted(ctx, req, err, "")
 	}
 	cb, err := m.p.VerifyCallback(ctx, req)
 	if err != nil {
@@ -218,10 +220,7 @@ func (r *Router) VerifyCallbackOfKind(ctx context.Context, req *http.Request, ki
 	}
 	m, err := r.callbackMember(op, req)
 	if err != nil {
-		if kind == liveness.CallbackReturn {
-			return r.unrouted(ctx, req, err)
-		}
-		return r.unroutedNotify(ctx, req, err)
+		return r.unrouted(ctx, req, err, kind)
 	}
 	cb, err := liveness.VerifyCallbackKind(ctx, m.p, req, kind)
 	if err != nil {
@@ -233,108 +232,135 @@ func (r *Router) VerifyCallbackOfKind(ctx context.Context, req *http.Request, ki
 // errNoRoute marks a callback whose URL carries no route parameter.
 var errNoRoute = errors.New("no route")
 
-// unrouted handles a callback whose URL names no provider (the vendor
-// dropped the return URL's own query: Guess: see VENDORS.md, Juhe,
-// return-keeps-query). A signed one is taken from the one provider whose
-// signature it carries: the signature names the provider, as the route
-// parameter would. An unsigned notify is unroutedNotify's rule's: taken
-// from the one provider that reads it. Anything else is bareReturn's.
-func (r *Router) unrouted(ctx context.Context, req *http.Request, err error) (*liveness.Callback, error) {
+// unrouted handles a callback whose URL names no provider, err being its
+// refusal; kind is the callback's kind when the caller knows it, "" when
+// not. Every provider reads it, each from its own copy of the body, and:
+//
+//   - a signed callback is taken from the one provider whose signature it
+//     carries: the signature names the provider, as the route parameter
+//     would (a return whose vendor dropped the return URL's own query:
+//     Guess: see VENDORS.md, Juhe, return-keeps-query);
+//   - an unsigned notify is taken from the one provider that reads it as a
+//     notify naming a session (a vendor that drops the notify URL's query
+//     drops the route parameter with it: Guess: see VENDORS.md, Aliyun,
+//     callback-query), unless the caller asked for a return: so routed,
+//     it is what it is without a router, a trigger, resolved by a read of
+//     the session it names through the provider that read it, never a
+//     result;
+//   - a return is bareReturn's.
+//
+// Anything else, and a callback that two providers read so, is refused
+// with err: nothing names the provider.
+func (r *Router) unrouted(ctx context.Context, req *http.Request, err error, kind liveness.CallbackKind) (*liveness.Callback, error) {
 	if !errors.Is(err, errNoRoute) {
 		return nil, err
 	}
-	var signed *liveness.Callback
-	var by *member
+	copyOf, berr := replayable(ctx, req)
+	if berr != nil {
+		return nil, berr
+	}
+	type reading struct {
+		m   *member
+		cb  *liveness.Callback
+		err error
+	}
+	readings := make([]reading, 0, len(r.members))
 	for _, m := range r.members {
-		cb, merr := m.p.VerifyCallback(ctx, req.Clone(ctx))
-		if merr != nil || !cb.Signed {
-			continue
+		var cb *liveness.Callback
+		var merr error
+		if kind == "" {
+			cb, merr = m.p.VerifyCallback(ctx, copyOf())
+		} else {
+			cb, merr = liveness.VerifyCallbackKind(ctx, m.p, copyOf(), kind)
 		}
-		if by != nil {
-			return nil, err // two providers hold the same key: no telling which
+		readings = append(readings, reading{m, cb, merr})
+	}
+	// only returns the one reading that ok accepts, if exactly one does.
+	only := func(ok func(reading) bool) (*liveness.Callback, bool) {
+		var found *reading
+		for i := range readings {
+			if !ok(readings[i]) {
+				continue
+			}
+			if found != nil {
+				return nil, false
+			}
+			found = &readings[i]
 		}
-		signed, by = cb, m
-	}
-	if by != nil {
-		return by.routedCallback(signed), nil
-	}
-	if cb, ok := r.onlyNotify(ctx, req, func(ctx context.Context, p liveness.Provider, req *http.Request) (*liveness.Callback, error) {
-		return p.VerifyCallback(ctx, req)
-	}); ok {
-		return cb, nil
-	}
-	return nil, r.bareReturn(ctx, req, err)
-}
-
-// unroutedNotify handles a notify whose URL names no provider: a vendor
-// that drops the notify URL's query (Guess: see VENDORS.md, Aliyun,
-// callback-query) drops the route parameter with it. The notify is
-// taken from the one provider that reads it as a notify naming a
-// session, signed or not; when none does, or several do (two accounts of
-// one vendor whose notify carries nothing of the account), it is refused
-// with err. An unsigned notify routed so is what it is without a router:
-// a trigger, resolved by a read of the session it names through the
-// provider that read it, never a result.
-func (r *Router) unroutedNotify(ctx context.Context, req *http.Request, err error) (*liveness.Callback, error) {
-	if !errors.Is(err, errNoRoute) {
-		return nil, err
-	}
-	if cb, ok := r.onlyNotify(ctx, req, func(ctx context.Context, p liveness.Provider, req *http.Request) (*liveness.Callback, error) {
-		return liveness.VerifyCallbackKind(ctx, p, req, liveness.CallbackNotify)
-	}); ok {
-		return cb, nil
-	}
-	return nil, err
-}
-
-// onlyNotify returns the notify req in the router's form when exactly one
-// provider reads it, with verify, as a notify naming a session.
-func (r *Router) onlyNotify(ctx context.Context, req *http.Request, verify func(context.Context, liveness.Provider, *http.Request) (*liveness.Callback, error)) (*liveness.Callback, bool) {
-	var found *liveness.Callback
-	var by *member
-	for _, m := range r.members {
-		cb, merr := verify(ctx, m.p, req.Clone(ctx))
-		if merr != nil || cb.Kind != liveness.CallbackNotify || cb.SessionID == "" {
-			continue
-		}
-		if by != nil {
+		if found == nil {
 			return nil, false
 		}
-		found, by = cb, m
+		return found.m.routedCallback(found.cb), true
 	}
-	if by == nil {
-		return nil, false
+	if cb, ok := only(func(rd reading) bool { return rd.err == nil && rd.cb.Signed }); ok {
+		return cb, nil
 	}
-	return by.routedCallback(found), true
-}
-
-// bareReturn turns err, the refusal of a callback that names no provider,
-// into liveness.ErrNoResult when it is a GET or HEAD that one of the
-// providers reads as a return naming no session and carrying no result
-// (Juhe's bare return after a cancel, or a return URL reloaded without
-// its parameters), so that the caller resolves it as it would for that
-// vendor (the callback handlers, through the browser's binding). Nothing
-// else is taken from a provider that was not named: a callback it would
-// accept is still refused.
-func (r *Router) bareReturn(ctx context.Context, req *http.Request, err error) error {
-	if !errors.Is(err, errNoRoute) || (req.Method != http.MethodGet && req.Method != http.MethodHead) {
-		return err
-	}
-	noResult := false
-	for _, m := range r.members {
-		_, merr := m.p.VerifyCallback(ctx, req.Clone(ctx))
-		if merr == nil {
-			// A provider reads it as naming a session: it must name
-			// its provider.
-			return err
+	// A provider that refuses the notify as ErrBadSignature vetoes
+	// nothing: a provider says so of a form that lacks its signature as
+	// well as of a forgery, and the notify taken is only a trigger.
+	if kind != liveness.CallbackReturn {
+		if cb, ok := only(func(rd reading) bool {
+			return rd.err == nil && rd.cb.Kind == liveness.CallbackNotify && rd.cb.SessionID != ""
+		}); ok {
+			return cb, nil
 		}
-		noResult = noResult || errors.Is(merr, liveness.ErrNoResult)
+	}
+	if kind == liveness.CallbackNotify || (req.Method != http.MethodGet && req.Method != http.MethodHead) {
+		return nil, err
+	}
+	// bareReturn: a GET or HEAD that one of the providers reads as a
+	// return naming no session and carrying no result (Juhe's bare return
+	// after a cancel, or a return URL reloaded without its parameters) is
+	// liveness.ErrNoResult, so that the caller resolves it as it would
+	// for that vendor (the callback handlers, through the browser's
+	// binding). Nothing else is taken from a provider that was not named:
+	// a callback a provider reads as naming a session must name its
+	// provider.
+	noResult := false
+	for _, rd := range readings {
+		if rd.err == nil {
+			return nil, err
+		}
+		noResult = noResult || errors.Is(rd.err, liveness.ErrNoResult)
 	}
 	if !noResult {
-		return err
+		return nil, err
 	}
-	return &liveness.Error{Vendor: Vendor, Op: "VerifyCallback", Kind: liveness.ErrNoResult,
+	return nil, &liveness.Error{Vendor: Vendor, Op: "VerifyCallback", Kind: liveness.ErrNoResult,
 		Message: "the return names no provider, no session and carries no result"}
+}
+
+// maxUnroutedBody caps the body of a callback that names no provider,
+// which the router reads once to hand each provider its own copy: as
+// driver.DefaultMaxCallbackBytes caps a provider's.
+const maxUnroutedBody = 1 << 20
+
+// replayable reads req's body once (a clone shares its original's body,
+// so the first provider to read one would leave the others nothing) and
+// returns a func giving a clone of req with its own copy of the body; req
+// keeps the body too. A body over maxUnroutedBody is ErrInvalidArgument
+// naming "body".
+func replayable(ctx context.Context, req *http.Request) (func() *http.Request, error) {
+	var body []byte
+	if req.Body != nil && req.Body != http.NoBody {
+		b, err := io.ReadAll(io.LimitReader(req.Body, maxUnroutedBody+1))
+		req.Body = io.NopCloser(bytes.NewReader(b))
+		if err != nil {
+			return nil, &liveness.Error{Vendor: Vendor, Op: "VerifyCallback", Kind: liveness.ErrInvalidArgument, Field: "body", Message: "cannot be read", Err: err}
+		}
+		if len(b) > maxUnroutedBody {
+			return nil, liveness.InvalidArgument(Vendor, "VerifyCallback", "body", "is larger than 1 MiB")
+		}
+		body = b
+	}
+	return func() *http.Request {
+		c := req.Clone(ctx)
+		if body != nil {
+			c.Body = io.NopCloser(bytes.NewReader(body))
+			c.ContentLength = int64(len(body))
+		}
+		return c
+	}, nil
 }
 
 func (r *Router) callbackMember(op string, req *http.Request) (*member, error) {
