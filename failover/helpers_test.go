@@ -302,8 +302,8 @@ func ownError(t *testing.T, v liveness.Vendor, f sandbox.Fault) *liveness.Error 
 
 // notifyDropsRoute reports whether v's notify, under the sandbox's default
 // readings, comes back without the notify URL's query, and so without the
-// route parameter: a router can then route it only by a signature
-// (Router.VerifyCallback), and refuses an unsigned one.
+// route parameter: a router then takes it from the one provider whose
+// signature it carries or, unsigned, that reads it (Router.VerifyCallback).
 func notifyDropsRoute(t *testing.T, v liveness.Vendor) bool {
 	t.Helper()
 	if !harness(v).Notifies {

@@ -55,6 +55,8 @@ func TestEveryVendorFailsOverBothWays(t *testing.T) {
 				res, err := e.router.FetchResult(bg, s.ID)
 				require.NoError(t, err)
 				assert.Equal(t, liveness.StatusPassed, res.Status)
+				assert.Equal(t, 1, e.sb.Requests(readEndpoint(v)), "one read")
+				assert.Zero(t, e.sb.Requests(readEndpoint(next)), "no read of the vendor that failed")
 				return
 			}
 			req, err := comp.ReturnRequest(bg)
@@ -62,9 +64,16 @@ func TestEveryVendorFailsOverBothWays(t *testing.T) {
 			cb, err := e.router.VerifyCallback(bg, req)
 			require.NoError(t, err)
 			assert.Equal(t, s.ID, cb.SessionID, "the return names the router's session")
+			assert.Equal(t, harness(v).SignedReturn, cb.Signed, "verified with the vendor's own key")
 			res, err := liveness.Resolve(bg, e.router, cb)
 			require.NoError(t, err)
 			assert.Equal(t, liveness.StatusPassed, res.Status)
+			want := 1 // Resolve reads an unsigned return once
+			if cb.Signed && cb.Result != nil && cb.Result.Status.Final() {
+				want = 0 // a signed final result is not read
+			}
+			assert.Equal(t, want, e.sb.Requests(readEndpoint(v)), "reads")
+			assert.Zero(t, e.sb.Requests(readEndpoint(next)), "no read of the vendor that failed")
 		})
 	}
 }
