@@ -109,7 +109,9 @@ type Request struct {
 	Query  url.Values
 	Header http.Header
 	// Form is sent urlencoded, or as the text fields of a multipart body when
-	// Multipart is set or Files is not empty.
+	// Multipart is set or Files is not empty. Query and Form are read, never
+	// changed: a provider may share their value slices between calls (its
+	// credentials, built once).
 	Form      url.Values
 	Files     []File
 	Multipart bool
