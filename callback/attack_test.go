@@ -29,32 +29,36 @@ func TestReplayAfterResultTTLDeliversNothing(t *testing.T) {
 	srv := e.Serve(h)
 	e.Start(callbacktest.NewBrowser(), srv.URL)
 	id := e.LastStarted()
-	c, err := e.SB.Complete(context.Background(), e.Vendor, id, sandbox.OutcomePass)
-	if err != nil {
+	if _, err := e.SB.Complete(context.Background(), e.Vendor, id, sandbox.OutcomePass); err != nil {
 		t.Fatal(err)
 	}
-	if code := callbacktest.Notify(srv.URL+"/notify", c.ReturnForm); code != http.StatusOK {
-		t.Fatalf("notify: %d", code)
+	if code := e.Resend(srv.URL); code != http.StatusOK {
+		t.Fatalf("the vendor's notify: %d, want 200", code)
 	}
 	e.Clock.Advance(callback.DefaultResultTTL + time.Minute)
-	code := callbacktest.Notify(srv.URL+"/notify", c.ReturnForm)
-	if runs, attempts, _ := e.Del.Get(id); runs != 1 || attempts != 1 {
-		t.Fatalf("a replay %v later (answered %d) ran Deliver %d times (%d attempts), want once",
+	// Acknowledged (the vendor need not send it again), and not delivered.
+	code := e.Resend(srv.URL)
+	if runs, attempts, _ := e.Del.Get(id); code != http.StatusOK || runs != 1 || attempts != 1 {
+		t.Fatalf("a replay %v later answered %d (want 200) and ran Deliver %d times (%d attempts), want once",
 			callback.DefaultResultTTL+time.Minute, code, runs, attempts)
 	}
 }
 
-// A notify that only says the check is complete (Juhe's); a pending
-// answer cached a moment before (a reload, a Wait) must not make it answer
-// 503: the vendor documents no redelivery, so the notify would be lost.
+// A notify that only says the check is complete (the Handler reads the
+// result): a pending answer cached a moment before (a reload, a Wait) must
+// not make it answer 503: the vendor documents no redelivery, so the
+// notify would be lost.
 func TestTriggerNotifyNotAnsweredFromAStalePending(t *testing.T) {
 	e := newEnv(t, vendorWith(t, triggerNotify))
 	e.Start(callbacktest.NewBrowser(), e.Srv.URL)
 	id := e.LastStarted()
 	// Forged notifies for the pending session: at most two reads a second.
 	before := e.Reads()
+	// Each is answered 503 (the result is not final), never 2xx.
 	for i := 0; i < 20; i++ {
-		e.Forge(e.Srv.URL, id)
+		if code := e.Forge(e.Srv.URL, id); code != http.StatusServiceUnavailable {
+			t.Fatalf("forged notify %d for the pending session answered %d, want 503", i, code)
+		}
 	}
 	if r := e.Reads() - before; r < 1 || r > 2 {
 		t.Fatalf("20 forged notifies made %d reads, want 1 or 2", r)
@@ -165,7 +169,7 @@ func TestDoneURLNotAnOpenRedirect(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			resp := b.Do(http.MethodPost, srv.URL+"/return", c.ReturnForm)
+			resp := b.Return(srv.URL, c)
 			loc := resp.Header.Get("Location")
 			if tc.follow && (resp.StatusCode != http.StatusSeeOther || loc == "") {
 				t.Fatalf("%d, Location %q", resp.StatusCode, loc)
@@ -347,16 +351,16 @@ func TestLostDeliveryMarkDoesNotDeliverTwice(t *testing.T) {
 	srv := e.Serve(e.NewHandler(e.P, fs))
 	e.Start(callbacktest.NewBrowser(), srv.URL)
 	id := e.LastStarted()
-	c, err := e.SB.Complete(context.Background(), e.Vendor, id, sandbox.OutcomePass)
-	if err != nil {
+	if _, err := e.SB.Complete(context.Background(), e.Vendor, id, sandbox.OutcomePass); err != nil {
 		t.Fatal(err)
 	}
-	if code := callbacktest.Notify(srv.URL+"/notify", c.ReturnForm); code/100 == 2 {
-		t.Fatalf("notify with the mark lost answered %d", code)
+	// 503 (the Store failed): the vendor sends it again.
+	if code := e.Resend(srv.URL); code != http.StatusServiceUnavailable {
+		t.Fatalf("notify with the mark lost answered %d, want 503", code)
 	}
 	e.Clock.Advance(callback.DefaultDeliverTimeout + 10*time.Second) // the lease is gone
 	for i := 0; i < 3; i++ {
-		if code := callbacktest.Notify(srv.URL+"/notify", c.ReturnForm); code != http.StatusOK {
+		if code := e.Resend(srv.URL); code != http.StatusOK {
 			t.Fatalf("redelivered notify %d answered %d", i, code)
 		}
 	}
@@ -372,21 +376,24 @@ func TestDeliverFailingWhileADuplicateWaits(t *testing.T) {
 	e := newEnv(t, vendorWith(t, signedNotify), callbacktest.NotifyToSink())
 	e.Start(callbacktest.NewBrowser(), e.Srv.URL)
 	id := e.LastStarted()
-	c, err := e.SB.Complete(context.Background(), e.Vendor, id, sandbox.OutcomePass)
-	if err != nil {
+	if _, err := e.SB.Complete(context.Background(), e.Vendor, id, sandbox.OutcomePass); err != nil {
 		t.Fatal(err)
+	}
+	n := e.LastNotify()
+	if n == nil {
+		t.Fatal("the vendor sent no notify")
 	}
 	e.Del.Fail, e.Del.Delay = 1, 100*time.Millisecond
 	e.Del.Entered = make(chan struct{}, 2)
 	codes := make(chan int, 2)
-	go func() { codes <- callbacktest.Notify(e.Srv.URL+"/notify", c.ReturnForm) }()
+	go func() { codes <- n.Send(e.Srv.URL) }()
 	<-e.Del.Entered // the first notify is delivering when the duplicate comes
-	go func() { codes <- callbacktest.Notify(e.Srv.URL+"/notify", c.ReturnForm) }()
+	go func() { codes <- n.Send(e.Srv.URL) }()
 	a, b := <-codes, <-codes
 	if !((a == http.StatusOK) != (b == http.StatusOK)) || a+b != http.StatusOK+http.StatusInternalServerError {
 		t.Fatalf("answers %d and %d, want one 500 and one 200", a, b)
 	}
-	if code := callbacktest.Notify(e.Srv.URL+"/notify", c.ReturnForm); code != http.StatusOK {
+	if code := n.Send(e.Srv.URL); code != http.StatusOK {
 		t.Fatalf("retry: %d", code)
 	}
 	if runs, attempts, _ := e.Del.Get(id); runs != 1 || attempts != 2 {

@@ -2,7 +2,7 @@ package callback_test
 
 import (
 	"context"
-	"net/url"
+	"net/http"
 	"testing"
 	"time"
 
@@ -11,9 +11,10 @@ import (
 	"github.com/go-liveness/liveness/callback/callbacktest"
 )
 
-// An unsigned Juhe notify for an abandoned order the Store no longer holds:
-// the rebuilt record's life counts from the rebuild, so the reconciler
-// delivers it once as expired, with a few reads.
+// An unsigned notify (one that only says a result is ready, as anyone can
+// forge it: Harness.ForgeClaim) for an abandoned session the Store no
+// longer holds: the rebuilt record's life counts from the rebuild, so the
+// reconciler delivers it once as expired, with a few reads.
 func TestRebuiltSessionEnds(t *testing.T) {
 	e := newEnv(t, vendorWith(t, triggerNotify), callbacktest.NotifyToSink())
 	e.Start(callbacktest.NewBrowser(), e.Srv.URL)
@@ -21,9 +22,13 @@ func TestRebuiltSessionEnds(t *testing.T) {
 	st := &callback.MemoryStore{Now: e.Clock.Now}
 	h := e.NewHandler(e.P, st)
 	lost := e.Serve(h)
-	code := callbacktest.Notify(lost.URL+"/notify", url.Values{"jh_order_id": {id}})
+	// The session is pending: the notify is read, the record rebuilt, and
+	// the notify answered 503 so that the vendor would send it again.
+	code := e.Forge(lost.URL, id)
 	r0 := e.Reads()
-	t.Logf("notify: %d reads=%d len=%d", code, r0, st.Len())
+	if code != http.StatusServiceUnavailable || r0 != 1 || st.Len() == 0 {
+		t.Fatalf("notify for the pending session: %d, %d reads, %d records; want 503 after one read, the record rebuilt", code, r0, st.Len())
+	}
 	for day := 0; day < 10; day++ {
 		for i := 0; i < 48; i++ {
 			e.Clock.Advance(30*time.Minute + time.Second)

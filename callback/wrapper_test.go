@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"net/url"
 	"sync/atomic"
 	"testing"
 
@@ -33,9 +32,9 @@ func (g *guarded) VerifyCallback(context.Context, *http.Request) (*liveness.Call
 }
 
 // A wrapper's own methods are never skipped for a capability of the
-// provider it wraps: Juhe's notify goes through the wrapper's
-// VerifyCallback (refused: no read, no delivery), and Wait's reads through
-// its FetchResult (counted).
+// provider it wraps: the vendor's notify (one that only says a result is
+// ready) goes through the wrapper's VerifyCallback (refused: no read, no
+// delivery), and Wait's reads through its FetchResult (counted).
 func TestWrapperIsNotSkipped(t *testing.T) {
 	e := newEnv(t, vendorWith(t, triggerNotify), callbacktest.NotifyToSink())
 	g := &guarded{Provider: e.Provider()}
@@ -46,7 +45,7 @@ func TestWrapperIsNotSkipped(t *testing.T) {
 	if _, err := e.SB.Complete(context.Background(), e.Vendor, id, sandbox.OutcomePass); err != nil {
 		t.Fatal(err)
 	}
-	if code := callbacktest.Notify(srv.URL+"/notify", url.Values{"jh_order_id": {id}}); code != http.StatusBadRequest {
+	if code := e.Resend(srv.URL); code != http.StatusBadRequest {
 		t.Fatalf("a notify the wrapper refuses: %d, want 400", code)
 	}
 	if runs, _, _ := e.Del.Get(id); runs != 0 || e.Reads() != 0 {
