@@ -200,7 +200,7 @@ func ExampleHTTPClient() {
 	defer srv.Close()
 	spans := tracetest.NewInMemoryExporter()
 	c := livenessotel.HTTPClient(nil, livenessotel.WithTracerProvider(sdktrace.NewTracerProvider(sdktrace.WithSyncer(spans))))
-	resp, err := c.Get(srv.URL + "/faceid/lite/get_result?api_key=KEY&api_secret=SECRET&biz_id=42")
+	resp, err := c.Get(srv.URL + "/v1/result?api_key=KEY&api_secret=SECRET&id=42")
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -211,6 +211,6 @@ func ExampleHTTPClient() {
 		}
 	}
 	// Output:
-	// url.path /faceid/lite/get_result
+	// url.path /v1/result
 	// http.response.status_code 200
 }

@@ -26,7 +26,7 @@ import (
 // APIs do: a sandbox's key and secret.
 var secretQuery = func() string {
 	key, secret := sandboxCredential(0), sandboxCredential(1)
-	return "?api_key=" + url.QueryEscape(key) + "&api_secret=" + url.QueryEscape(secret) + "&biz_id=1462259748,52b13fb5"
+	return "?api_key=" + url.QueryEscape(key) + "&api_secret=" + url.QueryEscape(secret) + "&id=42,7f3a"
 }()
 
 // sandboxCredential returns the i-th longest of the sandbox's credentials
@@ -47,7 +47,7 @@ func TestHTTPClientKeepsTheQueryOut(t *testing.T) {
 		}
 	}))
 	t.Cleanup(srv.Close)
-	target := srv.URL + "/faceid/lite/get_result" + secretQuery
+	target := srv.URL + "/v1/result" + secretQuery
 
 	t.Run("HTTPClient", func(t *testing.T) {
 		tel := newTelemetry(t)
@@ -60,8 +60,8 @@ func TestHTTPClientKeepsTheQueryOut(t *testing.T) {
 		require.Len(t, spans, 1)
 		a := attrsOf(spans[0])
 		require.Equal(t, "GET", spans[0].Name)
-		require.Equal(t, srv.URL+"/faceid/lite/get_result?api_key=REDACTED&api_secret=REDACTED&biz_id=REDACTED", a["url.full"])
-		require.Equal(t, "/faceid/lite/get_result", a["url.path"])
+		require.Equal(t, srv.URL+"/v1/result?api_key=REDACTED&api_secret=REDACTED&id=REDACTED", a["url.full"])
+		require.Equal(t, "/v1/result", a["url.path"])
 		require.Equal(t, "200", a["http.response.status_code"])
 		require.Equal(t, trace.SpanKindClient, spans[0].SpanKind)
 		assertNoSecret(t, tel, nil)
@@ -87,7 +87,7 @@ func TestHTTPClientRecordsNoErrorMessage(t *testing.T) {
 	failing := roundTripFunc(func(r *http.Request) (*http.Response, error) {
 		return nil, fmt.Errorf("proxy refused %s", r.URL)
 	})
-	target := "https://api.vendor.example/faceid/lite/get_result" + secretQuery
+	target := "https://api.vendor.example/v1/result" + secretQuery
 
 	tel := newTelemetry(t)
 	c := livenessotel.HTTPClient(&http.Client{Transport: failing}, tel.opts()...)
@@ -161,12 +161,12 @@ func TestHTTPClientRedactsEveryQueryForm(t *testing.T) {
 			return &http.Response{StatusCode: http.StatusOK, Body: http.NoBody, Request: r}, nil
 		})
 		c := livenessotel.HTTPClient(&http.Client{Transport: ok}, tel.opts()...)
-		req, err := http.NewRequestWithContext(context.Background(), http.MethodGet, "http://user:"+key+"@api.vendor.example/faceid/search"+q+"#frag", nil)
+		req, err := http.NewRequestWithContext(context.Background(), http.MethodGet, "http://user:"+key+"@api.vendor.example/v1/search"+q+"#frag", nil)
 		require.NoError(t, err)
 		resp, err := c.Do(req)
 		require.NoError(t, err)
 		resp.Body.Close()
-		require.Equal(t, "http://api.vendor.example/faceid/search"+want, attrsOf(tel.ended()[0])["url.full"], "query %q", q)
+		require.Equal(t, "http://api.vendor.example/v1/search"+want, attrsOf(tel.ended()[0])["url.full"], "query %q", q)
 		assertNoSecret(t, tel, nil)
 	}
 }
