@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/go-liveness/liveness/callback/callbacktest"
+	"github.com/go-liveness/liveness/sandbox"
 )
 
 // Browser B joins A's start by naming its BizNo: B gets a binding of its
@@ -32,8 +33,11 @@ func TestJoinedStartGetsItsOwnBinding(t *testing.T) {
 			break
 		}
 	}
+	// Y's return, as the vendor's page sends the browser back (unsigned),
+	// taken by B.
+	c := e.Complete(idY, sandbox.OutcomePass)
 	before := e.Reads()
-	resp := b.Do(http.MethodGet, srv.URL+"/return?biz_id="+idY, nil)
+	resp := b.Return(srv.URL, c)
 	if resp.StatusCode != http.StatusForbidden || e.Reads() != before {
 		t.Fatalf("B's unsigned return for A's later session %s: %d %s, vendor reads %d; want 403 and none", idY, resp.StatusCode, resp.Header.Get("Location"), e.Reads()-before)
 	}

@@ -20,15 +20,6 @@ import (
 	"github.com/go-liveness/liveness/sandbox"
 )
 
-// returnTo sends the browser's return of c to base.
-func returnTo(b *callbacktest.Browser, base string, c *sandbox.Completion) *http.Response {
-	u, _ := url.Parse(c.ReturnURL)
-	if c.ReturnMethod == http.MethodPost {
-		return b.Do(http.MethodPost, base+"/return", c.ReturnForm)
-	}
-	return b.Do(http.MethodGet, base+"/return?"+u.RawQuery, nil)
-}
-
 // An auditor dumps the Store after every vendor's flow run with a person's
 // data: no key and no value holds the BizNo, the name, the ID number, the
 // face image URL or any part of the vendor's answer in clear (every value
@@ -63,14 +54,14 @@ func TestStoreHoldsNoPersonalDataInClear(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if resp := returnTo(b, srv.URL, c); resp.StatusCode != http.StatusInternalServerError {
+			if resp := b.Return(srv.URL, c); resp.StatusCode != http.StatusInternalServerError {
 				t.Fatalf("return with Deliver failing: %d", resp.StatusCode)
 			}
 			undelivered := e.StoredRecord(st, id)
 			if !strings.Contains(undelivered, `"raw":`) || !strings.Contains(undelivered, callbacktest.PersonBizNo) {
 				t.Fatalf("before the delivery mark the sealed record should hold the whole result: %s", undelivered)
 			}
-			if resp := returnTo(b, srv.URL, c); resp.StatusCode != http.StatusSeeOther {
+			if resp := b.Return(srv.URL, c); resp.StatusCode != http.StatusSeeOther {
 				t.Fatalf("reload: %d", resp.StatusCode)
 			}
 			v, ok := got.Load(id)
@@ -137,7 +128,7 @@ func TestSealedValueStaysWithItsSession(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if resp := returnTo(b1, srv.URL, c1); resp.StatusCode != http.StatusSeeOther {
+	if resp := b1.Return(srv.URL, c1); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("return 1: %d", resp.StatusCode)
 	}
 	ctx := context.Background()
@@ -145,7 +136,7 @@ func TestSealedValueStaysWithItsSession(t *testing.T) {
 	if err := st.Set(ctx, "s:"+string(e.Vendor)+":"+id2, v1, time.Hour); err != nil {
 		t.Fatal(err)
 	}
-	if resp := returnTo(b2, srv.URL, c2); resp.StatusCode != http.StatusServiceUnavailable {
+	if resp := b2.Return(srv.URL, c2); resp.StatusCode != http.StatusServiceUnavailable {
 		t.Fatalf("return 2 over a moved value: %d, want 503", resp.StatusCode)
 	}
 	if runs, _, _ := e.Del.Get(id2); runs != 0 {
@@ -182,7 +173,7 @@ func TestKeyRotationKeepsStoredSessions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if resp := returnTo(b, newSrv.URL, c); resp.StatusCode != http.StatusSeeOther {
+	if resp := b.Return(newSrv.URL, c); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("return on the new key: %d", resp.StatusCode)
 	}
 	if runs, _, _ := e.Del.Get(id); runs != 1 || e.Reads() != 1 {
@@ -250,7 +241,7 @@ func TestForget(t *testing.T) {
 		if code := e.Forge(srv.URL, id); code != http.StatusOK {
 			t.Fatalf("notify after Forget: %d", code)
 		}
-		if resp := returnTo(b, srv.URL, c); resp.StatusCode != http.StatusGone {
+		if resp := b.Return(srv.URL, c); resp.StatusCode != http.StatusGone {
 			t.Fatalf("return after Forget: %d", resp.StatusCode)
 		}
 		if _, err := h.Wait(ctx, &liveness.Session{Vendor: e.Vendor, ID: id}); !errors.Is(err, callback.ErrForgotten) {
