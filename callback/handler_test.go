@@ -62,7 +62,7 @@ func TestReturnEveryVendor(t *testing.T) {
 				}
 				t.Run(string(h.Vendor)+"/"+variant+"/"+string(o), func(t *testing.T) {
 					e := newEnv(t, h, append(opts, callbacktest.NotifyToSink())...)
-					b := callbacktest.NewBrowser()
+					b := e.NewBrowser()
 					check := e.Start(b, e.Srv.URL)
 					id := e.LastStarted()
 					v := e.Press(b, check, o)
@@ -105,7 +105,7 @@ func TestNotifyEveryVendor(t *testing.T) {
 		if !h.Notifies {
 			t.Run(string(h.Vendor)+"/sends none", func(t *testing.T) {
 				e := newEnv(t, h)
-				if code := callbacktest.Notify(e.Srv.URL+"/notify", url.Values{"token": {"x"}}); code != http.StatusNotFound {
+				if code := e.Notify(e.Srv.URL+"/notify", url.Values{"token": {"x"}}); code != http.StatusNotFound {
 					t.Fatalf("Notify for a vendor without notify answered %d, want 404", code)
 				}
 			})
@@ -114,7 +114,7 @@ func TestNotifyEveryVendor(t *testing.T) {
 		for o, want := range h.Outcomes {
 			t.Run(string(h.Vendor)+"/"+string(o), func(t *testing.T) {
 				e := newEnv(t, h)
-				e.Start(callbacktest.NewBrowser(), e.Srv.URL)
+				e.Start(e.NewBrowser(), e.Srv.URL)
 				id := e.LastStarted()
 				c := e.Complete(id, o)
 				runs, _, got := e.Del.Get(id)
@@ -150,7 +150,7 @@ func TestNotifyEveryVendor(t *testing.T) {
 // make one result call and one delivery; the browser always lands on Done.
 func TestUnsignedReturnReloadStorm(t *testing.T) {
 	e := newEnv(t, vendorWith(t, signedNotify), callbacktest.UnsignedReturn(), callbacktest.NotifyToSink())
-	b := callbacktest.NewBrowser()
+	b := e.NewBrowser()
 	e.Start(b, e.Srv.URL)
 	id := e.LastStarted()
 	c, err := e.SB.Complete(context.Background(), e.Vendor, id, sandbox.OutcomePass)
@@ -212,7 +212,7 @@ func TestForgedUnsignedReturn(t *testing.T) {
 		ran++
 		t.Run(string(h.Vendor), func(t *testing.T) {
 			e := newEnv(t, h, append(opts, callbacktest.NotifyToSink())...)
-			victim, attacker := callbacktest.NewBrowser(), callbacktest.NewBrowser()
+			victim, attacker := e.NewBrowser(), e.NewBrowser()
 			e.Start(victim, e.Srv.URL)
 			id := e.LastStarted()
 			e.Start(attacker, e.Srv.URL) // the attacker has a binding of its own
@@ -222,7 +222,7 @@ func TestForgedUnsignedReturn(t *testing.T) {
 			}
 			forged := c.ReturnURL
 			for i := 0; i < 10; i++ {
-				for _, b := range []*callbacktest.Browser{attacker, callbacktest.NewBrowser()} {
+				for _, b := range []*callbacktest.Browser{attacker, e.NewBrowser()} {
 					if resp := b.Do(http.MethodGet, forged, nil); resp.StatusCode != http.StatusForbidden {
 						t.Fatalf("forged return answered %d, want 403", resp.StatusCode)
 					}
@@ -264,11 +264,11 @@ func TestBareReturnThroughBinding(t *testing.T) {
 			ran++
 			t.Run(string(h.Vendor)+"/"+string(o), func(t *testing.T) {
 				e := newEnv(t, h, callbacktest.NotifyToSink())
-				b := callbacktest.NewBrowser()
+				b := e.NewBrowser()
 				check := e.Start(b, e.Srv.URL)
 				id := e.LastStarted()
 
-				stranger := callbacktest.NewBrowser()
+				stranger := e.NewBrowser()
 				if resp := stranger.Do(http.MethodGet, e.Srv.URL+"/return", nil); resp.StatusCode != http.StatusBadRequest {
 					t.Fatalf("bare return without binding answered %d, want 400", resp.StatusCode)
 				}
@@ -299,19 +299,21 @@ func TestBareReturnThroughBinding(t *testing.T) {
 // every vendor that notifies; a notify that only says a result is ready
 // costs one read however many arrive.
 func TestDuplicateNotifies(t *testing.T) {
+	notifying := 0
 	for _, h := range providertest.Registered() {
 		if !h.Notifies {
 			continue
 		}
+		notifying++
 		t.Run(string(h.Vendor), func(t *testing.T) {
 			e := newEnv(t, h, callbacktest.NotifyToSink())
-			e.Start(callbacktest.NewBrowser(), e.Srv.URL)
+			e.Start(e.NewBrowser(), e.Srv.URL)
 			id := e.LastStarted()
 			if c := e.Complete(id, sandbox.OutcomePass); !c.Notified {
 				t.Fatalf("the sink did not take the notify: %v", c.NotifyErr)
 			}
 			// The vendor's notify, which the sink took, sent again.
-			e.Del.Delay = 20 * time.Millisecond // widen the race
+			e.Del.SetDelay(20 * time.Millisecond) // widen the race
 			var wg sync.WaitGroup
 			var bad atomic.Int32
 			for i := 0; i < 30; i++ {
@@ -342,6 +344,9 @@ func TestDuplicateNotifies(t *testing.T) {
 			}
 		})
 	}
+	if notifying == 0 {
+		t.Fatal("no registered vendor notifies")
+	}
 }
 
 // A Deliver that fails makes Notify answer non-2xx; the sandbox redelivers
@@ -350,14 +355,16 @@ func TestDuplicateNotifies(t *testing.T) {
 // that notifies; a redelivered notify that only says a result is ready is
 // served from the store.
 func TestFailingDeliverRedelivered(t *testing.T) {
+	notifying := 0
 	for _, h := range providertest.Registered() {
 		if !h.Notifies {
 			continue
 		}
+		notifying++
 		t.Run(string(h.Vendor), func(t *testing.T) {
 			e := newEnv(t, h, callbacktest.NotifyRetry(3, 20*time.Millisecond))
-			e.Del.Fail = 1
-			e.Start(callbacktest.NewBrowser(), e.Srv.URL)
+			e.Del.SetFail(1)
+			e.Start(e.NewBrowser(), e.Srv.URL)
 			id := e.LastStarted()
 			c := e.Complete(id, sandbox.OutcomeSpoof)
 			if c.Notified || c.NotifyErr == nil || !strings.Contains(c.NotifyErr.Error(), "500") {
@@ -384,13 +391,16 @@ func TestFailingDeliverRedelivered(t *testing.T) {
 			}
 		})
 	}
+	if notifying == 0 {
+		t.Fatal("no registered vendor notifies")
+	}
 }
 
 // A pending session past ExpiresAt (plus the grace) resolves to expired
 // without a call.
 func TestExpiredWithoutCall(t *testing.T) {
 	e := newEnv(t, vendorWith(t, triggerNotify), callbacktest.NotifyToSink())
-	b := callbacktest.NewBrowser()
+	b := e.NewBrowser()
 	check := e.Start(b, e.Srv.URL)
 	id := e.LastStarted()
 	e.Press(b, check, sandbox.OutcomeCancel) // bare return: pending, one search
@@ -470,7 +480,7 @@ func TestWait(t *testing.T) {
 // cookie HttpOnly, SameSite=Lax, and Secure for an https return URL.
 func TestStart(t *testing.T) {
 	e := newEnv(t, vendorWith(t, signedNotify))
-	b := callbacktest.NewBrowser()
+	b := e.NewBrowser()
 	resp := b.Do(http.MethodPost, e.Srv.URL+"/start", nil)
 	if resp.StatusCode != http.StatusBadRequest || e.Creates() != 0 {
 		t.Fatalf("start without input: %d, %d get_token calls", resp.StatusCode, e.Creates())
@@ -590,7 +600,7 @@ func TestStoreFailure(t *testing.T) {
 	fs := &failStore{Store: callback.NewMemoryStore(0)}
 	h := e.NewHandler(e.P, fs)
 	srv := e.Serve(h)
-	b := callbacktest.NewBrowser()
+	b := e.NewBrowser()
 	e.Start(b, srv.URL)
 	id := e.LastStarted()
 	fs.broken.Store(true)
@@ -622,7 +632,7 @@ func TestStoreFailure(t *testing.T) {
 	full := &callback.MemoryStore{MaxEntries: 1}
 	_ = full.Set(context.Background(), "occupied", []byte("x"), time.Hour)
 	srv = e.Serve(e.NewHandler(e.P, full))
-	if resp := callbacktest.NewBrowser().Do(http.MethodPost, srv.URL+"/start?user=u", nil); resp.StatusCode != http.StatusServiceUnavailable {
+	if resp := e.NewBrowser().Do(http.MethodPost, srv.URL+"/start?user=u", nil); resp.StatusCode != http.StatusServiceUnavailable {
 		t.Fatalf("start with a full store: %d", resp.StatusCode)
 	}
 }
@@ -632,7 +642,7 @@ func TestStoreFailure(t *testing.T) {
 // the reload is served from the store.
 func TestAbandonedReturnKeepsTheRead(t *testing.T) {
 	e := newEnv(t, vendorWith(t, signedNotify), callbacktest.UnsignedReturn(), callbacktest.NotifyToSink())
-	b := callbacktest.NewBrowser()
+	b := e.NewBrowser()
 	e.Start(b, e.Srv.URL)
 	id := e.LastStarted()
 	c, err := e.SB.Complete(context.Background(), e.Vendor, id, sandbox.OutcomePass)
@@ -665,25 +675,27 @@ func TestAbandonedReturnKeepsTheRead(t *testing.T) {
 func TestBusyDuplicateAnswered503(t *testing.T) {
 	e := newEnv(t, vendorWith(t, signedNotify), callbacktest.NotifyToSink())
 	e.Handler.MaxWait = 50 * time.Millisecond
-	e.Start(callbacktest.NewBrowser(), e.Srv.URL)
+	e.Start(e.NewBrowser(), e.Srv.URL)
 	id := e.LastStarted()
 	c, err := e.SB.Complete(context.Background(), e.Vendor, id, sandbox.OutcomePass)
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.Del.Entered, e.Del.Hold = make(chan struct{}, 1), make(chan struct{})
+	entered, hold := make(chan struct{}, 1), make(chan struct{})
+	e.Del.SetEntered(entered)
+	e.Del.SetHold(hold)
 	codes := make(chan int, 2)
-	go func() { codes <- callbacktest.Notify(e.Srv.URL+"/notify", c.ReturnForm) }()
-	<-e.Del.Entered // the first notify is delivering, and stays there
-	code := callbacktest.Notify(e.Srv.URL+"/notify", c.ReturnForm)
-	close(e.Del.Hold)
+	go func() { codes <- e.Notify(e.Srv.URL+"/notify", c.ReturnForm) }()
+	<-entered // the first notify is delivering, and stays there
+	code := e.Notify(e.Srv.URL+"/notify", c.ReturnForm)
+	close(hold)
 	if code != http.StatusServiceUnavailable {
 		t.Fatalf("a duplicate during a slow delivery answered %d, want 503", code)
 	}
 	if code := <-codes; code != http.StatusOK {
 		t.Fatalf("the delivering notify answered %d", code)
 	}
-	if code := callbacktest.Notify(e.Srv.URL+"/notify", c.ReturnForm); code != http.StatusOK {
+	if code := e.Notify(e.Srv.URL+"/notify", c.ReturnForm); code != http.StatusOK {
 		t.Fatalf("the redelivered notify answered %d", code)
 	}
 	if runs, attempts, _ := e.Del.Get(id); runs != 1 || attempts != 1 {
@@ -750,7 +762,7 @@ func TestExpiredWithoutCallNoGrace(t *testing.T) {
 		t.Run(fmt.Sprint(tc.grace), func(t *testing.T) {
 			e := newEnv(t, vendorWith(t, triggerNotify), callbacktest.NotifyToSink())
 			e.Handler.ExpiryGrace = tc.grace
-			b := callbacktest.NewBrowser()
+			b := e.NewBrowser()
 			check := e.Start(b, e.Srv.URL)
 			id := e.LastStarted()
 			e.Press(b, check, sandbox.OutcomeCancel) // bare return: pending, one search

@@ -24,7 +24,7 @@ func TestStartPaysNothingWithoutTheStore(t *testing.T) {
 	fs.broken.Store(true)
 	srv := e.Serve(e.NewHandler(e.P, fs))
 	for i := 0; i < 10; i++ {
-		if resp := callbacktest.NewBrowser().Post(srv.URL, url.Values{"user": {"u"}}, nil); resp.StatusCode != http.StatusServiceUnavailable {
+		if resp := e.NewBrowser().Post(srv.URL, url.Values{"user": {"u"}}, nil); resp.StatusCode != http.StatusServiceUnavailable {
 			t.Fatalf("start %d with the store down: %d", i, resp.StatusCode)
 		}
 	}
@@ -36,7 +36,7 @@ func TestStartPaysNothingWithoutTheStore(t *testing.T) {
 	srv = e.Serve(e.NewHandler(e.P, full))
 	started := 0
 	for i := 0; i < 40; i++ {
-		switch resp := callbacktest.NewBrowser().Post(srv.URL, url.Values{"user": {"u"}}, nil); resp.StatusCode {
+		switch resp := e.NewBrowser().Post(srv.URL, url.Values{"user": {"u"}}, nil); resp.StatusCode {
 		case http.StatusSeeOther:
 			started++
 		case http.StatusServiceUnavailable:
@@ -60,10 +60,10 @@ func TestUnreadableCreateIsInDoubt(t *testing.T) {
 		order := fmt.Sprintf("unreadable-%v", f.Malformed)
 		before := e.Creates()
 		e.SB.InjectFault(e.Harness.CreateEndpoint, f)
-		if resp := callbacktest.NewBrowser().Post(srv.URL, url.Values{"user": {"u"}, "order": {order}}, nil); resp.StatusCode != http.StatusServiceUnavailable {
+		if resp := e.NewBrowser().Post(srv.URL, url.Values{"user": {"u"}, "order": {order}}, nil); resp.StatusCode != http.StatusServiceUnavailable {
 			t.Fatalf("%+v: start answered %d", f, resp.StatusCode)
 		}
-		if resp := callbacktest.NewBrowser().Post(srv.URL, url.Values{"user": {"u"}, "order": {order}}, nil); resp.StatusCode != http.StatusConflict {
+		if resp := e.NewBrowser().Post(srv.URL, url.Values{"user": {"u"}, "order": {order}}, nil); resp.StatusCode != http.StatusConflict {
 			t.Fatalf("%+v: the retry answered %d, want 409", f, resp.StatusCode)
 		}
 		if n := e.Creates() - before; n != 1 {
@@ -73,10 +73,10 @@ func TestUnreadableCreateIsInDoubt(t *testing.T) {
 	refusal := answeredRefusal(t, e.Harness)
 	refusal.Times = 1
 	e.SB.InjectFault(e.Harness.CreateEndpoint, refusal)
-	if resp := callbacktest.NewBrowser().Post(srv.URL, url.Values{"user": {"u"}, "order": {"refused"}}, nil); resp.StatusCode == http.StatusSeeOther {
+	if resp := e.NewBrowser().Post(srv.URL, url.Values{"user": {"u"}, "order": {"refused"}}, nil); resp.StatusCode == http.StatusSeeOther {
 		t.Fatal("a refused create started")
 	}
-	if resp := callbacktest.NewBrowser().Post(srv.URL, url.Values{"user": {"u"}, "order": {"refused"}}, nil); resp.StatusCode != http.StatusSeeOther {
+	if resp := e.NewBrowser().Post(srv.URL, url.Values{"user": {"u"}, "order": {"refused"}}, nil); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("the retry after a refusal answered %d, want 303", resp.StatusCode)
 	}
 }
@@ -93,11 +93,11 @@ func TestStartRefusesCrossSite(t *testing.T) {
 		"another Origin":            h("Origin", "https://evil.example"),
 		"an opaque Origin":          h("Origin", "null"),
 	} {
-		if resp := callbacktest.NewBrowser().Post(e.Srv.URL, form, hdr); resp.StatusCode != http.StatusForbidden {
+		if resp := e.NewBrowser().Post(e.Srv.URL, form, hdr); resp.StatusCode != http.StatusForbidden {
 			t.Errorf("%s: %d, want 403", name, resp.StatusCode)
 		}
 	}
-	if resp := callbacktest.NewBrowser().Do(http.MethodGet, e.Srv.URL+"/start?user=u", nil); resp.StatusCode != http.StatusMethodNotAllowed {
+	if resp := e.NewBrowser().Do(http.MethodGet, e.Srv.URL+"/start?user=u", nil); resp.StatusCode != http.StatusMethodNotAllowed {
 		t.Errorf("GET without AllowGET: %d, want 405", resp.StatusCode)
 	}
 	if n := e.Creates(); n != 0 {
@@ -121,7 +121,7 @@ func TestStartRefusesCrossSite(t *testing.T) {
 		"trusted Origin": h("Origin", "https://shop.example"),
 	} {
 		e.Handler.TrustedOrigins = []string{"https://shop.example"}
-		if resp := callbacktest.NewBrowser().Post(e.Srv.URL, form, hdr); resp.StatusCode != http.StatusSeeOther {
+		if resp := e.NewBrowser().Post(e.Srv.URL, form, hdr); resp.StatusCode != http.StatusSeeOther {
 			t.Errorf("%s: %d, want 303", name, resp.StatusCode)
 		}
 	}
@@ -149,7 +149,7 @@ func TestReconcilerLeavesNoSessionBehind(t *testing.T) {
 		h := vendorWith(t, tc.f)
 		t.Run(string(h.Vendor)+"/"+string(tc.complete), func(t *testing.T) {
 			e := newEnv(t, h, callbacktest.NotifyToSink())
-			e.Start(callbacktest.NewBrowser(), e.Srv.URL)
+			e.Start(e.NewBrowser(), e.Srv.URL)
 			id := e.LastStarted()
 			if tc.complete != "" {
 				e.Complete(id, tc.complete)
@@ -197,7 +197,7 @@ func TestLostStoreResolvesFromCallbacks(t *testing.T) {
 		e := newEnv(t, vendorWith(t, signedNotify), callbacktest.NotifyToSink())
 		st := callback.NewMemoryStore(0)
 		srv := e.Serve(e.NewHandler(e.P, st))
-		e.Start(callbacktest.NewBrowser(), srv.URL)
+		e.Start(e.NewBrowser(), srv.URL)
 		id := e.LastStarted()
 		if _, err := e.SB.Complete(context.Background(), e.Vendor, id, sandbox.OutcomePass); err != nil {
 			t.Fatal(err)
@@ -215,7 +215,7 @@ func TestLostStoreResolvesFromCallbacks(t *testing.T) {
 	t.Run("unsigned return", func(t *testing.T) {
 		e := newEnv(t, vendorWith(t, signedNotify), callbacktest.UnsignedReturn(), callbacktest.NotifyToSink())
 		srv := e.Serve(e.NewHandler(e.P, callback.NewMemoryStore(0)))
-		b := callbacktest.NewBrowser()
+		b := e.NewBrowser()
 		e.Start(b, srv.URL)
 		id := e.LastStarted()
 		c, err := e.SB.Complete(context.Background(), e.Vendor, id, sandbox.OutcomePass)
@@ -230,7 +230,7 @@ func TestLostStoreResolvesFromCallbacks(t *testing.T) {
 			t.Fatalf("return for a lost session: %d %s", resp.StatusCode, resp.Header.Get("Location"))
 		}
 		// Another browser's return is still refused.
-		if resp := callbacktest.NewBrowser().Do(http.MethodGet, lost.URL+"/return?"+u.RawQuery, nil); resp.StatusCode != http.StatusForbidden {
+		if resp := e.NewBrowser().Do(http.MethodGet, lost.URL+"/return?"+u.RawQuery, nil); resp.StatusCode != http.StatusForbidden {
 			t.Fatalf("another browser's return: %d", resp.StatusCode)
 		}
 		if runs, _, _ := e.Del.Get(id); runs != 1 || e.Reads() != 1 {
@@ -260,7 +260,7 @@ func (p forgingProvider) VerifyCallback(ctx context.Context, r *http.Request) (*
 func TestUnsignedResultNotBelieved(t *testing.T) {
 	e := newEnv(t, vendorWith(t, triggerNotify), callbacktest.NotifyToSink())
 	srv := e.Serve(e.NewHandler(forgingProvider{e.P}, nil))
-	e.Start(callbacktest.NewBrowser(), srv.URL)
+	e.Start(e.NewBrowser(), srv.URL)
 	id := e.LastStarted()
 	if _, err := e.SB.Complete(context.Background(), e.Vendor, id, sandbox.OutcomeSpoof); err != nil {
 		t.Fatal(err)

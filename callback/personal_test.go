@@ -45,9 +45,9 @@ func TestStoreHoldsNoPersonalDataInClear(t *testing.T) {
 			st := callbacktest.NewDumpStore(callback.NewMemoryStore(0))
 			var got sync.Map
 			h := e.PersonalHandler(st, &got)
-			e.Del.Fail = 1 // the first Deliver fails: the record holds the result undelivered
+			e.Del.SetFail(1) // the first Deliver fails: the record holds the result undelivered
 			srv := e.Serve(h)
-			b := callbacktest.NewBrowser()
+			b := e.NewBrowser()
 			e.Start(b, srv.URL)
 			id := e.LastStarted()
 			c, err := e.SB.Complete(context.Background(), vendor, id, sandbox.OutcomePass)
@@ -115,7 +115,7 @@ func TestSealedValueStaysWithItsSession(t *testing.T) {
 	e := newEnv(t, vendorWith(t, noNotify))
 	st := callback.NewMemoryStore(0)
 	srv := e.Serve(e.NewHandler(e.P, st))
-	b1, b2 := callbacktest.NewBrowser(), callbacktest.NewBrowser()
+	b1, b2 := e.NewBrowser(), e.NewBrowser()
 	e.Start(b1, srv.URL)
 	id1 := e.LastStarted()
 	e.Start(b2, srv.URL)
@@ -153,7 +153,7 @@ func TestKeyRotationKeepsStoredSessions(t *testing.T) {
 	var got sync.Map
 	oldH := e.PersonalHandler(st, &got)
 	oldSrv := e.Serve(oldH)
-	b := callbacktest.NewBrowser()
+	b := e.NewBrowser()
 	e.Start(b, oldSrv.URL)
 	id := e.LastStarted()
 
@@ -161,7 +161,7 @@ func TestKeyRotationKeepsStoredSessions(t *testing.T) {
 	newH.Key, newH.PreviousKeys = bytes.Repeat([]byte{7}, 32), [][]byte{testKey}
 	newSrv := e.Serve(newH)
 	// The same BizNo again, on the instance with the new key: joined.
-	resp, err := callbacktest.NewBrowser().Client.PostForm(newSrv.URL+"/start", url.Values{"user": {sandbox.MagicPrefix + "nobody"}})
+	resp, err := e.NewBrowser().Client.PostForm(newSrv.URL+"/start", url.Values{"user": {sandbox.MagicPrefix + "nobody"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -217,7 +217,7 @@ func TestForget(t *testing.T) {
 		ctx := context.Background()
 
 		// One session delivered, then erased.
-		b := callbacktest.NewBrowser()
+		b := e.NewBrowser()
 		e.Start(b, srv.URL)
 		id := e.LastStarted()
 		c, err := e.SB.Complete(ctx, e.Vendor, id, sandbox.OutcomePass)
@@ -258,7 +258,7 @@ func TestForget(t *testing.T) {
 
 		// A session in flight, erased by its BizNo.
 		ref := "kyc13800000000"
-		resp, err := callbacktest.NewBrowser().Client.PostForm(srv.URL+"/start", url.Values{"user": {sandbox.MagicPrefix + "nobody"}, "ref": {ref}})
+		resp, err := e.NewBrowser().Client.PostForm(srv.URL+"/start", url.Values{"user": {sandbox.MagicPrefix + "nobody"}, "ref": {ref}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -313,7 +313,7 @@ func TestKeepPersonalData(t *testing.T) {
 	h := e.PersonalHandler(st, &got)
 	h.KeepPersonalData = time.Hour
 	srv := e.Serve(h)
-	e.Start(callbacktest.NewBrowser(), srv.URL)
+	e.Start(e.NewBrowser(), srv.URL)
 	id := e.LastStarted()
 	if _, err := e.SB.Complete(context.Background(), e.Vendor, id, sandbox.OutcomePass); err != nil {
 		t.Fatal(err)

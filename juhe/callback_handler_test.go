@@ -71,11 +71,11 @@ func TestJuheRejectsAndNoLeaks(t *testing.T) {
 	// ID; Juhe does not know it either, so it is acknowledged (Juhe stops
 	// sending it) and logged.
 	reads := e.Reads()
-	if code := callbacktest.Notify(e.Srv.URL+"/notify", url.Values{"jh_order_id": {"JH000000000000000000000"}}); code != http.StatusOK || e.Reads() != reads+1 {
+	if code := e.Notify(e.Srv.URL+"/notify", url.Values{"jh_order_id": {"JH000000000000000000000"}}); code != http.StatusOK || e.Reads() != reads+1 {
 		t.Fatalf("notify for an unknown session: %d after %d reads, want 200 after 1", code, e.Reads()-reads)
 	}
 	big := url.Values{"jh_order_id": {strings.Repeat("x", 2<<20)}}
-	if code := callbacktest.Notify(e.Srv.URL+"/notify", big); code != http.StatusBadRequest {
+	if code := e.Notify(e.Srv.URL+"/notify", big); code != http.StatusBadRequest {
 		t.Fatalf("2 MiB notify: %d", code)
 	}
 	logs := e.Logs.String()
@@ -161,7 +161,7 @@ func TestJuheNotifyByOrderID(t *testing.T) {
 			}
 			send := func(order string) int {
 				if body == "form" {
-					return callbacktest.Notify(e.Srv.URL+"/notify", url.Values{"orderId": {order}})
+					return e.Notify(e.Srv.URL+"/notify", url.Values{"orderId": {order}})
 				}
 				resp, err := http.Post(e.Srv.URL+"/notify", "application/json", strings.NewReader(`{"orderId":"`+order+`"}`))
 				if err != nil {

@@ -37,7 +37,7 @@ func TestMegviiMisconfiguredAndMethods(t *testing.T) {
 	if code := (&callbacktest.Browser{Client: http.DefaultClient}).Do(http.MethodGet, e.Srv.URL+"/notify", nil).StatusCode; code != http.StatusMethodNotAllowed {
 		t.Fatalf("GET /notify: %d", code)
 	}
-	if code := callbacktest.Notify(e.Srv.URL+"/notify", url.Values{"data": {"{}"}, "sign": {"00"}}); code != http.StatusBadRequest {
+	if code := e.Notify(e.Srv.URL+"/notify", url.Values{"data": {"{}"}, "sign": {"00"}}); code != http.StatusBadRequest {
 		t.Fatalf("notify with a bad signature: %d", code)
 	}
 }

@@ -347,7 +347,7 @@ func TestMegviiThreeCallsEver(t *testing.T) {
 	}
 	for i := 0; i < 3; i++ {
 		b.Do(http.MethodGet, c.ReturnURL, nil)
-		_ = callbacktest.Notify(e.Srv.URL+"/notify", c.ReturnForm)
+		_ = e.Notify(e.Srv.URL+"/notify", c.ReturnForm)
 		if _, err := e.Handler.Reconcile(ctx); err != nil {
 			t.Fatal(err)
 		}

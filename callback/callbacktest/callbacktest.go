@@ -69,8 +69,13 @@ func (c *Clock) Now() time.Time { return time.Unix(0, c.ns.Load()) }
 // Advance moves the clock forward by d.
 func (c *Clock) Advance(d time.Duration) { c.ns.Add(int64(d)) }
 
-// Delivery is a Handler's Deliver that records its runs per session. Set
-// its fields before the runs they change.
+// Delivery is a Handler's Deliver that records its runs per session. Its
+// zero value is ready to use, as is NewDelivery's.
+//
+// Its knobs (Fail, Delay, Entered, Hold) may be set as fields only before
+// any run can begin; on a live Env, where a notify may be delivering, set
+// them with SetFail, SetDelay, SetEntered and SetHold, which take the
+// Delivery's lock that each run reads them under.
 type Delivery struct {
 	// Fail makes the first Fail attempts of each session fail.
 	Fail int
@@ -88,27 +93,48 @@ type Delivery struct {
 }
 
 // NewDelivery returns a Delivery that has recorded nothing.
-func NewDelivery() *Delivery {
-	return &Delivery{runs: map[string]int{}, attempts: map[string]int{}, status: map[string]liveness.Status{}}
+func NewDelivery() *Delivery { return &Delivery{} }
+
+// SetFail sets Fail under the Delivery's lock.
+func (d *Delivery) SetFail(n int) { d.mu.Lock(); d.Fail = n; d.mu.Unlock() }
+
+// SetDelay sets Delay under the Delivery's lock.
+func (d *Delivery) SetDelay(delay time.Duration) { d.mu.Lock(); d.Delay = delay; d.mu.Unlock() }
+
+// SetEntered sets Entered under the Delivery's lock.
+func (d *Delivery) SetEntered(c chan struct{}) { d.mu.Lock(); d.Entered = c; d.mu.Unlock() }
+
+// SetHold sets Hold under the Delivery's lock.
+func (d *Delivery) SetHold(c chan struct{}) { d.mu.Lock(); d.Hold = c; d.mu.Unlock() }
+
+// init makes the maps of a zero Delivery; d.mu is held.
+func (d *Delivery) init() {
+	if d.runs == nil {
+		d.runs, d.attempts, d.status = map[string]int{}, map[string]int{}, map[string]liveness.Status{}
+	}
 }
 
 // Deliver is the callback.Handler's Deliver: it fails a result delivered
 // for another session than its own.
 func (d *Delivery) Deliver(ctx context.Context, res *liveness.Result, s *liveness.Session) error {
-	if d.Entered != nil {
+	d.mu.Lock()
+	entered, hold, delay := d.Entered, d.Hold, d.Delay
+	d.mu.Unlock()
+	if entered != nil {
 		select {
-		case d.Entered <- struct{}{}:
+		case entered <- struct{}{}:
 		default:
 		}
 	}
-	if d.Hold != nil {
-		<-d.Hold
+	if hold != nil {
+		<-hold
 	}
-	if d.Delay > 0 {
-		time.Sleep(d.Delay)
+	if delay > 0 {
+		time.Sleep(delay)
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	d.init()
 	d.attempts[s.ID]++
 	if d.attempts[s.ID] <= d.Fail {
 		return errors.New("the service's database is down")
@@ -180,6 +206,7 @@ type Env struct {
 
 // Notified is a notify as Sink received it, to send again (Send).
 type Notified struct {
+	t                          testing.TB // the test of the Env whose Sink received it
 	method, query, contentType string
 	body                       []byte
 }
@@ -255,10 +282,10 @@ func New(t testing.TB, h providertest.Harness, opts ...Option) *Env {
 	e.P = e.Provider()
 	e.Sink = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-		e.sunkReq.Store(&Notified{method: r.Method, query: r.URL.RawQuery, contentType: r.Header.Get("Content-Type"), body: body})
+		e.sunkReq.Store(&Notified{t: t, method: r.Method, query: r.URL.RawQuery, contentType: r.Header.Get("Content-Type"), body: body})
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		if r.ParseForm() == nil {
-			e.sunk.Store(r.PostForm)
+			e.sunk.Store(r.Form)
 		}
 	}))
 	t.Cleanup(e.Sink.Close)
@@ -267,15 +294,18 @@ func New(t testing.TB, h providertest.Harness, opts ...Option) *Env {
 	return e
 }
 
-// Sunk returns the form of the last notify Sink received; nil before any.
+// Sunk returns the whole form of the last notify Sink received, its query
+// and its body alike (a vendor may carry its notify in either); nil before
+// any.
 func (e *Env) Sunk() url.Values {
 	f, _ := e.sunk.Load().(url.Values)
 	return f
 }
 
 // Resend sends the last notify Sink received, as the vendor sent it
-// (method, query, body), to base/notify, and returns the answer's status,
-// 0 when there was none. It fails the test when Sink received none.
+// (method, query, body), to base/notify, and returns the answer's status.
+// It fails the test when Sink received none, or when the notify gets no
+// answer (Notified.Send).
 func (e *Env) Resend(base string) int {
 	e.T.Helper()
 	n := e.LastNotify()
@@ -293,20 +323,25 @@ func (e *Env) LastNotify() *Notified {
 }
 
 // Send sends n again, as the vendor sent it (method, query, body), to
-// base/notify, and returns the answer's status, 0 when there was none.
+// base/notify, and returns the answer's status. When it gets no answer it
+// fails the test of the Env whose Sink received n (t.Errorf, so that it may
+// run in a goroutine) and returns 0: a status a test that passes never
+// sees.
 func (n *Notified) Send(base string) int {
+	n.t.Helper()
 	u := base + "/notify"
 	if n.query != "" {
 		u += "?" + n.query
 	}
 	req, err := http.NewRequest(n.method, u, bytes.NewReader(n.body))
 	if err != nil {
+		n.t.Errorf("callbacktest: notify to %s: %v", u, err)
 		return 0
 	}
 	if n.contentType != "" {
 		req.Header.Set("Content-Type", n.contentType)
 	}
-	return sendAsVendor(req)
+	return sendAsVendor(n.t, req)
 }
 
 // Fact is something a test needs of its vendor, said of its harness.
@@ -318,37 +353,51 @@ type Fact struct {
 
 // The facts of the ways a vendor's result reaches a service, for the
 // tests that run each way on one vendor (VendorWith), such as a Store's
-// fault matrix and its round trips.
-var (
-	// SignedNotifyPath: the notify carries the result, signed, so that
-	// the Handler acts on it without a read.
-	SignedNotifyPath = Fact{What: "a signed notify", Has: func(h providertest.Harness) bool {
+// fault matrix and its round trips. Each is a function, so that no
+// importer can change what it says.
+
+// SignedNotifyPath: the notify carries the result, signed, so that the
+// Handler acts on it without a read.
+func SignedNotifyPath() Fact {
+	return Fact{What: "a signed notify", Has: func(h providertest.Harness) bool {
 		return h.SignedNotify
 	}}
-	// AskedUnsignedReturnPath: a vendor that signs its return can be
-	// asked for one that comes back unsigned (UnsignedReturn): the
-	// Handler reads the result.
-	AskedUnsignedReturnPath = Fact{What: "an unsigned return on request", Has: func(h providertest.Harness) bool {
+}
+
+// AskedUnsignedReturnPath: a vendor that signs its return can be asked
+// for one that comes back unsigned (UnsignedReturn): the Handler reads the
+// result.
+func AskedUnsignedReturnPath() Fact {
+	return Fact{What: "an unsigned return on request", Has: func(h providertest.Harness) bool {
 		return h.UnsignedReturn != nil
 	}}
-	// UnsignedNotifyPath: a notify that only says a result is ready: the
-	// Handler reads it.
-	UnsignedNotifyPath = Fact{What: "an unsigned notify", Has: func(h providertest.Harness) bool {
+}
+
+// UnsignedNotifyPath: a notify that only says a result is ready: the
+// Handler reads it.
+func UnsignedNotifyPath() Fact {
+	return Fact{What: "an unsigned notify", Has: func(h providertest.Harness) bool {
 		return h.Notifies && !h.SignedNotify
 	}}
-	// UnsignedReturnPath: the vendor's only callback is its return,
-	// unsigned: the Handler reads the result.
-	UnsignedReturnPath = Fact{What: "an unsigned return and no notify", Has: func(h providertest.Harness) bool {
+}
+
+// UnsignedReturnPath: the vendor's only callback is its return, unsigned:
+// the Handler reads the result.
+func UnsignedReturnPath() Fact {
+	return Fact{What: "an unsigned return and no notify", Has: func(h providertest.Harness) bool {
 		return !h.SignedReturn && !h.Notifies
 	}}
-	// ReconcilerPath: no notify, and results the vendor forgets when the
-	// session expires (no retention, driver.ReadPolicy): a session nobody
-	// comes back for is found only by the reconciler, which reads it
-	// before it expires.
-	ReconcilerPath = Fact{What: "no notify and no retention of results", Has: func(h providertest.Harness) bool {
+}
+
+// ReconcilerPath: no notify, and results the vendor forgets when the
+// session expires (no retention, driver.ReadPolicy): a session nobody
+// comes back for is found only by the reconciler, which reads it before it
+// expires.
+func ReconcilerPath() Fact {
+	return Fact{What: "no notify and no retention of results", Has: func(h providertest.Harness) bool {
 		return !h.Notifies && driver.ReadsOf(h.Vendor).Retention == 0
 	}}
-)
+}
 
 // VendorWith returns the harness of the first registered vendor (by name,
 // providertest.Registered) that has f; it fails the test when none has
@@ -454,31 +503,63 @@ func (e *Env) Serve(h *callback.Handler) *httptest.Server {
 type Browser struct {
 	Jar    *cookiejar.Jar
 	Client *http.Client
+	// T, when set (Env.NewBrowser), is failed (t.Errorf, so that a
+	// browser may run in a goroutine) when a request cannot be made or
+	// gets no answer, which then reads as an answer of status 0, a status
+	// a test that passes never sees; without T the browser panics.
+	T testing.TB
 }
 
-// NewBrowser returns a browser without cookies.
+// NewBrowser returns a browser without cookies and without a test: it
+// panics when a request cannot be made or gets no answer. Env.NewBrowser
+// returns one that fails the test instead.
 func NewBrowser() *Browser {
 	jar, _ := cookiejar.New(nil)
 	return &Browser{Jar: jar, Client: &http.Client{Jar: jar, Timeout: 30 * time.Second,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
 }
 
+// NewBrowser returns a browser without cookies that fails e's test when a
+// request cannot be made or gets no answer.
+func (e *Env) NewBrowser() *Browser {
+	b := NewBrowser()
+	b.T = e.T
+	return b
+}
+
+// fail reports a request that could not be made or got no answer, and
+// returns the answer of status 0 it reads as.
+func (b *Browser) fail(err error) *http.Response {
+	if b.T == nil {
+		panic(fmt.Sprintf("callbacktest: browser: %v", err))
+	}
+	b.T.Helper()
+	b.T.Errorf("callbacktest: browser: %v", err)
+	return &http.Response{Header: http.Header{}, Body: http.NoBody}
+}
+
 // Do sends a request as b, with form as its url-encoded body when not
-// nil, and returns the answer, its body read and closed. It panics when
-// the request gets no answer.
+// nil, and returns the answer, its body read and closed. A request that
+// cannot be made or gets no answer fails the test (Browser.T).
 func (b *Browser) Do(method, u string, form url.Values) *http.Response {
+	if b.T != nil {
+		b.T.Helper()
+	}
 	var body io.Reader
 	if form != nil {
 		body = strings.NewReader(form.Encode())
 	}
-	req, _ := http.NewRequest(method, u, body)
+	req, err := http.NewRequest(method, u, body)
+	if err != nil {
+		return b.fail(err)
+	}
 	if form != nil {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	}
 	req.Header.Set("User-Agent", "Mozilla/5.0")
 	resp, err := b.Client.Do(req)
 	if err != nil {
-		panic(err)
+		return b.fail(err)
 	}
 	_, _ = io.Copy(io.Discard, resp.Body)
 	_ = resp.Body.Close()
@@ -486,17 +567,23 @@ func (b *Browser) Do(method, u string, form url.Values) *http.Response {
 }
 
 // Post posts form to base/start as b, with header's fields added, and
-// returns the answer, its body closed. It panics when the request gets no
-// answer.
+// returns the answer, its body closed. A request that cannot be made or
+// gets no answer fails the test (Browser.T).
 func (b *Browser) Post(base string, form url.Values, header http.Header) *http.Response {
-	req, _ := http.NewRequest(http.MethodPost, base+"/start", strings.NewReader(form.Encode()))
+	if b.T != nil {
+		b.T.Helper()
+	}
+	req, err := http.NewRequest(http.MethodPost, base+"/start", strings.NewReader(form.Encode()))
+	if err != nil {
+		return b.fail(err)
+	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	for k, v := range header {
 		req.Header[k] = v
 	}
 	resp, err := b.Client.Do(req)
 	if err != nil {
-		panic(err)
+		return b.fail(err)
 	}
 	_ = resp.Body.Close()
 	return resp
@@ -504,11 +591,15 @@ func (b *Browser) Post(base string, form url.Values, header http.Header) *http.R
 
 // Return sends b back to base/return as the vendor's page sends it after
 // c (its method, query and form), and returns the answer, its body read
-// and closed. It panics when the request gets no answer.
+// and closed. A request that cannot be made or gets no answer fails the
+// test (Browser.T).
 func (b *Browser) Return(base string, c *sandbox.Completion) *http.Response {
+	if b.T != nil {
+		b.T.Helper()
+	}
 	u, err := url.Parse(c.ReturnURL)
 	if err != nil {
-		panic(err)
+		return b.fail(err)
 	}
 	to := base + "/return"
 	if u.RawQuery != "" {
@@ -633,8 +724,8 @@ func OrderKeyed(h *callback.Handler) *callback.Handler {
 
 // Forge sends the vendor's forged claim of success for session id
 // (providertest.Harness.ForgeClaim: an unsigned callback, as an attacker
-// could send) to the service at base, and returns the answer's status, 0
-// when there was none.
+// could send) to the service at base, and returns the answer's status; it
+// fails the test when there is none.
 func (e *Env) Forge(base, id string) int {
 	e.T.Helper()
 	if e.Harness.ForgeClaim == nil {
@@ -646,15 +737,39 @@ func (e *Env) Forge(base, id string) int {
 		e.T.Fatal(err)
 	}
 	req.Header = f.Header.Clone()
-	return sendAsVendor(req)
+	return sendAsVendor(e.T, req)
 }
 
 // Notify posts form to u as the vendor's server would, and returns the
-// answer's status, 0 when there was none.
+// answer's status. It panics when the request cannot be made or gets no
+// answer; Env.Notify fails the test instead.
 func Notify(u string, form url.Values) int {
-	req, _ := http.NewRequest(http.MethodPost, u, strings.NewReader(form.Encode()))
+	return notify(nil, u, form)
+}
+
+// Notify posts form to u as the vendor's server would, and returns the
+// answer's status. When the request cannot be made or gets no answer it
+// fails e's test (t.Errorf, so that it may run in a goroutine) and returns
+// 0, a status a test that passes never sees.
+func (e *Env) Notify(u string, form url.Values) int {
+	e.T.Helper()
+	return notify(e.T, u, form)
+}
+
+func notify(t testing.TB, u string, form url.Values) int {
+	if t != nil {
+		t.Helper()
+	}
+	req, err := http.NewRequest(http.MethodPost, u, strings.NewReader(form.Encode()))
+	if err != nil {
+		if t == nil {
+			panic(fmt.Sprintf("callbacktest: notify to %s: %v", u, err))
+		}
+		t.Errorf("callbacktest: notify to %s: %v", u, err)
+		return 0
+	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	return sendAsVendor(req)
+	return sendAsVendor(t, req)
 }
 
 // Eventually fails the test, saying what, unless cond holds within 10 s;
@@ -673,10 +788,17 @@ func Eventually(t testing.TB, cond func() bool, what string) {
 var vendorClient = &http.Client{Timeout: 30 * time.Second}
 
 // sendAsVendor sends req as the vendor's server would, and returns the
-// answer's status, its body read and closed; 0 when there was none.
-func sendAsVendor(req *http.Request) int {
+// answer's status, its body read and closed. When there is none it fails t
+// (t.Errorf: it may run in a goroutine) and returns 0, or panics when t is
+// nil: a transport error never reads as an answer.
+func sendAsVendor(t testing.TB, req *http.Request) int {
 	resp, err := vendorClient.Do(req)
 	if err != nil {
+		if t == nil {
+			panic(fmt.Sprintf("callbacktest: %s %s: no answer: %v", req.Method, req.URL, err))
+		}
+		t.Helper()
+		t.Errorf("callbacktest: %s %s: no answer: %v", req.Method, req.URL, err)
 		return 0
 	}
 	_, _ = io.Copy(io.Discard, resp.Body)

@@ -85,11 +85,11 @@ func sendNotify(svc *service, _ *callbacktest.Browser, in *instance, _ string, _
 }
 
 var crashPaths = []crashPath{
-	{name: "signed-notify", fact: callbacktest.SignedNotifyPath, signed: true, send: sendNotify},
-	{name: "asked-unsigned-return", fact: callbacktest.AskedUnsignedReturnPath, opts: []callbacktest.Option{callbacktest.UnsignedReturn()}, send: sendReturn},
-	{name: "unsigned-notify", fact: callbacktest.UnsignedNotifyPath, send: sendNotify},
-	{name: "unsigned-return", fact: callbacktest.UnsignedReturnPath, send: sendReturn},
-	{name: "reconciler", fact: callbacktest.ReconcilerPath, reconciler: true, send: func(_ *service, _ *callbacktest.Browser, in *instance, id string, _ *sandbox.Completion) bool {
+	{name: "signed-notify", fact: callbacktest.SignedNotifyPath(), signed: true, send: sendNotify},
+	{name: "asked-unsigned-return", fact: callbacktest.AskedUnsignedReturnPath(), opts: []callbacktest.Option{callbacktest.UnsignedReturn()}, send: sendReturn},
+	{name: "unsigned-notify", fact: callbacktest.UnsignedNotifyPath(), send: sendNotify},
+	{name: "unsigned-return", fact: callbacktest.UnsignedReturnPath(), send: sendReturn},
+	{name: "reconciler", fact: callbacktest.ReconcilerPath(), reconciler: true, send: func(_ *service, _ *callbacktest.Browser, in *instance, id string, _ *sandbox.Completion) bool {
 		in.forgetLook(id)
 		_, _ = in.h.Reconcile(context.Background())
 		return in.reconciled(id) == string(liveness.StatusPassed)

@@ -22,7 +22,7 @@ import (
 func TestPoolExhausted(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	svc := newService(t, callbacktest.VendorWith(t, callbacktest.SignedNotifyPath), pgserver.Start(t), "exhausted")
+	svc := newService(t, callbacktest.VendorWith(t, callbacktest.SignedNotifyPath()), pgserver.Start(t), "exhausted")
 	in := svc.instance(instanceOptions{
 		pool:  func(c *pgxpool.Config) { c.MaxConns = 1 },
 		serve: func(h http.Handler) http.Handler { return http.TimeoutHandler(h, time.Second, "try again") },
@@ -61,7 +61,7 @@ func TestStatementTimeout(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	dsn := pgserver.Start(t)
-	svc := newService(t, callbacktest.VendorWith(t, callbacktest.UnsignedNotifyPath), dsn, "timeout")
+	svc := newService(t, callbacktest.VendorWith(t, callbacktest.UnsignedNotifyPath()), dsn, "timeout")
 	in := svc.instance(instanceOptions{pool: func(c *pgxpool.Config) {
 		c.ConnConfig.RuntimeParams["statement_timeout"] = "300" // milliseconds
 	}})

@@ -61,9 +61,9 @@ func TestRoundTrips(t *testing.T) {
 		// Store's, BEGIN and COMMIT included) and of a duplicate.
 		start, callback, duplicate int
 	}{
-		{"signed-notify", callbacktest.SignedNotifyPath, notified, 2, 4, 1},
-		{"unsigned-notify", callbacktest.UnsignedNotifyPath, notified, 2, 6, 1},
-		{"unsigned-return", callbacktest.UnsignedReturnPath, func(_ *service, b *callbacktest.Browser, base string, c *sandbox.Completion) bool {
+		{"signed-notify", callbacktest.SignedNotifyPath(), notified, 2, 4, 1},
+		{"unsigned-notify", callbacktest.UnsignedNotifyPath(), notified, 2, 6, 1},
+		{"unsigned-return", callbacktest.UnsignedReturnPath(), func(_ *service, b *callbacktest.Browser, base string, c *sandbox.Completion) bool {
 			return returned(b, base, c)
 		}, 2, 6, 1},
 	} {

@@ -106,11 +106,11 @@ type faultPath struct {
 }
 
 var faultPaths = []faultPath{
-	{name: "signed-notify", fact: callbacktest.SignedNotifyPath, signed: true, send: notified},
-	{name: "asked-unsigned-return", fact: callbacktest.AskedUnsignedReturnPath, opts: []callbacktest.Option{callbacktest.UnsignedReturn()}, send: returnPassed},
-	{name: "unsigned-notify", fact: callbacktest.UnsignedNotifyPath, send: notified},
-	{name: "unsigned-return", fact: callbacktest.UnsignedReturnPath, send: returnPassed},
-	{name: "reconciler", fact: callbacktest.ReconcilerPath, reconciler: true},
+	{name: "signed-notify", fact: callbacktest.SignedNotifyPath(), signed: true, send: notified},
+	{name: "asked-unsigned-return", fact: callbacktest.AskedUnsignedReturnPath(), opts: []callbacktest.Option{callbacktest.UnsignedReturn()}, send: returnPassed},
+	{name: "unsigned-notify", fact: callbacktest.UnsignedNotifyPath(), send: notified},
+	{name: "unsigned-return", fact: callbacktest.UnsignedReturnPath(), send: returnPassed},
+	{name: "reconciler", fact: callbacktest.ReconcilerPath(), reconciler: true},
 }
 
 // notified sends the vendor's notify (as the sink received it) again.

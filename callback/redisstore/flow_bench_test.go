@@ -26,8 +26,8 @@ func BenchmarkSessionFlow(b *testing.B) {
 		name string
 		fact callbacktest.Fact
 	}{
-		{"signed-notify", callbacktest.SignedNotifyPath},
-		{"unsigned-notify", callbacktest.UnsignedNotifyPath},
+		{"signed-notify", callbacktest.SignedNotifyPath()},
+		{"unsigned-notify", callbacktest.UnsignedNotifyPath()},
 	} {
 		h := callbacktest.VendorWith(b, path.fact)
 		for _, kind := range []string{"memory", "redis"} {

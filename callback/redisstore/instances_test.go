@@ -41,11 +41,11 @@ func TestTwoInstancesShareRedis(t *testing.T) {
 		send func(e *callbacktest.Env, b *callbacktest.Browser, base string, c *sandbox.Completion) int
 		want int // the answer every duplicate gets
 	}{
-		{"asked-unsigned-returns", callbacktest.AskedUnsignedReturnPath, []callbacktest.Option{callbacktest.UnsignedReturn()}, returned, http.StatusSeeOther},
-		{"unsigned-notifies", callbacktest.UnsignedNotifyPath, nil, func(e *callbacktest.Env, b *callbacktest.Browser, base string, c *sandbox.Completion) int {
+		{"asked-unsigned-returns", callbacktest.AskedUnsignedReturnPath(), []callbacktest.Option{callbacktest.UnsignedReturn()}, returned, http.StatusSeeOther},
+		{"unsigned-notifies", callbacktest.UnsignedNotifyPath(), nil, func(e *callbacktest.Env, b *callbacktest.Browser, base string, c *sandbox.Completion) int {
 			return notifies[c].Send(base)
 		}, http.StatusOK},
-		{"unsigned-returns", callbacktest.UnsignedReturnPath, nil, returned, http.StatusSeeOther},
+		{"unsigned-returns", callbacktest.UnsignedReturnPath(), nil, returned, http.StatusSeeOther},
 	} {
 		h := callbacktest.VendorWith(t, tc.fact)
 		t.Run(string(h.Vendor)+"-"+tc.name, func(t *testing.T) {
@@ -71,7 +71,7 @@ func TestTwoInstancesShareRedis(t *testing.T) {
 				notifies[c] = e.LastNotify()
 				all = append(all, started{b, id, c})
 			}
-			e.Del.Delay = 10 * time.Millisecond // widen the race
+			e.Del.SetDelay(10 * time.Millisecond) // widen the race
 			var wg sync.WaitGroup
 			for _, s := range all {
 				for i := 0; i < duplicates; i++ {

@@ -21,7 +21,7 @@ import (
 func TestStartOncePerBizNo(t *testing.T) {
 	addr := redisserver.Start(t)
 	// The session ends by a signed notify: delivered without a read.
-	e := callbacktest.New(t, callbacktest.VendorWith(t, callbacktest.SignedNotifyPath), callbacktest.NotifyToSink())
+	e := callbacktest.New(t, callbacktest.VendorWith(t, callbacktest.SignedNotifyPath()), callbacktest.NotifyToSink())
 	var bases []string
 	for i := 0; i < 2; i++ {
 		rdb := redis.NewClient(&redis.Options{Addr: addr})

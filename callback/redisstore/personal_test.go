@@ -80,7 +80,7 @@ func TestStoreHoldsNoPersonalDataInClear(t *testing.T) {
 			st := callbacktest.NewDumpStore(redisstore.New(rdb, "pd-"+string(vendor)))
 			var got sync.Map
 			h := e.PersonalHandler(st, &got)
-			e.Del.Fail = 1 // the first Deliver fails: the record holds the result undelivered
+			e.Del.SetFail(1) // the first Deliver fails: the record holds the result undelivered
 			srv := e.Serve(h)
 			b := callbacktest.NewBrowser()
 			e.Start(b, srv.URL)
@@ -157,7 +157,7 @@ func TestStoreHoldsNoPersonalDataInClear(t *testing.T) {
 func TestForget(t *testing.T) {
 	addr := redisserver.Start(t)
 	t.Run("redis", func(t *testing.T) {
-		e := callbacktest.New(t, callbacktest.VendorWith(t, callbacktest.UnsignedNotifyPath), callbacktest.NotifyToSink())
+		e := callbacktest.New(t, callbacktest.VendorWith(t, callbacktest.UnsignedNotifyPath()), callbacktest.NotifyToSink())
 		rdb := redis.NewClient(&redis.Options{Addr: addr})
 		t.Cleanup(func() { _ = rdb.Close() })
 		var st callback.Store = redisstore.New(rdb, "forget")

@@ -22,7 +22,7 @@ import (
 // store's share is the difference between the two.
 func BenchmarkReturnResolution(b *testing.B) {
 	b.Run("store=redis", func(b *testing.B) {
-		e := callbacktest.New(b, callbacktest.VendorWith(b, callbacktest.SignedNotifyPath), callbacktest.NotifyToSink())
+		e := callbacktest.New(b, callbacktest.VendorWith(b, callbacktest.SignedNotifyPath()), callbacktest.NotifyToSink())
 		rdb := redis.NewClient(&redis.Options{Addr: redisserver.Start(b)})
 		b.Cleanup(func() { _ = rdb.Close() })
 		srv := e.Serve(e.NewHandler(e.P, redisstore.New(rdb, "bench")))

@@ -111,13 +111,13 @@ func TestStoreRoundTrips(t *testing.T) {
 		callback int
 		signed   bool
 	}{
-		{"signed-notify", callbacktest.SignedNotifyPath, func(e *callbacktest.Env, _ *callbacktest.Browser, base string, _ *sandbox.Completion) int {
+		{"signed-notify", callbacktest.SignedNotifyPath(), func(e *callbacktest.Env, _ *callbacktest.Browser, base string, _ *sandbox.Completion) int {
 			return e.Resend(base)
 		}, 2, true},
-		{"unsigned-notify", callbacktest.UnsignedNotifyPath, func(e *callbacktest.Env, _ *callbacktest.Browser, base string, _ *sandbox.Completion) int {
+		{"unsigned-notify", callbacktest.UnsignedNotifyPath(), func(e *callbacktest.Env, _ *callbacktest.Browser, base string, _ *sandbox.Completion) int {
 			return e.Resend(base)
 		}, 4, false},
-		{"unsigned-return", callbacktest.UnsignedReturnPath, func(_ *callbacktest.Env, b *callbacktest.Browser, base string, c *sandbox.Completion) int {
+		{"unsigned-return", callbacktest.UnsignedReturnPath(), func(_ *callbacktest.Env, b *callbacktest.Browser, base string, c *sandbox.Completion) int {
 			return b.Return(base, c).StatusCode
 		}, 4, false},
 	} {
