@@ -59,11 +59,12 @@ func (rc *answerRecorder) set(op string, fault, retryable bool) {
 
 // RecordAnswers returns the answers h's simulator gives the provider the
 // sandbox offers under name (sandbox.Sandbox.ProviderURLs: h.Vendor's, or
-// another channel of it), each once, in order: the create's (of a session
+// another channel of it), each distinct one once, in order: the create's (of a session
 // of h.Request), the read's of that session pending, of a session ended
 // with each outcome its page offers and of an unknown one
 // (h.UnknownSessionID), and the vendor's errors of h's fault cases that
-// have a VendorError, each to the call of its case. The sandbox runs in
+// have a VendorError, each to the call of its case, every one kept (it
+// fails the test when a fault case's call got no answer). The sandbox runs in
 // process; every answer the provider's calls got is kept, whether the
 // call succeeded or not.
 func RecordAnswers(t *testing.T, h Harness, name string) []Answer {
@@ -110,11 +111,18 @@ func RecordAnswers(t *testing.T, h Harness, name string) []Answer {
 		sb.ClearFaults()
 		sb.InjectFault(fc.Endpoint, sandbox.Fault{VendorError: fc.Fault.VendorError})
 		rc.set(fc.Op, true, fc.WantRetryable)
+		rc.mu.Lock()
+		before := len(rc.got)
+		rc.mu.Unlock()
 		if fc.Op == "InitSession" {
 			_, _ = p.InitSession(ctx, req())
 		} else {
 			_, _ = p.FetchResult(ctx, s.ID)
 		}
+		rc.mu.Lock()
+		after := len(rc.got)
+		rc.mu.Unlock()
+		require.Greater(t, after, before, "fault case %q of %s: the provider's %s got no answer", fc.Name, name, fc.Op)
 	}
 	sb.ClearFaults()
 
@@ -123,7 +131,9 @@ func RecordAnswers(t *testing.T, h Harness, name string) []Answer {
 	var out []Answer
 	seen := map[string]bool{}
 	for _, a := range rc.got {
-		if key := a.Op + "\x00" + string(a.Body); !seen[key] {
+		// A fault case's answer is kept however like another it is: each
+		// fault case has its answer.
+		if key := a.Op + "\x00" + string(a.Body); a.Fault || !seen[key] {
 			seen[key] = true
 			out = append(out, a)
 		}

@@ -94,10 +94,12 @@ func testBaseline(t *testing.T, h Harness) {
 		names = append(names, name)
 	}
 	slices.Sort(names)
+	ran := 0 // the flows run: one per provider URL of h.Vendor
 	for _, name := range names {
 		if p, err := liveness.Open(urls[name]); err != nil || p.Vendor() != h.Vendor {
 			continue
 		}
+		ran++
 		flow, err := h.Baseline.Flow(urls[name], e.clk.Now)
 		require.NoError(t, err, name)
 		creates, reads := e.sb.Requests(h.CreateEndpoint), e.sb.Requests(h.ReadEndpoint)
@@ -107,6 +109,7 @@ func testBaseline(t *testing.T, h Harness) {
 		assert.Equal(t, creates+1, e.sb.Requests(h.CreateEndpoint), "the baseline's flow on %s creates once", name)
 		assert.Equal(t, reads+1, e.sb.Requests(h.ReadEndpoint), "the baseline's flow on %s reads once", name)
 	}
+	require.NotZero(t, ran, "no provider URL of the sandbox opens a provider of %s: the baseline's flow never ran", h.Vendor)
 
 	if h.Baseline.Samples != nil {
 		testBaselineSamples(t, h)
@@ -188,11 +191,13 @@ func testBaselineSamples(t *testing.T, h Harness) {
 	sb.URL = srv.URL
 	t.Cleanup(func() { _ = sb.Close() })
 	ctx := context.Background()
+	ran := 0 // the samples run: one per provider URL of h.Vendor
 	for name, u := range sb.ProviderURLs() {
 		p, err := liveness.Open(u)
 		if err != nil || p.Vendor() != h.Vendor {
 			continue
 		}
+		ran++
 		s, err := h.Baseline.Samples(u)
 		require.NoError(t, err, name)
 		cur.Store(s)
@@ -204,10 +209,12 @@ func testBaselineSamples(t *testing.T, h Harness) {
 		res, err := p.FetchResult(ctx, s.SessionID)
 		require.NoError(t, err, "FetchResult on the sample of %s", name)
 		assert.Equal(t, s.Status, res.Status, "BaselineSamples.Status of %s", name)
+		assert.EqualValues(t, 2, calls.Load(), "the provider's create and read on the samples of %s: one call each", name)
 		flow, err := h.Baseline.Flow(u, time.Now)
 		require.NoError(t, err, name)
 		calls.Store(0)
 		assert.NoError(t, flow(ctx, http.DefaultClient, req, s.SessionID), "the baseline's flow on the samples of %s", name)
+		assert.EqualValues(t, 2, calls.Load(), "the baseline's create and read on the samples of %s: one call each", name)
 		if h.Baseline.VerifyCallback == nil {
 			continue
 		}
@@ -224,4 +231,5 @@ func testBaselineSamples(t *testing.T, h Harness) {
 		require.NoError(t, err, name)
 		assert.NoError(t, bare(r), "the bare check accepts the sample callback of %s", name)
 	}
+	require.NotZero(t, ran, "no provider URL of the sandbox opens a provider of %s: no sample ran", h.Vendor)
 }

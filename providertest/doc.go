@@ -26,15 +26,18 @@
 // and fetch results, let sessions expire and inject faults.
 //
 // Harness fields: Vendor, NewProvider, Request, Outcomes, Expired,
-// Lifetime, ForgeClaim, WrongCredentials and UnknownSessionID are required;
+// Lifetime, ForgeClaim, WrongCredentials, UnknownSessionID, CreateEndpoint
+// and ReadEndpoint are required, ReadCalls for a vendor whose profile has
+// a read budget (driver.ReadPolicy.Calls) and SignReturn (the vendor's
+// signature over a result a test changed, which must verify) for one that
+// signs its return;
 // SignedReturn, BareReturn, Notifies and LivenessOnly state what the
 // vendor does (a vendor that notifies must notify on every outcome that
 // returns a result, one that does not must never notify; a session
 // comparing no face never has a FaceMatch); Faults,
 // BadOpenURLs and Baseline (the vendor's hand-written client the
 // benchmarks weigh the provider against, held to the simulator) add cases
-// when set, and so does SignReturn (the vendor's signature over a result a
-// test changed, which must verify); SandboxSession maps the sessions of a
+// when set; SandboxSession maps the sessions of a
 // provider that changes session IDs (a router) to the sandbox's. Every
 // provider is held to every other case, among them callbacks verified
 // after a middleware parsed the form (and the body still readable after

@@ -88,14 +88,16 @@ type Harness struct {
 	Lifetime time.Duration
 	// SignedReturn is true when the vendor signs the return callback.
 	SignedReturn bool
-	// SignReturn, when set (for a vendor that signs its return), builds
+	// SignReturn, required for a vendor that signs its return, builds
 	// the return the vendor sends the browser back to returnURL with, for
 	// the result the vendor answered as raw (Result.Raw of FetchResult),
 	// signed as the vendor signs it with the sandbox's credentials: for
 	// the tests that change what a vendor says (a person's data echoed in
 	// it) and need its signature over the change. The suite checks that
 	// the return it builds of a passed session's result verifies with the
-	// provider, signed, naming the session, passed.
+	// provider, signed, naming the session, passed; it fails a harness
+	// with SignedReturn and no SignReturn, and one with SignReturn and no
+	// SignedReturn.
 	SignReturn func(returnURL string, raw json.RawMessage) (*http.Request, error)
 	// Notifies is true when the vendor posts a notify callback to the
 	// request's NotifyURL (Megvii, Juhe): every outcome that sends the
@@ -164,16 +166,17 @@ type Harness struct {
 	// InitSession, and of its result read, called by FetchResult: the
 	// tests that run every vendor count what a flow spent
 	// (sandbox.Sandbox.Requests) or inject faults through them, without
-	// naming the vendor. The suite checks that InitSession calls the one
-	// and FetchResult the other, once each. Empty for a harness whose
-	// backend is not a simulator.
+	// naming the vendor. Required: every backend is a sandbox simulator.
+	// The suite checks that both are set, and that InitSession calls the
+	// one and FetchResult the other, once each.
 	CreateEndpoint, ReadEndpoint sandbox.Endpoint
 	// ReadCalls, when set, returns how many result calls the simulator has
 	// answered for the session the sandbox knows by sandboxID, pending
 	// answers included: for a vendor whose calls are counted against a
 	// budget (driver.ReadPolicy.Calls), so that tests can assert the
-	// budget is never exceeded. The suite checks it counts FetchResult's
-	// calls.
+	// budget is never exceeded. Required when the vendor's profile has
+	// such a budget (driver.ReadsOf(Vendor).Calls > 0). The suite checks
+	// that, and that it counts FetchResult's calls.
 	ReadCalls func(sb *sandbox.Sandbox, sandboxID string) int
 	// Baseline, when set, is the vendor's client written by hand with
 	// net/http alone, which the benchmarks weigh the provider against
@@ -204,7 +207,8 @@ type Harness struct {
 	// juhesim.WithNotifyRedelivered: by default they send it once). Empty
 	// for a simulator that always redelivers (Alibaba Cloud's) and when
 	// Notifies is false. The suite checks that, under them, a notify
-	// answered 500 comes again.
+	// answered 500 comes again, and, when they are not empty, that without
+	// them it does not (the vendor's default reading sends it once).
 	Redelivered []sandbox.Option
 	// Refusals are changes, by what they do, to a request of Request's
 	// that the vendor cannot serve and the provider refuses before any
@@ -272,7 +276,8 @@ func RunConformanceTests(t *testing.T, h Harness) {
 	t.Run("oversized IDs are refused before any request", func(t *testing.T) { testOversizedIDs(t, h) })
 	t.Run("callbacks survive middleware", func(t *testing.T) { testMiddleware(t, h) })
 	t.Run("the sandbox's signed callbacks verify", func(t *testing.T) { testGenuine(t, h) })
-	if h.SignReturn != nil {
+	t.Run("the harness declares the endpoints and counters that apply", func(t *testing.T) { testDeclared(t, h) })
+	if h.SignReturn != nil || h.SignedReturn {
 		t.Run("a return SignReturn signs verifies", func(t *testing.T) { testSignReturn(t, h) })
 	}
 	t.Run("tampered callbacks are rejected", func(t *testing.T) { testTampered(t, h) })
@@ -381,26 +386,34 @@ func sandboxID(t *testing.T, h Harness, s *liveness.Session) string {
 	return id
 }
 
+// testDeclared checks that h declares what applies to its vendor: both
+// endpoints (every backend is a sandbox simulator), ReadCalls for a vendor
+// with a read budget, SignReturn for one that signs its return.
+func testDeclared(t *testing.T, h Harness) {
+	assert.NotEmpty(t, h.CreateEndpoint, "Harness.CreateEndpoint is required: the simulator's endpoint of the paid create")
+	assert.NotEmpty(t, h.ReadEndpoint, "Harness.ReadEndpoint is required: the simulator's endpoint of the result read")
+	if calls := driver.ReadsOf(h.Vendor).Calls; calls > 0 {
+		assert.NotNil(t, h.ReadCalls, "Harness.ReadCalls is required: the vendor's profile has a budget of %d result calls", calls)
+	}
+	if h.SignedReturn {
+		assert.NotNil(t, h.SignReturn, "Harness.SignReturn is required: the vendor signs its return (SignedReturn)")
+	}
+}
+
 func testPending(t *testing.T, h Harness) {
 	e := newEnv(t, h)
 	s := e.init(t, h)
-	if h.CreateEndpoint != "" {
-		assert.Equal(t, 1, e.sb.Requests(h.CreateEndpoint), "InitSession calls Harness.CreateEndpoint once")
-	}
-	if h.ReadEndpoint != "" {
-		assert.Zero(t, e.sb.Requests(h.ReadEndpoint), "InitSession does not call Harness.ReadEndpoint")
-	}
+	require.NotEmpty(t, h.CreateEndpoint, "Harness.CreateEndpoint")
+	require.NotEmpty(t, h.ReadEndpoint, "Harness.ReadEndpoint")
+	assert.Equal(t, 1, e.sb.Requests(h.CreateEndpoint), "InitSession calls Harness.CreateEndpoint once")
+	assert.Zero(t, e.sb.Requests(h.ReadEndpoint), "InitSession does not call Harness.ReadEndpoint")
 	if h.ReadCalls != nil {
 		assert.Zero(t, h.ReadCalls(e.sb, sandboxID(t, h, s)), "Harness.ReadCalls before any read")
 	}
 	r, err := e.p.FetchResult(context.Background(), s.ID)
 	require.NoError(t, err)
-	if h.ReadEndpoint != "" {
-		assert.Equal(t, 1, e.sb.Requests(h.ReadEndpoint), "FetchResult calls Harness.ReadEndpoint once")
-	}
-	if h.CreateEndpoint != "" {
-		assert.Equal(t, 1, e.sb.Requests(h.CreateEndpoint), "FetchResult does not call Harness.CreateEndpoint")
-	}
+	assert.Equal(t, 1, e.sb.Requests(h.ReadEndpoint), "FetchResult calls Harness.ReadEndpoint once")
+	assert.Equal(t, 1, e.sb.Requests(h.CreateEndpoint), "FetchResult does not call Harness.CreateEndpoint")
 	if h.ReadCalls != nil {
 		assert.Equal(t, 1, h.ReadCalls(e.sb, sandboxID(t, h, s)), "Harness.ReadCalls counts FetchResult's call")
 	}
@@ -653,6 +666,7 @@ func testGenuine(t *testing.T, h Harness) {
 // session, passed.
 func testSignReturn(t *testing.T, h Harness) {
 	require.True(t, h.SignedReturn, "Harness.SignReturn is for a vendor that signs its return")
+	require.NotNil(t, h.SignReturn, "Harness.SignReturn is required: the vendor signs its return (SignedReturn)")
 	e := newEnv(t, h)
 	s := e.init(t, h)
 	_, err := e.sb.Complete(context.Background(), h.Vendor, sandboxID(t, h, s), sandbox.OutcomePass)
@@ -1105,6 +1119,19 @@ func testRedelivered(t *testing.T, h Harness) {
 		require.Empty(t, h.Redelivered, "Harness.Redelivered of a vendor without notify")
 		t.Skip("the vendor sends no notify")
 	}
+	assert.GreaterOrEqual(t, redeliveries(t, h, h.Redelivered, 5*time.Second), 2, "the notify answered 500 comes again under Harness.Redelivered")
+	if len(h.Redelivered) > 0 {
+		// The vendor's default reading sends a notify once: without
+		// Redelivered, the same retry schedule sends nothing more.
+		assert.Equal(t, 1, redeliveries(t, h, nil, 300*time.Millisecond), "without Harness.Redelivered, the notify answered 500 is not sent again")
+	}
+}
+
+// redeliveries completes a passed session of h under sandbox.WithNotifyRetry
+// (two more, 10 ms apart) and extra, refusing its first notify (500), and
+// returns how many notifies came: once a second came, or after wait.
+func redeliveries(t *testing.T, h Harness, extra []sandbox.Option, wait time.Duration) int {
+	t.Helper()
 	var mu sync.Mutex
 	notifies := 0
 	rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -1120,12 +1147,15 @@ func testRedelivered(t *testing.T, h Harness) {
 		}
 	}))
 	t.Cleanup(rcv.Close)
-	e := newEnvWith(t, h, append([]sandbox.Option{sandbox.WithNotifyRetry(2, 10*time.Millisecond)}, h.Redelivered...))
+	e := newEnvWith(t, h, append([]sandbox.Option{sandbox.WithNotifyRetry(2, 10*time.Millisecond)}, extra...))
 	s, err := e.p.InitSession(context.Background(), h.Request(rcv.URL+"/return", rcv.URL+"/notify"))
 	require.NoError(t, err)
 	c, err := e.sb.Complete(context.Background(), h.Vendor, sandboxID(t, h, s), sandbox.OutcomePass)
 	require.NoError(t, err)
 	require.False(t, c.Notified, "the first notify was answered 500")
-	assert.Eventually(t, func() bool { mu.Lock(); defer mu.Unlock(); return notifies >= 2 }, 5*time.Second, 10*time.Millisecond,
-		"the notify answered 500 comes again under Harness.Redelivered")
+	count := func() int { mu.Lock(); defer mu.Unlock(); return notifies }
+	for deadline := time.Now().Add(wait); count() < 2 && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+	}
+	return count()
 }

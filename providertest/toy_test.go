@@ -394,12 +394,15 @@ func toyHarness() providertest.Harness {
 				sandbox.OutcomeCancel: {Status: liveness.StatusCanceled, Reason: liveness.ReasonUserCanceled, NoReturn: true},
 			}},
 		},
-		Expired:      liveness.StatusExpired,
-		Lifetime:     toyLifetime,
-		SignedReturn: true,
-		Notifies:     true,
-		SignedNotify: true,
-		LivenessOnly: true,
+		Expired:        liveness.StatusExpired,
+		Lifetime:       toyLifetime,
+		CreateEndpoint: toyInit,
+		ReadEndpoint:   toyResult,
+		SignedReturn:   true,
+		SignReturn:     toySignReturn,
+		Notifies:       true,
+		SignedNotify:   true,
+		LivenessOnly:   true,
 		ForgeClaim: func(baseURL string, s *liveness.Session) *http.Request {
 			r, _ := http.NewRequest(http.MethodGet, baseURL+"/return?session_id="+url.QueryEscape(s.ID)+"&verdict=PASS", nil)
 			return r
@@ -412,6 +415,27 @@ func toyHarness() providertest.Harness {
 				Op: "InitSession", WantKind: liveness.ErrBadResponse},
 		},
 	}
+}
+
+// toySignReturn signs the return of the result the simulator answered as
+// raw, as the simulator signs it (toySim.Complete).
+func toySignReturn(returnURL string, raw json.RawMessage) (*http.Request, error) {
+	var a struct {
+		SessionID string `json:"session_id"`
+		State     string `json:"state"`
+	}
+	if err := json.Unmarshal(raw, &a); err != nil {
+		return nil, err
+	}
+	verdict := "FAIL"
+	if a.State == string(sandbox.OutcomePass) {
+		verdict = "PASS"
+	}
+	result, _ := json.Marshal(map[string]string{"session_id": a.SessionID, "verdict": verdict, "state": a.State})
+	m := hmac.New(sha256.New, []byte(toySecret))
+	m.Write(result)
+	form := url.Values{"session_id": {a.SessionID}, "result": {string(result)}, "sign": {hex.EncodeToString(m.Sum(nil))}}
+	return http.NewRequest(http.MethodGet, returnURL+"?"+form.Encode(), nil)
 }
 
 // TestToyVendorConformance runs the whole suite for a vendor this module
