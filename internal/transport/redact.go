@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"maps"
 	"net/url"
 	"slices"
 	"strings"
@@ -45,7 +46,13 @@ type Redactor struct {
 
 // NewRedactor returns a Redactor for secrets; empty secrets are skipped.
 func NewRedactor(secrets ...string) *Redactor {
-	r := &Redactor{windows: make(map[string]struct{})}
+	n := 0
+	for _, s := range secrets {
+		if len(s) >= MinPrefix {
+			n += 20 * len(s) // about a window per byte of its ~20 forms (hex twice as long)
+		}
+	}
+	r := &Redactor{windows: make(map[string]struct{}, n)}
 	r.add(secrets, false)
 	return r
 }
@@ -55,12 +62,10 @@ func NewRedactor(secrets ...string) *Redactor {
 // parts are not secrets by themselves (its scheme and host would otherwise
 // be removed wherever they are quoted). Empty values are skipped.
 func (r *Redactor) WithWhole(values ...string) *Redactor {
-	c := &Redactor{windows: make(map[string]struct{})}
+	c := &Redactor{windows: map[string]struct{}{}}
 	if r != nil {
-		for w := range r.windows {
-			c.windows[w] = struct{}{}
-		}
-		c.exact = append(c.exact, r.exact...)
+		c.windows = maps.Clone(r.windows)
+		c.exact = slices.Clone(r.exact)
 	}
 	c.add(values, true)
 	return c

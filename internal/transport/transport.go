@@ -280,7 +280,9 @@ func PersonalRedactor(values []string) *Redactor {
 	if len(windowed) == 0 && len(whole) == 0 {
 		return nil
 	}
-	return NewRedactor(windowed...).WithWhole(whole...)
+	r := NewRedactor(windowed...)
+	r.add(whole, true) // r is not shared yet: no copy, as WithWhole would make
+	return r
 }
 
 // markAmbiguous sets MayHaveReached on the error of a call that is not
