@@ -67,7 +67,7 @@ func TestJuheNotifySignatureThroughHandler(t *testing.T) {
 		for _, o := range []sandbox.Outcome{sandbox.OutcomePass, sandbox.OutcomeSpoof, sandbox.OutcomeIdentityMismatch} {
 			t.Run(string(sig)+"/"+string(o), func(t *testing.T) {
 				e := newEnv(t, juheSandbox(juhesim.WithNotifySignature(sig)))
-				b := callbacktest.NewBrowser()
+				b := e.NewBrowser()
 				e.Start(b, e.Srv.URL)
 				id := e.LastStarted()
 				c, err := e.SB.Complete(context.Background(), liveness.Juhe, id, o)
@@ -106,7 +106,7 @@ func TestJuheNotifyAckThroughHandler(t *testing.T) {
 		for _, doorShut := range []bool{false, true} {
 			t.Run(string(ack)+"/shut "+strconv.FormatBool(doorShut), func(t *testing.T) {
 				e := newJuheEnv(t, juhesim.WithNotifyAck(ack))
-				e.Start(callbacktest.NewBrowser(), e.base)
+				e.Start(e.NewBrowser(), e.base)
 				id := e.LastStarted()
 				e.door.setShut(doorShut)
 				c, err := e.SB.Complete(context.Background(), liveness.Juhe, id, sandbox.OutcomeSpoof)
@@ -155,7 +155,7 @@ func TestJuheReturnPlacingThroughHandler(t *testing.T) {
 				e := newEnv(t, callbacktest.NotifyToSink(), juheSandbox(rd.opts...))
 				withOrder(e, route, true)
 				for i, o := range []sandbox.Outcome{sandbox.OutcomePass, sandbox.OutcomeCancel, sandbox.OutcomeSpoof} {
-					b := callbacktest.NewBrowser()
+					b := e.NewBrowser()
 					reads := e.Reads()
 					code, check := startOrder(e, b, "0000"+strconv.Itoa(i))
 					if code != http.StatusSeeOther {
@@ -201,7 +201,7 @@ func TestJuheUnfinishedSearchThroughHandler(t *testing.T) {
 		for _, end := range []string{"opened", string(sandbox.OutcomeCancel)} {
 			t.Run(strconv.Itoa(code)+"/"+end, func(t *testing.T) {
 				e := newJuheEnv(t, juhesim.WithUnfinishedCode(code))
-				b := callbacktest.NewBrowser()
+				b := e.NewBrowser()
 				check := e.Start(b, e.base)
 				id := e.LastStarted()
 				if end == "opened" {
@@ -260,19 +260,19 @@ func TestJuheChargesThroughHandler(t *testing.T) {
 		}
 		t.Run(name+"/a signed return", func(t *testing.T) {
 			e := newEnv(t, callbacktest.NotifyToSink(), juheSandbox(opts...))
-			b := callbacktest.NewBrowser()
+			b := e.NewBrowser()
 			e.Press(b, e.Start(b, e.Srv.URL), sandbox.OutcomePass)
 			charged(t, e, 1, 0)
 		})
 		t.Run(name+"/a notify redelivered", func(t *testing.T) {
 			e := newJuheEnv(t, opts...)
-			e.Start(callbacktest.NewBrowser(), e.base)
+			e.Start(e.NewBrowser(), e.base)
 			id := e.LastStarted()
 			if _, err := e.SB.Complete(context.Background(), liveness.Juhe, id, sandbox.OutcomePass); err != nil {
 				t.Fatal(err)
 			}
 			for range 3 {
-				if code := callbacktest.Notify(e.base+"/notify", url.Values{"jh_order_id": {id}}); code != http.StatusOK {
+				if code := e.Notify(e.base+"/notify", url.Values{"jh_order_id": {id}}); code != http.StatusOK {
 					t.Fatalf("a repeated notify: %d", code)
 				}
 			}
@@ -280,7 +280,7 @@ func TestJuheChargesThroughHandler(t *testing.T) {
 		})
 		t.Run(name+"/reloads of a bare return", func(t *testing.T) {
 			e := newEnv(t, callbacktest.NotifyToSink(), juheSandbox(opts...))
-			b := callbacktest.NewBrowser()
+			b := e.NewBrowser()
 			v := e.Press(b, e.Start(b, e.Srv.URL), sandbox.OutcomeCancel)
 			for range 5 {
 				b.Do(http.MethodGet, v.ReturnURL, nil)
@@ -289,7 +289,7 @@ func TestJuheChargesThroughHandler(t *testing.T) {
 		})
 		t.Run(name+"/a search retried", func(t *testing.T) {
 			e := newEnv(t, juheSandbox(append([]sandbox.Option{juhesim.WithCodeOnce(279303)}, opts...)...))
-			e.Start(callbacktest.NewBrowser(), e.Srv.URL)
+			e.Start(e.NewBrowser(), e.Srv.URL)
 			id := e.LastStarted()
 			if _, err := e.SB.Complete(context.Background(), liveness.Juhe, id, sandbox.OutcomePass); err != nil {
 				t.Fatal(err)
@@ -317,7 +317,7 @@ func TestJuheChargesThroughHandler(t *testing.T) {
 				if fault.f != nil {
 					e.SB.InjectFault(juhesim.Query, *fault.f)
 				}
-				b := callbacktest.NewBrowser()
+				b := e.NewBrowser()
 				if code, _ := startOrder(e, b, "00001"); code != http.StatusServiceUnavailable {
 					t.Fatalf("the start answered %d, want 503", code)
 				}
@@ -347,7 +347,7 @@ func TestJuheOrderIDShapesThroughHandler(t *testing.T) {
 					e.run(t, o, notifyFirst)
 				}
 			}
-			b := callbacktest.NewBrowser()
+			b := e.NewBrowser()
 			e.Start(b, e.base)
 			id := e.LastStarted()
 			if shape == juhesim.OrderIDAtCap && len(id) != 128 {
@@ -376,7 +376,7 @@ func TestJuheCodeKindsThroughHandler(t *testing.T) {
 		t.Run(strconv.Itoa(code), func(t *testing.T) {
 			e := newEnv(t, juheSandbox(juhesim.WithCodeOnce(code)))
 			for _, o := range []sandbox.Outcome{sandbox.OutcomePass, sandbox.OutcomeSpoof} {
-				e.Start(callbacktest.NewBrowser(), e.Srv.URL)
+				e.Start(e.NewBrowser(), e.Srv.URL)
 				id := e.LastStarted()
 				reads := e.Reads()
 				c, err := e.SB.Complete(context.Background(), liveness.Juhe, id, o)
@@ -396,7 +396,7 @@ func TestJuheCodeKindsThroughHandler(t *testing.T) {
 		t.Run(strconv.Itoa(code)+" used up", func(t *testing.T) {
 			// One call: the start's query.
 			e := newEnv(t, callbacktest.NotifyToSink(), juheSandbox(juhesim.WithQuota(code, 1)))
-			b := callbacktest.NewBrowser()
+			b := e.NewBrowser()
 			v := e.Press(b, e.Start(b, e.Srv.URL), sandbox.OutcomeCancel)
 			id := e.LastStarted()
 			if v.ReturnStatus != http.StatusServiceUnavailable {
@@ -414,7 +414,7 @@ func TestJuheCodeKindsThroughHandler(t *testing.T) {
 				t.Fatal("delivered without a result")
 			}
 			// No call left for a query either.
-			b = callbacktest.NewBrowser()
+			b = e.NewBrowser()
 			if code, _ := startOrder(e, b, ""); code != http.StatusServiceUnavailable {
 				t.Fatalf("a start with no call left answered %d", code)
 			}
@@ -425,7 +425,7 @@ func TestJuheCodeKindsThroughHandler(t *testing.T) {
 	}
 	t.Run("10012 once, then the signed return", func(t *testing.T) {
 		e := newEnv(t)
-		b := callbacktest.NewBrowser()
+		b := e.NewBrowser()
 		e.Start(b, e.Srv.URL)
 		id := e.LastStarted()
 		e.SB.InjectFault(juhesim.Search, sandbox.Fault{VendorError: "10012", Times: 1})
@@ -445,7 +445,7 @@ func TestJuheCodeKindsThroughHandler(t *testing.T) {
 	})
 	t.Run("279305 for a cancel", func(t *testing.T) {
 		e := newJuheEnv(t, juhesim.WithAbandonedAbnormal())
-		b := callbacktest.NewBrowser()
+		b := e.NewBrowser()
 		check := e.Start(b, e.base)
 		id := e.LastStarted()
 		v := e.Press(b, check, sandbox.OutcomeCancel)
@@ -471,7 +471,7 @@ func TestJuheVerdictThroughHandler(t *testing.T) {
 			e := newJuheEnv(t, juhesim.WithVerdict(v))
 			for _, o := range []sandbox.Outcome{sandbox.OutcomeSpoof, sandbox.OutcomeFaceMismatch, sandbox.OutcomeIdentityMismatch, sandbox.OutcomePass} {
 				for _, notifyFirst := range []bool{true, false} {
-					b := callbacktest.NewBrowser()
+					b := e.NewBrowser()
 					e.Start(b, e.base)
 					id := e.LastStarted()
 					reads := e.Reads()

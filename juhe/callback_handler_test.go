@@ -24,14 +24,14 @@ import (
 // the victim's real return is signed (callback's TestReturnEveryVendor).
 func TestJuheForgedUnsignedReturn(t *testing.T) {
 	e := newEnv(t, callbacktest.NotifyToSink())
-	victim, attacker := callbacktest.NewBrowser(), callbacktest.NewBrowser()
+	victim, attacker := e.NewBrowser(), e.NewBrowser()
 	e.Start(victim, e.Srv.URL)
 	id := e.LastStarted()
 	e.Start(attacker, e.Srv.URL) // the attacker has a binding of its own
 	e.Complete(id, sandbox.OutcomePass)
 	forged := e.Srv.URL + "/return?jh_order_id=" + url.QueryEscape(id)
 	for i := 0; i < 10; i++ {
-		for _, b := range []*callbacktest.Browser{attacker, callbacktest.NewBrowser()} {
+		for _, b := range []*callbacktest.Browser{attacker, e.NewBrowser()} {
 			if resp := b.Do(http.MethodGet, forged, nil); resp.StatusCode != http.StatusForbidden {
 				t.Fatalf("forged return answered %d, want 403", resp.StatusCode)
 			}
@@ -50,7 +50,7 @@ func TestJuheForgedUnsignedReturn(t *testing.T) {
 func TestJuheRejectsAndNoLeaks(t *testing.T) {
 	e := newEnv(t, callbacktest.NotifyToSink())
 	e.Handler.Done = nil
-	b := callbacktest.NewBrowser()
+	b := e.NewBrowser()
 	check := e.Start(b, e.Srv.URL)
 	v := e.Press(b, check, sandbox.OutcomePass)
 	if v.ReturnStatus != http.StatusOK || !bytes.Contains(v.ReturnBody, []byte("Verification passed.")) {
@@ -114,7 +114,7 @@ func TestJuheReturnByOrderID(t *testing.T) {
 		}
 		return req, err
 	}
-	b, stranger := callbacktest.NewBrowser(), callbacktest.NewBrowser()
+	b, stranger := e.NewBrowser(), e.NewBrowser()
 	resp, err := b.Client.PostForm(e.Srv.URL+"/start", url.Values{"user": {"u"}, "order": {"00042"}})
 	if err != nil {
 		t.Fatal(err)
@@ -154,7 +154,7 @@ func TestJuheNotifyByOrderID(t *testing.T) {
 				}
 				return req, err
 			}
-			e.Start(callbacktest.NewBrowser(), e.Srv.URL)
+			e.Start(e.NewBrowser(), e.Srv.URL)
 			id := e.LastStarted()
 			if _, err := e.SB.Complete(context.Background(), e.Vendor, id, sandbox.OutcomePass); err != nil {
 				t.Fatal(err)

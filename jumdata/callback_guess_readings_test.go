@@ -118,7 +118,7 @@ func TestJumdataGuessesRefuseTheStart(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			e, d := jumdataGuessEnv(t, tt.g)
 			for i := 1; i <= 2; i++ { // a retried start is refused again, one call each
-				status, outcome := startStatus(e, callbacktest.NewBrowser())
+				status, outcome := startStatus(e, e.NewBrowser())
 				if status != tt.status || outcome != tt.outcome {
 					t.Fatalf("start %d answered %d (%s), want %d (%s)", i, status, outcome, tt.status, tt.outcome)
 				}
@@ -175,7 +175,7 @@ func TestJumdataGuessesDeliverOnce(t *testing.T) {
 		} {
 			t.Run(tt.name+"/"+string(o), func(t *testing.T) {
 				e, d := jumdataGuessEnv(t, tt.g)
-				b := callbacktest.NewBrowser()
+				b := e.NewBrowser()
 				check := e.Start(b, e.Srv.URL)
 				id := e.LastStarted()
 				v := e.Press(b, check, o)
@@ -225,7 +225,7 @@ func TestJumdataLimitedReadThroughAHandler(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e, d := jumdataGuessEnv(t, tt.g)
-			b := callbacktest.NewBrowser()
+			b := e.NewBrowser()
 			check := e.Start(b, e.Srv.URL)
 			id := e.LastStarted()
 			if tt.fault {

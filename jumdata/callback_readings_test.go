@@ -99,7 +99,7 @@ func TestJumdataEveryOutcomeUnderEveryReading(t *testing.T) {
 			}
 			t.Run(rd.name+"/"+string(o), func(t *testing.T) {
 				e, d := jumdataEnv(t, rd, "")
-				b := callbacktest.NewBrowser()
+				b := e.NewBrowser()
 				check := e.Start(b, e.Srv.URL)
 				id := e.LastStarted()
 				v := e.Press(b, check, o)
@@ -153,7 +153,7 @@ func TestJumdataStartRefusedUnderEveryReading(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e, d := jumdataEnv(t, tt.rd, tt.secret)
-			b := callbacktest.NewBrowser()
+			b := e.NewBrowser()
 			resp, err := b.Client.PostForm(e.Srv.URL+"/start", url.Values{"user": {sandbox.MagicPrefix + "nobody"}})
 			if err != nil {
 				t.Fatal(err)

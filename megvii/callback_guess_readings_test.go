@@ -59,7 +59,7 @@ func TestMegviiExpiredTimeThroughAHandler(t *testing.T) {
 					opts = append(opts, callbacktest.NotifyToSink())
 				}
 				e := newEnv(t, opts...)
-				b := callbacktest.NewBrowser()
+				b := e.NewBrowser()
 				check := e.Start(b, e.Srv.URL)
 				id := e.LastStarted()
 				if resp := b.Do(http.MethodGet, check, nil); resp.StatusCode != http.StatusOK {
@@ -191,7 +191,7 @@ func TestMegviiTokenLimitsThroughAHandler(t *testing.T) {
 				}
 			}
 			startOnce := func() int {
-				resp, err := callbacktest.NewBrowser().Client.PostForm(e.Srv.URL+"/start", url.Values{"user": {"someone"}})
+				resp, err := e.NewBrowser().Client.PostForm(e.Srv.URL+"/start", url.Values{"user": {"someone"}})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -276,7 +276,7 @@ func TestMegviiFaceMatchThroughAHandler(t *testing.T) {
 			var reasons sync.Map
 			door := &notifyDoor{}
 			srv := serveMegvii(e, h, door, &reasons)
-			b := callbacktest.NewBrowser()
+			b := e.NewBrowser()
 			check := e.Start(b, srv.URL)
 			id := e.LastStarted()
 			v := e.Press(b, check, sandbox.OutcomePass)
@@ -313,7 +313,7 @@ func TestMegviiCallbackKindThroughAHandler(t *testing.T) {
 				door := &notifyDoor{}
 				var reasons sync.Map
 				srv := serveMegvii(e, e.Handler, door, &reasons)
-				e.Start(callbacktest.NewBrowser(), srv.URL)
+				e.Start(e.NewBrowser(), srv.URL)
 				id := e.LastStarted()
 				c, err := e.SB.Complete(context.Background(), liveness.Megvii, id, o)
 				if err != nil {

@@ -244,7 +244,7 @@ func runFaultCell(t *testing.T, path faultPath, h providertest.Harness, mode red
 			return err == nil && ok && bytes.Contains(unseal(e, k, rec), []byte(`"delivered":true`))
 		}
 	}
-	b := callbacktest.NewBrowser()
+	b := e.NewBrowser()
 	e.Start(b, bases[0])
 	id := e.LastStarted()
 	c := e.Complete(id, sandbox.OutcomePass)

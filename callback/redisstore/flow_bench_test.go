@@ -40,7 +40,7 @@ func BenchmarkSessionFlow(b *testing.B) {
 					st = redisstore.New(rdb, "bench-flow-"+path.name)
 				}
 				first, second := e.Serve(e.NewHandler(e.P, st)), e.Serve(e.NewHandler(e.P, st))
-				br := callbacktest.NewBrowser()
+				br := e.NewBrowser()
 				b.ReportAllocs()
 				for b.Loop() {
 					e.Start(br, first.URL)

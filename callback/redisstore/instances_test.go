@@ -64,7 +64,7 @@ func TestTwoInstancesShareRedis(t *testing.T) {
 			}
 			var all []started
 			for i := 0; i < sessions; i++ {
-				b := callbacktest.NewBrowser()
+				b := e.NewBrowser()
 				e.Start(b, bases[i%2])
 				id := e.LastStarted()
 				c := e.Complete(id, sandbox.OutcomePass)
@@ -117,7 +117,7 @@ func TestTwoInstancesSignedAndUnsigned(t *testing.T) {
 		hs = append(hs, h)
 		bases = append(bases, e.Serve(h).URL)
 	}
-	b := callbacktest.NewBrowser()
+	b := e.NewBrowser()
 	e.Start(b, bases[0])
 	id := e.LastStarted()
 	c := e.Complete(id, sandbox.OutcomeSpoof)

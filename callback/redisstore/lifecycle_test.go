@@ -36,7 +36,7 @@ func TestStartOncePerBizNo(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			resp := callbacktest.NewBrowser().Post(bases[i%2], url.Values{"user": {"u"}, "order": {"double-click-1"}}, nil)
+			resp := e.NewBrowser().Post(bases[i%2], url.Values{"user": {"u"}, "order": {"double-click-1"}}, nil)
 			codes[i], locs[i] = resp.StatusCode, resp.Header.Get("Location")
 		}()
 	}
@@ -55,24 +55,24 @@ func TestStartOncePerBizNo(t *testing.T) {
 	if code := e.Resend(bases[1]); code != http.StatusOK {
 		t.Fatalf("notify: %d", code)
 	}
-	if resp := callbacktest.NewBrowser().Post(bases[0], url.Values{"user": {"u"}, "order": {"double-click-1"}}, nil); resp.StatusCode != http.StatusConflict {
+	if resp := e.NewBrowser().Post(bases[0], url.Values{"user": {"u"}, "order": {"double-click-1"}}, nil); resp.StatusCode != http.StatusConflict {
 		t.Fatalf("a start with an ended session's BizNo: %d, want 409", resp.StatusCode)
 	}
 
 	// A create lost after it was sent is in doubt: never made again under
 	// its BizNo.
 	e.SB.InjectFault(e.Harness.CreateEndpoint, sandbox.Fault{Drop: true, Times: 1})
-	if resp := callbacktest.NewBrowser().Post(bases[0], url.Values{"user": {"u"}, "order": {"lost-create"}}, nil); resp.StatusCode != http.StatusServiceUnavailable {
+	if resp := e.NewBrowser().Post(bases[0], url.Values{"user": {"u"}, "order": {"lost-create"}}, nil); resp.StatusCode != http.StatusServiceUnavailable {
 		t.Fatalf("a dropped create: %d, want 503", resp.StatusCode)
 	}
-	if resp := callbacktest.NewBrowser().Post(bases[1], url.Values{"user": {"u"}, "order": {"lost-create"}}, nil); resp.StatusCode != http.StatusConflict {
+	if resp := e.NewBrowser().Post(bases[1], url.Values{"user": {"u"}, "order": {"lost-create"}}, nil); resp.StatusCode != http.StatusConflict {
 		t.Fatalf("a start after a create in doubt: %d, want 409", resp.StatusCode)
 	}
 	if c := e.Creates(); c != 2 {
 		t.Fatalf("%d paid creates, want 2 (one per BizNo)", c)
 	}
 	// A new BizNo starts a new session.
-	if resp := callbacktest.NewBrowser().Post(bases[1], url.Values{"user": {"u"}, "order": {"next-try"}}, nil); resp.StatusCode != http.StatusSeeOther {
+	if resp := e.NewBrowser().Post(bases[1], url.Values{"user": {"u"}, "order": {"next-try"}}, nil); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("a start with a new BizNo: %d", resp.StatusCode)
 	}
 }

@@ -82,7 +82,7 @@ func TestStoreHoldsNoPersonalDataInClear(t *testing.T) {
 			h := e.PersonalHandler(st, &got)
 			e.Del.SetFail(1) // the first Deliver fails: the record holds the result undelivered
 			srv := e.Serve(h)
-			b := callbacktest.NewBrowser()
+			b := e.NewBrowser()
 			e.Start(b, srv.URL)
 			id := e.LastStarted()
 			c := e.Complete(id, sandbox.OutcomePass)
@@ -168,7 +168,7 @@ func TestForget(t *testing.T) {
 		ctx := context.Background()
 
 		// One session delivered, then erased.
-		b := callbacktest.NewBrowser()
+		b := e.NewBrowser()
 		e.Start(b, srv.URL)
 		id := e.LastStarted()
 		c := e.Complete(id, sandbox.OutcomePass)
@@ -206,7 +206,7 @@ func TestForget(t *testing.T) {
 
 		// A session in flight, erased by its BizNo.
 		ref := "kyc13800000000"
-		resp, err := callbacktest.NewBrowser().Client.PostForm(srv.URL+"/start", url.Values{"user": {sandbox.MagicPrefix + "nobody"}, "ref": {ref}})
+		resp, err := e.NewBrowser().Client.PostForm(srv.URL+"/start", url.Values{"user": {sandbox.MagicPrefix + "nobody"}, "ref": {ref}})
 		if err != nil {
 			t.Fatal(err)
 		}

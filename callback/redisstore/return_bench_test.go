@@ -28,7 +28,7 @@ func BenchmarkReturnResolution(b *testing.B) {
 		srv := e.Serve(e.NewHandler(e.P, redisstore.New(rdb, "bench")))
 		b.ReportAllocs()
 		for b.Loop() {
-			br := callbacktest.NewBrowser()
+			br := e.NewBrowser()
 			v := e.Press(br, e.Start(br, srv.URL), sandbox.OutcomePass)
 			if v.ReturnStatus != http.StatusOK || !strings.HasSuffix(v.ReturnURL, "/done?status=passed") {
 				b.Fatalf("return answered %d, landed on %s", v.ReturnStatus, v.ReturnURL)

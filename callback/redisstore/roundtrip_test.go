@@ -133,7 +133,7 @@ func TestStoreRoundTrips(t *testing.T) {
 			for _, p := range []string{prefix + "-warm", prefix} {
 				cs := &countStore{st: redisstore.New(rdb, p)}
 				srv := e.Serve(e.NewHandler(e.P, cs))
-				b := callbacktest.NewBrowser()
+				b := e.NewBrowser()
 				before := w.n.Load()
 				e.Start(b, srv.URL)
 				start, startCmds = cs.take(), w.n.Load()-before
