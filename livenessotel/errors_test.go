@@ -21,7 +21,7 @@ import (
 func faultCases(t *testing.T, what string, match func(providertest.FaultCase) bool) map[string]providertest.Harness {
 	t.Helper()
 	out := map[string]providertest.Harness{}
-	for _, h := range registered(t) {
+	for _, h := range providertest.RegisteredWith(t, "", nil) {
 		for _, fc := range h.Faults {
 			if fc.Op == "FetchResult" && fc.Endpoint == h.ReadEndpoint && match(fc) {
 				h.Faults = []providertest.FaultCase{fc}
@@ -130,7 +130,7 @@ func TestFailedCalls(t *testing.T) {
 	})
 
 	t.Run("an invalid argument is refused before any request", func(t *testing.T) {
-		for _, h := range registered(t) {
+		for _, h := range providertest.RegisteredWith(t, "", nil) {
 			t.Run(string(h.Vendor), func(t *testing.T) {
 				tel := newTelemetry(t)
 				p := livenessotel.WrapProvider(h.NewProvider(t, sb, liveness.WithHTTPClient(livenessotel.HTTPClient(nil, tel.opts()...))), tel.opts()...)

@@ -242,7 +242,7 @@ func named(spans tracetest.SpanStubs, name string) []tracetest.SpanStub {
 // on without a read, an unsigned one costs one read, and a return after
 // the notify is served from the Store.
 func TestFlowThroughTheSandbox(t *testing.T) {
-	for _, h := range registeredWith(t, "whose page sends the browser back after a pass", func(h providertest.Harness) bool {
+	for _, h := range providertest.RegisteredWith(t, "whose page sends the browser back after a pass", func(h providertest.Harness) bool {
 		return !h.Outcomes[sandbox.OutcomePass].NoReturn
 	}) {
 		v := h.Vendor
@@ -344,7 +344,7 @@ func TestFlowThroughTheSandbox(t *testing.T) {
 // service itself (Begin), under a span of its own.
 func TestWaitFlow(t *testing.T) {
 	queried := false // a read sent a query, which the span shows REDACTED
-	for _, h := range registered(t) {
+	for _, h := range providertest.RegisteredWith(t, "", nil) {
 		v := h.Vendor
 		require.Contains(t, h.Outcomes, sandbox.OutcomeSpoof, "%s", v)
 		want := h.Outcomes[sandbox.OutcomeSpoof]

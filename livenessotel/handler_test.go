@@ -25,7 +25,7 @@ import (
 // sessions a service polls (Wait, Reconcile) with nothing else arriving.
 func withoutNotify(t *testing.T) []providertest.Harness {
 	t.Helper()
-	return registeredWith(t, "without a notify", func(h providertest.Harness) bool { return !h.Notifies })
+	return providertest.RegisteredWith(t, "without a notify", func(h providertest.Harness) bool { return !h.Notifies })
 }
 
 // A Deliver that fails once: its run is a failed span, the next run is a

@@ -21,6 +21,7 @@ import (
 
 	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/internal/transport"
+	"github.com/go-liveness/liveness/providertest"
 	"github.com/go-liveness/liveness/sandbox"
 )
 
@@ -304,7 +305,7 @@ func TestPrivacyInvariant(t *testing.T) {
 	wire := &wireLog{}
 	ctx := context.Background()
 	browsed := 0
-	for _, h := range registered(t) {
+	for _, h := range providertest.RegisteredWith(t, "", nil) {
 		v := h.Vendor
 		if !h.Outcomes[sandbox.OutcomePass].NoReturn {
 			f := newFlowOn(t, h, tel, wire)

@@ -15,34 +15,6 @@ import (
 	"github.com/go-liveness/liveness/sandbox"
 )
 
-// registered returns the registered harnesses (vendors_test.go imports
-// them), failing t when there are none: a test over every vendor never
-// runs over nothing.
-func registered(t *testing.T) []providertest.Harness {
-	t.Helper()
-	hs := providertest.Registered()
-	if len(hs) == 0 {
-		t.Fatal("no vendor's harness is registered")
-	}
-	return hs
-}
-
-// registeredWith returns the registered harnesses with a fact, failing t
-// when none has it.
-func registeredWith(t *testing.T, fact string, has func(providertest.Harness) bool) []providertest.Harness {
-	t.Helper()
-	var out []providertest.Harness
-	for _, h := range registered(t) {
-		if has(h) {
-			out = append(out, h)
-		}
-	}
-	if len(out) == 0 {
-		t.Fatalf("no registered vendor %s", fact)
-	}
-	return out
-}
-
 // The wrapper has exactly the capabilities of what it wraps: each vendor's
 // provider, a failover.Router over all of them, and a provider with none.
 func TestWrapProviderKeepsExactlyTheCapabilities(t *testing.T) {
@@ -51,7 +23,7 @@ func TestWrapProviderKeepsExactlyTheCapabilities(t *testing.T) {
 	t.Cleanup(func() { _ = sb.Close() })
 	tel := newTelemetry(t)
 	var members []failover.Member
-	hs := registered(t)
+	hs := providertest.RegisteredWith(t, "", nil)
 	for _, h := range hs {
 		p := h.NewProvider(t, sb)
 		members = append(members, failover.Member{Provider: p})
@@ -120,7 +92,7 @@ func (b bare) VerifyCallback(ctx context.Context, r *http.Request) (*liveness.Ca
 // with the vendor's own harness: the wrapper changes nothing a provider
 // does, and drops no capability (the suite checks them).
 func TestConformanceOfWrappedProviders(t *testing.T) {
-	for _, h := range registered(t) {
+	for _, h := range providertest.RegisteredWith(t, "", nil) {
 		t.Run(string(h.Vendor), func(t *testing.T) {
 			t.Parallel()
 			tel := newTelemetry(t)

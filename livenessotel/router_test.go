@@ -20,7 +20,7 @@ import (
 func TestInstrumentRouter(t *testing.T) {
 	ctx := context.Background()
 	// Two vendors taking one request: the person's, without vendor options.
-	plain := registeredWith(t, "whose requests need no vendor options", func(h providertest.Harness) bool {
+	plain := providertest.RegisteredWith(t, "whose requests need no vendor options", func(h providertest.Harness) bool {
 		return h.Request("https://shop.example/r", "https://shop.example/n").Extra == nil
 	})
 	require.GreaterOrEqual(t, len(plain), 2, "two registered vendors whose requests need no vendor options")

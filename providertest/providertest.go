@@ -1048,6 +1048,24 @@ func Registered() []Harness {
 	return out
 }
 
+// RegisteredWith returns the registered harnesses for which has is true
+// (every one when has is nil), failing t when there is none, so that a
+// test over every vendor with a fact can never run over nothing; what
+// names the fact in the failure ("with a notify").
+func RegisteredWith(t testing.TB, what string, has func(Harness) bool) []Harness {
+	t.Helper()
+	var out []Harness
+	for _, h := range Registered() {
+		if has == nil || has(h) {
+			out = append(out, h)
+		}
+	}
+	if len(out) == 0 {
+		t.Fatalf("providertest: no registered vendor %s (import the vendors' test-helper packages blank)", what)
+	}
+	return out
+}
+
 // Registration returns the registered harness of v.
 func Registration(v liveness.Vendor) (Harness, bool) {
 	registryMu.Lock()

@@ -117,7 +117,7 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 			t.Fatal(err)
 		}
 	}
-	for _, h := range registered(t) {
+	for _, h := range providertest.RegisteredWith(t, "", nil) {
 		if ps[h.Vendor] == nil {
 			t.Fatalf("the sandbox serves no %s: import its simulator", h.Vendor)
 		}
@@ -190,7 +190,7 @@ func get(t *testing.T, c *http.Client, u string) (int, string) {
 func TestEveryOutcome(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
-	for _, h := range registered(t) {
+	for _, h := range providertest.RegisteredWith(t, "", nil) {
 		v := h.Vendor
 		for _, o := range sandbox.OutcomesFor(v) {
 			t.Run(string(v)+"/"+string(o), func(t *testing.T) {
@@ -254,7 +254,7 @@ func TestScoresOnlyForTheOperator(t *testing.T) {
 	c := client(t)
 	// A vendor comparing a face, whose page sends the browser back after a
 	// pass.
-	h := registeredWith(t, "comparing a face, whose page sends the browser back", func(h providertest.Harness) bool {
+	h := providertest.RegisteredWith(t, "comparing a face, whose page sends the browser back", func(h providertest.Harness) bool {
 		return (!h.LivenessOnly || driver.Uses(h.Vendor, "ReferenceImages")) && !h.Outcomes[sandbox.OutcomePass].NoReturn
 	})[0]
 	ref := e.start(t, c, person(h.Vendor))
@@ -331,7 +331,7 @@ func TestDoubleSubmitStartsOnce(t *testing.T) {
 	if m == nil {
 		t.Fatal("the start form carries no key")
 	}
-	h := registered(t)[0]
+	h := providertest.RegisteredWith(t, "", nil)[0]
 	form := with(person(h.Vendor), "ref", m[1])
 	first := e.start(t, c, form)
 	if again := e.start(t, c, form); again != first {
@@ -358,7 +358,7 @@ func TestUnknownResult(t *testing.T) {
 func TestCheckPageQRCode(t *testing.T) {
 	e := newEnv(t)
 	c := client(t)
-	ref := e.start(t, c, person(registered(t)[0].Vendor))
+	ref := e.start(t, c, person(providertest.RegisteredWith(t, "", nil)[0].Vendor))
 	ent, _ := e.app.Entry(ref)
 	png, err := qrcode.Encode(ent.CheckURL, qrcode.Medium, 320)
 	if err != nil {
@@ -373,7 +373,7 @@ func TestCheckPageQRCode(t *testing.T) {
 // return here, no notify) is read once on request, and not again within
 // RefreshInterval.
 func TestRefresh(t *testing.T) {
-	for _, h := range registeredWith(t, "without a notify", func(h providertest.Harness) bool { return !h.Notifies }) {
+	for _, h := range providertest.RegisteredWith(t, "without a notify", func(h providertest.Harness) bool { return !h.Notifies }) {
 		t.Run(string(h.Vendor), func(t *testing.T) { testRefresh(t, h) })
 	}
 }
@@ -422,7 +422,7 @@ func TestCrossSitePostRefused(t *testing.T) {
 	c := client(t)
 	// A vendor with a redirect return, whose single-page app route has a
 	// forward (POST /{vendor}/app).
-	h := registeredWith(t, "with a redirect return", func(h providertest.Harness) bool { return redirect(h.Vendor) })[0]
+	h := providertest.RegisteredWith(t, "with a redirect return", func(h providertest.Harness) bool { return redirect(h.Vendor) })[0]
 	v := string(h.Vendor)
 	ref := e.start(t, c, person(h.Vendor))
 	for _, path := range []string{"/start", "/refresh/" + ref, "/" + v + "/app"} {
@@ -452,7 +452,7 @@ func TestCrossSitePostRefused(t *testing.T) {
 func TestSessionsListOnlyThisBrowser(t *testing.T) {
 	e := newEnv(t)
 	alice, bob := client(t), client(t)
-	hs := registered(t)
+	hs := providertest.RegisteredWith(t, "", nil)
 	one, other := hs[0].Vendor, hs[len(hs)-1].Vendor
 	a1 := e.start(t, alice, person(one))
 	a2 := e.start(t, alice, person(other))
@@ -497,7 +497,7 @@ func TestSessionsListOnlyThisBrowser(t *testing.T) {
 // its expiry and the handler's grace; then the result page shows it
 // expired, delivered, without a vendor call.
 func TestBarePendingExpires(t *testing.T) {
-	for _, h := range registeredWith(t, "whose bare return leaves its session pending", func(h providertest.Harness) bool {
+	for _, h := range providertest.RegisteredWith(t, "whose bare return leaves its session pending", func(h providertest.Harness) bool {
 		return barePending(h) != ""
 	}) {
 		t.Run(string(h.Vendor), func(t *testing.T) { testBarePendingExpires(t, h) })
@@ -596,7 +596,7 @@ func TestRequestCarriesTheFieldsTheVendorUses(t *testing.T) {
 	srv.Start()
 	t.Cleanup(srv.Close)
 	e := &env{sb: sb, app: a, base: base}
-	for _, h := range registered(t) {
+	for _, h := range providertest.RegisteredWith(t, "", nil) {
 		v := h.Vendor
 		e.start(t, client(t), with(person(v), "user_id", "user-7"))
 		r := recs[v]
@@ -618,7 +618,7 @@ func TestRequestCarriesTheFieldsTheVendorUses(t *testing.T) {
 	// fields).
 	for _, f := range []string{"NotifyURL", "UserID", "ReferenceImages", "Name", "IDNumber"} {
 		var uses, not bool
-		for _, h := range registered(t) {
+		for _, h := range providertest.RegisteredWith(t, "", nil) {
 			uses, not = uses || driver.Uses(h.Vendor, f), not || !driver.Uses(h.Vendor, f)
 		}
 		if !uses || !not {
@@ -657,7 +657,7 @@ func TestStartFormFromTheProfiles(t *testing.T) {
 	}
 	// A route not offered, to a vendor with a redirect return; a value not
 	// offered, for a vendor's option with a few values.
-	routed := registeredWith(t, "with a redirect return", func(h providertest.Harness) bool { return redirect(h.Vendor) })[0].Vendor
+	routed := providertest.RegisteredWith(t, "with a redirect return", func(h providertest.Harness) bool { return redirect(h.Vendor) })[0].Vendor
 	rv, field := returnMethod(t)
 	for _, form := range []url.Values{
 		with(person(routed), "route-"+string(routed), "elsewhere"),
@@ -685,7 +685,7 @@ func TestForwardRefusesOthersAddresses(t *testing.T) {
 	c := client(t)
 	// A vendor with a redirect return, unsigned: the return forwarded,
 	// naming the session, is read.
-	h := registeredWith(t, "with an unsigned redirect return a person can type", func(h providertest.Harness) bool {
+	h := providertest.RegisteredWith(t, "with an unsigned redirect return a person can type", func(h providertest.Harness) bool {
 		return redirect(h.Vendor) && !h.SignedReturn && typedReturn(h, &liveness.Session{Vendor: h.Vendor, ID: "id"}) != ""
 	})[0]
 	v := string(h.Vendor)

@@ -214,7 +214,7 @@ func TestBrowser(t *testing.T) {
 	e := newEnv(t)
 
 	t.Run("outcomes", func(t *testing.T) {
-		hs := registered(t)
+		hs := providertest.RegisteredWith(t, "", nil)
 		for _, p := range driver.Profiles() {
 			if _, ok := providertest.Registration(p.Vendor); !ok {
 				t.Fatalf("no harness (expected verdicts) for %s, whose profile is registered", p.Vendor)
@@ -281,7 +281,7 @@ func TestBrowser(t *testing.T) {
 		// fragment, which only the page's script reads and forwards, or
 		// none at all after a cancel), and the app must take it to the
 		// right result page. The outcomes subtest has the others, by path.
-		for _, h := range registeredWith(t, "whose redirect return comes back after a pass", routed) {
+		for _, h := range providertest.RegisteredWith(t, "whose redirect return comes back after a pass", routed) {
 			v := string(h.Vendor)
 			t.Run(v, func(t *testing.T) {
 				for _, r := range []struct {
@@ -377,8 +377,8 @@ func TestBrowser(t *testing.T) {
 		// The check page follows a check done elsewhere: the vendor's
 		// notify reaches the app, and the page moves to the result; a
 		// signed notify, and one that has the result read.
-		signed := registeredWith(t, "with a signed notify", func(h providertest.Harness) bool { return h.SignedNotify })[0]
-		unsigned := registeredWith(t, "with an unsigned notify", func(h providertest.Harness) bool { return h.Notifies && !h.SignedNotify })[0]
+		signed := providertest.RegisteredWith(t, "with a signed notify", func(h providertest.Harness) bool { return h.SignedNotify })[0]
+		unsigned := providertest.RegisteredWith(t, "with an unsigned notify", func(h providertest.Harness) bool { return h.Notifies && !h.SignedNotify })[0]
 		for _, h := range []providertest.Harness{signed, unsigned} {
 			v := h.Vendor
 			ctx := tab(t, b)
@@ -446,7 +446,7 @@ func TestBrowser(t *testing.T) {
 		// /sessions lists the checks this browser started, not another
 		// browser's (an HTTP client with its own cookies), and the other
 		// way round.
-		hs := registered(t)
+		hs := providertest.RegisteredWith(t, "", nil)
 		ctx := tab(t, b)
 		own := e.check(t, ctx, hs[0].Vendor)
 		other := client(t)
@@ -470,7 +470,7 @@ func TestBrowser(t *testing.T) {
 		// (the harness's forged claim, typed into the return URL) shows
 		// the real verdict, from the stored result, for each vendor whose
 		// page sends the browser back after a failure.
-		for _, h := range registeredWith(t, "whose page sends the browser back after a failure", func(h providertest.Harness) bool {
+		for _, h := range providertest.RegisteredWith(t, "whose page sends the browser back after a failure", func(h providertest.Harness) bool {
 			return !h.Outcomes[sandbox.OutcomeSpoof].NoReturn
 		}) {
 			ref := e.check(t, ctx, h.Vendor)
@@ -491,7 +491,7 @@ func TestBrowser(t *testing.T) {
 		// cookies), still pending: the typed returns (through the app's
 		// return page too, for a redirect return) spend no vendor read.
 		other := client(t)
-		for _, h := range registered(t) {
+		for _, h := range providertest.RegisteredWith(t, "", nil) {
 			v := string(h.Vendor)
 			vr := e.start(t, other, person(h.Vendor))
 			victim, _ := e.app.Entry(vr)
@@ -512,7 +512,7 @@ func TestBrowser(t *testing.T) {
 		}
 
 		// A signed redirect return with its signature changed is refused.
-		for _, h := range registeredWith(t, "with a signed redirect return", func(h providertest.Harness) bool {
+		for _, h := range providertest.RegisteredWith(t, "with a signed redirect return", func(h providertest.Harness) bool {
 			return h.SignedReturn && redirect(h.Vendor) && !h.Outcomes[sandbox.OutcomePass].NoReturn
 		}) {
 			ref := e.check(t, ctx, h.Vendor)

@@ -76,7 +76,7 @@ func TestMetrics(t *testing.T) {
 	// A check nobody comes back for, of a vendor without a notify: the
 	// reconciler reads it from 3 minutes before its session expires, and
 	// finds it pending.
-	ph := registeredWith(t, "without a notify", func(h providertest.Harness) bool { return !h.Notifies && h.Vendor != rv })[0]
+	ph := providertest.RegisteredWith(t, "without a notify", func(h providertest.Harness) bool { return !h.Notifies && h.Vendor != rv })[0]
 	left := string(ph.Vendor)
 	pending := e.start(t, client(t), person(ph.Vendor))
 	mu.Lock()

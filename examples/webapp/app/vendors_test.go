@@ -20,33 +20,6 @@ import (
 	_ "github.com/go-liveness/liveness/tencent/tencenttest"
 )
 
-// registered returns the registered harnesses, failing t when there are
-// none: a test over every vendor never runs over nothing.
-func registered(t *testing.T) []providertest.Harness {
-	t.Helper()
-	hs := providertest.Registered()
-	if len(hs) == 0 {
-		t.Fatal("no vendor's harness is registered")
-	}
-	return hs
-}
-
-// registeredWith returns the registered harnesses with a fact, failing t
-// when none has it.
-func registeredWith(t *testing.T, fact string, has func(providertest.Harness) bool) []providertest.Harness {
-	t.Helper()
-	var out []providertest.Harness
-	for _, h := range registered(t) {
-		if has(h) {
-			out = append(out, h)
-		}
-	}
-	if len(out) == 0 {
-		t.Fatalf("no registered vendor %s", fact)
-	}
-	return out
-}
-
 // harnessOf returns v's registered harness.
 func harnessOf(t *testing.T, v liveness.Vendor) providertest.Harness {
 	t.Helper()
@@ -94,7 +67,7 @@ func redirect(v liveness.Vendor) bool {
 // registered vendor has one.
 func returnMethod(t *testing.T) (liveness.Vendor, string) {
 	t.Helper()
-	for _, h := range registered(t) {
+	for _, h := range providertest.RegisteredWith(t, "", nil) {
 		p, _ := driver.Lookup(h.Vendor)
 		for _, o := range p.Options {
 			if slices.Contains(o.Words, http.MethodGet) && slices.Contains(o.Words, http.MethodPost) {
