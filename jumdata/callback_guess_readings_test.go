@@ -1,7 +1,6 @@
 package jumdata_test
 
 import (
-	"context"
 	"net/http"
 	"net/url"
 	"strings"
@@ -39,13 +38,10 @@ func jumdataGuessEnv(t *testing.T, g jumdataGuess) (*env, *jumdataDelivered) {
 	if g.account != "" {
 		u = strings.Replace(u, "jumdata://"+jumdatasim.AppID+":", "jumdata://"+jumdatasim.AppID+"-"+g.account+":", 1)
 	}
-	p, err := liveness.Open(u, liveness.WithClock(e.Clock.Now), liveness.WithRetry(0, 0))
-	if err != nil {
-		t.Fatal(err)
-	}
-	d := &jumdataDelivered{res: map[string]*liveness.Result{}}
-	h := e.NewHandler(p, nil)
-	if g.returnPath != "" {
+	return serveRecorded(t, e, u, func(h *callback.Handler) {
+		if g.returnPath == "" {
+			return
+		}
 		newReq := h.NewRequest
 		h.NewRequest = func(r *http.Request) (*liveness.SessionRequest, error) {
 			req, err := newReq(r)
@@ -54,16 +50,7 @@ func jumdataGuessEnv(t *testing.T, g jumdataGuess) (*env, *jumdataDelivered) {
 			}
 			return req, err
 		}
-	}
-	h.Deliver = func(ctx context.Context, res *liveness.Result, s *liveness.Session) error {
-		d.mu.Lock()
-		d.res[s.ID] = res
-		d.mu.Unlock()
-		return e.Del.Deliver(ctx, res, s)
-	}
-	e.P, e.Handler = p, h
-	e.Srv = e.Serve(h)
-	return e, d
+	})
 }
 
 // startStatus posts to Start and returns its HTTP status and the outcome

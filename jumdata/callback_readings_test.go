@@ -61,12 +61,23 @@ func jumdataEnv(t *testing.T, rd jumdataReading, secret string) (*env, *jumdataD
 	if secret != "" {
 		u = strings.Replace(u, ":"+jumdatasim.AppSecret+"@", ":"+secret+"@", 1)
 	}
+	return serveRecorded(t, e, u, nil)
+}
+
+// serveRecorded makes e serve a Handler over a provider opened from u on
+// e's clock, never retrying, whose deliveries are recorded; edit, when
+// set, changes the Handler first.
+func serveRecorded(t *testing.T, e *env, u string, edit func(*callback.Handler)) (*env, *jumdataDelivered) {
+	t.Helper()
 	p, err := liveness.Open(u, liveness.WithClock(e.Clock.Now), liveness.WithRetry(0, 0))
 	if err != nil {
 		t.Fatal(err)
 	}
 	d := &jumdataDelivered{res: map[string]*liveness.Result{}}
 	h := e.NewHandler(p, nil)
+	if edit != nil {
+		edit(h)
+	}
 	h.Deliver = func(ctx context.Context, res *liveness.Result, s *liveness.Session) error {
 		d.mu.Lock()
 		d.res[s.ID] = res
