@@ -145,7 +145,7 @@ func (p *Provider) verifyCallback(r *http.Request, kind liveness.CallbackKind) (
 	// The signature holds; from here on nothing is a bad signature. The
 	// data is decoded once, for the checks and the Result.
 	signed := []byte(data[0])
-	pl, err := DecodePayload(signed)
+	pl, _, err := decodeVerdict(signed)
 	if err != nil {
 		return nil, &liveness.Error{Vendor: liveness.Megvii, Op: op, Kind: liveness.ErrBadResponse,
 			Message: "signed data is not exactly one JSON object Megvii documents", Err: err}

@@ -195,50 +195,98 @@ type payloadLenient struct {
 	Verify     *VerifyResult                     `json:"verify_result"`
 }
 
+// verdictJSON is the part of a payload that normalizePayload reads, in
+// the shapes Megvii documents: get_result and the signed callbacks decode
+// only this, skipping the ID card, the liveness details and the ID
+// exceptions, which decide nothing and which a caller reads from
+// Result.Raw with DecodePayload.
+// What it reads is what payloadJSON and payloadLenient read: the
+// normalized Result is the same either way (TestVerdictMatchesPayload,
+// FuzzVerdictMatchesPayload).
+type verdictJSON struct {
+	payloadCore
+	Images   map[string]json.RawMessage `json:"images"`
+	Liveness *livenessVerdictJSON       `json:"liveness_result"`
+	Verify   *verifyCore                `json:"verify_result"`
+}
+
+// livenessVerdictJSON is what normalizePayload reads of liveness_result:
+// the result, and face_genuineness for a failure's message.
+type livenessVerdictJSON struct {
+	livenessCore
+	FaceGenuineness faceGenuinenessJSON `json:"face_genuineness"`
+}
+
 // decodePayload is DecodePayload. errorKey reports whether the answer has
 // a key errorAnswer reads (error, error_message): only then can
 // vendorError find an error in a 2xx answer that decodes.
 func decodePayload(raw []byte) (pl *Payload, errorKey bool, err error) {
-	var core *payloadCore
 	var w payloadJSON
-	if json.Unmarshal(raw, &w) == nil {
-		core = &w.payloadCore
-		pl = &Payload{IDCardInfo: w.IDCardInfo, Images: w.Images}
-		if w.Liveness != nil {
-			pl.Liveness = w.Liveness.detail()
-		}
-		if w.Verify != nil {
-			pl.Verify = w.Verify.result()
-		}
-	} else {
-		var l payloadLenient
-		if err := json.Unmarshal(raw, &l); err != nil {
-			return nil, false, err
-		}
-		core = &l.payloadCore
-		pl = &Payload{IDCardInfo: l.IDCardInfo.v, Images: l.Images.v, Liveness: l.Liveness, Verify: l.Verify}
+	if json.Unmarshal(raw, &w) != nil {
+		return decodeLenient(raw)
 	}
-	pl.Status = string(core.Status)
-	pl.FailReason = string(core.FailReason.v)
+	pl = &Payload{IDCardInfo: w.IDCardInfo, Images: w.Images}
+	if w.Liveness != nil {
+		pl.Liveness = w.Liveness.detail()
+	}
+	if w.Verify != nil {
+		pl.Verify = w.Verify.result()
+	}
+	return pl, w.fill(pl), nil
+}
+
+// decodeVerdict is decodePayload for normalizePayload alone: the Payload
+// has the fields it reads, the others are left empty (see verdictJSON).
+func decodeVerdict(raw []byte) (pl *Payload, errorKey bool, err error) {
+	var w verdictJSON
+	if json.Unmarshal(raw, &w) != nil {
+		return decodeLenient(raw)
+	}
+	pl = &Payload{Images: w.Images}
+	if l := w.Liveness; l != nil {
+		pl.Liveness = l.livenessCore.detail(nil, l.FaceGenuineness.value())
+	}
+	if w.Verify != nil {
+		pl.Verify = w.Verify.result(idExceptionsJSON{})
+	}
+	return pl, w.fill(pl), nil
+}
+
+// decodeLenient decodes an answer whose informational objects are not in
+// the shapes Megvii documents, leaving them empty.
+func decodeLenient(raw []byte) (pl *Payload, errorKey bool, err error) {
+	var l payloadLenient
+	if err := json.Unmarshal(raw, &l); err != nil {
+		return nil, false, err
+	}
+	pl = &Payload{IDCardInfo: l.IDCardInfo.v, Images: l.Images.v, Liveness: l.Liveness, Verify: l.Verify}
+	return pl, l.fill(pl), nil
+}
+
+// fill sets the fields of pl that c holds, and reports whether the answer
+// has an error key.
+func (c *payloadCore) fill(pl *Payload) (errorKey bool) {
+	pl.Status = string(c.Status)
+	pl.FailReason = string(c.FailReason.v)
 	pl.BizInfo = BizInfo{
-		BizID: string(core.BizInfo.BizID), BizNo: string(core.BizInfo.BizNo),
-		BizExtraData: string(core.BizInfo.BizExtraData.v),
+		BizID: string(c.BizInfo.BizID), BizNo: string(c.BizInfo.BizNo),
+		BizExtraData: string(c.BizInfo.BizExtraData.v),
 	}
-	pl.Will = core.Will
-	pl.MultifacesTag = core.MultifacesTag.v
-	pl.RequestID = string(core.RequestID.v)
-	pl.TimeUsed = core.TimeUsed.v
+	pl.Will = c.Will
+	pl.MultifacesTag = c.MultifacesTag.v
+	pl.RequestID = string(c.RequestID.v)
+	pl.TimeUsed = c.TimeUsed.v
 	// Guess: see VENDORS.md, Megvii, biz-fields. The callback document
 	// puts biz_id and biz_no in biz_info; an answer that names them at its
 	// top instead (as Megvii's raw get_result page places biz_no) is read
 	// the same, biz_info winning where both name one.
 	if pl.BizInfo.BizID == "" {
-		pl.BizInfo.BizID = string(core.BizID.v)
+		pl.BizInfo.BizID = string(c.BizID.v)
 	}
 	if pl.BizInfo.BizNo == "" {
-		pl.BizInfo.BizNo = string(core.BizNo.v)
+		pl.BizInfo.BizNo = string(c.BizNo.v)
 	}
-	return pl, bool(core.Error || core.ErrorMessage), nil
+	return bool(c.Error || c.ErrorMessage)
 }
 
 // livenessCore is what both decodes of liveness_result share: result must

@@ -154,7 +154,7 @@ func (p *Provider) getResult(ctx context.Context, op, bizID string, opts GetResu
 		// result is read once, not once for errors and again for the
 		// payload. An answer that is not a payload is read for an error
 		// too.
-		pl, errorKey, err := decodePayload(resp.Body)
+		pl, errorKey, err := decodeVerdict(resp.Body)
 		if errorKey || err != nil {
 			if err := vendorError(resp); err != nil {
 				return nil, err

@@ -1,6 +1,7 @@
 package transport
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/hex"
@@ -41,7 +42,7 @@ type Redactor struct {
 	// are the lower-cased forms of shorter secrets (and of whole-only
 	// values), matched whole.
 	windows map[string]struct{}
-	exact   []string
+	exact   [][]byte
 }
 
 // NewRedactor returns a Redactor for secrets; empty secrets are skipped.
@@ -74,14 +75,14 @@ func (r *Redactor) WithWhole(values ...string) *Redactor {
 func (r *Redactor) add(secrets []string, whole bool) {
 	seen := make(map[string]bool, len(r.exact))
 	for _, f := range r.exact {
-		seen[f] = true
+		seen[string(f)] = true
 	}
 	for _, s := range secrets {
 		if s == "" {
 			continue
 		}
 		for _, f := range forms(s) {
-			f = lower(f)
+			f = string(lower(f))
 			if f == "" {
 				continue
 			}
@@ -93,7 +94,7 @@ func (r *Redactor) add(secrets []string, whole bool) {
 			}
 			if !seen[f] {
 				seen[f] = true
-				r.exact = append(r.exact, f)
+				r.exact = append(r.exact, []byte(f))
 			}
 		}
 	}
@@ -141,16 +142,17 @@ func jsonEscaped(s string) string {
 	return string(b[1 : len(b)-1])
 }
 
-// lower returns s with ASCII letters lower-cased; every other byte, and so
-// every offset, is kept.
-func lower(s string) string {
-	b := []byte(s)
+// lower returns a copy of s with ASCII letters lower-cased; every other
+// byte, and so every offset, is kept.
+func lower[T string | []byte](s T) []byte {
+	b := make([]byte, len(s))
+	copy(b, s)
 	for i, c := range b {
 		if 'A' <= c && c <= 'Z' {
 			b[i] = c + 'a' - 'A'
 		}
 	}
-	return string(b)
+	return b
 }
 
 // String returns s with every secret replaced by Redacted: each maximal run
@@ -170,7 +172,7 @@ func (r *Redactor) String(s string) string {
 			mask[i] = true
 		}
 	}
-	r.scan(s, func(from, to int) bool { mark(from, to); return true })
+	scan(r, s, func(from, to int) bool { mark(from, to); return true })
 	if mask == nil {
 		return s
 	}
@@ -198,19 +200,20 @@ func (r *Redactor) String(s string) string {
 // returns false. A run of a long secret's form is reported as the
 // MinPrefix-character windows it is made of: any run of MinPrefix or more
 // characters of a form is exactly the union of its windows, each of which
-// is a window of the form.
-func (r *Redactor) scan(s string, found func(from, to int) bool) {
+// is a window of the form. s is read, never changed: an answer's body is
+// scanned in place, lower-cased into one copy.
+func scan[T string | []byte](r *Redactor, s T, found func(from, to int) bool) {
 	ls := lower(s)
 	if len(r.windows) > 0 {
 		for i := 0; i+MinPrefix <= len(ls); i++ {
-			if _, ok := r.windows[ls[i:i+MinPrefix]]; ok && !found(i, i+MinPrefix) {
+			if _, ok := r.windows[string(ls[i:i+MinPrefix])]; ok && !found(i, i+MinPrefix) {
 				return
 			}
 		}
 	}
 	for _, f := range r.exact {
 		for i := 0; i+len(f) <= len(ls); {
-			j := strings.Index(ls[i:], f)
+			j := bytes.Index(ls[i:], f)
 			if j < 0 {
 				break
 			}
@@ -222,13 +225,13 @@ func (r *Redactor) scan(s string, found func(from, to int) bool) {
 	}
 }
 
-// contains reports whether s holds any secret.
-func (r *Redactor) contains(s string) bool {
+// contains reports whether s holds any secret of r.
+func contains[T string | []byte](r *Redactor, s T) bool {
 	if r == nil {
 		return false
 	}
 	hit := false
-	r.scan(s, func(int, int) bool { hit = true; return false })
+	scan(r, s, func(int, int) bool { hit = true; return false })
 	return hit
 }
 
@@ -245,7 +248,7 @@ func (r *Redactor) leaks(err error) bool {
 		if e == nil {
 			continue
 		}
-		if r.contains(e.Error()) {
+		if contains(r, e.Error()) {
 			return true
 		}
 		switch u := e.(type) {

@@ -203,12 +203,12 @@ func (c *Client) scrub(resp *Response) {
 	if resp == nil || c.whole == nil {
 		return
 	}
-	if len(resp.Body) > 0 && c.whole.contains(string(resp.Body)) {
+	if len(resp.Body) > 0 && contains(c.whole, resp.Body) {
 		resp.Body = []byte(c.whole.String(string(resp.Body)))
 	}
 	for k, vs := range resp.Header {
 		for i, v := range vs {
-			if c.whole.contains(v) {
+			if contains(c.whole, v) {
 				resp.Header[k][i] = c.whole.String(v)
 			}
 		}
