@@ -287,7 +287,8 @@ func (p *Provider) faceMatch(v *VerifyResult) (*liveness.FaceMatch, error) {
 	if v == nil {
 		return nil, nil
 	}
-	var first *liveness.FaceMatch
+	var first *Comparison
+	var firstThreshold Number
 	for _, cmp := range []struct {
 		name string
 		c    *Comparison
@@ -305,23 +306,28 @@ func (p *Provider) faceMatch(v *VerifyResult) (*liveness.FaceMatch, error) {
 		if !ok {
 			return nil, badPayload("verify_result."+cmp.name+" has no threshold for "+p.far, nil)
 		}
-		fm := &liveness.FaceMatch{
-			Score:      float64(cmp.c.Confidence),
-			Threshold:  float64(threshold),
-			Thresholds: make(map[string]float64, len(cmp.c.Thresholds)),
-		}
-		fm.Passed = fm.Score >= fm.Threshold
-		for k, t := range cmp.c.Thresholds {
-			fm.Thresholds[k] = float64(t)
-		}
-		if !fm.Passed {
-			return fm, nil
+		if !(float64(cmp.c.Confidence) >= float64(threshold)) { // newFaceMatch's test: NaN fails
+			return newFaceMatch(cmp.c, threshold), nil
 		}
 		if first == nil {
-			first = fm
+			first, firstThreshold = cmp.c, threshold
 		}
 	}
-	return first, nil
+	if first == nil {
+		return nil, nil
+	}
+	return newFaceMatch(first, firstThreshold), nil
+}
+
+// newFaceMatch reports c judged at threshold.
+func newFaceMatch(c *Comparison, threshold Number) *liveness.FaceMatch {
+	fm := &liveness.FaceMatch{Score: float64(c.Confidence), Threshold: float64(threshold)}
+	fm.Passed = fm.Score >= fm.Threshold
+	fm.Thresholds = make(map[string]float64, len(c.Thresholds))
+	for k, t := range c.Thresholds {
+		fm.Thresholds[k] = float64(t)
+	}
+	return fm
 }
 
 // bestImage decodes images.image_best, if sent.

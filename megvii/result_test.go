@@ -3,6 +3,7 @@ package megvii_test
 import (
 	"encoding/base64"
 	"encoding/json"
+	"math"
 	"net/http"
 	"strings"
 	"testing"
@@ -441,6 +442,24 @@ func TestFaceMatchReportsTheDecidingComparison(t *testing.T) {
 	checkConsistent(t, res)
 	assert.Equal(t, liveness.ReasonFaceMismatch, res.Reason)
 	assert.Equal(t, 50.0, res.FaceMatch.Score, "the failing comparison is the one reported")
+}
+
+// TestFaceMatchFailsANaNConfidence: a confidence sent as the string
+// "NaN" (which Number reads) is no score at or above any threshold.
+func TestFaceMatchFailsANaNConfidence(t *testing.T) {
+	body := edited(t, func(d map[string]any) {
+		setConfidence(d, 88)
+		d["verify_result"].(map[string]any)["result_faceid"].(map[string]any)["confidence"] = "NaN"
+	})
+	fake := testutil.NewFakeVendor(t)
+	fake.Handle(http.MethodGet, resultPath, testutil.JSON(200, body))
+	res, err := newProvider(t, fake.URL).FetchResult(ctx, seedBizID)
+	require.NoError(t, err)
+	assert.Equal(t, liveness.StatusFailed, res.Status)
+	assert.Equal(t, liveness.ReasonFaceMismatch, res.Reason)
+	require.NotNil(t, res.FaceMatch)
+	assert.False(t, res.FaceMatch.Passed)
+	assert.True(t, math.IsNaN(res.FaceMatch.Score))
 }
 
 func TestFetchResultRefusesAnswersItCannotTrust(t *testing.T) {
