@@ -145,7 +145,11 @@ func jsonEscaped(s string) string {
 // lower returns a copy of s with ASCII letters lower-cased; every other
 // byte, and so every offset, is kept.
 func lower[T string | []byte](s T) []byte {
-	b := make([]byte, len(s))
+	return lowerInto(make([]byte, len(s)), s)
+}
+
+// lowerInto is lower writing to b, which has the length of s.
+func lowerInto[T string | []byte](b []byte, s T) []byte {
 	copy(b, s)
 	for i, c := range b {
 		if 'A' <= c && c <= 'Z' {
@@ -200,10 +204,13 @@ func (r *Redactor) String(s string) string {
 // returns false. A run of a long secret's form is reported as the
 // MinPrefix-character windows it is made of: any run of MinPrefix or more
 // characters of a form is exactly the union of its windows, each of which
-// is a window of the form. s is read, never changed: an answer's body is
-// scanned in place, lower-cased into one copy.
+// is a window of the form. s is read, never changed: it is lower-cased
+// into a scratch buffer.
 func scan[T string | []byte](r *Redactor, s T, found func(from, to int) bool) {
-	ls := lower(s)
+	buf := getScratch()
+	defer putScratch(buf)
+	buf.Grow(len(s))
+	ls := lowerInto(buf.AvailableBuffer()[:len(s)], s)
 	if len(r.windows) > 0 {
 		for i := 0; i+MinPrefix <= len(ls); i++ {
 			if _, ok := r.windows[string(ls[i:i+MinPrefix])]; ok && !found(i, i+MinPrefix) {

@@ -402,7 +402,7 @@ func (c *Client) send(ctx context.Context, req *Request, attempt int) (resp *Res
 		return &Response{StatusCode: resp.StatusCode}, false, &liveness.Error{Kind: liveness.ErrBadResponse, HTTPStatus: resp.StatusCode,
 			Message: "answer is a redirect, which no vendor API sends; not followed"}
 	}
-	resp.Body, err = io.ReadAll(io.LimitReader(raw, c.opts.MaxResponseBytes+1))
+	resp.Body, err = readBody(raw, c.opts.MaxResponseBytes+1)
 	if c.debugOn(ctx) {
 		c.debug(ctx, "liveness request", "op", req.Op, "method", req.Method, "url", c.logURL(req), "attempt", attempt+1,
 			"status", resp.StatusCode, "bytes", len(resp.Body), "duration", time.Since(start))

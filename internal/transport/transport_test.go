@@ -12,7 +12,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -337,6 +339,37 @@ func TestResponseSizeCap(t *testing.T) {
 	err = newClient(liveness.WithMaxResponseBytes(2048)).Do(context.Background(),
 		&transport.Request{Op: "FetchResult", Method: http.MethodGet, URL: srv.URL}, decodeStatus)
 	assert.NoError(t, err, "an answer of exactly the cap is accepted")
+}
+
+// TestAnswersOwnTheirBodies: the answers are read through pooled
+// buffers, and each body is the caller's own: reading further answers, in
+// turn and at once, leaves it as it was.
+func TestAnswersOwnTheirBodies(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.WriteString(w, strings.Repeat(r.URL.Query().Get("n"), 3000))
+	}))
+	defer srv.Close()
+	c := newClient()
+	read := func(n int) []byte {
+		var body []byte
+		err := c.Do(context.Background(), &transport.Request{Op: "FetchResult", Method: http.MethodGet, URL: srv.URL,
+			Query: url.Values{"n": {strconv.Itoa(n)}}, Idempotent: true},
+			func(r *transport.Response) error { body = r.Body; return nil })
+		require.NoError(t, err)
+		return body
+	}
+	bodies := make([][]byte, 10)
+	var wg sync.WaitGroup
+	for i := range bodies {
+		bodies[i] = read(i)
+		wg.Add(1)
+		go func() { defer wg.Done(); _ = read(9 - i) }()
+	}
+	wg.Wait()
+	for i, b := range bodies {
+		assert.Equal(t, strings.Repeat(strconv.Itoa(i), 3000), string(b), "answer %d", i)
+		assert.Equal(t, len(b), cap(b), "answer %d is kept at its size", i)
+	}
 }
 
 func TestDroppedConnectionIsUnavailable(t *testing.T) {
