@@ -25,8 +25,17 @@ import (
 // its own Unmarshal): typing them in the first decode keeps that cost to
 // the answers that need it, within internal/bench's budget.
 //
+// get_result and the signed callbacks decode only what the Result is made
+// of (verdictJSON), with the informational objects they skip checked for
+// the shapes payloadJSON types them in (the shape types below): the two
+// decodes fall back to payloadLenient on the same answers, so they make
+// the same Result.
+//
 // Of duplicate keys the last wins, as encoding/json has it: a value
-// replaces the one before, an object is read into the one before.
+// replaces the one before; an object is read into the one before by the
+// strict decodes, and replaces it in payloadLenient where the object's
+// type has its own UnmarshalJSON (liveness_result, verify_result,
+// face_genuineness, and the loose ones).
 
 // Number is a JSON number that Megvii may also send as a string. null and
 // "" are 0; spaces around the number in a string are ignored.
@@ -37,6 +46,7 @@ type Number float64
 var (
 	errNotNumber  = errors.New("want a number or a string holding one")
 	errNotText    = errors.New("want a string, number or boolean, got an object or array")
+	errNotString  = errors.New("want a string")
 	errNotSeconds = errors.New("want a whole number of seconds")
 )
 
@@ -197,24 +207,73 @@ type payloadLenient struct {
 
 // verdictJSON is the part of a payload that normalizePayload reads, in
 // the shapes Megvii documents: get_result and the signed callbacks decode
-// only this, skipping the ID card, the liveness details and the ID
-// exceptions, which decide nothing and which a caller reads from
-// Result.Raw with DecodePayload.
-// What it reads is what payloadJSON and payloadLenient read: the
-// normalized Result is the same either way (TestVerdictMatchesPayload,
-// FuzzVerdictMatchesPayload).
+// only this, and a caller reads the rest (the ID card, the liveness
+// details, the ID exceptions, which decide nothing) from Result.Raw with
+// DecodePayload. The skipped objects are checked for their documented
+// shapes (idCardShape, objectShape), kept nowhere: an answer fails this
+// decode exactly when it fails payloadJSON's, and both then fall back to
+// payloadLenient. So the normalized Result, or the error, is the same
+// either way (FuzzVerdictMatchesPayload).
 type verdictJSON struct {
 	payloadCore
-	Images   map[string]json.RawMessage `json:"images"`
-	Liveness *livenessVerdictJSON       `json:"liveness_result"`
-	Verify   *verifyCore                `json:"verify_result"`
+	IDCardInfo *idCardShape               `json:"idcard_info"`
+	Images     map[string]json.RawMessage `json:"images"`
+	Liveness   *livenessVerdictJSON       `json:"liveness_result"`
+	Verify     *verifyVerdictJSON         `json:"verify_result"`
 }
 
 // livenessVerdictJSON is what normalizePayload reads of liveness_result:
 // the result, and face_genuineness for a failure's message.
 type livenessVerdictJSON struct {
 	livenessCore
+	Details         objectShape         `json:"details"`
 	FaceGenuineness faceGenuinenessJSON `json:"face_genuineness"`
+}
+
+// verifyVerdictJSON is what normalizePayload reads of verify_result.
+type verifyVerdictJSON struct {
+	verifyCore
+	IDExceptions objectShape `json:"id_exceptions"`
+}
+
+// objectShape decodes a JSON object or null, keeping nothing, and fails
+// on any other value, as the map and the struct of loose fields that
+// payloadJSON reads details and id_exceptions into do.
+type objectShape struct{}
+
+// idCardShape is IDCardInfo's shape, keeping nothing: each field fails
+// where IDCardInfo's fails (its json.RawMessage fields never do, and are
+// left out). TestIDCardShapeFollowsIDCardInfo holds the two together.
+type idCardShape struct {
+	IDCardMode            textShape   `json:"idcard_mode"`
+	IDCardUneditableField stringShape `json:"idcard_uneditable_field"`
+	IDCardNumber          stringShape `json:"idcard_number"`
+	IDCardName            stringShape `json:"idcard_name"`
+	IDCardValidDate       stringShape `json:"idcard_valid_date"`
+	IDCardIssuedBy        stringShape `json:"idcard_issued_by"`
+}
+
+// stringShape is a string's shape: a string or null, as encoding/json
+// decodes into a string.
+type stringShape struct{}
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (stringShape) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" || len(b) > 0 && b[0] == '"' {
+		return nil
+	}
+	return errNotString
+}
+
+// textShape is Text's shape: any value but an object or an array.
+type textShape struct{}
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (textShape) UnmarshalJSON(b []byte) error {
+	if len(b) > 0 && (b[0] == '{' || b[0] == '[') {
+		return errNotText
+	}
+	return nil
 }
 
 // decodePayload is DecodePayload. errorKey reports whether the answer has
@@ -247,7 +306,7 @@ func decodeVerdict(raw []byte) (pl *Payload, errorKey bool, err error) {
 		pl.Liveness = l.livenessCore.detail(nil, l.FaceGenuineness.value())
 	}
 	if w.Verify != nil {
-		pl.Verify = w.Verify.result(idExceptionsJSON{})
+		pl.Verify = w.Verify.verifyCore.result(idExceptionsJSON{})
 	}
 	return pl, w.fill(pl), nil
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/go-liveness/liveness"
 	"github.com/go-liveness/liveness/internal/testutil"
 )
 
@@ -111,6 +112,34 @@ func TestDecodeVerdictAllocations(t *testing.T) {
 	}
 }
 
+// TestIDCardShapeFollowsIDCardInfo: idCardShape has a shape of each
+// IDCardInfo field that can fail a decode, under the same key, and nothing
+// else; a json.RawMessage field, which never fails, is left out.
+func TestIDCardShapeFollowsIDCardInfo(t *testing.T) {
+	shapes := map[reflect.Type]reflect.Type{
+		reflect.TypeFor[Text]():   reflect.TypeFor[textShape](),
+		reflect.TypeFor[string](): reflect.TypeFor[stringShape](),
+	}
+	want := map[string]reflect.Type{}
+	for f := range reflect.TypeFor[IDCardInfo]().Fields() {
+		if f.Type == reflect.TypeFor[json.RawMessage]() {
+			continue
+		}
+		shape, ok := shapes[f.Type]
+		if !ok {
+			t.Fatalf("IDCardInfo.%s is a %v, which idCardShape has no shape for", f.Name, f.Type)
+		}
+		want[f.Tag.Get("json")] = shape
+	}
+	got := map[string]reflect.Type{}
+	for f := range reflect.TypeFor[idCardShape]().Fields() {
+		got[f.Tag.Get("json")] = f.Type
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("idCardShape has %v, want %v", got, want)
+	}
+}
+
 // FuzzVerdictMatchesPayload: get_result decodes only what the Result is
 // made of (decodeVerdict); every answer must give the Result, or the
 // error, that DecodePayload's whole Payload gives, at each false-accept
@@ -148,6 +177,18 @@ func FuzzVerdictMatchesPayload(f *testing.F) {
 		`{"status":"OK","liveness_result":{"result":"PASS"},"images":{"image_best":"data:image/jpeg;base64,/9j/","IMAGE_BEST":1}}`,
 		`{"status":"OK","liveness_result":{"result":"PASS"},"verify_result":{"error_message":"NO_SUCH_ID_NUMBER","id_exceptions":"x"}}`,
 		`{"status":"FAILED","fail_reason":"NETWORK_ERROR","verify_result":{"result_ref1":{"confidence":1,"thresholds":{}}},"error_message":""}`,
+		// Repeated keys beside a skipped object of another shape: the
+		// strict decodes read an object into the one before, the lenient
+		// one replaces it, so both decodes must take the same path.
+		`{"status":"OK","idcard_info":"x","liveness_result":{"result":"PASS"},"verify_result":{"result_ref1":{"confidence":10,"thresholds":{"1e-3":50,"1e-4":50,"1e-6":50}}},"verify_result":{}}`,
+		`{"status":"OK","idcard_info":"x","liveness_result":{"result":"PASS"},"verify_result":{"error_message":"NO_SUCH_ID_NUMBER"},"VERIFY_RESULT":{}}`,
+		`{"status":"OK","idcard_info":{"idcard_name":1},"liveness_result":{"result":"PASS"},"verify_result":{"result_ref1":{"confidence":90,"thresholds":{"1e-4":50}}},"verify_result":{"result_ref1":{"confidence":90,"thresholds":{"1e-3":95}}}}`,
+		`{"status":"OK","idcard_info":{"IDCARD_MODE":[]},"liveness_result":{"result":"PASS"},"liveness_result":{}}`,
+		`{"status":"OK","liveness_result":{"result":"FAIL","details":[],"face_genuineness":{"mask_confidence":1,"mask_threshold":0.5},"face_genuineness":null}}`,
+		`{"status":"OK","liveness_result":{"result":"FAIL","Details":"x","face_genuineness":{"mask_confidence":1,"mask_threshold":0.5}},"liveness_result":{"result":"FAIL"}}`,
+		`{"status":"OK","liveness_result":{"result":"PASS"},"verify_result":{"id_exceptions":[]},"images":{"image_best":"data:image/jpeg;base64,AAAA"},"images":{}}`,
+		`{"status":"OK","liveness_result":{"result":"PASS"},"verify_result":{"id_exceptions":7,"error_message":"X"},"verify_result":{"result_ref1":null}}`,
+		`{"status":"OK","idcard_info":{"idcard_mode":"1","idcard_name":null,"front_side":[1]},"liveness_result":{"result":"PASS","details":null},"verify_result":{"id_exceptions":null},"verify_result":{"error_message":"X"}}`,
 	} {
 		f.Add([]byte(raw))
 	}
@@ -173,15 +214,24 @@ func FuzzVerdictMatchesPayload(f *testing.F) {
 			got, gotErr := p.normalizePayload(verdict, raw, "")
 			want, wantErr := p.normalizePayload(whole, raw, "")
 			if !reflect.DeepEqual(got, want) || !reflect.DeepEqual(gotErr, wantErr) {
-				t.Fatalf("%q at %s:\n verdict %+v, %v\n whole   %+v, %v", raw, p.far, got, gotErr, want, wantErr)
+				show := func(r *liveness.Result) string {
+					if r == nil {
+						return "no Result"
+					}
+					c := *r
+					c.Raw = nil
+					b, _ := json.Marshal(c)
+					return string(b)
+				}
+				t.Fatalf("%q at %s:\n verdict %s, %v\n whole   %s, %v", raw, p.far, show(got), gotErr, show(want), wantErr)
 			}
 		}
 	})
 }
 
 // TestDecodePayloadAllocations guards the cost of DecodePayload on the
-// recorded full answer, which callbacks and callers reading Result.Raw
-// pay: at most 110 allocations.
+// recorded full answer, which a caller reading Result.Raw pays: at most
+// 110 allocations.
 func TestDecodePayloadAllocations(t *testing.T) {
 	raw, err := os.ReadFile(filepath.Join("megviitest", "testdata", "get_result_ok.json"))
 	if err != nil {
