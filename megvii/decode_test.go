@@ -112,6 +112,33 @@ func TestDecodeVerdictAllocations(t *testing.T) {
 	}
 }
 
+// recordedPayloads are the recorded Megvii payloads: the documents'
+// samples embedded in internal/testutil, this package's testdata and the
+// full get_result answer of megviitest.
+func recordedPayloads(tb testing.TB) [][]byte {
+	tb.Helper()
+	var out [][]byte
+	for _, name := range testutil.SampleNames() {
+		if strings.HasPrefix(name, "megvii/") {
+			out = append(out, testutil.Sample(tb, name))
+		}
+	}
+	for _, pattern := range []string{"testdata/*.json", "megviitest/testdata/*.json"} {
+		names, err := filepath.Glob(filepath.FromSlash(pattern))
+		if err != nil {
+			tb.Fatal(err)
+		}
+		for _, name := range names {
+			b, err := os.ReadFile(name)
+			if err != nil {
+				tb.Fatal(err)
+			}
+			out = append(out, b)
+		}
+	}
+	return out
+}
+
 // TestIDCardShapeFollowsIDCardInfo: idCardShape has a shape of each
 // IDCardInfo field that can fail a decode, under the same key, and nothing
 // else; a json.RawMessage field, which never fails, is left out.
@@ -146,23 +173,8 @@ func TestIDCardShapeFollowsIDCardInfo(t *testing.T) {
 // rate, so that Result.Raw read with DecodePayload tells what the Result
 // was made of.
 func FuzzVerdictMatchesPayload(f *testing.F) {
-	for _, name := range testutil.SampleNames() {
-		if strings.HasPrefix(name, "megvii/") {
-			f.Add(testutil.Sample(f, name))
-		}
-	}
-	for _, pattern := range []string{"testdata/*.json", "megviitest/testdata/*.json"} {
-		names, err := filepath.Glob(filepath.FromSlash(pattern))
-		if err != nil {
-			f.Fatal(err)
-		}
-		for _, name := range names {
-			b, err := os.ReadFile(name)
-			if err != nil {
-				f.Fatal(err)
-			}
-			f.Add(b)
-		}
+	for _, b := range recordedPayloads(f) {
+		f.Add(b)
 	}
 	for _, raw := range unreadableVerdicts {
 		f.Add([]byte(raw))

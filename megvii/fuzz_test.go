@@ -10,8 +10,6 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -22,30 +20,6 @@ import (
 	"github.com/go-liveness/liveness/megvii/megviitest"
 )
 
-// fuzzSamples are the recorded Megvii payloads: the documents' samples
-// embedded in internal/testutil and this package's testdata.
-func fuzzSamples(f *testing.F) [][]byte {
-	f.Helper()
-	var out [][]byte
-	for _, name := range testutil.SampleNames() {
-		if strings.HasPrefix(name, "megvii/") {
-			out = append(out, testutil.Sample(f, name))
-		}
-	}
-	names, err := filepath.Glob(filepath.Join("testdata", "*.json"))
-	if err != nil {
-		f.Fatal(err)
-	}
-	for _, name := range names {
-		b, err := os.ReadFile(name)
-		if err != nil {
-			f.Fatal(err)
-		}
-		out = append(out, b)
-	}
-	return out
-}
-
 // FuzzVerifyCallback feeds VerifyCallback arbitrary methods, queries,
 // content types and bodies. It must not panic; every error is a
 // *liveness.Error of the operation without the secret; a callback is
@@ -53,7 +27,7 @@ func fuzzSamples(f *testing.F) [][]byte {
 // data and sign = sha1(secret + data); and any Result agrees with itself.
 func FuzzVerifyCallback(f *testing.F) {
 	const form = "application/x-www-form-urlencoded"
-	for _, sample := range fuzzSamples(f) {
+	for _, sample := range megvii.RecordedPayloads(f) {
 		f.Add("POST", "", form, []byte(megviitest.SignCallback(testSecret, sample).Encode()))
 		f.Add("POST", "", form, []byte(megviitest.SignCallback("another-secret", sample).Encode()))
 		var mp bytes.Buffer
@@ -200,7 +174,7 @@ func requireVendorError(t *testing.T, err error, op string, body []byte) {
 // a Result that agrees with itself (for the session asked, Raw the
 // answer) or a *liveness.Error, never both.
 func FuzzVendorAnswer(f *testing.F) {
-	for _, sample := range fuzzSamples(f) {
+	for _, sample := range megvii.RecordedPayloads(f) {
 		f.Add(200, sample)
 		f.Add(400, sample)
 	}
