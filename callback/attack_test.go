@@ -27,7 +27,7 @@ func TestReplayAfterResultTTLDeliversNothing(t *testing.T) {
 	store := &callback.MemoryStore{Now: e.Clock.Now}
 	h := e.NewHandler(e.P, store)
 	srv := e.Serve(h)
-	e.Start(callbacktest.NewBrowser(), srv.URL)
+	e.Start(callbacktest.NewBrowser(t), srv.URL)
 	id := e.LastStarted()
 	if _, err := e.SB.Complete(context.Background(), e.Vendor, id, sandbox.OutcomePass); err != nil {
 		t.Fatal(err)
@@ -50,7 +50,7 @@ func TestReplayAfterResultTTLDeliversNothing(t *testing.T) {
 // notify would be lost.
 func TestTriggerNotifyNotAnsweredFromAStalePending(t *testing.T) {
 	e := newEnv(t, vendorWith(t, triggerNotify))
-	e.Start(callbacktest.NewBrowser(), e.Srv.URL)
+	e.Start(callbacktest.NewBrowser(t), e.Srv.URL)
 	id := e.LastStarted()
 	// Forged notifies for the pending session: at most two reads a second.
 	before := e.Reads()
@@ -112,7 +112,7 @@ func TestStoreFailingAfterTheReadKeepsTheRead(t *testing.T) {
 	e := newEnv(t, vendorWith(t, signedNotify), callbacktest.UnsignedReturn(), callbacktest.NotifyToSink())
 	fs := &keepFailStore{Store: callback.NewMemoryStore(0)}
 	srv := e.Serve(e.NewHandler(e.P, fs))
-	b := callbacktest.NewBrowser()
+	b := callbacktest.NewBrowser(t)
 	e.Start(b, srv.URL)
 	id := e.LastStarted()
 	c, err := e.SB.Complete(context.Background(), e.Vendor, id, sandbox.OutcomePass)
@@ -162,7 +162,7 @@ func TestDoneURLNotAnOpenRedirect(t *testing.T) {
 			h := e.NewHandler(e.P, nil)
 			h.Done = func(*liveness.Result, *liveness.Session) string { return tc.u }
 			srv := e.Serve(h)
-			b := callbacktest.NewBrowser()
+			b := callbacktest.NewBrowser(t)
 			e.Start(b, srv.URL)
 			id := e.LastStarted()
 			c, err := e.SB.Complete(context.Background(), e.Vendor, id, sandbox.OutcomePass)
@@ -190,7 +190,7 @@ func TestKeyRotation(t *testing.T) {
 	store := callback.NewMemoryStore(0)
 	old := e.NewHandler(e.P, store)
 	srvOld := e.Serve(old)
-	b := callbacktest.NewBrowser()
+	b := callbacktest.NewBrowser(t)
 	e.Start(b, srvOld.URL)
 	id := e.LastStarted()
 	c, err := e.SB.Complete(context.Background(), e.Vendor, id, sandbox.OutcomePass)
@@ -253,7 +253,7 @@ func TestStartRedirectsOnlyToACheckPage(t *testing.T) {
 	} {
 		e := newEnv(t, vendorWith(t, signedNotify))
 		srv := e.Serve(e.NewHandler(checkURLProvider{e.P, tc.u}, nil))
-		resp := callbacktest.NewBrowser().Do(http.MethodPost, srv.URL+"/start?user=u", nil)
+		resp := callbacktest.NewBrowser(t).Do(http.MethodPost, srv.URL+"/start?user=u", nil)
 		if resp.StatusCode != tc.want {
 			t.Errorf("CheckURL %q: %d, want %d", tc.u, resp.StatusCode, tc.want)
 		}
@@ -264,7 +264,7 @@ func TestStartRedirectsOnlyToACheckPage(t *testing.T) {
 // nothing: an unsigned return for the session is refused with no read.
 func TestForgedBindingCookies(t *testing.T) {
 	e := newEnv(t, vendorWith(t, signedNotify), callbacktest.UnsignedReturn(), callbacktest.NotifyToSink())
-	victim := callbacktest.NewBrowser()
+	victim := callbacktest.NewBrowser(t)
 	e.Start(victim, e.Srv.URL)
 	id := e.LastStarted()
 	c, err := e.SB.Complete(context.Background(), e.Vendor, id, sandbox.OutcomePass)
@@ -349,7 +349,7 @@ func TestLostDeliveryMarkDoesNotDeliverTwice(t *testing.T) {
 	e := newEnv(t, vendorWith(t, signedNotify), callbacktest.NotifyToSink())
 	fs := &markFailStore{Store: &callback.MemoryStore{Now: e.Clock.Now}}
 	srv := e.Serve(e.NewHandler(e.P, fs))
-	e.Start(callbacktest.NewBrowser(), srv.URL)
+	e.Start(callbacktest.NewBrowser(t), srv.URL)
 	id := e.LastStarted()
 	if _, err := e.SB.Complete(context.Background(), e.Vendor, id, sandbox.OutcomePass); err != nil {
 		t.Fatal(err)
@@ -374,7 +374,7 @@ func TestLostDeliveryMarkDoesNotDeliverTwice(t *testing.T) {
 // acknowledged without a third run.
 func TestDeliverFailingWhileADuplicateWaits(t *testing.T) {
 	e := newEnv(t, vendorWith(t, signedNotify), callbacktest.NotifyToSink())
-	e.Start(callbacktest.NewBrowser(), e.Srv.URL)
+	e.Start(callbacktest.NewBrowser(t), e.Srv.URL)
 	id := e.LastStarted()
 	if _, err := e.SB.Complete(context.Background(), e.Vendor, id, sandbox.OutcomePass); err != nil {
 		t.Fatal(err)
@@ -424,7 +424,7 @@ func TestMinimalPageEchoesNothing(t *testing.T) {
 		h := e.NewHandler(hostileProvider{e.P, st}, nil)
 		h.Done = nil
 		srv := e.Serve(h)
-		b := callbacktest.NewBrowser()
+		b := callbacktest.NewBrowser(t)
 		e.Start(b, srv.URL)
 		id := e.LastStarted()
 		req, _ := http.NewRequest(http.MethodGet, srv.URL+"/return?id="+url.QueryEscape(id), nil)
@@ -453,7 +453,7 @@ func TestHugeAndManyFieldCallbacks(t *testing.T) {
 	for _, h := range providertest.Registered() {
 		v := h.Vendor
 		e := newEnv(t, h, callbacktest.NotifyToSink())
-		e.Start(callbacktest.NewBrowser(), e.Srv.URL)
+		e.Start(callbacktest.NewBrowser(t), e.Srv.URL)
 		many := strings.Repeat("a=1&", 250_000) // 1 MB, 250 000 fields
 		huge := "data=" + strings.Repeat("x", 2<<20)
 		for _, path := range []string{"/notify", "/return", "/return?" + strings.Repeat("b=2&", 2000)} {

@@ -40,7 +40,7 @@ func TestAbortedDoubleClickPaysOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	srv := e.Serve(callbacktest.OrderKeyed(e.NewHandler(p, nil)))
-	b := callbacktest.NewBrowser()
+	b := callbacktest.NewBrowser(t)
 	form := url.Values{"user": {"u"}, "order": {"ORDER-1"}}
 	var wg sync.WaitGroup
 	wg.Add(1)

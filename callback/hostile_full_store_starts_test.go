@@ -37,7 +37,7 @@ func TestConcurrentStartsOnAFullMemoryStore(t *testing.T) {
 		done.Add(1)
 		go func() {
 			defer done.Done()
-			codes[i] = callbacktest.NewBrowser().Post(srv.URL, url.Values{"user": {"u"}}, nil).StatusCode
+			codes[i] = callbacktest.NewBrowser(t).Post(srv.URL, url.Values{"user": {"u"}}, nil).StatusCode
 		}()
 	}
 	done.Wait()

@@ -14,7 +14,7 @@ import (
 func TestJoinedStartGetsItsOwnBinding(t *testing.T) {
 	e := newEnv(t, vendorWith(t, signedNotify), callbacktest.UnsignedReturn(), callbacktest.NotifyToSink())
 	srv := e.Serve(callbacktest.OrderKeyed(e.NewHandler(e.P, nil)))
-	a, b := callbacktest.NewBrowser(), callbacktest.NewBrowser()
+	a, b := callbacktest.NewBrowser(t), callbacktest.NewBrowser(t)
 	if r := a.Post(srv.URL, url.Values{"user": {"u"}, "order": {"ORDER-X"}}, nil); r.StatusCode != 303 {
 		t.Fatal(r.StatusCode)
 	}

@@ -17,7 +17,7 @@ import (
 // reconciler delivers it once as expired, with a few reads.
 func TestRebuiltSessionEnds(t *testing.T) {
 	e := newEnv(t, vendorWith(t, triggerNotify), callbacktest.NotifyToSink())
-	e.Start(callbacktest.NewBrowser(), e.Srv.URL)
+	e.Start(callbacktest.NewBrowser(t), e.Srv.URL)
 	id := e.LastStarted()
 	st := &callback.MemoryStore{Now: e.Clock.Now}
 	h := e.NewHandler(e.P, st)

@@ -25,7 +25,7 @@ func TestSignedReturnAfterStoreLossKeepsBizNo(t *testing.T) {
 		}
 		return req, err
 	}
-	b := callbacktest.NewBrowser()
+	b := callbacktest.NewBrowser(t)
 	e.Start(b, e.Srv.URL)
 	id := e.LastStarted()
 	c, err := e.SB.Complete(context.Background(), e.Vendor, id, sandbox.OutcomePass)

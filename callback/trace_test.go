@@ -73,7 +73,7 @@ func TestTraceWrapsEachRequest(t *testing.T) {
 		return next(ctx, res, s)
 	}
 	srv := e.Serve(h)
-	e.Start(callbacktest.NewBrowser(), srv.URL)
+	e.Start(callbacktest.NewBrowser(t), srv.URL)
 	id := e.LastStarted()
 	if _, err := e.SB.Complete(context.Background(), e.Vendor, id, sandbox.OutcomePass); err != nil {
 		t.Fatal(err)
@@ -118,7 +118,7 @@ func TestBeginReportsItsStart(t *testing.T) {
 		t.Fatal(err)
 	}
 	srv := e.Serve(h)
-	e.Start(callbacktest.NewBrowser(), srv.URL)
+	e.Start(callbacktest.NewBrowser(t), srv.URL)
 	mu.Lock()
 	defer mu.Unlock()
 	if len(evs) != 2 || traced != 2 {
@@ -138,7 +138,7 @@ func TestBacklog(t *testing.T) {
 	e := newEnv(t, vendorWith(t, noNotify))
 	ctx := context.Background()
 	for range 3 {
-		e.Start(callbacktest.NewBrowser(), e.Srv.URL)
+		e.Start(callbacktest.NewBrowser(t), e.Srv.URL)
 	}
 	if n, err := e.Handler.Backlog(ctx, 100); err != nil || n != 3 {
 		t.Fatalf("Backlog = %d, %v; want 3", n, err)

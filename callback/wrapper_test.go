@@ -40,7 +40,7 @@ func TestWrapperIsNotSkipped(t *testing.T) {
 	g := &guarded{Provider: e.Provider()}
 	h := e.NewHandler(g, nil)
 	srv := e.Serve(h)
-	e.Start(callbacktest.NewBrowser(), srv.URL)
+	e.Start(callbacktest.NewBrowser(t), srv.URL)
 	id := e.LastStarted()
 	if _, err := e.SB.Complete(context.Background(), e.Vendor, id, sandbox.OutcomePass); err != nil {
 		t.Fatal(err)

@@ -33,7 +33,7 @@ func TestJuheUnsignedOrderIDNeverNamesTheSession(t *testing.T) {
 		}
 		return req, err
 	}
-	e.Start(callbacktest.NewBrowser(), e.Srv.URL)
+	e.Start(callbacktest.NewBrowser(t), e.Srv.URL)
 	id := e.LastStarted()
 	e.Complete(id, sandbox.OutcomePass)
 	var mu sync.Mutex
@@ -46,7 +46,7 @@ func TestJuheUnsignedOrderIDNeverNamesTheSession(t *testing.T) {
 		return nil
 	}
 	lost := e.Serve(h)
-	code := callbacktest.Notify(lost.URL+"/notify", url.Values{"jh_order_id": {id}, "orderId": {"VICTIM0000001"}})
+	code := callbacktest.Notify(t, lost.URL+"/notify", url.Values{"jh_order_id": {id}, "orderId": {"VICTIM0000001"}})
 	mu.Lock()
 	defer mu.Unlock()
 	if code != http.StatusOK || len(got) != 1 || got[0] != "//passed" {
@@ -70,7 +70,7 @@ func TestJuheForgedOrderIDAfterResultTTL(t *testing.T) {
 		return nil
 	}
 	srv := e.Serve(h)
-	callbacktest.NewBrowser().Post(srv.URL, url.Values{"user": {"u"}, "order": {"ATTACKER1"}}, nil)
+	callbacktest.NewBrowser(t).Post(srv.URL, url.Values{"user": {"u"}, "order": {"ATTACKER1"}}, nil)
 	id := e.LastStarted()
 	e.Complete(id, sandbox.OutcomePass)
 	// The attacker's own notify, as Juhe sent it: taken.
@@ -78,7 +78,7 @@ func TestJuheForgedOrderIDAfterResultTTL(t *testing.T) {
 		t.Fatalf("the attacker's own notify: %d, want 200", code)
 	}
 	e.Clock.Advance(callback.DefaultResultTTL + time.Hour)
-	code := callbacktest.Notify(srv.URL+"/notify", url.Values{"jh_order_id": {id}, "orderId": {"VICTIM1"}})
+	code := callbacktest.Notify(t, srv.URL+"/notify", url.Values{"jh_order_id": {id}, "orderId": {"VICTIM1"}})
 	// Past ResultTTL the session is unknown: the notify is read once by
 	// its ID and delivered again (the same Delivery.ID, see Deliver), but
 	// never under the BizNo it claims.

@@ -189,7 +189,7 @@ func newJuheEnv(t *testing.T, opts ...sandbox.Option) *juheEnv {
 // the known session is answered 200: never 4xx or 5xx on every try.
 func TestJuheReadingsEveryOutcome(t *testing.T) {
 	probe := newJuheEnv(t)
-	probe.Start(callbacktest.NewBrowser(), probe.base)
+	probe.Start(callbacktest.NewBrowser(t), probe.base)
 	outcomes, err := probe.SB.SessionOutcomes(liveness.Juhe, probe.LastStarted())
 	if err != nil {
 		t.Fatal(err)
@@ -219,7 +219,7 @@ func (e *juheEnv) run(t *testing.T, o sandbox.Outcome, notifyFirst bool) {
 	if !notifyFirst {
 		order = "return-first"
 	}
-	b := callbacktest.NewBrowser()
+	b := callbacktest.NewBrowser(t)
 	e.Start(b, e.base)
 	id := e.LastStarted()
 	reads := e.Reads()
@@ -301,7 +301,7 @@ func TestJuheReadingsSearchAfterExpiry(t *testing.T) {
 				}
 				t.Run(name+"/"+how+"/"+what, func(t *testing.T) {
 					e := newJuheEnv(t, opts...)
-					b := callbacktest.NewBrowser()
+					b := callbacktest.NewBrowser(t)
 					e.Start(b, e.base)
 					id := e.LastStarted()
 					if end != "" {

@@ -34,7 +34,7 @@ func TestMegviiMisconfiguredAndMethods(t *testing.T) {
 	if e.SB.Requests(megviisim.GetToken)+e.Reads() != 0 {
 		t.Fatal("a misconfigured handler called the vendor")
 	}
-	if code := (&callbacktest.Browser{Client: http.DefaultClient}).Do(http.MethodGet, e.Srv.URL+"/notify", nil).StatusCode; code != http.StatusMethodNotAllowed {
+	if code := callbacktest.NewBrowser(t).Do(http.MethodGet, e.Srv.URL+"/notify", nil).StatusCode; code != http.StatusMethodNotAllowed {
 		t.Fatalf("GET /notify: %d", code)
 	}
 	if code := e.Notify(e.Srv.URL+"/notify", url.Values{"data": {"{}"}, "sign": {"00"}}); code != http.StatusBadRequest {

@@ -141,7 +141,7 @@ func TestMegviiNotifyReadingsEveryOutcome(t *testing.T) {
 	probe := newEnv(t)
 	var reasons sync.Map
 	srv := serveMegvii(probe, probe.Handler, &notifyDoor{}, &reasons)
-	probe.Start(callbacktest.NewBrowser(), srv.URL)
+	probe.Start(callbacktest.NewBrowser(t), srv.URL)
 	outcomes, err := probe.SB.SessionOutcomes(liveness.Megvii, probe.LastStarted())
 	if err != nil {
 		t.Fatal(err)
@@ -177,7 +177,7 @@ func testMegviiNotifyReading(t *testing.T, o sandbox.Outcome, body megviisim.Not
 	door := &notifyDoor{refuse: 1}
 	var reasons sync.Map
 	srv := serveMegvii(e, e.Handler, door, &reasons)
-	b := callbacktest.NewBrowser()
+	b := callbacktest.NewBrowser(t)
 	e.Start(b, srv.URL)
 	id := e.LastStarted()
 
@@ -259,7 +259,7 @@ func TestMegviiResultBizFieldsThroughTheReturn(t *testing.T) {
 				e := newEnv(t, callbacktest.UnsignedReturn(), callbacktest.NotifyToSink(), megviiReading(megviisim.WithResultBizFields(f)))
 				var reasons sync.Map
 				srv := serveMegvii(e, e.Handler, &notifyDoor{}, &reasons)
-				b := callbacktest.NewBrowser()
+				b := callbacktest.NewBrowser(t)
 				e.Start(b, srv.URL)
 				id := e.LastStarted()
 				c, err := e.SB.Complete(context.Background(), liveness.Megvii, id, o)
@@ -296,7 +296,7 @@ func TestMegviiThreeCallsEver(t *testing.T) {
 		*o = append(*o, megviisim.WithCallsCounted())
 	})
 	e.Handler.PollInterval = 5 * time.Millisecond
-	b := callbacktest.NewBrowser()
+	b := callbacktest.NewBrowser(t)
 	e.Start(b, e.Srv.URL)
 	id := e.LastStarted()
 	s := &liveness.Session{Vendor: e.Vendor, ID: id}

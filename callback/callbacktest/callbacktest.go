@@ -16,7 +16,7 @@
 //	for _, h := range providertest.Registered() {
 //		t.Run(string(h.Vendor), func(t *testing.T) {
 //			e := callbacktest.New(t, h, callbacktest.NotifyToSink())
-//			b := callbacktest.NewBrowser()
+//			b := callbacktest.NewBrowser(t)
 //			check := e.Start(b, e.Srv.URL)
 //			id := e.LastStarted()
 //			e.Press(b, check, sandbox.OutcomePass)
@@ -499,40 +499,32 @@ func (e *Env) Serve(h *callback.Handler) *httptest.Server {
 }
 
 // Browser is a user's browser: a cookie jar, and a client that does not
-// follow redirects, to see each answer.
+// follow redirects, to see each answer. Build it with NewBrowser (or
+// Env.NewBrowser), which sets T.
 type Browser struct {
 	Jar    *cookiejar.Jar
 	Client *http.Client
-	// T, when set (Env.NewBrowser), is failed (t.Errorf, so that a
-	// browser may run in a goroutine) when a request cannot be made or
-	// gets no answer, which then reads as an answer of status 0, a status
-	// a test that passes never sees; without T the browser panics.
+	// T is the test the browser fails (t.Errorf, so that a browser may
+	// run in a goroutine) when a request cannot be made or gets no
+	// answer, which then reads as an answer of status 0, a status a test
+	// that passes never sees. It must be set.
 	T testing.TB
 }
 
-// NewBrowser returns a browser without cookies and without a test: it
-// panics when a request cannot be made or gets no answer. Env.NewBrowser
-// returns one that fails the test instead.
-func NewBrowser() *Browser {
+// NewBrowser returns a browser without cookies that fails t when a
+// request cannot be made or gets no answer.
+func NewBrowser(t testing.TB) *Browser {
 	jar, _ := cookiejar.New(nil)
-	return &Browser{Jar: jar, Client: &http.Client{Jar: jar, Timeout: 30 * time.Second,
+	return &Browser{Jar: jar, T: t, Client: &http.Client{Jar: jar, Timeout: 30 * time.Second,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
 }
 
-// NewBrowser returns a browser without cookies that fails e's test when a
-// request cannot be made or gets no answer.
-func (e *Env) NewBrowser() *Browser {
-	b := NewBrowser()
-	b.T = e.T
-	return b
-}
+// NewBrowser is NewBrowser(e.T).
+func (e *Env) NewBrowser() *Browser { return NewBrowser(e.T) }
 
 // fail reports a request that could not be made or got no answer, and
 // returns the answer of status 0 it reads as.
 func (b *Browser) fail(err error) *http.Response {
-	if b.T == nil {
-		panic(fmt.Sprintf("callbacktest: browser: %v", err))
-	}
 	b.T.Helper()
 	b.T.Errorf("callbacktest: browser: %v", err)
 	return &http.Response{Header: http.Header{}, Body: http.NoBody}
@@ -542,9 +534,7 @@ func (b *Browser) fail(err error) *http.Response {
 // nil, and returns the answer, its body read and closed. A request that
 // cannot be made or gets no answer fails the test (Browser.T).
 func (b *Browser) Do(method, u string, form url.Values) *http.Response {
-	if b.T != nil {
-		b.T.Helper()
-	}
+	b.T.Helper()
 	var body io.Reader
 	if form != nil {
 		body = strings.NewReader(form.Encode())
@@ -570,9 +560,7 @@ func (b *Browser) Do(method, u string, form url.Values) *http.Response {
 // returns the answer, its body closed. A request that cannot be made or
 // gets no answer fails the test (Browser.T).
 func (b *Browser) Post(base string, form url.Values, header http.Header) *http.Response {
-	if b.T != nil {
-		b.T.Helper()
-	}
+	b.T.Helper()
 	req, err := http.NewRequest(http.MethodPost, base+"/start", strings.NewReader(form.Encode()))
 	if err != nil {
 		return b.fail(err)
@@ -594,9 +582,7 @@ func (b *Browser) Post(base string, form url.Values, header http.Header) *http.R
 // and closed. A request that cannot be made or gets no answer fails the
 // test (Browser.T).
 func (b *Browser) Return(base string, c *sandbox.Completion) *http.Response {
-	if b.T != nil {
-		b.T.Helper()
-	}
+	b.T.Helper()
 	u, err := url.Parse(c.ReturnURL)
 	if err != nil {
 		return b.fail(err)
@@ -741,36 +727,22 @@ func (e *Env) Forge(base, id string) int {
 }
 
 // Notify posts form to u as the vendor's server would, and returns the
-// answer's status. It panics when the request cannot be made or gets no
-// answer; Env.Notify fails the test instead.
-func Notify(u string, form url.Values) int {
-	return notify(nil, u, form)
-}
-
-// Notify posts form to u as the vendor's server would, and returns the
 // answer's status. When the request cannot be made or gets no answer it
-// fails e's test (t.Errorf, so that it may run in a goroutine) and returns
-// 0, a status a test that passes never sees.
-func (e *Env) Notify(u string, form url.Values) int {
-	e.T.Helper()
-	return notify(e.T, u, form)
-}
-
-func notify(t testing.TB, u string, form url.Values) int {
-	if t != nil {
-		t.Helper()
-	}
+// fails t (t.Errorf, so that it may run in a goroutine) and returns 0, a
+// status a test that passes never sees.
+func Notify(t testing.TB, u string, form url.Values) int {
+	t.Helper()
 	req, err := http.NewRequest(http.MethodPost, u, strings.NewReader(form.Encode()))
 	if err != nil {
-		if t == nil {
-			panic(fmt.Sprintf("callbacktest: notify to %s: %v", u, err))
-		}
 		t.Errorf("callbacktest: notify to %s: %v", u, err)
 		return 0
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	return sendAsVendor(t, req)
 }
+
+// Notify is Notify(e.T, u, form).
+func (e *Env) Notify(u string, form url.Values) int { e.T.Helper(); return Notify(e.T, u, form) }
 
 // Eventually fails the test, saying what, unless cond holds within 10 s;
 // it polls every 2 ms.
@@ -789,14 +761,11 @@ var vendorClient = &http.Client{Timeout: 30 * time.Second}
 
 // sendAsVendor sends req as the vendor's server would, and returns the
 // answer's status, its body read and closed. When there is none it fails t
-// (t.Errorf: it may run in a goroutine) and returns 0, or panics when t is
-// nil: a transport error never reads as an answer.
+// (t.Errorf: it may run in a goroutine) and returns 0: a transport error
+// never reads as an answer.
 func sendAsVendor(t testing.TB, req *http.Request) int {
 	resp, err := vendorClient.Do(req)
 	if err != nil {
-		if t == nil {
-			panic(fmt.Sprintf("callbacktest: %s %s: no answer: %v", req.Method, req.URL, err))
-		}
 		t.Helper()
 		t.Errorf("callbacktest: %s %s: no answer: %v", req.Method, req.URL, err)
 		return 0

@@ -175,7 +175,7 @@ func runCrashCell(t *testing.T, srv *pgserver.Server, path crashPath, h provider
 	}
 	a := svc.instance(instanceOptions{store: wrap})
 	b := svc.instance(instanceOptions{store: wrap})
-	user := callbacktest.NewBrowser()
+	user := callbacktest.NewBrowser(t)
 	s, c := svc.start(user, a.url)
 	reconciler := path.reconciler
 	if reconciler {

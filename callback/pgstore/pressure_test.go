@@ -27,7 +27,7 @@ func TestPoolExhausted(t *testing.T) {
 		pool:  func(c *pgxpool.Config) { c.MaxConns = 1 },
 		serve: func(h http.Handler) http.Handler { return http.TimeoutHandler(h, time.Second, "try again") },
 	})
-	s, _ := svc.start(callbacktest.NewBrowser(), in.url)
+	s, _ := svc.start(callbacktest.NewBrowser(t), in.url)
 
 	conn, err := in.pool.Acquire(ctx) // the service's own work holds it
 	if err != nil {
@@ -65,7 +65,7 @@ func TestStatementTimeout(t *testing.T) {
 	in := svc.instance(instanceOptions{pool: func(c *pgxpool.Config) {
 		c.ConnConfig.RuntimeParams["statement_timeout"] = "300" // milliseconds
 	}})
-	s, _ := svc.start(callbacktest.NewBrowser(), in.url)
+	s, _ := svc.start(callbacktest.NewBrowser(t), in.url)
 
 	locker, err := pgx.Connect(ctx, dsn)
 	if err != nil {

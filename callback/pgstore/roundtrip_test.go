@@ -78,7 +78,7 @@ func TestRoundTrips(t *testing.T) {
 				c.ConnConfig.Tracer = qc
 			}})
 			for i := 0; i <= sessions; i++ { // the first warms the connection up
-				b := callbacktest.NewBrowser()
+				b := callbacktest.NewBrowser(t)
 				qc.take()
 				_, c := svc.start(b, in.url)
 				start, _ := qc.take()
