@@ -417,8 +417,16 @@ func TestResultWait(t *testing.T) {
 			defer wg.Done()
 			r = cli(t, env, "", "result", "--wait", "--interval", "20ms", s.ID)
 		}()
-		// Complete the session once Wait has read it pending at least once.
-		require.Eventually(t, func() bool { return sb.Requests(v.ReadEndpoint) > before }, 5*time.Second, 5*time.Millisecond)
+		// Complete the session once Wait has had a pending answer: the
+		// sandbox counts a read as it arrives, before answering it, so
+		// only the next read's arrival proves the first was answered (a
+		// completion between the first read's arrival and its answer
+		// makes it the final one).
+		reads := before
+		if !term {
+			reads = before + 1
+		}
+		require.Eventually(t, func() bool { return sb.Requests(v.ReadEndpoint) > reads }, 5*time.Second, 5*time.Millisecond)
 		if !term {
 			_, err := sb.Complete(context.Background(), v.id(), s.ID, sandbox.OutcomeSpoof)
 			require.NoError(t, err)
