@@ -8,7 +8,7 @@ import (
 
 // scratch holds the buffers an answer is read into and a text is
 // lower-cased in for redaction, so that a call allocates the answer it
-// keeps, at its size, rather than io.ReadAll's doubling buffers and a
+// keeps, at its size, rather than io.ReadAll's growing chunks and a
 // lower-cased copy of every answer. A buffer grown past maxScratch (an
 // answer with images) goes to the garbage collector instead of staying
 // pooled.

@@ -82,7 +82,7 @@ func (r *Redactor) add(secrets []string, whole bool) {
 			continue
 		}
 		for _, f := range forms(s) {
-			f = string(lower(f))
+			f = lower(f)
 			if f == "" {
 				continue
 			}
@@ -142,10 +142,10 @@ func jsonEscaped(s string) string {
 	return string(b[1 : len(b)-1])
 }
 
-// lower returns a copy of s with ASCII letters lower-cased; every other
-// byte, and so every offset, is kept.
-func lower[T string | []byte](s T) []byte {
-	return lowerInto(make([]byte, len(s)), s)
+// lower returns s with ASCII letters lower-cased; every other byte, and so
+// every offset, is kept.
+func lower(s string) string {
+	return string(lowerInto(make([]byte, len(s)), s))
 }
 
 // lowerInto is lower writing to b, which has the length of s.
